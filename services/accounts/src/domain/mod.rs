@@ -1,0 +1,1 @@
+//! The accounts domain: types and rules, no I/O.

@@ -1,0 +1,3 @@
+//! The accounts service.
+
+pub mod domain;

@@ -1,0 +1,1 @@
+//! The applications domain: types and rules, no I/O.

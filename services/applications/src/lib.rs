@@ -1,0 +1,3 @@
+//! The applications service.
+
+pub mod domain;

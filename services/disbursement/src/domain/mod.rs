@@ -1,0 +1,1 @@
+//! The disbursement domain: types and rules, no I/O.

@@ -1,0 +1,3 @@
+//! The disbursement service.
+
+pub mod domain;

@@ -1,0 +1,1 @@
+//! The onboarding domain: types and rules, no I/O.

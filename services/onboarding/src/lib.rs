@@ -1,0 +1,3 @@
+//! The onboarding service.
+
+pub mod domain;

@@ -1,0 +1,1 @@
+//! The scoring domain: types and rules, no I/O.

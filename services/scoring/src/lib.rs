@@ -1,0 +1,3 @@
+//! The scoring service.
+
+pub mod domain;

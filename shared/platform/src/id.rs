@@ -1,0 +1,17 @@
+//! Identifiers and time.
+//!
+//! Every id is a UUID version 7: it sorts by creation time, so primary-key indexes stay
+//! append-mostly and an id says roughly when its row was made. Every timestamp is UTC.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// A fresh, time-ordered identifier.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// The current instant in UTC. Services never read local time.
+pub fn now_utc() -> DateTime<Utc> {
+    Utc::now()
+}
