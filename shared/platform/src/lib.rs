@@ -1,6 +1,24 @@
 //! The platform kit: everything an Imkon service needs that is not its own domain.
 //!
-//! Domain rules never live here; only the mechanisms every service shares.
+//! Domain rules never live here; only the mechanisms every service shares: money and ids,
+//! configuration, problem+json errors, telemetry with request ids, the database pool and
+//! migrations, the HTTP shell (health, metrics, OpenAPI, limits, graceful shutdown),
+//! idempotency keys, the transactional outbox and inbox, and the audit trail.
 
+pub mod audit;
+pub mod client;
+pub mod config;
+pub mod db;
+pub mod http;
 pub mod id;
+pub mod idempotency;
+pub mod metrics;
 pub mod money;
+pub mod outbox;
+pub mod problem;
+pub mod service;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use problem::{JsonBody, Problem};

@@ -1,0 +1,189 @@
+//! What every service serves besides its own API, and the layers every request passes.
+//!
+//! `/health/live` answers while the process runs; `/health/ready` only while the database
+//! answers, so a load balancer stops sending traffic to a replica that cannot serve it.
+//! `/metrics` is Prometheus text and `/openapi.json` the OpenAPI 3.1 document generated from
+//! the code. Every response that is an error but not yet a problem document (an unknown route,
+//! a body over the limit, a timeout, a panic) is turned into one, so clients see one error
+//! format.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+
+use crate::config::HttpLimits;
+use crate::metrics::Metrics;
+use crate::problem::{Problem, PROBLEM_JSON};
+
+/// How long readiness waits for the database before calling the replica not ready.
+const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Clone)]
+struct PlatformState {
+    pool: PgPool,
+    metrics: Metrics,
+    openapi_json: Arc<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HealthStatus {
+    /// `live` or `ready`.
+    status: &'static str,
+}
+
+/// Always 200 while the process serves requests.
+#[utoipa::path(get, path = "/health/live", tag = "health", responses((status = 200, body = HealthStatus)))]
+async fn live() -> Json<HealthStatus> {
+    Json(HealthStatus { status: "live" })
+}
+
+/// 200 when the database answers within two seconds, 503 otherwise.
+#[utoipa::path(get, path = "/health/ready", tag = "health", responses((status = 200, body = HealthStatus), (status = 503, description = "The database does not answer")))]
+async fn ready(State(state): State<PlatformState>) -> Response {
+    let probe = sqlx::query("select 1").execute(&state.pool);
+    match tokio::time::timeout(READINESS_TIMEOUT, probe).await {
+        Ok(Ok(_)) => Json(HealthStatus { status: "ready" }).into_response(),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "not ready: the database does not answer");
+            not_ready()
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the database did not answer in time");
+            not_ready()
+        }
+    }
+}
+
+fn not_ready() -> Response {
+    Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
+        .with_detail("The service cannot reach its database.")
+        .into_response()
+}
+
+/// Prometheus text exposition of the request counters.
+#[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, content_type = "text/plain", body = String)))]
+async fn metrics_text(State(state): State<PlatformState>) -> Response {
+    let mut response = state.metrics.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+async fn openapi(State(state): State<PlatformState>) -> Response {
+    let mut response = state.openapi_json.as_str().to_owned().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(live, ready, metrics_text), components(schemas(HealthStatus)))]
+struct PlatformApi;
+
+/// Turns a bare error response from a layer or the router into a problem document.
+async fn problem_fallback(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        let mut replacement = Problem::for_status(status).into_response();
+        if let Some(challenge) = response.headers().get(header::WWW_AUTHENTICATE) {
+            replacement.headers_mut().insert(header::WWW_AUTHENTICATE, challenge.clone());
+        }
+        return replacement;
+    }
+    response
+}
+
+/// Wraps a service's API router with the platform endpoints and layers.
+pub fn service_router(
+    service: &'static str,
+    api: Router,
+    api_doc: utoipa::openapi::OpenApi,
+    pool: PgPool,
+    limits: &HttpLimits,
+) -> Router {
+    let mut document = api_doc;
+    document.merge(PlatformApi::openapi());
+    document.info.title = format!("Imkon {service} service");
+    document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let openapi_json = serde_json::to_string(&document)
+        .expect("an OpenAPI document built from types always serialises");
+    let metrics = Metrics::new(service);
+    let state = PlatformState { pool, metrics: metrics.clone(), openapi_json: Arc::new(openapi_json) };
+    let platform_routes = Router::new()
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics_text))
+        .route("/openapi.json", get(openapi))
+        .with_state(state);
+    api.merge(platform_routes)
+        .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
+        .layer(CatchPanicLayer::custom(|_| Problem::internal().into_response()))
+        .layer(middleware::from_fn(problem_fallback))
+        .layer(middleware::from_fn_with_state(metrics, crate::metrics::count_requests))
+        .layer(middleware::from_fn(move |request, next| {
+            crate::telemetry::request_id_layer(service, request, next)
+        }))
+}
+
+/// Serves until `shutdown` is cancelled, then lets requests in flight finish.
+pub async fn serve(listener: TcpListener, app: Router, shutdown: CancellationToken) -> std::io::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await
+}
+
+/// A token cancelled on Ctrl-C or SIGTERM.
+pub fn shutdown_on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        let interrupt = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut terminate =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(signal) => signal,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the process");
+                        let _ = interrupt.await;
+                        cancel.cancel();
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = interrupt => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = interrupt.await;
+        }
+        tracing::info!("shutdown requested; finishing requests in flight");
+        cancel.cancel();
+    });
+    token
+}

@@ -1,0 +1,221 @@
+//! The transactional outbox, its relay, and the consumer's inbox.
+//!
+//! A service announces a change by writing an event into `outbox_event` in the transaction
+//! that makes the change, so an event exists if and only if the change committed. The relay
+//! takes due events with `FOR UPDATE SKIP LOCKED` (relays in several replicas share the table
+//! without handing out the same event twice at once), publishes each, and marks it delivered in
+//! the same transaction that locked it. If the relay dies between publishing and that commit,
+//! the lock is released with the rolled-back transaction and the event is published again:
+//! delivery is at least once. Consumers therefore record every event id they apply in
+//! `inbox_event`, in the transaction of the effect, and ignore an id they have seen.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::client::ServiceClient;
+
+/// An event as it travels between services.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventEnvelope {
+    pub id: Uuid,
+    pub topic: String,
+    pub occurred_at: DateTime<Utc>,
+    pub payload: Value,
+}
+
+/// Writes an event in the caller's transaction and returns its id.
+pub async fn enqueue(connection: &mut PgConnection, topic: &str, payload: &Value) -> Result<Uuid, sqlx::Error> {
+    let id = crate::id::new_id();
+    sqlx::query("insert into outbox_event (id, topic, payload) values ($1, $2, $3)")
+        .bind(id)
+        .bind(topic)
+        .bind(payload)
+        .execute(connection)
+        .await?;
+    Ok(id)
+}
+
+/// Delivers one event somewhere; an error means "try again later".
+pub trait Publisher: Send + Sync {
+    fn publish(&self, event: &EventEnvelope) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// Publishes by POSTing the envelope to every subscriber URL of the event's topic.
+#[derive(Debug, Clone)]
+pub struct HttpPublisher {
+    client: ServiceClient,
+    subscribers: BTreeMap<String, Vec<String>>,
+    bearer_token: Option<crate::config::Secret<String>>,
+}
+
+impl HttpPublisher {
+    pub fn new(client: ServiceClient, subscribers: BTreeMap<String, Vec<String>>) -> HttpPublisher {
+        HttpPublisher { client, subscribers, bearer_token: None }
+    }
+
+    /// Sends this service token with every delivery.
+    pub fn with_bearer_token(mut self, token: crate::config::Secret<String>) -> HttpPublisher {
+        self.bearer_token = Some(token);
+        self
+    }
+}
+
+impl Publisher for HttpPublisher {
+    async fn publish(&self, event: &EventEnvelope) -> Result<(), String> {
+        let Some(urls) = self.subscribers.get(&event.topic) else {
+            return Ok(());
+        };
+        for url in urls {
+            let mut request = self.client.post(url).json(event);
+            if let Some(token) = &self.bearer_token {
+                request = request.bearer_auth(token.expose());
+            }
+            let response = request.send().await.map_err(|error| format!("{url}: {error}"))?;
+            if !response.status().is_success() {
+                return Err(format!("{url}: answered {}", response.status()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How the relay paces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct RelaySettings {
+    pub batch_size: i64,
+    pub poll_interval: Duration,
+    pub first_retry_delay: Duration,
+    pub max_retry_delay: Duration,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        RelaySettings {
+            batch_size: 50,
+            poll_interval: Duration::from_millis(200),
+            first_retry_delay: Duration::from_millis(500),
+            max_retry_delay: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RelaySettings {
+    /// Exponential backoff: the first delay doubled per failed attempt, capped.
+    pub fn retry_delay(&self, attempts: i32) -> Duration {
+        let exponent = attempts.clamp(0, 20) as u32;
+        self.first_retry_delay.saturating_mul(2u32.saturating_pow(exponent)).min(self.max_retry_delay)
+    }
+}
+
+/// Moves events from the outbox to their subscribers.
+pub struct Relay<P> {
+    pool: PgPool,
+    publisher: P,
+    settings: RelaySettings,
+}
+
+impl<P: Publisher> Relay<P> {
+    pub fn new(pool: PgPool, publisher: P, settings: RelaySettings) -> Relay<P> {
+        Relay { pool, publisher, settings }
+    }
+
+    /// Delivers one batch of due events; returns how many were delivered.
+    pub async fn deliver_due(&self) -> Result<usize, sqlx::Error> {
+        let mut transaction = self.pool.begin().await?;
+        let due: Vec<(Uuid, String, DateTime<Utc>, Value, i32)> = sqlx::query_as(
+            "select id, topic, created_at, payload, attempts from outbox_event
+             where delivered_at is null and next_attempt_at <= now()
+             order by id
+             limit $1
+             for update skip locked",
+        )
+        .bind(self.settings.batch_size)
+        .fetch_all(&mut *transaction)
+        .await?;
+        let mut delivered = 0;
+        for (id, topic, occurred_at, payload, attempts) in due {
+            let event = EventEnvelope { id, topic, occurred_at, payload };
+            let outcome =
+                crate::telemetry::with_request_id(id.to_string(), self.publisher.publish(&event)).await;
+            match outcome {
+                Ok(()) => {
+                    sqlx::query("update outbox_event set delivered_at = now(), attempts = attempts + 1, last_error = null where id = $1")
+                        .bind(id)
+                        .execute(&mut *transaction)
+                        .await?;
+                    delivered += 1;
+                }
+                Err(error) => {
+                    let delay = self.settings.retry_delay(attempts);
+                    tracing::warn!(event_id = %id, topic = %event.topic, attempts = attempts + 1, %error, "event delivery failed; will retry");
+                    sqlx::query(
+                        "update outbox_event
+                         set attempts = attempts + 1, last_error = $2,
+                             next_attempt_at = now() + make_interval(secs => $3)
+                         where id = $1",
+                    )
+                    .bind(id)
+                    .bind(error)
+                    .bind(delay.as_secs_f64())
+                    .execute(&mut *transaction)
+                    .await?;
+                }
+            }
+        }
+        transaction.commit().await?;
+        Ok(delivered)
+    }
+
+    /// Runs until cancelled, delivering due events and sleeping when there are none.
+    pub async fn run(self, shutdown: CancellationToken) {
+        loop {
+            let pause = match self.deliver_due().await {
+                Ok(delivered) if delivered as i64 >= self.settings.batch_size => Duration::ZERO,
+                Ok(_) => self.settings.poll_interval,
+                Err(error) => {
+                    tracing::warn!(%error, "outbox relay could not read the outbox");
+                    self.settings.poll_interval.saturating_mul(5)
+                }
+            };
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+}
+
+/// Records that this service is applying `event`; false means it was applied before and the
+/// caller must do nothing. Call it in the transaction of the effect.
+pub async fn accept_once(connection: &mut PgConnection, event: &EventEnvelope) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "insert into inbox_event (event_id, topic) values ($1, $2) on conflict (event_id) do nothing",
+    )
+    .bind(event.id)
+    .bind(&event.topic)
+    .execute(connection)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_double_and_stop_at_the_cap() {
+        let settings = RelaySettings::default();
+        assert_eq!(settings.retry_delay(0), Duration::from_millis(500));
+        assert_eq!(settings.retry_delay(1), Duration::from_secs(1));
+        assert_eq!(settings.retry_delay(3), Duration::from_secs(4));
+        assert_eq!(settings.retry_delay(30), Duration::from_secs(300));
+    }
+}

@@ -1,0 +1,246 @@
+//! Errors as RFC 9457 problem details (`application/problem+json`).
+//!
+//! Every error a service returns has a stable machine-readable `code` that clients may branch
+//! on, a human `title`, and for request errors a `detail` that says what is wrong. A 5xx says
+//! nothing about internals: the cause is logged with the request id, and the client gets the
+//! request id to quote to support.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Where problem types are documented; a problem's `type` is this prefix and its code.
+pub const PROBLEM_TYPE_BASE: &str = "https://imkon.uz/problems/";
+
+/// One invalid field of a request, named by its JSON path (`founders[2].share_percent`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// A problem details response.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    status: StatusCode,
+    code: String,
+    title: String,
+    detail: Option<String>,
+    errors: Vec<FieldError>,
+}
+
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    type_uri: String,
+    title: &'a str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    code: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    errors: &'a [FieldError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: impl Into<String>, title: impl Into<String>) -> Problem {
+        Problem { status, code: code.into(), title: title.into(), detail: None, errors: Vec::new() }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Problem {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_field_error(
+        mut self,
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Problem {
+        self.errors.push(FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        });
+        self
+    }
+
+    /// A 422 for a request that is well-formed but names invalid values.
+    pub fn invalid_field(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Problem {
+        let field = field.into();
+        let message = message.into();
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Invalid request")
+            .with_detail(format!("{field}: {message}"))
+            .with_field_error(field, code, message)
+    }
+
+    pub fn bad_request(code: impl Into<String>, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, code, "Bad request").with_detail(detail)
+    }
+
+    pub fn not_found(code: impl Into<String>, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, code, "Not found").with_detail(detail)
+    }
+
+    pub fn conflict(code: impl Into<String>, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::CONFLICT, code, "Conflict").with_detail(detail)
+    }
+
+    pub fn forbidden(code: impl Into<String>, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, code, "Forbidden").with_detail(detail)
+    }
+
+    pub fn unprocessable(code: impl Into<String>, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Unprocessable request")
+            .with_detail(detail)
+    }
+
+    /// The opaque 500: the caller learns only that it failed and the request id.
+    pub fn internal() -> Problem {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error").with_detail(
+            "The request could not be completed. It has been logged; quote the request id to support.",
+        )
+    }
+
+    /// Logs the cause of an unexpected failure and returns the opaque 500.
+    pub fn internal_from(cause: &dyn std::error::Error) -> Problem {
+        tracing::error!(error = %cause, "unexpected failure");
+        Problem::internal()
+    }
+
+    /// The generic problem for a status that some layer produced without a body of ours
+    /// (an unknown route, a wrong method, a timeout, a body over the limit).
+    pub fn for_status(status: StatusCode) -> Problem {
+        let (code, detail) = match status {
+            StatusCode::NOT_FOUND => ("not_found", "No resource at this address."),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                ("method_not_allowed", "This method is not allowed on this resource.")
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ("payload_too_large", "The request body is larger than this endpoint accepts.")
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ("unsupported_media_type", "The request body has a media type this endpoint does not accept.")
+            }
+            StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
+                ("timeout", "The request took too long and was abandoned; it is safe to retry with the same Idempotency-Key.")
+            }
+            status if status.is_server_error() => return Problem::internal(),
+            _ => ("request_failed", "The request could not be processed."),
+        };
+        let title = status.canonical_reason().unwrap_or("Error");
+        Problem::new(status, code, title).with_detail(detail)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.code)?;
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = ProblemBody {
+            type_uri: format!("{PROBLEM_TYPE_BASE}{}", self.code),
+            title: &self.title,
+            status: self.status.as_u16(),
+            detail: self.detail.as_deref(),
+            code: &self.code,
+            errors: &self.errors,
+            request_id: crate::telemetry::current_request_id(),
+        };
+        let bytes = match serde_json::to_vec(&body) {
+            Ok(bytes) => bytes,
+            Err(_) => br#"{"type":"https://imkon.uz/problems/internal","title":"Internal error","status":500,"code":"internal"}"#.to_vec(),
+        };
+        let mut response = (self.status, bytes).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response
+    }
+}
+
+impl From<sqlx::Error> for Problem {
+    fn from(error: sqlx::Error) -> Problem {
+        Problem::internal_from(&error)
+    }
+}
+
+/// A JSON body extractor whose rejections speak problem+json: a malformed body is a 400, a
+/// body of the wrong shape a 422 naming what serde found wrong, a missing content type a 415,
+/// and a body over the limit a 413.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonBody<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) => Err(json_rejection_problem(&rejection)),
+        }
+    }
+}
+
+fn json_rejection_problem(rejection: &JsonRejection) -> Problem {
+    match rejection {
+        JsonRejection::JsonDataError(error) => {
+            Problem::unprocessable("invalid_body", error.body_text())
+        }
+        JsonRejection::JsonSyntaxError(error) => {
+            Problem::bad_request("malformed_json", error.body_text())
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+                .with_detail("Send the body as JSON with `Content-Type: application/json`.")
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        other => Problem::bad_request("unreadable_body", other.body_text()),
+    }
+}
+
+impl<T: Serialize> IntoResponse for JsonBody<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}

@@ -1,0 +1,56 @@
+//! Starting a service: configuration, database, migrations, listener, and errors an operator
+//! can act on.
+
+use sqlx::migrate::Migrator;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+
+use crate::config::{ConfigError, ServiceConfig};
+use crate::db::{self, DatabaseError};
+
+/// Why a service could not start. Each message is one line saying what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("cannot listen on {addr} for {service}: {reason}; set IMKON_{env_service}_LISTEN_ADDR to a free address")]
+    Bind { service: String, env_service: String, addr: String, reason: String },
+    #[error("{service} stopped serving: {reason}")]
+    Serve { service: String, reason: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Connects to the database, applies the migrations, and binds the listener.
+pub async fn prepare(config: &ServiceConfig, migrator: &Migrator) -> Result<(PgPool, TcpListener), StartupError> {
+    let listener = bind(config).await?;
+    let pool = db::connect(&config.database_url, config.database_max_connections).await?;
+    db::migrate(&pool, migrator).await?;
+    Ok((pool, listener))
+}
+
+/// Binds the service's address, refusing with a clear message when it is taken.
+pub async fn bind(config: &ServiceConfig) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(config.listen_addr).await.map_err(|error| StartupError::Bind {
+        service: config.service.clone(),
+        env_service: config.service.to_ascii_uppercase(),
+        addr: config.listen_addr.to_string(),
+        reason: error.to_string(),
+    })
+}
+
+/// Serves the app until shutdown, mapping an I/O failure to a start-up error.
+pub async fn serve(
+    config: &ServiceConfig,
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> Result<(), StartupError> {
+    tracing::info!(service = %config.service, addr = %config.listen_addr, "serving");
+    crate::http::serve(listener, app, shutdown).await.map_err(|error| StartupError::Serve {
+        service: config.service.clone(),
+        reason: error.to_string(),
+    })
+}
