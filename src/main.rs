@@ -1,1 +1,129 @@
-fn main() {}
+//! `imkon up | serve <service> | migrate <service>`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use imkon::local_postgres::{self, LocalPostgres};
+use imkon::{PlatformOptions, SERVICES};
+use imkon_platform::config::{Secret, ServiceConfig, Settings};
+use imkon_platform::service::{self, StartupError};
+use imkon_platform::telemetry::{self, LogFormat};
+
+const USAGE: &str = "usage:
+  imkon up                  every service and the frontend in one process, with demo data
+                            (its own PostgreSQL in .imkon/ unless DATABASE_URL names a server)
+  imkon serve <service>     one service: onboarding, applications, scoring, disbursement, accounts
+  imkon migrate <service>   apply a service's migrations to its database and exit";
+
+fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["up"] => report("up", run_async(up())),
+        ["serve", name] => match SERVICES.iter().find(|(service, _)| service == name) {
+            Some(&(service, port)) => {
+                service::run_standalone(service, port, move |config, shutdown| async move {
+                    let listener = service::bind(&config).await?;
+                    imkon::run_service(config, listener, shutdown).await
+                })
+            }
+            None => usage_error(&format!("unknown service `{name}`")),
+        },
+        ["migrate", name] => match SERVICES.iter().find(|(service, _)| service == name) {
+            Some(&(service, port)) => report("migrate", run_async(migrate(service, port))),
+            None => usage_error(&format!("unknown service `{name}`")),
+        },
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => usage_error("expected a command"),
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("imkon: {message}\n{USAGE}");
+    ExitCode::from(2)
+}
+
+fn run_async<F: std::future::Future<Output = Result<(), StartupError>>>(
+    work: F,
+) -> Result<(), StartupError> {
+    tokio::runtime::Runtime::new()
+        .map_err(|error| StartupError::Other(format!("cannot start the async runtime: {error}")))?
+        .block_on(work)
+}
+
+fn report(command: &str, outcome: Result<(), StartupError>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("imkon {command}: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(service_name: &'static str, port: u16) -> Result<(), StartupError> {
+    telemetry::init_tracing(LogFormat::Pretty);
+    let config = ServiceConfig::from_settings(Settings::load(service_name)?, port)?;
+    let migrator = match service_name {
+        imkon_onboarding::SERVICE => imkon_onboarding::migrator(),
+        imkon_applications::SERVICE => imkon_applications::migrator(),
+        imkon_scoring::SERVICE => imkon_scoring::migrator(),
+        imkon_disbursement::SERVICE => imkon_disbursement::migrator(),
+        _ => imkon_accounts::migrator(),
+    };
+    service::connect_and_migrate(&config, &migrator).await?;
+    println!("{service_name}: migrations applied");
+    Ok(())
+}
+
+async fn up() -> Result<(), StartupError> {
+    telemetry::init_tracing(LogFormat::Pretty);
+    let project_dir = std::env::var("IMKON_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("."));
+    let local = match std::env::var("DATABASE_URL") {
+        Ok(_) => None,
+        Err(_) => {
+            let port = match std::env::var("IMKON_PG_PORT") {
+                Ok(text) => text.parse().map_err(|_| {
+                    StartupError::Other(format!("IMKON_PG_PORT `{text}` is not a port number"))
+                })?,
+                Err(_) => local_postgres::DEFAULT_PORT,
+            };
+            let data_dir = project_dir.join(".imkon").join("pgdata");
+            Some(LocalPostgres::start(&data_dir, port).map_err(StartupError::Other)?)
+        }
+    };
+    let server_url = match (&local, std::env::var("DATABASE_URL")) {
+        (Some(cluster), _) => cluster.server_url(),
+        (None, Ok(url)) => Secret::new(url),
+        (None, Err(_)) => {
+            unreachable!("a local cluster is started whenever DATABASE_URL is absent")
+        }
+    };
+    let options = PlatformOptions {
+        database_server_url: server_url,
+        database_prefix: "imkon".to_owned(),
+        ephemeral_ports: false,
+    };
+    let outcome = async {
+        let platform = imkon::start(&options).await?;
+        println!("\nImkon is up. Services:");
+        for (name, url) in &platform.urls {
+            println!("  {name:<13} {url}   (health: {url}/health/ready, API: {url}/openapi.json)");
+        }
+        println!("\nPress Ctrl-C to stop everything.");
+        let stop = imkon_platform::http::shutdown_on_signal();
+        platform.run_until(stop).await
+    }
+    .await;
+    if let Some(cluster) = local {
+        if let Err(error) = cluster.stop() {
+            eprintln!("imkon up: {error}");
+        }
+    }
+    outcome
+}

@@ -23,7 +23,10 @@ pub struct AuditEntry<'a> {
 }
 
 /// Appends an entry in the caller's transaction; the request id is taken from the context.
-pub async fn record(connection: &mut PgConnection, entry: AuditEntry<'_>) -> Result<Uuid, sqlx::Error> {
+pub async fn record(
+    connection: &mut PgConnection,
+    entry: AuditEntry<'_>,
+) -> Result<Uuid, sqlx::Error> {
     let id = crate::id::new_id();
     sqlx::query(
         "insert into audit_record

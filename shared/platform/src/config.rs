@@ -45,9 +45,18 @@ impl<T> fmt::Display for Secret<T> {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("missing setting `{field}` for {service}: set {env} or `{field}` in the [{service}] table of the file named by IMKON_CONFIG")]
-    Missing { service: String, field: String, env: String },
+    Missing {
+        service: String,
+        field: String,
+        env: String,
+    },
     #[error("bad setting `{field}` for {service} (from {source_name}): {reason}")]
-    Invalid { service: String, field: String, source_name: String, reason: String },
+    Invalid {
+        service: String,
+        field: String,
+        source_name: String,
+        reason: String,
+    },
     #[error("cannot read the configuration file {path}: {reason}")]
     File { path: String, reason: String },
 }
@@ -63,9 +72,15 @@ pub struct Settings {
 /// are ever printed.
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sources: BTreeMap<&str, &str> =
-            self.values.iter().map(|(field, (_, source))| (field.as_str(), source.as_str())).collect();
-        f.debug_struct("Settings").field("service", &self.service).field("sources", &sources).finish()
+        let sources: BTreeMap<&str, &str> = self
+            .values
+            .iter()
+            .map(|(field, (_, source))| (field.as_str(), source.as_str()))
+            .collect();
+        f.debug_struct("Settings")
+            .field("service", &self.service)
+            .field("sources", &sources)
+            .finish()
     }
 }
 
@@ -86,7 +101,10 @@ impl Settings {
         file: Option<&toml::Table>,
         environment: &[(String, String)],
     ) -> Settings {
-        let mut settings = Settings { service: service.to_owned(), values: BTreeMap::new() };
+        let mut settings = Settings {
+            service: service.to_owned(),
+            values: BTreeMap::new(),
+        };
         if let Some(file) = file {
             for table_name in ["common", service] {
                 if let Some(toml::Value::Table(table)) = file.get(table_name) {
@@ -126,7 +144,11 @@ impl Settings {
     }
 
     fn env_name(&self, field: &str) -> String {
-        format!("IMKON_{}_{}", self.service.to_ascii_uppercase(), field.to_ascii_uppercase())
+        format!(
+            "IMKON_{}_{}",
+            self.service.to_ascii_uppercase(),
+            field.to_ascii_uppercase()
+        )
     }
 
     /// A raw value, if given.
@@ -142,12 +164,14 @@ impl Settings {
     {
         match self.values.get(field) {
             None => Ok(default),
-            Some((value, source_name)) => value.parse().map_err(|error: T::Err| ConfigError::Invalid {
-                service: self.service.clone(),
-                field: field.to_owned(),
-                source_name: source_name.clone(),
-                reason: error.to_string(),
-            }),
+            Some((value, source_name)) => {
+                value.parse().map_err(|error: T::Err| ConfigError::Invalid {
+                    service: self.service.clone(),
+                    field: field.to_owned(),
+                    source_name: source_name.clone(),
+                    reason: error.to_string(),
+                })
+            }
         }
     }
 
@@ -163,12 +187,14 @@ impl Settings {
                 field: field.to_owned(),
                 env: self.env_name(field),
             }),
-            Some((value, source_name)) => value.parse().map_err(|error: T::Err| ConfigError::Invalid {
-                service: self.service.clone(),
-                field: field.to_owned(),
-                source_name: source_name.clone(),
-                reason: error.to_string(),
-            }),
+            Some((value, source_name)) => {
+                value.parse().map_err(|error: T::Err| ConfigError::Invalid {
+                    service: self.service.clone(),
+                    field: field.to_owned(),
+                    source_name: source_name.clone(),
+                    reason: error.to_string(),
+                })
+            }
         }
     }
 
@@ -187,10 +213,15 @@ impl Settings {
 }
 
 fn read_file(path: &str) -> Result<toml::Table, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| ConfigError::File { path: path.to_owned(), reason: error.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::File {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    })?;
     text.parse::<toml::Table>()
-        .map_err(|error| ConfigError::File { path: path.to_owned(), reason: error.to_string() })
+        .map_err(|error| ConfigError::File {
+            path: path.to_owned(),
+            reason: error.to_string(),
+        })
 }
 
 /// What every service needs to start: where to listen, its database, its limits.
@@ -226,13 +257,21 @@ impl Default for HttpLimits {
 
 impl ServiceConfig {
     /// Parses the common settings; `default_port` is this service's port in development.
-    pub fn from_settings(settings: Settings, default_port: u16) -> Result<ServiceConfig, ConfigError> {
+    pub fn from_settings(
+        settings: Settings,
+        default_port: u16,
+    ) -> Result<ServiceConfig, ConfigError> {
         let defaults = HttpLimits::default();
-        let request_timeout_ms: u64 =
-            settings.get_or("request_timeout_ms", defaults.request_timeout.as_millis() as u64)?;
+        let request_timeout_ms: u64 = settings.get_or(
+            "request_timeout_ms",
+            defaults.request_timeout.as_millis() as u64,
+        )?;
         Ok(ServiceConfig {
             service: settings.service().to_owned(),
-            listen_addr: settings.get_or("listen_addr", SocketAddr::from(([127, 0, 0, 1], default_port)))?,
+            listen_addr: settings.get_or(
+                "listen_addr",
+                SocketAddr::from(([127, 0, 0, 1], default_port)),
+            )?,
             database_url: settings.require_secret("database_url")?,
             database_max_connections: settings.get_or("database_max_connections", 10)?,
             log_format: settings.get_or("log_format", LogFormat::Pretty)?,
@@ -251,7 +290,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -259,7 +301,10 @@ mod tests {
         let settings = Settings::from_sources(
             "accounts",
             None,
-            &env(&[("IMKON_ACCOUNTS_DATABASE_URL", "postgres://u:hunter2@db/accounts")]),
+            &env(&[(
+                "IMKON_ACCOUNTS_DATABASE_URL",
+                "postgres://u:hunter2@db/accounts",
+            )]),
         );
         let config = ServiceConfig::from_settings(settings, 8085).unwrap();
         let printed = format!("{config:?}");
@@ -276,7 +321,10 @@ mod tests {
         let settings = Settings::from_sources(
             "scoring",
             Some(&file),
-            &env(&[("IMKON_DATABASE_URL", "postgres://x/y"), ("IMKON_SCORING_MAX_PAGE_SIZE", "70")]),
+            &env(&[
+                ("IMKON_DATABASE_URL", "postgres://x/y"),
+                ("IMKON_SCORING_MAX_PAGE_SIZE", "70"),
+            ]),
         );
         let config = ServiceConfig::from_settings(settings, 8083).unwrap();
         assert_eq!(config.listen_addr, SocketAddr::from(([127, 0, 0, 1], 2)));
@@ -285,9 +333,10 @@ mod tests {
 
     #[test]
     fn a_missing_database_url_names_the_variable_to_set() {
-        let error = ServiceConfig::from_settings(Settings::from_sources("onboarding", None, &[]), 8081)
-            .unwrap_err()
-            .to_string();
+        let error =
+            ServiceConfig::from_settings(Settings::from_sources("onboarding", None, &[]), 8081)
+                .unwrap_err()
+                .to_string();
         assert!(error.contains("IMKON_ONBOARDING_DATABASE_URL"), "{error}");
     }
 
@@ -296,9 +345,17 @@ mod tests {
         let settings = Settings::from_sources(
             "accounts",
             None,
-            &env(&[("IMKON_DATABASE_URL", "postgres://x/y"), ("IMKON_ACCOUNTS_LISTEN_ADDR", "nowhere")]),
+            &env(&[
+                ("IMKON_DATABASE_URL", "postgres://x/y"),
+                ("IMKON_ACCOUNTS_LISTEN_ADDR", "nowhere"),
+            ]),
         );
-        let error = ServiceConfig::from_settings(settings, 8085).unwrap_err().to_string();
-        assert!(error.contains("listen_addr") && error.contains("IMKON_ACCOUNTS_LISTEN_ADDR"), "{error}");
+        let error = ServiceConfig::from_settings(settings, 8085)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("listen_addr") && error.contains("IMKON_ACCOUNTS_LISTEN_ADDR"),
+            "{error}"
+        );
     }
 }

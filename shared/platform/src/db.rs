@@ -32,14 +32,24 @@ pub enum DatabaseError {
 
 /// The platform's migrations followed by the service's own, as one migrator.
 pub fn migrator_with_platform(service: &Migrator) -> Migrator {
-    let mut migrations: Vec<_> =
-        PLATFORM_MIGRATIONS.migrations.iter().chain(service.migrations.iter()).cloned().collect();
+    let mut migrations: Vec<_> = PLATFORM_MIGRATIONS
+        .migrations
+        .iter()
+        .chain(service.migrations.iter())
+        .cloned()
+        .collect();
     assert!(
-        service.migrations.iter().all(|m| m.version >= FIRST_SERVICE_MIGRATION_VERSION),
+        service
+            .migrations
+            .iter()
+            .all(|m| m.version >= FIRST_SERVICE_MIGRATION_VERSION),
         "service migrations must be numbered from {FIRST_SERVICE_MIGRATION_VERSION}"
     );
     migrations.sort_by_key(|migration| migration.version);
-    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
 }
 
 /// Parses a URL, naming the problem without echoing the password.
@@ -68,21 +78,28 @@ pub async fn connect(url: &Secret<String>, max_connections: u32) -> Result<PgPoo
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await
-        .map_err(|error| DatabaseError::Unreachable { target, reason: error.to_string() })
+        .map_err(|error| DatabaseError::Unreachable {
+            target,
+            reason: error.to_string(),
+        })
 }
 
 /// Applies every pending migration.
 pub async fn migrate(pool: &PgPool, migrator: &Migrator) -> Result<(), DatabaseError> {
-    migrator.run(pool).await.map_err(|error| DatabaseError::Migration {
-        target: describe(&pool.connect_options()),
-        reason: error.to_string(),
-    })
+    migrator
+        .run(pool)
+        .await
+        .map_err(|error| DatabaseError::Migration {
+            target: describe(&pool.connect_options()),
+            reason: error.to_string(),
+        })
 }
 
 /// Creates the database `name` on the server of `server_url` if it does not exist yet.
 pub async fn ensure_database(server_url: &Secret<String>, name: &str) -> Result<(), DatabaseError> {
     assert!(
-        name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        name.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
         "database names are chosen by the platform and are plain identifiers"
     );
     let options = connect_options(server_url)?.database("postgres");
@@ -91,14 +108,19 @@ pub async fn ensure_database(server_url: &Secret<String>, name: &str) -> Result<
         target: target.clone(),
         reason: error.to_string(),
     };
-    let mut connection = sqlx::PgConnection::connect_with(&options).await.map_err(unreachable)?;
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-        .bind(name)
-        .fetch_one(&mut connection)
+    let mut connection = sqlx::PgConnection::connect_with(&options)
         .await
         .map_err(unreachable)?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(name)
+            .fetch_one(&mut connection)
+            .await
+            .map_err(unreachable)?;
     if !exists {
-        let created = sqlx::query(&format!("create database {name}")).execute(&mut connection).await;
+        let created = sqlx::query(&format!("create database {name}"))
+            .execute(&mut connection)
+            .await;
         // Two launchers racing to create the same database is harmless: the loser sees
         // duplicate_database (42P04) and the database exists either way.
         if let Err(error) = created {
@@ -116,16 +138,23 @@ pub async fn ensure_database(server_url: &Secret<String>, name: &str) -> Result<
 }
 
 /// The URL of database `name` on the server of `server_url`.
-pub fn database_url(server_url: &Secret<String>, name: &str) -> Result<Secret<String>, DatabaseError> {
+pub fn database_url(
+    server_url: &Secret<String>,
+    name: &str,
+) -> Result<Secret<String>, DatabaseError> {
     let mut url = server_url.expose().clone();
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base.to_owned(), Some(query.to_owned())),
         None => (url.clone(), None),
     };
     let Some(authority_start) = base.find("://").map(|i| i + 3) else {
-        return Err(DatabaseError::BadUrl("expected postgres://user@host:port/database".into()));
+        return Err(DatabaseError::BadUrl(
+            "expected postgres://user@host:port/database".into(),
+        ));
     };
-    let path_start = base[authority_start..].find('/').map(|i| i + authority_start);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map(|i| i + authority_start);
     let server = match path_start {
         Some(index) => &base[..index],
         None => base.as_str(),
@@ -144,13 +173,17 @@ mod tests {
 
     #[test]
     fn database_url_replaces_only_the_database_name() {
-        let server = Secret::new("postgres://user:pw@127.0.0.1:5432/postgres?sslmode=disable".to_owned());
+        let server =
+            Secret::new("postgres://user:pw@127.0.0.1:5432/postgres?sslmode=disable".to_owned());
         assert_eq!(
             database_url(&server, "imkon_scoring").unwrap().expose(),
             "postgres://user:pw@127.0.0.1:5432/imkon_scoring?sslmode=disable"
         );
         let bare = Secret::new("postgres://127.0.0.1".to_owned());
-        assert_eq!(database_url(&bare, "x").unwrap().expose(), "postgres://127.0.0.1/x");
+        assert_eq!(
+            database_url(&bare, "x").unwrap().expose(),
+            "postgres://127.0.0.1/x"
+        );
     }
 
     #[test]
@@ -158,6 +191,9 @@ mod tests {
         let service = Migrator::DEFAULT;
         let combined = migrator_with_platform(&service);
         assert!(!combined.migrations.is_empty());
-        assert!(combined.migrations.iter().all(|m| m.version < FIRST_SERVICE_MIGRATION_VERSION));
+        assert!(combined
+            .migrations
+            .iter()
+            .all(|m| m.version < FIRST_SERVICE_MIGRATION_VERSION));
     }
 }

@@ -87,9 +87,10 @@ async fn metrics_text(State(state): State<PlatformState>) -> Response {
 
 async fn openapi(State(state): State<PlatformState>) -> Response {
     let mut response = state.openapi_json.as_str().to_owned().into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -108,7 +109,9 @@ async fn problem_fallback(request: Request, next: Next) -> Response {
     if (status.is_client_error() || status.is_server_error()) && !is_problem {
         let mut replacement = Problem::for_status(status).into_response();
         if let Some(challenge) = response.headers().get(header::WWW_AUTHENTICATE) {
-            replacement.headers_mut().insert(header::WWW_AUTHENTICATE, challenge.clone());
+            replacement
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge.clone());
         }
         return replacement;
     }
@@ -130,7 +133,11 @@ pub fn service_router(
     let openapi_json = serde_json::to_string(&document)
         .expect("an OpenAPI document built from types always serialises");
     let metrics = Metrics::new(service);
-    let state = PlatformState { pool, metrics: metrics.clone(), openapi_json: Arc::new(openapi_json) };
+    let state = PlatformState {
+        pool,
+        metrics: metrics.clone(),
+        openapi_json: Arc::new(openapi_json),
+    };
     let platform_routes = Router::new()
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
@@ -139,20 +146,35 @@ pub fn service_router(
         .with_state(state);
     api.merge(platform_routes)
         .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
-        .layer(CatchPanicLayer::custom(|_| Problem::internal().into_response()))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            Problem::internal().into_response()
+        }))
         .layer(middleware::from_fn(problem_fallback))
-        .layer(middleware::from_fn_with_state(metrics, crate::metrics::count_requests))
+        .layer(middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::count_requests,
+        ))
         .layer(middleware::from_fn(move |request, next| {
             crate::telemetry::request_id_layer(service, request, next)
         }))
 }
 
 /// Serves until `shutdown` is cancelled, then lets requests in flight finish.
-pub async fn serve(listener: TcpListener, app: Router, shutdown: CancellationToken) -> std::io::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.cancelled_owned())
+    .await
 }
 
 /// A token cancelled on Ctrl-C or SIGTERM.
@@ -163,16 +185,17 @@ pub fn shutdown_on_signal() -> CancellationToken {
         let interrupt = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut terminate =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(signal) => signal,
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the process");
-                        let _ = interrupt.await;
-                        cancel.cancel();
-                        return;
-                    }
-                };
+            let mut terminate = match tokio::signal::unix::signal(
+                tokio::signal::unix::SignalKind::terminate(),
+            ) {
+                Ok(signal) => signal,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the process");
+                    let _ = interrupt.await;
+                    cancel.cancel();
+                    return;
+                }
+            };
             tokio::select! {
                 _ = interrupt => {}
                 _ = terminate.recv() => {}

@@ -55,7 +55,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
             )
         })?;
         let text = value.to_str().map_err(|_| {
-            Problem::bad_request("invalid_idempotency_key", "Idempotency-Key must be visible ASCII.")
+            Problem::bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be visible ASCII.",
+            )
         })?;
         IdempotencyKey::parse(text)
     }
@@ -82,9 +85,16 @@ pub struct SavedResponse {
 
 impl SavedResponse {
     /// Saves a JSON response.
-    pub fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Result<SavedResponse, Problem> {
+    pub fn json<T: serde::Serialize>(
+        status: StatusCode,
+        value: &T,
+    ) -> Result<SavedResponse, Problem> {
         let body = serde_json::to_vec(value).map_err(|error| Problem::internal_from(&error))?;
-        Ok(SavedResponse { status, content_type: "application/json".to_owned(), body })
+        Ok(SavedResponse {
+            status,
+            content_type: "application/json".to_owned(),
+            body,
+        })
     }
 
     fn into_response_with_replay_flag(self, replayed: bool) -> Response {
@@ -93,7 +103,9 @@ impl SavedResponse {
             response.headers_mut().insert(header::CONTENT_TYPE, value);
         }
         if replayed {
-            response.headers_mut().insert(IDEMPOTENT_REPLAY_HEADER, HeaderValue::from_static("true"));
+            response
+                .headers_mut()
+                .insert(IDEMPOTENT_REPLAY_HEADER, HeaderValue::from_static("true"));
         }
         response
     }
@@ -151,7 +163,12 @@ pub async fn claim(
     let status = status.and_then(|s| StatusCode::from_u16(s as u16).ok());
     match (status, content_type, body) {
         (Some(status), Some(content_type), Some(body)) => Ok(Claim::Replay(
-            SavedResponse { status, content_type, body }.into_response_with_replay_flag(true),
+            SavedResponse {
+                status,
+                content_type,
+                body,
+            }
+            .into_response_with_replay_flag(true),
         )),
         _ => Err(Problem::conflict(
             "idempotency_request_in_progress",

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod client;
 pub mod config;
 pub mod db;
+pub mod events;
 pub mod http;
 pub mod id;
 pub mod idempotency;

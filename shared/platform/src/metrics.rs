@@ -27,13 +27,19 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new(service: &'static str) -> Metrics {
-        Metrics { service, routes: Arc::default() }
+        Metrics {
+            service,
+            routes: Arc::default(),
+        }
     }
 
     fn observe(&self, method: String, route: String, status: u16, duration_micros: u64) {
         // A poisoned lock only means another request panicked while counting; the counters
         // are still usable, so keep counting rather than fail every later request.
-        let mut routes = self.routes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut routes = self
+            .routes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let figures = routes.entry((method, route, status)).or_default();
         figures.count += 1;
         figures.duration_micros_total += duration_micros;
@@ -41,7 +47,10 @@ impl Metrics {
 
     /// The exposition text served at `/metrics`.
     pub fn render(&self) -> String {
-        let routes = self.routes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let routes = self
+            .routes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut text = String::new();
         text.push_str("# HELP http_requests_total Requests served, by method, route and status.\n");
         text.push_str("# TYPE http_requests_total counter\n");
@@ -60,15 +69,26 @@ impl Metrics {
                 self.service
             );
             let seconds = figures.duration_micros_total as f64 / 1_000_000.0;
-            let _ = writeln!(text, "http_request_duration_seconds_sum{{{labels}}} {seconds:.6}");
-            let _ = writeln!(text, "http_request_duration_seconds_count{{{labels}}} {}", figures.count);
+            let _ = writeln!(
+                text,
+                "http_request_duration_seconds_sum{{{labels}}} {seconds:.6}"
+            );
+            let _ = writeln!(
+                text,
+                "http_request_duration_seconds_count{{{labels}}} {}",
+                figures.count
+            );
         }
         text
     }
 }
 
 /// Middleware counting every request.
-pub async fn count_requests(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
+pub async fn count_requests(
+    State(metrics): State<Metrics>,
+    request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().to_string();
     let route = request
         .extensions()

@@ -143,7 +143,10 @@ impl Money {
 
     /// An amount computed by the bank (interest, a share), rounded half-even to the minor unit.
     pub fn from_rounded(amount: Decimal, currency: Currency) -> Money {
-        Money::at_scale(round_half_even(amount, currency.minor_unit_digits()), currency)
+        Money::at_scale(
+            round_half_even(amount, currency.minor_unit_digits()),
+            currency,
+        )
     }
 
     /// Parses a client's amount string such as `"1250.00"`.
@@ -189,19 +192,28 @@ impl Money {
         if self.currency == other.currency {
             Ok(())
         } else {
-            Err(MoneyError::CurrencyMismatch { left: self.currency, right: other.currency })
+            Err(MoneyError::CurrencyMismatch {
+                left: self.currency,
+                right: other.currency,
+            })
         }
     }
 
     pub fn checked_add(&self, other: &Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let sum = self.amount.checked_add(other.amount).ok_or(MoneyError::Overflow)?;
+        let sum = self
+            .amount
+            .checked_add(other.amount)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::at_scale(sum, self.currency))
     }
 
     pub fn checked_sub(&self, other: &Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let difference = self.amount.checked_sub(other.amount).ok_or(MoneyError::Overflow)?;
+        let difference = self
+            .amount
+            .checked_sub(other.amount)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::at_scale(difference, self.currency))
     }
 
@@ -226,7 +238,11 @@ struct MoneyWire {
 
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        MoneyWire { amount: self.amount.to_string(), currency: self.currency }.serialize(serializer)
+        MoneyWire {
+            amount: self.amount.to_string(),
+            currency: self.currency,
+        }
+        .serialize(serializer)
     }
 }
 
@@ -254,41 +270,70 @@ mod tests {
     fn a_third_decimal_place_is_refused_not_rounded() {
         assert_eq!(
             Money::parse("10.005", Currency::Uzs),
-            Err(MoneyError::TooManyDecimals { currency: Currency::Uzs, digits: 2 })
+            Err(MoneyError::TooManyDecimals {
+                currency: Currency::Uzs,
+                digits: 2
+            })
         );
-        assert!(Money::parse("10.500", Currency::Uzs).is_ok(), "trailing zeros are exact");
+        assert!(
+            Money::parse("10.500", Currency::Uzs).is_ok(),
+            "trailing zeros are exact"
+        );
     }
 
     #[test]
     fn loose_literals_are_refused() {
-        for text in ["", "1e3", "+5", " 5", "5 ", "1,000.00", "1.", ".5", "--1", "abc", "NaN"] {
-            assert!(parse_decimal_literal(text).is_err(), "{text:?} must be refused");
+        for text in [
+            "", "1e3", "+5", " 5", "5 ", "1,000.00", "1.", ".5", "--1", "abc", "NaN",
+        ] {
+            assert!(
+                parse_decimal_literal(text).is_err(),
+                "{text:?} must be refused"
+            );
         }
         assert_eq!(parse_decimal_literal("-0.10").unwrap(), dec!(-0.10));
     }
 
     #[test]
     fn rounding_is_half_even() {
-        assert_eq!(Money::from_rounded(dec!(0.125), Currency::Usd).amount(), dec!(0.12));
-        assert_eq!(Money::from_rounded(dec!(0.135), Currency::Usd).amount(), dec!(0.14));
-        assert_eq!(Money::from_rounded(dec!(-0.125), Currency::Usd).amount(), dec!(-0.12));
+        assert_eq!(
+            Money::from_rounded(dec!(0.125), Currency::Usd).amount(),
+            dec!(0.12)
+        );
+        assert_eq!(
+            Money::from_rounded(dec!(0.135), Currency::Usd).amount(),
+            dec!(0.14)
+        );
+        assert_eq!(
+            Money::from_rounded(dec!(-0.125), Currency::Usd).amount(),
+            dec!(-0.12)
+        );
     }
 
     #[test]
     fn currencies_do_not_mix() {
         let sums = Money::parse("1.00", Currency::Uzs).unwrap();
         let dollars = Money::parse("1.00", Currency::Usd).unwrap();
-        assert!(matches!(sums.checked_add(&dollars), Err(MoneyError::CurrencyMismatch { .. })));
+        assert!(matches!(
+            sums.checked_add(&dollars),
+            Err(MoneyError::CurrencyMismatch { .. })
+        ));
     }
 
     #[test]
     fn json_amounts_are_strings() {
         let money = Money::parse("1250.5", Currency::Uzs).unwrap();
         let json = serde_json::to_value(money).unwrap();
-        assert_eq!(json, serde_json::json!({"amount": "1250.50", "currency": "UZS"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"amount": "1250.50", "currency": "UZS"})
+        );
         let number: Result<Money, _> =
             serde_json::from_value(serde_json::json!({"amount": 1250.5, "currency": "UZS"}));
-        assert!(number.is_err(), "a JSON number is a binary float and is refused");
+        assert!(
+            number.is_err(),
+            "a JSON number is a binary float and is refused"
+        );
     }
 
     #[test]

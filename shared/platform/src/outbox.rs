@@ -32,7 +32,11 @@ pub struct EventEnvelope {
 }
 
 /// Writes an event in the caller's transaction and returns its id.
-pub async fn enqueue(connection: &mut PgConnection, topic: &str, payload: &Value) -> Result<Uuid, sqlx::Error> {
+pub async fn enqueue(
+    connection: &mut PgConnection,
+    topic: &str,
+    payload: &Value,
+) -> Result<Uuid, sqlx::Error> {
     let id = crate::id::new_id();
     sqlx::query("insert into outbox_event (id, topic, payload) values ($1, $2, $3)")
         .bind(id)
@@ -58,7 +62,11 @@ pub struct HttpPublisher {
 
 impl HttpPublisher {
     pub fn new(client: ServiceClient, subscribers: BTreeMap<String, Vec<String>>) -> HttpPublisher {
-        HttpPublisher { client, subscribers, bearer_token: None }
+        HttpPublisher {
+            client,
+            subscribers,
+            bearer_token: None,
+        }
     }
 
     /// Sends this service token with every delivery.
@@ -78,7 +86,10 @@ impl Publisher for HttpPublisher {
             if let Some(token) = &self.bearer_token {
                 request = request.bearer_auth(token.expose());
             }
-            let response = request.send().await.map_err(|error| format!("{url}: {error}"))?;
+            let response = request
+                .send()
+                .await
+                .map_err(|error| format!("{url}: {error}"))?;
             if !response.status().is_success() {
                 return Err(format!("{url}: answered {}", response.status()));
             }
@@ -111,7 +122,9 @@ impl RelaySettings {
     /// Exponential backoff: the first delay doubled per failed attempt, capped.
     pub fn retry_delay(&self, attempts: i32) -> Duration {
         let exponent = attempts.clamp(0, 20) as u32;
-        self.first_retry_delay.saturating_mul(2u32.saturating_pow(exponent)).min(self.max_retry_delay)
+        self.first_retry_delay
+            .saturating_mul(2u32.saturating_pow(exponent))
+            .min(self.max_retry_delay)
     }
 }
 
@@ -124,7 +137,11 @@ pub struct Relay<P> {
 
 impl<P: Publisher> Relay<P> {
     pub fn new(pool: PgPool, publisher: P, settings: RelaySettings) -> Relay<P> {
-        Relay { pool, publisher, settings }
+        Relay {
+            pool,
+            publisher,
+            settings,
+        }
     }
 
     /// Delivers one batch of due events; returns how many were delivered.
@@ -142,9 +159,15 @@ impl<P: Publisher> Relay<P> {
         .await?;
         let mut delivered = 0;
         for (id, topic, occurred_at, payload, attempts) in due {
-            let event = EventEnvelope { id, topic, occurred_at, payload };
+            let event = EventEnvelope {
+                id,
+                topic,
+                occurred_at,
+                payload,
+            };
             let outcome =
-                crate::telemetry::with_request_id(id.to_string(), self.publisher.publish(&event)).await;
+                crate::telemetry::with_request_id(id.to_string(), self.publisher.publish(&event))
+                    .await;
             match outcome {
                 Ok(()) => {
                     sqlx::query("update outbox_event set delivered_at = now(), attempts = attempts + 1, last_error = null where id = $1")
@@ -195,7 +218,10 @@ impl<P: Publisher> Relay<P> {
 
 /// Records that this service is applying `event`; false means it was applied before and the
 /// caller must do nothing. Call it in the transaction of the effect.
-pub async fn accept_once(connection: &mut PgConnection, event: &EventEnvelope) -> Result<bool, sqlx::Error> {
+pub async fn accept_once(
+    connection: &mut PgConnection,
+    event: &EventEnvelope,
+) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "insert into inbox_event (event_id, topic) values ($1, $2) on conflict (event_id) do nothing",
     )

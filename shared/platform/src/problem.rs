@@ -52,7 +52,13 @@ struct ProblemBody<'a> {
 
 impl Problem {
     pub fn new(status: StatusCode, code: impl Into<String>, title: impl Into<String>) -> Problem {
-        Problem { status, code: code.into(), title: title.into(), detail: None, errors: Vec::new() }
+        Problem {
+            status,
+            code: code.into(),
+            title: title.into(),
+            detail: None,
+            errors: Vec::new(),
+        }
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Problem {
@@ -82,9 +88,13 @@ impl Problem {
     ) -> Problem {
         let field = field.into();
         let message = message.into();
-        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Invalid request")
-            .with_detail(format!("{field}: {message}"))
-            .with_field_error(field, code, message)
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Invalid request",
+        )
+        .with_detail(format!("{field}: {message}"))
+        .with_field_error(field, code, message)
     }
 
     pub fn bad_request(code: impl Into<String>, detail: impl Into<String>) -> Problem {
@@ -104,8 +114,12 @@ impl Problem {
     }
 
     pub fn unprocessable(code: impl Into<String>, detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Unprocessable request")
-            .with_detail(detail)
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            "Unprocessable request",
+        )
+        .with_detail(detail)
     }
 
     /// The opaque 500: the caller learns only that it failed and the request id.

@@ -40,7 +40,9 @@ impl FromStr for LogFormat {
         match text {
             "json" => Ok(LogFormat::Json),
             "pretty" => Ok(LogFormat::Pretty),
-            other => Err(format!("unknown log format `{other}`; expected `json` or `pretty`")),
+            other => Err(format!(
+                "unknown log format `{other}`; expected `json` or `pretty`"
+            )),
         }
     }
 }
@@ -50,9 +52,15 @@ impl FromStr for LogFormat {
 pub fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     let installed = match format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
         LogFormat::Pretty => builder.compact().try_init(),
     };
     // A second initialisation in the same process is expected (several services, tests), and
@@ -75,7 +83,9 @@ fn is_acceptable_request_id(value: &HeaderValue) -> bool {
     let bytes = value.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= REQUEST_ID_MAX_LENGTH
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 /// Middleware: takes or makes the request id, opens the request's span, and echoes the id.
@@ -99,7 +109,10 @@ pub async fn request_id_layer(service: &'static str, mut request: Request, next:
     );
     let started = std::time::Instant::now();
     let mut response = REQUEST_ID
-        .scope(request_id.clone(), next.run(request).instrument(span.clone()))
+        .scope(
+            request_id.clone(),
+            next.run(request).instrument(span.clone()),
+        )
         .await;
     span.in_scope(|| {
         tracing::info!(

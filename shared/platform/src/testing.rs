@@ -15,12 +15,22 @@ pub struct TestServer {
 impl TestServer {
     /// Serves `app` on port 0 (the OS picks a free port).
     pub async fn start(app: Router) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
-        let addr = listener.local_addr().expect("a bound listener has an address");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
         let shutdown = CancellationToken::new();
         tokio::spawn(crate::http::serve(listener, app, shutdown.clone()));
-        let client = reqwest::Client::builder().build().expect("build a test client");
-        TestServer { addr, client, shutdown }
+        let client = reqwest::Client::builder()
+            .build()
+            .expect("build a test client");
+        TestServer {
+            addr,
+            client,
+            shutdown,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -36,7 +46,10 @@ impl Drop for TestServer {
 
 /// A pool that can never connect: a closed loopback port, for "database is down" tests.
 pub fn unreachable_pool() -> sqlx::PgPool {
-    let options = sqlx::postgres::PgConnectOptions::new().host("127.0.0.1").port(1).database("nothing");
+    let options = sqlx::postgres::PgConnectOptions::new()
+        .host("127.0.0.1")
+        .port(1)
+        .database("nothing");
     sqlx::postgres::PgPoolOptions::new()
         .acquire_timeout(std::time::Duration::from_millis(500))
         .connect_lazy_with(options)
@@ -45,33 +58,69 @@ pub fn unreachable_pool() -> sqlx::PgPool {
 /// The checks every service must pass: health, readiness, OpenAPI, problem+json on bad bodies,
 /// request id echo. `make_app` builds the service's full router over the given pool;
 /// `json_post_path` is a route of the service that takes a JSON body.
-pub async fn assert_platform_contract<F>(pool: sqlx::PgPool, make_app: F, json_post_path: &str, body_limit_bytes: usize)
-where
+pub async fn assert_platform_contract<F>(
+    pool: sqlx::PgPool,
+    make_app: F,
+    json_post_path: &str,
+    body_limit_bytes: usize,
+) where
     F: Fn(sqlx::PgPool) -> Router,
 {
     let server = TestServer::start(make_app(pool)).await;
 
-    let live = server.client.get(server.url("/health/live")).send().await.unwrap();
+    let live = server
+        .client
+        .get(server.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(live.status(), 200, "live");
-    let ready = server.client.get(server.url("/health/ready")).send().await.unwrap();
+    let ready = server
+        .client
+        .get(server.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200, "ready with a database");
 
-    let openapi = server.client.get(server.url("/openapi.json")).send().await.unwrap();
+    let openapi = server
+        .client
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(openapi.status(), 200);
     let document: serde_json::Value = openapi.json().await.unwrap();
     assert!(
-        document["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")),
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
         "OpenAPI 3.1 expected, got {}",
         document["openapi"]
     );
     assert!(document["info"]["title"].is_string());
     let paths = document["paths"].as_object().expect("paths object");
-    assert!(paths.contains_key("/health/ready"), "platform paths documented");
-    assert!(paths.contains_key(json_post_path), "{json_post_path} documented");
+    assert!(
+        paths.contains_key("/health/ready"),
+        "platform paths documented"
+    );
+    assert!(
+        paths.contains_key(json_post_path),
+        "{json_post_path} documented"
+    );
 
-    let metrics = server.client.get(server.url("/metrics")).send().await.unwrap();
+    let metrics = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(metrics.status(), 200);
-    assert!(metrics.text().await.unwrap().contains("http_requests_total"));
+    assert!(metrics
+        .text()
+        .await
+        .unwrap()
+        .contains("http_requests_total"));
 
     let malformed = server
         .client
@@ -93,7 +142,12 @@ where
         .unwrap();
     assert_problem(oversized, &[413, 401], None).await;
 
-    let unknown = server.client.get(server.url("/no/such/route")).send().await.unwrap();
+    let unknown = server
+        .client
+        .get(server.url("/no/such/route"))
+        .send()
+        .await
+        .unwrap();
     assert_problem(unknown, &[404], Some("not_found")).await;
 
     let echoed = server
@@ -104,26 +158,64 @@ where
         .await
         .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "test-request-42");
-    let generated = server.client.get(server.url("/health/live")).send().await.unwrap();
-    let id = generated.headers()["x-request-id"].to_str().unwrap().to_owned();
-    assert!(uuid::Uuid::parse_str(&id).is_ok(), "a fresh request id is a UUID: {id}");
+    let generated = server
+        .client
+        .get(server.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
+    let id = generated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        uuid::Uuid::parse_str(&id).is_ok(),
+        "a fresh request id is a UUID: {id}"
+    );
 
     let down = TestServer::start(make_app(unreachable_pool())).await;
-    let not_ready = down.client.get(down.url("/health/ready")).send().await.unwrap();
+    let not_ready = down
+        .client
+        .get(down.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
     assert_problem(not_ready, &[503], Some("not_ready")).await;
-    let still_live = down.client.get(down.url("/health/live")).send().await.unwrap();
-    assert_eq!(still_live.status(), 200, "live even when the database is down");
+    let still_live = down
+        .client
+        .get(down.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        still_live.status(),
+        200,
+        "live even when the database is down"
+    );
 }
 
 /// Asserts a problem+json response with one of `statuses` (and the code, if given).
-pub async fn assert_problem(response: reqwest::Response, statuses: &[u16], code: Option<&str>) -> serde_json::Value {
+pub async fn assert_problem(
+    response: reqwest::Response,
+    statuses: &[u16],
+    code: Option<&str>,
+) -> serde_json::Value {
     let status = response.status().as_u16();
-    assert!(statuses.contains(&status), "status {status}, expected one of {statuses:?}");
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(
+        statuses.contains(&status),
+        "status {status}, expected one of {statuses:?}"
+    );
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(content_type, crate::problem::PROBLEM_JSON);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], status);
-    assert!(body["code"].is_string() && body["title"].is_string(), "{body}");
+    assert!(
+        body["code"].is_string() && body["title"].is_string(),
+        "{body}"
+    );
     if let Some(code) = code {
         assert_eq!(body["code"], code, "{body}");
     }

@@ -33,7 +33,9 @@ async fn deposit(
     let body = serde_json::to_vec(&request).map_err(|e| Problem::internal_from(&e))?;
     let fingerprint = idempotency::fingerprint("POST", "/deposits", &body);
     let mut transaction = pool.begin().await?;
-    if let Claim::Replay(response) = idempotency::claim(&mut transaction, "test", &key, &fingerprint).await? {
+    if let Claim::Replay(response) =
+        idempotency::claim(&mut transaction, "test", &key, &fingerprint).await?
+    {
         return Ok(response);
     }
     let effect_id = imkon_platform::id::new_id();
@@ -44,7 +46,13 @@ async fn deposit(
         .await?;
     // Widen the window in which a concurrent duplicate can arrive.
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let saved = SavedResponse::json(StatusCode::CREATED, &DepositMade { effect_id, amount: request.amount })?;
+    let saved = SavedResponse::json(
+        StatusCode::CREATED,
+        &DepositMade {
+            effect_id,
+            amount: request.amount,
+        },
+    )?;
     idempotency::save(&mut transaction, "test", &key, &saved).await?;
     transaction.commit().await?;
     Ok(saved.into_response())
@@ -55,12 +63,20 @@ async fn start(pool: PgPool) -> TestServer {
         .execute(&pool)
         .await
         .unwrap();
-    TestServer::start(Router::new().route("/deposits", post(deposit)).with_state(Arc::new(pool))).await
+    TestServer::start(
+        Router::new()
+            .route("/deposits", post(deposit))
+            .with_state(Arc::new(pool)),
+    )
+    .await
 }
 
 async fn effects(server: &TestServer, pool: &PgPool) -> i64 {
     let _ = server;
-    sqlx::query_scalar("select count(*) from test_effect").fetch_one(pool).await.unwrap()
+    sqlx::query_scalar("select count(*) from test_effect")
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 #[sqlx::test(migrations = "../../migrations/platform")]
@@ -98,7 +114,12 @@ async fn the_same_key_with_a_different_body_is_refused(pool: PgPool) {
             .send()
     };
     assert_eq!(send("10.00").await.unwrap().status(), 201);
-    assert_problem(send("99.00").await.unwrap(), &[422], Some("idempotency_key_reused")).await;
+    assert_problem(
+        send("99.00").await.unwrap(),
+        &[422],
+        Some("idempotency_key_reused"),
+    )
+    .await;
     assert_eq!(effects(&server, &pool).await, 1);
 }
 
@@ -142,6 +163,9 @@ async fn fifty_concurrent_requests_with_one_key_act_once(pool: PgPool) {
         assert_eq!(status, 201, "{body}");
         bodies.push(body);
     }
-    assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]), "every caller sees the one effect");
+    assert!(
+        bodies.windows(2).all(|pair| pair[0] == pair[1]),
+        "every caller sees the one effect"
+    );
     assert_eq!(effects(&server, &pool).await, 1);
 }

@@ -12,7 +12,10 @@ use tokio::sync::Notify;
 /// The consumer side: applies an event once, however often it is delivered.
 async fn apply(pool: &PgPool, event: &EventEnvelope) -> Result<(), String> {
     let mut transaction = pool.begin().await.map_err(|e| e.to_string())?;
-    if outbox::accept_once(&mut transaction, event).await.map_err(|e| e.to_string())? {
+    if outbox::accept_once(&mut transaction, event)
+        .await
+        .map_err(|e| e.to_string())?
+    {
         sqlx::query("update applied_total set total = total + ($1::jsonb ->> 'amount')::int")
             .bind(&event.payload)
             .execute(&mut *transaction)
@@ -44,21 +47,34 @@ impl Publisher for ConsumerPublisher {
 }
 
 async fn setup(pool: &PgPool) {
-    sqlx::query("create table applied_total (total int not null)").execute(pool).await.unwrap();
-    sqlx::query("insert into applied_total values (0)").execute(pool).await.unwrap();
+    sqlx::query("create table applied_total (total int not null)")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("insert into applied_total values (0)")
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 async fn applied_total(pool: &PgPool) -> i32 {
-    sqlx::query_scalar("select total from applied_total").fetch_one(pool).await.unwrap()
+    sqlx::query_scalar("select total from applied_total")
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 #[sqlx::test(migrations = "../../migrations/platform")]
 async fn an_event_survives_a_relay_killed_before_acknowledging_and_is_applied_once(pool: PgPool) {
     setup(&pool).await;
     let mut transaction = pool.begin().await.unwrap();
-    let event_id = outbox::enqueue(&mut transaction, "test.happened", &serde_json::json!({"amount": 7}))
-        .await
-        .unwrap();
+    let event_id = outbox::enqueue(
+        &mut transaction,
+        "test.happened",
+        &serde_json::json!({"amount": 7}),
+    )
+    .await
+    .unwrap();
     transaction.commit().await.unwrap();
 
     let deliveries = Arc::new(AtomicUsize::new(0));
@@ -85,7 +101,10 @@ async fn an_event_survives_a_relay_killed_before_acknowledging_and_is_applied_on
             .fetch_one(&pool)
             .await
             .unwrap();
-    assert!(delivered_at.is_none(), "the killed relay never acknowledged");
+    assert!(
+        delivered_at.is_none(),
+        "the killed relay never acknowledged"
+    );
 
     let survivor = Relay::new(
         pool.clone(),
@@ -107,9 +126,17 @@ async fn an_event_survives_a_relay_killed_before_acknowledging_and_is_applied_on
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(redelivered, 1, "the event is delivered again");
-    assert_eq!(deliveries.load(Ordering::SeqCst), 2, "delivered twice in all");
+    assert_eq!(
+        deliveries.load(Ordering::SeqCst),
+        2,
+        "delivered twice in all"
+    );
     assert_eq!(applied_total(&pool).await, 7, "but applied once");
-    assert_eq!(survivor.deliver_due().await.unwrap(), 0, "and then never again");
+    assert_eq!(
+        survivor.deliver_due().await.unwrap(),
+        0,
+        "and then never again"
+    );
 }
 
 /// Fails a fixed number of times, then succeeds.
@@ -133,20 +160,39 @@ impl Publisher for FlakyPublisher {
 #[sqlx::test(migrations = "../../migrations/platform")]
 async fn a_failed_delivery_is_retried_after_a_backoff(pool: PgPool) {
     let mut transaction = pool.begin().await.unwrap();
-    outbox::enqueue(&mut transaction, "test.happened", &serde_json::json!({})).await.unwrap();
+    outbox::enqueue(&mut transaction, "test.happened", &serde_json::json!({}))
+        .await
+        .unwrap();
     transaction.commit().await.unwrap();
-    let settings = RelaySettings { first_retry_delay: Duration::from_millis(200), ..RelaySettings::default() };
+    let settings = RelaySettings {
+        first_retry_delay: Duration::from_millis(200),
+        ..RelaySettings::default()
+    };
     let relay = Relay::new(
         pool.clone(),
-        FlakyPublisher { failures_left: AtomicUsize::new(1), attempts: AtomicUsize::new(0) },
+        FlakyPublisher {
+            failures_left: AtomicUsize::new(1),
+            attempts: AtomicUsize::new(0),
+        },
         settings,
     );
     assert_eq!(relay.deliver_due().await.unwrap(), 0, "first attempt fails");
-    assert_eq!(relay.deliver_due().await.unwrap(), 0, "not retried before the backoff");
+    assert_eq!(
+        relay.deliver_due().await.unwrap(),
+        0,
+        "not retried before the backoff"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(relay.deliver_due().await.unwrap(), 1, "retried after the backoff");
+    assert_eq!(
+        relay.deliver_due().await.unwrap(),
+        1,
+        "retried after the backoff"
+    );
     let (attempts, last_error): (i32, Option<String>) =
-        sqlx::query_as("select attempts, last_error from outbox_event").fetch_one(&pool).await.unwrap();
+        sqlx::query_as("select attempts, last_error from outbox_event")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(attempts, 2);
     assert!(last_error.is_none());
 }
@@ -154,11 +200,16 @@ async fn a_failed_delivery_is_retried_after_a_backoff(pool: PgPool) {
 #[sqlx::test(migrations = "../../migrations/platform")]
 async fn an_event_rolled_back_with_its_change_is_never_sent(pool: PgPool) {
     let mut transaction = pool.begin().await.unwrap();
-    outbox::enqueue(&mut transaction, "test.happened", &serde_json::json!({})).await.unwrap();
+    outbox::enqueue(&mut transaction, "test.happened", &serde_json::json!({}))
+        .await
+        .unwrap();
     transaction.rollback().await.unwrap();
     let relay = Relay::new(
         pool.clone(),
-        FlakyPublisher { failures_left: AtomicUsize::new(0), attempts: AtomicUsize::new(0) },
+        FlakyPublisher {
+            failures_left: AtomicUsize::new(0),
+            attempts: AtomicUsize::new(0),
+        },
         RelaySettings::default(),
     );
     assert_eq!(relay.deliver_due().await.unwrap(), 0);
@@ -182,8 +233,17 @@ async fn the_audit_trail_refuses_updates_and_deletes(pool: PgPool) {
     )
     .await
     .unwrap();
-    assert!(sqlx::query("update audit_record set action = 'forged'").execute(&pool).await.is_err());
-    assert!(sqlx::query("delete from audit_record").execute(&pool).await.is_err());
-    let count: i64 = sqlx::query_scalar("select count(*) from audit_record").fetch_one(&pool).await.unwrap();
+    assert!(sqlx::query("update audit_record set action = 'forged'")
+        .execute(&pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("delete from audit_record")
+        .execute(&pool)
+        .await
+        .is_err());
+    let count: i64 = sqlx::query_scalar("select count(*) from audit_record")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(count, 1);
 }

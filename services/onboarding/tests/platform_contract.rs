@@ -1,0 +1,22 @@
+//! The onboarding service keeps the platform's HTTP contract: health, readiness that follows the
+//! database, OpenAPI 3.1, problem+json errors, request ids.
+
+use imkon_onboarding::{app, migrator, AppState};
+use imkon_platform::config::HttpLimits;
+use sqlx::PgPool;
+
+#[sqlx::test(migrations = false)]
+async fn the_service_keeps_the_platform_contract(pool: PgPool) {
+    migrator()
+        .run(&pool)
+        .await
+        .expect("migrations apply to a fresh database");
+    let limits = HttpLimits::default();
+    imkon_platform::testing::assert_platform_contract(
+        pool,
+        |pool| app(AppState { pool, limits }),
+        "/v1/events",
+        limits.body_limit_bytes,
+    )
+    .await;
+}

@@ -1,0 +1,99 @@
+//! The receiving end of events: `POST /v1/events` on a consuming service.
+//!
+//! The relay of the producing service posts each event here. The endpoint records the event id
+//! in the inbox and lets the service apply it in one transaction, so a repeated delivery (the
+//! relay retried after a crash, or a network timeout hid our answer) is acknowledged without
+//! being applied again.
+
+use std::future::Future;
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+
+use crate::outbox::{self, EventEnvelope};
+use crate::problem::{JsonBody, Problem};
+
+/// A service's reaction to the events it subscribes to.
+pub trait EventHandler: Clone + Send + Sync + 'static {
+    /// The topics this service applies; any other topic is acknowledged and ignored.
+    fn topics(&self) -> &'static [&'static str];
+
+    /// Applies one event inside the transaction that also records it in the inbox.
+    fn apply<'a>(
+        &'a self,
+        connection: &'a mut PgConnection,
+        event: &'a EventEnvelope,
+    ) -> impl Future<Output = Result<(), Problem>> + Send + 'a;
+}
+
+/// What became of a delivered event.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EventReceipt {
+    /// `applied`, `duplicate` (applied before) or `ignored` (not a topic of this service).
+    pub outcome: &'static str,
+}
+
+#[derive(Clone)]
+struct Receiver<H> {
+    pool: PgPool,
+    handler: H,
+}
+
+/// Delivers one event from another service's outbox relay.
+#[utoipa::path(post, path = "/v1/events", tag = "events",
+    responses((status = 200, body = EventReceipt), (status = 422, description = "Not an event envelope")))]
+async fn receive<H: EventHandler>(
+    State(receiver): State<Receiver<H>>,
+    JsonBody(event): JsonBody<EventEnvelope>,
+) -> Result<Json<EventReceipt>, Problem> {
+    if !receiver.handler.topics().contains(&event.topic.as_str()) {
+        return Ok(Json(EventReceipt { outcome: "ignored" }));
+    }
+    let mut transaction = receiver.pool.begin().await?;
+    if !outbox::accept_once(&mut transaction, &event).await? {
+        return Ok(Json(EventReceipt {
+            outcome: "duplicate",
+        }));
+    }
+    receiver.handler.apply(&mut transaction, &event).await?;
+    transaction.commit().await?;
+    tracing::info!(event_id = %event.id, topic = %event.topic, "event applied");
+    Ok(Json(EventReceipt { outcome: "applied" }))
+}
+
+/// The OpenAPI description of `POST /v1/events`, for services that mount it.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(receive), components(schemas(EventReceipt)))]
+pub struct EventsApi;
+
+/// The `POST /v1/events` route for a service's handler.
+pub fn router<H: EventHandler>(pool: PgPool, handler: H) -> Router {
+    Router::new()
+        .route("/v1/events", post(receive::<H>))
+        .with_state(Receiver { pool, handler })
+}
+
+/// The handler of a service that subscribes to no topic yet: every event is acknowledged and
+/// ignored, which is what a relay configured without this service as a subscriber expects.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSubscriptions;
+
+impl EventHandler for NoSubscriptions {
+    fn topics(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    async fn apply(
+        &self,
+        _connection: &mut PgConnection,
+        event: &EventEnvelope,
+    ) -> Result<(), Problem> {
+        Err(Problem::unprocessable(
+            "unexpected_topic",
+            format!("this service does not apply `{}`", event.topic),
+        ))
+    }
+}

@@ -1,0 +1,221 @@
+//! The Imkon launcher: every service in one process (a newcomer's laptop, the end-to-end
+//! tests) or one service per process (production). Same code, same HTTP boundaries.
+
+pub mod local_postgres;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use imkon_platform::config::{Secret, ServiceConfig, Settings};
+use imkon_platform::db;
+use imkon_platform::service::{self, StartupError};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// The services, in start order, with their development ports.
+pub const SERVICES: [(&str, u16); 5] = [
+    (imkon_onboarding::SERVICE, imkon_onboarding::DEFAULT_PORT),
+    (
+        imkon_applications::SERVICE,
+        imkon_applications::DEFAULT_PORT,
+    ),
+    (imkon_scoring::SERVICE, imkon_scoring::DEFAULT_PORT),
+    (
+        imkon_disbursement::SERVICE,
+        imkon_disbursement::DEFAULT_PORT,
+    ),
+    (imkon_accounts::SERVICE, imkon_accounts::DEFAULT_PORT),
+];
+
+/// How long `start` waits for every service to become ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+type ServiceFuture = Pin<Box<dyn Future<Output = Result<(), StartupError>> + Send>>;
+
+/// Runs one service by name on a bound listener.
+pub fn run_service(
+    config: ServiceConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> ServiceFuture {
+    match config.service.as_str() {
+        imkon_onboarding::SERVICE => Box::pin(imkon_onboarding::run_on(config, listener, shutdown)),
+        imkon_applications::SERVICE => {
+            Box::pin(imkon_applications::run_on(config, listener, shutdown))
+        }
+        imkon_scoring::SERVICE => Box::pin(imkon_scoring::run_on(config, listener, shutdown)),
+        imkon_disbursement::SERVICE => {
+            Box::pin(imkon_disbursement::run_on(config, listener, shutdown))
+        }
+        imkon_accounts::SERVICE => Box::pin(imkon_accounts::run_on(config, listener, shutdown)),
+        other => {
+            let message = format!("unknown service `{other}`");
+            Box::pin(async move { Err(StartupError::Other(message)) })
+        }
+    }
+}
+
+/// How to lay the platform out.
+#[derive(Debug, Clone)]
+pub struct PlatformOptions {
+    /// A PostgreSQL server; each service gets its own database on it.
+    pub database_server_url: Secret<String>,
+    /// Databases are named `<prefix>_<service>`.
+    pub database_prefix: String,
+    /// Listen on free ports chosen by the OS instead of the configured ones (tests).
+    pub ephemeral_ports: bool,
+}
+
+/// The platform, running.
+pub struct RunningPlatform {
+    /// Base URL of each service and of the frontend, by name.
+    pub urls: BTreeMap<String, String>,
+    shutdown: CancellationToken,
+    tasks: JoinSet<(String, Result<(), StartupError>)>,
+}
+
+/// Creates the databases, binds every port, starts every service and waits until all are ready.
+pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, StartupError> {
+    let shutdown = CancellationToken::new();
+    let mut bound = Vec::new();
+    let mut urls = BTreeMap::new();
+    for (name, default_port) in SERVICES {
+        let mut settings = Settings::load(name)?;
+        let database = format!("{}_{name}", options.database_prefix);
+        db::ensure_database(&options.database_server_url, &database).await?;
+        let url = db::database_url(&options.database_server_url, &database)?;
+        settings.set(
+            "database_url",
+            url.expose().clone(),
+            "the launcher".to_owned(),
+        );
+        if options.ephemeral_ports {
+            settings.set(
+                "listen_addr",
+                "127.0.0.1:0".to_owned(),
+                "the launcher".to_owned(),
+            );
+        }
+        let config = ServiceConfig::from_settings(settings, default_port)?;
+        let listener = service::bind(&config).await?;
+        let addr = listener
+            .local_addr()
+            .map_err(|error| StartupError::Other(error.to_string()))?;
+        urls.insert(name.to_owned(), format!("http://{addr}"));
+        bound.push((config, listener));
+    }
+    let frontend_settings = Settings::load(imkon_frontend::SERVICE)?;
+    let frontend_addr = if options.ephemeral_ports {
+        "127.0.0.1:0"
+            .parse()
+            .map_err(|_| StartupError::Other("bad loopback address".into()))?
+    } else {
+        frontend_settings.get_or(
+            "listen_addr",
+            std::net::SocketAddr::from(([127, 0, 0, 1], imkon_frontend::DEFAULT_PORT)),
+        )?
+    };
+    let frontend_listener =
+        TcpListener::bind(frontend_addr)
+            .await
+            .map_err(|error| StartupError::Bind {
+                service: imkon_frontend::SERVICE.to_owned(),
+                env_service: "FRONTEND".to_owned(),
+                addr: frontend_addr.to_string(),
+                reason: error.to_string(),
+            })?;
+    let frontend_url = frontend_listener
+        .local_addr()
+        .map(|addr| format!("http://{addr}"))
+        .map_err(|error| StartupError::Other(error.to_string()))?;
+
+    let service_urls = imkon_frontend::ServiceUrls {
+        onboarding: urls[imkon_onboarding::SERVICE].clone(),
+        applications: urls[imkon_applications::SERVICE].clone(),
+        scoring: urls[imkon_scoring::SERVICE].clone(),
+        disbursement: urls[imkon_disbursement::SERVICE].clone(),
+        accounts: urls[imkon_accounts::SERVICE].clone(),
+    };
+    let mut tasks = JoinSet::new();
+    for (config, listener) in bound {
+        let name = config.service.clone();
+        let future = run_service(config, listener, shutdown.clone());
+        tasks.spawn(async move { (name, future.await) });
+    }
+    let frontend_shutdown = shutdown.clone();
+    tasks.spawn(async move {
+        let outcome =
+            imkon_frontend::run_on(frontend_listener, service_urls, frontend_shutdown).await;
+        (imkon_frontend::SERVICE.to_owned(), outcome)
+    });
+    urls.insert(imkon_frontend::SERVICE.to_owned(), frontend_url);
+
+    let mut platform = RunningPlatform {
+        urls,
+        shutdown,
+        tasks,
+    };
+    platform.wait_until_ready().await?;
+    Ok(platform)
+}
+
+impl RunningPlatform {
+    async fn wait_until_ready(&mut self) -> Result<(), StartupError> {
+        let client = reqwest::Client::new();
+        let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+        for (name, url) in self.urls.clone() {
+            loop {
+                if let Some(Ok((failed, Err(error)))) = self.tasks.try_join_next() {
+                    self.shutdown.cancel();
+                    return Err(StartupError::Other(format!(
+                        "{failed} failed to start: {error}"
+                    )));
+                }
+                let ready = client
+                    .get(format!("{url}/health/ready"))
+                    .timeout(Duration::from_secs(2))
+                    .send()
+                    .await
+                    .is_ok_and(|response| response.status().is_success());
+                if ready {
+                    break;
+                }
+                if tokio::time::Instant::now() > deadline {
+                    self.shutdown.cancel();
+                    return Err(StartupError::Other(format!(
+                        "{name} did not become ready at {url} within {READY_TIMEOUT:?}"
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs until `stop` is cancelled or a service fails, then stops everything.
+    pub async fn run_until(mut self, stop: CancellationToken) -> Result<(), StartupError> {
+        let outcome = tokio::select! {
+            () = stop.cancelled() => Ok(()),
+            Some(joined) = self.tasks.join_next() => match joined {
+                Ok((name, Err(error))) => Err(StartupError::Other(format!("{name} stopped: {error}"))),
+                Ok((name, Ok(()))) => Err(StartupError::Other(format!("{name} stopped unexpectedly"))),
+                Err(error) => Err(StartupError::Other(format!("a service crashed: {error}"))),
+            },
+        };
+        self.stop().await;
+        outcome
+    }
+
+    /// Stops every service, letting requests in flight finish.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        while let Some(joined) = self.tasks.join_next().await {
+            if let Ok((name, Err(error))) = joined {
+                tracing::warn!(service = %name, %error, "stopped with an error");
+            }
+        }
+    }
+}
