@@ -16,3 +16,6 @@ pub mod client_transfer;
 pub mod hold;
 pub mod posting;
 pub mod transfer;
+
+#[cfg(test)]
+mod properties;
