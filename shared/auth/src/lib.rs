@@ -8,7 +8,7 @@
 //! per service the caller needs, each addressed to that service. The frontend keeps them
 //! server-side and sends them as `Authorization: Bearer <token>`. Every service holds a
 //! [`TokenVerifier`] that trusts onboarding's public keys, and its handlers take an extractor
-//!  that refuses anything else.
+//! ([`extract::AuthenticatedUser`], [`extract::RequireRole`], …) that refuses anything else.
 //! When one service calls another it presents a service token of its own, whose principal is
 //! of kind [`PrincipalKind::Service`] and can never pass for a person.
 //!
@@ -47,9 +47,11 @@
 //!
 //! # Features
 //!
-//! `axum` (on by default) is reserved for the extractors. Without it the crate has no HTTP
+//! `axum` (on by default) adds the [`extract`] module. Without it the crate has no HTTP
 //! dependency, for tools that only issue or inspect tokens.
 
+#[cfg(feature = "axum")]
+pub mod extract;
 pub mod keys;
 pub mod principal;
 pub mod role;
