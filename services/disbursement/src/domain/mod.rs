@@ -9,6 +9,7 @@
 //! - [`contract`] and [`tranche`]: the life cycles of a contract and of a tranche.
 
 pub mod calendar;
+pub mod early_repayment;
 
 pub mod schedule;
 pub mod terms;

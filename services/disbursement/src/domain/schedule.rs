@@ -91,6 +91,10 @@ impl Schedule {
         self.basis.currency
     }
 
+    pub(crate) fn basis(&self) -> ScheduleBasis {
+        self.basis
+    }
+
     pub fn method(&self) -> RepaymentMethod {
         self.basis.method
     }
@@ -182,6 +186,7 @@ pub fn build_schedule(terms: &LoanTerms) -> Schedule {
         level_amount,
         &periods,
         1,
+        Horizon::FullTerm,
     )
 }
 
@@ -195,6 +200,15 @@ pub(crate) struct ScheduleBasis {
     pub(crate) method: RepaymentMethod,
     pub(crate) day_count: DayCount,
     pub(crate) annual_rate: AnnualRate,
+}
+
+/// How far a schedule's rows run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Horizon {
+    /// A row for every period, even after the balance is repaid.
+    FullTerm,
+    /// No rows after the one that repays the balance.
+    UntilRepaid,
 }
 
 /// One period still to be scheduled.
@@ -255,10 +269,12 @@ impl ScheduleBasis {
 
 impl Schedule {
     /// Lays out the rows for `periods` from `opening_balance`, numbering from `first_number`.
-    /// The rows stop once the balance reaches zero, which before the last period happens only
-    /// when the level amount is larger than the method needs: after an early repayment that
-    /// keeps the instalment, or for a principal so small that rounding the level amount up
-    /// repays it early.
+    ///
+    /// The balance can reach zero before the last period only when the level amount is larger
+    /// than the method needs: after an early repayment that keeps the instalment (the term then
+    /// shortens, [`Horizon::UntilRepaid`]), or for a principal so small that rounding the level
+    /// amount up repays it early; the contract's term still has that many months, so those
+    /// rows stay, at zero ([`Horizon::FullTerm`]).
     pub(crate) fn roll(
         basis: ScheduleBasis,
         start_date: NaiveDate,
@@ -266,12 +282,13 @@ impl Schedule {
         level_amount: Decimal,
         periods: &[Period],
         first_number: u32,
+        horizon: Horizon,
     ) -> Schedule {
         let currency = basis.currency;
         let mut installments = Vec::with_capacity(periods.len());
         let mut balance = opening_balance;
         for (index, (number, period)) in (first_number..).zip(periods).enumerate() {
-            if balance.is_zero() {
+            if balance.is_zero() && horizon == Horizon::UntilRepaid {
                 break;
             }
             let interest = basis.interest(balance, period.accrual_days);
@@ -586,9 +603,10 @@ mod tests {
     }
 
     #[test]
-    fn a_tiny_principal_stops_once_repaid_instead_of_going_negative() {
+    fn a_tiny_principal_repaid_early_by_rounding_keeps_its_term_with_zero_rows() {
         // 0.15 over ten months: the slice 0.015 rounds half-even to 0.02, so the loan is repaid
-        // after eight rows (7 × 0.02 + 0.01); no row may take the balance below zero.
+        // by the eighth row (7 × 0.02 + 0.01); no row may take the balance below zero, and the
+        // ninth and tenth months stay on the schedule with nothing due.
         let schedule = build_schedule(&terms(
             dec!(0.15),
             dec!(0),
@@ -597,8 +615,12 @@ mod tests {
             RepaymentMethod::EqualPrincipal,
             DayCount::Thirty360,
         ));
-        assert_eq!(schedule.installments().len(), 8);
+        assert_eq!(schedule.installments().len(), 10);
         assert_eq!(schedule.installments()[7].principal().amount(), dec!(0.01));
+        assert!(schedule.installments()[7].balance().is_zero());
+        assert!(schedule.installments()[8..]
+            .iter()
+            .all(|row| row.total().is_zero()));
         assert!(schedule
             .installments()
             .iter()
