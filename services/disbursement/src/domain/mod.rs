@@ -8,8 +8,11 @@
 //! - [`arrears`]: overdue instalments, days past due, the day's penalty and the ageing bucket;
 //! - [`contract`] and [`tranche`]: the life cycles of a contract and of a tranche.
 
+pub mod allocation;
+pub mod arrears;
 pub mod calendar;
+pub mod contract;
 pub mod early_repayment;
-
 pub mod schedule;
 pub mod terms;
+pub mod tranche;
