@@ -346,7 +346,13 @@ impl Schedule {
 /// Wraps an amount that is already exact to the minor unit: every input is a `Money` and every
 /// computed figure was rounded half-even, so the rounding here never changes a value.
 fn exact_money(amount: Decimal, currency: Currency) -> Money {
-    Money::from_rounded(amount, currency)
+    let money = Money::from_rounded(amount, currency);
+    assert_eq!(
+        money.amount(),
+        amount,
+        "schedule figures are exact to the minor unit before wrapping"
+    );
+    money
 }
 
 #[cfg(test)]
