@@ -1,1 +1,18 @@
 //! The disbursement domain: types and rules, no I/O.
+//!
+//! - [`terms`]: loan terms parsed into a validated [`terms::LoanTerms`];
+//! - [`calendar`]: due dates anchored to the first one, and day counting;
+//! - [`schedule`]: repayment schedules exact to the minor unit;
+//! - [`allocation`]: a payment split penalty → interest → principal;
+//! - [`early_repayment`]: a partial early repayment and the recomputed remaining schedule;
+//! - [`arrears`]: overdue instalments, days past due, the day's penalty and the ageing bucket;
+//! - [`contract`] and [`tranche`]: the life cycles of a contract and of a tranche.
+
+pub mod allocation;
+pub mod arrears;
+pub mod calendar;
+pub mod contract;
+pub mod early_repayment;
+pub mod schedule;
+pub mod terms;
+pub mod tranche;

@@ -1,0 +1,218 @@
+//! A tranche's life cycle: `planned → requested → approved → disbursed`, or `cancelled`
+//! before it is disbursed.
+//!
+//! Four eyes: the officer who approves a tranche must not be the one who requested it. The
+//! state carries who requested and who approved, so that rule cannot be checked against the
+//! wrong person and the record of who did what travels with the tranche.
+
+use std::fmt;
+
+use uuid::Uuid;
+
+/// A bank officer, by the id the auth service gives them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OfficerId(Uuid);
+
+impl OfficerId {
+    pub fn new(id: Uuid) -> OfficerId {
+        OfficerId(id)
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+/// Where a tranche stands, with the officers behind each step so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TrancheStatus {
+    Planned,
+    Requested {
+        requested_by: OfficerId,
+    },
+    Approved {
+        requested_by: OfficerId,
+        approved_by: OfficerId,
+    },
+    Disbursed {
+        requested_by: OfficerId,
+        approved_by: OfficerId,
+    },
+    Cancelled,
+}
+
+/// A move in a tranche's life cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TrancheMove {
+    Request,
+    Approve,
+    Disburse,
+    Cancel,
+}
+
+impl fmt::Display for TrancheMove {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TrancheMove::Request => "request",
+            TrancheMove::Approve => "approve",
+            TrancheMove::Disburse => "disburse",
+            TrancheMove::Cancel => "cancel",
+        })
+    }
+}
+
+/// Why a tranche move was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TrancheError {
+    #[error("cannot {attempted} a tranche that is {from}")]
+    WrongState {
+        attempted: TrancheMove,
+        from: &'static str,
+    },
+    #[error("the officer who requested a tranche cannot also approve it")]
+    ApproverIsRequester,
+}
+
+impl TrancheStatus {
+    /// The stored name, such as `approved`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TrancheStatus::Planned => "planned",
+            TrancheStatus::Requested { .. } => "requested",
+            TrancheStatus::Approved { .. } => "approved",
+            TrancheStatus::Disbursed { .. } => "disbursed",
+            TrancheStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// An officer asks for a planned tranche to be paid out.
+    pub fn request(self, officer: OfficerId) -> Result<TrancheStatus, TrancheError> {
+        match self {
+            TrancheStatus::Planned => Ok(TrancheStatus::Requested {
+                requested_by: officer,
+            }),
+            other => Err(other.refuse(TrancheMove::Request)),
+        }
+    }
+
+    /// A second officer approves a requested tranche.
+    pub fn approve(self, approver: OfficerId) -> Result<TrancheStatus, TrancheError> {
+        match self {
+            TrancheStatus::Requested { requested_by } if requested_by == approver => {
+                Err(TrancheError::ApproverIsRequester)
+            }
+            TrancheStatus::Requested { requested_by } => Ok(TrancheStatus::Approved {
+                requested_by,
+                approved_by: approver,
+            }),
+            other => Err(other.refuse(TrancheMove::Approve)),
+        }
+    }
+
+    /// The approved money went out (the ledger transfer was posted).
+    pub fn disburse(self) -> Result<TrancheStatus, TrancheError> {
+        match self {
+            TrancheStatus::Approved {
+                requested_by,
+                approved_by,
+            } => Ok(TrancheStatus::Disbursed {
+                requested_by,
+                approved_by,
+            }),
+            other => Err(other.refuse(TrancheMove::Disburse)),
+        }
+    }
+
+    /// The tranche will not be paid; possible at any point before disbursement.
+    pub fn cancel(self) -> Result<TrancheStatus, TrancheError> {
+        match self {
+            TrancheStatus::Planned
+            | TrancheStatus::Requested { .. }
+            | TrancheStatus::Approved { .. } => Ok(TrancheStatus::Cancelled),
+            other => Err(other.refuse(TrancheMove::Cancel)),
+        }
+    }
+
+    fn refuse(self, attempted: TrancheMove) -> TrancheError {
+        TrancheError::WrongState {
+            attempted,
+            from: self.name(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn officer(n: u128) -> OfficerId {
+        OfficerId::new(Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn a_tranche_runs_from_planned_to_disbursed_with_two_officers() {
+        let disbursed = TrancheStatus::Planned
+            .request(officer(1))
+            .and_then(|status| status.approve(officer(2)))
+            .and_then(TrancheStatus::disburse);
+        assert_eq!(
+            disbursed,
+            Ok(TrancheStatus::Disbursed {
+                requested_by: officer(1),
+                approved_by: officer(2)
+            })
+        );
+    }
+
+    #[test]
+    fn the_requester_cannot_approve_their_own_tranche() {
+        let requested = TrancheStatus::Planned.request(officer(1)).unwrap();
+        assert_eq!(
+            requested.approve(officer(1)),
+            Err(TrancheError::ApproverIsRequester)
+        );
+    }
+
+    #[test]
+    fn a_tranche_cannot_skip_approval() {
+        let requested = TrancheStatus::Planned.request(officer(1)).unwrap();
+        assert_eq!(
+            requested.disburse(),
+            Err(TrancheError::WrongState {
+                attempted: TrancheMove::Disburse,
+                from: "requested"
+            })
+        );
+        assert_eq!(
+            TrancheStatus::Planned.approve(officer(2)),
+            Err(TrancheError::WrongState {
+                attempted: TrancheMove::Approve,
+                from: "planned"
+            })
+        );
+    }
+
+    #[test]
+    fn cancelling_is_possible_until_disbursed_and_never_after() {
+        let requested = TrancheStatus::Planned.request(officer(1)).unwrap();
+        let approved = requested.approve(officer(2)).unwrap();
+        for status in [TrancheStatus::Planned, requested, approved] {
+            assert_eq!(status.cancel(), Ok(TrancheStatus::Cancelled));
+        }
+        let disbursed = approved.disburse().unwrap();
+        let error = disbursed.cancel().unwrap_err();
+        assert_eq!(
+            error,
+            TrancheError::WrongState {
+                attempted: TrancheMove::Cancel,
+                from: "disbursed"
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "cannot cancel a tranche that is disbursed"
+        );
+        assert!(TrancheStatus::Cancelled.request(officer(1)).is_err());
+        assert!(disbursed.disburse().is_err(), "money goes out once");
+    }
+}
