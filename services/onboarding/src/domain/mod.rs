@@ -11,6 +11,7 @@ pub mod ids;
 pub mod kyc;
 pub mod lockout;
 pub mod passport;
+pub mod person;
 pub mod person_name;
 pub mod pinfl;
 pub mod screening;

@@ -78,13 +78,12 @@ impl Pinfl {
         }
         let mut digits = [0u8; PINFL_LENGTH];
         for (index, character) in text.chars().enumerate() {
-            let digit = character
-                .to_digit(10)
-                .filter(|_| character.is_ascii_digit())
-                .ok_or(PinflError::NotADigit {
+            if !character.is_ascii_digit() {
+                return Err(PinflError::NotADigit {
                     position: index + 1,
-                })?;
-            digits[index] = digit as u8;
+                });
+            }
+            digits[index] = character as u8 - b'0';
         }
         century_start_and_sex(digits[0])?;
         birth_date_from_digits(&digits)?;
