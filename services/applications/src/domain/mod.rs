@@ -9,6 +9,8 @@
 pub mod actor;
 pub mod budget;
 pub mod form;
+pub mod programme;
+pub mod review;
 pub mod state;
 pub mod text;
 
