@@ -12,6 +12,7 @@ pub mod form;
 pub mod programme;
 pub mod review;
 pub mod state;
+pub mod submission;
 pub mod text;
 
 /// What every refusal in this domain tells its caller: a stable machine-readable code and, when
