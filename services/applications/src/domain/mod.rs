@@ -8,6 +8,7 @@
 
 pub mod actor;
 pub mod budget;
+pub mod decision;
 pub mod form;
 pub mod programme;
 pub mod review;
