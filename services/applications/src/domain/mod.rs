@@ -15,6 +15,7 @@ pub mod review;
 pub mod state;
 pub mod submission;
 pub mod text;
+pub mod timeline;
 
 /// What every refusal in this domain tells its caller: a stable machine-readable code and, when
 /// one field is at fault, that field's name (dotted for nested fields, such as
