@@ -2,6 +2,7 @@
 //! approver role confirms or sends the proposal back.
 
 use imkon_platform::money::{Currency, Money};
+use rust_decimal::Decimal;
 
 use super::actor::{Actor, ActorRole};
 use super::budget::{Budget, BudgetError};
@@ -36,8 +37,8 @@ pub enum DecisionError {
     RateNotApplicable,
     #[error("the annual rate must be between {min_percent}% and {max_percent}%")]
     RateOutOfRange {
-        min_percent: rust_decimal::Decimal,
-        max_percent: rust_decimal::Decimal,
+        min_percent: Decimal,
+        max_percent: Decimal,
     },
     #[error("a grant has no grace period")]
     GraceNotApplicable,
@@ -392,7 +393,6 @@ mod tests {
     use super::*;
     use crate::domain::programme::tests::{grant_programme, loan_programme, uzs};
     use crate::domain::state::{transition, State};
-    use rust_decimal::Decimal;
     use rust_decimal_macros::dec;
     use uuid::Uuid;
 

@@ -647,6 +647,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_commitment_is_carried_into_the_programme() {
+        let programme = loan_programme();
+        let committed = programme.budget().commit(uzs(dec!(100000000))).unwrap();
+        let after = programme.with_budget(committed).unwrap();
+        assert_eq!(after.budget().committed(), uzs(dec!(100000000)));
+        let dollars = Budget::new(
+            Money::new(dec!(1), Currency::Usd).unwrap(),
+            Money::zero(Currency::Usd),
+        );
+        let error = programme.with_budget(dollars.unwrap()).unwrap_err();
+        assert_eq!(error.field().as_deref(), Some("total_budget"));
+    }
+
+    #[test]
     fn limits_are_inclusive() {
         let programme = loan_programme();
         assert!(programme.amount_within_limits(uzs(dec!(10000000))));

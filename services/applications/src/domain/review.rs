@@ -18,6 +18,10 @@ pub const MAX_SCORE: u8 = 5;
 /// The most criteria a rubric may have.
 pub const MAX_CRITERIA: usize = 50;
 
+/// The largest weight a criterion may have; weights are relative, and a bound keeps the
+/// weighted sum far from decimal overflow.
+pub const MAX_WEIGHT: Decimal = Decimal::ONE_THOUSAND;
+
 /// The longest review comment, in characters.
 pub const MAX_COMMENT_LENGTH_CHARS: usize = 10_000;
 
@@ -26,7 +30,7 @@ pub const MAX_COMMENT_LENGTH_CHARS: usize = 10_000;
 pub struct Criterion {
     pub key: Key,
     pub label: LocalizedText,
-    /// A positive weight; weights are relative, so 1, 2, 1 and 25, 50, 25 score alike.
+    /// A positive weight up to [`MAX_WEIGHT`]; weights are relative, so 1, 2, 1 and 25, 50, 25 score alike.
     pub weight: Decimal,
 }
 
@@ -37,8 +41,8 @@ pub enum RubricError {
     CriteriaCountOutOfRange,
     #[error("the criterion `{key}` appears twice")]
     DuplicateCriterion { key: String },
-    #[error("the weight of `{key}` must be positive")]
-    WeightNotPositive { key: String },
+    #[error("the weight of `{key}` must be positive and at most {MAX_WEIGHT}")]
+    WeightOutOfRange { key: String },
 }
 
 impl Refusal for RubricError {
@@ -46,7 +50,7 @@ impl Refusal for RubricError {
         match self {
             RubricError::CriteriaCountOutOfRange => "criteria_count_out_of_range",
             RubricError::DuplicateCriterion { .. } => "duplicate_criterion",
-            RubricError::WeightNotPositive { .. } => "weight_not_positive",
+            RubricError::WeightOutOfRange { .. } => "weight_out_of_range",
         }
     }
 
@@ -54,7 +58,7 @@ impl Refusal for RubricError {
         Some(match self {
             RubricError::CriteriaCountOutOfRange => "rubric".to_owned(),
             RubricError::DuplicateCriterion { key } => format!("rubric.{key}"),
-            RubricError::WeightNotPositive { key } => format!("rubric.{key}.weight"),
+            RubricError::WeightOutOfRange { key } => format!("rubric.{key}.weight"),
         })
     }
 }
@@ -76,8 +80,8 @@ impl Rubric {
             if !seen.insert(&criterion.key) {
                 return Err(RubricError::DuplicateCriterion { key });
             }
-            if criterion.weight <= Decimal::ZERO {
-                return Err(RubricError::WeightNotPositive { key });
+            if criterion.weight <= Decimal::ZERO || criterion.weight > MAX_WEIGHT {
+                return Err(RubricError::WeightOutOfRange { key });
             }
         }
         Ok(Rubric { criteria })
@@ -528,6 +532,8 @@ pub(crate) mod tests {
         );
         let zero = Rubric::new(vec![criterion("team", dec!(0))]).unwrap_err();
         assert_eq!(zero.field().as_deref(), Some("rubric.team.weight"));
+        let heavy = Rubric::new(vec![criterion("team", dec!(1000.01))]).unwrap_err();
+        assert_eq!(heavy.code(), "weight_out_of_range");
         let twice =
             Rubric::new(vec![criterion("team", dec!(1)), criterion("team", dec!(2))]).unwrap_err();
         assert_eq!(twice.code(), "duplicate_criterion");

@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 use imkon_platform::money::{Currency, Money, MoneyError};
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use uuid::Uuid;
 
 use super::form::{AnswerError, Answers};
@@ -298,20 +298,28 @@ fn check_amount(submission: &Submission<'_>) -> Vec<SubmissionError> {
                     found,
                 });
             }
-            // Compared as requested × 100 ≤ cap × cost, so no division rounds the limit.
-            Some(cost)
-                if requested.amount() * Decimal::ONE_HUNDRED > cap.value() * cost.amount() =>
-            {
-                let max_grant = Money::from_rounded(
-                    cap.value() * cost.amount() / Decimal::ONE_HUNDRED,
-                    expected,
-                );
-                errors.push(SubmissionError::CoFundingCapExceeded {
-                    cap_percent: cap.value(),
-                    max_grant,
-                });
+            Some(cost) => {
+                // A percentage over 100 is exact in decimal, and the product is at most the
+                // cost, so neither step rounds nor overflows.
+                let max_grant_exact = cost
+                    .amount()
+                    .checked_mul(cap.value() / Decimal::ONE_HUNDRED)
+                    .expect("a share of at most 100% of a representable cost is representable");
+                if requested.amount() > max_grant_exact {
+                    // Rounded toward zero, so the amount shown is one the founder may request.
+                    let max_grant = Money::from_rounded(
+                        max_grant_exact.round_dp_with_strategy(
+                            expected.minor_unit_digits(),
+                            RoundingStrategy::ToZero,
+                        ),
+                        expected,
+                    );
+                    errors.push(SubmissionError::CoFundingCapExceeded {
+                        cap_percent: cap.value(),
+                        max_grant,
+                    });
+                }
             }
-            Some(_) => {}
         }
     }
     errors
@@ -630,6 +638,29 @@ mod tests {
             }]
         );
         assert_eq!(errors[0].field().as_deref(), Some("requested_amount"));
+    }
+
+    #[test]
+    fn the_co_funding_limit_is_exact_and_shown_rounded_down() {
+        let programme = grant_programme();
+        let answers = complete_answers(&programme);
+        // Half of 99,999,999.99 is 49,999,999.995: 49,999,999.99 fits, 50,000,000.00 does not.
+        let cost = PositiveAmount::parse("project_cost", "99999999.99", Currency::Uzs).unwrap();
+        let at = |requested: &str| {
+            let requested = amount(requested);
+            check(&programme, &eligible_applicant(), &answers, |submission| {
+                submission.requested_amount = requested;
+                submission.project_cost = Some(cost);
+            })
+        };
+        assert_eq!(at("49999999.99"), Ok(()));
+        assert_eq!(
+            at("50000000.00").unwrap_err(),
+            [SubmissionError::CoFundingCapExceeded {
+                cap_percent: dec!(50),
+                max_grant: uzs(dec!(49999999.99)),
+            }]
+        );
     }
 
     #[test]
