@@ -1141,7 +1141,7 @@ mod tests {
             anchor in 300i64..800,
             odds in 1i64..100,
             pdo in 10i64..100,
-            score in 0i64..1_000_00,
+            score in 0i64..100_000,
             step in 1i64..5_000,
         ) {
             let scaling = ScoreScaling::new(

