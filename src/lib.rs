@@ -8,6 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use imkon_auth::{KeyId, PublicKeySet, SigningKey};
 use imkon_platform::config::{Secret, ServiceConfig, Settings};
 use imkon_platform::db;
 use imkon_platform::service::{self, StartupError};
@@ -59,7 +60,7 @@ pub fn run_service(
 }
 
 /// How to lay the platform out.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PlatformOptions {
     /// A PostgreSQL server; each service gets its own database on it.
     pub database_server_url: Secret<String>,
@@ -67,6 +68,25 @@ pub struct PlatformOptions {
     pub database_prefix: String,
     /// Listen on free ports chosen by the OS instead of the configured ones (tests).
     pub ephemeral_ports: bool,
+    /// The key onboarding signs access tokens with; every service trusts its public half.
+    pub signing_key: SigningKey,
+}
+
+impl PlatformOptions {
+    /// Options with a fresh signing key: tokens of an earlier run are not trusted.
+    pub fn new(
+        database_server_url: Secret<String>,
+        database_prefix: &str,
+        ephemeral_ports: bool,
+    ) -> PlatformOptions {
+        let key_id = KeyId::parse("imkon-local").expect("a literal key id is valid");
+        PlatformOptions {
+            database_server_url,
+            database_prefix: database_prefix.to_owned(),
+            ephemeral_ports,
+            signing_key: SigningKey::generate(key_id),
+        }
+    }
 }
 
 /// The platform, running.
@@ -80,6 +100,9 @@ pub struct RunningPlatform {
 /// Creates the databases, binds every port, starts every service and waits until all are ready.
 pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, StartupError> {
     let shutdown = CancellationToken::new();
+    let public_keys = PublicKeySet::new([options.signing_key.public_key()])
+        .map_err(|error| StartupError::Other(format!("signing key: {error}")))?
+        .to_jwks_json();
     let mut bound = Vec::new();
     let mut urls = BTreeMap::new();
     for (name, default_port) in SERVICES {
@@ -92,6 +115,24 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
             url.expose().clone(),
             "the launcher".to_owned(),
         );
+        settings.set(
+            "token_public_keys",
+            public_keys.clone(),
+            "the launcher".to_owned(),
+        );
+        if name == imkon_onboarding::SERVICE {
+            let key = &options.signing_key;
+            settings.set(
+                "token_key_id",
+                key.kid().as_str().to_owned(),
+                "the launcher".to_owned(),
+            );
+            settings.set(
+                "token_signing_key",
+                key.to_seed_base64(),
+                "the launcher".to_owned(),
+            );
+        }
         if options.ephemeral_ports {
             settings.set(
                 "listen_addr",

@@ -104,11 +104,7 @@ async fn up() -> Result<(), StartupError> {
             unreachable!("a local cluster is started whenever DATABASE_URL is absent")
         }
     };
-    let options = PlatformOptions {
-        database_server_url: server_url,
-        database_prefix: "imkon".to_owned(),
-        ephemeral_ports: false,
-    };
+    let options = PlatformOptions::new(server_url, "imkon", false);
     let outcome = async {
         let platform = imkon::start(&options).await?;
         println!("\nImkon is up. Services:");

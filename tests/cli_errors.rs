@@ -37,11 +37,36 @@ fn a_missing_database_url_names_the_setting() {
     assert_one_clear_line(&stderr, "IMKON_ACCOUNTS_DATABASE_URL");
 }
 
+fn trusted_keys() -> String {
+    let key = imkon_auth::SigningKey::generate(imkon_auth::KeyId::parse("cli-test").unwrap());
+    imkon_auth::PublicKeySet::new([key.public_key()])
+        .unwrap()
+        .to_jwks_json()
+}
+
 #[test]
-fn an_unreachable_database_is_named() {
+fn missing_trusted_token_keys_are_named() {
     let (code, stderr) = imkon(
         &["serve", "scoring"],
         &[
+            (
+                "IMKON_SCORING_DATABASE_URL",
+                "postgres://x@127.0.0.1:1/scoring",
+            ),
+            ("RUST_LOG", "off"),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_one_clear_line(&stderr, "IMKON_SCORING_TOKEN_PUBLIC_KEYS");
+}
+
+#[test]
+fn an_unreachable_database_is_named() {
+    let keys = trusted_keys();
+    let (code, stderr) = imkon(
+        &["serve", "scoring"],
+        &[
+            ("IMKON_SCORING_TOKEN_PUBLIC_KEYS", &keys),
             (
                 "IMKON_SCORING_DATABASE_URL",
                 "postgres://x@127.0.0.1:1/scoring",

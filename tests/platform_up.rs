@@ -25,11 +25,7 @@ async fn drop_databases(prefix: &str) {
 #[tokio::test]
 async fn every_service_of_the_platform_becomes_ready() {
     let prefix = format!("imkon_e2e_{}", uuid::Uuid::now_v7().simple());
-    let options = PlatformOptions {
-        database_server_url: server_url(),
-        database_prefix: prefix.clone(),
-        ephemeral_ports: true,
-    };
+    let options = PlatformOptions::new(server_url(), &prefix, true);
     let platform = imkon::start(&options).await.expect("the platform starts");
     assert_eq!(
         platform.urls.len(),
@@ -62,11 +58,11 @@ async fn every_service_of_the_platform_becomes_ready() {
 
 #[tokio::test]
 async fn an_unreachable_database_stops_start_up_with_one_clear_line() {
-    let options = PlatformOptions {
-        database_server_url: Secret::new("postgres://nobody@127.0.0.1:1/postgres".to_owned()),
-        database_prefix: "imkon_never".to_owned(),
-        ephemeral_ports: true,
-    };
+    let options = PlatformOptions::new(
+        Secret::new("postgres://nobody@127.0.0.1:1/postgres".to_owned()),
+        "imkon_never",
+        true,
+    );
     let error = imkon::start(&options)
         .await
         .err()

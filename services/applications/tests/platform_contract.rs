@@ -12,9 +12,16 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
         .await
         .expect("migrations apply to a fresh database");
     let limits = HttpLimits::default();
+    let (_, verifier) = imkon_platform::testing::test_tokens(imkon_auth::Audience::Applications);
     imkon_platform::testing::assert_platform_contract(
         pool,
-        |pool| app(AppState { pool, limits }),
+        |pool| {
+            app(AppState {
+                pool,
+                limits,
+                verifier: verifier.clone(),
+            })
+        },
         "/v1/events",
         limits.body_limit_bytes,
     )

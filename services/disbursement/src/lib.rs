@@ -5,10 +5,12 @@
 
 pub mod domain;
 
+use axum::extract::FromRef;
 use axum::Router;
+use imkon_auth::{Audience, TokenVerifier};
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
-use imkon_platform::{db, events, http, service};
+use imkon_platform::{auth_settings, db, events, http, service};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -33,6 +35,13 @@ pub fn migrator() -> Migrator {
 pub struct AppState {
     pub pool: PgPool,
     pub limits: HttpLimits,
+    pub verifier: TokenVerifier,
+}
+
+impl FromRef<AppState> for TokenVerifier {
+    fn from_ref(state: &AppState) -> TokenVerifier {
+        state.verifier.clone()
+    }
 }
 
 #[derive(OpenApi)]
@@ -60,10 +69,12 @@ pub async fn run_on(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), StartupError> {
+    let verifier = auth_settings::token_verifier(&config.settings, Audience::Disbursement)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
     let state = AppState {
         pool,
         limits: config.limits,
+        verifier,
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

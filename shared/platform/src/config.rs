@@ -198,6 +198,20 @@ impl Settings {
         }
     }
 
+    /// The error for a value that was given but cannot be used.
+    pub fn invalid(&self, field: &str, reason: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            service: self.service.clone(),
+            field: field.to_owned(),
+            source_name: self
+                .values
+                .get(field)
+                .map(|(_, source)| source.clone())
+                .unwrap_or_else(|| "the defaults".to_owned()),
+            reason: reason.into(),
+        }
+    }
+
     /// A required secret, refused when empty.
     pub fn require_secret(&self, field: &str) -> Result<Secret<String>, ConfigError> {
         let value: String = self.require(field)?;

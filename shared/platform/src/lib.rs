@@ -6,6 +6,7 @@
 //! idempotency keys, the transactional outbox and inbox, and the audit trail.
 
 pub mod audit;
+pub mod auth_settings;
 pub mod client;
 pub mod config;
 pub mod db;

@@ -18,11 +18,14 @@ struct RouteFigures {
     duration_micros_total: u64,
 }
 
+/// Method, route template and status.
+type RouteKey = (String, String, u16);
+
 /// The counters of one service.
 #[derive(Debug, Clone)]
 pub struct Metrics {
     service: &'static str,
-    routes: Arc<Mutex<BTreeMap<(String, String, u16), RouteFigures>>>,
+    routes: Arc<Mutex<BTreeMap<RouteKey, RouteFigures>>>,
 }
 
 impl Metrics {

@@ -221,3 +221,19 @@ pub async fn assert_problem(
     }
     body
 }
+
+/// A signing key and the verifier that trusts it, for tests that need tokens.
+pub fn test_tokens(
+    audience: imkon_auth::Audience,
+) -> (imkon_auth::TokenIssuer, imkon_auth::TokenVerifier) {
+    let key = imkon_auth::SigningKey::generate(
+        imkon_auth::KeyId::parse("test-key").expect("a valid key id"),
+    );
+    let keys = imkon_auth::PublicKeySet::new([key.public_key()]).expect("one key");
+    let issuer = imkon_auth::TokenIssuer::new(key, crate::auth_settings::DEFAULT_TOKEN_ISSUER)
+        .expect("issuer");
+    let verifier =
+        imkon_auth::TokenVerifier::new(keys, crate::auth_settings::DEFAULT_TOKEN_ISSUER, audience)
+            .expect("verifier");
+    (issuer, verifier)
+}
