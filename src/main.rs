@@ -109,7 +109,11 @@ async fn up() -> Result<(), StartupError> {
         let platform = imkon::start(&options).await?;
         println!("\nImkon is up. Services:");
         for (name, url) in &platform.urls {
-            println!("  {name:<13} {url}   (health: {url}/health/ready, API: {url}/openapi.json)");
+            if name == imkon_frontend::SERVICE {
+                println!("  {name:<13} {url}   (open this one in a browser)");
+            } else {
+                println!("  {name:<13} {url}   (API document: {url}/openapi.json)");
+            }
         }
         println!("\nPress Ctrl-C to stop everything.");
         let stop = imkon_platform::http::shutdown_on_signal();
