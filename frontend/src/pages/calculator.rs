@@ -519,6 +519,28 @@ mod tests {
     }
 
     #[test]
+    fn every_drop_down_choice_has_a_label_in_every_language() {
+        let page = CalculatorPage::new(
+            &PageContext {
+                locale: Locale::En,
+                csrf_token: String::new(),
+                return_to: "/".to_owned(),
+            },
+            CalculatorForm::default(),
+        );
+        let choices = page
+            .currencies
+            .iter()
+            .chain(&page.methods)
+            .chain(&page.day_counts);
+        for choice in choices {
+            for locale in Locale::ALL {
+                assert!(catalogues().message_ids(locale).contains(choice.label_key));
+            }
+        }
+    }
+
+    #[test]
     fn every_field_has_a_label_in_every_language() {
         for locale in Locale::ALL {
             for field in FIELDS {

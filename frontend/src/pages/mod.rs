@@ -166,13 +166,18 @@ pub fn error_response(status: StatusCode, parts: &Parts, csrf_token: &CsrfToken)
     error_page(status, &PageContext::from_parts(parts, Some(csrf_token)))
 }
 
-fn error_page(status: StatusCode, context: &PageContext) -> Response {
-    let (title_key, text_key) = match status {
+/// The catalogue keys of the title and text of the page for an error status.
+fn error_keys(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
         StatusCode::NOT_FOUND => ("error-page-not-found-title", "error-page-not-found-text"),
         StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden-text"),
         status if status.is_server_error() => ("error-server-title", "error-server-text"),
         _ => ("error-bad-request-title", "error-bad-request-text"),
-    };
+    }
+}
+
+fn error_page(status: StatusCode, context: &PageContext) -> Response {
+    let (title_key, text_key) = error_keys(status);
     render(
         status,
         &ErrorPage {
@@ -247,4 +252,55 @@ pub async fn stylesheet() -> Response {
         include_str!("../../static/app.css"),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_page_has_its_words_in_every_language() {
+        for status in [
+            StatusCode::NOT_FOUND,
+            StatusCode::FORBIDDEN,
+            StatusCode::METHOD_NOT_ALLOWED,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::BAD_GATEWAY,
+        ] {
+            let (title_key, text_key) = error_keys(status);
+            for locale in Locale::ALL {
+                let ids = catalogues().message_ids(locale);
+                assert!(
+                    ids.contains(title_key) && ids.contains(text_key),
+                    "{status}"
+                );
+            }
+        }
+        assert_eq!(error_keys(StatusCode::BAD_GATEWAY).0, "error-server-title");
+    }
+
+    #[test]
+    fn the_switcher_names_each_language_in_itself_and_marks_the_current_one() {
+        let context = PageContext {
+            locale: Locale::Ru,
+            csrf_token: "token".to_owned(),
+            return_to: "/calculator".to_owned(),
+        };
+        let layout = context.layout(Section::Calculator);
+        let names: Vec<(&str, bool)> = layout
+            .languages
+            .iter()
+            .map(|choice| (choice.name.as_str(), choice.current))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Oʻzbekcha", false),
+                ("Ўзбекча", false),
+                ("Русский", true),
+                ("English", false)
+            ]
+        );
+    }
 }
