@@ -172,10 +172,21 @@ pub async fn csrf_protection(request: Request, next: Next) -> Response {
     };
 
     let mut response = next.run(request).await;
-    if is_new {
+    // Only pages carry forms. The stylesheet may be cached by a shared proxy, and a cached
+    // Set-Cookie would hand one token to many visitors; health checks have no use for one.
+    if is_new && is_page(&response) {
         attach_token_cookie(&mut response, &token);
     }
     response
+}
+
+/// Whether a response is an HTML page (rather than the stylesheet, JSON or plain text).
+pub fn is_page(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"))
 }
 
 fn attach_token_cookie(response: &mut Response, token: &CsrfToken) {

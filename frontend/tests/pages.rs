@@ -314,7 +314,7 @@ async fn the_calculator_shows_the_schedule_table_and_chart_in_the_locales_format
             "{language}: {total_principal}"
         );
         assert!(
-            html.contains(&format!("<td>{first_due}</td>")),
+            html.contains(&format!("<td class=\"date\">{first_due}</td>")),
             "{language}"
         );
         assert_eq!(html.matches("class=\"bar-principal\"").count(), 6);
@@ -492,4 +492,24 @@ async fn unknown_pages_and_malformed_requests_get_friendly_pages_without_interna
         !html.to_lowercase().contains("content-type"),
         "no axum rejection text"
     );
+}
+
+#[tokio::test]
+async fn only_pages_hand_out_a_csrf_token() {
+    let site = Site::start().await;
+    for path in ["/static/app.css", "/health/live"] {
+        let response = Visitor::new().get(&site.url(path)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(response.headers().get(SET_COOKIE).is_none(), "{path}");
+    }
+    let stylesheet = Visitor::new().get(&site.url("/static/app.css")).await;
+    assert!(stylesheet.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    let page = Visitor::new().get(&site.url("/")).await;
+    assert!(page.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .starts_with("__Host-imkon_csrf="));
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::cookies::{read_cookie, set_cookie, SameSite, LANGUAGE_COOKIE};
 use crate::i18n::{catalogues, Locale, Translator};
-use crate::security::{same_site_path, CsrfToken};
+use crate::security::{is_page, same_site_path, CsrfToken};
 
 /// How long the language choice is remembered: a year, renewed on every change.
 const LANGUAGE_COOKIE_MAX_AGE_SECONDS: u64 = 365 * 24 * 60 * 60;
@@ -197,12 +197,7 @@ pub async fn friendly_errors(request: Request, next: Next) -> Response {
     let context = PageContext::from_parts(&parts, None);
     let response = next.run(Request::from_parts(parts, body)).await;
     let status = response.status();
-    let is_page = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"));
-    if (status.is_client_error() || status.is_server_error()) && !is_page {
+    if (status.is_client_error() || status.is_server_error()) && !is_page(&response) {
         error_page(status, &context)
     } else {
         response
