@@ -47,8 +47,9 @@ enum Source {
         client_id: String,
         client_secret: Secret<String>,
     },
+    // Boxed: a signing key is large, and the remote variant is the common one.
     Local {
-        issuer: TokenIssuer,
+        issuer: Box<TokenIssuer>,
         principal: Principal,
     },
 }
@@ -112,7 +113,10 @@ impl ServiceTokens {
     /// Tokens signed in this process, for tests that run a service without onboarding.
     pub fn local(issuer: TokenIssuer, principal: Principal) -> ServiceTokens {
         ServiceTokens {
-            source: Source::Local { issuer, principal },
+            source: Source::Local {
+                issuer: Box::new(issuer),
+                principal,
+            },
             cache: Arc::default(),
         }
     }
