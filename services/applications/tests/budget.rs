@@ -48,6 +48,7 @@ async fn twenty_parallel_approvals_against_a_budget_for_ten_approve_exactly_ten(
             let response = client
                 .post(url)
                 .bearer_auth(token)
+                .header("idempotency-key", Uuid::now_v7().to_string())
                 .json(&json!({}))
                 .send()
                 .await

@@ -236,6 +236,50 @@ async fn the_officer_who_proposed_can_never_confirm_even_holding_the_approver_ro
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_retried_confirmation_replays_the_first_answer_and_commits_once(pool: PgPool) {
+    let harness = Harness::start(pool.clone()).await;
+    let founder = harness.founder().await;
+    let id = application_in(&harness, &founder, State::Decision).await;
+    let path = format!("/v1/applications/{id}/decision/confirmation");
+    let confirm_with = |key: Option<&'static str>| {
+        let mut request = harness
+            .server
+            .client
+            .post(harness.server.url(&path))
+            .bearer_auth(&harness.approver)
+            .json(&json!({}));
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        request.send()
+    };
+    let without_key = confirm_with(None).await.unwrap();
+    assert_problem(without_key, &[400], Some("idempotency_key_required")).await;
+    let first = confirm_with(Some("confirm-once")).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let first: Value = first.json().await.unwrap();
+    let retried = confirm_with(Some("confirm-once")).await.unwrap();
+    assert_eq!(retried.status(), 200);
+    assert_eq!(retried.headers()["idempotent-replayed"], "true");
+    let retried: Value = retried.json().await.unwrap();
+    assert_eq!(retried, first);
+    let committed: rust_decimal::Decimal =
+        sqlx::query_scalar("select committed_amount from programme where id = $1")
+            .bind(INNOVATIVE_IDEA_GRANT_ID)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(committed.to_string(), "100000000.00");
+    let events: i64 = sqlx::query_scalar(
+        "select count(*) from outbox_event where topic = 'application.approved'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(events, 1);
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_proposal_sent_back_returns_to_review_and_can_be_proposed_again(pool: PgPool) {
     let harness = Harness::start(pool).await;
     let founder = harness.founder().await;

@@ -195,19 +195,22 @@ pub fn application_view(row: &ApplicationRow, viewer: Viewer) -> ApplicationView
     }
 }
 
-/// The view with the confirmed decision, for a single application.
-async fn full_view(
-    state: &AppState,
+/// The view with the confirmed decision, for a single application; `executor` may be the
+/// transaction that just decided it.
+pub async fn full_view(
+    executor: impl sqlx::PgExecutor<'_>,
     row: &ApplicationRow,
     viewer: Viewer,
 ) -> Result<ApplicationView, ApiError> {
     let mut view = application_view(row, viewer);
-    if let Some(decision) = db::decisions::confirmed(&state.pool, row.id).await? {
+    if let Some(decision) = db::decisions::confirmed(executor, row.id).await? {
         view.decision = Some(DecisionSummary {
             outcome: decision.outcome,
             amount: decision.amount.map(|amount| amount.to_string()),
             term_months: decision.term_months,
-            annual_rate_percent: decision.annual_rate_percent.map(|rate| rate.to_string()),
+            annual_rate_percent: decision
+                .annual_rate_percent
+                .map(|rate| rate.normalize().to_string()),
             grace_months: decision.grace_months,
             reasons: serde_json::from_value(decision.reasons).unwrap_or_default(),
             decided_at: decision.resolved_at,
@@ -599,7 +602,7 @@ async fn submit(
     transaction.commit().await?;
     screening::screen(&state, application_id, &draft).await?;
     let row = visible_application(&state, viewer, application_id).await?;
-    Ok(Json(full_view(&state, &row, viewer).await?))
+    Ok(Json(full_view(&state.pool, &row, viewer).await?))
 }
 
 /// A refusal of submission; those about the applicant or the programme as a whole name the
@@ -628,7 +631,7 @@ async fn rescreen(
     let draft = stored_draft(&row, &programme)?;
     screening::screen(&state, application_id, &draft).await?;
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
-    Ok(Json(full_view(&state, &row, Viewer::Officer).await?))
+    Ok(Json(full_view(&state.pool, &row, Viewer::Officer).await?))
 }
 
 /// Withdraws an application that is not yet decided.
@@ -661,7 +664,7 @@ async fn withdraw(
     .await?;
     transaction.commit().await?;
     let row = visible_application(&state, viewer, application_id).await?;
-    Ok(Json(full_view(&state, &row, viewer).await?))
+    Ok(Json(full_view(&state.pool, &row, viewer).await?))
 }
 
 /// A message: an information request, its answer, or an internal note.
@@ -713,7 +716,7 @@ async fn request_info(
     .await?;
     transaction.commit().await?;
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
-    Ok(Json(full_view(&state, &row, Viewer::Officer).await?))
+    Ok(Json(full_view(&state.pool, &row, Viewer::Officer).await?))
 }
 
 /// The founder's answer to an information request; the application returns to review.
@@ -751,7 +754,7 @@ async fn answer_info(
     .await?;
     transaction.commit().await?;
     let row = visible_application(&state, viewer, application_id).await?;
-    Ok(Json(full_view(&state, &row, viewer).await?))
+    Ok(Json(full_view(&state.pool, &row, viewer).await?))
 }
 
 /// An internal note: officers see it, the founder never does.
@@ -802,7 +805,7 @@ async fn get_application(
 ) -> Result<Json<ApplicationView>, ApiError> {
     let viewer = Viewer::of(&user)?;
     let row = visible_application(&state, viewer, application_id).await?;
-    Ok(Json(full_view(&state, &row, viewer).await?))
+    Ok(Json(full_view(&state.pool, &row, viewer).await?))
 }
 
 /// The filters, order and page of the list.

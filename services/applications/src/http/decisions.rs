@@ -3,12 +3,15 @@
 //! programme's budget under a row lock and publishes `application.approved`.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use imkon_auth::extract::{Approver, CreditOfficer, RequireRole};
 use imkon_auth::Principal;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::{new_id, now_utc};
+use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Money;
 use imkon_platform::outbox;
 use imkon_platform::problem::{JsonBody, Problem};
@@ -18,7 +21,7 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::applications::{visible_application, ApplicationView, Viewer};
+use super::applications::{full_view, visible_application, ApplicationView, Viewer};
 use super::programme_dto::ParsedProgramme;
 use super::programmes::{self, LoadedProgramme};
 use crate::db;
@@ -225,19 +228,7 @@ async fn application_response(
     application_id: Uuid,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let row = visible_application(state, Viewer::Officer, application_id).await?;
-    let mut view = super::applications::application_view(&row, Viewer::Officer);
-    if let Some(decision) = db::decisions::confirmed(&state.pool, application_id).await? {
-        view.decision = Some(super::applications::DecisionSummary {
-            outcome: decision.outcome,
-            amount: decision.amount.map(|amount| amount.to_string()),
-            term_months: decision.term_months,
-            annual_rate_percent: decision.annual_rate_percent.map(|rate| rate.to_string()),
-            grace_months: decision.grace_months,
-            reasons: serde_json::from_value(decision.reasons).unwrap_or_default(),
-            decided_at: decision.resolved_at,
-        });
-    }
-    Ok(Json(view))
+    Ok(Json(full_view(&state.pool, &row, Viewer::Officer).await?))
 }
 
 /// Proposes approving (with amount and terms within the programme's limits) or rejecting
@@ -351,22 +342,33 @@ fn approved_payload(
 }
 
 /// Confirms the pending proposal. The proposer may never confirm their own (403); an approval
-/// that would commit more than the programme's budget is refused (409).
+/// that would commit more than the programme's budget is refused (409). It commits money, so
+/// it takes an `Idempotency-Key`: a retried confirmation replays the first answer.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/decision/confirmation", tag = "decisions",
     params(("application_id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationView), (status = 403, description = "Not an approver, or the proposer"),
+    responses((status = 200, body = ApplicationView), (status = 400, description = "No Idempotency-Key"),
+        (status = 403, description = "Not an approver, or the proposer"),
         (status = 409, description = "No pending decision, or the budget is exhausted")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn confirm(
     State(state): State<AppState>,
     approver: RequireRole<Approver>,
+    key: IdempotencyKey,
     Path(application_id): Path<Uuid>,
-) -> Result<Json<ApplicationView>, ApiError> {
+) -> Result<Response, ApiError> {
     let actor = Actor::new(approver.subject(), ActorRole::Approver);
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
     let programme = programme_of(&state, &row).await?;
     let now = now_utc();
     let mut transaction = state.pool.begin().await?;
+    let scope = format!("{}:confirm_decision", approver.subject());
+    let path = format!("/v1/applications/{application_id}/decision/confirmation");
+    let request_fingerprint = idempotency::fingerprint("POST", &path, b"");
+    if let Claim::Replay(response) =
+        idempotency::claim(&mut transaction, &scope, &key, &request_fingerprint).await?
+    {
+        return Ok(response);
+    }
     let row = locked_application(&mut transaction, application_id).await?;
     let pending = db::decisions::pending(&mut transaction, application_id)
         .await?
@@ -455,8 +457,16 @@ async fn confirm(
         },
     )
     .await?;
+    let decided = db::applications::find(&mut *transaction, application_id)
+        .await?
+        .ok_or(ApiError::NotFound {
+            what: "application",
+        })?;
+    let view = full_view(&mut *transaction, &decided, Viewer::Officer).await?;
+    let saved = SavedResponse::json(StatusCode::OK, &view)?;
+    idempotency::save(&mut transaction, &scope, &key, &saved).await?;
     transaction.commit().await?;
-    application_response(&state, application_id).await
+    Ok(saved.into_response())
 }
 
 /// Sends the pending proposal back to review, with the reason.

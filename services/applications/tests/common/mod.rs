@@ -268,11 +268,13 @@ impl Harness {
         assert_eq!(receipt["outcome"], "applied");
     }
 
+    /// Posts with a fresh `Idempotency-Key`, which the endpoints that move money require.
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
         self.server
             .client
             .post(self.server.url(path))
             .bearer_auth(token)
+            .header("idempotency-key", Uuid::now_v7().to_string())
             .json(body)
             .send()
             .await
