@@ -327,3 +327,31 @@ async fn record_peer_failure(
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn integers_are_sent_as_exact_json_integers() {
+        assert_eq!(json_number(dec!(2500)).to_string(), "2500");
+        assert_eq!(json_number(dec!(100000000.00)).to_string(), "100000000");
+    }
+
+    #[test]
+    fn fractions_are_sent_as_json_numbers() {
+        assert_eq!(json_number(dec!(1.60)).to_string(), "1.6");
+        assert!(json_number(dec!(-0.25)).is_number());
+    }
+
+    #[test]
+    fn eligibility_rules_are_told_apart_from_defects_of_the_submission() {
+        assert!(is_eligibility_rule(&SubmissionError::OverdueLoan));
+        assert!(is_eligibility_rule(
+            &SubmissionError::ItParkResidencyRequired
+        ));
+        assert!(!is_eligibility_rule(&SubmissionError::KycNotApproved));
+        assert!(!is_eligibility_rule(&SubmissionError::ProjectCostRequired));
+    }
+}

@@ -336,3 +336,58 @@ async fn a_scorecard_knockout_sends_the_application_to_decision(pool: PgPool) {
         "COLLATERAL_BELOW_BANK_FLOOR"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn screening_left_unfinished_by_an_outage_is_restarted_by_an_officer(pool: PgPool) {
+    let harness =
+        Harness::start_with(pool, std::sync::Arc::new(common::FlakyScorer::down_for(1))).await;
+    let founder = harness.founder().await;
+    let id = harness
+        .draft(
+            &founder,
+            INNOVATIVE_IDEA_GRANT_ID,
+            json!({ "requested_amount": "100000000.00", "term_months": 12, "answers": grant_answers() }),
+        )
+        .await;
+    let submitted = harness.submit(&founder, id).await;
+    assert_eq!(submitted["state"], "screening");
+    assert_eq!(
+        submitted["screening_error"],
+        Value::Null,
+        "the founder is not shown internals"
+    );
+    let seen_by_officer = harness
+        .get_ok(&format!("/v1/applications/{id}"), &harness.officer)
+        .await;
+    assert!(seen_by_officer["screening_error"]
+        .as_str()
+        .unwrap()
+        .contains("unreachable"));
+
+    let by_founder = harness
+        .post(
+            &format!("/v1/applications/{id}/screening"),
+            &founder.token,
+            &json!({}),
+        )
+        .await;
+    imkon_platform::testing::assert_problem(by_founder, &[403], None).await;
+    let screened = harness
+        .post_ok(
+            &format!("/v1/applications/{id}/screening"),
+            &harness.officer,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(screened["state"], "in_review");
+    assert_eq!(screened["screening_error"], Value::Null);
+    assert_eq!(screened["score"]["band"], "B");
+    let again = harness
+        .post(
+            &format!("/v1/applications/{id}/screening"),
+            &harness.officer,
+            &json!({}),
+        )
+        .await;
+    imkon_platform::testing::assert_problem(again, &[409], Some("transition_not_allowed")).await;
+}

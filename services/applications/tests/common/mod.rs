@@ -152,8 +152,52 @@ pub struct Founder {
     pub token: String,
 }
 
+/// A scoring service that is down for its first `outages` calls.
+pub struct FlakyScorer {
+    outages: std::sync::atomic::AtomicUsize,
+    engine: InProcessScorer,
+}
+
+impl FlakyScorer {
+    pub fn down_for(outages: usize) -> FlakyScorer {
+        FlakyScorer {
+            outages: std::sync::atomic::AtomicUsize::new(outages),
+            engine: InProcessScorer::default(),
+        }
+    }
+}
+
+impl Scorer for FlakyScorer {
+    fn evaluate(
+        &self,
+        scorecard_id: Uuid,
+        inputs: BTreeMap<String, Value>,
+    ) -> PeerFuture<'_, ScoreResult> {
+        use std::sync::atomic::Ordering;
+        let down = self
+            .outages
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
+        if down {
+            return Box::pin(async {
+                Err(PeerError::Unreachable {
+                    service: "scoring",
+                    reason: "connection refused".to_owned(),
+                })
+            });
+        }
+        self.engine.evaluate(scorecard_id, inputs)
+    }
+}
+
 impl Harness {
     pub async fn start(pool: PgPool) -> Harness {
+        Harness::start_with(pool, Arc::new(InProcessScorer::default())).await
+    }
+
+    pub async fn start_with(pool: PgPool, scorer: Arc<dyn Scorer>) -> Harness {
         migrator().run(&pool).await.unwrap();
         imkon_applications::seed::seed_demo(&pool).await.unwrap();
         let (issuer, verifier) = testing::test_tokens(Audience::Applications);
@@ -163,7 +207,7 @@ impl Harness {
             limits: HttpLimits::default(),
             verifier,
             kyc: directory.clone(),
-            scorer: Arc::new(InProcessScorer::default()),
+            scorer,
         }))
         .await;
         let officer_id = Uuid::now_v7();
