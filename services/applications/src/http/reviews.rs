@@ -31,6 +31,7 @@ use crate::domain::actor::{Actor, ActorRole};
 use crate::domain::review::{Declaration, Recommendation, Review, ReviewError, ReviewerAssignment};
 use crate::domain::state::State as ApplicationState;
 use crate::domain::timeline::TimelineEntryKind;
+use crate::domain::Refusal;
 use crate::error::ApiError;
 use crate::workflow;
 use crate::AppState;
@@ -116,18 +117,13 @@ fn domain_assignment(row: &AssignmentRow) -> ReviewerAssignment {
 fn review_refused(error: &ReviewError) -> ApiError {
     match error {
         ReviewError::DeclarationMissing | ReviewError::ReviewerRecused => {
-            ApiError::forbidden(refusal_code(error), error.to_string())
+            ApiError::forbidden(error.code(), error.to_string())
         }
         ReviewError::AlreadyDeclared => {
             ApiError::conflict("conflict_already_declared", error.to_string())
         }
         _ => ApiError::refused(error, "review"),
     }
-}
-
-fn refusal_code(error: &ReviewError) -> &'static str {
-    use crate::domain::Refusal;
-    error.code()
 }
 
 /// A reviewer acts on the timeline in the reviewing role of the domain.
