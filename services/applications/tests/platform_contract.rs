@@ -1,6 +1,11 @@
 //! The applications service keeps the platform's HTTP contract: health, readiness that follows the
 //! database, OpenAPI 3.1, problem+json errors, request ids.
 
+mod common;
+
+use std::sync::Arc;
+
+use common::{FixedDirectory, InProcessScorer};
 use imkon_applications::{app, migrator, AppState};
 use imkon_platform::config::HttpLimits;
 use sqlx::PgPool;
@@ -24,6 +29,8 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
                 pool,
                 limits,
                 verifier: verifier.clone(),
+                kyc: Arc::new(FixedDirectory::default()),
+                scorer: Arc::new(InProcessScorer::default()),
             })
         },
         "/v1/events",
