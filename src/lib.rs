@@ -70,6 +70,8 @@ pub struct PlatformOptions {
     pub ephemeral_ports: bool,
     /// The key onboarding signs access tokens with; every service trusts its public half.
     pub signing_key: SigningKey,
+    /// Load each service's demo data at start.
+    pub demo_data: bool,
 }
 
 impl PlatformOptions {
@@ -85,6 +87,7 @@ impl PlatformOptions {
             database_prefix: database_prefix.to_owned(),
             ephemeral_ports,
             signing_key: SigningKey::generate(key_id),
+            demo_data: false,
         }
     }
 }
@@ -113,6 +116,11 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
         settings.set(
             "database_url",
             url.expose().clone(),
+            "the launcher".to_owned(),
+        );
+        settings.set(
+            "demo_data",
+            options.demo_data.to_string(),
             "the launcher".to_owned(),
         );
         settings.set(

@@ -104,7 +104,8 @@ async fn up() -> Result<(), StartupError> {
             unreachable!("a local cluster is started whenever DATABASE_URL is absent")
         }
     };
-    let options = PlatformOptions::new(server_url, "imkon", false);
+    let mut options = PlatformOptions::new(server_url, "imkon", false);
+    options.demo_data = true;
     let outcome = async {
         let platform = imkon::start(&options).await?;
         println!("\nImkon is up. Services:");

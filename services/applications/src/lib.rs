@@ -107,6 +107,11 @@ pub async fn run_on(
 ) -> Result<(), StartupError> {
     let verifier = auth_settings::token_verifier(&config.settings, Audience::Applications)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
+    if config.demo_data {
+        seed::seed_demo(&pool).await.map_err(|error| {
+            StartupError::Other(format!("loading the demo programmes failed: {error}"))
+        })?;
+    }
     let client = ServiceClient::new(PEER_TIMEOUT)
         .map_err(|error| StartupError::Other(format!("cannot build the HTTP client: {error}")))?;
     let tokens = ServiceTokens::from_settings(&config.settings, client.clone())?;
