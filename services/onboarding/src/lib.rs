@@ -2,18 +2,35 @@
 //!
 //! A library with a thin binary: `app` builds the router (tests serve it on port 0), and
 //! `run` starts the service from its configuration, as `imkon serve onboarding` and `imkon up` do.
+//!
+//! Onboarding owns identities and issues the platform's tokens: password logins give refresh
+//! tokens, `POST /v1/oauth/token` trades them (or a service's client credentials) for access
+//! tokens addressed to one service, and `/.well-known/jwks.json` publishes the public keys.
+//!
+//! Build note: argon2id with the OWASP parameters is slow in unoptimised builds (seconds per
+//! hash), which makes the tests slow. The workspace should set
+//! `[profile.dev.package.argon2] opt-level = 3` (and the same for `blake2`) in the root
+//! `Cargo.toml`.
 
+pub mod accounts;
+pub mod config;
+pub mod db;
 pub mod domain;
+pub mod error;
+pub mod http;
+pub mod password;
 
 use axum::extract::FromRef;
 use axum::Router;
-use imkon_auth::{Audience, TokenVerifier};
+use imkon_auth::{Audience, TokenIssuer, TokenVerifier};
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
-use imkon_platform::{auth_settings, db, events, http, service};
+use imkon_platform::{auth_settings, events, service};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
+
+use crate::config::{LoginSettings, ServiceClientSecrets};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
@@ -27,7 +44,7 @@ static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/onboarding");
 
 /// The platform's migrations and this service's, in order.
 pub fn migrator() -> Migrator {
-    db::migrator_with_platform(&MIGRATIONS)
+    imkon_platform::db::migrator_with_platform(&MIGRATIONS)
 }
 
 /// What every request handler of this service can reach.
@@ -36,6 +53,30 @@ pub struct AppState {
     pub pool: PgPool,
     pub limits: HttpLimits,
     pub verifier: TokenVerifier,
+    /// Signs the platform's access tokens.
+    pub issuer: TokenIssuer,
+    pub login: LoginSettings,
+    /// The services allowed the client-credentials grant.
+    pub service_clients: ServiceClientSecrets,
+}
+
+impl AppState {
+    /// A state with the default login policy and no service clients.
+    pub fn new(
+        pool: PgPool,
+        limits: HttpLimits,
+        issuer: TokenIssuer,
+        verifier: TokenVerifier,
+    ) -> AppState {
+        AppState {
+            pool,
+            limits,
+            verifier,
+            issuer,
+            login: LoginSettings::default(),
+            service_clients: ServiceClientSecrets::default(),
+        }
+    }
 }
 
 impl FromRef<AppState> for TokenVerifier {
@@ -45,15 +86,29 @@ impl FromRef<AppState> for TokenVerifier {
 }
 
 #[derive(OpenApi)]
-#[openapi(tags((name = "onboarding", description = "the one client profile: people, companies, identities and KYC")))]
+#[openapi(
+    paths(
+        http::auth::login_with_password,
+        http::auth::logout,
+        http::auth::issue_token,
+        http::auth::public_keys,
+        http::staff::create_staff_account,
+        http::staff::grant_roles,
+    ),
+    tags((name = "onboarding", description = "the one client profile: people, companies, identities and KYC"))
+)]
 struct ApiDoc;
 
 /// The service's complete router, platform endpoints and layers included.
 pub fn app(state: AppState) -> Router {
-    let api = events::router(state.pool.clone(), events::NoSubscriptions);
+    let own_routes = Router::new()
+        .merge(http::auth::router())
+        .merge(http::staff::router())
+        .with_state(state.clone());
+    let api = events::router(state.pool.clone(), events::NoSubscriptions).merge(own_routes);
     let mut document = ApiDoc::openapi();
     document.merge(events::EventsApi::openapi());
-    http::service_router(SERVICE, api, document, state.pool, &state.limits)
+    imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
 }
 
 /// Starts the service and serves until `shutdown` is cancelled.
@@ -70,11 +125,17 @@ pub async fn run_on(
     shutdown: CancellationToken,
 ) -> Result<(), StartupError> {
     let verifier = auth_settings::token_verifier(&config.settings, Audience::Onboarding)?;
+    let issuer = auth_settings::token_issuer(&config.settings)?;
+    let login = LoginSettings::from_settings(&config.settings)?;
+    let service_clients = ServiceClientSecrets::from_settings(&config.settings)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
     let state = AppState {
         pool,
         limits: config.limits,
         verifier,
+        issuer,
+        login,
+        service_clients,
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

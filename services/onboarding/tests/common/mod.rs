@@ -1,0 +1,149 @@
+//! What every black-box test of the onboarding service starts from.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use imkon_auth::{Audience, Principal, Role, TokenIssuer};
+use imkon_onboarding::accounts::{create_local_account, NewLocalAccount};
+use imkon_onboarding::config::{LoginSettings, ServiceClientSecrets};
+use imkon_onboarding::domain::credentials::{NewPassword, Username};
+use imkon_onboarding::password::hash_password;
+use imkon_onboarding::{app, migrator, AppState};
+use imkon_platform::config::HttpLimits;
+use imkon_platform::testing::{test_tokens, TestServer};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// The client secret the tests configure for the applications service.
+pub const APPLICATIONS_SECRET: &str = "applications-test-secret";
+
+pub struct TestApp {
+    pub server: TestServer,
+    pub pool: PgPool,
+    pub issuer: TokenIssuer,
+}
+
+pub async fn spawn(pool: PgPool) -> TestApp {
+    spawn_with(pool, LoginSettings::default()).await
+}
+
+pub async fn spawn_with(pool: PgPool, login: LoginSettings) -> TestApp {
+    migrator()
+        .run(&pool)
+        .await
+        .expect("migrations apply to a fresh database");
+    let (issuer, verifier) = test_tokens(Audience::Onboarding);
+    let mut state = AppState::new(
+        pool.clone(),
+        HttpLimits::default(),
+        issuer.clone(),
+        verifier,
+    );
+    state.login = login;
+    state.service_clients =
+        ServiceClientSecrets::from_json(&format!(r#"{{"applications": "{APPLICATIONS_SECRET}"}}"#))
+            .expect("valid secrets");
+    TestApp {
+        server: TestServer::start(app(state)).await,
+        pool,
+        issuer,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
+    /// Creates a local account with these roles straight in the database.
+    pub async fn create_account(&self, username: &str, password: &str, roles: &[Role]) -> Uuid {
+        let username = Username::parse(username).expect("a valid username");
+        let password = NewPassword::parse(password).expect("a valid password");
+        let hash = hash_password(&password).await.expect("hashing works");
+        let mut connection = self.pool.acquire().await.expect("a connection");
+        create_local_account(
+            &mut connection,
+            &NewLocalAccount {
+                username: &username,
+                password_hash: &hash,
+                display_name: username.as_str(),
+                roles,
+                client_id: None,
+                granted_by: None,
+            },
+        )
+        .await
+        .expect("the account is created")
+        .id
+    }
+
+    /// A bearer token for a person with these roles, addressed to onboarding.
+    pub fn token_for(&self, subject: Uuid, roles: &[Role], client_id: Option<Uuid>) -> String {
+        let principal = Principal::user(subject, roles.iter().copied(), client_id, None)
+            .expect("a valid principal");
+        self.issuer
+            .issue(&principal, Audience::Onboarding, Duration::from_secs(600))
+            .expect("a token")
+            .into_string()
+    }
+
+    /// A service token addressed to onboarding.
+    pub fn service_token(&self) -> String {
+        let principal =
+            Principal::service(Uuid::now_v7(), Some("applications".to_owned())).expect("service");
+        self.issuer
+            .issue(&principal, Audience::Onboarding, Duration::from_secs(600))
+            .expect("a token")
+            .into_string()
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self.server.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the request is sent")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.server.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the request is sent")
+    }
+
+    /// Logs in and returns the login response.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/v1/auth/password",
+            None,
+            &serde_json::json!({ "username": username, "password": password }),
+        )
+        .await
+    }
+
+    pub async fn token_request(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        self.server
+            .client
+            .post(self.url("/v1/oauth/token"))
+            .form(form)
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    /// How many audit records of `action` exist.
+    pub async fn audit_count(&self, action: &str) -> i64 {
+        sqlx::query_scalar("select count(*) from audit_record where action = $1")
+            .bind(action)
+            .fetch_one(&self.pool)
+            .await
+            .expect("audit count")
+    }
+}
