@@ -94,6 +94,12 @@ impl FromRef<AppState> for TokenVerifier {
         http::auth::public_keys,
         http::staff::create_staff_account,
         http::staff::grant_roles,
+        http::profile::register_founder,
+        http::profile::read_own_profile,
+        http::profile::update_own_profile,
+        http::companies::register_company,
+        http::companies::list_own_companies,
+        http::clients::read_client_summary,
     ),
     tags((name = "onboarding", description = "the one client profile: people, companies, identities and KYC"))
 )]
@@ -104,6 +110,9 @@ pub fn app(state: AppState) -> Router {
     let own_routes = Router::new()
         .merge(http::auth::router())
         .merge(http::staff::router())
+        .merge(http::profile::router())
+        .merge(http::companies::router())
+        .merge(http::clients::router())
         .with_state(state.clone());
     let api = events::router(state.pool.clone(), events::NoSubscriptions).merge(own_routes);
     let mut document = ApiDoc::openapi();

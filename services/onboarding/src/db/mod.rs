@@ -2,5 +2,6 @@
 //! nothing outside this module knows table names.
 
 pub mod accounts;
+pub mod clients;
 pub mod login_attempts;
 pub mod refresh_tokens;

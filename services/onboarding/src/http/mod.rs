@@ -1,6 +1,9 @@
 //! The HTTP API, one module per resource. Only this layer knows JSON.
 
 pub(crate) mod auth;
+pub(crate) mod clients;
+pub(crate) mod companies;
+pub(crate) mod profile;
 pub(crate) mod staff;
 
 use std::net::SocketAddr;
@@ -49,4 +52,43 @@ pub fn parse_roles(field: &str, names: &[String]) -> Result<Vec<Role>, Onboardin
             })
         })
         .collect()
+}
+
+/// Any authenticated caller: a service or a person. Handlers decide what each may see.
+pub struct AnyCaller(pub Principal);
+
+impl<S> axum::extract::FromRequestParts<S> for AnyCaller
+where
+    imkon_auth::TokenVerifier: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = imkon_auth::extract::AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        use imkon_auth::extract::{AuthRejection, AuthenticatedUser, ServiceCaller};
+        match ServiceCaller::from_request_parts(parts, state).await {
+            Ok(caller) => Ok(AnyCaller(caller.into_principal())),
+            Err(AuthRejection::UserNotAllowed) => {
+                AuthenticatedUser::from_request_parts(parts, state)
+                    .await
+                    .map(|user| AnyCaller(user.into_principal()))
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
+
+/// Whether `caller` may read the client `client_id`: services and staff may read any client,
+/// a founder only their own. Callers answer 404 otherwise, so ids cannot be probed.
+pub fn may_read_client(caller: &Principal, client_id: uuid::Uuid) -> bool {
+    caller.is_service()
+        || caller
+            .require_any(
+                <imkon_auth::extract::Staff as imkon_auth::extract::RoleRequirement>::ALLOWED,
+            )
+            .is_ok()
+        || caller.client_id() == Some(client_id)
 }

@@ -147,3 +147,83 @@ impl TestApp {
             .expect("audit count")
     }
 }
+
+/// A PINFL for a man born on `birth_date`, with the given serial.
+pub fn pinfl_for(birth_date: chrono::NaiveDate, serial: u32) -> String {
+    imkon_onboarding::domain::pinfl::Pinfl::compose(
+        birth_date,
+        imkon_onboarding::domain::pinfl::Sex::Male,
+        serial,
+    )
+    .expect("a valid PINFL")
+    .as_str()
+    .to_owned()
+}
+
+pub fn date(text: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date")
+}
+
+/// A valid registration: a man born 1990-05-15, passport `AB` and the serial's seven digits.
+pub fn registration(username: &str, serial: u32) -> serde_json::Value {
+    serde_json::json!({
+        "username": username,
+        "password": format!("{username}-demo-pass"),
+        "pinfl": pinfl_for(date("1990-05-15"), serial),
+        "birth_date": "1990-05-15",
+        "latin_name": { "surname": "Karimov", "given_name": "Aziz", "patronymic": "Botirovich" },
+        "cyrillic_name": { "surname": "Каримов", "given_name": "Азиз", "patronymic": "Ботирович" },
+        "passport": { "number": format!("ab {serial:07}"), "issue_date": "2020-01-10", "expiry_date": "2035-01-09" },
+        "phone": "+998 (90) 123-45-67",
+        "email": "aziz@example.uz",
+        "address": { "region": "Toshkent", "district": "Yunusobod", "street_line": "Amir Temur 1" }
+    })
+}
+
+/// A registered founder: their account, client id and an access token for onboarding.
+pub struct RegisteredFounder {
+    pub account_id: Uuid,
+    pub client_id: Uuid,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn register_founder(&self, username: &str, serial: u32) -> RegisteredFounder {
+        let response = self
+            .post_json("/v1/registrations", None, &registration(username, serial))
+            .await;
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        assert_eq!(status, 201, "{text}");
+        let body: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let account_id: Uuid = body["account_id"].as_str().unwrap().parse().unwrap();
+        let client_id: Uuid = body["client_id"].as_str().unwrap().parse().unwrap();
+        RegisteredFounder {
+            account_id,
+            client_id,
+            token: self.token_for(account_id, &[Role::Founder], Some(client_id)),
+        }
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(&self.pool)
+            .await
+            .expect("count")
+    }
+}
+
+/// A company of 60% for `owner` and 40% for a person known by PINFL.
+pub fn company(owner: Uuid, stir: &str) -> serde_json::Value {
+    serde_json::json!({
+        "stir": stir,
+        "name": "Imkon Labs",
+        "legal_form": "llc",
+        "registration_date": "2022-03-01",
+        "it_park_residency": { "certificate_number": "ITP-2022/145", "valid_from": "2022-04-01", "valid_until": "2099-12-31" },
+        "founders": [
+            { "client_id": owner, "share_percent": "60.00" },
+            { "pinfl": pinfl_for(date("1988-02-03"), 77), "share_percent": "40" }
+        ]
+    })
+}
