@@ -18,6 +18,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod kyc;
 pub mod password;
 
 use axum::extract::FromRef;
@@ -100,6 +101,9 @@ impl FromRef<AppState> for TokenVerifier {
         http::companies::register_company,
         http::companies::list_own_companies,
         http::clients::read_client_summary,
+        http::documents::upload_document,
+        http::documents::list_own_documents,
+        http::documents::download_document,
     ),
     tags((name = "onboarding", description = "the one client profile: people, companies, identities and KYC"))
 )]
@@ -113,6 +117,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http::profile::router())
         .merge(http::companies::router())
         .merge(http::clients::router())
+        .merge(http::documents::router())
         .with_state(state.clone());
     let api = events::router(state.pool.clone(), events::NoSubscriptions).merge(own_routes);
     let mut document = ApiDoc::openapi();

@@ -3,5 +3,7 @@
 
 pub mod accounts;
 pub mod clients;
+pub mod documents;
+pub mod kyc;
 pub mod login_attempts;
 pub mod refresh_tokens;

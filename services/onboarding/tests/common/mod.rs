@@ -227,3 +227,55 @@ pub fn company(owner: Uuid, stir: &str) -> serde_json::Value {
         ]
     })
 }
+
+/// The start of a PDF, enough for content sniffing.
+pub fn pdf_bytes(text: &str) -> Vec<u8> {
+    format!("%PDF-1.7\n% {text}\n%%EOF\n").into_bytes()
+}
+
+impl TestApp {
+    /// Uploads a document as `multipart/form-data`, built by hand.
+    pub async fn upload(
+        &self,
+        token: &str,
+        kind: &str,
+        file_name: &str,
+        content: &[u8],
+        company_id: Option<Uuid>,
+    ) -> reqwest::Response {
+        let boundary = "imkon-test-boundary-7d1f";
+        let mut body = Vec::new();
+        let mut text_field = |name: &str, value: &str| {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        };
+        text_field("kind", kind);
+        if let Some(company_id) = company_id {
+            text_field("company_id", &company_id.to_string());
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\ncontent-type: application/pdf\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.server
+            .client
+            .post(self.url("/v1/me/documents"))
+            .bearer_auth(token)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("the upload is sent")
+    }
+}
