@@ -1,7 +1,7 @@
 //! KYC cases between the database and the domain: restoring a case, saving it back,
 //! attaching uploads, and the checks run at submission.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -143,12 +143,13 @@ pub async fn restore_case(
     }))
 }
 
-/// Writes the case's state back; `submitted` and `decided` stamp the moments.
+/// Writes the case's state back; `submitted_at` and `decided_at` stamp the moments when the
+/// operation was a submission or a decision.
 pub async fn save_case(
     connection: &mut PgConnection,
     case: &KycCase,
-    submitted: bool,
-    decided: bool,
+    submitted_at: Option<DateTime<Utc>>,
+    decided_at: Option<DateTime<Utc>>,
 ) -> Result<(), OnboardingError> {
     db::kyc::update_case(
         connection,
@@ -158,8 +159,8 @@ pub async fn save_case(
             assigned_officer_id: case.assigned_officer().map(|officer| officer.as_uuid()),
             rejection_reason: case.rejection_reason().map(CaseRejectionReason::code),
             revision_note: case.revision_note().map(ReviewNote::as_str),
-            submitted,
-            decided,
+            submitted_at,
+            decided_at,
         },
     )
     .await?;

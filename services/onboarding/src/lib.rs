@@ -104,6 +104,17 @@ impl FromRef<AppState> for TokenVerifier {
         http::documents::upload_document,
         http::documents::list_own_documents,
         http::documents::download_document,
+        http::kyc::submit_case,
+        http::kyc::read_own_cases,
+        http::kyc::list_queue,
+        http::kyc::read_case,
+        http::kyc::assign_case,
+        http::kyc::decide_document,
+        http::kyc::approve_case,
+        http::kyc::reject_case,
+        http::kyc::request_revision,
+        http::kyc::import_watch_list,
+        http::kyc::read_client_kyc,
     ),
     tags((name = "onboarding", description = "the one client profile: people, companies, identities and KYC"))
 )]
@@ -118,6 +129,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http::companies::router())
         .merge(http::clients::router())
         .merge(http::documents::router())
+        .merge(http::kyc::router())
         .with_state(state.clone());
     let api = events::router(state.pool.clone(), events::NoSubscriptions).merge(own_routes);
     let mut document = ApiDoc::openapi();

@@ -52,8 +52,10 @@ pub struct CaseUpdate<'a> {
     pub assigned_officer_id: Option<Uuid>,
     pub rejection_reason: Option<&'a str>,
     pub revision_note: Option<&'a str>,
-    pub submitted: bool,
-    pub decided: bool,
+    /// Set when the operation submitted the case.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Set when the operation decided the case (approved, rejected, sent back).
+    pub decided_at: Option<DateTime<Utc>>,
 }
 
 const CASE_COLUMNS: &str = "id, client_id, company_id, status, assigned_officer_id, rejection_reason, revision_note, submitted_at, decided_at";
@@ -111,8 +113,8 @@ pub async fn update_case(
     sqlx::query(
         "update kyc_case set status = $2, assigned_officer_id = $3, rejection_reason = $4,
             revision_note = $5,
-            submitted_at = case when $6 then now() else submitted_at end,
-            decided_at = case when $7 then now() else decided_at end,
+            submitted_at = coalesce($6, submitted_at),
+            decided_at = coalesce($7, decided_at),
             updated_at = now()
          where id = $1",
     )
@@ -121,8 +123,8 @@ pub async fn update_case(
     .bind(update.assigned_officer_id)
     .bind(update.rejection_reason)
     .bind(update.revision_note)
-    .bind(update.submitted)
-    .bind(update.decided)
+    .bind(update.submitted_at)
+    .bind(update.decided_at)
     .execute(connection)
     .await?;
     Ok(())
