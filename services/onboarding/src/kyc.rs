@@ -20,6 +20,7 @@ use crate::domain::passport::{IdentityDocument, PassportNumber};
 use crate::domain::pinfl::Pinfl;
 use crate::domain::screening::{WatchList, DEFAULT_MATCH_THRESHOLD};
 use crate::error::OnboardingError;
+use imkon_platform::outbox;
 
 fn corrupt(what: &str, value: &str) -> OnboardingError {
     OnboardingError::Internal(format!(
@@ -401,6 +402,57 @@ pub async fn run_checks(
             &result.detail,
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// Writes the event of an approval or rejection to the outbox, in the decision's transaction.
+pub async fn announce(
+    connection: &mut PgConnection,
+    record: &CaseRecord,
+    case: &KycCase,
+    now: DateTime<Utc>,
+) -> Result<(), OnboardingError> {
+    let event = match (case.status(), record.company_id) {
+        (KycStatus::Approved, None) => Some((
+            "client.kyc_approved",
+            serde_json::json!({ "client_id": record.client_id, "approved_at": now }),
+        )),
+        (KycStatus::Rejected, None) => Some((
+            "client.kyc_rejected",
+            serde_json::json!({
+                "client_id": record.client_id,
+                "reason": case.rejection_reason().map(CaseRejectionReason::code),
+                "rejected_at": now,
+            }),
+        )),
+        (KycStatus::Approved, Some(company_id)) => {
+            let company = db::clients::find_company(connection, company_id)
+                .await?
+                .ok_or(OnboardingError::NotFound { what: "company" })?;
+            Some((
+                "company.kyc_approved",
+                serde_json::json!({
+                    "company_id": company_id,
+                    "client_id": record.client_id,
+                    "stir": company.stir,
+                    "approved_at": now,
+                }),
+            ))
+        }
+        (KycStatus::Rejected, Some(company_id)) => Some((
+            "company.kyc_rejected",
+            serde_json::json!({
+                "company_id": company_id,
+                "client_id": record.client_id,
+                "reason": case.rejection_reason().map(CaseRejectionReason::code),
+                "rejected_at": now,
+            }),
+        )),
+        _ => None,
+    };
+    if let Some((topic, payload)) = event {
+        outbox::enqueue(connection, topic, &payload).await?;
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod error;
 pub mod http;
 pub mod kyc;
 pub mod password;
+pub mod seed;
 
 use axum::extract::FromRef;
 use axum::Router;
@@ -32,6 +33,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::config::{LoginSettings, ServiceClientSecrets};
+pub use crate::seed::{seed_demo, DemoLogin, DemoLogins};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 

@@ -16,7 +16,6 @@ use imkon_auth::extract::{Founder, KycOfficer, RequireRole};
 use imkon_auth::{Principal, Role};
 use imkon_platform::audit;
 use imkon_platform::id::now_utc;
-use imkon_platform::outbox;
 use imkon_platform::problem::JsonBody;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -35,7 +34,7 @@ use crate::error::OnboardingError;
 use crate::http::profile::own_client_id;
 use crate::http::{audit_by, may_read_client, source_address, AnyCaller};
 use crate::kyc::{
-    decision_columns, kyc_error, open_or_lock_case, restore_case, run_checks, save_case,
+    announce, decision_columns, kyc_error, open_or_lock_case, restore_case, run_checks, save_case,
 };
 use crate::AppState;
 
@@ -415,57 +414,6 @@ async fn act_on_case(
     let view = case_view(&mut transaction, &saved, true).await?;
     transaction.commit().await?;
     Ok(Json(view))
-}
-
-/// Writes the event of an approval or rejection to the outbox, in the decision's transaction.
-async fn announce(
-    connection: &mut PgConnection,
-    record: &CaseRecord,
-    case: &KycCase,
-    now: DateTime<Utc>,
-) -> Result<(), OnboardingError> {
-    let event = match (case.status(), record.company_id) {
-        (KycStatus::Approved, None) => Some((
-            "client.kyc_approved",
-            serde_json::json!({ "client_id": record.client_id, "approved_at": now }),
-        )),
-        (KycStatus::Rejected, None) => Some((
-            "client.kyc_rejected",
-            serde_json::json!({
-                "client_id": record.client_id,
-                "reason": case.rejection_reason().map(CaseRejectionReason::code),
-                "rejected_at": now,
-            }),
-        )),
-        (KycStatus::Approved, Some(company_id)) => {
-            let company = db::clients::find_company(connection, company_id)
-                .await?
-                .ok_or(OnboardingError::NotFound { what: "company" })?;
-            Some((
-                "company.kyc_approved",
-                serde_json::json!({
-                    "company_id": company_id,
-                    "client_id": record.client_id,
-                    "stir": company.stir,
-                    "approved_at": now,
-                }),
-            ))
-        }
-        (KycStatus::Rejected, Some(company_id)) => Some((
-            "company.kyc_rejected",
-            serde_json::json!({
-                "company_id": company_id,
-                "client_id": record.client_id,
-                "reason": case.rejection_reason().map(CaseRejectionReason::code),
-                "rejected_at": now,
-            }),
-        )),
-        _ => None,
-    };
-    if let Some((topic, payload)) = event {
-        outbox::enqueue(connection, topic, &payload).await?;
-    }
-    Ok(())
 }
 
 #[derive(Deserialize, ToSchema, Default)]
