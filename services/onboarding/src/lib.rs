@@ -7,6 +7,34 @@
 //! tokens, `POST /v1/oauth/token` trades them (or a service's client credentials) for access
 //! tokens addressed to one service, and `/.well-known/jwks.json` publishes the public keys.
 //!
+//! # Endpoints
+//!
+//! - Identity: `POST /v1/auth/password` (JSON `{username, password}` → refresh token and
+//!   principal; 401 `invalid_credentials`; 429 `login_locked` with `Retry-After` after five
+//!   failures in a row or too many attempts from one address), `POST /v1/auth/logout`,
+//!   `POST /v1/oauth/token` (form-encoded; `refresh_token` or `client_credentials` grants,
+//!   `audience` a service name), `GET /.well-known/jwks.json`.
+//! - Staff (admin): `POST /v1/staff`, `POST /v1/staff/{id}/roles`.
+//! - Profile (founder): `POST /v1/registrations` (public), `GET|PUT /v1/me/profile`,
+//!   `GET|POST /v1/me/companies`, `GET|POST /v1/me/documents` (multipart upload),
+//!   `GET /v1/documents/{id}` (owner or KYC officer), `GET /v1/me/kyc`,
+//!   `POST /v1/me/kyc/submit`.
+//! - KYC (kyc_officer): `GET /v1/kyc/cases?status=&assignee=`, `GET /v1/kyc/cases/{id}`,
+//!   `POST /v1/kyc/cases/{id}/assign`, `…/documents/{document_id}/decision`, `…/approve`,
+//!   `…/reject`, `…/request-revision`, `POST /v1/kyc/watchlist` (CSV body).
+//! - For services and staff (a founder: their own only): `GET /v1/clients/{id}`,
+//!   `GET /v1/clients/{id}/kyc`.
+//!
+//! Events (outbox): `client.kyc_approved` `{client_id, approved_at}`, `client.kyc_rejected`
+//! `{client_id, reason, rejected_at}`, `company.kyc_approved` `{company_id, client_id, stir,
+//! approved_at}`, `company.kyc_rejected` `{company_id, client_id, reason, rejected_at}`.
+//!
+//! Settings beyond the platform's: `token_key_id`, `token_signing_key` (required),
+//! `service_client_secrets` (JSON object of service name to secret; absent: no client
+//! credentials), `login_failures_to_lock`, `login_lock_duration_seconds`,
+//! `login_attempts_per_address`, `login_address_window_seconds`,
+//! `refresh_token_lifetime_seconds`.
+//!
 //! Build note: argon2id with the OWASP parameters is slow in unoptimised builds (seconds per
 //! hash), which makes the tests slow. The workspace should set
 //! `[profile.dev.package.argon2] opt-level = 3` (and the same for `blake2`) in the root

@@ -55,6 +55,17 @@ async fn seeding_twice_creates_everything_once_and_the_demo_logins_work(pool: Pg
         .unwrap();
     assert_eq!(kyc["status"], "approved");
     assert_eq!(kyc["companies"][0]["status"], "approved");
+    let summary: Value = app
+        .get(
+            &format!("/v1/clients/{client_id}"),
+            Some(&app.service_token()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["kyc_status"], "approved");
+    assert_eq!(summary["companies"][0]["it_park_resident"], true);
 
     let officer = app.token_for(uuid::Uuid::now_v7(), &[Role::KycOfficer], None);
     let pending: Value = app

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db;
+use crate::domain::kyc::KycStatus;
 use crate::error::OnboardingError;
 use crate::http::{may_read_client, AnyCaller};
 use crate::AppState;
@@ -36,6 +37,8 @@ pub struct ClientSummary {
     client_id: Uuid,
     full_name: String,
     birth_date: NaiveDate,
+    /// The person's own KYC status (`new` until submitted); details at `/v1/clients/{id}/kyc`.
+    kyc_status: String,
     companies: Vec<CompanySummary>,
 }
 
@@ -58,6 +61,11 @@ async fn read_client_summary(
     let person = db::clients::find_person(&mut connection, client_id)
         .await?
         .ok_or(OnboardingError::NotFound { what: "client" })?;
+    let kyc_status = db::kyc::cases_of_client(&mut connection, client_id)
+        .await?
+        .into_iter()
+        .find(|case| case.company_id.is_none())
+        .map_or_else(|| KycStatus::New.code().to_owned(), |case| case.status);
     let today = now_utc().date_naive();
     let companies = db::clients::companies_of_owner(&mut connection, client_id)
         .await?
@@ -88,6 +96,7 @@ async fn read_client_summary(
         client_id,
         full_name,
         birth_date: person.birth_date,
+        kyc_status,
         companies,
     }))
 }

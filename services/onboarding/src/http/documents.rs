@@ -178,6 +178,7 @@ fn missing(field: &str) -> OnboardingError {
 #[utoipa::path(post, path = "/v1/me/documents", tag = "documents",
     request_body(content = DocumentUploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = DocumentView),
+              (status = 409, description = "kyc_wrong_status: the case is under review or decided"),
               (status = 413, description = "payload_too_large"),
               (status = 422, description = "kind unknown, file not a PDF/JPEG/PNG by content, or over the quota")))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
