@@ -356,3 +356,66 @@ async fn an_admin_creates_a_staff_account_that_can_log_in(pool: PgPool) {
     .await;
     assert_eq!(short["errors"][0]["field"], "password");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_refresh_token_stops_working_at_its_absolute_expiry(pool: PgPool) {
+    let login = LoginSettings {
+        refresh_token_lifetime: chrono::Duration::seconds(1),
+        ..LoginSettings::default()
+    };
+    let app = spawn_with(pool, login).await;
+    app.create_account("kyc1", PASSWORD, &[Role::KycOfficer])
+        .await;
+    let refresh_token = refresh_token_of(&app, "kyc1", PASSWORD).await;
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.as_str()),
+        ("audience", "onboarding"),
+    ];
+    assert_eq!(app.token_request(&form).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_problem(
+        app.token_request(&form).await,
+        &[400],
+        Some("invalid_grant"),
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founders_access_token_carries_their_client_id(pool: PgPool) {
+    let app = spawn(pool).await;
+    let founder = app.register_founder("founder1", 1).await;
+    let refresh_token = refresh_token_of(&app, "founder1", "founder1-demo-pass").await;
+    let response = app
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_token),
+            ("audience", "applications"),
+        ])
+        .await;
+    let body: serde_json::Value = response.json().await.unwrap();
+    let verifier = TokenVerifier::new(
+        PublicKeySet::new([app.issuer.signing_key().public_key()]).unwrap(),
+        DEFAULT_TOKEN_ISSUER,
+        Audience::Applications,
+    )
+    .unwrap();
+    let verified = verifier
+        .verify(body["access_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(verified.principal().client_id(), Some(founder.client_id));
+    assert_eq!(
+        verified.principal().roles().collect::<Vec<_>>(),
+        [Role::Founder]
+    );
+    let onboarding_verifier = TokenVerifier::new(
+        PublicKeySet::new([app.issuer.signing_key().public_key()]).unwrap(),
+        DEFAULT_TOKEN_ISSUER,
+        Audience::Onboarding,
+    )
+    .unwrap();
+    assert!(onboarding_verifier
+        .verify(body["access_token"].as_str().unwrap())
+        .is_err());
+}

@@ -549,3 +549,60 @@ async fn a_company_case_needs_its_papers_and_its_approval_is_announced_with_the_
     assert_eq!(status["status"], "new");
     assert_eq!(status["companies"][0]["status"], "approved");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_cannot_reach_another_founders_company_or_case(pool: PgPool) {
+    let app = spawn(pool).await;
+    let owner = app.register_founder("founder1", 1).await;
+    let other = app.register_founder("founder2", 2).await;
+    let created: Value = app
+        .post_json(
+            "/v1/me/companies",
+            Some(&owner.token),
+            &company(owner.client_id, "301234567"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let company_id: Uuid = created["company_id"].as_str().unwrap().parse().unwrap();
+    let (case_id, _) = submitted_case(&app, &owner).await;
+
+    let submit = app
+        .post_json(
+            "/v1/me/kyc/submit",
+            Some(&other.token),
+            &json!({ "company_id": company_id }),
+        )
+        .await;
+    assert_problem(submit, &[404], None).await;
+    let upload = app
+        .upload(
+            &other.token,
+            "company_charter",
+            "c.pdf",
+            &pdf_bytes("c"),
+            Some(company_id),
+        )
+        .await;
+    let problem = assert_problem(upload, &[422], None).await;
+    assert_eq!(problem["errors"][0]["field"], "company_id");
+    let case = app
+        .get(&format!("/v1/kyc/cases/{case_id}"), Some(&other.token))
+        .await;
+    assert_problem(case, &[403], None).await;
+    let status = app
+        .get(
+            &format!("/v1/clients/{}/kyc", owner.client_id),
+            Some(&other.token),
+        )
+        .await;
+    assert_problem(status, &[404], None).await;
+    let mine: Value = app
+        .get("/v1/me/kyc", Some(&other.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine.as_array().unwrap().len(), 0);
+}
