@@ -51,6 +51,8 @@ create table login_attempt (
     source_address text not null,
     attempted_at timestamptz not null default now(),
     -- succeeded, failed (wrong password or unknown user) or refused (locked before checking).
+    -- Written as failed before the password is checked and corrected once it matches, so that
+    -- concurrent attempts count each other.
     outcome text not null check (outcome in ('succeeded', 'failed', 'refused'))
 );
 comment on table login_attempt is 'Password login attempts, read by the lockout and rate-limit policy.';

@@ -419,3 +419,28 @@ async fn a_founders_access_token_carries_their_client_id(pool: PgPool) {
         .verify(body["access_token"].as_str().unwrap())
         .is_err());
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_burst_of_parallel_guesses_gets_no_more_than_five_tries(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.create_account("kyc1", PASSWORD, &[Role::KycOfficer])
+        .await;
+    let url = app.url("/v1/auth/password");
+    let mut guesses = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let client = app.server.client.clone();
+        let url = url.clone();
+        guesses.spawn(async move {
+            let body = serde_json::json!({ "username": "kyc1", "password": "wrong-password" });
+            let response = client.post(url).json(&body).send().await.unwrap();
+            response.status().as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = guesses.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    let wrong = statuses.iter().filter(|status| **status == 401).count();
+    let locked = statuses.iter().filter(|status| **status == 429).count();
+    assert_eq!((wrong, locked), (5, 5), "{statuses:?}");
+}

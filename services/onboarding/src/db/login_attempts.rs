@@ -36,7 +36,27 @@ fn attempt_from_row(row: &sqlx::postgres::PgRow) -> Result<LoginAttempt, sqlx::E
     })
 }
 
-/// Records one attempt.
+/// Serialises login attempts on one username and from one address until the transaction
+/// ends. The address is locked first, then the username, always in that order, so two
+/// attempts never wait on each other crosswise.
+pub async fn lock_login(
+    connection: &mut PgConnection,
+    username: &str,
+    source_address: &str,
+) -> Result<(), sqlx::Error> {
+    for key in [
+        format!("login-address:{source_address}"),
+        format!("login-username:{username}"),
+    ] {
+        sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records one attempt and returns its id.
 pub async fn record(
     connection: &mut PgConnection,
     account_id: Option<Uuid>,
@@ -44,17 +64,32 @@ pub async fn record(
     source_address: &str,
     attempted_at: DateTime<Utc>,
     outcome: AttemptOutcome,
-) -> Result<(), sqlx::Error> {
+) -> Result<Uuid, sqlx::Error> {
+    let id = imkon_platform::id::new_id();
     sqlx::query(
         "insert into login_attempt (id, account_id, username, source_address, attempted_at, outcome)
          values ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(imkon_platform::id::new_id())
+    .bind(id)
     .bind(account_id)
     .bind(username)
     .bind(source_address)
     .bind(attempted_at)
     .bind(outcome_code(outcome))
+    .execute(connection)
+    .await?;
+    Ok(id)
+}
+
+/// Corrects an attempt recorded as failed before its password was checked, once it matched.
+pub async fn mark_succeeded(
+    connection: &mut PgConnection,
+    attempt_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update login_attempt set outcome = 'succeeded' where id = $1 and outcome = 'failed'",
+    )
+    .bind(attempt_id)
     .execute(connection)
     .await?;
     Ok(())

@@ -174,31 +174,37 @@ async fn login_with_password(
     let policy = state.login.lockout;
     let now = now_utc();
 
-    let mut connection = state.pool.acquire().await?;
-    let account = db::accounts::find_by_username(&mut connection, &username).await?;
+    // The gate check and the recording of this attempt happen under locks on the username
+    // and the address, and the attempt is recorded as failed before the password is checked
+    // (then corrected on success). So parallel requests see each other: the sixth of a burst
+    // finds five failures and is refused, instead of all of them guessing at once. The locks
+    // are held for a few queries only, never during the slow hash.
+    let mut transaction = state.pool.begin().await?;
+    db::login_attempts::lock_login(&mut transaction, &username, &address).await?;
+    let account = db::accounts::find_by_username(&mut transaction, &username).await?;
     let account_attempts =
-        db::login_attempts::recent_for_username(&mut connection, &username).await?;
+        db::login_attempts::recent_for_username(&mut transaction, &username).await?;
     let address_attempts = db::login_attempts::recent_for_address(
-        &mut connection,
+        &mut transaction,
         &address,
         now - policy.address_window,
     )
     .await?;
-    drop(connection);
-
-    if let LoginGate::Locked { until, .. } =
-        login_gate(&policy, &account_attempts, &address_attempts, now)
-    {
-        let mut transaction = state.pool.begin().await?;
-        db::login_attempts::record(
-            &mut transaction,
-            account.as_ref().map(|account| account.id),
-            &username,
-            &address,
-            now,
-            AttemptOutcome::Refused,
-        )
-        .await?;
+    let gate = login_gate(&policy, &account_attempts, &address_attempts, now);
+    let outcome = match gate {
+        LoginGate::Allowed => AttemptOutcome::Failed,
+        LoginGate::Locked { .. } => AttemptOutcome::Refused,
+    };
+    let attempt_id = db::login_attempts::record(
+        &mut transaction,
+        account.as_ref().map(|account| account.id),
+        &username,
+        &address,
+        now,
+        outcome,
+    )
+    .await?;
+    if let LoginGate::Locked { until, .. } = gate {
         audit::record(
             &mut transaction,
             login_audit(account.as_ref(), &username, &address, "refused"),
@@ -210,8 +216,8 @@ async fn login_with_password(
             retry_after_seconds: (remaining_milliseconds + 999) / 1000,
         });
     }
+    transaction.commit().await?;
 
-    // The slow hash runs outside any transaction, so no connection is held while it works.
     let password_matches = request.password.len() <= PASSWORD_MAX_BYTES
         && verify_password(
             &request.password,
@@ -220,22 +226,11 @@ async fn login_with_password(
                 .and_then(|account| account.password_hash.clone()),
         )
         .await?;
-    let outcome = if password_matches {
-        AttemptOutcome::Succeeded
-    } else {
-        AttemptOutcome::Failed
-    };
 
     let mut transaction = state.pool.begin().await?;
-    db::login_attempts::record(
-        &mut transaction,
-        account.as_ref().map(|account| account.id),
-        &username,
-        &address,
-        now,
-        outcome,
-    )
-    .await?;
+    if password_matches {
+        db::login_attempts::mark_succeeded(&mut transaction, attempt_id).await?;
+    }
     audit::record(
         &mut transaction,
         login_audit(
