@@ -116,6 +116,17 @@ async fn up() -> Result<(), StartupError> {
                 println!("  {name:<13} {url}   (API document: {url}/openapi.json)");
             }
         }
+        println!("\nDemo logins (password login at onboarding's POST /v1/auth/password):");
+        for login in imkon_onboarding::demo_logins().0 {
+            let roles: Vec<&str> = login.roles.iter().map(|role| role.as_str()).collect();
+            println!(
+                "  {:<10} {:<22} {:<16} {}",
+                login.username,
+                login.password,
+                roles.join(","),
+                login.description
+            );
+        }
         println!("\nPress Ctrl-C to stop everything.");
         let stop = imkon_platform::http::shutdown_on_signal();
         platform.run_until(stop).await

@@ -18,13 +18,14 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
     imkon_platform::testing::assert_platform_contract(
         pool,
         |pool| {
-            app(AppState {
+            app(AppState::new(
                 pool,
                 limits,
-                verifier: verifier.clone(),
-            })
+                issuer.clone(),
+                verifier.clone(),
+            ))
         },
-        "/v1/events",
+        "/v1/auth/password",
         &token,
         limits.body_limit_bytes,
     )
