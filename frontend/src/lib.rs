@@ -8,6 +8,9 @@
 //! Content-Security-Policy can forbid both. Every response passes, from the outside in:
 //! request ids, security headers, the CSRF check, and the friendly error pages.
 
+pub mod api;
+pub mod applications;
+pub mod auth;
 pub mod chart;
 pub mod cookies;
 pub mod disbursement;
@@ -18,6 +21,7 @@ pub mod security;
 pub mod session;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::response::Json;
 use axum::routing::{get, post};
@@ -27,8 +31,11 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::api::ServiceApi;
+use crate::auth::{ClientSecret, IdentityClient};
 use crate::disbursement::DisbursementClient;
 use crate::security::HeaderPolicy;
+use crate::session::{InMemorySessionStore, SessionStore, SessionTimeouts};
 
 pub const SERVICE: &str = "frontend";
 pub const DEFAULT_PORT: u16 = 8080;
@@ -50,22 +57,39 @@ pub struct FrontendSettings {
     /// Whether visitors reach the site over HTTPS (directly or through a TLS-terminating
     /// proxy), so browsers may be told to use nothing else (HSTS).
     pub served_over_tls: bool,
+    /// The address visitors reach the frontend at, without a trailing slash: the external
+    /// sign-in sends them back to `{public_url}/auth/callback`.
+    pub public_url: String,
+    /// The frontend's OAuth2 client secret at onboarding, for the authorization-code grant of
+    /// an external sign-in; without one, external sign-in is not offered.
+    pub client_secret: Option<ClientSecret>,
 }
 
 impl FrontendSettings {
-    /// Settings for plain HTTP, as on a developer's machine.
+    /// The address of a developer's machine at the default port.
+    pub const DEFAULT_PUBLIC_URL: &'static str = "http://127.0.0.1:8080";
+
+    /// Settings for plain HTTP, as on a developer's machine, without external sign-in.
     pub fn new(services: ServiceUrls) -> FrontendSettings {
         FrontendSettings {
             services,
             served_over_tls: false,
+            public_url: FrontendSettings::DEFAULT_PUBLIC_URL.to_owned(),
+            client_secret: None,
         }
     }
 }
 
 /// What the handlers share.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AppState {
     pub disbursement: DisbursementClient,
+    pub identity: IdentityClient,
+    pub onboarding: ServiceApi,
+    pub applications: ServiceApi,
+    pub sessions: Arc<dyn SessionStore>,
+    pub public_url: String,
+    pub client_secret: Option<ClientSecret>,
 }
 
 #[derive(Serialize)]
@@ -80,9 +104,21 @@ pub fn app(services: ServiceUrls) -> Router {
 
 /// The frontend's router.
 pub fn app_with(settings: FrontendSettings) -> Router {
+    const CLIENT_BUILDS: &str =
+        "an HTTP client builds unless the TLS backend is missing at start-up";
+    let onboarding = ServiceApi::new(&settings.services.onboarding).expect(CLIENT_BUILDS);
     let state = AppState {
         disbursement: DisbursementClient::new(&settings.services.disbursement)
-            .expect("an HTTP client builds unless the TLS backend is missing at start-up"),
+            .expect(CLIENT_BUILDS),
+        identity: IdentityClient::new(onboarding.clone()),
+        onboarding,
+        applications: ServiceApi::new(&settings.services.applications).expect(CLIENT_BUILDS),
+        sessions: Arc::new(InMemorySessionStore::new(
+            SessionTimeouts::default(),
+            InMemorySessionStore::DEFAULT_CAPACITY,
+        )),
+        public_url: settings.public_url.trim_end_matches('/').to_owned(),
+        client_secret: settings.client_secret.clone(),
     };
     let header_policy = HeaderPolicy {
         strict_transport_security: settings.served_over_tls,
@@ -94,6 +130,36 @@ pub fn app_with(settings: FrontendSettings) -> Router {
             get(pages::calculator::show).post(pages::calculator::calculate),
         )
         .route("/lang/{code}", post(pages::choose_language))
+        .route(
+            "/login",
+            get(pages::signin::show).post(pages::signin::login),
+        )
+        .route("/logout", post(pages::signin::logout))
+        .route("/auth/oneid", get(pages::signin::start_external))
+        .route("/auth/callback", get(pages::signin::external_callback))
+        .route("/programmes", get(pages::applications::programmes))
+        .route(
+            "/programmes/{id}/apply",
+            get(pages::applications::start_form).post(pages::applications::start),
+        )
+        .route("/applications", get(pages::applications::list))
+        .route("/applications/{id}", get(pages::applications::show))
+        .route(
+            "/applications/{id}/edit",
+            get(pages::applications::edit_form).post(pages::applications::edit),
+        )
+        .route(
+            "/applications/{id}/proposal",
+            post(pages::applications::propose),
+        )
+        .route(
+            "/applications/{id}/confirmation",
+            post(pages::applications::confirm),
+        )
+        .route(
+            "/applications/{id}/info-response",
+            post(pages::applications::answer_info),
+        )
         .route("/static/app.css", get(pages::stylesheet))
         .route(
             "/health/live",

@@ -525,6 +525,7 @@ mod tests {
                 locale: Locale::En,
                 csrf_token: String::new(),
                 return_to: "/".to_owned(),
+                person: None,
             },
             CalculatorForm::default(),
         );

@@ -1,7 +1,10 @@
 //! The pages, and what every page shares: the layout, the visitor's language, the CSRF token,
 //! and friendly error pages.
 
+pub mod applications;
 pub mod calculator;
+pub mod forms;
+pub mod signin;
 
 use std::convert::Infallible;
 
@@ -14,9 +17,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
+use crate::api::CallError;
+use crate::auth::{login_redirect, person_of, Person};
 use crate::cookies::{read_cookie, set_cookie, SameSite, LANGUAGE_COOKIE};
 use crate::i18n::{catalogues, Locale, Translator};
 use crate::security::{is_page, same_site_path, CsrfToken};
+use crate::AppState;
 
 /// How long the language choice is remembered: a year, renewed on every change.
 const LANGUAGE_COOKIE_MAX_AGE_SECONDS: u64 = 365 * 24 * 60 * 60;
@@ -27,6 +33,7 @@ pub struct PageContext {
     pub locale: Locale,
     csrf_token: String,
     return_to: String,
+    person: Option<Person>,
 }
 
 impl PageContext {
@@ -48,7 +55,13 @@ impl PageContext {
                 .map(|token| token.as_str().to_owned())
                 .unwrap_or_default(),
             return_to: same_site_path(path).to_owned(),
+            person: None,
         }
+    }
+
+    /// Who is signed in, if anyone.
+    pub fn person(&self) -> Option<&Person> {
+        self.person.as_ref()
     }
 
     pub fn translator(&self) -> Translator {
@@ -62,6 +75,7 @@ impl PageContext {
             section,
             csrf_token: self.csrf_token.clone(),
             return_to: self.return_to.clone(),
+            person: self.person.clone(),
             languages: Locale::ALL
                 .into_iter()
                 .map(|locale| LanguageChoice {
@@ -74,11 +88,16 @@ impl PageContext {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+impl FromRequestParts<AppState> for PageContext {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(PageContext::from_parts(parts, None))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let mut context = PageContext::from_parts(parts, None);
+        context.person = person_of(&parts.headers, state).await;
+        Ok(context)
     }
 }
 
@@ -87,6 +106,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
 pub enum Section {
     Home,
     Calculator,
+    SignIn,
+    Programmes,
+    Applications,
+    Reviews,
     /// Error pages belong to no entry.
     None,
 }
@@ -106,6 +129,7 @@ pub struct Layout {
     pub section: Section,
     pub csrf_token: String,
     pub return_to: String,
+    pub person: Option<Person>,
     pub languages: Vec<LanguageChoice>,
 }
 
@@ -116,6 +140,35 @@ impl Layout {
 
     pub fn is_calculator(&self) -> bool {
         self.section == Section::Calculator
+    }
+
+    pub fn is_section(&self, name: &str) -> bool {
+        match name {
+            "signin" => self.section == Section::SignIn,
+            "programmes" => self.section == Section::Programmes,
+            "applications" => self.section == Section::Applications,
+            "reviews" => self.section == Section::Reviews,
+            _ => false,
+        }
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.person.is_some()
+    }
+
+    pub fn is_founder(&self) -> bool {
+        self.person.as_ref().is_some_and(Person::is_founder)
+    }
+
+    pub fn is_credit_staff(&self) -> bool {
+        self.person.as_ref().is_some_and(Person::is_credit_staff)
+    }
+
+    pub fn person_name(&self) -> &str {
+        self.person
+            .as_ref()
+            .map(|person| person.name.as_str())
+            .unwrap_or_default()
     }
 }
 
@@ -166,6 +219,54 @@ pub fn error_response(status: StatusCode, parts: &Parts, csrf_token: &CsrfToken)
     error_page(status, &PageContext::from_parts(parts, Some(csrf_token)))
 }
 
+/// Marks a 403 as a page the visitor's role may not see, rather than a refused form post.
+#[derive(Clone, Copy, Debug)]
+pub struct WrongRole;
+
+/// What a private page could not do, as the response the visitor gets.
+#[derive(Debug)]
+pub enum PageError {
+    /// The sign-in is missing or has ended: back to the login page.
+    SignIn {
+        next: String,
+    },
+    NotFound,
+    WrongRole,
+    Unavailable,
+}
+
+impl PageError {
+    /// What a failed call means for a page showing `next`.
+    pub fn from_call(error: CallError, next: &str) -> PageError {
+        match error {
+            CallError::NotFound => PageError::NotFound,
+            CallError::Unauthorized => PageError::SignIn {
+                next: next.to_owned(),
+            },
+            CallError::Forbidden { .. } => PageError::WrongRole,
+            CallError::Refused { .. } | CallError::Unavailable(_) => {
+                tracing::warn!(%error, "a service call failed");
+                PageError::Unavailable
+            }
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::SignIn { next } => login_redirect(&next),
+            PageError::NotFound => StatusCode::NOT_FOUND.into_response(),
+            PageError::WrongRole => {
+                let mut response = StatusCode::FORBIDDEN.into_response();
+                response.extensions_mut().insert(WrongRole);
+                response
+            }
+            PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        }
+    }
+}
+
 /// The catalogue keys of the title and text of the page for an error status.
 fn error_keys(status: StatusCode) -> (&'static str, &'static str) {
     match status {
@@ -178,6 +279,15 @@ fn error_keys(status: StatusCode) -> (&'static str, &'static str) {
 
 fn error_page(status: StatusCode, context: &PageContext) -> Response {
     let (title_key, text_key) = error_keys(status);
+    error_page_with(status, context, title_key, text_key)
+}
+
+fn error_page_with(
+    status: StatusCode,
+    context: &PageContext,
+    title_key: &'static str,
+    text_key: &'static str,
+) -> Response {
     render(
         status,
         &ErrorPage {
@@ -197,7 +307,9 @@ pub async fn friendly_errors(request: Request, next: Next) -> Response {
     let context = PageContext::from_parts(&parts, None);
     let response = next.run(Request::from_parts(parts, body)).await;
     let status = response.status();
-    if (status.is_client_error() || status.is_server_error()) && !is_page(&response) {
+    if response.extensions().get::<WrongRole>().is_some() {
+        error_page_with(status, &context, "error-role-title", "error-role-text")
+    } else if (status.is_client_error() || status.is_server_error()) && !is_page(&response) {
         error_page(status, &context)
     } else {
         response
@@ -281,6 +393,7 @@ mod tests {
             locale: Locale::Ru,
             csrf_token: "token".to_owned(),
             return_to: "/calculator".to_owned(),
+            person: None,
         };
         let layout = context.layout(Section::Calculator);
         let names: Vec<(&str, bool)> = layout

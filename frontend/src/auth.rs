@@ -1,0 +1,453 @@
+//! Signing in: the frontend is onboarding's OAuth2 client. A login gives a refresh token and
+//! the person's principal, both kept in the server-side session; pages trade the refresh token
+//! for short-lived access tokens addressed to one service each, cached in the session until
+//! shortly before they expire. The browser never sees a token.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use serde::Deserialize;
+
+use crate::api::{send, send_json, CallError, FieldRefusal, ServiceApi};
+use crate::security::same_site_path;
+use crate::session::{SessionData, SessionId};
+use crate::AppState;
+
+/// A secret the frontend proves itself with; never printed, even through `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientSecret(String);
+
+impl ClientSecret {
+    pub fn new(secret: impl Into<String>) -> ClientSecret {
+        ClientSecret(secret.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("ClientSecret(…)")
+    }
+}
+
+/// The OAuth2 client id onboarding knows the frontend by.
+pub const CLIENT_ID: &str = "frontend";
+
+/// An access token is renewed this long before it expires, so a call never carries one that
+/// runs out on the way.
+const TOKEN_RENEWAL_MARGIN_SECONDS: i64 = 30;
+
+const REFRESH_TOKEN: &str = "refresh_token";
+const PERSON_ID: &str = "person.id";
+const PERSON_ROLES: &str = "person.roles";
+const PERSON_CLIENT_ID: &str = "person.client_id";
+const PERSON_NAME: &str = "person.name";
+/// The one-time `state` of an external sign-in in progress.
+pub const EXTERNAL_STATE: &str = "external.state";
+
+/// Who signed in, as onboarding described them.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub roles: Vec<String>,
+    pub client_id: Option<String>,
+    pub name: String,
+}
+
+impl Person {
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|held| held == role)
+    }
+
+    pub fn is_founder(&self) -> bool {
+        self.has_role("founder")
+    }
+
+    /// Staff who work on applications: they see the queue rather than their own.
+    pub fn is_credit_staff(&self) -> bool {
+        self.has_role("credit_officer") || self.has_role("approver")
+    }
+
+    fn store(&self, data: &mut SessionData) {
+        data.insert(PERSON_ID, self.id.clone());
+        data.insert(PERSON_ROLES, self.roles.join(","));
+        match &self.client_id {
+            Some(client_id) => data.insert(PERSON_CLIENT_ID, client_id.clone()),
+            None => {
+                data.remove(PERSON_CLIENT_ID);
+            }
+        }
+        data.insert(PERSON_NAME, self.name.clone());
+    }
+
+    fn load(data: &SessionData) -> Option<Person> {
+        Some(Person {
+            id: data.get(PERSON_ID)?.to_owned(),
+            roles: data
+                .get(PERSON_ROLES)?
+                .split(',')
+                .filter(|role| !role.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            client_id: data.get(PERSON_CLIENT_ID).map(str::to_owned),
+            name: data.get(PERSON_NAME)?.to_owned(),
+        })
+    }
+}
+
+/// What a login or a code exchange answers.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Login {
+    pub refresh_token: String,
+    pub refresh_expires_in: i64,
+    pub principal: Person,
+}
+
+impl Login {
+    /// Writes the sign-in into a session's data, forgetting tokens of an earlier one.
+    pub fn store(&self, data: &mut SessionData) {
+        *data = SessionData::default();
+        data.insert(REFRESH_TOKEN, self.refresh_token.clone());
+        self.principal.store(data);
+    }
+}
+
+/// Why a password login did not succeed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginRefusal {
+    InvalidCredentials,
+    /// Too many failures: try again after this many seconds.
+    Locked {
+        retry_after_seconds: u64,
+    },
+    /// The fields were not even of the right shape.
+    Invalid(Vec<FieldRefusal>),
+    Unavailable,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: i64,
+}
+
+/// Onboarding's identity endpoints.
+#[derive(Clone, Debug)]
+pub struct IdentityClient {
+    api: ServiceApi,
+}
+
+impl IdentityClient {
+    pub fn new(api: ServiceApi) -> IdentityClient {
+        IdentityClient { api }
+    }
+
+    /// `POST /v1/auth/password`.
+    pub async fn login_with_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Login, LoginRefusal> {
+        let response = self
+            .api
+            .request(Method::POST, "/v1/auth/password")
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .map_err(|error| {
+                tracing::warn!(%error, "onboarding did not answer a login");
+                LoginRefusal::Unavailable
+            })?;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            let retry_after_seconds = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.trim().parse().ok())
+                .unwrap_or(60);
+            return Err(LoginRefusal::Locked {
+                retry_after_seconds,
+            });
+        }
+        let status = response.status();
+        if status.is_success() {
+            return response.json().await.map_err(|_| LoginRefusal::Unavailable);
+        }
+        #[derive(Deserialize)]
+        struct Refusal {
+            #[serde(default)]
+            errors: Vec<FieldRefusal>,
+        }
+        match status {
+            StatusCode::UNAUTHORIZED => Err(LoginRefusal::InvalidCredentials),
+            status if status.is_client_error() => {
+                let refusal = response.json::<Refusal>().await.ok();
+                Err(LoginRefusal::Invalid(
+                    refusal.map(|refusal| refusal.errors).unwrap_or_default(),
+                ))
+            }
+            _ => Err(LoginRefusal::Unavailable),
+        }
+    }
+
+    /// `POST /v1/oauth/token` with the authorization-code grant of an external sign-in.
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        redirect_uri: &str,
+        client_secret: &ClientSecret,
+    ) -> Result<Login, CallError> {
+        send_json(self.api.request(Method::POST, "/v1/oauth/token").form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("client_id", CLIENT_ID),
+            ("client_secret", client_secret.expose()),
+        ]))
+        .await
+    }
+
+    /// `POST /v1/oauth/token` with the refresh-token grant, for one service.
+    async fn access_token(
+        &self,
+        refresh_token: &str,
+        audience: &str,
+    ) -> Result<TokenAnswer, CallError> {
+        send_json(self.api.request(Method::POST, "/v1/oauth/token").form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("audience", audience),
+        ]))
+        .await
+    }
+
+    /// `POST /v1/auth/logout`: the refresh token stops working.
+    pub async fn logout(&self, refresh_token: &str) -> Result<(), CallError> {
+        send(
+            self.api
+                .request(Method::POST, "/v1/auth/logout")
+                .json(&serde_json::json!({ "refresh_token": refresh_token })),
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+/// A signed-in visitor: the extractor every private page takes. Without a sign-in the visitor
+/// is sent to the login page, with the page they wanted as a same-site `next`.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub session_id: SessionId,
+    pub person: Person,
+    data: SessionData,
+}
+
+impl SignedIn {
+    /// An access token for `audience`, from the session's cache or freshly issued.
+    pub async fn access_token(
+        &mut self,
+        state: &AppState,
+        audience: &str,
+    ) -> Result<String, CallError> {
+        let now = Utc::now();
+        if let Some(token) = cached_token(&self.data, audience, now) {
+            return Ok(token);
+        }
+        let refresh_token = self
+            .data
+            .get(REFRESH_TOKEN)
+            .ok_or(CallError::Unauthorized)?
+            .to_owned();
+        let answer = match state.identity.access_token(&refresh_token, audience).await {
+            Ok(answer) => answer,
+            // A refused refresh token means the sign-in ended (expiry, logout elsewhere).
+            Err(CallError::Refused { .. } | CallError::Forbidden { .. }) => {
+                return Err(CallError::Unauthorized)
+            }
+            Err(error) => return Err(error),
+        };
+        cache_token(&mut self.data, audience, &answer, now);
+        if let Err(error) = state
+            .sessions
+            .save(&self.session_id, self.data.clone(), now)
+            .await
+        {
+            tracing::warn!(%error, "could not cache an access token in the session");
+        }
+        Ok(answer.access_token)
+    }
+
+    /// The refresh token, for logout.
+    pub fn refresh_token(&self) -> Option<&str> {
+        self.data.get(REFRESH_TOKEN)
+    }
+}
+
+fn token_key(audience: &str) -> String {
+    format!("token.{audience}")
+}
+
+fn token_expiry_key(audience: &str) -> String {
+    format!("token.{audience}.expires_at")
+}
+
+fn cached_token(data: &SessionData, audience: &str, now: DateTime<Utc>) -> Option<String> {
+    let expires_at: i64 = data.get(&token_expiry_key(audience))?.parse().ok()?;
+    (expires_at - TOKEN_RENEWAL_MARGIN_SECONDS > now.timestamp())
+        .then(|| data.get(&token_key(audience)).map(str::to_owned))
+        .flatten()
+}
+
+fn cache_token(data: &mut SessionData, audience: &str, answer: &TokenAnswer, now: DateTime<Utc>) {
+    data.insert(token_key(audience), answer.access_token.clone());
+    data.insert(
+        token_expiry_key(audience),
+        (now.timestamp() + answer.expires_in).to_string(),
+    );
+}
+
+/// Where an anonymous visitor is sent: the login page, coming back to `next` afterwards.
+pub fn login_redirect(next: &str) -> Response {
+    let next = same_site_path(next);
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("next", next)
+        .finish();
+    see_other(&format!("/login?{query}"))
+}
+
+/// A 303 to a local path.
+pub fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let location = HeaderValue::from_str(same_site_path(location))
+        .unwrap_or_else(|_| HeaderValue::from_static("/"));
+    response.headers_mut().insert(header::LOCATION, location);
+    response
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // After a form post the visitor comes back to the site's start rather than to a
+        // URL that only accepts posts.
+        let next = if parts.method == Method::GET {
+            parts
+                .uri
+                .path_and_query()
+                .map(|path| path.as_str())
+                .unwrap_or("/")
+        } else {
+            "/"
+        };
+        let Some(session_id) = SessionId::from_request(&parts.headers) else {
+            return Err(login_redirect(next));
+        };
+        let data = match state.sessions.load(&session_id, Utc::now()).await {
+            Ok(Some(data)) => data,
+            Ok(None) => return Err(login_redirect(next)),
+            Err(error) => {
+                tracing::error!(%error, "the session store failed");
+                return Err(StatusCode::SERVICE_UNAVAILABLE.into_response());
+            }
+        };
+        match Person::load(&data) {
+            Some(person) => Ok(SignedIn {
+                session_id,
+                person,
+                data,
+            }),
+            None => Err(login_redirect(next)),
+        }
+    }
+}
+
+/// The person signed in, if any, for pages anyone may see (the navigation changes).
+pub async fn person_of(parts_headers: &axum::http::HeaderMap, state: &AppState) -> Option<Person> {
+    let session_id = SessionId::from_request(parts_headers)?;
+    let data = state
+        .sessions
+        .load(&session_id, Utc::now())
+        .await
+        .ok()
+        .flatten()?;
+    Person::load(&data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn a_token_is_used_until_shortly_before_it_expires() {
+        let mut data = SessionData::default();
+        let answer = TokenAnswer {
+            access_token: "abc".to_owned(),
+            expires_in: 300,
+        };
+        cache_token(&mut data, "applications", &answer, at(1_000));
+        assert_eq!(
+            cached_token(&data, "applications", at(1_200)),
+            Some("abc".to_owned())
+        );
+        assert_eq!(cached_token(&data, "applications", at(1_271)), None);
+        assert_eq!(cached_token(&data, "onboarding", at(1_000)), None);
+    }
+
+    #[test]
+    fn a_person_survives_the_session_and_a_new_login_forgets_old_tokens() {
+        let person = Person {
+            id: "p1".to_owned(),
+            roles: vec!["credit_officer".to_owned(), "approver".to_owned()],
+            client_id: None,
+            name: "Officer".to_owned(),
+        };
+        let mut data = SessionData::default();
+        data.insert("token.applications", "old");
+        Login {
+            refresh_token: "r".to_owned(),
+            refresh_expires_in: 60,
+            principal: person.clone(),
+        }
+        .store(&mut data);
+        assert_eq!(Person::load(&data), Some(person.clone()));
+        assert!(person.is_credit_staff() && !person.is_founder());
+        assert_eq!(data.get("token.applications"), None);
+        assert_eq!(data.get(REFRESH_TOKEN), Some("r"));
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        assert!(!format!("{:?}", ClientSecret::new("hunter2")).contains("hunter2"));
+    }
+
+    #[test]
+    fn the_login_redirect_keeps_only_a_local_next() {
+        let location = |response: Response| {
+            response.headers()[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(
+            location(login_redirect("/applications/1?x=1")),
+            "/login?next=%2Fapplications%2F1%3Fx%3D1"
+        );
+        assert_eq!(
+            location(login_redirect("//evil.example")),
+            "/login?next=%2F"
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! The login page, logout, and sign-in with OneID through onboarding.
+//!
+//! A successful sign-in moves the visitor to a fresh session id, so an id planted before login
+//! is worthless after it, and then to `next` if that is a path on this site.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::Utc;
+use rand::rngs::OsRng;
+use rand::RngCore;
+use serde::Deserialize;
+
+use crate::auth::{see_other, Login, LoginRefusal, SignedIn, EXTERNAL_STATE};
+use crate::i18n::Translator;
+use crate::pages::forms::{field_message, FormState};
+use crate::pages::{render, Layout, PageContext, Section};
+use crate::security::same_site_path;
+use crate::session::{SessionData, SessionId};
+use crate::AppState;
+
+/// Random bytes in an external sign-in's `state`.
+const STATE_BYTES: usize = 32;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Translator,
+    layout: Layout,
+    form: FormState,
+    next: String,
+    external_sign_in: bool,
+}
+
+impl LoginPage {
+    fn new(context: &PageContext, state: &AppState, form: FormState, next: &str) -> LoginPage {
+        LoginPage {
+            t: context.translator(),
+            layout: context.layout(Section::SignIn),
+            form,
+            next: same_site_path(next).to_owned(),
+            external_sign_in: state.client_secret.is_some(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+    /// Set when an external sign-in came back refused.
+    #[serde(default)]
+    refused: String,
+}
+
+/// The login form.
+pub async fn show(
+    State(state): State<AppState>,
+    context: PageContext,
+    Query(query): Query<NextQuery>,
+) -> Response {
+    let mut form = FormState::default();
+    if !query.refused.is_empty() {
+        form.notice = Some(context.translator().t("login-external-refused"));
+    }
+    render(
+        StatusCode::OK,
+        &LoginPage::new(&context, &state, form, &query.next),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Checks the password with onboarding and starts the session.
+pub async fn login(
+    State(state): State<AppState>,
+    context: PageContext,
+    headers: HeaderMap,
+    Form(submitted): Form<LoginForm>,
+) -> Response {
+    let translator = context.translator();
+    // The password is never sent back to the page.
+    let mut form = FormState::from_pairs(vec![("username".to_owned(), submitted.username.clone())]);
+    if submitted.username.trim().is_empty() {
+        form.refuse(&translator, "username", "required");
+    }
+    if submitted.password.is_empty() {
+        form.refuse(&translator, "password", "required");
+    }
+    if form.has_errors() {
+        let page = LoginPage::new(&context, &state, form, &submitted.next);
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let refusal = match state
+        .identity
+        .login_with_password(submitted.username.trim(), &submitted.password)
+        .await
+    {
+        Ok(login) => return start_session(&state, &headers, &login, &submitted.next).await,
+        Err(refusal) => refusal,
+    };
+    let status = match refusal {
+        LoginRefusal::InvalidCredentials => {
+            form.notice = Some(translator.t("login-invalid-credentials"));
+            StatusCode::UNAUTHORIZED
+        }
+        LoginRefusal::Locked {
+            retry_after_seconds,
+        } => {
+            let minutes = retry_after_seconds.div_ceil(60).max(1).to_string();
+            form.notice = Some(translator.t_with("login-locked", &[("minutes", &minutes)]));
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        LoginRefusal::Invalid(fields) => {
+            for field in &fields {
+                form.refuse(&translator, &field.field, &field.code);
+            }
+            if fields.is_empty() {
+                form.notice = Some(field_message(&translator, "invalid"));
+            }
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        LoginRefusal::Unavailable => {
+            form.notice = Some(translator.t("service-unavailable-general"));
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    };
+    render(
+        status,
+        &LoginPage::new(&context, &state, form, &submitted.next),
+    )
+}
+
+/// Puts the sign-in into a session under a fresh id and sends the visitor on to `next`.
+async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    login: &Login,
+    next: &str,
+) -> Response {
+    let now = Utc::now();
+    // An anonymous session (one holding an external sign-in's state) moves to a fresh id.
+    let rotated = match SessionId::from_request(headers) {
+        Some(id) => state.sessions.rotate(&id, now).await.ok(),
+        None => None,
+    };
+    let mut data = SessionData::default();
+    login.store(&mut data);
+    let id = match rotated {
+        Some(id) => match state.sessions.save(&id, data.clone(), now).await {
+            Ok(()) => Ok(id),
+            Err(_) => state.sessions.create(data, now).await,
+        },
+        None => state.sessions.create(data, now).await,
+    };
+    let id = match id {
+        Ok(id) => id,
+        Err(error) => {
+            tracing::error!(%error, "could not start a session");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let target = match same_site_path(next) {
+        "/" => "/applications",
+        local => local,
+    };
+    let mut response = see_other(target);
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, id.cookie());
+    response
+}
+
+/// Ends the sign-in at onboarding and here.
+pub async fn logout(State(state): State<AppState>, signed_in: SignedIn) -> Response {
+    if let Some(refresh_token) = signed_in.refresh_token() {
+        if let Err(error) = state.identity.logout(refresh_token).await {
+            // The session ends here regardless; the refresh token still expires on its own.
+            tracing::warn!(%error, "onboarding did not confirm the logout");
+        }
+    }
+    if let Err(error) = state.sessions.destroy(&signed_in.session_id).await {
+        tracing::warn!(%error, "could not end a session");
+    }
+    let mut response = see_other("/");
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, SessionId::removal_cookie());
+    response
+}
+
+fn generate_state() -> String {
+    let mut bytes = [0u8; STATE_BYTES];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn callback_url(state: &AppState) -> String {
+    format!("{}/auth/callback", state.public_url)
+}
+
+/// Starts a sign-in with OneID: a one-time `state` goes into the session and the visitor to
+/// onboarding, which sends them on to OneID and back to the callback.
+pub async fn start_external(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if state.client_secret.is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let now = Utc::now();
+    let one_time_state = generate_state();
+    let existing = match SessionId::from_request(&headers) {
+        Some(id) => state
+            .sessions
+            .load(&id, now)
+            .await
+            .ok()
+            .flatten()
+            .map(|data| (id, data)),
+        None => None,
+    };
+    let (id, is_new) = match existing {
+        Some((id, mut data)) => {
+            data.insert(EXTERNAL_STATE, one_time_state.clone());
+            if state.sessions.save(&id, data, now).await.is_err() {
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            (id, false)
+        }
+        None => {
+            let mut data = SessionData::default();
+            data.insert(EXTERNAL_STATE, one_time_state.clone());
+            match state.sessions.create(data, now).await {
+                Ok(id) => (id, true),
+                Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            }
+        }
+    };
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("redirect_uri", &callback_url(&state))
+        .append_pair("state", &one_time_state)
+        .finish();
+    let location = state
+        .onboarding
+        .url(&format!("/v1/auth/external/oneid/start?{query}"));
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    match header::HeaderValue::from_str(&location) {
+        Ok(value) => {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+    if is_new {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, id.cookie());
+    }
+    response
+}
+
+#[derive(Deserialize, Default)]
+pub struct CallbackQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    error: String,
+}
+
+/// Where onboarding sends the visitor back: the `state` must be the one this session issued,
+/// and it is used up whatever happens next.
+pub async fn external_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let now = Utc::now();
+    let refused = see_other("/login?refused=1");
+    let Some(id) = SessionId::from_request(&headers) else {
+        return refused;
+    };
+    let Ok(Some(mut data)) = state.sessions.load(&id, now).await else {
+        return refused;
+    };
+    let expected = data.remove(EXTERNAL_STATE);
+    if state.sessions.save(&id, data, now).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let state_matches = expected.is_some_and(|expected| {
+        !query.state.is_empty() && expected.as_bytes() == query.state.as_bytes()
+    });
+    if !query.error.is_empty() || !state_matches || query.code.is_empty() {
+        if !state_matches && query.error.is_empty() {
+            tracing::info!("an external sign-in came back with a state this session did not issue");
+        }
+        return refused;
+    }
+    let Some(secret) = &state.client_secret else {
+        return refused;
+    };
+    match state
+        .identity
+        .exchange_code(&query.code, &callback_url(&state), secret)
+        .await
+    {
+        Ok(login) => start_session(&state, &headers, &login, "/").await,
+        Err(error) => {
+            tracing::warn!(%error, "onboarding refused an authorization code");
+            refused
+        }
+    }
+}
