@@ -1,3 +1,7 @@
-//! Helpers shared by the integration tests and the demo server.
+//! Helpers shared by the integration tests and the demo server. Each test binary uses some of
+//! them, so the others would be reported as unused there.
 
+#[allow(dead_code)]
 pub mod schedule_preview;
+#[allow(dead_code)]
+pub mod services;

@@ -1,0 +1,509 @@
+//! The frontend against the real onboarding and applications services, in-process, with their
+//! demo data: signing in, a founder's way to a draft, ownership, roles and the four eyes.
+
+mod support;
+
+use imkon_applications::seed::MVP_CO_FUNDING_GRANT_ID;
+use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
+use imkon_platform::testing::TestServer;
+use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::{redirect, Response, StatusCode};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use support::services::{Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME};
+
+/// The frontend and the services it calls.
+struct Site {
+    frontend: TestServer,
+    _services: Services,
+}
+
+impl Site {
+    async fn start(pool_options: PgPoolOptions, connect: PgConnectOptions) -> Site {
+        let services = Services::start(pool_options, connect).await;
+        let settings = FrontendSettings::new(ServiceUrls {
+            onboarding: services.onboarding.url(""),
+            applications: services.applications.url(""),
+            scoring: "http://127.0.0.1:1".to_owned(),
+            disbursement: "http://127.0.0.1:1".to_owned(),
+            accounts: "http://127.0.0.1:1".to_owned(),
+        });
+        Site {
+            frontend: TestServer::start(app_with(settings)).await,
+            _services: services,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        self.frontend.url(path)
+    }
+
+    /// A browser stand-in that has signed in as `username`.
+    async fn signed_in(&self, username: &str, password: &str, language: &str) -> Browser {
+        let mut browser = Browser::speaking(language);
+        browser.get(&self.url("/login")).await;
+        let response = browser
+            .post(
+                &self.url("/login"),
+                &[("username", username), ("password", password)],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{username} signs in"
+        );
+        browser
+    }
+}
+
+/// Remembers the cookies a browser would: the session, the CSRF token, the language.
+struct Browser {
+    client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn speaking(language: &str) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: vec![("__Host-imkon_lang".to_owned(), language.to_owned())],
+        }
+    }
+
+    fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(held, _)| held == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember(&mut self, response: &Response) {
+        for line in response.headers().get_all(SET_COOKIE) {
+            let line = line.to_str().unwrap();
+            let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+            self.cookies.retain(|(held, _)| held != name);
+            if !line.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
+    async fn get(&mut self, url: &str) -> Response {
+        let response = self
+            .client
+            .get(url)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.remember(&response);
+        response
+    }
+
+    async fn post(&mut self, url: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self
+            .cookie("__Host-imkon_csrf")
+            .unwrap_or_default()
+            .to_owned();
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &token));
+        let response = self
+            .client
+            .post(url)
+            .header("cookie", self.cookie_header())
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        self.remember(&response);
+        response
+    }
+}
+
+fn location(response: &Response) -> String {
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+/// The founder's answers to the grant programme's questions.
+const GRANT_ANSWERS: [(&str, &str); 8] = [
+    ("answers.project_summary", "A marketplace for farm produce."),
+    ("answers.team_experience_years", "6"),
+    ("answers.technical_founder", "yes"),
+    ("answers.product_stage", "mvp"),
+    ("answers.monthly_active_users", "1,200"),
+    ("answers.target_market", "uzbekistan"),
+    ("answers.it_park_resident", "yes"),
+    ("answers.jobs_to_be_created", "12"),
+];
+
+/// Starts a draft to the co-funding grant through the pages and returns its id.
+async fn start_grant_draft(site: &Site, founder: &mut Browser) -> String {
+    let apply_path = format!("/programmes/{MVP_CO_FUNDING_GRANT_ID}/apply");
+    let form = founder.get(&site.url(&apply_path)).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    let html = form.text().await.unwrap();
+    let company_id = html
+        .split("<option value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the founder's company is offered")
+        .to_owned();
+    let response = founder
+        .post(
+            &site.url(&apply_path),
+            &[
+                ("step", "basics"),
+                ("company_id", &company_id),
+                ("requested_amount", "50,000,000.00"),
+                ("term_months", "12"),
+                ("project_cost", "200,000,000.00"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let next = location(&response);
+    let id = next
+        .strip_prefix("/applications/")
+        .and_then(|rest| rest.split('/').next())
+        .expect("the draft's page")
+        .to_owned();
+    assert_eq!(next, format!("/applications/{id}/edit?step=answers"));
+    id
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_signs_in_sees_the_open_programmes_and_starts_a_draft(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+
+    let programmes = founder.get(&site.url("/programmes")).await;
+    assert_eq!(programmes.status(), StatusCode::OK);
+    let html = programmes.text().await.unwrap();
+    assert!(html.contains("National innovative-idea grant"), "{html}");
+    assert!(html.contains("My applications"), "a founder's menu");
+    assert!(!html.contains("Application queue"));
+
+    let id = start_grant_draft(&site, &mut founder).await;
+    let list = founder.get(&site.url("/applications")).await;
+    let html = list.text().await.unwrap();
+    assert!(html.contains(&format!("/applications/{id}")), "{html}");
+    assert!(html.contains("Draft"));
+    assert!(html.contains("UZS\u{a0}50,000,000.00"), "{html}");
+
+    // The answers step saves the draft and moves on to the check before submitting.
+    let mut answers: Vec<(&str, &str)> = vec![("step", "answers")];
+    answers.extend(GRANT_ANSWERS);
+    let saved = founder
+        .post(&site.url(&format!("/applications/{id}/edit")), &answers)
+        .await;
+    assert_eq!(
+        location(&saved),
+        format!("/applications/{id}/edit?step=review")
+    );
+    let review = founder
+        .get(&site.url(&format!("/applications/{id}/edit?step=review")))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains("Everything required is filled in"),
+        "{review}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_refused_draft_keeps_what_was_typed_and_names_the_field_in_the_chosen_language(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "ru").await;
+    let apply_path = format!("/programmes/{MVP_CO_FUNDING_GRANT_ID}/apply");
+    let html = founder
+        .get(&site.url(&apply_path))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let company_id = html
+        .split("<option value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let response = founder
+        .post(
+            &site.url(&apply_path),
+            &[
+                ("step", "basics"),
+                ("company_id", &company_id),
+                ("requested_amount", "5 000,00"),
+                ("term_months", "12"),
+                ("project_cost", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("value=\"5 000,00\""),
+        "what was typed stays: {html}"
+    );
+    assert!(
+        html.contains("id=\"requested_amount-error\">Сумма вне пределов программы."),
+        "the service's refusal beside its field: {html}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_failed_login_keeps_the_username_and_says_why(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut visitor = Browser::speaking("en");
+    visitor.get(&site.url("/login")).await;
+    let response = visitor
+        .post(
+            &site.url("/login"),
+            &[("username", "founder1"), ("password", "not-the-password")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(visitor.cookie("__Host-imkon_session").is_none());
+    let html = response.text().await.unwrap();
+    assert!(html.contains("value=\"founder1\""));
+    assert!(html.contains("The username or password is not right."));
+    assert!(
+        !html.contains("not-the-password"),
+        "the password is never echoed"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn pages_need_a_sign_in_and_return_only_to_a_local_page_after_it(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut visitor = Browser::speaking("en");
+    let response = visitor.get(&site.url("/applications?state=draft")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        "/login?next=%2Fapplications%3Fstate%3Ddraft"
+    );
+
+    visitor.get(&site.url("/login")).await;
+    let response = visitor
+        .post(
+            &site.url("/login"),
+            &[
+                ("username", "founder1"),
+                ("password", "founder1-demo-pass"),
+                ("next", "/programmes"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&response), "/programmes");
+
+    let mut other = Browser::speaking("en");
+    other.get(&site.url("/login")).await;
+    let response = other
+        .post(
+            &site.url("/login"),
+            &[
+                ("username", "founder2"),
+                ("password", "founder2-demo-pass"),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&response), "/applications");
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_session_id_changes_at_login_and_logout_ends_it(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let first_session = founder.cookie("__Host-imkon_session").unwrap().to_owned();
+    founder.get(&site.url("/login")).await;
+    founder
+        .post(
+            &site.url("/login"),
+            &[("username", "founder1"), ("password", "founder1-demo-pass")],
+        )
+        .await;
+    let second_session = founder.cookie("__Host-imkon_session").unwrap().to_owned();
+    assert_ne!(first_session, second_session, "a login moves to a fresh id");
+
+    let stale = reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(site.url("/applications"))
+        .header("cookie", format!("__Host-imkon_session={first_session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stale.status(),
+        StatusCode::SEE_OTHER,
+        "the old id is worthless"
+    );
+
+    let response = founder.post(&site.url("/logout"), &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(founder.cookie("__Host-imkon_session").is_none());
+    let replayed = reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(site.url("/applications"))
+        .header("cookie", format!("__Host-imkon_session={second_session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replayed.status(),
+        StatusCode::SEE_OTHER,
+        "logout ended the session"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_gets_the_not_found_page_for_another_founders_application(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut owner = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let id = start_grant_draft(&site, &mut owner).await;
+    let own = owner.get(&site.url(&format!("/applications/{id}"))).await;
+    assert_eq!(own.status(), StatusCode::OK);
+
+    let mut other = site.signed_in("founder2", "founder2-demo-pass", "en").await;
+    for path in [
+        format!("/applications/{id}"),
+        format!("/applications/{id}/edit?step=basics"),
+        "/applications/not-an-id".to_owned(),
+    ] {
+        let response = other.get(&site.url(&path)).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Page not found"), "{path}");
+        assert!(!html.contains("A marketplace"), "{path}");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn staff_without_a_credit_role_get_the_wrong_role_page(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut kyc_officer = site.signed_in("kyc1", "kyc1-demo-pass", "en").await;
+    let response = kyc_officer.get(&site.url("/applications")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Your role does not give access to this page."));
+
+    let mut officer = site.signed_in("credit1", "credit1-demo-pass", "en").await;
+    let queue = officer
+        .get(&site.url("/applications?state=in_review"))
+        .await;
+    assert_eq!(queue.status(), StatusCode::OK);
+    let html = queue.text().await.unwrap();
+    assert!(html.contains("Application queue"));
+    assert!(
+        html.contains("<option value=\"in_review\" selected>"),
+        "{html}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_officer_cannot_confirm_their_own_proposal_and_another_approver_can(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let id = start_grant_draft(&site, &mut founder).await;
+    let mut answers: Vec<(&str, &str)> = vec![("step", "answers")];
+    answers.extend(GRANT_ANSWERS);
+    let edit = site.url(&format!("/applications/{id}/edit"));
+    founder.post(&edit, &answers).await;
+    let submitted = founder.post(&edit, &[("step", "review")]).await;
+    assert_eq!(location(&submitted), format!("/applications/{id}"));
+
+    let page = site.url(&format!("/applications/{id}"));
+    let mut dual = site
+        .signed_in(DUAL_ROLE_USERNAME, DUAL_ROLE_PASSWORD, "ru")
+        .await;
+    let html = dual.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("На рассмотрении"),
+        "screened into review: {html}"
+    );
+    assert!(
+        html.contains("experienced_team"),
+        "each characteristic's reason"
+    );
+    let proposed = dual
+        .post(
+            &site.url(&format!("/applications/{id}/proposal")),
+            &[
+                ("outcome", "approve"),
+                ("amount", "50 000 000,00"),
+                ("term_months", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(proposed.status(), StatusCode::SEE_OTHER);
+    let confirmed = dual
+        .post(
+            &site.url(&format!("/applications/{id}/confirmation")),
+            &[("confirmation_key", "own-proposal-attempt")],
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::FORBIDDEN);
+    let html = confirmed.text().await.unwrap();
+    assert!(
+        html.contains(
+            "Вы сами предложили это решение: подтвердить его должен другой утверждающий."
+        ),
+        "{html}"
+    );
+
+    let mut approver = site
+        .signed_in("approver1", "approver1-demo-pass", "en")
+        .await;
+    let confirmed = approver
+        .post(
+            &site.url(&format!("/applications/{id}/confirmation")),
+            &[("confirmation_key", "second-pair-of-eyes")],
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let html = founder.get(&page).await.text().await.unwrap();
+    assert!(html.contains("Approved"), "{html}");
+}
