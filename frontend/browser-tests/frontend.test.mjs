@@ -240,3 +240,156 @@ describe('screenshots', () => {
     }
   }
 });
+
+// Signing in and a founder's pages. The founder's path needs the real onboarding and
+// applications services, which the demo starts when DATABASE_URL is set.
+const withServices = Boolean(process.env.DATABASE_URL);
+const needsServices = withServices ? false : 'needs DATABASE_URL (the demo then runs onboarding and applications)';
+
+const SIGN_IN = {
+  'uz-Latn': { title: 'Kirish', username: 'Foydalanuvchi nomi', wrong: 'Foydalanuvchi nomi yoki parol notoʻgʻri.', programmes: 'Moliyalashtirish dasturlari', mine: 'Arizalarim', apply: 'Ariza' },
+  'uz-Cyrl': { title: 'Кириш', username: 'Фойдаланувчи номи', wrong: 'Фойдаланувчи номи ёки парол нотўғри.', programmes: 'Молиялаштириш дастурлари', mine: 'Аризаларим', apply: 'Ариза' },
+  ru: { title: 'Вход', username: 'Имя пользователя', wrong: 'Неверное имя пользователя или пароль.', programmes: 'Программы финансирования', mine: 'Мои заявки', apply: 'Заявка' },
+  en: { title: 'Sign in', username: 'Username', wrong: 'The username or password is not right.', programmes: 'Funding programmes', mine: 'My applications', apply: 'Application' },
+};
+
+const MVP_GRANT = '01935f1e-6a00-7c3d-9e1a-6b2f3c4d6a02';
+
+async function signIn(page, username, password) {
+  await page.goto(`${server.url}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.locator('#login-form button[type="submit"]').click(),
+  ]);
+}
+
+async function submitForm(page, selector) {
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.locator(`${selector} button[type="submit"]`).click(),
+  ]);
+}
+
+describe('signing in', () => {
+  for (const language of LANGUAGES) {
+    test(`the login page speaks ${language.code} and labels its fields`, async () => {
+      const { context, page, violations } = await openPage();
+      await page.goto(`${server.url}/login`);
+      await chooseLanguage(page, language);
+      const words = SIGN_IN[language.code];
+      assert.equal(await page.locator('h1').textContent(), words.title);
+      assert.equal(await page.getByLabel(words.username, { exact: true }).count(), 1);
+      assert.equal(await page.getAttribute('#password', 'type'), 'password');
+      await assertNoInlineCode(page, violations);
+      await context.close();
+    });
+  }
+
+  test('a private page sends a visitor to the login page and back after it', { skip: needsServices }, async () => {
+    const { context, page } = await openPage();
+    await page.goto(`${server.url}/programmes`);
+    assert.equal(new URL(page.url()).pathname, '/login');
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/programmes');
+    await page.fill('#username', 'founder1');
+    await page.fill('#password', 'founder1-demo-pass');
+    await submitForm(page, '#login-form');
+    assert.equal(new URL(page.url()).pathname, '/programmes');
+    await context.close();
+  });
+
+  for (const language of LANGUAGES) {
+    test(`a wrong password is explained in ${language.code} and the username kept`, { skip: needsServices }, async () => {
+      const { context, page, violations } = await openPage();
+      await page.goto(`${server.url}/login`);
+      await chooseLanguage(page, language);
+      await page.fill('#username', 'founder2');
+      await page.fill('#password', 'wrong-password');
+      await submitForm(page, '#login-form');
+      assert.equal(await page.locator('.form-notice').textContent(), SIGN_IN[language.code].wrong);
+      assert.equal(await page.inputValue('#username'), 'founder2');
+      assert.equal(await page.inputValue('#password'), '');
+      await assertNoInlineCode(page, violations);
+      await context.close();
+    });
+  }
+});
+
+describe('a founder', () => {
+  test('signs in, picks a programme, fills the form step by step and submits', { skip: needsServices }, async () => {
+    const { context, page, violations } = await openPage();
+    await signIn(page, 'founder1', 'founder1-demo-pass');
+    await chooseLanguage(page, LANGUAGES[3]);
+    await page.goto(`${server.url}/programmes`);
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load' }),
+      page.locator(`a[href="/programmes/${MVP_GRANT}/apply"]`).click(),
+    ]);
+    await page.fill('#requested_amount', 'lots');
+    await page.fill('#term_months', '12');
+    await submitForm(page, '#apply-form');
+    const amountField = page.locator('.field', { has: page.locator('#requested_amount') });
+    assert.equal(await amountField.locator('.field-error').textContent(), 'Enter a number, such as 1,250,000.00.');
+    assert.equal(await page.inputValue('#requested_amount'), 'lots', 'what was typed stays');
+
+    await page.fill('#requested_amount', '50,000,000.00');
+    await page.fill('#project_cost', '200,000,000.00');
+    await submitForm(page, '#apply-form');
+    assert.match(new URL(page.url()).search, /step=answers/);
+    await page.fill('#q-project_summary', 'A marketplace for farm produce.');
+    await page.fill('#q-team_experience_years', '6');
+    await page.selectOption('#q-technical_founder', 'yes');
+    await page.selectOption('#q-product_stage', 'mvp');
+    await page.fill('#q-monthly_active_users', '1,200');
+    await page.selectOption('#q-target_market', 'uzbekistan');
+    await page.selectOption('#q-it_park_resident', 'yes');
+    await page.fill('#q-jobs_to_be_created', '12');
+    await submitForm(page, '#apply-form');
+    assert.match(new URL(page.url()).search, /step=review/);
+    assert.equal(await page.locator('#missing').count(), 0, 'nothing is missing');
+    await submitForm(page, '#apply-form');
+    assert.match(new URL(page.url()).pathname, /^\/applications\/[0-9a-f-]{36}$/);
+    assert.ok((await page.locator('#application-state').textContent()).length > 0);
+    assert.ok(await page.locator('.timeline li').count() >= 2, 'the timeline shows the steps');
+    await assertNoInlineCode(page, violations);
+    await context.close();
+  });
+});
+
+describe('screenshots of the signed-in pages', () => {
+  for (const viewport of VIEWPORTS) {
+    for (const language of LANGUAGES) {
+      test(`in ${language.code} at ${viewport.name} width hold their layout`, { skip: needsServices }, async () => {
+        const { context, page, violations } = await openPage(viewport);
+        await page.goto(`${server.url}/login`);
+        await chooseLanguage(page, language);
+        await page.screenshot({ path: path.join(screenshotDir, `login-${language.code}-${viewport.name}.png`), fullPage: true });
+        // founder1 has the application the founder's test submitted.
+        await signIn(page, 'founder1', 'founder1-demo-pass');
+        const shown = [
+          { name: 'programmes', path: '/programmes' },
+          { name: 'my-applications', path: '/applications' },
+          { name: 'apply', path: `/programmes/${MVP_GRANT}/apply` },
+        ];
+        for (const { name, path: pagePath } of shown) {
+          await page.goto(`${server.url}${pagePath}`);
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          assert.ok(overflow <= 0, `${name} is no wider than the ${viewport.name} screen (by ${overflow}px)`);
+          await assertNoInlineCode(page, violations);
+          await page.screenshot({ path: path.join(screenshotDir, `${name}-${language.code}-${viewport.name}.png`), fullPage: true });
+        }
+        await page.goto(`${server.url}/applications`);
+        const firstApplication = page.locator('.applications-table a').first();
+        if (await firstApplication.count() > 0) {
+          await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), firstApplication.click()]);
+          await assertNoInlineCode(page, violations);
+          await page.screenshot({ path: path.join(screenshotDir, `application-${language.code}-${viewport.name}.png`), fullPage: true });
+        }
+        await page.goto(`${server.url}/programmes`);
+        assert.equal(await page.locator('h1').textContent(), SIGN_IN[language.code].programmes);
+        await context.close();
+      });
+    }
+  }
+});

@@ -1,19 +1,86 @@
-//! The frontend with a schedule preview answered by the disbursement domain, both on loopback
-//! ports: the server the browser tests drive, and a quick look at the pages for a developer.
+//! The frontend with a schedule preview answered by the disbursement domain and, when
+//! `DATABASE_URL` is set, the real onboarding and applications services with their demo data:
+//! the server the browser tests drive, and a quick look at the pages for a developer.
 //!
 //! `cargo run -p imkon-frontend --example frontend-demo` prints
 //! `frontend listening on http://127.0.0.1:PORT` once it accepts connections, and serves until
-//! interrupted. `FRONTEND_DEMO_PORT` picks the port (a free one by default).
+//! interrupted (SIGINT or SIGTERM). `FRONTEND_DEMO_PORT` picks the port (a free one by default).
+//!
+//! With `DATABASE_URL` (a server where the user may create databases), the demo creates two
+//! fresh databases, `frontend_demo_<random>_onboarding` and `…_applications`, migrates and
+//! seeds them, and drops them when it stops. The demo logins are those of
+//! `imkon_onboarding::demo_logins()` (founder1 / founder1-demo-pass and so on) and `dual1` /
+//! `dual1-demo-pass`, a credit officer who is also an approver.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::error::Error;
 use std::io::Write;
+use std::str::FromStr;
 
 use imkon_frontend::ServiceUrls;
+use rand::RngCore;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+use support::services::Services;
+
+/// Two fresh databases for the demo's services, dropped by [`DemoDatabases::drop_all`].
+struct DemoDatabases {
+    admin: PgConnectOptions,
+    names: [String; 2],
+}
+
+impl DemoDatabases {
+    async fn create(url: &str) -> Result<DemoDatabases, Box<dyn Error>> {
+        let admin = PgConnectOptions::from_str(url)?;
+        let mut suffix = [0u8; 6];
+        rand::rngs::OsRng.fill_bytes(&mut suffix);
+        let suffix: String = suffix.iter().map(|byte| format!("{byte:02x}")).collect();
+        let names = [
+            format!("frontend_demo_{suffix}_onboarding"),
+            format!("frontend_demo_{suffix}_applications"),
+        ];
+        let mut connection = admin.connect().await?;
+        for name in &names {
+            // The names are made here of letters, digits and underscores only.
+            sqlx::query(&format!("create database {name}"))
+                .execute(&mut connection)
+                .await?;
+        }
+        connection.close().await?;
+        Ok(DemoDatabases { admin, names })
+    }
+
+    async fn start_services(&self) -> Result<Services, Box<dyn Error>> {
+        let connect = |name: &str| {
+            PgPoolOptions::new()
+                .max_connections(5)
+                .connect_with(self.admin.clone().database(name))
+        };
+        let onboarding = connect(&self.names[0]).await?;
+        let applications = connect(&self.names[1]).await?;
+        // Starting panics on a failed migration or seed; in a task the panic becomes an error
+        // here, so the databases are still dropped.
+        let started =
+            tokio::spawn(async move { Services::start_on(onboarding, applications).await }).await?;
+        Ok(started)
+    }
+
+    async fn drop_all(self) -> Result<(), Box<dyn Error>> {
+        let mut connection = self.admin.connect().await?;
+        for name in &self.names {
+            sqlx::query(&format!("drop database if exists {name} with (force)"))
+                .execute(&mut connection)
+                .await?;
+        }
+        connection.close().await?;
+        Ok(())
+    }
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -31,11 +98,32 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .await
     });
 
-    // The demo runs no other service; their pages are not built yet, so nothing calls them.
     let unused = "http://127.0.0.1:1".to_owned();
-    let services = ServiceUrls {
-        onboarding: unused.clone(),
-        applications: unused.clone(),
+    let databases = match std::env::var("DATABASE_URL") {
+        Ok(url) => Some(DemoDatabases::create(&url).await?),
+        Err(_) => None,
+    };
+    let started = match &databases {
+        Some(databases) => Some(databases.start_services().await),
+        None => None,
+    };
+    let services = match started {
+        Some(Ok(services)) => Some(services),
+        Some(Err(error)) => {
+            if let Some(databases) = databases {
+                databases.drop_all().await?;
+            }
+            return Err(error);
+        }
+        None => None,
+    };
+    let service_urls = ServiceUrls {
+        onboarding: services
+            .as_ref()
+            .map_or(unused.clone(), |services| services.onboarding.url("")),
+        applications: services
+            .as_ref()
+            .map_or(unused.clone(), |services| services.applications.url("")),
         scoring: unused.clone(),
         disbursement: preview_url,
         accounts: unused,
@@ -46,10 +134,22 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let interrupt = shutdown.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            interrupt.cancel();
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(terminate) => terminate,
+                Err(_) => return,
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
         }
+        interrupt.cancel();
     });
-    imkon_frontend::run_on(listener, services, shutdown).await?;
+    let served = imkon_frontend::run_on(listener, service_urls, shutdown).await;
+    drop(services);
+    if let Some(databases) = databases {
+        databases.drop_all().await?;
+    }
+    served?;
     Ok(())
 }

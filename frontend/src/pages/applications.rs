@@ -948,9 +948,19 @@ async fn application_page(
     let answers = programme
         .questions
         .iter()
-        .map(|question| AnswerRow {
-            question: question.label.get(locale).to_owned(),
-            answer: application.answer(&question.key),
+        .map(|question| {
+            let answer = application.answer(&question.key);
+            // A choice is shown by its label in the visitor's language, not its stored value.
+            let label = question
+                .options
+                .iter()
+                .flatten()
+                .find(|option| option.value == answer)
+                .map(|option| option.label.get(locale).to_owned());
+            AnswerRow {
+                question: question.label.get(locale).to_owned(),
+                answer: label.unwrap_or(answer),
+            }
         })
         .collect();
     let characteristics = application
@@ -960,13 +970,13 @@ async fn application_page(
         .map(|scored| CharacteristicRow {
             name: scored.characteristic.clone(),
             bin: scored.bin.clone(),
-            points: scored.points.to_string(),
+            points: readable_number(&scored.points.to_string(), locale),
             reason: scored.reason_code.clone(),
         })
         .collect();
     let score = application.score.as_ref().map(|score| {
         (
-            score.score.clone(),
+            readable_number(&score.score, locale),
             score.band.clone(),
             score.recommendation.clone(),
         )
@@ -1016,6 +1026,18 @@ async fn application_page(
         t: translator,
     };
     Ok(render(status, &page))
+}
+
+/// A decimal from a service written the visitor's way without trailing zeros (`640.0000`
+/// is shown as `640`); text that is not a decimal is shown as it came.
+fn readable_number(text: &str, locale: Locale) -> String {
+    match text.parse::<Decimal>() {
+        Ok(number) => {
+            let number = number.normalize();
+            crate::format::format_number(number, number.scale(), locale)
+        }
+        Err(_) => text.to_owned(),
+    }
 }
 
 /// A random key that makes a repeated confirmation (a double click, a retry) harmless.
@@ -1310,6 +1332,13 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn scores_are_written_the_visitors_way_without_trailing_zeros() {
+        assert_eq!(readable_number("640.0000", Locale::En), "640");
+        assert_eq!(readable_number("12.50", Locale::Ru), "12,5");
+        assert_eq!(readable_number("n/a", Locale::En), "n/a");
     }
 
     #[test]

@@ -215,10 +215,15 @@ async fn schema_pool(
 }
 
 impl Services {
-    /// Migrates, seeds the demo data, and starts both services.
+    /// Both services in one test database, a schema each.
     pub async fn start(pool_options: PgPoolOptions, connect: PgConnectOptions) -> Services {
         let onboarding_pool = schema_pool(&pool_options, &connect, "onboarding").await;
         let applications_pool = schema_pool(&pool_options, &connect, "applications").await;
+        Services::start_on(onboarding_pool, applications_pool).await
+    }
+
+    /// Migrates the two pools, seeds the demo data, and starts both services.
+    pub async fn start_on(onboarding_pool: PgPool, applications_pool: PgPool) -> Services {
         imkon_onboarding::migrator()
             .run(&onboarding_pool)
             .await
