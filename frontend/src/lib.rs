@@ -137,6 +137,45 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         .route("/logout", post(pages::signin::logout))
         .route("/auth/oneid", get(pages::signin::start_external))
         .route("/auth/callback", get(pages::signin::external_callback))
+        .route(
+            "/register",
+            get(pages::profile::registration_form).post(pages::profile::register),
+        )
+        .route(
+            "/profile",
+            get(pages::profile::profile).post(pages::profile::save_profile),
+        )
+        .route(
+            "/companies",
+            get(pages::profile::companies).post(pages::profile::add_company),
+        )
+        .route(
+            "/documents",
+            get(pages::profile::documents)
+                .post(pages::profile::upload_document)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    pages::profile::UPLOAD_MAX_BYTES,
+                )),
+        )
+        .route(
+            "/documents/{id}/download",
+            get(pages::profile::download_document),
+        )
+        .route("/kyc", get(pages::kyc::status))
+        .route("/kyc/submit", post(pages::kyc::submit))
+        .route("/kyc/cases", get(pages::kyc::queue))
+        .route("/kyc/cases/{id}", get(pages::kyc::case))
+        .route("/kyc/cases/{id}/assign", post(pages::kyc::assign))
+        .route(
+            "/kyc/cases/{id}/documents/{document_id}/decision",
+            post(pages::kyc::decide_document),
+        )
+        .route("/kyc/cases/{id}/approve", post(pages::kyc::approve))
+        .route("/kyc/cases/{id}/reject", post(pages::kyc::reject))
+        .route(
+            "/kyc/cases/{id}/request-revision",
+            post(pages::kyc::request_revision),
+        )
         .route("/programmes", get(pages::applications::programmes))
         .route(
             "/programmes/{id}/apply",

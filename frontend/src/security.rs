@@ -139,7 +139,20 @@ pub async fn csrf_protection(request: Request, next: Next) -> Response {
     let request = if is_safe(&parts.method) {
         Request::from_parts(parts, body)
     } else {
-        let bytes = match axum::body::to_bytes(body, FORM_BODY_MAX_BYTES).await {
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let is_upload = content_type.starts_with("multipart/form-data");
+        // An upload carries a file; only the upload page accepts one, and it is bounded there.
+        let limit = if is_upload {
+            crate::pages::profile::UPLOAD_MAX_BYTES
+        } else {
+            FORM_BODY_MAX_BYTES
+        };
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(bytes) => bytes,
             Err(_) => {
                 return pages::error_response(StatusCode::PAYLOAD_TOO_LARGE, &parts, &token);
@@ -149,16 +162,18 @@ pub async fn csrf_protection(request: Request, next: Next) -> Response {
             .headers
             .get("sec-fetch-site")
             .is_some_and(|value| value == "cross-site");
-        let presented = parts
+        let header_token = parts
             .headers
             .get(CSRF_HEADER)
             .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| {
-                form_urlencoded::parse(&bytes)
-                    .find(|(name, _)| name == CSRF_FIELD)
-                    .map(|(_, value)| value.into_owned())
-            });
+            .map(str::to_owned);
+        let presented = match header_token {
+            Some(token) => Some(token),
+            None if is_upload => multipart_token(&content_type, bytes.clone()).await,
+            None => form_urlencoded::parse(&bytes)
+                .find(|(name, _)| name == CSRF_FIELD)
+                .map(|(_, value)| value.into_owned()),
+        };
         let proven = !is_new && presented.is_some_and(|presented| token.matches(&presented));
         if cross_site || !proven {
             tracing::info!(method = %parts.method, path = parts.uri.path(), "refused a request without a valid CSRF token");
@@ -178,6 +193,25 @@ pub async fn csrf_protection(request: Request, next: Next) -> Response {
         attach_token_cookie(&mut response, &token);
     }
     response
+}
+
+/// The token field of a multipart form; our forms put it first, so the file after it is not
+/// read here.
+async fn multipart_token(content_type: &str, bytes: axum::body::Bytes) -> Option<String> {
+    use axum::extract::FromRequest;
+    let request = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes))
+        .ok()?;
+    let mut multipart = axum::extract::Multipart::from_request(request, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Whether a response is an HTML page (rather than the stylesheet, JSON or plain text).

@@ -507,3 +507,211 @@ async fn an_officer_cannot_confirm_their_own_proposal_and_another_approver_can(
     let html = founder.get(&page).await.text().await.unwrap();
     assert!(html.contains("Approved"), "{html}");
 }
+
+/// A registration form as a new founder fills it, with a PINFL that agrees with the birth date.
+fn registration_form(pinfl: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("username", "malika.new".to_owned()),
+        ("password", "a-long-enough-passphrase".to_owned()),
+        ("latin_name.surname", "Yusupova".to_owned()),
+        ("latin_name.given_name", "Malika".to_owned()),
+        ("latin_name.patronymic", String::new()),
+        ("pinfl", pinfl.to_owned()),
+        ("birth_date", "1995-03-14".to_owned()),
+        ("passport.number", "AB7654321".to_owned()),
+        ("passport.issue_date", "2020-01-10".to_owned()),
+        ("passport.expiry_date", "2030-01-09".to_owned()),
+        ("phone", "998901234567".to_owned()),
+        ("email", String::new()),
+        ("address.region", "Toshkent".to_owned()),
+        ("address.district", "Yunusobod".to_owned()),
+        ("address.street_line", "Amir Temur 1".to_owned()),
+    ]
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_new_founder_registers_with_refusals_beside_the_fields_and_is_signed_in(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    use imkon_onboarding::domain::pinfl::{Pinfl, Sex};
+    let site = Site::start(pool_options, connect).await;
+    let birth_date = chrono::NaiveDate::from_ymd_opt(1995, 3, 14).unwrap();
+    let pinfl = Pinfl::compose(birth_date, Sex::Female, 123).unwrap();
+    let mut visitor = Browser::speaking("en");
+    visitor.get(&site.url("/register")).await;
+
+    let mut refused = registration_form(pinfl.as_str());
+    refused[5].1 = "12345".to_owned();
+    let fields: Vec<(&str, &str)> = refused.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = visitor.post(&site.url("/register"), &fields).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("id=\"pinfl-error\">Enter the 14-digit PINFL from your passport."),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Yusupova\""), "what was typed stays");
+    assert!(
+        !html.contains("a-long-enough-passphrase"),
+        "never the password"
+    );
+
+    let accepted = registration_form(pinfl.as_str());
+    let fields: Vec<(&str, &str)> = accepted.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = visitor.post(&site.url("/register"), &fields).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/profile");
+    let profile = visitor.get(&site.url("/profile")).await;
+    assert_eq!(profile.status(), StatusCode::OK);
+    let html = profile.text().await.unwrap();
+    assert!(html.contains("value=\"AB7654321\""), "{html}");
+
+    let kyc = visitor.get(&site.url("/kyc")).await.text().await.unwrap();
+    assert!(kyc.contains("Not submitted"), "{kyc}");
+    let submitted = visitor
+        .post(&site.url("/kyc/submit"), &[("company_id", "")])
+        .await;
+    assert_eq!(submitted.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = submitted.text().await.unwrap();
+    assert!(
+        html.contains("Upload these documents first: Passport scan."),
+        "{html}"
+    );
+
+    visitor.get(&site.url("/documents")).await;
+    let token = visitor.cookie("__Host-imkon_csrf").unwrap().to_owned();
+    let uploaded = upload(&site, &visitor, &token, "passport_scan")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+    let documents = visitor
+        .get(&site.url("/documents"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(documents.contains("scan.pdf"), "{documents}");
+    let submitted = visitor
+        .post(&site.url("/kyc/submit"), &[("company_id", "")])
+        .await;
+    assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
+    let kyc = visitor.get(&site.url("/kyc")).await.text().await.unwrap();
+    assert!(kyc.contains("Under review"), "{kyc}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_kyc_officer_works_the_queue_and_downloads_a_document_as_an_attachment(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut officer = site.signed_in("kyc1", "kyc1-demo-pass", "en").await;
+    let queue = officer
+        .get(&site.url("/kyc/cases?status=pending_review"))
+        .await;
+    assert_eq!(queue.status(), StatusCode::OK);
+    let html = queue.text().await.unwrap();
+    let case_path = html
+        .split("href=\"/kyc/cases/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|id| format!("/kyc/cases/{id}"))
+        .expect("the pending demo case is in the queue");
+
+    let taken = officer
+        .post(&site.url(&format!("{case_path}/assign")), &[])
+        .await;
+    assert_eq!(location(&taken), case_path);
+    let html = officer
+        .get(&site.url(&case_path))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Under review"));
+    assert!(
+        html.contains("Approve the case"),
+        "the assigned officer may decide"
+    );
+    let download = html
+        .split("href=\"/documents/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|rest| format!("/documents/{rest}"))
+        .expect("a document link");
+    let file = officer.get(&site.url(&download)).await;
+    assert_eq!(file.status(), StatusCode::OK);
+    assert!(file.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(file.headers()["content-type"], "application/pdf");
+    assert!(file.bytes().await.unwrap().starts_with(b"%PDF"));
+
+    let revision = officer
+        .post(
+            &site.url(&format!("{case_path}/request-revision")),
+            &[("note", "Please upload a sharper passport scan.")],
+        )
+        .await;
+    assert_eq!(revision.status(), StatusCode::SEE_OTHER);
+    let mut founder = site.signed_in("founder3", "founder3-demo-pass", "en").await;
+    let html = founder.get(&site.url("/kyc")).await.text().await.unwrap();
+    assert!(
+        html.contains("Please upload a sharper passport scan."),
+        "{html}"
+    );
+    assert!(html.contains("Submit for the check"));
+
+    let mut other_founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let foreign = other_founder.get(&site.url(&download)).await;
+    assert_eq!(
+        foreign.status(),
+        StatusCode::NOT_FOUND,
+        "another founder's document"
+    );
+    let not_an_officer = other_founder.get(&site.url(&case_path)).await;
+    assert_eq!(not_an_officer.status(), StatusCode::FORBIDDEN);
+}
+
+/// What a browser sends for the upload form: the token first, as the page puts it.
+fn upload(site: &Site, browser: &Browser, token: &str, kind: &str) -> reqwest::RequestBuilder {
+    let body = format!(
+        "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+         --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%%EOF\n\r\n--b--\r\n"
+    );
+    browser
+        .client
+        .post(site.url("/documents"))
+        .header("cookie", browser.cookie_header())
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(body)
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_upload_proves_its_csrf_token_and_a_refusal_is_explained(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut founder = site.signed_in("founder3", "founder3-demo-pass", "en").await;
+    founder.get(&site.url("/documents")).await;
+    let token = founder.cookie("__Host-imkon_csrf").unwrap().to_owned();
+    let forged = upload(&site, &founder, "not-the-token", "other")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    // founder3's case is under review, so onboarding takes no new documents for it.
+    let refused = upload(&site, &founder, &token, "other")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("This is not possible in the case"), "{html}");
+}

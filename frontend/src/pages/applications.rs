@@ -1041,7 +1041,7 @@ fn readable_number(text: &str, locale: Locale) -> String {
 }
 
 /// A random key that makes a repeated confirmation (a double click, a retry) harmless.
-fn new_idempotency_key() -> String {
+pub(crate) fn new_idempotency_key() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);

@@ -4,6 +4,8 @@
 pub mod applications;
 pub mod calculator;
 pub mod forms;
+pub mod kyc;
+pub mod profile;
 pub mod signin;
 
 use std::convert::Infallible;
@@ -110,6 +112,8 @@ pub enum Section {
     Programmes,
     Applications,
     Reviews,
+    Profile,
+    Kyc,
     /// Error pages belong to no entry.
     None,
 }
@@ -148,6 +152,8 @@ impl Layout {
             "programmes" => self.section == Section::Programmes,
             "applications" => self.section == Section::Applications,
             "reviews" => self.section == Section::Reviews,
+            "profile" => self.section == Section::Profile,
+            "kyc" => self.section == Section::Kyc,
             _ => false,
         }
     }
@@ -162,6 +168,12 @@ impl Layout {
 
     pub fn is_credit_staff(&self) -> bool {
         self.person.as_ref().is_some_and(Person::is_credit_staff)
+    }
+
+    pub fn is_kyc_officer(&self) -> bool {
+        self.person
+            .as_ref()
+            .is_some_and(|person| person.has_role("kyc_officer"))
     }
 
     pub fn person_name(&self) -> &str {

@@ -144,7 +144,7 @@ pub async fn login(
 }
 
 /// Puts the sign-in into a session under a fresh id and sends the visitor on to `next`.
-async fn start_session(
+pub(crate) async fn start_session(
     state: &AppState,
     headers: &HeaderMap,
     login: &Login,
