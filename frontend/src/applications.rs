@@ -84,6 +84,25 @@ pub struct Programme {
     #[serde(default)]
     pub co_funding_cap_percent: Option<String>,
     pub questions: Vec<Question>,
+    /// The reviewers' scoring criteria.
+    #[serde(default)]
+    pub rubric: Vec<Criterion>,
+}
+
+/// A criterion reviewers score from 0 to 5.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Criterion {
+    pub key: String,
+    pub label: LocalizedText,
+}
+
+/// A reviewer's assignment to an application.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Assignment {
+    pub application_id: String,
+    /// pending, no_conflict or conflict.
+    pub declaration: String,
+    pub assigned_at: DateTime<Utc>,
 }
 
 impl Programme {
@@ -277,6 +296,37 @@ impl ApplicationsCalls<'_> {
             &format!("/v1/applications/{}/reviews", path_segment(id)?),
         ))
         .await
+    }
+
+    pub async fn assignments(&self) -> Result<Vec<Assignment>, CallError> {
+        send_json(self.call(Method::GET, "/v1/review-assignments")).await
+    }
+
+    /// The application under review, once the reviewer declared no conflict.
+    pub async fn assigned_application(&self, id: &str) -> Result<Application, CallError> {
+        send_json(self.call(
+            Method::GET,
+            &format!("/v1/review-assignments/{}", path_segment(id)?),
+        ))
+        .await
+    }
+
+    /// `POST /v1/review-assignments/{id}/{action}` with a JSON body.
+    pub async fn review_action(
+        &self,
+        id: &str,
+        action: &str,
+        body: &impl Serialize,
+    ) -> Result<(), CallError> {
+        crate::api::send(
+            self.call(
+                Method::POST,
+                &format!("/v1/review-assignments/{}/{action}", path_segment(id)?),
+            )
+            .json(body),
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn create_draft(&self, fields: &DraftFields) -> Result<Application, CallError> {

@@ -196,6 +196,18 @@ pub fn app_with(settings: FrontendSettings) -> Router {
             post(pages::applications::confirm),
         )
         .route(
+            "/applications/{id}/info-request",
+            post(pages::applications::request_info),
+        )
+        .route(
+            "/applications/{id}/review-myself",
+            post(pages::applications::review_myself),
+        )
+        .route("/reviews", get(pages::reviews::list))
+        .route("/reviews/{id}", get(pages::reviews::show))
+        .route("/reviews/{id}/declaration", post(pages::reviews::declare))
+        .route("/reviews/{id}/review", post(pages::reviews::submit))
+        .route(
             "/applications/{id}/info-response",
             post(pages::applications::answer_info),
         )

@@ -715,3 +715,83 @@ async fn an_upload_proves_its_csrf_token_and_a_refusal_is_explained(
     let html = refused.text().await.unwrap();
     assert!(html.contains("This is not possible in the case"), "{html}");
 }
+
+/// founder1's grant application, submitted and screened into review.
+async fn submitted_application(site: &Site) -> (Browser, String) {
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let id = start_grant_draft(site, &mut founder).await;
+    let mut answers: Vec<(&str, &str)> = vec![("step", "answers")];
+    answers.extend(GRANT_ANSWERS);
+    let edit = site.url(&format!("/applications/{id}/edit"));
+    founder.post(&edit, &answers).await;
+    let submitted = founder.post(&edit, &[("step", "review")]).await;
+    assert_eq!(location(&submitted), format!("/applications/{id}"));
+    (founder, id)
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_officer_asks_for_information_then_reviews_after_declaring_no_conflict(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let (mut founder, id) = submitted_application(&site).await;
+    let page = site.url(&format!("/applications/{id}"));
+    let mut officer = site.signed_in("credit1", "credit1-demo-pass", "en").await;
+
+    let asked = officer
+        .post(
+            &site.url(&format!("/applications/{id}/info-request")),
+            &[("message", "How many paying customers do you have?")],
+        )
+        .await;
+    assert_eq!(location(&asked), format!("/applications/{id}"));
+    let html = founder.get(&page).await.text().await.unwrap();
+    assert!(html.contains("Information requested"), "{html}");
+    assert!(html.contains("How many paying customers do you have?"));
+    let answered = founder
+        .post(
+            &site.url(&format!("/applications/{id}/info-response")),
+            &[("message", "Forty, paying monthly.")],
+        )
+        .await;
+    assert_eq!(answered.status(), StatusCode::SEE_OTHER);
+
+    let taken = officer
+        .post(&site.url(&format!("/applications/{id}/review-myself")), &[])
+        .await;
+    assert_eq!(location(&taken), format!("/reviews/{id}"));
+    let review_page = site.url(&format!("/reviews/{id}"));
+    let html = officer.get(&review_page).await.text().await.unwrap();
+    assert!(html.contains("Do you have a conflict of interest?"));
+    assert!(
+        !html.contains("A marketplace"),
+        "the application is hidden until declared"
+    );
+
+    let declared = officer
+        .post(
+            &site.url(&format!("/reviews/{id}/declaration")),
+            &[("has_conflict", "no")],
+        )
+        .await;
+    assert_eq!(location(&declared), format!("/reviews/{id}"));
+    let html = officer.get(&review_page).await.text().await.unwrap();
+    assert!(html.contains("A marketplace for farm produce."), "{html}");
+    let criteria: Vec<String> = html
+        .split("name=\"scores.")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|key| format!("scores.{key}"))
+        .collect();
+    assert!(!criteria.is_empty(), "the rubric is shown");
+    let mut review: Vec<(&str, &str)> = criteria.iter().map(|key| (key.as_str(), "4")).collect();
+    review.push(("recommendation", "yes"));
+    review.push(("comment", "A capable team with paying users."));
+    let reviewed = officer
+        .post(&site.url(&format!("/reviews/{id}/review")), &review)
+        .await;
+    assert_eq!(reviewed.status(), StatusCode::SEE_OTHER);
+    let html = officer.get(&page).await.text().await.unwrap();
+    assert!(html.contains("A capable team with paying users."), "{html}");
+}

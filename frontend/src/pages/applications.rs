@@ -849,6 +849,7 @@ struct ApplicationPageView {
     can_answer: bool,
     can_propose: bool,
     can_confirm: bool,
+    can_request_info: bool,
     form: FormState,
     confirmation_key: String,
 }
@@ -1021,6 +1022,7 @@ async fn application_page(
         can_answer: person.is_founder() && state_name == "info_requested",
         can_propose: person.has_role("credit_officer") && state_name == "in_review",
         can_confirm: person.has_role("approver") && state_name == "decision",
+        can_request_info: person.has_role("credit_officer") && state_name == "in_review",
         form,
         confirmation_key: new_idempotency_key(),
         t: translator,
@@ -1203,6 +1205,74 @@ pub async fn confirm(
     after_action(&state, &context, &mut signed_in, &id, form, result, &[]).await
 }
 
+/// The credit officer's request for information from the founder.
+pub async fn request_info(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let next = format!("/applications/{id}");
+    let token = applications_token(&state, &mut signed_in, &next).await?;
+    let form = FormState::from_pairs(pairs);
+    let body = serde_json::json!({ "message": form.value("message") });
+    let result = calls(&state, &token).act(&id, "info-requests", &body).await;
+    after_action(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        form,
+        result,
+        &["message"],
+    )
+    .await
+}
+
+/// The credit officer takes the application for review themselves.
+pub async fn review_myself(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let next = format!("/applications/{id}");
+    let token = applications_token(&state, &mut signed_in, &next).await?;
+    let body = serde_json::json!({ "reviewer_id": signed_in.person.id });
+    let result = crate::api::send(
+        state
+            .applications
+            .authorized(
+                reqwest::Method::POST,
+                &format!(
+                    "/v1/applications/{}/reviewers",
+                    crate::applications::path_segment(&id)
+                        .map_err(|error| PageError::from_call(error, &next))?
+                ),
+                &token,
+            )
+            .json(&body),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(see_other(&format!("/reviews/{id}"))),
+        Err(error) => {
+            let mut form = FormState::default();
+            refuse_form(&mut form, &context.translator(), error, &[], &next)?;
+            application_page(
+                &state,
+                &context,
+                &mut signed_in,
+                &id,
+                form,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+    }
+}
+
 /// The founder's answer to a request for information.
 pub async fn answer_info(
     State(state): State<AppState>,
@@ -1256,6 +1326,7 @@ mod tests {
             closes_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
             available_amount: Decimal::from(500_000_000),
             co_funding_cap_percent: None,
+            rubric: Vec::new(),
             questions: vec![
                 crate::applications::Question {
                     key: "team_size".to_owned(),

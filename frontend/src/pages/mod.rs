@@ -6,6 +6,7 @@ pub mod calculator;
 pub mod forms;
 pub mod kyc;
 pub mod profile;
+pub mod reviews;
 pub mod signin;
 
 use std::convert::Infallible;
