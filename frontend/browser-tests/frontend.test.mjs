@@ -365,12 +365,19 @@ describe('screenshots of the signed-in pages', () => {
         await page.goto(`${server.url}/login`);
         await chooseLanguage(page, language);
         await page.screenshot({ path: path.join(screenshotDir, `login-${language.code}-${viewport.name}.png`), fullPage: true });
+        await page.goto(`${server.url}/register`);
+        await assertNoInlineCode(page, violations);
+        await page.screenshot({ path: path.join(screenshotDir, `register-${language.code}-${viewport.name}.png`), fullPage: true });
         // founder1 has the application the founder's test submitted.
         await signIn(page, 'founder1', 'founder1-demo-pass');
         const shown = [
           { name: 'programmes', path: '/programmes' },
           { name: 'my-applications', path: '/applications' },
           { name: 'apply', path: `/programmes/${MVP_GRANT}/apply` },
+          { name: 'profile', path: '/profile' },
+          { name: 'companies', path: '/companies' },
+          { name: 'documents', path: '/documents' },
+          { name: 'kyc', path: '/kyc' },
         ];
         for (const { name, path: pagePath } of shown) {
           await page.goto(`${server.url}${pagePath}`);
@@ -389,6 +396,39 @@ describe('screenshots of the signed-in pages', () => {
         await page.goto(`${server.url}/programmes`);
         assert.equal(await page.locator('h1').textContent(), SIGN_IN[language.code].programmes);
         await context.close();
+      });
+    }
+  }
+});
+
+describe('screenshots of the officers\' pages', () => {
+  const officers = [
+    { username: 'credit1', pages: [{ name: 'application-queue', path: '/applications' }, { name: 'reviews', path: '/reviews' }] },
+    { username: 'kyc1', pages: [{ name: 'kyc-queue', path: '/kyc/cases' }] },
+  ];
+  for (const viewport of VIEWPORTS) {
+    for (const language of LANGUAGES) {
+      test(`in ${language.code} at ${viewport.name} width hold their layout`, { skip: needsServices }, async () => {
+        for (const officer of officers) {
+          const { context, page, violations } = await openPage(viewport);
+          await page.goto(`${server.url}/login`);
+          await chooseLanguage(page, language);
+          await signIn(page, officer.username, `${officer.username}-demo-pass`);
+          for (const { name, path: pagePath } of officer.pages) {
+            await page.goto(`${server.url}${pagePath}`);
+            const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+            assert.ok(overflow <= 0, `${name} is no wider than the ${viewport.name} screen (by ${overflow}px)`);
+            await assertNoInlineCode(page, violations);
+            await page.screenshot({ path: path.join(screenshotDir, `${name}-${language.code}-${viewport.name}.png`), fullPage: true });
+          }
+          const firstCase = page.locator('.kyc-table a, .applications-table a').first();
+          if (await firstCase.count() > 0) {
+            await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), firstCase.click()]);
+            await assertNoInlineCode(page, violations);
+            await page.screenshot({ path: path.join(screenshotDir, `${officer.username}-case-${language.code}-${viewport.name}.png`), fullPage: true });
+          }
+          await context.close();
+        }
       });
     }
   }

@@ -795,3 +795,34 @@ async fn an_officer_asks_for_information_then_reviews_after_declaring_no_conflic
     let html = officer.get(&page).await.text().await.unwrap();
     assert!(html.contains("A capable team with paying users."), "{html}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_locked_account_is_told_how_long_to_wait(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut visitor = Browser::speaking("en");
+    visitor.get(&site.url("/login")).await;
+    let mut last = None;
+    // Onboarding locks an account after a run of failures (five by the bank's policy).
+    for _ in 0..8 {
+        let response = visitor
+            .post(
+                &site.url("/login"),
+                &[("username", "founder2"), ("password", "guessing-again")],
+            )
+            .await;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            last = Some(response.text().await.unwrap());
+            break;
+        }
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let html = last.expect("the account locks");
+    assert!(
+        html.contains("Too many failed attempts. Sign-in is locked; try again in"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"founder2\""));
+}

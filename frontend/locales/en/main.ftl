@@ -394,3 +394,4 @@ error-score-out-of-range = Give a score from 0 to 5.
 error-criterion-not-scored = Score every criterion.
 error-comment-missing = Write a comment.
 error-comment-too-long = The comment is too long.
+kyc-subject-client = The client's identity

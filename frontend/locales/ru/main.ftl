@@ -394,3 +394,4 @@ error-score-out-of-range = Поставьте оценку от 0 до 5.
 error-criterion-not-scored = Оцените каждый критерий.
 error-comment-missing = Напишите комментарий.
 error-comment-too-long = Комментарий слишком длинный.
+kyc-subject-client = Личность клиента

@@ -394,3 +394,4 @@ error-score-out-of-range = 0 дан 5 гача баҳо қўйинг.
 error-criterion-not-scored = Ҳар бир мезонни баҳоланг.
 error-comment-missing = Изоҳ ёзинг.
 error-comment-too-long = Изоҳ жуда узун.
+kyc-subject-client = Мижознинг шахси

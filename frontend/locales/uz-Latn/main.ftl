@@ -394,3 +394,4 @@ error-score-out-of-range = 0 dan 5 gacha baho qoʻying.
 error-criterion-not-scored = Har bir mezonni baholang.
 error-comment-missing = Izoh yozing.
 error-comment-too-long = Izoh juda uzun.
+kyc-subject-client = Mijozning shaxsi

@@ -117,13 +117,15 @@ pub struct CaseRow {
     pub assigned: bool,
 }
 
-fn case_row(case: &Case, translator: &Translator) -> CaseRow {
+/// A case as a page shows it; `for_officer` names the subject as the client's rather than the
+/// reader's own.
+fn case_row(case: &Case, translator: &Translator, for_officer: bool) -> CaseRow {
     CaseRow {
         id: case.case_id.clone(),
-        subject_key: if case.company_id.is_some() {
-            "kyc-subject-company"
-        } else {
-            "kyc-subject-person"
+        subject_key: match (case.company_id.is_some(), for_officer) {
+            (true, _) => "kyc-subject-company",
+            (false, true) => "kyc-subject-client",
+            (false, false) => "kyc-subject-person",
         },
         company_id: case.company_id.clone().unwrap_or_default(),
         status_key: status_key(&case.status),
@@ -193,7 +195,7 @@ async fn founder_page(
     let translator = context.translator();
     let mut rows: Vec<CaseRow> = cases
         .iter()
-        .map(|case| case_row(case, &translator))
+        .map(|case| case_row(case, &translator, false))
         .collect();
     if !rows.iter().any(|row| row.company_id.is_empty()) {
         // Nothing submitted yet: the person's own case starts here.
@@ -365,7 +367,7 @@ pub async fn queue(
         &QueuePage {
             cases: cases
                 .iter()
-                .map(|case| case_row(case, &translator))
+                .map(|case| case_row(case, &translator, true))
                 .collect(),
             statuses: STATUSES
                 .iter()
@@ -461,7 +463,7 @@ async fn case_page(
     Ok(render(
         status,
         &CasePage {
-            case: case_row(&case, &translator),
+            case: case_row(&case, &translator, true),
             client_id: case.client_id.clone(),
             findings,
             document_reasons: keyed(&DOCUMENT_REJECTION_REASONS),
