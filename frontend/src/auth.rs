@@ -11,30 +11,12 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
 
+use imkon_platform::config::Secret;
+
 use crate::api::{send, send_json, CallError, FieldRefusal, ServiceApi};
 use crate::security::same_site_path;
 use crate::session::{SessionData, SessionId};
 use crate::AppState;
-
-/// A secret the frontend proves itself with; never printed, even through `{:?}`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ClientSecret(String);
-
-impl ClientSecret {
-    pub fn new(secret: impl Into<String>) -> ClientSecret {
-        ClientSecret(secret.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for ClientSecret {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("ClientSecret(…)")
-    }
-}
 
 /// The OAuth2 client id onboarding knows the frontend by.
 pub const CLIENT_ID: &str = "frontend";
@@ -201,7 +183,7 @@ impl IdentityClient {
         &self,
         code: &str,
         redirect_uri: &str,
-        client_secret: &ClientSecret,
+        client_secret: &Secret<String>,
     ) -> Result<Login, CallError> {
         send_json(self.api.request(Method::POST, "/v1/oauth/token").form(&[
             ("grant_type", "authorization_code"),
@@ -371,8 +353,8 @@ impl FromRequestParts<AppState> for SignedIn {
 }
 
 /// The person signed in, if any, for pages anyone may see (the navigation changes).
-pub async fn person_of(parts_headers: &axum::http::HeaderMap, state: &AppState) -> Option<Person> {
-    let session_id = SessionId::from_request(parts_headers)?;
+pub async fn person_of(headers: &axum::http::HeaderMap, state: &AppState) -> Option<Person> {
+    let session_id = SessionId::from_request(headers)?;
     let data = state
         .sessions
         .load(&session_id, Utc::now())
@@ -426,11 +408,6 @@ mod tests {
         assert!(person.is_credit_staff() && !person.is_founder());
         assert_eq!(data.get("token.applications"), None);
         assert_eq!(data.get(REFRESH_TOKEN), Some("r"));
-    }
-
-    #[test]
-    fn secrets_never_appear_in_debug_output() {
-        assert!(!format!("{:?}", ClientSecret::new("hunter2")).contains("hunter2"));
     }
 
     #[test]

@@ -7,6 +7,33 @@
 //! stylesheet (`static/app.css`) and never by inline styles or scripts, so the
 //! Content-Security-Policy can forbid both. Every response passes, from the outside in:
 //! request ids, security headers, the CSRF check, and the friendly error pages.
+//!
+//! # Pages
+//!
+//! - Anyone: `/`, `/calculator`, `/login`, `/register`, `/auth/oneid` (starts sign-in with
+//!   OneID through onboarding), `/auth/callback`.
+//! - Signed in (otherwise sent to `/login?next=…`): `POST /logout`, `/programmes`.
+//! - Founders: `/programmes/{id}/apply` and `/applications/{id}/edit?step=basics|answers|review`
+//!   (a draft saved at every step), `/applications` (their own), `/applications/{id}` (with its
+//!   timeline and the answer to an information request), `/profile`, `/companies`,
+//!   `/documents` (multipart upload), `/kyc` (status, revision requests, submission).
+//! - Credit officers and approvers: `/applications` (the queue, filtered by state, programme,
+//!   band and assignee), `/applications/{id}` (score with each characteristic, reviews,
+//!   information request, proposal, four-eyes confirmation), `/reviews` and `/reviews/{id}`
+//!   (the conflict-of-interest declaration, then the rubric).
+//! - KYC officers: `/kyc/cases`, `/kyc/cases/{id}` (per-document decisions, approval,
+//!   rejection, revision request); `/documents/{id}/download` streams a document as an
+//!   attachment to its owner or a KYC officer, as onboarding allows.
+//!
+//! A service's 404 is the friendly not-found page, a 403 the wrong-role page, and a 422 puts
+//! each refused field's message beside the field, in the visitor's language.
+//!
+//! # Settings
+//!
+//! [`FrontendSettings::from_settings`] reads the `[frontend]` settings: `public_url` (where
+//! visitors reach the site; OneID sends them back to `{public_url}/auth/callback`),
+//! `client_secret` (the frontend's OAuth2 client secret at onboarding, client id `frontend`;
+//! without it sign-in with OneID is not offered) and `served_over_tls`.
 
 pub mod api;
 pub mod applications;
@@ -26,13 +53,14 @@ use std::sync::Arc;
 use axum::response::Json;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
+use imkon_platform::config::{ConfigError, Secret, Settings};
 use imkon_platform::service::StartupError;
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::ServiceApi;
-use crate::auth::{ClientSecret, IdentityClient};
+use crate::auth::IdentityClient;
 use crate::disbursement::DisbursementClient;
 use crate::security::HeaderPolicy;
 use crate::session::{InMemorySessionStore, SessionStore, SessionTimeouts};
@@ -62,10 +90,31 @@ pub struct FrontendSettings {
     pub public_url: String,
     /// The frontend's OAuth2 client secret at onboarding, for the authorization-code grant of
     /// an external sign-in; without one, external sign-in is not offered.
-    pub client_secret: Option<ClientSecret>,
+    pub client_secret: Option<Secret<String>>,
 }
 
 impl FrontendSettings {
+    /// Settings from the frontend's configuration: `public_url` (default `listen_url`, the
+    /// address the listener was bound to), `client_secret` (optional; without it external
+    /// sign-in is not offered) and `served_over_tls` (default false).
+    pub fn from_settings(
+        services: ServiceUrls,
+        settings: &Settings,
+        listen_url: &str,
+    ) -> Result<FrontendSettings, ConfigError> {
+        let public_url: String = settings.get_or("public_url", listen_url.to_owned())?;
+        let client_secret = settings
+            .raw("client_secret")
+            .filter(|secret| !secret.trim().is_empty())
+            .map(|secret| Secret::new(secret.to_owned()));
+        Ok(FrontendSettings {
+            services,
+            served_over_tls: settings.get_or("served_over_tls", false)?,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            client_secret,
+        })
+    }
+
     /// The address of a developer's machine at the default port.
     pub const DEFAULT_PUBLIC_URL: &'static str = "http://127.0.0.1:8080";
 
@@ -89,7 +138,7 @@ pub struct AppState {
     pub applications: ServiceApi,
     pub sessions: Arc<dyn SessionStore>,
     pub public_url: String,
-    pub client_secret: Option<ClientSecret>,
+    pub client_secret: Option<Secret<String>>,
 }
 
 #[derive(Serialize)]
@@ -263,4 +312,58 @@ pub async fn run_with(
         service: SERVICE.to_owned(),
         reason: error.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn services() -> ServiceUrls {
+        let url = "http://127.0.0.1:1".to_owned();
+        ServiceUrls {
+            onboarding: url.clone(),
+            applications: url.clone(),
+            scoring: url.clone(),
+            disbursement: url.clone(),
+            accounts: url,
+        }
+    }
+
+    #[test]
+    fn settings_default_to_the_listeners_address_and_no_external_sign_in() {
+        let settings = Settings::from_sources("frontend", None, &[]);
+        let frontend =
+            FrontendSettings::from_settings(services(), &settings, "http://127.0.0.1:8080")
+                .unwrap();
+        assert_eq!(frontend.public_url, "http://127.0.0.1:8080");
+        assert!(frontend.client_secret.is_none());
+        assert!(!frontend.served_over_tls);
+    }
+
+    #[test]
+    fn the_public_url_and_the_secret_come_from_the_environment_and_the_secret_is_never_printed() {
+        let environment = [
+            (
+                "IMKON_FRONTEND_PUBLIC_URL".to_owned(),
+                "https://imkon.example/".to_owned(),
+            ),
+            (
+                "IMKON_FRONTEND_CLIENT_SECRET".to_owned(),
+                "hunter2-hunter2".to_owned(),
+            ),
+        ];
+        let settings = Settings::from_sources("frontend", None, &environment);
+        let frontend =
+            FrontendSettings::from_settings(services(), &settings, "http://127.0.0.1:8080")
+                .unwrap();
+        assert_eq!(frontend.public_url, "https://imkon.example");
+        assert_eq!(
+            frontend
+                .client_secret
+                .as_ref()
+                .map(|secret| secret.expose().as_str()),
+            Some("hunter2-hunter2")
+        );
+        assert!(!format!("{frontend:?}").contains("hunter2"));
+    }
 }

@@ -8,8 +8,8 @@ use axum::http::StatusCode as AxumStatus;
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Form, Json, Router};
-use imkon_frontend::auth::ClientSecret;
 use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
+use imkon_platform::config::Secret;
 use imkon_platform::testing::TestServer;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::{redirect, Response, StatusCode};
@@ -69,7 +69,7 @@ impl Site {
             accounts: unused,
         });
         settings.public_url = format!("{FRONTEND_URL}/");
-        settings.client_secret = secret.map(ClientSecret::new);
+        settings.client_secret = secret.map(|secret| Secret::new(secret.to_owned()));
         Site {
             frontend: TestServer::start(app_with(settings)).await,
             onboarding,
