@@ -225,6 +225,21 @@ async fn a_founder_signs_in_sees_the_open_programmes_and_starts_a_draft(
         review.contains("Everything required is filled in"),
         "{review}"
     );
+
+    let kyc = founder.get(&site.url("/kyc")).await.text().await.unwrap();
+    assert!(kyc.contains("Your identity"), "{kyc}");
+    assert!(kyc.contains("Company: Aziz Soft"), "{kyc}");
+    assert!(kyc.contains("Approved"));
+    let documents = founder
+        .get(&site.url("/documents"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        documents.contains(">Aziz Soft"),
+        "a company's document can be uploaded: {documents}"
+    );
 }
 
 #[sqlx::test(migrations = false)]

@@ -395,3 +395,5 @@ error-criterion-not-scored = Score every criterion.
 error-comment-missing = Write a comment.
 error-comment-too-long = The comment is too long.
 kyc-subject-client = The client's identity
+field-document-owner = Whose document
+document-owner-myself = Mine

@@ -395,3 +395,5 @@ error-criterion-not-scored = Оцените каждый критерий.
 error-comment-missing = Напишите комментарий.
 error-comment-too-long = Комментарий слишком длинный.
 kyc-subject-client = Личность клиента
+field-document-owner = Чей документ
+document-owner-myself = Мой

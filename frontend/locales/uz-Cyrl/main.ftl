@@ -395,3 +395,5 @@ error-criterion-not-scored = Ҳар бир мезонни баҳоланг.
 error-comment-missing = Изоҳ ёзинг.
 error-comment-too-long = Изоҳ жуда узун.
 kyc-subject-client = Мижознинг шахси
+field-document-owner = Кимнинг ҳужжати
+document-owner-myself = Меники

@@ -395,3 +395,5 @@ error-criterion-not-scored = Har bir mezonni baholang.
 error-comment-missing = Izoh yozing.
 error-comment-too-long = Izoh juda uzun.
 kyc-subject-client = Mijozning shaxsi
+field-document-owner = Kimning hujjati
+document-owner-myself = Meniki

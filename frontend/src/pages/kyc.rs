@@ -107,6 +107,8 @@ pub struct DocumentRow {
 pub struct CaseRow {
     pub id: String,
     pub subject_key: &'static str,
+    /// The company's name on the founder's page; empty otherwise.
+    pub name: String,
     pub company_id: String,
     pub status_key: String,
     pub submitted: String,
@@ -127,6 +129,7 @@ fn case_row(case: &Case, translator: &Translator, for_officer: bool) -> CaseRow 
             (false, true) => "kyc-subject-client",
             (false, false) => "kyc-subject-person",
         },
+        name: String::new(),
         company_id: case.company_id.clone().unwrap_or_default(),
         status_key: status_key(&case.status),
         submitted: case
@@ -192,28 +195,41 @@ async fn founder_page(
     )
     .await
     .map_err(|error| PageError::from_call(error, "/kyc"))?;
+    let companies = crate::pages::profile::own_companies(state, token, "/kyc").await?;
     let translator = context.translator();
     let mut rows: Vec<CaseRow> = cases
         .iter()
         .map(|case| case_row(case, &translator, false))
         .collect();
+    let unsubmitted = |subject: Option<&str>, name: &str| CaseRow {
+        id: String::new(),
+        subject_key: if subject.is_some() {
+            "kyc-subject-company"
+        } else {
+            "kyc-subject-person"
+        },
+        name: name.to_owned(),
+        company_id: subject.unwrap_or_default().to_owned(),
+        status_key: status_key("new"),
+        submitted: String::new(),
+        revision_note: String::new(),
+        rejection_key: None,
+        documents: Vec::new(),
+        can_submit: true,
+        assigned: false,
+    };
+    // A subject with nothing submitted yet has no case; its check starts here.
     if !rows.iter().any(|row| row.company_id.is_empty()) {
-        // Nothing submitted yet: the person's own case starts here.
-        rows.insert(
-            0,
-            CaseRow {
-                id: String::new(),
-                subject_key: "kyc-subject-person",
-                company_id: String::new(),
-                status_key: status_key("new"),
-                submitted: String::new(),
-                revision_note: String::new(),
-                rejection_key: None,
-                documents: Vec::new(),
-                can_submit: true,
-                assigned: false,
-            },
-        );
+        rows.insert(0, unsubmitted(None, ""));
+    }
+    for company in &companies {
+        match rows
+            .iter_mut()
+            .find(|row| row.company_id == company.company_id)
+        {
+            Some(row) => row.name = company.name.clone(),
+            None => rows.push(unsubmitted(Some(&company.company_id), &company.name)),
+        }
     }
     Ok(render(
         status,

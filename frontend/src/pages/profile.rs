@@ -23,11 +23,13 @@ use crate::pages::forms::{problem_message, FormState};
 use crate::pages::{render, Layout, PageContext, PageError, Section};
 use crate::AppState;
 
-/// A choice of a drop-down, labelled from the catalogue.
+/// A choice of a drop-down, labelled from the catalogue or, for data such as a company's
+/// name, by its own text.
 #[derive(Clone, Debug)]
 pub struct OptionSpec {
-    pub value: &'static str,
+    pub value: String,
     pub label_key: &'static str,
+    pub label: Option<String>,
 }
 
 /// A field of a form page.
@@ -81,7 +83,11 @@ impl FieldSpec {
         self.input_type = "select";
         self.options = options
             .iter()
-            .map(|(value, label_key)| OptionSpec { value, label_key })
+            .map(|(value, label_key)| OptionSpec {
+                value: (*value).to_owned(),
+                label_key,
+                label: None,
+            })
             .collect();
         self
     }
@@ -170,8 +176,23 @@ const DOCUMENT_KINDS: [(&str, &str); 6] = [
     ("other", "document-kind-other"),
 ];
 
-fn document_fields() -> Vec<FieldSpec> {
-    vec![FieldSpec::text("kind", "field-document-kind").choices(&DOCUMENT_KINDS)]
+/// The upload form's fields: the kind, and whose document it is (the founder's own, or one of
+/// their companies').
+fn document_fields(companies: &[CompanyListed]) -> Vec<FieldSpec> {
+    let mut owner = FieldSpec::text("company_id", "field-document-owner")
+        .choices(&[("", "document-owner-myself")])
+        .optional();
+    owner
+        .options
+        .extend(companies.iter().map(|company| OptionSpec {
+            value: company.company_id.clone(),
+            label_key: "document-owner-myself",
+            label: Some(company.name.clone()),
+        }));
+    vec![
+        FieldSpec::text("kind", "field-document-kind").choices(&DOCUMENT_KINDS),
+        owner,
+    ]
 }
 
 /// The catalogue key naming a document kind.
@@ -480,10 +501,26 @@ pub async fn save_profile(
 }
 
 #[derive(Deserialize)]
-struct CompanyListed {
-    name: String,
+pub(crate) struct CompanyListed {
+    pub(crate) company_id: String,
+    pub(crate) name: String,
     stir: String,
     registration_date: chrono::NaiveDate,
+}
+
+/// The founder's companies, as onboarding lists them.
+pub(crate) async fn own_companies(
+    state: &AppState,
+    token: &str,
+    next: &str,
+) -> Result<Vec<CompanyListed>, PageError> {
+    send_json(
+        state
+            .onboarding
+            .authorized(Method::GET, "/v1/me/companies", token),
+    )
+    .await
+    .map_err(|error| PageError::from_call(error, next))
 }
 
 const COMPANY_KEYS: (&str, &str, &str) = ("companies-title", "companies-intro", "company-submit");
@@ -618,13 +655,14 @@ async fn documents_page(
     ))
     .await
     .map_err(|error| PageError::from_call(error, "/documents"))?;
+    let companies = own_companies(state, token, "/documents").await?;
     let translator = context.translator();
     let mut page = FormPage::new(
         context,
         Section::Profile,
         DOCUMENT_KEYS,
         "/documents",
-        document_fields(),
+        document_fields(&companies),
         form,
     );
     page.multipart = true;
@@ -729,7 +767,7 @@ pub async fn upload_document(
             form.set(&name, value);
         }
     }
-    let fields = document_fields();
+    let fields = document_fields(&[]);
     let Some((file_name, content_type, bytes)) = file.filter(|(_, _, bytes)| !bytes.is_empty())
     else {
         form.refuse(&translator, "file", "required");
@@ -746,13 +784,11 @@ pub async fn upload_document(
         "imkon-{}",
         crate::pages::applications::new_idempotency_key()
     );
-    let body = multipart_body(
-        &boundary,
-        &[("kind", form.value("kind"))],
-        &file_name,
-        &content_type,
-        &bytes,
-    );
+    let mut text_fields = vec![("kind", form.value("kind"))];
+    if !form.value("company_id").is_empty() {
+        text_fields.push(("company_id", form.value("company_id")));
+    }
+    let body = multipart_body(&boundary, &text_fields, &file_name, &content_type, &bytes);
     let result = send(
         state
             .onboarding
@@ -861,7 +897,7 @@ mod tests {
         let all = registration_fields()
             .into_iter()
             .chain(company_fields())
-            .chain(document_fields());
+            .chain(document_fields(&[]));
         for field in all {
             let mut keys = vec![field.label_key];
             keys.extend(field.hint_key);
