@@ -22,7 +22,7 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
                 verifier: verifier.clone(),
             })
         },
-        "/v1/events",
+        "/v1/scorecards",
         limits.body_limit_bytes,
     )
     .await;
