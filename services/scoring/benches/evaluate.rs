@@ -169,9 +169,28 @@ async fn time_over_http(body: &str) -> Duration {
         .execute(format!("create database {database}").as_str())
         .await
         .expect("create the benchmark database");
+    // The timed work runs as a task so that, should it fail, the database is dropped all the
+    // same before the failure is reported.
+    let work = tokio::spawn(time_batches(
+        server_options.database(&database),
+        body.to_owned(),
+    ))
+    .await;
+    admin
+        .execute(format!("drop database {database} with (force)").as_str())
+        .await
+        .expect("drop the benchmark database");
+    match work {
+        Ok(median) => median,
+        Err(failure) => std::panic::resume_unwind(failure.into_panic()),
+    }
+}
+
+/// Times the batch endpoint of an app served on port 0 over `database`.
+async fn time_batches(database: PgConnectOptions, body: String) -> Duration {
     let pool = PgPoolOptions::new()
         .max_connections(8)
-        .connect_with(server_options.database(&database))
+        .connect_with(database)
         .await
         .expect("connect to the benchmark database");
     migrator().run(&pool).await.expect("migrations apply");
@@ -231,7 +250,7 @@ async fn time_over_http(body: &str) -> Duration {
             .post(&path)
             .bearer_auth(&token)
             .header("content-type", "application/json")
-            .body(body.to_owned())
+            .body(body.clone())
             .send()
             .await
             .expect("the batch request is answered");
@@ -249,9 +268,5 @@ async fn time_over_http(body: &str) -> Duration {
 
     drop(server);
     pool.close().await;
-    admin
-        .execute(format!("drop database {database} with (force)").as_str())
-        .await
-        .expect("drop the benchmark database");
     times[RUNS / 2]
 }
