@@ -457,3 +457,40 @@ async fn an_import_without_a_name_or_with_bad_scaling_is_a_422_naming_the_parame
     .await;
     assert_eq!(problem["errors"][0]["field"], "points_to_double_odds");
 }
+
+#[sqlx::test(migrations = false)]
+async fn every_endpoint_is_documented_in_the_openapi_document(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let document: Value = harness
+        .get("/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let paths = &document["paths"];
+    for (path, method) in [
+        ("/v1/scorecards", "post"),
+        ("/v1/scorecards/import", "post"),
+        ("/v1/scorecards/{id}", "get"),
+        ("/v1/scorecards/{id}/versions", "post"),
+        ("/v1/scorecards/{id}/versions/{version}", "put"),
+        ("/v1/scorecards/{id}/activate", "post"),
+        ("/v1/scorecards/{id}/evaluate", "post"),
+        ("/v1/scorecards/{id}/evaluate-batch", "post"),
+        ("/v1/scorecards/{id}/what-if", "post"),
+        ("/v1/evaluations/{id}", "get"),
+    ] {
+        assert!(
+            paths[path][method].is_object(),
+            "{method} {path} is not documented"
+        );
+    }
+    let schemas = &document["components"]["schemas"];
+    // Scores are exact decimals written as JSON numbers: the schema says so.
+    assert_eq!(
+        schemas["EvaluationOutcome"]["properties"]["score"]["$ref"],
+        "#/components/schemas/JsonDecimal"
+    );
+    assert_eq!(schemas["JsonDecimal"]["type"], "number", "{schemas}");
+    assert!(schemas["ScorecardDefinition"].is_object());
+}

@@ -156,14 +156,15 @@ async fn claim(
     }
 }
 
-/// Stores a new scorecard with `scorecard` as its draft version 1.
+/// Stores a new scorecard with `scorecard` as its draft version 1; `origin` says in the audit
+/// trail what it was made from (`json` or `scorecardpy_csv`).
 async fn store_new_scorecard(
     state: &AppState,
     principal: &Principal,
     source: &SourceAddress,
-    key: &IdempotencyKey,
-    fingerprint: &str,
+    (key, fingerprint): (&IdempotencyKey, &str),
     scorecard: &Scorecard,
+    origin: &str,
 ) -> Result<Response, ScoringError> {
     let definition = definition_json(scorecard)?;
     let scope = format!("{}:create-scorecard", principal.subject());
@@ -195,7 +196,12 @@ async fn store_new_scorecard(
             "scorecard.created",
             id,
             None,
-            Some(json!({ "name": scorecard.name(), "version": 1, "status": "draft" })),
+            Some(json!({
+                "name": scorecard.name(),
+                "version": 1,
+                "status": "draft",
+                "origin": origin,
+            })),
         ),
     )
     .await?;
@@ -231,7 +237,15 @@ async fn create_scorecard(
     let scorecard = definition.to_scorecard()?;
     let body = serde_json::to_vec(&definition).map_err(|e| internal(&e))?;
     let fingerprint = idempotency::fingerprint("POST", "/v1/scorecards", &body);
-    store_new_scorecard(&state, &manager, &source, &key, &fingerprint, &scorecard).await
+    store_new_scorecard(
+        &state,
+        &manager,
+        &source,
+        (&key, &fingerprint),
+        &scorecard,
+        "json",
+    )
+    .await
 }
 
 fn query_decimal(
@@ -339,7 +353,15 @@ async fn import_scorecard(
         ),
         body.as_bytes(),
     );
-    store_new_scorecard(&state, &manager, &source, &key, &fingerprint, &scorecard).await
+    store_new_scorecard(
+        &state,
+        &manager,
+        &source,
+        (&key, &fingerprint),
+        &scorecard,
+        "scorecardpy_csv",
+    )
+    .await
 }
 
 /// A scorecard and every version, with each version's definition.
