@@ -63,6 +63,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::evaluations::evaluate_batch,
         http::evaluations::evaluate_what_if,
         http::evaluations::get_evaluation,
+        http::evaluations::replay_evaluation,
     )
 )]
 struct ApiDoc;

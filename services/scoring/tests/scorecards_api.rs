@@ -479,6 +479,7 @@ async fn every_endpoint_is_documented_in_the_openapi_document(pool: PgPool) {
         ("/v1/scorecards/{id}/evaluate-batch", "post"),
         ("/v1/scorecards/{id}/what-if", "post"),
         ("/v1/evaluations/{id}", "get"),
+        ("/v1/evaluations/{id}/replay", "get"),
     ] {
         assert!(
             paths[path][method].is_object(),

@@ -19,6 +19,7 @@ pub struct NewEvaluation<'a> {
     pub evaluated_by: Uuid,
 }
 
+#[tracing::instrument(skip_all, fields(evaluation_id = %evaluation.id))]
 pub async fn insert(pool: &PgPool, evaluation: &NewEvaluation<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into evaluation
@@ -42,6 +43,7 @@ pub async fn insert(pool: &PgPool, evaluation: &NewEvaluation<'_>) -> Result<(),
 }
 
 /// The stored result of an evaluation, as JSON text.
+#[tracing::instrument(skip_all, fields(evaluation_id = %id))]
 pub async fn find_result(pool: &PgPool, id: Uuid) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("select result::text from evaluation where id = $1")
         .bind(id)
@@ -59,6 +61,7 @@ pub struct StoredEvaluation {
     pub result: String,
 }
 
+#[tracing::instrument(skip_all, fields(evaluation_id = %id))]
 pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<StoredEvaluation>, sqlx::Error> {
     sqlx::query_as(
         "select scorecard_id, version, inputs::text as inputs, result::text as result
@@ -66,5 +69,25 @@ pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<StoredEvaluation>, s
     )
     .bind(id)
     .fetch_optional(pool)
+    .await
+}
+
+/// Whether a stored evaluation's result, without what identifies the evaluation itself, equals
+/// `outcome_json` exactly: jsonb compares its numbers as `numeric`, so no float rounding can
+/// hide a difference.
+#[tracing::instrument(skip_all, fields(evaluation_id = %id))]
+pub async fn result_matches(
+    pool: &PgPool,
+    id: Uuid,
+    outcome_json: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select (result - array['id', 'scorecard_id', 'version', 'version_status', 'evaluated_at', 'inputs'])
+                = $2::jsonb
+         from evaluation where id = $1",
+    )
+    .bind(id)
+    .bind(outcome_json)
+    .fetch_one(pool)
     .await
 }

@@ -38,6 +38,7 @@ impl VersionRow {
 }
 
 /// Inserts a scorecard; false when one with this id exists already.
+#[tracing::instrument(skip_all, fields(scorecard_id = %id))]
 pub async fn insert_scorecard(
     connection: &mut PgConnection,
     id: Uuid,
@@ -57,6 +58,7 @@ pub async fn insert_scorecard(
 }
 
 /// Inserts a draft version.
+#[tracing::instrument(skip_all, fields(scorecard_id = %scorecard_id, version))]
 pub async fn insert_draft(
     connection: &mut PgConnection,
     scorecard_id: Uuid,
@@ -79,6 +81,7 @@ pub async fn insert_draft(
 
 /// The scorecard, locked until the transaction ends so that version numbers and activation
 /// are decided one request at a time.
+#[tracing::instrument(skip_all, fields(scorecard_id = %id))]
 pub async fn lock_scorecard(
     connection: &mut PgConnection,
     id: Uuid,
@@ -91,6 +94,7 @@ pub async fn lock_scorecard(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(scorecard_id = %id))]
 pub async fn find_scorecard(
     connection: &mut PgConnection,
     id: Uuid,
@@ -104,6 +108,7 @@ pub async fn find_scorecard(
 const VERSION_COLUMNS: &str =
     "version, status, definition::text as definition, created_at, updated_at, activated_at";
 
+#[tracing::instrument(skip_all, fields(scorecard_id = %scorecard_id))]
 pub async fn list_versions(
     pool: &PgPool,
     scorecard_id: Uuid,
@@ -116,6 +121,7 @@ pub async fn list_versions(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(scorecard_id = %scorecard_id, version))]
 pub async fn find_version(
     connection: &mut PgConnection,
     scorecard_id: Uuid,
@@ -131,6 +137,7 @@ pub async fn find_version(
 }
 
 /// The highest version number of a scorecard (0 when it has none).
+#[tracing::instrument(skip_all, fields(scorecard_id = %scorecard_id))]
 pub async fn latest_version_number(
     connection: &mut PgConnection,
     scorecard_id: Uuid,
@@ -145,6 +152,7 @@ pub async fn latest_version_number(
 
 /// Replaces a draft's definition. The caller has checked it is a draft; the table's trigger
 /// refuses the update of an active version all the same.
+#[tracing::instrument(skip_all, fields(scorecard_id = %scorecard_id, version))]
 pub async fn update_draft(
     connection: &mut PgConnection,
     scorecard_id: Uuid,
@@ -164,6 +172,7 @@ pub async fn update_draft(
 }
 
 /// Freezes a version and makes it the one evaluations use.
+#[tracing::instrument(skip_all, fields(scorecard_id = %scorecard_id, version))]
 pub async fn activate(
     connection: &mut PgConnection,
     scorecard_id: Uuid,
@@ -189,6 +198,7 @@ pub async fn activate(
 
 /// The version an evaluation uses: the one named, or else the scorecard's active one.
 /// `None` for an unknown scorecard; `Some((scorecard, None))` when there is no such version.
+#[tracing::instrument(skip_all, fields(scorecard_id = %scorecard_id))]
 pub async fn version_for_evaluation(
     pool: &PgPool,
     scorecard_id: Uuid,

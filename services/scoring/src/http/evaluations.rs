@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/v1/scorecards/{id}/what-if", post(evaluate_what_if))
         .route("/v1/evaluations/{id}", get(get_evaluation))
+        .route("/v1/evaluations/{id}/replay", get(replay_evaluation))
 }
 
 /// Which version to score with.
@@ -200,6 +201,19 @@ pub struct WhatIfResponse {
     pub score_difference: JsonDecimal,
     /// Every characteristic, in the scorecard's order.
     pub differences: Vec<CharacteristicDifferenceResult>,
+}
+
+/// A stored evaluation scored again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplayResponse {
+    pub evaluation_id: Uuid,
+    pub scorecard_id: Uuid,
+    pub version: u32,
+    /// Whether scoring the stored inputs with the stored version gives the stored result
+    /// exactly, every characteristic's bin, points and reason code included.
+    pub matches: bool,
+    #[serde(flatten)]
+    pub replayed: EvaluationOutcome,
 }
 
 /// The version an evaluation scores with.
@@ -465,4 +479,45 @@ async fn get_evaluation(
         .await?
         .ok_or(ScoringError::EvaluationNotFound(id))?;
     Ok(json_response(StatusCode::OK, result))
+}
+
+/// Scores a stored evaluation's inputs again with the version it was made with, and says
+/// whether the result is the stored one: how a decision is explained and checked years later.
+/// Nothing is stored.
+#[utoipa::path(get, path = "/v1/evaluations/{id}/replay", tag = "scoring",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = ReplayResponse),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not a credit officer, admin or service"),
+        (status = 404, description = "No such evaluation"),
+    ))]
+#[tracing::instrument(skip_all, fields(evaluation_id = %id))]
+async fn replay_evaluation(
+    State(state): State<AppState>,
+    _caller: Scorer,
+    Path(id): Path<Uuid>,
+) -> Result<Json<ReplayResponse>, ScoringError> {
+    let internal =
+        |error: &dyn std::error::Error| ScoringError::Platform(Problem::internal_from(error));
+    let stored = db::find(&state.pool, id)
+        .await?
+        .ok_or(ScoringError::EvaluationNotFound(id))?;
+    let version = u32::try_from(stored.version)
+        .expect("an evaluation names a version, and version numbers start at 1");
+    let scoring = scoring_version(&state, stored.scorecard_id, Some(version)).await?;
+    let json_inputs: JsonInputs = serde_json::from_str(&stored.inputs).map_err(|e| internal(&e))?;
+    let inputs = read_inputs("inputs", &json_inputs)?;
+    let evaluation = evaluate(&scoring.scorecard, &inputs)
+        .map_err(|error| ScoringError::evaluation("inputs", error))?;
+    let replayed = EvaluationOutcome::from(&evaluation);
+    let outcome_json = serde_json::to_string(&replayed).map_err(|e| internal(&e))?;
+    let matches = db::result_matches(&state.pool, id, &outcome_json).await?;
+    Ok(Json(ReplayResponse {
+        evaluation_id: id,
+        scorecard_id: stored.scorecard_id,
+        version,
+        matches,
+        replayed,
+    }))
 }

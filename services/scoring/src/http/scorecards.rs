@@ -142,8 +142,8 @@ fn audit_entry<'a>(
     }
 }
 
-/// Claims an idempotency key in the transaction; a replay is returned as `Err(Ok(response))`
-/// so the caller can `?` through it.
+/// Claims an idempotency key in the transaction: `Some(response)` is the saved response of an
+/// earlier request with the same key, to be returned as it is.
 async fn claim(
     connection: &mut PgConnection,
     scope: &str,
@@ -494,7 +494,7 @@ async fn locked_version(
             .await?
             .ok_or(ScoringError::VersionNotFound {
                 scorecard_id: id,
-                version: version.unwrap_or(0),
+                version: version.unwrap_or(number.unsigned_abs()),
             })?;
     let restored = ScorecardVersion::restore(
         version_number(row.version),
