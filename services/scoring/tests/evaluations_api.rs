@@ -147,6 +147,25 @@ async fn a_service_may_evaluate_but_a_founder_or_nobody_may_not(pool: PgPool) {
     let bad_token = harness.post(&path, Some("not-a-token"), &body).await;
     assert_problem(bad_token, &[401], None).await;
     assert_eq!(evaluation_count(&harness.pool).await, 1);
+
+    let stored: Value = service.json().await.unwrap();
+    let evaluation_path = format!("/v1/evaluations/{}", stored["id"].as_str().unwrap());
+    let read_by_founder = harness
+        .get(&evaluation_path, Some(&harness.founder()))
+        .await;
+    assert_problem(read_by_founder, &[403], Some("forbidden")).await;
+    let read_anonymously = harness.get(&evaluation_path, None).await;
+    assert_problem(read_anonymously, &[401], Some("unauthenticated")).await;
+    let what_if = json!({ "inputs": loan_inputs(), "changes": {} }).to_string();
+    let what_if_path = format!("/v1/scorecards/{LOAN_SCORECARD_ID}/what-if");
+    let founder_what_if = harness
+        .post(&what_if_path, Some(&harness.founder()), &what_if)
+        .await;
+    assert_problem(founder_what_if, &[403], Some("forbidden")).await;
+    let service_what_if = harness
+        .post(&what_if_path, Some(&harness.service()), &what_if)
+        .await;
+    assert_eq!(service_what_if.status(), 200);
 }
 
 #[sqlx::test(migrations = false)]

@@ -495,3 +495,48 @@ async fn every_endpoint_is_documented_in_the_openapi_document(pool: PgPool) {
     assert_eq!(schemas["JsonDecimal"]["type"], "number", "{schemas}");
     assert!(schemas["ScorecardDefinition"].is_object());
 }
+
+#[sqlx::test(migrations = false)]
+async fn versions_and_activation_are_refused_to_founders_services_and_the_anonymous(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let id = harness.create(&synthetic_scorecard()).await;
+    let definition = definition_json(&synthetic_scorecard());
+    for (token, status) in [
+        (Some(harness.founder()), 403),
+        (Some(harness.service()), 403),
+        (None, 401),
+    ] {
+        let token = token.as_deref();
+        let new_version = harness
+            .post(&format!("/v1/scorecards/{id}/versions"), token, &definition)
+            .await;
+        assert_problem(new_version, &[status], None).await;
+        let activation = harness
+            .post(&format!("/v1/scorecards/{id}/activate"), token, "")
+            .await;
+        assert_problem(activation, &[status], None).await;
+        let mut revision = harness
+            .server
+            .client
+            .put(
+                harness
+                    .server
+                    .url(&format!("/v1/scorecards/{id}/versions/1")),
+            )
+            .header("content-type", "application/json")
+            .body(definition.clone());
+        if let Some(token) = token {
+            revision = revision.bearer_auth(token);
+        }
+        assert_problem(revision.send().await.unwrap(), &[status], None).await;
+    }
+    let scorecard: Value = harness
+        .get(&format!("/v1/scorecards/{id}"), Some(&harness.officer()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(scorecard["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(scorecard["active_version"], Value::Null);
+    assert_eq!(harness.audit_actions(id).await, ["scorecard.created"]);
+}
