@@ -55,6 +55,7 @@ impl FromRef<AppState> for TokenVerifier {
     paths(
         http::scorecards::create_scorecard,
         http::scorecards::import_scorecard,
+        http::scorecards::list_scorecards,
         http::scorecards::get_scorecard,
         http::scorecards::create_version,
         http::scorecards::revise_version,

@@ -470,6 +470,7 @@ async fn every_endpoint_is_documented_in_the_openapi_document(pool: PgPool) {
     let paths = &document["paths"];
     for (path, method) in [
         ("/v1/scorecards", "post"),
+        ("/v1/scorecards", "get"),
         ("/v1/scorecards/import", "post"),
         ("/v1/scorecards/{id}", "get"),
         ("/v1/scorecards/{id}/versions", "post"),
@@ -539,4 +540,46 @@ async fn versions_and_activation_are_refused_to_founders_services_and_the_anonym
     assert_eq!(scorecard["versions"].as_array().unwrap().len(), 1);
     assert_eq!(scorecard["active_version"], Value::Null);
     assert_eq!(harness.audit_actions(id).await, ["scorecard.created"]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn scorecards_are_listed_a_page_at_a_time(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let first = harness.create_active(&synthetic_scorecard()).await;
+    let second = harness.create(&startup_loan_scorecard()).await;
+    let third = harness.create(&synthetic_scorecard()).await;
+    let officer = harness.officer();
+    let page: Value = harness
+        .get("/v1/scorecards?limit=2", Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [first.to_string(), second.to_string()]);
+    assert_eq!(page["items"][0]["active_version"], 1);
+    assert_eq!(page["items"][1]["active_version"], Value::Null);
+    assert_eq!(page["items"][1]["latest_version"], 1);
+    assert_eq!(page["next_after"], second.to_string());
+    let last: Value = harness
+        .get(
+            &format!("/v1/scorecards?limit=2&after={second}"),
+            Some(&harness.service()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(last["items"].as_array().unwrap().len(), 1);
+    assert_eq!(last["items"][0]["id"], third.to_string());
+    assert_eq!(last["next_after"], Value::Null);
+    let founder = harness
+        .get("/v1/scorecards", Some(&harness.founder()))
+        .await;
+    assert_problem(founder, &[403], Some("forbidden")).await;
 }

@@ -37,6 +37,38 @@ impl VersionRow {
     }
 }
 
+/// A scorecard in a list: its row and its latest version number.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScorecardListRow {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub active_version: Option<i32>,
+    pub latest_version: i32,
+}
+
+/// Scorecards in id order (ids are time-ordered, so oldest first), after the cursor.
+#[tracing::instrument(skip_all, fields(limit))]
+pub async fn list_scorecards(
+    pool: &PgPool,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<ScorecardListRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select s.id, s.name, s.created_at, s.active_version,
+                (select max(v.version) from scorecard_version v where v.scorecard_id = s.id)
+                    as latest_version
+         from scorecard s
+         where $1::uuid is null or s.id > $1
+         order by s.id
+         limit $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
 /// Inserts a scorecard; false when one with this id exists already.
 #[tracing::instrument(skip_all, fields(scorecard_id = %id))]
 pub async fn insert_scorecard(

@@ -31,7 +31,10 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/scorecards", post(create_scorecard))
+        .route(
+            "/v1/scorecards",
+            post(create_scorecard).get(list_scorecards),
+        )
         .route("/v1/scorecards/import", post(import_scorecard))
         .route("/v1/scorecards/{id}", get(get_scorecard))
         .route("/v1/scorecards/{id}/versions", post(create_version))
@@ -75,6 +78,36 @@ pub struct VersionResponse {
     pub activated_at: Option<DateTime<Utc>>,
     pub definition: ScorecardDefinition,
 }
+
+/// One scorecard in a list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScorecardSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub active_version: Option<u32>,
+    pub latest_version: u32,
+}
+
+/// A page of scorecards.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScorecardPage {
+    pub items: Vec<ScorecardSummary>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next_after: Option<Uuid>,
+}
+
+/// Which page of scorecards.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// At most this many (default 50, capped at the service's maximum page size).
+    pub limit: Option<u32>,
+    /// The `next_after` of the previous page.
+    pub after: Option<Uuid>,
+}
+
+/// The page size when a request names none.
+const DEFAULT_PAGE_SIZE: u32 = 50;
 
 /// Which version to activate.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -362,6 +395,44 @@ async fn import_scorecard(
         "scorecardpy_csv",
     )
     .await
+}
+
+/// Scorecards, oldest first, a page at a time.
+#[utoipa::path(get, path = "/v1/scorecards", tag = "scoring",
+    params(PageQuery),
+    responses(
+        (status = 200, body = ScorecardPage),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not a credit officer, admin or service"),
+    ))]
+#[tracing::instrument(skip_all)]
+async fn list_scorecards(
+    State(state): State<AppState>,
+    _caller: Scorer,
+    Query(query): Query<PageQuery>,
+) -> Result<Json<ScorecardPage>, ScoringError> {
+    let limit = query
+        .limit
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, state.limits.max_page_size);
+    // One row more than the page tells whether another page follows.
+    let mut rows = db::list_scorecards(&state.pool, query.after, i64::from(limit) + 1).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_after = more.then(|| rows.last().map(|row| row.id)).flatten();
+    Ok(Json(ScorecardPage {
+        items: rows
+            .into_iter()
+            .map(|row| ScorecardSummary {
+                id: row.id,
+                name: row.name,
+                created_at: row.created_at,
+                active_version: row.active_version.map(version_number),
+                latest_version: version_number(row.latest_version),
+            })
+            .collect(),
+        next_after,
+    }))
 }
 
 /// A scorecard and every version, with each version's definition.
