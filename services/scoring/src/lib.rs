@@ -59,6 +59,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::scorecards::get_scorecard,
         http::scorecards::create_version,
         http::scorecards::revise_version,
+        http::scorecards::export_version,
         http::scorecards::activate_version,
         http::evaluations::evaluate_one,
         http::evaluations::evaluate_batch,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::definition::DefinitionError;
 use super::numbers::UnreadableInput;
 use crate::domain::evaluation::EvaluationError;
-use crate::domain::scorecardpy::{ImportError, RowProblem};
+use crate::domain::scorecardpy::{ExportError, ImportError, RowProblem};
 use crate::domain::version::VersionError;
 
 /// Everything a request to the scoring service can fail with.
@@ -27,6 +27,8 @@ pub enum ScoringError {
     InvalidDefinition(#[from] DefinitionError),
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
     /// Inputs that cannot be read or scored.
     #[error("{}", list_input_problems(.0))]
     InvalidInputs(Vec<InputProblem>),
@@ -166,6 +168,19 @@ impl From<ScoringError> for Problem {
                 Problem::invalid_field(error.field, error.code, error.message)
             }
             ScoringError::Import(error) => import_problem(&error),
+            ScoringError::Export(ExportError::UnrepresentableCategory {
+                characteristic, ..
+            }) => Problem::new(
+                axum::http::StatusCode::CONFLICT,
+                "not_representable_in_scorecardpy",
+                "Conflict",
+            )
+            .with_detail(detail)
+            .with_field_error(
+                format!("characteristics.{characteristic}"),
+                "unrepresentable_category",
+                "scorecardpy cannot carry this category",
+            ),
             ScoringError::InvalidInputs(problems) => {
                 let mut problems = problems.into_iter();
                 match problems.next() {

@@ -25,7 +25,9 @@ use super::definition::ScorecardDefinition;
 use super::error::ScoringError;
 use crate::db::scorecards::{self as db, VersionRow};
 use crate::domain::scorecard::{Band, Recommendation, ScoreScaling, Scorecard};
-use crate::domain::scorecardpy::{import_scorecardpy_csv, ScorecardpyImportSettings};
+use crate::domain::scorecardpy::{
+    export_scorecardpy_csv, import_scorecardpy_csv, ScorecardpyImportSettings,
+};
 use crate::domain::version::{ScorecardVersion, VersionStatus};
 use crate::AppState;
 
@@ -41,6 +43,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/v1/scorecards/{id}/versions/{version}",
             put(revise_version),
+        )
+        .route(
+            "/v1/scorecards/{id}/versions/{version}/scorecardpy.csv",
+            get(export_version),
         )
         .route("/v1/scorecards/{id}/activate", post(activate_version))
 }
@@ -682,4 +688,45 @@ async fn activate_version(
     idempotency::save(&mut transaction, &scope, &key, &saved).await?;
     transaction.commit().await?;
     Ok(saved.into_response())
+}
+
+/// A version's points as scorecardpy's `variable,bin,points` CSV, for the bank's modelling
+/// tools. Scaling, bands and knockouts have no place in that format and are left out; a
+/// category the format cannot carry (`missing`, one containing `%,%`) is a 409.
+#[utoipa::path(get, path = "/v1/scorecards/{id}/versions/{version}/scorecardpy.csv", tag = "scoring",
+    params(("id" = Uuid, Path), ("version" = u32, Path)),
+    responses(
+        (status = 200, content_type = "text/csv", body = String),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not a credit officer, admin or service"),
+        (status = 404, description = "No such scorecard or version"),
+        (status = 409, description = "A category cannot be written in scorecardpy's form"),
+    ))]
+#[tracing::instrument(skip_all, fields(scorecard_id = %id, version))]
+async fn export_version(
+    State(state): State<AppState>,
+    _caller: Scorer,
+    Path((id, version)): Path<(Uuid, u32)>,
+) -> Result<Response, ScoringError> {
+    let not_found = ScoringError::VersionNotFound {
+        scorecard_id: id,
+        version,
+    };
+    let number = i32::try_from(version).map_err(|_| not_found)?;
+    let mut connection = state.pool.acquire().await?;
+    db::find_scorecard(&mut connection, id)
+        .await?
+        .ok_or(ScoringError::ScorecardNotFound(id))?;
+    let row = db::find_version(&mut connection, id, number).await?.ok_or(
+        ScoringError::VersionNotFound {
+            scorecard_id: id,
+            version,
+        },
+    )?;
+    let csv = export_scorecardpy_csv(&stored_scorecard(&row)?)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        csv,
+    )
+        .into_response())
 }
