@@ -1,0 +1,1 @@
+//! Every SQL query of the service; nothing outside this module speaks SQL.
