@@ -5,8 +5,10 @@
 
 pub mod db;
 pub mod domain;
+pub mod events;
 pub mod http;
 pub mod ledger;
+pub mod loans;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +20,7 @@ use imkon_platform::client::ServiceClient;
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
 use imkon_platform::service_tokens::ServiceTokens;
-use imkon_platform::{auth_settings, events, service};
+use imkon_platform::{auth_settings, service};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -60,16 +62,16 @@ impl FromRef<AppState> for TokenVerifier {
 
 /// The service's complete router, platform endpoints and layers included.
 pub fn app(state: AppState) -> Router {
-    let events = events::router(
+    let events = imkon_platform::events::router(
         state.pool.clone(),
         state.verifier.clone(),
-        events::NoSubscriptions,
+        crate::events::DisbursementEvents,
     );
     let pool = state.pool.clone();
     let limits = state.limits;
     let api = http::router().with_state(state).merge(events);
     let mut document = http::ApiDoc::openapi();
-    document.merge(events::EventsApi::openapi());
+    document.merge(imkon_platform::events::EventsApi::openapi());
     imkon_platform::http::service_router(SERVICE, api, document, pool, &limits)
 }
 

@@ -1,1 +1,5 @@
 //! Every SQL query of the service; nothing outside this module speaks SQL.
+
+pub mod contracts;
+pub mod installments;
+pub mod repayments;

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use imkon_platform::money::Money;
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 /// A bank officer, by the id the auth service gives them.
@@ -141,9 +143,78 @@ impl TrancheStatus {
     }
 }
 
+/// What a contract finances, which decides how its money is paid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProgrammeKind {
+    Grant,
+    Loan,
+}
+
+impl ProgrammeKind {
+    pub fn parse(name: &str) -> Option<ProgrammeKind> {
+        match name {
+            "grant" => Some(ProgrammeKind::Grant),
+            "loan" => Some(ProgrammeKind::Loan),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ProgrammeKind::Grant => "grant",
+            ProgrammeKind::Loan => "loan",
+        }
+    }
+}
+
+/// The tranches a new contract starts with, in order.
+///
+/// A loan is paid out in one tranche. A grant is paid in two milestones: the first half when
+/// the project starts, the rest when the founder's milestone report is accepted; the second
+/// takes the odd minor unit, so the tranches always add up to the principal. A grant too small
+/// to split (one minor unit) is a single milestone.
+pub fn plan_tranches(kind: ProgrammeKind, principal: Money) -> Vec<Money> {
+    let currency = principal.currency();
+    let digits = currency.minor_unit_digits();
+    let minor = principal.minor_units();
+    match kind {
+        ProgrammeKind::Grant if minor >= 2 => {
+            let first_minor = minor / 2;
+            let to_money = |minor_units: i128| {
+                let amount = Decimal::from_i128_with_scale(minor_units, digits);
+                Money::from_rounded(amount, currency)
+            };
+            vec![to_money(first_minor), to_money(minor - first_minor)]
+        }
+        _ => vec![principal],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use imkon_platform::money::Currency;
+    use rust_decimal_macros::dec;
+
+    fn uzs(amount: Decimal) -> Money {
+        Money::new(amount, Currency::Uzs).unwrap()
+    }
+
+    #[test]
+    fn a_loan_is_one_tranche_and_a_grant_two_milestones_that_add_up() {
+        assert_eq!(
+            plan_tranches(ProgrammeKind::Loan, uzs(dec!(1000.01))),
+            vec![uzs(dec!(1000.01))]
+        );
+        assert_eq!(
+            plan_tranches(ProgrammeKind::Grant, uzs(dec!(1000.01))),
+            vec![uzs(dec!(500.00)), uzs(dec!(500.01))]
+        );
+        assert_eq!(
+            plan_tranches(ProgrammeKind::Grant, uzs(dec!(0.01))),
+            vec![uzs(dec!(0.01))]
+        );
+    }
 
     fn officer(n: u128) -> OfficerId {
         OfficerId::new(Uuid::from_u128(n))

@@ -54,6 +54,8 @@ pub enum DisbursementError {
     NoCurrentAccount { currency: String },
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
 }
 
 impl From<DisbursementError> for Problem {
@@ -110,6 +112,7 @@ impl From<DisbursementError> for Problem {
                 Problem::unprocessable("no_current_account", detail)
             }
             DisbursementError::Ledger(ledger) => ledger_problem(&ledger),
+            DisbursementError::Database(database) => Problem::internal_from(&database),
         }
     }
 }

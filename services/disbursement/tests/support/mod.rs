@@ -412,3 +412,97 @@ impl Ledger for TestLedger {
         Box::pin(self.post(request))
     }
 }
+
+/// The payload of `application.approved` for a loan of `amount` to `client_id`.
+pub fn approved_loan(client_id: Uuid, amount: &str) -> Value {
+    json!({
+        "application_id": Uuid::now_v7(),
+        "programme_id": Uuid::now_v7(),
+        "programme_kind": "loan",
+        "client_id": client_id,
+        "company_id": Uuid::now_v7(),
+        "currency": "UZS",
+        "amount": amount,
+        "term_months": 6,
+        "annual_rate_percent": "9.4822",
+        "repayment_method": "annuity",
+        "grace_months": 0,
+        "penalty_rate_percent": "36.5",
+        "approved_at": "2024-01-01T09:00:00Z"
+    })
+}
+
+/// The payload of `application.approved` for a grant of `amount` to `client_id`.
+pub fn approved_grant(client_id: Uuid, amount: &str) -> Value {
+    json!({
+        "application_id": Uuid::now_v7(),
+        "programme_id": Uuid::now_v7(),
+        "programme_kind": "grant",
+        "client_id": client_id,
+        "company_id": Uuid::now_v7(),
+        "currency": "UZS",
+        "amount": amount,
+        "term_months": 12,
+        "annual_rate_percent": null,
+        "repayment_method": null,
+        "grace_months": 0,
+        "approved_at": "2024-01-01T09:00:00Z"
+    })
+}
+
+impl TestApp {
+    /// Delivers an approval and returns the id of the contract it made.
+    pub async fn contract_from(&self, founder: &Principal, payload: &Value) -> Uuid {
+        let delivered = self
+            .deliver(Uuid::now_v7(), "application.approved", payload)
+            .await;
+        assert_eq!(delivered.status(), 200);
+        let page: Value = self
+            .get("/v1/me/contracts", Some(founder))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let application_id = payload["application_id"].as_str().unwrap();
+        let contract = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["application_id"] == application_id)
+            .expect("the approval made a contract");
+        contract["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// A contract signed by its founder and activated by `officer` on `disbursement_date`.
+    pub async fn active_contract(
+        &self,
+        founder: &Principal,
+        officer: &Principal,
+        payload: &Value,
+        disbursement_date: &str,
+    ) -> Uuid {
+        let id = self.contract_from(founder, payload).await;
+        let signed = self
+            .post(
+                &format!("/v1/contracts/{id}/sign"),
+                Some(founder),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(signed.status(), 200);
+        let activated = self
+            .post(
+                &format!("/v1/contracts/{id}/activate"),
+                Some(officer),
+                &json!({"disbursement_date": disbursement_date}),
+            )
+            .await;
+        assert_eq!(
+            activated.status(),
+            200,
+            "{}",
+            activated.text().await.unwrap()
+        );
+        id
+    }
+}
