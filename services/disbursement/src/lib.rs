@@ -9,6 +9,7 @@ pub mod events;
 pub mod http;
 pub mod ledger;
 pub mod loans;
+pub mod money_flows;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,6 +3,7 @@
 pub mod contracts;
 pub mod error;
 pub mod schedules;
+pub mod tranches;
 
 use std::net::SocketAddr;
 
@@ -26,6 +27,10 @@ use crate::AppState;
         contracts::get_contract,
         contracts::sign_contract,
         contracts::activate_contract,
+        tranches::request_tranche,
+        tranches::approve_tranche,
+        tranches::cancel_tranche,
+        tranches::disburse_tranche,
     ),
     components(schemas(
         schedules::SchedulePreviewRequest,
@@ -35,10 +40,12 @@ use crate::AppState;
         contracts::ContractPage,
         contracts::TrancheView,
         contracts::ActivateRequest,
+        tranches::TrancheRequestBody,
     )),
     tags(
         (name = "schedules", description = "repayment schedules and the public loan calculator"),
         (name = "contracts", description = "contracts from approval to closure"),
+        (name = "tranches", description = "grant milestones and loan tranches, approved by four eyes, paid out once"),
     )
 )]
 pub struct ApiDoc;
@@ -48,6 +55,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(schedules::router())
         .merge(contracts::router())
+        .merge(tranches::router())
 }
 
 /// Whether the principal is one of the bank's staff.
