@@ -10,6 +10,7 @@ pub mod http;
 pub mod ledger;
 pub mod loans;
 pub mod money_flows;
+pub mod repaying;
 
 use std::sync::Arc;
 use std::time::Duration;

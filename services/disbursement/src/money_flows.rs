@@ -8,7 +8,10 @@
 //! - `contract:<id>:grant-funding`: the grant fund receiving the contract's principal from the
 //!   bank's settlement account (how the demo funds grant programmes);
 //! - `tranche:<id>:disburse`: a tranche's payout;
-//! - `repayment:<id>`: a repayment, whose id the service stores before it posts.
+//! - `repayment:<sha-256 of the contract, the caller's Idempotency-Key and the request>`: a
+//!   repayment the founder asked for, so a retry of the same request after a crash finds the
+//!   transfer the first attempt made;
+//! - `contract:<id>:due:<date>`: the daily collection of what is due on a date.
 
 use imkon_platform::money::{Currency, Money};
 use uuid::Uuid;
@@ -161,4 +164,69 @@ pub async fn disburse_tranche(
         transfer_id,
         loan_account,
     })
+}
+
+/// How a repayment splits, each part already exact to the minor unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepaymentParts {
+    pub penalty: Money,
+    pub interest: Money,
+    pub principal: Money,
+}
+
+impl RepaymentParts {
+    pub fn total(&self) -> Money {
+        Money::from_rounded(
+            self.penalty.amount() + self.interest.amount() + self.principal.amount(),
+            self.penalty.currency(),
+        )
+    }
+}
+
+/// Moves a repayment from the client's current account in one transfer: the principal back to
+/// the loan account, the interest and the penalty to the bank's income accounts. Parts that are
+/// zero get no leg.
+pub async fn collect_repayment(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+    idempotency_key: String,
+    parts: RepaymentParts,
+) -> Result<Uuid, DisbursementError> {
+    let currency = currency(contract);
+    let current = client_current_account(ledger, contract).await?;
+    let mut legs = vec![Leg {
+        account: current,
+        side: Side::Debit,
+        amount: parts.total(),
+    }];
+    if parts.principal.is_positive() {
+        legs.push(Leg {
+            account: loan_account(ledger, contract).await?,
+            side: Side::Credit,
+            amount: parts.principal,
+        });
+    }
+    if parts.interest.is_positive() {
+        legs.push(Leg {
+            account: bank_account(ledger, AccountKind::InterestIncome, currency).await?,
+            side: Side::Credit,
+            amount: parts.interest,
+        });
+    }
+    if parts.penalty.is_positive() {
+        legs.push(Leg {
+            account: bank_account(ledger, AccountKind::PenaltyIncome, currency).await?,
+            side: Side::Credit,
+            amount: parts.penalty,
+        });
+    }
+    Ok(ledger
+        .post_transfer(TransferRequest {
+            idempotency_key,
+            kind: "repayment",
+            reference: format!("contract:{}", contract.id),
+            currency,
+            legs,
+        })
+        .await?)
 }

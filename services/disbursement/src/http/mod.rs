@@ -2,6 +2,7 @@
 
 pub mod contracts;
 pub mod error;
+pub mod repayments;
 pub mod schedules;
 pub mod tranches;
 
@@ -31,6 +32,9 @@ use crate::AppState;
         tranches::approve_tranche,
         tranches::cancel_tranche,
         tranches::disburse_tranche,
+        repayments::get_schedule,
+        repayments::list_repayments,
+        repayments::repay,
     ),
     components(schemas(
         schedules::SchedulePreviewRequest,
@@ -41,11 +45,17 @@ use crate::AppState;
         contracts::TrancheView,
         contracts::ActivateRequest,
         tranches::TrancheRequestBody,
+        repayments::RepaymentRequest,
+        repayments::EarlyOption,
+        repayments::RepaymentView,
+        repayments::ContractScheduleView,
+        repayments::ContractInstallmentView,
     )),
     tags(
         (name = "schedules", description = "repayment schedules and the public loan calculator"),
         (name = "contracts", description = "contracts from approval to closure"),
         (name = "tranches", description = "grant milestones and loan tranches, approved by four eyes, paid out once"),
+        (name = "repayments", description = "schedules as they stand, repayments and early repayment"),
     )
 )]
 pub struct ApiDoc;
@@ -56,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .merge(schedules::router())
         .merge(contracts::router())
         .merge(tranches::router())
+        .merge(repayments::router())
 }
 
 /// Whether the principal is one of the bank's staff.

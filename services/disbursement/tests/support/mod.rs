@@ -506,3 +506,56 @@ impl TestApp {
         id
     }
 }
+
+/// The people a loan goes through: its founder, two credit officers and finance.
+pub struct Staffed {
+    pub founder: Principal,
+    pub requester: Principal,
+    pub approver: Principal,
+    pub finance: Principal,
+}
+
+impl Staffed {
+    pub fn new() -> Staffed {
+        Staffed {
+            founder: person(&[Role::Founder]),
+            requester: person(&[Role::CreditOfficer]),
+            approver: person(&[Role::CreditOfficer]),
+            finance: person(&[Role::Finance]),
+        }
+    }
+}
+
+impl TestApp {
+    /// A loan made from `payload`, activated on `disbursement_date` and paid out in full into
+    /// the founder's current account, which held `balance` before. Returns the contract id and
+    /// the current account's number.
+    pub async fn disbursed_loan(
+        &self,
+        who: &Staffed,
+        payload: &Value,
+        disbursement_date: &str,
+        balance: &str,
+    ) -> (Uuid, String) {
+        let current = self
+            .ledger
+            .open_current_account(who.founder.client_id().unwrap(), balance)
+            .await;
+        let id = self
+            .active_contract(&who.founder, &who.requester, payload, disbursement_date)
+            .await;
+        for (actor, action) in [(&who.requester, "request"), (&who.approver, "approve")] {
+            let path = format!("/v1/contracts/{id}/tranches/1/{action}");
+            assert_eq!(
+                self.post(&path, Some(actor), &json!({})).await.status(),
+                200
+            );
+        }
+        let path = format!("/v1/contracts/{id}/tranches/1/disburse");
+        let paid = self
+            .post_with_key(&path, &who.finance, "disburse", &json!({}))
+            .await;
+        assert_eq!(paid.status(), 200, "{}", paid.text().await.unwrap());
+        (id, current)
+    }
+}
