@@ -3,6 +3,7 @@
 //! A library with a thin binary: `app` builds the router (tests serve it on port 0), and
 //! `run` starts the service from its configuration, as `imkon serve disbursement` and `imkon up` do.
 
+pub mod arrears_job;
 pub mod db;
 pub mod domain;
 pub mod events;
@@ -100,6 +101,8 @@ pub async fn run_on(
     let tokens = ServiceTokens::from_settings(&config.settings, client.clone())?;
     let accounts_url: String = config.settings.require("accounts_url")?;
     let ledger = ledger::HttpLedger::new(client, tokens.clone(), &accounts_url);
+    imkon_platform::outbox::spawn_relay(pool.clone(), &config.settings, tokens, shutdown.clone())?;
+    arrears_job::spawn_daily(pool.clone(), shutdown.clone());
     let state = AppState {
         pool,
         limits: config.limits,

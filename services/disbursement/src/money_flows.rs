@@ -11,7 +11,6 @@
 //! - `repayment:<sha-256 of the contract, the caller's Idempotency-Key and the request>`: a
 //!   repayment the founder asked for, so a retry of the same request after a crash finds the
 //!   transfer the first attempt made;
-//! - `contract:<id>:due:<date>`: the daily collection of what is due on a date.
 
 use imkon_platform::money::{Currency, Money};
 use uuid::Uuid;

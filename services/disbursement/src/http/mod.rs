@@ -1,5 +1,6 @@
 //! The HTTP API: one module per resource, each with its DTOs, handlers and router.
 
+pub mod arrears;
 pub mod contracts;
 pub mod error;
 pub mod repayments;
@@ -35,6 +36,8 @@ use crate::AppState;
         repayments::get_schedule,
         repayments::list_repayments,
         repayments::repay,
+        arrears::run_arrears,
+        arrears::list_arrears,
     ),
     components(schemas(
         schedules::SchedulePreviewRequest,
@@ -50,12 +53,18 @@ use crate::AppState;
         repayments::RepaymentView,
         repayments::ContractScheduleView,
         repayments::ContractInstallmentView,
+        arrears::ArrearsRunView,
+        arrears::AssessedDateView,
+        arrears::ArrearsView,
+        arrears::ArrearsItemView,
+        arrears::BucketView,
     )),
     tags(
         (name = "schedules", description = "repayment schedules and the public loan calculator"),
         (name = "contracts", description = "contracts from approval to closure"),
         (name = "tranches", description = "grant milestones and loan tranches, approved by four eyes, paid out once"),
         (name = "repayments", description = "schedules as they stand, repayments and early repayment"),
+        (name = "arrears", description = "overdue loans, penalties and ageing buckets"),
     )
 )]
 pub struct ApiDoc;
@@ -67,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .merge(contracts::router())
         .merge(tranches::router())
         .merge(repayments::router())
+        .merge(arrears::router())
 }
 
 /// Whether the principal is one of the bank's staff.

@@ -1,0 +1,195 @@
+//! The arrears job: once per date, catching up missed dates, penalties and ageing buckets.
+
+mod support;
+
+use imkon_auth::Role;
+use imkon_platform::testing::assert_problem;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{approved_loan, person, Staffed, TestApp};
+
+async fn overdue_events(app: &TestApp) -> Vec<Value> {
+    sqlx::query_scalar("select payload from outbox_event where topic = 'loan.overdue' order by id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn penalty_outstanding(app: &TestApp, who: &Staffed, id: uuid::Uuid) -> Value {
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{id}"), Some(&who.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    contract["penalty_outstanding"].clone()
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let admin = person(&[Role::Admin]);
+    let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let (id, _) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+
+    let first: Value = app
+        .post("/v1/arrears/run?as_of=2024-02-05", Some(&admin), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let dates: Vec<&str> = first["assessed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|date| date["as_of"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dates,
+        ["2024-02-02", "2024-02-03", "2024-02-04", "2024-02-05"]
+    );
+    // 17.13 overdue at 36.5% a year is 0.01713 a day, booked as 0.02.
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.08");
+    let again: Value = app
+        .post("/v1/arrears/run?as_of=2024-02-05", Some(&admin), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["assessed"], json!([]), "each date once");
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.08");
+
+    let list: Value = app
+        .get("/v1/arrears", Some(&who.requester))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["as_of"], "2024-02-05");
+    assert_eq!(list["items"][0]["contract_id"], id.to_string());
+    assert_eq!(list["items"][0]["days_past_due"], 4);
+    assert_eq!(list["items"][0]["bucket"], "1-30");
+    assert_eq!(list["items"][0]["total_overdue"], "17.13");
+    assert_eq!(
+        list["buckets"][0],
+        json!({"bucket": "1-30", "contracts": 1, "total_overdue": {"UZS": "17.13"}})
+    );
+    assert_eq!(list["buckets"][1]["contracts"], 0);
+    assert_eq!(overdue_events(&app).await.len(), 1);
+
+    let service = app
+        .server
+        .client
+        .post(app.url("/v1/arrears/run?as_of=2024-03-05"))
+        .bearer_auth(app.service_bearer())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(service.status(), 200);
+    let caught_up: Value = service.json().await.unwrap();
+    assert_eq!(caught_up["assessed"].as_array().unwrap().len(), 29);
+    // Feb 6 to Mar 1 one instalment (25 days × 0.02), Mar 2 to 5 two (4 days × 0.04).
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.74");
+    let list: Value = app
+        .get("/v1/arrears?bucket=31-60", Some(&who.finance))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["days_past_due"], 33);
+    assert_eq!(list["items"][0]["overdue_installments"], 2);
+    assert_eq!(list["items"][0]["total_overdue"], "34.26");
+    let events = overdue_events(&app).await;
+    assert_eq!(events.len(), 2, "into arrears, then into 31-60: {events:?}");
+    assert_eq!(events[1]["bucket"], "31-60");
+    assert_eq!(events[1]["as_of"], "2024-03-03");
+    let schedule: Value = app
+        .get(&format!("/v1/contracts/{id}/schedule"), Some(&who.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(schedule["installments"][0]["days_past_due"], 33);
+
+    let paid: Value = app
+        .post_with_key(
+            &format!("/v1/contracts/{id}/repayments"),
+            &who.founder,
+            "all",
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid["penalty"], "0.74", "the penalty is paid first");
+    assert_eq!(
+        app.ledger.entries_of_kind("repayment").await.len(),
+        4,
+        "current account, loan, interest income and penalty income"
+    );
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.00");
+    let accrued: i64 =
+        sqlx::query_scalar("select count(*) from audit_record where action = 'penalty.accrued'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(accrued, 33);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_arrears_list_is_empty_before_the_first_run(pool: PgPool) {
+    let app = support::start(pool).await;
+    let officer = person(&[Role::CreditOfficer]);
+    let list: Value = app
+        .get("/v1/arrears", Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["as_of"], Value::Null);
+    assert_eq!(list["buckets"].as_array().unwrap().len(), 4);
+    assert_eq!(list["items"], json!([]));
+}
+
+#[sqlx::test(migrations = false)]
+async fn only_administrators_and_services_run_the_job_and_officers_read_the_list(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let officer = person(&[Role::CreditOfficer]);
+    let admin = person(&[Role::Admin]);
+    let path = "/v1/arrears/run?as_of=2024-01-01";
+    assert_problem(
+        app.post(path, None, &json!({})).await,
+        &[401],
+        Some("unauthenticated"),
+    )
+    .await;
+    assert_problem(
+        app.post(path, Some(&officer), &json!({})).await,
+        &[403],
+        Some("forbidden"),
+    )
+    .await;
+    assert_problem(
+        app.get("/v1/arrears", Some(&founder)).await,
+        &[403],
+        Some("forbidden"),
+    )
+    .await;
+    assert_problem(
+        app.get("/v1/arrears", None).await,
+        &[401],
+        Some("unauthenticated"),
+    )
+    .await;
+    let bad_date = app
+        .post("/v1/arrears/run?as_of=tomorrow", Some(&admin), &json!({}))
+        .await;
+    let problem = assert_problem(bad_date, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "as_of");
+    let bad_bucket = app.get("/v1/arrears?bucket=0-10", Some(&officer)).await;
+    let problem = assert_problem(bad_bucket, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "bucket");
+}
