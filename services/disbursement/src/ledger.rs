@@ -106,7 +106,7 @@ pub struct Leg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferRequest {
     pub idempotency_key: String,
-    /// `disbursement`, `repayment` or `funding`.
+    /// `disbursement`, `repayment` or `deposit` (a grant fund receiving its money).
     pub kind: &'static str,
     /// What the transfer is for, as the statement shows it (`tranche:<uuid>`).
     pub reference: String,
@@ -145,9 +145,21 @@ struct AccountBody {
     currency: String,
 }
 
+/// A list of accounts: the agreed `{"items": [...]}`, or a bare array, which the accounts
+/// service answered while the two were built side by side; both are read.
 #[derive(Deserialize)]
-struct AccountList {
-    items: Vec<AccountBody>,
+#[serde(untagged)]
+enum AccountList {
+    Page { items: Vec<AccountBody> },
+    Bare(Vec<AccountBody>),
+}
+
+impl AccountList {
+    fn into_items(self) -> Vec<AccountBody> {
+        match self {
+            AccountList::Page { items } | AccountList::Bare(items) => items,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -259,7 +271,7 @@ impl Ledger for HttpLedger {
                 .map_err(unavailable)?;
             let list: AccountList = Self::answer(response).await?;
             Ok(list
-                .items
+                .into_items()
                 .into_iter()
                 .find(|account| account.currency == currency.code())
                 .map(|account| account.number))

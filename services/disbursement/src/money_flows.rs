@@ -96,7 +96,7 @@ async fn funded_grant_fund(
     ledger
         .post_transfer(TransferRequest {
             idempotency_key: format!("contract:{}:grant-funding", contract.id),
-            kind: "funding",
+            kind: "deposit",
             reference: format!("contract:{}", contract.id),
             currency,
             legs: vec![

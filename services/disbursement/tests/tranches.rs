@@ -2,36 +2,20 @@
 
 mod support;
 
-use imkon_auth::{Principal, Role};
+use imkon_auth::Role;
 use imkon_platform::testing::assert_problem;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use support::{approved_grant, approved_loan, person, TestApp};
+use support::{approved_grant, approved_loan, person, Staffed, TestApp};
 use uuid::Uuid;
-
-struct People {
-    founder: Principal,
-    requester: Principal,
-    approver: Principal,
-    finance: Principal,
-}
-
-fn people() -> People {
-    People {
-        founder: person(&[Role::Founder]),
-        requester: person(&[Role::CreditOfficer]),
-        approver: person(&[Role::CreditOfficer]),
-        finance: person(&[Role::Finance]),
-    }
-}
 
 fn tranche(id: Uuid, number: i32, action: &str) -> String {
     format!("/v1/contracts/{id}/tranches/{number}/{action}")
 }
 
 /// An active loan of 1000.00 whose single tranche is requested and approved.
-async fn approved_loan_tranche(app: &TestApp, who: &People) -> Uuid {
+async fn approved_loan_tranche(app: &TestApp, who: &Staffed) -> Uuid {
     let client_id = who.founder.client_id().unwrap();
     let id = app
         .active_contract(
@@ -71,7 +55,7 @@ async fn disbursement_transfers(app: &TestApp, contract_id: Uuid) -> i64 {
 #[sqlx::test(migrations = false)]
 async fn a_loan_tranche_needs_a_second_officer_and_pays_the_client(pool: PgPool) {
     let app = support::start(pool).await;
-    let who = people();
+    let who = Staffed::new();
     let current = app
         .ledger
         .open_current_account(who.founder.client_id().unwrap(), "0")
@@ -181,7 +165,7 @@ async fn a_loan_tranche_needs_a_second_officer_and_pays_the_client(pool: PgPool)
 #[sqlx::test(migrations = false)]
 async fn the_disbursement_repeated_twenty_times_in_parallel_with_one_key_pays_once(pool: PgPool) {
     let app = support::start(pool).await;
-    let who = people();
+    let who = Staffed::new();
     let current = app
         .ledger
         .open_current_account(who.founder.client_id().unwrap(), "0")
@@ -211,7 +195,7 @@ async fn the_disbursement_repeated_twenty_times_in_parallel_with_one_key_pays_on
 #[sqlx::test(migrations = false)]
 async fn twenty_parallel_disbursements_with_different_keys_pay_once(pool: PgPool) {
     let app = support::start(pool).await;
-    let who = people();
+    let who = Staffed::new();
     let current = app
         .ledger
         .open_current_account(who.founder.client_id().unwrap(), "0")
@@ -243,7 +227,7 @@ async fn twenty_parallel_disbursements_with_different_keys_pay_once(pool: PgPool
 #[sqlx::test(migrations = false)]
 async fn without_a_current_account_nothing_is_paid_and_the_tranche_stays_approved(pool: PgPool) {
     let app = support::start(pool).await;
-    let who = people();
+    let who = Staffed::new();
     let id = approved_loan_tranche(&app, &who).await;
     let response = app
         .post_with_key(&tranche(id, 1, "disburse"), &who.finance, "k", &json!({}))
@@ -262,7 +246,7 @@ async fn without_a_current_account_nothing_is_paid_and_the_tranche_stays_approve
 #[sqlx::test(migrations = false)]
 async fn a_grant_milestone_is_released_when_an_officer_accepts_the_founders_report(pool: PgPool) {
     let app = support::start(pool).await;
-    let who = people();
+    let who = Staffed::new();
     let stranger = person(&[Role::Founder]);
     let current = app
         .ledger
@@ -332,7 +316,7 @@ async fn a_grant_milestone_is_released_when_an_officer_accepts_the_founders_repo
 #[sqlx::test(migrations = false)]
 async fn tranches_move_only_on_an_active_contract(pool: PgPool) {
     let app = support::start(pool).await;
-    let who = people();
+    let who = Staffed::new();
     let id = app
         .contract_from(
             &who.founder,

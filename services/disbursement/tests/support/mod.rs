@@ -162,6 +162,17 @@ create table if not exists test_ledger_entry (
     amount numeric not null check (amount > 0)
 );";
 
+/// The transfer kinds the accounts service knows.
+const TRANSFER_KINDS: [&str; 7] = [
+    "disbursement",
+    "repayment",
+    "client_transfer",
+    "reversal",
+    "adjustment",
+    "deposit",
+    "withdrawal",
+];
+
 impl TestLedger {
     pub async fn create(pool: &PgPool) -> TestLedger {
         let own_pool = PgPoolOptions::new()
@@ -309,6 +320,9 @@ impl TestLedger {
             .filter(|leg| leg.side == Side::Credit)
             .map(|leg| leg.amount.amount())
             .sum();
+        if !TRANSFER_KINDS.contains(&request.kind) {
+            return Err(refused("unknown_transfer_kind"));
+        }
         if debits != credits || debits.is_zero() {
             return Err(refused("unbalanced_transfer"));
         }
