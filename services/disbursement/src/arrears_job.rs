@@ -1,5 +1,14 @@
-//! The daily arrears job: marks overdue instalments, counts days past due, accrues the day's
-//! penalty and raises `loan.overdue` when a loan falls into arrears or into an older bucket.
+//! The daily job: collects what is due from each client's current account, then marks overdue
+//! instalments, counts days past due, accrues the day's penalty and raises `loan.overdue` when
+//! a loan falls into arrears or into an older bucket.
+//!
+//! Collection comes first, each loan in its own transaction: the ledger transfer's key is
+//! `contract:<id>:due:<date>:<amount>`, so running a date again after a crash between the
+//! ledger and the commit finds the transfer already made. A client without the money is
+//! skipped (the instalment falls overdue and is tried again the next day); only the whole
+//! amount due is collected. The limit this shares with every call to another system: if the
+//! process dies after the ledger posted and the client pays the same instalment by hand before
+//! the job runs again, the first transfer is left for reconciliation.
 //!
 //! Each date is assessed once, in one transaction that also records the date in
 //! `arrears_run`; a second runner (another replica, a retried request) finds the date taken and
@@ -8,6 +17,7 @@
 //! against what has been paid by the time the job runs, not by that date.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
@@ -21,8 +31,12 @@ use tokio_util::sync::CancellationToken;
 use crate::db::contracts::{self, ContractRow};
 use crate::db::{arrears, installments};
 use crate::domain::arrears::assess_arrears;
+use crate::domain::contract::ContractStatus;
 use crate::http::error::DisbursementError;
+use crate::ledger::{Ledger, LedgerError};
 use crate::loans::{current_schedule, money, penalty_rate};
+use crate::money_flows::collect_repayment;
+use crate::repaying::{amount_due, close_when_repaid, record_payment_of_due};
 
 /// The topic raised when a loan falls overdue or moves to an older ageing bucket.
 pub const LOAN_OVERDUE: &str = "loan.overdue";
@@ -41,18 +55,17 @@ pub struct DateAssessed {
     pub contracts_overdue: i32,
 }
 
-/// Assesses every date after the last one assessed, through `as_of`. Before the first run ever,
-/// it starts the day after the earliest first due date of an active loan.
+/// Collects and assesses every date after the last one assessed, through `as_of`. Before the
+/// first run ever, it starts on the earliest first due date of an active loan.
 pub async fn run_through(
     pool: &PgPool,
+    ledger: &dyn Ledger,
     as_of: NaiveDate,
 ) -> Result<Vec<DateAssessed>, DisbursementError> {
     let mut connection = pool.acquire().await?;
     let first = match arrears::last_run(&mut *connection).await? {
         Some(last) => last.checked_add_days(Days::new(1)),
-        None => arrears::earliest_first_due_date(&mut connection)
-            .await?
-            .and_then(|date| date.checked_add_days(Days::new(1))),
+        None => arrears::earliest_first_due_date(&mut connection).await?,
     }
     .unwrap_or(as_of);
     drop(connection);
@@ -65,6 +78,7 @@ pub async fn run_through(
     let mut assessed = Vec::new();
     let mut date = first.max(earliest_allowed);
     while date <= as_of {
+        collect_due(pool, ledger, date).await?;
         if let Some(contracts_overdue) = run_for_date(pool, date).await? {
             assessed.push(DateAssessed {
                 as_of: date,
@@ -77,6 +91,80 @@ pub async fn run_through(
         date = next;
     }
     Ok(assessed)
+}
+
+/// Collects from each active loan's client what is due on `as_of`, one loan per transaction.
+/// A refusal (no money, no current account) skips the loan; an unreachable ledger stops the
+/// run, which is retried later with the same keys.
+pub async fn collect_due(
+    pool: &PgPool,
+    ledger: &dyn Ledger,
+    as_of: NaiveDate,
+) -> Result<(), DisbursementError> {
+    let mut connection = pool.acquire().await?;
+    let loans = arrears::active_loans(&mut connection, as_of).await?;
+    drop(connection);
+    for id in loans {
+        let mut transaction = pool.begin().await?;
+        let Some(contract) = contracts::find_for_update(&mut transaction, id).await? else {
+            continue;
+        };
+        if contract.status != ContractStatus::Active.name() {
+            continue;
+        }
+        let Some(due) = amount_due(&mut transaction, &contract, as_of).await? else {
+            continue;
+        };
+        let key = format!("contract:{id}:due:{as_of}:{}", due.parts.total().amount());
+        let transfer_id = match collect_repayment(ledger, &contract, key, due.parts).await {
+            Ok(transfer_id) => transfer_id,
+            Err(DisbursementError::Ledger(LedgerError::Refused { code, .. })) => {
+                tracing::info!(contract_id = %id, %as_of, %code, "what is due could not be collected");
+                continue;
+            }
+            Err(DisbursementError::NoCurrentAccount { .. }) => {
+                tracing::info!(contract_id = %id, %as_of, "no current account to collect from");
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
+        let repayment_id = imkon_platform::id::new_id();
+        record_payment_of_due(
+            &mut transaction,
+            &contract,
+            &due,
+            repayment_id,
+            transfer_id,
+            as_of,
+        )
+        .await?;
+        let closed = close_when_repaid(&mut transaction, id).await?;
+        audit::record(
+            &mut transaction,
+            AuditEntry {
+                actor_id: None,
+                actor_roles: Vec::new(),
+                action: "repayment.collected",
+                subject_type: "repayment",
+                subject_id: repayment_id.to_string(),
+                before: None,
+                after: Some(json!({
+                    "contract_id": id,
+                    "as_of": as_of,
+                    "amount": due.parts.total().amount(),
+                    "penalty": due.parts.penalty.amount(),
+                    "interest": due.parts.interest.amount(),
+                    "principal": due.parts.principal.amount(),
+                    "transfer_id": transfer_id,
+                    "contract_closed": closed,
+                })),
+                source_address: None,
+            },
+        )
+        .await?;
+        transaction.commit().await?;
+    }
+    Ok(())
 }
 
 /// Assesses one date unless it was assessed before; answers how many loans were overdue.
@@ -208,11 +296,11 @@ async fn assess_contract(
 }
 
 /// Runs the job now and then shortly after each UTC midnight, until `shutdown`.
-pub fn spawn_daily(pool: PgPool, shutdown: CancellationToken) {
+pub fn spawn_daily(pool: PgPool, ledger: Arc<dyn Ledger>, shutdown: CancellationToken) {
     tokio::spawn(async move {
         loop {
             let now = imkon_platform::id::now_utc();
-            let pause = match run_through(&pool, now.date_naive()).await {
+            let pause = match run_through(&pool, ledger.as_ref(), now.date_naive()).await {
                 Ok(_) => until_after_next_midnight(now),
                 Err(error) => {
                     tracing::warn!(%error, "the arrears job failed; it will retry");

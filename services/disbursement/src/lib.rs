@@ -102,12 +102,13 @@ pub async fn run_on(
     let accounts_url: String = config.settings.require("accounts_url")?;
     let ledger = ledger::HttpLedger::new(client, tokens.clone(), &accounts_url);
     imkon_platform::outbox::spawn_relay(pool.clone(), &config.settings, tokens, shutdown.clone())?;
-    arrears_job::spawn_daily(pool.clone(), shutdown.clone());
+    let ledger: Arc<dyn ledger::Ledger> = Arc::new(ledger);
+    arrears_job::spawn_daily(pool.clone(), ledger.clone(), shutdown.clone());
     let state = AppState {
         pool,
         limits: config.limits,
         verifier,
-        ledger: Arc::new(ledger),
+        ledger,
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

@@ -11,6 +11,7 @@
 //! - `repayment:<sha-256 of the contract, the caller's Idempotency-Key and the request>`: a
 //!   repayment the founder asked for, so a retry of the same request after a crash finds the
 //!   transfer the first attempt made;
+//! - `contract:<id>:due:<date>:<amount>`: the daily job collecting what is due on a date.
 
 use imkon_platform::money::{Currency, Money};
 use uuid::Uuid;

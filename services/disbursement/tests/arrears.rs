@@ -31,7 +31,10 @@ async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: P
     let who = Staffed::new();
     let admin = person(&[Role::Admin]);
     let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
-    let (id, _) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+    let (id, current) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+    app.ledger
+        .move_cash(&current, "110.00", false, "spent")
+        .await;
 
     let first: Value = app
         .post("/v1/arrears/run?as_of=2024-02-05", Some(&admin), &json!({}))
@@ -47,8 +50,16 @@ async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: P
         .collect();
     assert_eq!(
         dates,
-        ["2024-02-02", "2024-02-03", "2024-02-04", "2024-02-05"]
+        [
+            "2024-02-01",
+            "2024-02-02",
+            "2024-02-03",
+            "2024-02-04",
+            "2024-02-05"
+        ],
+        "from the first due date, when nothing could be collected"
     );
+    assert_eq!(first["assessed"][0]["contracts_overdue"], 0);
     // 17.13 overdue at 36.5% a year is 0.01713 a day, booked as 0.02.
     assert_eq!(penalty_outstanding(&app, &who, id).await, "0.08");
     let again: Value = app
@@ -112,6 +123,9 @@ async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: P
         .unwrap();
     assert_eq!(schedule["installments"][0]["days_past_due"], 33);
 
+    app.ledger
+        .move_cash(&current, "200.00", true, "salary")
+        .await;
     let paid: Value = app
         .post_with_key(
             &format!("/v1/contracts/{id}/repayments"),
@@ -136,6 +150,75 @@ async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: P
             .await
             .unwrap();
     assert_eq!(accrued, 33);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_job_collects_each_instalment_on_its_due_date_from_the_current_account(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let admin = person(&[Role::Admin]);
+    let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let (id, current) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+    let run = "/v1/arrears/run?as_of=2024-02-05";
+    assert_eq!(app.post(run, Some(&admin), &json!({})).await.status(), 200);
+    let repayments: Value = app
+        .get(
+            &format!("/v1/contracts/{id}/repayments"),
+            Some(&who.founder),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(repayments.as_array().unwrap().len(), 1);
+    assert_eq!(repayments[0]["repaid_on"], "2024-02-01");
+    assert_eq!(repayments[0]["amount"], "17.13");
+    assert_eq!(repayments[0]["interest"], "0.79");
+    assert_eq!(app.ledger.balance(&current).await.to_string(), "92.87");
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.00");
+    let list: Value = app
+        .get("/v1/arrears", Some(&who.requester))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"], json!([]), "nothing overdue");
+
+    let through_the_term = "/v1/arrears/run?as_of=2024-07-10";
+    assert_eq!(
+        app.post(through_the_term, Some(&admin), &json!({}))
+            .await
+            .status(),
+        200
+    );
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{id}"), Some(&who.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        contract["status"], "closed",
+        "the sixth instalment repaid the loan"
+    );
+    let schedule: Value = app
+        .get(&format!("/v1/contracts/{id}/schedule"), Some(&who.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(schedule["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|row| row["status"] == "paid"));
+    let total_payable: rust_decimal::Decimal =
+        schedule["total_payable"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        app.ledger.balance(&current).await,
+        rust_decimal::Decimal::from(110) - total_payable
+    );
+    assert_eq!(app.ledger.entries_of_kind("repayment").await.len(), 6 * 3);
 }
 
 #[sqlx::test(migrations = false)]

@@ -53,8 +53,9 @@ pub struct ArrearsRunView {
     pub assessed: Vec<AssessedDateView>,
 }
 
-/// Runs the arrears job through a date: an administrator, or another service (the end-to-end
-/// tests drive it this way). Idempotent per date.
+/// Runs the daily job (collection of what is due, then arrears) through a date: an
+/// administrator, or another service (the end-to-end tests drive it this way). Idempotent per
+/// date.
 #[utoipa::path(post, path = "/v1/arrears/run", tag = "arrears", params(RunQuery),
     responses((status = 200, body = ArrearsRunView), (status = 401), (status = 403),
         (status = 422, description = "`as_of` is not a date")))]
@@ -81,7 +82,7 @@ async fn run(state: &AppState, query: &RunQuery) -> Result<ArrearsRunView, Probl
         Some(text) => parse_date(text, "as_of")?,
         None => imkon_platform::id::now_utc().date_naive(),
     };
-    let assessed = run_through(&state.pool, as_of).await?;
+    let assessed = run_through(&state.pool, state.ledger.as_ref(), as_of).await?;
     Ok(ArrearsRunView {
         assessed: assessed
             .into_iter()

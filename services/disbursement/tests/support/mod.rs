@@ -227,6 +227,38 @@ impl TestLedger {
         number
     }
 
+    /// Moves `amount` between the account and the bank's settlement account: into it when
+    /// `into` is true (a cash deposit), out of it otherwise (a withdrawal).
+    pub async fn move_cash(&self, number: &str, amount: &str, into: bool, key: &str) {
+        let bank = self.bank_settlement().await;
+        let amount = Money::parse(amount, Currency::Uzs).unwrap();
+        let (debit, credit, kind) = if into {
+            (bank, number.to_owned(), "deposit")
+        } else {
+            (number.to_owned(), bank, "withdrawal")
+        };
+        self.post_transfer(TransferRequest {
+            idempotency_key: key.to_owned(),
+            kind,
+            reference: "test".to_owned(),
+            currency: Currency::Uzs,
+            legs: vec![
+                Leg {
+                    account: debit,
+                    side: Side::Debit,
+                    amount,
+                },
+                Leg {
+                    account: credit,
+                    side: Side::Credit,
+                    amount,
+                },
+            ],
+        })
+        .await
+        .unwrap();
+    }
+
     async fn bank_settlement(&self) -> String {
         self.open_account(OpenAccount {
             idempotency_key: "test:bank-settlement".to_owned(),
