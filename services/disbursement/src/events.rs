@@ -38,8 +38,9 @@ struct ApplicationApproved {
     term_months: i64,
     annual_rate_percent: Option<String>,
     repayment_method: Option<String>,
+    /// Absent or null means no grace.
     #[serde(default)]
-    grace_months: i64,
+    grace_months: Option<i64>,
     penalty_rate_percent: Option<String>,
     approved_at: DateTime<Utc>,
 }
@@ -156,7 +157,7 @@ fn parse_approval(approved: &ApplicationApproved) -> Result<NewContract, Disburs
         annual_rate_percent: annual_rate,
         term_months: approved.term_months,
         method,
-        grace_months: approved.grace_months,
+        grace_months: approved.grace_months.unwrap_or(0),
         day_count: DayCount::Thirty360,
         disbursement_date: provisional_start,
         first_due_date: provisional_start

@@ -179,6 +179,11 @@ async fn a_founder_sees_only_their_own_contracts_and_staff_see_all(pool: PgPool)
         Some("forbidden"),
     )
     .await;
+    let unknown = app
+        .get("/v1/contracts?status=pending", Some(&officer))
+        .await;
+    let problem = assert_problem(unknown, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "status");
 }
 
 #[sqlx::test(migrations = false)]

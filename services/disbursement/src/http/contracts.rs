@@ -67,6 +67,8 @@ pub struct ContractView {
     pub first_due_date: Option<NaiveDate>,
     /// Penalty accrued on overdue amounts and not yet paid.
     pub penalty_outstanding: String,
+    /// The client's loan account at the ledger, once a loan tranche is paid out.
+    pub loan_account_number: Option<String>,
     pub created_at: DateTime<Utc>,
     pub signed_at: Option<DateTime<Utc>>,
     pub activated_at: Option<DateTime<Utc>>,
@@ -124,6 +126,7 @@ impl ContractView {
             penalty_outstanding: money(contract, contract.penalty_outstanding)
                 .amount()
                 .to_string(),
+            loan_account_number: contract.loan_account_number.clone(),
             created_at: contract.created_at,
             signed_at: contract.signed_at,
             activated_at: contract.activated_at,
@@ -228,6 +231,13 @@ pub async fn list_contracts(
     _staff: RequireRole<Staff>,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<ContractPage>, Problem> {
+    if let Some(name) = &query.status {
+        ContractStatus::parse(name).ok_or(DisbursementError::InvalidField {
+            field: "status",
+            code: "unknown_value",
+            message: "expected draft, signed, active, closed or written_off".to_owned(),
+        })?;
+    }
     let limit = page_size(&state, &query);
     let rows = contracts::list(&state.pool, query.status.as_deref(), query.cursor, limit).await?;
     Ok(Json(page(&state, rows, limit).await?))

@@ -491,7 +491,7 @@ pub fn approved_grant(client_id: Uuid, amount: &str) -> Value {
         "term_months": 12,
         "annual_rate_percent": null,
         "repayment_method": null,
-        "grace_months": 0,
+        "grace_months": null,
         "approved_at": "2024-01-01T09:00:00Z"
     })
 }
