@@ -3,6 +3,8 @@
 mod support;
 
 use imkon_auth::Role;
+use imkon_disbursement::ledger::{Ledger, LedgerError, LedgerFuture, OpenAccount, TransferRequest};
+use imkon_platform::money::Currency;
 use imkon_platform::testing::assert_problem;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -346,4 +348,74 @@ async fn tranches_move_only_on_an_active_contract(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(cancelled["status"], "cancelled");
+}
+
+/// A ledger that posts the first transfer it is asked for and then loses the answer, as when
+/// the network drops the reply or this service dies before it commits.
+struct LosesFirstAnswer {
+    inner: std::sync::Arc<support::TestLedger>,
+    lost: std::sync::atomic::AtomicBool,
+}
+
+impl Ledger for LosesFirstAnswer {
+    fn open_account(&self, request: OpenAccount) -> LedgerFuture<'_, String> {
+        self.inner.open_account(request)
+    }
+
+    fn client_current_account(
+        &self,
+        client_id: Uuid,
+        currency: Currency,
+    ) -> LedgerFuture<'_, Option<String>> {
+        self.inner.client_current_account(client_id, currency)
+    }
+
+    fn post_transfer(&self, request: TransferRequest) -> LedgerFuture<'_, Uuid> {
+        Box::pin(async move {
+            let posted = self.inner.post_transfer(request).await;
+            if !self.lost.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                return Err(LedgerError::Unavailable("the answer was lost".to_owned()));
+            }
+            posted
+        })
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_disbursement_whose_answer_was_lost_is_retried_without_paying_twice(pool: PgPool) {
+    let app = support::start_with_ledger(pool, |inner| {
+        std::sync::Arc::new(LosesFirstAnswer {
+            inner,
+            lost: std::sync::atomic::AtomicBool::new(false),
+        })
+    })
+    .await;
+    let who = Staffed::new();
+    let current = app
+        .ledger
+        .open_current_account(who.founder.client_id().unwrap(), "0")
+        .await;
+    let id = approved_loan_tranche(&app, &who).await;
+    let path = tranche(id, 1, "disburse");
+    let lost = app
+        .post_with_key(&path, &who.finance, "attempt", &json!({}))
+        .await;
+    assert_problem(lost, &[502], Some("ledger_unavailable")).await;
+    assert_eq!(
+        app.ledger.balance(&current).await,
+        amount("1000.00"),
+        "the money moved"
+    );
+    let retried = app
+        .post_with_key(&path, &who.finance, "attempt", &json!({}))
+        .await;
+    assert_eq!(retried.status(), 200);
+    let retried: Value = retried.json().await.unwrap();
+    assert_eq!(retried["status"], "disbursed");
+    assert_eq!(disbursement_transfers(&app, id).await, 1);
+    assert_eq!(
+        app.ledger.balance(&current).await,
+        amount("1000.00"),
+        "and only once"
+    );
 }

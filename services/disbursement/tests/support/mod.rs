@@ -34,6 +34,15 @@ pub struct TestApp {
 }
 
 pub async fn start(pool: PgPool) -> TestApp {
+    start_with_ledger(pool, |ledger| ledger).await
+}
+
+/// Like [`start`], with the service talking to the ledger through `wrap` (a ledger that loses
+/// answers, for instance); the tests still inspect the ledger underneath.
+pub async fn start_with_ledger(
+    pool: PgPool,
+    wrap: impl FnOnce(Arc<TestLedger>) -> Arc<dyn Ledger>,
+) -> TestApp {
     migrator().run(&pool).await.unwrap();
     let ledger = Arc::new(TestLedger::create(&pool).await);
     let (issuer, verifier) = test_tokens(Audience::Disbursement);
@@ -41,7 +50,7 @@ pub async fn start(pool: PgPool) -> TestApp {
         pool: pool.clone(),
         limits: HttpLimits::default(),
         verifier,
-        ledger: ledger.clone(),
+        ledger: wrap(ledger.clone()),
     }))
     .await;
     TestApp {
