@@ -419,3 +419,108 @@ async fn a_disbursement_whose_answer_was_lost_is_retried_without_paying_twice(po
         "and only once"
     );
 }
+
+async fn scheduled_principal(app: &TestApp, id: Uuid) -> (i64, Decimal) {
+    sqlx::query_as(
+        "select count(*), coalesce(sum(principal), 0) from installment where contract_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_loan_in_two_tranches_is_scheduled_on_what_was_actually_paid_out(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let current = app
+        .ledger
+        .open_current_account(who.founder.client_id().unwrap(), "0")
+        .await;
+    let id = app
+        .contract_from(
+            &who.founder,
+            &approved_loan(who.founder.client_id().unwrap(), "1000.00"),
+        )
+        .await;
+    let plan_path = format!("/v1/contracts/{id}/tranches");
+    let put = |who: &imkon_auth::Principal, body: Value| {
+        app.server
+            .client
+            .put(app.url(&plan_path))
+            .bearer_auth(app.bearer(who))
+            .json(&body)
+            .send()
+    };
+    let plan = json!({"tranches": [
+        {"amount": "600.00", "purpose": "equipment"},
+        {"amount": "400.00", "purpose": "working capital"}]});
+    assert_problem(
+        put(&who.founder, plan.clone()).await.unwrap(),
+        &[403],
+        Some("forbidden"),
+    )
+    .await;
+    let short = json!({"tranches": [{"amount": "600.00", "purpose": "equipment"}]});
+    let problem = assert_problem(put(&who.requester, short).await.unwrap(), &[422], None).await;
+    assert_eq!(problem["errors"][0]["field"], "tranches");
+    assert_eq!(problem["errors"][0]["code"], "sum_is_not_principal");
+    let bad = json!({"tranches": [
+        {"amount": "600.00", "purpose": "equipment"}, {"amount": "4e2", "purpose": "rest"}]});
+    let problem = assert_problem(put(&who.requester, bad).await.unwrap(), &[422], None).await;
+    assert_eq!(problem["errors"][0]["field"], "tranches[1].amount");
+    let planned: Value = put(&who.requester, plan.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let amounts: Vec<&str> = planned["tranches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tranche| tranche["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["600.00", "400.00"]);
+
+    let sign = app
+        .post(
+            &format!("/v1/contracts/{id}/sign"),
+            Some(&who.founder),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(sign.status(), 200);
+    let activate = app
+        .post(
+            &format!("/v1/contracts/{id}/activate"),
+            Some(&who.requester),
+            &json!({"disbursement_date": "2024-01-01"}),
+        )
+        .await;
+    assert_eq!(activate.status(), 200);
+    let fixed = put(&who.requester, plan).await.unwrap();
+    assert_problem(fixed, &[409], Some("tranches_fixed")).await;
+
+    for number in [1, 2] {
+        for (actor, action) in [(&who.requester, "request"), (&who.approver, "approve")] {
+            let moved = app
+                .post(&tranche(id, number, action), Some(actor), &json!({}))
+                .await;
+            assert_eq!(moved.status(), 200);
+        }
+        let paid = app
+            .post_with_key(
+                &tranche(id, number, "disburse"),
+                &who.finance,
+                &format!("t{number}"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(paid.status(), 200);
+        let expected = if number == 1 { "600.00" } else { "1000.00" };
+        assert_eq!(scheduled_principal(&app, id).await, (6, amount(expected)));
+    }
+    assert_eq!(app.ledger.balance(&current).await, amount("1000.00"));
+}

@@ -381,3 +381,15 @@ pub async fn disbursed_total(
     .fetch_one(connection)
     .await
 }
+
+/// Removes every tranche of a contract that has not been activated, before a new plan.
+pub async fn delete_planned_tranches(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+) -> Result<u64, sqlx::Error> {
+    let deleted = sqlx::query("delete from tranche where contract_id = $1 and status = 'planned'")
+        .bind(contract_id)
+        .execute(connection)
+        .await?;
+    Ok(deleted.rows_affected())
+}

@@ -190,6 +190,43 @@ pub fn plan_tranches(kind: ProgrammeKind, principal: Money) -> Vec<Money> {
     }
 }
 
+/// The most tranches a contract is paid in.
+pub const MAX_TRANCHES: usize = 12;
+
+/// Why a plan of tranches was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TranchePlanError {
+    #[error("a contract is paid in 1 to {max} tranches, not {count}")]
+    Count { count: usize, max: usize },
+    #[error("tranche {number} must be a positive amount in the contract's currency")]
+    NotPositive { number: usize },
+    #[error("the tranches add up to {total}, not the principal {principal}")]
+    SumIsNotPrincipal { total: Money, principal: Money },
+}
+
+/// Checks a plan of tranches against the principal: between one and [`MAX_TRANCHES`]
+/// positive amounts in its currency that add up to it exactly.
+pub fn check_tranche_plan(principal: Money, amounts: &[Money]) -> Result<(), TranchePlanError> {
+    if amounts.is_empty() || amounts.len() > MAX_TRANCHES {
+        return Err(TranchePlanError::Count {
+            count: amounts.len(),
+            max: MAX_TRANCHES,
+        });
+    }
+    let mut total = Money::zero(principal.currency());
+    for (index, amount) in amounts.iter().enumerate() {
+        let not_positive = TranchePlanError::NotPositive { number: index + 1 };
+        if !amount.is_positive() {
+            return Err(not_positive);
+        }
+        total = total.checked_add(amount).map_err(|_| not_positive)?;
+    }
+    if total != principal {
+        return Err(TranchePlanError::SumIsNotPrincipal { total, principal });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +235,39 @@ mod tests {
 
     fn uzs(amount: Decimal) -> Money {
         Money::new(amount, Currency::Uzs).unwrap()
+    }
+
+    #[test]
+    fn a_plan_must_add_up_to_the_principal_in_positive_tranches() {
+        let principal = uzs(dec!(1000.00));
+        assert_eq!(
+            check_tranche_plan(principal, &[uzs(dec!(600.00)), uzs(dec!(400.00))]),
+            Ok(())
+        );
+        assert_eq!(
+            check_tranche_plan(principal, &[uzs(dec!(600.00)), uzs(dec!(399.99))]),
+            Err(TranchePlanError::SumIsNotPrincipal {
+                total: uzs(dec!(999.99)),
+                principal
+            })
+        );
+        assert_eq!(
+            check_tranche_plan(principal, &[uzs(dec!(1000.00)), uzs(dec!(0))]),
+            Err(TranchePlanError::NotPositive { number: 2 })
+        );
+        assert_eq!(
+            check_tranche_plan(principal, &[]),
+            Err(TranchePlanError::Count { count: 0, max: 12 })
+        );
+        let dollars = Money::new(dec!(1000.00), Currency::Usd).unwrap();
+        assert_eq!(
+            check_tranche_plan(principal, &[dollars]),
+            Err(TranchePlanError::NotPositive { number: 1 })
+        );
+        assert_eq!(
+            check_tranche_plan(principal, &vec![uzs(dec!(1.00)); 13]),
+            Err(TranchePlanError::Count { count: 13, max: 12 })
+        );
     }
 
     #[test]

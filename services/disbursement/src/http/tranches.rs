@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{post, put};
 use axum::{Json, Router};
-use imkon_auth::extract::{AuthenticatedUser, RequireRole, RoleRequirement};
+use imkon_auth::extract::{AuthenticatedUser, CreditOfficer, RequireRole, RoleRequirement};
 use imkon_auth::{Principal, Role};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
+use imkon_platform::money::Money;
 use imkon_platform::problem::{JsonBody, Problem};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -18,14 +19,16 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::contracts::{status as contract_status, TrancheView};
+use super::contracts::{status as contract_status, visible_contract, TrancheView};
 use super::error::DisbursementError;
 use super::{record_audit, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
 use crate::db::{installments, repayments};
 use crate::domain::contract::ContractStatus;
-use crate::domain::tranche::{OfficerId, ProgrammeKind, TrancheStatus};
-use crate::loans::{current_schedule, programme_kind};
+use crate::domain::tranche::{
+    check_tranche_plan, OfficerId, ProgrammeKind, TranchePlanError, TrancheStatus,
+};
+use crate::loans::{currency, current_schedule, money, programme_kind};
 use crate::money_flows::disburse_tranche as pay_out;
 use crate::AppState;
 
@@ -347,8 +350,120 @@ async fn close_grant_when_paid_out(
     Ok(())
 }
 
+/// One tranche of a new plan.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedTrancheBody {
+    /// A decimal string such as `"600.00"`.
+    pub amount: String,
+    /// What it pays for, such as `equipment`.
+    pub purpose: String,
+}
+
+/// A new plan of tranches, in the order they are to be paid.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TranchePlanBody {
+    pub tranches: Vec<PlannedTrancheBody>,
+}
+
+/// The longest purpose accepted, in characters.
+pub const MAX_PURPOSE_CHARS: usize = 200;
+
+/// A credit officer splits the contract's principal into tranches, before activation. The
+/// amounts must add up to the principal exactly.
+#[utoipa::path(put, path = "/v1/contracts/{id}/tranches", tag = "tranches",
+    request_body = TranchePlanBody,
+    responses((status = 200, body = super::contracts::ContractView), (status = 401),
+        (status = 403), (status = 404),
+        (status = 409, description = "The contract is active already: its tranches are fixed"),
+        (status = 422, description = "An amount or purpose is invalid, or the amounts do not add up to the principal")))]
+#[tracing::instrument(skip_all, fields(contract_id = %id))]
+pub async fn plan_tranches(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    officer: RequireRole<CreditOfficer>,
+    Path(id): Path<Uuid>,
+    JsonBody(body): JsonBody<TranchePlanBody>,
+) -> Result<Json<super::contracts::ContractView>, Problem> {
+    let mut transaction = state.pool.begin().await?;
+    let contract = contracts::find_for_update(&mut transaction, id)
+        .await?
+        .ok_or(DisbursementError::ContractNotFound)?;
+    if !matches!(
+        contract_status(&contract),
+        ContractStatus::Draft | ContractStatus::Signed
+    ) {
+        return Err(Problem::conflict(
+            "tranches_fixed",
+            "tranches are planned before the contract is activated",
+        ));
+    }
+    let currency = currency(&contract);
+    let mut amounts = Vec::with_capacity(body.tranches.len());
+    for (index, planned) in body.tranches.iter().enumerate() {
+        let amount = Money::parse(&planned.amount, currency).map_err(|error| {
+            Problem::invalid_field(
+                format!("tranches[{index}].amount"),
+                "invalid_amount",
+                error.to_string(),
+            )
+        })?;
+        let purpose = planned.purpose.trim();
+        if purpose.is_empty() || purpose.chars().count() > MAX_PURPOSE_CHARS {
+            return Err(Problem::invalid_field(
+                format!("tranches[{index}].purpose"),
+                "invalid_purpose",
+                format!("1 to {MAX_PURPOSE_CHARS} characters"),
+            ));
+        }
+        amounts.push(amount);
+    }
+    check_tranche_plan(money(&contract, contract.principal), &amounts).map_err(|error| {
+        let code = match error {
+            TranchePlanError::Count { .. } => "tranche_count",
+            TranchePlanError::NotPositive { .. } => "not_positive",
+            TranchePlanError::SumIsNotPrincipal { .. } => "sum_is_not_principal",
+        };
+        Problem::invalid_field("tranches", code, error.to_string())
+    })?;
+    let before = contracts::tranches(&mut *transaction, id).await?;
+    contracts::delete_planned_tranches(&mut transaction, id).await?;
+    for (index, (planned, amount)) in body.tranches.iter().zip(&amounts).enumerate() {
+        let number = i32::try_from(index + 1).expect("a plan has at most 12 tranches");
+        contracts::insert_planned_tranche(
+            &mut transaction,
+            id,
+            number,
+            amount.amount(),
+            planned.purpose.trim(),
+        )
+        .await?;
+    }
+    record_audit(
+        &mut transaction,
+        &officer,
+        address,
+        "tranches.planned",
+        AuditSubject::Contract(id),
+        Some(json!(before
+            .iter()
+            .map(|tranche| json!({"number": tranche.number, "amount": tranche.amount}))
+            .collect::<Vec<_>>())),
+        Some(json!(body.tranches)),
+    )
+    .await?;
+    transaction.commit().await?;
+    let contract = visible_contract(&state, &officer, id).await?;
+    let tranches = contracts::tranches(&state.pool, id).await?;
+    Ok(Json(super::contracts::ContractView::from_rows(
+        &contract, &tranches,
+    )))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/v1/contracts/{id}/tranches", put(plan_tranches))
         .route(
             "/v1/contracts/{id}/tranches/{number}/request",
             post(request_tranche),
