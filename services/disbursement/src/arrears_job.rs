@@ -32,7 +32,7 @@ use crate::db::contracts::{self, ContractRow};
 use crate::db::{arrears, installments};
 use crate::domain::arrears::assess_arrears;
 use crate::domain::contract::ContractStatus;
-use crate::http::error::DisbursementError;
+use crate::error::DisbursementError;
 use crate::ledger::{Ledger, LedgerError};
 use crate::loans::{current_schedule, money, penalty_rate};
 use crate::money_flows::collect_repayment;

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::db::contracts::{self, NewContract};
 use crate::domain::terms::{AnnualRate, DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
 use crate::domain::tranche::{plan_tranches, ProgrammeKind};
-use crate::http::error::DisbursementError;
+use crate::error::DisbursementError;
 use crate::http::schedules::{parse_currency, parse_decimal};
 
 pub const APPLICATION_APPROVED: &str = "application.approved";

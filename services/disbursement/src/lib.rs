@@ -6,6 +6,7 @@
 pub mod arrears_job;
 pub mod db;
 pub mod domain;
+pub mod error;
 pub mod events;
 pub mod http;
 pub mod ledger;

@@ -12,11 +12,18 @@ use sqlx::PgConnection;
 
 use crate::db::contracts::ContractRow;
 use crate::db::{contracts, repayments};
+use crate::domain::contract::ContractStatus;
 use crate::domain::early_repayment::{repay_early, EarlyRepayment, EarlyRepaymentOption};
 use crate::domain::schedule::{build_schedule, Schedule};
 use crate::domain::terms::{AnnualRate, DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
 use crate::domain::tranche::ProgrammeKind;
-use crate::http::error::DisbursementError;
+use crate::error::DisbursementError;
+
+/// The contract's status; the database allows only the five names.
+pub fn contract_status(contract: &ContractRow) -> ContractStatus {
+    ContractStatus::parse(&contract.status)
+        .expect("the database checks the status is one of the five")
+}
 
 /// The contract's kind; the database allows only the two names.
 pub fn programme_kind(contract: &ContractRow) -> ProgrammeKind {

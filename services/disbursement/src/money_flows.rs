@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::db::contracts::{ContractRow, TrancheRow};
 use crate::domain::tranche::ProgrammeKind;
-use crate::http::error::DisbursementError;
+use crate::error::DisbursementError;
 use crate::ledger::{AccountKind, AccountOwner, Ledger, Leg, OpenAccount, Side, TransferRequest};
 use crate::loans::{currency, money, programme_kind};
 

@@ -15,7 +15,7 @@ use crate::db::contracts::{self, ContractRow};
 use crate::db::installments::{self, InstallmentRow};
 use crate::db::repayments::{self, NewRepayment};
 use crate::domain::allocation::{allocate_payment, AmountsDue};
-use crate::http::error::DisbursementError;
+use crate::error::DisbursementError;
 use crate::loans::money;
 use crate::money_flows::RepaymentParts;
 
@@ -125,7 +125,7 @@ pub async fn close_when_repaid(
     let repaid =
         rows.iter().all(InstallmentRow::is_settled) && contract.penalty_outstanding.is_zero();
     if repaid {
-        crate::http::contracts::status(&contract).close()?;
+        crate::loans::contract_status(&contract).close()?;
         contracts::mark_closed(connection, contract_id).await?;
     }
     Ok(repaid)

@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::error::DisbursementError;
 use super::schedules::parse_date;
 use crate::arrears_job::run_through;
 use crate::db::arrears;
 use crate::domain::arrears::AgeingBucket;
+use crate::error::DisbursementError;
 use crate::AppState;
 
 /// Who sees the arrears list: the officers who follow loans up.

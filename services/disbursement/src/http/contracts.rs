@@ -13,12 +13,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::error::DisbursementError;
 use super::schedules::parse_date;
 use super::{is_staff, record_audit, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
 use crate::domain::contract::ContractStatus;
-use crate::loans::{contract_terms, money};
+use crate::error::DisbursementError;
+use crate::loans::{contract_status as status, contract_terms, money};
 use crate::AppState;
 
 /// A tranche: a grant milestone or a loan tranche.
@@ -137,12 +137,6 @@ impl ContractView {
                 .collect(),
         }
     }
-}
-
-/// The contract's status; the database allows only the five names.
-pub fn status(contract: &ContractRow) -> ContractStatus {
-    ContractStatus::parse(&contract.status)
-        .expect("the database checks the status is one of the five")
 }
 
 /// Whether `principal` may see `contract`: its founder, or any of the bank's staff.

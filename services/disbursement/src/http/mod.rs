@@ -2,7 +2,6 @@
 
 pub mod arrears;
 pub mod contracts;
-pub mod error;
 pub mod repayments;
 pub mod schedules;
 pub mod tranches;

@@ -19,8 +19,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::contracts::{status as contract_status, visible_contract};
-use super::error::DisbursementError;
+use super::contracts::visible_contract;
 use super::schedules::parse_decimal;
 use super::{record_audit, AuditSubject};
 use crate::db::contracts::{self, ContractRow};
@@ -29,6 +28,8 @@ use crate::db::repayments::{self, NewRepayment, RepaymentRow};
 use crate::domain::contract::ContractStatus;
 use crate::domain::early_repayment::{repay_early, EarlyRepayment, EarlyRepaymentOption};
 use crate::domain::tranche::ProgrammeKind;
+use crate::error::DisbursementError;
+use crate::loans::contract_status;
 use crate::loans::{currency, current_schedule, money, programme_kind};
 use crate::money_flows::{collect_repayment, RepaymentParts};
 use crate::repaying::{amount_due, close_when_repaid, record_payment_of_due, unpaid_due};

@@ -8,9 +8,9 @@ use imkon_platform::problem::{JsonBody, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::error::DisbursementError;
 use crate::domain::schedule::{build_schedule, Schedule};
 use crate::domain::terms::{DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
+use crate::error::DisbursementError;
 use crate::AppState;
 
 /// Loan terms to lay out as a schedule. Amounts and rates are decimal strings.

@@ -19,8 +19,7 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::contracts::{status as contract_status, visible_contract, TrancheView};
-use super::error::DisbursementError;
+use super::contracts::{visible_contract, TrancheView};
 use super::{record_audit, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
 use crate::db::{installments, repayments};
@@ -28,6 +27,8 @@ use crate::domain::contract::ContractStatus;
 use crate::domain::tranche::{
     check_tranche_plan, OfficerId, ProgrammeKind, TranchePlanError, TrancheStatus,
 };
+use crate::error::DisbursementError;
+use crate::loans::contract_status;
 use crate::loans::{currency, current_schedule, money, programme_kind};
 use crate::money_flows::disburse_tranche as pay_out;
 use crate::AppState;
