@@ -1,14 +1,17 @@
 -- The daily arrears job: which dates it has run for, and what it found on each.
 
 create table arrears_run (
-    -- The date assessed. One row per date makes the job idempotent: a date is assessed in the
-    -- transaction that inserts its row, and a second runner (another replica, a retry) finds
-    -- the row and does nothing.
+    -- The date assessed. Each loan is assessed for it in its own transaction, guarded by the
+    -- loan's row lock and its `arrears_day` row, so a second runner (another replica, a retry
+    -- after a crash) assesses only the loans the first did not reach.
     as_of date primary key,
-    contracts_overdue integer not null check (contracts_overdue >= 0),
-    completed_at timestamptz not null default now()
+    started_at timestamptz not null default now(),
+    -- Set when every loan has been assessed for the date; null while a run is in progress or
+    -- was interrupted, and the next run completes it.
+    completed_at timestamptz,
+    contracts_overdue integer not null default 0 check (contracts_overdue >= 0)
 );
-comment on table arrears_run is 'Dates the arrears job has assessed; each date once.';
+comment on table arrears_run is 'Dates the arrears job has assessed; each loan once per date.';
 
 create table arrears_day (
     contract_id uuid not null references contract (id),

@@ -10,9 +10,9 @@
 //! process dies after the ledger posted and the client pays the same instalment by hand before
 //! the job runs again, the first transfer is left for reconciliation.
 //!
-//! Each date is assessed once, in one transaction that also records the date in
-//! `arrears_run`; a second runner (another replica, a retried request) finds the date taken and
-//! does nothing. After downtime the job assesses every missed date in order, so each day's
+//! Each date is assessed once per loan: a loan's day is booked in one transaction with its
+//! `arrears_day` row, and `arrears_run` records when every loan has been assessed for a date;
+//! a second runner (another replica, a retried request) skips what is booked. After downtime the job assesses every missed date in order, so each day's
 //! penalty is booked exactly once. One limit of the catch-up: a missed date is assessed
 //! against what has been paid by the time the job runs, not by that date.
 
@@ -167,38 +167,50 @@ pub async fn collect_due(
     Ok(())
 }
 
-/// Assesses one date unless it was assessed before; answers how many loans were overdue.
+/// Assesses one date unless it was completed before; answers how many loans were overdue.
+///
+/// Each loan is assessed in its own short transaction under its row lock, and skipped when its
+/// `arrears_day` row for the date exists (or it was current then, which assessing again finds
+/// the same way). So locks are held for one loan at a time, and a run interrupted half-way is
+/// completed by the next without booking any loan's day twice.
 pub async fn run_for_date(
     pool: &PgPool,
     as_of: NaiveDate,
 ) -> Result<Option<i32>, DisbursementError> {
-    let mut transaction = pool.begin().await?;
-    if !arrears::claim_date(&mut transaction, as_of).await? {
+    let mut connection = pool.acquire().await?;
+    if arrears::start_date(&mut connection, as_of).await? {
         return Ok(None);
     }
-    let mut overdue = 0;
-    for id in arrears::active_loans(&mut transaction, as_of).await? {
-        let contract = contracts::find_for_update(&mut transaction, id)
-            .await?
-            .expect("the contract was listed in this transaction and contracts are never deleted");
-        if assess_contract(&mut transaction, &contract, as_of).await? {
-            overdue += 1;
+    let loans = arrears::active_loans(&mut connection, as_of).await?;
+    drop(connection);
+    for id in loans {
+        let mut transaction = pool.begin().await?;
+        let Some(contract) = contracts::find_for_update(&mut transaction, id).await? else {
+            continue;
+        };
+        if contract.status != ContractStatus::Active.name()
+            || arrears::day_exists(&mut transaction, id, as_of).await?
+        {
+            continue;
         }
+        assess_contract(&mut transaction, &contract, as_of).await?;
+        transaction.commit().await?;
     }
-    arrears::finish_date(&mut transaction, as_of, overdue).await?;
-    transaction.commit().await?;
+    let mut connection = pool.acquire().await?;
+    let overdue = arrears::complete_date(&mut connection, as_of).await?;
     tracing::info!(%as_of, contracts_overdue = overdue, "arrears assessed");
     Ok(Some(overdue))
 }
 
-/// Books one loan's arrears for the date; true when it is overdue.
+/// Books one loan's arrears for the date. A loan current on the date leaves no row, so a rerun
+/// assesses it again and, payments only ever adding up, finds it current again.
 async fn assess_contract(
     connection: &mut PgConnection,
     contract: &ContractRow,
     as_of: NaiveDate,
-) -> Result<bool, DisbursementError> {
+) -> Result<(), DisbursementError> {
     let Some(schedule) = current_schedule(connection, contract).await? else {
-        return Ok(false);
+        return Ok(());
     };
     let numbers: BTreeSet<u32> = schedule
         .installments()
@@ -218,11 +230,11 @@ async fn assess_contract(
         Ok(report) => report,
         Err(error) => {
             tracing::warn!(contract_id = %contract.id, %error, "arrears could not be assessed");
-            return Ok(false);
+            return Ok(());
         }
     };
     let Some(bucket) = report.bucket else {
-        return Ok(false);
+        return Ok(());
     };
     let days_past_due = i32::try_from(report.days_past_due)
         .expect("days past due fit in i32: the catch-up is bounded and dates are recent");
@@ -292,7 +304,7 @@ async fn assess_contract(
         )
         .await?;
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Runs the job now and then shortly after each UTC midnight, until `shutdown`.

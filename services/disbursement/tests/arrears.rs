@@ -276,3 +276,41 @@ async fn only_administrators_and_services_run_the_job_and_officers_read_the_list
     let problem = assert_problem(bad_bucket, &[422], Some("validation_failed")).await;
     assert_eq!(problem["errors"][0]["field"], "bucket");
 }
+
+#[sqlx::test(migrations = false)]
+async fn concurrent_or_interrupted_runs_book_each_loans_day_once(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let admin = person(&[Role::Admin]);
+    let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let (id, current) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+    app.ledger
+        .move_cash(&current, "110.00", false, "spent")
+        .await;
+    let run = "/v1/arrears/run?as_of=2024-02-10";
+    let empty = json!({});
+    let runs = futures::future::join_all((0..3).map(|_| app.post(run, Some(&admin), &empty))).await;
+    assert!(runs.iter().all(|response| response.status() == 200));
+    // Nine days overdue (Feb 2 to 10) at 0.02 a day, however many runners.
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.18");
+
+    sqlx::query("update arrears_run set completed_at = null where as_of = '2024-02-10'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resumed: Value = app
+        .post(run, Some(&admin), &empty)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        resumed["assessed"],
+        json!([{"as_of": "2024-02-10", "contracts_overdue": 1}])
+    );
+    assert_eq!(
+        penalty_outstanding(&app, &who, id).await,
+        "0.18",
+        "the booked day is kept"
+    );
+}

@@ -40,39 +40,56 @@ pub struct BucketTotalRow {
     pub total_overdue: Decimal,
 }
 
-/// Claims a date for assessment; false when it was assessed before (or is being assessed by
-/// another runner, whose commit this waits for).
-pub async fn claim_date(
+/// Records that a date is being assessed; true when it was completed before.
+pub async fn start_date(
     connection: &mut PgConnection,
     as_of: NaiveDate,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "insert into arrears_run (as_of, contracts_overdue) values ($1, 0) on conflict (as_of) do nothing",
-    )
-    .bind(as_of)
-    .execute(connection)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
+    sqlx::query("insert into arrears_run (as_of) values ($1) on conflict (as_of) do nothing")
+        .bind(as_of)
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query_scalar("select completed_at is not null from arrears_run where as_of = $1")
+        .bind(as_of)
+        .fetch_one(connection)
+        .await
 }
 
-pub async fn finish_date(
+/// Marks a date assessed for every loan; answers how many were overdue on it.
+pub async fn complete_date(
     connection: &mut PgConnection,
     as_of: NaiveDate,
-    contracts_overdue: i32,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update arrears_run set contracts_overdue = $2, completed_at = now() where as_of = $1",
+) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar(
+        "update arrears_run
+         set completed_at = now(),
+             contracts_overdue = (select count(*) from arrears_day where as_of = $1)
+         where as_of = $1
+         returning contracts_overdue",
     )
     .bind(as_of)
-    .bind(contracts_overdue)
-    .execute(connection)
-    .await?;
-    Ok(())
+    .fetch_one(connection)
+    .await
 }
 
-/// The latest date assessed.
+/// Whether the contract was assessed for the date already.
+pub async fn day_exists(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    as_of: NaiveDate,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select exists (select 1 from arrears_day where contract_id = $1 and as_of = $2)",
+    )
+    .bind(contract_id)
+    .bind(as_of)
+    .fetch_one(connection)
+    .await
+}
+
+/// The latest date every loan was assessed for.
 pub async fn last_run<'e>(executor: impl PgExecutor<'e>) -> Result<Option<NaiveDate>, sqlx::Error> {
-    sqlx::query_scalar("select max(as_of) from arrears_run")
+    sqlx::query_scalar("select max(as_of) from arrears_run where completed_at is not null")
         .fetch_one(executor)
         .await
 }
