@@ -272,3 +272,41 @@ async fn the_founder_signs_and_an_officer_activates_with_the_dates(pool: PgPool)
     .unwrap();
     assert_eq!(audited, 2);
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_committee_writes_off_an_active_contract_with_a_reason(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let officer = person(&[Role::CreditOfficer]);
+    let committee = person(&[Role::Approver]);
+    let payload = approved_loan(founder.client_id().unwrap(), "500.00");
+    let draft = app.contract_from(&founder, &payload).await;
+    let path = format!("/v1/contracts/{draft}/write-off");
+    let reason = json!({"reason": "the company was liquidated"});
+    let early = app.post(&path, Some(&committee), &reason).await;
+    assert_problem(early, &[409], Some("contract_wrong_state")).await;
+    let id = app
+        .active_contract(
+            &founder,
+            &officer,
+            &approved_loan(founder.client_id().unwrap(), "500.00"),
+            "2024-01-01",
+        )
+        .await;
+    let path = format!("/v1/contracts/{id}/write-off");
+    assert_problem(app.post(&path, Some(&officer), &reason).await, &[403], None).await;
+    let blank = app
+        .post(&path, Some(&committee), &json!({"reason": " "}))
+        .await;
+    let problem = assert_problem(blank, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "reason");
+    let written_off: Value = app
+        .post(&path, Some(&committee), &reason)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(written_off["status"], "written_off");
+    let twice = app.post(&path, Some(&committee), &reason).await;
+    assert_problem(twice, &[409], Some("contract_wrong_state")).await;
+}

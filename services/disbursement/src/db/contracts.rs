@@ -393,3 +393,11 @@ pub async fn delete_planned_tranches(
         .await?;
     Ok(deleted.rows_affected())
 }
+
+pub async fn mark_written_off(connection: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("update contract set status = 'written_off', closed_at = now() where id = $1")
+        .bind(id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

@@ -6,8 +6,10 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use imkon_auth::extract::{AuthenticatedUser, CreditOfficer, Founder, RequireRole, Staff};
-use imkon_auth::Principal;
+use imkon_auth::extract::{
+    AuthenticatedUser, CreditOfficer, Founder, RequireRole, RoleRequirement, Staff,
+};
+use imkon_auth::{Principal, Role};
 use imkon_platform::problem::{JsonBody, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -373,6 +375,72 @@ pub async fn activate_contract(
     Ok(Json(view(&state, &contract).await?))
 }
 
+/// Who may write a loan off: the credit committee.
+pub enum WriteOffDecider {}
+
+impl RoleRequirement for WriteOffDecider {
+    const ALLOWED: &'static [Role] = &[Role::Approver];
+}
+
+/// Why a loan is written off, for the record.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteOffRequest {
+    pub reason: String,
+}
+
+/// The longest write-off reason accepted, in characters.
+pub const MAX_REASON_CHARS: usize = 2_000;
+
+/// The credit committee writes off an active contract it no longer expects to recover.
+#[utoipa::path(post, path = "/v1/contracts/{id}/write-off", tag = "contracts",
+    request_body = WriteOffRequest,
+    responses((status = 200, body = ContractView), (status = 401), (status = 403),
+        (status = 404), (status = 409, description = "The contract is not active"),
+        (status = 422, description = "No reason given")))]
+#[tracing::instrument(skip_all, fields(contract_id = %id))]
+pub async fn write_off_contract(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    approver: RequireRole<WriteOffDecider>,
+    Path(id): Path<Uuid>,
+    JsonBody(request): JsonBody<WriteOffRequest>,
+) -> Result<Json<ContractView>, Problem> {
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        return Err(DisbursementError::InvalidField {
+            field: "reason",
+            code: "invalid_reason",
+            message: format!("1 to {MAX_REASON_CHARS} characters"),
+        }
+        .into());
+    }
+    let mut transaction = state.pool.begin().await?;
+    let contract = contracts::find_for_update(&mut transaction, id)
+        .await?
+        .ok_or(DisbursementError::ContractNotFound)?;
+    status(&contract)
+        .write_off()
+        .map_err(DisbursementError::from)?;
+    contracts::mark_written_off(&mut transaction, id).await?;
+    record_audit(
+        &mut transaction,
+        &approver,
+        address,
+        "contract.written_off",
+        AuditSubject::Contract(id),
+        Some(serde_json::json!({
+            "status": contract.status,
+            "penalty_outstanding": contract.penalty_outstanding,
+        })),
+        Some(serde_json::json!({"status": "written_off", "reason": reason})),
+    )
+    .await?;
+    transaction.commit().await?;
+    let contract = visible_contract(&state, &approver, id).await?;
+    Ok(Json(view(&state, &contract).await?))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/me/contracts", get(list_my_contracts))
@@ -380,4 +448,5 @@ pub fn router() -> Router<AppState> {
         .route("/v1/contracts/{id}", get(get_contract))
         .route("/v1/contracts/{id}/sign", post(sign_contract))
         .route("/v1/contracts/{id}/activate", post(activate_contract))
+        .route("/v1/contracts/{id}/write-off", post(write_off_contract))
 }
