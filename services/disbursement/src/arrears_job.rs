@@ -237,7 +237,7 @@ async fn assess_contract(
         return Ok(());
     };
     let days_past_due = i32::try_from(report.days_past_due)
-        .expect("days past due fit in i32: the catch-up is bounded and dates are recent");
+        .expect("days between two calendar dates fit in i32: chrono spans under 100 million days");
     arrears::insert_day(
         connection,
         &arrears::NewArrearsDay {
@@ -258,7 +258,7 @@ async fn assess_contract(
             connection,
             contract.id,
             i32::try_from(item.number).expect("instalment numbers are at most 360"),
-            i32::try_from(item.days_past_due).expect("bounded like the contract's"),
+            i32::try_from(item.days_past_due).expect("days between two calendar dates fit in i32"),
         )
         .await?;
     }
