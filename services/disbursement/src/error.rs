@@ -9,7 +9,7 @@ use imkon_platform::problem::Problem;
 use crate::domain::allocation::AllocationError;
 use crate::domain::contract::ContractTransitionError;
 use crate::domain::early_repayment::EarlyRepaymentError;
-use crate::domain::terms::TermsError;
+use crate::domain::terms::{RateError, TermsError};
 use crate::domain::tranche::TrancheError;
 use crate::ledger::LedgerError;
 
@@ -136,20 +136,25 @@ fn ledger_problem(error: &LedgerError) -> Problem {
     }
 }
 
+/// Codes that name what is wrong with which term, so a client (the frontend's calculator)
+/// can explain each one in the user's language without parsing messages.
 fn terms_code(error: &TermsError) -> &'static str {
     match error {
-        TermsError::PrincipalNotPositive => "not_positive",
-        TermsError::PrincipalTooManyDecimals => "too_many_decimals",
-        TermsError::PrincipalTooLarge => "too_large",
-        TermsError::AnnualRate(_) => "invalid_rate",
-        TermsError::TermNotPositive => "not_positive",
-        TermsError::TermTooLong { .. } => "too_long",
-        TermsError::GraceNegative => "negative",
-        TermsError::GraceNotShorterThanTerm { .. } => "not_shorter_than_term",
-        TermsError::FirstDueDateNotAfterDisbursement => "not_after_disbursement",
-        TermsError::FirstDueDateTooLate { .. } => "too_late",
-        TermsError::DueDatesOutOfRange => "out_of_range",
-        TermsError::UnknownRepaymentMethod(_) | TermsError::UnknownDayCount(_) => "unknown_value",
+        TermsError::PrincipalNotPositive => "principal_not_positive",
+        TermsError::PrincipalTooManyDecimals => "principal_too_many_decimals",
+        TermsError::PrincipalTooLarge => "principal_too_large",
+        TermsError::AnnualRate(RateError::Negative) => "rate_negative",
+        TermsError::AnnualRate(RateError::AboveHundredPercent) => "rate_above_hundred_percent",
+        TermsError::AnnualRate(RateError::TooManyDecimals { .. }) => "rate_too_many_decimals",
+        TermsError::TermNotPositive => "term_not_positive",
+        TermsError::TermTooLong { .. } => "term_too_long",
+        TermsError::GraceNegative => "grace_negative",
+        TermsError::GraceNotShorterThanTerm { .. } => "grace_not_shorter_than_term",
+        TermsError::FirstDueDateNotAfterDisbursement => "first_due_date_not_after_disbursement",
+        TermsError::FirstDueDateTooLate { .. } => "first_due_date_too_late",
+        TermsError::DueDatesOutOfRange => "due_dates_out_of_range",
+        TermsError::UnknownRepaymentMethod(_) => "unknown_repayment_method",
+        TermsError::UnknownDayCount(_) => "unknown_day_count",
     }
 }
 
