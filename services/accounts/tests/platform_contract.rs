@@ -15,14 +15,8 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
     let (_, verifier) = imkon_platform::testing::test_tokens(imkon_auth::Audience::Accounts);
     imkon_platform::testing::assert_platform_contract(
         pool,
-        |pool| {
-            app(AppState {
-                pool,
-                limits,
-                verifier: verifier.clone(),
-            })
-        },
-        "/v1/events",
+        |pool| app(AppState::new(pool, limits, verifier.clone())),
+        "/v1/transfers",
         limits.body_limit_bytes,
     )
     .await;

@@ -1,0 +1,61 @@
+//! The HTTP layer: one module per resource, each with its DTOs, handlers and router.
+
+pub mod accounts;
+pub mod caller;
+
+pub mod transfers;
+
+use axum::Router;
+use imkon_platform::problem::Problem;
+use rust_decimal::Decimal;
+use utoipa::OpenApi;
+
+use crate::domain::account_number::AccountNumber;
+use crate::error::AccountsError;
+use crate::AppState;
+
+/// Every route of the service's own API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(accounts::router())
+        .merge(transfers::router())
+        .with_state(state)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        accounts::create_account,
+        accounts::get_account,
+        accounts::list_accounts,
+        accounts::my_accounts,
+        transfers::create_transfer,
+    ),
+    tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
+)]
+pub struct ApiDoc;
+
+/// An amount as the API writes it: the decimal with the currency's two minor digits. Every
+/// currency the ledger keeps has two (the amount columns are `numeric(30, 2)`).
+pub fn amount_text(amount: Decimal) -> String {
+    let mut amount = amount;
+    amount.rescale(2);
+    amount.to_string()
+}
+
+/// Parses an account number from a request field.
+pub fn parse_account_number(
+    state: &AppState,
+    field: &str,
+    text: &str,
+) -> Result<AccountNumber, AccountsError> {
+    AccountNumber::parse(text, state.bank).map_err(|error| AccountsError::AccountNumber {
+        field: field.to_owned(),
+        error,
+    })
+}
+
+/// A 422 naming the field, for input the domain types do not parse themselves.
+pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> AccountsError {
+    AccountsError::Problem(Problem::invalid_field(field, code, message))
+}
