@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod caller;
+pub mod holds;
 
 pub mod transfers;
 
@@ -19,6 +20,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(accounts::router())
         .merge(transfers::router())
+        .merge(holds::router())
         .with_state(state)
 }
 
@@ -30,6 +32,8 @@ pub fn router(state: AppState) -> Router {
         accounts::list_accounts,
         accounts::my_accounts,
         transfers::create_transfer,
+        holds::post_hold,
+        holds::void_hold,
     ),
     tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
 )]
