@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod caller;
 pub mod holds;
+pub mod pdf;
+pub mod statements;
 
 pub mod transfers;
 
@@ -21,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(transfers::router())
         .merge(holds::router())
+        .merge(statements::router())
         .with_state(state)
 }
 
@@ -34,6 +37,9 @@ pub fn router(state: AppState) -> Router {
         transfers::create_transfer,
         holds::post_hold,
         holds::void_hold,
+        statements::statement_json,
+        statements::statement_csv,
+        statements::statement_pdf,
     ),
     tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
 )]
