@@ -16,3 +16,7 @@ create table client_transfer_quote (
 );
 comment on table client_transfer_quote is 'Quoted client transfers and the confirmation each one awaits.';
 create index client_transfer_quote_client_idx on client_transfer_quote (client_id, created_at);
+
+-- A client's transfers are found by scope (for the day's total) and by their quote reference.
+create index transfer_scope_time_idx on transfer (idempotency_scope, created_at);
+create index transfer_scope_reference_idx on transfer (idempotency_scope, reference);

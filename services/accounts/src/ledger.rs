@@ -43,6 +43,7 @@ use imkon_platform::id::{new_id, now_utc};
 use imkon_platform::money::{Currency, Money};
 use rust_decimal::Decimal;
 use serde_json::json;
+use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -67,6 +68,9 @@ const QUEUE_CAPACITY: usize = 16_384;
 
 /// How often a batch is retried after losing a key race to another process.
 const MAX_BATCH_ATTEMPTS: u32 = 3;
+
+/// The writer's own connections: one for the batch transaction, one to load replays.
+const WRITER_CONNECTIONS: u32 = 2;
 
 /// The idempotency scope of transfers asked for by the bank's services and staff.
 pub const LEDGER_SCOPE: &str = "ledger";
@@ -141,9 +145,16 @@ impl std::fmt::Debug for Submission {
 
 impl LedgerWriter {
     /// Starts the writer task on the current runtime. It ends when every handle is dropped.
-    pub fn start(pool: PgPool) -> LedgerWriter {
+    ///
+    /// The writer gets connections of its own, to the same database as `pool`: a handler may
+    /// hold one of the pool's connections while it waits for the writer (a client's
+    /// confirmation does), and the writer must never wait for such a connection in turn.
+    pub fn start(pool: &PgPool) -> LedgerWriter {
+        let writer_pool = PgPoolOptions::new()
+            .max_connections(WRITER_CONNECTIONS)
+            .connect_lazy_with((*pool.connect_options()).clone());
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(run_writer(pool, receiver));
+        tokio::spawn(run_writer(writer_pool, receiver));
         LedgerWriter { sender }
     }
 

@@ -72,7 +72,7 @@ impl AppState {
     /// writer on the current runtime.
     pub fn new(pool: PgPool, limits: HttpLimits, verifier: TokenVerifier) -> AppState {
         AppState {
-            ledger: LedgerWriter::start(pool.clone()),
+            ledger: LedgerWriter::start(&pool),
             pool,
             limits,
             verifier,

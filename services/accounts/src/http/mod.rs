@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod caller;
 pub mod holds;
+pub mod me;
 pub mod pdf;
 pub mod statements;
 
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .merge(transfers::router())
         .merge(holds::router())
         .merge(statements::router())
+        .merge(me::router())
         .with_state(state)
 }
 
@@ -40,6 +42,9 @@ pub fn router(state: AppState) -> Router {
         statements::statement_json,
         statements::statement_csv,
         statements::statement_pdf,
+        me::quote_transfer,
+        me::confirm_transfer,
+        me::my_limits,
     ),
     tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
 )]
