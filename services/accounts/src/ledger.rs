@@ -540,7 +540,7 @@ async fn book_batch(
             _ => None,
         })
         .collect();
-    let mut replayed = if replay_ids.is_empty() {
+    let replayed = if replay_ids.is_empty() {
         HashMap::new()
     } else {
         let mut connection = pool.acquire().await?;
@@ -551,13 +551,15 @@ async fn book_batch(
     for (position, decision) in decisions.iter().enumerate() {
         let outcome = match decision {
             Decision::KeyReused => Some(Outcome::KeyReused),
-            Decision::Replay(id) => {
-                Some(Outcome::Replayed(replayed.remove(id).ok_or_else(|| {
+            // Two requests of one batch may replay the same earlier transfer: look it up, do
+            // not take it out.
+            Decision::Replay(id) => Some(Outcome::Replayed(replayed.get(id).cloned().ok_or_else(
+                || {
                     AccountsError::Inconsistent(format!(
                         "transfer {id} vanished after its key was found"
                     ))
-                })?))
-            }
+                },
+            )?)),
             Decision::SameAs(first) => outcomes[*first].clone().map(|outcome| match outcome {
                 Outcome::Created(record) => Outcome::Replayed(record),
                 other => other,

@@ -423,3 +423,36 @@ async fn a_founder_sees_their_own_account_and_not_another_clients(pool: PgPool) 
         .await;
     assert_problem(founder_listing, &[403], Some("forbidden")).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn concurrent_repeats_of_a_key_all_answer_with_the_one_transfer(pool: PgPool) {
+    let harness = start(pool).await;
+    let settlement = harness.open_settlement().await;
+    let client = harness.open_client_current(new_id()).await;
+    // Repeats of a key booked in an earlier batch, and repeats of a fresh key, arriving
+    // together so that the writer meets several of them in one batch.
+    let booked: Value = harness
+        .transfer("earlier", &settlement, &client, "1.00")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let repeats = (0..24).map(|attempt| {
+        let key = if attempt % 2 == 0 { "earlier" } else { "fresh" };
+        harness.transfer(key, &settlement, &client, "1.00")
+    });
+    let answers = futures::future::join_all(repeats).await;
+    let mut fresh_ids = std::collections::HashSet::new();
+    for (attempt, answer) in answers.into_iter().enumerate() {
+        assert_eq!(answer.status(), 201);
+        let transfer: Value = answer.json().await.unwrap();
+        if attempt % 2 == 0 {
+            assert_eq!(transfer["id"], booked["id"]);
+        } else {
+            fresh_ids.insert(transfer["id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(fresh_ids.len(), 1, "the fresh key booked one transfer");
+    assert_eq!(harness.account(&client).await["posted_balance"], "2.00");
+    harness.assert_invariants().await;
+}
