@@ -11,58 +11,16 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use imkon_platform::id::new_id;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use common::{start, two_legs};
+use common::{amount_text, plan_load, start, two_legs, PlannedTransfer};
 
 const TRANSFERS: usize = 2_000;
 const TASKS: usize = 16;
 const ACCOUNTS: usize = 50;
-const REPEAT_PERCENT: u32 = 10;
 const DEFAULT_SEED: u64 = 20_261_126;
-
-/// One request of the load: a key and what it moves.
-#[derive(Clone, Debug)]
-pub struct PlannedTransfer {
-    pub key: String,
-    pub from: usize,
-    pub to: usize,
-    pub amount_minor: i64,
-}
-
-/// The load: new keys with random accounts and amounts, and one in ten a repeat of an earlier
-/// request (same key, same content).
-pub fn plan_load(seed: u64, transfers: usize, accounts: usize) -> Vec<PlannedTransfer> {
-    let mut random = StdRng::seed_from_u64(seed);
-    let mut plan: Vec<PlannedTransfer> = Vec::with_capacity(transfers);
-    while plan.len() < transfers {
-        if !plan.is_empty() && random.gen_ratio(REPEAT_PERCENT, 100) {
-            let earlier = plan[random.gen_range(0..plan.len())].clone();
-            plan.push(earlier);
-            continue;
-        }
-        let from = random.gen_range(0..accounts);
-        let mut to = random.gen_range(0..accounts - 1);
-        if to >= from {
-            to += 1;
-        }
-        plan.push(PlannedTransfer {
-            key: format!("load-{seed}-{}", plan.len()),
-            from,
-            to,
-            amount_minor: random.gen_range(1..=15_000),
-        });
-    }
-    plan
-}
-
-fn amount_text(minor: i64) -> String {
-    Decimal::new(minor, 2).to_string()
-}
 
 #[sqlx::test(migrations = false)]
 async fn two_thousand_concurrent_transfers_keep_every_invariant(pool: PgPool) {

@@ -11,6 +11,8 @@ use imkon_auth::{Audience, Principal, Role, TokenIssuer};
 use imkon_platform::config::HttpLimits;
 use imkon_platform::id::new_id;
 use imkon_platform::testing::{test_tokens, TestServer};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use reqwest::Response;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -267,4 +269,46 @@ pub async fn assert_ledger_invariants(pool: &PgPool) {
         too_precise, 0,
         "amounts are positive with at most two decimals"
     );
+}
+
+/// How many requests of a load repeat an earlier one, in percent.
+pub const REPEAT_PERCENT: u32 = 10;
+
+/// One request of the load: a key and what it moves.
+#[derive(Clone, Debug)]
+pub struct PlannedTransfer {
+    pub key: String,
+    pub from: usize,
+    pub to: usize,
+    pub amount_minor: i64,
+}
+
+/// The load: new keys with random accounts and amounts, and one in ten a repeat of an earlier
+/// request (same key, same content).
+pub fn plan_load(seed: u64, transfers: usize, accounts: usize) -> Vec<PlannedTransfer> {
+    let mut random = StdRng::seed_from_u64(seed);
+    let mut plan: Vec<PlannedTransfer> = Vec::with_capacity(transfers);
+    while plan.len() < transfers {
+        if !plan.is_empty() && random.gen_ratio(REPEAT_PERCENT, 100) {
+            let earlier = plan[random.gen_range(0..plan.len())].clone();
+            plan.push(earlier);
+            continue;
+        }
+        let from = random.gen_range(0..accounts);
+        let mut to = random.gen_range(0..accounts - 1);
+        if to >= from {
+            to += 1;
+        }
+        plan.push(PlannedTransfer {
+            key: format!("load-{seed}-{}", plan.len()),
+            from,
+            to,
+            amount_minor: random.gen_range(1..=15_000),
+        });
+    }
+    plan
+}
+
+pub fn amount_text(minor: i64) -> String {
+    Decimal::new(minor, 2).to_string()
 }
