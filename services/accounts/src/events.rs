@@ -55,6 +55,7 @@ impl EventHandler for KycApprovedConsumer {
                 allow_negative: false,
                 name: Some("Current account"),
             },
+            KYC_APPROVED_TOPIC,
         )
         .await
         .map_err(|error| error.to_problem())?;

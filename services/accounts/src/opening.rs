@@ -1,8 +1,10 @@
 //! Opening accounts: issuing a number and checking that number, kind, owner and currency agree.
 //! Used by `POST /v1/accounts`, by the KYC consumer and by the demo seed.
 
+use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::money::Currency;
+use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use crate::db;
@@ -89,13 +91,44 @@ pub async fn open_account(
     .await?)
 }
 
+/// Records an opening the system made on its own (after an event, or the demo seed) in the
+/// audit trail, with no actor.
+async fn audit_system_opening(
+    connection: &mut PgConnection,
+    account: &AccountRow,
+    cause: &str,
+) -> Result<(), AccountsError> {
+    audit::record(
+        connection,
+        AuditEntry {
+            actor_id: None,
+            actor_roles: Vec::new(),
+            action: "account.opened",
+            subject_type: "account",
+            subject_id: account.id.to_string(),
+            before: None,
+            after: Some(json!({
+                "number": account.number,
+                "kind": account.kind,
+                "currency": account.currency,
+                "owner_client_id": account.owner_client_id,
+                "cause": cause,
+            })),
+            source_address: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Opens the account unless the owner already has one of this kind and currency; returns the
 /// existing or the new one. Safe to call concurrently: openings for one owner and kind wait
-/// for each other.
+/// for each other. A new account is recorded in the audit trail with `cause`.
 pub async fn open_once(
     connection: &mut PgConnection,
     bank: BankCode,
     opening: &AccountOpening<'_>,
+    cause: &str,
 ) -> Result<AccountRow, AccountsError> {
     let owner_name = match opening.owner {
         AccountOwner::Client(client) => client.as_uuid().to_string(),
@@ -122,7 +155,11 @@ pub async fn open_once(
     };
     match existing {
         Some(account) => Ok(account),
-        None => open_account(connection, bank, opening).await,
+        None => {
+            let account = open_account(connection, bank, opening).await?;
+            audit_system_opening(connection, &account, cause).await?;
+            Ok(account)
+        }
     }
 }
 
@@ -154,6 +191,7 @@ pub async fn seed_demo(pool: &PgPool, bank: BankCode) -> Result<(), AccountsErro
                 allow_negative,
                 name: Some(name),
             },
+            "demo seed",
         )
         .await?;
     }

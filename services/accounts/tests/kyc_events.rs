@@ -69,6 +69,13 @@ async fn an_approved_kyc_opens_one_current_account_in_sums(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(handled_events, 2);
+    let openings: i64 = sqlx::query_scalar(
+        "select count(*) from audit_record where action = 'account.opened' and actor_id is null",
+    )
+    .fetch_one(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(openings, 1, "the opening is in the audit trail once");
     let staff_view = harness
         .get(
             &format!("/v1/accounts?client_id={client_id}"),

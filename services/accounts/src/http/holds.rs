@@ -18,8 +18,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::caller::Caller;
-use super::invalid;
 use super::transfers::TransferDto;
+use super::{invalid, parse_amount};
 use crate::db;
 use crate::db::holds::HoldRow;
 use crate::db::ledger::EntryColumns;
@@ -189,26 +189,7 @@ async fn settle(
         Settlement::Post(amount_text) => {
             let held = hold.held();
             let amount = match amount_text {
-                Some(text) => {
-                    Money::parse(&text, held.currency()).map_err(|error| match error {
-                        imkon_platform::money::MoneyError::TooManyDecimals { .. } => {
-                            AccountsError::Problem(
-                                imkon_platform::problem::Problem::new(
-                                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                                    "too_many_decimals",
-                                    "Invalid amount",
-                                )
-                                .with_detail(error.to_string())
-                                .with_field_error(
-                                    "amount",
-                                    "too_many_decimals",
-                                    error.to_string(),
-                                ),
-                            )
-                        }
-                        other => invalid("amount", "not_an_amount", other.to_string()),
-                    })?
-                }
+                Some(text) => parse_amount("amount", &text, held.currency())?,
                 None => held,
             };
             let key = IdempotencyKey::parse(&format!("hold-post:{transfer_id}"))

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use imkon_auth::extract::{Founder, RequireRole};
 use imkon_platform::id::{new_id, now_utc};
 use imkon_platform::idempotency::{self, IdempotencyKey};
-use imkon_platform::money::{Currency, Money, MoneyError};
+use imkon_platform::money::{Currency, Money};
 use imkon_platform::problem::{JsonBody, Problem};
 use rand::rngs::OsRng;
 use rand::RngCore;
@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::transfers::booked_response;
-use super::{amount_text, invalid, parse_account_number};
+use super::{amount_text, parse_account_number, parse_amount};
 use crate::db;
 use crate::db::accounts::AccountRow;
 use crate::domain::account::{Account, AccountId, AccountKind, AccountOwner, ClientId};
@@ -135,21 +135,6 @@ fn domain_account(state: &AppState, row: &AccountRow) -> Result<Account, Account
     )?)
 }
 
-fn parse_amount(text: &str, currency: Currency) -> Result<Money, AccountsError> {
-    Money::parse(text, currency).map_err(|error| match error {
-        MoneyError::TooManyDecimals { .. } => AccountsError::Problem(
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "too_many_decimals",
-                "Invalid amount",
-            )
-            .with_detail(error.to_string())
-            .with_field_error("amount", "too_many_decimals", error.to_string()),
-        ),
-        other => invalid("amount", "not_an_amount", other.to_string()),
-    })
-}
-
 /// The bank day's bounds around `now`, in Tashkent time.
 fn today_bounds(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = limit_day(now)
@@ -204,7 +189,7 @@ pub async fn quote_transfer(
         })?;
     let from = domain_account(&state, &from_row)?;
     let to = domain_account(&state, &to_row)?;
-    let amount = parse_amount(&request.amount, from.currency())?;
+    let amount = parse_amount("amount", &request.amount, from.currency())?;
     let now = now_utc();
     let sent = sent_today(&state.pool, client_id, from.currency(), now).await?;
     let mut token_bytes = [0u8; 32];

@@ -9,7 +9,9 @@ pub mod statements;
 
 pub mod transfers;
 
+use axum::http::StatusCode;
 use axum::Router;
+use imkon_platform::money::{Currency, Money, MoneyError};
 use imkon_platform::problem::Problem;
 use rust_decimal::Decimal;
 use utoipa::OpenApi;
@@ -67,6 +69,23 @@ pub fn parse_account_number(
     AccountNumber::parse(text, state.bank).map_err(|error| AccountsError::AccountNumber {
         field: field.to_owned(),
         error,
+    })
+}
+
+/// Parses a bare amount string of `currency`; a fourth decimal place is `too_many_decimals`,
+/// anything that is not a plain decimal a `validation_failed`, both naming `field`.
+pub fn parse_amount(field: &str, text: &str, currency: Currency) -> Result<Money, AccountsError> {
+    Money::parse(text, currency).map_err(|error| match error {
+        MoneyError::TooManyDecimals { .. } => AccountsError::Problem(
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_decimals",
+                "Invalid amount",
+            )
+            .with_detail(format!("{field}: {error}"))
+            .with_field_error(field, "too_many_decimals", error.to_string()),
+        ),
+        other => invalid(field, "not_an_amount", other.to_string()),
     })
 }
 
