@@ -202,9 +202,14 @@ async fn a_killed_service_loses_no_answered_transfer_and_half_applies_none(pool:
             answers
         }));
     }
-    while booked_count.load(Ordering::SeqCst) < KILL_AFTER_BOOKED {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let halfway = async {
+        while booked_count.load(Ordering::SeqCst) < KILL_AFTER_BOOKED {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(600), halfway)
+        .await
+        .expect("the load reaches the kill point within ten minutes");
     service.child.start_kill().expect("SIGKILL the service");
     service.child.wait().await.unwrap();
 

@@ -456,3 +456,34 @@ async fn concurrent_repeats_of_a_key_all_answer_with_the_one_transfer(pool: PgPo
     assert_eq!(harness.account(&client).await["posted_balance"], "2.00");
     harness.assert_invariants().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_database_itself_refuses_to_rewrite_an_entry_or_overdraw_an_account(pool: PgPool) {
+    let harness = start(pool).await;
+    let settlement = harness.open_settlement().await;
+    let client = harness.open_client_current(new_id()).await;
+    harness.fund(&settlement, &client, "5.00").await;
+    let rewrite = sqlx::query("update entry set amount = amount + 1")
+        .execute(&harness.pool)
+        .await;
+    assert!(
+        rewrite.unwrap_err().to_string().contains("append-only"),
+        "entries are append-only"
+    );
+    let erase = sqlx::query("delete from entry")
+        .execute(&harness.pool)
+        .await;
+    assert!(erase.is_err(), "entries cannot be deleted");
+    let overdraw = sqlx::query("update account set posted_balance = -1 where number = $1")
+        .bind(&client)
+        .execute(&harness.pool)
+        .await;
+    assert!(
+        overdraw
+            .unwrap_err()
+            .to_string()
+            .contains("account_not_overdrawn"),
+        "an account that may not go below zero never does"
+    );
+    harness.assert_invariants().await;
+}
