@@ -288,6 +288,84 @@ fn debit_and_credit(transfer: &Transfer) -> (AccountId, AccountId) {
     (find(Side::Debit), find(Side::Credit))
 }
 
+/// Decides from its (scope, key) how each request is treated: booked before (replay or
+/// refuse), repeated within the batch (answer like the first), or fresh.
+fn decide(
+    requests: &[&TransferRequest],
+    keys: &[String],
+    booked_before: &HashMap<(String, String), (Uuid, String)>,
+) -> Vec<Decision> {
+    let mut first_use: HashMap<(&str, &str), usize> = HashMap::new();
+    requests
+        .iter()
+        .enumerate()
+        .map(|(position, request)| {
+            let key = (request.scope.as_str(), keys[position].as_str());
+            if let Some((id, fingerprint)) =
+                booked_before.get(&(key.0.to_owned(), key.1.to_owned()))
+            {
+                return if *fingerprint == request.fingerprint {
+                    Decision::Replay(*id)
+                } else {
+                    Decision::KeyReused
+                };
+            }
+            if let Some(&first) = first_use.get(&key) {
+                return if requests[first].fingerprint == request.fingerprint {
+                    Decision::SameAs(first)
+                } else {
+                    Decision::KeyReused
+                };
+            }
+            first_use.insert(key, position);
+            Decision::Fresh
+        })
+        .collect()
+}
+
+/// Plans the fresh requests: transfers first, with the domain's batch planner, then holds on
+/// the balances the transfers left. Returns each fresh request's plan by position, and the
+/// accounts' states after all of them.
+fn plan(
+    requests: &[&TransferRequest],
+    decisions: &[Decision],
+    starting_states: &AccountStates,
+) -> (HashMap<usize, Planned>, AccountStates) {
+    let fresh = |position: &usize| matches!(decisions[*position], Decision::Fresh);
+    let posting_positions: Vec<usize> = (0..requests.len())
+        .filter(|position| fresh(position) && !requests[*position].hold)
+        .collect();
+    let hold_positions: Vec<usize> = (0..requests.len())
+        .filter(|position| fresh(position) && requests[*position].hold)
+        .collect();
+    let posting_transfers: Vec<Transfer> = posting_positions
+        .iter()
+        .map(|&position| requests[position].transfer.clone())
+        .collect();
+    let plan = plan_batch(&posting_transfers, starting_states);
+    let mut states = plan.final_states;
+    let mut planned: HashMap<usize, Planned> = HashMap::new();
+    for (position, result) in posting_positions.iter().zip(plan.results) {
+        let outcome = match result {
+            Ok(postings) => Planned::Posted(postings),
+            Err(TransferError::RepeatedInBatch { .. }) => Planned::CarriedOver,
+            Err(error) => Planned::Refused(error),
+        };
+        planned.insert(*position, outcome);
+    }
+    for &position in &hold_positions {
+        let outcome = match Hold::place(requests[position].transfer.clone(), &states) {
+            Ok(hold) => {
+                reserve(&mut states, hold.reservations());
+                Planned::Held(hold)
+            }
+            Err(error) => Planned::HoldRefused(error),
+        };
+        planned.insert(position, outcome);
+    }
+    (planned, states)
+}
+
 /// Books one batch in one transaction. `None` marks a request carried over to the next batch.
 async fn book_batch(
     pool: &PgPool,
@@ -334,66 +412,9 @@ async fn book_batch(
             })
             .collect();
 
-    let mut first_use: HashMap<(&str, &str), usize> = HashMap::new();
-    let decisions: Vec<Decision> = requests
-        .iter()
-        .enumerate()
-        .map(|(position, request)| {
-            let key = (request.scope.as_str(), keys[position].as_str());
-            if let Some((id, fingerprint)) =
-                booked_before.get(&(key.0.to_owned(), key.1.to_owned()))
-            {
-                return if *fingerprint == request.fingerprint {
-                    Decision::Replay(*id)
-                } else {
-                    Decision::KeyReused
-                };
-            }
-            if let Some(&first) = first_use.get(&key) {
-                return if requests[first].fingerprint == request.fingerprint {
-                    Decision::SameAs(first)
-                } else {
-                    Decision::KeyReused
-                };
-            }
-            first_use.insert(key, position);
-            Decision::Fresh
-        })
-        .collect();
+    let decisions = decide(&requests, &keys, &booked_before);
 
-    // Transfers first, with the domain's batch planner; then holds on what they left.
-    let fresh = |position: &usize| matches!(decisions[*position], Decision::Fresh);
-    let posting_positions: Vec<usize> = (0..requests.len())
-        .filter(|position| fresh(position) && !requests[*position].hold)
-        .collect();
-    let hold_positions: Vec<usize> = (0..requests.len())
-        .filter(|position| fresh(position) && requests[*position].hold)
-        .collect();
-    let posting_transfers: Vec<Transfer> = posting_positions
-        .iter()
-        .map(|&position| requests[position].transfer.clone())
-        .collect();
-    let plan = plan_batch(&posting_transfers, &starting_states);
-    let mut states = plan.final_states;
-    let mut planned: HashMap<usize, Planned> = HashMap::new();
-    for (position, result) in posting_positions.iter().zip(plan.results) {
-        let outcome = match result {
-            Ok(postings) => Planned::Posted(postings),
-            Err(TransferError::RepeatedInBatch { .. }) => Planned::CarriedOver,
-            Err(error) => Planned::Refused(error),
-        };
-        planned.insert(*position, outcome);
-    }
-    for &position in &hold_positions {
-        let outcome = match Hold::place(requests[position].transfer.clone(), &states) {
-            Ok(hold) => {
-                reserve(&mut states, hold.reservations());
-                Planned::Held(hold)
-            }
-            Err(error) => Planned::HoldRefused(error),
-        };
-        planned.insert(position, outcome);
-    }
+    let (mut planned, states) = plan(&requests, &decisions, &starting_states);
 
     // Everything to write, column by column, in arrival order.
     let created_at: DateTime<Utc> = now_utc().trunc_subsecs(6);
