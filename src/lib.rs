@@ -70,6 +70,8 @@ pub struct PlatformOptions {
     pub ephemeral_ports: bool,
     /// The key onboarding signs access tokens with; every service trusts its public half.
     pub signing_key: SigningKey,
+    /// Load each service's demo data at start.
+    pub demo_data: bool,
 }
 
 impl PlatformOptions {
@@ -85,6 +87,7 @@ impl PlatformOptions {
             database_prefix: database_prefix.to_owned(),
             ephemeral_ports,
             signing_key: SigningKey::generate(key_id),
+            demo_data: false,
         }
     }
 }
@@ -113,6 +116,11 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
         settings.set(
             "database_url",
             url.expose().clone(),
+            "the launcher".to_owned(),
+        );
+        settings.set(
+            "demo_data",
+            options.demo_data.to_string(),
             "the launcher".to_owned(),
         );
         settings.set(
@@ -180,6 +188,7 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
         disbursement: urls[imkon_disbursement::SERVICE].clone(),
         accounts: urls[imkon_accounts::SERVICE].clone(),
     };
+    wire_services(&mut bound, &urls);
     let mut tasks = JoinSet::new();
     for (config, listener) in bound {
         let name = config.service.clone();
@@ -201,6 +210,50 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
     };
     platform.wait_until_ready().await?;
     Ok(platform)
+}
+
+/// Which services receive which topics: the deployment's event routing.
+const EVENT_SUBSCRIBERS: &str = r#"{
+    "client.kyc_approved": ["accounts", "applications"],
+    "client.kyc_rejected": ["applications"],
+    "company.kyc_approved": ["applications"],
+    "application.approved": ["disbursement"]
+}"#;
+
+/// Tells every service where its peers are, gives each a client secret for the token endpoint
+/// (and onboarding the list of them), and the event routing.
+fn wire_services(bound: &mut [(ServiceConfig, TcpListener)], urls: &BTreeMap<String, String>) {
+    let from = || "the launcher".to_owned();
+    let mut secrets = BTreeMap::new();
+    for (config, _) in bound.iter_mut() {
+        let secret = random_secret();
+        secrets.insert(config.service.clone(), secret.clone());
+        config.settings.set("service_client_secret", secret, from());
+        config
+            .settings
+            .set("event_subscribers", EVENT_SUBSCRIBERS.to_owned(), from());
+        for (peer, url) in urls {
+            config
+                .settings
+                .set(&format!("{peer}_url"), url.clone(), from());
+        }
+    }
+    let secrets_json = serde_json::to_string(&secrets).expect("a map of strings serialises");
+    for (config, _) in bound.iter_mut() {
+        if config.service == imkon_onboarding::SERVICE {
+            config
+                .settings
+                .set("service_client_secrets", secrets_json.clone(), from());
+        }
+    }
+}
+
+/// 32 random bytes, hex-encoded.
+fn random_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 impl RunningPlatform {

@@ -104,12 +104,28 @@ async fn up() -> Result<(), StartupError> {
             unreachable!("a local cluster is started whenever DATABASE_URL is absent")
         }
     };
-    let options = PlatformOptions::new(server_url, "imkon", false);
+    let mut options = PlatformOptions::new(server_url, "imkon", false);
+    options.demo_data = true;
     let outcome = async {
         let platform = imkon::start(&options).await?;
         println!("\nImkon is up. Services:");
         for (name, url) in &platform.urls {
-            println!("  {name:<13} {url}   (health: {url}/health/ready, API: {url}/openapi.json)");
+            if name == imkon_frontend::SERVICE {
+                println!("  {name:<13} {url}   (open this one in a browser)");
+            } else {
+                println!("  {name:<13} {url}   (API document: {url}/openapi.json)");
+            }
+        }
+        println!("\nDemo logins (password login at onboarding's POST /v1/auth/password):");
+        for login in imkon_onboarding::demo_logins().0 {
+            let roles: Vec<&str> = login.roles.iter().map(|role| role.as_str()).collect();
+            println!(
+                "  {:<10} {:<22} {:<16} {}",
+                login.username,
+                login.password,
+                roles.join(","),
+                login.description
+            );
         }
         println!("\nPress Ctrl-C to stop everything.");
         let stop = imkon_platform::http::shutdown_on_signal();

@@ -91,8 +91,11 @@ impl FromRef<AppState> for TokenVerifier {
 /// The service's complete router, platform endpoints and layers included.
 pub fn app(state: AppState) -> Router {
     let consumer = events::KycApprovedConsumer { bank: state.bank };
-    let api = http::router(state.clone())
-        .merge(imkon_platform::events::router(state.pool.clone(), consumer));
+    let api = http::router(state.clone()).merge(imkon_platform::events::router(
+        state.pool.clone(),
+        state.verifier.clone(),
+        consumer,
+    ));
     let mut document = http::ApiDoc::openapi();
     document.merge(imkon_platform::events::EventsApi::openapi());
     imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
@@ -124,6 +127,11 @@ pub async fn run_on(
     let bank = BankCode::parse(&bank_code)
         .map_err(|error| config.settings.invalid("bank_code", error.to_string()))?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
+    if config.demo_data {
+        opening::seed_demo(&pool, bank).await.map_err(|error| {
+            StartupError::Other(format!("opening the bank's demo accounts failed: {error}"))
+        })?;
+    }
     let mut state = AppState::new(pool, config.limits, verifier);
     state.bank = bank;
     service::serve(&config, listener, app(state), shutdown).await

@@ -27,17 +27,11 @@ async fn an_approved_kyc_opens_one_current_account_in_sums(pool: PgPool) {
         new_id(),
         json!({"client_id": client_id, "case_id": new_id()}),
     );
+    let relay = harness.service_token();
     let delivery = |event: Value| {
-        let harness = &harness;
+        let (harness, relay) = (&harness, &relay);
         async move {
-            let response = harness
-                .server
-                .client
-                .post(harness.server.url("/v1/events"))
-                .json(&event)
-                .send()
-                .await
-                .unwrap();
+            let response = harness.post("/v1/events", relay, None, &event).await;
             assert_eq!(response.status(), 200);
             response.json::<Value>().await.unwrap()["outcome"].clone()
         }
@@ -89,13 +83,13 @@ async fn an_approved_kyc_opens_one_current_account_in_sums(pool: PgPool) {
 async fn an_approval_without_a_client_id_is_refused(pool: PgPool) {
     let harness = start(pool).await;
     let response = harness
-        .server
-        .client
-        .post(harness.server.url("/v1/events"))
-        .json(&kyc_approved(new_id(), json!({"case_id": new_id()})))
-        .send()
-        .await
-        .unwrap();
+        .post(
+            "/v1/events",
+            &harness.service_token(),
+            None,
+            &kyc_approved(new_id(), json!({"case_id": new_id()})),
+        )
+        .await;
     let body = assert_problem(response, &[422], Some("validation_failed")).await;
     assert_eq!(body["errors"][0]["field"], "payload.client_id");
 }
@@ -120,4 +114,28 @@ async fn the_demo_seed_opens_the_banks_accounts_once(pool: PgPool) {
         kinds,
         expected.map(|(kind, currency)| (kind.to_owned(), currency.to_owned()))
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn only_a_service_may_deliver_an_event(pool: PgPool) {
+    let harness = start(pool).await;
+    let event = kyc_approved(new_id(), json!({"client_id": new_id()}));
+    let anonymous = harness
+        .server
+        .client
+        .post(harness.server.url("/v1/events"))
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(anonymous, &[401], None).await;
+    let person = harness
+        .post(
+            "/v1/events",
+            &harness.staff_token(Role::Admin),
+            None,
+            &event,
+        )
+        .await;
+    assert_problem(person, &[403], None).await;
 }

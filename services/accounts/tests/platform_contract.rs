@@ -12,11 +12,14 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
         .await
         .expect("migrations apply to a fresh database");
     let limits = HttpLimits::default();
-    let (_, verifier) = imkon_platform::testing::test_tokens(imkon_auth::Audience::Accounts);
+    let (issuer, verifier) = imkon_platform::testing::test_tokens(imkon_auth::Audience::Accounts);
+    let caller = imkon_platform::testing::service_principal("disbursement");
+    let token = imkon_platform::testing::token(&issuer, &caller, imkon_auth::Audience::Accounts);
     imkon_platform::testing::assert_platform_contract(
         pool,
         |pool| app(AppState::new(pool, limits, verifier.clone())),
-        "/v1/transfers",
+        "/v1/events",
+        &token,
         limits.body_limit_bytes,
     )
     .await;

@@ -3,19 +3,36 @@
 //! A library with a thin binary: `app` builds the router (tests serve it on port 0), and
 //! `run` starts the service from its configuration, as `imkon serve applications` and `imkon up` do.
 
+pub mod db;
 pub mod domain;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod peers;
+pub mod screening;
+pub mod seed;
+pub mod workflow;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::FromRef;
 use axum::Router;
 use imkon_auth::{Audience, TokenVerifier};
+use imkon_platform::client::ServiceClient;
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
-use imkon_platform::{auth_settings, db, events, http, service};
+use imkon_platform::service_tokens::ServiceTokens;
+use imkon_platform::{
+    auth_settings, db as platform_db, events as platform_events, outbox, service,
+};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
+
+use crate::peers::{KycSource, OnboardingClient, Scorer, ScoringClient};
 
 /// The service's name: its database, its configuration table, its token audience.
 pub const SERVICE: &str = "applications";
@@ -23,11 +40,14 @@ pub const SERVICE: &str = "applications";
 /// The port it listens on in development.
 pub const DEFAULT_PORT: u16 = 8082;
 
+/// How long a call to onboarding or scoring may take.
+const PEER_TIMEOUT: Duration = Duration::from_secs(10);
+
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/applications");
 
 /// The platform's migrations and this service's, in order.
 pub fn migrator() -> Migrator {
-    db::migrator_with_platform(&MIGRATIONS)
+    platform_db::migrator_with_platform(&MIGRATIONS)
 }
 
 /// What every request handler of this service can reach.
@@ -36,6 +56,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub limits: HttpLimits,
     pub verifier: TokenVerifier,
+    /// Onboarding's KYC status and company facts.
+    pub kyc: Arc<dyn KycSource>,
+    /// The scoring service.
+    pub scorer: Arc<dyn Scorer>,
 }
 
 impl FromRef<AppState> for TokenVerifier {
@@ -45,15 +69,27 @@ impl FromRef<AppState> for TokenVerifier {
 }
 
 #[derive(OpenApi)]
-#[openapi(tags((name = "applications", description = "funding programmes and the applications founders make to them")))]
+#[openapi(tags(
+    (name = "applications", description = "funding programmes and the applications founders make to them"),
+    (name = "programmes", description = "grant and loan programmes"),
+    (name = "decisions", description = "four-eyes decisions"),
+    (name = "reviews", description = "reviewers, declarations and reviews"),
+    (name = "exports", description = "CSV exports for officers")))]
 struct ApiDoc;
 
 /// The service's complete router, platform endpoints and layers included.
 pub fn app(state: AppState) -> Router {
-    let api = events::router(state.pool.clone(), events::NoSubscriptions);
+    let api = http::router()
+        .with_state(state.clone())
+        .merge(platform_events::router(
+            state.pool.clone(),
+            state.verifier.clone(),
+            events::KycEvents,
+        ));
     let mut document = ApiDoc::openapi();
-    document.merge(events::EventsApi::openapi());
-    http::service_router(SERVICE, api, document, state.pool, &state.limits)
+    document.merge(http::openapi());
+    document.merge(platform_events::EventsApi::openapi());
+    imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
 }
 
 /// Starts the service and serves until `shutdown` is cancelled.
@@ -71,10 +107,32 @@ pub async fn run_on(
 ) -> Result<(), StartupError> {
     let verifier = auth_settings::token_verifier(&config.settings, Audience::Applications)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
+    if config.demo_data {
+        seed::seed_demo(&pool).await.map_err(|error| {
+            StartupError::Other(format!("loading the demo programmes failed: {error}"))
+        })?;
+    }
+    let client = ServiceClient::new(PEER_TIMEOUT)
+        .map_err(|error| StartupError::Other(format!("cannot build the HTTP client: {error}")))?;
+    let tokens = ServiceTokens::from_settings(&config.settings, client.clone())?;
+    let onboarding_url: String = config.settings.require("onboarding_url")?;
+    let scoring_url: String = config.settings.require("scoring_url")?;
+    outbox::spawn_relay(
+        pool.clone(),
+        &config.settings,
+        tokens.clone(),
+        shutdown.clone(),
+    )?;
     let state = AppState {
         pool,
         limits: config.limits,
         verifier,
+        kyc: Arc::new(OnboardingClient::new(
+            client.clone(),
+            &onboarding_url,
+            tokens.clone(),
+        )),
+        scorer: Arc::new(ScoringClient::new(client, &scoring_url, tokens)),
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

@@ -12,7 +12,11 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
         .await
         .expect("migrations apply to a fresh database");
     let limits = HttpLimits::default();
-    let (_, verifier) = imkon_platform::testing::test_tokens(imkon_auth::Audience::Disbursement);
+    let (issuer, verifier) =
+        imkon_platform::testing::test_tokens(imkon_auth::Audience::Disbursement);
+    let caller = imkon_platform::testing::service_principal("applications");
+    let token =
+        imkon_platform::testing::token(&issuer, &caller, imkon_auth::Audience::Disbursement);
     imkon_platform::testing::assert_platform_contract(
         pool,
         |pool| {
@@ -23,6 +27,7 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
             })
         },
         "/v1/events",
+        &token,
         limits.body_limit_bytes,
     )
     .await;

@@ -12,17 +12,21 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
         .await
         .expect("migrations apply to a fresh database");
     let limits = HttpLimits::default();
-    let (_, verifier) = imkon_platform::testing::test_tokens(imkon_auth::Audience::Onboarding);
+    let (issuer, verifier) = imkon_platform::testing::test_tokens(imkon_auth::Audience::Onboarding);
+    let caller = imkon_platform::testing::service_principal("applications");
+    let token = imkon_platform::testing::token(&issuer, &caller, imkon_auth::Audience::Onboarding);
     imkon_platform::testing::assert_platform_contract(
         pool,
         |pool| {
-            app(AppState {
+            app(AppState::new(
                 pool,
                 limits,
-                verifier: verifier.clone(),
-            })
+                issuer.clone(),
+                verifier.clone(),
+            ))
         },
-        "/v1/events",
+        "/v1/auth/password",
+        &token,
         limits.body_limit_bytes,
     )
     .await;

@@ -50,7 +50,11 @@ struct ApiDoc;
 
 /// The service's complete router, platform endpoints and layers included.
 pub fn app(state: AppState) -> Router {
-    let api = events::router(state.pool.clone(), events::NoSubscriptions);
+    let api = events::router(
+        state.pool.clone(),
+        state.verifier.clone(),
+        events::NoSubscriptions,
+    );
     let mut document = ApiDoc::openapi();
     document.merge(events::EventsApi::openapi());
     http::service_router(SERVICE, api, document, state.pool, &state.limits)

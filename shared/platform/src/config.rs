@@ -247,6 +247,8 @@ pub struct ServiceConfig {
     pub database_max_connections: u32,
     pub log_format: LogFormat,
     pub limits: HttpLimits,
+    /// Load the demo data at start (`imkon up`); never set in production.
+    pub demo_data: bool,
     /// The settings this service reads beyond the common ones (keys, peers' URLs).
     pub settings: Settings,
 }
@@ -294,6 +296,7 @@ impl ServiceConfig {
                 request_timeout: Duration::from_millis(request_timeout_ms),
                 max_page_size: settings.get_or("max_page_size", defaults.max_page_size)?,
             },
+            demo_data: settings.get_or("demo_data", false)?,
             settings,
         })
     }

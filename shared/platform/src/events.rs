@@ -7,9 +7,11 @@
 
 use std::future::Future;
 
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::routing::post;
 use axum::{Json, Router};
+use imkon_auth::extract::ServiceCaller;
+use imkon_auth::TokenVerifier;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 
@@ -39,14 +41,22 @@ pub struct EventReceipt {
 #[derive(Clone)]
 struct Receiver<H> {
     pool: PgPool,
+    verifier: TokenVerifier,
     handler: H,
+}
+
+impl<H> FromRef<Receiver<H>> for TokenVerifier {
+    fn from_ref(receiver: &Receiver<H>) -> TokenVerifier {
+        receiver.verifier.clone()
+    }
 }
 
 /// Delivers one event from another service's outbox relay.
 #[utoipa::path(post, path = "/v1/events", tag = "events",
-    responses((status = 200, body = EventReceipt), (status = 422, description = "Not an event envelope")))]
+    responses((status = 200, body = EventReceipt), (status = 401, description = "No service token"), (status = 422, description = "Not an event envelope")))]
 async fn receive<H: EventHandler>(
     State(receiver): State<Receiver<H>>,
+    caller: ServiceCaller,
     JsonBody(event): JsonBody<EventEnvelope>,
 ) -> Result<Json<EventReceipt>, Problem> {
     if !receiver.handler.topics().contains(&event.topic.as_str()) {
@@ -60,7 +70,7 @@ async fn receive<H: EventHandler>(
     }
     receiver.handler.apply(&mut transaction, &event).await?;
     transaction.commit().await?;
-    tracing::info!(event_id = %event.id, topic = %event.topic, "event applied");
+    tracing::info!(event_id = %event.id, topic = %event.topic, from = ?caller.principal().name(), "event applied");
     Ok(Json(EventReceipt { outcome: "applied" }))
 }
 
@@ -69,11 +79,15 @@ async fn receive<H: EventHandler>(
 #[openapi(paths(receive), components(schemas(EventReceipt)))]
 pub struct EventsApi;
 
-/// The `POST /v1/events` route for a service's handler.
-pub fn router<H: EventHandler>(pool: PgPool, handler: H) -> Router {
+/// The `POST /v1/events` route for a service's handler; only service tokens may deliver.
+pub fn router<H: EventHandler>(pool: PgPool, verifier: TokenVerifier, handler: H) -> Router {
     Router::new()
         .route("/v1/events", post(receive::<H>))
-        .with_state(Receiver { pool, handler })
+        .with_state(Receiver {
+            pool,
+            verifier,
+            handler,
+        })
 }
 
 /// The handler of a service that subscribes to no topic yet: every event is acknowledged and

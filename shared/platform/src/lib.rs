@@ -19,6 +19,7 @@ pub mod money;
 pub mod outbox;
 pub mod problem;
 pub mod service;
+pub mod service_tokens;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

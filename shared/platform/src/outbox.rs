@@ -20,7 +20,11 @@ use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use imkon_auth::Audience;
+
 use crate::client::ServiceClient;
+use crate::config::{ConfigError, Settings};
+use crate::service_tokens::ServiceTokens;
 
 /// An event as it travels between services.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,41 +56,82 @@ pub trait Publisher: Send + Sync {
     fn publish(&self, event: &EventEnvelope) -> impl Future<Output = Result<(), String>> + Send;
 }
 
-/// Publishes by POSTing the envelope to every subscriber URL of the event's topic.
+/// One service that receives a topic: its events endpoint and the audience of its tokens.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    pub events_url: String,
+    pub audience: Audience,
+}
+
+/// Publishes by POSTing the envelope, with a service token, to every subscriber of its topic.
 #[derive(Debug, Clone)]
 pub struct HttpPublisher {
     client: ServiceClient,
-    subscribers: BTreeMap<String, Vec<String>>,
-    bearer_token: Option<crate::config::Secret<String>>,
+    tokens: ServiceTokens,
+    subscribers: BTreeMap<String, Vec<Subscriber>>,
 }
 
 impl HttpPublisher {
-    pub fn new(client: ServiceClient, subscribers: BTreeMap<String, Vec<String>>) -> HttpPublisher {
+    pub fn new(
+        client: ServiceClient,
+        tokens: ServiceTokens,
+        subscribers: BTreeMap<String, Vec<Subscriber>>,
+    ) -> HttpPublisher {
         HttpPublisher {
             client,
+            tokens,
             subscribers,
-            bearer_token: None,
         }
     }
 
-    /// Sends this service token with every delivery.
-    pub fn with_bearer_token(mut self, token: crate::config::Secret<String>) -> HttpPublisher {
-        self.bearer_token = Some(token);
-        self
+    /// Reads `event_subscribers`, a JSON object from topic to the names of the services that
+    /// receive it (`{"client.kyc_approved": ["accounts", "applications"]}`), and each such
+    /// service's `<name>_url`. No setting means no subscribers.
+    pub fn from_settings(
+        settings: &Settings,
+        client: ServiceClient,
+        tokens: ServiceTokens,
+    ) -> Result<HttpPublisher, ConfigError> {
+        let mut subscribers = BTreeMap::new();
+        if let Some(json) = settings.raw("event_subscribers") {
+            let by_topic: BTreeMap<String, Vec<String>> = serde_json::from_str(json)
+                .map_err(|error| settings.invalid("event_subscribers", error.to_string()))?;
+            for (topic, names) in by_topic {
+                let mut list = Vec::new();
+                for name in names {
+                    let audience: Audience = name.parse().map_err(|_| {
+                        settings.invalid("event_subscribers", format!("unknown service `{name}`"))
+                    })?;
+                    let url: String = settings.require(&format!("{name}_url"))?;
+                    list.push(Subscriber {
+                        events_url: format!("{}/v1/events", url.trim_end_matches('/')),
+                        audience,
+                    });
+                }
+                subscribers.insert(topic, list);
+            }
+        }
+        Ok(HttpPublisher::new(client, tokens, subscribers))
     }
 }
 
 impl Publisher for HttpPublisher {
     async fn publish(&self, event: &EventEnvelope) -> Result<(), String> {
-        let Some(urls) = self.subscribers.get(&event.topic) else {
+        let Some(subscribers) = self.subscribers.get(&event.topic) else {
             return Ok(());
         };
-        for url in urls {
-            let mut request = self.client.post(url).json(event);
-            if let Some(token) = &self.bearer_token {
-                request = request.bearer_auth(token.expose());
-            }
-            let response = request
+        for subscriber in subscribers {
+            let url = &subscriber.events_url;
+            let token = self
+                .tokens
+                .token_for(subscriber.audience)
+                .await
+                .map_err(|error| format!("{url}: {error}"))?;
+            let response = self
+                .client
+                .post(url)
+                .bearer_auth(token)
+                .json(event)
                 .send()
                 .await
                 .map_err(|error| format!("{url}: {error}"))?;
@@ -214,6 +259,21 @@ impl<P: Publisher> Relay<P> {
             }
         }
     }
+}
+
+/// Starts the relay of a service in the background, publishing over HTTP to the subscribers
+/// named in its settings, until `shutdown` is cancelled.
+pub fn spawn_relay(
+    pool: PgPool,
+    settings: &Settings,
+    tokens: ServiceTokens,
+    shutdown: CancellationToken,
+) -> Result<(), ConfigError> {
+    let client = ServiceClient::new(Duration::from_secs(10))
+        .map_err(|error| settings.invalid("event_subscribers", error.to_string()))?;
+    let publisher = HttpPublisher::from_settings(settings, client, tokens)?;
+    tokio::spawn(Relay::new(pool, publisher, RelaySettings::default()).run(shutdown));
+    Ok(())
 }
 
 /// Records that this service is applying `event`; false means it was applied before and the

@@ -107,6 +107,7 @@ pub async fn request_id_layer(service: &'static str, mut request: Request, next:
         method = %request.method(),
         path = %request.uri().path(),
     );
+    let is_probe = request.uri().path().starts_with("/health/");
     let started = std::time::Instant::now();
     let mut response = REQUEST_ID
         .scope(
@@ -114,12 +115,16 @@ pub async fn request_id_layer(service: &'static str, mut request: Request, next:
             next.run(request).instrument(span.clone()),
         )
         .await;
+    let status = response.status().as_u16();
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    // Health probes arrive every few seconds from load balancers; logging each would drown
+    // the requests people care about.
     span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "served"
-        );
+        if is_probe {
+            tracing::debug!(status, elapsed_ms, "served");
+        } else {
+            tracing::info!(status, elapsed_ms, "served");
+        }
     });
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);

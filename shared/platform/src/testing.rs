@@ -57,11 +57,13 @@ pub fn unreachable_pool() -> sqlx::PgPool {
 
 /// The checks every service must pass: health, readiness, OpenAPI, problem+json on bad bodies,
 /// request id echo. `make_app` builds the service's full router over the given pool;
-/// `json_post_path` is a route of the service that takes a JSON body.
+/// `json_post_path` is a route of the service that takes a JSON body, and `bearer_token` one
+/// that route accepts, so that the body itself is what gets refused.
 pub async fn assert_platform_contract<F>(
     pool: sqlx::PgPool,
     make_app: F,
     json_post_path: &str,
+    bearer_token: &str,
     body_limit_bytes: usize,
 ) where
     F: Fn(sqlx::PgPool) -> Router,
@@ -125,22 +127,24 @@ pub async fn assert_platform_contract<F>(
     let malformed = server
         .client
         .post(server.url(json_post_path))
+        .bearer_auth(bearer_token)
         .header("content-type", "application/json")
         .body("{not json")
         .send()
         .await
         .unwrap();
-    assert_problem(malformed, &[400, 401], None).await;
+    assert_problem(malformed, &[400], Some("malformed_json")).await;
 
     let oversized = server
         .client
         .post(server.url(json_post_path))
+        .bearer_auth(bearer_token)
         .header("content-type", "application/json")
         .body(vec![b' '; body_limit_bytes + 1])
         .send()
         .await
         .unwrap();
-    assert_problem(oversized, &[413, 401], None).await;
+    assert_problem(oversized, &[413], Some("payload_too_large")).await;
 
     let unknown = server
         .client
@@ -220,6 +224,24 @@ pub async fn assert_problem(
         assert_eq!(body["code"], code, "{body}");
     }
     body
+}
+
+/// A token for `principal` to call `audience`, valid for ten minutes.
+pub fn token(
+    issuer: &imkon_auth::TokenIssuer,
+    principal: &imkon_auth::Principal,
+    audience: imkon_auth::Audience,
+) -> String {
+    issuer
+        .issue(principal, audience, std::time::Duration::from_secs(600))
+        .expect("a ten-minute token is within the limit")
+        .into_string()
+}
+
+/// The principal of another service, for service-to-service tests.
+pub fn service_principal(name: &str) -> imkon_auth::Principal {
+    imkon_auth::Principal::service(crate::id::new_id(), Some(name.to_owned()))
+        .expect("a valid service principal")
 }
 
 /// A signing key and the verifier that trusts it, for tests that need tokens.

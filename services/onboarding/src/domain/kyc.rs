@@ -443,6 +443,106 @@ impl KycCase {
     }
 }
 
+/// Declares the stable codes of a fixed-list enum, as requests and the database spell them.
+macro_rules! stable_codes {
+    ($type:ident { $($variant:ident => $code:literal),* $(,)? }) => {
+        impl $type {
+            pub const ALL: &'static [$type] = &[$($type::$variant),*];
+
+            /// The stable code used in requests, responses and the database.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($type::$variant => $code),*
+                }
+            }
+
+            /// The variant with this code, if any.
+            pub fn from_code(code: &str) -> Option<$type> {
+                $type::ALL.iter().copied().find(|value| value.code() == code)
+            }
+        }
+    };
+}
+
+stable_codes!(DocumentRejectionReason {
+    Illegible => "illegible",
+    Expired => "expired",
+    DoesNotMatchProfile => "does_not_match_profile",
+    WrongDocumentKind => "wrong_document_kind",
+    Incomplete => "incomplete",
+    SuspectedForgery => "suspected_forgery",
+});
+
+stable_codes!(CaseRejectionReason {
+    DocumentsRejected => "documents_rejected",
+    ScreeningListMatch => "screening_list_match",
+    DuplicateIdentity => "duplicate_identity",
+    FalseInformation => "false_information",
+});
+
+impl KycStatus {
+    /// The status with this code, if any.
+    pub fn from_code(code: &str) -> Option<KycStatus> {
+        [
+            KycStatus::New,
+            KycStatus::PendingReview,
+            KycStatus::Approved,
+            KycStatus::Rejected,
+            KycStatus::RevisionRequested,
+        ]
+        .into_iter()
+        .find(|status| status.code() == code)
+    }
+}
+
+/// A document of a stored case, with the decision on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCaseDocument {
+    pub id: DocumentId,
+    pub kind: DocumentKind,
+    pub decision: Option<DocumentDecision>,
+}
+
+/// A case as the service stored it after earlier operations, each of which this module
+/// checked; restoring it does not replay them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKycCase {
+    pub id: KycCaseId,
+    pub client_id: ClientId,
+    pub subject: KycSubject,
+    pub status: KycStatus,
+    pub relationship_officer: Option<OfficerId>,
+    pub assigned_officer: Option<OfficerId>,
+    pub documents: Vec<StoredCaseDocument>,
+    pub rejection_reason: Option<CaseRejectionReason>,
+    pub revision_note: Option<ReviewNote>,
+}
+
+impl KycCase {
+    /// The case as it was stored.
+    pub fn restore(stored: StoredKycCase) -> KycCase {
+        KycCase {
+            id: stored.id,
+            client_id: stored.client_id,
+            subject: stored.subject,
+            status: stored.status,
+            relationship_officer: stored.relationship_officer,
+            assigned_officer: stored.assigned_officer,
+            documents: stored
+                .documents
+                .into_iter()
+                .map(|document| CaseDocument {
+                    id: document.id,
+                    kind: document.kind,
+                    decision: document.decision,
+                })
+                .collect(),
+            rejection_reason: stored.rejection_reason,
+            revision_note: stored.revision_note,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -756,5 +856,48 @@ mod tests {
             Err(KycError::NoteTooLong)
         );
         assert_eq!(KycError::NoteEmpty.field(), "note");
+    }
+
+    #[test]
+    fn every_reason_and_status_round_trips_through_its_code() {
+        for reason in DocumentRejectionReason::ALL {
+            assert_eq!(
+                DocumentRejectionReason::from_code(reason.code()),
+                Some(*reason)
+            );
+        }
+        for reason in CaseRejectionReason::ALL {
+            assert_eq!(CaseRejectionReason::from_code(reason.code()), Some(*reason));
+        }
+        assert_eq!(
+            KycStatus::from_code("revision_requested"),
+            Some(KycStatus::RevisionRequested)
+        );
+        assert_eq!(KycStatus::from_code("closed"), None);
+    }
+
+    #[test]
+    fn a_restored_case_continues_where_it_was_stored() {
+        let officer = officer();
+        let (case, document_id) = case_under_review(&officer);
+        let mut restored = KycCase::restore(StoredKycCase {
+            id: case.id(),
+            client_id: case.client_id(),
+            subject: case.subject(),
+            status: case.status(),
+            relationship_officer: case.relationship_officer(),
+            assigned_officer: case.assigned_officer(),
+            documents: vec![StoredCaseDocument {
+                id: document_id,
+                kind: DocumentKind::PassportScan,
+                decision: Some(DocumentDecision::Accepted),
+            }],
+            rejection_reason: None,
+            revision_note: None,
+        });
+        restored
+            .approve(&officer)
+            .expect("an accepted passport scan suffices");
+        assert_eq!(restored.status(), KycStatus::Approved);
     }
 }

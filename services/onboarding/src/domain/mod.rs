@@ -6,6 +6,7 @@
 
 pub mod company;
 pub mod contact;
+pub mod credentials;
 pub mod document;
 pub mod ids;
 pub mod kyc;

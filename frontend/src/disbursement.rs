@@ -1,0 +1,125 @@
+//! The disbursement service's public API, as far as the frontend uses it.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use imkon_platform::client::ServiceClient;
+use imkon_platform::money::Currency;
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// How long a schedule preview may take before the page says the service is not answering.
+const PREVIEW_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The body of `POST /v1/schedules/preview`. Amounts and rates travel as strings so no
+/// binary float ever touches them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PreviewRequest {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub principal: Decimal,
+    pub currency: Currency,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub annual_rate_percent: Decimal,
+    pub term_months: i64,
+    pub method: String,
+    pub grace_months: i64,
+    pub day_count: String,
+    pub disbursement_date: NaiveDate,
+    pub first_due_date: NaiveDate,
+}
+
+/// One row of a previewed schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct PreviewInstallment {
+    pub number: u32,
+    pub due_date: NaiveDate,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub principal: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub interest: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub balance: Decimal,
+}
+
+/// A previewed schedule with its totals.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct SchedulePreview {
+    pub installments: Vec<PreviewInstallment>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total_principal: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total_interest: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total_payable: Decimal,
+}
+
+/// One field the service refused, as its problem+json names it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ServiceFieldError {
+    pub field: String,
+    pub code: String,
+}
+
+#[derive(Deserialize)]
+struct ValidationProblem {
+    #[serde(default)]
+    errors: Vec<ServiceFieldError>,
+}
+
+/// Why no schedule came back.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error("the service refused {0:?}")]
+    Invalid(Vec<ServiceFieldError>),
+    #[error("the disbursement service did not answer usefully: {0}")]
+    Unavailable(String),
+}
+
+/// A client of the disbursement service.
+#[derive(Clone, Debug)]
+pub struct DisbursementClient {
+    http: ServiceClient,
+    base_url: String,
+}
+
+impl DisbursementClient {
+    pub fn new(base_url: &str) -> Result<DisbursementClient, reqwest::Error> {
+        Ok(DisbursementClient {
+            http: ServiceClient::new(PREVIEW_TIMEOUT)?,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// Asks the service to compute a schedule without storing anything.
+    #[tracing::instrument(skip_all, fields(term_months = request.term_months))]
+    pub async fn preview_schedule(
+        &self,
+        request: &PreviewRequest,
+    ) -> Result<SchedulePreview, PreviewError> {
+        let url = format!("{}/v1/schedules/preview", self.base_url);
+        let response = self
+            .http
+            .post(&url)
+            .json(request)
+            .send()
+            .await
+            .map_err(|error| PreviewError::Unavailable(error.to_string()))?;
+        match response.status() {
+            StatusCode::OK => response
+                .json::<SchedulePreview>()
+                .await
+                .map_err(|error| PreviewError::Unavailable(error.to_string())),
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
+                let problem = response
+                    .json::<ValidationProblem>()
+                    .await
+                    .map_err(|error| PreviewError::Unavailable(error.to_string()))?;
+                Err(PreviewError::Invalid(problem.errors))
+            }
+            other => Err(PreviewError::Unavailable(format!("status {other}"))),
+        }
+    }
+}

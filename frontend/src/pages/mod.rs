@@ -1,0 +1,301 @@
+//! The pages, and what every page shares: the layout, the visitor's language, the CSRF token,
+//! and friendly error pages.
+
+pub mod calculator;
+
+use std::convert::Infallible;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use crate::cookies::{read_cookie, set_cookie, SameSite, LANGUAGE_COOKIE};
+use crate::i18n::{catalogues, Locale, Translator};
+use crate::security::{is_page, same_site_path, CsrfToken};
+
+/// How long the language choice is remembered: a year, renewed on every change.
+const LANGUAGE_COOKIE_MAX_AGE_SECONDS: u64 = 365 * 24 * 60 * 60;
+
+/// What a page needs to know about the request before it renders.
+#[derive(Clone, Debug)]
+pub struct PageContext {
+    pub locale: Locale,
+    csrf_token: String,
+    return_to: String,
+}
+
+impl PageContext {
+    fn from_parts(parts: &Parts, csrf_token: Option<&CsrfToken>) -> PageContext {
+        let locale = read_cookie(&parts.headers, LANGUAGE_COOKIE)
+            .and_then(Locale::from_code)
+            .unwrap_or(Locale::DEFAULT);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|path| path.as_str())
+            .unwrap_or("/");
+        // After switching language the visitor comes back to what they were reading; after a
+        // form post that is the form's page, which a GET shows afresh.
+        PageContext {
+            locale,
+            csrf_token: csrf_token
+                .or_else(|| parts.extensions.get::<CsrfToken>())
+                .map(|token| token.as_str().to_owned())
+                .unwrap_or_default(),
+            return_to: same_site_path(path).to_owned(),
+        }
+    }
+
+    pub fn translator(&self) -> Translator {
+        Translator::new(self.locale)
+    }
+
+    /// The layout of a page in the given section of the menu.
+    pub fn layout(&self, section: Section) -> Layout {
+        Layout {
+            lang: self.locale.code(),
+            section,
+            csrf_token: self.csrf_token.clone(),
+            return_to: self.return_to.clone(),
+            languages: Locale::ALL
+                .into_iter()
+                .map(|locale| LanguageChoice {
+                    code: locale.code(),
+                    name: catalogues().format(locale, "language-name", &[]),
+                    current: locale == self.locale,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageContext::from_parts(parts, None))
+    }
+}
+
+/// The menu entry a page belongs to, marked as current in the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Calculator,
+    /// Error pages belong to no entry.
+    None,
+}
+
+/// A language in the switcher, named in its own language.
+#[derive(Clone, Debug)]
+pub struct LanguageChoice {
+    pub code: &'static str,
+    pub name: String,
+    pub current: bool,
+}
+
+/// What the base template needs.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub lang: &'static str,
+    pub section: Section,
+    pub csrf_token: String,
+    pub return_to: String,
+    pub languages: Vec<LanguageChoice>,
+}
+
+impl Layout {
+    pub fn is_home(&self) -> bool {
+        self.section == Section::Home
+    }
+
+    pub fn is_calculator(&self) -> bool {
+        self.section == Section::Calculator
+    }
+}
+
+/// Renders a template; a template that fails to render is a defect, reported as a plain 500
+/// because the friendly page is itself a template.
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a template failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><title>Imkon</title><p>Internal error.</p>"),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: Translator,
+    layout: Layout,
+}
+
+pub async fn home(context: PageContext) -> Response {
+    render(
+        StatusCode::OK,
+        &HomePage {
+            t: context.translator(),
+            layout: context.layout(Section::Home),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: Translator,
+    layout: Layout,
+    title_key: &'static str,
+    text_key: &'static str,
+}
+
+/// The friendly page for an error status, in the visitor's language, saying nothing of why.
+pub fn error_response(status: StatusCode, parts: &Parts, csrf_token: &CsrfToken) -> Response {
+    error_page(status, &PageContext::from_parts(parts, Some(csrf_token)))
+}
+
+/// The catalogue keys of the title and text of the page for an error status.
+fn error_keys(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => ("error-page-not-found-title", "error-page-not-found-text"),
+        StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden-text"),
+        status if status.is_server_error() => ("error-server-title", "error-server-text"),
+        _ => ("error-bad-request-title", "error-bad-request-text"),
+    }
+}
+
+fn error_page(status: StatusCode, context: &PageContext) -> Response {
+    let (title_key, text_key) = error_keys(status);
+    render(
+        status,
+        &ErrorPage {
+            t: context.translator(),
+            layout: context.layout(Section::None),
+            title_key,
+            text_key,
+        },
+    )
+}
+
+/// Replaces every error response that is not already a page of ours (axum's plain-text
+/// rejections, an unmatched route, a wrong method) with the friendly page for its status, so
+/// no internal message ever reaches a visitor.
+pub async fn friendly_errors(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let context = PageContext::from_parts(&parts, None);
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let status = response.status();
+    if (status.is_client_error() || status.is_server_error()) && !is_page(&response) {
+        error_page(status, &context)
+    } else {
+        response
+    }
+}
+
+/// Any path no route claims.
+pub async fn not_found() -> StatusCode {
+    StatusCode::NOT_FOUND
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    return_to: String,
+}
+
+/// Remembers the chosen language and goes back to the page the visitor was on.
+pub async fn choose_language(Path(code): Path<String>, Form(form): Form<LanguageForm>) -> Response {
+    let Some(locale) = Locale::from_code(&code) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let target = same_site_path(&form.return_to);
+    let location = HeaderValue::from_str(target).unwrap_or_else(|_| HeaderValue::from_static("/"));
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::LOCATION, location);
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(
+            LANGUAGE_COOKIE,
+            locale.code(),
+            SameSite::Lax,
+            Some(LANGUAGE_COOKIE_MAX_AGE_SECONDS),
+        ),
+    );
+    response
+}
+
+/// The stylesheet, compiled in. It holds no personal data, so it may be cached briefly.
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_page_has_its_words_in_every_language() {
+        for status in [
+            StatusCode::NOT_FOUND,
+            StatusCode::FORBIDDEN,
+            StatusCode::METHOD_NOT_ALLOWED,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::BAD_GATEWAY,
+        ] {
+            let (title_key, text_key) = error_keys(status);
+            for locale in Locale::ALL {
+                let ids = catalogues().message_ids(locale);
+                assert!(
+                    ids.contains(title_key) && ids.contains(text_key),
+                    "{status}"
+                );
+            }
+        }
+        assert_eq!(error_keys(StatusCode::BAD_GATEWAY).0, "error-server-title");
+    }
+
+    #[test]
+    fn the_switcher_names_each_language_in_itself_and_marks_the_current_one() {
+        let context = PageContext {
+            locale: Locale::Ru,
+            csrf_token: "token".to_owned(),
+            return_to: "/calculator".to_owned(),
+        };
+        let layout = context.layout(Section::Calculator);
+        let names: Vec<(&str, bool)> = layout
+            .languages
+            .iter()
+            .map(|choice| (choice.name.as_str(), choice.current))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Oʻzbekcha", false),
+                ("Ўзбекча", false),
+                ("Русский", true),
+                ("English", false)
+            ]
+        );
+    }
+}

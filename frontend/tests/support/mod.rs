@@ -1,0 +1,3 @@
+//! Helpers shared by the integration tests and the demo server.
+
+pub mod schedule_preview;

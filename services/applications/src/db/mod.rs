@@ -1,0 +1,9 @@
+//! The service's queries. Only this module speaks SQL.
+
+pub mod applications;
+pub mod decisions;
+pub mod kyc;
+pub mod notifications;
+pub mod programmes;
+pub mod reviews;
+pub mod timeline;

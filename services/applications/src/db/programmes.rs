@@ -1,0 +1,135 @@
+//! Programmes and their budgets.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+/// A programme as stored; the JSON columns hold the administrator's checked definition.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProgrammeRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: Value,
+    pub description: Value,
+    pub currency: String,
+    pub total_budget: Decimal,
+    pub committed_amount: Decimal,
+    pub min_amount: Decimal,
+    pub max_amount: Decimal,
+    pub min_term_months: i32,
+    pub max_term_months: i32,
+    pub annual_rate_min_percent: Option<Decimal>,
+    pub annual_rate_max_percent: Option<Decimal>,
+    pub repayment_method: Option<String>,
+    pub max_grace_months: Option<i32>,
+    pub penalty_rate_percent: Option<Decimal>,
+    pub co_funding_cap_percent: Option<Decimal>,
+    pub opens_on: NaiveDate,
+    pub closes_on: NaiveDate,
+    pub eligibility: Value,
+    pub scorecard_id: Uuid,
+    pub scoring_inputs: Vec<String>,
+    pub form: Value,
+    pub rubric: Value,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Uuid,
+}
+
+const COLUMNS: &str = "id, kind, name, description, currency, total_budget, committed_amount,
+    min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
+    annual_rate_max_percent, repayment_method, max_grace_months, penalty_rate_percent,
+    co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id, scoring_inputs, form,
+    rubric, created_at, created_by";
+
+/// Inserts a programme; false when one with its id exists already (seeding twice).
+pub async fn insert(
+    executor: impl PgExecutor<'_>,
+    row: &ProgrammeRow,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "insert into programme (id, kind, name, description, currency, total_budget,
+            committed_amount, min_amount, max_amount, min_term_months, max_term_months,
+            annual_rate_min_percent, annual_rate_max_percent, repayment_method, max_grace_months,
+            penalty_rate_percent, co_funding_cap_percent, opens_on, closes_on, eligibility,
+            scorecard_id, scoring_inputs, form, rubric, created_at, created_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+            $19, $20, $21, $22, $23, $24, $25, $26)
+         on conflict (id) do nothing",
+    )
+    .bind(row.id)
+    .bind(&row.kind)
+    .bind(&row.name)
+    .bind(&row.description)
+    .bind(&row.currency)
+    .bind(row.total_budget)
+    .bind(row.committed_amount)
+    .bind(row.min_amount)
+    .bind(row.max_amount)
+    .bind(row.min_term_months)
+    .bind(row.max_term_months)
+    .bind(row.annual_rate_min_percent)
+    .bind(row.annual_rate_max_percent)
+    .bind(&row.repayment_method)
+    .bind(row.max_grace_months)
+    .bind(row.penalty_rate_percent)
+    .bind(row.co_funding_cap_percent)
+    .bind(row.opens_on)
+    .bind(row.closes_on)
+    .bind(&row.eligibility)
+    .bind(row.scorecard_id)
+    .bind(&row.scoring_inputs)
+    .bind(&row.form)
+    .bind(&row.rubric)
+    .bind(row.created_at)
+    .bind(row.created_by)
+    .execute(executor)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+pub async fn find(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<ProgrammeRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from programme where id = $1"))
+        .bind(id)
+        .fetch_optional(executor)
+        .await
+}
+
+/// Every programme, the most recently opened first; there are a handful, not thousands.
+pub async fn list(executor: impl PgExecutor<'_>) -> Result<Vec<ProgrammeRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from programme order by opens_on desc, id"
+    ))
+    .fetch_all(executor)
+    .await
+}
+
+/// Locks the programme's row until the transaction ends and returns its total budget and
+/// committed amount: concurrent approvals of one programme queue here, one at a time.
+pub async fn lock_budget(
+    connection: &mut PgConnection,
+    id: Uuid,
+) -> Result<(Decimal, Decimal), sqlx::Error> {
+    sqlx::query_as("select total_budget, committed_amount from programme where id = $1 for update")
+        .bind(id)
+        .fetch_one(connection)
+        .await
+}
+
+/// Sets the committed amount of a programme whose row the transaction holds locked.
+pub async fn set_committed(
+    connection: &mut PgConnection,
+    id: Uuid,
+    committed_amount: Decimal,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update programme set committed_amount = $2 where id = $1")
+        .bind(id)
+        .bind(committed_amount)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! The service's HTTP API, one module per resource. Only this module knows JSON.
+
+pub mod applications;
+pub mod decisions;
+pub mod exports;
+pub mod programme_dto;
+pub mod programmes;
+pub mod reviews;
+
+use axum::Router;
+use utoipa::OpenApi;
+
+use crate::AppState;
+
+/// The API routes of the service, without the platform's.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(programmes::router())
+        .merge(applications::router())
+        .merge(decisions::router())
+        .merge(reviews::router())
+        .merge(exports::router())
+}
+
+/// The OpenAPI document of the routes above.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut document = programmes::ProgrammesApi::openapi();
+    document.merge(applications::ApplicationsApi::openapi());
+    document.merge(decisions::DecisionsApi::openapi());
+    document.merge(reviews::ReviewsApi::openapi());
+    document.merge(exports::ExportsApi::openapi());
+    document
+}

@@ -1,0 +1,308 @@
+//! The other services this one asks: onboarding for KYC and company facts, scoring for a score.
+//!
+//! Each call sits behind a small trait so that tests can run the real scoring engine in-process
+//! and give fixed company facts while the peer services are built; the HTTP implementations are
+//! what `run_on` wires in.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::NaiveDate;
+use imkon_auth::Audience;
+use imkon_platform::client::ServiceClient;
+use imkon_platform::service_tokens::ServiceTokens;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A boxed future, so that the traits below can be used as `dyn` objects in the state.
+pub type PeerFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, PeerError>> + Send + 'a>>;
+
+/// Why a call to another service failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeerError {
+    #[error("{service} is unreachable: {reason}")]
+    Unreachable {
+        service: &'static str,
+        reason: String,
+    },
+    #[error("{service} does not know {what}")]
+    NotFound { service: &'static str, what: String },
+    #[error("{service} refused input `{field}`: {message}")]
+    InvalidInput {
+        service: &'static str,
+        field: String,
+        message: String,
+    },
+    #[error("{service} answered {status}: {body}")]
+    Unexpected {
+        service: &'static str,
+        status: u16,
+        body: String,
+    },
+}
+
+/// A founder of a company as onboarding knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyFounder {
+    pub client_id: Option<Uuid>,
+    pub pinfl: String,
+    pub birth_date: Option<NaiveDate>,
+    pub share_percent: Decimal,
+}
+
+/// A company of a client as onboarding knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Company {
+    pub company_id: Uuid,
+    pub stir: String,
+    pub name: String,
+    pub registration_date: NaiveDate,
+    pub it_park_resident_until: Option<NaiveDate>,
+    pub founders: Vec<CompanyFounder>,
+}
+
+/// A client's profile: `GET {onboarding}/v1/clients/{client_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientProfile {
+    pub client_id: Uuid,
+    pub birth_date: Option<NaiveDate>,
+    pub companies: Vec<Company>,
+}
+
+#[derive(Debug, Deserialize)]
+struct KycAnswer {
+    status: String,
+}
+
+/// Where KYC status and eligibility facts come from.
+pub trait KycSource: Send + Sync {
+    /// The client's KYC status as onboarding states it, such as `approved` or
+    /// `pending_review`. Asked only when no `client.kyc_*` event has been received yet.
+    fn kyc_status(&self, client_id: Uuid) -> PeerFuture<'_, String>;
+
+    /// The client's profile with their companies and the companies' founders.
+    fn client_profile(&self, client_id: Uuid) -> PeerFuture<'_, ClientProfile>;
+}
+
+/// A knockout rule that fired in an evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScoreKnockout {
+    pub reason_code: String,
+    pub description: String,
+}
+
+/// How one characteristic was scored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScoredCharacteristic {
+    pub characteristic: String,
+    pub bin: String,
+    #[schema(value_type = String)]
+    pub points: Decimal,
+    pub reason_code: String,
+}
+
+/// The scoring service's answer: `POST {scoring}/v1/scorecards/{id}/evaluate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreResult {
+    pub evaluation_id: Option<Uuid>,
+    pub score: Decimal,
+    pub probability_of_default: String,
+    pub band: String,
+    pub recommendation: String,
+    pub knockouts: Vec<ScoreKnockout>,
+    pub characteristics: Vec<ScoredCharacteristic>,
+}
+
+/// Scores an application's inputs on a scorecard.
+pub trait Scorer: Send + Sync {
+    /// `inputs` by scorecard input name: numbers as JSON numbers, categories as strings.
+    fn evaluate(
+        &self,
+        scorecard_id: Uuid,
+        inputs: BTreeMap<String, serde_json::Value>,
+    ) -> PeerFuture<'_, ScoreResult>;
+}
+
+/// Onboarding over HTTP, with a service token.
+#[derive(Clone, Debug)]
+pub struct OnboardingClient {
+    client: ServiceClient,
+    base_url: String,
+    tokens: ServiceTokens,
+}
+
+impl OnboardingClient {
+    pub fn new(client: ServiceClient, base_url: &str, tokens: ServiceTokens) -> OnboardingClient {
+        OnboardingClient {
+            client,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            tokens,
+        }
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: String,
+        what: String,
+    ) -> Result<T, PeerError> {
+        let unreachable = |reason: String| PeerError::Unreachable {
+            service: "onboarding",
+            reason,
+        };
+        let token = self
+            .tokens
+            .token_for(Audience::Onboarding)
+            .await
+            .map_err(|error| unreachable(error.to_string()))?;
+        let response = self
+            .client
+            .get(&format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|error| unreachable(error.to_string()))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Err(PeerError::NotFound {
+                service: "onboarding",
+                what,
+            });
+        }
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            return Err(PeerError::Unexpected {
+                service: "onboarding",
+                status: status.as_u16(),
+                body,
+            });
+        }
+        response
+            .json()
+            .await
+            .map_err(|error| unreachable(error.to_string()))
+    }
+}
+
+impl KycSource for OnboardingClient {
+    fn kyc_status(&self, client_id: Uuid) -> PeerFuture<'_, String> {
+        Box::pin(async move {
+            let answer: KycAnswer = self
+                .get(
+                    format!("/v1/clients/{client_id}/kyc"),
+                    format!("client {client_id}"),
+                )
+                .await?;
+            Ok(answer.status)
+        })
+    }
+
+    fn client_profile(&self, client_id: Uuid) -> PeerFuture<'_, ClientProfile> {
+        Box::pin(async move {
+            self.get(
+                format!("/v1/clients/{client_id}"),
+                format!("client {client_id}"),
+            )
+            .await
+        })
+    }
+}
+
+/// Scoring over HTTP, with a service token.
+#[derive(Clone, Debug)]
+pub struct ScoringClient {
+    client: ServiceClient,
+    base_url: String,
+    tokens: ServiceTokens,
+}
+
+impl ScoringClient {
+    pub fn new(client: ServiceClient, base_url: &str, tokens: ServiceTokens) -> ScoringClient {
+        ScoringClient {
+            client,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            tokens,
+        }
+    }
+}
+
+/// The part of a problem+json answer that names the field at fault.
+#[derive(Debug, Deserialize)]
+struct ProblemAnswer {
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    errors: Vec<ProblemFieldAnswer>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ProblemFieldAnswer {
+    field: String,
+    message: String,
+}
+
+impl Scorer for ScoringClient {
+    fn evaluate(
+        &self,
+        scorecard_id: Uuid,
+        inputs: BTreeMap<String, serde_json::Value>,
+    ) -> PeerFuture<'_, ScoreResult> {
+        Box::pin(async move {
+            let unreachable = |reason: String| PeerError::Unreachable {
+                service: "scoring",
+                reason,
+            };
+            let token = self
+                .tokens
+                .token_for(Audience::Scoring)
+                .await
+                .map_err(|error| unreachable(error.to_string()))?;
+            let response = self
+                .client
+                .post(&format!(
+                    "{}/v1/scorecards/{scorecard_id}/evaluate",
+                    self.base_url
+                ))
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "inputs": inputs }))
+                .send()
+                .await
+                .map_err(|error| unreachable(error.to_string()))?;
+            let status = response.status();
+            if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+                let problem: ProblemAnswer = response
+                    .json()
+                    .await
+                    .map_err(|error| unreachable(error.to_string()))?;
+                let (field, message) = match problem.errors.into_iter().next() {
+                    Some(error) => (error.field, error.message),
+                    None => ("inputs".to_owned(), problem.detail.unwrap_or_default()),
+                };
+                return Err(PeerError::InvalidInput {
+                    service: "scoring",
+                    field,
+                    message,
+                });
+            }
+            if status == reqwest::StatusCode::NOT_FOUND {
+                return Err(PeerError::NotFound {
+                    service: "scoring",
+                    what: format!("scorecard {scorecard_id}"),
+                });
+            }
+            if !status.is_success() {
+                let body = response.text().await.unwrap_or_default();
+                return Err(PeerError::Unexpected {
+                    service: "scoring",
+                    status: status.as_u16(),
+                    body,
+                });
+            }
+            response
+                .json()
+                .await
+                .map_err(|error| unreachable(error.to_string()))
+        })
+    }
+}

@@ -1,0 +1,143 @@
+//! Login accounts and their roles.
+
+use std::str::FromStr;
+
+use imkon_auth::Role;
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+/// A login account as stored, with its roles.
+#[derive(Debug, Clone)]
+pub struct AccountRecord {
+    pub id: Uuid,
+    pub username: Option<String>,
+    pub password_hash: Option<String>,
+    pub display_name: String,
+    pub client_id: Option<Uuid>,
+    pub roles: Vec<Role>,
+}
+
+/// What a new account starts with.
+#[derive(Debug, Clone)]
+pub struct NewAccountRecord<'a> {
+    pub id: Uuid,
+    pub username: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub display_name: &'a str,
+    pub client_id: Option<Uuid>,
+}
+
+const SELECT_ACCOUNT: &str =
+    "select a.id, a.username, a.password_hash, a.display_name, a.client_id,
+        coalesce(array_agg(r.role order by r.role) filter (where r.role is not null), '{}') as roles
+     from login_account a left join account_role r on r.account_id = a.id";
+
+fn account_from_row(row: &sqlx::postgres::PgRow) -> Result<AccountRecord, sqlx::Error> {
+    let role_names: Vec<String> = row.try_get("roles")?;
+    let mut roles = role_names
+        .iter()
+        .map(|name| Role::from_str(name).map_err(|error| sqlx::Error::Decode(Box::new(error))))
+        .collect::<Result<Vec<Role>, sqlx::Error>>()?;
+    // The platform's fixed role order, as tokens carry them.
+    roles.sort();
+    Ok(AccountRecord {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        password_hash: row.try_get("password_hash")?,
+        display_name: row.try_get("display_name")?,
+        client_id: row.try_get("client_id")?,
+        roles,
+    })
+}
+
+pub async fn find_by_username(
+    connection: &mut PgConnection,
+    username: &str,
+) -> Result<Option<AccountRecord>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "{SELECT_ACCOUNT} where a.username = $1 group by a.id"
+    ))
+    .bind(username)
+    .fetch_optional(connection)
+    .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+pub async fn find_by_id(
+    connection: &mut PgConnection,
+    account_id: Uuid,
+) -> Result<Option<AccountRecord>, sqlx::Error> {
+    let row = sqlx::query(&format!("{SELECT_ACCOUNT} where a.id = $1 group by a.id"))
+        .bind(account_id)
+        .fetch_optional(connection)
+        .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+/// Inserts an account; a taken username is the unique violation `login_account_username_key`.
+pub async fn insert(
+    connection: &mut PgConnection,
+    account: &NewAccountRecord<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into login_account (id, username, password_hash, display_name, client_id)
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(account.id)
+    .bind(account.username)
+    .bind(account.password_hash)
+    .bind(account.display_name)
+    .bind(account.client_id)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Grants roles the account does not hold yet; roles it holds are left as they were.
+pub async fn grant_roles(
+    connection: &mut PgConnection,
+    account_id: Uuid,
+    roles: &[Role],
+    granted_by: Option<Uuid>,
+) -> Result<(), sqlx::Error> {
+    let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+    sqlx::query(
+        "insert into account_role (account_id, role, granted_by)
+         select $1, role, $3 from unnest($2::text[]) as role
+         on conflict (account_id, role) do nothing",
+    )
+    .bind(account_id)
+    .bind(&names)
+    .bind(granted_by)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Links the account to its client profile.
+pub async fn set_client_id(
+    connection: &mut PgConnection,
+    account_id: Uuid,
+    client_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update login_account set client_id = $2 where id = $1")
+        .bind(account_id)
+        .bind(client_id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// The account whose client profile is `client_id`.
+pub async fn find_by_client_id(
+    connection: &mut PgConnection,
+    client_id: Uuid,
+) -> Result<Option<AccountRecord>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "{SELECT_ACCOUNT} where a.client_id = $1 group by a.id"
+    ))
+    .bind(client_id)
+    .fetch_optional(connection)
+    .await?;
+    row.as_ref().map(account_from_row).transpose()
+}

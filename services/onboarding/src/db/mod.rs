@@ -1,0 +1,9 @@
+//! Every SQL statement of the service. Handlers call these with a connection or transaction;
+//! nothing outside this module knows table names.
+
+pub mod accounts;
+pub mod clients;
+pub mod documents;
+pub mod kyc;
+pub mod login_attempts;
+pub mod refresh_tokens;

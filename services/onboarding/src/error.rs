@@ -1,0 +1,141 @@
+//! The service's one error type and how each case answers over HTTP.
+//!
+//! Codes are stable: clients branch on them. A 4xx says what is wrong with the request; a 500
+//! says nothing about internals (the cause is logged with the request id).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use imkon_platform::problem::Problem;
+
+use crate::password::PasswordHashError;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum OnboardingError {
+    /// A request field is invalid; 422 naming it.
+    #[error("{field}: {message}")]
+    InvalidField {
+        field: String,
+        code: &'static str,
+        message: String,
+    },
+    /// Wrong username or password; the same answer whichever it was.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("login locked for {retry_after_seconds} s")]
+    LoginLocked { retry_after_seconds: i64 },
+    /// An OAuth2 token request was refused (RFC 6749 section 5.2 error codes).
+    #[error("token request refused: {code}: {detail}")]
+    TokenRequest {
+        status: StatusCode,
+        code: &'static str,
+        detail: String,
+    },
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("{code}: {detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("{code}: {detail}")]
+    Forbidden { code: &'static str, detail: String },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    PasswordHash(#[from] PasswordHashError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl OnboardingError {
+    /// A 422 for a domain error that names its field.
+    pub fn invalid(field: String, code: &'static str, error: &dyn std::fmt::Display) -> Self {
+        OnboardingError::InvalidField {
+            field,
+            code,
+            message: error.to_string(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        OnboardingError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        OnboardingError::Forbidden {
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl IntoResponse for OnboardingError {
+    fn into_response(self) -> Response {
+        match self {
+            OnboardingError::InvalidField {
+                field,
+                code,
+                message,
+            } => Problem::invalid_field(field, code, message).into_response(),
+            OnboardingError::InvalidCredentials => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Invalid credentials",
+            )
+            .with_detail("The username or password is wrong.")
+            .into_response(),
+            OnboardingError::LoginLocked {
+                retry_after_seconds,
+            } => {
+                let seconds = retry_after_seconds.max(1);
+                let mut response = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "login_locked",
+                    "Login locked",
+                )
+                .with_detail(format!(
+                    "Too many login attempts; try again in {seconds} seconds."
+                ))
+                .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                response
+            }
+            OnboardingError::TokenRequest {
+                status,
+                code,
+                detail,
+            } => Problem::new(status, code, "Token request refused")
+                .with_detail(detail)
+                .into_response(),
+            OnboardingError::NotFound { what } => {
+                Problem::not_found("not_found", format!("No such {what}.")).into_response()
+            }
+            OnboardingError::Conflict { code, detail } => {
+                Problem::conflict(code, detail).into_response()
+            }
+            OnboardingError::Forbidden { code, detail } => {
+                Problem::forbidden(code, detail).into_response()
+            }
+            OnboardingError::Database(error) => Problem::from(error).into_response(),
+            OnboardingError::PasswordHash(error) => Problem::internal_from(&error).into_response(),
+            OnboardingError::Internal(message) => {
+                tracing::error!(%message, "unexpected failure");
+                Problem::internal().into_response()
+            }
+        }
+    }
+}
+
+/// Whether a database error is the violation of the named unique constraint.
+pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
+    match error {
+        sqlx::Error::Database(database_error) => {
+            database_error.is_unique_violation() && database_error.constraint() == Some(constraint)
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,465 @@
+//! Logging in with a password, refresh tokens, access tokens, and the public keys.
+//!
+//! A password login returns a refresh token (random 32 bytes, stored only as its SHA-256,
+//! absolute expiry, revocable). The token endpoint, `POST /v1/oauth/token`, takes
+//! `application/x-www-form-urlencoded` bodies as OAuth2 (RFC 6749) prescribes and trades a
+//! refresh token, or a service's client credentials, for a short-lived access token addressed
+//! to one service. Its refusals are problem documents whose `code` is the OAuth2 error code
+//! (`invalid_grant`, `invalid_client`, `invalid_target`, `unsupported_grant_type`,
+//! `invalid_request`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use imkon_auth::{Audience, Principal, PublicKeySet, ACCESS_TOKEN_MAX_LIFETIME};
+use imkon_platform::audit::{self, AuditEntry};
+use imkon_platform::id::now_utc;
+use imkon_platform::problem::JsonBody;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::accounts::AccountRecord;
+use crate::domain::credentials::PASSWORD_MAX_BYTES;
+use crate::domain::lockout::{login_gate, AttemptOutcome, LoginGate};
+use crate::error::OnboardingError;
+use crate::http::source_address;
+use crate::password::verify_password;
+use crate::AppState;
+
+/// The longest username kept in the attempt log; longer input is cut, never stored whole.
+const LOGGED_USERNAME_MAX_CHARS: usize = 64;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/password", post(login_with_password))
+        .route("/v1/auth/logout", post(logout))
+        .route("/v1/oauth/token", post(issue_token))
+        .route("/.well-known/jwks.json", get(public_keys))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordLoginRequest {
+    username: String,
+    password: String,
+}
+
+/// Who logged in, as their tokens will describe them.
+#[derive(Serialize, ToSchema)]
+pub struct PrincipalView {
+    id: Uuid,
+    roles: Vec<String>,
+    client_id: Option<Uuid>,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Trade it at `/v1/oauth/token` for access tokens; keep it server-side.
+    refresh_token: String,
+    refresh_expires_in: i64,
+    principal: PrincipalView,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LogoutRequest {
+    refresh_token: String,
+}
+
+/// An OAuth2 token request, form-encoded.
+#[derive(Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// `refresh_token` or `client_credentials`.
+    grant_type: String,
+    refresh_token: Option<String>,
+    /// The service the token is for: onboarding, applications, scoring, disbursement,
+    /// accounts or frontend.
+    audience: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+fn refresh_token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn principal_of(account: &AccountRecord) -> Result<Principal, OnboardingError> {
+    Principal::user(
+        account.id,
+        account.roles.iter().copied(),
+        account.client_id,
+        Some(account.display_name.clone()),
+    )
+    .map_err(|_| {
+        OnboardingError::forbidden(
+            "no_roles",
+            "This account holds no role yet; an administrator must grant one.",
+        )
+    })
+}
+
+fn login_audit<'a>(
+    account: Option<&AccountRecord>,
+    username: &str,
+    address: &str,
+    outcome: &str,
+) -> AuditEntry<'a> {
+    AuditEntry {
+        actor_id: account.map(|account| account.id),
+        actor_roles: account
+            .map(|account| {
+                account
+                    .roles
+                    .iter()
+                    .map(|role| role.as_str().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        action: "login.password",
+        subject_type: "login_account",
+        subject_id: username.to_owned(),
+        before: None,
+        after: Some(serde_json::json!({ "outcome": outcome })),
+        source_address: Some(address.to_owned()),
+    }
+}
+
+/// Logs in with a username and password.
+///
+/// Five wrong passwords in a row lock the username for the configured time, during which the
+/// right password is refused too; an address is also limited in how often it may try. The
+/// answer for an unknown username is the same as for a wrong password, and every attempt is
+/// recorded and audited.
+#[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordLoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials"),
+              (status = 429, description = "login_locked, with Retry-After")))]
+#[tracing::instrument(skip_all, fields(username = %request.username))]
+async fn login_with_password(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    JsonBody(request): JsonBody<PasswordLoginRequest>,
+) -> Result<Json<LoginResponse>, OnboardingError> {
+    let address = source_address(peer);
+    let username: String = request
+        .username
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .take(LOGGED_USERNAME_MAX_CHARS)
+        .collect();
+    let policy = state.login.lockout;
+    let now = now_utc();
+
+    // The gate check and the recording of this attempt happen under locks on the username
+    // and the address, and the attempt is recorded as failed before the password is checked
+    // (then corrected on success). So parallel requests see each other: the sixth of a burst
+    // finds five failures and is refused, instead of all of them guessing at once. The locks
+    // are held for a few queries only, never during the slow hash.
+    let mut transaction = state.pool.begin().await?;
+    db::login_attempts::lock_login(&mut transaction, &username, &address).await?;
+    let account = db::accounts::find_by_username(&mut transaction, &username).await?;
+    let account_attempts =
+        db::login_attempts::recent_for_username(&mut transaction, &username).await?;
+    let address_attempts = db::login_attempts::recent_for_address(
+        &mut transaction,
+        &address,
+        now - policy.address_window,
+    )
+    .await?;
+    let gate = login_gate(&policy, &account_attempts, &address_attempts, now);
+    let outcome = match gate {
+        LoginGate::Allowed => AttemptOutcome::Failed,
+        LoginGate::Locked { .. } => AttemptOutcome::Refused,
+    };
+    let attempt_id = db::login_attempts::record(
+        &mut transaction,
+        account.as_ref().map(|account| account.id),
+        &username,
+        &address,
+        now,
+        outcome,
+    )
+    .await?;
+    if let LoginGate::Locked { until, .. } = gate {
+        audit::record(
+            &mut transaction,
+            login_audit(account.as_ref(), &username, &address, "refused"),
+        )
+        .await?;
+        transaction.commit().await?;
+        let remaining_milliseconds = (until - now).num_milliseconds();
+        return Err(OnboardingError::LoginLocked {
+            retry_after_seconds: (remaining_milliseconds + 999) / 1000,
+        });
+    }
+    transaction.commit().await?;
+
+    let password_matches = request.password.len() <= PASSWORD_MAX_BYTES
+        && verify_password(
+            &request.password,
+            account
+                .as_ref()
+                .and_then(|account| account.password_hash.clone()),
+        )
+        .await?;
+
+    let mut transaction = state.pool.begin().await?;
+    if password_matches {
+        db::login_attempts::mark_succeeded(&mut transaction, attempt_id).await?;
+    }
+    audit::record(
+        &mut transaction,
+        login_audit(
+            account.as_ref(),
+            &username,
+            &address,
+            if password_matches {
+                "succeeded"
+            } else {
+                "failed"
+            },
+        ),
+    )
+    .await?;
+    let account = match account {
+        Some(account) if password_matches => account,
+        _ => {
+            transaction.commit().await?;
+            return Err(OnboardingError::InvalidCredentials);
+        }
+    };
+    let principal = match principal_of(&account) {
+        Ok(principal) => principal,
+        Err(refusal) => {
+            transaction.commit().await?;
+            return Err(refusal);
+        }
+    };
+    let refresh_token = new_refresh_token();
+    let lifetime = state.login.refresh_token_lifetime;
+    db::refresh_tokens::insert(
+        &mut transaction,
+        account.id,
+        &refresh_token_hash(&refresh_token),
+        now,
+        now + lifetime,
+    )
+    .await?;
+    transaction.commit().await?;
+
+    Ok(Json(LoginResponse {
+        refresh_token,
+        refresh_expires_in: lifetime.num_seconds(),
+        principal: PrincipalView {
+            id: principal.subject(),
+            roles: principal
+                .roles()
+                .map(|role| role.as_str().to_owned())
+                .collect(),
+            client_id: principal.client_id(),
+            name: account.display_name,
+        },
+    }))
+}
+
+/// Revokes a refresh token. Answers 204 whether or not the token was live, so the endpoint
+/// cannot be used to test tokens.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", request_body = LogoutRequest,
+    responses((status = 204, description = "The refresh token no longer works")))]
+#[tracing::instrument(skip_all)]
+async fn logout(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    JsonBody(request): JsonBody<LogoutRequest>,
+) -> Result<StatusCode, OnboardingError> {
+    let mut transaction = state.pool.begin().await?;
+    let revoked = db::refresh_tokens::revoke(
+        &mut transaction,
+        &refresh_token_hash(&request.refresh_token),
+        now_utc(),
+    )
+    .await?;
+    if let Some(account_id) = revoked {
+        audit::record(
+            &mut transaction,
+            AuditEntry {
+                actor_id: Some(account_id),
+                actor_roles: Vec::new(),
+                action: "logout",
+                subject_type: "login_account",
+                subject_id: account_id.to_string(),
+                before: None,
+                after: None,
+                source_address: Some(source_address(peer)),
+            },
+        )
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn token_refusal(status: StatusCode, code: &'static str, detail: &str) -> OnboardingError {
+    OnboardingError::TokenRequest {
+        status,
+        code,
+        detail: detail.to_owned(),
+    }
+}
+
+fn requested_audience(audience: Option<&str>) -> Result<Audience, OnboardingError> {
+    let name = audience.ok_or_else(|| {
+        token_refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "audience is required: the service the token is for",
+        )
+    })?;
+    name.parse().map_err(|_| {
+        token_refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_target",
+            "audience is not one of the platform's services",
+        )
+    })
+}
+
+/// A stable id for a service principal, derived from its name, so that its tokens and audit
+/// records name the same subject across restarts.
+fn service_subject(name: &str) -> Uuid {
+    let digest = Sha256::digest(format!("imkon-service:{name}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// Issues an access token (at most 15 minutes) addressed to one service.
+///
+/// Form-encoded body. `grant_type=refresh_token` with `refresh_token` and `audience` gives a
+/// person's token with their roles and client id; `grant_type=client_credentials` with
+/// `client_id` (a service's name), `client_secret` and `audience` gives a service token.
+#[utoipa::path(post, path = "/v1/oauth/token", tag = "auth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = TokenResponse),
+              (status = 400, description = "invalid_grant, invalid_target, invalid_request or unsupported_grant_type"),
+              (status = 401, description = "invalid_client")))]
+#[tracing::instrument(skip_all)]
+async fn issue_token(
+    State(state): State<AppState>,
+    form: Result<Form<TokenRequest>, FormRejection>,
+) -> Result<Response, OnboardingError> {
+    let Form(request) = form.map_err(|rejection| {
+        token_refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &rejection.body_text(),
+        )
+    })?;
+    let principal = match request.grant_type.as_str() {
+        "refresh_token" => {
+            let token = request.refresh_token.as_deref().ok_or_else(|| {
+                token_refusal(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "refresh_token is required",
+                )
+            })?;
+            let mut connection = state.pool.acquire().await?;
+            let account_id = db::refresh_tokens::find_live_account(
+                &mut connection,
+                &refresh_token_hash(token),
+                now_utc(),
+            )
+            .await?
+            .ok_or_else(|| {
+                token_refusal(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "the refresh token is unknown, expired or revoked",
+                )
+            })?;
+            let account = db::accounts::find_by_id(&mut connection, account_id)
+                .await?
+                .ok_or_else(|| {
+                    OnboardingError::Internal(format!(
+                        "refresh token of missing account {account_id}"
+                    ))
+                })?;
+            principal_of(&account)?
+        }
+        "client_credentials" => {
+            let client_id = request.client_id.as_deref().unwrap_or_default();
+            let client_secret = request.client_secret.as_deref().unwrap_or_default();
+            if !state.service_clients.verify(client_id, client_secret) {
+                return Err(token_refusal(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "unknown client or wrong secret",
+                ));
+            }
+            Principal::service(service_subject(client_id), Some(client_id.to_owned()))
+                .map_err(|error| OnboardingError::Internal(error.to_string()))?
+        }
+        _ => {
+            return Err(token_refusal(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "grant_type is refresh_token or client_credentials",
+            ))
+        }
+    };
+    let audience = requested_audience(request.audience.as_deref())?;
+    let lifetime: Duration = ACCESS_TOKEN_MAX_LIFETIME;
+    let token = state
+        .issuer
+        .issue(&principal, audience, lifetime)
+        .map_err(|error| OnboardingError::Internal(error.to_string()))?;
+    let mut response = Json(TokenResponse {
+        access_token: token.into_string(),
+        token_type: "Bearer",
+        expires_in: lifetime.as_secs(),
+    })
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// The public keys that verify this service's tokens, as a JWKS document.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
+    responses((status = 200, content_type = "application/json", body = String)))]
+async fn public_keys(State(state): State<AppState>) -> Result<Response, OnboardingError> {
+    let keys = PublicKeySet::new([state.issuer.signing_key().public_key()])
+        .map_err(|error| OnboardingError::Internal(error.to_string()))?;
+    let mut response = keys.to_jwks_json().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}

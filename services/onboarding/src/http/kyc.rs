@@ -1,0 +1,711 @@
+//! KYC: a founder submits, officers work the queue and decide, services read the status.
+//!
+//! Only the officer assigned to a case acts on it; an officer never decides a case that is
+//! their own (an officer who is also a client); approval needs every required document
+//! accepted. Decisions are audited, and approvals and rejections announced through the
+//! outbox (`client.kyc_approved`, `client.kyc_rejected`, `company.kyc_approved`,
+//! `company.kyc_rejected`).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use imkon_auth::extract::{Founder, KycOfficer, RequireRole};
+use imkon_auth::{Principal, Role};
+use imkon_platform::audit;
+use imkon_platform::id::now_utc;
+use imkon_platform::problem::JsonBody;
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::kyc::{AssigneeFilter, CaseRecord};
+use crate::domain::ids::{ClientId, DocumentId, OfficerId};
+use crate::domain::kyc::{
+    CaseRejectionReason, DocumentDecision, DocumentRejectionReason, KycCase, KycStatus, Officer,
+    ReviewNote,
+};
+use crate::domain::screening::WatchList;
+use crate::error::OnboardingError;
+use crate::http::profile::own_client_id;
+use crate::http::{audit_by, may_read_client, source_address, AnyCaller};
+use crate::kyc::{
+    announce, decision_columns, kyc_error, open_or_lock_case, restore_case, run_checks, save_case,
+};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/me/kyc", get(read_own_cases))
+        .route("/v1/me/kyc/submit", post(submit_case))
+        .route("/v1/kyc/cases", get(list_queue))
+        .route("/v1/kyc/cases/{id}", get(read_case))
+        .route("/v1/kyc/cases/{id}/assign", post(assign_case))
+        .route(
+            "/v1/kyc/cases/{id}/documents/{document_id}/decision",
+            post(decide_document),
+        )
+        .route("/v1/kyc/cases/{id}/approve", post(approve_case))
+        .route("/v1/kyc/cases/{id}/reject", post(reject_case))
+        .route(
+            "/v1/kyc/cases/{id}/request-revision",
+            post(request_revision),
+        )
+        .route("/v1/kyc/watchlist", post(import_watch_list))
+        .route("/v1/clients/{id}/kyc", get(read_client_kyc))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseDocumentView {
+    document_id: Uuid,
+    kind: String,
+    /// accepted, rejected, revision_requested, or null while undecided.
+    decision: Option<String>,
+    rejection_reason: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckView {
+    name: String,
+    passed: bool,
+    detail: String,
+    ran_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScreeningHitView {
+    screened_name: String,
+    entry_full_name: String,
+    list_name: String,
+    reference: String,
+    score: i16,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseView {
+    case_id: Uuid,
+    client_id: Uuid,
+    company_id: Option<Uuid>,
+    status: String,
+    assigned_officer_id: Option<Uuid>,
+    rejection_reason: Option<String>,
+    revision_note: Option<String>,
+    submitted_at: Option<DateTime<Utc>>,
+    decided_at: Option<DateTime<Utc>>,
+    documents: Vec<CaseDocumentView>,
+    /// The automatic checks of the latest submission; officers only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checks: Option<Vec<CheckView>>,
+    /// Possible watch-list matches; officers only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    screening_hits: Option<Vec<ScreeningHitView>>,
+}
+
+async fn case_view(
+    connection: &mut PgConnection,
+    record: &CaseRecord,
+    for_officer: bool,
+) -> Result<CaseView, OnboardingError> {
+    let documents = db::kyc::case_documents(connection, record.id)
+        .await?
+        .into_iter()
+        .map(|document| CaseDocumentView {
+            document_id: document.document_id,
+            kind: document.kind,
+            decision: document.decision,
+            rejection_reason: document.rejection_reason,
+            note: document.note,
+        })
+        .collect();
+    let (checks, screening_hits) = if for_officer {
+        let checks = db::kyc::latest_checks(connection, record.id)
+            .await?
+            .into_iter()
+            .map(|check| CheckView {
+                name: check.check_name,
+                passed: check.passed,
+                detail: check.detail,
+                ran_at: check.ran_at,
+            })
+            .collect();
+        let hits = db::kyc::hits(connection, record.id)
+            .await?
+            .into_iter()
+            .map(|hit| ScreeningHitView {
+                screened_name: hit.screened_name,
+                entry_full_name: hit.entry_full_name,
+                list_name: hit.entry_list_name,
+                reference: hit.entry_reference,
+                score: hit.score,
+            })
+            .collect();
+        (Some(checks), Some(hits))
+    } else {
+        (None, None)
+    };
+    Ok(CaseView {
+        case_id: record.id,
+        client_id: record.client_id,
+        company_id: record.company_id,
+        status: record.status.clone(),
+        assigned_officer_id: record.assigned_officer_id,
+        rejection_reason: record.rejection_reason.clone(),
+        revision_note: record.revision_note.clone(),
+        submitted_at: record.submitted_at,
+        decided_at: record.decided_at,
+        documents,
+        checks,
+        screening_hits,
+    })
+}
+
+fn case_state(case: &KycCase) -> serde_json::Value {
+    serde_json::json!({
+        "status": case.status().code(),
+        "assigned_officer_id": case.assigned_officer().map(|officer| officer.as_uuid()),
+        "rejection_reason": case.rejection_reason().map(CaseRejectionReason::code),
+        "revision_note": case.revision_note().map(ReviewNote::as_str),
+        "documents": case.documents().iter().map(|document| serde_json::json!({
+            "document_id": document.id().as_uuid(),
+            "decision": document.decision().map(|decision| decision_columns(decision).0),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn officer_of(principal: &Principal) -> Officer {
+    Officer {
+        id: OfficerId::from_uuid(principal.subject()),
+        own_client_id: principal.client_id().map(ClientId::from_uuid),
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct SubmitRequest {
+    /// One of the caller's companies; absent for the caller's own case.
+    company_id: Option<Uuid>,
+}
+
+/// Submits the caller's case (or one of their companies') for review, first or again after a
+/// revision request. Runs and stores the automatic checks.
+#[utoipa::path(post, path = "/v1/me/kyc/submit", tag = "kyc", request_body = SubmitRequest,
+    responses((status = 200, body = CaseView),
+              (status = 409, description = "kyc_wrong_status"),
+              (status = 422, description = "A required document is missing, named as documents[kind]")))]
+#[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
+async fn submit_case(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    founder: RequireRole<Founder>,
+    JsonBody(request): JsonBody<SubmitRequest>,
+) -> Result<Json<CaseView>, OnboardingError> {
+    let client_id = own_client_id(&founder)?;
+    let mut transaction = state.pool.begin().await?;
+    if let Some(company_id) = request.company_id {
+        let owned = db::clients::find_company(&mut transaction, company_id)
+            .await?
+            .is_some_and(|company| company.owner_client_id == client_id);
+        if !owned {
+            return Err(OnboardingError::NotFound { what: "company" });
+        }
+    }
+    let record = open_or_lock_case(&mut transaction, client_id, request.company_id).await?;
+    let mut case = restore_case(&mut transaction, &record).await?;
+    let before = case_state(&case);
+    case.submit().map_err(kyc_error)?;
+    save_case(&mut transaction, &case, Some(now_utc()), None).await?;
+    run_checks(&mut transaction, &record, now_utc().date_naive()).await?;
+    let mut entry = audit_by(&founder, "kyc.submit", "kyc_case", record.id.to_string());
+    entry.before = Some(before);
+    entry.after = Some(case_state(&case));
+    entry.source_address = Some(source_address(peer));
+    audit::record(&mut transaction, entry).await?;
+    let saved = db::kyc::lock_case(&mut transaction, record.id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "case" })?;
+    let view = case_view(&mut transaction, &saved, false).await?;
+    transaction.commit().await?;
+    Ok(Json(view))
+}
+
+/// The caller's cases: their own and their companies'.
+#[utoipa::path(get, path = "/v1/me/kyc", tag = "kyc", responses((status = 200, body = Vec<CaseView>)))]
+#[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
+async fn read_own_cases(
+    State(state): State<AppState>,
+    founder: RequireRole<Founder>,
+) -> Result<Json<Vec<CaseView>>, OnboardingError> {
+    let client_id = own_client_id(&founder)?;
+    let mut connection = state.pool.acquire().await?;
+    let mut views = Vec::new();
+    for record in db::kyc::cases_of_client(&mut connection, client_id).await? {
+        views.push(case_view(&mut connection, &record, false).await?);
+    }
+    Ok(Json(views))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct QueueQuery {
+    /// new, pending_review, approved, rejected or revision_requested.
+    status: Option<String>,
+    /// `me`, `none` (unassigned) or an officer's id.
+    assignee: Option<String>,
+    /// At most the service's page size.
+    limit: Option<u32>,
+}
+
+/// The officers' queue, oldest submission first.
+#[utoipa::path(get, path = "/v1/kyc/cases", tag = "kyc", params(QueueQuery),
+    responses((status = 200, body = Vec<CaseView>), (status = 403), (status = 422)))]
+#[tracing::instrument(skip_all, fields(officer = %officer.subject()))]
+async fn list_queue(
+    State(state): State<AppState>,
+    officer: RequireRole<KycOfficer>,
+    Query(query): Query<QueueQuery>,
+) -> Result<Json<Vec<CaseView>>, OnboardingError> {
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(code) => Some(
+            KycStatus::from_code(code)
+                .ok_or_else(|| OnboardingError::InvalidField {
+                    field: "status".to_owned(),
+                    code: "unknown_status",
+                    message: "new, pending_review, approved, rejected or revision_requested"
+                        .to_owned(),
+                })?
+                .code(),
+        ),
+    };
+    let assignee = match query.assignee.as_deref() {
+        None => AssigneeFilter::Any,
+        Some("me") => AssigneeFilter::Officer(officer.subject()),
+        Some("none") => AssigneeFilter::Unassigned,
+        Some(text) => {
+            AssigneeFilter::Officer(text.parse().map_err(|_| OnboardingError::InvalidField {
+                field: "assignee".to_owned(),
+                code: "invalid_assignee",
+                message: "me, none or an officer's id".to_owned(),
+            })?)
+        }
+    };
+    let limit = query
+        .limit
+        .unwrap_or(state.limits.max_page_size)
+        .clamp(1, state.limits.max_page_size);
+    let mut connection = state.pool.acquire().await?;
+    let records = db::kyc::queue(&mut connection, status, assignee, i64::from(limit)).await?;
+    let mut views = Vec::with_capacity(records.len());
+    for record in &records {
+        views.push(case_view(&mut connection, record, true).await?);
+    }
+    Ok(Json(views))
+}
+
+/// One case with its documents, checks and screening hits.
+#[utoipa::path(get, path = "/v1/kyc/cases/{id}", tag = "kyc",
+    params(("id" = Uuid, Path, description = "The case")),
+    responses((status = 200, body = CaseView), (status = 403), (status = 404)))]
+#[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
+async fn read_case(
+    State(state): State<AppState>,
+    officer: RequireRole<KycOfficer>,
+    Path(case_id): Path<Uuid>,
+) -> Result<Json<CaseView>, OnboardingError> {
+    let mut transaction = state.pool.begin().await?;
+    let record = db::kyc::lock_case(&mut transaction, case_id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "case" })?;
+    let view = case_view(&mut transaction, &record, true).await?;
+    transaction.commit().await?;
+    Ok(Json(view))
+}
+
+/// What an officer does to a case.
+enum OfficerAction {
+    Assign(Officer),
+    DecideDocument(DocumentId, DocumentDecision),
+    Approve,
+    Reject(CaseRejectionReason),
+    RequestRevision(ReviewNote),
+}
+
+impl OfficerAction {
+    fn audit_action(&self) -> &'static str {
+        match self {
+            OfficerAction::Assign(_) => "kyc.assign",
+            OfficerAction::DecideDocument(..) => "kyc.decide_document",
+            OfficerAction::Approve => "kyc.approve",
+            OfficerAction::Reject(_) => "kyc.reject",
+            OfficerAction::RequestRevision(_) => "kyc.request_revision",
+        }
+    }
+}
+
+/// Locks the case, applies the action through the domain, saves, announces and audits.
+async fn act_on_case(
+    state: &AppState,
+    principal: &Principal,
+    case_id: Uuid,
+    peer: SocketAddr,
+    action: OfficerAction,
+) -> Result<Json<CaseView>, OnboardingError> {
+    let mut transaction = state.pool.begin().await?;
+    let record = db::kyc::lock_case(&mut transaction, case_id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "case" })?;
+    let mut case = restore_case(&mut transaction, &record).await?;
+    let before = case_state(&case);
+    let acting = officer_of(principal);
+    let now = now_utc();
+    let decided_at = match &action {
+        OfficerAction::Assign(assignee) => {
+            case.assign(assignee).map_err(kyc_error)?;
+            None
+        }
+        OfficerAction::DecideDocument(document_id, decision) => {
+            case.decide_document(&acting, *document_id, decision.clone())
+                .map_err(kyc_error)?;
+            let (code, reason, note) = decision_columns(decision);
+            db::kyc::save_document_decision(
+                &mut transaction,
+                case_id,
+                document_id.as_uuid(),
+                code,
+                reason,
+                note,
+                principal.subject(),
+            )
+            .await?;
+            None
+        }
+        OfficerAction::Approve => {
+            case.approve(&acting).map_err(kyc_error)?;
+            Some(now)
+        }
+        OfficerAction::Reject(reason) => {
+            case.reject(&acting, *reason).map_err(kyc_error)?;
+            Some(now)
+        }
+        OfficerAction::RequestRevision(note) => {
+            case.request_revision(&acting, note.clone())
+                .map_err(kyc_error)?;
+            Some(now)
+        }
+    };
+    save_case(&mut transaction, &case, None, decided_at).await?;
+    announce(&mut transaction, &record, &case, now).await?;
+    let mut entry = audit_by(
+        principal,
+        action.audit_action(),
+        "kyc_case",
+        case_id.to_string(),
+    );
+    entry.before = Some(before);
+    entry.after = Some(case_state(&case));
+    entry.source_address = Some(source_address(peer));
+    audit::record(&mut transaction, entry).await?;
+    let saved = db::kyc::lock_case(&mut transaction, case_id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "case" })?;
+    let view = case_view(&mut transaction, &saved, true).await?;
+    transaction.commit().await?;
+    Ok(Json(view))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct AssignRequest {
+    /// The officer to assign; the caller when absent.
+    officer_id: Option<Uuid>,
+}
+
+/// Assigns (or reassigns) a case to a KYC officer, the caller by default.
+#[utoipa::path(post, path = "/v1/kyc/cases/{id}/assign", tag = "kyc", request_body = AssignRequest,
+    params(("id" = Uuid, Path, description = "The case")),
+    responses((status = 200, body = CaseView), (status = 403, description = "conflict_of_interest"),
+              (status = 409, description = "kyc_wrong_status"), (status = 422, description = "officer_id is not a KYC officer")))]
+#[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
+async fn assign_case(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    officer: RequireRole<KycOfficer>,
+    Path(case_id): Path<Uuid>,
+    JsonBody(request): JsonBody<AssignRequest>,
+) -> Result<Json<CaseView>, OnboardingError> {
+    let assignee = match request.officer_id {
+        None => officer_of(&officer),
+        Some(officer_id) => {
+            let mut connection = state.pool.acquire().await?;
+            let account = db::accounts::find_by_id(&mut connection, officer_id)
+                .await?
+                .filter(|account| account.roles.contains(&Role::KycOfficer))
+                .ok_or_else(|| OnboardingError::InvalidField {
+                    field: "officer_id".to_owned(),
+                    code: "not_a_kyc_officer",
+                    message: "no KYC officer has this id".to_owned(),
+                })?;
+            Officer {
+                id: OfficerId::from_uuid(account.id),
+                own_client_id: account.client_id.map(ClientId::from_uuid),
+            }
+        }
+    };
+    act_on_case(
+        &state,
+        &officer,
+        case_id,
+        peer,
+        OfficerAction::Assign(assignee),
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DocumentDecisionRequest {
+    /// accepted, rejected or revision_requested.
+    decision: String,
+    /// With `rejected`: illegible, expired, does_not_match_profile, wrong_document_kind,
+    /// incomplete or suspected_forgery.
+    reason: Option<String>,
+    /// With `revision_requested`: what to fix.
+    note: Option<String>,
+}
+
+fn parse_document_decision(
+    request: &DocumentDecisionRequest,
+) -> Result<DocumentDecision, OnboardingError> {
+    match request.decision.as_str() {
+        "accepted" => Ok(DocumentDecision::Accepted),
+        "rejected" => {
+            let code = request.reason.as_deref().unwrap_or_default();
+            DocumentRejectionReason::from_code(code)
+                .map(DocumentDecision::Rejected)
+                .ok_or_else(|| OnboardingError::InvalidField {
+                    field: "reason".to_owned(),
+                    code: "unknown_reason",
+                    message: "a rejection needs one of the listed reasons".to_owned(),
+                })
+        }
+        "revision_requested" => {
+            let note = ReviewNote::parse(request.note.as_deref().unwrap_or_default())
+                .map_err(kyc_error)?;
+            Ok(DocumentDecision::RevisionRequested(note))
+        }
+        _ => Err(OnboardingError::InvalidField {
+            field: "decision".to_owned(),
+            code: "unknown_decision",
+            message: "accepted, rejected or revision_requested".to_owned(),
+        }),
+    }
+}
+
+/// The assigned officer decides on one document of the case.
+#[utoipa::path(post, path = "/v1/kyc/cases/{id}/documents/{document_id}/decision", tag = "kyc",
+    request_body = DocumentDecisionRequest,
+    params(("id" = Uuid, Path, description = "The case"), ("document_id" = Uuid, Path, description = "A document of the case")),
+    responses((status = 200, body = CaseView), (status = 403, description = "not_assigned_officer"), (status = 404), (status = 409)))]
+#[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
+async fn decide_document(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    officer: RequireRole<KycOfficer>,
+    Path((case_id, document_id)): Path<(Uuid, Uuid)>,
+    JsonBody(request): JsonBody<DocumentDecisionRequest>,
+) -> Result<Json<CaseView>, OnboardingError> {
+    let decision = parse_document_decision(&request)?;
+    let action = OfficerAction::DecideDocument(DocumentId::from_uuid(document_id), decision);
+    act_on_case(&state, &officer, case_id, peer, action).await
+}
+
+/// The assigned officer approves the case; every required document must be accepted.
+#[utoipa::path(post, path = "/v1/kyc/cases/{id}/approve", tag = "kyc",
+    params(("id" = Uuid, Path, description = "The case")),
+    responses((status = 200, body = CaseView), (status = 403), (status = 409),
+              (status = 422, description = "A required document is not accepted, named as documents[kind]")))]
+#[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
+async fn approve_case(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    officer: RequireRole<KycOfficer>,
+    Path(case_id): Path<Uuid>,
+) -> Result<Json<CaseView>, OnboardingError> {
+    act_on_case(&state, &officer, case_id, peer, OfficerAction::Approve).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RejectRequest {
+    /// documents_rejected, screening_list_match, duplicate_identity or false_information.
+    reason: String,
+}
+
+/// The assigned officer rejects the case for good.
+#[utoipa::path(post, path = "/v1/kyc/cases/{id}/reject", tag = "kyc", request_body = RejectRequest,
+    params(("id" = Uuid, Path, description = "The case")),
+    responses((status = 200, body = CaseView), (status = 403), (status = 409), (status = 422)))]
+#[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
+async fn reject_case(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    officer: RequireRole<KycOfficer>,
+    Path(case_id): Path<Uuid>,
+    JsonBody(request): JsonBody<RejectRequest>,
+) -> Result<Json<CaseView>, OnboardingError> {
+    let reason = CaseRejectionReason::from_code(&request.reason).ok_or_else(|| {
+        OnboardingError::InvalidField {
+            field: "reason".to_owned(),
+            code: "unknown_reason",
+            message:
+                "documents_rejected, screening_list_match, duplicate_identity or false_information"
+                    .to_owned(),
+        }
+    })?;
+    act_on_case(
+        &state,
+        &officer,
+        case_id,
+        peer,
+        OfficerAction::Reject(reason),
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RevisionRequest {
+    /// What the client must fix.
+    note: String,
+}
+
+/// The assigned officer sends the case back to the client with a note.
+#[utoipa::path(post, path = "/v1/kyc/cases/{id}/request-revision", tag = "kyc", request_body = RevisionRequest,
+    params(("id" = Uuid, Path, description = "The case")),
+    responses((status = 200, body = CaseView), (status = 403), (status = 409), (status = 422)))]
+#[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
+async fn request_revision(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    officer: RequireRole<KycOfficer>,
+    Path(case_id): Path<Uuid>,
+    JsonBody(request): JsonBody<RevisionRequest>,
+) -> Result<Json<CaseView>, OnboardingError> {
+    let note = ReviewNote::parse(&request.note).map_err(kyc_error)?;
+    act_on_case(
+        &state,
+        &officer,
+        case_id,
+        peer,
+        OfficerAction::RequestRevision(note),
+    )
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WatchListImportView {
+    watch_list_id: Uuid,
+    entry_count: usize,
+}
+
+/// Imports a watch list (CSV with `full_name`, `list_name`, `reference` and optionally
+/// `birth_date`), which replaces the one in force. A bad line refuses the whole file.
+#[utoipa::path(post, path = "/v1/kyc/watchlist", tag = "kyc",
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = WatchListImportView), (status = 403), (status = 422, description = "A bad line, with its column")))]
+#[tracing::instrument(skip_all, fields(officer = %officer.subject()))]
+async fn import_watch_list(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    officer: RequireRole<KycOfficer>,
+    csv_text: String,
+) -> Result<(axum::http::StatusCode, Json<WatchListImportView>), OnboardingError> {
+    let list = WatchList::parse_csv(&csv_text)
+        .map_err(|error| OnboardingError::invalid(error.field(), "invalid_watch_list", &error))?;
+    let entry_count = list.entries().len();
+    let mut transaction = state.pool.begin().await?;
+    let watch_list_id = db::kyc::insert_watch_list(
+        &mut transaction,
+        officer.subject(),
+        &csv_text,
+        i32::try_from(entry_count).map_err(|error| OnboardingError::Internal(error.to_string()))?,
+    )
+    .await?;
+    let mut entry = audit_by(
+        &officer,
+        "kyc.import_watch_list",
+        "watch_list",
+        watch_list_id.to_string(),
+    );
+    entry.after = Some(serde_json::json!({ "entry_count": entry_count }));
+    entry.source_address = Some(source_address(peer));
+    audit::record(&mut transaction, entry).await?;
+    transaction.commit().await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(WatchListImportView {
+            watch_list_id,
+            entry_count,
+        }),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CompanyKycView {
+    company_id: Uuid,
+    status: String,
+    decided_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClientKycView {
+    client_id: Uuid,
+    /// The person's own case; `new` when nothing was submitted yet.
+    status: String,
+    approved_at: Option<DateTime<Utc>>,
+    companies: Vec<CompanyKycView>,
+}
+
+/// A client's KYC status, for services (applications checks it) and staff; a founder may
+/// read only their own.
+#[utoipa::path(get, path = "/v1/clients/{id}/kyc", tag = "clients",
+    params(("id" = Uuid, Path, description = "The person's client id")),
+    responses((status = 200, body = ClientKycView), (status = 401), (status = 404)))]
+#[tracing::instrument(skip_all, fields(client = %client_id))]
+async fn read_client_kyc(
+    State(state): State<AppState>,
+    AnyCaller(caller): AnyCaller,
+    Path(client_id): Path<Uuid>,
+) -> Result<Json<ClientKycView>, OnboardingError> {
+    if !may_read_client(&caller, client_id) {
+        return Err(OnboardingError::NotFound { what: "client" });
+    }
+    let mut connection = state.pool.acquire().await?;
+    if db::clients::find_person(&mut connection, client_id)
+        .await?
+        .is_none()
+    {
+        return Err(OnboardingError::NotFound { what: "client" });
+    }
+    let cases = db::kyc::cases_of_client(&mut connection, client_id).await?;
+    let own = cases.iter().find(|case| case.company_id.is_none());
+    let status = own.map_or(KycStatus::New.code().to_owned(), |case| case.status.clone());
+    let approved_at = own
+        .filter(|case| case.status == KycStatus::Approved.code())
+        .and_then(|case| case.decided_at);
+    let companies = cases
+        .iter()
+        .filter_map(|case| {
+            case.company_id.map(|company_id| CompanyKycView {
+                company_id,
+                status: case.status.clone(),
+                decided_at: case.decided_at,
+            })
+        })
+        .collect();
+    Ok(Json(ClientKycView {
+        client_id,
+        status,
+        approved_at,
+        companies,
+    }))
+}

@@ -1,0 +1,367 @@
+//! A founder's registration and their person profile.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use imkon_auth::extract::{Founder, RequireRole};
+use imkon_auth::Role;
+use imkon_platform::audit::{self, AuditEntry};
+use imkon_platform::id::{new_id, now_utc};
+use imkon_platform::problem::JsonBody;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::accounts::{create_local_account, NewLocalAccount};
+use crate::db;
+use crate::db::clients::PersonRecord;
+use crate::domain::contact::{Address, Email, Phone};
+use crate::domain::credentials::{NewPassword, Username};
+use crate::domain::passport::{IdentityDocument, PassportNumber};
+use crate::domain::person::{NewPerson, Person};
+use crate::domain::person_name::{PersonName, Script};
+use crate::domain::pinfl::Pinfl;
+use crate::error::{is_unique_violation, OnboardingError};
+use crate::http::{audit_by, source_address};
+use crate::password::hash_password;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/registrations", post(register_founder))
+        .route(
+            "/v1/me/profile",
+            get(read_own_profile).put(update_own_profile),
+        )
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+pub struct NameDto {
+    surname: String,
+    given_name: String,
+    patronymic: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+pub struct PassportDto {
+    /// Two Latin letters and seven digits, such as AA1234567.
+    number: String,
+    /// YYYY-MM-DD.
+    issue_date: String,
+    /// YYYY-MM-DD; an expired passport is refused.
+    expiry_date: String,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+pub struct AddressDto {
+    region: String,
+    district: String,
+    street_line: String,
+}
+
+/// A person's profile as the founder writes it.
+#[derive(Deserialize, ToSchema)]
+pub struct PersonProfileRequest {
+    /// 14 digits with a check digit; encodes the birth date.
+    pinfl: String,
+    /// YYYY-MM-DD; must agree with the PINFL.
+    birth_date: String,
+    latin_name: NameDto,
+    cyrillic_name: Option<NameDto>,
+    passport: PassportDto,
+    /// 998 and nine digits, separators allowed.
+    phone: String,
+    email: Option<String>,
+    address: AddressDto,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegistrationRequest {
+    username: String,
+    password: String,
+    #[serde(flatten)]
+    profile: PersonProfileRequest,
+}
+
+/// A person's profile as stored, in canonical form.
+#[derive(Serialize, ToSchema)]
+pub struct PersonProfileView {
+    client_id: Uuid,
+    pinfl: String,
+    birth_date: NaiveDate,
+    latin_name: NameDto,
+    cyrillic_name: Option<NameDto>,
+    passport: PassportDto,
+    phone: String,
+    email: Option<String>,
+    address: AddressDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationResponse {
+    account_id: Uuid,
+    client_id: Uuid,
+    profile: PersonProfileView,
+}
+
+pub fn person_view(record: &PersonRecord) -> PersonProfileView {
+    PersonProfileView {
+        client_id: record.client_id,
+        pinfl: record.pinfl.clone(),
+        birth_date: record.birth_date,
+        latin_name: NameDto {
+            surname: record.latin_surname.clone(),
+            given_name: record.latin_given_name.clone(),
+            patronymic: record.latin_patronymic.clone(),
+        },
+        cyrillic_name: match (&record.cyrillic_surname, &record.cyrillic_given_name) {
+            (Some(surname), Some(given_name)) => Some(NameDto {
+                surname: surname.clone(),
+                given_name: given_name.clone(),
+                patronymic: record.cyrillic_patronymic.clone(),
+            }),
+            _ => None,
+        },
+        passport: PassportDto {
+            number: record.passport_number.clone(),
+            issue_date: record.passport_issue_date.to_string(),
+            expiry_date: record.passport_expiry_date.to_string(),
+        },
+        phone: record.phone.clone(),
+        email: record.email.clone(),
+        address: AddressDto {
+            region: record.address_region.clone(),
+            district: record.address_district.clone(),
+            street_line: record.address_street_line.clone(),
+        },
+    }
+}
+
+/// Parses a `YYYY-MM-DD` date, naming the field when it is not one.
+pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, OnboardingError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| OnboardingError::InvalidField {
+        field: field.to_owned(),
+        code: "invalid_date",
+        message: "a date is written YYYY-MM-DD".to_owned(),
+    })
+}
+
+fn parse_name(script: Script, name: &NameDto) -> Result<PersonName, OnboardingError> {
+    PersonName::parse(
+        script,
+        &name.surname,
+        &name.given_name,
+        name.patronymic.as_deref(),
+    )
+    .map_err(|error| OnboardingError::invalid(error.field(), "invalid_name", &error))
+}
+
+/// Parses a whole profile into the domain's `Person`; the first invalid field is named.
+pub fn parse_person(
+    request: &PersonProfileRequest,
+    today: NaiveDate,
+) -> Result<Person, OnboardingError> {
+    let pinfl = Pinfl::parse(&request.pinfl)
+        .map_err(|error| OnboardingError::invalid(error.field(), "invalid_pinfl", &error))?;
+    let birth_date = parse_date("birth_date", &request.birth_date)?;
+    let latin_name = parse_name(Script::Latin, &request.latin_name)?;
+    let cyrillic_name = request
+        .cyrillic_name
+        .as_ref()
+        .map(|name| parse_name(Script::Cyrillic, name))
+        .transpose()?;
+    let passport_number = PassportNumber::parse(&request.passport.number)
+        .map_err(|error| OnboardingError::invalid(error.field(), "invalid_passport", &error))?;
+    let passport = IdentityDocument::new(
+        passport_number,
+        parse_date("passport.issue_date", &request.passport.issue_date)?,
+        parse_date("passport.expiry_date", &request.passport.expiry_date)?,
+        today,
+    )
+    .map_err(|error| OnboardingError::invalid(error.field(), "invalid_passport", &error))?;
+    let phone = Phone::parse(&request.phone)
+        .map_err(|error| OnboardingError::invalid(error.field(), "invalid_phone", &error))?;
+    let email = request
+        .email
+        .as_deref()
+        .filter(|text| !text.trim().is_empty())
+        .map(Email::parse)
+        .transpose()
+        .map_err(|error| OnboardingError::invalid(error.field(), "invalid_email", &error))?;
+    let address = Address::parse(
+        &request.address.region,
+        &request.address.district,
+        &request.address.street_line,
+    )
+    .map_err(|error| OnboardingError::invalid(error.field(), "invalid_address", &error))?;
+    Person::new(NewPerson {
+        pinfl,
+        birth_date,
+        latin_name,
+        cyrillic_name,
+        passport,
+        phone,
+        email,
+        address,
+    })
+    .map_err(|error| OnboardingError::invalid(error.field(), "inconsistent_profile", &error))
+}
+
+/// Maps the unique violations of a person's identity to 409s.
+fn person_conflict(error: sqlx::Error) -> OnboardingError {
+    if is_unique_violation(&error, "person_pinfl_key") {
+        OnboardingError::conflict(
+            "pinfl_taken",
+            "A client with this PINFL is already registered.",
+        )
+    } else if is_unique_violation(&error, "person_passport_number_key") {
+        OnboardingError::conflict(
+            "passport_taken",
+            "A client with this passport is already registered.",
+        )
+    } else {
+        error.into()
+    }
+}
+
+/// A founder registers: their login account (with the founder role) and their person profile
+/// are created together, or neither is.
+#[utoipa::path(post, path = "/v1/registrations", tag = "profile", request_body = RegistrationRequest,
+    responses((status = 201, body = RegistrationResponse),
+              (status = 409, description = "username_taken, pinfl_taken or passport_taken"),
+              (status = 422, description = "An invalid field, named")))]
+#[tracing::instrument(skip_all)]
+async fn register_founder(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    JsonBody(request): JsonBody<RegistrationRequest>,
+) -> Result<(StatusCode, Json<RegistrationResponse>), OnboardingError> {
+    let username = Username::parse(&request.username)
+        .map_err(|error| OnboardingError::invalid(error.field(), "invalid_username", &error))?;
+    let password = NewPassword::parse(&request.password)
+        .map_err(|error| OnboardingError::invalid(error.field(), "invalid_password", &error))?;
+    let person = parse_person(&request.profile, now_utc().date_naive())?;
+    let password_hash = hash_password(&password).await?;
+
+    let client_id = new_id();
+    let mut transaction = state.pool.begin().await?;
+    db::clients::insert_person(&mut transaction, client_id, &person)
+        .await
+        .map_err(person_conflict)?;
+    let account = create_local_account(
+        &mut transaction,
+        &NewLocalAccount {
+            username: &username,
+            password_hash: &password_hash,
+            display_name: &person.latin_name().full_name(),
+            roles: &[Role::Founder],
+            client_id: Some(client_id),
+            granted_by: None,
+        },
+    )
+    .await?;
+    let record = db::clients::find_person(&mut transaction, client_id)
+        .await?
+        .ok_or_else(|| OnboardingError::Internal("the person just inserted is missing".into()))?;
+    let view = person_view(&record);
+    audit::record(
+        &mut transaction,
+        AuditEntry {
+            actor_id: Some(account.id),
+            actor_roles: vec![Role::Founder.as_str().to_owned()],
+            action: "client.register",
+            subject_type: "client",
+            subject_id: client_id.to_string(),
+            before: None,
+            after: Some(
+                serde_json::to_value(&view)
+                    .map_err(|error| OnboardingError::Internal(error.to_string()))?,
+            ),
+            source_address: Some(source_address(peer)),
+        },
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RegistrationResponse {
+            account_id: account.id,
+            client_id,
+            profile: view,
+        }),
+    ))
+}
+
+/// The caller's own client id, or 404 when they have no profile.
+pub fn own_client_id(founder: &imkon_auth::Principal) -> Result<Uuid, OnboardingError> {
+    founder
+        .client_id()
+        .ok_or(OnboardingError::NotFound { what: "profile" })
+}
+
+/// The founder's own profile.
+#[utoipa::path(get, path = "/v1/me/profile", tag = "profile",
+    responses((status = 200, body = PersonProfileView), (status = 401), (status = 403), (status = 404)))]
+#[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
+async fn read_own_profile(
+    State(state): State<AppState>,
+    founder: RequireRole<Founder>,
+) -> Result<Json<PersonProfileView>, OnboardingError> {
+    let client_id = own_client_id(&founder)?;
+    let mut connection = state.pool.acquire().await?;
+    let record = db::clients::find_person(&mut connection, client_id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "profile" })?;
+    Ok(Json(person_view(&record)))
+}
+
+/// Replaces the founder's profile. The PINFL is their identity and cannot change.
+#[utoipa::path(put, path = "/v1/me/profile", tag = "profile", request_body = PersonProfileRequest,
+    responses((status = 200, body = PersonProfileView), (status = 409, description = "passport_taken"), (status = 422)))]
+#[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
+async fn update_own_profile(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    founder: RequireRole<Founder>,
+    JsonBody(request): JsonBody<PersonProfileRequest>,
+) -> Result<Json<PersonProfileView>, OnboardingError> {
+    let client_id = own_client_id(&founder)?;
+    let person = parse_person(&request, now_utc().date_naive())?;
+    let mut transaction = state.pool.begin().await?;
+    let before = db::clients::find_person(&mut transaction, client_id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "profile" })?;
+    if before.pinfl != person.pinfl().as_str() {
+        return Err(OnboardingError::InvalidField {
+            field: "pinfl".to_owned(),
+            code: "immutable",
+            message: "the PINFL identifies the person and cannot change".to_owned(),
+        });
+    }
+    db::clients::update_person(&mut transaction, client_id, &person)
+        .await
+        .map_err(person_conflict)?;
+    let after = db::clients::find_person(&mut transaction, client_id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "profile" })?;
+    let view = person_view(&after);
+    let to_json = |value: &PersonProfileView| {
+        serde_json::to_value(value).map_err(|error| OnboardingError::Internal(error.to_string()))
+    };
+    let mut entry = audit_by(
+        &founder,
+        "client.update_profile",
+        "client",
+        client_id.to_string(),
+    );
+    entry.before = Some(to_json(&person_view(&before))?);
+    entry.after = Some(to_json(&view)?);
+    entry.source_address = Some(source_address(peer));
+    audit::record(&mut transaction, entry).await?;
+    transaction.commit().await?;
+    Ok(Json(view))
+}

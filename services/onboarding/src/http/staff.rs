@@ -1,0 +1,191 @@
+//! Staff accounts and their roles, administered by admins only.
+//!
+//! Roles are granted here and nowhere else (registration grants `founder` to the person who
+//! registers): an identity provider's claims never grant a role, because the bank does not
+//! control what an external provider asserts.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use imkon_auth::extract::{Admin, RequireRole};
+use imkon_auth::Role;
+use imkon_platform::audit;
+use imkon_platform::problem::JsonBody;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::accounts::{create_local_account, NewLocalAccount};
+use crate::db;
+use crate::domain::credentials::{NewPassword, Username};
+use crate::error::OnboardingError;
+use crate::http::{audit_by, parse_roles, source_address};
+use crate::password::hash_password;
+use crate::AppState;
+
+/// The longest display name, in characters (the database holds the same limit).
+pub const DISPLAY_NAME_MAX_CHARS: usize = 200;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/staff", post(create_staff_account))
+        .route("/v1/staff/{id}/roles", post(grant_roles))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewStaffRequest {
+    username: String,
+    password: String,
+    display_name: String,
+    /// Staff roles: kyc_officer, credit_officer, approver, finance, admin.
+    roles: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GrantRolesRequest {
+    roles: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffAccountView {
+    id: Uuid,
+    username: Option<String>,
+    display_name: String,
+    roles: Vec<String>,
+}
+
+/// Parses a display name: trimmed, not blank, bounded.
+pub fn parse_display_name(text: &str) -> Result<String, OnboardingError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > DISPLAY_NAME_MAX_CHARS {
+        return Err(OnboardingError::InvalidField {
+            field: "display_name".to_owned(),
+            code: "invalid_display_name",
+            message: format!("a display name is 1 to {DISPLAY_NAME_MAX_CHARS} characters"),
+        });
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Staff roles only: founders come from registration, services never hold a person's account.
+fn parse_staff_roles(names: &[String]) -> Result<Vec<Role>, OnboardingError> {
+    let roles = parse_roles("roles", names)?;
+    if let Some(index) = roles
+        .iter()
+        .position(|role| matches!(role, Role::Founder | Role::Service))
+    {
+        return Err(OnboardingError::InvalidField {
+            field: format!("roles[{index}]"),
+            code: "not_a_staff_role",
+            message: "only staff roles are granted here".to_owned(),
+        });
+    }
+    if roles.is_empty() {
+        return Err(OnboardingError::InvalidField {
+            field: "roles".to_owned(),
+            code: "no_roles",
+            message: "at least one role".to_owned(),
+        });
+    }
+    Ok(roles)
+}
+
+fn view(account: &db::accounts::AccountRecord) -> StaffAccountView {
+    StaffAccountView {
+        id: account.id,
+        username: account.username.clone(),
+        display_name: account.display_name.clone(),
+        roles: account
+            .roles
+            .iter()
+            .map(|role| role.as_str().to_owned())
+            .collect(),
+    }
+}
+
+/// Creates a staff account with a local password and its roles.
+#[utoipa::path(post, path = "/v1/staff", tag = "staff", request_body = NewStaffRequest,
+    responses((status = 201, body = StaffAccountView), (status = 403), (status = 409, description = "username_taken"), (status = 422)))]
+#[tracing::instrument(skip_all, fields(admin = %admin.subject()))]
+async fn create_staff_account(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    admin: RequireRole<Admin>,
+    JsonBody(request): JsonBody<NewStaffRequest>,
+) -> Result<(StatusCode, Json<StaffAccountView>), OnboardingError> {
+    let username = Username::parse(&request.username)
+        .map_err(|error| OnboardingError::invalid(error.field(), "invalid_username", &error))?;
+    let password = NewPassword::parse(&request.password)
+        .map_err(|error| OnboardingError::invalid(error.field(), "invalid_password", &error))?;
+    let display_name = parse_display_name(&request.display_name)?;
+    let roles = parse_staff_roles(&request.roles)?;
+    let password_hash = hash_password(&password).await?;
+
+    let mut transaction = state.pool.begin().await?;
+    let account = create_local_account(
+        &mut transaction,
+        &NewLocalAccount {
+            username: &username,
+            password_hash: &password_hash,
+            display_name: &display_name,
+            roles: &roles,
+            client_id: None,
+            granted_by: Some(admin.subject()),
+        },
+    )
+    .await?;
+    let account_id = account.id;
+    let mut entry = audit_by(
+        &admin,
+        "staff.create",
+        "login_account",
+        account_id.to_string(),
+    );
+    entry.after = Some(serde_json::json!({
+        "username": username.as_str(),
+        "display_name": display_name,
+        "roles": account.roles,
+    }));
+    entry.source_address = Some(source_address(peer));
+    audit::record(&mut transaction, entry).await?;
+    transaction.commit().await?;
+    Ok((StatusCode::CREATED, Json(view(&account))))
+}
+
+/// Grants staff roles to an account; roles it already holds are kept.
+#[utoipa::path(post, path = "/v1/staff/{id}/roles", tag = "staff", request_body = GrantRolesRequest,
+    params(("id" = Uuid, Path, description = "The account")),
+    responses((status = 200, body = StaffAccountView), (status = 403), (status = 404), (status = 422)))]
+#[tracing::instrument(skip_all, fields(admin = %admin.subject(), account = %account_id))]
+async fn grant_roles(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    admin: RequireRole<Admin>,
+    Path(account_id): Path<Uuid>,
+    JsonBody(request): JsonBody<GrantRolesRequest>,
+) -> Result<Json<StaffAccountView>, OnboardingError> {
+    let roles = parse_staff_roles(&request.roles)?;
+    let mut transaction = state.pool.begin().await?;
+    let before = db::accounts::find_by_id(&mut transaction, account_id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "account" })?;
+    db::accounts::grant_roles(&mut transaction, account_id, &roles, Some(admin.subject())).await?;
+    let after = db::accounts::find_by_id(&mut transaction, account_id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "account" })?;
+    let mut entry = audit_by(
+        &admin,
+        "staff.grant_roles",
+        "login_account",
+        account_id.to_string(),
+    );
+    entry.before = Some(serde_json::json!({ "roles": before.roles }));
+    entry.after = Some(serde_json::json!({ "roles": after.roles }));
+    entry.source_address = Some(source_address(peer));
+    audit::record(&mut transaction, entry).await?;
+    transaction.commit().await?;
+    Ok(Json(view(&after)))
+}

@@ -1,0 +1,497 @@
+//! Demo data for a newcomer's laptop and the end-to-end tests: one staff account per role, two
+//! founders fully onboarded (approved KYC, a company each, also approved) and one founder whose
+//! case waits for review. Safe on every start: whatever already exists is left alone.
+//!
+//! The passwords are documented on purpose and printed by the launcher; demo data never
+//! belongs in a production database.
+
+use chrono::NaiveDate;
+use imkon_auth::Role;
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::accounts::{create_local_account, NewLocalAccount};
+use crate::db;
+use crate::db::kyc::CaseRecord;
+use crate::domain::company::{
+    Company, CompanyName, FounderIdentity, Founders, ItParkResidency, LegalForm, NewCompany,
+    Representative, RepresentativeRole, Representatives, Stir,
+};
+use crate::domain::contact::{Address, Email, Phone};
+use crate::domain::credentials::{NewPassword, Username};
+use crate::domain::document::{accept_upload, DocumentKind};
+use crate::domain::ids::{ClientId, DocumentId, OfficerId};
+use crate::domain::kyc::{DocumentDecision, Officer};
+use crate::domain::passport::{IdentityDocument, PassportNumber};
+use crate::domain::person::{NewPerson, Person};
+use crate::domain::person_name::{PersonName, Script};
+use crate::domain::pinfl::{Pinfl, Sex};
+use crate::error::OnboardingError;
+use crate::kyc::{
+    announce, attach_uploaded_document, decision_columns, kyc_error, open_or_lock_case,
+    restore_case, run_checks, save_case,
+};
+use crate::password::hash_password;
+
+/// One demo login, as the launcher prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoLogin {
+    pub username: &'static str,
+    pub password: &'static str,
+    pub roles: Vec<Role>,
+    pub description: &'static str,
+}
+
+/// Every demo login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoLogins(pub Vec<DemoLogin>);
+
+struct StaffSpec {
+    username: &'static str,
+    password: &'static str,
+    display_name: &'static str,
+    role: Role,
+    description: &'static str,
+}
+
+const STAFF: [StaffSpec; 6] = [
+    StaffSpec {
+        username: "kyc1",
+        password: "kyc1-demo-pass",
+        display_name: "Dilnoza Yusupova",
+        role: Role::KycOfficer,
+        description: "KYC officer",
+    },
+    StaffSpec {
+        username: "credit1",
+        password: "credit1-demo-pass",
+        display_name: "Sardor Rahimov",
+        role: Role::CreditOfficer,
+        description: "credit officer",
+    },
+    StaffSpec {
+        username: "credit2",
+        password: "credit2-demo-pass",
+        display_name: "Kamola Nazarova",
+        role: Role::CreditOfficer,
+        description: "second credit officer (four eyes)",
+    },
+    StaffSpec {
+        username: "approver1",
+        password: "approver1-demo-pass",
+        display_name: "Jasur Tursunov",
+        role: Role::Approver,
+        description: "credit committee approver",
+    },
+    StaffSpec {
+        username: "finance1",
+        password: "finance1-demo-pass",
+        display_name: "Malika Ergasheva",
+        role: Role::Finance,
+        description: "finance",
+    },
+    StaffSpec {
+        username: "admin1",
+        password: "admin1-demo-pass",
+        display_name: "Bobur Aliev",
+        role: Role::Admin,
+        description: "administrator",
+    },
+];
+
+struct CompanySpec {
+    stir: &'static str,
+    name: &'static str,
+}
+
+struct FounderSpec {
+    username: &'static str,
+    password: &'static str,
+    surname: &'static str,
+    given_name: &'static str,
+    patronymic: &'static str,
+    birth_date: (i32, u32, u32),
+    sex: Sex,
+    pinfl_serial: u32,
+    passport_number: &'static str,
+    phone: &'static str,
+    company: Option<CompanySpec>,
+    /// Approved by the KYC officer; otherwise left pending review.
+    approved: bool,
+    description: &'static str,
+}
+
+const FOUNDERS: [FounderSpec; 3] = [
+    FounderSpec {
+        username: "founder1",
+        password: "founder1-demo-pass",
+        surname: "Karimov",
+        given_name: "Aziz",
+        patronymic: "Botirovich",
+        birth_date: (1990, 5, 15),
+        sex: Sex::Male,
+        pinfl_serial: 101,
+        passport_number: "AA0000101",
+        phone: "998901000101",
+        company: Some(CompanySpec {
+            stir: "301000101",
+            name: "Aziz Soft",
+        }),
+        approved: true,
+        description: "founder, KYC approved, company Aziz Soft (IT Park resident)",
+    },
+    FounderSpec {
+        username: "founder2",
+        password: "founder2-demo-pass",
+        surname: "Rashidova",
+        given_name: "Nodira",
+        patronymic: "Alisherovna",
+        birth_date: (1993, 11, 2),
+        sex: Sex::Female,
+        pinfl_serial: 102,
+        passport_number: "AA0000102",
+        phone: "998901000102",
+        company: Some(CompanySpec {
+            stir: "301000102",
+            name: "Nodira Data",
+        }),
+        approved: true,
+        description: "founder, KYC approved, company Nodira Data (IT Park resident)",
+    },
+    FounderSpec {
+        username: "founder3",
+        password: "founder3-demo-pass",
+        surname: "Qodirov",
+        given_name: "Timur",
+        patronymic: "Sanjarovich",
+        birth_date: (1998, 2, 20),
+        sex: Sex::Male,
+        pinfl_serial: 103,
+        passport_number: "AA0000103",
+        phone: "998901000103",
+        company: None,
+        approved: false,
+        description: "founder, KYC case pending review",
+    },
+];
+
+fn date(year: i32, month: u32, day: u32) -> Result<NaiveDate, OnboardingError> {
+    NaiveDate::from_ymd_opt(year, month, day)
+        .ok_or_else(|| OnboardingError::Internal(format!("demo date {year}-{month}-{day}")))
+}
+
+fn demo_error(what: &str, error: &dyn std::fmt::Display) -> OnboardingError {
+    OnboardingError::Internal(format!("demo {what} is invalid: {error}"))
+}
+
+/// A tiny PDF standing in for a scanned document.
+fn demo_pdf(title: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% Imkon demo document: {title}\n%%EOF\n").into_bytes()
+}
+
+/// The demo logins, as documented; `seed_demo` creates exactly these.
+pub fn demo_logins() -> DemoLogins {
+    let staff = STAFF.iter().map(|staff| DemoLogin {
+        username: staff.username,
+        password: staff.password,
+        roles: vec![staff.role],
+        description: staff.description,
+    });
+    let founders = FOUNDERS.iter().map(|founder| DemoLogin {
+        username: founder.username,
+        password: founder.password,
+        roles: vec![Role::Founder],
+        description: founder.description,
+    });
+    DemoLogins(staff.chain(founders).collect())
+}
+
+/// Creates everything that does not exist yet and returns the logins.
+pub async fn seed_demo(pool: &PgPool) -> Result<DemoLogins, OnboardingError> {
+    let mut officer_id = None;
+    for staff in &STAFF {
+        let id = seed_staff(pool, staff).await?;
+        if staff.role == Role::KycOfficer {
+            officer_id = Some(id);
+        }
+    }
+    let officer_id = officer_id
+        .ok_or_else(|| OnboardingError::Internal("the demo staff has no KYC officer".into()))?;
+    for founder in &FOUNDERS {
+        seed_founder(pool, founder, officer_id).await?;
+    }
+    Ok(demo_logins())
+}
+
+/// Serialises seeding across processes started at once (`imkon up` starts replicas together).
+async fn lock_seeding(connection: &mut PgConnection) -> Result<(), OnboardingError> {
+    sqlx::query("select pg_advisory_xact_lock(hashtext('imkon.onboarding.seed_demo'))")
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+async fn seed_staff(pool: &PgPool, staff: &StaffSpec) -> Result<Uuid, OnboardingError> {
+    let username =
+        Username::parse(staff.username).map_err(|error| demo_error("username", &error))?;
+    let mut connection = pool.acquire().await?;
+    if let Some(account) =
+        db::accounts::find_by_username(&mut connection, username.as_str()).await?
+    {
+        return Ok(account.id);
+    }
+    drop(connection);
+    let password =
+        NewPassword::parse(staff.password).map_err(|error| demo_error("password", &error))?;
+    let password_hash = hash_password(&password).await?;
+    let mut transaction = pool.begin().await?;
+    lock_seeding(&mut transaction).await?;
+    if let Some(account) =
+        db::accounts::find_by_username(&mut transaction, username.as_str()).await?
+    {
+        return Ok(account.id);
+    }
+    let account = create_local_account(
+        &mut transaction,
+        &NewLocalAccount {
+            username: &username,
+            password_hash: &password_hash,
+            display_name: staff.display_name,
+            roles: &[staff.role],
+            client_id: None,
+            granted_by: None,
+        },
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(account.id)
+}
+
+fn demo_person(founder: &FounderSpec) -> Result<Person, OnboardingError> {
+    let (year, month, day) = founder.birth_date;
+    let birth_date = date(year, month, day)?;
+    let pinfl = Pinfl::compose(birth_date, founder.sex, founder.pinfl_serial)
+        .map_err(|error| demo_error("PINFL", &error))?;
+    let today = imkon_platform::id::now_utc().date_naive();
+    let passport = IdentityDocument::new(
+        PassportNumber::parse(founder.passport_number)
+            .map_err(|error| demo_error("passport", &error))?,
+        date(2021, 1, 15)?,
+        date(2031, 1, 14)?,
+        today,
+    )
+    .map_err(|error| demo_error("passport", &error))?;
+    Person::new(NewPerson {
+        pinfl,
+        birth_date,
+        latin_name: PersonName::parse(
+            Script::Latin,
+            founder.surname,
+            founder.given_name,
+            Some(founder.patronymic),
+        )
+        .map_err(|error| demo_error("name", &error))?,
+        cyrillic_name: None,
+        passport,
+        phone: Phone::parse(founder.phone).map_err(|error| demo_error("phone", &error))?,
+        email: Some(
+            Email::parse(&format!("{}@demo.imkon.uz", founder.username))
+                .map_err(|error| demo_error("email", &error))?,
+        ),
+        address: Address::parse("Toshkent shahri", "Mirzo Ulug'bek", "Buyuk Ipak Yo'li 1")
+            .map_err(|error| demo_error("address", &error))?,
+    })
+    .map_err(|error| demo_error("person", &error))
+}
+
+fn demo_company(spec: &CompanySpec, owner: ClientId) -> Result<Company, OnboardingError> {
+    let company_error = |error| demo_error("company", &error);
+    Company::new(
+        NewCompany {
+            stir: Stir::parse(spec.stir).map_err(company_error)?,
+            name: CompanyName::parse(spec.name).map_err(company_error)?,
+            legal_form: LegalForm::LimitedLiabilityCompany,
+            registration_date: date(2021, 6, 1)?,
+            it_park_residency: Some(
+                ItParkResidency::new(
+                    &format!("ITP-{}", spec.stir),
+                    date(2021, 7, 1)?,
+                    date(2099, 12, 31)?,
+                )
+                .map_err(company_error)?,
+            ),
+            founders: Founders::new([(FounderIdentity::Client(owner), Decimal::ONE_HUNDRED)])
+                .map_err(company_error)?,
+            representatives: Representatives::new([Representative {
+                client_id: owner,
+                role: RepresentativeRole::Director,
+            }])
+            .map_err(company_error)?,
+        },
+        imkon_platform::id::now_utc().date_naive(),
+    )
+    .map_err(company_error)
+}
+
+async fn seed_founder(
+    pool: &PgPool,
+    founder: &FounderSpec,
+    officer_id: Uuid,
+) -> Result<(), OnboardingError> {
+    let username =
+        Username::parse(founder.username).map_err(|error| demo_error("username", &error))?;
+    let mut connection = pool.acquire().await?;
+    if db::accounts::find_by_username(&mut connection, username.as_str())
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    drop(connection);
+    let person = demo_person(founder)?;
+    let password =
+        NewPassword::parse(founder.password).map_err(|error| demo_error("password", &error))?;
+    let password_hash = hash_password(&password).await?;
+
+    let mut transaction = pool.begin().await?;
+    lock_seeding(&mut transaction).await?;
+    if db::accounts::find_by_username(&mut transaction, username.as_str())
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let client_id = imkon_platform::id::new_id();
+    db::clients::insert_person(&mut transaction, client_id, &person).await?;
+    create_local_account(
+        &mut transaction,
+        &NewLocalAccount {
+            username: &username,
+            password_hash: &password_hash,
+            display_name: &person.latin_name().full_name(),
+            roles: &[Role::Founder],
+            client_id: Some(client_id),
+            granted_by: None,
+        },
+    )
+    .await?;
+    let officer = Officer {
+        id: OfficerId::from_uuid(officer_id),
+        own_client_id: None,
+    };
+    let person_case = submit_with_documents(
+        &mut transaction,
+        client_id,
+        None,
+        &[DocumentKind::PassportScan],
+    )
+    .await?;
+    if founder.approved {
+        approve(&mut transaction, &person_case, &officer).await?;
+    }
+    if let Some(spec) = &founder.company {
+        let company_id = imkon_platform::id::new_id();
+        let company = demo_company(spec, ClientId::from_uuid(client_id))?;
+        db::clients::insert_company(&mut transaction, company_id, client_id, &company).await?;
+        let kinds = [
+            DocumentKind::CompanyCharter,
+            DocumentKind::RegistrationCertificate,
+            DocumentKind::ItParkCertificate,
+        ];
+        let company_case =
+            submit_with_documents(&mut transaction, client_id, Some(company_id), &kinds).await?;
+        if founder.approved {
+            approve(&mut transaction, &company_case, &officer).await?;
+        }
+    }
+    imkon_platform::audit::record(
+        &mut transaction,
+        imkon_platform::audit::AuditEntry {
+            actor_id: None,
+            actor_roles: Vec::new(),
+            action: "demo.seed",
+            subject_type: "client",
+            subject_id: client_id.to_string(),
+            before: None,
+            after: Some(
+                serde_json::json!({ "username": founder.username, "approved": founder.approved }),
+            ),
+            source_address: None,
+        },
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Stores a demo document of each kind under the subject's case and submits it.
+async fn submit_with_documents(
+    connection: &mut PgConnection,
+    client_id: Uuid,
+    company_id: Option<Uuid>,
+    kinds: &[DocumentKind],
+) -> Result<CaseRecord, OnboardingError> {
+    for kind in kinds {
+        let content = demo_pdf(kind.code());
+        let stored_bytes = db::documents::stored_bytes(connection, client_id).await?;
+        let upload = accept_upload(*kind, &content, stored_bytes)
+            .map_err(|error| demo_error("document", &error))?;
+        let file_name = format!("{}.pdf", kind.code());
+        let record = db::documents::insert(
+            connection,
+            imkon_platform::id::new_id(),
+            client_id,
+            company_id,
+            &upload,
+            Some(&file_name),
+            &content,
+        )
+        .await?;
+        attach_uploaded_document(connection, &record).await?;
+    }
+    let record = open_or_lock_case(connection, client_id, company_id).await?;
+    let mut case = restore_case(connection, &record).await?;
+    case.submit().map_err(kyc_error)?;
+    let now = imkon_platform::id::now_utc();
+    save_case(connection, &case, Some(now), None).await?;
+    run_checks(connection, &record, now.date_naive()).await?;
+    Ok(record)
+}
+
+/// The officer takes the case, accepts every document and approves it, announcing it.
+async fn approve(
+    connection: &mut PgConnection,
+    record: &CaseRecord,
+    officer: &Officer,
+) -> Result<(), OnboardingError> {
+    let record = db::kyc::lock_case(connection, record.id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "case" })?;
+    let mut case = restore_case(connection, &record).await?;
+    case.assign(officer).map_err(kyc_error)?;
+    let document_ids: Vec<DocumentId> = case
+        .documents()
+        .iter()
+        .map(|document| document.id())
+        .collect();
+    for document_id in document_ids {
+        case.decide_document(officer, document_id, DocumentDecision::Accepted)
+            .map_err(kyc_error)?;
+        let (code, reason, note) = decision_columns(&DocumentDecision::Accepted);
+        db::kyc::save_document_decision(
+            connection,
+            record.id,
+            document_id.as_uuid(),
+            code,
+            reason,
+            note,
+            officer.id.as_uuid(),
+        )
+        .await?;
+    }
+    case.approve(officer).map_err(kyc_error)?;
+    let now = imkon_platform::id::now_utc();
+    save_case(connection, &case, None, Some(now)).await?;
+    announce(connection, &record, &case, now).await
+}

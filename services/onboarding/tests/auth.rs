@@ -1,0 +1,446 @@
+//! Password login, lockout, refresh and access tokens, service tokens, staff roles.
+
+mod common;
+
+use common::{spawn, spawn_with, TestApp, APPLICATIONS_SECRET};
+use imkon_auth::{Audience, PublicKeySet, Role, TokenVerifier};
+use imkon_onboarding::config::LoginSettings;
+use imkon_platform::auth_settings::DEFAULT_TOKEN_ISSUER;
+use imkon_platform::testing::assert_problem;
+use sqlx::PgPool;
+
+const PASSWORD: &str = "officer-demo-pass";
+
+async fn refresh_token_of(app: &TestApp, username: &str, password: &str) -> String {
+    let response = app.login(username, password).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["refresh_token"].as_str().unwrap().to_owned()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_staff_member_logs_in_and_gets_an_access_token_for_one_service(pool: PgPool) {
+    let app = spawn(pool).await;
+    let id = app
+        .create_account("kyc1", PASSWORD, &[Role::KycOfficer])
+        .await;
+
+    let response = app.login("KYC1", PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["principal"]["id"], id.to_string());
+    assert_eq!(
+        body["principal"]["roles"],
+        serde_json::json!(["kyc_officer"])
+    );
+    assert_eq!(body["refresh_expires_in"], 12 * 3600);
+    let refresh_token = body["refresh_token"].as_str().unwrap();
+
+    let response = app
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("audience", "applications"),
+        ])
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let token: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(token["token_type"], "Bearer");
+    assert!(token["expires_in"].as_u64().unwrap() <= 900);
+
+    let jwks = app
+        .get("/.well-known/jwks.json", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let verifier = TokenVerifier::new(
+        PublicKeySet::from_jwks_json(&jwks).unwrap(),
+        DEFAULT_TOKEN_ISSUER,
+        Audience::Applications,
+    )
+    .unwrap();
+    let verified = verifier
+        .verify(token["access_token"].as_str().unwrap())
+        .expect("the published keys verify the token for its audience");
+    assert_eq!(verified.principal().subject(), id);
+    assert!(verified.principal().has_role(Role::KycOfficer));
+    assert_eq!(app.audit_count("login.password").await, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_wrong_password_and_an_unknown_user_get_the_same_answer(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.create_account("kyc1", PASSWORD, &[Role::KycOfficer])
+        .await;
+    let wrong = app.login("kyc1", "not-the-password").await;
+    let wrong = assert_problem(wrong, &[401], Some("invalid_credentials")).await;
+    let unknown = app.login("nobody", PASSWORD).await;
+    let unknown = assert_problem(unknown, &[401], Some("invalid_credentials")).await;
+    assert_eq!(wrong["detail"], unknown["detail"]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn five_wrong_passwords_lock_the_account_even_for_the_right_password_until_the_lock_ends(
+    pool: PgPool,
+) {
+    let mut login = LoginSettings::default();
+    login.lockout.lock_duration = chrono::Duration::seconds(2);
+    let app = spawn_with(pool, login).await;
+    app.create_account("kyc1", PASSWORD, &[Role::KycOfficer])
+        .await;
+
+    for _ in 0..5 {
+        let response = app.login("kyc1", "wrong-password").await;
+        assert_problem(response, &[401], Some("invalid_credentials")).await;
+    }
+    let locked = app.login("kyc1", PASSWORD).await;
+    let retry_after: i64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    assert_problem(locked, &[429], Some("login_locked")).await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(app.login("kyc1", PASSWORD).await.status(), 200);
+
+    let outcomes: Vec<String> = sqlx::query_scalar(
+        "select outcome from login_attempt where username = 'kyc1' order by attempted_at",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            "failed",
+            "failed",
+            "failed",
+            "failed",
+            "failed",
+            "refused",
+            "succeeded"
+        ]
+    );
+    assert_eq!(app.audit_count("login.password").await, 7);
+    let audited_addresses: i64 = sqlx::query_scalar(
+        "select count(*) from audit_record where action = 'login.password' and source_address = '127.0.0.1'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited_addresses, 7);
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_unknown_username_locks_like_a_known_one(pool: PgPool) {
+    let app = spawn(pool).await;
+    for _ in 0..5 {
+        assert_eq!(app.login("ghost", "wrong-password").await.status(), 401);
+    }
+    assert_problem(
+        app.login("ghost", "wrong-password").await,
+        &[429],
+        Some("login_locked"),
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_address_that_tries_too_often_is_refused(pool: PgPool) {
+    let mut login = LoginSettings::default();
+    login.lockout.attempts_per_address = 3;
+    let app = spawn_with(pool, login).await;
+    for username in ["first", "second", "third"] {
+        assert_eq!(app.login(username, "wrong-password").await.status(), 401);
+    }
+    assert_problem(
+        app.login("fourth", "wrong-password").await,
+        &[429],
+        Some("login_locked"),
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_token_endpoint_refuses_bad_revoked_and_misaddressed_requests(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.create_account("kyc1", PASSWORD, &[Role::KycOfficer])
+        .await;
+    let refresh_token = refresh_token_of(&app, "kyc1", PASSWORD).await;
+
+    let unknown = app
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "not-a-token-we-issued"),
+            ("audience", "applications"),
+        ])
+        .await;
+    assert_problem(unknown, &[400], Some("invalid_grant")).await;
+
+    let unknown_audience = app
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_token),
+            ("audience", "ledger"),
+        ])
+        .await;
+    assert_problem(unknown_audience, &[400], Some("invalid_target")).await;
+
+    let unsupported = app.token_request(&[("grant_type", "password")]).await;
+    assert_problem(unsupported, &[400], Some("unsupported_grant_type")).await;
+
+    let logout = app
+        .post_json(
+            "/v1/auth/logout",
+            None,
+            &serde_json::json!({ "refresh_token": refresh_token }),
+        )
+        .await;
+    assert_eq!(logout.status(), 204);
+    let revoked = app
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_token),
+            ("audience", "applications"),
+        ])
+        .await;
+    assert_problem(revoked, &[400], Some("invalid_grant")).await;
+    assert_eq!(app.audit_count("logout").await, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_service_with_the_right_secret_gets_a_service_token_and_a_wrong_secret_does_not(
+    pool: PgPool,
+) {
+    let app = spawn(pool).await;
+    let response = app
+        .token_request(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "applications"),
+            ("client_secret", APPLICATIONS_SECRET),
+            ("audience", "onboarding"),
+        ])
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let verifier = TokenVerifier::new(
+        PublicKeySet::new([app.issuer.signing_key().public_key()]).unwrap(),
+        DEFAULT_TOKEN_ISSUER,
+        Audience::Onboarding,
+    )
+    .unwrap();
+    let verified = verifier
+        .verify(body["access_token"].as_str().unwrap())
+        .unwrap();
+    assert!(verified.principal().is_service());
+    assert_eq!(verified.principal().name(), Some("applications"));
+
+    for (client_id, secret) in [
+        ("applications", "wrong-secret"),
+        ("disbursement", APPLICATIONS_SECRET),
+    ] {
+        let refused = app
+            .token_request(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id),
+                ("client_secret", secret),
+                ("audience", "onboarding"),
+            ])
+            .await;
+        assert_problem(refused, &[401], Some("invalid_client")).await;
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn only_an_admin_grants_roles_and_the_grant_is_audited_and_reaches_the_next_token(
+    pool: PgPool,
+) {
+    let app = spawn(pool).await;
+    let admin = app.create_account("admin1", PASSWORD, &[Role::Admin]).await;
+    let officer = app
+        .create_account("credit1", PASSWORD, &[Role::CreditOfficer])
+        .await;
+    let refresh_token = refresh_token_of(&app, "credit1", PASSWORD).await;
+    let path = format!("/v1/staff/{officer}/roles");
+    let body = serde_json::json!({ "roles": ["approver"] });
+
+    let not_admin = app.token_for(officer, &[Role::CreditOfficer], None);
+    assert_problem(
+        app.post_json(&path, Some(&not_admin), &body).await,
+        &[403],
+        None,
+    )
+    .await;
+    assert_problem(app.post_json(&path, None, &body).await, &[401], None).await;
+
+    let admin_token = app.token_for(admin, &[Role::Admin], None);
+    let founder_role = serde_json::json!({ "roles": ["founder"] });
+    let refused = app
+        .post_json(&path, Some(&admin_token), &founder_role)
+        .await;
+    let refused = assert_problem(refused, &[422], Some("validation_failed")).await;
+    assert_eq!(refused["errors"][0]["field"], "roles[0]");
+
+    let granted = app.post_json(&path, Some(&admin_token), &body).await;
+    assert_eq!(granted.status(), 200);
+    let granted: serde_json::Value = granted.json().await.unwrap();
+    assert_eq!(
+        granted["roles"],
+        serde_json::json!(["credit_officer", "approver"])
+    );
+    let (before, after): (serde_json::Value, serde_json::Value) =
+        sqlx::query_as("select before, after from audit_record where action = 'staff.grant_roles'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(before["roles"], serde_json::json!(["credit_officer"]));
+    assert_eq!(
+        after["roles"],
+        serde_json::json!(["credit_officer", "approver"])
+    );
+
+    let token = app
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_token),
+            ("audience", "applications"),
+        ])
+        .await;
+    let token: serde_json::Value = token.json().await.unwrap();
+    let verifier = TokenVerifier::new(
+        PublicKeySet::new([app.issuer.signing_key().public_key()]).unwrap(),
+        DEFAULT_TOKEN_ISSUER,
+        Audience::Applications,
+    )
+    .unwrap();
+    let verified = verifier
+        .verify(token["access_token"].as_str().unwrap())
+        .unwrap();
+    assert!(verified.principal().has_role(Role::Approver));
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_admin_creates_a_staff_account_that_can_log_in(pool: PgPool) {
+    let app = spawn(pool).await;
+    let admin = app.create_account("admin1", PASSWORD, &[Role::Admin]).await;
+    let admin_token = app.token_for(admin, &[Role::Admin], None);
+    let request = serde_json::json!({
+        "username": "finance1", "password": "finance-demo-pass",
+        "display_name": "Malika Finance", "roles": ["finance"]
+    });
+    let created = app
+        .post_json("/v1/staff", Some(&admin_token), &request)
+        .await;
+    assert_eq!(created.status(), 201);
+    assert_eq!(
+        app.login("finance1", "finance-demo-pass").await.status(),
+        200
+    );
+    let again = app
+        .post_json("/v1/staff", Some(&admin_token), &request)
+        .await;
+    assert_problem(again, &[409], Some("username_taken")).await;
+    let short = serde_json::json!({
+        "username": "finance2", "password": "short",
+        "display_name": "F", "roles": ["finance"]
+    });
+    let short = assert_problem(
+        app.post_json("/v1/staff", Some(&admin_token), &short).await,
+        &[422],
+        None,
+    )
+    .await;
+    assert_eq!(short["errors"][0]["field"], "password");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_refresh_token_stops_working_at_its_absolute_expiry(pool: PgPool) {
+    let login = LoginSettings {
+        refresh_token_lifetime: chrono::Duration::seconds(1),
+        ..LoginSettings::default()
+    };
+    let app = spawn_with(pool, login).await;
+    app.create_account("kyc1", PASSWORD, &[Role::KycOfficer])
+        .await;
+    let refresh_token = refresh_token_of(&app, "kyc1", PASSWORD).await;
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.as_str()),
+        ("audience", "onboarding"),
+    ];
+    assert_eq!(app.token_request(&form).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_problem(
+        app.token_request(&form).await,
+        &[400],
+        Some("invalid_grant"),
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founders_access_token_carries_their_client_id(pool: PgPool) {
+    let app = spawn(pool).await;
+    let founder = app.register_founder("founder1", 1).await;
+    let refresh_token = refresh_token_of(&app, "founder1", "founder1-demo-pass").await;
+    let response = app
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_token),
+            ("audience", "applications"),
+        ])
+        .await;
+    let body: serde_json::Value = response.json().await.unwrap();
+    let verifier = TokenVerifier::new(
+        PublicKeySet::new([app.issuer.signing_key().public_key()]).unwrap(),
+        DEFAULT_TOKEN_ISSUER,
+        Audience::Applications,
+    )
+    .unwrap();
+    let verified = verifier
+        .verify(body["access_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(verified.principal().client_id(), Some(founder.client_id));
+    assert_eq!(
+        verified.principal().roles().collect::<Vec<_>>(),
+        [Role::Founder]
+    );
+    let onboarding_verifier = TokenVerifier::new(
+        PublicKeySet::new([app.issuer.signing_key().public_key()]).unwrap(),
+        DEFAULT_TOKEN_ISSUER,
+        Audience::Onboarding,
+    )
+    .unwrap();
+    assert!(onboarding_verifier
+        .verify(body["access_token"].as_str().unwrap())
+        .is_err());
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_burst_of_parallel_guesses_gets_no_more_than_five_tries(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.create_account("kyc1", PASSWORD, &[Role::KycOfficer])
+        .await;
+    let url = app.url("/v1/auth/password");
+    let mut guesses = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let client = app.server.client.clone();
+        let url = url.clone();
+        guesses.spawn(async move {
+            let body = serde_json::json!({ "username": "kyc1", "password": "wrong-password" });
+            let response = client.post(url).json(&body).send().await.unwrap();
+            response.status().as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = guesses.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    let wrong = statuses.iter().filter(|status| **status == 401).count();
+    let locked = statuses.iter().filter(|status| **status == 429).count();
+    assert_eq!((wrong, locked), (5, 5), "{statuses:?}");
+}

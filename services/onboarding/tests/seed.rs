@@ -1,0 +1,86 @@
+//! The demo data: complete, idempotent, and usable through the API.
+
+mod common;
+
+use common::spawn;
+use imkon_auth::Role;
+use imkon_onboarding::seed_demo;
+use serde_json::Value;
+use sqlx::PgPool;
+
+#[sqlx::test(migrations = false)]
+async fn seeding_twice_creates_everything_once_and_the_demo_logins_work(pool: PgPool) {
+    let app = spawn(pool).await;
+    let first = seed_demo(&app.pool).await.expect("the first seeding works");
+    let second = seed_demo(&app.pool).await.expect("seeding again works");
+    assert_eq!(first, second);
+    assert_eq!(first.0.len(), 9);
+    for role in [
+        Role::KycOfficer,
+        Role::CreditOfficer,
+        Role::Approver,
+        Role::Finance,
+        Role::Admin,
+        Role::Founder,
+    ] {
+        assert!(
+            first.0.iter().any(|login| login.roles.contains(&role)),
+            "{role}"
+        );
+    }
+    assert_eq!(app.count("login_account").await, 9);
+    assert_eq!(app.count("person").await, 3);
+    assert_eq!(app.count("company").await, 2);
+
+    for login in &first.0 {
+        let response = app.login(login.username, login.password).await;
+        assert_eq!(response.status(), 200, "{}", login.username);
+    }
+
+    let founder1: Value = app
+        .login("founder1", "founder1-demo-pass")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let client_id = founder1["principal"]["client_id"].as_str().unwrap();
+    let kyc: Value = app
+        .get(
+            &format!("/v1/clients/{client_id}/kyc"),
+            Some(&app.service_token()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kyc["status"], "approved");
+    assert_eq!(kyc["companies"][0]["status"], "approved");
+    let summary: Value = app
+        .get(
+            &format!("/v1/clients/{client_id}"),
+            Some(&app.service_token()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["kyc_status"], "approved");
+    assert_eq!(summary["companies"][0]["it_park_resident"], true);
+
+    let officer = app.token_for(uuid::Uuid::now_v7(), &[Role::KycOfficer], None);
+    let pending: Value = app
+        .get("/v1/kyc/cases?status=pending_review", Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pending.as_array().unwrap().len(), 1);
+
+    let approvals: i64 = sqlx::query_scalar(
+        "select count(*) from outbox_event where topic in ('client.kyc_approved', 'company.kyc_approved')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(approvals, 4);
+}
