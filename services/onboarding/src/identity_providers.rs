@@ -39,6 +39,8 @@ pub enum ProviderError {
     Refused(String),
     #[error("the provider's answer is unusable: {0}")]
     InvalidAnswer(String),
+    #[error("the provider is misconfigured: {0}")]
+    Misconfigured(String),
 }
 
 /// The HTTP client for provider calls: no redirects, bounded time.
@@ -77,7 +79,7 @@ fn oidc_client(
     callback_url: &str,
 ) -> Result<OidcClient, ProviderError> {
     let redirect_url = RedirectUrl::new(callback_url.to_owned())
-        .map_err(|error| ProviderError::InvalidAnswer(format!("callback URL: {error}")))?;
+        .map_err(|error| ProviderError::Misconfigured(format!("callback URL: {error}")))?;
     Ok(
         oauth2::Client::new(ClientId::new(provider.client_id.clone()))
             .set_client_secret(ClientSecret::new(provider.client_secret.clone()))
@@ -159,7 +161,7 @@ pub async fn oidc_identify(
     let userinfo_url = provider
         .userinfo_url
         .clone()
-        .ok_or_else(|| ProviderError::InvalidAnswer("no userinfo URL configured".to_owned()))?;
+        .ok_or_else(|| ProviderError::Misconfigured("no userinfo URL".to_owned()))?;
     let response = http
         .get(userinfo_url)
         .bearer_auth(token.access_token().secret())

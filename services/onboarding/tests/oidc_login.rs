@@ -115,9 +115,20 @@ fn form_action(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// What the person does at the provider's sign-in page.
+#[derive(Clone, Copy, PartialEq)]
+enum AtProvider {
+    SignIn(&'static str),
+    Abort,
+}
+
 /// Logs in at the provider as `login`, driving its development interactions (sign-in, then
 /// consent) with the interaction cookies, and returns the response of onboarding's callback.
-async fn log_in_at_provider(app: &ExternalLoginApp, login: &str) -> reqwest::Response {
+async fn log_in_at_provider(app: &ExternalLoginApp, login: &'static str) -> reqwest::Response {
+    visit_provider(app, AtProvider::SignIn(login)).await
+}
+
+async fn visit_provider(app: &ExternalLoginApp, action: AtProvider) -> reqwest::Response {
     let started = app
         .start("staff", FRONTEND_CALLBACK, "frontend-state")
         .await;
@@ -143,13 +154,26 @@ async fn log_in_at_provider(app: &ExternalLoginApp, login: &str) -> reqwest::Res
         let status = response.status();
         let html = response.text().await.unwrap();
         assert_eq!(status, 200, "{html}");
-        let action = page_url.join(&form_action(&html)).expect("a form URL");
-        let form: Vec<(&str, &str)> = if html.contains("name=\"prompt\" value=\"login\"") {
-            vec![("prompt", "login"), ("login", login), ("password", "any")]
-        } else {
-            vec![("prompt", "consent")]
+        let submit_url = page_url.join(&form_action(&html)).expect("a form URL");
+        let form: Vec<(&str, &str)> = match action {
+            AtProvider::Abort => {
+                response = app.get(&format!("{page_url}/abort")).await;
+                continue;
+            }
+            AtProvider::SignIn(_) if html.contains("name=\"prompt\" value=\"consent\"") => {
+                vec![("prompt", "consent")]
+            }
+            AtProvider::SignIn(login) => {
+                vec![("prompt", "login"), ("login", login), ("password", "any")]
+            }
         };
-        response = app.browser.post(action).form(&form).send().await.unwrap();
+        response = app
+            .browser
+            .post(submit_url)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
     }
     panic!("the provider never sent the browser back to onboarding");
 }
@@ -251,4 +275,25 @@ async fn a_replayed_staff_callback_is_refused(pool: PgPool) {
     let replay = app.get(callback_url.as_str()).await;
 
     assert_problem(replay, &[400], Some("invalid_state")).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_aborted_staff_login_returns_access_denied_to_the_frontend(pool: PgPool) {
+    let Some((app, _provider)) = spawn(pool).await else {
+        return;
+    };
+
+    let callback = visit_provider(&app, AtProvider::Abort).await;
+
+    let back = location(&callback);
+    assert!(back.as_str().starts_with(FRONTEND_CALLBACK));
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("access_denied")
+    );
+    assert_eq!(
+        query_param(&back, "state").as_deref(),
+        Some("frontend-state")
+    );
+    assert_eq!(app.count("authorization_code").await, 0);
 }

@@ -167,3 +167,19 @@ pub async fn lock_subject(connection: &mut PgConnection, subject: &str) -> Resul
         .await?;
     Ok(())
 }
+
+/// Deletes login attempts and authorization codes that can no longer be used.
+pub async fn delete_expired(
+    connection: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from external_login_attempt where expires_at <= $1")
+        .bind(now)
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query("delete from authorization_code where expires_at <= $1")
+        .bind(now)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}

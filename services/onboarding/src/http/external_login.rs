@@ -76,6 +76,10 @@ fn invalid_state() -> OnboardingError {
     }
 }
 
+fn missing_oidc_secrets() -> OnboardingError {
+    OnboardingError::Internal("a standard login attempt without PKCE verifier or nonce".into())
+}
+
 fn redirect_to(location: &url::Url) -> Response {
     (
         StatusCode::FOUND,
@@ -166,6 +170,9 @@ async fn start_login(
     };
     let now = now_utc();
     let mut connection = state.pool.acquire().await?;
+    // Anyone may start a login, so finished and abandoned attempts are swept here, keeping
+    // the table as small as the logins in progress.
+    db::external_login::delete_expired(&mut connection, now).await?;
     db::external_login::insert_attempt(
         &mut connection,
         &db::external_login::NewLoginAttempt {
@@ -254,8 +261,11 @@ async fn finish_login(
                 settings,
                 &callback_url,
                 code,
-                attempt.pkce_verifier.as_deref().unwrap_or_default(),
-                attempt.nonce.as_deref().unwrap_or_default(),
+                attempt
+                    .pkce_verifier
+                    .as_deref()
+                    .ok_or_else(missing_oidc_secrets)?,
+                attempt.nonce.as_deref().ok_or_else(missing_oidc_secrets)?,
             )
             .await?;
             find_staff_account(&state, &provider, &identity.subject, &address).await?
@@ -383,8 +393,16 @@ pub fn parse_oneid_person(
         required("pport_expr_date", person.pport_expr_date.as_deref())?,
     )
     .map_err(|error| invalid_identity("pport_expr_date", &error))?;
-    let passport = IdentityDocument::new(passport_number, issue_date, expiry_date, today)
-        .map_err(|error| invalid_identity("pport_no", &error))?;
+    let passport = IdentityDocument::new(passport_number, issue_date, expiry_date, today).map_err(
+        |error| {
+            let field = match error.field().as_str() {
+                "passport.issue_date" => "pport_issue_date",
+                "passport.expiry_date" => "pport_expr_date",
+                _ => "pport_no",
+            };
+            invalid_identity(field, &error)
+        },
+    )?;
     let phone = Phone::parse(required("mob_phone_no", person.mob_phone_no.as_deref())?)
         .map_err(|error| invalid_identity("mob_phone_no", &error))?;
     let email = person
@@ -412,7 +430,16 @@ pub fn parse_oneid_person(
         email,
         address,
     })
-    .map_err(|error| invalid_identity("birth_date", &error))
+    .map_err(|error| {
+        // The rules left to break here tie the PINFL to the birth date; the domain names
+        // which of the two it blames.
+        let field = if error.field() == "pinfl" {
+            "pin"
+        } else {
+            "birth_date"
+        };
+        invalid_identity(field, &error)
+    })
 }
 
 /// The citizen's account, found by PINFL; on their first login their client profile and a
@@ -487,4 +514,66 @@ async fn find_or_create_citizen(
     audit::record(&mut transaction, entry).await?;
     transaction.commit().await?;
     Ok(account_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dev_identity_provider::DevIdentityProvider;
+
+    fn demo_person() -> OneIdPerson {
+        DevIdentityProvider::new("client", "secret", "http://127.0.0.1/callback").citizens()[0]
+            .clone()
+    }
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+    }
+
+    fn refused_field(person: &OneIdPerson) -> String {
+        match parse_oneid_person(person, today()) {
+            Err(OnboardingError::InvalidField { field, code, .. }) => {
+                assert_eq!(code, "invalid_identity");
+                field
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_oneid_person_parses_into_the_domains_person_with_the_address_split() {
+        let person = parse_oneid_person(&demo_person(), today()).unwrap();
+        assert_eq!(person.pinfl().as_str(), demo_person().pin);
+        assert_eq!(person.address().region(), "Toshkent shahri");
+        assert_eq!(person.address().district(), "Yunusobod tumani");
+        assert_eq!(person.address().street_line(), "Amir Temur ko'chasi 108");
+    }
+
+    #[test]
+    fn a_oneid_address_without_region_and_district_is_refused_naming_per_adr() {
+        let mut person = demo_person();
+        person.per_adr = Some("Amir Temur ko'chasi 108".to_owned());
+        assert_eq!(refused_field(&person), "oneid.per_adr");
+    }
+
+    #[test]
+    fn a_oneid_person_without_a_phone_is_refused_naming_mob_phone_no() {
+        let mut person = demo_person();
+        person.mob_phone_no = None;
+        assert_eq!(refused_field(&person), "oneid.mob_phone_no");
+    }
+
+    #[test]
+    fn an_expired_oneid_passport_is_refused_naming_pport_expr_date() {
+        let mut person = demo_person();
+        person.pport_expr_date = Some("2025-01-01".to_owned());
+        assert_eq!(refused_field(&person), "oneid.pport_expr_date");
+    }
+
+    #[test]
+    fn a_birth_date_that_disagrees_with_the_pinfl_is_refused_naming_birth_date() {
+        let mut person = demo_person();
+        person.birth_date = "1992-04-16".to_owned();
+        assert_eq!(refused_field(&person), "oneid.birth_date");
+    }
 }
