@@ -74,7 +74,9 @@ struct DemoCitizen {
     companies: &'static [(&'static str, &'static str)],
 }
 
-const DEMO_CITIZENS: [DemoCitizen; 2] = [
+/// Two new citizens, whose first login creates their profile, and the demo data's founder1,
+/// whose login (with demo data loaded) finds his existing profile by PINFL.
+const DEMO_CITIZENS: [DemoCitizen; 3] = [
     DemoCitizen {
         surname: "Qodirova",
         given_name: "Nodira",
@@ -100,6 +102,19 @@ const DEMO_CITIZENS: [DemoCitizen; 2] = [
         email: "timur.abdullayev@example.uz",
         address: "Samarqand viloyati, Samarqand shahri, Registon ko'chasi 5",
         companies: &[("301234567", "Timur Soft MChJ")],
+    },
+    DemoCitizen {
+        surname: "Karimov",
+        given_name: "Aziz",
+        patronymic: "Botirovich",
+        sex: Sex::Male,
+        birth_date: (1990, 5, 15),
+        pinfl_serial: 101,
+        passport_number: "AA0000101",
+        phone: "998901000101",
+        email: "founder1@demo.imkon.uz",
+        address: "Toshkent shahri, Chilonzor tumani, Bunyodkor ko'chasi 1",
+        companies: &[("301000101", "Aziz Soft")],
     },
 ];
 

@@ -126,7 +126,7 @@ pub struct StartQuery {
 #[utoipa::path(get, path = "/v1/auth/external/{provider}/start", tag = "auth",
     params(("provider" = String, Path, description = "A configured provider, such as oneid"), StartQuery),
     responses((status = 302, description = "To the provider"),
-              (status = 400, description = "invalid_redirect_uri or invalid_state"),
+              (status = 400, description = "invalid_redirect_uri or invalid_request (state missing or too long)"),
               (status = 404, description = "No such provider")))]
 #[tracing::instrument(skip_all, fields(provider = %provider))]
 async fn start_login(
