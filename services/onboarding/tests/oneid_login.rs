@@ -245,3 +245,37 @@ async fn without_the_setting_there_is_no_development_provider(pool: PgPool) {
     let start = app.start("oneid", FRONTEND_CALLBACK, "state").await;
     assert_problem(start, &[404], Some("not_found")).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_client_who_registered_with_a_password_is_found_by_pinfl_at_the_first_oneid_login(
+    pool: PgPool,
+) {
+    let app = spawn(pool).await;
+    let citizen = app.dev_identity_provider.as_ref().unwrap().citizens()[0].clone();
+    let registration = serde_json::json!({
+        "username": "nodira",
+        "password": "nodira-demo-pass",
+        "pinfl": citizen.pin,
+        "birth_date": citizen.birth_date,
+        "latin_name": { "surname": citizen.sur_name, "given_name": citizen.first_name },
+        "passport": { "number": citizen.pport_no, "issue_date": "2021-06-01", "expiry_date": "2031-05-31" },
+        "phone": citizen.mob_phone_no,
+        "address": { "region": "Toshkent", "district": "Yunusobod", "street_line": "Amir Temur 108" }
+    });
+    let registered = app
+        .browser
+        .post(app.url("/v1/registrations"))
+        .json(&registration)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    let registered: serde_json::Value = registered.json().await.unwrap();
+
+    let login = trade(&app, &log_in(&app, "frontend-state").await).await;
+
+    assert_eq!(login["principal"]["id"], registered["account_id"]);
+    assert_eq!(login["principal"]["client_id"], registered["client_id"]);
+    assert_eq!(app.count("person").await, 1);
+    assert_eq!(app.count("external_identity").await, 1);
+}
