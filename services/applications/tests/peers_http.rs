@@ -40,17 +40,28 @@ fn stand_in() -> Router {
                 if client_id.is_nil() {
                     return StatusCode::NOT_FOUND.into_response();
                 }
+                // Onboarding's summary: the person and the companies they own.
                 Json(json!({
                     "client_id": client_id,
+                    "full_name": "Karimov Aziz",
                     "birth_date": "1998-03-01",
+                    "kyc_status": "approved",
                     "companies": [{
                         "company_id": Uuid::nil(),
                         "stir": "301234567",
                         "name": "Demo LLC",
+                        "legal_form": "llc",
                         "registration_date": "2024-05-01",
-                        "it_park_resident_until": null,
-                        "founders": [{ "client_id": null, "pinfl": "12345678901234",
-                                       "birth_date": null, "share_percent": "100.00" }]
+                        "it_park_resident": false,
+                        "it_park_valid_until": null,
+                    }, {
+                        "company_id": Uuid::from_u128(1),
+                        "stir": "301234568",
+                        "name": "Resident LLC",
+                        "legal_form": "llc",
+                        "registration_date": "2023-01-10",
+                        "it_park_resident": true,
+                        "it_park_valid_until": "2027-12-31",
                     }]
                 }))
                 .into_response()
@@ -92,7 +103,7 @@ async fn clients() -> (TestServer, OnboardingClient, ScoringClient) {
 }
 
 #[tokio::test]
-async fn onboardings_kyc_status_and_profile_are_read_as_the_contract_states() {
+async fn onboardings_kyc_status_and_client_summary_are_read_as_onboarding_serves_them() {
     let (_server, onboarding, _) = clients().await;
     let client_id = Uuid::now_v7();
     assert_eq!(onboarding.kyc_status(client_id).await.unwrap(), "approved");
@@ -101,7 +112,21 @@ async fn onboardings_kyc_status_and_profile_are_read_as_the_contract_states() {
     let company = &profile.companies[0];
     assert_eq!(company.registration_date.to_string(), "2024-05-01");
     assert_eq!(company.it_park_resident_until, None);
-    assert_eq!(company.founders[0].share_percent.to_string(), "100.00");
+    assert_eq!(
+        profile.companies[1]
+            .it_park_resident_until
+            .unwrap()
+            .to_string(),
+        "2027-12-31"
+    );
+    let owner = &company.founders[0];
+    assert_eq!(
+        owner.client_id,
+        Some(client_id),
+        "the owner is the known founder"
+    );
+    assert_eq!(owner.birth_date.unwrap().to_string(), "1998-03-01");
+    assert_eq!(owner.share_percent.to_string(), "100");
     let unknown = onboarding.client_profile(Uuid::nil()).await.unwrap_err();
     assert!(matches!(unknown, PeerError::NotFound { .. }));
 }
