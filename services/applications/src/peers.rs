@@ -171,6 +171,34 @@ pub struct ScoreResult {
     pub characteristics: Vec<ScoredCharacteristic>,
 }
 
+/// The scoring service's evaluation as it answers it: the stored evaluation's `id`, and the
+/// score and probability of default as JSON numbers (read from their text, never through a
+/// binary float).
+#[derive(Debug, Deserialize)]
+struct EvaluationAnswer {
+    id: Option<Uuid>,
+    score: Decimal,
+    probability_of_default: Decimal,
+    band: String,
+    recommendation: String,
+    knockouts: Vec<ScoreKnockout>,
+    characteristics: Vec<ScoredCharacteristic>,
+}
+
+impl EvaluationAnswer {
+    fn into_score(self) -> ScoreResult {
+        ScoreResult {
+            evaluation_id: self.id,
+            score: self.score,
+            probability_of_default: self.probability_of_default.to_string(),
+            band: self.band,
+            recommendation: self.recommendation,
+            knockouts: self.knockouts,
+            characteristics: self.characteristics,
+        }
+    }
+}
+
 /// Scores an application's inputs on a scorecard.
 pub trait Scorer: Send + Sync {
     /// `inputs` by scorecard input name: numbers as JSON numbers, categories as strings.
@@ -357,10 +385,11 @@ impl Scorer for ScoringClient {
                     body,
                 });
             }
-            response
+            let answer: EvaluationAnswer = response
                 .json()
                 .await
-                .map_err(|error| unreachable(error.to_string()))
+                .map_err(|error| unreachable(error.to_string()))?;
+            Ok(answer.into_score())
         })
     }
 }

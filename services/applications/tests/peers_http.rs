@@ -80,11 +80,13 @@ fn stand_in() -> Router {
                 }
                 assert_eq!(body["inputs"]["team_experience_years"], json!(4));
                 Json(json!({
-                    "evaluation_id": Uuid::now_v7(), "scorecard_id": scorecard_id, "version": 1,
-                    "score": 575, "probability_of_default": "0.0400", "band": "B",
-                    "recommendation": "approve", "knockouts": [],
-                    "characteristics": [{ "characteristic": "team_experience_years", "bin": "[3,6)",
-                                          "points": 30, "reason_code": "TEAM_EXPERIENCED" }]
+                    "id": Uuid::from_u128(7), "scorecard_id": scorecard_id, "version": 1,
+                    "version_status": "active", "evaluated_at": "2026-01-05T10:00:00Z",
+                    "score": 575.5, "base_points": 500, "probability_of_default": 0.0123,
+                    "band": "B", "recommendation": "approve", "knockouts": [],
+                    "characteristics": [{ "characteristic": "team_experience_years", "value": 4,
+                                          "bin": "[3,6)", "points": 30, "reason_code": "TEAM_EXPERIENCED" }],
+                    "inputs": body["inputs"].clone()
                 }))
                 .into_response()
             }),
@@ -132,12 +134,14 @@ async fn onboardings_kyc_status_and_client_summary_are_read_as_onboarding_serves
 }
 
 #[tokio::test]
-async fn a_score_is_read_and_a_refused_input_is_named() {
+async fn a_score_is_read_as_scoring_answers_it_and_a_refused_input_is_named() {
     let (_server, _, scoring) = clients().await;
     let scorecard_id = Uuid::now_v7();
     let inputs = BTreeMap::from([("team_experience_years".to_owned(), json!(4))]);
     let score = scoring.evaluate(scorecard_id, inputs).await.unwrap();
-    assert_eq!(score.score.to_string(), "575");
+    assert_eq!(score.evaluation_id, Some(Uuid::from_u128(7)));
+    assert_eq!(score.score.to_string(), "575.5");
+    assert_eq!(score.probability_of_default, "0.0123");
     assert_eq!(score.band, "B");
     assert_eq!(score.characteristics[0].reason_code, "TEAM_EXPERIENCED");
 
