@@ -297,7 +297,8 @@ impl Platform {
     /// Checks the ledger's invariants in the accounts service's database: every posted
     /// transfer's debits equal its credits, every account's balance is the sum of its entries
     /// (in its normal-side sign), and no account that may not go negative is below zero.
-    pub async fn assert_ledger_holds(&self, after: &str) {
+    /// Answers how many transfers are posted, so a test can tell that money moved.
+    pub async fn assert_ledger_holds(&self, after: &str) -> i64 {
         let pool = self.database("accounts").await;
         let unbalanced: Vec<(Uuid, String)> = sqlx::query_as(
             "select t.id, coalesce(sum(case when e.side = 'debit' then e.amount else -e.amount end), 0)::text
@@ -340,7 +341,12 @@ impl Platform {
             overdrawn.is_empty(),
             "after {after}: accounts below zero that may not be: {overdrawn:?}"
         );
+        let posted = sqlx::query_scalar("select count(*) from transfer where status = 'posted'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         pool.close().await;
+        posted
     }
 }
 
