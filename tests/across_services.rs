@@ -586,6 +586,8 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
         "the early repayment",
     );
 
+    platform.assert_every_event_delivered().await;
+
     platform.stop().await;
 }
 

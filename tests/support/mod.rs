@@ -350,6 +350,35 @@ impl Platform {
     }
 }
 
+impl Platform {
+    /// Waits until every service's outbox has delivered every event, and fails naming any
+    /// event a subscriber refused.
+    pub async fn assert_every_event_delivered(&self) {
+        for (service, _) in SERVICES {
+            let pool = self.database(service).await;
+            eventually(
+                &format!("delivery of every event in {service}'s outbox"),
+                || async {
+                    let pending: Vec<(String, i32, Option<String>)> = sqlx::query_as(
+                        "select topic, attempts, last_error from outbox_event
+                     where delivered_at is null or last_error is not null",
+                    )
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+                    assert!(
+                    pending.iter().all(|(_, _, error)| error.is_none()),
+                    "{service}'s subscribers refused events (topic, attempts, error): {pending:?}"
+                );
+                    pending.is_empty().then_some(())
+                },
+            )
+            .await;
+            pool.close().await;
+        }
+    }
+}
+
 /// Polls `probe` until it finds something or `EVENTUAL` passes; the failure says what did not
 /// arrive.
 pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
