@@ -5,13 +5,13 @@
 
 mod support;
 
-use imkon_applications::seed::SMALL_BUSINESS_START_LOAN_ID;
+use imkon_applications::seed::{MVP_CO_FUNDING_GRANT_ID, SMALL_BUSINESS_START_LOAN_ID};
 use imkon_auth::Audience;
 use reqwest::Method;
 use serde_json::{json, Value};
 use sqlx::types::chrono::{NaiveDate, Utc};
 use sqlx::types::Decimal;
-use support::{eventually, loan_answers, Person, Platform};
+use support::{eventually, grant_answers, loan_answers, Person, Platform};
 use uuid::Uuid;
 
 /// The loan every test takes: 120 million sums over 12 months at 26%, no grace, so each
@@ -894,5 +894,151 @@ async fn a_token_for_one_service_is_refused_by_another() {
         .get(&founder, "applications", "/v1/applications")
         .await
         .ok();
+    platform.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_is_paid_out_milestone_by_milestone_and_then_closes() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let staff = Staff::login(&platform).await;
+    let (_, opening_balance) = current_account(&platform, &founder).await;
+    assert_eq!(opening_balance, "0.00");
+
+    let company_id = company_of(&platform, &founder).await;
+    let draft = platform
+        .post(
+            &founder,
+            "applications",
+            "/v1/applications",
+            &json!({
+                "programme_id": MVP_CO_FUNDING_GRANT_ID,
+                "company_id": company_id,
+                "requested_amount": "50000000.00",
+                "project_cost": "100000000.00",
+                "term_months": 12,
+                "answers": grant_answers(),
+            }),
+        )
+        .await
+        .ok();
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let submitted = platform
+        .post(
+            &founder,
+            "applications",
+            &format!("/v1/applications/{id}/submit"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(submitted["state"], "in_review", "{submitted}");
+    platform
+        .post(
+            &staff.credit1,
+            "applications",
+            &format!("/v1/applications/{id}/decision/proposal"),
+            &json!({ "outcome": "approve", "amount": "50000000.00", "term_months": 12 }),
+        )
+        .await
+        .ok();
+    let approved = platform
+        .post(
+            &staff.approver1,
+            "applications",
+            &format!("/v1/applications/{id}/decision/confirmation"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(approved["state"], "approved", "{approved}");
+
+    let contract = contract_for(&platform, &founder, id.parse().unwrap()).await;
+    assert_eq!(contract["programme_kind"], "grant");
+    let contract_id = contract["id"].as_str().unwrap().to_owned();
+    let tranches = contract["tranches"].as_array().unwrap();
+    assert_eq!(tranches.len(), 2, "two milestones: {contract}");
+    assert_eq!(tranches[0]["amount"], "25000000.00");
+    platform
+        .post(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/sign"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    platform
+        .post(
+            &staff.credit1,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/activate"),
+            &json!({}),
+        )
+        .await
+        .ok();
+
+    for (number, paid_so_far) in [(1, "25000000.00"), (2, "50000000.00")] {
+        let tranche =
+            |action: &str| format!("/v1/contracts/{contract_id}/tranches/{number}/{action}");
+        let requested = platform
+            .post(
+                &founder,
+                "disbursement",
+                &tranche("request"),
+                &json!({ "note": format!("milestone {number}: the MVP's next release is live") }),
+            )
+            .await
+            .ok();
+        assert_eq!(requested["status"], "requested");
+        platform
+            .post(
+                &staff.credit1,
+                "disbursement",
+                &tranche("approve"),
+                &json!({}),
+            )
+            .await
+            .ok();
+        let disbursed = platform
+            .post(
+                &staff.finance1,
+                "disbursement",
+                &tranche("disburse"),
+                &json!({}),
+            )
+            .await
+            .ok();
+        assert_eq!(disbursed["status"], "disbursed", "{disbursed}");
+        let (_, balance) = current_account(&platform, &founder).await;
+        assert_eq!(balance, paid_so_far, "after milestone {number}");
+        platform
+            .assert_ledger_holds(&format!("milestone {number}"))
+            .await;
+    }
+
+    let contract = platform
+        .get(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}"),
+        )
+        .await
+        .ok();
+    assert_eq!(contract["status"], "closed", "{contract}");
+    let pool = platform.database("accounts").await;
+    let funds: Vec<(String,)> =
+        sqlx::query_as("select posted_balance::text from account where kind = 'grant_fund'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    assert_eq!(
+        funds,
+        vec![("0.00".to_owned(),)],
+        "the fund paid out what it received"
+    );
+    platform.assert_every_event_delivered().await;
+
     platform.stop().await;
 }

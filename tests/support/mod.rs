@@ -412,3 +412,17 @@ pub fn loan_answers() -> Value {
         "owners_equity_share_percent": 30,
     })
 }
+
+/// Answers to the grant form that score in band B on the grant scorecard.
+pub fn grant_answers() -> Value {
+    json!({
+        "project_summary": "A payments app for bazaars",
+        "team_experience_years": 4,
+        "technical_founder": "yes",
+        "product_stage": "mvp",
+        "monthly_active_users": 2500,
+        "target_market": "central_asia",
+        "it_park_resident": "yes",
+        "jobs_to_be_created": 12,
+    })
+}
