@@ -3,21 +3,15 @@
 //! their demo data.
 //!
 //! Onboarding issues every token; applications trusts its key. Applications asks onboarding
-//! for KYC status and company facts over HTTP with a service token, as in production, through
-//! [`OnboardingDirectory`]: onboarding's `GET /v1/clients/{id}` answers `it_park_valid_until`
-//! and no `founders`, while applications' `OnboardingClient` expects `it_park_resident_until`
-//! and `founders`, so the two do not yet agree; the directory reads onboarding's answer as it
-//! is and gives applications the facts it needs (the client as sole founder). Only the scoring
-//! service is a stand-in: a fixed score, so screening always passes.
+//! for KYC status and company facts over HTTP with a service token, as in production. Only the
+//! scoring service is a stand-in: a fixed score, so screening always passes.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use imkon_applications::peers::{
-    ClientProfile, Company, CompanyFounder, KycSource, PeerError, PeerFuture, ScoreResult,
-    ScoredCharacteristic, Scorer,
+    OnboardingClient, PeerFuture, ScoreResult, ScoredCharacteristic, Scorer,
 };
 use imkon_auth::{
     Audience, KeyId, Principal, PublicKeySet, Role, SigningKey, TokenIssuer, TokenVerifier,
@@ -27,7 +21,6 @@ use imkon_platform::config::HttpLimits;
 use imkon_platform::service_tokens::ServiceTokens;
 use imkon_platform::testing::TestServer;
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -61,106 +54,6 @@ impl Scorer for FixedScorer {
                     points: Decimal::from(45),
                     reason_code: "experienced_team".to_owned(),
                 }],
-            })
-        })
-    }
-}
-
-/// Onboarding's client facts over HTTP with a service token, read as onboarding answers them.
-pub struct OnboardingDirectory {
-    client: ServiceClient,
-    base_url: String,
-    tokens: ServiceTokens,
-}
-
-#[derive(Deserialize)]
-struct CompanySummary {
-    company_id: Uuid,
-    stir: String,
-    name: String,
-    registration_date: NaiveDate,
-    it_park_resident: bool,
-    it_park_valid_until: Option<NaiveDate>,
-}
-
-#[derive(Deserialize)]
-struct ClientSummary {
-    client_id: Uuid,
-    birth_date: NaiveDate,
-    companies: Vec<CompanySummary>,
-}
-
-#[derive(Deserialize)]
-struct KycAnswer {
-    status: String,
-}
-
-impl OnboardingDirectory {
-    async fn get<T: serde::de::DeserializeOwned>(&self, path: String) -> Result<T, PeerError> {
-        let unreachable = |reason: String| PeerError::Unreachable {
-            service: "onboarding",
-            reason,
-        };
-        let token = self
-            .tokens
-            .token_for(Audience::Onboarding)
-            .await
-            .map_err(|error| unreachable(error.to_string()))?;
-        let response = self
-            .client
-            .get(&format!("{}{path}", self.base_url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|error| unreachable(error.to_string()))?;
-        if response.status() == reqwest::StatusCode::NOT_FOUND {
-            return Err(PeerError::NotFound {
-                service: "onboarding",
-                what: path,
-            });
-        }
-        response
-            .error_for_status()
-            .map_err(|error| unreachable(error.to_string()))?
-            .json()
-            .await
-            .map_err(|error| unreachable(error.to_string()))
-    }
-}
-
-impl KycSource for OnboardingDirectory {
-    fn kyc_status(&self, client_id: Uuid) -> PeerFuture<'_, String> {
-        Box::pin(async move {
-            let answer: KycAnswer = self.get(format!("/v1/clients/{client_id}/kyc")).await?;
-            Ok(answer.status)
-        })
-    }
-
-    fn client_profile(&self, client_id: Uuid) -> PeerFuture<'_, ClientProfile> {
-        Box::pin(async move {
-            let summary: ClientSummary = self.get(format!("/v1/clients/{client_id}")).await?;
-            Ok(ClientProfile {
-                client_id: summary.client_id,
-                birth_date: Some(summary.birth_date),
-                companies: summary
-                    .companies
-                    .into_iter()
-                    .map(|company| Company {
-                        company_id: company.company_id,
-                        stir: company.stir,
-                        name: company.name,
-                        registration_date: company.registration_date,
-                        it_park_resident_until: company
-                            .it_park_valid_until
-                            .filter(|_| company.it_park_resident),
-                        founders: vec![CompanyFounder {
-                            client_id: Some(summary.client_id),
-                            pinfl: String::new(),
-                            birth_date: Some(summary.birth_date),
-                            share_percent: Decimal::from(100),
-                        }],
-                    })
-                    .collect(),
             })
         })
     }
@@ -250,11 +143,11 @@ impl Services {
         .await;
         let service = Principal::service(Uuid::now_v7(), Some("applications".to_owned()))
             .expect("a service principal");
-        let kyc = OnboardingDirectory {
-            client: ServiceClient::new(Duration::from_secs(10)).expect("an HTTP client"),
-            base_url: onboarding.url(""),
-            tokens: ServiceTokens::local(issuer, service),
-        };
+        let kyc = OnboardingClient::new(
+            ServiceClient::new(Duration::from_secs(10)).expect("an HTTP client"),
+            &onboarding.url(""),
+            ServiceTokens::local(issuer, service),
+        );
         let applications =
             TestServer::start(imkon_applications::app(imkon_applications::AppState {
                 pool: applications_pool.clone(),
