@@ -1,0 +1,170 @@
+//! Sign-in with OneID end to end: the frontend, the real onboarding service, and onboarding's
+//! development identity provider speaking OneID's dialect.
+
+use std::sync::Arc;
+
+use imkon_auth::Audience;
+use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
+use imkon_onboarding::config::{ExternalLoginSettings, ServiceClientSecrets};
+use imkon_onboarding::{app, migrator, AppState, ExternalLogin};
+use imkon_platform::config::{HttpLimits, Secret};
+use imkon_platform::testing::test_tokens;
+use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::{redirect, Response, StatusCode};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+const FRONTEND_SECRET: &str = "frontend-oneid-test-secret";
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Where a redirect points, resolved against the URL that answered it.
+fn location(response: &Response) -> String {
+    assert!(
+        response.status().is_redirection(),
+        "expected a redirect from {}, got {}",
+        response.url(),
+        response.status()
+    );
+    let target = response.headers()[LOCATION].to_str().unwrap();
+    response.url().join(target).unwrap().to_string()
+}
+
+fn session_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|line| line.to_str().ok())
+        .find(|line| line.starts_with("__Host-imkon_session=") && !line.contains("Max-Age=0"))
+        .map(|line| line.split(';').next().unwrap().to_owned())
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_person_signs_in_with_oneid_through_onboarding(pool: PgPool) {
+    let frontend_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let frontend_url = format!("http://{}", frontend_listener.local_addr().unwrap());
+    let onboarding_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let onboarding_url = format!("http://{}", onboarding_listener.local_addr().unwrap());
+    let shutdown = CancellationToken::new();
+
+    migrator().run(&pool).await.unwrap();
+    let (issuer, verifier) = test_tokens(Audience::Onboarding);
+    let mut state = AppState::new(pool, HttpLimits::default(), issuer, verifier);
+    state.service_clients =
+        ServiceClientSecrets::from_json(&format!(r#"{{"frontend": "{FRONTEND_SECRET}"}}"#))
+            .unwrap();
+    state.external = Arc::new(
+        ExternalLogin::new(ExternalLoginSettings {
+            public_url: Some(onboarding_url.parse().unwrap()),
+            redirect_uris: vec![format!("{frontend_url}/auth/callback")],
+            providers: Default::default(),
+            dev_identity_provider: true,
+        })
+        .unwrap(),
+    );
+    tokio::spawn(imkon_platform::http::serve(
+        onboarding_listener,
+        app(state),
+        shutdown.clone(),
+    ));
+
+    let unused = "http://127.0.0.1:1".to_owned();
+    let mut settings = FrontendSettings::new(ServiceUrls {
+        onboarding: onboarding_url.clone(),
+        applications: unused.clone(),
+        scoring: unused.clone(),
+        disbursement: unused.clone(),
+        accounts: unused,
+    });
+    settings.public_url = frontend_url.clone();
+    settings.client_secret = Some(Secret::new(FRONTEND_SECRET.to_owned()));
+    let frontend_shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        axum::serve(frontend_listener, app_with(settings))
+            .with_graceful_shutdown(frontend_shutdown.cancelled_owned())
+            .await
+    });
+
+    // The button on the login page starts the trip with the frontend's own state.
+    let started = client()
+        .get(format!("{frontend_url}/auth/oneid"))
+        .send()
+        .await
+        .unwrap();
+    let before_sign_in = session_cookie(&started).expect("the state is kept in a session");
+    let to_onboarding = location(&started);
+    assert!(to_onboarding.starts_with(&format!("{onboarding_url}/v1/auth/external/oneid/start?")));
+
+    // Onboarding sends the browser to the provider, where the person allows the sign-in.
+    let to_provider = location(&client().get(&to_onboarding).send().await.unwrap());
+    let provider_state = url_param(&to_provider, "state");
+    let allowed = client()
+        .post(format!("{onboarding_url}/dev-idp/authorize"))
+        .form(&[
+            ("citizen", "0"),
+            ("decision", "allow"),
+            ("state", provider_state.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let to_onboarding_callback = location(&allowed);
+    let to_frontend = location(&client().get(&to_onboarding_callback).send().await.unwrap());
+    assert!(
+        to_frontend.starts_with(&format!("{frontend_url}/auth/callback?")),
+        "{to_frontend}"
+    );
+
+    // Back at the frontend: the state matches, the code is traded, and the person is in.
+    let back = client()
+        .get(&to_frontend)
+        .header("cookie", &before_sign_in)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    assert_eq!(back.headers()[LOCATION], "/applications");
+    let signed_in = session_cookie(&back).expect("a session after sign-in");
+    assert_ne!(signed_in, before_sign_in);
+    let page = client()
+        .get(format!("{frontend_url}/login"))
+        .header("cookie", format!("{signed_in}; __Host-imkon_lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Sign out"),
+        "the menu knows the person: {page}"
+    );
+
+    // The same callback again is refused: its state was used up.
+    let replayed = client()
+        .get(&to_frontend)
+        .header("cookie", &signed_in)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.headers()[LOCATION], "/login?refused=1");
+    shutdown.cancel();
+}
+
+fn url_param(url: &str, name: &str) -> String {
+    let query = url
+        .split_once('?')
+        .map(|(_, query)| query)
+        .unwrap_or_default();
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| panic!("{url} has no {name}"))
+}
