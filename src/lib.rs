@@ -156,7 +156,7 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
         urls.insert(name.to_owned(), format!("http://{addr}"));
         bound.push((config, listener));
     }
-    let frontend_settings = Settings::load(imkon_frontend::SERVICE)?;
+    let mut frontend_settings = Settings::load(imkon_frontend::SERVICE)?;
     let frontend_addr = if options.ephemeral_ports {
         "127.0.0.1:0"
             .parse()
@@ -195,12 +195,16 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
         let future = run_service(config, listener, shutdown.clone());
         tasks.spawn(async move { (name, future.await) });
     }
-    // The frontend's sign-in needs its secret once its settings take one.
-    drop(frontend_secret);
+    frontend_settings.set("client_secret", frontend_secret, "the launcher".to_owned());
+    let frontend_config = imkon_frontend::FrontendSettings::from_settings(
+        service_urls,
+        &frontend_settings,
+        &frontend_url,
+    )?;
     let frontend_shutdown = shutdown.clone();
     tasks.spawn(async move {
         let outcome =
-            imkon_frontend::run_on(frontend_listener, service_urls, frontend_shutdown).await;
+            imkon_frontend::run_with(frontend_listener, frontend_config, frontend_shutdown).await;
         (imkon_frontend::SERVICE.to_owned(), outcome)
     });
     urls.insert(imkon_frontend::SERVICE.to_owned(), frontend_url);
