@@ -188,13 +188,15 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
         disbursement: urls[imkon_disbursement::SERVICE].clone(),
         accounts: urls[imkon_accounts::SERVICE].clone(),
     };
-    wire_services(&mut bound, &urls);
+    let frontend_secret = wire_services(&mut bound, &urls, &frontend_url, options.demo_data);
     let mut tasks = JoinSet::new();
     for (config, listener) in bound {
         let name = config.service.clone();
         let future = run_service(config, listener, shutdown.clone());
         tasks.spawn(async move { (name, future.await) });
     }
+    // The frontend's sign-in needs its secret once its settings take one.
+    drop(frontend_secret);
     let frontend_shutdown = shutdown.clone();
     tasks.spawn(async move {
         let outcome =
@@ -221,8 +223,14 @@ const EVENT_SUBSCRIBERS: &str = r#"{
 }"#;
 
 /// Tells every service where its peers are, gives each a client secret for the token endpoint
-/// (and onboarding the list of them), and the event routing.
-fn wire_services(bound: &mut [(ServiceConfig, TcpListener)], urls: &BTreeMap<String, String>) {
+/// (and onboarding the list of them, the frontend's included), and the event routing; tells
+/// onboarding where the frontend's login callback is. Returns the frontend's client secret.
+fn wire_services(
+    bound: &mut [(ServiceConfig, TcpListener)],
+    urls: &BTreeMap<String, String>,
+    frontend_url: &str,
+    development: bool,
+) -> String {
     let from = || "the launcher".to_owned();
     let mut secrets = BTreeMap::new();
     for (config, _) in bound.iter_mut() {
@@ -238,14 +246,28 @@ fn wire_services(bound: &mut [(ServiceConfig, TcpListener)], urls: &BTreeMap<Str
                 .set(&format!("{peer}_url"), url.clone(), from());
         }
     }
+    let frontend_secret = random_secret();
+    secrets.insert(imkon_frontend::SERVICE.to_owned(), frontend_secret.clone());
     let secrets_json = serde_json::to_string(&secrets).expect("a map of strings serialises");
+    let redirect_uris = serde_json::json!([format!("{frontend_url}/auth/callback")]).to_string();
     for (config, _) in bound.iter_mut() {
         if config.service == imkon_onboarding::SERVICE {
-            config
-                .settings
-                .set("service_client_secrets", secrets_json.clone(), from());
+            let settings = &mut config.settings;
+            settings.set("service_client_secrets", secrets_json.clone(), from());
+            settings.set(
+                "external_login_redirect_uris",
+                redirect_uris.clone(),
+                from(),
+            );
+            if let Some(own_url) = urls.get(imkon_onboarding::SERVICE) {
+                settings.set("public_url", own_url.clone(), from());
+            }
+            // The built-in identity provider lets a newcomer try the OneID path offline; it is
+            // for development only and never enabled outside `imkon up`.
+            settings.set("dev_identity_provider", development.to_string(), from());
         }
     }
+    frontend_secret
 }
 
 /// 32 random bytes, hex-encoded.

@@ -74,3 +74,15 @@ async fn an_unreachable_database_stops_start_up_with_one_clear_line() {
     );
     assert!(!error.contains('\n'), "one line: {error}");
 }
+
+#[test]
+fn the_demo_programmes_name_the_demo_scorecards_that_scoring_seeds() {
+    assert_eq!(
+        imkon_applications::seed::GRANT_SCORECARD_ID,
+        imkon_scoring::seed::GRANT_SCORECARD_ID
+    );
+    assert_eq!(
+        imkon_applications::seed::LOAN_SCORECARD_ID,
+        imkon_scoring::seed::LOAN_SCORECARD_ID
+    );
+}

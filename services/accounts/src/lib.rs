@@ -2,20 +2,35 @@
 //!
 //! A library with a thin binary: `app` builds the router (tests serve it on port 0), and
 //! `run` starts the service from its configuration, as `imkon serve accounts` and `imkon up` do.
+//!
+//! - [`domain`]: account numbers, accounts, transfers, postings, holds, client transfers.
+//! - [`ledger`]: the batching writer every transfer goes through (the hot-account design).
+//! - [`http`]: the API; [`db`]: every SQL statement; [`events`]: the KYC consumer.
 
+pub mod db;
 pub mod domain;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod ledger;
+pub mod opening;
 
 use axum::extract::FromRef;
 use axum::Router;
 use imkon_auth::{Audience, TokenVerifier};
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
-use imkon_platform::{auth_settings, db, events, http, service};
+use imkon_platform::{auth_settings, db as platform_db, service};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
+
+use crate::domain::account_number::BankCode;
+use crate::domain::client_transfer::ClientTransferPolicy;
+use crate::error::AccountsError;
+use crate::ledger::LedgerWriter;
 
 /// The service's name: its database, its configuration table, its token audience.
 pub const SERVICE: &str = "accounts";
@@ -23,11 +38,19 @@ pub const SERVICE: &str = "accounts";
 /// The port it listens on in development.
 pub const DEFAULT_PORT: u16 = 8085;
 
+/// The bank's MFO code used in account numbers unless `bank_code` is configured.
+pub const DEFAULT_BANK_CODE: &str = "00873";
+
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/accounts");
 
 /// The platform's migrations and this service's, in order.
 pub fn migrator() -> Migrator {
-    db::migrator_with_platform(&MIGRATIONS)
+    platform_db::migrator_with_platform(&MIGRATIONS)
+}
+
+/// The default bank code, parsed.
+pub fn default_bank_code() -> BankCode {
+    BankCode::parse(DEFAULT_BANK_CODE).expect("the default bank code is five digits")
 }
 
 /// What every request handler of this service can reach.
@@ -36,6 +59,27 @@ pub struct AppState {
     pub pool: PgPool,
     pub limits: HttpLimits,
     pub verifier: TokenVerifier,
+    /// The handle of this process's one ledger writer.
+    pub ledger: LedgerWriter,
+    /// The bank's MFO code, part of every account number's check digit.
+    pub bank: BankCode,
+    /// Limits on clients' own transfers.
+    pub client_transfer_policy: ClientTransferPolicy,
+}
+
+impl AppState {
+    /// The state with the default bank code and the standard client policy; starts the ledger
+    /// writer on the current runtime.
+    pub fn new(pool: PgPool, limits: HttpLimits, verifier: TokenVerifier) -> AppState {
+        AppState {
+            ledger: LedgerWriter::start(&pool),
+            pool,
+            limits,
+            verifier,
+            bank: default_bank_code(),
+            client_transfer_policy: ClientTransferPolicy::standard(),
+        }
+    }
 }
 
 impl FromRef<AppState> for TokenVerifier {
@@ -44,20 +88,23 @@ impl FromRef<AppState> for TokenVerifier {
     }
 }
 
-#[derive(OpenApi)]
-#[openapi(tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger")))]
-struct ApiDoc;
-
 /// The service's complete router, platform endpoints and layers included.
 pub fn app(state: AppState) -> Router {
-    let api = events::router(
+    let consumer = events::KycApprovedConsumer { bank: state.bank };
+    let api = http::router(state.clone()).merge(imkon_platform::events::router(
         state.pool.clone(),
         state.verifier.clone(),
-        events::NoSubscriptions,
-    );
-    let mut document = ApiDoc::openapi();
-    document.merge(events::EventsApi::openapi());
-    http::service_router(SERVICE, api, document, state.pool, &state.limits)
+        consumer,
+    ));
+    let mut document = http::ApiDoc::openapi();
+    document.merge(imkon_platform::events::EventsApi::openapi());
+    imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
+}
+
+/// Opens the bank's own demonstration accounts (settlement, interest income, penalty income in
+/// sums) under the default bank code. Idempotent: safe to call on every start.
+pub async fn seed_demo(pool: &PgPool) -> Result<(), AccountsError> {
+    opening::seed_demo(pool, default_bank_code()).await
 }
 
 /// Starts the service and serves until `shutdown` is cancelled.
@@ -74,11 +121,18 @@ pub async fn run_on(
     shutdown: CancellationToken,
 ) -> Result<(), StartupError> {
     let verifier = auth_settings::token_verifier(&config.settings, Audience::Accounts)?;
+    let bank_code: String = config
+        .settings
+        .get_or("bank_code", DEFAULT_BANK_CODE.to_owned())?;
+    let bank = BankCode::parse(&bank_code)
+        .map_err(|error| config.settings.invalid("bank_code", error.to_string()))?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
-    let state = AppState {
-        pool,
-        limits: config.limits,
-        verifier,
-    };
+    if config.demo_data {
+        opening::seed_demo(&pool, bank).await.map_err(|error| {
+            StartupError::Other(format!("opening the bank's demo accounts failed: {error}"))
+        })?;
+    }
+    let mut state = AppState::new(pool, config.limits, verifier);
+    state.bank = bank;
     service::serve(&config, listener, app(state), shutdown).await
 }

@@ -13,17 +13,11 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
         .expect("migrations apply to a fresh database");
     let limits = HttpLimits::default();
     let (issuer, verifier) = imkon_platform::testing::test_tokens(imkon_auth::Audience::Accounts);
-    let caller = imkon_platform::testing::service_principal("applications");
+    let caller = imkon_platform::testing::service_principal("disbursement");
     let token = imkon_platform::testing::token(&issuer, &caller, imkon_auth::Audience::Accounts);
     imkon_platform::testing::assert_platform_contract(
         pool,
-        |pool| {
-            app(AppState {
-                pool,
-                limits,
-                verifier: verifier.clone(),
-            })
-        },
+        |pool| app(AppState::new(pool, limits, verifier.clone())),
         "/v1/events",
         &token,
         limits.body_limit_bytes,

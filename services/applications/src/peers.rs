@@ -47,7 +47,8 @@ pub enum PeerError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanyFounder {
     pub client_id: Option<Uuid>,
-    pub pinfl: String,
+    /// Unknown when onboarding names the founder only by their client id.
+    pub pinfl: Option<String>,
     pub birth_date: Option<NaiveDate>,
     pub share_percent: Decimal,
 }
@@ -69,6 +70,61 @@ pub struct ClientProfile {
     pub client_id: Uuid,
     pub birth_date: Option<NaiveDate>,
     pub companies: Vec<Company>,
+}
+
+/// `GET {onboarding}/v1/clients/{client_id}` as onboarding answers it: the person's birth date
+/// and the companies they own, with IT Park residency as a flag and an end date.
+#[derive(Debug, Deserialize)]
+struct ClientSummaryAnswer {
+    client_id: Uuid,
+    birth_date: Option<NaiveDate>,
+    companies: Vec<CompanySummaryAnswer>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CompanySummaryAnswer {
+    company_id: Uuid,
+    stir: String,
+    name: String,
+    registration_date: NaiveDate,
+    /// Whether the residency is valid today (it may also not have started yet).
+    it_park_resident: bool,
+    it_park_valid_until: Option<NaiveDate>,
+    /// Listed only when onboarding knows the company's founders.
+    #[serde(default)]
+    founders: Option<Vec<CompanyFounder>>,
+}
+
+impl ClientSummaryAnswer {
+    /// The profile screening reads. A company whose founders onboarding does not list is the
+    /// client's own (onboarding lists the companies a person owns), so its one known founder
+    /// is the client, with their birth date.
+    fn into_profile(self) -> ClientProfile {
+        let owner = CompanyFounder {
+            client_id: Some(self.client_id),
+            pinfl: None,
+            birth_date: self.birth_date,
+            share_percent: Decimal::ONE_HUNDRED,
+        };
+        ClientProfile {
+            client_id: self.client_id,
+            birth_date: self.birth_date,
+            companies: self
+                .companies
+                .into_iter()
+                .map(|company| Company {
+                    company_id: company.company_id,
+                    stir: company.stir,
+                    name: company.name,
+                    registration_date: company.registration_date,
+                    it_park_resident_until: company
+                        .it_park_valid_until
+                        .filter(|_| company.it_park_resident),
+                    founders: company.founders.unwrap_or_else(|| vec![owner.clone()]),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +169,34 @@ pub struct ScoreResult {
     pub recommendation: String,
     pub knockouts: Vec<ScoreKnockout>,
     pub characteristics: Vec<ScoredCharacteristic>,
+}
+
+/// The scoring service's evaluation as it answers it: the stored evaluation's `id`, and the
+/// score and probability of default as JSON numbers (read from their text, never through a
+/// binary float).
+#[derive(Debug, Deserialize)]
+struct EvaluationAnswer {
+    id: Option<Uuid>,
+    score: Decimal,
+    probability_of_default: Decimal,
+    band: String,
+    recommendation: String,
+    knockouts: Vec<ScoreKnockout>,
+    characteristics: Vec<ScoredCharacteristic>,
+}
+
+impl EvaluationAnswer {
+    fn into_score(self) -> ScoreResult {
+        ScoreResult {
+            evaluation_id: self.id,
+            score: self.score,
+            probability_of_default: self.probability_of_default.to_string(),
+            band: self.band,
+            recommendation: self.recommendation,
+            knockouts: self.knockouts,
+            characteristics: self.characteristics,
+        }
+    }
 }
 
 /// Scores an application's inputs on a scorecard.
@@ -200,11 +284,13 @@ impl KycSource for OnboardingClient {
 
     fn client_profile(&self, client_id: Uuid) -> PeerFuture<'_, ClientProfile> {
         Box::pin(async move {
-            self.get(
-                format!("/v1/clients/{client_id}"),
-                format!("client {client_id}"),
-            )
-            .await
+            let answer: ClientSummaryAnswer = self
+                .get(
+                    format!("/v1/clients/{client_id}"),
+                    format!("client {client_id}"),
+                )
+                .await?;
+            Ok(answer.into_profile())
         })
     }
 }
@@ -299,10 +385,11 @@ impl Scorer for ScoringClient {
                     body,
                 });
             }
-            response
+            let answer: EvaluationAnswer = response
                 .json()
                 .await
-                .map_err(|error| unreachable(error.to_string()))
+                .map_err(|error| unreachable(error.to_string()))?;
+            Ok(answer.into_score())
         })
     }
 }

@@ -40,17 +40,28 @@ fn stand_in() -> Router {
                 if client_id.is_nil() {
                     return StatusCode::NOT_FOUND.into_response();
                 }
+                // Onboarding's summary: the person and the companies they own.
                 Json(json!({
                     "client_id": client_id,
+                    "full_name": "Karimov Aziz",
                     "birth_date": "1998-03-01",
+                    "kyc_status": "approved",
                     "companies": [{
                         "company_id": Uuid::nil(),
                         "stir": "301234567",
                         "name": "Demo LLC",
+                        "legal_form": "llc",
                         "registration_date": "2024-05-01",
-                        "it_park_resident_until": null,
-                        "founders": [{ "client_id": null, "pinfl": "12345678901234",
-                                       "birth_date": null, "share_percent": "100.00" }]
+                        "it_park_resident": false,
+                        "it_park_valid_until": null,
+                    }, {
+                        "company_id": Uuid::from_u128(1),
+                        "stir": "301234568",
+                        "name": "Resident LLC",
+                        "legal_form": "llc",
+                        "registration_date": "2023-01-10",
+                        "it_park_resident": true,
+                        "it_park_valid_until": "2027-12-31",
                     }]
                 }))
                 .into_response()
@@ -69,11 +80,13 @@ fn stand_in() -> Router {
                 }
                 assert_eq!(body["inputs"]["team_experience_years"], json!(4));
                 Json(json!({
-                    "evaluation_id": Uuid::now_v7(), "scorecard_id": scorecard_id, "version": 1,
-                    "score": 575, "probability_of_default": "0.0400", "band": "B",
-                    "recommendation": "approve", "knockouts": [],
-                    "characteristics": [{ "characteristic": "team_experience_years", "bin": "[3,6)",
-                                          "points": 30, "reason_code": "TEAM_EXPERIENCED" }]
+                    "id": Uuid::from_u128(7), "scorecard_id": scorecard_id, "version": 1,
+                    "version_status": "active", "evaluated_at": "2026-01-05T10:00:00Z",
+                    "score": 575.5, "base_points": 500, "probability_of_default": 0.0123,
+                    "band": "B", "recommendation": "approve", "knockouts": [],
+                    "characteristics": [{ "characteristic": "team_experience_years", "value": 4,
+                                          "bin": "[3,6)", "points": 30, "reason_code": "TEAM_EXPERIENCED" }],
+                    "inputs": body["inputs"].clone()
                 }))
                 .into_response()
             }),
@@ -92,7 +105,7 @@ async fn clients() -> (TestServer, OnboardingClient, ScoringClient) {
 }
 
 #[tokio::test]
-async fn onboardings_kyc_status_and_profile_are_read_as_the_contract_states() {
+async fn onboardings_kyc_status_and_client_summary_are_read_as_onboarding_serves_them() {
     let (_server, onboarding, _) = clients().await;
     let client_id = Uuid::now_v7();
     assert_eq!(onboarding.kyc_status(client_id).await.unwrap(), "approved");
@@ -101,18 +114,34 @@ async fn onboardings_kyc_status_and_profile_are_read_as_the_contract_states() {
     let company = &profile.companies[0];
     assert_eq!(company.registration_date.to_string(), "2024-05-01");
     assert_eq!(company.it_park_resident_until, None);
-    assert_eq!(company.founders[0].share_percent.to_string(), "100.00");
+    assert_eq!(
+        profile.companies[1]
+            .it_park_resident_until
+            .unwrap()
+            .to_string(),
+        "2027-12-31"
+    );
+    let owner = &company.founders[0];
+    assert_eq!(
+        owner.client_id,
+        Some(client_id),
+        "the owner is the known founder"
+    );
+    assert_eq!(owner.birth_date.unwrap().to_string(), "1998-03-01");
+    assert_eq!(owner.share_percent.to_string(), "100");
     let unknown = onboarding.client_profile(Uuid::nil()).await.unwrap_err();
     assert!(matches!(unknown, PeerError::NotFound { .. }));
 }
 
 #[tokio::test]
-async fn a_score_is_read_and_a_refused_input_is_named() {
+async fn a_score_is_read_as_scoring_answers_it_and_a_refused_input_is_named() {
     let (_server, _, scoring) = clients().await;
     let scorecard_id = Uuid::now_v7();
     let inputs = BTreeMap::from([("team_experience_years".to_owned(), json!(4))]);
     let score = scoring.evaluate(scorecard_id, inputs).await.unwrap();
-    assert_eq!(score.score.to_string(), "575");
+    assert_eq!(score.evaluation_id, Some(Uuid::from_u128(7)));
+    assert_eq!(score.score.to_string(), "575.5");
+    assert_eq!(score.probability_of_default, "0.0123");
     assert_eq!(score.band, "B");
     assert_eq!(score.characteristics[0].reason_code, "TEAM_EXPERIENCED");
 

@@ -3,14 +3,28 @@
 //! A library with a thin binary: `app` builds the router (tests serve it on port 0), and
 //! `run` starts the service from its configuration, as `imkon serve disbursement` and `imkon up` do.
 
+pub mod arrears_job;
+pub mod db;
 pub mod domain;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod ledger;
+pub mod loans;
+pub mod money_flows;
+pub mod repaying;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::FromRef;
 use axum::Router;
 use imkon_auth::{Audience, TokenVerifier};
+use imkon_platform::client::ServiceClient;
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
-use imkon_platform::{auth_settings, db, events, http, service};
+use imkon_platform::service_tokens::ServiceTokens;
+use imkon_platform::{auth_settings, service};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -23,11 +37,15 @@ pub const SERVICE: &str = "disbursement";
 /// The port it listens on in development.
 pub const DEFAULT_PORT: u16 = 8084;
 
+/// How long a call to the ledger may take before it counts as failed (and is retried later
+/// with the same idempotency key).
+const LEDGER_CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/disbursement");
 
 /// The platform's migrations and this service's, in order.
 pub fn migrator() -> Migrator {
-    db::migrator_with_platform(&MIGRATIONS)
+    imkon_platform::db::migrator_with_platform(&MIGRATIONS)
 }
 
 /// What every request handler of this service can reach.
@@ -36,6 +54,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub limits: HttpLimits,
     pub verifier: TokenVerifier,
+    /// The ledger that moves the money: the accounts service in production.
+    pub ledger: Arc<dyn ledger::Ledger>,
 }
 
 impl FromRef<AppState> for TokenVerifier {
@@ -44,20 +64,19 @@ impl FromRef<AppState> for TokenVerifier {
     }
 }
 
-#[derive(OpenApi)]
-#[openapi(tags((name = "disbursement", description = "contracts, repayment schedules, tranches, repayments and arrears")))]
-struct ApiDoc;
-
 /// The service's complete router, platform endpoints and layers included.
 pub fn app(state: AppState) -> Router {
-    let api = events::router(
+    let events = imkon_platform::events::router(
         state.pool.clone(),
         state.verifier.clone(),
-        events::NoSubscriptions,
+        crate::events::DisbursementEvents,
     );
-    let mut document = ApiDoc::openapi();
-    document.merge(events::EventsApi::openapi());
-    http::service_router(SERVICE, api, document, state.pool, &state.limits)
+    let pool = state.pool.clone();
+    let limits = state.limits;
+    let api = http::router().with_state(state).merge(events);
+    let mut document = http::ApiDoc::openapi();
+    document.merge(imkon_platform::events::EventsApi::openapi());
+    imkon_platform::http::service_router(SERVICE, api, document, pool, &limits)
 }
 
 /// Starts the service and serves until `shutdown` is cancelled.
@@ -75,10 +94,22 @@ pub async fn run_on(
 ) -> Result<(), StartupError> {
     let verifier = auth_settings::token_verifier(&config.settings, Audience::Disbursement)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
+    let client = ServiceClient::new(LEDGER_CALL_TIMEOUT).map_err(|error| {
+        config
+            .settings
+            .invalid("accounts_url", format!("no HTTP client: {error}"))
+    })?;
+    let tokens = ServiceTokens::from_settings(&config.settings, client.clone())?;
+    let accounts_url: String = config.settings.require("accounts_url")?;
+    let ledger = ledger::HttpLedger::new(client, tokens.clone(), &accounts_url);
+    imkon_platform::outbox::spawn_relay(pool.clone(), &config.settings, tokens, shutdown.clone())?;
+    let ledger: Arc<dyn ledger::Ledger> = Arc::new(ledger);
+    arrears_job::spawn_daily(pool.clone(), ledger.clone(), shutdown.clone());
     let state = AppState {
         pool,
         limits: config.limits,
         verifier,
+        ledger,
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

@@ -1,6 +1,11 @@
 //! The disbursement service keeps the platform's HTTP contract: health, readiness that follows the
 //! database, OpenAPI 3.1, problem+json errors, request ids.
 
+mod support;
+
+use std::sync::Arc;
+
+use imkon_disbursement::ledger::Ledger;
 use imkon_disbursement::{app, migrator, AppState};
 use imkon_platform::config::HttpLimits;
 use sqlx::PgPool;
@@ -14,6 +19,7 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
     let limits = HttpLimits::default();
     let (issuer, verifier) =
         imkon_platform::testing::test_tokens(imkon_auth::Audience::Disbursement);
+    let ledger: Arc<dyn Ledger> = Arc::new(support::TestLedger::create(&pool).await);
     let caller = imkon_platform::testing::service_principal("applications");
     let token =
         imkon_platform::testing::token(&issuer, &caller, imkon_auth::Audience::Disbursement);
@@ -24,9 +30,10 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
                 pool,
                 limits,
                 verifier: verifier.clone(),
+                ledger: ledger.clone(),
             })
         },
-        "/v1/events",
+        "/v1/schedules/preview",
         &token,
         limits.body_limit_bytes,
     )

@@ -125,6 +125,189 @@ impl ServiceClientSecrets {
     }
 }
 
+/// How onboarding talks to one external identity provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// Standard OAuth2 authorization code with PKCE and OpenID Connect userinfo: the bank's
+    /// staff identity provider. Its subjects map to staff accounts an admin linked.
+    Oidc,
+    /// Uzbekistan's government single sign-on, with its own grant types; citizens only.
+    OneId,
+}
+
+/// One configured identity provider: its endpoints and onboarding's client registration.
+#[derive(Clone)]
+pub struct ProviderSettings {
+    pub kind: ProviderKind,
+    pub authorization_url: url::Url,
+    pub token_url: url::Url,
+    /// The OpenID Connect userinfo endpoint; OneID reads the person at its token URL.
+    pub userinfo_url: Option<url::Url>,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for ProviderSettings {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("ProviderSettings")
+            .field("kind", &self.kind)
+            .field("authorization_url", &self.authorization_url.as_str())
+            .field("token_url", &self.token_url.as_str())
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The JSON form of one provider in the `external_providers` setting.
+#[derive(serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+enum ProviderJson {
+    Oidc {
+        authorization_url: url::Url,
+        token_url: url::Url,
+        userinfo_url: url::Url,
+        client_id: String,
+        client_secret: String,
+        scopes: Vec<String>,
+    },
+    #[serde(rename = "oneid")]
+    OneId {
+        authorization_url: url::Url,
+        token_url: url::Url,
+        client_id: String,
+        client_secret: String,
+        scope: String,
+    },
+}
+
+impl ProviderJson {
+    fn into_settings(self) -> ProviderSettings {
+        match self {
+            ProviderJson::Oidc {
+                authorization_url,
+                token_url,
+                userinfo_url,
+                client_id,
+                client_secret,
+                scopes,
+            } => ProviderSettings {
+                kind: ProviderKind::Oidc,
+                authorization_url,
+                token_url,
+                userinfo_url: Some(userinfo_url),
+                client_id,
+                client_secret,
+                scopes,
+            },
+            ProviderJson::OneId {
+                authorization_url,
+                token_url,
+                client_id,
+                client_secret,
+                scope,
+            } => ProviderSettings {
+                kind: ProviderKind::OneId,
+                authorization_url,
+                token_url,
+                userinfo_url: None,
+                client_id,
+                client_secret,
+                scopes: vec![scope],
+            },
+        }
+    }
+}
+
+/// Login through external identity providers: which providers, where the browser may be sent
+/// back to, and the URL providers call back.
+#[derive(Debug, Clone, Default)]
+pub struct ExternalLoginSettings {
+    /// Onboarding's own URL as browsers reach it; callbacks are `<public_url>/v1/auth/external/
+    /// {provider}/callback`. Required once any provider is configured.
+    pub public_url: Option<url::Url>,
+    /// The only redirect URIs a login may end at, compared exactly: anything else would make
+    /// onboarding an open redirect that hands login codes to a stranger.
+    pub redirect_uris: Vec<String>,
+    pub providers: BTreeMap<String, ProviderSettings>,
+    /// Whether the built-in development identity provider is mounted (never in production).
+    pub dev_identity_provider: bool,
+}
+
+impl ExternalLoginSettings {
+    /// Parses the `external_providers` JSON object of provider name to provider.
+    pub fn parse_providers(json: &str) -> Result<BTreeMap<String, ProviderSettings>, String> {
+        let providers: BTreeMap<String, ProviderJson> =
+            serde_json::from_str(json).map_err(|error| error.to_string())?;
+        let mut parsed = BTreeMap::new();
+        for (name, provider) in providers {
+            let valid_name = !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_');
+            if !valid_name {
+                return Err(format!(
+                    "provider name {name:?} is not 1 to 64 of a-z, 0-9 and _"
+                ));
+            }
+            let provider = provider.into_settings();
+            if provider.client_secret.trim().is_empty() {
+                return Err(format!("the client secret of {name:?} is blank"));
+            }
+            parsed.insert(name, provider);
+        }
+        Ok(parsed)
+    }
+
+    /// Reads `public_url`, `external_login_redirect_uris` (JSON array), `external_providers`
+    /// (JSON object) and `dev_identity_provider` (false unless set).
+    pub fn from_settings(settings: &Settings) -> Result<ExternalLoginSettings, ConfigError> {
+        let public_url = settings
+            .raw("public_url")
+            .map(|text| {
+                url::Url::parse(text)
+                    .map_err(|error| settings.invalid("public_url", error.to_string()))
+            })
+            .transpose()?;
+        let redirect_uris: Vec<String> = match settings.raw("external_login_redirect_uris") {
+            None => Vec::new(),
+            Some(json) => serde_json::from_str(json).map_err(|error| {
+                settings.invalid("external_login_redirect_uris", error.to_string())
+            })?,
+        };
+        let providers = match settings.raw("external_providers") {
+            None => BTreeMap::new(),
+            Some(json) => ExternalLoginSettings::parse_providers(json)
+                .map_err(|reason| settings.invalid("external_providers", reason))?,
+        };
+        let dev_identity_provider = settings.get_or("dev_identity_provider", false)?;
+        if public_url.is_none() && (!providers.is_empty() || dev_identity_provider) {
+            return Err(settings.invalid(
+                "public_url",
+                "required when an identity provider is configured: providers call it back",
+            ));
+        }
+        Ok(ExternalLoginSettings {
+            public_url,
+            redirect_uris,
+            providers,
+            dev_identity_provider,
+        })
+    }
+
+    /// The URL `provider` sends the browser back to.
+    pub fn callback_url(&self, provider: &str) -> Option<String> {
+        self.public_url.as_ref().map(|base| {
+            format!(
+                "{}/v1/auth/external/{provider}/callback",
+                base.as_str().trim_end_matches('/')
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +319,34 @@ mod tests {
         assert!(secrets.verify("applications", "s3cret-for-apps"));
         assert!(!secrets.verify("applications", "s3cret-for-app"));
         assert!(!secrets.verify("disbursement", "s3cret-for-apps"));
+    }
+
+    #[test]
+    fn both_kinds_of_provider_parse_and_an_unknown_kind_is_refused() {
+        let providers = ExternalLoginSettings::parse_providers(
+            r#"{"staff": {"kind": "oidc", "authorization_url": "https://idp.example/auth",
+                 "token_url": "https://idp.example/token", "userinfo_url": "https://idp.example/me",
+                 "client_id": "imkon", "client_secret": "s", "scopes": ["openid"]},
+                "oneid": {"kind": "oneid", "authorization_url": "https://sso.egov.uz/sso/oauth/Authorization.do",
+                 "token_url": "https://sso.egov.uz/sso/oauth/Authorization.do",
+                 "client_id": "imkon", "client_secret": "s", "scope": "imkon"}}"#,
+        )
+        .unwrap();
+        assert_eq!(providers["staff"].kind, ProviderKind::Oidc);
+        assert_eq!(providers["oneid"].kind, ProviderKind::OneId);
+        assert_eq!(providers["oneid"].scopes, vec!["imkon".to_owned()]);
+        assert!(ExternalLoginSettings::parse_providers(r#"{"x": {"kind": "saml"}}"#).is_err());
+    }
+
+    #[test]
+    fn a_provider_secret_never_shows_in_debug_output() {
+        let providers = ExternalLoginSettings::parse_providers(
+            r#"{"oneid": {"kind": "oneid", "authorization_url": "https://a.example/",
+                 "token_url": "https://a.example/", "client_id": "imkon",
+                 "client_secret": "hidden-value", "scope": "imkon"}}"#,
+        )
+        .unwrap();
+        assert!(!format!("{providers:?}").contains("hidden-value"));
     }
 
     #[test]

@@ -32,6 +32,12 @@ pub enum OnboardingError {
         code: &'static str,
         detail: String,
     },
+    /// A malformed or unusable request that is no single field's fault; 400 with the code.
+    #[error("{code}: {detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// An external identity provider failed or refused; its answer is logged, not shown.
+    #[error(transparent)]
+    IdentityProvider(#[from] crate::identity_providers::ProviderError),
     #[error("{what} not found")]
     NotFound { what: &'static str },
     #[error("{code}: {detail}")]
@@ -111,6 +117,19 @@ impl IntoResponse for OnboardingError {
             } => Problem::new(status, code, "Token request refused")
                 .with_detail(detail)
                 .into_response(),
+            OnboardingError::BadRequest { code, detail } => {
+                Problem::bad_request(code, detail).into_response()
+            }
+            OnboardingError::IdentityProvider(error) => {
+                tracing::warn!(%error, "the identity provider failed");
+                Problem::new(
+                    StatusCode::BAD_GATEWAY,
+                    "identity_provider_failed",
+                    "Identity provider failed",
+                )
+                .with_detail("The identity provider did not confirm the login; try again.")
+                .into_response()
+            }
             OnboardingError::NotFound { what } => {
                 Problem::not_found("not_found", format!("No such {what}.")).into_response()
             }

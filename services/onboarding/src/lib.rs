@@ -14,7 +14,17 @@
 //!   failures in a row or too many attempts from one address), `POST /v1/auth/logout`,
 //!   `POST /v1/oauth/token` (form-encoded; `refresh_token` or `client_credentials` grants,
 //!   `audience` a service name), `GET /.well-known/jwks.json`.
-//! - Staff (admin): `POST /v1/staff`, `POST /v1/staff/{id}/roles`.
+//! - External login: `GET /v1/auth/external/{provider}/start?redirect_uri=&state=` (302 to
+//!   the provider; the redirect URI must be a configured one, else 400),
+//!   `GET /v1/auth/external/{provider}/callback` (302 back to the frontend with a one-time
+//!   code; 400 `invalid_state`, 403 `not_provisioned` for an unlinked staff subject), and
+//!   `POST /v1/oauth/token` `grant_type=authorization_code` (the frontend's client id and
+//!   secret; answers as a password login does; 400 `invalid_grant` for a used or expired
+//!   code). OneID logins find the client by PINFL and create the profile on the first.
+//! - Development only (`dev_identity_provider=true`): a OneID-compatible provider with demo
+//!   citizens under `/dev-idp/` (authorize page, token and identify).
+//! - Staff (admin): `POST /v1/staff`, `POST /v1/staff/{id}/roles`,
+//!   `POST /v1/staff/{id}/external-identities` (links a staff provider subject).
 //! - Profile (founder): `POST /v1/registrations` (public), `GET|PUT /v1/me/profile`,
 //!   `GET|POST /v1/me/companies`, `GET|POST /v1/me/documents` (multipart upload),
 //!   `GET /v1/documents/{id}` (owner or KYC officer), `GET /v1/me/kyc`,
@@ -33,7 +43,11 @@
 //! `service_client_secrets` (JSON object of service name to secret; absent: no client
 //! credentials), `login_failures_to_lock`, `login_lock_duration_seconds`,
 //! `login_attempts_per_address`, `login_address_window_seconds`,
-//! `refresh_token_lifetime_seconds`.
+//! `refresh_token_lifetime_seconds`; for external login `public_url` (onboarding's URL as
+//! browsers reach it), `external_login_redirect_uris` (JSON array), `external_providers`
+//! (JSON object of name to `{"kind": "oidc"|"oneid", …}`, see `config::ExternalLoginSettings`)
+//! and `dev_identity_provider` (false unless set; never in production). The frontend's
+//! client id `frontend` and its secret belong in `service_client_secrets`.
 //!
 //! Build note: argon2id with the OWASP parameters is slow in unoptimised builds (seconds per
 //! hash), which makes the tests slow. The workspace should set
@@ -43,12 +57,16 @@
 pub mod accounts;
 pub mod config;
 pub mod db;
+pub mod dev_identity_provider;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod identity_providers;
 pub mod kyc;
 pub mod password;
 pub mod seed;
+
+use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::Router;
@@ -61,7 +79,10 @@ use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
-use crate::config::{LoginSettings, ServiceClientSecrets};
+use crate::config::{
+    ExternalLoginSettings, LoginSettings, ProviderKind, ProviderSettings, ServiceClientSecrets,
+};
+use crate::dev_identity_provider::DevIdentityProvider;
 pub use crate::seed::{demo_logins, seed_demo, DemoLogin, DemoLogins};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
@@ -88,8 +109,70 @@ pub struct AppState {
     /// Signs the platform's access tokens.
     pub issuer: TokenIssuer,
     pub login: LoginSettings,
-    /// The services allowed the client-credentials grant.
+    /// The services allowed the client-credentials grant (and the frontend's secret).
     pub service_clients: ServiceClientSecrets,
+    pub external: Arc<ExternalLogin>,
+}
+
+/// External login: the providers, the HTTP client that calls them, and the development
+/// identity provider when it is enabled.
+pub struct ExternalLogin {
+    pub settings: ExternalLoginSettings,
+    pub http: reqwest::Client,
+    pub dev_identity_provider: Option<Arc<DevIdentityProvider>>,
+}
+
+/// The client id onboarding has at the development identity provider.
+pub const DEV_IDENTITY_PROVIDER_CLIENT_ID: &str = "imkon-onboarding";
+
+impl ExternalLogin {
+    /// External login as configured. With `dev_identity_provider` set, the development
+    /// provider is created (with a fresh client secret) and, unless a real `oneid` provider
+    /// is configured, serves as `oneid`.
+    pub fn new(mut settings: ExternalLoginSettings) -> Result<ExternalLogin, String> {
+        let http_client = identity_providers::provider_http_client()
+            .map_err(|error| format!("the identity providers' HTTP client: {error}"))?;
+        let dev_identity_provider = match (&settings.public_url, settings.dev_identity_provider) {
+            (Some(public_url), true) => {
+                tracing::warn!(
+                    "DEVELOPMENT ONLY: the development identity provider is enabled at /dev-idp/; \
+                     anyone can log in as its demo citizens. Never enable it in production."
+                );
+                let base = public_url.as_str().trim_end_matches('/').to_owned();
+                let client_secret = http::external_login::random_secret();
+                let callback_url = format!("{base}/v1/auth/external/oneid/callback");
+                if !settings.providers.contains_key("oneid") {
+                    let endpoint = |path: &str| {
+                        url::Url::parse(&format!("{base}{path}"))
+                            .map_err(|error| format!("public_url: {error}"))
+                    };
+                    settings.providers.insert(
+                        "oneid".to_owned(),
+                        ProviderSettings {
+                            kind: ProviderKind::OneId,
+                            authorization_url: endpoint("/dev-idp/authorize")?,
+                            token_url: endpoint("/dev-idp/token")?,
+                            userinfo_url: None,
+                            client_id: DEV_IDENTITY_PROVIDER_CLIENT_ID.to_owned(),
+                            client_secret: client_secret.clone(),
+                            scopes: vec!["dev".to_owned()],
+                        },
+                    );
+                }
+                Some(Arc::new(DevIdentityProvider::new(
+                    DEV_IDENTITY_PROVIDER_CLIENT_ID,
+                    &client_secret,
+                    &callback_url,
+                )))
+            }
+            _ => None,
+        };
+        Ok(ExternalLogin {
+            settings,
+            http: http_client,
+            dev_identity_provider,
+        })
+    }
 }
 
 impl AppState {
@@ -107,6 +190,11 @@ impl AppState {
             issuer,
             login: LoginSettings::default(),
             service_clients: ServiceClientSecrets::default(),
+            external: Arc::new(ExternalLogin {
+                settings: ExternalLoginSettings::default(),
+                http: reqwest::Client::new(),
+                dev_identity_provider: None,
+            }),
         }
     }
 }
@@ -126,6 +214,9 @@ impl FromRef<AppState> for TokenVerifier {
         http::auth::public_keys,
         http::staff::create_staff_account,
         http::staff::grant_roles,
+        http::staff::link_external_identity,
+        http::external_login::start_login,
+        http::external_login::finish_login,
         http::profile::register_founder,
         http::profile::read_own_profile,
         http::profile::update_own_profile,
@@ -161,6 +252,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http::clients::router())
         .merge(http::documents::router())
         .merge(http::kyc::router())
+        .merge(http::external_login::router())
         .with_state(state.clone());
     let api = events::router(
         state.pool.clone(),
@@ -168,6 +260,10 @@ pub fn app(state: AppState) -> Router {
         events::NoSubscriptions,
     )
     .merge(own_routes);
+    let api = match &state.external.dev_identity_provider {
+        Some(provider) => api.merge(dev_identity_provider::router(provider.clone())),
+        None => api,
+    };
     let mut document = ApiDoc::openapi();
     document.merge(events::EventsApi::openapi());
     imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
@@ -190,6 +286,8 @@ pub async fn run_on(
     let issuer = auth_settings::token_issuer(&config.settings)?;
     let login = LoginSettings::from_settings(&config.settings)?;
     let service_clients = ServiceClientSecrets::from_settings(&config.settings)?;
+    let external = ExternalLogin::new(ExternalLoginSettings::from_settings(&config.settings)?)
+        .map_err(StartupError::Other)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
     if config.demo_data {
         seed_demo(&pool).await.map_err(|error| {
@@ -208,6 +306,7 @@ pub async fn run_on(
         issuer,
         login,
         service_clients,
+        external: Arc::new(external),
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

@@ -3,14 +3,19 @@
 //! A library with a thin binary: `app` builds the router (tests serve it on port 0), and
 //! `run` starts the service from its configuration, as `imkon serve scoring` and `imkon up` do.
 
+pub mod db;
 pub mod domain;
+pub mod http;
+pub mod seed;
+
+pub use seed::{seed_demo, SeedError, GRANT_SCORECARD_ID, LOAN_SCORECARD_ID};
 
 use axum::extract::FromRef;
 use axum::Router;
 use imkon_auth::{Audience, TokenVerifier};
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
-use imkon_platform::{auth_settings, db, events, http, service};
+use imkon_platform::{auth_settings, events, service};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -27,7 +32,7 @@ static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/scoring");
 
 /// The platform's migrations and this service's, in order.
 pub fn migrator() -> Migrator {
-    db::migrator_with_platform(&MIGRATIONS)
+    imkon_platform::db::migrator_with_platform(&MIGRATIONS)
 }
 
 /// What every request handler of this service can reach.
@@ -45,19 +50,40 @@ impl FromRef<AppState> for TokenVerifier {
 }
 
 #[derive(OpenApi)]
-#[openapi(tags((name = "scoring", description = "explainable, versioned scorecards and their evaluations")))]
+#[openapi(
+    tags((name = "scoring", description = "explainable, versioned scorecards and their evaluations")),
+    paths(
+        http::scorecards::create_scorecard,
+        http::scorecards::import_scorecard,
+        http::scorecards::list_scorecards,
+        http::scorecards::get_scorecard,
+        http::scorecards::create_version,
+        http::scorecards::revise_version,
+        http::scorecards::export_version,
+        http::scorecards::activate_version,
+        http::evaluations::evaluate_one,
+        http::evaluations::evaluate_batch,
+        http::evaluations::evaluate_what_if,
+        http::evaluations::get_evaluation,
+        http::evaluations::replay_evaluation,
+    )
+)]
 struct ApiDoc;
 
 /// The service's complete router, platform endpoints and layers included.
 pub fn app(state: AppState) -> Router {
-    let api = events::router(
-        state.pool.clone(),
-        state.verifier.clone(),
-        events::NoSubscriptions,
-    );
+    let api = Router::new()
+        .merge(http::scorecards::router())
+        .merge(http::evaluations::router())
+        .with_state(state.clone())
+        .merge(events::router(
+            state.pool.clone(),
+            state.verifier.clone(),
+            events::NoSubscriptions,
+        ));
     let mut document = ApiDoc::openapi();
     document.merge(events::EventsApi::openapi());
-    http::service_router(SERVICE, api, document, state.pool, &state.limits)
+    imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
 }
 
 /// Starts the service and serves until `shutdown` is cancelled.
@@ -75,6 +101,11 @@ pub async fn run_on(
 ) -> Result<(), StartupError> {
     let verifier = auth_settings::token_verifier(&config.settings, Audience::Scoring)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
+    if config.demo_data {
+        seed::seed_demo(&pool).await.map_err(|error| {
+            StartupError::Other(format!("loading the demo scorecards failed: {error}"))
+        })?;
+    }
     let state = AppState {
         pool,
         limits: config.limits,

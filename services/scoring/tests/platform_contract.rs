@@ -13,7 +13,13 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
         .expect("migrations apply to a fresh database");
     let limits = HttpLimits::default();
     let (issuer, verifier) = imkon_platform::testing::test_tokens(imkon_auth::Audience::Scoring);
-    let caller = imkon_platform::testing::service_principal("applications");
+    let caller = imkon_auth::Principal::user(
+        imkon_platform::id::new_id(),
+        [imkon_auth::Role::Admin],
+        None,
+        None,
+    )
+    .expect("an admin principal");
     let token = imkon_platform::testing::token(&issuer, &caller, imkon_auth::Audience::Scoring);
     imkon_platform::testing::assert_platform_contract(
         pool,
@@ -24,7 +30,7 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
                 verifier: verifier.clone(),
             })
         },
-        "/v1/events",
+        "/v1/scorecards",
         &token,
         limits.body_limit_bytes,
     )

@@ -144,12 +144,14 @@ impl ServiceTokens {
             } => {
                 let response = client
                     .post(token_url)
-                    .json(&serde_json::json!({
-                        "grant_type": "client_credentials",
-                        "client_id": client_id,
-                        "client_secret": client_secret.expose(),
-                        "audience": audience.as_str(),
-                    }))
+                    // OAuth2 token requests are form-encoded (RFC 6749, section 4.4.2), which
+                    // is what onboarding's token endpoint reads.
+                    .form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", client_id.as_str()),
+                        ("client_secret", client_secret.expose().as_str()),
+                        ("audience", audience.as_str()),
+                    ])
                     .send()
                     .await
                     .map_err(|error| ServiceTokenError::Unreachable(error.to_string()))?;

@@ -128,6 +128,7 @@ pub async fn assert_platform_contract<F>(
         .client
         .post(server.url(json_post_path))
         .bearer_auth(bearer_token)
+        .header("idempotency-key", "platform-contract-malformed")
         .header("content-type", "application/json")
         .body("{not json")
         .send()
@@ -139,6 +140,7 @@ pub async fn assert_platform_contract<F>(
         .client
         .post(server.url(json_post_path))
         .bearer_auth(bearer_token)
+        .header("idempotency-key", "platform-contract-oversized")
         .header("content-type", "application/json")
         .body(vec![b' '; body_limit_bytes + 1])
         .send()

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use imkon_platform::money::Money;
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 /// A bank officer, by the id the auth service gives them.
@@ -141,9 +143,148 @@ impl TrancheStatus {
     }
 }
 
+/// What a contract finances, which decides how its money is paid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProgrammeKind {
+    Grant,
+    Loan,
+}
+
+impl ProgrammeKind {
+    pub fn parse(name: &str) -> Option<ProgrammeKind> {
+        match name {
+            "grant" => Some(ProgrammeKind::Grant),
+            "loan" => Some(ProgrammeKind::Loan),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ProgrammeKind::Grant => "grant",
+            ProgrammeKind::Loan => "loan",
+        }
+    }
+}
+
+/// The tranches a new contract starts with, in order.
+///
+/// A loan is paid out in one tranche. A grant is paid in two milestones: the first half when
+/// the project starts, the rest when the founder's milestone report is accepted; the second
+/// takes the odd minor unit, so the tranches always add up to the principal. A grant too small
+/// to split (one minor unit) is a single milestone.
+pub fn plan_tranches(kind: ProgrammeKind, principal: Money) -> Vec<Money> {
+    let currency = principal.currency();
+    let digits = currency.minor_unit_digits();
+    let minor = principal.minor_units();
+    match kind {
+        ProgrammeKind::Grant if minor >= 2 => {
+            let first_minor = minor / 2;
+            let to_money = |minor_units: i128| {
+                let amount = Decimal::from_i128_with_scale(minor_units, digits);
+                Money::from_rounded(amount, currency)
+            };
+            vec![to_money(first_minor), to_money(minor - first_minor)]
+        }
+        _ => vec![principal],
+    }
+}
+
+/// The most tranches a contract is paid in.
+pub const MAX_TRANCHES: usize = 12;
+
+/// Why a plan of tranches was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TranchePlanError {
+    #[error("a contract is paid in 1 to {max} tranches, not {count}")]
+    Count { count: usize, max: usize },
+    #[error("tranche {number} must be a positive amount in the contract's currency")]
+    NotPositive { number: usize },
+    #[error("the tranches add up to {total}, not the principal {principal}")]
+    SumIsNotPrincipal { total: Money, principal: Money },
+}
+
+/// Checks a plan of tranches against the principal: between one and [`MAX_TRANCHES`]
+/// positive amounts in its currency that add up to it exactly.
+pub fn check_tranche_plan(principal: Money, amounts: &[Money]) -> Result<(), TranchePlanError> {
+    if amounts.is_empty() || amounts.len() > MAX_TRANCHES {
+        return Err(TranchePlanError::Count {
+            count: amounts.len(),
+            max: MAX_TRANCHES,
+        });
+    }
+    let mut total = Money::zero(principal.currency());
+    for (index, amount) in amounts.iter().enumerate() {
+        let not_positive = TranchePlanError::NotPositive { number: index + 1 };
+        if !amount.is_positive() {
+            return Err(not_positive);
+        }
+        total = total.checked_add(amount).map_err(|_| not_positive)?;
+    }
+    if total != principal {
+        return Err(TranchePlanError::SumIsNotPrincipal { total, principal });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use imkon_platform::money::Currency;
+    use rust_decimal_macros::dec;
+
+    fn uzs(amount: Decimal) -> Money {
+        Money::new(amount, Currency::Uzs).unwrap()
+    }
+
+    #[test]
+    fn a_plan_must_add_up_to_the_principal_in_positive_tranches() {
+        let principal = uzs(dec!(1000.00));
+        assert_eq!(
+            check_tranche_plan(principal, &[uzs(dec!(600.00)), uzs(dec!(400.00))]),
+            Ok(())
+        );
+        assert_eq!(
+            check_tranche_plan(principal, &[uzs(dec!(600.00)), uzs(dec!(399.99))]),
+            Err(TranchePlanError::SumIsNotPrincipal {
+                total: uzs(dec!(999.99)),
+                principal
+            })
+        );
+        assert_eq!(
+            check_tranche_plan(principal, &[uzs(dec!(1000.00)), uzs(dec!(0))]),
+            Err(TranchePlanError::NotPositive { number: 2 })
+        );
+        assert_eq!(
+            check_tranche_plan(principal, &[]),
+            Err(TranchePlanError::Count { count: 0, max: 12 })
+        );
+        let dollars = Money::new(dec!(1000.00), Currency::Usd).unwrap();
+        assert_eq!(
+            check_tranche_plan(principal, &[dollars]),
+            Err(TranchePlanError::NotPositive { number: 1 })
+        );
+        assert_eq!(
+            check_tranche_plan(principal, &vec![uzs(dec!(1.00)); 13]),
+            Err(TranchePlanError::Count { count: 13, max: 12 })
+        );
+    }
+
+    #[test]
+    fn a_loan_is_one_tranche_and_a_grant_two_milestones_that_add_up() {
+        assert_eq!(
+            plan_tranches(ProgrammeKind::Loan, uzs(dec!(1000.01))),
+            vec![uzs(dec!(1000.01))]
+        );
+        assert_eq!(
+            plan_tranches(ProgrammeKind::Grant, uzs(dec!(1000.01))),
+            vec![uzs(dec!(500.00)), uzs(dec!(500.01))]
+        );
+        assert_eq!(
+            plan_tranches(ProgrammeKind::Grant, uzs(dec!(0.01))),
+            vec![uzs(dec!(0.01))]
+        );
+    }
 
     fn officer(n: u128) -> OfficerId {
         OfficerId::new(Uuid::from_u128(n))

@@ -321,3 +321,14 @@ pub async fn companies_of_owner(
     }
     Ok(companies)
 }
+
+/// The client whose person profile carries this PINFL.
+pub async fn find_client_by_pinfl(
+    connection: &mut PgConnection,
+    pinfl: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("select client_id from person where pinfl = $1")
+        .bind(pinfl)
+        .fetch_optional(connection)
+        .await
+}

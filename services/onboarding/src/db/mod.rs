@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod clients;
 pub mod documents;
+pub mod external_login;
 pub mod kyc;
 pub mod login_attempts;
 pub mod refresh_tokens;

@@ -80,9 +80,13 @@ pub struct LogoutRequest {
 /// An OAuth2 token request, form-encoded.
 #[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// `refresh_token` or `client_credentials`.
+    /// `refresh_token`, `client_credentials` or `authorization_code`.
     grant_type: String,
     refresh_token: Option<String>,
+    /// For `authorization_code`: onboarding's code from an external login.
+    code: Option<String>,
+    /// For `authorization_code`: the redirect URI the code was sent to.
+    redirect_uri: Option<String>,
     /// The service the token is for: onboarding, applications, scoring, disbursement,
     /// accounts or frontend.
     audience: Option<String>,
@@ -259,19 +263,31 @@ async fn login_with_password(
             return Err(refusal);
         }
     };
+    let response = issue_refresh_token(&mut transaction, &state, &account, principal, now).await?;
+    transaction.commit().await?;
+    Ok(Json(response))
+}
+
+/// Issues a refresh token for a logged-in account, in the caller's transaction: the answer
+/// of every kind of login.
+async fn issue_refresh_token(
+    connection: &mut sqlx::PgConnection,
+    state: &AppState,
+    account: &AccountRecord,
+    principal: Principal,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<LoginResponse, OnboardingError> {
     let refresh_token = new_refresh_token();
     let lifetime = state.login.refresh_token_lifetime;
     db::refresh_tokens::insert(
-        &mut transaction,
+        connection,
         account.id,
         &refresh_token_hash(&refresh_token),
         now,
         now + lifetime,
     )
     .await?;
-    transaction.commit().await?;
-
-    Ok(Json(LoginResponse {
+    Ok(LoginResponse {
         refresh_token,
         refresh_expires_in: lifetime.num_seconds(),
         principal: PrincipalView {
@@ -281,9 +297,9 @@ async fn login_with_password(
                 .map(|role| role.as_str().to_owned())
                 .collect(),
             client_id: principal.client_id(),
-            name: account.display_name,
+            name: account.display_name.clone(),
         },
-    }))
+    })
 }
 
 /// Revokes a refresh token. Answers 204 whether or not the token was live, so the endpoint
@@ -380,6 +396,7 @@ async fn issue_token(
         )
     })?;
     let principal = match request.grant_type.as_str() {
+        "authorization_code" => return trade_authorization_code(&state, &request).await,
         "refresh_token" => {
             let token = request.refresh_token.as_deref().ok_or_else(|| {
                 token_refusal(
@@ -428,7 +445,7 @@ async fn issue_token(
             return Err(token_refusal(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
-                "grant_type is refresh_token or client_credentials",
+                "grant_type is refresh_token, client_credentials or authorization_code",
             ))
         }
     };
@@ -444,6 +461,64 @@ async fn issue_token(
         expires_in: lifetime.as_secs(),
     })
     .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// The frontend's client id: the one client allowed the authorization-code grant.
+pub const FRONTEND_CLIENT_ID: &str = "frontend";
+
+/// Trades onboarding's one-time code from an external login for a refresh token, as a
+/// password login gives one. Only the frontend, with its client secret, may trade codes.
+async fn trade_authorization_code(
+    state: &AppState,
+    request: &TokenRequest,
+) -> Result<Response, OnboardingError> {
+    let client_id = request.client_id.as_deref().unwrap_or_default();
+    let client_secret = request.client_secret.as_deref().unwrap_or_default();
+    if client_id != FRONTEND_CLIENT_ID || !state.service_clients.verify(client_id, client_secret) {
+        return Err(token_refusal(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client or wrong secret",
+        ));
+    }
+    let (Some(code), Some(redirect_uri)) =
+        (request.code.as_deref(), request.redirect_uri.as_deref())
+    else {
+        return Err(token_refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "code and redirect_uri are required",
+        ));
+    };
+    let now = now_utc();
+    let mut transaction = state.pool.begin().await?;
+    let account_id = db::external_login::consume_authorization_code(
+        &mut transaction,
+        &crate::http::external_login::secret_hash(code),
+        redirect_uri,
+        now,
+    )
+    .await?
+    .ok_or_else(|| {
+        token_refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the code is unknown, used, expired or was issued for another redirect_uri",
+        )
+    })?;
+    let account = db::accounts::find_by_id(&mut transaction, account_id)
+        .await?
+        .ok_or_else(|| {
+            OnboardingError::Internal(format!("a code of missing account {account_id}"))
+        })?;
+    let principal = principal_of(&account)?;
+    let login = issue_refresh_token(&mut transaction, state, &account, principal, now).await?;
+    transaction.commit().await?;
+    let mut response = Json(login).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -4,6 +4,7 @@ pub(crate) mod auth;
 pub(crate) mod clients;
 pub(crate) mod companies;
 pub(crate) mod documents;
+pub(crate) mod external_login;
 pub(crate) mod kyc;
 pub(crate) mod profile;
 pub(crate) mod staff;

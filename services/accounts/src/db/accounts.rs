@@ -1,0 +1,179 @@
+//! Accounts: opening them, issuing their numbers, finding them.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+/// An account as stored, with its current balances (in normal-side sign).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: Uuid,
+    pub number: String,
+    pub kind: String,
+    pub owner_client_id: Option<Uuid>,
+    pub currency: String,
+    pub normal_side: String,
+    pub allow_negative: bool,
+    pub name: Option<String>,
+    pub posted_balance: Decimal,
+    pub pending_holds: Decimal,
+    pub created_at: DateTime<Utc>,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, number, kind, owner_client_id, currency, normal_side, \
+    allow_negative, name, posted_balance, pending_holds, created_at";
+
+/// What opening an account writes.
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub id: Uuid,
+    pub number: &'a str,
+    pub kind: &'a str,
+    pub owner_client_id: Option<Uuid>,
+    pub currency: &'a str,
+    pub normal_side: &'a str,
+    pub allow_negative: bool,
+    pub name: Option<&'a str>,
+}
+
+/// The client's 8-digit owner code, assigned on first use.
+pub async fn client_code(connection: &mut PgConnection, client_id: Uuid) -> sqlx::Result<i32> {
+    sqlx::query("insert into client_code (client_id) values ($1) on conflict do nothing")
+        .bind(client_id)
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query_scalar("select code from client_code where client_id = $1")
+        .bind(client_id)
+        .fetch_one(&mut *connection)
+        .await
+}
+
+/// The serial after the highest one used by accounts with this prefix (balance account and currency, 8 digits) and
+/// owner code gets. Holds a transaction-scoped lock on the pair, so two openings for the same
+/// owner cannot pick the same serial; the lock ends with the caller's transaction.
+pub async fn next_serial(
+    connection: &mut PgConnection,
+    prefix: &str,
+    owner_code: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query("select pg_advisory_xact_lock(hashtext('account-serial:' || $1 || ':' || $2))")
+        .bind(prefix)
+        .bind(owner_code)
+        .execute(&mut *connection)
+        .await?;
+    let highest_serial: i64 = sqlx::query_scalar(
+        "select coalesce(max(substr(number, 18, 3)::int8), 0) from account
+         where substr(number, 1, 8) = $1 and substr(number, 10, 8) = $2",
+    )
+    .bind(prefix)
+    .bind(owner_code)
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok(highest_serial + 1)
+}
+
+pub async fn insert(
+    connection: &mut PgConnection,
+    account: &NewAccount<'_>,
+) -> sqlx::Result<AccountRow> {
+    sqlx::query_as(&format!(
+        "insert into account (id, number, kind, owner_client_id, currency, normal_side, allow_negative, name)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
+         returning {ACCOUNT_COLUMNS}"
+    ))
+    .bind(account.id)
+    .bind(account.number)
+    .bind(account.kind)
+    .bind(account.owner_client_id)
+    .bind(account.currency)
+    .bind(account.normal_side)
+    .bind(account.allow_negative)
+    .bind(account.name)
+    .fetch_one(connection)
+    .await
+}
+
+pub async fn find_by_number(
+    executor: impl PgExecutor<'_>,
+    number: &str,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from account where number = $1"
+    ))
+    .bind(number)
+    .fetch_optional(executor)
+    .await
+}
+
+pub async fn find_by_id(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from account where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(executor)
+    .await
+}
+
+/// The ids of the accounts with these numbers; numbers without an account are left out.
+pub async fn ids_by_numbers(
+    executor: impl PgExecutor<'_>,
+    numbers: &[String],
+) -> sqlx::Result<Vec<(String, Uuid)>> {
+    sqlx::query_as("select number, id from account where number = any($1)")
+        .bind(numbers)
+        .fetch_all(executor)
+        .await
+}
+
+/// A client's accounts, optionally of one kind, oldest first.
+pub async fn list_for_client(
+    executor: impl PgExecutor<'_>,
+    client_id: Uuid,
+    kind: Option<&str>,
+) -> sqlx::Result<Vec<AccountRow>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from account
+         where owner_client_id = $1 and ($2::text is null or kind = $2)
+         order by created_at, number"
+    ))
+    .bind(client_id)
+    .bind(kind)
+    .fetch_all(executor)
+    .await
+}
+
+/// The bank's first account of a kind in a currency, if one is open.
+pub async fn find_bank_account(
+    executor: impl PgExecutor<'_>,
+    kind: &str,
+    currency: &str,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from account
+         where owner_client_id is null and kind = $1 and currency = $2
+         order by created_at, number limit 1"
+    ))
+    .bind(kind)
+    .bind(currency)
+    .fetch_optional(executor)
+    .await
+}
+
+/// Serialises the openings of one owner's accounts of one kind, so that "open one if there is
+/// none" cannot open two.
+pub async fn lock_owner_kind(
+    connection: &mut PgConnection,
+    owner: &str,
+    kind: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("select pg_advisory_xact_lock(hashtext('account-owner:' || $1 || ':' || $2))")
+        .bind(owner)
+        .bind(kind)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

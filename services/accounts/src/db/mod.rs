@@ -1,0 +1,8 @@
+//! Every SQL statement of the service. Handlers and the ledger writer call these functions;
+//! nothing outside this module writes SQL.
+
+pub mod accounts;
+pub mod holds;
+pub mod ledger;
+pub mod quotes;
+pub mod statements;

@@ -1,0 +1,122 @@
+//! Clients' own transfers: quotes awaiting confirmation, and what a client sent today.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::ledger::KeyedTransfer;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QuoteRow {
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub from_account_id: Uuid,
+    pub to_account_id: Uuid,
+    pub amount: Decimal,
+    pub fee: Decimal,
+    pub currency: String,
+    pub confirmation_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub transfer_id: Option<Uuid>,
+}
+
+pub async fn insert_quote(connection: &mut PgConnection, quote: &QuoteRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into client_transfer_quote
+            (id, client_id, from_account_id, to_account_id, amount, fee, currency, confirmation_token, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(quote.id)
+    .bind(quote.client_id)
+    .bind(quote.from_account_id)
+    .bind(quote.to_account_id)
+    .bind(quote.amount)
+    .bind(quote.fee)
+    .bind(&quote.currency)
+    .bind(&quote.confirmation_token)
+    .bind(quote.expires_at)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// The client's quote, locked until the caller's transaction ends; another client's quote is
+/// not found.
+pub async fn lock_quote(
+    connection: &mut PgConnection,
+    quote_id: Uuid,
+    client_id: Uuid,
+) -> sqlx::Result<Option<QuoteRow>> {
+    sqlx::query_as(
+        "select id, client_id, from_account_id, to_account_id, amount, fee, currency,
+                confirmation_token, expires_at, transfer_id
+         from client_transfer_quote where id = $1 and client_id = $2
+         for update",
+    )
+    .bind(quote_id)
+    .bind(client_id)
+    .fetch_optional(connection)
+    .await
+}
+
+pub async fn mark_confirmed(
+    connection: &mut PgConnection,
+    quote_id: Uuid,
+    transfer_id: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query("update client_transfer_quote set transfer_id = $2 where id = $1")
+        .bind(quote_id)
+        .bind(transfer_id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Serialises one client's confirmations, so that two confirmed at once cannot both fit under
+/// a daily limit that only one of them fits. Held until the caller's transaction ends.
+pub async fn lock_client(connection: &mut PgConnection, client_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("select pg_advisory_xact_lock(hashtext('client-transfers:' || $1::text))")
+        .bind(client_id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// What a client's own transfers in `currency` took out of their accounts in [start, end).
+pub async fn sent_between(
+    executor: impl PgExecutor<'_>,
+    scope: &str,
+    currency: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> sqlx::Result<Decimal> {
+    let sent: Option<Decimal> = sqlx::query_scalar(
+        "select sum(e.amount) from transfer t join entry e on e.transfer_id = t.id
+         where t.idempotency_scope = $1 and t.kind = 'client_transfer' and t.currency = $2
+           and e.side = 'debit' and t.created_at >= $3 and t.created_at < $4",
+    )
+    .bind(scope)
+    .bind(currency)
+    .bind(start)
+    .bind(end)
+    .fetch_one(executor)
+    .await?;
+    Ok(sent.unwrap_or(Decimal::ZERO))
+}
+
+/// The transfer of this scope with this reference, if one was booked.
+pub async fn transfer_by_reference(
+    executor: impl PgExecutor<'_>,
+    scope: &str,
+    reference: &str,
+) -> sqlx::Result<Option<KeyedTransfer>> {
+    sqlx::query_as(
+        "select id, idempotency_scope, idempotency_key, request_fingerprint
+         from transfer where idempotency_scope = $1 and reference = $2",
+    )
+    .bind(scope)
+    .bind(reference)
+    .fetch_optional(executor)
+    .await
+}

@@ -1,0 +1,95 @@
+//! The HTTP layer: one module per resource, each with its DTOs, handlers and router.
+
+pub mod accounts;
+pub mod caller;
+pub mod holds;
+pub mod me;
+pub mod pdf;
+pub mod statements;
+
+pub mod transfers;
+
+use axum::http::StatusCode;
+use axum::Router;
+use imkon_platform::money::{Currency, Money, MoneyError};
+use imkon_platform::problem::Problem;
+use rust_decimal::Decimal;
+use utoipa::OpenApi;
+
+use crate::domain::account_number::AccountNumber;
+use crate::error::AccountsError;
+use crate::AppState;
+
+/// Every route of the service's own API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(accounts::router())
+        .merge(transfers::router())
+        .merge(holds::router())
+        .merge(statements::router())
+        .merge(me::router())
+        .with_state(state)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        accounts::create_account,
+        accounts::get_account,
+        accounts::list_accounts,
+        accounts::my_accounts,
+        transfers::create_transfer,
+        holds::post_hold,
+        holds::void_hold,
+        statements::statement_json,
+        statements::statement_csv,
+        statements::statement_pdf,
+        me::quote_transfer,
+        me::confirm_transfer,
+        me::my_limits,
+    ),
+    tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
+)]
+pub struct ApiDoc;
+
+/// An amount as the API writes it: the decimal with the currency's two minor digits. Every
+/// currency the ledger keeps has two (the amount columns are `numeric(30, 2)`).
+pub fn amount_text(amount: Decimal) -> String {
+    let mut amount = amount;
+    amount.rescale(2);
+    amount.to_string()
+}
+
+/// Parses an account number from a request field.
+pub fn parse_account_number(
+    state: &AppState,
+    field: &str,
+    text: &str,
+) -> Result<AccountNumber, AccountsError> {
+    AccountNumber::parse(text, state.bank).map_err(|error| AccountsError::AccountNumber {
+        field: field.to_owned(),
+        error,
+    })
+}
+
+/// Parses a bare amount string of `currency`; a fourth decimal place is `too_many_decimals`,
+/// anything that is not a plain decimal a `validation_failed`, both naming `field`.
+pub fn parse_amount(field: &str, text: &str, currency: Currency) -> Result<Money, AccountsError> {
+    Money::parse(text, currency).map_err(|error| match error {
+        MoneyError::TooManyDecimals { .. } => AccountsError::Problem(
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_decimals",
+                "Invalid amount",
+            )
+            .with_detail(format!("{field}: {error}"))
+            .with_field_error(field, "too_many_decimals", error.to_string()),
+        ),
+        other => invalid(field, "not_an_amount", other.to_string()),
+    })
+}
+
+/// A 422 naming the field, for input the domain types do not parse themselves.
+pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> AccountsError {
+    AccountsError::Problem(Problem::invalid_field(field, code, message))
+}

@@ -1,0 +1,212 @@
+//! Transfers: the bank's services and finance staff move money between accounts.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use imkon_platform::idempotency::{self, IdempotencyKey, IDEMPOTENT_REPLAY_HEADER};
+use imkon_platform::money::{parse_decimal_literal, Currency};
+use imkon_platform::problem::{JsonBody, Problem};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::caller::Caller;
+use super::{amount_text, invalid, parse_account_number};
+use crate::db;
+use crate::db::ledger::TransferRecord;
+use crate::domain::account::{AccountId, Side};
+use crate::domain::transfer::{
+    LegDraft, Transfer, TransferDraft, TransferKind, TransferViolations,
+};
+use crate::error::AccountsError;
+use crate::ledger::{Booked, TransferRequest, LEDGER_SCOPE};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/transfers", post(create_transfer))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegRequest {
+    /// The 20-digit account number.
+    pub account: String,
+    /// debit or credit.
+    pub side: String,
+    /// A positive decimal with at most the currency's minor digits, such as "100.00".
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequestBody {
+    /// disbursement, repayment, client_transfer, reversal, adjustment, deposit or withdrawal.
+    pub kind: String,
+    /// What the transfer is for, such as `tranche:<uuid>`.
+    pub reference: String,
+    pub currency: String,
+    pub legs: Vec<LegRequest>,
+    /// Place a hold (a pending transfer) instead of booking it now.
+    #[serde(default)]
+    pub hold: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LegDto {
+    pub account: String,
+    pub side: String,
+    pub amount: String,
+    /// The account's posted balance after this entry; null while a hold is pending.
+    pub balance_after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TransferDto {
+    pub id: Uuid,
+    pub kind: String,
+    pub reference: String,
+    pub currency: String,
+    /// posted, pending (a hold) or voided.
+    pub status: String,
+    pub legs: Vec<LegDto>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&TransferRecord> for TransferDto {
+    fn from(record: &TransferRecord) -> TransferDto {
+        TransferDto {
+            id: record.id,
+            kind: record.kind.clone(),
+            reference: record.reference.clone(),
+            currency: record.currency.clone(),
+            status: record.status.clone(),
+            legs: record
+                .legs
+                .iter()
+                .map(|leg| LegDto {
+                    account: leg.account_number.clone(),
+                    side: leg.side.clone(),
+                    amount: amount_text(leg.amount),
+                    balance_after: leg.balance_after.map(amount_text),
+                })
+                .collect(),
+            created_at: record.created_at,
+        }
+    }
+}
+
+/// The 201 answer to a booking; a replay says so in the `Idempotent-Replayed` header.
+pub fn booked_response(booked: Booked) -> Response {
+    let (record, replayed) = match booked {
+        Booked::Created(record) => (record, false),
+        Booked::Replayed(record) => (record, true),
+    };
+    let mut response = (StatusCode::CREATED, Json(TransferDto::from(&record))).into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert(IDEMPOTENT_REPLAY_HEADER, HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Parses the body into a domain transfer: numbers checked, accounts found, legs validated.
+async fn parse_transfer(
+    state: &AppState,
+    body: &TransferRequestBody,
+    key: &IdempotencyKey,
+) -> Result<Transfer, AccountsError> {
+    let kind: TransferKind = body
+        .kind
+        .parse()
+        .map_err(|violation| AccountsError::Violations(TransferViolations(vec![violation])))?;
+    let currency: Currency = body
+        .currency
+        .parse()
+        .map_err(|_| invalid("currency", "unknown_currency", "UZS, USD or EUR"))?;
+    let mut numbers = Vec::with_capacity(body.legs.len());
+    let mut parsed_legs = Vec::with_capacity(body.legs.len());
+    for (index, leg) in body.legs.iter().enumerate() {
+        let number = parse_account_number(state, &format!("legs[{index}].account"), &leg.account)?;
+        let side = match leg.side.as_str() {
+            "debit" => Side::Debit,
+            "credit" => Side::Credit,
+            _ => {
+                return Err(invalid(
+                    &format!("legs[{index}].side"),
+                    "unknown_side",
+                    "debit or credit",
+                ))
+            }
+        };
+        let amount = parse_decimal_literal(&leg.amount).map_err(|_| {
+            invalid(
+                &format!("legs[{index}].amount"),
+                "not_an_amount",
+                "a plain decimal such as 100.00",
+            )
+        })?;
+        numbers.push(number.to_string());
+        parsed_legs.push((side, amount));
+    }
+    let ids: HashMap<String, Uuid> = db::accounts::ids_by_numbers(&state.pool, &numbers)
+        .await?
+        .into_iter()
+        .collect();
+    let mut legs = Vec::with_capacity(parsed_legs.len());
+    for (index, (number, (side, amount))) in numbers.iter().zip(parsed_legs).enumerate() {
+        let account_id = ids
+            .get(number)
+            .ok_or_else(|| AccountsError::UnknownAccount {
+                field: format!("legs[{index}].account"),
+            })?;
+        legs.push(LegDraft {
+            account_id: AccountId::from_uuid(*account_id),
+            side,
+            amount,
+            currency,
+        });
+    }
+    Ok(Transfer::validate(&TransferDraft {
+        idempotency_key: key.as_str().to_owned(),
+        kind,
+        reference: body.reference.clone(),
+        legs,
+    })?)
+}
+
+/// Books a balanced transfer (or places a hold), all legs or none.
+#[utoipa::path(post, path = "/v1/transfers", tag = "accounts", request_body = TransferRequestBody,
+    params(("Idempotency-Key" = String, Header, description = "the same key never moves money twice")),
+    responses((status = 201, body = TransferDto), (status = 401), (status = 403),
+              (status = 404, description = "unknown_account"),
+              (status = 422, description = "insufficient_funds, unbalanced_transfer, currency_mismatch, too_many_decimals, validation_failed, idempotency_key_reused")))]
+#[tracing::instrument(skip_all, fields(caller = %caller.subject(), key = %key.as_str()))]
+pub async fn create_transfer(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    JsonBody(body): JsonBody<TransferRequestBody>,
+) -> Result<Response, AccountsError> {
+    caller.require_ledger_operator()?;
+    let transfer = parse_transfer(&state, &body, &key).await?;
+    let canonical = serde_json::to_vec(&body).map_err(|error| Problem::internal_from(&error))?;
+    let booked = state
+        .ledger
+        .submit(TransferRequest {
+            scope: LEDGER_SCOPE.to_owned(),
+            fingerprint: idempotency::fingerprint("POST", "/v1/transfers", &canonical),
+            transfer,
+            hold: body.hold,
+            actor_id: caller.subject(),
+            actor_roles: caller.role_names(),
+            request_id: imkon_platform::telemetry::current_request_id(),
+        })
+        .await?;
+    Ok(booked_response(booked))
+}

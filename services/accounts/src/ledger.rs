@@ -1,0 +1,600 @@
+//! The ledger's write path: one writer task per process that books transfers in batches.
+//!
+//! # Why batches
+//!
+//! Every grant is paid out of its programme's one fund account, so that account's row is hot
+//! by design. Were each request its own transaction, every transfer touching the fund would
+//! hold the fund's row lock across several round trips to PostgreSQL and the whole service
+//! would queue behind it, one commit at a time. Instead, handlers hand their validated
+//! transfers to a single writer through a channel and wait on a oneshot for their own answer.
+//! The writer takes whatever has queued up (at most [`MAX_BATCH_TRANSFERS`]; it never waits to
+//! fill a batch, so an idle service answers at once and a busy one batches more), and per batch:
+//!
+//! 1. begins one transaction and locks every account the batch touches with one
+//!    `select … for update` ordered by id (the domain's [`touched_accounts`] order), so any two
+//!    transactions that lock accounts take them in the same order and cannot deadlock;
+//! 2. looks up every request's (scope, idempotency key) in one statement: a key booked before
+//!    is answered with the original transfer (or refused with `idempotency_key_reused` if the
+//!    request differs); a key repeated inside the batch is answered like its first use;
+//! 3. plans the fresh transfers in memory with the domain's [`plan_batch`] against the locked
+//!    balances, then places the holds with [`Hold::place`]. A refused transfer (insufficient
+//!    funds, wrong currency) is refused alone: planning writes nothing, so the others see the
+//!    balances as if it had never arrived;
+//! 4. writes transfers, entries, holds, balances and audit records with one `unnest` statement
+//!    per table, commits, and only then answers each request. A request is told 201 only after
+//!    its transfer is durable; a crash before the commit leaves nothing of the batch.
+//!
+//! A batch's cost is a fixed handful of round trips and one commit, shared by every transfer
+//! in it, and the fund's row is locked for exactly one short transaction per batch.
+//!
+//! Two processes (replicas) each run a writer; their batches serialise on the row locks of the
+//! accounts they share, which stays correct. If another process booked the same key between
+//! our lookup and our insert, the unique index on (scope, key) fails our batch; the writer then
+//! retries it, and the retry finds the key and replays it.
+//!
+//! The domain's [`plan_batch`] refuses a repeated idempotency key by its text alone, while keys
+//! here are unique per scope (per caller kind). Two requests of different scopes with the same
+//! key are both valid; the second is simply carried over to the next batch.
+
+use std::collections::{HashMap, VecDeque};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use imkon_platform::id::{new_id, now_utc};
+use imkon_platform::money::{Currency, Money};
+use rust_decimal::Decimal;
+use serde_json::json;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::ledger::{
+    AuditColumns, EntryColumns, HoldColumns, LegRecord, LockedAccount, TransferColumns,
+    TransferRecord,
+};
+use crate::domain::account::{AccountId, AccountKind, Side};
+use crate::domain::batch::{plan_batch, touched_accounts};
+use crate::domain::hold::{reserve, Hold, HoldError};
+use crate::domain::posting::{AccountState, AccountStates, Posting, TransferError};
+use crate::domain::transfer::Transfer;
+use crate::error::AccountsError;
+
+/// The most transfers one batch books.
+pub const MAX_BATCH_TRANSFERS: usize = 512;
+
+/// How many requests may wait for the writer before submitters wait for room.
+const QUEUE_CAPACITY: usize = 16_384;
+
+/// How often a batch is retried after losing a key race to another process.
+const MAX_BATCH_ATTEMPTS: u32 = 3;
+
+/// The writer's own connections: one for the batch transaction, one to load replays.
+const WRITER_CONNECTIONS: u32 = 2;
+
+/// The idempotency scope of transfers asked for by the bank's services and staff.
+pub const LEDGER_SCOPE: &str = "ledger";
+
+/// A validated transfer to book, and who asked.
+#[derive(Debug, Clone)]
+pub struct TransferRequest {
+    /// Keys are unique within a scope: [`LEDGER_SCOPE`], or `client:<id>` for a client.
+    pub scope: String,
+    /// The request's fingerprint: the same key with another fingerprint is refused.
+    pub fingerprint: String,
+    pub transfer: Transfer,
+    /// Place a hold (a pending transfer) instead of booking the transfer.
+    pub hold: bool,
+    pub actor_id: Uuid,
+    pub actor_roles: Vec<String>,
+    pub request_id: Option<String>,
+}
+
+/// What became of a request the writer accepted.
+#[derive(Debug, Clone)]
+pub enum Booked {
+    /// Booked now (or held now, for a hold).
+    Created(TransferRecord),
+    /// Booked earlier under the same key; this is the original transfer.
+    Replayed(TransferRecord),
+}
+
+/// A request's outcome inside a batch, before it is answered.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Created(TransferRecord),
+    Replayed(TransferRecord),
+    Refused(TransferError),
+    HoldRefused(HoldError),
+    KeyReused,
+}
+
+impl Outcome {
+    fn into_answer(self) -> Result<Booked, AccountsError> {
+        match self {
+            Outcome::Created(record) => Ok(Booked::Created(record)),
+            Outcome::Replayed(record) => Ok(Booked::Replayed(record)),
+            Outcome::Refused(error) => Err(error.into()),
+            Outcome::HoldRefused(error) => Err(error.into()),
+            Outcome::KeyReused => Err(AccountsError::IdempotencyKeyReused),
+        }
+    }
+}
+
+struct Submission {
+    request: TransferRequest,
+    reply: oneshot::Sender<Result<Booked, AccountsError>>,
+    attempts: u32,
+}
+
+/// The handle through which handlers submit transfers to the process's one writer.
+#[derive(Clone, Debug)]
+pub struct LedgerWriter {
+    sender: mpsc::Sender<Submission>,
+}
+
+impl std::fmt::Debug for Submission {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Submission")
+            .field("scope", &self.request.scope)
+            .field("key", &self.request.transfer.idempotency_key())
+            .finish()
+    }
+}
+
+impl LedgerWriter {
+    /// Starts the writer task on the current runtime. It ends when every handle is dropped.
+    ///
+    /// The writer gets connections of its own, to the same database as `pool`: a handler may
+    /// hold one of the pool's connections while it waits for the writer (a client's
+    /// confirmation does), and the writer must never wait for such a connection in turn.
+    pub fn start(pool: &PgPool) -> LedgerWriter {
+        let writer_pool = PgPoolOptions::new()
+            .max_connections(WRITER_CONNECTIONS)
+            .connect_lazy_with((*pool.connect_options()).clone());
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        tokio::spawn(run_writer(writer_pool, receiver));
+        LedgerWriter { sender }
+    }
+
+    /// Books (or holds) a transfer and waits for its own outcome.
+    #[tracing::instrument(skip_all, fields(key = %request.transfer.idempotency_key(), scope = %request.scope))]
+    pub async fn submit(&self, request: TransferRequest) -> Result<Booked, AccountsError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Submission {
+                request,
+                reply,
+                attempts: 0,
+            })
+            .await
+            .map_err(|_| AccountsError::BatchFailed)?;
+        answer.await.map_err(|_| AccountsError::BatchFailed)?
+    }
+}
+
+async fn run_writer(pool: PgPool, mut receiver: mpsc::Receiver<Submission>) {
+    let mut carried: VecDeque<Submission> = VecDeque::new();
+    loop {
+        let mut batch: Vec<Submission> = carried.drain(..).collect();
+        if batch.is_empty() {
+            match receiver.recv().await {
+                Some(submission) => batch.push(submission),
+                None => return,
+            }
+        }
+        while batch.len() < MAX_BATCH_TRANSFERS {
+            match receiver.try_recv() {
+                Ok(submission) => batch.push(submission),
+                Err(_) => break,
+            }
+        }
+        carried = answer_batch(&pool, batch).await;
+    }
+}
+
+/// Books a batch and answers its requests; returns the ones to carry over to the next batch.
+async fn answer_batch(pool: &PgPool, batch: Vec<Submission>) -> VecDeque<Submission> {
+    let mut carried = VecDeque::new();
+    match book_batch(pool, &batch).await {
+        Ok(outcomes) => {
+            for (submission, outcome) in batch.into_iter().zip(outcomes) {
+                match outcome {
+                    Some(outcome) => {
+                        // A submitter that stopped waiting (its client went away) needs no
+                        // answer; its transfer stands, and a retry with its key replays it.
+                        let _ = submission.reply.send(outcome.into_answer());
+                    }
+                    None => carried.push_back(submission),
+                }
+            }
+        }
+        Err(AccountsError::Database(sqlx::Error::Database(error)))
+            if error.is_unique_violation() =>
+        {
+            tracing::warn!(%error, "a batch lost an idempotency-key race; retrying it");
+            for mut submission in batch {
+                submission.attempts += 1;
+                if submission.attempts >= MAX_BATCH_ATTEMPTS {
+                    let _ = submission.reply.send(Err(AccountsError::BatchFailed));
+                } else {
+                    carried.push_back(submission);
+                }
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, size = batch.len(), "a ledger batch failed; nothing of it was written");
+            for submission in batch {
+                let _ = submission.reply.send(Err(AccountsError::BatchFailed));
+            }
+        }
+    }
+    carried
+}
+
+/// How a request is to be treated, decided from its key before any planning.
+enum Decision {
+    Fresh,
+    Replay(Uuid),
+    SameAs(usize),
+    KeyReused,
+}
+
+/// What planning made of a fresh request.
+enum Planned {
+    Posted(Vec<Posting>),
+    Held(Hold),
+    Refused(TransferError),
+    HoldRefused(HoldError),
+    CarriedOver,
+}
+
+/// The state of a locked account as the domain plans with it.
+fn account_state(row: &LockedAccount) -> Result<AccountState, AccountsError> {
+    let inconsistent =
+        |what: String| AccountsError::Inconsistent(format!("account {}: {what}", row.id));
+    let kind: AccountKind = row
+        .kind
+        .parse()
+        .map_err(|error| inconsistent(format!("{error}")))?;
+    let currency: Currency = row
+        .currency
+        .parse()
+        .map_err(|error| inconsistent(format!("{error}")))?;
+    let money = |amount: Decimal| {
+        Money::new(amount, currency).map_err(|error| inconsistent(format!("{error}")))
+    };
+    AccountState::new(
+        currency,
+        kind.normal_side(),
+        row.allow_negative,
+        money(row.posted_balance)?,
+        money(row.pending_holds)?,
+    )
+    .map_err(|error| inconsistent(format!("{error}")))
+}
+
+/// The two accounts of a two-leg transfer: (debited, credited).
+fn debit_and_credit(transfer: &Transfer) -> (AccountId, AccountId) {
+    let find = |side: Side| {
+        transfer
+            .legs()
+            .iter()
+            .find(|leg| leg.side() == side)
+            .map(|leg| leg.account_id())
+            .expect("a balanced two-leg transfer has a debit and a credit leg")
+    };
+    (find(Side::Debit), find(Side::Credit))
+}
+
+/// Decides from its (scope, key) how each request is treated: booked before (replay or
+/// refuse), repeated within the batch (answer like the first), or fresh.
+fn decide(
+    requests: &[&TransferRequest],
+    keys: &[String],
+    booked_before: &HashMap<(String, String), (Uuid, String)>,
+) -> Vec<Decision> {
+    let mut first_use: HashMap<(&str, &str), usize> = HashMap::new();
+    requests
+        .iter()
+        .enumerate()
+        .map(|(position, request)| {
+            let key = (request.scope.as_str(), keys[position].as_str());
+            if let Some((id, fingerprint)) =
+                booked_before.get(&(key.0.to_owned(), key.1.to_owned()))
+            {
+                return if *fingerprint == request.fingerprint {
+                    Decision::Replay(*id)
+                } else {
+                    Decision::KeyReused
+                };
+            }
+            if let Some(&first) = first_use.get(&key) {
+                return if requests[first].fingerprint == request.fingerprint {
+                    Decision::SameAs(first)
+                } else {
+                    Decision::KeyReused
+                };
+            }
+            first_use.insert(key, position);
+            Decision::Fresh
+        })
+        .collect()
+}
+
+/// Plans the fresh requests: transfers first, with the domain's batch planner, then holds on
+/// the balances the transfers left. Returns each fresh request's plan by position, and the
+/// accounts' states after all of them.
+fn plan(
+    requests: &[&TransferRequest],
+    decisions: &[Decision],
+    starting_states: &AccountStates,
+) -> (HashMap<usize, Planned>, AccountStates) {
+    let fresh = |position: &usize| matches!(decisions[*position], Decision::Fresh);
+    let posting_positions: Vec<usize> = (0..requests.len())
+        .filter(|position| fresh(position) && !requests[*position].hold)
+        .collect();
+    let hold_positions: Vec<usize> = (0..requests.len())
+        .filter(|position| fresh(position) && requests[*position].hold)
+        .collect();
+    let posting_transfers: Vec<Transfer> = posting_positions
+        .iter()
+        .map(|&position| requests[position].transfer.clone())
+        .collect();
+    let plan = plan_batch(&posting_transfers, starting_states);
+    let mut states = plan.final_states;
+    let mut planned: HashMap<usize, Planned> = HashMap::new();
+    for (position, result) in posting_positions.iter().zip(plan.results) {
+        let outcome = match result {
+            Ok(postings) => Planned::Posted(postings),
+            Err(TransferError::RepeatedInBatch { .. }) => Planned::CarriedOver,
+            Err(error) => Planned::Refused(error),
+        };
+        planned.insert(*position, outcome);
+    }
+    for &position in &hold_positions {
+        let outcome = match Hold::place(requests[position].transfer.clone(), &states) {
+            Ok(hold) => {
+                reserve(&mut states, hold.reservations());
+                Planned::Held(hold)
+            }
+            Err(error) => Planned::HoldRefused(error),
+        };
+        planned.insert(position, outcome);
+    }
+    (planned, states)
+}
+
+/// Books one batch in one transaction. `None` marks a request carried over to the next batch.
+async fn book_batch(
+    pool: &PgPool,
+    batch: &[Submission],
+) -> Result<Vec<Option<Outcome>>, AccountsError> {
+    let requests: Vec<&TransferRequest> =
+        batch.iter().map(|submission| &submission.request).collect();
+    let all_transfers: Vec<Transfer> = requests
+        .iter()
+        .map(|request| request.transfer.clone())
+        .collect();
+    let lock_order: Vec<Uuid> = touched_accounts(&all_transfers)
+        .iter()
+        .map(AccountId::as_uuid)
+        .collect();
+
+    let mut transaction = pool.begin().await?;
+    let locked = db::ledger::lock_accounts(&mut transaction, &lock_order).await?;
+    let mut starting_states = AccountStates::new();
+    let mut numbers: HashMap<AccountId, String> = HashMap::new();
+    for row in &locked {
+        let id = AccountId::from_uuid(row.id);
+        starting_states.insert(id, account_state(row)?);
+        numbers.insert(id, row.number.clone());
+    }
+
+    let scopes: Vec<String> = requests
+        .iter()
+        .map(|request| request.scope.clone())
+        .collect();
+    let keys: Vec<String> = requests
+        .iter()
+        .map(|request| request.transfer.idempotency_key().as_str().to_owned())
+        .collect();
+    let booked_before: HashMap<(String, String), (Uuid, String)> =
+        db::ledger::transfers_by_keys(&mut *transaction, &scopes, &keys)
+            .await?
+            .into_iter()
+            .map(|row| {
+                (
+                    (row.idempotency_scope, row.idempotency_key),
+                    (row.id, row.request_fingerprint),
+                )
+            })
+            .collect();
+
+    let decisions = decide(&requests, &keys, &booked_before);
+
+    let (mut planned, states) = plan(&requests, &decisions, &starting_states);
+
+    // Everything to write, column by column, in arrival order.
+    let created_at: DateTime<Utc> = now_utc().trunc_subsecs(6);
+    let mut transfers = TransferColumns::default();
+    let mut entries = EntryColumns::default();
+    let mut holds = HoldColumns::default();
+    let mut audit = AuditColumns::default();
+    let mut records: HashMap<usize, TransferRecord> = HashMap::new();
+    for position in 0..requests.len() {
+        let request = requests[position];
+        let transfer = &request.transfer;
+        let (status, legs) = match planned.get(&position) {
+            Some(Planned::Posted(postings)) => (
+                "posted",
+                postings
+                    .iter()
+                    .map(|posting| LegRecord {
+                        account_number: numbers[&posting.account_id()].clone(),
+                        side: posting.side().code().to_owned(),
+                        amount: posting.amount().amount(),
+                        balance_after: Some(posting.balance_after().amount()),
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Some(Planned::Held(hold)) => {
+                let (debit, credit) = debit_and_credit(transfer);
+                let leg = |account: AccountId, side: Side| LegRecord {
+                    account_number: numbers[&account].clone(),
+                    side: side.code().to_owned(),
+                    amount: hold.held().amount(),
+                    balance_after: None,
+                };
+                (
+                    "pending",
+                    vec![leg(debit, Side::Debit), leg(credit, Side::Credit)],
+                )
+            }
+            _ => continue,
+        };
+        let id = new_id();
+        transfers.id.push(id);
+        transfers.idempotency_scope.push(request.scope.clone());
+        transfers.idempotency_key.push(keys[position].clone());
+        transfers
+            .request_fingerprint
+            .push(request.fingerprint.clone());
+        transfers.kind.push(transfer.kind().code().to_owned());
+        transfers
+            .reference
+            .push(transfer.reference().as_str().to_owned());
+        transfers
+            .currency
+            .push(transfer.currency().code().to_owned());
+        transfers.status.push(status.to_owned());
+        transfers.created_by.push(request.actor_id);
+        match planned.get(&position) {
+            Some(Planned::Posted(postings)) => {
+                for posting in postings {
+                    entries.transfer_id.push(id);
+                    entries.leg_index.push(
+                        i16::try_from(posting.leg_index())
+                            .expect("a transfer has at most 32 legs, so its leg index fits"),
+                    );
+                    entries.account_id.push(posting.account_id().as_uuid());
+                    entries.side.push(posting.side().code().to_owned());
+                    entries.amount.push(posting.amount().amount());
+                    entries.balance_after.push(posting.balance_after().amount());
+                }
+            }
+            Some(Planned::Held(hold)) => {
+                let (debit, credit) = debit_and_credit(transfer);
+                holds.transfer_id.push(id);
+                holds.debit_account_id.push(debit.as_uuid());
+                holds.credit_account_id.push(credit.as_uuid());
+                holds.amount.push(hold.held().amount());
+            }
+            _ => {}
+        }
+        audit.id.push(new_id());
+        audit.actor_id.push(request.actor_id);
+        audit.actor_roles.push(request.actor_roles.join(","));
+        audit.action.push(
+            if request.hold {
+                "transfer.held"
+            } else {
+                "transfer.posted"
+            }
+            .to_owned(),
+        );
+        audit.subject_id.push(id.to_string());
+        audit.after.push(json!({
+            "kind": transfer.kind().code(),
+            "reference": transfer.reference().as_str(),
+            "currency": transfer.currency().code(),
+            "status": status,
+            "legs": legs.iter().map(|leg| json!({
+                "account": leg.account_number,
+                "side": leg.side,
+                "amount": leg.amount.to_string(),
+            })).collect::<Vec<_>>(),
+        }));
+        audit.request_id.push(request.request_id.clone());
+        records.insert(
+            position,
+            TransferRecord {
+                id,
+                kind: transfer.kind().code().to_owned(),
+                reference: transfer.reference().as_str().to_owned(),
+                currency: transfer.currency().code().to_owned(),
+                status: status.to_owned(),
+                created_at,
+                legs,
+            },
+        );
+    }
+    let mut changed_ids = Vec::new();
+    let mut changed_posted = Vec::new();
+    let mut changed_holds = Vec::new();
+    for (id, state) in &states {
+        if starting_states.get(id) != Some(state) {
+            changed_ids.push(id.as_uuid());
+            changed_posted.push(state.posted_balance().amount());
+            changed_holds.push(state.pending_holds().amount());
+        }
+    }
+
+    db::ledger::insert_transfers(&mut transaction, &transfers, created_at).await?;
+    db::ledger::insert_entries(&mut transaction, &entries, created_at).await?;
+    db::ledger::insert_holds(&mut transaction, &holds).await?;
+    db::ledger::update_balances(
+        &mut transaction,
+        &changed_ids,
+        &changed_posted,
+        &changed_holds,
+    )
+    .await?;
+    db::ledger::insert_audit_records(&mut transaction, &audit).await?;
+    transaction.commit().await?;
+
+    let replay_ids: Vec<Uuid> = decisions
+        .iter()
+        .filter_map(|decision| match decision {
+            Decision::Replay(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let replayed = if replay_ids.is_empty() {
+        HashMap::new()
+    } else {
+        let mut connection = pool.acquire().await?;
+        db::ledger::load_transfers(&mut connection, &replay_ids).await?
+    };
+
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(requests.len());
+    for (position, decision) in decisions.iter().enumerate() {
+        let outcome = match decision {
+            Decision::KeyReused => Some(Outcome::KeyReused),
+            // Two requests of one batch may replay the same earlier transfer: look it up, do
+            // not take it out.
+            Decision::Replay(id) => Some(Outcome::Replayed(replayed.get(id).cloned().ok_or_else(
+                || {
+                    AccountsError::Inconsistent(format!(
+                        "transfer {id} vanished after its key was found"
+                    ))
+                },
+            )?)),
+            Decision::SameAs(first) => outcomes[*first].clone().map(|outcome| match outcome {
+                Outcome::Created(record) => Outcome::Replayed(record),
+                other => other,
+            }),
+            Decision::Fresh => match planned.remove(&position) {
+                Some(Planned::Posted(_)) | Some(Planned::Held(_)) => {
+                    records.remove(&position).map(Outcome::Created)
+                }
+                Some(Planned::Refused(error)) => Some(Outcome::Refused(error)),
+                Some(Planned::HoldRefused(error)) => Some(Outcome::HoldRefused(error)),
+                Some(Planned::CarriedOver) | None => None,
+            },
+        };
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}

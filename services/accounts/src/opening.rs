@@ -1,0 +1,200 @@
+//! Opening accounts: issuing a number and checking that number, kind, owner and currency agree.
+//! Used by `POST /v1/accounts`, by the KYC consumer and by the demo seed.
+
+use imkon_platform::audit::{self, AuditEntry};
+use imkon_platform::id::new_id;
+use imkon_platform::money::Currency;
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+
+use crate::db;
+use crate::db::accounts::{AccountRow, NewAccount};
+use crate::domain::account::{Account, AccountId, AccountKind, AccountOwner};
+use crate::domain::account_number::{AccountNumber, BankCode};
+use crate::error::AccountsError;
+
+/// What to open.
+#[derive(Debug, Clone)]
+pub struct AccountOpening<'a> {
+    pub kind: AccountKind,
+    pub owner: AccountOwner,
+    pub currency: Currency,
+    pub allow_negative: bool,
+    pub name: Option<&'a str>,
+}
+
+/// Opens an account in the caller's transaction, with the owner's next free serial.
+pub async fn open_account(
+    connection: &mut PgConnection,
+    bank: BankCode,
+    opening: &AccountOpening<'_>,
+) -> Result<AccountRow, AccountsError> {
+    let owner_code = match opening.owner {
+        AccountOwner::Client(client) => {
+            let code = db::accounts::client_code(connection, client.as_uuid()).await?;
+            u32::try_from(code).map_err(|_| {
+                AccountsError::Inconsistent(format!("client code {code} is negative"))
+            })?
+        }
+        AccountOwner::Bank => 0,
+    };
+    // The kind's first chart-of-accounts code: individuals' current accounts (20206) for
+    // clients, since every founder who passes KYC is a person.
+    let balance_account = *opening
+        .kind
+        .balance_account_codes()
+        .first()
+        .expect("every account kind has at least one balance-account code");
+    let first = AccountNumber::issue(bank, balance_account, opening.currency, owner_code, 1)
+        .map_err(|error| AccountsError::Inconsistent(error.to_string()))?
+        .to_string();
+    let serial = db::accounts::next_serial(connection, &first[..8], &first[9..17]).await?;
+    let serial = u16::try_from(serial).map_err(|_| {
+        AccountsError::Problem(imkon_platform::problem::Problem::conflict(
+            "serials_exhausted",
+            "This owner has used every serial of this kind of account.",
+        ))
+    })?;
+    let number = AccountNumber::issue(bank, balance_account, opening.currency, owner_code, serial)
+        .map_err(|error| {
+            AccountsError::Problem(imkon_platform::problem::Problem::conflict(
+                error.code(),
+                error.to_string(),
+            ))
+        })?;
+    let account = Account::open(
+        AccountId::from_uuid(new_id()),
+        number,
+        opening.kind,
+        opening.owner,
+        opening.currency,
+        opening.allow_negative,
+    )?;
+    let owner_client_id = match account.owner() {
+        AccountOwner::Client(client) => Some(client.as_uuid()),
+        AccountOwner::Bank => None,
+    };
+    let number_text = account.number().to_string();
+    Ok(db::accounts::insert(
+        connection,
+        &NewAccount {
+            id: account.id().as_uuid(),
+            number: &number_text,
+            kind: account.kind().code(),
+            owner_client_id,
+            currency: account.currency().code(),
+            normal_side: account.normal_side().code(),
+            allow_negative: account.allow_negative(),
+            name: opening.name,
+        },
+    )
+    .await?)
+}
+
+/// Records an opening the system made on its own (after an event, or the demo seed) in the
+/// audit trail, with no actor.
+async fn audit_system_opening(
+    connection: &mut PgConnection,
+    account: &AccountRow,
+    cause: &str,
+) -> Result<(), AccountsError> {
+    audit::record(
+        connection,
+        AuditEntry {
+            actor_id: None,
+            actor_roles: Vec::new(),
+            action: "account.opened",
+            subject_type: "account",
+            subject_id: account.id.to_string(),
+            before: None,
+            after: Some(json!({
+                "number": account.number,
+                "kind": account.kind,
+                "currency": account.currency,
+                "owner_client_id": account.owner_client_id,
+                "cause": cause,
+            })),
+            source_address: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Opens the account unless the owner already has one of this kind and currency; returns the
+/// existing or the new one. Safe to call concurrently: openings for one owner and kind wait
+/// for each other. A new account is recorded in the audit trail with `cause`.
+pub async fn open_once(
+    connection: &mut PgConnection,
+    bank: BankCode,
+    opening: &AccountOpening<'_>,
+    cause: &str,
+) -> Result<AccountRow, AccountsError> {
+    let owner_name = match opening.owner {
+        AccountOwner::Client(client) => client.as_uuid().to_string(),
+        AccountOwner::Bank => "bank".to_owned(),
+    };
+    db::accounts::lock_owner_kind(connection, &owner_name, opening.kind.code()).await?;
+    let existing = match opening.owner {
+        AccountOwner::Client(client) => db::accounts::list_for_client(
+            &mut *connection,
+            client.as_uuid(),
+            Some(opening.kind.code()),
+        )
+        .await?
+        .into_iter()
+        .find(|account| account.currency == opening.currency.code()),
+        AccountOwner::Bank => {
+            db::accounts::find_bank_account(
+                &mut *connection,
+                opening.kind.code(),
+                opening.currency.code(),
+            )
+            .await?
+        }
+    };
+    match existing {
+        Some(account) => Ok(account),
+        None => {
+            let account = open_account(connection, bank, opening).await?;
+            audit_system_opening(connection, &account, cause).await?;
+            Ok(account)
+        }
+    }
+}
+
+/// Opens the bank's own accounts a demonstration needs, in sums: settlement, interest income
+/// and penalty income. Idempotent, so the launcher calls it on every start.
+pub async fn seed_demo(pool: &PgPool, bank: BankCode) -> Result<(), AccountsError> {
+    let accounts = [
+        (
+            AccountKind::BankSettlement,
+            true,
+            "Settlement account at the Central Bank",
+        ),
+        (
+            AccountKind::InterestIncome,
+            false,
+            "Interest income on loans",
+        ),
+        (AccountKind::PenaltyIncome, false, "Penalty income"),
+    ];
+    let mut transaction = pool.begin().await?;
+    for (kind, allow_negative, name) in accounts {
+        open_once(
+            &mut transaction,
+            bank,
+            &AccountOpening {
+                kind,
+                owner: AccountOwner::Bank,
+                currency: Currency::Uzs,
+                allow_negative,
+                name: Some(name),
+            },
+            "demo seed",
+        )
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! Many concurrent transfers among few accounts: 2 000 transfers from 16 tasks among 50
+//! accounts, a tenth of them repeats of an earlier key. Afterwards every invariant holds, each
+//! key booked at most one transfer, and no account that forbids it is below zero.
+//!
+//! The plan of the load comes from a seeded generator (`IMKON_TEST_SEED` overrides the seed),
+//! so a failure can be replayed exactly.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use imkon_platform::id::new_id;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::PgPool;
+
+use common::{amount_text, plan_load, start, two_legs, PlannedTransfer};
+
+const TRANSFERS: usize = 2_000;
+const TASKS: usize = 16;
+const ACCOUNTS: usize = 50;
+const DEFAULT_SEED: u64 = 20_261_126;
+
+#[sqlx::test(migrations = false)]
+async fn two_thousand_concurrent_transfers_keep_every_invariant(pool: PgPool) {
+    let seed = std::env::var("IMKON_TEST_SEED")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(DEFAULT_SEED);
+    println!("seed {seed} (set IMKON_TEST_SEED to replay)");
+    let harness = Arc::new(start(pool).await);
+
+    // Account 0 is the bank's settlement account, which may go below zero; the other 49 are
+    // clients' current accounts that may not, each funded with 200.00.
+    let settlement = harness.open_settlement().await;
+    let mut numbers = vec![settlement.clone()];
+    for _ in 1..ACCOUNTS {
+        let account = harness.open_client_current(new_id()).await;
+        harness.fund(&settlement, &account, "200.00").await;
+        numbers.push(account);
+    }
+    let funded: HashMap<String, Decimal> = {
+        let mut balances = HashMap::new();
+        for number in &numbers {
+            let account = harness.account(number).await;
+            balances.insert(
+                number.clone(),
+                account["posted_balance"].as_str().unwrap().parse().unwrap(),
+            );
+        }
+        balances
+    };
+    let funding_transfers: i64 = sqlx::query_scalar("select count(*) from transfer")
+        .fetch_one(&harness.pool)
+        .await
+        .unwrap();
+
+    let plan = plan_load(seed, TRANSFERS, ACCOUNTS);
+    let distinct_keys: HashSet<&str> = plan.iter().map(|planned| planned.key.as_str()).collect();
+    let numbers = Arc::new(numbers);
+    let mut tasks = Vec::new();
+    for task in 0..TASKS {
+        let mine: Vec<PlannedTransfer> = plan.iter().skip(task).step_by(TASKS).cloned().collect();
+        let harness = Arc::clone(&harness);
+        let numbers = Arc::clone(&numbers);
+        tasks.push(tokio::spawn(async move {
+            let token = harness.service_token();
+            let mut answers = Vec::with_capacity(mine.len());
+            for planned in mine {
+                let body = two_legs(
+                    &numbers[planned.from],
+                    &numbers[planned.to],
+                    &amount_text(planned.amount_minor),
+                );
+                let response = harness
+                    .post("/v1/transfers", &token, Some(&planned.key), &body)
+                    .await;
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap();
+                answers.push((planned, status, body));
+            }
+            answers
+        }));
+    }
+    let mut booked: HashMap<String, (String, PlannedTransfer)> = HashMap::new();
+    let mut refused = 0;
+    for task in tasks {
+        for (planned, status, body) in task.await.unwrap() {
+            match status {
+                201 => {
+                    let id = body["id"].as_str().unwrap().to_owned();
+                    if let Some((earlier_id, _)) = booked.get(&planned.key) {
+                        assert_eq!(
+                            earlier_id, &id,
+                            "a repeat answers with the original transfer"
+                        );
+                    }
+                    booked.insert(planned.key.clone(), (id, planned));
+                }
+                422 => {
+                    assert_eq!(body["code"], "insufficient_funds", "{body}");
+                    refused += 1;
+                }
+                other => panic!("unexpected answer {other}: {body}"),
+            }
+        }
+    }
+    println!(
+        "{} keys booked, {refused} refusals for want of funds",
+        booked.len()
+    );
+    assert!(
+        refused > 0,
+        "the load is meant to exercise overdraft refusals too"
+    );
+
+    harness.assert_invariants().await;
+    let load_transfers: i64 = sqlx::query_scalar("select count(*) from transfer")
+        .fetch_one(&harness.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        load_transfers - funding_transfers,
+        booked.len() as i64,
+        "one transfer per booked key, none for a refused one"
+    );
+    assert!(booked.len() <= distinct_keys.len());
+    let stored_ids: HashSet<String> = sqlx::query_scalar::<_, uuid::Uuid>(
+        "select id from transfer where idempotency_key like 'load-%'",
+    )
+    .fetch_all(&harness.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|id| id.to_string())
+    .collect();
+    let answered_ids: HashSet<String> = booked.values().map(|(id, _)| id.clone()).collect();
+    assert_eq!(
+        stored_ids, answered_ids,
+        "the stored transfers are exactly the answered ones"
+    );
+
+    // Every balance is where the answered transfers put it: a client's current account is
+    // credit-normal (a debit takes away), the settlement account debit-normal.
+    let mut expected = funded.clone();
+    for (_, planned) in booked.values() {
+        let amount = Decimal::new(planned.amount_minor, 2);
+        for (index, side_is_debit) in [(planned.from, true), (planned.to, false)] {
+            let grows = if index == 0 {
+                side_is_debit
+            } else {
+                !side_is_debit
+            };
+            let balance = expected.get_mut(&numbers[index]).unwrap();
+            *balance += if grows { amount } else { -amount };
+        }
+    }
+    for number in numbers.iter() {
+        let account = harness.account(number).await;
+        let posted: Decimal = account["posted_balance"].as_str().unwrap().parse().unwrap();
+        assert_eq!(posted, expected[number], "balance of {number}");
+    }
+}

@@ -1,0 +1,403 @@
+//! Contracts and their tranches.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+/// A contract as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContractRow {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub programme_id: Uuid,
+    pub programme_kind: String,
+    pub client_id: Uuid,
+    pub company_id: Uuid,
+    pub currency: String,
+    pub principal: Decimal,
+    pub annual_rate_percent: Option<Decimal>,
+    pub repayment_method: Option<String>,
+    pub term_months: i32,
+    pub grace_months: i32,
+    pub day_count: String,
+    pub penalty_rate_percent: Decimal,
+    pub disbursement_date: Option<NaiveDate>,
+    pub first_due_date: Option<NaiveDate>,
+    pub status: String,
+    pub penalty_outstanding: Decimal,
+    pub loan_account_number: Option<String>,
+    pub approved_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub signed_by: Option<Uuid>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub activated_by: Option<Uuid>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A contract to make from an approved application.
+#[derive(Debug, Clone)]
+pub struct NewContract {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub programme_id: Uuid,
+    pub programme_kind: &'static str,
+    pub client_id: Uuid,
+    pub company_id: Uuid,
+    pub currency: &'static str,
+    pub principal: Decimal,
+    pub annual_rate_percent: Option<Decimal>,
+    pub repayment_method: Option<&'static str>,
+    pub term_months: i32,
+    pub grace_months: i32,
+    pub day_count: &'static str,
+    pub penalty_rate_percent: Decimal,
+    pub approved_at: DateTime<Utc>,
+}
+
+/// A tranche as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TrancheRow {
+    pub id: Uuid,
+    pub contract_id: Uuid,
+    pub number: i32,
+    pub amount: Decimal,
+    pub purpose: String,
+    pub status: String,
+    pub request_note: Option<String>,
+    pub requested_by: Option<Uuid>,
+    pub requested_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<Uuid>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub transfer_id: Option<Uuid>,
+    pub disbursed_at: Option<DateTime<Utc>>,
+}
+
+const CONTRACT_COLUMNS: &str = "id, application_id, programme_id, programme_kind, client_id,
+    company_id, currency, principal, annual_rate_percent, repayment_method, term_months,
+    grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date, status,
+    penalty_outstanding, loan_account_number, approved_at, created_at, signed_at, signed_by,
+    activated_at, activated_by, closed_at";
+
+const TRANCHE_COLUMNS: &str = "id, contract_id, number, amount, purpose, status, request_note,
+    requested_by, requested_at, approved_by, approved_at, transfer_id, disbursed_at";
+
+/// Inserts a draft contract unless one exists for the application; true when inserted.
+pub async fn insert_draft(
+    connection: &mut PgConnection,
+    contract: &NewContract,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "insert into contract (id, application_id, programme_id, programme_kind, client_id,
+             company_id, currency, principal, annual_rate_percent, repayment_method, term_months,
+             grace_months, day_count, penalty_rate_percent, status, approved_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15)
+         on conflict (application_id) do nothing",
+    )
+    .bind(contract.id)
+    .bind(contract.application_id)
+    .bind(contract.programme_id)
+    .bind(contract.programme_kind)
+    .bind(contract.client_id)
+    .bind(contract.company_id)
+    .bind(contract.currency)
+    .bind(contract.principal)
+    .bind(contract.annual_rate_percent)
+    .bind(contract.repayment_method)
+    .bind(contract.term_months)
+    .bind(contract.grace_months)
+    .bind(contract.day_count)
+    .bind(contract.penalty_rate_percent)
+    .bind(contract.approved_at)
+    .execute(connection)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+pub async fn insert_planned_tranche(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    number: i32,
+    amount: Decimal,
+    purpose: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into tranche (id, contract_id, number, amount, purpose, status)
+         values ($1, $2, $3, $4, $5, 'planned')",
+    )
+    .bind(imkon_platform::id::new_id())
+    .bind(contract_id)
+    .bind(number)
+    .bind(amount)
+    .bind(purpose)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'e>(
+    executor: impl PgExecutor<'e>,
+    id: Uuid,
+) -> Result<Option<ContractRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {CONTRACT_COLUMNS} from contract where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(executor)
+    .await
+}
+
+/// The contract, locked until the transaction ends: every change to a contract or its
+/// tranches, schedule and repayments takes this lock first, so they never interleave.
+pub async fn find_for_update(
+    connection: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<ContractRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {CONTRACT_COLUMNS} from contract where id = $1 for update"
+    ))
+    .bind(id)
+    .fetch_optional(connection)
+    .await
+}
+
+pub async fn find_by_application<'e>(
+    executor: impl PgExecutor<'e>,
+    application_id: Uuid,
+) -> Result<Option<ContractRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {CONTRACT_COLUMNS} from contract where application_id = $1"
+    ))
+    .bind(application_id)
+    .fetch_optional(executor)
+    .await
+}
+
+/// A client's contracts, newest first, after the cursor (a contract id), at most `limit`.
+pub async fn list_for_client<'e>(
+    executor: impl PgExecutor<'e>,
+    client_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<ContractRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {CONTRACT_COLUMNS} from contract
+         where client_id = $1 and ($2::uuid is null or id < $2)
+         order by id desc limit $3"
+    ))
+    .bind(client_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(executor)
+    .await
+}
+
+/// Contracts for staff, filtered by status, newest first, after the cursor.
+pub async fn list<'e>(
+    executor: impl PgExecutor<'e>,
+    status: Option<&str>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<ContractRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {CONTRACT_COLUMNS} from contract
+         where ($1::text is null or status = $1) and ($2::uuid is null or id < $2)
+         order by id desc limit $3"
+    ))
+    .bind(status)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(executor)
+    .await
+}
+
+pub async fn mark_signed(
+    connection: &mut PgConnection,
+    id: Uuid,
+    signed_by: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update contract set status = 'signed', signed_at = now(), signed_by = $2 where id = $1",
+    )
+    .bind(id)
+    .bind(signed_by)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_active(
+    connection: &mut PgConnection,
+    id: Uuid,
+    activated_by: Uuid,
+    disbursement_date: NaiveDate,
+    first_due_date: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update contract set status = 'active', activated_at = now(), activated_by = $2,
+             disbursement_date = $3, first_due_date = $4
+         where id = $1",
+    )
+    .bind(id)
+    .bind(activated_by)
+    .bind(disbursement_date)
+    .bind(first_due_date)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_closed(connection: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("update contract set status = 'closed', closed_at = now() where id = $1")
+        .bind(id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_loan_account(
+    connection: &mut PgConnection,
+    id: Uuid,
+    number: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update contract set loan_account_number = $2 where id = $1")
+        .bind(id)
+        .bind(number)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Adds `change` (negative when paid) to the contract's unpaid penalty.
+pub async fn add_penalty(
+    connection: &mut PgConnection,
+    id: Uuid,
+    change: Decimal,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update contract set penalty_outstanding = penalty_outstanding + $2 where id = $1")
+        .bind(id)
+        .bind(change)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+pub async fn tranches<'e>(
+    executor: impl PgExecutor<'e>,
+    contract_id: Uuid,
+) -> Result<Vec<TrancheRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {TRANCHE_COLUMNS} from tranche where contract_id = $1 order by number"
+    ))
+    .bind(contract_id)
+    .fetch_all(executor)
+    .await
+}
+
+pub async fn tranche_for_update(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    number: i32,
+) -> Result<Option<TrancheRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {TRANCHE_COLUMNS} from tranche where contract_id = $1 and number = $2 for update"
+    ))
+    .bind(contract_id)
+    .bind(number)
+    .fetch_optional(connection)
+    .await
+}
+
+pub async fn mark_tranche_requested(
+    connection: &mut PgConnection,
+    id: Uuid,
+    requested_by: Uuid,
+    note: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update tranche set status = 'requested', requested_by = $2, requested_at = now(),
+             request_note = $3
+         where id = $1",
+    )
+    .bind(id)
+    .bind(requested_by)
+    .bind(note)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_tranche_approved(
+    connection: &mut PgConnection,
+    id: Uuid,
+    approved_by: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update tranche set status = 'approved', approved_by = $2, approved_at = now() where id = $1",
+    )
+    .bind(id)
+    .bind(approved_by)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_tranche_disbursed(
+    connection: &mut PgConnection,
+    id: Uuid,
+    transfer_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update tranche set status = 'disbursed', transfer_id = $2, disbursed_at = now() where id = $1",
+    )
+    .bind(id)
+    .bind(transfer_id)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_tranche_cancelled(
+    connection: &mut PgConnection,
+    id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update tranche set status = 'cancelled' where id = $1")
+        .bind(id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// The sum of the contract's disbursed tranches.
+pub async fn disbursed_total(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+) -> Result<Decimal, sqlx::Error> {
+    sqlx::query_scalar(
+        "select coalesce(sum(amount), 0) from tranche where contract_id = $1 and status = 'disbursed'",
+    )
+    .bind(contract_id)
+    .fetch_one(connection)
+    .await
+}
+
+/// Removes every tranche of a contract that has not been activated, before a new plan.
+pub async fn delete_planned_tranches(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+) -> Result<u64, sqlx::Error> {
+    let deleted = sqlx::query("delete from tranche where contract_id = $1 and status = 'planned'")
+        .bind(contract_id)
+        .execute(connection)
+        .await?;
+    Ok(deleted.rows_affected())
+}
+
+pub async fn mark_written_off(connection: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("update contract set status = 'written_off', closed_at = now() where id = $1")
+        .bind(id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! The materialised repayment schedule and what has been paid of each instalment.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::schedule::Schedule;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InstallmentRow {
+    pub number: i32,
+    pub due_date: NaiveDate,
+    pub principal: Decimal,
+    pub interest: Decimal,
+    pub total: Decimal,
+    pub balance: Decimal,
+    pub paid_interest: Decimal,
+    pub paid_principal: Decimal,
+    pub days_past_due: i32,
+}
+
+impl InstallmentRow {
+    pub fn unpaid_interest(&self) -> Decimal {
+        self.interest - self.paid_interest
+    }
+
+    /// Unpaid principal; a negative scheduled principal (interest capitalised under
+    /// actual/365) owes nothing here.
+    pub fn unpaid_principal(&self) -> Decimal {
+        self.principal.max(Decimal::ZERO) - self.paid_principal
+    }
+
+    pub fn paid(&self) -> Decimal {
+        self.paid_interest + self.paid_principal
+    }
+
+    pub fn is_settled(&self) -> bool {
+        self.unpaid_interest().is_zero() && self.unpaid_principal() <= Decimal::ZERO
+    }
+}
+
+/// Replaces every row numbered `from_number` or later with the rows of `schedule`.
+pub async fn replace_from(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    from_number: u32,
+    schedule: &Schedule,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from installment where contract_id = $1 and number >= $2")
+        .bind(contract_id)
+        .bind(i64::from(from_number))
+        .execute(&mut *connection)
+        .await?;
+    for row in schedule.installments() {
+        sqlx::query(
+            "insert into installment (contract_id, number, due_date, principal, interest, total, balance)
+             values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(contract_id)
+        .bind(i64::from(row.number()))
+        .bind(row.due_date())
+        .bind(row.principal().amount())
+        .bind(row.interest().amount())
+        .bind(row.total().amount())
+        .bind(row.balance().amount())
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn list<'e>(
+    executor: impl PgExecutor<'e>,
+    contract_id: Uuid,
+) -> Result<Vec<InstallmentRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select number, due_date, principal, interest, total, balance, paid_interest,
+             paid_principal, days_past_due
+         from installment where contract_id = $1 order by number",
+    )
+    .bind(contract_id)
+    .fetch_all(executor)
+    .await
+}
+
+/// Records a payment towards one instalment.
+pub async fn add_payment(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    number: i32,
+    interest: Decimal,
+    principal: Decimal,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update installment set paid_interest = paid_interest + $3,
+             paid_principal = paid_principal + $4
+         where contract_id = $1 and number = $2",
+    )
+    .bind(contract_id)
+    .bind(number)
+    .bind(interest)
+    .bind(principal)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Records how late an instalment is on the latest arrears run.
+pub async fn set_days_past_due(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    number: i32,
+    days_past_due: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update installment set days_past_due = $3 where contract_id = $1 and number = $2")
+        .bind(contract_id)
+        .bind(number)
+        .bind(days_past_due)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

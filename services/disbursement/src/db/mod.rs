@@ -1,0 +1,6 @@
+//! Every SQL query of the service; nothing outside this module speaks SQL.
+
+pub mod arrears;
+pub mod contracts;
+pub mod installments;
+pub mod repayments;

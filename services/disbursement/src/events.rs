@@ -1,0 +1,186 @@
+//! The events this service consumes: `application.approved` makes a draft contract.
+//!
+//! The platform's receiver records each event id in the inbox in the transaction that applies
+//! it, so a redelivered event is dropped; the contract's unique application id also makes a
+//! second event about the same application (the producer enqueued it twice) a no-op.
+
+use chrono::{DateTime, Months, Utc};
+use imkon_platform::audit::{self, AuditEntry};
+use imkon_platform::money::Money;
+use imkon_platform::outbox::EventEnvelope;
+use imkon_platform::problem::Problem;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::db::contracts::{self, NewContract};
+use crate::domain::terms::{AnnualRate, DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
+use crate::domain::tranche::{plan_tranches, ProgrammeKind};
+use crate::error::DisbursementError;
+use crate::http::schedules::{parse_currency, parse_decimal};
+
+pub const APPLICATION_APPROVED: &str = "application.approved";
+
+/// The annual penalty rate, in percent, when the approval does not name one.
+pub const DEFAULT_PENALTY_RATE_PERCENT: Decimal = Decimal::from_parts(1, 0, 0, false, 1);
+
+/// The payload of `application.approved`, as the applications service sends it.
+#[derive(Debug, Deserialize)]
+struct ApplicationApproved {
+    application_id: Uuid,
+    programme_id: Uuid,
+    programme_kind: String,
+    client_id: Uuid,
+    company_id: Uuid,
+    currency: String,
+    amount: String,
+    term_months: i64,
+    annual_rate_percent: Option<String>,
+    repayment_method: Option<String>,
+    /// Absent or null means no grace.
+    #[serde(default)]
+    grace_months: Option<i64>,
+    penalty_rate_percent: Option<String>,
+    approved_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DisbursementEvents;
+
+impl imkon_platform::events::EventHandler for DisbursementEvents {
+    fn topics(&self) -> &'static [&'static str] {
+        &[APPLICATION_APPROVED]
+    }
+
+    async fn apply(
+        &self,
+        connection: &mut PgConnection,
+        event: &EventEnvelope,
+    ) -> Result<(), Problem> {
+        let approved: ApplicationApproved = serde_json::from_value(event.payload.clone())
+            .map_err(|error| Problem::unprocessable("invalid_payload", error.to_string()))?;
+        let contract = parse_approval(&approved)?;
+        if !contracts::insert_draft(connection, &contract).await? {
+            tracing::info!(application_id = %approved.application_id, "a contract exists for this application already");
+            return Ok(());
+        }
+        let kind = ProgrammeKind::parse(contract.programme_kind)
+            .expect("the kind was parsed from the payload a moment ago");
+        let currency = parse_currency(contract.currency, "currency")?;
+        let principal = Money::new(contract.principal, currency)
+            .expect("the principal was parsed as money in this currency");
+        for (index, amount) in plan_tranches(kind, principal).iter().enumerate() {
+            let number = i32::try_from(index + 1).expect("a plan has one or two tranches");
+            let purpose = match kind {
+                ProgrammeKind::Loan => "loan".to_owned(),
+                ProgrammeKind::Grant => format!("milestone {number}"),
+            };
+            contracts::insert_planned_tranche(
+                connection,
+                contract.id,
+                number,
+                amount.amount(),
+                &purpose,
+            )
+            .await?;
+        }
+        audit::record(
+            connection,
+            AuditEntry {
+                actor_id: None,
+                actor_roles: vec!["service".to_owned()],
+                action: "contract.drafted",
+                subject_type: "contract",
+                subject_id: contract.id.to_string(),
+                before: None,
+                after: Some(event.payload.clone()),
+                source_address: None,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Checks the approval's terms as a contract will need them. The dates are provisional (the
+/// approval day and a month later): the real ones are set at activation.
+fn parse_approval(approved: &ApplicationApproved) -> Result<NewContract, DisbursementError> {
+    let kind = ProgrammeKind::parse(&approved.programme_kind).ok_or_else(|| {
+        DisbursementError::InvalidField {
+            field: "programme_kind",
+            code: "unknown_value",
+            message: "expected grant or loan".to_owned(),
+        }
+    })?;
+    let currency = parse_currency(&approved.currency, "currency")?;
+    let principal = parse_decimal(&approved.amount, "amount")?;
+    let penalty_rate = match &approved.penalty_rate_percent {
+        Some(text) => parse_decimal(text, "penalty_rate_percent")?,
+        None => DEFAULT_PENALTY_RATE_PERCENT,
+    };
+    let penalty_rate = AnnualRate::from_percent(penalty_rate)
+        .map_err(|error| DisbursementError::InvalidField {
+            field: "penalty_rate_percent",
+            code: "invalid_rate",
+            message: error.to_string(),
+        })?
+        .percent();
+    let (annual_rate, method) =
+        match kind {
+            ProgrammeKind::Loan => {
+                let rate_text = approved.annual_rate_percent.as_deref().ok_or(
+                    DisbursementError::InvalidField {
+                        field: "annual_rate_percent",
+                        code: "required",
+                        message: "a loan needs an annual rate".to_owned(),
+                    },
+                )?;
+                let method_text = approved.repayment_method.as_deref().ok_or(
+                    DisbursementError::InvalidField {
+                        field: "repayment_method",
+                        code: "required",
+                        message: "a loan needs a repayment method".to_owned(),
+                    },
+                )?;
+                (
+                    parse_decimal(rate_text, "annual_rate_percent")?,
+                    RepaymentMethod::parse(method_text)?,
+                )
+            }
+            ProgrammeKind::Grant => (Decimal::ZERO, RepaymentMethod::Annuity),
+        };
+    let provisional_start = approved.approved_at.date_naive();
+    let terms = LoanTerms::parse(&LoanTermsInput {
+        principal,
+        currency,
+        annual_rate_percent: annual_rate,
+        term_months: approved.term_months,
+        method,
+        grace_months: approved.grace_months.unwrap_or(0),
+        day_count: DayCount::Thirty360,
+        disbursement_date: provisional_start,
+        first_due_date: provisional_start
+            .checked_add_months(Months::new(1))
+            .unwrap_or(provisional_start),
+    })?;
+    let is_loan = kind == ProgrammeKind::Loan;
+    Ok(NewContract {
+        id: imkon_platform::id::new_id(),
+        application_id: approved.application_id,
+        programme_id: approved.programme_id,
+        programme_kind: kind.name(),
+        client_id: approved.client_id,
+        company_id: approved.company_id,
+        currency: currency.code(),
+        principal: terms.principal().amount(),
+        annual_rate_percent: is_loan.then(|| terms.annual_rate().percent()),
+        repayment_method: is_loan.then(|| terms.method().name()),
+        term_months: i32::try_from(terms.term_months()).expect("the term is at most 360 months"),
+        grace_months: i32::try_from(terms.grace_months())
+            .expect("grace is shorter than a term of at most 360 months"),
+        day_count: terms.day_count().name(),
+        penalty_rate_percent: penalty_rate,
+        approved_at: approved.approved_at,
+    })
+}

@@ -1,0 +1,452 @@
+//! Contracts: the founder's list, one contract, signing and activation.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use imkon_auth::extract::{
+    AuthenticatedUser, CreditOfficer, Founder, RequireRole, RoleRequirement, Staff,
+};
+use imkon_auth::{Principal, Role};
+use imkon_platform::problem::{JsonBody, Problem};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::schedules::parse_date;
+use super::{is_staff, record_audit, AuditSubject};
+use crate::db::contracts::{self, ContractRow, TrancheRow};
+use crate::domain::contract::ContractStatus;
+use crate::error::DisbursementError;
+use crate::loans::{contract_status as status, contract_terms, money};
+use crate::AppState;
+
+/// A tranche: a grant milestone or a loan tranche.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TrancheView {
+    pub number: i32,
+    pub amount: String,
+    pub purpose: String,
+    /// `planned`, `requested`, `approved`, `disbursed` or `cancelled`.
+    pub status: String,
+    /// The founder's milestone report or the officer's note sent with the request.
+    pub request_note: Option<String>,
+    pub requested_by: Option<Uuid>,
+    pub requested_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<Uuid>,
+    pub approved_at: Option<DateTime<Utc>>,
+    /// The ledger transfer that paid it out.
+    pub transfer_id: Option<Uuid>,
+    pub disbursed_at: Option<DateTime<Utc>>,
+}
+
+/// A contract with its tranches. Amounts and rates are decimal strings.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ContractView {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub programme_id: Uuid,
+    /// `grant` or `loan`.
+    pub programme_kind: String,
+    pub client_id: Uuid,
+    pub company_id: Uuid,
+    /// `draft`, `signed`, `active`, `closed` or `written_off`.
+    pub status: String,
+    pub currency: String,
+    pub principal: String,
+    /// Loans only.
+    pub annual_rate_percent: Option<String>,
+    /// `annuity` or `equal_principal`; loans only.
+    pub repayment_method: Option<String>,
+    pub term_months: i32,
+    pub grace_months: i32,
+    pub day_count: String,
+    pub penalty_rate_percent: String,
+    /// Set at activation.
+    pub disbursement_date: Option<NaiveDate>,
+    pub first_due_date: Option<NaiveDate>,
+    /// Penalty accrued on overdue amounts and not yet paid.
+    pub penalty_outstanding: String,
+    /// The client's loan account at the ledger, once a loan tranche is paid out.
+    pub loan_account_number: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub tranches: Vec<TrancheView>,
+}
+
+/// One page of contracts; `next_cursor` fetches the next page.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ContractPage {
+    pub items: Vec<ContractView>,
+    pub next_cursor: Option<Uuid>,
+}
+
+impl TrancheView {
+    pub fn from_row(contract: &ContractRow, row: &TrancheRow) -> TrancheView {
+        TrancheView {
+            number: row.number,
+            amount: money(contract, row.amount).amount().to_string(),
+            purpose: row.purpose.clone(),
+            status: row.status.clone(),
+            request_note: row.request_note.clone(),
+            requested_by: row.requested_by,
+            requested_at: row.requested_at,
+            approved_by: row.approved_by,
+            approved_at: row.approved_at,
+            transfer_id: row.transfer_id,
+            disbursed_at: row.disbursed_at,
+        }
+    }
+}
+
+impl ContractView {
+    pub fn from_rows(contract: &ContractRow, tranches: &[TrancheRow]) -> ContractView {
+        ContractView {
+            id: contract.id,
+            application_id: contract.application_id,
+            programme_id: contract.programme_id,
+            programme_kind: contract.programme_kind.clone(),
+            client_id: contract.client_id,
+            company_id: contract.company_id,
+            status: contract.status.clone(),
+            currency: contract.currency.clone(),
+            principal: money(contract, contract.principal).amount().to_string(),
+            annual_rate_percent: contract
+                .annual_rate_percent
+                .map(|rate| rate.normalize().to_string()),
+            repayment_method: contract.repayment_method.clone(),
+            term_months: contract.term_months,
+            grace_months: contract.grace_months,
+            day_count: contract.day_count.clone(),
+            penalty_rate_percent: contract.penalty_rate_percent.normalize().to_string(),
+            disbursement_date: contract.disbursement_date,
+            first_due_date: contract.first_due_date,
+            penalty_outstanding: money(contract, contract.penalty_outstanding)
+                .amount()
+                .to_string(),
+            loan_account_number: contract.loan_account_number.clone(),
+            created_at: contract.created_at,
+            signed_at: contract.signed_at,
+            activated_at: contract.activated_at,
+            closed_at: contract.closed_at,
+            tranches: tranches
+                .iter()
+                .map(|row| TrancheView::from_row(contract, row))
+                .collect(),
+        }
+    }
+}
+
+/// Whether `principal` may see `contract`: its founder, or any of the bank's staff.
+pub fn may_see(principal: &Principal, contract: &ContractRow) -> bool {
+    is_staff(principal) || principal.client_id() == Some(contract.client_id)
+}
+
+/// The contract if `principal` may see it; another founder's contract is "not found", so ids
+/// cannot be probed.
+pub async fn visible_contract(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<ContractRow, DisbursementError> {
+    match contracts::find(&state.pool, id).await? {
+        Some(contract) if may_see(principal, &contract) => Ok(contract),
+        _ => Err(DisbursementError::ContractNotFound),
+    }
+}
+
+async fn view(state: &AppState, contract: &ContractRow) -> Result<ContractView, Problem> {
+    let tranches = contracts::tranches(&state.pool, contract.id).await?;
+    Ok(ContractView::from_rows(contract, &tranches))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// At most this many items (capped by the service's page size limit).
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<Uuid>,
+    /// Staff list only: contracts in this status.
+    pub status: Option<String>,
+}
+
+fn page_size(state: &AppState, query: &PageQuery) -> i64 {
+    i64::from(
+        query
+            .limit
+            .unwrap_or(50)
+            .clamp(1, state.limits.max_page_size),
+    )
+}
+
+async fn page(
+    state: &AppState,
+    rows: Vec<ContractRow>,
+    limit: i64,
+) -> Result<ContractPage, Problem> {
+    let next_cursor = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|row| row.id))
+        .flatten();
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(view(state, row).await?);
+    }
+    Ok(ContractPage { items, next_cursor })
+}
+
+/// The signed-in founder's contracts, newest first.
+#[utoipa::path(get, path = "/v1/me/contracts", tag = "contracts", params(PageQuery),
+    responses((status = 200, body = ContractPage), (status = 401), (status = 403)))]
+#[tracing::instrument(skip_all)]
+pub async fn list_my_contracts(
+    State(state): State<AppState>,
+    founder: RequireRole<Founder>,
+    Query(query): Query<PageQuery>,
+) -> Result<Json<ContractPage>, Problem> {
+    let Some(client_id) = founder.client_id() else {
+        return Ok(Json(ContractPage {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
+    };
+    let limit = page_size(&state, &query);
+    let rows = contracts::list_for_client(&state.pool, client_id, query.cursor, limit).await?;
+    Ok(Json(page(&state, rows, limit).await?))
+}
+
+/// Every contract, for the bank's staff, newest first, optionally in one status.
+#[utoipa::path(get, path = "/v1/contracts", tag = "contracts", params(PageQuery),
+    responses((status = 200, body = ContractPage), (status = 401), (status = 403)))]
+#[tracing::instrument(skip_all)]
+pub async fn list_contracts(
+    State(state): State<AppState>,
+    _staff: RequireRole<Staff>,
+    Query(query): Query<PageQuery>,
+) -> Result<Json<ContractPage>, Problem> {
+    if let Some(name) = &query.status {
+        ContractStatus::parse(name).ok_or(DisbursementError::InvalidField {
+            field: "status",
+            code: "unknown_value",
+            message: "expected draft, signed, active, closed or written_off".to_owned(),
+        })?;
+    }
+    let limit = page_size(&state, &query);
+    let rows = contracts::list(&state.pool, query.status.as_deref(), query.cursor, limit).await?;
+    Ok(Json(page(&state, rows, limit).await?))
+}
+
+/// One contract: its founder or the bank's staff; anyone else gets a 404.
+#[utoipa::path(get, path = "/v1/contracts/{id}", tag = "contracts",
+    responses((status = 200, body = ContractView), (status = 401), (status = 404)))]
+#[tracing::instrument(skip_all, fields(contract_id = %id))]
+pub async fn get_contract(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<ContractView>, Problem> {
+    let contract = visible_contract(&state, &user, id).await?;
+    Ok(Json(view(&state, &contract).await?))
+}
+
+/// The founder accepts the contract.
+#[utoipa::path(post, path = "/v1/contracts/{id}/sign", tag = "contracts",
+    responses((status = 200, body = ContractView), (status = 401), (status = 403),
+        (status = 404), (status = 409, description = "The contract is not a draft")))]
+#[tracing::instrument(skip_all, fields(contract_id = %id))]
+pub async fn sign_contract(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    founder: RequireRole<Founder>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<ContractView>, Problem> {
+    let mut transaction = state.pool.begin().await?;
+    let contract = contracts::find_for_update(&mut transaction, id)
+        .await?
+        .filter(|contract| founder.client_id() == Some(contract.client_id))
+        .ok_or(DisbursementError::ContractNotFound)?;
+    status(&contract).sign().map_err(DisbursementError::from)?;
+    contracts::mark_signed(&mut transaction, id, founder.subject()).await?;
+    record_audit(
+        &mut transaction,
+        &founder,
+        address,
+        "contract.signed",
+        AuditSubject::Contract(id),
+        Some(serde_json::json!({"status": contract.status})),
+        Some(serde_json::json!({"status": "signed"})),
+    )
+    .await?;
+    transaction.commit().await?;
+    let contract = visible_contract(&state, &founder, id).await?;
+    Ok(Json(view(&state, &contract).await?))
+}
+
+/// What an officer may set when activating; both optional (send `{}`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateRequest {
+    /// `YYYY-MM-DD`; today (UTC) when absent. May be earlier than today when a contract signed
+    /// on paper is booked late, never later.
+    #[serde(default)]
+    pub disbursement_date: Option<String>,
+    /// `YYYY-MM-DD`; one month after the disbursement date when absent.
+    #[serde(default)]
+    pub first_due_date: Option<String>,
+}
+
+/// A credit officer activates a signed contract, fixing its dates.
+#[utoipa::path(post, path = "/v1/contracts/{id}/activate", tag = "contracts",
+    request_body = ActivateRequest,
+    responses((status = 200, body = ContractView), (status = 401), (status = 403),
+        (status = 404), (status = 409, description = "The contract is not signed"),
+        (status = 422, description = "A date is invalid; the problem names it")))]
+#[tracing::instrument(skip_all, fields(contract_id = %id))]
+pub async fn activate_contract(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    officer: RequireRole<CreditOfficer>,
+    Path(id): Path<Uuid>,
+    JsonBody(request): JsonBody<ActivateRequest>,
+) -> Result<Json<ContractView>, Problem> {
+    let today = imkon_platform::id::now_utc().date_naive();
+    let disbursement_date = match &request.disbursement_date {
+        Some(text) => parse_date(text, "disbursement_date")?,
+        None => today,
+    };
+    if disbursement_date > today {
+        return Err(DisbursementError::InvalidField {
+            field: "disbursement_date",
+            code: "in_future",
+            message: "the disbursement date cannot be later than today".to_owned(),
+        }
+        .into());
+    }
+    let first_due_date = match &request.first_due_date {
+        Some(text) => parse_date(text, "first_due_date")?,
+        None => disbursement_date.checked_add_months(Months::new(1)).ok_or(
+            DisbursementError::InvalidField {
+                field: "disbursement_date",
+                code: "out_of_range",
+                message: "the date is out of the calendar's range".to_owned(),
+            },
+        )?,
+    };
+    let mut transaction = state.pool.begin().await?;
+    let contract = contracts::find_for_update(&mut transaction, id)
+        .await?
+        .ok_or(DisbursementError::ContractNotFound)?;
+    status(&contract)
+        .activate()
+        .map_err(DisbursementError::from)?;
+    contract_terms(
+        &contract,
+        contract.principal,
+        disbursement_date,
+        first_due_date,
+    )?;
+    contracts::mark_active(
+        &mut transaction,
+        id,
+        officer.subject(),
+        disbursement_date,
+        first_due_date,
+    )
+    .await?;
+    record_audit(
+        &mut transaction,
+        &officer,
+        address,
+        "contract.activated",
+        AuditSubject::Contract(id),
+        Some(serde_json::json!({"status": contract.status})),
+        Some(serde_json::json!({
+            "status": "active",
+            "disbursement_date": disbursement_date,
+            "first_due_date": first_due_date,
+        })),
+    )
+    .await?;
+    transaction.commit().await?;
+    let contract = visible_contract(&state, &officer, id).await?;
+    Ok(Json(view(&state, &contract).await?))
+}
+
+/// Who may write a loan off: the credit committee.
+pub enum WriteOffDecider {}
+
+impl RoleRequirement for WriteOffDecider {
+    const ALLOWED: &'static [Role] = &[Role::Approver];
+}
+
+/// Why a loan is written off, for the record.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteOffRequest {
+    pub reason: String,
+}
+
+/// The longest write-off reason accepted, in characters.
+pub const MAX_REASON_CHARS: usize = 2_000;
+
+/// The credit committee writes off an active contract it no longer expects to recover.
+#[utoipa::path(post, path = "/v1/contracts/{id}/write-off", tag = "contracts",
+    request_body = WriteOffRequest,
+    responses((status = 200, body = ContractView), (status = 401), (status = 403),
+        (status = 404), (status = 409, description = "The contract is not active"),
+        (status = 422, description = "No reason given")))]
+#[tracing::instrument(skip_all, fields(contract_id = %id))]
+pub async fn write_off_contract(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    approver: RequireRole<WriteOffDecider>,
+    Path(id): Path<Uuid>,
+    JsonBody(request): JsonBody<WriteOffRequest>,
+) -> Result<Json<ContractView>, Problem> {
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        return Err(DisbursementError::InvalidField {
+            field: "reason",
+            code: "invalid_reason",
+            message: format!("1 to {MAX_REASON_CHARS} characters"),
+        }
+        .into());
+    }
+    let mut transaction = state.pool.begin().await?;
+    let contract = contracts::find_for_update(&mut transaction, id)
+        .await?
+        .ok_or(DisbursementError::ContractNotFound)?;
+    status(&contract)
+        .write_off()
+        .map_err(DisbursementError::from)?;
+    contracts::mark_written_off(&mut transaction, id).await?;
+    record_audit(
+        &mut transaction,
+        &approver,
+        address,
+        "contract.written_off",
+        AuditSubject::Contract(id),
+        Some(serde_json::json!({
+            "status": contract.status,
+            "penalty_outstanding": contract.penalty_outstanding,
+        })),
+        Some(serde_json::json!({"status": "written_off", "reason": reason})),
+    )
+    .await?;
+    transaction.commit().await?;
+    let contract = visible_contract(&state, &approver, id).await?;
+    Ok(Json(view(&state, &contract).await?))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/me/contracts", get(list_my_contracts))
+        .route("/v1/contracts", get(list_contracts))
+        .route("/v1/contracts/{id}", get(get_contract))
+        .route("/v1/contracts/{id}/sign", post(sign_contract))
+        .route("/v1/contracts/{id}/activate", post(activate_contract))
+        .route("/v1/contracts/{id}/write-off", post(write_off_contract))
+}

@@ -1,0 +1,131 @@
+//! The HTTP API: one module per resource, each with its DTOs, handlers and router.
+
+pub mod arrears;
+pub mod contracts;
+pub mod repayments;
+pub mod schedules;
+pub mod tranches;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use imkon_auth::extract::{RoleRequirement, Staff};
+use imkon_auth::Principal;
+use imkon_platform::audit::{self, AuditEntry};
+use serde_json::Value;
+use sqlx::PgConnection;
+use utoipa::OpenApi;
+use uuid::Uuid;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        schedules::preview_schedule,
+        contracts::list_my_contracts,
+        contracts::list_contracts,
+        contracts::get_contract,
+        contracts::sign_contract,
+        contracts::activate_contract,
+        contracts::write_off_contract,
+        tranches::plan_tranches,
+        tranches::request_tranche,
+        tranches::approve_tranche,
+        tranches::cancel_tranche,
+        tranches::disburse_tranche,
+        repayments::get_schedule,
+        repayments::list_repayments,
+        repayments::repay,
+        arrears::run_arrears,
+        arrears::list_arrears,
+    ),
+    components(schemas(
+        schedules::SchedulePreviewRequest,
+        schedules::ScheduleView,
+        schedules::InstallmentView,
+        contracts::ContractView,
+        contracts::ContractPage,
+        contracts::TrancheView,
+        contracts::ActivateRequest,
+        contracts::WriteOffRequest,
+        tranches::TrancheRequestBody,
+        tranches::TranchePlanBody,
+        tranches::PlannedTrancheBody,
+        repayments::RepaymentRequest,
+        repayments::EarlyOption,
+        repayments::RepaymentView,
+        repayments::ContractScheduleView,
+        repayments::ContractInstallmentView,
+        arrears::ArrearsRunView,
+        arrears::AssessedDateView,
+        arrears::ArrearsView,
+        arrears::ArrearsItemView,
+        arrears::BucketView,
+    )),
+    tags(
+        (name = "schedules", description = "repayment schedules and the public loan calculator"),
+        (name = "contracts", description = "contracts from approval to closure"),
+        (name = "tranches", description = "grant milestones and loan tranches, approved by four eyes, paid out once"),
+        (name = "repayments", description = "schedules as they stand, repayments and early repayment"),
+        (name = "arrears", description = "overdue loans, penalties and ageing buckets"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Every route of the service's own API.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(schedules::router())
+        .merge(contracts::router())
+        .merge(tranches::router())
+        .merge(repayments::router())
+        .merge(arrears::router())
+}
+
+/// Whether the principal is one of the bank's staff.
+pub fn is_staff(principal: &Principal) -> bool {
+    Staff::ALLOWED.iter().any(|role| principal.has_role(*role))
+}
+
+/// What an audit record is about.
+pub enum AuditSubject {
+    Contract(Uuid),
+    Tranche(Uuid),
+    Repayment(Uuid),
+}
+
+/// Appends an audit record of a person's decision or money movement, in their transaction.
+pub async fn record_audit(
+    connection: &mut PgConnection,
+    principal: &Principal,
+    address: SocketAddr,
+    action: &str,
+    subject: AuditSubject,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Result<(), sqlx::Error> {
+    let (subject_type, subject_id) = match subject {
+        AuditSubject::Contract(id) => ("contract", id),
+        AuditSubject::Tranche(id) => ("tranche", id),
+        AuditSubject::Repayment(id) => ("repayment", id),
+    };
+    audit::record(
+        connection,
+        AuditEntry {
+            actor_id: Some(principal.subject()),
+            actor_roles: principal
+                .roles()
+                .map(|role| role.as_str().to_owned())
+                .collect(),
+            action,
+            subject_type,
+            subject_id: subject_id.to_string(),
+            before,
+            after,
+            source_address: Some(address.ip().to_string()),
+        },
+    )
+    .await?;
+    Ok(())
+}

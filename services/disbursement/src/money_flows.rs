@@ -1,0 +1,232 @@
+//! The ledger transfers this service makes, with the accounts they need and the idempotency
+//! keys that make each exactly-once.
+//!
+//! Keys, all derived from what the money is for:
+//! - `contract:<id>:loan-account`: the client's loan account for a contract;
+//! - `grant-fund:<programme id>`: a grant programme's fund account;
+//! - `bank:<kind>:<currency>`: the bank's settlement, interest income and penalty income accounts;
+//! - `contract:<id>:grant-funding`: the grant fund receiving the contract's principal from the
+//!   bank's settlement account (how the demo funds grant programmes);
+//! - `tranche:<id>:disburse`: a tranche's payout;
+//! - `repayment:<sha-256 of the contract, the caller's Idempotency-Key and the request>`: a
+//!   repayment the founder asked for, so a retry of the same request after a crash finds the
+//!   transfer the first attempt made;
+//! - `contract:<id>:due:<date>:<amount>`: the daily job collecting what is due on a date.
+
+use imkon_platform::money::{Currency, Money};
+use uuid::Uuid;
+
+use crate::db::contracts::{ContractRow, TrancheRow};
+use crate::domain::tranche::ProgrammeKind;
+use crate::error::DisbursementError;
+use crate::ledger::{AccountKind, AccountOwner, Ledger, Leg, OpenAccount, Side, TransferRequest};
+use crate::loans::{currency, money, programme_kind};
+
+/// The client's current account in the contract's currency.
+pub async fn client_current_account(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+) -> Result<String, DisbursementError> {
+    let currency = currency(contract);
+    ledger
+        .client_current_account(contract.client_id, currency)
+        .await?
+        .ok_or(DisbursementError::NoCurrentAccount {
+            currency: currency.code().to_owned(),
+        })
+}
+
+/// The client's loan account for the contract: the stored number, or a new account.
+pub async fn loan_account(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+) -> Result<String, DisbursementError> {
+    if let Some(number) = &contract.loan_account_number {
+        return Ok(number.clone());
+    }
+    Ok(ledger
+        .open_account(OpenAccount {
+            idempotency_key: format!("contract:{}:loan-account", contract.id),
+            owner: AccountOwner::Client(contract.client_id),
+            kind: AccountKind::Loan,
+            currency: currency(contract),
+            allow_negative: false,
+            name: format!("Loan under contract {}", contract.id),
+        })
+        .await?)
+}
+
+/// One of the bank's own accounts of `kind` in `currency`.
+pub async fn bank_account(
+    ledger: &dyn Ledger,
+    kind: AccountKind,
+    currency: Currency,
+) -> Result<String, DisbursementError> {
+    Ok(ledger
+        .open_account(OpenAccount {
+            idempotency_key: format!("bank:{}:{}", kind.name(), currency.code()),
+            owner: AccountOwner::Bank,
+            kind,
+            currency,
+            // The settlement account stands for money outside the ledger and may run either way.
+            allow_negative: kind == AccountKind::BankSettlement,
+            name: format!("Bank {} {}", kind.name(), currency.code()),
+        })
+        .await?)
+}
+
+/// The grant programme's fund, holding at least this contract's principal: the fund is opened
+/// on first use and receives each contract's principal once from the bank's settlement account.
+async fn funded_grant_fund(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+) -> Result<String, DisbursementError> {
+    let currency = currency(contract);
+    let fund = ledger
+        .open_account(OpenAccount {
+            idempotency_key: format!("grant-fund:{}", contract.programme_id),
+            owner: AccountOwner::Bank,
+            kind: AccountKind::GrantFund,
+            currency,
+            allow_negative: false,
+            name: format!("Grant fund of programme {}", contract.programme_id),
+        })
+        .await?;
+    let settlement = bank_account(ledger, AccountKind::BankSettlement, currency).await?;
+    let principal = money(contract, contract.principal);
+    ledger
+        .post_transfer(TransferRequest {
+            idempotency_key: format!("contract:{}:grant-funding", contract.id),
+            kind: "deposit",
+            reference: format!("contract:{}", contract.id),
+            currency,
+            legs: vec![
+                Leg {
+                    account: settlement,
+                    side: Side::Debit,
+                    amount: principal,
+                },
+                Leg {
+                    account: fund.clone(),
+                    side: Side::Credit,
+                    amount: principal,
+                },
+            ],
+        })
+        .await?;
+    Ok(fund)
+}
+
+/// What a disbursement paid, and from which loan account (loans only).
+pub struct Disbursed {
+    pub transfer_id: Uuid,
+    pub loan_account: Option<String>,
+}
+
+/// Pays a tranche into the client's current account: from the loan account for a loan, from
+/// the programme's grant fund for a grant. A repeat posts nothing new: the ledger returns the
+/// transfer made under the tranche's key.
+pub async fn disburse_tranche(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+    tranche: &TrancheRow,
+) -> Result<Disbursed, DisbursementError> {
+    let current = client_current_account(ledger, contract).await?;
+    let (source, loan_account) = match programme_kind(contract) {
+        ProgrammeKind::Loan => {
+            let account = loan_account(ledger, contract).await?;
+            (account.clone(), Some(account))
+        }
+        ProgrammeKind::Grant => (funded_grant_fund(ledger, contract).await?, None),
+    };
+    let amount: Money = money(contract, tranche.amount);
+    let transfer_id = ledger
+        .post_transfer(TransferRequest {
+            idempotency_key: format!("tranche:{}:disburse", tranche.id),
+            kind: "disbursement",
+            reference: format!("tranche:{}", tranche.id),
+            currency: currency(contract),
+            legs: vec![
+                Leg {
+                    account: source,
+                    side: Side::Debit,
+                    amount,
+                },
+                Leg {
+                    account: current,
+                    side: Side::Credit,
+                    amount,
+                },
+            ],
+        })
+        .await?;
+    Ok(Disbursed {
+        transfer_id,
+        loan_account,
+    })
+}
+
+/// How a repayment splits, each part already exact to the minor unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepaymentParts {
+    pub penalty: Money,
+    pub interest: Money,
+    pub principal: Money,
+}
+
+impl RepaymentParts {
+    pub fn total(&self) -> Money {
+        Money::from_rounded(
+            self.penalty.amount() + self.interest.amount() + self.principal.amount(),
+            self.penalty.currency(),
+        )
+    }
+}
+
+/// Moves a repayment from the client's current account in one transfer: the principal back to
+/// the loan account, the interest and the penalty to the bank's income accounts. Parts that are
+/// zero get no leg.
+pub async fn collect_repayment(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+    idempotency_key: String,
+    parts: RepaymentParts,
+) -> Result<Uuid, DisbursementError> {
+    let currency = currency(contract);
+    let current = client_current_account(ledger, contract).await?;
+    let mut legs = vec![Leg {
+        account: current,
+        side: Side::Debit,
+        amount: parts.total(),
+    }];
+    if parts.principal.is_positive() {
+        legs.push(Leg {
+            account: loan_account(ledger, contract).await?,
+            side: Side::Credit,
+            amount: parts.principal,
+        });
+    }
+    if parts.interest.is_positive() {
+        legs.push(Leg {
+            account: bank_account(ledger, AccountKind::InterestIncome, currency).await?,
+            side: Side::Credit,
+            amount: parts.interest,
+        });
+    }
+    if parts.penalty.is_positive() {
+        legs.push(Leg {
+            account: bank_account(ledger, AccountKind::PenaltyIncome, currency).await?,
+            side: Side::Credit,
+            amount: parts.penalty,
+        });
+    }
+    Ok(ledger
+        .post_transfer(TransferRequest {
+            idempotency_key,
+            kind: "repayment",
+            reference: format!("contract:{}", contract.id),
+            currency,
+            legs,
+        })
+        .await?)
+}

@@ -1,0 +1,316 @@
+//! The arrears job: once per date, catching up missed dates, penalties and ageing buckets.
+
+mod support;
+
+use imkon_auth::Role;
+use imkon_platform::testing::assert_problem;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{approved_loan, person, Staffed, TestApp};
+
+async fn overdue_events(app: &TestApp) -> Vec<Value> {
+    sqlx::query_scalar("select payload from outbox_event where topic = 'loan.overdue' order by id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn penalty_outstanding(app: &TestApp, who: &Staffed, id: uuid::Uuid) -> Value {
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{id}"), Some(&who.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    contract["penalty_outstanding"].clone()
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let admin = person(&[Role::Admin]);
+    let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let (id, current) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+    app.ledger
+        .move_cash(&current, "110.00", false, "spent")
+        .await;
+
+    let first: Value = app
+        .post("/v1/arrears/run?as_of=2024-02-05", Some(&admin), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let dates: Vec<&str> = first["assessed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|date| date["as_of"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            "2024-02-01",
+            "2024-02-02",
+            "2024-02-03",
+            "2024-02-04",
+            "2024-02-05"
+        ],
+        "from the first due date, when nothing could be collected"
+    );
+    assert_eq!(first["assessed"][0]["contracts_overdue"], 0);
+    // 17.13 overdue at 36.5% a year is 0.01713 a day, booked as 0.02.
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.08");
+    let again: Value = app
+        .post("/v1/arrears/run?as_of=2024-02-05", Some(&admin), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["assessed"], json!([]), "each date once");
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.08");
+
+    let list: Value = app
+        .get("/v1/arrears", Some(&who.requester))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["as_of"], "2024-02-05");
+    assert_eq!(list["items"][0]["contract_id"], id.to_string());
+    assert_eq!(list["items"][0]["days_past_due"], 4);
+    assert_eq!(list["items"][0]["bucket"], "1-30");
+    assert_eq!(list["items"][0]["total_overdue"], "17.13");
+    assert_eq!(
+        list["buckets"][0],
+        json!({"bucket": "1-30", "contracts": 1, "total_overdue": {"UZS": "17.13"}})
+    );
+    assert_eq!(list["buckets"][1]["contracts"], 0);
+    assert_eq!(overdue_events(&app).await.len(), 1);
+
+    let service = app
+        .server
+        .client
+        .post(app.url("/v1/arrears/run?as_of=2024-03-05"))
+        .bearer_auth(app.service_bearer())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(service.status(), 200);
+    let caught_up: Value = service.json().await.unwrap();
+    assert_eq!(caught_up["assessed"].as_array().unwrap().len(), 29);
+    // Feb 6 to Mar 1 one instalment (25 days × 0.02), Mar 2 to 5 two (4 days × 0.04).
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.74");
+    let list: Value = app
+        .get("/v1/arrears?bucket=31-60", Some(&who.finance))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["days_past_due"], 33);
+    assert_eq!(list["items"][0]["overdue_installments"], 2);
+    assert_eq!(list["items"][0]["total_overdue"], "34.26");
+    let events = overdue_events(&app).await;
+    assert_eq!(events.len(), 2, "into arrears, then into 31-60: {events:?}");
+    assert_eq!(events[1]["bucket"], "31-60");
+    assert_eq!(events[1]["as_of"], "2024-03-03");
+    let schedule: Value = app
+        .get(&format!("/v1/contracts/{id}/schedule"), Some(&who.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(schedule["installments"][0]["days_past_due"], 33);
+
+    app.ledger
+        .move_cash(&current, "200.00", true, "salary")
+        .await;
+    let paid: Value = app
+        .post_with_key(
+            &format!("/v1/contracts/{id}/repayments"),
+            &who.founder,
+            "all",
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid["penalty"], "0.74", "the penalty is paid first");
+    assert_eq!(
+        app.ledger.entries_of_kind("repayment").await.len(),
+        4,
+        "current account, loan, interest income and penalty income"
+    );
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.00");
+    let accrued: i64 =
+        sqlx::query_scalar("select count(*) from audit_record where action = 'penalty.accrued'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(accrued, 33);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_job_collects_each_instalment_on_its_due_date_from_the_current_account(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let admin = person(&[Role::Admin]);
+    let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let (id, current) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+    let run = "/v1/arrears/run?as_of=2024-02-05";
+    assert_eq!(app.post(run, Some(&admin), &json!({})).await.status(), 200);
+    let repayments: Value = app
+        .get(
+            &format!("/v1/contracts/{id}/repayments"),
+            Some(&who.founder),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(repayments.as_array().unwrap().len(), 1);
+    assert_eq!(repayments[0]["repaid_on"], "2024-02-01");
+    assert_eq!(repayments[0]["amount"], "17.13");
+    assert_eq!(repayments[0]["interest"], "0.79");
+    assert_eq!(app.ledger.balance(&current).await.to_string(), "92.87");
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.00");
+    let list: Value = app
+        .get("/v1/arrears", Some(&who.requester))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"], json!([]), "nothing overdue");
+
+    let through_the_term = "/v1/arrears/run?as_of=2024-07-10";
+    assert_eq!(
+        app.post(through_the_term, Some(&admin), &json!({}))
+            .await
+            .status(),
+        200
+    );
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{id}"), Some(&who.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        contract["status"], "closed",
+        "the sixth instalment repaid the loan"
+    );
+    let schedule: Value = app
+        .get(&format!("/v1/contracts/{id}/schedule"), Some(&who.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(schedule["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|row| row["status"] == "paid"));
+    let total_payable: rust_decimal::Decimal =
+        schedule["total_payable"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        app.ledger.balance(&current).await,
+        rust_decimal::Decimal::from(110) - total_payable
+    );
+    assert_eq!(app.ledger.entries_of_kind("repayment").await.len(), 6 * 3);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_arrears_list_is_empty_before_the_first_run(pool: PgPool) {
+    let app = support::start(pool).await;
+    let officer = person(&[Role::CreditOfficer]);
+    let list: Value = app
+        .get("/v1/arrears", Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["as_of"], Value::Null);
+    assert_eq!(list["buckets"].as_array().unwrap().len(), 4);
+    assert_eq!(list["items"], json!([]));
+}
+
+#[sqlx::test(migrations = false)]
+async fn only_administrators_and_services_run_the_job_and_officers_read_the_list(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let officer = person(&[Role::CreditOfficer]);
+    let admin = person(&[Role::Admin]);
+    let path = "/v1/arrears/run?as_of=2024-01-01";
+    assert_problem(
+        app.post(path, None, &json!({})).await,
+        &[401],
+        Some("unauthenticated"),
+    )
+    .await;
+    assert_problem(
+        app.post(path, Some(&officer), &json!({})).await,
+        &[403],
+        Some("forbidden"),
+    )
+    .await;
+    assert_problem(
+        app.get("/v1/arrears", Some(&founder)).await,
+        &[403],
+        Some("forbidden"),
+    )
+    .await;
+    assert_problem(
+        app.get("/v1/arrears", None).await,
+        &[401],
+        Some("unauthenticated"),
+    )
+    .await;
+    let bad_date = app
+        .post("/v1/arrears/run?as_of=tomorrow", Some(&admin), &json!({}))
+        .await;
+    let problem = assert_problem(bad_date, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "as_of");
+    let bad_bucket = app.get("/v1/arrears?bucket=0-10", Some(&officer)).await;
+    let problem = assert_problem(bad_bucket, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "bucket");
+}
+
+#[sqlx::test(migrations = false)]
+async fn concurrent_or_interrupted_runs_book_each_loans_day_once(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let admin = person(&[Role::Admin]);
+    let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let (id, current) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+    app.ledger
+        .move_cash(&current, "110.00", false, "spent")
+        .await;
+    let run = "/v1/arrears/run?as_of=2024-02-10";
+    let empty = json!({});
+    let runs = futures::future::join_all((0..3).map(|_| app.post(run, Some(&admin), &empty))).await;
+    assert!(runs.iter().all(|response| response.status() == 200));
+    // Nine days overdue (Feb 2 to 10) at 0.02 a day, however many runners.
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.18");
+
+    sqlx::query("update arrears_run set completed_at = null where as_of = '2024-02-10'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resumed: Value = app
+        .post(run, Some(&admin), &empty)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        resumed["assessed"],
+        json!([{"as_of": "2024-02-10", "contracts_overdue": 1}])
+    );
+    assert_eq!(
+        penalty_outstanding(&app, &who, id).await,
+        "0.18",
+        "the booked day is kept"
+    );
+}

@@ -1,0 +1,312 @@
+//! Contracts made from `application.approved`, signed by the founder, activated by an officer.
+
+mod support;
+
+use imkon_auth::Role;
+use imkon_platform::testing::assert_problem;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{approved_grant, approved_loan, person};
+use uuid::Uuid;
+
+async fn contract_count(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("select count(*) from contract")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_approval_delivered_three_times_makes_one_contract(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let payload = approved_loan(founder.client_id().unwrap(), "1000.00");
+    let event_id = Uuid::now_v7();
+    let deliveries = (0..3).map(|_| app.deliver(event_id, "application.approved", &payload));
+    let outcomes: Vec<Value> = futures_outcomes(deliveries).await;
+    let applied = outcomes
+        .iter()
+        .filter(|o| o["outcome"] == "applied")
+        .count();
+    let duplicates = outcomes
+        .iter()
+        .filter(|o| o["outcome"] == "duplicate")
+        .count();
+    assert_eq!((applied, duplicates), (1, 2), "{outcomes:?}");
+    let again = app
+        .deliver(Uuid::now_v7(), "application.approved", &payload)
+        .await;
+    assert_eq!(
+        again.status(),
+        200,
+        "a second event about the same application is a no-op"
+    );
+    assert_eq!(contract_count(&app.pool).await, 1);
+    let page: Value = app
+        .get("/v1/me/contracts", Some(&founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let contract = &page["items"][0];
+    assert_eq!(contract["status"], "draft");
+    assert_eq!(contract["principal"], "1000.00");
+    assert_eq!(contract["annual_rate_percent"], "9.4822");
+    assert_eq!(contract["tranches"].as_array().unwrap().len(), 1);
+    assert_eq!(contract["tranches"][0]["amount"], "1000.00");
+    assert_eq!(contract["tranches"][0]["status"], "planned");
+}
+
+async fn futures_outcomes(
+    deliveries: impl Iterator<Item = impl std::future::Future<Output = reqwest::Response>>,
+) -> Vec<Value> {
+    let handles: Vec<_> = deliveries.collect();
+    let mut outcomes = Vec::new();
+    for response in futures::future::join_all(handles).await {
+        assert_eq!(response.status(), 200);
+        outcomes.push(response.json().await.unwrap());
+    }
+    outcomes
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_grant_is_two_milestones_without_interest(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let id = app
+        .contract_from(
+            &founder,
+            &approved_grant(founder.client_id().unwrap(), "1000.01"),
+        )
+        .await;
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{id}"), Some(&founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contract["programme_kind"], "grant");
+    assert_eq!(contract["annual_rate_percent"], Value::Null);
+    assert_eq!(
+        contract["penalty_rate_percent"], "0.1",
+        "the default penalty rate"
+    );
+    let amounts: Vec<&str> = contract["tranches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tranche| tranche["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["500.00", "500.01"]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_approval_with_bad_terms_is_refused_naming_the_field(pool: PgPool) {
+    let app = support::start(pool).await;
+    let mut payload = approved_loan(Uuid::now_v7(), "1000.00");
+    payload["annual_rate_percent"] = Value::Null;
+    let response = app
+        .deliver(Uuid::now_v7(), "application.approved", &payload)
+        .await;
+    let problem = assert_problem(response, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "annual_rate_percent");
+    let mut payload = approved_loan(Uuid::now_v7(), "1000.00");
+    payload["grace_months"] = json!(6);
+    let response = app
+        .deliver(Uuid::now_v7(), "application.approved", &payload)
+        .await;
+    let problem = assert_problem(response, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "grace_months");
+    assert_eq!(contract_count(&app.pool).await, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn only_a_service_may_deliver_events(pool: PgPool) {
+    let app = support::start(pool).await;
+    let officer = person(&[Role::CreditOfficer]);
+    let response = app
+        .server
+        .client
+        .post(app.url("/v1/events"))
+        .bearer_auth(app.bearer(&officer))
+        .json(&json!({"id": Uuid::now_v7(), "topic": "application.approved",
+            "occurred_at": "2024-01-01T00:00:00Z", "payload": approved_loan(Uuid::now_v7(), "1.00")}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, &[403], Some("forbidden")).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_sees_only_their_own_contracts_and_staff_see_all(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let stranger = person(&[Role::Founder]);
+    let officer = person(&[Role::CreditOfficer]);
+    let id = app
+        .contract_from(
+            &founder,
+            &approved_loan(founder.client_id().unwrap(), "500.00"),
+        )
+        .await;
+    let path = format!("/v1/contracts/{id}");
+    assert_eq!(app.get(&path, Some(&founder)).await.status(), 200);
+    assert_eq!(app.get(&path, Some(&officer)).await.status(), 200);
+    assert_problem(
+        app.get(&path, Some(&stranger)).await,
+        &[404],
+        Some("contract_not_found"),
+    )
+    .await;
+    assert_problem(app.get(&path, None).await, &[401], Some("unauthenticated")).await;
+    let theirs: Value = app
+        .get("/v1/me/contracts", Some(&stranger))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["items"], json!([]));
+    let all: Value = app
+        .get("/v1/contracts?status=draft", Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["items"][0]["id"], id.to_string());
+    assert_problem(
+        app.get("/v1/contracts", Some(&founder)).await,
+        &[403],
+        Some("forbidden"),
+    )
+    .await;
+    let unknown = app
+        .get("/v1/contracts?status=pending", Some(&officer))
+        .await;
+    let problem = assert_problem(unknown, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "status");
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_founder_signs_and_an_officer_activates_with_the_dates(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let stranger = person(&[Role::Founder]);
+    let officer = person(&[Role::CreditOfficer]);
+    let id = app
+        .contract_from(
+            &founder,
+            &approved_loan(founder.client_id().unwrap(), "500.00"),
+        )
+        .await;
+    let sign = format!("/v1/contracts/{id}/sign");
+    let activate = format!("/v1/contracts/{id}/activate");
+    let early = app.post(&activate, Some(&officer), &json!({})).await;
+    assert_problem(early, &[409], Some("contract_wrong_state")).await;
+    assert_problem(
+        app.post(&sign, Some(&stranger), &json!({})).await,
+        &[404],
+        None,
+    )
+    .await;
+    assert_problem(
+        app.post(&sign, Some(&officer), &json!({})).await,
+        &[403],
+        None,
+    )
+    .await;
+    let signed: Value = app
+        .post(&sign, Some(&founder), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(signed["status"], "signed");
+    let twice = app.post(&sign, Some(&founder), &json!({})).await;
+    assert_problem(twice, &[409], Some("contract_wrong_state")).await;
+    assert_problem(
+        app.post(&activate, Some(&founder), &json!({})).await,
+        &[403],
+        None,
+    )
+    .await;
+    let future = app
+        .post(
+            &activate,
+            Some(&officer),
+            &json!({"disbursement_date": "2999-01-01"}),
+        )
+        .await;
+    let problem = assert_problem(future, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "disbursement_date");
+    let bad_due = app
+        .post(
+            &activate,
+            Some(&officer),
+            &json!({"disbursement_date": "2024-01-10", "first_due_date": "2024-01-05"}),
+        )
+        .await;
+    let problem = assert_problem(bad_due, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "first_due_date");
+    let active: Value = app
+        .post(
+            &activate,
+            Some(&officer),
+            &json!({"disbursement_date": "2024-01-31"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(active["status"], "active");
+    assert_eq!(active["disbursement_date"], "2024-01-31");
+    assert_eq!(
+        active["first_due_date"], "2024-02-29",
+        "one month later, clamped"
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_record where subject_id = $1 and action in ('contract.signed', 'contract.activated')",
+    )
+    .bind(id.to_string())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_committee_writes_off_an_active_contract_with_a_reason(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let officer = person(&[Role::CreditOfficer]);
+    let committee = person(&[Role::Approver]);
+    let payload = approved_loan(founder.client_id().unwrap(), "500.00");
+    let draft = app.contract_from(&founder, &payload).await;
+    let path = format!("/v1/contracts/{draft}/write-off");
+    let reason = json!({"reason": "the company was liquidated"});
+    let early = app.post(&path, Some(&committee), &reason).await;
+    assert_problem(early, &[409], Some("contract_wrong_state")).await;
+    let id = app
+        .active_contract(
+            &founder,
+            &officer,
+            &approved_loan(founder.client_id().unwrap(), "500.00"),
+            "2024-01-01",
+        )
+        .await;
+    let path = format!("/v1/contracts/{id}/write-off");
+    assert_problem(app.post(&path, Some(&officer), &reason).await, &[403], None).await;
+    let blank = app
+        .post(&path, Some(&committee), &json!({"reason": " "}))
+        .await;
+    let problem = assert_problem(blank, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "reason");
+    let written_off: Value = app
+        .post(&path, Some(&committee), &reason)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(written_off["status"], "written_off");
+    let twice = app.post(&path, Some(&committee), &reason).await;
+    assert_problem(twice, &[409], Some("contract_wrong_state")).await;
+}

@@ -1,0 +1,523 @@
+//! Evaluations: score one applicant (stored, replayable), a batch (not stored), or a what-if
+//! (not stored); read a stored evaluation back.
+//!
+//! A batch is not stored: it serves portfolio runs and back-tests, where the caller keeps the
+//! rows and only wants the scores; storing up to 10 000 rows per call would make the audit
+//! table the bottleneck for no decision. A decision about one applicant uses the single
+//! evaluation, which is stored.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use imkon_platform::id::{new_id, now_utc};
+use imkon_platform::problem::{JsonBody, Problem};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::caller::Scorer;
+use super::definition::RecommendationName;
+use super::error::{InputProblem, ScoringError};
+use super::numbers::{parse_inputs, JsonDecimal, JsonInputValue, JsonInputs};
+use super::scorecards::stored_scorecard;
+use crate::db::evaluations::{self as db, NewEvaluation};
+use crate::db::scorecards::version_for_evaluation;
+use crate::domain::evaluation::{evaluate, what_if, Evaluation, Inputs};
+use crate::domain::scorecard::Scorecard;
+use crate::domain::version::VersionStatus;
+use crate::AppState;
+
+/// The most rows one batch may hold.
+pub const MAX_BATCH_ROWS: usize = 10_000;
+
+/// A batch of 10 000 rows of a few dozen inputs is a few megabytes: more than the platform's
+/// default body limit, which stays in force everywhere else.
+pub const BATCH_BODY_LIMIT_BYTES: usize = 32 * 1024 * 1024;
+
+/// How many bad rows of a batch are listed before the rest are left out of the answer.
+const MAX_REPORTED_ROW_PROBLEMS: usize = 100;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/scorecards/{id}/evaluate", post(evaluate_one))
+        .route(
+            "/v1/scorecards/{id}/evaluate-batch",
+            post(evaluate_batch).layer(DefaultBodyLimit::max(BATCH_BODY_LIMIT_BYTES)),
+        )
+        .route("/v1/scorecards/{id}/what-if", post(evaluate_what_if))
+        .route("/v1/evaluations/{id}", get(get_evaluation))
+        .route("/v1/evaluations/{id}/replay", get(replay_evaluation))
+}
+
+/// Which version to score with.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct VersionQuery {
+    /// A version to use instead of the active one, such as a draft being tried before it is
+    /// activated. Evaluations of a draft are not stored (a draft may still change, so they
+    /// could not be replayed); their `id` is null.
+    pub version: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateRequest {
+    /// Input name to value: a JSON number, a category as a string, or null (= missing; an
+    /// absent input is missing too).
+    #[schema(value_type = Object)]
+    pub inputs: JsonInputs,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    /// Up to 10 000 rows, each shaped like `inputs` of a single evaluation.
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<JsonInputs>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfRequest {
+    #[schema(value_type = Object)]
+    pub inputs: JsonInputs,
+    /// The inputs to change, laid over `inputs`; null makes an input missing.
+    #[schema(value_type = Object)]
+    pub changes: JsonInputs,
+}
+
+/// A knockout rule that fired.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KnockoutResult {
+    pub input: String,
+    pub reason_code: String,
+    pub description: String,
+}
+
+/// How one characteristic scored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CharacteristicResult {
+    pub characteristic: String,
+    pub value: JsonInputValue,
+    /// The label of the bin that matched.
+    pub bin: String,
+    pub points: JsonDecimal,
+    pub reason_code: String,
+}
+
+/// The result of scoring one set of inputs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EvaluationOutcome {
+    /// Base points plus every characteristic's points.
+    pub score: JsonDecimal,
+    pub base_points: JsonDecimal,
+    pub probability_of_default: JsonDecimal,
+    pub band: String,
+    /// The band's recommendation, or `decline` when a knockout fired.
+    pub recommendation: RecommendationName,
+    pub knockouts: Vec<KnockoutResult>,
+    pub characteristics: Vec<CharacteristicResult>,
+}
+
+impl From<&Evaluation> for EvaluationOutcome {
+    fn from(evaluation: &Evaluation) -> EvaluationOutcome {
+        EvaluationOutcome {
+            score: evaluation.total_score.into(),
+            base_points: evaluation.base_points.into(),
+            probability_of_default: evaluation.probability_of_default.into(),
+            band: evaluation.band.clone(),
+            recommendation: evaluation.recommendation.into(),
+            knockouts: evaluation
+                .knockouts
+                .iter()
+                .map(|knockout| KnockoutResult {
+                    input: knockout.input.as_str().to_owned(),
+                    reason_code: knockout.reason_code.as_str().to_owned(),
+                    description: knockout.description.clone(),
+                })
+                .collect(),
+            characteristics: evaluation
+                .characteristics
+                .iter()
+                .map(|score| CharacteristicResult {
+                    characteristic: score.characteristic.as_str().to_owned(),
+                    value: JsonInputValue(score.value.clone()),
+                    bin: score.bin_label.clone(),
+                    points: score.points.into(),
+                    reason_code: score.reason_code.as_str().to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One evaluation as returned and stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationResponse {
+    /// The stored evaluation's id (give it to `GET /v1/evaluations/{id}`); null for a trial of
+    /// a draft, which is not stored.
+    pub id: Option<Uuid>,
+    pub scorecard_id: Uuid,
+    pub version: u32,
+    /// `active` or `draft`: the status of the version when it scored.
+    pub version_status: String,
+    pub evaluated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub outcome: EvaluationOutcome,
+    /// The inputs exactly as received.
+    #[schema(value_type = Object)]
+    pub inputs: JsonInputs,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResponse {
+    pub scorecard_id: Uuid,
+    pub version: u32,
+    pub version_status: String,
+    /// One result per row, in the order of the rows.
+    pub results: Vec<EvaluationOutcome>,
+}
+
+/// How one characteristic's points differ between the two sets of inputs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CharacteristicDifferenceResult {
+    pub characteristic: String,
+    pub baseline_bin: String,
+    pub changed_bin: String,
+    pub points_difference: JsonDecimal,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhatIfResponse {
+    pub scorecard_id: Uuid,
+    pub version: u32,
+    pub version_status: String,
+    pub baseline: EvaluationOutcome,
+    pub changed: EvaluationOutcome,
+    pub score_difference: JsonDecimal,
+    /// Every characteristic, in the scorecard's order.
+    pub differences: Vec<CharacteristicDifferenceResult>,
+}
+
+/// A stored evaluation scored again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplayResponse {
+    pub evaluation_id: Uuid,
+    pub scorecard_id: Uuid,
+    pub version: u32,
+    /// Whether scoring the stored inputs with the stored version gives the stored result
+    /// exactly, every characteristic's bin, points and reason code included.
+    pub matches: bool,
+    #[serde(flatten)]
+    pub replayed: EvaluationOutcome,
+}
+
+/// The version an evaluation scores with.
+struct ScoringVersion {
+    scorecard_id: Uuid,
+    version: u32,
+    status: VersionStatus,
+    scorecard: Arc<Scorecard>,
+}
+
+async fn scoring_version(
+    state: &AppState,
+    scorecard_id: Uuid,
+    version: Option<u32>,
+) -> Result<ScoringVersion, ScoringError> {
+    let not_found = |version| ScoringError::VersionNotFound {
+        scorecard_id,
+        version,
+    };
+    let requested = version
+        .map(|version| i32::try_from(version).map_err(|_| not_found(version)))
+        .transpose()?;
+    let (_, row) = version_for_evaluation(&state.pool, scorecard_id, requested)
+        .await?
+        .ok_or(ScoringError::ScorecardNotFound(scorecard_id))?;
+    let row = match (row, version) {
+        (Some(row), _) => row,
+        (None, Some(version)) => return Err(not_found(version)),
+        (None, None) => return Err(ScoringError::NoActiveVersion(scorecard_id)),
+    };
+    let version =
+        u32::try_from(row.version).expect("the table's check keeps version numbers at 1 or above");
+    Ok(ScoringVersion {
+        scorecard_id,
+        version,
+        status: row.status(),
+        scorecard: Arc::new(stored_scorecard(&row)?),
+    })
+}
+
+fn read_inputs(prefix: &str, json: &JsonInputs) -> Result<Inputs, ScoringError> {
+    parse_inputs(json).map_err(|error| ScoringError::unreadable_input(prefix, error))
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Scores one set of inputs with the active version (or the version named) and stores the
+/// evaluation with its inputs and version, so it can be explained and replayed later.
+#[utoipa::path(post, path = "/v1/scorecards/{id}/evaluate", tag = "scoring",
+    params(("id" = Uuid, Path), VersionQuery),
+    request_body = EvaluateRequest,
+    responses(
+        (status = 201, body = EvaluationResponse, description = "Scored with an active version and stored"),
+        (status = 200, body = EvaluationResponse, description = "A trial of a draft version, not stored"),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not a credit officer, admin or service"),
+        (status = 404, description = "No such scorecard or version"),
+        (status = 409, description = "The scorecard has no active version and none was named"),
+        (status = 422, description = "An input is unknown or of the wrong type; the problem names it"),
+    ))]
+#[tracing::instrument(skip_all, fields(scorecard_id = %id))]
+async fn evaluate_one(
+    State(state): State<AppState>,
+    caller: Scorer,
+    Path(id): Path<Uuid>,
+    Query(query): Query<VersionQuery>,
+    JsonBody(request): JsonBody<EvaluateRequest>,
+) -> Result<Response, ScoringError> {
+    let inputs = read_inputs("inputs", &request.inputs)?;
+    let version = scoring_version(&state, id, query.version).await?;
+    let evaluation = evaluate(&version.scorecard, &inputs)
+        .map_err(|error| ScoringError::evaluation("inputs", error))?;
+    let stored = version.status == VersionStatus::Active;
+    let response = EvaluationResponse {
+        id: stored.then(new_id),
+        scorecard_id: version.scorecard_id,
+        version: version.version,
+        version_status: version.status.as_str().to_owned(),
+        evaluated_at: now_utc(),
+        outcome: EvaluationOutcome::from(&evaluation),
+        inputs: request.inputs,
+    };
+    let body = serde_json::to_string(&response)
+        .map_err(|error| ScoringError::Platform(Problem::internal_from(&error)))?;
+    let Some(evaluation_id) = response.id else {
+        return Ok(json_response(StatusCode::OK, body));
+    };
+    let inputs_json = serde_json::to_string(&response.inputs)
+        .map_err(|error| ScoringError::Platform(Problem::internal_from(&error)))?;
+    db::insert(
+        &state.pool,
+        &NewEvaluation {
+            id: evaluation_id,
+            scorecard_id: version.scorecard_id,
+            version: i32::try_from(version.version)
+                .expect("the version was read from its integer column"),
+            inputs_json: &inputs_json,
+            result_json: &body,
+            score: evaluation.total_score,
+            probability_of_default: evaluation.probability_of_default,
+            band: &evaluation.band,
+            recommendation: evaluation.recommendation.as_str(),
+            evaluated_by: caller.principal().subject(),
+        },
+    )
+    .await?;
+    Ok(json_response(StatusCode::CREATED, body))
+}
+
+/// Scores up to 10 000 rows in one call and returns the results in the order of the rows.
+/// Nothing is stored. A row that cannot be scored fails the whole batch with a 422 naming
+/// `rows[i].input` for each bad row (the first hundred).
+#[utoipa::path(post, path = "/v1/scorecards/{id}/evaluate-batch", tag = "scoring",
+    params(("id" = Uuid, Path), VersionQuery),
+    request_body = BatchRequest,
+    responses(
+        (status = 200, body = BatchResponse),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not a credit officer, admin or service"),
+        (status = 404, description = "No such scorecard or version"),
+        (status = 409, description = "The scorecard has no active version and none was named"),
+        (status = 422, description = "Too many rows, or rows that cannot be scored"),
+    ))]
+#[tracing::instrument(skip_all, fields(scorecard_id = %id, rows = request.rows.len()))]
+async fn evaluate_batch(
+    State(state): State<AppState>,
+    _caller: Scorer,
+    Path(id): Path<Uuid>,
+    Query(query): Query<VersionQuery>,
+    JsonBody(request): JsonBody<BatchRequest>,
+) -> Result<Response, ScoringError> {
+    if request.rows.len() > MAX_BATCH_ROWS {
+        return Err(ScoringError::InvalidInputs(vec![InputProblem {
+            field: "rows".to_owned(),
+            code: "too_many_rows",
+            message: format!(
+                "a batch holds at most {MAX_BATCH_ROWS} rows, not {}",
+                request.rows.len()
+            ),
+        }]));
+    }
+    let version = scoring_version(&state, id, query.version).await?;
+    let scorecard = Arc::clone(&version.scorecard);
+    // Scoring thousands of rows is CPU work: it runs off the request threads.
+    let results = tokio::task::spawn_blocking(move || score_rows(&scorecard, &request.rows))
+        .await
+        .map_err(|error| ScoringError::Platform(Problem::internal_from(&error)))??;
+    let response = BatchResponse {
+        scorecard_id: version.scorecard_id,
+        version: version.version,
+        version_status: version.status.as_str().to_owned(),
+        results,
+    };
+    let body = serde_json::to_string(&response)
+        .map_err(|error| ScoringError::Platform(Problem::internal_from(&error)))?;
+    Ok(json_response(StatusCode::OK, body))
+}
+
+/// Scores every row, or reports the bad ones.
+pub fn score_rows(
+    scorecard: &Scorecard,
+    rows: &[JsonInputs],
+) -> Result<Vec<EvaluationOutcome>, ScoringError> {
+    let mut results = Vec::with_capacity(rows.len());
+    let mut problems = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        let prefix = format!("rows[{index}]");
+        let scored = read_inputs(&prefix, row).and_then(|inputs| {
+            evaluate(scorecard, &inputs).map_err(|error| ScoringError::evaluation(&prefix, error))
+        });
+        match scored {
+            Ok(evaluation) => results.push(EvaluationOutcome::from(&evaluation)),
+            Err(ScoringError::InvalidInputs(mut row_problems)) => {
+                if problems.len() < MAX_REPORTED_ROW_PROBLEMS {
+                    problems.append(&mut row_problems);
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if problems.is_empty() {
+        Ok(results)
+    } else {
+        Err(ScoringError::InvalidInputs(problems))
+    }
+}
+
+/// Scores the inputs and the inputs with `changes` laid over them, and shows the difference
+/// per characteristic. Nothing is stored.
+#[utoipa::path(post, path = "/v1/scorecards/{id}/what-if", tag = "scoring",
+    params(("id" = Uuid, Path), VersionQuery),
+    request_body = WhatIfRequest,
+    responses(
+        (status = 200, body = WhatIfResponse),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not a credit officer, admin or service"),
+        (status = 404, description = "No such scorecard or version"),
+        (status = 409, description = "The scorecard has no active version and none was named"),
+        (status = 422, description = "An input is unknown or of the wrong type; the problem names it"),
+    ))]
+#[tracing::instrument(skip_all, fields(scorecard_id = %id))]
+async fn evaluate_what_if(
+    State(state): State<AppState>,
+    _caller: Scorer,
+    Path(id): Path<Uuid>,
+    Query(query): Query<VersionQuery>,
+    JsonBody(request): JsonBody<WhatIfRequest>,
+) -> Result<Json<WhatIfResponse>, ScoringError> {
+    let baseline_inputs = read_inputs("inputs", &request.inputs)?;
+    let mut changed_inputs = baseline_inputs.clone();
+    changed_inputs.extend(read_inputs("changes", &request.changes)?);
+    let version = scoring_version(&state, id, query.version).await?;
+    // Each side is scored on its own first so that a refusal names the field it came from.
+    evaluate(&version.scorecard, &baseline_inputs)
+        .map_err(|error| ScoringError::evaluation("inputs", error))?;
+    evaluate(&version.scorecard, &changed_inputs)
+        .map_err(|error| ScoringError::evaluation("changes", error))?;
+    let comparison = what_if(&version.scorecard, &baseline_inputs, &changed_inputs)
+        .map_err(|error| ScoringError::evaluation("changes", error))?;
+    Ok(Json(WhatIfResponse {
+        scorecard_id: version.scorecard_id,
+        version: version.version,
+        version_status: version.status.as_str().to_owned(),
+        baseline: EvaluationOutcome::from(&comparison.baseline),
+        changed: EvaluationOutcome::from(&comparison.changed),
+        score_difference: comparison.score_difference.into(),
+        differences: comparison
+            .differences
+            .iter()
+            .map(|difference| CharacteristicDifferenceResult {
+                characteristic: difference.characteristic.as_str().to_owned(),
+                baseline_bin: difference.baseline_bin_label.clone(),
+                changed_bin: difference.changed_bin_label.clone(),
+                points_difference: difference.points_difference.into(),
+            })
+            .collect(),
+    }))
+}
+
+/// A stored evaluation, exactly as it was returned when it was made.
+#[utoipa::path(get, path = "/v1/evaluations/{id}", tag = "scoring",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = EvaluationResponse),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not a credit officer, admin or service"),
+        (status = 404, description = "No such evaluation"),
+    ))]
+#[tracing::instrument(skip_all, fields(evaluation_id = %id))]
+async fn get_evaluation(
+    State(state): State<AppState>,
+    _caller: Scorer,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ScoringError> {
+    let result = db::find_result(&state.pool, id)
+        .await?
+        .ok_or(ScoringError::EvaluationNotFound(id))?;
+    Ok(json_response(StatusCode::OK, result))
+}
+
+/// Scores a stored evaluation's inputs again with the version it was made with, and says
+/// whether the result is the stored one: how a decision is explained and checked years later.
+/// Nothing is stored.
+#[utoipa::path(get, path = "/v1/evaluations/{id}/replay", tag = "scoring",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = ReplayResponse),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not a credit officer, admin or service"),
+        (status = 404, description = "No such evaluation"),
+    ))]
+#[tracing::instrument(skip_all, fields(evaluation_id = %id))]
+async fn replay_evaluation(
+    State(state): State<AppState>,
+    _caller: Scorer,
+    Path(id): Path<Uuid>,
+) -> Result<Json<ReplayResponse>, ScoringError> {
+    let internal =
+        |error: &dyn std::error::Error| ScoringError::Platform(Problem::internal_from(error));
+    let stored = db::find(&state.pool, id)
+        .await?
+        .ok_or(ScoringError::EvaluationNotFound(id))?;
+    let version = u32::try_from(stored.version)
+        .expect("an evaluation names a version, and version numbers start at 1");
+    let scoring = scoring_version(&state, stored.scorecard_id, Some(version)).await?;
+    let json_inputs: JsonInputs = serde_json::from_str(&stored.inputs).map_err(|e| internal(&e))?;
+    let inputs = read_inputs("inputs", &json_inputs)?;
+    let evaluation = evaluate(&scoring.scorecard, &inputs)
+        .map_err(|error| ScoringError::evaluation("inputs", error))?;
+    let replayed = EvaluationOutcome::from(&evaluation);
+    let outcome_json = serde_json::to_string(&replayed).map_err(|e| internal(&e))?;
+    let matches = db::result_matches(&state.pool, id, &outcome_json).await?;
+    Ok(Json(ReplayResponse {
+        evaluation_id: id,
+        scorecard_id: stored.scorecard_id,
+        version,
+        matches,
+        replayed,
+    }))
+}

@@ -1,0 +1,1044 @@
+//! Black-box tests of the whole platform over HTTP: every service in-process, each test on
+//! databases of its own, demo data loaded (staff, founders, programmes, scorecards, the bank's
+//! accounts). Only the ledger's invariants and what a test must arrange are read from a
+//! service's database.
+
+mod support;
+
+use imkon_applications::seed::{MVP_CO_FUNDING_GRANT_ID, SMALL_BUSINESS_START_LOAN_ID};
+use imkon_auth::Audience;
+use reqwest::Method;
+use serde_json::{json, Value};
+use sqlx::types::chrono::{NaiveDate, Utc};
+use sqlx::types::Decimal;
+use support::{eventually, grant_answers, loan_answers, Person, Platform};
+use uuid::Uuid;
+
+/// The loan every test takes: 120 million sums over 12 months at 26%, no grace, so each
+/// instalment repays 10 million of principal.
+const PRINCIPAL: &str = "120000000.00";
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// The same day of the month `months` months earlier, or the 28th when the month is shorter.
+fn months_before(date: NaiveDate, months: i32) -> NaiveDate {
+    let text = date.to_string();
+    let parts: Vec<i32> = text.split('-').map(|part| part.parse().unwrap()).collect();
+    let index = parts[0] * 12 + (parts[1] - 1) - months;
+    NaiveDate::from_ymd_opt(index / 12, (index % 12 + 1) as u32, parts[2].min(28) as u32).unwrap()
+}
+
+fn days_after(date: NaiveDate, days: u32) -> NaiveDate {
+    (0..days).fold(date, |day, _| day.succ_opt().unwrap())
+}
+
+fn date(value: &Value) -> NaiveDate {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a date: {value}"))
+        .parse()
+        .unwrap()
+}
+
+fn amount(value: &Value) -> Decimal {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not an amount: {value}"))
+        .parse()
+        .unwrap()
+}
+
+/// The staff a loan passes through, logged in.
+struct Staff {
+    credit1: Person,
+    credit2: Person,
+    approver1: Person,
+    finance1: Person,
+    admin1: Person,
+}
+
+impl Staff {
+    async fn login(platform: &Platform) -> Staff {
+        Staff {
+            credit1: platform.login("credit1").await,
+            credit2: platform.login("credit2").await,
+            approver1: platform.login("approver1").await,
+            finance1: platform.login("finance1").await,
+            admin1: platform.login("admin1").await,
+        }
+    }
+}
+
+/// The founder's current account, opened by accounts when onboarding's relay delivers
+/// `client.kyc_approved`: its number and posted balance.
+async fn current_account(platform: &Platform, founder: &Person) -> (String, String) {
+    eventually(
+        &format!(
+            "{}'s current account (opened on client.kyc_approved)",
+            founder.username
+        ),
+        || async {
+            let accounts = platform
+                .get(founder, "accounts", "/v1/me/accounts")
+                .await
+                .ok();
+            accounts
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|account| account["kind"] == "client_current")
+                .map(|account| {
+                    (
+                        account["number"].as_str().unwrap().to_owned(),
+                        account["posted_balance"].as_str().unwrap().to_owned(),
+                    )
+                })
+        },
+    )
+    .await
+}
+
+/// The founder's first company, as onboarding knows it.
+async fn company_of(platform: &Platform, founder: &Person) -> Uuid {
+    let companies = platform
+        .get(founder, "onboarding", "/v1/me/companies")
+        .await
+        .ok();
+    companies[0]["company_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{} has no company: {companies}", founder.username))
+        .parse()
+        .unwrap()
+}
+
+/// A draft application to the small-business start loan, with every answer.
+async fn draft_start_loan(platform: &Platform, founder: &Person) -> Uuid {
+    let company_id = company_of(platform, founder).await;
+    let draft = platform
+        .post(
+            founder,
+            "applications",
+            "/v1/applications",
+            &json!({
+                "programme_id": SMALL_BUSINESS_START_LOAN_ID,
+                "company_id": company_id,
+                "requested_amount": PRINCIPAL,
+                "term_months": 12,
+                "answers": loan_answers(),
+            }),
+        )
+        .await
+        .ok();
+    assert_eq!(draft["state"], "draft", "{draft}");
+    draft["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// Applies, is screened (onboarding's facts, the scoring service's score), proposed by credit1
+/// and confirmed by approver1; answers the application's id.
+async fn approved_start_loan(platform: &Platform, founder: &Person, staff: &Staff) -> Uuid {
+    let id = draft_start_loan(platform, founder).await;
+    let submitted = platform
+        .post(
+            founder,
+            "applications",
+            &format!("/v1/applications/{id}/submit"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    if submitted["state"] != "in_review" {
+        let seen_by_officer = platform
+            .get(
+                &staff.credit1,
+                "applications",
+                &format!("/v1/applications/{id}"),
+            )
+            .await
+            .ok();
+        panic!("screening did not pass: {seen_by_officer}");
+    }
+    assert!(
+        submitted["score"]["score"].is_string(),
+        "scored by the scoring service: {submitted}"
+    );
+    platform
+        .post(
+            &staff.credit1,
+            "applications",
+            &format!("/v1/applications/{id}/decision/proposal"),
+            &json!({ "outcome": "approve", "amount": PRINCIPAL, "term_months": 12,
+                     "annual_rate_percent": "26", "grace_months": 0 }),
+        )
+        .await
+        .ok();
+    let approved = platform
+        .post(
+            &staff.approver1,
+            "applications",
+            &format!("/v1/applications/{id}/decision/confirmation"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(approved["state"], "approved", "{approved}");
+    id
+}
+
+/// The contract disbursement made from the application's `application.approved` event, as
+/// the founder sees it.
+async fn contract_for(platform: &Platform, founder: &Person, application_id: Uuid) -> Value {
+    eventually(
+        &format!("the contract for application {application_id} (application.approved through the outbox relay)"),
+        || async {
+            let page = platform
+                .get(founder, "disbursement", "/v1/me/contracts")
+                .await
+                .ok();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|contract| contract["application_id"] == application_id.to_string())
+                .cloned()
+        },
+    )
+    .await
+}
+
+/// Signs, activates with `disbursement_date`, and has tranche 1 requested by credit1 and
+/// approved by credit2 (credit1 may not approve their own request); answers the contract id.
+async fn contract_ready_to_disburse(
+    platform: &Platform,
+    founder: &Person,
+    staff: &Staff,
+    application_id: Uuid,
+    disbursement_date: NaiveDate,
+) -> Uuid {
+    let contract = contract_for(platform, founder, application_id).await;
+    assert_eq!(contract["status"], "draft", "{contract}");
+    assert_eq!(contract["principal"], PRINCIPAL);
+    assert_eq!(contract["annual_rate_percent"], "26");
+    assert_eq!(contract["repayment_method"], "equal_principal");
+    assert_eq!(contract["client_id"], founder.client_id().to_string());
+    let id: Uuid = contract["id"].as_str().unwrap().parse().unwrap();
+    let signed = platform
+        .post(
+            founder,
+            "disbursement",
+            &format!("/v1/contracts/{id}/sign"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(signed["status"], "signed");
+    let active = platform
+        .post(
+            &staff.credit1,
+            "disbursement",
+            &format!("/v1/contracts/{id}/activate"),
+            &json!({ "disbursement_date": disbursement_date.to_string() }),
+        )
+        .await
+        .ok();
+    assert_eq!(active["status"], "active", "{active}");
+    assert_eq!(date(&active["disbursement_date"]), disbursement_date);
+    let tranche = |action: &str| format!("/v1/contracts/{id}/tranches/1/{action}");
+    let requested = platform
+        .post(
+            &staff.credit1,
+            "disbursement",
+            &tranche("request"),
+            &json!({ "note": "the whole loan at once" }),
+        )
+        .await
+        .ok();
+    assert_eq!(requested["status"], "requested");
+    platform
+        .post(
+            &staff.credit1,
+            "disbursement",
+            &tranche("approve"),
+            &json!({}),
+        )
+        .await
+        .refused(403, "four_eyes_violation");
+    let approved = platform
+        .post(
+            &staff.credit2,
+            "disbursement",
+            &tranche("approve"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["approved_by"], staff.credit2.user_id.to_string());
+    id
+}
+
+/// The contract's schedule as the founder sees it.
+async fn schedule(platform: &Platform, founder: &Person, contract_id: Uuid) -> Value {
+    platform
+        .get(
+            founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/schedule"),
+        )
+        .await
+        .ok()
+}
+
+/// Runs disbursement's daily job (collection, then arrears) through `as_of`, as an
+/// administrator; answers the dates it assessed.
+async fn run_daily_job(platform: &Platform, admin: &Person, as_of: NaiveDate) -> Vec<Value> {
+    let run = platform
+        .post(
+            admin,
+            "disbursement",
+            &format!("/v1/arrears/run?as_of={as_of}"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    run["assessed"].as_array().unwrap().clone()
+}
+
+/// The daily job runs once at start-up, for today, before any loan exists, and never assesses
+/// a date twice: a loan booked later today with due dates in the past would wait for
+/// tomorrow's run. The test forgets that empty run (after it completed), as if the loan had
+/// been booked before the job's first run, so the job can be driven through the loan's past
+/// due dates with today still today.
+async fn forget_the_start_up_run_of_the_daily_job(platform: &Platform) {
+    let pool = platform.database("disbursement").await;
+    eventually("the daily job's start-up run", || async {
+        let completed: i64 =
+            sqlx::query_scalar("select count(*) from arrears_run where completed_at is not null")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        (completed > 0).then_some(())
+    })
+    .await;
+    let loans_assessed: i64 = sqlx::query_scalar("select count(*) from arrears_day")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(loans_assessed, 0, "the start-up run found no loan");
+    sqlx::query("delete from arrears_run")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+/// The number of the bank's settlement account in sums (seeded by accounts).
+async fn settlement_account(platform: &Platform) -> String {
+    let pool = platform.database("accounts").await;
+    let number = sqlx::query_scalar(
+        "select number from account where kind = 'bank_settlement' and currency = 'UZS' order by created_at limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    number
+}
+
+/// Finance moves `amount` between a client's current account and the bank's settlement
+/// account: `withdrawal` takes it out, `deposit` puts it in.
+async fn cash_movement(
+    platform: &Platform,
+    finance: &Person,
+    kind: &str,
+    current: &str,
+    settlement: &str,
+    amount: &str,
+) -> Value {
+    let (debit, credit) = match kind {
+        "withdrawal" => (current, settlement),
+        "deposit" => (settlement, current),
+        other => panic!("no cash movement called {other}"),
+    };
+    let transfer = platform
+        .post(
+            finance,
+            "accounts",
+            "/v1/transfers",
+            &json!({
+                "kind": kind,
+                "reference": format!("e2e:{kind}"),
+                "currency": "UZS",
+                "legs": [
+                    { "account": debit, "side": "debit", "amount": amount },
+                    { "account": credit, "side": "credit", "amount": amount },
+                ],
+            }),
+        )
+        .await
+        .ok();
+    assert_eq!(transfer["status"], "posted", "{transfer}");
+    transfer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loan_goes_from_application_to_closed_contract_across_every_service() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let staff = Staff::login(&platform).await;
+    let (current, opening_balance) = current_account(&platform, &founder).await;
+    assert_eq!(opening_balance, "0.00");
+    let mut posted = platform.assert_ledger_holds("start-up").await;
+    let mut money_moved = |now_posted: i64, step: &str| {
+        assert!(now_posted > posted, "{step} posted a transfer");
+        posted = now_posted;
+    };
+
+    let application_id = approved_start_loan(&platform, &founder, &staff).await;
+    // Four months back, so three instalments fell due more than five days ago and the fourth
+    // falls due about today.
+    let disbursement_date = months_before(today(), 4);
+    let contract_id = contract_ready_to_disburse(
+        &platform,
+        &founder,
+        &staff,
+        application_id,
+        disbursement_date,
+    )
+    .await;
+
+    let disbursed = platform
+        .post(
+            &staff.finance1,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/tranches/1/disburse"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(disbursed["status"], "disbursed", "{disbursed}");
+    let (_, balance) = current_account(&platform, &founder).await;
+    assert_eq!(
+        balance, PRINCIPAL,
+        "the loan is on the founder's current account"
+    );
+    money_moved(
+        platform.assert_ledger_holds("the disbursement").await,
+        "the disbursement",
+    );
+
+    let plan = schedule(&platform, &founder, contract_id).await;
+    let installments = plan["installments"].as_array().unwrap().clone();
+    assert_eq!(installments.len(), 12, "{plan}");
+    let due_on = |number: usize| date(&installments[number - 1]["due_date"]);
+    let total_of = |number: usize| amount(&installments[number - 1]["total"]);
+    assert_eq!(due_on(1), months_before(disbursement_date, -1));
+    assert!(days_after(due_on(3), 5) < today(), "{plan}");
+
+    // The job collects the first two instalments on their due dates from the current account.
+    forget_the_start_up_run_of_the_daily_job(&platform).await;
+    let assessed = run_daily_job(&platform, &staff.admin1, due_on(2)).await;
+    assert_eq!(date(&assessed[0]["as_of"]), due_on(1), "{assessed:?}");
+    assert!(assessed.iter().all(|day| day["contracts_overdue"] == 0));
+    let repayments = platform
+        .get(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/repayments"),
+        )
+        .await
+        .ok();
+    let repayments = repayments.as_array().unwrap();
+    assert_eq!(repayments.len(), 2, "{repayments:?}");
+    for (repayment, number) in repayments.iter().zip([1, 2]) {
+        assert_eq!(repayment["kind"], "scheduled");
+        assert_eq!(date(&repayment["repaid_on"]), due_on(number));
+        assert_eq!(amount(&repayment["amount"]), total_of(number));
+    }
+    let (_, balance) = current_account(&platform, &founder).await;
+    assert_eq!(
+        amount(&json!(balance)),
+        amount(&json!(PRINCIPAL)) - total_of(1) - total_of(2)
+    );
+    money_moved(
+        platform.assert_ledger_holds("two repayments").await,
+        "two repayments",
+    );
+
+    // The founder empties the account, so the third instalment cannot be collected.
+    let settlement = settlement_account(&platform).await;
+    cash_movement(
+        &platform,
+        &staff.finance1,
+        "withdrawal",
+        &current,
+        &settlement,
+        &balance,
+    )
+    .await;
+    let (_, balance) = current_account(&platform, &founder).await;
+    assert_eq!(balance, "0.00");
+    money_moved(
+        platform.assert_ledger_holds("the withdrawal").await,
+        "the withdrawal",
+    );
+
+    let five_days_late = days_after(due_on(3), 5);
+    let assessed = run_daily_job(&platform, &staff.admin1, five_days_late).await;
+    assert_eq!(date(&assessed.last().unwrap()["as_of"]), five_days_late);
+    assert_eq!(assessed.last().unwrap()["contracts_overdue"], 1);
+    let arrears = platform
+        .get(&staff.credit1, "disbursement", "/v1/arrears")
+        .await
+        .ok();
+    assert_eq!(date(&arrears["as_of"]), five_days_late);
+    let items = arrears["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{arrears}");
+    let item = &items[0];
+    assert_eq!(item["contract_id"], contract_id.to_string());
+    assert_eq!(item["client_id"], founder.client_id().to_string());
+    assert_eq!(item["days_past_due"], 5);
+    assert_eq!(item["overdue_installments"], 1);
+    assert_eq!(item["bucket"], "1-30");
+    assert_eq!(amount(&item["total_overdue"]), total_of(3));
+    assert!(amount(&item["penalty_outstanding"]) > Decimal::ZERO);
+    let plan = schedule(&platform, &founder, contract_id).await;
+    assert_eq!(plan["installments"][2]["status"], "overdue");
+    assert_eq!(plan["installments"][2]["days_past_due"], 5);
+    platform.assert_ledger_holds("the missed instalment").await;
+
+    // Money comes back; the founder pays what is due today, then repays the rest early.
+    cash_movement(
+        &platform,
+        &staff.finance1,
+        "deposit",
+        &current,
+        &settlement,
+        "150000000.00",
+    )
+    .await;
+    money_moved(
+        platform.assert_ledger_holds("the deposit").await,
+        "the deposit",
+    );
+    let due_today = amount(&plan["due_today"]);
+    let paid = platform
+        .post(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/repayments"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(paid["kind"], "scheduled");
+    assert_eq!(amount(&paid["amount"]), due_today, "{paid}");
+    assert!(amount(&paid["penalty"]) > Decimal::ZERO);
+    money_moved(
+        platform
+            .assert_ledger_holds("the payment of what was due")
+            .await,
+        "the payment of what was due",
+    );
+
+    let plan = schedule(&platform, &founder, contract_id).await;
+    let outstanding: Decimal = plan["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["status"] != "paid")
+        .map(|row| amount(&row["principal"]) - amount(&row["paid"]).min(amount(&row["principal"])))
+        .sum();
+    assert!(outstanding > Decimal::ZERO, "{plan}");
+    let early = platform
+        .post(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/repayments"),
+            &json!({ "amount": outstanding.to_string(), "option": "keep_term" }),
+        )
+        .await
+        .ok();
+    assert_eq!(early["kind"], "early", "{early}");
+    assert_eq!(amount(&early["principal"]), outstanding);
+    let contract = platform
+        .get(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}"),
+        )
+        .await
+        .ok();
+    assert_eq!(contract["status"], "closed", "{contract}");
+    let loan_account = contract["loan_account_number"].as_str().unwrap();
+    let loan = platform
+        .get(
+            &founder,
+            "accounts",
+            &format!("/v1/accounts/{loan_account}"),
+        )
+        .await
+        .ok();
+    assert_eq!(loan["posted_balance"], "0.00", "nothing is owed: {loan}");
+    money_moved(
+        platform.assert_ledger_holds("the early repayment").await,
+        "the early repayment",
+    );
+
+    platform.assert_every_event_delivered().await;
+
+    platform.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_disbursement_request_repeated_twenty_times_in_parallel_pays_once() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let staff = Staff::login(&platform).await;
+    current_account(&platform, &founder).await;
+    let application_id = approved_start_loan(&platform, &founder, &staff).await;
+    let contract_id =
+        contract_ready_to_disburse(&platform, &founder, &staff, application_id, today()).await;
+
+    // Ten retries of one request (one key) and ten separate requests (a key each), at once.
+    let url = platform.url(
+        "disbursement",
+        &format!("/v1/contracts/{contract_id}/tranches/1/disburse"),
+    );
+    let token = staff.finance1.token("disbursement").to_owned();
+    let retried_key = Uuid::now_v7().to_string();
+    let mut requests = tokio::task::JoinSet::new();
+    for attempt in 0..20 {
+        let key = if attempt % 2 == 0 {
+            retried_key.clone()
+        } else {
+            Uuid::now_v7().to_string()
+        };
+        let (http, url, token) = (platform.http.clone(), url.clone(), token.clone());
+        requests.spawn(async move {
+            let response = http
+                .post(url)
+                .bearer_auth(token)
+                .header("idempotency-key", key)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        });
+    }
+    let replies = requests.join_all().await;
+    let mut transfer_ids = Vec::new();
+    for (status, body) in replies {
+        match status {
+            200 => transfer_ids.push(body["transfer_id"].clone()),
+            409 => {}
+            other => panic!("a disbursement answered {other}: {body}"),
+        }
+    }
+    assert!(!transfer_ids.is_empty(), "one disbursement went through");
+    assert!(
+        transfer_ids.iter().all(|id| *id == transfer_ids[0]),
+        "every success names the same transfer: {transfer_ids:?}"
+    );
+
+    let contract = platform
+        .get(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}"),
+        )
+        .await
+        .ok();
+    let tranche_id: Uuid = {
+        let pool = platform.database("disbursement").await;
+        let id = sqlx::query_scalar("select id from tranche where contract_id = $1 and number = 1")
+            .bind(contract_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        id
+    };
+    let pool = platform.database("accounts").await;
+    let transfers: Vec<(Uuid,)> =
+        sqlx::query_as("select id from transfer where idempotency_key = $1 or reference = $2")
+            .bind(format!("tranche:{tranche_id}:disburse"))
+            .bind(format!("tranche:{tranche_id}"))
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    assert_eq!(
+        transfers.len(),
+        1,
+        "one transfer for the tranche: {transfers:?}"
+    );
+    assert_eq!(
+        transfer_ids[0],
+        json!(transfers[0].0),
+        "the tranche names the ledger's transfer"
+    );
+    assert_eq!(contract["tranches"][0]["status"], "disbursed");
+    let (_, balance) = current_account(&platform, &founder).await;
+    assert_eq!(balance, PRINCIPAL, "paid once");
+    platform
+        .assert_ledger_holds("twenty disbursement requests")
+        .await;
+
+    platform.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_event_delivered_three_times_makes_one_contract() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let staff = Staff::login(&platform).await;
+    let application_id = approved_start_loan(&platform, &founder, &staff).await;
+    let contract = contract_for(&platform, &founder, application_id).await;
+
+    // The relay delivered the event once; deliver the same envelope twice more, as a relay
+    // does when an acknowledgement is lost, and once more under a new envelope id, as if the
+    // event had been published twice.
+    let pool = platform.database("applications").await;
+    let (event_id, occurred_at, payload): (Uuid, sqlx::types::chrono::DateTime<Utc>, Value) =
+        sqlx::query_as(
+            "select id, created_at, payload from outbox_event
+             where topic = 'application.approved' and payload->>'application_id' = $1",
+        )
+        .bind(application_id.to_string())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let token = platform.service_token("applications", Audience::Disbursement);
+    let republished = Uuid::now_v7();
+    for (envelope_id, outcome) in [
+        (event_id, "duplicate"),
+        (event_id, "duplicate"),
+        (republished, "applied"),
+    ] {
+        let delivered = platform
+            .call(
+                Method::POST,
+                Some(&token),
+                "disbursement",
+                "/v1/events",
+                Some(&json!({
+                    "id": envelope_id,
+                    "topic": "application.approved",
+                    "occurred_at": occurred_at,
+                    "payload": payload,
+                })),
+                None,
+            )
+            .await
+            .ok();
+        assert_eq!(delivered["outcome"], outcome, "envelope {envelope_id}");
+    }
+
+    let page = platform
+        .get(&staff.credit1, "disbursement", "/v1/contracts")
+        .await
+        .ok();
+    let made: Vec<&Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| item["application_id"] == application_id.to_string())
+        .collect();
+    assert_eq!(made.len(), 1, "one contract: {page}");
+    assert_eq!(made[0]["id"], contract["id"]);
+    assert_eq!(made[0]["tranches"].as_array().unwrap().len(), 1);
+
+    platform.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_founder_cannot_see_another_founders_application_or_account() {
+    let platform = Platform::start().await;
+    let founder1 = platform.login("founder1").await;
+    let founder2 = platform.login("founder2").await;
+    let application_id = draft_start_loan(&platform, &founder1).await;
+    let (account, _) = current_account(&platform, &founder1).await;
+    current_account(&platform, &founder2).await;
+
+    platform
+        .get(
+            &founder1,
+            "applications",
+            &format!("/v1/applications/{application_id}"),
+        )
+        .await
+        .ok();
+    platform
+        .get(
+            &founder2,
+            "applications",
+            &format!("/v1/applications/{application_id}"),
+        )
+        .await
+        .refused(404, "not_found");
+    let timeline = platform
+        .get(
+            &founder2,
+            "applications",
+            &format!("/v1/applications/{application_id}/timeline"),
+        )
+        .await;
+    assert_eq!(timeline.status, 404, "{timeline:?}");
+    let own = platform
+        .get(&founder2, "applications", "/v1/applications")
+        .await
+        .ok();
+    assert!(
+        !own.to_string().contains(&application_id.to_string()),
+        "founder2's list leaves founder1's application out: {own}"
+    );
+
+    platform
+        .get(&founder1, "accounts", &format!("/v1/accounts/{account}"))
+        .await
+        .ok();
+    let details = platform
+        .get(&founder2, "accounts", &format!("/v1/accounts/{account}"))
+        .await;
+    assert_eq!(details.status, 404, "{details:?}");
+    let statement = platform
+        .get(
+            &founder2,
+            "accounts",
+            &format!("/v1/accounts/{account}/statement"),
+        )
+        .await;
+    assert_eq!(statement.status, 404, "{statement:?}");
+    let mine = platform
+        .get(&founder2, "accounts", "/v1/me/accounts")
+        .await
+        .ok();
+    assert!(!mine.to_string().contains(&account), "{mine}");
+
+    platform.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_for_one_service_is_refused_by_another() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    current_account(&platform, &founder).await;
+
+    let applications_token = founder.token("applications");
+    let refused = platform
+        .call(
+            Method::GET,
+            Some(applications_token),
+            "accounts",
+            "/v1/me/accounts",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, 401, "{refused:?}");
+    let accounts_token = founder.token("accounts");
+    let refused = platform
+        .call(
+            Method::GET,
+            Some(accounts_token),
+            "applications",
+            "/v1/applications",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, 401, "{refused:?}");
+    let refused = platform
+        .call(
+            Method::GET,
+            Some(applications_token),
+            "disbursement",
+            "/v1/me/contracts",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, 401, "{refused:?}");
+
+    // A service's token is addressed too: one for accounts does not deliver events to
+    // disbursement.
+    let misaddressed = platform.service_token("applications", Audience::Accounts);
+    let refused = platform
+        .call(
+            Method::POST,
+            Some(&misaddressed),
+            "disbursement",
+            "/v1/events",
+            Some(
+                &json!({ "id": Uuid::now_v7(), "topic": "application.approved",
+                          "occurred_at": Utc::now(), "payload": {} }),
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, 401, "{refused:?}");
+
+    platform
+        .get(&founder, "accounts", "/v1/me/accounts")
+        .await
+        .ok();
+    platform
+        .get(&founder, "applications", "/v1/applications")
+        .await
+        .ok();
+    platform.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_is_paid_out_milestone_by_milestone_and_then_closes() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let staff = Staff::login(&platform).await;
+    let (_, opening_balance) = current_account(&platform, &founder).await;
+    assert_eq!(opening_balance, "0.00");
+
+    let company_id = company_of(&platform, &founder).await;
+    let draft = platform
+        .post(
+            &founder,
+            "applications",
+            "/v1/applications",
+            &json!({
+                "programme_id": MVP_CO_FUNDING_GRANT_ID,
+                "company_id": company_id,
+                "requested_amount": "50000000.00",
+                "project_cost": "100000000.00",
+                "term_months": 12,
+                "answers": grant_answers(),
+            }),
+        )
+        .await
+        .ok();
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let submitted = platform
+        .post(
+            &founder,
+            "applications",
+            &format!("/v1/applications/{id}/submit"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(submitted["state"], "in_review", "{submitted}");
+    platform
+        .post(
+            &staff.credit1,
+            "applications",
+            &format!("/v1/applications/{id}/decision/proposal"),
+            &json!({ "outcome": "approve", "amount": "50000000.00", "term_months": 12 }),
+        )
+        .await
+        .ok();
+    let approved = platform
+        .post(
+            &staff.approver1,
+            "applications",
+            &format!("/v1/applications/{id}/decision/confirmation"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(approved["state"], "approved", "{approved}");
+
+    let contract = contract_for(&platform, &founder, id.parse().unwrap()).await;
+    assert_eq!(contract["programme_kind"], "grant");
+    let contract_id = contract["id"].as_str().unwrap().to_owned();
+    let tranches = contract["tranches"].as_array().unwrap();
+    assert_eq!(tranches.len(), 2, "two milestones: {contract}");
+    assert_eq!(tranches[0]["amount"], "25000000.00");
+    platform
+        .post(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/sign"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    platform
+        .post(
+            &staff.credit1,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/activate"),
+            &json!({}),
+        )
+        .await
+        .ok();
+
+    for (number, paid_so_far) in [(1, "25000000.00"), (2, "50000000.00")] {
+        let tranche =
+            |action: &str| format!("/v1/contracts/{contract_id}/tranches/{number}/{action}");
+        let requested = platform
+            .post(
+                &founder,
+                "disbursement",
+                &tranche("request"),
+                &json!({ "note": format!("milestone {number}: the MVP's next release is live") }),
+            )
+            .await
+            .ok();
+        assert_eq!(requested["status"], "requested");
+        platform
+            .post(
+                &staff.credit1,
+                "disbursement",
+                &tranche("approve"),
+                &json!({}),
+            )
+            .await
+            .ok();
+        let disbursed = platform
+            .post(
+                &staff.finance1,
+                "disbursement",
+                &tranche("disburse"),
+                &json!({}),
+            )
+            .await
+            .ok();
+        assert_eq!(disbursed["status"], "disbursed", "{disbursed}");
+        let (_, balance) = current_account(&platform, &founder).await;
+        assert_eq!(balance, paid_so_far, "after milestone {number}");
+        platform
+            .assert_ledger_holds(&format!("milestone {number}"))
+            .await;
+    }
+
+    let contract = platform
+        .get(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}"),
+        )
+        .await
+        .ok();
+    assert_eq!(contract["status"], "closed", "{contract}");
+    let pool = platform.database("accounts").await;
+    let funds: Vec<(String,)> =
+        sqlx::query_as("select posted_balance::text from account where kind = 'grant_fund'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    assert_eq!(
+        funds,
+        vec![("0.00".to_owned(),)],
+        "the fund paid out what it received"
+    );
+    platform.assert_every_event_delivered().await;
+
+    platform.stop().await;
+}
