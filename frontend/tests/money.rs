@@ -339,3 +339,90 @@ async fn an_officer_cannot_approve_their_own_tranche_request_through_the_pages(
         "and the tranche is still requested"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_loan_is_approved_by_another_officer_paid_out_and_repaid_early_by_its_founder(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    let path = format!("/contracts/{contract}");
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    founder.post(&site.url(&format!("{path}/sign")), &[]).await;
+    let mut requester = site.signed_in("credit1", "credit1-demo-pass", "en").await;
+    requester
+        .post(&site.url(&format!("{path}/activate")), &[])
+        .await;
+    requester
+        .post(&site.url(&format!("{path}/tranches/1/request")), &[])
+        .await;
+
+    let mut approver = site
+        .signed_in("approver1", "approver1-demo-pass", "en")
+        .await;
+    let approved = approver
+        .post(&site.url(&format!("{path}/tranches/1/approve")), &[])
+        .await;
+    assert_eq!(location(&approved), path, "another person may approve");
+    let mut finance = site.signed_in("finance1", "finance1-demo-pass", "en").await;
+    let paid = finance
+        .post(&site.url(&format!("{path}/tranches/1/disburse")), &[])
+        .await;
+    assert_eq!(location(&paid), path);
+    let (_, html) = finance.page(&site.url(&path)).await;
+    assert!(html.contains("Paid out"), "{html}");
+
+    let (status, html) = founder.page(&site.url(&path)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Next payment: UZS"), "what is due next");
+    assert!(html.contains("id=\"schedule\""), "the schedule");
+    let refused = founder
+        .post(
+            &site.url(&format!("{path}/repayments")),
+            &[
+                ("kind", "early"),
+                ("amount", "lots"),
+                ("option", "keep_term"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("value=\"lots\""), "the typed amount is kept");
+    assert!(html.contains("Enter a number"));
+    let repaid = founder
+        .post(
+            &site.url(&format!("{path}/repayments")),
+            &[
+                ("kind", "early"),
+                ("amount", "5,000,000.00"),
+                ("option", "keep_installment"),
+                ("idempotency_key", "0123456789abcdef0123456789abcdef"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        repaid.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        repaid.text().await.unwrap_or_default()
+    );
+
+    let (status, html) = approver.page(&site.url("/portfolio")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Amounts paid out per month"));
+    assert!(html.contains("<svg"), "the charts are drawn on the server");
+    assert!(!html.contains("<script"), "with no script");
+    let (status, html) = finance.page(&site.url("/arrears")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Days overdue"));
+    let (status, _) = founder.page(&site.url("/portfolio")).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "founders do not see the portfolio"
+    );
+}

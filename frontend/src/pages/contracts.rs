@@ -483,9 +483,6 @@ async fn refused(
     contract_page(state, context, signed_in, id, form, status).await
 }
 
-#[derive(Deserialize, Default)]
-pub struct NoFields {}
-
 /// The founder accepts (signs) the contract.
 pub async fn sign(
     State(state): State<AppState>,
