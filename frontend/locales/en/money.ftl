@@ -165,3 +165,11 @@ problem-contract-not-active = The contract is not active.
 problem-contract-wrong-state = This is not possible in the contract's current state.
 problem-tranche-wrong-state = This is not possible in the tranche's current state.
 problem-schedule-in-repayment = The loan is already being repaid.
+
+transfer-kind-disbursement = Loan or grant payout
+transfer-kind-repayment = Repayment
+transfer-kind-client-transfer = Transfer
+transfer-kind-reversal = Reversal
+transfer-kind-adjustment = Adjustment
+transfer-kind-deposit = Deposit
+transfer-kind-withdrawal = Withdrawal

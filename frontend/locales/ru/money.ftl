@@ -165,3 +165,11 @@ problem-contract-not-active = Договор не действует.
 problem-contract-wrong-state = В текущем состоянии договора это невозможно.
 problem-tranche-wrong-state = В текущем состоянии транша это невозможно.
 problem-schedule-in-repayment = Кредит уже погашается.
+
+transfer-kind-disbursement = Выплата кредита или гранта
+transfer-kind-repayment = Погашение
+transfer-kind-client-transfer = Перевод
+transfer-kind-reversal = Сторно
+transfer-kind-adjustment = Корректировка
+transfer-kind-deposit = Пополнение
+transfer-kind-withdrawal = Снятие

@@ -165,3 +165,11 @@ problem-contract-not-active = Шартнома амалда эмас.
 problem-contract-wrong-state = Шартноманинг ҳозирги ҳолатида бу мумкин эмас.
 problem-tranche-wrong-state = Траншнинг ҳозирги ҳолатида бу мумкин эмас.
 problem-schedule-in-repayment = Кредит аллақачон тўланмоқда.
+
+transfer-kind-disbursement = Кредит ёки грант тўлови
+transfer-kind-repayment = Қарзни тўлаш
+transfer-kind-client-transfer = Ўтказма
+transfer-kind-reversal = Сторно
+transfer-kind-adjustment = Тузатиш
+transfer-kind-deposit = Тўлдириш
+transfer-kind-withdrawal = Ечиб олиш

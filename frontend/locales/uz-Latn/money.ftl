@@ -165,3 +165,11 @@ problem-contract-not-active = Shartnoma amalda emas.
 problem-contract-wrong-state = Shartnomaning hozirgi holatida bu mumkin emas.
 problem-tranche-wrong-state = Transhning hozirgi holatida bu mumkin emas.
 problem-schedule-in-repayment = Kredit allaqachon toʻlanmoqda.
+
+transfer-kind-disbursement = Kredit yoki grant toʻlovi
+transfer-kind-repayment = Qarzni toʻlash
+transfer-kind-client-transfer = Oʻtkazma
+transfer-kind-reversal = Storno
+transfer-kind-adjustment = Tuzatish
+transfer-kind-deposit = Toʻldirish
+transfer-kind-withdrawal = Yechib olish

@@ -24,7 +24,7 @@ use crate::api::{send, send_json, CallError};
 use crate::applications::path_segment;
 use crate::auth::{see_other, SignedIn};
 use crate::format::{format_date, format_money, parse_typed_decimal};
-use crate::i18n::Translator;
+use crate::i18n::{catalogues, Translator};
 use crate::pages::forms::{problem_message, FormState};
 use crate::pages::{render, Layout, PageContext, PageError, Section};
 use crate::AppState;
@@ -117,6 +117,19 @@ fn account_row(account: &Account, translator: &Translator) -> AccountRow {
     }
 }
 
+/// The limits of the currencies the client holds accounts in: a limit in a currency they
+/// cannot send would only be noise.
+fn held_limits<'a>(limits: &'a [Limit], accounts: &[Account]) -> Vec<&'a Limit> {
+    limits
+        .iter()
+        .filter(|limit| {
+            accounts
+                .iter()
+                .any(|account| account.currency == limit.currency)
+        })
+        .collect()
+}
+
 fn limit_row(limit: &Limit, translator: &Translator) -> LimitRow {
     LimitRow {
         limit: amount_text(&limit.daily_limit, &limit.currency, translator),
@@ -174,8 +187,8 @@ pub async fn accounts(
                 .iter()
                 .map(|account| account_row(account, &translator))
                 .collect(),
-            limits: limits
-                .iter()
+            limits: held_limits(&limits, &accounts)
+                .into_iter()
                 .map(|limit| limit_row(limit, &translator))
                 .collect(),
             t: translator,
@@ -293,13 +306,24 @@ fn statement_view(statement: &Statement, translator: &Translator) -> StatementVi
             .iter()
             .map(|line| LineRow {
                 booked: format_date(line.booked_at.date_naive(), locale),
-                kind: line.kind.clone(),
+                kind: transfer_kind_label(&line.kind, translator),
                 reference: line.reference.clone(),
                 is_credit: line.side == "credit",
                 amount: amount_text(&line.amount, &statement.currency, translator),
                 balance_after: amount_text(&line.balance_after, &statement.currency, translator),
             })
             .collect(),
+    }
+}
+
+/// What kind of transfer a statement line is, in the visitor's language; a kind the catalogues
+/// do not name yet is shown as the service wrote it.
+fn transfer_kind_label(kind: &str, translator: &Translator) -> String {
+    let key = format!("transfer-kind-{}", kind.replace('_', "-"));
+    if catalogues().message_ids(translator.locale()).contains(&key) {
+        translator.t(&key)
+    } else {
+        kind.to_owned()
     }
 }
 
@@ -545,8 +569,8 @@ async fn transfer_page(
                 .filter(|account| account.kind == "client_current")
                 .map(|account| account_row(account, &translator))
                 .collect(),
-            limits: limits
-                .iter()
+            limits: held_limits(&limits, &accounts)
+                .into_iter()
                 .map(|limit| limit_row(limit, &translator))
                 .collect(),
             form,
@@ -889,6 +913,24 @@ mod tests {
             "UZS\u{a0}1,250,000.00"
         );
         assert_eq!(amount_text("n/a", "UZS", &english), "n/a UZS");
+    }
+
+    #[test]
+    fn every_kind_of_transfer_the_ledger_books_is_named_in_every_language() {
+        for locale in Locale::ALL {
+            let translator = Translator::new(locale);
+            for kind in [
+                "disbursement",
+                "repayment",
+                "client_transfer",
+                "reversal",
+                "adjustment",
+                "deposit",
+                "withdrawal",
+            ] {
+                assert_ne!(transfer_kind_label(kind, &translator), kind, "{kind}");
+            }
+        }
     }
 
     #[test]

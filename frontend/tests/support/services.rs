@@ -196,6 +196,15 @@ impl MoneyServices {
     ) -> MoneyServices {
         let accounts_pool = schema_pool(&pool_options, &connect, "accounts").await;
         let disbursement_pool = schema_pool(&pool_options, &connect, "disbursement").await;
+        MoneyServices::start_on(services, accounts_pool, disbursement_pool).await
+    }
+
+    /// Migrates the two pools, opens the bank's demo accounts, and starts both services.
+    pub async fn start_on(
+        services: &Services,
+        accounts_pool: PgPool,
+        disbursement_pool: PgPool,
+    ) -> MoneyServices {
         imkon_accounts::migrator()
             .run(&accounts_pool)
             .await
@@ -347,6 +356,59 @@ impl MoneyServices {
             .await
             .expect("the approval made a contract")
             .to_string()
+    }
+}
+
+impl MoneyServices {
+    fn user_token(&self, roles: &[Role], client_id: Option<Uuid>) -> String {
+        let person = Principal::user(Uuid::now_v7(), roles.iter().copied(), client_id, None)
+            .expect("a user principal");
+        self.issuer
+            .issue(&person, Audience::Disbursement, Duration::from_secs(600))
+            .expect("a token")
+            .as_str()
+            .to_owned()
+    }
+
+    /// Takes the draft loan `contract` of `client_id` through signing, activation today, a
+    /// tranche request by one officer, its approval by another and the payout by finance, as
+    /// each of them would through the API.
+    pub async fn pay_out(&self, client_id: Uuid, contract: &str) {
+        let client = reqwest::Client::new();
+        let founder = self.user_token(&[Role::Founder], Some(client_id));
+        let requester = self.user_token(&[Role::CreditOfficer], None);
+        let approver = self.user_token(&[Role::Approver], None);
+        let finance = self.user_token(&[Role::Finance], None);
+        let steps = [
+            (founder, format!("/v1/contracts/{contract}/sign")),
+            (
+                requester.clone(),
+                format!("/v1/contracts/{contract}/activate"),
+            ),
+            (
+                requester,
+                format!("/v1/contracts/{contract}/tranches/1/request"),
+            ),
+            (
+                approver,
+                format!("/v1/contracts/{contract}/tranches/1/approve"),
+            ),
+            (
+                finance,
+                format!("/v1/contracts/{contract}/tranches/1/disburse"),
+            ),
+        ];
+        for (token, path) in steps {
+            let answer = client
+                .post(self.disbursement.url(&path))
+                .bearer_auth(token)
+                .header("idempotency-key", Uuid::now_v7().to_string())
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .expect("disbursement answers");
+            assert!(answer.status().is_success(), "{path}: {}", answer.status());
+        }
     }
 }
 
