@@ -20,7 +20,7 @@ use crate::format::{format_date, parse_typed_decimal, TypedNumberError};
 use crate::i18n::Translator;
 use crate::pages::forms::{problem_message, FormState};
 use crate::pages::kyc::KeyedChoice;
-use crate::pages::money::amount_text;
+use crate::pages::money::{amount_text, idempotency_key};
 use crate::pages::{render, Layout, PageContext, PageError, Section};
 use crate::AppState;
 
@@ -342,14 +342,6 @@ struct ContractPageTemplate {
     repayment_key: String,
 }
 
-/// A fresh idempotency key: 128 random bits, in hex.
-fn fresh_key() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 async fn contract_page(
     state: &AppState,
     context: &PageContext,
@@ -422,7 +414,7 @@ async fn contract_page(
             tranches,
             can,
             form,
-            repayment_key: fresh_key(),
+            repayment_key: idempotency_key(),
             t: translator,
             layout: context.layout(Section::Contracts),
         },
@@ -590,7 +582,7 @@ pub async fn repay(
     {
         submitted.idempotency_key.clone()
     } else {
-        fresh_key()
+        idempotency_key()
     };
     let token = token(&state, &mut signed_in, &next).await?;
     match send(

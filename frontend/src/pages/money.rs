@@ -640,7 +640,7 @@ fn done_key(quote_id: &str) -> String {
 }
 
 /// A fresh idempotency key: 128 random bits, in hex.
-fn idempotency_key() -> String {
+pub fn idempotency_key() -> String {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()

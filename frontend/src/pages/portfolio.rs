@@ -115,10 +115,6 @@ async fn all_contracts(
     Ok(contracts)
 }
 
-fn count_text(count: usize) -> String {
-    count.to_string()
-}
-
 /// Applications per state, in the workflow's order.
 fn per_state(
     applications: &[crate::applications::Application],
@@ -134,7 +130,7 @@ fn per_state(
             (
                 translator.t(&format!("state-{}", state.replace('_', "-"))),
                 Decimal::from(count),
-                count_text(count),
+                count.to_string(),
             )
         })
         .collect();
@@ -302,6 +298,60 @@ pub async fn dashboard(
 mod tests {
     use super::*;
     use crate::i18n::{catalogues, Locale};
+
+    fn application(programme_id: &str, state: &str) -> crate::applications::Application {
+        serde_json::from_value(serde_json::json!({
+            "id": "a", "programme_id": programme_id, "company_id": "c", "state": state,
+            "requested_amount": null, "term_months": null, "project_cost": null,
+            "submitted_at": null, "created_at": "2026-11-01T00:00:00Z",
+            "score": null, "decision": null,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_approval_rate_counts_decided_applications_only() {
+        let applications = [
+            application("p1", "approved"),
+            application("p1", "approved"),
+            application("p1", "rejected"),
+            application("p1", "in_review"),
+            application("p2", "draft"),
+        ];
+        let names = BTreeMap::from([("p1".to_owned(), "Start-up loans".to_owned())]);
+        let chart = approval_rates(&applications, &names);
+        assert_eq!(
+            chart.rows.len(),
+            1,
+            "a programme with no decision yet has no rate"
+        );
+        assert_eq!(chart.rows[0].label, "Start-up loans");
+        assert_eq!(chart.rows[0].value, "67% (2/3)");
+    }
+
+    #[test]
+    fn payouts_are_summed_per_month_and_currency() {
+        let contract: crate::pages::contracts::Contract =
+            serde_json::from_value(serde_json::json!({
+                "id": "c", "programme_kind": "loan", "status": "active", "currency": "UZS",
+                "principal": "300.00", "annual_rate_percent": "14", "term_months": 6,
+                "disbursement_date": null, "first_due_date": null, "penalty_outstanding": "0.00",
+                "loan_account_number": null, "created_at": "2026-10-01T00:00:00Z",
+                "tranches": [
+                    {"number": 1, "amount": "100.00", "purpose": "a", "status": "disbursed",
+                     "disbursed_at": "2026-10-03T10:00:00Z"},
+                    {"number": 2, "amount": "50.00", "purpose": "b", "status": "disbursed",
+                     "disbursed_at": "2026-10-20T10:00:00Z"},
+                    {"number": 3, "amount": "150.00", "purpose": "c", "status": "approved",
+                     "disbursed_at": null},
+                ],
+            }))
+            .unwrap();
+        let chart = disbursed_per_month(&[contract], &Translator::new(Locale::En));
+        assert_eq!(chart.rows.len(), 1);
+        assert_eq!(chart.rows[0].label, "2026-10");
+        assert_eq!(chart.rows[0].value, "UZS\u{a0}150.00");
+    }
 
     #[test]
     fn every_application_state_has_a_label_in_every_language() {

@@ -9,6 +9,9 @@
 //! and `founders`, so the two do not yet agree; the directory reads onboarding's answer as it
 //! is and gives applications the facts it needs (the client as sole founder). Only the scoring
 //! service is a stand-in: a fixed score, so screening always passes.
+//!
+//! [`MoneyServices`] adds the real accounts and disbursement services on the same key, with
+//! helpers that open and fund a client's account and deliver a loan's approval.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
