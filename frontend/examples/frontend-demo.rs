@@ -6,9 +6,11 @@
 //! `frontend listening on http://127.0.0.1:PORT` once it accepts connections, and serves until
 //! interrupted (SIGINT or SIGTERM). `FRONTEND_DEMO_PORT` picks the port (a free one by default).
 //!
-//! With `DATABASE_URL` (a server where the user may create databases), the demo creates two
-//! fresh databases, `frontend_demo_<random>_onboarding` and `…_applications`, migrates and
-//! seeds them, and drops them when it stops. The demo logins are those of
+//! With `DATABASE_URL` (a server where the user may create databases), the demo creates four
+//! fresh databases, `frontend_demo_<random>_onboarding`, `…_applications`, `…_accounts` and
+//! `…_disbursement`, migrates and seeds them, and drops them when it stops. founder1 then has
+//! a current account with money in it, a loan paid out into it and a loan awaiting signature;
+//! the real disbursement service answers the schedule preview too. The demo logins are those of
 //! `imkon_onboarding::demo_logins()` (founder1 / founder1-demo-pass and so on) and `dual1` /
 //! `dual1-demo-pass`, a credit officer who is also an approver.
 
@@ -26,12 +28,12 @@ use sqlx::{ConnectOptions, Connection};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use support::services::Services;
+use support::services::{client_id_of, MoneyServices, Services};
 
-/// Two fresh databases for the demo's services, dropped by [`DemoDatabases::drop_all`].
+/// Fresh databases for the demo's services, dropped by [`DemoDatabases::drop_all`].
 struct DemoDatabases {
     admin: PgConnectOptions,
-    names: [String; 2],
+    names: [String; 4],
 }
 
 impl DemoDatabases {
@@ -43,6 +45,8 @@ impl DemoDatabases {
         let names = [
             format!("frontend_demo_{suffix}_onboarding"),
             format!("frontend_demo_{suffix}_applications"),
+            format!("frontend_demo_{suffix}_accounts"),
+            format!("frontend_demo_{suffix}_disbursement"),
         ];
         let mut connection = admin.connect().await?;
         for name in &names {
@@ -55,7 +59,7 @@ impl DemoDatabases {
         Ok(DemoDatabases { admin, names })
     }
 
-    async fn start_services(&self) -> Result<Services, Box<dyn Error>> {
+    async fn start_services(&self) -> Result<(Services, MoneyServices), Box<dyn Error>> {
         let connect = |name: &str| {
             PgPoolOptions::new()
                 .max_connections(5)
@@ -63,10 +67,21 @@ impl DemoDatabases {
         };
         let onboarding = connect(&self.names[0]).await?;
         let applications = connect(&self.names[1]).await?;
+        let accounts = connect(&self.names[2]).await?;
+        let disbursement = connect(&self.names[3]).await?;
         // Starting panics on a failed migration or seed; in a task the panic becomes an error
         // here, so the databases are still dropped.
-        let started =
-            tokio::spawn(async move { Services::start_on(onboarding, applications).await }).await?;
+        let started = tokio::spawn(async move {
+            let services = Services::start_on(onboarding, applications).await;
+            let money = MoneyServices::start_on(&services, accounts, disbursement).await;
+            let founder = client_id_of(&services, "founder1").await;
+            money.funded_account(founder, "12500000.00").await;
+            let paid_out = money.approved_loan(founder, "30000000.00").await;
+            money.pay_out(founder, &paid_out).await;
+            money.approved_loan(founder, "8000000.00").await;
+            (services, money)
+        })
+        .await?;
         Ok(started)
     }
 
@@ -120,13 +135,17 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let service_urls = ServiceUrls {
         onboarding: services
             .as_ref()
-            .map_or(unused.clone(), |services| services.onboarding.url("")),
-        applications: services
-            .as_ref()
-            .map_or(unused.clone(), |services| services.applications.url("")),
+            .map_or(unused.clone(), |(services, _)| services.onboarding.url("")),
+        applications: services.as_ref().map_or(unused.clone(), |(services, _)| {
+            services.applications.url("")
+        }),
         scoring: unused.clone(),
-        disbursement: preview_url,
-        accounts: unused,
+        disbursement: services
+            .as_ref()
+            .map_or(preview_url, |(_, money)| money.disbursement.url("")),
+        accounts: services
+            .as_ref()
+            .map_or(unused, |(_, money)| money.accounts.url("")),
     };
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!("frontend listening on http://{}", listener.local_addr()?);

@@ -56,6 +56,13 @@ impl Person {
         self.has_role("credit_officer") || self.has_role("approver")
     }
 
+    /// Staff who see contracts, tranches, arrears and the portfolio.
+    pub fn is_portfolio_staff(&self) -> bool {
+        ["credit_officer", "approver", "finance", "admin"]
+            .iter()
+            .any(|role| self.has_role(role))
+    }
+
     fn store(&self, data: &mut SessionData) {
         data.insert(PERSON_ID, self.id.clone());
         data.insert(PERSON_ROLES, self.roles.join(","));
@@ -268,6 +275,32 @@ impl SignedIn {
     /// The refresh token, for logout.
     pub fn refresh_token(&self) -> Option<&str> {
         self.data.get(REFRESH_TOKEN)
+    }
+
+    /// A value a page kept in this sign-in's session, such as a transfer awaiting confirmation.
+    pub fn session_value(&self, name: &str) -> Option<&str> {
+        self.data.get(name)
+    }
+
+    /// Keeps `value` under `name` (or forgets `name`, given `None`) in the session, which is
+    /// on the server: the browser never holds it.
+    pub async fn keep(
+        &mut self,
+        state: &AppState,
+        name: &str,
+        value: Option<String>,
+    ) -> Result<(), CallError> {
+        match value {
+            Some(value) => self.data.insert(name, value),
+            None => {
+                self.data.remove(name);
+            }
+        }
+        state
+            .sessions
+            .save(&self.session_id, self.data.clone(), Utc::now())
+            .await
+            .map_err(|error| CallError::Unavailable(format!("the session store failed: {error}")))
     }
 }
 

@@ -1,6 +1,8 @@
 //! The geometry of the schedule chart: one stacked bar per instalment, principal below and
 //! interest above, drawn by the template as SVG so the page needs no script.
 //!
+//! The portfolio's charts are rows of horizontal bars, one per category ([`row_bars`]).
+//!
 //! Coordinates are computed in `Decimal` and written with two decimals: exact, and the
 //! drawing is the same on every machine.
 
@@ -94,6 +96,78 @@ pub fn stacked_bars(installments: &[PreviewInstallment]) -> Chart {
     }
 }
 
+/// The width of a row chart; the label column is on its left, the bars on its right.
+pub const ROW_CHART_WIDTH: u32 = 800;
+/// The space a row takes, bar and gap.
+const ROW_HEIGHT: u32 = 28;
+/// The part of a row's height the bar fills.
+const ROW_BAR_HEIGHT: u32 = 20;
+/// Where the bars start: the labels are written to the left of this.
+const ROW_LABEL_WIDTH: u32 = 260;
+/// Room right of the longest bar for its value.
+const ROW_VALUE_WIDTH: u32 = 200;
+
+/// One category's bar of a row chart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowBar {
+    pub label: String,
+    pub value: String,
+    pub y: String,
+    pub text_y: String,
+    pub width: String,
+    pub value_x: String,
+}
+
+/// A chart of one horizontal bar per category.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowChart {
+    pub rows: Vec<RowBar>,
+    pub width: u32,
+    pub height: u32,
+    pub bar_x: u32,
+    pub bar_height: u32,
+}
+
+/// Lays out one bar per `(label, amount, value text)` so the largest amount fills the width
+/// left for bars; a negative or zero amount draws no bar but keeps its row and value.
+pub fn row_bars(categories: &[(String, Decimal, String)]) -> RowChart {
+    let largest = categories
+        .iter()
+        .map(|(_, amount, _)| *amount)
+        .max()
+        .unwrap_or_default();
+    let plot_width = Decimal::from(ROW_CHART_WIDTH - ROW_LABEL_WIDTH - ROW_VALUE_WIDTH);
+    let rows = categories
+        .iter()
+        .enumerate()
+        .map(|(index, (label, amount, value))| {
+            let width = if largest <= Decimal::ZERO || *amount <= Decimal::ZERO {
+                Decimal::ZERO
+            } else {
+                *amount * plot_width / largest
+            };
+            let top = Decimal::from(ROW_HEIGHT) * Decimal::from(index);
+            RowBar {
+                label: label.clone(),
+                value: value.clone(),
+                y: coordinate(top),
+                text_y: coordinate(
+                    top + Decimal::from(ROW_BAR_HEIGHT) * Decimal::from(3) / Decimal::from(4),
+                ),
+                width: coordinate(width),
+                value_x: coordinate(Decimal::from(ROW_LABEL_WIDTH) + width + Decimal::from(6)),
+            }
+        })
+        .collect::<Vec<_>>();
+    RowChart {
+        height: ROW_HEIGHT * (rows.len().max(1) as u32),
+        rows,
+        width: ROW_CHART_WIDTH,
+        bar_x: ROW_LABEL_WIDTH,
+        bar_height: ROW_BAR_HEIGHT,
+    }
+}
+
 fn coordinate(value: Decimal) -> String {
     let mut rounded = value.round_dp(2);
     rounded.rescale(2);
@@ -171,6 +245,26 @@ mod tests {
         assert!(labelled.len() <= MAX_AXIS_LABELS + 1);
         assert_eq!(labelled.first(), Some(&1));
         assert_eq!(labelled.last(), Some(&360));
+    }
+
+    #[test]
+    fn the_largest_category_fills_the_bar_column_and_a_zero_draws_no_bar() {
+        let chart = row_bars(&[
+            ("approved".to_owned(), dec!(30), "30".to_owned()),
+            ("rejected".to_owned(), dec!(15), "15".to_owned()),
+            ("withdrawn".to_owned(), dec!(0), "0".to_owned()),
+        ]);
+        assert_eq!(chart.rows[0].width, "340.00");
+        assert_eq!(chart.rows[1].width, "170.00");
+        assert_eq!(chart.rows[2].width, "0.00");
+        assert_eq!(chart.rows[1].y, "28.00");
+        assert_eq!(chart.height, 84);
+        assert!(number(&chart.rows[0].value_x) < Decimal::from(ROW_CHART_WIDTH));
+    }
+
+    #[test]
+    fn an_empty_row_chart_still_has_a_height() {
+        assert_eq!(row_bars(&[]).height, 28);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The languages of the web UI and their message catalogues.
 //!
-//! Every label on a page comes from a Fluent catalogue, `locales/<code>/main.ftl`, compiled into
+//! Every label on a page comes from a Fluent catalogue, `locales/<code>/main.ftl` and
+//! `locales/<code>/money.ftl` (the accounts, contracts and portfolio pages), compiled into
 //! the binary so a deployment cannot ship a page without its words. Fluent is used rather than a
 //! hand-rolled key=value file because the catalogues need placeables (`{ $amount } soʻm` puts
 //! the currency where each language writes it) and will need plurals for counts of months and
@@ -44,12 +45,26 @@ impl Locale {
         Locale::ALL.into_iter().find(|locale| locale.code() == code)
     }
 
-    fn catalogue_source(self) -> &'static str {
+    /// The files of the locale's catalogue; one bundle holds them all, so a key defined in
+    /// two files is refused as a duplicate.
+    fn catalogue_sources(self) -> [&'static str; 2] {
         match self {
-            Locale::UzLatn => include_str!("../locales/uz-Latn/main.ftl"),
-            Locale::UzCyrl => include_str!("../locales/uz-Cyrl/main.ftl"),
-            Locale::Ru => include_str!("../locales/ru/main.ftl"),
-            Locale::En => include_str!("../locales/en/main.ftl"),
+            Locale::UzLatn => [
+                include_str!("../locales/uz-Latn/main.ftl"),
+                include_str!("../locales/uz-Latn/money.ftl"),
+            ],
+            Locale::UzCyrl => [
+                include_str!("../locales/uz-Cyrl/main.ftl"),
+                include_str!("../locales/uz-Cyrl/money.ftl"),
+            ],
+            Locale::Ru => [
+                include_str!("../locales/ru/main.ftl"),
+                include_str!("../locales/ru/money.ftl"),
+            ],
+            Locale::En => [
+                include_str!("../locales/en/main.ftl"),
+                include_str!("../locales/en/money.ftl"),
+            ],
         }
     }
 
@@ -92,14 +107,6 @@ impl Catalogues {
         let mut bundles = Vec::with_capacity(Locale::ALL.len());
         let mut message_ids = Vec::with_capacity(Locale::ALL.len());
         for locale in Locale::ALL {
-            let source = locale.catalogue_source();
-            let resource = FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| {
-                CatalogueError::Syntax {
-                    locale: locale.code(),
-                    reason: format!("{errors:?}"),
-                }
-            })?;
-            message_ids.push(message_ids_of(&resource));
             let tag = locale
                 .code()
                 .parse()
@@ -108,12 +115,24 @@ impl Catalogues {
             // Isolation marks (U+2068/U+2069) around placeables help right-to-left scripts,
             // which none of our languages is; they would only end up inside amounts.
             bundle.set_use_isolating(false);
-            bundle
-                .add_resource(resource)
-                .map_err(|errors| CatalogueError::Duplicate {
-                    locale: locale.code(),
-                    reason: format!("{errors:?}"),
-                })?;
+            let mut ids = BTreeSet::new();
+            for source in locale.catalogue_sources() {
+                let resource =
+                    FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| {
+                        CatalogueError::Syntax {
+                            locale: locale.code(),
+                            reason: format!("{errors:?}"),
+                        }
+                    })?;
+                ids.extend(message_ids_of(&resource));
+                bundle
+                    .add_resource(resource)
+                    .map_err(|errors| CatalogueError::Duplicate {
+                        locale: locale.code(),
+                        reason: format!("{errors:?}"),
+                    })?;
+            }
+            message_ids.push(ids);
             bundles.push(bundle);
         }
         Ok(Catalogues {

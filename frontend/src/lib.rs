@@ -133,6 +133,10 @@ impl FrontendSettings {
 #[derive(Clone)]
 pub struct AppState {
     pub disbursement: DisbursementClient,
+    /// The disbursement service's API on behalf of a signed-in person: contracts, tranches,
+    /// repayments and arrears.
+    pub contracts: ServiceApi,
+    pub accounts: ServiceApi,
     pub identity: IdentityClient,
     pub onboarding: ServiceApi,
     pub applications: ServiceApi,
@@ -159,6 +163,8 @@ pub fn app_with(settings: FrontendSettings) -> Router {
     let state = AppState {
         disbursement: DisbursementClient::new(&settings.services.disbursement)
             .expect(CLIENT_BUILDS),
+        contracts: ServiceApi::new(&settings.services.disbursement).expect(CLIENT_BUILDS),
+        accounts: ServiceApi::new(&settings.services.accounts).expect(CLIENT_BUILDS),
         identity: IdentityClient::new(onboarding.clone()),
         onboarding,
         applications: ServiceApi::new(&settings.services.applications).expect(CLIENT_BUILDS),
@@ -260,6 +266,36 @@ pub fn app_with(settings: FrontendSettings) -> Router {
             "/applications/{id}/info-response",
             post(pages::applications::answer_info),
         )
+        .route("/accounts", get(pages::money::accounts))
+        .route("/accounts/{number}", get(pages::money::statement))
+        .route(
+            "/accounts/{number}/statement.csv",
+            get(pages::money::statement_csv),
+        )
+        .route(
+            "/accounts/{number}/statement.pdf",
+            get(pages::money::statement_pdf),
+        )
+        .route(
+            "/transfers/new",
+            get(pages::money::transfer_form).post(pages::money::quote),
+        )
+        .route(
+            "/transfers/{quote_id}",
+            get(pages::money::confirmation).post(pages::money::confirm),
+        )
+        .route("/transfers/{quote_id}/done", get(pages::money::result))
+        .route("/contracts", get(pages::contracts::list))
+        .route("/contracts/{id}", get(pages::contracts::show))
+        .route("/contracts/{id}/sign", post(pages::contracts::sign))
+        .route("/contracts/{id}/repayments", post(pages::contracts::repay))
+        .route("/contracts/{id}/activate", post(pages::contracts::activate))
+        .route(
+            "/contracts/{id}/tranches/{number}/{action}",
+            post(pages::contracts::tranche_action),
+        )
+        .route("/arrears", get(pages::contracts::arrears))
+        .route("/portfolio", get(pages::portfolio::dashboard))
         .route("/static/app.css", get(pages::stylesheet))
         .route(
             "/health/live",

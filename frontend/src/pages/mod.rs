@@ -3,8 +3,11 @@
 
 pub mod applications;
 pub mod calculator;
+pub mod contracts;
 pub mod forms;
 pub mod kyc;
+pub mod money;
+pub mod portfolio;
 pub mod profile;
 pub mod reviews;
 pub mod signin;
@@ -115,6 +118,10 @@ pub enum Section {
     Reviews,
     Profile,
     Kyc,
+    Accounts,
+    Contracts,
+    Arrears,
+    Portfolio,
     /// Error pages belong to no entry.
     None,
 }
@@ -155,6 +162,10 @@ impl Layout {
             "reviews" => self.section == Section::Reviews,
             "profile" => self.section == Section::Profile,
             "kyc" => self.section == Section::Kyc,
+            "accounts" => self.section == Section::Accounts,
+            "contracts" => self.section == Section::Contracts,
+            "arrears" => self.section == Section::Arrears,
+            "portfolio" => self.section == Section::Portfolio,
             _ => false,
         }
     }
@@ -175,6 +186,11 @@ impl Layout {
         self.person
             .as_ref()
             .is_some_and(|person| person.has_role("kyc_officer"))
+    }
+
+    /// Whether the person works with contracts, tranches and arrears at the bank.
+    pub fn is_portfolio_staff(&self) -> bool {
+        self.person.as_ref().is_some_and(Person::is_portfolio_staff)
     }
 
     pub fn person_name(&self) -> &str {

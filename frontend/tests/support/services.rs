@@ -65,6 +65,253 @@ pub struct Services {
     pub applications: TestServer,
     pub onboarding_pool: PgPool,
     pub applications_pool: PgPool,
+    /// Issues tokens the services trust, as onboarding does.
+    pub issuer: TokenIssuer,
+    keys: PublicKeySet,
+}
+
+/// The accounts and disbursement services, running beside [`Services`] and trusting the same
+/// key. Disbursement moves money through the real accounts service over HTTP.
+pub struct MoneyServices {
+    pub accounts: TestServer,
+    pub disbursement: TestServer,
+    pub accounts_pool: PgPool,
+    pub disbursement_pool: PgPool,
+    issuer: TokenIssuer,
+}
+
+impl MoneyServices {
+    /// Both in the test database `connect` names, a schema each, with the bank's demo accounts.
+    pub async fn start(
+        services: &Services,
+        pool_options: PgPoolOptions,
+        connect: PgConnectOptions,
+    ) -> MoneyServices {
+        let accounts_pool = schema_pool(&pool_options, &connect, "accounts").await;
+        let disbursement_pool = schema_pool(&pool_options, &connect, "disbursement").await;
+        MoneyServices::start_on(services, accounts_pool, disbursement_pool).await
+    }
+
+    /// Migrates the two pools, opens the bank's demo accounts, and starts both services.
+    pub async fn start_on(
+        services: &Services,
+        accounts_pool: PgPool,
+        disbursement_pool: PgPool,
+    ) -> MoneyServices {
+        imkon_accounts::migrator()
+            .run(&accounts_pool)
+            .await
+            .expect("accounts migrates");
+        imkon_disbursement::migrator()
+            .run(&disbursement_pool)
+            .await
+            .expect("disbursement migrates");
+        imkon_accounts::seed_demo(&accounts_pool)
+            .await
+            .expect("the bank's accounts open");
+        let accounts = TestServer::start(imkon_accounts::app(imkon_accounts::AppState::new(
+            accounts_pool.clone(),
+            HttpLimits::default(),
+            verifier(&services.keys, Audience::Accounts),
+        )))
+        .await;
+        let caller = Principal::service(Uuid::now_v7(), Some("disbursement".to_owned()))
+            .expect("a service principal");
+        let ledger = imkon_disbursement::ledger::HttpLedger::new(
+            ServiceClient::new(Duration::from_secs(10)).expect("an HTTP client"),
+            ServiceTokens::local(services.issuer.clone(), caller),
+            &accounts.url(""),
+        );
+        let disbursement =
+            TestServer::start(imkon_disbursement::app(imkon_disbursement::AppState {
+                pool: disbursement_pool.clone(),
+                limits: HttpLimits::default(),
+                verifier: verifier(&services.keys, Audience::Disbursement),
+                ledger: Arc::new(ledger),
+            }))
+            .await;
+        MoneyServices {
+            accounts,
+            disbursement,
+            accounts_pool,
+            disbursement_pool,
+            issuer: services.issuer.clone(),
+        }
+    }
+
+    fn service_token(&self, audience: Audience) -> String {
+        let caller = Principal::service(Uuid::now_v7(), Some("frontend-tests".to_owned()))
+            .expect("a service principal");
+        self.issuer
+            .issue(&caller, audience, Duration::from_secs(600))
+            .expect("a token")
+            .as_str()
+            .to_owned()
+    }
+
+    /// Opens a current account for `client_id` and pays `amount` into it from the bank's
+    /// settlement account (nothing, for a zero amount, which the ledger would refuse); returns
+    /// its number.
+    pub async fn funded_account(&self, client_id: Uuid, amount: &str) -> String {
+        let client = reqwest::Client::new();
+        let token = self.service_token(Audience::Accounts);
+        let open = |owner: Value, kind: &str, allow_negative: bool| {
+            client
+                .post(self.accounts.url("/v1/accounts"))
+                .bearer_auth(&token)
+                .header("idempotency-key", Uuid::now_v7().to_string())
+                .json(&serde_json::json!({
+                    "owner": owner, "kind": kind, "currency": "UZS",
+                    "allow_negative": allow_negative,
+                }))
+                .send()
+        };
+        let number = |answer: Value| {
+            answer["number"]
+                .as_str()
+                .expect("an opened account has a number")
+                .to_owned()
+        };
+        let current = open(
+            serde_json::json!({"kind": "client", "client_id": client_id}),
+            "client_current",
+            false,
+        )
+        .await
+        .expect("accounts answers");
+        assert!(current.status().is_success(), "the current account opens");
+        let current = number(current.json().await.expect("an account"));
+        if amount
+            .parse::<Decimal>()
+            .expect("a decimal amount")
+            .is_zero()
+        {
+            return current;
+        }
+        let settlement = open(serde_json::json!({"kind": "bank"}), "bank_settlement", true)
+            .await
+            .expect("accounts answers");
+        let settlement = number(settlement.json().await.expect("an account"));
+        let funded = client
+            .post(self.accounts.url("/v1/transfers"))
+            .bearer_auth(&token)
+            .header("idempotency-key", Uuid::now_v7().to_string())
+            .json(&serde_json::json!({
+                "kind": "adjustment",
+                "reference": "opening deposit",
+                "currency": "UZS",
+                "legs": [
+                    {"account": settlement, "side": "debit", "amount": amount},
+                    {"account": current, "side": "credit", "amount": amount},
+                ],
+            }))
+            .send()
+            .await
+            .expect("accounts answers");
+        assert_eq!(funded.status(), 201, "the deposit is booked");
+        current
+    }
+
+    /// Delivers `application.approved` for a loan of `amount` to `client_id`, as applications
+    /// would, and returns the id of the draft contract it made.
+    pub async fn approved_loan(&self, client_id: Uuid, amount: &str) -> String {
+        let application_id = Uuid::now_v7();
+        let delivered = reqwest::Client::new()
+            .post(self.disbursement.url("/v1/events"))
+            .bearer_auth(self.service_token(Audience::Disbursement))
+            .json(&serde_json::json!({
+                "id": Uuid::now_v7(),
+                "topic": "application.approved",
+                "occurred_at": "2026-01-01T00:00:00Z",
+                "payload": {
+                    "application_id": application_id,
+                    "programme_id": Uuid::now_v7(),
+                    "programme_kind": "loan",
+                    "client_id": client_id,
+                    "company_id": Uuid::now_v7(),
+                    "currency": "UZS",
+                    "amount": amount,
+                    "term_months": 6,
+                    "annual_rate_percent": "14",
+                    "repayment_method": "annuity",
+                    "grace_months": 0,
+                    "penalty_rate_percent": "36.5",
+                    "approved_at": "2026-01-01T09:00:00Z"
+                },
+            }))
+            .send()
+            .await
+            .expect("disbursement answers");
+        assert_eq!(delivered.status(), 200, "the approval is taken");
+        sqlx::query_scalar::<_, Uuid>("select id from contract where application_id = $1")
+            .bind(application_id)
+            .fetch_one(&self.disbursement_pool)
+            .await
+            .expect("the approval made a contract")
+            .to_string()
+    }
+}
+
+impl MoneyServices {
+    fn user_token(&self, roles: &[Role], client_id: Option<Uuid>) -> String {
+        let person = Principal::user(Uuid::now_v7(), roles.iter().copied(), client_id, None)
+            .expect("a user principal");
+        self.issuer
+            .issue(&person, Audience::Disbursement, Duration::from_secs(600))
+            .expect("a token")
+            .as_str()
+            .to_owned()
+    }
+
+    /// Takes the draft loan `contract` of `client_id` through signing, activation today, a
+    /// tranche request by one officer, its approval by another and the payout by finance, as
+    /// each of them would through the API.
+    pub async fn pay_out(&self, client_id: Uuid, contract: &str) {
+        let client = reqwest::Client::new();
+        let founder = self.user_token(&[Role::Founder], Some(client_id));
+        let requester = self.user_token(&[Role::CreditOfficer], None);
+        let approver = self.user_token(&[Role::Approver], None);
+        let finance = self.user_token(&[Role::Finance], None);
+        let steps = [
+            (founder, format!("/v1/contracts/{contract}/sign")),
+            (
+                requester.clone(),
+                format!("/v1/contracts/{contract}/activate"),
+            ),
+            (
+                requester,
+                format!("/v1/contracts/{contract}/tranches/1/request"),
+            ),
+            (
+                approver,
+                format!("/v1/contracts/{contract}/tranches/1/approve"),
+            ),
+            (
+                finance,
+                format!("/v1/contracts/{contract}/tranches/1/disburse"),
+            ),
+        ];
+        for (token, path) in steps {
+            let answer = client
+                .post(self.disbursement.url(&path))
+                .bearer_auth(token)
+                .header("idempotency-key", Uuid::now_v7().to_string())
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .expect("disbursement answers");
+            assert!(answer.status().is_success(), "{path}: {}", answer.status());
+        }
+    }
+}
+
+/// The client id of a demo login.
+pub async fn client_id_of(services: &Services, username: &str) -> Uuid {
+    sqlx::query_scalar("select client_id from login_account where username = $1")
+        .bind(username)
+        .fetch_one(&services.onboarding_pool)
+        .await
+        .expect("the demo founder exists")
 }
 
 fn signing() -> (TokenIssuer, PublicKeySet) {
@@ -146,7 +393,7 @@ impl Services {
         let kyc = OnboardingClient::new(
             ServiceClient::new(Duration::from_secs(10)).expect("an HTTP client"),
             &onboarding.url(""),
-            ServiceTokens::local(issuer, service),
+            ServiceTokens::local(issuer.clone(), service),
         );
         let applications =
             TestServer::start(imkon_applications::app(imkon_applications::AppState {
@@ -162,6 +409,8 @@ impl Services {
             applications,
             onboarding_pool,
             applications_pool,
+            issuer,
+            keys,
         }
     }
 }

@@ -1,0 +1,428 @@
+//! The money pages against the real onboarding, applications, accounts and disbursement
+//! services, in-process: a founder's accounts, statement and its download, another client's
+//! account, the transfer confirmation with the daily limit, and the four eyes on a tranche.
+
+mod support;
+
+use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
+use imkon_platform::testing::TestServer;
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use reqwest::{redirect, Response, StatusCode};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use support::services::{
+    client_id_of, MoneyServices, Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME,
+};
+
+/// The frontend and every service it calls but scoring.
+struct Site {
+    frontend: TestServer,
+    services: Services,
+    money: MoneyServices,
+}
+
+impl Site {
+    async fn start(pool_options: PgPoolOptions, connect: PgConnectOptions) -> Site {
+        let services = Services::start(pool_options.clone(), connect.clone()).await;
+        let money = MoneyServices::start(&services, pool_options, connect).await;
+        let settings = FrontendSettings::new(ServiceUrls {
+            onboarding: services.onboarding.url(""),
+            applications: services.applications.url(""),
+            scoring: "http://127.0.0.1:1".to_owned(),
+            disbursement: money.disbursement.url(""),
+            accounts: money.accounts.url(""),
+        });
+        Site {
+            frontend: TestServer::start(app_with(settings)).await,
+            services,
+            money,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        self.frontend.url(path)
+    }
+
+    async fn signed_in(&self, username: &str, password: &str, language: &str) -> Browser {
+        let mut browser = Browser::speaking(language);
+        browser.get(&self.url("/login")).await;
+        let response = browser
+            .post(
+                &self.url("/login"),
+                &[("username", username), ("password", password)],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{username} signs in"
+        );
+        browser
+    }
+}
+
+/// Remembers the cookies a browser would: the session, the CSRF token, the language.
+struct Browser {
+    client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn speaking(language: &str) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: vec![("__Host-imkon_lang".to_owned(), language.to_owned())],
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember(&mut self, response: &Response) {
+        for line in response.headers().get_all(SET_COOKIE) {
+            let line = line.to_str().unwrap();
+            let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+            self.cookies.retain(|(held, _)| held != name);
+            if !line.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
+    async fn get(&mut self, url: &str) -> Response {
+        let response = self
+            .client
+            .get(url)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.remember(&response);
+        response
+    }
+
+    async fn post(&mut self, url: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self
+            .cookies
+            .iter()
+            .find(|(name, _)| name == "__Host-imkon_csrf")
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default();
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &token));
+        let response = self
+            .client
+            .post(url)
+            .header("cookie", self.cookie_header())
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        self.remember(&response);
+        response
+    }
+
+    async fn page(&mut self, url: &str) -> (StatusCode, String) {
+        let response = self.get(url).await;
+        (response.status(), response.text().await.unwrap())
+    }
+}
+
+fn location(response: &Response) -> String {
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_sees_their_account_and_its_statement_and_downloads_it_as_csv(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    let number = site.money.funded_account(client_id, "1500000.00").await;
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+
+    let (status, html) = founder.page(&site.url("/accounts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&number), "the account is listed");
+    assert!(html.contains("UZS\u{a0}1,500,000.00"), "with its balances");
+    assert!(html.contains("Daily transfer limit"));
+
+    let (status, html) = founder
+        .page(&site.url(&format!("/accounts/{number}")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("opening deposit"), "the deposit is a line");
+    assert!(html.contains("Closing balance"));
+
+    let (status, html) = founder
+        .page(&site.url(&format!("/accounts/{number}?from=someday")))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("value=\"someday\""), "the typed date is kept");
+    assert!(
+        html.contains("Choose a date."),
+        "and refused beside its field"
+    );
+
+    let download = founder
+        .get(&site.url(&format!("/accounts/{number}/statement.csv")))
+        .await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert!(download.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert_eq!(
+        download.headers()[CONTENT_DISPOSITION].to_str().unwrap(),
+        format!("attachment; filename=\"statement-{number}.csv\"")
+    );
+    let csv = download.text().await.unwrap();
+    assert!(csv.contains("opening_balance") && csv.contains("1500000.00"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_who_guesses_another_clients_account_number_gets_the_not_found_page(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let other_client = client_id_of(&site.services, "founder2").await;
+    let theirs = site.money.funded_account(other_client, "10.00").await;
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "ru").await;
+
+    for path in [
+        format!("/accounts/{theirs}"),
+        format!("/accounts/{theirs}/statement.csv"),
+        "/accounts/12345".to_owned(),
+    ] {
+        let (status, html) = founder.page(&site.url(&path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(html.contains("Страница не найдена"), "{path}: {html}");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_transfer_confirmation_shows_the_amount_the_recipient_and_the_limit_left(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mine = site
+        .money
+        .funded_account(client_id_of(&site.services, "founder1").await, "900000.00")
+        .await;
+    let theirs = site
+        .money
+        .funded_account(client_id_of(&site.services, "founder2").await, "0.00")
+        .await;
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+
+    let (status, form) = founder.page(&site.url("/transfers/new")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("You can still send UZS\u{a0}50,000,000.00 today"));
+
+    let refused = founder
+        .post(
+            &site.url("/transfers/new"),
+            &[
+                ("from_account", &mine),
+                ("to_account", "00000000000000000000"),
+                ("amount", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("value=\"abc\""), "what was typed is kept");
+    assert!(html.contains("Enter a number"), "the amount is refused");
+
+    let quoted = founder
+        .post(
+            &site.url("/transfers/new"),
+            &[
+                ("from_account", &mine),
+                ("to_account", &theirs),
+                ("amount", "250,000.50"),
+            ],
+        )
+        .await;
+    assert_eq!(quoted.status(), StatusCode::SEE_OTHER);
+    let confirmation = location(&quoted);
+    let (status, html) = founder.page(&site.url(&confirmation)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("UZS\u{a0}250,000.50"), "the amount");
+    assert!(html.contains(&theirs), "the recipient");
+    assert!(html.contains("Left today"), "the remaining daily limit");
+    assert!(html.contains("UZS\u{a0}50,000,000.00"));
+    assert!(
+        !html.contains("confirmation_token"),
+        "the one-time token stays on the server"
+    );
+
+    let confirmed = founder.post(&site.url(&confirmation), &[]).await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let done = location(&confirmed);
+    assert_eq!(done, format!("{confirmation}/done"));
+    let again = founder.post(&site.url(&confirmation), &[]).await;
+    assert_eq!(
+        location(&again),
+        done,
+        "a second confirmation books nothing"
+    );
+    let (_, html) = founder.page(&site.url(&done)).await;
+    assert!(html.contains("Money sent"));
+
+    let (_, accounts) = founder.page(&site.url("/accounts")).await;
+    assert!(
+        accounts.contains("UZS\u{a0}649,999.50"),
+        "the transfer was booked once"
+    );
+    assert!(
+        accounts.contains("UZS\u{a0}49,749,999.50"),
+        "the limit left"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_officer_cannot_approve_their_own_tranche_request_through_the_pages(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    let path = format!("/contracts/{contract}");
+
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let (_, html) = founder.page(&site.url("/contracts")).await;
+    assert!(html.contains(&path), "the founder's contract is listed");
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(html.contains("Awaiting your signature"));
+    let signed = founder.post(&site.url(&format!("{path}/sign")), &[]).await;
+    assert_eq!(location(&signed), path);
+
+    let mut officer = site
+        .signed_in(DUAL_ROLE_USERNAME, DUAL_ROLE_PASSWORD, "uz-Latn")
+        .await;
+    let activated = officer
+        .post(&site.url(&format!("{path}/activate")), &[])
+        .await;
+    assert_eq!(location(&activated), path);
+    let requested = officer
+        .post(&site.url(&format!("{path}/tranches/1/request")), &[])
+        .await;
+    assert_eq!(location(&requested), path);
+    let (_, html) = officer.page(&site.url(&path)).await;
+    assert!(html.contains("Soʻralgan"), "the tranche is requested");
+
+    let refused = officer
+        .post(&site.url(&format!("{path}/tranches/1/approve")), &[])
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("Bu transhni oʻzingiz soʻragansiz"),
+        "the four-eyes rule is explained in the chosen language"
+    );
+    assert!(
+        html.contains("Soʻralgan"),
+        "and the tranche is still requested"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_loan_is_approved_by_another_officer_paid_out_and_repaid_early_by_its_founder(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    let path = format!("/contracts/{contract}");
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    founder.post(&site.url(&format!("{path}/sign")), &[]).await;
+    let mut requester = site.signed_in("credit1", "credit1-demo-pass", "en").await;
+    requester
+        .post(&site.url(&format!("{path}/activate")), &[])
+        .await;
+    requester
+        .post(&site.url(&format!("{path}/tranches/1/request")), &[])
+        .await;
+
+    let mut approver = site
+        .signed_in("approver1", "approver1-demo-pass", "en")
+        .await;
+    let approved = approver
+        .post(&site.url(&format!("{path}/tranches/1/approve")), &[])
+        .await;
+    assert_eq!(location(&approved), path, "another person may approve");
+    let mut finance = site.signed_in("finance1", "finance1-demo-pass", "en").await;
+    let paid = finance
+        .post(&site.url(&format!("{path}/tranches/1/disburse")), &[])
+        .await;
+    assert_eq!(location(&paid), path);
+    let (_, html) = finance.page(&site.url(&path)).await;
+    assert!(html.contains("Paid out"), "{html}");
+
+    let (status, html) = founder.page(&site.url(&path)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Next payment: UZS"), "what is due next");
+    assert!(html.contains("id=\"schedule\""), "the schedule");
+    let refused = founder
+        .post(
+            &site.url(&format!("{path}/repayments")),
+            &[
+                ("kind", "early"),
+                ("amount", "lots"),
+                ("option", "keep_term"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("value=\"lots\""), "the typed amount is kept");
+    assert!(html.contains("Enter a number"));
+    let repaid = founder
+        .post(
+            &site.url(&format!("{path}/repayments")),
+            &[
+                ("kind", "early"),
+                ("amount", "5,000,000.00"),
+                ("option", "keep_installment"),
+                ("idempotency_key", "0123456789abcdef0123456789abcdef"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        repaid.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        repaid.text().await.unwrap_or_default()
+    );
+
+    let (status, html) = approver.page(&site.url("/portfolio")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Amounts paid out per month"));
+    assert!(html.contains("<svg"), "the charts are drawn on the server");
+    assert!(!html.contains("<script"), "with no script");
+    let (status, html) = finance.page(&site.url("/arrears")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Days overdue"));
+    let (status, _) = founder.page(&site.url("/portfolio")).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "founders do not see the portfolio"
+    );
+}
