@@ -8,9 +8,11 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod mailer;
 pub mod peers;
 pub mod screening;
 pub mod seed;
+pub mod smtp;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -123,15 +125,19 @@ pub async fn run_on(
         tokens.clone(),
         shutdown.clone(),
     )?;
+    let onboarding = Arc::new(OnboardingClient::new(
+        client.clone(),
+        &onboarding_url,
+        tokens.clone(),
+    ));
+    if let Some(mail) = mailer::MailSettings::from_settings(&config.settings)? {
+        mailer::spawn_sender(pool.clone(), onboarding.clone(), mail, shutdown.clone());
+    }
     let state = AppState {
         pool,
         limits: config.limits,
         verifier,
-        kyc: Arc::new(OnboardingClient::new(
-            client.clone(),
-            &onboarding_url,
-            tokens.clone(),
-        )),
+        kyc: onboarding,
         scorer: Arc::new(ScoringClient::new(client, &scoring_url, tokens)),
     };
     service::serve(&config, listener, app(state), shutdown).await

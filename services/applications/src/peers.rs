@@ -295,6 +295,29 @@ impl KycSource for OnboardingClient {
     }
 }
 
+/// The contact part of onboarding's client summary. Onboarding does not publish the email
+/// address there yet, so the field is optional: until it does, every notification email fails
+/// with "no email address" recorded on it, and the notification stays visible unsent.
+#[derive(Debug, Deserialize)]
+struct ClientContactAnswer {
+    #[serde(default)]
+    email: Option<String>,
+}
+
+impl crate::mailer::RecipientDirectory for OnboardingClient {
+    fn email_address(&self, client_id: Uuid) -> PeerFuture<'_, Option<String>> {
+        Box::pin(async move {
+            let answer: ClientContactAnswer = self
+                .get(
+                    format!("/v1/clients/{client_id}"),
+                    format!("client {client_id}"),
+                )
+                .await?;
+            Ok(answer.email.filter(|email| !email.trim().is_empty()))
+        })
+    }
+}
+
 /// Scoring over HTTP, with a service token.
 #[derive(Clone, Debug)]
 pub struct ScoringClient {

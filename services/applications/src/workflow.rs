@@ -70,8 +70,8 @@ pub async fn apply(
     Ok(to)
 }
 
-/// Records the message to the founder about the new state. Without SMTP configured it stays
-/// in the `notification` table, which is what the demo shows.
+/// Records the message to the founder about the new state. With SMTP configured the `mailer`
+/// sends it by email; without, it stays in the `notification` table, which the demo shows.
 async fn notify_founder(
     connection: &mut PgConnection,
     row: &ApplicationRow,

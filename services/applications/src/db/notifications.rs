@@ -50,3 +50,66 @@ pub async fn for_client(
     .fetch_all(executor)
     .await
 }
+
+/// A notification waiting for email delivery.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingNotification {
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub subject: String,
+    pub body: String,
+    pub attempts: i32,
+}
+
+/// Up to `limit` unsent notifications whose next attempt is due, oldest first, locked for the
+/// caller's transaction; rows another sender holds are skipped rather than waited for.
+pub async fn lock_due(
+    executor: impl PgExecutor<'_>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<PendingNotification>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, client_id, subject, body, attempts from notification
+         where sent_at is null and (next_attempt_at is null or next_attempt_at <= $1)
+         order by created_at, id limit $2
+         for update skip locked",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(executor)
+    .await
+}
+
+pub async fn mark_sent(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+    sent_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update notification set sent_at = $2, attempts = attempts + 1, last_error = null,
+         next_attempt_at = null where id = $1",
+    )
+    .bind(id)
+    .bind(sent_at)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_failed(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+    error: &str,
+    next_attempt_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update notification set attempts = attempts + 1, last_error = $2, next_attempt_at = $3
+         where id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(next_attempt_at)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
