@@ -166,7 +166,8 @@ async fn a_state_change_reaches_the_founder_by_email_and_is_marked_sent(pool: Pg
     let id = withdrawn_application(&harness, &founder).await;
 
     let mut delivery = withdrawal_delivery(&pool, id).await;
-    for _ in 0..100 {
+    // The sender pauses five seconds when idle, so the email may wait for its next pass.
+    for _ in 0..200 {
         if delivery.sent_at.is_some() {
             break;
         }
