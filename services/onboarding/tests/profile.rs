@@ -211,6 +211,10 @@ async fn services_and_staff_read_a_client_summary_and_a_founder_only_their_own(p
     let summary: serde_json::Value = summary.json().await.unwrap();
     assert_eq!(summary["birth_date"], "1990-05-15");
     assert_eq!(summary["kyc_status"], "new");
+    assert_eq!(
+        summary["email"], "aziz@example.uz",
+        "applications mails notifications there"
+    );
     assert_eq!(summary["companies"][0]["registration_date"], "2022-03-01");
     assert_eq!(summary["companies"][0]["it_park_resident"], true);
 

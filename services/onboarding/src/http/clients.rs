@@ -39,6 +39,8 @@ pub struct ClientSummary {
     birth_date: NaiveDate,
     /// The person's own KYC status (`new` until submitted); details at `/v1/clients/{id}/kyc`.
     kyc_status: String,
+    /// Where notifications to the person are sent, if they gave an address.
+    email: Option<String>,
     companies: Vec<CompanySummary>,
 }
 
@@ -97,6 +99,7 @@ async fn read_client_summary(
         full_name,
         birth_date: person.birth_date,
         kyc_status,
+        email: person.email,
         companies,
     }))
 }
