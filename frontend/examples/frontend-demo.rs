@@ -10,25 +10,84 @@
 //! fresh databases, `frontend_demo_<random>_onboarding`, `…_applications`, `…_accounts` and
 //! `…_disbursement`, migrates and seeds them, and drops them when it stops. founder1 then has
 //! a current account with money in it, a loan paid out into it and a loan awaiting signature;
-//! the real disbursement service answers the schedule preview too. The demo logins are those of
+//! the real disbursement service answers the schedule preview too. Onboarding's and
+//! applications' events are relayed as in a deployment, so a founder who registers through the
+//! pages gets an account once KYC approves them, and an approved loan becomes a contract to
+//! sign. The demo logins are those of
 //! `imkon_onboarding::demo_logins()` (founder1 / founder1-demo-pass and so on) and `dual1` /
 //! `dual1-demo-pass`, a credit officer who is also an approver.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use std::collections::BTreeMap;
 use std::error::Error;
 use std::io::Write;
 use std::str::FromStr;
+use std::time::Duration;
 
+use imkon_auth::{Audience, Principal};
 use imkon_frontend::ServiceUrls;
+use imkon_platform::client::ServiceClient;
+use imkon_platform::outbox::{HttpPublisher, Relay, RelaySettings, Subscriber};
+use imkon_platform::service_tokens::ServiceTokens;
 use rand::RngCore;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 use support::services::{client_id_of, MoneyServices, Services};
+
+/// Starts the outbox relays of onboarding and applications with the deployment's event routing
+/// (as `imkon::start` wires it), so that a KYC approval opens the founder's current account and
+/// an approved application becomes a contract, until `shutdown` is cancelled. The demo data
+/// writes nothing to the outboxes, so only what is done through the pages is relayed.
+fn spawn_relays(
+    services: &Services,
+    money: &MoneyServices,
+    shutdown: &CancellationToken,
+) -> Result<(), Box<dyn Error>> {
+    let subscriber = |url: String, audience: Audience| Subscriber {
+        events_url: format!("{url}/v1/events"),
+        audience,
+    };
+    let accounts = subscriber(money.accounts.url(""), Audience::Accounts);
+    let applications = subscriber(services.applications.url(""), Audience::Applications);
+    let disbursement = subscriber(money.disbursement.url(""), Audience::Disbursement);
+    let onboarding_routes = BTreeMap::from([
+        (
+            "client.kyc_approved".to_owned(),
+            vec![accounts, applications.clone()],
+        ),
+        ("client.kyc_rejected".to_owned(), vec![applications.clone()]),
+        ("company.kyc_approved".to_owned(), vec![applications]),
+    ]);
+    let applications_routes =
+        BTreeMap::from([("application.approved".to_owned(), vec![disbursement])]);
+    for (name, pool, routes) in [
+        (
+            "onboarding",
+            services.onboarding_pool.clone(),
+            onboarding_routes,
+        ),
+        (
+            "applications",
+            services.applications_pool.clone(),
+            applications_routes,
+        ),
+    ] {
+        let caller = Principal::service(Uuid::now_v7(), Some(name.to_owned()))?;
+        let publisher = HttpPublisher::new(
+            ServiceClient::new(Duration::from_secs(10))?,
+            ServiceTokens::local(services.issuer.clone(), caller),
+            routes,
+        );
+        tokio::spawn(Relay::new(pool, publisher, RelaySettings::default()).run(shutdown.clone()));
+    }
+    Ok(())
+}
 
 /// Fresh databases for the demo's services, dropped by [`DemoDatabases::drop_all`].
 struct DemoDatabases {
@@ -59,7 +118,12 @@ impl DemoDatabases {
         Ok(DemoDatabases { admin, names })
     }
 
-    async fn start_services(&self) -> Result<(Services, MoneyServices), Box<dyn Error>> {
+    /// Starts the services with their demo data, then their event relays (stopped by
+    /// `shutdown`).
+    async fn start_services(
+        &self,
+        shutdown: &CancellationToken,
+    ) -> Result<(Services, MoneyServices), Box<dyn Error>> {
         let connect = |name: &str| {
             PgPoolOptions::new()
                 .max_connections(5)
@@ -82,6 +146,7 @@ impl DemoDatabases {
             (services, money)
         })
         .await?;
+        spawn_relays(&started.0, &started.1, shutdown)?;
         Ok(started)
     }
 
@@ -119,7 +184,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Err(_) => None,
     };
     let started = match &databases {
-        Some(databases) => Some(databases.start_services().await),
+        Some(databases) => Some(databases.start_services(&shutdown).await),
         None => None,
     };
     let services = match started {

@@ -1,0 +1,389 @@
+// One founder's whole way through the platform, in a real browser and only through its pages:
+// registration, KYC, a company, a loan application, review, two approvals, signing, the
+// tranche's payout and the statement that shows it.
+// Run: DATABASE_URL=… node --test journey.test.mjs (the demo then runs the real services and
+// relays their events, so a KYC approval opens the founder's account and an approval makes the
+// contract), and an officer with both roles who proposed a decision is refused as its second
+// approver (frontend/tests/services.rs checks the same over HTTP).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+import { startFrontend } from './server.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const screenshotDir = process.env.SCREENSHOT_DIR
+  ?? path.resolve(here, '..', '..', 'target', 'screenshots');
+
+const needsServices = process.env.DATABASE_URL || process.env.FRONTEND_URL
+  ? false
+  : 'needs DATABASE_URL (the demo then runs every service but scoring)';
+
+const SMALL_BUSINESS_LOAN = '01935f1e-6a00-7c3d-9e1a-6b2f3c4d6a04';
+const LOAN_AMOUNT = '50000000.00';
+
+// The smallest PDF a parser accepts: one empty page.
+const TINY_PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n'
+  + '2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n'
+  + '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\n'
+  + 'trailer<</Root 1 0 R>>\n%%EOF\n',
+);
+
+const LANGUAGES = [
+  { code: 'uz-Latn', button: 'Oʻzbekcha', accounts: 'Hisobvaraqlarim' },
+  { code: 'uz-Cyrl', button: 'Ўзбекча', accounts: 'Ҳисобварақларим' },
+  { code: 'ru', button: 'Русский', accounts: 'Мои счета' },
+  { code: 'en', button: 'English', accounts: 'My accounts' },
+];
+
+let server;
+let browser;
+
+before(async () => {
+  if (needsServices) return;
+  server = await startFrontend();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  await mkdir(screenshotDir, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A PINFL whose check digit agrees with the rest: the one a woman born on 14 March 1995 has. */
+function pinflFor(serial) {
+  const firstThirteen = `4140395${String(serial).padStart(6, '0')}`;
+  const weights = [7, 3, 1];
+  const sum = [...firstThirteen].reduce((total, digit, index) => total + Number(digit) * weights[index % 3], 0);
+  return `${firstThirteen}${sum % 10}`;
+}
+
+async function openPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+async function chooseLanguage(page, language) {
+  await Promise.all([
+    page.waitForURL(/.*/, { waitUntil: 'load' }),
+    page.getByRole('button', { name: language.button, exact: true }).click(),
+  ]);
+  assert.equal(await page.getAttribute('html', 'lang'), language.code);
+}
+
+async function signIn(page, username, password = `${username}-demo-pass`) {
+  await page.goto(`${server.url}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await submit(page, '#login-form');
+  assert.notEqual(new URL(page.url()).pathname, '/login', `${username} is signed in`);
+}
+
+/** Submits the form `selector` names (or holds) and waits for the page it leads to. */
+async function submit(page, selector) {
+  const form = typeof selector === 'string' ? page.locator(selector) : selector;
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    form.locator('button[type="submit"]').click(),
+  ]);
+}
+
+/** The form whose action is `action`. */
+function formTo(page, action) {
+  return page.locator(`form[action="${action}"]`);
+}
+
+async function shoot(page, step) {
+  await page.screenshot({ path: path.join(screenshotDir, `journey-${step}.png`), fullPage: true });
+}
+
+/** Asserts the page shows no refusal, naming what it said if it does. */
+async function assertNoErrors(page, what) {
+  const errors = await page.locator('#form-errors, .field-error').evaluateAll((shown) => shown.map(
+    (element) => `${element.id || element.closest('.field')?.querySelector('[id]')?.id || ''}: ${element.textContent.trim()}`,
+  ));
+  assert.deepEqual(errors, [], `${what}: ${page.url()}`);
+}
+
+/** Waits for an event another service reacts to, reloading `url` until `ready` holds. */
+async function eventually(page, url, ready, what) {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    await page.goto(url);
+    if (await ready()) return;
+    await page.waitForTimeout(200);
+  }
+  assert.fail(`${what} did not happen within 10 seconds`);
+}
+
+/** Signs in an officer in a fresh context and opens `url`. */
+async function asOfficer(username, url) {
+  const session = await openPage();
+  await session.page.goto(`${server.url}/login`);
+  await chooseLanguage(session.page, LANGUAGES[3]);
+  await signIn(session.page, username);
+  await session.page.goto(`${server.url}${url}`);
+  return session;
+}
+
+/** Fills the small-business loan's form step by step as the signed-in founder and submits it. */
+async function applyForTheLoan(founder, shootStep) {
+  await founder.goto(`${server.url}/programmes/${SMALL_BUSINESS_LOAN}/apply`);
+  await founder.fill('#requested_amount', '50,000,000.00');
+  await founder.fill('#term_months', '12');
+  if (await founder.locator('#project_cost').count() > 0) await founder.fill('#project_cost', '80,000,000.00');
+  await submit(founder, '#apply-form');
+  await assertNoErrors(founder, 'the application\'s first step');
+  // Every question gets a plausible answer but the optional file reference, which would need
+  // a document uploaded for it.
+  for (const question of await founder.locator('#apply-form [id^="q-"]:not(#q-financial_statements)').all()) {
+    const tag = await question.evaluate((element) => element.tagName);
+    if (tag === 'SELECT') {
+      const values = await question.locator('option').evaluateAll((options) => options.map((option) => option.value).filter(Boolean));
+      await question.selectOption(values[0]);
+    } else if (await question.getAttribute('type') === 'date') {
+      await question.fill('2024-05-01');
+    } else if (tag === 'TEXTAREA') {
+      await question.fill('A bakery with its own delivery.');
+    } else {
+      await question.fill('5');
+    }
+  }
+  await shootStep('07-application-answers');
+  await submit(founder, '#apply-form');
+  await assertNoErrors(founder, 'the answers');
+  assert.equal(await founder.locator('#missing').count(), 0, 'nothing is missing');
+  await submit(founder, '#apply-form');
+  assert.match(new URL(founder.url()).pathname, /^\/applications\/[0-9a-f-]{36}$/, 'the application is submitted');
+}
+
+test('a founder registers, is approved, borrows, signs, is paid and downloads the statement', { skip: needsServices }, async () => {
+  const founderSession = await openPage();
+  const founder = founderSession.page;
+
+  // Registration.
+  await founder.goto(`${server.url}/register`);
+  await chooseLanguage(founder, LANGUAGES[3]);
+  const fields = {
+    username: 'journey.founder', password: 'a-long-enough-passphrase',
+    'latin_name.surname': 'Karimova', 'latin_name.given_name': 'Dilnoza',
+    pinfl: pinflFor(777), birth_date: '1995-03-14', 'passport.number': 'AC1234567',
+    'passport.issue_date': '2020-01-10', 'passport.expiry_date': '2030-01-09',
+    phone: '998901112233', 'address.region': 'Toshkent', 'address.district': 'Chilonzor',
+    'address.street_line': 'Bunyodkor 5',
+  };
+  for (const [name, value] of Object.entries(fields)) {
+    await founder.fill(`#page-form [name="${name}"]`, value);
+  }
+  await shoot(founder, '01-register');
+  await submit(founder, '#page-form');
+  await assertNoErrors(founder, 'registration');
+  assert.equal(new URL(founder.url()).pathname, '/profile', 'the new founder is signed in');
+
+  // A company to apply for.
+  await founder.goto(`${server.url}/companies`);
+  for (const [name, value] of Object.entries({
+    name: 'Journey Labs', stir: '305123457', registration_date: '2024-05-01', founders: '100',
+  })) {
+    await founder.fill(`#page-form [name="${name}"]`, value);
+  }
+  await founder.selectOption('#page-form [name="legal_form"]', 'llc');
+  await submit(founder, '#page-form');
+  await assertNoErrors(founder, 'the company');
+  await shoot(founder, '02-company');
+
+  // The passport scan KYC asks for, then KYC submitted.
+  await founder.goto(`${server.url}/documents`);
+  await founder.selectOption('#page-form [name="kind"]', 'passport_scan');
+  await founder.setInputFiles('#file', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: TINY_PDF });
+  await submit(founder, '#page-form');
+  await assertNoErrors(founder, 'the passport scan');
+  await shoot(founder, '03-documents');
+  const scanLink = await founder.locator('.items a[href^="/documents/"]').first().getAttribute('href');
+  await founder.goto(`${server.url}/kyc`);
+  await submit(founder, founder.locator('form[action="/kyc/submit"]').first());
+  await assertNoErrors(founder, 'submitting KYC');
+  await shoot(founder, '04-kyc-submitted');
+
+  // kyc1 accepts the scan and approves the case.
+  // The queue names no one, so the founder's case is the one holding their scan.
+  const kyc = await asOfficer('kyc1', '/kyc/cases?status=pending_review');
+  const casePaths = await kyc.page.locator('.kyc-table a').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+  let casePath;
+  for (const candidate of casePaths) {
+    await kyc.page.goto(`${server.url}${candidate}`);
+    if (await kyc.page.locator(`a[href="${scanLink}"]`).count() > 0) {
+      casePath = candidate;
+      break;
+    }
+  }
+  assert.ok(casePath, `kyc1 finds the founder's case among ${casePaths.length}`);
+  if (await formTo(kyc.page, `${casePath}/assign`).count() > 0) {
+    await submit(kyc.page, formTo(kyc.page, `${casePath}/assign`));
+  }
+  const decisions = kyc.page.locator('form[action*="/documents/"][action$="/decision"]');
+  for (let index = 0; index < await decisions.count(); index += 1) {
+    const decision = kyc.page.locator('form[action*="/documents/"][action$="/decision"]').nth(index);
+    await decision.locator('select[name="decision"]').selectOption('accepted');
+    await submit(kyc.page, decision);
+    await assertNoErrors(kyc.page, 'accepting the scan');
+  }
+  await shoot(kyc.page, '05-kyc-case');
+  await submit(kyc.page, formTo(kyc.page, `${casePath}/approve`));
+  await assertNoErrors(kyc.page, 'approving KYC');
+  assert.equal(await kyc.page.locator('#kyc-status').textContent(), 'Approved');
+  await kyc.context.close();
+
+  // The approval opens the founder's current account, through the event accounts receives.
+  await eventually(founder, `${server.url}/accounts`, async () => await founder.locator('#accounts a').count() > 0, 'opening the account');
+  await shoot(founder, '06-account-opened');
+
+  // The loan application.
+  await applyForTheLoan(founder, (step) => shoot(founder, step));
+  const applicationPath = new URL(founder.url()).pathname;
+  assert.match(applicationPath, /^\/applications\/[0-9a-f-]{36}$/);
+  await shoot(founder, '08-application-submitted');
+
+  // credit1 reviews it, then proposes approval; the proposer is offered no confirmation.
+  const credit = await asOfficer('credit1', applicationPath);
+  const reviewMyself = formTo(credit.page, `${applicationPath}/review-myself`);
+  await eventually(credit.page, `${server.url}${applicationPath}`, async () => await reviewMyself.count() > 0, 'screening');
+  await submit(credit.page, reviewMyself);
+  await assertNoErrors(credit.page, 'taking the review');
+  if (await credit.page.locator('#declaration-form').count() > 0) {
+    await credit.page.check('#declaration-form input[value="no"]');
+    await submit(credit.page, '#declaration-form');
+  }
+  for (const criterion of await credit.page.locator('#review-form select').all()) {
+    const values = await criterion.locator('option').evaluateAll((options) => options.map((option) => option.value));
+    await criterion.selectOption(values.at(-1));
+  }
+  await credit.page.selectOption('#recommendation', { index: 0 });
+  await credit.page.fill('#comment', 'A sound plan with a team that has done it before.');
+  await shoot(credit.page, '09-review');
+  await submit(credit.page, '#review-form');
+  await assertNoErrors(credit.page, 'the review');
+
+  await credit.page.goto(`${server.url}${applicationPath}`);
+  await credit.page.selectOption('#outcome', 'approve');
+  await credit.page.fill('#proposal-amount', '50,000,000.00');
+  await credit.page.fill('#proposal-term_months', '12');
+  await credit.page.fill('#proposal-annual_rate_percent', '26');
+  await credit.page.fill('#proposal-grace_months', '0');
+  await credit.page.fill('#reasons', 'Scored well and reviewed.');
+  await submit(credit.page, '#proposal-form');
+  await assertNoErrors(credit.page, 'the proposal');
+  assert.equal(await credit.page.locator('#confirmation-form').count(), 0, 'the proposer cannot confirm their own proposal');
+  await shoot(credit.page, '10-proposed');
+  await credit.context.close();
+
+  // approver1 confirms.
+  const approver = await asOfficer('approver1', applicationPath);
+  await submit(approver.page, '#confirmation-form');
+  await assertNoErrors(approver.page, 'the confirmation');
+  assert.equal(await approver.page.locator('#application-state').textContent(), 'Approved');
+  await shoot(approver.page, '11-approved');
+  await approver.context.close();
+
+  // The approval becomes a contract the founder signs.
+  await eventually(founder, `${server.url}/contracts`, async () => await founder.locator('#contracts h2 a').count() > 0, 'making the contract');
+  await Promise.all([founder.waitForNavigation({ waitUntil: 'load' }), founder.locator('#contracts h2 a').first().click()]);
+  const contractPath = new URL(founder.url()).pathname;
+  await shoot(founder, '12-contract');
+  await submit(founder, formTo(founder, `${contractPath}/sign`));
+  await assertNoErrors(founder, 'signing');
+  await shoot(founder, '13-signed');
+
+  // credit1 activates the contract and requests the tranche, credit2 approves it, finance1 pays.
+  const activator = await asOfficer('credit1', contractPath);
+  await submit(activator.page, formTo(activator.page, `${contractPath}/activate`));
+  await assertNoErrors(activator.page, 'activating');
+  await submit(activator.page, activator.page.locator(`form[action^="${contractPath}/tranches/"][action$="/request"]`).first());
+  await assertNoErrors(activator.page, 'requesting the tranche');
+  await shoot(activator.page, '14-tranche-requested');
+  await activator.context.close();
+  const trancheApprover = await asOfficer('credit2', contractPath);
+  await submit(trancheApprover.page, trancheApprover.page.locator(`form[action^="${contractPath}/tranches/"][action$="/approve"]`).first());
+  await assertNoErrors(trancheApprover.page, 'approving the tranche');
+  await trancheApprover.context.close();
+  const finance = await asOfficer('finance1', contractPath);
+  await submit(finance.page, finance.page.locator(`form[action^="${contractPath}/tranches/"][action$="/disburse"]`).first());
+  await assertNoErrors(finance.page, 'paying the tranche');
+  assert.equal(await finance.page.locator('.tranche-status').first().textContent(), 'Paid out');
+  await shoot(finance.page, '15-tranche-paid');
+  await finance.context.close();
+
+  // The founder sees the money on the statement and downloads it.
+  await founder.goto(`${server.url}/accounts`);
+  await Promise.all([founder.waitForNavigation({ waitUntil: 'load' }), founder.locator('#accounts a').first().click()]);
+  assert.match(await founder.locator('#statement-lines').textContent(), /50,000,000\.00/);
+  await shoot(founder, '16-statement');
+  const [download] = await Promise.all([founder.waitForEvent('download'), founder.click('#download-csv')]);
+  const csv = await readFile(await download.path(), 'utf8');
+  assert.match(csv, /50,?000,?000\.00/, 'the CSV has the amount paid out');
+
+  // The same page in all four languages.
+  let previous = '';
+  for (const language of LANGUAGES) {
+    await founder.goto(`${server.url}/accounts`);
+    await chooseLanguage(founder, language);
+    const heading = await founder.locator('h1').textContent();
+    assert.equal(heading, language.accounts);
+    assert.notEqual(heading, previous, 'the label changes with the language');
+    previous = heading;
+    await shoot(founder, `17-accounts-${language.code}`);
+  }
+  await founderSession.context.close();
+
+  // Another founder who guesses this application's address is told there is no such page.
+  const stranger = await openPage();
+  await signIn(stranger.page, 'founder2');
+  const guessed = await stranger.page.goto(`${server.url}${applicationPath}`);
+  assert.equal(guessed.status(), 404);
+  await shoot(stranger.page, '18-guessed-url');
+  await stranger.context.close();
+});
+
+test('an officer who proposed a decision cannot confirm it as its second approver', { skip: needsServices }, async () => {
+  // founder1 is KYC-approved in the demo and has a company to apply for.
+  const founderSession = await openPage();
+  await founderSession.page.goto(`${server.url}/login`);
+  await chooseLanguage(founderSession.page, LANGUAGES[3]);
+  await signIn(founderSession.page, 'founder1');
+  await applyForTheLoan(founderSession.page, async () => {});
+  const applicationPath = new URL(founderSession.page.url()).pathname;
+  await founderSession.context.close();
+
+  // dual1 is both a credit officer and an approver.
+  const dual = await asOfficer('dual1', applicationPath);
+  await eventually(dual.page, `${server.url}${applicationPath}`, async () => await dual.page.locator('#proposal-form').count() > 0, 'screening');
+  await dual.page.selectOption('#outcome', 'approve');
+  await dual.page.fill('#proposal-amount', '50,000,000.00');
+  await dual.page.fill('#proposal-term_months', '12');
+  await dual.page.fill('#proposal-annual_rate_percent', '26');
+  await dual.page.fill('#proposal-grace_months', '0');
+  await submit(dual.page, '#proposal-form');
+  await assertNoErrors(dual.page, 'the proposal');
+  const [refused] = await Promise.all([
+    dual.page.waitForResponse((response) => response.url().endsWith(`${applicationPath}/confirmation`)),
+    submit(dual.page, '#confirmation-form'),
+  ]);
+  assert.equal(refused.status(), 403);
+  assert.match(await dual.page.locator('#form-errors').textContent(), /You proposed this decision yourself: another approver must confirm it\./);
+  await shoot(dual.page, '19-own-proposal-refused');
+  await dual.page.goto(`${server.url}${applicationPath}`);
+  assert.equal(await dual.page.locator('#application-state').textContent(), 'Awaiting decision', 'the decision still waits');
+  await dual.context.close();
+});
