@@ -6,10 +6,10 @@ mod support;
 use imkon_applications::seed::MVP_CO_FUNDING_GRANT_ID;
 use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
 use imkon_platform::testing::TestServer;
-use reqwest::header::{LOCATION, SET_COOKIE};
-use reqwest::{redirect, Response, StatusCode};
+use reqwest::{redirect, StatusCode};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+use support::browser::{location, Browser};
 use support::services::{Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME};
 
 /// The frontend and the services it calls.
@@ -55,85 +55,6 @@ impl Site {
         );
         browser
     }
-}
-
-/// Remembers the cookies a browser would: the session, the CSRF token, the language.
-struct Browser {
-    client: reqwest::Client,
-    cookies: Vec<(String, String)>,
-}
-
-impl Browser {
-    fn speaking(language: &str) -> Browser {
-        Browser {
-            client: reqwest::Client::builder()
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: vec![("__Host-imkon_lang".to_owned(), language.to_owned())],
-        }
-    }
-
-    fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies
-            .iter()
-            .find(|(held, _)| held == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn remember(&mut self, response: &Response) {
-        for line in response.headers().get_all(SET_COOKIE) {
-            let line = line.to_str().unwrap();
-            let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
-            self.cookies.retain(|(held, _)| held != name);
-            if !line.contains("Max-Age=0") {
-                self.cookies.push((name.to_owned(), value.to_owned()));
-            }
-        }
-    }
-
-    async fn get(&mut self, url: &str) -> Response {
-        let response = self
-            .client
-            .get(url)
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.remember(&response);
-        response
-    }
-
-    async fn post(&mut self, url: &str, fields: &[(&str, &str)]) -> Response {
-        let token = self
-            .cookie("__Host-imkon_csrf")
-            .unwrap_or_default()
-            .to_owned();
-        let mut fields = fields.to_vec();
-        fields.push(("csrf_token", &token));
-        let response = self
-            .client
-            .post(url)
-            .header("cookie", self.cookie_header())
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
-        self.remember(&response);
-        response
-    }
-}
-
-fn location(response: &Response) -> String {
-    response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 
 /// The founder's answers to the grant programme's questions.

@@ -2,6 +2,8 @@
 //! them, so the others would be reported as unused there.
 
 #[allow(dead_code)]
+pub mod browser;
+#[allow(dead_code)]
 pub mod schedule_preview;
 #[allow(dead_code)]
 pub mod services;

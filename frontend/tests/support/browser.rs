@@ -1,0 +1,91 @@
+//! A test browser: it keeps the cookies a real one would (session, CSRF token, language),
+//! follows no redirects, and sends the CSRF token with every form, as the pages' forms do.
+
+use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::{redirect, Response, StatusCode};
+
+/// Remembers the cookies a browser would: the session, the CSRF token, the language.
+pub struct Browser {
+    pub client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    pub fn speaking(language: &str) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: vec![("__Host-imkon_lang".to_owned(), language.to_owned())],
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(held, _)| held == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn remember(&mut self, response: &Response) {
+        for line in response.headers().get_all(SET_COOKIE) {
+            let line = line.to_str().unwrap();
+            let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+            self.cookies.retain(|(held, _)| held != name);
+            if !line.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
+    pub async fn get(&mut self, url: &str) -> Response {
+        let response = self
+            .client
+            .get(url)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.remember(&response);
+        response
+    }
+
+    pub async fn post(&mut self, url: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self
+            .cookie("__Host-imkon_csrf")
+            .unwrap_or_default()
+            .to_owned();
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &token));
+        let response = self
+            .client
+            .post(url)
+            .header("cookie", self.cookie_header())
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        self.remember(&response);
+        response
+    }
+
+    /// A page's status and HTML.
+    pub async fn page(&mut self, url: &str) -> (StatusCode, String) {
+        let response = self.get(url).await;
+        (response.status(), response.text().await.unwrap())
+    }
+}
+
+/// Where a redirect points.
+pub fn location(response: &Response) -> String {
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
