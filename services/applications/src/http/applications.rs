@@ -648,21 +648,14 @@ async fn withdraw(
         client_id: founder_client_id(&founder)?,
     };
     visible_application(&state, viewer, application_id).await?;
-    let mut transaction = state.pool.begin().await?;
-    let row = db::applications::lock(&mut transaction, application_id)
-        .await?
-        .ok_or(ApiError::NotFound {
-            what: "application",
-        })?;
-    workflow::apply(
-        &mut transaction,
-        &row,
+    move_under_lock(
+        &state,
+        application_id,
         &Event::Withdraw,
         &founder_actor(&founder),
-        now_utc(),
+        None,
     )
     .await?;
-    transaction.commit().await?;
     let row = visible_application(&state, viewer, application_id).await?;
     Ok(Json(full_view(&state.pool, &row, viewer).await?))
 }
@@ -698,23 +691,15 @@ async fn request_info(
 ) -> Result<Json<ApplicationView>, ApiError> {
     let message = checked_message(&input)?;
     let actor = Actor::new(officer.subject(), ActorRole::CreditOfficer);
-    let now = now_utc();
-    let mut transaction = state.pool.begin().await?;
-    let row = db::applications::lock(&mut transaction, application_id)
-        .await?
-        .ok_or(ApiError::NotFound {
-            what: "application",
-        })?;
-    workflow::apply(&mut transaction, &row, &Event::RequestInfo, &actor, now).await?;
-    workflow::record(
-        &mut transaction,
-        &row,
+    let entry = TimelineEntryKind::InfoRequested { message };
+    move_under_lock(
+        &state,
+        application_id,
+        &Event::RequestInfo,
         &actor,
-        TimelineEntryKind::InfoRequested { message },
-        now,
+        Some(entry),
     )
     .await?;
-    transaction.commit().await?;
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
     Ok(Json(full_view(&state.pool, &row, Viewer::Officer).await?))
 }
@@ -736,23 +721,15 @@ async fn answer_info(
     };
     visible_application(&state, viewer, application_id).await?;
     let actor = founder_actor(&founder);
-    let now = now_utc();
-    let mut transaction = state.pool.begin().await?;
-    let row = db::applications::lock(&mut transaction, application_id)
-        .await?
-        .ok_or(ApiError::NotFound {
-            what: "application",
-        })?;
-    workflow::apply(&mut transaction, &row, &Event::AnswerInfo, &actor, now).await?;
-    workflow::record(
-        &mut transaction,
-        &row,
+    let entry = TimelineEntryKind::InfoAnswered { message };
+    move_under_lock(
+        &state,
+        application_id,
+        &Event::AnswerInfo,
         &actor,
-        TimelineEntryKind::InfoAnswered { message },
-        now,
+        Some(entry),
     )
     .await?;
-    transaction.commit().await?;
     let row = visible_application(&state, viewer, application_id).await?;
     Ok(Json(full_view(&state.pool, &row, viewer).await?))
 }
@@ -1073,4 +1050,29 @@ pub fn router() -> Router<AppState> {
         .route("/v1/applications/{application_id}/notes", post(add_note))
         .route("/v1/applications/{application_id}/timeline", get(timeline))
         .route("/v1/notifications", get(notifications))
+}
+
+/// Applies `event` to the application under its row lock in one transaction, with an extra
+/// timeline entry when the step carries a message, so the state change and its entry commit
+/// together or not at all.
+async fn move_under_lock(
+    state: &AppState,
+    application_id: Uuid,
+    event: &Event,
+    actor: &Actor,
+    entry: Option<TimelineEntryKind>,
+) -> Result<(), ApiError> {
+    let now = now_utc();
+    let mut transaction = state.pool.begin().await?;
+    let row = db::applications::lock(&mut transaction, application_id)
+        .await?
+        .ok_or(ApiError::NotFound {
+            what: "application",
+        })?;
+    workflow::apply(&mut transaction, &row, event, actor, now).await?;
+    if let Some(kind) = entry {
+        workflow::record(&mut transaction, &row, actor, kind, now).await?;
+    }
+    transaction.commit().await?;
+    Ok(())
 }
