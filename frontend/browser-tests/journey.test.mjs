@@ -34,6 +34,11 @@ const TINY_PDF = Buffer.from(
   + 'trailer<</Root 1 0 R>>\n%%EOF\n',
 );
 
+/** The smallest PDF followed by `megabytes` MiB of padding, as a large scan would be. */
+function paddedPdf(megabytes) {
+  return Buffer.concat([TINY_PDF, Buffer.alloc(megabytes * 1024 * 1024, 0x20)]);
+}
+
 const LANGUAGES = [
   { code: 'uz-Latn', button: 'Oʻzbekcha', accounts: 'Hisobvaraqlarim' },
   { code: 'uz-Cyrl', button: 'Ўзбекча', accounts: 'Ҳисобварақларим' },
@@ -207,8 +212,20 @@ test('a founder registers, is approved, borrows, signs, is paid and downloads th
   // The passport scan KYC asks for, then KYC submitted.
   await founder.goto(`${server.url}/documents`);
   await founder.selectOption('#page-form [name="kind"]', 'passport_scan');
-  await founder.setInputFiles('#file', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: TINY_PDF });
-  await submit(founder, '#page-form');
+  // A scan of a few megabytes, sent slowly, shows how much of it has gone.
+  await founder.setInputFiles('#file', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: paddedPdf(3) });
+  await founder.route('**/documents', async (route) => {
+    await new Promise((resolve) => { setTimeout(resolve, 1000); });
+    await route.continue();
+  });
+  const uploaded = founder.waitForNavigation({ waitUntil: 'load' });
+  await founder.locator('#page-form button[type="submit"]').click();
+  await founder.locator('#busy').waitFor({ state: 'visible' });
+  assert.equal(await founder.locator('#busy-label').textContent(), 'Uploading the file…');
+  assert.notEqual(await founder.locator('#busy progress').getAttribute('value'), null, 'an upload knows its size');
+  await uploaded;
+  await founder.unroute('**/documents');
+  assert.equal(new URL(founder.url()).pathname, '/documents');
   await assertNoErrors(founder, 'the passport scan');
   await shoot(founder, '03-documents');
   const scanLink = await founder.locator('.items a[href^="/documents/"]').first().getAttribute('href');

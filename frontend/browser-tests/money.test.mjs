@@ -164,3 +164,89 @@ describe('screenshots of the money pages', () => {
     }
   }
 });
+
+/** Holds every request to a URL matching `pattern` (a glob or a predicate) back by `milliseconds`, as a slow server would. */
+async function slowDown(page, pattern, milliseconds) {
+  await page.route(pattern, async (route) => {
+    await new Promise((resolve) => { setTimeout(resolve, milliseconds); });
+    await route.continue();
+  });
+}
+
+describe('long actions show their progress', () => {
+  async function founderOnStatement(options = {}) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, ...options });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/login`);
+    if (options.javaScriptEnabled !== false) await chooseLanguage(page, LANGUAGES[3]);
+    await signIn(page, 'founder1', 'founder1-demo-pass');
+    await page.goto(`${server.url}/accounts`);
+    const number = (await page.locator('#accounts a').first().textContent()).trim();
+    await page.goto(`${server.url}/accounts/${number}`);
+    return { context, page, number };
+  }
+
+  test('a statement download shows that it is on its way, then saves the file', { skip: needsServices }, async () => {
+    const { context, page, number } = await founderOnStatement();
+    assert.equal(await page.locator('#busy').isHidden(), true, 'no panel before anything is asked');
+    await slowDown(page, '**/statement.csv*', 1000);
+    const saved = page.waitForEvent('download');
+    await page.click('#download-csv');
+    await page.locator('#busy').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#busy-label').textContent(), 'Downloading…');
+    assert.equal(await page.locator('#busy progress').count(), 1);
+    const download = await saved;
+    assert.match(download.suggestedFilename(), /\.csv$/);
+    const { readFile } = await import('node:fs/promises');
+    const csv = await readFile(await download.path(), 'utf8');
+    assert.ok(csv.length > 0 && csv.includes(','), 'the file is the statement');
+    await page.locator('#busy').waitFor({ state: 'hidden' });
+    assert.ok(page.url().endsWith(`/accounts/${number}`), 'the page stays where it was');
+    await context.close();
+  });
+
+  test('a statement for a long period says it is being prepared', { skip: needsServices }, async () => {
+    const { context, page } = await founderOnStatement();
+    await page.fill('#statement-from', '2020-01-01');
+    await page.fill('#statement-to', new Date().toISOString().slice(0, 10));
+    // The panel shows while the next page loads, and that page replaces it; a watcher tells
+    // the test through the console, which outlives the page.
+    await page.evaluate(() => {
+      const box = document.getElementById('busy');
+      new MutationObserver(() => {
+        if (!box.hidden) console.log(`busy shown: ${box.querySelector('.busy-label').textContent}`);
+      }).observe(box, { attributes: true, attributeFilter: ['hidden'] });
+    });
+    const shown = new Promise((resolve) => {
+      page.on('console', (message) => {
+        if (message.text().startsWith('busy shown: ')) resolve(message.text().slice('busy shown: '.length));
+      });
+    });
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load' }),
+      page.locator('form.filters button[type="submit"]').click(),
+    ]);
+    assert.equal(await shown, 'Preparing the statement…');
+    assert.match(page.url(), /from=2020-01-01/);
+    assert.equal(await page.locator('#busy').isHidden(), true, 'the new page starts without the panel');
+    await context.close();
+  });
+
+  test('a refused upload shows the reason beside the field, as without the script', { skip: needsServices }, async () => {
+    const { context, page } = await founderOnStatement();
+    await page.goto(`${server.url}/documents`);
+    await page.selectOption('#page-form [name="kind"]', 'passport_scan');
+    await page.locator('#page-form button[type="submit"]').click();
+    await page.locator('#file-error').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#file').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('#page-form [name="kind"]').inputValue(), 'passport_scan', 'what was chosen is kept');
+    await context.close();
+  });
+
+  test('without JavaScript the statement still downloads', { skip: needsServices }, async () => {
+    const { context, page } = await founderOnStatement({ javaScriptEnabled: false });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+    assert.match(download.suggestedFilename(), /\.csv$/);
+    await context.close();
+  });
+});

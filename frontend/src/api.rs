@@ -13,6 +13,8 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::timing::send_timed;
+
 /// How long a service may take before the page says it is not answering.
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -107,8 +109,7 @@ pub async fn send_json<T: DeserializeOwned>(request: RequestBuilder) -> Result<T
 
 /// Sends the request; any status other than 2xx becomes a [`CallError`].
 pub async fn send(request: RequestBuilder) -> Result<reqwest::Response, CallError> {
-    let response = request
-        .send()
+    let response = send_timed(request)
         .await
         .map_err(|error| CallError::Unavailable(error.to_string()))?;
     let status = response.status();

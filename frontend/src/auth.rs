@@ -16,6 +16,7 @@ use imkon_platform::config::Secret;
 use crate::api::{send, send_json, CallError, FieldRefusal, ServiceApi};
 use crate::security::same_site_path;
 use crate::session::{SessionData, SessionId};
+use crate::timing::send_timed;
 use crate::AppState;
 
 /// The OAuth2 client id onboarding knows the frontend by.
@@ -143,16 +144,16 @@ impl IdentityClient {
         username: &str,
         password: &str,
     ) -> Result<Login, LoginRefusal> {
-        let response = self
-            .api
-            .request(Method::POST, "/v1/auth/password")
-            .json(&serde_json::json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .map_err(|error| {
-                tracing::warn!(%error, "onboarding did not answer a login");
-                LoginRefusal::Unavailable
-            })?;
+        let response = send_timed(
+            self.api
+                .request(Method::POST, "/v1/auth/password")
+                .json(&serde_json::json!({ "username": username, "password": password })),
+        )
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "onboarding did not answer a login");
+            LoginRefusal::Unavailable
+        })?;
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
             let retry_after_seconds = response
                 .headers()

@@ -9,6 +9,8 @@ use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::timing::send_timed;
+
 /// How long a schedule preview may take before the page says the service is not answering.
 const PREVIEW_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -100,11 +102,7 @@ impl DisbursementClient {
         request: &PreviewRequest,
     ) -> Result<SchedulePreview, PreviewError> {
         let url = format!("{}/v1/schedules/preview", self.base_url);
-        let response = self
-            .http
-            .post(&url)
-            .json(request)
-            .send()
+        let response = send_timed(self.http.post(&url).json(request))
             .await
             .map_err(|error| PreviewError::Unavailable(error.to_string()))?;
         match response.status() {

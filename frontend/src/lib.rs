@@ -6,7 +6,8 @@
 //! Pages are askama templates (`templates/`) in four languages (`locales/`), styled by one
 //! stylesheet (`static/app.css`) and never by inline styles or scripts, so the
 //! Content-Security-Policy can forbid both. Every response passes, from the outside in:
-//! request ids, security headers, the CSRF check, and the friendly error pages.
+//! request ids, the server timing, security headers, the CSRF check, and the friendly error
+//! pages.
 //!
 //! # Pages
 //!
@@ -46,6 +47,7 @@ pub mod i18n;
 pub mod pages;
 pub mod security;
 pub mod session;
+pub mod timing;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -297,6 +299,7 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         .route("/arrears", get(pages::contracts::arrears))
         .route("/portfolio", get(pages::portfolio::dashboard))
         .route("/static/app.css", get(pages::stylesheet))
+        .route("/static/progress.js", get(pages::progress_script))
         .route(
             "/health/live",
             get(|| async { Json(HealthStatus { status: "live" }) }),
@@ -313,6 +316,7 @@ pub fn app_with(settings: FrontendSettings) -> Router {
             header_policy,
             security::security_headers,
         ))
+        .layer(middleware::from_fn(timing::server_timing))
         .layer(middleware::from_fn(|request, next| {
             imkon_platform::telemetry::request_id_layer(SERVICE, request, next)
         }))

@@ -197,11 +197,16 @@ pub async fn csrf_protection(request: Request, next: Next) -> Response {
 
 /// The token field of a multipart form; our forms put it first, so the file after it is not
 /// read here.
+///
+/// Only the body's head is parsed: the token is in it, and the multipart reader refuses a body
+/// over its default limit (2 MiB) as a whole, which would turn every larger upload into a
+/// CSRF refusal.
 async fn multipart_token(content_type: &str, bytes: axum::body::Bytes) -> Option<String> {
     use axum::extract::FromRequest;
+    let head = bytes.slice(..bytes.len().min(FORM_BODY_MAX_BYTES));
     let request = Request::builder()
         .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(bytes))
+        .body(Body::from(head))
         .ok()?;
     let mut multipart = axum::extract::Multipart::from_request(request, &())
         .await

@@ -152,7 +152,13 @@ fn with_field<'a>(field: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
 
 fn assert_no_inline_code(html: &str) {
     let lower = html.to_lowercase();
-    assert!(!lower.contains("<script"), "no scripts at all for now");
+    assert_eq!(
+        lower.matches("<script").count(),
+        lower
+            .matches("<script src=\"/static/progress.js\" defer></script>")
+            .count(),
+        "the only script is the progress script, loaded from its file"
+    );
     assert!(!lower.contains("<style"), "no style elements");
     assert!(!lower.contains(" style="), "no style attributes");
 }
@@ -512,4 +518,87 @@ async fn only_pages_hand_out_a_csrf_token() {
         .to_str()
         .unwrap()
         .starts_with("__Host-imkon_csrf="));
+}
+
+/// The `total`, `app` and `upstream` durations and the call count of a `Server-Timing` value.
+fn server_timing(response: &Response) -> (f64, f64, f64, u32) {
+    let value = response.headers()["server-timing"].to_str().unwrap();
+    let metric = |name: &str| -> f64 {
+        let start = value.find(&format!("{name};dur=")).unwrap() + name.len() + 5;
+        let rest = &value[start..];
+        let end = rest.find([';', ',']).unwrap_or(rest.len());
+        rest[..end].parse().unwrap()
+    };
+    let calls = value
+        .split("desc=\"")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    (metric("total"), metric("app"), metric("upstream"), calls)
+}
+
+#[tokio::test]
+async fn every_answer_says_how_long_it_took_and_how_much_of_it_the_services_took() {
+    let site = Site::start().await;
+    let mut visitor = Visitor::new();
+    let (total, own, upstream, calls) = server_timing(&visitor.get(&site.url("/calculator")).await);
+    assert_eq!(
+        (upstream, calls),
+        (0.0, 0),
+        "the empty calculator asks no service"
+    );
+    assert!(total >= own && own >= 0.0);
+
+    let response = visitor.post(&site.url("/calculator"), &loan_form()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (total, own, upstream, calls) = server_timing(&response);
+    assert_eq!(calls, 1, "the schedule comes from one call to disbursement");
+    assert!(upstream > 0.0, "the call took some time: {upstream}");
+    assert!(
+        (total - own - upstream).abs() < 0.2,
+        "the parts add up to the total: {total} = {own} + {upstream}"
+    );
+    for path in ["/no-such-page", "/static/app.css", "/health/live"] {
+        let response = visitor.get(&site.url(path)).await;
+        assert!(response.headers().contains_key("server-timing"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn pages_load_the_progress_script_from_its_own_file_and_label_the_panel_in_their_language() {
+    let site = Site::start().await;
+    let script = Visitor::new().get(&site.url("/static/progress.js")).await;
+    assert_eq!(script.status(), StatusCode::OK);
+    assert_eq!(
+        script.headers()[CONTENT_TYPE],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(script
+        .text()
+        .await
+        .unwrap()
+        .contains("addEventListener('submit'"));
+
+    for (language, failure) in [
+        ("en", "The connection was lost"),
+        ("ru", "Соединение прервалось"),
+        ("uz-Latn", "Ulanish yakunlanmasdan uzildi"),
+        ("uz-Cyrl", "Уланиш якунланмасдан узилди"),
+    ] {
+        let html = Visitor::speaking(language)
+            .get(&site.url("/calculator"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("<script src=\"/static/progress.js\" defer></script>"));
+        assert!(
+            html.contains(&format!(
+                "id=\"busy\" role=\"status\" data-failed=\"{failure}"
+            )),
+            "{language}"
+        );
+    }
 }

@@ -614,12 +614,26 @@ async fn a_kyc_officer_works_the_queue_and_downloads_a_document_as_an_attachment
 
 /// What a browser sends for the upload form: the token first, as the page puts it.
 fn upload(site: &Site, browser: &Browser, token: &str, kind: &str) -> reqwest::RequestBuilder {
-    let body = format!(
+    upload_of_size(site, browser, token, kind, 0)
+}
+
+/// The upload form with a PDF padded by `padding` bytes.
+fn upload_of_size(
+    site: &Site,
+    browser: &Browser,
+    token: &str,
+    kind: &str,
+    padding: usize,
+) -> reqwest::RequestBuilder {
+    let mut body = format!(
         "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
          --b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
          --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\n\
-         Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%%EOF\n\r\n--b--\r\n"
-    );
+         Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+    )
+    .into_bytes();
+    body.resize(body.len() + padding, b' ');
+    body.extend_from_slice(b"\n%%EOF\n\r\n--b--\r\n");
     browser
         .client
         .post(site.url("/documents"))
@@ -650,6 +664,48 @@ async fn an_upload_proves_its_csrf_token_and_a_refusal_is_explained(
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     let html = refused.text().await.unwrap();
     assert!(html.contains("This is not possible in the case"), "{html}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_scan_of_several_mebibytes_is_taken_and_one_over_the_limit_is_explained(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    use imkon_onboarding::domain::pinfl::{Pinfl, Sex};
+    let site = Site::start(pool_options, connect).await;
+    // The demo founders' cases are decided or under review, so only a new founder may upload.
+    let birth_date = chrono::NaiveDate::from_ymd_opt(1995, 3, 14).unwrap();
+    let pinfl = Pinfl::compose(birth_date, Sex::Female, 124).unwrap();
+    let mut founder = Browser::speaking("en");
+    founder.get(&site.url("/register")).await;
+    let registration = registration_form(pinfl.as_str());
+    let fields: Vec<(&str, &str)> = registration
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let registered = founder.post(&site.url("/register"), &fields).await;
+    assert_eq!(registered.status(), StatusCode::SEE_OTHER);
+    founder.get(&site.url("/documents")).await;
+    let token = founder.cookie("__Host-imkon_csrf").unwrap().to_owned();
+    let large = upload_of_size(&site, &founder, &token, "other", 6 * 1024 * 1024)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        large.status(),
+        StatusCode::SEE_OTHER,
+        "6 MiB is under the limit"
+    );
+    let documents = founder.page(&site.url("/documents")).await.1;
+    assert!(documents.contains("scan.pdf"), "{documents}");
+
+    let too_large = upload_of_size(&site, &founder, &token, "other", 11 * 1024 * 1024)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let html = too_large.text().await.unwrap();
+    assert!(html.contains("The file is too large"), "{html}");
 }
 
 /// founder1's grant application, submitted and screened into review.

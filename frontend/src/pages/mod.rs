@@ -301,6 +301,7 @@ fn error_keys(status: StatusCode) -> (&'static str, &'static str) {
     match status {
         StatusCode::NOT_FOUND => ("error-page-not-found-title", "error-page-not-found-text"),
         StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden-text"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("error-too-large-title", "error-too-large-text"),
         status if status.is_server_error() => ("error-server-title", "error-server-text"),
         _ => ("error-bad-request-title", "error-bad-request-text"),
     }
@@ -380,12 +381,29 @@ pub async fn choose_language(Path(code): Path<String>, Form(form): Form<Language
 
 /// The stylesheet, compiled in. It holds no personal data, so it may be cached briefly.
 pub async fn stylesheet() -> Response {
+    static_asset(
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    )
+}
+
+/// The one script: progress for long actions (see the file's opening comment).
+pub async fn progress_script() -> Response {
+    static_asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/progress.js"),
+    )
+}
+
+/// A file every visitor gets the same: a shared cache may keep it for a few minutes, short
+/// enough that a new release reaches everyone soon.
+fn static_asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        include_str!("../../static/app.css"),
+        body,
     )
         .into_response()
 }
