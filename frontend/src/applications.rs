@@ -381,6 +381,34 @@ impl ApplicationsCalls<'_> {
     }
 }
 
+/// A member of the bank's staff, as onboarding's directory lists them.
+#[derive(Clone, Debug, Deserialize)]
+pub struct StaffMember {
+    pub id: String,
+    pub display_name: String,
+    pub username: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StaffPage {
+    items: Vec<StaffMember>,
+}
+
+/// The staff holding `role`: `GET {onboarding}/v1/staff?role=…`. One page of the service's
+/// largest size is read; a bank has far fewer officers of one role than that.
+pub async fn staff_with_role(
+    api: &ServiceApi,
+    token: &str,
+    role: &str,
+) -> Result<Vec<StaffMember>, CallError> {
+    let page: StaffPage = send_json(
+        api.authorized(Method::GET, "/v1/staff", token)
+            .query(&[("role", role), ("limit", "200")]),
+    )
+    .await?;
+    Ok(page.items)
+}
+
 /// The founder's companies: `GET {onboarding}/v1/me/companies`.
 pub async fn own_companies(api: &ServiceApi, token: &str) -> Result<Vec<Company>, CallError> {
     send_json(api.authorized(Method::GET, "/v1/me/companies", token)).await

@@ -233,6 +233,14 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         )
         .route("/programmes", get(pages::applications::programmes))
         .route(
+            "/programmes/{id}/applications.csv",
+            get(pages::applications::applications_csv),
+        )
+        .route(
+            "/programmes/{id}/reviews.csv",
+            get(pages::applications::reviews_csv),
+        )
+        .route(
             "/programmes/{id}/apply",
             get(pages::applications::start_form).post(pages::applications::start),
         )
@@ -257,6 +265,18 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         .route(
             "/applications/{id}/review-myself",
             post(pages::applications::review_myself),
+        )
+        .route(
+            "/applications/{id}/withdraw",
+            post(pages::applications::withdraw),
+        )
+        .route(
+            "/applications/{id}/reviewers",
+            post(pages::applications::assign_reviewer),
+        )
+        .route(
+            "/applications/{id}/decision/send-back",
+            post(pages::applications::send_back),
         )
         .route("/reviews", get(pages::reviews::list))
         .route("/reviews/{id}", get(pages::reviews::show))

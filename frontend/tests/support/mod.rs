@@ -4,6 +4,8 @@
 #[allow(dead_code)]
 pub mod browser;
 #[allow(dead_code)]
+pub mod journeys;
+#[allow(dead_code)]
 pub mod schedule_preview;
 #[allow(dead_code)]
 pub mod services;
