@@ -311,10 +311,15 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         .route("/contracts/{id}/repayments", post(pages::contracts::repay))
         .route("/contracts/{id}/activate", post(pages::contracts::activate))
         .route(
+            "/contracts/{id}/write-off",
+            post(pages::contracts::write_off),
+        )
+        .route(
             "/contracts/{id}/tranches/{number}/{action}",
             post(pages::contracts::tranche_action),
         )
         .route("/arrears", get(pages::contracts::arrears))
+        .route("/arrears/run", post(pages::contracts::run_arrears))
         .route("/portfolio", get(pages::portfolio::dashboard))
         .route("/static/app.css", get(pages::stylesheet))
         .route(

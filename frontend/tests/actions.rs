@@ -1,7 +1,8 @@
 //! The actions officers, approvers and founders take beyond the main journey, through the pages
 //! against the real services, in-process: withdrawing an application, assigning a reviewer,
-//! sending a proposal back and the programme exports. Each with the refusal a wrong role or a
-//! wrong state gets.
+//! sending a proposal back, the programme exports, and on contracts cancelling a tranche, a
+//! grant's milestone report, writing a contract off and running the daily arrears job. Each
+//! with the refusal a wrong role or a wrong state gets.
 
 mod support;
 
@@ -14,13 +15,15 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use support::browser::{location, Browser};
 use support::journeys::{start_grant_draft, submit_grant_draft};
-use support::services::{MoneyServices, Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME};
+use support::services::{
+    client_id_of, MoneyServices, Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME,
+};
 
 /// The frontend and every service it calls but scoring.
 struct Site {
     frontend: TestServer,
     services: Services,
-    _money: MoneyServices,
+    money: MoneyServices,
 }
 
 impl Site {
@@ -37,7 +40,7 @@ impl Site {
         Site {
             frontend: TestServer::start(app_with(settings)).await,
             services,
-            _money: money,
+            money,
         }
     }
 
@@ -73,6 +76,15 @@ impl Site {
         let id = start_grant_draft(&self.frontend, &mut founder).await;
         submit_grant_draft(&self.frontend, &mut founder, &id).await;
         (founder, id)
+    }
+
+    /// The status of a contract, as the disbursement service stores it.
+    async fn contract_status(&self, id: &str) -> String {
+        sqlx::query_scalar("select status from contract where id = $1::uuid")
+            .bind(id)
+            .fetch_one(&self.money.disbursement_pool)
+            .await
+            .expect("the contract exists")
     }
 
     /// The current state of an application, as the applications service stores it.
@@ -362,4 +374,203 @@ async fn officers_download_a_programmes_applications_and_reviews_and_founders_ca
         .get(&site.url("/programmes/01935f1e-6a00-7c3d-9e1a-6b2f3c4d5e01/applications.csv"))
         .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrations = false)]
+async fn staff_cancel_a_requested_tranche_and_a_founder_cannot(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    let path = format!("/contracts/{contract}");
+    let cancel = site.url(&format!("{path}/tranches/1/cancel"));
+    let mut founder = site.signed_in("founder1", "en").await;
+    founder.post(&site.url(&format!("{path}/sign")), &[]).await;
+    let mut officer = site.signed_in("credit1", "en").await;
+    officer
+        .post(&site.url(&format!("{path}/activate")), &[])
+        .await;
+    let requested = officer
+        .post(
+            &site.url(&format!("{path}/tranches/1/request")),
+            &[("note", "Equipment invoice attached to the file.")],
+        )
+        .await;
+    assert_eq!(location(&requested), path);
+
+    let (_, html) = officer.page(&site.url(&path)).await;
+    assert!(
+        html.contains(&format!("action=\"{path}/tranches/1/cancel\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("Equipment invoice attached to the file."),
+        "the note is shown with the tranche"
+    );
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(
+        !html.contains("/tranches/1/cancel"),
+        "founders do not cancel"
+    );
+    let refused = founder.post(&cancel, &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let mut approver = site.signed_in("approver1", "en").await;
+    let cancelled = approver.post(&cancel, &[]).await;
+    assert_eq!(location(&cancelled), path);
+    let (_, html) = approver.page(&site.url(&path)).await;
+    assert!(html.contains("Cancelled"), "{html}");
+    assert!(!html.contains("/tranches/1/cancel"));
+
+    let again = approver.post(&cancel, &[]).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains("This is not possible in the tranche"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_grant_founder_requests_a_tranche_with_a_milestone_report_kept_when_refused(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_grant(client_id, "20000000.00").await;
+    let path = format!("/contracts/{contract}");
+    let request = site.url(&format!("{path}/tranches/1/request"));
+    let mut founder = site.signed_in("founder1", "en").await;
+    founder.post(&site.url(&format!("{path}/sign")), &[]).await;
+    let mut officer = site.signed_in("credit1", "en").await;
+    officer
+        .post(&site.url(&format!("{path}/activate")), &[])
+        .await;
+
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(html.contains("Milestone report"), "{html}");
+    let too_long = "x".repeat(10_001);
+    let refused = founder.post(&request, &[("note", &too_long)]).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("The text is too long: at most 10,000 characters."),
+        "{html}"
+    );
+    assert!(html.contains(&too_long), "the report is kept");
+
+    let report = "Prototype built and tested with 40 farmers.";
+    let requested = founder.post(&request, &[("note", report)]).await;
+    assert_eq!(location(&requested), path);
+    let (_, html) = officer.page(&site.url(&path)).await;
+    assert!(html.contains("Requested"));
+    assert!(
+        html.contains(report),
+        "the officer reads the report: {html}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_approver_writes_a_contract_off_with_a_reason_and_confirmation_and_an_officer_cannot(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    site.money.pay_out(client_id, &contract).await;
+    let path = format!("/contracts/{contract}");
+    let write_off = site.url(&format!("{path}/write-off"));
+    let reason = "The company has closed; nothing is recoverable.";
+
+    let mut officer = site.signed_in("credit1", "en").await;
+    let (_, html) = officer.page(&site.url(&path)).await;
+    assert!(!html.contains("write-off-form"), "only approvers write off");
+    let refused = officer
+        .post(
+            &write_off,
+            &[("reason", reason), ("write_off_confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(site.contract_status(&contract).await, "active");
+
+    let mut approver = site.signed_in("approver1", "uz-Latn").await;
+    let (_, html) = approver.page(&site.url(&path)).await;
+    assert!(html.contains("id=\"write-off-form\""), "{html}");
+    let unconfirmed = approver.post(&write_off, &[("reason", reason)]).await;
+    assert_eq!(unconfirmed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unconfirmed.text().await.unwrap();
+    assert!(
+        html.contains("Hisobdan chiqarishni tasdiqlash uchun belgini qoʻying."),
+        "{html}"
+    );
+    assert!(html.contains(reason), "the reason is kept");
+    assert_eq!(site.contract_status(&contract).await, "active");
+
+    let written_off = approver
+        .post(
+            &write_off,
+            &[("reason", reason), ("write_off_confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(location(&written_off), path);
+    assert_eq!(site.contract_status(&contract).await, "written_off");
+    let (_, html) = approver.page(&site.url(&path)).await;
+    assert!(
+        !html.contains("write-off-form"),
+        "nothing left to write off"
+    );
+
+    let again = approver
+        .post(
+            &write_off,
+            &[("reason", reason), ("write_off_confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_administrator_runs_the_daily_arrears_job_from_the_page_and_finance_cannot(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let run = site.url("/arrears/run");
+
+    let mut finance = site.signed_in("finance1", "en").await;
+    let (status, html) = finance.page(&site.url("/arrears")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("arrears-run-form"),
+        "only administrators run it"
+    );
+    assert!(!html.contains("As of"), "never run yet");
+    let refused = finance.post(&run, &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let runs: i64 = sqlx::query_scalar("select count(*) from arrears_run")
+        .fetch_one(&site.money.disbursement_pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 0);
+
+    let mut admin = site.signed_in("admin1", "en").await;
+    let (_, html) = admin.page(&site.url("/arrears")).await;
+    assert!(html.contains("id=\"arrears-run-form\""), "{html}");
+    let ran = admin.post(&run, &[]).await;
+    assert_eq!(location(&ran), "/arrears");
+    let (_, html) = admin.page(&site.url("/arrears")).await;
+    assert!(
+        html.contains("As of"),
+        "the page shows the assessed date: {html}"
+    );
+    let again = admin.post(&run, &[]).await;
+    assert_eq!(location(&again), "/arrears", "a second run changes nothing");
 }
