@@ -365,6 +365,19 @@ impl ApplicationsCalls<'_> {
         .await
     }
 
+    /// Assigns `reviewer_id` (a member of staff) to review the application.
+    pub async fn assign_reviewer(&self, id: &str, reviewer_id: &str) -> Result<(), CallError> {
+        crate::api::send(
+            self.call(
+                Method::POST,
+                &format!("/v1/applications/{}/reviewers", path_segment(id)?),
+            )
+            .json(&serde_json::json!({ "reviewer_id": reviewer_id })),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Confirms the proposed decision; `idempotency_key` makes a double click harmless.
     pub async fn confirm(&self, id: &str, idempotency_key: &str) -> Result<Application, CallError> {
         send_json(

@@ -1,5 +1,6 @@
-//! Programmes and applications: the founder's way from a programme to a submitted application,
-//! and the credit staff's queue, application page and four-eyes decision.
+//! Programmes and applications: the founder's way from a programme to a submitted application
+//! (and its withdrawal), and the credit staff's queue, application page, reviewer assignment,
+//! four-eyes decision (confirmed or sent back) and the programme exports.
 //!
 //! The frontend checks only what it must to build a request (numbers typed the visitor's way);
 //! the rules are the service's, and its refusals come back beside the fields.
@@ -1305,22 +1306,9 @@ pub async fn review_myself(
 ) -> Result<Response, PageError> {
     let next = format!("/applications/{id}");
     let token = applications_token(&state, &mut signed_in, &next).await?;
-    let body = serde_json::json!({ "reviewer_id": signed_in.person.id });
-    let result = crate::api::send(
-        state
-            .applications
-            .authorized(
-                reqwest::Method::POST,
-                &format!(
-                    "/v1/applications/{}/reviewers",
-                    crate::applications::path_segment(&id)
-                        .map_err(|error| PageError::from_call(error, &next))?
-                ),
-                &token,
-            )
-            .json(&body),
-    )
-    .await;
+    let result = calls(&state, &token)
+        .assign_reviewer(&id, &signed_in.person.id)
+        .await;
     match result {
         Ok(_) => Ok(see_other(&format!("/reviews/{id}"))),
         Err(error) => {
@@ -1405,20 +1393,9 @@ pub async fn assign_reviewer(
         )
         .await;
     }
-    let result = crate::api::send(
-        state
-            .applications
-            .authorized(
-                reqwest::Method::POST,
-                &format!(
-                    "/v1/applications/{}/reviewers",
-                    path_segment(&id).map_err(|error| PageError::from_call(error, &next))?
-                ),
-                &token,
-            )
-            .json(&serde_json::json!({ "reviewer_id": reviewer_id })),
-    )
-    .await;
+    let result = calls(&state, &token)
+        .assign_reviewer(&id, &reviewer_id)
+        .await;
     after_action(
         &state,
         &context,
