@@ -365,6 +365,19 @@ impl ApplicationsCalls<'_> {
         .await
     }
 
+    /// Assigns `reviewer_id` (a member of staff) to review the application.
+    pub async fn assign_reviewer(&self, id: &str, reviewer_id: &str) -> Result<(), CallError> {
+        crate::api::send(
+            self.call(
+                Method::POST,
+                &format!("/v1/applications/{}/reviewers", path_segment(id)?),
+            )
+            .json(&serde_json::json!({ "reviewer_id": reviewer_id })),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Confirms the proposed decision; `idempotency_key` makes a double click harmless.
     pub async fn confirm(&self, id: &str, idempotency_key: &str) -> Result<Application, CallError> {
         send_json(
@@ -379,6 +392,34 @@ impl ApplicationsCalls<'_> {
         )
         .await
     }
+}
+
+/// A member of the bank's staff, as onboarding's directory lists them.
+#[derive(Clone, Debug, Deserialize)]
+pub struct StaffMember {
+    pub id: String,
+    pub display_name: String,
+    pub username: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StaffPage {
+    items: Vec<StaffMember>,
+}
+
+/// The staff holding `role`: `GET {onboarding}/v1/staff?role=…`. One page of the service's
+/// largest size is read; a bank has far fewer officers of one role than that.
+pub async fn staff_with_role(
+    api: &ServiceApi,
+    token: &str,
+    role: &str,
+) -> Result<Vec<StaffMember>, CallError> {
+    let page: StaffPage = send_json(
+        api.authorized(Method::GET, "/v1/staff", token)
+            .query(&[("role", role), ("limit", "200")]),
+    )
+    .await?;
+    Ok(page.items)
 }
 
 /// The founder's companies: `GET {onboarding}/v1/me/companies`.

@@ -235,6 +235,14 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         )
         .route("/programmes", get(pages::applications::programmes))
         .route(
+            "/programmes/{id}/applications.csv",
+            get(pages::applications::applications_csv),
+        )
+        .route(
+            "/programmes/{id}/reviews.csv",
+            get(pages::applications::reviews_csv),
+        )
+        .route(
             "/programmes/{id}/apply",
             get(pages::applications::start_form).post(pages::applications::start),
         )
@@ -259,6 +267,18 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         .route(
             "/applications/{id}/review-myself",
             post(pages::applications::review_myself),
+        )
+        .route(
+            "/applications/{id}/withdraw",
+            post(pages::applications::withdraw),
+        )
+        .route(
+            "/applications/{id}/reviewers",
+            post(pages::applications::assign_reviewer),
+        )
+        .route(
+            "/applications/{id}/decision/send-back",
+            post(pages::applications::send_back),
         )
         .route("/reviews", get(pages::reviews::list))
         .route("/reviews/{id}", get(pages::reviews::show))
@@ -293,10 +313,15 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         .route("/contracts/{id}/repayments", post(pages::contracts::repay))
         .route("/contracts/{id}/activate", post(pages::contracts::activate))
         .route(
+            "/contracts/{id}/write-off",
+            post(pages::contracts::write_off),
+        )
+        .route(
             "/contracts/{id}/tranches/{number}/{action}",
             post(pages::contracts::tranche_action),
         )
         .route("/arrears", get(pages::contracts::arrears))
+        .route("/arrears/run", post(pages::contracts::run_arrears))
         .route("/portfolio", get(pages::portfolio::dashboard))
         .route("/static/app.css", get(pages::stylesheet))
         .route("/static/progress.js", get(pages::progress_script))

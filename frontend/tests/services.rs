@@ -10,6 +10,7 @@ use reqwest::{redirect, StatusCode};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use support::browser::{location, Browser};
+use support::journeys::{self, GRANT_ANSWERS};
 use support::services::{Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME};
 
 /// The frontend and the services it calls.
@@ -57,51 +58,9 @@ impl Site {
     }
 }
 
-/// The founder's answers to the grant programme's questions.
-const GRANT_ANSWERS: [(&str, &str); 8] = [
-    ("answers.project_summary", "A marketplace for farm produce."),
-    ("answers.team_experience_years", "6"),
-    ("answers.technical_founder", "yes"),
-    ("answers.product_stage", "mvp"),
-    ("answers.monthly_active_users", "1,200"),
-    ("answers.target_market", "uzbekistan"),
-    ("answers.it_park_resident", "yes"),
-    ("answers.jobs_to_be_created", "12"),
-];
-
 /// Starts a draft to the co-funding grant through the pages and returns its id.
 async fn start_grant_draft(site: &Site, founder: &mut Browser) -> String {
-    let apply_path = format!("/programmes/{MVP_CO_FUNDING_GRANT_ID}/apply");
-    let form = founder.get(&site.url(&apply_path)).await;
-    assert_eq!(form.status(), StatusCode::OK);
-    let html = form.text().await.unwrap();
-    let company_id = html
-        .split("<option value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the founder's company is offered")
-        .to_owned();
-    let response = founder
-        .post(
-            &site.url(&apply_path),
-            &[
-                ("step", "basics"),
-                ("company_id", &company_id),
-                ("requested_amount", "50,000,000.00"),
-                ("term_months", "12"),
-                ("project_cost", "200,000,000.00"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let next = location(&response);
-    let id = next
-        .strip_prefix("/applications/")
-        .and_then(|rest| rest.split('/').next())
-        .expect("the draft's page")
-        .to_owned();
-    assert_eq!(next, format!("/applications/{id}/edit?step=answers"));
-    id
+    journeys::start_grant_draft(&site.frontend, founder).await
 }
 
 #[sqlx::test(migrations = false)]
@@ -712,12 +671,7 @@ async fn a_scan_of_several_mebibytes_is_taken_and_one_over_the_limit_is_explaine
 async fn submitted_application(site: &Site) -> (Browser, String) {
     let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
     let id = start_grant_draft(site, &mut founder).await;
-    let mut answers: Vec<(&str, &str)> = vec![("step", "answers")];
-    answers.extend(GRANT_ANSWERS);
-    let edit = site.url(&format!("/applications/{id}/edit"));
-    founder.post(&edit, &answers).await;
-    let submitted = founder.post(&edit, &[("step", "review")]).await;
-    assert_eq!(location(&submitted), format!("/applications/{id}"));
+    journeys::submit_grant_draft(&site.frontend, &mut founder, &id).await;
     (founder, id)
 }
 

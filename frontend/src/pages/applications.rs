@@ -1,5 +1,6 @@
-//! Programmes and applications: the founder's way from a programme to a submitted application,
-//! and the credit staff's queue, application page and four-eyes decision.
+//! Programmes and applications: the founder's way from a programme to a submitted application
+//! (and its withdrawal), and the credit staff's queue, application page, reviewer assignment,
+//! four-eyes decision (confirmed or sent back) and the programme exports.
 //!
 //! The frontend checks only what it must to build a request (numbers typed the visitor's way);
 //! the rules are the service's, and its refusals come back beside the fields.
@@ -19,12 +20,13 @@ use serde_json::Value;
 
 use crate::api::CallError;
 use crate::applications::{
-    own_companies, Application, ApplicationsCalls, Company, DraftFields, Programme, Proposal,
-    QueueFilter, Review,
+    own_companies, path_segment, staff_with_role, Application, ApplicationsCalls, Company,
+    DraftFields, Programme, Proposal, QueueFilter, Review,
 };
 use crate::auth::{see_other, SignedIn};
 use crate::format::{format_date, format_money, parse_typed_decimal, TypedNumberError};
 use crate::i18n::{Locale, Translator};
+use crate::pages::download::attachment;
 use crate::pages::forms::{problem_message, FormState};
 use crate::pages::{render, Layout, PageContext, PageError, Section};
 use crate::AppState;
@@ -47,6 +49,18 @@ const BANDS: [&str; 5] = ["A", "B", "C", "D", "E"];
 
 /// The steps of the application form.
 const STEPS: [&str; 3] = ["basics", "answers", "review"];
+
+/// The states from which a founder may withdraw an application: before it is decided.
+const WITHDRAWABLE_STATES: [&str; 5] = [
+    "draft",
+    "submitted",
+    "screening",
+    "in_review",
+    "info_requested",
+];
+
+/// The states in which reviewers are assigned.
+const REVIEW_STATES: [&str; 2] = ["in_review", "info_requested"];
 
 /// The basic fields of a draft, named as the service names them.
 const BASIC_FIELDS: [&str; 4] = [
@@ -139,6 +153,8 @@ struct ProgrammesPage {
     layout: Layout,
     programmes: Vec<ProgrammeRow>,
     can_apply: bool,
+    /// Credit staff download each programme's applications and reviews.
+    can_export: bool,
 }
 
 /// The open programmes, in the visitor's language.
@@ -168,6 +184,7 @@ pub async fn programmes(
             layout: context.layout(Section::Programmes),
             programmes: rows,
             can_apply: signed_in.person.is_founder(),
+            can_export: signed_in.person.is_credit_staff(),
         },
     ))
 }
@@ -229,6 +246,8 @@ struct ApplicationsPage {
     programme_choices: Vec<Choice>,
     band_choices: Vec<Choice>,
     mine: bool,
+    /// The programme the queue is filtered by, whose exports it links to.
+    export_programme: Option<String>,
 }
 
 /// A founder's own applications, or the credit staff's queue with its filters.
@@ -307,6 +326,8 @@ pub async fn list(
             programme_choices,
             band_choices,
             mine,
+            export_programme: (is_queue && programmes.contains_key(&filter.programme_id))
+                .then(|| filter.programme_id.clone()),
         },
     ))
 }
@@ -850,6 +871,11 @@ struct ApplicationPageView {
     can_propose: bool,
     can_confirm: bool,
     can_request_info: bool,
+    can_withdraw: bool,
+    can_assign: bool,
+    /// The credit officers who may be assigned as reviewers, the signed-in one left out (they
+    /// have "review it myself").
+    reviewer_choices: Vec<Choice>,
     form: FormState,
     confirmation_key: String,
 }
@@ -995,6 +1021,14 @@ async fn application_page(
         )
     });
     let state_name = application.state.clone();
+    let can_assign =
+        person.has_role("credit_officer") && REVIEW_STATES.contains(&state_name.as_str());
+    let reviewer_choices = if can_assign {
+        reviewer_choices(state, signed_in, form.value("reviewer_id")).await
+    } else {
+        Vec::new()
+    };
+    let person = &signed_in.person;
     let page = ApplicationPageView {
         layout: context.layout(Section::Applications),
         id: application.id.clone(),
@@ -1023,11 +1057,44 @@ async fn application_page(
         can_propose: person.has_role("credit_officer") && state_name == "in_review",
         can_confirm: person.has_role("approver") && state_name == "decision",
         can_request_info: person.has_role("credit_officer") && state_name == "in_review",
+        can_withdraw: person.is_founder() && WITHDRAWABLE_STATES.contains(&state_name.as_str()),
+        can_assign,
+        reviewer_choices,
         form,
         confirmation_key: new_idempotency_key(),
         t: translator,
     };
     Ok(render(status, &page))
+}
+
+/// The credit officers a reviewer may be chosen from, `selected` marked. Without the directory
+/// (onboarding not answering) the list is empty and the form says nobody can be chosen, rather
+/// than the whole application page failing.
+async fn reviewer_choices(
+    state: &AppState,
+    signed_in: &mut SignedIn,
+    selected: &str,
+) -> Vec<Choice> {
+    let officers = match signed_in.access_token(state, "onboarding").await {
+        Ok(token) => staff_with_role(&state.onboarding, &token, "credit_officer").await,
+        Err(error) => Err(error),
+    };
+    let officers = officers.unwrap_or_else(|error| {
+        tracing::warn!(%error, "the staff directory could not be read");
+        Vec::new()
+    });
+    officers
+        .into_iter()
+        .filter(|officer| officer.id != signed_in.person.id)
+        .map(|officer| Choice {
+            selected: officer.id == selected,
+            label: match &officer.username {
+                Some(username) => format!("{} ({username})", officer.display_name),
+                None => officer.display_name.clone(),
+            },
+            value: officer.id,
+        })
+        .collect()
 }
 
 /// A decimal from a service written the visitor's way without trailing zeros (`640.0000`
@@ -1069,18 +1136,18 @@ pub async fn show(
 }
 
 /// After an action: back to the application, or the page again with the refusal.
-async fn after_action(
+async fn after_action<T>(
     state: &AppState,
     context: &PageContext,
     signed_in: &mut SignedIn,
     id: &str,
     mut form: FormState,
-    result: Result<Application, CallError>,
+    result: Result<T, CallError>,
     shown_fields: &[&str],
 ) -> Result<Response, PageError> {
     let translator = context.translator();
     let status = match result {
-        Ok(application) => return Ok(see_other(&format!("/applications/{}", application.id))),
+        Ok(_) => return Ok(see_other(&format!("/applications/{id}"))),
         Err(CallError::Forbidden { code }) if !code.is_empty() => {
             form.notice = Some(problem_message(&translator, &code));
             StatusCode::FORBIDDEN
@@ -1239,22 +1306,9 @@ pub async fn review_myself(
 ) -> Result<Response, PageError> {
     let next = format!("/applications/{id}");
     let token = applications_token(&state, &mut signed_in, &next).await?;
-    let body = serde_json::json!({ "reviewer_id": signed_in.person.id });
-    let result = crate::api::send(
-        state
-            .applications
-            .authorized(
-                reqwest::Method::POST,
-                &format!(
-                    "/v1/applications/{}/reviewers",
-                    crate::applications::path_segment(&id)
-                        .map_err(|error| PageError::from_call(error, &next))?
-                ),
-                &token,
-            )
-            .json(&body),
-    )
-    .await;
+    let result = calls(&state, &token)
+        .assign_reviewer(&id, &signed_in.person.id)
+        .await;
     match result {
         Ok(_) => Ok(see_other(&format!("/reviews/{id}"))),
         Err(error) => {
@@ -1271,6 +1325,189 @@ pub async fn review_myself(
             .await
         }
     }
+}
+
+/// The founder withdraws their application, once they ticked that they mean it. The service
+/// decides whether the application may still be withdrawn; its refusal (a decided application)
+/// is shown on the page.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let next = format!("/applications/{id}");
+    let token = applications_token(&state, &mut signed_in, &next).await?;
+    let mut form = FormState::from_pairs(pairs);
+    if form.value("withdraw_confirmed") != "yes" {
+        form.refuse(
+            &context.translator(),
+            "withdraw_confirmed",
+            "withdrawal_not_confirmed",
+        );
+        return application_page(
+            &state,
+            &context,
+            &mut signed_in,
+            &id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let result = calls(&state, &token)
+        .act(&id, "withdraw", &serde_json::json!({}))
+        .await;
+    after_action(&state, &context, &mut signed_in, &id, form, result, &[]).await
+}
+
+/// A credit officer assigns another member of staff to review the application.
+pub async fn assign_reviewer(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let next = format!("/applications/{id}");
+    let token = applications_token(&state, &mut signed_in, &next).await?;
+    let mut form = FormState::from_pairs(pairs);
+    let reviewer_id = form.value("reviewer_id").trim().to_owned();
+    let code = if reviewer_id.is_empty() {
+        Some("required")
+    } else if path_segment(&reviewer_id).is_err() {
+        Some("invalid_choice")
+    } else {
+        None
+    };
+    if let Some(code) = code {
+        form.refuse(&context.translator(), "reviewer_id", code);
+        return application_page(
+            &state,
+            &context,
+            &mut signed_in,
+            &id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let result = calls(&state, &token)
+        .assign_reviewer(&id, &reviewer_id)
+        .await;
+    after_action(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        form,
+        result,
+        &["reviewer_id"],
+    )
+    .await
+}
+
+/// An approver sends the proposed decision back to review, saying why.
+pub async fn send_back(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let next = format!("/applications/{id}");
+    let token = applications_token(&state, &mut signed_in, &next).await?;
+    let translator = context.translator();
+    let mut form = FormState::from_pairs(pairs);
+    if form.value("reason").trim().is_empty() {
+        form.refuse(&translator, "reason", "required");
+        return application_page(
+            &state,
+            &context,
+            &mut signed_in,
+            &id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let body = serde_json::json!({ "reason": form.value("reason") });
+    let result = calls(&state, &token)
+        .act(&id, "decision/send-back", &body)
+        .await;
+    // The four-eyes rule reads differently here than for a confirmation: the proposer may
+    // neither confirm nor send back their own proposal.
+    let result = match result {
+        Err(CallError::Forbidden { code }) if code == "four_eyes_violation" => {
+            form.notice = Some(translator.t("problem-send-back-four-eyes"));
+            return application_page(
+                &state,
+                &context,
+                &mut signed_in,
+                &id,
+                form,
+                StatusCode::FORBIDDEN,
+            )
+            .await;
+        }
+        other => other,
+    };
+    after_action(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        form,
+        result,
+        &["reason"],
+    )
+    .await
+}
+
+/// A programme's applications, with their scores and mean review score, as CSV.
+pub async fn applications_csv(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    programme_export(state, signed_in, &id, "applications").await
+}
+
+/// Every review of a programme's applications, as CSV.
+pub async fn reviews_csv(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    programme_export(state, signed_in, &id, "reviews").await
+}
+
+/// Streams the applications service's `{export}.csv` of a programme as an attachment, with the
+/// signed-in person's token: the service decides who may have it (officers), and anyone else
+/// gets the wrong-role page.
+async fn programme_export(
+    state: AppState,
+    mut signed_in: SignedIn,
+    id: &str,
+    export: &'static str,
+) -> Result<Response, PageError> {
+    let next = "/programmes";
+    let id = path_segment(id).map_err(|error| PageError::from_call(error, next))?;
+    let token = applications_token(&state, &mut signed_in, next).await?;
+    let upstream = crate::api::send(state.applications.authorized(
+        reqwest::Method::GET,
+        &format!("/v1/programmes/{id}/{export}.csv"),
+        &token,
+    ))
+    .await
+    .map_err(|error| PageError::from_call(error, next))?;
+    // The id is a UUID (checked above), so the name needs no escaping.
+    Ok(attachment(
+        upstream,
+        "text/csv; charset=utf-8",
+        &format!("{export}-{id}.csv"),
+    ))
 }
 
 /// The founder's answer to a request for information.

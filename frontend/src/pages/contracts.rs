@@ -1,7 +1,8 @@
 //! Contracts: a founder's contracts, a contract's schedule and what is due next, signing,
-//! repaying what is due and repaying early; for the bank's staff, the contracts list,
-//! activation, tranche requests, approvals (four eyes) and payouts, and the arrears list with
-//! its ageing buckets.
+//! repaying what is due and repaying early, and a grant's tranche request with its milestone
+//! report; for the bank's staff, the contracts list, activation, tranche requests (with a
+//! note), approvals (four eyes), cancellations and payouts, the credit committee's write-off,
+//! and the arrears list with its ageing buckets and the administrator's run of the daily job.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -58,6 +59,9 @@ pub struct Tranche {
     pub amount: String,
     pub purpose: String,
     pub status: String,
+    /// The founder's milestone report or the officer's note sent with the request.
+    #[serde(default)]
+    pub request_note: Option<String>,
     pub disbursed_at: Option<DateTime<Utc>>,
 }
 
@@ -275,8 +279,16 @@ pub struct TrancheRow {
     pub amount: String,
     pub purpose: String,
     pub status_key: String,
+    /// The note or milestone report sent with the request.
+    pub note: String,
     pub may_request: bool,
+    /// What the request form's note is called: a grant's founder reports a milestone.
+    pub note_label_key: &'static str,
+    /// The note as typed, when this tranche's request was refused.
+    pub typed_note: String,
+    pub note_error: Option<String>,
     pub may_approve: bool,
+    pub may_cancel: bool,
     pub may_disburse: bool,
 }
 
@@ -285,6 +297,7 @@ pub struct Abilities {
     pub sign: bool,
     pub repay: bool,
     pub activate: bool,
+    pub write_off: bool,
 }
 
 /// The contract as its page shows it.
@@ -383,19 +396,41 @@ async fn contract_page(
     let is_active = contract.status == "active";
     let is_grant = contract.programme_kind == "grant";
     let translator = context.translator();
+    let refused_tranche = form.value("tranche");
     let tranches = contract
         .tranches
         .iter()
-        .map(|tranche| TrancheRow {
-            number: tranche.number,
-            amount: amount_text(&tranche.amount, &contract.currency, &translator),
-            purpose: tranche.purpose.clone(),
-            status_key: format!("tranche-status-{}", tranche.status),
-            may_request: is_active
-                && tranche.status == "planned"
-                && (is_officer || (is_founder && is_grant)),
-            may_approve: is_active && tranche.status == "requested" && may_approve,
-            may_disburse: is_active && tranche.status == "approved" && may_disburse,
+        .map(|tranche| {
+            let was_refused = refused_tranche == tranche.number.to_string();
+            TrancheRow {
+                number: tranche.number,
+                amount: amount_text(&tranche.amount, &contract.currency, &translator),
+                purpose: tranche.purpose.clone(),
+                status_key: format!("tranche-status-{}", tranche.status),
+                note: tranche.request_note.clone().unwrap_or_default(),
+                may_request: is_active
+                    && tranche.status == "planned"
+                    && (is_officer || (is_founder && is_grant)),
+                note_label_key: if is_grant && !is_officer {
+                    "tranche-milestone-report"
+                } else {
+                    "tranche-note"
+                },
+                typed_note: if was_refused {
+                    form.value("note").to_owned()
+                } else {
+                    String::new()
+                },
+                note_error: form
+                    .error("note")
+                    .filter(|_| was_refused)
+                    .map(str::to_owned),
+                may_approve: is_active && tranche.status == "requested" && may_approve,
+                // Staff who approve may also stop a tranche before it is paid out.
+                may_cancel: matches!(tranche.status.as_str(), "requested" | "approved")
+                    && may_approve,
+                may_disburse: is_active && tranche.status == "approved" && may_disburse,
+            }
         })
         .collect();
     let schedule_view = schedule
@@ -405,6 +440,7 @@ async fn contract_page(
         sign: is_founder && contract.status == "draft",
         repay: is_founder && is_active && schedule.is_some(),
         activate: is_officer && contract.status == "signed",
+        write_off: person.has_role("approver") && is_active,
     };
     Ok(render(
         status,
@@ -464,7 +500,11 @@ async fn refused(
             code,
             fields,
         } => {
-            form.refuse_all(&translator, &fields, &["amount", "option"]);
+            form.refuse_all(
+                &translator,
+                &fields,
+                &["amount", "option", "note", "reason"],
+            );
             if fields.is_empty() {
                 form.notice = Some(problem_message(&translator, &code));
             }
@@ -678,24 +718,36 @@ pub async fn activate(
     }
 }
 
-/// Requests, approves or pays out a tranche.
+/// Requests (with a note or a grant's milestone report), approves, cancels or pays out a
+/// tranche.
 pub async fn tranche_action(
     State(state): State<AppState>,
     context: PageContext,
     mut signed_in: SignedIn,
     Path((id, number, action)): Path<(String, u32, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     require_founder_or_staff(&signed_in)?;
     let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
     let next = format!("/contracts/{id}");
     let path = format!("/v1/contracts/{id}/tranches/{number}/{action}");
+    let mut form = FormState::from_pairs(pairs);
+    form.set("tranche", number.to_string());
     let token = token(&state, &mut signed_in, &next).await?;
     let request = match action.as_str() {
-        "request" => state
-            .contracts
-            .authorized(Method::POST, &path, &token)
-            .json(&json!({})),
-        "approve" => state.contracts.authorized(Method::POST, &path, &token),
+        "request" => {
+            let note = form.value("note").trim();
+            let body = if note.is_empty() {
+                json!({})
+            } else {
+                json!({ "note": note })
+            };
+            state
+                .contracts
+                .authorized(Method::POST, &path, &token)
+                .json(&body)
+        }
+        "approve" | "cancel" => state.contracts.authorized(Method::POST, &path, &token),
         // A payout is keyed by its tranche: a second click, or a retry after the ledger was
         // slow to answer, gets the first payout back and pays nothing more.
         "disburse" => state
@@ -706,17 +758,62 @@ pub async fn tranche_action(
     };
     match send(request).await {
         Ok(_) => Ok(see_other(&next)),
-        Err(error) => {
-            refused(
-                &state,
-                &context,
-                &mut signed_in,
-                id,
-                error,
-                FormState::default(),
+        Err(error) => refused(&state, &context, &mut signed_in, id, error, form).await,
+    }
+}
+
+/// The credit committee writes an active contract off, with its reason, once the approver
+/// ticked that they mean it. The service decides who may (approvers) and when (an active
+/// contract); its refusals are shown on the page.
+pub async fn write_off(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    require_founder_or_staff(&signed_in)?;
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let translator = context.translator();
+    let mut form = FormState::from_pairs(pairs);
+    if form.value("reason").trim().is_empty() {
+        form.refuse(&translator, "reason", "required");
+    }
+    if form.value("write_off_confirmed") != "yes" {
+        form.refuse(
+            &translator,
+            "write_off_confirmed",
+            "write_off_not_confirmed",
+        );
+    }
+    if form.has_errors() {
+        return contract_page(
+            &state,
+            &context,
+            &mut signed_in,
+            id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let token = token(&state, &mut signed_in, &next).await?;
+    let body = json!({ "reason": form.value("reason").trim() });
+    match send(
+        state
+            .contracts
+            .authorized(
+                Method::POST,
+                &format!("/v1/contracts/{id}/write-off"),
+                &token,
             )
-            .await
-        }
+            .json(&body),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&next)),
+        Err(error) => refused(&state, &context, &mut signed_in, id, error, form).await,
     }
 }
 
@@ -774,6 +871,9 @@ struct ArrearsPage {
     buckets: Vec<BucketRow>,
     items: Vec<ArrearsRow>,
     next_page_query: Option<String>,
+    /// Administrators run the daily job from the page.
+    can_run_job: bool,
+    form: FormState,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -813,6 +913,60 @@ pub async fn arrears(
     mut signed_in: SignedIn,
     Query(filter): Query<ArrearsFilter>,
 ) -> Result<Response, PageError> {
+    arrears_page(
+        &state,
+        &context,
+        &mut signed_in,
+        filter,
+        FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// An administrator runs the daily job (collection of what is due, then arrears) through
+/// today. The service allows administrators only and runs each date once, so a second click
+/// changes nothing; a refusal other than the role is shown on the page.
+pub async fn run_arrears(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+) -> Result<Response, PageError> {
+    let next = "/arrears";
+    let token = token(&state, &mut signed_in, next).await?;
+    match send(
+        state
+            .contracts
+            .authorized(Method::POST, "/v1/arrears/run", &token),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(next)),
+        Err(CallError::Refused { status, code, .. }) => {
+            let mut form = FormState::default();
+            form.notice = Some(problem_message(&context.translator(), &code));
+            arrears_page(
+                &state,
+                &context,
+                &mut signed_in,
+                ArrearsFilter::default(),
+                form,
+                status,
+            )
+            .await
+        }
+        Err(error) => Err(PageError::from_call(error, next)),
+    }
+}
+
+async fn arrears_page(
+    state: &AppState,
+    context: &PageContext,
+    signed_in: &mut SignedIn,
+    filter: ArrearsFilter,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     if !signed_in.person.is_portfolio_staff() {
         return Err(PageError::WrongRole);
     }
@@ -820,7 +974,7 @@ pub async fn arrears(
     if !filter.bucket.is_empty() && !ARREARS_BUCKETS.contains(&filter.bucket.as_str()) {
         return Err(PageError::NotFound);
     }
-    let token = token(&state, &mut signed_in, next).await?;
+    let token = token(state, signed_in, next).await?;
     let arrears: Arrears = send_json(
         state
             .contracts
@@ -839,7 +993,7 @@ pub async fn arrears(
         serializer.finish()
     });
     Ok(render(
-        StatusCode::OK,
+        status,
         &ArrearsPage {
             as_of: arrears
                 .as_of
@@ -868,6 +1022,8 @@ pub async fn arrears(
                 })
                 .collect(),
             next_page_query,
+            can_run_job: signed_in.person.has_role("admin"),
+            form,
             t: translator,
             layout: context.layout(Section::Arrears),
         },

@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod calculator;
 pub mod contracts;
+pub mod download;
 pub mod forms;
 pub mod kyc;
 pub mod money;

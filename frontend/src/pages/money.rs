@@ -8,10 +8,9 @@
 //! timeout) books the transfer once.
 
 use askama::Template;
-use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Form;
 use chrono::{DateTime, NaiveDate, Utc};
 use imkon_platform::money::Currency;
@@ -25,6 +24,7 @@ use crate::applications::path_segment;
 use crate::auth::{see_other, SignedIn};
 use crate::format::{format_date, format_money, parse_typed_decimal};
 use crate::i18n::{catalogues, Translator};
+use crate::pages::download::attachment;
 use crate::pages::forms::{problem_message, FormState};
 use crate::pages::{render, Layout, PageContext, PageError, Section};
 use crate::AppState;
@@ -488,34 +488,12 @@ async fn download(
     )
     .await
     .map_err(|error| PageError::from_call(error, &next))?;
-    // The file is passed on as it arrives rather than held whole in memory.
-    let (mut pipe_in, pipe_out) = tokio::io::duplex(64 * 1024);
-    tokio::spawn(async move {
-        use tokio::io::AsyncWriteExt;
-        let mut upstream = upstream;
-        while let Ok(Some(chunk)) = upstream.chunk().await {
-            if pipe_in.write_all(&chunk).await.is_err() {
-                break;
-            }
-        }
-    });
-    let mut response =
-        Body::from_stream(tokio_util::io::ReaderStream::new(pipe_out)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(kind.content_type()),
-    );
     // The number is twenty digits (checked above), so the name needs no escaping.
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!(
-            "attachment; filename=\"statement-{number}.{}\"",
-            kind.extension()
-        ))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
-    );
-    Ok(response)
+    Ok(attachment(
+        upstream,
+        kind.content_type(),
+        &format!("statement-{number}.{}", kind.extension()),
+    ))
 }
 
 /// The statement of a period as CSV, streamed from the accounts service as an attachment.

@@ -5,10 +5,9 @@
 //! names.
 
 use askama::Template;
-use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Form;
 use reqwest::Method;
 use serde::Deserialize;
@@ -837,33 +836,12 @@ pub async fn download_document(
         })
         .unwrap_or("application/octet-stream")
         .to_owned();
-    // The document is passed on as it arrives rather than held whole in memory: onboarding's
-    // chunks go through a pipe whose reading end is the response body.
-    let (mut pipe_in, pipe_out) = tokio::io::duplex(64 * 1024);
-    tokio::spawn(async move {
-        use tokio::io::AsyncWriteExt;
-        let mut upstream = upstream;
-        while let Ok(Some(chunk)) = upstream.chunk().await {
-            if pipe_in.write_all(&chunk).await.is_err() {
-                break;
-            }
-        }
-    });
-    let mut response =
-        Body::from_stream(tokio_util::io::ReaderStream::new(pipe_out)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type)
-            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
-    );
     // The name is ours (the id), never the uploader's, so nothing odd reaches the header.
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"document-{id}\""))
-            .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
-    );
-    Ok(response)
+    Ok(crate::pages::download::attachment(
+        upstream,
+        &content_type,
+        &format!("document-{id}"),
+    ))
 }
 
 #[cfg(test)]

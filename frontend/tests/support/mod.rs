@@ -6,6 +6,8 @@ pub mod browser;
 #[allow(dead_code)]
 pub mod demo;
 #[allow(dead_code)]
+pub mod journeys;
+#[allow(dead_code)]
 pub mod schedule_preview;
 #[allow(dead_code)]
 pub mod services;

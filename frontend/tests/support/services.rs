@@ -215,6 +215,16 @@ impl MoneyServices {
     /// Delivers `application.approved` for a loan of `amount` to `client_id`, as applications
     /// would, and returns the id of the draft contract it made.
     pub async fn approved_loan(&self, client_id: Uuid, amount: &str) -> String {
+        self.approved(client_id, "loan", amount).await
+    }
+
+    /// Like [`MoneyServices::approved_loan`], for a grant (paid in two tranches, each requested
+    /// by the founder with a milestone report).
+    pub async fn approved_grant(&self, client_id: Uuid, amount: &str) -> String {
+        self.approved(client_id, "grant", amount).await
+    }
+
+    async fn approved(&self, client_id: Uuid, programme_kind: &str, amount: &str) -> String {
         let application_id = Uuid::now_v7();
         let delivered = reqwest::Client::new()
             .post(self.disbursement.url("/v1/events"))
@@ -226,7 +236,7 @@ impl MoneyServices {
                 "payload": {
                     "application_id": application_id,
                     "programme_id": Uuid::now_v7(),
-                    "programme_kind": "loan",
+                    "programme_kind": programme_kind,
                     "client_id": client_id,
                     "company_id": Uuid::now_v7(),
                     "currency": "UZS",

@@ -213,6 +213,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::auth::issue_token,
         http::auth::public_keys,
         http::staff::create_staff_account,
+        http::staff::list_staff_accounts,
         http::staff::grant_roles,
         http::staff::link_external_identity,
         http::external_login::start_login,

@@ -141,3 +141,30 @@ pub async fn find_by_client_id(
     .await?;
     row.as_ref().map(account_from_row).transpose()
 }
+
+/// Accounts holding at least one of `staff_roles` (and `role`, when given), by display name and
+/// then id so that pages do not overlap.
+pub async fn staff_directory(
+    connection: &mut PgConnection,
+    staff_roles: &[Role],
+    role: Option<Role>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AccountRecord>, sqlx::Error> {
+    let staff_names: Vec<&str> = staff_roles.iter().map(|role| role.as_str()).collect();
+    let rows = sqlx::query(&format!(
+        "{SELECT_ACCOUNT}
+         group by a.id
+         having bool_or(r.role = any($1::text[]))
+            and ($2::text is null or bool_or(r.role = $2))
+         order by a.display_name, a.id
+         limit $3 offset $4"
+    ))
+    .bind(&staff_names)
+    .bind(role.map(|role| role.as_str()))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(connection)
+    .await?;
+    rows.iter().map(account_from_row).collect()
+}

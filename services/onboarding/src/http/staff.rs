@@ -1,4 +1,5 @@
-//! Staff accounts and their roles, administered by admins only.
+//! Staff accounts and their roles, administered by admins only, and the staff directory that
+//! any member of staff may read (to choose a colleague, such as a reviewer).
 //!
 //! Roles are granted here and nowhere else (registration grants `founder` to the person who
 //! registers): an identity provider's claims never grant a role, because the bank does not
@@ -6,16 +7,16 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use imkon_auth::extract::{Admin, RequireRole};
+use imkon_auth::extract::{Admin, RequireRole, RoleRequirement, Staff};
 use imkon_auth::Role;
 use imkon_platform::audit;
 use imkon_platform::problem::JsonBody;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::accounts::{create_local_account, NewLocalAccount};
@@ -32,7 +33,10 @@ pub const DISPLAY_NAME_MAX_CHARS: usize = 200;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/staff", post(create_staff_account))
+        .route(
+            "/v1/staff",
+            post(create_staff_account).get(list_staff_accounts),
+        )
         .route("/v1/staff/{id}/roles", post(grant_roles))
         .route(
             "/v1/staff/{id}/external-identities",
@@ -75,6 +79,26 @@ pub struct StaffAccountView {
     username: Option<String>,
     display_name: String,
     roles: Vec<String>,
+}
+
+/// The staff directory's filter and page.
+#[derive(Deserialize, IntoParams)]
+pub struct StaffQuery {
+    /// Only accounts holding this staff role: kyc_officer, credit_officer, approver, finance or
+    /// admin.
+    role: Option<String>,
+    /// At most the service's page size.
+    limit: Option<u32>,
+    /// How many accounts to skip: the `next_offset` of the previous page.
+    offset: Option<u32>,
+}
+
+/// A page of the staff directory.
+#[derive(Serialize, ToSchema)]
+pub struct StaffPage {
+    items: Vec<StaffAccountView>,
+    /// The offset of the next page, when there may be one.
+    next_offset: Option<u32>,
 }
 
 /// Parses a display name: trimmed, not blank, bounded.
@@ -124,6 +148,59 @@ fn view(account: &db::accounts::AccountRecord) -> StaffAccountView {
             .map(|role| role.as_str().to_owned())
             .collect(),
     }
+}
+
+/// The staff directory: staff accounts (those holding a staff role) by display name, optionally
+/// only those holding one role. Any member of staff may read it, to choose a colleague; founders
+/// and services may not, so the bank's staff list is not public. Accounts are never deactivated
+/// yet (a leaver's roles are what an admin would take away), so every staff account is listed.
+#[utoipa::path(get, path = "/v1/staff", tag = "staff", params(StaffQuery),
+    responses((status = 200, body = StaffPage), (status = 401), (status = 403),
+              (status = 422, description = "unknown_role or not_a_staff_role")))]
+#[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
+async fn list_staff_accounts(
+    State(state): State<AppState>,
+    caller: RequireRole<Staff>,
+    Query(query): Query<StaffQuery>,
+) -> Result<Json<StaffPage>, OnboardingError> {
+    let role = match &query.role {
+        None => None,
+        Some(name) => Some(parse_staff_role_filter(name)?),
+    };
+    let limit = query
+        .limit
+        .unwrap_or(state.limits.max_page_size)
+        .clamp(1, state.limits.max_page_size);
+    let offset = query.offset.unwrap_or(0);
+    let mut connection = state.pool.acquire().await?;
+    let accounts = db::accounts::staff_directory(
+        &mut connection,
+        Staff::ALLOWED,
+        role,
+        i64::from(limit),
+        i64::from(offset),
+    )
+    .await?;
+    let next_offset = (accounts.len() == limit as usize).then(|| offset.saturating_add(limit));
+    Ok(Json(StaffPage {
+        items: accounts.iter().map(view).collect(),
+        next_offset,
+    }))
+}
+
+/// The role a directory is filtered by: a staff role, since no founder is listed.
+fn parse_staff_role_filter(name: &str) -> Result<Role, OnboardingError> {
+    let role = name
+        .parse::<Role>()
+        .map_err(|error| OnboardingError::invalid("role".to_owned(), "unknown_role", &error))?;
+    if !Staff::ALLOWED.contains(&role) {
+        return Err(OnboardingError::InvalidField {
+            field: "role".to_owned(),
+            code: "not_a_staff_role",
+            message: "the directory lists staff roles only".to_owned(),
+        });
+    }
+    Ok(role)
 }
 
 /// Creates a staff account with a local password and its roles.

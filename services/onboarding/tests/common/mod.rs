@@ -30,17 +30,17 @@ pub async fn spawn(pool: PgPool) -> TestApp {
 }
 
 pub async fn spawn_with(pool: PgPool, login: LoginSettings) -> TestApp {
+    spawn_with_limits(pool, login, HttpLimits::default()).await
+}
+
+/// Like [`spawn_with`], with the service's HTTP limits (page size, body size) as given.
+pub async fn spawn_with_limits(pool: PgPool, login: LoginSettings, limits: HttpLimits) -> TestApp {
     migrator()
         .run(&pool)
         .await
         .expect("migrations apply to a fresh database");
     let (issuer, verifier) = test_tokens(Audience::Onboarding);
-    let mut state = AppState::new(
-        pool.clone(),
-        HttpLimits::default(),
-        issuer.clone(),
-        verifier,
-    );
+    let mut state = AppState::new(pool.clone(), limits, issuer.clone(), verifier);
     state.login = login;
     state.service_clients =
         ServiceClientSecrets::from_json(&format!(r#"{{"applications": "{APPLICATIONS_SECRET}"}}"#))

@@ -1,0 +1,576 @@
+//! The actions officers, approvers and founders take beyond the main journey, through the pages
+//! against the real services, in-process: withdrawing an application, assigning a reviewer,
+//! sending a proposal back, the programme exports, and on contracts cancelling a tranche, a
+//! grant's milestone report, writing a contract off and running the daily arrears job. Each
+//! with the refusal a wrong role or a wrong state gets.
+
+mod support;
+
+use imkon_applications::seed::MVP_CO_FUNDING_GRANT_ID;
+use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
+use imkon_platform::testing::TestServer;
+use reqwest::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use reqwest::StatusCode;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use support::browser::{location, Browser};
+use support::journeys::{start_grant_draft, submit_grant_draft};
+use support::services::{
+    client_id_of, MoneyServices, Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME,
+};
+
+/// The frontend and every service it calls but scoring.
+struct Site {
+    frontend: TestServer,
+    services: Services,
+    money: MoneyServices,
+}
+
+impl Site {
+    async fn start(pool_options: PgPoolOptions, connect: PgConnectOptions) -> Site {
+        let services = Services::start(pool_options.clone(), connect.clone()).await;
+        let money = MoneyServices::start(&services, pool_options, connect).await;
+        let settings = FrontendSettings::new(ServiceUrls {
+            onboarding: services.onboarding.url(""),
+            applications: services.applications.url(""),
+            scoring: "http://127.0.0.1:1".to_owned(),
+            disbursement: money.disbursement.url(""),
+            accounts: money.accounts.url(""),
+        });
+        Site {
+            frontend: TestServer::start(app_with(settings)).await,
+            services,
+            money,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        self.frontend.url(path)
+    }
+
+    async fn signed_in(&self, username: &str, language: &str) -> Browser {
+        let password = if username == DUAL_ROLE_USERNAME {
+            DUAL_ROLE_PASSWORD.to_owned()
+        } else {
+            format!("{username}-demo-pass")
+        };
+        let mut browser = Browser::speaking(language);
+        browser.get(&self.url("/login")).await;
+        let response = browser
+            .post(
+                &self.url("/login"),
+                &[("username", username), ("password", &password)],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{username} signs in"
+        );
+        browser
+    }
+
+    /// founder1's grant application, submitted and screened into review.
+    async fn application_in_review(&self) -> (Browser, String) {
+        let mut founder = self.signed_in("founder1", "en").await;
+        let id = start_grant_draft(&self.frontend, &mut founder).await;
+        submit_grant_draft(&self.frontend, &mut founder, &id).await;
+        (founder, id)
+    }
+
+    /// The status of a contract, as the disbursement service stores it.
+    async fn contract_status(&self, id: &str) -> String {
+        sqlx::query_scalar("select status from contract where id = $1::uuid")
+            .bind(id)
+            .fetch_one(&self.money.disbursement_pool)
+            .await
+            .expect("the contract exists")
+    }
+
+    /// The current state of an application, as the applications service stores it.
+    async fn state_of(&self, id: &str) -> String {
+        sqlx::query_scalar("select state from application where id = $1::uuid")
+            .bind(id)
+            .fetch_one(&self.services.applications_pool)
+            .await
+            .expect("the application exists")
+    }
+}
+
+/// The value of the `<option>` whose label starts with `label`.
+fn option_value(html: &str, label: &str) -> Option<String> {
+    html.split("<option value=\"").skip(1).find_map(|option| {
+        let (value, rest) = option.split_once('"')?;
+        let text = rest.split_once('>')?.1;
+        text.starts_with(label).then(|| value.to_owned())
+    })
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_withdraws_only_after_confirming_and_not_twice(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut founder = site.signed_in("founder1", "en").await;
+    let id = start_grant_draft(&site.frontend, &mut founder).await;
+    let chosen = founder
+        .post(&site.url("/lang/ru"), &[("return_to", "/")])
+        .await;
+    assert_eq!(
+        chosen.status(),
+        StatusCode::SEE_OTHER,
+        "Russian from now on"
+    );
+    let page = site.url(&format!("/applications/{id}"));
+    let withdraw = site.url(&format!("/applications/{id}/withdraw"));
+    let (_, html) = founder.page(&page).await;
+    assert!(html.contains("id=\"withdraw-form\""), "{html}");
+
+    let unconfirmed = founder.post(&withdraw, &[]).await;
+    assert_eq!(unconfirmed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unconfirmed.text().await.unwrap();
+    assert!(
+        html.contains("Отметьте флажок, чтобы подтвердить отзыв заявки."),
+        "the missing confirmation is explained beside the box: {html}"
+    );
+    assert_eq!(site.state_of(&id).await, "draft");
+
+    let mut stranger = site.signed_in("founder2", "en").await;
+    let (_, html) = stranger.page(&page).await;
+    assert!(!html.contains("withdraw-form"));
+    let refused = stranger
+        .post(&withdraw, &[("withdraw_confirmed", "yes")])
+        .await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::NOT_FOUND,
+        "another founder's application"
+    );
+    assert_eq!(site.state_of(&id).await, "draft");
+
+    let mut officer = site.signed_in("credit1", "en").await;
+    let (_, html) = officer.page(&page).await;
+    assert!(!html.contains("withdraw-form"), "only founders withdraw");
+    let refused = officer
+        .post(&withdraw, &[("withdraw_confirmed", "yes")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("Your role does not allow this action."));
+    assert_eq!(site.state_of(&id).await, "draft");
+
+    let withdrawn = founder
+        .post(&withdraw, &[("withdraw_confirmed", "yes")])
+        .await;
+    assert_eq!(location(&withdrawn), format!("/applications/{id}"));
+    assert_eq!(site.state_of(&id).await, "withdrawn");
+    let (_, html) = founder.page(&page).await;
+    assert!(html.contains("Отозвана"), "{html}");
+    assert!(!html.contains("withdraw-form"), "nothing left to withdraw");
+
+    let again = founder
+        .post(&withdraw, &[("withdraw_confirmed", "yes")])
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let html = again.text().await.unwrap();
+    assert!(
+        html.contains("В текущем состоянии заявки это невозможно."),
+        "the service's refusal in the chosen language: {html}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_officer_assigns_another_credit_officer_who_then_finds_it_among_their_reviews(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let (mut founder, id) = site.application_in_review().await;
+    let page = site.url(&format!("/applications/{id}"));
+    let assign = site.url(&format!("/applications/{id}/reviewers"));
+
+    let mut officer = site.signed_in("credit1", "en").await;
+    let (_, html) = officer.page(&page).await;
+    assert!(html.contains("id=\"assign-reviewer-form\""), "{html}");
+    assert!(html.contains("Review it myself"), "reviewing oneself stays");
+    let colleague =
+        option_value(&html, "Kamola Nazarova (credit2)").expect("the other officer is offered");
+    assert!(
+        option_value(&html, "Sardor Rahimov (credit1)").is_none(),
+        "not the officer themselves"
+    );
+    assert!(
+        option_value(&html, "Jasur Tursunov").is_none(),
+        "approvers are not credit officers"
+    );
+
+    let unchosen = officer.post(&assign, &[("reviewer_id", "")]).await;
+    assert_eq!(unchosen.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unchosen
+        .text()
+        .await
+        .unwrap()
+        .contains("Fill in this field."));
+
+    let assigned = officer.post(&assign, &[("reviewer_id", &colleague)]).await;
+    assert_eq!(location(&assigned), format!("/applications/{id}"));
+    let (_, html) = officer.page(&page).await;
+    assert!(html.contains("Reviewer assigned"), "on the timeline");
+
+    let again = officer.post(&assign, &[("reviewer_id", &colleague)]).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let html = again.text().await.unwrap();
+    assert!(
+        html.contains("This reviewer is already assigned to the application."),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<option value=\"{colleague}\" selected>")),
+        "the choice is kept"
+    );
+
+    let mut reviewer = site.signed_in("credit2", "en").await;
+    let (_, html) = reviewer.page(&site.url("/reviews")).await;
+    assert!(html.contains(&format!("/reviews/{id}")), "{html}");
+
+    let mut approver = site.signed_in("approver1", "en").await;
+    let (_, html) = approver.page(&page).await;
+    assert!(
+        !html.contains("assign-reviewer-form"),
+        "only credit officers assign"
+    );
+    let refused = approver.post(&assign, &[("reviewer_id", &colleague)]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let (_, html) = founder.page(&page).await;
+    assert!(!html.contains("assign-reviewer-form"));
+    assert!(!html.contains("Kamola"), "founders never see the staff");
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_approver_sends_a_proposal_back_with_a_reason_and_its_proposer_cannot(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let (_, id) = site.application_in_review().await;
+    let page = site.url(&format!("/applications/{id}"));
+    let send_back = site.url(&format!("/applications/{id}/decision/send-back"));
+
+    let mut proposer = site.signed_in(DUAL_ROLE_USERNAME, "en").await;
+    let proposed = proposer
+        .post(
+            &site.url(&format!("/applications/{id}/proposal")),
+            &[
+                ("outcome", "approve"),
+                ("amount", "50,000,000.00"),
+                ("term_months", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(proposed.status(), StatusCode::SEE_OTHER);
+    let (_, html) = proposer.page(&page).await;
+    assert!(html.contains("id=\"send-back-form\""), "{html}");
+    let refused = proposer
+        .post(&send_back, &[("reason", "My own second thoughts.")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("You proposed this decision yourself: another approver must decide whether it goes back."),
+        "{html}"
+    );
+    assert!(
+        html.contains(">My own second thoughts.</textarea>"),
+        "the reason is kept"
+    );
+    assert_eq!(site.state_of(&id).await, "decision");
+
+    let mut officer = site.signed_in("credit1", "en").await;
+    let (_, html) = officer.page(&page).await;
+    assert!(!html.contains("send-back-form"), "only approvers send back");
+    let refused = officer
+        .post(&send_back, &[("reason", "Not mine to decide.")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(site.state_of(&id).await, "decision");
+
+    let mut approver = site.signed_in("approver1", "en").await;
+    let empty = approver.post(&send_back, &[("reason", "  ")]).await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.text().await.unwrap().contains("Fill in this field."));
+    let sent_back = approver
+        .post(&send_back, &[("reason", "Check the market size again.")])
+        .await;
+    assert_eq!(location(&sent_back), format!("/applications/{id}"));
+    assert_eq!(site.state_of(&id).await, "in_review");
+    let (_, html) = officer.page(&page).await;
+    assert!(html.contains("Decision sent back"), "{html}");
+    assert!(html.contains("Check the market size again."));
+}
+
+#[sqlx::test(migrations = false)]
+async fn officers_download_a_programmes_applications_and_reviews_and_founders_cannot(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let (mut founder, id) = site.application_in_review().await;
+    let applications_csv = format!("/programmes/{MVP_CO_FUNDING_GRANT_ID}/applications.csv");
+    let reviews_csv = format!("/programmes/{MVP_CO_FUNDING_GRANT_ID}/reviews.csv");
+
+    let mut officer = site.signed_in("credit1", "en").await;
+    let (_, html) = officer.page(&site.url("/programmes")).await;
+    assert!(
+        html.contains(&format!("href=\"{applications_csv}\"")),
+        "{html}"
+    );
+    assert!(html.contains(&format!("href=\"{reviews_csv}\"")));
+    let (_, html) = officer
+        .page(&site.url(&format!(
+            "/applications?programme_id={MVP_CO_FUNDING_GRANT_ID}"
+        )))
+        .await;
+    assert!(
+        html.contains(&format!("href=\"{applications_csv}\"")),
+        "the filtered queue links to its programme's exports"
+    );
+
+    let file = officer.get(&site.url(&applications_csv)).await;
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.headers()[CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(
+        file.headers()[CONTENT_DISPOSITION],
+        format!("attachment; filename=\"applications-{MVP_CO_FUNDING_GRANT_ID}.csv\"").as_str()
+    );
+    assert_eq!(file.headers()[CACHE_CONTROL], "no-store");
+    let csv = file.text().await.unwrap();
+    assert!(csv.starts_with("application_id,state,"), "{csv}");
+    assert!(csv.contains(&format!("{id},in_review,")), "{csv}");
+    let file = officer.get(&site.url(&reviews_csv)).await;
+    assert_eq!(file.status(), StatusCode::OK);
+    assert!(file.headers()[CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
+    assert!(file
+        .text()
+        .await
+        .unwrap()
+        .starts_with("application_id,reviewer_id,"));
+
+    let (_, html) = founder.page(&site.url("/programmes")).await;
+    assert!(!html.contains("applications.csv"), "founders get no link");
+    let refused = founder.get(&site.url(&applications_csv)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Your role does not give access to this page."));
+    assert!(!html.contains(&id), "nothing of the file leaks");
+
+    let unknown = officer
+        .get(&site.url("/programmes/01935f1e-6a00-7c3d-9e1a-6b2f3c4d5e01/applications.csv"))
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrations = false)]
+async fn staff_cancel_a_requested_tranche_and_a_founder_cannot(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    let path = format!("/contracts/{contract}");
+    let cancel = site.url(&format!("{path}/tranches/1/cancel"));
+    let mut founder = site.signed_in("founder1", "en").await;
+    founder.post(&site.url(&format!("{path}/sign")), &[]).await;
+    let mut officer = site.signed_in("credit1", "en").await;
+    officer
+        .post(&site.url(&format!("{path}/activate")), &[])
+        .await;
+    let requested = officer
+        .post(
+            &site.url(&format!("{path}/tranches/1/request")),
+            &[("note", "Equipment invoice attached to the file.")],
+        )
+        .await;
+    assert_eq!(location(&requested), path);
+
+    let (_, html) = officer.page(&site.url(&path)).await;
+    assert!(
+        html.contains(&format!("action=\"{path}/tranches/1/cancel\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("Equipment invoice attached to the file."),
+        "the note is shown with the tranche"
+    );
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(
+        !html.contains("/tranches/1/cancel"),
+        "founders do not cancel"
+    );
+    let refused = founder.post(&cancel, &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let mut approver = site.signed_in("approver1", "en").await;
+    let cancelled = approver.post(&cancel, &[]).await;
+    assert_eq!(location(&cancelled), path);
+    let (_, html) = approver.page(&site.url(&path)).await;
+    assert!(html.contains("Cancelled"), "{html}");
+    assert!(!html.contains("/tranches/1/cancel"));
+
+    let again = approver.post(&cancel, &[]).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains("This is not possible in the tranche"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_grant_founder_requests_a_tranche_with_a_milestone_report_kept_when_refused(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_grant(client_id, "20000000.00").await;
+    let path = format!("/contracts/{contract}");
+    let request = site.url(&format!("{path}/tranches/1/request"));
+    let mut founder = site.signed_in("founder1", "en").await;
+    founder.post(&site.url(&format!("{path}/sign")), &[]).await;
+    let mut officer = site.signed_in("credit1", "en").await;
+    officer
+        .post(&site.url(&format!("{path}/activate")), &[])
+        .await;
+
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(html.contains("Milestone report"), "{html}");
+    let too_long = "x".repeat(10_001);
+    let refused = founder.post(&request, &[("note", &too_long)]).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("The text is too long: at most 10,000 characters."),
+        "{html}"
+    );
+    assert!(html.contains(&too_long), "the report is kept");
+
+    let report = "Prototype built and tested with 40 farmers.";
+    let requested = founder.post(&request, &[("note", report)]).await;
+    assert_eq!(location(&requested), path);
+    let (_, html) = officer.page(&site.url(&path)).await;
+    assert!(html.contains("Requested"));
+    assert!(
+        html.contains(report),
+        "the officer reads the report: {html}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_approver_writes_a_contract_off_with_a_reason_and_confirmation_and_an_officer_cannot(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    site.money.pay_out(client_id, &contract).await;
+    let path = format!("/contracts/{contract}");
+    let write_off = site.url(&format!("{path}/write-off"));
+    let reason = "The company has closed; nothing is recoverable.";
+
+    let mut officer = site.signed_in("credit1", "en").await;
+    let (_, html) = officer.page(&site.url(&path)).await;
+    assert!(!html.contains("write-off-form"), "only approvers write off");
+    let refused = officer
+        .post(
+            &write_off,
+            &[("reason", reason), ("write_off_confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(site.contract_status(&contract).await, "active");
+
+    let mut approver = site.signed_in("approver1", "uz-Latn").await;
+    let (_, html) = approver.page(&site.url(&path)).await;
+    assert!(html.contains("id=\"write-off-form\""), "{html}");
+    let unconfirmed = approver.post(&write_off, &[("reason", reason)]).await;
+    assert_eq!(unconfirmed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unconfirmed.text().await.unwrap();
+    assert!(
+        html.contains("Hisobdan chiqarishni tasdiqlash uchun belgini qoʻying."),
+        "{html}"
+    );
+    assert!(html.contains(reason), "the reason is kept");
+    assert_eq!(site.contract_status(&contract).await, "active");
+
+    let written_off = approver
+        .post(
+            &write_off,
+            &[("reason", reason), ("write_off_confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(location(&written_off), path);
+    assert_eq!(site.contract_status(&contract).await, "written_off");
+    let (_, html) = approver.page(&site.url(&path)).await;
+    assert!(
+        !html.contains("write-off-form"),
+        "nothing left to write off"
+    );
+
+    let again = approver
+        .post(
+            &write_off,
+            &[("reason", reason), ("write_off_confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_administrator_runs_the_daily_arrears_job_from_the_page_and_finance_cannot(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let run = site.url("/arrears/run");
+
+    let mut finance = site.signed_in("finance1", "en").await;
+    let (status, html) = finance.page(&site.url("/arrears")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("arrears-run-form"),
+        "only administrators run it"
+    );
+    assert!(!html.contains("As of"), "never run yet");
+    let refused = finance.post(&run, &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let runs: i64 = sqlx::query_scalar("select count(*) from arrears_run")
+        .fetch_one(&site.money.disbursement_pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 0);
+
+    let mut admin = site.signed_in("admin1", "en").await;
+    let (_, html) = admin.page(&site.url("/arrears")).await;
+    assert!(html.contains("id=\"arrears-run-form\""), "{html}");
+    let ran = admin.post(&run, &[]).await;
+    assert_eq!(location(&ran), "/arrears");
+    let (_, html) = admin.page(&site.url("/arrears")).await;
+    assert!(
+        html.contains("As of"),
+        "the page shows the assessed date: {html}"
+    );
+    let again = admin.post(&run, &[]).await;
+    assert_eq!(location(&again), "/arrears", "a second run changes nothing");
+}
