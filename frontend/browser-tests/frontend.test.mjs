@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+import { assertAccessible } from './accessibility.mjs';
 import { startFrontend } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -107,7 +108,8 @@ async function submit(page) {
   ]);
 }
 
-/** No inline script or style anywhere: the CSP forbids them, and the page must not need them. */
+/** No inline script or style anywhere (the CSP forbids them, and the page must not need them),
+ * and every control named and all text readable. */
 async function assertNoInlineCode(page, violations) {
   const counts = await page.evaluate(() => ({
     inlineScripts: document.querySelectorAll('script:not([src])').length,
@@ -116,6 +118,7 @@ async function assertNoInlineCode(page, violations) {
   }));
   assert.deepEqual(counts, { inlineScripts: 0, styleElements: 0, styleAttributes: 0 }, page.url());
   assert.deepEqual(violations, [], 'no Content-Security-Policy violations');
+  await assertAccessible(page, page.url());
 }
 
 describe('the calculator', () => {
