@@ -188,6 +188,27 @@ async fn a_code_is_traded_only_by_the_frontend_with_its_secret_and_redirect_uri(
 }
 
 #[sqlx::test(migrations = false)]
+async fn the_frontends_secret_never_buys_a_service_token(pool: PgPool) {
+    let app = spawn(pool).await;
+    let attempt = |secret: &'static str| {
+        app.browser.post(app.url("/v1/oauth/token")).form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "frontend"),
+            ("client_secret", secret),
+            ("audience", "accounts"),
+        ])
+    };
+
+    let with_its_secret = attempt(common::external::FRONTEND_SECRET)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(with_its_secret, &[400], Some("unauthorized_client")).await;
+    let guessed = attempt("guessed").send().await.unwrap();
+    assert_problem(guessed, &[401], Some("invalid_client")).await;
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_denied_consent_returns_access_denied_and_creates_no_account(pool: PgPool) {
     let app = spawn(pool).await;
     let callback = visit_provider(&app, "frontend-state", "deny").await;

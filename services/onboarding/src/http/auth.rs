@@ -381,7 +381,7 @@ fn service_subject(name: &str) -> Uuid {
 #[utoipa::path(post, path = "/v1/oauth/token", tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = TokenResponse),
-              (status = 400, description = "invalid_grant, invalid_target, invalid_request or unsupported_grant_type"),
+              (status = 400, description = "invalid_grant, invalid_target, invalid_request, unauthorized_client or unsupported_grant_type"),
               (status = 401, description = "invalid_client")))]
 #[tracing::instrument(skip_all)]
 async fn issue_token(
@@ -436,6 +436,16 @@ async fn issue_token(
                     StatusCode::UNAUTHORIZED,
                     "invalid_client",
                     "unknown client or wrong secret",
+                ));
+            }
+            // The frontend acts only for the person signed in. A service token in its hands
+            // would let a compromised frontend call every service as a service, past every
+            // per-person rule, so its secret buys codes and refreshes, never this grant.
+            if client_id == FRONTEND_CLIENT_ID {
+                return Err(token_refusal(
+                    StatusCode::BAD_REQUEST,
+                    "unauthorized_client",
+                    "the frontend may not use the client_credentials grant",
                 ));
             }
             Principal::service(service_subject(client_id), Some(client_id.to_owned()))
