@@ -3,14 +3,14 @@
 //!
 //! ```sh
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
-//!     cargo bench -p imkon-frontend --bench pages -- --rounds 100
+//!     cargo bench -p imkon-frontend --bench pages -- --rounds 100 [--concurrency 8]
 //! ```
 //!
 //! It starts the demo platform in this process on loopback (the real onboarding, applications,
 //! accounts and disbursement services on fresh databases, as the demo server does, dropped
 //! at the end) and the frontend in front of it, signs in founder1, credit1, approver1 and kyc1
-//! through the login page, and requests each page `rounds` times, one request at a time, after
-//! a warm-up. For each page it prints, in milliseconds: the server's total from the page's
+//! through the login page (`concurrency` sessions each), and requests each page `rounds` times
+//! from each session, the sessions at once, after a warm-up. For each page it prints, in milliseconds: the server's total from the page's
 //! `Server-Timing` header (p50, p95, p99, max), the frontend's own share of it and the time
 //! spent waiting for services (p50, with the number of calls), and the round trip seen by the
 //! client. The baseline is `/health/live` of the same frontend (the same HTTP stack and
@@ -118,8 +118,10 @@ struct Row {
     samples: Vec<Sample>,
 }
 
+/// Requests `path` `rounds` times from each browser, the browsers at once and each one
+/// request after another, after a warm-up by the first.
 async fn bench_page(
-    browser: &mut Browser,
+    browsers: &mut [Browser],
     base: &str,
     label: &str,
     path: &str,
@@ -127,11 +129,22 @@ async fn bench_page(
 ) -> Result<Row, Box<dyn Error>> {
     let url = format!("{base}{path}");
     for _ in 0..WARM_UP_ROUNDS {
-        measure(browser, &url).await?;
+        measure(&mut browsers[0], &url).await?;
     }
-    let mut samples = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        samples.push(measure(browser, &url).await?);
+    let capacity = rounds * browsers.len();
+    let runs = browsers.iter_mut().map(|browser| {
+        let url = url.clone();
+        async move {
+            let mut samples = Vec::with_capacity(rounds);
+            for _ in 0..rounds {
+                samples.push(measure(browser, &url).await?);
+            }
+            Ok::<_, Box<dyn Error>>(samples)
+        }
+    });
+    let mut samples = Vec::with_capacity(capacity);
+    for run in futures::future::join_all(runs).await {
+        samples.extend(run?);
     }
     Ok(Row {
         label: format!("{label} {path}"),
@@ -153,44 +166,60 @@ fn first_link(html: &str, prefix: &str) -> Option<String> {
     })
 }
 
-async fn signed_in(base: &str, username: &str) -> Result<Browser, Box<dyn Error>> {
-    let mut browser = Browser::speaking("uz-Latn");
-    browser.get(&format!("{base}/login")).await;
-    let password = format!("{username}-demo-pass");
-    let response = browser
-        .post(
-            &format!("{base}/login"),
-            &[("username", username), ("password", &password)],
-        )
-        .await;
-    if response.status() != StatusCode::SEE_OTHER {
-        return Err(format!("{username} could not sign in: {}", response.status()).into());
+/// `count` browsers, each signed in as `username` in a session of its own.
+async fn signed_in(
+    base: &str,
+    username: &str,
+    count: usize,
+) -> Result<Vec<Browser>, Box<dyn Error>> {
+    let mut browsers = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut browser = Browser::speaking("uz-Latn");
+        browser.get(&format!("{base}/login")).await;
+        let password = format!("{username}-demo-pass");
+        let response = browser
+            .post(
+                &format!("{base}/login"),
+                &[("username", username), ("password", &password)],
+            )
+            .await;
+        if response.status() != StatusCode::SEE_OTHER {
+            return Err(format!("{username} could not sign in: {}", response.status()).into());
+        }
+        browsers.push(browser);
     }
-    Ok(browser)
+    Ok(browsers)
 }
 
-fn rounds_from_arguments() -> Result<usize, Box<dyn Error>> {
+/// The number after `--name`, or `default`.
+fn number_argument(name: &str, default: usize) -> Result<usize, Box<dyn Error>> {
     let arguments: Vec<String> = std::env::args().collect();
-    match arguments.iter().position(|argument| argument == "--rounds") {
+    match arguments.iter().position(|argument| argument == name) {
         Some(at) => Ok(arguments
             .get(at + 1)
-            .ok_or("--rounds needs a number")?
+            .ok_or_else(|| format!("{name} needs a number"))?
             .parse()?),
-        None => Ok(DEFAULT_ROUNDS),
+        None => Ok(default),
     }
 }
 
-async fn run(base: &str, rounds: usize) -> Result<(Row, Vec<Row>), Box<dyn Error>> {
-    let mut visitor = Browser::speaking("uz-Latn");
-    let baseline = bench_page(&mut visitor, base, "baseline", "/health/live", rounds).await?;
+async fn run(
+    base: &str,
+    rounds: usize,
+    concurrency: usize,
+) -> Result<(Row, Vec<Row>), Box<dyn Error>> {
+    let mut visitors: Vec<Browser> = (0..concurrency)
+        .map(|_| Browser::speaking("uz-Latn"))
+        .collect();
+    let baseline = bench_page(&mut visitors, base, "baseline", "/health/live", rounds).await?;
     let mut rows = Vec::new();
     for path in ["/", "/calculator", "/login"] {
-        rows.push(bench_page(&mut visitor, base, "visitor", path, rounds).await?);
+        rows.push(bench_page(&mut visitors, base, "visitor", path, rounds).await?);
     }
 
-    let mut founder = signed_in(base, "founder1").await?;
-    let (_, accounts) = founder.page(&format!("{base}/accounts")).await;
-    let (_, contracts) = founder.page(&format!("{base}/contracts")).await;
+    let mut founders = signed_in(base, "founder1", concurrency).await?;
+    let (_, accounts) = founders[0].page(&format!("{base}/accounts")).await;
+    let (_, contracts) = founders[0].page(&format!("{base}/contracts")).await;
     let mut founder_pages: Vec<String> = [
         "/programmes",
         "/applications",
@@ -205,33 +234,33 @@ async fn run(base: &str, rounds: usize) -> Result<(Row, Vec<Row>), Box<dyn Error
     founder_pages.extend(first_link(&accounts, "/accounts/"));
     founder_pages.extend(first_link(&contracts, "/contracts/"));
     for path in &founder_pages {
-        rows.push(bench_page(&mut founder, base, "founder1", path, rounds).await?);
+        rows.push(bench_page(&mut founders, base, "founder1", path, rounds).await?);
     }
 
-    let mut credit = signed_in(base, "credit1").await?;
+    let mut credit = signed_in(base, "credit1", concurrency).await?;
     for path in ["/applications", "/reviews"] {
         rows.push(bench_page(&mut credit, base, "credit1", path, rounds).await?);
     }
-    let mut approver = signed_in(base, "approver1").await?;
-    let (_, staff_contracts) = approver.page(&format!("{base}/contracts")).await;
+    let mut approvers = signed_in(base, "approver1", concurrency).await?;
+    let (_, staff_contracts) = approvers[0].page(&format!("{base}/contracts")).await;
     let mut approver_pages: Vec<String> = ["/portfolio", "/arrears", "/contracts"]
         .map(str::to_owned)
         .to_vec();
     approver_pages.extend(first_link(&staff_contracts, "/contracts/"));
     for path in &approver_pages {
-        rows.push(bench_page(&mut approver, base, "approver1", path, rounds).await?);
+        rows.push(bench_page(&mut approvers, base, "approver1", path, rounds).await?);
     }
-    let mut kyc = signed_in(base, "kyc1").await?;
+    let mut kyc = signed_in(base, "kyc1", concurrency).await?;
     rows.push(bench_page(&mut kyc, base, "kyc1", "/kyc/cases", rounds).await?);
     Ok((baseline, rows))
 }
 
-fn print_report(baseline: &Row, rows: &[Row], rounds: usize) {
+fn print_report(baseline: &Row, rows: &[Row], rounds: usize, concurrency: usize) {
     let baseline_client = quantile(&sorted(&baseline.samples, |s| s.client), 0.5);
     let baseline_total = quantile(&sorted(&baseline.samples, |s| s.total), 0.5);
     println!(
-        "frontend page times, {rounds} sequential requests per page after {WARM_UP_ROUNDS} \
-         warm-up, milliseconds"
+        "frontend page times, milliseconds: {concurrency} client(s) at once, each making \
+         {rounds} requests per page one after another, after {WARM_UP_ROUNDS} warm-up"
     );
     println!(
         "baseline {}: client p50 {baseline_client:.2}, server total p50 {baseline_total:.2}",
@@ -279,13 +308,15 @@ fn print_report(baseline: &Row, rows: &[Row], rounds: usize) {
         rows.len()
     );
     println!(
-        "command: DATABASE_URL=… cargo bench -p imkon-frontend --bench pages -- --rounds {rounds}"
+        "command: DATABASE_URL=… cargo bench -p imkon-frontend --bench pages -- --rounds {rounds} \
+         --concurrency {concurrency}"
     );
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let rounds = rounds_from_arguments()?;
+    let rounds = number_argument("--rounds", DEFAULT_ROUNDS)?;
+    let concurrency = number_argument("--concurrency", 1)?.max(1);
     let database_url =
         std::env::var("DATABASE_URL").map_err(|_| "set DATABASE_URL to a PostgreSQL server")?;
     let shutdown = CancellationToken::new();
@@ -302,7 +333,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let served = tokio::spawn(imkon_frontend::run_on(listener, urls, shutdown.clone()));
-        let measured = run(&base, rounds).await;
+        let measured = run(&base, rounds, concurrency).await;
         shutdown.cancel();
         served.await??;
         drop((services, money));
@@ -313,6 +344,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
     tokio::time::sleep(Duration::from_millis(200)).await;
     databases.drop_all().await?;
     let (baseline, rows) = outcome?;
-    print_report(&baseline, &rows, rounds);
+    print_report(&baseline, &rows, rounds, concurrency);
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! A page's time has two parts: waiting for the services it calls, and the frontend's own work
 //! (reading the session, deciding, rendering the template). Every response carries both in a
 //! `Server-Timing` header (`upstream;dur=…;desc="N calls", app;dur=…, total;dur=…`, in
-//! milliseconds), which the browser's developer tools show and the page benchmark reads.
+//! milliseconds, to 10 µs), which the browser's developer tools show and the page benchmark reads.
 //! A page whose total passes [`PAGE_BUDGET`] is logged as a warning with both parts, so a slow
 //! service and a slow template are told apart in production.
 //!
@@ -71,7 +71,7 @@ impl Timings {
     /// The `Server-Timing` header value.
     pub fn header_value(&self) -> String {
         format!(
-            "upstream;dur={:.1};desc=\"{} calls\", app;dur={:.1}, total;dur={:.1}",
+            "upstream;dur={:.2};desc=\"{} calls\", app;dur={:.2}, total;dur={:.2}",
             milliseconds(self.upstream),
             self.upstream_calls,
             milliseconds(self.own()),
@@ -129,7 +129,7 @@ mod tests {
         };
         assert_eq!(
             timings.header_value(),
-            "upstream;dur=9.0;desc=\"3 calls\", app;dur=3.3, total;dur=12.3"
+            "upstream;dur=9.00;desc=\"3 calls\", app;dur=3.34, total;dur=12.34"
         );
     }
 

@@ -557,7 +557,7 @@ async fn every_answer_says_how_long_it_took_and_how_much_of_it_the_services_took
     assert_eq!(calls, 1, "the schedule comes from one call to disbursement");
     assert!(upstream > 0.0, "the call took some time: {upstream}");
     assert!(
-        (total - own - upstream).abs() < 0.2,
+        (total - own - upstream).abs() < 0.02,
         "the parts add up to the total: {total} = {own} + {upstream}"
     );
     for path in ["/no-such-page", "/static/app.css", "/health/live"] {
