@@ -9,8 +9,9 @@
 //! It starts the demo platform in this process on loopback (the real onboarding, applications,
 //! accounts and disbursement services on fresh databases, as the demo server does, dropped
 //! at the end) and the frontend in front of it, signs in founder1, credit1, approver1 and kyc1
-//! through the login page (`concurrency` sessions each), and requests each page `rounds` times
-//! from each session, the sessions at once, after a warm-up. For each page it prints, in milliseconds: the server's total from the page's
+//! through the login page, and requests each page `rounds` times from each of `concurrency`
+//! clients at once (a user's clients share the sign-in, as a browser's tabs do), after a
+//! warm-up. For each page it prints, in milliseconds: the server's total from the page's
 //! `Server-Timing` header (p50, p95, p99, max), the frontend's own share of it and the time
 //! spent waiting for services (p50, with the number of calls), and the round trip seen by the
 //! client. The baseline is `/health/live` of the same frontend (the same HTTP stack and
@@ -166,29 +167,26 @@ fn first_link(html: &str, prefix: &str) -> Option<String> {
     })
 }
 
-/// `count` browsers, each signed in as `username` in a session of its own.
+/// `count` browsers signed in as `username`. They share one sign-in, as tabs of one browser
+/// do: onboarding limits sign-in attempts per address, and every client here is 127.0.0.1.
 async fn signed_in(
     base: &str,
     username: &str,
     count: usize,
 ) -> Result<Vec<Browser>, Box<dyn Error>> {
-    let mut browsers = Vec::with_capacity(count);
-    for _ in 0..count {
-        let mut browser = Browser::speaking("uz-Latn");
-        browser.get(&format!("{base}/login")).await;
-        let password = format!("{username}-demo-pass");
-        let response = browser
-            .post(
-                &format!("{base}/login"),
-                &[("username", username), ("password", &password)],
-            )
-            .await;
-        if response.status() != StatusCode::SEE_OTHER {
-            return Err(format!("{username} could not sign in: {}", response.status()).into());
-        }
-        browsers.push(browser);
+    let mut browser = Browser::speaking("uz-Latn");
+    browser.get(&format!("{base}/login")).await;
+    let password = format!("{username}-demo-pass");
+    let response = browser
+        .post(
+            &format!("{base}/login"),
+            &[("username", username), ("password", &password)],
+        )
+        .await;
+    if response.status() != StatusCode::SEE_OTHER {
+        return Err(format!("{username} could not sign in: {}", response.status()).into());
     }
-    Ok(browsers)
+    Ok(vec![browser; count])
 }
 
 /// The number after `--name`, or `default`.

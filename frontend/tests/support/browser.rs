@@ -5,6 +5,7 @@ use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::{redirect, Response, StatusCode};
 
 /// Remembers the cookies a browser would: the session, the CSRF token, the language.
+#[derive(Clone)]
 pub struct Browser {
     pub client: reqwest::Client,
     cookies: Vec<(String, String)>,
