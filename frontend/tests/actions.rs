@@ -7,69 +7,16 @@
 mod support;
 
 use imkon_applications::seed::MVP_CO_FUNDING_GRANT_ID;
-use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
-use imkon_platform::testing::TestServer;
 use reqwest::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use reqwest::StatusCode;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use support::browser::{location, Browser};
 use support::journeys::{start_grant_draft, submit_grant_draft};
-use support::services::{
-    client_id_of, MoneyServices, Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME,
-};
-
-/// The frontend and every service it calls but scoring.
-struct Site {
-    frontend: TestServer,
-    services: Services,
-    money: MoneyServices,
-}
+use support::services::{client_id_of, DUAL_ROLE_USERNAME};
+use support::site::Site;
 
 impl Site {
-    async fn start(pool_options: PgPoolOptions, connect: PgConnectOptions) -> Site {
-        let services = Services::start(pool_options.clone(), connect.clone()).await;
-        let money = MoneyServices::start(&services, pool_options, connect).await;
-        let settings = FrontendSettings::new(ServiceUrls {
-            onboarding: services.onboarding.url(""),
-            applications: services.applications.url(""),
-            scoring: "http://127.0.0.1:1".to_owned(),
-            disbursement: money.disbursement.url(""),
-            accounts: money.accounts.url(""),
-        });
-        Site {
-            frontend: TestServer::start(app_with(settings)).await,
-            services,
-            money,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        self.frontend.url(path)
-    }
-
-    async fn signed_in(&self, username: &str, language: &str) -> Browser {
-        let password = if username == DUAL_ROLE_USERNAME {
-            DUAL_ROLE_PASSWORD.to_owned()
-        } else {
-            format!("{username}-demo-pass")
-        };
-        let mut browser = Browser::speaking(language);
-        browser.get(&self.url("/login")).await;
-        let response = browser
-            .post(
-                &self.url("/login"),
-                &[("username", username), ("password", &password)],
-            )
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::SEE_OTHER,
-            "{username} signs in"
-        );
-        browser
-    }
-
     /// founder1's grant application, submitted and screened into review.
     async fn application_in_review(&self) -> (Browser, String) {
         let mut founder = self.signed_in("founder1", "en").await;

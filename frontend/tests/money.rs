@@ -4,63 +4,13 @@
 
 mod support;
 
-use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
-use imkon_platform::testing::TestServer;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use reqwest::StatusCode;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use support::browser::{location, Browser};
-use support::services::{
-    client_id_of, MoneyServices, Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME,
-};
-
-/// The frontend and every service it calls but scoring.
-struct Site {
-    frontend: TestServer,
-    services: Services,
-    money: MoneyServices,
-}
-
-impl Site {
-    async fn start(pool_options: PgPoolOptions, connect: PgConnectOptions) -> Site {
-        let services = Services::start(pool_options.clone(), connect.clone()).await;
-        let money = MoneyServices::start(&services, pool_options, connect).await;
-        let settings = FrontendSettings::new(ServiceUrls {
-            onboarding: services.onboarding.url(""),
-            applications: services.applications.url(""),
-            scoring: "http://127.0.0.1:1".to_owned(),
-            disbursement: money.disbursement.url(""),
-            accounts: money.accounts.url(""),
-        });
-        Site {
-            frontend: TestServer::start(app_with(settings)).await,
-            services,
-            money,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        self.frontend.url(path)
-    }
-
-    async fn signed_in(&self, username: &str, password: &str, language: &str) -> Browser {
-        let mut browser = Browser::speaking(language);
-        browser.get(&self.url("/login")).await;
-        let response = browser
-            .post(
-                &self.url("/login"),
-                &[("username", username), ("password", password)],
-            )
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::SEE_OTHER,
-            "{username} signs in"
-        );
-        browser
-    }
-}
+use support::browser::location;
+use support::services::{client_id_of, DUAL_ROLE_USERNAME};
+use support::site::Site;
 
 #[sqlx::test(migrations = false)]
 async fn a_founder_sees_their_account_and_its_statement_and_downloads_it_as_csv(
@@ -70,7 +20,7 @@ async fn a_founder_sees_their_account_and_its_statement_and_downloads_it_as_csv(
     let site = Site::start(pool_options, connect).await;
     let client_id = client_id_of(&site.services, "founder1").await;
     let number = site.money.funded_account(client_id, "1500000.00").await;
-    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let mut founder = site.signed_in("founder1", "en").await;
 
     let (status, html) = founder.page(&site.url("/accounts")).await;
     assert_eq!(status, StatusCode::OK);
@@ -119,7 +69,7 @@ async fn a_founder_who_guesses_another_clients_account_number_gets_the_not_found
     let site = Site::start(pool_options, connect).await;
     let other_client = client_id_of(&site.services, "founder2").await;
     let theirs = site.money.funded_account(other_client, "10.00").await;
-    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "ru").await;
+    let mut founder = site.signed_in("founder1", "ru").await;
 
     for path in [
         format!("/accounts/{theirs}"),
@@ -146,7 +96,7 @@ async fn the_transfer_confirmation_shows_the_amount_the_recipient_and_the_limit_
         .money
         .funded_account(client_id_of(&site.services, "founder2").await, "0.00")
         .await;
-    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let mut founder = site.signed_in("founder1", "en").await;
 
     let (status, form) = founder.page(&site.url("/transfers/new")).await;
     assert_eq!(status, StatusCode::OK);
@@ -225,7 +175,7 @@ async fn an_officer_cannot_approve_their_own_tranche_request_through_the_pages(
     let contract = site.money.approved_loan(client_id, "30000000.00").await;
     let path = format!("/contracts/{contract}");
 
-    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let mut founder = site.signed_in("founder1", "en").await;
     let (_, html) = founder.page(&site.url("/contracts")).await;
     assert!(html.contains(&path), "the founder's contract is listed");
     let (_, html) = founder.page(&site.url(&path)).await;
@@ -233,9 +183,7 @@ async fn an_officer_cannot_approve_their_own_tranche_request_through_the_pages(
     let signed = founder.post(&site.url(&format!("{path}/sign")), &[]).await;
     assert_eq!(location(&signed), path);
 
-    let mut officer = site
-        .signed_in(DUAL_ROLE_USERNAME, DUAL_ROLE_PASSWORD, "uz-Latn")
-        .await;
+    let mut officer = site.signed_in(DUAL_ROLE_USERNAME, "uz-Latn").await;
     let activated = officer
         .post(&site.url(&format!("{path}/activate")), &[])
         .await;
@@ -272,9 +220,9 @@ async fn a_loan_is_approved_by_another_officer_paid_out_and_repaid_early_by_its_
     site.money.funded_account(client_id, "0.00").await;
     let contract = site.money.approved_loan(client_id, "30000000.00").await;
     let path = format!("/contracts/{contract}");
-    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let mut founder = site.signed_in("founder1", "en").await;
     founder.post(&site.url(&format!("{path}/sign")), &[]).await;
-    let mut requester = site.signed_in("credit1", "credit1-demo-pass", "en").await;
+    let mut requester = site.signed_in("credit1", "en").await;
     requester
         .post(&site.url(&format!("{path}/activate")), &[])
         .await;
@@ -282,14 +230,12 @@ async fn a_loan_is_approved_by_another_officer_paid_out_and_repaid_early_by_its_
         .post(&site.url(&format!("{path}/tranches/1/request")), &[])
         .await;
 
-    let mut approver = site
-        .signed_in("approver1", "approver1-demo-pass", "en")
-        .await;
+    let mut approver = site.signed_in("approver1", "en").await;
     let approved = approver
         .post(&site.url(&format!("{path}/tranches/1/approve")), &[])
         .await;
     assert_eq!(location(&approved), path, "another person may approve");
-    let mut finance = site.signed_in("finance1", "finance1-demo-pass", "en").await;
+    let mut finance = site.signed_in("finance1", "en").await;
     let paid = finance
         .post(&site.url(&format!("{path}/tranches/1/disburse")), &[])
         .await;

@@ -1135,6 +1135,26 @@ pub async fn show(
     .await
 }
 
+/// The application page again with what the visitor must correct, before any service was
+/// asked to act.
+async fn corrections_page(
+    state: &AppState,
+    context: &PageContext,
+    signed_in: &mut SignedIn,
+    id: &str,
+    form: FormState,
+) -> Result<Response, PageError> {
+    application_page(
+        state,
+        context,
+        signed_in,
+        id,
+        form,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 /// After an action: back to the application, or the page again with the refusal.
 async fn after_action<T>(
     state: &AppState,
@@ -1221,15 +1241,7 @@ pub async fn propose(
         reasons,
     };
     if form.has_errors() {
-        return application_page(
-            &state,
-            &context,
-            &mut signed_in,
-            &id,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return corrections_page(&state, &context, &mut signed_in, &id, form).await;
     }
     let result = calls(&state, &token)
         .act(&id, "decision/proposal", &proposal)
@@ -1346,15 +1358,7 @@ pub async fn withdraw(
             "withdraw_confirmed",
             "withdrawal_not_confirmed",
         );
-        return application_page(
-            &state,
-            &context,
-            &mut signed_in,
-            &id,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return corrections_page(&state, &context, &mut signed_in, &id, form).await;
     }
     let result = calls(&state, &token)
         .act(&id, "withdraw", &serde_json::json!({}))
@@ -1383,15 +1387,7 @@ pub async fn assign_reviewer(
     };
     if let Some(code) = code {
         form.refuse(&context.translator(), "reviewer_id", code);
-        return application_page(
-            &state,
-            &context,
-            &mut signed_in,
-            &id,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return corrections_page(&state, &context, &mut signed_in, &id, form).await;
     }
     let result = calls(&state, &token)
         .assign_reviewer(&id, &reviewer_id)
@@ -1422,15 +1418,7 @@ pub async fn send_back(
     let mut form = FormState::from_pairs(pairs);
     if form.value("reason").trim().is_empty() {
         form.refuse(&translator, "reason", "required");
-        return application_page(
-            &state,
-            &context,
-            &mut signed_in,
-            &id,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return corrections_page(&state, &context, &mut signed_in, &id, form).await;
     }
     let body = serde_json::json!({ "reason": form.value("reason") });
     let result = calls(&state, &token)

@@ -11,3 +11,5 @@ pub mod journeys;
 pub mod schedule_preview;
 #[allow(dead_code)]
 pub mod services;
+#[allow(dead_code)]
+pub mod site;

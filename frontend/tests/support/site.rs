@@ -1,0 +1,63 @@
+//! The frontend in front of every service it calls but scoring, in-process on fresh
+//! databases, and demo users signed in through its login page.
+
+use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
+use imkon_platform::testing::TestServer;
+use reqwest::StatusCode;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use super::browser::Browser;
+use super::services::{MoneyServices, Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME};
+
+/// The frontend and every service it calls but scoring.
+pub struct Site {
+    pub frontend: TestServer,
+    pub services: Services,
+    pub money: MoneyServices,
+}
+
+impl Site {
+    pub async fn start(pool_options: PgPoolOptions, connect: PgConnectOptions) -> Site {
+        let services = Services::start(pool_options.clone(), connect.clone()).await;
+        let money = MoneyServices::start(&services, pool_options, connect).await;
+        let settings = FrontendSettings::new(ServiceUrls {
+            onboarding: services.onboarding.url(""),
+            applications: services.applications.url(""),
+            scoring: "http://127.0.0.1:1".to_owned(),
+            disbursement: money.disbursement.url(""),
+            accounts: money.accounts.url(""),
+        });
+        Site {
+            frontend: TestServer::start(app_with(settings)).await,
+            services,
+            money,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.frontend.url(path)
+    }
+
+    /// A browser signed in as the demo user `username` (the demo password), in `language`.
+    pub async fn signed_in(&self, username: &str, language: &str) -> Browser {
+        let password = if username == DUAL_ROLE_USERNAME {
+            DUAL_ROLE_PASSWORD.to_owned()
+        } else {
+            format!("{username}-demo-pass")
+        };
+        let mut browser = Browser::speaking(language);
+        browser.get(&self.url("/login")).await;
+        let response = browser
+            .post(
+                &self.url("/login"),
+                &[("username", username), ("password", &password)],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{username} signs in"
+        );
+        browser
+    }
+}
