@@ -277,6 +277,12 @@ test('a founder registers, is approved, borrows, signs, is paid and downloads th
 
   // credit1 reviews it, then proposes approval; the proposer is offered no confirmation.
   const credit = await asOfficer('credit1', applicationPath);
+  // The officer sees the passport scan the founder uploaded, with its download link.
+  const papers = credit.page.locator('#applicant-documents li');
+  assert.equal(await papers.count(), 1, 'the founder uploaded one document');
+  assert.match(await papers.first().textContent(), /Passport scan/);
+  assert.equal(await papers.first().locator('a').getAttribute('href'), scanLink);
+  await shoot(credit.page, '08b-application-for-the-officer');
   const reviewMyself = formTo(credit.page, `${applicationPath}/review-myself`);
   await eventually(credit.page, `${server.url}${applicationPath}`, async () => await reviewMyself.count() > 0, 'screening');
   await submit(credit.page, reviewMyself);

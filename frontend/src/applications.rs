@@ -146,6 +146,8 @@ pub struct Decision {
 pub struct Application {
     pub id: String,
     pub programme_id: String,
+    /// The applicant's client id at onboarding.
+    pub client_id: String,
     pub company_id: String,
     pub state: String,
     pub requested_amount: Option<String>,

@@ -521,3 +521,45 @@ async fn an_administrator_runs_the_daily_arrears_job_from_the_page_and_finance_c
     let again = admin.post(&run, &[]).await;
     assert_eq!(location(&again), "/arrears", "a second run changes nothing");
 }
+
+#[sqlx::test(migrations = false)]
+async fn credit_staff_see_the_applicants_documents_and_download_them_and_no_one_else_does(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let (mut founder, id) = site.application_in_review().await;
+    let page = site.url(&format!("/applications/{id}"));
+
+    let mut officer = site.signed_in("credit1", "en").await;
+    let (status, html) = officer.page(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    let section = html
+        .split("id=\"applicant-documents\"")
+        .nth(1)
+        .expect("the officer sees the applicant's documents");
+    assert!(section.contains("Passport scan"), "{section}");
+    let link = section
+        .split("href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(link.starts_with("/documents/"), "{link}");
+    let download = officer.get(&site.url(&link)).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert!(download.headers()[CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert!(download.bytes().await.unwrap().starts_with(b"%PDF"));
+
+    let (_, html) = founder.page(&page).await;
+    assert!(
+        !html.contains("The applicant's documents"),
+        "founders see their papers on their own page"
+    );
+    let mut finance = site.signed_in("finance1", "en").await;
+    let refused = finance.get(&site.url(&link)).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+}

@@ -429,3 +429,6 @@ problem-send-back-four-eyes = You proposed this decision yourself: another appro
 programme-export-applications = Applications (CSV)
 programme-export-reviews = Reviews (CSV)
 queue-exports = This programme's data:
+application-documents = The applicant's documents
+application-documents-none = The applicant has uploaded no documents.
+application-documents-unavailable = The documents cannot be shown right now. Try again shortly.

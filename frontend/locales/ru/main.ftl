@@ -429,3 +429,6 @@ problem-send-back-four-eyes = Вы сами предложили это реше
 programme-export-applications = Заявки (CSV)
 programme-export-reviews = Экспертизы (CSV)
 queue-exports = Данные этой программы:
+application-documents = Документы заявителя
+application-documents-none = Заявитель не загрузил ни одного документа.
+application-documents-unavailable = Документы сейчас не удаётся показать. Попробуйте чуть позже.

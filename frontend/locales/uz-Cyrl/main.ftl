@@ -429,3 +429,6 @@ problem-send-back-four-eyes = Бу қарорни ўзингиз таклиф қ
 programme-export-applications = Аризалар (CSV)
 programme-export-reviews = Экспертизалар (CSV)
 queue-exports = Ушбу дастур маълумотлари:
+application-documents = Аризачининг ҳужжатлари
+application-documents-none = Аризачи ҳеч қандай ҳужжат юкламаган.
+application-documents-unavailable = Ҳужжатларни ҳозир кўрсатиб бўлмайди. Бироздан сўнг қайта уриниб кўринг.

@@ -429,3 +429,6 @@ problem-send-back-four-eyes = Bu qarorni oʻzingiz taklif qilgansiz: uni qaytari
 programme-export-applications = Arizalar (CSV)
 programme-export-reviews = Ekspertizalar (CSV)
 queue-exports = Ushbu dastur maʼlumotlari:
+application-documents = Arizachining hujjatlari
+application-documents-none = Arizachi hech qanday hujjat yuklamagan.
+application-documents-unavailable = Hujjatlarni hozir koʻrsatib boʻlmaydi. Birozdan soʻng qayta urinib koʻring.

@@ -28,6 +28,7 @@ use crate::format::{format_date, format_money, parse_typed_decimal, TypedNumberE
 use crate::i18n::{Locale, Translator};
 use crate::pages::download::attachment;
 use crate::pages::forms::{problem_message, FormState};
+use crate::pages::profile::{client_documents, Item};
 use crate::pages::{render, Layout, PageContext, PageError, Section};
 use crate::AppState;
 
@@ -876,6 +877,8 @@ struct ApplicationPageView {
     /// The credit officers who may be assigned as reviewers, the signed-in one left out (they
     /// have "review it myself").
     reviewer_choices: Vec<Choice>,
+    /// The applicant's documents, for credit staff; `None` when onboarding could not list them.
+    documents: Option<Vec<Item>>,
     form: FormState,
     confirmation_key: String,
 }
@@ -1028,6 +1031,11 @@ async fn application_page(
     } else {
         Vec::new()
     };
+    let documents = if signed_in.person.is_credit_staff() {
+        applicant_documents(state, signed_in, &application.client_id, &translator).await
+    } else {
+        Some(Vec::new())
+    };
     let person = &signed_in.person;
     let page = ApplicationPageView {
         layout: context.layout(Section::Applications),
@@ -1060,11 +1068,29 @@ async fn application_page(
         can_withdraw: person.is_founder() && WITHDRAWABLE_STATES.contains(&state_name.as_str()),
         can_assign,
         reviewer_choices,
+        documents,
         form,
         confirmation_key: new_idempotency_key(),
         t: translator,
     };
     Ok(render(status, &page))
+}
+
+/// The applicant's documents for credit staff. If onboarding does not answer, the page says
+/// the documents cannot be shown now rather than failing as a whole.
+async fn applicant_documents(
+    state: &AppState,
+    signed_in: &mut SignedIn,
+    client_id: &str,
+    translator: &Translator,
+) -> Option<Vec<Item>> {
+    let documents = match signed_in.access_token(state, "onboarding").await {
+        Ok(token) => client_documents(state, &token, client_id, translator).await,
+        Err(error) => Err(error),
+    };
+    documents
+        .inspect_err(|error| tracing::warn!(%error, "the applicant's documents could not be read"))
+        .ok()
 }
 
 /// The credit officers a reviewer may be chosen from, `selected` marked. Without the directory

@@ -640,6 +640,41 @@ struct DocumentListed {
 
 const DOCUMENT_KEYS: (&str, &str, &str) = ("documents-title", "documents-intro", "document-submit");
 
+/// Documents as the pages list them: the kind, the file's name, size and date, and the
+/// download link (onboarding decides who may follow it).
+fn document_items(documents: &[DocumentListed], translator: &Translator) -> Vec<Item> {
+    documents
+        .iter()
+        .map(|document| Item {
+            title: translator.t(document_kind_key(&document.kind)),
+            detail: format!(
+                "{} · {} KB · {}",
+                document.original_file_name.as_deref().unwrap_or_default(),
+                (document.size_bytes + 1023) / 1024,
+                format_date(document.uploaded_at.date_naive(), translator.locale())
+            ),
+            link: Some(format!("/documents/{}/download", document.document_id)),
+        })
+        .collect()
+}
+
+/// A client's documents, for the staff who judge them (the application page).
+pub async fn client_documents(
+    state: &AppState,
+    token: &str,
+    client_id: &str,
+    translator: &Translator,
+) -> Result<Vec<Item>, CallError> {
+    let client_id = path_segment(client_id)?;
+    let documents: Vec<DocumentListed> = send_json(state.onboarding.authorized(
+        Method::GET,
+        &format!("/v1/clients/{client_id}/documents"),
+        token,
+    ))
+    .await?;
+    Ok(document_items(&documents, translator))
+}
+
 async fn documents_page(
     state: &AppState,
     context: &PageContext,
@@ -665,19 +700,7 @@ async fn documents_page(
         form,
     );
     page.multipart = true;
-    page.items = documents
-        .iter()
-        .map(|document| Item {
-            title: translator.t(document_kind_key(&document.kind)),
-            detail: format!(
-                "{} · {} KB · {}",
-                document.original_file_name.as_deref().unwrap_or_default(),
-                (document.size_bytes + 1023) / 1024,
-                format_date(document.uploaded_at.date_naive(), context.locale)
-            ),
-            link: Some(format!("/documents/{}/download", document.document_id)),
-        })
-        .collect();
+    page.items = document_items(&documents, &translator);
     page.form_heading_key = Some("document-add");
     Ok(render(status, &page))
 }

@@ -28,7 +28,8 @@
 //!   `POST /v1/staff/{id}/external-identities` (links a staff provider subject).
 //! - Profile (founder): `POST /v1/registrations` (public), `GET|PUT /v1/me/profile`,
 //!   `GET|POST /v1/me/companies`, `GET|POST /v1/me/documents` (multipart upload),
-//!   `GET /v1/documents/{id}` (owner or KYC officer), `GET /v1/me/kyc`,
+//!   `GET /v1/documents/{id}` and `GET /v1/clients/{id}/documents` (the owner, or a KYC
+//!   officer, credit officer or approver), `GET /v1/me/kyc`,
 //!   `POST /v1/me/kyc/submit`.
 //! - KYC (kyc_officer): `GET /v1/kyc/cases?status=&assignee=`, `GET /v1/kyc/cases/{id}`,
 //!   `POST /v1/kyc/cases/{id}/assign`, `…/documents/{document_id}/decision`, `…/approve`,
@@ -227,6 +228,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::clients::read_client_summary,
         http::documents::upload_document,
         http::documents::list_own_documents,
+        http::documents::list_client_documents,
         http::documents::download_document,
         http::kyc::submit_case,
         http::kyc::read_own_cases,

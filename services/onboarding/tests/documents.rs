@@ -81,7 +81,7 @@ async fn an_eleven_megabyte_upload_is_refused(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
-async fn only_the_owner_and_kyc_officers_may_download_a_document(pool: PgPool) {
+async fn only_the_owner_and_the_staff_who_judge_the_client_may_download_a_document(pool: PgPool) {
     let app = spawn(pool).await;
     let owner = app.register_founder("founder1", 1).await;
     let other = app.register_founder("founder2", 2).await;
@@ -101,12 +101,24 @@ async fn only_the_owner_and_kyc_officers_may_download_a_document(pool: PgPool) {
     );
 
     assert_problem(app.get(&path, Some(&other.token)).await, &[404], None).await;
-    let credit_officer = app.token_for(uuid::Uuid::now_v7(), &[Role::CreditOfficer], None);
-    assert_problem(app.get(&path, Some(&credit_officer)).await, &[404], None).await;
+    for role in [Role::Finance, Role::Admin] {
+        let staff = app.token_for(uuid::Uuid::now_v7(), &[role], None);
+        assert_problem(app.get(&path, Some(&staff)).await, &[404], None).await;
+    }
     assert_problem(app.get(&path, None).await, &[401], None).await;
-    let kyc_officer = app.token_for(uuid::Uuid::now_v7(), &[Role::KycOfficer], None);
-    assert_eq!(app.get(&path, Some(&kyc_officer)).await.status(), 200);
-    assert_eq!(app.audit_count("document.download").await, 1);
+    for role in [Role::KycOfficer, Role::CreditOfficer, Role::Approver] {
+        let reader = app.token_for(uuid::Uuid::now_v7(), &[role], None);
+        assert_eq!(
+            app.get(&path, Some(&reader)).await.status(),
+            200,
+            "{role:?}"
+        );
+    }
+    assert_eq!(
+        app.audit_count("document.download").await,
+        3,
+        "every staff download is recorded; the owner's own are not"
+    );
 
     let listed: serde_json::Value = app
         .get("/v1/me/documents", Some(&other.token))
@@ -115,4 +127,41 @@ async fn only_the_owner_and_kyc_officers_may_download_a_document(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_clients_documents_are_listed_for_them_and_the_staff_who_judge_them_only(pool: PgPool) {
+    let app = spawn(pool).await;
+    let owner = app.register_founder("founder1", 1).await;
+    let other = app.register_founder("founder2", 2).await;
+    for (kind, name) in [("passport_scan", "p.pdf"), ("other", "plan.pdf")] {
+        let uploaded = app
+            .upload(&owner.token, kind, name, &pdf_bytes(name), None)
+            .await;
+        assert_eq!(uploaded.status(), 201);
+    }
+    let path = format!("/v1/clients/{}/documents", owner.client_id);
+
+    let credit_officer = app.token_for(uuid::Uuid::now_v7(), &[Role::CreditOfficer], None);
+    let listed: serde_json::Value = app
+        .get(&path, Some(&credit_officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|document| document["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 2, "{listed}");
+    assert!(kinds.contains(&"passport_scan") && kinds.contains(&"other"));
+    assert!(listed[0].get("content").is_none(), "metadata only");
+    assert_eq!(app.get(&path, Some(&owner.token)).await.status(), 200);
+
+    assert_problem(app.get(&path, Some(&other.token)).await, &[404], None).await;
+    let finance = app.token_for(uuid::Uuid::now_v7(), &[Role::Finance], None);
+    assert_problem(app.get(&path, Some(&finance)).await, &[404], None).await;
+    assert_problem(app.get(&path, None).await, &[401], None).await;
 }

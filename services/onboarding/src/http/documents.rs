@@ -8,6 +8,10 @@
 //!
 //! Downloads are only ever served as attachments with `nosniff`, so a browser never renders
 //! an uploaded file inline in the service's origin.
+//!
+//! Besides the owner, the staff who judge a client read their papers: KYC officers for the
+//! client's identity, credit officers and approvers for an application's review and decision.
+//! Every such download is audited with who and from where.
 
 use std::net::SocketAddr;
 
@@ -52,6 +56,14 @@ pub fn router() -> Router<AppState> {
                 .get(list_own_documents),
         )
         .route("/v1/documents/{id}", get(download_document))
+        .route("/v1/clients/{id}/documents", get(list_client_documents))
+}
+
+/// The staff roles that read clients' documents (see the module's opening comment).
+const DOCUMENT_READERS: [Role; 3] = [Role::KycOfficer, Role::CreditOfficer, Role::Approver];
+
+fn reads_documents(user: &AuthenticatedUser) -> bool {
+    DOCUMENT_READERS.iter().any(|role| user.has_role(*role))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -270,6 +282,25 @@ async fn store_upload(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// A client's documents, without their content: for the client themselves and the staff who
+/// read documents; anyone else gets 404, as for a client that does not exist.
+#[utoipa::path(get, path = "/v1/clients/{id}/documents", tag = "documents",
+    params(("id" = Uuid, Path, description = "The person's client id")),
+    responses((status = 200, body = Vec<DocumentView>), (status = 401), (status = 404)))]
+#[tracing::instrument(skip_all, fields(user = %user.subject(), client = %client_id))]
+async fn list_client_documents(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    Path(client_id): Path<Uuid>,
+) -> Result<Json<Vec<DocumentView>>, OnboardingError> {
+    if user.client_id() != Some(client_id) && !reads_documents(&user) {
+        return Err(OnboardingError::NotFound { what: "client" });
+    }
+    let mut connection = state.pool.acquire().await?;
+    let documents = db::documents::of_client(&mut connection, client_id).await?;
+    Ok(Json(documents.iter().map(document_view).collect()))
+}
+
 /// The calling founder's documents, without their content.
 #[utoipa::path(get, path = "/v1/me/documents", tag = "documents",
     responses((status = 200, body = Vec<DocumentView>)))]
@@ -293,8 +324,8 @@ fn file_extension(content_type: &str) -> &'static str {
     }
 }
 
-/// Downloads a document: its owner, or a KYC officer. Anyone else gets 404. Always an
-/// attachment, with `nosniff`.
+/// Downloads a document: its owner, or a KYC officer, credit officer or approver. Anyone else
+/// gets 404. Always an attachment, with `nosniff`.
 #[utoipa::path(get, path = "/v1/documents/{id}", tag = "documents",
     params(("id" = Uuid, Path, description = "The document")),
     responses((status = 200, description = "The file, as an attachment"), (status = 401), (status = 404)))]
@@ -310,8 +341,7 @@ async fn download_document(
         .await?
         .ok_or(OnboardingError::NotFound { what: "document" })?;
     let is_owner = user.client_id() == Some(record.client_id);
-    let is_officer = user.has_role(Role::KycOfficer);
-    if !is_owner && !is_officer {
+    if !is_owner && !reads_documents(&user) {
         return Err(OnboardingError::NotFound { what: "document" });
     }
     let content = db::documents::content(&mut transaction, document_id)
