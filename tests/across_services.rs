@@ -5,8 +5,11 @@
 
 mod support;
 
-use imkon_applications::seed::{MVP_CO_FUNDING_GRANT_ID, SMALL_BUSINESS_START_LOAN_ID};
+use imkon_applications::seed::{
+    MVP_CO_FUNDING_GRANT_ID, SMALL_BUSINESS_START_LOAN_ID, YOUTH_LOAN_ID,
+};
 use imkon_auth::Audience;
+use imkon_onboarding::domain::pinfl::{Pinfl, Sex};
 use reqwest::Method;
 use serde_json::{json, Value};
 use sqlx::types::chrono::{NaiveDate, Utc};
@@ -1039,6 +1042,165 @@ async fn a_grant_is_paid_out_milestone_by_milestone_and_then_closes() {
         "the fund paid out what it received"
     );
     platform.assert_every_event_delivered().await;
+
+    platform.stop().await;
+}
+
+/// The founder uploads a passport scan and submits KYC; kyc1 takes the case, accepts the scan
+/// and approves it.
+async fn kyc_approved_by_kyc1(platform: &Platform, founder: &Person) {
+    let body = "--b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\npassport_scan\r\n\
+                --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\n\
+                Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%%EOF\n\r\n--b--\r\n";
+    let uploaded = platform
+        .http
+        .post(platform.url("onboarding", "/v1/me/documents"))
+        .bearer_auth(founder.token("onboarding"))
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 201, "{:?}", uploaded.text().await);
+    let case = platform
+        .post(founder, "onboarding", "/v1/me/kyc/submit", &json!({}))
+        .await
+        .ok();
+    let case_path = format!("/v1/kyc/cases/{}", case["case_id"].as_str().unwrap());
+    let officer = platform.login("kyc1").await;
+    platform
+        .post(
+            &officer,
+            "onboarding",
+            &format!("{case_path}/assign"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    for document in case["documents"].as_array().unwrap() {
+        let document_id = document["document_id"].as_str().unwrap();
+        platform
+            .post(
+                &officer,
+                "onboarding",
+                &format!("{case_path}/documents/{document_id}/decision"),
+                &json!({ "decision": "accepted" }),
+            )
+            .await
+            .ok();
+    }
+    platform
+        .post(
+            &officer,
+            "onboarding",
+            &format!("{case_path}/approve"),
+            &json!({}),
+        )
+        .await
+        .ok();
+}
+
+/// A youth programme counts every founder of the company, as onboarding lists them: a young
+/// applicant whose co-founder is over 30 (known to onboarding only by PINFL) is refused, and
+/// told which founder is too old.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_youth_rule_reads_every_founder_of_the_company_from_onboarding() {
+    let platform = Platform::start().await;
+    let birth_date = NaiveDate::from_ymd_opt(2001, 4, 2).unwrap();
+    let pinfl = Pinfl::compose(birth_date, Sex::Female, 901).unwrap();
+    platform
+        .call(
+            Method::POST,
+            None,
+            "onboarding",
+            "/v1/registrations",
+            Some(&json!({
+                "username": "young.founder",
+                "password": "young.founder-demo-pass",
+                "pinfl": pinfl.as_str(),
+                "birth_date": birth_date,
+                "latin_name": { "surname": "Yusupova", "given_name": "Madina" },
+                "passport": { "number": "AC7000901", "issue_date": "2021-01-10", "expiry_date": "2031-01-09" },
+                "phone": "998901000901",
+                "address": { "region": "Toshkent", "district": "Chilonzor", "street_line": "Bunyodkor 9" }
+            })),
+            None,
+        )
+        .await
+        .ok();
+    let founder = platform.login("young.founder").await;
+    kyc_approved_by_kyc1(&platform, &founder).await;
+    let partner_born = NaiveDate::from_ymd_opt(1980, 1, 20).unwrap();
+    let partner = Pinfl::compose(partner_born, Sex::Male, 902).unwrap();
+    let company = platform
+        .post(
+            &founder,
+            "onboarding",
+            "/v1/me/companies",
+            &json!({
+                "stir": "307000901",
+                "name": "Madina Labs",
+                "legal_form": "llc",
+                "registration_date": "2025-02-01",
+                "founders": [
+                    { "client_id": founder.client_id(), "share_percent": "70" },
+                    { "pinfl": partner.as_str(), "share_percent": "30" }
+                ]
+            }),
+        )
+        .await
+        .ok();
+
+    let draft = platform
+        .post(
+            &founder,
+            "applications",
+            "/v1/applications",
+            &json!({
+                "programme_id": YOUTH_LOAN_ID,
+                "company_id": company["company_id"],
+                "requested_amount": "100000000.00",
+                "term_months": 12,
+                "answers": loan_answers(),
+            }),
+        )
+        .await
+        .ok();
+    let id = draft["id"].as_str().unwrap();
+    let submitted = platform
+        .post(
+            &founder,
+            "applications",
+            &format!("/v1/applications/{id}/submit"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        submitted["state"], "decision",
+        "screening proposes a rejection for an approver to confirm: {submitted}"
+    );
+    let timeline = platform
+        .get(
+            &founder,
+            "applications",
+            &format!("/v1/applications/{id}/timeline"),
+        )
+        .await
+        .ok();
+    let knockout = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["kind"] == "screening_knocked_out")
+        .unwrap_or_else(|| panic!("a knockout on the timeline: {timeline}"))
+        .to_string();
+    assert!(
+        knockout.contains(
+            "founder 2 in the company's list is 46; the programme is for founders up to 30"
+        ),
+        "the co-founder, and only them, is named with their age and the limit: {knockout}"
+    );
 
     platform.stop().await;
 }

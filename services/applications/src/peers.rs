@@ -46,9 +46,9 @@ pub enum PeerError {
 /// A founder of a company as onboarding knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanyFounder {
+    /// Known when the founder is a client of the bank.
     pub client_id: Option<Uuid>,
-    /// Unknown when onboarding names the founder only by their client id.
-    pub pinfl: Option<String>,
+    /// A person's birth date; none for a founder that is itself a company.
     pub birth_date: Option<NaiveDate>,
     pub share_percent: Decimal,
 }
@@ -90,22 +90,12 @@ struct CompanySummaryAnswer {
     /// Whether the residency is valid today (it may also not have started yet).
     it_park_resident: bool,
     it_park_valid_until: Option<NaiveDate>,
-    /// Listed only when onboarding knows the company's founders.
-    #[serde(default)]
-    founders: Option<Vec<CompanyFounder>>,
+    founders: Vec<CompanyFounder>,
 }
 
 impl ClientSummaryAnswer {
-    /// The profile screening reads. A company whose founders onboarding does not list is the
-    /// client's own (onboarding lists the companies a person owns), so its one known founder
-    /// is the client, with their birth date.
+    /// The profile screening reads.
     fn into_profile(self) -> ClientProfile {
-        let owner = CompanyFounder {
-            client_id: Some(self.client_id),
-            pinfl: None,
-            birth_date: self.birth_date,
-            share_percent: Decimal::ONE_HUNDRED,
-        };
         ClientProfile {
             client_id: self.client_id,
             birth_date: self.birth_date,
@@ -120,7 +110,7 @@ impl ClientSummaryAnswer {
                     it_park_resident_until: company
                         .it_park_valid_until
                         .filter(|_| company.it_park_resident),
-                    founders: company.founders.unwrap_or_else(|| vec![owner.clone()]),
+                    founders: company.founders,
                 })
                 .collect(),
         }

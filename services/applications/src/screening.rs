@@ -75,11 +75,11 @@ pub fn applicant_facts(company: &Company, kyc_approved: bool, today: NaiveDate) 
         founders: company
             .founders
             .iter()
-            .filter_map(|founder| {
-                founder.birth_date.map(|birth_date| FounderFacts {
-                    person_id: founder.client_id.unwrap_or_default(),
-                    birth_date,
-                })
+            .zip(1..)
+            .filter_map(|(founder, number)| {
+                founder
+                    .birth_date
+                    .map(|birth_date| FounderFacts { number, birth_date })
             })
             .collect(),
         has_overdue_loan: false,

@@ -54,6 +54,10 @@ fn stand_in() -> Router {
                         "registration_date": "2024-05-01",
                         "it_park_resident": false,
                         "it_park_valid_until": null,
+                        "founders": [
+                            { "client_id": client_id, "birth_date": "1998-03-01", "share_percent": "60.00" },
+                            { "client_id": null, "birth_date": "1988-02-03", "share_percent": "40.00" }
+                        ],
                     }, {
                         "company_id": Uuid::from_u128(1),
                         "stir": "301234568",
@@ -62,6 +66,9 @@ fn stand_in() -> Router {
                         "registration_date": "2023-01-10",
                         "it_park_resident": true,
                         "it_park_valid_until": "2027-12-31",
+                        "founders": [
+                            { "client_id": Uuid::from_u128(9), "birth_date": null, "share_percent": "100.00" }
+                        ],
                     }]
                 }))
                 .into_response()
@@ -121,14 +128,16 @@ async fn onboardings_kyc_status_and_client_summary_are_read_as_onboarding_serves
             .to_string(),
         "2027-12-31"
     );
-    let owner = &company.founders[0];
-    assert_eq!(
-        owner.client_id,
-        Some(client_id),
-        "the owner is the known founder"
-    );
+    let [owner, partner] = &company.founders[..] else {
+        panic!("two founders: {:?}", company.founders);
+    };
+    assert_eq!(owner.client_id, Some(client_id));
     assert_eq!(owner.birth_date.unwrap().to_string(), "1998-03-01");
-    assert_eq!(owner.share_percent.to_string(), "100");
+    assert_eq!(owner.share_percent.to_string(), "60.00");
+    assert_eq!(partner.client_id, None, "a founder known only by PINFL");
+    assert_eq!(partner.birth_date.unwrap().to_string(), "1988-02-03");
+    let holding = &profile.companies[1].founders[0];
+    assert_eq!(holding.birth_date, None, "a company that founded another");
     let unknown = onboarding.client_profile(Uuid::nil()).await.unwrap_err();
     assert!(matches!(unknown, PeerError::NotFound { .. }));
 }

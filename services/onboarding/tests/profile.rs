@@ -217,6 +217,14 @@ async fn services_and_staff_read_a_client_summary_and_a_founder_only_their_own(p
     );
     assert_eq!(summary["companies"][0]["registration_date"], "2022-03-01");
     assert_eq!(summary["companies"][0]["it_park_resident"], true);
+    assert_eq!(
+        summary["companies"][0]["founders"],
+        serde_json::json!([
+            { "client_id": first.client_id, "birth_date": "1990-05-15", "share_percent": "60.00" },
+            { "client_id": null, "birth_date": "1988-02-03", "share_percent": "40.00" }
+        ]),
+        "each founder's birth date, from the profile or the PINFL, and no PINFL passed on"
+    );
 
     let officer = app.token_for(uuid::Uuid::now_v7(), &[Role::CreditOfficer], None);
     assert_eq!(app.get(&path, Some(&officer)).await.status(), 200);

@@ -3,7 +3,6 @@
 use chrono::{Datelike, Months, NaiveDate};
 use imkon_platform::money::{Currency, Money, MoneyError};
 use rust_decimal::{Decimal, RoundingStrategy};
-use uuid::Uuid;
 
 use super::form::{AnswerError, Answers};
 use super::programme::{GrantTerms, Programme, ProgrammeTerms};
@@ -73,7 +72,9 @@ impl PositiveAmount {
 /// One founder of the applying company, as onboarding knows them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FounderFacts {
-    pub person_id: Uuid,
+    /// The founder's place in the company's list of founders, from 1: how the founder and the
+    /// officers tell founders apart (one known only by PINFL has no client id to name).
+    pub number: u32,
     pub birth_date: NaiveDate,
 }
 
@@ -136,10 +137,10 @@ pub enum SubmissionError {
     #[error("the programme needs the founders' ages, and none are known")]
     FoundersUnknown,
     #[error(
-        "founder {person_id} is {age_years}; the programme is for founders up to {max_age_years}"
+        "founder {number} in the company's list is {age_years}; the programme is for founders up to {max_age_years}"
     )]
     FounderTooOld {
-        person_id: Uuid,
+        number: u32,
         age_years: u32,
         max_age_years: u32,
     },
@@ -247,7 +248,7 @@ pub fn check_submission(submission: &Submission<'_>) -> Result<(), Vec<Submissio
             let age_years = full_months_between(founder.birth_date, on) / 12;
             if age_years > max_age_years {
                 errors.push(SubmissionError::FounderTooOld {
-                    person_id: founder.person_id,
+                    number: founder.number,
                     age_years,
                     max_age_years,
                 });
@@ -371,7 +372,7 @@ mod tests {
             company_registered_on: date("2024-01-15"),
             it_park_resident: true,
             founders: vec![FounderFacts {
-                person_id: Uuid::from_u128(1),
+                number: 1,
                 birth_date: date("1999-06-01"),
             }],
             has_overdue_loan: false,
@@ -423,7 +424,7 @@ mod tests {
             company_registered_on: date("2025-01-01"),
             it_park_resident: false,
             founders: vec![FounderFacts {
-                person_id: Uuid::from_u128(2),
+                number: 2,
                 birth_date: date("1980-01-01"),
             }],
             has_overdue_loan: true,
@@ -560,19 +561,18 @@ mod tests {
     }
 
     #[test]
-    fn a_founder_over_the_youth_limit_is_refused_by_name() {
+    fn a_founder_over_the_youth_limit_is_refused_by_their_place_in_the_list() {
         let programme = loan_programme();
         let answers = complete_answers(&programme);
-        let older = Uuid::from_u128(3);
         let applicant = ApplicantFacts {
             // The first founder is still 30 on 2025-03-10, the day before turning 31.
             founders: vec![
                 FounderFacts {
-                    person_id: Uuid::from_u128(1),
+                    number: 1,
                     birth_date: date("1994-03-11"),
                 },
                 FounderFacts {
-                    person_id: older,
+                    number: 2,
                     birth_date: date("1994-03-10"),
                 },
             ],
@@ -582,7 +582,7 @@ mod tests {
         assert_eq!(
             errors,
             [SubmissionError::FounderTooOld {
-                person_id: older,
+                number: 2,
                 age_years: 31,
                 max_age_years: 30
             }]

@@ -263,7 +263,6 @@ impl Harness {
                 it_park_resident_until: Some(today().checked_add_months(Months::new(24)).unwrap()),
                 founders: vec![CompanyFounder {
                     client_id: Some(client_id),
-                    pinfl: Some("12345678901234".to_owned()),
                     birth_date: Some(founder_birth_date),
                     share_percent: Decimal::ONE_HUNDRED,
                 }],

@@ -6,12 +6,16 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use imkon_platform::id::now_utc;
+use rust_decimal::Decimal;
 use serde::Serialize;
+use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db;
+use crate::db::clients::FounderRecord;
 use crate::domain::kyc::KycStatus;
+use crate::domain::pinfl::Pinfl;
 use crate::error::OnboardingError;
 use crate::http::{may_read_client, AnyCaller};
 use crate::AppState;
@@ -30,6 +34,21 @@ pub struct CompanySummary {
     /// Whether the company is an IT Park resident today.
     it_park_resident: bool,
     it_park_valid_until: Option<NaiveDate>,
+    /// Who owns the company, for eligibility rules about founders (a youth programme's age
+    /// limit). A founder's PINFL is not passed on: the birth date it encodes is what the rules
+    /// need.
+    founders: Vec<FounderSummary>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FounderSummary {
+    /// The founder's client id, when they are a client of the bank.
+    client_id: Option<Uuid>,
+    /// A person's birth date (from their profile, or from the PINFL they are known by); none
+    /// for a founder that is itself a company.
+    birth_date: Option<NaiveDate>,
+    #[schema(value_type = String, example = "60.00")]
+    share_percent: Decimal,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -44,8 +63,8 @@ pub struct ClientSummary {
     companies: Vec<CompanySummary>,
 }
 
-/// A person client's summary: birth date and their companies with registration date and IT
-/// Park residency. For services (with a service token) and staff; a founder may read only
+/// A person client's summary: birth date and their companies with registration date, IT
+/// Park residency and founders. For services (with a service token) and staff; a founder may read only
 /// their own (another client's id answers 404).
 #[utoipa::path(get, path = "/v1/clients/{id}", tag = "clients",
     params(("id" = Uuid, Path, description = "The person's client id")),
@@ -69,10 +88,10 @@ async fn read_client_summary(
         .find(|case| case.company_id.is_none())
         .map_or_else(|| KycStatus::New.code().to_owned(), |case| case.status);
     let today = now_utc().date_naive();
-    let companies = db::clients::companies_of_owner(&mut connection, client_id)
-        .await?
-        .into_iter()
-        .map(|company| CompanySummary {
+    let mut companies = Vec::new();
+    for company in db::clients::companies_of_owner(&mut connection, client_id).await? {
+        let founders = founder_summaries(&mut connection, &company.founders).await?;
+        companies.push(CompanySummary {
             company_id: company.id,
             it_park_resident: matches!(
                 (company.it_park_valid_from, company.it_park_valid_until),
@@ -83,8 +102,9 @@ async fn read_client_summary(
             name: company.name,
             legal_form: company.legal_form,
             registration_date: company.registration_date,
-        })
-        .collect();
+            founders,
+        });
+    }
     let full_name = [
         Some(person.latin_surname.as_str()),
         Some(person.latin_given_name.as_str()),
@@ -102,4 +122,28 @@ async fn read_client_summary(
         email: person.email,
         companies,
     }))
+}
+
+/// The founders as eligibility rules read them: a client founder's birth date from their
+/// profile (a company that founded another has none), a PINFL founder's from the PINFL.
+async fn founder_summaries(
+    connection: &mut PgConnection,
+    founders: &[FounderRecord],
+) -> Result<Vec<FounderSummary>, OnboardingError> {
+    let mut summaries = Vec::with_capacity(founders.len());
+    for founder in founders {
+        let birth_date = match (&founder.founder_client_id, &founder.founder_pinfl) {
+            (Some(client_id), _) => db::clients::find_person(connection, *client_id)
+                .await?
+                .map(|person| person.birth_date),
+            (None, Some(pinfl)) => Pinfl::parse(pinfl).ok().map(|pinfl| pinfl.birth_date()),
+            (None, None) => None,
+        };
+        summaries.push(FounderSummary {
+            client_id: founder.founder_client_id,
+            birth_date,
+            share_percent: founder.share_percent,
+        });
+    }
+    Ok(summaries)
 }
