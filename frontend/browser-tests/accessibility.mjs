@@ -78,3 +78,45 @@ export async function assertAccessible(page, name) {
   assert.deepEqual(unnamed, [], `${name}: every control has a name`);
   assert.deepEqual(faint, [], `${name}: all text has enough contrast`);
 }
+
+/**
+ * Fails the test unless Tab alone reaches every control on the page (one stop per group of
+ * radio buttons, as browsers give) and each shows where the focus is.
+ */
+export async function assertKeyboardReachable(page, name) {
+  const controls = await page.evaluate(() => {
+    const selector = 'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])';
+    const stops = new Set();
+    for (const element of document.querySelectorAll(selector)) {
+      const shown = element.getClientRects().length > 0 && getComputedStyle(element).visibility !== 'hidden';
+      if (!shown || element.disabled) continue;
+      stops.add(element.type === 'radio' ? `radio:${element.name}` : element);
+    }
+    return stops.size;
+  });
+  await page.evaluate(() => {
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+  });
+  const reached = new Set();
+  const unmarked = [];
+  // A date field takes a stop for each of its parts, so presses go on until every control
+  // was reached, with a bound for a page that traps or loses the focus.
+  for (let press = 0; press < controls * 4 + 5 && reached.size < controls; press += 1) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement;
+      if (!element || element === document.body) return null;
+      element.dataset.keyboardStop ??= String(document.querySelectorAll('[data-keyboard-stop]').length);
+      const style = getComputedStyle(element);
+      const marked = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+        || style.boxShadow !== 'none';
+      const label = `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''} "${(element.textContent || element.name || '').trim().slice(0, 30)}"`;
+      return { stop: element.type === 'radio' ? `radio:${element.name}` : element.dataset.keyboardStop, marked, label };
+    });
+    if (!focused) continue;
+    reached.add(focused.stop);
+    if (!focused.marked) unmarked.push(focused.label);
+  }
+  assert.ok(reached.size >= controls, `${name}: Tab reaches all ${controls} controls (reached ${reached.size})`);
+  assert.deepEqual([...new Set(unmarked)], [], `${name}: every control shows its focus`);
+}

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-import { assertAccessible } from './accessibility.mjs';
+import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
 import { startFrontend } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -114,6 +114,7 @@ function formTo(page, action) {
 
 async function shoot(page, step) {
   await assertAccessible(page, step);
+  await assertKeyboardReachable(page, step);
   await page.screenshot({ path: path.join(screenshotDir, `journey-${step}.png`), fullPage: true });
 }
 

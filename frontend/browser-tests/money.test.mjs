@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-import { assertAccessible } from './accessibility.mjs';
+import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
 import { startFrontend } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -91,6 +91,7 @@ async function assertSound(page, violations, name, viewport) {
   assert.deepEqual(counts, { inlineScripts: 0, styleElements: 0, styleAttributes: 0 }, page.url());
   assert.deepEqual(violations, [], 'no Content-Security-Policy violations');
   await assertAccessible(page, `${name} at ${viewport.name} width`);
+  if (viewport.name === 'desktop') await assertKeyboardReachable(page, name);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `${name} is no wider than the ${viewport.name} screen (by ${overflow}px)`);
 }
