@@ -512,14 +512,36 @@ async fn an_administrator_runs_the_daily_arrears_job_from_the_page_and_finance_c
     let (_, html) = admin.page(&site.url("/arrears")).await;
     assert!(html.contains("id=\"arrears-run-form\""), "{html}");
     let ran = admin.post(&run, &[]).await;
-    assert_eq!(location(&ran), "/arrears");
-    let (_, html) = admin.page(&site.url("/arrears")).await;
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(location(&ran), format!("/arrears?ran=1&through={today}"));
+    let (_, html) = admin.page(&site.url(&location(&ran))).await;
     assert!(
         html.contains("As of"),
         "the page shows the assessed date: {html}"
     );
+    let report = html
+        .split("id=\"arrears-run-report\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the page says what the run did");
+    assert!(
+        report.starts_with("The daily job assessed every date through")
+            && report.ends_with("(1 new)."),
+        "{report}"
+    );
     let again = admin.post(&run, &[]).await;
-    assert_eq!(location(&again), "/arrears", "a second run changes nothing");
+    assert_eq!(
+        location(&again),
+        "/arrears?ran=0",
+        "a second run changes nothing"
+    );
+    let (_, html) = admin.page(&site.url(&location(&again))).await;
+    assert!(html.contains("there was nothing to do"), "{html}");
+    let (_, html) = admin.page(&site.url("/arrears")).await;
+    assert!(
+        !html.contains("arrears-run-report"),
+        "the report is shown once, after the run"
+    );
 }
 
 #[sqlx::test(migrations = false)]

@@ -188,3 +188,5 @@ error-invalid-reason = Write the reason, in at most 2,000 characters.
 error-too-long = The text is too long: at most 10,000 characters.
 arrears-run = Run the daily job
 arrears-run-text = Collects what is due and marks arrears for every day not yet assessed, through today. A day already assessed is not assessed again.
+arrears-run-done = The daily job assessed every date through { $date } ({ $days } new).
+arrears-run-nothing = Every day up to today had already been assessed; there was nothing to do.

@@ -188,3 +188,5 @@ error-invalid-reason = Sababni 2 000 belgidan oshirmay yozing.
 error-too-long = Matn juda uzun: koʻpi bilan 10 000 belgi.
 arrears-run = Kunlik ishlovni ishga tushirish
 arrears-run-text = Bugungacha hali koʻrib chiqilmagan har bir kun uchun toʻlov muddati kelganlarini undiradi va muddati oʻtganlarni belgilaydi. Koʻrib chiqilgan kun qayta koʻrib chiqilmaydi.
+arrears-run-done = Kunlik ishlov { $date } gacha boʻlgan barcha sanalarni koʻrib chiqdi (yangi: { $days }).
+arrears-run-nothing = Bugungacha boʻlgan barcha kunlar allaqachon koʻrib chiqilgan; qiladigan ish yoʻq edi.

@@ -873,6 +873,8 @@ struct ArrearsPage {
     next_page_query: Option<String>,
     /// Administrators run the daily job from the page.
     can_run_job: bool,
+    /// What the last run of the daily job did, right after it.
+    run_report: Option<String>,
     form: FormState,
 }
 
@@ -882,6 +884,37 @@ pub struct ArrearsFilter {
     bucket: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     cursor: String,
+    /// After a run of the daily job: how many dates it assessed, and the last one. Read once
+    /// from the redirect, never carried into the paging links.
+    #[serde(default, skip_serializing)]
+    ran: Option<usize>,
+    #[serde(default, skip_serializing)]
+    through: Option<NaiveDate>,
+}
+
+/// What the daily job answered: one entry per date it assessed.
+#[derive(Deserialize)]
+struct ArrearsRun {
+    assessed: Vec<AssessedDate>,
+}
+
+#[derive(Deserialize)]
+struct AssessedDate {
+    as_of: NaiveDate,
+}
+
+/// What the page says after a run of the daily job, in the visitor's language.
+fn run_report(filter: &ArrearsFilter, translator: &Translator) -> Option<String> {
+    match (filter.ran?, filter.through) {
+        (0, _) | (_, None) => Some(translator.t("arrears-run-nothing")),
+        (days, Some(through)) => Some(translator.t_with(
+            "arrears-run-done",
+            &[
+                ("days", days.to_string().as_str()),
+                ("date", format_date(through, translator.locale()).as_str()),
+            ],
+        )),
+    }
 }
 
 /// Every currency's total of a bucket, in the visitor's language.
@@ -941,7 +974,16 @@ pub async fn run_arrears(
     )
     .await
     {
-        Ok(_) => Ok(see_other(next)),
+        Ok(answer) => {
+            let run: ArrearsRun = answer.json().await.map_err(|error| {
+                PageError::from_call(CallError::Unavailable(error.to_string()), next)
+            })?;
+            let mut target = format!("{next}?ran={}", run.assessed.len());
+            if let Some(last) = run.assessed.last() {
+                target.push_str(&format!("&through={}", last.as_of));
+            }
+            Ok(see_other(&target))
+        }
         Err(CallError::Refused { status, code, .. }) => {
             let mut form = FormState::default();
             form.notice = Some(problem_message(&context.translator(), &code));
@@ -1022,6 +1064,7 @@ async fn arrears_page(
                 })
                 .collect(),
             next_page_query,
+            run_report: run_report(&filter, &translator),
             can_run_job: signed_in.person.has_role("admin"),
             form,
             t: translator,
