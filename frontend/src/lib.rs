@@ -34,7 +34,8 @@
 //! [`FrontendSettings::from_settings`] reads the `[frontend]` settings: `public_url` (where
 //! visitors reach the site; OneID sends them back to `{public_url}/auth/callback`),
 //! `client_secret` (the frontend's OAuth2 client secret at onboarding, client id `frontend`;
-//! without it sign-in with OneID is not offered) and `served_over_tls`.
+//! without it sign-in with OneID is not offered), `served_over_tls` and
+//! `request_timeout_seconds` (30 by default).
 
 pub mod api;
 pub mod applications;
@@ -51,7 +52,9 @@ pub mod timing;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use axum::http::StatusCode;
 use axum::response::Json;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
@@ -60,6 +63,8 @@ use imkon_platform::service::StartupError;
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::api::ServiceApi;
 use crate::auth::IdentityClient;
@@ -93,6 +98,9 @@ pub struct FrontendSettings {
     /// The frontend's OAuth2 client secret at onboarding, for the authorization-code grant of
     /// an external sign-in; without one, external sign-in is not offered.
     pub client_secret: Option<Secret<String>>,
+    /// The longest a page may take before the visitor is told to try again: a page makes a
+    /// few service calls one after another, each bounded on its own, and this bounds them all.
+    pub request_timeout: Duration,
 }
 
 impl FrontendSettings {
@@ -114,11 +122,19 @@ impl FrontendSettings {
             served_over_tls: settings.get_or("served_over_tls", false)?,
             public_url: public_url.trim_end_matches('/').to_owned(),
             client_secret,
+            request_timeout: Duration::from_secs(settings.get_or(
+                "request_timeout_seconds",
+                FrontendSettings::DEFAULT_REQUEST_TIMEOUT.as_secs(),
+            )?),
         })
     }
 
     /// The address of a developer's machine at the default port.
     pub const DEFAULT_PUBLIC_URL: &'static str = "http://127.0.0.1:8080";
+
+    /// Twice a single service call's bound: room for a page's few calls, short of a visitor's
+    /// patience.
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
     /// Settings for plain HTTP, as on a developer's machine, without external sign-in.
     pub fn new(services: ServiceUrls) -> FrontendSettings {
@@ -127,6 +143,7 @@ impl FrontendSettings {
             served_over_tls: false,
             public_url: FrontendSettings::DEFAULT_PUBLIC_URL.to_owned(),
             client_secret: None,
+            request_timeout: FrontendSettings::DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
@@ -335,6 +352,13 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         )
         .fallback(pages::not_found)
         .with_state(state)
+        // Both answer with a bare status that the friendly error pages, outside them, turn
+        // into a page: a page too slow to finish, and a handler that panicked.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            settings.request_timeout,
+        ))
+        .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(pages::friendly_errors))
         .layer(middleware::from_fn(security::csrf_protection))
         .layer(middleware::from_fn_with_state(

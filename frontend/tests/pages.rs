@@ -602,3 +602,43 @@ async fn pages_load_the_progress_script_from_its_own_file_and_label_the_panel_in
         );
     }
 }
+
+#[tokio::test]
+async fn a_page_too_slow_to_finish_ends_in_the_friendly_page_not_a_hanging_browser() {
+    use std::time::{Duration, Instant};
+    let slow_preview = TestServer::start(axum::Router::new().route(
+        "/v1/schedules/preview",
+        axum::routing::post(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "too late"
+        }),
+    ))
+    .await;
+    let settings = FrontendSettings {
+        request_timeout: Duration::from_millis(300),
+        ..FrontendSettings::new(service_urls(&slow_preview.url("")))
+    };
+    let frontend = TestServer::start(app_with(settings)).await;
+    let mut visitor = Visitor::speaking("en");
+    visitor.get(&frontend.url("/calculator")).await;
+
+    let started = Instant::now();
+    let response = visitor
+        .post(&frontend.url("/calculator"), &loan_form())
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "answered at the deadline"
+    );
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Please try again shortly."), "{html}");
+    assert!(
+        !html.contains("too late") && !html.contains("timed out"),
+        "{html}"
+    );
+}
