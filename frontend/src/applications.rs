@@ -110,6 +110,11 @@ impl Programme {
     pub fn is_open(&self, today: NaiveDate) -> bool {
         self.opens_on <= today && today <= self.closes_on
     }
+
+    /// The form's question whose answer is stored under `key`.
+    pub fn question(&self, key: &str) -> Option<&Question> {
+        self.questions.iter().find(|question| question.key == key)
+    }
 }
 
 /// How one characteristic of the scorecard scored.

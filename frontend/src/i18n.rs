@@ -219,6 +219,17 @@ impl Translator {
     pub fn t_with(&self, key: &str, arguments: &[(&str, &str)]) -> String {
         catalogues().format(self.locale, key, arguments)
     }
+
+    /// The text of `key` where the catalogue has it, else `fallback`. For labels built at run
+    /// time from another service's codes: a code the catalogues do not name yet is shown as the
+    /// service wrote it, which still means something to staff, rather than as a missing key.
+    pub fn t_or(&self, key: &str, fallback: &str) -> String {
+        if catalogues().message_ids(self.locale).contains(key) {
+            self.t(key)
+        } else {
+            fallback.to_owned()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -318,6 +329,13 @@ mod tests {
     #[test]
     fn a_missing_key_shows_itself_rather_than_failing_the_page() {
         assert_eq!(Translator::new(Locale::En).t("no-such-key"), "no-such-key");
+    }
+
+    #[test]
+    fn a_key_the_catalogue_lacks_gives_way_to_the_fallback() {
+        let russian = Translator::new(Locale::Ru);
+        assert_eq!(russian.t_or("application-score", "score"), "Скоринг");
+        assert_eq!(russian.t_or("no-such-key", "RAW_CODE"), "RAW_CODE");
     }
 
     #[test]

@@ -359,9 +359,29 @@ async fn an_officer_cannot_confirm_their_own_proposal_and_another_approver_can(
         html.contains("На рассмотрении"),
         "screened into review: {html}"
     );
+    let table = score_table(&html);
     assert!(
-        html.contains("experienced_team"),
-        "each characteristic's reason"
+        table.contains(
+            "Команда ветеранов: 6 лет и больше в отрасли <span class=\"code\">TEAM_VETERAN</span>"
+        ),
+        "each characteristic's reason in words, its code beside them: {table}"
+    );
+    let mut approver = site
+        .signed_in("approver1", "approver1-demo-pass", "en")
+        .await;
+    let html = approver.get(&page).await.text().await.unwrap();
+    let table = score_table(&html);
+    for words in [
+        "<td>Team experience (years)</td>",
+        "Veteran team: 6 years or more in the industry <span class=\"code\">TEAM_VETERAN</span>",
+        "<td>Monthly revenue growth (%)</td>",
+        "Revenue growth not reported <span class=\"code\">GROWTH_NOT_REPORTED</span>",
+    ] {
+        assert!(table.contains(words), "{words} in {table}");
+    }
+    assert!(
+        !table.contains("team_experience_years") && !table.contains("monthly_revenue_growth"),
+        "no characteristic is shown by its scorecard name: {table}"
     );
     let proposed = dual
         .post(
@@ -389,9 +409,6 @@ async fn an_officer_cannot_confirm_their_own_proposal_and_another_approver_can(
         "{html}"
     );
 
-    let mut approver = site
-        .signed_in("approver1", "approver1-demo-pass", "en")
-        .await;
     let confirmed = approver
         .post(
             &site.url(&format!("/applications/{id}/confirmation")),
@@ -401,6 +418,15 @@ async fn an_officer_cannot_confirm_their_own_proposal_and_another_approver_can(
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     let html = founder.get(&page).await.text().await.unwrap();
     assert!(html.contains("Approved"), "{html}");
+}
+
+/// The score table of an application page.
+fn score_table(html: &str) -> &str {
+    let start = html
+        .find("<table class=\"schedule-table score-table\">")
+        .expect("the page shows the score");
+    let length = html[start..].find("</table>").expect("the table is closed");
+    &html[start..start + length]
 }
 
 /// A registration form as a new founder fills it, with a PINFL that agrees with the birth date.

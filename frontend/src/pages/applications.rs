@@ -837,12 +837,33 @@ pub struct TimelineRow {
     pub detail: String,
 }
 
-/// One scored characteristic.
+/// One scored characteristic, named and explained in the visitor's language.
 pub struct CharacteristicRow {
     pub name: String,
     pub bin: String,
     pub points: String,
+    /// Why the bin earned its points, in words where the catalogues have them.
     pub reason: String,
+    /// The scorecard's reason code, shown beside the words so that an officer can name it to
+    /// the scoring team; `None` where `reason` already is the code.
+    pub reason_code: Option<String>,
+}
+
+/// What a scored characteristic is called: the label of the form's question that feeds it,
+/// else the catalogue's name for an input the form does not ask (one the service works out, or
+/// a knockout's), else the scorecard's own name.
+fn characteristic_name(input: &str, programme: &Programme, translator: &Translator) -> String {
+    match programme.question(input) {
+        Some(question) => question.label.get(translator.locale()).to_owned(),
+        None => translator.t_or(&format!("score-input-{}", input.replace('_', "-")), input),
+    }
+}
+
+/// Why a bin earned its points, or the scorecard's reason code itself where the catalogues have
+/// no words for it yet (a scorecard imported after this build).
+fn reason_words(code: &str, translator: &Translator) -> String {
+    let key = format!("score-reason-{}", code.to_lowercase().replace('_', "-"));
+    translator.t_or(&key, code)
 }
 
 /// An answer with its question.
@@ -900,14 +921,7 @@ fn timeline_row(
     translator: &Translator,
 ) -> TimelineRow {
     let kind_key = format!("timeline-{}", entry.kind.replace('_', "-"));
-    let what = if crate::i18n::catalogues()
-        .message_ids(translator.locale())
-        .contains(&kind_key)
-    {
-        translator.t(&kind_key)
-    } else {
-        entry.kind.clone()
-    };
+    let what = translator.t_or(&kind_key, &entry.kind);
     let state_label = |name: &str| {
         entry
             .details
@@ -997,11 +1011,15 @@ async fn application_page(
         .score
         .iter()
         .flat_map(|score| &score.characteristics)
-        .map(|scored| CharacteristicRow {
-            name: scored.characteristic.clone(),
-            bin: scored.bin.clone(),
-            points: readable_number(&scored.points.to_string(), locale),
-            reason: scored.reason_code.clone(),
+        .map(|scored| {
+            let reason = reason_words(&scored.reason_code, &translator);
+            CharacteristicRow {
+                name: characteristic_name(&scored.characteristic, &programme, &translator),
+                bin: scored.bin.clone(),
+                points: readable_number(&scored.points.to_string(), locale),
+                reason_code: (reason != scored.reason_code).then(|| scored.reason_code.clone()),
+                reason,
+            }
         })
         .collect();
     let score = application.score.as_ref().map(|score| {
@@ -1654,6 +1672,63 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_reason_code_reads_as_words_in_every_language_and_an_unknown_one_as_itself() {
+        let words: Vec<String> = Locale::ALL
+            .iter()
+            .map(|locale| reason_words("REVENUE_TREND_GROWING", &Translator::new(*locale)))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                "Daromad oʻsmoqda",
+                "Даромад ўсмоқда",
+                "Выручка растёт",
+                "Revenue is growing"
+            ]
+        );
+        for locale in Locale::ALL {
+            assert_eq!(
+                reason_words("NOT_IN_ANY_CATALOGUE", &Translator::new(locale)),
+                "NOT_IN_ANY_CATALOGUE"
+            );
+        }
+    }
+
+    #[test]
+    fn a_characteristic_is_named_by_its_question_else_the_catalogue_else_itself() {
+        let mut programme = programme();
+        programme.questions[0].label = LocalizedText {
+            uz_latn: "Jamoa hajmi".to_owned(),
+            uz_cyrl: "Жамоа ҳажми".to_owned(),
+            ru: "Размер команды".to_owned(),
+            en: "Team size".to_owned(),
+        };
+        // A question keyed like a catalogued input still wins: the programme's own words.
+        programme.questions[1].key = "founder_age_years".to_owned();
+        let names = |input: &str| -> Vec<String> {
+            Locale::ALL
+                .iter()
+                .map(|locale| characteristic_name(input, &programme, &Translator::new(*locale)))
+                .collect()
+        };
+        assert_eq!(
+            names("team_size"),
+            ["Jamoa hajmi", "Жамоа ҳажми", "Размер команды", "Team size"]
+        );
+        assert_eq!(names("founder_age_years"), ["Pitch"; 4]);
+        assert_eq!(
+            names("monthly_revenue_growth_percent"),
+            [
+                "Oylik daromad oʻsishi (%)",
+                "Ойлик даромад ўсиши (%)",
+                "Рост выручки за месяц (%)",
+                "Monthly revenue growth (%)"
+            ]
+        );
+        assert_eq!(names("x01"), ["x01"; 4]);
     }
 
     #[test]

@@ -31,7 +31,9 @@ use uuid::Uuid;
 pub const DUAL_ROLE_USERNAME: &str = "dual1";
 pub const DUAL_ROLE_PASSWORD: &str = "dual1-demo-pass";
 
-/// Scores every application the same, passing screening.
+/// Scores every application the same, passing screening. Its characteristics and reason codes
+/// are the seeded grant scorecard's, one fed by a question of the form and one the form does not
+/// ask, so the pages can be checked for both ways of naming a characteristic.
 pub struct FixedScorer;
 
 impl Scorer for FixedScorer {
@@ -48,12 +50,20 @@ impl Scorer for FixedScorer {
                 band: "B".to_owned(),
                 recommendation: "approve".to_owned(),
                 knockouts: Vec::new(),
-                characteristics: vec![ScoredCharacteristic {
-                    characteristic: "team_experience_years".to_owned(),
-                    bin: "5-10".to_owned(),
-                    points: Decimal::from(45),
-                    reason_code: "experienced_team".to_owned(),
-                }],
+                characteristics: vec![
+                    ScoredCharacteristic {
+                        characteristic: "team_experience_years".to_owned(),
+                        bin: "[6,inf)".to_owned(),
+                        points: Decimal::from(40),
+                        reason_code: "TEAM_VETERAN".to_owned(),
+                    },
+                    ScoredCharacteristic {
+                        characteristic: "monthly_revenue_growth_percent".to_owned(),
+                        bin: "missing".to_owned(),
+                        points: Decimal::ZERO,
+                        reason_code: "GROWTH_NOT_REPORTED".to_owned(),
+                    },
+                ],
             })
         })
     }
