@@ -1769,7 +1769,7 @@ mod tests {
     fn the_review_step_lists_what_submission_would_refuse() {
         let translator = Translator::new(Locale::En);
         let application: Application = serde_json::from_value(serde_json::json!({
-            "id": "a", "programme_id": "p", "company_id": "c", "state": "draft",
+            "id": "a", "programme_id": "p", "client_id": "k", "company_id": "c", "state": "draft",
             "requested_amount": "5000000.00", "term_months": null, "project_cost": null,
             "answers": {"pitch": "An app"}, "submitted_at": null,
             "created_at": "2026-11-26T09:00:00Z", "score": null, "decision": null

@@ -301,7 +301,8 @@ mod tests {
 
     fn application(programme_id: &str, state: &str) -> crate::applications::Application {
         serde_json::from_value(serde_json::json!({
-            "id": "a", "programme_id": programme_id, "company_id": "c", "state": state,
+            "id": "a", "programme_id": programme_id, "client_id": "k", "company_id": "c",
+            "state": state,
             "requested_amount": null, "term_months": null, "project_cost": null,
             "submitted_at": null, "created_at": "2026-11-01T00:00:00Z",
             "score": null, "decision": null,
