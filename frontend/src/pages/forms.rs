@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::api::FieldRefusal;
-use crate::i18n::{catalogues, Translator};
+use crate::i18n::Translator;
 
 /// A form as the visitor typed it, with what was refused.
 #[derive(Clone, Debug, Default)]
@@ -102,21 +102,13 @@ fn visible_field(path: &str, shown_fields: &[&str]) -> Option<String> {
 /// The explanation of a field refusal's code.
 pub fn field_message(translator: &Translator, code: &str) -> String {
     let key = format!("error-{}", code.replace('_', "-"));
-    if catalogues().message_ids(translator.locale()).contains(&key) {
-        translator.t(&key)
-    } else {
-        translator.t("error-invalid")
-    }
+    translator.t_or(&key, &translator.t("error-invalid"))
 }
 
 /// The explanation of a refusal of a whole request by its problem code.
 pub fn problem_message(translator: &Translator, code: &str) -> String {
     let key = format!("problem-{}", code.replace('_', "-"));
-    if catalogues().message_ids(translator.locale()).contains(&key) {
-        translator.t(&key)
-    } else {
-        translator.t("problem-generic")
-    }
+    translator.t_or(&key, &translator.t("problem-generic"))
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use crate::api::{send, send_json, CallError};
 use crate::applications::path_segment;
 use crate::auth::{see_other, SignedIn};
 use crate::format::{format_date, format_money, parse_typed_decimal};
-use crate::i18n::{catalogues, Translator};
+use crate::i18n::Translator;
 use crate::pages::download::attachment;
 use crate::pages::forms::{problem_message, FormState};
 use crate::pages::{render, Layout, PageContext, PageError, Section};
@@ -319,12 +319,7 @@ fn statement_view(statement: &Statement, translator: &Translator) -> StatementVi
 /// What kind of transfer a statement line is, in the visitor's language; a kind the catalogues
 /// do not name yet is shown as the service wrote it.
 fn transfer_kind_label(kind: &str, translator: &Translator) -> String {
-    let key = format!("transfer-kind-{}", kind.replace('_', "-"));
-    if catalogues().message_ids(translator.locale()).contains(&key) {
-        translator.t(&key)
-    } else {
-        kind.to_owned()
-    }
+    translator.t_or(&format!("transfer-kind-{}", kind.replace('_', "-")), kind)
 }
 
 #[derive(Template)]
