@@ -399,6 +399,21 @@ field-document-owner = Whose document
 document-owner-myself = Mine
 
 ## Scorecard inputs that are not questions of the form, and why each bin earns its points
+score-input-collateral-coverage-percent = Collateral coverage (%)
+score-input-debt-service-coverage-ratio = Debt service coverage ratio
+score-input-debt-to-ebitda-ratio = Debt to EBITDA
+score-input-it-park-resident = IT Park resident?
+score-input-jobs-to-be-created = Jobs to be created
+score-input-monthly-active-users = Monthly active users
+score-input-monthly-revenue-uzs = Monthly revenue
+score-input-owners-equity-share-percent = Owners' equity share (%)
+score-input-product-stage = Product stage
+score-input-revenue-trend = Revenue trend
+score-input-target-market = Target market
+score-input-team-experience-years = Team experience (years)
+score-input-technical-founder = Is there a technical founder?
+score-input-worst-days-overdue = Worst days overdue
+score-input-years-in-business = Years in business
 score-input-monthly-revenue-growth-percent = Monthly revenue growth (%)
 score-input-founder-age-years = Founder's age (years)
 score-input-screening-list-match = Sanctions and screening lists

@@ -399,6 +399,21 @@ field-document-owner = Чей документ
 document-owner-myself = Мой
 
 ## Входы скоринговой карты, которых нет среди вопросов формы, и причины баллов каждого интервала
+score-input-collateral-coverage-percent = Покрытие залогом (%)
+score-input-debt-service-coverage-ratio = Коэффициент покрытия долга
+score-input-debt-to-ebitda-ratio = Долг / EBITDA
+score-input-it-park-resident = Резидент IT Park?
+score-input-jobs-to-be-created = Новые рабочие места
+score-input-monthly-active-users = Активные пользователи в месяц
+score-input-monthly-revenue-uzs = Ежемесячная выручка
+score-input-owners-equity-share-percent = Доля собственных средств (%)
+score-input-product-stage = Стадия продукта
+score-input-revenue-trend = Динамика выручки
+score-input-target-market = Целевой рынок
+score-input-team-experience-years = Опыт команды (лет)
+score-input-technical-founder = Есть технический основатель?
+score-input-worst-days-overdue = Макс. просрочка (дней)
+score-input-years-in-business = Лет в бизнесе
 score-input-monthly-revenue-growth-percent = Рост выручки за месяц (%)
 score-input-founder-age-years = Возраст основателя (лет)
 score-input-screening-list-match = Санкционные и проверочные списки

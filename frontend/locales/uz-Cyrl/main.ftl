@@ -399,6 +399,21 @@ field-document-owner = Кимнинг ҳужжати
 document-owner-myself = Меники
 
 ## Скоринг картасининг шакл саволлари орасида йўқ киришлари ва ҳар бир оралиқ балларининг сабаблари
+score-input-collateral-coverage-percent = Гаров қоплами (%)
+score-input-debt-service-coverage-ratio = Қарзга хизмат кўрсатиш коэффициенти
+score-input-debt-to-ebitda-ratio = Қарз / EBITDA
+score-input-it-park-resident = IT Park резидентими?
+score-input-jobs-to-be-created = Яратиладиган иш ўринлари
+score-input-monthly-active-users = Ойлик фаол фойдаланувчилар
+score-input-monthly-revenue-uzs = Ойлик даромад
+score-input-owners-equity-share-percent = Эгаларнинг улуши (%)
+score-input-product-stage = Маҳсулот босқичи
+score-input-revenue-trend = Даромад динамикаси
+score-input-target-market = Мақсадли бозор
+score-input-team-experience-years = Жамоа тажрибаси (йил)
+score-input-technical-founder = Техник асосчи борми?
+score-input-worst-days-overdue = Энг узоқ кечикиш (кун)
+score-input-years-in-business = Фаолият йиллари
 score-input-monthly-revenue-growth-percent = Ойлик даромад ўсиши (%)
 score-input-founder-age-years = Асосчининг ёши
 score-input-screening-list-match = Санкция ва текширув рўйхатлари

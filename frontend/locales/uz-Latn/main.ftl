@@ -399,6 +399,21 @@ field-document-owner = Kimning hujjati
 document-owner-myself = Meniki
 
 ## Skoring kartasining shakl savollari orasida yoʻq kirishlari va har bir oraliq ballarining sabablari
+score-input-collateral-coverage-percent = Garov qoplami (%)
+score-input-debt-service-coverage-ratio = Qarzga xizmat koʻrsatish koeffitsienti
+score-input-debt-to-ebitda-ratio = Qarz / EBITDA
+score-input-it-park-resident = IT Park rezidentimi?
+score-input-jobs-to-be-created = Yaratiladigan ish oʻrinlari
+score-input-monthly-active-users = Oylik faol foydalanuvchilar
+score-input-monthly-revenue-uzs = Oylik daromad
+score-input-owners-equity-share-percent = Egalarning ulushi (%)
+score-input-product-stage = Mahsulot bosqichi
+score-input-revenue-trend = Daromad dinamikasi
+score-input-target-market = Maqsadli bozor
+score-input-team-experience-years = Jamoa tajribasi (yil)
+score-input-technical-founder = Texnik asoschi bormi?
+score-input-worst-days-overdue = Eng uzoq kechikish (kun)
+score-input-years-in-business = Faoliyat yillari
 score-input-monthly-revenue-growth-percent = Oylik daromad oʻsishi (%)
 score-input-founder-age-years = Asoschining yoshi
 score-input-screening-list-match = Sanksiya va tekshiruv roʻyxatlari
