@@ -1193,13 +1193,22 @@ async fn the_youth_rule_reads_every_founder_of_the_company_from_onboarding() {
         .unwrap()
         .iter()
         .find(|entry| entry["kind"] == "screening_knocked_out")
-        .unwrap_or_else(|| panic!("a knockout on the timeline: {timeline}"))
-        .to_string();
-    assert!(
-        knockout.contains(
-            "founder 2 in the company's list is 46; the programme is for founders up to 30"
+        .unwrap_or_else(|| panic!("a knockout on the timeline: {timeline}"));
+    let partner_age = Utc::now().date_naive().years_since(partner_born).unwrap();
+    assert_eq!(
+        knockout["details"]["reason"],
+        format!(
+            "founder 2 in the company's list is {partner_age}; the programme is for founders up to 30"
         ),
-        "the co-founder, and only them, is named with their age and the limit: {knockout}"
+        "the co-founder, and only them, is named with their age and the limit"
+    );
+    assert_eq!(
+        knockout["details"]["knockouts"],
+        json!([{
+            "code": "founder_too_old",
+            "figures": { "number": 2, "age_years": partner_age, "max_age_years": 30 }
+        }]),
+        "and as a code with its figures, for each reader's language"
     );
 
     platform.stop().await;

@@ -521,3 +521,11 @@ queue-exports = This programme's data:
 application-documents = The applicant's documents
 application-documents-none = The applicant has uploaded no documents.
 application-documents-unavailable = The documents cannot be shown right now. Try again shortly.
+
+## Screening knock-outs, with the figures the service names
+knockout-company-too-young = The company must be at least { $min_months } months old; it is { $age_months }.
+knockout-company-too-old = The company must be at most { $max_months } months old; it is { $age_months }.
+knockout-it-park-residency-required = The programme is for IT Park residents.
+knockout-founders-unknown = The programme needs the founders' ages, and none are known.
+knockout-founder-too-old = Founder { $number } in the company's list is { $age_years }; the programme is for founders up to { $max_age_years }.
+knockout-overdue-loan = The applicant has an overdue loan with the bank.

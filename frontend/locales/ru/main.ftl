@@ -521,3 +521,11 @@ queue-exports = Данные этой программы:
 application-documents = Документы заявителя
 application-documents-none = Заявитель не загрузил ни одного документа.
 application-documents-unavailable = Документы сейчас не удаётся показать. Попробуйте чуть позже.
+
+## Отказы при проверке, с цифрами, которые называет сервис
+knockout-company-too-young = Компания должна существовать не меньше { $min_months } мес., а ей { $age_months } мес.
+knockout-company-too-old = Компания должна существовать не больше { $max_months } мес., а ей { $age_months } мес.
+knockout-it-park-residency-required = Программа — только для резидентов IT Park.
+knockout-founders-unknown = Программе нужен возраст учредителей, а он неизвестен.
+knockout-founder-too-old = Возраст учредителя № { $number } в списке компании — { $age_years }, а программа — для учредителей не старше { $max_age_years }.
+knockout-overdue-loan = У заявителя есть просроченный кредит в банке.

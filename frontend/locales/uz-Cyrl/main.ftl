@@ -521,3 +521,11 @@ queue-exports = Ушбу дастур маълумотлари:
 application-documents = Аризачининг ҳужжатлари
 application-documents-none = Аризачи ҳеч қандай ҳужжат юкламаган.
 application-documents-unavailable = Ҳужжатларни ҳозир кўрсатиб бўлмайди. Бироздан сўнг қайта уриниб кўринг.
+
+## Текширувда рад этиш сабаблари, хизмат келтирган рақамлар билан
+knockout-company-too-young = Компания камида { $min_months } ойлик бўлиши керак; у { $age_months } ойлик.
+knockout-company-too-old = Компания кўпи билан { $max_months } ойлик бўлиши керак; у { $age_months } ойлик.
+knockout-it-park-residency-required = Дастур IT Park резидентлари учун.
+knockout-founders-unknown = Дастур асосчиларнинг ёшини талаб қилади, лекин у номаълум.
+knockout-founder-too-old = Компания рўйхатидаги { $number }-асосчининг ёши { $age_years }; дастур { $max_age_years } ёшгача бўлган асосчилар учун.
+knockout-overdue-loan = Аризачининг банкда муддати ўтган кредити бор.

@@ -521,3 +521,11 @@ queue-exports = Ushbu dastur maʼlumotlari:
 application-documents = Arizachining hujjatlari
 application-documents-none = Arizachi hech qanday hujjat yuklamagan.
 application-documents-unavailable = Hujjatlarni hozir koʻrsatib boʻlmaydi. Birozdan soʻng qayta urinib koʻring.
+
+## Tekshiruvda rad etish sabablari, xizmat keltirgan raqamlar bilan
+knockout-company-too-young = Kompaniya kamida { $min_months } oylik boʻlishi kerak; u { $age_months } oylik.
+knockout-company-too-old = Kompaniya koʻpi bilan { $max_months } oylik boʻlishi kerak; u { $age_months } oylik.
+knockout-it-park-residency-required = Dastur IT Park rezidentlari uchun.
+knockout-founders-unknown = Dastur asoschilarning yoshini talab qiladi, lekin u nomaʼlum.
+knockout-founder-too-old = Kompaniya roʻyxatidagi { $number }-asoschining yoshi { $age_years }; dastur { $max_age_years } yoshgacha boʻlgan asoschilar uchun.
+knockout-overdue-loan = Arizachining bankda muddati oʻtgan krediti bor.

@@ -931,11 +931,13 @@ fn timeline_row(
     };
     let detail = match (state_label("from"), state_label("to")) {
         (Some(from), Some(to)) => format!("{from} → {to}"),
-        _ => ["message", "reason", "comment"]
-            .iter()
-            .find_map(|name| entry.details.get(*name).and_then(Value::as_str))
-            .unwrap_or_default()
-            .to_owned(),
+        _ => knockout_text(&entry.details, translator).unwrap_or_else(|| {
+            ["message", "reason", "comment"]
+                .iter()
+                .find_map(|name| entry.details.get(*name).and_then(Value::as_str))
+                .unwrap_or_default()
+                .to_owned()
+        }),
     };
     TimelineRow {
         at: format!(
@@ -954,6 +956,47 @@ fn timeline_row(
         ),
         detail,
     }
+}
+
+/// A screening knock-out in the reader's language: an eligibility rule's words with its
+/// figures, or the scorecard reason's words. `None` unless the catalogue has words for every
+/// code, and the service's English reason is shown instead.
+fn knockout_text(details: &Value, translator: &Translator) -> Option<String> {
+    let knockouts = details.get("knockouts")?.as_array()?;
+    let known = crate::i18n::catalogues().message_ids(translator.locale());
+    let mut sentences = Vec::with_capacity(knockouts.len());
+    for knockout in knockouts {
+        let code = knockout
+            .get("code")?
+            .as_str()?
+            .to_lowercase()
+            .replace('_', "-");
+        let rule = format!("knockout-{code}");
+        let scorecard_reason = format!("score-reason-{code}");
+        if known.contains(&rule) {
+            let figures: Vec<(String, String)> = knockout
+                .get("figures")
+                .and_then(Value::as_object)
+                .map(|figures| {
+                    figures
+                        .iter()
+                        .map(|(name, value)| (name.clone(), value.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let arguments: Vec<(&str, &str)> = figures
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+                .collect();
+            sentences.push(translator.t_with(&rule, &arguments));
+        } else if known.contains(&scorecard_reason) {
+            // A scorecard reason is a phrase; on the timeline it stands as a sentence.
+            sentences.push(format!("{}.", translator.t(&scorecard_reason)));
+        } else {
+            return None;
+        }
+    }
+    (!sentences.is_empty()).then(|| sentences.join(" "))
 }
 
 /// Loads everything the application page shows and renders it with `form` and `status`.
@@ -1572,6 +1615,57 @@ pub async fn answer_info(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn knocked_out(knockouts: Value) -> crate::applications::TimelineEntry {
+        serde_json::from_value(serde_json::json!({
+            "at": "2026-11-26T09:00:00Z", "kind": "screening_knocked_out",
+            "actor_role": "service",
+            "details": { "reason": "the English reason", "knockouts": knockouts }
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_knock_out_is_told_in_the_readers_language_with_its_figures() {
+        let entry = knocked_out(serde_json::json!([
+            { "code": "founder_too_old", "figures": { "number": 2, "age_years": 46, "max_age_years": 30 } },
+            { "code": "SCREENING_LIST_MATCH" }
+        ]));
+        let russian = timeline_row(&entry, &Translator::new(Locale::Ru)).detail;
+        assert!(
+            russian.starts_with("Возраст учредителя № 2 в списке компании — 46, а программа — для учредителей не старше 30."),
+            "{russian}"
+        );
+        let english = timeline_row(&entry, &Translator::new(Locale::En)).detail;
+        assert!(
+            english.starts_with("Founder 2 in the company's list is 46;"),
+            "{english}"
+        );
+        assert!(!english.contains("the English reason"), "{english}");
+        for locale in Locale::ALL {
+            let detail = timeline_row(&entry, &Translator::new(locale)).detail;
+            assert!(
+                detail.contains("46") && detail.contains("30"),
+                "{locale:?}: {detail}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_knock_out_with_a_code_the_catalogue_lacks_keeps_the_services_words() {
+        let entry = knocked_out(serde_json::json!([
+            { "code": "founder_too_old", "figures": { "number": 1, "age_years": 31, "max_age_years": 30 } },
+            { "code": "A_RULE_ADDED_LATER" }
+        ]));
+        let detail = timeline_row(&entry, &Translator::new(Locale::UzLatn)).detail;
+        assert_eq!(detail, "the English reason");
+        let without_codes = knocked_out(serde_json::json!([]));
+        let detail = timeline_row(&without_codes, &Translator::new(Locale::En)).detail;
+        assert_eq!(
+            detail, "the English reason",
+            "entries recorded before the codes"
+        );
+    }
     use crate::applications::LocalizedText;
 
     fn programme() -> Programme {

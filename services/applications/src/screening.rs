@@ -22,7 +22,8 @@ use crate::domain::state::{Event, State};
 use crate::domain::submission::{
     check_submission, ApplicantFacts, FounderFacts, PositiveAmount, Submission, SubmissionError,
 };
-use crate::domain::timeline::TimelineEntryKind;
+use crate::domain::timeline::{KnockoutReason, TimelineEntryKind};
+use crate::domain::Refusal;
 use crate::error::ApiError;
 use crate::http::programmes::{self, LoadedProgramme};
 use crate::peers::{ClientProfile, Company, PeerError, ScoreKnockout, ScoredCharacteristic};
@@ -139,10 +140,43 @@ pub fn scoring_inputs(programme: &LoadedProgramme, answers: &Answers) -> BTreeMa
         .collect()
 }
 
-/// What screening found.
+/// What screening found: each knock-out in English for the record, and as a code with its
+/// figures for the timeline.
 struct Assessment {
     knockout_reasons: Vec<String>,
+    knockouts: Vec<KnockoutReason>,
     score: Option<ScoreRecord>,
+}
+
+/// An eligibility rule's refusal as a code with the figures it names.
+fn knockout_of(error: &SubmissionError) -> KnockoutReason {
+    let figures: &[(&str, u32)] = match error {
+        SubmissionError::CompanyTooYoung {
+            min_months,
+            age_months,
+        } => &[("min_months", *min_months), ("age_months", *age_months)],
+        SubmissionError::CompanyTooOld {
+            max_months,
+            age_months,
+        } => &[("max_months", *max_months), ("age_months", *age_months)],
+        SubmissionError::FounderTooOld {
+            number,
+            age_years,
+            max_age_years,
+        } => &[
+            ("number", *number),
+            ("age_years", *age_years),
+            ("max_age_years", *max_age_years),
+        ],
+        _ => &[],
+    };
+    KnockoutReason {
+        code: error.code().to_owned(),
+        figures: figures
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), *value))
+            .collect(),
+    }
 }
 
 async fn assess(
@@ -168,17 +202,14 @@ async fn assess(
         applicant: &facts,
         submitted_on,
     };
-    let knockout_reasons: Vec<String> = match check_submission(&submission) {
+    let refusals: Vec<SubmissionError> = match check_submission(&submission) {
         Ok(()) => Vec::new(),
-        Err(errors) => errors
-            .iter()
-            .filter(|error| is_eligibility_rule(error))
-            .map(ToString::to_string)
-            .collect(),
+        Err(errors) => errors.into_iter().filter(is_eligibility_rule).collect(),
     };
-    if !knockout_reasons.is_empty() {
+    if !refusals.is_empty() {
         return Ok(Assessment {
-            knockout_reasons,
+            knockout_reasons: refusals.iter().map(ToString::to_string).collect(),
+            knockouts: refusals.iter().map(knockout_of).collect(),
             score: None,
         });
     }
@@ -199,6 +230,14 @@ async fn assess(
             .knockouts
             .iter()
             .map(|knockout| knockout.description.clone())
+            .collect(),
+        knockouts: result
+            .knockouts
+            .iter()
+            .map(|knockout| KnockoutReason {
+                code: knockout.reason_code.clone(),
+                figures: BTreeMap::new(),
+            })
             .collect(),
         score: Some(ScoreRecord {
             score: result.score,
@@ -307,6 +346,7 @@ pub async fn screen(
             &actor,
             TimelineEntryKind::ScreeningKnockedOut {
                 reason: reason.clone(),
+                knockouts: assessment.knockouts.clone(),
             },
             now,
         )

@@ -24,8 +24,10 @@ pub fn details(kind: &TimelineEntryKind) -> Value {
         TimelineEntryKind::StateChanged { from, to } => {
             json!({ "from": from.as_str(), "to": to.as_str() })
         }
-        TimelineEntryKind::ScreeningKnockedOut { reason }
-        | TimelineEntryKind::DecisionSentBack { reason } => json!({ "reason": reason }),
+        TimelineEntryKind::ScreeningKnockedOut { reason, knockouts } => {
+            json!({ "reason": reason, "knockouts": knockouts })
+        }
+        TimelineEntryKind::DecisionSentBack { reason } => json!({ "reason": reason }),
         TimelineEntryKind::InfoRequested { message }
         | TimelineEntryKind::InfoAnswered { message } => json!({ "message": message }),
         TimelineEntryKind::ReviewerAssigned { reviewer_id } => {
@@ -102,6 +104,12 @@ impl EntryRow {
             },
             "screening_knocked_out" => TimelineEntryKind::ScreeningKnockedOut {
                 reason: text("reason")?,
+                // Entries recorded before the codes were kept have only the English reason.
+                knockouts: match self.details.get("knockouts") {
+                    Some(knockouts) => serde_json::from_value(knockouts.clone())
+                        .map_err(|_| unreadable("knockouts"))?,
+                    None => Vec::new(),
+                },
             },
             "decision_sent_back" => TimelineEntryKind::DecisionSentBack {
                 reason: text("reason")?,

@@ -1,12 +1,25 @@
 //! The application's timeline: every step, who took it and when, and what the founder may see
 //! of it.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::actor::Actor;
 use super::review::Recommendation;
 use super::state::{DecisionOutcome, State};
+
+/// One reason screening knocked an application out: a stable code (an eligibility rule's, or
+/// the scorecard's reason code) and the figures it names, so that each reader's language can
+/// say it. The entry's `reason` keeps the same in English for the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnockoutReason {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub figures: BTreeMap<String, u32>,
+}
 
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,6 +31,7 @@ pub enum TimelineEntryKind {
     },
     ScreeningKnockedOut {
         reason: String,
+        knockouts: Vec<KnockoutReason>,
     },
     InfoRequested {
         message: String,
@@ -119,6 +133,7 @@ pub enum FounderTimelineEntryKind {
     },
     ScreeningKnockedOut {
         reason: String,
+        knockouts: Vec<KnockoutReason>,
     },
     InfoRequested {
         message: String,
@@ -156,9 +171,12 @@ fn founder_entry(entry: &TimelineEntry) -> Option<FounderTimelineEntry> {
             from: *from,
             to: *to,
         },
-        TimelineEntryKind::ScreeningKnockedOut { reason } => Shown::ScreeningKnockedOut {
-            reason: reason.clone(),
-        },
+        TimelineEntryKind::ScreeningKnockedOut { reason, knockouts } => {
+            Shown::ScreeningKnockedOut {
+                reason: reason.clone(),
+                knockouts: knockouts.clone(),
+            }
+        }
         TimelineEntryKind::InfoRequested { message } => Shown::InfoRequested {
             message: message.clone(),
         },

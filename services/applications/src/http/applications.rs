@@ -910,9 +910,10 @@ fn founder_details(kind: &FounderTimelineEntryKind) -> (&'static str, Value) {
             "state_changed",
             json!({ "from": from.as_str(), "to": to.as_str() }),
         ),
-        Shown::ScreeningKnockedOut { reason } => {
-            ("screening_knocked_out", json!({ "reason": reason }))
-        }
+        Shown::ScreeningKnockedOut { reason, knockouts } => (
+            "screening_knocked_out",
+            json!({ "reason": reason, "knockouts": knockouts }),
+        ),
         Shown::InfoRequested { message } => ("info_requested", json!({ "message": message })),
         Shown::InfoAnswered { message } => ("info_answered", json!({ "message": message })),
         Shown::ReviewerAssigned => ("reviewer_assigned", json!({})),
