@@ -1,5 +1,7 @@
 //! Client profiles: people and companies.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{FromRow, PgConnection};
@@ -173,6 +175,19 @@ pub async fn find_person(
         .bind(client_id)
         .fetch_optional(connection)
         .await
+}
+
+/// The birth dates of those of `client_ids` who are person clients, in one query.
+pub async fn birth_dates(
+    connection: &mut PgConnection,
+    client_ids: &[Uuid],
+) -> Result<HashMap<Uuid, NaiveDate>, sqlx::Error> {
+    let rows: Vec<(Uuid, NaiveDate)> =
+        sqlx::query_as("select client_id, birth_date from person where client_id = any($1)")
+            .bind(client_ids)
+            .fetch_all(connection)
+            .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Which of `client_ids` are not person clients on file.

@@ -130,20 +130,21 @@ async fn founder_summaries(
     connection: &mut PgConnection,
     founders: &[FounderRecord],
 ) -> Result<Vec<FounderSummary>, OnboardingError> {
-    let mut summaries = Vec::with_capacity(founders.len());
-    for founder in founders {
-        let birth_date = match (&founder.founder_client_id, &founder.founder_pinfl) {
-            (Some(client_id), _) => db::clients::find_person(connection, *client_id)
-                .await?
-                .map(|person| person.birth_date),
-            (None, Some(pinfl)) => Pinfl::parse(pinfl).ok().map(|pinfl| pinfl.birth_date()),
-            (None, None) => None,
-        };
-        summaries.push(FounderSummary {
+    let client_ids: Vec<Uuid> = founders
+        .iter()
+        .filter_map(|founder| founder.founder_client_id)
+        .collect();
+    let birth_dates = db::clients::birth_dates(connection, &client_ids).await?;
+    Ok(founders
+        .iter()
+        .map(|founder| FounderSummary {
             client_id: founder.founder_client_id,
-            birth_date,
+            birth_date: match (&founder.founder_client_id, &founder.founder_pinfl) {
+                (Some(client_id), _) => birth_dates.get(client_id).copied(),
+                (None, Some(pinfl)) => Pinfl::parse(pinfl).ok().map(|pinfl| pinfl.birth_date()),
+                (None, None) => None,
+            },
             share_percent: founder.share_percent,
-        });
-    }
-    Ok(summaries)
+        })
+        .collect())
 }
