@@ -25,6 +25,19 @@ impl Site {
         (founder, id)
     }
 
+    /// founder1's contract, signed by founder1 and activated by credit1: the contract page's
+    /// path and both signed-in browsers.
+    async fn activated_contract(&self, contract: &str) -> (String, Browser, Browser) {
+        let path = format!("/contracts/{contract}");
+        let mut founder = self.signed_in("founder1", "en").await;
+        founder.post(&self.url(&format!("{path}/sign")), &[]).await;
+        let mut officer = self.signed_in("credit1", "en").await;
+        officer
+            .post(&self.url(&format!("{path}/activate")), &[])
+            .await;
+        (path, founder, officer)
+    }
+
     /// The status of a contract, as the disbursement service stores it.
     async fn contract_status(&self, id: &str) -> String {
         sqlx::query_scalar("select status from contract where id = $1::uuid")
@@ -332,14 +345,8 @@ async fn staff_cancel_a_requested_tranche_and_a_founder_cannot(
     let client_id = client_id_of(&site.services, "founder1").await;
     site.money.funded_account(client_id, "0.00").await;
     let contract = site.money.approved_loan(client_id, "30000000.00").await;
-    let path = format!("/contracts/{contract}");
+    let (path, mut founder, mut officer) = site.activated_contract(&contract).await;
     let cancel = site.url(&format!("{path}/tranches/1/cancel"));
-    let mut founder = site.signed_in("founder1", "en").await;
-    founder.post(&site.url(&format!("{path}/sign")), &[]).await;
-    let mut officer = site.signed_in("credit1", "en").await;
-    officer
-        .post(&site.url(&format!("{path}/activate")), &[])
-        .await;
     let requested = officer
         .post(
             &site.url(&format!("{path}/tranches/1/request")),
@@ -390,14 +397,8 @@ async fn a_grant_founder_requests_a_tranche_with_a_milestone_report_kept_when_re
     let client_id = client_id_of(&site.services, "founder1").await;
     site.money.funded_account(client_id, "0.00").await;
     let contract = site.money.approved_grant(client_id, "20000000.00").await;
-    let path = format!("/contracts/{contract}");
+    let (path, mut founder, mut officer) = site.activated_contract(&contract).await;
     let request = site.url(&format!("{path}/tranches/1/request"));
-    let mut founder = site.signed_in("founder1", "en").await;
-    founder.post(&site.url(&format!("{path}/sign")), &[]).await;
-    let mut officer = site.signed_in("credit1", "en").await;
-    officer
-        .post(&site.url(&format!("{path}/activate")), &[])
-        .await;
 
     let (_, html) = founder.page(&site.url(&path)).await;
     assert!(html.contains("Milestone report"), "{html}");
