@@ -32,7 +32,7 @@ use uuid::Uuid;
 use crate::db;
 use crate::db::accounts::AccountRecord;
 use crate::domain::credentials::PASSWORD_MAX_BYTES;
-use crate::domain::lockout::{login_gate, AttemptOutcome, LoginGate};
+use crate::domain::lockout::{address_bucket, login_gate, AttemptOutcome, LoginGate};
 use crate::error::OnboardingError;
 use crate::http::source_address;
 use crate::password::{verify_password, PasswordHashError};
@@ -175,7 +175,7 @@ fn basic_client_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((form_decoded(client_id), form_decoded(secret)))
 }
 
-/// The address a password login is counted against.
+/// The address a password login comes from.
 ///
 /// Every browser's sign-in reaches onboarding from the frontend, so its TCP peer alone would
 /// put every visitor in one bucket, and a few dozen guesses by anyone would lock everyone out.
@@ -183,9 +183,10 @@ fn basic_client_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 /// it is the frontend with its client credentials (HTTP Basic). The header is believed only
 /// then: from anyone else it would let a guesser claim a fresh address for every try, so
 /// without the frontend's credentials an attempt counts against its own TCP peer.
-fn login_source_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+fn login_source_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
+    let peer = peer.ip().to_canonical();
     let Some(named) = headers.get(CLIENT_ADDRESS_HEADER) else {
-        return source_address(peer);
+        return peer;
     };
     let from_frontend = basic_client_credentials(headers).is_some_and(|(client_id, secret)| {
         client_id == FRONTEND_CLIENT_ID && state.service_clients.verify(&client_id, &secret)
@@ -195,18 +196,18 @@ fn login_source_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr)
         .ok()
         .and_then(|text| text.trim().parse::<IpAddr>().ok());
     match (from_frontend, named) {
-        (true, Some(address)) => address.to_canonical().to_string(),
+        (true, Some(address)) => address.to_canonical(),
         (true, None) => {
             tracing::warn!("the frontend named a client address that is not an IP address");
-            source_address(peer)
+            peer
         }
         (false, _) => {
             tracing::warn!(
-                peer = %peer.ip(),
+                %peer,
                 "a password login named a client address without the frontend's credentials; \
                  counted against its own address"
             );
-            source_address(peer)
+            peer
         }
     }
 }
@@ -233,7 +234,10 @@ async fn login_with_password(
     headers: HeaderMap,
     JsonBody(request): JsonBody<PasswordLoginRequest>,
 ) -> Result<Json<LoginResponse>, OnboardingError> {
-    let address = login_source_address(&state, &headers, peer);
+    let source = login_source_address(&state, &headers, peer);
+    // The audit keeps the full address; the attempt log and the limit use its bucket.
+    let address = address_bucket(source);
+    let audited_address = source.to_string();
     let username: String = request
         .username
         .trim()
@@ -280,7 +284,7 @@ async fn login_with_password(
     if let LoginGate::Locked { until, .. } = gate {
         audit::record(
             &mut transaction,
-            login_audit(account.as_ref(), &username, &address, "refused"),
+            login_audit(account.as_ref(), &username, &audited_address, "refused"),
         )
         .await?;
         transaction.commit().await?;
@@ -323,7 +327,7 @@ async fn login_with_password(
         login_audit(
             account.as_ref(),
             &username,
-            &address,
+            &audited_address,
             if password_matches {
                 "succeeded"
             } else {
