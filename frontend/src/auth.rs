@@ -3,6 +3,8 @@
 //! for short-lived access tokens addressed to one service each, cached in the session until
 //! shortly before they expire. The browser never sees a token.
 
+use std::net::IpAddr;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -17,10 +19,14 @@ use crate::api::{send, send_json, CallError, FieldRefusal, ServiceApi};
 use crate::security::same_site_path;
 use crate::session::{SessionData, SessionId};
 use crate::timing::send_timed;
+use crate::visitor::VisitorAddress;
 use crate::AppState;
 
 /// The OAuth2 client id onboarding knows the frontend by.
 pub const CLIENT_ID: &str = "frontend";
+
+/// The header in which the frontend names, to onboarding, the visitor a password login is for.
+pub const CLIENT_ADDRESS_HEADER: &str = "x-imkon-client-address";
 
 /// An access token is renewed this long before it expires, so a call never carries one that
 /// runs out on the way.
@@ -127,6 +133,32 @@ struct TokenAnswer {
     expires_in: i64,
 }
 
+/// Whom a password login is for, as the frontend vouches for it to onboarding: the visitor's
+/// address, believed there only beside the frontend's client credentials.
+#[derive(Clone, Copy)]
+pub struct VisitorClaim<'a> {
+    pub address: IpAddr,
+    pub client_secret: &'a Secret<String>,
+}
+
+impl<'a> VisitorClaim<'a> {
+    /// The claim for `visitor`, when the frontend knows the visitor's address and has a client
+    /// secret to prove the claim with; otherwise onboarding counts the attempt against the
+    /// frontend's own address.
+    pub fn of(state: &'a AppState, visitor: VisitorAddress) -> Option<VisitorClaim<'a>> {
+        Some(VisitorClaim {
+            address: visitor.0?,
+            client_secret: state.client_secret.as_ref()?,
+        })
+    }
+}
+
+/// A client id or secret as HTTP Basic authentication carries it in OAuth2 (RFC 6749 section
+/// 2.3.1): form-urlencoded before the two are joined.
+fn form_encoded(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 /// Onboarding's identity endpoints.
 #[derive(Clone, Debug)]
 pub struct IdentityClient {
@@ -138,19 +170,27 @@ impl IdentityClient {
         IdentityClient { api }
     }
 
-    /// `POST /v1/auth/password`.
+    /// `POST /v1/auth/password`, for the visitor `visitor` names, so that onboarding throttles
+    /// each visitor on their own rather than everyone behind the frontend together.
     pub async fn login_with_password(
         &self,
         username: &str,
         password: &str,
+        visitor: Option<VisitorClaim<'_>>,
     ) -> Result<Login, LoginRefusal> {
-        let response = send_timed(
-            self.api
-                .request(Method::POST, "/v1/auth/password")
-                .json(&serde_json::json!({ "username": username, "password": password })),
-        )
-        .await
-        .map_err(|error| {
+        let mut request = self
+            .api
+            .request(Method::POST, "/v1/auth/password")
+            .json(&serde_json::json!({ "username": username, "password": password }));
+        if let Some(visitor) = visitor {
+            request = request
+                .basic_auth(
+                    form_encoded(CLIENT_ID),
+                    Some(form_encoded(visitor.client_secret.expose())),
+                )
+                .header(CLIENT_ADDRESS_HEADER, visitor.address.to_string());
+        }
+        let response = send_timed(request).await.map_err(|error| {
             tracing::warn!(%error, "onboarding did not answer a login");
             LoginRefusal::Unavailable
         })?;

@@ -34,8 +34,10 @@
 //! [`FrontendSettings::from_settings`] reads the `[frontend]` settings: `public_url` (where
 //! visitors reach the site; OneID sends them back to `{public_url}/auth/callback`),
 //! `client_secret` (the frontend's OAuth2 client secret at onboarding, client id `frontend`;
-//! without it sign-in with OneID is not offered), `served_over_tls` and
-//! `request_timeout_seconds` (30 by default).
+//! without it sign-in with OneID is not offered, and onboarding cannot tell visitors apart when
+//! it throttles sign-in attempts), `trusted_proxies` (the addresses or CIDR blocks of the
+//! proxies in front of the frontend, comma-separated, whose `X-Forwarded-For` names the
+//! visitor; none by default), `served_over_tls` and `request_timeout_seconds` (30 by default).
 
 pub mod api;
 pub mod applications;
@@ -49,6 +51,7 @@ pub mod pages;
 pub mod security;
 pub mod session;
 pub mod timing;
+pub mod visitor;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,6 +74,7 @@ use crate::auth::IdentityClient;
 use crate::disbursement::DisbursementClient;
 use crate::security::HeaderPolicy;
 use crate::session::{InMemorySessionStore, SessionStore, SessionTimeouts};
+use crate::visitor::TrustedProxies;
 
 pub const SERVICE: &str = "frontend";
 pub const DEFAULT_PORT: u16 = 8080;
@@ -101,12 +105,15 @@ pub struct FrontendSettings {
     /// The longest a page may take before the visitor is told to try again: a page makes a
     /// few service calls one after another, each bounded on its own, and this bounds them all.
     pub request_timeout: Duration,
+    /// The proxies the frontend is deployed behind, whose `X-Forwarded-For` names the visitor.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl FrontendSettings {
     /// Settings from the frontend's configuration: `public_url` (default `listen_url`, the
     /// address the listener was bound to), `client_secret` (optional; without it external
-    /// sign-in is not offered) and `served_over_tls` (default false).
+    /// sign-in is not offered), `trusted_proxies` (default none) and `served_over_tls`
+    /// (default false).
     pub fn from_settings(
         services: ServiceUrls,
         settings: &Settings,
@@ -117,6 +124,8 @@ impl FrontendSettings {
             .raw("client_secret")
             .filter(|secret| !secret.trim().is_empty())
             .map(|secret| Secret::new(secret.to_owned()));
+        let trusted_proxies = TrustedProxies::parse(settings.raw("trusted_proxies").unwrap_or(""))
+            .map_err(|reason| settings.invalid("trusted_proxies", reason))?;
         Ok(FrontendSettings {
             services,
             served_over_tls: settings.get_or("served_over_tls", false)?,
@@ -126,6 +135,7 @@ impl FrontendSettings {
                 "request_timeout_seconds",
                 FrontendSettings::DEFAULT_REQUEST_TIMEOUT.as_secs(),
             )?),
+            trusted_proxies,
         })
     }
 
@@ -144,6 +154,7 @@ impl FrontendSettings {
             public_url: FrontendSettings::DEFAULT_PUBLIC_URL.to_owned(),
             client_secret: None,
             request_timeout: FrontendSettings::DEFAULT_REQUEST_TIMEOUT,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -162,6 +173,7 @@ pub struct AppState {
     pub sessions: Arc<dyn SessionStore>,
     pub public_url: String,
     pub client_secret: Option<Secret<String>>,
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Serialize)]
@@ -193,6 +205,7 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         )),
         public_url: settings.public_url.trim_end_matches('/').to_owned(),
         client_secret: settings.client_secret.clone(),
+        trusted_proxies: settings.trusted_proxies.clone(),
     };
     let header_policy = HeaderPolicy {
         strict_transport_security: settings.served_over_tls,
@@ -391,6 +404,12 @@ pub async fn run_with(
         .map(|a| a.to_string())
         .unwrap_or_default();
     tracing::info!(service = SERVICE, %addr, "serving");
+    if settings.client_secret.is_none() {
+        tracing::warn!(
+            "no client_secret: onboarding cannot tell visitors apart, so every sign-in counts \
+             against the frontend's own address and one visitor's guesses throttle everyone"
+        );
+    }
     axum::serve(
         listener,
         app_with(settings).into_make_service_with_connect_info::<SocketAddr>(),
@@ -427,6 +446,32 @@ mod tests {
         assert_eq!(frontend.public_url, "http://127.0.0.1:8080");
         assert!(frontend.client_secret.is_none());
         assert!(!frontend.served_over_tls);
+        assert_eq!(frontend.trusted_proxies, TrustedProxies::default());
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_from_the_environment_and_a_bad_one_stops_start_up() {
+        let environment = [(
+            "IMKON_FRONTEND_TRUSTED_PROXIES".to_owned(),
+            "10.0.0.0/8, 192.0.2.1".to_owned(),
+        )];
+        let settings = Settings::from_sources("frontend", None, &environment);
+        let frontend =
+            FrontendSettings::from_settings(services(), &settings, "http://127.0.0.1:8080")
+                .unwrap();
+        assert_eq!(
+            frontend.trusted_proxies,
+            TrustedProxies::parse("10.0.0.0/8,192.0.2.1").unwrap()
+        );
+        let environment = [(
+            "IMKON_FRONTEND_TRUSTED_PROXIES".to_owned(),
+            "the load balancer".to_owned(),
+        )];
+        let settings = Settings::from_sources("frontend", None, &environment);
+        let refused =
+            FrontendSettings::from_settings(services(), &settings, "http://127.0.0.1:8080")
+                .unwrap_err();
+        assert!(refused.to_string().contains("trusted_proxies"), "{refused}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::rngs::OsRng;
 use rand::RngCore;
+use subtle::ConstantTimeEq;
 
 use crate::cookies::{read_cookie, set_cookie, SameSite, CSRF_COOKIE};
 use crate::pages;
@@ -119,13 +120,10 @@ impl CsrfToken {
 }
 
 /// Compares without stopping at the first difference, so timing does not reveal a prefix.
+/// `subtle` keeps the compiler from turning the comparison back into an early exit; only the
+/// length, which every token of ours shares, may show.
 fn constant_time_equal(left: &[u8], right: &[u8]) -> bool {
-    left.len() == right.len()
-        && left
-            .iter()
-            .zip(right)
-            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
-            == 0
+    left.ct_eq(right).into()
 }
 
 /// Issues the token and refuses unsafe requests that do not present it.

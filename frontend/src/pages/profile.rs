@@ -15,11 +15,12 @@ use serde_json::{Map, Value};
 
 use crate::api::{send, send_json, CallError};
 use crate::applications::path_segment;
-use crate::auth::{see_other, SignedIn};
+use crate::auth::{see_other, SignedIn, VisitorClaim};
 use crate::format::format_date;
 use crate::i18n::Translator;
 use crate::pages::forms::{problem_message, FormState};
 use crate::pages::{render, Layout, PageContext, PageError, Section};
+use crate::visitor::VisitorAddress;
 use crate::AppState;
 
 /// A choice of a drop-down, labelled from the catalogue or, for data such as a company's
@@ -361,6 +362,7 @@ pub async fn registration_form(context: PageContext) -> Response {
 pub async fn register(
     State(state): State<AppState>,
     context: PageContext,
+    visitor: VisitorAddress,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -382,7 +384,7 @@ pub async fn register(
             return Ok(
                 match state
                     .identity
-                    .login_with_password(&username, &password)
+                    .login_with_password(&username, &password, VisitorClaim::of(&state, visitor))
                     .await
                 {
                     Ok(login) => {

@@ -15,12 +15,13 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use serde::Deserialize;
 
-use crate::auth::{see_other, Login, LoginRefusal, SignedIn, EXTERNAL_STATE};
+use crate::auth::{see_other, Login, LoginRefusal, SignedIn, VisitorClaim, EXTERNAL_STATE};
 use crate::i18n::Translator;
 use crate::pages::forms::{field_message, FormState};
 use crate::pages::{render, Layout, PageContext, Section};
 use crate::security::same_site_path;
 use crate::session::{SessionData, SessionId};
+use crate::visitor::VisitorAddress;
 use crate::AppState;
 
 /// Random bytes in an external sign-in's `state`.
@@ -87,6 +88,7 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     context: PageContext,
+    visitor: VisitorAddress,
     headers: HeaderMap,
     Form(submitted): Form<LoginForm>,
 ) -> Response {
@@ -105,7 +107,11 @@ pub async fn login(
     }
     let refusal = match state
         .identity
-        .login_with_password(submitted.username.trim(), &submitted.password)
+        .login_with_password(
+            submitted.username.trim(),
+            &submitted.password,
+            VisitorClaim::of(&state, visitor),
+        )
         .await
     {
         Ok(login) => return start_session(&state, &headers, &login, &submitted.next).await,

@@ -13,13 +13,25 @@ pub struct Browser {
 
 impl Browser {
     pub fn speaking(language: &str) -> Browser {
+        Browser::speaking_with(language, reqwest::Client::builder())
+    }
+
+    /// A browser whose HTTP client is built from `builder` (its own source address, default
+    /// headers), which never follows redirects.
+    pub fn speaking_with(language: &str, builder: reqwest::ClientBuilder) -> Browser {
         Browser {
-            client: reqwest::Client::builder()
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
+            client: builder.redirect(redirect::Policy::none()).build().unwrap(),
             cookies: vec![("__Host-imkon_lang".to_owned(), language.to_owned())],
         }
+    }
+
+    /// A browser on its own machine: its connections come from `address`, a loopback address
+    /// such as 127.0.0.2 that Linux accepts as a source for connections to 127.0.0.1.
+    pub fn speaking_from(language: &str, address: [u8; 4]) -> Browser {
+        Browser::speaking_with(
+            language,
+            reqwest::Client::builder().local_address(std::net::IpAddr::from(address)),
+        )
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {

@@ -29,6 +29,8 @@ use base64::Engine as _;
 use chrono::NaiveDate;
 use rand::RngCore;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use crate::domain::pinfl::{Pinfl, Sex};
 use crate::identity_providers::{OneIdLegalEntity, OneIdPerson};
@@ -303,6 +305,14 @@ struct TokenForm {
     access_token: Option<String>,
 }
 
+/// Whether a presented secret is the expected one, compared as SHA-256 digests in constant
+/// time: equal-length inputs, so timing reveals neither the length nor a matching prefix.
+fn secrets_match(presented: &str, expected: &str) -> bool {
+    let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    let expected: [u8; 32] = Sha256::digest(expected.as_bytes()).into();
+    presented.ct_eq(&expected).into()
+}
+
 fn token_error(status: StatusCode, code: &'static str) -> Response {
     (status, Json(serde_json::json!({ "error": code }))).into_response()
 }
@@ -311,7 +321,9 @@ async fn token(
     State(provider): State<Arc<DevIdentityProvider>>,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    if form.client_id != provider.client_id || form.client_secret != provider.client_secret {
+    if form.client_id != provider.client_id
+        || !secrets_match(&form.client_secret, &provider.client_secret)
+    {
         return token_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
     match form.grant_type.as_str() {
@@ -349,5 +361,18 @@ async fn token(
             }
         }
         _ => token_error(StatusCode::BAD_REQUEST, "unsupported_grant_type"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exact_secret_matches() {
+        assert!(secrets_match("dev-secret", "dev-secret"));
+        assert!(!secrets_match("dev-secre", "dev-secret"));
+        assert!(!secrets_match("dev-secret-", "dev-secret"));
+        assert!(!secrets_match("", "dev-secret"));
     }
 }

@@ -140,6 +140,23 @@ impl IntoResponse for OnboardingError {
                 Problem::forbidden(code, detail).into_response()
             }
             OnboardingError::Database(error) => Problem::from(error).into_response(),
+            OnboardingError::PasswordHash(PasswordHashError::Busy {
+                retry_after_seconds,
+            }) => {
+                let mut response = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "Too busy",
+                )
+                .with_detail(format!(
+                    "Too many passwords are being checked; try again in {retry_after_seconds} seconds."
+                ))
+                .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+                response
+            }
             OnboardingError::PasswordHash(error) => Problem::internal_from(&error).into_response(),
             OnboardingError::Internal(message) => {
                 tracing::error!(%message, "unexpected failure");
@@ -156,5 +173,24 @@ pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
             database_error.is_unique_violation() && database_error.constraint() == Some(constraint)
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_password_hashing_answers_503_problem_json_with_retry_after() {
+        let response = OnboardingError::PasswordHash(PasswordHashError::Busy {
+            retry_after_seconds: 2,
+        })
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
     }
 }

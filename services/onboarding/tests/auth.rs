@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{spawn, spawn_with, TestApp, APPLICATIONS_SECRET};
+use common::{spawn, spawn_with, TestApp, APPLICATIONS_SECRET, FRONTEND_SECRET};
 use imkon_auth::{Audience, PublicKeySet, Role, TokenVerifier};
 use imkon_onboarding::config::LoginSettings;
 use imkon_platform::auth_settings::DEFAULT_TOKEN_ISSUER;
@@ -443,4 +443,169 @@ async fn a_burst_of_parallel_guesses_gets_no_more_than_five_tries(pool: PgPool) 
     let wrong = statuses.iter().filter(|status| **status == 401).count();
     let locked = statuses.iter().filter(|status| **status == 429).count();
     assert_eq!((wrong, locked), (5, 5), "{statuses:?}");
+}
+
+/// A password login that names the visitor's address, with or without credentials.
+async fn login_naming_address(
+    app: &TestApp,
+    username: &str,
+    password: &str,
+    address: &str,
+    credentials: Credentials<'_>,
+) -> reqwest::Response {
+    let mut request = app
+        .server
+        .client
+        .post(app.url("/v1/auth/password"))
+        .header("x-imkon-client-address", address)
+        .json(&serde_json::json!({ "username": username, "password": password }));
+    request = match credentials {
+        Credentials::None => request,
+        Credentials::Basic(client_id, secret) => request.basic_auth(client_id, Some(secret)),
+        Credentials::Bearer(token) => request.bearer_auth(token),
+    };
+    request.send().await.unwrap()
+}
+
+enum Credentials<'a> {
+    None,
+    Basic(&'a str, &'a str),
+    Bearer(&'a str),
+}
+
+fn three_attempts_per_address() -> LoginSettings {
+    let mut login = LoginSettings::default();
+    login.lockout.attempts_per_address = 3;
+    login
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_frontend_with_its_credentials_names_each_visitors_address_for_the_throttle(
+    pool: PgPool,
+) {
+    let app = spawn_with(pool, three_attempts_per_address()).await;
+    app.create_account("kyc1", PASSWORD, &[Role::KycOfficer])
+        .await;
+    let frontend = || Credentials::Basic("frontend", FRONTEND_SECRET);
+    for username in ["first", "second", "third"] {
+        let response =
+            login_naming_address(&app, username, "wrong-password", "203.0.113.7", frontend()).await;
+        assert_eq!(response.status(), 401);
+    }
+    assert_problem(
+        login_naming_address(&app, "fourth", "wrong-password", "203.0.113.7", frontend()).await,
+        &[429],
+        Some("login_locked"),
+    )
+    .await;
+    // Another visitor behind the same frontend is not throttled with the first.
+    let response = login_naming_address(&app, "kyc1", PASSWORD, "203.0.113.8", frontend()).await;
+    assert_eq!(response.status(), 200);
+    let recorded: i64 = sqlx::query_scalar(
+        "select count(*) from login_attempt where source_address in ('203.0.113.7', '203.0.113.8')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(recorded, 5);
+}
+
+#[sqlx::test(migrations = false)]
+async fn ipv6_visitors_are_throttled_by_their_slash_64_so_fresh_addresses_do_not_help(
+    pool: PgPool,
+) {
+    let app = spawn_with(pool, three_attempts_per_address()).await;
+    let frontend = || Credentials::Basic("frontend", FRONTEND_SECRET);
+    for (username, address) in [
+        ("first", "2001:db8:1:2::1"),
+        ("second", "2001:db8:1:2::2"),
+        ("third", "2001:db8:1:2:ffff::9"),
+    ] {
+        let response =
+            login_naming_address(&app, username, "wrong-password", address, frontend()).await;
+        assert_eq!(response.status(), 401);
+    }
+    assert_problem(
+        login_naming_address(
+            &app,
+            "fourth",
+            "wrong-password",
+            "2001:db8:1:2::4",
+            frontend(),
+        )
+        .await,
+        &[429],
+        Some("login_locked"),
+    )
+    .await;
+    // The neighbouring /64 is another customer.
+    let response = login_naming_address(
+        &app,
+        "fourth",
+        "wrong-password",
+        "2001:db8:1:3::1",
+        frontend(),
+    )
+    .await;
+    assert_eq!(response.status(), 401);
+    // The audit keeps each full address.
+    let audited: i64 = sqlx::query_scalar(
+        "select count(distinct source_address) from audit_record where action = 'login.password'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 5);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_client_address_header_from_anyone_but_the_frontend_is_not_believed(pool: PgPool) {
+    let app = spawn_with(pool, three_attempts_per_address()).await;
+    let founder_token = app.token_for(uuid::Uuid::now_v7(), &[Role::Founder], None);
+    let service_token = app.service_token();
+    // Each try claims a fresh address, as a guesser dodging the throttle would; every one
+    // still counts against the connection's own address.
+    let attempts = [
+        ("first", "198.51.100.1", Credentials::None),
+        (
+            "second",
+            "198.51.100.2",
+            Credentials::Bearer(&founder_token),
+        ),
+        (
+            "third",
+            "198.51.100.3",
+            Credentials::Basic("frontend", "not-the-frontend-secret"),
+        ),
+    ];
+    for (username, address, credentials) in attempts {
+        let response =
+            login_naming_address(&app, username, "wrong-password", address, credentials).await;
+        assert_eq!(response.status(), 401, "{username}");
+    }
+    for credentials in [
+        Credentials::Basic("applications", APPLICATIONS_SECRET),
+        Credentials::Bearer(&service_token),
+    ] {
+        assert_problem(
+            login_naming_address(
+                &app,
+                "fourth",
+                "wrong-password",
+                "198.51.100.4",
+                credentials,
+            )
+            .await,
+            &[429],
+            Some("login_locked"),
+        )
+        .await;
+    }
+    let claimed: i64 = sqlx::query_scalar(
+        "select count(*) from login_attempt where source_address like '198.51.100.%'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(claimed, 0);
 }

@@ -95,6 +95,22 @@ pub async fn mark_succeeded(
     Ok(())
 }
 
+/// Marks an attempt recorded as failed before its password was checked as refused, when the
+/// password could not be checked at all: it then neither counts towards the account's lock
+/// nor resets it, and still counts against its address.
+pub async fn mark_not_checked(
+    connection: &mut PgConnection,
+    attempt_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update login_attempt set outcome = 'refused' where id = $1 and outcome = 'failed'",
+    )
+    .bind(attempt_id)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
 /// The latest attempts on a username, whether or not an account has it: unknown names lock
 /// exactly like known ones, so the lock reveals nothing about which names exist.
 pub async fn recent_for_username(

@@ -4,6 +4,8 @@
 //! store attempts and ask before checking a password. While an account is locked the right
 //! password is refused too: otherwise the lock would not slow down a guesser at all.
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use chrono::{DateTime, Duration, Utc};
 
 /// How an attempt ended.
@@ -89,6 +91,26 @@ pub fn login_gate(
     {
         Some((until, cause)) => LoginGate::Locked { until, cause },
         None => LoginGate::Allowed,
+    }
+}
+
+/// The bits of an IPv6 address that name one subscriber: providers give each customer at least
+/// a /64, and everything inside it is the customer's to choose.
+pub const IPV6_SUBSCRIBER_PREFIX_BITS: u32 = 64;
+
+/// Which address bucket an attempt from `address` counts against for the per-address limit.
+///
+/// An IPv4 address is its own bucket. An IPv6 address counts with its whole /64: one customer
+/// holds at least that many addresses and could otherwise give every guess a fresh one, which
+/// would make the per-address limit no limit at all.
+pub fn address_bucket(address: IpAddr) -> String {
+    match address.to_canonical() {
+        IpAddr::V4(address) => address.to_string(),
+        IpAddr::V6(address) => {
+            let mask = u128::MAX << (128 - IPV6_SUBSCRIBER_PREFIX_BITS);
+            let network = Ipv6Addr::from(u128::from(address) & mask);
+            format!("{network}/{IPV6_SUBSCRIBER_PREFIX_BITS}")
+        }
     }
 }
 
@@ -286,6 +308,20 @@ mod tests {
                 cause: LockCause::TooManyFailuresOnAccount
             }
         );
+    }
+
+    #[test]
+    fn an_ipv4_address_is_its_own_bucket_and_an_ipv6_address_counts_with_its_slash_64() {
+        let bucket = |text: &str| address_bucket(text.parse().unwrap());
+        assert_eq!(bucket("203.0.113.7"), "203.0.113.7");
+        assert_eq!(bucket("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(
+            bucket("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(bucket("2001:db8:1:2::1"), bucket("2001:db8:1:2:ffff::9"));
+        assert_ne!(bucket("2001:db8:1:2::1"), bucket("2001:db8:1:3::1"));
+        assert_eq!(bucket("::1"), "::/64");
     }
 
     proptest! {

@@ -8,16 +8,16 @@
 //! (`invalid_grant`, `invalid_client`, `invalid_target`, `unsupported_grant_type`,
 //! `invalid_request`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use imkon_auth::{Audience, Principal, PublicKeySet, ACCESS_TOKEN_MAX_LIFETIME};
 use imkon_platform::audit::{self, AuditEntry};
@@ -32,14 +32,17 @@ use uuid::Uuid;
 use crate::db;
 use crate::db::accounts::AccountRecord;
 use crate::domain::credentials::PASSWORD_MAX_BYTES;
-use crate::domain::lockout::{login_gate, AttemptOutcome, LoginGate};
+use crate::domain::lockout::{address_bucket, login_gate, AttemptOutcome, LoginGate};
 use crate::error::OnboardingError;
 use crate::http::source_address;
-use crate::password::verify_password;
+use crate::password::{verify_password, PasswordHashError};
 use crate::AppState;
 
 /// The longest username kept in the attempt log; longer input is cut, never stored whole.
 const LOGGED_USERNAME_MAX_CHARS: usize = 64;
+
+/// The header in which the frontend names the visitor a password login is for.
+pub const CLIENT_ADDRESS_HEADER: &str = "x-imkon-client-address";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -152,22 +155,89 @@ fn login_audit<'a>(
     }
 }
 
+/// A client's id and secret from HTTP Basic authentication (RFC 6749 section 2.3.1: each
+/// form-urlencoded, then joined by a colon and base64-encoded), if the request carries them.
+fn basic_client_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (client_id, secret) = decoded.split_once(':')?;
+    // A form-urlencoded part holds no raw `=` or `&`, so it parses as one bare name.
+    let form_decoded = |part: &str| {
+        url::form_urlencoded::parse(part.as_bytes())
+            .next()
+            .map(|(name, _)| name.into_owned())
+            .unwrap_or_default()
+    };
+    Some((form_decoded(client_id), form_decoded(secret)))
+}
+
+/// The address a password login comes from.
+///
+/// Every browser's sign-in reaches onboarding from the frontend, so its TCP peer alone would
+/// put every visitor in one bucket, and a few dozen guesses by anyone would lock everyone out.
+/// The frontend therefore names the visitor's address in [`CLIENT_ADDRESS_HEADER`] and proves
+/// it is the frontend with its client credentials (HTTP Basic). The header is believed only
+/// then: from anyone else it would let a guesser claim a fresh address for every try, so
+/// without the frontend's credentials an attempt counts against its own TCP peer.
+fn login_source_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
+    let peer = peer.ip().to_canonical();
+    let Some(named) = headers.get(CLIENT_ADDRESS_HEADER) else {
+        return peer;
+    };
+    let from_frontend = basic_client_credentials(headers).is_some_and(|(client_id, secret)| {
+        client_id == FRONTEND_CLIENT_ID && state.service_clients.verify(&client_id, &secret)
+    });
+    let named = named
+        .to_str()
+        .ok()
+        .and_then(|text| text.trim().parse::<IpAddr>().ok());
+    match (from_frontend, named) {
+        (true, Some(address)) => address.to_canonical(),
+        (true, None) => {
+            tracing::warn!("the frontend named a client address that is not an IP address");
+            peer
+        }
+        (false, _) => {
+            tracing::warn!(
+                %peer,
+                "a password login named a client address without the frontend's credentials; \
+                 counted against its own address"
+            );
+            peer
+        }
+    }
+}
+
 /// Logs in with a username and password.
 ///
 /// Five wrong passwords in a row lock the username for the configured time, during which the
 /// right password is refused too; an address is also limited in how often it may try. The
 /// answer for an unknown username is the same as for a wrong password, and every attempt is
-/// recorded and audited.
+/// recorded and audited. The frontend names the visitor's address in `x-imkon-client-address`
+/// with its client credentials as HTTP Basic authentication; from any other caller the header
+/// is ignored and the connection's address counts.
+///
+/// The username is not a field of the span: people type passwords into the username box, and
+/// logs must never hold one. The account id is, once the username names an account.
 #[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordLoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials"),
-              (status = 429, description = "login_locked, with Retry-After")))]
-#[tracing::instrument(skip_all, fields(username = %request.username))]
+              (status = 429, description = "login_locked, with Retry-After"),
+              (status = 503, description = "busy: too many passwords being checked, with Retry-After")))]
+#[tracing::instrument(skip_all, fields(account_id = tracing::field::Empty))]
 async fn login_with_password(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<PasswordLoginRequest>,
 ) -> Result<Json<LoginResponse>, OnboardingError> {
-    let address = source_address(peer);
+    let source = login_source_address(&state, &headers, peer);
+    // The audit keeps the full address; the attempt log and the limit use its bucket.
+    let address = address_bucket(source);
+    let audited_address = source.to_string();
     let username: String = request
         .username
         .trim()
@@ -186,6 +256,9 @@ async fn login_with_password(
     let mut transaction = state.pool.begin().await?;
     db::login_attempts::lock_login(&mut transaction, &username, &address).await?;
     let account = db::accounts::find_by_username(&mut transaction, &username).await?;
+    if let Some(account) = &account {
+        tracing::Span::current().record("account_id", tracing::field::display(account.id));
+    }
     let account_attempts =
         db::login_attempts::recent_for_username(&mut transaction, &username).await?;
     let address_attempts = db::login_attempts::recent_for_address(
@@ -211,7 +284,7 @@ async fn login_with_password(
     if let LoginGate::Locked { until, .. } = gate {
         audit::record(
             &mut transaction,
-            login_audit(account.as_ref(), &username, &address, "refused"),
+            login_audit(account.as_ref(), &username, &audited_address, "refused"),
         )
         .await?;
         transaction.commit().await?;
@@ -222,14 +295,28 @@ async fn login_with_password(
     }
     transaction.commit().await?;
 
-    let password_matches = request.password.len() <= PASSWORD_MAX_BYTES
-        && verify_password(
+    let password_matches = if request.password.len() > PASSWORD_MAX_BYTES {
+        false
+    } else {
+        let verified = verify_password(
             &request.password,
             account
                 .as_ref()
                 .and_then(|account| account.password_hash.clone()),
         )
-        .await?;
+        .await;
+        match verified {
+            Ok(matches) => matches,
+            // The password was never checked, so the attempt must not count as a wrong one:
+            // otherwise a busy moment would lock people out.
+            Err(busy @ PasswordHashError::Busy { .. }) => {
+                let mut connection = state.pool.acquire().await?;
+                db::login_attempts::mark_not_checked(&mut connection, attempt_id).await?;
+                return Err(busy.into());
+            }
+            Err(other) => return Err(other.into()),
+        }
+    };
 
     let mut transaction = state.pool.begin().await?;
     if password_matches {
@@ -240,7 +327,7 @@ async fn login_with_password(
         login_audit(
             account.as_ref(),
             &username,
-            &address,
+            &audited_address,
             if password_matches {
                 "succeeded"
             } else {

@@ -18,6 +18,8 @@ use uuid::Uuid;
 
 /// The client secret the tests configure for the applications service.
 pub const APPLICATIONS_SECRET: &str = "applications-test-secret";
+/// The client secret the tests configure for the frontend.
+pub const FRONTEND_SECRET: &str = "frontend-test-secret";
 
 pub struct TestApp {
     pub server: TestServer,
@@ -42,9 +44,10 @@ pub async fn spawn_with_limits(pool: PgPool, login: LoginSettings, limits: HttpL
     let (issuer, verifier) = test_tokens(Audience::Onboarding);
     let mut state = AppState::new(pool.clone(), limits, issuer.clone(), verifier);
     state.login = login;
-    state.service_clients =
-        ServiceClientSecrets::from_json(&format!(r#"{{"applications": "{APPLICATIONS_SECRET}"}}"#))
-            .expect("valid secrets");
+    state.service_clients = ServiceClientSecrets::from_json(&format!(
+        r#"{{"applications": "{APPLICATIONS_SECRET}", "frontend": "{FRONTEND_SECRET}"}}"#
+    ))
+    .expect("valid secrets");
     TestApp {
         server: TestServer::start(app(state)).await,
         pool,
