@@ -220,6 +220,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::staff::link_external_identity,
         http::external_login::start_login,
         http::external_login::finish_login,
+        http::external_login::start_linking,
         http::profile::register_founder,
         http::profile::read_own_profile,
         http::profile::update_own_profile,
