@@ -36,14 +36,62 @@ fn location(response: &Response) -> String {
     response.url().join(target).unwrap().to_string()
 }
 
-fn session_cookie(response: &Response) -> Option<String> {
+fn cookie_named(response: &Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|line| line.to_str().ok())
-        .find(|line| line.starts_with("__Host-imkon_session=") && !line.contains("Max-Age=0"))
+        .find(|line| line.starts_with(&format!("{name}=")) && !line.contains("Max-Age=0"))
         .map(|line| line.split(';').next().unwrap().to_owned())
+}
+
+fn session_cookie(response: &Response) -> Option<String> {
+    cookie_named(response, "__Host-imkon_session")
+}
+
+fn state_cookie(response: &Response) -> Option<String> {
+    cookie_named(response, "__Host-imkon_external_state")
+}
+
+#[tokio::test]
+async fn a_thousand_anonymous_oneid_starts_store_no_session() {
+    let frontend_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let frontend_url = format!("http://{}", frontend_listener.local_addr().unwrap());
+    let unused = "http://127.0.0.1:1".to_owned();
+    let mut settings = FrontendSettings::new(ServiceUrls {
+        onboarding: unused.clone(),
+        applications: unused.clone(),
+        scoring: unused.clone(),
+        disbursement: unused.clone(),
+        accounts: unused,
+    });
+    settings.public_url = frontend_url.clone();
+    settings.client_secret = Some(Secret::new(FRONTEND_SECRET.to_owned()));
+    let shutdown = CancellationToken::new();
+    let frontend_shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        axum::serve(frontend_listener, app_with(settings))
+            .with_graceful_shutdown(frontend_shutdown.cancelled_owned())
+            .await
+    });
+    let browser = client();
+
+    for _ in 0..1_000 {
+        let started = browser
+            .get(format!("{frontend_url}/auth/oneid"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(started.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            session_cookie(&started),
+            None,
+            "an anonymous start must not create a server-side session"
+        );
+        assert!(state_cookie(&started).is_some());
+    }
+    shutdown.cancel();
 }
 
 #[sqlx::test(migrations = false)]
@@ -98,7 +146,8 @@ async fn a_person_signs_in_with_oneid_through_onboarding(pool: PgPool) {
         .send()
         .await
         .unwrap();
-    let before_sign_in = session_cookie(&started).expect("the state is kept in a session");
+    assert_eq!(session_cookie(&started), None, "no session before sign-in");
+    let before_sign_in = state_cookie(&started).expect("the browser keeps the state");
     let to_onboarding = location(&started);
     assert!(to_onboarding.starts_with(&format!("{onboarding_url}/v1/auth/external/oneid/start?")));
 
@@ -145,6 +194,14 @@ async fn a_person_signs_in_with_oneid_through_onboarding(pool: PgPool) {
     assert!(
         page.contains("Sign out"),
         "the menu knows the person: {page}"
+    );
+
+    assert!(
+        back.headers().get_all(SET_COOKIE).iter().any(|line| line
+            .to_str()
+            .unwrap()
+            .starts_with("__Host-imkon_external_state=gone")),
+        "the state cookie is cleared"
     );
 
     // The same callback again is refused: its state was used up.
