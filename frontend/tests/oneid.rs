@@ -1,17 +1,21 @@
 //! Sign-in with OneID end to end: the frontend, the real onboarding service, and onboarding's
 //! development identity provider speaking OneID's dialect.
 
+mod support;
+
 use std::sync::Arc;
 
 use imkon_auth::Audience;
 use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
 use imkon_onboarding::config::{ExternalLoginSettings, ServiceClientSecrets};
+use imkon_onboarding::dev_identity_provider::DevIdentityProvider;
 use imkon_onboarding::{app, migrator, AppState, ExternalLogin};
 use imkon_platform::config::{HttpLimits, Secret};
 use imkon_platform::testing::test_tokens;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::{redirect, Response, StatusCode};
 use sqlx::PgPool;
+use support::browser::Browser;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -94,8 +98,20 @@ async fn a_thousand_anonymous_oneid_starts_store_no_session() {
     shutdown.cancel();
 }
 
-#[sqlx::test(migrations = false)]
-async fn a_person_signs_in_with_oneid_through_onboarding(pool: PgPool) {
+/// The frontend and the real onboarding service with its development OneID, on free ports.
+struct Site {
+    frontend_url: String,
+    onboarding_url: String,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn start_site(pool: PgPool) -> Site {
     let frontend_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let frontend_url = format!("http://{}", frontend_listener.local_addr().unwrap());
     let onboarding_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -139,6 +155,35 @@ async fn a_person_signs_in_with_oneid_through_onboarding(pool: PgPool) {
             .with_graceful_shutdown(frontend_shutdown.cancelled_owned())
             .await
     });
+    Site {
+        frontend_url,
+        onboarding_url,
+        shutdown,
+    }
+}
+
+/// At the development OneID: the first citizen (Nodira Qodirova) allows the sign-in. Returns
+/// where the provider sends the browser: onboarding's callback.
+async fn allow_at_provider(site: &Site, to_provider: &str) -> String {
+    let provider_state = url_param(to_provider, "state");
+    let allowed = client()
+        .post(format!("{}/dev-idp/authorize", site.onboarding_url))
+        .form(&[
+            ("citizen", "0"),
+            ("decision", "allow"),
+            ("state", provider_state.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    location(&allowed)
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_person_signs_in_with_oneid_through_onboarding(pool: PgPool) {
+    let site = start_site(pool).await;
+    let frontend_url = site.frontend_url.clone();
+    let onboarding_url = site.onboarding_url.clone();
 
     // The button on the login page starts the trip with the frontend's own state.
     let started = client()
@@ -153,18 +198,7 @@ async fn a_person_signs_in_with_oneid_through_onboarding(pool: PgPool) {
 
     // Onboarding sends the browser to the provider, where the person allows the sign-in.
     let to_provider = location(&client().get(&to_onboarding).send().await.unwrap());
-    let provider_state = url_param(&to_provider, "state");
-    let allowed = client()
-        .post(format!("{onboarding_url}/dev-idp/authorize"))
-        .form(&[
-            ("citizen", "0"),
-            ("decision", "allow"),
-            ("state", provider_state.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let to_onboarding_callback = location(&allowed);
+    let to_onboarding_callback = allow_at_provider(&site, &to_provider).await;
     let to_frontend = location(&client().get(&to_onboarding_callback).send().await.unwrap());
     assert!(
         to_frontend.starts_with(&format!("{frontend_url}/auth/callback?")),
@@ -212,7 +246,68 @@ async fn a_person_signs_in_with_oneid_through_onboarding(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(replayed.headers()[LOCATION], "/login?refused=1");
-    shutdown.cancel();
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_signed_in_with_their_password_links_oneid_and_oneid_then_opens_their_account(
+    pool: PgPool,
+) {
+    let site = start_site(pool).await;
+    let nodira = DevIdentityProvider::new("c", "s", "http://127.0.0.1/").citizens()[0].clone();
+    let registered = client()
+        .post(format!("{}/v1/registrations", site.onboarding_url))
+        .json(&serde_json::json!({
+            "username": "nodira",
+            "password": "nodira-own-pass-1",
+            "pinfl": nodira.pin,
+            "birth_date": nodira.birth_date,
+            "latin_name": { "surname": nodira.sur_name, "given_name": nodira.first_name },
+            "passport": { "number": nodira.pport_no, "issue_date": "2021-06-01", "expiry_date": "2031-05-31" },
+            "phone": nodira.mob_phone_no,
+            "address": { "region": "Toshkent", "district": "Yunusobod", "street_line": "Amir Temur 108" }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let mut browser = Browser::speaking("en");
+    browser.get(&format!("{}/login", site.frontend_url)).await;
+    let signed_in = browser
+        .post(
+            &format!("{}/login", site.frontend_url),
+            &[("username", "nodira"), ("password", "nodira-own-pass-1")],
+        )
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+
+    // The identity check page offers the link; the form goes to onboarding, then OneID.
+    let (_, page) = browser.page(&format!("{}/kyc", site.frontend_url)).await;
+    assert!(page.contains("action=\"/auth/oneid/link\""), "{page}");
+    let linking = browser
+        .post(&format!("{}/auth/oneid/link", site.frontend_url), &[])
+        .await;
+    let to_provider = location(&linking);
+    assert!(to_provider.starts_with(&format!("{}/dev-idp/authorize?", site.onboarding_url)));
+    let to_onboarding_callback = allow_at_provider(&site, &to_provider).await;
+    let to_frontend = location(&client().get(&to_onboarding_callback).send().await.unwrap());
+    let back = browser.get(&to_frontend).await;
+    assert_eq!(back.headers()[LOCATION], "/applications");
+
+    // A later sign-in with OneID alone, in a fresh browser, opens the same account.
+    let mut later = Browser::speaking("en");
+    let started = later
+        .get(&format!("{}/auth/oneid", site.frontend_url))
+        .await;
+    let to_provider = location(&client().get(location(&started)).send().await.unwrap());
+    let to_onboarding_callback = allow_at_provider(&site, &to_provider).await;
+    let to_frontend = location(&client().get(&to_onboarding_callback).send().await.unwrap());
+    let back = later.get(&to_frontend).await;
+    assert_eq!(back.headers()[LOCATION], "/applications");
+    let (_, profile) = later.page(&format!("{}/profile", site.frontend_url)).await;
+    assert!(
+        profile.contains("Amir Temur 108"),
+        "the profile registered with the password, not a new one from OneID: {profile}"
+    );
 }
 
 fn url_param(url: &str, name: &str) -> String {
@@ -224,4 +319,45 @@ fn url_param(url: &str, name: &str) -> String {
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.into_owned())
         .unwrap_or_else(|| panic!("{url} has no {name}"))
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_first_oneid_sign_in_does_not_open_an_account_someone_registered_with_the_citizens_pinfl(
+    pool: PgPool,
+) {
+    let site = start_site(pool).await;
+    let nodira = DevIdentityProvider::new("c", "s", "http://127.0.0.1/").citizens()[0].clone();
+    let attacker = client()
+        .post(format!("{}/v1/registrations", site.onboarding_url))
+        .json(&serde_json::json!({
+            "username": "mallory",
+            "password": "mallory-pass-1",
+            "pinfl": nodira.pin,
+            "birth_date": nodira.birth_date,
+            "latin_name": { "surname": "Hacker", "given_name": "Mallory" },
+            "passport": { "number": "AC1111111", "issue_date": "2021-06-01", "expiry_date": "2031-05-31" },
+            "phone": "998935550000",
+            "address": { "region": "Toshkent", "district": "Chilonzor", "street_line": "Attacker street 1" }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attacker.status(), StatusCode::CREATED);
+
+    let mut browser = Browser::speaking("en");
+    let started = browser
+        .get(&format!("{}/auth/oneid", site.frontend_url))
+        .await;
+    let to_provider = location(&client().get(location(&started)).send().await.unwrap());
+    let to_onboarding_callback = allow_at_provider(&site, &to_provider).await;
+    let to_frontend = location(&client().get(&to_onboarding_callback).send().await.unwrap());
+    let back = browser.get(&to_frontend).await;
+    assert_eq!(back.headers()[LOCATION], "/applications");
+
+    let (_, profile) = browser
+        .page(&format!("{}/profile", site.frontend_url))
+        .await;
+    assert!(!profile.contains("Attacker street 1"), "{profile}");
+    assert!(!profile.contains("Mallory"), "{profile}");
+    assert!(profile.contains("Yunusobod tumani"), "{profile}");
 }
