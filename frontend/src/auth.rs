@@ -37,8 +37,6 @@ const PERSON_ID: &str = "person.id";
 const PERSON_ROLES: &str = "person.roles";
 const PERSON_CLIENT_ID: &str = "person.client_id";
 const PERSON_NAME: &str = "person.name";
-/// The one-time `state` of an external sign-in in progress.
-pub const EXTERNAL_STATE: &str = "external.state";
 
 /// Who signed in, as onboarding described them.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

@@ -14,6 +14,11 @@ pub const SESSION_COOKIE: &str = "__Host-imkon_session";
 /// double-submit token is only as good as the guarantee that an attacker cannot set the cookie.
 pub const CSRF_COOKIE: &str = "__Host-imkon_csrf";
 
+/// The one-time `state` of an external sign-in in progress, kept by the browser rather than
+/// in a server-side session so that anonymous visitors store nothing on the server. Prefixed
+/// so that no sibling subdomain can plant a state of its choosing.
+pub const EXTERNAL_STATE_COOKIE: &str = "__Host-imkon_external_state";
+
 /// The chosen language.
 pub const LANGUAGE_COOKIE: &str = "__Host-imkon_lang";
 

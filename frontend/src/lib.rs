@@ -12,12 +12,14 @@
 //! # Pages
 //!
 //! - Anyone: `/`, `/calculator`, `/login`, `/register`, `/auth/oneid` (starts sign-in with
-//!   OneID through onboarding), `/auth/callback`.
+//!   OneID through onboarding; the one-time state waits in a ten-minute cookie, not in a
+//!   session, so anonymous visitors store nothing on the server), `/auth/callback`.
 //! - Signed in (otherwise sent to `/login?next=…`): `POST /logout`, `/programmes`.
 //! - Founders: `/programmes/{id}/apply` and `/applications/{id}/edit?step=basics|answers|review`
 //!   (a draft saved at every step), `/applications` (their own), `/applications/{id}` (with its
 //!   timeline and the answer to an information request), `/profile`, `/companies`,
-//!   `/documents` (multipart upload), `/kyc` (status, revision requests, submission).
+//!   `/documents` (multipart upload), `/kyc` (status, revision requests, submission, and
+//!   `POST /auth/oneid/link` to link OneID to the password account signed in).
 //! - Credit officers and approvers: `/applications` (the queue, filtered by state, programme,
 //!   band and assignee), `/applications/{id}` (score with each characteristic, reviews,
 //!   information request, proposal, four-eyes confirmation), `/reviews` and `/reviews/{id}`
@@ -224,6 +226,7 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         .route("/logout", post(pages::signin::logout))
         .route("/auth/oneid", get(pages::signin::start_external))
         .route("/auth/callback", get(pages::signin::external_callback))
+        .route("/auth/oneid/link", post(pages::signin::link_external))
         .route(
             "/register",
             get(pages::profile::registration_form).post(pages::profile::register),

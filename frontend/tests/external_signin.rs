@@ -88,25 +88,49 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-fn session_cookie(response: &Response) -> Option<String> {
+fn cookie_named(response: &Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|line| line.to_str().ok())
-        .find(|line| line.starts_with("__Host-imkon_session=") && !line.contains("Max-Age=0"))
+        .find(|line| line.starts_with(&format!("{name}=")) && !line.contains("Max-Age=0"))
         .map(|line| line.split(';').next().unwrap().to_owned())
+}
+
+fn session_cookie(response: &Response) -> Option<String> {
+    cookie_named(response, "__Host-imkon_session")
+}
+
+fn clears_the_state_cookie(response: &Response) -> bool {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|line| line.to_str().ok())
+        .any(|line| line.starts_with("__Host-imkon_external_state=") && line.contains("Max-Age=0"))
 }
 
 fn location(response: &Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 
-/// Starts the external sign-in and returns the session cookie and the `state` sent out.
+/// Starts the external sign-in and returns the state cookie and the `state` sent out.
 async fn start(site: &Site) -> (String, String) {
     let response = client().get(site.url("/auth/oneid")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let cookie = session_cookie(&response).expect("the state is kept in a session");
+    assert_eq!(
+        session_cookie(&response),
+        None,
+        "an anonymous start stores no session"
+    );
+    let cookie = cookie_named(&response, "__Host-imkon_external_state")
+        .expect("the browser keeps the state");
+    assert!(response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .any(|line| line.to_str().unwrap().contains("Max-Age=600")));
     let target = location(&response);
     let expected_start = site.onboarding.url(
         "/v1/auth/external/oneid/start?redirect_uri=https%3A%2F%2Fimkon.example%2Fauth%2Fcallback&state=",
@@ -133,23 +157,30 @@ async fn the_callback_with_the_issued_state_signs_in_under_a_fresh_session_id() 
     let response = callback(&site, &cookie, &format!("code={GOOD_CODE}&state={state}")).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/applications");
-    let signed_in = session_cookie(&response).expect("a session id after sign-in");
-    assert_ne!(
-        signed_in, cookie,
-        "the id from before the sign-in is replaced"
+    assert!(
+        session_cookie(&response).is_some(),
+        "a session after sign-in"
     );
+    assert!(clears_the_state_cookie(&response));
 }
 
 #[tokio::test]
-async fn a_state_is_used_once_and_a_foreign_state_is_refused() {
+async fn a_foreign_state_is_refused_and_the_browser_forgets_its_state() {
     let site = Site::start(Some(SECRET)).await;
     let (cookie, state) = start(&site).await;
     let forged = callback(&site, &cookie, &format!("code={GOOD_CODE}&state=forged")).await;
     assert_eq!(location(&forged), "/login?refused=1");
     assert!(session_cookie(&forged).is_none());
-    // The refusal used the state up: the right one no longer works either.
-    let replayed = callback(&site, &cookie, &format!("code={GOOD_CODE}&state={state}")).await;
-    assert_eq!(location(&replayed), "/login?refused=1");
+    assert!(clears_the_state_cookie(&forged));
+    // Another browser's state, with this browser's cookie (a login CSRF): refused.
+    let (_, other_state) = start(&site).await;
+    let planted = callback(
+        &site,
+        &cookie,
+        &format!("code={GOOD_CODE}&state={other_state}"),
+    )
+    .await;
+    assert_eq!(location(&planted), "/login?refused=1");
 
     let no_session = client()
         .get(site.url(&format!("/auth/callback?code={GOOD_CODE}&state={state}")))

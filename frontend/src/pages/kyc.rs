@@ -179,6 +179,8 @@ struct FounderKycPage {
     layout: Layout,
     cases: Vec<CaseRow>,
     form: FormState,
+    /// Whether OneID sign-in is offered, and so linking it to this account.
+    external_sign_in: bool,
 }
 
 async fn founder_page(
@@ -238,6 +240,7 @@ async fn founder_page(
             layout: context.layout(Section::Kyc),
             cases: rows,
             form,
+            external_sign_in: state.client_secret.is_some(),
         },
     ))
 }

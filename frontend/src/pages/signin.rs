@@ -13,9 +13,13 @@ use base64::Engine;
 use chrono::Utc;
 use rand::rngs::OsRng;
 use rand::RngCore;
+use reqwest::Method;
 use serde::Deserialize;
+use subtle::ConstantTimeEq;
 
-use crate::auth::{see_other, Login, LoginRefusal, SignedIn, VisitorClaim, EXTERNAL_STATE};
+use crate::api::{send_json, CallError};
+use crate::auth::{see_other, Login, LoginRefusal, SignedIn, VisitorClaim};
+use crate::cookies::{clear_cookie, read_cookie, set_cookie, SameSite, EXTERNAL_STATE_COOKIE};
 use crate::i18n::Translator;
 use crate::pages::forms::{field_message, FormState};
 use crate::pages::{render, Layout, PageContext, Section};
@@ -26,6 +30,10 @@ use crate::AppState;
 
 /// Random bytes in an external sign-in's `state`.
 const STATE_BYTES: usize = 32;
+
+/// How long the browser keeps an external sign-in's state: onboarding's own attempt lives
+/// ten minutes too.
+const EXTERNAL_STATE_LIFETIME_SECONDS: u64 = 600;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -157,7 +165,7 @@ pub(crate) async fn start_session(
     next: &str,
 ) -> Response {
     let now = Utc::now();
-    // An anonymous session (one holding an external sign-in's state) moves to a fresh id.
+    // A session the visitor already had moves to a fresh id.
     let rotated = match SessionId::from_request(headers) {
         Some(id) => state.sessions.rotate(&id, now).await.ok(),
         None => None,
@@ -217,41 +225,15 @@ fn callback_url(state: &AppState) -> String {
     format!("{}/auth/callback", state.public_url)
 }
 
-/// Starts a sign-in with OneID: a one-time `state` goes into the session and the visitor to
-/// onboarding, which sends them on to OneID and back to the callback.
-pub async fn start_external(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// Starts a sign-in with OneID: the visitor goes to onboarding, which sends them on to OneID
+/// and back to the callback, with a one-time `state` that the browser keeps in a short-lived
+/// cookie for the callback to compare. Nothing is stored on the server for an anonymous
+/// visitor, so any number of these requests cannot fill the session store.
+pub async fn start_external(State(state): State<AppState>) -> Response {
     if state.client_secret.is_none() {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let now = Utc::now();
     let one_time_state = generate_state();
-    let existing = match SessionId::from_request(&headers) {
-        Some(id) => state
-            .sessions
-            .load(&id, now)
-            .await
-            .ok()
-            .flatten()
-            .map(|data| (id, data)),
-        None => None,
-    };
-    let (id, is_new) = match existing {
-        Some((id, mut data)) => {
-            data.insert(EXTERNAL_STATE, one_time_state.clone());
-            if state.sessions.save(&id, data, now).await.is_err() {
-                return StatusCode::SERVICE_UNAVAILABLE.into_response();
-            }
-            (id, false)
-        }
-        None => {
-            let mut data = SessionData::default();
-            data.insert(EXTERNAL_STATE, one_time_state.clone());
-            match state.sessions.create(data, now).await {
-                Ok(id) => (id, true),
-                Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
-            }
-        }
-    };
     let query: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("redirect_uri", &callback_url(&state))
         .append_pair("state", &one_time_state)
@@ -259,19 +241,67 @@ pub async fn start_external(State(state): State<AppState>, headers: HeaderMap) -
     let location = state
         .onboarding
         .url(&format!("/v1/auth/external/oneid/start?{query}"));
+    to_provider(&location, &one_time_state)
+}
+
+/// A 303 to where an external sign-in continues, giving the browser its one-time state.
+fn to_provider(location: &str, one_time_state: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
-    match header::HeaderValue::from_str(&location) {
+    match header::HeaderValue::from_str(location) {
         Ok(value) => {
             response.headers_mut().insert(header::LOCATION, value);
         }
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
-    if is_new {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, id.cookie());
-    }
+    // Lax, so that the browser sends it on the provider's redirect back to the callback.
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            EXTERNAL_STATE_COOKIE,
+            one_time_state,
+            SameSite::Lax,
+            Some(EXTERNAL_STATE_LIFETIME_SECONDS),
+        ),
+    );
     response
+}
+
+/// A founder signed in with their password links their OneID identity: onboarding gives the
+/// provider's page, and the callback then signs them in to the same account, provided OneID
+/// identifies the person of their profile.
+pub async fn link_external(State(state): State<AppState>, mut signed_in: SignedIn) -> Response {
+    if state.client_secret.is_none() || !signed_in.person.is_founder() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let one_time_state = generate_state();
+    #[derive(Deserialize)]
+    struct LinkAnswer {
+        authorization_url: String,
+    }
+    let answer = match signed_in.access_token(&state, "onboarding").await {
+        Ok(token) => {
+            send_json::<LinkAnswer>(
+                state
+                    .onboarding
+                    .request(Method::POST, "/v1/auth/external/oneid/link")
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({
+                        "redirect_uri": callback_url(&state),
+                        "state": one_time_state,
+                    })),
+            )
+            .await
+        }
+        Err(error) => Err(error),
+    };
+    match answer {
+        Ok(answer) => to_provider(&answer.authorization_url, &one_time_state),
+        Err(CallError::Unauthorized) => see_other("/login"),
+        Err(error) => {
+            tracing::warn!(%error, "onboarding did not start linking OneID");
+            see_other("/login?refused=1")
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -284,31 +314,29 @@ pub struct CallbackQuery {
     error: String,
 }
 
-/// Where onboarding sends the visitor back: the `state` must be the one this session issued,
-/// and it is used up whatever happens next.
+/// Where onboarding sends the visitor back: the `state` must be the one this browser was
+/// given, and it is used up whatever happens next.
 pub async fn external_callback(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let now = Utc::now();
+    let mut response = finish_external(&state, &headers, &query).await;
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, clear_cookie(EXTERNAL_STATE_COOKIE));
+    response
+}
+
+async fn finish_external(state: &AppState, headers: &HeaderMap, query: &CallbackQuery) -> Response {
     let refused = see_other("/login?refused=1");
-    let Some(id) = SessionId::from_request(&headers) else {
-        return refused;
-    };
-    let Ok(Some(mut data)) = state.sessions.load(&id, now).await else {
-        return refused;
-    };
-    let expected = data.remove(EXTERNAL_STATE);
-    if state.sessions.save(&id, data, now).await.is_err() {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    }
+    let expected = read_cookie(headers, EXTERNAL_STATE_COOKIE);
     let state_matches = expected.is_some_and(|expected| {
-        !query.state.is_empty() && expected.as_bytes() == query.state.as_bytes()
+        !query.state.is_empty() && bool::from(expected.as_bytes().ct_eq(query.state.as_bytes()))
     });
     if !query.error.is_empty() || !state_matches || query.code.is_empty() {
         if !state_matches && query.error.is_empty() {
-            tracing::info!("an external sign-in came back with a state this session did not issue");
+            tracing::info!("an external sign-in came back with a state this browser was not given");
         }
         return refused;
     }
@@ -317,10 +345,10 @@ pub async fn external_callback(
     };
     match state
         .identity
-        .exchange_code(&query.code, &callback_url(&state), secret)
+        .exchange_code(&query.code, &callback_url(state), secret)
         .await
     {
-        Ok(login) => start_session(&state, &headers, &login, "/").await,
+        Ok(login) => start_session(state, headers, &login, "/").await,
         Err(error) => {
             tracing::warn!(%error, "onboarding refused an authorization code");
             refused

@@ -143,6 +143,12 @@ pub struct ProviderSettings {
     pub token_url: url::Url,
     /// The OpenID Connect userinfo endpoint; OneID reads the person at its token URL.
     pub userinfo_url: Option<url::Url>,
+    /// The OpenID Connect issuer: an id_token's `iss` must be exactly this. None for OneID,
+    /// which issues no id_token.
+    pub issuer: Option<url::Url>,
+    /// Where the OpenID Connect provider publishes the keys its id_tokens are signed with
+    /// (JWKS). None for OneID.
+    pub jwks_url: Option<url::Url>,
     pub client_id: String,
     pub client_secret: String,
     pub scopes: Vec<String>,
@@ -161,13 +167,18 @@ impl std::fmt::Debug for ProviderSettings {
 }
 
 /// The JSON form of one provider in the `external_providers` setting.
+// Parsed once at start and turned into `ProviderSettings` at once, so the size of the larger
+// variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 enum ProviderJson {
     Oidc {
+        issuer: url::Url,
         authorization_url: url::Url,
         token_url: url::Url,
         userinfo_url: url::Url,
+        jwks_url: url::Url,
         client_id: String,
         client_secret: String,
         scopes: Vec<String>,
@@ -186,9 +197,11 @@ impl ProviderJson {
     fn into_settings(self) -> ProviderSettings {
         match self {
             ProviderJson::Oidc {
+                issuer,
                 authorization_url,
                 token_url,
                 userinfo_url,
+                jwks_url,
                 client_id,
                 client_secret,
                 scopes,
@@ -197,6 +210,8 @@ impl ProviderJson {
                 authorization_url,
                 token_url,
                 userinfo_url: Some(userinfo_url),
+                issuer: Some(issuer),
+                jwks_url: Some(jwks_url),
                 client_id,
                 client_secret,
                 scopes,
@@ -212,6 +227,8 @@ impl ProviderJson {
                 authorization_url,
                 token_url,
                 userinfo_url: None,
+                issuer: None,
+                jwks_url: None,
                 client_id,
                 client_secret,
                 scopes: vec![scope],
@@ -324,8 +341,10 @@ mod tests {
     #[test]
     fn both_kinds_of_provider_parse_and_an_unknown_kind_is_refused() {
         let providers = ExternalLoginSettings::parse_providers(
-            r#"{"staff": {"kind": "oidc", "authorization_url": "https://idp.example/auth",
+            r#"{"staff": {"kind": "oidc", "issuer": "https://idp.example",
+                 "authorization_url": "https://idp.example/auth",
                  "token_url": "https://idp.example/token", "userinfo_url": "https://idp.example/me",
+                 "jwks_url": "https://idp.example/jwks",
                  "client_id": "imkon", "client_secret": "s", "scopes": ["openid"]},
                 "oneid": {"kind": "oneid", "authorization_url": "https://sso.egov.uz/sso/oauth/Authorization.do",
                  "token_url": "https://sso.egov.uz/sso/oauth/Authorization.do",

@@ -47,7 +47,8 @@
 //! `login_attempts_per_address`, `login_address_window_seconds`,
 //! `refresh_token_lifetime_seconds`; for external login `public_url` (onboarding's URL as
 //! browsers reach it), `external_login_redirect_uris` (JSON array), `external_providers`
-//! (JSON object of name to `{"kind": "oidc"|"oneid", …}`, see `config::ExternalLoginSettings`)
+//! (JSON object of name to `{"kind": "oidc"|"oneid", …}`, see `config::ExternalLoginSettings`;
+//! an `oidc` provider names its `issuer` and `jwks_url`, against which id_tokens are verified)
 //! and `dev_identity_provider` (false unless set; never in production). The frontend's
 //! client id `frontend` and its secret belong in `service_client_secrets`.
 //!
@@ -155,6 +156,8 @@ impl ExternalLogin {
                             authorization_url: endpoint("/dev-idp/authorize")?,
                             token_url: endpoint("/dev-idp/token")?,
                             userinfo_url: None,
+                            issuer: None,
+                            jwks_url: None,
                             client_id: DEV_IDENTITY_PROVIDER_CLIENT_ID.to_owned(),
                             client_secret: client_secret.clone(),
                             scopes: vec!["dev".to_owned()],
@@ -220,6 +223,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::staff::link_external_identity,
         http::external_login::start_login,
         http::external_login::finish_login,
+        http::external_login::start_linking,
         http::profile::register_founder,
         http::profile::read_own_profile,
         http::profile::update_own_profile,

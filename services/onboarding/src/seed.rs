@@ -34,6 +34,10 @@ use crate::kyc::{
 };
 use crate::password::hash_password;
 
+/// The provider name under which the demo founders' OneID identities are linked: the one the
+/// frontend signs citizens in with.
+const DEMO_ONEID_PROVIDER: &str = "oneid";
+
 /// One demo login, as the launcher prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoLogin {
@@ -364,7 +368,7 @@ async fn seed_founder(
     }
     let client_id = imkon_platform::id::new_id();
     db::clients::insert_person(&mut transaction, client_id, &person).await?;
-    create_local_account(
+    let account = create_local_account(
         &mut transaction,
         &NewLocalAccount {
             username: &username,
@@ -374,6 +378,15 @@ async fn seed_founder(
             client_id: Some(client_id),
             granted_by: None,
         },
+    )
+    .await?;
+    // The bank itself vouches for its demo founders, so their OneID logins (the development
+    // OneID lists founder1) land in the seeded accounts, as a founder who linked OneID would.
+    db::external_login::link_identity(
+        &mut transaction,
+        DEMO_ONEID_PROVIDER,
+        person.pinfl().as_str(),
+        account.id,
     )
     .await?;
     let officer = Officer {

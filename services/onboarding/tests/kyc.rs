@@ -606,3 +606,43 @@ async fn a_founder_cannot_reach_another_founders_company_or_case(pool: PgPool) {
         .unwrap();
     assert_eq!(mine.as_array().unwrap().len(), 0);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_profile_stating_another_clients_pinfl_is_flagged_by_the_duplicates_check(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.register_founder("founder1", 1).await;
+    let mut claim = registration("claimant", 2);
+    claim["pinfl"] = common::pinfl_for(common::date("1990-05-15"), 1).into();
+    let registered = app.post_json("/v1/registrations", None, &claim).await;
+    assert_eq!(registered.status(), 201);
+    let registered: Value = registered.json().await.unwrap();
+    let account_id: Uuid = registered["account_id"].as_str().unwrap().parse().unwrap();
+    let client_id: Uuid = registered["client_id"].as_str().unwrap().parse().unwrap();
+    let claimant = RegisteredFounder {
+        account_id,
+        client_id,
+        token: app.token_for(account_id, &[Role::Founder], Some(client_id)),
+    };
+
+    let (case_id, _) = submitted_case(&app, &claimant).await;
+
+    let kyc1 = officer(&app, "kyc1").await;
+    let case: Value = app
+        .get(&format!("/v1/kyc/cases/{case_id}"), Some(&kyc1.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let duplicates = case["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == "duplicates")
+        .unwrap()
+        .clone();
+    assert_eq!(duplicates["passed"], false, "{case}");
+    assert!(duplicates["detail"]
+        .as_str()
+        .unwrap()
+        .contains("1 other profiles share this PINFL or passport"));
+}

@@ -85,6 +85,8 @@ fn staff_provider(issuer: &str) -> ProviderSettings {
         authorization_url: endpoint("/auth"),
         token_url: endpoint("/token"),
         userinfo_url: Some(endpoint("/me")),
+        issuer: Some(url::Url::parse(issuer).expect("a URL")),
+        jwks_url: Some(endpoint("/jwks")),
         client_id: CLIENT_ID.to_owned(),
         client_secret: CLIENT_SECRET.to_owned(),
         scopes: vec![

@@ -267,36 +267,210 @@ async fn without_the_setting_there_is_no_development_provider(pool: PgPool) {
     assert_problem(start, &[404], Some("not_found")).await;
 }
 
-#[sqlx::test(migrations = false)]
-async fn a_client_who_registered_with_a_password_is_found_by_pinfl_at_the_first_oneid_login(
-    pool: PgPool,
-) {
-    let app = spawn(pool).await;
-    let citizen = app.dev_identity_provider.as_ref().unwrap().citizens()[0].clone();
-    let registration = serde_json::json!({
-        "username": "nodira",
-        "password": "nodira-demo-pass",
+/// A password registration stating the first demo citizen's PINFL and birth date, under
+/// whatever name and passport the registrant types.
+fn registration_with_pinfl_of(
+    citizen: &imkon_onboarding::identity_providers::OneIdPerson,
+    username: &str,
+    (surname, given_name): (&str, &str),
+    passport_number: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "username": username,
+        "password": format!("{username}-demo-pass"),
         "pinfl": citizen.pin,
         "birth_date": citizen.birth_date,
-        "latin_name": { "surname": citizen.sur_name, "given_name": citizen.first_name },
-        "passport": { "number": citizen.pport_no, "issue_date": "2021-06-01", "expiry_date": "2031-05-31" },
-        "phone": citizen.mob_phone_no,
-        "address": { "region": "Toshkent", "district": "Yunusobod", "street_line": "Amir Temur 108" }
-    });
+        "latin_name": { "surname": surname, "given_name": given_name },
+        "passport": { "number": passport_number, "issue_date": "2021-06-01", "expiry_date": "2031-05-31" },
+        "phone": "998935550000",
+        "address": { "region": "Toshkent", "district": "Chilonzor", "street_line": "Bunyodkor 9" }
+    })
+}
+
+async fn register(app: &ExternalLoginApp, body: &serde_json::Value) -> serde_json::Value {
     let registered = app
         .browser
         .post(app.url("/v1/registrations"))
-        .json(&registration)
+        .json(body)
         .send()
         .await
         .unwrap();
     assert_eq!(registered.status(), 201);
-    let registered: serde_json::Value = registered.json().await.unwrap();
+    registered.json().await.unwrap()
+}
+
+async fn password_access_token(app: &ExternalLoginApp, username: &str) -> String {
+    let login: serde_json::Value = app
+        .browser
+        .post(app.url("/v1/auth/password"))
+        .json(&serde_json::json!({ "username": username, "password": format!("{username}-demo-pass") }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    app.access_token(login["refresh_token"].as_str().expect("a refresh token"))
+        .await
+}
+
+/// A signed-in founder links OneID: the provider's page, the first citizen allowed, and
+/// onboarding's callback. Returns onboarding's answer to the callback.
+async fn link_oneid(app: &ExternalLoginApp, access_token: &str) -> reqwest::Response {
+    let started = app
+        .browser
+        .post(app.url("/v1/auth/external/oneid/link"))
+        .bearer_auth(access_token)
+        .json(&serde_json::json!({ "redirect_uri": FRONTEND_CALLBACK, "state": "link-state" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 200);
+    let started: serde_json::Value = started.json().await.unwrap();
+    let authorize_url = url::Url::parse(started["authorization_url"].as_str().unwrap()).unwrap();
+    let provider_state = query_param(&authorize_url, "state").expect("onboarding's state");
+    let decided = app
+        .browser
+        .post(app.url("/dev-idp/authorize"))
+        .form(&[
+            ("citizen", "0"),
+            ("decision", "allow"),
+            ("state", provider_state.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    app.get(location(&decided).as_str()).await
+}
+
+async fn profile_of(app: &ExternalLoginApp, login: &serde_json::Value) -> serde_json::Value {
+    let token = app
+        .access_token(login["refresh_token"].as_str().unwrap())
+        .await;
+    app.browser
+        .get(app.url("/v1/me/profile"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_first_oneid_login_never_lands_in_an_account_someone_registered_with_the_citizens_pinfl(
+    pool: PgPool,
+) {
+    let app = spawn(pool).await;
+    let citizen = app.dev_identity_provider.as_ref().unwrap().citizens()[0].clone();
+    let attacker = register(
+        &app,
+        &registration_with_pinfl_of(&citizen, "mallory", ("Hacker", "Mallory"), "AC1111111"),
+    )
+    .await;
 
     let login = trade(&app, &log_in(&app, "frontend-state").await).await;
 
-    assert_eq!(login["principal"]["id"], registered["account_id"]);
-    assert_eq!(login["principal"]["client_id"], registered["client_id"]);
+    assert_ne!(login["principal"]["id"], attacker["account_id"]);
+    assert_ne!(login["principal"]["client_id"], attacker["client_id"]);
+    let profile = profile_of(&app, &login).await;
+    assert_eq!(profile["latin_name"]["surname"], citizen.sur_name.as_str());
+    assert_eq!(profile["passport"]["number"], citizen.pport_no.as_str());
+    assert_eq!(app.count("person").await, 2);
+    let outcome: String = sqlx::query_scalar(
+        "select after->>'outcome' from audit_record where action = 'login.external'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(outcome, "client_created_duplicate_identity");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_registration_with_the_citizens_passport_does_not_stop_their_oneid_login(pool: PgPool) {
+    let app = spawn(pool).await;
+    let citizen = app.dev_identity_provider.as_ref().unwrap().citizens()[0].clone();
+    let squatter = register(
+        &app,
+        &registration_with_pinfl_of(
+            &citizen,
+            "mallory",
+            ("Hacker", "Mallory"),
+            &citizen.pport_no,
+        ),
+    )
+    .await;
+
+    let login = trade(&app, &log_in(&app, "frontend-state").await).await;
+
+    assert_ne!(login["principal"]["id"], squatter["account_id"]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_signed_in_with_their_password_links_oneid_and_later_oneid_logins_land_in_their_account(
+    pool: PgPool,
+) {
+    let app = spawn(pool).await;
+    let citizen = app.dev_identity_provider.as_ref().unwrap().citizens()[0].clone();
+    let registered = register(
+        &app,
+        &registration_with_pinfl_of(
+            &citizen,
+            "nodira",
+            (&citizen.sur_name, &citizen.first_name),
+            &citizen.pport_no,
+        ),
+    )
+    .await;
+    let token = password_access_token(&app, "nodira").await;
+
+    let linked = link_oneid(&app, &token).await;
+    let frontend_return = location(&linked);
+    assert_eq!(
+        query_param(&frontend_return, "state").as_deref(),
+        Some("link-state")
+    );
+    let link_login = trade(&app, &frontend_return).await;
+    assert_eq!(link_login["principal"]["id"], registered["account_id"]);
+
+    let later = trade(&app, &log_in(&app, "later").await).await;
+
+    assert_eq!(later["principal"]["id"], registered["account_id"]);
+    assert_eq!(later["principal"]["client_id"], registered["client_id"]);
     assert_eq!(app.count("person").await, 1);
     assert_eq!(app.count("external_identity").await, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn linking_oneid_to_an_account_whose_profile_states_another_pinfl_is_refused(pool: PgPool) {
+    let app = spawn(pool).await;
+    let citizen = app.dev_identity_provider.as_ref().unwrap().citizens()[1].clone();
+    register(
+        &app,
+        &registration_with_pinfl_of(&citizen, "timur", ("Abdullayev", "Timur"), "AC2222222"),
+    )
+    .await;
+    let token = password_access_token(&app, "timur").await;
+
+    let linked = link_oneid(&app, &token).await;
+
+    assert_problem(linked, &[403], Some("identity_mismatch")).await;
+    assert_eq!(app.count("external_identity").await, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn linking_needs_a_founder_signed_in(pool: PgPool) {
+    let app = spawn(pool).await;
+
+    let anonymous = app
+        .browser
+        .post(app.url("/v1/auth/external/oneid/link"))
+        .json(&serde_json::json!({ "redirect_uri": FRONTEND_CALLBACK, "state": "s" }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_problem(anonymous, &[401], None).await;
+    assert_eq!(app.count("external_login_attempt").await, 0);
 }

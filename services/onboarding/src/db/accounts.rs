@@ -128,20 +128,6 @@ pub async fn set_client_id(
     Ok(())
 }
 
-/// The account whose client profile is `client_id`.
-pub async fn find_by_client_id(
-    connection: &mut PgConnection,
-    client_id: Uuid,
-) -> Result<Option<AccountRecord>, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "{SELECT_ACCOUNT} where a.client_id = $1 group by a.id"
-    ))
-    .bind(client_id)
-    .fetch_optional(connection)
-    .await?;
-    row.as_ref().map(account_from_row).transpose()
-}
-
 /// Accounts holding at least one of `staff_roles` (and `role`, when given), by display name and
 /// then id so that pages do not overlap.
 pub async fn staff_directory(

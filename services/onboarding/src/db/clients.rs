@@ -96,8 +96,8 @@ async fn insert_client(
     Ok(())
 }
 
-/// Inserts a person client. A PINFL or passport already on file is the unique violation
-/// `person_pinfl_key` or `person_passport_number_key`.
+/// Inserts a person client. A PINFL or passport already on file is not refused: a profile
+/// only claims them, and the KYC duplicates check shows staff every profile sharing one.
 pub async fn insert_person(
     connection: &mut PgConnection,
     client_id: Uuid,
@@ -335,15 +335,4 @@ pub async fn companies_of_owner(
         companies.push(complete_company(connection, row).await?);
     }
     Ok(companies)
-}
-
-/// The client whose person profile carries this PINFL.
-pub async fn find_client_by_pinfl(
-    connection: &mut PgConnection,
-    pinfl: &str,
-) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("select client_id from person where pinfl = $1")
-        .bind(pinfl)
-        .fetch_optional(connection)
-        .await
 }

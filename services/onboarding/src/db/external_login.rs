@@ -14,6 +14,8 @@ pub struct NewLoginAttempt<'a> {
     pub nonce: Option<&'a str>,
     pub redirect_uri: &'a str,
     pub client_state: &'a str,
+    /// The signed-in account whose identity this login links, if it is a linking login.
+    pub link_account_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -25,6 +27,7 @@ pub struct LoginAttemptRecord {
     pub nonce: Option<String>,
     pub redirect_uri: String,
     pub client_state: String,
+    pub link_account_id: Option<Uuid>,
 }
 
 pub async fn insert_attempt(
@@ -34,8 +37,8 @@ pub async fn insert_attempt(
     sqlx::query(
         "insert into external_login_attempt
              (id, provider, state_sha256, pkce_verifier, nonce, redirect_uri, client_state,
-              created_at, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+              link_account_id, created_at, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(imkon_platform::id::new_id())
     .bind(attempt.provider)
@@ -44,6 +47,7 @@ pub async fn insert_attempt(
     .bind(attempt.nonce)
     .bind(attempt.redirect_uri)
     .bind(attempt.client_state)
+    .bind(attempt.link_account_id)
     .bind(attempt.created_at)
     .bind(attempt.expires_at)
     .execute(connection)
@@ -63,7 +67,7 @@ pub async fn consume_attempt(
     let row = sqlx::query(
         "update external_login_attempt set consumed_at = $3
          where provider = $1 and state_sha256 = $2 and consumed_at is null and expires_at > $3
-         returning pkce_verifier, nonce, redirect_uri, client_state",
+         returning pkce_verifier, nonce, redirect_uri, client_state, link_account_id",
     )
     .bind(provider)
     .bind(state_sha256.as_slice())
@@ -76,6 +80,7 @@ pub async fn consume_attempt(
             nonce: row.try_get("nonce")?,
             redirect_uri: row.try_get("redirect_uri")?,
             client_state: row.try_get("client_state")?,
+            link_account_id: row.try_get("link_account_id")?,
         })
     })
     .transpose()

@@ -10,9 +10,19 @@
 //!    read; the account is found (or, for a citizen's first OneID login, created with their
 //!    profile) and the browser goes back to the frontend with a one-time code of onboarding's
 //!    own, which the frontend trades at `POST /v1/oauth/token`.
+//! 3. `POST /v1/auth/external/{provider}/link` (a founder signed in with their password): like
+//!    `start`, but the callback links the OneID identity to the caller's account, and only if
+//!    OneID's person has the PINFL and birth date of the account's profile.
 //!
 //! Roles never come from a provider: a staff subject works only once an admin has linked it
 //! to a staff account, and a citizen gets the founder role, as registration gives it.
+//!
+//! A PINFL typed at registration is a claim anyone can make, so a OneID login never lands in
+//! an account merely because its profile states the same PINFL: that would hand the citizen's
+//! first login to whoever registered their PINFL before them. A OneID subject reaches only
+//! the account it is linked to: the one its first login created, or the password account
+//! whose owner proved control by signing in and then linking. Any other profile stating the
+//! same PINFL stays separate, and the KYC duplicates check shows staff the pair.
 
 use std::net::SocketAddr;
 
@@ -23,13 +33,15 @@ use axum::routing::get;
 use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use imkon_auth::extract::{Founder, RequireRole};
 use imkon_auth::Role;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::{new_id, now_utc};
+use imkon_platform::problem::JsonBody;
 use rand::RngCore;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::config::{ProviderKind, ProviderSettings};
@@ -56,6 +68,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/auth/external/{provider}/start", get(start_login))
         .route("/v1/auth/external/{provider}/callback", get(finish_login))
+        .route(
+            "/v1/auth/external/{provider}/link",
+            axum::routing::post(start_linking),
+        )
 }
 
 /// A random 32-byte value, base64url: states, nonces and codes.
@@ -134,16 +150,27 @@ async fn start_login(
     Path(provider): Path<String>,
     Query(query): Query<StartQuery>,
 ) -> Result<Response, OnboardingError> {
-    let (settings, callback_url) = provider_settings(&state, &provider)?;
-    let redirect_uri = query
-        .redirect_uri
+    let location = begin_attempt(&state, &provider, query.redirect_uri, query.state, None).await?;
+    Ok(redirect_to(&location))
+}
+
+/// Checks the frontend's redirect URI and state, stores a one-time attempt and returns the
+/// provider's authorization URL. `link_account_id` makes it a linking login.
+async fn begin_attempt(
+    state: &AppState,
+    provider: &str,
+    redirect_uri: Option<String>,
+    client_state: Option<String>,
+    link_account_id: Option<Uuid>,
+) -> Result<url::Url, OnboardingError> {
+    let (settings, callback_url) = provider_settings(state, provider)?;
+    let redirect_uri = redirect_uri
         .filter(|uri| state.external.settings.redirect_uris.contains(uri))
         .ok_or_else(|| OnboardingError::BadRequest {
             code: "invalid_redirect_uri",
             detail: "redirect_uri is not one of the registered redirect URIs.".to_owned(),
         })?;
-    let client_state = query
-        .state
+    let client_state = client_state
         .filter(|text| !text.is_empty() && text.len() <= CLIENT_STATE_MAX_BYTES)
         .ok_or_else(|| OnboardingError::BadRequest {
             code: "invalid_request",
@@ -176,18 +203,73 @@ async fn start_login(
     db::external_login::insert_attempt(
         &mut connection,
         &db::external_login::NewLoginAttempt {
-            provider: &provider,
+            provider,
             state_sha256: &secret_hash(&own_state),
             pkce_verifier: pkce_verifier.as_deref(),
             nonce: nonce.as_deref(),
             redirect_uri: &redirect_uri,
             client_state: &client_state,
+            link_account_id,
             created_at: now,
             expires_at: now + LOGIN_ATTEMPT_LIFETIME,
         },
     )
     .await?;
-    Ok(redirect_to(&location))
+    Ok(location)
+}
+
+/// What the frontend sends to start linking a OneID identity to the signed-in account.
+#[derive(Deserialize, ToSchema)]
+pub struct LinkRequest {
+    /// Where the browser returns: one of the configured redirect URIs, exactly.
+    redirect_uri: Option<String>,
+    /// The frontend's own state, echoed back untouched.
+    state: Option<String>,
+}
+
+/// Where to send the browser to prove the OneID identity being linked.
+#[derive(Serialize, ToSchema)]
+pub struct LinkAnswer {
+    authorization_url: String,
+}
+
+/// A founder who signed in with their password links their OneID identity: the answer is the
+/// provider's page to send the browser to. The callback links the identity to this account
+/// only when OneID's person has the profile's PINFL and birth date (else 403
+/// `identity_mismatch`); later OneID logins then land in this account.
+#[utoipa::path(post, path = "/v1/auth/external/{provider}/link", tag = "auth",
+    params(("provider" = String, Path, description = "A configured citizens' provider, such as oneid")),
+    request_body = LinkRequest,
+    responses((status = 200, body = LinkAnswer),
+              (status = 400, description = "invalid_redirect_uri, invalid_request, or a provider that does not link citizens"),
+              (status = 401), (status = 403),
+              (status = 404, description = "No such provider")),
+    security(("bearer" = [])))]
+#[tracing::instrument(skip_all, fields(provider = %provider, founder = %founder.subject()))]
+async fn start_linking(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    founder: RequireRole<Founder>,
+    JsonBody(request): JsonBody<LinkRequest>,
+) -> Result<axum::Json<LinkAnswer>, OnboardingError> {
+    let (settings, _) = provider_settings(&state, &provider)?;
+    if settings.kind != ProviderKind::OneId {
+        return Err(OnboardingError::BadRequest {
+            code: "invalid_request",
+            detail: "Only a citizens' identity provider is linked this way; an administrator links staff identities.".to_owned(),
+        });
+    }
+    let location = begin_attempt(
+        &state,
+        &provider,
+        request.redirect_uri,
+        request.state,
+        Some(founder.subject()),
+    )
+    .await?;
+    Ok(axum::Json(LinkAnswer {
+        authorization_url: location.into(),
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -278,7 +360,12 @@ async fn finish_login(
                 code,
             )
             .await?;
-            find_or_create_citizen(&state, &provider, &person, &address).await?
+            match attempt.link_account_id {
+                Some(account_id) => {
+                    link_citizen(&state, &provider, &person, account_id, &address).await?
+                }
+                None => find_or_create_citizen(&state, &provider, &person, &address).await?,
+            }
         }
     };
     let own_code = random_secret();
@@ -442,9 +529,10 @@ pub fn parse_oneid_person(
     })
 }
 
-/// The citizen's account, found by PINFL; on their first login their client profile and a
-/// founder account are created from OneID's fields. The OneID subject (the PINFL) is linked
-/// to the account either way.
+/// The citizen's account: the one their OneID subject (the PINFL) is linked to; on their
+/// first login a new client profile and founder account are created from OneID's fields and
+/// linked. A profile someone registered with the same PINFL is never taken over: it stays a
+/// separate client, and the KYC duplicates check shows staff both.
 async fn find_or_create_citizen(
     state: &AppState,
     provider: &str,
@@ -457,29 +545,12 @@ async fn find_or_create_citizen(
     // Two first logins of one person at once must not both create a profile: serialise on
     // the PINFL for the rest of the transaction.
     db::external_login::lock_subject(&mut transaction, pinfl).await?;
-    let existing_client = db::clients::find_client_by_pinfl(&mut transaction, pinfl).await?;
-    let client_id = match existing_client {
-        Some(client_id) => client_id,
+    let linked = db::external_login::find_linked_account(&mut transaction, provider, pinfl).await?;
+    let (account_id, outcome) = match linked {
+        Some(account_id) => (account_id, "succeeded"),
         None => {
             let client_id = new_id();
-            db::clients::insert_person(&mut transaction, client_id, &person)
-                .await
-                .map_err(|error| {
-                    if crate::error::is_unique_violation(&error, "person_passport_number_key") {
-                        OnboardingError::conflict(
-                            "passport_taken",
-                            "A client with this passport is already registered.",
-                        )
-                    } else {
-                        error.into()
-                    }
-                })?;
-            client_id
-        }
-    };
-    let account_id = match db::accounts::find_by_client_id(&mut transaction, client_id).await? {
-        Some(account) => account.id,
-        None => {
+            db::clients::insert_person(&mut transaction, client_id, &person).await?;
             let account_id = new_id();
             db::accounts::insert(
                 &mut transaction,
@@ -493,14 +564,26 @@ async fn find_or_create_citizen(
             )
             .await?;
             db::accounts::grant_roles(&mut transaction, account_id, &[Role::Founder], None).await?;
-            account_id
+            db::external_login::link_identity(&mut transaction, provider, pinfl, account_id)
+                .await?;
+            let sharing = db::kyc::people_sharing_identity(
+                &mut transaction,
+                client_id,
+                pinfl,
+                person.passport().number().as_str(),
+            )
+            .await?;
+            if sharing == 0 {
+                (account_id, "client_created")
+            } else {
+                tracing::warn!(
+                    %client_id,
+                    sharing,
+                    "a OneID login created a profile whose PINFL or passport another profile states"
+                );
+                (account_id, "client_created_duplicate_identity")
+            }
         }
-    };
-    db::external_login::link_identity(&mut transaction, provider, pinfl, account_id).await?;
-    let outcome = if existing_client.is_some() {
-        "succeeded"
-    } else {
-        "client_created"
     };
     let mut entry = external_login_audit(
         Some(account_id),
@@ -514,6 +597,67 @@ async fn find_or_create_citizen(
     audit::record(&mut transaction, entry).await?;
     transaction.commit().await?;
     Ok(account_id)
+}
+
+/// Links the citizen's OneID subject to the founder account that started the linking login,
+/// which proved control of the account (its password) before leaving for OneID. OneID's
+/// person must have the PINFL and birth date of the account's profile: 403
+/// `identity_mismatch` otherwise. A subject already linked to another account is a 409
+/// `identity_already_linked`; linking the same account again is harmless.
+async fn link_citizen(
+    state: &AppState,
+    provider: &str,
+    oneid_person: &OneIdPerson,
+    account_id: Uuid,
+    address: &str,
+) -> Result<Uuid, OnboardingError> {
+    let person = parse_oneid_person(oneid_person, now_utc().date_naive())?;
+    let pinfl = person.pinfl().as_str();
+    let mut transaction = state.pool.begin().await?;
+    db::external_login::lock_subject(&mut transaction, pinfl).await?;
+    let profile = match db::accounts::find_by_id(&mut transaction, account_id).await? {
+        Some(account) => match account.client_id {
+            Some(client_id) => db::clients::find_person(&mut transaction, client_id).await?,
+            None => None,
+        },
+        None => None,
+    };
+    let same_person = profile
+        .as_ref()
+        .is_some_and(|profile| profile.pinfl == pinfl && profile.birth_date == person.birth_date());
+    let linked = db::external_login::find_linked_account(&mut transaction, provider, pinfl).await?;
+    let outcome = match linked {
+        _ if !same_person => "identity_mismatch",
+        Some(existing) if existing != account_id => "identity_already_linked",
+        Some(_) => "succeeded",
+        None => {
+            db::external_login::link_identity(&mut transaction, provider, pinfl, account_id)
+                .await?;
+            "linked"
+        }
+    };
+    let mut entry = external_login_audit(
+        Some(account_id),
+        "login.external_link",
+        provider,
+        pinfl,
+        address,
+        outcome,
+    );
+    entry.actor_roles = vec![Role::Founder.as_str().to_owned()];
+    audit::record(&mut transaction, entry).await?;
+    transaction.commit().await?;
+    match outcome {
+        "identity_mismatch" => Err(OnboardingError::forbidden(
+            "identity_mismatch",
+            "OneID identified someone other than the person this account's profile describes.",
+        )),
+        "identity_already_linked" => Err(OnboardingError::conflict(
+            "identity_already_linked",
+            "This OneID identity already signs in to another account.",
+        )),
+        _ => Ok(account_id),
+    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use crate::domain::passport::{IdentityDocument, PassportNumber};
 use crate::domain::person::{NewPerson, Person};
 use crate::domain::person_name::{PersonName, Script};
 use crate::domain::pinfl::Pinfl;
-use crate::error::{is_unique_violation, OnboardingError};
+use crate::error::OnboardingError;
 use crate::http::{audit_by, source_address};
 use crate::password::hash_password;
 use crate::AppState;
@@ -211,28 +211,17 @@ pub fn parse_person(
     .map_err(|error| OnboardingError::invalid(error.field(), "inconsistent_profile", &error))
 }
 
-/// Maps the unique violations of a person's identity to 409s.
-fn person_conflict(error: sqlx::Error) -> OnboardingError {
-    if is_unique_violation(&error, "person_pinfl_key") {
-        OnboardingError::conflict(
-            "pinfl_taken",
-            "A client with this PINFL is already registered.",
-        )
-    } else if is_unique_violation(&error, "person_passport_number_key") {
-        OnboardingError::conflict(
-            "passport_taken",
-            "A client with this passport is already registered.",
-        )
-    } else {
-        error.into()
-    }
-}
-
 /// A founder registers: their login account (with the founder role) and their person profile
 /// are created together, or neither is.
+///
+/// The PINFL and passport typed here are claims, not a proven identity, and the answer is the
+/// same whether or not another profile already states them: telling an anonymous caller that
+/// a PINFL is taken would tell them who banks here. A profile sharing either with another is
+/// accepted and shown to staff by the KYC duplicates check, and it never receives a OneID
+/// login unless its owner links OneID while signed in.
 #[utoipa::path(post, path = "/v1/registrations", tag = "profile", request_body = RegistrationRequest,
     responses((status = 201, body = RegistrationResponse),
-              (status = 409, description = "username_taken, pinfl_taken or passport_taken"),
+              (status = 409, description = "username_taken"),
               (status = 422, description = "An invalid field, named")))]
 #[tracing::instrument(skip_all)]
 async fn register_founder(
@@ -249,9 +238,7 @@ async fn register_founder(
 
     let client_id = new_id();
     let mut transaction = state.pool.begin().await?;
-    db::clients::insert_person(&mut transaction, client_id, &person)
-        .await
-        .map_err(person_conflict)?;
+    db::clients::insert_person(&mut transaction, client_id, &person).await?;
     let account = create_local_account(
         &mut transaction,
         &NewLocalAccount {
@@ -321,7 +308,7 @@ async fn read_own_profile(
 
 /// Replaces the founder's profile. The PINFL is their identity and cannot change.
 #[utoipa::path(put, path = "/v1/me/profile", tag = "profile", request_body = PersonProfileRequest,
-    responses((status = 200, body = PersonProfileView), (status = 409, description = "passport_taken"), (status = 422)))]
+    responses((status = 200, body = PersonProfileView), (status = 422)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn update_own_profile(
     State(state): State<AppState>,
@@ -342,9 +329,7 @@ async fn update_own_profile(
             message: "the PINFL identifies the person and cannot change".to_owned(),
         });
     }
-    db::clients::update_person(&mut transaction, client_id, &person)
-        .await
-        .map_err(person_conflict)?;
+    db::clients::update_person(&mut transaction, client_id, &person).await?;
     let after = db::clients::find_person(&mut transaction, client_id)
         .await?
         .ok_or(OnboardingError::NotFound { what: "profile" })?;
