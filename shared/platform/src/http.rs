@@ -154,6 +154,9 @@ pub fn service_router(
             Problem::internal().into_response()
         }))
         .layer(middleware::from_fn(problem_fallback))
+        .layer(middleware::from_fn(
+            crate::text::refuse_control_characters_in_uri,
+        ))
         .layer(middleware::from_fn_with_state(
             metrics,
             crate::metrics::count_requests,
