@@ -7,16 +7,19 @@
 //! 1. Tab, line feed and carriage return are allowed everywhere, so a note may hold lines.
 //! 2. Every other C0 control (U+0000..U+001F), DEL (U+007F) and every C1 control
 //!    (U+0080..U+009F) is refused, in a JSON string (a value or an object's key), in a query
-//!    parameter and in the path.
+//!    parameter, in a form field and in the path.
 //! 3. The refusal is a 422 `validation_failed` naming where the character is: a JSON pointer
-//!    (`/founders/1/name`) for a body, the parameter's name for a query, `path` for the path.
+//!    (`/founders/1/name`) for a JSON body, the parameter's name for a query or a form, `path`
+//!    for the path.
 //!
-//! The body check is in [`crate::problem::JsonBody`]; the query and path check is the
-//! [`refuse_control_characters_in_uri`] layer every service router has. A service reading a
+//! The JSON check is in [`crate::problem::JsonBody`]; the path, query and form check is the
+//! [`refuse_control_characters`] layer every service router has. A service reading a
 //! body some other way (a multipart upload, a CSV import) checks its text with
 //! [`refused_character`].
 
+use axum::body::Body;
 use axum::extract::Request;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -136,26 +139,73 @@ fn percent_decoded(text: &str) -> Vec<u8> {
     decoded
 }
 
-/// The problem for a request whose path or query holds a refused character, once decoded.
-pub fn uri_problem(uri: &axum::http::Uri) -> Option<Problem> {
-    if refused_character(&String::from_utf8_lossy(&percent_decoded(uri.path()))).is_some() {
-        return Some(control_character_problem("path"));
-    }
-    let query = uri.query()?;
-    form_urlencoded::parse(query.as_bytes())
+/// The problem for form-encoded pairs (a query, or a form body) where a name or value holds a
+/// refused character, naming that pair.
+fn pairs_problem(pairs: &[u8]) -> Option<Problem> {
+    form_urlencoded::parse(pairs)
         .find(|(name, value)| {
             refused_character(name).is_some() || refused_character(value).is_some()
         })
         .map(|(name, _)| control_character_problem(name.into_owned()))
 }
 
-/// Refuses a request whose path or query parameters hold a refused character, before any
-/// handler (or database) sees it.
-pub async fn refuse_control_characters_in_uri(request: Request, next: Next) -> Response {
-    match uri_problem(request.uri()) {
-        Some(problem) => problem.into_response(),
-        None => next.run(request).await,
+/// The problem for a request whose path or query holds a refused character, once decoded.
+pub fn uri_problem(uri: &axum::http::Uri) -> Option<Problem> {
+    if refused_character(&String::from_utf8_lossy(&percent_decoded(uri.path()))).is_some() {
+        return Some(control_character_problem("path"));
     }
+    pairs_problem(uri.query()?.as_bytes())
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
+/// Refuses a request whose path, query parameters or form-encoded body hold a refused
+/// character, before any handler (or database) sees it.
+///
+/// A form body is read here (at most `body_limit_bytes`, the service's limit) and handed on
+/// as read; JSON bodies are checked by [`crate::problem::JsonBody`], which reads them anyway.
+pub async fn refuse_control_characters(
+    body_limit_bytes: usize,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(problem) = uri_problem(request.uri()) {
+        return problem.into_response();
+    }
+    if !is_form(request.headers()) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, body_limit_bytes).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let too_large = error
+                .into_inner()
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            let problem = if too_large {
+                Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+            } else {
+                Problem::bad_request("unreadable_body", "The request body could not be read.")
+            };
+            return problem.into_response();
+        }
+    };
+    if let Some(problem) = pairs_problem(&bytes) {
+        return problem.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Hostile input at the platform's boundary: what an anonymous client sends must neither grow
 //! the service's memory for good nor reach the database as text PostgreSQL cannot store.
 
-use axum::extract::{Path, Query};
+use axum::extract::{Form, Path, Query};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use imkon_platform::problem::JsonBody;
@@ -37,6 +37,10 @@ async fn search(Query(search): Query<Search>) -> String {
     search.username.unwrap_or_default()
 }
 
+async fn sign_in(Form(search): Form<Search>) -> String {
+    search.username.unwrap_or_default()
+}
+
 async fn by_name(Path(name): Path<String>) -> String {
     name
 }
@@ -45,6 +49,7 @@ async fn platform() -> TestServer {
     let api = Router::new()
         .route("/v1/companies", post(create_company))
         .route("/v1/search", get(search))
+        .route("/v1/sign-in", post(sign_in))
         .route("/v1/names/{name}", get(by_name));
     TestServer::start(imkon_platform::http::service_router(
         "hostile",
@@ -201,4 +206,27 @@ async fn a_nul_in_a_query_or_path_parameter_is_refused() {
         .await
         .unwrap();
     assert_eq!(response.text().await.unwrap(), "Nodira Qodirova");
+}
+
+#[tokio::test]
+async fn a_nul_in_a_form_field_is_refused_and_a_clean_form_still_reaches_the_handler() {
+    let server = platform().await;
+    let response = server
+        .client
+        .post(server.url("/v1/sign-in"))
+        .form(&[("username", "ab\u{0}cd")])
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "username");
+
+    let response = server
+        .client
+        .post(server.url("/v1/sign-in"))
+        .form(&[("username", "Nodira\r\nQodirova")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.text().await.unwrap(), "Nodira\r\nQodirova");
 }
