@@ -248,7 +248,7 @@ where
 }
 
 /// `application/json` or any `application/*+json`, as axum's own `Json` accepts.
-fn has_json_content_type(headers: &HeaderMap) -> bool {
+pub fn has_json_content_type(headers: &HeaderMap) -> bool {
     let Some(content_type) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
