@@ -141,8 +141,8 @@ fn constant_time_equal(left: &[u8], right: &[u8]) -> bool {
 /// without the cookie or from another site is refused at once; a form body is read up to
 /// [`FORM_BODY_MAX_BYTES`]; of an upload only the head is read ([`MULTIPART_HEAD_MAX_BYTES`]),
 /// whose first part must be the token, and the file after it streams on to the upload page
-/// unread. A proven form whose fields hold a control character is refused with a 422 page,
-/// so the text never reaches a service.
+/// unread. A query, or a proven form, whose fields hold a control character is refused with a
+/// 422 page, so the text never reaches a service.
 pub async fn csrf_protection(request: Request, next: Next) -> Response {
     let existing = read_cookie(request.headers(), CSRF_COOKIE).and_then(CsrfToken::from_cookie);
     let is_new = existing.is_none();
@@ -150,6 +150,14 @@ pub async fn csrf_protection(request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     parts.extensions.insert(token.clone());
 
+    // A query is a form too (searches, filters): its text would reach a service.
+    if parts
+        .uri
+        .query()
+        .is_some_and(|query| form_holds_control_character(query.as_bytes()))
+    {
+        return pages::control_character_response(&parts, &token);
+    }
     let request = if is_safe(&parts.method) {
         Request::from_parts(parts, body)
     } else {

@@ -116,3 +116,18 @@ async fn a_nul_typed_into_a_form_field_gets_a_friendly_422_page() {
     let html = response.text().await.unwrap();
     assert!(html.contains("invisible control character"), "{html}");
 }
+
+#[tokio::test]
+async fn a_control_character_in_a_query_gets_a_friendly_422_page() {
+    let site = site().await;
+    let response = site
+        .client
+        .get(site.url("/programmes?search=grant%00"))
+        .header("cookie", "__Host-imkon_lang=en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("invisible control character"), "{html}");
+}
