@@ -11,13 +11,16 @@
 //! - [`same_site_path`]: the only redirect targets taken from a request are local paths, so the
 //!   site cannot be used to bounce visitors elsewhere.
 
-use axum::body::Body;
+use axum::body::{Body, BodyDataStream, Bytes};
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use futures::StreamExt;
+use imkon_platform::text::refused_character;
 use rand::rngs::OsRng;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
@@ -42,6 +45,10 @@ const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The largest form body read while looking for the token; our forms are a few hundred bytes.
 pub const FORM_BODY_MAX_BYTES: usize = 64 * 1024;
+
+/// How much of an upload is read to find its token: the first part (the token) is a boundary,
+/// one header line and 43 characters.
+pub const MULTIPART_HEAD_MAX_BYTES: usize = 4 * 1024;
 
 /// Random bytes in a token; 256 bits cannot be guessed.
 const TOKEN_BYTES: usize = 32;
@@ -127,6 +134,13 @@ fn constant_time_equal(left: &[u8], right: &[u8]) -> bool {
 }
 
 /// Issues the token and refuses unsafe requests that do not present it.
+///
+/// Nothing of a request's body is read before it is known to be worth reading: a request
+/// without the cookie or from another site is refused at once; a form body is read up to
+/// [`FORM_BODY_MAX_BYTES`]; of an upload only the head is read ([`MULTIPART_HEAD_MAX_BYTES`]),
+/// whose first part must be the token, and the file after it streams on to the upload page
+/// unread. A query, or a proven form, whose fields hold a control character is refused with a
+/// 422 page, so the text never reaches a service.
 pub async fn csrf_protection(request: Request, next: Next) -> Response {
     let existing = read_cookie(request.headers(), CSRF_COOKIE).and_then(CsrfToken::from_cookie);
     let is_new = existing.is_none();
@@ -134,54 +148,76 @@ pub async fn csrf_protection(request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     parts.extensions.insert(token.clone());
 
+    // A query is a form too (searches, filters): its text would reach a service.
+    if parts
+        .uri
+        .query()
+        .is_some_and(|query| form_holds_control_character(query.as_bytes()))
+    {
+        return pages::control_character_response(&parts, &token);
+    }
     let request = if is_safe(&parts.method) {
         Request::from_parts(parts, body)
     } else {
+        let refuse = |parts: &Parts| {
+            tracing::info!(method = %parts.method, path = parts.uri.path(), "refused a request without a valid CSRF token");
+            let mut response = pages::error_response(StatusCode::FORBIDDEN, parts, &token);
+            if is_new {
+                attach_token_cookie(&mut response, &token);
+            }
+            response
+        };
+        let cross_site = parts
+            .headers
+            .get("sec-fetch-site")
+            .is_some_and(|value| value == "cross-site");
+        if cross_site || is_new {
+            return refuse(&parts);
+        }
         let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let is_upload = content_type.starts_with("multipart/form-data");
-        // An upload carries a file; only the upload page accepts one, and it is bounded there.
-        let limit = if is_upload {
-            crate::pages::profile::UPLOAD_MAX_BYTES
-        } else {
-            FORM_BODY_MAX_BYTES
-        };
-        let bytes = match axum::body::to_bytes(body, limit).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                return pages::error_response(StatusCode::PAYLOAD_TOO_LARGE, &parts, &token);
-            }
-        };
-        let cross_site = parts
-            .headers
-            .get("sec-fetch-site")
-            .is_some_and(|value| value == "cross-site");
         let header_token = parts
             .headers
             .get(CSRF_HEADER)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-        let presented = match header_token {
-            Some(token) => Some(token),
-            None if is_upload => multipart_token(&content_type, bytes.clone()).await,
-            None => form_urlencoded::parse(&bytes)
-                .find(|(name, _)| name == CSRF_FIELD)
-                .map(|(_, value)| value.into_owned()),
-        };
-        let proven = !is_new && presented.is_some_and(|presented| token.matches(&presented));
-        if cross_site || !proven {
-            tracing::info!(method = %parts.method, path = parts.uri.path(), "refused a request without a valid CSRF token");
-            let mut response = pages::error_response(StatusCode::FORBIDDEN, &parts, &token);
-            if is_new {
-                attach_token_cookie(&mut response, &token);
+        let (presented, body) = if content_type.starts_with("multipart/form-data") {
+            let Ok((head, rest)) = read_head(body, MULTIPART_HEAD_MAX_BYTES).await else {
+                return pages::error_response(StatusCode::BAD_REQUEST, &parts, &token);
+            };
+            let presented = match header_token {
+                Some(presented) => Some(presented),
+                None => first_part_token(&content_type, &head).await,
+            };
+            let whole =
+                futures::stream::once(async move { Ok::<_, axum::Error>(head) }).chain(rest);
+            (presented, Body::from_stream(whole))
+        } else {
+            let Ok(bytes) = axum::body::to_bytes(body, FORM_BODY_MAX_BYTES).await else {
+                return pages::error_response(StatusCode::PAYLOAD_TOO_LARGE, &parts, &token);
+            };
+            let presented = header_token.or_else(|| {
+                form_urlencoded::parse(&bytes)
+                    .find(|(name, _)| name == CSRF_FIELD)
+                    .map(|(_, value)| value.into_owned())
+            });
+            if presented
+                .as_deref()
+                .is_some_and(|presented| token.matches(presented))
+                && form_holds_control_character(&bytes)
+            {
+                return pages::control_character_response(&parts, &token);
             }
-            return response;
+            (presented, Body::from(bytes))
+        };
+        if !presented.is_some_and(|presented| token.matches(&presented)) {
+            return refuse(&parts);
         }
-        Request::from_parts(parts, Body::from(bytes))
+        Request::from_parts(parts, body)
     };
 
     let mut response = next.run(request).await;
@@ -193,15 +229,36 @@ pub async fn csrf_protection(request: Request, next: Next) -> Response {
     response
 }
 
-/// The token field of a multipart form; our forms put it first, so the file after it is not
-/// read here.
+/// Whether a form field's name or value holds a character no service stores (a NUL, or any
+/// control character but tab and line breaks; see `imkon_platform::text`).
+fn form_holds_control_character(form: &[u8]) -> bool {
+    form_urlencoded::parse(form).any(|(name, value)| {
+        refused_character(&name).is_some() || refused_character(&value).is_some()
+    })
+}
+
+/// Reads the body until at least `limit` bytes (or the end) have arrived, and hands back
+/// those bytes and the stream of the rest, unread.
+async fn read_head(body: Body, limit: usize) -> Result<(Bytes, BodyDataStream), axum::Error> {
+    let mut rest = body.into_data_stream();
+    let mut head = Vec::new();
+    while head.len() < limit {
+        match rest.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk?),
+            None => break,
+        }
+    }
+    Ok((Bytes::from(head), rest))
+}
+
+/// The token of a multipart form, which must be its first part (our forms put it there).
 ///
-/// Only the body's head is parsed: the token is in it, and the multipart reader refuses a body
-/// over its default limit (2 MiB) as a whole, which would turn every larger upload into a
-/// CSRF refusal.
-async fn multipart_token(content_type: &str, bytes: axum::body::Bytes) -> Option<String> {
+/// Only the first [`MULTIPART_HEAD_MAX_BYTES`] are parsed: a first part that is not the
+/// token, or does not end within them, proves nothing, and the file after it is never read
+/// here.
+async fn first_part_token(content_type: &str, head: &Bytes) -> Option<String> {
     use axum::extract::FromRequest;
-    let head = bytes.slice(..bytes.len().min(FORM_BODY_MAX_BYTES));
+    let head = head.slice(..head.len().min(MULTIPART_HEAD_MAX_BYTES));
     let request = Request::builder()
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(head))
@@ -209,12 +266,11 @@ async fn multipart_token(content_type: &str, bytes: axum::body::Bytes) -> Option
     let mut multipart = axum::extract::Multipart::from_request(request, &())
         .await
         .ok()?;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some(CSRF_FIELD) {
-            return field.text().await.ok();
-        }
+    let field = multipart.next_field().await.ok()??;
+    if field.name() != Some(CSRF_FIELD) {
+        return None;
     }
-    None
+    field.text().await.ok()
 }
 
 /// Whether a response is an HTML page (rather than the stylesheet, JSON or plain text).

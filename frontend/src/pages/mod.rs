@@ -249,6 +249,16 @@ pub fn error_response(status: StatusCode, parts: &Parts, csrf_token: &CsrfToken)
     error_page(status, &PageContext::from_parts(parts, Some(csrf_token)))
 }
 
+/// The 422 page for a form whose fields hold a control character no service would store.
+pub fn control_character_response(parts: &Parts, csrf_token: &CsrfToken) -> Response {
+    error_page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &PageContext::from_parts(parts, Some(csrf_token)),
+        "error-control-character-title",
+        "error-control-character-text",
+    )
+}
+
 /// Marks a 403 as a page the visitor's role may not see, rather than a refused form post.
 #[derive(Clone, Copy, Debug)]
 pub struct WrongRole;

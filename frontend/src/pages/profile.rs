@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use reqwest::Method;
 use serde::Deserialize;
@@ -783,9 +783,11 @@ pub async fn upload_document(
                 .content_type()
                 .unwrap_or("application/octet-stream")
                 .to_owned();
+            // The body streams in here unread by the CSRF check, so this is where an upload
+            // over the route's limit is found: the friendly page for a 413 explains it.
             match field.bytes().await {
                 Ok(bytes) => file = Some((file_name, content_type, bytes.to_vec())),
-                Err(_) => form.refuse(&translator, "file", "too_large"),
+                Err(_) => return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
             }
         } else if let Ok(value) = field.text().await {
             form.set(&name, value);

@@ -133,6 +133,7 @@ pub fn service_router(
     let openapi_json = serde_json::to_string(&document)
         .expect("an OpenAPI document built from types always serialises");
     let metrics = Metrics::new(service);
+    let body_limit_bytes = limits.body_limit_bytes;
     let state = PlatformState {
         pool,
         metrics: metrics.clone(),
@@ -154,6 +155,9 @@ pub fn service_router(
             Problem::internal().into_response()
         }))
         .layer(middleware::from_fn(problem_fallback))
+        .layer(middleware::from_fn(move |request, next| {
+            crate::text::refuse_control_characters(body_limit_bytes, request, next)
+        }))
         .layer(middleware::from_fn_with_state(
             metrics,
             crate::metrics::count_requests,

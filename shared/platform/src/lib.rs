@@ -23,5 +23,6 @@ pub mod service_tokens;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 
 pub use problem::{JsonBody, Problem};

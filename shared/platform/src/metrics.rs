@@ -1,7 +1,9 @@
 //! Request metrics in the Prometheus text format.
 //!
-//! Counted per method, route template (never the raw path, which would let a client create
-//! unbounded label values) and status, with the time spent.
+//! Counted per method, route template and status, with the time spent. Every label comes from
+//! a closed set, so no client can create new series: a route is its template (never the raw
+//! path), a request that matched no route counts as `unmatched`, and a method outside the
+//! standard nine (HTTP lets a client invent any token) counts as `other`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -18,8 +21,8 @@ struct RouteFigures {
     duration_micros_total: u64,
 }
 
-/// Method, route template and status.
-type RouteKey = (String, String, u16);
+/// Method label, route template and status.
+type RouteKey = (&'static str, String, u16);
 
 /// The counters of one service.
 #[derive(Debug, Clone)]
@@ -36,7 +39,7 @@ impl Metrics {
         }
     }
 
-    fn observe(&self, method: String, route: String, status: u16, duration_micros: u64) {
+    fn observe(&self, method: &'static str, route: String, status: u16, duration_micros: u64) {
         // A poisoned lock only means another request panicked while counting; the counters
         // are still usable, so keep counting rather than fail every later request.
         let mut routes = self
@@ -86,13 +89,29 @@ impl Metrics {
     }
 }
 
+/// The method's label: one of the standard methods, or `other` for any method a client made up.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::CONNECT => "CONNECT",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
+
 /// Middleware counting every request.
 pub async fn count_requests(
     State(metrics): State<Metrics>,
     request: Request,
     next: Next,
 ) -> Response {
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()

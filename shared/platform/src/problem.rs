@@ -5,10 +5,12 @@
 //! nothing about internals: the cause is logged with the request id, and the client gets the
 //! request id to quote to support.
 
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// The media type of every error body.
@@ -215,22 +217,60 @@ impl From<sqlx::Error> for Problem {
 
 /// A JSON body extractor whose rejections speak problem+json: a malformed body is a 400, a
 /// body of the wrong shape a 422 naming what serde found wrong, a missing content type a 415,
-/// and a body over the limit a 413.
+/// a body over the limit a 413, and a string holding a control character a 422 naming it by
+/// its JSON pointer (see [`crate::text`]), so no service stores text PostgreSQL refuses.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonBody<T>(pub T);
 
 impl<T, S> FromRequest<S> for JsonBody<T>
 where
-    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
+        if !has_json_content_type(request.headers()) {
+            return Err(Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+                .with_detail("Send the body as JSON with `Content-Type: application/json`."));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| body_rejection_problem(&rejection))?;
+        if let Some(problem) = crate::text::json_body_problem(&bytes) {
+            return Err(problem);
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(JsonBody(value)),
             Err(rejection) => Err(json_rejection_problem(&rejection)),
         }
+    }
+}
+
+/// `application/json` or any `application/*+json`, as axum's own `Json` accepts.
+pub fn has_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence
+        .strip_prefix("application/")
+        .is_some_and(|subtype| subtype == "json" || subtype.ends_with("+json"))
+}
+
+fn body_rejection_problem(rejection: &BytesRejection) -> Problem {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+    } else {
+        Problem::bad_request("unreadable_body", rejection.body_text())
     }
 }
 
@@ -241,13 +281,6 @@ fn json_rejection_problem(rejection: &JsonRejection) -> Problem {
         }
         JsonRejection::JsonSyntaxError(error) => {
             Problem::bad_request("malformed_json", error.body_text())
-        }
-        JsonRejection::MissingJsonContentType(_) => {
-            Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
-                .with_detail("Send the body as JSON with `Content-Type: application/json`.")
-        }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE)
         }
         other => Problem::bad_request("unreadable_body", other.body_text()),
     }

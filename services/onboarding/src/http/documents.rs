@@ -28,6 +28,7 @@ use imkon_auth::Role;
 use imkon_platform::audit;
 use imkon_platform::id::new_id;
 use imkon_platform::problem::Problem;
+use imkon_platform::text::{control_character_problem, refused_character};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -152,6 +153,14 @@ async fn read_upload(mut multipart: Multipart) -> Result<UploadParts, Problem> {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "file" => {
+                // The file name is stored as text, so a control character in it is refused
+                // like one in any JSON string (PostgreSQL cannot store a NUL).
+                if field
+                    .file_name()
+                    .is_some_and(|name| refused_character(name).is_some())
+                {
+                    return Err(control_character_problem("file"));
+                }
                 parts.file_name = field
                     .file_name()
                     .map(|name| name.chars().take(FILE_NAME_MAX_CHARS).collect());

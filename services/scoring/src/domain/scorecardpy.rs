@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use imkon_platform::money::parse_decimal_literal;
+use imkon_platform::text::is_refused_character;
 use rust_decimal::Decimal;
 
 use super::scorecard::{
@@ -50,6 +51,8 @@ pub struct ScorecardpyImportSettings {
 pub enum RowProblem {
     #[error("the row cannot be read as CSV: {0}")]
     UnreadableRow(String),
+    #[error("the row holds a control character (only tab and line breaks are allowed)")]
+    ControlCharacter,
     #[error("unknown column `{0}`; the columns are variable, bin, points")]
     UnknownColumn(String),
     #[error("column `{0}` appears more than once")]
@@ -160,6 +163,21 @@ pub fn import_scorecardpy_csv(
     csv_text: &str,
     settings: ScorecardpyImportSettings,
 ) -> Result<Scorecard, ImportError> {
+    // A card's variables and categories are stored as text, which cannot hold a NUL; no
+    // other control character belongs in them either. Lines are counted as the CSV reader
+    // counts them, so the numbers agree with its own reports.
+    let control_character_rows: Vec<RowError> = csv_text
+        .split('\n')
+        .zip(1u64..)
+        .filter(|(line, _)| line.chars().any(is_refused_character))
+        .map(|(_, line)| RowError {
+            line,
+            problem: RowProblem::ControlCharacter,
+        })
+        .collect();
+    if !control_character_rows.is_empty() {
+        return Err(ImportError::Rows(control_character_rows));
+    }
     let mut errors = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)

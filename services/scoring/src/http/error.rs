@@ -97,6 +97,7 @@ impl ScoringError {
 fn row_problem_code(problem: &RowProblem) -> &'static str {
     match problem {
         RowProblem::UnreadableRow(_) => "unreadable_row",
+        RowProblem::ControlCharacter => "control_character",
         RowProblem::UnknownColumn(_) => "unknown_column",
         RowProblem::DuplicateColumn(_) => "duplicate_column",
         RowProblem::MissingColumn(_) => "missing_column",

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::batch_body::BatchRows;
 use super::caller::Scorer;
 use super::definition::RecommendationName;
-use super::error::{InputProblem, ScoringError};
+use super::error::ScoringError;
 use super::numbers::{parse_inputs, JsonDecimal, JsonInputValue, JsonInputs};
 use super::scorecards::stored_scorecard;
 use crate::db::evaluations::{self as db, NewEvaluation};
@@ -32,23 +33,13 @@ use crate::domain::scorecard::Scorecard;
 use crate::domain::version::VersionStatus;
 use crate::AppState;
 
-/// The most rows one batch may hold.
-pub const MAX_BATCH_ROWS: usize = 10_000;
-
-/// A batch of 10 000 rows of a few dozen inputs is a few megabytes: more than the platform's
-/// default body limit, which stays in force everywhere else.
-pub const BATCH_BODY_LIMIT_BYTES: usize = 32 * 1024 * 1024;
-
 /// How many bad rows of a batch are listed before the rest are left out of the answer.
 const MAX_REPORTED_ROW_PROBLEMS: usize = 100;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/scorecards/{id}/evaluate", post(evaluate_one))
-        .route(
-            "/v1/scorecards/{id}/evaluate-batch",
-            post(evaluate_batch).layer(DefaultBodyLimit::max(BATCH_BODY_LIMIT_BYTES)),
-        )
+        .route("/v1/scorecards/{id}/evaluate-batch", post(evaluate_batch))
         .route("/v1/scorecards/{id}/what-if", post(evaluate_what_if))
         .route("/v1/evaluations/{id}", get(get_evaluation))
         .route("/v1/evaluations/{id}/replay", get(replay_evaluation))
@@ -72,6 +63,8 @@ pub struct EvaluateRequest {
     pub inputs: JsonInputs,
 }
 
+/// The shape of a batch request, for the OpenAPI document and the benchmark; the service reads
+/// a batch with [`BatchRows`], which counts the rows while they arrive.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
@@ -342,30 +335,21 @@ async fn evaluate_one(
         (status = 403, description = "Not a credit officer, admin or service"),
         (status = 404, description = "No such scorecard or version"),
         (status = 409, description = "The scorecard has no active version and none was named"),
-        (status = 422, description = "Too many rows, or rows that cannot be scored"),
+        (status = 413, description = "The body is over 32 MiB"),
+        (status = 422, description = "Too many rows (refused as soon as the row after the limit arrives), or rows that cannot be scored"),
     ))]
-#[tracing::instrument(skip_all, fields(scorecard_id = %id, rows = request.rows.len()))]
+#[tracing::instrument(skip_all, fields(scorecard_id = %id, rows = rows.len()))]
 async fn evaluate_batch(
     State(state): State<AppState>,
     _caller: Scorer,
     Path(id): Path<Uuid>,
     Query(query): Query<VersionQuery>,
-    JsonBody(request): JsonBody<BatchRequest>,
+    BatchRows(rows): BatchRows,
 ) -> Result<Response, ScoringError> {
-    if request.rows.len() > MAX_BATCH_ROWS {
-        return Err(ScoringError::InvalidInputs(vec![InputProblem {
-            field: "rows".to_owned(),
-            code: "too_many_rows",
-            message: format!(
-                "a batch holds at most {MAX_BATCH_ROWS} rows, not {}",
-                request.rows.len()
-            ),
-        }]));
-    }
     let version = scoring_version(&state, id, query.version).await?;
     let scorecard = Arc::clone(&version.scorecard);
     // Scoring thousands of rows is CPU work: it runs off the request threads.
-    let results = tokio::task::spawn_blocking(move || score_rows(&scorecard, &request.rows))
+    let results = tokio::task::spawn_blocking(move || score_rows(&scorecard, &rows))
         .await
         .map_err(|error| ScoringError::Platform(Problem::internal_from(&error)))??;
     let response = BatchResponse {

@@ -1,6 +1,7 @@
 //! The service's HTTP API: one module per resource, the JSON forms, who may call what, and the
 //! one error type.
 
+pub mod batch_body;
 pub mod caller;
 pub mod definition;
 pub mod error;

@@ -1,0 +1,106 @@
+//! Hostile input to scoring: a batch too big is refused while it arrives, and text
+//! PostgreSQL cannot store never reaches it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Harness;
+use imkon_platform::testing::assert_problem;
+use imkon_scoring::domain::seeds::synthetic_scorecard;
+use sqlx::PgPool;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[sqlx::test(migrations = false)]
+async fn a_batch_over_the_row_limit_is_refused_while_the_body_is_still_arriving(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let id = harness.create_active(&synthetic_scorecard()).await;
+    // The body announces 30 MiB but only its first 10 001 rows are sent; the rest never comes.
+    // Counting rows as they are read answers now; reading the whole body first never would.
+    let head = format!(r#"{{"rows":[{}"#, r#"{"x01":1},"#.repeat(10_001));
+    let mut stream = tokio::net::TcpStream::connect(harness.server.addr)
+        .await
+        .unwrap();
+    let request = format!(
+        "POST /v1/scorecards/{id}/evaluate-batch HTTP/1.1\r\nhost: localhost\r\n\
+         authorization: Bearer {}\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\n\r\n{head}",
+        harness.officer(),
+        30 * 1024 * 1024
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read_status_line = async {
+        let mut buffer = [0u8; 4096];
+        while !answer.windows(4).any(|window| window == b"\r\n\r\n") {
+            let read = stream.read(&mut buffer).await.unwrap();
+            assert!(read > 0, "the connection closed without an answer");
+            answer.extend_from_slice(&buffer[..read]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), read_status_line)
+        .await
+        .expect("the batch is refused before its body has arrived");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_streamed_batch_still_names_bad_bodies_and_counts_rows(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let id = harness.create_active(&synthetic_scorecard()).await;
+    let path = format!("/v1/scorecards/{id}/evaluate-batch");
+    let officer = harness.officer();
+    let malformed = harness.post(&path, Some(&officer), r#"{"rows": [{"#).await;
+    assert_problem(malformed, &[400], Some("malformed_json")).await;
+    let unknown = harness
+        .post(&path, Some(&officer), r#"{"rows": [], "extra": 1}"#)
+        .await;
+    assert_problem(unknown, &[422], Some("invalid_body")).await;
+    let missing = harness.post(&path, Some(&officer), r#"{}"#).await;
+    assert_problem(missing, &[422], Some("invalid_body")).await;
+    let response = harness
+        .server
+        .client
+        .post(harness.server.url(&path))
+        .bearer_auth(&officer)
+        .header("content-type", "text/plain")
+        .body(r#"{"rows": []}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, &[415], Some("unsupported_media_type")).await;
+    let response = harness
+        .post(
+            &path,
+            Some(&officer),
+            r#"{"rows": [{"x01": 1}, {"x01": 2}]}"#,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let batch: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(batch["results"].as_array().unwrap().len(), 2);
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_imported_card_holding_a_nul_is_refused_naming_its_line(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let csv = "variable,bin,points\n\
+               basepoints,,450\n\
+               purpose,car\u{0},5\n\
+               purpose,van,3\n";
+    let response = harness
+        .server
+        .client
+        .post(harness.server.url("/v1/scorecards/import?name=Hostile"))
+        .bearer_auth(harness.officer())
+        .header("content-type", "text/csv")
+        .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, &[422], Some("invalid_scorecard_csv")).await;
+    assert_eq!(problem["errors"][0]["field"], "line 3");
+    assert_eq!(problem["errors"][0]["code"], "control_character");
+}
