@@ -4,7 +4,6 @@
 
 mod common;
 
-use imkon_auth::Principal;
 use imkon_platform::id::new_id;
 use imkon_platform::testing::assert_problem;
 use serde_json::json;
@@ -12,10 +11,10 @@ use sqlx::PgPool;
 
 use common::{start, two_legs, Harness};
 
-/// A validly signed token for accounts in the name of `service`, as a compromised service
-/// holding the platform's key material for its own tokens would present.
+/// A validly signed token for accounts in the name of `service`: what a compromised service
+/// holds when its own credentials are used against accounts.
 fn token_of(harness: &Harness, service: &str) -> String {
-    harness.token_for(&Principal::service(new_id(), Some(service.to_owned())).unwrap())
+    harness.service_token_of(service)
 }
 
 #[sqlx::test(migrations = false)]

@@ -18,6 +18,11 @@ use uuid::Uuid;
 
 /// The client secret the tests configure for the applications service.
 pub const APPLICATIONS_SECRET: &str = "applications-test-secret";
+pub const SCORING_SECRET: &str = "scoring-test-secret";
+pub const DISBURSEMENT_SECRET: &str = "disbursement-test-secret";
+/// The secret of a client configured in `service_client_secrets` but absent from the
+/// platform's service policy, as a mistaken or malicious setting would add one.
+pub const UNLISTED_SECRET: &str = "unlisted-test-secret";
 
 pub struct TestApp {
     pub server: TestServer,
@@ -42,9 +47,11 @@ pub async fn spawn_with_limits(pool: PgPool, login: LoginSettings, limits: HttpL
     let (issuer, verifier) = test_tokens(Audience::Onboarding);
     let mut state = AppState::new(pool.clone(), limits, issuer.clone(), verifier);
     state.login = login;
-    state.service_clients =
-        ServiceClientSecrets::from_json(&format!(r#"{{"applications": "{APPLICATIONS_SECRET}"}}"#))
-            .expect("valid secrets");
+    state.service_clients = ServiceClientSecrets::from_json(&format!(
+        r#"{{"applications": "{APPLICATIONS_SECRET}", "scoring": "{SCORING_SECRET}",
+                "disbursement": "{DISBURSEMENT_SECRET}", "reporting": "{UNLISTED_SECRET}"}}"#
+    ))
+    .expect("valid secrets");
     TestApp {
         server: TestServer::start(app(state)).await,
         pool,
