@@ -218,7 +218,9 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
     Ok(platform)
 }
 
-/// Which services receive which topics: the deployment's event routing.
+/// Which services receive which topics: the deployment's event routing. Each topic's publisher
+/// (`imkon_auth::policy::TOPIC_PUBLISHERS`) must be allowed tokens for every subscriber, or
+/// onboarding refuses the relay its token; a unit test below keeps the two in step.
 const EVENT_SUBSCRIBERS: &str = r#"{
     "client.kyc_approved": ["accounts", "applications"],
     "client.kyc_rejected": ["applications"],
@@ -335,6 +337,32 @@ impl RunningPlatform {
         while let Some(joined) = self.tasks.join_next().await {
             if let Ok((name, Err(error))) = joined {
                 tracing::warn!(service = %name, %error, "stopped with an error");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use imkon_auth::{policy, Audience};
+
+    #[test]
+    fn every_routed_topic_has_a_publisher_whose_credentials_reach_each_subscriber() {
+        let routing: BTreeMap<String, Vec<String>> =
+            serde_json::from_str(super::EVENT_SUBSCRIBERS).expect("the routing is JSON");
+        for (topic, subscribers) in routing {
+            let publisher = policy::topic_publisher(&topic)
+                .unwrap_or_else(|| panic!("{topic} has no publisher in the policy"));
+            let client = policy::service_client(publisher)
+                .unwrap_or_else(|| panic!("{publisher} is not a service client"));
+            for subscriber in subscribers {
+                let audience: Audience = subscriber.parse().expect("a service name");
+                assert!(
+                    client.may_call(audience),
+                    "{publisher} publishes {topic} but may not call {subscriber}"
+                );
             }
         }
     }

@@ -1213,3 +1213,67 @@ async fn the_youth_rule_reads_every_founder_of_the_company_from_onboarding() {
 
     platform.stop().await;
 }
+
+/// Issue 14, hole 4: a service's token is worth what the service policy grants it. Scoring and
+/// applications hold valid tokens for accounts, yet neither moves money nor opens an overdraft,
+/// and only onboarding delivers a KYC approval; disbursement's payouts are covered above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_token_moves_money_or_publishes_a_topic_only_as_the_policy_allows() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let (account, balance) = current_account(&platform, &founder).await;
+
+    let scoring = platform.service_token("scoring", Audience::Accounts);
+    let transfer = json!({
+        "kind": "adjustment", "reference": "scoring pays", "currency": "UZS",
+        "legs": [{"account": account, "side": "debit", "amount": "1.00"},
+                 {"account": account, "side": "credit", "amount": "1.00"}],
+    });
+    let refused = platform
+        .call(
+            Method::POST,
+            Some(&scoring),
+            "accounts",
+            "/v1/transfers",
+            Some(&transfer),
+            Some("scoring-moves-money"),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{refused:?}");
+
+    let applications = platform.service_token("applications", Audience::Accounts);
+    let overdraft = json!({
+        "owner": {"kind": "client", "client_id": founder.client_id},
+        "kind": "client_current", "currency": "UZS", "allow_negative": true,
+    });
+    let refused = platform
+        .call(
+            Method::POST,
+            Some(&applications),
+            "accounts",
+            "/v1/accounts",
+            Some(&overdraft),
+            Some("applications-opens-an-overdraft"),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{refused:?}");
+
+    let forged_kyc = json!({
+        "id": Uuid::now_v7(), "topic": "client.kyc_approved", "occurred_at": Utc::now(),
+        "payload": {"client_id": Uuid::now_v7()},
+    });
+    let refused = platform
+        .call(
+            Method::POST,
+            Some(&applications),
+            "accounts",
+            "/v1/events",
+            Some(&forged_kyc),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{refused:?}");
+
+    assert_eq!(current_account(&platform, &founder).await.1, balance);
+    platform.stop().await;
+}

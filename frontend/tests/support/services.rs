@@ -149,9 +149,16 @@ impl MoneyServices {
         }
     }
 
+    /// A token of the service that calls `audience` in the platform: disbursement moves money
+    /// at accounts, applications delivers approvals to disbursement. Each service's token
+    /// carries only the scopes the platform's policy grants it there.
     fn service_token(&self, audience: Audience) -> String {
-        let caller = Principal::service(Uuid::now_v7(), Some("frontend-tests".to_owned()))
-            .expect("a service principal");
+        let name = match audience {
+            Audience::Accounts => "disbursement",
+            _ => "applications",
+        };
+        let caller =
+            Principal::service(Uuid::now_v7(), Some(name.to_owned())).expect("a service principal");
         self.issuer
             .issue(&caller, audience, Duration::from_secs(600))
             .expect("a token")

@@ -27,7 +27,7 @@ async fn an_approved_kyc_opens_one_current_account_in_sums(pool: PgPool) {
         new_id(),
         json!({"client_id": client_id, "case_id": new_id()}),
     );
-    let relay = harness.service_token();
+    let relay = harness.service_token_of("onboarding");
     let delivery = |event: Value| {
         let (harness, relay) = (&harness, &relay);
         async move {
@@ -85,7 +85,7 @@ async fn an_approval_without_a_client_id_is_refused(pool: PgPool) {
     let response = harness
         .post(
             "/v1/events",
-            &harness.service_token(),
+            &harness.service_token_of("onboarding"),
             None,
             &kyc_approved(new_id(), json!({"case_id": new_id()})),
         )

@@ -14,7 +14,9 @@
 //!   failures in a row or too many attempts from one address), `POST /v1/auth/logout`,
 //!   `POST /v1/oauth/token` (form-encoded; `refresh_token` or `client_credentials` grants,
 //!   `audience` a service name; the frontend's client may not use `client_credentials`, so it
-//!   only ever acts for a signed-in person), `GET /.well-known/jwks.json`.
+//!   only ever acts for a signed-in person, and a service gets tokens only for the audiences
+//!   `imkon_auth::policy` lists for it, with that policy's scopes, else 400 `invalid_scope`),
+//!   `GET /.well-known/jwks.json`.
 //! - External login: `GET /v1/auth/external/{provider}/start?redirect_uri=&state=` (302 to
 //!   the provider; the redirect URI must be a configured one, else 400),
 //!   `GET /v1/auth/external/{provider}/callback` (302 back to the frontend with a one-time

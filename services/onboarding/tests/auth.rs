@@ -2,7 +2,10 @@
 
 mod common;
 
-use common::{spawn, spawn_with, TestApp, APPLICATIONS_SECRET, FRONTEND_SECRET};
+use common::{
+    spawn, spawn_with, TestApp, APPLICATIONS_SECRET, DISBURSEMENT_SECRET, FRONTEND_SECRET,
+    SCORING_SECRET, UNLISTED_SECRET,
+};
 use imkon_auth::{Audience, PublicKeySet, Role, TokenVerifier};
 use imkon_onboarding::config::LoginSettings;
 use imkon_platform::auth_settings::DEFAULT_TOKEN_ISSUER;
@@ -252,6 +255,79 @@ async fn a_service_with_the_right_secret_gets_a_service_token_and_a_wrong_secret
             ])
             .await;
         assert_problem(refused, &[401], Some("invalid_client")).await;
+    }
+}
+
+async fn client_credentials(
+    app: &TestApp,
+    client_id: &str,
+    secret: &str,
+    audience: &str,
+) -> reqwest::Response {
+    app.token_request(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        ("client_secret", secret),
+        ("audience", audience),
+    ])
+    .await
+}
+
+#[sqlx::test(migrations = false)]
+async fn scorings_credentials_cannot_buy_an_accounts_token(pool: PgPool) {
+    let app = spawn(pool).await;
+    for (client_id, secret) in [
+        ("scoring", SCORING_SECRET),
+        ("applications", APPLICATIONS_SECRET),
+    ] {
+        let refused = client_credentials(&app, client_id, secret, "accounts").await;
+        assert_problem(refused, &[400], Some("invalid_scope")).await;
+    }
+    let unlisted = client_credentials(&app, "reporting", UNLISTED_SECRET, "onboarding").await;
+    assert_problem(unlisted, &[400], Some("unauthorized_client")).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_service_token_carries_only_the_scopes_its_service_is_granted(pool: PgPool) {
+    let app = spawn(pool).await;
+    let verifier = |audience| {
+        TokenVerifier::new(
+            PublicKeySet::new([app.issuer.signing_key().public_key()]).unwrap(),
+            DEFAULT_TOKEN_ISSUER,
+            audience,
+        )
+        .unwrap()
+    };
+    let cases = [
+        (
+            "disbursement",
+            DISBURSEMENT_SECRET,
+            Audience::Accounts,
+            "accounts:read accounts:open accounts:transfer events:publish:loan.overdue",
+        ),
+        (
+            "applications",
+            APPLICATIONS_SECRET,
+            Audience::Disbursement,
+            "events:publish:application.approved",
+        ),
+    ];
+    for (client_id, secret, audience, scope) in cases {
+        let response = client_credentials(&app, client_id, secret, audience.as_str()).await;
+        assert_eq!(response.status(), 200, "{client_id} for {audience:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["scope"], scope);
+        let verified = verifier(audience)
+            .verify(body["access_token"].as_str().unwrap())
+            .unwrap();
+        let mut expected: Vec<&str> = scope.split(' ').collect();
+        expected.sort_unstable();
+        let held: Vec<&str> = verified
+            .principal()
+            .scopes()
+            .map(|held| held.as_str())
+            .collect();
+        assert_eq!(held, expected);
     }
 }
 

@@ -118,7 +118,9 @@ impl AuthRejection {
                 }
                 VerifyError::Expired => "the access token has expired",
                 VerifyError::NotYetValid => "the access token is not valid yet",
-                VerifyError::InvalidPrincipal(_) => "the access token's roles are inconsistent",
+                VerifyError::InvalidPrincipal(_) => {
+                    "the access token's roles or scopes are inconsistent"
+                }
             }),
             AuthRejection::ServiceNotAllowed => {
                 forbidden("this endpoint serves people; service tokens are not accepted".to_owned())

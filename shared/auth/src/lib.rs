@@ -28,6 +28,11 @@
 //!   for. A token that leaks from one service (a log line, a compromised dependency) cannot be
 //!   replayed against another, and a service cannot forward a person's token to reach further
 //!   than the person was granted; it calls with its own service token instead.
+//! - **Service tokens carry scopes.** A service's credentials are not all-powerful: the table
+//!   in [`policy`] lists the audiences each service may have tokens for and the operations it
+//!   may perform there, and the issuer writes those operations into the token's `scope` claim
+//!   (`accounts:transfer`, `events:publish:<topic>`, …). Services check the scope on their
+//!   service-only routes.
 //! - **At most 15 minutes.** Bearer tokens cannot be revoked once issued, so their lifetime
 //!   bounds both the damage of a stolen token and how long a withdrawn role keeps working. The
 //!   issuer refuses longer lifetimes, and the verifier independently refuses tokens that claim
@@ -53,11 +58,13 @@
 #[cfg(feature = "axum")]
 pub mod extract;
 pub mod keys;
+pub mod policy;
 pub mod principal;
 pub mod role;
 pub mod token;
 
 pub use keys::{KeyError, KeyId, PublicKey, PublicKeySet, SigningKey};
+pub use policy::{InvalidScope, Scope};
 pub use principal::{MissingRole, Principal, PrincipalError, PrincipalKind};
 pub use role::{Audience, Role, UnknownAudience, UnknownRole};
 pub use token::{

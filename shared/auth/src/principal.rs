@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use uuid::Uuid;
 
+use crate::policy::Scope;
 use crate::role::Role;
 
 /// The longest display name a token carries, in characters. Names are for greeting people in
@@ -30,6 +31,10 @@ pub enum PrincipalError {
     UserRoleOnService,
     #[error("client_id: a service is not a bank client")]
     ClientIdOnService,
+    #[error("scope: a person's token carries roles, never service scopes")]
+    ScopeOnUser,
+    #[error("scope: {0}")]
+    InvalidScope(#[from] crate::policy::InvalidScope),
     #[error("name: must not be blank")]
     BlankName,
     #[error("name: is {length_chars} characters long, the limit is {NAME_MAX_CHARS}")]
@@ -49,6 +54,7 @@ pub struct Principal {
     client_id: Option<Uuid>,
     name: Option<String>,
     kind: PrincipalKind,
+    scopes: BTreeSet<Scope>,
 }
 
 /// A principal lacks every role an action allows.
@@ -89,6 +95,7 @@ impl Principal {
             client_id,
             name: parse_name(name)?,
             kind: PrincipalKind::User,
+            scopes: BTreeSet::new(),
         })
     }
 
@@ -101,6 +108,7 @@ impl Principal {
             client_id: None,
             name: parse_name(name)?,
             kind: PrincipalKind::Service,
+            scopes: BTreeSet::new(),
         })
     }
 
@@ -159,6 +167,31 @@ impl Principal {
 
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// The same service with the operations its token permits (its `scope` claim). Only the
+    /// token verifier calls this: a principal's scopes are what a signed token says, never
+    /// what a caller asserts. A person holds roles, never scopes.
+    pub(crate) fn with_scopes(
+        mut self,
+        scopes: impl IntoIterator<Item = Scope>,
+    ) -> Result<Self, PrincipalError> {
+        let scopes: BTreeSet<Scope> = scopes.into_iter().collect();
+        if self.is_user() && !scopes.is_empty() {
+            return Err(PrincipalError::ScopeOnUser);
+        }
+        self.scopes = scopes;
+        Ok(self)
+    }
+
+    /// The operations a service's token permits, in a fixed order; none for a person.
+    pub fn scopes(&self) -> impl ExactSizeIterator<Item = &Scope> + '_ {
+        self.scopes.iter()
+    }
+
+    /// Whether this is a service whose token permits `scope`.
+    pub fn has_scope(&self, scope: &Scope) -> bool {
+        self.is_service() && self.scopes.contains(scope)
     }
 
     /// Succeeds if the principal holds at least one of `allowed`. Handlers whose rule is not a

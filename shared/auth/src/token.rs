@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::keys::{PublicKeySet, SigningKey};
+use crate::policy::{granted_scopes, Scope};
 use crate::principal::{Principal, PrincipalError};
 use crate::role::{Audience, Role};
 
@@ -141,6 +142,9 @@ struct Claims {
     client_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    /// A service token's operations, space-separated (RFC 8693, section 4.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
 
 fn parse_issuer(issuer: &str) -> Result<String, ConfigError> {
@@ -153,6 +157,20 @@ fn parse_issuer(issuer: &str) -> Result<String, ConfigError> {
         });
     }
     Ok(issuer.to_owned())
+}
+
+/// The `scope` claim for `scopes`: absent when there are none.
+fn scope_claim(scopes: &[Scope]) -> Option<String> {
+    if scopes.is_empty() {
+        return None;
+    }
+    Some(
+        scopes
+            .iter()
+            .map(Scope::as_str)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// Signs already-serialised header and claims into the compact form.
@@ -235,7 +253,8 @@ impl TokenIssuer {
     }
 
     /// Issues a token for `principal`, addressed to `audience`, valid from now for `lifetime`
-    /// (whole seconds; at most [`ACCESS_TOKEN_MAX_LIFETIME`]).
+    /// (whole seconds; at most [`ACCESS_TOKEN_MAX_LIFETIME`]). A service's token carries the
+    /// scopes [`crate::policy`] grants it at that audience, and no others.
     pub fn issue(
         &self,
         principal: &Principal,
@@ -283,6 +302,7 @@ impl TokenIssuer {
             roles: principal.roles().collect(),
             client_id: principal.client_id(),
             name: principal.name().map(str::to_owned),
+            scope: scope_claim(&granted_scopes(principal, audience)),
         };
         let header_json =
             serde_json::to_vec(&header).expect("a header of strings always serialises to JSON");
@@ -471,8 +491,18 @@ impl TokenVerifier {
             .ok_or(Malformed(Malformation::TimestampOutOfRange))?;
         let expires_at = DateTime::from_timestamp(claims.exp, 0)
             .ok_or(Malformed(Malformation::TimestampOutOfRange))?;
+        let scopes = claims
+            .scope
+            .as_deref()
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|name| !name.is_empty())
+            .map(Scope::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(PrincipalError::from)?;
         let principal =
-            Principal::from_claims(claims.sub, claims.roles, claims.client_id, claims.name)?;
+            Principal::from_claims(claims.sub, claims.roles, claims.client_id, claims.name)?
+                .with_scopes(scopes)?;
         Ok(VerifiedToken {
             principal,
             token_id: claims.jti,
@@ -908,6 +938,49 @@ mod tests {
             Err(VerifyError::InvalidPrincipal(
                 PrincipalError::UserRoleOnService
             ))
+        );
+    }
+
+    #[test]
+    fn a_service_token_carries_the_scopes_the_policy_grants_at_its_audience() {
+        let key = key("k1");
+        let disbursement = Principal::service(Uuid::now_v7(), Some("disbursement".to_owned()))
+            .expect("a valid service");
+        let token = issue_for(&key, &disbursement, Audience::Accounts);
+        let claims = decode_json(token.split('.').nth(1).expect("three segments"));
+        assert_eq!(
+            claims["scope"],
+            "accounts:read accounts:open accounts:transfer events:publish:loan.overdue"
+        );
+        let verified = verifier_trusting(&[&key], Audience::Accounts)
+            .verify_at(&token, now())
+            .expect("a fresh token verifies");
+        assert!(verified
+            .principal()
+            .has_scope(&crate::policy::ACCOUNTS_TRANSFER));
+
+        let scoring = Principal::service(Uuid::now_v7(), Some("scoring".to_owned()))
+            .expect("a valid service");
+        let token = issue_for(&key, &scoring, Audience::Accounts);
+        let claims = decode_json(token.split('.').nth(1).expect("three segments"));
+        assert_eq!(claims.get("scope"), None);
+        let verified = verifier_trusting(&[&key], Audience::Accounts)
+            .verify_at(&token, now())
+            .expect("a fresh token verifies");
+        assert_eq!(verified.principal().scopes().len(), 0);
+    }
+
+    #[test]
+    fn a_correctly_signed_person_token_claiming_a_scope_is_refused() {
+        let key = key("k1");
+        let token = sign_raw(
+            &key,
+            json!({"alg": "EdDSA", "kid": "k1"}),
+            claims_json(json!({"scope": "accounts:transfer"})),
+        );
+        assert_eq!(
+            verifier_trusting(&[&key], Audience::Scoring).verify_at(&token, now()),
+            Err(VerifyError::InvalidPrincipal(PrincipalError::ScopeOnUser))
         );
     }
 

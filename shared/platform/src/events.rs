@@ -11,7 +11,8 @@ use axum::extract::{FromRef, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use imkon_auth::extract::ServiceCaller;
-use imkon_auth::TokenVerifier;
+use imkon_auth::policy::topic_publisher;
+use imkon_auth::{Scope, TokenVerifier};
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 
@@ -51,14 +52,32 @@ impl<H> FromRef<Receiver<H>> for TokenVerifier {
     }
 }
 
-/// Delivers one event from another service's outbox relay.
+/// Refuses an event whose topic the calling service does not publish. Each topic has one
+/// publisher in `imkon_auth::policy`, and only its tokens carry `events:publish:<topic>`; without
+/// this check any service could forge another's events (a KYC approval, a loan approval).
+fn require_publisher(caller: &ServiceCaller, topic: &str) -> Result<(), Problem> {
+    let allowed = Scope::publish(topic).is_ok_and(|scope| caller.has_scope(&scope));
+    if allowed {
+        return Ok(());
+    }
+    let detail = match topic_publisher(topic) {
+        Some(publisher) => format!("only {publisher} may publish `{topic}`"),
+        None => "no service may publish this topic".to_owned(),
+    };
+    Err(Problem::forbidden("forbidden", detail))
+}
+
+/// Delivers one event from another service's outbox relay: only the topic's one publisher may.
 #[utoipa::path(post, path = "/v1/events", tag = "events",
-    responses((status = 200, body = EventReceipt), (status = 401, description = "No service token"), (status = 422, description = "Not an event envelope")))]
+    responses((status = 200, body = EventReceipt), (status = 401, description = "No service token"),
+        (status = 403, description = "The calling service does not publish this topic"),
+        (status = 422, description = "Not an event envelope")))]
 async fn receive<H: EventHandler>(
     State(receiver): State<Receiver<H>>,
     caller: ServiceCaller,
     JsonBody(event): JsonBody<EventEnvelope>,
 ) -> Result<Json<EventReceipt>, Problem> {
+    require_publisher(&caller, &event.topic)?;
     if !receiver.handler.topics().contains(&event.topic.as_str()) {
         return Ok(Json(EventReceipt { outcome: "ignored" }));
     }
@@ -79,7 +98,8 @@ async fn receive<H: EventHandler>(
 #[openapi(paths(receive), components(schemas(EventReceipt)))]
 pub struct EventsApi;
 
-/// The `POST /v1/events` route for a service's handler; only service tokens may deliver.
+/// The `POST /v1/events` route for a service's handler; only the service token of a topic's
+/// publisher may deliver it.
 pub fn router<H: EventHandler>(pool: PgPool, verifier: TokenVerifier, handler: H) -> Router {
     Router::new()
         .route("/v1/events", post(receive::<H>))

@@ -15,12 +15,16 @@ use imkon_platform::testing::{assert_problem, service_principal, test_tokens, to
 use imkon_platform::Problem;
 use sqlx::{PgConnection, PgPool};
 
+/// A topic onboarding publishes (see `imkon_auth::policy::TOPIC_PUBLISHERS`), so onboarding's
+/// service token may deliver it and no other service's may.
+const TOPIC: &str = "client.kyc_approved";
+
 #[derive(Clone)]
 struct CountDeposits;
 
 impl EventHandler for CountDeposits {
     fn topics(&self) -> &'static [&'static str] {
-        &["client.deposited"]
+        &[TOPIC]
     }
 
     async fn apply(
@@ -63,18 +67,14 @@ async fn receiver(pool: &PgPool) -> (TestServer, imkon_auth::TokenIssuer) {
 async fn the_relay_delivers_over_http_and_a_repeat_is_acknowledged_without_effect(pool: PgPool) {
     let (server, issuer) = receiver(&pool).await;
     let mut transaction = pool.begin().await.unwrap();
-    let id = outbox::enqueue(
-        &mut transaction,
-        "client.deposited",
-        &serde_json::json!({"amount": 5}),
-    )
-    .await
-    .unwrap();
+    let id = outbox::enqueue(&mut transaction, TOPIC, &serde_json::json!({"amount": 5}))
+        .await
+        .unwrap();
     transaction.commit().await.unwrap();
 
     let tokens = ServiceTokens::local(issuer.clone(), service_principal("onboarding"));
     let subscribers = BTreeMap::from([(
-        "client.deposited".to_owned(),
+        TOPIC.to_owned(),
         vec![Subscriber {
             events_url: server.url("/v1/events"),
             audience: Audience::Accounts,
@@ -125,7 +125,7 @@ async fn only_a_service_token_for_this_service_may_deliver_events(pool: PgPool) 
     let (server, issuer) = receiver(&pool).await;
     let event = EventEnvelope {
         id: imkon_platform::id::new_id(),
-        topic: "client.deposited".into(),
+        topic: TOPIC.into(),
         occurred_at: chrono::Utc::now(),
         payload: serde_json::json!({"amount": 1}),
     };
@@ -160,4 +160,46 @@ async fn only_a_service_token_for_this_service_may_deliver_events(pool: PgPool) 
     )
     .await;
     assert_eq!(total(&pool).await, 0, "nothing applied");
+}
+
+#[sqlx::test(migrations = "../../migrations/platform")]
+async fn a_service_cannot_deliver_a_topic_it_does_not_publish(pool: PgPool) {
+    let (server, issuer) = receiver(&pool).await;
+    let send = |service: &str, topic: &str| {
+        let event = EventEnvelope {
+            id: imkon_platform::id::new_id(),
+            topic: topic.into(),
+            occurred_at: chrono::Utc::now(),
+            payload: serde_json::json!({"amount": 1}),
+        };
+        server
+            .client
+            .post(server.url("/v1/events"))
+            .bearer_auth(token(
+                &issuer,
+                &service_principal(service),
+                Audience::Accounts,
+            ))
+            .json(&event)
+            .send()
+    };
+    for service in ["disbursement", "scoring", "applications"] {
+        assert_problem(
+            send(service, TOPIC).await.unwrap(),
+            &[403],
+            Some("forbidden"),
+        )
+        .await;
+    }
+    assert_problem(
+        send("onboarding", "client.deposited").await.unwrap(),
+        &[403],
+        Some("forbidden"),
+    )
+    .await;
+    assert_eq!(total(&pool).await, 0, "nothing applied");
+
+    let owner = send("onboarding", TOPIC).await.unwrap();
+    assert_eq!(owner.status(), 200, "the topic's publisher still delivers");
+    assert_eq!(total(&pool).await, 1);
 }

@@ -8,7 +8,8 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use imkon_auth::extract::AuthRejection;
-use imkon_auth::{Principal, Role, TokenVerifier};
+use imkon_auth::policy::{ACCOUNTS_OPEN, ACCOUNTS_READ, ACCOUNTS_TRANSFER};
+use imkon_auth::{Principal, Role, Scope, TokenVerifier};
 use imkon_platform::problem::Problem;
 use uuid::Uuid;
 
@@ -75,9 +76,16 @@ impl Caller {
             .collect()
     }
 
-    /// Services and staff see every account; founders only their own.
+    /// Whether the caller is a service whose token permits `scope`. A service token proves
+    /// only which service is calling; what it may do here is the scope the policy gave it, so
+    /// a compromised scoring or applications service cannot move money.
+    fn service_may(&self, scope: &Scope) -> bool {
+        self.0.has_scope(scope)
+    }
+
+    /// Staff, and services allowed `accounts:read`, see every account; founders only their own.
     pub fn sees_every_account(&self) -> bool {
-        self.0.is_service() || STAFF_ROLES.iter().any(|role| self.0.has_role(*role))
+        self.service_may(&ACCOUNTS_READ) || STAFF_ROLES.iter().any(|role| self.0.has_role(*role))
     }
 
     /// Whether the caller may see an account of this owner: another client's account is
@@ -89,24 +97,28 @@ impl Caller {
                 && owner_client_id == self.0.client_id())
     }
 
-    /// Opening accounts is the bank's side: admins and services.
+    /// Opening accounts is the bank's side: admins and services allowed `accounts:open`.
     pub fn require_account_opener(&self) -> Result<(), AccountsError> {
-        if self.0.is_service() || self.0.has_role(Role::Admin) {
+        if self.service_may(&ACCOUNTS_OPEN) || self.0.has_role(Role::Admin) {
             Ok(())
         } else {
             Err(forbidden(
-                "opening accounts needs an admin or a service token",
+                "opening accounts needs an admin or a service token with the accounts:open scope",
             ))
         }
     }
 
-    /// Moving the bank's money: services (disbursement) and admin or finance staff.
+    /// Moving the bank's money: services allowed `accounts:transfer` (disbursement) and admin
+    /// or finance staff.
     pub fn require_ledger_operator(&self) -> Result<(), AccountsError> {
-        if self.0.is_service() || self.0.has_role(Role::Admin) || self.0.has_role(Role::Finance) {
+        if self.service_may(&ACCOUNTS_TRANSFER)
+            || self.0.has_role(Role::Admin)
+            || self.0.has_role(Role::Finance)
+        {
             Ok(())
         } else {
             Err(forbidden(
-                "moving money needs a service token or the admin or finance role",
+                "moving money needs a service token with the accounts:transfer scope or the admin or finance role",
             ))
         }
     }

@@ -53,8 +53,15 @@ impl Harness {
             .to_owned()
     }
 
+    /// A token of the disbursement service, the one service that may open accounts and move
+    /// money here.
     pub fn service_token(&self) -> String {
-        self.token_for(&Principal::service(new_id(), Some("disbursement".to_owned())).unwrap())
+        self.service_token_of("disbursement")
+    }
+
+    /// A token of the service `name`, with the scopes the platform's policy grants it here.
+    pub fn service_token_of(&self, name: &str) -> String {
+        self.token_for(&Principal::service(new_id(), Some(name.to_owned())).unwrap())
     }
 
     pub fn staff_token(&self, role: Role) -> String {

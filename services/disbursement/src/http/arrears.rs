@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use imkon_auth::extract::{Admin, AuthRejection, RequireRole, RoleRequirement, ServiceCaller};
+use imkon_auth::extract::{Admin, RequireRole, RoleRequirement};
 use imkon_auth::Role;
 use imkon_platform::problem::Problem;
 use rust_decimal::Decimal;
@@ -54,23 +54,18 @@ pub struct ArrearsRunView {
 }
 
 /// Runs the daily job (collection of what is due, then arrears) through a date: an
-/// administrator, or another service (the end-to-end tests drive it this way). Idempotent per
-/// date.
+/// administrator only. The job collects from clients' accounts, and the only service that
+/// moves money is disbursement itself, which runs the job in-process; another service's token
+/// (applications delivers approvals here) must not start it. Idempotent per date.
 #[utoipa::path(post, path = "/v1/arrears/run", tag = "arrears", params(RunQuery),
     responses((status = 200, body = ArrearsRunView), (status = 401), (status = 403),
         (status = 422, description = "`as_of` is not a date")))]
 #[tracing::instrument(skip_all)]
 pub async fn run_arrears(
     State(state): State<AppState>,
-    service: Result<ServiceCaller, AuthRejection>,
-    admin: Result<RequireRole<Admin>, AuthRejection>,
+    _admin: RequireRole<Admin>,
     Query(query): Query<RunQuery>,
 ) -> Response {
-    if service.is_err() {
-        if let Err(rejection) = admin {
-            return rejection.into_response();
-        }
-    }
     match run(&state, &query).await {
         Ok(view) => Json(view).into_response(),
         Err(problem) => problem.into_response(),

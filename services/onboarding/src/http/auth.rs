@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use imkon_auth::{Audience, Principal, PublicKeySet, ACCESS_TOKEN_MAX_LIFETIME};
+use imkon_auth::{policy, Audience, Principal, PublicKeySet, Scope, ACCESS_TOKEN_MAX_LIFETIME};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::now_utc;
 use imkon_platform::problem::JsonBody;
@@ -102,6 +102,10 @@ pub struct TokenResponse {
     access_token: String,
     token_type: &'static str,
     expires_in: u64,
+    /// A service token's operations, space-separated (RFC 6749, section 5.1); absent for a
+    /// person's token and for a service granted no operation at the audience.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
 
 fn refresh_token_hash(token: &str) -> [u8; 32] {
@@ -451,6 +455,28 @@ fn requested_audience(audience: Option<&str>) -> Result<Audience, OnboardingErro
     })
 }
 
+/// Refuses a service the platform's policy (`imkon_auth::policy`) does not list, or an audience
+/// the policy does not give it: a service's secret buys tokens only for the services it calls,
+/// so stolen scoring credentials are worth no accounts token.
+fn require_service_policy(client_id: &str, audience: Option<&str>) -> Result<(), OnboardingError> {
+    let policy = policy::service_client(client_id).ok_or_else(|| {
+        token_refusal(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "this client may not use the client_credentials grant",
+        )
+    })?;
+    let audience = requested_audience(audience)?;
+    if !policy.may_call(audience) {
+        return Err(token_refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            &format!("{client_id} may not have tokens for {}", audience.as_str()),
+        ));
+    }
+    Ok(())
+}
+
 /// A stable id for a service principal, derived from its name, so that its tokens and audit
 /// records name the same subject across restarts.
 fn service_subject(name: &str) -> Uuid {
@@ -464,11 +490,12 @@ fn service_subject(name: &str) -> Uuid {
 ///
 /// Form-encoded body. `grant_type=refresh_token` with `refresh_token` and `audience` gives a
 /// person's token with their roles and client id; `grant_type=client_credentials` with
-/// `client_id` (a service's name), `client_secret` and `audience` gives a service token.
+/// `client_id` (a service's name), `client_secret` and `audience` gives a service token, for an
+/// audience the service policy lists for that service, carrying the operations it grants there.
 #[utoipa::path(post, path = "/v1/oauth/token", tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = TokenResponse),
-              (status = 400, description = "invalid_grant, invalid_target, invalid_request, unauthorized_client or unsupported_grant_type"),
+              (status = 400, description = "invalid_grant, invalid_target, invalid_request, invalid_scope (a service asked for an audience its policy does not list), unauthorized_client or unsupported_grant_type"),
               (status = 401, description = "invalid_client")))]
 #[tracing::instrument(skip_all)]
 async fn issue_token(
@@ -535,6 +562,7 @@ async fn issue_token(
                     "the frontend may not use the client_credentials grant",
                 ));
             }
+            require_service_policy(client_id, request.audience.as_deref())?;
             Principal::service(service_subject(client_id), Some(client_id.to_owned()))
                 .map_err(|error| OnboardingError::Internal(error.to_string()))?
         }
@@ -552,10 +580,19 @@ async fn issue_token(
         .issuer
         .issue(&principal, audience, lifetime)
         .map_err(|error| OnboardingError::Internal(error.to_string()))?;
+    let scopes = policy::granted_scopes(&principal, audience);
+    let scope = (!scopes.is_empty()).then(|| {
+        scopes
+            .iter()
+            .map(Scope::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
     let mut response = Json(TokenResponse {
         access_token: token.into_string(),
         token_type: "Bearer",
         expires_in: lifetime.as_secs(),
+        scope,
     })
     .into_response();
     response

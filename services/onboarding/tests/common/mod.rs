@@ -20,6 +20,11 @@ use uuid::Uuid;
 pub const APPLICATIONS_SECRET: &str = "applications-test-secret";
 /// The client secret the tests configure for the frontend.
 pub const FRONTEND_SECRET: &str = "frontend-test-secret";
+pub const SCORING_SECRET: &str = "scoring-test-secret";
+pub const DISBURSEMENT_SECRET: &str = "disbursement-test-secret";
+/// The secret of a client configured in `service_client_secrets` but absent from the
+/// platform's service policy, as a mistaken or malicious setting would add one.
+pub const UNLISTED_SECRET: &str = "unlisted-test-secret";
 
 pub struct TestApp {
     pub server: TestServer,
@@ -45,7 +50,9 @@ pub async fn spawn_with_limits(pool: PgPool, login: LoginSettings, limits: HttpL
     let mut state = AppState::new(pool.clone(), limits, issuer.clone(), verifier);
     state.login = login;
     state.service_clients = ServiceClientSecrets::from_json(&format!(
-        r#"{{"applications": "{APPLICATIONS_SECRET}", "frontend": "{FRONTEND_SECRET}"}}"#
+        r#"{{"applications": "{APPLICATIONS_SECRET}", "frontend": "{FRONTEND_SECRET}",
+                "scoring": "{SCORING_SECRET}", "disbursement": "{DISBURSEMENT_SECRET}",
+                "reporting": "{UNLISTED_SECRET}"}}"#
     ))
     .expect("valid secrets");
     TestApp {
