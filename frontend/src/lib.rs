@@ -12,7 +12,9 @@
 //! # Pages
 //!
 //! - Anyone: `/`, `/calculator`, `/login`, `/register`, `/auth/oneid` (starts sign-in with
-//!   OneID through onboarding), `/auth/callback`.
+//!   OneID through onboarding), `/auth/callback`, `/login/second-factor` (the code after the
+//!   password for staff, or enrolment from a QR code at their first sign-in).
+//! - Just signed in after enrolling: `/login/recovery-codes` (shown once).
 //! - Signed in (otherwise sent to `/login?next=…`): `POST /logout`, `/programmes`.
 //! - Founders: `/programmes/{id}/apply` and `/applications/{id}/edit?step=basics|answers|review`
 //!   (a draft saved at every step), `/applications` (their own), `/applications/{id}` (with its
@@ -207,6 +209,14 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         .route(
             "/login",
             get(pages::signin::show).post(pages::signin::login),
+        )
+        .route(
+            "/login/second-factor",
+            get(pages::second_factor::show).post(pages::second_factor::submit),
+        )
+        .route(
+            "/login/recovery-codes",
+            get(pages::second_factor::recovery_codes),
         )
         .route("/logout", post(pages::signin::logout))
         .route("/auth/oneid", get(pages::signin::start_external))

@@ -67,6 +67,8 @@ pub mod identity_providers;
 pub mod kyc;
 pub mod password;
 pub mod seed;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::sync::Arc;
 
@@ -85,7 +87,10 @@ use crate::config::{
     ExternalLoginSettings, LoginSettings, ProviderKind, ProviderSettings, ServiceClientSecrets,
 };
 use crate::dev_identity_provider::DevIdentityProvider;
-pub use crate::seed::{demo_logins, seed_demo, DemoLogin, DemoLogins};
+use crate::domain::totp::SecondFactorKey;
+pub use crate::seed::{
+    demo_logins, demo_totp_code, demo_totp_secret, seed_demo, DemoLogin, DemoLogins,
+};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
@@ -114,6 +119,8 @@ pub struct AppState {
     /// The services allowed the client-credentials grant (and the frontend's secret).
     pub service_clients: ServiceClientSecrets,
     pub external: Arc<ExternalLogin>,
+    /// Seals the staff's TOTP secrets in the database.
+    pub second_factor_key: SecondFactorKey,
 }
 
 /// External login: the providers, the HTTP client that calls them, and the development
@@ -178,7 +185,8 @@ impl ExternalLogin {
 }
 
 impl AppState {
-    /// A state with the default login policy and no service clients.
+    /// A state with the default login policy, no service clients and a fresh second-factor
+    /// key.
     pub fn new(
         pool: PgPool,
         limits: HttpLimits,
@@ -197,6 +205,7 @@ impl AppState {
                 http: reqwest::Client::new(),
                 dev_identity_provider: None,
             }),
+            second_factor_key: SecondFactorKey::generate(),
         }
     }
 }
@@ -214,6 +223,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::auth::logout,
         http::auth::issue_token,
         http::auth::public_keys,
+        http::second_factor::complete_login,
         http::staff::create_staff_account,
         http::staff::list_staff_accounts,
         http::staff::grant_roles,
@@ -250,6 +260,7 @@ struct ApiDoc;
 pub fn app(state: AppState) -> Router {
     let own_routes = Router::new()
         .merge(http::auth::router())
+        .merge(http::second_factor::router())
         .merge(http::staff::router())
         .merge(http::profile::router())
         .merge(http::companies::router())
@@ -273,6 +284,19 @@ pub fn app(state: AppState) -> Router {
     imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
 }
 
+/// Reads `second_factor_key`: 32 bytes in base64 that seal the TOTP secrets. Required: with
+/// another key every enrolled member of staff would have to enrol again.
+fn second_factor_key(
+    settings: &imkon_platform::config::Settings,
+) -> Result<SecondFactorKey, StartupError> {
+    let text = settings.require_secret(SECOND_FACTOR_KEY_SETTING)?;
+    Ok(SecondFactorKey::from_base64(text.expose())
+        .map_err(|reason| settings.invalid(SECOND_FACTOR_KEY_SETTING, reason))?)
+}
+
+/// The setting that holds the second-factor key (`IMKON_ONBOARDING_SECOND_FACTOR_KEY`).
+pub const SECOND_FACTOR_KEY_SETTING: &str = "second_factor_key";
+
 /// Starts the service and serves until `shutdown` is cancelled.
 pub async fn run(config: ServiceConfig, shutdown: CancellationToken) -> Result<(), StartupError> {
     let listener = service::bind(&config).await?;
@@ -292,11 +316,14 @@ pub async fn run_on(
     let service_clients = ServiceClientSecrets::from_settings(&config.settings)?;
     let external = ExternalLogin::new(ExternalLoginSettings::from_settings(&config.settings)?)
         .map_err(StartupError::Other)?;
+    let second_factor_key = second_factor_key(&config.settings)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
     if config.demo_data {
-        seed_demo(&pool).await.map_err(|error| {
-            StartupError::Other(format!("loading the demo clients failed: {error}"))
-        })?;
+        seed_demo(&pool, &second_factor_key)
+            .await
+            .map_err(|error| {
+                StartupError::Other(format!("loading the demo clients failed: {error}"))
+            })?;
     }
     // Onboarding signs its own service tokens: it is the issuer every service trusts.
     let own_principal = Principal::service(imkon_platform::id::new_id(), Some(SERVICE.to_owned()))
@@ -311,6 +338,7 @@ pub async fn run_on(
         login,
         service_clients,
         external: Arc::new(external),
+        second_factor_key,
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

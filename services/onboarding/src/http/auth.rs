@@ -34,6 +34,7 @@ use crate::db::accounts::AccountRecord;
 use crate::domain::credentials::PASSWORD_MAX_BYTES;
 use crate::domain::lockout::{login_gate, AttemptOutcome, LoginGate};
 use crate::error::OnboardingError;
+use crate::http::second_factor::{login_or_challenge, SecondFactorChallenge};
 use crate::http::source_address;
 use crate::password::verify_password;
 use crate::AppState;
@@ -67,9 +68,9 @@ pub struct PrincipalView {
 #[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
     /// Trade it at `/v1/oauth/token` for access tokens; keep it server-side.
-    refresh_token: String,
-    refresh_expires_in: i64,
-    principal: PrincipalView,
+    pub(crate) refresh_token: String,
+    pub(crate) refresh_expires_in: i64,
+    pub(crate) principal: PrincipalView,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -111,7 +112,7 @@ fn new_refresh_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn principal_of(account: &AccountRecord) -> Result<Principal, OnboardingError> {
+pub(crate) fn principal_of(account: &AccountRecord) -> Result<Principal, OnboardingError> {
     Principal::user(
         account.id,
         account.roles.iter().copied(),
@@ -157,16 +158,20 @@ fn login_audit<'a>(
 /// Five wrong passwords in a row lock the username for the configured time, during which the
 /// right password is refused too; an address is also limited in how often it may try. The
 /// answer for an unknown username is the same as for a wrong password, and every attempt is
-/// recorded and audited.
+/// recorded and audited. Staff who decide or move money (and anyone enrolled) get a
+/// second-factor challenge (202) instead of the token, completed at
+/// `POST /v1/auth/second-factor`.
 #[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordLoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials"),
+    responses((status = 200, body = LoginResponse),
+              (status = 202, body = SecondFactorChallenge, description = "a second factor is needed"),
+              (status = 401, description = "invalid_credentials"),
               (status = 429, description = "login_locked, with Retry-After")))]
 #[tracing::instrument(skip_all, fields(username = %request.username))]
 async fn login_with_password(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     JsonBody(request): JsonBody<PasswordLoginRequest>,
-) -> Result<Json<LoginResponse>, OnboardingError> {
+) -> Result<Response, OnboardingError> {
     let address = source_address(peer);
     let username: String = request
         .username
@@ -263,14 +268,14 @@ async fn login_with_password(
             return Err(refusal);
         }
     };
-    let response = issue_refresh_token(&mut transaction, &state, &account, principal, now).await?;
+    let response = login_or_challenge(&mut transaction, &state, &account, principal, now).await?;
     transaction.commit().await?;
-    Ok(Json(response))
+    Ok(response)
 }
 
 /// Issues a refresh token for a logged-in account, in the caller's transaction: the answer
 /// of every kind of login.
-async fn issue_refresh_token(
+pub(crate) async fn issue_refresh_token(
     connection: &mut sqlx::PgConnection,
     state: &AppState,
     account: &AccountRecord,
@@ -526,9 +531,10 @@ async fn trade_authorization_code(
             OnboardingError::Internal(format!("a code of missing account {account_id}"))
         })?;
     let principal = principal_of(&account)?;
-    let login = issue_refresh_token(&mut transaction, state, &account, principal, now).await?;
+    // The external provider stands for the first factor only: staff pass the second here too.
+    let mut response =
+        login_or_challenge(&mut transaction, state, &account, principal, now).await?;
     transaction.commit().await?;
-    let mut response = Json(login).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
