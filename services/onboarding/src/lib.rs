@@ -14,7 +14,13 @@
 //!   failures in a row or too many attempts from one address), `POST /v1/auth/logout`,
 //!   `POST /v1/oauth/token` (form-encoded; `refresh_token` or `client_credentials` grants,
 //!   `audience` a service name; the frontend's client may not use `client_credentials`, so it
-//!   only ever acts for a signed-in person), `GET /.well-known/jwks.json`.
+//!   only ever acts for a signed-in person), `GET /.well-known/jwks.json`. Staff who decide or
+//!   move money (and anyone enrolled) get a 202 second-factor challenge from the password
+//!   login and from the authorization-code grant instead of the token: `step` `enrol` (with
+//!   the new secret, its `otpauth://` URI and a QR code as SVG) or `verify`; then
+//!   `POST /v1/auth/second-factor` (JSON `{challenge, code}`, a TOTP or recovery code; 401
+//!   `invalid_code` or `invalid_challenge`, 429 `login_locked`) answers as the login would,
+//!   with ten recovery codes once at enrolment.
 //! - External login: `GET /v1/auth/external/{provider}/start?redirect_uri=&state=` (302 to
 //!   the provider; the redirect URI must be a configured one, else 400),
 //!   `GET /v1/auth/external/{provider}/callback` (302 back to the frontend with a one-time
@@ -45,7 +51,8 @@
 //! `service_client_secrets` (JSON object of service name to secret; absent: no client
 //! credentials), `login_failures_to_lock`, `login_lock_duration_seconds`,
 //! `login_attempts_per_address`, `login_address_window_seconds`,
-//! `refresh_token_lifetime_seconds`; for external login `public_url` (onboarding's URL as
+//! `refresh_token_lifetime_seconds`, `second_factor_key` (required: 32 bytes in base64 that
+//! seal the TOTP secrets); for external login `public_url` (onboarding's URL as
 //! browsers reach it), `external_login_redirect_uris` (JSON array), `external_providers`
 //! (JSON object of name to `{"kind": "oidc"|"oneid", …}`, see `config::ExternalLoginSettings`)
 //! and `dev_identity_provider` (false unless set; never in production). The frontend's

@@ -526,3 +526,17 @@ async fn approve(
     save_case(connection, &case, None, Some(now)).await?;
     announce(connection, &record, &case, now).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The browser tests (`frontend/browser-tests/totp.mjs`) derive the same secrets.
+    #[test]
+    fn a_demo_second_factor_secret_is_derived_from_the_username_as_documented() {
+        assert_eq!(
+            demo_totp_secret("credit1").to_base32(),
+            "3F7KMMUM5YALCA4MN5IMEHQUV5E33LKQ"
+        );
+    }
+}
