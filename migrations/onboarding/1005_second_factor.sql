@@ -64,3 +64,8 @@ comment on column second_factor_challenge.expires_at is 'After this the challeng
 comment on column second_factor_challenge.failed_attempts is 'Wrong codes so far; the challenge dies at the limit.';
 comment on column second_factor_challenge.consumed_at is 'When the login completed.';
 create index second_factor_challenge_expires_idx on second_factor_challenge (expires_at);
+
+-- Whether a refresh token was issued after a second factor. An account granted a staff role
+-- later must not keep acting on a token from a password alone.
+alter table refresh_token add column second_factor_passed boolean not null default false;
+comment on column refresh_token.second_factor_passed is 'True when the login that issued it passed the second factor.';

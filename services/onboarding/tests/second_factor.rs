@@ -298,3 +298,44 @@ async fn the_demo_staff_are_enrolled_with_their_printed_secrets(pool: PgPool) {
         .await;
     assert_eq!(response.status(), 200);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_founders_refresh_token_stops_working_once_they_are_granted_a_staff_role(pool: PgPool) {
+    let app = spawn(pool).await;
+    let founder = app.register_founder("founder8", 4343).await;
+    let login: Value = app
+        .login("founder8", "founder8-demo-pass")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refresh_token = login["refresh_token"].as_str().unwrap();
+    let trade = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+        ("audience", "accounts"),
+    ];
+    assert_eq!(app.token_request(&trade).await.status(), 200);
+
+    let admin = app.create_account("admin1", PASSWORD, &[Role::Admin]).await;
+    let admin_token = app.token_for(admin, &[Role::Admin], None);
+    let granted = app
+        .post_json(
+            &format!("/v1/staff/{}/roles", founder.account_id),
+            Some(&admin_token),
+            &serde_json::json!({ "roles": ["finance"] }),
+        )
+        .await;
+    assert!(granted.status().is_success(), "{}", granted.status());
+
+    let refused = app.token_request(&trade).await;
+    assert_problem(refused, &[400], Some("invalid_grant")).await;
+    // A login through the second factor gives a token that works.
+    let login = app.full_login("founder8", "founder8-demo-pass").await;
+    let trade = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", login["refresh_token"].as_str().unwrap()),
+        ("audience", "accounts"),
+    ];
+    assert_eq!(app.token_request(&trade).await.status(), 200);
+}

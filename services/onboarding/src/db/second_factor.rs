@@ -264,3 +264,28 @@ pub async fn recent_failed_codes(
     .fetch_one(connection)
     .await
 }
+
+/// Marks a refresh token as issued after the second factor.
+pub async fn mark_refresh_token_passed(
+    connection: &mut PgConnection,
+    token_sha256: &[u8; 32],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update refresh_token set second_factor_passed = true where token_sha256 = $1")
+        .bind(token_sha256.as_slice())
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Whether the refresh token was issued after the second factor.
+pub async fn refresh_token_passed(
+    connection: &mut PgConnection,
+    token_sha256: &[u8; 32],
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select coalesce((select second_factor_passed from refresh_token where token_sha256 = $1), false)",
+    )
+    .bind(token_sha256.as_slice())
+    .fetch_one(connection)
+    .await
+}

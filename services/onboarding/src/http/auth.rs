@@ -34,7 +34,9 @@ use crate::db::accounts::AccountRecord;
 use crate::domain::credentials::PASSWORD_MAX_BYTES;
 use crate::domain::lockout::{login_gate, AttemptOutcome, LoginGate};
 use crate::error::OnboardingError;
-use crate::http::second_factor::{login_or_challenge, SecondFactorChallenge};
+use crate::http::second_factor::{
+    login_or_challenge, refresh_token_allowed, SecondFactorChallenge,
+};
 use crate::http::source_address;
 use crate::password::verify_password;
 use crate::AppState;
@@ -431,6 +433,14 @@ async fn issue_token(
                         "refresh token of missing account {account_id}"
                     ))
                 })?;
+            if !refresh_token_allowed(&mut connection, &account, &refresh_token_hash(token)).await?
+            {
+                return Err(token_refusal(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "this account now needs the second factor: sign in again",
+                ));
+            }
             principal_of(&account)?
         }
         "client_credentials" => {

@@ -85,6 +85,17 @@ pub struct SecondFactorLoginResponse {
     recovery_codes: Option<Vec<String>>,
 }
 
+/// Whether a refresh token may still act for `account`: one from a login without the second
+/// factor stops working once the account needs it (a founder granted a staff role, say).
+pub(crate) async fn refresh_token_allowed(
+    connection: &mut sqlx::PgConnection,
+    account: &AccountRecord,
+    token_sha256: &[u8; 32],
+) -> Result<bool, OnboardingError> {
+    Ok(!totp::required_for(&account.roles)
+        || db::second_factor::refresh_token_passed(connection, token_sha256).await?)
+}
+
 fn challenge_hash(challenge: &str) -> [u8; 32] {
     Sha256::digest(challenge.as_bytes()).into()
 }
@@ -324,6 +335,11 @@ async fn complete_login(
     };
     let principal = principal_of(&account)?;
     let login = issue_refresh_token(&mut transaction, &state, &account, principal, now).await?;
+    db::second_factor::mark_refresh_token_passed(
+        &mut transaction,
+        &Sha256::digest(login.refresh_token.as_bytes()).into(),
+    )
+    .await?;
     transaction.commit().await?;
     let mut response = Json(SecondFactorLoginResponse {
         login,
