@@ -271,6 +271,19 @@ fn wire_services(
             // The built-in identity provider lets a newcomer try the OneID path offline; it is
             // for development only and never enabled outside `imkon up`.
             settings.set("dev_identity_provider", development.to_string(), from());
+            // A key configured by the operator keeps the staff's enrolled second factors
+            // working across restarts; without one, a fresh key per run (the demo staff's
+            // factors are sealed again at every start).
+            if settings
+                .raw(imkon_onboarding::SECOND_FACTOR_KEY_SETTING)
+                .is_none()
+            {
+                settings.set(
+                    imkon_onboarding::SECOND_FACTOR_KEY_SETTING,
+                    imkon_onboarding::domain::totp::SecondFactorKey::generate().to_base64(),
+                    from(),
+                );
+            }
         }
     }
     frontend_secret

@@ -126,7 +126,14 @@ async fn up() -> Result<(), StartupError> {
                 roles.join(","),
                 login.description
             );
+            if let Some(secret) = &login.totp_secret {
+                println!("  {:<10} second factor (TOTP) secret: {secret}", "");
+            }
         }
+        println!(
+            "\nStaff enter a six-digit code after the password: add the secret to an \
+             authenticator app, or run `oathtool --totp -b <secret>`."
+        );
         println!("\nPress Ctrl-C to stop everything.");
         let stop = imkon_platform::http::shutdown_on_signal();
         platform.run_until(stop).await

@@ -171,15 +171,16 @@ fn first_link(html: &str, prefix: &str) -> Option<String> {
 /// do: onboarding limits sign-in attempts per address, and every client here is 127.0.0.1.
 async fn signed_in(
     base: &str,
+    onboarding: &sqlx::PgPool,
     username: &str,
     count: usize,
 ) -> Result<Vec<Browser>, Box<dyn Error>> {
     let mut browser = Browser::speaking("uz-Latn");
-    browser.get(&format!("{base}/login")).await;
     let password = format!("{username}-demo-pass");
     let response = browser
-        .post(
-            &format!("{base}/login"),
+        .sign_in(
+            base,
+            onboarding,
             &[("username", username), ("password", &password)],
         )
         .await;
@@ -203,6 +204,7 @@ fn number_argument(name: &str, default: usize) -> Result<usize, Box<dyn Error>> 
 
 async fn run(
     base: &str,
+    onboarding: &sqlx::PgPool,
     rounds: usize,
     concurrency: usize,
 ) -> Result<(Row, Vec<Row>), Box<dyn Error>> {
@@ -215,7 +217,7 @@ async fn run(
         rows.push(bench_page(&mut visitors, base, "visitor", path, rounds).await?);
     }
 
-    let mut founders = signed_in(base, "founder1", concurrency).await?;
+    let mut founders = signed_in(base, onboarding, "founder1", concurrency).await?;
     let (_, accounts) = founders[0].page(&format!("{base}/accounts")).await;
     let (_, contracts) = founders[0].page(&format!("{base}/contracts")).await;
     let mut founder_pages: Vec<String> = [
@@ -235,11 +237,11 @@ async fn run(
         rows.push(bench_page(&mut founders, base, "founder1", path, rounds).await?);
     }
 
-    let mut credit = signed_in(base, "credit1", concurrency).await?;
+    let mut credit = signed_in(base, onboarding, "credit1", concurrency).await?;
     for path in ["/applications", "/reviews"] {
         rows.push(bench_page(&mut credit, base, "credit1", path, rounds).await?);
     }
-    let mut approvers = signed_in(base, "approver1", concurrency).await?;
+    let mut approvers = signed_in(base, onboarding, "approver1", concurrency).await?;
     let (_, staff_contracts) = approvers[0].page(&format!("{base}/contracts")).await;
     let mut approver_pages: Vec<String> = ["/portfolio", "/arrears", "/contracts"]
         .map(str::to_owned)
@@ -248,7 +250,7 @@ async fn run(
     for path in &approver_pages {
         rows.push(bench_page(&mut approvers, base, "approver1", path, rounds).await?);
     }
-    let mut kyc = signed_in(base, "kyc1", concurrency).await?;
+    let mut kyc = signed_in(base, onboarding, "kyc1", concurrency).await?;
     rows.push(bench_page(&mut kyc, base, "kyc1", "/kyc/cases", rounds).await?);
     Ok((baseline, rows))
 }
@@ -331,7 +333,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let served = tokio::spawn(imkon_frontend::run_on(listener, urls, shutdown.clone()));
-        let measured = run(&base, rounds, concurrency).await;
+        let measured = run(&base, &services.onboarding_pool, rounds, concurrency).await;
         shutdown.cancel();
         served.await??;
         drop((services, money));

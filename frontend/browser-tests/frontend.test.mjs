@@ -10,6 +10,7 @@ import { chromium } from 'playwright-core';
 
 import { assertAccessible } from './accessibility.mjs';
 import { startFrontend } from './server.mjs';
+import { passSecondFactor } from './totp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const screenshotDir = process.env.SCREENSHOT_DIR
@@ -266,6 +267,7 @@ async function signIn(page, username, password) {
     page.waitForNavigation({ waitUntil: 'load' }),
     page.locator('#login-form button[type="submit"]').click(),
   ]);
+  await passSecondFactor(page, username);
 }
 
 async function submitForm(page, selector) {

@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
 import { startFrontend } from './server.mjs';
+import { passSecondFactor } from './totp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const screenshotDir = process.env.SCREENSHOT_DIR
@@ -95,7 +96,9 @@ async function signIn(page, username, password = `${username}-demo-pass`) {
   await page.fill('#username', username);
   await page.fill('#password', password);
   await submit(page, '#login-form');
+  await passSecondFactor(page, username);
   assert.notEqual(new URL(page.url()).pathname, '/login', `${username} is signed in`);
+  assert.notEqual(new URL(page.url()).pathname, '/login/second-factor', `${username} passed the second factor`);
 }
 
 /** Submits the form `selector` names (or holds) and waits for the page it leads to. */

@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
 import { startFrontend } from './server.mjs';
+import { passSecondFactor } from './totp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const screenshotDir = process.env.SCREENSHOT_DIR
@@ -79,6 +80,7 @@ async function signIn(page, username, password) {
     page.waitForNavigation({ waitUntil: 'load' }),
     page.locator('#login-form button[type="submit"]').click(),
   ]);
+  await passSecondFactor(page, username);
 }
 
 /** The page holds its layout: no inline code, nothing wider than the screen. */

@@ -15,7 +15,8 @@
 //! pages gets an account once KYC approves them, and an approved loan becomes a contract to
 //! sign. The demo logins are those of
 //! `imkon_onboarding::demo_logins()` (founder1 / founder1-demo-pass and so on) and `dual1` /
-//! `dual1-demo-pass`, a credit officer who is also an approver.
+//! `dual1-demo-pass`, a credit officer who is also an approver. Staff then enter a TOTP code:
+//! each login's secret is `imkon_onboarding::demo_totp_secret(username)`, printed below.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -81,6 +82,19 @@ async fn main() -> Result<(), Box<dyn Error>> {
     };
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!("frontend listening on http://{}", listener.local_addr()?);
+    for login in imkon_onboarding::demo_logins().0 {
+        if let Some(secret) = login.totp_secret {
+            println!(
+                "  {:<10} second factor (TOTP) secret: {secret}",
+                login.username
+            );
+        }
+    }
+    println!(
+        "  {:<10} second factor (TOTP) secret: {}",
+        "dual1",
+        imkon_onboarding::demo_totp_secret("dual1").to_base32()
+    );
     std::io::stdout().flush()?;
 
     let interrupt = shutdown.clone();

@@ -112,6 +112,67 @@ impl Login {
     }
 }
 
+/// A new second factor to set up, as onboarding offers it at enrolment.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Enrolment {
+    /// The TOTP secret in base32, shown for typing into an authenticator.
+    pub secret: String,
+    /// The `otpauth://` URI the QR code carries.
+    pub otpauth_uri: String,
+}
+
+/// The first factor passed, and onboarding wants a code before it hands out the token: staff
+/// who decide or move money, and anyone who enrolled.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SecondFactorChallenge {
+    /// Kept in the server-side session only; it completes the login once.
+    pub challenge: String,
+    /// `enrol` or `verify`.
+    pub step: String,
+    #[serde(default)]
+    pub enrolment: Option<Enrolment>,
+}
+
+/// What a first factor (password or external provider) leads to.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum LoginStep {
+    Done(Login),
+    SecondFactor(SecondFactorChallenge),
+}
+
+/// A login completed with the second factor; at enrolment with the recovery codes, which
+/// onboarding hands out this once.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SecondFactorLogin {
+    #[serde(flatten)]
+    pub login: Login,
+    #[serde(default)]
+    pub recovery_codes: Vec<String>,
+}
+
+/// Why a second-factor code did not complete the login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecondFactorRefusal {
+    /// Wrong, expired or already used: the visitor may try again.
+    WrongCode,
+    /// The challenge is used up, too old, or took too many wrong codes: sign in again.
+    Expired,
+    Locked {
+        retry_after_seconds: u64,
+    },
+    Unavailable,
+}
+
+fn retry_after_seconds(response: &reqwest::Response) -> u64 {
+    response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(60)
+}
+
 /// Why a password login did not succeed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoginRefusal {
@@ -175,7 +236,7 @@ impl IdentityClient {
         username: &str,
         password: &str,
         visitor: Option<VisitorClaim<'_>>,
-    ) -> Result<Login, LoginRefusal> {
+    ) -> Result<LoginStep, LoginRefusal> {
         let mut request = self
             .api
             .request(Method::POST, "/v1/auth/password")
@@ -193,14 +254,8 @@ impl IdentityClient {
             LoginRefusal::Unavailable
         })?;
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
-            let retry_after_seconds = response
-                .headers()
-                .get(header::RETRY_AFTER)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.trim().parse().ok())
-                .unwrap_or(60);
             return Err(LoginRefusal::Locked {
-                retry_after_seconds,
+                retry_after_seconds: retry_after_seconds(&response),
             });
         }
         let status = response.status();
@@ -230,7 +285,7 @@ impl IdentityClient {
         code: &str,
         redirect_uri: &str,
         client_secret: &Secret<String>,
-    ) -> Result<Login, CallError> {
+    ) -> Result<LoginStep, CallError> {
         send_json(self.api.request(Method::POST, "/v1/oauth/token").form(&[
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -239,6 +294,49 @@ impl IdentityClient {
             ("client_secret", client_secret.expose()),
         ]))
         .await
+    }
+
+    /// `POST /v1/auth/second-factor`: completes a login with a TOTP or recovery code.
+    pub async fn complete_second_factor(
+        &self,
+        challenge: &str,
+        code: &str,
+    ) -> Result<SecondFactorLogin, SecondFactorRefusal> {
+        let response = send_timed(
+            self.api
+                .request(Method::POST, "/v1/auth/second-factor")
+                .json(&serde_json::json!({ "challenge": challenge, "code": code })),
+        )
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "onboarding did not answer a second factor");
+            SecondFactorRefusal::Unavailable
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return response
+                .json()
+                .await
+                .map_err(|_| SecondFactorRefusal::Unavailable);
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(SecondFactorRefusal::Locked {
+                retry_after_seconds: retry_after_seconds(&response),
+            });
+        }
+        #[derive(Deserialize)]
+        struct Refusal {
+            #[serde(default)]
+            code: String,
+        }
+        let refusal = response.json::<Refusal>().await.ok();
+        match (status, refusal.map(|refusal| refusal.code).as_deref()) {
+            (StatusCode::UNAUTHORIZED, Some("invalid_challenge")) => {
+                Err(SecondFactorRefusal::Expired)
+            }
+            (status, _) if status.is_client_error() => Err(SecondFactorRefusal::WrongCode),
+            _ => Err(SecondFactorRefusal::Unavailable),
+        }
     }
 
     /// `POST /v1/oauth/token` with the refresh-token grant, for one service.

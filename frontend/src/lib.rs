@@ -13,7 +13,10 @@
 //!
 //! - Anyone: `/`, `/calculator`, `/login`, `/register`, `/auth/oneid` (starts sign-in with
 //!   OneID through onboarding; the one-time state waits in a ten-minute cookie, not in a
-//!   session, so anonymous visitors store nothing on the server), `/auth/callback`.
+//!   session, so anonymous visitors store nothing on the server), `/auth/callback`,
+//!   `/login/second-factor` (the code after the password for staff, or enrolment from a QR
+//!   code at their first sign-in).
+//! - Just signed in after enrolling: `/login/recovery-codes` (shown once).
 //! - Signed in (otherwise sent to `/login?next=…`): `POST /logout`, `/programmes`.
 //! - Founders: `/programmes/{id}/apply` and `/applications/{id}/edit?step=basics|answers|review`
 //!   (a draft saved at every step), `/applications` (their own), `/applications/{id}` (with its
@@ -222,6 +225,14 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         .route(
             "/login",
             get(pages::signin::show).post(pages::signin::login),
+        )
+        .route(
+            "/login/second-factor",
+            get(pages::second_factor::show).post(pages::second_factor::submit),
+        )
+        .route(
+            "/login/recovery-codes",
+            get(pages::second_factor::recovery_codes),
         )
         .route("/logout", post(pages::signin::logout))
         .route("/auth/oneid", get(pages::signin::start_external))

@@ -42,10 +42,10 @@ impl Site {
     /// A browser stand-in that has signed in as `username`.
     async fn signed_in(&self, username: &str, password: &str, language: &str) -> Browser {
         let mut browser = Browser::speaking(language);
-        browser.get(&self.url("/login")).await;
         let response = browser
-            .post(
-                &self.url("/login"),
+            .sign_in(
+                &self.url(""),
+                &self._services.onboarding_pool,
                 &[("username", username), ("password", password)],
             )
             .await;

@@ -11,6 +11,7 @@ pub mod money;
 pub mod portfolio;
 pub mod profile;
 pub mod reviews;
+pub mod second_factor;
 pub mod signin;
 
 use std::convert::Infallible;

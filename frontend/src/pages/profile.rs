@@ -387,8 +387,9 @@ pub async fn register(
                     .login_with_password(&username, &password, VisitorClaim::of(&state, visitor))
                     .await
                 {
-                    Ok(login) => {
-                        super::signin::start_session(&state, &headers, &login, "/profile").await
+                    Ok(step) => {
+                        super::second_factor::continue_login(&state, &headers, step, "/profile")
+                            .await
                     }
                     Err(_) => see_other("/login?next=%2Fprofile"),
                 },

@@ -22,6 +22,7 @@ use crate::auth::{see_other, Login, LoginRefusal, SignedIn, VisitorClaim};
 use crate::cookies::{clear_cookie, read_cookie, set_cookie, SameSite, EXTERNAL_STATE_COOKIE};
 use crate::i18n::Translator;
 use crate::pages::forms::{field_message, FormState};
+use crate::pages::second_factor::continue_login;
 use crate::pages::{render, Layout, PageContext, Section};
 use crate::security::same_site_path;
 use crate::session::{SessionData, SessionId};
@@ -64,6 +65,9 @@ pub struct NextQuery {
     /// Set when an external sign-in came back refused.
     #[serde(default)]
     refused: String,
+    /// Set when a second-factor step ran out and the visitor must sign in again.
+    #[serde(default)]
+    expired: String,
 }
 
 /// The login form.
@@ -75,6 +79,9 @@ pub async fn show(
     let mut form = FormState::default();
     if !query.refused.is_empty() {
         form.notice = Some(context.translator().t("login-external-refused"));
+    }
+    if !query.expired.is_empty() {
+        form.notice = Some(context.translator().t("second-factor-expired"));
     }
     render(
         StatusCode::OK,
@@ -122,7 +129,7 @@ pub async fn login(
         )
         .await
     {
-        Ok(login) => return start_session(&state, &headers, &login, &submitted.next).await,
+        Ok(step) => return continue_login(&state, &headers, step, &submitted.next).await,
         Err(refusal) => refusal,
     };
     let status = match refusal {
@@ -164,6 +171,18 @@ pub(crate) async fn start_session(
     login: &Login,
     next: &str,
 ) -> Response {
+    start_session_with(state, headers, login, next, Vec::new()).await
+}
+
+/// Like [`start_session`], with more entries in the new session (the recovery codes that a
+/// page shows once).
+pub(crate) async fn start_session_with(
+    state: &AppState,
+    headers: &HeaderMap,
+    login: &Login,
+    next: &str,
+    extra: Vec<(&'static str, String)>,
+) -> Response {
     let now = Utc::now();
     // A session the visitor already had moves to a fresh id.
     let rotated = match SessionId::from_request(headers) {
@@ -172,6 +191,9 @@ pub(crate) async fn start_session(
     };
     let mut data = SessionData::default();
     login.store(&mut data);
+    for (name, value) in extra {
+        data.insert(name, value);
+    }
     let id = match rotated {
         Some(id) => match state.sessions.save(&id, data.clone(), now).await {
             Ok(()) => Ok(id),
@@ -186,15 +208,19 @@ pub(crate) async fn start_session(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let target = match same_site_path(next) {
-        "/" => "/applications",
-        local => local,
-    };
-    let mut response = see_other(target);
+    let mut response = see_other(landing_page(next));
     response
         .headers_mut()
         .append(header::SET_COOKIE, id.cookie());
     response
+}
+
+/// Where a sign-in lands: `next` if it is a page of this site, the applications otherwise.
+pub(crate) fn landing_page(next: &str) -> &str {
+    match same_site_path(next) {
+        "/" => "/applications",
+        local => local,
+    }
 }
 
 /// Ends the sign-in at onboarding and here.
@@ -348,7 +374,7 @@ async fn finish_external(state: &AppState, headers: &HeaderMap, query: &Callback
         .exchange_code(&query.code, &callback_url(state), secret)
         .await
     {
-        Ok(login) => start_session(state, headers, &login, "/").await,
+        Ok(step) => continue_login(state, headers, step, "/").await,
         Err(error) => {
             tracing::warn!(%error, "onboarding refused an authorization code");
             refused

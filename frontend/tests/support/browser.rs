@@ -91,6 +91,46 @@ impl Browser {
         response
     }
 
+    /// Signs in at the frontend whose base URL is `site` with the login page's `fields`
+    /// (username, password, next) and, when the sign-in asks for a second factor, the code
+    /// the authenticator of the account shows: the secret the enrolment page offers, or the
+    /// demo secret of the username (`imkon_onboarding::testing` reads `onboarding`'s database
+    /// so no code is used twice). Returns the last answer: a 303 once signed in.
+    pub async fn sign_in(
+        &mut self,
+        site: &str,
+        onboarding: &sqlx::PgPool,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        self.get(&format!("{site}/login")).await;
+        let response = self.post(&format!("{site}/login"), fields).await;
+        if response.status() != StatusCode::SEE_OTHER
+            || location(&response) != "/login/second-factor"
+        {
+            return response;
+        }
+        let username = fields
+            .iter()
+            .find(|(name, _)| *name == "username")
+            .map(|(_, value)| *value)
+            .unwrap_or_default();
+        let (_, page) = self.page(&format!("{site}/login/second-factor")).await;
+        let offered = page
+            .split_once("<code id=\"totp-secret\">")
+            .and_then(|(_, rest)| rest.split_once("</code>"))
+            .and_then(|(secret, _)| {
+                imkon_onboarding::domain::totp::TotpSecret::from_base32(secret)
+            });
+        let secret = offered
+            .unwrap_or_else(|| imkon_onboarding::demo_totp_secret(&username.to_ascii_lowercase()));
+        let code = imkon_onboarding::testing::unused_code(onboarding, username, &secret).await;
+        self.post(
+            &format!("{site}/login/second-factor"),
+            &[("code", code.as_str())],
+        )
+        .await
+    }
+
     /// A page's status and HTML.
     pub async fn page(&mut self, url: &str) -> (StatusCode, String) {
         let response = self.get(url).await;

@@ -399,22 +399,24 @@ impl Services {
             .run(&applications_pool)
             .await
             .expect("applications migrates");
-        imkon_onboarding::seed_demo(&onboarding_pool)
+        let second_factor_key = imkon_onboarding::domain::totp::SecondFactorKey::generate();
+        imkon_onboarding::seed_demo(&onboarding_pool, &second_factor_key)
             .await
             .expect("onboarding's demo data loads");
         imkon_applications::seed::seed_demo(&applications_pool)
             .await
             .expect("applications' demo data loads");
-        create_dual_role_officer(&onboarding_pool).await;
+        create_dual_role_officer(&onboarding_pool, &second_factor_key).await;
 
         let (issuer, keys) = signing();
-        let onboarding = TestServer::start(imkon_onboarding::app(imkon_onboarding::AppState::new(
+        let mut onboarding_state = imkon_onboarding::AppState::new(
             onboarding_pool.clone(),
             HttpLimits::default(),
             issuer.clone(),
             verifier(&keys, Audience::Onboarding),
-        )))
-        .await;
+        );
+        onboarding_state.second_factor_key = second_factor_key;
+        let onboarding = TestServer::start(imkon_onboarding::app(onboarding_state)).await;
         let service = Principal::service(Uuid::now_v7(), Some("applications".to_owned()))
             .expect("a service principal");
         let kyc = OnboardingClient::new(
@@ -442,7 +444,12 @@ impl Services {
     }
 }
 
-async fn create_dual_role_officer(pool: &PgPool) {
+/// The dual-role officer, enrolled in the second factor with the demo secret of its
+/// username, as the demo staff are.
+async fn create_dual_role_officer(
+    pool: &PgPool,
+    second_factor_key: &imkon_onboarding::domain::totp::SecondFactorKey,
+) {
     use imkon_onboarding::accounts::{create_local_account, NewLocalAccount};
     use imkon_onboarding::domain::credentials::{NewPassword, Username};
     let username = Username::parse(DUAL_ROLE_USERNAME).expect("a valid username");
@@ -451,7 +458,7 @@ async fn create_dual_role_officer(pool: &PgPool) {
         .await
         .expect("hashing works");
     let mut connection = pool.acquire().await.expect("a connection");
-    create_local_account(
+    let account = create_local_account(
         &mut connection,
         &NewLocalAccount {
             username: &username,
@@ -464,4 +471,18 @@ async fn create_dual_role_officer(pool: &PgPool) {
     )
     .await
     .expect("the account is created");
+    let sealed = second_factor_key
+        .seal(
+            account.id,
+            &imkon_onboarding::demo_totp_secret(DUAL_ROLE_USERNAME),
+        )
+        .expect("the secret seals");
+    imkon_onboarding::db::second_factor::save_enrolled(
+        &mut connection,
+        account.id,
+        &sealed,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("the second factor is stored");
 }

@@ -46,10 +46,10 @@ impl Site {
             format!("{username}-demo-pass")
         };
         let mut browser = Browser::speaking(language);
-        browser.get(&self.url("/login")).await;
         let response = browser
-            .post(
-                &self.url("/login"),
+            .sign_in(
+                &self.url(""),
+                &self.services.onboarding_pool,
                 &[("username", username), ("password", &password)],
             )
             .await;

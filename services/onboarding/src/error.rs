@@ -44,6 +44,10 @@ pub enum OnboardingError {
     Conflict { code: &'static str, detail: String },
     #[error("{code}: {detail}")]
     Forbidden { code: &'static str, detail: String },
+    /// A credential other than the password was refused (a second-factor code or challenge);
+    /// 401 with the code.
+    #[error("{code}: {detail}")]
+    Unauthorized { code: &'static str, detail: String },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -64,6 +68,13 @@ impl OnboardingError {
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
         OnboardingError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        OnboardingError::Unauthorized {
             code,
             detail: detail.into(),
         }
@@ -138,6 +149,11 @@ impl IntoResponse for OnboardingError {
             }
             OnboardingError::Forbidden { code, detail } => {
                 Problem::forbidden(code, detail).into_response()
+            }
+            OnboardingError::Unauthorized { code, detail } => {
+                Problem::new(StatusCode::UNAUTHORIZED, code, "Sign-in refused")
+                    .with_detail(detail)
+                    .into_response()
             }
             OnboardingError::Database(error) => Problem::from(error).into_response(),
             OnboardingError::PasswordHash(PasswordHashError::Busy {

@@ -16,7 +16,13 @@
 //!   `audience` a service name; the frontend's client may not use `client_credentials`, so it
 //!   only ever acts for a signed-in person, and a service gets tokens only for the audiences
 //!   `imkon_auth::policy` lists for it, with that policy's scopes, else 400 `invalid_scope`),
-//!   `GET /.well-known/jwks.json`.
+//!   `GET /.well-known/jwks.json`. Staff who decide or
+//!   move money (and anyone enrolled) get a 202 second-factor challenge from the password
+//!   login and from the authorization-code grant instead of the token: `step` `enrol` (with
+//!   the new secret, its `otpauth://` URI and a QR code as SVG) or `verify`; then
+//!   `POST /v1/auth/second-factor` (JSON `{challenge, code}`, a TOTP or recovery code; 401
+//!   `invalid_code` or `invalid_challenge`, 429 `login_locked`) answers as the login would,
+//!   with ten recovery codes once at enrolment.
 //! - External login: `GET /v1/auth/external/{provider}/start?redirect_uri=&state=` (302 to
 //!   the provider; the redirect URI must be a configured one, else 400),
 //!   `GET /v1/auth/external/{provider}/callback` (302 back to the frontend with a one-time
@@ -47,7 +53,8 @@
 //! `service_client_secrets` (JSON object of service name to secret; absent: no client
 //! credentials), `login_failures_to_lock`, `login_lock_duration_seconds`,
 //! `login_attempts_per_address`, `login_address_window_seconds`,
-//! `refresh_token_lifetime_seconds`; for external login `public_url` (onboarding's URL as
+//! `refresh_token_lifetime_seconds`, `second_factor_key` (required: 32 bytes in base64 that
+//! seal the TOTP secrets); for external login `public_url` (onboarding's URL as
 //! browsers reach it), `external_login_redirect_uris` (JSON array), `external_providers`
 //! (JSON object of name to `{"kind": "oidc"|"oneid", …}`, see `config::ExternalLoginSettings`;
 //! an `oidc` provider names its `issuer` and `jwks_url`, against which id_tokens are verified)
@@ -70,6 +77,8 @@ pub mod identity_providers;
 pub mod kyc;
 pub mod password;
 pub mod seed;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::sync::Arc;
 
@@ -88,7 +97,10 @@ use crate::config::{
     ExternalLoginSettings, LoginSettings, ProviderKind, ProviderSettings, ServiceClientSecrets,
 };
 use crate::dev_identity_provider::DevIdentityProvider;
-pub use crate::seed::{demo_logins, seed_demo, DemoLogin, DemoLogins};
+use crate::domain::totp::SecondFactorKey;
+pub use crate::seed::{
+    demo_logins, demo_totp_code, demo_totp_secret, seed_demo, DemoLogin, DemoLogins,
+};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
@@ -117,6 +129,8 @@ pub struct AppState {
     /// The services allowed the client-credentials grant (and the frontend's secret).
     pub service_clients: ServiceClientSecrets,
     pub external: Arc<ExternalLogin>,
+    /// Seals the staff's TOTP secrets in the database.
+    pub second_factor_key: SecondFactorKey,
 }
 
 /// External login: the providers, the HTTP client that calls them, and the development
@@ -183,7 +197,8 @@ impl ExternalLogin {
 }
 
 impl AppState {
-    /// A state with the default login policy and no service clients.
+    /// A state with the default login policy, no service clients and a fresh second-factor
+    /// key.
     pub fn new(
         pool: PgPool,
         limits: HttpLimits,
@@ -202,6 +217,7 @@ impl AppState {
                 http: reqwest::Client::new(),
                 dev_identity_provider: None,
             }),
+            second_factor_key: SecondFactorKey::generate(),
         }
     }
 }
@@ -219,6 +235,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::auth::logout,
         http::auth::issue_token,
         http::auth::public_keys,
+        http::second_factor::complete_login,
         http::staff::create_staff_account,
         http::staff::list_staff_accounts,
         http::staff::grant_roles,
@@ -256,6 +273,7 @@ struct ApiDoc;
 pub fn app(state: AppState) -> Router {
     let own_routes = Router::new()
         .merge(http::auth::router())
+        .merge(http::second_factor::router())
         .merge(http::staff::router())
         .merge(http::profile::router())
         .merge(http::companies::router())
@@ -279,6 +297,19 @@ pub fn app(state: AppState) -> Router {
     imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
 }
 
+/// Reads `second_factor_key`: 32 bytes in base64 that seal the TOTP secrets. Required: with
+/// another key every enrolled member of staff would have to enrol again.
+fn second_factor_key(
+    settings: &imkon_platform::config::Settings,
+) -> Result<SecondFactorKey, StartupError> {
+    let text = settings.require_secret(SECOND_FACTOR_KEY_SETTING)?;
+    Ok(SecondFactorKey::from_base64(text.expose())
+        .map_err(|reason| settings.invalid(SECOND_FACTOR_KEY_SETTING, reason))?)
+}
+
+/// The setting that holds the second-factor key (`IMKON_ONBOARDING_SECOND_FACTOR_KEY`).
+pub const SECOND_FACTOR_KEY_SETTING: &str = "second_factor_key";
+
 /// Starts the service and serves until `shutdown` is cancelled.
 pub async fn run(config: ServiceConfig, shutdown: CancellationToken) -> Result<(), StartupError> {
     let listener = service::bind(&config).await?;
@@ -298,11 +329,14 @@ pub async fn run_on(
     let service_clients = ServiceClientSecrets::from_settings(&config.settings)?;
     let external = ExternalLogin::new(ExternalLoginSettings::from_settings(&config.settings)?)
         .map_err(StartupError::Other)?;
+    let second_factor_key = second_factor_key(&config.settings)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
     if config.demo_data {
-        seed_demo(&pool).await.map_err(|error| {
-            StartupError::Other(format!("loading the demo clients failed: {error}"))
-        })?;
+        seed_demo(&pool, &second_factor_key)
+            .await
+            .map_err(|error| {
+                StartupError::Other(format!("loading the demo clients failed: {error}"))
+            })?;
     }
     // Onboarding signs its own service tokens: it is the issuer every service trusts.
     let own_principal = Principal::service(imkon_platform::id::new_id(), Some(SERVICE.to_owned()))
@@ -317,6 +351,7 @@ pub async fn run_on(
         login,
         service_clients,
         external: Arc::new(external),
+        second_factor_key,
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

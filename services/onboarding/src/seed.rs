@@ -2,8 +2,10 @@
 //! founders fully onboarded (approved KYC, a company each, also approved) and one founder whose
 //! case waits for review. Safe on every start: whatever already exists is left alone.
 //!
-//! The passwords are documented on purpose and printed by the launcher; demo data never
-//! belongs in a production database.
+//! The passwords are documented on purpose and printed by the launcher, and so are the demo
+//! staff's second-factor secrets (derived from the username, so anyone can compute their
+//! codes, with a phone authenticator or `oathtool --totp -b`); demo data never belongs in a
+//! production database.
 
 use chrono::NaiveDate;
 use imkon_auth::Role;
@@ -27,12 +29,14 @@ use crate::domain::passport::{IdentityDocument, PassportNumber};
 use crate::domain::person::{NewPerson, Person};
 use crate::domain::person_name::{PersonName, Script};
 use crate::domain::pinfl::{Pinfl, Sex};
+use crate::domain::totp::{SecondFactorKey, TotpSecret};
 use crate::error::OnboardingError;
 use crate::kyc::{
     announce, attach_uploaded_document, decision_columns, kyc_error, open_or_lock_case,
     restore_case, run_checks, save_case,
 };
 use crate::password::hash_password;
+use sha2::{Digest, Sha256};
 
 /// The provider name under which the demo founders' OneID identities are linked: the one the
 /// frontend signs citizens in with.
@@ -45,6 +49,8 @@ pub struct DemoLogin {
     pub password: &'static str,
     pub roles: Vec<Role>,
     pub description: &'static str,
+    /// The TOTP secret in base32, for the staff who must pass a second factor.
+    pub totp_secret: Option<String>,
 }
 
 /// Every demo login.
@@ -201,21 +207,46 @@ pub fn demo_logins() -> DemoLogins {
         password: staff.password,
         roles: vec![staff.role],
         description: staff.description,
+        totp_secret: Some(demo_totp_secret(staff.username).to_base32()),
     });
     let founders = FOUNDERS.iter().map(|founder| DemoLogin {
         username: founder.username,
         password: founder.password,
         roles: vec![Role::Founder],
         description: founder.description,
+        totp_secret: None,
     });
     DemoLogins(staff.chain(founders).collect())
 }
 
-/// Creates everything that does not exist yet and returns the logins.
-pub async fn seed_demo(pool: &PgPool) -> Result<DemoLogins, OnboardingError> {
+/// The demo second-factor secret of `username`: documented, never random, so the launcher
+/// can print it and tests can compute its codes.
+pub fn demo_totp_secret(username: &str) -> TotpSecret {
+    let digest = Sha256::digest(format!("imkon-demo-second-factor:{username}").as_bytes());
+    TotpSecret::from_bytes(&digest[..20])
+}
+
+/// The current TOTP code of a demo login (tests; the demo's own codes come from a phone).
+pub fn demo_totp_code(username: &str) -> String {
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default();
+    demo_totp_secret(username).code_at(now)
+}
+
+/// Creates everything that does not exist yet and returns the logins. The demo staff's
+/// second factors are sealed again with `second_factor_key` on every start: `imkon up` may
+/// run with a new key over an existing database.
+pub async fn seed_demo(
+    pool: &PgPool,
+    second_factor_key: &SecondFactorKey,
+) -> Result<DemoLogins, OnboardingError> {
     let mut officer_id = None;
     for staff in &STAFF {
         let id = seed_staff(pool, staff).await?;
+        let sealed = second_factor_key
+            .seal(id, &demo_totp_secret(staff.username))
+            .map_err(|error| OnboardingError::Internal(error.to_string()))?;
+        let mut connection = pool.acquire().await?;
+        db::second_factor::save_enrolled(&mut connection, id, &sealed, chrono::Utc::now()).await?;
         if staff.role == Role::KycOfficer {
             officer_id = Some(id);
         }
@@ -507,4 +538,18 @@ async fn approve(
     let now = imkon_platform::id::now_utc();
     save_case(connection, &case, None, Some(now)).await?;
     announce(connection, &record, &case, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The browser tests (`frontend/browser-tests/totp.mjs`) derive the same secrets.
+    #[test]
+    fn a_demo_second_factor_secret_is_derived_from_the_username_as_documented() {
+        assert_eq!(
+            demo_totp_secret("credit1").to_base32(),
+            "3F7KMMUM5YALCA4MN5IMEHQUV5E33LKQ"
+        );
+    }
 }

@@ -15,9 +15,7 @@ use sqlx::PgPool;
 const PASSWORD: &str = "officer-demo-pass";
 
 async fn refresh_token_of(app: &TestApp, username: &str, password: &str) -> String {
-    let response = app.login(username, password).await;
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
+    let body = app.full_login(username, password).await;
     body["refresh_token"].as_str().unwrap().to_owned()
 }
 
@@ -28,9 +26,7 @@ async fn a_staff_member_logs_in_and_gets_an_access_token_for_one_service(pool: P
         .create_account("kyc1", PASSWORD, &[Role::KycOfficer])
         .await;
 
-    let response = app.login("KYC1", PASSWORD).await;
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
+    let body = app.full_login("KYC1", PASSWORD).await;
     assert_eq!(body["principal"]["id"], id.to_string());
     assert_eq!(
         body["principal"]["roles"],
@@ -108,7 +104,7 @@ async fn five_wrong_passwords_lock_the_account_even_for_the_right_password_until
     assert_problem(locked, &[429], Some("login_locked")).await;
 
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_eq!(app.login("kyc1", PASSWORD).await.status(), 200);
+    assert_eq!(app.login("kyc1", PASSWORD).await.status(), 202);
 
     let outcomes: Vec<String> = sqlx::query_scalar(
         "select outcome from login_attempt where username = 'kyc1' order by attempted_at",
@@ -413,8 +409,8 @@ async fn an_admin_creates_a_staff_account_that_can_log_in(pool: PgPool) {
         .await;
     assert_eq!(created.status(), 201);
     assert_eq!(
-        app.login("finance1", "finance-demo-pass").await.status(),
-        200
+        app.full_login("finance1", "finance-demo-pass").await["principal"]["roles"],
+        serde_json::json!(["finance"])
     );
     let again = app
         .post_json("/v1/staff", Some(&admin_token), &request)

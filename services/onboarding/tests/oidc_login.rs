@@ -252,9 +252,30 @@ async fn a_linked_staff_subject_logs_in_with_the_roles_of_our_database_only(pool
         query_param(&frontend_return, "state").as_deref(),
         Some("frontend-state")
     );
-    let login = app
+    let challenge = app
         .trade_code(&query_param(&frontend_return, "code").unwrap())
         .await;
+    assert_eq!(
+        challenge.status(),
+        202,
+        "the provider stands for the first factor only"
+    );
+    let challenge: serde_json::Value = challenge.json().await.unwrap();
+    assert_eq!(challenge["step"], "enrol");
+    let secret = imkon_onboarding::domain::totp::TotpSecret::from_base32(
+        challenge["enrolment"]["secret"].as_str().unwrap(),
+    )
+    .unwrap();
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let login = app
+        .browser
+        .post(app.url("/v1/auth/second-factor"))
+        .json(&serde_json::json!({
+            "challenge": challenge["challenge"], "code": secret.code_at(now)
+        }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(login.status(), 200);
     let body: serde_json::Value = login.json().await.unwrap();
 

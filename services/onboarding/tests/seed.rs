@@ -11,8 +11,12 @@ use sqlx::PgPool;
 #[sqlx::test(migrations = false)]
 async fn seeding_twice_creates_everything_once_and_the_demo_logins_work(pool: PgPool) {
     let app = spawn(pool).await;
-    let first = seed_demo(&app.pool).await.expect("the first seeding works");
-    let second = seed_demo(&app.pool).await.expect("seeding again works");
+    let first = seed_demo(&app.pool, &app.second_factor_key)
+        .await
+        .expect("the first seeding works");
+    let second = seed_demo(&app.pool, &app.second_factor_key)
+        .await
+        .expect("seeding again works");
     assert_eq!(first, second);
     assert_eq!(first.0.len(), 9);
     for role in [
@@ -33,8 +37,9 @@ async fn seeding_twice_creates_everything_once_and_the_demo_logins_work(pool: Pg
     assert_eq!(app.count("company").await, 2);
 
     for login in &first.0 {
-        let response = app.login(login.username, login.password).await;
-        assert_eq!(response.status(), 200, "{}", login.username);
+        let body = app.full_login(login.username, login.password).await;
+        assert!(body["refresh_token"].is_string(), "{}", login.username);
+        assert_eq!(login.totp_secret.is_some(), login.roles != [Role::Founder]);
     }
 
     let founder1: Value = app

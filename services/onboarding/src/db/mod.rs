@@ -8,3 +8,4 @@ pub mod external_login;
 pub mod kyc;
 pub mod login_attempts;
 pub mod refresh_tokens;
+pub mod second_factor;

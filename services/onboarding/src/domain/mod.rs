@@ -16,3 +16,4 @@ pub mod person;
 pub mod person_name;
 pub mod pinfl;
 pub mod screening;
+pub mod totp;

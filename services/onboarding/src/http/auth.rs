@@ -34,6 +34,9 @@ use crate::db::accounts::AccountRecord;
 use crate::domain::credentials::PASSWORD_MAX_BYTES;
 use crate::domain::lockout::{address_bucket, login_gate, AttemptOutcome, LoginGate};
 use crate::error::OnboardingError;
+use crate::http::second_factor::{
+    login_or_challenge, refresh_token_allowed, SecondFactorChallenge,
+};
 use crate::http::source_address;
 use crate::password::{verify_password, PasswordHashError};
 use crate::AppState;
@@ -70,9 +73,9 @@ pub struct PrincipalView {
 #[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
     /// Trade it at `/v1/oauth/token` for access tokens; keep it server-side.
-    refresh_token: String,
-    refresh_expires_in: i64,
-    principal: PrincipalView,
+    pub(crate) refresh_token: String,
+    pub(crate) refresh_expires_in: i64,
+    pub(crate) principal: PrincipalView,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -118,7 +121,7 @@ fn new_refresh_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn principal_of(account: &AccountRecord) -> Result<Principal, OnboardingError> {
+pub(crate) fn principal_of(account: &AccountRecord) -> Result<Principal, OnboardingError> {
     Principal::user(
         account.id,
         account.roles.iter().copied(),
@@ -223,12 +226,16 @@ fn login_source_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr)
 /// answer for an unknown username is the same as for a wrong password, and every attempt is
 /// recorded and audited. The frontend names the visitor's address in `x-imkon-client-address`
 /// with its client credentials as HTTP Basic authentication; from any other caller the header
-/// is ignored and the connection's address counts.
+/// is ignored and the connection's address counts. Staff who decide or move money (and anyone
+/// enrolled) get a second-factor challenge (202) instead of the token, completed at
+/// `POST /v1/auth/second-factor`.
 ///
 /// The username is not a field of the span: people type passwords into the username box, and
 /// logs must never hold one. The account id is, once the username names an account.
 #[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordLoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials"),
+    responses((status = 200, body = LoginResponse),
+              (status = 202, body = SecondFactorChallenge, description = "a second factor is needed"),
+              (status = 401, description = "invalid_credentials"),
               (status = 429, description = "login_locked, with Retry-After"),
               (status = 503, description = "busy: too many passwords being checked, with Retry-After")))]
 #[tracing::instrument(skip_all, fields(account_id = tracing::field::Empty))]
@@ -237,7 +244,7 @@ async fn login_with_password(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonBody(request): JsonBody<PasswordLoginRequest>,
-) -> Result<Json<LoginResponse>, OnboardingError> {
+) -> Result<Response, OnboardingError> {
     let source = login_source_address(&state, &headers, peer);
     // The audit keeps the full address; the attempt log and the limit use its bucket.
     let address = address_bucket(source);
@@ -354,14 +361,14 @@ async fn login_with_password(
             return Err(refusal);
         }
     };
-    let response = issue_refresh_token(&mut transaction, &state, &account, principal, now).await?;
+    let response = login_or_challenge(&mut transaction, &state, &account, principal, now).await?;
     transaction.commit().await?;
-    Ok(Json(response))
+    Ok(response)
 }
 
 /// Issues a refresh token for a logged-in account, in the caller's transaction: the answer
 /// of every kind of login.
-async fn issue_refresh_token(
+pub(crate) async fn issue_refresh_token(
     connection: &mut sqlx::PgConnection,
     state: &AppState,
     account: &AccountRecord,
@@ -540,6 +547,14 @@ async fn issue_token(
                         "refresh token of missing account {account_id}"
                     ))
                 })?;
+            if !refresh_token_allowed(&mut connection, &account, &refresh_token_hash(token)).await?
+            {
+                return Err(token_refusal(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "this account now needs the second factor: sign in again",
+                ));
+            }
             principal_of(&account)?
         }
         "client_credentials" => {
@@ -650,9 +665,10 @@ async fn trade_authorization_code(
             OnboardingError::Internal(format!("a code of missing account {account_id}"))
         })?;
     let principal = principal_of(&account)?;
-    let login = issue_refresh_token(&mut transaction, state, &account, principal, now).await?;
+    // The external provider stands for the first factor only: staff pass the second here too.
+    let mut response =
+        login_or_challenge(&mut transaction, state, &account, principal, now).await?;
     transaction.commit().await?;
-    let mut response = Json(login).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -7,6 +7,7 @@ pub(crate) mod documents;
 pub(crate) mod external_login;
 pub(crate) mod kyc;
 pub(crate) mod profile;
+pub(crate) mod second_factor;
 pub(crate) mod staff;
 
 use std::net::SocketAddr;

@@ -3,12 +3,15 @@
 
 pub mod external;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use imkon_auth::{Audience, Principal, Role, TokenIssuer};
 use imkon_onboarding::accounts::{create_local_account, NewLocalAccount};
 use imkon_onboarding::config::{LoginSettings, ServiceClientSecrets};
 use imkon_onboarding::domain::credentials::{NewPassword, Username};
+use imkon_onboarding::domain::totp::{SecondFactorKey, TotpSecret};
 use imkon_onboarding::password::hash_password;
 use imkon_onboarding::{app, migrator, AppState};
 use imkon_platform::config::HttpLimits;
@@ -30,6 +33,10 @@ pub struct TestApp {
     pub server: TestServer,
     pub pool: PgPool,
     pub issuer: TokenIssuer,
+    /// The key the service seals TOTP secrets with.
+    pub second_factor_key: SecondFactorKey,
+    /// The TOTP secrets of the accounts the tests enrolled, by username.
+    secrets: Mutex<HashMap<String, TotpSecret>>,
 }
 
 pub async fn spawn(pool: PgPool) -> TestApp {
@@ -55,10 +62,13 @@ pub async fn spawn_with_limits(pool: PgPool, login: LoginSettings, limits: HttpL
                 "reporting": "{UNLISTED_SECRET}"}}"#
     ))
     .expect("valid secrets");
+    let second_factor_key = state.second_factor_key.clone();
     TestApp {
         server: TestServer::start(app(state)).await,
         pool,
         issuer,
+        second_factor_key,
+        secrets: Mutex::new(HashMap::new()),
     }
 }
 
@@ -138,6 +148,62 @@ impl TestApp {
             &serde_json::json!({ "username": username, "password": password }),
         )
         .await
+    }
+
+    /// Completes a login with a second-factor code.
+    pub async fn second_factor(&self, challenge: &str, code: &str) -> reqwest::Response {
+        self.post_json(
+            "/v1/auth/second-factor",
+            None,
+            &serde_json::json!({ "challenge": challenge, "code": code }),
+        )
+        .await
+    }
+
+    /// A code of `secret` that the server has not accepted yet for `username`, as the
+    /// account's authenticator would show it; waits for the next step when none is left.
+    pub async fn next_code(&self, username: &str, secret: &TotpSecret) -> String {
+        imkon_onboarding::testing::unused_code(&self.pool, username, secret).await
+    }
+
+    /// The secret a test enrolled for `username` (or the demo's).
+    pub fn secret_of(&self, username: &str) -> TotpSecret {
+        let username = username.to_ascii_lowercase();
+        self.secrets
+            .lock()
+            .expect("the secrets lock")
+            .get(&username)
+            .cloned()
+            .unwrap_or_else(|| imkon_onboarding::demo_totp_secret(&username))
+    }
+
+    /// Logs in all the way: the password, then the second factor when asked for one
+    /// (enrolling with the offered secret if the account has none). Returns the 200 body.
+    pub async fn full_login(&self, username: &str, password: &str) -> serde_json::Value {
+        let response = self.login(username, password).await;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.expect("a JSON body");
+        match status.as_u16() {
+            200 => body,
+            202 => {
+                if let Some(secret) = body["enrolment"]["secret"].as_str() {
+                    let secret = TotpSecret::from_base32(secret).expect("a base32 secret");
+                    self.secrets
+                        .lock()
+                        .expect("the secrets lock")
+                        .insert(username.to_ascii_lowercase(), secret);
+                }
+                let secret = self.secret_of(username);
+                let code = self.next_code(username, &secret).await;
+                let challenge = body["challenge"].as_str().expect("a challenge");
+                let response = self.second_factor(challenge, &code).await;
+                let status = response.status();
+                let body: serde_json::Value = response.json().await.expect("a JSON body");
+                assert_eq!(status, 200, "the second factor of {username}: {body}");
+                body
+            }
+            _ => panic!("the login of {username} answered {status}: {body}"),
+        }
     }
 
     pub async fn token_request(&self, form: &[(&str, &str)]) -> reqwest::Response {
