@@ -53,6 +53,7 @@ impl<H> FromRef<Receiver<H>> for TokenVerifier {
 
 /// Delivers one event from another service's outbox relay.
 #[utoipa::path(post, path = "/v1/events", tag = "events",
+    security(("bearer" = ["service"])),
     responses((status = 200, body = EventReceipt), (status = 401, description = "No service token"), (status = 422, description = "Not an event envelope")))]
 async fn receive<H: EventHandler>(
     State(receiver): State<Receiver<H>>,

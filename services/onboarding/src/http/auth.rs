@@ -159,6 +159,7 @@ fn login_audit<'a>(
 /// answer for an unknown username is the same as for a wrong password, and every attempt is
 /// recorded and audited.
 #[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordLoginRequest,
+    security(()),
     responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials"),
               (status = 429, description = "login_locked, with Retry-After")))]
 #[tracing::instrument(skip_all, fields(username = %request.username))]
@@ -305,6 +306,7 @@ async fn issue_refresh_token(
 /// Revokes a refresh token. Answers 204 whether or not the token was live, so the endpoint
 /// cannot be used to test tokens.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", request_body = LogoutRequest,
+    security(()),
     responses((status = 204, description = "The refresh token no longer works")))]
 #[tracing::instrument(skip_all)]
 async fn logout(
@@ -380,6 +382,7 @@ fn service_subject(name: &str) -> Uuid {
 /// `client_id` (a service's name), `client_secret` and `audience` gives a service token.
 #[utoipa::path(post, path = "/v1/oauth/token", tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security(()),
     responses((status = 200, body = TokenResponse),
               (status = 400, description = "invalid_grant, invalid_target, invalid_request, unauthorized_client or unsupported_grant_type"),
               (status = 401, description = "invalid_client")))]
@@ -537,6 +540,7 @@ async fn trade_authorization_code(
 
 /// The public keys that verify this service's tokens, as a JWKS document.
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
+    security(()),
     responses((status = 200, content_type = "application/json", body = String)))]
 async fn public_keys(State(state): State<AppState>) -> Result<Response, OnboardingError> {
     let keys = PublicKeySet::new([state.issuer.signing_key().public_key()])

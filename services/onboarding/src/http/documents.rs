@@ -189,6 +189,7 @@ fn missing(field: &str) -> OnboardingError {
 /// Uploads a document for the calling founder (or one of their companies).
 #[utoipa::path(post, path = "/v1/me/documents", tag = "documents",
     request_body(content = DocumentUploadForm, content_type = "multipart/form-data"),
+    security(("bearer" = ["founder"])),
     responses((status = 201, body = DocumentView),
               (status = 409, description = "kyc_wrong_status: the case is under review or decided"),
               (status = 413, description = "payload_too_large"),
@@ -286,6 +287,7 @@ async fn store_upload(
 /// read documents; anyone else gets 404, as for a client that does not exist.
 #[utoipa::path(get, path = "/v1/clients/{id}/documents", tag = "documents",
     params(("id" = Uuid, Path, description = "The person's client id")),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver"])),
     responses((status = 200, body = Vec<DocumentView>), (status = 401), (status = 404)))]
 #[tracing::instrument(skip_all, fields(user = %user.subject(), client = %client_id))]
 async fn list_client_documents(
@@ -303,6 +305,7 @@ async fn list_client_documents(
 
 /// The calling founder's documents, without their content.
 #[utoipa::path(get, path = "/v1/me/documents", tag = "documents",
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = Vec<DocumentView>)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn list_own_documents(
@@ -328,6 +331,7 @@ fn file_extension(content_type: &str) -> &'static str {
 /// gets 404. Always an attachment, with `nosniff`.
 #[utoipa::path(get, path = "/v1/documents/{id}", tag = "documents",
     params(("id" = Uuid, Path, description = "The document")),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver"])),
     responses((status = 200, description = "The file, as an attachment"), (status = 401), (status = 404)))]
 #[tracing::instrument(skip_all, fields(user = %user.subject(), document = %document_id))]
 async fn download_document(

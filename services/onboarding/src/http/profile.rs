@@ -231,6 +231,7 @@ fn person_conflict(error: sqlx::Error) -> OnboardingError {
 /// A founder registers: their login account (with the founder role) and their person profile
 /// are created together, or neither is.
 #[utoipa::path(post, path = "/v1/registrations", tag = "profile", request_body = RegistrationRequest,
+    security(()),
     responses((status = 201, body = RegistrationResponse),
               (status = 409, description = "username_taken, pinfl_taken or passport_taken"),
               (status = 422, description = "An invalid field, named")))]
@@ -305,6 +306,7 @@ pub fn own_client_id(founder: &imkon_auth::Principal) -> Result<Uuid, Onboarding
 
 /// The founder's own profile.
 #[utoipa::path(get, path = "/v1/me/profile", tag = "profile",
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = PersonProfileView), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn read_own_profile(
@@ -321,6 +323,7 @@ async fn read_own_profile(
 
 /// Replaces the founder's profile. The PINFL is their identity and cannot change.
 #[utoipa::path(put, path = "/v1/me/profile", tag = "profile", request_body = PersonProfileRequest,
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = PersonProfileView), (status = 409, description = "passport_taken"), (status = 422)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn update_own_profile(
