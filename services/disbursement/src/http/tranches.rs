@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use axum::{Json, Router};
-use imkon_auth::extract::{AuthenticatedUser, CreditOfficer, RequireRole, RoleRequirement};
+use imkon_auth::extract::{CreditOfficer, RequireRole, RoleRequirement};
 use imkon_auth::{Principal, Role};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Money;
@@ -38,6 +38,14 @@ pub enum TrancheApprover {}
 
 impl RoleRequirement for TrancheApprover {
     const ALLOWED: &'static [Role] = &[Role::CreditOfficer, Role::Approver];
+}
+
+/// Who may request a tranche at all: a credit officer, or a founder for their own grant's
+/// milestone (`may_request` decides which contract). Other staff are refused outright (403).
+pub enum TrancheRequester {}
+
+impl RoleRequirement for TrancheRequester {
+    const ALLOWED: &'static [Role] = &[Role::CreditOfficer, Role::Founder];
 }
 
 /// Who may release the money: finance or a credit officer.
@@ -142,7 +150,7 @@ fn may_request(principal: &Principal, contract: &ContractRow) -> Result<(), Disb
 pub async fn request_tranche(
     State(state): State<AppState>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,
-    user: AuthenticatedUser,
+    user: RequireRole<TrancheRequester>,
     Path((id, number)): Path<(Uuid, i32)>,
     JsonBody(body): JsonBody<TrancheRequestBody>,
 ) -> Result<Json<TrancheView>, Problem> {
