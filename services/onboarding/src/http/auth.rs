@@ -541,7 +541,8 @@ async fn trade_authorization_code(
 /// The public keys that verify this service's tokens, as a JWKS document.
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
     security(()),
-    responses((status = 200, content_type = "application/json", body = String)))]
+    responses((status = 200, content_type = "application/json", body = serde_json::Value,
+        description = "A JSON Web Key Set (RFC 7517) of the Ed25519 keys")))]
 async fn public_keys(State(state): State<AppState>) -> Result<Response, OnboardingError> {
     let keys = PublicKeySet::new([state.issuer.signing_key().public_key()])
         .map_err(|error| OnboardingError::Internal(error.to_string()))?;
