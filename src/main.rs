@@ -104,7 +104,19 @@ async fn up() -> Result<(), StartupError> {
             unreachable!("a local cluster is started whenever DATABASE_URL is absent")
         }
     };
-    let mut options = PlatformOptions::new(server_url, "imkon", false);
+    // A run that must not touch the usual `imkon_<service>` databases (the fuzzer's) names
+    // its own prefix.
+    let prefix = std::env::var("IMKON_DATABASE_PREFIX").unwrap_or_else(|_| "imkon".to_owned());
+    if prefix.is_empty()
+        || !prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(StartupError::Other(format!(
+            "IMKON_DATABASE_PREFIX `{prefix}` must be lowercase letters, digits and underscores"
+        )));
+    }
+    let mut options = PlatformOptions::new(server_url, &prefix, false);
     options.demo_data = true;
     let outcome = async {
         let platform = imkon::start(&options).await?;

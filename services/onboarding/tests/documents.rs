@@ -101,9 +101,16 @@ async fn only_the_owner_and_the_staff_who_judge_the_client_may_download_a_docume
     );
 
     assert_problem(app.get(&path, Some(&other.token)).await, &[404], None).await;
+    // Finance and admin never read a client's papers: refused whatever the id, so a 403 tells
+    // them nothing about which documents exist.
     for role in [Role::Finance, Role::Admin] {
         let staff = app.token_for(uuid::Uuid::now_v7(), &[role], None);
-        assert_problem(app.get(&path, Some(&staff)).await, &[404], None).await;
+        assert_problem(
+            app.get(&path, Some(&staff)).await,
+            &[403],
+            Some("forbidden"),
+        )
+        .await;
     }
     assert_problem(app.get(&path, None).await, &[401], None).await;
     for role in [Role::KycOfficer, Role::CreditOfficer, Role::Approver] {
@@ -162,6 +169,11 @@ async fn a_clients_documents_are_listed_for_them_and_the_staff_who_judge_them_on
 
     assert_problem(app.get(&path, Some(&other.token)).await, &[404], None).await;
     let finance = app.token_for(uuid::Uuid::now_v7(), &[Role::Finance], None);
-    assert_problem(app.get(&path, Some(&finance)).await, &[404], None).await;
+    assert_problem(
+        app.get(&path, Some(&finance)).await,
+        &[403],
+        Some("forbidden"),
+    )
+    .await;
     assert_problem(app.get(&path, None).await, &[401], None).await;
 }

@@ -69,6 +69,7 @@ fn require_publisher(caller: &ServiceCaller, topic: &str) -> Result<(), Problem>
 
 /// Delivers one event from another service's outbox relay: only the topic's one publisher may.
 #[utoipa::path(post, path = "/v1/events", tag = "events",
+    security(("bearer" = ["service"])),
     responses((status = 200, body = EventReceipt), (status = 401, description = "No service token"),
         (status = 403, description = "The calling service does not publish this topic"),
         (status = 422, description = "Not an event envelope")))]

@@ -95,8 +95,43 @@ async fn openapi(State(state): State<PlatformState>) -> Response {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(live, ready, metrics_text), components(schemas(HealthStatus)))]
+#[openapi(
+    paths(live, ready, metrics_text),
+    components(schemas(HealthStatus)),
+    modifiers(&BearerScheme)
+)]
 struct PlatformApi;
+
+/// The name under which every operation's `security` names the access token.
+pub const BEARER_SCHEME: &str = "bearer";
+
+/// Declares the access token every service accepts (an EdDSA-signed JWT from onboarding), so
+/// that each operation's `security(("bearer" = [roles]))` refers to a defined scheme; the
+/// scopes of a requirement are the role names that may call the operation.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, document: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        document
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                BEARER_SCHEME,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .description(Some(
+                            "An access token from onboarding's `POST /v1/oauth/token`, \
+                             addressed to this service; the requirement's scopes are the roles \
+                             that may call the operation (`service` for another Imkon service).",
+                        ))
+                        .build(),
+                ),
+            );
+    }
+}
 
 /// Turns a bare error response from a layer or the router into a problem document.
 async fn problem_fallback(request: Request, next: Next) -> Response {

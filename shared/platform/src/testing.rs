@@ -110,6 +110,7 @@ pub async fn assert_platform_contract<F>(
         paths.contains_key(json_post_path),
         "{json_post_path} documented"
     );
+    assert_openapi_declares_access(&document);
 
     let metrics = server
         .client
@@ -197,6 +198,94 @@ pub async fn assert_platform_contract<F>(
         still_live.status(),
         200,
         "live even when the database is down"
+    );
+}
+
+/// The paths every service serves to anyone, which need no `security` of their own.
+const PLATFORM_PATHS: [&str; 4] = ["/health/live", "/health/ready", "/metrics", "/openapi.json"];
+
+/// The role names an operation's bearer requirement may list as scopes.
+const ROLE_SCOPES: [&str; 7] = [
+    "founder",
+    "kyc_officer",
+    "credit_officer",
+    "approver",
+    "finance",
+    "admin",
+    "service",
+];
+
+/// Asserts that an OpenAPI document is usable by a generated client or a fuzzer and says who
+/// may call what: the bearer scheme is declared, every `{param}` of a path is declared as a
+/// required path parameter of each of its operations, and every operation but the platform's
+/// own declares its `security` (an empty requirement for an operation open to anyone, the
+/// `bearer` scheme with role names as scopes otherwise).
+pub fn assert_openapi_declares_access(document: &serde_json::Value) {
+    let scheme = &document["components"]["securitySchemes"][crate::http::BEARER_SCHEME];
+    assert_eq!(
+        scheme["type"], "http",
+        "the bearer scheme is declared: {scheme}"
+    );
+    assert_eq!(
+        scheme["scheme"], "bearer",
+        "the bearer scheme is declared: {scheme}"
+    );
+    let paths = document["paths"].as_object().expect("paths object");
+    let mut problems = Vec::new();
+    for (path, item) in paths {
+        let placeholders: Vec<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+            .collect();
+        let operations = item.as_object().expect("a path item is an object");
+        for (method, operation) in operations {
+            let declared: Vec<&str> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|parameter| parameter["in"] == "path" && parameter["required"] == true)
+                .filter_map(|parameter| parameter["name"].as_str())
+                .collect();
+            for placeholder in &placeholders {
+                if !declared.contains(placeholder) {
+                    problems.push(format!(
+                        "{method} {path}: path parameter {{{placeholder}}} is not declared"
+                    ));
+                }
+            }
+            if PLATFORM_PATHS.contains(&path.as_str()) {
+                continue;
+            }
+            let Some(requirements) = operation["security"].as_array() else {
+                problems.push(format!("{method} {path}: no security declared"));
+                continue;
+            };
+            if requirements.is_empty() {
+                problems.push(format!("{method} {path}: an empty security list"));
+            }
+            for requirement in requirements {
+                let requirement = requirement.as_object().expect("a requirement is an object");
+                for (scheme, scopes) in requirement {
+                    if scheme != crate::http::BEARER_SCHEME {
+                        problems.push(format!("{method} {path}: unknown scheme {scheme}"));
+                    }
+                    for scope in scopes.as_array().into_iter().flatten() {
+                        if !scope
+                            .as_str()
+                            .is_some_and(|role| ROLE_SCOPES.contains(&role))
+                        {
+                            problems.push(format!("{method} {path}: {scope} is not a role"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the OpenAPI document is incomplete:\n{}",
+        problems.join("\n")
     );
 }
 

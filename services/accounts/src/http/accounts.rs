@@ -92,6 +92,7 @@ impl From<&AccountRow> for AccountDto {
 /// Opens an account. A repeat with the same Idempotency-Key returns the same account.
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = CreateAccountRequest,
     params(("Idempotency-Key" = String, Header, description = "makes a retry safe")),
+    security(("bearer" = ["admin", "service"])),
     responses((status = 201, body = AccountDto), (status = 401), (status = 403),
               (status = 422, description = "invalid kind, owner, currency or name")))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
@@ -167,6 +168,7 @@ pub async fn create_account(
 /// An account's details and balances: staff, services, or the founder who owns it.
 #[utoipa::path(get, path = "/v1/accounts/{number}", tag = "accounts",
     params(("number" = String, Path, description = "20-digit account number")),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, body = AccountDto), (status = 401),
               (status = 404, description = "no such account, or another client's"),
               (status = 422, description = "not a valid account number")))]
@@ -202,6 +204,7 @@ pub struct ListAccountsQuery {
 
 /// A client's accounts, optionally of one kind: staff and services.
 #[utoipa::path(get, path = "/v1/accounts", tag = "accounts", params(ListAccountsQuery),
+    security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, body = [AccountDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
 pub async fn list_accounts(
@@ -220,6 +223,7 @@ pub async fn list_accounts(
 
 /// The signed-in founder's own accounts.
 #[utoipa::path(get, path = "/v1/me/accounts", tag = "accounts",
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = [AccountDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn my_accounts(

@@ -48,6 +48,7 @@ pub struct PostHoldRequest {
 #[utoipa::path(post, path = "/v1/holds/{transfer_id}/post", tag = "accounts",
     params(("transfer_id" = Uuid, Path, description = "the pending transfer")),
     request_body(content = PostHoldRequest, description = "optional; an empty body posts everything held"),
+    security(("bearer" = ["finance", "admin", "service"])),
     responses((status = 200, body = TransferDto), (status = 401), (status = 403), (status = 404),
               (status = 409, description = "hold_already_posted or hold_already_voided"),
               (status = 422, description = "post_exceeds_hold, insufficient_funds, too_many_decimals")))]
@@ -77,6 +78,7 @@ pub async fn post_hold(
 /// Voids a pending hold, releasing everything it reserved. A second post or void is a 409.
 #[utoipa::path(post, path = "/v1/holds/{transfer_id}/void", tag = "accounts",
     params(("transfer_id" = Uuid, Path, description = "the pending transfer")),
+    security(("bearer" = ["finance", "admin", "service"])),
     responses((status = 200, body = TransferDto), (status = 401), (status = 403), (status = 404),
               (status = 409, description = "hold_already_posted or hold_already_voided")))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject(), hold = %transfer_id))]

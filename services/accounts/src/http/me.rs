@@ -166,6 +166,7 @@ async fn sent_today(
 /// Quotes a transfer from the client's own current account: the rules and the daily limit are
 /// checked and a confirmation token is issued.
 #[utoipa::path(post, path = "/v1/me/transfers/quote", tag = "accounts", request_body = QuoteRequest,
+    security(("bearer" = ["founder"])),
     responses((status = 201, body = QuoteDto), (status = 401), (status = 403),
               (status = 404, description = "the source is not the client's, or the destination does not exist"),
               (status = 422, description = "daily_limit_exceeded, currency_mismatch, same_account, too_many_decimals")))]
@@ -248,6 +249,7 @@ pub async fn quote_transfer(
 /// Idempotency-Key returns the same transfer; confirming the quote again otherwise is a 409.
 #[utoipa::path(post, path = "/v1/me/transfers/confirm", tag = "accounts", request_body = ConfirmRequest,
     params(("Idempotency-Key" = String, Header, description = "makes a retry safe")),
+    security(("bearer" = ["founder"])),
     responses((status = 201, body = super::transfers::TransferDto), (status = 401), (status = 403),
               (status = 404, description = "no such quote for this client"),
               (status = 409, description = "quote_already_confirmed"),
@@ -360,6 +362,7 @@ pub async fn confirm_transfer(
 
 /// The client's daily limits and what is left of them today.
 #[utoipa::path(get, path = "/v1/me/limits", tag = "accounts",
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = LimitsDto), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn my_limits(

@@ -143,6 +143,7 @@ async fn opening_and_closing(
 /// An account's statement for a period, a page at a time: staff, services, or the owner.
 #[utoipa::path(get, path = "/v1/accounts/{number}/statement", tag = "accounts",
     params(("number" = String, Path, description = "20-digit account number"), StatementQuery),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, body = StatementDto), (status = 401),
               (status = 404, description = "no such account, or another client's"), (status = 422)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject(), number = %number))]
@@ -264,6 +265,7 @@ fn attachment(content_type: &'static str, file_name: String, body: Vec<u8>) -> R
 /// The statement as CSV: an opening-balance row, one row per entry, a closing-balance row.
 #[utoipa::path(get, path = "/v1/accounts/{number}/statement.csv", tag = "accounts",
     params(("number" = String, Path, description = "20-digit account number"), StatementQuery),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401), (status = 404), (status = 422)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject(), number = %number))]
 pub async fn statement_csv(
@@ -347,6 +349,7 @@ pub async fn statement_csv(
 /// The statement as a PDF document.
 #[utoipa::path(get, path = "/v1/accounts/{number}/statement.pdf", tag = "accounts",
     params(("number" = String, Path, description = "20-digit account number"), StatementQuery),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 401), (status = 404), (status = 422)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject(), number = %number))]
 pub async fn statement_pdf(

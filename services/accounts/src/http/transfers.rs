@@ -183,6 +183,7 @@ async fn parse_transfer(
 /// Books a balanced transfer (or places a hold), all legs or none.
 #[utoipa::path(post, path = "/v1/transfers", tag = "accounts", request_body = TransferRequestBody,
     params(("Idempotency-Key" = String, Header, description = "the same key never moves money twice")),
+    security(("bearer" = ["finance", "admin", "service"])),
     responses((status = 201, body = TransferDto), (status = 401), (status = 403),
               (status = 404, description = "unknown_account"),
               (status = 422, description = "insufficient_funds, unbalanced_transfer, currency_mismatch, too_many_decimals, validation_failed, idempotency_key_reused")))]

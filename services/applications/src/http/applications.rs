@@ -409,6 +409,7 @@ async fn programme_for_application(
 
 /// Starts a draft for one of the founder's companies.
 #[utoipa::path(post, path = "/v1/applications", tag = "applications", request_body = CreateDraft,
+    security(("bearer" = ["founder"])),
     responses((status = 201, body = ApplicationView), (status = 403, description = "Not a founder"),
         (status = 422, description = "A field is invalid; the problem names it")))]
 #[tracing::instrument(skip_all)]
@@ -470,6 +471,7 @@ async fn create_draft(
 /// Saves changes to a draft.
 #[utoipa::path(patch, path = "/v1/applications/{application_id}", tag = "applications",
     request_body = UpdateDraft, params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = ApplicationView), (status = 404, description = "Not the founder's"),
         (status = 409, description = "No longer a draft"), (status = 422, description = "A field is invalid")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
@@ -539,6 +541,7 @@ async fn update_draft(
 /// broken, a required answer missing) as a 422 naming the fields; then screened at once.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/submit", tag = "applications",
     params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = ApplicationView), (status = 404, description = "Not the founder's"),
         (status = 409, description = "Not a draft"), (status = 422, description = "Refused, with the reasons")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
@@ -619,6 +622,7 @@ fn submission_refusal(error: &SubmissionError) -> FieldRefusal {
 /// Screens again an application that a failing peer service left in screening.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/screening", tag = "applications",
     params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer"])),
     responses((status = 200, body = ApplicationView), (status = 409, description = "Not awaiting screening")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn rescreen(
@@ -637,6 +641,7 @@ async fn rescreen(
 /// Withdraws an application that is not yet decided.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/withdraw", tag = "applications",
     params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = ApplicationView), (status = 409, description = "Already decided")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn withdraw(
@@ -681,6 +686,7 @@ fn checked_message(input: &MessageInput) -> Result<String, ApiError> {
 /// Asks the founder for more information; the application waits for the answer.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/info-requests", tag = "applications",
     request_body = MessageInput, params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer"])),
     responses((status = 200, body = ApplicationView), (status = 409, description = "Not in review")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn request_info(
@@ -707,6 +713,7 @@ async fn request_info(
 /// The founder's answer to an information request; the application returns to review.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/info-responses", tag = "applications",
     request_body = MessageInput, params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = ApplicationView), (status = 409, description = "No information requested")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn answer_info(
@@ -737,6 +744,7 @@ async fn answer_info(
 /// An internal note: officers see it, the founder never does.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/notes", tag = "applications",
     request_body = MessageInput, params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer", "approver"])),
     responses((status = 204, description = "Noted"), (status = 404, description = "No such application")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn add_note(
@@ -773,6 +781,7 @@ async fn add_note(
 /// One application.
 #[utoipa::path(get, path = "/v1/applications/{application_id}", tag = "applications",
     params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["founder", "credit_officer", "approver"])),
     responses((status = 200, body = ApplicationView), (status = 404, description = "No such application, or another founder's")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn get_application(
@@ -813,6 +822,7 @@ pub struct ApplicationPage {
 
 /// A founder's own applications, or the officers' queue with its filters.
 #[utoipa::path(get, path = "/v1/applications", tag = "applications", params(ListQuery),
+    security(("bearer" = ["founder", "credit_officer", "approver"])),
     responses((status = 200, body = ApplicationPage), (status = 422, description = "An unknown filter value")))]
 #[tracing::instrument(skip_all)]
 async fn list_applications(
@@ -928,6 +938,7 @@ fn founder_details(kind: &FounderTimelineEntryKind) -> (&'static str, Value) {
 /// The timeline: the founder's omits internal notes and reviewer identities.
 #[utoipa::path(get, path = "/v1/applications/{application_id}/timeline", tag = "applications",
     params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["founder", "credit_officer", "approver"])),
     responses((status = 200, body = [TimelineEntryView]), (status = 404, description = "No such application, or another founder's")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn timeline(
@@ -980,6 +991,7 @@ pub struct NotificationView {
 
 /// The founder's notifications, newest first.
 #[utoipa::path(get, path = "/v1/notifications", tag = "applications",
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = [NotificationView]), (status = 403, description = "Not a founder")))]
 #[tracing::instrument(skip_all)]
 async fn notifications(

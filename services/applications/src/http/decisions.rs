@@ -235,6 +235,7 @@ async fn application_response(
 /// (with reasons).
 #[utoipa::path(post, path = "/v1/applications/{application_id}/decision/proposal", tag = "decisions",
     request_body = ProposalInput, params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer"])),
     responses((status = 200, body = ApplicationView), (status = 403, description = "Not a credit officer"),
         (status = 409, description = "Not in review"), (status = 422, description = "Terms outside the programme's limits")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
@@ -346,6 +347,7 @@ fn approved_payload(
 /// it takes an `Idempotency-Key`: a retried confirmation replays the first answer.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/decision/confirmation", tag = "decisions",
     params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["approver"])),
     responses((status = 200, body = ApplicationView), (status = 400, description = "No Idempotency-Key"),
         (status = 403, description = "Not an approver, or the proposer"),
         (status = 409, description = "No pending decision, or the budget is exhausted")))]
@@ -472,6 +474,7 @@ async fn confirm(
 /// Sends the pending proposal back to review, with the reason.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/decision/send-back", tag = "decisions",
     request_body = SendBackInput, params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["approver"])),
     responses((status = 200, body = ApplicationView), (status = 403, description = "Not an approver, or the proposer"),
         (status = 409, description = "No pending decision")))]
 #[tracing::instrument(skip_all, fields(%application_id))]

@@ -48,6 +48,7 @@ async fn ensure_programme(state: &AppState, programme_id: Uuid) -> Result<(), Ap
 /// The programme's submitted applications with their scores and mean review score.
 #[utoipa::path(get, path = "/v1/programmes/{programme_id}/applications.csv", tag = "exports",
     params(("programme_id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer", "approver"])),
     responses((status = 200, content_type = "text/csv", description = "One row per application"),
         (status = 403, description = "Not an officer"), (status = 404, description = "No such programme")))]
 #[tracing::instrument(skip_all, fields(%programme_id))]
@@ -100,6 +101,7 @@ async fn applications_csv(
 /// Every review of the programme's applications.
 #[utoipa::path(get, path = "/v1/programmes/{programme_id}/reviews.csv", tag = "exports",
     params(("programme_id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer", "approver"])),
     responses((status = 200, content_type = "text/csv", description = "One row per review"),
         (status = 403, description = "Not an officer"), (status = 404, description = "No such programme")))]
 #[tracing::instrument(skip_all, fields(%programme_id))]

@@ -187,6 +187,7 @@ fn view(programme: LoadedProgramme) -> ProgrammeView {
 
 /// Defines a programme.
 #[utoipa::path(post, path = "/v1/programmes", tag = "programmes", request_body = ProgrammeInput,
+    security(("bearer" = ["admin"])),
     responses((status = 201, body = ProgrammeView), (status = 403, description = "Not an admin"),
         (status = 422, description = "A field is invalid; the problem names it")))]
 #[tracing::instrument(skip_all)]
@@ -221,6 +222,7 @@ async fn create_programme(
 
 /// Every programme.
 #[utoipa::path(get, path = "/v1/programmes", tag = "programmes",
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = [ProgrammeView]), (status = 401, description = "No token")))]
 #[tracing::instrument(skip_all)]
 async fn list_programmes(
@@ -238,6 +240,7 @@ async fn list_programmes(
 /// One programme.
 #[utoipa::path(get, path = "/v1/programmes/{programme_id}", tag = "programmes",
     params(("programme_id" = Uuid, Path)),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = ProgrammeView), (status = 404, description = "No such programme")))]
 #[tracing::instrument(skip_all, fields(%programme_id))]
 async fn get_programme(

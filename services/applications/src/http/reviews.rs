@@ -144,6 +144,7 @@ async fn assignment_of(
 /// Assigns a reviewer to an application in review.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/reviewers", tag = "reviews",
     request_body = AssignInput, params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer"])),
     responses((status = 201, body = AssignmentView), (status = 409, description = "Not in review, or assigned already"),
         (status = 422, description = "The reviewer is one of the applicant's own people")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
@@ -207,6 +208,7 @@ async fn assign_reviewer(
 
 /// The caller's review assignments.
 #[utoipa::path(get, path = "/v1/review-assignments", tag = "reviews",
+    security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = [AssignmentView]), (status = 403, description = "Not staff")))]
 #[tracing::instrument(skip_all)]
 async fn my_assignments(
@@ -221,6 +223,7 @@ async fn my_assignments(
 /// application, and made once.
 #[utoipa::path(post, path = "/v1/review-assignments/{application_id}/declaration", tag = "reviews",
     request_body = DeclarationInput, params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = AssignmentView), (status = 404, description = "Not assigned to the caller"),
         (status = 409, description = "Declared already")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
@@ -272,6 +275,7 @@ async fn declare(
 /// The application, for its assigned reviewer once they have declared no conflict.
 #[utoipa::path(get, path = "/v1/review-assignments/{application_id}", tag = "reviews",
     params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = ApplicationView), (status = 403, description = "No declaration yet, or recused"),
         (status = 404, description = "Not assigned to the caller")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
@@ -304,6 +308,7 @@ fn recommendation(text: &str) -> Result<Recommendation, ApiError> {
 /// Submits the reviewer's rubric scores, recommendation and comment.
 #[utoipa::path(post, path = "/v1/review-assignments/{application_id}/review", tag = "reviews",
     request_body = ReviewInput, params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 201, body = ReviewView), (status = 403, description = "No declaration yet, or recused"),
         (status = 404, description = "Not assigned to the caller"), (status = 409, description = "Not in review, or reviewed already"),
         (status = 422, description = "A score is missing or out of range")))]
@@ -383,6 +388,7 @@ async fn submit_review(
 /// The reviews of an application, for officers.
 #[utoipa::path(get, path = "/v1/applications/{application_id}/reviews", tag = "reviews",
     params(("application_id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer", "approver"])),
     responses((status = 200, body = [ReviewView]), (status = 403, description = "Not an officer")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn application_reviews(

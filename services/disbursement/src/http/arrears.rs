@@ -58,6 +58,7 @@ pub struct ArrearsRunView {
 /// moves money is disbursement itself, which runs the job in-process; another service's token
 /// (applications delivers approvals here) must not start it. Idempotent per date.
 #[utoipa::path(post, path = "/v1/arrears/run", tag = "arrears", params(RunQuery),
+    security(("bearer" = ["admin", "service"])),
     responses((status = 200, body = ArrearsRunView), (status = 401), (status = 403),
         (status = 422, description = "`as_of` is not a date")))]
 #[tracing::instrument(skip_all)]
@@ -140,6 +141,7 @@ const BUCKETS: [AgeingBucket; 4] = [
 
 /// Loans in arrears with ageing buckets, as of the latest assessed date.
 #[utoipa::path(get, path = "/v1/arrears", tag = "arrears", params(ArrearsQuery),
+    security(("bearer" = ["credit_officer", "finance", "approver", "admin"])),
     responses((status = 200, body = ArrearsView), (status = 401), (status = 403),
         (status = 422, description = "An unknown bucket")))]
 #[tracing::instrument(skip_all)]

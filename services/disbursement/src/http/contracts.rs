@@ -200,6 +200,7 @@ async fn page(
 
 /// The signed-in founder's contracts, newest first.
 #[utoipa::path(get, path = "/v1/me/contracts", tag = "contracts", params(PageQuery),
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = ContractPage), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all)]
 pub async fn list_my_contracts(
@@ -220,6 +221,7 @@ pub async fn list_my_contracts(
 
 /// Every contract, for the bank's staff, newest first, optionally in one status.
 #[utoipa::path(get, path = "/v1/contracts", tag = "contracts", params(PageQuery),
+    security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = ContractPage), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all)]
 pub async fn list_contracts(
@@ -241,6 +243,8 @@ pub async fn list_contracts(
 
 /// One contract: its founder or the bank's staff; anyone else gets a 404.
 #[utoipa::path(get, path = "/v1/contracts/{id}", tag = "contracts",
+    params(("id" = Uuid, Path, description = "The contract's id")),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = ContractView), (status = 401), (status = 404)))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
 pub async fn get_contract(
@@ -254,6 +258,8 @@ pub async fn get_contract(
 
 /// The founder accepts the contract.
 #[utoipa::path(post, path = "/v1/contracts/{id}/sign", tag = "contracts",
+    params(("id" = Uuid, Path, description = "The contract's id")),
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = ContractView), (status = 401), (status = 403),
         (status = 404), (status = 409, description = "The contract is not a draft")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
@@ -301,6 +307,8 @@ pub struct ActivateRequest {
 /// A credit officer activates a signed contract, fixing its dates.
 #[utoipa::path(post, path = "/v1/contracts/{id}/activate", tag = "contracts",
     request_body = ActivateRequest,
+    params(("id" = Uuid, Path, description = "The contract's id")),
+    security(("bearer" = ["credit_officer"])),
     responses((status = 200, body = ContractView), (status = 401), (status = 403),
         (status = 404), (status = 409, description = "The contract is not signed"),
         (status = 422, description = "A date is invalid; the problem names it")))]
@@ -395,6 +403,8 @@ pub const MAX_REASON_CHARS: usize = 2_000;
 /// The credit committee writes off an active contract it no longer expects to recover.
 #[utoipa::path(post, path = "/v1/contracts/{id}/write-off", tag = "contracts",
     request_body = WriteOffRequest,
+    params(("id" = Uuid, Path, description = "The contract's id")),
+    security(("bearer" = ["approver"])),
     responses((status = 200, body = ContractView), (status = 401), (status = 403),
         (status = 404), (status = 409, description = "The contract is not active"),
         (status = 422, description = "No reason given")))]

@@ -157,6 +157,8 @@ fn installment_view(
 
 /// The contract's schedule as it stands, with payments; its founder or staff.
 #[utoipa::path(get, path = "/v1/contracts/{id}/schedule", tag = "repayments",
+    params(("id" = Uuid, Path, description = "The contract's id")),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = ContractScheduleView), (status = 401), (status = 404),
         (status = 409, description = "A grant has no schedule")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
@@ -200,6 +202,8 @@ pub async fn get_schedule(
 
 /// The contract's repayments, oldest first; its founder or staff.
 #[utoipa::path(get, path = "/v1/contracts/{id}/repayments", tag = "repayments",
+    params(("id" = Uuid, Path, description = "The contract's id")),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = [RepaymentView]), (status = 401), (status = 404)))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
 pub async fn list_repayments(
@@ -271,7 +275,9 @@ fn parse_request(
 /// already made instead of paying again.
 #[utoipa::path(post, path = "/v1/contracts/{id}/repayments", tag = "repayments",
     request_body = RepaymentRequest,
-    params(("Idempotency-Key" = String, Header, description = "Required; a retry with the same key returns the first answer")),
+    params(("id" = Uuid, Path, description = "The contract's id"),
+        ("Idempotency-Key" = String, Header, description = "Required; a retry with the same key returns the first answer")),
+    security(("bearer" = ["founder"])),
     responses((status = 201, body = RepaymentView), (status = 400), (status = 401), (status = 403),
         (status = 404),
         (status = 409, description = "Not an active loan, nothing due, or instalments due must be paid before an early repayment"),

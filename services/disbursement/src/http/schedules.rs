@@ -144,6 +144,7 @@ impl SchedulePreviewRequest {
 /// is the loan calculator of the public site.
 #[utoipa::path(post, path = "/v1/schedules/preview", tag = "schedules",
     request_body = SchedulePreviewRequest,
+    security(()),
     responses((status = 200, body = ScheduleView),
         (status = 422, description = "A parameter is invalid; the problem names the field")))]
 #[tracing::instrument(skip_all)]

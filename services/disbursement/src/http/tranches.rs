@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use axum::{Json, Router};
-use imkon_auth::extract::{AuthenticatedUser, CreditOfficer, RequireRole, RoleRequirement};
+use imkon_auth::extract::{CreditOfficer, RequireRole, RoleRequirement};
 use imkon_auth::{Principal, Role};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Money;
@@ -38,6 +38,14 @@ pub enum TrancheApprover {}
 
 impl RoleRequirement for TrancheApprover {
     const ALLOWED: &'static [Role] = &[Role::CreditOfficer, Role::Approver];
+}
+
+/// Who may request a tranche at all: a credit officer, or a founder for their own grant's
+/// milestone (`may_request` decides which contract). Other staff are refused outright (403).
+pub enum TrancheRequester {}
+
+impl RoleRequirement for TrancheRequester {
+    const ALLOWED: &'static [Role] = &[Role::CreditOfficer, Role::Founder];
 }
 
 /// Who may release the money: finance or a credit officer.
@@ -134,13 +142,15 @@ fn may_request(principal: &Principal, contract: &ContractRow) -> Result<(), Disb
 /// Requests a tranche: a credit officer, or the founder reporting a grant milestone.
 #[utoipa::path(post, path = "/v1/contracts/{id}/tranches/{number}/request", tag = "tranches",
     request_body = TrancheRequestBody,
+    params(("id" = Uuid, Path, description = "The contract's id"), ("number" = i32, Path, description = "The tranche's number, counted from 1")),
+    security(("bearer" = ["founder", "credit_officer"])),
     responses((status = 200, body = TrancheView), (status = 401), (status = 403), (status = 404),
         (status = 409, description = "The contract is not active or the tranche not planned")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id, number))]
 pub async fn request_tranche(
     State(state): State<AppState>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,
-    user: AuthenticatedUser,
+    user: RequireRole<TrancheRequester>,
     Path((id, number)): Path<(Uuid, i32)>,
     JsonBody(body): JsonBody<TrancheRequestBody>,
 ) -> Result<Json<TrancheView>, Problem> {
@@ -183,6 +193,8 @@ pub async fn request_tranche(
 /// Approves a requested tranche; the approver must not be the requester (four eyes). For a
 /// grant milestone this is the officer accepting the founder's report.
 #[utoipa::path(post, path = "/v1/contracts/{id}/tranches/{number}/approve", tag = "tranches",
+    params(("id" = Uuid, Path, description = "The contract's id"), ("number" = i32, Path, description = "The tranche's number, counted from 1")),
+    security(("bearer" = ["credit_officer", "approver"])),
     responses((status = 200, body = TrancheView), (status = 401),
         (status = 403, description = "Wrong role, or `four_eyes_violation`: the requester cannot approve"),
         (status = 404), (status = 409, description = "The tranche is not requested")))]
@@ -217,6 +229,8 @@ pub async fn approve_tranche(
 
 /// Cancels a tranche that has not been paid out.
 #[utoipa::path(post, path = "/v1/contracts/{id}/tranches/{number}/cancel", tag = "tranches",
+    params(("id" = Uuid, Path, description = "The contract's id"), ("number" = i32, Path, description = "The tranche's number, counted from 1")),
+    security(("bearer" = ["credit_officer", "approver"])),
     responses((status = 200, body = TrancheView), (status = 401), (status = 403), (status = 404),
         (status = 409, description = "The tranche is disbursed or cancelled")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id, number))]
@@ -256,7 +270,9 @@ pub async fn cancel_tranche(
 /// before the tranche was marked, the retry gets the same transfer back and pays nothing more.
 /// A loan's schedule is rebuilt from the total actually disbursed.
 #[utoipa::path(post, path = "/v1/contracts/{id}/tranches/{number}/disburse", tag = "tranches",
-    params(("Idempotency-Key" = String, Header, description = "Required; a retry with the same key returns the first answer")),
+    params(("id" = Uuid, Path, description = "The contract's id"), ("number" = i32, Path, description = "The tranche's number, counted from 1"),
+        ("Idempotency-Key" = String, Header, description = "Required; a retry with the same key returns the first answer")),
+    security(("bearer" = ["finance", "credit_officer"])),
     responses((status = 200, body = TrancheView), (status = 400, description = "No Idempotency-Key"),
         (status = 401), (status = 403), (status = 404),
         (status = 409, description = "The tranche is not approved, or the loan is already being repaid"),
@@ -375,6 +391,8 @@ pub const MAX_PURPOSE_CHARS: usize = 200;
 /// amounts must add up to the principal exactly.
 #[utoipa::path(put, path = "/v1/contracts/{id}/tranches", tag = "tranches",
     request_body = TranchePlanBody,
+    params(("id" = Uuid, Path, description = "The contract's id")),
+    security(("bearer" = ["credit_officer"])),
     responses((status = 200, body = super::contracts::ContractView), (status = 401),
         (status = 403), (status = 404),
         (status = 409, description = "The contract is active already: its tranches are fixed"),

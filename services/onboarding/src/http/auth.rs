@@ -233,6 +233,7 @@ fn login_source_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr)
 /// The username is not a field of the span: people type passwords into the username box, and
 /// logs must never hold one. The account id is, once the username names an account.
 #[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordLoginRequest,
+    security(()),
     responses((status = 200, body = LoginResponse),
               (status = 202, body = SecondFactorChallenge, description = "a second factor is needed"),
               (status = 401, description = "invalid_credentials"),
@@ -403,6 +404,7 @@ pub(crate) async fn issue_refresh_token(
 /// Revokes a refresh token. Answers 204 whether or not the token was live, so the endpoint
 /// cannot be used to test tokens.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", request_body = LogoutRequest,
+    security(()),
     responses((status = 204, description = "The refresh token no longer works")))]
 #[tracing::instrument(skip_all)]
 async fn logout(
@@ -501,6 +503,7 @@ fn service_subject(name: &str) -> Uuid {
 /// audience the service policy lists for that service, carrying the operations it grants there.
 #[utoipa::path(post, path = "/v1/oauth/token", tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security(()),
     responses((status = 200, body = TokenResponse),
               (status = 400, description = "invalid_grant, invalid_target, invalid_request, invalid_scope (a service asked for an audience its policy does not list), unauthorized_client or unsupported_grant_type"),
               (status = 401, description = "invalid_client")))]
@@ -677,7 +680,9 @@ async fn trade_authorization_code(
 
 /// The public keys that verify this service's tokens, as a JWKS document.
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
-    responses((status = 200, content_type = "application/json", body = String)))]
+    security(()),
+    responses((status = 200, content_type = "application/json", body = serde_json::Value,
+        description = "A JSON Web Key Set (RFC 7517) of the Ed25519 keys")))]
 async fn public_keys(State(state): State<AppState>) -> Result<Response, OnboardingError> {
     let keys = PublicKeySet::new([state.issuer.signing_key().public_key()])
         .map_err(|error| OnboardingError::Internal(error.to_string()))?;

@@ -68,6 +68,7 @@ pub struct ClientSummary {
 /// their own (another client's id answers 404).
 #[utoipa::path(get, path = "/v1/clients/{id}", tag = "clients",
     params(("id" = Uuid, Path, description = "The person's client id")),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, body = ClientSummary), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(client = %client_id))]
 async fn read_client_summary(

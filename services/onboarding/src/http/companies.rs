@@ -310,6 +310,7 @@ async fn require_known_people(
 
 /// Registers a company for the calling founder.
 #[utoipa::path(post, path = "/v1/me/companies", tag = "profile", request_body = CompanyRequest,
+    security(("bearer" = ["founder"])),
     responses((status = 201, body = CompanyView), (status = 409, description = "stir_taken"),
               (status = 422, description = "An invalid field, named (shares over 100% name `founders`)")))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
@@ -358,6 +359,7 @@ async fn register_company(
 
 /// The companies the calling founder registered.
 #[utoipa::path(get, path = "/v1/me/companies", tag = "profile",
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = Vec<CompanyView>), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn list_own_companies(

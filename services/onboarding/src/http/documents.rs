@@ -23,8 +23,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use imkon_auth::extract::{AuthenticatedUser, Founder, RequireRole};
-use imkon_auth::Role;
+use imkon_auth::extract::{Founder, RequireRole, RoleRequirement};
+use imkon_auth::{Principal, Role};
 use imkon_platform::audit;
 use imkon_platform::id::new_id;
 use imkon_platform::problem::Problem;
@@ -63,7 +63,22 @@ pub fn router() -> Router<AppState> {
 /// The staff roles that read clients' documents (see the module's opening comment).
 const DOCUMENT_READERS: [Role; 3] = [Role::KycOfficer, Role::CreditOfficer, Role::Approver];
 
-fn reads_documents(user: &AuthenticatedUser) -> bool {
+/// Who may ask for a client's documents at all: their founder, or the staff who read them.
+/// Finance and admin never read a client's papers, so they are refused outright (403); a
+/// founder asking for another client's papers still gets 404, so ids cannot be probed.
+#[derive(Debug)]
+pub enum DocumentRequester {}
+
+impl RoleRequirement for DocumentRequester {
+    const ALLOWED: &'static [Role] = &[
+        Role::Founder,
+        Role::KycOfficer,
+        Role::CreditOfficer,
+        Role::Approver,
+    ];
+}
+
+fn reads_documents(user: &Principal) -> bool {
     DOCUMENT_READERS.iter().any(|role| user.has_role(*role))
 }
 
@@ -198,6 +213,7 @@ fn missing(field: &str) -> OnboardingError {
 /// Uploads a document for the calling founder (or one of their companies).
 #[utoipa::path(post, path = "/v1/me/documents", tag = "documents",
     request_body(content = DocumentUploadForm, content_type = "multipart/form-data"),
+    security(("bearer" = ["founder"])),
     responses((status = 201, body = DocumentView),
               (status = 409, description = "kyc_wrong_status: the case is under review or decided"),
               (status = 413, description = "payload_too_large"),
@@ -295,11 +311,12 @@ async fn store_upload(
 /// read documents; anyone else gets 404, as for a client that does not exist.
 #[utoipa::path(get, path = "/v1/clients/{id}/documents", tag = "documents",
     params(("id" = Uuid, Path, description = "The person's client id")),
-    responses((status = 200, body = Vec<DocumentView>), (status = 401), (status = 404)))]
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver"])),
+    responses((status = 200, body = Vec<DocumentView>), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(user = %user.subject(), client = %client_id))]
 async fn list_client_documents(
     State(state): State<AppState>,
-    user: AuthenticatedUser,
+    user: RequireRole<DocumentRequester>,
     Path(client_id): Path<Uuid>,
 ) -> Result<Json<Vec<DocumentView>>, OnboardingError> {
     if user.client_id() != Some(client_id) && !reads_documents(&user) {
@@ -312,6 +329,7 @@ async fn list_client_documents(
 
 /// The calling founder's documents, without their content.
 #[utoipa::path(get, path = "/v1/me/documents", tag = "documents",
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = Vec<DocumentView>)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn list_own_documents(
@@ -333,16 +351,17 @@ fn file_extension(content_type: &str) -> &'static str {
     }
 }
 
-/// Downloads a document: its owner, or a KYC officer, credit officer or approver. Anyone else
-/// gets 404. Always an attachment, with `nosniff`.
+/// Downloads a document: its owner, or a KYC officer, credit officer or approver. Finance and
+/// admin get 403, another founder 404. Always an attachment, with `nosniff`.
 #[utoipa::path(get, path = "/v1/documents/{id}", tag = "documents",
     params(("id" = Uuid, Path, description = "The document")),
-    responses((status = 200, description = "The file, as an attachment"), (status = 401), (status = 404)))]
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver"])),
+    responses((status = 200, description = "The file, as an attachment"), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(user = %user.subject(), document = %document_id))]
 async fn download_document(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    user: AuthenticatedUser,
+    user: RequireRole<DocumentRequester>,
     Path(document_id): Path<Uuid>,
 ) -> Result<Response, OnboardingError> {
     let mut transaction = state.pool.begin().await?;

@@ -141,6 +141,7 @@ pub struct StartQuery {
 /// Starts a login at an external provider: 302 to the provider's authorization page.
 #[utoipa::path(get, path = "/v1/auth/external/{provider}/start", tag = "auth",
     params(("provider" = String, Path, description = "A configured provider, such as oneid"), StartQuery),
+    security(()),
     responses((status = 302, description = "To the provider"),
               (status = 400, description = "invalid_redirect_uri or invalid_request (state missing or too long)"),
               (status = 404, description = "No such provider")))]
@@ -283,6 +284,7 @@ pub struct CallbackQuery {
 /// The provider sends the browser back here; 302 to the frontend with onboarding's code.
 #[utoipa::path(get, path = "/v1/auth/external/{provider}/callback", tag = "auth",
     params(("provider" = String, Path, description = "A configured provider"), CallbackQuery),
+    security(()),
     responses((status = 302, description = "To the frontend's redirect URI, with code or error"),
               (status = 400, description = "invalid_state or invalid_request"),
               (status = 403, description = "not_provisioned: a staff subject no admin has linked"),

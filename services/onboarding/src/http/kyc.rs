@@ -193,6 +193,7 @@ pub struct SubmitRequest {
 /// Submits the caller's case (or one of their companies') for review, first or again after a
 /// revision request. Runs and stores the automatic checks.
 #[utoipa::path(post, path = "/v1/me/kyc/submit", tag = "kyc", request_body = SubmitRequest,
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = CaseView),
               (status = 409, description = "kyc_wrong_status"),
               (status = 422, description = "A required document is missing, named as documents[kind]")))]
@@ -233,7 +234,7 @@ async fn submit_case(
 }
 
 /// The caller's cases: their own and their companies'.
-#[utoipa::path(get, path = "/v1/me/kyc", tag = "kyc", responses((status = 200, body = Vec<CaseView>)))]
+#[utoipa::path(get, path = "/v1/me/kyc", tag = "kyc", security(("bearer" = ["founder"])), responses((status = 200, body = Vec<CaseView>)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn read_own_cases(
     State(state): State<AppState>,
@@ -260,6 +261,7 @@ pub struct QueueQuery {
 
 /// The officers' queue, oldest submission first.
 #[utoipa::path(get, path = "/v1/kyc/cases", tag = "kyc", params(QueueQuery),
+    security(("bearer" = ["kyc_officer"])),
     responses((status = 200, body = Vec<CaseView>), (status = 403), (status = 422)))]
 #[tracing::instrument(skip_all, fields(officer = %officer.subject()))]
 async fn list_queue(
@@ -308,6 +310,7 @@ async fn list_queue(
 /// One case with its documents, checks and screening hits.
 #[utoipa::path(get, path = "/v1/kyc/cases/{id}", tag = "kyc",
     params(("id" = Uuid, Path, description = "The case")),
+    security(("bearer" = ["kyc_officer"])),
     responses((status = 200, body = CaseView), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
 async fn read_case(
@@ -425,6 +428,7 @@ pub struct AssignRequest {
 /// Assigns (or reassigns) a case to a KYC officer, the caller by default.
 #[utoipa::path(post, path = "/v1/kyc/cases/{id}/assign", tag = "kyc", request_body = AssignRequest,
     params(("id" = Uuid, Path, description = "The case")),
+    security(("bearer" = ["kyc_officer"])),
     responses((status = 200, body = CaseView), (status = 403, description = "conflict_of_interest"),
               (status = 409, description = "kyc_wrong_status"), (status = 422, description = "officer_id is not a KYC officer")))]
 #[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
@@ -506,6 +510,7 @@ fn parse_document_decision(
 #[utoipa::path(post, path = "/v1/kyc/cases/{id}/documents/{document_id}/decision", tag = "kyc",
     request_body = DocumentDecisionRequest,
     params(("id" = Uuid, Path, description = "The case"), ("document_id" = Uuid, Path, description = "A document of the case")),
+    security(("bearer" = ["kyc_officer"])),
     responses((status = 200, body = CaseView), (status = 403, description = "not_assigned_officer"), (status = 404), (status = 409)))]
 #[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
 async fn decide_document(
@@ -523,6 +528,7 @@ async fn decide_document(
 /// The assigned officer approves the case; every required document must be accepted.
 #[utoipa::path(post, path = "/v1/kyc/cases/{id}/approve", tag = "kyc",
     params(("id" = Uuid, Path, description = "The case")),
+    security(("bearer" = ["kyc_officer"])),
     responses((status = 200, body = CaseView), (status = 403), (status = 409),
               (status = 422, description = "A required document is not accepted, named as documents[kind]")))]
 #[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
@@ -544,6 +550,7 @@ pub struct RejectRequest {
 /// The assigned officer rejects the case for good.
 #[utoipa::path(post, path = "/v1/kyc/cases/{id}/reject", tag = "kyc", request_body = RejectRequest,
     params(("id" = Uuid, Path, description = "The case")),
+    security(("bearer" = ["kyc_officer"])),
     responses((status = 200, body = CaseView), (status = 403), (status = 409), (status = 422)))]
 #[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
 async fn reject_case(
@@ -581,6 +588,7 @@ pub struct RevisionRequest {
 /// The assigned officer sends the case back to the client with a note.
 #[utoipa::path(post, path = "/v1/kyc/cases/{id}/request-revision", tag = "kyc", request_body = RevisionRequest,
     params(("id" = Uuid, Path, description = "The case")),
+    security(("bearer" = ["kyc_officer"])),
     responses((status = 200, body = CaseView), (status = 403), (status = 409), (status = 422)))]
 #[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
 async fn request_revision(
@@ -611,6 +619,7 @@ pub struct WatchListImportView {
 /// `birth_date`), which replaces the one in force. A bad line refuses the whole file.
 #[utoipa::path(post, path = "/v1/kyc/watchlist", tag = "kyc",
     request_body(content = String, content_type = "text/csv"),
+    security(("bearer" = ["kyc_officer"])),
     responses((status = 201, body = WatchListImportView), (status = 403), (status = 422, description = "A bad line, with its column")))]
 #[tracing::instrument(skip_all, fields(officer = %officer.subject()))]
 async fn import_watch_list(
@@ -669,6 +678,7 @@ pub struct ClientKycView {
 /// read only their own.
 #[utoipa::path(get, path = "/v1/clients/{id}/kyc", tag = "clients",
     params(("id" = Uuid, Path, description = "The person's client id")),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, body = ClientKycView), (status = 401), (status = 404)))]
 #[tracing::instrument(skip_all, fields(client = %client_id))]
 async fn read_client_kyc(

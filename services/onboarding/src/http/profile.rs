@@ -220,6 +220,7 @@ pub fn parse_person(
 /// accepted and shown to staff by the KYC duplicates check, and it never receives a OneID
 /// login unless its owner links OneID while signed in.
 #[utoipa::path(post, path = "/v1/registrations", tag = "profile", request_body = RegistrationRequest,
+    security(()),
     responses((status = 201, body = RegistrationResponse),
               (status = 409, description = "username_taken"),
               (status = 422, description = "An invalid field, named")))]
@@ -292,6 +293,7 @@ pub fn own_client_id(founder: &imkon_auth::Principal) -> Result<Uuid, Onboarding
 
 /// The founder's own profile.
 #[utoipa::path(get, path = "/v1/me/profile", tag = "profile",
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = PersonProfileView), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn read_own_profile(
@@ -308,6 +310,7 @@ async fn read_own_profile(
 
 /// Replaces the founder's profile. The PINFL is their identity and cannot change.
 #[utoipa::path(put, path = "/v1/me/profile", tag = "profile", request_body = PersonProfileRequest,
+    security(("bearer" = ["founder"])),
     responses((status = 200, body = PersonProfileView), (status = 422)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn update_own_profile(

@@ -155,6 +155,7 @@ fn view(account: &db::accounts::AccountRecord) -> StaffAccountView {
 /// and services may not, so the bank's staff list is not public. Accounts are never deactivated
 /// yet (a leaver's roles are what an admin would take away), so every staff account is listed.
 #[utoipa::path(get, path = "/v1/staff", tag = "staff", params(StaffQuery),
+    security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = StaffPage), (status = 401), (status = 403),
               (status = 422, description = "unknown_role or not_a_staff_role")))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
@@ -205,6 +206,7 @@ fn parse_staff_role_filter(name: &str) -> Result<Role, OnboardingError> {
 
 /// Creates a staff account with a local password and its roles.
 #[utoipa::path(post, path = "/v1/staff", tag = "staff", request_body = NewStaffRequest,
+    security(("bearer" = ["admin"])),
     responses((status = 201, body = StaffAccountView), (status = 403), (status = 409, description = "username_taken"), (status = 422)))]
 #[tracing::instrument(skip_all, fields(admin = %admin.subject()))]
 async fn create_staff_account(
@@ -255,6 +257,7 @@ async fn create_staff_account(
 /// Grants staff roles to an account; roles it already holds are kept.
 #[utoipa::path(post, path = "/v1/staff/{id}/roles", tag = "staff", request_body = GrantRolesRequest,
     params(("id" = Uuid, Path, description = "The account")),
+    security(("bearer" = ["admin"])),
     responses((status = 200, body = StaffAccountView), (status = 403), (status = 404), (status = 422)))]
 #[tracing::instrument(skip_all, fields(admin = %admin.subject(), account = %account_id))]
 async fn grant_roles(
@@ -295,6 +298,7 @@ pub const EXTERNAL_SUBJECT_MAX_BYTES: usize = 255;
 #[utoipa::path(post, path = "/v1/staff/{id}/external-identities", tag = "staff",
     request_body = ExternalIdentityRequest,
     params(("id" = Uuid, Path, description = "The staff account")),
+    security(("bearer" = ["admin"])),
     responses((status = 201, body = ExternalIdentityView), (status = 403), (status = 404),
               (status = 409, description = "identity_taken: the subject is linked already"),
               (status = 422, description = "unknown_provider, invalid_subject or not_a_staff_account")))]

@@ -265,6 +265,7 @@ fn json_response(status: StatusCode, body: String) -> Response {
 #[utoipa::path(post, path = "/v1/scorecards/{id}/evaluate", tag = "scoring",
     params(("id" = Uuid, Path), VersionQuery),
     request_body = EvaluateRequest,
+    security(("bearer" = ["credit_officer", "admin", "service"])),
     responses(
         (status = 201, body = EvaluationResponse, description = "Scored with an active version and stored"),
         (status = 200, body = EvaluationResponse, description = "A trial of a draft version, not stored"),
@@ -329,6 +330,7 @@ async fn evaluate_one(
 #[utoipa::path(post, path = "/v1/scorecards/{id}/evaluate-batch", tag = "scoring",
     params(("id" = Uuid, Path), VersionQuery),
     request_body = BatchRequest,
+    security(("bearer" = ["credit_officer", "admin", "service"])),
     responses(
         (status = 200, body = BatchResponse),
         (status = 401, description = "No or bad token"),
@@ -397,6 +399,7 @@ pub fn score_rows(
 #[utoipa::path(post, path = "/v1/scorecards/{id}/what-if", tag = "scoring",
     params(("id" = Uuid, Path), VersionQuery),
     request_body = WhatIfRequest,
+    security(("bearer" = ["credit_officer", "admin", "service"])),
     responses(
         (status = 200, body = WhatIfResponse),
         (status = 401, description = "No or bad token"),
@@ -447,6 +450,7 @@ async fn evaluate_what_if(
 /// A stored evaluation, exactly as it was returned when it was made.
 #[utoipa::path(get, path = "/v1/evaluations/{id}", tag = "scoring",
     params(("id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer", "admin", "service"])),
     responses(
         (status = 200, body = EvaluationResponse),
         (status = 401, description = "No or bad token"),
@@ -470,6 +474,7 @@ async fn get_evaluation(
 /// Nothing is stored.
 #[utoipa::path(get, path = "/v1/evaluations/{id}/replay", tag = "scoring",
     params(("id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer", "admin", "service"])),
     responses(
         (status = 200, body = ReplayResponse),
         (status = 401, description = "No or bad token"),

@@ -259,6 +259,7 @@ async fn store_new_scorecard(
 #[utoipa::path(post, path = "/v1/scorecards", tag = "scoring",
     request_body = ScorecardDefinition,
     params(("Idempotency-Key" = String, Header, description = "Makes a retry return the first response")),
+    security(("bearer" = ["credit_officer", "admin"])),
     responses(
         (status = 201, body = VersionSummary),
         (status = 401, description = "No or bad token"),
@@ -361,6 +362,7 @@ fn import_settings(query: &ImportQuery) -> Result<ScorecardpyImportSettings, Sco
 #[utoipa::path(post, path = "/v1/scorecards/import", tag = "scoring",
     params(ImportQuery, ("Idempotency-Key" = String, Header, description = "Makes a retry return the first response")),
     request_body(content = String, content_type = "text/csv", description = "variable,bin,points"),
+    security(("bearer" = ["credit_officer", "admin"])),
     responses(
         (status = 201, body = VersionSummary),
         (status = 401, description = "No or bad token"),
@@ -406,6 +408,7 @@ async fn import_scorecard(
 /// Scorecards, oldest first, a page at a time.
 #[utoipa::path(get, path = "/v1/scorecards", tag = "scoring",
     params(PageQuery),
+    security(("bearer" = ["credit_officer", "admin", "service"])),
     responses(
         (status = 200, body = ScorecardPage),
         (status = 401, description = "No or bad token"),
@@ -444,6 +447,7 @@ async fn list_scorecards(
 /// A scorecard and every version, with each version's definition.
 #[utoipa::path(get, path = "/v1/scorecards/{id}", tag = "scoring",
     params(("id" = Uuid, Path)),
+    security(("bearer" = ["credit_officer", "admin", "service"])),
     responses(
         (status = 200, body = ScorecardResponse),
         (status = 401, description = "No or bad token"),
@@ -489,6 +493,7 @@ async fn get_scorecard(
 #[utoipa::path(post, path = "/v1/scorecards/{id}/versions", tag = "scoring",
     params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header, description = "Makes a retry return the first response")),
     request_body = ScorecardDefinition,
+    security(("bearer" = ["credit_officer", "admin"])),
     responses(
         (status = 201, body = VersionSummary),
         (status = 401, description = "No or bad token"),
@@ -585,6 +590,7 @@ async fn locked_version(
 #[utoipa::path(put, path = "/v1/scorecards/{id}/versions/{version}", tag = "scoring",
     params(("id" = Uuid, Path), ("version" = u32, Path)),
     request_body = ScorecardDefinition,
+    security(("bearer" = ["credit_officer", "admin"])),
     responses(
         (status = 200, body = VersionSummary),
         (status = 401, description = "No or bad token"),
@@ -639,6 +645,7 @@ fn version_number_i32(version: u32) -> i32 {
 /// evaluations use it.
 #[utoipa::path(post, path = "/v1/scorecards/{id}/activate", tag = "scoring",
     params(("id" = Uuid, Path), ActivateQuery, ("Idempotency-Key" = String, Header, description = "Makes a retry return the first response")),
+    security(("bearer" = ["credit_officer", "admin"])),
     responses(
         (status = 200, body = VersionSummary),
         (status = 401, description = "No or bad token"),
@@ -695,6 +702,7 @@ async fn activate_version(
 /// category the format cannot carry (`missing`, one containing `%,%`) is a 409.
 #[utoipa::path(get, path = "/v1/scorecards/{id}/versions/{version}/scorecardpy.csv", tag = "scoring",
     params(("id" = Uuid, Path), ("version" = u32, Path)),
+    security(("bearer" = ["credit_officer", "admin", "service"])),
     responses(
         (status = 200, content_type = "text/csv", body = String),
         (status = 401, description = "No or bad token"),
