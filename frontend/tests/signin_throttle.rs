@@ -27,9 +27,9 @@ struct Website {
 impl Website {
     async fn start(pool: PgPool, configure: impl FnOnce(&mut FrontendSettings)) -> Website {
         migrator().run(&pool).await.unwrap();
-        seed_demo(&pool).await.unwrap();
         let (issuer, verifier) = test_tokens(Audience::Onboarding);
         let mut state = AppState::new(pool.clone(), HttpLimits::default(), issuer, verifier);
+        seed_demo(&pool, &state.second_factor_key).await.unwrap();
         state.service_clients =
             ServiceClientSecrets::from_json(&format!(r#"{{"frontend": "{FRONTEND_SECRET}"}}"#))
                 .unwrap();
