@@ -245,7 +245,7 @@ pub struct LinkAnswer {
               (status = 400, description = "invalid_redirect_uri, invalid_request, or a provider that does not link citizens"),
               (status = 401), (status = 403),
               (status = 404, description = "No such provider")),
-    security(("bearer" = [])))]
+    security(("bearer" = ["founder"])))]
 #[tracing::instrument(skip_all, fields(provider = %provider, founder = %founder.subject()))]
 async fn start_linking(
     State(state): State<AppState>,

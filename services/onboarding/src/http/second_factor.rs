@@ -209,6 +209,7 @@ fn second_factor_audit<'a>(
 /// codes count towards the account's lockout, and a challenge dies after five. At enrolment
 /// the answer also carries ten recovery codes, shown only this once.
 #[utoipa::path(post, path = "/v1/auth/second-factor", tag = "auth", request_body = SecondFactorRequest,
+    security(()),
     responses((status = 200, body = SecondFactorLoginResponse),
               (status = 401, description = "invalid_challenge or invalid_code"),
               (status = 429, description = "login_locked, with Retry-After")))]
