@@ -1,0 +1,58 @@
+//! Insider limits: what no single member of staff (or service) may do with a client's money.
+
+mod common;
+
+use common::start;
+use imkon_auth::Role;
+use imkon_platform::id::new_id;
+use imkon_platform::testing::assert_problem;
+use serde_json::json;
+use sqlx::PgPool;
+
+#[sqlx::test(migrations = false)]
+async fn an_admin_cannot_open_an_overdraft_on_a_client_account(pool: PgPool) {
+    let harness = start(pool).await;
+    let client = new_id();
+
+    let response = harness
+        .post(
+            "/v1/accounts",
+            &harness.staff_token(Role::Admin),
+            Some(&new_id().to_string()),
+            &json!({"owner": {"kind": "client", "client_id": client}, "kind": "client_current",
+                    "currency": "UZS", "allow_negative": true}),
+        )
+        .await;
+
+    let problem = assert_problem(response, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "allow_negative");
+    assert_eq!(
+        problem["errors"][0]["code"],
+        "overdraft_for_bank_accounts_only"
+    );
+    let opened: i64 = sqlx::query_scalar("select count(*) from account where owner_client_id = $1")
+        .bind(client)
+        .fetch_one(&harness.pool)
+        .await
+        .unwrap();
+    assert_eq!(opened, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_database_refuses_a_client_account_that_may_go_below_zero(pool: PgPool) {
+    let harness = start(pool).await;
+    let number = harness.open_client_current(new_id()).await;
+
+    let refused = sqlx::query("update account set allow_negative = true where number = $1")
+        .bind(&number)
+        .execute(&harness.pool)
+        .await;
+
+    let error = refused.expect_err("the check constraint refuses it");
+    assert!(
+        error
+            .to_string()
+            .contains("account_overdraft_only_for_the_bank"),
+        "{error}"
+    );
+}
