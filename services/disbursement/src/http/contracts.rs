@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::schedules::parse_date;
 use super::{is_staff, record_audit, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
+use crate::domain::bank_dates::check_disbursement_date;
 use crate::domain::contract::ContractStatus;
 use crate::error::DisbursementError;
 use crate::loans::{contract_status as status, contract_terms, money};
@@ -312,19 +313,18 @@ pub async fn activate_contract(
     Path(id): Path<Uuid>,
     JsonBody(request): JsonBody<ActivateRequest>,
 ) -> Result<Json<ContractView>, Problem> {
-    let today = imkon_platform::id::now_utc().date_naive();
+    let today = imkon_platform::id::bank_today();
     let disbursement_date = match &request.disbursement_date {
         Some(text) => parse_date(text, "disbursement_date")?,
         None => today,
     };
-    if disbursement_date > today {
-        return Err(DisbursementError::InvalidField {
+    check_disbursement_date(disbursement_date, today, state.backdating_window_days).map_err(
+        |refusal| DisbursementError::InvalidField {
             field: "disbursement_date",
-            code: "in_future",
-            message: "the disbursement date cannot be later than today".to_owned(),
-        }
-        .into());
-    }
+            code: refusal.code(),
+            message: refusal.to_string(),
+        },
+    )?;
     let first_due_date = match &request.first_due_date {
         Some(text) => parse_date(text, "first_due_date")?,
         None => disbursement_date.checked_add_months(Months::new(1)).ok_or(

@@ -1,0 +1,80 @@
+//! Insider limits: dates a member of staff may not choose, and steps no one may take alone.
+
+mod support;
+
+use chrono::{Days, FixedOffset, NaiveDate, Utc};
+use imkon_auth::Role;
+use imkon_platform::testing::assert_problem;
+use serde_json::json;
+use sqlx::PgPool;
+use support::{approved_loan, person, Staffed};
+
+/// Today in Tashkent (UTC+5), the bank's day.
+fn bank_today() -> NaiveDate {
+    let tashkent = FixedOffset::east_opt(5 * 3600).unwrap();
+    Utc::now().with_timezone(&tashkent).date_naive()
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_daily_job_refuses_a_date_after_the_banks_today(pool: PgPool) {
+    let app = support::start(pool).await;
+    let admin = person(&[Role::Admin]);
+    let ahead = bank_today() + Days::new(40);
+
+    let response = app
+        .post(
+            &format!("/v1/arrears/run?as_of={ahead}"),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+
+    let problem = assert_problem(response, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "as_of");
+    assert_eq!(problem["errors"][0]["code"], "after_today");
+    let runs: i64 = sqlx::query_scalar("select count(*) from arrears_run where as_of > $1")
+        .bind(bank_today())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 0, "no date after today was assessed");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_contract_cannot_be_activated_further_back_than_the_window(pool: PgPool) {
+    let app = support::start_with_activation_window(pool, 30).await;
+    let who = Staffed::new();
+    let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let id = app.contract_from(&who.founder, &loan).await;
+    let signed = app
+        .post(
+            &format!("/v1/contracts/{id}/sign"),
+            Some(&who.founder),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(signed.status(), 200);
+    let activate = format!("/v1/contracts/{id}/activate");
+
+    let too_early = bank_today() - Days::new(31);
+    let refused = app
+        .post(
+            &activate,
+            Some(&who.requester),
+            &json!({"disbursement_date": too_early.to_string()}),
+        )
+        .await;
+    let problem = assert_problem(refused, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "disbursement_date");
+    assert_eq!(problem["errors"][0]["code"], "before_backdating_window");
+
+    let within = bank_today() - Days::new(30);
+    let activated = app
+        .post(
+            &activate,
+            Some(&who.requester),
+            &json!({"disbursement_date": within.to_string()}),
+        )
+        .await;
+    assert_eq!(activated.status(), 200);
+}
