@@ -36,6 +36,8 @@ pub enum DisbursementError {
         code: &'static str,
         message: String,
     },
+    #[error("staff may not act on a contract of their own company")]
+    OwnContract,
     #[error("only the contract's founder may {action}")]
     NotTheFounder { action: &'static str },
     #[error("the contract must be active: it is {status}")]
@@ -70,9 +72,10 @@ impl From<DisbursementError> for Problem {
             DisbursementError::ContractTransition(_) => {
                 Problem::conflict("contract_wrong_state", detail)
             }
-            DisbursementError::Tranche(TrancheError::ApproverIsRequester) => {
-                Problem::forbidden("four_eyes_violation", detail)
-            }
+            DisbursementError::Tranche(
+                TrancheError::ApproverIsRequester | TrancheError::DisburserIsApprover,
+            ) => Problem::forbidden("four_eyes_violation", detail),
+            DisbursementError::OwnContract => Problem::forbidden("own_contract", detail),
             DisbursementError::Tranche(TrancheError::WrongState { .. }) => {
                 Problem::conflict("tranche_wrong_state", detail)
             }

@@ -78,3 +78,95 @@ async fn a_contract_cannot_be_activated_further_back_than_the_window(pool: PgPoo
         .await;
     assert_eq!(activated.status(), 200);
 }
+
+fn tranche(id: uuid::Uuid, number: i32, action: &str) -> String {
+    format!("/v1/contracts/{id}/tranches/{number}/{action}")
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_officer_who_accepted_a_founders_milestone_cannot_also_pay_it(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let founder_client = who.founder.client_id().unwrap();
+    let current = app.ledger.open_current_account(founder_client, "0").await;
+    let id = app
+        .active_contract(
+            &who.founder,
+            &who.requester,
+            &support::approved_grant(founder_client, "1000.00"),
+            "2024-01-01",
+        )
+        .await;
+    let report = json!({"note": "milestone reached"});
+    let requested = app
+        .post(&tranche(id, 1, "request"), Some(&who.founder), &report)
+        .await;
+    assert_eq!(requested.status(), 200);
+    let accepted = app
+        .post(&tranche(id, 1, "approve"), Some(&who.approver), &json!({}))
+        .await;
+    assert_eq!(accepted.status(), 200);
+
+    let paid_alone = app
+        .post_with_key(
+            &tranche(id, 1, "disburse"),
+            &who.approver,
+            "alone",
+            &json!({}),
+        )
+        .await;
+
+    assert_problem(paid_alone, &[403], Some("four_eyes_violation")).await;
+    assert_eq!(
+        app.ledger.balance(&current).await,
+        rust_decimal::Decimal::ZERO,
+        "nothing was paid"
+    );
+    let paid = app
+        .post_with_key(
+            &tranche(id, 1, "disburse"),
+            &who.finance,
+            "second",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(paid.status(), 200, "a second person pays it");
+}
+
+#[sqlx::test(migrations = false)]
+async fn staff_who_are_the_contracts_client_cannot_approve_its_tranche_or_write_it_off(
+    pool: PgPool,
+) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let founder_client = who.founder.client_id().unwrap();
+    let loan = approved_loan(founder_client, "100.00");
+    let id = app
+        .active_contract(&who.founder, &who.requester, &loan, "2024-01-01")
+        .await;
+    let requested = app
+        .post(&tranche(id, 1, "request"), Some(&who.requester), &json!({}))
+        .await;
+    assert_eq!(requested.status(), 200);
+    // A credit officer and approver who is also the founder of the borrowing company.
+    let insider = imkon_auth::Principal::user(
+        uuid::Uuid::now_v7(),
+        [Role::CreditOfficer, Role::Approver],
+        Some(founder_client),
+        None,
+    )
+    .unwrap();
+
+    let approved = app
+        .post(&tranche(id, 1, "approve"), Some(&insider), &json!({}))
+        .await;
+    assert_problem(approved, &[403], Some("own_contract")).await;
+    let written_off = app
+        .post(
+            &format!("/v1/contracts/{id}/write-off"),
+            Some(&insider),
+            &json!({"reason": "mine to forgive"}),
+        )
+        .await;
+    assert_problem(written_off, &[403], Some("own_contract")).await;
+}

@@ -347,12 +347,16 @@ pub async fn mark_tranche_disbursed(
     connection: &mut PgConnection,
     id: Uuid,
     transfer_id: Uuid,
+    disbursed_by: Uuid,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "update tranche set status = 'disbursed', transfer_id = $2, disbursed_at = now() where id = $1",
+        "update tranche set status = 'disbursed', transfer_id = $2, disbursed_by = $3,
+                disbursed_at = now()
+         where id = $1",
     )
     .bind(id)
     .bind(transfer_id)
+    .bind(disbursed_by)
     .execute(connection)
     .await?;
     Ok(())

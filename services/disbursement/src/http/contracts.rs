@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::schedules::parse_date;
-use super::{is_staff, record_audit, AuditSubject};
+use super::{is_staff, record_audit, refuse_own_contract, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
 use crate::domain::bank_dates::check_disbursement_date;
 use crate::domain::contract::ContractStatus;
@@ -339,6 +339,7 @@ pub async fn activate_contract(
     let contract = contracts::find_for_update(&mut transaction, id)
         .await?
         .ok_or(DisbursementError::ContractNotFound)?;
+    refuse_own_contract(&officer, contract.client_id)?;
     status(&contract)
         .activate()
         .map_err(DisbursementError::from)?;
@@ -419,6 +420,7 @@ pub async fn write_off_contract(
     let contract = contracts::find_for_update(&mut transaction, id)
         .await?
         .ok_or(DisbursementError::ContractNotFound)?;
+    refuse_own_contract(&approver, contract.client_id)?;
     status(&contract)
         .write_off()
         .map_err(DisbursementError::from)?;

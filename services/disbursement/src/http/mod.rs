@@ -83,6 +83,18 @@ pub fn router() -> Router<AppState> {
         .merge(arrears::router())
 }
 
+/// Staff who are also the contract's client (the same client id in their token) act on
+/// nothing of their own: no approval, payout, cancellation, activation or write-off.
+pub fn refuse_own_contract(
+    principal: &Principal,
+    contract_client_id: Uuid,
+) -> Result<(), crate::error::DisbursementError> {
+    if principal.client_id() == Some(contract_client_id) {
+        return Err(crate::error::DisbursementError::OwnContract);
+    }
+    Ok(())
+}
+
 /// Whether the principal is one of the bank's staff.
 pub fn is_staff(principal: &Principal) -> bool {
     Staff::ALLOWED.iter().any(|role| principal.has_role(*role))
