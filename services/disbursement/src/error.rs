@@ -38,6 +38,12 @@ pub enum DisbursementError {
     },
     #[error("staff may not act on a contract of their own company")]
     OwnContract,
+    #[error("a write-off of this contract is already proposed; another approver confirms it")]
+    WriteOffPending,
+    #[error("no write-off of this contract is proposed")]
+    NoWriteOffProposal,
+    #[error("you proposed this write-off yourself: another approver must confirm it")]
+    WriteOffConfirmedByProposer,
     #[error("only the contract's founder may {action}")]
     NotTheFounder { action: &'static str },
     #[error("the contract must be active: it is {status}")]
@@ -76,6 +82,13 @@ impl From<DisbursementError> for Problem {
                 TrancheError::ApproverIsRequester | TrancheError::DisburserIsApprover,
             ) => Problem::forbidden("four_eyes_violation", detail),
             DisbursementError::OwnContract => Problem::forbidden("own_contract", detail),
+            DisbursementError::WriteOffPending => Problem::conflict("write_off_pending", detail),
+            DisbursementError::NoWriteOffProposal => {
+                Problem::conflict("no_write_off_proposal", detail)
+            }
+            DisbursementError::WriteOffConfirmedByProposer => {
+                Problem::forbidden("four_eyes_violation", detail)
+            }
             DisbursementError::Tranche(TrancheError::WrongState { .. }) => {
                 Problem::conflict("tranche_wrong_state", detail)
             }

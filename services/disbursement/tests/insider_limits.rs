@@ -170,3 +170,42 @@ async fn staff_who_are_the_contracts_client_cannot_approve_its_tranche_or_write_
         .await;
     assert_problem(written_off, &[403], Some("own_contract")).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn one_approver_cannot_both_propose_and_confirm_a_write_off(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let id = app
+        .active_contract(&who.founder, &who.requester, &loan, "2024-01-01")
+        .await;
+    let committee = person(&[Role::Approver]);
+    let path = format!("/v1/contracts/{id}/write-off");
+    let proposed = app
+        .post(
+            &path,
+            Some(&committee),
+            &json!({"reason": "the company was liquidated"}),
+        )
+        .await;
+    assert_eq!(proposed.status(), 202);
+
+    let alone = app
+        .post(&format!("{path}/confirm"), Some(&committee), &json!({}))
+        .await;
+
+    assert_problem(alone, &[403], Some("four_eyes_violation")).await;
+    let status: String = sqlx::query_scalar("select status from contract where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "active", "nothing is written off by one person");
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_record where action = 'contract.write_off_proposed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+}
