@@ -99,3 +99,41 @@ async fn a_statement_csv_shows_a_reference_that_starts_a_formula_as_text(pool: P
         "{body}"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_key_a_member_of_staff_used_first_does_not_claim_a_services_transfer(pool: PgPool) {
+    let harness = start(pool).await;
+    let settlement = harness.open_settlement().await;
+    let founder = harness.open_client_current(new_id()).await;
+    let decoy = harness.open_client_current(new_id()).await;
+    // A key the disbursement service derives from a tranche: predictable to staff.
+    let key = format!("tranche:{}:disburse", new_id());
+    let staff = harness
+        .post(
+            "/v1/transfers",
+            &harness.staff_token(Role::Finance),
+            Some(&key),
+            &common::two_legs(&settlement, &decoy, "1.00"),
+        )
+        .await;
+    assert_eq!(staff.status(), 201, "{}", staff.text().await.unwrap());
+
+    let service = harness
+        .transfer(&key, &settlement, &founder, "100.00")
+        .await;
+
+    assert_eq!(
+        service.status(),
+        201,
+        "the service's payout is booked: {}",
+        service.text().await.unwrap()
+    );
+    let booked: i64 = sqlx::query_scalar(
+        "select count(*) from entry e join account a on a.id = e.account_id where a.number = $1",
+    )
+    .bind(&founder)
+    .fetch_one(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(booked, 1, "the founder was paid");
+}

@@ -24,7 +24,7 @@ use crate::domain::transfer::{
     LegDraft, Transfer, TransferDraft, TransferKind, TransferViolations,
 };
 use crate::error::AccountsError;
-use crate::ledger::{Booked, TransferRequest, LEDGER_SCOPE};
+use crate::ledger::{staff_scope, Booked, TransferRequest, LEDGER_SCOPE};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -199,7 +199,11 @@ pub async fn create_transfer(
     let booked = state
         .ledger
         .submit(TransferRequest {
-            scope: LEDGER_SCOPE.to_owned(),
+            scope: if caller.principal().is_service() {
+                LEDGER_SCOPE.to_owned()
+            } else {
+                staff_scope(caller.subject())
+            },
             fingerprint: idempotency::fingerprint("POST", "/v1/transfers", &canonical),
             transfer,
             hold: body.hold,
