@@ -137,3 +137,26 @@ async fn a_key_a_member_of_staff_used_first_does_not_claim_a_services_transfer(p
     .unwrap();
     assert_eq!(booked, 1, "the founder was paid");
 }
+
+#[sqlx::test(migrations = false)]
+async fn finance_staff_who_are_a_client_cannot_move_their_own_companys_money(pool: PgPool) {
+    let harness = start(pool).await;
+    let settlement = harness.open_settlement().await;
+    let client_id = new_id();
+    let own = harness.open_client_current(client_id).await;
+    let insider = harness.token_for(
+        &imkon_auth::Principal::user(new_id(), [Role::Finance], Some(client_id), None).unwrap(),
+    );
+
+    let response = harness
+        .post(
+            "/v1/transfers",
+            &insider,
+            Some(&new_id().to_string()),
+            &common::two_legs(&settlement, &own, "1000.00"),
+        )
+        .await;
+
+    assert_problem(response, &[403], Some("own_account")).await;
+    assert_eq!(harness.account(&own).await["posted_balance"], "0.00");
+}
