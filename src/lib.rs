@@ -72,6 +72,9 @@ pub struct PlatformOptions {
     pub signing_key: SigningKey,
     /// Load each service's demo data at start.
     pub demo_data: bool,
+    /// Settings the caller fixes over the file and the environment, as (service, field,
+    /// value): the end-to-end tests widen a window this way.
+    pub settings: Vec<(&'static str, &'static str, String)>,
 }
 
 impl PlatformOptions {
@@ -88,6 +91,7 @@ impl PlatformOptions {
             ephemeral_ports,
             signing_key: SigningKey::generate(key_id),
             demo_data: false,
+            settings: Vec::new(),
         }
     }
 }
@@ -140,6 +144,11 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
                 key.to_seed_base64(),
                 "the launcher".to_owned(),
             );
+        }
+        for (service, field, value) in &options.settings {
+            if *service == name {
+                settings.set(field, value.clone(), "the launcher's caller".to_owned());
+            }
         }
         if options.ephemeral_ports {
             settings.set(

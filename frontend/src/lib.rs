@@ -361,6 +361,10 @@ pub fn app_with(settings: FrontendSettings) -> Router {
             post(pages::contracts::write_off),
         )
         .route(
+            "/contracts/{id}/write-off/confirm",
+            post(pages::contracts::confirm_write_off),
+        )
+        .route(
             "/contracts/{id}/tranches/{number}/{action}",
             post(pages::contracts::tranche_action),
         )

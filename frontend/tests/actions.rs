@@ -424,7 +424,7 @@ async fn a_grant_founder_requests_a_tranche_with_a_milestone_report_kept_when_re
 }
 
 #[sqlx::test(migrations = false)]
-async fn an_approver_writes_a_contract_off_with_a_reason_and_confirmation_and_an_officer_cannot(
+async fn an_approver_proposes_a_write_off_another_confirms_it_and_an_officer_cannot(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
@@ -462,11 +462,43 @@ async fn an_approver_writes_a_contract_off_with_a_reason_and_confirmation_and_an
     assert!(html.contains(reason), "the reason is kept");
     assert_eq!(site.contract_status(&contract).await, "active");
 
-    let written_off = approver
+    let proposed = approver
         .post(
             &write_off,
             &[("reason", reason), ("write_off_confirmed", "yes")],
         )
+        .await;
+    assert_eq!(location(&proposed), path);
+    assert_eq!(
+        site.contract_status(&contract).await,
+        "active",
+        "a proposal alone writes nothing off"
+    );
+    let (_, html) = approver.page(&site.url(&path)).await;
+    assert!(html.contains("id=\"write-off-proposal\""), "{html}");
+    assert!(
+        html.contains(reason),
+        "the pending proposal shows its reason"
+    );
+    assert!(
+        !html.contains("write-off-confirm-form"),
+        "the proposer never confirms"
+    );
+    assert!(
+        !html.contains("id=\"write-off-form\""),
+        "one proposal at a time"
+    );
+    let alone = approver
+        .post(&site.url(&format!("{path}/write-off/confirm")), &[])
+        .await;
+    assert_eq!(alone.status(), StatusCode::FORBIDDEN);
+    assert_eq!(site.contract_status(&contract).await, "active");
+
+    let mut second = site.signed_in(DUAL_ROLE_USERNAME, "en").await;
+    let (_, html) = second.page(&site.url(&path)).await;
+    assert!(html.contains("id=\"write-off-confirm-form\""), "{html}");
+    let written_off = second
+        .post(&site.url(&format!("{path}/write-off/confirm")), &[])
         .await;
     assert_eq!(location(&written_off), path);
     assert_eq!(site.contract_status(&contract).await, "written_off");

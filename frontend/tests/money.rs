@@ -299,3 +299,53 @@ async fn a_loan_is_approved_by_another_officer_paid_out_and_repaid_early_by_its_
         "founders do not see the portfolio"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_new_quote_replaces_the_one_kept_in_the_session_so_quotes_never_pile_up(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mine = site
+        .money
+        .funded_account(client_id_of(&site.services, "founder1").await, "900.00")
+        .await;
+    let theirs = site
+        .money
+        .funded_account(client_id_of(&site.services, "founder2").await, "0.00")
+        .await;
+    let mut founder = site.signed_in("founder1", "en").await;
+    let url = site.url("/transfers/new");
+    let first = founder
+        .post(
+            &url,
+            &[
+                ("from_account", &mine),
+                ("to_account", &theirs),
+                ("amount", "1.00"),
+            ],
+        )
+        .await;
+    let first = location(&first);
+    let second = founder
+        .post(
+            &url,
+            &[
+                ("from_account", &mine),
+                ("to_account", &theirs),
+                ("amount", "2.00"),
+            ],
+        )
+        .await;
+    let second = location(&second);
+
+    let (status, _) = founder.page(&site.url(&first)).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the older quote was replaced"
+    );
+    let (status, html) = founder.page(&site.url(&second)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("UZS\u{a0}2.00"), "{html}");
+}

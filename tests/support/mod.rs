@@ -114,6 +114,10 @@ impl Platform {
         let prefix = format!("imkon_e2e_{}", Uuid::now_v7().simple());
         let mut options = PlatformOptions::new(server_url(), &prefix, true);
         options.demo_data = true;
+        // The loans here were booked months ago, so their instalments are already due.
+        options
+            .settings
+            .push(("disbursement", "backdating_window_days", "400".to_owned()));
         let running = imkon::start(&options).await.expect("the platform starts");
         Platform {
             urls: running.urls.clone(),

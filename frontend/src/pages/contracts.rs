@@ -81,6 +81,17 @@ pub struct Contract {
     pub loan_account_number: Option<String>,
     pub created_at: DateTime<Utc>,
     pub tranches: Vec<Tranche>,
+    /// A write-off one approver proposed; another confirms it.
+    #[serde(default)]
+    pub write_off_proposal: Option<WriteOffProposal>,
+}
+
+/// A proposed write-off, as the service answers it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct WriteOffProposal {
+    pub reason: String,
+    pub proposed_by: String,
+    pub confirmed_by: Option<String>,
 }
 
 /// One page of contracts.
@@ -297,7 +308,17 @@ pub struct Abilities {
     pub sign: bool,
     pub repay: bool,
     pub activate: bool,
+    /// Propose a write-off: an approver, while none is pending.
     pub write_off: bool,
+    /// Confirm the pending write-off: an approver other than its proposer.
+    pub confirm_write_off: bool,
+}
+
+/// A write-off waiting for its second approver, as staff see it on the contract page.
+pub struct PendingWriteOff {
+    pub reason: String,
+    /// The viewer proposed it, so another approver must confirm it.
+    pub proposed_by_viewer: bool,
 }
 
 /// The contract as its page shows it.
@@ -350,6 +371,7 @@ struct ContractPageTemplate {
     schedule: Option<ScheduleView>,
     tranches: Vec<TrancheRow>,
     can: Abilities,
+    pending_write_off: Option<PendingWriteOff>,
     form: FormState,
     /// The key a repayment form carries, so the same form sent twice pays once.
     repayment_key: String,
@@ -436,11 +458,24 @@ async fn contract_page(
     let schedule_view = schedule
         .as_ref()
         .map(|schedule| schedule_view(schedule, &translator));
+    let pending_write_off = contract
+        .write_off_proposal
+        .as_ref()
+        .filter(|proposal| proposal.confirmed_by.is_none() && is_active && !is_founder)
+        .map(|proposal| PendingWriteOff {
+            reason: proposal.reason.clone(),
+            proposed_by_viewer: proposal.proposed_by == person.id,
+        });
     let can = Abilities {
         sign: is_founder && contract.status == "draft",
         repay: is_founder && is_active && schedule.is_some(),
         activate: is_officer && contract.status == "signed",
-        write_off: person.has_role("approver") && is_active,
+        write_off: person.has_role("approver") && is_active && pending_write_off.is_none(),
+        confirm_write_off: person.has_role("approver")
+            && is_active
+            && pending_write_off
+                .as_ref()
+                .is_some_and(|pending| !pending.proposed_by_viewer),
     };
     Ok(render(
         status,
@@ -449,6 +484,7 @@ async fn contract_page(
             schedule: schedule_view,
             tranches,
             can,
+            pending_write_off,
             form,
             repayment_key: idempotency_key(),
             t: translator,
@@ -814,6 +850,53 @@ pub async fn write_off(
     {
         Ok(_) => Ok(see_other(&next)),
         Err(error) => refused(&state, &context, &mut signed_in, id, error, form).await,
+    }
+}
+
+/// A second approver confirms the write-off another approver proposed. The service refuses the
+/// proposer (four eyes); the page then says that another approver must confirm.
+pub async fn confirm_write_off(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    require_founder_or_staff(&signed_in)?;
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let token = token(&state, &mut signed_in, &next).await?;
+    match send(state.contracts.authorized(
+        Method::POST,
+        &format!("/v1/contracts/{id}/write-off/confirm"),
+        &token,
+    ))
+    .await
+    {
+        Ok(_) => Ok(see_other(&next)),
+        Err(CallError::Forbidden { code }) if code == "four_eyes_violation" => {
+            let mut form = FormState::default();
+            form.notice = Some(context.translator().t("problem-write-off-four-eyes"));
+            contract_page(
+                &state,
+                &context,
+                &mut signed_in,
+                id,
+                form,
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
+        Err(error) => {
+            refused(
+                &state,
+                &context,
+                &mut signed_in,
+                id,
+                error,
+                FormState::default(),
+            )
+            .await
+        }
     }
 }
 

@@ -604,12 +604,18 @@ struct PendingTransfer {
     idempotency_key: String,
 }
 
-fn pending_key(quote_id: &str) -> String {
-    format!("transfer.{quote_id}")
-}
+/// The session keeps one transfer at a time: the latest quote awaiting confirmation and, once
+/// confirmed, its booked transfer. A new quote replaces both, so a client asking for quote after
+/// quote never grows the session.
+const PENDING_TRANSFER: &str = "transfer.pending";
 
-fn done_key(quote_id: &str) -> String {
-    format!("transfer.{quote_id}.done")
+/// `<quote id> <transfer id>` of the session's confirmed transfer.
+const DONE_TRANSFER: &str = "transfer.done";
+
+/// The transfer booked for `quote_id` in this session, if that quote was the one confirmed.
+fn done_transfer(signed_in: &SignedIn, quote_id: &str) -> Option<String> {
+    let (done_quote, transfer_id) = signed_in.session_value(DONE_TRANSFER)?.split_once(' ')?;
+    (done_quote == quote_id).then(|| transfer_id.to_owned())
 }
 
 /// A fresh idempotency key: 128 random bits, in hex.
@@ -687,7 +693,11 @@ pub async fn quote(
                 PageError::Unavailable
             })?;
             signed_in
-                .keep(&state, &pending_key(&quote_id), Some(kept))
+                .keep(&state, DONE_TRANSFER, None)
+                .await
+                .map_err(|error| PageError::from_call(error, next))?;
+            signed_in
+                .keep(&state, PENDING_TRANSFER, Some(kept))
                 .await
                 .map_err(|error| PageError::from_call(error, next))?;
             return Ok(see_other(&format!("/transfers/{quote_id}")));
@@ -747,8 +757,9 @@ fn quote_view(quote: &Quote, translator: &Translator) -> QuoteView {
 
 fn pending_transfer(signed_in: &SignedIn, quote_id: &str) -> Option<PendingTransfer> {
     signed_in
-        .session_value(&pending_key(quote_id))
-        .and_then(|kept| serde_json::from_str(kept).ok())
+        .session_value(PENDING_TRANSFER)
+        .and_then(|kept| serde_json::from_str::<PendingTransfer>(kept).ok())
+        .filter(|pending| pending.quote.quote_id == quote_id)
 }
 
 #[derive(Template)]
@@ -768,7 +779,7 @@ pub async fn confirmation(
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
     let quote_id = path_segment(&quote_id).map_err(|_| PageError::NotFound)?;
-    if signed_in.session_value(&done_key(quote_id)).is_some() {
+    if done_transfer(&signed_in, quote_id).is_some() {
         return Ok(see_other(&format!("/transfers/{quote_id}/done")));
     }
     let pending = pending_transfer(&signed_in, quote_id).ok_or(PageError::NotFound)?;
@@ -801,7 +812,7 @@ pub async fn confirm(
         .map_err(|_| PageError::NotFound)?
         .to_owned();
     let next = format!("/transfers/{quote_id}");
-    if signed_in.session_value(&done_key(&quote_id)).is_some() {
+    if done_transfer(&signed_in, &quote_id).is_some() {
         return Ok(see_other(&format!("/transfers/{quote_id}/done")));
     }
     let pending = pending_transfer(&signed_in, &quote_id).ok_or(PageError::NotFound)?;
@@ -821,7 +832,11 @@ pub async fn confirm(
     match answer {
         Ok(booked) => {
             signed_in
-                .keep(&state, &done_key(&quote_id), Some(booked.id))
+                .keep(
+                    &state,
+                    DONE_TRANSFER,
+                    Some(format!("{quote_id} {}", booked.id)),
+                )
                 .await
                 .map_err(|error| PageError::from_call(error, &next))?;
             Ok(see_other(&format!("/transfers/{quote_id}/done")))
@@ -856,10 +871,7 @@ pub async fn result(
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
     let quote_id = path_segment(&quote_id).map_err(|_| PageError::NotFound)?;
-    let transfer_id = signed_in
-        .session_value(&done_key(quote_id))
-        .ok_or(PageError::NotFound)?
-        .to_owned();
+    let transfer_id = done_transfer(&signed_in, quote_id).ok_or(PageError::NotFound)?;
     let pending = pending_transfer(&signed_in, quote_id).ok_or(PageError::NotFound)?;
     let translator = context.translator();
     Ok(render(

@@ -138,6 +138,8 @@ impl MoneyServices {
                 limits: HttpLimits::default(),
                 verifier: verifier(&services.keys, Audience::Disbursement),
                 ledger: Arc::new(ledger),
+                backdating_window_days:
+                    imkon_disbursement::domain::bank_dates::DEFAULT_BACKDATING_WINDOW_DAYS,
             }))
             .await;
         MoneyServices {

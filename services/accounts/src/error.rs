@@ -43,6 +43,9 @@ pub enum AccountsError {
     /// A confirmed quote cannot be confirmed again.
     #[error("the quote has already been confirmed")]
     QuoteAlreadyConfirmed,
+    /// The client holds as many unconfirmed quotes as one client may.
+    #[error("too many quotes await confirmation")]
+    TooManyOpenQuotes { limit: i64 },
     /// Any other problem already in its final form (an invalid field, a bad cursor).
     #[error("{0}")]
     Problem(Problem),
@@ -142,6 +145,14 @@ impl AccountsError {
                 "quote_already_confirmed",
                 "This quote has already been confirmed; ask for a new quote.",
             ),
+            AccountsError::TooManyOpenQuotes { limit } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_open_quotes",
+                "Too many quotes",
+            )
+            .with_detail(format!(
+                "At most {limit} quotes may await confirmation; confirm one or wait until they expire."
+            )),
             AccountsError::Problem(problem) => problem.clone(),
             AccountsError::Database(error) => Problem::internal_from(error),
             AccountsError::BatchFailed => Problem::internal(),

@@ -72,13 +72,22 @@ const MAX_BATCH_ATTEMPTS: u32 = 3;
 /// The writer's own connections: one for the batch transaction, one to load replays.
 const WRITER_CONNECTIONS: u32 = 2;
 
-/// The idempotency scope of transfers asked for by the bank's services and staff.
+/// The idempotency scope of transfers asked for by the bank's services. Their keys are often
+/// derived from what they pay (`tranche:<id>:disburse`), so anyone who can guess one could
+/// book it first and make the service's payout replay theirs: staff therefore book in a scope
+/// of their own ([`staff_scope`]), never in this one.
 pub const LEDGER_SCOPE: &str = "ledger";
+
+/// The idempotency scope of one member of staff's transfers.
+pub fn staff_scope(subject: uuid::Uuid) -> String {
+    format!("staff:{subject}")
+}
 
 /// A validated transfer to book, and who asked.
 #[derive(Debug, Clone)]
 pub struct TransferRequest {
-    /// Keys are unique within a scope: [`LEDGER_SCOPE`], or `client:<id>` for a client.
+    /// Keys are unique within a scope: [`LEDGER_SCOPE`] for services, `staff:<id>` for a member
+    /// of staff, or `client:<id>` for a client.
     pub scope: String,
     /// The request's fingerprint: the same key with another fingerprint is refused.
     pub fingerprint: String,

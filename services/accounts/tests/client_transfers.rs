@@ -282,3 +282,26 @@ async fn a_client_cannot_send_from_another_clients_account_or_across_currencies(
         .await;
     assert_problem(staff, &[403], None).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn open_quotes_are_bounded_per_client_and_expired_ones_are_forgotten(pool: PgPool) {
+    let harness = start(pool).await;
+    let clients = two_clients(&harness, "1000.00").await;
+    for _ in 0..imkon_accounts::http::me::MAX_OPEN_QUOTES_PER_CLIENT {
+        assert_eq!(quote(&harness, &clients, "1.00").await.status(), 201);
+    }
+
+    let one_more = quote(&harness, &clients, "1.00").await;
+
+    assert_problem(one_more, &[429], Some("too_many_open_quotes")).await;
+    sqlx::query("update client_transfer_quote set expires_at = now() - interval '1 minute'")
+        .execute(&harness.pool)
+        .await
+        .unwrap();
+    assert_eq!(quote(&harness, &clients, "1.00").await.status(), 201);
+    let stored: i64 = sqlx::query_scalar("select count(*) from client_transfer_quote")
+        .fetch_one(&harness.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1, "expired quotes are deleted, not kept");
+}

@@ -36,6 +36,14 @@ pub enum DisbursementError {
         code: &'static str,
         message: String,
     },
+    #[error("staff may not act on a contract of their own company")]
+    OwnContract,
+    #[error("a write-off of this contract is already proposed; another approver confirms it")]
+    WriteOffPending,
+    #[error("no write-off of this contract is proposed")]
+    NoWriteOffProposal,
+    #[error("you proposed this write-off yourself: another approver must confirm it")]
+    WriteOffConfirmedByProposer,
     #[error("only the contract's founder may {action}")]
     NotTheFounder { action: &'static str },
     #[error("the contract must be active: it is {status}")]
@@ -70,7 +78,15 @@ impl From<DisbursementError> for Problem {
             DisbursementError::ContractTransition(_) => {
                 Problem::conflict("contract_wrong_state", detail)
             }
-            DisbursementError::Tranche(TrancheError::ApproverIsRequester) => {
+            DisbursementError::Tranche(
+                TrancheError::ApproverIsRequester | TrancheError::DisburserIsApprover,
+            ) => Problem::forbidden("four_eyes_violation", detail),
+            DisbursementError::OwnContract => Problem::forbidden("own_contract", detail),
+            DisbursementError::WriteOffPending => Problem::conflict("write_off_pending", detail),
+            DisbursementError::NoWriteOffProposal => {
+                Problem::conflict("no_write_off_proposal", detail)
+            }
+            DisbursementError::WriteOffConfirmedByProposer => {
                 Problem::forbidden("four_eyes_violation", detail)
             }
             DisbursementError::Tranche(TrancheError::WrongState { .. }) => {

@@ -56,6 +56,9 @@ pub struct AppState {
     pub verifier: TokenVerifier,
     /// The ledger that moves the money: the accounts service in production.
     pub ledger: Arc<dyn ledger::Ledger>,
+    /// How many days before the bank's today a contract may be activated
+    /// (`backdating_window_days`, 30 by default).
+    pub backdating_window_days: u32,
 }
 
 impl FromRef<AppState> for TokenVerifier {
@@ -104,12 +107,17 @@ pub async fn run_on(
     let ledger = ledger::HttpLedger::new(client, tokens.clone(), &accounts_url);
     imkon_platform::outbox::spawn_relay(pool.clone(), &config.settings, tokens, shutdown.clone())?;
     let ledger: Arc<dyn ledger::Ledger> = Arc::new(ledger);
+    let backdating_window_days = config.settings.get_or(
+        "backdating_window_days",
+        domain::bank_dates::DEFAULT_BACKDATING_WINDOW_DAYS,
+    )?;
     arrears_job::spawn_daily(pool.clone(), ledger.clone(), shutdown.clone());
     let state = AppState {
         pool,
         limits: config.limits,
         verifier,
         ledger,
+        backdating_window_days,
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

@@ -300,13 +300,29 @@ async fn the_committee_writes_off_an_active_contract_with_a_reason(pool: PgPool)
         .await;
     let problem = assert_problem(blank, &[422], Some("validation_failed")).await;
     assert_eq!(problem["errors"][0]["field"], "reason");
+    let proposed = app.post(&path, Some(&committee), &reason).await;
+    assert_eq!(proposed.status(), 202);
+    let proposed: Value = proposed.json().await.unwrap();
+    assert_eq!(
+        proposed["status"], "active",
+        "a proposal alone writes nothing off"
+    );
+    assert_eq!(
+        proposed["write_off_proposal"]["proposed_by"],
+        committee.subject().to_string()
+    );
+    let second = person(&[Role::Approver]);
     let written_off: Value = app
-        .post(&path, Some(&committee), &reason)
+        .post(&format!("{path}/confirm"), Some(&second), &json!({}))
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(written_off["status"], "written_off");
+    assert_eq!(
+        written_off["write_off_proposal"]["confirmed_by"],
+        second.subject().to_string()
+    );
     let twice = app.post(&path, Some(&committee), &reason).await;
     assert_problem(twice, &[409], Some("contract_wrong_state")).await;
 }

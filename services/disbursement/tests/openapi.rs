@@ -18,6 +18,7 @@ async fn the_openapi_document_lists_every_endpoint(pool: PgPool) {
         ("/v1/contracts/{id}/sign", "post"),
         ("/v1/contracts/{id}/activate", "post"),
         ("/v1/contracts/{id}/write-off", "post"),
+        ("/v1/contracts/{id}/write-off/confirm", "post"),
         ("/v1/contracts/{id}/tranches", "put"),
         ("/v1/contracts/{id}/tranches/{number}/request", "post"),
         ("/v1/contracts/{id}/tranches/{number}/approve", "post"),

@@ -31,6 +31,8 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
                 limits,
                 verifier: verifier.clone(),
                 ledger: ledger.clone(),
+                backdating_window_days:
+                    imkon_disbursement::domain::bank_dates::DEFAULT_BACKDATING_WINDOW_DAYS,
             })
         },
         "/v1/schedules/preview",

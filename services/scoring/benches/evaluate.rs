@@ -214,6 +214,19 @@ async fn time_batches(database: PgConnectOptions, body: String) -> Duration {
         .expect("a token")
         .as_str()
         .to_owned();
+    // A second officer activates what the first wrote (four eyes).
+    let second_officer = Principal::user(
+        uuid::Uuid::now_v7(),
+        [imkon_auth::Role::CreditOfficer],
+        None,
+        None,
+    )
+    .expect("an officer");
+    let second_token = issuer
+        .issue(&second_officer, Audience::Scoring, Duration::from_secs(600))
+        .expect("a token")
+        .as_str()
+        .to_owned();
     let definition =
         serde_json::to_string(&ScorecardDefinition::from_scorecard(&synthetic_scorecard()))
             .expect("the definition serialises");
@@ -234,7 +247,7 @@ async fn time_batches(database: PgConnectOptions, body: String) -> Duration {
     let activated = server
         .client
         .post(server.url(&format!("/v1/scorecards/{id}/activate")))
-        .bearer_auth(&token)
+        .bearer_auth(&second_token)
         .header("idempotency-key", "bench-activate")
         .send()
         .await

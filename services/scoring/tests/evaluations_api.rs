@@ -300,8 +300,13 @@ async fn an_evaluation_uses_the_version_active_at_that_moment(pool: PgPool) {
         )
         .await;
     assert_eq!(created.status(), 201);
+    // Another officer activates the version this one wrote (four eyes).
     let activated = harness
-        .post(&format!("/v1/scorecards/{id}/activate"), Some(&officer), "")
+        .post(
+            &format!("/v1/scorecards/{id}/activate"),
+            Some(&harness.officer()),
+            "",
+        )
         .await;
     assert_eq!(activated.status(), 200);
     let later: Value = harness

@@ -248,10 +248,11 @@ async fn a_new_version_is_a_draft_that_can_be_revised_and_then_replaces_the_acti
         )
         .await;
     assert_eq!(revised.status(), 200);
+    // Another officer activates the version this one wrote (four eyes).
     let activated = harness
         .post(
             &format!("/v1/scorecards/{id}/activate?version=2"),
-            Some(&officer),
+            Some(&harness.officer()),
             "",
         )
         .await;

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod problem;
 pub mod service;
 pub mod service_tokens;
+pub mod spreadsheet;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

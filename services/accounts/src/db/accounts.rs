@@ -129,6 +129,21 @@ pub async fn ids_by_numbers(
         .await
 }
 
+/// Whether any of the accounts numbered `numbers` belongs to `client_id`.
+pub async fn any_owned_by(
+    executor: impl PgExecutor<'_>,
+    numbers: &[String],
+    client_id: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from account where number = any($1) and owner_client_id = $2)",
+    )
+    .bind(numbers)
+    .bind(client_id)
+    .fetch_one(executor)
+    .await
+}
+
 /// A client's accounts, optionally of one kind, oldest first.
 pub async fn list_for_client(
     executor: impl PgExecutor<'_>,

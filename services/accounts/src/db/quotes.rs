@@ -41,6 +41,49 @@ pub async fn insert_quote(connection: &mut PgConnection, quote: &QuoteRow) -> sq
     Ok(())
 }
 
+/// Deletes quotes that expired unconfirmed (of every client, at most `batch` of them): a
+/// confirmed quote stays as the record of its transfer, an expired one is useless.
+pub async fn forget_expired(
+    connection: &mut PgConnection,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> sqlx::Result<u64> {
+    let deleted = sqlx::query(
+        "delete from client_transfer_quote where id in (
+             select id from client_transfer_quote
+             where transfer_id is null and expires_at < $1
+             limit $2)",
+    )
+    .bind(now)
+    .bind(batch)
+    .execute(connection)
+    .await?;
+    Ok(deleted.rows_affected())
+}
+
+/// How many of the client's quotes await confirmation and have not expired. The count is taken
+/// under a per-client transaction lock, so concurrent quotes cannot all slip under the bound.
+pub async fn count_open_locked(
+    connection: &mut PgConnection,
+    client_id: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query(
+        "select pg_advisory_xact_lock(hashtextextended('client_transfer_quote:' || $1::text, 0))",
+    )
+    .bind(client_id)
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query_scalar(
+        "select count(*) from client_transfer_quote
+         where client_id = $1 and transfer_id is null and expires_at >= $2",
+    )
+    .bind(client_id)
+    .bind(now)
+    .fetch_one(connection)
+    .await
+}
+
 /// The client's quote, locked until the caller's transaction ends; another client's quote is
 /// not found.
 pub async fn lock_quote(

@@ -189,6 +189,8 @@ pub enum AccountError {
     NeedsClientOwner { kind: &'static str },
     #[error("a {kind} account belongs to the bank")]
     NeedsBankOwner { kind: &'static str },
+    #[error("only the bank's own accounts may go below zero")]
+    OverdraftForBankAccountsOnly,
 }
 
 impl AccountError {
@@ -199,6 +201,7 @@ impl AccountError {
             AccountError::BalanceAccountNotForKind { .. } => "balance_account_not_for_kind",
             AccountError::NeedsClientOwner { .. } => "account_needs_client_owner",
             AccountError::NeedsBankOwner { .. } => "account_needs_bank_owner",
+            AccountError::OverdraftForBankAccountsOnly => "overdraft_for_bank_accounts_only",
         }
     }
 
@@ -208,6 +211,7 @@ impl AccountError {
             AccountError::CurrencyMismatch { .. } => "currency",
             AccountError::BalanceAccountNotForKind { .. } => "number",
             AccountError::NeedsClientOwner { .. } | AccountError::NeedsBankOwner { .. } => "owner",
+            AccountError::OverdraftForBankAccountsOnly => "allow_negative",
         }
     }
 }
@@ -256,6 +260,12 @@ impl Account {
                 return Err(AccountError::NeedsBankOwner { kind: kind.code() })
             }
             _ => {}
+        }
+        // A client's account below zero is credit the bank never decided to give: the only
+        // credit a client gets is a loan, made by the four-eyes decision and its contract. So
+        // only the bank's own books (settlement, cash) may be allowed to go negative.
+        if allow_negative && matches!(owner, AccountOwner::Client(_)) {
+            return Err(AccountError::OverdraftForBankAccountsOnly);
         }
         Ok(Account {
             id,
@@ -427,6 +437,22 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(refused.code(), "balance_account_not_for_kind");
+    }
+
+    #[test]
+    fn a_client_account_may_never_be_allowed_below_zero() {
+        let refused = Account::open(
+            AccountId::from_uuid(Uuid::from_u128(1)),
+            number(
+                BalanceAccountCode::CURRENT_ACCOUNT_OF_COMPANY,
+                Currency::Uzs,
+            ),
+            AccountKind::ClientCurrent,
+            client(),
+            Currency::Uzs,
+            true,
+        );
+        assert_eq!(refused, Err(AccountError::OverdraftForBankAccountsOnly));
     }
 
     #[test]

@@ -7,21 +7,16 @@
 //! total may have grown meanwhile) and the transfer is built. Whether the source has the money
 //! is decided by the ledger when the transfer is booked, under lock, not here.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use imkon_platform::money::{Currency, Money};
 use rust_decimal::Decimal;
 
 use super::account::{Account, AccountId, AccountKind, AccountOwner, ClientId};
 use super::transfer::{IdempotencyKey, Transfer, TransferKind, TransferReference};
 
-/// Tashkent is UTC+5 all year (no daylight saving); the bank's day is Tashkent's day.
-const TASHKENT_OFFSET_SECONDS: i32 = 5 * 3600;
-
 /// The calendar day, in Tashkent, that `instant` belongs to: the day a daily limit counts.
 pub fn limit_day(instant: DateTime<Utc>) -> NaiveDate {
-    let tashkent =
-        FixedOffset::east_opt(TASHKENT_OFFSET_SECONDS).expect("five hours is a valid UTC offset");
-    instant.with_timezone(&tashkent).date_naive()
+    imkon_platform::id::bank_day(instant)
 }
 
 /// The bank's limits on clients' own transfers.

@@ -163,13 +163,23 @@ async fn sent_today(
     Money::new(sent, currency).map_err(|error| AccountsError::Inconsistent(error.to_string()))
 }
 
+/// How many quotes one client may hold awaiting confirmation: each is a stored row, so an
+/// unbounded number would let one client fill the table.
+pub const MAX_OPEN_QUOTES_PER_CLIENT: i64 = 20;
+
+/// How many expired quotes (of anyone) a new quote deletes: enough to keep up with the quotes
+/// made, little enough to keep a quote fast.
+const EXPIRED_QUOTES_DELETED_PER_QUOTE: i64 = 100;
+
 /// Quotes a transfer from the client's own current account: the rules and the daily limit are
-/// checked and a confirmation token is issued.
+/// checked and a confirmation token is issued. A client holds at most
+/// [`MAX_OPEN_QUOTES_PER_CLIENT`] unconfirmed quotes; expired ones are deleted.
 #[utoipa::path(post, path = "/v1/me/transfers/quote", tag = "accounts", request_body = QuoteRequest,
     security(("bearer" = ["founder"])),
     responses((status = 201, body = QuoteDto), (status = 401), (status = 403),
               (status = 404, description = "the source is not the client's, or the destination does not exist"),
-              (status = 422, description = "daily_limit_exceeded, currency_mismatch, same_account, too_many_decimals")))]
+              (status = 422, description = "daily_limit_exceeded, currency_mismatch, same_account, too_many_decimals"),
+              (status = 429, description = "too_many_open_quotes")))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn quote_transfer(
     State(state): State<AppState>,
@@ -209,6 +219,14 @@ pub async fn quote_transfer(
     )?;
     let quote_id = new_id();
     let mut transaction = state.pool.begin().await?;
+    db::quotes::forget_expired(&mut transaction, now, EXPIRED_QUOTES_DELETED_PER_QUOTE).await?;
+    if db::quotes::count_open_locked(&mut transaction, client_id, now).await?
+        >= MAX_OPEN_QUOTES_PER_CLIENT
+    {
+        return Err(AccountsError::TooManyOpenQuotes {
+            limit: MAX_OPEN_QUOTES_PER_CLIENT,
+        });
+    }
     db::quotes::insert_quote(
         &mut transaction,
         &db::quotes::QuoteRow {

@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use imkon_platform::id::now_utc;
+use imkon_platform::spreadsheet::neutralise_cell;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -278,7 +279,7 @@ pub async fn statement_csv(
     let mut writer = csv::Writer::from_writer(Vec::new());
     let write = |writer: &mut csv::Writer<Vec<u8>>, record: [&str; 7]| {
         writer
-            .write_record(record)
+            .write_record(record.map(|cell| neutralise_cell(cell).into_owned()))
             .map_err(|error| AccountsError::Inconsistent(format!("csv: {error}")))
     };
     write(

@@ -24,7 +24,7 @@ use crate::domain::transfer::{
     LegDraft, Transfer, TransferDraft, TransferKind, TransferViolations,
 };
 use crate::error::AccountsError;
-use crate::ledger::{Booked, TransferRequest, LEDGER_SCOPE};
+use crate::ledger::{staff_scope, Booked, TransferRequest, LEDGER_SCOPE};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -180,6 +180,31 @@ async fn parse_transfer(
     })?)
 }
 
+/// Staff who are also a client (the same client id in their token) move no money of their own
+/// company's accounts: someone else at the bank must.
+async fn refuse_own_accounts(
+    state: &AppState,
+    caller: &Caller,
+    body: &TransferRequestBody,
+) -> Result<(), AccountsError> {
+    let Some(client_id) = caller
+        .principal()
+        .client_id()
+        .filter(|_| !caller.principal().is_service())
+    else {
+        return Ok(());
+    };
+    let numbers: Vec<String> = body.legs.iter().map(|leg| leg.account.clone()).collect();
+    if db::accounts::any_owned_by(&state.pool, &numbers, client_id).await? {
+        return Err(Problem::forbidden(
+            "own_account",
+            "staff may not move money of their own company's accounts",
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// Books a balanced transfer (or places a hold), all legs or none.
 #[utoipa::path(post, path = "/v1/transfers", tag = "accounts", request_body = TransferRequestBody,
     params(("Idempotency-Key" = String, Header, description = "the same key never moves money twice")),
@@ -195,12 +220,17 @@ pub async fn create_transfer(
     JsonBody(body): JsonBody<TransferRequestBody>,
 ) -> Result<Response, AccountsError> {
     caller.require_ledger_operator()?;
+    refuse_own_accounts(&state, &caller, &body).await?;
     let transfer = parse_transfer(&state, &body, &key).await?;
     let canonical = serde_json::to_vec(&body).map_err(|error| Problem::internal_from(&error))?;
     let booked = state
         .ledger
         .submit(TransferRequest {
-            scope: LEDGER_SCOPE.to_owned(),
+            scope: if caller.principal().is_service() {
+                LEDGER_SCOPE.to_owned()
+            } else {
+                staff_scope(caller.subject())
+            },
             fingerprint: idempotency::fingerprint("POST", "/v1/transfers", &canonical),
             transfer,
             hold: body.hold,

@@ -7,6 +7,7 @@ use axum::routing::get;
 use axum::Router;
 use imkon_auth::extract::RequireRole;
 use imkon_platform::problem::Problem;
+use imkon_platform::spreadsheet::neutralise_cell;
 use uuid::Uuid;
 
 use super::applications::Officer;
@@ -19,7 +20,7 @@ fn csv_response(file_name: &str, rows: Vec<Vec<String>>) -> Result<Response, Api
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer
-            .write_record(&row)
+            .write_record(row.iter().map(|cell| neutralise_cell(cell).into_owned()))
             .map_err(|error| ApiError::Problem(Problem::internal_from(&error)))?;
     }
     let bytes = writer

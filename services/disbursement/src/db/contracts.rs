@@ -347,12 +347,16 @@ pub async fn mark_tranche_disbursed(
     connection: &mut PgConnection,
     id: Uuid,
     transfer_id: Uuid,
+    disbursed_by: Uuid,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "update tranche set status = 'disbursed', transfer_id = $2, disbursed_at = now() where id = $1",
+        "update tranche set status = 'disbursed', transfer_id = $2, disbursed_by = $3,
+                disbursed_at = now()
+         where id = $1",
     )
     .bind(id)
     .bind(transfer_id)
+    .bind(disbursed_by)
     .execute(connection)
     .await?;
     Ok(())
@@ -399,5 +403,61 @@ pub async fn mark_written_off(connection: &mut PgConnection, id: Uuid) -> Result
         .bind(id)
         .execute(connection)
         .await?;
+    Ok(())
+}
+
+/// A contract's write-off proposal.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WriteOffProposalRow {
+    pub reason: String,
+    pub proposed_by: Uuid,
+    pub proposed_at: DateTime<Utc>,
+    pub confirmed_by: Option<Uuid>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+pub async fn write_off_proposal(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+) -> Result<Option<WriteOffProposalRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select reason, proposed_by, proposed_at, confirmed_by, confirmed_at
+         from write_off_proposal where contract_id = $1",
+    )
+    .bind(contract_id)
+    .fetch_optional(connection)
+    .await
+}
+
+pub async fn propose_write_off(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    reason: &str,
+    proposed_by: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into write_off_proposal (contract_id, reason, proposed_by) values ($1, $2, $3)",
+    )
+    .bind(contract_id)
+    .bind(reason)
+    .bind(proposed_by)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn confirm_write_off(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    confirmed_by: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update write_off_proposal set confirmed_by = $2, confirmed_at = now()
+         where contract_id = $1",
+    )
+    .bind(contract_id)
+    .bind(confirmed_by)
+    .execute(connection)
+    .await?;
     Ok(())
 }

@@ -103,6 +103,11 @@ impl ContractStatus {
     }
 }
 
+/// Four eyes on a write-off: the approver who proposed it never confirms it.
+pub fn may_confirm_write_off(proposed_by: uuid::Uuid, confirmer: uuid::Uuid) -> bool {
+    proposed_by != confirmer
+}
+
 impl fmt::Display for ContractStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

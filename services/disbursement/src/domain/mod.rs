@@ -6,10 +6,12 @@
 //! - [`allocation`]: a payment split penalty → interest → principal;
 //! - [`early_repayment`]: a partial early repayment and the recomputed remaining schedule;
 //! - [`arrears`]: overdue instalments, days past due, the day's penalty and the ageing bucket;
-//! - [`contract`] and [`tranche`]: the life cycles of a contract and of a tranche.
+//! - [`contract`] and [`tranche`]: the life cycles of a contract and of a tranche;
+//! - [`bank_dates`]: dates staff choose, bounded by the bank's today.
 
 pub mod allocation;
 pub mod arrears;
+pub mod bank_dates;
 pub mod calendar;
 pub mod contract;
 pub mod early_repayment;

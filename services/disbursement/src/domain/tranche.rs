@@ -1,9 +1,11 @@
 //! A tranche's life cycle: `planned → requested → approved → disbursed`, or `cancelled`
 //! before it is disbursed.
 //!
-//! Four eyes: the officer who approves a tranche must not be the one who requested it. The
-//! state carries who requested and who approved, so that rule cannot be checked against the
-//! wrong person and the record of who did what travels with the tranche.
+//! Four eyes: the officer who approves a tranche must not be the one who requested it, and
+//! the one who pays it out must not be the one who approved it (a founder requests a grant
+//! milestone, so without the second rule one officer would accept and pay it alone). The state
+//! carries who requested and who approved, so these rules cannot be checked against the wrong
+//! person and the record of who did what travels with the tranche.
 
 use std::fmt;
 
@@ -73,6 +75,8 @@ pub enum TrancheError {
     },
     #[error("the officer who requested a tranche cannot also approve it")]
     ApproverIsRequester,
+    #[error("the officer who approved a tranche cannot also pay it out")]
+    DisburserIsApprover,
 }
 
 impl TrancheStatus {
@@ -111,9 +115,12 @@ impl TrancheStatus {
         }
     }
 
-    /// The approved money went out (the ledger transfer was posted).
-    pub fn disburse(self) -> Result<TrancheStatus, TrancheError> {
+    /// The approved money goes out, paid by someone other than its approver.
+    pub fn disburse(self, disburser: OfficerId) -> Result<TrancheStatus, TrancheError> {
         match self {
+            TrancheStatus::Approved { approved_by, .. } if approved_by == disburser => {
+                Err(TrancheError::DisburserIsApprover)
+            }
             TrancheStatus::Approved {
                 requested_by,
                 approved_by,
@@ -295,7 +302,7 @@ mod tests {
         let disbursed = TrancheStatus::Planned
             .request(officer(1))
             .and_then(|status| status.approve(officer(2)))
-            .and_then(TrancheStatus::disburse);
+            .and_then(|status| status.disburse(officer(3)));
         assert_eq!(
             disbursed,
             Ok(TrancheStatus::Disbursed {
@@ -318,7 +325,7 @@ mod tests {
     fn a_tranche_cannot_skip_approval() {
         let requested = TrancheStatus::Planned.request(officer(1)).unwrap();
         assert_eq!(
-            requested.disburse(),
+            requested.disburse(officer(3)),
             Err(TrancheError::WrongState {
                 attempted: TrancheMove::Disburse,
                 from: "requested"
@@ -340,7 +347,12 @@ mod tests {
         for status in [TrancheStatus::Planned, requested, approved] {
             assert_eq!(status.cancel(), Ok(TrancheStatus::Cancelled));
         }
-        let disbursed = approved.disburse().unwrap();
+        assert_eq!(
+            approved.disburse(officer(2)),
+            Err(TrancheError::DisburserIsApprover),
+            "the approver never pays out alone"
+        );
+        let disbursed = approved.disburse(officer(3)).unwrap();
         let error = disbursed.cancel().unwrap_err();
         assert_eq!(
             error,
@@ -354,6 +366,9 @@ mod tests {
             "cannot cancel a tranche that is disbursed"
         );
         assert!(TrancheStatus::Cancelled.request(officer(1)).is_err());
-        assert!(disbursed.disburse().is_err(), "money goes out once");
+        assert!(
+            disbursed.disburse(officer(3)).is_err(),
+            "money goes out once"
+        );
     }
 }

@@ -18,6 +18,7 @@ use super::schedules::parse_date;
 use crate::arrears_job::run_through;
 use crate::db::arrears;
 use crate::domain::arrears::AgeingBucket;
+use crate::domain::bank_dates::check_run_date;
 use crate::error::DisbursementError;
 use crate::AppState;
 
@@ -35,7 +36,8 @@ impl RoleRequirement for ArrearsViewer {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RunQuery {
-    /// `YYYY-MM-DD`; today (UTC) when absent. Every date after the last one assessed, through
+    /// `YYYY-MM-DD`, not after the bank's today (Tashkent); today when absent. Every date after
+    /// the last one assessed, through
     /// this one, is assessed.
     pub as_of: Option<String>,
 }
@@ -60,7 +62,7 @@ pub struct ArrearsRunView {
 #[utoipa::path(post, path = "/v1/arrears/run", tag = "arrears", params(RunQuery),
     security(("bearer" = ["admin", "service"])),
     responses((status = 200, body = ArrearsRunView), (status = 401), (status = 403),
-        (status = 422, description = "`as_of` is not a date")))]
+        (status = 422, description = "`as_of` is not a date (not_a_date) or is after the bank's today (after_today)")))]
 #[tracing::instrument(skip_all)]
 pub async fn run_arrears(
     State(state): State<AppState>,
@@ -74,10 +76,16 @@ pub async fn run_arrears(
 }
 
 async fn run(state: &AppState, query: &RunQuery) -> Result<ArrearsRunView, Problem> {
+    let today = imkon_platform::id::bank_today();
     let as_of = match &query.as_of {
         Some(text) => parse_date(text, "as_of")?,
-        None => imkon_platform::id::now_utc().date_naive(),
+        None => today,
     };
+    check_run_date(as_of, today).map_err(|refusal| DisbursementError::InvalidField {
+        field: "as_of",
+        code: refusal.code(),
+        message: refusal.to_string(),
+    })?;
     let assessed = run_through(&state.pool, state.ledger.as_ref(), as_of).await?;
     Ok(ArrearsRunView {
         assessed: assessed

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Months, NaiveDate, Utc};
@@ -16,9 +17,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::schedules::parse_date;
-use super::{is_staff, record_audit, AuditSubject};
+use super::{is_staff, record_audit, refuse_own_contract, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
-use crate::domain::contract::ContractStatus;
+use crate::domain::bank_dates::check_disbursement_date;
+use crate::domain::contract::{may_confirm_write_off, ContractStatus};
 use crate::error::DisbursementError;
 use crate::loans::{contract_status as status, contract_terms, money};
 use crate::AppState;
@@ -76,6 +78,31 @@ pub struct ContractView {
     pub activated_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub tranches: Vec<TrancheView>,
+    /// A write-off proposed by one approver, pending until another confirms it (or the record
+    /// of both once confirmed); shown on a single contract's view, not in lists.
+    pub write_off_proposal: Option<WriteOffProposalView>,
+}
+
+/// A proposed write-off: who proposed it and why, and who confirmed it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WriteOffProposalView {
+    pub reason: String,
+    pub proposed_by: Uuid,
+    pub proposed_at: DateTime<Utc>,
+    pub confirmed_by: Option<Uuid>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+impl From<contracts::WriteOffProposalRow> for WriteOffProposalView {
+    fn from(row: contracts::WriteOffProposalRow) -> WriteOffProposalView {
+        WriteOffProposalView {
+            reason: row.reason,
+            proposed_by: row.proposed_by,
+            proposed_at: row.proposed_at,
+            confirmed_by: row.confirmed_by,
+            confirmed_at: row.confirmed_at,
+        }
+    }
 }
 
 /// One page of contracts; `next_cursor` fetches the next page.
@@ -137,6 +164,7 @@ impl ContractView {
                 .iter()
                 .map(|row| TrancheView::from_row(contract, row))
                 .collect(),
+            write_off_proposal: None,
         }
     }
 }
@@ -161,7 +189,11 @@ pub async fn visible_contract(
 
 async fn view(state: &AppState, contract: &ContractRow) -> Result<ContractView, Problem> {
     let tranches = contracts::tranches(&state.pool, contract.id).await?;
-    Ok(ContractView::from_rows(contract, &tranches))
+    let mut connection = state.pool.acquire().await?;
+    let proposal = contracts::write_off_proposal(&mut connection, contract.id).await?;
+    let mut view = ContractView::from_rows(contract, &tranches);
+    view.write_off_proposal = proposal.map(WriteOffProposalView::from);
+    Ok(view)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -320,19 +352,18 @@ pub async fn activate_contract(
     Path(id): Path<Uuid>,
     JsonBody(request): JsonBody<ActivateRequest>,
 ) -> Result<Json<ContractView>, Problem> {
-    let today = imkon_platform::id::now_utc().date_naive();
+    let today = imkon_platform::id::bank_today();
     let disbursement_date = match &request.disbursement_date {
         Some(text) => parse_date(text, "disbursement_date")?,
         None => today,
     };
-    if disbursement_date > today {
-        return Err(DisbursementError::InvalidField {
+    check_disbursement_date(disbursement_date, today, state.backdating_window_days).map_err(
+        |refusal| DisbursementError::InvalidField {
             field: "disbursement_date",
-            code: "in_future",
-            message: "the disbursement date cannot be later than today".to_owned(),
-        }
-        .into());
-    }
+            code: refusal.code(),
+            message: refusal.to_string(),
+        },
+    )?;
     let first_due_date = match &request.first_due_date {
         Some(text) => parse_date(text, "first_due_date")?,
         None => disbursement_date.checked_add_months(Months::new(1)).ok_or(
@@ -347,6 +378,7 @@ pub async fn activate_contract(
     let contract = contracts::find_for_update(&mut transaction, id)
         .await?
         .ok_or(DisbursementError::ContractNotFound)?;
+    refuse_own_contract(&officer, contract.client_id)?;
     status(&contract)
         .activate()
         .map_err(DisbursementError::from)?;
@@ -400,13 +432,17 @@ pub struct WriteOffRequest {
 /// The longest write-off reason accepted, in characters.
 pub const MAX_REASON_CHARS: usize = 2_000;
 
-/// The credit committee writes off an active contract it no longer expects to recover.
+/// An approver proposes writing off an active contract the bank no longer expects to recover;
+/// the contract stays active until another approver confirms (four eyes).
 #[utoipa::path(post, path = "/v1/contracts/{id}/write-off", tag = "contracts",
     request_body = WriteOffRequest,
     params(("id" = Uuid, Path, description = "The contract's id")),
     security(("bearer" = ["approver"])),
-    responses((status = 200, body = ContractView), (status = 401), (status = 403),
-        (status = 404), (status = 409, description = "The contract is not active"),
+    responses((status = 202, body = ContractView, description = "Proposed; another approver confirms"),
+        (status = 401),
+        (status = 403, description = "Not an approver, or `own_contract`"),
+        (status = 404),
+        (status = 409, description = "The contract is not active, or `write_off_pending`"),
         (status = 422, description = "No reason given")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
 pub async fn write_off_contract(
@@ -415,7 +451,7 @@ pub async fn write_off_contract(
     approver: RequireRole<WriteOffDecider>,
     Path(id): Path<Uuid>,
     JsonBody(request): JsonBody<WriteOffRequest>,
-) -> Result<Json<ContractView>, Problem> {
+) -> Result<(StatusCode, Json<ContractView>), Problem> {
     let reason = request.reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
         return Err(DisbursementError::InvalidField {
@@ -429,10 +465,65 @@ pub async fn write_off_contract(
     let contract = contracts::find_for_update(&mut transaction, id)
         .await?
         .ok_or(DisbursementError::ContractNotFound)?;
+    refuse_own_contract(&approver, contract.client_id)?;
+    status(&contract)
+        .write_off()
+        .map_err(DisbursementError::from)?;
+    if contracts::write_off_proposal(&mut transaction, id)
+        .await?
+        .is_some()
+    {
+        return Err(DisbursementError::WriteOffPending.into());
+    }
+    contracts::propose_write_off(&mut transaction, id, reason, approver.subject()).await?;
+    record_audit(
+        &mut transaction,
+        &approver,
+        address,
+        "contract.write_off_proposed",
+        AuditSubject::Contract(id),
+        Some(serde_json::json!({"status": contract.status})),
+        Some(serde_json::json!({"reason": reason})),
+    )
+    .await?;
+    transaction.commit().await?;
+    let contract = visible_contract(&state, &approver, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(view(&state, &contract).await?)))
+}
+
+/// A second approver confirms a proposed write-off; the contract is then written off. The
+/// approver who proposed it never confirms it (four eyes, also a check in the database).
+#[utoipa::path(post, path = "/v1/contracts/{id}/write-off/confirm", tag = "contracts",
+    params(("id" = Uuid, Path, description = "The contract")),
+    security(("bearer" = ["approver"])),
+    responses((status = 200, body = ContractView), (status = 401),
+        (status = 403, description = "Not an approver, `own_contract`, or `four_eyes_violation`: the proposer cannot confirm"),
+        (status = 404),
+        (status = 409, description = "The contract is not active, or `no_write_off_proposal`")))]
+#[tracing::instrument(skip_all, fields(contract_id = %id))]
+pub async fn confirm_write_off(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    approver: RequireRole<WriteOffDecider>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<ContractView>, Problem> {
+    let mut transaction = state.pool.begin().await?;
+    let contract = contracts::find_for_update(&mut transaction, id)
+        .await?
+        .ok_or(DisbursementError::ContractNotFound)?;
+    refuse_own_contract(&approver, contract.client_id)?;
+    let proposal = contracts::write_off_proposal(&mut transaction, id)
+        .await?
+        .filter(|proposal| proposal.confirmed_by.is_none())
+        .ok_or(DisbursementError::NoWriteOffProposal)?;
+    if !may_confirm_write_off(proposal.proposed_by, approver.subject()) {
+        return Err(DisbursementError::WriteOffConfirmedByProposer.into());
+    }
     status(&contract)
         .write_off()
         .map_err(DisbursementError::from)?;
     contracts::mark_written_off(&mut transaction, id).await?;
+    contracts::confirm_write_off(&mut transaction, id, approver.subject()).await?;
     record_audit(
         &mut transaction,
         &approver,
@@ -442,8 +533,9 @@ pub async fn write_off_contract(
         Some(serde_json::json!({
             "status": contract.status,
             "penalty_outstanding": contract.penalty_outstanding,
+            "proposed_by": proposal.proposed_by,
         })),
-        Some(serde_json::json!({"status": "written_off", "reason": reason})),
+        Some(serde_json::json!({"status": "written_off", "reason": proposal.reason})),
     )
     .await?;
     transaction.commit().await?;
@@ -459,4 +551,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/contracts/{id}/sign", post(sign_contract))
         .route("/v1/contracts/{id}/activate", post(activate_contract))
         .route("/v1/contracts/{id}/write-off", post(write_off_contract))
+        .route(
+            "/v1/contracts/{id}/write-off/confirm",
+            post(confirm_write_off),
+        )
 }

@@ -29,6 +29,7 @@ use crate::AppState;
         contracts::sign_contract,
         contracts::activate_contract,
         contracts::write_off_contract,
+        contracts::confirm_write_off,
         tranches::plan_tranches,
         tranches::request_tranche,
         tranches::approve_tranche,
@@ -45,6 +46,7 @@ use crate::AppState;
         schedules::ScheduleView,
         schedules::InstallmentView,
         contracts::ContractView,
+        contracts::WriteOffProposalView,
         contracts::ContractPage,
         contracts::TrancheView,
         contracts::ActivateRequest,
@@ -81,6 +83,18 @@ pub fn router() -> Router<AppState> {
         .merge(tranches::router())
         .merge(repayments::router())
         .merge(arrears::router())
+}
+
+/// Staff who are also the contract's client (the same client id in their token) act on
+/// nothing of their own: no approval, payout, cancellation, activation or write-off.
+pub fn refuse_own_contract(
+    principal: &Principal,
+    contract_client_id: Uuid,
+) -> Result<(), crate::error::DisbursementError> {
+    if principal.client_id() == Some(contract_client_id) {
+        return Err(crate::error::DisbursementError::OwnContract);
+    }
+    Ok(())
 }
 
 /// Whether the principal is one of the bank's staff.

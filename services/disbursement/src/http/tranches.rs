@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::contracts::{visible_contract, TrancheView};
-use super::{record_audit, AuditSubject};
+use super::{record_audit, refuse_own_contract, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
 use crate::db::{installments, repayments};
 use crate::domain::contract::ContractStatus;
@@ -125,7 +125,8 @@ async fn tranche_view(
 /// contract's founder for a grant milestone (the request carries the milestone report).
 /// Another founder's contract is not found.
 fn may_request(principal: &Principal, contract: &ContractRow) -> Result<(), DisbursementError> {
-    if principal.has_role(Role::CreditOfficer) {
+    let own = principal.client_id() == Some(contract.client_id);
+    if principal.has_role(Role::CreditOfficer) && !own {
         return Ok(());
     }
     if principal.client_id() != Some(contract.client_id) {
@@ -207,6 +208,7 @@ pub async fn approve_tranche(
 ) -> Result<Json<TrancheView>, Problem> {
     let mut transaction = state.pool.begin().await?;
     let (contract, tranche) = locked(&mut transaction, id, number).await?;
+    refuse_own_contract(&approver, contract.client_id)?;
     require_active(&contract)?;
     tranche_status(&tranche)
         .approve(OfficerId::new(approver.subject()))
@@ -242,6 +244,7 @@ pub async fn cancel_tranche(
 ) -> Result<Json<TrancheView>, Problem> {
     let mut transaction = state.pool.begin().await?;
     let (contract, tranche) = locked(&mut transaction, id, number).await?;
+    refuse_own_contract(&officer, contract.client_id)?;
     tranche_status(&tranche)
         .cancel()
         .map_err(DisbursementError::from)?;
@@ -296,9 +299,10 @@ pub async fn disburse_tranche(
         return Ok(response);
     }
     let (contract, tranche) = locked(&mut transaction, id, number).await?;
+    refuse_own_contract(&disburser, contract.client_id)?;
     require_active(&contract)?;
     tranche_status(&tranche)
-        .disburse()
+        .disburse(OfficerId::new(disburser.subject()))
         .map_err(DisbursementError::from)?;
     let is_loan = programme_kind(&contract) == ProgrammeKind::Loan;
     if is_loan && repayments::any(&mut transaction, id).await? {
@@ -308,7 +312,13 @@ pub async fn disburse_tranche(
     if let (Some(number), None) = (&disbursed.loan_account, &contract.loan_account_number) {
         contracts::set_loan_account(&mut transaction, id, number).await?;
     }
-    contracts::mark_tranche_disbursed(&mut transaction, tranche.id, disbursed.transfer_id).await?;
+    contracts::mark_tranche_disbursed(
+        &mut transaction,
+        tranche.id,
+        disbursed.transfer_id,
+        disburser.subject(),
+    )
+    .await?;
     if is_loan {
         let schedule = current_schedule(&mut transaction, &contract)
             .await?

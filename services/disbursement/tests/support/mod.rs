@@ -37,11 +37,25 @@ pub async fn start(pool: PgPool) -> TestApp {
     start_with_ledger(pool, |ledger| ledger).await
 }
 
+/// Like [`start`], with contracts activated at most `days` before the bank's today.
+pub async fn start_with_activation_window(pool: PgPool, days: u32) -> TestApp {
+    start_with(pool, |ledger| ledger, days).await
+}
+
 /// Like [`start`], with the service talking to the ledger through `wrap` (a ledger that loses
 /// answers, for instance); the tests still inspect the ledger underneath.
 pub async fn start_with_ledger(
     pool: PgPool,
     wrap: impl FnOnce(Arc<TestLedger>) -> Arc<dyn Ledger>,
+) -> TestApp {
+    // The tests' contracts are activated in 2024, so the backdating window reaches that far.
+    start_with(pool, wrap, 36_500).await
+}
+
+async fn start_with(
+    pool: PgPool,
+    wrap: impl FnOnce(Arc<TestLedger>) -> Arc<dyn Ledger>,
+    backdating_window_days: u32,
 ) -> TestApp {
     migrator().run(&pool).await.unwrap();
     let ledger = Arc::new(TestLedger::create(&pool).await);
@@ -51,6 +65,7 @@ pub async fn start_with_ledger(
         limits: HttpLimits::default(),
         verifier,
         ledger: wrap(ledger.clone()),
+        backdating_window_days,
     }))
     .await;
     TestApp {

@@ -254,11 +254,15 @@ async fn create_staff_account(
     Ok((StatusCode::CREATED, Json(view(&account))))
 }
 
-/// Grants staff roles to an account; roles it already holds are kept.
+/// Grants staff roles to an account; roles it already holds are kept. An admin never changes
+/// their own roles: one person granting themselves the approver role would undo every four-eyes
+/// rule the roles exist for, so a second admin must do it.
 #[utoipa::path(post, path = "/v1/staff/{id}/roles", tag = "staff", request_body = GrantRolesRequest,
     params(("id" = Uuid, Path, description = "The account")),
     security(("bearer" = ["admin"])),
-    responses((status = 200, body = StaffAccountView), (status = 403), (status = 404), (status = 422)))]
+    responses((status = 200, body = StaffAccountView),
+              (status = 403, description = "own_roles: an admin may not change their own roles"),
+              (status = 404), (status = 422)))]
 #[tracing::instrument(skip_all, fields(admin = %admin.subject(), account = %account_id))]
 async fn grant_roles(
     State(state): State<AppState>,
@@ -267,6 +271,12 @@ async fn grant_roles(
     Path(account_id): Path<Uuid>,
     JsonBody(request): JsonBody<GrantRolesRequest>,
 ) -> Result<Json<StaffAccountView>, OnboardingError> {
+    if account_id == admin.subject() {
+        return Err(OnboardingError::forbidden(
+            "own_roles",
+            "an admin may not change their own roles; another admin must",
+        ));
+    }
     let roles = parse_staff_roles(&request.roles)?;
     let mut transaction = state.pool.begin().await?;
     let before = db::accounts::find_by_id(&mut transaction, account_id)

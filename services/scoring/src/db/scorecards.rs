@@ -24,6 +24,9 @@ pub struct VersionRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub activated_at: Option<DateTime<Utc>>,
+    /// Who created the version and who last revised it: neither may activate it.
+    pub created_by: Option<Uuid>,
+    pub revised_by: Option<Uuid>,
 }
 
 impl VersionRow {
@@ -138,7 +141,8 @@ pub async fn find_scorecard(
 }
 
 const VERSION_COLUMNS: &str =
-    "version, status, definition::text as definition, created_at, updated_at, activated_at";
+    "version, status, definition::text as definition, created_at, updated_at, activated_at,
+     created_by, revised_by";
 
 #[tracing::instrument(skip_all, fields(scorecard_id = %scorecard_id))]
 pub async fn list_versions(
@@ -190,14 +194,16 @@ pub async fn update_draft(
     scorecard_id: Uuid,
     version: i32,
     definition_json: &str,
+    revised_by: Option<Uuid>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "update scorecard_version set definition = $3::jsonb, updated_at = now()
+        "update scorecard_version set definition = $3::jsonb, revised_by = $4, updated_at = now()
          where scorecard_id = $1 and version = $2 and status = 'draft'",
     )
     .bind(scorecard_id)
     .bind(version)
     .bind(definition_json)
+    .bind(revised_by)
     .execute(connection)
     .await?;
     Ok(())

@@ -615,7 +615,14 @@ async fn revise_version(
     let scorecard = definition.to_scorecard()?;
     current.revise(scorecard)?;
     let stored = definition_json(current.scorecard())?;
-    db::update_draft(&mut transaction, id, version_number_i32(version), &stored).await?;
+    db::update_draft(
+        &mut transaction,
+        id,
+        version_number_i32(version),
+        &stored,
+        Some(manager.subject()),
+    )
+    .await?;
     audit::record(
         &mut transaction,
         audit_entry(
@@ -642,14 +649,15 @@ fn version_number_i32(version: u32) -> i32 {
 }
 
 /// Activates a version (the latest when none is named): it is frozen from now on and
-/// evaluations use it.
+/// evaluations use it. Four eyes: whoever created the version or last revised it never
+/// activates it (also a check in the database).
 #[utoipa::path(post, path = "/v1/scorecards/{id}/activate", tag = "scoring",
     params(("id" = Uuid, Path), ActivateQuery, ("Idempotency-Key" = String, Header, description = "Makes a retry return the first response")),
     security(("bearer" = ["credit_officer", "admin"])),
     responses(
         (status = 200, body = VersionSummary),
         (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not a credit officer or admin"),
+        (status = 403, description = "Not a credit officer or admin, or `four_eyes_violation`: the version's author cannot activate it"),
         (status = 404, description = "No such scorecard or version"),
         (status = 409, description = "The version is already active"),
     ))]
@@ -673,6 +681,16 @@ async fn activate_version(
     let (previous, mut version) = locked_version(&mut transaction, id, query.version).await?;
     version.activate()?;
     let number = version_number_i32(version.version());
+    let authors = db::find_version(&mut transaction, id, number)
+        .await?
+        .map(|row| [row.created_by, row.revised_by])
+        .unwrap_or_default();
+    if !may_activate(&authors, manager.subject()) {
+        return Err(ScoringError::Platform(Problem::forbidden(
+            "four_eyes_violation",
+            "you wrote this version: another credit officer or admin must activate it",
+        )));
+    }
     db::activate(&mut transaction, id, number, Some(manager.subject())).await?;
     audit::record(
         &mut transaction,
@@ -737,4 +755,9 @@ async fn export_version(
         csv,
     )
         .into_response())
+}
+
+/// Four eyes on a scorecard: the activator is none of the version's authors.
+fn may_activate(authors: &[Option<Uuid>], activator: Uuid) -> bool {
+    !authors.contains(&Some(activator))
 }
