@@ -60,7 +60,7 @@ pub struct ArrearsRunView {
 /// moves money is disbursement itself, which runs the job in-process; another service's token
 /// (applications delivers approvals here) must not start it. Idempotent per date.
 #[utoipa::path(post, path = "/v1/arrears/run", tag = "arrears", params(RunQuery),
-    security(("bearer" = ["admin", "service"])),
+    security(("bearer" = ["admin"])),
     responses((status = 200, body = ArrearsRunView), (status = 401), (status = 403),
         (status = 422, description = "`as_of` is not a date (not_a_date) or is after the bank's today (after_today)")))]
 #[tracing::instrument(skip_all)]
