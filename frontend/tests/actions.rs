@@ -616,5 +616,5 @@ async fn credit_staff_see_the_applicants_documents_and_download_them_and_no_one_
     );
     let mut finance = site.signed_in("finance1", "en").await;
     let refused = finance.get(&site.url(&link)).await;
-    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
