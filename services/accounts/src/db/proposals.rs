@@ -8,6 +8,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProposalRow {
     pub id: Uuid,
+    pub action: String,
+    pub hold_id: Option<Uuid>,
     pub request: Value,
     pub request_fingerprint: String,
     pub proposed_by: Uuid,
@@ -17,28 +19,41 @@ pub struct ProposalRow {
     pub rejected_by: Option<Uuid>,
 }
 
-const PROPOSAL_COLUMNS: &str = "id, request, request_fingerprint, proposed_by, proposed_at, \
+const PROPOSAL_COLUMNS: &str =
+    "id, action, hold_id, request, request_fingerprint, proposed_by, proposed_at, \
     confirmed_by, transfer_id, rejected_by";
+
+/// What a member of staff proposes.
+#[derive(Debug, Clone)]
+pub struct NewProposal<'a> {
+    pub id: Uuid,
+    pub action: &'a str,
+    pub hold_id: Option<Uuid>,
+    pub request: &'a Value,
+    pub fingerprint: &'a str,
+    pub idempotency_key: &'a str,
+    pub proposed_by: Uuid,
+}
 
 /// Records a proposal unless the proposer already made one under this key; returns the
 /// proposal under the key either way, and whether it is new.
 pub async fn insert_or_find(
     connection: &mut PgConnection,
-    id: Uuid,
-    request: &Value,
-    fingerprint: &str,
-    idempotency_key: &str,
-    proposed_by: Uuid,
+    proposal: &NewProposal<'_>,
 ) -> sqlx::Result<(ProposalRow, bool)> {
+    let (idempotency_key, proposed_by) = (proposal.idempotency_key, proposal.proposed_by);
     let inserted: Option<ProposalRow> = sqlx::query_as(&format!(
-        "insert into transfer_proposal (id, request, request_fingerprint, idempotency_key, proposed_by)
-         values ($1, $2, $3, $4, $5)
+        "insert into transfer_proposal
+            (id, action, hold_id, request, request_fingerprint, idempotency_key, proposed_by)
+         values ($1, $2, $3, $4, $5, $6, $7)
          on conflict (proposed_by, idempotency_key) do nothing
          returning {PROPOSAL_COLUMNS}"
     ))
-    .bind(id)
-    .bind(request)
-    .bind(fingerprint)
+    .bind(proposal.id)
+    .bind(proposal.action)
+    .bind(proposal.hold_id)
+    .bind(proposal.request)
+    .bind(proposal.fingerprint)
     .bind(idempotency_key)
     .bind(proposed_by)
     .fetch_optional(&mut *connection)
@@ -77,12 +92,13 @@ pub async fn find(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Optio
     .await
 }
 
-/// Marks the proposal confirmed by `confirmed_by`, who booked `transfer_id`.
+/// Marks the proposal confirmed by `confirmed_by`, who booked `transfer_id` (none for a hold's
+/// settlement, which books on the hold's own transfer).
 pub async fn confirm(
     connection: &mut PgConnection,
     id: Uuid,
     confirmed_by: Uuid,
-    transfer_id: Uuid,
+    transfer_id: Option<Uuid>,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "update transfer_proposal set confirmed_by = $2, confirmed_at = now(), transfer_id = $3

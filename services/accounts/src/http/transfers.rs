@@ -182,27 +182,50 @@ pub(super) async fn parse_transfer(
     })?)
 }
 
-/// Staff who are also a client (the same client id in their token) move no money of their own
-/// company's accounts: someone else at the bank must.
+/// The client a member of staff also is, if any: such staff move no money of their own
+/// company's accounts; someone else at the bank must.
+fn staff_client_id(caller: &Caller) -> Option<Uuid> {
+    caller
+        .principal()
+        .client_id()
+        .filter(|_| !caller.principal().is_service())
+}
+
+fn own_account() -> AccountsError {
+    Problem::forbidden(
+        "own_account",
+        "staff may not move money of their own company's accounts",
+    )
+    .into()
+}
+
+/// Refuses staff who are the client owning one of the transfer's accounts.
 pub(super) async fn refuse_own_accounts(
     state: &AppState,
     caller: &Caller,
     body: &TransferRequestBody,
 ) -> Result<(), AccountsError> {
-    let Some(client_id) = caller
-        .principal()
-        .client_id()
-        .filter(|_| !caller.principal().is_service())
-    else {
+    let Some(client_id) = staff_client_id(caller) else {
         return Ok(());
     };
     let numbers: Vec<String> = body.legs.iter().map(|leg| leg.account.clone()).collect();
     if db::accounts::any_owned_by(&state.pool, &numbers, client_id).await? {
-        return Err(Problem::forbidden(
-            "own_account",
-            "staff may not move money of their own company's accounts",
-        )
-        .into());
+        return Err(own_account());
+    }
+    Ok(())
+}
+
+/// Refuses staff who are the client owning one of the accounts with these ids (a hold's).
+pub(super) async fn refuse_own_account_ids(
+    state: &AppState,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> Result<(), AccountsError> {
+    let Some(client_id) = staff_client_id(caller) else {
+        return Ok(());
+    };
+    if db::accounts::any_id_owned_by(&state.pool, ids, client_id).await? {
+        return Err(own_account());
     }
     Ok(())
 }
