@@ -371,3 +371,42 @@ async fn a_rejected_proposal_books_nothing_and_cannot_be_confirmed_later(pool: P
     assert_problem(confirmed, &[409], Some("proposal_already_settled")).await;
     assert_eq!(harness.account(&client).await["posted_balance"], "1000.00");
 }
+
+#[sqlx::test(migrations = false)]
+async fn pending_proposals_are_listed_a_page_at_a_time_to_finance_and_admin_only(pool: PgPool) {
+    let harness = start(pool).await;
+    let finance = harness.staff_token(Role::Finance);
+    for _ in 0..3 {
+        proposed_withdrawal(&harness, &finance).await;
+    }
+    let admin = harness.staff_token(Role::Admin);
+
+    let first = harness
+        .get("/v1/transfer-proposals?limit=2", &admin)
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let after = first["next_after"].as_str().expect("a second page");
+    let second = harness
+        .get(
+            &format!("/v1/transfer-proposals?limit=2&after={after}"),
+            &admin,
+        )
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let credit_officer = harness
+        .get(
+            "/v1/transfer-proposals",
+            &harness.staff_token(Role::CreditOfficer),
+        )
+        .await;
+
+    assert_eq!(first["items"].as_array().unwrap().len(), 2, "{first}");
+    assert_eq!(second["items"].as_array().unwrap().len(), 1, "{second}");
+    assert!(second["next_after"].is_null(), "{second}");
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+    assert_problem(credit_officer, &[403], Some("forbidden")).await;
+}
