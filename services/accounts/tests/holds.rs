@@ -132,6 +132,15 @@ async fn staff_settle_a_hold_only_when_a_second_member_of_staff_confirms(pool: P
         .await;
 
     assert_eq!(proposed.status(), 202, "{}", proposed.text().await.unwrap());
+    let too_much = harness
+        .post(
+            &format!("/v1/holds/{hold}/post"),
+            &finance,
+            None,
+            &json!({"amount": "30.01"}),
+        )
+        .await;
+    assert_problem(too_much, &[422], Some("post_exceeds_hold")).await;
     let proposal: Value = proposed.json().await.unwrap();
     assert_eq!(proposal["action"], "hold_post");
     assert_eq!(harness.account(&payee).await["posted_balance"], "0.00");

@@ -17,7 +17,9 @@ use chrono::{DateTime, Utc};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::idempotency::{self, IdempotencyKey, IDEMPOTENT_REPLAY_HEADER};
+use imkon_platform::money::{Currency, Money};
 use imkon_platform::problem::Problem;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -27,12 +29,13 @@ use sqlx::PgConnection;
 
 use super::caller::{Allowed, Caller, LedgerStaff};
 use super::holds::{settle, Settlement};
-use super::invalid;
 use super::transfers::{
     booked_response, parse_transfer, refuse_own_account_ids, refuse_own_accounts, TransferDto,
     TransferRequestBody,
 };
+use super::{invalid, parse_amount};
 use crate::db;
+use crate::db::holds::HoldRow;
 use crate::db::proposals::{NewProposal, ProposalRow};
 use crate::domain::hold::HoldError;
 use crate::domain::proposal::{may_confirm, ProposalStatus};
@@ -168,9 +171,20 @@ pub async fn propose_hold_settlement(
         "voided" => return Err(HoldError::AlreadyVoided.into()),
         _ => {}
     }
+    // The amount is checked now, so that the second member of staff is not asked to confirm a
+    // post the hold cannot take.
+    let verb = match settlement {
+        Settlement::Post(amount) => {
+            if let Some(text) = amount {
+                refuse_post_beyond_hold(&hold, text)?;
+            }
+            "post"
+        }
+        Settlement::Void => "void",
+    };
     let canonical = serde_json::to_vec(&request).map_err(|error| Problem::internal_from(&error))?;
     let fingerprint =
-        idempotency::fingerprint("POST", &format!("/v1/holds/{hold_id}/{action}"), &canonical);
+        idempotency::fingerprint("POST", &format!("/v1/holds/{hold_id}/{verb}"), &canonical);
     let key = new_id().to_string();
     let response = record_proposal(
         &mut transaction,
@@ -188,6 +202,25 @@ pub async fn propose_hold_settlement(
     .await?;
     transaction.commit().await?;
     Ok(response)
+}
+
+/// Refuses an amount to post that is not a plain positive amount of the hold's currency, or is
+/// more than the hold holds.
+fn refuse_post_beyond_hold(hold: &HoldRow, text: &str) -> Result<(), AccountsError> {
+    let currency: Currency = hold
+        .currency
+        .parse()
+        .map_err(|_| AccountsError::Inconsistent(format!("hold {}: currency", hold.transfer_id)))?;
+    let requested = parse_amount("amount", text, currency)?;
+    let held = Money::new(hold.amount, currency)
+        .map_err(|error| AccountsError::Inconsistent(error.to_string()))?;
+    if requested.amount() <= Decimal::ZERO {
+        return Err(HoldError::PostAmountNotPositive.into());
+    }
+    if requested.amount() > held.amount() {
+        return Err(HoldError::PostExceedsHold { held, requested }.into());
+    }
+    Ok(())
 }
 
 /// Stores the proposal (or finds the one under the proposer's key), audits a new one, and
