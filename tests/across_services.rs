@@ -350,10 +350,12 @@ async fn settlement_account(platform: &Platform) -> String {
 }
 
 /// Finance moves `amount` between a client's current account and the bank's settlement
-/// account: `withdrawal` takes it out, `deposit` puts it in.
+/// account (`withdrawal` takes it out, `deposit` puts it in) with four eyes: `proposer` proposes
+/// the transfer, cannot confirm it alone, and `confirmer` books it.
 async fn cash_movement(
     platform: &Platform,
-    finance: &Person,
+    proposer: &Person,
+    confirmer: &Person,
     kind: &str,
     current: &str,
     settlement: &str,
@@ -364,9 +366,9 @@ async fn cash_movement(
         "deposit" => (settlement, current),
         other => panic!("no cash movement called {other}"),
     };
-    let transfer = platform
+    let proposal = platform
         .post(
-            finance,
+            proposer,
             "accounts",
             "/v1/transfers",
             &json!({
@@ -379,6 +381,19 @@ async fn cash_movement(
                 ],
             }),
         )
+        .await
+        .ok();
+    assert_eq!(proposal["status"], "pending", "{proposal}");
+    let confirm = format!(
+        "/v1/transfer-proposals/{}/confirm",
+        proposal["id"].as_str().expect("a proposal has an id")
+    );
+    platform
+        .post(proposer, "accounts", &confirm, &json!({}))
+        .await
+        .refused(403, "four_eyes_violation");
+    let transfer = platform
+        .post(confirmer, "accounts", &confirm, &json!({}))
         .await
         .ok();
     assert_eq!(transfer["status"], "posted", "{transfer}");
@@ -474,6 +489,7 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
     cash_movement(
         &platform,
         &staff.finance1,
+        &staff.admin1,
         "withdrawal",
         &current,
         &settlement,
@@ -515,6 +531,7 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
     cash_movement(
         &platform,
         &staff.finance1,
+        &staff.admin1,
         "deposit",
         &current,
         &settlement,

@@ -46,6 +46,12 @@ pub enum AccountsError {
     /// The client holds as many unconfirmed quotes as one client may.
     #[error("too many quotes await confirmation")]
     TooManyOpenQuotes { limit: i64 },
+    /// The member of staff who proposed a transfer tried to confirm it (four eyes).
+    #[error("the proposer of a transfer cannot confirm it")]
+    FourEyesViolation,
+    /// The proposal was already confirmed by someone else, or turned down.
+    #[error("the transfer proposal is already {0}")]
+    ProposalSettled(&'static str),
     /// Any other problem already in its final form (an invalid field, a bad cursor).
     #[error("{0}")]
     Problem(Problem),
@@ -153,6 +159,14 @@ impl AccountsError {
             .with_detail(format!(
                 "At most {limit} quotes may await confirmation; confirm one or wait until they expire."
             )),
+            AccountsError::FourEyesViolation => Problem::forbidden(
+                "four_eyes_violation",
+                "A second member of staff must confirm this transfer; its proposer cannot.",
+            ),
+            AccountsError::ProposalSettled(status) => Problem::conflict(
+                "proposal_already_settled",
+                format!("This transfer proposal is already {status}."),
+            ),
             AccountsError::Problem(problem) => problem.clone(),
             AccountsError::Database(error) => Problem::internal_from(error),
             AccountsError::BatchFailed => Problem::internal(),

@@ -74,20 +74,25 @@ const WRITER_CONNECTIONS: u32 = 2;
 
 /// The idempotency scope of transfers asked for by the bank's services. Their keys are often
 /// derived from what they pay (`tranche:<id>:disburse`), so anyone who can guess one could
-/// book it first and make the service's payout replay theirs: staff therefore book in a scope
-/// of their own ([`staff_scope`]), never in this one.
+/// book it first and make the service's payout replay theirs: staff's transfers are therefore
+/// booked in a scope of their own ([`PROPOSAL_SCOPE`]), never in this one.
 pub const LEDGER_SCOPE: &str = "ledger";
 
-/// The idempotency scope of one member of staff's transfers.
-pub fn staff_scope(subject: uuid::Uuid) -> String {
-    format!("staff:{subject}")
+/// The idempotency scope of staff transfers, booked when a second member of staff confirms
+/// their proposal. The key is the proposal's ([`proposal_key`]), so however often and by
+/// whomever a proposal is confirmed, it books one transfer.
+pub const PROPOSAL_SCOPE: &str = "transfer-proposal";
+
+/// The ledger key of the transfer a proposal books.
+pub fn proposal_key(proposal_id: uuid::Uuid) -> String {
+    format!("proposal:{proposal_id}")
 }
 
 /// A validated transfer to book, and who asked.
 #[derive(Debug, Clone)]
 pub struct TransferRequest {
-    /// Keys are unique within a scope: [`LEDGER_SCOPE`] for services, `staff:<id>` for a member
-    /// of staff, or `client:<id>` for a client.
+    /// Keys are unique within a scope: [`LEDGER_SCOPE`] for services, [`PROPOSAL_SCOPE`] for
+    /// confirmed staff proposals, or `client:<id>` for a client.
     pub scope: String,
     /// The request's fingerprint: the same key with another fingerprint is refused.
     pub fingerprint: String,

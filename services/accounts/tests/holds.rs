@@ -96,7 +96,7 @@ async fn a_hold_posted_twice_is_a_conflict(pool: PgPool) {
     let harness = start(pool).await;
     let (payer, _, hold) = funded_hold(&harness, "100.00", "30.00").await;
     let path = format!("/v1/holds/{hold}/post");
-    let token = harness.staff_token(Role::Finance);
+    let token = harness.service_token();
     let first = harness
         .server
         .client
@@ -113,6 +113,67 @@ async fn a_hold_posted_twice_is_a_conflict(pool: PgPool) {
         .await;
     assert_problem(void, &[409], Some("hold_already_posted")).await;
     assert_eq!(harness.account(&payer).await["posted_balance"], "70.00");
+    harness.assert_invariants().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn staff_settle_a_hold_only_when_a_second_member_of_staff_confirms(pool: PgPool) {
+    let harness = start(pool).await;
+    let (payer, payee, hold) = funded_hold(&harness, "100.00", "30.00").await;
+    let finance = harness.staff_token(Role::Finance);
+
+    let proposed = harness
+        .post(
+            &format!("/v1/holds/{hold}/post"),
+            &finance,
+            None,
+            &json!({"amount": "20.00"}),
+        )
+        .await;
+
+    assert_eq!(proposed.status(), 202, "{}", proposed.text().await.unwrap());
+    let too_much = harness
+        .post(
+            &format!("/v1/holds/{hold}/post"),
+            &finance,
+            None,
+            &json!({"amount": "30.01"}),
+        )
+        .await;
+    assert_problem(too_much, &[422], Some("post_exceeds_hold")).await;
+    let proposal: Value = proposed.json().await.unwrap();
+    assert_eq!(proposal["action"], "hold_post");
+    assert_eq!(harness.account(&payee).await["posted_balance"], "0.00");
+    let confirm = format!(
+        "/v1/transfer-proposals/{}/confirm",
+        proposal["id"].as_str().unwrap()
+    );
+    let own = harness
+        .post(&confirm, &finance, Some("c"), &json!({}))
+        .await;
+    assert_problem(own, &[403], Some("four_eyes_violation")).await;
+    let admin = harness.staff_token(Role::Admin);
+    let confirmed = harness.post(&confirm, &admin, Some("c"), &json!({})).await;
+    assert_eq!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    let retried = harness.post(&confirm, &admin, Some("c"), &json!({})).await;
+    assert_eq!(retried.status(), 200);
+    assert_eq!(retried.headers()["idempotent-replayed"], "true");
+    assert_eq!(harness.account(&payee).await["posted_balance"], "20.00");
+    assert_eq!(harness.account(&payer).await["posted_balance"], "80.00");
+    let void = harness
+        .post(
+            &format!("/v1/holds/{hold}/void"),
+            &finance,
+            None,
+            &json!({}),
+        )
+        .await;
+    assert_problem(void, &[409], Some("hold_already_posted")).await;
     harness.assert_invariants().await;
 }
 

@@ -116,7 +116,25 @@ async fn a_key_a_member_of_staff_used_first_does_not_claim_a_services_transfer(p
             &common::two_legs(&settlement, &decoy, "1.00"),
         )
         .await;
-    assert_eq!(staff.status(), 201, "{}", staff.text().await.unwrap());
+    assert_eq!(staff.status(), 202, "{}", staff.text().await.unwrap());
+    let proposal: serde_json::Value = staff.json().await.unwrap();
+    let confirmed = harness
+        .post(
+            &format!(
+                "/v1/transfer-proposals/{}/confirm",
+                proposal["id"].as_str().unwrap()
+            ),
+            &harness.staff_token(Role::Admin),
+            Some(&key),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        confirmed.status(),
+        201,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
 
     let service = harness
         .transfer(&key, &settlement, &founder, "100.00")
@@ -159,4 +177,236 @@ async fn finance_staff_who_are_a_client_cannot_move_their_own_companys_money(poo
 
     assert_problem(response, &[403], Some("own_account")).await;
     assert_eq!(harness.account(&own).await["posted_balance"], "0.00");
+}
+
+/// A withdrawal of `amount` from a client's account to the bank's settlement account.
+fn withdrawal(client: &str, settlement: &str, amount: &str) -> serde_json::Value {
+    json!({
+        "kind": "withdrawal",
+        "reference": "cash out",
+        "currency": "UZS",
+        "legs": [
+            {"account": client, "side": "debit", "amount": amount},
+            {"account": settlement, "side": "credit", "amount": amount},
+        ],
+    })
+}
+
+/// A funded client account, the settlement account, and a withdrawal of 400.00 proposed by
+/// `proposer`: the proposal's id.
+async fn proposed_withdrawal(
+    harness: &common::Harness,
+    proposer: &str,
+) -> (String, String, String) {
+    let settlement = harness.open_settlement().await;
+    let client = harness.open_client_current(new_id()).await;
+    harness.fund(&settlement, &client, "1000.00").await;
+    let response = harness
+        .post(
+            "/v1/transfers",
+            proposer,
+            Some(&new_id().to_string()),
+            &withdrawal(&client, &settlement, "400.00"),
+        )
+        .await;
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+    let proposal: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(proposal["status"], "pending", "{proposal}");
+    let id = proposal["id"].as_str().unwrap().to_owned();
+    (client, settlement, id)
+}
+
+#[sqlx::test(migrations = false)]
+async fn one_finance_user_alone_cannot_move_a_clients_money(pool: PgPool) {
+    let harness = start(pool).await;
+    let finance = harness.staff_token(Role::Finance);
+
+    let (client, _, _) = proposed_withdrawal(&harness, &finance).await;
+
+    assert_eq!(harness.account(&client).await["posted_balance"], "1000.00");
+    let pending = harness.get("/v1/transfer-proposals", &finance).await;
+    assert_eq!(pending.status(), 200);
+    let pending: serde_json::Value = pending.json().await.unwrap();
+    assert_eq!(pending["items"].as_array().unwrap().len(), 1, "{pending}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_proposer_cannot_confirm_their_own_transfer(pool: PgPool) {
+    let harness = start(pool).await;
+    let finance = harness.staff_token(Role::Finance);
+    let (client, _, id) = proposed_withdrawal(&harness, &finance).await;
+
+    let response = harness
+        .post(
+            &format!("/v1/transfer-proposals/{id}/confirm"),
+            &finance,
+            Some(&new_id().to_string()),
+            &json!({}),
+        )
+        .await;
+
+    assert_problem(response, &[403], Some("four_eyes_violation")).await;
+    assert_eq!(harness.account(&client).await["posted_balance"], "1000.00");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_second_member_of_staff_confirms_and_the_money_moves_once(pool: PgPool) {
+    let harness = start(pool).await;
+    let (client, _, id) = proposed_withdrawal(&harness, &harness.staff_token(Role::Finance)).await;
+    let admin = harness.staff_token(Role::Admin);
+    let key = new_id().to_string();
+    let path = format!("/v1/transfer-proposals/{id}/confirm");
+
+    let confirmed = harness.post(&path, &admin, Some(&key), &json!({})).await;
+    let retried = harness.post(&path, &admin, Some(&key), &json!({})).await;
+
+    assert_eq!(
+        confirmed.status(),
+        201,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+    assert_eq!(retried.status(), 201, "{}", retried.text().await.unwrap());
+    assert_eq!(retried.headers()["idempotent-replayed"], "true");
+    assert_eq!(harness.account(&client).await["posted_balance"], "600.00");
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_record where action = 'transfer_proposal.confirmed'
+         and before ->> 'proposed_by' is not null and subject_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1, "the confirmation is audited with both people");
+    let pending = harness.get("/v1/transfer-proposals", &admin).await;
+    let pending: serde_json::Value = pending.json().await.unwrap();
+    assert_eq!(pending["items"].as_array().unwrap().len(), 0, "{pending}");
+    harness.assert_invariants().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn staff_who_are_the_client_cannot_confirm_a_transfer_from_their_own_account(pool: PgPool) {
+    let harness = start(pool).await;
+    let settlement = harness.open_settlement().await;
+    let client_id = new_id();
+    let own = harness.open_client_current(client_id).await;
+    harness.fund(&settlement, &own, "1000.00").await;
+    let proposed = harness
+        .post(
+            "/v1/transfers",
+            &harness.staff_token(Role::Finance),
+            Some(&new_id().to_string()),
+            &withdrawal(&own, &settlement, "400.00"),
+        )
+        .await;
+    assert_eq!(proposed.status(), 202);
+    let id = proposed.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let insider = harness.token_for(
+        &imkon_auth::Principal::user(new_id(), [Role::Admin], Some(client_id), None).unwrap(),
+    );
+
+    let response = harness
+        .post(
+            &format!("/v1/transfer-proposals/{id}/confirm"),
+            &insider,
+            Some(&new_id().to_string()),
+            &json!({}),
+        )
+        .await;
+
+    assert_problem(response, &[403], Some("own_account")).await;
+    assert_eq!(harness.account(&own).await["posted_balance"], "1000.00");
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_database_refuses_a_proposal_confirmed_by_its_proposer(pool: PgPool) {
+    let harness = start(pool).await;
+    let (_, _, id) = proposed_withdrawal(&harness, &harness.staff_token(Role::Finance)).await;
+
+    let refused = sqlx::query(
+        "update transfer_proposal
+         set confirmed_by = proposed_by, confirmed_at = now(), transfer_id = (select id from transfer limit 1)
+         where id = $1::uuid",
+    )
+    .bind(&id)
+    .execute(&harness.pool)
+    .await;
+
+    let error = refused.expect_err("the check constraint refuses it");
+    assert!(
+        error
+            .to_string()
+            .contains("transfer_proposal_confirmer_is_not_the_proposer"),
+        "{error}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_rejected_proposal_books_nothing_and_cannot_be_confirmed_later(pool: PgPool) {
+    let harness = start(pool).await;
+    let (client, _, id) = proposed_withdrawal(&harness, &harness.staff_token(Role::Finance)).await;
+    let admin = harness.staff_token(Role::Admin);
+
+    let rejected = harness
+        .post(
+            &format!("/v1/transfer-proposals/{id}/reject"),
+            &admin,
+            None,
+            &json!({}),
+        )
+        .await;
+    let confirmed = harness
+        .post(
+            &format!("/v1/transfer-proposals/{id}/confirm"),
+            &admin,
+            Some(&new_id().to_string()),
+            &json!({}),
+        )
+        .await;
+
+    assert_eq!(rejected.status(), 200, "{}", rejected.text().await.unwrap());
+    assert_problem(confirmed, &[409], Some("proposal_already_settled")).await;
+    assert_eq!(harness.account(&client).await["posted_balance"], "1000.00");
+}
+
+#[sqlx::test(migrations = false)]
+async fn pending_proposals_are_listed_a_page_at_a_time_to_finance_and_admin_only(pool: PgPool) {
+    let harness = start(pool).await;
+    let finance = harness.staff_token(Role::Finance);
+    for _ in 0..3 {
+        proposed_withdrawal(&harness, &finance).await;
+    }
+    let admin = harness.staff_token(Role::Admin);
+
+    let first = harness
+        .get("/v1/transfer-proposals?limit=2", &admin)
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let after = first["next_after"].as_str().expect("a second page");
+    let second = harness
+        .get(
+            &format!("/v1/transfer-proposals?limit=2&after={after}"),
+            &admin,
+        )
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let credit_officer = harness
+        .get(
+            "/v1/transfer-proposals",
+            &harness.staff_token(Role::CreditOfficer),
+        )
+        .await;
+
+    assert_eq!(first["items"].as_array().unwrap().len(), 2, "{first}");
+    assert_eq!(second["items"].as_array().unwrap().len(), 1, "{second}");
+    assert!(second["next_after"].is_null(), "{second}");
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+    assert_problem(credit_officer, &[403], Some("forbidden")).await;
 }

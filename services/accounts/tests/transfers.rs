@@ -291,7 +291,7 @@ async fn an_unknown_or_malformed_account_number_is_refused(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
-async fn only_services_admins_and_finance_move_money(pool: PgPool) {
+async fn only_services_admins_and_finance_move_money_and_staff_only_by_proposal(pool: PgPool) {
     let harness = start(pool).await;
     let settlement = harness.open_settlement().await;
     let client_id = new_id();
@@ -315,7 +315,11 @@ async fn only_services_admins_and_finance_move_money(pool: PgPool) {
                 &body,
             )
             .await;
-        assert_eq!(response.status(), 201);
+        assert_eq!(
+            response.status(),
+            202,
+            "a second member of staff must confirm"
+        );
     }
     let no_key = harness
         .post("/v1/transfers", &harness.service_token(), None, &body)
@@ -486,4 +490,18 @@ async fn the_database_itself_refuses_to_rewrite_an_entry_or_overdraw_an_account(
         "an account that may not go below zero never does"
     );
     harness.assert_invariants().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_caller_without_the_role_is_refused_before_the_request_is_read(pool: PgPool) {
+    let harness = start(pool).await;
+    let founder = harness.founder_token(new_id());
+    let garbage = json!({"not": "a transfer"});
+
+    for path in ["/v1/transfers", "/v1/accounts"] {
+        let response = harness.post(path, &founder, None, &garbage).await;
+        assert_problem(response, &[403], Some("forbidden")).await;
+    }
+    let listed = harness.get("/v1/accounts?kind=nonsense", &founder).await;
+    assert_problem(listed, &[403], Some("forbidden")).await;
 }

@@ -144,6 +144,21 @@ pub async fn any_owned_by(
     .await
 }
 
+/// Whether any of the accounts with these ids belongs to `client_id`.
+pub async fn any_id_owned_by(
+    executor: impl PgExecutor<'_>,
+    ids: &[Uuid],
+    client_id: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from account where id = any($1) and owner_client_id = $2)",
+    )
+    .bind(ids)
+    .bind(client_id)
+    .fetch_one(executor)
+    .await
+}
+
 /// A client's accounts, optionally of one kind, oldest first.
 pub async fn list_for_client(
     executor: impl PgExecutor<'_>,

@@ -4,5 +4,6 @@
 pub mod accounts;
 pub mod holds;
 pub mod ledger;
+pub mod proposals;
 pub mod quotes;
 pub mod statements;

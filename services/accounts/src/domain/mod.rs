@@ -8,6 +8,7 @@
 //! - [`hold`]: pending transfers that reserve funds until posted or voided.
 //! - [`client_transfer`]: the rules for a client moving their own money.
 //! - [`batch`]: planning many transfers at once for the hot-account write path.
+//! - [`proposal`]: four eyes on staff transfers (one proposes, another confirms).
 
 pub mod account;
 pub mod account_number;
@@ -15,6 +16,7 @@ pub mod batch;
 pub mod client_transfer;
 pub mod hold;
 pub mod posting;
+pub mod proposal;
 pub mod transfer;
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::caller::Caller;
+use super::caller::{AccountOpener, Allowed, Caller, StaffOrService};
 use super::{amount_text, invalid, parse_account_number};
 use crate::db;
 use crate::db::accounts::AccountRow;
@@ -95,14 +95,14 @@ impl From<&AccountRow> for AccountDto {
     security(("bearer" = ["admin", "service"])),
     responses((status = 201, body = AccountDto), (status = 401), (status = 403),
               (status = 422, description = "invalid kind, owner, currency or name")))]
-#[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
+#[tracing::instrument(skip_all, fields(caller = %opener.subject()))]
 pub async fn create_account(
     State(state): State<AppState>,
-    caller: Caller,
+    opener: Allowed<AccountOpener>,
     key: IdempotencyKey,
     JsonBody(request): JsonBody<CreateAccountRequest>,
 ) -> Result<Response, AccountsError> {
-    caller.require_account_opener()?;
+    let caller = opener.into_caller();
     let kind: AccountKind = request.kind.parse()?;
     let currency: Currency = request
         .currency
@@ -206,13 +206,12 @@ pub struct ListAccountsQuery {
 #[utoipa::path(get, path = "/v1/accounts", tag = "accounts", params(ListAccountsQuery),
     security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, body = [AccountDto]), (status = 401), (status = 403)))]
-#[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
+#[tracing::instrument(skip_all, fields(caller = %staff.subject()))]
 pub async fn list_accounts(
     State(state): State<AppState>,
-    caller: Caller,
+    staff: Allowed<StaffOrService>,
     Query(query): Query<ListAccountsQuery>,
 ) -> Result<Json<Vec<AccountDto>>, AccountsError> {
-    caller.require_staff_or_service()?;
     let kind = match query.kind.as_deref() {
         Some(kind) => Some(kind.parse::<AccountKind>()?.code()),
         None => None,

@@ -7,10 +7,12 @@
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use imkon_auth::extract::AuthRejection;
 use imkon_auth::policy::{ACCOUNTS_OPEN, ACCOUNTS_READ, ACCOUNTS_TRANSFER};
 use imkon_auth::{Principal, Role, Scope, TokenVerifier};
 use imkon_platform::problem::Problem;
+use std::marker::PhantomData;
 use uuid::Uuid;
 
 use crate::error::AccountsError;
@@ -123,6 +125,19 @@ impl Caller {
         }
     }
 
+    /// Deciding on a member of staff's transfer proposal: admin or finance staff, never a
+    /// service (a service books directly and has nothing to confirm).
+    pub fn require_ledger_staff(&self) -> Result<(), AccountsError> {
+        if !self.0.is_service() && (self.0.has_role(Role::Admin) || self.0.has_role(Role::Finance))
+        {
+            Ok(())
+        } else {
+            Err(forbidden(
+                "deciding on a transfer proposal needs the admin or finance role",
+            ))
+        }
+    }
+
     /// Listing accounts across clients: staff and services.
     pub fn require_staff_or_service(&self) -> Result<(), AccountsError> {
         if self.sees_every_account() {
@@ -130,5 +145,84 @@ impl Caller {
         } else {
             Err(forbidden("this needs a staff or service token"))
         }
+    }
+}
+
+/// What a handler demands of its caller before it reads the query or the body, so that a caller
+/// without the role learns 403 and nothing about how the request must look.
+pub trait CallerRequirement {
+    fn check(caller: &Caller) -> Result<(), AccountsError>;
+}
+
+/// A caller who met the requirement `R`; extracted before the handler's other arguments.
+#[derive(Debug)]
+pub struct Allowed<R> {
+    caller: Caller,
+    requirement: PhantomData<fn() -> R>,
+}
+
+impl<R> Allowed<R> {
+    pub fn subject(&self) -> Uuid {
+        self.caller.subject()
+    }
+
+    pub fn into_caller(self) -> Caller {
+        self.caller
+    }
+}
+
+impl<S, R> FromRequestParts<S> for Allowed<R>
+where
+    TokenVerifier: FromRef<S>,
+    S: Send + Sync,
+    R: CallerRequirement,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        R::check(&caller).map_err(IntoResponse::into_response)?;
+        Ok(Allowed {
+            caller,
+            requirement: PhantomData,
+        })
+    }
+}
+
+/// Services allowed `accounts:transfer`, and admin or finance staff.
+pub enum LedgerOperator {}
+
+impl CallerRequirement for LedgerOperator {
+    fn check(caller: &Caller) -> Result<(), AccountsError> {
+        caller.require_ledger_operator()
+    }
+}
+
+/// Admin or finance staff, people only.
+pub enum LedgerStaff {}
+
+impl CallerRequirement for LedgerStaff {
+    fn check(caller: &Caller) -> Result<(), AccountsError> {
+        caller.require_ledger_staff()
+    }
+}
+
+/// Admins and services allowed `accounts:open`.
+pub enum AccountOpener {}
+
+impl CallerRequirement for AccountOpener {
+    fn check(caller: &Caller) -> Result<(), AccountsError> {
+        caller.require_account_opener()
+    }
+}
+
+/// Staff and services allowed `accounts:read`.
+pub enum StaffOrService {}
+
+impl CallerRequirement for StaffOrService {
+    fn check(caller: &Caller) -> Result<(), AccountsError> {
+        caller.require_staff_or_service()
     }
 }

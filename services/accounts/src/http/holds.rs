@@ -1,11 +1,14 @@
-//! Holds: post a pending transfer (in full or in part) or void it, exactly once.
+//! Holds: post a pending transfer (in full or in part) or void it, exactly once. A service
+//! settles a hold at once; a member of staff only proposes it, and a second member of staff
+//! confirms (see [`super::proposals`]).
 //!
-//! Settling runs in its own short transaction: it locks the hold's row, then its two accounts
-//! in ascending id order (the ledger writer's order), so it can neither deadlock with the
-//! writer nor settle a hold twice.
+//! Settling runs in one short transaction (its own, or the one confirming a staff proposal):
+//! it locks the hold's row, then its two accounts in ascending id order (the ledger writer's
+//! order), so it can neither deadlock with the writer nor settle a hold twice.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::SubsecRound;
@@ -17,7 +20,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::caller::Caller;
+use super::caller::{Allowed, Caller, LedgerOperator};
+use super::proposals::{propose_hold_settlement, ProposalDto};
 use super::transfers::TransferDto;
 use super::{invalid, parse_amount};
 use crate::db;
@@ -29,6 +33,7 @@ use crate::domain::posting::{apply_postings, plan_postings, AccountState, Accoun
 use crate::domain::transfer::{IdempotencyKey, LegDraft, Transfer, TransferDraft, TransferKind};
 use crate::error::AccountsError;
 use crate::AppState;
+use sqlx::PgConnection;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,54 +49,76 @@ pub struct PostHoldRequest {
 }
 
 /// Posts a pending hold: books its transfer for the amount (all or part of what is held) and
-/// releases the reservation. A second post or void is a 409.
+/// releases the reservation. A second post or void is a 409. A member of staff only proposes
+/// it (202); a second member of staff confirms it.
 #[utoipa::path(post, path = "/v1/holds/{transfer_id}/post", tag = "accounts",
     params(("transfer_id" = Uuid, Path, description = "the pending transfer")),
     request_body(content = PostHoldRequest, description = "optional; an empty body posts everything held"),
     security(("bearer" = ["finance", "admin", "service"])),
-    responses((status = 200, body = TransferDto), (status = 401), (status = 403), (status = 404),
+    responses((status = 200, body = TransferDto, description = "posted (a service)"),
+              (status = 202, body = ProposalDto, description = "proposed (a member of staff); another member of staff confirms it"),
+              (status = 401), (status = 403, description = "forbidden or own_account"), (status = 404),
               (status = 409, description = "hold_already_posted or hold_already_voided"),
               (status = 422, description = "post_exceeds_hold, insufficient_funds, too_many_decimals")))]
-#[tracing::instrument(skip_all, fields(caller = %caller.subject(), hold = %transfer_id))]
+#[tracing::instrument(skip_all, fields(caller = %operator.subject(), hold = %transfer_id))]
 pub async fn post_hold(
     State(state): State<AppState>,
-    caller: Caller,
+    operator: Allowed<LedgerOperator>,
     Path(transfer_id): Path<Uuid>,
     body: Bytes,
-) -> Result<Json<TransferDto>, AccountsError> {
-    caller.require_ledger_operator()?;
+) -> Result<Response, AccountsError> {
+    let caller = operator.into_caller();
     let request: PostHoldRequest = if body.iter().all(u8::is_ascii_whitespace) {
         PostHoldRequest::default()
     } else {
         serde_json::from_slice(&body)
             .map_err(|error| invalid("amount", "invalid_body", error.to_string()))?
     };
-    settle(
-        &state,
-        &caller,
-        transfer_id,
-        Settlement::Post(request.amount),
-    )
-    .await
+    let settlement = Settlement::Post(request.amount);
+    if !caller.principal().is_service() {
+        return propose_hold_settlement(&state, &caller, transfer_id, &settlement).await;
+    }
+    settle_now(&state, &caller, transfer_id, settlement).await
 }
 
-/// Voids a pending hold, releasing everything it reserved. A second post or void is a 409.
+/// Voids a pending hold, releasing everything it reserved. A second post or void is a 409. A
+/// member of staff only proposes it (202); a second member of staff confirms it.
 #[utoipa::path(post, path = "/v1/holds/{transfer_id}/void", tag = "accounts",
     params(("transfer_id" = Uuid, Path, description = "the pending transfer")),
     security(("bearer" = ["finance", "admin", "service"])),
-    responses((status = 200, body = TransferDto), (status = 401), (status = 403), (status = 404),
+    responses((status = 200, body = TransferDto, description = "voided (a service)"),
+              (status = 202, body = ProposalDto, description = "proposed (a member of staff); another member of staff confirms it"),
+              (status = 401), (status = 403, description = "forbidden or own_account"), (status = 404),
               (status = 409, description = "hold_already_posted or hold_already_voided")))]
-#[tracing::instrument(skip_all, fields(caller = %caller.subject(), hold = %transfer_id))]
+#[tracing::instrument(skip_all, fields(caller = %operator.subject(), hold = %transfer_id))]
 pub async fn void_hold(
     State(state): State<AppState>,
-    caller: Caller,
+    operator: Allowed<LedgerOperator>,
     Path(transfer_id): Path<Uuid>,
-) -> Result<Json<TransferDto>, AccountsError> {
-    caller.require_ledger_operator()?;
-    settle(&state, &caller, transfer_id, Settlement::Void).await
+) -> Result<Response, AccountsError> {
+    let caller = operator.into_caller();
+    if !caller.principal().is_service() {
+        return propose_hold_settlement(&state, &caller, transfer_id, &Settlement::Void).await;
+    }
+    settle_now(&state, &caller, transfer_id, Settlement::Void).await
 }
 
-enum Settlement {
+/// Settles a hold in a transaction of its own and answers 200 with its transfer.
+async fn settle_now(
+    state: &AppState,
+    caller: &Caller,
+    transfer_id: Uuid,
+    settlement: Settlement,
+) -> Result<Response, AccountsError> {
+    let mut transaction = state.pool.begin().await?;
+    let transfer = settle(&mut transaction, caller, transfer_id, settlement).await?;
+    transaction.commit().await?;
+    Ok(Json(transfer).into_response())
+}
+
+/// What settling a hold does: post it (all of it, or the amount given) or void it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
     Post(Option<String>),
     Void,
 }
@@ -149,19 +176,20 @@ fn restore_hold(row: &HoldRow, states: &AccountStates) -> Result<Hold, AccountsE
     Ok(Hold::restore(transfer, reservations, hold_state)?)
 }
 
-async fn settle(
-    state: &AppState,
+/// Settles a hold inside the caller's transaction (a service's own, or the one that confirms a
+/// staff proposal, so the proposal is marked confirmed in the same commit).
+pub async fn settle(
+    transaction: &mut PgConnection,
     caller: &Caller,
     transfer_id: Uuid,
     settlement: Settlement,
-) -> Result<Json<TransferDto>, AccountsError> {
-    let mut transaction = state.pool.begin().await?;
-    let row = db::holds::lock_hold(&mut transaction, transfer_id)
+) -> Result<TransferDto, AccountsError> {
+    let row = db::holds::lock_hold(&mut *transaction, transfer_id)
         .await?
         .ok_or(AccountsError::NotFound("hold"))?;
     let mut lock_order = vec![row.debit_account_id, row.credit_account_id];
     lock_order.sort();
-    let locked = db::ledger::lock_accounts(&mut transaction, &lock_order).await?;
+    let locked = db::ledger::lock_accounts(&mut *transaction, &lock_order).await?;
     let mut states = AccountStates::new();
     for account in &locked {
         let kind: AccountKind = account.kind.parse()?;
@@ -212,7 +240,7 @@ async fn settle(
                 entries.amount.push(entry.amount().amount());
                 entries.balance_after.push(entry.balance_after().amount());
             }
-            db::ledger::insert_entries(&mut transaction, &entries, settled_at).await?;
+            db::ledger::insert_entries(&mut *transaction, &entries, settled_at).await?;
             ("hold.posted", Some(amount.amount()))
         }
         Settlement::Void => {
@@ -223,7 +251,7 @@ async fn settle(
     };
     let new_state = hold.state().code();
     db::holds::settle(
-        &mut transaction,
+        &mut *transaction,
         transfer_id,
         new_state,
         posted_amount,
@@ -242,14 +270,14 @@ async fn settle(
         }
     }
     db::ledger::update_balances(
-        &mut transaction,
+        &mut *transaction,
         &changed_ids,
         &changed_posted,
         &changed_holds,
     )
     .await?;
     audit::record(
-        &mut transaction,
+        &mut *transaction,
         AuditEntry {
             actor_id: Some(caller.subject()),
             actor_roles: caller.role_names(),
@@ -265,10 +293,9 @@ async fn settle(
         },
     )
     .await?;
-    let mut records = db::ledger::load_transfers(&mut transaction, &[transfer_id]).await?;
-    transaction.commit().await?;
+    let mut records = db::ledger::load_transfers(&mut *transaction, &[transfer_id]).await?;
     let record = records
         .remove(&transfer_id)
         .ok_or_else(|| AccountsError::Inconsistent(format!("transfer {transfer_id} vanished")))?;
-    Ok(Json(TransferDto::from(&record)))
+    Ok(TransferDto::from(&record))
 }

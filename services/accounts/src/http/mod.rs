@@ -5,6 +5,7 @@ pub mod caller;
 pub mod holds;
 pub mod me;
 pub mod pdf;
+pub mod proposals;
 pub mod statements;
 
 pub mod transfers;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(accounts::router())
         .merge(transfers::router())
+        .merge(proposals::router())
         .merge(holds::router())
         .merge(statements::router())
         .merge(me::router())
@@ -39,6 +41,9 @@ pub fn router(state: AppState) -> Router {
         accounts::list_accounts,
         accounts::my_accounts,
         transfers::create_transfer,
+        proposals::list_proposals,
+        proposals::confirm_proposal,
+        proposals::reject_proposal,
         holds::post_hold,
         holds::void_hold,
         statements::statement_json,

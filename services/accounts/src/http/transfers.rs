@@ -1,4 +1,5 @@
-//! Transfers: the bank's services and finance staff move money between accounts.
+//! Transfers: the bank's services move money between accounts; finance and admin staff
+//! propose transfers, which a second member of staff confirms (see [`super::proposals`]).
 
 use std::collections::HashMap;
 
@@ -15,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::caller::Caller;
+use super::caller::{Allowed, Caller, LedgerOperator};
+use super::proposals::{propose_transfer, ProposalDto};
 use super::{amount_text, invalid, parse_account_number};
 use crate::db;
 use crate::db::ledger::TransferRecord;
@@ -24,7 +26,7 @@ use crate::domain::transfer::{
     LegDraft, Transfer, TransferDraft, TransferKind, TransferViolations,
 };
 use crate::error::AccountsError;
-use crate::ledger::{staff_scope, Booked, TransferRequest, LEDGER_SCOPE};
+use crate::ledger::{Booked, TransferRequest, LEDGER_SCOPE};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -116,7 +118,7 @@ pub fn booked_response(booked: Booked) -> Response {
 }
 
 /// Parses the body into a domain transfer: numbers checked, accounts found, legs validated.
-async fn parse_transfer(
+pub(super) async fn parse_transfer(
     state: &AppState,
     body: &TransferRequestBody,
     key: &IdempotencyKey,
@@ -180,58 +182,85 @@ async fn parse_transfer(
     })?)
 }
 
-/// Staff who are also a client (the same client id in their token) move no money of their own
-/// company's accounts: someone else at the bank must.
-async fn refuse_own_accounts(
+/// The client a member of staff also is, if any: such staff move no money of their own
+/// company's accounts; someone else at the bank must.
+fn staff_client_id(caller: &Caller) -> Option<Uuid> {
+    caller
+        .principal()
+        .client_id()
+        .filter(|_| !caller.principal().is_service())
+}
+
+fn own_account() -> AccountsError {
+    Problem::forbidden(
+        "own_account",
+        "staff may not move money of their own company's accounts",
+    )
+    .into()
+}
+
+/// Refuses staff who are the client owning one of the transfer's accounts.
+pub(super) async fn refuse_own_accounts(
     state: &AppState,
     caller: &Caller,
     body: &TransferRequestBody,
 ) -> Result<(), AccountsError> {
-    let Some(client_id) = caller
-        .principal()
-        .client_id()
-        .filter(|_| !caller.principal().is_service())
-    else {
+    let Some(client_id) = staff_client_id(caller) else {
         return Ok(());
     };
     let numbers: Vec<String> = body.legs.iter().map(|leg| leg.account.clone()).collect();
     if db::accounts::any_owned_by(&state.pool, &numbers, client_id).await? {
-        return Err(Problem::forbidden(
-            "own_account",
-            "staff may not move money of their own company's accounts",
-        )
-        .into());
+        return Err(own_account());
     }
     Ok(())
 }
 
-/// Books a balanced transfer (or places a hold), all legs or none.
+/// Refuses staff who are the client owning one of the accounts with these ids (a hold's).
+pub(super) async fn refuse_own_account_ids(
+    state: &AppState,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> Result<(), AccountsError> {
+    let Some(client_id) = staff_client_id(caller) else {
+        return Ok(());
+    };
+    if db::accounts::any_id_owned_by(&state.pool, ids, client_id).await? {
+        return Err(own_account());
+    }
+    Ok(())
+}
+
+/// Books a balanced transfer (or places a hold), all legs or none. A service books at once; a
+/// member of staff only proposes it (202), and a second member of staff confirms it with
+/// `POST /v1/transfer-proposals/{id}/confirm` (four eyes).
 #[utoipa::path(post, path = "/v1/transfers", tag = "accounts", request_body = TransferRequestBody,
     params(("Idempotency-Key" = String, Header, description = "the same key never moves money twice")),
     security(("bearer" = ["finance", "admin", "service"])),
-    responses((status = 201, body = TransferDto), (status = 401), (status = 403),
+    responses((status = 201, body = TransferDto, description = "booked (a service's transfer)"),
+              (status = 202, body = ProposalDto, description = "proposed (a member of staff's transfer); another member of staff confirms it"),
+              (status = 401), (status = 403, description = "forbidden or own_account"),
               (status = 404, description = "unknown_account"),
               (status = 422, description = "insufficient_funds, unbalanced_transfer, currency_mismatch, too_many_decimals, validation_failed, idempotency_key_reused")))]
-#[tracing::instrument(skip_all, fields(caller = %caller.subject(), key = %key.as_str()))]
+#[tracing::instrument(skip_all, fields(caller = %operator.subject(), key = %key.as_str()))]
 pub async fn create_transfer(
     State(state): State<AppState>,
-    caller: Caller,
+    operator: Allowed<LedgerOperator>,
     key: IdempotencyKey,
     JsonBody(body): JsonBody<TransferRequestBody>,
 ) -> Result<Response, AccountsError> {
-    caller.require_ledger_operator()?;
+    let caller = operator.into_caller();
     refuse_own_accounts(&state, &caller, &body).await?;
     let transfer = parse_transfer(&state, &body, &key).await?;
     let canonical = serde_json::to_vec(&body).map_err(|error| Problem::internal_from(&error))?;
+    let fingerprint = idempotency::fingerprint("POST", "/v1/transfers", &canonical);
+    if !caller.principal().is_service() {
+        return propose_transfer(&state, &caller, &key, &body, fingerprint).await;
+    }
     let booked = state
         .ledger
         .submit(TransferRequest {
-            scope: if caller.principal().is_service() {
-                LEDGER_SCOPE.to_owned()
-            } else {
-                staff_scope(caller.subject())
-            },
-            fingerprint: idempotency::fingerprint("POST", "/v1/transfers", &canonical),
+            scope: LEDGER_SCOPE.to_owned(),
+            fingerprint,
             transfer,
             hold: body.hold,
             actor_id: caller.subject(),
