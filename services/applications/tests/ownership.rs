@@ -275,3 +275,60 @@ async fn kyc_events_come_only_from_services_and_are_applied_once(pool: PgPool) {
     let from_a_person = harness.post("/v1/events", &founder.token, &event).await;
     assert_problem(from_a_person, &[401, 403], None).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn staff_who_are_the_applicant_act_on_nothing_of_their_own(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let founder = harness.founder().await;
+    let id = submitted(&harness, &founder).await;
+    let own_officer = harness.staff_who_is_client(&[Role::CreditOfficer], founder.client_id);
+    let own_approver = harness.staff_who_is_client(&[Role::Approver], founder.client_id);
+
+    let proposal = json!({ "outcome": "reject", "reasons": ["weak team"] });
+    let message = json!({ "message": "Please send the budget." });
+    for (path, token, body) in [
+        (
+            format!("/v1/applications/{id}/decision/proposal"),
+            &own_officer,
+            &proposal,
+        ),
+        (
+            format!("/v1/applications/{id}/info-requests"),
+            &own_officer,
+            &message,
+        ),
+        (
+            format!("/v1/applications/{id}/notes"),
+            &own_officer,
+            &message,
+        ),
+        (
+            format!("/v1/applications/{id}/screening"),
+            &own_officer,
+            &json!({}),
+        ),
+    ] {
+        assert_problem(
+            harness.post(&path, token, body).await,
+            &[403],
+            Some("own_application"),
+        )
+        .await;
+    }
+
+    harness
+        .post_ok(
+            &format!("/v1/applications/{id}/decision/proposal"),
+            &harness.officer,
+            &proposal,
+        )
+        .await;
+    assert_problem(
+        harness.confirm(id, &own_approver).await,
+        &[403],
+        Some("own_application"),
+    )
+    .await;
+    let confirmed = harness.confirm(id, &harness.approver).await;
+    assert_eq!(confirmed.status(), 200, "another approver still decides");
+}

@@ -105,6 +105,19 @@ pub async fn visible_application(
         })
 }
 
+/// Staff who are also a client act on nothing of their own: a member of staff whose token
+/// names the applicant's client may not screen, question, note, assign, propose, confirm or
+/// send back that application (403 `own_application`), whatever roles they hold.
+pub fn refuse_own_application(officer: &Principal, row: &ApplicationRow) -> Result<(), ApiError> {
+    if officer.client_id() == Some(row.client_id) {
+        return Err(ApiError::forbidden(
+            "own_application",
+            "staff may not act on an application of their own client",
+        ));
+    }
+    Ok(())
+}
+
 /// The score stored with an application, with its explanation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScoreView {
@@ -627,10 +640,11 @@ fn submission_refusal(error: &SubmissionError) -> FieldRefusal {
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn rescreen(
     State(state): State<AppState>,
-    _officer: RequireRole<CreditOfficer>,
+    officer: RequireRole<CreditOfficer>,
     Path(application_id): Path<Uuid>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
+    refuse_own_application(officer.principal(), &row)?;
     let programme = programme_for_application(&state, &row).await?;
     let draft = stored_draft(&row, &programme)?;
     screening::screen(&state, application_id, &draft).await?;
@@ -696,6 +710,8 @@ async fn request_info(
     JsonBody(input): JsonBody<MessageInput>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let message = checked_message(&input)?;
+    let row = visible_application(&state, Viewer::Officer, application_id).await?;
+    refuse_own_application(officer.principal(), &row)?;
     let actor = Actor::new(officer.subject(), ActorRole::CreditOfficer);
     let entry = TimelineEntryKind::InfoRequested { message };
     move_under_lock(
@@ -766,6 +782,7 @@ async fn add_note(
         .ok_or(ApiError::NotFound {
             what: "application",
         })?;
+    refuse_own_application(officer.principal(), &row)?;
     workflow::record(
         &mut transaction,
         &row,

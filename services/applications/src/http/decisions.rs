@@ -21,7 +21,9 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::applications::{full_view, visible_application, ApplicationView, Viewer};
+use super::applications::{
+    full_view, refuse_own_application, visible_application, ApplicationView, Viewer,
+};
 use super::programme_dto::ParsedProgramme;
 use super::programmes::{self, LoadedProgramme};
 use crate::db;
@@ -247,6 +249,7 @@ async fn propose(
 ) -> Result<Json<ApplicationView>, ApiError> {
     let actor = Actor::new(officer.subject(), ActorRole::CreditOfficer);
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
+    refuse_own_application(officer.principal(), &row)?;
     let programme = programme_of(&state, &row).await?;
     let outcome = parse_outcome(&input, &programme.parsed)?;
     let proposal = Proposal::propose(&actor, outcome).map_err(|error| decision_refused(&error))?;
@@ -360,6 +363,7 @@ async fn confirm(
 ) -> Result<Response, ApiError> {
     let actor = Actor::new(approver.subject(), ActorRole::Approver);
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
+    refuse_own_application(approver.principal(), &row)?;
     let programme = programme_of(&state, &row).await?;
     let now = now_utc();
     let mut transaction = state.pool.begin().await?;
@@ -486,6 +490,7 @@ async fn send_back(
 ) -> Result<Json<ApplicationView>, ApiError> {
     let actor = Actor::new(approver.subject(), ActorRole::Approver);
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
+    refuse_own_application(approver.principal(), &row)?;
     let programme = programme_of(&state, &row).await?;
     let now = now_utc();
     let mut transaction = state.pool.begin().await?;

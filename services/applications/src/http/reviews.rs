@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::applications::{
-    application_view, visible_application, ApplicationView, Officer, Viewer,
+    application_view, refuse_own_application, visible_application, ApplicationView, Officer, Viewer,
 };
 use super::programmes;
 use crate::db;
@@ -175,6 +175,7 @@ async fn assign_reviewer(
             ),
         ));
     }
+    refuse_own_application(officer.principal(), &row)?;
     let linked: BTreeSet<Uuid> = row.applicant_person_ids.iter().copied().collect();
     let assignment = ReviewerAssignment::assign(input.reviewer_id, &linked)
         .map_err(|error| ApiError::refused(&error, "reviewer_id"))?;

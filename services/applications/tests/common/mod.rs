@@ -234,6 +234,13 @@ impl Harness {
         testing::token(&self.issuer, &principal, Audience::Applications)
     }
 
+    /// A member of staff who is also a client of the bank: their token names `client_id`.
+    pub fn staff_who_is_client(&self, roles: &[Role], client_id: Uuid) -> String {
+        let principal =
+            Principal::user(Uuid::now_v7(), roles.iter().copied(), Some(client_id), None).unwrap();
+        testing::token(&self.issuer, &principal, Audience::Applications)
+    }
+
     pub fn service_token(&self) -> String {
         testing::token(
             &self.issuer,
