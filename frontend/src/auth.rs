@@ -56,6 +56,21 @@ impl Person {
         self.has_role("founder")
     }
 
+    /// The page a sign-in lands on when it was not sent from another: the place where this
+    /// person's work starts, one they are allowed to see (a KYC officer, finance or an
+    /// administrator sent to the applications would meet a refusal).
+    pub fn home_page(&self) -> &'static str {
+        if self.is_founder() || self.is_credit_staff() {
+            "/applications"
+        } else if self.has_role("kyc_officer") {
+            "/kyc/cases"
+        } else if self.is_portfolio_staff() {
+            "/portfolio"
+        } else {
+            "/"
+        }
+    }
+
     /// Staff who work on applications: they see the queue rather than their own.
     pub fn is_credit_staff(&self) -> bool {
         self.has_role("credit_officer") || self.has_role("approver")

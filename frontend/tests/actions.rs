@@ -67,6 +67,36 @@ fn option_value(html: &str, label: &str) -> Option<String> {
 }
 
 #[sqlx::test(migrations = false)]
+async fn every_demo_login_lands_on_a_home_page_it_may_see(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    for (username, home) in [
+        ("founder1", "/applications"),
+        ("credit1", "/applications"),
+        ("approver1", "/applications"),
+        ("kyc1", "/kyc/cases"),
+        ("finance1", "/portfolio"),
+        ("admin1", "/portfolio"),
+    ] {
+        let password = format!("{username}-demo-pass");
+        let mut browser = Browser::speaking("en");
+        let signed_in = browser
+            .sign_in(
+                &site.url(""),
+                &site.services.onboarding_pool,
+                &[("username", username), ("password", &password)],
+            )
+            .await;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "{username}");
+        assert_eq!(location(&signed_in), home, "{username} lands");
+        let (status, _) = browser.page(&site.url(home)).await;
+        assert_eq!(status, StatusCode::OK, "{username} may see {home}");
+    }
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_founder_withdraws_only_after_confirming_and_not_twice(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,

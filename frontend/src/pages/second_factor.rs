@@ -230,7 +230,11 @@ pub async fn recovery_codes(
         return see_other("/login");
     };
     let codes = data.remove(RECOVERY_CODES);
-    let next = landing_page(data.remove(NEXT).as_deref().unwrap_or("/")).to_owned();
+    let next = landing_page(
+        data.remove(NEXT).as_deref().unwrap_or("/"),
+        &signed_in.person,
+    )
+    .to_owned();
     let Some(codes) = codes else {
         return see_other(&next);
     };

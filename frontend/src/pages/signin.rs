@@ -18,7 +18,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use crate::api::{send_json, CallError};
-use crate::auth::{see_other, Login, LoginRefusal, SignedIn, VisitorClaim};
+use crate::auth::{see_other, Login, LoginRefusal, Person, SignedIn, VisitorClaim};
 use crate::cookies::{clear_cookie, read_cookie, set_cookie, SameSite, EXTERNAL_STATE_COOKIE};
 use crate::i18n::Translator;
 use crate::pages::forms::{field_message, FormState};
@@ -208,17 +208,18 @@ pub(crate) async fn start_session_with(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let mut response = see_other(landing_page(next));
+    let mut response = see_other(landing_page(next, &login.principal));
     response
         .headers_mut()
         .append(header::SET_COOKIE, id.cookie());
     response
 }
 
-/// Where a sign-in lands: `next` if it is a page of this site, the applications otherwise.
-pub(crate) fn landing_page(next: &str) -> &str {
+/// Where a sign-in lands: `next` if it is a page of this site, else the person's own home
+/// page ([`Person::home_page`]).
+pub(crate) fn landing_page<'a>(next: &'a str, person: &Person) -> &'a str {
     match same_site_path(next) {
-        "/" => "/applications",
+        "/" => person.home_page(),
         local => local,
     }
 }
