@@ -192,6 +192,22 @@ fn withdrawal(client: &str, settlement: &str, amount: &str) -> serde_json::Value
     })
 }
 
+/// Confirms proposal `id` as the holder of `token`, under a key never used before.
+async fn confirm_with_fresh_key(
+    harness: &common::Harness,
+    id: &str,
+    token: &str,
+) -> reqwest::Response {
+    harness
+        .post(
+            &format!("/v1/transfer-proposals/{id}/confirm"),
+            token,
+            Some(&new_id().to_string()),
+            &json!({}),
+        )
+        .await
+}
+
 /// A funded client account, the settlement account, and a withdrawal of 400.00 proposed by
 /// `proposer`: the proposal's id.
 async fn proposed_withdrawal(
@@ -236,14 +252,7 @@ async fn the_proposer_cannot_confirm_their_own_transfer(pool: PgPool) {
     let finance = harness.staff_token(Role::Finance);
     let (client, _, id) = proposed_withdrawal(&harness, &finance).await;
 
-    let response = harness
-        .post(
-            &format!("/v1/transfer-proposals/{id}/confirm"),
-            &finance,
-            Some(&new_id().to_string()),
-            &json!({}),
-        )
-        .await;
+    let response = confirm_with_fresh_key(&harness, &id, &finance).await;
 
     assert_problem(response, &[403], Some("four_eyes_violation")).await;
     assert_eq!(harness.account(&client).await["posted_balance"], "1000.00");
@@ -308,14 +317,7 @@ async fn staff_who_are_the_client_cannot_confirm_a_transfer_from_their_own_accou
         &imkon_auth::Principal::user(new_id(), [Role::Admin], Some(client_id), None).unwrap(),
     );
 
-    let response = harness
-        .post(
-            &format!("/v1/transfer-proposals/{id}/confirm"),
-            &insider,
-            Some(&new_id().to_string()),
-            &json!({}),
-        )
-        .await;
+    let response = confirm_with_fresh_key(&harness, &id, &insider).await;
 
     assert_problem(response, &[403], Some("own_account")).await;
     assert_eq!(harness.account(&own).await["posted_balance"], "1000.00");
@@ -358,14 +360,7 @@ async fn a_rejected_proposal_books_nothing_and_cannot_be_confirmed_later(pool: P
             &json!({}),
         )
         .await;
-    let confirmed = harness
-        .post(
-            &format!("/v1/transfer-proposals/{id}/confirm"),
-            &admin,
-            Some(&new_id().to_string()),
-            &json!({}),
-        )
-        .await;
+    let confirmed = confirm_with_fresh_key(&harness, &id, &admin).await;
 
     assert_eq!(rejected.status(), 200, "{}", rejected.text().await.unwrap());
     assert_problem(confirmed, &[409], Some("proposal_already_settled")).await;
