@@ -1,17 +1,38 @@
 //! The languages of the web UI and their message catalogues.
 //!
-//! Every label on a page comes from a Fluent catalogue, `locales/<code>/main.ftl` and
-//! `locales/<code>/money.ftl` (the accounts, contracts and portfolio pages), compiled into
-//! the binary so a deployment cannot ship a page without its words. Fluent is used rather than a
-//! hand-rolled key=value file because the catalogues need placeables (`{ $amount } soʻm` puts
-//! the currency where each language writes it) and will need plurals for counts of months and
-//! instalments, which Fluent has and a flat file would have to reinvent.
+//! Every label on a page comes from a Fluent catalogue, `locales/<code>/*.ftl` (one file per
+//! area of the site, listed in `catalogue!`), compiled into the binary so a deployment cannot
+//! ship a page without its words. Fluent is used rather than a hand-rolled key=value file
+//! because the catalogues need placeables (`{ $amount } soʻm` puts the currency where each
+//! language writes it) and will need plurals for counts of months and instalments, which Fluent
+//! has and a flat file would have to reinvent.
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+
+/// How many catalogue files each locale has (see `catalogue!`).
+const CATALOGUE_FILES: usize = 7;
+
+/// The catalogue files of one locale, compiled into the binary: the founder's and public pages
+/// (`main`), money (accounts, contracts, portfolio), the staff's KYC and client pages (`kyc`),
+/// staff administration and passwords (`people`), programmes, scorecards and the audit trail
+/// (`programmes`), each role's home and inbox (`home`), and generated documents (`documents`).
+macro_rules! catalogue {
+    ($code:literal) => {
+        [
+            include_str!(concat!("../locales/", $code, "/main.ftl")),
+            include_str!(concat!("../locales/", $code, "/money.ftl")),
+            include_str!(concat!("../locales/", $code, "/kyc.ftl")),
+            include_str!(concat!("../locales/", $code, "/people.ftl")),
+            include_str!(concat!("../locales/", $code, "/programmes.ftl")),
+            include_str!(concat!("../locales/", $code, "/home.ftl")),
+            include_str!(concat!("../locales/", $code, "/documents.ftl")),
+        ]
+    };
+}
 
 /// A language of the UI, with its script where the language is written in two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -45,26 +66,15 @@ impl Locale {
         Locale::ALL.into_iter().find(|locale| locale.code() == code)
     }
 
-    /// The files of the locale's catalogue; one bundle holds them all, so a key defined in
+    /// The files of the locale's catalogue, one per area of the site so that areas grow
+    /// without touching each other's words; one bundle holds them all, so a key defined in
     /// two files is refused as a duplicate.
-    fn catalogue_sources(self) -> [&'static str; 2] {
+    fn catalogue_sources(self) -> [&'static str; CATALOGUE_FILES] {
         match self {
-            Locale::UzLatn => [
-                include_str!("../locales/uz-Latn/main.ftl"),
-                include_str!("../locales/uz-Latn/money.ftl"),
-            ],
-            Locale::UzCyrl => [
-                include_str!("../locales/uz-Cyrl/main.ftl"),
-                include_str!("../locales/uz-Cyrl/money.ftl"),
-            ],
-            Locale::Ru => [
-                include_str!("../locales/ru/main.ftl"),
-                include_str!("../locales/ru/money.ftl"),
-            ],
-            Locale::En => [
-                include_str!("../locales/en/main.ftl"),
-                include_str!("../locales/en/money.ftl"),
-            ],
+            Locale::UzLatn => catalogue!("uz-Latn"),
+            Locale::UzCyrl => catalogue!("uz-Cyrl"),
+            Locale::Ru => catalogue!("ru"),
+            Locale::En => catalogue!("en"),
         }
     }
 

@@ -1,0 +1,1 @@
+# Messages of this area of the site; see catalogue! in src/i18n.rs.
