@@ -59,6 +59,41 @@ pub fn run_service(
     }
 }
 
+/// Binds the frontend's listener; `imkon up` and `imkon serve frontend` both start it here.
+pub async fn bind_frontend(addr: std::net::SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|error| StartupError::Bind {
+            service: imkon_frontend::SERVICE.to_owned(),
+            env_service: "FRONTEND".to_owned(),
+            addr: addr.to_string(),
+            reason: error.to_string(),
+        })
+}
+
+/// The frontend on its own, as a container runs it: the services' addresses from the
+/// `<service>_url` settings, everything else as [`imkon_frontend::FrontendSettings`] reads it.
+pub async fn serve_frontend(
+    settings: Settings,
+    shutdown: CancellationToken,
+) -> Result<(), StartupError> {
+    let addr = settings.get_or(
+        "listen_addr",
+        std::net::SocketAddr::from(([127, 0, 0, 1], imkon_frontend::DEFAULT_PORT)),
+    )?;
+    let services = imkon_frontend::ServiceUrls {
+        onboarding: settings.require("onboarding_url")?,
+        applications: settings.require("applications_url")?,
+        scoring: settings.require("scoring_url")?,
+        disbursement: settings.require("disbursement_url")?,
+        accounts: settings.require("accounts_url")?,
+    };
+    let listener = bind_frontend(addr).await?;
+    let listen_url = format!("http://{addr}");
+    let config = imkon_frontend::FrontendSettings::from_settings(services, &settings, &listen_url)?;
+    imkon_frontend::run_with(listener, config, shutdown).await
+}
+
 /// How to lay the platform out.
 #[derive(Debug)]
 pub struct PlatformOptions {
@@ -176,15 +211,7 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
             std::net::SocketAddr::from(([127, 0, 0, 1], imkon_frontend::DEFAULT_PORT)),
         )?
     };
-    let frontend_listener =
-        TcpListener::bind(frontend_addr)
-            .await
-            .map_err(|error| StartupError::Bind {
-                service: imkon_frontend::SERVICE.to_owned(),
-                env_service: "FRONTEND".to_owned(),
-                addr: frontend_addr.to_string(),
-                reason: error.to_string(),
-            })?;
+    let frontend_listener = bind_frontend(frontend_addr).await?;
     let frontend_url = frontend_listener
         .local_addr()
         .map(|addr| format!("http://{addr}"))

@@ -12,7 +12,8 @@ use imkon_platform::telemetry::{self, LogFormat};
 const USAGE: &str = "usage:
   imkon up                  every service and the frontend in one process, with demo data
                             (its own PostgreSQL in .imkon/ unless DATABASE_URL names a server)
-  imkon serve <service>     one service: onboarding, applications, scoring, disbursement, accounts
+  imkon serve <service>     one service: onboarding, applications, scoring, disbursement, accounts,
+                            or frontend (which reads the services' addresses from <service>_url)
   imkon migrate <service>   apply a service's migrations to its database and exit";
 
 fn main() -> ExitCode {
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
     let words: Vec<&str> = arguments.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["up"] => report("up", run_async(up())),
+        ["serve", "frontend"] => report("serve frontend", run_async(serve_frontend())),
         ["serve", name] => match SERVICES.iter().find(|(service, _)| service == name) {
             Some(&(service, port)) => {
                 service::run_standalone(service, port, move |config, shutdown| async move {
@@ -62,6 +64,12 @@ fn report(command: &str, outcome: Result<(), StartupError>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn serve_frontend() -> Result<(), StartupError> {
+    let settings = Settings::load(imkon_frontend::SERVICE)?;
+    telemetry::init_tracing(settings.get_or("log_format", LogFormat::Pretty)?);
+    imkon::serve_frontend(settings, imkon_platform::http::shutdown_on_signal()).await
 }
 
 async fn migrate(service_name: &'static str, port: u16) -> Result<(), StartupError> {
