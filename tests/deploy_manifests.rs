@@ -1,0 +1,94 @@
+//! The Kubernetes manifests against the code they deploy: each service's NetworkPolicy admits
+//! exactly the callers the auth policy lets call it, and every service has a Deployment and
+//! its migrations in the migration Job. `scripts/check-deploy` validates the manifests'
+//! shape; these tests keep their content true when the policy or the services change.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use imkon::SERVICES;
+use imkon_auth::{policy, Audience};
+
+fn base_file(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy/kubernetes/base")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// The workloads a NetworkPolicy document admits: the `app.kubernetes.io/name` labels under
+/// its `ingress:` rules.
+fn admitted(document: &str) -> BTreeSet<String> {
+    let (_, ingress) = document
+        .split_once("\n  ingress:\n")
+        .expect("a callers policy has ingress rules");
+    ingress
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("app.kubernetes.io/name: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Who may call `service`: the service clients the policy grants tokens for it, the frontend
+/// (every page is a call on a visitor's behalf), and at onboarding every service, which asks
+/// it for service tokens.
+fn expected_callers(service: &str) -> BTreeSet<String> {
+    let audience: Audience = service.parse().expect("a service name is an audience");
+    let mut callers: BTreeSet<String> = policy::SERVICE_CLIENTS
+        .iter()
+        .filter(|client| client.may_call(audience) || service == imkon_onboarding::SERVICE)
+        .map(|client| client.client.to_owned())
+        .filter(|client| client != service)
+        .collect();
+    callers.insert(imkon_frontend::SERVICE.to_owned());
+    callers
+}
+
+#[test]
+fn each_service_admits_exactly_the_callers_the_auth_policy_allows() {
+    let policies = base_file("network-policies.yaml");
+    for (service, _) in SERVICES {
+        let marker = format!("name: {service}-callers\n");
+        let document = policies
+            .split("\n---\n")
+            .find(|document| document.contains(&marker))
+            .unwrap_or_else(|| panic!("no NetworkPolicy {service}-callers"));
+        assert_eq!(
+            admitted(document),
+            expected_callers(service),
+            "the NetworkPolicy of {service} and shared/auth/src/policy.rs disagree"
+        );
+    }
+}
+
+#[test]
+fn the_policy_for_a_service_that_only_the_frontend_calls_admits_nobody_else() {
+    // Scoring is called by applications (policy) and the frontend: never by disbursement,
+    // accounts or onboarding, whose compromise must not reach it.
+    let callers = expected_callers(imkon_scoring::SERVICE);
+    assert!(callers.contains("applications"));
+    for outsider in ["disbursement", "accounts", "onboarding"] {
+        assert!(!callers.contains(outsider), "{outsider} may not call scoring");
+    }
+}
+
+#[test]
+fn every_service_is_deployed_and_migrated_before_rollout() {
+    let job = base_file("migrate-job.yaml");
+    let kustomization = base_file("kustomization.yaml");
+    for (service, _) in SERVICES {
+        let deployment = base_file(&format!("{service}.yaml"));
+        assert!(
+            deployment.contains(&format!("args: [\"serve\", \"{service}\"]")),
+            "{service}.yaml does not run `imkon serve {service}`"
+        );
+        assert!(
+            job.contains(&format!("args: [\"migrate\", \"{service}\"]")),
+            "the migration Job does not migrate {service}"
+        );
+        assert!(
+            kustomization.contains(&format!("  - {service}.yaml\n")),
+            "the base kustomization leaves out {service}.yaml"
+        );
+    }
+}
