@@ -68,7 +68,10 @@ fn the_policy_for_a_service_that_only_the_frontend_calls_admits_nobody_else() {
     let callers = expected_callers(imkon_scoring::SERVICE);
     assert!(callers.contains("applications"));
     for outsider in ["disbursement", "accounts", "onboarding"] {
-        assert!(!callers.contains(outsider), "{outsider} may not call scoring");
+        assert!(
+            !callers.contains(outsider),
+            "{outsider} may not call scoring"
+        );
     }
 }
 

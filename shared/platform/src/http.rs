@@ -74,10 +74,12 @@ fn not_ready() -> Response {
         .into_response()
 }
 
-/// Prometheus text exposition of the request counters.
+/// Prometheus text exposition of the request counters, the database pool and the outbox.
 #[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, content_type = "text/plain", body = String)))]
 async fn metrics_text(State(state): State<PlatformState>) -> Response {
-    let mut response = state.metrics.render().into_response();
+    let mut text = state.metrics.render();
+    text.push_str(&crate::metrics::render_database(state.metrics.service(), &state.pool).await);
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
