@@ -16,6 +16,7 @@ use imkon_applications::peers::{
 use imkon_auth::{
     Audience, KeyId, Principal, PublicKeySet, Role, SigningKey, TokenIssuer, TokenVerifier,
 };
+use imkon_platform::calendar::BankCalendar;
 use imkon_platform::client::ServiceClient;
 use imkon_platform::config::HttpLimits;
 use imkon_platform::service_tokens::ServiceTokens;
@@ -140,6 +141,7 @@ impl MoneyServices {
                 ledger: Arc::new(ledger),
                 backdating_window_days:
                     imkon_disbursement::domain::bank_dates::DEFAULT_BACKDATING_WINDOW_DAYS,
+                calendar: BankCalendar::default(),
             }))
             .await;
         MoneyServices {
@@ -402,10 +404,11 @@ impl Services {
             .await
             .expect("applications migrates");
         let second_factor_key = imkon_onboarding::domain::totp::SecondFactorKey::generate();
-        imkon_onboarding::seed_demo(&onboarding_pool, &second_factor_key)
+        let calendar = BankCalendar::default();
+        imkon_onboarding::seed_demo(&onboarding_pool, &second_factor_key, &calendar)
             .await
             .expect("onboarding's demo data loads");
-        imkon_applications::seed::seed_demo(&applications_pool)
+        imkon_applications::seed::seed_demo(&applications_pool, &calendar)
             .await
             .expect("applications' demo data loads");
         create_dual_role_officer(&onboarding_pool, &second_factor_key).await;
@@ -433,6 +436,7 @@ impl Services {
                 verifier: verifier(&keys, Audience::Applications),
                 kyc: Arc::new(kyc),
                 scorer: Arc::new(FixedScorer),
+                calendar,
             }))
             .await;
         Services {

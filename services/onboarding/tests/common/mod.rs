@@ -4,7 +4,7 @@
 pub mod external;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use imkon_auth::{Audience, Principal, Role, TokenIssuer};
@@ -14,6 +14,7 @@ use imkon_onboarding::domain::credentials::{NewPassword, Username};
 use imkon_onboarding::domain::totp::{SecondFactorKey, TotpSecret};
 use imkon_onboarding::password::hash_password;
 use imkon_onboarding::{app, migrator, AppState};
+use imkon_platform::calendar::{BankCalendar, SettableClock};
 use imkon_platform::config::HttpLimits;
 use imkon_platform::testing::{test_tokens, TestServer};
 use sqlx::PgPool;
@@ -37,6 +38,9 @@ pub struct TestApp {
     pub second_factor_key: SecondFactorKey,
     /// The TOTP secrets of the accounts the tests enrolled, by username.
     secrets: Mutex<HashMap<String, TotpSecret>>,
+    /// The service's clock: it starts at the real instant and moves only when a test moves it.
+    pub clock: Arc<SettableClock>,
+    pub calendar: BankCalendar,
 }
 
 pub async fn spawn(pool: PgPool) -> TestApp {
@@ -63,12 +67,17 @@ pub async fn spawn_with_limits(pool: PgPool, login: LoginSettings, limits: HttpL
     ))
     .expect("valid secrets");
     let second_factor_key = state.second_factor_key.clone();
+    let clock = SettableClock::at(chrono::Utc::now());
+    let calendar = BankCalendar::with_clock(clock.clone());
+    state.calendar = calendar.clone();
     TestApp {
         server: TestServer::start(app(state)).await,
         pool,
         issuer,
         second_factor_key,
         secrets: Mutex::new(HashMap::new()),
+        clock,
+        calendar,
     }
 }
 
