@@ -321,11 +321,9 @@ pub fn spawn_daily(
     tokio::spawn(async move {
         loop {
             let now = calendar.now();
-            let day = calendar.operating_day(now);
-            let outcome = if calendar.is_business_day(day) {
-                run_through(&pool, ledger.as_ref(), day).await.map(drop)
-            } else {
-                Ok(())
+            let outcome = match day_to_run(&calendar, now) {
+                Some(day) => run_through(&pool, ledger.as_ref(), day).await.map(drop),
+                None => Ok(()),
             };
             let pause = match outcome {
                 Ok(()) => until_next_run(&calendar, now),
@@ -340,6 +338,15 @@ pub fn spawn_daily(
             }
         }
     });
+}
+
+/// The date the job runs through at `now`: the operating day, if the bank works that day.
+pub fn day_to_run(
+    calendar: &BankCalendar,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<NaiveDate> {
+    let day = calendar.operating_day(now);
+    calendar.is_business_day(day).then_some(day)
 }
 
 /// A margin after the start of the next operating day, so that a clock a little behind the
@@ -370,6 +377,37 @@ mod tests {
             until_next_run(&calendar, at("2024-02-28T19:00:00Z")),
             Duration::from_secs(24 * 3600 + 5 * 60),
             "midnight in Tashkent: the leap day's run is now, the next one tomorrow"
+        );
+    }
+
+    #[test]
+    fn the_job_runs_on_business_days_after_the_banks_midnight() {
+        let day = |text: &str| text.parse::<NaiveDate>().unwrap();
+        let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let calendar = BankCalendar::default().with_holidays([day("2024-03-08")]);
+        assert_eq!(
+            day_to_run(&calendar, at("2024-02-28T18:59:59Z")),
+            Some(day("2024-02-28"))
+        );
+        assert_eq!(
+            day_to_run(&calendar, at("2024-02-28T19:00:00Z")),
+            Some(day("2024-02-29")),
+            "the leap day, from Tashkent's midnight"
+        );
+        assert_eq!(
+            day_to_run(&calendar, at("2024-03-07T19:00:00Z")),
+            None,
+            "a holiday"
+        );
+        assert_eq!(
+            day_to_run(&calendar, at("2024-03-09T12:00:00Z")),
+            None,
+            "a Saturday"
+        );
+        assert_eq!(
+            day_to_run(&calendar, at("2024-03-10T19:00:00Z")),
+            Some(day("2024-03-11")),
+            "Monday's run catches up the holiday and the weekend"
         );
     }
 }

@@ -229,7 +229,7 @@ pub fn demo_totp_secret(username: &str) -> TotpSecret {
 
 /// The current TOTP code of a demo login (tests; the demo's own codes come from a phone).
 pub fn demo_totp_code(username: &str) -> String {
-    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default();
+    let now = u64::try_from(imkon_platform::id::now_utc().timestamp()).unwrap_or_default();
     demo_totp_secret(username).code_at(now)
 }
 
