@@ -67,7 +67,9 @@ pub async fn spawn_with_limits(pool: PgPool, login: LoginSettings, limits: HttpL
     ))
     .expect("valid secrets");
     let second_factor_key = state.second_factor_key.clone();
-    let clock = SettableClock::at(chrono::Utc::now());
+    // Whole seconds, as the database keeps microseconds: an instant stored and read back is
+    // the instant the clock said.
+    let clock = SettableClock::at(chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0));
     let calendar = BankCalendar::with_clock(clock.clone());
     state.calendar = calendar.clone();
     TestApp {
