@@ -1,4 +1,4 @@
-//! The frontend with a schedule preview answered by the disbursement domain and, when
+//! The frontend with the disbursement service's real schedule preview and, when
 //! `DATABASE_URL` is set, the real onboarding and applications services with their demo data:
 //! the server the browser tests drive, and a quick look at the pages for a developer.
 //!
