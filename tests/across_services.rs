@@ -1125,7 +1125,7 @@ async fn kyc_approved_by_kyc1(platform: &Platform, founder: &Person) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_youth_rule_reads_every_founder_of_the_company_from_onboarding() {
     let platform = Platform::start().await;
-    let birth_date = NaiveDate::from_ymd_opt(2001, 4, 2).unwrap();
+    let birth_date = imkon_platform::testing::years_from_today(-25);
     let pinfl = Pinfl::compose(birth_date, Sex::Female, 901).unwrap();
     platform
         .call(
@@ -1139,7 +1139,7 @@ async fn the_youth_rule_reads_every_founder_of_the_company_from_onboarding() {
                 "pinfl": pinfl.as_str(),
                 "birth_date": birth_date,
                 "latin_name": { "surname": "Yusupova", "given_name": "Madina" },
-                "passport": { "number": "AC7000901", "issue_date": "2021-01-10", "expiry_date": "2031-01-09" },
+                "passport": { "number": "AC7000901", "issue_date": imkon_platform::testing::years_from_today(-5), "expiry_date": imkon_platform::testing::years_from_today(5) },
                 "phone": "998901000901",
                 "address": { "region": "Toshkent", "district": "Chilonzor", "street_line": "Bunyodkor 9" }
             })),

@@ -150,6 +150,14 @@ async function asOfficer(username, url) {
 }
 
 /** Fills the small-business loan's form step by step as the signed-in founder and submits it. */
+// A date `years` from today (negative: before), so that the journey's passport is valid in
+// whichever year the test runs.
+function yearsFromToday(years) {
+  const day = new Date();
+  day.setUTCFullYear(day.getUTCFullYear() + years);
+  return day.toISOString().slice(0, 10);
+}
+
 async function applyForTheLoan(founder, shootStep) {
   await founder.goto(`${server.url}/programmes/${SMALL_BUSINESS_LOAN}/apply`);
   await founder.fill('#requested_amount', '50,000,000.00');
@@ -191,7 +199,7 @@ test('a founder registers, is approved, borrows, signs, is paid and downloads th
     username: 'journey.founder', password: 'a-long-enough-passphrase',
     'latin_name.surname': 'Karimova', 'latin_name.given_name': 'Dilnoza',
     pinfl: pinflFor(777), birth_date: '1995-03-14', 'passport.number': 'AC1234567',
-    'passport.issue_date': '2020-01-10', 'passport.expiry_date': '2030-01-09',
+    'passport.issue_date': yearsFromToday(-5), 'passport.expiry_date': yearsFromToday(5),
     phone: '998901112233', 'address.region': 'Toshkent', 'address.district': 'Chilonzor',
     'address.street_line': 'Bunyodkor 5',
   };
@@ -289,6 +297,12 @@ test('a founder registers, is approved, borrows, signs, is paid and downloads th
   await shoot(credit.page, '08b-application-for-the-officer');
   const reviewMyself = formTo(credit.page, `${applicationPath}/review-myself`);
   await eventually(credit.page, `${server.url}${applicationPath}`, async () => await reviewMyself.count() > 0, 'screening');
+  // Screening asked the real scoring service: the officer sees each characteristic's points
+  // with the demo scorecard's reason, in words and as its code.
+  const scoreTable = credit.page.locator('table.score-table');
+  assert.equal(await scoreTable.count(), 1, 'the officer sees the score');
+  assert.match(await scoreTable.textContent(), /\b[A-Z]+(?:_[A-Z]+)+\b/, 'the scorecard\'s reason codes');
+  await scoreTable.screenshot({ path: path.join(screenshotDir, 'journey-08c-score-table.png') });
   await submit(credit.page, reviewMyself);
   await assertNoErrors(credit.page, 'taking the review');
   if (await credit.page.locator('#declaration-form').count() > 0) {

@@ -253,7 +253,8 @@ pub fn date(text: &str) -> chrono::NaiveDate {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date")
 }
 
-/// A valid registration: a man born 1990-05-15, passport `AB` and the serial's seven digits.
+/// A valid registration: a man born 1990-05-15, passport `AB` and the serial's seven digits,
+/// issued five years ago and valid for five more.
 pub fn registration(username: &str, serial: u32) -> serde_json::Value {
     serde_json::json!({
         "username": username,
@@ -262,7 +263,7 @@ pub fn registration(username: &str, serial: u32) -> serde_json::Value {
         "birth_date": "1990-05-15",
         "latin_name": { "surname": "Karimov", "given_name": "Aziz", "patronymic": "Botirovich" },
         "cyrillic_name": { "surname": "Каримов", "given_name": "Азиз", "patronymic": "Ботирович" },
-        "passport": { "number": format!("ab {serial:07}"), "issue_date": "2020-01-10", "expiry_date": "2035-01-09" },
+        "passport": { "number": format!("ab {serial:07}"), "issue_date": imkon_platform::testing::years_from_today(-5), "expiry_date": imkon_platform::testing::years_from_today(5) },
         "phone": "+998 (90) 123-45-67",
         "email": "aziz@example.uz",
         "address": { "region": "Toshkent", "district": "Yunusobod", "street_line": "Amir Temur 1" }
