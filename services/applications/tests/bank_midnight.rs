@@ -1,7 +1,8 @@
-//! A founder's age is counted on the bank's day (Tashkent's), on the last day of February of
-//! a leap year as on any other: a founder born on 1 March 1993 is 30, young enough for the
-//! youth loan, at 23:59:59 in Tashkent on 29 February 2024 (18:59:59 UTC), and 31 a second
-//! later, at Tashkent's midnight, while the UTC date is still the 29th.
+//! A founder's age and a programme's window are counted on the bank's day (Tashkent's), on the
+//! last day of February of a leap year as on any other: a founder born on 1 March 1993 is 30,
+//! young enough for the youth loan, at 23:59:59 in Tashkent on 29 February 2024 (18:59:59
+//! UTC), and 31 a second later, at Tashkent's midnight, while the UTC date is still the 29th;
+//! a programme that closes on the leap day takes applications until that midnight.
 
 mod common;
 
@@ -9,10 +10,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use imkon_applications::seed::YOUTH_LOAN_ID;
+use reqwest::Response;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use common::{loan_answers, Harness, InProcessScorer};
+use common::{
+    assert_problem_field, grant_answers, loan_answers, programme_like, Harness, InProcessScorer,
+};
+use imkon_applications::seed::INNOVATIVE_IDEA_GRANT_ID;
 
 /// The youth-loan application of a founder born on 1 March 1993, submitted at `now`.
 async fn youth_loan_submitted_at(pool: PgPool, now: &str) -> Value {
@@ -49,4 +54,48 @@ async fn a_founder_turns_thirty_one_at_tashkent_midnight_while_utc_is_still_the_
         "knocked out before scoring"
     );
     assert_eq!(submitted["submitted_at"], "2024-02-29T19:00:00Z");
+}
+
+/// An application to a grant that closes on the leap day, submitted at `now`.
+async fn submitted_to_a_programme_closing_on_the_leap_day(pool: PgPool, now: &str) -> Response {
+    let now: DateTime<Utc> = now.parse().unwrap();
+    let harness = Harness::start_at(pool, Arc::new(InProcessScorer::default()), now).await;
+    let definition = programme_like(
+        &harness,
+        INNOVATIVE_IDEA_GRANT_ID,
+        json!({ "opens_on": "2024-01-01", "closes_on": "2024-02-29" }),
+    )
+    .await;
+    let programme = harness.create_programme(&definition).await;
+    let founder = harness.founder().await;
+    let id = harness
+        .draft(
+            &founder,
+            programme,
+            json!({ "requested_amount": "100000000.00", "term_months": 12, "answers": grant_answers() }),
+        )
+        .await;
+    harness
+        .post(
+            &format!("/v1/applications/{id}/submit"),
+            &founder.token,
+            &json!({}),
+        )
+        .await
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_programme_closing_on_the_leap_day_takes_applications_until_tashkent_midnight(
+    pool: PgPool,
+) {
+    let response =
+        submitted_to_a_programme_closing_on_the_leap_day(pool, "2024-02-29T18:59:59Z").await;
+    assert_eq!(response.status(), 200);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_programme_closing_on_the_leap_day_is_closed_at_tashkent_midnight(pool: PgPool) {
+    let response =
+        submitted_to_a_programme_closing_on_the_leap_day(pool, "2024-02-29T19:00:00Z").await;
+    assert_problem_field(response, 422, "programme.closes_on", "programme_closed").await;
 }
