@@ -99,3 +99,23 @@ async fn a_programme_closing_on_the_leap_day_is_closed_at_tashkent_midnight(pool
         submitted_to_a_programme_closing_on_the_leap_day(pool, "2024-02-29T19:00:00Z").await;
     assert_problem_field(response, 422, "programme.closes_on", "programme_closed").await;
 }
+
+/// The test harness's own seeding (demo programmes, a founder born 25 years ago with a
+/// company a year old) is dated from its clock too: in 2035 a founder still gets through
+/// screening to a score.
+#[sqlx::test(migrations = false)]
+async fn the_harness_seeds_open_programmes_and_an_eligible_founder_in_2035(pool: PgPool) {
+    let now: DateTime<Utc> = "2035-06-01T12:00:00Z".parse().unwrap();
+    let harness = Harness::start_at(pool, Arc::new(InProcessScorer::default()), now).await;
+    let founder = harness.founder().await;
+    let id = harness
+        .draft(
+            &founder,
+            imkon_applications::seed::SMALL_BUSINESS_START_LOAN_ID,
+            json!({ "requested_amount": "200000000.00", "term_months": 24, "answers": loan_answers() }),
+        )
+        .await;
+    let submitted = harness.submit(&founder, id).await;
+    assert_eq!(submitted["state"], "in_review", "{submitted}");
+    assert_ne!(submitted["score"], Value::Null);
+}
