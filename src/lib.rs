@@ -211,11 +211,12 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
         tasks.spawn(async move { (name, future.await) });
     }
     frontend_settings.set("client_secret", frontend_secret, "the launcher".to_owned());
-    let frontend_config = imkon_frontend::FrontendSettings::from_settings(
+    let mut frontend_config = imkon_frontend::FrontendSettings::from_settings(
         service_urls,
         &frontend_settings,
         &frontend_url,
     )?;
+    frontend_config.calendar = frontend_config.calendar.reading(options.clock.clone());
     let frontend_shutdown = shutdown.clone();
     tasks.spawn(async move {
         let outcome =
