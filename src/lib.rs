@@ -6,9 +6,11 @@ pub mod local_postgres;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use imkon_auth::{KeyId, PublicKeySet, SigningKey};
+use imkon_platform::calendar::{Clock, SystemClock};
 use imkon_platform::config::{Secret, ServiceConfig, Settings};
 use imkon_platform::db;
 use imkon_platform::service::{self, StartupError};
@@ -110,6 +112,8 @@ pub struct PlatformOptions {
     /// Settings the caller fixes over the file and the environment, as (service, field,
     /// value): the end-to-end tests widen a window this way.
     pub settings: Vec<(&'static str, &'static str, String)>,
+    /// The clock every service's calendar reads: the system clock, or a test's settable one.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl PlatformOptions {
@@ -127,6 +131,7 @@ impl PlatformOptions {
             signing_key: SigningKey::generate(key_id),
             demo_data: false,
             settings: Vec::new(),
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -192,7 +197,8 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
                 "the launcher".to_owned(),
             );
         }
-        let config = ServiceConfig::from_settings(settings, default_port)?;
+        let mut config = ServiceConfig::from_settings(settings, default_port)?;
+        config.calendar = config.calendar.reading(options.clock.clone());
         let listener = service::bind(&config).await?;
         let addr = listener
             .local_addr()
@@ -232,11 +238,12 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
         tasks.spawn(async move { (name, future.await) });
     }
     frontend_settings.set("client_secret", frontend_secret, "the launcher".to_owned());
-    let frontend_config = imkon_frontend::FrontendSettings::from_settings(
+    let mut frontend_config = imkon_frontend::FrontendSettings::from_settings(
         service_urls,
         &frontend_settings,
         &frontend_url,
     )?;
+    frontend_config.calendar = frontend_config.calendar.reading(options.clock.clone());
     let frontend_shutdown = shutdown.clone();
     tasks.spawn(async move {
         let outcome =

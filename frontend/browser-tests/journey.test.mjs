@@ -150,6 +150,26 @@ async function asOfficer(username, url) {
 }
 
 /** Fills the small-business loan's form step by step as the signed-in founder and submits it. */
+// A date `years` from today (negative: before), so that the journey's passport is valid in
+// whichever year the test runs.
+function yearsFromToday(years) {
+  const day = new Date();
+  day.setUTCFullYear(day.getUTCFullYear() + years);
+  return day.toISOString().slice(0, 10);
+}
+
+// What a sound small business answers to the loan's questions: the real scoring service
+// scores them with the demo scorecard, whose knock-outs (collateral under 125% of the loan,
+// say) a careless answer would trip.
+const LOAN_ANSWERS = {
+  debt_service_coverage_ratio: '1.6',
+  debt_to_ebitda_ratio: '1.5',
+  years_in_business: '2',
+  collateral_coverage_percent: '160',
+  worst_days_overdue: '0',
+  owners_equity_share_percent: '30',
+};
+
 async function applyForTheLoan(founder, shootStep) {
   await founder.goto(`${server.url}/programmes/${SMALL_BUSINESS_LOAN}/apply`);
   await founder.fill('#requested_amount', '50,000,000.00');
@@ -157,11 +177,14 @@ async function applyForTheLoan(founder, shootStep) {
   if (await founder.locator('#project_cost').count() > 0) await founder.fill('#project_cost', '80,000,000.00');
   await submit(founder, '#apply-form');
   await assertNoErrors(founder, 'the application\'s first step');
-  // Every question gets a plausible answer but the optional file reference, which would need
-  // a document uploaded for it.
+  // Every question gets a plausible answer (the scored ones a sound business's) but the
+  // optional file reference, which would need a document uploaded for it.
   for (const question of await founder.locator('#apply-form [id^="q-"]:not(#q-financial_statements)').all()) {
     const tag = await question.evaluate((element) => element.tagName);
-    if (tag === 'SELECT') {
+    const key = (await question.getAttribute('id')).slice('q-'.length);
+    if (key in LOAN_ANSWERS) {
+      await question.fill(LOAN_ANSWERS[key]);
+    } else if (tag === 'SELECT') {
       const values = await question.locator('option').evaluateAll((options) => options.map((option) => option.value).filter(Boolean));
       await question.selectOption(values[0]);
     } else if (await question.getAttribute('type') === 'date') {
@@ -191,7 +214,7 @@ test('a founder registers, is approved, borrows, signs, is paid and downloads th
     username: 'journey.founder', password: 'a-long-enough-passphrase',
     'latin_name.surname': 'Karimova', 'latin_name.given_name': 'Dilnoza',
     pinfl: pinflFor(777), birth_date: '1995-03-14', 'passport.number': 'AC1234567',
-    'passport.issue_date': '2020-01-10', 'passport.expiry_date': '2030-01-09',
+    'passport.issue_date': yearsFromToday(-5), 'passport.expiry_date': yearsFromToday(5),
     phone: '998901112233', 'address.region': 'Toshkent', 'address.district': 'Chilonzor',
     'address.street_line': 'Bunyodkor 5',
   };
@@ -289,6 +312,13 @@ test('a founder registers, is approved, borrows, signs, is paid and downloads th
   await shoot(credit.page, '08b-application-for-the-officer');
   const reviewMyself = formTo(credit.page, `${applicationPath}/review-myself`);
   await eventually(credit.page, `${server.url}${applicationPath}`, async () => await reviewMyself.count() > 0, 'screening');
+  // Screening asked the real scoring service: the officer sees each characteristic's points
+  // with the demo scorecard's reason, in words and as its code.
+  const scoreTable = credit.page.locator('table.score-table');
+  assert.equal(await scoreTable.count(), 1, 'the officer sees the score');
+  const scoreText = await scoreTable.textContent();
+  assert.match(scoreText, /\b[A-Z0-9]+(?:_[A-Z0-9]+)+\b/, `the scorecard's reason codes: ${scoreText}`);
+  await scoreTable.screenshot({ path: path.join(screenshotDir, 'journey-08c-score-table.png') });
   await submit(credit.page, reviewMyself);
   await assertNoErrors(credit.page, 'taking the review');
   if (await credit.page.locator('#declaration-form').count() > 0) {

@@ -1,5 +1,5 @@
-// Starts the frontend demo (the frontend plus a schedule preview answered by the disbursement
-// domain) for the browser tests, or uses one already running at FRONTEND_URL.
+// Starts the frontend demo (the frontend with the real services, the disbursement service's
+// schedule preview at least) for the browser tests, or uses one already running at FRONTEND_URL.
 //
 // FRONTEND_DEMO_BIN names the built example; by default it is the workspace's debug build,
 // `cargo build -p imkon-frontend --example frontend-demo`.

@@ -1,4 +1,4 @@
-//! The frontend with a schedule preview answered by the disbursement domain and, when
+//! The frontend with the disbursement service's real schedule preview and, when
 //! `DATABASE_URL` is set, the real onboarding and applications services with their demo data:
 //! the server the browser tests drive, and a quick look at the pages for a developer.
 //!
@@ -6,9 +6,10 @@
 //! `frontend listening on http://127.0.0.1:PORT` once it accepts connections, and serves until
 //! interrupted (SIGINT or SIGTERM). `FRONTEND_DEMO_PORT` picks the port (a free one by default).
 //!
-//! With `DATABASE_URL` (a server where the user may create databases), the demo creates four
-//! fresh databases, `frontend_demo_<random>_onboarding`, `…_applications`, `…_accounts` and
-//! `…_disbursement`, migrates and seeds them, and drops them when it stops. founder1 then has
+//! With `DATABASE_URL` (a server where the user may create databases), the demo creates five
+//! fresh databases, `frontend_demo_<random>_onboarding`, `…_applications`, `…_scoring`,
+//! `…_accounts` and `…_disbursement`, migrates and seeds them (the real scoring service scores
+//! every application with the demo scorecards), and drops them when it stops. founder1 then has
 //! a current account with money in it, a loan paid out into it and a loan awaiting signature;
 //! the real disbursement service answers the schedule preview too. Onboarding's and
 //! applications' events are relayed as in a deployment, so a founder who registers through the
@@ -72,7 +73,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         applications: services.as_ref().map_or(unused.clone(), |(services, _)| {
             services.applications.url("")
         }),
-        scoring: unused.clone(),
+        scoring: services
+            .as_ref()
+            .map_or(unused.clone(), |(services, _)| services.scoring.url("")),
         disbursement: services
             .as_ref()
             .map_or(preview_url, |(_, money)| money.disbursement.url("")),

@@ -57,6 +57,7 @@ use axum::http::StatusCode;
 use axum::response::Json;
 use axum::routing::get;
 use axum::{middleware, Router};
+use imkon_platform::calendar::BankCalendar;
 use imkon_platform::config::{ConfigError, Secret, Settings};
 use imkon_platform::service::StartupError;
 use serde::Serialize;
@@ -103,6 +104,9 @@ pub struct FrontendSettings {
     pub request_timeout: Duration,
     /// The proxies the frontend is deployed behind, whose `X-Forwarded-For` names the visitor.
     pub trusted_proxies: TrustedProxies,
+    /// The bank's calendar (`bank_utc_offset`, `bank_holidays`, `bank_end_of_day_cutoff`):
+    /// which programmes are open today, and the bank's day of every instant a page shows.
+    pub calendar: BankCalendar,
 }
 
 impl FrontendSettings {
@@ -132,6 +136,7 @@ impl FrontendSettings {
                 FrontendSettings::DEFAULT_REQUEST_TIMEOUT.as_secs(),
             )?),
             trusted_proxies,
+            calendar: BankCalendar::from_settings(settings)?,
         })
     }
 
@@ -151,6 +156,7 @@ impl FrontendSettings {
             client_secret: None,
             request_timeout: FrontendSettings::DEFAULT_REQUEST_TIMEOUT,
             trusted_proxies: TrustedProxies::default(),
+            calendar: BankCalendar::default(),
         }
     }
 }
@@ -170,6 +176,7 @@ pub struct AppState {
     pub public_url: String,
     pub client_secret: Option<Secret<String>>,
     pub trusted_proxies: TrustedProxies,
+    pub calendar: BankCalendar,
 }
 
 impl FromRef<AppState> for TrustedProxies {
@@ -208,6 +215,7 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         public_url: settings.public_url.trim_end_matches('/').to_owned(),
         client_secret: settings.client_secret.clone(),
         trusted_proxies: settings.trusted_proxies.clone(),
+        calendar: settings.calendar.clone(),
     };
     let header_policy = HeaderPolicy {
         strict_transport_security: settings.served_over_tls,

@@ -575,7 +575,7 @@ async fn an_administrator_runs_the_daily_arrears_job_from_the_page_and_finance_c
     let (_, html) = admin.page(&site.url("/arrears")).await;
     assert!(html.contains("id=\"arrears-run-form\""), "{html}");
     let ran = admin.post(&run, &[]).await;
-    let today = chrono::Utc::now().date_naive();
+    let today = imkon_platform::calendar::BankCalendar::default().today();
     assert_eq!(location(&ran), format!("/arrears?ran=1&through={today}"));
     let (_, html) = admin.page(&site.url(&location(&ran))).await;
     assert!(

@@ -262,7 +262,7 @@ async fn a_founder_signed_in_with_their_password_links_oneid_and_oneid_then_open
             "pinfl": nodira.pin,
             "birth_date": nodira.birth_date,
             "latin_name": { "surname": nodira.sur_name, "given_name": nodira.first_name },
-            "passport": { "number": nodira.pport_no, "issue_date": "2021-06-01", "expiry_date": "2031-05-31" },
+            "passport": { "number": nodira.pport_no, "issue_date": imkon_platform::testing::years_from_today(-5), "expiry_date": imkon_platform::testing::years_from_today(5) },
             "phone": nodira.mob_phone_no,
             "address": { "region": "Toshkent", "district": "Yunusobod", "street_line": "Amir Temur 108" }
         }))
@@ -335,7 +335,7 @@ async fn a_first_oneid_sign_in_does_not_open_an_account_someone_registered_with_
             "pinfl": nodira.pin,
             "birth_date": nodira.birth_date,
             "latin_name": { "surname": "Hacker", "given_name": "Mallory" },
-            "passport": { "number": "AC1111111", "issue_date": "2021-06-01", "expiry_date": "2031-05-31" },
+            "passport": { "number": "AC1111111", "issue_date": imkon_platform::testing::years_from_today(-5), "expiry_date": imkon_platform::testing::years_from_today(5) },
             "phone": "998935550000",
             "address": { "region": "Toshkent", "district": "Chilonzor", "street_line": "Attacker street 1" }
         }))

@@ -440,8 +440,14 @@ fn registration_form(pinfl: &str) -> Vec<(&'static str, String)> {
         ("pinfl", pinfl.to_owned()),
         ("birth_date", "1995-03-14".to_owned()),
         ("passport.number", "AB7654321".to_owned()),
-        ("passport.issue_date", "2020-01-10".to_owned()),
-        ("passport.expiry_date", "2030-01-09".to_owned()),
+        (
+            "passport.issue_date",
+            imkon_platform::testing::years_from_today(-5).to_string(),
+        ),
+        (
+            "passport.expiry_date",
+            imkon_platform::testing::years_from_today(5).to_string(),
+        ),
         ("phone", "998901234567".to_owned()),
         ("email", String::new()),
         ("address.region", "Toshkent".to_owned()),

@@ -29,7 +29,9 @@ impl Website {
         migrator().run(&pool).await.unwrap();
         let (issuer, verifier) = test_tokens(Audience::Onboarding);
         let mut state = AppState::new(pool.clone(), HttpLimits::default(), issuer, verifier);
-        seed_demo(&pool, &state.second_factor_key).await.unwrap();
+        seed_demo(&pool, &state.second_factor_key, &state.calendar)
+            .await
+            .unwrap();
         state.service_clients =
             ServiceClientSecrets::from_json(&format!(r#"{{"frontend": "{FRONTEND_SECRET}"}}"#))
                 .unwrap();

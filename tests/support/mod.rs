@@ -7,10 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use imkon::{PlatformOptions, RunningPlatform, SERVICES};
 use imkon_auth::{Audience, Principal, SigningKey, TokenIssuer};
+use imkon_platform::calendar::{Clock, SystemClock};
 use imkon_platform::config::Secret;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -111,9 +113,15 @@ impl Reply {
 impl Platform {
     /// Starts every service with demo data on fresh databases.
     pub async fn start() -> Platform {
+        Platform::start_reading(Arc::new(SystemClock)).await
+    }
+
+    /// Like [`Platform::start`], every service's calendar reading `clock`.
+    pub async fn start_reading(clock: Arc<dyn Clock>) -> Platform {
         let prefix = format!("imkon_e2e_{}", Uuid::now_v7().simple());
         let mut options = PlatformOptions::new(server_url(), &prefix, true);
         options.demo_data = true;
+        options.clock = clock;
         // The loans here were booked months ago, so their instalments are already due.
         options
             .settings

@@ -84,6 +84,16 @@ pub fn format_money(amount: Decimal, currency: Currency, translator: &Translator
     translator.t_with(key, &[("amount", &number)])
 }
 
+/// The bank's day of the instant `at`, as the language writes a date: an instant is shown on
+/// the day the bank (Tashkent) lived it, not on its UTC date.
+pub fn format_day_of(
+    at: chrono::DateTime<chrono::Utc>,
+    calendar: &imkon_platform::calendar::BankCalendar,
+    locale: Locale,
+) -> String {
+    format_date(calendar.day_of(at), locale)
+}
+
 /// A date as the language writes it: `26.11.2026`, or `26 Nov 2026` in English.
 pub fn format_date(date: NaiveDate, locale: Locale) -> String {
     match locale {

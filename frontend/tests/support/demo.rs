@@ -1,5 +1,5 @@
-//! The demo platform behind the frontend: the real onboarding, applications, accounts and
-//! disbursement services on four fresh databases, with their demo data and the money a founder
+//! The demo platform behind the frontend: the real onboarding, applications, scoring, accounts
+//! and disbursement services on five fresh databases, with their demo data and the money a founder
 //! needs for the money pages, and the event relays a deployment runs. The demo server and the
 //! page benchmark start it; `DemoDatabases::drop_all` removes what it created.
 
@@ -72,7 +72,7 @@ fn spawn_relays(
 /// Fresh databases for the demo's services, dropped by [`DemoDatabases::drop_all`].
 pub struct DemoDatabases {
     admin: PgConnectOptions,
-    names: [String; 4],
+    names: [String; 5],
 }
 
 impl DemoDatabases {
@@ -86,6 +86,7 @@ impl DemoDatabases {
             format!("frontend_demo_{suffix}_applications"),
             format!("frontend_demo_{suffix}_accounts"),
             format!("frontend_demo_{suffix}_disbursement"),
+            format!("frontend_demo_{suffix}_scoring"),
         ];
         let mut connection = admin.connect().await?;
         for name in &names {
@@ -113,10 +114,11 @@ impl DemoDatabases {
         let applications = connect(&self.names[1]).await?;
         let accounts = connect(&self.names[2]).await?;
         let disbursement = connect(&self.names[3]).await?;
+        let scoring = connect(&self.names[4]).await?;
         // Starting panics on a failed migration or seed; in a task the panic becomes an error
         // here, so the databases are still dropped.
         let started = tokio::spawn(async move {
-            let services = Services::start_on(onboarding, applications).await;
+            let services = Services::start_on(onboarding, applications, scoring).await;
             let money = MoneyServices::start_on(&services, accounts, disbursement).await;
             let founder = client_id_of(&services, "founder1").await;
             money.funded_account(founder, "12500000.00").await;

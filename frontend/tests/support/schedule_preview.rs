@@ -1,117 +1,46 @@
-//! A stand-in for the disbursement service's `POST /v1/schedules/preview`, answering from the
-//! service's own domain (`LoanTerms::parse`, `build_schedule`), so the frontend is tested
-//! against real schedules and real refusals while the service's HTTP layer is being built.
-//! Its wire format is the one the service promises: amounts as strings, and a problem+json 422
-//! naming each refused field with a stable code.
+//! The disbursement service's real `POST /v1/schedules/preview`, for the pages that need only
+//! the loan calculator: the service's own router, so the frontend is tested against its real
+//! schedules, refusals and wire format.
+//!
+//! The preview reads no database and moves no money, so the service runs over a pool that can
+//! never connect and a ledger at an address where nothing listens: were the preview ever to
+//! touch either, these tests would fail loudly instead of passing against a stand-in.
 
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
-use chrono::NaiveDate;
-use imkon_disbursement::domain::schedule::build_schedule;
-use imkon_disbursement::domain::terms::{
-    DayCount, LoanTerms, LoanTermsInput, RateError, RepaymentMethod, TermsError,
-};
-use imkon_platform::money::{parse_decimal_literal, Currency};
-use imkon_platform::problem::Problem;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
 
-#[derive(Deserialize)]
-pub struct PreviewBody {
-    principal: String,
-    currency: String,
-    annual_rate_percent: String,
-    term_months: i64,
-    method: String,
-    grace_months: i64,
-    day_count: String,
-    disbursement_date: NaiveDate,
-    first_due_date: NaiveDate,
-}
+use axum::Router;
+use imkon_auth::Audience;
+use imkon_disbursement::ledger::HttpLedger;
+use imkon_platform::calendar::BankCalendar;
+use imkon_platform::client::ServiceClient;
+use imkon_platform::config::HttpLimits;
+use imkon_platform::service_tokens::ServiceTokens;
+use imkon_platform::testing::{service_principal, test_tokens};
+use sqlx::postgres::PgPoolOptions;
 
-/// The router with the one preview route.
+/// Nothing listens here: port 1 on the loopback interface.
+const NOWHERE: &str = "postgres://nobody@127.0.0.1:1/nothing";
+
+/// The disbursement service's complete router.
 pub fn router() -> Router {
-    Router::new().route("/v1/schedules/preview", post(preview))
-}
-
-async fn preview(Json(body): Json<PreviewBody>) -> Response {
-    match parse(&body) {
-        Ok(terms) => Json(schedule_json(&terms)).into_response(),
-        Err((field, code, message)) => Problem::invalid_field(field, code, message).into_response(),
-    }
-}
-
-type Refusal = (&'static str, &'static str, String);
-
-fn parse(body: &PreviewBody) -> Result<LoanTerms, Refusal> {
-    let principal = parse_decimal_literal(&body.principal)
-        .map_err(|error| ("principal", "not_a_number", error.to_string()))?;
-    let currency: Currency =
-        body.currency
-            .parse()
-            .map_err(|error: imkon_platform::money::MoneyError| {
-                ("currency", "unknown_currency", error.to_string())
-            })?;
-    let annual_rate_percent = parse_decimal_literal(&body.annual_rate_percent)
-        .map_err(|error| ("annual_rate_percent", "not_a_number", error.to_string()))?;
-    let method = RepaymentMethod::parse(&body.method).map_err(refusal)?;
-    let day_count = DayCount::parse(&body.day_count).map_err(refusal)?;
-    LoanTerms::parse(&LoanTermsInput {
-        principal,
-        currency,
-        annual_rate_percent,
-        term_months: body.term_months,
-        method,
-        grace_months: body.grace_months,
-        day_count,
-        disbursement_date: body.disbursement_date,
-        first_due_date: body.first_due_date,
-    })
-    .map_err(refusal)
-}
-
-fn refusal(error: TermsError) -> Refusal {
-    let code = match &error {
-        TermsError::PrincipalNotPositive => "principal_not_positive",
-        TermsError::PrincipalTooManyDecimals => "principal_too_many_decimals",
-        TermsError::PrincipalTooLarge => "principal_too_large",
-        TermsError::AnnualRate(RateError::Negative) => "rate_negative",
-        TermsError::AnnualRate(RateError::AboveHundredPercent) => "rate_above_hundred_percent",
-        TermsError::AnnualRate(RateError::TooManyDecimals { .. }) => "rate_too_many_decimals",
-        TermsError::TermNotPositive => "term_not_positive",
-        TermsError::TermTooLong { .. } => "term_too_long",
-        TermsError::GraceNegative => "grace_negative",
-        TermsError::GraceNotShorterThanTerm { .. } => "grace_not_shorter_than_term",
-        TermsError::FirstDueDateNotAfterDisbursement => "first_due_date_not_after_disbursement",
-        TermsError::FirstDueDateTooLate { .. } => "first_due_date_too_late",
-        TermsError::DueDatesOutOfRange => "due_dates_out_of_range",
-        TermsError::UnknownRepaymentMethod(_) => "unknown_repayment_method",
-        TermsError::UnknownDayCount(_) => "unknown_day_count",
-    };
-    (error.field(), code, error.to_string())
-}
-
-fn schedule_json(terms: &LoanTerms) -> Value {
-    let schedule = build_schedule(terms);
-    let installments: Vec<Value> = schedule
-        .installments()
-        .iter()
-        .map(|installment| {
-            json!({
-                "number": installment.number(),
-                "due_date": installment.due_date().to_string(),
-                "principal": installment.principal().amount().to_string(),
-                "interest": installment.interest().amount().to_string(),
-                "total": installment.total().amount().to_string(),
-                "balance": installment.balance().amount().to_string(),
-            })
-        })
-        .collect();
-    json!({
-        "installments": installments,
-        "total_principal": schedule.total_principal().amount().to_string(),
-        "total_interest": schedule.total_interest().amount().to_string(),
-        "total_payable": schedule.total_payable().amount().to_string(),
+    let pool = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_lazy(NOWHERE)
+        .expect("a well-formed database URL");
+    let (issuer, verifier) = test_tokens(Audience::Disbursement);
+    let ledger = HttpLedger::new(
+        ServiceClient::new(Duration::from_secs(1)).expect("an HTTP client"),
+        ServiceTokens::local(issuer, service_principal("disbursement")),
+        "http://127.0.0.1:1",
+    );
+    imkon_disbursement::app(imkon_disbursement::AppState {
+        pool,
+        limits: HttpLimits::default(),
+        verifier,
+        ledger: Arc::new(ledger),
+        backdating_window_days:
+            imkon_disbursement::domain::bank_dates::DEFAULT_BACKDATING_WINDOW_DAYS,
+        calendar: BankCalendar::default(),
     })
 }

@@ -1,21 +1,19 @@
-//! The real onboarding and applications services, in-process on loopback ports, over one
-//! PostgreSQL database with a schema each (as each has its own database in production), with
-//! their demo data.
+//! The real onboarding, applications and scoring services, in-process on loopback ports, over
+//! one PostgreSQL database with a schema each (as each has its own database in production),
+//! with their demo data.
 //!
-//! Onboarding issues every token; applications trusts its key. Applications asks onboarding
-//! for KYC status and company facts over HTTP with a service token, as in production. Only the
-//! scoring service is a stand-in: a fixed score, so screening always passes.
+//! Onboarding issues every token; applications and scoring trust its key. Applications asks
+//! onboarding for KYC status and company facts, and scoring for a score with the demo
+//! scorecards, over HTTP with service tokens, as in production: no stand-in decides a score.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use imkon_applications::peers::{
-    OnboardingClient, PeerFuture, ScoreResult, ScoredCharacteristic, Scorer,
-};
+use imkon_applications::peers::{OnboardingClient, ScoringClient};
 use imkon_auth::{
     Audience, KeyId, Principal, PublicKeySet, Role, SigningKey, TokenIssuer, TokenVerifier,
 };
+use imkon_platform::calendar::BankCalendar;
 use imkon_platform::client::ServiceClient;
 use imkon_platform::config::HttpLimits;
 use imkon_platform::service_tokens::ServiceTokens;
@@ -31,50 +29,14 @@ use uuid::Uuid;
 pub const DUAL_ROLE_USERNAME: &str = "dual1";
 pub const DUAL_ROLE_PASSWORD: &str = "dual1-demo-pass";
 
-/// Scores every application the same, passing screening. Its characteristics and reason codes
-/// are the seeded grant scorecard's, one fed by a question of the form and one the form does not
-/// ask, so the pages can be checked for both ways of naming a characteristic.
-pub struct FixedScorer;
-
-impl Scorer for FixedScorer {
-    fn evaluate(
-        &self,
-        _scorecard_id: Uuid,
-        _inputs: BTreeMap<String, Value>,
-    ) -> PeerFuture<'_, ScoreResult> {
-        Box::pin(async {
-            Ok(ScoreResult {
-                evaluation_id: Some(Uuid::now_v7()),
-                score: Decimal::from(640),
-                probability_of_default: "0.04".to_owned(),
-                band: "B".to_owned(),
-                recommendation: "approve".to_owned(),
-                knockouts: Vec::new(),
-                characteristics: vec![
-                    ScoredCharacteristic {
-                        characteristic: "team_experience_years".to_owned(),
-                        bin: "[6,inf)".to_owned(),
-                        points: Decimal::from(40),
-                        reason_code: "TEAM_VETERAN".to_owned(),
-                    },
-                    ScoredCharacteristic {
-                        characteristic: "monthly_revenue_growth_percent".to_owned(),
-                        bin: "missing".to_owned(),
-                        points: Decimal::ZERO,
-                        reason_code: "GROWTH_NOT_REPORTED".to_owned(),
-                    },
-                ],
-            })
-        })
-    }
-}
-
-/// The two services, running.
+/// The three services, running.
 pub struct Services {
     pub onboarding: TestServer,
     pub applications: TestServer,
+    pub scoring: TestServer,
     pub onboarding_pool: PgPool,
     pub applications_pool: PgPool,
+    pub scoring_pool: PgPool,
     /// Issues tokens the services trust, as onboarding does.
     pub issuer: TokenIssuer,
     keys: PublicKeySet,
@@ -140,6 +102,7 @@ impl MoneyServices {
                 ledger: Arc::new(ledger),
                 backdating_window_days:
                     imkon_disbursement::domain::bank_dates::DEFAULT_BACKDATING_WINDOW_DAYS,
+                calendar: BankCalendar::default(),
             }))
             .await;
         MoneyServices {
@@ -384,15 +347,20 @@ async fn schema_pool(
 }
 
 impl Services {
-    /// Both services in one test database, a schema each.
+    /// The three services in one test database, a schema each.
     pub async fn start(pool_options: PgPoolOptions, connect: PgConnectOptions) -> Services {
         let onboarding_pool = schema_pool(&pool_options, &connect, "onboarding").await;
         let applications_pool = schema_pool(&pool_options, &connect, "applications").await;
-        Services::start_on(onboarding_pool, applications_pool).await
+        let scoring_pool = schema_pool(&pool_options, &connect, "scoring").await;
+        Services::start_on(onboarding_pool, applications_pool, scoring_pool).await
     }
 
-    /// Migrates the two pools, seeds the demo data, and starts both services.
-    pub async fn start_on(onboarding_pool: PgPool, applications_pool: PgPool) -> Services {
+    /// Migrates the three pools, seeds the demo data, and starts the services.
+    pub async fn start_on(
+        onboarding_pool: PgPool,
+        applications_pool: PgPool,
+        scoring_pool: PgPool,
+    ) -> Services {
         imkon_onboarding::migrator()
             .run(&onboarding_pool)
             .await
@@ -401,11 +369,19 @@ impl Services {
             .run(&applications_pool)
             .await
             .expect("applications migrates");
+        imkon_scoring::migrator()
+            .run(&scoring_pool)
+            .await
+            .expect("scoring migrates");
+        imkon_scoring::seed_demo(&scoring_pool)
+            .await
+            .expect("scoring's demo scorecards load");
         let second_factor_key = imkon_onboarding::domain::totp::SecondFactorKey::generate();
-        imkon_onboarding::seed_demo(&onboarding_pool, &second_factor_key)
+        let calendar = BankCalendar::default();
+        imkon_onboarding::seed_demo(&onboarding_pool, &second_factor_key, &calendar)
             .await
             .expect("onboarding's demo data loads");
-        imkon_applications::seed::seed_demo(&applications_pool)
+        imkon_applications::seed::seed_demo(&applications_pool, &calendar)
             .await
             .expect("applications' demo data loads");
         create_dual_role_officer(&onboarding_pool, &second_factor_key).await;
@@ -424,6 +400,17 @@ impl Services {
         let kyc = OnboardingClient::new(
             ServiceClient::new(Duration::from_secs(10)).expect("an HTTP client"),
             &onboarding.url(""),
+            ServiceTokens::local(issuer.clone(), service.clone()),
+        );
+        let scoring = TestServer::start(imkon_scoring::app(imkon_scoring::AppState {
+            pool: scoring_pool.clone(),
+            limits: HttpLimits::default(),
+            verifier: verifier(&keys, Audience::Scoring),
+        }))
+        .await;
+        let scorer = ScoringClient::new(
+            ServiceClient::new(Duration::from_secs(10)).expect("an HTTP client"),
+            &scoring.url(""),
             ServiceTokens::local(issuer.clone(), service),
         );
         let applications =
@@ -432,14 +419,17 @@ impl Services {
                 limits: HttpLimits::default(),
                 verifier: verifier(&keys, Audience::Applications),
                 kyc: Arc::new(kyc),
-                scorer: Arc::new(FixedScorer),
+                scorer: Arc::new(scorer),
+                calendar,
             }))
             .await;
         Services {
             onboarding,
             applications,
+            scoring,
             onboarding_pool,
             applications_pool,
+            scoring_pool,
             issuer,
             keys,
         }

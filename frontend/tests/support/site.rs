@@ -23,7 +23,7 @@ impl Site {
         let settings = FrontendSettings::new(ServiceUrls {
             onboarding: services.onboarding.url(""),
             applications: services.applications.url(""),
-            scoring: "http://127.0.0.1:1".to_owned(),
+            scoring: services.scoring.url(""),
             disbursement: money.disbursement.url(""),
             accounts: money.accounts.url(""),
         });

@@ -37,9 +37,11 @@
 //! key are both valid; the second is simply carried over to the next batch.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use imkon_platform::id::{new_id, now_utc};
+use imkon_platform::calendar::Clock;
+use imkon_platform::id::new_id;
 use imkon_platform::money::{Currency, Money};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -163,12 +165,15 @@ impl LedgerWriter {
     /// The writer gets connections of its own, to the same database as `pool`: a handler may
     /// hold one of the pool's connections while it waits for the writer (a client's
     /// confirmation does), and the writer must never wait for such a connection in turn.
-    pub fn start(pool: &PgPool) -> LedgerWriter {
+    ///
+    /// Each batch's transfers are stamped with `clock`'s instant: the bank's day a transfer
+    /// belongs to (statements, daily limits) is the day of that stamp.
+    pub fn start(pool: &PgPool, clock: Arc<dyn Clock>) -> LedgerWriter {
         let writer_pool = PgPoolOptions::new()
             .max_connections(WRITER_CONNECTIONS)
             .connect_lazy_with((*pool.connect_options()).clone());
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(run_writer(writer_pool, receiver));
+        tokio::spawn(run_writer(writer_pool, clock, receiver));
         LedgerWriter { sender }
     }
 
@@ -188,7 +193,7 @@ impl LedgerWriter {
     }
 }
 
-async fn run_writer(pool: PgPool, mut receiver: mpsc::Receiver<Submission>) {
+async fn run_writer(pool: PgPool, clock: Arc<dyn Clock>, mut receiver: mpsc::Receiver<Submission>) {
     let mut carried: VecDeque<Submission> = VecDeque::new();
     loop {
         let mut batch: Vec<Submission> = carried.drain(..).collect();
@@ -204,14 +209,18 @@ async fn run_writer(pool: PgPool, mut receiver: mpsc::Receiver<Submission>) {
                 Err(_) => break,
             }
         }
-        carried = answer_batch(&pool, batch).await;
+        carried = answer_batch(&pool, clock.as_ref(), batch).await;
     }
 }
 
 /// Books a batch and answers its requests; returns the ones to carry over to the next batch.
-async fn answer_batch(pool: &PgPool, batch: Vec<Submission>) -> VecDeque<Submission> {
+async fn answer_batch(
+    pool: &PgPool,
+    clock: &dyn Clock,
+    batch: Vec<Submission>,
+) -> VecDeque<Submission> {
     let mut carried = VecDeque::new();
-    match book_batch(pool, &batch).await {
+    match book_batch(pool, clock, &batch).await {
         Ok(outcomes) => {
             for (submission, outcome) in batch.into_iter().zip(outcomes) {
                 match outcome {
@@ -383,6 +392,7 @@ fn plan(
 /// Books one batch in one transaction. `None` marks a request carried over to the next batch.
 async fn book_batch(
     pool: &PgPool,
+    clock: &dyn Clock,
     batch: &[Submission],
 ) -> Result<Vec<Option<Outcome>>, AccountsError> {
     let requests: Vec<&TransferRequest> =
@@ -431,7 +441,7 @@ async fn book_batch(
     let (mut planned, states) = plan(&requests, &decisions, &starting_states);
 
     // Everything to write, column by column, in arrival order.
-    let created_at: DateTime<Utc> = now_utc().trunc_subsecs(6);
+    let created_at: DateTime<Utc> = clock.now().trunc_subsecs(6);
     let mut transfers = TransferColumns::default();
     let mut entries = EntryColumns::default();
     let mut holds = HoldColumns::default();

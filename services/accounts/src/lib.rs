@@ -18,6 +18,7 @@ pub mod opening;
 use axum::extract::FromRef;
 use axum::Router;
 use imkon_auth::{Audience, TokenVerifier};
+use imkon_platform::calendar::BankCalendar;
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
 use imkon_platform::{auth_settings, db as platform_db, service};
@@ -65,19 +66,32 @@ pub struct AppState {
     pub bank: BankCode,
     /// Limits on clients' own transfers.
     pub client_transfer_policy: ClientTransferPolicy,
+    /// The bank's calendar: the day a daily limit counts, a statement's days.
+    pub calendar: BankCalendar,
 }
 
 impl AppState {
-    /// The state with the default bank code and the standard client policy; starts the ledger
-    /// writer on the current runtime.
+    /// The state with the default bank code, the standard client policy and the bank's
+    /// default calendar on the system clock; starts the ledger writer on the current runtime.
     pub fn new(pool: PgPool, limits: HttpLimits, verifier: TokenVerifier) -> AppState {
+        AppState::with_calendar(pool, limits, verifier, BankCalendar::default())
+    }
+
+    /// Like [`AppState::new`], on `calendar` (the ledger stamps transfers by its clock).
+    pub fn with_calendar(
+        pool: PgPool,
+        limits: HttpLimits,
+        verifier: TokenVerifier,
+        calendar: BankCalendar,
+    ) -> AppState {
         AppState {
-            ledger: LedgerWriter::start(&pool),
+            ledger: LedgerWriter::start(&pool, calendar.clock()),
             pool,
             limits,
             verifier,
             bank: default_bank_code(),
             client_transfer_policy: ClientTransferPolicy::standard(),
+            calendar,
         }
     }
 }
@@ -132,7 +146,7 @@ pub async fn run_on(
             StartupError::Other(format!("opening the bank's demo accounts failed: {error}"))
         })?;
     }
-    let mut state = AppState::new(pool, config.limits, verifier);
+    let mut state = AppState::with_calendar(pool, config.limits, verifier, config.calendar.clone());
     state.bank = bank;
     service::serve(&config, listener, app(state), shutdown).await
 }

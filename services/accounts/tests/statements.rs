@@ -3,8 +3,7 @@
 
 mod common;
 
-use chrono::{Duration, Utc};
-use imkon_accounts::domain::client_transfer::limit_day;
+use chrono::Duration;
 use imkon_auth::Role;
 use imkon_platform::id::new_id;
 use imkon_platform::testing::assert_problem;
@@ -31,7 +30,7 @@ async fn account_with_history(harness: &Harness, client_id: uuid::Uuid) -> Strin
 async fn a_statement_pages_through_the_period_with_a_cursor(pool: PgPool) {
     let harness = start(pool).await;
     let account = account_with_history(&harness, new_id()).await;
-    let today = limit_day(Utc::now());
+    let today = harness.calendar.today();
     let token = harness.staff_token(Role::Finance);
     let mut cursor: Option<String> = None;
     let mut amounts = Vec::new();

@@ -21,6 +21,7 @@ use std::time::Duration;
 use axum::extract::FromRef;
 use axum::Router;
 use imkon_auth::{Audience, TokenVerifier};
+use imkon_platform::calendar::BankCalendar;
 use imkon_platform::client::ServiceClient;
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub kyc: Arc<dyn KycSource>,
     /// The scoring service.
     pub scorer: Arc<dyn Scorer>,
+    /// The bank's calendar: a founder's age, a programme's window and a submission's day.
+    pub calendar: BankCalendar,
 }
 
 impl FromRef<AppState> for TokenVerifier {
@@ -110,9 +113,11 @@ pub async fn run_on(
     let verifier = auth_settings::token_verifier(&config.settings, Audience::Applications)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
     if config.demo_data {
-        seed::seed_demo(&pool).await.map_err(|error| {
-            StartupError::Other(format!("loading the demo programmes failed: {error}"))
-        })?;
+        seed::seed_demo(&pool, &config.calendar)
+            .await
+            .map_err(|error| {
+                StartupError::Other(format!("loading the demo programmes failed: {error}"))
+            })?;
     }
     let client = ServiceClient::new(PEER_TIMEOUT)
         .map_err(|error| StartupError::Other(format!("cannot build the HTTP client: {error}")))?;
@@ -139,6 +144,7 @@ pub async fn run_on(
         verifier,
         kyc: onboarding,
         scorer: Arc::new(ScoringClient::new(client, &scoring_url, tokens)),
+        calendar: config.calendar.clone(),
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

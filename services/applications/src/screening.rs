@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -187,7 +187,9 @@ async fn assess(
 ) -> Result<Assessment, ApiError> {
     let profile = state.kyc.client_profile(row.client_id).await?;
     let company = company_of(&profile, row.company_id)?;
-    let submitted_on = row.submitted_at.unwrap_or_else(Utc::now).date_naive();
+    let submitted_on = state
+        .calendar
+        .day_of(row.submitted_at.unwrap_or_else(|| state.calendar.now()));
     let facts = applicant_facts(
         company,
         kyc_approved(state, row.client_id).await?,
@@ -272,7 +274,7 @@ pub async fn screen(
                 &row,
                 &Event::StartScreening,
                 &actor,
-                Utc::now(),
+                state.calendar.now(),
             )
             .await?;
         }
@@ -298,7 +300,7 @@ pub async fn screen(
         Err(other) => return Err(other),
     };
 
-    let now = Utc::now();
+    let now = state.calendar.now();
     let mut transaction = state.pool.begin().await?;
     let row = db::applications::lock(&mut transaction, application_id)
         .await?

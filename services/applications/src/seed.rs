@@ -1,6 +1,7 @@
 //! Demo programmes that look like the real ones, inserted idempotently under fixed ids.
 
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
+use imkon_platform::calendar::BankCalendar;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -427,12 +428,20 @@ pub fn loan_rubric() -> Vec<CriterionDto> {
     ]
 }
 
-fn date(year: i32, month: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, month, day)
-        .expect("seed dates are written in this file and exist")
-}
+/// How long before the bank's today the demo programmes opened.
+const OPEN_FOR_MONTHS_BEFORE: Months = Months::new(12);
 
-fn base(kind: &str, name: LocalizedTextDto, description: LocalizedTextDto) -> ProgrammeInput {
+/// How long after the bank's today the demo programmes stay open.
+const OPEN_FOR_MONTHS_AFTER: Months = Months::new(24);
+
+/// A demo programme of `kind`, open from a year before `today` to two years after: the demo
+/// never expires, whenever it is started.
+fn base(
+    kind: &str,
+    name: LocalizedTextDto,
+    description: LocalizedTextDto,
+    today: NaiveDate,
+) -> ProgrammeInput {
     let grant = kind == "grant";
     ProgrammeInput {
         kind: kind.to_owned(),
@@ -450,8 +459,12 @@ fn base(kind: &str, name: LocalizedTextDto, description: LocalizedTextDto) -> Pr
         max_grace_months: None,
         penalty_rate_percent: None,
         co_funding_cap_percent: None,
-        opens_on: date(2025, 1, 1),
-        closes_on: date(2027, 12, 31),
+        opens_on: today
+            .checked_sub_months(OPEN_FOR_MONTHS_BEFORE)
+            .expect("a year before a real date exists"),
+        closes_on: today
+            .checked_add_months(OPEN_FOR_MONTHS_AFTER)
+            .expect("two years after a real date exists"),
         eligibility: EligibilityDto {
             kyc_approval_required: true,
             ..EligibilityDto::default()
@@ -475,8 +488,8 @@ fn base(kind: &str, name: LocalizedTextDto, description: LocalizedTextDto) -> Pr
     }
 }
 
-/// The four demo programmes, by id.
-pub fn demo_programmes() -> Vec<(Uuid, ProgrammeInput)> {
+/// The four demo programmes, by id, open on `today`.
+pub fn demo_programmes(today: NaiveDate) -> Vec<(Uuid, ProgrammeInput)> {
     let innovative_idea = ProgrammeInput {
         total_budget: "5000000000.00".to_owned(),
         min_amount: "100000000.00".to_owned(),
@@ -500,6 +513,7 @@ pub fn demo_programmes() -> Vec<(Uuid, ProgrammeInput)> {
                 "100 000 000 сумов каждому победителю.",
                 "UZS 100 000 000 per winner.",
             ),
+            today,
         )
     };
     let mvp_co_funding = ProgrammeInput {
@@ -528,6 +542,7 @@ pub fn demo_programmes() -> Vec<(Uuid, ProgrammeInput)> {
                 "До 50% стоимости MVP.",
                 "Up to 50% of the MVP's cost.",
             ),
+            today,
         )
     };
     let youth_loan = ProgrammeInput {
@@ -561,6 +576,7 @@ pub fn demo_programmes() -> Vec<(Uuid, ProgrammeInput)> {
                 "От 100 миллионов до 2,5 миллиарда сумов для основателей до 30 лет.",
                 "UZS 100 million to 2.5 billion, for founders up to 30.",
             ),
+            today,
         )
     };
     let small_business_start = ProgrammeInput {
@@ -588,6 +604,7 @@ pub fn demo_programmes() -> Vec<(Uuid, ProgrammeInput)> {
                 "12–36 месяцев, льготный период по основному долгу до 6 месяцев, 25–27% годовых, дифференцированные платежи.",
                 "12 to 36 months, up to 6 months' grace on principal, 25–27% a year, differentiated repayment.",
             ),
+            today,
         )
     };
     vec![
@@ -598,10 +615,11 @@ pub fn demo_programmes() -> Vec<(Uuid, ProgrammeInput)> {
     ]
 }
 
-/// Inserts the demo programmes that are not there yet; running it twice changes nothing.
-pub async fn seed_demo(pool: &PgPool) -> Result<(), ApiError> {
-    let now = imkon_platform::id::now_utc();
-    for (id, input) in demo_programmes() {
+/// Inserts the demo programmes that are not there yet, open around the bank's today; running
+/// it twice changes nothing.
+pub async fn seed_demo(pool: &PgPool, calendar: &BankCalendar) -> Result<(), ApiError> {
+    let now = calendar.now();
+    for (id, input) in demo_programmes(calendar.day_of(now)) {
         let parsed = input.parse()?;
         let row = programme_row(id, &input, &parsed, SEED_ADMIN_ID, now)?;
         crate::db::programmes::insert(pool, &row).await?;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{grant_answers, loan_answers, months_ago, Harness};
+use common::{grant_answers, loan_answers, Harness};
 use imkon_applications::seed::{
     INNOVATIVE_IDEA_GRANT_ID, SMALL_BUSINESS_START_LOAN_ID, YOUTH_LOAN_ID,
 };
@@ -276,7 +276,9 @@ async fn a_founder_over_the_youth_age_limit_is_knocked_out_and_rejected_with_the
     pool: PgPool,
 ) {
     let harness = Harness::start(pool).await;
-    let founder = harness.founder_with(24, months_ago(12 * 35), true).await;
+    let founder = harness
+        .founder_with(24, harness.months_ago(12 * 35), true)
+        .await;
     let id = harness
         .draft(
             &founder,

@@ -194,7 +194,9 @@ async fn officers_export_a_programmes_applications_and_reviews_as_csv(pool: PgPo
 #[sqlx::test(migrations = false)]
 async fn the_demo_programmes_are_seeded_once(pool: PgPool) {
     let harness = Harness::start(pool.clone()).await;
-    imkon_applications::seed::seed_demo(&pool).await.unwrap();
+    imkon_applications::seed::seed_demo(&pool, &harness.calendar)
+        .await
+        .unwrap();
     let programmes = harness.get_ok("/v1/programmes", &harness.admin).await;
     let names: Vec<&str> = programmes
         .as_array()

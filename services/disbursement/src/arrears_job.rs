@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
 use imkon_platform::audit::{self, AuditEntry};
+use imkon_platform::calendar::BankCalendar;
 use imkon_platform::money::Money;
 use imkon_platform::outbox;
 use serde_json::json;
@@ -307,13 +308,25 @@ async fn assess_contract(
     Ok(())
 }
 
-/// Runs the job now and then shortly after each UTC midnight, until `shutdown`.
-pub fn spawn_daily(pool: PgPool, ledger: Arc<dyn Ledger>, shutdown: CancellationToken) {
+/// Runs the job now and then after each of the bank's midnights (plus the end-of-day
+/// cut-off), until `shutdown`. It runs only when the operating day is a business day: a
+/// weekend's or a holiday's dates are assessed, in order, by the next business day's run
+/// (`run_through` catches up every date since the last one assessed).
+pub fn spawn_daily(
+    pool: PgPool,
+    ledger: Arc<dyn Ledger>,
+    calendar: BankCalendar,
+    shutdown: CancellationToken,
+) {
     tokio::spawn(async move {
         loop {
-            let now = imkon_platform::id::now_utc();
-            let pause = match run_through(&pool, ledger.as_ref(), now.date_naive()).await {
-                Ok(_) => until_after_next_midnight(now),
+            let now = calendar.now();
+            let outcome = match day_to_run(&calendar, now) {
+                Some(day) => run_through(&pool, ledger.as_ref(), day).await.map(drop),
+                None => Ok(()),
+            };
+            let pause = match outcome {
+                Ok(()) => until_next_run(&calendar, now),
                 Err(error) => {
                     tracing::warn!(%error, "the arrears job failed; it will retry");
                     RETRY_AFTER_FAILURE
@@ -327,30 +340,74 @@ pub fn spawn_daily(pool: PgPool, ledger: Arc<dyn Ledger>, shutdown: Cancellation
     });
 }
 
-/// The time from `now` to five minutes past the next UTC midnight.
-fn until_after_next_midnight(now: chrono::DateTime<chrono::Utc>) -> Duration {
-    let next = now
-        .date_naive()
-        .checked_add_days(Days::new(1))
-        .and_then(|day| day.and_hms_opt(0, 5, 0))
-        .map(|time| time.and_utc());
-    next.and_then(|next| (next - now).to_std().ok())
+/// The date the job runs through at `now`: the operating day, if the bank works that day.
+pub fn day_to_run(
+    calendar: &BankCalendar,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<NaiveDate> {
+    let day = calendar.operating_day(now);
+    calendar.is_business_day(day).then_some(day)
+}
+
+/// A margin after the start of the next operating day, so that a clock a little behind the
+/// database's does not wake the job a moment before its day has begun.
+const AFTER_DAY_STARTS: chrono::Duration = chrono::Duration::minutes(5);
+
+/// The time from `now` to a few minutes after the next operating day starts.
+fn until_next_run(calendar: &BankCalendar, now: chrono::DateTime<chrono::Utc>) -> Duration {
+    (calendar.next_operating_day_starts(now) + AFTER_DAY_STARTS - now)
+        .to_std()
         .unwrap_or(RETRY_AFTER_FAILURE)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
 
     #[test]
-    fn the_next_run_is_five_minutes_past_the_coming_midnight() {
-        let now = Utc.with_ymd_and_hms(2024, 2, 28, 23, 0, 0).unwrap();
-        assert_eq!(until_after_next_midnight(now), Duration::from_secs(65 * 60));
-        let just_after = Utc.with_ymd_and_hms(2024, 2, 29, 0, 6, 0).unwrap();
+    fn the_next_run_is_five_minutes_past_the_banks_coming_midnight() {
+        let calendar = BankCalendar::default();
+        let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
         assert_eq!(
-            until_after_next_midnight(just_after),
-            Duration::from_secs(24 * 3600 - 60)
+            until_next_run(&calendar, at("2024-02-28T18:59:59Z")),
+            Duration::from_secs(5 * 60 + 1),
+            "23:59:59 in Tashkent: the run for the leap day is due in five minutes and a second"
+        );
+        assert_eq!(
+            until_next_run(&calendar, at("2024-02-28T19:00:00Z")),
+            Duration::from_secs(24 * 3600 + 5 * 60),
+            "midnight in Tashkent: the leap day's run is now, the next one tomorrow"
+        );
+    }
+
+    #[test]
+    fn the_job_runs_on_business_days_after_the_banks_midnight() {
+        let day = |text: &str| text.parse::<NaiveDate>().unwrap();
+        let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let calendar = BankCalendar::default().with_holidays([day("2024-03-08")]);
+        assert_eq!(
+            day_to_run(&calendar, at("2024-02-28T18:59:59Z")),
+            Some(day("2024-02-28"))
+        );
+        assert_eq!(
+            day_to_run(&calendar, at("2024-02-28T19:00:00Z")),
+            Some(day("2024-02-29")),
+            "the leap day, from Tashkent's midnight"
+        );
+        assert_eq!(
+            day_to_run(&calendar, at("2024-03-07T19:00:00Z")),
+            None,
+            "a holiday"
+        );
+        assert_eq!(
+            day_to_run(&calendar, at("2024-03-09T12:00:00Z")),
+            None,
+            "a Saturday"
+        );
+        assert_eq!(
+            day_to_run(&calendar, at("2024-03-10T19:00:00Z")),
+            Some(day("2024-03-11")),
+            "Monday's run catches up the holiday and the weekend"
         );
     }
 }

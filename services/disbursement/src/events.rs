@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Months, Utc};
 use imkon_platform::audit::{self, AuditEntry};
+use imkon_platform::calendar::BankCalendar;
 use imkon_platform::money::Money;
 use imkon_platform::outbox::EventEnvelope;
 use imkon_platform::problem::Problem;
@@ -45,8 +46,11 @@ struct ApplicationApproved {
     approved_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct DisbursementEvents;
+#[derive(Clone, Debug)]
+pub struct DisbursementEvents {
+    /// Dates the approval's provisional schedule from the bank's day of the approval.
+    pub calendar: BankCalendar,
+}
 
 impl imkon_platform::events::EventHandler for DisbursementEvents {
     fn topics(&self) -> &'static [&'static str] {
@@ -60,7 +64,7 @@ impl imkon_platform::events::EventHandler for DisbursementEvents {
     ) -> Result<(), Problem> {
         let approved: ApplicationApproved = serde_json::from_value(event.payload.clone())
             .map_err(|error| Problem::unprocessable("invalid_payload", error.to_string()))?;
-        let contract = parse_approval(&approved)?;
+        let contract = parse_approval(&approved, &self.calendar)?;
         if !contracts::insert_draft(connection, &contract).await? {
             tracing::info!(application_id = %approved.application_id, "a contract exists for this application already");
             return Ok(());
@@ -105,7 +109,10 @@ impl imkon_platform::events::EventHandler for DisbursementEvents {
 
 /// Checks the approval's terms as a contract will need them. The dates are provisional (the
 /// approval day and a month later): the real ones are set at activation.
-fn parse_approval(approved: &ApplicationApproved) -> Result<NewContract, DisbursementError> {
+fn parse_approval(
+    approved: &ApplicationApproved,
+    calendar: &BankCalendar,
+) -> Result<NewContract, DisbursementError> {
     let kind = ProgrammeKind::parse(&approved.programme_kind).ok_or_else(|| {
         DisbursementError::InvalidField {
             field: "programme_kind",
@@ -150,7 +157,7 @@ fn parse_approval(approved: &ApplicationApproved) -> Result<NewContract, Disburs
             }
             ProgrammeKind::Grant => (Decimal::ZERO, RepaymentMethod::Annuity),
         };
-    let provisional_start = approved.approved_at.date_naive();
+    let provisional_start = calendar.day_of(approved.approved_at);
     let terms = LoanTerms::parse(&LoanTermsInput {
         principal,
         currency,

@@ -20,6 +20,7 @@ use std::time::Duration;
 use axum::extract::FromRef;
 use axum::Router;
 use imkon_auth::{Audience, TokenVerifier};
+use imkon_platform::calendar::BankCalendar;
 use imkon_platform::client::ServiceClient;
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
@@ -59,6 +60,8 @@ pub struct AppState {
     /// How many days before the bank's today a contract may be activated
     /// (`backdating_window_days`, 30 by default).
     pub backdating_window_days: u32,
+    /// The bank's calendar: every date this service reasons about is its.
+    pub calendar: BankCalendar,
 }
 
 impl FromRef<AppState> for TokenVerifier {
@@ -72,7 +75,9 @@ pub fn app(state: AppState) -> Router {
     let events = imkon_platform::events::router(
         state.pool.clone(),
         state.verifier.clone(),
-        crate::events::DisbursementEvents,
+        crate::events::DisbursementEvents {
+            calendar: state.calendar.clone(),
+        },
     );
     let pool = state.pool.clone();
     let limits = state.limits;
@@ -111,13 +116,19 @@ pub async fn run_on(
         "backdating_window_days",
         domain::bank_dates::DEFAULT_BACKDATING_WINDOW_DAYS,
     )?;
-    arrears_job::spawn_daily(pool.clone(), ledger.clone(), shutdown.clone());
+    arrears_job::spawn_daily(
+        pool.clone(),
+        ledger.clone(),
+        config.calendar.clone(),
+        shutdown.clone(),
+    );
     let state = AppState {
         pool,
         limits: config.limits,
         verifier,
         ledger,
         backdating_window_days,
+        calendar: config.calendar.clone(),
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

@@ -2,24 +2,18 @@
 
 mod support;
 
-use chrono::{Days, FixedOffset, NaiveDate, Utc};
+use chrono::Days;
 use imkon_auth::Role;
 use imkon_platform::testing::assert_problem;
 use serde_json::json;
 use sqlx::PgPool;
 use support::{approved_loan, person, Staffed};
 
-/// Today in Tashkent (UTC+5), the bank's day.
-fn bank_today() -> NaiveDate {
-    let tashkent = FixedOffset::east_opt(5 * 3600).unwrap();
-    Utc::now().with_timezone(&tashkent).date_naive()
-}
-
 #[sqlx::test(migrations = false)]
 async fn the_daily_job_refuses_a_date_after_the_banks_today(pool: PgPool) {
     let app = support::start(pool).await;
     let admin = person(&[Role::Admin]);
-    let ahead = bank_today() + Days::new(40);
+    let ahead = app.today() + Days::new(40);
 
     let response = app
         .post(
@@ -33,7 +27,7 @@ async fn the_daily_job_refuses_a_date_after_the_banks_today(pool: PgPool) {
     assert_eq!(problem["errors"][0]["field"], "as_of");
     assert_eq!(problem["errors"][0]["code"], "after_today");
     let runs: i64 = sqlx::query_scalar("select count(*) from arrears_run where as_of > $1")
-        .bind(bank_today())
+        .bind(app.today())
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -56,7 +50,7 @@ async fn a_contract_cannot_be_activated_further_back_than_the_window(pool: PgPoo
     assert_eq!(signed.status(), 200);
     let activate = format!("/v1/contracts/{id}/activate");
 
-    let too_early = bank_today() - Days::new(31);
+    let too_early = app.today() - Days::new(31);
     let refused = app
         .post(
             &activate,
@@ -68,7 +62,7 @@ async fn a_contract_cannot_be_activated_further_back_than_the_window(pool: PgPoo
     assert_eq!(problem["errors"][0]["field"], "disbursement_date");
     assert_eq!(problem["errors"][0]["code"], "before_backdating_window");
 
-    let within = bank_today() - Days::new(30);
+    let within = app.today() - Days::new(30);
     let activated = app
         .post(
             &activate,

@@ -3,7 +3,7 @@
 
 mod support;
 
-use chrono::{Days, Utc};
+use chrono::Days;
 use imkon_auth::Role;
 use imkon_platform::testing::assert_problem;
 use rust_decimal::Decimal;
@@ -15,8 +15,8 @@ fn amount(value: &Value) -> Decimal {
     value.as_str().unwrap().parse().unwrap()
 }
 
-fn days_ago(days: u64) -> String {
-    (Utc::now().date_naive() - Days::new(days)).to_string()
+fn days_ago(app: &support::TestApp, days: u64) -> String {
+    (app.today() - Days::new(days)).to_string()
 }
 
 #[sqlx::test(migrations = false)]
@@ -132,7 +132,7 @@ async fn nothing_is_due_before_the_first_due_date(pool: PgPool) {
     let app = support::start(pool).await;
     let who = Staffed::new();
     let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
-    let today = Utc::now().date_naive().to_string();
+    let today = app.today().to_string();
     let (id, _) = app.disbursed_loan(&who, &loan, &today, "10.00").await;
     let path = format!("/v1/contracts/{id}/repayments");
     let refused = app
@@ -178,7 +178,7 @@ async fn only_the_founder_repays_and_only_a_loan(pool: PgPool) {
 async fn loan_in_its_second_month(app: &support::TestApp, who: &Staffed) -> uuid::Uuid {
     let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
     let (id, _) = app
-        .disbursed_loan(who, &loan, &days_ago(40), "200.00")
+        .disbursed_loan(who, &loan, &days_ago(app, 40), "200.00")
         .await;
     let path = format!("/v1/contracts/{id}/repayments");
     let early = app

@@ -120,7 +120,18 @@ const DEMO_CITIZENS: [DemoCitizen; 3] = [
     },
 ];
 
+/// A demo citizen as OneID describes them. Their passports were issued five years before the
+/// day the provider starts (by the system clock: this provider only ever runs on a developer's
+/// machine) and expire five years after it, so the demo works in whichever year it is run.
 fn demo_person(citizen: &DemoCitizen) -> OneIdPerson {
+    let today = imkon_platform::calendar::BankCalendar::default().today();
+    let five_years = chrono::Months::new(5 * 12);
+    let issued = today
+        .checked_sub_months(five_years)
+        .expect("five years before today is a date");
+    let expires = today
+        .checked_add_months(five_years)
+        .expect("five years after today is a date");
     let (year, month, day) = citizen.birth_date;
     let birth_date = NaiveDate::from_ymd_opt(year, month, day)
         .expect("the demo citizens' birth dates are real dates");
@@ -129,8 +140,8 @@ fn demo_person(citizen: &DemoCitizen) -> OneIdPerson {
     OneIdPerson {
         pin: pinfl.as_str().to_owned(),
         pport_no: citizen.passport_number.to_owned(),
-        pport_issue_date: Some("2021-06-01".to_owned()),
-        pport_expr_date: Some("2031-05-31".to_owned()),
+        pport_issue_date: Some(issued.to_string()),
+        pport_expr_date: Some(expires.to_string()),
         sur_name: citizen.surname.to_owned(),
         first_name: citizen.given_name.to_owned(),
         mid_name: Some(citizen.patronymic.to_owned()),

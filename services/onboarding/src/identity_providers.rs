@@ -194,7 +194,7 @@ pub async fn oidc_identify(
         issuer_of(provider)?,
         keys,
         nonce,
-        chrono::Utc::now(),
+        imkon_platform::id::now_utc(),
     )?;
     let userinfo_url = provider
         .userinfo_url

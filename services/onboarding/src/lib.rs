@@ -85,6 +85,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use axum::Router;
 use imkon_auth::{Audience, Principal, TokenIssuer, TokenVerifier};
+use imkon_platform::calendar::BankCalendar;
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
 use imkon_platform::service_tokens::ServiceTokens;
@@ -131,6 +132,8 @@ pub struct AppState {
     pub external: Arc<ExternalLogin>,
     /// Seals the staff's TOTP secrets in the database.
     pub second_factor_key: SecondFactorKey,
+    /// The bank's calendar: ages, passports' validity and KYC checks are on its today.
+    pub calendar: BankCalendar,
 }
 
 /// External login: the providers, the HTTP client that calls them, and the development
@@ -218,6 +221,7 @@ impl AppState {
                 dev_identity_provider: None,
             }),
             second_factor_key: SecondFactorKey::generate(),
+            calendar: BankCalendar::default(),
         }
     }
 }
@@ -332,7 +336,7 @@ pub async fn run_on(
     let second_factor_key = second_factor_key(&config.settings)?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
     if config.demo_data {
-        seed_demo(&pool, &second_factor_key)
+        seed_demo(&pool, &second_factor_key, &config.calendar)
             .await
             .map_err(|error| {
                 StartupError::Other(format!("loading the demo clients failed: {error}"))
@@ -352,6 +356,7 @@ pub async fn run_on(
         service_clients,
         external: Arc::new(external),
         second_factor_key,
+        calendar: config.calendar.clone(),
     };
     service::serve(&config, listener, app(state), shutdown).await
 }

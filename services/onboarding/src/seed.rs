@@ -7,8 +7,9 @@
 //! codes, with a phone authenticator or `oathtool --totp -b`); demo data never belongs in a
 //! production database.
 
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
 use imkon_auth::Role;
+use imkon_platform::calendar::BankCalendar;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -228,7 +229,7 @@ pub fn demo_totp_secret(username: &str) -> TotpSecret {
 
 /// The current TOTP code of a demo login (tests; the demo's own codes come from a phone).
 pub fn demo_totp_code(username: &str) -> String {
-    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default();
+    let now = u64::try_from(imkon_platform::id::now_utc().timestamp()).unwrap_or_default();
     demo_totp_secret(username).code_at(now)
 }
 
@@ -238,6 +239,7 @@ pub fn demo_totp_code(username: &str) -> String {
 pub async fn seed_demo(
     pool: &PgPool,
     second_factor_key: &SecondFactorKey,
+    calendar: &BankCalendar,
 ) -> Result<DemoLogins, OnboardingError> {
     let mut officer_id = None;
     for staff in &STAFF {
@@ -246,7 +248,7 @@ pub async fn seed_demo(
             .seal(id, &demo_totp_secret(staff.username))
             .map_err(|error| OnboardingError::Internal(error.to_string()))?;
         let mut connection = pool.acquire().await?;
-        db::second_factor::save_enrolled(&mut connection, id, &sealed, chrono::Utc::now()).await?;
+        db::second_factor::save_enrolled(&mut connection, id, &sealed, calendar.now()).await?;
         if staff.role == Role::KycOfficer {
             officer_id = Some(id);
         }
@@ -254,7 +256,7 @@ pub async fn seed_demo(
     let officer_id = officer_id
         .ok_or_else(|| OnboardingError::Internal("the demo staff has no KYC officer".into()))?;
     for founder in &FOUNDERS {
-        seed_founder(pool, founder, officer_id).await?;
+        seed_founder(pool, founder, officer_id, calendar).await?;
     }
     Ok(demo_logins())
 }
@@ -303,17 +305,42 @@ async fn seed_staff(pool: &PgPool, staff: &StaffSpec) -> Result<Uuid, Onboarding
     Ok(account.id)
 }
 
-fn demo_person(founder: &FounderSpec) -> Result<Person, OnboardingError> {
+/// How long before the seeding day the demo passports were issued, and how long after it
+/// they expire: a demo started in any year holds valid passports.
+const DEMO_PASSPORT_ISSUED_MONTHS_AGO: Months = Months::new(5 * 12);
+const DEMO_PASSPORT_VALID_MONTHS_AHEAD: Months = Months::new(5 * 12);
+
+/// How long before the seeding day the demo companies were registered and became IT Park
+/// residents (for a year and a month), and how long their residency lasts from then on.
+const DEMO_COMPANY_REGISTERED_MONTHS_AGO: Months = Months::new(13);
+const DEMO_RESIDENCY_STARTED_MONTHS_AGO: Months = Months::new(12);
+const DEMO_RESIDENCY_MONTHS_AHEAD: Months = Months::new(5 * 12);
+
+fn months_before(today: NaiveDate, months: Months) -> Result<NaiveDate, OnboardingError> {
+    today
+        .checked_sub_months(months)
+        .ok_or_else(|| OnboardingError::Internal(format!("{months:?} before {today}")))
+}
+
+fn months_after(today: NaiveDate, months: Months) -> Result<NaiveDate, OnboardingError> {
+    today
+        .checked_add_months(months)
+        .ok_or_else(|| OnboardingError::Internal(format!("{months:?} after {today}")))
+}
+
+/// A demo founder's person record on `today`. Birth dates stay fixed: the PINFL encodes
+/// them, the development OneID provider's founder1 must match the stored profile across
+/// restarts, and no rule a demo founder meets today stops holding as they grow older.
+fn demo_person(founder: &FounderSpec, today: NaiveDate) -> Result<Person, OnboardingError> {
     let (year, month, day) = founder.birth_date;
     let birth_date = date(year, month, day)?;
     let pinfl = Pinfl::compose(birth_date, founder.sex, founder.pinfl_serial)
         .map_err(|error| demo_error("PINFL", &error))?;
-    let today = imkon_platform::id::now_utc().date_naive();
     let passport = IdentityDocument::new(
         PassportNumber::parse(founder.passport_number)
             .map_err(|error| demo_error("passport", &error))?,
-        date(2021, 1, 15)?,
-        date(2031, 1, 14)?,
+        months_before(today, DEMO_PASSPORT_ISSUED_MONTHS_AGO)?,
+        months_after(today, DEMO_PASSPORT_VALID_MONTHS_AHEAD)?,
         today,
     )
     .map_err(|error| demo_error("passport", &error))?;
@@ -340,19 +367,23 @@ fn demo_person(founder: &FounderSpec) -> Result<Person, OnboardingError> {
     .map_err(|error| demo_error("person", &error))
 }
 
-fn demo_company(spec: &CompanySpec, owner: ClientId) -> Result<Company, OnboardingError> {
+fn demo_company(
+    spec: &CompanySpec,
+    owner: ClientId,
+    today: NaiveDate,
+) -> Result<Company, OnboardingError> {
     let company_error = |error| demo_error("company", &error);
     Company::new(
         NewCompany {
             stir: Stir::parse(spec.stir).map_err(company_error)?,
             name: CompanyName::parse(spec.name).map_err(company_error)?,
             legal_form: LegalForm::LimitedLiabilityCompany,
-            registration_date: date(2021, 6, 1)?,
+            registration_date: months_before(today, DEMO_COMPANY_REGISTERED_MONTHS_AGO)?,
             it_park_residency: Some(
                 ItParkResidency::new(
                     &format!("ITP-{}", spec.stir),
-                    date(2021, 7, 1)?,
-                    date(2099, 12, 31)?,
+                    months_before(today, DEMO_RESIDENCY_STARTED_MONTHS_AGO)?,
+                    months_after(today, DEMO_RESIDENCY_MONTHS_AHEAD)?,
                 )
                 .map_err(company_error)?,
             ),
@@ -364,7 +395,7 @@ fn demo_company(spec: &CompanySpec, owner: ClientId) -> Result<Company, Onboardi
             }])
             .map_err(company_error)?,
         },
-        imkon_platform::id::now_utc().date_naive(),
+        today,
     )
     .map_err(company_error)
 }
@@ -373,6 +404,7 @@ async fn seed_founder(
     pool: &PgPool,
     founder: &FounderSpec,
     officer_id: Uuid,
+    calendar: &BankCalendar,
 ) -> Result<(), OnboardingError> {
     let username =
         Username::parse(founder.username).map_err(|error| demo_error("username", &error))?;
@@ -384,7 +416,7 @@ async fn seed_founder(
         return Ok(());
     }
     drop(connection);
-    let person = demo_person(founder)?;
+    let person = demo_person(founder, calendar.today())?;
     let password =
         NewPassword::parse(founder.password).map_err(|error| demo_error("password", &error))?;
     let password_hash = hash_password(&password).await?;
@@ -429,24 +461,31 @@ async fn seed_founder(
         client_id,
         None,
         &[DocumentKind::PassportScan],
+        calendar,
     )
     .await?;
     if founder.approved {
-        approve(&mut transaction, &person_case, &officer).await?;
+        approve(&mut transaction, &person_case, &officer, calendar).await?;
     }
     if let Some(spec) = &founder.company {
         let company_id = imkon_platform::id::new_id();
-        let company = demo_company(spec, ClientId::from_uuid(client_id))?;
+        let company = demo_company(spec, ClientId::from_uuid(client_id), calendar.today())?;
         db::clients::insert_company(&mut transaction, company_id, client_id, &company).await?;
         let kinds = [
             DocumentKind::CompanyCharter,
             DocumentKind::RegistrationCertificate,
             DocumentKind::ItParkCertificate,
         ];
-        let company_case =
-            submit_with_documents(&mut transaction, client_id, Some(company_id), &kinds).await?;
+        let company_case = submit_with_documents(
+            &mut transaction,
+            client_id,
+            Some(company_id),
+            &kinds,
+            calendar,
+        )
+        .await?;
         if founder.approved {
-            approve(&mut transaction, &company_case, &officer).await?;
+            approve(&mut transaction, &company_case, &officer, calendar).await?;
         }
     }
     imkon_platform::audit::record(
@@ -475,6 +514,7 @@ async fn submit_with_documents(
     client_id: Uuid,
     company_id: Option<Uuid>,
     kinds: &[DocumentKind],
+    calendar: &BankCalendar,
 ) -> Result<CaseRecord, OnboardingError> {
     for kind in kinds {
         let content = demo_pdf(kind.code());
@@ -497,9 +537,9 @@ async fn submit_with_documents(
     let record = open_or_lock_case(connection, client_id, company_id).await?;
     let mut case = restore_case(connection, &record).await?;
     case.submit().map_err(kyc_error)?;
-    let now = imkon_platform::id::now_utc();
+    let now = calendar.now();
     save_case(connection, &case, Some(now), None).await?;
-    run_checks(connection, &record, now.date_naive()).await?;
+    run_checks(connection, &record, calendar.day_of(now)).await?;
     Ok(record)
 }
 
@@ -508,6 +548,7 @@ async fn approve(
     connection: &mut PgConnection,
     record: &CaseRecord,
     officer: &Officer,
+    calendar: &BankCalendar,
 ) -> Result<(), OnboardingError> {
     let record = db::kyc::lock_case(connection, record.id)
         .await?
@@ -535,7 +576,7 @@ async fn approve(
         .await?;
     }
     case.approve(officer).map_err(kyc_error)?;
-    let now = imkon_platform::id::now_utc();
+    let now = calendar.now();
     save_case(connection, &case, None, Some(now)).await?;
     announce(connection, &record, &case, now).await
 }

@@ -84,9 +84,7 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_answer(pool: PgPool) 
 async fn five_wrong_passwords_lock_the_account_even_for_the_right_password_until_the_lock_ends(
     pool: PgPool,
 ) {
-    let mut login = LoginSettings::default();
-    login.lockout.lock_duration = chrono::Duration::seconds(2);
-    let app = spawn_with(pool, login).await;
+    let app = spawn(pool).await;
     app.create_account("kyc1", PASSWORD, &[Role::KycOfficer])
         .await;
 
@@ -100,10 +98,14 @@ async fn five_wrong_passwords_lock_the_account_even_for_the_right_password_until
         .unwrap()
         .parse()
         .unwrap();
-    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let lock = LoginSettings::default().lockout.lock_duration;
+    assert_eq!(retry_after, lock.num_seconds(), "the whole lock is ahead");
     assert_problem(locked, &[429], Some("login_locked")).await;
 
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.clock.advance(lock - chrono::Duration::milliseconds(1));
+    let still = app.login("kyc1", PASSWORD).await;
+    assert_problem(still, &[429], Some("login_locked")).await;
+    app.clock.advance(chrono::Duration::milliseconds(1));
     assert_eq!(app.login("kyc1", PASSWORD).await.status(), 202);
 
     let outcomes: Vec<String> = sqlx::query_scalar(
@@ -121,17 +123,18 @@ async fn five_wrong_passwords_lock_the_account_even_for_the_right_password_until
             "failed",
             "failed",
             "refused",
+            "refused",
             "succeeded"
         ]
     );
-    assert_eq!(app.audit_count("login.password").await, 7);
+    assert_eq!(app.audit_count("login.password").await, 8);
     let audited_addresses: i64 = sqlx::query_scalar(
         "select count(*) from audit_record where action = 'login.password' and source_address = '127.0.0.1'",
     )
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(audited_addresses, 7);
+    assert_eq!(audited_addresses, 8);
 }
 
 #[sqlx::test(migrations = false)]
@@ -431,21 +434,24 @@ async fn an_admin_creates_a_staff_account_that_can_log_in(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn a_refresh_token_stops_working_at_its_absolute_expiry(pool: PgPool) {
-    let login = LoginSettings {
-        refresh_token_lifetime: chrono::Duration::seconds(1),
-        ..LoginSettings::default()
-    };
-    let app = spawn_with(pool, login).await;
-    app.create_account("kyc1", PASSWORD, &[Role::KycOfficer])
-        .await;
-    let refresh_token = refresh_token_of(&app, "kyc1", PASSWORD).await;
+    let app = spawn(pool).await;
+    // A founder: their password alone earns the refresh token, stamped by the service's clock.
+    app.register_founder("founder1", 1).await;
+    let refresh_token = refresh_token_of(&app, "founder1", "founder1-demo-pass").await;
     let form = [
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh_token.as_str()),
         ("audience", "onboarding"),
     ];
     assert_eq!(app.token_request(&form).await.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let lifetime = LoginSettings::default().refresh_token_lifetime;
+    app.clock.advance(lifetime - chrono::Duration::seconds(1));
+    assert_eq!(
+        app.token_request(&form).await.status(),
+        200,
+        "a second before its expiry"
+    );
+    app.clock.advance(chrono::Duration::seconds(1));
     assert_problem(
         app.token_request(&form).await,
         &[400],

@@ -1,6 +1,6 @@
 //! Logging in through a standard OpenID Connect provider: the npm package `oidc-provider`,
 //! started by the test on 127.0.0.1 from `tests/oidc-provider/` (run `npm ci` there first).
-//! Skipped, saying so, only when `node` is not installed.
+//! Needs `node`: without it the tests fail, saying so, rather than pass having proved nothing.
 
 mod common;
 
@@ -97,16 +97,17 @@ fn staff_provider(issuer: &str) -> ProviderSettings {
     }
 }
 
-/// Onboarding with the Node provider configured as `staff`; `None` when node is missing.
-async fn spawn(pool: PgPool) -> Option<(ExternalLoginApp, OidcProvider)> {
-    if !node_installed() {
-        eprintln!("SKIPPED: `node` is not installed, so the OpenID Connect provider cannot run");
-        return None;
-    }
+/// Onboarding with the Node provider configured as `staff`.
+async fn spawn(pool: PgPool) -> (ExternalLoginApp, OidcProvider) {
+    assert!(
+        node_installed(),
+        "`node` is not installed, so the OpenID Connect provider cannot run: install Node.js \
+         and run `npm ci` in services/onboarding/tests/oidc-provider"
+    );
     let bound = BoundOnboarding::bind().await;
     let provider = start_provider(&bound.callback_url("staff")).await;
     let providers = BTreeMap::from([("staff".to_owned(), staff_provider(&provider.issuer))]);
-    Some((bound.serve(pool, providers, false).await, provider))
+    (bound.serve(pool, providers, false).await, provider)
 }
 
 fn form_action(html: &str) -> String {
@@ -202,9 +203,7 @@ async fn create_staff(app: &ExternalLoginApp, username: &str, roles: &[Role]) ->
 
 #[sqlx::test(migrations = false)]
 async fn a_staff_subject_no_admin_linked_is_refused(pool: PgPool) {
-    let Some((app, _provider)) = spawn(pool).await else {
-        return;
-    };
+    let (app, _provider) = spawn(pool).await;
 
     let callback = log_in_at_provider(&app, "staff-bob").await;
 
@@ -214,9 +213,7 @@ async fn a_staff_subject_no_admin_linked_is_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn a_linked_staff_subject_logs_in_with_the_roles_of_our_database_only(pool: PgPool) {
-    let Some((app, _provider)) = spawn(pool).await else {
-        return;
-    };
+    let (app, _provider) = spawn(pool).await;
     let officer_id = create_staff(&app, "alice", &[Role::CreditOfficer]).await;
     let admin_id = create_staff(&app, "root", &[Role::Admin]).await;
     let admin_token = imkon_platform::testing::token(
@@ -289,9 +286,7 @@ async fn a_linked_staff_subject_logs_in_with_the_roles_of_our_database_only(pool
 
 #[sqlx::test(migrations = false)]
 async fn a_replayed_staff_callback_is_refused(pool: PgPool) {
-    let Some((app, _provider)) = spawn(pool).await else {
-        return;
-    };
+    let (app, _provider) = spawn(pool).await;
     let callback = log_in_at_provider(&app, "staff-bob").await;
     let callback_url = callback.url().clone();
 
@@ -302,9 +297,7 @@ async fn a_replayed_staff_callback_is_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn an_aborted_staff_login_returns_access_denied_to_the_frontend(pool: PgPool) {
-    let Some((app, _provider)) = spawn(pool).await else {
-        return;
-    };
+    let (app, _provider) = spawn(pool).await;
 
     let callback = visit_provider(&app, AtProvider::Abort).await;
 

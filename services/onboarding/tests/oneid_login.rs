@@ -281,7 +281,7 @@ fn registration_with_pinfl_of(
         "pinfl": citizen.pin,
         "birth_date": citizen.birth_date,
         "latin_name": { "surname": surname, "given_name": given_name },
-        "passport": { "number": passport_number, "issue_date": "2021-06-01", "expiry_date": "2031-05-31" },
+        "passport": { "number": passport_number, "issue_date": imkon_platform::testing::years_from_today(-5), "expiry_date": imkon_platform::testing::years_from_today(5) },
         "phone": "998935550000",
         "address": { "region": "Toshkent", "district": "Chilonzor", "street_line": "Bunyodkor 9" }
     })

@@ -279,7 +279,7 @@ async fn the_secret_in_the_database_is_sealed_not_plain(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_demo_staff_are_enrolled_with_their_printed_secrets(pool: PgPool) {
     let app = spawn(pool).await;
-    let logins = imkon_onboarding::seed_demo(&app.pool, &app.second_factor_key)
+    let logins = imkon_onboarding::seed_demo(&app.pool, &app.second_factor_key, &app.calendar)
         .await
         .unwrap();
     let credit1 = logins

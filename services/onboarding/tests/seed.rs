@@ -11,10 +11,10 @@ use sqlx::PgPool;
 #[sqlx::test(migrations = false)]
 async fn seeding_twice_creates_everything_once_and_the_demo_logins_work(pool: PgPool) {
     let app = spawn(pool).await;
-    let first = seed_demo(&app.pool, &app.second_factor_key)
+    let first = seed_demo(&app.pool, &app.second_factor_key, &app.calendar)
         .await
         .expect("the first seeding works");
-    let second = seed_demo(&app.pool, &app.second_factor_key)
+    let second = seed_demo(&app.pool, &app.second_factor_key, &app.calendar)
         .await
         .expect("seeding again works");
     assert_eq!(first, second);

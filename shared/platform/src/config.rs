@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::calendar::BankCalendar;
 use crate::telemetry::LogFormat;
 
 /// A value that must never reach a log: its `Debug` and `Display` print `[redacted]`.
@@ -249,6 +250,9 @@ pub struct ServiceConfig {
     pub limits: HttpLimits,
     /// Load the demo data at start (`imkon up`); never set in production.
     pub demo_data: bool,
+    /// The bank's calendar and the clock it reads (`bank_utc_offset`, `bank_holidays`,
+    /// `bank_end_of_day_cutoff`); tests replace its clock with a settable one.
+    pub calendar: BankCalendar,
     /// The settings this service reads beyond the common ones (keys, peers' URLs).
     pub settings: Settings,
 }
@@ -297,6 +301,7 @@ impl ServiceConfig {
                 max_page_size: settings.get_or("max_page_size", defaults.max_page_size)?,
             },
             demo_data: settings.get_or("demo_data", false)?,
+            calendar: BankCalendar::from_settings(&settings)?,
             settings,
         })
     }

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth_settings;
+pub mod calendar;
 pub mod client;
 pub mod config;
 pub mod db;

@@ -350,3 +350,17 @@ pub fn test_tokens(
             .expect("verifier");
     (issuer, verifier)
 }
+
+/// The bank's today (by the system clock) moved by `years`, negative for the past: test data
+/// that must stay valid in whichever year the tests run, such as a passport issued five years
+/// ago that expires in five, or a founder born 25 years ago.
+pub fn years_from_today(years: i32) -> chrono::NaiveDate {
+    let today = crate::calendar::BankCalendar::default().today();
+    let months = chrono::Months::new(years.unsigned_abs() * 12);
+    if years >= 0 {
+        today.checked_add_months(months)
+    } else {
+        today.checked_sub_months(months)
+    }
+    .expect("a few years either side of today is a date")
+}

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use imkon_platform::outbox::{self, EventEnvelope, Publisher, Relay, RelaySettings};
 use sqlx::PgPool;
@@ -176,17 +176,27 @@ async fn a_failed_delivery_is_retried_after_a_backoff(pool: PgPool) {
         },
         settings,
     );
+    let before_first_attempt = Instant::now();
     assert_eq!(relay.deliver_due().await.unwrap(), 0, "first attempt fails");
     assert_eq!(
         relay.deliver_due().await.unwrap(),
         0,
         "not retried before the backoff"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        relay.deliver_due().await.unwrap(),
-        1,
-        "retried after the backoff"
+    // Poll until the retry happens (or a generous deadline passes), then check it did not
+    // happen before the backoff had elapsed.
+    let deadline = before_first_attempt + Duration::from_secs(10);
+    let retried = loop {
+        let delivered = relay.deliver_due().await.unwrap();
+        if delivered > 0 || Instant::now() > deadline {
+            break delivered;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(retried, 1, "retried after the backoff");
+    assert!(
+        before_first_attempt.elapsed() >= Duration::from_millis(200),
+        "not before the backoff had elapsed"
     );
     let (attempts, last_error): (i32, Option<String>) =
         sqlx::query_as("select attempts, last_error from outbox_event")

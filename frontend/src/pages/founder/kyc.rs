@@ -47,7 +47,7 @@ async fn founder_page(
     let translator = context.translator();
     let mut rows: Vec<CaseRow> = cases
         .iter()
-        .map(|case| case_row(case, &translator, false))
+        .map(|case| case_row(case, &translator, &state.calendar, false))
         .collect();
     let unsubmitted = |subject: Option<&str>, name: &str| CaseRow {
         id: String::new(),

@@ -24,7 +24,7 @@ use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::amount_text;
-use crate::web::format::{format_date, parse_typed_decimal};
+use crate::web::format::{format_date, format_day_of, parse_typed_decimal};
 use crate::web::i18n::Translator;
 use crate::AppState;
 
@@ -281,7 +281,11 @@ pub struct StatementView {
     pub lines: Vec<LineRow>,
 }
 
-fn statement_view(statement: &Statement, translator: &Translator) -> StatementView {
+fn statement_view(
+    statement: &Statement,
+    translator: &Translator,
+    calendar: &imkon_platform::calendar::BankCalendar,
+) -> StatementView {
     let locale = translator.locale();
     StatementView {
         period: format!(
@@ -295,7 +299,7 @@ fn statement_view(statement: &Statement, translator: &Translator) -> StatementVi
             .entries
             .iter()
             .map(|line| LineRow {
-                booked: format_date(line.booked_at.date_naive(), locale),
+                booked: format_day_of(line.booked_at, calendar, locale),
                 kind: transfer_kind_label(&line.kind, translator),
                 reference: line.reference.clone(),
                 is_credit: line.side == "credit",
@@ -408,7 +412,7 @@ pub async fn statement(
             account: account_row(&account, &translator),
             statement: statement
                 .as_ref()
-                .map(|statement| statement_view(statement, &translator)),
+                .map(|statement| statement_view(statement, &translator, &state.calendar)),
             form,
             period_query,
             next_page_query,
@@ -719,7 +723,11 @@ pub struct QuoteView {
     pub expires_at: String,
 }
 
-fn quote_view(quote: &Quote, translator: &Translator) -> QuoteView {
+fn quote_view(
+    quote: &Quote,
+    translator: &Translator,
+    calendar: &imkon_platform::calendar::BankCalendar,
+) -> QuoteView {
     let money = |amount: &str| amount_text(amount, &quote.currency, translator);
     QuoteView {
         id: quote.quote_id.clone(),
@@ -732,7 +740,7 @@ fn quote_view(quote: &Quote, translator: &Translator) -> QuoteView {
         remaining_daily_limit: money(&quote.remaining_daily_limit),
         expires_at: format!(
             "{} {} UTC",
-            format_date(quote.expires_at.date_naive(), translator.locale()),
+            format_day_of(quote.expires_at, calendar, translator.locale()),
             quote.expires_at.format("%H:%M")
         ),
     }
@@ -756,6 +764,7 @@ struct ConfirmationPage {
 
 /// The quote to confirm: amount, recipient, fee and what is left of today's limit.
 pub async fn confirmation(
+    State(state): State<AppState>,
     context: PageContext,
     signed_in: SignedIn,
     Path(quote_id): Path<String>,
@@ -770,7 +779,7 @@ pub async fn confirmation(
     Ok(render(
         StatusCode::OK,
         &ConfirmationPage {
-            quote: quote_view(&pending.quote, &translator),
+            quote: quote_view(&pending.quote, &translator, &state.calendar),
             notice: None,
             t: translator,
             layout: context.layout(Section::Accounts),
@@ -827,7 +836,7 @@ pub async fn confirm(
         Err(CallError::Refused { status, code, .. }) => Ok(render(
             status,
             &ConfirmationPage {
-                quote: quote_view(&pending.quote, &translator),
+                quote: quote_view(&pending.quote, &translator, &state.calendar),
                 notice: Some(problem_message(&translator, &code)),
                 t: translator,
                 layout: context.layout(Section::Accounts),
@@ -848,6 +857,7 @@ struct ResultPage {
 
 /// The booked transfer.
 pub async fn result(
+    State(state): State<AppState>,
     context: PageContext,
     signed_in: SignedIn,
     Path(quote_id): Path<String>,
@@ -860,7 +870,7 @@ pub async fn result(
     Ok(render(
         StatusCode::OK,
         &ResultPage {
-            quote: quote_view(&pending.quote, &translator),
+            quote: quote_view(&pending.quote, &translator, &state.calendar),
             transfer_id,
             t: translator,
             layout: context.layout(Section::Accounts),

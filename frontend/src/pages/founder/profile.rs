@@ -615,7 +615,7 @@ async fn documents_page(
         form,
     );
     page.multipart = true;
-    page.items = document_items(&documents, &translator);
+    page.items = document_items(&documents, &translator, &state.calendar);
     page.form_heading_key = Some("document-add");
     Ok(render(status, &page))
 }

@@ -8,7 +8,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
-use chrono::Utc;
 
 use crate::clients::applications::{Application, Programme, QueueFilter};
 use crate::pages::shared::application_view::{
@@ -17,7 +16,7 @@ use crate::pages::shared::application_view::{
 use crate::pages::shared::forms::FormState;
 use crate::pages::shared::signed_in::SignedIn;
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
-use crate::web::format::format_date;
+use crate::web::format::format_day_of;
 use crate::web::i18n::Translator;
 use crate::AppState;
 
@@ -49,7 +48,7 @@ pub async fn programmes(
         .await
         .map_err(|error| PageError::from_call(error, &next))?;
     let translator = context.translator();
-    let today = Utc::now().date_naive();
+    let today = state.calendar.today();
     let rows = programmes
         .iter()
         .filter(|programme| programme.is_open(today))
@@ -81,6 +80,7 @@ fn application_row(
     application: &Application,
     programmes: &BTreeMap<String, Programme>,
     translator: &Translator,
+    calendar: &imkon_platform::calendar::BankCalendar,
 ) -> ApplicationRow {
     let programme = programmes.get(&application.programme_id);
     let currency = programme
@@ -102,7 +102,7 @@ fn application_row(
             .as_ref()
             .map(|score| score.band.clone())
             .unwrap_or_default(),
-        created: format_date(application.created_at.date_naive(), translator.locale()),
+        created: format_day_of(application.created_at, calendar, translator.locale()),
     }
 }
 
@@ -160,7 +160,7 @@ pub async fn list(
     let rows = page
         .items
         .iter()
-        .map(|application| application_row(application, &programmes, &translator))
+        .map(|application| application_row(application, &programmes, &translator, &state.calendar))
         .collect();
     let state_choices = STATES
         .iter()

@@ -23,7 +23,7 @@ use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::amount_text;
-use crate::web::format::{format_date, parse_typed_decimal, TypedNumberError};
+use crate::web::format::{format_date, format_day_of, parse_typed_decimal, TypedNumberError};
 use crate::web::i18n::Translator;
 use crate::AppState;
 
@@ -65,14 +65,18 @@ pub struct ContractRow {
     pub created: String,
 }
 
-fn contract_row(contract: &Contract, translator: &Translator) -> ContractRow {
+fn contract_row(
+    contract: &Contract,
+    translator: &Translator,
+    calendar: &imkon_platform::calendar::BankCalendar,
+) -> ContractRow {
     ContractRow {
         id: contract.id.clone(),
         kind_key: format!("contract-kind-{}", contract.programme_kind),
         status_key: status_key(&contract.status),
         principal: amount_text(&contract.principal, &contract.currency, translator),
         term_months: contract.term_months,
-        created: format_date(contract.created_at.date_naive(), translator.locale()),
+        created: format_day_of(contract.created_at, calendar, translator.locale()),
     }
 }
 
@@ -135,7 +139,7 @@ pub async fn list(
             contracts: page
                 .items
                 .iter()
-                .map(|contract| contract_row(contract, &translator))
+                .map(|contract| contract_row(contract, &translator, &state.calendar))
                 .collect(),
             statuses: CONTRACT_STATUSES
                 .iter()

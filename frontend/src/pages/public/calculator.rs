@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
-use chrono::{Months, NaiveDate, Utc};
+use chrono::{Months, NaiveDate};
 use imkon_platform::money::Currency;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -403,8 +403,8 @@ fn label_key(field: &str) -> &'static str {
 }
 
 /// The empty calculator, filled with an example loan.
-pub async fn show(context: PageContext) -> Response {
-    let form = CalculatorForm::example(context.locale, Utc::now().date_naive());
+pub async fn show(State(state): State<AppState>, context: PageContext) -> Response {
+    let form = CalculatorForm::example(context.locale, state.calendar.today());
     render(StatusCode::OK, &CalculatorPage::new(&context, form))
 }
 

@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use chrono::Utc;
 use serde::Deserialize;
 
 use crate::clients::onboarding::SecondFactorRefusal;
@@ -163,7 +162,7 @@ pub async fn recovery_codes(
     context: PageContext,
     signed_in: SignedIn,
 ) -> Response {
-    let now = Utc::now();
+    let now = imkon_platform::id::now_utc();
     let Ok(Some(mut data)) = state.sessions.load(&signed_in.session_id, now).await else {
         return see_other("/login");
     };

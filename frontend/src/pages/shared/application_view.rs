@@ -16,7 +16,7 @@ use crate::pages::shared::documents::{client_documents, Item};
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
-use crate::web::format::{format_date, format_money};
+use crate::web::format::{format_date, format_day_of, format_money};
 use crate::web::i18n::{Locale, Translator};
 use crate::AppState;
 
@@ -182,6 +182,7 @@ impl ApplicationPageView {
 pub fn timeline_row(
     entry: &crate::clients::applications::TimelineEntry,
     translator: &Translator,
+    calendar: &imkon_platform::calendar::BankCalendar,
 ) -> TimelineRow {
     let kind_key = format!("timeline-{}", entry.kind.replace('_', "-"));
     let what = translator.t_or(&kind_key, &entry.kind);
@@ -205,7 +206,7 @@ pub fn timeline_row(
     TimelineRow {
         at: format!(
             "{} {}",
-            format_date(entry.at.date_naive(), translator.locale()),
+            format_day_of(entry.at, calendar, translator.locale()),
             entry.at.format("%H:%M")
         ),
         what,
@@ -288,7 +289,10 @@ pub async fn application_page(
         .map_err(|error| PageError::from_call(error, &next))?;
     let person = &signed_in.person;
     let reviews = if person.is_credit_staff() {
-        calls.reviews(id).await.unwrap_or_default()
+        calls
+            .reviews(id)
+            .await
+            .map_err(|error| PageError::from_call(error, &next))?
     } else {
         Vec::new()
     };
@@ -382,7 +386,7 @@ pub async fn application_page(
         reviews,
         timeline: timeline
             .iter()
-            .map(|entry| timeline_row(entry, &translator))
+            .map(|entry| timeline_row(entry, &translator, &state.calendar))
             .collect(),
         can_edit: person.is_founder() && state_name == "draft",
         can_answer: person.is_founder() && state_name == "info_requested",
@@ -638,19 +642,34 @@ mod tests {
             { "code": "founder_too_old", "figures": { "number": 2, "age_years": 46, "max_age_years": 30 } },
             { "code": "SCREENING_LIST_MATCH" }
         ]));
-        let russian = timeline_row(&entry, &Translator::new(Locale::Ru)).detail;
+        let russian = timeline_row(
+            &entry,
+            &Translator::new(Locale::Ru),
+            &imkon_platform::calendar::BankCalendar::default(),
+        )
+        .detail;
         assert!(
             russian.starts_with("Возраст учредителя № 2 в списке компании — 46, а программа — для учредителей не старше 30."),
             "{russian}"
         );
-        let english = timeline_row(&entry, &Translator::new(Locale::En)).detail;
+        let english = timeline_row(
+            &entry,
+            &Translator::new(Locale::En),
+            &imkon_platform::calendar::BankCalendar::default(),
+        )
+        .detail;
         assert!(
             english.starts_with("Founder 2 in the company's list is 46;"),
             "{english}"
         );
         assert!(!english.contains("the English reason"), "{english}");
         for locale in Locale::ALL {
-            let detail = timeline_row(&entry, &Translator::new(locale)).detail;
+            let detail = timeline_row(
+                &entry,
+                &Translator::new(locale),
+                &imkon_platform::calendar::BankCalendar::default(),
+            )
+            .detail;
             assert!(
                 detail.contains("46") && detail.contains("30"),
                 "{locale:?}: {detail}"
@@ -664,10 +683,20 @@ mod tests {
             { "code": "founder_too_old", "figures": { "number": 1, "age_years": 31, "max_age_years": 30 } },
             { "code": "A_RULE_ADDED_LATER" }
         ]));
-        let detail = timeline_row(&entry, &Translator::new(Locale::UzLatn)).detail;
+        let detail = timeline_row(
+            &entry,
+            &Translator::new(Locale::UzLatn),
+            &imkon_platform::calendar::BankCalendar::default(),
+        )
+        .detail;
         assert_eq!(detail, "the English reason");
         let without_codes = knocked_out(serde_json::json!([]));
-        let detail = timeline_row(&without_codes, &Translator::new(Locale::En)).detail;
+        let detail = timeline_row(
+            &without_codes,
+            &Translator::new(Locale::En),
+            &imkon_platform::calendar::BankCalendar::default(),
+        )
+        .detail;
         assert_eq!(
             detail, "the English reason",
             "entries recorded before the codes"

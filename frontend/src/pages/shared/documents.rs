@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::clients::api::{send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::pages::shared::PageError;
-use crate::web::format::format_date;
+use crate::web::format::format_day_of;
 use crate::web::i18n::Translator;
 use crate::AppState;
 
@@ -76,7 +76,11 @@ pub struct DocumentListed {
 
 /// Documents as the pages list them: the kind, the file's name, size and date, and the
 /// download link (onboarding decides who may follow it).
-pub fn document_items(documents: &[DocumentListed], translator: &Translator) -> Vec<Item> {
+pub fn document_items(
+    documents: &[DocumentListed],
+    translator: &Translator,
+    calendar: &imkon_platform::calendar::BankCalendar,
+) -> Vec<Item> {
     documents
         .iter()
         .map(|document| Item {
@@ -85,7 +89,7 @@ pub fn document_items(documents: &[DocumentListed], translator: &Translator) -> 
                 "{} · {} KB · {}",
                 document.original_file_name.as_deref().unwrap_or_default(),
                 (document.size_bytes + 1023) / 1024,
-                format_date(document.uploaded_at.date_naive(), translator.locale())
+                format_day_of(document.uploaded_at, calendar, translator.locale(),)
             ),
             link: Some(format!("/documents/{}/download", document.document_id)),
         })
@@ -106,5 +110,5 @@ pub async fn client_documents(
         token,
     ))
     .await?;
-    Ok(document_items(&documents, translator))
+    Ok(document_items(&documents, translator, &state.calendar))
 }

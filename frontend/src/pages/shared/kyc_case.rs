@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::pages::shared::documents::document_kind_key;
 use crate::pages::shared::signed_in::SignedIn;
 use crate::pages::shared::PageError;
-use crate::web::format::format_date;
+use crate::web::format::format_day_of;
 use crate::web::i18n::Translator;
 use crate::AppState;
 
@@ -94,7 +94,12 @@ pub struct CaseRow {
 
 /// A case as a page shows it; `for_officer` names the subject as the client's rather than the
 /// reader's own.
-pub fn case_row(case: &Case, translator: &Translator, for_officer: bool) -> CaseRow {
+pub fn case_row(
+    case: &Case,
+    translator: &Translator,
+    calendar: &imkon_platform::calendar::BankCalendar,
+    for_officer: bool,
+) -> CaseRow {
     CaseRow {
         id: case.case_id.clone(),
         subject_key: match (case.company_id.is_some(), for_officer) {
@@ -107,7 +112,7 @@ pub fn case_row(case: &Case, translator: &Translator, for_officer: bool) -> Case
         status_key: status_key(&case.status),
         submitted: case
             .submitted_at
-            .map(|at| format_date(at.date_naive(), translator.locale()))
+            .map(|at| format_day_of(at, calendar, translator.locale()))
             .unwrap_or_default(),
         revision_note: case.revision_note.clone().unwrap_or_default(),
         rejection_key: case.rejection_reason.as_deref().map(reason_key),

@@ -4,7 +4,6 @@
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 
 use crate::clients::onboarding::{Login, LoginStep, Person, SecondFactorChallenge};
 use crate::pages::shared::signed_in::see_other;
@@ -42,7 +41,7 @@ async fn start_second_factor(
     challenge: SecondFactorChallenge,
     next: &str,
 ) -> Response {
-    let now = Utc::now();
+    let now = imkon_platform::id::now_utc();
     let mut data = SessionData::default();
     data.insert(CHALLENGE, challenge.challenge);
     data.insert(STEP, challenge.step);
@@ -75,7 +74,11 @@ async fn start_second_factor(
 /// The session of a sign-in waiting for its second factor.
 pub async fn pending(state: &AppState, headers: &HeaderMap) -> Option<(SessionId, SessionData)> {
     let id = SessionId::from_request(headers)?;
-    let data = state.sessions.load(&id, Utc::now()).await.ok()??;
+    let data = state
+        .sessions
+        .load(&id, imkon_platform::id::now_utc())
+        .await
+        .ok()??;
     data.get(CHALLENGE)?;
     Some((id, data))
 }
@@ -99,7 +102,7 @@ pub async fn start_session_with(
     next: &str,
     extra: Vec<(&'static str, String)>,
 ) -> Response {
-    let now = Utc::now();
+    let now = imkon_platform::id::now_utc();
     // A session the visitor already had moves to a fresh id.
     let rotated = match SessionId::from_request(headers) {
         Some(id) => state.sessions.rotate(&id, now).await.ok(),

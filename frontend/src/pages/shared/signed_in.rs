@@ -34,7 +34,7 @@ impl SignedIn {
         state: &AppState,
         audience: &str,
     ) -> Result<String, CallError> {
-        let now = Utc::now();
+        let now = imkon_platform::id::now_utc();
         if let Some(token) = cached_token(&self.data, audience, now) {
             return Ok(token);
         }
@@ -88,7 +88,11 @@ impl SignedIn {
         }
         state
             .sessions
-            .save(&self.session_id, self.data.clone(), Utc::now())
+            .save(
+                &self.session_id,
+                self.data.clone(),
+                imkon_platform::id::now_utc(),
+            )
             .await
             .map_err(|error| CallError::Unavailable(format!("the session store failed: {error}")))
     }
@@ -156,7 +160,11 @@ impl FromRequestParts<AppState> for SignedIn {
         let Some(session_id) = SessionId::from_request(&parts.headers) else {
             return Err(login_redirect(next));
         };
-        let data = match state.sessions.load(&session_id, Utc::now()).await {
+        let data = match state
+            .sessions
+            .load(&session_id, imkon_platform::id::now_utc())
+            .await
+        {
             Ok(Some(data)) => data,
             Ok(None) => return Err(login_redirect(next)),
             Err(error) => {
@@ -180,7 +188,7 @@ pub async fn person_of(headers: &axum::http::HeaderMap, state: &AppState) -> Opt
     let session_id = SessionId::from_request(headers)?;
     let data = state
         .sessions
-        .load(&session_id, Utc::now())
+        .load(&session_id, imkon_platform::id::now_utc())
         .await
         .ok()
         .flatten()?;

@@ -86,7 +86,7 @@ pub async fn queue(
         &QueuePage {
             cases: cases
                 .iter()
-                .map(|case| case_row(case, &translator, true))
+                .map(|case| case_row(case, &translator, &state.calendar, true))
                 .collect(),
             statuses: STATUSES
                 .iter()
@@ -182,7 +182,7 @@ async fn case_page(
     Ok(render(
         status,
         &CasePage {
-            case: case_row(&case, &translator, true),
+            case: case_row(&case, &translator, &state.calendar, true),
             client_id: case.client_id.clone(),
             findings,
             document_reasons: keyed(&DOCUMENT_REJECTION_REASONS),

@@ -13,7 +13,7 @@ use crate::clients::applications::{ApplicationsCalls, Assignment};
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
-use crate::web::format::format_date;
+use crate::web::format::format_day_of;
 use crate::web::i18n::Translator;
 use crate::AppState;
 
@@ -85,7 +85,11 @@ pub async fn list(
                 .map(|assignment| AssignmentRow {
                     application_id: assignment.application_id.clone(),
                     declaration_key: declaration_key(&assignment.declaration),
-                    assigned: format_date(assignment.assigned_at.date_naive(), translator.locale()),
+                    assigned: format_day_of(
+                        assignment.assigned_at,
+                        &state.calendar,
+                        translator.locale(),
+                    ),
                 })
                 .collect(),
             t: translator,

@@ -7,17 +7,12 @@
 //! total may have grown meanwhile) and the transfer is built. Whether the source has the money
 //! is decided by the ledger when the transfer is booked, under lock, not here.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use imkon_platform::money::{Currency, Money};
 use rust_decimal::Decimal;
 
 use super::account::{Account, AccountId, AccountKind, AccountOwner, ClientId};
 use super::transfer::{IdempotencyKey, Transfer, TransferKind, TransferReference};
-
-/// The calendar day, in Tashkent, that `instant` belongs to: the day a daily limit counts.
-pub fn limit_day(instant: DateTime<Utc>) -> NaiveDate {
-    imkon_platform::id::bank_day(instant)
-}
 
 /// The bank's limits on clients' own transfers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -258,7 +253,7 @@ fn check_rules(
 }
 
 /// Step one: checks the rules and prices the transfer. `spent_today` is what the client has
-/// already sent today (see [`limit_day`]) in the amount's currency.
+/// already sent on the bank's today in the amount's currency.
 pub fn quote_client_transfer(
     request: &ClientTransferRequest<'_>,
     spent_today: Money,
@@ -623,19 +618,5 @@ mod tests {
             );
         }
         assert!(ConfirmationToken::parse(&"0a".repeat(32)).is_ok());
-    }
-
-    #[test]
-    fn the_limit_day_is_the_day_in_tashkent() {
-        let late_evening_utc = Utc.with_ymd_and_hms(2025, 3, 1, 19, 0, 0).unwrap();
-        assert_eq!(
-            limit_day(late_evening_utc),
-            NaiveDate::from_ymd_opt(2025, 3, 2).unwrap()
-        );
-        let before_tashkent_midnight = Utc.with_ymd_and_hms(2025, 3, 1, 18, 59, 59).unwrap();
-        assert_eq!(
-            limit_day(before_tashkent_midnight),
-            NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()
-        );
     }
 }

@@ -13,7 +13,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use imkon_auth::extract::{Founder, RequireRole};
-use imkon_platform::id::{new_id, now_utc};
+use imkon_platform::calendar::BankCalendar;
+use imkon_platform::id::new_id;
 use imkon_platform::idempotency::{self, IdempotencyKey};
 use imkon_platform::money::{Currency, Money};
 use imkon_platform::problem::{JsonBody, Problem};
@@ -30,8 +31,8 @@ use crate::db::accounts::AccountRow;
 use crate::domain::account::{Account, AccountId, AccountKind, AccountOwner, ClientId};
 use crate::domain::account_number::AccountNumber;
 use crate::domain::client_transfer::{
-    confirm_client_transfer, limit_day, quote_client_transfer, ClientTransferRequest,
-    ConfirmationToken, TransferQuote,
+    confirm_client_transfer, quote_client_transfer, ClientTransferRequest, ConfirmationToken,
+    TransferQuote,
 };
 use crate::domain::transfer::{
     IdempotencyKey as TransferKey, TransferReference, TransferViolations,
@@ -135,23 +136,18 @@ fn domain_account(state: &AppState, row: &AccountRow) -> Result<Account, Account
     )?)
 }
 
-/// The bank day's bounds around `now`, in Tashkent time.
-fn today_bounds(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = limit_day(now)
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists on every day")
-        .and_utc()
-        - Duration::hours(5);
-    (start, start + Duration::days(1))
-}
-
+/// What the client has sent in `currency` on the bank's day of `now`: the day a daily limit
+/// counts.
 async fn sent_today(
     connection: impl sqlx::PgExecutor<'_>,
+    calendar: &BankCalendar,
     client_id: Uuid,
     currency: Currency,
     now: DateTime<Utc>,
 ) -> Result<Money, AccountsError> {
-    let (start, end) = today_bounds(now);
+    let day = calendar.day_of(now);
+    let start = calendar.start_of(day);
+    let end = calendar.start_of(day + Duration::days(1));
     let sent = db::quotes::sent_between(
         connection,
         &client_scope(client_id),
@@ -201,8 +197,15 @@ pub async fn quote_transfer(
     let from = domain_account(&state, &from_row)?;
     let to = domain_account(&state, &to_row)?;
     let amount = parse_amount("amount", &request.amount, from.currency())?;
-    let now = now_utc();
-    let sent = sent_today(&state.pool, client_id, from.currency(), now).await?;
+    let now = state.calendar.now();
+    let sent = sent_today(
+        &state.pool,
+        &state.calendar,
+        client_id,
+        from.currency(),
+        now,
+    )
+    .await?;
     let mut token_bytes = [0u8; 32];
     OsRng.fill_bytes(&mut token_bytes);
     let quote = quote_client_transfer(
@@ -334,8 +337,15 @@ pub async fn confirm_transfer(
         token: stored_token,
         expires_at: quote_row.expires_at,
     };
-    let now = now_utc();
-    let sent = sent_today(&mut *transaction, client_id, from.currency(), now).await?;
+    let now = state.calendar.now();
+    let sent = sent_today(
+        &mut *transaction,
+        &state.calendar,
+        client_id,
+        from.currency(),
+        now,
+    )
+    .await?;
     let transfer_key = TransferKey::parse(key.as_str())
         .map_err(|violation| AccountsError::Violations(TransferViolations(vec![violation])))?;
     let reference = TransferReference::parse(&reference_text)
@@ -388,11 +398,11 @@ pub async fn my_limits(
     founder: RequireRole<Founder>,
 ) -> Result<Json<LimitsDto>, AccountsError> {
     let client_id = client_of(&founder)?;
-    let now = now_utc();
+    let now = state.calendar.now();
     let mut limits = Vec::new();
     for currency in Currency::ALL {
         let limit = state.client_transfer_policy.daily_limit(currency);
-        let sent = sent_today(&state.pool, client_id, currency, now).await?;
+        let sent = sent_today(&state.pool, &state.calendar, client_id, currency, now).await?;
         let remaining = (limit.amount() - sent.amount()).max(rust_decimal::Decimal::ZERO);
         limits.push(LimitDto {
             currency: currency.code().to_owned(),
@@ -402,7 +412,7 @@ pub async fn my_limits(
         });
     }
     Ok(Json(LimitsDto {
-        day: limit_day(now),
+        day: state.calendar.day_of(now),
         limits,
     }))
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use imkon_platform::id::now_utc;
+use imkon_platform::calendar::BankCalendar;
 use imkon_platform::spreadsheet::neutralise_cell;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,6 @@ use super::{amount_text, invalid, pdf};
 use crate::db;
 use crate::db::accounts::AccountRow;
 use crate::db::statements::StatementLine;
-use crate::domain::client_transfer::limit_day;
 use crate::error::AccountsError;
 use crate::AppState;
 
@@ -102,16 +101,8 @@ struct Period {
     end: DateTime<Utc>,
 }
 
-/// Midnight in Tashkent (UTC+5, no daylight saving) at the start of `day`.
-fn start_of_bank_day(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0)
-        .expect("midnight exists on every day")
-        .and_utc()
-        - Duration::hours(5)
-}
-
-fn period(query: &StatementQuery) -> Result<Period, AccountsError> {
-    let to = query.to.unwrap_or_else(|| limit_day(now_utc()));
+fn period(query: &StatementQuery, calendar: &BankCalendar) -> Result<Period, AccountsError> {
+    let to = query.to.unwrap_or_else(|| calendar.today());
     let from = query.from.unwrap_or(to - Duration::days(30));
     if from > to {
         return Err(invalid("from", "period_reversed", "`from` is after `to`"));
@@ -126,8 +117,8 @@ fn period(query: &StatementQuery) -> Result<Period, AccountsError> {
     Ok(Period {
         from,
         to,
-        start: start_of_bank_day(from),
-        end: start_of_bank_day(to + Duration::days(1)),
+        start: calendar.start_of(from),
+        end: calendar.start_of(to + Duration::days(1)),
     })
 }
 
@@ -155,7 +146,7 @@ pub async fn statement_json(
     Query(query): Query<StatementQuery>,
 ) -> Result<Json<StatementDto>, AccountsError> {
     let account = visible_account(&state, &caller, "number", &number).await?;
-    let period = period(&query)?;
+    let period = period(&query, &state.calendar)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
     if limit == 0 || limit > state.limits.max_page_size {
         return Err(invalid(
@@ -222,7 +213,7 @@ async fn download(
     query: &StatementQuery,
 ) -> Result<Download, AccountsError> {
     let account = visible_account(state, caller, "number", number).await?;
-    let period = period(query)?;
+    let period = period(query, &state.calendar)?;
     let (opening, closing) = opening_and_closing(state, &account, &period).await?;
     let lines = db::statements::lines(
         &state.pool,

@@ -4,10 +4,12 @@
 
 #![allow(dead_code)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use imkon_accounts::{app, migrator, AppState};
 use imkon_auth::{Audience, Principal, Role, TokenIssuer};
+use imkon_platform::calendar::{BankCalendar, SettableClock};
 use imkon_platform::config::HttpLimits;
 use imkon_platform::id::new_id;
 use imkon_platform::testing::{test_tokens, TestServer};
@@ -23,6 +25,10 @@ pub struct Harness {
     pub server: TestServer,
     pub issuer: TokenIssuer,
     pub pool: PgPool,
+    /// The service's clock: it starts at the real instant and moves only when a test moves it.
+    pub clock: Arc<SettableClock>,
+    /// The bank's calendar on that clock.
+    pub calendar: BankCalendar,
 }
 
 pub async fn start(pool: PgPool) -> Harness {
@@ -35,12 +41,21 @@ pub async fn start_with(pool: PgPool, adjust: impl FnOnce(AppState) -> AppState)
         .await
         .expect("migrations apply to a fresh database");
     let (issuer, verifier) = test_tokens(Audience::Accounts);
-    let state = adjust(AppState::new(pool.clone(), HttpLimits::default(), verifier));
+    let clock = SettableClock::at(chrono::Utc::now());
+    let calendar = BankCalendar::with_clock(clock.clone());
+    let state = adjust(AppState::with_calendar(
+        pool.clone(),
+        HttpLimits::default(),
+        verifier,
+        calendar.clone(),
+    ));
     let server = TestServer::start(app(state)).await;
     Harness {
         server,
         issuer,
         pool,
+        clock,
+        calendar,
     }
 }
 

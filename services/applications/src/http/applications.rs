@@ -572,8 +572,8 @@ async fn submit(
     let draft = stored_draft(&row, &programme)?;
     let profile = state.kyc.client_profile(client_id).await?;
     let company = screening::company_of(&profile, row.company_id)?;
-    let now = now_utc();
-    let today = now.date_naive();
+    let now = state.calendar.now();
+    let today = state.calendar.day_of(now);
     let facts = screening::applicant_facts(
         company,
         screening::kyc_approved(&state, client_id).await?,

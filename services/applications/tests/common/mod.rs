@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use chrono::{Months, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use imkon_applications::peers::{
     ClientProfile, Company, CompanyFounder, KycSource, PeerError, PeerFuture, ScoreKnockout,
     ScoreResult, ScoredCharacteristic, Scorer,
@@ -14,6 +14,7 @@ use imkon_applications::peers::{
 use imkon_applications::seed::{GRANT_SCORECARD_ID, LOAN_SCORECARD_ID};
 use imkon_applications::{app, migrator, AppState};
 use imkon_auth::{Audience, Principal, Role, TokenIssuer};
+use imkon_platform::calendar::{BankCalendar, SettableClock};
 use imkon_platform::config::HttpLimits;
 use imkon_platform::testing::{self, TestServer};
 use imkon_scoring::domain::evaluation::{evaluate, InputValue, Inputs};
@@ -135,14 +136,9 @@ pub struct Harness {
     pub officer_id: Uuid,
     pub approver: String,
     pub approver_id: Uuid,
-}
-
-pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-pub fn months_ago(months: u32) -> NaiveDate {
-    today().checked_sub_months(Months::new(months)).unwrap()
+    /// The service's clock; the demo programmes were seeded open around its start.
+    pub clock: Arc<SettableClock>,
+    pub calendar: BankCalendar,
 }
 
 /// A founder with their client profile and one company.
@@ -198,8 +194,17 @@ impl Harness {
     }
 
     pub async fn start_with(pool: PgPool, scorer: Arc<dyn Scorer>) -> Harness {
+        Harness::start_at(pool, scorer, Utc::now()).await
+    }
+
+    /// The service with its clock at `now`, the demo programmes seeded open around it.
+    pub async fn start_at(pool: PgPool, scorer: Arc<dyn Scorer>, now: DateTime<Utc>) -> Harness {
+        let clock = SettableClock::at(now);
+        let calendar = BankCalendar::with_clock(clock.clone());
         migrator().run(&pool).await.unwrap();
-        imkon_applications::seed::seed_demo(&pool).await.unwrap();
+        imkon_applications::seed::seed_demo(&pool, &calendar)
+            .await
+            .unwrap();
         let (issuer, verifier) = testing::test_tokens(Audience::Applications);
         let directory = Arc::new(FixedDirectory::default());
         let server = TestServer::start(app(AppState {
@@ -208,6 +213,7 @@ impl Harness {
             verifier,
             kyc: directory.clone(),
             scorer,
+            calendar: calendar.clone(),
         }))
         .await;
         let officer_id = Uuid::now_v7();
@@ -222,11 +228,24 @@ impl Harness {
             officer_id,
             approver: String::new(),
             approver_id,
+            clock,
+            calendar,
         };
         harness.admin = harness.staff(Uuid::now_v7(), &[Role::Admin]);
         harness.officer = harness.staff(officer_id, &[Role::CreditOfficer]);
         harness.approver = harness.staff(approver_id, &[Role::Approver]);
         harness
+    }
+
+    /// The bank's today by the service's clock.
+    pub fn today(&self) -> NaiveDate {
+        self.calendar.today()
+    }
+
+    pub fn months_ago(&self, months: u32) -> NaiveDate {
+        self.today()
+            .checked_sub_months(Months::new(months))
+            .unwrap()
     }
 
     pub fn staff(&self, id: Uuid, roles: &[Role]) -> String {
@@ -266,8 +285,10 @@ impl Harness {
                 company_id,
                 stir: "301234567".to_owned(),
                 name: "Demo LLC".to_owned(),
-                registration_date: months_ago(company_age_months),
-                it_park_resident_until: Some(today().checked_add_months(Months::new(24)).unwrap()),
+                registration_date: self.months_ago(company_age_months),
+                it_park_resident_until: Some(
+                    self.today().checked_add_months(Months::new(24)).unwrap(),
+                ),
                 founders: vec![CompanyFounder {
                     client_id: Some(client_id),
                     birth_date: Some(founder_birth_date),
@@ -292,10 +313,9 @@ impl Harness {
         }
     }
 
-    /// An adult founder of a company a year old, KYC approved.
+    /// A founder born 25 years ago, of a company a year old, KYC approved.
     pub async fn founder(&self) -> Founder {
-        self.founder_with(12, NaiveDate::from_ymd_opt(1998, 3, 1).unwrap(), true)
-            .await
+        self.founder_with(12, self.months_ago(12 * 25), true).await
     }
 
     /// Delivers `client.kyc_approved` to the service's own events endpoint, as onboarding's

@@ -76,7 +76,7 @@ pub async fn run_arrears(
 }
 
 async fn run(state: &AppState, query: &RunQuery) -> Result<ArrearsRunView, Problem> {
-    let today = imkon_platform::id::bank_today();
+    let today = state.calendar.today();
     let as_of = match &query.as_of {
         Some(text) => parse_date(text, "as_of")?,
         None => today,

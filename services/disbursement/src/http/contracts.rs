@@ -352,7 +352,7 @@ pub async fn activate_contract(
     Path(id): Path<Uuid>,
     JsonBody(request): JsonBody<ActivateRequest>,
 ) -> Result<Json<ContractView>, Problem> {
-    let today = imkon_platform::id::bank_today();
+    let today = state.calendar.today();
     let disbursement_date = match &request.disbursement_date {
         Some(text) => parse_date(text, "disbursement_date")?,
         None => today,

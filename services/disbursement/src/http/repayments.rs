@@ -123,10 +123,6 @@ pub struct ContractScheduleView {
     pub due_today: String,
 }
 
-fn today() -> NaiveDate {
-    imkon_platform::id::now_utc().date_naive()
-}
-
 fn installment_view(
     contract: &ContractRow,
     row: &InstallmentRow,
@@ -172,7 +168,7 @@ pub async fn get_schedule(
         return Err(DisbursementError::GrantHasNoSchedule.into());
     }
     let rows = installments::list(&state.pool, id).await?;
-    let today = today();
+    let today = state.calendar.today();
     let sum = |amount: fn(&InstallmentRow) -> Decimal| {
         money(&contract, rows.iter().map(amount).sum())
             .amount()
@@ -320,7 +316,7 @@ pub async fn repay(
         idempotency::fingerprint(&id.to_string(), key.as_str(), fingerprint.as_bytes())
     );
     let repayment_id = imkon_platform::id::new_id();
-    let today = today();
+    let today = state.calendar.today();
     let due = amount_due(&mut transaction, &contract, today).await?;
     match repayment {
         Repayment::WhatIsDue => {

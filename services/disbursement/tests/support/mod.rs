@@ -17,6 +17,7 @@ use imkon_disbursement::ledger::{
     TransferRequest,
 };
 use imkon_disbursement::{app, migrator, AppState};
+use imkon_platform::calendar::{BankCalendar, SettableClock};
 use imkon_platform::config::HttpLimits;
 use imkon_platform::money::{Currency, Money};
 use imkon_platform::testing::{test_tokens, token, TestServer};
@@ -31,6 +32,8 @@ pub struct TestApp {
     pub issuer: TokenIssuer,
     pub pool: PgPool,
     pub ledger: Arc<TestLedger>,
+    /// The service's clock: it starts at the real instant and moves only when a test moves it.
+    pub clock: Arc<SettableClock>,
 }
 
 pub async fn start(pool: PgPool) -> TestApp {
@@ -60,12 +63,14 @@ async fn start_with(
     migrator().run(&pool).await.unwrap();
     let ledger = Arc::new(TestLedger::create(&pool).await);
     let (issuer, verifier) = test_tokens(Audience::Disbursement);
+    let clock = SettableClock::at(chrono::Utc::now());
     let server = TestServer::start(app(AppState {
         pool: pool.clone(),
         limits: HttpLimits::default(),
         verifier,
         ledger: wrap(ledger.clone()),
         backdating_window_days,
+        calendar: BankCalendar::with_clock(clock.clone()),
     }))
     .await;
     TestApp {
@@ -73,6 +78,7 @@ async fn start_with(
         issuer,
         pool,
         ledger,
+        clock,
     }
 }
 
@@ -83,6 +89,11 @@ pub fn person(roles: &[Role]) -> Principal {
 }
 
 impl TestApp {
+    /// The bank's today by the service's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        BankCalendar::with_clock(self.clock.clone()).today()
+    }
+
     pub fn url(&self, path: &str) -> String {
         self.server.url(path)
     }

@@ -21,7 +21,6 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use imkon_auth::{policy, Audience, Principal, PublicKeySet, Scope, ACCESS_TOKEN_MAX_LIFETIME};
 use imkon_platform::audit::{self, AuditEntry};
-use imkon_platform::id::now_utc;
 use imkon_platform::problem::JsonBody;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -258,7 +257,7 @@ async fn login_with_password(
         .take(LOGGED_USERNAME_MAX_CHARS)
         .collect();
     let policy = state.login.lockout;
-    let now = now_utc();
+    let now = state.calendar.now();
 
     // The gate check and the recording of this attempt happen under locks on the username
     // and the address, and the attempt is recorded as failed before the password is checked
@@ -416,7 +415,7 @@ async fn logout(
     let revoked = db::refresh_tokens::revoke(
         &mut transaction,
         &refresh_token_hash(&request.refresh_token),
-        now_utc(),
+        state.calendar.now(),
     )
     .await?;
     if let Some(account_id) = revoked {
@@ -533,7 +532,7 @@ async fn issue_token(
             let account_id = db::refresh_tokens::find_live_account(
                 &mut connection,
                 &refresh_token_hash(token),
-                now_utc(),
+                state.calendar.now(),
             )
             .await?
             .ok_or_else(|| {
@@ -646,7 +645,7 @@ async fn trade_authorization_code(
             "code and redirect_uri are required",
         ));
     };
-    let now = now_utc();
+    let now = state.calendar.now();
     let mut transaction = state.pool.begin().await?;
     let account_id = db::external_login::consume_authorization_code(
         &mut transaction,

@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use imkon_platform::id::now_utc;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::PgConnection;
@@ -88,7 +87,7 @@ async fn read_client_summary(
         .into_iter()
         .find(|case| case.company_id.is_none())
         .map_or_else(|| KycStatus::New.code().to_owned(), |case| case.status);
-    let today = now_utc().date_naive();
+    let today = state.calendar.today();
     let mut companies = Vec::new();
     for company in db::clients::companies_of_owner(&mut connection, client_id).await? {
         let founders = founder_summaries(&mut connection, &company.founders).await?;

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use imkon_auth::extract::{Founder, RequireRole};
 use imkon_platform::audit;
-use imkon_platform::id::{new_id, now_utc};
+use imkon_platform::id::new_id;
 use imkon_platform::problem::JsonBody;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -321,7 +321,7 @@ async fn register_company(
     JsonBody(request): JsonBody<CompanyRequest>,
 ) -> Result<(StatusCode, Json<CompanyView>), OnboardingError> {
     let owner = own_client_id(&founder)?;
-    let company = parse_company(&request, ClientId::from_uuid(owner), now_utc().date_naive())?;
+    let company = parse_company(&request, ClientId::from_uuid(owner), state.calendar.today())?;
     let company_id = new_id();
     let mut transaction = state.pool.begin().await?;
     require_known_people(&mut transaction, &request, &company).await?;

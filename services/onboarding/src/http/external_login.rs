@@ -541,7 +541,7 @@ async fn find_or_create_citizen(
     oneid_person: &OneIdPerson,
     address: &str,
 ) -> Result<Uuid, OnboardingError> {
-    let person = parse_oneid_person(oneid_person, now_utc().date_naive())?;
+    let person = parse_oneid_person(oneid_person, state.calendar.today())?;
     let pinfl = person.pinfl().as_str();
     let mut transaction = state.pool.begin().await?;
     // Two first logins of one person at once must not both create a profile: serialise on
@@ -613,7 +613,7 @@ async fn link_citizen(
     account_id: Uuid,
     address: &str,
 ) -> Result<Uuid, OnboardingError> {
-    let person = parse_oneid_person(oneid_person, now_utc().date_naive())?;
+    let person = parse_oneid_person(oneid_person, state.calendar.today())?;
     let pinfl = person.pinfl().as_str();
     let mut transaction = state.pool.begin().await?;
     db::external_login::lock_subject(&mut transaction, pinfl).await?;

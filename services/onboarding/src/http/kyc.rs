@@ -218,8 +218,9 @@ async fn submit_case(
     let mut case = restore_case(&mut transaction, &record).await?;
     let before = case_state(&case);
     case.submit().map_err(kyc_error)?;
-    save_case(&mut transaction, &case, Some(now_utc()), None).await?;
-    run_checks(&mut transaction, &record, now_utc().date_naive()).await?;
+    let now = state.calendar.now();
+    save_case(&mut transaction, &case, Some(now), None).await?;
+    run_checks(&mut transaction, &record, state.calendar.day_of(now)).await?;
     let mut entry = audit_by(&founder, "kyc.submit", "kyc_case", record.id.to_string());
     entry.before = Some(before);
     entry.after = Some(case_state(&case));

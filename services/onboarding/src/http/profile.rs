@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use imkon_auth::extract::{Founder, RequireRole};
 use imkon_auth::Role;
 use imkon_platform::audit::{self, AuditEntry};
-use imkon_platform::id::{new_id, now_utc};
+use imkon_platform::id::new_id;
 use imkon_platform::problem::JsonBody;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -234,7 +234,7 @@ async fn register_founder(
         .map_err(|error| OnboardingError::invalid(error.field(), "invalid_username", &error))?;
     let password = NewPassword::parse(&request.password)
         .map_err(|error| OnboardingError::invalid(error.field(), "invalid_password", &error))?;
-    let person = parse_person(&request.profile, now_utc().date_naive())?;
+    let person = parse_person(&request.profile, state.calendar.today())?;
     let password_hash = hash_password(&password).await?;
 
     let client_id = new_id();
@@ -320,7 +320,7 @@ async fn update_own_profile(
     JsonBody(request): JsonBody<PersonProfileRequest>,
 ) -> Result<Json<PersonProfileView>, OnboardingError> {
     let client_id = own_client_id(&founder)?;
-    let person = parse_person(&request, now_utc().date_naive())?;
+    let person = parse_person(&request, state.calendar.today())?;
     let mut transaction = state.pool.begin().await?;
     let before = db::clients::find_person(&mut transaction, client_id)
         .await?

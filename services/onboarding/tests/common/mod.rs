@@ -4,7 +4,7 @@
 pub mod external;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use imkon_auth::{Audience, Principal, Role, TokenIssuer};
@@ -14,6 +14,7 @@ use imkon_onboarding::domain::credentials::{NewPassword, Username};
 use imkon_onboarding::domain::totp::{SecondFactorKey, TotpSecret};
 use imkon_onboarding::password::hash_password;
 use imkon_onboarding::{app, migrator, AppState};
+use imkon_platform::calendar::{BankCalendar, SettableClock};
 use imkon_platform::config::HttpLimits;
 use imkon_platform::testing::{test_tokens, TestServer};
 use sqlx::PgPool;
@@ -37,6 +38,9 @@ pub struct TestApp {
     pub second_factor_key: SecondFactorKey,
     /// The TOTP secrets of the accounts the tests enrolled, by username.
     secrets: Mutex<HashMap<String, TotpSecret>>,
+    /// The service's clock: it starts at the real instant and moves only when a test moves it.
+    pub clock: Arc<SettableClock>,
+    pub calendar: BankCalendar,
 }
 
 pub async fn spawn(pool: PgPool) -> TestApp {
@@ -63,12 +67,19 @@ pub async fn spawn_with_limits(pool: PgPool, login: LoginSettings, limits: HttpL
     ))
     .expect("valid secrets");
     let second_factor_key = state.second_factor_key.clone();
+    // Whole seconds, as the database keeps microseconds: an instant stored and read back is
+    // the instant the clock said.
+    let clock = SettableClock::at(chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0));
+    let calendar = BankCalendar::with_clock(clock.clone());
+    state.calendar = calendar.clone();
     TestApp {
         server: TestServer::start(app(state)).await,
         pool,
         issuer,
         second_factor_key,
         secrets: Mutex::new(HashMap::new()),
+        clock,
+        calendar,
     }
 }
 
@@ -242,7 +253,8 @@ pub fn date(text: &str) -> chrono::NaiveDate {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date")
 }
 
-/// A valid registration: a man born 1990-05-15, passport `AB` and the serial's seven digits.
+/// A valid registration: a man born 1990-05-15, passport `AB` and the serial's seven digits,
+/// issued five years ago and valid for five more.
 pub fn registration(username: &str, serial: u32) -> serde_json::Value {
     serde_json::json!({
         "username": username,
@@ -251,7 +263,7 @@ pub fn registration(username: &str, serial: u32) -> serde_json::Value {
         "birth_date": "1990-05-15",
         "latin_name": { "surname": "Karimov", "given_name": "Aziz", "patronymic": "Botirovich" },
         "cyrillic_name": { "surname": "Каримов", "given_name": "Азиз", "patronymic": "Ботирович" },
-        "passport": { "number": format!("ab {serial:07}"), "issue_date": "2020-01-10", "expiry_date": "2035-01-09" },
+        "passport": { "number": format!("ab {serial:07}"), "issue_date": imkon_platform::testing::years_from_today(-5), "expiry_date": imkon_platform::testing::years_from_today(5) },
         "phone": "+998 (90) 123-45-67",
         "email": "aziz@example.uz",
         "address": { "region": "Toshkent", "district": "Yunusobod", "street_line": "Amir Temur 1" }
