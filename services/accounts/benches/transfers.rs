@@ -236,9 +236,15 @@ async fn drive(
                     .await
                     .expect("the service answers");
                 let status = response.status();
-                let _ = response.bytes().await;
+                let body = response.bytes().await.unwrap_or_default();
                 latencies.push(sent.elapsed());
                 if status != 201 {
+                    if refused == 0 {
+                        eprintln!(
+                            "refused: {status} {}",
+                            String::from_utf8_lossy(&body)
+                        );
+                    }
                     refused += 1;
                 }
             }
@@ -428,7 +434,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = TestServer::start(app(state.clone())).await;
     let token = issuer
         .issue(
-            &Principal::service(new_id(), Some("benchmark".to_owned()))?,
+            // The service that books transfers in production, and the only one the policy
+            // grants `accounts:transfer`.
+            &Principal::service(new_id(), Some("disbursement".to_owned()))?,
             Audience::Accounts,
             Duration::from_secs(900),
         )?
