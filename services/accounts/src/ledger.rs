@@ -20,12 +20,16 @@
 //!    balances, then places the holds with [`Hold::place`]. A refused transfer (insufficient
 //!    funds, wrong currency) is refused alone: planning writes nothing, so the others see the
 //!    balances as if it had never arrived;
-//! 4. writes transfers, entries, holds, balances and audit records with one `unnest` statement
-//!    per table, commits, and only then answers each request. A request is told 201 only after
-//!    its transfer is durable; a crash before the commit leaves nothing of the batch.
+//! 4. writes transfers, entries, holds, balances and audit records in one statement (a
+//!    data-modifying `with` query per table, each over `unnest`ed arrays), commits, and only
+//!    then answers each request. A request is told 201 only after its transfer is durable; a
+//!    crash before the commit leaves nothing of the batch.
 //!
-//! A batch's cost is a fixed handful of round trips and one commit, shared by every transfer
-//! in it, and the fund's row is locked for exactly one short transaction per batch.
+//! A batch's cost is four round trips (begin, lock, keys, write) and one commit, shared by every
+//! transfer in it, and the fund's row is locked for exactly one short transaction per batch
+//! (each account's balance is written once per batch, however many of its legs the batch
+//! books). The commit waits for the disk; meanwhile the writer already prepares the next batch
+//! on a second connection (see [`run_writer`]), so the disk and the preparation overlap.
 //!
 //! Two processes (replicas) each run a writer; their batches serialise on the row locks of the
 //! accounts they share, which stays correct. If another process booked the same key between
@@ -51,10 +55,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::ledger::{
-    AuditColumns, EntryColumns, HoldColumns, LegRecord, LockedAccount, TransferColumns,
-    TransferRecord,
-};
+use crate::db::ledger::{BatchWrites, LegRecord, LockedAccount, TransferRecord};
 use crate::domain::account::{AccountId, AccountKind, Side};
 use crate::domain::batch::{plan_batch, touched_accounts};
 use crate::domain::hold::{reserve, Hold, HoldError};
@@ -71,8 +72,9 @@ const QUEUE_CAPACITY: usize = 16_384;
 /// How often a batch is retried after losing a key race to another process.
 const MAX_BATCH_ATTEMPTS: u32 = 3;
 
-/// The writer's own connections: one for the batch transaction, one to load replays.
-const WRITER_CONNECTIONS: u32 = 2;
+/// The writer's own connections: one for the batch being committed, one for the next batch,
+/// one to load replays.
+const WRITER_CONNECTIONS: u32 = 3;
 
 /// The idempotency scope of transfers asked for by the bank's services. Their keys are often
 /// derived from what they pay (`tranche:<id>:disburse`), so anyone who can guess one could
@@ -193,14 +195,45 @@ impl LedgerWriter {
     }
 }
 
-async fn run_writer(pool: PgPool, clock: Arc<dyn Clock>, mut receiver: mpsc::Receiver<Submission>) {
+/// What a finished batch's commit hands back to the writer: the requests to carry over.
+type Committing = tokio::task::JoinHandle<VecDeque<Submission>>;
+
+/// The writer's loop. While one batch commits (PostgreSQL's fsync, the longest part of a
+/// batch), the next is gathered, locked, planned and written on a second connection; it is
+/// committed once the previous commit has ended. The two never see each other's writes
+/// half-done: an account both touch is locked by the second only after the first committed
+/// (PostgreSQL's `for update` waits, then reads the committed balance), and a key both bring is
+/// refused to the second by the unique index, which makes it retry and replay.
+async fn run_writer(
+    pool: PgPool,
+    clock: Arc<dyn Clock>,
+    mut receiver: mpsc::Receiver<Submission>,
+) {
     let mut carried: VecDeque<Submission> = VecDeque::new();
+    let mut committing: Option<Committing> = None;
     loop {
         let mut batch: Vec<Submission> = carried.drain(..).collect();
         if batch.is_empty() {
-            match receiver.recv().await {
-                Some(submission) => batch.push(submission),
-                None => return,
+            let next = match committing.as_mut() {
+                Some(commit) => tokio::select! {
+                    finished = commit => Err(finished.unwrap_or_default()),
+                    submission = receiver.recv() => Ok(submission),
+                },
+                None => Ok(receiver.recv().await),
+            };
+            match next {
+                Ok(Some(submission)) => batch.push(submission),
+                Ok(None) => {
+                    if let Some(commit) = committing.take() {
+                        let _ = commit.await;
+                    }
+                    return;
+                }
+                Err(carried_over) => {
+                    committing = None;
+                    carried = carried_over;
+                    continue;
+                }
             }
         }
         while batch.len() < MAX_BATCH_TRANSFERS {
@@ -209,18 +242,31 @@ async fn run_writer(pool: PgPool, clock: Arc<dyn Clock>, mut receiver: mpsc::Rec
                 Err(_) => break,
             }
         }
-        carried = answer_batch(&pool, clock.as_ref(), batch).await;
+        let prepared = prepare_batch(&pool, clock.as_ref(), &batch).await;
+        if let Some(commit) = committing.take() {
+            carried.extend(commit.await.unwrap_or_default());
+        }
+        match prepared {
+            Ok(prepared) => {
+                let pool = pool.clone();
+                committing = Some(tokio::spawn(async move {
+                    let outcomes = commit_batch(&pool, prepared).await;
+                    answer_batch(batch, outcomes)
+                }));
+            }
+            Err(error) => carried.extend(answer_batch(batch, Err(error))),
+        }
     }
 }
 
-/// Books a batch and answers its requests; returns the ones to carry over to the next batch.
-async fn answer_batch(
-    pool: &PgPool,
-    clock: &dyn Clock,
+/// Answers a batch's requests from its outcomes; returns the ones to carry over to the next
+/// batch.
+fn answer_batch(
     batch: Vec<Submission>,
+    outcomes: Result<Vec<Option<Outcome>>, AccountsError>,
 ) -> VecDeque<Submission> {
     let mut carried = VecDeque::new();
-    match book_batch(pool, clock, &batch).await {
+    match outcomes {
         Ok(outcomes) => {
             for (submission, outcome) in batch.into_iter().zip(outcomes) {
                 match outcome {
@@ -389,12 +435,21 @@ fn plan(
     (planned, states)
 }
 
-/// Books one batch in one transaction. `None` marks a request carried over to the next batch.
-async fn book_batch(
+/// A batch written but not yet committed: its open transaction, and what to answer once the
+/// commit has succeeded.
+struct PreparedBatch {
+    transaction: sqlx::Transaction<'static, sqlx::Postgres>,
+    decisions: Vec<Decision>,
+    planned: HashMap<usize, Planned>,
+    records: HashMap<usize, TransferRecord>,
+}
+
+/// Locks, plans and writes one batch in one transaction, leaving it to [`commit_batch`].
+async fn prepare_batch(
     pool: &PgPool,
     clock: &dyn Clock,
     batch: &[Submission],
-) -> Result<Vec<Option<Outcome>>, AccountsError> {
+) -> Result<PreparedBatch, AccountsError> {
     let requests: Vec<&TransferRequest> =
         batch.iter().map(|submission| &submission.request).collect();
     let all_transfers: Vec<Transfer> = requests
@@ -438,14 +493,18 @@ async fn book_batch(
 
     let decisions = decide(&requests, &keys, &booked_before);
 
-    let (mut planned, states) = plan(&requests, &decisions, &starting_states);
+    let (planned, states) = plan(&requests, &decisions, &starting_states);
 
     // Everything to write, column by column, in arrival order.
     let created_at: DateTime<Utc> = clock.now().trunc_subsecs(6);
-    let mut transfers = TransferColumns::default();
-    let mut entries = EntryColumns::default();
-    let mut holds = HoldColumns::default();
-    let mut audit = AuditColumns::default();
+    let mut writes = BatchWrites::default();
+    let BatchWrites {
+        transfers,
+        entries,
+        holds,
+        balances,
+        audit,
+    } = &mut writes;
     let mut records: HashMap<usize, TransferRecord> = HashMap::new();
     for position in 0..requests.len() {
         let request = requests[position];
@@ -554,28 +613,36 @@ async fn book_batch(
             },
         );
     }
-    let mut changed_ids = Vec::new();
-    let mut changed_posted = Vec::new();
-    let mut changed_holds = Vec::new();
     for (id, state) in &states {
         if starting_states.get(id) != Some(state) {
-            changed_ids.push(id.as_uuid());
-            changed_posted.push(state.posted_balance().amount());
-            changed_holds.push(state.pending_holds().amount());
+            balances.id.push(id.as_uuid());
+            balances
+                .posted_balance
+                .push(state.posted_balance().amount());
+            balances.pending_holds.push(state.pending_holds().amount());
         }
     }
+    db::ledger::write_batch(&mut transaction, &writes, created_at).await?;
+    Ok(PreparedBatch {
+        transaction,
+        decisions,
+        planned,
+        records,
+    })
+}
 
-    db::ledger::insert_transfers(&mut transaction, &transfers, created_at).await?;
-    db::ledger::insert_entries(&mut transaction, &entries, created_at).await?;
-    db::ledger::insert_holds(&mut transaction, &holds).await?;
-    db::ledger::update_balances(
-        &mut transaction,
-        &changed_ids,
-        &changed_posted,
-        &changed_holds,
-    )
-    .await?;
-    db::ledger::insert_audit_records(&mut transaction, &audit).await?;
+/// Commits a prepared batch, and only then makes each request's outcome. `None` marks a
+/// request carried over to the next batch.
+async fn commit_batch(
+    pool: &PgPool,
+    prepared: PreparedBatch,
+) -> Result<Vec<Option<Outcome>>, AccountsError> {
+    let PreparedBatch {
+        transaction,
+        decisions,
+        mut planned,
+        mut records,
+    } = prepared;
     transaction.commit().await?;
 
     let replay_ids: Vec<Uuid> = decisions
@@ -592,7 +659,7 @@ async fn book_batch(
         db::ledger::load_transfers(&mut connection, &replay_ids).await?
     };
 
-    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(requests.len());
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(decisions.len());
     for (position, decision) in decisions.iter().enumerate() {
         let outcome = match decision {
             Decision::KeyReused => Some(Outcome::KeyReused),

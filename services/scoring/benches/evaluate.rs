@@ -18,7 +18,9 @@ use imkon_platform::testing::{test_tokens, TestServer};
 use imkon_scoring::domain::evaluation::evaluate;
 use imkon_scoring::domain::seeds::{synthetic_input_names, synthetic_scorecard};
 use imkon_scoring::http::definition::ScorecardDefinition;
-use imkon_scoring::http::evaluations::{score_rows, BatchRequest};
+use imkon_scoring::http::evaluations::{
+    score_rows, write_batch_response, BatchHeader, BatchRequest,
+};
 use imkon_scoring::http::numbers::parse_inputs;
 use imkon_scoring::{app, migrator, AppState};
 use rand::{Rng, SeedableRng};
@@ -116,7 +118,12 @@ fn main() {
     let in_process = median_of(|| {
         let request: BatchRequest = serde_json::from_str(&body).expect("a batch request");
         let results = score_rows(&scorecard, &request.rows).expect("every row scores");
-        std::hint::black_box(serde_json::to_string(&results).expect("results serialise"));
+        let header = BatchHeader {
+            scorecard_id: uuid::Uuid::nil(),
+            version: 1,
+            version_status: "active",
+        };
+        std::hint::black_box(write_batch_response(&header, &results));
     });
     let over_http = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -5,7 +5,8 @@
 //! `ed25519-dalek` rather than through a general JWT library, so that exactly one algorithm is
 //! ever accepted and there is no algorithm-confusion path to forget to close.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -37,6 +38,11 @@ pub const TOKEN_MAX_BYTES: usize = 8 * 1024;
 
 /// The longest issuer name, in bytes.
 pub const ISSUER_MAX_BYTES: usize = 200;
+
+/// How many verified tokens a verifier remembers. A service sees a few tokens per caller per
+/// fifteen minutes, so this holds every live token of a busy service; past it, the expired ones
+/// are dropped, and if that is not enough the whole cache is, which only costs re-verification.
+pub const VERIFIED_TOKEN_CACHE_ENTRIES: usize = 4096;
 
 /// The only signing algorithm this platform speaks.
 const ALGORITHM: &str = "EdDSA";
@@ -357,11 +363,99 @@ struct VerifierSettings {
     leeway_seconds: i64,
 }
 
-/// Checks access tokens on behalf of one service. Cloning is cheap (the settings are shared),
-/// so it can sit directly in an axum state.
+/// Checks access tokens on behalf of one service. Cloning is cheap (the settings and the cache
+/// are shared), so it can sit directly in an axum state.
 #[derive(Debug, Clone)]
 pub struct TokenVerifier {
     settings: Arc<VerifierSettings>,
+    cache: Arc<VerifiedTokenCache>,
+}
+
+/// A token that passed every check, as remembered for its next use.
+#[derive(Debug)]
+struct CachedToken {
+    verified: VerifiedToken,
+    /// The first second (Unix time) at which it is valid: the later of `nbf` and `iat`.
+    earliest_valid: i64,
+}
+
+/// Tokens that verified, by their full compact text, so that a caller's next request with the
+/// same token skips the Ed25519 signature check and the claims' parsing (a few per cent of a
+/// busy service's time). Everything about a token but the clock is fixed by its text and the
+/// verifier's settings, so a remembered token is re-checked against the clock alone, on every
+/// use, with the same rules as a fresh one. A refused token is never remembered.
+#[derive(Debug)]
+struct VerifiedTokenCache {
+    capacity: usize,
+    tokens: Mutex<HashMap<Box<str>, CachedToken>>,
+}
+
+impl Default for VerifiedTokenCache {
+    fn default() -> Self {
+        Self::with_capacity(VERIFIED_TOKEN_CACHE_ENTRIES)
+    }
+}
+
+impl VerifiedTokenCache {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            capacity,
+            tokens: Mutex::default(),
+        }
+    }
+
+    fn get(&self, token: &str) -> Option<(VerifiedToken, i64)> {
+        let tokens = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        tokens
+            .get(token)
+            .map(|cached| (cached.verified.clone(), cached.earliest_valid))
+    }
+
+    /// Remembers a verified token, keeping at most its capacity: when full, the tokens expired
+    /// at `now_seconds` (leeway included) go first, then all of them.
+    fn insert(&self, token: &str, cached: CachedToken, now_seconds: i64, leeway_seconds: i64) {
+        let mut tokens = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if tokens.len() >= self.capacity {
+            tokens.retain(|_, cached| {
+                now_seconds.saturating_sub(leeway_seconds) < cached.verified.expires_at.timestamp()
+            });
+            if tokens.len() >= self.capacity {
+                tokens.clear();
+            }
+        }
+        tokens.insert(token.into(), cached);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.tokens
+            .lock()
+            .map(|tokens| tokens.len())
+            .unwrap_or_default()
+    }
+}
+
+/// Whether a token with these lifetime claims is alive at `now_seconds`.
+fn check_lifetime(
+    now_seconds: i64,
+    leeway_seconds: i64,
+    expires_at: i64,
+    earliest_valid: i64,
+) -> Result<(), VerifyError> {
+    // A token is alive while now < exp; leeway stretches that window at both ends.
+    if now_seconds.saturating_sub(leeway_seconds) >= expires_at {
+        return Err(VerifyError::Expired);
+    }
+    if now_seconds.saturating_add(leeway_seconds) < earliest_valid {
+        return Err(VerifyError::NotYetValid);
+    }
+    Ok(())
 }
 
 impl TokenVerifier {
@@ -380,6 +474,7 @@ impl TokenVerifier {
                 audience,
                 leeway_seconds,
             }),
+            cache: Arc::default(),
         })
     }
 
@@ -395,6 +490,7 @@ impl TokenVerifier {
             i64::try_from(leeway.as_secs()).expect("at most five minutes fit in i64 seconds");
         Ok(Self {
             settings: Arc::new(settings),
+            cache: Arc::default(),
         })
     }
 
@@ -413,7 +509,40 @@ impl TokenVerifier {
     /// The order matters: nothing in the claims is read before the signature is checked, and
     /// the algorithm is checked before any key is looked up, so an attacker-chosen `alg` or
     /// claim never steers the verification.
+    ///
+    /// A token verified before is taken from the verifier's cache and only its lifetime is
+    /// checked again, against `now`.
     pub fn verify_at(&self, token: &str, now: DateTime<Utc>) -> Result<VerifiedToken, VerifyError> {
+        let now_seconds = now.timestamp();
+        let leeway_seconds = self.settings.leeway_seconds;
+        if let Some((verified, earliest_valid)) = self.cache.get(token) {
+            check_lifetime(
+                now_seconds,
+                leeway_seconds,
+                verified.expires_at.timestamp(),
+                earliest_valid,
+            )?;
+            return Ok(verified);
+        }
+        let (verified, earliest_valid) = self.verify_uncached(token, now_seconds)?;
+        self.cache.insert(
+            token,
+            CachedToken {
+                verified: verified.clone(),
+                earliest_valid,
+            },
+            now_seconds,
+            leeway_seconds,
+        );
+        Ok(verified)
+    }
+
+    /// Every check of a token, from its text; returns it and the first second it is valid.
+    fn verify_uncached(
+        &self,
+        token: &str,
+        now_seconds: i64,
+    ) -> Result<(VerifiedToken, i64), VerifyError> {
         use VerifyError::Malformed;
         let settings = &*self.settings;
         if token.len() > TOKEN_MAX_BYTES {
@@ -478,15 +607,13 @@ impl TokenVerifier {
         {
             return Err(VerifyError::LifetimeTooLong);
         }
-        let now_seconds = now.timestamp();
-        // A token is alive while now < exp; leeway stretches that window at both ends.
-        if now_seconds.saturating_sub(settings.leeway_seconds) >= claims.exp {
-            return Err(VerifyError::Expired);
-        }
         let earliest_valid = claims.nbf.max(claims.iat);
-        if now_seconds.saturating_add(settings.leeway_seconds) < earliest_valid {
-            return Err(VerifyError::NotYetValid);
-        }
+        check_lifetime(
+            now_seconds,
+            settings.leeway_seconds,
+            claims.exp,
+            earliest_valid,
+        )?;
         let issued_at = DateTime::from_timestamp(claims.iat, 0)
             .ok_or(Malformed(Malformation::TimestampOutOfRange))?;
         let expires_at = DateTime::from_timestamp(claims.exp, 0)
@@ -503,12 +630,15 @@ impl TokenVerifier {
         let principal =
             Principal::from_claims(claims.sub, claims.roles, claims.client_id, claims.name)?
                 .with_scopes(scopes)?;
-        Ok(VerifiedToken {
-            principal,
-            token_id: claims.jti,
-            issued_at,
-            expires_at,
-        })
+        Ok((
+            VerifiedToken {
+                principal,
+                token_id: claims.jti,
+                issued_at,
+                expires_at,
+            },
+            earliest_valid,
+        ))
     }
 }
 
@@ -734,6 +864,74 @@ mod tests {
             verifier.verify_at(&token, seconds_after(-31)),
             Err(VerifyError::NotYetValid)
         );
+    }
+
+    #[test]
+    fn a_remembered_token_is_checked_against_the_clock_on_every_use() {
+        let key = key("k1");
+        let token = issue_for(&key, &founder(), Audience::Scoring);
+        let verifier = verifier_trusting(&[&key], Audience::Scoring);
+        assert!(verifier.verify_at(&token, seconds_after(60)).is_ok());
+        assert_eq!(verifier.cache.len(), 1, "the verified token is remembered");
+        assert_eq!(
+            verifier.verify_at(&token, seconds_after(-31)),
+            Err(VerifyError::NotYetValid)
+        );
+        assert_eq!(
+            verifier.verify_at(&token, seconds_after(900 + 30)),
+            Err(VerifyError::Expired)
+        );
+        // A copy of the token with its signature changed is a different text: it is checked in
+        // full, not taken from the cache.
+        let (signed, signature) = token.rsplit_once('.').expect("three segments");
+        let mut forged_signature = signature.as_bytes().to_vec();
+        forged_signature[0] = if forged_signature[0] == b'A' {
+            b'B'
+        } else {
+            b'A'
+        };
+        let forged = format!(
+            "{signed}.{}",
+            String::from_utf8(forged_signature).expect("base64url is ASCII")
+        );
+        assert!(verifier.verify_at(&forged, seconds_after(60)).is_err());
+        assert_eq!(verifier.cache.len(), 1, "a refused token is not remembered");
+    }
+
+    #[test]
+    fn the_cache_of_verified_tokens_stays_bounded() {
+        let key = key("k1");
+        let mut verifier = verifier_trusting(&[&key], Audience::Scoring);
+        verifier.cache = Arc::new(VerifiedTokenCache::with_capacity(4));
+        let issue_at = |at| {
+            TokenIssuer::new(key.clone(), ISSUER)
+                .expect("a valid issuer")
+                .issue_at(&founder(), Audience::Scoring, FIFTEEN_MINUTES, at)
+                .expect("fifteen minutes is allowed")
+                .into_string()
+        };
+        for _ in 0..4 {
+            assert!(verifier.verify_at(&issue_at(now()), now()).is_ok());
+        }
+        assert_eq!(verifier.cache.len(), 4);
+        // Full of live tokens, the cache starts over rather than grow.
+        let one_more = issue_at(now());
+        assert!(verifier.verify_at(&one_more, now()).is_ok());
+        assert_eq!(verifier.cache.len(), 1);
+        for _ in 0..2 {
+            assert!(verifier.verify_at(&issue_at(now()), now()).is_ok());
+        }
+        let later = seconds_after(600);
+        let live = issue_at(later);
+        assert!(verifier.verify_at(&live, later).is_ok());
+        assert_eq!(verifier.cache.len(), 4);
+        // Full again, and once three of them have expired, a new token pushes out only those.
+        let much_later = seconds_after(900 + 30);
+        let fresh = issue_at(much_later);
+        assert!(verifier.verify_at(&fresh, much_later).is_ok());
+        assert_eq!(verifier.cache.len(), 2, "the three expired are gone");
+        assert!(verifier.cache.get(&live).is_some());
+        assert!(verifier.cache.get(&fresh).is_some());
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The ledger's writes, shaped for batches: each statement carries a whole batch as arrays
-//! (`unnest`), so a batch costs one round trip per table whatever its size.
+//! (`unnest`), so a batch costs a fixed handful of round trips whatever its size.
 
 use std::collections::HashMap;
 
@@ -77,38 +77,8 @@ pub struct TransferColumns {
     pub created_by: Vec<Uuid>,
 }
 
-pub async fn insert_transfers(
-    connection: &mut PgConnection,
-    transfers: &TransferColumns,
-    created_at: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    if transfers.id.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "insert into transfer (id, idempotency_scope, idempotency_key, request_fingerprint, kind,
-                               reference, currency, status, created_by, created_at)
-         select id, scope, key, fingerprint, kind, reference, currency, status, created_by, $10
-         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::text[], $9::uuid[])
-              as t (id, scope, key, fingerprint, kind, reference, currency, status, created_by)",
-    )
-    .bind(&transfers.id)
-    .bind(&transfers.idempotency_scope)
-    .bind(&transfers.idempotency_key)
-    .bind(&transfers.request_fingerprint)
-    .bind(&transfers.kind)
-    .bind(&transfers.reference)
-    .bind(&transfers.currency)
-    .bind(&transfers.status)
-    .bind(&transfers.created_by)
-    .bind(created_at)
-    .execute(connection)
-    .await?;
-    Ok(())
-}
-
-/// Entries, column by column.
+/// Entries, column by column, in the order their balances chain in: the identity column
+/// numbers them in that order.
 #[derive(Debug, Default)]
 pub struct EntryColumns {
     pub transfer_id: Vec<Uuid>,
@@ -117,35 +87,6 @@ pub struct EntryColumns {
     pub side: Vec<String>,
     pub amount: Vec<Decimal>,
     pub balance_after: Vec<Decimal>,
-}
-
-/// Appends entries in the order given, which is the order their balances chain in: the
-/// identity column numbers them in that order.
-pub async fn insert_entries(
-    connection: &mut PgConnection,
-    entries: &EntryColumns,
-    created_at: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    if entries.transfer_id.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "insert into entry (transfer_id, leg_index, account_id, side, amount, balance_after, created_at)
-         select transfer_id, leg_index, account_id, side, amount, balance_after, $7
-         from unnest($1::uuid[], $2::int2[], $3::uuid[], $4::text[], $5::numeric[], $6::numeric[])
-              with ordinality as e (transfer_id, leg_index, account_id, side, amount, balance_after, position)
-         order by position",
-    )
-    .bind(&entries.transfer_id)
-    .bind(&entries.leg_index)
-    .bind(&entries.account_id)
-    .bind(&entries.side)
-    .bind(&entries.amount)
-    .bind(&entries.balance_after)
-    .bind(created_at)
-    .execute(connection)
-    .await?;
-    Ok(())
 }
 
 /// New holds, column by column.
@@ -157,46 +98,12 @@ pub struct HoldColumns {
     pub amount: Vec<Decimal>,
 }
 
-pub async fn insert_holds(connection: &mut PgConnection, holds: &HoldColumns) -> sqlx::Result<()> {
-    if holds.transfer_id.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "insert into hold (transfer_id, debit_account_id, credit_account_id, amount, state)
-         select transfer_id, debit_account_id, credit_account_id, amount, 'pending'
-         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[])
-              as h (transfer_id, debit_account_id, credit_account_id, amount)",
-    )
-    .bind(&holds.transfer_id)
-    .bind(&holds.debit_account_id)
-    .bind(&holds.credit_account_id)
-    .bind(&holds.amount)
-    .execute(connection)
-    .await?;
-    Ok(())
-}
-
-/// Sets the balances of locked accounts to what the batch left them at.
-pub async fn update_balances(
-    connection: &mut PgConnection,
-    ids: &[Uuid],
-    posted_balances: &[Decimal],
-    pending_holds: &[Decimal],
-) -> sqlx::Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "update account set posted_balance = b.posted_balance, pending_holds = b.pending_holds
-         from unnest($1::uuid[], $2::numeric[], $3::numeric[]) as b (id, posted_balance, pending_holds)
-         where account.id = b.id",
-    )
-    .bind(ids)
-    .bind(posted_balances)
-    .bind(pending_holds)
-    .execute(connection)
-    .await?;
-    Ok(())
+/// The balances of locked accounts as a batch leaves them, column by column.
+#[derive(Debug, Default)]
+pub struct BalanceColumns {
+    pub id: Vec<Uuid>,
+    pub posted_balance: Vec<Decimal>,
+    pub pending_holds: Vec<Decimal>,
 }
 
 /// Audit records of a batch's money movements, column by column.
@@ -212,27 +119,101 @@ pub struct AuditColumns {
     pub request_id: Vec<Option<String>>,
 }
 
-/// Appends the batch's audit records to the platform's append-only trail in one statement.
-pub async fn insert_audit_records(
+/// Everything a batch writes.
+#[derive(Debug, Default)]
+pub struct BatchWrites {
+    pub transfers: TransferColumns,
+    pub entries: EntryColumns,
+    pub holds: HoldColumns,
+    pub balances: BalanceColumns,
+    pub audit: AuditColumns,
+}
+
+/// Writes a batch's transfers, entries, holds, balances and audit records (to the platform's
+/// append-only trail) in one statement, so that a batch costs one round trip to PostgreSQL
+/// for its writes whatever its size. Empty columns write nothing.
+///
+/// The parts are data-modifying `with` queries of one statement. PostgreSQL checks the foreign
+/// keys of entries and holds on their transfers at the end of the statement, when the
+/// transfers the same statement inserts are there.
+pub async fn write_batch(
     connection: &mut PgConnection,
-    records: &AuditColumns,
+    writes: &BatchWrites,
+    created_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    if records.id.is_empty() {
-        return Ok(());
-    }
+    let BatchWrites {
+        transfers,
+        entries,
+        holds,
+        balances,
+        audit,
+    } = writes;
     sqlx::query(
-        "insert into audit_record (id, actor_id, actor_roles, action, subject_type, subject_id, after, request_id)
-         select id, actor_id, string_to_array(actor_roles, ','), action, 'transfer', subject_id, after, request_id
-         from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[])
+        "with new_transfers as (
+             insert into transfer (id, idempotency_scope, idempotency_key, request_fingerprint,
+                                   kind, reference, currency, status, created_by, created_at)
+             select id, scope, key, fingerprint, kind, reference, currency, status, created_by, $10
+             from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::text[], $9::uuid[])
+                  as t (id, scope, key, fingerprint, kind, reference, currency, status, created_by)
+         ), new_entries as (
+             insert into entry (transfer_id, leg_index, account_id, side, amount, balance_after,
+                                created_at)
+             select transfer_id, leg_index, account_id, side, amount, balance_after, $10
+             from unnest($11::uuid[], $12::int2[], $13::uuid[], $14::text[], $15::numeric[],
+                         $16::numeric[])
+                  with ordinality as e (transfer_id, leg_index, account_id, side, amount,
+                                        balance_after, position)
+             order by position
+         ), new_holds as (
+             insert into hold (transfer_id, debit_account_id, credit_account_id, amount, state)
+             select transfer_id, debit_account_id, credit_account_id, amount, 'pending'
+             from unnest($17::uuid[], $18::uuid[], $19::uuid[], $20::numeric[])
+                  as h (transfer_id, debit_account_id, credit_account_id, amount)
+         ), new_balances as (
+             update account set posted_balance = b.posted_balance, pending_holds = b.pending_holds
+             from unnest($21::uuid[], $22::numeric[], $23::numeric[])
+                  as b (id, posted_balance, pending_holds)
+             where account.id = b.id
+         )
+         insert into audit_record (id, actor_id, actor_roles, action, subject_type, subject_id,
+                                   after, request_id)
+         select id, actor_id, string_to_array(actor_roles, ','), action, 'transfer', subject_id,
+                after, request_id
+         from unnest($24::uuid[], $25::uuid[], $26::text[], $27::text[], $28::text[],
+                     $29::jsonb[], $30::text[])
               as a (id, actor_id, actor_roles, action, subject_id, after, request_id)",
     )
-    .bind(&records.id)
-    .bind(&records.actor_id)
-    .bind(&records.actor_roles)
-    .bind(&records.action)
-    .bind(&records.subject_id)
-    .bind(&records.after)
-    .bind(&records.request_id)
+    .bind(&transfers.id)
+    .bind(&transfers.idempotency_scope)
+    .bind(&transfers.idempotency_key)
+    .bind(&transfers.request_fingerprint)
+    .bind(&transfers.kind)
+    .bind(&transfers.reference)
+    .bind(&transfers.currency)
+    .bind(&transfers.status)
+    .bind(&transfers.created_by)
+    .bind(created_at)
+    .bind(&entries.transfer_id)
+    .bind(&entries.leg_index)
+    .bind(&entries.account_id)
+    .bind(&entries.side)
+    .bind(&entries.amount)
+    .bind(&entries.balance_after)
+    .bind(&holds.transfer_id)
+    .bind(&holds.debit_account_id)
+    .bind(&holds.credit_account_id)
+    .bind(&holds.amount)
+    .bind(&balances.id)
+    .bind(&balances.posted_balance)
+    .bind(&balances.pending_holds)
+    .bind(&audit.id)
+    .bind(&audit.actor_id)
+    .bind(&audit.actor_roles)
+    .bind(&audit.action)
+    .bind(&audit.subject_id)
+    .bind(&audit.after)
+    .bind(&audit.request_id)
     .execute(connection)
     .await?;
     Ok(())

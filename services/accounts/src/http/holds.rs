@@ -26,7 +26,7 @@ use super::transfers::TransferDto;
 use super::{invalid, parse_amount};
 use crate::db;
 use crate::db::holds::HoldRow;
-use crate::db::ledger::EntryColumns;
+use crate::db::ledger::BatchWrites;
 use crate::domain::account::{AccountId, AccountKind, Side};
 use crate::domain::hold::{release, Hold, HoldState};
 use crate::domain::posting::{apply_postings, plan_postings, AccountState, AccountStates};
@@ -215,6 +215,7 @@ pub async fn settle(
     let mut hold = restore_hold(&row, &states)?;
     let settled_at = now_utc().trunc_subsecs(6);
 
+    let mut writes = BatchWrites::default();
     let (action, posted_amount) = match settlement {
         Settlement::Post(amount_text) => {
             let held = hold.held();
@@ -228,7 +229,7 @@ pub async fn settle(
             release(&mut states, &posting.released);
             let postings = plan_postings(&posting.transfer, &states)?;
             apply_postings(&mut states, &postings);
-            let mut entries = EntryColumns::default();
+            let entries = &mut writes.entries;
             for entry in &postings {
                 entries.transfer_id.push(transfer_id);
                 entries.leg_index.push(
@@ -240,7 +241,6 @@ pub async fn settle(
                 entries.amount.push(entry.amount().amount());
                 entries.balance_after.push(entry.balance_after().amount());
             }
-            db::ledger::insert_entries(&mut *transaction, &entries, settled_at).await?;
             ("hold.posted", Some(amount.amount()))
         }
         Settlement::Void => {
@@ -259,23 +259,20 @@ pub async fn settle(
     )
     .await?;
 
-    let mut changed_ids = Vec::new();
-    let mut changed_posted = Vec::new();
-    let mut changed_holds = Vec::new();
     for (id, account) in &states {
         if starting_states.get(id) != Some(account) {
-            changed_ids.push(id.as_uuid());
-            changed_posted.push(account.posted_balance().amount());
-            changed_holds.push(account.pending_holds().amount());
+            writes.balances.id.push(id.as_uuid());
+            writes
+                .balances
+                .posted_balance
+                .push(account.posted_balance().amount());
+            writes
+                .balances
+                .pending_holds
+                .push(account.pending_holds().amount());
         }
     }
-    db::ledger::update_balances(
-        &mut *transaction,
-        &changed_ids,
-        &changed_posted,
-        &changed_holds,
-    )
-    .await?;
+    db::ledger::write_batch(&mut *transaction, &writes, settled_at).await?;
     audit::record(
         &mut *transaction,
         AuditEntry {

@@ -3,7 +3,7 @@
 //! Nothing is ever scored as a silent zero: an input of the wrong type, a value no bin takes,
 //! or an input name the scorecard does not know is an error naming it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use rust_decimal::Decimal;
@@ -101,6 +101,42 @@ pub struct Evaluation {
 
 /// Scores `inputs` on `scorecard`. The same scorecard and inputs always give the same result.
 pub fn evaluate(scorecard: &Scorecard, inputs: &Inputs) -> Result<Evaluation, EvaluationError> {
+    evaluate_using(scorecard, inputs, |score| {
+        scorecard.scaling().probability_of_default(score)
+    })
+}
+
+/// The probabilities of default of one scorecard version, by score, as already computed.
+///
+/// A score is a sum of a few bins' points, so a batch of thousands of rows has only a few
+/// hundred distinct scores, and the probability (an exponential in exact decimals, the costliest
+/// step of an evaluation) is computed once per score. Scores are keyed by their exact
+/// representation (digits and scale), so a cached probability is the very decimal that
+/// computing it again would give. Use one cache per scorecard version.
+#[derive(Debug, Default)]
+pub struct ProbabilityCache {
+    by_score: HashMap<[u8; 16], Option<Decimal>>,
+}
+
+/// [`evaluate`], taking the probability of default from `cache` when the score has been seen.
+pub fn evaluate_cached(
+    scorecard: &Scorecard,
+    inputs: &Inputs,
+    cache: &mut ProbabilityCache,
+) -> Result<Evaluation, EvaluationError> {
+    evaluate_using(scorecard, inputs, |score| {
+        *cache
+            .by_score
+            .entry(score.serialize())
+            .or_insert_with(|| scorecard.scaling().probability_of_default(score))
+    })
+}
+
+fn evaluate_using(
+    scorecard: &Scorecard,
+    inputs: &Inputs,
+    probability_of_default: impl FnOnce(Decimal) -> Option<Decimal>,
+) -> Result<Evaluation, EvaluationError> {
     reject_unknown_inputs(scorecard, inputs)?;
     let absent = InputValue::Absent;
     let value_of = |name: &InputName| inputs.get(name.as_str()).unwrap_or(&absent);
@@ -131,9 +167,7 @@ pub fn evaluate(scorecard: &Scorecard, inputs: &Inputs) -> Result<Evaluation, Ev
         });
     }
 
-    let probability_of_default = scorecard
-        .scaling()
-        .probability_of_default(total_score)
+    let probability_of_default = probability_of_default(total_score)
         .ok_or(EvaluationError::ScoreOutsideScaling { score: total_score })?;
     let band = scorecard.band_for(total_score);
     let recommendation = if knockouts.is_empty() {
@@ -314,6 +348,37 @@ mod tests {
             ("worst_days_overdue".to_owned(), number(dec!(0))),
             ("owners_equity_share_percent".to_owned(), number(dec!(40))),
         ])
+    }
+
+    proptest! {
+        /// A probability taken from the cache is the one computing it would give, whatever
+        /// the rows before it scored.
+        #[test]
+        fn cached_probabilities_equal_computed_ones(
+            rows in proptest::collection::vec(
+                proptest::collection::vec(proptest::option::of(-1_000i64..11_000), 20),
+                1..40,
+            )
+        ) {
+            let scorecard = synthetic_scorecard();
+            let names = synthetic_input_names();
+            let mut cache = ProbabilityCache::default();
+            for row in rows {
+                let inputs: Inputs = names
+                    .iter()
+                    .zip(row)
+                    .map(|(name, hundredths)| {
+                        let value = hundredths
+                            .map_or(InputValue::Absent, |h| number(Decimal::new(h, 2)));
+                        (name.clone(), value)
+                    })
+                    .collect();
+                prop_assert_eq!(
+                    evaluate_cached(&scorecard, &inputs, &mut cache),
+                    evaluate(&scorecard, &inputs)
+                );
+            }
+        }
     }
 
     #[test]
