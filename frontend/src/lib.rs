@@ -27,7 +27,9 @@
 //!   band and assignee), `/applications/{id}` (score with each characteristic, reviews,
 //!   information request, proposal, four-eyes confirmation), `/reviews` and `/reviews/{id}`
 //!   (the conflict-of-interest declaration, then the rubric).
-//! - KYC officers: `/kyc/cases`, `/kyc/cases/{id}` (per-document decisions, approval,
+//! - Finance (and other portfolio staff): `/payouts`, the tranches approved and waiting to be
+//!   paid. Administrators: `/admin`, a link to every menu page they may open.
+//! - KYC officers: `/kyc/cases` (their own cases first, then the unassigned), `/kyc/cases/{id}` (per-document decisions, approval,
 //!   rejection, revision request); `/documents/{id}/download` streams a document as an
 //!   attachment to its owner or a KYC officer, as onboarding allows.
 //!

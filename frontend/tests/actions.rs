@@ -72,13 +72,20 @@ async fn every_demo_login_lands_on_a_home_page_it_may_see(
     connect: PgConnectOptions,
 ) {
     let site = Site::start(pool_options, connect).await;
-    for (username, home) in [
-        ("founder1", "/applications"),
-        ("credit1", "/applications"),
-        ("approver1", "/applications"),
-        ("kyc1", "/kyc/cases"),
-        ("finance1", "/portfolio"),
-        ("admin1", "/portfolio"),
+    for (username, home, heading) in [
+        ("founder1", "/applications", "My applications"),
+        ("founder2", "/applications", "My applications"),
+        ("founder3", "/applications", "My applications"),
+        ("credit1", "/applications", "Application queue"),
+        ("credit2", "/applications", "Application queue"),
+        (
+            "approver1",
+            "/applications?state=decision",
+            "Application queue",
+        ),
+        ("kyc1", "/kyc/cases", "KYC queue"),
+        ("finance1", "/payouts", "Tranches waiting to be paid"),
+        ("admin1", "/admin", "Administration"),
     ] {
         let password = format!("{username}-demo-pass");
         let mut browser = Browser::speaking("en");
@@ -91,9 +98,56 @@ async fn every_demo_login_lands_on_a_home_page_it_may_see(
             .await;
         assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "{username}");
         assert_eq!(location(&signed_in), home, "{username} lands");
-        let (status, _) = browser.page(&site.url(home)).await;
+        let (status, page) = browser.page(&site.url(home)).await;
         assert_eq!(status, StatusCode::OK, "{username} may see {home}");
+        assert!(
+            page.contains(&format!("<h1>{heading}</h1>")),
+            "{username}'s home is headed {heading}"
+        );
+        // The menu holds only what the person may open.
+        let menu = &page[page.find("<nav class=\"main-nav\"").unwrap()..];
+        let menu = &menu[..menu.find("</nav>").unwrap()];
+        let links: Vec<&str> = menu
+            .split("href=\"")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+            .collect();
+        assert!(links.len() >= 3, "{username}'s menu: {links:?}");
+        for link in links {
+            let (status, _) = browser.page(&site.url(link)).await;
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "{username} may open {link} from the menu"
+            );
+        }
     }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_signed_in_next_still_wins_over_the_home_page(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut browser = Browser::speaking("en");
+    let signed_in = browser
+        .sign_in(
+            &site.url(""),
+            &site.services.onboarding_pool,
+            &[
+                ("username", "admin1"),
+                ("password", "admin1-demo-pass"),
+                ("next", "/portfolio"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&signed_in), "/portfolio");
+    let (status, _) = browser.page(&site.url("/admin")).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut finance = site.signed_in("finance1", "en").await;
+    let (status, _) = finance.page(&site.url("/admin")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only administrators");
 }
 
 #[sqlx::test(migrations = false)]

@@ -1,1 +1,9 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
+nav-payouts = Payouts
+nav-admin = Administration
+payouts-title = Tranches waiting to be paid
+payouts-intro = Tranches approved by two people and not yet paid out. Open the contract to pay one.
+payouts-none = No tranche is waiting to be paid.
+payouts-tranche = Tranche
+admin-home-title = Administration
+admin-home-intro = The pages of the bank's work you may open.

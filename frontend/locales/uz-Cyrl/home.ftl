@@ -1,1 +1,9 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
+nav-payouts = Тўловлар
+nav-admin = Маъмурият
+payouts-title = Тўланиши кутилаётган траншлар
+payouts-intro = Икки ходим тасдиқлаган, ҳали тўланмаган траншлар. Тўлаш учун шартномани очинг.
+payouts-none = Тўланиши кутилаётган транш йўқ.
+payouts-tranche = Транш
+admin-home-title = Маъмурият
+admin-home-intro = Сизга очиқ бўлган банк иши саҳифалари.

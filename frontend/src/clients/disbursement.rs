@@ -217,3 +217,32 @@ pub async fn arrears_buckets(
     .await?;
     Ok(arrears.buckets)
 }
+/// The most pages of contracts read to gather all of them: 5,000 contracts.
+const CONTRACT_PAGES: usize = 50;
+
+/// Contracts asked for per page, the service's largest page.
+const CONTRACT_PAGE_SIZE: &str = "100";
+
+/// Every contract, paged through.
+pub async fn all_contracts(
+    contracts_api: &ServiceApi,
+    token: &str,
+) -> Result<Vec<Contract>, CallError> {
+    let mut contracts = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..CONTRACT_PAGES {
+        let mut request = contracts_api
+            .authorized(Method::GET, "/v1/contracts", token)
+            .query(&[("limit", CONTRACT_PAGE_SIZE)]);
+        if let Some(cursor) = &cursor {
+            request = request.query(&[("cursor", cursor)]);
+        }
+        let page: ContractPage = send_json(request).await?;
+        contracts.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(contracts)
+}

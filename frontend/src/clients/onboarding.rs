@@ -47,15 +47,21 @@ impl Person {
     }
 
     /// The page a sign-in lands on when it was not sent from another: the place where this
-    /// person's work starts, one they are allowed to see (a KYC officer, finance or an
-    /// administrator sent to the applications would meet a refusal).
+    /// person's work starts, one they are allowed to see. Founders land on their applications,
+    /// credit officers on the queue, approvers on the proposals awaiting their confirmation,
+    /// KYC officers on their queue, finance on the tranches waiting to be paid, and
+    /// administrators on the administration home.
     pub fn home_page(&self) -> &'static str {
-        if self.is_founder() || self.is_credit_staff() {
+        if self.is_founder() || self.has_role("credit_officer") {
             "/applications"
+        } else if self.has_role("approver") {
+            "/applications?state=decision"
         } else if self.has_role("kyc_officer") {
             "/kyc/cases"
-        } else if self.is_portfolio_staff() {
-            "/portfolio"
+        } else if self.has_role("finance") {
+            "/payouts"
+        } else if self.has_role("admin") {
+            "/admin"
         } else {
             "/"
         }

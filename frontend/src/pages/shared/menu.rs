@@ -48,6 +48,8 @@ const CREDIT_STAFF: Audience = Audience::AnyRole(&["credit_officer", "approver"]
 const PORTFOLIO_STAFF: Audience =
     Audience::AnyRole(&["credit_officer", "approver", "finance", "admin"]);
 const KYC_OFFICERS: Audience = Audience::AnyRole(&["kyc_officer"]);
+const FINANCE: Audience = Audience::AnyRole(&["finance"]);
+const ADMINS: Audience = Audience::AnyRole(&["admin"]);
 
 const fn entry(
     path: &'static str,
@@ -63,83 +65,26 @@ const fn entry(
     }
 }
 
-/// The menu, in the order it is shown.
+/// The menu, in the order it is shown: one line per entry.
+#[rustfmt::skip]
 pub const MENU: &[MenuEntry] = &[
     entry("/", "nav-home", Some(Section::Home), Audience::Everyone),
-    entry(
-        "/calculator",
-        "nav-calculator",
-        Some(Section::Calculator),
-        Audience::Everyone,
-    ),
-    entry(
-        "/programmes",
-        "nav-programmes",
-        Some(Section::Programmes),
-        Audience::SignedIn,
-    ),
-    entry(
-        "/applications",
-        "nav-my-applications",
-        Some(Section::Applications),
-        FOUNDERS,
-    ),
+    entry("/calculator", "nav-calculator", Some(Section::Calculator), Audience::Everyone),
+    entry("/programmes", "nav-programmes", Some(Section::Programmes), Audience::SignedIn),
+    entry("/applications", "nav-my-applications", Some(Section::Applications), FOUNDERS),
     entry("/profile", "nav-profile", Some(Section::Profile), FOUNDERS),
     entry("/kyc", "nav-kyc", Some(Section::Kyc), FOUNDERS),
-    entry(
-        "/accounts",
-        "nav-accounts",
-        Some(Section::Accounts),
-        FOUNDERS,
-    ),
-    entry(
-        "/contracts",
-        "nav-my-contracts",
-        Some(Section::Contracts),
-        FOUNDERS,
-    ),
-    entry(
-        "/contracts",
-        "nav-contracts",
-        Some(Section::Contracts),
-        PORTFOLIO_STAFF,
-    ),
-    entry(
-        "/arrears",
-        "nav-arrears",
-        Some(Section::Arrears),
-        PORTFOLIO_STAFF,
-    ),
-    entry(
-        "/portfolio",
-        "nav-portfolio",
-        Some(Section::Portfolio),
-        PORTFOLIO_STAFF,
-    ),
-    entry(
-        "/kyc/cases",
-        "nav-kyc-queue",
-        Some(Section::Kyc),
-        KYC_OFFICERS,
-    ),
-    entry(
-        "/applications",
-        "nav-application-queue",
-        Some(Section::Applications),
-        CREDIT_STAFF,
-    ),
-    entry(
-        "/reviews",
-        "nav-reviews",
-        Some(Section::Reviews),
-        CREDIT_STAFF,
-    ),
-    entry(
-        "/login",
-        "nav-sign-in",
-        Some(Section::SignIn),
-        Audience::Anonymous,
-    ),
+    entry("/accounts", "nav-accounts", Some(Section::Accounts), FOUNDERS),
+    entry("/contracts", "nav-my-contracts", Some(Section::Contracts), FOUNDERS),
+    entry("/contracts", "nav-contracts", Some(Section::Contracts), PORTFOLIO_STAFF),
+    entry("/arrears", "nav-arrears", Some(Section::Arrears), PORTFOLIO_STAFF),
+    entry("/portfolio", "nav-portfolio", Some(Section::Portfolio), PORTFOLIO_STAFF),
+    entry("/kyc/cases", "nav-kyc-queue", Some(Section::Kyc), KYC_OFFICERS),
+    entry("/applications", "nav-application-queue", Some(Section::Applications), CREDIT_STAFF),
+    entry("/reviews", "nav-reviews", Some(Section::Reviews), CREDIT_STAFF),
+    entry("/payouts", "nav-payouts", Some(Section::Payouts), FINANCE),
+    entry("/admin", "nav-admin", Some(Section::Admin), ADMINS),
+    entry("/login", "nav-sign-in", Some(Section::SignIn), Audience::Anonymous),
     entry("/register", "nav-register", None, Audience::Anonymous),
 ];
 
@@ -198,7 +143,8 @@ mod tests {
                 "/programmes",
                 "/contracts",
                 "/arrears",
-                "/portfolio"
+                "/portfolio",
+                "/payouts"
             ]
         );
     }

@@ -62,6 +62,17 @@ pub struct QueueFilter {
     assignee: String,
 }
 
+/// The queue as an officer works it: their own cases first, then the unassigned ones, then
+/// their colleagues', each group in the service's order.
+fn officers_order(mut cases: Vec<Case>, officer_id: &str) -> Vec<Case> {
+    cases.sort_by_key(|case| match case.assigned_officer_id.as_deref() {
+        Some(assigned) if assigned == officer_id => 0,
+        None => 1,
+        Some(_) => 2,
+    });
+    cases
+}
+
 /// The KYC officers' queue.
 pub async fn queue(
     State(state): State<AppState>,
@@ -80,6 +91,7 @@ pub async fn queue(
     )
     .await
     .map_err(|error| PageError::from_call(error, next))?;
+    let cases = officers_order(cases, &signed_in.person.id);
     let translator = context.translator();
     Ok(render(
         StatusCode::OK,
@@ -374,6 +386,31 @@ pub async fn request_revision(
 mod tests {
     use super::*;
     use crate::web::i18n::{catalogues, Locale};
+
+    fn case(id: &str, assigned: Option<&str>) -> Case {
+        serde_json::from_value(serde_json::json!({
+            "case_id": id, "client_id": "c", "company_id": null, "status": "pending_review",
+            "assigned_officer_id": assigned, "rejection_reason": null, "revision_note": null,
+            "submitted_at": null, "documents": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_officer_sees_their_cases_first_then_the_unassigned_then_their_colleagues() {
+        let cases = vec![
+            case("a", Some("colleague")),
+            case("b", None),
+            case("c", Some("me")),
+            case("d", None),
+            case("e", Some("me")),
+        ];
+        let order: Vec<String> = officers_order(cases, "me")
+            .into_iter()
+            .map(|case| case.case_id)
+            .collect();
+        assert_eq!(order, ["c", "e", "b", "d", "a"]);
+    }
 
     #[test]
     fn every_status_reason_and_decision_has_words_in_every_language() {

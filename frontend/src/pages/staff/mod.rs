@@ -1,8 +1,9 @@
 //! The bank's staff's pages: the KYC queue and cases, the decisions on an application and
-//! the programme exports, reviews, and the portfolio dashboard.
+//! the programme exports, reviews, the portfolio dashboard and the tranches waiting to be paid.
 
 pub mod decisions;
 pub mod kyc_cases;
+pub mod payouts;
 pub mod portfolio;
 pub mod reviews;
 
@@ -55,4 +56,5 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{id}/declaration", post(reviews::declare))
         .route("/reviews/{id}/review", post(reviews::submit))
         .route("/portfolio", get(portfolio::dashboard))
+        .route("/payouts", get(payouts::list))
 }

@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 
 use crate::clients::api::{send_json, CallError};
 use crate::clients::applications::{ApplicationPage, ApplicationsCalls};
-use crate::clients::disbursement::{arrears_buckets, ContractPage, ARREARS_BUCKETS};
+use crate::clients::disbursement::{all_contracts, arrears_buckets, ARREARS_BUCKETS};
 use crate::pages::shared::signed_in::SignedIn;
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::chart::{row_bars, RowChart};
@@ -88,31 +88,6 @@ async fn all_applications(
         }
     }
     Ok(applications)
-}
-
-/// Every contract, paged through.
-async fn all_contracts(
-    state: &AppState,
-    token: &str,
-) -> Result<Vec<crate::clients::disbursement::Contract>, CallError> {
-    let mut contracts = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut request = state
-            .contracts
-            .authorized(Method::GET, "/v1/contracts", token)
-            .query(&[("limit", PAGE_SIZE)]);
-        if let Some(cursor) = &cursor {
-            request = request.query(&[("cursor", cursor)]);
-        }
-        let page: ContractPage = send_json(request).await?;
-        contracts.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    Ok(contracts)
 }
 
 /// Applications per state, in the workflow's order.
@@ -258,7 +233,10 @@ pub async fn dashboard(
             (programme.id, name)
         })
         .collect();
-    let contracts = left_out(all_contracts(&state, &contracts_token).await, next)?;
+    let contracts = left_out(
+        all_contracts(&state.contracts, &contracts_token).await,
+        next,
+    )?;
     let buckets = left_out(
         arrears_buckets(&state.contracts, &contracts_token).await,
         next,
