@@ -53,10 +53,10 @@ pub struct AuditRecordView {
     pub subject_type: String,
     pub subject_id: String,
     /// The subject before the action; null when it did not exist.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub before: Option<Value>,
     /// The subject after the action; null when it no longer exists.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub after: Option<Value>,
     pub source_address: Option<String>,
     pub request_id: Option<String>,
