@@ -95,8 +95,10 @@ async fn the_budget_moves_but_never_below_what_is_committed(pool: PgPool) {
 
     let below_one_application = set_budget(&harness, programme_id, "300000000").await;
     assert_eq!(below_one_application.status(), 200);
-    let not_an_amount = set_budget(&harness, programme_id, "lots").await;
-    assert_problem(not_an_amount, &[422], Some("validation_failed")).await;
+    for refused in ["lots", "1000000000000000000.00", "100000000.001"] {
+        let response = set_budget(&harness, programme_id, refused).await;
+        assert_problem(response, &[422], Some("validation_failed")).await;
+    }
     let by_officer = harness
         .put(
             &format!("/v1/programmes/{programme_id}/budget"),

@@ -356,6 +356,9 @@ async fn edit_programme(
     Ok(Json(view(loaded(row)?, false)))
 }
 
+/// The first amount the `numeric(20, 2)` budget column cannot hold: 10^18.
+const LARGEST_BUDGET_EXCLUSIVE: i64 = 1_000_000_000_000_000_000;
+
 /// A new total budget.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct BudgetInput {
@@ -408,6 +411,13 @@ async fn change_budget(
             ))
         }
         Err(error) => return Err(ApiError::refused(&error, "total_budget")),
+    }
+    if total.amount() >= rust_decimal::Decimal::from(LARGEST_BUDGET_EXCLUSIVE) {
+        return Err(ApiError::field(
+            "total_budget",
+            "amount_too_large",
+            "must have at most 18 digits before the decimal point",
+        ));
     }
     if total.amount() < row.max_amount {
         return Err(ApiError::field(
