@@ -1,5 +1,9 @@
 //! Administrators' pages. Each administration page adds its module here and its routes below.
 
+pub mod audit;
+pub mod programmes;
+
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::AppState;
@@ -7,4 +11,14 @@ use crate::AppState;
 /// The administration pages' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/admin/programmes", get(programmes::programmes))
+        .route("/admin/programmes/{id}", post(programmes::edit))
+        .route(
+            "/admin/programmes/{id}/budget",
+            post(programmes::change_budget),
+        )
+        .route("/admin/programmes/{id}/close", post(programmes::close))
+        .route("/admin/programmes/{id}/open", post(programmes::open))
+        .route("/admin/audit", get(audit::audit))
+        .route("/admin/audit.csv", get(audit::audit_csv))
 }

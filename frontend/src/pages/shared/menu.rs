@@ -48,6 +48,7 @@ const CREDIT_STAFF: Audience = Audience::AnyRole(&["credit_officer", "approver"]
 const PORTFOLIO_STAFF: Audience =
     Audience::AnyRole(&["credit_officer", "approver", "finance", "admin"]);
 const KYC_OFFICERS: Audience = Audience::AnyRole(&["kyc_officer"]);
+const ADMINS: Audience = Audience::AnyRole(&["admin"]);
 
 const fn entry(
     path: &'static str,
@@ -133,6 +134,18 @@ pub const MENU: &[MenuEntry] = &[
         "nav-reviews",
         Some(Section::Reviews),
         CREDIT_STAFF,
+    ),
+    entry(
+        "/admin/programmes",
+        "menu-admin-programmes",
+        Some(Section::AdminProgrammes),
+        ADMINS,
+    ),
+    entry(
+        "/admin/audit",
+        "menu-admin-audit",
+        Some(Section::AdminAudit),
+        ADMINS,
     ),
     entry(
         "/login",

@@ -129,6 +129,8 @@ pub enum Section {
     Contracts,
     Arrears,
     Portfolio,
+    AdminProgrammes,
+    AdminAudit,
     /// Error pages belong to no entry.
     None,
 }

@@ -229,3 +229,12 @@ mod tests {
         );
     }
 }
+
+/// Only administrators pass: the administration pages' guard.
+pub fn require_admin(signed_in: &SignedIn) -> Result<(), crate::pages::shared::PageError> {
+    if signed_in.person.has_role("admin") {
+        Ok(())
+    } else {
+        Err(crate::pages::shared::PageError::WrongRole)
+    }
+}
