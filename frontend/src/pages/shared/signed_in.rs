@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clients::api::CallError;
 use crate::clients::onboarding::{Person, TokenAnswer, REFRESH_TOKEN};
+use crate::pages::shared::PageError;
 use crate::web::security::same_site_path;
 use crate::web::session::{SessionData, SessionId};
 use crate::AppState;
@@ -231,10 +232,10 @@ mod tests {
 }
 
 /// Only administrators pass: the administration pages' guard.
-pub fn require_admin(signed_in: &SignedIn) -> Result<(), crate::pages::shared::PageError> {
+pub fn require_admin(signed_in: &SignedIn) -> Result<(), PageError> {
     if signed_in.person.has_role("admin") {
         Ok(())
     } else {
-        Err(crate::pages::shared::PageError::WrongRole)
+        Err(PageError::WrongRole)
     }
 }
