@@ -188,6 +188,15 @@ pub async fn person_of(headers: &axum::http::HeaderMap, state: &AppState) -> Opt
     Person::load(&data)
 }
 
+/// Only administrators pass: the administration pages' guard.
+pub fn require_admin(signed_in: &SignedIn) -> Result<(), PageError> {
+    if signed_in.person.has_role("admin") {
+        Ok(())
+    } else {
+        Err(PageError::WrongRole)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,14 +237,5 @@ mod tests {
             location(login_redirect("//evil.example")),
             "/login?next=%2F"
         );
-    }
-}
-
-/// Only administrators pass: the administration pages' guard.
-pub fn require_admin(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.has_role("admin") {
-        Ok(())
-    } else {
-        Err(PageError::WrongRole)
     }
 }
