@@ -1,7 +1,7 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
 
 # Administration: programmes.
-menu-admin-programmes = Programmes
+menu-admin-programmes = Manage programmes
 admin-programmes-title = Programmes: administration
 admin-programmes-intro = Every programme, open or closed, with its budget and its eligibility rules.
 admin-programme-status-open = Open to applications

@@ -1,7 +1,7 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
 
 # Administration: programmes.
-menu-admin-programmes = Программы
+menu-admin-programmes = Управление программами
 admin-programmes-title = Программы: администрирование
 admin-programmes-intro = Все программы, открытые и закрытые, с бюджетом и условиями участия.
 admin-programme-status-open = Приём заявок открыт

@@ -1,7 +1,7 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
 
 # Administration: programmes.
-menu-admin-programmes = Дастурлар
+menu-admin-programmes = Дастурларни бошқариш
 admin-programmes-title = Дастурлар: бошқарув
 admin-programmes-intro = Барча дастурлар, очиқ ва ёпиқ, бюджети ва иштирок шартлари билан.
 admin-programme-status-open = Аризалар қабул қилинмоқда

@@ -1,7 +1,7 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
 
 # Administration: programmes.
-menu-admin-programmes = Dasturlar
+menu-admin-programmes = Dasturlarni boshqarish
 admin-programmes-title = Dasturlar: boshqaruv
 admin-programmes-intro = Barcha dasturlar, ochiq va yopiq, byudjeti va ishtirok shartlari bilan.
 admin-programme-status-open = Arizalar qabul qilinmoqda
