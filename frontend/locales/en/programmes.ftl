@@ -1,1 +1,63 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
+
+# Administration: programmes.
+menu-admin-programmes = Manage programmes
+admin-programmes-title = Programmes: administration
+admin-programmes-intro = Every programme, open or closed, with its budget and its eligibility rules.
+admin-programme-status-open = Open to applications
+admin-programme-status-closed = Closed to new applications
+admin-programme-dates = Accepts applications
+admin-programme-total = Total budget
+admin-programme-committed = Committed by approvals
+admin-programme-available = Available
+admin-programme-eligibility = Eligibility rules
+admin-rule-none = No eligibility rules.
+admin-rule-min-company-age = The company is at least { $months } months old.
+admin-rule-max-company-age = The company is at most { $months } months old.
+admin-rule-it-park = The company is an IT Park resident.
+admin-rule-kyc = The applicant's identity check (KYC) is approved.
+admin-rule-max-founder-age = Every founder is at most { $years } years old.
+admin-rule-no-overdue = The applicant has no overdue loan.
+admin-programme-new-total = New total budget ({ $currency })
+admin-programme-change-budget = Change the budget
+admin-programme-close = Close to new applications
+admin-programme-open = Open again
+admin-programme-frozen = Applications have been submitted: only the budget and whether it is open can change.
+admin-programme-edit = Edit the name and dates
+admin-programme-name = Name ({ $language })
+admin-programme-opens-on = First day for applications
+admin-programme-closes-on = Last day for applications
+admin-programme-save = Save the programme
+admin-programme-saved = The programme was saved.
+problem-budget-below-committed = The budget cannot be less than what approvals have already committed.
+problem-budget-below-max-amount = The budget cannot be less than the largest amount one application may ask for.
+problem-programme-has-submissions = Applications have been submitted to this programme: its definition can no longer change.
+problem-programme-closed = This programme is closed to new applications.
+problem-amount-too-large = The amount is too large.
+
+# Administration: the audit trail.
+menu-admin-audit = Audit trail
+audit-title = Audit trail
+audit-intro = Who did what, when, with the data before and after. Choose the service whose trail you read; each service keeps its own.
+audit-service = Service
+audit-service-onboarding = Clients and staff (onboarding)
+audit-service-applications = Programmes and applications
+audit-service-disbursement = Contracts and payouts
+audit-service-accounts = Accounts and transfers
+audit-actor = Who (user id)
+audit-subject-type = Kind of object
+audit-subject-id = Which object (id)
+audit-from = From (date)
+audit-to = To (date, inclusive)
+audit-search = Show
+audit-export = Export as CSV
+audit-none = No record matches.
+audit-when = When
+audit-who = Who
+audit-action = Action
+audit-object = Object
+audit-before = Before
+audit-after = After
+audit-nothing = —
+audit-older = Older records
+audit-newest = Newest records

@@ -1,1 +1,63 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
+
+# Administration: programmes.
+menu-admin-programmes = Управление программами
+admin-programmes-title = Программы: администрирование
+admin-programmes-intro = Все программы, открытые и закрытые, с бюджетом и условиями участия.
+admin-programme-status-open = Приём заявок открыт
+admin-programme-status-closed = Приём новых заявок закрыт
+admin-programme-dates = Приём заявок
+admin-programme-total = Общий бюджет
+admin-programme-committed = Зарезервировано одобрениями
+admin-programme-available = Доступно
+admin-programme-eligibility = Условия участия
+admin-rule-none = Условий участия нет.
+admin-rule-min-company-age = Компании не меньше { $months } мес.
+admin-rule-max-company-age = Компании не больше { $months } мес.
+admin-rule-it-park = Компания — резидент IT Park.
+admin-rule-kyc = Проверка личности заявителя (KYC) одобрена.
+admin-rule-max-founder-age = Каждому учредителю не больше { $years } лет.
+admin-rule-no-overdue = У заявителя нет просроченных кредитов.
+admin-programme-new-total = Новый общий бюджет ({ $currency })
+admin-programme-change-budget = Изменить бюджет
+admin-programme-close = Закрыть приём новых заявок
+admin-programme-open = Снова открыть
+admin-programme-frozen = В программу уже поданы заявки: можно менять только бюджет и приём заявок.
+admin-programme-edit = Изменить название и сроки
+admin-programme-name = Название ({ $language })
+admin-programme-opens-on = Первый день приёма заявок
+admin-programme-closes-on = Последний день приёма заявок
+admin-programme-save = Сохранить программу
+admin-programme-saved = Программа сохранена.
+problem-budget-below-committed = Бюджет не может быть меньше суммы, уже зарезервированной одобрениями.
+problem-budget-below-max-amount = Бюджет не может быть меньше наибольшей суммы одной заявки.
+problem-programme-has-submissions = В программу уже поданы заявки: её условия больше нельзя менять.
+problem-programme-closed = Приём новых заявок в эту программу закрыт.
+problem-amount-too-large = Сумма слишком велика.
+
+# Administration: the audit trail.
+menu-admin-audit = Журнал аудита
+audit-title = Журнал аудита
+audit-intro = Кто, что и когда сделал, с данными до и после. Выберите сервис: каждый ведёт свой журнал.
+audit-service = Сервис
+audit-service-onboarding = Клиенты и сотрудники (onboarding)
+audit-service-applications = Программы и заявки
+audit-service-disbursement = Договоры и выплаты
+audit-service-accounts = Счета и переводы
+audit-actor = Кто (id пользователя)
+audit-subject-type = Вид объекта
+audit-subject-id = Какой объект (id)
+audit-from = С (дата)
+audit-to = По (дата включительно)
+audit-search = Показать
+audit-export = Выгрузить в CSV
+audit-none = Записей не найдено.
+audit-when = Когда
+audit-who = Кто
+audit-action = Действие
+audit-object = Объект
+audit-before = До
+audit-after = После
+audit-nothing = —
+audit-older = Более ранние записи
+audit-newest = Самые новые записи

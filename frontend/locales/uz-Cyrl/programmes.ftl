@@ -1,1 +1,63 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
+
+# Administration: programmes.
+menu-admin-programmes = Дастурларни бошқариш
+admin-programmes-title = Дастурлар: бошқарув
+admin-programmes-intro = Барча дастурлар, очиқ ва ёпиқ, бюджети ва иштирок шартлари билан.
+admin-programme-status-open = Аризалар қабул қилинмоқда
+admin-programme-status-closed = Янги аризалар қабули ёпилган
+admin-programme-dates = Аризалар қабули
+admin-programme-total = Умумий бюджет
+admin-programme-committed = Тасдиқлашлар билан банд қилинган
+admin-programme-available = Мавжуд
+admin-programme-eligibility = Иштирок шартлари
+admin-rule-none = Иштирок шартлари йўқ.
+admin-rule-min-company-age = Компания камида { $months } ойлик.
+admin-rule-max-company-age = Компания кўпи билан { $months } ойлик.
+admin-rule-it-park = Компания IT Park резиденти.
+admin-rule-kyc = Аризачининг шахсини текшириш (KYC) тасдиқланган.
+admin-rule-max-founder-age = Ҳар бир таъсисчи кўпи билан { $years } ёшда.
+admin-rule-no-overdue = Аризачининг муддати ўтган кредити йўқ.
+admin-programme-new-total = Янги умумий бюджет ({ $currency })
+admin-programme-change-budget = Бюджетни ўзгартириш
+admin-programme-close = Янги аризалар қабулини ёпиш
+admin-programme-open = Қайта очиш
+admin-programme-frozen = Дастурга аризалар топширилган: фақат бюджет ва қабулни ўзгартириш мумкин.
+admin-programme-edit = Номи ва муддатларини ўзгартириш
+admin-programme-name = Номи ({ $language })
+admin-programme-opens-on = Аризалар қабулининг биринчи куни
+admin-programme-closes-on = Аризалар қабулининг охирги куни
+admin-programme-save = Дастурни сақлаш
+admin-programme-saved = Дастур сақланди.
+problem-budget-below-committed = Бюджет тасдиқлашлар билан банд қилинган суммадан кам бўлиши мумкин эмас.
+problem-budget-below-max-amount = Бюджет битта аризанинг энг катта суммасидан кам бўлиши мумкин эмас.
+problem-programme-has-submissions = Дастурга аризалар топширилган: унинг шартларини энди ўзгартириб бўлмайди.
+problem-programme-closed = Бу дастурга янги аризалар қабули ёпилган.
+problem-amount-too-large = Сумма жуда катта.
+
+# Administration: the audit trail.
+menu-admin-audit = Аудит журнали
+audit-title = Аудит журнали
+audit-intro = Ким, нима ва қачон қилгани, олдинги ва кейинги маълумотлар билан. Хизматни танланг: ҳар бири ўз журналини юритади.
+audit-service = Хизмат
+audit-service-onboarding = Мижозлар ва ходимлар (onboarding)
+audit-service-applications = Дастурлар ва аризалар
+audit-service-disbursement = Шартномалар ва тўловлар
+audit-service-accounts = Ҳисобварақлар ва ўтказмалар
+audit-actor = Ким (фойдаланувчи id)
+audit-subject-type = Объект тури
+audit-subject-id = Қайси объект (id)
+audit-from = Дан (сана)
+audit-to = Гача (сана, шу жумладан)
+audit-search = Кўрсатиш
+audit-export = CSV га юклаб олиш
+audit-none = Ҳеч қандай ёзув топилмади.
+audit-when = Қачон
+audit-who = Ким
+audit-action = Ҳаракат
+audit-object = Объект
+audit-before = Олдин
+audit-after = Кейин
+audit-nothing = —
+audit-older = Олдинги ёзувлар
+audit-newest = Энг янги ёзувлар

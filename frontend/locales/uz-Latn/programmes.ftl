@@ -1,1 +1,63 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
+
+# Administration: programmes.
+menu-admin-programmes = Dasturlarni boshqarish
+admin-programmes-title = Dasturlar: boshqaruv
+admin-programmes-intro = Barcha dasturlar, ochiq va yopiq, byudjeti va ishtirok shartlari bilan.
+admin-programme-status-open = Arizalar qabul qilinmoqda
+admin-programme-status-closed = Yangi arizalar qabuli yopilgan
+admin-programme-dates = Arizalar qabuli
+admin-programme-total = Umumiy byudjet
+admin-programme-committed = Tasdiqlashlar bilan band qilingan
+admin-programme-available = Mavjud
+admin-programme-eligibility = Ishtirok shartlari
+admin-rule-none = Ishtirok shartlari yoʻq.
+admin-rule-min-company-age = Kompaniya kamida { $months } oylik.
+admin-rule-max-company-age = Kompaniya koʻpi bilan { $months } oylik.
+admin-rule-it-park = Kompaniya IT Park rezidenti.
+admin-rule-kyc = Arizachining shaxsini tekshirish (KYC) tasdiqlangan.
+admin-rule-max-founder-age = Har bir taʼsischi koʻpi bilan { $years } yoshda.
+admin-rule-no-overdue = Arizachining muddati oʻtgan krediti yoʻq.
+admin-programme-new-total = Yangi umumiy byudjet ({ $currency })
+admin-programme-change-budget = Byudjetni oʻzgartirish
+admin-programme-close = Yangi arizalar qabulini yopish
+admin-programme-open = Qayta ochish
+admin-programme-frozen = Dasturga arizalar topshirilgan: faqat byudjet va qabulni oʻzgartirish mumkin.
+admin-programme-edit = Nomi va muddatlarini oʻzgartirish
+admin-programme-name = Nomi ({ $language })
+admin-programme-opens-on = Arizalar qabulining birinchi kuni
+admin-programme-closes-on = Arizalar qabulining oxirgi kuni
+admin-programme-save = Dasturni saqlash
+admin-programme-saved = Dastur saqlandi.
+problem-budget-below-committed = Byudjet tasdiqlashlar bilan band qilingan summadan kam boʻlishi mumkin emas.
+problem-budget-below-max-amount = Byudjet bitta arizaning eng katta summasidan kam boʻlishi mumkin emas.
+problem-programme-has-submissions = Dasturga arizalar topshirilgan: uning shartlarini endi oʻzgartirib boʻlmaydi.
+problem-programme-closed = Bu dasturga yangi arizalar qabuli yopilgan.
+problem-amount-too-large = Summa juda katta.
+
+# Administration: the audit trail.
+menu-admin-audit = Audit jurnali
+audit-title = Audit jurnali
+audit-intro = Kim, nima va qachon qilgani, oldingi va keyingi maʼlumotlar bilan. Xizmatni tanlang: har biri oʻz jurnalini yuritadi.
+audit-service = Xizmat
+audit-service-onboarding = Mijozlar va xodimlar (onboarding)
+audit-service-applications = Dasturlar va arizalar
+audit-service-disbursement = Shartnomalar va toʻlovlar
+audit-service-accounts = Hisobvaraqlar va oʻtkazmalar
+audit-actor = Kim (foydalanuvchi id)
+audit-subject-type = Obyekt turi
+audit-subject-id = Qaysi obyekt (id)
+audit-from = Dan (sana)
+audit-to = Gacha (sana, shu jumladan)
+audit-search = Koʻrsatish
+audit-export = CSV ga yuklab olish
+audit-none = Hech qanday yozuv topilmadi.
+audit-when = Qachon
+audit-who = Kim
+audit-action = Harakat
+audit-object = Obyekt
+audit-before = Oldin
+audit-after = Keyin
+audit-nothing = —
+audit-older = Oldingi yozuvlar
+audit-newest = Eng yangi yozuvlar

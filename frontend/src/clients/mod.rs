@@ -9,5 +9,7 @@
 
 pub mod api;
 pub mod applications;
+pub mod audit;
 pub mod disbursement;
 pub mod onboarding;
+pub mod programme_admin;

@@ -105,13 +105,19 @@ impl FromRef<AppState> for TokenVerifier {
 /// The service's complete router, platform endpoints and layers included.
 pub fn app(state: AppState) -> Router {
     let consumer = events::KycApprovedConsumer { bank: state.bank };
-    let api = http::router(state.clone()).merge(imkon_platform::events::router(
-        state.pool.clone(),
-        state.verifier.clone(),
-        consumer,
-    ));
+    let api = http::router(state.clone())
+        .merge(imkon_platform::events::router(
+            state.pool.clone(),
+            state.verifier.clone(),
+            consumer,
+        ))
+        .merge(imkon_platform::audit_trail::router(
+            state.pool.clone(),
+            state.verifier.clone(),
+        ));
     let mut document = http::ApiDoc::openapi();
     document.merge(imkon_platform::events::EventsApi::openapi());
+    document.merge(imkon_platform::audit_trail::AuditTrailApi::openapi());
     imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
 }
 

@@ -90,10 +90,15 @@ pub fn app(state: AppState) -> Router {
             state.pool.clone(),
             state.verifier.clone(),
             events::KycEvents,
+        ))
+        .merge(imkon_platform::audit_trail::router(
+            state.pool.clone(),
+            state.verifier.clone(),
         ));
     let mut document = ApiDoc::openapi();
     document.merge(http::openapi());
     document.merge(platform_events::EventsApi::openapi());
+    document.merge(imkon_platform::audit_trail::AuditTrailApi::openapi());
     imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
 }
 

@@ -79,11 +79,13 @@ pub fn app(state: AppState) -> Router {
             calendar: state.calendar.clone(),
         },
     );
+    let audit = imkon_platform::audit_trail::router(state.pool.clone(), state.verifier.clone());
     let pool = state.pool.clone();
     let limits = state.limits;
-    let api = http::router().with_state(state).merge(events);
+    let api = http::router().with_state(state).merge(events).merge(audit);
     let mut document = http::ApiDoc::openapi();
     document.merge(imkon_platform::events::EventsApi::openapi());
+    document.merge(imkon_platform::audit_trail::AuditTrailApi::openapi());
     imkon_platform::http::service_router(SERVICE, api, document, pool, &limits)
 }
 

@@ -291,6 +291,10 @@ pub fn app(state: AppState) -> Router {
         state.verifier.clone(),
         events::NoSubscriptions,
     )
+    .merge(imkon_platform::audit_trail::router(
+        state.pool.clone(),
+        state.verifier.clone(),
+    ))
     .merge(own_routes);
     let api = match &state.external.dev_identity_provider {
         Some(provider) => api.merge(dev_identity_provider::router(provider.clone())),
@@ -298,6 +302,7 @@ pub fn app(state: AppState) -> Router {
     };
     let mut document = ApiDoc::openapi();
     document.merge(events::EventsApi::openapi());
+    document.merge(imkon_platform::audit_trail::AuditTrailApi::openapi());
     imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
 }
 

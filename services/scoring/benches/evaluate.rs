@@ -251,6 +251,14 @@ async fn time_batches(database: PgConnectOptions, body: String) -> Duration {
         .await
         .expect("a created scorecard");
     let id = created["id"].as_str().expect("an id").to_owned();
+    let proposed = server
+        .client
+        .post(server.url(&format!("/v1/scorecards/{id}/versions/1/proposal")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("propose the scorecard's activation");
+    assert_eq!(proposed.status(), 200, "the activation is proposed");
     let activated = server
         .client
         .post(server.url(&format!("/v1/scorecards/{id}/activate")))

@@ -60,6 +60,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::scorecards::create_version,
         http::scorecards::revise_version,
         http::scorecards::export_version,
+        http::scorecards::propose_activation,
         http::scorecards::activate_version,
         http::evaluations::evaluate_one,
         http::evaluations::evaluate_batch,
@@ -80,9 +81,14 @@ pub fn app(state: AppState) -> Router {
             state.pool.clone(),
             state.verifier.clone(),
             events::NoSubscriptions,
+        ))
+        .merge(imkon_platform::audit_trail::router(
+            state.pool.clone(),
+            state.verifier.clone(),
         ));
     let mut document = ApiDoc::openapi();
     document.merge(events::EventsApi::openapi());
+    document.merge(imkon_platform::audit_trail::AuditTrailApi::openapi());
     imkon_platform::http::service_router(SERVICE, api, document, state.pool, &state.limits)
 }
 

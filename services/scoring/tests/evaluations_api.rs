@@ -300,7 +300,8 @@ async fn an_evaluation_uses_the_version_active_at_that_moment(pool: PgPool) {
         )
         .await;
     assert_eq!(created.status(), 201);
-    // Another officer activates the version this one wrote (four eyes).
+    // The author proposes; another officer confirms the version this one wrote (four eyes).
+    assert_eq!(harness.propose(id, 2, &officer).await.status(), 200);
     let activated = harness
         .post(
             &format!("/v1/scorecards/{id}/activate"),

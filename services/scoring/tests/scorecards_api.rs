@@ -173,6 +173,8 @@ async fn activation_freezes_a_version_and_a_change_to_it_is_a_409(pool: PgPool) 
     let harness = Harness::start(pool).await;
     let officer = harness.officer();
     let id = harness.create(&synthetic_scorecard()).await;
+    let proposal = harness.propose(id, 1, &harness.officer()).await;
+    assert_eq!(proposal.status(), 200);
     let activated = harness
         .post(&format!("/v1/scorecards/{id}/activate"), Some(&officer), "")
         .await;
@@ -206,7 +208,11 @@ async fn activation_freezes_a_version_and_a_change_to_it_is_a_409(pool: PgPool) 
     assert_eq!(scorecard["versions"][0]["definition"]["base_points"], 450);
     assert_eq!(
         harness.audit_actions(id).await,
-        ["scorecard.created", "scorecard.activated"]
+        [
+            "scorecard.created",
+            "scorecard.activation_proposed",
+            "scorecard.activated"
+        ]
     );
     let after: Value = sqlx::query_scalar(
         "select after from audit_record where action = 'scorecard.activated' and subject_id = $1",
@@ -248,7 +254,8 @@ async fn a_new_version_is_a_draft_that_can_be_revised_and_then_replaces_the_acti
         )
         .await;
     assert_eq!(revised.status(), 200);
-    // Another officer activates the version this one wrote (four eyes).
+    // The author may propose it; another officer confirms the version this one wrote.
+    assert_eq!(harness.propose(id, 2, &officer).await.status(), 200);
     let activated = harness
         .post(
             &format!("/v1/scorecards/{id}/activate?version=2"),
@@ -480,6 +487,7 @@ async fn every_endpoint_is_documented_in_the_openapi_document(pool: PgPool) {
             "/v1/scorecards/{id}/versions/{version}/scorecardpy.csv",
             "get",
         ),
+        ("/v1/scorecards/{id}/versions/{version}/proposal", "post"),
         ("/v1/scorecards/{id}/activate", "post"),
         ("/v1/scorecards/{id}/evaluate", "post"),
         ("/v1/scorecards/{id}/evaluate-batch", "post"),
@@ -521,6 +529,14 @@ async fn versions_and_activation_are_refused_to_founders_services_and_the_anonym
             .post(&format!("/v1/scorecards/{id}/activate"), token, "")
             .await;
         assert_problem(activation, &[status], None).await;
+        let proposal = harness
+            .post(
+                &format!("/v1/scorecards/{id}/versions/1/proposal"),
+                token,
+                "",
+            )
+            .await;
+        assert_problem(proposal, &[status], None).await;
         let mut revision = harness
             .server
             .client

@@ -3,9 +3,11 @@
 //! Domain rules never live here; only the mechanisms every service shares: money and ids,
 //! configuration, problem+json errors, telemetry with request ids, the database pool and
 //! migrations, the HTTP shell (health, metrics, OpenAPI, limits, graceful shutdown),
-//! idempotency keys, the transactional outbox and inbox, and the audit trail.
+//! idempotency keys, the transactional outbox and inbox, and the audit trail (written by
+//! `audit`, read by `audit_trail`).
 
 pub mod audit;
+pub mod audit_trail;
 pub mod auth_settings;
 pub mod calendar;
 pub mod client;

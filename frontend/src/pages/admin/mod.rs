@@ -2,14 +2,27 @@
 //! its line in the menu table (`pages/shared/menu.rs`), which also puts it on the
 //! administration home.
 
+pub mod audit;
 pub mod home;
+pub mod programmes;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::AppState;
 
 /// The administration pages' routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin", get(home::show))
+    Router::new()
+        .route("/admin", get(home::show))
+        .route("/admin/programmes", get(programmes::programmes))
+        .route("/admin/programmes/{id}", post(programmes::edit))
+        .route(
+            "/admin/programmes/{id}/budget",
+            post(programmes::change_budget),
+        )
+        .route("/admin/programmes/{id}/close", post(programmes::close))
+        .route("/admin/programmes/{id}/open", post(programmes::open))
+        .route("/admin/audit", get(audit::audit))
+        .route("/admin/audit.csv", get(audit::audit_csv))
 }

@@ -131,6 +131,8 @@ pub enum Section {
     Portfolio,
     Payouts,
     Admin,
+    AdminProgrammes,
+    AdminAudit,
     /// Error pages belong to no entry.
     None,
 }

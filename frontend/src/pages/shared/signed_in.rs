@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clients::api::CallError;
 use crate::clients::onboarding::{Person, TokenAnswer, REFRESH_TOKEN};
+use crate::pages::shared::PageError;
 use crate::web::security::same_site_path;
 use crate::web::session::{SessionData, SessionId};
 use crate::AppState;
@@ -193,6 +194,15 @@ pub async fn person_of(headers: &axum::http::HeaderMap, state: &AppState) -> Opt
         .ok()
         .flatten()?;
     Person::load(&data)
+}
+
+/// Only administrators pass: the administration pages' guard.
+pub fn require_admin(signed_in: &SignedIn) -> Result<(), PageError> {
+    if signed_in.person.has_role("admin") {
+        Ok(())
+    } else {
+        Err(PageError::WrongRole)
+    }
 }
 
 #[cfg(test)]

@@ -35,13 +35,17 @@ pub struct ProgrammeRow {
     pub rubric: Value,
     pub created_at: DateTime<Utc>,
     pub created_by: Uuid,
+    /// When the definition or the budget last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When an administrator closed it to new applications; `None` while open.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 const COLUMNS: &str = "id, kind, name, description, currency, total_budget, committed_amount,
     min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
     annual_rate_max_percent, repayment_method, max_grace_months, penalty_rate_percent,
     co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id, scoring_inputs, form,
-    rubric, created_at, created_by";
+    rubric, created_at, created_by, updated_at, closed_at";
 
 /// Inserts a programme; false when one with its id exists already (seeding twice).
 pub async fn insert(
@@ -53,9 +57,9 @@ pub async fn insert(
             committed_amount, min_amount, max_amount, min_term_months, max_term_months,
             annual_rate_min_percent, annual_rate_max_percent, repayment_method, max_grace_months,
             penalty_rate_percent, co_funding_cap_percent, opens_on, closes_on, eligibility,
-            scorecard_id, scoring_inputs, form, rubric, created_at, created_by)
+            scorecard_id, scoring_inputs, form, rubric, created_at, created_by, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24, $25, $26)
+            $19, $20, $21, $22, $23, $24, $25, $26, $27)
          on conflict (id) do nothing",
     )
     .bind(row.id)
@@ -84,6 +88,7 @@ pub async fn insert(
     .bind(&row.rubric)
     .bind(row.created_at)
     .bind(row.created_by)
+    .bind(row.updated_at)
     .execute(executor)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -97,6 +102,128 @@ pub async fn find(
         .bind(id)
         .fetch_optional(executor)
         .await
+}
+
+/// The programme, locked until the transaction ends: an edit, a budget change, a closing and
+/// an approval's commitment of the same programme queue here, one at a time.
+pub async fn lock(
+    connection: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<ProgrammeRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from programme where id = $1 for update"
+    ))
+    .bind(id)
+    .fetch_optional(connection)
+    .await
+}
+
+/// When the programme last changed and whether it is closed, under a shared lock until the
+/// transaction ends: submissions of one programme go on side by side, but an edit or a closing
+/// waits for them (and they for it).
+pub async fn share_lock(
+    connection: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<(DateTime<Utc>, Option<DateTime<Utc>>)>, sqlx::Error> {
+    sqlx::query_as("select updated_at, closed_at from programme where id = $1 for share")
+        .bind(id)
+        .fetch_optional(connection)
+        .await
+}
+
+/// Whether any application to the programme has ever been submitted (a withdrawn or decided
+/// one included: its founder applied to the definition as it was).
+pub async fn has_submissions(executor: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select exists (select 1 from application where programme_id = $1 and submitted_at is not null)",
+    )
+    .bind(id)
+    .fetch_one(executor)
+    .await
+}
+
+/// The programmes to which some application has been submitted.
+pub async fn with_submissions(executor: impl PgExecutor<'_>) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select distinct programme_id from application where submitted_at is not null",
+    )
+    .fetch_all(executor)
+    .await
+}
+
+/// Replaces the definition of a programme the transaction holds locked; its id, committed
+/// amount, author, creation time and closing stay as they are.
+pub async fn update_definition(
+    connection: &mut PgConnection,
+    row: &ProgrammeRow,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update programme set kind = $2, name = $3, description = $4, currency = $5,
+            total_budget = $6, min_amount = $7, max_amount = $8, min_term_months = $9,
+            max_term_months = $10, annual_rate_min_percent = $11, annual_rate_max_percent = $12,
+            repayment_method = $13, max_grace_months = $14, penalty_rate_percent = $15,
+            co_funding_cap_percent = $16, opens_on = $17, closes_on = $18, eligibility = $19,
+            scorecard_id = $20, scoring_inputs = $21, form = $22, rubric = $23, updated_at = $24
+         where id = $1",
+    )
+    .bind(row.id)
+    .bind(&row.kind)
+    .bind(&row.name)
+    .bind(&row.description)
+    .bind(&row.currency)
+    .bind(row.total_budget)
+    .bind(row.min_amount)
+    .bind(row.max_amount)
+    .bind(row.min_term_months)
+    .bind(row.max_term_months)
+    .bind(row.annual_rate_min_percent)
+    .bind(row.annual_rate_max_percent)
+    .bind(&row.repayment_method)
+    .bind(row.max_grace_months)
+    .bind(row.penalty_rate_percent)
+    .bind(row.co_funding_cap_percent)
+    .bind(row.opens_on)
+    .bind(row.closes_on)
+    .bind(&row.eligibility)
+    .bind(row.scorecard_id)
+    .bind(&row.scoring_inputs)
+    .bind(&row.form)
+    .bind(&row.rubric)
+    .bind(row.updated_at)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Sets the total budget of a programme the transaction holds locked.
+pub async fn set_total_budget(
+    connection: &mut PgConnection,
+    id: Uuid,
+    total_budget: Decimal,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update programme set total_budget = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(total_budget)
+        .bind(now)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Closes a programme to new applications (`Some` closing) or opens it again (`None`).
+pub async fn set_closed(
+    connection: &mut PgConnection,
+    id: Uuid,
+    closing: Option<(DateTime<Utc>, Uuid)>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update programme set closed_at = $2, closed_by = $3 where id = $1")
+        .bind(id)
+        .bind(closing.map(|(at, _)| at))
+        .bind(closing.map(|(_, by)| by))
+        .execute(connection)
+        .await?;
+    Ok(())
 }
 
 /// Every programme, the most recently opened first; there are a handful, not thousands.

@@ -424,6 +424,7 @@ async fn programme_for_application(
 #[utoipa::path(post, path = "/v1/applications", tag = "applications", request_body = CreateDraft,
     security(("bearer" = ["founder"])),
     responses((status = 201, body = ApplicationView), (status = 403, description = "Not a founder"),
+        (status = 409, description = "`programme_closed`: closed to new applications"),
         (status = 422, description = "A field is invalid; the problem names it")))]
 #[tracing::instrument(skip_all)]
 async fn create_draft(
@@ -435,6 +436,7 @@ async fn create_draft(
     let programme = programmes::load(&state.pool, input.programme_id)
         .await?
         .ok_or_else(|| ApiError::field("programme_id", "unknown_programme", "no such programme"))?;
+    refuse_closed(programme.row.closed_at)?;
     let answers: serde_json::Map<String, Value> = input
         .answers
         .into_iter()
@@ -479,6 +481,17 @@ async fn create_draft(
     transaction.commit().await?;
     let viewer = Viewer::Founder { client_id };
     Ok((StatusCode::CREATED, Json(application_view(&row, viewer))))
+}
+
+/// 409 `programme_closed` when an administrator has closed the programme to new applications.
+fn refuse_closed(closed_at: Option<chrono::DateTime<chrono::Utc>>) -> Result<(), ApiError> {
+    match closed_at {
+        Some(closed_at) => Err(ApiError::conflict(
+            "programme_closed",
+            format!("the programme was closed to new applications at {closed_at}"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Saves changes to a draft.
@@ -556,7 +569,7 @@ async fn update_draft(
     params(("application_id" = Uuid, Path)),
     security(("bearer" = ["founder"])),
     responses((status = 200, body = ApplicationView), (status = 404, description = "Not the founder's"),
-        (status = 409, description = "Not a draft"), (status = 422, description = "Refused, with the reasons")))]
+        (status = 409, description = "Not a draft, or `programme_closed`"), (status = 422, description = "Refused, with the reasons")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn submit(
     State(state): State<AppState>,
@@ -608,6 +621,19 @@ async fn submit(
     person_ids.push(client_id);
     person_ids.push(founder.subject());
     let mut transaction = state.pool.begin().await?;
+    // Under the programme's shared lock, so that an edit or a closing waits for this
+    // submission, and this submission never records an application checked against a
+    // definition that an edit has replaced meanwhile.
+    let (updated_at, closed_at) = db::programmes::share_lock(&mut transaction, row.programme_id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "programme" })?;
+    refuse_closed(closed_at)?;
+    if updated_at != programme.row.updated_at {
+        return Err(ApiError::conflict(
+            "programme_changed",
+            "the programme changed while the application was checked: submit it again",
+        ));
+    }
     let locked = db::applications::lock(&mut transaction, application_id)
         .await?
         .ok_or(ApiError::NotFound {

@@ -362,6 +362,17 @@ impl Harness {
             .unwrap()
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.server
+            .client
+            .put(self.server.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.server
             .client
@@ -475,7 +486,15 @@ pub async fn programme_like(harness: &Harness, id: Uuid, changes: Value) -> Valu
         .get_ok(&format!("/v1/programmes/{id}"), &harness.admin)
         .await;
     let object = definition.as_object_mut().unwrap();
-    for field in ["id", "committed_amount", "available_amount", "created_at"] {
+    for field in [
+        "id",
+        "committed_amount",
+        "available_amount",
+        "created_at",
+        "updated_at",
+        "closed_at",
+        "has_submitted_applications",
+    ] {
         object.remove(field);
     }
     for (key, value) in changes.as_object().unwrap() {

@@ -27,6 +27,10 @@ pub struct VersionRow {
     /// Who created the version and who last revised it: neither may activate it.
     pub created_by: Option<Uuid>,
     pub revised_by: Option<Uuid>,
+    /// Who proposed activating the draft, and when; the proposer may not confirm.
+    pub proposed_by: Option<Uuid>,
+    pub proposed_at: Option<DateTime<Utc>>,
+    pub activated_by: Option<Uuid>,
 }
 
 impl VersionRow {
@@ -142,7 +146,7 @@ pub async fn find_scorecard(
 
 const VERSION_COLUMNS: &str =
     "version, status, definition::text as definition, created_at, updated_at, activated_at,
-     created_by, revised_by";
+     created_by, revised_by, proposed_by, proposed_at, activated_by";
 
 #[tracing::instrument(skip_all, fields(scorecard_id = %scorecard_id))]
 pub async fn list_versions(
@@ -197,7 +201,8 @@ pub async fn update_draft(
     revised_by: Option<Uuid>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "update scorecard_version set definition = $3::jsonb, revised_by = $4, updated_at = now()
+        "update scorecard_version set definition = $3::jsonb, revised_by = $4, updated_at = now(),
+            proposed_by = null, proposed_at = null
          where scorecard_id = $1 and version = $2 and status = 'draft'",
     )
     .bind(scorecard_id)
@@ -207,6 +212,26 @@ pub async fn update_draft(
     .execute(connection)
     .await?;
     Ok(())
+}
+
+/// Records a proposal to activate a draft version.
+#[tracing::instrument(skip_all, fields(scorecard_id = %scorecard_id, version))]
+pub async fn propose(
+    connection: &mut PgConnection,
+    scorecard_id: Uuid,
+    version: i32,
+    proposed_by: Uuid,
+) -> Result<DateTime<Utc>, sqlx::Error> {
+    sqlx::query_scalar(
+        "update scorecard_version set proposed_by = $3, proposed_at = now()
+         where scorecard_id = $1 and version = $2 and status = 'draft'
+         returning proposed_at",
+    )
+    .bind(scorecard_id)
+    .bind(version)
+    .bind(proposed_by)
+    .fetch_one(connection)
+    .await
 }
 
 /// Freezes a version and makes it the one evaluations use.

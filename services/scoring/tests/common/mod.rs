@@ -125,17 +125,32 @@ impl Harness {
         body["id"].as_str().unwrap().parse().unwrap()
     }
 
+    /// Proposes activating a version, as `token`.
+    pub async fn propose(&self, id: Uuid, version: u32, token: &str) -> reqwest::Response {
+        self.post(
+            &format!("/v1/scorecards/{id}/versions/{version}/proposal"),
+            Some(token),
+            "",
+        )
+        .await
+    }
+
+    /// Activates a version with four eyes: one new officer proposes it, another confirms it.
+    pub async fn activate(&self, id: Uuid, version: u32) -> reqwest::Response {
+        let proposal = self.propose(id, version, &self.officer()).await;
+        assert_eq!(proposal.status(), 200, "the proposal is recorded");
+        self.post(
+            &format!("/v1/scorecards/{id}/activate?version={version}"),
+            Some(&self.officer()),
+            "",
+        )
+        .await
+    }
+
     /// Creates and activates a scorecard and returns its id.
     pub async fn create_active(&self, scorecard: &Scorecard) -> Uuid {
         let id = self.create(scorecard).await;
-        let response = self
-            .post(
-                &format!("/v1/scorecards/{id}/activate"),
-                Some(&self.officer()),
-                "",
-            )
-            .await;
-        assert_eq!(response.status(), 200);
+        assert_eq!(self.activate(id, 1).await.status(), 200);
         id
     }
 
