@@ -48,6 +48,7 @@ const CREDIT_STAFF: Audience = Audience::AnyRole(&["credit_officer", "approver"]
 const PORTFOLIO_STAFF: Audience =
     Audience::AnyRole(&["credit_officer", "approver", "finance", "admin"]);
 const KYC_OFFICERS: Audience = Audience::AnyRole(&["kyc_officer"]);
+const ADMINS: Audience = Audience::AnyRole(&["admin"]);
 
 const fn entry(
     path: &'static str,
@@ -115,6 +116,12 @@ pub const MENU: &[MenuEntry] = &[
         "nav-portfolio",
         Some(Section::Portfolio),
         PORTFOLIO_STAFF,
+    ),
+    entry(
+        "/admin/staff",
+        "nav-staff-admin",
+        Some(Section::StaffAdmin),
+        ADMINS,
     ),
     entry(
         "/kyc/cases",

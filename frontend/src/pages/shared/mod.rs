@@ -129,6 +129,8 @@ pub enum Section {
     Contracts,
     Arrears,
     Portfolio,
+    /// The administrators' staff page.
+    StaffAdmin,
     /// Error pages belong to no entry.
     None,
 }
