@@ -8,12 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
-use reqwest::Method;
-use serde::Deserialize;
-use serde_json::json;
 
-use crate::clients::api::{send, send_json, CallError};
-use crate::clients::applications::path_segment;
+use crate::clients::api::CallError;
+use crate::clients::onboarding::{NewStaffAccount, StaffAction, StaffClient};
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
@@ -31,30 +28,6 @@ const STAFF_ROLES: [&str; 5] = [
     "finance",
     "admin",
 ];
-
-/// The actions on one account that take no input.
-const PLAIN_ACTIONS: [&str; 4] = ["disable", "enable", "unlock", "one-time-password"];
-
-#[derive(Deserialize)]
-struct StaffAccount {
-    id: String,
-    username: Option<String>,
-    display_name: String,
-    roles: Vec<String>,
-    disabled: bool,
-    locked_until: Option<String>,
-    must_change_password: bool,
-}
-
-#[derive(Deserialize)]
-struct StaffPage {
-    items: Vec<StaffAccount>,
-}
-
-#[derive(Deserialize)]
-struct OneTimePassword {
-    password: String,
-}
 
 /// One row of the list.
 struct StaffRow {
@@ -114,11 +87,11 @@ async fn page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let token = token(state, signed_in).await?;
-    let staff: StaffPage = send_json(
-        state
-            .onboarding
-            .authorized(Method::GET, "/v1/staff", &token),
-    )
+    let staff = StaffClient {
+        api: &state.onboarding,
+        token: &token,
+    }
+    .list()
     .await
     .map_err(|error| PageError::from_call(error, PAGE))?;
     let me = signed_in.person.id.clone();
@@ -126,7 +99,6 @@ async fn page(
         status,
         &Page {
             rows: staff
-                .items
                 .into_iter()
                 .map(|account| StaffRow {
                     is_me: account.id == me,
@@ -217,18 +189,16 @@ pub async fn create(
     require_admin(&signed_in)?;
     let form = FormState::from_pairs(pairs);
     let token = token(&state, &mut signed_in).await?;
-    let body = json!({
-        "username": form.value("username"),
-        "password": form.value("password"),
-        "display_name": form.value("display_name"),
-        "roles": [form.value("role")],
-    });
-    let result = send(
-        state
-            .onboarding
-            .authorized(Method::POST, "/v1/staff", &token)
-            .json(&body),
-    )
+    let result = StaffClient {
+        api: &state.onboarding,
+        token: &token,
+    }
+    .create(&NewStaffAccount {
+        username: form.value("username"),
+        password: form.value("password"),
+        display_name: form.value("display_name"),
+        roles: [form.value("role")],
+    })
     .await;
     match result {
         Ok(_) => Ok(see_other(PAGE)),
@@ -246,19 +216,17 @@ pub async fn change_role(
 ) -> Result<Response, PageError> {
     require_admin(&signed_in)?;
     let form = FormState::from_pairs(pairs);
-    let path = match change.as_str() {
-        "grant" => "roles",
-        "revoke" => "roles/revoke",
+    let revoke = match change.as_str() {
+        "grant" => false,
+        "revoke" => true,
         _ => return Err(PageError::NotFound),
     };
-    let segment = path_segment(&id).map_err(|error| PageError::from_call(error, PAGE))?;
     let token = token(&state, &mut signed_in).await?;
-    let result = send(
-        state
-            .onboarding
-            .authorized(Method::POST, &format!("/v1/staff/{segment}/{path}"), &token)
-            .json(&json!({ "roles": [form.value("role")] })),
-    )
+    let result = StaffClient {
+        api: &state.onboarding,
+        token: &token,
+    }
+    .change_role(&id, form.value("role"), revoke)
     .await;
     match result {
         Ok(_) => Ok(see_other(PAGE)),
@@ -275,28 +243,20 @@ pub async fn act(
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     require_admin(&signed_in)?;
-    if !PLAIN_ACTIONS.contains(&action.as_str()) {
-        return Err(PageError::NotFound);
-    }
-    let segment = path_segment(&id).map_err(|error| PageError::from_call(error, PAGE))?;
     let token = token(&state, &mut signed_in).await?;
-    let request = state
-        .onboarding
-        .authorized(
-            Method::POST,
-            &format!("/v1/staff/{segment}/{action}"),
-            &token,
-        )
-        .json(&json!({}));
+    let staff = StaffClient {
+        api: &state.onboarding,
+        token: &token,
+    };
     if action == "one-time-password" {
-        return match send_json::<OneTimePassword>(request).await {
-            Ok(issued) => {
+        return match staff.issue_one_time_password(&id).await {
+            Ok(password) => {
                 page(
                     &state,
                     &context,
                     &mut signed_in,
                     FormState::default(),
-                    Some((id, issued.password)),
+                    Some((id, password)),
                     StatusCode::OK,
                 )
                 .await
@@ -313,7 +273,8 @@ pub async fn act(
             }
         };
     }
-    match send(request).await {
+    let action = StaffAction::parse(&action).ok_or(PageError::NotFound)?;
+    match staff.act(&id, action).await {
         Ok(_) => Ok(see_other(PAGE)),
         Err(error) => {
             refused(
