@@ -408,3 +408,128 @@ mod tests {
         assert_eq!(data.get(REFRESH_TOKEN), Some("r"));
     }
 }
+
+/// A member of staff as onboarding's staff directory lists them, with their account's state.
+#[derive(Clone, Debug, Deserialize)]
+pub struct StaffAccount {
+    pub id: String,
+    pub username: Option<String>,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    pub disabled: bool,
+    pub locked_until: Option<String>,
+    pub must_change_password: bool,
+}
+
+#[derive(Deserialize)]
+struct StaffPage {
+    items: Vec<StaffAccount>,
+}
+
+#[derive(Deserialize)]
+struct OneTimePassword {
+    password: String,
+}
+
+/// A new staff account: its login, name and first role.
+#[derive(Debug, serde::Serialize)]
+pub struct NewStaffAccount<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub display_name: &'a str,
+    pub roles: [&'a str; 1],
+}
+
+/// An action on a staff account that takes no input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffAction {
+    Disable,
+    Enable,
+    Unlock,
+}
+
+impl StaffAction {
+    /// The action named in a page's address.
+    pub fn parse(name: &str) -> Option<StaffAction> {
+        match name {
+            "disable" => Some(StaffAction::Disable),
+            "enable" => Some(StaffAction::Enable),
+            "unlock" => Some(StaffAction::Unlock),
+            _ => None,
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            StaffAction::Disable => "disable",
+            StaffAction::Enable => "enable",
+            StaffAction::Unlock => "unlock",
+        }
+    }
+}
+
+/// Onboarding's staff administration, called with an admin's access token.
+pub struct StaffClient<'a> {
+    pub api: &'a ServiceApi,
+    pub token: &'a str,
+}
+
+impl StaffClient<'_> {
+    /// The staff directory's first page (the service's page size), with each account's state.
+    pub async fn list(&self) -> Result<Vec<StaffAccount>, CallError> {
+        let page: StaffPage =
+            send_json(self.api.authorized(Method::GET, "/v1/staff", self.token)).await?;
+        Ok(page.items)
+    }
+
+    pub async fn create(&self, account: &NewStaffAccount<'_>) -> Result<(), CallError> {
+        send(
+            self.api
+                .authorized(Method::POST, "/v1/staff", self.token)
+                .json(account),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Grants (`revoke` false) or revokes one role of account `id`.
+    pub async fn change_role(&self, id: &str, role: &str, revoke: bool) -> Result<(), CallError> {
+        let id = crate::clients::applications::path_segment(id)?;
+        let suffix = if revoke { "roles/revoke" } else { "roles" };
+        send(
+            self.api
+                .authorized(
+                    Method::POST,
+                    &format!("/v1/staff/{id}/{suffix}"),
+                    self.token,
+                )
+                .json(&serde_json::json!({ "roles": [role] })),
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn act(&self, id: &str, action: StaffAction) -> Result<(), CallError> {
+        let id = crate::clients::applications::path_segment(id)?;
+        send(self.api.authorized(
+            Method::POST,
+            &format!("/v1/staff/{id}/{}", action.path()),
+            self.token,
+        ))
+        .await
+        .map(drop)
+    }
+
+    /// Issues a one-time password for account `id` and returns it (onboarding keeps only its
+    /// hash, so this is the one time it can be shown).
+    pub async fn issue_one_time_password(&self, id: &str) -> Result<String, CallError> {
+        let id = crate::clients::applications::path_segment(id)?;
+        let issued: OneTimePassword = send_json(self.api.authorized(
+            Method::POST,
+            &format!("/v1/staff/{id}/one-time-password"),
+            self.token,
+        ))
+        .await?;
+        Ok(issued.password)
+    }
+}

@@ -9,19 +9,26 @@ use subtle::ConstantTimeEq;
 use crate::domain::lockout::LockoutPolicy;
 
 /// How password logins and refresh tokens behave.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoginSettings {
     /// When attempts are refused before the password is even checked.
     pub lockout: LockoutPolicy,
     /// How long a refresh token lives, from the login that issued it; never extended.
     pub refresh_token_lifetime: chrono::Duration,
+    /// The frontend's page that sets a new password; an emailed reset link is this address
+    /// with `?token=` appended.
+    pub password_reset_url: String,
 }
+
+/// The frontend's reset page in development, when `password_reset_url` is not set.
+pub const DEFAULT_PASSWORD_RESET_URL: &str = "http://localhost:8080/password/reset";
 
 impl Default for LoginSettings {
     fn default() -> LoginSettings {
         LoginSettings {
             lockout: LockoutPolicy::default(),
             refresh_token_lifetime: chrono::Duration::hours(12),
+            password_reset_url: DEFAULT_PASSWORD_RESET_URL.to_owned(),
         }
     }
 }
@@ -29,7 +36,8 @@ impl Default for LoginSettings {
 impl LoginSettings {
     /// Reads `login_lock_duration_seconds`, `login_failures_to_lock`,
     /// `login_attempts_per_address`, `login_address_window_seconds` and
-    /// `refresh_token_lifetime_seconds`, each defaulting to the bank's policy.
+    /// `refresh_token_lifetime_seconds`, each defaulting to the bank's policy, and
+    /// `password_reset_url`.
     pub fn from_settings(settings: &Settings) -> Result<LoginSettings, ConfigError> {
         let defaults = LoginSettings::default();
         let seconds = |field: &str,
@@ -64,6 +72,8 @@ impl LoginSettings {
                 "refresh_token_lifetime_seconds",
                 defaults.refresh_token_lifetime,
             )?,
+            password_reset_url: settings
+                .get_or("password_reset_url", defaults.password_reset_url)?,
         })
     }
 }

@@ -33,7 +33,16 @@
 //! - Development only (`dev_identity_provider=true`): a OneID-compatible provider with demo
 //!   citizens under `/dev-idp/` (authorize page, token and identify).
 //! - Staff (admin): `POST /v1/staff`, `POST /v1/staff/{id}/roles`,
-//!   `POST /v1/staff/{id}/external-identities` (links a staff provider subject).
+//!   `POST /v1/staff/{id}/roles/revoke`, `POST /v1/staff/{id}/disable` (ends its sessions;
+//!   409 `last_admin`), `…/enable`, `…/unlock`, `…/one-time-password` (the next sign-in answers
+//!   202 `step` `change_password`), `POST /v1/staff/{id}/external-identities` (links a staff
+//!   provider subject). Refusals: 403 `own_roles`/`own_account`, 422 `not_a_staff_account`;
+//!   a disabled account's sign-in and refresh answer 403 `account_disabled`.
+//! - Passwords: `POST /v1/me/password` (anyone signed in; old one required, 422
+//!   `wrong_password` on `old_password`; other sessions end), `POST /v1/password-resets` (public; 202 whether or
+//!   not the address is a founder's; emails a 30-minute single-use link through the mail
+//!   outbox), `POST /v1/password-resets/complete` (`{ticket, new_password}`; 400
+//!   `invalid_ticket`).
 //! - Profile (founder): `POST /v1/registrations` (public), `GET|PUT /v1/me/profile`,
 //!   `GET|POST /v1/me/companies`, `GET|POST /v1/me/documents` (multipart upload),
 //!   `GET /v1/documents/{id}` and `GET /v1/clients/{id}/documents` (the owner, or a KYC
@@ -53,7 +62,10 @@
 //! `service_client_secrets` (JSON object of service name to secret; absent: no client
 //! credentials), `login_failures_to_lock`, `login_lock_duration_seconds`,
 //! `login_attempts_per_address`, `login_address_window_seconds`,
-//! `refresh_token_lifetime_seconds`, `second_factor_key` (required: 32 bytes in base64 that
+//! `refresh_token_lifetime_seconds`, `password_reset_url` (the frontend's reset page), the
+//! mail relay (`mail_smtp_host`, `mail_smtp_port`, `mail_smtp_tls`, `mail_smtp_username`,
+//! `mail_smtp_password`, `mail_smtp_ca_file`, `mail_from`; see `imkon_platform::mail`),
+//! `second_factor_key` (required: 32 bytes in base64 that
 //! seal the TOTP secrets); for external login `public_url` (onboarding's URL as
 //! browsers reach it), `external_login_redirect_uris` (JSON array), `external_providers`
 //! (JSON object of name to `{"kind": "oidc"|"oneid", …}`, see `config::ExternalLoginSettings`;
@@ -89,7 +101,7 @@ use imkon_platform::calendar::BankCalendar;
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
 use imkon_platform::service_tokens::ServiceTokens;
-use imkon_platform::{auth_settings, events, outbox, service};
+use imkon_platform::{auth_settings, events, mail, outbox, service};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -243,6 +255,14 @@ impl FromRef<AppState> for TokenVerifier {
         http::staff::create_staff_account,
         http::staff::list_staff_accounts,
         http::staff::grant_roles,
+        http::staff::revoke_roles,
+        http::staff::disable_account,
+        http::staff::enable_account,
+        http::staff::unlock_account,
+        http::staff::issue_one_time_password,
+        http::passwords::change_own_password,
+        http::passwords::request_reset,
+        http::passwords::complete_with_ticket,
         http::staff::link_external_identity,
         http::external_login::start_login,
         http::external_login::finish_login,
@@ -279,6 +299,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http::auth::router())
         .merge(http::second_factor::router())
         .merge(http::staff::router())
+        .merge(http::passwords::router())
         .merge(http::profile::router())
         .merge(http::companies::router())
         .merge(http::clients::router())
@@ -352,6 +373,15 @@ pub async fn run_on(
         .map_err(|error| StartupError::Other(format!("onboarding's service principal: {error}")))?;
     let tokens = ServiceTokens::local(issuer.clone(), own_principal);
     outbox::spawn_relay(pool.clone(), &config.settings, tokens, shutdown.clone())?;
+    // Without a relay configured, password reset emails wait in the mail outbox.
+    match mail::MailSettings::from_settings(&config.settings)? {
+        Some(settings) => {
+            let mailer = mail::Mailer::new(&settings)
+                .map_err(|error| StartupError::Other(format!("the mail relay: {error}")))?;
+            mail::spawn_sender(pool.clone(), mailer, shutdown.clone());
+        }
+        None => tracing::warn!("no mail_smtp_host: password reset emails are not sent"),
+    }
     let state = AppState {
         pool,
         limits: config.limits,

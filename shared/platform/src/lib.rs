@@ -17,6 +17,7 @@ pub mod events;
 pub mod http;
 pub mod id;
 pub mod idempotency;
+pub mod mail;
 pub mod metrics;
 pub mod money;
 pub mod outbox;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod home;
 pub mod programmes;
+pub mod staff;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -25,4 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/programmes/{id}/open", post(programmes::open))
         .route("/admin/audit", get(audit::audit))
         .route("/admin/audit.csv", get(audit::audit_csv))
+        .route("/admin/staff", get(staff::list).post(staff::create))
+        .route("/admin/staff/{id}/roles/{change}", post(staff::change_role))
+        .route("/admin/staff/{id}/{action}", post(staff::act))
 }

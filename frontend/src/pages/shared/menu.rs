@@ -84,6 +84,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/reviews", "nav-reviews", Some(Section::Reviews), CREDIT_STAFF),
     entry("/payouts", "nav-payouts", Some(Section::Payouts), FINANCE),
     entry("/admin", "nav-admin", Some(Section::Admin), ADMINS),
+    entry("/admin/staff", "nav-staff-admin", Some(Section::StaffAdmin), ADMINS),
     entry("/admin/programmes", "menu-admin-programmes", Some(Section::AdminProgrammes), ADMINS),
     entry("/admin/audit", "menu-admin-audit", Some(Section::AdminAudit), ADMINS),
     entry("/login", "nav-sign-in", Some(Section::SignIn), Audience::Anonymous),

@@ -133,6 +133,8 @@ pub enum Section {
     Admin,
     AdminProgrammes,
     AdminAudit,
+    /// The administrators' staff page.
+    StaffAdmin,
     /// Error pages belong to no entry.
     None,
 }

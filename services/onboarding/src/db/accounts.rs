@@ -2,6 +2,7 @@
 
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use imkon_auth::Role;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
@@ -15,6 +16,10 @@ pub struct AccountRecord {
     pub display_name: String,
     pub client_id: Option<Uuid>,
     pub roles: Vec<Role>,
+    /// When an admin disabled the account; it may not sign in while set.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// Signing in asks for a new password instead of giving tokens.
+    pub must_change_password: bool,
 }
 
 /// What a new account starts with.
@@ -28,7 +33,8 @@ pub struct NewAccountRecord<'a> {
 }
 
 const SELECT_ACCOUNT: &str =
-    "select a.id, a.username, a.password_hash, a.display_name, a.client_id,
+    "select a.id, a.username, a.password_hash, a.display_name, a.client_id, a.disabled_at,
+        a.must_change_password,
         coalesce(array_agg(r.role order by r.role) filter (where r.role is not null), '{}') as roles
      from login_account a left join account_role r on r.account_id = a.id";
 
@@ -47,6 +53,8 @@ fn account_from_row(row: &sqlx::postgres::PgRow) -> Result<AccountRecord, sqlx::
         display_name: row.try_get("display_name")?,
         client_id: row.try_get("client_id")?,
         roles,
+        disabled_at: row.try_get("disabled_at")?,
+        must_change_password: row.try_get("must_change_password")?,
     })
 }
 
@@ -153,4 +161,121 @@ pub async fn staff_directory(
     .fetch_all(connection)
     .await?;
     rows.iter().map(account_from_row).collect()
+}
+
+/// Takes away roles the account holds; roles it does not hold are ignored.
+pub async fn revoke_roles(
+    connection: &mut PgConnection,
+    account_id: Uuid,
+    roles: &[Role],
+) -> Result<(), sqlx::Error> {
+    let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+    sqlx::query("delete from account_role where account_id = $1 and role = any($2::text[])")
+        .bind(account_id)
+        .bind(&names)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Serialises every change that could leave the bank without an enabled admin (disabling an
+/// account, taking the admin role away) until the transaction ends, so that two admins
+/// disabling each other at the same moment cannot both succeed.
+pub async fn lock_admin_changes(connection: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('onboarding-admin-changes', 0))")
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// How many enabled accounts other than `except` hold the admin role.
+pub async fn other_enabled_admins(
+    connection: &mut PgConnection,
+    except: Uuid,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from login_account a join account_role r on r.account_id = a.id
+         where r.role = 'admin' and a.disabled_at is null and a.id <> $1",
+    )
+    .bind(except)
+    .fetch_one(connection)
+    .await
+}
+
+/// Disables the account (`Some`) or enables it again (`None`).
+pub async fn set_disabled(
+    connection: &mut PgConnection,
+    account_id: Uuid,
+    disabled_at: Option<DateTime<Utc>>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update login_account set disabled_at = $2 where id = $1")
+        .bind(account_id)
+        .bind(disabled_at)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Records an admin's unlock: login attempts before `now` no longer count towards the lock.
+pub async fn set_unlocked(
+    connection: &mut PgConnection,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update login_account set unlocked_at = $2 where id = $1")
+        .bind(account_id)
+        .bind(now)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the account's password hash; `must_change` asks for a new password at the next
+/// sign-in (a one-time password an admin issued).
+pub async fn set_password(
+    connection: &mut PgConnection,
+    account_id: Uuid,
+    password_hash: &str,
+    must_change: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update login_account set password_hash = $2, must_change_password = $3 where id = $1",
+    )
+    .bind(account_id)
+    .bind(password_hash)
+    .bind(must_change)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// The enabled founder accounts with a local password whose profile gives `email` (compared
+/// without regard to case), at most a few: an address is not unique between profiles.
+pub async fn founders_by_email(
+    connection: &mut PgConnection,
+    email: &str,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select a.id from login_account a join person p on p.client_id = a.client_id
+         where lower(p.email) = lower($1) and a.disabled_at is null and a.password_hash is not null
+         order by a.id limit 5",
+    )
+    .bind(email)
+    .fetch_all(connection)
+    .await
+}
+
+/// The email address on the account's client profile, if it has one.
+pub async fn email_of(
+    connection: &mut PgConnection,
+    account_id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    let email: Option<Option<String>> = sqlx::query_scalar(
+        "select p.email from login_account a join person p on p.client_id = a.client_id
+         where a.id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(connection)
+    .await?;
+    Ok(email.flatten())
 }

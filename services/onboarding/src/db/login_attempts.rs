@@ -112,14 +112,18 @@ pub async fn mark_not_checked(
 }
 
 /// The latest attempts on a username, whether or not an account has it: unknown names lock
-/// exactly like known ones, so the lock reveals nothing about which names exist.
+/// exactly like known ones, so the lock reveals nothing about which names exist. Attempts
+/// before an admin last unlocked the account do not count.
 pub async fn recent_for_username(
     connection: &mut PgConnection,
     username: &str,
 ) -> Result<Vec<LoginAttempt>, sqlx::Error> {
     let rows = sqlx::query(
         "select attempted_at, outcome from login_attempt
-         where username = $1 order by attempted_at desc limit $2",
+         where username = $1
+           and attempted_at > coalesce(
+               (select unlocked_at from login_account where username = $1), '-infinity')
+         order by attempted_at desc limit $2",
     )
     .bind(username)
     .bind(ACCOUNT_HISTORY_LIMIT)

@@ -7,5 +7,6 @@ pub mod documents;
 pub mod external_login;
 pub mod kyc;
 pub mod login_attempts;
+pub mod password_tickets;
 pub mod refresh_tokens;
 pub mod second_factor;

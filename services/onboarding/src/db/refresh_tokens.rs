@@ -58,3 +58,24 @@ pub async fn revoke(
     .fetch_optional(connection)
     .await
 }
+
+/// Revokes every live refresh token of the account except `keep` (the caller's own session,
+/// when it changes its password) and says how many were revoked.
+pub async fn revoke_all_for_account(
+    connection: &mut PgConnection,
+    account_id: Uuid,
+    keep: Option<&[u8; 32]>,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "update refresh_token set revoked_at = $2
+         where account_id = $1 and revoked_at is null
+           and ($3::bytea is null or token_sha256 <> $3)",
+    )
+    .bind(account_id)
+    .bind(now)
+    .bind(keep.map(|hash| hash.as_slice()))
+    .execute(connection)
+    .await?;
+    Ok(result.rows_affected())
+}

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod kyc;
 pub mod lockout;
 pub mod passport;
+pub mod password_mail;
 pub mod person;
 pub mod person_name;
 pub mod pinfl;

@@ -120,7 +120,15 @@ fn new_refresh_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The principal an account signs in as. Every kind of sign-in and refresh comes through
+/// here, so a disabled account is refused everywhere (403 `account_disabled`).
 pub(crate) fn principal_of(account: &AccountRecord) -> Result<Principal, OnboardingError> {
+    if account.disabled_at.is_some() {
+        return Err(OnboardingError::forbidden(
+            "account_disabled",
+            "This account is disabled; an administrator can enable it again.",
+        ));
+    }
     Principal::user(
         account.id,
         account.roles.iter().copied(),
@@ -234,8 +242,9 @@ fn login_source_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr)
 #[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordLoginRequest,
     security(()),
     responses((status = 200, body = LoginResponse),
-              (status = 202, body = SecondFactorChallenge, description = "a second factor is needed"),
+              (status = 202, body = SecondFactorChallenge, description = "a second factor is needed, or (body PasswordChangeStep, step change_password) a one-time password must be replaced"),
               (status = 401, description = "invalid_credentials"),
+              (status = 403, description = "account_disabled or no_roles"),
               (status = 429, description = "login_locked, with Retry-After"),
               (status = 503, description = "busy: too many passwords being checked, with Retry-After")))]
 #[tracing::instrument(skip_all, fields(account_id = tracing::field::Empty))]
@@ -339,10 +348,10 @@ async fn login_with_password(
             account.as_ref(),
             &username,
             &audited_address,
-            if password_matches {
-                "succeeded"
-            } else {
-                "failed"
+            match &account {
+                Some(account) if password_matches && account.disabled_at.is_some() => "disabled",
+                _ if password_matches => "succeeded",
+                _ => "failed",
             },
         ),
     )
@@ -361,6 +370,12 @@ async fn login_with_password(
             return Err(refusal);
         }
     };
+    // A one-time password an admin issued buys only the step that replaces it.
+    if account.must_change_password {
+        let step = crate::http::passwords::change_step(&mut transaction, account.id, now).await?;
+        transaction.commit().await?;
+        return Ok((StatusCode::ACCEPTED, Json(step)).into_response());
+    }
     let response = login_or_challenge(&mut transaction, &state, &account, principal, now).await?;
     transaction.commit().await?;
     Ok(response)

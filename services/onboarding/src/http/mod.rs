@@ -6,6 +6,7 @@ pub(crate) mod companies;
 pub(crate) mod documents;
 pub(crate) mod external_login;
 pub(crate) mod kyc;
+pub(crate) mod passwords;
 pub(crate) mod profile;
 pub(crate) mod second_factor;
 pub(crate) mod staff;

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod external;
+pub mod smtp;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
