@@ -228,15 +228,7 @@ async fn contract_ready_to_disburse(
     assert_eq!(contract["repayment_method"], "equal_principal");
     assert_eq!(contract["client_id"], founder.client_id().to_string());
     let id: Uuid = contract["id"].as_str().unwrap().parse().unwrap();
-    let signed = platform
-        .post(
-            founder,
-            "disbursement",
-            &format!("/v1/contracts/{id}/sign"),
-            &json!({}),
-        )
-        .await
-        .ok();
+    let signed = platform.sign_contract(founder, &id.to_string()).await.ok();
     assert_eq!(signed["status"], "signed");
     let active = platform
         .post(
@@ -981,15 +973,7 @@ async fn a_grant_is_paid_out_milestone_by_milestone_and_then_closes() {
     let tranches = contract["tranches"].as_array().unwrap();
     assert_eq!(tranches.len(), 2, "two milestones: {contract}");
     assert_eq!(tranches[0]["amount"], "25000000.00");
-    platform
-        .post(
-            &founder,
-            "disbursement",
-            &format!("/v1/contracts/{contract_id}/sign"),
-            &json!({}),
-        )
-        .await
-        .ok();
+    platform.sign_contract(&founder, &contract_id).await.ok();
     platform
         .post(
             &staff.credit1,

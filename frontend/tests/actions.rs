@@ -30,7 +30,7 @@ impl Site {
     async fn activated_contract(&self, contract: &str) -> (String, Browser, Browser) {
         let path = format!("/contracts/{contract}");
         let mut founder = self.signed_in("founder1", "en").await;
-        founder.post(&self.url(&format!("{path}/sign")), &[]).await;
+        self.sign(&mut founder, &path).await;
         let mut officer = self.signed_in("credit1", "en").await;
         officer
             .post(&self.url(&format!("{path}/activate")), &[])

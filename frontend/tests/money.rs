@@ -180,7 +180,7 @@ async fn an_officer_cannot_approve_their_own_tranche_request_through_the_pages(
     assert!(html.contains(&path), "the founder's contract is listed");
     let (_, html) = founder.page(&site.url(&path)).await;
     assert!(html.contains("Awaiting your signature"));
-    let signed = founder.post(&site.url(&format!("{path}/sign")), &[]).await;
+    let signed = site.sign(&mut founder, &path).await;
     assert_eq!(location(&signed), path);
 
     let mut officer = site.signed_in(DUAL_ROLE_USERNAME, "uz-Latn").await;
@@ -221,7 +221,7 @@ async fn a_loan_is_approved_by_another_officer_paid_out_and_repaid_early_by_its_
     let contract = site.money.approved_loan(client_id, "30000000.00").await;
     let path = format!("/contracts/{contract}");
     let mut founder = site.signed_in("founder1", "en").await;
-    founder.post(&site.url(&format!("{path}/sign")), &[]).await;
+    site.sign(&mut founder, &path).await;
     let mut requester = site.signed_in("credit1", "en").await;
     requester
         .post(&site.url(&format!("{path}/activate")), &[])

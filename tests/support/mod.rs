@@ -299,6 +299,32 @@ impl Platform {
         .await
     }
 
+    /// The founder signs contract `id` as the site does: the contract document's SHA-256 (from
+    /// the download's `x-document-sha256` header) and its language go with the signature.
+    pub async fn sign_contract(&self, founder: &Person, id: &str) -> Reply {
+        let language = "uz-Latn";
+        let path = format!("/v1/contracts/{id}/document.pdf?lang={language}");
+        let document = self
+            .http
+            .get(self.url("disbursement", &path))
+            .bearer_auth(founder.token("disbursement"))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("GET {path}: {error}"));
+        assert_eq!(document.status(), StatusCode::OK, "GET {path}");
+        let sha256 = document.headers()["x-document-sha256"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        self.post(
+            founder,
+            "disbursement",
+            &format!("/v1/contracts/{id}/sign"),
+            &serde_json::json!({"document_sha256": sha256, "language": language}),
+        )
+        .await
+    }
+
     /// `POST` as `person` with a fresh `Idempotency-Key` (harmless where none is asked).
     pub async fn post(&self, person: &Person, service: &str, path: &str, body: &Value) -> Reply {
         let key = Uuid::now_v7().to_string();

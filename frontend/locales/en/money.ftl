@@ -75,7 +75,10 @@ contract-status-signed = Signed
 contract-status-active = Active
 contract-status-closed = Closed
 contract-status-written-off = Written off
-contract-term = { $months } months
+contract-term = { $months ->
+    [one] { $months } month
+   *[other] { $months } months
+}
 contract-term-label = Term
 contract-principal = Amount
 contract-rate = Annual rate
@@ -96,7 +99,10 @@ installment-status-paid = Paid
 installment-status-overdue = Overdue
 installment-status-due = Due today
 installment-status-upcoming = Upcoming
-days-past-due = { $days } days late
+days-past-due = { $days ->
+    [one] { $days } day late
+   *[other] { $days } days late
+}
 
 repay-due = Pay { $amount } now
 repay-early-title = Repay early

@@ -75,7 +75,11 @@ contract-status-signed = Подписан
 contract-status-active = Действует
 contract-status-closed = Закрыт
 contract-status-written-off = Списан
-contract-term = { $months } мес.
+contract-term = { $months ->
+    [one] { $months } месяц
+    [few] { $months } месяца
+   *[other] { $months } месяцев
+}
 contract-term-label = Срок
 contract-principal = Сумма
 contract-rate = Годовая ставка
@@ -96,7 +100,11 @@ installment-status-paid = Оплачен
 installment-status-overdue = Просрочен
 installment-status-due = К оплате сегодня
 installment-status-upcoming = Предстоит
-days-past-due = просрочка { $days } дн.
+days-past-due = просрочка { $days ->
+    [one] { $days } день
+    [few] { $days } дня
+   *[other] { $days } дней
+}
 
 repay-due = Оплатить { $amount } сейчас
 repay-early-title = Досрочное погашение

@@ -158,6 +158,12 @@ pub struct Contract {
     /// A write-off one approver proposed; another confirms it.
     #[serde(default)]
     pub write_off_proposal: Option<WriteOffProposal>,
+    /// The SHA-256 of the contract document the founder signed; none before signing.
+    #[serde(default)]
+    pub document_sha256: Option<String>,
+    /// The language of the signed document.
+    #[serde(default)]
+    pub document_language: Option<String>,
 }
 
 /// A proposed write-off, as the service answers it.

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use imkon_platform::config::Secret;
 
 use crate::clients::api::{send, send_json, CallError, FieldRefusal, ServiceApi};
+use crate::web::i18n::Locale;
 use crate::web::session::SessionData;
 use crate::web::timing::send_timed;
 use crate::web::visitor::VisitorAddress;
@@ -27,6 +28,7 @@ const PERSON_ID: &str = "person.id";
 const PERSON_ROLES: &str = "person.roles";
 const PERSON_CLIENT_ID: &str = "person.client_id";
 const PERSON_NAME: &str = "person.name";
+const PERSON_CYRILLIC_NAME: &str = "person.cyrillic_name";
 
 /// Who signed in, as onboarding described them.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -35,9 +37,21 @@ pub struct Person {
     pub roles: Vec<String>,
     pub client_id: Option<String>,
     pub name: String,
+    /// The name in Cyrillic script, when the person's profile has one (a founder's).
+    #[serde(default)]
+    pub cyrillic_name: Option<String>,
 }
 
 impl Person {
+    /// The name in the script of `locale`: the Cyrillic one on uz-Cyrl and ru pages when the
+    /// profile has it, else the Latin one.
+    pub fn name_in(&self, locale: Locale) -> &str {
+        match (&self.cyrillic_name, locale) {
+            (Some(cyrillic), Locale::UzCyrl | Locale::Ru) => cyrillic,
+            _ => &self.name,
+        }
+    }
+
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|held| held == role)
     }
@@ -90,6 +104,12 @@ impl Person {
             }
         }
         data.insert(PERSON_NAME, self.name.clone());
+        match &self.cyrillic_name {
+            Some(name) => data.insert(PERSON_CYRILLIC_NAME, name.clone()),
+            None => {
+                data.remove(PERSON_CYRILLIC_NAME);
+            }
+        }
     }
 
     /// The person a session was started for, if any.
@@ -104,6 +124,7 @@ impl Person {
                 .collect(),
             client_id: data.get(PERSON_CLIENT_ID).map(str::to_owned),
             name: data.get(PERSON_NAME)?.to_owned(),
+            cyrillic_name: data.get(PERSON_CYRILLIC_NAME).map(str::to_owned),
         })
     }
 }
@@ -393,6 +414,7 @@ mod tests {
             roles: vec!["credit_officer".to_owned(), "approver".to_owned()],
             client_id: None,
             name: "Officer".to_owned(),
+            cyrillic_name: None,
         };
         let mut data = SessionData::default();
         data.insert("token.applications", "old");
@@ -406,6 +428,42 @@ mod tests {
         assert!(person.is_credit_staff() && !person.is_founder());
         assert_eq!(data.get("token.applications"), None);
         assert_eq!(data.get(REFRESH_TOKEN), Some("r"));
+    }
+
+    #[test]
+    fn a_founder_is_named_in_the_script_of_the_page() {
+        let founder = Person {
+            id: "p2".to_owned(),
+            roles: vec!["founder".to_owned()],
+            client_id: Some("c2".to_owned()),
+            name: "Karimov Aziz Botirovich".to_owned(),
+            cyrillic_name: Some("Каримов Азиз Ботирович".to_owned()),
+        };
+        let mut data = SessionData::default();
+        founder.store(&mut data);
+        let loaded = Person::load(&data).unwrap();
+        assert_eq!(loaded, founder);
+        let names: Vec<&str> = Locale::ALL
+            .into_iter()
+            .map(|locale| loaded.name_in(locale))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Karimov Aziz Botirovich",
+                "Каримов Азиз Ботирович",
+                "Каримов Азиз Ботирович",
+                "Karimov Aziz Botirovich",
+            ]
+        );
+        let latin_only = Person {
+            cyrillic_name: None,
+            ..founder
+        };
+        assert_eq!(
+            latin_only.name_in(Locale::UzCyrl),
+            "Karimov Aziz Botirovich"
+        );
     }
 }
 

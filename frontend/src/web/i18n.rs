@@ -4,8 +4,9 @@
 //! area of the site, listed in `catalogue!`), compiled into the binary so a deployment cannot
 //! ship a page without its words. Fluent is used rather than a hand-rolled key=value file
 //! because the catalogues need placeables (`{ $amount } soʻm` puts the currency where each
-//! language writes it) and will need plurals for counts of months and instalments, which Fluent
-//! has and a flat file would have to reinvent.
+//! language writes it) and plurals for counts of months and days (`t_count` passes the count as
+//! a Fluent number, so `[one]`, `[few]` and `[other]` choose by the language's rules), which
+//! Fluent has and a flat file would have to reinvent.
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -160,19 +161,32 @@ impl Catalogues {
     /// a defect the build check catches; should one slip through, the key itself is shown so the
     /// page still renders and the gap is visible.
     pub fn format(&self, locale: Locale, key: &str, arguments: &[(&str, &str)]) -> String {
+        // Text goes in as strings: amounts are formatted by `format`, not by Fluent's number
+        // formatting, which would read them as binary floats.
+        let mut fluent_arguments = FluentArgs::new();
+        for (name, value) in arguments {
+            fluent_arguments.set(*name, FluentValue::from(*value));
+        }
+        self.format_arguments(locale, key, &fluent_arguments)
+    }
+
+    /// Like [`Catalogues::format`], with `count` passed to the placeable `name` as a Fluent
+    /// number, so that the message's plural selector (`[one]`, `[few]`, `[other]`) chooses the
+    /// form the language's plural rules give: 1 день, 2 дня, 5 дней.
+    pub fn format_count(&self, locale: Locale, key: &str, name: &str, count: i64) -> String {
+        let mut fluent_arguments = FluentArgs::new();
+        fluent_arguments.set(name, FluentValue::from(count));
+        self.format_arguments(locale, key, &fluent_arguments)
+    }
+
+    fn format_arguments(&self, locale: Locale, key: &str, arguments: &FluentArgs<'_>) -> String {
         let bundle = &self.bundles[locale.index()];
         let Some(pattern) = bundle.get_message(key).and_then(|message| message.value()) else {
             tracing::warn!(locale = locale.code(), key, "missing catalogue message");
             return key.to_owned();
         };
-        let mut fluent_arguments = FluentArgs::new();
-        for (name, value) in arguments {
-            // Values go in as strings: amounts are formatted by `format`, not by Fluent's
-            // number formatting, which would read them as binary floats.
-            fluent_arguments.set(*name, FluentValue::from(*value));
-        }
         let mut errors = Vec::new();
-        let text = bundle.format_pattern(pattern, Some(&fluent_arguments), &mut errors);
+        let text = bundle.format_pattern(pattern, Some(arguments), &mut errors);
         if !errors.is_empty() {
             tracing::warn!(
                 locale = locale.code(),
@@ -228,6 +242,13 @@ impl Translator {
     /// The text of a message with named arguments.
     pub fn t_with(&self, key: &str, arguments: &[(&str, &str)]) -> String {
         catalogues().format(self.locale, key, arguments)
+    }
+
+    /// The text of a message whose placeable `name` is a count (of months, days, instalments),
+    /// in the plural form the language gives that count. Taken by reference because templates
+    /// pass their fields so.
+    pub fn t_count<N: Copy + Into<i64>>(&self, key: &str, name: &str, count: &N) -> String {
+        catalogues().format_count(self.locale, key, name, (*count).into())
     }
 
     /// The text of `key` where the catalogue has it, else `fallback`. For labels built at run
@@ -294,10 +315,10 @@ mod tests {
         }
     }
 
-    /// The keys a template passes to `t.t("…")` or `t.t_with("…", …)`.
+    /// The keys a template passes to `t.t("…")`, `t.t_with("…", …)` or `t.t_count("…", …)`.
     fn keys_used_in(template: &str) -> Vec<String> {
         let mut keys = Vec::new();
-        for call in ["t.t(\"", "t.t_with(\""] {
+        for call in ["t.t(\"", "t.t_with(\"", "t.t_count(\""] {
             let mut rest = template;
             while let Some(start) = rest.find(call) {
                 let after = &rest[start + call.len()..];
@@ -334,6 +355,49 @@ mod tests {
             Translator::new(Locale::Ru).t_with("money-uzs", &[("amount", "5,00")]),
             "5,00\u{a0}сум"
         );
+    }
+
+    #[test]
+    fn counts_take_the_plural_form_of_each_language() {
+        let russian = Translator::new(Locale::Ru);
+        let days: Vec<String> = [1, 2, 5, 11, 21, 22]
+            .into_iter()
+            .map(|days: i64| russian.t_count("days-past-due", "days", &days))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                "просрочка 1 день",
+                "просрочка 2 дня",
+                "просрочка 5 дней",
+                "просрочка 11 дней",
+                "просрочка 21 день",
+                "просрочка 22 дня",
+            ]
+        );
+        let months: Vec<String> = [1, 3, 12]
+            .into_iter()
+            .map(|months: i64| russian.t_count("contract-term", "months", &months))
+            .collect();
+        assert_eq!(months, ["1 месяц", "3 месяца", "12 месяцев"]);
+        // Uzbek keeps the noun singular after a numeral: 1 kun, 2 kun, 5 kun.
+        let uzbek: Vec<String> = [1, 2, 5]
+            .into_iter()
+            .map(|days: i64| {
+                Translator::new(Locale::UzLatn).t_count("days-past-due", "days", &days)
+            })
+            .collect();
+        assert_eq!(
+            uzbek,
+            ["1 kun kechikkan", "2 kun kechikkan", "5 kun kechikkan"]
+        );
+        assert_eq!(
+            Translator::new(Locale::UzCyrl).t_count("contract-term", "months", &2),
+            "2 ой"
+        );
+        let english = Translator::new(Locale::En);
+        assert_eq!(english.t_count("contract-term", "months", &1), "1 month");
+        assert_eq!(english.t_count("days-past-due", "days", &2), "2 days late");
     }
 
     #[test]

@@ -284,11 +284,28 @@ impl MoneyServices {
             ),
         ];
         for (token, path) in steps {
+            // Signing names the contract document the founder was shown, by its hash.
+            let body = if path.ends_with("/sign") {
+                let document = client
+                    .get(self.disbursement.url(&format!(
+                        "/v1/contracts/{contract}/document.pdf?lang=uz-Latn"
+                    )))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .expect("disbursement answers");
+                serde_json::json!({
+                    "document_sha256": document.headers()["x-document-sha256"].to_str().unwrap(),
+                    "language": "uz-Latn",
+                })
+            } else {
+                serde_json::json!({})
+            };
             let answer = client
                 .post(self.disbursement.url(&path))
                 .bearer_auth(token)
                 .header("idempotency-key", Uuid::now_v7().to_string())
-                .json(&serde_json::json!({}))
+                .json(&body)
                 .send()
                 .await
                 .expect("disbursement answers");

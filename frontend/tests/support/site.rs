@@ -60,4 +60,24 @@ impl Site {
         );
         browser
     }
+
+    /// The founder signs the contract at `path` as the page's form does: with the SHA-256 and
+    /// language of the contract document the page offered (its hidden fields).
+    pub async fn sign(&self, founder: &mut Browser, path: &str) -> reqwest::Response {
+        let (_, html) = founder.page(&self.url(path)).await;
+        let hidden = |name: &str| {
+            let marker = format!("name=\"{name}\" value=\"");
+            html.split_once(&marker)
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(value, _)| value.to_owned())
+                .unwrap_or_else(|| panic!("the contract page offers {name} with its sign form"))
+        };
+        let (sha256, language) = (hidden("document_sha256"), hidden("language"));
+        founder
+            .post(
+                &self.url(&format!("{path}/sign")),
+                &[("document_sha256", &sha256), ("language", &language)],
+            )
+            .await
+    }
 }

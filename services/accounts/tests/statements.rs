@@ -173,23 +173,131 @@ async fn the_csv_download_has_the_opening_balance_every_entry_and_the_closing_ba
     assert_eq!(&rows[7][6], "12.50");
 }
 
+/// The text of a PDF as `pdftotext` (Debian's poppler-utils) extracts it, and a PNG of its
+/// first page in `target/screenshots/` for a person to look at.
+fn pdf_text(pdf: &[u8], screenshot: &str) -> String {
+    let directory = std::env::temp_dir().join(format!("imkon-statement-{}", new_id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let file = directory.join("statement.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (Debian package poppler-utils, which scripts/test installs)");
+    assert!(output.status.success(), "pdftotext: {output:?}");
+    let screenshots =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&screenshots).unwrap();
+    let rendered = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&file)
+        .arg(screenshots.join(screenshot))
+        .status()
+        .expect("pdftoppm runs");
+    assert!(rendered.success());
+    std::fs::remove_dir_all(&directory).unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
 #[sqlx::test(migrations = false)]
-async fn the_pdf_download_is_a_pdf_with_both_balances(pool: PgPool) {
+async fn the_pdf_download_is_in_the_readers_language_with_the_cyrillic_name_and_both_balances(
+    pool: PgPool,
+) {
     let harness = start(pool).await;
-    let account = account_with_history(&harness, new_id()).await;
-    let response = harness
-        .get(
-            &format!("/v1/accounts/{account}/statement.pdf"),
+    let client_id = new_id();
+    let settlement = harness.open_settlement().await;
+    let opened = harness
+        .post(
+            "/v1/accounts",
             &harness.service_token(),
+            Some(&new_id().to_string()),
+            &serde_json::json!({
+                "owner": {"kind": "client", "client_id": client_id},
+                "kind": "client_current",
+                "currency": "UZS",
+                "allow_negative": false,
+                "name": "Каримов Азиз Ботирович",
+            }),
         )
         .await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "application/pdf");
-    let body = response.bytes().await.unwrap();
-    let text = String::from_utf8_lossy(&body);
-    assert!(text.starts_with("%PDF-1.4"));
-    assert!(text.trim_end().ends_with("%%EOF"));
-    assert!(text.contains("Opening balance: 0.00 UZS"));
-    assert!(text.contains("Closing balance: 12.50 UZS"));
-    assert!(text.contains(&account));
+    assert_eq!(opened.status(), 201);
+    let account = opened.json::<Value>().await.unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    harness.fund(&settlement, &account, "1250000.00").await;
+    let founder = harness.founder_token(client_id);
+
+    let mut texts = Vec::new();
+    for (query, accept_language, screenshot) in [
+        ("?lang=uz-Cyrl", "en", "statement-uz-Cyrl"),
+        ("", "ru-RU, ru;q=0.9", "statement-ru"),
+        ("?lang=en", "ru", "statement-en"),
+    ] {
+        let response = harness
+            .server
+            .client
+            .get(
+                harness
+                    .server
+                    .url(&format!("/v1/accounts/{account}/statement.pdf{query}")),
+            )
+            .bearer_auth(&founder)
+            .header("accept-language", accept_language)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{query}");
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        let body = response.bytes().await.unwrap();
+        assert!(body.starts_with(b"%PDF-"));
+        texts.push(pdf_text(&body, screenshot));
+    }
+    let [uz_cyrl, ru, en] = <[String; 3]>::try_from(texts).unwrap();
+    for text in [&uz_cyrl, &ru, &en] {
+        assert!(text.contains("Каримов Азиз Ботирович"), "{text}");
+        assert!(text.contains(&account), "{text}");
+    }
+    for heading in [
+        "Ҳисоб кўчирмаси",
+        "Ҳисоб эгаси",
+        "Давр бошидаги қолдиқ",
+        "Давр охиридаги қолдиқ",
+        "Операциялар",
+        "Қолдиқ",
+        "1-саҳифа, жами 1",
+    ] {
+        assert!(uz_cyrl.contains(heading), "{heading} in {uz_cyrl}");
+    }
+    for heading in [
+        "Выписка по счёту",
+        "Владелец счёта",
+        "Входящий остаток",
+        "Исходящий остаток",
+        "Операции",
+        "Страница 1 из 1",
+    ] {
+        assert!(ru.contains(heading), "{heading} in {ru}");
+    }
+    assert!(
+        ru.contains("1 250 000,00 сум") || ru.contains("1\u{a0}250\u{a0}000,00\u{a0}сум"),
+        "{ru}"
+    );
+    assert!(uz_cyrl.contains("сўм"), "{uz_cyrl}");
+    assert!(
+        en.contains("Closing balance") && en.contains("UZS 1,250,000.00"),
+        "{en}"
+    );
+    assert!(!en.contains("Выписка"));
+
+    let unknown = harness
+        .get(
+            &format!("/v1/accounts/{account}/statement.pdf?lang=de"),
+            &founder,
+        )
+        .await;
+    let body = assert_problem(unknown, &[422], Some("validation_failed")).await;
+    assert_eq!(body["errors"][0]["field"], "lang");
 }

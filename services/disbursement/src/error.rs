@@ -40,6 +40,8 @@ pub enum DisbursementError {
     OwnContract,
     #[error("a write-off of this contract is already proposed; another approver confirms it")]
     WriteOffPending,
+    #[error("the contract document has changed since it was shown: read it again before signing")]
+    DocumentMismatch,
     #[error("no write-off of this contract is proposed")]
     NoWriteOffProposal,
     #[error("you proposed this write-off yourself: another approver must confirm it")]
@@ -83,6 +85,7 @@ impl From<DisbursementError> for Problem {
             ) => Problem::forbidden("four_eyes_violation", detail),
             DisbursementError::OwnContract => Problem::forbidden("own_contract", detail),
             DisbursementError::WriteOffPending => Problem::conflict("write_off_pending", detail),
+            DisbursementError::DocumentMismatch => Problem::conflict("document_mismatch", detail),
             DisbursementError::NoWriteOffProposal => {
                 Problem::conflict("no_write_off_proposal", detail)
             }

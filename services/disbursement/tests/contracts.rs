@@ -202,26 +202,17 @@ async fn the_founder_signs_and_an_officer_activates_with_the_dates(pool: PgPool)
     let activate = format!("/v1/contracts/{id}/activate");
     let early = app.post(&activate, Some(&officer), &json!({})).await;
     assert_problem(early, &[409], Some("contract_wrong_state")).await;
-    assert_problem(
-        app.post(&sign, Some(&stranger), &json!({})).await,
-        &[404],
-        None,
-    )
-    .await;
-    assert_problem(
-        app.post(&sign, Some(&officer), &json!({})).await,
-        &[403],
-        None,
-    )
-    .await;
+    let body = app.sign_body(id, &founder, "uz-Latn").await;
+    assert_problem(app.post(&sign, Some(&stranger), &body).await, &[404], None).await;
+    assert_problem(app.post(&sign, Some(&officer), &body).await, &[403], None).await;
     let signed: Value = app
-        .post(&sign, Some(&founder), &json!({}))
+        .post(&sign, Some(&founder), &body)
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(signed["status"], "signed");
-    let twice = app.post(&sign, Some(&founder), &json!({})).await;
+    let twice = app.post(&sign, Some(&founder), &body).await;
     assert_problem(twice, &[409], Some("contract_wrong_state")).await;
     assert_problem(
         app.post(&activate, Some(&founder), &json!({})).await,
@@ -325,4 +316,158 @@ async fn the_committee_writes_off_an_active_contract_with_a_reason(pool: PgPool)
     );
     let twice = app.post(&path, Some(&committee), &reason).await;
     assert_problem(twice, &[409], Some("contract_wrong_state")).await;
+}
+
+/// The text of a PDF as `pdftotext` (Debian's poppler-utils) extracts it.
+fn pdf_text(pdf: &[u8]) -> String {
+    let file = std::env::temp_dir().join(format!("imkon-contract-{}.pdf", Uuid::now_v7()));
+    std::fs::write(&file, pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (Debian package poppler-utils, which scripts/test installs)");
+    std::fs::remove_file(&file).unwrap();
+    assert!(output.status.success(), "pdftotext: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_founder_reads_the_contract_in_their_language_and_signs_exactly_that_document(
+    pool: PgPool,
+) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let stranger = person(&[Role::Founder]);
+    let finance = person(&[Role::Finance]);
+    let id = app
+        .contract_from(
+            &founder,
+            &approved_loan(founder.client_id().unwrap(), "1200000.00"),
+        )
+        .await;
+    let document_path = format!("/v1/contracts/{id}/document.pdf");
+
+    let draft = app
+        .get(&format!("{document_path}?lang=ru"), Some(&founder))
+        .await;
+    assert_eq!(draft.status(), 200);
+    assert_eq!(draft.headers()["content-type"], "application/pdf");
+    let shown = draft.headers()["x-document-sha256"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let draft = draft.bytes().await.unwrap();
+    assert_eq!(sha256_hex(&draft), shown, "the header is the body's hash");
+    let text = pdf_text(&draft);
+    for words in [
+        "Кредитный договор",
+        "Стороны",
+        "1 200 000,00 сум",
+        "9,4822 %",
+        "6 мес.",
+        "Комиссии",
+        "Транши",
+        "Кредит",
+        "График платежей",
+        "Обязательства клиента",
+        "При просрочке",
+        "36,5 %",
+        "Страница 1 из",
+    ] {
+        assert!(
+            text.contains(words) || text.contains(&words.replace(' ', "\u{a0}")),
+            "{words} in {text}"
+        );
+    }
+    let uz_cyrl = pdf_text(
+        &app.get(&format!("{document_path}?lang=uz-Cyrl"), Some(&founder))
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    );
+    assert!(uz_cyrl.contains("Кредит шартномаси") && uz_cyrl.contains("Тўлов жадвали"));
+
+    let foreign = app.get(&document_path, Some(&stranger)).await;
+    assert_problem(foreign, &[404], None).await;
+    assert_problem(app.get(&document_path, None).await, &[401], None).await;
+    let unknown = app
+        .get(&format!("{document_path}?lang=de"), Some(&founder))
+        .await;
+    assert_problem(unknown, &[422], Some("validation_failed")).await;
+
+    let sign = format!("/v1/contracts/{id}/sign");
+    let other_language = app
+        .post(
+            &sign,
+            Some(&founder),
+            &json!({"document_sha256": shown, "language": "en"}),
+        )
+        .await;
+    assert_problem(other_language, &[409], Some("document_mismatch")).await;
+    let altered = app
+        .post(
+            &sign,
+            Some(&founder),
+            &json!({"document_sha256": "0".repeat(64), "language": "ru"}),
+        )
+        .await;
+    assert_problem(altered, &[409], Some("document_mismatch")).await;
+    for body in [
+        json!({"document_sha256": "abc", "language": "ru"}),
+        json!({"document_sha256": shown, "language": "de"}),
+        json!({}),
+    ] {
+        let refused = app.post(&sign, Some(&founder), &body).await;
+        assert_problem(refused, &[422, 400], None).await;
+    }
+    let still_draft: Value = app
+        .get(&format!("/v1/contracts/{id}"), Some(&founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still_draft["status"], "draft");
+    assert_eq!(still_draft["document_sha256"], Value::Null);
+
+    let signed: Value = app
+        .post(
+            &sign,
+            Some(&founder),
+            &json!({"document_sha256": shown.to_uppercase(), "language": "ru"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(signed["status"], "signed");
+    assert_eq!(signed["document_sha256"], shown);
+    assert_eq!(signed["document_language"], "ru");
+
+    for who in [&founder, &finance] {
+        let kept = app
+            .get(&format!("{document_path}?lang=en"), Some(who))
+            .await;
+        assert_eq!(kept.status(), 200);
+        assert_eq!(kept.headers()["x-document-sha256"], shown.as_str());
+        assert_eq!(
+            kept.bytes().await.unwrap(),
+            draft,
+            "the signed document, in the language signed, whatever is asked"
+        );
+    }
+    let recorded: String = sqlx::query_scalar(
+        "select after ->> 'document_sha256' from audit_record where action = 'contract.signed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(recorded, shown);
 }

@@ -40,13 +40,7 @@ async fn a_contract_cannot_be_activated_further_back_than_the_window(pool: PgPoo
     let who = Staffed::new();
     let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
     let id = app.contract_from(&who.founder, &loan).await;
-    let signed = app
-        .post(
-            &format!("/v1/contracts/{id}/sign"),
-            Some(&who.founder),
-            &json!({}),
-        )
-        .await;
+    let signed = app.sign(id, &who.founder).await;
     assert_eq!(signed.status(), 200);
     let activate = format!("/v1/contracts/{id}/activate");
 

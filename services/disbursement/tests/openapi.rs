@@ -16,6 +16,7 @@ async fn the_openapi_document_lists_every_endpoint(pool: PgPool) {
         ("/v1/contracts", "get"),
         ("/v1/contracts/{id}", "get"),
         ("/v1/contracts/{id}/sign", "post"),
+        ("/v1/contracts/{id}/document.pdf", "get"),
         ("/v1/contracts/{id}/activate", "post"),
         ("/v1/contracts/{id}/write-off", "post"),
         ("/v1/contracts/{id}/write-off/confirm", "post"),

@@ -484,13 +484,7 @@ async fn a_loan_in_two_tranches_is_scheduled_on_what_was_actually_paid_out(pool:
         .collect();
     assert_eq!(amounts, ["600.00", "400.00"]);
 
-    let sign = app
-        .post(
-            &format!("/v1/contracts/{id}/sign"),
-            Some(&who.founder),
-            &json!({}),
-        )
-        .await;
+    let sign = app.sign(id, &who.founder).await;
     assert_eq!(sign.status(), 200);
     let activate = app
         .post(

@@ -21,6 +21,10 @@ async fn a_founder_registers_logs_in_and_reads_their_profile_in_canonical_form(p
         founder.client_id.to_string()
     );
     assert_eq!(login["principal"]["name"], "Karimov Aziz Botirovich");
+    assert_eq!(
+        login["principal"]["cyrillic_name"], "Каримов Азиз Ботирович",
+        "the Cyrillic name on file, for pages in uz-Cyrl and ru"
+    );
 
     let profile = app.get("/v1/me/profile", Some(&founder.token)).await;
     assert_eq!(profile.status(), 200);

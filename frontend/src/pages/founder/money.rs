@@ -448,6 +448,7 @@ impl DownloadKind {
 
 async fn download(
     state: AppState,
+    context: PageContext,
     mut signed_in: SignedIn,
     number: String,
     filter: StatementFilter,
@@ -473,7 +474,9 @@ async fn download(
                 &format!("/v1/accounts/{number}/statement.{}", kind.extension()),
                 &token,
             )
-            .query(&query),
+            .query(&query)
+            // The PDF is written in the page's language; the CSV's column names are fixed.
+            .query(&[("lang", context.translator().locale().code())]),
     )
     .await
     .map_err(|error| PageError::from_call(error, &next))?;
@@ -488,21 +491,23 @@ async fn download(
 /// The statement of a period as CSV, streamed from the accounts service as an attachment.
 pub async fn statement_csv(
     State(state): State<AppState>,
+    context: PageContext,
     signed_in: SignedIn,
     Path(number): Path<String>,
     Query(filter): Query<StatementFilter>,
 ) -> Result<Response, PageError> {
-    download(state, signed_in, number, filter, DownloadKind::Csv).await
+    download(state, context, signed_in, number, filter, DownloadKind::Csv).await
 }
 
 /// The statement of a period as PDF, streamed from the accounts service as an attachment.
 pub async fn statement_pdf(
     State(state): State<AppState>,
+    context: PageContext,
     signed_in: SignedIn,
     Path(number): Path<String>,
     Query(filter): Query<StatementFilter>,
 ) -> Result<Response, PageError> {
-    download(state, signed_in, number, filter, DownloadKind::Pdf).await
+    download(state, context, signed_in, number, filter, DownloadKind::Pdf).await
 }
 
 #[derive(Template)]

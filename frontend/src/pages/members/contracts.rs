@@ -18,6 +18,7 @@ use crate::clients::api::idempotency_key;
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::clients::disbursement::{Arrears, Bucket, Contract, ContractPage, ARREARS_BUCKETS};
+use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::KeyedChoice;
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
@@ -275,6 +276,15 @@ pub struct PendingWriteOff {
     pub proposed_by_viewer: bool,
 }
 
+/// The contract document as the page offers it: the hash of what the link gives, and the
+/// language it is in (both go back with the founder's signature).
+pub struct DocumentView {
+    pub sha256: String,
+    pub language: String,
+    /// The document was signed: the hash is the one recorded with the signature.
+    pub signed: bool,
+}
+
 /// The contract as its page shows it.
 pub struct ContractView {
     pub id: String,
@@ -325,6 +335,7 @@ struct ContractPageTemplate {
     schedule: Option<ScheduleView>,
     tranches: Vec<TrancheRow>,
     can: Abilities,
+    document: Option<DocumentView>,
     pending_write_off: Option<PendingWriteOff>,
     form: FormState,
     /// The key a repayment form carries, so the same form sent twice pays once.
@@ -381,7 +392,7 @@ async fn contract_page(
             TrancheRow {
                 number: tranche.number,
                 amount: amount_text(&tranche.amount, &contract.currency, &translator),
-                purpose: tranche.purpose.clone(),
+                purpose: tranche_purpose(&tranche.purpose, &translator),
                 status_key: format!("tranche-status-{}", tranche.status),
                 note: tranche.request_note.clone().unwrap_or_default(),
                 may_request: is_active
@@ -431,9 +442,35 @@ async fn contract_page(
                 .as_ref()
                 .is_some_and(|pending| !pending.proposed_by_viewer),
     };
+    let document = match (&contract.document_sha256, &contract.document_language) {
+        (Some(sha256), Some(language)) => Some(DocumentView {
+            sha256: sha256.clone(),
+            language: language.clone(),
+            signed: true,
+        }),
+        // Before signing, the founder is shown the hash of the document the link gives in the
+        // page's language; the sign form sends it back, and the service refuses a different one.
+        _ if can.sign => {
+            let language = translator.locale().code();
+            let upstream = document_request(state, &token, id, language)
+                .await
+                .map_err(|error| PageError::from_call(error, &next))?;
+            upstream
+                .headers()
+                .get("x-document-sha256")
+                .and_then(|value| value.to_str().ok())
+                .map(|sha256| DocumentView {
+                    sha256: sha256.to_owned(),
+                    language: language.to_owned(),
+                    signed: false,
+                })
+        }
+        _ => None,
+    };
     Ok(render(
         status,
         &ContractPageTemplate {
+            document,
             contract: contract_view(&contract, &translator),
             schedule: schedule_view,
             tranches,
@@ -505,21 +542,97 @@ async fn refused(
     contract_page(state, context, signed_in, id, form, status).await
 }
 
-/// The founder accepts (signs) the contract.
-pub async fn sign(
+/// A tranche's purpose in the reader's language: the service writes `loan` for a loan's tranche
+/// and `milestone N` for a grant's; anything else (an officer's own words) is shown as written.
+fn tranche_purpose(purpose: &str, translator: &Translator) -> String {
+    if purpose == "loan" {
+        return translator.t("tranche-purpose-loan");
+    }
+    match purpose
+        .strip_prefix("milestone ")
+        .and_then(|number| number.parse::<u32>().ok())
+    {
+        Some(number) => translator.t_with(
+            "tranche-purpose-milestone",
+            &[("number", &number.to_string())],
+        ),
+        None => purpose.to_owned(),
+    }
+}
+
+/// The contract document from the disbursement service, in `language` while it is a draft.
+async fn document_request(
+    state: &AppState,
+    token: &str,
+    id: &str,
+    language: &str,
+) -> Result<reqwest::Response, CallError> {
+    send(
+        state
+            .contracts
+            .authorized(
+                Method::GET,
+                &format!("/v1/contracts/{id}/document.pdf"),
+                token,
+            )
+            .query(&[("lang", language)]),
+    )
+    .await
+}
+
+/// The contract document as a PDF attachment: the draft in the page's language, or the
+/// document signed.
+pub async fn document(
     State(state): State<AppState>,
     context: PageContext,
     mut signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    require_founder_or_staff(&signed_in)?;
     let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
     let next = format!("/contracts/{id}");
     let token = token(&state, &mut signed_in, &next).await?;
-    match send(state.contracts.authorized(
-        Method::POST,
-        &format!("/v1/contracts/{id}/sign"),
-        &token,
+    let language = context.translator().locale().code();
+    let upstream = document_request(&state, &token, id, language)
+        .await
+        .map_err(|error| PageError::from_call(error, &next))?;
+    // The id passed `path_segment`, so the name needs no escaping.
+    Ok(attachment(
+        upstream,
+        "application/pdf",
+        &format!("contract-{id}.pdf"),
     ))
+}
+
+/// What the sign form sends: the hash and language of the document the page offered.
+#[derive(Deserialize, Default)]
+pub struct SignForm {
+    #[serde(default)]
+    document_sha256: String,
+    #[serde(default)]
+    language: String,
+}
+
+/// The founder signs the contract document the page offered.
+pub async fn sign(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(submitted): Form<SignForm>,
+) -> Result<Response, PageError> {
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let token = token(&state, &mut signed_in, &next).await?;
+    match send(
+        state
+            .contracts
+            .authorized(Method::POST, &format!("/v1/contracts/{id}/sign"), &token)
+            .json(&json!({
+                "document_sha256": submitted.document_sha256.trim(),
+                "language": submitted.language.trim(),
+            })),
+    )
     .await
     {
         Ok(_) => Ok(see_other(&next)),

@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contracts", get(contracts::list))
         .route("/contracts/{id}", get(contracts::show))
         .route("/contracts/{id}/sign", post(contracts::sign))
+        .route("/contracts/{id}/document.pdf", get(contracts::document))
         .route("/contracts/{id}/repayments", post(contracts::repay))
         .route("/contracts/{id}/activate", post(contracts::activate))
         .route("/contracts/{id}/write-off", post(contracts::write_off))

@@ -121,6 +121,7 @@ mod tests {
             roles: roles.iter().map(|role| (*role).to_owned()).collect(),
             client_id: None,
             name: "P".to_owned(),
+            cyrillic_name: None,
         }
     }
 

@@ -177,10 +177,12 @@ impl Layout {
         self.person.as_ref().is_some_and(Person::is_credit_staff)
     }
 
+    /// The signed-in person's name in the page's script.
     pub fn person_name(&self) -> &str {
+        let locale = Locale::from_code(self.lang).unwrap_or(Locale::DEFAULT);
         self.person
             .as_ref()
-            .map(|person| person.name.as_str())
+            .map(|person| person.name_in(locale))
             .unwrap_or_default()
     }
 }

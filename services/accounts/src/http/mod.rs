@@ -4,8 +4,8 @@ pub mod accounts;
 pub mod caller;
 pub mod holds;
 pub mod me;
-pub mod pdf;
 pub mod proposals;
+pub mod statement_document;
 pub mod statements;
 
 pub mod transfers;

@@ -3,12 +3,13 @@
 //! as the daily limit counts them), `from` and `to` both included.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use imkon_platform::calendar::BankCalendar;
+use imkon_platform::language::Language;
 use imkon_platform::spreadsheet::neutralise_cell;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,8 @@ use uuid::Uuid;
 
 use super::accounts::visible_account;
 use super::caller::Caller;
-use super::{amount_text, invalid, pdf};
+use super::statement_document::{self, Statement};
+use super::{amount_text, invalid};
 use crate::db;
 use crate::db::accounts::AccountRow;
 use crate::db::statements::StatementLine;
@@ -51,6 +53,9 @@ pub struct StatementQuery {
     pub cursor: Option<String>,
     /// Lines per page, at most the service's maximum page size.
     pub limit: Option<u32>,
+    /// The PDF's language: `uz-Latn`, `uz-Cyrl`, `ru` or `en`; when left out, the first of
+    /// them in `Accept-Language`, else `uz-Latn`.
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -338,7 +343,26 @@ pub async fn statement_csv(
     ))
 }
 
-/// The statement as a PDF document.
+/// The reader's language: the `lang` parameter, else `Accept-Language`, else Uzbek in Latin
+/// script; an unknown `lang` is refused rather than answered in a language not asked for.
+fn reader_language(query: &StatementQuery, headers: &HeaderMap) -> Result<Language, AccountsError> {
+    if let Some(tag) = &query.lang {
+        return Language::from_tag(tag).ok_or_else(|| {
+            invalid(
+                "lang",
+                "unknown_language",
+                "one of uz-Latn, uz-Cyrl, ru, en",
+            )
+        });
+    }
+    Ok(headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(Language::from_accept_language)
+        .unwrap_or_default())
+}
+
+/// The statement as a PDF document in the reader's language, with an embedded Unicode font.
 #[utoipa::path(get, path = "/v1/accounts/{number}/statement.pdf", tag = "accounts",
     params(("number" = String, Path, description = "20-digit account number"), StatementQuery),
     security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
@@ -349,52 +373,31 @@ pub async fn statement_pdf(
     caller: Caller,
     Path(number): Path<String>,
     Query(query): Query<StatementQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, AccountsError> {
+    let language = reader_language(&query, &headers)?;
     let statement = download(&state, &caller, &number, &query).await?;
-    let currency = &statement.account.currency;
-    let mut lines = vec![
-        format!(
-            "Account {}  ({currency}, {})",
-            statement.account.number, statement.account.kind
-        ),
-        format!(
-            "Period {} to {} (Tashkent days)",
-            statement.period.from, statement.period.to
-        ),
-        format!(
-            "Opening balance: {} {currency}",
-            amount_text(statement.opening)
-        ),
-        String::new(),
-        format!(
-            "{:<20} {:<16} {:<24} {:>6} {:>16} {:>16}",
-            "Booked (UTC)", "Kind", "Reference", "Side", "Amount", "Balance"
-        ),
-    ];
-    for line in &statement.lines {
-        let reference: String = line.reference.chars().take(24).collect();
-        lines.push(format!(
-            "{:<20} {:<16} {:<24} {:>6} {:>16} {:>16}",
-            line.booked_at.format("%Y-%m-%d %H:%M:%S"),
-            line.kind,
-            reference,
-            line.side,
-            amount_text(line.amount),
-            amount_text(line.balance_after),
-        ));
-    }
-    lines.push(String::new());
-    lines.push(format!(
-        "Closing balance: {} {currency}",
-        amount_text(statement.closing)
-    ));
-    let document = pdf::text_document("Imkon account statement", &lines);
-    Ok(attachment(
-        "application/pdf",
-        format!(
-            "statement-{}-{}-{}.pdf",
-            statement.account.number, statement.period.from, statement.period.to
-        ),
-        document,
-    ))
+    let file_name = format!(
+        "statement-{}-{}-{}.pdf",
+        statement.account.number, statement.period.from, statement.period.to
+    );
+    // Laying out and subsetting fonts for up to MAX_DOWNLOAD_LINES lines is CPU work that
+    // must not hold up the runtime's threads serving other requests.
+    let document = tokio::task::spawn_blocking(move || {
+        statement_document::render(
+            &Statement {
+                account: &statement.account,
+                from: statement.period.from,
+                to: statement.period.to,
+                opening: statement.opening,
+                closing: statement.closing,
+                lines: &statement.lines,
+            },
+            language,
+        )
+    })
+    .await
+    .map_err(|error| AccountsError::Inconsistent(format!("pdf: {error}")))?
+    .map_err(|error| AccountsError::Inconsistent(error.to_string()))?;
+    Ok(attachment("application/pdf", file_name, document))
 }

@@ -461,3 +461,55 @@ pub async fn confirm_write_off(
     .await?;
     Ok(())
 }
+
+/// The document a founder signed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SignedDocumentRow {
+    pub language: String,
+    pub sha256: String,
+    pub content: Vec<u8>,
+}
+
+/// Keeps the signed document; called in the signing transaction.
+pub async fn insert_signed_document(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    language: &str,
+    sha256: &str,
+    content: &[u8],
+    signed_by: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into contract_document (contract_id, language, sha256, content, signed_by) \
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(contract_id)
+    .bind(language)
+    .bind(sha256)
+    .bind(content)
+    .bind(signed_by)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// The signed document's language and hash, without its bytes (for the contract's view).
+pub async fn signed_document_hash(
+    executor: impl PgExecutor<'_>,
+    contract_id: Uuid,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as("select language, sha256 from contract_document where contract_id = $1")
+        .bind(contract_id)
+        .fetch_optional(executor)
+        .await
+}
+
+pub async fn signed_document(
+    executor: impl PgExecutor<'_>,
+    contract_id: Uuid,
+) -> Result<Option<SignedDocumentRow>, sqlx::Error> {
+    sqlx::query_as("select language, sha256, content from contract_document where contract_id = $1")
+        .bind(contract_id)
+        .fetch_optional(executor)
+        .await
+}

@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Months, NaiveDate, Utc};
@@ -11,11 +12,13 @@ use imkon_auth::extract::{
     AuthenticatedUser, CreditOfficer, Founder, RequireRole, RoleRequirement, Staff,
 };
 use imkon_auth::{Principal, Role};
+use imkon_platform::language::Language;
 use imkon_platform::problem::{JsonBody, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::contract_document;
 use super::schedules::parse_date;
 use super::{is_staff, record_audit, refuse_own_contract, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
@@ -81,6 +84,11 @@ pub struct ContractView {
     /// A write-off proposed by one approver, pending until another confirms it (or the record
     /// of both once confirmed); shown on a single contract's view, not in lists.
     pub write_off_proposal: Option<WriteOffProposalView>,
+    /// The SHA-256 (lowercase hex) of the contract document the founder signed; null before
+    /// signing. The signed document is at `/v1/contracts/{id}/document.pdf`.
+    pub document_sha256: Option<String>,
+    /// The language of the signed document: `uz-Latn`, `uz-Cyrl`, `ru` or `en`.
+    pub document_language: Option<String>,
 }
 
 /// A proposed write-off: who proposed it and why, and who confirmed it.
@@ -165,6 +173,8 @@ impl ContractView {
                 .map(|row| TrancheView::from_row(contract, row))
                 .collect(),
             write_off_proposal: None,
+            document_sha256: None,
+            document_language: None,
         }
     }
 }
@@ -193,6 +203,12 @@ async fn view(state: &AppState, contract: &ContractRow) -> Result<ContractView, 
     let proposal = contracts::write_off_proposal(&mut connection, contract.id).await?;
     let mut view = ContractView::from_rows(contract, &tranches);
     view.write_off_proposal = proposal.map(WriteOffProposalView::from);
+    if let Some((language, sha256)) =
+        contracts::signed_document_hash(&state.pool, contract.id).await?
+    {
+        view.document_language = Some(language);
+        view.document_sha256 = Some(sha256);
+    }
     Ok(view)
 }
 
@@ -288,34 +304,164 @@ pub async fn get_contract(
     Ok(Json(view(&state, &contract).await?))
 }
 
-/// The founder accepts the contract.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DocumentQuery {
+    /// The draft's language: `uz-Latn`, `uz-Cyrl`, `ru` or `en`; when left out, the first of
+    /// them in `Accept-Language`, else `uz-Latn`. A signed contract's document is always the
+    /// one signed, in the language it was signed in.
+    pub lang: Option<String>,
+}
+
+/// The `lang` parameter of a document request, else `Accept-Language`, else uz-Latn.
+fn document_language(
+    query: &DocumentQuery,
+    headers: &HeaderMap,
+) -> Result<Language, DisbursementError> {
+    match &query.lang {
+        Some(tag) => parse_language(tag, "lang"),
+        None => Ok(headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(Language::from_accept_language)
+            .unwrap_or_default()),
+    }
+}
+
+fn parse_language(tag: &str, field: &'static str) -> Result<Language, DisbursementError> {
+    Language::from_tag(tag).ok_or(DisbursementError::InvalidField {
+        field,
+        code: "unknown_language",
+        message: "one of uz-Latn, uz-Cyrl, ru, en".to_owned(),
+    })
+}
+
+/// Generates the draft document off the runtime's threads (font subsetting is CPU work).
+async fn draft_document(
+    state: &AppState,
+    contract: ContractRow,
+    language: Language,
+) -> Result<Vec<u8>, Problem> {
+    let tranches = contracts::tranches(&state.pool, contract.id).await?;
+    tokio::task::spawn_blocking(move || contract_document::render(&contract, &tranches, language))
+        .await
+        .map_err(|error| Problem::internal_from(&error))?
+}
+
+/// The contract as a PDF: before signing, the draft in the reader's language (what the founder
+/// reads before signing); after, the very document signed. The `x-document-sha256` header
+/// carries its SHA-256, which the sign request must repeat.
+#[utoipa::path(get, path = "/v1/contracts/{id}/document.pdf", tag = "contracts",
+    params(("id" = Uuid, Path, description = "The contract's id"), DocumentQuery),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>,
+            headers(("x-document-sha256" = String, description = "SHA-256 of the body, lowercase hex"))),
+        (status = 401), (status = 404), (status = 422, description = "Unknown `lang`")))]
+#[tracing::instrument(skip_all, fields(contract_id = %id))]
+pub async fn contract_document_pdf(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    Path(id): Path<Uuid>,
+    Query(query): Query<DocumentQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let language = document_language(&query, &headers)?;
+    let contract = visible_contract(&state, &user, id).await?;
+    let (document, sha256) = match contracts::signed_document(&state.pool, id).await? {
+        Some(signed) => (signed.content, signed.sha256),
+        None => {
+            let document = draft_document(&state, contract, language).await?;
+            let sha256 = contract_document::sha256_hex(&document);
+            (document, sha256)
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"contract-{id}.pdf\""),
+            ),
+            (HeaderName::from_static("x-document-sha256"), sha256),
+        ],
+        document,
+    )
+        .into_response())
+}
+
+/// What the founder signs: the document they were shown, by its hash and language.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    /// The SHA-256 (lowercase hex) of the contract document the founder read, as
+    /// `/v1/contracts/{id}/document.pdf` gave it.
+    pub document_sha256: String,
+    /// The language of that document: `uz-Latn`, `uz-Cyrl`, `ru` or `en`.
+    pub language: String,
+}
+
+/// The founder accepts the contract document they read. The service generates the document
+/// again and refuses the signature (409 `document_mismatch`) unless its SHA-256 is the one the
+/// founder saw; the signed document is kept with its hash.
 #[utoipa::path(post, path = "/v1/contracts/{id}/sign", tag = "contracts",
+    request_body = SignRequest,
     params(("id" = Uuid, Path, description = "The contract's id")),
     security(("bearer" = ["founder"])),
     responses((status = 200, body = ContractView), (status = 401), (status = 403),
-        (status = 404), (status = 409, description = "The contract is not a draft")))]
+        (status = 404),
+        (status = 409, description = "The contract is not a draft, or `document_mismatch`: the document is not the one shown"),
+        (status = 422, description = "A malformed hash or an unknown language")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
 pub async fn sign_contract(
     State(state): State<AppState>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,
     founder: RequireRole<Founder>,
     Path(id): Path<Uuid>,
+    JsonBody(request): JsonBody<SignRequest>,
 ) -> Result<Json<ContractView>, Problem> {
+    let language = parse_language(&request.language, "language")?;
+    let seen = request.document_sha256.trim().to_ascii_lowercase();
+    if seen.len() != 64 || !seen.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return Err(DisbursementError::InvalidField {
+            field: "document_sha256",
+            code: "invalid_hash",
+            message: "64 hexadecimal digits".to_owned(),
+        }
+        .into());
+    }
     let mut transaction = state.pool.begin().await?;
     let contract = contracts::find_for_update(&mut transaction, id)
         .await?
         .filter(|contract| founder.client_id() == Some(contract.client_id))
         .ok_or(DisbursementError::ContractNotFound)?;
     status(&contract).sign().map_err(DisbursementError::from)?;
+    let previous_status = contract.status.clone();
+    let document = draft_document(&state, contract, language).await?;
+    let sha256 = contract_document::sha256_hex(&document);
+    if sha256 != seen {
+        return Err(DisbursementError::DocumentMismatch.into());
+    }
     contracts::mark_signed(&mut transaction, id, founder.subject()).await?;
+    contracts::insert_signed_document(
+        &mut transaction,
+        id,
+        language.tag(),
+        &sha256,
+        &document,
+        founder.subject(),
+    )
+    .await?;
     record_audit(
         &mut transaction,
         &founder,
         address,
         "contract.signed",
         AuditSubject::Contract(id),
-        Some(serde_json::json!({"status": contract.status})),
-        Some(serde_json::json!({"status": "signed"})),
+        Some(serde_json::json!({"status": previous_status})),
+        Some(serde_json::json!({
+            "status": "signed",
+            "document_sha256": sha256,
+            "document_language": language.tag(),
+        })),
     )
     .await?;
     transaction.commit().await?;
@@ -549,6 +695,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/contracts", get(list_contracts))
         .route("/v1/contracts/{id}", get(get_contract))
         .route("/v1/contracts/{id}/sign", post(sign_contract))
+        .route(
+            "/v1/contracts/{id}/document.pdf",
+            get(contract_document_pdf),
+        )
         .route("/v1/contracts/{id}/activate", post(activate_contract))
         .route("/v1/contracts/{id}/write-off", post(write_off_contract))
         .route(

@@ -1,6 +1,7 @@
 //! The HTTP API: one module per resource, each with its DTOs, handlers and router.
 
 pub mod arrears;
+pub mod contract_document;
 pub mod contracts;
 pub mod repayments;
 pub mod schedules;
@@ -26,6 +27,7 @@ use crate::AppState;
         contracts::list_my_contracts,
         contracts::list_contracts,
         contracts::get_contract,
+        contracts::contract_document_pdf,
         contracts::sign_contract,
         contracts::activate_contract,
         contracts::write_off_contract,
@@ -49,6 +51,7 @@ use crate::AppState;
         contracts::WriteOffProposalView,
         contracts::ContractPage,
         contracts::TrancheView,
+        contracts::SignRequest,
         contracts::ActivateRequest,
         contracts::WriteOffRequest,
         tranches::TrancheRequestBody,

@@ -146,6 +146,30 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// The body the founder's sign request sends: the SHA-256 of the contract document in
+    /// `language`, as the document download gave it.
+    pub async fn sign_body(&self, id: Uuid, who: &Principal, language: &str) -> Value {
+        let document = self
+            .get(
+                &format!("/v1/contracts/{id}/document.pdf?lang={language}"),
+                Some(who),
+            )
+            .await;
+        assert_eq!(document.status(), 200, "the contract document");
+        let sha256 = document.headers()["x-document-sha256"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        json!({"document_sha256": sha256, "language": language})
+    }
+
+    /// The founder signs the contract document they were shown (in uz-Latn).
+    pub async fn sign(&self, id: Uuid, founder: &Principal) -> reqwest::Response {
+        let body = self.sign_body(id, founder, "uz-Latn").await;
+        self.post(&format!("/v1/contracts/{id}/sign"), Some(founder), &body)
+            .await
+    }
+
     /// Delivers an event as the applications service's relay would.
     pub async fn deliver(&self, event_id: Uuid, topic: &str, payload: &Value) -> reqwest::Response {
         self.server
@@ -563,13 +587,7 @@ impl TestApp {
         disbursement_date: &str,
     ) -> Uuid {
         let id = self.contract_from(founder, payload).await;
-        let signed = self
-            .post(
-                &format!("/v1/contracts/{id}/sign"),
-                Some(founder),
-                &json!({}),
-            )
-            .await;
+        let signed = self.sign(id, founder).await;
         assert_eq!(signed.status(), 200);
         let activated = self
             .post(

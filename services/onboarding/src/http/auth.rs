@@ -67,6 +67,9 @@ pub struct PrincipalView {
     roles: Vec<String>,
     client_id: Option<Uuid>,
     name: String,
+    /// The person's name in Cyrillic script when their profile has one (a founder's), so that
+    /// pages in uz-Cyrl and ru can show it; `name` is the Latin one.
+    cyrillic_name: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -400,6 +403,12 @@ pub(crate) async fn issue_refresh_token(
         now + lifetime,
     )
     .await?;
+    let cyrillic_name = match principal.client_id() {
+        Some(client_id) => db::clients::find_person(connection, client_id)
+            .await?
+            .and_then(|person| cyrillic_full_name(&person)),
+        None => None,
+    };
     Ok(LoginResponse {
         refresh_token,
         refresh_expires_in: lifetime.num_seconds(),
@@ -411,8 +420,19 @@ pub(crate) async fn issue_refresh_token(
                 .collect(),
             client_id: principal.client_id(),
             name: account.display_name.clone(),
+            cyrillic_name,
         },
     })
+}
+
+/// Surname, given name and patronymic in Cyrillic, the order used on documents; none when the
+/// profile has no Cyrillic name.
+fn cyrillic_full_name(person: &db::clients::PersonRecord) -> Option<String> {
+    let surname = person.cyrillic_surname.as_deref()?;
+    let given_name = person.cyrillic_given_name.as_deref()?;
+    let mut parts = vec![surname, given_name];
+    parts.extend(person.cyrillic_patronymic.as_deref());
+    Some(parts.join(" "))
 }
 
 /// Revokes a refresh token. Answers 204 whether or not the token was live, so the endpoint
