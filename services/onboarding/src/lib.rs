@@ -262,6 +262,8 @@ impl FromRef<AppState> for TokenVerifier {
         http::kyc::approve_case,
         http::kyc::reject_case,
         http::kyc::request_revision,
+        http::kyc::resolve_hit,
+        http::kyc::list_open_hits,
         http::kyc::import_watch_list,
         http::kyc::read_client_kyc,
     ),
