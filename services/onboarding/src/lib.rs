@@ -249,6 +249,8 @@ impl FromRef<AppState> for TokenVerifier {
         http::companies::register_company,
         http::companies::list_own_companies,
         http::clients::read_client_summary,
+        http::client_file::read_client_file,
+        http::client_file::search_clients,
         http::documents::upload_document,
         http::documents::list_own_documents,
         http::documents::list_client_documents,
@@ -280,6 +282,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http::profile::router())
         .merge(http::companies::router())
         .merge(http::clients::router())
+        .merge(http::client_file::router())
         .merge(http::documents::router())
         .merge(http::kyc::router())
         .merge(http::external_login::router())

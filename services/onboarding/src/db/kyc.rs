@@ -495,3 +495,31 @@ pub async fn companies_sharing_stir(
         .fetch_one(connection)
         .await
 }
+
+/// One audited action on a KYC case.
+#[derive(Debug, Clone, FromRow)]
+pub struct CaseEvent {
+    pub case_id: Uuid,
+    pub action: String,
+    pub actor_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+    pub status_after: Option<String>,
+}
+
+/// What happened to these cases, oldest first, from the audit trail the actions wrote.
+pub async fn case_history(
+    connection: &mut PgConnection,
+    case_ids: &[Uuid],
+) -> Result<Vec<CaseEvent>, sqlx::Error> {
+    let ids: Vec<String> = case_ids.iter().map(Uuid::to_string).collect();
+    sqlx::query_as(
+        "select subject_id::uuid as case_id, action, actor_id, occurred_at,
+            after ->> 'status' as status_after
+         from audit_record
+         where subject_type = 'kyc_case' and subject_id = any($1)
+         order by occurred_at, id",
+    )
+    .bind(&ids)
+    .fetch_all(connection)
+    .await
+}
