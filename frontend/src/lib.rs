@@ -44,27 +44,18 @@
 //! proxies in front of the frontend, comma-separated, whose `X-Forwarded-For` names the
 //! visitor; none by default), `served_over_tls` and `request_timeout_seconds` (30 by default).
 
-pub mod api;
-pub mod applications;
-pub mod auth;
-pub mod chart;
-pub mod cookies;
-pub mod disbursement;
-pub mod format;
-pub mod i18n;
+pub mod clients;
 pub mod pages;
-pub mod security;
-pub mod session;
-pub mod timing;
-pub mod visitor;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::response::Json;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{middleware, Router};
 use imkon_platform::config::{ConfigError, Secret, Settings};
 use imkon_platform::service::StartupError;
@@ -74,12 +65,12 @@ use tokio_util::sync::CancellationToken;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::api::ServiceApi;
-use crate::auth::IdentityClient;
-use crate::disbursement::DisbursementClient;
-use crate::security::HeaderPolicy;
-use crate::session::{InMemorySessionStore, SessionStore, SessionTimeouts};
-use crate::visitor::TrustedProxies;
+use crate::clients::api::ServiceApi;
+use crate::clients::disbursement::DisbursementClient;
+use crate::clients::onboarding::IdentityClient;
+use crate::web::security::HeaderPolicy;
+use crate::web::session::{InMemorySessionStore, SessionStore, SessionTimeouts};
+use crate::web::visitor::TrustedProxies;
 
 pub const SERVICE: &str = "frontend";
 pub const DEFAULT_PORT: u16 = 8080;
@@ -181,6 +172,12 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
 }
 
+impl FromRef<AppState> for TrustedProxies {
+    fn from_ref(state: &AppState) -> TrustedProxies {
+        state.trusted_proxies.clone()
+    }
+}
+
 #[derive(Serialize)]
 struct HealthStatus {
     status: &'static str,
@@ -215,164 +212,7 @@ pub fn app_with(settings: FrontendSettings) -> Router {
     let header_policy = HeaderPolicy {
         strict_transport_security: settings.served_over_tls,
     };
-    Router::new()
-        .route("/", get(pages::home))
-        .route(
-            "/calculator",
-            get(pages::calculator::show).post(pages::calculator::calculate),
-        )
-        .route("/lang/{code}", post(pages::choose_language))
-        .route(
-            "/login",
-            get(pages::signin::show).post(pages::signin::login),
-        )
-        .route(
-            "/login/second-factor",
-            get(pages::second_factor::show).post(pages::second_factor::submit),
-        )
-        .route(
-            "/login/recovery-codes",
-            get(pages::second_factor::recovery_codes),
-        )
-        .route("/logout", post(pages::signin::logout))
-        .route("/auth/oneid", get(pages::signin::start_external))
-        .route("/auth/callback", get(pages::signin::external_callback))
-        .route("/auth/oneid/link", post(pages::signin::link_external))
-        .route(
-            "/register",
-            get(pages::profile::registration_form).post(pages::profile::register),
-        )
-        .route(
-            "/profile",
-            get(pages::profile::profile).post(pages::profile::save_profile),
-        )
-        .route(
-            "/companies",
-            get(pages::profile::companies).post(pages::profile::add_company),
-        )
-        .route(
-            "/documents",
-            get(pages::profile::documents)
-                .post(pages::profile::upload_document)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    pages::profile::UPLOAD_MAX_BYTES,
-                )),
-        )
-        .route(
-            "/documents/{id}/download",
-            get(pages::profile::download_document),
-        )
-        .route("/kyc", get(pages::kyc::status))
-        .route("/kyc/submit", post(pages::kyc::submit))
-        .route("/kyc/cases", get(pages::kyc::queue))
-        .route("/kyc/cases/{id}", get(pages::kyc::case))
-        .route("/kyc/cases/{id}/assign", post(pages::kyc::assign))
-        .route(
-            "/kyc/cases/{id}/documents/{document_id}/decision",
-            post(pages::kyc::decide_document),
-        )
-        .route("/kyc/cases/{id}/approve", post(pages::kyc::approve))
-        .route("/kyc/cases/{id}/reject", post(pages::kyc::reject))
-        .route(
-            "/kyc/cases/{id}/request-revision",
-            post(pages::kyc::request_revision),
-        )
-        .route("/programmes", get(pages::applications::programmes))
-        .route(
-            "/programmes/{id}/applications.csv",
-            get(pages::applications::applications_csv),
-        )
-        .route(
-            "/programmes/{id}/reviews.csv",
-            get(pages::applications::reviews_csv),
-        )
-        .route(
-            "/programmes/{id}/apply",
-            get(pages::applications::start_form).post(pages::applications::start),
-        )
-        .route("/applications", get(pages::applications::list))
-        .route("/applications/{id}", get(pages::applications::show))
-        .route(
-            "/applications/{id}/edit",
-            get(pages::applications::edit_form).post(pages::applications::edit),
-        )
-        .route(
-            "/applications/{id}/proposal",
-            post(pages::applications::propose),
-        )
-        .route(
-            "/applications/{id}/confirmation",
-            post(pages::applications::confirm),
-        )
-        .route(
-            "/applications/{id}/info-request",
-            post(pages::applications::request_info),
-        )
-        .route(
-            "/applications/{id}/review-myself",
-            post(pages::applications::review_myself),
-        )
-        .route(
-            "/applications/{id}/withdraw",
-            post(pages::applications::withdraw),
-        )
-        .route(
-            "/applications/{id}/reviewers",
-            post(pages::applications::assign_reviewer),
-        )
-        .route(
-            "/applications/{id}/decision/send-back",
-            post(pages::applications::send_back),
-        )
-        .route("/reviews", get(pages::reviews::list))
-        .route("/reviews/{id}", get(pages::reviews::show))
-        .route("/reviews/{id}/declaration", post(pages::reviews::declare))
-        .route("/reviews/{id}/review", post(pages::reviews::submit))
-        .route(
-            "/applications/{id}/info-response",
-            post(pages::applications::answer_info),
-        )
-        .route("/accounts", get(pages::money::accounts))
-        .route("/accounts/{number}", get(pages::money::statement))
-        .route(
-            "/accounts/{number}/statement.csv",
-            get(pages::money::statement_csv),
-        )
-        .route(
-            "/accounts/{number}/statement.pdf",
-            get(pages::money::statement_pdf),
-        )
-        .route(
-            "/transfers/new",
-            get(pages::money::transfer_form).post(pages::money::quote),
-        )
-        .route(
-            "/transfers/{quote_id}",
-            get(pages::money::confirmation).post(pages::money::confirm),
-        )
-        .route("/transfers/{quote_id}/done", get(pages::money::result))
-        .route("/contracts", get(pages::contracts::list))
-        .route("/contracts/{id}", get(pages::contracts::show))
-        .route("/contracts/{id}/sign", post(pages::contracts::sign))
-        .route("/contracts/{id}/repayments", post(pages::contracts::repay))
-        .route("/contracts/{id}/activate", post(pages::contracts::activate))
-        .route(
-            "/contracts/{id}/write-off",
-            post(pages::contracts::write_off),
-        )
-        .route(
-            "/contracts/{id}/write-off/confirm",
-            post(pages::contracts::confirm_write_off),
-        )
-        .route(
-            "/contracts/{id}/tranches/{number}/{action}",
-            post(pages::contracts::tranche_action),
-        )
-        .route("/arrears", get(pages::contracts::arrears))
-        .route("/arrears/run", post(pages::contracts::run_arrears))
-        .route("/portfolio", get(pages::portfolio::dashboard))
-        .route("/static/app.css", get(pages::stylesheet))
-        .route("/static/progress.js", get(pages::progress_script))
+    pages::routes()
         .route(
             "/health/live",
             get(|| async { Json(HealthStatus { status: "live" }) }),
@@ -381,7 +221,7 @@ pub fn app_with(settings: FrontendSettings) -> Router {
             "/health/ready",
             get(|| async { Json(HealthStatus { status: "ready" }) }),
         )
-        .fallback(pages::not_found)
+        .fallback(pages::shared::not_found)
         .with_state(state)
         // Both answer with a bare status that the friendly error pages, outside them, turn
         // into a page: a page too slow to finish, and a handler that panicked.
@@ -390,13 +230,16 @@ pub fn app_with(settings: FrontendSettings) -> Router {
             settings.request_timeout,
         ))
         .layer(CatchPanicLayer::new())
-        .layer(middleware::from_fn(pages::friendly_errors))
-        .layer(middleware::from_fn(security::csrf_protection))
+        .layer(middleware::from_fn(pages::shared::friendly_errors))
+        .layer(middleware::from_fn_with_state(
+            pages::REFUSAL_PAGES,
+            web::security::csrf_protection,
+        ))
         .layer(middleware::from_fn_with_state(
             header_policy,
-            security::security_headers,
+            web::security::security_headers,
         ))
-        .layer(middleware::from_fn(timing::server_timing))
+        .layer(middleware::from_fn(web::timing::server_timing))
         .layer(middleware::from_fn(|request, next| {
             imkon_platform::telemetry::request_id_layer(SERVICE, request, next)
         }))

@@ -5,7 +5,7 @@
 mod support;
 
 use imkon_auth::Audience;
-use imkon_frontend::visitor::TrustedProxies;
+use imkon_frontend::web::visitor::TrustedProxies;
 use imkon_frontend::{app_with, FrontendSettings, ServiceUrls};
 use imkon_onboarding::config::ServiceClientSecrets;
 use imkon_onboarding::{app, migrator, seed_demo, AppState};

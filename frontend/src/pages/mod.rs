@@ -1,473 +1,148 @@
-//! The pages, and what every page shares: the layout, the visitor's language, the CSRF token,
-//! and friendly error pages.
+//! The pages, by audience: `public` (anyone), `founder`, `staff`, `admin`, and `members` (a
+//! resource several audiences open at the same address, each seeing what their roles allow).
+//! Each audience's folder owns its routes ([`routes`] merges them); what more than one page
+//! needs lives a layer down, in `shared`, and no page module imports another.
+//!
+//! The layers, top to bottom: `pages` (audience folders, then `shared`), `clients` (one per
+//! service), `web` (sessions, cookies, security, languages, formats, timing). A layer imports
+//! only those below it; the test at the end of this file keeps it so.
 
-pub mod applications;
-pub mod calculator;
-pub mod contracts;
-pub mod download;
-pub mod forms;
-pub mod kyc;
-pub mod money;
-pub mod portfolio;
-pub mod profile;
-pub mod reviews;
-pub mod second_factor;
-pub mod signin;
+pub mod admin;
+pub mod founder;
+pub mod members;
+pub mod public;
+pub mod shared;
+pub mod staff;
 
-use std::convert::Infallible;
+use axum::Router;
 
-use askama::Template;
-use axum::extract::{FromRequestParts, Path, Request};
-use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
-use serde::Deserialize;
-
-use crate::api::CallError;
-use crate::auth::{login_redirect, person_of, Person};
-use crate::cookies::{read_cookie, set_cookie, SameSite, LANGUAGE_COOKIE};
-use crate::i18n::{catalogues, Locale, Translator};
-use crate::security::{is_page, same_site_path, CsrfToken};
+use crate::web::security::RefusalPages;
 use crate::AppState;
 
-/// How long the language choice is remembered: a year, renewed on every change.
-const LANGUAGE_COOKIE_MAX_AGE_SECONDS: u64 = 365 * 24 * 60 * 60;
-
-/// What a page needs to know about the request before it renders.
-#[derive(Clone, Debug)]
-pub struct PageContext {
-    pub locale: Locale,
-    csrf_token: String,
-    return_to: String,
-    person: Option<Person>,
+/// Every page's route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(public::routes())
+        .merge(founder::routes())
+        .merge(members::routes())
+        .merge(staff::routes())
+        .merge(admin::routes())
 }
 
-impl PageContext {
-    fn from_parts(parts: &Parts, csrf_token: Option<&CsrfToken>) -> PageContext {
-        let locale = read_cookie(&parts.headers, LANGUAGE_COOKIE)
-            .and_then(Locale::from_code)
-            .unwrap_or(Locale::DEFAULT);
-        let path = parts
-            .uri
-            .path_and_query()
-            .map(|path| path.as_str())
-            .unwrap_or("/");
-        // After switching language the visitor comes back to what they were reading; after a
-        // form post that is the form's page, which a GET shows afresh.
-        PageContext {
-            locale,
-            csrf_token: csrf_token
-                .or_else(|| parts.extensions.get::<CsrfToken>())
-                .map(|token| token.as_str().to_owned())
-                .unwrap_or_default(),
-            return_to: same_site_path(path).to_owned(),
-            person: None,
+/// The pages the CSRF check answers its refusals with.
+pub const REFUSAL_PAGES: RefusalPages = RefusalPages {
+    error: shared::error_response,
+    control_character: shared::control_character_response,
+};
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// Every `.rs` file under `dir`, with its path relative to `src/`.
+    fn sources(root: &Path, dir: &Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(root, &path, found);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                found.push((relative, std::fs::read_to_string(&path).unwrap()));
+            }
         }
     }
 
-    /// Who is signed in, if anyone.
-    pub fn person(&self) -> Option<&Person> {
-        self.person.as_ref()
-    }
-
-    pub fn translator(&self) -> Translator {
-        Translator::new(self.locale)
-    }
-
-    /// The layout of a page in the given section of the menu.
-    pub fn layout(&self, section: Section) -> Layout {
-        Layout {
-            lang: self.locale.code(),
-            section,
-            csrf_token: self.csrf_token.clone(),
-            return_to: self.return_to.clone(),
-            person: self.person.clone(),
-            languages: Locale::ALL
-                .into_iter()
-                .map(|locale| LanguageChoice {
-                    code: locale.code(),
-                    name: catalogues().format(locale, "language-name", &[]),
-                    current: locale == self.locale,
-                })
-                .collect(),
+    /// The modules of the crate a source names: `crate::a::b` in `use` lines and in paths,
+    /// with a `use` group's members (`crate::pages::{shared, staff}`) each named.
+    fn crate_paths(source: &str) -> Vec<String> {
+        let mut paths = Vec::new();
+        for (start, _) in source.match_indices("crate::") {
+            let rest = &source[start + "crate::".len()..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '{'))
+                .unwrap_or(rest.len());
+            let path = rest[..end].trim_end_matches(':');
+            match path.split_once('{') {
+                Some((prefix, _)) => {
+                    let group_end = rest.find('}').unwrap_or(rest.len());
+                    for member in rest[prefix.len() + 1..group_end].split(',') {
+                        let member = member.trim();
+                        if !member.is_empty() {
+                            paths.push(format!("{prefix}{member}"));
+                        }
+                    }
+                }
+                None => paths.push(path.to_owned()),
+            }
         }
-    }
-}
-
-impl FromRequestParts<AppState> for PageContext {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let mut context = PageContext::from_parts(parts, None);
-        context.person = person_of(&parts.headers, state).await;
-        Ok(context)
-    }
-}
-
-/// The menu entry a page belongs to, marked as current in the header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Section {
-    Home,
-    Calculator,
-    SignIn,
-    Programmes,
-    Applications,
-    Reviews,
-    Profile,
-    Kyc,
-    Accounts,
-    Contracts,
-    Arrears,
-    Portfolio,
-    /// Error pages belong to no entry.
-    None,
-}
-
-/// A language in the switcher, named in its own language.
-#[derive(Clone, Debug)]
-pub struct LanguageChoice {
-    pub code: &'static str,
-    pub name: String,
-    pub current: bool,
-}
-
-/// What the base template needs.
-#[derive(Clone, Debug)]
-pub struct Layout {
-    pub lang: &'static str,
-    pub section: Section,
-    pub csrf_token: String,
-    pub return_to: String,
-    pub person: Option<Person>,
-    pub languages: Vec<LanguageChoice>,
-}
-
-impl Layout {
-    pub fn is_home(&self) -> bool {
-        self.section == Section::Home
+        paths
     }
 
-    pub fn is_calculator(&self) -> bool {
-        self.section == Section::Calculator
-    }
-
-    pub fn is_section(&self, name: &str) -> bool {
-        match name {
-            "signin" => self.section == Section::SignIn,
-            "programmes" => self.section == Section::Programmes,
-            "applications" => self.section == Section::Applications,
-            "reviews" => self.section == Section::Reviews,
-            "profile" => self.section == Section::Profile,
-            "kyc" => self.section == Section::Kyc,
-            "accounts" => self.section == Section::Accounts,
-            "contracts" => self.section == Section::Contracts,
-            "arrears" => self.section == Section::Arrears,
-            "portfolio" => self.section == Section::Portfolio,
+    /// What a source file may not name: `web` neither clients nor pages, `clients` no page,
+    /// `pages/shared` no audience folder, and a page module no other page module.
+    fn forbidden(file: &str, path: &str) -> bool {
+        let segments: Vec<&str> = file.trim_end_matches(".rs").split('/').collect();
+        let target: Vec<&str> = path.split("::").collect();
+        match segments.as_slice() {
+            ["web", ..] => matches!(target[0], "clients" | "pages" | "AppState"),
+            ["clients", ..] => matches!(target[0], "pages" | "AppState"),
+            ["pages", "shared", ..] => {
+                target[0] == "pages" && target.get(1).is_some_and(|folder| *folder != "shared")
+            }
+            ["pages", "mod"] => false,
+            ["pages", audience, module] => {
+                target[0] == "pages"
+                    && target.get(1).is_some_and(|folder| *folder != "shared")
+                    && !(*module == "mod" && target.get(1) == Some(audience))
+                    && !(target.get(1) == Some(audience) && target.get(2) == Some(module))
+            }
             _ => false,
         }
     }
 
-    pub fn signed_in(&self) -> bool {
-        self.person.is_some()
-    }
-
-    pub fn is_founder(&self) -> bool {
-        self.person.as_ref().is_some_and(Person::is_founder)
-    }
-
-    pub fn is_credit_staff(&self) -> bool {
-        self.person.as_ref().is_some_and(Person::is_credit_staff)
-    }
-
-    pub fn is_kyc_officer(&self) -> bool {
-        self.person
-            .as_ref()
-            .is_some_and(|person| person.has_role("kyc_officer"))
-    }
-
-    /// Whether the person works with contracts, tranches and arrears at the bank.
-    pub fn is_portfolio_staff(&self) -> bool {
-        self.person.as_ref().is_some_and(Person::is_portfolio_staff)
-    }
-
-    pub fn person_name(&self) -> &str {
-        self.person
-            .as_ref()
-            .map(|person| person.name.as_str())
-            .unwrap_or_default()
-    }
-}
-
-/// Renders a template; a template that fails to render is a defect, reported as a plain 500
-/// because the friendly page is itself a template.
-pub fn render(status: StatusCode, template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "a template failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html("<!doctype html><title>Imkon</title><p>Internal error.</p>"),
-            )
-                .into_response()
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    t: Translator,
-    layout: Layout,
-}
-
-pub async fn home(context: PageContext) -> Response {
-    render(
-        StatusCode::OK,
-        &HomePage {
-            t: context.translator(),
-            layout: context.layout(Section::Home),
-        },
-    )
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    t: Translator,
-    layout: Layout,
-    title_key: &'static str,
-    text_key: &'static str,
-}
-
-/// The friendly page for an error status, in the visitor's language, saying nothing of why.
-pub fn error_response(status: StatusCode, parts: &Parts, csrf_token: &CsrfToken) -> Response {
-    error_page(status, &PageContext::from_parts(parts, Some(csrf_token)))
-}
-
-/// The 422 page for a form whose fields hold a control character no service would store.
-pub fn control_character_response(parts: &Parts, csrf_token: &CsrfToken) -> Response {
-    error_page_with(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &PageContext::from_parts(parts, Some(csrf_token)),
-        "error-control-character-title",
-        "error-control-character-text",
-    )
-}
-
-/// Marks a 403 as a page the visitor's role may not see, rather than a refused form post.
-#[derive(Clone, Copy, Debug)]
-pub struct WrongRole;
-
-/// What a private page could not do, as the response the visitor gets.
-#[derive(Debug)]
-pub enum PageError {
-    /// The sign-in is missing or has ended: back to the login page.
-    SignIn {
-        next: String,
-    },
-    NotFound,
-    WrongRole,
-    Unavailable,
-}
-
-impl PageError {
-    /// What a failed call means for a page showing `next`.
-    pub fn from_call(error: CallError, next: &str) -> PageError {
-        match error {
-            CallError::NotFound => PageError::NotFound,
-            CallError::Unauthorized => PageError::SignIn {
-                next: next.to_owned(),
-            },
-            CallError::Forbidden { .. } => PageError::WrongRole,
-            CallError::Refused { .. } | CallError::Unavailable(_) => {
-                tracing::warn!(%error, "a service call failed");
-                PageError::Unavailable
-            }
-        }
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        match self {
-            PageError::SignIn { next } => login_redirect(&next),
-            PageError::NotFound => StatusCode::NOT_FOUND.into_response(),
-            PageError::WrongRole => {
-                let mut response = StatusCode::FORBIDDEN.into_response();
-                response.extensions_mut().insert(WrongRole);
-                response
-            }
-            PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-        }
-    }
-}
-
-/// The catalogue keys of the title and text of the page for an error status.
-fn error_keys(status: StatusCode) -> (&'static str, &'static str) {
-    match status {
-        StatusCode::NOT_FOUND => ("error-page-not-found-title", "error-page-not-found-text"),
-        StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden-text"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("error-too-large-title", "error-too-large-text"),
-        status if status.is_server_error() => ("error-server-title", "error-server-text"),
-        _ => ("error-bad-request-title", "error-bad-request-text"),
-    }
-}
-
-fn error_page(status: StatusCode, context: &PageContext) -> Response {
-    let (title_key, text_key) = error_keys(status);
-    error_page_with(status, context, title_key, text_key)
-}
-
-fn error_page_with(
-    status: StatusCode,
-    context: &PageContext,
-    title_key: &'static str,
-    text_key: &'static str,
-) -> Response {
-    render(
-        status,
-        &ErrorPage {
-            t: context.translator(),
-            layout: context.layout(Section::None),
-            title_key,
-            text_key,
-        },
-    )
-}
-
-/// Replaces every error response that is not already a page of ours (axum's plain-text
-/// rejections, an unmatched route, a wrong method) with the friendly page for its status, so
-/// no internal message ever reaches a visitor.
-pub async fn friendly_errors(request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let context = PageContext::from_parts(&parts, None);
-    let response = next.run(Request::from_parts(parts, body)).await;
-    let status = response.status();
-    if response.extensions().get::<WrongRole>().is_some() {
-        error_page_with(status, &context, "error-role-title", "error-role-text")
-    } else if (status.is_client_error() || status.is_server_error()) && !is_page(&response) {
-        error_page(status, &context)
-    } else {
-        response
-    }
-}
-
-/// Any path no route claims.
-pub async fn not_found() -> StatusCode {
-    StatusCode::NOT_FOUND
-}
-
-#[derive(Deserialize)]
-pub struct LanguageForm {
-    #[serde(default)]
-    return_to: String,
-}
-
-/// Remembers the chosen language and goes back to the page the visitor was on.
-pub async fn choose_language(Path(code): Path<String>, Form(form): Form<LanguageForm>) -> Response {
-    let Some(locale) = Locale::from_code(&code) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let target = same_site_path(&form.return_to);
-    let location = HeaderValue::from_str(target).unwrap_or_else(|_| HeaderValue::from_static("/"));
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::LOCATION, location);
-    headers.append(
-        header::SET_COOKIE,
-        set_cookie(
-            LANGUAGE_COOKIE,
-            locale.code(),
-            SameSite::Lax,
-            Some(LANGUAGE_COOKIE_MAX_AGE_SECONDS),
-        ),
-    );
-    response
-}
-
-/// The stylesheet, compiled in. It holds no personal data, so it may be cached briefly.
-pub async fn stylesheet() -> Response {
-    static_asset(
-        "text/css; charset=utf-8",
-        include_str!("../../static/app.css"),
-    )
-}
-
-/// The one script: progress for long actions (see the file's opening comment).
-pub async fn progress_script() -> Response {
-    static_asset(
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/progress.js"),
-    )
-}
-
-/// A file every visitor gets the same: a shared cache may keep it for a few minutes, short
-/// enough that a new release reaches everyone soon.
-fn static_asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
     #[test]
-    fn every_error_page_has_its_words_in_every_language() {
-        for status in [
-            StatusCode::NOT_FOUND,
-            StatusCode::FORBIDDEN,
-            StatusCode::METHOD_NOT_ALLOWED,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            StatusCode::BAD_GATEWAY,
-        ] {
-            let (title_key, text_key) = error_keys(status);
-            for locale in Locale::ALL {
-                let ids = catalogues().message_ids(locale);
-                assert!(
-                    ids.contains(title_key) && ids.contains(text_key),
-                    "{status}"
-                );
+    fn each_layer_imports_only_the_layers_beneath_it_and_no_page_imports_another() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&root, &root, &mut files);
+        assert!(files.len() > 20, "the scan found the sources");
+        let mut violations = Vec::new();
+        for (file, source) in &files {
+            for path in crate_paths(source) {
+                if forbidden(file, &path) {
+                    violations.push(format!("{file} uses crate::{path}"));
+                }
             }
         }
-        assert_eq!(error_keys(StatusCode::BAD_GATEWAY).0, "error-server-title");
+        assert!(violations.is_empty(), "{violations:#?}");
     }
 
     #[test]
-    fn the_switcher_names_each_language_in_itself_and_marks_the_current_one() {
-        let context = PageContext {
-            locale: Locale::Ru,
-            csrf_token: "token".to_owned(),
-            return_to: "/calculator".to_owned(),
-            person: None,
-        };
-        let layout = context.layout(Section::Calculator);
-        let names: Vec<(&str, bool)> = layout
-            .languages
-            .iter()
-            .map(|choice| (choice.name.as_str(), choice.current))
-            .collect();
+    fn the_layering_check_catches_each_kind_of_violation() {
+        assert!(forbidden("web/session.rs", "clients::api::CallError"));
+        assert!(forbidden("web/security.rs", "pages::shared::render"));
+        assert!(forbidden("clients/api.rs", "pages::shared::PageError"));
+        assert!(forbidden("pages/shared/mod.rs", "pages::staff::reviews"));
+        assert!(forbidden(
+            "pages/staff/reviews.rs",
+            "pages::staff::portfolio::x"
+        ));
+        assert!(forbidden("pages/founder/kyc.rs", "pages::staff::kyc_cases"));
+        assert!(!forbidden(
+            "pages/founder/kyc.rs",
+            "pages::shared::kyc_case::Case"
+        ));
+        assert!(!forbidden("pages/staff/mod.rs", "pages::staff::reviews"));
+        assert!(!forbidden("clients/api.rs", "web::timing::send_timed"));
         assert_eq!(
-            names,
-            [
-                ("Oʻzbekcha", false),
-                ("Ўзбекча", false),
-                ("Русский", true),
-                ("English", false)
-            ]
+            crate_paths(
+                "use crate::pages::{shared, staff::reviews};\nlet x = crate::web::format::f();"
+            ),
+            ["pages::shared", "pages::staff::reviews", "web::format::f"]
         );
     }
 }

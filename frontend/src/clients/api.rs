@@ -1,0 +1,193 @@
+//! Calls to the services' JSON APIs on behalf of a signed-in person, and what their answers
+//! mean for a page.
+//!
+//! Every service answers errors as problem details with a stable `code` and, for a 422, the
+//! refused fields. Pages branch on [`CallError`] only: a 404 becomes the friendly not-found
+//! page, a 403 the wrong-role page, a 422 messages beside the fields, and anything the visitor
+//! cannot act on (a 5xx, a timeout, an answer we cannot read) a "try again shortly" notice.
+
+use std::time::Duration;
+
+use imkon_platform::client::ServiceClient;
+use rand::RngCore;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::web::timing::send_timed;
+
+/// How long a service may take before the page says it is not answering.
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One refused field of a request, as the service's problem details name it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct FieldRefusal {
+    pub field: String,
+    pub code: String,
+}
+
+#[derive(Deserialize)]
+struct ProblemBody {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    errors: Vec<FieldRefusal>,
+}
+
+/// Why a call did not give the page what it asked for.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// The thing does not exist, or the caller may not know that it does.
+    #[error("not found")]
+    NotFound,
+    /// The token was refused: the sign-in has ended.
+    #[error("the access token was refused")]
+    Unauthorized,
+    /// The caller's role may not do this, or a rule about who acts forbids it.
+    #[error("forbidden: {code}")]
+    Forbidden { code: String },
+    /// The request was refused as it stands: fields to correct, or a state that does not allow
+    /// it (`code` says which).
+    #[error("refused ({status}): {code}")]
+    Refused {
+        status: StatusCode,
+        code: String,
+        fields: Vec<FieldRefusal>,
+    },
+    /// No usable answer.
+    #[error("the service is unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl CallError {
+    /// The problem code of a refusal, if the service gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            CallError::Forbidden { code } | CallError::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// One service's API at its base URL.
+#[derive(Clone, Debug)]
+pub struct ServiceApi {
+    client: ServiceClient,
+    base_url: String,
+}
+
+impl ServiceApi {
+    pub fn new(base_url: &str) -> Result<ServiceApi, reqwest::Error> {
+        Ok(ServiceApi {
+            client: ServiceClient::new(CALL_TIMEOUT)?,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A request to `path`, without a token.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, &self.url(path))
+    }
+
+    /// A request to `path` carrying `access_token`.
+    pub fn authorized(&self, method: Method, path: &str, access_token: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(access_token)
+    }
+}
+
+/// Sends the request and reads a JSON answer.
+pub async fn send_json<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, CallError> {
+    let response = send(request).await?;
+    response
+        .json()
+        .await
+        .map_err(|error| CallError::Unavailable(format!("unreadable answer: {error}")))
+}
+
+/// Sends the request; any status other than 2xx becomes a [`CallError`].
+pub async fn send(request: RequestBuilder) -> Result<reqwest::Response, CallError> {
+    let response = send_timed(request)
+        .await
+        .map_err(|error| CallError::Unavailable(error.to_string()))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let problem = response.json::<ProblemBody>().await.ok();
+    Err(classify(status, problem))
+}
+
+fn classify(status: StatusCode, problem: Option<ProblemBody>) -> CallError {
+    let (code, fields) = problem
+        .map(|problem| (problem.code, problem.errors))
+        .unwrap_or_default();
+    match status {
+        StatusCode::NOT_FOUND => CallError::NotFound,
+        StatusCode::UNAUTHORIZED => CallError::Unauthorized,
+        StatusCode::FORBIDDEN => CallError::Forbidden { code },
+        status if status.is_client_error() => CallError::Refused {
+            status,
+            code,
+            fields,
+        },
+        status => CallError::Unavailable(format!("answered {status} {code}")),
+    }
+}
+
+/// A fresh idempotency key: 128 random bits, in hex, which makes a repeated
+/// request (a double click, a retry) harmless.
+pub fn idempotency_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(code: &str, fields: &[(&str, &str)]) -> Option<ProblemBody> {
+        Some(ProblemBody {
+            code: code.to_owned(),
+            errors: fields
+                .iter()
+                .map(|(field, code)| FieldRefusal {
+                    field: (*field).to_owned(),
+                    code: (*code).to_owned(),
+                })
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn statuses_become_what_a_page_can_act_on() {
+        assert_eq!(
+            classify(StatusCode::NOT_FOUND, problem("not_found", &[])),
+            CallError::NotFound
+        );
+        assert_eq!(
+            classify(StatusCode::FORBIDDEN, problem("four_eyes_violation", &[])),
+            CallError::Forbidden {
+                code: "four_eyes_violation".to_owned()
+            }
+        );
+        let refused = classify(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem("validation_failed", &[("requested_amount", "too_large")]),
+        );
+        assert_eq!(refused.code(), Some("validation_failed"));
+        assert!(matches!(refused, CallError::Refused { fields, .. } if fields.len() == 1));
+        assert!(matches!(
+            classify(StatusCode::BAD_GATEWAY, None),
+            CallError::Unavailable(_)
+        ));
+        assert_eq!(
+            classify(StatusCode::UNAUTHORIZED, None),
+            CallError::Unauthorized
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! The disbursement service's public API, as far as the frontend uses it.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use imkon_platform::client::ServiceClient;
+use imkon_platform::money::Currency;
+use reqwest::{Method, StatusCode};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::clients::api::{send_json, CallError, ServiceApi};
+use crate::web::timing::send_timed;
+
+/// How long a schedule preview may take before the page says the service is not answering.
+const PREVIEW_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The body of `POST /v1/schedules/preview`. Amounts and rates travel as strings so no
+/// binary float ever touches them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PreviewRequest {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub principal: Decimal,
+    pub currency: Currency,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub annual_rate_percent: Decimal,
+    pub term_months: i64,
+    pub method: String,
+    pub grace_months: i64,
+    pub day_count: String,
+    pub disbursement_date: NaiveDate,
+    pub first_due_date: NaiveDate,
+}
+
+/// One row of a previewed schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct PreviewInstallment {
+    pub number: u32,
+    pub due_date: NaiveDate,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub principal: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub interest: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub balance: Decimal,
+}
+
+/// A previewed schedule with its totals.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct SchedulePreview {
+    pub installments: Vec<PreviewInstallment>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total_principal: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total_interest: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total_payable: Decimal,
+}
+
+/// One field the service refused, as its problem+json names it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ServiceFieldError {
+    pub field: String,
+    pub code: String,
+}
+
+#[derive(Deserialize)]
+struct ValidationProblem {
+    #[serde(default)]
+    errors: Vec<ServiceFieldError>,
+}
+
+/// Why no schedule came back.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error("the service refused {0:?}")]
+    Invalid(Vec<ServiceFieldError>),
+    #[error("the disbursement service did not answer usefully: {0}")]
+    Unavailable(String),
+}
+
+/// A client of the disbursement service.
+#[derive(Clone, Debug)]
+pub struct DisbursementClient {
+    http: ServiceClient,
+    base_url: String,
+}
+
+impl DisbursementClient {
+    pub fn new(base_url: &str) -> Result<DisbursementClient, reqwest::Error> {
+        Ok(DisbursementClient {
+            http: ServiceClient::new(PREVIEW_TIMEOUT)?,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// Asks the service to compute a schedule without storing anything.
+    #[tracing::instrument(skip_all, fields(term_months = request.term_months))]
+    pub async fn preview_schedule(
+        &self,
+        request: &PreviewRequest,
+    ) -> Result<SchedulePreview, PreviewError> {
+        let url = format!("{}/v1/schedules/preview", self.base_url);
+        let response = send_timed(self.http.post(&url).json(request))
+            .await
+            .map_err(|error| PreviewError::Unavailable(error.to_string()))?;
+        match response.status() {
+            StatusCode::OK => response
+                .json::<SchedulePreview>()
+                .await
+                .map_err(|error| PreviewError::Unavailable(error.to_string())),
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
+                let problem = response
+                    .json::<ValidationProblem>()
+                    .await
+                    .map_err(|error| PreviewError::Unavailable(error.to_string()))?;
+                Err(PreviewError::Invalid(problem.errors))
+            }
+            other => Err(PreviewError::Unavailable(format!("status {other}"))),
+        }
+    }
+}
+
+/// The arrears buckets, youngest first, as the disbursement service names them.
+pub const ARREARS_BUCKETS: [&str; 5] = ["1-30", "31-60", "61-90", "91-180", "180+"];
+
+/// A tranche as the service answers it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Tranche {
+    pub number: i32,
+    pub amount: String,
+    pub purpose: String,
+    pub status: String,
+    /// The founder's milestone report or the officer's note sent with the request.
+    #[serde(default)]
+    pub request_note: Option<String>,
+    pub disbursed_at: Option<DateTime<Utc>>,
+}
+
+/// A contract as the service answers it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Contract {
+    pub id: String,
+    pub programme_kind: String,
+    pub status: String,
+    pub currency: String,
+    pub principal: String,
+    pub annual_rate_percent: Option<String>,
+    pub term_months: i32,
+    pub disbursement_date: Option<NaiveDate>,
+    pub first_due_date: Option<NaiveDate>,
+    pub penalty_outstanding: String,
+    pub loan_account_number: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub tranches: Vec<Tranche>,
+    /// A write-off one approver proposed; another confirms it.
+    #[serde(default)]
+    pub write_off_proposal: Option<WriteOffProposal>,
+}
+
+/// A proposed write-off, as the service answers it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct WriteOffProposal {
+    pub reason: String,
+    pub proposed_by: String,
+    pub confirmed_by: Option<String>,
+}
+
+/// One page of contracts.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ContractPage {
+    pub items: Vec<Contract>,
+    pub next_cursor: Option<String>,
+}
+
+/// An overdue contract as the service answers it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ArrearsItem {
+    pub contract_id: String,
+    pub currency: String,
+    pub total_overdue: String,
+    pub penalty_outstanding: String,
+    pub days_past_due: i32,
+    pub bucket: String,
+    pub overdue_installments: i32,
+}
+
+/// One ageing bucket's totals.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Bucket {
+    pub bucket: String,
+    pub contracts: i64,
+    pub total_overdue: std::collections::BTreeMap<String, String>,
+}
+
+/// The arrears list, with the totals of each ageing bucket.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Arrears {
+    pub as_of: Option<NaiveDate>,
+    pub buckets: Vec<Bucket>,
+    pub items: Vec<ArrearsItem>,
+    pub next_cursor: Option<String>,
+}
+
+/// The ageing buckets of the latest arrears run, as the portfolio's chart needs them.
+pub async fn arrears_buckets(
+    contracts: &ServiceApi,
+    token: &str,
+) -> Result<Vec<Bucket>, CallError> {
+    let arrears: Arrears = send_json(
+        contracts
+            .authorized(Method::GET, "/v1/arrears", token)
+            .query(&[("limit", "1")]),
+    )
+    .await?;
+    Ok(arrears.buckets)
+}

@@ -1,0 +1,13 @@
+//! The clients of the services: one module per service the frontend calls (onboarding,
+//! applications, disbursement) over the shared HTTP plumbing in [`api`]. A client knows the
+//! service's paths and wire types and nothing of pages; it may use the `web` layer (the
+//! server timing of its calls).
+//!
+//! Accounts (statements, transfers) is called through [`api::ServiceApi`] directly from its
+//! pages, and no page calls scoring (the applications service answers with the score); each
+//! gets its typed module here when a second page needs the same call.
+
+pub mod api;
+pub mod applications;
+pub mod disbursement;
+pub mod onboarding;

@@ -1,0 +1,71 @@
+//! Founders' pages: registration and their profile, companies and documents, their KYC
+//! status, applying to a programme, and their accounts and transfers.
+//!
+//! Registration is here although a visitor opens it before signing in: it creates a founder's
+//! profile with the same fields as the profile page.
+
+pub mod apply;
+pub mod kyc;
+pub mod money;
+pub mod profile;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::AppState;
+
+/// The founders' pages' routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/register",
+            get(profile::registration_form).post(profile::register),
+        )
+        .route(
+            "/profile",
+            get(profile::profile).post(profile::save_profile),
+        )
+        .route(
+            "/companies",
+            get(profile::companies).post(profile::add_company),
+        )
+        .route(
+            "/documents",
+            get(profile::documents)
+                .post(profile::upload_document)
+                .layer(DefaultBodyLimit::max(profile::UPLOAD_MAX_BYTES)),
+        )
+        .route("/documents/{id}/download", get(profile::download_document))
+        .route("/kyc", get(kyc::status))
+        .route("/kyc/submit", post(kyc::submit))
+        .route(
+            "/programmes/{id}/apply",
+            get(apply::start_form).post(apply::start),
+        )
+        .route(
+            "/applications/{id}/edit",
+            get(apply::edit_form).post(apply::edit),
+        )
+        .route("/applications/{id}/withdraw", post(apply::withdraw))
+        .route("/applications/{id}/info-response", post(apply::answer_info))
+        .route("/accounts", get(money::accounts))
+        .route("/accounts/{number}", get(money::statement))
+        .route(
+            "/accounts/{number}/statement.csv",
+            get(money::statement_csv),
+        )
+        .route(
+            "/accounts/{number}/statement.pdf",
+            get(money::statement_pdf),
+        )
+        .route(
+            "/transfers/new",
+            get(money::transfer_form).post(money::quote),
+        )
+        .route(
+            "/transfers/{quote_id}",
+            get(money::confirmation).post(money::confirm),
+        )
+        .route("/transfers/{quote_id}/done", get(money::result))
+}

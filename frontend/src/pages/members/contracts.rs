@@ -1,0 +1,1120 @@
+//! Contracts: a founder's contracts, a contract's schedule and what is due next, signing,
+//! repaying what is due and repaying early, and a grant's tranche request with its milestone
+//! report; for the bank's staff, the contracts list, activation, tranche requests (with a
+//! note), approvals (four eyes), cancellations and payouts, the credit committee's write-off,
+//! and the arrears list with its ageing buckets and the administrator's run of the daily job.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use chrono::NaiveDate;
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::clients::api::idempotency_key;
+use crate::clients::api::{send, send_json, CallError};
+use crate::clients::applications::path_segment;
+use crate::clients::disbursement::{Arrears, Bucket, Contract, ContractPage, ARREARS_BUCKETS};
+use crate::pages::shared::forms::KeyedChoice;
+use crate::pages::shared::forms::{problem_message, FormState};
+use crate::pages::shared::signed_in::{see_other, SignedIn};
+use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
+use crate::web::format::amount_text;
+use crate::web::format::{format_date, parse_typed_decimal, TypedNumberError};
+use crate::web::i18n::Translator;
+use crate::AppState;
+
+const AUDIENCE: &str = "disbursement";
+
+/// The statuses of a contract, for labels and the staff list's filter.
+pub const CONTRACT_STATUSES: [&str; 5] = ["draft", "signed", "active", "closed", "written_off"];
+
+async fn token(
+    state: &AppState,
+    signed_in: &mut SignedIn,
+    next: &str,
+) -> Result<String, PageError> {
+    signed_in
+        .access_token(state, AUDIENCE)
+        .await
+        .map_err(|error| PageError::from_call(error, next))
+}
+
+fn require_founder_or_staff(signed_in: &SignedIn) -> Result<(), PageError> {
+    if signed_in.person.is_founder() || signed_in.person.is_portfolio_staff() {
+        Ok(())
+    } else {
+        Err(PageError::WrongRole)
+    }
+}
+
+fn status_key(status: &str) -> String {
+    format!("contract-status-{}", status.replace('_', "-"))
+}
+
+/// A contract as a list shows it.
+pub struct ContractRow {
+    pub id: String,
+    pub kind_key: String,
+    pub status_key: String,
+    pub principal: String,
+    pub term_months: i32,
+    pub created: String,
+}
+
+fn contract_row(contract: &Contract, translator: &Translator) -> ContractRow {
+    ContractRow {
+        id: contract.id.clone(),
+        kind_key: format!("contract-kind-{}", contract.programme_kind),
+        status_key: status_key(&contract.status),
+        principal: amount_text(&contract.principal, &contract.currency, translator),
+        term_months: contract.term_months,
+        created: format_date(contract.created_at.date_naive(), translator.locale()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contracts.html")]
+struct ContractsPage {
+    t: Translator,
+    layout: Layout,
+    is_staff: bool,
+    contracts: Vec<ContractRow>,
+    statuses: Vec<KeyedChoice>,
+    next_page_query: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct ContractFilter {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    status: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    cursor: String,
+}
+
+/// A founder's contracts, or the staff's list filtered by status.
+pub async fn list(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Query(filter): Query<ContractFilter>,
+) -> Result<Response, PageError> {
+    require_founder_or_staff(&signed_in)?;
+    let next = "/contracts";
+    let is_staff = signed_in.person.is_portfolio_staff();
+    let token = token(&state, &mut signed_in, next).await?;
+    let path = if is_staff {
+        "/v1/contracts"
+    } else {
+        "/v1/me/contracts"
+    };
+    let page: ContractPage = send_json(
+        state
+            .contracts
+            .authorized(Method::GET, path, &token)
+            .query(&filter),
+    )
+    .await
+    .map_err(|error| PageError::from_call(error, next))?;
+    let translator = context.translator();
+    let next_page_query = page.next_cursor.as_ref().map(|cursor| {
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        if !filter.status.is_empty() {
+            serializer.append_pair("status", &filter.status);
+        }
+        serializer.append_pair("cursor", cursor);
+        serializer.finish()
+    });
+    Ok(render(
+        StatusCode::OK,
+        &ContractsPage {
+            is_staff,
+            contracts: page
+                .items
+                .iter()
+                .map(|contract| contract_row(contract, &translator))
+                .collect(),
+            statuses: CONTRACT_STATUSES
+                .iter()
+                .map(|status| KeyedChoice {
+                    value: status,
+                    label_key: status_key(status),
+                    selected: filter.status == *status,
+                })
+                .collect(),
+            next_page_query,
+            t: translator,
+            layout: context.layout(Section::Contracts),
+        },
+    ))
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct Installment {
+    number: i32,
+    due_date: NaiveDate,
+    principal: String,
+    interest: String,
+    total: String,
+    paid: String,
+    status: String,
+    days_past_due: i32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct Schedule {
+    currency: String,
+    installments: Vec<Installment>,
+    total_payable: String,
+    due_today: String,
+}
+
+/// An instalment as the schedule table shows it.
+pub struct InstallmentRow {
+    pub number: i32,
+    pub due_date: String,
+    pub principal: String,
+    pub interest: String,
+    pub total: String,
+    pub paid: String,
+    pub status_key: String,
+    pub days_past_due: i32,
+}
+
+/// The schedule as the contract page shows it.
+pub struct ScheduleView {
+    pub installments: Vec<InstallmentRow>,
+    pub total_payable: String,
+    pub due_today: String,
+    pub anything_due: bool,
+    /// The first instalment not yet paid: what is due next.
+    pub next_due: Option<String>,
+}
+
+fn schedule_view(schedule: &Schedule, translator: &Translator) -> ScheduleView {
+    let locale = translator.locale();
+    let money = |amount: &str| amount_text(amount, &schedule.currency, translator);
+    ScheduleView {
+        installments: schedule
+            .installments
+            .iter()
+            .map(|installment| InstallmentRow {
+                number: installment.number,
+                due_date: format_date(installment.due_date, locale),
+                principal: money(&installment.principal),
+                interest: money(&installment.interest),
+                total: money(&installment.total),
+                paid: money(&installment.paid),
+                status_key: format!("installment-status-{}", installment.status),
+                days_past_due: installment.days_past_due,
+            })
+            .collect(),
+        total_payable: money(&schedule.total_payable),
+        due_today: money(&schedule.due_today),
+        anything_due: schedule
+            .due_today
+            .parse::<rust_decimal::Decimal>()
+            .is_ok_and(|due| due > rust_decimal::Decimal::ZERO),
+        next_due: schedule
+            .installments
+            .iter()
+            .find(|installment| installment.status != "paid")
+            .map(|installment| {
+                translator.t_with(
+                    "contract-next-due",
+                    &[
+                        ("amount", &money(&installment.total)),
+                        ("date", &format_date(installment.due_date, locale)),
+                    ],
+                )
+            }),
+    }
+}
+
+/// A tranche as the contract page shows it, with what the viewer may do with it.
+pub struct TrancheRow {
+    pub number: i32,
+    pub amount: String,
+    pub purpose: String,
+    pub status_key: String,
+    /// The note or milestone report sent with the request.
+    pub note: String,
+    pub may_request: bool,
+    /// What the request form's note is called: a grant's founder reports a milestone.
+    pub note_label_key: &'static str,
+    /// The note as typed, when this tranche's request was refused.
+    pub typed_note: String,
+    pub note_error: Option<String>,
+    pub may_approve: bool,
+    pub may_cancel: bool,
+    pub may_disburse: bool,
+}
+
+/// What the viewer may do on the contract page.
+pub struct Abilities {
+    pub sign: bool,
+    pub repay: bool,
+    pub activate: bool,
+    /// Propose a write-off: an approver, while none is pending.
+    pub write_off: bool,
+    /// Confirm the pending write-off: an approver other than its proposer.
+    pub confirm_write_off: bool,
+}
+
+/// A write-off waiting for its second approver, as staff see it on the contract page.
+pub struct PendingWriteOff {
+    pub reason: String,
+    /// The viewer proposed it, so another approver must confirm it.
+    pub proposed_by_viewer: bool,
+}
+
+/// The contract as its page shows it.
+pub struct ContractView {
+    pub id: String,
+    pub kind_key: String,
+    pub status_key: String,
+    pub principal: String,
+    pub rate: String,
+    pub term_months: i32,
+    pub disbursement_date: String,
+    pub first_due_date: String,
+    pub penalty: String,
+    pub loan_account: String,
+}
+
+fn contract_view(contract: &Contract, translator: &Translator) -> ContractView {
+    let date = |date: Option<NaiveDate>| {
+        date.map(|date| format_date(date, translator.locale()))
+            .unwrap_or_default()
+    };
+    ContractView {
+        id: contract.id.clone(),
+        kind_key: format!("contract-kind-{}", contract.programme_kind),
+        status_key: status_key(&contract.status),
+        principal: amount_text(&contract.principal, &contract.currency, translator),
+        rate: contract
+            .annual_rate_percent
+            .as_ref()
+            .map(|rate| format!("{rate}%"))
+            .unwrap_or_default(),
+        term_months: contract.term_months,
+        disbursement_date: date(contract.disbursement_date),
+        first_due_date: date(contract.first_due_date),
+        penalty: amount_text(
+            &contract.penalty_outstanding,
+            &contract.currency,
+            translator,
+        ),
+        loan_account: contract.loan_account_number.clone().unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contract.html")]
+struct ContractPageTemplate {
+    t: Translator,
+    layout: Layout,
+    contract: ContractView,
+    schedule: Option<ScheduleView>,
+    tranches: Vec<TrancheRow>,
+    can: Abilities,
+    pending_write_off: Option<PendingWriteOff>,
+    form: FormState,
+    /// The key a repayment form carries, so the same form sent twice pays once.
+    repayment_key: String,
+}
+
+async fn contract_page(
+    state: &AppState,
+    context: &PageContext,
+    signed_in: &mut SignedIn,
+    id: &str,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let next = format!("/contracts/{id}");
+    let token = token(state, signed_in, &next).await?;
+    let contract: Contract = send_json(state.contracts.authorized(
+        Method::GET,
+        &format!("/v1/contracts/{id}"),
+        &token,
+    ))
+    .await
+    .map_err(|error| PageError::from_call(error, &next))?;
+    let schedule = if contract.programme_kind == "loan" && contract.status != "draft" {
+        match send_json::<Schedule>(state.contracts.authorized(
+            Method::GET,
+            &format!("/v1/contracts/{id}/schedule"),
+            &token,
+        ))
+        .await
+        {
+            Ok(schedule) => Some(schedule),
+            // No schedule yet (nothing paid out): the page shows the contract without one.
+            Err(CallError::Refused { .. } | CallError::NotFound) => None,
+            Err(error) => return Err(PageError::from_call(error, &next)),
+        }
+    } else {
+        None
+    };
+    let person = &signed_in.person;
+    let is_founder = person.is_founder();
+    let is_officer = person.has_role("credit_officer");
+    let may_approve = is_officer || person.has_role("approver");
+    let may_disburse = is_officer || person.has_role("finance");
+    let is_active = contract.status == "active";
+    let is_grant = contract.programme_kind == "grant";
+    let translator = context.translator();
+    let refused_tranche = form.value("tranche");
+    let tranches = contract
+        .tranches
+        .iter()
+        .map(|tranche| {
+            let was_refused = refused_tranche == tranche.number.to_string();
+            TrancheRow {
+                number: tranche.number,
+                amount: amount_text(&tranche.amount, &contract.currency, &translator),
+                purpose: tranche.purpose.clone(),
+                status_key: format!("tranche-status-{}", tranche.status),
+                note: tranche.request_note.clone().unwrap_or_default(),
+                may_request: is_active
+                    && tranche.status == "planned"
+                    && (is_officer || (is_founder && is_grant)),
+                note_label_key: if is_grant && !is_officer {
+                    "tranche-milestone-report"
+                } else {
+                    "tranche-note"
+                },
+                typed_note: if was_refused {
+                    form.value("note").to_owned()
+                } else {
+                    String::new()
+                },
+                note_error: form
+                    .error("note")
+                    .filter(|_| was_refused)
+                    .map(str::to_owned),
+                may_approve: is_active && tranche.status == "requested" && may_approve,
+                // Staff who approve may also stop a tranche before it is paid out.
+                may_cancel: matches!(tranche.status.as_str(), "requested" | "approved")
+                    && may_approve,
+                may_disburse: is_active && tranche.status == "approved" && may_disburse,
+            }
+        })
+        .collect();
+    let schedule_view = schedule
+        .as_ref()
+        .map(|schedule| schedule_view(schedule, &translator));
+    let pending_write_off = contract
+        .write_off_proposal
+        .as_ref()
+        .filter(|proposal| proposal.confirmed_by.is_none() && is_active && !is_founder)
+        .map(|proposal| PendingWriteOff {
+            reason: proposal.reason.clone(),
+            proposed_by_viewer: proposal.proposed_by == person.id,
+        });
+    let can = Abilities {
+        sign: is_founder && contract.status == "draft",
+        repay: is_founder && is_active && schedule.is_some(),
+        activate: is_officer && contract.status == "signed",
+        write_off: person.has_role("approver") && is_active && pending_write_off.is_none(),
+        confirm_write_off: person.has_role("approver")
+            && is_active
+            && pending_write_off
+                .as_ref()
+                .is_some_and(|pending| !pending.proposed_by_viewer),
+    };
+    Ok(render(
+        status,
+        &ContractPageTemplate {
+            contract: contract_view(&contract, &translator),
+            schedule: schedule_view,
+            tranches,
+            can,
+            pending_write_off,
+            form,
+            repayment_key: idempotency_key(),
+            t: translator,
+            layout: context.layout(Section::Contracts),
+        },
+    ))
+}
+
+/// A contract with its tranches, schedule and what is due next.
+pub async fn show(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    require_founder_or_staff(&signed_in)?;
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    contract_page(
+        &state,
+        &context,
+        &mut signed_in,
+        id,
+        FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// What a refused action means for the contract page: a message at the top of the page, or
+/// beside a field of the early-repayment form; a role refusal is the wrong-role page.
+async fn refused(
+    state: &AppState,
+    context: &PageContext,
+    signed_in: &mut SignedIn,
+    id: &str,
+    error: CallError,
+    mut form: FormState,
+) -> Result<Response, PageError> {
+    let translator = context.translator();
+    let next = format!("/contracts/{id}");
+    let status = match error {
+        // The four-eyes rule is not a missing role: the page says who must act instead.
+        CallError::Forbidden { code } if code == "four_eyes_violation" => {
+            form.notice = Some(translator.t("problem-tranche-four-eyes"));
+            StatusCode::FORBIDDEN
+        }
+        CallError::Refused {
+            status,
+            code,
+            fields,
+        } => {
+            form.refuse_all(
+                &translator,
+                &fields,
+                &["amount", "option", "note", "reason"],
+            );
+            if fields.is_empty() {
+                form.notice = Some(problem_message(&translator, &code));
+            }
+            status
+        }
+        error => return Err(PageError::from_call(error, &next)),
+    };
+    contract_page(state, context, signed_in, id, form, status).await
+}
+
+/// The founder accepts (signs) the contract.
+pub async fn sign(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let token = token(&state, &mut signed_in, &next).await?;
+    match send(state.contracts.authorized(
+        Method::POST,
+        &format!("/v1/contracts/{id}/sign"),
+        &token,
+    ))
+    .await
+    {
+        Ok(_) => Ok(see_other(&next)),
+        Err(error) => {
+            refused(
+                &state,
+                &context,
+                &mut signed_in,
+                id,
+                error,
+                FormState::default(),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RepaymentForm {
+    /// `due` pays everything due today; `early` repays principal ahead of schedule.
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    option: String,
+    #[serde(default)]
+    idempotency_key: String,
+}
+
+/// Pays what is due, or repays early keeping the term or the instalment.
+pub async fn repay(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(submitted): Form<RepaymentForm>,
+) -> Result<Response, PageError> {
+    if !signed_in.person.is_founder() {
+        return Err(PageError::WrongRole);
+    }
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let translator = context.translator();
+    let mut form = FormState::from_pairs(vec![
+        ("amount".to_owned(), submitted.amount.clone()),
+        ("option".to_owned(), submitted.option.clone()),
+    ]);
+    let body = if submitted.kind == "early" {
+        let amount = match parse_typed_decimal(&submitted.amount, translator.locale()) {
+            Ok(amount) => Some(amount),
+            Err(TypedNumberError::Empty) => {
+                form.refuse(&translator, "amount", "required");
+                None
+            }
+            Err(TypedNumberError::NotANumber) => {
+                form.refuse(&translator, "amount", "not_a_number");
+                None
+            }
+        };
+        if !matches!(submitted.option.as_str(), "keep_term" | "keep_installment") {
+            form.refuse(&translator, "option", "invalid_choice");
+        }
+        match amount {
+            Some(amount) if !form.has_errors() => {
+                json!({"amount": amount.to_string(), "option": submitted.option})
+            }
+            _ => {
+                return contract_page(
+                    &state,
+                    &context,
+                    &mut signed_in,
+                    id,
+                    form,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+        }
+    } else {
+        json!({})
+    };
+    // The key came with the form, made when the page was shown: sending the same form twice
+    // pays once. A form without one (a hand-made request) gets a key of its own.
+    let key = if submitted.idempotency_key.len() == 32
+        && submitted
+            .idempotency_key
+            .bytes()
+            .all(|byte| byte.is_ascii_hexdigit())
+    {
+        submitted.idempotency_key.clone()
+    } else {
+        idempotency_key()
+    };
+    let token = token(&state, &mut signed_in, &next).await?;
+    match send(
+        state
+            .contracts
+            .authorized(
+                Method::POST,
+                &format!("/v1/contracts/{id}/repayments"),
+                &token,
+            )
+            .header("idempotency-key", key)
+            .json(&body),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&next)),
+        Err(error) => refused(&state, &context, &mut signed_in, id, error, form).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActivationForm {
+    #[serde(default)]
+    disbursement_date: String,
+    #[serde(default)]
+    first_due_date: String,
+}
+
+/// A credit officer activates a signed contract, fixing its dates.
+pub async fn activate(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(submitted): Form<ActivationForm>,
+) -> Result<Response, PageError> {
+    if !signed_in.person.has_role("credit_officer") {
+        return Err(PageError::WrongRole);
+    }
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let form = FormState::from_pairs(vec![
+        (
+            "disbursement_date".to_owned(),
+            submitted.disbursement_date.clone(),
+        ),
+        (
+            "first_due_date".to_owned(),
+            submitted.first_due_date.clone(),
+        ),
+    ]);
+    let mut body = serde_json::Map::new();
+    for (name, value) in [
+        ("disbursement_date", &submitted.disbursement_date),
+        ("first_due_date", &submitted.first_due_date),
+    ] {
+        if !value.trim().is_empty() {
+            body.insert(name.to_owned(), json!(value.trim()));
+        }
+    }
+    let token = token(&state, &mut signed_in, &next).await?;
+    match send(
+        state
+            .contracts
+            .authorized(
+                Method::POST,
+                &format!("/v1/contracts/{id}/activate"),
+                &token,
+            )
+            .json(&body),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&next)),
+        Err(CallError::Refused {
+            status,
+            code,
+            fields,
+        }) => {
+            let translator = context.translator();
+            let mut form = form;
+            form.refuse_all(
+                &translator,
+                &fields,
+                &["disbursement_date", "first_due_date"],
+            );
+            if fields.is_empty() {
+                form.notice = Some(problem_message(&translator, &code));
+            }
+            contract_page(&state, &context, &mut signed_in, id, form, status).await
+        }
+        Err(error) => refused(&state, &context, &mut signed_in, id, error, form).await,
+    }
+}
+
+/// Requests (with a note or a grant's milestone report), approves, cancels or pays out a
+/// tranche.
+pub async fn tranche_action(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path((id, number, action)): Path<(String, u32, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    require_founder_or_staff(&signed_in)?;
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let path = format!("/v1/contracts/{id}/tranches/{number}/{action}");
+    let mut form = FormState::from_pairs(pairs);
+    form.set("tranche", number.to_string());
+    let token = token(&state, &mut signed_in, &next).await?;
+    let request = match action.as_str() {
+        "request" => {
+            let note = form.value("note").trim();
+            let body = if note.is_empty() {
+                json!({})
+            } else {
+                json!({ "note": note })
+            };
+            state
+                .contracts
+                .authorized(Method::POST, &path, &token)
+                .json(&body)
+        }
+        "approve" | "cancel" => state.contracts.authorized(Method::POST, &path, &token),
+        // A payout is keyed by its tranche: a second click, or a retry after the ledger was
+        // slow to answer, gets the first payout back and pays nothing more.
+        "disburse" => state
+            .contracts
+            .authorized(Method::POST, &path, &token)
+            .header("idempotency-key", format!("tranche-{id}-{number}-disburse")),
+        _ => return Err(PageError::NotFound),
+    };
+    match send(request).await {
+        Ok(_) => Ok(see_other(&next)),
+        Err(error) => refused(&state, &context, &mut signed_in, id, error, form).await,
+    }
+}
+
+/// The credit committee writes an active contract off, with its reason, once the approver
+/// ticked that they mean it. The service decides who may (approvers) and when (an active
+/// contract); its refusals are shown on the page.
+pub async fn write_off(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    require_founder_or_staff(&signed_in)?;
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let translator = context.translator();
+    let mut form = FormState::from_pairs(pairs);
+    if form.value("reason").trim().is_empty() {
+        form.refuse(&translator, "reason", "required");
+    }
+    if form.value("write_off_confirmed") != "yes" {
+        form.refuse(
+            &translator,
+            "write_off_confirmed",
+            "write_off_not_confirmed",
+        );
+    }
+    if form.has_errors() {
+        return contract_page(
+            &state,
+            &context,
+            &mut signed_in,
+            id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let token = token(&state, &mut signed_in, &next).await?;
+    let body = json!({ "reason": form.value("reason").trim() });
+    match send(
+        state
+            .contracts
+            .authorized(
+                Method::POST,
+                &format!("/v1/contracts/{id}/write-off"),
+                &token,
+            )
+            .json(&body),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&next)),
+        Err(error) => refused(&state, &context, &mut signed_in, id, error, form).await,
+    }
+}
+
+/// A second approver confirms the write-off another approver proposed. The service refuses the
+/// proposer (four eyes); the page then says that another approver must confirm.
+pub async fn confirm_write_off(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    require_founder_or_staff(&signed_in)?;
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let token = token(&state, &mut signed_in, &next).await?;
+    match send(state.contracts.authorized(
+        Method::POST,
+        &format!("/v1/contracts/{id}/write-off/confirm"),
+        &token,
+    ))
+    .await
+    {
+        Ok(_) => Ok(see_other(&next)),
+        Err(CallError::Forbidden { code }) if code == "four_eyes_violation" => {
+            let mut form = FormState::default();
+            form.notice = Some(context.translator().t("problem-write-off-four-eyes"));
+            contract_page(
+                &state,
+                &context,
+                &mut signed_in,
+                id,
+                form,
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
+        Err(error) => {
+            refused(
+                &state,
+                &context,
+                &mut signed_in,
+                id,
+                error,
+                FormState::default(),
+            )
+            .await
+        }
+    }
+}
+
+/// An overdue contract as the arrears list shows it.
+pub struct ArrearsRow {
+    pub contract_id: String,
+    pub overdue: String,
+    pub penalty: String,
+    pub days_past_due: i32,
+    pub bucket: String,
+    pub installments: i32,
+}
+
+/// A bucket as the arrears page shows it.
+pub struct BucketRow {
+    pub bucket: String,
+    pub contracts: i64,
+    pub overdue: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "arrears.html")]
+struct ArrearsPage {
+    t: Translator,
+    layout: Layout,
+    as_of: String,
+    buckets: Vec<BucketRow>,
+    items: Vec<ArrearsRow>,
+    next_page_query: Option<String>,
+    /// Administrators run the daily job from the page.
+    can_run_job: bool,
+    /// What the last run of the daily job did, right after it.
+    run_report: Option<String>,
+    form: FormState,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct ArrearsFilter {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    bucket: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    cursor: String,
+    /// After a run of the daily job: how many dates it assessed, and the last one. Read once
+    /// from the redirect, never carried into the paging links.
+    #[serde(default, skip_serializing)]
+    ran: Option<usize>,
+    #[serde(default, skip_serializing)]
+    through: Option<NaiveDate>,
+}
+
+/// What the daily job answered: one entry per date it assessed.
+#[derive(Deserialize)]
+struct ArrearsRun {
+    assessed: Vec<AssessedDate>,
+}
+
+#[derive(Deserialize)]
+struct AssessedDate {
+    as_of: NaiveDate,
+}
+
+/// What the page says after a run of the daily job, in the visitor's language.
+fn run_report(filter: &ArrearsFilter, translator: &Translator) -> Option<String> {
+    match (filter.ran?, filter.through) {
+        (0, _) | (_, None) => Some(translator.t("arrears-run-nothing")),
+        (days, Some(through)) => Some(translator.t_with(
+            "arrears-run-done",
+            &[
+                ("days", days.to_string().as_str()),
+                ("date", format_date(through, translator.locale()).as_str()),
+            ],
+        )),
+    }
+}
+
+/// Every currency's total of a bucket, in the visitor's language.
+fn bucket_totals(bucket: &Bucket, translator: &Translator) -> String {
+    bucket
+        .total_overdue
+        .iter()
+        .map(|(currency, amount)| amount_text(amount, currency, translator))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Overdue contracts by ageing bucket.
+pub async fn arrears(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Query(filter): Query<ArrearsFilter>,
+) -> Result<Response, PageError> {
+    arrears_page(
+        &state,
+        &context,
+        &mut signed_in,
+        filter,
+        FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// An administrator runs the daily job (collection of what is due, then arrears) through
+/// today. The service allows administrators only and runs each date once, so a second click
+/// changes nothing; a refusal other than the role is shown on the page.
+pub async fn run_arrears(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+) -> Result<Response, PageError> {
+    let next = "/arrears";
+    let token = token(&state, &mut signed_in, next).await?;
+    match send(
+        state
+            .contracts
+            .authorized(Method::POST, "/v1/arrears/run", &token),
+    )
+    .await
+    {
+        Ok(answer) => {
+            let run: ArrearsRun = answer.json().await.map_err(|error| {
+                PageError::from_call(CallError::Unavailable(error.to_string()), next)
+            })?;
+            let mut target = format!("{next}?ran={}", run.assessed.len());
+            if let Some(last) = run.assessed.last() {
+                target.push_str(&format!("&through={}", last.as_of));
+            }
+            Ok(see_other(&target))
+        }
+        Err(CallError::Refused { status, code, .. }) => {
+            let mut form = FormState::default();
+            form.notice = Some(problem_message(&context.translator(), &code));
+            arrears_page(
+                &state,
+                &context,
+                &mut signed_in,
+                ArrearsFilter::default(),
+                form,
+                status,
+            )
+            .await
+        }
+        Err(error) => Err(PageError::from_call(error, next)),
+    }
+}
+
+async fn arrears_page(
+    state: &AppState,
+    context: &PageContext,
+    signed_in: &mut SignedIn,
+    filter: ArrearsFilter,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    if !signed_in.person.is_portfolio_staff() {
+        return Err(PageError::WrongRole);
+    }
+    let next = "/arrears";
+    if !filter.bucket.is_empty() && !ARREARS_BUCKETS.contains(&filter.bucket.as_str()) {
+        return Err(PageError::NotFound);
+    }
+    let token = token(state, signed_in, next).await?;
+    let arrears: Arrears = send_json(
+        state
+            .contracts
+            .authorized(Method::GET, "/v1/arrears", &token)
+            .query(&filter),
+    )
+    .await
+    .map_err(|error| PageError::from_call(error, next))?;
+    let translator = context.translator();
+    let next_page_query = arrears.next_cursor.as_ref().map(|cursor| {
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        if !filter.bucket.is_empty() {
+            serializer.append_pair("bucket", &filter.bucket);
+        }
+        serializer.append_pair("cursor", cursor);
+        serializer.finish()
+    });
+    Ok(render(
+        status,
+        &ArrearsPage {
+            as_of: arrears
+                .as_of
+                .map(|date| format_date(date, translator.locale()))
+                .unwrap_or_default(),
+            buckets: arrears
+                .buckets
+                .iter()
+                .map(|bucket| BucketRow {
+                    bucket: bucket.bucket.clone(),
+                    contracts: bucket.contracts,
+                    overdue: bucket_totals(bucket, &translator),
+                    selected: bucket.bucket == filter.bucket,
+                })
+                .collect(),
+            items: arrears
+                .items
+                .iter()
+                .map(|item| ArrearsRow {
+                    contract_id: item.contract_id.clone(),
+                    overdue: amount_text(&item.total_overdue, &item.currency, &translator),
+                    penalty: amount_text(&item.penalty_outstanding, &item.currency, &translator),
+                    days_past_due: item.days_past_due,
+                    bucket: item.bucket.clone(),
+                    installments: item.overdue_installments,
+                })
+                .collect(),
+            next_page_query,
+            run_report: run_report(&filter, &translator),
+            can_run_job: signed_in.person.has_role("admin"),
+            form,
+            t: translator,
+            layout: context.layout(Section::Arrears),
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::i18n::{catalogues, Locale};
+
+    #[test]
+    fn every_contract_status_and_kind_has_a_label_in_every_language() {
+        for locale in Locale::ALL {
+            let ids = catalogues().message_ids(locale);
+            for status in CONTRACT_STATUSES {
+                assert!(ids.contains(&status_key(status)), "{status}");
+            }
+            for kind in ["grant", "loan"] {
+                assert!(ids.contains(&format!("contract-kind-{kind}")));
+            }
+            for status in ["planned", "requested", "approved", "disbursed", "cancelled"] {
+                assert!(ids.contains(&format!("tranche-status-{status}")));
+            }
+            for status in ["paid", "overdue", "due", "upcoming"] {
+                assert!(ids.contains(&format!("installment-status-{status}")));
+            }
+            assert!(ids.contains("problem-tranche-four-eyes"));
+        }
+    }
+
+    #[test]
+    fn the_next_due_instalment_is_the_first_not_yet_paid() {
+        let installment = |number, status: &str| Installment {
+            number,
+            due_date: NaiveDate::from_ymd_opt(2026, 12, number as u32).unwrap(),
+            principal: "100.00".to_owned(),
+            interest: "5.00".to_owned(),
+            total: "105.00".to_owned(),
+            paid: "0.00".to_owned(),
+            status: status.to_owned(),
+            days_past_due: 0,
+        };
+        let schedule = Schedule {
+            currency: "UZS".to_owned(),
+            installments: vec![installment(1, "paid"), installment(2, "upcoming")],
+            total_payable: "210.00".to_owned(),
+            due_today: "0.00".to_owned(),
+        };
+        let view = schedule_view(&schedule, &Translator::new(Locale::En));
+        assert!(!view.anything_due);
+        assert_eq!(
+            view.next_due.as_deref(),
+            Some("Next payment: UZS\u{a0}105.00 on 2 Dec 2026")
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! The menu: one table of every entry, with who sees it. Adding a page to the menu is one line
+//! here; the base template only walks the entries the visitor may open.
+
+use crate::clients::onboarding::Person;
+use crate::pages::shared::Section;
+
+/// Who sees a menu entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Every visitor, signed in or not.
+    Everyone,
+    /// Visitors who have not signed in.
+    Anonymous,
+    /// Anyone signed in.
+    SignedIn,
+    /// Those signed in who hold at least one of these roles.
+    AnyRole(&'static [&'static str]),
+}
+
+impl Audience {
+    /// Whether the visitor (`None` when no one is signed in) sees the entry.
+    pub fn admits(self, person: Option<&Person>) -> bool {
+        match (self, person) {
+            (Audience::Everyone, _) => true,
+            (Audience::Anonymous, person) => person.is_none(),
+            (Audience::SignedIn, person) => person.is_some(),
+            (Audience::AnyRole(roles), Some(person)) => {
+                roles.iter().any(|role| person.has_role(role))
+            }
+            (Audience::AnyRole(_), None) => false,
+        }
+    }
+}
+
+/// One entry of the menu.
+#[derive(Clone, Copy, Debug)]
+pub struct MenuEntry {
+    pub path: &'static str,
+    /// The catalogue key of the entry's words.
+    pub key: &'static str,
+    /// The section whose pages mark the entry as current; `None` for an entry never marked.
+    pub section: Option<Section>,
+    pub audience: Audience,
+}
+
+const FOUNDERS: Audience = Audience::AnyRole(&["founder"]);
+const CREDIT_STAFF: Audience = Audience::AnyRole(&["credit_officer", "approver"]);
+const PORTFOLIO_STAFF: Audience =
+    Audience::AnyRole(&["credit_officer", "approver", "finance", "admin"]);
+const KYC_OFFICERS: Audience = Audience::AnyRole(&["kyc_officer"]);
+
+const fn entry(
+    path: &'static str,
+    key: &'static str,
+    section: Option<Section>,
+    audience: Audience,
+) -> MenuEntry {
+    MenuEntry {
+        path,
+        key,
+        section,
+        audience,
+    }
+}
+
+/// The menu, in the order it is shown.
+pub const MENU: &[MenuEntry] = &[
+    entry("/", "nav-home", Some(Section::Home), Audience::Everyone),
+    entry(
+        "/calculator",
+        "nav-calculator",
+        Some(Section::Calculator),
+        Audience::Everyone,
+    ),
+    entry(
+        "/programmes",
+        "nav-programmes",
+        Some(Section::Programmes),
+        Audience::SignedIn,
+    ),
+    entry(
+        "/applications",
+        "nav-my-applications",
+        Some(Section::Applications),
+        FOUNDERS,
+    ),
+    entry("/profile", "nav-profile", Some(Section::Profile), FOUNDERS),
+    entry("/kyc", "nav-kyc", Some(Section::Kyc), FOUNDERS),
+    entry(
+        "/accounts",
+        "nav-accounts",
+        Some(Section::Accounts),
+        FOUNDERS,
+    ),
+    entry(
+        "/contracts",
+        "nav-my-contracts",
+        Some(Section::Contracts),
+        FOUNDERS,
+    ),
+    entry(
+        "/contracts",
+        "nav-contracts",
+        Some(Section::Contracts),
+        PORTFOLIO_STAFF,
+    ),
+    entry(
+        "/arrears",
+        "nav-arrears",
+        Some(Section::Arrears),
+        PORTFOLIO_STAFF,
+    ),
+    entry(
+        "/portfolio",
+        "nav-portfolio",
+        Some(Section::Portfolio),
+        PORTFOLIO_STAFF,
+    ),
+    entry(
+        "/kyc/cases",
+        "nav-kyc-queue",
+        Some(Section::Kyc),
+        KYC_OFFICERS,
+    ),
+    entry(
+        "/applications",
+        "nav-application-queue",
+        Some(Section::Applications),
+        CREDIT_STAFF,
+    ),
+    entry(
+        "/reviews",
+        "nav-reviews",
+        Some(Section::Reviews),
+        CREDIT_STAFF,
+    ),
+    entry(
+        "/login",
+        "nav-sign-in",
+        Some(Section::SignIn),
+        Audience::Anonymous,
+    ),
+    entry("/register", "nav-register", None, Audience::Anonymous),
+];
+
+/// A menu entry as the base template shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MenuLink {
+    pub path: &'static str,
+    pub key: &'static str,
+    pub current: bool,
+}
+
+/// The entries `person` sees on a page of `section`.
+pub fn menu_for(person: Option<&Person>, section: Section) -> Vec<MenuLink> {
+    MENU.iter()
+        .filter(|entry| entry.audience.admits(person))
+        .map(|entry| MenuLink {
+            path: entry.path,
+            key: entry.key,
+            current: entry.section == Some(section),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(roles: &[&str]) -> Person {
+        Person {
+            id: "p".to_owned(),
+            roles: roles.iter().map(|role| (*role).to_owned()).collect(),
+            client_id: None,
+            name: "P".to_owned(),
+        }
+    }
+
+    fn paths(person: Option<&Person>) -> Vec<&'static str> {
+        menu_for(person, Section::None)
+            .into_iter()
+            .map(|link| link.path)
+            .collect()
+    }
+
+    #[test]
+    fn each_visitor_sees_only_the_entries_of_their_roles() {
+        assert_eq!(paths(None), ["/", "/calculator", "/login", "/register"]);
+        assert_eq!(
+            paths(Some(&person(&["kyc_officer"]))),
+            ["/", "/calculator", "/programmes", "/kyc/cases"]
+        );
+        assert_eq!(
+            paths(Some(&person(&["finance"]))),
+            [
+                "/",
+                "/calculator",
+                "/programmes",
+                "/contracts",
+                "/arrears",
+                "/portfolio"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_entry_of_the_pages_section_is_current_and_no_other() {
+        let links = menu_for(Some(&person(&["credit_officer"])), Section::Reviews);
+        let current: Vec<&str> = links
+            .iter()
+            .filter(|link| link.current)
+            .map(|link| link.path)
+            .collect();
+        assert_eq!(current, ["/reviews"]);
+        assert!(menu_for(None, Section::None)
+            .iter()
+            .all(|link| !link.current));
+    }
+}

@@ -1,0 +1,402 @@
+//! The KYC officers' queue and case page, with per-document decisions.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::clients::api::{send, send_json, CallError};
+use crate::clients::applications::path_segment;
+use crate::pages::shared::forms::{problem_message, FormState, KeyedChoice};
+use crate::pages::shared::kyc_case::{
+    case_row, reason_key, status_key, token, Case, CaseRow, STATUSES,
+};
+use crate::pages::shared::signed_in::{see_other, SignedIn};
+use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
+use crate::web::i18n::Translator;
+use crate::AppState;
+
+const DOCUMENT_REJECTION_REASONS: [&str; 6] = [
+    "illegible",
+    "expired",
+    "does_not_match_profile",
+    "wrong_document_kind",
+    "incomplete",
+    "suspected_forgery",
+];
+
+const CASE_REJECTION_REASONS: [&str; 4] = [
+    "documents_rejected",
+    "screening_list_match",
+    "duplicate_identity",
+    "false_information",
+];
+
+fn require_kyc_officer(signed_in: &SignedIn) -> Result<(), PageError> {
+    if signed_in.person.has_role("kyc_officer") {
+        Ok(())
+    } else {
+        Err(PageError::WrongRole)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "kyc_queue.html")]
+struct QueuePage {
+    t: Translator,
+    layout: Layout,
+    cases: Vec<CaseRow>,
+    statuses: Vec<KeyedChoice>,
+    mine: bool,
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct QueueFilter {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    status: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    assignee: String,
+}
+
+/// The KYC officers' queue.
+pub async fn queue(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Query(filter): Query<QueueFilter>,
+) -> Result<Response, PageError> {
+    require_kyc_officer(&signed_in)?;
+    let next = "/kyc/cases";
+    let token = token(&state, &mut signed_in, next).await?;
+    let cases: Vec<Case> = send_json(
+        state
+            .onboarding
+            .authorized(Method::GET, "/v1/kyc/cases", &token)
+            .query(&filter),
+    )
+    .await
+    .map_err(|error| PageError::from_call(error, next))?;
+    let translator = context.translator();
+    Ok(render(
+        StatusCode::OK,
+        &QueuePage {
+            cases: cases
+                .iter()
+                .map(|case| case_row(case, &translator, true))
+                .collect(),
+            statuses: STATUSES
+                .iter()
+                .map(|status| KeyedChoice {
+                    value: status,
+                    label_key: status_key(status),
+                    selected: filter.status == *status,
+                })
+                .collect(),
+            mine: filter.assignee == "me",
+            t: translator,
+            layout: context.layout(Section::Kyc),
+        },
+    ))
+}
+
+/// An automatic check or a watch-list match, as the case page lists them.
+pub struct Finding {
+    pub title: String,
+    pub detail: String,
+    pub passed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "kyc_case.html")]
+struct CasePage {
+    t: Translator,
+    layout: Layout,
+    case: CaseRow,
+    client_id: String,
+    findings: Vec<Finding>,
+    document_reasons: Vec<KeyedChoice>,
+    case_reasons: Vec<KeyedChoice>,
+    can_decide: bool,
+    form: FormState,
+}
+
+fn keyed(values: &[&'static str]) -> Vec<KeyedChoice> {
+    values
+        .iter()
+        .map(|value| KeyedChoice {
+            value,
+            label_key: reason_key(value),
+            selected: false,
+        })
+        .collect()
+}
+
+async fn case_page(
+    state: &AppState,
+    context: &PageContext,
+    signed_in: &mut SignedIn,
+    id: &str,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let next = format!("/kyc/cases/{id}");
+    let segment = path_segment(id).map_err(|error| PageError::from_call(error, &next))?;
+    let token = token(state, signed_in, &next).await?;
+    let case: Case = send_json(state.onboarding.authorized(
+        Method::GET,
+        &format!("/v1/kyc/cases/{segment}"),
+        &token,
+    ))
+    .await
+    .map_err(|error| PageError::from_call(error, &next))?;
+    let translator = context.translator();
+    let mut findings: Vec<Finding> = case
+        .checks
+        .iter()
+        .flatten()
+        .map(|check| Finding {
+            title: check.name.clone(),
+            detail: check.detail.clone(),
+            passed: check.passed,
+        })
+        .collect();
+    findings.extend(case.screening_hits.iter().flatten().map(|hit| Finding {
+        title: translator.t_with(
+            "kyc-screening-hit",
+            &[
+                ("name", hit.screened_name.as_str()),
+                ("entry", hit.entry_full_name.as_str()),
+                ("list", hit.list_name.as_str()),
+                ("score", &hit.score.to_string()),
+            ],
+        ),
+        detail: String::new(),
+        passed: false,
+    }));
+    let can_decide = case.status == "pending_review"
+        && case.assigned_officer_id.as_deref() == Some(signed_in.person.id.as_str());
+    Ok(render(
+        status,
+        &CasePage {
+            case: case_row(&case, &translator, true),
+            client_id: case.client_id.clone(),
+            findings,
+            document_reasons: keyed(&DOCUMENT_REJECTION_REASONS),
+            case_reasons: keyed(&CASE_REJECTION_REASONS),
+            can_decide,
+            form,
+            t: translator,
+            layout: context.layout(Section::Kyc),
+        },
+    ))
+}
+
+/// A case with its documents, checks and the officer's decisions.
+pub async fn case(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    require_kyc_officer(&signed_in)?;
+    case_page(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Runs an officer's action on a case and shows the case again, with the refusal if any.
+async fn act(
+    state: &AppState,
+    context: &PageContext,
+    signed_in: &mut SignedIn,
+    id: &str,
+    action: &str,
+    body: serde_json::Value,
+    form: FormState,
+) -> Result<Response, PageError> {
+    require_kyc_officer(signed_in)?;
+    let next = format!("/kyc/cases/{id}");
+    let segment = path_segment(id).map_err(|error| PageError::from_call(error, &next))?;
+    let token = token(state, signed_in, &next).await?;
+    let result = send(
+        state
+            .onboarding
+            .authorized(
+                Method::POST,
+                &format!("/v1/kyc/cases/{segment}/{action}"),
+                &token,
+            )
+            .json(&body),
+    )
+    .await;
+    let translator = context.translator();
+    let mut form = form;
+    let status = match result {
+        Ok(_) => return Ok(see_other(&next)),
+        Err(CallError::Refused {
+            status,
+            code,
+            fields,
+        }) => {
+            if fields.is_empty() {
+                form.notice = Some(problem_message(&translator, &code));
+            } else {
+                form.refuse_all(&translator, &fields, &["reason", "note", "decision"]);
+            }
+            status
+        }
+        Err(CallError::Forbidden { code }) if !code.is_empty() => {
+            form.notice = Some(problem_message(&translator, &code));
+            StatusCode::FORBIDDEN
+        }
+        Err(error) => return Err(PageError::from_call(error, &next)),
+    };
+    case_page(state, context, signed_in, id, form, status).await
+}
+
+/// Takes the case.
+pub async fn assign(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    act(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        "assign",
+        json!({}),
+        FormState::default(),
+    )
+    .await
+}
+
+/// Accepts, rejects or asks to revise one document.
+pub async fn decide_document(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path((id, document_id)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let form = FormState::from_pairs(pairs);
+    let document = path_segment(&document_id)
+        .map_err(|error| PageError::from_call(error, "/kyc/cases"))?
+        .to_owned();
+    let optional = |name: &str| {
+        let value = form.value(name).trim();
+        (!value.is_empty()).then(|| value.to_owned())
+    };
+    let body = json!({
+        "decision": form.value("decision"),
+        "reason": optional("reason"),
+        "note": optional("note"),
+    });
+    act(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        &format!("documents/{document}/decision"),
+        body,
+        form,
+    )
+    .await
+}
+
+/// Approves the case.
+pub async fn approve(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    act(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        "approve",
+        json!({}),
+        FormState::default(),
+    )
+    .await
+}
+
+/// Rejects the case for good, with a reason.
+pub async fn reject(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let form = FormState::from_pairs(pairs);
+    let body = json!({ "reason": form.value("reason") });
+    act(&state, &context, &mut signed_in, &id, "reject", body, form).await
+}
+
+/// Sends the case back to the founder with what to fix.
+pub async fn request_revision(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let form = FormState::from_pairs(pairs);
+    let body = json!({ "note": form.value("note") });
+    act(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        "request-revision",
+        body,
+        form,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::i18n::{catalogues, Locale};
+
+    #[test]
+    fn every_status_reason_and_decision_has_words_in_every_language() {
+        let mut keys: Vec<String> = STATUSES.iter().map(|status| status_key(status)).collect();
+        keys.extend(
+            DOCUMENT_REJECTION_REASONS
+                .iter()
+                .chain(&CASE_REJECTION_REASONS)
+                .map(|reason| reason_key(reason)),
+        );
+        keys.extend(
+            ["accepted", "rejected", "revision-requested"]
+                .iter()
+                .map(|decision| format!("kyc-decision-{decision}")),
+        );
+        for locale in Locale::ALL {
+            for key in &keys {
+                assert!(
+                    catalogues().message_ids(locale).contains(key),
+                    "{} lacks {key}",
+                    locale.code()
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The bank's staff's pages: the KYC queue and cases, the decisions on an application and
+//! the programme exports, reviews, and the portfolio dashboard.
+
+pub mod decisions;
+pub mod kyc_cases;
+pub mod portfolio;
+pub mod reviews;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::AppState;
+
+/// The staff pages' routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/kyc/cases", get(kyc_cases::queue))
+        .route("/kyc/cases/{id}", get(kyc_cases::case))
+        .route("/kyc/cases/{id}/assign", post(kyc_cases::assign))
+        .route(
+            "/kyc/cases/{id}/documents/{document_id}/decision",
+            post(kyc_cases::decide_document),
+        )
+        .route("/kyc/cases/{id}/approve", post(kyc_cases::approve))
+        .route("/kyc/cases/{id}/reject", post(kyc_cases::reject))
+        .route(
+            "/kyc/cases/{id}/request-revision",
+            post(kyc_cases::request_revision),
+        )
+        .route(
+            "/programmes/{id}/applications.csv",
+            get(decisions::applications_csv),
+        )
+        .route("/programmes/{id}/reviews.csv", get(decisions::reviews_csv))
+        .route("/applications/{id}/proposal", post(decisions::propose))
+        .route("/applications/{id}/confirmation", post(decisions::confirm))
+        .route(
+            "/applications/{id}/info-request",
+            post(decisions::request_info),
+        )
+        .route(
+            "/applications/{id}/review-myself",
+            post(decisions::review_myself),
+        )
+        .route(
+            "/applications/{id}/reviewers",
+            post(decisions::assign_reviewer),
+        )
+        .route(
+            "/applications/{id}/decision/send-back",
+            post(decisions::send_back),
+        )
+        .route("/reviews", get(reviews::list))
+        .route("/reviews/{id}", get(reviews::show))
+        .route("/reviews/{id}/declaration", post(reviews::declare))
+        .route("/reviews/{id}/review", post(reviews::submit))
+        .route("/portfolio", get(portfolio::dashboard))
+}
