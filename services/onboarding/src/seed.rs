@@ -268,7 +268,7 @@ const DEMO_WATCH_LIST: &str = "\
 full_name,birth_date,list_name,reference
 Кодиров Тимур Санжарович,,Demo national list,DEMO-UZ-0001
 Петров Сергей Иванович,1965-01-30,Demo sanctions list,DEMO-SAN-0002
-\"Rahimova, Dilnoza\",,Demo Interpol notices,DEMO-IN-0003
+Xolmatov Sardor Ergashevich,,Demo Interpol notices,DEMO-IN-0003
 ";
 
 /// Imports the demo watch list before the founders are screened, unless a list exists.
