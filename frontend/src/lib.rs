@@ -27,8 +27,9 @@
 //!   band and assignee), `/applications/{id}` (score with each characteristic, reviews,
 //!   information request, proposal, four-eyes confirmation), `/reviews` and `/reviews/{id}`
 //!   (the conflict-of-interest declaration, then the rubric).
-//! - KYC officers: `/kyc/cases`, `/kyc/cases/{id}` (per-document decisions, approval,
-//!   rejection, revision request); `/documents/{id}/download` streams a document as an
+//! - KYC officers: `/kyc/cases`, `/kyc/cases/{id}` (the client's profile beside each
+//!   document, the checks in words, watch-list hits judged false positive or true match,
+//!   per-document decisions, approval, rejection, revision request); `/documents/{id}/download` streams a document as an
 //!   attachment to its owner or a KYC officer, as onboarding allows.
 //!
 //! A service's 404 is the friendly not-found page, a 403 the wrong-role page, and a 422 puts
