@@ -29,8 +29,10 @@
 //!   (the conflict-of-interest declaration, then the rubric).
 //! - Finance (and other portfolio staff): `/payouts`, the tranches approved and waiting to be
 //!   paid. Administrators: `/admin`, a link to every menu page they may open.
-//! - KYC officers: `/kyc/cases` (their own cases first, then the unassigned), `/kyc/cases/{id}` (per-document decisions, approval,
-//!   rejection, revision request); `/documents/{id}/download` streams a document as an
+//! - KYC officers: `/kyc/cases` (their own cases first, then the unassigned), `/kyc/cases/{id}`
+//!   (the client's profile beside each document, the checks in words, watch-list hits judged
+//!   false positive or true match, per-document decisions, approval, rejection, revision
+//!   request); `/documents/{id}/download` streams a document as an
 //!   attachment to its owner or a KYC officer, as onboarding allows.
 //!
 //! A service's 404 is the friendly not-found page, a 403 the wrong-role page, and a 422 puts

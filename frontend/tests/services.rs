@@ -603,6 +603,78 @@ async fn a_kyc_officer_works_the_queue_and_downloads_a_document_as_an_attachment
     assert_eq!(not_an_officer.status(), StatusCode::FORBIDDEN);
 }
 
+#[sqlx::test(migrations = false)]
+async fn a_kyc_officer_sees_the_profile_beside_the_scan_and_clears_the_demo_watch_list_hit(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut officer = site.signed_in("kyc1", "kyc1-demo-pass", "en").await;
+    let html = officer
+        .get(&site.url("/kyc/cases?status=pending_review"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let case_path = html
+        .split("href=\"/kyc/cases/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|id| format!("/kyc/cases/{id}"))
+        .expect("founder3's pending case is in the queue");
+    let taken = officer
+        .post(&site.url(&format!("{case_path}/assign")), &[])
+        .await;
+    assert_eq!(location(&taken), case_path);
+
+    let html = officer
+        .get(&site.url(&case_path))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Qodirov Timur Sanjarovich"), "{html}");
+    assert!(html.contains("AA0000103"), "{html}");
+    assert!(
+        html.contains("Кодиров Тимур Санжарович"),
+        "the list entry beside the client"
+    );
+    assert!(
+        html.contains("possible match, to be judged below"),
+        "{html}"
+    );
+    assert!(!html.contains("kyc-check-"), "no raw check codes: {html}");
+    let hit_id = html
+        .split("/screening-hits/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a resolution form for the demo hit")
+        .to_owned();
+
+    let reason = "Different birth date and passport series from the listing.";
+    let cleared = officer
+        .post(
+            &site.url(&format!("{case_path}/screening-hits/{hit_id}/resolution")),
+            &[
+                ("resolution", "false_positive"),
+                ("resolution_reason", reason),
+            ],
+        )
+        .await;
+    assert_eq!(location(&cleared), case_path);
+    let html = officer
+        .get(&site.url(&case_path))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("False positive: {reason}")),
+        "{html}"
+    );
+    assert!(!html.contains("Record the judgement"), "judged only once");
+}
+
 /// What a browser sends for the upload form: the token first, as the page puts it.
 fn upload(site: &Site, browser: &Browser, token: &str, kind: &str) -> reqwest::RequestBuilder {
     upload_of_size(site, browser, token, kind, 0)

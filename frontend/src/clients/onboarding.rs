@@ -591,3 +591,38 @@ impl StaffClient<'_> {
         Ok(issued.password)
     }
 }
+
+/// A name as a client's file gives it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct FileName {
+    pub full_name: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct FilePassport {
+    pub number: String,
+    pub issue_date: chrono::NaiveDate,
+    pub expiry_date: chrono::NaiveDate,
+    pub valid_today: bool,
+}
+
+/// The part of a client's file (`GET /v1/staff/clients/{id}`) that the KYC case sets beside
+/// the documents.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ClientFile {
+    pub latin_name: FileName,
+    pub cyrillic_name: Option<FileName>,
+    pub birth_date: chrono::NaiveDate,
+    pub pinfl: String,
+    pub passport: FilePassport,
+}
+
+/// Reads a client's file as the staff member whose `token` this is; onboarding audits it.
+pub async fn client_file(
+    api: &ServiceApi,
+    token: &str,
+    client_id: &str,
+) -> Result<ClientFile, CallError> {
+    let segment = crate::clients::applications::path_segment(client_id)?;
+    send_json(api.authorized(Method::GET, &format!("/v1/staff/clients/{segment}"), token)).await
+}

@@ -19,6 +19,14 @@ pub enum OnboardingError {
         code: &'static str,
         message: String,
     },
+    /// Several fields are invalid at once (every bad line of an imported file); 422 naming
+    /// each, all with the same code.
+    #[error("{} invalid fields", errors.len())]
+    InvalidFields {
+        code: &'static str,
+        /// Each field and what is wrong with it.
+        errors: Vec<(String, String)>,
+    },
     /// Wrong username or password; the same answer whichever it was.
     #[error("invalid credentials")]
     InvalidCredentials,
@@ -96,6 +104,21 @@ impl IntoResponse for OnboardingError {
                 code,
                 message,
             } => Problem::invalid_field(field, code, message).into_response(),
+            OnboardingError::InvalidFields { code, errors } => {
+                let detail = format!("{} invalid fields", errors.len());
+                errors
+                    .into_iter()
+                    .fold(
+                        Problem::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "validation_failed",
+                            "Invalid request",
+                        )
+                        .with_detail(detail),
+                        |problem, (field, message)| problem.with_field_error(field, code, message),
+                    )
+                    .into_response()
+            }
             OnboardingError::InvalidCredentials => Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",

@@ -1,13 +1,16 @@
 //! KYC cases between the database and the domain: restoring a case, saving it back,
 //! attaching uploads, and the checks run at submission.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::db;
+use crate::db::clients::PersonRecord;
 use crate::db::documents::DocumentRecord;
-use crate::db::kyc::{CaseRecord, CaseUpdate};
+use crate::db::kyc::{CaseRecord, CaseUpdate, NewHit};
 use crate::domain::company::Stir;
 use crate::domain::contact::Phone;
 use crate::domain::document::DocumentKind;
@@ -204,7 +207,8 @@ pub async fn attach_uploaded_document(
 /// One check's result.
 struct CheckResult {
     name: &'static str,
-    passed: bool,
+    /// passed, failed, cannot_screen or possible_match: the code the pages translate.
+    outcome: &'static str,
     detail: String,
 }
 
@@ -216,27 +220,165 @@ fn check<E: std::fmt::Display>(
     match result {
         Ok(()) => CheckResult {
             name,
-            passed: true,
+            outcome: "passed",
             detail: passed_detail.to_owned(),
         },
         Err(error) => CheckResult {
             name,
-            passed: false,
+            outcome: "failed",
             detail: error.to_string(),
         },
     }
 }
 
+/// A name screened against the watch list, with the birth date that tells namesakes apart.
+pub struct ScreenedName {
+    pub name: String,
+    pub birth_date: Option<NaiveDate>,
+}
+
+/// A person's names in each script on file.
+fn person_names(person: &PersonRecord) -> Vec<ScreenedName> {
+    let mut names = vec![ScreenedName {
+        name: [
+            Some(person.latin_surname.as_str()),
+            Some(person.latin_given_name.as_str()),
+            person.latin_patronymic.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" "),
+        birth_date: Some(person.birth_date),
+    }];
+    if let (Some(surname), Some(given_name)) =
+        (&person.cyrillic_surname, &person.cyrillic_given_name)
+    {
+        names.push(ScreenedName {
+            name: [
+                Some(surname.as_str()),
+                Some(given_name.as_str()),
+                person.cyrillic_patronymic.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+            birth_date: Some(person.birth_date),
+        });
+    }
+    names
+}
+
+/// The names a case screens: the person's in each script, or the company's.
+async fn case_names(
+    connection: &mut PgConnection,
+    record: &CaseRecord,
+) -> Result<Vec<ScreenedName>, OnboardingError> {
+    match record.company_id {
+        None => {
+            let person = db::clients::find_person(connection, record.client_id)
+                .await?
+                .ok_or(OnboardingError::NotFound { what: "profile" })?;
+            Ok(person_names(&person))
+        }
+        Some(company_id) => {
+            let company = db::clients::find_company(connection, company_id)
+                .await?
+                .ok_or(OnboardingError::NotFound { what: "company" })?;
+            Ok(vec![ScreenedName {
+                name: company.name,
+                birth_date: None,
+            }])
+        }
+    }
+}
+
+/// The watch list in force, parsed once per import: screening a submission asks the database
+/// only which import is the latest, and parses its CSV only when that import is new to this
+/// process. Keyed by the import's id, so a newer import (from any replica) is always seen.
+static WATCH_LIST_IN_FORCE: Mutex<Option<(Uuid, Arc<WatchList>)>> = Mutex::new(None);
+
+/// Makes `list` the parsed copy of import `id`, as the import itself does.
+pub fn remember_watch_list(id: Uuid, list: Arc<WatchList>) {
+    if let Ok(mut cached) = WATCH_LIST_IN_FORCE.lock() {
+        *cached = Some((id, list));
+    }
+}
+
+/// The latest imported watch list, or none when no list was ever imported.
+pub async fn watch_list_in_force(
+    connection: &mut PgConnection,
+) -> Result<Option<(Uuid, Arc<WatchList>)>, OnboardingError> {
+    let Some(id) = db::kyc::latest_watch_list_id(connection).await? else {
+        return Ok(None);
+    };
+    let cached = WATCH_LIST_IN_FORCE
+        .lock()
+        .ok()
+        .and_then(|cached| cached.clone())
+        .filter(|(cached_id, _)| *cached_id == id);
+    if let Some(cached) = cached {
+        return Ok(Some(cached));
+    }
+    let text = db::kyc::watch_list_text(connection, id).await?;
+    let list = Arc::new(WatchList::parse_csv(&text).map_err(|errors| {
+        OnboardingError::Internal(format!(
+            "the stored watch list {id} no longer parses: {errors:?}"
+        ))
+    })?);
+    remember_watch_list(id, Arc::clone(&list));
+    Ok(Some((id, list)))
+}
+
+/// Screens the case's names against `list` and stores the hits; answers how many are new.
+pub async fn screen_case(
+    connection: &mut PgConnection,
+    record: &CaseRecord,
+    import_id: Uuid,
+    list: &WatchList,
+) -> Result<u64, OnboardingError> {
+    let mut hits: Vec<NewHit> = Vec::new();
+    for screened in case_names(connection, record).await? {
+        for hit in list.screen(&screened.name, screened.birth_date, DEFAULT_MATCH_THRESHOLD) {
+            // One review per list entry: the same person found under the client's Latin and
+            // Cyrillic names is one question for the officer, kept with the better score
+            // (the Latin name, screened first, on a tie).
+            let same_entry = hits.iter_mut().find(|known| {
+                known.entry_list_name == hit.entry.list_name()
+                    && known.entry_reference == hit.entry.reference()
+            });
+            if let Some(known) = same_entry {
+                if hit.score > known.score {
+                    known.screened_name.clone_from(&screened.name);
+                    known.score = hit.score;
+                }
+                continue;
+            }
+            hits.push(NewHit {
+                screened_name: screened.name.clone(),
+                entry_full_name: hit.entry.full_name().to_owned(),
+                entry_list_name: hit.entry.list_name().to_owned(),
+                entry_reference: hit.entry.reference().to_owned(),
+                entry_birth_date: hit.entry.birth_date(),
+                score: hit.score,
+            });
+        }
+    }
+    Ok(db::kyc::record_hits(connection, record.id, import_id, &hits).await?)
+}
+
 /// Runs and stores the automatic checks of a submission: format and checksums, PINFL against
 /// birth date, passport validity, duplicates on other profiles, and screening against the
-/// watch list in force. They inform the officer; they do not decide.
+/// watch list in force. They inform the officer; they do not decide, except that a screening
+/// hit judged a true match blocks approval. Without a watch list the screening check fails
+/// (`cannot_screen`): no list is no assurance, never a pass.
 pub async fn run_checks(
     connection: &mut PgConnection,
     record: &CaseRecord,
     today: NaiveDate,
 ) -> Result<(), OnboardingError> {
     let mut results = Vec::new();
-    let mut names_to_screen: Vec<(String, Option<NaiveDate>)> = Vec::new();
     match record.company_id {
         None => {
             let person = db::clients::find_person(connection, record.client_id)
@@ -307,28 +449,6 @@ pub async fn run_checks(
                 },
                 "no other profile has this PINFL or passport",
             ));
-            let latin = [
-                Some(person.latin_surname.as_str()),
-                Some(person.latin_given_name.as_str()),
-                person.latin_patronymic.as_deref(),
-            ];
-            names_to_screen.push((
-                latin.into_iter().flatten().collect::<Vec<_>>().join(" "),
-                Some(person.birth_date),
-            ));
-            if let (Some(surname), Some(given_name)) =
-                (&person.cyrillic_surname, &person.cyrillic_given_name)
-            {
-                let cyrillic = [
-                    Some(surname.as_str()),
-                    Some(given_name.as_str()),
-                    person.cyrillic_patronymic.as_deref(),
-                ];
-                names_to_screen.push((
-                    cyrillic.into_iter().flatten().collect::<Vec<_>>().join(" "),
-                    Some(person.birth_date),
-                ));
-            }
         }
         Some(company_id) => {
             let company = db::clients::find_company(connection, company_id)
@@ -350,58 +470,88 @@ pub async fn run_checks(
                 },
                 "no other company has this STIR",
             ));
-            names_to_screen.push((company.name.clone(), None));
         }
     }
 
-    let watch_list = db::kyc::latest_watch_list(connection).await?;
-    match watch_list {
-        None => {
-            results.push(check::<String>(
-                "screening",
-                Ok(()),
-                "no watch list has been imported",
-            ));
-        }
-        Some((import_id, csv_text)) => {
-            let list = WatchList::parse_csv(&csv_text).map_err(|error| {
-                OnboardingError::Internal(format!(
-                    "the stored watch list no longer parses: {error}"
-                ))
-            })?;
-            let mut hits = Vec::new();
-            for (name, birth_date) in &names_to_screen {
-                for hit in list.screen(name, *birth_date, DEFAULT_MATCH_THRESHOLD) {
-                    hits.push((
-                        name.clone(),
-                        hit.entry.full_name().to_owned(),
-                        hit.entry.list_name().to_owned(),
-                        hit.entry.reference().to_owned(),
-                        hit.score,
-                    ));
+    let screening = match watch_list_in_force(connection).await? {
+        None => CheckResult {
+            name: "screening",
+            outcome: "cannot_screen",
+            detail: "no watch list has been imported, so the client could not be screened"
+                .to_owned(),
+        },
+        Some((import_id, list)) => {
+            screen_case(connection, record, import_id, &list).await?;
+            let open = db::kyc::hits(connection, record.id)
+                .await?
+                .iter()
+                .filter(|hit| hit.resolution.as_deref() != Some("false_positive"))
+                .count();
+            if open == 0 {
+                CheckResult {
+                    name: "screening",
+                    outcome: "passed",
+                    detail: "no watch-list match".to_owned(),
+                }
+            } else {
+                CheckResult {
+                    name: "screening",
+                    outcome: "possible_match",
+                    detail: format!("{open} possible watch-list matches"),
                 }
             }
-            db::kyc::replace_hits(connection, record.id, import_id, &hits).await?;
-            results.push(check(
-                "screening",
-                if hits.is_empty() {
-                    Ok(())
-                } else {
-                    Err(format!("{} possible watch-list matches", hits.len()))
-                },
-                "no watch-list match",
-            ));
         }
-    }
+    };
+    results.push(screening);
     for result in results {
         db::kyc::insert_check(
             connection,
             record.id,
             result.name,
-            result.passed,
+            result.outcome,
             &result.detail,
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// Screens every approved client (and company) again against a newly imported list; each new
+/// hit is an open review on its case. Answers the number of cases screened and of new hits.
+pub async fn rescreen_approved(
+    connection: &mut PgConnection,
+    import_id: Uuid,
+    list: &WatchList,
+) -> Result<(usize, u64), OnboardingError> {
+    let approved = db::kyc::cases_with_status(connection, KycStatus::Approved.code()).await?;
+    let mut new_hits = 0;
+    for record in &approved {
+        new_hits += screen_case(connection, record, import_id, list).await?;
+    }
+    Ok((approved.len(), new_hits))
+}
+
+/// Whether the case may be approved as far as screening goes: no hit judged a true match
+/// (409 `screening_true_match`) and none left unjudged (409 `screening_review_open`).
+pub async fn ensure_screening_clear(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+) -> Result<(), OnboardingError> {
+    let hits = db::kyc::hits(connection, case_id).await?;
+    if hits
+        .iter()
+        .any(|hit| hit.resolution.as_deref() == Some("true_match"))
+    {
+        return Err(OnboardingError::conflict(
+            "screening_true_match",
+            "a watch-list hit on this case was judged a true match; it cannot be approved",
+        ));
+    }
+    if hits.iter().any(|hit| hit.resolution.is_none()) {
+        return Err(OnboardingError::conflict(
+            "screening_review_open",
+            "a watch-list hit on this case awaits an officer's judgement",
+        ));
     }
     Ok(())
 }

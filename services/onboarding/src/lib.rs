@@ -273,6 +273,8 @@ impl FromRef<AppState> for TokenVerifier {
         http::companies::register_company,
         http::companies::list_own_companies,
         http::clients::read_client_summary,
+        http::client_file::read_client_file,
+        http::client_file::search_clients,
         http::documents::upload_document,
         http::documents::list_own_documents,
         http::documents::list_client_documents,
@@ -286,6 +288,8 @@ impl FromRef<AppState> for TokenVerifier {
         http::kyc::approve_case,
         http::kyc::reject_case,
         http::kyc::request_revision,
+        http::kyc::resolve_hit,
+        http::kyc::list_open_hits,
         http::kyc::import_watch_list,
         http::kyc::read_client_kyc,
     ),
@@ -303,6 +307,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http::profile::router())
         .merge(http::companies::router())
         .merge(http::clients::router())
+        .merge(http::client_file::router())
         .merge(http::documents::router())
         .merge(http::kyc::router())
         .merge(http::external_login::router())

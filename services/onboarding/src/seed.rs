@@ -255,10 +255,56 @@ pub async fn seed_demo(
     }
     let officer_id = officer_id
         .ok_or_else(|| OnboardingError::Internal("the demo staff has no KYC officer".into()))?;
+    seed_watch_list(pool, officer_id).await?;
     for founder in &FOUNDERS {
         seed_founder(pool, founder, officer_id, calendar).await?;
     }
     Ok(demo_logins())
+}
+
+/// The demo watch list. Its first entry, in Cyrillic, nearly matches founder3's Latin name
+/// (Qodirov Timur Sanjarovich: one letter of the surname differs once transliterated), so
+/// founder3's case waits in the KYC queue with a hit an officer can judge. The others match no
+/// demo client, and founder1's and founder2's approvals stand.
+const DEMO_WATCH_LIST: &str = "\
+full_name,birth_date,list_name,reference
+Кодиров Тимур Санжарович,,Demo national list,DEMO-UZ-0001
+Петров Сергей Иванович,1965-01-30,Demo sanctions list,DEMO-SAN-0002
+Xolmatov Sardor Ergashevich,,Demo Interpol notices,DEMO-IN-0003
+";
+
+/// Imports the demo watch list before the founders are screened, unless a list exists.
+async fn seed_watch_list(pool: &PgPool, officer_id: Uuid) -> Result<(), OnboardingError> {
+    let list = crate::domain::screening::WatchList::parse_csv(DEMO_WATCH_LIST)
+        .map_err(|errors| demo_error("watch list", &format!("{errors:?}")))?;
+    let mut transaction = pool.begin().await?;
+    lock_seeding(&mut transaction).await?;
+    if db::kyc::latest_watch_list_id(&mut transaction)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let entry_count =
+        i32::try_from(list.entries().len()).map_err(|error| demo_error("watch list", &error))?;
+    let id = db::kyc::insert_watch_list(&mut transaction, officer_id, DEMO_WATCH_LIST, entry_count)
+        .await?;
+    imkon_platform::audit::record(
+        &mut transaction,
+        imkon_platform::audit::AuditEntry {
+            actor_id: None,
+            actor_roles: Vec::new(),
+            action: "demo.seed",
+            subject_type: "watch_list",
+            subject_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "entry_count": entry_count })),
+            source_address: None,
+        },
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
 }
 
 /// Serialises seeding across processes started at once (`imkon up` starts replicas together).

@@ -84,6 +84,22 @@ async fn decide(
     .await
 }
 
+async fn import_watch_list(app: &TestApp, token: &str, csv: &str) -> reqwest::Response {
+    app.server
+        .client
+        .post(app.url("/v1/kyc/watchlist"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A watch list that matches none of the test founders.
+const UNRELATED_WATCH_LIST: &str =
+    "full_name,birth_date,list_name,reference\nPetrov Sergey Ivanovich,1965-01-30,sanctions,S-9\n";
+
 async fn outbox_payloads(app: &TestApp, topic: &str) -> Vec<Value> {
     sqlx::query_scalar("select payload from outbox_event where topic = $1")
         .bind(topic)
@@ -99,6 +115,8 @@ async fn a_case_is_submitted_checked_assigned_decided_and_approved_and_the_appro
     let app = spawn(pool).await;
     let founder = app.register_founder("founder1", 1).await;
     let kyc1 = officer(&app, "kyc1").await;
+    let imported = import_watch_list(&app, &kyc1.token, UNRELATED_WATCH_LIST).await;
+    assert_eq!(imported.status(), 201);
     let (case_id, document_id) = submitted_case(&app, &founder).await;
 
     let queue: Value = app
@@ -411,7 +429,7 @@ async fn a_cyrillic_watch_list_name_is_found_against_the_same_name_in_latin(pool
         .await
         .unwrap();
     let problem = assert_problem(bad, &[422], None).await;
-    assert_eq!(problem["errors"][0]["field"], "reference");
+    assert_eq!(problem["errors"][0]["field"], "lines[1].reference");
     let imported = app
         .server
         .client
@@ -645,4 +663,335 @@ async fn a_profile_stating_another_clients_pinfl_is_flagged_by_the_duplicates_ch
         .as_str()
         .unwrap()
         .contains("1 other profiles share this PINFL or passport"));
+}
+
+/// The matching list entry for the test founders (Karimov Aziz Botirovich, 1990-05-15).
+const MATCHING_WATCH_LIST: &str = "full_name,birth_date,list_name,reference\n\
+    Каримов Азиз Ботирович,1990-05-15,national_sanctions,NS-0042\n";
+
+/// A founder's submitted case with its one hit, assigned to `officer` with the passport
+/// accepted: everything done but the screening judgement. The case id and the hit id.
+async fn case_with_a_hit(
+    app: &TestApp,
+    founder: &RegisteredFounder,
+    officer: &Officer,
+) -> (Uuid, Uuid) {
+    let imported = import_watch_list(app, &officer.token, MATCHING_WATCH_LIST).await;
+    assert_eq!(imported.status(), 201);
+    let (case_id, document_id) = submitted_case(app, founder).await;
+    assert_eq!(
+        act(app, &officer.token, case_id, "assign", json!({}))
+            .await
+            .status(),
+        200
+    );
+    let decided = decide(
+        app,
+        &officer.token,
+        case_id,
+        document_id,
+        json!({ "decision": "accepted" }),
+    )
+    .await;
+    assert_eq!(decided.status(), 200);
+    let case: Value = app
+        .get(&format!("/v1/kyc/cases/{case_id}"), Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hits = case["screening_hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 1, "{case}");
+    assert!(hits[0]["resolution"].is_null());
+    assert_eq!(hits[0]["entry_full_name"], "Каримов Азиз Ботирович");
+    assert_eq!(hits[0]["entry_birth_date"], "1990-05-15");
+    let screening = case["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == "screening")
+        .unwrap();
+    assert_eq!(screening["outcome"], "possible_match");
+    (
+        case_id,
+        hits[0]["hit_id"].as_str().unwrap().parse().unwrap(),
+    )
+}
+
+async fn resolve(
+    app: &TestApp,
+    token: &str,
+    case_id: Uuid,
+    hit_id: Uuid,
+    body: Value,
+) -> reqwest::Response {
+    app.post_json(
+        &format!("/v1/kyc/cases/{case_id}/screening-hits/{hit_id}/resolution"),
+        Some(token),
+        &body,
+    )
+    .await
+}
+
+#[sqlx::test(migrations = false)]
+async fn without_a_watch_list_the_screening_check_fails_as_cannot_screen(pool: PgPool) {
+    let app = spawn(pool).await;
+    let founder = app.register_founder("founder1", 1).await;
+    let kyc1 = officer(&app, "kyc1").await;
+    let (case_id, _) = submitted_case(&app, &founder).await;
+    let case: Value = app
+        .get(&format!("/v1/kyc/cases/{case_id}"), Some(&kyc1.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let screening = case["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == "screening")
+        .unwrap()
+        .clone();
+    assert_eq!(screening["passed"], false, "{screening}");
+    assert_eq!(screening["outcome"], "cannot_screen");
+    assert_eq!(case["screening_hits"], json!([]));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_hit_judged_a_false_positive_by_the_assigned_officer_clears_the_way_and_is_audited(
+    pool: PgPool,
+) {
+    let app = spawn(pool).await;
+    let founder = app.register_founder("founder1", 1).await;
+    let kyc1 = officer(&app, "kyc1").await;
+    let kyc2 = officer(&app, "kyc2").await;
+    let (case_id, hit_id) = case_with_a_hit(&app, &founder, &kyc1).await;
+
+    let open = act(&app, &kyc1.token, case_id, "approve", json!({})).await;
+    assert_problem(open, &[409], Some("screening_review_open")).await;
+
+    let judgement = json!({ "resolution": "false_positive", "reason": "Listed person born elsewhere; passport photo differs." });
+    let not_assigned = resolve(&app, &kyc2.token, case_id, hit_id, judgement.clone()).await;
+    assert_problem(not_assigned, &[403], Some("not_assigned_officer")).await;
+    let by_founder = resolve(&app, &founder.token, case_id, hit_id, judgement.clone()).await;
+    assert_problem(by_founder, &[403], None).await;
+    let unknown = resolve(
+        &app,
+        &kyc1.token,
+        case_id,
+        hit_id,
+        json!({ "resolution": "maybe", "reason": "x" }),
+    )
+    .await;
+    let problem = assert_problem(unknown, &[422], None).await;
+    assert_eq!(problem["errors"][0]["field"], "resolution");
+    let no_reason = resolve(
+        &app,
+        &kyc1.token,
+        case_id,
+        hit_id,
+        json!({ "resolution": "false_positive", "reason": "  " }),
+    )
+    .await;
+    let problem = assert_problem(no_reason, &[422], None).await;
+    assert_eq!(problem["errors"][0]["field"], "reason");
+    let other_case = resolve(&app, &kyc1.token, Uuid::now_v7(), hit_id, judgement.clone()).await;
+    assert_problem(other_case, &[404], None).await;
+    assert_eq!(app.audit_count("kyc.resolve_screening_hit").await, 0);
+
+    let cleared = resolve(&app, &kyc1.token, case_id, hit_id, judgement.clone()).await;
+    assert_eq!(cleared.status(), 200);
+    let cleared: Value = cleared.json().await.unwrap();
+    assert_eq!(cleared["resolution"], "false_positive");
+    assert_eq!(cleared["resolved_by"], kyc1.id.to_string());
+    let again = resolve(
+        &app,
+        &kyc1.token,
+        case_id,
+        hit_id,
+        json!({ "resolution": "true_match", "reason": "changed my mind" }),
+    )
+    .await;
+    assert_problem(again, &[409], Some("hit_already_resolved")).await;
+
+    let (before, after): (Value, Value) = sqlx::query_as(
+        "select before, after from audit_record where action = 'kyc.resolve_screening_hit' and subject_id = $1",
+    )
+    .bind(hit_id.to_string())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(before["resolution"].is_null(), "{before}");
+    assert_eq!(after["resolution"], "false_positive");
+    assert_eq!(
+        after["reason"],
+        "Listed person born elsewhere; passport photo differs."
+    );
+
+    let approved = act(&app, &kyc1.token, case_id, "approve", json!({})).await;
+    assert_eq!(approved.status(), 200);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_true_match_blocks_approval_and_the_case_can_be_rejected_for_it(pool: PgPool) {
+    let app = spawn(pool).await;
+    let founder = app.register_founder("founder1", 1).await;
+    let kyc1 = officer(&app, "kyc1").await;
+    let (case_id, hit_id) = case_with_a_hit(&app, &founder, &kyc1).await;
+    let confirmed = resolve(&app, &kyc1.token, case_id, hit_id, json!({ "resolution": "true_match", "reason": "Same birth date and passport series as the listing." })).await;
+    assert_eq!(confirmed.status(), 200);
+    let (after,): (Value,) =
+        sqlx::query_as("select after from audit_record where action = 'kyc.resolve_screening_hit'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(after["resolution"], "true_match");
+
+    let refused = act(&app, &kyc1.token, case_id, "approve", json!({})).await;
+    assert_problem(refused, &[409], Some("screening_true_match")).await;
+    assert_eq!(app.audit_count("kyc.approve").await, 0);
+    assert!(outbox_payloads(&app, "client.kyc_approved")
+        .await
+        .is_empty());
+    let rejected = act(
+        &app,
+        &kyc1.token,
+        case_id,
+        "reject",
+        json!({ "reason": "screening_list_match" }),
+    )
+    .await;
+    assert_eq!(rejected.status(), 200);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_new_watch_list_screens_approved_clients_again_and_opens_a_review_per_new_hit(
+    pool: PgPool,
+) {
+    let app = spawn(pool).await;
+    let founder = app.register_founder("founder1", 1).await;
+    let kyc1 = officer(&app, "kyc1").await;
+    assert_eq!(
+        import_watch_list(&app, &kyc1.token, UNRELATED_WATCH_LIST)
+            .await
+            .status(),
+        201
+    );
+    let (case_id, document_id) = submitted_case(&app, &founder).await;
+    assert_eq!(
+        act(&app, &kyc1.token, case_id, "assign", json!({}))
+            .await
+            .status(),
+        200
+    );
+    let accepted = decide(
+        &app,
+        &kyc1.token,
+        case_id,
+        document_id,
+        json!({ "decision": "accepted" }),
+    )
+    .await;
+    assert_eq!(accepted.status(), 200);
+    assert_eq!(
+        act(&app, &kyc1.token, case_id, "approve", json!({}))
+            .await
+            .status(),
+        200
+    );
+    let reviews: Value = app
+        .get("/v1/kyc/screening-reviews", Some(&kyc1.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reviews, json!([]));
+
+    let imported = import_watch_list(&app, &kyc1.token, MATCHING_WATCH_LIST).await;
+    assert_eq!(imported.status(), 201);
+    let imported: Value = imported.json().await.unwrap();
+    assert_eq!(imported["rescreened_cases"], 1);
+    assert_eq!(imported["new_hits"], 1);
+    let reviews: Value = app
+        .get("/v1/kyc/screening-reviews", Some(&kyc1.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reviews = reviews.as_array().unwrap();
+    assert_eq!(reviews.len(), 1);
+    assert_eq!(reviews[0]["case_id"], case_id.to_string());
+    assert_eq!(reviews[0]["reference"], "NS-0042");
+
+    // The same list again finds nothing new: the open review is not duplicated.
+    let again: Value = import_watch_list(&app, &kyc1.token, MATCHING_WATCH_LIST)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["new_hits"], 0);
+    assert_eq!(app.count("screening_hit").await, 1);
+    let by_founder = app
+        .get("/v1/kyc/screening-reviews", Some(&founder.token))
+        .await;
+    assert_problem(by_founder, &[403], None).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_bad_line_of_a_watch_list_is_reported_and_nothing_is_stored(pool: PgPool) {
+    let app = spawn(pool).await;
+    let kyc1 = officer(&app, "kyc1").await;
+    let csv = "full_name,birth_date,list_name,reference\n\
+        Ivanov Ivan,1970-01-01,L,R1\n\
+        ,,L,R2\n\
+        Petrov Petr,12.03.1970,L,R3\n\
+        Sidorov Ivan,,L\n\
+        Orlov Oleg,,L,R5\n";
+    let refused = import_watch_list(&app, &kyc1.token, csv).await;
+    let problem = assert_problem(refused, &[422], Some("validation_failed")).await;
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["lines[3].full_name", "lines[4].birth_date", "lines[5].file"]
+    );
+    assert!(problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|error| error["code"] == "invalid_watch_list"));
+    assert_eq!(app.count("watch_list_import").await, 0);
+    assert_eq!(app.audit_count("kyc.import_watch_list").await, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_name_typed_with_a_combining_breve_matches_the_composed_letter(pool: PgPool) {
+    let app = spawn(pool).await;
+    let kyc1 = officer(&app, "kyc1").await;
+    let mut body = registration("founder1", 1);
+    body["latin_name"]["given_name"] = json!("Husayn");
+    body["cyrillic_name"]["given_name"] = json!("Ҳусайн");
+    let founder = app.register_founder_with(&body).await;
+    // "й" typed as "и" followed by U+0306 COMBINING BREVE.
+    let csv = "full_name,birth_date,list_name,reference\n\
+        Каримов Ҳусаи\u{0306}н Ботирович,1990-05-15,national_sanctions,NS-0042\n";
+    assert_eq!(
+        import_watch_list(&app, &kyc1.token, csv).await.status(),
+        201
+    );
+    let (case_id, _) = submitted_case(&app, &founder).await;
+    let case: Value = app
+        .get(&format!("/v1/kyc/cases/{case_id}"), Some(&kyc1.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hits = case["screening_hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 1, "{case}");
+    // Composed first, the names are the same letters: a perfect score.
+    assert_eq!(hits[0]["score"], 100, "{case}");
 }

@@ -80,6 +80,15 @@ async fn seeding_twice_creates_everything_once_and_the_demo_logins_work(pool: Pg
         .await
         .unwrap();
     assert_eq!(pending.as_array().unwrap().len(), 1);
+    // founder3 (Qodirov Timur Sanjarovich) nearly matches the demo list's Cyrillic entry, so
+    // the hit workflow can be seen; the approved founders match nothing.
+    let hits = pending[0]["screening_hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 1, "{pending}");
+    assert_eq!(hits[0]["entry_full_name"], "Кодиров Тимур Санжарович");
+    assert_eq!(hits[0]["screened_name"], "Qodirov Timur Sanjarovich");
+    assert!(hits[0]["resolution"].is_null());
+    assert_eq!(app.count("watch_list_import").await, 1);
+    assert_eq!(app.count("screening_hit").await, 1);
 
     let approvals: i64 = sqlx::query_scalar(
         "select count(*) from outbox_event where topic in ('client.kyc_approved', 'company.kyc_approved')",

@@ -32,15 +32,23 @@ pub struct CaseDocument {
 pub struct Check {
     pub name: String,
     pub passed: bool,
+    /// passed, failed, cannot_screen or possible_match; absent on checks run before codes.
+    #[serde(default)]
+    pub outcome: Option<String>,
     pub detail: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct ScreeningHit {
+    pub hit_id: String,
     pub screened_name: String,
     pub entry_full_name: String,
+    pub entry_birth_date: Option<chrono::NaiveDate>,
     pub list_name: String,
+    pub reference: String,
     pub score: i16,
+    pub resolution: Option<String>,
+    pub resolution_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -11,13 +11,15 @@ use serde_json::json;
 
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
+use crate::clients::onboarding::{client_file, ClientFile};
 use crate::pages::shared::forms::{problem_message, FormState, KeyedChoice};
 use crate::pages::shared::kyc_case::{
     case_row, reason_key, status_key, token, Case, CaseRow, STATUSES,
 };
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
-use crate::web::i18n::Translator;
+use crate::web::format::format_date;
+use crate::web::i18n::{Locale, Translator};
 use crate::AppState;
 
 const DOCUMENT_REJECTION_REASONS: [&str; 6] = [
@@ -115,11 +117,64 @@ pub async fn queue(
     ))
 }
 
-/// An automatic check or a watch-list match, as the case page lists them.
+/// An automatic check, in the reader's words.
 pub struct Finding {
     pub title: String,
-    pub detail: String,
+    pub outcome: String,
     pub passed: bool,
+}
+
+/// A watch-list hit beside the client, with the officer's judgement once made.
+pub struct HitRow {
+    pub id: String,
+    pub screened_name: String,
+    pub entry_full_name: String,
+    pub entry_birth_date: String,
+    pub list_name: String,
+    pub reference: String,
+    pub score: String,
+    /// The judgement in words; empty while the hit awaits review.
+    pub resolution: String,
+    pub reason: String,
+}
+
+/// The client's profile as the case page sets it beside each document: the name in the
+/// reader's script first, the other script beside it.
+pub struct ProfileFacts {
+    pub name: String,
+    pub other_name: String,
+    pub birth_date: String,
+    pub pinfl: String,
+    pub passport_number: String,
+    pub passport_validity: String,
+    pub passport_valid: bool,
+}
+
+fn profile_facts(file: &ClientFile, translator: &Translator) -> ProfileFacts {
+    let locale = translator.locale();
+    let latin = file.latin_name.full_name.clone();
+    let cyrillic = file
+        .cyrillic_name
+        .as_ref()
+        .map(|name| name.full_name.clone());
+    let (name, other_name) = match (locale, cyrillic) {
+        (Locale::UzCyrl | Locale::Ru, Some(cyrillic)) => (cyrillic, latin),
+        (_, Some(cyrillic)) => (latin, cyrillic),
+        (_, None) => (latin, String::new()),
+    };
+    ProfileFacts {
+        name,
+        other_name,
+        birth_date: format_date(file.birth_date, locale),
+        pinfl: file.pinfl.clone(),
+        passport_number: file.passport.number.clone(),
+        passport_validity: format!(
+            "{} – {}",
+            format_date(file.passport.issue_date, locale),
+            format_date(file.passport.expiry_date, locale)
+        ),
+        passport_valid: file.passport.valid_today,
+    }
 }
 
 #[derive(Template)]
@@ -129,10 +184,14 @@ struct CasePage {
     layout: Layout,
     case: CaseRow,
     client_id: String,
+    /// None when onboarding did not answer: the page says so rather than show nothing.
+    profile: Option<ProfileFacts>,
     findings: Vec<Finding>,
+    hits: Vec<HitRow>,
     document_reasons: Vec<KeyedChoice>,
     case_reasons: Vec<KeyedChoice>,
     can_decide: bool,
+    can_resolve: bool,
     form: FormState,
 }
 
@@ -166,37 +225,62 @@ async fn case_page(
     .await
     .map_err(|error| PageError::from_call(error, &next))?;
     let translator = context.translator();
-    let mut findings: Vec<Finding> = case
+    let profile = client_file(&state.onboarding, &token, &case.client_id)
+        .await
+        .ok()
+        .map(|file| profile_facts(&file, &translator));
+    let findings: Vec<Finding> = case
         .checks
         .iter()
         .flatten()
-        .map(|check| Finding {
-            title: check.name.clone(),
-            detail: check.detail.clone(),
-            passed: check.passed,
+        .map(|check| {
+            let outcome =
+                check
+                    .outcome
+                    .as_deref()
+                    .unwrap_or(if check.passed { "passed" } else { "failed" });
+            Finding {
+                title: translator.t(&format!("kyc-check-{}", check.name.replace('_', "-"))),
+                outcome: translator.t(&format!("kyc-outcome-{}", outcome.replace('_', "-"))),
+                passed: check.passed,
+            }
         })
         .collect();
-    findings.extend(case.screening_hits.iter().flatten().map(|hit| Finding {
-        title: translator.t_with(
-            "kyc-screening-hit",
-            &[
-                ("name", hit.screened_name.as_str()),
-                ("entry", hit.entry_full_name.as_str()),
-                ("list", hit.list_name.as_str()),
-                ("score", &hit.score.to_string()),
-            ],
-        ),
-        detail: String::new(),
-        passed: false,
-    }));
-    let can_decide = case.status == "pending_review"
-        && case.assigned_officer_id.as_deref() == Some(signed_in.person.id.as_str());
+    let hits = case
+        .screening_hits
+        .iter()
+        .flatten()
+        .map(|hit| HitRow {
+            id: hit.hit_id.clone(),
+            screened_name: hit.screened_name.clone(),
+            entry_full_name: hit.entry_full_name.clone(),
+            entry_birth_date: hit
+                .entry_birth_date
+                .map(|date| format_date(date, translator.locale()))
+                .unwrap_or_default(),
+            list_name: hit.list_name.clone(),
+            reference: hit.reference.clone(),
+            score: hit.score.to_string(),
+            resolution: hit
+                .resolution
+                .as_deref()
+                .map(|code| translator.t(&format!("kyc-resolution-{}", code.replace('_', "-"))))
+                .unwrap_or_default(),
+            reason: hit.resolution_reason.clone().unwrap_or_default(),
+        })
+        .collect();
+    let assigned_to_reader =
+        case.assigned_officer_id.as_deref() == Some(signed_in.person.id.as_str());
+    let can_decide = case.status == "pending_review" && assigned_to_reader;
     Ok(render(
         status,
         &CasePage {
             case: case_row(&case, &translator, &state.calendar, true),
             client_id: case.client_id.clone(),
+            profile,
             findings,
+            hits,
+            can_resolve: assigned_to_reader,
             document_reasons: keyed(&DOCUMENT_REJECTION_REASONS),
             case_reasons: keyed(&CASE_REJECTION_REASONS),
             can_decide,
@@ -263,7 +347,11 @@ async fn act(
             if fields.is_empty() {
                 form.notice = Some(problem_message(&translator, &code));
             } else {
-                form.refuse_all(&translator, &fields, &["reason", "note", "decision"]);
+                form.refuse_all(
+                    &translator,
+                    &fields,
+                    &["reason", "note", "decision", "resolution"],
+                );
             }
             status
         }
@@ -322,6 +410,34 @@ pub async fn decide_document(
         &mut signed_in,
         &id,
         &format!("documents/{document}/decision"),
+        body,
+        form,
+    )
+    .await
+}
+
+/// Judges a screening hit a false positive or a true match, with the reason.
+pub async fn resolve_hit(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path((id, hit_id)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let form = FormState::from_pairs(pairs);
+    let hit = path_segment(&hit_id)
+        .map_err(|error| PageError::from_call(error, "/kyc/cases"))?
+        .to_owned();
+    let body = json!({
+        "resolution": form.value("resolution"),
+        "reason": form.value("resolution_reason"),
+    });
+    act(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        &format!("screening-hits/{hit}/resolution"),
         body,
         form,
     )
@@ -420,6 +536,27 @@ mod tests {
                 .iter()
                 .chain(&CASE_REJECTION_REASONS)
                 .map(|reason| reason_key(reason)),
+        );
+        keys.extend(
+            [
+                "format",
+                "pinfl-birth-date",
+                "passport-validity",
+                "duplicates",
+                "screening",
+            ]
+            .iter()
+            .map(|check| format!("kyc-check-{check}")),
+        );
+        keys.extend(
+            ["passed", "failed", "cannot-screen", "possible-match"]
+                .iter()
+                .map(|outcome| format!("kyc-outcome-{outcome}")),
+        );
+        keys.extend(
+            ["false-positive", "true-match"]
+                .iter()
+                .map(|resolution| format!("kyc-resolution-{resolution}")),
         );
         keys.extend(
             ["accepted", "rejected", "revision-requested"]

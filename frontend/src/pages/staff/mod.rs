@@ -22,6 +22,10 @@ pub fn routes() -> Router<AppState> {
             "/kyc/cases/{id}/documents/{document_id}/decision",
             post(kyc_cases::decide_document),
         )
+        .route(
+            "/kyc/cases/{id}/screening-hits/{hit_id}/resolution",
+            post(kyc_cases::resolve_hit),
+        )
         .route("/kyc/cases/{id}/approve", post(kyc_cases::approve))
         .route("/kyc/cases/{id}/reject", post(kyc_cases::reject))
         .route(

@@ -336,3 +336,139 @@ pub async fn companies_of_owner(
     }
     Ok(companies)
 }
+
+/// The Latin full names of those of `client_ids` who are person clients, in one query.
+pub async fn latin_full_names(
+    connection: &mut PgConnection,
+    client_ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>, sqlx::Error> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "select client_id, concat_ws(' ', latin_surname, latin_given_name, latin_patronymic)
+         from person where client_id = any($1)",
+    )
+    .bind(client_ids)
+    .fetch_all(connection)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A staff search for clients, prepared from the text typed (already composed to NFC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSearch {
+    /// One `LIKE` pattern per word, lowercased and escaped: every word must occur in one of
+    /// the client's names or company names.
+    word_patterns: Vec<String>,
+    /// The text's digits when it is nothing but digits and separators (a PINFL, STIR or
+    /// phone number); empty otherwise.
+    digits: String,
+    /// The text as a canonical passport number (capitals, no spaces).
+    passport: String,
+}
+
+/// Phone numbers match on a part only from this many digits, so that a short number does
+/// not list every client whose phone happens to contain it.
+const MIN_PHONE_DIGITS: usize = 7;
+
+impl ClientSearch {
+    pub fn from_text(text: &str) -> ClientSearch {
+        let word_patterns = text
+            .to_lowercase()
+            .split_whitespace()
+            .map(|word| {
+                let escaped = word
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            })
+            .collect();
+        let is_number = text
+            .chars()
+            .all(|character| character.is_ascii_digit() || " +-()".contains(character));
+        let digits = if is_number {
+            text.chars().filter(char::is_ascii_digit).collect()
+        } else {
+            String::new()
+        };
+        let passport = text
+            .chars()
+            .filter(|character| !character.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
+        ClientSearch {
+            word_patterns,
+            digits,
+            passport,
+        }
+    }
+}
+
+/// A client found by a search.
+#[derive(Debug, Clone, FromRow)]
+pub struct ClientSearchRow {
+    pub client_id: Uuid,
+    pub latin_full_name: String,
+    pub cyrillic_full_name: Option<String>,
+    pub birth_date: NaiveDate,
+    pub pinfl: String,
+    pub kyc_status: String,
+    pub company_names: Vec<String>,
+}
+
+/// Which people a search matches. Names are compared composed (NFC) and lowercased with the
+/// ICU root collation, which knows Cyrillic and Uzbek letters (the database's own locale may
+/// be `C`, whose `lower` leaves them as they are).
+const SEARCH_CONDITION: &str = r#"
+    (cardinality($1::text[]) > 0 and (select bool_and(
+        lower(normalize(concat_ws(' ', p.latin_surname, p.latin_given_name, p.latin_patronymic), nfc) collate "und-x-icu") like pattern escape '\'
+        or lower(normalize(concat_ws(' ', p.cyrillic_surname, p.cyrillic_given_name, p.cyrillic_patronymic), nfc) collate "und-x-icu") like pattern escape '\'
+        or exists (select 1 from company c where c.owner_client_id = p.client_id
+                   and lower(normalize(c.name, nfc) collate "und-x-icu") like pattern escape '\'))
+        from unnest($1::text[]) as pattern))
+    or ($2 <> '' and (p.pinfl = $2
+        or (length($2) >= $4 and p.phone like '%' || $2 || '%')
+        or exists (select 1 from company c where c.owner_client_id = p.client_id and c.stir = $2)))
+    or p.passport_number = $3"#;
+
+/// One page of the clients `search` matches, by Latin name, and how many match in all.
+pub async fn search(
+    connection: &mut PgConnection,
+    search: &ClientSearch,
+    limit: i64,
+    offset: i64,
+) -> Result<(i64, Vec<ClientSearchRow>), sqlx::Error> {
+    let min_phone_digits = i32::try_from(MIN_PHONE_DIGITS).unwrap_or(i32::MAX);
+    let total: i64 = sqlx::query_scalar(&format!(
+        "select count(*) from person p where {SEARCH_CONDITION}"
+    ))
+    .bind(&search.word_patterns)
+    .bind(&search.digits)
+    .bind(&search.passport)
+    .bind(min_phone_digits)
+    .fetch_one(&mut *connection)
+    .await?;
+    let rows = sqlx::query_as(&format!(
+        "select p.client_id,
+            concat_ws(' ', p.latin_surname, p.latin_given_name, p.latin_patronymic) as latin_full_name,
+            case when p.cyrillic_surname is null then null
+                 else concat_ws(' ', p.cyrillic_surname, p.cyrillic_given_name, p.cyrillic_patronymic)
+            end as cyrillic_full_name,
+            p.birth_date, p.pinfl,
+            coalesce((select k.status from kyc_case k
+                      where k.client_id = p.client_id and k.company_id is null), 'new') as kyc_status,
+            array(select c.name from company c where c.owner_client_id = p.client_id
+                  order by c.created_at, c.id) as company_names
+         from person p where {SEARCH_CONDITION}
+         order by p.latin_surname, p.latin_given_name, p.client_id
+         limit $5 offset $6"
+    ))
+    .bind(&search.word_patterns)
+    .bind(&search.digits)
+    .bind(&search.passport)
+    .bind(min_phone_digits)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(connection)
+    .await?;
+    Ok((total, rows))
+}

@@ -1,6 +1,6 @@
 //! KYC cases, their documents and decisions, checks, screening hits and watch lists.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
@@ -32,18 +32,44 @@ pub struct CaseDocumentRecord {
 pub struct CheckRecord {
     pub check_name: String,
     pub passed: bool,
+    /// passed, failed, cannot_screen or possible_match; none on results stored before codes.
+    pub outcome: Option<String>,
     pub detail: String,
     pub ran_at: DateTime<Utc>,
 }
 
+/// A possible watch-list match and, once an officer judged it, the resolution.
 #[derive(Debug, Clone, FromRow)]
 pub struct HitRecord {
+    pub id: Uuid,
+    pub case_id: Uuid,
     pub screened_name: String,
     pub entry_full_name: String,
     pub entry_list_name: String,
     pub entry_reference: String,
+    pub entry_birth_date: Option<NaiveDate>,
     pub score: i16,
+    pub found_at: DateTime<Utc>,
+    pub resolution: Option<String>,
+    pub resolution_reason: Option<String>,
+    pub resolved_by: Option<Uuid>,
+    pub resolved_at: Option<DateTime<Utc>>,
 }
+
+/// A hit found by a screening, before it is stored.
+#[derive(Debug, Clone)]
+pub struct NewHit {
+    pub screened_name: String,
+    pub entry_full_name: String,
+    pub entry_list_name: String,
+    pub entry_reference: String,
+    pub entry_birth_date: Option<NaiveDate>,
+    pub score: u8,
+}
+
+const HIT_COLUMNS: &str = "id, case_id, screened_name, entry_full_name, entry_list_name,
+    entry_reference, entry_birth_date, score, found_at, resolution, resolution_reason,
+    resolved_by, resolved_at";
 
 /// What an operation changed on a case, to be written back.
 #[derive(Debug, Clone)]
@@ -186,16 +212,17 @@ pub async fn insert_check(
     connection: &mut PgConnection,
     case_id: Uuid,
     check_name: &str,
-    passed: bool,
+    outcome: &str,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into kyc_check (id, case_id, check_name, passed, detail) values ($1, $2, $3, $4, $5)",
+        "insert into kyc_check (id, case_id, check_name, passed, outcome, detail)
+         values ($1, $2, $3, $4 = 'passed', $4, $5)",
     )
     .bind(imkon_platform::id::new_id())
     .bind(case_id)
     .bind(check_name)
-    .bind(passed)
+    .bind(outcome)
     .bind(detail)
     .execute(connection)
     .await?;
@@ -208,7 +235,7 @@ pub async fn latest_checks(
     case_id: Uuid,
 ) -> Result<Vec<CheckRecord>, sqlx::Error> {
     sqlx::query_as(
-        "select check_name, passed, detail, ran_at from kyc_check
+        "select check_name, passed, outcome, detail, ran_at from kyc_check
          where case_id = $1 and ran_at = (select max(ran_at) from kyc_check where case_id = $1)
          order by check_name",
     )
@@ -217,46 +244,132 @@ pub async fn latest_checks(
     .await
 }
 
-/// Replaces the case's screening hits with those of the latest screening.
-pub async fn replace_hits(
+/// Stores a screening's hits on the case and answers how many are new.
+///
+/// A hit already on the case (same screened name and list entry) is kept as it is, with its
+/// resolution: an officer's judgement is never silently dropped. Unresolved hits the screening
+/// no longer finds are removed, since there is nothing left to review.
+pub async fn record_hits(
     connection: &mut PgConnection,
     case_id: Uuid,
     watch_list_import_id: Uuid,
-    hits: &[(String, String, String, String, u8)],
-) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from screening_hit where case_id = $1")
-        .bind(case_id)
-        .execute(&mut *connection)
-        .await?;
-    for (screened_name, full_name, list_name, reference, score) in hits {
-        sqlx::query(
+    hits: &[NewHit],
+) -> Result<u64, sqlx::Error> {
+    let names: Vec<&str> = hits.iter().map(|hit| hit.screened_name.as_str()).collect();
+    let lists: Vec<&str> = hits
+        .iter()
+        .map(|hit| hit.entry_list_name.as_str())
+        .collect();
+    let references: Vec<&str> = hits
+        .iter()
+        .map(|hit| hit.entry_reference.as_str())
+        .collect();
+    sqlx::query(
+        "delete from screening_hit
+         where case_id = $1 and resolution is null
+           and (screened_name, entry_list_name, entry_reference) not in
+               (select * from unnest($2::text[], $3::text[], $4::text[]))",
+    )
+    .bind(case_id)
+    .bind(&names)
+    .bind(&lists)
+    .bind(&references)
+    .execute(&mut *connection)
+    .await?;
+    let mut new_hits = 0;
+    for hit in hits {
+        new_hits += sqlx::query(
             "insert into screening_hit (id, case_id, watch_list_import_id, screened_name,
-                entry_full_name, entry_list_name, entry_reference, score)
-             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                entry_full_name, entry_list_name, entry_reference, entry_birth_date, score)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             on conflict (case_id, screened_name, entry_list_name, entry_reference) do nothing",
         )
         .bind(imkon_platform::id::new_id())
         .bind(case_id)
         .bind(watch_list_import_id)
-        .bind(screened_name)
-        .bind(full_name)
-        .bind(list_name)
-        .bind(reference)
-        .bind(i16::from(*score))
+        .bind(&hit.screened_name)
+        .bind(&hit.entry_full_name)
+        .bind(&hit.entry_list_name)
+        .bind(&hit.entry_reference)
+        .bind(hit.entry_birth_date)
+        .bind(i16::from(hit.score))
         .execute(&mut *connection)
-        .await?;
+        .await?
+        .rows_affected();
     }
-    Ok(())
+    Ok(new_hits)
 }
 
 pub async fn hits(
     connection: &mut PgConnection,
     case_id: Uuid,
 ) -> Result<Vec<HitRecord>, sqlx::Error> {
-    sqlx::query_as(
-        "select screened_name, entry_full_name, entry_list_name, entry_reference, score
-         from screening_hit where case_id = $1 order by score desc, entry_full_name",
-    )
+    sqlx::query_as(&format!(
+        "select {HIT_COLUMNS} from screening_hit where case_id = $1
+         order by score desc, entry_full_name, id"
+    ))
     .bind(case_id)
+    .fetch_all(connection)
+    .await
+}
+
+/// The hit, locked for its resolution.
+pub async fn lock_hit(
+    connection: &mut PgConnection,
+    hit_id: Uuid,
+) -> Result<Option<HitRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {HIT_COLUMNS} from screening_hit where id = $1 for update"
+    ))
+    .bind(hit_id)
+    .fetch_optional(connection)
+    .await
+}
+
+pub async fn resolve_hit(
+    connection: &mut PgConnection,
+    hit_id: Uuid,
+    resolution: &str,
+    reason: &str,
+    resolved_by: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update screening_hit set resolution = $2, resolution_reason = $3, resolved_by = $4,
+            resolved_at = now()
+         where id = $1",
+    )
+    .bind(hit_id)
+    .bind(resolution)
+    .bind(reason)
+    .bind(resolved_by)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Hits no officer has judged yet, oldest first: the screening reviews to do.
+pub async fn open_hits(
+    connection: &mut PgConnection,
+    limit: i64,
+) -> Result<Vec<HitRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {HIT_COLUMNS} from screening_hit where resolution is null
+         order by found_at, id limit $1"
+    ))
+    .bind(limit)
+    .fetch_all(connection)
+    .await
+}
+
+/// Every case with the given status, for screening them again.
+pub async fn cases_with_status(
+    connection: &mut PgConnection,
+    status: &str,
+) -> Result<Vec<CaseRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {CASE_COLUMNS} from kyc_case where status = $1 order by decided_at, id"
+    ))
+    .bind(status)
     .fetch_all(connection)
     .await
 }
@@ -280,15 +393,26 @@ pub async fn insert_watch_list(
     Ok(id)
 }
 
-/// The watch list in force: the latest import.
-pub async fn latest_watch_list(
+/// The id of the watch list in force: the latest import.
+pub async fn latest_watch_list_id(
     connection: &mut PgConnection,
-) -> Result<Option<(Uuid, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "select id, csv_text from watch_list_import order by imported_at desc, id desc limit 1",
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select id from watch_list_import order by imported_at desc, id desc limit 1",
     )
     .fetch_optional(connection)
     .await
+}
+
+/// An imported watch list's CSV text.
+pub async fn watch_list_text(
+    connection: &mut PgConnection,
+    id: Uuid,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("select csv_text from watch_list_import where id = $1")
+        .bind(id)
+        .fetch_one(connection)
+        .await
 }
 
 /// Which assignee the queue is filtered by.
@@ -370,4 +494,32 @@ pub async fn companies_sharing_stir(
         .bind(stir)
         .fetch_one(connection)
         .await
+}
+
+/// One audited action on a KYC case.
+#[derive(Debug, Clone, FromRow)]
+pub struct CaseEvent {
+    pub case_id: Uuid,
+    pub action: String,
+    pub actor_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+    pub status_after: Option<String>,
+}
+
+/// What happened to these cases, oldest first, from the audit trail the actions wrote.
+pub async fn case_history(
+    connection: &mut PgConnection,
+    case_ids: &[Uuid],
+) -> Result<Vec<CaseEvent>, sqlx::Error> {
+    let ids: Vec<String> = case_ids.iter().map(Uuid::to_string).collect();
+    sqlx::query_as(
+        "select subject_id::uuid as case_id, action, actor_id, occurred_at,
+            after ->> 'status' as status_after
+         from audit_record
+         where subject_type = 'kyc_case' and subject_id = any($1)
+         order by occurred_at, id",
+    )
+    .bind(&ids)
+    .fetch_all(connection)
+    .await
 }

@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 use thiserror::Error;
+use unicode_normalization::UnicodeNormalization;
 
 /// The score from which two names are reported as a possible match. Chosen so that a missing
 /// apostrophe or a transliteration variant of one token still matches, while two different
@@ -38,10 +39,13 @@ impl NormalisedName {
 }
 
 /// Normalises a name written in any of the scripts clients use.
+///
+/// The text is first composed to Unicode NFC: a keyboard may type `й` as `и` followed by a
+/// combining breve, which would otherwise transliterate to `i` plus nothing.
 pub fn normalise_name(name: &str) -> NormalisedName {
     let mut latin = String::with_capacity(name.len());
     let mut previous: Option<char> = None;
-    for character in name.chars().flat_map(char::to_lowercase) {
+    for character in name.nfc().flat_map(char::to_lowercase) {
         if let Some(replacement) = transliterate_cyrillic(character, previous) {
             latin.push_str(replacement);
         } else if is_apostrophe(character) {
@@ -321,59 +325,46 @@ const COLUMN_BIRTH_DATE: &str = "birth_date";
 const COLUMN_LIST_NAME: &str = "list_name";
 const COLUMN_REFERENCE: &str = "reference";
 
-impl WatchList {
-    /// Parses a CSV watch list with a header naming the columns `full_name`, `list_name`,
-    /// `reference` and, optionally, `birth_date` (`YYYY-MM-DD`, may be blank), in any order.
-    /// Other columns are ignored. The first bad line refuses the whole file: a half-loaded
-    /// sanctions list would silently screen against less than it claims.
-    pub fn parse_csv(text: &str) -> Result<WatchList, WatchListError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let header_error = |error: csv::Error| WatchListError {
-            line: 1,
-            problem: WatchListProblem::MalformedLine {
-                detail: error.to_string(),
-            },
-        };
-        let headers = reader.headers().map_err(header_error)?.clone();
-        let column = |name: &'static str| {
-            headers
-                .iter()
-                .position(|header| header.eq_ignore_ascii_case(name))
+/// Where each column sits in the file's header.
+struct Columns {
+    full_name: usize,
+    list_name: usize,
+    reference: usize,
+    birth_date: Option<usize>,
+    count: usize,
+}
+
+impl Columns {
+    /// One data line as an entry, or the first thing wrong with it.
+    fn entry(&self, record: &csv::StringRecord) -> Result<WatchListEntry, WatchListError> {
+        let line = record.position().map_or(0, csv::Position::line);
+        if record.len() != self.count {
+            return Err(WatchListError {
+                line,
+                problem: WatchListProblem::MalformedLine {
+                    detail: format!(
+                        "{} fields where the header has {}",
+                        record.len(),
+                        self.count
+                    ),
+                },
+            });
+        }
+        let required = |index: usize, name: &'static str| {
+            record
+                .get(index)
+                .filter(|value| !value.is_empty())
                 .ok_or(WatchListError {
-                    line: 1,
-                    problem: WatchListProblem::MissingColumn { column: name },
+                    line,
+                    problem: WatchListProblem::EmptyValue { column: name },
                 })
         };
-        let full_name_column = column(COLUMN_FULL_NAME)?;
-        let list_name_column = column(COLUMN_LIST_NAME)?;
-        let reference_column = column(COLUMN_REFERENCE)?;
-        let birth_date_column = column(COLUMN_BIRTH_DATE).ok();
-
-        let mut entries = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|error| WatchListError {
-                line: error.position().map_or(0, csv::Position::line),
-                problem: WatchListProblem::MalformedLine {
-                    detail: error.to_string(),
-                },
-            })?;
-            let line = record.position().map_or(0, csv::Position::line);
-            let required = |index: usize, name: &'static str| {
-                record
-                    .get(index)
-                    .filter(|value| !value.is_empty())
-                    .ok_or(WatchListError {
-                        line,
-                        problem: WatchListProblem::EmptyValue { column: name },
-                    })
-            };
-            let full_name = required(full_name_column, COLUMN_FULL_NAME)?;
-            let list_name = required(list_name_column, COLUMN_LIST_NAME)?;
-            let reference = required(reference_column, COLUMN_REFERENCE)?;
-            let birth_date = match birth_date_column
+        let full_name = required(self.full_name, COLUMN_FULL_NAME)?;
+        let list_name = required(self.list_name, COLUMN_LIST_NAME)?;
+        let reference = required(self.reference, COLUMN_REFERENCE)?;
+        let birth_date =
+            match self
+                .birth_date
                 .and_then(|index| record.get(index))
                 .filter(|value| !value.is_empty())
             {
@@ -387,22 +378,89 @@ impl WatchList {
                     }
                 })?),
             };
-            let normalised_name = normalise_name(full_name);
-            if normalised_name.is_empty() {
-                return Err(WatchListError {
-                    line,
-                    problem: WatchListProblem::UnmatchableName,
-                });
-            }
-            entries.push(WatchListEntry {
-                full_name: full_name.to_owned(),
-                normalised_name,
-                birth_date,
-                list_name: list_name.to_owned(),
-                reference: reference.to_owned(),
+        let normalised_name = normalise_name(full_name);
+        if normalised_name.is_empty() {
+            return Err(WatchListError {
+                line,
+                problem: WatchListProblem::UnmatchableName,
             });
         }
-        Ok(WatchList { entries })
+        Ok(WatchListEntry {
+            full_name: full_name.to_owned(),
+            normalised_name,
+            birth_date,
+            list_name: list_name.to_owned(),
+            reference: reference.to_owned(),
+        })
+    }
+}
+
+impl WatchList {
+    /// Parses a CSV watch list with a header naming the columns `full_name`, `list_name`,
+    /// `reference` and, optionally, `birth_date` (`YYYY-MM-DD`, may be blank), in any order.
+    /// Other columns are ignored. Any bad line refuses the whole file (a half-loaded sanctions
+    /// list would silently screen against less than it claims), and every bad line is
+    /// reported, so that whoever prepares the file can fix it in one pass.
+    pub fn parse_csv(text: &str) -> Result<WatchList, Vec<WatchListError>> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let header_error = |error: csv::Error| {
+            vec![WatchListError {
+                line: 1,
+                problem: WatchListProblem::MalformedLine {
+                    detail: error.to_string(),
+                },
+            }]
+        };
+        let headers = reader.headers().map_err(header_error)?.clone();
+        let column = |name: &'static str| {
+            headers
+                .iter()
+                .position(|header| header.eq_ignore_ascii_case(name))
+                .ok_or(WatchListError {
+                    line: 1,
+                    problem: WatchListProblem::MissingColumn { column: name },
+                })
+        };
+        let missing: Vec<WatchListError> = [COLUMN_FULL_NAME, COLUMN_LIST_NAME, COLUMN_REFERENCE]
+            .into_iter()
+            .filter_map(|name| column(name).err())
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        let columns = Columns {
+            full_name: column(COLUMN_FULL_NAME).map_err(|error| vec![error])?,
+            list_name: column(COLUMN_LIST_NAME).map_err(|error| vec![error])?,
+            reference: column(COLUMN_REFERENCE).map_err(|error| vec![error])?,
+            birth_date: column(COLUMN_BIRTH_DATE).ok(),
+            count: headers.len(),
+        };
+
+        let mut entries = Vec::new();
+        let mut errors = Vec::new();
+        for record in reader.records() {
+            match record {
+                Err(error) => errors.push(WatchListError {
+                    line: error.position().map_or(0, csv::Position::line),
+                    problem: WatchListProblem::MalformedLine {
+                        detail: error.to_string(),
+                    },
+                }),
+                Ok(record) => match columns.entry(&record) {
+                    Ok(entry) => entries.push(entry),
+                    Err(error) => errors.push(error),
+                },
+            }
+        }
+        if errors.is_empty() {
+            Ok(WatchList { entries })
+        } else {
+            Err(errors)
+        }
     }
 
     pub fn entries(&self) -> &[WatchListEntry] {
@@ -602,18 +660,11 @@ Petrov Sergey Ivanovich,1965-01-30,Sanctions,SAN-9
     }
 
     #[test]
-    fn a_missing_required_column_is_reported_on_line_one() {
-        let error = WatchList::parse_csv("full_name,birth_date,reference\nX Y,,R\n").unwrap_err();
-        assert_eq!(
-            error,
-            WatchListError {
-                line: 1,
-                problem: WatchListProblem::MissingColumn {
-                    column: "list_name"
-                }
-            }
-        );
-        assert_eq!(error.field(), "list_name");
+    fn every_missing_required_column_is_reported_on_line_one() {
+        let errors = WatchList::parse_csv("full_name,birth_date\nX Y,\n").unwrap_err();
+        let fields: Vec<String> = errors.iter().map(WatchListError::field).collect();
+        assert_eq!(fields, ["list_name", "reference"]);
+        assert!(errors.iter().all(|error| error.line == 1));
     }
 
     #[test]
@@ -621,35 +672,53 @@ Petrov Sergey Ivanovich,1965-01-30,Sanctions,SAN-9
         let text = "full_name,birth_date,list_name,reference\n\
                     Ivanov Ivan,1970-01-01,L,R1\n\
                     Petrov Petr,12.03.1970,L,R2\n";
-        let error = WatchList::parse_csv(text).unwrap_err();
+        let errors = WatchList::parse_csv(text).unwrap_err();
         assert_eq!(
-            error,
-            WatchListError {
+            errors,
+            [WatchListError {
                 line: 3,
                 problem: WatchListProblem::InvalidBirthDate {
                     text: "12.03.1970".to_owned()
                 }
-            }
+            }]
         );
-        assert_eq!(error.field(), "birth_date");
+        assert_eq!(errors[0].field(), "birth_date");
     }
 
     #[test]
-    fn blank_values_and_ragged_lines_are_reported_with_their_line() {
-        let text = "full_name,birth_date,list_name,reference\nIvanov Ivan,,L,R1\n ,,L,R2\n";
-        let error = WatchList::parse_csv(text).unwrap_err();
-        assert_eq!(error.line, 3);
-        assert_eq!(error.field(), "full_name");
-        let text = "full_name,birth_date,list_name,reference\nIvanov Ivan,,L\n";
-        let error = WatchList::parse_csv(text).unwrap_err();
-        assert_eq!(error.line, 2);
+    fn every_bad_line_is_reported_with_its_line_and_column() {
+        let text = "full_name,birth_date,list_name,reference\n\
+                    Ivanov Ivan,,L,R1\n\
+                    \x20,,L,R2\n\
+                    Petrov Petr,,L\n\
+                    ---,,L,R4\n\
+                    Sidorov Ivan,,L,R5\n";
+        let errors = WatchList::parse_csv(text).unwrap_err();
+        let lines: Vec<(u64, String)> = errors
+            .iter()
+            .map(|error| (error.line, error.field()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (3, "full_name".to_owned()),
+                (4, "file".to_owned()),
+                (5, "full_name".to_owned()),
+            ]
+        );
         assert!(matches!(
-            error.problem,
+            errors[1].problem,
             WatchListProblem::MalformedLine { .. }
         ));
-        let text = "full_name,birth_date,list_name,reference\n---,,L,R1\n";
-        let error = WatchList::parse_csv(text).unwrap_err();
-        assert_eq!(error.problem, WatchListProblem::UnmatchableName);
+        assert_eq!(errors[2].problem, WatchListProblem::UnmatchableName);
+    }
+
+    #[test]
+    fn a_decomposed_short_i_matches_the_composed_letter() {
+        // "й" typed as "и" followed by U+0306 COMBINING BREVE.
+        let decomposed = "Юсупов Хусаи\u{0306}н";
+        assert_eq!(tokens(decomposed), tokens("Юсупов Хусайн"));
+        assert_eq!(tokens(decomposed), ["xusayn", "yusupov"]);
     }
 
     proptest! {

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use imkon_auth::extract::{Founder, KycOfficer, RequireRole};
 use imkon_auth::{Principal, Role};
 use imkon_platform::audit;
@@ -23,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::kyc::{AssigneeFilter, CaseRecord};
+use crate::db::kyc::{AssigneeFilter, CaseRecord, HitRecord};
 use crate::domain::ids::{ClientId, DocumentId, OfficerId};
 use crate::domain::kyc::{
     CaseRejectionReason, DocumentDecision, DocumentRejectionReason, KycCase, KycStatus, Officer,
@@ -34,7 +34,8 @@ use crate::error::OnboardingError;
 use crate::http::profile::own_client_id;
 use crate::http::{audit_by, may_read_client, source_address, AnyCaller};
 use crate::kyc::{
-    announce, decision_columns, kyc_error, open_or_lock_case, restore_case, run_checks, save_case,
+    announce, decision_columns, ensure_screening_clear, kyc_error, open_or_lock_case,
+    remember_watch_list, rescreen_approved, restore_case, run_checks, save_case,
 };
 use crate::AppState;
 
@@ -55,6 +56,11 @@ pub fn router() -> Router<AppState> {
             "/v1/kyc/cases/{id}/request-revision",
             post(request_revision),
         )
+        .route(
+            "/v1/kyc/cases/{id}/screening-hits/{hit_id}/resolution",
+            post(resolve_hit),
+        )
+        .route("/v1/kyc/screening-reviews", get(list_open_hits))
         .route("/v1/kyc/watchlist", post(import_watch_list))
         .route("/v1/clients/{id}/kyc", get(read_client_kyc))
 }
@@ -73,17 +79,52 @@ pub struct CaseDocumentView {
 pub struct CheckView {
     name: String,
     passed: bool,
+    /// passed, failed, cannot_screen (no watch list) or possible_match; null on checks run
+    /// before outcomes were recorded.
+    outcome: Option<String>,
+    /// English detail for the record; pages show the outcome in the reader's language.
     detail: String,
     ran_at: DateTime<Utc>,
 }
 
+/// A possible watch-list match: the list entry beside the client's screened name, and the
+/// officer's judgement once made.
 #[derive(Serialize, ToSchema)]
 pub struct ScreeningHitView {
+    hit_id: Uuid,
+    case_id: Uuid,
     screened_name: String,
     entry_full_name: String,
+    entry_birth_date: Option<NaiveDate>,
     list_name: String,
     reference: String,
     score: i16,
+    found_at: DateTime<Utc>,
+    /// false_positive or true_match; null while the hit awaits review.
+    resolution: Option<String>,
+    resolution_reason: Option<String>,
+    resolved_by: Option<Uuid>,
+    resolved_at: Option<DateTime<Utc>>,
+}
+
+impl From<HitRecord> for ScreeningHitView {
+    fn from(hit: HitRecord) -> Self {
+        ScreeningHitView {
+            hit_id: hit.id,
+            case_id: hit.case_id,
+            screened_name: hit.screened_name,
+            entry_full_name: hit.entry_full_name,
+            entry_birth_date: hit.entry_birth_date,
+            list_name: hit.entry_list_name,
+            reference: hit.entry_reference,
+            score: hit.score,
+            found_at: hit.found_at,
+            resolution: hit.resolution,
+            resolution_reason: hit.resolution_reason,
+            resolved_by: hit.resolved_by,
+            resolved_at: hit.resolved_at,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -129,6 +170,7 @@ async fn case_view(
             .map(|check| CheckView {
                 name: check.check_name,
                 passed: check.passed,
+                outcome: check.outcome,
                 detail: check.detail,
                 ran_at: check.ran_at,
             })
@@ -136,13 +178,7 @@ async fn case_view(
         let hits = db::kyc::hits(connection, record.id)
             .await?
             .into_iter()
-            .map(|hit| ScreeningHitView {
-                screened_name: hit.screened_name,
-                entry_full_name: hit.entry_full_name,
-                list_name: hit.entry_list_name,
-                reference: hit.entry_reference,
-                score: hit.score,
-            })
+            .map(ScreeningHitView::from)
             .collect();
         (Some(checks), Some(hits))
     } else {
@@ -388,6 +424,7 @@ async fn act_on_case(
         }
         OfficerAction::Approve => {
             case.approve(&acting).map_err(kyc_error)?;
+            ensure_screening_clear(&mut transaction, case_id).await?;
             Some(now)
         }
         OfficerAction::Reject(reason) => {
@@ -530,7 +567,8 @@ async fn decide_document(
 #[utoipa::path(post, path = "/v1/kyc/cases/{id}/approve", tag = "kyc",
     params(("id" = Uuid, Path, description = "The case")),
     security(("bearer" = ["kyc_officer"])),
-    responses((status = 200, body = CaseView), (status = 403), (status = 409),
+    responses((status = 200, body = CaseView), (status = 403),
+              (status = 409, description = "kyc_wrong_status, screening_true_match (a hit judged a true match) or screening_review_open (a hit not yet judged)"),
               (status = 422, description = "A required document is not accepted, named as documents[kind]")))]
 #[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
 async fn approve_case(
@@ -610,18 +648,151 @@ async fn request_revision(
     .await
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct HitResolutionRequest {
+    /// false_positive or true_match.
+    resolution: String,
+    /// Why: what tells the client and the listed person apart, or what confirms the match.
+    reason: String,
+}
+
+/// The assigned officer judges a screening hit: a false positive clears it, a true match
+/// blocks the case's approval. A judgement is final and audited with before and after.
+#[utoipa::path(post, path = "/v1/kyc/cases/{id}/screening-hits/{hit_id}/resolution", tag = "kyc",
+    request_body = HitResolutionRequest,
+    params(("id" = Uuid, Path, description = "The case"), ("hit_id" = Uuid, Path, description = "A hit on the case")),
+    security(("bearer" = ["kyc_officer"])),
+    responses((status = 200, body = ScreeningHitView),
+              (status = 403, description = "not_assigned_officer or conflict_of_interest"),
+              (status = 404), (status = 409, description = "hit_already_resolved"),
+              (status = 422, description = "resolution or reason invalid")))]
+#[tracing::instrument(skip_all, fields(officer = %officer.subject(), case = %case_id))]
+async fn resolve_hit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    officer: RequireRole<KycOfficer>,
+    Path((case_id, hit_id)): Path<(Uuid, Uuid)>,
+    JsonBody(request): JsonBody<HitResolutionRequest>,
+) -> Result<Json<ScreeningHitView>, OnboardingError> {
+    let resolution = match request.resolution.as_str() {
+        "false_positive" | "true_match" => request.resolution.as_str(),
+        _ => {
+            return Err(OnboardingError::InvalidField {
+                field: "resolution".to_owned(),
+                code: "unknown_resolution",
+                message: "false_positive or true_match".to_owned(),
+            })
+        }
+    };
+    let reason = ReviewNote::parse(&request.reason)
+        .map_err(|error| OnboardingError::invalid("reason".to_owned(), "invalid_reason", &error))?;
+    let mut transaction = state.pool.begin().await?;
+    let record = db::kyc::lock_case(&mut transaction, case_id)
+        .await?
+        .ok_or(OnboardingError::NotFound { what: "case" })?;
+    let hit = db::kyc::lock_hit(&mut transaction, hit_id)
+        .await?
+        .filter(|hit| hit.case_id == case_id)
+        .ok_or(OnboardingError::NotFound {
+            what: "screening hit",
+        })?;
+    let acting = officer_of(&officer);
+    if acting.own_client_id == Some(ClientId::from_uuid(record.client_id)) {
+        return Err(OnboardingError::forbidden(
+            "conflict_of_interest",
+            "an officer does not judge screening hits on their own case",
+        ));
+    }
+    if record.assigned_officer_id != Some(officer.subject()) {
+        return Err(OnboardingError::forbidden(
+            "not_assigned_officer",
+            "only the officer assigned to the case judges its screening hits",
+        ));
+    }
+    if hit.resolution.is_some() {
+        return Err(OnboardingError::conflict(
+            "hit_already_resolved",
+            "this screening hit was already judged",
+        ));
+    }
+    db::kyc::resolve_hit(
+        &mut transaction,
+        hit_id,
+        resolution,
+        reason.as_str(),
+        officer.subject(),
+    )
+    .await?;
+    let mut entry = audit_by(
+        &officer,
+        "kyc.resolve_screening_hit",
+        "screening_hit",
+        hit_id.to_string(),
+    );
+    entry.before = Some(serde_json::json!({ "case_id": case_id, "resolution": null }));
+    entry.after = Some(serde_json::json!({
+        "case_id": case_id,
+        "resolution": resolution,
+        "reason": reason.as_str(),
+        "entry_list_name": hit.entry_list_name,
+        "entry_reference": hit.entry_reference,
+    }));
+    entry.source_address = Some(source_address(peer));
+    audit::record(&mut transaction, entry).await?;
+    let saved =
+        db::kyc::lock_hit(&mut transaction, hit_id)
+            .await?
+            .ok_or(OnboardingError::NotFound {
+                what: "screening hit",
+            })?;
+    transaction.commit().await?;
+    Ok(Json(ScreeningHitView::from(saved)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OpenHitsQuery {
+    /// At most the service's page size.
+    limit: Option<u32>,
+}
+
+/// Screening hits no officer has judged yet, oldest first: those found at submission and
+/// those a new watch list found on clients already approved.
+#[utoipa::path(get, path = "/v1/kyc/screening-reviews", tag = "kyc", params(OpenHitsQuery),
+    security(("bearer" = ["kyc_officer"])),
+    responses((status = 200, body = Vec<ScreeningHitView>), (status = 403)))]
+#[tracing::instrument(skip_all, fields(officer = %officer.subject()))]
+async fn list_open_hits(
+    State(state): State<AppState>,
+    officer: RequireRole<KycOfficer>,
+    Query(query): Query<OpenHitsQuery>,
+) -> Result<Json<Vec<ScreeningHitView>>, OnboardingError> {
+    let limit = query
+        .limit
+        .unwrap_or(state.limits.max_page_size)
+        .clamp(1, state.limits.max_page_size);
+    let mut connection = state.pool.acquire().await?;
+    let hits = db::kyc::open_hits(&mut connection, i64::from(limit)).await?;
+    Ok(Json(hits.into_iter().map(ScreeningHitView::from).collect()))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct WatchListImportView {
     watch_list_id: Uuid,
     entry_count: usize,
+    /// Approved cases screened again against the new list.
+    rescreened_cases: usize,
+    /// Hits the new list found that no earlier screening had: each an open review.
+    new_hits: u64,
 }
 
 /// Imports a watch list (CSV with `full_name`, `list_name`, `reference` and optionally
-/// `birth_date`), which replaces the one in force. A bad line refuses the whole file.
+/// `birth_date`), which replaces the one in force, and screens every approved client again,
+/// opening a review for each new hit. A bad line refuses the whole file and every bad line is
+/// reported (`lines[n].column`); nothing is stored then.
 #[utoipa::path(post, path = "/v1/kyc/watchlist", tag = "kyc",
     request_body(content = String, content_type = "text/csv"),
     security(("bearer" = ["kyc_officer"])),
-    responses((status = 201, body = WatchListImportView), (status = 403), (status = 422, description = "A bad line, with its column")))]
+    responses((status = 201, body = WatchListImportView), (status = 403), (status = 422, description = "Every bad line, with its column")))]
 #[tracing::instrument(skip_all, fields(officer = %officer.subject()))]
 async fn import_watch_list(
     State(state): State<AppState>,
@@ -629,8 +800,19 @@ async fn import_watch_list(
     officer: RequireRole<KycOfficer>,
     csv_text: String,
 ) -> Result<(axum::http::StatusCode, Json<WatchListImportView>), OnboardingError> {
-    let list = WatchList::parse_csv(&csv_text)
-        .map_err(|error| OnboardingError::invalid(error.field(), "invalid_watch_list", &error))?;
+    let list =
+        WatchList::parse_csv(&csv_text).map_err(|errors| OnboardingError::InvalidFields {
+            code: "invalid_watch_list",
+            errors: errors
+                .iter()
+                .map(|error| {
+                    (
+                        format!("lines[{}].{}", error.line, error.field()),
+                        error.to_string(),
+                    )
+                })
+                .collect(),
+        })?;
     let entry_count = list.entries().len();
     let mut transaction = state.pool.begin().await?;
     let watch_list_id = db::kyc::insert_watch_list(
@@ -640,21 +822,30 @@ async fn import_watch_list(
         i32::try_from(entry_count).map_err(|error| OnboardingError::Internal(error.to_string()))?,
     )
     .await?;
+    let (rescreened_cases, new_hits) =
+        rescreen_approved(&mut transaction, watch_list_id, &list).await?;
     let mut entry = audit_by(
         &officer,
         "kyc.import_watch_list",
         "watch_list",
         watch_list_id.to_string(),
     );
-    entry.after = Some(serde_json::json!({ "entry_count": entry_count }));
+    entry.after = Some(serde_json::json!({
+        "entry_count": entry_count,
+        "rescreened_cases": rescreened_cases,
+        "new_hits": new_hits,
+    }));
     entry.source_address = Some(source_address(peer));
     audit::record(&mut transaction, entry).await?;
     transaction.commit().await?;
+    remember_watch_list(watch_list_id, std::sync::Arc::new(list));
     Ok((
         axum::http::StatusCode::CREATED,
         Json(WatchListImportView {
             watch_list_id,
             entry_count,
+            rescreened_cases,
+            new_hits,
         }),
     ))
 }

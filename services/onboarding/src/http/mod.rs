@@ -1,6 +1,7 @@
 //! The HTTP API, one module per resource. Only this layer knows JSON.
 
 pub(crate) mod auth;
+pub(crate) mod client_file;
 pub(crate) mod clients;
 pub(crate) mod companies;
 pub(crate) mod documents;

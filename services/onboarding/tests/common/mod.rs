@@ -280,9 +280,13 @@ pub struct RegisteredFounder {
 
 impl TestApp {
     pub async fn register_founder(&self, username: &str, serial: u32) -> RegisteredFounder {
-        let response = self
-            .post_json("/v1/registrations", None, &registration(username, serial))
-            .await;
+        self.register_founder_with(&registration(username, serial))
+            .await
+    }
+
+    /// Registers the founder `body` describes (a [`registration`] with changes).
+    pub async fn register_founder_with(&self, body: &serde_json::Value) -> RegisteredFounder {
+        let response = self.post_json("/v1/registrations", None, body).await;
         let status = response.status();
         let text = response.text().await.expect("a body");
         assert_eq!(status, 201, "{text}");

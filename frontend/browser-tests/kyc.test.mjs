@@ -1,0 +1,116 @@
+// The KYC case side by side, in a real browser: kyc1 opens founder3's case from the queue,
+// sees founder3's name and passport number beside the scan and the demo watch list's entry
+// beside the client, and clears that hit as a false positive. The case page is photographed
+// in the four languages, at desktop and phone width.
+// Run: DATABASE_URL=… node --test kyc.test.mjs (the demo then runs the real services with
+// their demo data, the watch list included).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+import { startFrontend } from './server.mjs';
+import { passSecondFactor } from './totp.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const screenshotDir = process.env.SCREENSHOT_DIR
+  ?? path.resolve(here, '..', '..', 'target', 'screenshots');
+
+const needsServices = process.env.DATABASE_URL || process.env.FRONTEND_URL
+  ? false
+  : 'needs DATABASE_URL (the demo then runs the services with their demo data)';
+
+const LANGUAGES = [
+  { code: 'uz-Latn', button: 'Oʻzbekcha' },
+  { code: 'uz-Cyrl', button: 'Ўзбекча' },
+  { code: 'ru', button: 'Русский' },
+  { code: 'en', button: 'English' },
+];
+const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+];
+
+let server;
+let browser;
+
+before(async () => {
+  if (needsServices) return;
+  server = await startFrontend();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  await mkdir(screenshotDir, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Submits `form` and waits for the page it leads to. */
+async function submit(page, form) {
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    form.locator('button[type="submit"]').click(),
+  ]);
+}
+
+async function chooseLanguage(page, language) {
+  await Promise.all([
+    page.waitForURL(/.*/, { waitUntil: 'load' }),
+    page.getByRole('button', { name: language.button, exact: true }).click(),
+  ]);
+  assert.equal(await page.getAttribute('html', 'lang'), language.code);
+}
+
+test('kyc1 compares founder3 with the scan and clears the demo watch-list hit', { skip: needsServices }, async () => {
+  const context = await browser.newContext({ viewport: VIEWPORTS[0] });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/login`);
+  await chooseLanguage(page, LANGUAGES[3]);
+  await page.fill('#username', 'kyc1');
+  await page.fill('#password', 'kyc1-demo-pass');
+  await submit(page, page.locator('#login-form'));
+  await passSecondFactor(page, 'kyc1');
+
+  // founder3's case is the demo's one pending case.
+  await page.goto(`${server.url}/kyc/cases?status=pending_review`);
+  const casePath = await page.locator('.kyc-table a').first().getAttribute('href');
+  assert.ok(casePath, 'the queue lists founder3\'s case');
+  await page.goto(`${server.url}${casePath}`);
+  await submit(page, page.locator(`form[action="${casePath}/assign"]`));
+
+  const scan = page.locator('.card-list .card', { has: page.locator('a[href$="/download"]') }).first();
+  await assert.doesNotReject(scan.waitFor());
+  assert.match(await scan.locator('.profile-name').innerText(), /Qodirov Timur Sanjarovich/);
+  assert.equal(await scan.locator('.profile-passport').innerText(), 'AA0000103');
+  const hit = page.locator('[id^="hit-"]').first();
+  assert.match(await hit.locator('.hit-entry').innerText(), /Кодиров Тимур Санжарович/);
+
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    for (const language of LANGUAGES) {
+      await chooseLanguage(page, language);
+      await page.screenshot({ path: path.join(screenshotDir, `kyc-case-${language.code}-${viewport.name}.png`), fullPage: true });
+    }
+  }
+  await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });
+
+  const reason = 'Different birth date and passport series from the listing.';
+  await hit.locator('select[name="resolution"]').selectOption('false_positive');
+  await hit.locator('textarea[name="resolution_reason"]').fill(reason);
+  await submit(page, hit.locator('form'));
+  assert.equal(new URL(page.url()).pathname, casePath);
+  const resolved = page.locator('[id^="hit-"] .hit-resolution').first();
+  assert.equal(await resolved.innerText(), `False positive: ${reason}`);
+  assert.equal(await page.locator('[id^="hit-"] form').count(), 0, 'a judged hit has no form');
+  await context.close();
+});
