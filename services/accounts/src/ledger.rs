@@ -204,11 +204,7 @@ type Committing = tokio::task::JoinHandle<VecDeque<Submission>>;
 /// half-done: an account both touch is locked by the second only after the first committed
 /// (PostgreSQL's `for update` waits, then reads the committed balance), and a key both bring is
 /// refused to the second by the unique index, which makes it retry and replay.
-async fn run_writer(
-    pool: PgPool,
-    clock: Arc<dyn Clock>,
-    mut receiver: mpsc::Receiver<Submission>,
-) {
+async fn run_writer(pool: PgPool, clock: Arc<dyn Clock>, mut receiver: mpsc::Receiver<Submission>) {
     let mut carried: VecDeque<Submission> = VecDeque::new();
     let mut committing: Option<Committing> = None;
     loop {
