@@ -11,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Days, NaiveDate};
+use imkon_platform::calendar::BankCalendar;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -135,7 +136,9 @@ fn json_text(value: &Option<Value>, nothing: &str) -> String {
     }
 }
 
-fn row(record: &AuditRecord, translator: &Translator) -> AuditRow {
+/// An entry's row; its time is the bank's (the day from the bank's calendar, the time of day
+/// counted from that day's start), as every other date on the site.
+fn row(record: &AuditRecord, translator: &Translator, calendar: &BankCalendar) -> AuditRow {
     let nothing = translator.t("audit-nothing");
     let who = match &record.actor_id {
         Some(actor) if record.actor_roles.is_empty() => actor.clone(),
@@ -143,11 +146,17 @@ fn row(record: &AuditRecord, translator: &Translator) -> AuditRow {
         None => nothing.clone(),
     };
     AuditRow {
-        when: format!(
-            "{} {}",
-            format_date(record.occurred_at.date_naive(), translator.locale()),
-            record.occurred_at.format("%H:%M:%S UTC")
-        ),
+        when: {
+            let day = calendar.day_of(record.occurred_at);
+            let seconds = (record.occurred_at - calendar.start_of(day)).num_seconds();
+            format!(
+                "{} {:02}:{:02}:{:02}",
+                format_date(day, translator.locale()),
+                seconds / 3600,
+                seconds / 60 % 60,
+                seconds % 60
+            )
+        },
         who,
         action: record.action.clone(),
         subject: format!("{} {}", record.subject_type, record.subject_id),
@@ -217,7 +226,7 @@ pub async fn audit(
             records: page
                 .items
                 .iter()
-                .map(|record| row(record, &translator))
+                .map(|record| row(record, &translator, &state.calendar))
                 .collect(),
             older: page.next_cursor,
             paged: !filter.cursor.is_empty(),

@@ -288,16 +288,13 @@ fn percent(rate: Decimal, language: Language) -> String {
     }
 }
 
-/// The day the application was approved, in Tashkent (UTC+5): where the indicative schedule
-/// starts, fixed so that the document never changes with the day it is read.
-fn approval_day(contract: &ContractRow) -> NaiveDate {
-    (contract.approved_at + chrono::Duration::hours(5)).date_naive()
-}
-
-/// The contract's PDF in `language`.
+/// The contract's PDF in `language`. `approved` is the bank's day on which the application was
+/// approved: where the indicative schedule starts, fixed so that the document never changes
+/// with the day it is read.
 pub fn render(
     contract: &ContractRow,
     tranches: &[TrancheRow],
+    approved: NaiveDate,
     language: Language,
 ) -> Result<Vec<u8>, Problem> {
     let words = words(language);
@@ -315,8 +312,6 @@ pub fn render(
         value,
     };
     let months = |count: i32| words.months.replace("{count}", &count.to_string());
-    let approved = approval_day(contract);
-
     let mut blocks = vec![
         Block::Title(
             if is_loan {

@@ -342,9 +342,12 @@ async fn draft_document(
     language: Language,
 ) -> Result<Vec<u8>, Problem> {
     let tranches = contracts::tranches(&state.pool, contract.id).await?;
-    tokio::task::spawn_blocking(move || contract_document::render(&contract, &tranches, language))
-        .await
-        .map_err(|error| Problem::internal_from(&error))?
+    let approved = state.calendar.day_of(contract.approved_at);
+    tokio::task::spawn_blocking(move || {
+        contract_document::render(&contract, &tranches, approved, language)
+    })
+    .await
+    .map_err(|error| Problem::internal_from(&error))?
 }
 
 /// The contract as a PDF: before signing, the draft in the reader's language (what the founder

@@ -16,7 +16,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use imkon_auth::extract::{RequireRole, RoleRequirement};
 use imkon_auth::Role;
 use imkon_platform::audit;
-use imkon_platform::id::now_utc;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -277,7 +276,7 @@ async fn read_client_file(
     entry.source_address = Some(source_address(peer));
     audit::record(&mut transaction, entry).await?;
     transaction.commit().await?;
-    let today = now_utc().date_naive();
+    let today = state.calendar.today();
     Ok(Json(ClientFileView {
         client_id,
         latin_name: latin_name(&person),
