@@ -4,45 +4,17 @@
 // Run: DATABASE_URL=… node --test documents.test.mjs (the demo then runs the real services, and
 // founder1 has a loan awaiting signature).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 
-import { startFrontend } from './server.mjs';
+import { frontendAndBrowser, screenshotDir, skipWithoutServices } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshotDir = process.env.SCREENSHOT_DIR
-  ?? path.resolve(here, '..', '..', 'target', 'screenshots');
-
-const needsServices = process.env.DATABASE_URL || process.env.FRONTEND_URL
-  ? false
-  : 'needs DATABASE_URL (the demo then runs the disbursement service)';
-
-let server;
-let browser;
-
-before(async () => {
-  if (needsServices) return;
-  server = await startFrontend();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  await mkdir(screenshotDir, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const needsServices = skipWithoutServices('the disbursement service');
+const started = frontendAndBrowser(needsServices);
 
 /** Clicks the contract document's link and answers the SHA-256 of the file saved. */
 async function downloadDocument(page) {
@@ -56,9 +28,9 @@ async function downloadDocument(page) {
 }
 
 test('the founder reads the contract before signing, and the signed file matches the hash shown', { skip: needsServices }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const context = await started.browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
+  await page.goto(`${started.server.url}/login`);
   await Promise.all([
     page.waitForURL(/.*/, { waitUntil: 'load' }),
     page.getByRole('button', { name: 'Русский', exact: true }).click(),
@@ -69,11 +41,11 @@ test('the founder reads the contract before signing, and the signed file matches
   await passSecondFactor(page, 'founder1');
 
   // The loan awaiting signature is the contract whose page has a sign form.
-  await page.goto(`${server.url}/contracts`);
+  await page.goto(`${started.server.url}/contracts`);
   const links = await page.locator('#contracts h2 a').evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href')));
   let contractPath;
   for (const link of links) {
-    await page.goto(`${server.url}${link}`);
+    await page.goto(`${started.server.url}${link}`);
     if (await page.locator(`form[action="${link}/sign"]`).count() === 1) {
       contractPath = link;
       break;

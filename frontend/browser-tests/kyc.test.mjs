@@ -5,55 +5,15 @@
 // Run: DATABASE_URL=… node --test kyc.test.mjs (the demo then runs the real services with
 // their demo data, the watch list included).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 
-import { startFrontend } from './server.mjs';
+import { frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshotDir = process.env.SCREENSHOT_DIR
-  ?? path.resolve(here, '..', '..', 'target', 'screenshots');
-
-const needsServices = process.env.DATABASE_URL || process.env.FRONTEND_URL
-  ? false
-  : 'needs DATABASE_URL (the demo then runs the services with their demo data)';
-
-const LANGUAGES = [
-  { code: 'uz-Latn', button: 'Oʻzbekcha' },
-  { code: 'uz-Cyrl', button: 'Ўзбекча' },
-  { code: 'ru', button: 'Русский' },
-  { code: 'en', button: 'English' },
-];
-const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
-
-let server;
-let browser;
-
-before(async () => {
-  if (needsServices) return;
-  server = await startFrontend();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  await mkdir(screenshotDir, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const needsServices = skipWithoutServices('the services with their demo data');
+const started = frontendAndBrowser(needsServices);
 
 /** Submits `form` and waits for the page it leads to. */
 async function submit(page, form) {
@@ -72,9 +32,9 @@ async function chooseLanguage(page, language) {
 }
 
 test('kyc1 compares founder3 with the scan and clears the demo watch-list hit', { skip: needsServices }, async () => {
-  const context = await browser.newContext({ viewport: VIEWPORTS[0] });
+  const context = await started.browser.newContext({ viewport: VIEWPORTS[0] });
   const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
+  await page.goto(`${started.server.url}/login`);
   await chooseLanguage(page, LANGUAGES[3]);
   await page.fill('#username', 'kyc1');
   await page.fill('#password', 'kyc1-demo-pass');
@@ -82,10 +42,10 @@ test('kyc1 compares founder3 with the scan and clears the demo watch-list hit', 
   await passSecondFactor(page, 'kyc1');
 
   // founder3's case is the demo's one pending case.
-  await page.goto(`${server.url}/kyc/cases?status=pending_review`);
+  await page.goto(`${started.server.url}/kyc/cases?status=pending_review`);
   const casePath = await page.locator('.kyc-table a').first().getAttribute('href');
   assert.ok(casePath, 'the queue lists founder3\'s case');
-  await page.goto(`${server.url}${casePath}`);
+  await page.goto(`${started.server.url}${casePath}`);
   await submit(page, page.locator(`form[action="${casePath}/assign"]`));
 
   const scan = page.locator('.card-list .card', { has: page.locator('a[href$="/download"]') }).first();

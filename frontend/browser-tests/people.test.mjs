@@ -3,60 +3,19 @@
 // shot in the four languages at desktop and phone width.
 // Run: DATABASE_URL=… node --test people.test.mjs (the demo then runs the real services).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
-import { startFrontend } from './server.mjs';
+import { frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshotDir = process.env.SCREENSHOT_DIR
-  ?? path.resolve(here, '..', '..', 'target', 'screenshots');
-
-const needsServices = process.env.DATABASE_URL || process.env.FRONTEND_URL
-  ? false
-  : 'needs DATABASE_URL (the demo then runs every service but scoring)';
-
-const LANGUAGES = [
-  { code: 'uz-Latn', button: 'Oʻzbekcha' },
-  { code: 'uz-Cyrl', button: 'Ўзбекча' },
-  { code: 'ru', button: 'Русский' },
-  { code: 'en', button: 'English' },
-];
-
-const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
-
-let server;
-let browser;
-
-before(async () => {
-  if (needsServices) return;
-  server = await startFrontend();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  await mkdir(screenshotDir, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const needsServices = skipWithoutServices('every service but scoring');
+const started = frontendAndBrowser(needsServices);
 
 async function signIn(page, username) {
-  await page.goto(`${server.url}/login`);
+  await page.goto(`${started.server.url}/login`);
   await page.fill('#username', username);
   await page.fill('#password', `${username}-demo-pass`);
   await Promise.all([
@@ -79,10 +38,10 @@ function rowOf(page, username) {
 }
 
 test('admin1 creates a member of staff, grants and revokes a role, disables and re-enables them', { skip: needsServices }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await started.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   await signIn(page, 'admin1');
-  await page.goto(`${server.url}/admin/staff`);
+  await page.goto(`${started.server.url}/admin/staff`);
   await Promise.all([
     page.waitForURL(/.*/, { waitUntil: 'load' }),
     page.getByRole('button', { name: 'English', exact: true }).click(),

@@ -5,56 +5,16 @@
 // Run: DATABASE_URL=… node --test programmes.test.mjs (the demo then runs the real services
 // with their demo data).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
-import { startFrontend } from './server.mjs';
+import { frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshotDir = process.env.SCREENSHOT_DIR
-  ?? path.resolve(here, '..', '..', 'target', 'screenshots');
-
-const needsServices = process.env.DATABASE_URL || process.env.FRONTEND_URL
-  ? false
-  : 'needs DATABASE_URL (the demo then runs the services with their demo data)';
-
-const LANGUAGES = [
-  { code: 'uz-Latn', button: 'Oʻzbekcha' },
-  { code: 'uz-Cyrl', button: 'Ўзбекча' },
-  { code: 'ru', button: 'Русский' },
-  { code: 'en', button: 'English' },
-];
-const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
-
-let server;
-let browser;
-
-before(async () => {
-  if (needsServices) return;
-  server = await startFrontend();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  await mkdir(screenshotDir, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const needsServices = skipWithoutServices('the services with their demo data');
+const started = frontendAndBrowser(needsServices);
 
 async function chooseLanguage(page, language) {
   await Promise.all([
@@ -65,7 +25,7 @@ async function chooseLanguage(page, language) {
 }
 
 async function signIn(page, username) {
-  await page.goto(`${server.url}/login`);
+  await page.goto(`${started.server.url}/login`);
   await page.fill('#username', username);
   await page.fill('#password', `${username}-demo-pass`);
   await Promise.all([
@@ -96,11 +56,11 @@ function hundredths(text) {
 }
 
 test('admin1 cannot set a budget below its floor, and the audit trail shows the change', { skip: needsServices }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await started.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   await signIn(page, 'admin1');
   await chooseLanguage(page, LANGUAGES[3]);
-  await page.goto(`${server.url}/admin/programmes`);
+  await page.goto(`${started.server.url}/admin/programmes`);
   assert.equal(await page.locator('h1').textContent(), 'Programmes: administration');
 
   // The demo's approvals reach disbursement as events, so no demo programme has committed
@@ -131,7 +91,7 @@ test('admin1 cannot set a budget below its floor, and the audit trail shows the 
     decimal(total),
   );
 
-  await page.goto(`${server.url}/admin/audit?service=applications&subject_type=programme&subject_id=${id}`);
+  await page.goto(`${started.server.url}/admin/audit?service=applications&subject_type=programme&subject_id=${id}`);
   const change = page.locator('tr.audit-record', { has: page.locator('.audit-action', { hasText: 'programme.budget_changed' }) }).first();
   const after = JSON.parse(await change.locator('.audit-after').textContent());
   const before = JSON.parse(await change.locator('.audit-before').textContent());
@@ -143,13 +103,13 @@ test('admin1 cannot set a budget below its floor, and the audit trail shows the 
 
 for (const viewport of VIEWPORTS) {
   test(`the administration pages in four languages at ${viewport.name} width`, { skip: needsServices }, async () => {
-    const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
+    const context = await started.browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
     const page = await context.newPage();
     await signIn(page, 'admin1');
     for (const language of LANGUAGES) {
       await chooseLanguage(page, language);
       for (const [name, pagePath] of [['admin-programmes', '/admin/programmes'], ['admin-audit', '/admin/audit?subject_type=programme']]) {
-        await page.goto(`${server.url}${pagePath}`);
+        await page.goto(`${started.server.url}${pagePath}`);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `${name} is no wider than the ${viewport.name} screen (by ${overflow}px)`);
         if (language.code === 'en') {

@@ -1,0 +1,61 @@
+// What the back-office browser test files share: where screenshots go, the languages and
+// viewports pages are shot in, why a file is skipped without a database, and the demo frontend
+// with Debian's Chromium, started before a file's tests and stopped after them.
+
+import { before, after } from 'node:test';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+import { startFrontend } from './server.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const screenshotDir = process.env.SCREENSHOT_DIR
+  ?? path.resolve(here, '..', '..', 'target', 'screenshots');
+
+/** The four languages, each with the label of its button in the language chooser. */
+export const LANGUAGES = [
+  { code: 'uz-Latn', button: 'Oʻzbekcha' },
+  { code: 'uz-Cyrl', button: 'Ўзбекча' },
+  { code: 'ru', button: 'Русский' },
+  { code: 'en', button: 'English' },
+];
+
+export const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+];
+
+/** False when the demo can run its services, else why the file's tests are skipped. */
+export function skipWithoutServices(what) {
+  return process.env.DATABASE_URL || process.env.FRONTEND_URL
+    ? false
+    : `needs DATABASE_URL (the demo then runs ${what})`;
+}
+
+/**
+ * Starts the demo frontend and Chromium before the file's tests (unless `skip`) and stops
+ * them after; the answer's `server` and `browser` are set once the tests run.
+ */
+export function frontendAndBrowser(skip) {
+  const started = {};
+  before(async () => {
+    if (skip) return;
+    started.server = await startFrontend();
+    started.browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    });
+    await mkdir(screenshotDir, { recursive: true });
+  });
+  after(async () => {
+    await started.browser?.close();
+    await started.server?.stop();
+  });
+  return started;
+}
