@@ -108,6 +108,26 @@ async fn outbox_payloads(app: &TestApp, topic: &str) -> Vec<Value> {
         .unwrap()
 }
 
+/// The case as `officer` reads it.
+async fn case_seen_by(app: &TestApp, officer: &Officer, case_id: Uuid) -> Value {
+    app.get(&format!("/v1/kyc/cases/{case_id}"), Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The case's automatic check called `name`.
+fn check_named(case: &Value, name: &str) -> Value {
+    case["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} check in {case}"))
+        .clone()
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_case_is_submitted_checked_assigned_decided_and_approved_and_the_approval_is_announced(
     pool: PgPool,
@@ -442,22 +462,12 @@ async fn a_cyrillic_watch_list_name_is_found_against_the_same_name_in_latin(pool
     assert_eq!(imported.status(), 201);
 
     let (case_id, _) = submitted_case(&app, &founder).await;
-    let case: Value = app
-        .get(&format!("/v1/kyc/cases/{case_id}"), Some(&kyc1.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let case: Value = case_seen_by(&app, &kyc1, case_id).await;
     let hits = case["screening_hits"].as_array().unwrap();
     assert_eq!(hits.len(), 1, "{case}");
     assert_eq!(hits[0]["reference"], "NS-0042");
     assert_eq!(hits[0]["screened_name"], "Karimov Aziz Botirovich");
-    let screening = case["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|check| check["name"] == "screening")
-        .unwrap();
+    let screening = check_named(&case, "screening");
     assert_eq!(screening["passed"], false);
 }
 
@@ -645,19 +655,8 @@ async fn a_profile_stating_another_clients_pinfl_is_flagged_by_the_duplicates_ch
     let (case_id, _) = submitted_case(&app, &claimant).await;
 
     let kyc1 = officer(&app, "kyc1").await;
-    let case: Value = app
-        .get(&format!("/v1/kyc/cases/{case_id}"), Some(&kyc1.token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let duplicates = case["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|check| check["name"] == "duplicates")
-        .unwrap()
-        .clone();
+    let case: Value = case_seen_by(&app, &kyc1, case_id).await;
+    let duplicates = check_named(&case, "duplicates");
     assert_eq!(duplicates["passed"], false, "{case}");
     assert!(duplicates["detail"]
         .as_str()
@@ -694,23 +693,13 @@ async fn case_with_a_hit(
     )
     .await;
     assert_eq!(decided.status(), 200);
-    let case: Value = app
-        .get(&format!("/v1/kyc/cases/{case_id}"), Some(&officer.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let case: Value = case_seen_by(app, officer, case_id).await;
     let hits = case["screening_hits"].as_array().unwrap();
     assert_eq!(hits.len(), 1, "{case}");
     assert!(hits[0]["resolution"].is_null());
     assert_eq!(hits[0]["entry_full_name"], "Каримов Азиз Ботирович");
     assert_eq!(hits[0]["entry_birth_date"], "1990-05-15");
-    let screening = case["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|check| check["name"] == "screening")
-        .unwrap();
+    let screening = check_named(&case, "screening");
     assert_eq!(screening["outcome"], "possible_match");
     (
         case_id,
@@ -739,19 +728,8 @@ async fn without_a_watch_list_the_screening_check_fails_as_cannot_screen(pool: P
     let founder = app.register_founder("founder1", 1).await;
     let kyc1 = officer(&app, "kyc1").await;
     let (case_id, _) = submitted_case(&app, &founder).await;
-    let case: Value = app
-        .get(&format!("/v1/kyc/cases/{case_id}"), Some(&kyc1.token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let screening = case["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|check| check["name"] == "screening")
-        .unwrap()
-        .clone();
+    let case: Value = case_seen_by(&app, &kyc1, case_id).await;
+    let screening = check_named(&case, "screening");
     assert_eq!(screening["passed"], false, "{screening}");
     assert_eq!(screening["outcome"], "cannot_screen");
     assert_eq!(case["screening_hits"], json!([]));
@@ -984,12 +962,7 @@ async fn a_name_typed_with_a_combining_breve_matches_the_composed_letter(pool: P
         201
     );
     let (case_id, _) = submitted_case(&app, &founder).await;
-    let case: Value = app
-        .get(&format!("/v1/kyc/cases/{case_id}"), Some(&kyc1.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let case: Value = case_seen_by(&app, &kyc1, case_id).await;
     let hits = case["screening_hits"].as_array().unwrap();
     assert_eq!(hits.len(), 1, "{case}");
     // Composed first, the names are the same letters: a perfect score.
