@@ -529,7 +529,7 @@ async fn a_new_founder_registers_with_refusals_beside_the_fields_and_is_signed_i
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_kyc_officer_works_the_queue_and_downloads_a_document_as_an_attachment(
+async fn a_kyc_officer_works_the_queue_previews_the_scan_and_downloads_it_as_an_attachment(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
@@ -577,6 +577,42 @@ async fn a_kyc_officer_works_the_queue_and_downloads_a_document_as_an_attachment
     assert_eq!(file.headers()["content-type"], "application/pdf");
     assert!(file.bytes().await.unwrap().starts_with(b"%PDF"));
 
+    // The scan is also shown on the page, in the browser's viewer framed from our own origin,
+    // while the page itself keeps refusing to be framed.
+    let preview = download.replace("/download", "/preview");
+    assert!(
+        html.contains(&format!(
+            "<iframe class=\"document-viewer\" src=\"{preview}\""
+        )),
+        "{html}"
+    );
+    let page = officer.get(&site.url(&case_path)).await;
+    assert!(page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let shown = officer.get(&site.url(&preview)).await;
+    assert_eq!(shown.status(), StatusCode::OK);
+    assert_eq!(shown.headers()["content-disposition"], "inline");
+    assert_eq!(shown.headers()["content-type"], "application/pdf");
+    assert_eq!(shown.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(shown.headers()["x-frame-options"], "SAMEORIGIN");
+    let policy = shown.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("frame-ancestors 'self'"), "{policy}");
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    assert!(shown.bytes().await.unwrap().starts_with(b"%PDF"));
+    let mut finance = site.signed_in("finance1", "finance1-demo-pass", "en").await;
+    let refused = finance.get(&site.url(&preview)).await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "finance does not read clients' documents"
+    );
+
     let revision = officer
         .post(
             &site.url(&format!("{case_path}/request-revision")),
@@ -598,6 +634,12 @@ async fn a_kyc_officer_works_the_queue_and_downloads_a_document_as_an_attachment
         foreign.status(),
         StatusCode::NOT_FOUND,
         "another founder's document"
+    );
+    let foreign_preview = other_founder.get(&site.url(&preview)).await;
+    assert_eq!(
+        foreign_preview.status(),
+        StatusCode::NOT_FOUND,
+        "another founder's document is not previewed either"
     );
     let not_an_officer = other_founder.get(&site.url(&case_path)).await;
     assert_eq!(not_an_officer.status(), StatusCode::FORBIDDEN);

@@ -606,6 +606,13 @@ pub struct FilePassport {
     pub valid_today: bool,
 }
 
+/// A document as a client's file lists it: enough to know how a page may preview it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct FileDocument {
+    pub document_id: String,
+    pub content_type: String,
+}
+
 /// The part of a client's file (`GET /v1/staff/clients/{id}`) that the KYC case sets beside
 /// the documents.
 #[derive(Clone, Debug, Deserialize)]
@@ -615,6 +622,8 @@ pub struct ClientFile {
     pub birth_date: chrono::NaiveDate,
     pub pinfl: String,
     pub passport: FilePassport,
+    #[serde(default)]
+    pub documents: Vec<FileDocument>,
 }
 
 /// Reads a client's file as the staff member whose `token` this is; onboarding audits it.

@@ -33,6 +33,20 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' da
      style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; \
      base-uri 'none'; object-src 'none'";
 
+/// The policy of a document shown in the embedded viewer of one of our pages: it loads nothing
+/// and runs nothing, and only our own pages may frame it. `object-src 'self'` lets the
+/// browser's own PDF viewer show it (Chromium treats a PDF as a plugin document and checks it
+/// against the document's own policy).
+pub const FRAMED_DOCUMENT_POLICY: &str = "default-src 'none'; img-src 'self'; \
+     object-src 'self'; frame-ancestors 'self'; \
+     form-action 'none'; base-uri 'none'";
+
+/// Put in a response's extensions by a route whose answer our own pages frame (a document's
+/// preview): it gets [`FRAMED_DOCUMENT_POLICY`] and `SAMEORIGIN` framing instead of the strict
+/// policy. Only that route sets it, so every other answer keeps `frame-ancestors 'none'`.
+#[derive(Clone, Copy, Debug)]
+pub struct FramedBySelf;
+
 /// One year, the HSTS preload lists' minimum.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
@@ -66,10 +80,16 @@ pub async fn security_headers(
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
+    let framed_by_self = response.extensions().get::<FramedBySelf>().is_some();
+    let (policy_value, framing) = if framed_by_self {
+        (FRAMED_DOCUMENT_POLICY, "SAMEORIGIN")
+    } else {
+        (CONTENT_SECURITY_POLICY, "DENY")
+    };
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        HeaderValue::from_static(policy_value),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -79,7 +99,7 @@ pub async fn security_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static(framing));
     headers.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),

@@ -15,10 +15,10 @@ use serde_json::{Map, Value};
 
 use crate::clients::api::idempotency_key;
 use crate::clients::api::{send, send_json, CallError};
-use crate::clients::applications::path_segment;
 use crate::clients::onboarding::VisitorClaim;
 use crate::pages::shared::documents::{
-    document_items, own_companies, CompanyListed, DocumentListed, Item, DOCUMENT_KINDS,
+    document_items, fetch_document, own_companies, CompanyListed, DocumentListed, Item,
+    DOCUMENT_KINDS,
 };
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::login::continue_login;
@@ -752,31 +752,13 @@ pub async fn download_document(
     mut signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let next = "/documents";
-    let id = path_segment(&id).map_err(|error| PageError::from_call(error, next))?;
-    let token = onboarding_token(&state, &mut signed_in, next).await?;
-    let upstream = send(state.onboarding.authorized(
-        Method::GET,
-        &format!("/v1/documents/{id}"),
-        &token,
-    ))
-    .await
-    .map_err(|error| PageError::from_call(error, next))?;
-    let content_type = upstream
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| {
-            ["application/pdf", "image/jpeg", "image/png"]
-                .iter()
-                .any(|allowed| value.starts_with(allowed))
-        })
-        .unwrap_or("application/octet-stream")
-        .to_owned();
-    // The name is ours (the id), never the uploader's, so nothing odd reaches the header.
+    let (upstream, content_type) =
+        fetch_document(&state, &mut signed_in, &id, "/documents").await?;
+    // The name is ours (the id), never the uploader's, so nothing odd reaches the header; the
+    // id was checked to be a UUID before onboarding was asked.
     Ok(crate::pages::shared::download::attachment(
         upstream,
-        &content_type,
+        content_type,
         &format!("document-{id}"),
     ))
 }

@@ -1,10 +1,11 @@
 //! Pages of one resource that several audiences open at the same address, each seeing what
 //! their roles allow: programmes and applications (founders their own, credit staff the
-//! queue), and contracts (founders sign and repay, staff activate, pay out and write off; the
+//! queue), a document's preview (its owner and the staff who judge it), and contracts (founders sign and repay, staff activate, pay out and write off; the
 //! arrears are staff's).
 
 pub mod applications;
 pub mod contracts;
+pub mod documents;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -17,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .route("/programmes", get(applications::programmes))
         .route("/applications", get(applications::list))
         .route("/applications/{id}", get(applications::show))
+        .route("/documents/{id}/preview", get(documents::preview))
         .route("/contracts", get(contracts::list))
         .route("/contracts/{id}", get(contracts::show))
         .route("/contracts/{id}/sign", post(contracts::sign))

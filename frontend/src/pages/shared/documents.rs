@@ -5,8 +5,9 @@
 use reqwest::Method;
 use serde::Deserialize;
 
-use crate::clients::api::{send_json, CallError};
+use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
+use crate::pages::shared::signed_in::SignedIn;
 use crate::pages::shared::PageError;
 use crate::web::format::format_day_of;
 use crate::web::i18n::Translator;
@@ -111,4 +112,69 @@ pub async fn client_documents(
     ))
     .await?;
     Ok(document_items(&documents, translator, &state.calendar))
+}
+
+/// The media types a document may have; anything else is passed on as opaque bytes.
+const DOCUMENT_MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
+
+/// How a page previews a document of `content_type`: inline as a picture, in an embedded
+/// viewer as a PDF, or not at all (only the download link).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preview {
+    Image,
+    Pdf,
+    None,
+}
+
+impl Preview {
+    pub fn of(content_type: &str) -> Preview {
+        match content_type {
+            "image/jpeg" | "image/png" => Preview::Image,
+            "application/pdf" => Preview::Pdf,
+            _ => Preview::None,
+        }
+    }
+
+    /// The name a template tests: `image`, `pdf`, or empty.
+    pub fn code(self) -> &'static str {
+        match self {
+            Preview::Image => "image",
+            Preview::Pdf => "pdf",
+            Preview::None => "",
+        }
+    }
+}
+
+/// A document's content from onboarding, read as the signed-in person, with its media type
+/// narrowed to the ones uploads may have. Onboarding decides who may read it: the owner, or
+/// staff who judge documents; everyone else gets its refusal, which `next` turns into a page.
+pub async fn fetch_document(
+    state: &AppState,
+    signed_in: &mut SignedIn,
+    id: &str,
+    next: &str,
+) -> Result<(reqwest::Response, &'static str), PageError> {
+    let id = path_segment(id).map_err(|error| PageError::from_call(error, next))?;
+    let token = signed_in
+        .access_token(state, "onboarding")
+        .await
+        .map_err(|error| PageError::from_call(error, next))?;
+    let upstream = send(state.onboarding.authorized(
+        Method::GET,
+        &format!("/v1/documents/{id}"),
+        &token,
+    ))
+    .await
+    .map_err(|error| PageError::from_call(error, next))?;
+    let content_type = upstream
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            DOCUMENT_MEDIA_TYPES
+                .into_iter()
+                .find(|allowed| value.starts_with(allowed))
+        })
+        .unwrap_or("application/octet-stream");
+    Ok((upstream, content_type))
 }

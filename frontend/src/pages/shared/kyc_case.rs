@@ -82,6 +82,9 @@ pub struct DocumentRow {
     pub kind_key: &'static str,
     pub decision_key: Option<String>,
     pub remark: String,
+    /// How the page previews it: `image`, `pdf`, or empty for the download link alone. Only a
+    /// page that knows the document's type (from the client's file) fills it.
+    pub preview: &'static str,
 }
 
 /// A case as a page shows it.
@@ -140,6 +143,7 @@ pub fn case_row(
                     .map(|reason| translator.t(&reason_key(reason)))
                     .or_else(|| document.note.clone())
                     .unwrap_or_default(),
+                preview: "",
             })
             .collect(),
         can_submit: matches!(case.status.as_str(), "new" | "revision_requested"),

@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::clients::onboarding::{client_file, ClientFile};
+use crate::pages::shared::documents::Preview;
 use crate::pages::shared::forms::{problem_message, FormState, KeyedChoice};
 use crate::pages::shared::kyc_case::{
     case_row, reason_key, status_key, token, Case, CaseRow, STATUSES,
@@ -225,10 +226,20 @@ async fn case_page(
     .await
     .map_err(|error| PageError::from_call(error, &next))?;
     let translator = context.translator();
-    let profile = client_file(&state.onboarding, &token, &case.client_id)
+    let file = client_file(&state.onboarding, &token, &case.client_id)
         .await
-        .ok()
-        .map(|file| profile_facts(&file, &translator));
+        .ok();
+    let profile = file.as_ref().map(|file| profile_facts(file, &translator));
+    let mut case_view = case_row(&case, &translator, &state.calendar, true);
+    for document in &mut case_view.documents {
+        let content_type = file
+            .iter()
+            .flat_map(|file| &file.documents)
+            .find(|listed| listed.document_id == document.id)
+            .map(|listed| listed.content_type.as_str())
+            .unwrap_or_default();
+        document.preview = Preview::of(content_type).code();
+    }
     let findings: Vec<Finding> = case
         .checks
         .iter()
@@ -275,7 +286,7 @@ async fn case_page(
     Ok(render(
         status,
         &CasePage {
-            case: case_row(&case, &translator, &state.calendar, true),
+            case: case_view,
             client_id: case.client_id.clone(),
             profile,
             findings,
