@@ -176,6 +176,8 @@ pub struct AppState {
     pub identity: IdentityClient,
     pub onboarding: ServiceApi,
     pub applications: ServiceApi,
+    /// The scoring service's API, for the staff who manage scorecards.
+    pub scoring: ServiceApi,
     pub sessions: Arc<dyn SessionStore>,
     pub public_url: String,
     pub client_secret: Option<Secret<String>>,
@@ -212,6 +214,7 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         identity: IdentityClient::new(onboarding.clone()),
         onboarding,
         applications: ServiceApi::new(&settings.services.applications).expect(CLIENT_BUILDS),
+        scoring: ServiceApi::new(&settings.services.scoring).expect(CLIENT_BUILDS),
         sessions: Arc::new(InMemorySessionStore::new(
             SessionTimeouts::default(),
             InMemorySessionStore::DEFAULT_CAPACITY,

@@ -702,3 +702,115 @@ async fn credit_staff_see_the_applicants_documents_and_download_them_and_no_one_
     let refused = finance.get(&site.url(&link)).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
+
+/// The new-programme form's fields as a browser sends them, with `changes` over a valid grant.
+fn programme_fields<'a>(html: &str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, String)> {
+    let scorecard = html
+        .split("name=\"scorecard_id\"")
+        .nth(1)
+        .and_then(|rest| rest.split("value=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form offers scoring's scorecards")
+        .to_owned();
+    let mut fields: Vec<(&str, String)> = vec![
+        ("kind", "grant".into()),
+        ("name.uz-Latn", "Yoshlar granti".into()),
+        ("name.uz-Cyrl", "Ёшлар гранти".into()),
+        ("name.ru", "Молодёжный грант".into()),
+        ("name.en", "Youth grant".into()),
+        ("description.uz-Latn", "Yosh jamoalar uchun".into()),
+        ("description.uz-Cyrl", "Ёш жамоалар учун".into()),
+        ("description.ru", "Для молодых команд".into()),
+        ("description.en", "For young teams".into()),
+        ("currency", "UZS".into()),
+        ("total_budget", "500,000,000.00".into()),
+        ("min_amount", "10,000,000".into()),
+        ("max_amount", "50,000,000".into()),
+        ("min_term_months", "6".into()),
+        ("max_term_months", "24".into()),
+        ("co_funding_cap_percent", "80".into()),
+        ("opens_on", "2027-01-01".into()),
+        ("closes_on", "2027-06-30".into()),
+        ("eligibility.max_founder_age_years", "30".into()),
+        ("eligibility.kyc_approval_required", "true".into()),
+        ("scorecard_id", scorecard),
+        ("scoring_inputs", String::new()),
+    ];
+    for name in ["questions", "rubric"] {
+        let marker = format!("name=\"{name}\" rows=\"10\">");
+        let json = html
+            .split(&marker)
+            .nth(1)
+            .and_then(|rest| rest.split("</textarea>").next())
+            .expect("the form starts from a question and a criterion")
+            .replace("&quot;", "\"")
+            .replace("&#34;", "\"");
+        fields.push((name, json));
+    }
+    for (name, value) in changes {
+        fields.retain(|(field, _)| field != name);
+        fields.push((name, (*value).to_owned()));
+    }
+    fields
+}
+
+fn as_pairs<'a>(fields: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    fields
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_admin_defines_a_programme_on_its_form_and_refusals_are_explained_beside_the_fields(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let form = site.url("/admin/programmes/new");
+    let mut admin = site.signed_in("admin1", "en").await;
+    let (status, html) = admin.page(&form).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Every founder is at most this many years old"));
+
+    let fields = programme_fields(
+        &html,
+        &[("closes_on", "2026-12-01"), ("max_term_months", "two")],
+    );
+    let pairs = as_pairs(&fields);
+    let refused = admin.post(&form, &pairs).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html_refused = refused.text().await.unwrap();
+    assert!(
+        html_refused.contains("id=\"max_term_months-error\">Enter a whole number."),
+        "{html_refused}"
+    );
+    assert!(
+        html_refused.contains("value=\"Youth grant\""),
+        "the form keeps what was typed"
+    );
+
+    let fields = programme_fields(&html, &[("closes_on", "2026-12-01")]);
+    let pairs = as_pairs(&fields);
+    let refused = admin.post(&form, &pairs).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html_refused = refused.text().await.unwrap();
+    assert!(
+        html_refused.contains("id=\"closes_on-error\">The last day comes before the first day."),
+        "the service's refusal beside its field: {html_refused}"
+    );
+
+    let fields = programme_fields(&html, &[]);
+    let pairs = as_pairs(&fields);
+    let created = admin.post(&form, &pairs).await;
+    assert_eq!(location(&created), "/admin/programmes");
+    let (_, list) = admin.page(&site.url("/admin/programmes")).await;
+    assert!(list.contains("Youth grant"), "{list}");
+    assert!(list.contains("Every founder is at most 30 years old."));
+
+    let mut officer = site.signed_in("credit1", "en").await;
+    let (status, _) = officer.page(&form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let refused = officer.post(&form, &pairs).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}

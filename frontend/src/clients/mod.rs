@@ -4,8 +4,9 @@
 //! server timing of its calls).
 //!
 //! Accounts (statements, transfers) is called through [`api::ServiceApi`] directly from its
-//! pages, and no page calls scoring (the applications service answers with the score); each
-//! gets its typed module here when a second page needs the same call.
+//! pages; scoring is called only by the scorecard pages and the programme form (the applications
+//! service answers applicants' scores). Each gets its typed module here when a second page
+//! needs the same call.
 
 pub mod api;
 pub mod applications;
@@ -13,3 +14,4 @@ pub mod audit;
 pub mod disbursement;
 pub mod onboarding;
 pub mod programme_admin;
+pub mod scoring;

@@ -1,6 +1,6 @@
 //! The applications service's programme administration: every programme with its state, and
-//! the administrator's changes (budget, closing and opening, the definition while nothing is
-//! submitted).
+//! the administrator's changes (a new programme, budget, closing and opening, the definition
+//! while nothing is submitted).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use reqwest::Method;
@@ -82,6 +82,14 @@ impl ProgrammeAdmin<'_> {
 
     pub async fn programmes(&self) -> Result<Vec<AdminProgramme>, CallError> {
         send_json(self.call(Method::GET, "/v1/programmes")).await
+    }
+
+    /// Defines a new programme from the service's JSON shape; the service checks every field
+    /// and names the first one at fault.
+    pub async fn create(&self, definition: &Value) -> Result<(), CallError> {
+        send(self.call(Method::POST, "/v1/programmes").json(definition))
+            .await
+            .map(drop)
     }
 
     pub async fn change_budget(&self, id: &str, total: Decimal) -> Result<(), CallError> {

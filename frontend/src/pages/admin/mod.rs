@@ -17,6 +17,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(home::show))
         .route("/admin/programmes", get(programmes::programmes))
+        .route(
+            "/admin/programmes/new",
+            get(programmes::new_programme_form).post(programmes::create_programme),
+        )
         .route("/admin/programmes/{id}", post(programmes::edit))
         .route(
             "/admin/programmes/{id}/budget",

@@ -1,7 +1,10 @@
 //! The administrator's programmes: every programme with its budget and eligibility rules; the
 //! budget raised or lowered (never below what approvals committed: the service refuses it and
 //! the page says why beside the field); closing and opening; and, while no application has been
-//! submitted, the name in the four languages and the dates. Every change is one POST with the
+//! submitted, the name in the four languages and the dates. A new programme is defined on its own
+//! form (`/admin/programmes/new`) with every field the service takes, the eligibility rules as
+//! labelled choices, the scorecard from scoring's list, and the application form's questions
+//! and the review rubric as the service's JSON lists. Every change is one POST with the
 //! CSRF token, made by the applications service, which audits it.
 
 use askama::Template;
@@ -11,13 +14,15 @@ use axum::response::Response;
 use axum::Form;
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use crate::clients::api::CallError;
 use crate::clients::applications::{path_segment, LocalizedText};
 use crate::clients::programme_admin::{
     AdminProgramme, DefinitionChange, Eligibility, ProgrammeAdmin,
 };
-use crate::pages::shared::forms::problem_message;
+use crate::clients::scoring::{ScorecardSummary, Scorecards};
+use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{require_admin, see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::{amount_text, format_date, parse_typed_decimal};
@@ -407,5 +412,479 @@ pub async fn edit(
     match admin(&state, &token).edit(&id, &change).await {
         Ok(()) => Ok(back_to(&id)),
         Err(error) => refused(&state, &context, &mut signed_in, error).await,
+    }
+}
+
+/// The application form's questions a new programme starts from, in the service's JSON: one
+/// text question, which the administrator edits or extends.
+const QUESTIONS_TEMPLATE: &str = r#"[
+  {
+    "key": "project_summary",
+    "label": {"uz-Latn": "Loyiha haqida", "uz-Cyrl": "Лойиҳа ҳақида", "ru": "О проекте", "en": "About the project"},
+    "kind": "text",
+    "required": true,
+    "max_length_chars": 2000
+  }
+]"#;
+
+/// The review rubric a new programme starts from, in the service's JSON.
+const RUBRIC_TEMPLATE: &str = r#"[
+  {
+    "key": "team",
+    "label": {"uz-Latn": "Jamoa", "uz-Cyrl": "Жамоа", "ru": "Команда", "en": "Team"},
+    "weight": "1"
+  }
+]"#;
+
+/// A field of the new-programme form: its name (the service's JSON path, so a refusal lands
+/// beside it), its label, and its input.
+pub struct NewField {
+    pub name: &'static str,
+    pub label: String,
+    /// text, number, date, select, textarea or checkbox.
+    pub input_type: &'static str,
+    pub hint: String,
+    pub options: Vec<(String, String)>,
+}
+
+impl NewField {
+    /// Whether `value` is the option the form holds.
+    pub fn chosen(&self, form: &FormState, value: &str) -> bool {
+        form.value(self.name) == value
+    }
+}
+
+/// A group of fields under a heading.
+pub struct FieldGroup {
+    /// Which group: refusals of a whole group (`name`, `eligibility`) are shown under it.
+    pub group: &'static str,
+    pub heading: String,
+    pub fields: Vec<NewField>,
+}
+
+/// The amounts, typed in the reader's notation and sent as plain decimals.
+const AMOUNT_FIELDS: [&str; 3] = ["total_budget", "min_amount", "max_amount"];
+/// Whole numbers of months or years; empty when optional.
+const WHOLE_NUMBER_FIELDS: [&str; 6] = [
+    "min_term_months",
+    "max_term_months",
+    "max_grace_months",
+    "eligibility.min_company_age_months",
+    "eligibility.max_company_age_months",
+    "eligibility.max_founder_age_years",
+];
+/// Percentages, sent as typed (the service reads them), left out when empty.
+const PERCENT_FIELDS: [&str; 4] = [
+    "annual_rate_min_percent",
+    "annual_rate_max_percent",
+    "penalty_rate_percent",
+    "co_funding_cap_percent",
+];
+const RULE_CHECKBOXES: [&str; 3] = [
+    "eligibility.it_park_residency_required",
+    "eligibility.kyc_approval_required",
+    "eligibility.no_overdue_loan_required",
+];
+
+fn field(name: &'static str, label: String, input_type: &'static str) -> NewField {
+    NewField {
+        name,
+        label,
+        input_type,
+        hint: String::new(),
+        options: Vec::new(),
+    }
+}
+
+/// The form's fields, labelled in the reader's language; the scorecards offered are those the
+/// scoring service lists.
+fn new_programme_groups(
+    translator: &Translator,
+    scorecards: &[ScorecardSummary],
+) -> Vec<FieldGroup> {
+    let t = |key: &str| translator.t(key);
+    let language = |language: Locale| catalogues().format(language, "language-name", &[]);
+    let names: Vec<NewField> = NAME_LANGUAGES
+        .into_iter()
+        .map(|(locale, field_name)| {
+            let name: &'static str = match field_name {
+                "uz_latn" => "name.uz-Latn",
+                "uz_cyrl" => "name.uz-Cyrl",
+                "ru" => "name.ru",
+                _ => "name.en",
+            };
+            field(
+                name,
+                translator.t_with("admin-programme-name", &[("language", &language(locale))]),
+                "text",
+            )
+        })
+        .chain(NAME_LANGUAGES.into_iter().map(|(locale, field_name)| {
+            let name: &'static str = match field_name {
+                "uz_latn" => "description.uz-Latn",
+                "uz_cyrl" => "description.uz-Cyrl",
+                "ru" => "description.ru",
+                _ => "description.en",
+            };
+            field(
+                name,
+                translator.t_with(
+                    "admin-programme-description",
+                    &[("language", &language(locale))],
+                ),
+                "textarea",
+            )
+        }))
+        .collect();
+    let mut kind = field("kind", t("admin-programme-kind"), "select");
+    kind.options = ["grant", "loan"]
+        .into_iter()
+        .map(|kind| (kind.to_owned(), t(&format!("programme-kind-{kind}"))))
+        .collect();
+    let mut currency = field("currency", t("admin-programme-currency"), "select");
+    currency.options = ["UZS", "USD", "EUR"]
+        .into_iter()
+        .map(|code| (code.to_owned(), code.to_owned()))
+        .collect();
+    let mut method = field(
+        "repayment_method",
+        t("admin-programme-repayment-method"),
+        "select",
+    );
+    method.options = vec![
+        (String::new(), t("choose-one")),
+        ("annuity".to_owned(), t("admin-programme-annuity")),
+        (
+            "equal_principal".to_owned(),
+            t("admin-programme-equal-principal"),
+        ),
+    ];
+    method.hint = t("admin-programme-loans-only");
+    let loan_only = |name, key: &str| {
+        let mut loan_field = field(name, t(key), "text");
+        loan_field.hint = t("admin-programme-loans-only");
+        loan_field
+    };
+    let mut co_funding = field(
+        "co_funding_cap_percent",
+        t("admin-programme-co-funding-cap"),
+        "text",
+    );
+    co_funding.hint = t("admin-programme-grants-only");
+    let scorecard = if scorecards.is_empty() {
+        let mut typed = field("scorecard_id", t("admin-programme-scorecard"), "text");
+        typed.hint = t("admin-programme-scorecard-id-hint");
+        typed
+    } else {
+        let mut chosen = field("scorecard_id", t("admin-programme-scorecard"), "select");
+        chosen.options = scorecards
+            .iter()
+            .map(|card| (card.id.clone(), card.name.clone()))
+            .collect();
+        chosen
+    };
+    let mut scoring_inputs = field(
+        "scoring_inputs",
+        t("admin-programme-scoring-inputs"),
+        "text",
+    );
+    scoring_inputs.hint = t("admin-programme-scoring-inputs-hint");
+    let mut questions = field("questions", t("admin-programme-questions"), "textarea");
+    questions.hint = t("admin-programme-json-hint");
+    let mut rubric = field("rubric", t("admin-programme-rubric"), "textarea");
+    rubric.hint = t("admin-programme-json-hint");
+    vec![
+        FieldGroup {
+            group: "identity",
+            heading: t("admin-programme-group-identity"),
+            fields: std::iter::once(kind).chain(names).collect(),
+        },
+        FieldGroup {
+            group: "money",
+            heading: t("admin-programme-group-money"),
+            fields: vec![
+                currency,
+                field("total_budget", t("admin-programme-total"), "text"),
+                field("min_amount", t("admin-programme-min-amount"), "text"),
+                field("max_amount", t("admin-programme-max-amount"), "text"),
+                field("min_term_months", t("admin-programme-min-term"), "number"),
+                field("max_term_months", t("admin-programme-max-term"), "number"),
+                loan_only("annual_rate_min_percent", "admin-programme-rate-min"),
+                loan_only("annual_rate_max_percent", "admin-programme-rate-max"),
+                method,
+                loan_only("max_grace_months", "admin-programme-max-grace"),
+                loan_only("penalty_rate_percent", "admin-programme-penalty-rate"),
+                co_funding,
+                field("opens_on", t("admin-programme-opens-on"), "date"),
+                field("closes_on", t("admin-programme-closes-on"), "date"),
+            ],
+        },
+        FieldGroup {
+            group: "eligibility",
+            heading: t("admin-programme-eligibility"),
+            fields: vec![
+                field(
+                    "eligibility.min_company_age_months",
+                    t("admin-programme-min-company-age"),
+                    "number",
+                ),
+                field(
+                    "eligibility.max_company_age_months",
+                    t("admin-programme-max-company-age"),
+                    "number",
+                ),
+                field(
+                    "eligibility.max_founder_age_years",
+                    t("admin-programme-max-founder-age"),
+                    "number",
+                ),
+                field(
+                    "eligibility.it_park_residency_required",
+                    t("admin-rule-it-park"),
+                    "checkbox",
+                ),
+                field(
+                    "eligibility.kyc_approval_required",
+                    t("admin-rule-kyc"),
+                    "checkbox",
+                ),
+                field(
+                    "eligibility.no_overdue_loan_required",
+                    t("admin-rule-no-overdue"),
+                    "checkbox",
+                ),
+            ],
+        },
+        FieldGroup {
+            group: "assessment",
+            heading: t("admin-programme-group-assessment"),
+            fields: vec![scorecard, scoring_inputs, questions, rubric],
+        },
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "admin_programme_new.html")]
+struct NewProgrammePage {
+    t: Translator,
+    layout: Layout,
+    groups: Vec<FieldGroup>,
+    form: FormState,
+}
+
+/// The scorecards a programme may use; none when scoring does not answer, and the form then
+/// takes the scorecard's id as typed.
+async fn scorecards_offered(state: &AppState, signed_in: &mut SignedIn) -> Vec<ScorecardSummary> {
+    let Ok(token) = signed_in.access_token(state, "scoring").await else {
+        return Vec::new();
+    };
+    let scorecards = Scorecards {
+        api: &state.scoring,
+        token: &token,
+    };
+    scorecards.list().await.unwrap_or_else(|error| {
+        tracing::warn!(%error, "the scorecards could not be listed for the programme form");
+        Vec::new()
+    })
+}
+
+async fn new_programme_page(
+    state: &AppState,
+    context: &PageContext,
+    signed_in: &mut SignedIn,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let scorecards = scorecards_offered(state, signed_in).await;
+    let translator = context.translator();
+    Ok(render(
+        status,
+        &NewProgrammePage {
+            groups: new_programme_groups(&translator, &scorecards),
+            form,
+            t: translator,
+            layout: context.layout(Section::AdminProgrammes),
+        },
+    ))
+}
+
+/// The form for a new programme, with a question and a criterion to start from.
+pub async fn new_programme_form(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+) -> Result<Response, PageError> {
+    require_admin(&signed_in)?;
+    let mut form = FormState::default();
+    form.set("kind", "grant");
+    form.set("currency", "UZS");
+    form.set("questions", QUESTIONS_TEMPLATE);
+    form.set("rubric", RUBRIC_TEMPLATE);
+    form.set("eligibility.kyc_approval_required", "true");
+    new_programme_page(&state, &context, &mut signed_in, form, StatusCode::OK).await
+}
+
+/// Sets `value` at the dotted `path` of `object` (`eligibility.min_company_age_months`).
+fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        Some((head, rest)) => {
+            let inner = object
+                .entry(head)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(inner) = inner {
+                set_path(inner, rest, value);
+            }
+        }
+        None => {
+            object.insert(path.to_owned(), value);
+        }
+    }
+}
+
+/// The service's JSON from the form as typed, or the form with each field the page itself can
+/// refuse (an amount, a whole number, a date, a JSON list) explained beside it.
+fn programme_definition(form: &mut FormState, translator: &Translator) -> Option<Value> {
+    let mut definition = Map::new();
+    let text_fields = [
+        "kind",
+        "currency",
+        "repayment_method",
+        "scorecard_id",
+        "name.uz-Latn",
+        "name.uz-Cyrl",
+        "name.ru",
+        "name.en",
+        "description.uz-Latn",
+        "description.uz-Cyrl",
+        "description.ru",
+        "description.en",
+    ];
+    for name in text_fields {
+        let value = form.value(name).trim().to_owned();
+        if name == "repayment_method" && value.is_empty() {
+            continue;
+        }
+        set_path(&mut definition, name, Value::String(value));
+    }
+    for name in AMOUNT_FIELDS {
+        match parse_typed_decimal(form.value(name), translator.locale()) {
+            Ok(amount) => set_path(&mut definition, name, Value::String(amount.to_string())),
+            Err(_) => form.refuse(translator, name, "not_a_number"),
+        }
+    }
+    for name in WHOLE_NUMBER_FIELDS {
+        let typed = form.value(name).trim().to_owned();
+        if typed.is_empty() {
+            if name.ends_with("term_months") {
+                form.refuse(translator, name, "required");
+            }
+            continue;
+        }
+        match typed.parse::<u32>() {
+            Ok(number) => set_path(&mut definition, name, Value::from(number)),
+            Err(_) => form.refuse(translator, name, "not_a_whole_number"),
+        }
+    }
+    for name in PERCENT_FIELDS {
+        let typed = form.value(name).trim().replace(',', ".");
+        if !typed.is_empty() {
+            set_path(&mut definition, name, Value::String(typed));
+        }
+    }
+    for name in ["opens_on", "closes_on"] {
+        match chrono::NaiveDate::parse_from_str(form.value(name).trim(), "%Y-%m-%d") {
+            Ok(day) => set_path(&mut definition, name, Value::String(day.to_string())),
+            Err(_) => form.refuse(translator, name, "not_a_date"),
+        }
+    }
+    for name in RULE_CHECKBOXES {
+        set_path(
+            &mut definition,
+            name,
+            Value::Bool(form.value(name) == "true"),
+        );
+    }
+    let inputs: Vec<Value> = form
+        .value("scoring_inputs")
+        .split(',')
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+        .map(|key| Value::String(key.to_owned()))
+        .collect();
+    definition.insert("scoring_inputs".to_owned(), Value::Array(inputs));
+    for name in ["questions", "rubric"] {
+        match serde_json::from_str::<Value>(form.value(name)) {
+            Ok(list @ Value::Array(_)) => {
+                definition.insert(name.to_owned(), list);
+            }
+            _ => form.refuse(translator, name, "not_a_json_list"),
+        }
+    }
+    (!form.has_errors()).then_some(Value::Object(definition))
+}
+
+/// Every field of the form, for placing the service's refusals.
+fn new_programme_fields() -> Vec<&'static str> {
+    let mut fields = vec![
+        "kind",
+        "name",
+        "description",
+        "currency",
+        "repayment_method",
+        "scorecard_id",
+        "scoring_inputs",
+        "questions",
+        "rubric",
+        "opens_on",
+        "closes_on",
+        "eligibility",
+    ];
+    fields.extend(AMOUNT_FIELDS);
+    fields.extend(WHOLE_NUMBER_FIELDS);
+    fields.extend(PERCENT_FIELDS);
+    fields.extend(RULE_CHECKBOXES);
+    fields
+}
+
+/// Defines a programme; a refusal, the page's or the service's, is shown beside its field.
+pub async fn create_programme(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    require_admin(&signed_in)?;
+    let translator = context.translator();
+    let mut form = FormState::from_pairs(
+        pairs
+            .into_iter()
+            .filter(|(name, _)| name != "csrf_token")
+            .collect(),
+    );
+    let Some(definition) = programme_definition(&mut form, &translator) else {
+        return new_programme_page(
+            &state,
+            &context,
+            &mut signed_in,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let token = token(&state, &mut signed_in).await?;
+    match admin(&state, &token).create(&definition).await {
+        Ok(()) => Ok(see_other(LIST)),
+        Err(CallError::Refused {
+            status,
+            code,
+            fields,
+        }) => {
+            if fields.is_empty() {
+                form.notice = Some(problem_message(&translator, &code));
+            }
+            form.refuse_all(&translator, &fields, &new_programme_fields());
+            new_programme_page(&state, &context, &mut signed_in, form, status).await
+        }
+        Err(error) => Err(PageError::from_call(error, LIST)),
     }
 }
