@@ -20,12 +20,12 @@ pub enum OnboardingError {
         message: String,
     },
     /// Several fields are invalid at once (every bad line of an imported file); 422 naming
-    /// each, all with the same code.
+    /// each with its own code, so a page can say what is wrong with each in its reader's
+    /// language.
     #[error("{} invalid fields", errors.len())]
     InvalidFields {
-        code: &'static str,
-        /// Each field and what is wrong with it.
-        errors: Vec<(String, String)>,
+        /// Each field, the code of what is wrong with it, and a message for a developer.
+        errors: Vec<(String, &'static str, String)>,
     },
     /// Wrong username or password; the same answer whichever it was.
     #[error("invalid credentials")]
@@ -104,7 +104,7 @@ impl IntoResponse for OnboardingError {
                 code,
                 message,
             } => Problem::invalid_field(field, code, message).into_response(),
-            OnboardingError::InvalidFields { code, errors } => {
+            OnboardingError::InvalidFields { errors } => {
                 let detail = format!("{} invalid fields", errors.len());
                 errors
                     .into_iter()
@@ -115,7 +115,9 @@ impl IntoResponse for OnboardingError {
                             "Invalid request",
                         )
                         .with_detail(detail),
-                        |problem, (field, message)| problem.with_field_error(field, code, message),
+                        |problem, (field, code, message)| {
+                            problem.with_field_error(field, code, message)
+                        },
                     )
                     .into_response()
             }

@@ -286,6 +286,19 @@ pub enum WatchListProblem {
     InvalidBirthDate { text: String },
 }
 
+impl WatchListProblem {
+    /// The stable code of the problem, for a page to explain in its reader's language.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WatchListProblem::MissingColumn { .. } => "missing_column",
+            WatchListProblem::MalformedLine { .. } => "malformed_line",
+            WatchListProblem::EmptyValue { .. } => "empty_value",
+            WatchListProblem::UnmatchableName => "unmatchable_name",
+            WatchListProblem::InvalidBirthDate { .. } => "invalid_birth_date",
+        }
+    }
+}
+
 /// Why a watch-list file is refused, with the line (1 is the header) where it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("watch list line {line}: {problem:?}")]

@@ -788,7 +788,9 @@ pub struct WatchListImportView {
 /// Imports a watch list (CSV with `full_name`, `list_name`, `reference` and optionally
 /// `birth_date`), which replaces the one in force, and screens every approved client again,
 /// opening a review for each new hit. A bad line refuses the whole file and every bad line is
-/// reported (`lines[n].column`); nothing is stored then.
+/// reported (`lines[n].column`, with a code saying what is wrong: `missing_column`,
+/// `malformed_line`, `empty_value`, `unmatchable_name` or `invalid_birth_date`); nothing is
+/// stored then.
 #[utoipa::path(post, path = "/v1/kyc/watchlist", tag = "kyc",
     request_body(content = String, content_type = "text/csv"),
     security(("bearer" = ["kyc_officer"])),
@@ -802,12 +804,12 @@ async fn import_watch_list(
 ) -> Result<(axum::http::StatusCode, Json<WatchListImportView>), OnboardingError> {
     let list =
         WatchList::parse_csv(&csv_text).map_err(|errors| OnboardingError::InvalidFields {
-            code: "invalid_watch_list",
             errors: errors
                 .iter()
                 .map(|error| {
                     (
                         format!("lines[{}].{}", error.line, error.field()),
+                        error.problem.code(),
                         error.to_string(),
                     )
                 })
