@@ -26,3 +26,23 @@ kyc-profile-passport = Passport number
 kyc-profile-passport-validity = Passport valid
 kyc-profile-passport-invalid = not valid today
 kyc-profile-failed = The client's profile could not be loaded; compare the document once it is available again.
+
+# The watch list's import.
+nav-watch-list = Watch list
+watch-list-title = Import a watch list
+watch-list-intro = The file replaces the watch list in force, and every approved client is screened again against it: each new possible match opens a review in the KYC queue.
+watch-list-format = The file
+watch-list-format-text = A CSV file in UTF-8 with a header line naming the columns full_name, list_name and reference, and optionally birth_date (YYYY-MM-DD). A file with a bad line is refused whole: nothing is stored.
+watch-list-file = The CSV file
+watch-list-import = Import the watch list
+watch-list-imported = { $entries } entries were imported. { $rescreened } approved clients were screened again and { $hits } new possible matches were opened for review.
+watch-list-refused = The file was refused and nothing was stored. Correct these lines and import it again:
+watch-list-line = Line
+watch-list-reason = What is wrong
+watch-list-problem-missing-column = The header has no column { $column }.
+watch-list-problem-malformed-line = The line is not valid CSV or has the wrong number of values.
+watch-list-problem-empty-value = The value of { $column } is empty.
+watch-list-problem-unmatchable-name = The name has no letters, so no one could ever match it.
+watch-list-problem-invalid-birth-date = The birth date is not written as YYYY-MM-DD.
+watch-list-problem-other = The line cannot be read.
+error-not-csv-text = The file is not a text (CSV) file in UTF-8.

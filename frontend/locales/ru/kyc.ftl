@@ -26,3 +26,23 @@ kyc-profile-passport = Номер паспорта
 kyc-profile-passport-validity = Срок действия паспорта
 kyc-profile-passport-invalid = сегодня недействителен
 kyc-profile-failed = Не удалось загрузить профиль клиента; сверьте документ, когда он снова будет доступен.
+
+# The watch list's import.
+nav-watch-list = Санкционный список
+watch-list-title = Загрузка санкционного списка
+watch-list-intro = Файл заменяет действующий список, и все одобренные клиенты проверяются по нему заново: каждое новое возможное совпадение открывает проверку в очереди KYC.
+watch-list-format = Файл
+watch-list-format-text = CSV-файл в UTF-8 со строкой заголовка, где названы столбцы full_name, list_name и reference, и при желании birth_date (ГГГГ-ММ-ДД). Файл с ошибочной строкой отклоняется целиком: ничего не сохраняется.
+watch-list-file = CSV-файл
+watch-list-import = Загрузить список
+watch-list-imported = Загружено записей: { $entries }. Повторно проверено одобренных клиентов: { $rescreened }, открыто новых возможных совпадений: { $hits }.
+watch-list-refused = Файл отклонён, ничего не сохранено. Исправьте эти строки и загрузите его снова:
+watch-list-line = Строка
+watch-list-reason = Что не так
+watch-list-problem-missing-column = В заголовке нет столбца { $column }.
+watch-list-problem-malformed-line = Строка не является корректным CSV или в ней неверное число значений.
+watch-list-problem-empty-value = Значение { $column } пустое.
+watch-list-problem-unmatchable-name = В имени нет букв, с ним никто не может совпасть.
+watch-list-problem-invalid-birth-date = Дата рождения записана не в виде ГГГГ-ММ-ДД.
+watch-list-problem-other = Строку невозможно прочитать.
+error-not-csv-text = Файл не является текстовым (CSV) файлом в UTF-8.

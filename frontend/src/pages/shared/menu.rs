@@ -80,6 +80,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/arrears", "nav-arrears", Some(Section::Arrears), PORTFOLIO_STAFF),
     entry("/portfolio", "nav-portfolio", Some(Section::Portfolio), PORTFOLIO_STAFF),
     entry("/kyc/cases", "nav-kyc-queue", Some(Section::Kyc), KYC_OFFICERS),
+    entry("/kyc/watch-list", "nav-watch-list", Some(Section::WatchList), KYC_OFFICERS),
     entry("/applications", "nav-application-queue", Some(Section::Applications), CREDIT_STAFF),
     entry("/reviews", "nav-reviews", Some(Section::Reviews), CREDIT_STAFF),
     entry("/payouts", "nav-payouts", Some(Section::Payouts), FINANCE),
@@ -137,7 +138,13 @@ mod tests {
         assert_eq!(paths(None), ["/", "/calculator", "/login", "/register"]);
         assert_eq!(
             paths(Some(&person(&["kyc_officer"]))),
-            ["/", "/calculator", "/programmes", "/kyc/cases"]
+            [
+                "/",
+                "/calculator",
+                "/programmes",
+                "/kyc/cases",
+                "/kyc/watch-list"
+            ]
         );
         assert_eq!(
             paths(Some(&person(&["finance"]))),

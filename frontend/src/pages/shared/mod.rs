@@ -1,5 +1,5 @@
 //! What every page shares, a layer below the pages: the layout and the menu, the visitor's
-//! language, the CSRF token, the signed-in person, forms, downloads, and the friendly error
+//! language, the CSRF token, the signed-in person, forms, uploads, downloads, and the friendly error
 //! pages. Nothing here is a route; when two pages need the same thing, it moves here.
 
 pub mod application_view;
@@ -10,6 +10,7 @@ pub mod kyc_case;
 pub mod login;
 pub mod menu;
 pub mod signed_in;
+pub mod upload;
 
 use std::convert::Infallible;
 
@@ -133,6 +134,10 @@ pub enum Section {
     Admin,
     AdminProgrammes,
     AdminAudit,
+    /// The scorecards, for credit officers and administrators.
+    Scorecards,
+    /// The KYC officers' watch-list import.
+    WatchList,
     /// The administrators' staff page.
     StaffAdmin,
     /// Error pages belong to no entry.

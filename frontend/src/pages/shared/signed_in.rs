@@ -198,7 +198,12 @@ pub async fn person_of(headers: &axum::http::HeaderMap, state: &AppState) -> Opt
 
 /// Only administrators pass: the administration pages' guard.
 pub fn require_admin(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.has_role("admin") {
+    require_any_role(signed_in, &["admin"])
+}
+
+/// The wrong-role page unless the signed-in person holds one of `roles`.
+pub fn require_any_role(signed_in: &SignedIn, roles: &[&str]) -> Result<(), PageError> {
+    if roles.iter().any(|role| signed_in.person.has_role(role)) {
         Ok(())
     } else {
         Err(PageError::WrongRole)

@@ -1,4 +1,4 @@
-//! The bank's staff's pages: the KYC queue and cases, the decisions on an application and
+//! The bank's staff's pages: the KYC queue and cases, the watch list's import, the decisions on an application and
 //! the programme exports, reviews, the portfolio dashboard and the tranches waiting to be paid.
 
 pub mod decisions;
@@ -6,16 +6,25 @@ pub mod kyc_cases;
 pub mod payouts;
 pub mod portfolio;
 pub mod reviews;
+pub mod watch_list;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::pages::shared::upload::CSV_UPLOAD_MAX_BYTES;
 use crate::AppState;
 
 /// The staff pages' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/kyc/cases", get(kyc_cases::queue))
+        .route(
+            "/kyc/watch-list",
+            get(watch_list::show)
+                .post(watch_list::import)
+                .layer(DefaultBodyLimit::max(CSV_UPLOAD_MAX_BYTES)),
+        )
         .route("/kyc/cases/{id}", get(kyc_cases::case))
         .route("/kyc/cases/{id}/assign", post(kyc_cases::assign))
         .route(

@@ -1,0 +1,50 @@
+//! A CSV file uploaded through a page's form (a watch list, a scorecard), read whole: such
+//! files are a few kilobytes, and the service wants the text in one body.
+
+use axum::extract::Multipart;
+
+use crate::pages::shared::forms::FormState;
+
+/// The largest CSV a page accepts, with room for the form's other fields; a watch list or a
+/// scorecard of thousands of lines is far smaller.
+pub const CSV_UPLOAD_MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// What the form's `file` field held.
+pub enum CsvUpload {
+    Text(String),
+    /// No file was chosen, or it was empty.
+    Missing,
+    /// The file is not UTF-8 text.
+    NotText,
+    /// The body went over the route's limit while it was read.
+    TooLarge,
+}
+
+/// Reads the form: the file of the field `file`, and every other field into a [`FormState`].
+pub async fn read_csv_upload(multipart: &mut Multipart) -> (CsvUpload, FormState) {
+    let mut form = FormState::default();
+    let mut upload = CsvUpload::Missing;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return (CsvUpload::TooLarge, form),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            // The body streams in here unread by the CSRF check, so this is where a file over
+            // the route's limit is found.
+            upload = match field.bytes().await {
+                Ok(bytes) if bytes.is_empty() => CsvUpload::Missing,
+                Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
+                    Ok(text) => CsvUpload::Text(text),
+                    Err(_) => CsvUpload::NotText,
+                },
+                Err(_) => return (CsvUpload::TooLarge, form),
+            };
+        } else if let Ok(value) = field.text().await {
+            form.set(&name, value);
+        }
+    }
+    (upload, form)
+}
