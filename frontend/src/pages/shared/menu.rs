@@ -50,6 +50,7 @@ const PORTFOLIO_STAFF: Audience =
 const KYC_OFFICERS: Audience = Audience::AnyRole(&["kyc_officer"]);
 const FINANCE: Audience = Audience::AnyRole(&["finance"]);
 const ADMINS: Audience = Audience::AnyRole(&["admin"]);
+const SCORECARD_MANAGERS: Audience = Audience::AnyRole(&["credit_officer", "admin"]);
 
 const fn entry(
     path: &'static str,
@@ -88,6 +89,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/admin/staff", "nav-staff-admin", Some(Section::StaffAdmin), ADMINS),
     entry("/admin/programmes", "menu-admin-programmes", Some(Section::AdminProgrammes), ADMINS),
     entry("/admin/audit", "menu-admin-audit", Some(Section::AdminAudit), ADMINS),
+    entry("/scorecards", "nav-scorecards", Some(Section::Scorecards), SCORECARD_MANAGERS),
     entry("/login", "nav-sign-in", Some(Section::SignIn), Audience::Anonymous),
     entry("/register", "nav-register", None, Audience::Anonymous),
 ];

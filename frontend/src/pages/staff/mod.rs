@@ -1,4 +1,4 @@
-//! The bank's staff's pages: the KYC queue and cases, the watch list's import, the decisions on an application and
+//! The bank's staff's pages: the KYC queue and cases, the watch list's import, the scorecards, the decisions on an application and
 //! the programme exports, reviews, the portfolio dashboard and the tranches waiting to be paid.
 
 pub mod decisions;
@@ -6,6 +6,7 @@ pub mod kyc_cases;
 pub mod payouts;
 pub mod portfolio;
 pub mod reviews;
+pub mod scorecards;
 pub mod watch_list;
 
 use axum::extract::DefaultBodyLimit;
@@ -68,6 +69,20 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{id}", get(reviews::show))
         .route("/reviews/{id}/declaration", post(reviews::declare))
         .route("/reviews/{id}/review", post(reviews::submit))
+        .route("/scorecards", get(scorecards::list))
+        .route("/scorecards/{id}", get(scorecards::show))
+        .route(
+            "/scorecards/{id}/versions",
+            post(scorecards::import_version).layer(DefaultBodyLimit::max(CSV_UPLOAD_MAX_BYTES)),
+        )
+        .route(
+            "/scorecards/{id}/versions/{version}/proposal",
+            post(scorecards::propose),
+        )
+        .route(
+            "/scorecards/{id}/versions/{version}/confirmation",
+            post(scorecards::confirm),
+        )
         .route("/portfolio", get(portfolio::dashboard))
         .route("/payouts", get(payouts::list))
 }
