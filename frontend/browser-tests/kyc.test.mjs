@@ -1,7 +1,9 @@
 // The KYC case side by side, in a real browser: kyc1 opens founder3's case from the queue,
-// sees founder3's name and passport number beside the scan and the demo watch list's entry
-// beside the client, and clears that hit as a false positive. The case page is photographed
-// in the four languages, at desktop and phone width.
+// sees founder3's name and passport number beside the scan, previewed on the page (the demo's
+// scan is a PDF, in the browser's viewer framed from our origin), and the demo watch list's
+// entry beside the client, and clears that hit as a false positive. Then kyc1 imports a watch
+// list with a bad line (every bad line reported, nothing stored) and then a good one. The case
+// and the watch-list pages are photographed in the four languages, at desktop and phone width.
 // Run: DATABASE_URL=… node --test kyc.test.mjs (the demo then runs the real services with
 // their demo data, the watch list included).
 
@@ -9,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
+import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
 import { frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
@@ -52,6 +55,14 @@ test('kyc1 compares founder3 with the scan and clears the demo watch-list hit', 
   await assert.doesNotReject(scan.waitFor());
   assert.match(await scan.locator('.profile-name').innerText(), /Qodirov Timur Sanjarovich/);
   assert.equal(await scan.locator('.profile-passport').innerText(), 'AA0000103');
+  const viewer = scan.locator('iframe.document-viewer');
+  const preview = await viewer.getAttribute('src');
+  assert.match(preview, /^\/documents\/[0-9a-f-]{36}\/preview$/);
+  const shown = await page.request.get(`${started.server.url}${preview}`);
+  assert.equal(shown.status(), 200);
+  assert.equal(shown.headers()['content-type'], 'application/pdf');
+  assert.equal(shown.headers()['content-disposition'], 'inline');
+  assert.match(shown.headers()['content-security-policy'], /frame-ancestors 'self'/);
   const hit = page.locator('[id^="hit-"]').first();
   assert.match(await hit.locator('.hit-entry').innerText(), /Кодиров Тимур Санжарович/);
 
@@ -72,5 +83,51 @@ test('kyc1 compares founder3 with the scan and clears the demo watch-list hit', 
   const resolved = page.locator('[id^="hit-"] .hit-resolution').first();
   assert.equal(await resolved.innerText(), `False positive: ${reason}`);
   assert.equal(await page.locator('[id^="hit-"] form').count(), 0, 'a judged hit has no form');
+  await context.close();
+});
+
+/** A CSV file as the file field of the watch-list form holds it. */
+function csvFile(text) {
+  return { name: 'watch-list.csv', mimeType: 'text/csv', buffer: Buffer.from(text) };
+}
+
+test('kyc1 imports a watch list: a bad line is reported and nothing stored, then a good one', { skip: needsServices }, async () => {
+  const context = await started.browser.newContext({ viewport: VIEWPORTS[0] });
+  const page = await context.newPage();
+  await page.goto(`${started.server.url}/login`);
+  await chooseLanguage(page, LANGUAGES[3]);
+  await page.fill('#username', 'kyc1');
+  await page.fill('#password', 'kyc1-demo-pass');
+  await submit(page, page.locator('#login-form'));
+  await passSecondFactor(page, 'kyc1');
+
+  await page.goto(`${started.server.url}/kyc/watch-list`);
+  await assertAccessible(page, 'watch-list');
+  await assertKeyboardReachable(page, 'watch-list');
+  const header = 'full_name,birth_date,list_name,reference\n';
+  await page.setInputFiles('#file', csvFile(`${header}Ivanov Ivan,1970-01-01,L,R1\nPetrov Petr,12.03.1970,L,R2\n`));
+  // The upload script puts a refusal in place of the page rather than navigating.
+  await page.locator('#watch-list-form button[type="submit"]').click();
+  await page.locator('#bad-lines').waitFor();
+  const rows = page.locator('#bad-lines tbody tr');
+  assert.equal(await rows.count(), 1);
+  assert.equal(await rows.first().locator('td').first().innerText(), '3');
+  assert.equal(await rows.first().locator('td').nth(1).innerText(), 'The birth date is not written as YYYY-MM-DD.');
+  assert.equal(await page.locator('#watch-list-imported').count(), 0, 'nothing was imported');
+
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    for (const language of LANGUAGES) {
+      await chooseLanguage(page, language);
+      await page.screenshot({ path: path.join(screenshotDir, `watch-list-${language.code}-${viewport.name}.png`), fullPage: true });
+    }
+  }
+  await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });
+  await chooseLanguage(page, LANGUAGES[3]);
+
+  await page.goto(`${started.server.url}/kyc/watch-list`);
+  await page.setInputFiles('#file', csvFile(`${header}Ivanov Ivan,1970-01-01,L,R1\nPetrov Petr,1970-03-12,L,R2\n`));
+  await submit(page, page.locator('#watch-list-form'));
+  assert.match(await page.locator('#watch-list-imported').innerText(), /^2 entries were imported\./);
   await context.close();
 });
