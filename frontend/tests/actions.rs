@@ -662,7 +662,7 @@ async fn an_administrator_runs_the_daily_arrears_job_from_the_page_and_finance_c
 }
 
 #[sqlx::test(migrations = false)]
-async fn credit_staff_see_the_applicants_documents_and_download_them_and_no_one_else_does(
+async fn credit_staff_see_the_applicants_documents_previewed_and_download_them_and_no_one_else_does(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
@@ -692,6 +692,24 @@ async fn credit_staff_see_the_applicants_documents_and_download_them_and_no_one_
         .unwrap()
         .starts_with("attachment"));
     assert!(download.bytes().await.unwrap().starts_with(b"%PDF"));
+    let preview = link.replace("/download", "/preview");
+    assert!(
+        section.contains(&format!(
+            "<iframe class=\"document-viewer\" src=\"{preview}\""
+        )),
+        "the scan is shown on the page: {section}"
+    );
+    let shown = officer.get(&site.url(&preview)).await;
+    assert_eq!(shown.status(), StatusCode::OK);
+    assert_eq!(shown.headers()[CONTENT_DISPOSITION], "inline");
+
+    let (_, documents) = founder.page(&site.url("/documents")).await;
+    assert!(
+        documents.contains(&format!("src=\"{preview}\"")),
+        "the founder sees their own scan: {documents}"
+    );
+    let own = founder.get(&site.url(&preview)).await;
+    assert_eq!(own.status(), StatusCode::OK);
 
     let (_, html) = founder.page(&page).await;
     assert!(
@@ -700,6 +718,8 @@ async fn credit_staff_see_the_applicants_documents_and_download_them_and_no_one_
     );
     let mut finance = site.signed_in("finance1", "en").await;
     let refused = finance.get(&site.url(&link)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let refused = finance.get(&site.url(&preview)).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
 

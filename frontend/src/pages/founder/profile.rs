@@ -516,6 +516,7 @@ async fn companies_page(
                 format_date(company.registration_date, locale)
             ),
             link: None,
+            preview: ("", String::new()),
         })
         .collect();
     page.form_heading_key = Some("company-add");

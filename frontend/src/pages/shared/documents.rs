@@ -40,6 +40,9 @@ pub struct Item {
     pub title: String,
     pub detail: String,
     pub link: Option<String>,
+    /// A document shown on the page: `image` or `pdf` (see [`Preview::code`]) and the address
+    /// of its preview; empty for anything else.
+    pub preview: (&'static str, String),
 }
 
 #[derive(Deserialize)]
@@ -73,10 +76,12 @@ pub struct DocumentListed {
     pub original_file_name: Option<String>,
     pub size_bytes: i64,
     pub uploaded_at: chrono::DateTime<chrono::Utc>,
+    #[serde(default)]
+    pub content_type: String,
 }
 
-/// Documents as the pages list them: the kind, the file's name, size and date, and the
-/// download link (onboarding decides who may follow it).
+/// Documents as the pages list them: the kind, the file's name, size and date, the preview and
+/// the download link (onboarding decides who may follow them).
 pub fn document_items(
     documents: &[DocumentListed],
     translator: &Translator,
@@ -93,6 +98,10 @@ pub fn document_items(
                 format_day_of(document.uploaded_at, calendar, translator.locale(),)
             ),
             link: Some(format!("/documents/{}/download", document.document_id)),
+            preview: (
+                Preview::of(&document.content_type).code(),
+                format!("/documents/{}/preview", document.document_id),
+            ),
         })
         .collect()
 }
