@@ -115,7 +115,10 @@ export async function assertKeyboardReachable(page, name) {
     });
     if (!focused) continue;
     reached.add(focused.stop);
-    if (!focused.marked) unmarked.push(focused.label);
+    // A frame (a document's preview) passes the focus on to its own document, whose controls
+    // (the browser's PDF viewer) draw their own focus; from outside, the frame's element never
+    // matches :focus, so there is nothing for our stylesheet to mark.
+    if (!focused.marked && !focused.label.startsWith('iframe')) unmarked.push(focused.label);
   }
   assert.ok(reached.size >= controls, `${name}: Tab reaches all ${controls} controls (reached ${reached.size})`);
   assert.deepEqual([...new Set(unmarked)], [], `${name}: every control shows its focus`);
