@@ -462,6 +462,15 @@ pub struct FieldGroup {
     pub fields: Vec<NewField>,
 }
 
+/// The name and description fields of a new programme in each language, by the service's JSON
+/// path.
+const TEXT_FIELDS: [(Locale, &str, &str); 4] = [
+    (Locale::UzLatn, "name.uz-Latn", "description.uz-Latn"),
+    (Locale::UzCyrl, "name.uz-Cyrl", "description.uz-Cyrl"),
+    (Locale::Ru, "name.ru", "description.ru"),
+    (Locale::En, "name.en", "description.en"),
+];
+
 /// The amounts, typed in the reader's notation and sent as plain decimals.
 const AMOUNT_FIELDS: [&str; 3] = ["total_budget", "min_amount", "max_amount"];
 /// Whole numbers of months or years; empty when optional.
@@ -504,36 +513,19 @@ fn new_programme_groups(
 ) -> Vec<FieldGroup> {
     let t = |key: &str| translator.t(key);
     let language = |language: Locale| catalogues().format(language, "language-name", &[]);
-    let names: Vec<NewField> = NAME_LANGUAGES
+    let names: Vec<NewField> = TEXT_FIELDS
         .into_iter()
-        .map(|(locale, field_name)| {
-            let name: &'static str = match field_name {
-                "uz_latn" => "name.uz-Latn",
-                "uz_cyrl" => "name.uz-Cyrl",
-                "ru" => "name.ru",
-                _ => "name.en",
-            };
-            field(
-                name,
-                translator.t_with("admin-programme-name", &[("language", &language(locale))]),
-                "text",
-            )
+        .map(|(locale, name, _)| {
+            let label =
+                translator.t_with("admin-programme-name", &[("language", &language(locale))]);
+            field(name, label, "text")
         })
-        .chain(NAME_LANGUAGES.into_iter().map(|(locale, field_name)| {
-            let name: &'static str = match field_name {
-                "uz_latn" => "description.uz-Latn",
-                "uz_cyrl" => "description.uz-Cyrl",
-                "ru" => "description.ru",
-                _ => "description.en",
-            };
-            field(
-                name,
-                translator.t_with(
-                    "admin-programme-description",
-                    &[("language", &language(locale))],
-                ),
-                "textarea",
-            )
+        .chain(TEXT_FIELDS.into_iter().map(|(locale, _, description)| {
+            let label = translator.t_with(
+                "admin-programme-description",
+                &[("language", &language(locale))],
+            );
+            field(description, label, "textarea")
         }))
         .collect();
     let mut kind = field("kind", t("admin-programme-kind"), "select");
@@ -745,21 +737,13 @@ fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
 /// refuse (an amount, a whole number, a date, a JSON list) explained beside it.
 fn programme_definition(form: &mut FormState, translator: &Translator) -> Option<Value> {
     let mut definition = Map::new();
-    let text_fields = [
-        "kind",
-        "currency",
-        "repayment_method",
-        "scorecard_id",
-        "name.uz-Latn",
-        "name.uz-Cyrl",
-        "name.ru",
-        "name.en",
-        "description.uz-Latn",
-        "description.uz-Cyrl",
-        "description.ru",
-        "description.en",
-    ];
-    for name in text_fields {
+    let texts = TEXT_FIELDS
+        .into_iter()
+        .flat_map(|(_, name, description)| [name, description]);
+    for name in ["kind", "currency", "repayment_method", "scorecard_id"]
+        .into_iter()
+        .chain(texts)
+    {
         let value = form.value(name).trim().to_owned();
         if name == "repayment_method" && value.is_empty() {
             continue;
