@@ -15,12 +15,13 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 /// How many catalogue files each locale has (see `catalogue!`).
-const CATALOGUE_FILES: usize = 7;
+const CATALOGUE_FILES: usize = 8;
 
 /// The catalogue files of one locale, compiled into the binary: the founder's and public pages
 /// (`main`), money (accounts, contracts, portfolio), the staff's KYC and client pages (`kyc`),
 /// staff administration and passwords (`people`), programmes, scorecards and the audit trail
-/// (`programmes`), each role's home and inbox (`home`), and generated documents (`documents`).
+/// (`programmes`), each role's home and inbox (`home`), generated documents (`documents`), and
+/// one's own password and the founder's notifications (`account`).
 macro_rules! catalogue {
     ($code:literal) => {
         [
@@ -31,6 +32,7 @@ macro_rules! catalogue {
             include_str!(concat!("../../locales/", $code, "/programmes.ftl")),
             include_str!(concat!("../../locales/", $code, "/home.ftl")),
             include_str!(concat!("../../locales/", $code, "/documents.ftl")),
+            include_str!(concat!("../../locales/", $code, "/account.ftl")),
         ]
     };
 }
