@@ -1,9 +1,9 @@
 // Passwords and the founder's inbox in a real browser: a founder changes their password and
 // signs in with the new one (the old one fails); a founder who forgot theirs sets a new one
 // from the emailed link (the demo prints its mail); a member of staff given a one-time password
-// by admin1 chooses their own and lands on their home; founder1 applies for a grant, the menu counts the unread notifications, and
-// opening a notification marks it read. Each new page is shot in the four languages at
-// desktop and phone width.
+// by admin1 chooses their own and lands on their home; founder1 applies for a grant, the menu
+// counts the unread notifications, and opening one marks it read. Each new page is shot in the
+// four languages at desktop and phone width.
 // Run: DATABASE_URL=… node --test passwords.test.mjs (the demo then runs the real services).
 
 import { test } from 'node:test';
