@@ -496,6 +496,22 @@ mod tests {
     }
 
     #[test]
+    fn the_two_accepted_answers_of_a_login_are_told_apart_by_their_bodies() {
+        let challenge: LoginStep = serde_json::from_value(serde_json::json!({
+            "challenge": "c", "step": "verify", "expires_in": 300
+        }))
+        .unwrap();
+        assert!(matches!(challenge, LoginStep::SecondFactor(step) if step.step == "verify"));
+        let change: LoginStep = serde_json::from_value(serde_json::json!({
+            "step": "change_password", "ticket": "t", "expires_in": 600
+        }))
+        .unwrap();
+        assert!(matches!(change, LoginStep::ChangePassword(change) if change.ticket == "t"));
+        let unknown = serde_json::from_value::<LoginStep>(serde_json::json!({ "step": "other" }));
+        assert!(unknown.is_err(), "an answer of neither kind is no step");
+    }
+
+    #[test]
     fn a_founder_is_named_in_the_script_of_the_page() {
         let founder = Person {
             id: "p2".to_owned(),
