@@ -311,6 +311,15 @@ fn wire_services(
             if let Some(own_url) = urls.get(imkon_onboarding::SERVICE) {
                 settings.set("public_url", own_url.clone(), from());
             }
+            // The reset link in onboarding's email opens the frontend's page for it, unless
+            // the operator named another address.
+            if settings.raw("password_reset_url").is_none() {
+                settings.set(
+                    "password_reset_url",
+                    format!("{frontend_url}/password/reset"),
+                    from(),
+                );
+            }
             // The built-in identity provider lets a newcomer try the OneID path offline; it is
             // for development only and never enabled outside `imkon up`.
             settings.set("dev_identity_provider", development.to_string(), from());

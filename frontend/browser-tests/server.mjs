@@ -16,10 +16,20 @@ const defaultBinary = path.join(targetDir, 'debug', 'examples', 'frontend-demo')
 
 const STARTUP_TIMEOUT_MS = 30_000;
 
+// How long a test waits for the demo to print an email it caused.
+const MAIL_TIMEOUT_MS = 10_000;
+
 export async function startFrontend() {
   if (process.env.FRONTEND_URL) {
-    return { url: process.env.FRONTEND_URL.replace(/\/$/, ''), stop: async () => {} };
+    return {
+      url: process.env.FRONTEND_URL.replace(/\/$/, ''),
+      stop: async () => {},
+      mailTo: async () => { throw new Error('a frontend at FRONTEND_URL prints no mail'); },
+      mailCount: () => 0,
+    };
   }
+  // The demo prints each email it would send as `mail to RECIPIENT: LINK`.
+  const mails = [];
   const binary = process.env.FRONTEND_DEMO_BIN ?? defaultBinary;
   const child = spawn(binary, [], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
@@ -28,6 +38,8 @@ export async function startFrontend() {
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${binary} exited with ${code}`)); });
     const lines = readline.createInterface({ input: child.stdout });
     lines.on('line', (line) => {
+      const mail = line.match(/^mail to (\S+): (\S+)$/);
+      if (mail) mails.push({ to: mail[1], link: mail[2] });
       const match = line.match(/^frontend listening on (http:\/\/\S+)$/);
       if (match) {
         clearTimeout(timer);
@@ -37,6 +49,18 @@ export async function startFrontend() {
   });
   return {
     url,
+    /** The link of the first email to `recipient` printed after `seen` emails to anyone. */
+    mailTo: async (recipient, seen = 0) => {
+      const deadline = Date.now() + MAIL_TIMEOUT_MS;
+      for (;;) {
+        const found = mails.slice(seen).find((mail) => mail.to === recipient);
+        if (found) return found.link;
+        if (Date.now() > deadline) throw new Error(`no mail to ${recipient} within ${MAIL_TIMEOUT_MS} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    /** How many emails the demo has printed so far. */
+    mailCount: () => mails.length,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

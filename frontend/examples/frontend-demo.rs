@@ -18,6 +18,10 @@
 //! `imkon_onboarding::demo_logins()` (founder1 / founder1-demo-pass and so on) and `dual1` /
 //! `dual1-demo-pass`, a credit officer who is also an approver. Staff then enter a TOTP code:
 //! each login's secret is `imkon_onboarding::demo_totp_secret(username)`, printed below.
+//!
+//! The demo sends no email: onboarding's outgoing mail (a password reset link) is printed
+//! instead, one line per email, `mail to RECIPIENT: LINK`, and marked sent. The browser tests
+//! read the reset link from that line, as a person would from their inbox.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -26,6 +30,7 @@ use std::error::Error;
 use std::io::Write;
 
 use imkon_frontend::ServiceUrls;
+use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -100,6 +105,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
     std::io::stdout().flush()?;
 
+    if let Some((services, _)) = &services {
+        tokio::spawn(print_mail(
+            services.onboarding_pool.clone(),
+            shutdown.clone(),
+        ));
+    }
+
     let interrupt = shutdown.clone();
     tokio::spawn(async move {
         let mut terminate =
@@ -120,4 +132,40 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
     served?;
     Ok(())
+}
+
+/// How often the demo looks for new outgoing mail.
+const MAIL_POLL_INTERVAL_MILLISECONDS: u64 = 200;
+
+/// Prints each email onboarding queues as `mail to RECIPIENT: LINK` (its first link, or its
+/// subject when it has none) and marks it sent, until `shutdown`.
+async fn print_mail(pool: PgPool, shutdown: CancellationToken) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_millis(
+        MAIL_POLL_INTERVAL_MILLISECONDS,
+    ));
+    while !shutdown.is_cancelled() {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = interval.tick() => {}
+        }
+        let sent: Result<Vec<(String, String, String)>, sqlx::Error> = sqlx::query_as(
+            "update mail_outbox set sent_at = now(), attempts = attempts + 1
+             where sent_at is null returning recipient, subject, text_body",
+        )
+        .fetch_all(&pool)
+        .await;
+        let Ok(sent) = sent else {
+            continue;
+        };
+        for (recipient, subject, text) in sent {
+            let link = text
+                .split_whitespace()
+                .find(|word| word.starts_with("http://") || word.starts_with("https://"))
+                .unwrap_or(&subject);
+            println!("mail to {recipient}: {link}");
+        }
+        if std::io::stdout().flush().is_err() {
+            return;
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! The frontend against the real onboarding and applications services, in-process, with their
-//! demo data: signing in, a founder's way to a draft, ownership, roles and the four eyes.
+//! demo data: signing in, a founder's way to a draft, ownership, roles and the four eyes,
+//! passwords (changed, reset by email, replacing a one-time password) and the founder's inbox.
 
 mod support;
 
@@ -16,7 +17,7 @@ use support::services::{Services, DUAL_ROLE_PASSWORD, DUAL_ROLE_USERNAME};
 /// The frontend and the services it calls.
 struct Site {
     frontend: TestServer,
-    _services: Services,
+    services: Services,
 }
 
 impl Site {
@@ -31,7 +32,7 @@ impl Site {
         });
         Site {
             frontend: TestServer::start(app_with(settings)).await,
-            _services: services,
+            services,
         }
     }
 
@@ -45,7 +46,7 @@ impl Site {
         let response = browser
             .sign_in(
                 &self.url(""),
-                &self._services.onboarding_pool,
+                &self.services.onboarding_pool,
                 &[("username", username), ("password", password)],
             )
             .await;
@@ -943,13 +944,43 @@ fn csv_upload(
 
 #[sqlx::test(migrations = false)]
 async fn a_kyc_officer_imports_a_watch_list_and_a_file_with_bad_lines_stores_nothing(
+/// The token of the newest reset link onboarding put in the mail outbox for `recipient`.
+async fn reset_token_mailed_to(site: &Site, recipient: &str) -> String {
+    let (text,): (String,) = sqlx::query_as(
+        "select text_body from mail_outbox where recipient = $1 order by created_at desc limit 1",
+    )
+    .bind(recipient)
+    .fetch_one(&site.services.onboarding_pool)
+    .await
+    .expect("a reset email for the address");
+    let start = text.find("?token=").expect("a reset link") + "?token=".len();
+    text[start..]
+        .chars()
+        .take_while(|character| character.is_ascii_alphanumeric() || "-_".contains(*character))
+        .collect()
+}
+
+/// Signs in with a password alone (no second factor) and gives the first answer.
+async fn try_password(site: &Site, username: &str, password: &str) -> reqwest::Response {
+    let mut browser = Browser::speaking("en");
+    browser.get(&site.url("/login")).await;
+    browser
+        .post(
+            &site.url("/login"),
+            &[("username", username), ("password", password)],
+        )
+        .await
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_changes_their_password_stays_signed_in_and_the_old_one_stops_working(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
     let site = Site::start(pool_options, connect).await;
     let imports = || async {
         sqlx::query_scalar::<_, i64>("select count(*) from watch_list_import")
-            .fetch_one(&site._services.onboarding_pool)
+            .fetch_one(&site.services.onboarding_pool)
             .await
             .unwrap()
     };
@@ -1003,4 +1034,304 @@ async fn a_kyc_officer_imports_a_watch_list_and_a_file_with_bad_lines_stores_not
         .unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(imports().await, before + 1);
+    let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let mut elsewhere = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let (status, html) = founder.page(&site.url("/account/password")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Current password"), "{html}");
+    let page = site.url("/account/password");
+
+    let wrong_old = founder
+        .post(
+            &page,
+            &[
+                ("old_password", "not-my-password"),
+                ("new_password", "a-much-longer-secret-1"),
+                ("new_password_again", "a-much-longer-secret-1"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong_old.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = wrong_old.text().await.unwrap();
+    assert!(
+        html.contains("The current password is not right."),
+        "{html}"
+    );
+
+    let mismatch = founder
+        .post(
+            &page,
+            &[
+                ("old_password", "founder1-demo-pass"),
+                ("new_password", "a-much-longer-secret-1"),
+                ("new_password_again", "a-much-longer-secret-2"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(mismatch
+        .text()
+        .await
+        .unwrap()
+        .contains("The two new passwords are not the same."));
+
+    let weak = founder
+        .post(
+            &page,
+            &[
+                ("old_password", "founder1-demo-pass"),
+                ("new_password", "short"),
+                ("new_password_again", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak
+        .text()
+        .await
+        .unwrap()
+        .contains("The password is too short or too simple."));
+
+    let changed = founder
+        .post(
+            &page,
+            &[
+                ("old_password", "founder1-demo-pass"),
+                ("new_password", "a-much-longer-secret-1"),
+                ("new_password_again", "a-much-longer-secret-1"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&changed), "/account/password?changed=1");
+    let (status, html) = founder.page(&site.url("/account/password?changed=1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Your password has been changed."), "{html}");
+    let (status, _) = founder.page(&site.url("/applications")).await;
+    assert_eq!(status, StatusCode::OK, "this session stays signed in");
+    let other = elsewhere.get(&site.url("/applications")).await;
+    assert_eq!(
+        other.status(),
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    assert!(location(&other).starts_with("/login"));
+
+    let old = try_password(&site, "founder1", "founder1-demo-pass").await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let new = try_password(&site, "founder1", "a-much-longer-secret-1").await;
+    assert_eq!(new.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&new), "/applications");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_who_forgot_their_password_sets_one_from_the_emailed_link_once(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut visitor = Browser::speaking("en");
+    let (_, login) = visitor.page(&site.url("/login")).await;
+    assert!(login.contains("href=\"/password/forgot\""), "{login}");
+    let (status, _) = visitor.page(&site.url("/password/forgot")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let mut answers = Vec::new();
+    for email in ["nobody@example.com", "founder1@demo.imkon.uz"] {
+        let response = visitor
+            .post(&site.url("/password/forgot"), &[("email", email)])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("a link to set a new password is on its way"),
+            "{html}"
+        );
+        answers.push(html);
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "the same page whether or not the address exists"
+    );
+
+    let token = reset_token_mailed_to(&site, "founder1@demo.imkon.uz").await;
+    let reset_page = site.url(&format!("/password/reset?token={token}"));
+    let (status, html) = visitor.page(&reset_page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Set a new password"), "{html}");
+    let mismatch = visitor
+        .post(
+            &site.url("/password/reset"),
+            &[
+                ("token", &token),
+                ("new_password", "a-brand-new-secret-1"),
+                ("new_password_again", "a-brand-new-secret-2"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let set = visitor
+        .post(
+            &site.url("/password/reset"),
+            &[
+                ("token", &token),
+                ("new_password", "a-brand-new-secret-1"),
+                ("new_password_again", "a-brand-new-secret-1"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&set), "/login?reset=1");
+    let (_, html) = visitor.page(&site.url("/login?reset=1")).await;
+    assert!(html.contains("Your new password is set."), "{html}");
+
+    let again = visitor
+        .post(
+            &site.url("/password/reset"),
+            &[
+                ("token", &token),
+                ("new_password", "a-third-secret-123"),
+                ("new_password_again", "a-third-secret-123"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::BAD_REQUEST,
+        "the link works once"
+    );
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains("already used or has expired"));
+    let old = try_password(&site, "founder1", "founder1-demo-pass").await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let new = try_password(&site, "founder1", "a-brand-new-secret-1").await;
+    assert_eq!(location(&new), "/applications");
+}
+
+#[sqlx::test(migrations = false)]
+async fn staff_given_a_one_time_password_choose_their_own_before_the_second_factor(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut admin = site.signed_in("admin1", "admin1-demo-pass", "en").await;
+    let account_id: uuid::Uuid =
+        sqlx::query_scalar("select id from login_account where username = 'finance1'")
+            .fetch_one(&site.services.onboarding_pool)
+            .await
+            .unwrap();
+    let issued = admin
+        .post(
+            &site.url(&format!("/admin/staff/{account_id}/one-time-password")),
+            &[],
+        )
+        .await;
+    let html = issued.text().await.unwrap();
+    let one_time = html
+        .split_once("<p class=\"notice\" role=\"status\">")
+        .and_then(|(_, rest)| rest.split_once("<code>"))
+        .and_then(|(_, rest)| rest.split_once("</code>"))
+        .map(|(password, _)| password.to_owned())
+        .unwrap_or_else(|| panic!("the one-time password is shown once: {html}"));
+
+    let mut officer = Browser::speaking("en");
+    officer.get(&site.url("/login")).await;
+    let response = officer
+        .post(
+            &site.url("/login"),
+            &[("username", "finance1"), ("password", &one_time)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/login/new-password");
+    let (status, html) = officer.page(&site.url("/login/new-password")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Choose your own password"), "{html}");
+    let private = officer.get(&site.url("/account/password")).await;
+    assert!(location(&private).starts_with("/login"), "no session yet");
+
+    let mismatch = officer
+        .post(
+            &site.url("/login/new-password"),
+            &[
+                ("new_password", "finance-own-secret-1"),
+                ("new_password_again", "finance-own-secret-9"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let chosen = officer
+        .post(
+            &site.url("/login/new-password"),
+            &[
+                ("new_password", "finance-own-secret-1"),
+                ("new_password_again", "finance-own-secret-1"),
+            ],
+        )
+        .await;
+    assert_eq!(chosen.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&chosen),
+        "/login/second-factor",
+        "the new password signs in, and the second factor is still asked"
+    );
+    let old = try_password(&site, "finance1", &one_time).await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let signed_in = site
+        .signed_in("finance1", "finance-own-secret-1", "en")
+        .await
+        .get(&site.url("/account/password"))
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_reads_their_notifications_and_opening_one_marks_it_read(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let (mut founder, _) = submitted_application(&site).await;
+    let (status, inbox) = founder.page(&site.url("/inbox")).await;
+    assert_eq!(status, StatusCode::OK);
+    let unread = inbox.matches("class=\"card unread\"").count();
+    assert!(unread >= 1, "the submission notified the founder: {inbox}");
+    assert!(
+        inbox.contains(&format!("Notifications ({unread} new)")),
+        "the menu counts the unread: {inbox}"
+    );
+    let first = inbox
+        .split("<a href=\"/inbox/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a notification to open")
+        .to_owned();
+
+    let (status, opened) = founder.page(&site.url(&format!("/inbox/{first}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let left = unread - 1;
+    if left == 0 {
+        assert!(opened.contains(">Notifications</a>"), "{opened}");
+    } else {
+        assert!(
+            opened.contains(&format!("Notifications ({left} new)")),
+            "{opened}"
+        );
+    }
+    let (_, inbox) = founder.page(&site.url("/inbox")).await;
+    assert_eq!(inbox.matches("class=\"card unread\"").count(), left);
+
+    let mut other = site.signed_in("founder2", "founder2-demo-pass", "en").await;
+    let (status, _) = other.page(&site.url(&format!("/inbox/{first}"))).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another founder's notification"
+    );
+    let mut officer = site.signed_in("kyc1", "kyc1-demo-pass", "en").await;
+    let (status, _) = officer.page(&site.url("/inbox")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -254,6 +254,30 @@ pub struct QueueFilter {
     pub assignee: String,
 }
 
+/// A notification in the founder's inbox.
+#[derive(Clone, Debug, Deserialize)]
+pub struct InboxNotification {
+    pub id: String,
+    pub application_id: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A page of the founder's inbox, newest first.
+#[derive(Clone, Debug, Deserialize)]
+pub struct InboxPage {
+    pub items: Vec<InboxNotification>,
+    pub next_offset: Option<u32>,
+    pub unread: i64,
+}
+
+#[derive(Deserialize)]
+struct UnreadCount {
+    unread: i64,
+}
+
 /// The applications service, called with the signed-in person's token.
 pub struct ApplicationsCalls<'a> {
     pub api: &'a ServiceApi,
@@ -273,6 +297,31 @@ impl ApplicationsCalls<'_> {
         send_json(self.call(
             Method::GET,
             &format!("/v1/programmes/{}", path_segment(id)?),
+        ))
+        .await
+    }
+
+    /// A page of the founder's own notifications, from `offset`.
+    pub async fn inbox(&self, offset: u32, limit: u32) -> Result<InboxPage, CallError> {
+        send_json(
+            self.call(Method::GET, "/v1/inbox")
+                .query(&[("offset", offset), ("limit", limit)]),
+        )
+        .await
+    }
+
+    /// How many of the founder's notifications are unread.
+    pub async fn unread_notifications(&self) -> Result<i64, CallError> {
+        send_json::<UnreadCount>(self.call(Method::GET, "/v1/inbox/unread"))
+            .await
+            .map(|answer| answer.unread)
+    }
+
+    /// Opens one of the founder's notifications, which marks it read.
+    pub async fn open_notification(&self, id: &str) -> Result<InboxNotification, CallError> {
+        send_json(self.call(
+            Method::POST,
+            &format!("/v1/inbox/{}/open", path_segment(id)?),
         ))
         .await
     }

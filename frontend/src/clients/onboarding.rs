@@ -167,12 +167,23 @@ pub struct SecondFactorChallenge {
     pub enrolment: Option<Enrolment>,
 }
 
-/// What a first factor (password or external provider) leads to.
+/// The password was a one-time password an administrator issued: onboarding gives a
+/// single-use ticket that only sets a new password (`step` is `change_password`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct PasswordChange {
+    /// Kept in the server-side session only; `POST /v1/password-resets/complete` uses it once.
+    pub ticket: String,
+}
+
+/// What a first factor (password or external provider) leads to. Onboarding answers 202 for
+/// both of the steps that need more from the visitor; they differ by their bodies (a
+/// second-factor challenge has a `challenge`, a password change a `ticket`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
 pub enum LoginStep {
     Done(Login),
     SecondFactor(SecondFactorChallenge),
+    ChangePassword(PasswordChange),
 }
 
 /// A login completed with the second factor; at enrolment with the recovery codes, which
@@ -391,6 +402,60 @@ impl IdentityClient {
         .await
     }
 
+    /// `POST /v1/me/password`: the signed-in person changes their own password; every other
+    /// session of the account ends, the one holding `keep_refresh_token` stays.
+    pub async fn change_own_password(
+        &self,
+        access_token: &str,
+        old_password: &str,
+        new_password: &str,
+        keep_refresh_token: Option<&str>,
+    ) -> Result<(), CallError> {
+        send(
+            self.api
+                .authorized(Method::POST, "/v1/me/password", access_token)
+                .json(&serde_json::json!({
+                    "old_password": old_password,
+                    "new_password": new_password,
+                    "keep_refresh_token": keep_refresh_token,
+                })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `POST /v1/password-resets`: asks for a reset link by email, in the page's language.
+    /// Onboarding answers the same whether or not the address is a founder's.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        locale: Locale,
+    ) -> Result<(), CallError> {
+        send(
+            self.api
+                .request(Method::POST, "/v1/password-resets")
+                .json(&serde_json::json!({ "email": email, "language": locale.code() })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `POST /v1/password-resets/complete`: sets a new password with a single-use ticket (a
+    /// reset link's, or a sign-in's change step after a one-time password).
+    pub async fn complete_password_reset(
+        &self,
+        ticket: &str,
+        new_password: &str,
+    ) -> Result<(), CallError> {
+        send(
+            self.api
+                .request(Method::POST, "/v1/password-resets/complete")
+                .json(&serde_json::json!({ "ticket": ticket, "new_password": new_password })),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// `POST /v1/auth/logout`: the refresh token stops working.
     pub async fn logout(&self, refresh_token: &str) -> Result<(), CallError> {
         send(
@@ -428,6 +493,22 @@ mod tests {
         assert!(person.is_credit_staff() && !person.is_founder());
         assert_eq!(data.get("token.applications"), None);
         assert_eq!(data.get(REFRESH_TOKEN), Some("r"));
+    }
+
+    #[test]
+    fn the_two_accepted_answers_of_a_login_are_told_apart_by_their_bodies() {
+        let challenge: LoginStep = serde_json::from_value(serde_json::json!({
+            "challenge": "c", "step": "verify", "expires_in": 300
+        }))
+        .unwrap();
+        assert!(matches!(challenge, LoginStep::SecondFactor(step) if step.step == "verify"));
+        let change: LoginStep = serde_json::from_value(serde_json::json!({
+            "step": "change_password", "ticket": "t", "expires_in": 600
+        }))
+        .unwrap();
+        assert!(matches!(change, LoginStep::ChangePassword(change) if change.ticket == "t"));
+        let unknown = serde_json::from_value::<LoginStep>(serde_json::json!({ "step": "other" }));
+        assert!(unknown.is_err(), "an answer of neither kind is no step");
     }
 
     #[test]

@@ -15,13 +15,14 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 /// How many catalogue files each locale has (see `catalogue!`).
-const CATALOGUE_FILES: usize = 8;
+const CATALOGUE_FILES: usize = 9;
 
 /// The catalogue files of one locale, compiled into the binary: the founder's and public pages
 /// (`main`), money (accounts, contracts, portfolio), the staff's KYC and client pages (`kyc`),
 /// staff administration and passwords (`people`), programmes and the audit trail
-/// (`programmes`), each role's home and inbox (`home`), generated documents (`documents`), and
-/// the scorecards (`scorecards`).
+/// (`programmes`), each role's home and inbox (`home`), generated documents (`documents`), the
+/// scorecards (`scorecards`), and one's own password and the founder's notifications
+/// (`account`).
 macro_rules! catalogue {
     ($code:literal) => {
         [
@@ -33,6 +34,7 @@ macro_rules! catalogue {
             include_str!(concat!("../../locales/", $code, "/home.ftl")),
             include_str!(concat!("../../locales/", $code, "/documents.ftl")),
             include_str!(concat!("../../locales/", $code, "/scorecards.ftl")),
+            include_str!(concat!("../../locales/", $code, "/account.ftl")),
         ]
     };
 }

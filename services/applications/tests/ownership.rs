@@ -332,3 +332,69 @@ async fn staff_who_are_the_applicant_act_on_nothing_of_their_own(pool: PgPool) {
     let confirmed = harness.confirm(id, &harness.approver).await;
     assert_eq!(confirmed.status(), 200, "another approver still decides");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_opens_only_their_own_notifications_and_opening_marks_one_read(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let alice = harness.founder().await;
+    let bob = harness.founder().await;
+    submitted(&harness, &alice).await;
+    submitted(&harness, &alice).await;
+    submitted(&harness, &bob).await;
+
+    let inbox = harness.get_ok("/v1/inbox", &alice.token).await;
+    let items = inbox["items"].as_array().unwrap();
+    let total = items.len();
+    assert!(total >= 2, "each submission notifies the founder: {inbox}");
+    assert_eq!(inbox["unread"], json!(total));
+    assert!(items.iter().all(|item| item["read_at"].is_null()));
+    let times: Vec<&str> = items
+        .iter()
+        .map(|item| item["created_at"].as_str().unwrap())
+        .collect();
+    let mut newest_first = times.clone();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(times, newest_first);
+
+    let first_page = harness.get_ok("/v1/inbox?limit=1", &alice.token).await;
+    assert_eq!(first_page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(first_page["next_offset"], json!(1));
+    let last_page = harness
+        .get_ok(
+            &format!("/v1/inbox?limit=1&offset={}", total - 1),
+            &alice.token,
+        )
+        .await;
+    assert!(last_page["next_offset"].is_null());
+
+    let alices = items[0]["id"].as_str().unwrap().to_owned();
+    let open = format!("/v1/inbox/{alices}/open");
+    assert_problem(
+        harness.post(&open, &bob.token, &json!({})).await,
+        &[404],
+        None,
+    )
+    .await;
+    let officer = harness.staff(Uuid::now_v7(), &[Role::CreditOfficer]);
+    for path in ["/v1/inbox", "/v1/inbox/unread"] {
+        assert_problem(harness.get(path, &officer).await, &[403], None).await;
+    }
+    assert_problem(
+        harness.post(&open, &officer, &json!({})).await,
+        &[403],
+        None,
+    )
+    .await;
+    let still_unread = harness.get_ok("/v1/inbox/unread", &alice.token).await;
+    assert_eq!(still_unread["unread"], json!(total));
+
+    let opened = harness.post_ok(&open, &alice.token, &json!({})).await;
+    assert_eq!(opened["id"], json!(alices));
+    let read_at = opened["read_at"].as_str().unwrap().to_owned();
+    let again = harness.post_ok(&open, &alice.token, &json!({})).await;
+    assert_eq!(again["read_at"], json!(read_at));
+    let unread = harness.get_ok("/v1/inbox/unread", &alice.token).await;
+    assert_eq!(unread["unread"], json!(total - 1));
+    let bobs_unread = harness.get_ok("/v1/inbox/unread", &bob.token).await;
+    assert!(bobs_unread["unread"].as_i64().unwrap() >= 1);
+}

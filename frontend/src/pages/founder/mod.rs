@@ -1,10 +1,11 @@
 //! Founders' pages: registration and their profile, companies and documents, their KYC
-//! status, applying to a programme, and their accounts and transfers.
+//! status, applying to a programme, their accounts and transfers, and their notifications.
 //!
 //! Registration is here although a visitor opens it before signing in: it creates a founder's
 //! profile with the same fields as the profile page.
 
 pub mod apply;
+pub mod inbox;
 pub mod kyc;
 pub mod money;
 pub mod profile;
@@ -49,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/applications/{id}/withdraw", post(apply::withdraw))
         .route("/applications/{id}/info-response", post(apply::answer_info))
+        .route("/inbox", get(inbox::list))
+        .route("/inbox/{id}", get(inbox::open))
         .route("/accounts", get(money::accounts))
         .route("/accounts/{number}", get(money::statement))
         .route(

@@ -1,11 +1,14 @@
 //! Pages of one resource that several audiences open at the same address, each seeing what
 //! their roles allow: programmes and applications (founders their own, credit staff the
-//! queue), a document's preview (its owner and the staff who judge it), and contracts (founders sign and repay, staff activate, pay out and write off; the
-//! arrears are staff's).
+//! queue), a document's preview (its owner and the staff who judge it), contracts (founders
+//! sign and repay, staff activate, pay out and write off; the arrears are staff's), and
+//! passwords (everyone changes their own; the forgotten-password pages and the sign-in's
+//! new-password step serve those not yet signed in).
 
 pub mod applications;
 pub mod contracts;
 pub mod documents;
+pub mod passwords;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -36,4 +39,20 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/arrears", get(contracts::arrears))
         .route("/arrears/run", post(contracts::run_arrears))
+        .route(
+            "/account/password",
+            get(passwords::change_show).post(passwords::change_submit),
+        )
+        .route(
+            "/password/forgot",
+            get(passwords::forgot_show).post(passwords::forgot_submit),
+        )
+        .route(
+            "/password/reset",
+            get(passwords::reset_show).post(passwords::reset_submit),
+        )
+        .route(
+            "/login/new-password",
+            get(passwords::sign_in_change_show).post(passwords::sign_in_change_submit),
+        )
 }

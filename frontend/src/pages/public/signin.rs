@@ -19,7 +19,7 @@ use subtle::ConstantTimeEq;
 use crate::clients::api::{send_json, CallError};
 use crate::clients::onboarding::{LoginRefusal, VisitorClaim};
 use crate::pages::shared::forms::{field_message, FormState};
-use crate::pages::shared::login::continue_login;
+use crate::pages::shared::login::{continue_login, continue_password_login};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, Section};
 use crate::web::cookies::{clear_cookie, read_cookie, set_cookie, SameSite, EXTERNAL_STATE_COOKIE};
@@ -44,6 +44,8 @@ struct LoginPage {
     form: FormState,
     next: String,
     external_sign_in: bool,
+    /// The visitor has just set a new password: the page says so above the form.
+    password_set: bool,
 }
 
 impl LoginPage {
@@ -54,6 +56,7 @@ impl LoginPage {
             form,
             next: same_site_path(next).to_owned(),
             external_sign_in: state.client_secret.is_some(),
+            password_set: false,
         }
     }
 }
@@ -68,6 +71,9 @@ pub struct NextQuery {
     /// Set when a second-factor step ran out and the visitor must sign in again.
     #[serde(default)]
     expired: String,
+    /// Set when the visitor has just set a new password and signs in with it.
+    #[serde(default)]
+    reset: String,
 }
 
 /// The login form.
@@ -83,10 +89,9 @@ pub async fn show(
     if !query.expired.is_empty() {
         form.notice = Some(context.translator().t("second-factor-expired"));
     }
-    render(
-        StatusCode::OK,
-        &LoginPage::new(&context, &state, form, &query.next),
-    )
+    let mut page = LoginPage::new(&context, &state, form, &query.next);
+    page.password_set = !query.reset.is_empty();
+    render(StatusCode::OK, &page)
 }
 
 #[derive(Deserialize)]
@@ -129,7 +134,16 @@ pub async fn login(
         )
         .await
     {
-        Ok(step) => return continue_login(&state, &headers, step, &submitted.next).await,
+        Ok(step) => {
+            return continue_password_login(
+                &state,
+                &headers,
+                step,
+                Some(submitted.username.trim()),
+                &submitted.next,
+            )
+            .await
+        }
         Err(refusal) => refusal,
     };
     let status = match refusal {

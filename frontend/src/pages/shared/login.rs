@@ -1,11 +1,12 @@
-//! The steps of signing in that the sign-in pages share: a passed first factor leads either
-//! to a session (and the person's landing page) or to the second-factor step, whose state
-//! waits in a session of its own.
+//! The steps of signing in that the sign-in pages share: a passed first factor leads to a
+//! session (and the person's landing page), to the second-factor step, or (after a one-time
+//! password an administrator issued) to the step that chooses a new password; the state of
+//! either step waits in a session of its own.
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::clients::onboarding::{Login, LoginStep, Person, SecondFactorChallenge};
+use crate::clients::onboarding::{Login, LoginStep, PasswordChange, Person, SecondFactorChallenge};
 use crate::pages::shared::signed_in::see_other;
 use crate::web::security::same_site_path;
 use crate::web::session::{SessionData, SessionId};
@@ -19,6 +20,12 @@ pub const OTPAUTH_URI: &str = "second_factor.otpauth_uri";
 pub const NEXT: &str = "second_factor.next";
 pub const RECOVERY_CODES: &str = "second_factor.recovery_codes";
 
+/// Session keys of a sign-in waiting for its new password: onboarding's single-use ticket,
+/// the username (to sign in with the new password once it is set) and where to go after.
+pub const CHANGE_TICKET: &str = "password_change.ticket";
+pub const CHANGE_USERNAME: &str = "password_change.username";
+pub const CHANGE_NEXT: &str = "password_change.next";
+
 /// Where a passed first factor leads: the session, or the second step.
 pub async fn continue_login(
     state: &AppState,
@@ -26,10 +33,25 @@ pub async fn continue_login(
     step: LoginStep,
     next: &str,
 ) -> Response {
+    continue_password_login(state, headers, step, None, next).await
+}
+
+/// Like [`continue_login`], for a sign-in with a username: after a one-time password, the new
+/// password the visitor chooses signs them in under that username.
+pub async fn continue_password_login(
+    state: &AppState,
+    headers: &HeaderMap,
+    step: LoginStep,
+    username: Option<&str>,
+    next: &str,
+) -> Response {
     match step {
         LoginStep::Done(login) => start_session(state, headers, &login, next).await,
         LoginStep::SecondFactor(challenge) => {
             start_second_factor(state, headers, challenge, next).await
+        }
+        LoginStep::ChangePassword(change) => {
+            start_password_change(state, headers, change, username, next).await
         }
     }
 }
@@ -41,7 +63,6 @@ async fn start_second_factor(
     challenge: SecondFactorChallenge,
     next: &str,
 ) -> Response {
-    let now = imkon_platform::id::now_utc();
     let mut data = SessionData::default();
     data.insert(CHALLENGE, challenge.challenge);
     data.insert(STEP, challenge.step);
@@ -50,6 +71,36 @@ async fn start_second_factor(
         data.insert(OTPAUTH_URI, enrolment.otpauth_uri);
     }
     data.insert(NEXT, same_site_path(next));
+    start_pending_step(state, headers, data, "/login/second-factor").await
+}
+
+/// Keeps the password-change ticket in a session under a fresh id and sends the visitor to
+/// the page that chooses the new password.
+async fn start_password_change(
+    state: &AppState,
+    headers: &HeaderMap,
+    change: PasswordChange,
+    username: Option<&str>,
+    next: &str,
+) -> Response {
+    let mut data = SessionData::default();
+    data.insert(CHANGE_TICKET, change.ticket);
+    if let Some(username) = username {
+        data.insert(CHANGE_USERNAME, username);
+    }
+    data.insert(CHANGE_NEXT, same_site_path(next));
+    start_pending_step(state, headers, data, "/login/new-password").await
+}
+
+/// Puts a step's state into the visitor's session, moved to a fresh id (or a new session),
+/// and sends the visitor to the step's page.
+async fn start_pending_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    data: SessionData,
+    page: &str,
+) -> Response {
+    let now = imkon_platform::id::now_utc();
     let rotated = match SessionId::from_request(headers) {
         Some(id) => state.sessions.rotate(&id, now).await.ok(),
         None => None,
@@ -64,7 +115,7 @@ async fn start_second_factor(
     let Ok(id) = id else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
-    let mut response = see_other("/login/second-factor");
+    let mut response = see_other(page);
     response
         .headers_mut()
         .append(header::SET_COOKIE, id.cookie());
@@ -80,6 +131,21 @@ pub async fn pending(state: &AppState, headers: &HeaderMap) -> Option<(SessionId
         .await
         .ok()??;
     data.get(CHALLENGE)?;
+    Some((id, data))
+}
+
+/// The session of a sign-in waiting for its new password.
+pub async fn pending_change(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Option<(SessionId, SessionData)> {
+    let id = SessionId::from_request(headers)?;
+    let data = state
+        .sessions
+        .load(&id, imkon_platform::id::now_utc())
+        .await
+        .ok()??;
+    data.get(CHANGE_TICKET)?;
     Some((id, data))
 }
 

@@ -75,6 +75,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/applications", "nav-my-applications", Some(Section::Applications), FOUNDERS),
     entry("/profile", "nav-profile", Some(Section::Profile), FOUNDERS),
     entry("/kyc", "nav-kyc", Some(Section::Kyc), FOUNDERS),
+    entry(INBOX_PATH, "nav-inbox", Some(Section::Inbox), FOUNDERS),
     entry("/accounts", "nav-accounts", Some(Section::Accounts), FOUNDERS),
     entry("/contracts", "nav-my-contracts", Some(Section::Contracts), FOUNDERS),
     entry("/contracts", "nav-contracts", Some(Section::Contracts), PORTFOLIO_STAFF),
@@ -90,9 +91,13 @@ pub const MENU: &[MenuEntry] = &[
     entry("/admin/programmes", "menu-admin-programmes", Some(Section::AdminProgrammes), ADMINS),
     entry("/admin/audit", "menu-admin-audit", Some(Section::AdminAudit), ADMINS),
     entry("/scorecards", "nav-scorecards", Some(Section::Scorecards), SCORECARD_MANAGERS),
+    entry("/account/password", "nav-password", Some(Section::Password), Audience::SignedIn),
     entry("/login", "nav-sign-in", Some(Section::SignIn), Audience::Anonymous),
     entry("/register", "nav-register", None, Audience::Anonymous),
 ];
+
+/// The founder's inbox, whose entry shows how many notifications are unread.
+pub const INBOX_PATH: &str = "/inbox";
 
 /// A menu entry as the base template shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +105,8 @@ pub struct MenuLink {
     pub path: &'static str,
     pub key: &'static str,
     pub current: bool,
+    /// A count shown in the entry's words (the inbox's unread notifications), when above zero.
+    pub count: Option<i64>,
 }
 
 /// The entries `person` sees on a page of `section`.
@@ -110,6 +117,7 @@ pub fn menu_for(person: Option<&Person>, section: Section) -> Vec<MenuLink> {
             path: entry.path,
             key: entry.key,
             current: entry.section == Some(section),
+            count: None,
         })
         .collect()
 }
@@ -145,7 +153,8 @@ mod tests {
                 "/calculator",
                 "/programmes",
                 "/kyc/cases",
-                "/kyc/watch-list"
+                "/kyc/watch-list",
+                "/account/password"
             ]
         );
         assert_eq!(
@@ -157,7 +166,8 @@ mod tests {
                 "/contracts",
                 "/arrears",
                 "/portfolio",
-                "/payouts"
+                "/payouts",
+                "/account/password"
             ]
         );
     }

@@ -17,13 +17,14 @@ use std::convert::Infallible;
 use askama::Template;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::clients::api::CallError;
+use crate::clients::applications::ApplicationsCalls;
 use crate::clients::onboarding::Person;
-use crate::pages::shared::signed_in::{login_redirect, person_of};
+use crate::pages::shared::signed_in::{login_redirect, person_of, SignedIn};
 use crate::web::cookies::{read_cookie, LANGUAGE_COOKIE};
 use crate::web::i18n::{catalogues, Locale, Translator};
 use crate::web::security::{is_page, same_site_path, CsrfToken};
@@ -36,6 +37,9 @@ pub struct PageContext {
     csrf_token: String,
     return_to: String,
     person: Option<Person>,
+    /// How many of a founder's notifications are unread, for the menu; `None` for everyone
+    /// else, and when the count could not be read.
+    unread_notifications: Option<i64>,
 }
 
 impl PageContext {
@@ -58,6 +62,7 @@ impl PageContext {
                 .unwrap_or_default(),
             return_to: same_site_path(path).to_owned(),
             person: None,
+            unread_notifications: None,
         }
     }
 
@@ -70,6 +75,15 @@ impl PageContext {
             csrf_token: String::new(),
             return_to: "/".to_owned(),
             person: None,
+            unread_notifications: None,
+        }
+    }
+
+    /// The page has just opened an unread notification, which the count read before it still
+    /// includes.
+    pub fn notification_opened(&mut self) {
+        if let Some(count) = self.unread_notifications.as_mut() {
+            *count = (*count - 1).max(0);
         }
     }
 
@@ -90,6 +104,7 @@ impl PageContext {
             csrf_token: self.csrf_token.clone(),
             return_to: self.return_to.clone(),
             person: self.person.clone(),
+            unread_notifications: self.unread_notifications,
             languages: Locale::ALL
                 .into_iter()
                 .map(|locale| LanguageChoice {
@@ -111,7 +126,30 @@ impl FromRequestParts<AppState> for PageContext {
     ) -> Result<Self, Self::Rejection> {
         let mut context = PageContext::from_parts(parts, None);
         context.person = person_of(&parts.headers, state).await;
+        // Only a page a founder reads (a GET) shows the count; a form post that answers with
+        // a redirect would ask for it in vain.
+        if parts.method == Method::GET && context.person.as_ref().is_some_and(Person::is_founder) {
+            context.unread_notifications = unread_notifications(parts, state).await;
+        }
         Ok(context)
+    }
+}
+
+/// How many of the signed-in founder's notifications are unread; `None` when the applications
+/// service does not say (the menu then shows the entry without a count).
+async fn unread_notifications(parts: &mut Parts, state: &AppState) -> Option<i64> {
+    let mut signed_in = SignedIn::from_request_parts(parts, state).await.ok()?;
+    let token = signed_in.access_token(state, "applications").await.ok()?;
+    let calls = ApplicationsCalls {
+        api: &state.applications,
+        token: &token,
+    };
+    match calls.unread_notifications().await {
+        Ok(count) => Some(count),
+        Err(error) => {
+            tracing::info!(%error, "the unread notifications could not be counted");
+            None
+        }
     }
 }
 
@@ -140,6 +178,10 @@ pub enum Section {
     WatchList,
     /// The administrators' staff page.
     StaffAdmin,
+    /// The signed-in person's password.
+    Password,
+    /// The founder's notifications.
+    Inbox,
     /// Error pages belong to no entry.
     None,
 }
@@ -160,13 +202,20 @@ pub struct Layout {
     pub csrf_token: String,
     pub return_to: String,
     pub person: Option<Person>,
+    pub unread_notifications: Option<i64>,
     pub languages: Vec<LanguageChoice>,
 }
 
 impl Layout {
     /// The menu entries the visitor may open, the current one marked.
     pub fn menu(&self) -> Vec<menu::MenuLink> {
-        menu::menu_for(self.person.as_ref(), self.section)
+        let mut links = menu::menu_for(self.person.as_ref(), self.section);
+        for link in &mut links {
+            if link.path == menu::INBOX_PATH {
+                link.count = self.unread_notifications.filter(|count| *count > 0);
+            }
+        }
+        links
     }
 
     /// Whether the page is the profile (the form page serves registration too).
@@ -362,12 +411,49 @@ mod tests {
     }
 
     #[test]
+    fn a_founders_inbox_entry_counts_the_unread_until_one_is_opened() {
+        let founder = Person {
+            id: "p".to_owned(),
+            roles: vec!["founder".to_owned()],
+            client_id: Some("c".to_owned()),
+            name: "F".to_owned(),
+            cyrillic_name: None,
+        };
+        let mut context = PageContext {
+            locale: Locale::En,
+            csrf_token: String::new(),
+            return_to: "/".to_owned(),
+            person: Some(founder),
+            unread_notifications: Some(1),
+        };
+        let inbox_count = |context: &PageContext| {
+            context
+                .layout(Section::Home)
+                .menu()
+                .into_iter()
+                .find(|link| link.path == menu::INBOX_PATH)
+                .map(|link| link.count)
+        };
+        assert_eq!(inbox_count(&context), Some(Some(1)));
+        let translator = context.translator();
+        assert_eq!(
+            translator.t_count("nav-inbox-unread", "count", &1i64),
+            "Notifications (1 new)"
+        );
+        context.notification_opened();
+        assert_eq!(inbox_count(&context), Some(None));
+        context.notification_opened();
+        assert_eq!(context.unread_notifications, Some(0));
+    }
+
+    #[test]
     fn the_switcher_names_each_language_in_itself_and_marks_the_current_one() {
         let context = PageContext {
             locale: Locale::Ru,
             csrf_token: "token".to_owned(),
             return_to: "/calculator".to_owned(),
             person: None,
+            unread_notifications: None,
         };
         let layout = context.layout(Section::Calculator);
         let names: Vec<(&str, bool)> = layout

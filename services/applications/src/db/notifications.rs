@@ -113,3 +113,65 @@ pub async fn mark_failed(
     .await?;
     Ok(())
 }
+
+/// A notification as the founder's inbox shows it, with its read state.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InboxRow {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// One page of a client's inbox, newest first.
+pub async fn inbox_page(
+    executor: impl PgExecutor<'_>,
+    client_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<InboxRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, application_id, subject, body, created_at, read_at
+         from notification where client_id = $1
+         order by created_at desc, id desc limit $2 offset $3",
+    )
+    .bind(client_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(executor)
+    .await
+}
+
+/// How many of a client's notifications are unread.
+pub async fn unread_count(
+    executor: impl PgExecutor<'_>,
+    client_id: Uuid,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from notification where client_id = $1 and read_at is null")
+        .bind(client_id)
+        .fetch_one(executor)
+        .await
+}
+
+/// Marks the client's own notification read (keeping the first reading's time) and returns
+/// it; `None` when the client has no notification of that id, so another client's is never
+/// touched nor revealed.
+pub async fn open_own(
+    executor: impl PgExecutor<'_>,
+    client_id: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<InboxRow>, sqlx::Error> {
+    sqlx::query_as(
+        "update notification set read_at = coalesce(read_at, $3)
+         where id = $1 and client_id = $2
+         returning id, application_id, subject, body, created_at, read_at",
+    )
+    .bind(id)
+    .bind(client_id)
+    .bind(now)
+    .fetch_optional(executor)
+    .await
+}

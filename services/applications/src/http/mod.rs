@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod decisions;
 pub mod exports;
+pub mod inbox;
 pub mod programme_dto;
 pub mod programmes;
 pub mod reviews;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(decisions::router())
         .merge(reviews::router())
         .merge(exports::router())
+        .merge(inbox::router())
 }
 
 /// The OpenAPI document of the routes above.
@@ -29,5 +31,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document.merge(decisions::DecisionsApi::openapi());
     document.merge(reviews::ReviewsApi::openapi());
     document.merge(exports::ExportsApi::openapi());
+    document.merge(inbox::InboxApi::openapi());
     document
 }
