@@ -944,36 +944,6 @@ fn csv_upload(
 
 #[sqlx::test(migrations = false)]
 async fn a_kyc_officer_imports_a_watch_list_and_a_file_with_bad_lines_stores_nothing(
-/// The token of the newest reset link onboarding put in the mail outbox for `recipient`.
-async fn reset_token_mailed_to(site: &Site, recipient: &str) -> String {
-    let (text,): (String,) = sqlx::query_as(
-        "select text_body from mail_outbox where recipient = $1 order by created_at desc limit 1",
-    )
-    .bind(recipient)
-    .fetch_one(&site.services.onboarding_pool)
-    .await
-    .expect("a reset email for the address");
-    let start = text.find("?token=").expect("a reset link") + "?token=".len();
-    text[start..]
-        .chars()
-        .take_while(|character| character.is_ascii_alphanumeric() || "-_".contains(*character))
-        .collect()
-}
-
-/// Signs in with a password alone (no second factor) and gives the first answer.
-async fn try_password(site: &Site, username: &str, password: &str) -> reqwest::Response {
-    let mut browser = Browser::speaking("en");
-    browser.get(&site.url("/login")).await;
-    browser
-        .post(
-            &site.url("/login"),
-            &[("username", username), ("password", password)],
-        )
-        .await
-}
-
-#[sqlx::test(migrations = false)]
-async fn a_founder_changes_their_password_stays_signed_in_and_the_old_one_stops_working(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
@@ -1034,6 +1004,42 @@ async fn a_founder_changes_their_password_stays_signed_in_and_the_old_one_stops_
         .unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(imports().await, before + 1);
+}
+
+/// The token of the newest reset link onboarding put in the mail outbox for `recipient`.
+async fn reset_token_mailed_to(site: &Site, recipient: &str) -> String {
+    let (text,): (String,) = sqlx::query_as(
+        "select text_body from mail_outbox where recipient = $1 order by created_at desc limit 1",
+    )
+    .bind(recipient)
+    .fetch_one(&site.services.onboarding_pool)
+    .await
+    .expect("a reset email for the address");
+    let start = text.find("?token=").expect("a reset link") + "?token=".len();
+    text[start..]
+        .chars()
+        .take_while(|character| character.is_ascii_alphanumeric() || "-_".contains(*character))
+        .collect()
+}
+
+/// Signs in with a password alone (no second factor) and gives the first answer.
+async fn try_password(site: &Site, username: &str, password: &str) -> reqwest::Response {
+    let mut browser = Browser::speaking("en");
+    browser.get(&site.url("/login")).await;
+    browser
+        .post(
+            &site.url("/login"),
+            &[("username", username), ("password", password)],
+        )
+        .await
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_changes_their_password_stays_signed_in_and_the_old_one_stops_working(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
     let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
     let mut elsewhere = site.signed_in("founder1", "founder1-demo-pass", "en").await;
     let (status, html) = founder.page(&site.url("/account/password")).await;
