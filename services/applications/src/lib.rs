@@ -12,7 +12,6 @@ pub mod mailer;
 pub mod peers;
 pub mod screening;
 pub mod seed;
-pub mod smtp;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -140,8 +139,14 @@ pub async fn run_on(
         &onboarding_url,
         tokens.clone(),
     ));
-    if let Some(mail) = mailer::MailSettings::from_settings(&config.settings)? {
-        mailer::spawn_sender(pool.clone(), onboarding.clone(), mail, shutdown.clone());
+    match imkon_platform::mail::MailSettings::from_settings(&config.settings)? {
+        Some(settings) => {
+            let mailer = imkon_platform::mail::Mailer::new(&settings).map_err(|error| {
+                StartupError::Other(format!("cannot set up the mail relay: {error}"))
+            })?;
+            mailer::spawn_sender(pool.clone(), onboarding.clone(), mailer, shutdown.clone());
+        }
+        None => tracing::warn!("no mail_smtp_host: notification emails are not sent"),
     }
     let state = AppState {
         pool,

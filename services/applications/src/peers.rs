@@ -285,17 +285,19 @@ impl KycSource for OnboardingClient {
     }
 }
 
-/// The contact part of onboarding's client summary. Onboarding does not publish the email
-/// address there yet, so the field is optional: until it does, every notification email fails
-/// with "no email address" recorded on it, and the notification stays visible unsent.
+/// The contact part of onboarding's client summary. Onboarding keeps no language preference
+/// yet, so the field is optional and a founder without one is written to in Uzbek (Latin
+/// script), the platform's default.
 #[derive(Debug, Deserialize)]
 struct ClientContactAnswer {
     #[serde(default)]
     email: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
 }
 
 impl crate::mailer::RecipientDirectory for OnboardingClient {
-    fn email_address(&self, client_id: Uuid) -> PeerFuture<'_, Option<String>> {
+    fn recipient(&self, client_id: Uuid) -> PeerFuture<'_, Option<crate::mailer::Recipient>> {
         Box::pin(async move {
             let answer: ClientContactAnswer = self
                 .get(
@@ -303,7 +305,15 @@ impl crate::mailer::RecipientDirectory for OnboardingClient {
                     format!("client {client_id}"),
                 )
                 .await?;
-            Ok(answer.email.filter(|email| !email.trim().is_empty()))
+            let language = answer
+                .language
+                .as_deref()
+                .and_then(imkon_platform::language::Language::from_tag)
+                .unwrap_or_default();
+            Ok(answer
+                .email
+                .filter(|email| !email.trim().is_empty())
+                .map(|email| crate::mailer::Recipient { email, language }))
         })
     }
 }

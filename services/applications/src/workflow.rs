@@ -2,11 +2,13 @@
 //! the change, the timeline and the founder's notification in the same transaction.
 
 use chrono::{DateTime, Utc};
+use imkon_platform::language::Language;
 use sqlx::PgConnection;
 
 use crate::db;
 use crate::db::applications::ApplicationRow;
 use crate::domain::actor::Actor;
+use crate::domain::notice;
 use crate::domain::state::{transition, Event, State, TransitionError};
 use crate::domain::timeline::{TimelineEntry, TimelineEntryKind};
 use crate::error::ApiError;
@@ -70,37 +72,27 @@ pub async fn apply(
     Ok(to)
 }
 
-/// Records the message to the founder about the new state. With SMTP configured the `mailer`
-/// sends it by email; without, it stays in the `notification` table, which the demo shows.
+/// Records the message to the founder about the new state, in English for the inbox and with
+/// its kind, from which the `mailer` writes the email in the founder's language when SMTP is
+/// configured.
 async fn notify_founder(
     connection: &mut PgConnection,
     row: &ApplicationRow,
     to: State,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let body = match to {
-        State::Draft => "Your application is saved as a draft.",
-        State::Submitted => "We have received your application.",
-        State::Screening => "Your application is being screened.",
-        State::InReview => "Your application is being reviewed.",
-        State::InfoRequested => {
-            "We need more information: please answer the request on your application."
-        }
-        State::Decision => "A decision on your application is being made.",
-        State::Approved => "Your application is approved.",
-        State::Rejected => "Your application is not approved; the reasons are on its timeline.",
-        State::Withdrawn => "Your application is withdrawn.",
-    };
+    let (subject, body) = notice::state_notice(Language::En, row.id, to);
     let notification = db::notifications::NotificationRow {
         id: imkon_platform::id::new_id(),
         client_id: row.client_id,
         application_id: row.id,
-        subject: format!("Application {}: {}", row.id, to.as_str()),
-        body: body.to_owned(),
+        subject,
+        body,
         created_at: now,
         sent_at: None,
     };
-    db::notifications::insert(connection, &notification).await?;
+    db::notifications::insert_with_kind(connection, &notification, Some(&notice::state_kind(to)))
+        .await?;
     Ok(())
 }
 

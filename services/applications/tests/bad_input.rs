@@ -298,3 +298,39 @@ async fn a_programme_with_a_missing_translation_or_inverted_limits_is_refused(po
     )
     .await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_message_over_its_declared_length_is_refused_and_the_limit_is_in_the_openapi_schema(
+    pool: PgPool,
+) {
+    let harness = Harness::start(pool).await;
+    let founder = harness.founder().await;
+    let id = harness
+        .draft(
+            &founder,
+            INNOVATIVE_IDEA_GRANT_ID,
+            json!({ "requested_amount": "100000000.00", "term_months": 12, "answers": grant_answers() }),
+        )
+        .await;
+    let note = format!("/v1/applications/{id}/notes");
+    for message in ["x".repeat(5_001), String::new(), "   ".to_owned()] {
+        let response = harness
+            .post(&note, &harness.officer, &json!({ "message": message }))
+            .await;
+        assert_problem_field(response, 422, "message", "message_length_out_of_range").await;
+    }
+    // Five thousand characters, each two bytes in UTF-8, are within the limit.
+    let response = harness
+        .post(
+            &note,
+            &harness.officer,
+            &json!({ "message": "ж".repeat(5_000) }),
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+
+    let document = harness.get_ok("/openapi.json", &harness.officer).await;
+    let message = &document["components"]["schemas"]["MessageInput"]["properties"]["message"];
+    assert_eq!(message["maxLength"], 5_000, "{message}");
+    assert_eq!(message["minLength"], 1, "{message}");
+}

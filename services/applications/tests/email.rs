@@ -1,111 +1,68 @@
-//! Notification emails: a state change over HTTP, the sender hands the notification to an SMTP
-//! relay (a small fake one inside the test), and the row records what happened.
+//! Notification emails: a state change over HTTP, the sender hands the notification to a real
+//! SMTP server on loopback (aiosmtpd, with STARTTLS and a throwaway certificate) in the
+//! founder's language, and the row records what happened.
 
 mod common;
+// The SMTP server harness is onboarding's: one copy serves both services' mail tests.
+#[allow(dead_code)]
+#[path = "../../onboarding/tests/common/smtp.rs"]
+mod smtp;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::{grant_answers, Founder, Harness};
-use imkon_applications::mailer::{self, MailSettings, RecipientDirectory};
+use imkon_applications::mailer::{self, Recipient, RecipientDirectory};
 use imkon_applications::peers::PeerFuture;
 use imkon_applications::seed::INNOVATIVE_IDEA_GRANT_ID;
-use imkon_applications::smtp::SmtpRelay;
+use imkon_platform::language::Language;
+use imkon_platform::mail::{MailSettings, Mailer, SmtpTls};
 use serde_json::json;
+use smtp::{SmtpSink, TestCertificate};
 use sqlx::PgPool;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-/// One message as the fake relay received it.
-#[derive(Debug, Clone)]
-struct Received {
-    recipient: String,
-    data: String,
-}
-
-/// A fake SMTP relay on 127.0.0.1:0 that accepts the dialogue and records the messages; it
-/// answers `rcpt_reply` to RCPT TO.
-struct FakeRelay {
-    url: String,
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-impl FakeRelay {
-    async fn start(rcpt_reply: &'static str) -> FakeRelay {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("smtp://{}", listener.local_addr().unwrap());
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let store = received.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    let (reader, mut writer) = stream.into_split();
-                    let mut lines = BufReader::new(reader).lines();
-                    writer.write_all(b"220 fake relay ready\r\n").await.unwrap();
-                    let mut recipient = String::new();
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        let reply = if line.starts_with("EHLO") {
-                            "250-fake relay\r\n250 8BITMIME\r\n".to_owned()
-                        } else if line.starts_with("MAIL FROM:") {
-                            "250 sender ok\r\n".to_owned()
-                        } else if let Some(address) = line.strip_prefix("RCPT TO:") {
-                            recipient = address.trim_matches(['<', '>']).to_owned();
-                            format!("{rcpt_reply}\r\n")
-                        } else if line == "DATA" {
-                            writer.write_all(b"354 go ahead\r\n").await.unwrap();
-                            let mut data = String::new();
-                            while let Ok(Some(line)) = lines.next_line().await {
-                                if line == "." {
-                                    break;
-                                }
-                                data.push_str(&line);
-                                data.push('\n');
-                            }
-                            store.lock().unwrap().push(Received {
-                                recipient: recipient.clone(),
-                                data,
-                            });
-                            "250 queued\r\n".to_owned()
-                        } else if line == "QUIT" {
-                            writer.write_all(b"221 bye\r\n").await.unwrap();
-                            break;
-                        } else {
-                            "500 unknown command\r\n".to_owned()
-                        };
-                        writer.write_all(reply.as_bytes()).await.unwrap();
-                    }
-                });
-            }
-        });
-        FakeRelay { url, received }
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-
-    fn mail_settings(&self) -> MailSettings {
-        MailSettings {
-            relay: SmtpRelay::parse(&self.url).unwrap(),
-            from: "applications@bank.example.uz".to_owned(),
-        }
-    }
-}
-
-/// Founders' addresses, as onboarding would give them.
+/// Founders' addresses and languages, as onboarding would give them.
 #[derive(Default)]
-struct Addresses(HashMap<Uuid, String>);
+struct Addresses(HashMap<Uuid, Recipient>);
+
+impl Addresses {
+    fn one(client_id: Uuid, email: &str, language: Language) -> Addresses {
+        Addresses(HashMap::from([(
+            client_id,
+            Recipient {
+                email: email.to_owned(),
+                language,
+            },
+        )]))
+    }
+}
 
 impl RecipientDirectory for Addresses {
-    fn email_address(&self, client_id: Uuid) -> PeerFuture<'_, Option<String>> {
-        let address = self.0.get(&client_id).cloned();
-        Box::pin(async move { Ok(address) })
+    fn recipient(&self, client_id: Uuid) -> PeerFuture<'_, Option<Recipient>> {
+        let recipient = self.0.get(&client_id).cloned();
+        Box::pin(async move { Ok(recipient) })
     }
+}
+
+fn mailer(port: u16, tls: SmtpTls, extra_root_pem: Option<Vec<u8>>) -> Mailer {
+    Mailer::new(&MailSettings {
+        host: "127.0.0.1".to_owned(),
+        port,
+        tls,
+        credentials: None,
+        extra_root_pem,
+        from: "Imkon <applications@bank.example.uz>".parse().unwrap(),
+    })
+    .expect("a mailer")
+}
+
+/// A throwaway certificate for 127.0.0.1 and its PEM, which the mailer trusts.
+async fn certificate() -> (TestCertificate, Vec<u8>) {
+    let directory = std::env::temp_dir().join(format!("imkon-smtp-{}", Uuid::now_v7()));
+    let certificate = TestCertificate::create(&directory).await;
+    let pem = std::fs::read(&certificate.cert).unwrap();
+    (certificate, pem)
 }
 
 /// Drafts an application and withdraws it over HTTP, and gives its id.
@@ -146,79 +103,117 @@ async fn withdrawal_delivery(pool: &PgPool, application_id: Uuid) -> Delivery {
     .unwrap()
 }
 
-#[sqlx::test(migrations = false)]
-async fn a_state_change_reaches_the_founder_by_email_and_is_marked_sent(pool: PgPool) {
-    let harness = Harness::start(pool.clone()).await;
-    let founder = harness.founder().await;
-    let relay = FakeRelay::start("250 recipient ok").await;
-    let addresses = Addresses(HashMap::from([(
-        founder.client_id,
-        "founder@startup.example.uz".to_owned(),
-    )]));
-    let shutdown = CancellationToken::new();
-    mailer::spawn_sender(
-        pool.clone(),
-        Arc::new(addresses),
-        relay.mail_settings(),
-        shutdown.clone(),
-    );
-
-    let id = withdrawn_application(&harness, &founder).await;
-
-    let mut delivery = withdrawal_delivery(&pool, id).await;
-    // The sender pauses five seconds when idle, so the email may wait for its next pass.
-    for _ in 0..200 {
-        if delivery.sent_at.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        delivery = withdrawal_delivery(&pool, id).await;
-    }
-    shutdown.cancel();
-    assert!(delivery.sent_at.is_some(), "{delivery:?}");
-    assert_eq!(delivery.last_error, None);
-    let subject = format!("Subject: Application {id}: withdrawn");
-    let received = relay.received();
-    let withdrawal = received
-        .iter()
-        .find(|message| message.data.contains(&subject))
-        .unwrap_or_else(|| panic!("no withdrawal email among {received:?}"));
-    assert_eq!(withdrawal.recipient, "founder@startup.example.uz");
-    assert!(
-        withdrawal.data.contains("Your application is withdrawn."),
-        "{}",
-        withdrawal.data
-    );
+/// Makes every notification unsent and due again, as if it had never been mailed.
+async fn make_due_again(pool: &PgPool) {
+    sqlx::query("update notification set sent_at = null, next_attempt_at = null")
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_refused_recipient_leaves_the_notification_unsent_with_the_error_recorded(pool: PgPool) {
+async fn a_state_change_reaches_the_founder_over_starttls_in_their_language(pool: PgPool) {
     let harness = Harness::start(pool.clone()).await;
     let founder = harness.founder().await;
-    let relay = FakeRelay::start("550 no such mailbox").await;
-    let addresses = Addresses(HashMap::from([(
+    let (certificate, pem) = certificate().await;
+    let sink = SmtpSink::start(Some(&certificate)).await;
+    let mailer = mailer(sink.port, SmtpTls::Required, Some(pem));
+    let id = withdrawn_application(&harness, &founder).await;
+
+    let cases = [
+        (Language::Ru, "Imkon: Заявка", "Ваша заявка отозвана."),
+        (
+            Language::UzCyrl,
+            "Imkon: Ариза",
+            "Аризангиз қайтариб олинди.",
+        ),
+        (
+            Language::UzLatn,
+            "Imkon: Ariza",
+            "Arizangiz qaytarib olindi.",
+        ),
+    ];
+    for (index, (language, subject, body)) in cases.into_iter().enumerate() {
+        make_due_again(&pool).await;
+        let addresses = Addresses::one(founder.client_id, "founder@startup.example.uz", language);
+        let sent = mailer::send_due(&pool, &addresses, &mailer).await.unwrap();
+        // Only the withdrawal was a state change: a draft is not one.
+        assert_eq!(sent, 1, "{language:?}");
+        let delivery = withdrawal_delivery(&pool, id).await;
+        assert!(delivery.sent_at.is_some(), "{delivery:?}");
+        assert_eq!(delivery.last_error, None);
+
+        let expected_subject = format!("{subject} {id}");
+        assert!(
+            sink.subjects().contains(&expected_subject),
+            "{expected_subject} among {:?}",
+            sink.subjects()
+        );
+        let messages = sink.messages();
+        assert_eq!(messages.len(), index + 1);
+        let (raw, text) = messages
+            .iter()
+            .find(|(_, text)| text.contains(body))
+            .unwrap_or_else(|| panic!("no {language:?} withdrawal email among {messages:?}"));
+        assert_eq!(text.trim(), body);
+        // A Cyrillic subject travels RFC 2047 encoded (the Latin one needs no encoding): the raw
+        // headers hold only ASCII, and the message has a date, an id and both parts.
+        let headers = raw.split("\r\n\r\n").next().unwrap();
+        assert!(headers.is_ascii(), "{headers}");
+        let subject_line = headers
+            .lines()
+            .find(|line| line.starts_with("Subject: "))
+            .unwrap();
+        assert_eq!(
+            subject_line.contains("=?utf-8?b?"),
+            !expected_subject.is_ascii(),
+            "{headers}"
+        );
+        assert!(headers.contains("Date: ") && headers.contains("Message-ID: <"));
+        assert!(
+            headers.contains("To: founder@startup.example.uz"),
+            "{headers}"
+        );
+        assert!(raw.contains("text/html"), "{raw}");
+    }
+    // The stored notification, which the inbox shows, keeps its English text.
+    let (subject, body): (String, String) = sqlx::query_as(
+        "select subject, body from notification where application_id = $1 and kind = 'state:withdrawn'",
+    )
+    .bind(id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(subject, format!("Application {id}: withdrawn"));
+    assert_eq!(body, "Your application is withdrawn.");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_relay_without_starttls_gets_nothing_and_the_error_is_recorded(pool: PgPool) {
+    let harness = Harness::start(pool.clone()).await;
+    let founder = harness.founder().await;
+    let (_certificate, pem) = certificate().await;
+    let plain = SmtpSink::start(None).await;
+    let mailer = mailer(plain.port, SmtpTls::Required, Some(pem));
+    let addresses = Addresses::one(
         founder.client_id,
-        "nobody@startup.example.uz".to_owned(),
-    )]));
+        "founder@startup.example.uz",
+        Language::Ru,
+    );
 
     let id = withdrawn_application(&harness, &founder).await;
-    let sent = mailer::send_due(&pool, &addresses, &relay.mail_settings())
-        .await
-        .unwrap();
+    let sent = mailer::send_due(&pool, &addresses, &mailer).await.unwrap();
 
     assert_eq!(sent, 0);
-    assert!(relay.received().is_empty());
+    assert!(plain.messages().is_empty());
     let delivery = withdrawal_delivery(&pool, id).await;
     assert_eq!(delivery.sent_at, None);
     assert_eq!(delivery.attempts, 1);
-    let error = delivery.last_error.unwrap();
-    assert!(error.contains("550 no such mailbox"), "{error}");
+    assert!(delivery.last_error.is_some(), "{delivery:?}");
     assert!(delivery.next_attempt_at.unwrap() > Utc::now());
 
-    // Not due again until the backoff has passed: a second pass sends nothing and tries nothing.
-    mailer::send_due(&pool, &addresses, &relay.mail_settings())
-        .await
-        .unwrap();
+    // Not due again until the backoff has passed: a second pass tries nothing.
+    mailer::send_due(&pool, &addresses, &mailer).await.unwrap();
     assert_eq!(withdrawal_delivery(&pool, id).await.attempts, 1);
 }
 
@@ -226,16 +221,20 @@ async fn a_refused_recipient_leaves_the_notification_unsent_with_the_error_recor
 async fn a_founder_without_an_address_keeps_the_notification_unsent(pool: PgPool) {
     let harness = Harness::start(pool.clone()).await;
     let founder = harness.founder().await;
-    let relay = FakeRelay::start("250 recipient ok").await;
+    let sink = SmtpSink::start(None).await;
 
     let id = withdrawn_application(&harness, &founder).await;
-    mailer::send_due(&pool, &Addresses::default(), &relay.mail_settings())
-        .await
-        .unwrap();
+    mailer::send_due(
+        &pool,
+        &Addresses::default(),
+        &mailer(sink.port, SmtpTls::None, None),
+    )
+    .await
+    .unwrap();
 
     let delivery = withdrawal_delivery(&pool, id).await;
     assert_eq!(delivery.sent_at, None);
     let error = delivery.last_error.unwrap();
     assert!(error.contains("no email address"), "{error}");
-    assert!(relay.received().is_empty());
+    assert!(sink.messages().is_empty());
 }

@@ -9,9 +9,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use imkon_applications::mailer::RecipientDirectory;
 use imkon_applications::peers::{KycSource, OnboardingClient, PeerError, Scorer, ScoringClient};
 use imkon_auth::Audience;
 use imkon_platform::client::ServiceClient;
+use imkon_platform::language::Language;
 use imkon_platform::service_tokens::ServiceTokens;
 use imkon_platform::testing::{self, TestServer};
 use serde_json::{json, Value};
@@ -39,6 +41,12 @@ fn stand_in() -> Router {
                 assert!(bearer(&headers));
                 if client_id.is_nil() {
                     return StatusCode::NOT_FOUND.into_response();
+                }
+                if client_id == Uuid::from_u128(42) {
+                    // A founder who gave an address and reads Uzbek in Cyrillic script.
+                    return Json(json!({ "client_id": client_id, "email": "aziz@example.uz",
+                                        "language": "uz-Cyrl", "companies": [] }))
+                    .into_response();
                 }
                 // Onboarding's summary: the person and the companies they own.
                 Json(json!({
@@ -140,6 +148,20 @@ async fn onboardings_kyc_status_and_client_summary_are_read_as_onboarding_serves
     assert_eq!(holding.birth_date, None, "a company that founded another");
     let unknown = onboarding.client_profile(Uuid::nil()).await.unwrap_err();
     assert!(matches!(unknown, PeerError::NotFound { .. }));
+}
+
+#[tokio::test]
+async fn a_founders_address_and_language_are_read_from_the_client_summary() {
+    let (_server, onboarding, _) = clients().await;
+    let recipient = onboarding
+        .recipient(Uuid::from_u128(42))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(recipient.email, "aziz@example.uz");
+    assert_eq!(recipient.language, Language::UzCyrl);
+    // A summary without an address gives no recipient: nothing can be sent.
+    assert_eq!(onboarding.recipient(Uuid::now_v7()).await.unwrap(), None);
 }
 
 #[tokio::test]

@@ -51,6 +51,14 @@ pub struct Email {
     pub html_body: String,
 }
 
+/// Escapes text for an HTML part.
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// Writes `email` into the outbox in the caller's transaction and returns its id.
 pub async fn enqueue(connection: &mut PgConnection, email: &Email) -> Result<Uuid, sqlx::Error> {
     let id = crate::id::new_id();

@@ -247,6 +247,101 @@ where
     }
 }
 
+/// A JSON body read as [`JsonBody`] does, then checked against the structural limits its type
+/// declares with `validator` (lengths, ranges, counts): one 422 `validation_failed` names every
+/// field at fault by its JSON path (`founders[2].name`), with the code the limit declares. The
+/// domain's parsing newtypes still check the rules; this checks only the shape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ValidatedJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ValidatedJson<T>
+where
+    T: DeserializeOwned + validator::Validate,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let JsonBody(value) = JsonBody::<T>::from_request(request, state).await?;
+        value
+            .validate()
+            .map_err(|errors| validation_problem(&errors))?;
+        Ok(ValidatedJson(value))
+    }
+}
+
+/// The 422 for failed structural limits, every field named by its JSON path.
+pub fn validation_problem(errors: &validator::ValidationErrors) -> Problem {
+    let mut fields = Vec::new();
+    collect_field_errors("", errors, &mut fields);
+    fields.sort_by(|a, b| a.field.cmp(&b.field));
+    let detail = fields
+        .iter()
+        .map(|error| format!("{}: {}", error.field, error.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut problem = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        "Invalid request",
+    )
+    .with_detail(detail);
+    problem.errors = fields;
+    problem
+}
+
+fn collect_field_errors(
+    prefix: &str,
+    errors: &validator::ValidationErrors,
+    out: &mut Vec<FieldError>,
+) {
+    for (name, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match kind {
+            validator::ValidationErrorsKind::Field(list) => {
+                out.extend(list.iter().map(|error| {
+                    FieldError {
+                        field: path.clone(),
+                        code: error.code.to_string(),
+                        message: error
+                            .message
+                            .as_ref()
+                            .map_or_else(|| limit_message(error), ToString::to_string),
+                    }
+                }));
+            }
+            validator::ValidationErrorsKind::Struct(inner) => {
+                collect_field_errors(&path, inner, out);
+            }
+            validator::ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect_field_errors(&format!("{path}[{index}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+/// A message from the limit's parameters when the DTO gives none, such as `min 1, max 5000`.
+fn limit_message(error: &validator::ValidationError) -> String {
+    let mut limits: Vec<String> = error
+        .params
+        .iter()
+        .filter(|(name, _)| name.as_ref() != "value")
+        .map(|(name, value)| format!("{name} {value}"))
+        .collect();
+    limits.sort();
+    if limits.is_empty() {
+        format!("fails the `{}` limit", error.code)
+    } else {
+        format!("must respect {}", limits.join(", "))
+    }
+}
+
 /// `application/json` or any `application/*+json`, as axum's own `Json` accepts.
 pub fn has_json_content_type(headers: &HeaderMap) -> bool {
     let Some(content_type) = headers
@@ -289,5 +384,53 @@ fn json_rejection_problem(rejection: &JsonRejection) -> Problem {
 impl<T: Serialize> IntoResponse for JsonBody<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use validator::Validate;
+
+    #[derive(Validate)]
+    struct Founder {
+        #[validate(length(max = 3, code = "name_too_long"))]
+        name: String,
+    }
+
+    #[derive(Validate)]
+    struct Company {
+        #[validate(range(min = 1, max = 10))]
+        seats: u32,
+        #[validate(nested)]
+        founders: Vec<Founder>,
+    }
+
+    #[test]
+    fn every_failed_limit_is_named_by_its_json_path_with_its_code() {
+        let company = Company {
+            seats: 0,
+            founders: vec![
+                Founder {
+                    name: "Ali".to_owned(),
+                },
+                Founder {
+                    name: "Aziza".to_owned(),
+                },
+            ],
+        };
+        let problem = validation_problem(&company.validate().unwrap_err());
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem.code, "validation_failed");
+        let named: Vec<(&str, &str)> = problem
+            .errors()
+            .iter()
+            .map(|error| (error.field.as_str(), error.code.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [("founders[1].name", "name_too_long"), ("seats", "range")]
+        );
+        assert!(problem.errors()[1].message.contains("min 1"), "{problem:?}");
     }
 }

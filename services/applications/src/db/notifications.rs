@@ -19,9 +19,19 @@ pub async fn insert(
     executor: impl PgExecutor<'_>,
     row: &NotificationRow,
 ) -> Result<(), sqlx::Error> {
+    insert_with_kind(executor, row, None).await
+}
+
+/// Inserts a notification that says what it tells about (`kind`, such as `state:approved`), so
+/// the email sender can write it in the founder's language.
+pub async fn insert_with_kind(
+    executor: impl PgExecutor<'_>,
+    row: &NotificationRow,
+    kind: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into notification (id, client_id, application_id, subject, body, created_at, sent_at)
-         values ($1, $2, $3, $4, $5, $6, $7)",
+        "insert into notification (id, client_id, application_id, subject, body, created_at, sent_at, kind)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(row.id)
     .bind(row.client_id)
@@ -30,6 +40,7 @@ pub async fn insert(
     .bind(&row.body)
     .bind(row.created_at)
     .bind(row.sent_at)
+    .bind(kind)
     .execute(executor)
     .await?;
     Ok(())
@@ -56,25 +67,32 @@ pub async fn for_client(
 pub struct PendingNotification {
     pub id: Uuid,
     pub client_id: Uuid,
+    pub application_id: Uuid,
     pub subject: String,
     pub body: String,
     pub attempts: i32,
+    pub kind: Option<String>,
 }
 
-/// Up to `limit` unsent notifications whose next attempt is due, oldest first, locked for the
-/// caller's transaction; rows another sender holds are skipped rather than waited for.
-pub async fn lock_due(
+/// Claims up to `limit` unsent notifications whose next attempt is due, oldest first: each is
+/// not due again before `claim_until`, so another sender skips it while this one talks SMTP
+/// with no transaction open, and a sender that dies mid-batch leaves it to be sent later.
+pub async fn claim_due(
     executor: impl PgExecutor<'_>,
     now: DateTime<Utc>,
+    claim_until: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<PendingNotification>, sqlx::Error> {
     sqlx::query_as(
-        "select id, client_id, subject, body, attempts from notification
-         where sent_at is null and (next_attempt_at is null or next_attempt_at <= $1)
-         order by created_at, id limit $2
-         for update skip locked",
+        "update notification set next_attempt_at = $2
+         where id in (select id from notification
+                      where sent_at is null and (next_attempt_at is null or next_attempt_at <= $1)
+                      order by created_at, id limit $3
+                      for update skip locked)
+         returning id, client_id, application_id, subject, body, attempts, kind",
     )
     .bind(now)
+    .bind(claim_until)
     .bind(limit)
     .fetch_all(executor)
     .await

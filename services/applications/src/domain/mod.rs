@@ -10,6 +10,7 @@ pub mod actor;
 pub mod budget;
 pub mod decision;
 pub mod form;
+pub mod notice;
 pub mod programme;
 pub mod review;
 pub mod state;

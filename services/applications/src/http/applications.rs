@@ -14,12 +14,13 @@ use imkon_auth::extract::{
 use imkon_auth::{Principal, Role};
 use imkon_platform::id::{new_id, now_utc};
 use imkon_platform::money::parse_decimal_literal;
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::{JsonBody, ValidatedJson};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 use super::programmes::{self, LoadedProgramme};
 use crate::db;
@@ -43,7 +44,7 @@ impl RoleRequirement for Officer {
 }
 
 /// The longest message of an information request, answer or note, in characters.
-const MAX_MESSAGE_LENGTH_CHARS: usize = 5_000;
+const MAX_MESSAGE_LENGTH_CHARS: u64 = 5_000;
 
 /// Who is looking at an application.
 #[derive(Debug, Clone, Copy)]
@@ -705,15 +706,23 @@ async fn withdraw(
     Ok(Json(full_view(&state.pool, &row, viewer).await?))
 }
 
-/// A message: an information request, its answer, or an internal note.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A message: an information request, its answer, or an internal note. Its length limit is
+/// declared once here for `ValidatedJson` and the OpenAPI schema; that it is not blank once
+/// trimmed is a rule, checked by `checked_message`.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct MessageInput {
+    #[validate(length(
+        min = 1,
+        max = MAX_MESSAGE_LENGTH_CHARS,
+        code = "message_length_out_of_range"
+    ))]
+    #[schema(min_length = 1, max_length = 5000)]
     pub message: String,
 }
 
 fn checked_message(input: &MessageInput) -> Result<String, ApiError> {
     let message = input.message.trim();
-    if message.is_empty() || message.chars().count() > MAX_MESSAGE_LENGTH_CHARS {
+    if message.is_empty() {
         return Err(ApiError::field(
             "message",
             "message_length_out_of_range",
@@ -733,7 +742,7 @@ async fn request_info(
     State(state): State<AppState>,
     officer: RequireRole<CreditOfficer>,
     Path(application_id): Path<Uuid>,
-    JsonBody(input): JsonBody<MessageInput>,
+    ValidatedJson(input): ValidatedJson<MessageInput>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let message = checked_message(&input)?;
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
@@ -762,7 +771,7 @@ async fn answer_info(
     State(state): State<AppState>,
     founder: RequireRole<Founder>,
     Path(application_id): Path<Uuid>,
-    JsonBody(input): JsonBody<MessageInput>,
+    ValidatedJson(input): ValidatedJson<MessageInput>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let message = checked_message(&input)?;
     let viewer = Viewer::Founder {
@@ -793,7 +802,7 @@ async fn add_note(
     State(state): State<AppState>,
     officer: RequireRole<Officer>,
     Path(application_id): Path<Uuid>,
-    JsonBody(input): JsonBody<MessageInput>,
+    ValidatedJson(input): ValidatedJson<MessageInput>,
 ) -> Result<StatusCode, ApiError> {
     let text = checked_message(&input)?;
     let role = if officer.has_role(Role::CreditOfficer) {

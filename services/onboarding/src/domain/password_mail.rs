@@ -3,7 +3,7 @@
 //! Onboarding keeps no language preference, so the message is written in the language the
 //! founder asked in (the page's language, which the frontend sends with the request).
 
-use imkon_platform::mail::Email;
+use imkon_platform::mail::{html_escape, Email};
 
 /// The four languages of the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,14 +25,6 @@ impl Language {
             _ => None,
         }
     }
-}
-
-/// Escapes text for an HTML body.
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The reset email to `to` with the single-use `link`, valid for `minutes` minutes.

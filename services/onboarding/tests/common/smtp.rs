@@ -95,7 +95,10 @@ impl SmtpSink {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/smtp_sink.py");
+        // Other services' tests include this module too, so the script is found from the
+        // services folder rather than from the including crate.
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../onboarding/tests/fixtures/smtp_sink.py");
         let mut command = Command::new(python);
         command
             .arg(script)
@@ -124,6 +127,23 @@ impl SmtpSink {
             output,
             _child: child,
         }
+    }
+
+    /// The decoded subjects of the messages received so far.
+    pub fn subjects(&self) -> Vec<String> {
+        self.files("subject")
+    }
+
+    fn files(&self, extension: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.output) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|found| found == extension))
+            .map(|path| std::fs::read_to_string(path).expect("a message file"))
+            .collect()
     }
 
     /// The messages received so far: the raw RFC 5322 text and the decoded plain-text part.
