@@ -26,3 +26,38 @@ kyc-profile-passport = Passport number
 kyc-profile-passport-validity = Passport valid
 kyc-profile-passport-invalid = not valid today
 kyc-profile-failed = The client's profile could not be loaded; compare the document once it is available again.
+
+# The client search and the client page.
+nav-clients = Clients
+clients-title = Find a client
+clients-search-label = Name, PINFL, passport, phone, company or STIR
+clients-search-hint = A name in Latin or Cyrillic script, at least two characters.
+clients-search-button = Search
+clients-search-refused = Type between 2 and 200 characters.
+clients-found = { $count ->
+    [one] { $count } client found
+   *[other] { $count } clients found
+}
+column-client = Client
+clients-companies = Companies
+clients-kyc-status = Identity check
+page-previous = Previous page
+client-identity = Identity
+client-phone = Phone
+client-email = Email
+client-stir = STIR
+client-none = None.
+client-kyc-history = Identity check history
+client-documents = Documents
+client-contracts = Contracts
+client-penalty = penalty
+client-part-unavailable = This part could not be loaded now; try again later.
+client-unnamed = A client
+client-event-kyc-submit = Submitted for review
+client-event-kyc-assign = Taken by an officer
+client-event-kyc-decide-document = Document decided
+client-event-kyc-approve = Approved
+client-event-kyc-reject = Rejected
+client-event-kyc-request-revision = Revision requested
+client-event-kyc-resolve-screening-hit = Screening hit judged
+client-event-kyc-import-watch-list = Screened against a new watch list

@@ -143,6 +143,9 @@ pub struct Tranche {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Contract {
     pub id: String,
+    /// The borrowing founder's client id at onboarding.
+    #[serde(default)]
+    pub client_id: String,
     pub programme_kind: String,
     pub status: String,
     pub currency: String,

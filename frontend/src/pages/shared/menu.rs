@@ -48,6 +48,9 @@ const CREDIT_STAFF: Audience = Audience::AnyRole(&["credit_officer", "approver"]
 const PORTFOLIO_STAFF: Audience =
     Audience::AnyRole(&["credit_officer", "approver", "finance", "admin"]);
 const KYC_OFFICERS: Audience = Audience::AnyRole(&["kyc_officer"]);
+/// The staff who read client files (onboarding refuses administrators and founders).
+const CLIENT_READERS: Audience =
+    Audience::AnyRole(&["kyc_officer", "credit_officer", "approver", "finance"]);
 const FINANCE: Audience = Audience::AnyRole(&["finance"]);
 const ADMINS: Audience = Audience::AnyRole(&["admin"]);
 
@@ -83,6 +86,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/applications", "nav-application-queue", Some(Section::Applications), CREDIT_STAFF),
     entry("/reviews", "nav-reviews", Some(Section::Reviews), CREDIT_STAFF),
     entry("/payouts", "nav-payouts", Some(Section::Payouts), FINANCE),
+    entry("/clients", "nav-clients", Some(Section::Clients), CLIENT_READERS),
     entry("/admin", "nav-admin", Some(Section::Admin), ADMINS),
     entry("/admin/staff", "nav-staff-admin", Some(Section::StaffAdmin), ADMINS),
     entry("/admin/programmes", "menu-admin-programmes", Some(Section::AdminProgrammes), ADMINS),
@@ -137,7 +141,7 @@ mod tests {
         assert_eq!(paths(None), ["/", "/calculator", "/login", "/register"]);
         assert_eq!(
             paths(Some(&person(&["kyc_officer"]))),
-            ["/", "/calculator", "/programmes", "/kyc/cases"]
+            ["/", "/calculator", "/programmes", "/kyc/cases", "/clients"]
         );
         assert_eq!(
             paths(Some(&person(&["finance"]))),
@@ -148,7 +152,8 @@ mod tests {
                 "/contracts",
                 "/arrears",
                 "/portfolio",
-                "/payouts"
+                "/payouts",
+                "/clients"
             ]
         );
     }

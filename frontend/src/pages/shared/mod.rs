@@ -3,6 +3,7 @@
 //! pages. Nothing here is a route; when two pages need the same thing, it moves here.
 
 pub mod application_view;
+pub mod client_names;
 pub mod documents;
 pub mod download;
 pub mod forms;
@@ -135,6 +136,8 @@ pub enum Section {
     AdminAudit,
     /// The administrators' staff page.
     StaffAdmin,
+    /// The client search and client pages.
+    Clients,
     /// Error pages belong to no entry.
     None,
 }

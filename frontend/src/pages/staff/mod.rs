@@ -1,6 +1,7 @@
-//! The bank's staff's pages: the KYC queue and cases, the decisions on an application and
+//! The bank's staff's pages: the client search and client page, the KYC queue and cases, the decisions on an application and
 //! the programme exports, reviews, the portfolio dashboard and the tranches waiting to be paid.
 
+pub mod clients;
 pub mod decisions;
 pub mod kyc_cases;
 pub mod payouts;
@@ -15,6 +16,8 @@ use crate::AppState;
 /// The staff pages' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/clients", get(clients::search))
+        .route("/clients/{id}", get(clients::show))
         .route("/kyc/cases", get(kyc_cases::queue))
         .route("/kyc/cases/{id}", get(kyc_cases::case))
         .route("/kyc/cases/{id}/assign", post(kyc_cases::assign))
