@@ -69,7 +69,7 @@ impl Person {
         if self.is_founder() || self.has_role("credit_officer") {
             "/applications"
         } else if self.has_role("approver") {
-            "/applications?state=decision"
+            "/approvals"
         } else if self.has_role("kyc_officer") {
             "/kyc/cases"
         } else if self.has_role("finance") {

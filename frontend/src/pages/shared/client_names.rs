@@ -22,12 +22,25 @@ pub fn in_reader_script(latin: &str, cyrillic: Option<&str>, locale: Locale) -> 
     }
 }
 
-/// A client as a staff page names them, linking to `/clients/{id}`.
+/// The staff roles that read client files and names, as onboarding grants them
+/// (administrators and founders are refused).
+pub const CLIENT_READERS: [&str; 4] = ["kyc_officer", "credit_officer", "approver", "finance"];
+
+/// Whether `signed_in` may read client files, names and the client search.
+pub fn reads_clients(signed_in: &SignedIn) -> bool {
+    CLIENT_READERS
+        .iter()
+        .any(|role| signed_in.person.has_role(role))
+}
+
+/// A client as a staff page names them, linking to `/clients/{id}` when the name was found
+/// (a reader refused the names is refused the client page too).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClientLabel {
     pub id: String,
     pub name: String,
     pub other_name: String,
+    pub linked: bool,
 }
 
 /// The names of the clients one page shows.
@@ -40,7 +53,7 @@ pub struct ClientNamer {
 impl ClientNamer {
     /// Looks up the names of `client_ids` (duplicates asked once) for the signed-in staff
     /// member. A failure leaves every client unnamed and is logged, never an error page: the
-    /// rows are what the reader came for.
+    /// rows are what the reader came for. A reader onboarding would refuse is not asked for.
     pub async fn lookup<'a>(
         state: &AppState,
         signed_in: &mut SignedIn,
@@ -55,7 +68,7 @@ impl ClientNamer {
         ids.sort_unstable();
         ids.dedup();
         let mut names = HashMap::new();
-        if !ids.is_empty() {
+        if !ids.is_empty() && reads_clients(signed_in) {
             let answer = match signed_in.access_token(state, "onboarding").await {
                 Ok(token) => client_names(&state.onboarding, &token, &ids).await,
                 Err(error) => Err(error),
@@ -83,7 +96,8 @@ impl ClientNamer {
 
     /// The client `id` as the page names them.
     pub fn label(&self, id: &str) -> ClientLabel {
-        let (name, other_name) = match self.names.get(id) {
+        let found = self.names.get(id);
+        let (name, other_name) = match found {
             Some(found) => in_reader_script(
                 &found.latin_full_name,
                 found.cyrillic_full_name.as_deref(),
@@ -95,6 +109,7 @@ impl ClientNamer {
             id: id.to_owned(),
             name,
             other_name,
+            linked: found.is_some(),
         }
     }
 }
@@ -119,7 +134,9 @@ mod tests {
         let cyrillic = ClientNamer::from_names(names, &Translator::new(Locale::UzCyrl));
         assert_eq!(cyrillic.label("k").name, "Каримов Азиз");
         assert_eq!(cyrillic.label("k").other_name, "Karimov Aziz");
+        assert!(cyrillic.label("k").linked);
         let unnamed = cyrillic.label("unknown");
         assert!(!unnamed.name.is_empty() && !unnamed.name.contains("unknown"));
+        assert!(!unnamed.linked);
     }
 }

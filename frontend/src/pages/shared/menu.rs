@@ -47,6 +47,7 @@ const FOUNDERS: Audience = Audience::AnyRole(&["founder"]);
 const CREDIT_STAFF: Audience = Audience::AnyRole(&["credit_officer", "approver"]);
 const PORTFOLIO_STAFF: Audience =
     Audience::AnyRole(&["credit_officer", "approver", "finance", "admin"]);
+const APPROVERS: Audience = Audience::AnyRole(&["approver"]);
 const KYC_OFFICERS: Audience = Audience::AnyRole(&["kyc_officer"]);
 /// The staff who read client files (onboarding refuses administrators and founders).
 const CLIENT_READERS: Audience =
@@ -83,6 +84,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/arrears", "nav-arrears", Some(Section::Arrears), PORTFOLIO_STAFF),
     entry("/portfolio", "nav-portfolio", Some(Section::Portfolio), PORTFOLIO_STAFF),
     entry("/kyc/cases", "nav-kyc-queue", Some(Section::Kyc), KYC_OFFICERS),
+    entry("/approvals", "nav-approvals", Some(Section::Approvals), APPROVERS),
     entry("/applications", "nav-application-queue", Some(Section::Applications), CREDIT_STAFF),
     entry("/reviews", "nav-reviews", Some(Section::Reviews), CREDIT_STAFF),
     entry("/payouts", "nav-payouts", Some(Section::Payouts), FINANCE),

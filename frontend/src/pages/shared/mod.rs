@@ -138,6 +138,8 @@ pub enum Section {
     StaffAdmin,
     /// The client search and client pages.
     Clients,
+    /// The approver's proposals awaiting confirmation.
+    Approvals,
     /// Error pages belong to no entry.
     None,
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::clients::applications::path_segment;
 use crate::clients::disbursement::all_contracts;
 use crate::clients::onboarding::{client_file, search_clients, ClientFile};
-use crate::pages::shared::client_names::in_reader_script;
+use crate::pages::shared::client_names::{in_reader_script, reads_clients};
 use crate::pages::shared::kyc_case::status_key as kyc_status_key;
 use crate::pages::shared::signed_in::SignedIn;
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
@@ -21,17 +21,11 @@ use crate::web::format::{amount_text, format_date, format_day_of};
 use crate::web::i18n::Translator;
 use crate::AppState;
 
-/// The staff roles that read client files, as onboarding grants them.
-pub const CLIENT_READERS: [&str; 4] = ["kyc_officer", "credit_officer", "approver", "finance"];
-
 /// Clients shown per page of search results.
 const SEARCH_PAGE_SIZE: u32 = 20;
 
 fn require_client_reader(signed_in: &SignedIn) -> Result<(), PageError> {
-    if CLIENT_READERS
-        .iter()
-        .any(|role| signed_in.person.has_role(role))
-    {
+    if reads_clients(signed_in) {
         Ok(())
     } else {
         Err(PageError::WrongRole)

@@ -1,6 +1,7 @@
-//! The bank's staff's pages: the client search and client page, the KYC queue and cases, the decisions on an application and
+//! The bank's staff's pages: the approver's proposals awaiting confirmation, the client search and client page, the KYC queue and cases, the decisions on an application and
 //! the programme exports, reviews, the portfolio dashboard and the tranches waiting to be paid.
 
+pub mod approvals;
 pub mod clients;
 pub mod decisions;
 pub mod kyc_cases;
@@ -16,6 +17,7 @@ use crate::AppState;
 /// The staff pages' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/approvals", get(approvals::list))
         .route("/clients", get(clients::search))
         .route("/clients/{id}", get(clients::show))
         .route("/kyc/cases", get(kyc_cases::queue))
