@@ -357,6 +357,8 @@ struct ContractPageTemplate {
     t: Translator,
     layout: Layout,
     contract: ContractView,
+    /// The borrower by name, for staff; `None` on the founder's own contract.
+    client: Option<ClientLabel>,
     schedule: Option<ScheduleView>,
     tranches: Vec<TrancheRow>,
     can: Abilities,
@@ -399,6 +401,18 @@ async fn contract_page(
         }
     } else {
         None
+    };
+    let client = if signed_in.person.is_founder() {
+        None
+    } else {
+        let names = ClientNamer::lookup(
+            state,
+            signed_in,
+            [contract.client_id.as_str()],
+            &context.translator(),
+        )
+        .await;
+        Some(names.label(&contract.client_id))
     };
     let person = &signed_in.person;
     let is_founder = person.is_founder();
@@ -495,6 +509,7 @@ async fn contract_page(
     Ok(render(
         status,
         &ContractPageTemplate {
+            client,
             document,
             contract: contract_view(&contract, &translator),
             schedule: schedule_view,
