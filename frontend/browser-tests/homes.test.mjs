@@ -20,7 +20,7 @@ const HOMES = [
   ['founder3', '/applications', 'My applications'],
   ['credit1', '/applications', 'Application queue'],
   ['credit2', '/applications', 'Application queue'],
-  ['approver1', '/applications?state=decision', 'Application queue'],
+  ['approver1', '/approvals', 'Awaiting your confirmation'],
   ['kyc1', '/kyc/cases', 'KYC queue'],
   ['finance1', '/payouts', 'Tranches waiting to be paid'],
   ['admin1', '/admin', 'Administration'],

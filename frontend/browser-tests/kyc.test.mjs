@@ -4,6 +4,8 @@
 // entry beside the client, and clears that hit as a false positive. Then kyc1 imports a watch
 // list with a bad line (every bad line reported, nothing stored) and then a good one. The case
 // and the watch-list pages are photographed in the four languages, at desktop and phone width.
+// A credit officer then finds clients by the Cyrillic name and by PINFL and opens the client
+// page, photographed with the search likewise.
 // Run: DATABASE_URL=… node --test kyc.test.mjs (the demo then runs the real services with
 // their demo data, the watch list included).
 
@@ -16,6 +18,12 @@ import { frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEW
 import { passSecondFactor } from './totp.mjs';
 
 const needsServices = skipWithoutServices('the services with their demo data');
+
+/** A UUID anywhere in a page's visible text: staff pages name clients instead. */
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+/** founder3's PINFL, as kyc1 reads it on the client page, for the credit officer's search. */
+let founder3Pinfl;
 const started = frontendAndBrowser(needsServices);
 
 /** Submits `form` and waits for the page it leads to. */
@@ -46,6 +54,8 @@ test('kyc1 compares founder3 with the scan and clears the demo watch-list hit', 
 
   // founder3's case is the demo's one pending case.
   await page.goto(`${started.server.url}/kyc/cases?status=pending_review`);
+  assert.doesNotMatch(await page.locator('main').innerText(), UUID, 'the queue shows names, not ids');
+  assert.match(await page.locator('.kyc-table').innerText(), /Qodirov Timur Sanjarovich/);
   const casePath = await page.locator('.kyc-table a').first().getAttribute('href');
   assert.ok(casePath, 'the queue lists founder3\'s case');
   await page.goto(`${started.server.url}${casePath}`);
@@ -83,6 +93,58 @@ test('kyc1 compares founder3 with the scan and clears the demo watch-list hit', 
   const resolved = page.locator('[id^="hit-"] .hit-resolution').first();
   assert.equal(await resolved.innerText(), `False positive: ${reason}`);
   assert.equal(await page.locator('[id^="hit-"] form').count(), 0, 'a judged hit has no form');
+
+  // The case names the client and links to their page, where a KYC officer reads the whole PINFL.
+  await page.goto(`${started.server.url}${await page.locator('.lead a[href^="/clients/"]').first().getAttribute('href')}`);
+  founder3Pinfl = (await page.locator('#client-pinfl').innerText()).trim();
+  assert.match(founder3Pinfl, /^\d{14}$/);
+  await context.close();
+});
+
+test('a credit officer finds clients by the Cyrillic name and by PINFL and opens the client page', { skip: needsServices }, async () => {
+  assert.ok(founder3Pinfl, 'the previous test read founder3\'s PINFL');
+  const context = await started.browser.newContext({ viewport: VIEWPORTS[0] });
+  const page = await context.newPage();
+  await page.goto(`${started.server.url}/login`);
+  await chooseLanguage(page, LANGUAGES[3]);
+  await page.fill('#username', 'credit1');
+  await page.fill('#password', 'credit1-demo-pass');
+  await submit(page, page.locator('#login-form'));
+  await passSecondFactor(page, 'credit1');
+
+  await page.goto(`${started.server.url}/clients`);
+  await page.fill('#clients-q', 'Каримов');
+  await submit(page, page.locator('form[role="search"]'));
+  const found = page.locator('.clients-table');
+  assert.match(await found.innerText(), /Karimov Aziz Botirovich \(Каримов Азиз Ботирович\)/);
+  assert.doesNotMatch(await found.innerText(), /\d{14}/, 'a credit officer sees the PINFL masked');
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    for (const language of LANGUAGES) {
+      await chooseLanguage(page, language);
+      await page.screenshot({ path: path.join(screenshotDir, `client-search-${language.code}-${viewport.name}.png`), fullPage: true });
+    }
+  }
+  await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });
+  await chooseLanguage(page, LANGUAGES[3]);
+
+  await page.fill('#clients-q', founder3Pinfl);
+  await submit(page, page.locator('form[role="search"]'));
+  const link = page.locator('.clients-table a[href^="/clients/"]');
+  assert.equal(await link.count(), 1, 'one client has the PINFL');
+  assert.equal(await link.innerText(), 'Qodirov Timur Sanjarovich');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), link.click()]);
+  assert.match(await page.locator('#client-name').innerText(), /Qodirov Timur Sanjarovich/);
+  assert.equal(await page.locator('.profile-passport').innerText(), 'AA0000103');
+  assert.equal((await page.locator('#client-pinfl').innerText()).trim(), `**********${founder3Pinfl.slice(10)}`);
+  assert.doesNotMatch(await page.locator('main').innerText(), UUID);
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    for (const language of LANGUAGES) {
+      await chooseLanguage(page, language);
+      await page.screenshot({ path: path.join(screenshotDir, `client-page-${language.code}-${viewport.name}.png`), fullPage: true });
+    }
+  }
   await context.close();
 });
 

@@ -78,11 +78,7 @@ async fn every_demo_login_lands_on_a_home_page_it_may_see(
         ("founder3", "/applications", "My applications"),
         ("credit1", "/applications", "Application queue"),
         ("credit2", "/applications", "Application queue"),
-        (
-            "approver1",
-            "/applications?state=decision",
-            "Application queue",
-        ),
+        ("approver1", "/approvals", "Awaiting your confirmation"),
         ("kyc1", "/kyc/cases", "KYC queue"),
         ("finance1", "/payouts", "Tranches waiting to be paid"),
         ("admin1", "/admin", "Administration"),
@@ -578,9 +574,29 @@ async fn an_approver_proposes_a_write_off_another_confirms_it_and_an_officer_can
     assert_eq!(alone.status(), StatusCode::FORBIDDEN);
     assert_eq!(site.contract_status(&contract).await, "active");
 
+    let (_, home) = approver.page(&site.url("/approvals")).await;
+    assert!(
+        !home.contains(&format!("href=\"{path}\"")),
+        "the proposer is not asked to confirm their own write-off"
+    );
+
     let mut second = site.signed_in(DUAL_ROLE_USERNAME, "en").await;
+    let (status, home) = second.page(&site.url("/approvals")).await;
+    assert_eq!(status, StatusCode::OK);
+    let write_offs = home
+        .split("id=\"approvals-write-offs\"")
+        .nth(1)
+        .expect("the approver's home lists write-offs");
+    assert!(write_offs.contains(&format!("href=\"{path}\"")), "{home}");
+    assert!(write_offs.contains("Karimov Aziz Botirovich"), "{home}");
+    assert!(write_offs.contains(reason), "{home}");
+    assert!(!contains_uuid(&visible_text(&home)), "{home}");
     let (_, html) = second.page(&site.url(&path)).await;
     assert!(html.contains("id=\"write-off-confirm-form\""), "{html}");
+    assert!(
+        html.contains("Karimov Aziz Botirovich"),
+        "the contract names the client"
+    );
     let written_off = second
         .post(&site.url(&format!("{path}/write-off/confirm")), &[])
         .await;
@@ -953,4 +969,137 @@ async fn a_scorecard_version_imported_and_proposed_by_one_officer_is_confirmed_b
         html.contains(&format!("id=\"active-version\">{new_version}<")),
         "{html}"
     );
+}
+
+/// Whether `text` holds a UUID (8-4-4-4-12 hexadecimal digits).
+fn contains_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(36).any(|window| {
+        window.iter().enumerate().all(|(index, byte)| match index {
+            8 | 13 | 18 | 23 => *byte == b'-',
+            _ => byte.is_ascii_hexdigit(),
+        })
+    })
+}
+
+/// The text a reader sees on `html`: the page without its tags (attributes such as links
+/// may hold ids; what is read must not).
+fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for character in html.chars() {
+        match character {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(character),
+            _ => {}
+        }
+    }
+    text
+}
+
+#[sqlx::test(migrations = false)]
+async fn staff_find_clients_in_either_script_or_by_pinfl_and_every_queue_names_them(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    let pinfl: String = sqlx::query_scalar("select pinfl from person where client_id = $1")
+        .bind(client_id)
+        .fetch_one(&site.services.onboarding_pool)
+        .await
+        .unwrap();
+    let masked = format!("**********{}", &pinfl[10..]);
+    let (mut founder, application) = site.application_in_review().await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    site.money.pay_out(client_id, &contract).await;
+    let client_page = format!("/clients/{client_id}");
+
+    // A credit officer reading Russian searches by the Cyrillic name and sees it first.
+    let mut officer = site.signed_in("credit1", "ru").await;
+    let (status, html) = officer
+        .page(&site.url("/clients?q=%D0%BA%D0%B0%D1%80%D0%B8%D0%BC%D0%BE%D0%B2"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("href=\"{client_page}\"")), "{html}");
+    assert!(
+        html.contains(
+            "Каримов Азиз Ботирович</a> <span class=\"other-script\">(Karimov Aziz Botirovich)"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(&masked) && !html.contains(&pinfl),
+        "the PINFL is masked"
+    );
+    let (_, html) = officer
+        .page(&site.url(&format!("/clients?q={pinfl}")))
+        .await;
+    assert!(
+        html.contains(&format!("href=\"{client_page}\"")),
+        "found by PINFL: {html}"
+    );
+    assert!(!html.contains("Rashidova"), "{html}");
+    let (_, html) = officer.page(&site.url("/clients?q=x")).await;
+    assert!(
+        html.contains("notice-error"),
+        "a one-letter search is refused in words: {html}"
+    );
+
+    let (status, html) = officer.page(&site.url(&client_page)).await;
+    assert_eq!(status, StatusCode::OK);
+    for part in [
+        "Каримов Азиз Ботирович",
+        "AA0000101",
+        "Aziz Soft",
+        "301000101",
+        "998901000101",
+    ] {
+        assert!(html.contains(part), "{part}: {html}");
+    }
+    assert!(html.contains(&masked) && !html.contains(&pinfl), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/contracts/{contract}\"")),
+        "{html}"
+    );
+
+    // Every staff page that concerns clients names them, and no page shows an id.
+    for path in [
+        "/applications".to_owned(),
+        format!("/applications/{application}"),
+        "/contracts".to_owned(),
+        format!("/contracts/{contract}"),
+        "/arrears".to_owned(),
+        client_page.clone(),
+    ] {
+        let (status, html) = officer.page(&site.url(&path)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let text = visible_text(&html);
+        assert!(!contains_uuid(&text), "{path} shows an id: {text}");
+        if path != "/arrears" {
+            assert!(
+                text.contains("Каримов Азиз Ботирович"),
+                "{path} names the client: {text}"
+            );
+        }
+    }
+
+    let mut kyc = site.signed_in("kyc1", "en").await;
+    let (status, html) = kyc.page(&site.url(&client_page)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&pinfl), "a KYC officer sees the whole PINFL");
+    let (_, html) = kyc.page(&site.url("/kyc/cases")).await;
+    let text = visible_text(&html);
+    assert!(!contains_uuid(&text), "the KYC queue shows an id: {text}");
+    assert!(text.contains("Qodirov Timur Sanjarovich"), "{text}");
+
+    let mut admin = site.signed_in("admin1", "en").await;
+    for browser in [&mut admin, &mut founder] {
+        for path in ["/clients?q=Karimov", client_page.as_str()] {
+            let response = browser.get(&site.url(path)).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        }
+    }
 }

@@ -7,3 +7,12 @@ payouts-none = No tranche is waiting to be paid.
 payouts-tranche = Tranche
 admin-home-title = Administration
 admin-home-intro = The pages of the bank's work you may open.
+
+# The approver's home.
+nav-approvals = Awaiting confirmation
+approvals-title = Awaiting your confirmation
+approvals-intro = Proposals another member of staff made, each waiting for a second approver.
+approvals-decisions = Decisions on applications
+approvals-tranches = Tranches requested
+approvals-write-offs = Write-offs proposed
+approvals-none = Nothing waiting.

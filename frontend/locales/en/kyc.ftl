@@ -46,3 +46,37 @@ watch-list-problem-unmatchable-name = The name has no letters, so no one could e
 watch-list-problem-invalid-birth-date = The birth date is not written as YYYY-MM-DD.
 watch-list-problem-other = The line cannot be read.
 error-not-csv-text = The file is not a text (CSV) file in UTF-8.
+# The client search and the client page.
+nav-clients = Clients
+clients-title = Find a client
+clients-search-label = Name, PINFL, passport, phone, company or STIR
+clients-search-hint = A name in Latin or Cyrillic script, at least two characters.
+clients-search-button = Search
+clients-search-refused = Type between 2 and 200 characters.
+clients-found = { $count ->
+    [one] { $count } client found
+   *[other] { $count } clients found
+}
+column-client = Client
+clients-companies = Companies
+clients-kyc-status = Identity check
+page-previous = Previous page
+client-identity = Identity
+client-phone = Phone
+client-email = Email
+client-stir = STIR
+client-none = None.
+client-kyc-history = Identity check history
+client-documents = Documents
+client-contracts = Contracts
+client-penalty = penalty
+client-part-unavailable = This part could not be loaded now; try again later.
+client-unnamed = A client
+client-event-kyc-submit = Submitted for review
+client-event-kyc-assign = Taken by an officer
+client-event-kyc-decide-document = Document decided
+client-event-kyc-approve = Approved
+client-event-kyc-reject = Rejected
+client-event-kyc-request-revision = Revision requested
+client-event-kyc-resolve-screening-hit = Screening hit judged
+client-event-kyc-import-watch-list = Screened against a new watch list

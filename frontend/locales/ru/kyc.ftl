@@ -46,3 +46,38 @@ watch-list-problem-unmatchable-name = В имени нет букв, с ним �
 watch-list-problem-invalid-birth-date = Дата рождения записана не в виде ГГГГ-ММ-ДД.
 watch-list-problem-other = Строку невозможно прочитать.
 error-not-csv-text = Файл не является текстовым (CSV) файлом в UTF-8.
+# The client search and the client page.
+nav-clients = Клиенты
+clients-title = Поиск клиента
+clients-search-label = Имя, ПИНФЛ, паспорт, телефон, компания или ИНН
+clients-search-hint = Имя латиницей или кириллицей, не меньше двух символов.
+clients-search-button = Найти
+clients-search-refused = Введите от 2 до 200 символов.
+clients-found = { $count ->
+    [one] Найден { $count } клиент
+    [few] Найдено { $count } клиента
+   *[other] Найдено { $count } клиентов
+}
+column-client = Клиент
+clients-companies = Компании
+clients-kyc-status = Проверка личности
+page-previous = Предыдущая страница
+client-identity = Личность
+client-phone = Телефон
+client-email = Эл. почта
+client-stir = ИНН
+client-none = Нет.
+client-kyc-history = История проверки личности
+client-documents = Документы
+client-contracts = Договоры
+client-penalty = пеня
+client-part-unavailable = Эту часть сейчас не удалось загрузить; попробуйте позже.
+client-unnamed = Клиент
+client-event-kyc-submit = Отправлено на проверку
+client-event-kyc-assign = Принято сотрудником
+client-event-kyc-decide-document = Решение по документу
+client-event-kyc-approve = Одобрено
+client-event-kyc-reject = Отклонено
+client-event-kyc-request-revision = Запрошена доработка
+client-event-kyc-resolve-screening-hit = Совпадение со списком рассмотрено
+client-event-kyc-import-watch-list = Проверено по новому списку

@@ -133,6 +133,9 @@ pub struct Tranche {
     pub amount: String,
     pub purpose: String,
     pub status: String,
+    /// Who requested the tranche; the approver must be someone else.
+    #[serde(default)]
+    pub requested_by: Option<String>,
     /// The founder's milestone report or the officer's note sent with the request.
     #[serde(default)]
     pub request_note: Option<String>,
@@ -143,6 +146,9 @@ pub struct Tranche {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Contract {
     pub id: String,
+    /// The borrowing founder's client id at onboarding.
+    #[serde(default)]
+    pub client_id: String,
     pub programme_kind: String,
     pub status: String,
     pub currency: String,
@@ -185,6 +191,8 @@ pub struct ContractPage {
 #[derive(Clone, Debug, Deserialize)]
 pub struct ArrearsItem {
     pub contract_id: String,
+    #[serde(default)]
+    pub client_id: String,
     pub currency: String,
     pub total_overdue: String,
     pub penalty_outstanding: String,

@@ -69,7 +69,7 @@ impl Person {
         if self.is_founder() || self.has_role("credit_officer") {
             "/applications"
         } else if self.has_role("approver") {
-            "/applications?state=decision"
+            "/approvals"
         } else if self.has_role("kyc_officer") {
             "/kyc/cases"
         } else if self.has_role("finance") {
@@ -687,15 +687,44 @@ pub struct FilePassport {
     pub valid_today: bool,
 }
 
-/// A document as a client's file lists it: enough to know how a page may preview it.
+/// A founder of a client's company: a client of the bank (named) or a PINFL only.
+#[derive(Clone, Debug, Deserialize)]
+pub struct FileFounder {
+    pub client_id: Option<String>,
+    pub full_name: Option<String>,
+    pub pinfl: Option<String>,
+    pub share_percent: String,
+}
+
+/// A company on a client's file.
+#[derive(Clone, Debug, Deserialize)]
+pub struct FileCompany {
+    pub stir: String,
+    pub name: String,
+    pub kyc_status: String,
+    pub founders: Vec<FileFounder>,
+}
+
+/// One step of the client's KYC history.
+#[derive(Clone, Debug, Deserialize)]
+pub struct FileKycEvent {
+    pub action: String,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub status_after: Option<String>,
+}
+
+/// A document on a client's file: enough to list it and to know how a page may preview it.
 #[derive(Clone, Debug, Deserialize)]
 pub struct FileDocument {
     pub document_id: String,
+    pub kind: String,
+    pub original_file_name: Option<String>,
+    pub uploaded_at: chrono::DateTime<chrono::Utc>,
     pub content_type: String,
 }
 
-/// The part of a client's file (`GET /v1/staff/clients/{id}`) that the KYC case sets beside
-/// the documents.
+/// A client's file (`GET /v1/staff/clients/{id}`): the KYC case sets its identity beside the
+/// documents, the client page shows all of it.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ClientFile {
     pub latin_name: FileName,
@@ -703,8 +732,85 @@ pub struct ClientFile {
     pub birth_date: chrono::NaiveDate,
     pub pinfl: String,
     pub passport: FilePassport,
-    #[serde(default)]
+    pub phone: String,
+    pub email: Option<String>,
+    pub kyc_status: String,
+    pub kyc_history: Vec<FileKycEvent>,
+    pub companies: Vec<FileCompany>,
     pub documents: Vec<FileDocument>,
+}
+
+/// A client a staff search found.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ClientSearchHit {
+    pub client_id: String,
+    pub latin_full_name: String,
+    pub cyrillic_full_name: Option<String>,
+    pub birth_date: chrono::NaiveDate,
+    /// Masked as on the client's file.
+    pub pinfl: String,
+    pub kyc_status: String,
+    pub company_names: Vec<String>,
+}
+
+/// One page of a staff search for clients.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ClientSearchPage {
+    pub page: u32,
+    pub page_size: u32,
+    pub total: i64,
+    pub clients: Vec<ClientSearchHit>,
+}
+
+/// A person client's full name in both scripts, as the names lookup answers it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ClientName {
+    pub client_id: String,
+    pub latin_full_name: String,
+    pub cyrillic_full_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ClientNames {
+    names: Vec<ClientName>,
+}
+
+/// The most ids onboarding names in one lookup.
+pub const MAX_NAMED_CLIENTS: usize = 200;
+
+/// Names the person clients among `client_ids` with one call per 200 ids; ids that name no one
+/// are left out of the answer.
+pub async fn client_names(
+    api: &ServiceApi,
+    token: &str,
+    client_ids: &[String],
+) -> Result<Vec<ClientName>, CallError> {
+    let mut names = Vec::new();
+    for chunk in client_ids.chunks(MAX_NAMED_CLIENTS) {
+        let answer: ClientNames = send_json(
+            api.authorized(Method::POST, "/v1/staff/clients/names", token)
+                .json(&serde_json::json!({ "client_ids": chunk })),
+        )
+        .await?;
+        names.extend(answer.names);
+    }
+    Ok(names)
+}
+
+/// Searches person clients by name, PINFL, passport, phone, company name or STIR.
+pub async fn search_clients(
+    api: &ServiceApi,
+    token: &str,
+    text: &str,
+    page: u32,
+    page_size: u32,
+) -> Result<ClientSearchPage, CallError> {
+    send_json(
+        api.authorized(Method::GET, "/v1/staff/clients", token)
+            .query(&[("q", text)])
+            .query(&[("page", page), ("page_size", page_size)]),
+    )
+    .await
 }
 
 /// Reads a client's file as the staff member whose `token` this is; onboarding audits it.

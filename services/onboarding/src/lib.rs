@@ -275,6 +275,7 @@ impl FromRef<AppState> for TokenVerifier {
         http::clients::read_client_summary,
         http::client_file::read_client_file,
         http::client_file::search_clients,
+        http::client_file::client_names,
         http::documents::upload_document,
         http::documents::list_own_documents,
         http::documents::list_client_documents,

@@ -122,6 +122,10 @@ struct FounderSpec {
     surname: &'static str,
     given_name: &'static str,
     patronymic: &'static str,
+    /// Surname, given name and patronymic in Cyrillic, so that staff can be shown a name in
+    /// both scripts and find a client by either. founder3 has none: the demo watch list's
+    /// Cyrillic entry nearly matches their Latin name once transliterated.
+    cyrillic: Option<(&'static str, &'static str, &'static str)>,
     birth_date: (i32, u32, u32),
     sex: Sex,
     pinfl_serial: u32,
@@ -140,6 +144,7 @@ const FOUNDERS: [FounderSpec; 3] = [
         surname: "Karimov",
         given_name: "Aziz",
         patronymic: "Botirovich",
+        cyrillic: Some(("Каримов", "Азиз", "Ботирович")),
         birth_date: (1990, 5, 15),
         sex: Sex::Male,
         pinfl_serial: 101,
@@ -158,6 +163,7 @@ const FOUNDERS: [FounderSpec; 3] = [
         surname: "Rashidova",
         given_name: "Nodira",
         patronymic: "Alisherovna",
+        cyrillic: Some(("Рашидова", "Нодира", "Алишеровна")),
         birth_date: (1993, 11, 2),
         sex: Sex::Female,
         pinfl_serial: 102,
@@ -176,6 +182,7 @@ const FOUNDERS: [FounderSpec; 3] = [
         surname: "Qodirov",
         given_name: "Timur",
         patronymic: "Sanjarovich",
+        cyrillic: None,
         birth_date: (1998, 2, 20),
         sex: Sex::Male,
         pinfl_serial: 103,
@@ -400,7 +407,13 @@ fn demo_person(founder: &FounderSpec, today: NaiveDate) -> Result<Person, Onboar
             Some(founder.patronymic),
         )
         .map_err(|error| demo_error("name", &error))?,
-        cyrillic_name: None,
+        cyrillic_name: founder
+            .cyrillic
+            .map(|(surname, given_name, patronymic)| {
+                PersonName::parse(Script::Cyrillic, surname, given_name, Some(patronymic))
+            })
+            .transpose()
+            .map_err(|error| demo_error("Cyrillic name", &error))?,
         passport,
         phone: Phone::parse(founder.phone).map_err(|error| demo_error("phone", &error))?,
         email: Some(

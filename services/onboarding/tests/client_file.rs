@@ -237,3 +237,86 @@ async fn the_search_is_paged_and_refuses_a_too_short_query_or_too_large_page(poo
         .await;
     assert_problem(zero, &[422], None).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn staff_name_many_clients_in_both_scripts_with_one_call(pool: PgPool) {
+    let app = spawn(pool).await;
+    let (founder1, founder2) = two_founders(&app).await;
+    let stranger = Uuid::now_v7();
+    for role in [
+        Role::KycOfficer,
+        Role::CreditOfficer,
+        Role::Approver,
+        Role::Finance,
+    ] {
+        let (_, token) = staff(&app, role);
+        let ids = json!({ "client_ids": [founder2.client_id, founder1.client_id, stranger, founder1.client_id] });
+        let response = app
+            .post_json("/v1/staff/clients/names", Some(&token), &ids)
+            .await;
+        assert_eq!(response.status(), 200, "{role}");
+        let body: Value = response.json().await.unwrap();
+        let names = body["names"].as_array().unwrap();
+        assert_eq!(names.len(), 2, "{role}: {body}");
+        let aziz = names
+            .iter()
+            .find(|name| name["client_id"] == founder1.client_id.to_string())
+            .unwrap();
+        assert_eq!(aziz["latin_full_name"], "Karimov Aziz Botirovich");
+        assert_eq!(aziz["cyrillic_full_name"], "Каримов Азиз Ботирович");
+        let husayn = names
+            .iter()
+            .find(|name| name["client_id"] == founder2.client_id.to_string())
+            .unwrap();
+        assert_eq!(husayn["cyrillic_full_name"], "Каримов Ҳусайн Ботирович");
+        assert!(!body.to_string().contains("pinfl"), "{role}: {body}");
+    }
+    assert_eq!(app.audit_count("client.open_file").await, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_names_lookup_refuses_founders_admins_strangers_and_too_many_ids(pool: PgPool) {
+    let app = spawn(pool).await;
+    let (founder1, founder2) = two_founders(&app).await;
+    let (_, admin) = staff(&app, Role::Admin);
+    let ids = json!({ "client_ids": [founder1.client_id] });
+    for token in [&founder1.token, &founder2.token, &admin] {
+        let response = app
+            .post_json("/v1/staff/clients/names", Some(token), &ids)
+            .await;
+        assert_problem(response, &[403], None).await;
+    }
+    let anonymous = app.post_json("/v1/staff/clients/names", None, &ids).await;
+    assert_problem(anonymous, &[401], None).await;
+
+    let (_, officer) = staff(&app, Role::CreditOfficer);
+    let too_many: Vec<Uuid> = (0..201).map(|_| Uuid::now_v7()).collect();
+    let response = app
+        .post_json(
+            "/v1/staff/clients/names",
+            Some(&officer),
+            &json!({ "client_ids": too_many }),
+        )
+        .await;
+    let problem = assert_problem(response, &[422], None).await;
+    assert_eq!(problem["errors"][0]["field"], "client_ids");
+    // Two hundred distinct ids, with one repeated, are within the bound.
+    let mut at_the_bound: Vec<Uuid> = (0..199).map(|_| Uuid::now_v7()).collect();
+    at_the_bound.extend([founder1.client_id, founder1.client_id]);
+    let response = app
+        .post_json(
+            "/v1/staff/clients/names",
+            Some(&officer),
+            &json!({ "client_ids": at_the_bound }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let malformed = app
+        .post_json(
+            "/v1/staff/clients/names",
+            Some(&officer),
+            &json!({ "client_ids": ["not-a-uuid"] }),
+        )
+        .await;
+    assert_problem(malformed, &[400, 422], None).await;
+}

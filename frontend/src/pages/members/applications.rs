@@ -13,6 +13,7 @@ use crate::clients::applications::{Application, Programme, QueueFilter};
 use crate::pages::shared::application_view::{
     application_page, applications_token, calls, money_text, path_of, Choice, ProgrammeRow, STATES,
 };
+use crate::pages::shared::client_names::{ClientLabel, ClientNamer};
 use crate::pages::shared::forms::FormState;
 use crate::pages::shared::signed_in::SignedIn;
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
@@ -74,6 +75,8 @@ pub struct ApplicationRow {
     pub amount: String,
     pub band: String,
     pub created: String,
+    /// The applicant by name, on the staff's queue; empty on a founder's own list.
+    pub client: ClientLabel,
 }
 
 fn application_row(
@@ -103,6 +106,7 @@ fn application_row(
             .map(|score| score.band.clone())
             .unwrap_or_default(),
         created: format_day_of(application.created_at, calendar, translator.locale()),
+        client: ClientLabel::default(),
     }
 }
 
@@ -157,10 +161,31 @@ pub async fn list(
         .map(|programme| (programme.id.clone(), programme))
         .collect();
     let translator = context.translator();
+    let names = if is_queue {
+        Some(
+            ClientNamer::lookup(
+                &state,
+                &mut signed_in,
+                page.items
+                    .iter()
+                    .map(|application| application.client_id.as_str()),
+                &translator,
+            )
+            .await,
+        )
+    } else {
+        None
+    };
     let rows = page
         .items
         .iter()
-        .map(|application| application_row(application, &programmes, &translator, &state.calendar))
+        .map(|application| ApplicationRow {
+            client: names
+                .as_ref()
+                .map(|names| names.label(&application.client_id))
+                .unwrap_or_default(),
+            ..application_row(application, &programmes, &translator, &state.calendar)
+        })
         .collect();
     let state_choices = STATES
         .iter()

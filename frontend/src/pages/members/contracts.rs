@@ -18,6 +18,7 @@ use crate::clients::api::idempotency_key;
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::clients::disbursement::{Arrears, Bucket, Contract, ContractPage, ARREARS_BUCKETS};
+use crate::pages::shared::client_names::{ClientLabel, ClientNamer};
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::KeyedChoice;
 use crate::pages::shared::forms::{problem_message, FormState};
@@ -59,6 +60,8 @@ fn status_key(status: &str) -> String {
 /// A contract as a list shows it.
 pub struct ContractRow {
     pub id: String,
+    /// The borrower by name, on the staff's list; empty on a founder's own.
+    pub client: ClientLabel,
     pub kind_key: String,
     pub status_key: String,
     pub principal: String,
@@ -73,6 +76,7 @@ fn contract_row(
 ) -> ContractRow {
     ContractRow {
         id: contract.id.clone(),
+        client: ClientLabel::default(),
         kind_key: format!("contract-kind-{}", contract.programme_kind),
         status_key: status_key(&contract.status),
         principal: amount_text(&contract.principal, &contract.currency, translator),
@@ -125,6 +129,21 @@ pub async fn list(
     .await
     .map_err(|error| PageError::from_call(error, next))?;
     let translator = context.translator();
+    let names = if is_staff {
+        Some(
+            ClientNamer::lookup(
+                &state,
+                &mut signed_in,
+                page.items
+                    .iter()
+                    .map(|contract| contract.client_id.as_str()),
+                &translator,
+            )
+            .await,
+        )
+    } else {
+        None
+    };
     let next_page_query = page.next_cursor.as_ref().map(|cursor| {
         let mut serializer = form_urlencoded::Serializer::new(String::new());
         if !filter.status.is_empty() {
@@ -140,7 +159,13 @@ pub async fn list(
             contracts: page
                 .items
                 .iter()
-                .map(|contract| contract_row(contract, &translator, &state.calendar))
+                .map(|contract| ContractRow {
+                    client: names
+                        .as_ref()
+                        .map(|names| names.label(&contract.client_id))
+                        .unwrap_or_default(),
+                    ..contract_row(contract, &translator, &state.calendar)
+                })
                 .collect(),
             statuses: CONTRACT_STATUSES
                 .iter()
@@ -332,6 +357,8 @@ struct ContractPageTemplate {
     t: Translator,
     layout: Layout,
     contract: ContractView,
+    /// The borrower by name, for staff; `None` on the founder's own contract.
+    client: Option<ClientLabel>,
     schedule: Option<ScheduleView>,
     tranches: Vec<TrancheRow>,
     can: Abilities,
@@ -374,6 +401,18 @@ async fn contract_page(
         }
     } else {
         None
+    };
+    let client = if signed_in.person.is_founder() {
+        None
+    } else {
+        let names = ClientNamer::lookup(
+            state,
+            signed_in,
+            [contract.client_id.as_str()],
+            &context.translator(),
+        )
+        .await;
+        Some(names.label(&contract.client_id))
     };
     let person = &signed_in.person;
     let is_founder = person.is_founder();
@@ -470,6 +509,7 @@ async fn contract_page(
     Ok(render(
         status,
         &ContractPageTemplate {
+            client,
             document,
             contract: contract_view(&contract, &translator),
             schedule: schedule_view,
@@ -970,6 +1010,7 @@ pub async fn confirm_write_off(
 /// An overdue contract as the arrears list shows it.
 pub struct ArrearsRow {
     pub contract_id: String,
+    pub client: ClientLabel,
     pub overdue: String,
     pub penalty: String,
     pub days_past_due: i32,
@@ -1137,6 +1178,13 @@ async fn arrears_page(
     .await
     .map_err(|error| PageError::from_call(error, next))?;
     let translator = context.translator();
+    let names = ClientNamer::lookup(
+        state,
+        signed_in,
+        arrears.items.iter().map(|item| item.client_id.as_str()),
+        &translator,
+    )
+    .await;
     let next_page_query = arrears.next_cursor.as_ref().map(|cursor| {
         let mut serializer = form_urlencoded::Serializer::new(String::new());
         if !filter.bucket.is_empty() {
@@ -1167,6 +1215,7 @@ async fn arrears_page(
                 .iter()
                 .map(|item| ArrearsRow {
                     contract_id: item.contract_id.clone(),
+                    client: names.label(&item.client_id),
                     overdue: amount_text(&item.total_overdue, &item.currency, &translator),
                     penalty: amount_text(&item.penalty_outstanding, &item.currency, &translator),
                     days_past_due: item.days_past_due,

@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::clients::api::idempotency_key;
 use crate::clients::api::CallError;
 use crate::clients::applications::{staff_with_role, ApplicationsCalls, Programme, Review};
+use crate::pages::shared::client_names::{ClientLabel, ClientNamer};
 use crate::pages::shared::documents::{client_documents, Item};
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
@@ -141,6 +142,8 @@ pub struct ApplicationPageView {
     t: Translator,
     layout: Layout,
     id: String,
+    /// The applicant by name, for staff; `None` on the founder's own page.
+    client: Option<ClientLabel>,
     programme: String,
     state_key: String,
     amount: String,
@@ -364,10 +367,23 @@ pub async fn application_page(
     } else {
         Some(Vec::new())
     };
+    let client = if signed_in.person.is_founder() {
+        None
+    } else {
+        let names = ClientNamer::lookup(
+            state,
+            signed_in,
+            [application.client_id.as_str()],
+            &translator,
+        )
+        .await;
+        Some(names.label(&application.client_id))
+    };
     let person = &signed_in.person;
     let page = ApplicationPageView {
         layout: context.layout(Section::Applications),
         id: application.id.clone(),
+        client,
         programme: programme.name.get(locale).to_owned(),
         state_key: format!("state-{}", state_name.replace('_', "-")),
         amount: money_text(

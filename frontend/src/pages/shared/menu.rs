@@ -47,7 +47,11 @@ const FOUNDERS: Audience = Audience::AnyRole(&["founder"]);
 const CREDIT_STAFF: Audience = Audience::AnyRole(&["credit_officer", "approver"]);
 const PORTFOLIO_STAFF: Audience =
     Audience::AnyRole(&["credit_officer", "approver", "finance", "admin"]);
+const APPROVERS: Audience = Audience::AnyRole(&["approver"]);
 const KYC_OFFICERS: Audience = Audience::AnyRole(&["kyc_officer"]);
+/// The staff who read client files (onboarding refuses administrators and founders).
+const CLIENT_READERS: Audience =
+    Audience::AnyRole(&["kyc_officer", "credit_officer", "approver", "finance"]);
 const FINANCE: Audience = Audience::AnyRole(&["finance"]);
 const ADMINS: Audience = Audience::AnyRole(&["admin"]);
 const SCORECARD_MANAGERS: Audience = Audience::AnyRole(&["credit_officer", "admin"]);
@@ -83,9 +87,11 @@ pub const MENU: &[MenuEntry] = &[
     entry("/portfolio", "nav-portfolio", Some(Section::Portfolio), PORTFOLIO_STAFF),
     entry("/kyc/cases", "nav-kyc-queue", Some(Section::Kyc), KYC_OFFICERS),
     entry("/kyc/watch-list", "nav-watch-list", Some(Section::WatchList), KYC_OFFICERS),
+    entry("/approvals", "nav-approvals", Some(Section::Approvals), APPROVERS),
     entry("/applications", "nav-application-queue", Some(Section::Applications), CREDIT_STAFF),
     entry("/reviews", "nav-reviews", Some(Section::Reviews), CREDIT_STAFF),
     entry("/payouts", "nav-payouts", Some(Section::Payouts), FINANCE),
+    entry("/clients", "nav-clients", Some(Section::Clients), CLIENT_READERS),
     entry("/admin", "nav-admin", Some(Section::Admin), ADMINS),
     entry("/admin/staff", "nav-staff-admin", Some(Section::StaffAdmin), ADMINS),
     entry("/admin/programmes", "menu-admin-programmes", Some(Section::AdminProgrammes), ADMINS),
@@ -154,6 +160,7 @@ mod tests {
                 "/programmes",
                 "/kyc/cases",
                 "/kyc/watch-list",
+                "/clients",
                 "/account/password"
             ]
         );
@@ -167,6 +174,7 @@ mod tests {
                 "/arrears",
                 "/portfolio",
                 "/payouts",
+                "/clients",
                 "/account/password"
             ]
         );

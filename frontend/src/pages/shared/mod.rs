@@ -3,6 +3,7 @@
 //! pages. Nothing here is a route; when two pages need the same thing, it moves here.
 
 pub mod application_view;
+pub mod client_names;
 pub mod documents;
 pub mod download;
 pub mod forms;
@@ -182,6 +183,10 @@ pub enum Section {
     Password,
     /// The founder's notifications.
     Inbox,
+    /// The client search and client pages.
+    Clients,
+    /// The approver's proposals awaiting confirmation.
+    Approvals,
     /// Error pages belong to no entry.
     None,
 }

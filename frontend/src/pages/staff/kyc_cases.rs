@@ -13,6 +13,7 @@ use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::clients::onboarding::{client_file, ClientFile};
 use crate::pages::shared::documents::Preview;
+use crate::pages::shared::client_names::{in_reader_script, ClientLabel, ClientNamer};
 use crate::pages::shared::forms::{problem_message, FormState, KeyedChoice};
 use crate::pages::shared::kyc_case::{
     case_row, reason_key, status_key, token, Case, CaseRow, STATUSES,
@@ -20,7 +21,7 @@ use crate::pages::shared::kyc_case::{
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::format_date;
-use crate::web::i18n::{Locale, Translator};
+use crate::web::i18n::Translator;
 use crate::AppState;
 
 const DOCUMENT_REJECTION_REASONS: [&str; 6] = [
@@ -52,9 +53,15 @@ fn require_kyc_officer(signed_in: &SignedIn) -> Result<(), PageError> {
 struct QueuePage {
     t: Translator,
     layout: Layout,
-    cases: Vec<CaseRow>,
+    cases: Vec<QueueRow>,
     statuses: Vec<KeyedChoice>,
     mine: bool,
+}
+
+/// A case in the queue, with the client it concerns by name.
+struct QueueRow {
+    case: CaseRow,
+    client: ClientLabel,
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -96,12 +103,22 @@ pub async fn queue(
     .map_err(|error| PageError::from_call(error, next))?;
     let cases = officers_order(cases, &signed_in.person.id);
     let translator = context.translator();
+    let names = ClientNamer::lookup(
+        &state,
+        &mut signed_in,
+        cases.iter().map(|case| case.client_id.as_str()),
+        &translator,
+    )
+    .await;
     Ok(render(
         StatusCode::OK,
         &QueuePage {
             cases: cases
                 .iter()
-                .map(|case| case_row(case, &translator, &state.calendar, true))
+                .map(|case| QueueRow {
+                    case: case_row(case, &translator, &state.calendar, true),
+                    client: names.label(&case.client_id),
+                })
                 .collect(),
             statuses: STATUSES
                 .iter()
@@ -153,16 +170,13 @@ pub struct ProfileFacts {
 
 fn profile_facts(file: &ClientFile, translator: &Translator) -> ProfileFacts {
     let locale = translator.locale();
-    let latin = file.latin_name.full_name.clone();
-    let cyrillic = file
-        .cyrillic_name
-        .as_ref()
-        .map(|name| name.full_name.clone());
-    let (name, other_name) = match (locale, cyrillic) {
-        (Locale::UzCyrl | Locale::Ru, Some(cyrillic)) => (cyrillic, latin),
-        (_, Some(cyrillic)) => (latin, cyrillic),
-        (_, None) => (latin, String::new()),
-    };
+    let (name, other_name) = in_reader_script(
+        &file.latin_name.full_name,
+        file.cyrillic_name
+            .as_ref()
+            .map(|name| name.full_name.as_str()),
+        locale,
+    );
     ProfileFacts {
         name,
         other_name,

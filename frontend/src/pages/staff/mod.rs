@@ -1,6 +1,8 @@
-//! The bank's staff's pages: the KYC queue and cases, the watch list's import, the scorecards, the decisions on an application and
+//! The bank's staff's pages: the approver's proposals awaiting confirmation, the client search and client page, the KYC queue and cases, the watch list's import, the scorecards, the decisions on an application and
 //! the programme exports, reviews, the portfolio dashboard and the tranches waiting to be paid.
 
+pub mod approvals;
+pub mod clients;
 pub mod decisions;
 pub mod kyc_cases;
 pub mod payouts;
@@ -19,6 +21,9 @@ use crate::AppState;
 /// The staff pages' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/approvals", get(approvals::list))
+        .route("/clients", get(clients::search))
+        .route("/clients/{id}", get(clients::show))
         .route("/kyc/cases", get(kyc_cases::queue))
         .route(
             "/kyc/watch-list",

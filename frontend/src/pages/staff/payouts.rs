@@ -1,5 +1,5 @@
-//! Finance's home: the tranches approved and waiting to be paid out, each linking to its
-//! contract, where the payout is made.
+//! Finance's home: the tranches approved and waiting to be paid out, each naming the client
+//! and linking to its contract, where the payout is made.
 
 use askama::Template;
 use axum::extract::State;
@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::clients::disbursement::{all_contracts, Contract};
+use crate::pages::shared::client_names::{ClientLabel, ClientNamer};
 use crate::pages::shared::signed_in::SignedIn;
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::amount_text;
@@ -16,13 +17,18 @@ use crate::AppState;
 /// A tranche waiting for its payout, as the list shows it.
 pub struct PayoutRow {
     pub contract_id: String,
+    pub client: ClientLabel,
     pub number: i32,
     pub amount: String,
     pub purpose: String,
 }
 
 /// The approved tranches of `contracts`, in the contracts' order.
-fn waiting_payouts(contracts: &[Contract], translator: &Translator) -> Vec<PayoutRow> {
+fn waiting_payouts(
+    contracts: &[Contract],
+    names: &ClientNamer,
+    translator: &Translator,
+) -> Vec<PayoutRow> {
     contracts
         .iter()
         .flat_map(|contract| {
@@ -32,6 +38,7 @@ fn waiting_payouts(contracts: &[Contract], translator: &Translator) -> Vec<Payou
                 .filter(|tranche| tranche.status == "approved")
                 .map(|tranche| PayoutRow {
                     contract_id: contract.id.clone(),
+                    client: names.label(&contract.client_id),
                     number: tranche.number,
                     amount: amount_text(&tranche.amount, &contract.currency, translator),
                     purpose: tranche.purpose.clone(),
@@ -66,10 +73,22 @@ pub async fn list(
         .await
         .map_err(|error| PageError::from_call(error, NEXT))?;
     let translator = context.translator();
+    // Only the contracts with a tranche to pay are named.
+    let waiting: Vec<&str> = contracts
+        .iter()
+        .filter(|contract| {
+            contract
+                .tranches
+                .iter()
+                .any(|tranche| tranche.status == "approved")
+        })
+        .map(|contract| contract.client_id.as_str())
+        .collect();
+    let names = ClientNamer::lookup(&state, &mut signed_in, waiting, &translator).await;
     Ok(render(
         StatusCode::OK,
         &PayoutsPage {
-            rows: waiting_payouts(&contracts, &translator),
+            rows: waiting_payouts(&contracts, &names, &translator),
             t: translator,
             layout: context.layout(Section::Payouts),
         },

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::clients::api::CallError;
 use crate::clients::applications::{ApplicationsCalls, Assignment};
+use crate::pages::shared::client_names::{ClientLabel, ClientNamer};
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
@@ -117,6 +118,8 @@ struct ReviewPage {
     layout: Layout,
     id: String,
     declaration: String,
+    /// The applicant by name, once the reviewer declared no conflict.
+    client: Option<ClientLabel>,
     programme: String,
     answers: Vec<AnswerRow>,
     criteria: Vec<CriterionRow>,
@@ -161,6 +164,7 @@ async fn review_page(
         layout: context.layout(Section::Reviews),
         id: id.to_owned(),
         declaration: assignment.declaration.clone(),
+        client: None,
         programme: String::new(),
         answers: Vec::new(),
         criteria: Vec::new(),
@@ -178,6 +182,14 @@ async fn review_page(
             .programme(&application.programme_id)
             .await
             .map_err(|error| PageError::from_call(error, &next))?;
+        let names = ClientNamer::lookup(
+            state,
+            signed_in,
+            [application.client_id.as_str()],
+            &translator,
+        )
+        .await;
+        page.client = Some(names.label(&application.client_id));
         page.programme = programme.name.get(locale).to_owned();
         page.answers = programme
             .questions

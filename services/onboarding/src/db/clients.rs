@@ -352,6 +352,34 @@ pub async fn latin_full_names(
     Ok(rows.into_iter().collect())
 }
 
+/// A person client's full name in both scripts.
+#[derive(Debug, Clone, FromRow)]
+pub struct FullNameRow {
+    pub client_id: Uuid,
+    pub latin_full_name: String,
+    pub cyrillic_full_name: Option<String>,
+}
+
+/// The full names, in both scripts, of those of `client_ids` who are person clients, in one
+/// query.
+pub async fn full_names(
+    connection: &mut PgConnection,
+    client_ids: &[Uuid],
+) -> Result<Vec<FullNameRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select client_id,
+            concat_ws(' ', latin_surname, latin_given_name, latin_patronymic) as latin_full_name,
+            case when cyrillic_surname is null then null
+                 else concat_ws(' ', cyrillic_surname, cyrillic_given_name, cyrillic_patronymic)
+            end as cyrillic_full_name
+         from person where client_id = any($1)
+         order by client_id",
+    )
+    .bind(client_ids)
+    .fetch_all(connection)
+    .await
+}
+
 /// A staff search for clients, prepared from the text typed (already composed to NFC).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientSearch {

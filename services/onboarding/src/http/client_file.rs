@@ -10,12 +10,13 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use imkon_auth::extract::{RequireRole, RoleRequirement};
 use imkon_auth::Role;
 use imkon_platform::audit;
+use imkon_platform::problem::JsonBody;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/staff/clients", get(search_clients))
         .route("/v1/staff/clients/{id}", get(read_client_file))
+        .route("/v1/staff/clients/names", post(client_names))
 }
 
 /// The staff who read client files: see the module's documentation.
@@ -443,6 +445,67 @@ async fn search_clients(
             })
             .collect(),
     }))
+}
+
+/// The most clients one names lookup resolves: a staff page shows at most a page of rows, and
+/// a bound keeps one request from reading the whole register.
+const MAX_NAMED_CLIENTS: usize = 200;
+
+#[derive(Deserialize, ToSchema)]
+pub struct ClientNamesRequest {
+    /// The clients to name; at most 200, duplicates counted once.
+    client_ids: Vec<Uuid>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClientName {
+    client_id: Uuid,
+    latin_full_name: String,
+    /// Null when the client gave no Cyrillic spelling.
+    cyrillic_full_name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClientNames {
+    /// One entry per id that names a person client; ids that name no one are left out.
+    names: Vec<ClientName>,
+}
+
+/// The full names of many person clients at once, in both scripts, so that a staff page of
+/// applications or contracts names every client with one call rather than one per row. Only
+/// names are given (no identifiers), so the lookup is not audited as an opening of a file.
+#[utoipa::path(post, path = "/v1/staff/clients/names", tag = "clients",
+    request_body = ClientNamesRequest,
+    security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance"])),
+    responses((status = 200, body = ClientNames), (status = 400), (status = 401), (status = 403),
+              (status = 422, description = "more than 200 client ids")))]
+#[tracing::instrument(skip_all, fields(reader = %reader.subject()))]
+async fn client_names(
+    State(state): State<AppState>,
+    reader: RequireRole<ClientFileReader>,
+    JsonBody(request): JsonBody<ClientNamesRequest>,
+) -> Result<Json<ClientNames>, OnboardingError> {
+    let mut client_ids = request.client_ids;
+    client_ids.sort_unstable();
+    client_ids.dedup();
+    if client_ids.len() > MAX_NAMED_CLIENTS {
+        return Err(OnboardingError::InvalidField {
+            field: "client_ids".to_owned(),
+            code: "too_many_client_ids",
+            message: format!("at most {MAX_NAMED_CLIENTS} client ids"),
+        });
+    }
+    let mut connection = state.pool.acquire().await?;
+    let names = db::clients::full_names(&mut connection, &client_ids)
+        .await?
+        .into_iter()
+        .map(|row| ClientName {
+            client_id: row.client_id,
+            latin_full_name: row.latin_full_name,
+            cyrillic_full_name: row.cyrillic_full_name,
+        })
+        .collect();
+    Ok(Json(ClientNames { names }))
 }
 
 #[cfg(test)]
