@@ -15,6 +15,26 @@ async fn overdue_events(app: &TestApp) -> Vec<Value> {
         .unwrap()
 }
 
+/// A client's standing as applications asks for it, with its service token, on the service's
+/// today.
+async fn loan_standing(app: &TestApp, client_id: uuid::Uuid) -> Value {
+    let response = app
+        .server
+        .client
+        .get(app.url(&format!("/v1/clients/{client_id}/loan-standing")))
+        .bearer_auth(app.service_bearer())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// Sets the service's clock to noon UTC on `day`.
+fn set_today(app: &TestApp, day: &str) {
+    app.clock.set(format!("{day}T12:00:00Z").parse().unwrap());
+}
+
 async fn penalty_outstanding(app: &TestApp, who: &Staffed, id: uuid::Uuid) -> Value {
     let contract: Value = app
         .get(&format!("/v1/contracts/{id}"), Some(&who.founder))
@@ -35,6 +55,14 @@ async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: P
     app.ledger
         .move_cash(&current, "110.00", false, "spent")
         .await;
+    let client_id = who.founder.client_id().unwrap();
+    set_today(&app, "2024-01-31");
+    assert_eq!(
+        loan_standing(&app, client_id).await["has_overdue_loan"],
+        false,
+        "nothing is due yet"
+    );
+    set_today(&app, "2024-02-05");
 
     let first: Value = app
         .post("/v1/arrears/run?as_of=2024-02-05", Some(&admin), &json!({}))
@@ -88,6 +116,23 @@ async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: P
     );
     assert_eq!(list["buckets"][1]["contracts"], 0);
     assert_eq!(overdue_events(&app).await.len(), 1);
+    assert_eq!(
+        loan_standing(&app, client_id).await,
+        json!({"client_id": client_id, "has_overdue_loan": true, "overdue_contracts": [id]})
+    );
+    assert_eq!(
+        loan_standing(&app, uuid::Uuid::now_v7()).await["has_overdue_loan"],
+        false,
+        "another client"
+    );
+    let by_the_founder = app
+        .get(
+            &format!("/v1/clients/{client_id}/loan-standing"),
+            Some(&who.founder),
+        )
+        .await;
+    assert_problem(by_the_founder, &[403], None).await;
+    set_today(&app, "2024-03-05");
 
     // The job collects from clients' accounts: another service's token (here the one
     // applications delivers approvals with) may not start it; an administrator may.
@@ -151,6 +196,11 @@ async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: P
         "current account, loan, interest income and penalty income"
     );
     assert_eq!(penalty_outstanding(&app, &who, id).await, "0.00");
+    assert_eq!(
+        loan_standing(&app, client_id).await["has_overdue_loan"],
+        false,
+        "repaid"
+    );
     let accrued: i64 =
         sqlx::query_scalar("select count(*) from audit_record where action = 'penalty.accrued'")
             .fetch_one(&app.pool)
