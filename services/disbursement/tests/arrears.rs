@@ -4,6 +4,7 @@ mod support;
 
 use imkon_auth::Role;
 use imkon_platform::testing::assert_problem;
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use support::{approved_loan, person, Staffed, TestApp};
@@ -370,4 +371,80 @@ async fn concurrent_or_interrupted_runs_book_each_loans_day_once(pool: PgPool) {
         "0.18",
         "the booked day is kept"
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_partial_payment_goes_to_penalty_then_interest_then_principal_and_the_rest_stays_due(
+    pool: PgPool,
+) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let admin = person(&[Role::Admin]);
+    let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let (id, current) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+    app.ledger
+        .move_cash(&current, "110.00", false, "spent")
+        .await;
+    set_today(&app, "2024-02-05");
+    let run = app
+        .post("/v1/arrears/run?as_of=2024-02-05", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(run.status(), 200);
+    // Due: the first instalment (interest 0.79, principal 16.34) and four days' penalty 0.08.
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.08");
+    app.ledger.move_cash(&current, "5.00", true, "salary").await;
+    let path = format!("/v1/contracts/{id}/repayments");
+
+    let too_much = app
+        .post_with_key(&path, &who.founder, "too-much", &json!({"amount": "17.22"}))
+        .await;
+    let problem = assert_problem(too_much, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["code"], "more_than_due", "{problem}");
+    let paid: Value = app
+        .post_with_key(&path, &who.founder, "part", &json!({"amount": "5.00"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&paid["penalty"], &paid["interest"], &paid["principal"]),
+        (&json!("0.08"), &json!("0.79"), &json!("4.13")),
+        "5.00 = 0.08 + 0.79 + 4.13"
+    );
+    let again: Value = app
+        .post_with_key(&path, &who.founder, "part", &json!({"amount": "5.00"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["id"], paid["id"], "the same key pays once");
+    assert_eq!(app.ledger.balance(&current).await, Decimal::ZERO);
+    let entries = app.ledger.entries_of_kind("repayment").await;
+    let side_total = |side: &str| -> Decimal {
+        entries
+            .iter()
+            .filter(|(_, entry_side, _)| entry_side == side)
+            .map(|(_, _, amount)| *amount)
+            .sum()
+    };
+    assert_eq!(side_total("debit"), side_total("credit"));
+    assert_eq!(side_total("debit").to_string(), "5.00");
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.00");
+    assert_eq!(
+        loan_standing(&app, who.founder.client_id().unwrap()).await["has_overdue_loan"],
+        true,
+        "12.21 of principal is still overdue"
+    );
+
+    app.ledger.move_cash(&current, "20.00", true, "more").await;
+    let rest: Value = app
+        .post_with_key(&path, &who.founder, "rest", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["amount"], "12.21", "{rest}");
+    assert_eq!(rest["principal"], "12.21");
+    assert_eq!(rest["interest"], "0.00");
+    assert_eq!(app.ledger.balance(&current).await.to_string(), "7.79");
 }
