@@ -140,6 +140,20 @@ async fn draft_start_loan(platform: &Platform, founder: &Person) -> Uuid {
     draft["id"].as_str().unwrap().parse().unwrap()
 }
 
+/// Submits a fresh application to the start loan and answers what screening made of it.
+async fn submitted_start_loan(platform: &Platform, founder: &Person) -> Value {
+    let id = draft_start_loan(platform, founder).await;
+    platform
+        .post(
+            founder,
+            "applications",
+            &format!("/v1/applications/{id}/submit"),
+            &json!({}),
+        )
+        .await
+        .ok()
+}
+
 /// Applies, is screened (onboarding's facts, the scoring service's score), proposed by credit1
 /// and confirmed by approver1; answers the application's id.
 async fn approved_start_loan(platform: &Platform, founder: &Person, staff: &Staff) -> Uuid {
@@ -521,6 +535,31 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
     assert_eq!(plan["installments"][2]["days_past_due"], 5);
     platform.assert_ledger_holds("the missed instalment").await;
 
+    // The start loan refuses founders with an overdue loan: applications asks disbursement.
+    let refused = submitted_start_loan(&platform, &founder).await;
+    assert_eq!(refused["state"], "decision", "{refused}");
+    let timeline = platform
+        .get(
+            &founder,
+            "applications",
+            &format!(
+                "/v1/applications/{}/timeline",
+                refused["id"].as_str().unwrap()
+            ),
+        )
+        .await
+        .ok();
+    let knocked_out = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["kind"] == "screening_knocked_out")
+        .unwrap_or_else(|| panic!("knocked out: {timeline}"));
+    assert_eq!(
+        knocked_out["details"]["knockouts"],
+        json!([{"code": "overdue_loan"}])
+    );
+
     // Money comes back; the founder pays what is due today, then repays the rest early.
     cash_movement(
         &platform,
@@ -549,6 +588,11 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
     assert_eq!(paid["kind"], "scheduled");
     assert_eq!(amount(&paid["amount"]), due_today, "{paid}");
     assert!(amount(&paid["penalty"]) > Decimal::ZERO);
+    let eligible = submitted_start_loan(&platform, &founder).await;
+    assert_eq!(
+        eligible["state"], "in_review",
+        "nothing is overdue once paid: {eligible}"
+    );
     money_moved(
         platform
             .assert_ledger_holds("the payment of what was due")

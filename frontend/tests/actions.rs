@@ -1103,3 +1103,46 @@ async fn staff_find_clients_in_either_script_or_by_pinfl_and_every_queue_names_t
         }
     }
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_officer_runs_screening_again_after_a_scoring_outage_and_a_founder_cannot(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    // Scoring fails while its evaluations table is away, as it would with its database down.
+    let scoring = &site.services.scoring_pool;
+    sqlx::query("alter table evaluation rename to evaluation_away")
+        .execute(scoring)
+        .await
+        .unwrap();
+    let (mut founder, id) = site.application_in_review().await;
+    assert_eq!(site.state_of(&id).await, "screening");
+    let page = site.url(&format!("/applications/{id}"));
+    let retry = site.url(&format!("/applications/{id}/screening"));
+
+    let (_, html) = founder.page(&page).await;
+    assert!(!html.contains("retry-screening-form"));
+    let refused = founder.post(&retry, &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let mut officer = site.signed_in("credit1", "ru").await;
+    let (_, html) = officer.page(&page).await;
+    assert!(html.contains("id=\"retry-screening-form\""), "{html}");
+    assert!(
+        html.contains("Запустить проверку снова"),
+        "in the officer's language"
+    );
+    sqlx::query("alter table evaluation_away rename to evaluation")
+        .execute(scoring)
+        .await
+        .unwrap();
+    let screened = officer.post(&retry, &[]).await;
+    assert_eq!(location(&screened), format!("/applications/{id}"));
+    assert_eq!(site.state_of(&id).await, "in_review");
+    let (_, html) = officer.page(&page).await;
+    assert!(
+        !html.contains("retry-screening-form"),
+        "nothing left to retry"
+    );
+}

@@ -349,3 +349,78 @@ async fn a_new_quote_replaces_the_one_kept_in_the_session_so_quotes_never_pile_u
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("UZS\u{a0}2.00"), "{html}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_pays_part_of_what_is_due_from_the_contract_page(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    let path = format!("/contracts/{contract}");
+    let mut founder = site.signed_in("founder1", "en").await;
+    site.sign(&mut founder, &path).await;
+    // Backdated so that the first instalment fell due yesterday.
+    let today = imkon_platform::calendar::BankCalendar::default().today();
+    let days_ago = |days: u64| (today - chrono::Days::new(days)).to_string();
+    let mut officer = site.signed_in("credit1", "en").await;
+    let activated = officer
+        .post(
+            &site.url(&format!("{path}/activate")),
+            &[
+                ("disbursement_date", days_ago(20).as_str()),
+                ("first_due_date", days_ago(1).as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(location(&activated), path);
+    officer
+        .post(&site.url(&format!("{path}/tranches/1/request")), &[])
+        .await;
+    let mut approver = site.signed_in("approver1", "en").await;
+    approver
+        .post(&site.url(&format!("{path}/tranches/1/approve")), &[])
+        .await;
+    let mut finance = site.signed_in("finance1", "en").await;
+    finance
+        .post(&site.url(&format!("{path}/tranches/1/disburse")), &[])
+        .await;
+
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(html.contains("id=\"repay-part-form\""), "{html}");
+    let paid = founder
+        .post(
+            &site.url(&format!("{path}/repayments")),
+            &[
+                ("kind", "part"),
+                ("amount", "1,000.00"),
+                ("idempotency_key", "0123456789abcdef0123456789abcdef"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        paid.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        paid.text().await.unwrap_or_default()
+    );
+    let repaid: Vec<(String, String)> = sqlx::query_as(
+        "select interest::text, principal::text from repayment where contract_id = $1::uuid",
+    )
+    .bind(&contract)
+    .fetch_all(&site.money.disbursement_pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        repaid,
+        [("1000.00".to_owned(), "0.00".to_owned())],
+        "interest first"
+    );
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(
+        html.contains("id=\"repay-part-form\""),
+        "the rest is still due"
+    );
+}

@@ -105,6 +105,9 @@ days-past-due = { $days ->
 }
 
 repay-due = Pay { $amount } now
+repay-part-amount = Amount to pay now
+repay-part-hint = Paid to the penalty first, then interest, then principal; the rest stays due.
+repay-part = Pay part
 repay-early-title = Repay early
 repay-early-amount = Principal to repay
 repay-early-option = After the early repayment

@@ -107,6 +107,9 @@ days-past-due = просрочка { $days ->
 }
 
 repay-due = Оплатить { $amount } сейчас
+repay-part-amount = Сумма к оплате сейчас
+repay-part-hint = Сначала погашается пеня, затем проценты, затем основной долг; остаток остаётся к оплате.
+repay-part = Оплатить часть
 repay-early-title = Досрочное погашение
 repay-early-amount = Сумма основного долга
 repay-early-option = После досрочного погашения

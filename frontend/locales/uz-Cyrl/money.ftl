@@ -99,6 +99,9 @@ installment-status-upcoming = Келгуси
 days-past-due = { $days } кун кечиккан
 
 repay-due = Ҳозир { $amount } тўлаш
+repay-part-amount = Ҳозир тўланадиган сумма
+repay-part-hint = Аввал пеня, кейин фоиз, сўнг асосий қарз узилади; қолгани тўланиши керак бўлиб қолади.
+repay-part = Бир қисмини тўлаш
 repay-early-title = Муддатидан олдин тўлаш
 repay-early-amount = Асосий қарз суммаси
 repay-early-option = Муддатидан олдин тўлагандан кейин

@@ -99,6 +99,9 @@ installment-status-upcoming = Kelgusi
 days-past-due = { $days } kun kechikkan
 
 repay-due = Hozir { $amount } toʻlash
+repay-part-amount = Hozir toʻlanadigan summa
+repay-part-hint = Avval penya, keyin foiz, soʻng asosiy qarz uziladi; qolgani toʻlanishi kerak boʻlib qoladi.
+repay-part = Bir qismini toʻlash
 repay-early-title = Muddatidan oldin toʻlash
 repay-early-amount = Asosiy qarz summasi
 repay-early-option = Muddatidan oldin toʻlagandan keyin

@@ -437,6 +437,7 @@ impl Services {
                 verifier: verifier(&keys, Audience::Applications),
                 kyc: Arc::new(kyc),
                 scorer: Arc::new(scorer),
+                loans: Arc::new(NoLoans),
                 calendar,
             }))
             .await;
@@ -450,6 +451,19 @@ impl Services {
             issuer,
             keys,
         }
+    }
+}
+
+/// Disbursement's loan standing in these tests, which start no disbursement: no client has a
+/// loan, so none has an overdue one.
+struct NoLoans;
+
+impl imkon_applications::peers::LoanStanding for NoLoans {
+    fn has_overdue_loan(
+        &self,
+        _client_id: Uuid,
+    ) -> imkon_applications::peers::PeerFuture<'_, bool> {
+        Box::pin(async { Ok(false) })
     }
 }
 

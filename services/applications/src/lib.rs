@@ -34,7 +34,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
-use crate::peers::{KycSource, OnboardingClient, Scorer, ScoringClient};
+use crate::peers::{
+    DisbursementClient, KycSource, LoanStanding, OnboardingClient, Scorer, ScoringClient,
+};
 
 /// The service's name: its database, its configuration table, its token audience.
 pub const SERVICE: &str = "applications";
@@ -62,6 +64,8 @@ pub struct AppState {
     pub kyc: Arc<dyn KycSource>,
     /// The scoring service.
     pub scorer: Arc<dyn Scorer>,
+    /// Disbursement's answer on whether an applicant has an overdue loan.
+    pub loans: Arc<dyn LoanStanding>,
     /// The bank's calendar: a founder's age, a programme's window and a submission's day.
     pub calendar: BankCalendar,
 }
@@ -128,6 +132,7 @@ pub async fn run_on(
     let tokens = ServiceTokens::from_settings(&config.settings, client.clone())?;
     let onboarding_url: String = config.settings.require("onboarding_url")?;
     let scoring_url: String = config.settings.require("scoring_url")?;
+    let disbursement_url: String = config.settings.require("disbursement_url")?;
     outbox::spawn_relay(
         pool.clone(),
         &config.settings,
@@ -153,7 +158,12 @@ pub async fn run_on(
         limits: config.limits,
         verifier,
         kyc: onboarding,
-        scorer: Arc::new(ScoringClient::new(client, &scoring_url, tokens)),
+        scorer: Arc::new(ScoringClient::new(
+            client.clone(),
+            &scoring_url,
+            tokens.clone(),
+        )),
+        loans: Arc::new(DisbursementClient::new(client, &disbursement_url, tokens)),
         calendar: config.calendar.clone(),
     };
     service::serve(&config, listener, app(state), shutdown).await

@@ -221,41 +221,85 @@ impl OnboardingClient {
         path: String,
         what: String,
     ) -> Result<T, PeerError> {
-        let unreachable = |reason: String| PeerError::Unreachable {
-            service: "onboarding",
-            reason,
-        };
-        let token = self
-            .tokens
-            .token_for(Audience::Onboarding)
-            .await
-            .map_err(|error| unreachable(error.to_string()))?;
-        let response = self
-            .client
-            .get(&format!("{}{path}", self.base_url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|error| unreachable(error.to_string()))?;
-        let status = response.status();
-        if status == reqwest::StatusCode::NOT_FOUND {
-            return Err(PeerError::NotFound {
-                service: "onboarding",
-                what,
-            });
-        }
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            return Err(PeerError::Unexpected {
-                service: "onboarding",
-                status: status.as_u16(),
-                body,
-            });
-        }
-        response
-            .json()
-            .await
-            .map_err(|error| unreachable(error.to_string()))
+        get_from(self, "onboarding", Audience::Onboarding, path, what).await
+    }
+}
+
+/// `GET {base_url}{path}` of `service` with a service token for `audience`: a 404 is
+/// [`PeerError::NotFound`] naming `what`, any other failure is reported with the status.
+async fn get_from<T: serde::de::DeserializeOwned>(
+    peer: &OnboardingClient,
+    service: &'static str,
+    audience: Audience,
+    path: String,
+    what: String,
+) -> Result<T, PeerError> {
+    let unreachable = |reason: String| PeerError::Unreachable { service, reason };
+    let token = peer
+        .tokens
+        .token_for(audience)
+        .await
+        .map_err(|error| unreachable(error.to_string()))?;
+    let response = peer
+        .client
+        .get(&format!("{}{path}", peer.base_url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|error| unreachable(error.to_string()))?;
+    let status = response.status();
+    if status == reqwest::StatusCode::NOT_FOUND {
+        return Err(PeerError::NotFound { service, what });
+    }
+    if !status.is_success() {
+        let body = response.text().await.unwrap_or_default();
+        return Err(PeerError::Unexpected {
+            service,
+            status: status.as_u16(),
+            body,
+        });
+    }
+    response
+        .json()
+        .await
+        .map_err(|error| unreachable(error.to_string()))
+}
+
+/// Disbursement's answer on a client's standing as a borrower.
+pub trait LoanStanding: Send + Sync {
+    /// Whether `client_id` has a loan with something past due on the bank's today.
+    fn has_overdue_loan(&self, client_id: Uuid) -> PeerFuture<'_, bool>;
+}
+
+/// `GET {disbursement}/v1/clients/{client_id}/loan-standing`.
+#[derive(Debug, Deserialize)]
+struct LoanStandingAnswer {
+    has_overdue_loan: bool,
+}
+
+/// Disbursement over HTTP, with this service's token. It shares the onboarding client's
+/// plumbing (HTTP client, token cache), pointed at disbursement's address.
+pub struct DisbursementClient(OnboardingClient);
+
+impl DisbursementClient {
+    pub fn new(client: ServiceClient, base_url: &str, tokens: ServiceTokens) -> DisbursementClient {
+        DisbursementClient(OnboardingClient::new(client, base_url, tokens))
+    }
+}
+
+impl LoanStanding for DisbursementClient {
+    fn has_overdue_loan(&self, client_id: Uuid) -> PeerFuture<'_, bool> {
+        Box::pin(async move {
+            let answer: LoanStandingAnswer = get_from(
+                &self.0,
+                "disbursement",
+                Audience::Disbursement,
+                format!("/v1/clients/{client_id}/loan-standing"),
+                format!("client {client_id}"),
+            )
+            .await?;
+            Ok(answer.has_overdue_loan)
+        })
     }
 }
 

@@ -64,9 +64,31 @@ pub async fn kyc_approved(state: &AppState, client_id: Uuid) -> Result<bool, Api
     Ok(status == "approved")
 }
 
-/// The eligibility facts of `company` on `today`. No service publishes overdue loans yet, so
-/// none is assumed; the rule is applied once disbursement exposes them.
-pub fn applicant_facts(company: &Company, kyc_approved: bool, today: NaiveDate) -> ApplicantFacts {
+/// Whether the applicant has an overdue loan, as disbursement's contracts stand now. Asked only
+/// of programmes with the rule, so that a grant does not depend on disbursement answering.
+pub async fn has_overdue_loan(
+    state: &AppState,
+    programme: &LoadedProgramme,
+    client_id: Uuid,
+) -> Result<bool, ApiError> {
+    if !programme
+        .parsed
+        .programme
+        .eligibility()
+        .no_overdue_loan_required
+    {
+        return Ok(false);
+    }
+    Ok(state.loans.has_overdue_loan(client_id).await?)
+}
+
+/// The eligibility facts of `company` on `today`, with the applicant's loan standing.
+pub fn applicant_facts(
+    company: &Company,
+    kyc_approved: bool,
+    has_overdue_loan: bool,
+    today: NaiveDate,
+) -> ApplicantFacts {
     ApplicantFacts {
         kyc_approved,
         company_registered_on: company.registration_date,
@@ -83,7 +105,7 @@ pub fn applicant_facts(company: &Company, kyc_approved: bool, today: NaiveDate) 
                     .map(|birth_date| FounderFacts { number, birth_date })
             })
             .collect(),
-        has_overdue_loan: false,
+        has_overdue_loan,
     }
 }
 
@@ -193,6 +215,7 @@ async fn assess(
     let facts = applicant_facts(
         company,
         kyc_approved(state, row.client_id).await?,
+        has_overdue_loan(state, programme, row.client_id).await?,
         submitted_on,
     );
     let submission = Submission {

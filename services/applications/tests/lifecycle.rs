@@ -393,3 +393,52 @@ async fn screening_left_unfinished_by_an_outage_is_restarted_by_an_officer(pool:
         .await;
     imkon_platform::testing::assert_problem(again, &[409], Some("transition_not_allowed")).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_with_an_overdue_loan_is_knocked_out_of_loans_until_it_is_repaid(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let founder = harness.founder().await;
+    harness.directory.set_overdue(founder.client_id, true);
+    let loan =
+        json!({ "requested_amount": "300000000.00", "term_months": 36, "answers": loan_answers() });
+
+    let knocked_out_id = harness.draft(&founder, YOUTH_LOAN_ID, loan.clone()).await;
+    let submitted = harness.submit(&founder, knocked_out_id).await;
+    assert_eq!(submitted["state"], "decision", "{submitted}");
+    assert_eq!(submitted["score"], Value::Null);
+    let timeline = harness
+        .get_ok(
+            &format!("/v1/applications/{knocked_out_id}/timeline"),
+            &founder.token,
+        )
+        .await;
+    let knocked_out = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["kind"] == "screening_knocked_out")
+        .expect("the knock-out is on the founder's timeline");
+    assert_eq!(
+        knocked_out["details"]["knockouts"],
+        json!([{ "code": "overdue_loan" }]),
+        "the code the founder's page words in their language"
+    );
+
+    // A grant programme has no such rule: the same founder is screened and scored.
+    let grant_id = harness
+        .draft(
+            &founder,
+            INNOVATIVE_IDEA_GRANT_ID,
+            json!({ "requested_amount": "100000000.00", "term_months": 12, "answers": grant_answers() }),
+        )
+        .await;
+    assert_eq!(
+        harness.submit(&founder, grant_id).await["state"],
+        "in_review"
+    );
+
+    harness.directory.set_overdue(founder.client_id, false);
+    let eligible_id = harness.draft(&founder, YOUTH_LOAN_ID, loan).await;
+    let submitted = harness.submit(&founder, eligible_id).await;
+    assert_eq!(submitted["state"], "in_review", "{submitted}");
+}

@@ -31,6 +31,7 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
                 verifier: verifier.clone(),
                 kyc: Arc::new(FixedDirectory::default()),
                 scorer: Arc::new(InProcessScorer::default()),
+                loans: Arc::new(FixedDirectory::default()),
                 calendar: imkon_platform::calendar::BankCalendar::default(),
             })
         },

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::db::contracts::{self, ContractRow};
 use crate::db::installments::{self, InstallmentRow};
 use crate::db::repayments::{self, NewRepayment};
-use crate::domain::allocation::{allocate_payment, AmountsDue};
+use crate::domain::allocation::{allocate_payment, Allocation, AmountsDue};
 use crate::error::DisbursementError;
 use crate::loans::money;
 use crate::money_flows::RepaymentParts;
@@ -99,6 +99,60 @@ pub async fn record_payment_of_due(
             kind: "scheduled",
             repaid_on,
             amount: payment.amount(),
+            penalty: allocation.penalty.amount(),
+            interest: allocation.interest.amount(),
+            principal: allocation.principal.amount(),
+            extra_principal: None,
+            early_option: None,
+            transfer_id,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records a payment of part of `due` (`payment` is less than all of it), moved by the ledger
+/// transfer `transfer_id`: the allocation takes penalty, then interest, then principal, and
+/// within interest and principal the oldest instalment first; the rest stays due, so the
+/// arrears job keeps counting it. Returns the allocation the transfer must carry.
+pub async fn record_partial_payment(
+    connection: &mut PgConnection,
+    contract: &ContractRow,
+    due: &AmountDue,
+    allocation: &Allocation,
+    repayment_id: Uuid,
+    transfer_id: Uuid,
+    repaid_on: NaiveDate,
+) -> Result<(), DisbursementError> {
+    let mut interest_left = allocation.interest.amount();
+    let mut principal_left = allocation.principal.amount();
+    for row in &due.installments {
+        let interest = row.unpaid_interest().min(interest_left);
+        interest_left -= interest;
+        let principal = row.unpaid_principal().min(principal_left);
+        principal_left -= principal;
+        if !(interest.is_zero() && principal.is_zero()) {
+            installments::add_payment(
+                &mut *connection,
+                contract.id,
+                row.number,
+                interest,
+                principal,
+            )
+            .await?;
+        }
+    }
+    contracts::add_penalty(&mut *connection, contract.id, -allocation.penalty.amount()).await?;
+    repayments::insert(
+        &mut *connection,
+        &NewRepayment {
+            id: repayment_id,
+            contract_id: contract.id,
+            kind: "scheduled",
+            repaid_on,
+            amount: allocation.penalty.amount()
+                + allocation.interest.amount()
+                + allocation.principal.amount(),
             penalty: allocation.penalty.amount(),
             interest: allocation.interest.amount(),
             principal: allocation.principal.amount(),

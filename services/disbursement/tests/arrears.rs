@@ -4,6 +4,7 @@ mod support;
 
 use imkon_auth::Role;
 use imkon_platform::testing::assert_problem;
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use support::{approved_loan, person, Staffed, TestApp};
@@ -13,6 +14,26 @@ async fn overdue_events(app: &TestApp) -> Vec<Value> {
         .fetch_all(&app.pool)
         .await
         .unwrap()
+}
+
+/// A client's standing as applications asks for it, with its service token, on the service's
+/// today.
+async fn loan_standing(app: &TestApp, client_id: uuid::Uuid) -> Value {
+    let response = app
+        .server
+        .client
+        .get(app.url(&format!("/v1/clients/{client_id}/loan-standing")))
+        .bearer_auth(app.service_bearer())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// Sets the service's clock to noon UTC on `day`.
+fn set_today(app: &TestApp, day: &str) {
+    app.clock.set(format!("{day}T12:00:00Z").parse().unwrap());
 }
 
 async fn penalty_outstanding(app: &TestApp, who: &Staffed, id: uuid::Uuid) -> Value {
@@ -35,6 +56,14 @@ async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: P
     app.ledger
         .move_cash(&current, "110.00", false, "spent")
         .await;
+    let client_id = who.founder.client_id().unwrap();
+    set_today(&app, "2024-01-31");
+    assert_eq!(
+        loan_standing(&app, client_id).await["has_overdue_loan"],
+        false,
+        "nothing is due yet"
+    );
+    set_today(&app, "2024-02-05");
 
     let first: Value = app
         .post("/v1/arrears/run?as_of=2024-02-05", Some(&admin), &json!({}))
@@ -88,6 +117,23 @@ async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: P
     );
     assert_eq!(list["buckets"][1]["contracts"], 0);
     assert_eq!(overdue_events(&app).await.len(), 1);
+    assert_eq!(
+        loan_standing(&app, client_id).await,
+        json!({"client_id": client_id, "has_overdue_loan": true, "overdue_contracts": [id]})
+    );
+    assert_eq!(
+        loan_standing(&app, uuid::Uuid::now_v7()).await["has_overdue_loan"],
+        false,
+        "another client"
+    );
+    let by_the_founder = app
+        .get(
+            &format!("/v1/clients/{client_id}/loan-standing"),
+            Some(&who.founder),
+        )
+        .await;
+    assert_problem(by_the_founder, &[403], None).await;
+    set_today(&app, "2024-03-05");
 
     // The job collects from clients' accounts: another service's token (here the one
     // applications delivers approvals with) may not start it; an administrator may.
@@ -151,6 +197,11 @@ async fn the_job_books_each_days_penalty_once_and_catches_up_missed_days(pool: P
         "current account, loan, interest income and penalty income"
     );
     assert_eq!(penalty_outstanding(&app, &who, id).await, "0.00");
+    assert_eq!(
+        loan_standing(&app, client_id).await["has_overdue_loan"],
+        false,
+        "repaid"
+    );
     let accrued: i64 =
         sqlx::query_scalar("select count(*) from audit_record where action = 'penalty.accrued'")
             .fetch_one(&app.pool)
@@ -320,4 +371,80 @@ async fn concurrent_or_interrupted_runs_book_each_loans_day_once(pool: PgPool) {
         "0.18",
         "the booked day is kept"
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_partial_payment_goes_to_penalty_then_interest_then_principal_and_the_rest_stays_due(
+    pool: PgPool,
+) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let admin = person(&[Role::Admin]);
+    let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let (id, current) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+    app.ledger
+        .move_cash(&current, "110.00", false, "spent")
+        .await;
+    set_today(&app, "2024-02-05");
+    let run = app
+        .post("/v1/arrears/run?as_of=2024-02-05", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(run.status(), 200);
+    // Due: the first instalment (interest 0.79, principal 16.34) and four days' penalty 0.08.
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.08");
+    app.ledger.move_cash(&current, "5.00", true, "salary").await;
+    let path = format!("/v1/contracts/{id}/repayments");
+
+    let too_much = app
+        .post_with_key(&path, &who.founder, "too-much", &json!({"amount": "17.22"}))
+        .await;
+    let problem = assert_problem(too_much, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["code"], "more_than_due", "{problem}");
+    let paid: Value = app
+        .post_with_key(&path, &who.founder, "part", &json!({"amount": "5.00"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&paid["penalty"], &paid["interest"], &paid["principal"]),
+        (&json!("0.08"), &json!("0.79"), &json!("4.13")),
+        "5.00 = 0.08 + 0.79 + 4.13"
+    );
+    let again: Value = app
+        .post_with_key(&path, &who.founder, "part", &json!({"amount": "5.00"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["id"], paid["id"], "the same key pays once");
+    assert_eq!(app.ledger.balance(&current).await, Decimal::ZERO);
+    let entries = app.ledger.entries_of_kind("repayment").await;
+    let side_total = |side: &str| -> Decimal {
+        entries
+            .iter()
+            .filter(|(_, entry_side, _)| entry_side == side)
+            .map(|(_, _, amount)| *amount)
+            .sum()
+    };
+    assert_eq!(side_total("debit"), side_total("credit"));
+    assert_eq!(side_total("debit").to_string(), "5.00");
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.00");
+    assert_eq!(
+        loan_standing(&app, who.founder.client_id().unwrap()).await["has_overdue_loan"],
+        true,
+        "12.21 of principal is still overdue"
+    );
+
+    app.ledger.move_cash(&current, "20.00", true, "more").await;
+    let rest: Value = app
+        .post_with_key(&path, &who.founder, "rest", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["amount"], "12.21", "{rest}");
+    assert_eq!(rest["principal"], "12.21");
+    assert_eq!(rest["interest"], "0.00");
+    assert_eq!(app.ledger.balance(&current).await.to_string(), "7.79");
 }

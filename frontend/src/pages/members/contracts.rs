@@ -703,7 +703,7 @@ pub struct RepaymentForm {
     idempotency_key: String,
 }
 
-/// Pays what is due, or repays early keeping the term or the instalment.
+/// Pays what is due or a part of it, or repays early keeping the term or the instalment.
 pub async fn repay(
     State(state): State<AppState>,
     context: PageContext,
@@ -721,7 +721,7 @@ pub async fn repay(
         ("amount".to_owned(), submitted.amount.clone()),
         ("option".to_owned(), submitted.option.clone()),
     ]);
-    let body = if submitted.kind == "early" {
+    let body = if submitted.kind == "early" || submitted.kind == "part" {
         let amount = match parse_typed_decimal(&submitted.amount, translator.locale()) {
             Ok(amount) => Some(amount),
             Err(TypedNumberError::Empty) => {
@@ -733,10 +733,13 @@ pub async fn repay(
                 None
             }
         };
-        if !matches!(submitted.option.as_str(), "keep_term" | "keep_installment") {
+        // A part of what is due names no option; an early repayment must.
+        let part = submitted.kind == "part";
+        if !part && !matches!(submitted.option.as_str(), "keep_term" | "keep_installment") {
             form.refuse(&translator, "option", "invalid_choice");
         }
         match amount {
+            Some(amount) if !form.has_errors() && part => json!({"amount": amount.to_string()}),
             Some(amount) if !form.has_errors() => {
                 json!({"amount": amount.to_string(), "option": submitted.option})
             }

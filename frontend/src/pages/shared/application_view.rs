@@ -159,6 +159,8 @@ pub struct ApplicationPageView {
     can_propose: bool,
     can_confirm: bool,
     can_request_info: bool,
+    /// A credit officer may restart screening that an outage left unfinished.
+    can_retry_screening: bool,
     can_withdraw: bool,
     can_assign: bool,
     /// The credit officers who may be assigned as reviewers, the signed-in one left out (they
@@ -409,6 +411,7 @@ pub async fn application_page(
         can_propose: person.has_role("credit_officer") && state_name == "in_review",
         can_confirm: person.has_role("approver") && state_name == "decision",
         can_request_info: person.has_role("credit_officer") && state_name == "in_review",
+        can_retry_screening: person.has_role("credit_officer") && state_name == "screening",
         can_withdraw: person.is_founder() && WITHDRAWABLE_STATES.contains(&state_name.as_str()),
         can_assign,
         reviewer_choices,

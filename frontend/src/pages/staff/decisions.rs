@@ -114,6 +114,23 @@ pub async fn confirm(
     after_action(&state, &context, &mut signed_in, &id, form, result, &[]).await
 }
 
+/// The credit officer's restart of screening that a scoring outage left unfinished.
+pub async fn retry_screening(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let next = format!("/applications/{id}");
+    let token = applications_token(&state, &mut signed_in, &next).await?;
+    let form = FormState::from_pairs(pairs);
+    let result = calls(&state, &token)
+        .act(&id, "screening", &serde_json::json!({}))
+        .await;
+    after_action(&state, &context, &mut signed_in, &id, form, result, &[]).await
+}
+
 /// The credit officer's request for information from the founder.
 pub async fn request_info(
     State(state): State<AppState>,

@@ -59,6 +59,10 @@ pub fn routes() -> Router<AppState> {
             post(decisions::request_info),
         )
         .route(
+            "/applications/{id}/screening",
+            post(decisions::retry_screening),
+        )
+        .route(
             "/applications/{id}/review-myself",
             post(decisions::review_myself),
         )

@@ -591,6 +591,7 @@ async fn submit(
     let facts = screening::applicant_facts(
         company,
         screening::kyc_approved(&state, client_id).await?,
+        screening::has_overdue_loan(&state, &programme, client_id).await?,
         today,
     );
     let submission = Submission {

@@ -3,13 +3,13 @@
 
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use imkon_applications::peers::{
-    ClientProfile, Company, CompanyFounder, KycSource, PeerError, PeerFuture, ScoreKnockout,
-    ScoreResult, ScoredCharacteristic, Scorer,
+    ClientProfile, Company, CompanyFounder, KycSource, LoanStanding, PeerError, PeerFuture,
+    ScoreKnockout, ScoreResult, ScoredCharacteristic, Scorer,
 };
 use imkon_applications::seed::{GRANT_SCORECARD_ID, LOAN_SCORECARD_ID};
 use imkon_applications::{app, migrator, AppState};
@@ -31,6 +31,27 @@ use uuid::Uuid;
 #[derive(Default)]
 pub struct FixedDirectory {
     profiles: Mutex<HashMap<Uuid, ClientProfile>>,
+    /// The clients disbursement reports with an overdue loan.
+    overdue: Mutex<HashSet<Uuid>>,
+}
+
+impl FixedDirectory {
+    /// Makes disbursement report `client_id` with (or without) an overdue loan.
+    pub fn set_overdue(&self, client_id: Uuid, overdue: bool) {
+        let mut clients = self.overdue.lock().unwrap();
+        if overdue {
+            clients.insert(client_id);
+        } else {
+            clients.remove(&client_id);
+        }
+    }
+}
+
+impl LoanStanding for FixedDirectory {
+    fn has_overdue_loan(&self, client_id: Uuid) -> PeerFuture<'_, bool> {
+        let overdue = self.overdue.lock().unwrap().contains(&client_id);
+        Box::pin(async move { Ok(overdue) })
+    }
 }
 
 impl KycSource for FixedDirectory {
@@ -213,6 +234,7 @@ impl Harness {
             verifier,
             kyc: directory.clone(),
             scorer,
+            loans: directory.clone(),
             calendar: calendar.clone(),
         }))
         .await;

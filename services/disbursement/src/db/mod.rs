@@ -4,3 +4,4 @@ pub mod arrears;
 pub mod contracts;
 pub mod installments;
 pub mod repayments;
+pub mod standing;

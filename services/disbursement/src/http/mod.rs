@@ -5,6 +5,7 @@ pub mod contract_document;
 pub mod contracts;
 pub mod repayments;
 pub mod schedules;
+pub mod standing;
 pub mod tranches;
 
 use std::net::SocketAddr;
@@ -42,6 +43,7 @@ use crate::AppState;
         repayments::repay,
         arrears::run_arrears,
         arrears::list_arrears,
+        standing::loan_standing,
     ),
     components(schemas(
         schedules::SchedulePreviewRequest,
@@ -67,6 +69,7 @@ use crate::AppState;
         arrears::ArrearsView,
         arrears::ArrearsItemView,
         arrears::BucketView,
+        standing::LoanStandingView,
     )),
     tags(
         (name = "schedules", description = "repayment schedules and the public loan calculator"),
@@ -86,6 +89,7 @@ pub fn router() -> Router<AppState> {
         .merge(tranches::router())
         .merge(repayments::router())
         .merge(arrears::router())
+        .merge(standing::router())
 }
 
 /// Staff who are also the contract's client (the same client id in their token) act on

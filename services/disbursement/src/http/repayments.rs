@@ -25,6 +25,7 @@ use super::{record_audit, AuditSubject};
 use crate::db::contracts::{self, ContractRow};
 use crate::db::installments::{self, InstallmentRow};
 use crate::db::repayments::{self, NewRepayment, RepaymentRow};
+use crate::domain::allocation::{allocate_payment, AmountsDue};
 use crate::domain::contract::ContractStatus;
 use crate::domain::early_repayment::{repay_early, EarlyRepayment, EarlyRepaymentOption};
 use crate::domain::tranche::ProgrammeKind;
@@ -32,7 +33,9 @@ use crate::error::DisbursementError;
 use crate::loans::contract_status;
 use crate::loans::{currency, current_schedule, money, programme_kind};
 use crate::money_flows::{collect_repayment, RepaymentParts};
-use crate::repaying::{amount_due, close_when_repaid, record_payment_of_due, unpaid_due};
+use crate::repaying::{
+    amount_due, close_when_repaid, record_partial_payment, record_payment_of_due, unpaid_due,
+};
 use crate::AppState;
 
 /// What the client chooses when repaying early.
@@ -46,7 +49,9 @@ pub enum EarlyOption {
 }
 
 /// A repayment request. Empty (`{}`): pay everything due today (penalty, then interest, then
-/// principal of the instalments due). With `amount` and `option`: repay `amount` of principal
+/// principal of the instalments due). With `amount` alone, while something is due: pay that
+/// part of it, allocated the same way, oldest instalment first; the rest stays due (422
+/// `more_than_due` above what is due). With `amount` and `option`: repay `amount` of principal
 /// ahead of schedule; the interest accrued since the last due date is added to the payment.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -219,6 +224,8 @@ pub async fn list_repayments(
 /// The request, checked: pay what is due, or repay principal early.
 enum Repayment {
     WhatIsDue,
+    /// `amount` without an option while something is due: that much of what is due.
+    PartOfDue(Money),
     Early {
         extra_principal: Money,
         option: EarlyRepaymentOption,
@@ -239,24 +246,20 @@ fn parse_request(
         }
         return Ok(Repayment::WhatIsDue);
     };
+    let amount =
+        Money::new(parse_decimal(amount, "amount")?, currency(contract)).map_err(|error| {
+            DisbursementError::InvalidField {
+                field: "amount",
+                code: "too_many_decimals",
+                message: error.to_string(),
+            }
+        })?;
     let option = match request.option {
         Some(EarlyOption::KeepTerm) => EarlyRepaymentOption::KeepTerm,
         Some(EarlyOption::KeepInstallment) => EarlyRepaymentOption::KeepInstallment,
-        None => {
-            return Err(DisbursementError::InvalidField {
-                field: "option",
-                code: "required",
-                message: "choose keep_term (lower instalment) or keep_installment (shorter term)"
-                    .to_owned(),
-            })
-        }
+        None => return Ok(Repayment::PartOfDue(amount)),
     };
-    let extra_principal = Money::new(parse_decimal(amount, "amount")?, currency(contract))
-        .map_err(|error| DisbursementError::InvalidField {
-            field: "amount",
-            code: "too_many_decimals",
-            message: error.to_string(),
-        })?;
+    let extra_principal = amount;
     Ok(Repayment::Early {
         extra_principal,
         option,
@@ -327,6 +330,49 @@ pub async fn repay(
                 &mut transaction,
                 &contract,
                 &due,
+                repayment_id,
+                transfer_id,
+                today,
+            )
+            .await?;
+        }
+        Repayment::PartOfDue(amount) => {
+            // With nothing due an amount is an early repayment, which names its option.
+            let due = due.ok_or(DisbursementError::InvalidField {
+                field: "option",
+                code: "required",
+                message: "choose keep_term (lower instalment) or keep_installment (shorter term)"
+                    .to_owned(),
+            })?;
+            if amount.amount() > due.parts.total().amount() {
+                return Err(DisbursementError::InvalidField {
+                    field: "amount",
+                    code: "more_than_due",
+                    message: format!("at most {} is due", due.parts.total().amount()),
+                }
+                .into());
+            }
+            let allocation = allocate_payment(
+                amount,
+                &AmountsDue {
+                    penalty: due.parts.penalty,
+                    interest: due.parts.interest,
+                    principal: due.parts.principal,
+                },
+            )
+            .map_err(DisbursementError::from)?;
+            let parts = RepaymentParts {
+                penalty: allocation.penalty,
+                interest: allocation.interest,
+                principal: allocation.principal,
+            };
+            let transfer_id =
+                collect_repayment(state.ledger.as_ref(), &contract, ledger_key, parts).await?;
+            record_partial_payment(
+                &mut transaction,
+                &contract,
+                &due,
+                &allocation,
                 repayment_id,
                 transfer_id,
                 today,
