@@ -57,12 +57,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::FromRef;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::Json;
 use axum::routing::get;
 use axum::{middleware, Router};
 use imkon_platform::calendar::BankCalendar;
 use imkon_platform::config::{ConfigError, Secret, Settings};
+use imkon_platform::metrics::Metrics;
 use imkon_platform::service::StartupError;
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -227,6 +229,10 @@ pub fn app_with(settings: FrontendSettings) -> Router {
     let header_policy = HeaderPolicy {
         strict_transport_security: settings.served_over_tls,
     };
+    // The same counters the services keep, so one dashboard reads every process: request
+    // count and time per route template (never the raw path) and status.
+    let metrics = Metrics::new(SERVICE);
+    let scraped = metrics.clone();
     pages::routes()
         .route(
             "/health/live",
@@ -235,6 +241,18 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         .route(
             "/health/ready",
             get(|| async { Json(HealthStatus { status: "ready" }) }),
+        )
+        .route(
+            "/metrics",
+            get(move || {
+                let text = scraped.render();
+                async move {
+                    (
+                        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+                        text,
+                    )
+                }
+            }),
         )
         .fallback(pages::shared::not_found)
         .with_state(state)
@@ -255,6 +273,10 @@ pub fn app_with(settings: FrontendSettings) -> Router {
             web::security::security_headers,
         ))
         .layer(middleware::from_fn(web::timing::server_timing))
+        .layer(middleware::from_fn_with_state(
+            metrics,
+            imkon_platform::metrics::count_requests,
+        ))
         .layer(middleware::from_fn(|request, next| {
             imkon_platform::telemetry::request_id_layer(SERVICE, request, next)
         }))

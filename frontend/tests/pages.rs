@@ -501,6 +501,40 @@ async fn unknown_pages_and_malformed_requests_get_friendly_pages_without_interna
 }
 
 #[tokio::test]
+async fn metrics_count_requests_by_route_template_and_status() {
+    let site = Site::start().await;
+    let mut visitor = Visitor::new();
+    assert_eq!(
+        visitor.get(&site.url("/calculator")).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        visitor.get(&site.url("/no-such-page-42")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let scrape = visitor.get(&site.url("/metrics")).await;
+    assert_eq!(scrape.status(), StatusCode::OK);
+    assert!(scrape.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = scrape.text().await.unwrap();
+    assert!(
+        text.contains(
+            "http_requests_total{service=\"frontend\",method=\"GET\",route=\"/calculator\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_request_duration_seconds_count{service=\"frontend\",method=\"GET\",route=\"/calculator\",status=\"200\"} 1"),
+        "{text}"
+    );
+    // A path no route matched is counted under one label, so visitors cannot mint series.
+    assert!(!text.contains("no-such-page-42"), "{text}");
+    assert!(text.contains("status=\"404\""), "{text}");
+}
+
+#[tokio::test]
 async fn only_pages_hand_out_a_csrf_token() {
     let site = Site::start().await;
     for path in ["/static/app.css", "/health/live"] {
