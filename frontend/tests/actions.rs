@@ -1012,7 +1012,7 @@ async fn staff_find_clients_in_either_script_or_by_pinfl_and_every_queue_names_t
         .unwrap();
     let masked = format!("**********{}", &pinfl[10..]);
     let (mut founder, application) = site.application_in_review().await;
-    site.money.funded_account(client_id, "0.00").await;
+    let account = site.money.funded_account(client_id, "0.00").await;
     let contract = site.money.approved_loan(client_id, "30000000.00").await;
     site.money.pay_out(client_id, &contract).await;
     let client_page = format!("/clients/{client_id}");
@@ -1064,6 +1064,17 @@ async fn staff_find_clients_in_either_script_or_by_pinfl_and_every_queue_names_t
         html.contains(&format!("href=\"/contracts/{contract}\"")),
         "{html}"
     );
+    assert!(
+        html.contains("<h2 id=\"client-applications\">Заявки</h2>")
+            && html.contains(&format!("href=\"/applications/{application}\"")),
+        "the client's application is listed: {html}"
+    );
+    assert!(
+        html.contains("<h2 id=\"client-accounts\">Счета</h2>")
+            && html.contains(&account)
+            && html.contains("Текущий счёт"),
+        "the client's account is listed with its balance: {html}"
+    );
 
     // Every staff page that concerns clients names them, and no page shows an id.
     for path in [
@@ -1090,6 +1101,10 @@ async fn staff_find_clients_in_either_script_or_by_pinfl_and_every_queue_names_t
     let (status, html) = kyc.page(&site.url(&client_page)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&pinfl), "a KYC officer sees the whole PINFL");
+    assert!(
+        !html.contains("client-applications") && html.contains(&account),
+        "a KYC officer, whom the applications service refuses, sees no applications part: {html}"
+    );
     let (_, html) = kyc.page(&site.url("/kyc/cases")).await;
     let text = visible_text(&html);
     assert!(!contains_uuid(&text), "the KYC queue shows an id: {text}");

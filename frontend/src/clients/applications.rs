@@ -252,6 +252,9 @@ pub struct QueueFilter {
     pub band: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub assignee: String,
+    /// One client's applications (the client page); never taken from a page's query string.
+    #[serde(skip_deserializing, skip_serializing_if = "String::is_empty")]
+    pub client_id: String,
 }
 
 /// A notification in the founder's inbox.

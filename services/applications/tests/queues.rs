@@ -98,6 +98,52 @@ async fn officers_filter_sort_and_page_the_queue(pool: PgPool) {
         .await;
     assert_eq!(ids(&assigned), [in_review[1].clone()]);
 
+    let other_founder = harness.founder().await;
+    let others = harness
+        .draft(
+            &other_founder,
+            INNOVATIVE_IDEA_GRANT_ID,
+            json!({ "answers": grant_answers() }),
+        )
+        .await;
+    let of_client = harness
+        .get_ok(
+            &format!("/v1/applications?client_id={}&limit=50", founder.client_id),
+            &harness.officer,
+        )
+        .await;
+    let mut expected = in_review.clone();
+    expected.extend([draft.to_string(), loan.to_string()]);
+    let mut found = ids(&of_client);
+    found.sort();
+    expected.sort();
+    assert_eq!(
+        found, expected,
+        "the client's own applications, no one else's"
+    );
+    let of_other = harness
+        .get_ok(
+            &format!("/v1/applications?client_id={}", other_founder.client_id),
+            &harness.approver,
+        )
+        .await;
+    assert_eq!(ids(&of_other), [others.to_string()]);
+    let own = harness
+        .get_ok(
+            &format!("/v1/applications?client_id={}", founder.client_id),
+            &other_founder.token,
+        )
+        .await;
+    assert_eq!(
+        ids(&own),
+        [others.to_string()],
+        "a founder's list stays their own whatever client they name"
+    );
+    let bad_client = harness
+        .get("/v1/applications?client_id=someone", &harness.officer)
+        .await;
+    assert_eq!(bad_client.status(), 400);
+
     let bad_sort = harness
         .get("/v1/applications?sort=colour", &harness.officer)
         .await;

@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
+use crate::clients::accounts::{own_accounts, Account};
 use crate::clients::api::idempotency_key;
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
@@ -56,16 +57,6 @@ fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
     } else {
         Err(PageError::WrongRole)
     }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct Account {
-    number: String,
-    kind: String,
-    currency: String,
-    name: Option<String>,
-    posted_balance: String,
-    available_balance: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -129,13 +120,9 @@ fn limit_row(limit: &Limit, translator: &Translator) -> LimitRow {
 }
 
 async fn my_accounts(state: &AppState, token: &str, next: &str) -> Result<Vec<Account>, PageError> {
-    send_json(
-        state
-            .accounts
-            .authorized(Method::GET, "/v1/me/accounts", token),
-    )
-    .await
-    .map_err(|error| PageError::from_call(error, next))
+    own_accounts(&state.accounts, token)
+        .await
+        .map_err(|error| PageError::from_call(error, next))
 }
 
 async fn my_limits(state: &AppState, token: &str, next: &str) -> Result<Vec<Limit>, PageError> {

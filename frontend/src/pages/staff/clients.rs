@@ -1,8 +1,11 @@
 //! The client search and the client page for the bank's staff (KYC officers, credit officers,
 //! approvers, finance). Each part of the client page comes from the service that owns it:
 //! identity, companies, KYC and documents from onboarding's client file (which audits each
-//! opening and masks the PINFL for all but KYC officers), contracts from disbursement. A part
-//! the service refuses or cannot give is left out with a note, never an error page.
+//! opening and masks the PINFL for all but KYC officers), applications from the applications
+//! service (credit officers and approvers only, as that service allows), contracts from
+//! disbursement, accounts with their balances from accounts (read-only). A part the reader's
+//! role may not see is not shown; a part the service cannot give now is left out with a note,
+//! never an error page.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -10,7 +13,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::clients::applications::path_segment;
+use crate::clients::accounts::client_accounts;
+use crate::clients::applications::{path_segment, ApplicationsCalls, QueueFilter};
 use crate::clients::disbursement::all_contracts;
 use crate::clients::onboarding::{client_file, search_clients, ClientFile};
 use crate::pages::shared::client_names::{in_reader_script, reads_clients};
@@ -191,14 +195,40 @@ pub struct Identity {
     pub documents: Vec<DocumentRow>,
 }
 
+/// An application of the client, as the client page lists it.
+pub struct ApplicationRow {
+    pub id: String,
+    pub programme: String,
+    pub state_key: String,
+    pub requested: String,
+    pub created: String,
+}
+
+/// An account of the client with its balances.
+pub struct AccountRow {
+    pub number: String,
+    pub kind_key: String,
+    pub posted: String,
+    pub available: String,
+}
+
+/// The roles the applications service lets list a client's applications.
+const APPLICATION_READERS: [&str; 2] = ["credit_officer", "approver"];
+
 #[derive(Template)]
 #[template(path = "client.html")]
 struct ClientPage {
     t: Translator,
     layout: Layout,
     identity: Identity,
+    /// Whether the reader's role may see the client's applications at all.
+    shows_applications: bool,
+    /// None when the applications service did not answer.
+    applications: Option<Vec<ApplicationRow>>,
     /// None when disbursement did not answer or refused the reader.
     contracts: Option<Vec<ContractRow>>,
+    /// None when the accounts service did not answer or refused the reader.
+    accounts: Option<Vec<AccountRow>>,
 }
 
 fn identity(file: &ClientFile, state: &AppState, translator: &Translator) -> Identity {
@@ -314,13 +344,92 @@ pub async fn show(
             })
             .collect()
     });
+    let shows_applications = APPLICATION_READERS
+        .iter()
+        .any(|role| signed_in.person.has_role(role));
+    let applications = if shows_applications {
+        client_applications(&state, &mut signed_in, &id, &translator)
+            .await
+            .inspect_err(
+                |error| tracing::warn!(%error, "the client's applications could not be read"),
+            )
+            .ok()
+    } else {
+        None
+    };
+    let accounts = match signed_in.access_token(&state, "accounts").await {
+        Ok(token) => client_accounts(&state.accounts, &token, &id).await,
+        Err(error) => Err(error),
+    }
+    .inspect_err(|error| tracing::warn!(%error, "the client's accounts could not be read"))
+    .ok()
+    .map(|accounts| {
+        accounts
+            .iter()
+            .map(|account| AccountRow {
+                number: account.number.clone(),
+                kind_key: format!("account-kind-{}", account.kind.replace('_', "-")),
+                posted: amount_text(&account.posted_balance, &account.currency, &translator),
+                available: amount_text(&account.available_balance, &account.currency, &translator),
+            })
+            .collect()
+    });
     Ok(render(
         StatusCode::OK,
         &ClientPage {
             identity: identity(&file, &state, &translator),
+            shows_applications,
+            applications,
             contracts,
+            accounts,
             t: translator,
             layout: context.layout(Section::Clients),
         },
     ))
+}
+
+/// The client's applications, newest programme names in the reader's language, through the
+/// officers' queue filtered to the one client.
+async fn client_applications(
+    state: &AppState,
+    signed_in: &mut SignedIn,
+    client_id: &str,
+    translator: &Translator,
+) -> Result<Vec<ApplicationRow>, crate::clients::api::CallError> {
+    let token = signed_in.access_token(state, "applications").await?;
+    let calls = ApplicationsCalls {
+        api: &state.applications,
+        token: &token,
+    };
+    let programmes = calls.programmes().await?;
+    let page = calls
+        .list(&QueueFilter {
+            client_id: client_id.to_owned(),
+            ..QueueFilter::default()
+        })
+        .await?;
+    let locale = translator.locale();
+    Ok(page
+        .items
+        .iter()
+        .map(|application| {
+            let programme = programmes
+                .iter()
+                .find(|programme| programme.id == application.programme_id);
+            ApplicationRow {
+                id: application.id.clone(),
+                programme: programme
+                    .map(|programme| programme.name.get(locale).to_owned())
+                    .unwrap_or_default(),
+                state_key: format!("state-{}", application.state.replace('_', "-")),
+                requested: match (&application.requested_amount, programme) {
+                    (Some(amount), Some(programme)) => {
+                        amount_text(amount, &programme.currency, translator)
+                    }
+                    _ => String::new(),
+                },
+                created: format_day_of(application.created_at, &state.calendar, locale),
+            }
+        })
+        .collect())
 }

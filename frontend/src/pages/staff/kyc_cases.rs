@@ -12,8 +12,8 @@ use serde_json::json;
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::clients::onboarding::{client_file, ClientFile};
-use crate::pages::shared::documents::Preview;
 use crate::pages::shared::client_names::{in_reader_script, ClientLabel, ClientNamer};
+use crate::pages::shared::documents::Preview;
 use crate::pages::shared::forms::{problem_message, FormState, KeyedChoice};
 use crate::pages::shared::kyc_case::{
     case_row, reason_key, status_key, token, Case, CaseRow, STATUSES,

@@ -260,6 +260,7 @@ pub struct QueueFilter {
     pub programme_id: Option<Uuid>,
     pub reviewer_id: Option<Uuid>,
     pub band: Option<String>,
+    pub client_id: Option<Uuid>,
     pub order: QueueOrder,
     pub limit: i64,
     pub offset: i64,
@@ -285,6 +286,9 @@ pub async fn queue(
     }
     if let Some(band) = &filter.band {
         query.push(" and score_band = ").push_bind(band);
+    }
+    if let Some(client_id) = filter.client_id {
+        query.push(" and client_id = ").push_bind(client_id);
     }
     query.push(filter.order.sql());
     query.push(" limit ").push_bind(filter.limit);

@@ -858,6 +858,8 @@ pub struct ListQuery {
     pub assignee: Option<Uuid>,
     /// Officers: only applications scored in this band.
     pub band: Option<String>,
+    /// Officers: only this client's applications (the client page).
+    pub client_id: Option<Uuid>,
     /// `created_at` (oldest first, the default), `-created_at`, `-score`, `score` or
     /// `-requested_amount`.
     pub sort: Option<String>,
@@ -928,6 +930,7 @@ async fn list_applications(
                 programme_id: query.programme_id,
                 reviewer_id: query.assignee,
                 band: query.band.clone(),
+                client_id: query.client_id,
                 order,
                 limit: i64::from(limit),
                 offset: i64::from(offset),
