@@ -9,7 +9,10 @@ use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use imkon_platform::language::Language;
+
 use crate::db;
+use crate::domain::notice;
 
 pub const CLIENT_KYC_APPROVED: &str = "client.kyc_approved";
 pub const CLIENT_KYC_REJECTED: &str = "client.kyc_rejected";
@@ -45,7 +48,35 @@ impl EventHandler for KycEvents {
             "rejected"
         };
         let changed_at = payload.approved_at.unwrap_or(event.occurred_at);
-        db::kyc::record(connection, payload.client_id, status, changed_at).await?;
-        Ok(())
+        db::kyc::record(&mut *connection, payload.client_id, status, changed_at).await?;
+        notify_kyc_decision(connection, payload.client_id, status == "approved", event).await
     }
+}
+
+/// Tells the founder of the KYC decision: an inbox row in English and, from its kind, an email
+/// in their language. The platform's event inbox applies each event once, so a redelivery
+/// writes no second row; the row takes the event's id as a second guard.
+async fn notify_kyc_decision(
+    connection: &mut PgConnection,
+    client_id: Uuid,
+    approved: bool,
+    event: &EventEnvelope,
+) -> Result<(), Problem> {
+    let (subject, body) = notice::kyc_notice(Language::En, approved);
+    let notification = db::notifications::NotificationRow {
+        id: event.id,
+        client_id,
+        application_id: None,
+        subject,
+        body,
+        created_at: event.occurred_at,
+        sent_at: None,
+    };
+    db::notifications::insert_with_kind(
+        connection,
+        &notification,
+        Some(notice::kyc_kind(approved)),
+    )
+    .await?;
+    Ok(())
 }

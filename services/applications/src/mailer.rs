@@ -50,9 +50,17 @@ pub trait RecipientDirectory: Send + Sync {
 /// The email for `notification` to `recipient`: a state change is written in the founder's
 /// language; a row of another kind is sent with the text it was stored with.
 pub fn email_for(notification: &PendingNotification, recipient: &Recipient) -> Email {
-    let (subject, body) = match notification.kind.as_deref().and_then(notice::state_of_kind) {
-        Some(state) => notice::state_notice(recipient.language, notification.application_id, state),
-        None => (notification.subject.clone(), notification.body.clone()),
+    let kind = notification.kind.as_deref();
+    let (subject, body) = match (
+        kind.and_then(notice::state_of_kind),
+        notification.application_id,
+        kind.and_then(notice::kyc_of_kind),
+    ) {
+        (Some(state), Some(application_id), _) => {
+            notice::state_notice(recipient.language, application_id, state)
+        }
+        (_, _, Some(approved)) => notice::kyc_notice(recipient.language, approved),
+        _ => (notification.subject.clone(), notification.body.clone()),
     };
     let html_body = format!("<p>{}</p>", html_escape(&body));
     Email {

@@ -69,7 +69,10 @@ async fn a_founder_sees_only_their_own_applications(pool: PgPool) {
         .as_array()
         .unwrap()
         .iter()
-        .all(|notification| notification["application_id"] == bobs.to_string()));
+        .all(
+            |notification| notification["application_id"] == bobs.to_string()
+                || notification["application_id"].is_null()
+        ));
 
     let someone_elses_company = harness
         .post(
@@ -274,6 +277,48 @@ async fn kyc_events_come_only_from_services_and_are_applied_once(pool: PgPool) {
     assert_eq!(again["outcome"], "duplicate");
     let from_a_person = harness.post("/v1/events", &founder.token, &event).await;
     assert_problem(from_a_person, &[401, 403], None).await;
+
+    // The founder is told once, in an inbox row tied to no application, whose kind lets the
+    // mailer write the email in their language.
+    let told: Vec<(Option<Uuid>, String, Option<String>)> =
+        sqlx::query_as("select application_id, body, kind from notification where id = $1")
+            .bind(event["id"].as_str().unwrap().parse::<Uuid>().unwrap())
+            .fetch_all(&harness.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        told,
+        vec![(
+            None,
+            "Your identity check is approved: you can apply for financing.".to_owned(),
+            Some("kyc:approved".to_owned())
+        )]
+    );
+    let inbox = harness.get_ok("/v1/inbox", &founder.token).await;
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|item| item["application_id"].is_null()
+                && item["subject"] == "Imkon: identity check passed"),
+        "{inbox}"
+    );
+    let rejected = json!({
+        "id": Uuid::now_v7(),
+        "topic": "client.kyc_rejected",
+        "occurred_at": chrono::Utc::now(),
+        "payload": { "client_id": founder.client_id },
+    });
+    harness
+        .post_ok("/v1/events", &harness.service_token(), &rejected)
+        .await;
+    let kind: String = sqlx::query_scalar("select kind from notification where id = $1")
+        .bind(rejected["id"].as_str().unwrap().parse::<Uuid>().unwrap())
+        .fetch_one(&harness.pool)
+        .await
+        .unwrap();
+    assert_eq!(kind, "kyc:rejected");
 }
 
 #[sqlx::test(migrations = false)]
