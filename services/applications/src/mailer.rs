@@ -51,17 +51,13 @@ pub trait RecipientDirectory: Send + Sync {
 /// language; a row of another kind is sent with the text it was stored with.
 pub fn email_for(notification: &PendingNotification, recipient: &Recipient) -> Email {
     let kind = notification.kind.as_deref();
-    let (subject, body) = match (
-        kind.and_then(notice::state_of_kind),
-        notification.application_id,
-        kind.and_then(notice::kyc_of_kind),
-    ) {
-        (Some(state), Some(application_id), _) => {
-            notice::state_notice(recipient.language, application_id, state)
-        }
-        (_, _, Some(approved)) => notice::kyc_notice(recipient.language, approved),
-        _ => (notification.subject.clone(), notification.body.clone()),
-    };
+    let state_notice = kind
+        .and_then(notice::state_of_kind)
+        .zip(notification.application_id)
+        .map(|(state, id)| notice::state_notice(recipient.language, id, state));
+    let (subject, body) = state_notice
+        .or_else(|| kind.and_then(|kind| notice::event_notice(recipient.language, kind)))
+        .unwrap_or_else(|| (notification.subject.clone(), notification.body.clone()));
     let html_body = format!("<p>{}</p>", html_escape(&body));
     Email {
         to: recipient.email.clone(),

@@ -322,6 +322,51 @@ async fn kyc_events_come_only_from_services_and_are_applied_once(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn an_overdue_loan_from_disbursement_tells_the_founder_once(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let founder = harness.founder().await;
+    let application_id = submitted(&harness, &founder).await;
+    let event = json!({
+        "id": Uuid::now_v7(),
+        "topic": "loan.overdue",
+        "occurred_at": chrono::Utc::now(),
+        "payload": {
+            "contract_id": Uuid::now_v7(), "application_id": application_id,
+            "client_id": founder.client_id, "days_past_due": 1, "bucket": "1-30",
+        },
+    });
+    let not_disbursement = harness
+        .post("/v1/events", &harness.service_token(), &event)
+        .await;
+    assert_problem(not_disbursement, &[403], None).await;
+    let disbursement = imkon_platform::testing::token(
+        &harness.issuer,
+        &imkon_platform::testing::service_principal("disbursement"),
+        imkon_auth::Audience::Applications,
+    );
+    for outcome in ["applied", "duplicate"] {
+        let receipt = harness.post_ok("/v1/events", &disbursement, &event).await;
+        assert_eq!(receipt["outcome"], outcome);
+    }
+    let told: Vec<(Option<Uuid>, String, Option<String>)> = sqlx::query_as(
+        "select application_id, subject, kind from notification where client_id = $1
+         and kind = 'loan:overdue'",
+    )
+    .bind(founder.client_id)
+    .fetch_all(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        told,
+        vec![(
+            Some(application_id),
+            "Imkon: instalment overdue".to_owned(),
+            Some("loan:overdue".to_owned())
+        )]
+    );
+}
+
+#[sqlx::test(migrations = false)]
 async fn staff_who_are_the_applicant_act_on_nothing_of_their_own(pool: PgPool) {
     let harness = Harness::start(pool).await;
     let founder = harness.founder().await;

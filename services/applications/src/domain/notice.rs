@@ -27,17 +27,33 @@ pub fn kyc_kind(approved: bool) -> &'static str {
     }
 }
 
-/// Whether a stored KYC kind tells of an approval; `None` for another kind.
-pub fn kyc_of_kind(kind: &str) -> Option<bool> {
+/// The stored kind of the notice that a loan's instalment is overdue.
+pub const LOAN_OVERDUE_KIND: &str = "loan:overdue";
+
+/// The subject and body of a notice about the founder rather than an application's state (a
+/// KYC decision, an overdue instalment), from its stored kind; `None` for another kind.
+pub fn event_notice(language: Language, kind: &str) -> Option<(String, String)> {
     match kind {
-        "kyc:approved" => Some(true),
-        "kyc:rejected" => Some(false),
+        "kyc:approved" => Some(kyc_notice(language, true)),
+        "kyc:rejected" => Some(kyc_notice(language, false)),
+        LOAN_OVERDUE_KIND => Some(loan_overdue_notice(language)),
         _ => None,
     }
 }
 
+/// The subject and body telling the founder that an instalment of their loan is overdue.
+fn loan_overdue_notice(language: Language) -> (String, String) {
+    let (subject, body) = match language {
+        Language::En => ("Imkon: instalment overdue", "An instalment of your loan is overdue: please pay it to stop the penalty from growing."),
+        Language::Ru => ("Imkon: платёж просрочен", "Платёж по вашему кредиту просрочен: оплатите его, чтобы пеня не росла."),
+        Language::UzLatn => ("Imkon: toʻlov muddati oʻtdi", "Kreditingiz boʻyicha toʻlov muddati oʻtdi: penya oshmasligi uchun uni toʻlang."),
+        Language::UzCyrl => ("Imkon: тўлов муддати ўтди", "Кредитингиз бўйича тўлов муддати ўтди: пеня ошмаслиги учун уни тўланг."),
+    };
+    (subject.to_owned(), body.to_owned())
+}
+
 /// The subject and body telling the founder that the bank has approved (or not) their KYC.
-pub fn kyc_notice(language: Language, approved: bool) -> (String, String) {
+fn kyc_notice(language: Language, approved: bool) -> (String, String) {
     let (subject, body) = match (language, approved) {
         (Language::En, true) => (
             "Imkon: identity check passed",
