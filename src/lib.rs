@@ -268,7 +268,8 @@ const EVENT_SUBSCRIBERS: &str = r#"{
     "client.kyc_approved": ["accounts", "applications"],
     "client.kyc_rejected": ["applications"],
     "company.kyc_approved": ["applications"],
-    "application.approved": ["disbursement"]
+    "application.approved": ["disbursement"],
+    "loan.overdue": ["applications"]
 }"#;
 
 /// Tells every service where its peers are, gives each a client secret for the token endpoint

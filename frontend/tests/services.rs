@@ -494,6 +494,17 @@ async fn a_new_founder_registers_with_refusals_beside_the_fields_and_is_signed_i
     assert_eq!(profile.status(), StatusCode::OK);
     let html = profile.text().await.unwrap();
     assert!(html.contains("value=\"AB7654321\""), "{html}");
+    let language: Option<String> =
+        sqlx::query_scalar("select language from person where pinfl = $1")
+            .bind(pinfl.as_str())
+            .fetch_one(&site.services.onboarding_pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        language.as_deref(),
+        Some("en"),
+        "the page's language becomes the founder's, for their notification emails"
+    );
 
     let kyc = visitor.get(&site.url("/kyc")).await.text().await.unwrap();
     assert!(kyc.contains("Not submitted"), "{kyc}");

@@ -261,7 +261,8 @@ pub struct QueueFilter {
 #[derive(Clone, Debug, Deserialize)]
 pub struct InboxNotification {
     pub id: String,
-    pub application_id: String,
+    /// None for news about the founder rather than an application (a KYC decision).
+    pub application_id: Option<String>,
     pub subject: String,
     pub body: String,
     pub created_at: DateTime<Utc>,

@@ -1,5 +1,6 @@
 //! The events this service consumes: onboarding's KYC decisions, kept as a local copy so that
-//! submission does not depend on onboarding answering at that moment.
+//! submission does not depend on onboarding answering at that moment, and disbursement's
+//! overdue loans; each also tells the founder through a notification.
 
 use chrono::{DateTime, Utc};
 use imkon_platform::events::EventHandler;
@@ -9,10 +10,14 @@ use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use imkon_platform::language::Language;
+
 use crate::db;
+use crate::domain::notice;
 
 pub const CLIENT_KYC_APPROVED: &str = "client.kyc_approved";
 pub const CLIENT_KYC_REJECTED: &str = "client.kyc_rejected";
+pub const LOAN_OVERDUE: &str = "loan.overdue";
 
 /// The payload of both client KYC events; `approved_at` is absent from rejections, whose time
 /// is the event's.
@@ -23,13 +28,21 @@ struct ClientKycPayload {
     approved_at: Option<DateTime<Utc>>,
 }
 
-/// Applies `client.kyc_approved` and `client.kyc_rejected` to the local KYC copy.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct KycEvents;
+/// The part of `loan.overdue` the founder is told about.
+#[derive(Debug, Deserialize)]
+struct LoanOverduePayload {
+    client_id: Uuid,
+    application_id: Uuid,
+}
 
-impl EventHandler for KycEvents {
+/// Applies `client.kyc_approved` and `client.kyc_rejected` to the local KYC copy, and tells the
+/// founder of those and of `loan.overdue`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConsumedEvents;
+
+impl EventHandler for ConsumedEvents {
     fn topics(&self) -> &'static [&'static str] {
-        &[CLIENT_KYC_APPROVED, CLIENT_KYC_REJECTED]
+        &[CLIENT_KYC_APPROVED, CLIENT_KYC_REJECTED, LOAN_OVERDUE]
     }
 
     async fn apply(
@@ -37,6 +50,18 @@ impl EventHandler for KycEvents {
         connection: &mut PgConnection,
         event: &EventEnvelope,
     ) -> Result<(), Problem> {
+        if event.topic == LOAN_OVERDUE {
+            let payload: LoanOverduePayload = serde_json::from_value(event.payload.clone())
+                .map_err(|error| Problem::unprocessable("invalid_payload", error.to_string()))?;
+            return notify(
+                connection,
+                event,
+                payload.client_id,
+                Some(payload.application_id),
+                notice::LOAN_OVERDUE_KIND,
+            )
+            .await;
+        }
         let payload: ClientKycPayload = serde_json::from_value(event.payload.clone())
             .map_err(|error| Problem::unprocessable("invalid_payload", error.to_string()))?;
         let status = if event.topic == CLIENT_KYC_APPROVED {
@@ -45,7 +70,32 @@ impl EventHandler for KycEvents {
             "rejected"
         };
         let changed_at = payload.approved_at.unwrap_or(event.occurred_at);
-        db::kyc::record(connection, payload.client_id, status, changed_at).await?;
-        Ok(())
+        db::kyc::record(&mut *connection, payload.client_id, status, changed_at).await?;
+        let kind = notice::kyc_kind(status == "approved");
+        notify(connection, event, payload.client_id, None, kind).await
     }
+}
+
+/// Tells the founder what `event` means for them: an inbox row in English and, from its kind,
+/// an email in their language. The platform's event inbox applies each event once, so a
+/// redelivery writes no second row; the row takes the event's id as a second guard.
+async fn notify(
+    connection: &mut PgConnection,
+    event: &EventEnvelope,
+    client_id: Uuid,
+    application_id: Option<Uuid>,
+    kind: &str,
+) -> Result<(), Problem> {
+    let (subject, body) = notice::event_notice(Language::En, kind).ok_or_else(Problem::internal)?;
+    let notification = db::notifications::NotificationRow {
+        id: event.id,
+        client_id,
+        application_id,
+        subject,
+        body,
+        created_at: event.occurred_at,
+        sent_at: None,
+    };
+    db::notifications::insert_with_kind(connection, &notification, Some(kind)).await?;
+    Ok(())
 }

@@ -92,7 +92,7 @@ pub fn app(state: AppState) -> Router {
         .merge(platform_events::router(
             state.pool.clone(),
             state.verifier.clone(),
-            events::KycEvents,
+            events::ConsumedEvents,
         ))
         .merge(imkon_platform::audit_trail::router(
             state.pool.clone(),

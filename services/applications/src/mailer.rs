@@ -50,10 +50,14 @@ pub trait RecipientDirectory: Send + Sync {
 /// The email for `notification` to `recipient`: a state change is written in the founder's
 /// language; a row of another kind is sent with the text it was stored with.
 pub fn email_for(notification: &PendingNotification, recipient: &Recipient) -> Email {
-    let (subject, body) = match notification.kind.as_deref().and_then(notice::state_of_kind) {
-        Some(state) => notice::state_notice(recipient.language, notification.application_id, state),
-        None => (notification.subject.clone(), notification.body.clone()),
-    };
+    let kind = notification.kind.as_deref();
+    let state_notice = kind
+        .and_then(notice::state_of_kind)
+        .zip(notification.application_id)
+        .map(|(state, id)| notice::state_notice(recipient.language, id, state));
+    let (subject, body) = state_notice
+        .or_else(|| kind.and_then(|kind| notice::event_notice(recipient.language, kind)))
+        .unwrap_or_else(|| (notification.subject.clone(), notification.body.clone()));
     let html_body = format!("<p>{}</p>", html_escape(&body));
     Email {
         to: recipient.email.clone(),

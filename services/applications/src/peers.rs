@@ -329,8 +329,8 @@ impl KycSource for OnboardingClient {
     }
 }
 
-/// The contact part of onboarding's client summary. Onboarding keeps no language preference
-/// yet, so the field is optional and a founder without one is written to in Uzbek (Latin
+/// The contact part of onboarding's client summary. The language is the one the founder chose
+/// at registration or on their profile; a founder without one is written to in Uzbek (Latin
 /// script), the platform's default.
 #[derive(Debug, Deserialize)]
 struct ClientContactAnswer {

@@ -85,7 +85,7 @@ async fn notify_founder(
     let notification = db::notifications::NotificationRow {
         id: imkon_platform::id::new_id(),
         client_id: row.client_id,
-        application_id: row.id,
+        application_id: Some(row.id),
         subject,
         body,
         created_at: now,

@@ -121,24 +121,31 @@ async fn a_state_change_reaches_the_founder_over_starttls_in_their_language(pool
     let id = withdrawn_application(&harness, &founder).await;
 
     let cases = [
-        (Language::Ru, "Imkon: Заявка", "Ваша заявка отозвана."),
+        (
+            Language::Ru,
+            "Imkon: Заявка",
+            "Ваша заявка отозвана.",
+            "Проверка вашей личности одобрена",
+        ),
         (
             Language::UzCyrl,
             "Imkon: Ариза",
             "Аризангиз қайтариб олинди.",
+            "Шахсингизни текшириш маъқулланди",
         ),
         (
             Language::UzLatn,
             "Imkon: Ariza",
             "Arizangiz qaytarib olindi.",
+            "Shaxsingizni tekshirish maʼqullandi",
         ),
     ];
-    for (index, (language, subject, body)) in cases.into_iter().enumerate() {
+    for (index, (language, subject, body, kyc_body)) in cases.into_iter().enumerate() {
         make_due_again(&pool).await;
         let addresses = Addresses::one(founder.client_id, "founder@startup.example.uz", language);
         let sent = mailer::send_due(&pool, &addresses, &mailer).await.unwrap();
-        // Only the withdrawal was a state change: a draft is not one.
-        assert_eq!(sent, 1, "{language:?}");
+        // The founder's KYC approval and the withdrawal: a draft is not a state change.
+        assert_eq!(sent, 2, "{language:?}");
         let delivery = withdrawal_delivery(&pool, id).await;
         assert!(delivery.sent_at.is_some(), "{delivery:?}");
         assert_eq!(delivery.last_error, None);
@@ -150,7 +157,11 @@ async fn a_state_change_reaches_the_founder_over_starttls_in_their_language(pool
             sink.subjects()
         );
         let messages = sink.messages();
-        assert_eq!(messages.len(), index + 1);
+        assert_eq!(messages.len(), 2 * (index + 1));
+        assert!(
+            messages.iter().any(|(_, text)| text.starts_with(kyc_body)),
+            "no {language:?} KYC email among {messages:?}"
+        );
         let (raw, text) = messages
             .iter()
             .find(|(_, text)| text.contains(body))

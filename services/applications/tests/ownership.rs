@@ -69,7 +69,10 @@ async fn a_founder_sees_only_their_own_applications(pool: PgPool) {
         .as_array()
         .unwrap()
         .iter()
-        .all(|notification| notification["application_id"] == bobs.to_string()));
+        .all(
+            |notification| notification["application_id"] == bobs.to_string()
+                || notification["application_id"].is_null()
+        ));
 
     let someone_elses_company = harness
         .post(
@@ -274,6 +277,93 @@ async fn kyc_events_come_only_from_services_and_are_applied_once(pool: PgPool) {
     assert_eq!(again["outcome"], "duplicate");
     let from_a_person = harness.post("/v1/events", &founder.token, &event).await;
     assert_problem(from_a_person, &[401, 403], None).await;
+
+    // The founder is told once, in an inbox row tied to no application, whose kind lets the
+    // mailer write the email in their language.
+    let told: Vec<(Option<Uuid>, String, Option<String>)> =
+        sqlx::query_as("select application_id, body, kind from notification where id = $1")
+            .bind(event["id"].as_str().unwrap().parse::<Uuid>().unwrap())
+            .fetch_all(&harness.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        told,
+        vec![(
+            None,
+            "Your identity check is approved: you can apply for financing.".to_owned(),
+            Some("kyc:approved".to_owned())
+        )]
+    );
+    let inbox = harness.get_ok("/v1/inbox", &founder.token).await;
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|item| item["application_id"].is_null()
+                && item["subject"] == "Imkon: identity check passed"),
+        "{inbox}"
+    );
+    let rejected = json!({
+        "id": Uuid::now_v7(),
+        "topic": "client.kyc_rejected",
+        "occurred_at": chrono::Utc::now(),
+        "payload": { "client_id": founder.client_id },
+    });
+    harness
+        .post_ok("/v1/events", &harness.service_token(), &rejected)
+        .await;
+    let kind: String = sqlx::query_scalar("select kind from notification where id = $1")
+        .bind(rejected["id"].as_str().unwrap().parse::<Uuid>().unwrap())
+        .fetch_one(&harness.pool)
+        .await
+        .unwrap();
+    assert_eq!(kind, "kyc:rejected");
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_overdue_loan_from_disbursement_tells_the_founder_once(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let founder = harness.founder().await;
+    let application_id = submitted(&harness, &founder).await;
+    let event = json!({
+        "id": Uuid::now_v7(),
+        "topic": "loan.overdue",
+        "occurred_at": chrono::Utc::now(),
+        "payload": {
+            "contract_id": Uuid::now_v7(), "application_id": application_id,
+            "client_id": founder.client_id, "days_past_due": 1, "bucket": "1-30",
+        },
+    });
+    let not_disbursement = harness
+        .post("/v1/events", &harness.service_token(), &event)
+        .await;
+    assert_problem(not_disbursement, &[403], None).await;
+    let disbursement = imkon_platform::testing::token(
+        &harness.issuer,
+        &imkon_platform::testing::service_principal("disbursement"),
+        imkon_auth::Audience::Applications,
+    );
+    for outcome in ["applied", "duplicate"] {
+        let receipt = harness.post_ok("/v1/events", &disbursement, &event).await;
+        assert_eq!(receipt["outcome"], outcome);
+    }
+    let told: Vec<(Option<Uuid>, String, Option<String>)> = sqlx::query_as(
+        "select application_id, subject, kind from notification where client_id = $1
+         and kind = 'loan:overdue'",
+    )
+    .bind(founder.client_id)
+    .fetch_all(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        told,
+        vec![(
+            Some(application_id),
+            "Imkon: instalment overdue".to_owned(),
+            Some("loan:overdue".to_owned())
+        )]
+    );
 }
 
 #[sqlx::test(migrations = false)]

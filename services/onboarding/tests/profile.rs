@@ -91,6 +91,8 @@ async fn invalid_registrations_are_refused_naming_the_field_and_store_nothing(po
     bad_phone["phone"] = "90 123 45 67".into();
     let mut latin_in_cyrillic = valid.clone();
     latin_in_cyrillic["cyrillic_name"]["surname"] = "Karimov".into();
+    let mut unknown_language = valid.clone();
+    unknown_language["language"] = "de".into();
 
     for (body, field) in [
         (bad_check_digit, "pinfl"),
@@ -98,6 +100,7 @@ async fn invalid_registrations_are_refused_naming_the_field_and_store_nothing(po
         (expired_passport, "passport.expiry_date"),
         (bad_phone, "phone"),
         (latin_in_cyrillic, "cyrillic_name.surname"),
+        (unknown_language, "language"),
     ] {
         let response = app.post_json("/v1/registrations", None, &body).await;
         let problem = assert_problem(response, &[422], Some("validation_failed")).await;
@@ -211,6 +214,62 @@ async fn founders_shares_over_a_hundred_percent_are_refused_and_nothing_is_store
 }
 
 #[sqlx::test(migrations = false)]
+async fn the_language_chosen_at_registration_reaches_the_summary_and_the_profile_can_change_it(
+    pool: PgPool,
+) {
+    let app = spawn(pool).await;
+    let mut body = registration("founder1", 1);
+    body["language"] = "ru".into();
+    let founder = app.register_founder_with(&body).await;
+    let path = format!("/v1/clients/{}", founder.client_id);
+    let summary: serde_json::Value = app
+        .get(&path, Some(&app.service_token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        summary["language"], "ru",
+        "applications writes notifications in it"
+    );
+
+    let mut profile = registration("founder1", 1);
+    let put = |profile: serde_json::Value| {
+        app.server
+            .client
+            .put(app.url("/v1/me/profile"))
+            .bearer_auth(&founder.token)
+            .json(&profile)
+            .send()
+    };
+    assert_eq!(put(profile.clone()).await.unwrap().status(), 200);
+    let summary: serde_json::Value = app
+        .get(&path, Some(&app.service_token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        summary["language"], "ru",
+        "a change that names no language keeps it"
+    );
+
+    profile["language"] = "uz-Cyrl".into();
+    let changed: serde_json::Value = put(profile.clone()).await.unwrap().json().await.unwrap();
+    assert_eq!(changed["language"], "uz-Cyrl");
+    profile["language"] = "klingon".into();
+    let problem = assert_problem(put(profile).await.unwrap(), &[422], None).await;
+    assert_eq!(problem["errors"][0]["field"], "language");
+    let summary: serde_json::Value = app
+        .get(&path, Some(&app.service_token()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["language"], "uz-Cyrl");
+}
+
+#[sqlx::test(migrations = false)]
 async fn services_and_staff_read_a_client_summary_and_a_founder_only_their_own(pool: PgPool) {
     let app = spawn(pool).await;
     let first = app.register_founder("founder1", 1).await;
@@ -231,6 +290,11 @@ async fn services_and_staff_read_a_client_summary_and_a_founder_only_their_own(p
     assert_eq!(
         summary["email"], "aziz@example.uz",
         "applications mails notifications there"
+    );
+    assert_eq!(
+        summary["language"],
+        serde_json::Value::Null,
+        "no language was chosen at registration"
     );
     assert_eq!(summary["companies"][0]["registration_date"], "2022-03-01");
     assert_eq!(summary["companies"][0]["it_park_resident"], true);

@@ -125,7 +125,8 @@ pub const SERVICE_CLIENTS: &[ServiceClientPolicy] = &[
     },
     ServiceClientPolicy {
         client: "disbursement",
-        audiences: &[Audience::Accounts],
+        // Applications receives its `loan.overdue` events, to tell the founder.
+        audiences: &[Audience::Accounts, Audience::Applications],
         operations: &[ACCOUNTS_READ, ACCOUNTS_OPEN, ACCOUNTS_TRANSFER],
     },
     ServiceClientPolicy {

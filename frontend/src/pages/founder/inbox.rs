@@ -24,7 +24,7 @@ const PAGE_SIZE: u32 = 20;
 /// A notification as the page shows it.
 struct NotificationItem {
     id: String,
-    application_id: String,
+    application_id: Option<String>,
     subject: String,
     body: String,
     received: String,

@@ -347,7 +347,10 @@ pub async fn register(
     let translator = context.translator();
     let fields = registration_fields();
     let mut form = FormState::from_pairs(pairs);
-    let body = nested_json(&form, &fields);
+    let mut body = nested_json(&form, &fields);
+    // The page's language becomes the founder's preferred one, the language their
+    // notification emails are written in.
+    body.insert("language".to_owned(), Value::from(context.locale.code()));
     let result = send(
         state
             .onboarding

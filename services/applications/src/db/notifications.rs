@@ -8,7 +8,7 @@ use uuid::Uuid;
 pub struct NotificationRow {
     pub id: Uuid,
     pub client_id: Uuid,
-    pub application_id: Uuid,
+    pub application_id: Option<Uuid>,
     pub subject: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
@@ -67,7 +67,7 @@ pub async fn for_client(
 pub struct PendingNotification {
     pub id: Uuid,
     pub client_id: Uuid,
-    pub application_id: Uuid,
+    pub application_id: Option<Uuid>,
     pub subject: String,
     pub body: String,
     pub attempts: i32,
@@ -136,7 +136,7 @@ pub async fn mark_failed(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InboxRow {
     pub id: Uuid,
-    pub application_id: Uuid,
+    pub application_id: Option<Uuid>,
     pub subject: String,
     pub body: String,
     pub created_at: DateTime<Utc>,

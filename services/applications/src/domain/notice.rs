@@ -18,6 +18,79 @@ pub fn state_of_kind(kind: &str) -> Option<State> {
     kind.strip_prefix("state:").and_then(State::from_name)
 }
 
+/// The stored kind of a KYC decision notification: `kyc:approved` or `kyc:rejected`.
+pub fn kyc_kind(approved: bool) -> &'static str {
+    if approved {
+        "kyc:approved"
+    } else {
+        "kyc:rejected"
+    }
+}
+
+/// The stored kind of the notice that a loan's instalment is overdue.
+pub const LOAN_OVERDUE_KIND: &str = "loan:overdue";
+
+/// The subject and body of a notice about the founder rather than an application's state (a
+/// KYC decision, an overdue instalment), from its stored kind; `None` for another kind.
+pub fn event_notice(language: Language, kind: &str) -> Option<(String, String)> {
+    match kind {
+        "kyc:approved" => Some(kyc_notice(language, true)),
+        "kyc:rejected" => Some(kyc_notice(language, false)),
+        LOAN_OVERDUE_KIND => Some(loan_overdue_notice(language)),
+        _ => None,
+    }
+}
+
+/// The subject and body telling the founder that an instalment of their loan is overdue.
+fn loan_overdue_notice(language: Language) -> (String, String) {
+    let (subject, body) = match language {
+        Language::En => ("Imkon: instalment overdue", "An instalment of your loan is overdue: please pay it to stop the penalty from growing."),
+        Language::Ru => ("Imkon: платёж просрочен", "Платёж по вашему кредиту просрочен: оплатите его, чтобы пеня не росла."),
+        Language::UzLatn => ("Imkon: toʻlov muddati oʻtdi", "Kreditingiz boʻyicha toʻlov muddati oʻtdi: penya oshmasligi uchun uni toʻlang."),
+        Language::UzCyrl => ("Imkon: тўлов муддати ўтди", "Кредитингиз бўйича тўлов муддати ўтди: пеня ошмаслиги учун уни тўланг."),
+    };
+    (subject.to_owned(), body.to_owned())
+}
+
+/// The subject and body telling the founder that the bank has approved (or not) their KYC.
+fn kyc_notice(language: Language, approved: bool) -> (String, String) {
+    let (subject, body) = match (language, approved) {
+        (Language::En, true) => (
+            "Imkon: identity check passed",
+            "Your identity check is approved: you can apply for financing.",
+        ),
+        (Language::En, false) => (
+            "Imkon: identity check not passed",
+            "Your identity check is not approved; the reason is on your KYC page.",
+        ),
+        (Language::Ru, true) => (
+            "Imkon: проверка личности пройдена",
+            "Проверка вашей личности одобрена: вы можете подать заявку на финансирование.",
+        ),
+        (Language::Ru, false) => (
+            "Imkon: проверка личности не пройдена",
+            "Проверка вашей личности не одобрена; причина указана на странице KYC.",
+        ),
+        (Language::UzLatn, true) => (
+            "Imkon: shaxsingiz tasdiqlandi",
+            "Shaxsingizni tekshirish maʼqullandi: moliyalashtirishga ariza topshirishingiz mumkin.",
+        ),
+        (Language::UzLatn, false) => (
+            "Imkon: shaxsingiz tasdiqlanmadi",
+            "Shaxsingizni tekshirish maʼqullanmadi; sababi KYC sahifangizda.",
+        ),
+        (Language::UzCyrl, true) => (
+            "Imkon: шахсингиз тасдиқланди",
+            "Шахсингизни текшириш маъқулланди: молиялаштиришга ариза топширишингиз мумкин.",
+        ),
+        (Language::UzCyrl, false) => (
+            "Imkon: шахсингиз тасдиқланмади",
+            "Шахсингизни текшириш маъқулланмади; сабаби KYC саҳифангизда.",
+        ),
+    };
+    (subject.to_owned(), body.to_owned())
+}
+
 /// The subject and the one-sentence body telling the founder that application `id` is now in
 /// `state`.
 pub fn state_notice(language: Language, id: Uuid, state: State) -> (String, String) {

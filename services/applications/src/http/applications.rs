@@ -1037,7 +1037,8 @@ async fn timeline(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationView {
     pub id: Uuid,
-    pub application_id: Uuid,
+    /// The application it tells about; null for news about the founder (a KYC decision).
+    pub application_id: Option<Uuid>,
     pub subject: String,
     pub body: String,
     pub created_at: DateTime<Utc>,

@@ -24,7 +24,8 @@ const DEFAULT_PAGE_SIZE: u32 = 20;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InboxNotification {
     pub id: Uuid,
-    pub application_id: Uuid,
+    /// The application it tells about; null for news about the founder (a KYC decision).
+    pub application_id: Option<Uuid>,
     pub subject: String,
     pub body: String,
     pub created_at: DateTime<Utc>,

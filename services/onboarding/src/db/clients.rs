@@ -30,6 +30,8 @@ pub struct PersonRecord {
     pub address_region: String,
     pub address_district: String,
     pub address_street_line: String,
+    /// The preferred language tag (uz-Latn, uz-Cyrl, ru, en), if the person chose one.
+    pub language: Option<String>,
 }
 
 /// A company's profile as stored, founders and representatives included.
@@ -164,6 +166,20 @@ pub async fn update_person(
     .bind(person.address().street_line())
     .execute(connection)
     .await?;
+    Ok(())
+}
+
+/// Records the person's preferred language (an already checked tag).
+pub async fn set_language(
+    connection: &mut PgConnection,
+    client_id: Uuid,
+    language: imkon_platform::language::Language,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update person set language = $2 where client_id = $1")
+        .bind(client_id)
+        .bind(language.tag())
+        .execute(connection)
+        .await?;
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! The password reset email, in the founder's language.
 //!
-//! Onboarding keeps no language preference, so the message is written in the language the
-//! founder asked in (the page's language, which the frontend sends with the request).
+//! The message is written in the language the founder asked in (the page's language, which
+//! the frontend sends with the request): the address alone does not say whose preference to
+//! read, and the one asking reads the page in that language now.
 
 use imkon_platform::mail::{html_escape, Email};
 

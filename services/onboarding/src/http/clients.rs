@@ -59,6 +59,9 @@ pub struct ClientSummary {
     kyc_status: String,
     /// Where notifications to the person are sent, if they gave an address.
     email: Option<String>,
+    /// The language notifications to the person are written in (uz-Latn, uz-Cyrl, ru, en);
+    /// none when they have not chosen one.
+    language: Option<String>,
     companies: Vec<CompanySummary>,
 }
 
@@ -120,6 +123,7 @@ async fn read_client_summary(
         birth_date: person.birth_date,
         kyc_status,
         email: person.email,
+        language: person.language,
         companies,
     }))
 }

@@ -11,6 +11,7 @@ use imkon_auth::extract::{Founder, RequireRole};
 use imkon_auth::Role;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
+use imkon_platform::language::Language;
 use imkon_platform::problem::JsonBody;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -77,6 +78,10 @@ pub struct PersonProfileRequest {
     phone: String,
     email: Option<String>,
     address: AddressDto,
+    /// The language notifications are written in: uz-Latn, uz-Cyrl, ru or en. The frontend
+    /// sends the language of its page; when absent, a registration keeps none and a profile
+    /// change keeps the one on file.
+    language: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -99,6 +104,8 @@ pub struct PersonProfileView {
     phone: String,
     email: Option<String>,
     address: AddressDto,
+    /// The preferred language tag, if the person chose one.
+    language: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -138,7 +145,23 @@ pub fn person_view(record: &PersonRecord) -> PersonProfileView {
             district: record.address_district.clone(),
             street_line: record.address_street_line.clone(),
         },
+        language: record.language.clone(),
     }
+}
+
+/// The language the request asks for, if any; a tag other than the platform's four is refused.
+fn parse_language(request: &PersonProfileRequest) -> Result<Option<Language>, OnboardingError> {
+    request
+        .language
+        .as_deref()
+        .map(|tag| {
+            Language::from_tag(tag).ok_or_else(|| OnboardingError::InvalidField {
+                field: "language".to_owned(),
+                code: "invalid_language",
+                message: "the language is one of uz-Latn, uz-Cyrl, ru and en".to_owned(),
+            })
+        })
+        .transpose()
 }
 
 /// Parses a `YYYY-MM-DD` date, naming the field when it is not one.
@@ -235,11 +258,15 @@ async fn register_founder(
     let password = NewPassword::parse(&request.password)
         .map_err(|error| OnboardingError::invalid(error.field(), "invalid_password", &error))?;
     let person = parse_person(&request.profile, state.calendar.today())?;
+    let language = parse_language(&request.profile)?;
     let password_hash = hash_password(&password).await?;
 
     let client_id = new_id();
     let mut transaction = state.pool.begin().await?;
     db::clients::insert_person(&mut transaction, client_id, &person).await?;
+    if let Some(language) = language {
+        db::clients::set_language(&mut transaction, client_id, language).await?;
+    }
     let account = create_local_account(
         &mut transaction,
         &NewLocalAccount {
@@ -321,6 +348,7 @@ async fn update_own_profile(
 ) -> Result<Json<PersonProfileView>, OnboardingError> {
     let client_id = own_client_id(&founder)?;
     let person = parse_person(&request, state.calendar.today())?;
+    let language = parse_language(&request)?;
     let mut transaction = state.pool.begin().await?;
     let before = db::clients::find_person(&mut transaction, client_id)
         .await?
@@ -333,6 +361,9 @@ async fn update_own_profile(
         });
     }
     db::clients::update_person(&mut transaction, client_id, &person).await?;
+    if let Some(language) = language {
+        db::clients::set_language(&mut transaction, client_id, language).await?;
+    }
     let after = db::clients::find_person(&mut transaction, client_id)
         .await?
         .ok_or(OnboardingError::NotFound { what: "profile" })?;
