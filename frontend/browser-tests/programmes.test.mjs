@@ -103,6 +103,10 @@ test('admin1 cannot set a budget below its floor, and the audit trail shows the 
   assert.equal(hundredths(after.total_budget), total);
   assert.equal(hundredths(after.committed_amount), committedAmount);
   assert.notEqual(before.total_budget, after.total_budget);
+
+  const scoringTrail = await page.goto(`${started.server.url}/admin/audit?service=scoring`);
+  assert.equal(scoringTrail.status(), 200, 'scoring serves its trail to the administrator');
+  assert.equal(await page.locator('#audit-service').inputValue(), 'scoring');
   await context.close();
 });
 

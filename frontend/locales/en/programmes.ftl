@@ -44,6 +44,7 @@ audit-service-onboarding = Clients and staff (onboarding)
 audit-service-applications = Programmes and applications
 audit-service-disbursement = Contracts and payouts
 audit-service-accounts = Accounts and transfers
+audit-service-scoring = Scorecards
 audit-actor = Who (user id)
 audit-subject-type = Kind of object
 audit-subject-id = Which object (id)

@@ -44,6 +44,7 @@ audit-service-onboarding = Клиенты и сотрудники (onboarding)
 audit-service-applications = Программы и заявки
 audit-service-disbursement = Договоры и выплаты
 audit-service-accounts = Счета и переводы
+audit-service-scoring = Скоринговые карты
 audit-actor = Кто (id пользователя)
 audit-subject-type = Вид объекта
 audit-subject-id = Какой объект (id)

@@ -44,6 +44,7 @@ audit-service-onboarding = Мижозлар ва ходимлар (onboarding)
 audit-service-applications = Дастурлар ва аризалар
 audit-service-disbursement = Шартномалар ва тўловлар
 audit-service-accounts = Ҳисобварақлар ва ўтказмалар
+audit-service-scoring = Скоринг карталари
 audit-actor = Ким (фойдаланувчи id)
 audit-subject-type = Объект тури
 audit-subject-id = Қайси объект (id)

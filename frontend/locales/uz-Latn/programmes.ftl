@@ -44,6 +44,7 @@ audit-service-onboarding = Mijozlar va xodimlar (onboarding)
 audit-service-applications = Dasturlar va arizalar
 audit-service-disbursement = Shartnomalar va toʻlovlar
 audit-service-accounts = Hisobvaraqlar va oʻtkazmalar
+audit-service-scoring = Skoring kartalari
 audit-actor = Kim (foydalanuvchi id)
 audit-subject-type = Obyekt turi
 audit-subject-id = Qaysi obyekt (id)

@@ -3,8 +3,7 @@
 //! it), so paging is the service's own keyset paging and never has to merge cursors of several
 //! services. Filters: who, kind of object, which object, and dates (the `to` date inclusive);
 //! each entry shows the data before and after; the CSV export passes on the service's file,
-//! whose cells the service has already made safe for spreadsheets. The scoring service's trail
-//! (scorecards) is not offered: the frontend holds no client for it yet.
+//! whose cells the service has already made safe for spreadsheets.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -26,11 +25,12 @@ use crate::web::i18n::Translator;
 use crate::AppState;
 
 /// The services whose trail the page reads: form value, token audience, label.
-const SERVICES: [(&str, &str); 4] = [
+const SERVICES: [(&str, &str); 5] = [
     ("applications", "audit-service-applications"),
     ("onboarding", "audit-service-onboarding"),
     ("disbursement", "audit-service-disbursement"),
     ("accounts", "audit-service-accounts"),
+    ("scoring", "audit-service-scoring"),
 ];
 
 const PAGE: &str = "/admin/audit";
@@ -115,6 +115,7 @@ fn api<'a>(state: &'a AppState, service: &str) -> &'a ServiceApi {
         "onboarding" => &state.onboarding,
         "disbursement" => &state.contracts,
         "accounts" => &state.accounts,
+        "scoring" => &state.scoring,
         _ => &state.applications,
     }
 }
