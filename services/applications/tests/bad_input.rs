@@ -333,4 +333,7 @@ async fn a_message_over_its_declared_length_is_refused_and_the_limit_is_in_the_o
     let message = &document["components"]["schemas"]["MessageInput"]["properties"]["message"];
     assert_eq!(message["maxLength"], 5_000, "{message}");
     assert_eq!(message["minLength"], 1, "{message}");
+    let reason = &document["components"]["schemas"]["SendBackInput"]["properties"]["reason"];
+    assert_eq!(reason["maxLength"], 2_000, "{reason}");
+    assert_eq!(reason["minLength"], 1, "{reason}");
 }
