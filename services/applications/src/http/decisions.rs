@@ -14,7 +14,7 @@ use imkon_platform::id::{new_id, now_utc};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Money;
 use imkon_platform::outbox;
-use imkon_platform::problem::{JsonBody, Problem, ValidatedJson};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::PgConnection;
@@ -44,8 +44,9 @@ use crate::AppState;
 /// The topic the disbursement service turns into a contract.
 pub const APPLICATION_APPROVED: &str = "application.approved";
 
-/// A proposed decision.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A proposed decision. The count of reasons is bounded here for `ValidatedJson` and the OpenAPI
+/// schema; that a rejection has at least one, each non-blank, is the domain's rule.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct ProposalInput {
     /// `approve` or `reject`.
     pub outcome: String,
@@ -62,6 +63,8 @@ pub struct ProposalInput {
     pub grace_months: Option<u32>,
     /// Rejections: one reason at least.
     #[serde(default)]
+    #[validate(length(max = 20, code = "reasons_missing"))]
+    #[schema(max_items = 20)]
     pub reasons: Vec<String>,
 }
 
@@ -249,7 +252,7 @@ async fn propose(
     State(state): State<AppState>,
     officer: RequireRole<CreditOfficer>,
     Path(application_id): Path<Uuid>,
-    JsonBody(input): JsonBody<ProposalInput>,
+    ValidatedJson(input): ValidatedJson<ProposalInput>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let actor = Actor::new(officer.subject(), ActorRole::CreditOfficer);
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
