@@ -236,6 +236,11 @@ async fn an_approval_outside_the_programmes_limits_is_refused(pool: PgPool) {
             "reasons",
             "reasons_missing",
         ),
+        (
+            json!({ "outcome": "reject", "reasons": vec!["Too weak."; 21] }),
+            "reasons",
+            "reasons_missing",
+        ),
         (json!({ "outcome": "maybe" }), "outcome", "invalid_outcome"),
     ] {
         let response = harness
@@ -333,4 +338,9 @@ async fn a_message_over_its_declared_length_is_refused_and_the_limit_is_in_the_o
     let message = &document["components"]["schemas"]["MessageInput"]["properties"]["message"];
     assert_eq!(message["maxLength"], 5_000, "{message}");
     assert_eq!(message["minLength"], 1, "{message}");
+    let reason = &document["components"]["schemas"]["SendBackInput"]["properties"]["reason"];
+    assert_eq!(reason["maxLength"], 2_000, "{reason}");
+    assert_eq!(reason["minLength"], 1, "{reason}");
+    let reasons = &document["components"]["schemas"]["ProposalInput"]["properties"]["reasons"];
+    assert_eq!(reasons["maxItems"], 20, "{reasons}");
 }

@@ -14,12 +14,13 @@ use imkon_platform::id::{new_id, now_utc};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Money;
 use imkon_platform::outbox;
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use super::applications::{
     full_view, refuse_own_application, visible_application, ApplicationView, Viewer,
@@ -43,8 +44,9 @@ use crate::AppState;
 /// The topic the disbursement service turns into a contract.
 pub const APPLICATION_APPROVED: &str = "application.approved";
 
-/// A proposed decision.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A proposed decision. The count of reasons is bounded here for `ValidatedJson` and the OpenAPI
+/// schema; that a rejection has at least one, each non-blank, is the domain's rule.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct ProposalInput {
     /// `approve` or `reject`.
     pub outcome: String,
@@ -61,12 +63,17 @@ pub struct ProposalInput {
     pub grace_months: Option<u32>,
     /// Rejections: one reason at least.
     #[serde(default)]
+    #[validate(length(max = 20, code = "reasons_missing"))]
+    #[schema(max_items = 20)]
     pub reasons: Vec<String>,
 }
 
-/// Why a decision is sent back.
-#[derive(Debug, Deserialize, ToSchema)]
+/// Why a decision is sent back. Its length limit is declared here for `ValidatedJson` and the
+/// OpenAPI schema; the domain still refuses a blank reason, which is a rule, not a shape.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct SendBackInput {
+    #[validate(length(min = 1, max = 2000, code = "reason_length_out_of_range"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -245,7 +252,7 @@ async fn propose(
     State(state): State<AppState>,
     officer: RequireRole<CreditOfficer>,
     Path(application_id): Path<Uuid>,
-    JsonBody(input): JsonBody<ProposalInput>,
+    ValidatedJson(input): ValidatedJson<ProposalInput>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let actor = Actor::new(officer.subject(), ActorRole::CreditOfficer);
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
@@ -486,7 +493,7 @@ async fn send_back(
     State(state): State<AppState>,
     approver: RequireRole<Approver>,
     Path(application_id): Path<Uuid>,
-    JsonBody(input): JsonBody<SendBackInput>,
+    ValidatedJson(input): ValidatedJson<SendBackInput>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let actor = Actor::new(approver.subject(), ActorRole::Approver);
     let row = visible_application(&state, Viewer::Officer, application_id).await?;
