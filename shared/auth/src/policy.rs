@@ -103,10 +103,11 @@ pub struct ServiceClientPolicy {
 /// is not listed (the frontend among them) gets no service token at all.
 ///
 /// - onboarding delivers its KYC events to accounts and applications;
-/// - applications reads clients at onboarding, asks scoring for scores and delivers approvals
-///   to disbursement;
+/// - applications reads clients at onboarding, asks scoring for scores, delivers approvals
+///   to disbursement and asks it whether a client has an overdue loan;
 /// - disbursement, with the daily collection and arrears job that runs inside it, is the one
-///   service that opens accounts and moves money at accounts;
+///   service that opens accounts and moves money at accounts, and delivers its `loan.overdue`
+///   events to applications;
 /// - scoring and accounts call no other service.
 pub const SERVICE_CLIENTS: &[ServiceClientPolicy] = &[
     ServiceClientPolicy {
