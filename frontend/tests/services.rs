@@ -931,28 +931,6 @@ async fn a_locked_account_is_told_how_long_to_wait(
     assert!(html.contains("value=\"founder2\""));
 }
 
-/// A CSV file sent through a page's upload form at `path`, the CSRF token first as the page
-/// puts it.
-fn csv_upload(
-    site: &Site,
-    browser: &Browser,
-    token: &str,
-    path: &str,
-    csv: &str,
-) -> reqwest::RequestBuilder {
-    let body = format!(
-        "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
-         --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n{csv}\r\n--b--\r\n"
-    );
-    browser
-        .client
-        .post(site.url(path))
-        .header("cookie", browser.cookie_header())
-        .header("content-type", "multipart/form-data; boundary=b")
-        .body(body)
-}
-
 #[sqlx::test(migrations = false)]
 async fn a_kyc_officer_imports_a_watch_list_and_a_file_with_bad_lines_stores_nothing(
     pool_options: PgPoolOptions,
@@ -970,13 +948,13 @@ async fn a_kyc_officer_imports_a_watch_list_and_a_file_with_bad_lines_stores_not
     let (status, html) = officer.page(&site.url("/kyc/watch-list")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Загрузка санкционного списка"), "{html}");
-    let token = officer.cookie("__Host-imkon_csrf").unwrap().to_owned();
 
     let bad = "full_name,birth_date,list_name,reference\n\
                Ivanov Ivan,1970-01-01,L,R1\n\
                ,,L,R2\n\
                Petrov Petr,12.03.1970,L,R3\n";
-    let refused = csv_upload(&site, &officer, &token, "/kyc/watch-list", bad)
+    let refused = officer
+        .csv_upload(&site.url("/kyc/watch-list"), bad)
         .send()
         .await
         .unwrap();
@@ -995,7 +973,8 @@ async fn a_kyc_officer_imports_a_watch_list_and_a_file_with_bad_lines_stores_not
     let good = "full_name,birth_date,list_name,reference\n\
                 Ivanov Ivan,1970-01-01,L,R1\n\
                 Petrov Petr,1970-03-12,L,R3\n";
-    let imported = csv_upload(&site, &officer, &token, "/kyc/watch-list", good)
+    let imported = officer
+        .csv_upload(&site.url("/kyc/watch-list"), good)
         .send()
         .await
         .unwrap();
@@ -1008,8 +987,8 @@ async fn a_kyc_officer_imports_a_watch_list_and_a_file_with_bad_lines_stores_not
     let mut credit = site.signed_in("credit1", "credit1-demo-pass", "en").await;
     let (status, _) = credit.page(&site.url("/kyc/watch-list")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let token = credit.cookie("__Host-imkon_csrf").unwrap().to_owned();
-    let refused = csv_upload(&site, &credit, &token, "/kyc/watch-list", good)
+    let refused = credit
+        .csv_upload(&site.url("/kyc/watch-list"), good)
         .send()
         .await
         .unwrap();

@@ -41,6 +41,22 @@ impl Browser {
             .map(|(_, value)| value.as_str())
     }
 
+    /// A CSV file sent through the upload form at `url`, the CSRF token first as the page puts
+    /// it (the session's CSRF cookie, as the page's hidden field holds it).
+    pub fn csv_upload(&self, url: &str, csv: &str) -> reqwest::RequestBuilder {
+        let token = self.cookie("__Host-imkon_csrf").unwrap_or_default();
+        let body = format!(
+            "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+             --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n{csv}\r\n--b--\r\n"
+        );
+        self.client
+            .post(url)
+            .header("cookie", self.cookie_header())
+            .header("content-type", "multipart/form-data; boundary=b")
+            .body(body)
+    }
+
     pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()

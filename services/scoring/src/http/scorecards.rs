@@ -157,6 +157,23 @@ fn internal(error: &dyn std::error::Error) -> ScoringError {
     ScoringError::Platform(Problem::internal_from(error))
 }
 
+/// The idempotency fingerprint of a CSV import at `path`: the settings in the query count, so a
+/// retry with other settings is a different request, not a replay.
+fn import_fingerprint(path: &str, query: &ImportQuery, body: &str) -> Result<String, ScoringError> {
+    let settings = serde_json::to_string(&(
+        &query.name,
+        &query.anchor_score,
+        &query.anchor_odds_good_to_bad,
+        &query.points_to_double_odds,
+    ))
+    .map_err(|e| internal(&e))?;
+    Ok(idempotency::fingerprint(
+        "POST",
+        &format!("{path}?{settings}"),
+        body.as_bytes(),
+    ))
+}
+
 /// The JSON text a version is stored as: the checked scorecard's own form, so what is stored
 /// is what was checked.
 fn definition_json(scorecard: &Scorecard) -> Result<String, ScoringError> {
@@ -397,20 +414,7 @@ async fn import_scorecard(
 ) -> Result<Response, ScoringError> {
     let settings = import_settings(&query)?;
     let scorecard = import_scorecardpy_csv(&body, settings)?;
-    let fingerprint = idempotency::fingerprint(
-        "POST",
-        &format!(
-            "/v1/scorecards/import?{}",
-            serde_json::to_string(&(
-                &query.name,
-                &query.anchor_score,
-                &query.anchor_odds_good_to_bad,
-                &query.points_to_double_odds
-            ))
-            .map_err(|e| internal(&e))?
-        ),
-        body.as_bytes(),
-    );
+    let fingerprint = import_fingerprint("/v1/scorecards/import", &query, &body)?;
     store_new_scorecard(
         &state,
         &manager,
@@ -575,20 +579,11 @@ async fn import_version(
 ) -> Result<Response, ScoringError> {
     let settings = import_settings(&query)?;
     let scorecard = import_scorecardpy_csv(&body, settings)?;
-    let fingerprint = idempotency::fingerprint(
-        "POST",
-        &format!(
-            "/v1/scorecards/{id}/versions/import?{}",
-            serde_json::to_string(&(
-                &query.name,
-                &query.anchor_score,
-                &query.anchor_odds_good_to_bad,
-                &query.points_to_double_odds
-            ))
-            .map_err(|e| internal(&e))?
-        ),
-        body.as_bytes(),
-    );
+    let fingerprint = import_fingerprint(
+        &format!("/v1/scorecards/{id}/versions/import"),
+        &query,
+        &body,
+    )?;
     store_new_version(
         &state,
         &manager,
