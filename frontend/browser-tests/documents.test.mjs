@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { frontendAndBrowser, screenshotDir, skipWithoutServices } from './harness.mjs';
+import { chooseLanguage, frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
 const needsServices = skipWithoutServices('the disbursement service');
@@ -31,10 +31,7 @@ test('the founder reads the contract before signing, and the signed file matches
   const context = await started.browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(`${started.server.url}/login`);
-  await Promise.all([
-    page.waitForURL(/.*/, { waitUntil: 'load' }),
-    page.getByRole('button', { name: 'Русский', exact: true }).click(),
-  ]);
+  await chooseLanguage(page, LANGUAGES[2]);
   await page.fill('#username', 'founder1');
   await page.fill('#password', 'founder1-demo-pass');
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.locator('#login-form button[type="submit"]').click()]);

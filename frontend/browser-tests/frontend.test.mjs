@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { assertAccessible } from './accessibility.mjs';
+import { chooseLanguage } from './harness.mjs';
 import { startFrontend } from './server.mjs';
 import { passSecondFactor } from './totp.mjs';
 
@@ -82,14 +83,6 @@ async function openPage(viewport = VIEWPORTS[0]) {
 }
 
 /** Chooses a language with the switcher in the header, as a visitor would. */
-async function chooseLanguage(page, language) {
-  await Promise.all([
-    page.waitForURL(/.*/, { waitUntil: 'load' }),
-    page.getByRole('button', { name: language.button, exact: true }).click(),
-  ]);
-  assert.equal(await page.getAttribute('html', 'lang'), language.code);
-}
-
 async function fillLoan(page, { principal, rate = '9.4822' }) {
   await page.fill('#principal', principal);
   await page.selectOption('#currency', 'UZS');

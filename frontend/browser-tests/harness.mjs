@@ -2,6 +2,7 @@
 // viewports pages are shot in, why a file is skipped without a database, and the demo frontend
 // with Debian's Chromium, started before a file's tests and stopped after them.
 
+import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -58,4 +59,17 @@ export function frontendAndBrowser(skip) {
     await started.server?.stop();
   });
   return started;
+}
+
+/**
+ * Clicks `language`'s button in the chooser and waits for the page it sends back. The chooser
+ * posts a form that redirects to the same address, so waiting for that address would return
+ * at once and let the next step type into the page that is about to be replaced.
+ */
+export async function chooseLanguage(page, language) {
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.getByRole('button', { name: language.button, exact: true }).click(),
+  ]);
+  assert.equal(await page.getAttribute('html', 'lang'), language.code);
 }

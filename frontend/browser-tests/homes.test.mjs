@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { assertAccessible } from './accessibility.mjs';
-import { frontendAndBrowser, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
+import { chooseLanguage, frontendAndBrowser, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
 const needsServices = skipWithoutServices('the services of the demo logins');
@@ -45,14 +45,6 @@ async function signIn(page, username, language = LANGUAGES[0]) {
     page.locator('#login-form button[type="submit"]').click(),
   ]);
   await passSecondFactor(page, username);
-}
-
-async function chooseLanguage(page, language) {
-  await Promise.all([
-    page.waitForURL(/.*/, { waitUntil: 'load' }),
-    page.getByRole('button', { name: language.button, exact: true }).click(),
-  ]);
-  assert.equal(await page.getAttribute('html', 'lang'), language.code);
 }
 
 describe('each role lands on its own home', () => {

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
-import { frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
+import { chooseLanguage, frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
 const needsServices = skipWithoutServices('the services with their demo data');
@@ -32,14 +32,6 @@ async function submit(page, form) {
     page.waitForNavigation({ waitUntil: 'load' }),
     form.locator('button[type="submit"]').click(),
   ]);
-}
-
-async function chooseLanguage(page, language) {
-  await Promise.all([
-    page.waitForURL(/.*/, { waitUntil: 'load' }),
-    page.getByRole('button', { name: language.button, exact: true }).click(),
-  ]);
-  assert.equal(await page.getAttribute('html', 'lang'), language.code);
 }
 
 test('kyc1 compares founder3 with the scan and clears the demo watch-list hit', { skip: needsServices }, async () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
+import { chooseLanguage } from './harness.mjs';
 import { startFrontend } from './server.mjs';
 import { passSecondFactor } from './totp.mjs';
 
@@ -62,14 +63,6 @@ async function openPage(viewport) {
     if (message.text().includes('Content Security Policy')) violations.push(message.text());
   });
   return { context, page, violations };
-}
-
-async function chooseLanguage(page, language) {
-  await Promise.all([
-    page.waitForURL(/.*/, { waitUntil: 'load' }),
-    page.getByRole('button', { name: language.button, exact: true }).click(),
-  ]);
-  assert.equal(await page.getAttribute('html', 'lang'), language.code);
 }
 
 async function signIn(page, username, password) {

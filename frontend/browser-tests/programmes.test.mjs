@@ -15,19 +15,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
-import { frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
+import { chooseLanguage, frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
 const needsServices = skipWithoutServices('the services with their demo data');
 const started = frontendAndBrowser(needsServices);
-
-async function chooseLanguage(page, language) {
-  await Promise.all([
-    page.waitForURL(/.*/, { waitUntil: 'load' }),
-    page.getByRole('button', { name: language.button, exact: true }).click(),
-  ]);
-  assert.equal(await page.getAttribute('html', 'lang'), language.code);
-}
 
 async function signIn(page, username) {
   await page.goto(`${started.server.url}/login`);

@@ -42,11 +42,13 @@ pub async fn enqueue(
     payload: &Value,
 ) -> Result<Uuid, sqlx::Error> {
     let id = crate::id::new_id();
-    sqlx::query("insert into outbox_event (id, topic, payload) values ($1, $2, $3)")
-        .bind(id)
-        .bind(topic)
-        .bind(payload)
-        .execute(connection)
+    sqlx::query!(
+        "insert into outbox_event (id, topic, payload) values ($1, $2, $3)",
+        id,
+        topic,
+        payload
+    )
+    .execute(connection)
         .await?;
     Ok(id)
 }
