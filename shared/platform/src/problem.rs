@@ -288,7 +288,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Query(value) = Query::<T>::from_request_parts(parts, state)
             .await
-            .map_err(|rejection| Problem::bad_request("invalid_query", rejection.body_text()))?;
+            .map_err(|rejection| Problem::bad_request("malformed_query", rejection.body_text()))?;
         value
             .validate()
             .map_err(|errors| validation_problem(&errors))?;
