@@ -1,13 +1,15 @@
-//! Hostile input to scoring: a batch too big is refused while it arrives, and text
-//! PostgreSQL cannot store never reaches it.
+//! Hostile input to scoring: a batch too big is refused while it arrives, text PostgreSQL
+//! cannot store never reaches it, and a definition outside the shape its DTO declares is a
+//! 422 naming each field by its JSON path, before any work.
 
 mod common;
 
 use std::time::Duration;
 
-use common::Harness;
+use common::{definition_value, Harness};
 use imkon_platform::testing::assert_problem;
 use imkon_scoring::domain::seeds::synthetic_scorecard;
+use serde_json::{json, Value};
 use sqlx::PgPool;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -103,4 +105,115 @@ async fn an_imported_card_holding_a_nul_is_refused_naming_its_line(pool: PgPool)
     let problem = assert_problem(response, &[422], Some("invalid_scorecard_csv")).await;
     assert_eq!(problem["errors"][0]["field"], "line 3");
     assert_eq!(problem["errors"][0]["code"], "control_character");
+}
+
+/// Asserts a 422 `validation_failed` whose only error names `field` with `code`.
+async fn assert_limit(response: reqwest::Response, field: &str, code: &str) {
+    let problem = assert_problem(response, &[422], Some("validation_failed")).await;
+    let errors = problem["errors"].as_array().expect("the fields at fault");
+    assert_eq!(errors.len(), 1, "{problem}");
+    assert_eq!(errors[0]["field"], field, "{problem}");
+    assert_eq!(errors[0]["code"], code, "{problem}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_definition_outside_its_declared_shape_is_refused_naming_each_field(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let valid = definition_value(&synthetic_scorecard());
+    let knockout = json!({
+        "input": "x01",
+        "condition": "missing",
+        "reason_code": "K".repeat(101),
+        "description": "a reason code one character too long",
+    });
+    let edit = |change: &dyn Fn(&mut Value)| {
+        let mut body = valid.clone();
+        change(&mut body);
+        body.to_string()
+    };
+    let cases = [
+        (edit(&|body| body["name"] = "".into()), "name", "empty_name"),
+        (
+            edit(&|body| body["characteristics"] = json!([])),
+            "characteristics",
+            "no_characteristics",
+        ),
+        (edit(&|body| body["bands"] = json!([])), "bands", "no_bands"),
+        (
+            edit(&|body| body["characteristics"][0]["bins"] = json!([])),
+            "characteristics[0].bins",
+            "no_bins",
+        ),
+        (
+            edit(&|body| body["characteristics"][1]["name"] = "x".repeat(65).into()),
+            "characteristics[1].name",
+            "invalid_input_name",
+        ),
+        (
+            edit(&|body| {
+                body["characteristics"][0]["bins"][1]["reason_code"] = "R".repeat(101).into();
+            }),
+            "characteristics[0].bins[1].reason_code",
+            "invalid_reason_code",
+        ),
+        (
+            edit(&|body| body["knockouts"] = json!([knockout])),
+            "knockouts[0].reason_code",
+            "invalid_reason_code",
+        ),
+    ];
+    for (body, field, code) in &cases {
+        let response = harness
+            .post("/v1/scorecards", Some(&harness.officer()), body)
+            .await;
+        assert_limit(response, field, code).await;
+    }
+    let refused = harness
+        .post("/v1/scorecards", Some(&harness.founder()), &cases[0].0)
+        .await;
+    assert_problem(refused, &[403], None).await;
+
+    let id = harness.create(&synthetic_scorecard()).await;
+    let response = harness
+        .post(
+            &format!("/v1/scorecards/{id}/versions"),
+            Some(&harness.officer()),
+            &cases[3].0,
+        )
+        .await;
+    assert_limit(response, "characteristics[0].bins", "no_bins").await;
+    let response = harness
+        .put(
+            &format!("/v1/scorecards/{id}/versions/1"),
+            &harness.officer(),
+            &cases[1].0,
+        )
+        .await;
+    assert_limit(response, "characteristics", "no_characteristics").await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_openapi_document_carries_the_declared_shape(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let document: Value = harness
+        .get("/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let schemas = &document["components"]["schemas"];
+    let characteristic = &schemas["CharacteristicDefinition"]["properties"];
+    assert_eq!(
+        characteristic["name"]["maxLength"],
+        imkon_scoring::domain::scorecard::InputName::MAX_LENGTH,
+        "{characteristic}"
+    );
+    assert_eq!(characteristic["bins"]["minItems"], 1, "{characteristic}");
+    assert_eq!(
+        schemas["BinDefinition"]["properties"]["reason_code"]["maxLength"],
+        imkon_scoring::domain::scorecard::ReasonCode::MAX_LENGTH
+    );
+    let definition = &schemas["ScorecardDefinition"]["properties"];
+    assert_eq!(definition["characteristics"]["minItems"], 1, "{definition}");
+    assert_eq!(definition["bands"]["minItems"], 1, "{definition}");
 }

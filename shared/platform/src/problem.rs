@@ -7,7 +7,8 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -270,6 +271,36 @@ where
     }
 }
 
+/// A query string read as axum's `Query` does, then checked against the structural limits its
+/// type declares with `validator` (a page's size, a search text's length), answering as
+/// [`ValidatedJson`] does: a parameter that does not parse is a 400 problem, a limit not met a
+/// 422 `validation_failed` naming each parameter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ValidatedQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ValidatedQuery<T>
+where
+    T: DeserializeOwned + validator::Validate,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| Problem::bad_request("malformed_query", rejection.body_text()))?;
+        value
+            .validate()
+            .map_err(|errors| validation_problem(&errors))?;
+        Ok(ValidatedQuery(value))
+    }
+}
+
+/// The name `validator` gives an error of a whole struct (a `schema` function's), which is
+/// named by the struct's own path instead: `founders[2]` when exactly one of two fields must
+/// be given.
+const STRUCT_ERROR_FIELD: &str = "__all__";
+
 /// The 422 for failed structural limits, every field named by its JSON path.
 pub fn validation_problem(errors: &validator::ValidationErrors) -> Problem {
     let mut fields = Vec::new();
@@ -296,7 +327,9 @@ fn collect_field_errors(
     out: &mut Vec<FieldError>,
 ) {
     for (name, kind) in errors.errors() {
-        let path = if prefix.is_empty() {
+        let path = if name == STRUCT_ERROR_FIELD {
+            prefix.to_string()
+        } else if prefix.is_empty() {
             name.to_string()
         } else {
             format!("{prefix}.{name}")
@@ -393,9 +426,19 @@ mod tests {
     use validator::Validate;
 
     #[derive(Validate)]
+    #[validate(schema(function = "one_identity"))]
     struct Founder {
         #[validate(length(max = 3, code = "name_too_long"))]
         name: String,
+        client_id: Option<u32>,
+        pinfl: Option<String>,
+    }
+
+    fn one_identity(founder: &Founder) -> Result<(), validator::ValidationError> {
+        if founder.client_id.is_some() == founder.pinfl.is_some() {
+            return Err(validator::ValidationError::new("founder_identity"));
+        }
+        Ok(())
     }
 
     #[derive(Validate)]
@@ -413,9 +456,13 @@ mod tests {
             founders: vec![
                 Founder {
                     name: "Ali".to_owned(),
+                    client_id: Some(1),
+                    pinfl: None,
                 },
                 Founder {
                     name: "Aziza".to_owned(),
+                    client_id: Some(2),
+                    pinfl: None,
                 },
             ],
         };
@@ -432,5 +479,24 @@ mod tests {
             [("founders[1].name", "name_too_long"), ("seats", "range")]
         );
         assert!(problem.errors()[1].message.contains("min 1"), "{problem:?}");
+    }
+
+    #[test]
+    fn a_whole_structs_error_is_named_by_the_structs_own_path() {
+        let company = Company {
+            seats: 1,
+            founders: vec![Founder {
+                name: "Ali".to_owned(),
+                client_id: Some(1),
+                pinfl: Some("31505900010012".to_owned()),
+            }],
+        };
+        let problem = validation_problem(&company.validate().unwrap_err());
+        let named: Vec<(&str, &str)> = problem
+            .errors()
+            .iter()
+            .map(|error| (error.field.as_str(), error.code.as_str()))
+            .collect();
+        assert_eq!(named, [("founders[0]", "founder_identity")]);
     }
 }

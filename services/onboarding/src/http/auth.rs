@@ -21,12 +21,13 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use imkon_auth::{policy, Audience, Principal, PublicKeySet, Scope, ACCESS_TOKEN_MAX_LIFETIME};
 use imkon_platform::audit::{self, AuditEntry};
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::ValidatedJson;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::db;
 use crate::db::accounts::AccountRecord;
@@ -54,7 +55,9 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/jwks.json", get(public_keys))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A password sign-in. It declares no limit: an overlong username or password is a wrong one,
+/// answered as any other, so a sign-in never says which part of it was refused.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct PasswordLoginRequest {
     username: String,
     password: String,
@@ -80,7 +83,8 @@ pub struct LoginResponse {
     pub(crate) principal: PrincipalView,
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A sign-out; an unknown refresh token is ignored, so nothing here is a shape.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct LogoutRequest {
     refresh_token: String,
 }
@@ -255,7 +259,7 @@ async fn login_with_password(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    JsonBody(request): JsonBody<PasswordLoginRequest>,
+    ValidatedJson(request): ValidatedJson<PasswordLoginRequest>,
 ) -> Result<Response, OnboardingError> {
     let source = login_source_address(&state, &headers, peer);
     // The audit keeps the full address; the attempt log and the limit use its bucket.
@@ -444,7 +448,7 @@ fn cyrillic_full_name(person: &db::clients::PersonRecord) -> Option<String> {
 async fn logout(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    JsonBody(request): JsonBody<LogoutRequest>,
+    ValidatedJson(request): ValidatedJson<LogoutRequest>,
 ) -> Result<StatusCode, OnboardingError> {
     let mut transaction = state.pool.begin().await?;
     let revoked = db::refresh_tokens::revoke(

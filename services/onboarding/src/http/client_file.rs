@@ -9,20 +9,21 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use imkon_auth::extract::{RequireRole, RoleRequirement};
 use imkon_auth::Role;
 use imkon_platform::audit;
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::{ValidatedJson, ValidatedQuery};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use unicode_normalization::UnicodeNormalization;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::{Validate, ValidationError};
 
 use crate::db;
 use crate::db::clients::{ClientSearch, PersonRecord};
@@ -349,15 +350,39 @@ async fn founder_views(
 const MIN_QUERY_CHARS: usize = 2;
 const MAX_QUERY_CHARS: usize = 200;
 
-#[derive(Deserialize, IntoParams)]
+/// A search and its page. The text's length and the page's lower bounds are declared here; the
+/// page size's upper bound is the deployment's configured page size, so the handler checks it.
+#[derive(Deserialize, IntoParams, Validate)]
 pub struct SearchQuery {
     /// A name or part of one (either script, any case), a PINFL, a passport number, a phone
     /// number, a company's name or its STIR.
+    #[validate(custom(function = "search_text_length", code = "invalid_query"))]
+    #[param(min_length = 2, max_length = 200)]
     q: String,
     /// From 1.
+    #[validate(range(min = 1, code = "invalid_page"))]
+    #[param(minimum = 1)]
     page: Option<u32>,
     /// At most the service's page size.
+    #[validate(range(min = 1, code = "invalid_page_size"))]
+    #[param(minimum = 1)]
     page_size: Option<u32>,
+}
+
+/// The search text is counted as it is searched for: trimmed and composed to NFC.
+fn search_text(raw: &str) -> String {
+    raw.trim().nfc().collect()
+}
+
+fn search_text_length(raw: &str) -> Result<(), ValidationError> {
+    let length = search_text(raw).chars().count();
+    if (MIN_QUERY_CHARS..=MAX_QUERY_CHARS).contains(&length) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("invalid_query").with_message(
+            format!("between {MIN_QUERY_CHARS} and {MAX_QUERY_CHARS} characters").into(),
+        ))
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -392,27 +417,12 @@ pub struct ClientSearchPage {
 async fn search_clients(
     State(state): State<AppState>,
     reader: RequireRole<ClientFileReader>,
-    Query(query): Query<SearchQuery>,
+    ValidatedQuery(query): ValidatedQuery<SearchQuery>,
 ) -> Result<Json<ClientSearchPage>, OnboardingError> {
-    let text: String = query.q.trim().nfc().collect();
-    let length = text.chars().count();
-    if !(MIN_QUERY_CHARS..=MAX_QUERY_CHARS).contains(&length) {
-        return Err(OnboardingError::InvalidField {
-            field: "q".to_owned(),
-            code: "invalid_query",
-            message: format!("between {MIN_QUERY_CHARS} and {MAX_QUERY_CHARS} characters"),
-        });
-    }
+    let text = search_text(&query.q);
     let page = query.page.unwrap_or(1);
     let page_size = query.page_size.unwrap_or(state.limits.max_page_size);
-    if page == 0 {
-        return Err(OnboardingError::InvalidField {
-            field: "page".to_owned(),
-            code: "invalid_page",
-            message: "pages are numbered from 1".to_owned(),
-        });
-    }
-    if page_size == 0 || page_size > state.limits.max_page_size {
+    if page_size > state.limits.max_page_size {
         return Err(OnboardingError::InvalidField {
             field: "page_size".to_owned(),
             code: "invalid_page_size",
@@ -425,7 +435,7 @@ async fn search_clients(
         &mut connection,
         &search,
         i64::from(page_size),
-        i64::from(page - 1) * i64::from(page_size),
+        i64::from(page.saturating_sub(1)) * i64::from(page_size),
     )
     .await?;
     Ok(Json(ClientSearchPage {
@@ -451,10 +461,28 @@ async fn search_clients(
 /// a bound keeps one request from reading the whole register.
 const MAX_NAMED_CLIENTS: usize = 200;
 
-#[derive(Deserialize, ToSchema)]
+/// The clients to name. Their count is bounded here, duplicates counted once (a page may name
+/// one client on many rows), so the limit is a function rather than a plain `maxItems`.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct ClientNamesRequest {
     /// The clients to name; at most 200, duplicates counted once.
+    #[validate(custom(function = "at_most_named_clients", code = "too_many_client_ids"))]
     client_ids: Vec<Uuid>,
+}
+
+fn distinct(ids: &[Uuid]) -> Vec<Uuid> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn at_most_named_clients(ids: &[Uuid]) -> Result<(), ValidationError> {
+    if distinct(ids).len() > MAX_NAMED_CLIENTS {
+        return Err(ValidationError::new("too_many_client_ids")
+            .with_message(format!("at most {MAX_NAMED_CLIENTS} client ids").into()));
+    }
+    Ok(())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -483,18 +511,9 @@ pub struct ClientNames {
 async fn client_names(
     State(state): State<AppState>,
     reader: RequireRole<ClientFileReader>,
-    JsonBody(request): JsonBody<ClientNamesRequest>,
+    ValidatedJson(request): ValidatedJson<ClientNamesRequest>,
 ) -> Result<Json<ClientNames>, OnboardingError> {
-    let mut client_ids = request.client_ids;
-    client_ids.sort_unstable();
-    client_ids.dedup();
-    if client_ids.len() > MAX_NAMED_CLIENTS {
-        return Err(OnboardingError::InvalidField {
-            field: "client_ids".to_owned(),
-            code: "too_many_client_ids",
-            message: format!("at most {MAX_NAMED_CLIENTS} client ids"),
-        });
-    }
+    let client_ids = distinct(&request.client_ids);
     let mut connection = state.pool.acquire().await?;
     let names = db::clients::full_names(&mut connection, &client_ids)
         .await?

@@ -11,17 +11,19 @@ use chrono::NaiveDate;
 use imkon_auth::extract::{Founder, RequireRole};
 use imkon_platform::audit;
 use imkon_platform::id::new_id;
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::ValidatedJson;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::{Validate, ValidationError};
 
 use crate::db;
 use crate::db::clients::CompanyRecord;
 use crate::domain::company::{
     Company, CompanyName, FounderIdentity, Founders, ItParkResidency, LegalForm, NewCompany,
-    Representative, RepresentativeRole, Representatives, Stir,
+    Representative, RepresentativeRole, Representatives, Stir, CERTIFICATE_NUMBER_MAX_CHARS,
+    COMPANY_NAME_MAX_CHARS,
 };
 use crate::domain::ids::ClientId;
 use crate::domain::pinfl::Pinfl;
@@ -31,7 +33,11 @@ use crate::http::{audit_by, source_address};
 use crate::AppState;
 
 /// The most founders or representatives one request may list.
-pub const COMPANY_PEOPLE_MAX: usize = 100;
+pub const COMPANY_PEOPLE_MAX: u64 = 100;
+
+/// The domain's length limits, in the `u64` that `validator` counts in.
+const NAME_MAX_CHARS: u64 = COMPANY_NAME_MAX_CHARS as u64;
+const CERTIFICATE_MAX_CHARS: u64 = CERTIFICATE_NUMBER_MAX_CHARS as u64;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(
@@ -40,8 +46,12 @@ pub fn router() -> Router<AppState> {
     )
 }
 
-#[derive(Deserialize, Serialize, ToSchema, Clone)]
+/// An IT Park residency. The certificate number's length is declared here for the edge and the
+/// OpenAPI schema; its characters are the domain's rule (`ItParkResidency::new`).
+#[derive(Deserialize, Serialize, ToSchema, Clone, Validate)]
 pub struct ItParkResidencyDto {
+    #[validate(length(min = 1, max = CERTIFICATE_MAX_CHARS, code = "invalid_company"))]
+    #[schema(min_length = 1, max_length = 32)]
     certificate_number: String,
     /// YYYY-MM-DD.
     valid_from: String,
@@ -49,7 +59,10 @@ pub struct ItParkResidencyDto {
     valid_until: String,
 }
 
-#[derive(Deserialize, Serialize, ToSchema, Clone)]
+/// A founder and their share. That exactly one of `client_id` and `pinfl` is given is a shape,
+/// checked here; that the PINFL is a real one and the shares add up are the domain's rules.
+#[derive(Deserialize, Serialize, ToSchema, Clone, Validate)]
+#[validate(schema(function = "one_founder_identity"))]
 pub struct FounderDto {
     /// An onboarded client (person or company); give this or `pinfl`.
     client_id: Option<Uuid>,
@@ -59,6 +72,14 @@ pub struct FounderDto {
     share_percent: String,
 }
 
+fn one_founder_identity(founder: &FounderDto) -> Result<(), ValidationError> {
+    if founder.client_id.is_some() == founder.pinfl.is_some() {
+        return Err(ValidationError::new("founder_identity")
+            .with_message("give exactly one of client_id and pinfl".into()));
+    }
+    Ok(())
+}
+
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
 pub struct RepresentativeDto {
     client_id: Uuid,
@@ -66,18 +87,28 @@ pub struct RepresentativeDto {
     role: String,
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A company to register. The counts of founders and representatives and the name's length
+/// are declared here, once, for the edge and the OpenAPI schema; the meaning of each field
+/// (a STIR's digits, a legal form, shares adding up to 100) is the domain's.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct CompanyRequest {
     /// Nine digits.
     stir: String,
+    #[validate(length(min = 1, max = NAME_MAX_CHARS, code = "invalid_company"))]
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// llc, jsc, private_enterprise, family_enterprise or sole_proprietor.
     legal_form: String,
     /// YYYY-MM-DD.
     registration_date: String,
+    #[validate(nested)]
     it_park_residency: Option<ItParkResidencyDto>,
+    #[validate(length(max = COMPANY_PEOPLE_MAX, code = "too_many"), nested)]
+    #[schema(max_items = 100)]
     founders: Vec<FounderDto>,
     /// Who may act for the company; when absent, the founder registering it, as director.
+    #[validate(length(max = COMPANY_PEOPLE_MAX, code = "too_many"))]
+    #[schema(max_items = 100)]
     representatives: Option<Vec<RepresentativeDto>>,
 }
 
@@ -151,18 +182,18 @@ fn parse_founder(
     index: usize,
     founder: &FounderDto,
 ) -> Result<(FounderIdentity, Decimal), OnboardingError> {
+    // `one_founder_identity` let exactly one of the two through.
     let identity = match (&founder.client_id, &founder.pinfl) {
-        (Some(client_id), None) => FounderIdentity::Client(ClientId::from_uuid(*client_id)),
-        (None, Some(pinfl)) => FounderIdentity::Person(Pinfl::parse(pinfl).map_err(|error| {
-            OnboardingError::invalid(format!("founders[{index}].pinfl"), "invalid_pinfl", &error)
-        })?),
-        _ => {
-            return Err(invalid(
-                format!("founders[{index}]"),
-                "founder_identity",
-                "give exactly one of client_id and pinfl",
-            ))
-        }
+        (Some(client_id), _) => FounderIdentity::Client(ClientId::from_uuid(*client_id)),
+        (None, pinfl) => FounderIdentity::Person(
+            Pinfl::parse(pinfl.as_deref().unwrap_or_default()).map_err(|error| {
+                OnboardingError::invalid(
+                    format!("founders[{index}].pinfl"),
+                    "invalid_pinfl",
+                    &error,
+                )
+            })?,
+        ),
     };
     let share_percent: Decimal = founder.share_percent.trim().parse().map_err(|_| {
         invalid(
@@ -196,13 +227,6 @@ fn parse_company(
     owner: ClientId,
     today: NaiveDate,
 ) -> Result<Company, OnboardingError> {
-    if request.founders.len() > COMPANY_PEOPLE_MAX {
-        return Err(invalid(
-            "founders".to_owned(),
-            "too_many",
-            "at most 100 founders",
-        ));
-    }
     let stir = Stir::parse(&request.stir).map_err(company_error)?;
     let name = CompanyName::parse(&request.name).map_err(company_error)?;
     let legal_form = LegalForm::parse(&request.legal_form).map_err(company_error)?;
@@ -231,13 +255,6 @@ fn parse_company(
             client_id: owner,
             role: RepresentativeRole::Director,
         }],
-        Some(list) if list.len() > COMPANY_PEOPLE_MAX => {
-            return Err(invalid(
-                "representatives".to_owned(),
-                "too_many",
-                "at most 100 representatives",
-            ))
-        }
         Some(list) => list
             .iter()
             .enumerate()
@@ -318,7 +335,7 @@ async fn register_company(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     founder: RequireRole<Founder>,
-    JsonBody(request): JsonBody<CompanyRequest>,
+    ValidatedJson(request): ValidatedJson<CompanyRequest>,
 ) -> Result<(StatusCode, Json<CompanyView>), OnboardingError> {
     let owner = own_client_id(&founder)?;
     let company = parse_company(&request, ClientId::from_uuid(owner), state.calendar.today())?;

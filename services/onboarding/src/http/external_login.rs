@@ -37,12 +37,13 @@ use imkon_auth::extract::{Founder, RequireRole};
 use imkon_auth::Role;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::{new_id, now_utc};
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::{ValidatedJson, ValidatedQuery};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::config::{ProviderKind, ProviderSettings};
 use crate::db;
@@ -61,8 +62,8 @@ use crate::AppState;
 pub const LOGIN_ATTEMPT_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
 /// How long the frontend has to trade onboarding's code.
 pub const AUTHORIZATION_CODE_LIFETIME: chrono::Duration = chrono::Duration::seconds(60);
-/// The longest frontend state echoed back, in bytes (the database holds the same limit).
-pub const CLIENT_STATE_MAX_BYTES: usize = 500;
+/// The longest frontend state echoed back, in characters (the database holds the same limit).
+pub const CLIENT_STATE_MAX_CHARS: u64 = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -130,11 +131,18 @@ fn provider_settings<'a>(
     Ok((settings, callback_url))
 }
 
-#[derive(Deserialize, IntoParams)]
+/// Where a login returns to. The state's presence and length are declared here; whether the
+/// redirect URI is a registered one is checked against the configuration.
+#[derive(Deserialize, IntoParams, Validate)]
 pub struct StartQuery {
     /// Where the browser returns: one of the configured redirect URIs, exactly.
     redirect_uri: Option<String>,
     /// The frontend's own state, echoed back untouched.
+    #[validate(
+        required(code = "invalid_request"),
+        length(min = 1, max = CLIENT_STATE_MAX_CHARS, code = "invalid_request")
+    )]
+    #[param(required = true, min_length = 1, max_length = 500)]
     state: Option<String>,
 }
 
@@ -143,25 +151,28 @@ pub struct StartQuery {
     params(("provider" = String, Path, description = "A configured provider, such as oneid"), StartQuery),
     security(()),
     responses((status = 302, description = "To the provider"),
-              (status = 400, description = "invalid_redirect_uri or invalid_request (state missing or too long)"),
-              (status = 404, description = "No such provider")))]
+              (status = 400, description = "invalid_redirect_uri"),
+              (status = 404, description = "No such provider"),
+              (status = 422, description = "invalid_request: state missing or too long, named")))]
 #[tracing::instrument(skip_all, fields(provider = %provider))]
 async fn start_login(
     State(state): State<AppState>,
     Path(provider): Path<String>,
-    Query(query): Query<StartQuery>,
+    ValidatedQuery(query): ValidatedQuery<StartQuery>,
 ) -> Result<Response, OnboardingError> {
-    let location = begin_attempt(&state, &provider, query.redirect_uri, query.state, None).await?;
+    let client_state = query.state.unwrap_or_default();
+    let location = begin_attempt(&state, &provider, query.redirect_uri, client_state, None).await?;
     Ok(redirect_to(&location))
 }
 
-/// Checks the frontend's redirect URI and state, stores a one-time attempt and returns the
-/// provider's authorization URL. `link_account_id` makes it a linking login.
+/// Checks the frontend's redirect URI, stores a one-time attempt with the frontend's state (its
+/// length checked at the edge) and returns the provider's authorization URL. `link_account_id`
+/// makes it a linking login.
 async fn begin_attempt(
     state: &AppState,
     provider: &str,
     redirect_uri: Option<String>,
-    client_state: Option<String>,
+    client_state: String,
     link_account_id: Option<Uuid>,
 ) -> Result<url::Url, OnboardingError> {
     let (settings, callback_url) = provider_settings(state, provider)?;
@@ -170,12 +181,6 @@ async fn begin_attempt(
         .ok_or_else(|| OnboardingError::BadRequest {
             code: "invalid_redirect_uri",
             detail: "redirect_uri is not one of the registered redirect URIs.".to_owned(),
-        })?;
-    let client_state = client_state
-        .filter(|text| !text.is_empty() && text.len() <= CLIENT_STATE_MAX_BYTES)
-        .ok_or_else(|| OnboardingError::BadRequest {
-            code: "invalid_request",
-            detail: format!("state is required, 1 to {CLIENT_STATE_MAX_BYTES} bytes."),
         })?;
     let own_state = random_secret();
     let (location, pkce_verifier, nonce) = match settings.kind {
@@ -219,12 +224,18 @@ async fn begin_attempt(
     Ok(location)
 }
 
-/// What the frontend sends to start linking a OneID identity to the signed-in account.
-#[derive(Deserialize, ToSchema)]
+/// What the frontend sends to start linking a OneID identity to the signed-in account; its
+/// limits are a login start's.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct LinkRequest {
     /// Where the browser returns: one of the configured redirect URIs, exactly.
     redirect_uri: Option<String>,
     /// The frontend's own state, echoed back untouched.
+    #[validate(
+        required(code = "invalid_request"),
+        length(min = 1, max = CLIENT_STATE_MAX_CHARS, code = "invalid_request")
+    )]
+    #[schema(required = true, min_length = 1, max_length = 500)]
     state: Option<String>,
 }
 
@@ -242,7 +253,8 @@ pub struct LinkAnswer {
     params(("provider" = String, Path, description = "A configured citizens' provider, such as oneid")),
     request_body = LinkRequest,
     responses((status = 200, body = LinkAnswer),
-              (status = 400, description = "invalid_redirect_uri, invalid_request, or a provider that does not link citizens"),
+              (status = 400, description = "invalid_redirect_uri, or invalid_request: a provider that does not link citizens"),
+              (status = 422, description = "invalid_request: state missing or too long, named"),
               (status = 401), (status = 403),
               (status = 404, description = "No such provider")),
     security(("bearer" = ["founder"])))]
@@ -251,7 +263,7 @@ async fn start_linking(
     State(state): State<AppState>,
     Path(provider): Path<String>,
     founder: RequireRole<Founder>,
-    JsonBody(request): JsonBody<LinkRequest>,
+    ValidatedJson(request): ValidatedJson<LinkRequest>,
 ) -> Result<axum::Json<LinkAnswer>, OnboardingError> {
     let (settings, _) = provider_settings(&state, &provider)?;
     if settings.kind != ProviderKind::OneId {
@@ -264,7 +276,7 @@ async fn start_linking(
         &state,
         &provider,
         request.redirect_uri,
-        request.state,
+        request.state.unwrap_or_default(),
         Some(founder.subject()),
     )
     .await?;

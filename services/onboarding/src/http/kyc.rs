@@ -16,18 +16,19 @@ use imkon_auth::extract::{Founder, KycOfficer, RequireRole};
 use imkon_auth::{Principal, Role};
 use imkon_platform::audit;
 use imkon_platform::id::now_utc;
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::ValidatedJson;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::db;
 use crate::db::kyc::{AssigneeFilter, CaseRecord, HitRecord};
 use crate::domain::ids::{ClientId, DocumentId, OfficerId};
 use crate::domain::kyc::{
     CaseRejectionReason, DocumentDecision, DocumentRejectionReason, KycCase, KycStatus, Officer,
-    ReviewNote,
+    ReviewNote, REVIEW_NOTE_MAX_CHARS,
 };
 use crate::domain::screening::WatchList;
 use crate::error::OnboardingError;
@@ -220,7 +221,8 @@ fn officer_of(principal: &Principal) -> Officer {
     }
 }
 
-#[derive(Deserialize, ToSchema, Default)]
+/// A submission; which company is the caller's is checked against the register.
+#[derive(Deserialize, ToSchema, Default, Validate)]
 pub struct SubmitRequest {
     /// One of the caller's companies; absent for the caller's own case.
     company_id: Option<Uuid>,
@@ -238,7 +240,7 @@ async fn submit_case(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     founder: RequireRole<Founder>,
-    JsonBody(request): JsonBody<SubmitRequest>,
+    ValidatedJson(request): ValidatedJson<SubmitRequest>,
 ) -> Result<Json<CaseView>, OnboardingError> {
     let client_id = own_client_id(&founder)?;
     let mut transaction = state.pool.begin().await?;
@@ -457,7 +459,8 @@ async fn act_on_case(
     Ok(Json(view))
 }
 
-#[derive(Deserialize, ToSchema, Default)]
+/// An assignment; whether the officer is a KYC officer is checked against the register.
+#[derive(Deserialize, ToSchema, Default, Validate)]
 pub struct AssignRequest {
     /// The officer to assign; the caller when absent.
     officer_id: Option<Uuid>,
@@ -475,7 +478,7 @@ async fn assign_case(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     officer: RequireRole<KycOfficer>,
     Path(case_id): Path<Uuid>,
-    JsonBody(request): JsonBody<AssignRequest>,
+    ValidatedJson(request): ValidatedJson<AssignRequest>,
 ) -> Result<Json<CaseView>, OnboardingError> {
     let assignee = match request.officer_id {
         None => officer_of(&officer),
@@ -505,7 +508,10 @@ async fn assign_case(
     .await
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A decision on a document. The note's length is declared here; which decisions and reasons
+/// exist, and that a revision request has a note that is not blank, are the domain's
+/// (`ReviewNote::parse`).
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct DocumentDecisionRequest {
     /// accepted, rejected or revision_requested.
     decision: String,
@@ -513,8 +519,13 @@ pub struct DocumentDecisionRequest {
     /// incomplete or suspected_forgery.
     reason: Option<String>,
     /// With `revision_requested`: what to fix.
+    #[validate(length(max = NOTE_MAX_CHARS, code = "invalid_note"))]
+    #[schema(max_length = 2000)]
     note: Option<String>,
 }
+
+/// The domain's longest review note, in the `u64` that `validator` counts in.
+const NOTE_MAX_CHARS: u64 = REVIEW_NOTE_MAX_CHARS as u64;
 
 fn parse_document_decision(
     request: &DocumentDecisionRequest,
@@ -556,7 +567,7 @@ async fn decide_document(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     officer: RequireRole<KycOfficer>,
     Path((case_id, document_id)): Path<(Uuid, Uuid)>,
-    JsonBody(request): JsonBody<DocumentDecisionRequest>,
+    ValidatedJson(request): ValidatedJson<DocumentDecisionRequest>,
 ) -> Result<Json<CaseView>, OnboardingError> {
     let decision = parse_document_decision(&request)?;
     let action = OfficerAction::DecideDocument(DocumentId::from_uuid(document_id), decision);
@@ -580,7 +591,8 @@ async fn approve_case(
     act_on_case(&state, &officer, case_id, peer, OfficerAction::Approve).await
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A rejection; the reason is one of the domain's, so nothing here is a shape.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct RejectRequest {
     /// documents_rejected, screening_list_match, duplicate_identity or false_information.
     reason: String,
@@ -597,7 +609,7 @@ async fn reject_case(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     officer: RequireRole<KycOfficer>,
     Path(case_id): Path<Uuid>,
-    JsonBody(request): JsonBody<RejectRequest>,
+    ValidatedJson(request): ValidatedJson<RejectRequest>,
 ) -> Result<Json<CaseView>, OnboardingError> {
     let reason = CaseRejectionReason::from_code(&request.reason).ok_or_else(|| {
         OnboardingError::InvalidField {
@@ -618,9 +630,13 @@ async fn reject_case(
     .await
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A revision request. The note's length is declared here; that it is not blank once trimmed
+/// is the domain's rule.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct RevisionRequest {
     /// What the client must fix.
+    #[validate(length(min = 1, max = NOTE_MAX_CHARS, code = "invalid_note"))]
+    #[schema(min_length = 1, max_length = 2000)]
     note: String,
 }
 
@@ -635,7 +651,7 @@ async fn request_revision(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     officer: RequireRole<KycOfficer>,
     Path(case_id): Path<Uuid>,
-    JsonBody(request): JsonBody<RevisionRequest>,
+    ValidatedJson(request): ValidatedJson<RevisionRequest>,
 ) -> Result<Json<CaseView>, OnboardingError> {
     let note = ReviewNote::parse(&request.note).map_err(kyc_error)?;
     act_on_case(
@@ -648,11 +664,15 @@ async fn request_revision(
     .await
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A judgement of a screening hit. The reason's length is declared here; that it is not blank
+/// once trimmed is the domain's rule.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct HitResolutionRequest {
     /// false_positive or true_match.
     resolution: String,
     /// Why: what tells the client and the listed person apart, or what confirms the match.
+    #[validate(length(min = 1, max = NOTE_MAX_CHARS, code = "invalid_reason"))]
+    #[schema(min_length = 1, max_length = 2000)]
     reason: String,
 }
 
@@ -672,7 +692,7 @@ async fn resolve_hit(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     officer: RequireRole<KycOfficer>,
     Path((case_id, hit_id)): Path<(Uuid, Uuid)>,
-    JsonBody(request): JsonBody<HitResolutionRequest>,
+    ValidatedJson(request): ValidatedJson<HitResolutionRequest>,
 ) -> Result<Json<ScreeningHitView>, OnboardingError> {
     let resolution = match request.resolution.as_str() {
         "false_positive" | "true_match" => request.resolution.as_str(),

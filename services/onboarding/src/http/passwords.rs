@@ -16,11 +16,12 @@ use imkon_auth::extract::AuthenticatedUser;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::now_utc;
 use imkon_platform::mail;
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::ValidatedJson;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::db;
 use crate::db::password_tickets::TicketPurpose;
@@ -45,7 +46,7 @@ pub const RESETS_PER_WINDOW: i64 = 3;
 pub const RESET_LIMIT_WINDOW_MINUTES: i64 = 60;
 
 /// The longest email address accepted (RFC 5321's path limit).
-const EMAIL_MAX_BYTES: usize = 320;
+const EMAIL_MAX_CHARS: u64 = 320;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -54,7 +55,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/password-resets/complete", post(complete_with_ticket))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A password change. A password's limits are the domain's (`NewPassword`), in bytes, and an
+/// overlong old password is a wrong one, counted as a failed attempt; nothing here is a shape.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct ChangePasswordRequest {
     old_password: String,
     new_password: String,
@@ -62,14 +65,19 @@ pub struct ChangePasswordRequest {
     keep_refresh_token: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A reset request. The address's length is declared here; that it looks like one is checked
+/// by the handler, and the language by `Language::parse`.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct ResetRequest {
+    #[validate(length(min = 1, max = EMAIL_MAX_CHARS, code = "invalid_email"))]
+    #[schema(min_length = 1, max_length = 320)]
     email: String,
     /// The language of the email: uz-Latn (when absent), uz-Cyrl, ru or en.
     language: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A reset's completion; the new password is the domain's to parse.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct CompleteRequest {
     /// The ticket from the reset link or from the sign-in's change step.
     ticket: String,
@@ -157,7 +165,7 @@ async fn change_own_password(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     caller: AuthenticatedUser,
-    JsonBody(request): JsonBody<ChangePasswordRequest>,
+    ValidatedJson(request): ValidatedJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, OnboardingError> {
     let new_password = parse_new_password(&request.new_password)?;
     let now = now_utc();
@@ -252,10 +260,10 @@ async fn change_own_password(
 async fn request_reset(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    JsonBody(request): JsonBody<ResetRequest>,
+    ValidatedJson(request): ValidatedJson<ResetRequest>,
 ) -> Result<StatusCode, OnboardingError> {
     let email = request.email.trim();
-    if email.is_empty() || email.len() > EMAIL_MAX_BYTES || !email.contains('@') {
+    if !email.contains('@') {
         return Err(OnboardingError::InvalidField {
             field: "email".to_owned(),
             code: "invalid_email",
@@ -330,7 +338,7 @@ async fn request_reset(
 async fn complete_with_ticket(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    JsonBody(request): JsonBody<CompleteRequest>,
+    ValidatedJson(request): ValidatedJson<CompleteRequest>,
 ) -> Result<StatusCode, OnboardingError> {
     let new_password = parse_new_password(&request.new_password)?;
     // Hashed before the transaction, so no row is locked during the slow hash.

@@ -12,19 +12,22 @@ use imkon_auth::Role;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::language::Language;
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::ValidatedJson;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::{Validate, ValidationErrors};
 
 use crate::accounts::{create_local_account, NewLocalAccount};
 use crate::db;
 use crate::db::clients::PersonRecord;
-use crate::domain::contact::{Address, Email, Phone};
+use crate::domain::contact::{
+    Address, Email, Phone, ADDRESS_AREA_MAX_CHARS, ADDRESS_STREET_LINE_MAX_CHARS, EMAIL_MAX_CHARS,
+};
 use crate::domain::credentials::{NewPassword, Username};
 use crate::domain::passport::{IdentityDocument, PassportNumber};
 use crate::domain::person::{NewPerson, Person};
-use crate::domain::person_name::{PersonName, Script};
+use crate::domain::person_name::{PersonName, Script, NAME_PART_MAX_CHARS};
 use crate::domain::pinfl::Pinfl;
 use crate::error::OnboardingError;
 use crate::http::{audit_by, source_address};
@@ -40,10 +43,24 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Deserialize, Serialize, ToSchema, Clone)]
+/// The domain's length limits, in the `u64` that `validator` counts in. The DTOs declare them
+/// for the edge and the OpenAPI schema; the newtypes keep them as their own invariant, counted
+/// once spaces are collapsed, together with the rules (a name's script, an address's form).
+const NAME_PART_MAX: u64 = NAME_PART_MAX_CHARS as u64;
+const EMAIL_MAX: u64 = EMAIL_MAX_CHARS as u64;
+const AREA_MAX: u64 = ADDRESS_AREA_MAX_CHARS as u64;
+const STREET_LINE_MAX: u64 = ADDRESS_STREET_LINE_MAX_CHARS as u64;
+
+#[derive(Deserialize, Serialize, ToSchema, Clone, Validate)]
 pub struct NameDto {
+    #[validate(length(max = NAME_PART_MAX, code = "invalid_name"))]
+    #[schema(max_length = 60)]
     surname: String,
+    #[validate(length(max = NAME_PART_MAX, code = "invalid_name"))]
+    #[schema(max_length = 60)]
     given_name: String,
+    #[validate(length(max = NAME_PART_MAX, code = "invalid_name"))]
+    #[schema(max_length = 60)]
     patronymic: Option<String>,
 }
 
@@ -57,26 +74,38 @@ pub struct PassportDto {
     expiry_date: String,
 }
 
-#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[derive(Deserialize, Serialize, ToSchema, Clone, Validate)]
 pub struct AddressDto {
+    #[validate(length(max = AREA_MAX, code = "invalid_address"))]
+    #[schema(max_length = 100)]
     region: String,
+    #[validate(length(max = AREA_MAX, code = "invalid_address"))]
+    #[schema(max_length = 100)]
     district: String,
+    #[validate(length(max = STREET_LINE_MAX, code = "invalid_address"))]
+    #[schema(max_length = 200)]
     street_line: String,
 }
 
-/// A person's profile as the founder writes it.
-#[derive(Deserialize, ToSchema)]
+/// A person's profile as the founder writes it. The lengths of its free text are declared
+/// here; the form of each identifier (PINFL, passport, phone) is a domain newtype's rule.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct PersonProfileRequest {
     /// 14 digits with a check digit; encodes the birth date.
     pinfl: String,
     /// YYYY-MM-DD; must agree with the PINFL.
     birth_date: String,
+    #[validate(nested)]
     latin_name: NameDto,
+    #[validate(nested)]
     cyrillic_name: Option<NameDto>,
     passport: PassportDto,
     /// 998 and nine digits, separators allowed.
     phone: String,
+    #[validate(length(max = EMAIL_MAX, code = "invalid_email"))]
+    #[schema(max_length = 254)]
     email: Option<String>,
+    #[validate(nested)]
     address: AddressDto,
     /// The language notifications are written in: uz-Latn, uz-Cyrl, ru or en. The frontend
     /// sends the language of its page; when absent, a registration keeps none and a profile
@@ -90,6 +119,15 @@ pub struct RegistrationRequest {
     password: String,
     #[serde(flatten)]
     profile: PersonProfileRequest,
+}
+
+/// The registration's limits are its profile's. Written by hand because the profile is
+/// flattened into the body: a derived `nested` would name its fields `profile.address.region`
+/// where the body says `address.region`.
+impl Validate for RegistrationRequest {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        self.profile.validate()
+    }
 }
 
 /// A person's profile as stored, in canonical form.
@@ -251,7 +289,7 @@ pub fn parse_person(
 async fn register_founder(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    JsonBody(request): JsonBody<RegistrationRequest>,
+    ValidatedJson(request): ValidatedJson<RegistrationRequest>,
 ) -> Result<(StatusCode, Json<RegistrationResponse>), OnboardingError> {
     let username = Username::parse(&request.username)
         .map_err(|error| OnboardingError::invalid(error.field(), "invalid_username", &error))?;
@@ -344,7 +382,7 @@ async fn update_own_profile(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     founder: RequireRole<Founder>,
-    JsonBody(request): JsonBody<PersonProfileRequest>,
+    ValidatedJson(request): ValidatedJson<PersonProfileRequest>,
 ) -> Result<Json<PersonProfileView>, OnboardingError> {
     let client_id = own_client_id(&founder)?;
     let person = parse_person(&request, state.calendar.today())?;

@@ -17,10 +17,11 @@ use axum::{Json, Router};
 use imkon_auth::Principal;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::now_utc;
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::ValidatedJson;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::db;
 use crate::db::accounts::AccountRecord;
@@ -68,7 +69,9 @@ pub struct Enrolment {
     pub qr_svg: String,
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A second factor. It declares no limit: an unknown challenge or a wrong code is a refused
+/// credential (401), counted against the challenge, whatever its length.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct SecondFactorRequest {
     challenge: String,
     /// The six digits the authenticator shows, or a recovery code.
@@ -217,7 +220,7 @@ fn second_factor_audit<'a>(
 async fn complete_login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    JsonBody(request): JsonBody<SecondFactorRequest>,
+    ValidatedJson(request): ValidatedJson<SecondFactorRequest>,
 ) -> Result<Response, OnboardingError> {
     let address = source_address(peer);
     let now = now_utc();

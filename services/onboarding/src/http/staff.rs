@@ -14,10 +14,11 @@ use axum::{Json, Router};
 use imkon_auth::extract::{Admin, RequireRole, RoleRequirement, Staff};
 use imkon_auth::Role;
 use imkon_platform::audit;
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::ValidatedJson;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 use chrono::{DateTime, Utc};
 use imkon_auth::Principal;
@@ -37,7 +38,7 @@ use crate::password::hash_password;
 use crate::AppState;
 
 /// The longest display name, in characters (the database holds the same limit).
-pub const DISPLAY_NAME_MAX_CHARS: usize = 200;
+pub const DISPLAY_NAME_MAX_CHARS: u64 = 200;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,25 +61,39 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A new staff account. The display name's length and that at least one role is given are
+/// declared here; a username's and a password's form and which roles are staff roles are the
+/// domain's.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct NewStaffRequest {
     username: String,
     password: String,
+    #[validate(length(min = 1, max = DISPLAY_NAME_MAX_CHARS, code = "invalid_display_name"))]
+    #[schema(min_length = 1, max_length = 200)]
     display_name: String,
     /// Staff roles: kyc_officer, credit_officer, approver, finance, admin.
+    #[validate(length(min = 1, code = "no_roles"))]
+    #[schema(min_items = 1)]
     roles: Vec<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+/// Roles to grant or revoke, at least one.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct GrantRolesRequest {
+    #[validate(length(min = 1, code = "no_roles"))]
+    #[schema(min_items = 1)]
     roles: Vec<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A provider's subject to link; its length is declared here, the provider is checked against
+/// the configuration.
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct ExternalIdentityRequest {
     /// A configured staff identity provider (kind oidc), such as staff.
     provider: String,
     /// The provider's stable subject identifier for this person (`sub`).
+    #[validate(length(min = 1, max = EXTERNAL_SUBJECT_MAX_CHARS, code = "invalid_subject"))]
+    #[schema(min_length = 1, max_length = 255)]
     subject: String,
 }
 
@@ -130,10 +145,10 @@ pub struct StaffPage {
     next_offset: Option<u32>,
 }
 
-/// Parses a display name: trimmed, not blank, bounded.
+/// Parses a display name, whose length the request declares: trimmed, not blank.
 pub fn parse_display_name(text: &str) -> Result<String, OnboardingError> {
     let trimmed = text.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > DISPLAY_NAME_MAX_CHARS {
+    if trimmed.is_empty() {
         return Err(OnboardingError::InvalidField {
             field: "display_name".to_owned(),
             code: "invalid_display_name",
@@ -154,13 +169,6 @@ fn parse_staff_roles(names: &[String]) -> Result<Vec<Role>, OnboardingError> {
             field: format!("roles[{index}]"),
             code: "not_a_staff_role",
             message: "only staff roles are granted here".to_owned(),
-        });
-    }
-    if roles.is_empty() {
-        return Err(OnboardingError::InvalidField {
-            field: "roles".to_owned(),
-            code: "no_roles",
-            message: "at least one role".to_owned(),
         });
     }
     Ok(roles)
@@ -328,7 +336,7 @@ async fn create_staff_account(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     admin: RequireRole<Admin>,
-    JsonBody(request): JsonBody<NewStaffRequest>,
+    ValidatedJson(request): ValidatedJson<NewStaffRequest>,
 ) -> Result<(StatusCode, Json<StaffAccountView>), OnboardingError> {
     let username = Username::parse(&request.username)
         .map_err(|error| OnboardingError::invalid(error.field(), "invalid_username", &error))?;
@@ -385,7 +393,7 @@ async fn grant_roles(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     admin: RequireRole<Admin>,
     Path(account_id): Path<Uuid>,
-    JsonBody(request): JsonBody<GrantRolesRequest>,
+    ValidatedJson(request): ValidatedJson<GrantRolesRequest>,
 ) -> Result<Json<StaffAccountView>, OnboardingError> {
     if account_id == admin.subject() {
         return Err(OnboardingError::forbidden(
@@ -430,7 +438,7 @@ async fn revoke_roles(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     admin: RequireRole<Admin>,
     Path(account_id): Path<Uuid>,
-    JsonBody(request): JsonBody<GrantRolesRequest>,
+    ValidatedJson(request): ValidatedJson<GrantRolesRequest>,
 ) -> Result<Json<StaffAccountView>, OnboardingError> {
     if account_id == admin.subject() {
         return Err(OnboardingError::forbidden(
@@ -652,8 +660,8 @@ async fn issue_one_time_password(
     }))
 }
 
-/// The longest provider subject accepted, in bytes (the database holds the same limit).
-pub const EXTERNAL_SUBJECT_MAX_BYTES: usize = 255;
+/// The longest provider subject accepted, in characters (the database holds the same limit).
+pub const EXTERNAL_SUBJECT_MAX_CHARS: u64 = 255;
 
 /// Links a staff identity provider's subject to a staff account, so that the person can log
 /// in there. The account's roles stay the ones granted here: the provider only says who.
@@ -670,7 +678,7 @@ async fn link_external_identity(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     admin: RequireRole<Admin>,
     Path(account_id): Path<Uuid>,
-    JsonBody(request): JsonBody<ExternalIdentityRequest>,
+    ValidatedJson(request): ValidatedJson<ExternalIdentityRequest>,
 ) -> Result<(StatusCode, Json<ExternalIdentityView>), OnboardingError> {
     let is_staff_provider = state
         .external
@@ -683,13 +691,6 @@ async fn link_external_identity(
             field: "provider".to_owned(),
             code: "unknown_provider",
             message: "not a configured staff identity provider".to_owned(),
-        });
-    }
-    if request.subject.is_empty() || request.subject.len() > EXTERNAL_SUBJECT_MAX_BYTES {
-        return Err(OnboardingError::InvalidField {
-            field: "subject".to_owned(),
-            code: "invalid_subject",
-            message: format!("a subject is 1 to {EXTERNAL_SUBJECT_MAX_BYTES} bytes"),
         });
     }
     let mut transaction = state.pool.begin().await?;

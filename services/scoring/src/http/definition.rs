@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use super::numbers::JsonDecimal;
 use crate::domain::scorecard::{
@@ -18,19 +19,39 @@ use crate::domain::scorecard::{
     ScorecardError, ScorecardParts,
 };
 
+/// The domain's longest input name and reason code, in the `u64` that `validator` counts in.
+/// Both are ASCII when valid, so characters and bytes agree.
+const INPUT_NAME_MAX: u64 = InputName::MAX_LENGTH as u64;
+const REASON_CODE_MAX: u64 = ReasonCode::MAX_LENGTH as u64;
+
 /// A complete scorecard definition.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+///
+/// Its shape is declared with `validator` for `ValidatedJson` and the OpenAPI schema: at least
+/// one characteristic, bin and band, a name, and the lengths of input names and reason codes, each with
+/// the code the domain gives the same refusal. Which fields a condition needs (a threshold for
+/// `number_below`, categories for `category_in`) is read by [`ScorecardDefinition::to_scorecard`]
+/// as it builds each condition, because a stored version is read back through that same path
+/// and never through the edge; the domain's constructors keep their own checks for the same
+/// reason.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ScorecardDefinition {
+    #[validate(length(min = 1, code = "empty_name"))]
+    #[schema(min_length = 1)]
     pub name: String,
     /// Points every applicant starts from.
     pub base_points: JsonDecimal,
     pub scaling: ScalingDefinition,
     /// Rules that decline whatever the points.
     #[serde(default)]
+    #[validate(nested)]
     pub knockouts: Vec<KnockoutDefinition>,
+    #[validate(length(min = 1, code = "no_characteristics"), nested)]
+    #[schema(min_items = 1)]
     pub characteristics: Vec<CharacteristicDefinition>,
     /// Best first; the last band has no `min_score` and takes every lower score.
+    #[validate(length(min = 1, code = "no_bands"))]
+    #[schema(min_items = 1)]
     pub bands: Vec<BandDefinition>,
 }
 
@@ -57,9 +78,11 @@ pub enum KnockoutConditionName {
     Missing,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct KnockoutDefinition {
+    #[validate(length(min = 1, max = INPUT_NAME_MAX, code = "invalid_input_name"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub input: String,
     pub condition: KnockoutConditionName,
     /// For `number_below` and `number_at_least`.
@@ -68,6 +91,8 @@ pub struct KnockoutDefinition {
     /// For `category_in`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,
+    #[validate(length(min = 1, max = REASON_CODE_MAX, code = "invalid_reason_code"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub reason_code: String,
     pub description: String,
 }
@@ -79,15 +104,19 @@ pub enum CharacteristicKindDefinition {
     Categorical,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CharacteristicDefinition {
     /// The input it reads.
+    #[validate(length(min = 1, max = INPUT_NAME_MAX, code = "invalid_input_name"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     pub kind: CharacteristicKindDefinition,
     /// For a numeric characteristic: its ranges cover the whole number line (checked).
     #[serde(default)]
     pub complete: bool,
+    #[validate(length(min = 1, code = "no_bins"), nested)]
+    #[schema(min_items = 1)]
     pub bins: Vec<BinDefinition>,
 }
 
@@ -102,7 +131,7 @@ pub enum BinConditionName {
     Missing,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct BinDefinition {
     pub label: String,
@@ -117,6 +146,8 @@ pub struct BinDefinition {
     #[serde(default)]
     pub takes_missing: bool,
     pub points: JsonDecimal,
+    #[validate(length(min = 1, max = REASON_CODE_MAX, code = "invalid_reason_code"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub reason_code: String,
 }
 

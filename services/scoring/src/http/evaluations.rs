@@ -15,10 +15,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use imkon_platform::id::{new_id, now_utc};
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 use super::batch_body::BatchRows;
 use super::caller::Scorer;
@@ -56,7 +57,9 @@ pub struct VersionQuery {
     pub version: Option<u32>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// One evaluation. Its inputs are bounded by the scorecard (an input it does not read is
+/// refused by name), so the request declares no limit of its own.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluateRequest {
     /// Input name to value: a JSON number, a category as a string, or null (= missing; an
@@ -75,7 +78,9 @@ pub struct BatchRequest {
     pub rows: Vec<JsonInputs>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// A what-if comparison; its inputs and changes are bounded by the scorecard, as an
+/// evaluation's are.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct WhatIfRequest {
     #[schema(value_type = Object)]
@@ -283,7 +288,7 @@ async fn evaluate_one(
     caller: Scorer,
     Path(id): Path<Uuid>,
     Query(query): Query<VersionQuery>,
-    JsonBody(request): JsonBody<EvaluateRequest>,
+    ValidatedJson(request): ValidatedJson<EvaluateRequest>,
 ) -> Result<Response, ScoringError> {
     let inputs = read_inputs("inputs", &request.inputs)?;
     let version = scoring_version(&state, id, query.version).await?;
@@ -511,7 +516,7 @@ async fn evaluate_what_if(
     _caller: Scorer,
     Path(id): Path<Uuid>,
     Query(query): Query<VersionQuery>,
-    JsonBody(request): JsonBody<WhatIfRequest>,
+    ValidatedJson(request): ValidatedJson<WhatIfRequest>,
 ) -> Result<Json<WhatIfResponse>, ScoringError> {
     let baseline_inputs = read_inputs("inputs", &request.inputs)?;
     let mut changed_inputs = baseline_inputs.clone();

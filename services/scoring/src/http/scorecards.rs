@@ -17,7 +17,7 @@ use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::parse_decimal_literal;
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -306,7 +306,7 @@ async fn create_scorecard(
     manager: ScorecardManager,
     source: SourceAddress,
     key: IdempotencyKey,
-    JsonBody(definition): JsonBody<ScorecardDefinition>,
+    ValidatedJson(definition): ValidatedJson<ScorecardDefinition>,
 ) -> Result<Response, ScoringError> {
     let scorecard = definition.to_scorecard()?;
     let body = serde_json::to_vec(&definition).map_err(|e| internal(&e))?;
@@ -534,7 +534,7 @@ async fn create_version(
     source: SourceAddress,
     key: IdempotencyKey,
     Path(id): Path<Uuid>,
-    JsonBody(definition): JsonBody<ScorecardDefinition>,
+    ValidatedJson(definition): ValidatedJson<ScorecardDefinition>,
 ) -> Result<Response, ScoringError> {
     let scorecard = definition.to_scorecard()?;
     let path = format!("/v1/scorecards/{id}/versions");
@@ -698,7 +698,7 @@ async fn revise_version(
     manager: ScorecardManager,
     source: SourceAddress,
     Path((id, version)): Path<(Uuid, u32)>,
-    JsonBody(definition): JsonBody<ScorecardDefinition>,
+    ValidatedJson(definition): ValidatedJson<ScorecardDefinition>,
 ) -> Result<Json<VersionSummary>, ScoringError> {
     let mut transaction = state.pool.begin().await?;
     let (_, mut current) = locked_version(&mut transaction, id, Some(version)).await?;
