@@ -424,3 +424,49 @@ async fn a_founder_pays_part_of_what_is_due_from_the_contract_page(
         "the rest is still due"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn lending_staff_read_the_loan_book_and_download_it_and_founders_cannot(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    site.money.pay_out(client_id, &contract).await;
+
+    let mut officer = site.signed_in("credit1", "en").await;
+    let (status, html) = officer.page(&site.url("/loan-book")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Loan book</h1>"), "{html}");
+    assert!(html.contains("id=\"book-currencies\""));
+    assert!(
+        html.contains("UZS\u{a0}30,000,000.00"),
+        "the principal paid out is outstanding: {html}"
+    );
+    assert!(html.contains("id=\"book-programmes\""));
+    assert!(html.contains("id=\"book-months\""));
+
+    let download = officer.get(&site.url("/loan-book.csv")).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.headers()[CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(download.headers()[CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("loan-book.csv"));
+    let csv = download.text().await.unwrap();
+    assert!(csv.starts_with("contract_id,client_id,programme_id"));
+    assert!(csv.contains(&contract), "the loan is a row of the file");
+
+    let mut approver = site.signed_in("approver1", "ru").await;
+    let (status, html) = approver.page(&site.url("/loan-book")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Кредитный портфель"));
+
+    let mut founder = site.signed_in("founder1", "en").await;
+    for path in ["/loan-book", "/loan-book.csv"] {
+        let (status, _) = founder.page(&site.url(path)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+}

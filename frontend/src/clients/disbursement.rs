@@ -260,3 +260,47 @@ pub async fn all_contracts(
     }
     Ok(contracts)
 }
+
+/// A set of loans in one currency, summed, as the loan book sends it; amounts are decimal
+/// strings and the percentages have two decimals.
+#[derive(Clone, Debug, Deserialize)]
+pub struct BookTotals {
+    pub currency: String,
+    pub active_contracts: i64,
+    pub outstanding_principal: String,
+    pub interest_due: String,
+    pub penalty_outstanding: String,
+    pub par30_principal: String,
+    pub par30_percent: String,
+    pub par90_principal: String,
+    pub par90_percent: String,
+    pub written_off_contracts: i64,
+    pub written_off_principal: String,
+}
+
+/// One programme's loans in one currency.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ProgrammeBook {
+    pub programme_id: String,
+    pub totals: BookTotals,
+}
+
+/// The money paid out and repaid on loans in one month and currency.
+#[derive(Clone, Debug, Deserialize)]
+pub struct MonthFlow {
+    pub month: String,
+    pub currency: String,
+    pub disbursed: String,
+    pub repaid_principal: String,
+    pub repaid_interest: String,
+    pub repaid_penalty: String,
+}
+
+/// The loan book on the bank's today.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LoanBook {
+    pub as_of: NaiveDate,
+    pub currencies: Vec<BookTotals>,
+    pub programmes: Vec<ProgrammeBook>,
+    pub months: Vec<MonthFlow>,
+}

@@ -13,6 +13,7 @@ use imkon_auth::Audience;
 use imkon_platform::client::ServiceClient;
 use imkon_platform::money::{Currency, Money};
 use imkon_platform::service_tokens::ServiceTokens;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -129,6 +130,10 @@ pub trait Ledger: Send + Sync {
 
     /// Posts a transfer, or returns the one posted before under the same key; answers its id.
     fn post_transfer(&self, request: TransferRequest) -> LedgerFuture<'_, Uuid>;
+
+    /// The posted balance of account `number`, in the sign of its normal side: a loan
+    /// account's balance is the principal the client still owes.
+    fn account_balance(&self, number: String) -> LedgerFuture<'_, Decimal>;
 }
 
 /// The accounts service over HTTP, with service tokens for the `accounts` audience.
@@ -160,6 +165,11 @@ impl AccountList {
             AccountList::Page { items } | AccountList::Bare(items) => items,
         }
     }
+}
+
+#[derive(Deserialize)]
+struct BalanceBody {
+    posted_balance: String,
 }
 
 #[derive(Deserialize)]
@@ -308,6 +318,25 @@ impl Ledger for HttpLedger {
                 .map_err(unavailable)?;
             let transfer: TransferBody = Self::answer(response).await?;
             Ok(transfer.id)
+        })
+    }
+
+    fn account_balance(&self, number: String) -> LedgerFuture<'_, Decimal> {
+        Box::pin(async move {
+            let response = self
+                .client
+                .get(&format!("{}/v1/accounts/{number}", self.accounts_url))
+                .bearer_auth(self.bearer().await?)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let account: BalanceBody = Self::answer(response).await?;
+            account.posted_balance.parse().map_err(|_| {
+                LedgerError::Unavailable(format!(
+                    "the ledger answered a balance that is not a number: {}",
+                    account.posted_balance
+                ))
+            })
         })
     }
 }

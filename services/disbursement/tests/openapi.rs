@@ -30,6 +30,10 @@ async fn the_openapi_document_lists_every_endpoint(pool: PgPool) {
         ("/v1/contracts/{id}/repayments", "post"),
         ("/v1/arrears", "get"),
         ("/v1/arrears/run", "post"),
+        ("/v1/loan-book", "get"),
+        ("/v1/loan-book/contracts", "get"),
+        ("/v1/loan-book/contracts.csv", "get"),
+        ("/v1/loan-book/reconciliation", "get"),
         ("/v1/events", "post"),
     ];
     for (path, method) in expected {

@@ -379,6 +379,10 @@ impl Ledger for LosesFirstAnswer {
             posted
         })
     }
+
+    fn account_balance(&self, number: String) -> LedgerFuture<'_, rust_decimal::Decimal> {
+        self.inner.account_balance(number)
+    }
 }
 
 #[sqlx::test(migrations = false)]

@@ -85,6 +85,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/contracts", "nav-contracts", Some(Section::Contracts), PORTFOLIO_STAFF),
     entry("/arrears", "nav-arrears", Some(Section::Arrears), PORTFOLIO_STAFF),
     entry("/portfolio", "nav-portfolio", Some(Section::Portfolio), PORTFOLIO_STAFF),
+    entry("/loan-book", "nav-loan-book", Some(Section::LoanBook), PORTFOLIO_STAFF),
     entry("/kyc/cases", "nav-kyc-queue", Some(Section::Kyc), KYC_OFFICERS),
     entry("/kyc/watch-list", "nav-watch-list", Some(Section::WatchList), KYC_OFFICERS),
     entry("/approvals", "nav-approvals", Some(Section::Approvals), APPROVERS),
@@ -173,6 +174,7 @@ mod tests {
                 "/contracts",
                 "/arrears",
                 "/portfolio",
+                "/loan-book",
                 "/payouts",
                 "/clients",
                 "/account/password"

@@ -169,6 +169,8 @@ pub enum Section {
     Contracts,
     Arrears,
     Portfolio,
+    /// The loan book, for the staff who lend, decide and account for the money.
+    LoanBook,
     Payouts,
     Admin,
     AdminProgrammes,

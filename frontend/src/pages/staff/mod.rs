@@ -1,10 +1,11 @@
 //! The bank's staff's pages: the approver's proposals awaiting confirmation, the client search and client page, the KYC queue and cases, the watch list's import, the scorecards, the decisions on an application and
-//! the programme exports, reviews, the portfolio dashboard and the tranches waiting to be paid.
+//! the programme exports, reviews, the portfolio dashboard, the loan book and the tranches waiting to be paid.
 
 pub mod approvals;
 pub mod clients;
 pub mod decisions;
 pub mod kyc_cases;
+pub mod loan_book;
 pub mod payouts;
 pub mod portfolio;
 pub mod reviews;
@@ -22,6 +23,8 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/approvals", get(approvals::list))
+        .route("/loan-book", get(loan_book::show))
+        .route("/loan-book.csv", get(loan_book::csv))
         .route("/clients", get(clients::search))
         .route("/clients/{id}", get(clients::show))
         .route("/kyc/cases", get(kyc_cases::queue))

@@ -3,5 +3,6 @@
 pub mod arrears;
 pub mod contracts;
 pub mod installments;
+pub mod loan_book;
 pub mod repayments;
 pub mod standing;

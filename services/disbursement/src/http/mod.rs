@@ -3,6 +3,7 @@
 pub mod arrears;
 pub mod contract_document;
 pub mod contracts;
+pub mod loan_book;
 pub mod repayments;
 pub mod schedules;
 pub mod standing;
@@ -44,6 +45,10 @@ use crate::AppState;
         arrears::run_arrears,
         arrears::list_arrears,
         standing::loan_standing,
+        loan_book::loan_book_totals,
+        loan_book::loan_book_contracts,
+        loan_book::loan_book_csv,
+        loan_book::loan_book_reconciliation,
     ),
     components(schemas(
         schedules::SchedulePreviewRequest,
@@ -70,6 +75,14 @@ use crate::AppState;
         arrears::ArrearsItemView,
         arrears::BucketView,
         standing::LoanStandingView,
+        loan_book::LoanBookView,
+        loan_book::BookTotalsView,
+        loan_book::ProgrammeBookView,
+        loan_book::MonthFlowView,
+        loan_book::BookContractView,
+        loan_book::BookContractPage,
+        loan_book::ReconciliationItemView,
+        loan_book::ReconciliationPage,
     )),
     tags(
         (name = "schedules", description = "repayment schedules and the public loan calculator"),
@@ -77,6 +90,7 @@ use crate::AppState;
         (name = "tranches", description = "grant milestones and loan tranches, approved by four eyes, paid out once"),
         (name = "repayments", description = "schedules as they stand, repayments and early repayment"),
         (name = "arrears", description = "overdue loans, penalties and ageing buckets"),
+        (name = "loan book", description = "what the bank is owed on its loans, the portfolio at risk, and the reconciliation with the ledger"),
     )
 )]
 pub struct ApiDoc;
@@ -90,6 +104,7 @@ pub fn router() -> Router<AppState> {
         .merge(repayments::router())
         .merge(arrears::router())
         .merge(standing::router())
+        .merge(loan_book::router())
 }
 
 /// Staff who are also the contract's client (the same client id in their token) act on

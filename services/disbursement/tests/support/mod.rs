@@ -516,6 +516,10 @@ impl Ledger for TestLedger {
     fn post_transfer(&self, request: TransferRequest) -> LedgerFuture<'_, Uuid> {
         Box::pin(self.post(request))
     }
+
+    fn account_balance(&self, number: String) -> LedgerFuture<'_, Decimal> {
+        Box::pin(async move { Ok(self.balance(&number).await) })
+    }
 }
 
 /// The payload of `application.approved` for a loan of `amount` to `client_id`.

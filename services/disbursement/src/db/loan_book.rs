@@ -1,0 +1,204 @@
+//! The loan book: what the bank is owed on its loans on a date, read through the `loan_book`
+//! SQL function (migration 1050), which computes each loan's figures in one place.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+/// One loan's line in the book.
+#[derive(Debug, Clone)]
+pub struct BookContractRow {
+    pub contract_id: Uuid,
+    pub client_id: Uuid,
+    pub programme_id: Uuid,
+    pub currency: String,
+    pub status: String,
+    pub loan_account_number: Option<String>,
+    pub disbursed: Decimal,
+    pub repaid_principal: Decimal,
+    pub outstanding_principal: Decimal,
+    pub interest_due: Decimal,
+    pub penalty_outstanding: Decimal,
+    pub days_past_due: i32,
+}
+
+/// A programme's loans in one currency, summed. Written-off loans are counted apart and left
+/// out of the outstanding figures and of the portfolio at risk.
+#[derive(Debug, Clone)]
+pub struct ProgrammeTotalsRow {
+    pub programme_id: Uuid,
+    pub currency: String,
+    pub active_contracts: i64,
+    pub outstanding_principal: Decimal,
+    pub interest_due: Decimal,
+    pub penalty_outstanding: Decimal,
+    pub par30_principal: Decimal,
+    pub par90_principal: Decimal,
+    pub written_off_contracts: i64,
+    pub written_off_principal: Decimal,
+}
+
+/// Money paid out on loans in one month and currency.
+#[derive(Debug, Clone)]
+pub struct MonthDisbursedRow {
+    pub month: NaiveDate,
+    pub currency: String,
+    pub amount: Decimal,
+}
+
+/// Money repaid on loans in one month and currency, by part.
+#[derive(Debug, Clone)]
+pub struct MonthRepaidRow {
+    pub month: NaiveDate,
+    pub currency: String,
+    pub principal: Decimal,
+    pub interest: Decimal,
+    pub penalty: Decimal,
+}
+
+/// Every programme's totals on `book_date`, by currency then programme.
+pub async fn programme_totals<'e>(
+    executor: impl PgExecutor<'e>,
+    book_date: NaiveDate,
+) -> Result<Vec<ProgrammeTotalsRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ProgrammeTotalsRow,
+        r#"select programme_id as "programme_id!",
+                  currency as "currency!",
+                  count(*) filter (where status = 'active') as "active_contracts!",
+                  coalesce(sum(outstanding_principal) filter (where status <> 'written_off'), 0)
+                      as "outstanding_principal!",
+                  coalesce(sum(interest_due) filter (where status <> 'written_off'), 0)
+                      as "interest_due!",
+                  coalesce(sum(penalty_outstanding) filter (where status <> 'written_off'), 0)
+                      as "penalty_outstanding!",
+                  coalesce(sum(outstanding_principal)
+                      filter (where status <> 'written_off' and days_past_due > 30), 0)
+                      as "par30_principal!",
+                  coalesce(sum(outstanding_principal)
+                      filter (where status <> 'written_off' and days_past_due > 90), 0)
+                      as "par90_principal!",
+                  count(*) filter (where status = 'written_off') as "written_off_contracts!",
+                  coalesce(sum(outstanding_principal) filter (where status = 'written_off'), 0)
+                      as "written_off_principal!"
+           from loan_book($1)
+           group by programme_id, currency
+           order by currency, programme_id"#,
+        book_date
+    )
+    .fetch_all(executor)
+    .await
+}
+
+/// A page of the book's loans after `cursor` (by contract id), optionally of one programme.
+pub async fn contracts_page<'e>(
+    executor: impl PgExecutor<'e>,
+    book_date: NaiveDate,
+    programme_id: Option<Uuid>,
+    cursor: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<BookContractRow>, sqlx::Error> {
+    sqlx::query_as!(
+        BookContractRow,
+        r#"select contract_id as "contract_id!",
+                  client_id as "client_id!",
+                  programme_id as "programme_id!",
+                  currency as "currency!",
+                  status as "status!",
+                  loan_account_number,
+                  disbursed as "disbursed!",
+                  repaid_principal as "repaid_principal!",
+                  outstanding_principal as "outstanding_principal!",
+                  interest_due as "interest_due!",
+                  penalty_outstanding as "penalty_outstanding!",
+                  days_past_due as "days_past_due!"
+           from loan_book($1)
+           where ($2::uuid is null or programme_id = $2)
+             and ($3::uuid is null or contract_id > $3)
+           order by contract_id
+           limit $4"#,
+        book_date,
+        programme_id,
+        cursor,
+        limit
+    )
+    .fetch_all(executor)
+    .await
+}
+
+/// A page of the loans whose principal the ledger holds: active or repaid, with a loan
+/// account. A written-off loan is left out: its principal is no longer the bank's claim.
+pub async fn reconcilable_page<'e>(
+    executor: impl PgExecutor<'e>,
+    book_date: NaiveDate,
+    cursor: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<BookContractRow>, sqlx::Error> {
+    sqlx::query_as!(
+        BookContractRow,
+        r#"select contract_id as "contract_id!",
+                  client_id as "client_id!",
+                  programme_id as "programme_id!",
+                  currency as "currency!",
+                  status as "status!",
+                  loan_account_number,
+                  disbursed as "disbursed!",
+                  repaid_principal as "repaid_principal!",
+                  outstanding_principal as "outstanding_principal!",
+                  interest_due as "interest_due!",
+                  penalty_outstanding as "penalty_outstanding!",
+                  days_past_due as "days_past_due!"
+           from loan_book($1)
+           where status in ('active', 'closed')
+             and loan_account_number is not null
+             and ($2::uuid is null or contract_id > $2)
+           order by contract_id
+           limit $3"#,
+        book_date,
+        cursor,
+        limit
+    )
+    .fetch_all(executor)
+    .await
+}
+
+/// Loan money paid out per month (the bank's calendar, Tashkent) and currency, oldest first.
+pub async fn disbursed_by_month<'e>(
+    executor: impl PgExecutor<'e>,
+) -> Result<Vec<MonthDisbursedRow>, sqlx::Error> {
+    sqlx::query_as!(
+        MonthDisbursedRow,
+        r#"select date_trunc('month', t.disbursed_at at time zone 'Asia/Tashkent')::date
+                      as "month!",
+                  c.currency as "currency!",
+                  sum(t.amount) as "amount!"
+           from tranche t
+           join contract c on c.id = t.contract_id
+           where c.programme_kind = 'loan' and t.status = 'disbursed'
+           group by 1, 2
+           order by 1, 2"#
+    )
+    .fetch_all(executor)
+    .await
+}
+
+/// Loan repayments per month and currency, by part, oldest first.
+pub async fn repaid_by_month<'e>(
+    executor: impl PgExecutor<'e>,
+) -> Result<Vec<MonthRepaidRow>, sqlx::Error> {
+    sqlx::query_as!(
+        MonthRepaidRow,
+        r#"select date_trunc('month', r.repaid_on)::date as "month!",
+                  c.currency as "currency!",
+                  sum(r.principal) as "principal!",
+                  sum(r.interest) as "interest!",
+                  sum(r.penalty) as "penalty!"
+           from repayment r
+           join contract c on c.id = r.contract_id
+           group by 1, 2
+           order by 1, 2"#
+    )
+    .fetch_all(executor)
+    .await
+}

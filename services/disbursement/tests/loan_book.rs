@@ -1,0 +1,260 @@
+//! The loan book: totals per currency and programme with the portfolio at risk, each loan's
+//! line as JSON and CSV, the money moved per month, and the reconciliation of every loan's
+//! outstanding principal with its loan account at the ledger.
+
+mod support;
+
+use chrono::Days;
+use imkon_auth::Role;
+use imkon_platform::testing::assert_problem;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{approved_loan, person, Staffed, TestApp};
+use uuid::Uuid;
+
+fn amount(value: &Value) -> Decimal {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+async fn read(app: &TestApp, path: &str, reader: &imkon_auth::Principal) -> Value {
+    let response = app.get(path, Some(reader)).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+async fn loan_account(app: &TestApp, id: Uuid) -> String {
+    sqlx::query_scalar("select loan_account_number from contract where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// Two loans: one paid out in January 2024 and long overdue, partly repaid; one paid out ten
+/// days ago with nothing due yet. Returns their ids and the partial repayment.
+async fn two_loans(app: &TestApp) -> (Uuid, Uuid, Value) {
+    let late = Staffed::new();
+    let payload = approved_loan(late.founder.client_id().unwrap(), "100.00");
+    let (late_id, _) = app
+        .disbursed_loan(&late, &payload, "2024-01-01", "50.00")
+        .await;
+    let repaid = app
+        .post_with_key(
+            &format!("/v1/contracts/{late_id}/repayments"),
+            &late.founder,
+            "part",
+            &json!({"amount": "30.00"}),
+        )
+        .await;
+    assert_eq!(repaid.status(), 201, "{}", repaid.text().await.unwrap());
+    let repaid: Value = repaid.json().await.unwrap();
+
+    let recent = Staffed::new();
+    let payload = approved_loan(recent.founder.client_id().unwrap(), "300.00");
+    let ten_days_ago = (app.today() - Days::new(10)).to_string();
+    let (recent_id, _) = app
+        .disbursed_loan(&recent, &payload, &ten_days_ago, "0.00")
+        .await;
+    (late_id, recent_id, repaid)
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_book_sums_what_is_owed_with_the_portfolio_at_risk_and_each_loan(pool: PgPool) {
+    let app = support::start(pool).await;
+    let (late_id, recent_id, repaid) = two_loans(&app).await;
+    let reader = person(&[Role::CreditOfficer]);
+
+    let late_principal = Decimal::from(100) - amount(&repaid["principal"]);
+    let schedule = read(&app, &format!("/v1/contracts/{late_id}/schedule"), &reader).await;
+    let scheduled_interest: Decimal = schedule["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| amount(&row["interest"]))
+        .sum();
+    let late_interest_due = scheduled_interest - amount(&repaid["interest"]);
+    let outstanding = late_principal + Decimal::from(300);
+
+    let book = read(&app, "/v1/loan-book", &reader).await;
+    assert_eq!(book["as_of"], app.today().to_string());
+    let currencies = book["currencies"].as_array().unwrap();
+    assert_eq!(currencies.len(), 1);
+    let uzs = &currencies[0];
+    assert_eq!(uzs["currency"], "UZS");
+    assert_eq!(uzs["active_contracts"], 2);
+    assert_eq!(amount(&uzs["outstanding_principal"]), outstanding);
+    assert_eq!(amount(&uzs["interest_due"]), late_interest_due);
+    assert_eq!(amount(&uzs["penalty_outstanding"]), Decimal::ZERO);
+    assert_eq!(amount(&uzs["par30_principal"]), late_principal);
+    assert_eq!(amount(&uzs["par90_principal"]), late_principal);
+    let share = (late_principal * Decimal::ONE_HUNDRED / outstanding).round_dp(2);
+    assert_eq!(uzs["par90_percent"], format!("{share:.2}"));
+    assert_eq!(uzs["written_off_contracts"], 0);
+    assert_eq!(
+        book["programmes"].as_array().unwrap().len(),
+        2,
+        "one per programme"
+    );
+
+    let month = app.today().format("%Y-%m").to_string();
+    assert_eq!(
+        book["months"],
+        json!([{
+            "month": month, "currency": "UZS", "disbursed": "400.00",
+            "repaid_principal": repaid["principal"], "repaid_interest": repaid["interest"],
+            "repaid_penalty": "0.00"
+        }])
+    );
+
+    let first = read(&app, "/v1/loan-book/contracts?limit=1", &reader).await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let second = read(
+        &app,
+        &format!("/v1/loan-book/contracts?limit=1&cursor={cursor}"),
+        &reader,
+    )
+    .await;
+    let lines: Vec<&Value> = [&first, &second]
+        .iter()
+        .flat_map(|page| page["items"].as_array().unwrap())
+        .collect();
+    let line = |id: Uuid| {
+        *lines
+            .iter()
+            .find(|line| line["contract_id"] == id.to_string())
+            .unwrap()
+    };
+    assert!(line(late_id)["days_past_due"].as_i64().unwrap() > 90);
+    assert_eq!(
+        amount(&line(late_id)["outstanding_principal"]),
+        late_principal
+    );
+    assert_eq!(line(recent_id)["days_past_due"], 0);
+    assert_eq!(line(recent_id)["outstanding_principal"], "300.00");
+    assert_eq!(line(recent_id)["interest_due"], "0.00");
+
+    let csv = app.get("/v1/loan-book/contracts.csv", Some(&reader)).await;
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "a header and a row per loan: {csv}");
+    assert!(rows[0].starts_with("contract_id,client_id,programme_id,currency,status"));
+    assert!(
+        rows.iter()
+            .any(|row| row.starts_with(&recent_id.to_string())
+                && row.contains(",300.00,0.00,300.00,"))
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_loan_reconciles_with_its_loan_account_and_a_stray_posting_shows(pool: PgPool) {
+    let app = support::start(pool).await;
+    let (late_id, _, _) = two_loans(&app).await;
+    let finance = person(&[Role::Finance]);
+
+    let agreed = read(&app, "/v1/loan-book/reconciliation", &finance).await;
+    assert_eq!(agreed["checked"], 2);
+    assert_eq!(agreed["unreconciled"], 0);
+    for item in agreed["items"].as_array().unwrap() {
+        assert_eq!(item["book_principal"], item["ledger_principal"]);
+        assert_eq!(item["difference"], "0.00");
+        assert_eq!(item["reconciled"], true);
+    }
+
+    // Money put on a loan account past this service shows as a difference on that loan alone.
+    let account = loan_account(&app, late_id).await;
+    app.ledger.move_cash(&account, "5.00", false, "stray").await;
+    let stray = read(&app, "/v1/loan-book/reconciliation", &finance).await;
+    assert_eq!(stray["checked"], 2);
+    assert_eq!(stray["unreconciled"], 1);
+    let late = stray["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["contract_id"] == late_id.to_string())
+        .unwrap();
+    assert_eq!(late["reconciled"], false);
+    assert_eq!(amount(&late["difference"]).abs(), Decimal::new(500, 2));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_written_off_loan_is_counted_apart_and_left_out_of_the_reconciliation(pool: PgPool) {
+    let app = support::start(pool).await;
+    let (late_id, _, repaid) = two_loans(&app).await;
+    let path = format!("/v1/contracts/{late_id}/write-off");
+    let proposer = person(&[Role::Approver]);
+    let proposed = app
+        .post(
+            &path,
+            Some(&proposer),
+            &json!({"reason": "the company was liquidated"}),
+        )
+        .await;
+    assert_eq!(proposed.status(), 202);
+    let confirmed = app
+        .post(
+            &format!("{path}/confirm"),
+            Some(&person(&[Role::Approver])),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        confirmed.status(),
+        200,
+        "{}",
+        confirmed.text().await.unwrap()
+    );
+
+    let approver = person(&[Role::Approver]);
+    let book = read(&app, "/v1/loan-book", &approver).await;
+    let uzs = &book["currencies"][0];
+    assert_eq!(uzs["active_contracts"], 1);
+    assert_eq!(uzs["outstanding_principal"], "300.00");
+    assert_eq!(uzs["par30_principal"], "0.00");
+    assert_eq!(uzs["par90_percent"], "0.00");
+    assert_eq!(uzs["written_off_contracts"], 1);
+    assert_eq!(
+        amount(&uzs["written_off_principal"]),
+        Decimal::from(100) - amount(&repaid["principal"])
+    );
+    let reconciliation = read(&app, "/v1/loan-book/reconciliation", &approver).await;
+    assert_eq!(reconciliation["checked"], 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn only_lending_and_finance_staff_read_the_loan_book(pool: PgPool) {
+    let app = support::start(pool).await;
+    two_loans(&app).await;
+    let founder = person(&[Role::Founder]);
+    let kyc = person(&[Role::KycOfficer]);
+    for path in [
+        "/v1/loan-book",
+        "/v1/loan-book/contracts",
+        "/v1/loan-book/contracts.csv",
+        "/v1/loan-book/reconciliation",
+    ] {
+        assert_problem(app.get(path, None).await, &[401], None).await;
+        for outsider in [&founder, &kyc] {
+            assert_problem(app.get(path, Some(outsider)).await, &[403], None).await;
+        }
+        for reader in [
+            Role::CreditOfficer,
+            Role::Approver,
+            Role::Finance,
+            Role::Admin,
+        ] {
+            let response = app.get(path, Some(&person(&[reader]))).await;
+            assert_eq!(response.status(), 200, "{reader:?} reads {path}");
+        }
+    }
+    let refused = app
+        .get(
+            "/v1/loan-book/contracts?cursor=not-a-uuid",
+            Some(&person(&[Role::Finance])),
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+}
