@@ -344,3 +344,218 @@ async fn a_message_over_its_declared_length_is_refused_and_the_limit_is_in_the_o
     let reasons = &document["components"]["schemas"]["ProposalInput"]["properties"]["reasons"];
     assert_eq!(reasons["maxItems"], 20, "{reasons}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_draft_over_its_declared_limits_is_refused_and_the_limits_are_in_the_openapi_schema(
+    pool: PgPool,
+) {
+    let harness = Harness::start(pool).await;
+    let founder = harness.founder().await;
+    let too_many_answers: serde_json::Map<String, serde_json::Value> = (0..201)
+        .map(|index| (format!("question_{index}"), json!("an answer")))
+        .collect();
+    for (changes, field, code) in [
+        (
+            json!({ "term_months": 361 }),
+            "term_months",
+            "term_out_of_range",
+        ),
+        (
+            json!({ "term_months": 0 }),
+            "term_months",
+            "term_out_of_range",
+        ),
+        (
+            json!({ "answers": too_many_answers }),
+            "answers",
+            "unknown_question",
+        ),
+    ] {
+        let mut body = json!({ "programme_id": INNOVATIVE_IDEA_GRANT_ID,
+                               "company_id": founder.company_id });
+        for (key, value) in changes.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let response = harness
+            .post("/v1/applications", &founder.token, &body)
+            .await;
+        let problem = assert_problem_field(response, 422, field, code).await;
+        assert_eq!(problem["code"], "validation_failed", "{problem}");
+    }
+
+    let id = harness
+        .draft(
+            &founder,
+            INNOVATIVE_IDEA_GRANT_ID,
+            json!({ "requested_amount": "100000000.00", "term_months": 12, "answers": grant_answers() }),
+        )
+        .await;
+    let draft = format!("/v1/applications/{id}");
+    let response = harness
+        .patch(&draft, &founder.token, &json!({ "term_months": 361 }))
+        .await;
+    assert_problem_field(response, 422, "term_months", "term_out_of_range").await;
+    let response = harness
+        .patch(
+            &draft,
+            &founder.token,
+            &json!({ "answers": too_many_answers }),
+        )
+        .await;
+    assert_problem_field(response, 422, "answers", "unknown_question").await;
+    // An officer is refused before the body is read: the limits are no way round the roles.
+    let response = harness
+        .patch(&draft, &harness.officer, &json!({ "term_months": 361 }))
+        .await;
+    assert_eq!(response.status(), 403);
+
+    let document = harness.get_ok("/openapi.json", &harness.officer).await;
+    for schema in ["CreateDraft", "UpdateDraft"] {
+        let properties = &document["components"]["schemas"][schema]["properties"];
+        assert_eq!(
+            properties["term_months"]["minimum"], 1,
+            "{schema}: {properties}"
+        );
+        assert_eq!(
+            properties["term_months"]["maximum"], 360,
+            "{schema}: {properties}"
+        );
+        assert_eq!(
+            properties["answers"]["maxProperties"], 200,
+            "{schema}: {properties}"
+        );
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_programme_over_its_declared_limits_is_refused_and_the_limits_are_in_the_openapi_schema(
+    pool: PgPool,
+) {
+    let harness = Harness::start(pool).await;
+    let definition = programme_like(&harness, INNOVATIVE_IDEA_GRANT_ID, json!({})).await;
+    let question = definition["questions"][0].clone();
+    let too_many_questions: Vec<serde_json::Value> = (0..201)
+        .map(|index| {
+            let mut question = question.clone();
+            question["key"] = json!(format!("question_{index}"));
+            question
+        })
+        .collect();
+    for (changes, field, code) in [
+        (
+            json!({ "questions": too_many_questions }),
+            "questions",
+            "too_many_questions",
+        ),
+        (
+            json!({ "rubric": [] }),
+            "rubric",
+            "criteria_count_out_of_range",
+        ),
+        (
+            json!({ "min_term_months": 0 }),
+            "min_term_months",
+            "not_positive",
+        ),
+        (
+            json!({ "max_term_months": 361 }),
+            "max_term_months",
+            "term_too_long",
+        ),
+    ] {
+        let body = programme_like(&harness, INNOVATIVE_IDEA_GRANT_ID, changes).await;
+        let response = harness.post("/v1/programmes", &harness.admin, &body).await;
+        assert_problem_field(response, 422, field, code).await;
+        let response = harness
+            .put(
+                &format!("/v1/programmes/{INNOVATIVE_IDEA_GRANT_ID}"),
+                &harness.admin,
+                &body,
+            )
+            .await;
+        assert_problem_field(response, 422, field, code).await;
+    }
+    // Someone who is not an administrator is refused before the body is read.
+    let over = programme_like(&harness, INNOVATIVE_IDEA_GRANT_ID, json!({ "rubric": [] })).await;
+    let response = harness
+        .post("/v1/programmes", &harness.officer, &over)
+        .await;
+    assert_eq!(response.status(), 403);
+
+    let document = harness.get_ok("/openapi.json", &harness.admin).await;
+    let properties = &document["components"]["schemas"]["ProgrammeInput"]["properties"];
+    assert_eq!(properties["questions"]["maxItems"], 200, "{properties}");
+    assert_eq!(properties["rubric"]["minItems"], 1, "{properties}");
+    assert_eq!(properties["rubric"]["maxItems"], 50, "{properties}");
+    assert_eq!(properties["min_term_months"]["minimum"], 1, "{properties}");
+    assert_eq!(
+        properties["max_term_months"]["maximum"], 360,
+        "{properties}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_review_over_its_declared_limits_is_refused_and_the_limits_are_in_the_openapi_schema(
+    pool: PgPool,
+) {
+    let harness = Harness::start(pool).await;
+    let founder = harness.founder().await;
+    let id = harness
+        .draft(
+            &founder,
+            INNOVATIVE_IDEA_GRANT_ID,
+            json!({ "requested_amount": "100000000.00", "term_months": 12, "answers": grant_answers() }),
+        )
+        .await;
+    harness.submit(&founder, id).await;
+    let reviewer_id = uuid::Uuid::now_v7();
+    let reviewer = harness.staff(reviewer_id, &[imkon_auth::Role::KycOfficer]);
+    harness
+        .post_ok(
+            &format!("/v1/applications/{id}/reviewers"),
+            &harness.officer,
+            &json!({ "reviewer_id": reviewer_id }),
+        )
+        .await;
+    harness
+        .post_ok(
+            &format!("/v1/review-assignments/{id}/declaration"),
+            &reviewer,
+            &json!({ "has_conflict": false }),
+        )
+        .await;
+    let scores = json!({ "innovation": 5, "team": 4, "market": 3, "impact": 4 });
+    let too_many_scores: serde_json::Map<String, serde_json::Value> = (0..51)
+        .map(|index| (format!("criterion_{index}"), json!(3)))
+        .collect();
+    let review = format!("/v1/review-assignments/{id}/review");
+    for (body, field, code) in [
+        (
+            json!({ "scores": scores, "recommendation": "yes", "comment": "x".repeat(10_001) }),
+            "comment",
+            "comment_too_long",
+        ),
+        (
+            json!({ "scores": too_many_scores, "recommendation": "yes", "comment": "Fine." }),
+            "scores",
+            "unknown_criterion",
+        ),
+    ] {
+        let response = harness.post(&review, &reviewer, &body).await;
+        assert_problem_field(response, 422, field, code).await;
+    }
+    // Ten thousand characters, each two bytes in UTF-8, are within the limit.
+    let response = harness
+        .post(
+            &review,
+            &reviewer,
+            &json!({ "scores": scores, "recommendation": "yes", "comment": "ж".repeat(10_000) }),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+
+    let document = harness.get_ok("/openapi.json", &harness.officer).await;
+    let properties = &document["components"]["schemas"]["ReviewInput"]["properties"];
+    assert_eq!(properties["comment"]["maxLength"], 10_000, "{properties}");
+    assert_eq!(properties["scores"]["maxProperties"], 50, "{properties}");
+}

@@ -32,6 +32,8 @@ pub struct ApplicationRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The columns of [`ApplicationRow`], for the officers' queue, whose SQL is built at run time;
+/// the checked queries spell them out again because the macros take only literal SQL.
 const COLUMNS: &str = "application.id, programme_id, client_id, company_id, state,
     requested_amount, term_months, project_cost, answers, applicant_person_ids, submitted_at,
     score, score_band, score_recommendation, score_probability_of_default, score_evaluation_id,
@@ -55,20 +57,20 @@ pub async fn insert_draft(
     fields: &DraftFields,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into application (id, programme_id, client_id, company_id, requested_amount,
             term_months, project_cost, answers, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        id,
+        programme_id,
+        client_id,
+        company_id,
+        fields.requested_amount,
+        fields.term_months,
+        fields.project_cost,
+        fields.answers,
+        now,
     )
-    .bind(id)
-    .bind(programme_id)
-    .bind(client_id)
-    .bind(company_id)
-    .bind(fields.requested_amount)
-    .bind(fields.term_months)
-    .bind(fields.project_cost)
-    .bind(&fields.answers)
-    .bind(now)
     .execute(executor)
     .await?;
     Ok(())
@@ -80,17 +82,17 @@ pub async fn update_draft(
     fields: &DraftFields,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update application set requested_amount = $2, term_months = $3, project_cost = $4,
             answers = $5, updated_at = $6
          where id = $1 and state = 'draft'",
+        id,
+        fields.requested_amount,
+        fields.term_months,
+        fields.project_cost,
+        fields.answers,
+        now,
     )
-    .bind(id)
-    .bind(fields.requested_amount)
-    .bind(fields.term_months)
-    .bind(fields.project_cost)
-    .bind(&fields.answers)
-    .bind(now)
     .execute(executor)
     .await?;
     Ok(())
@@ -100,10 +102,18 @@ pub async fn find(
     executor: impl PgExecutor<'_>,
     id: Uuid,
 ) -> Result<Option<ApplicationRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from application where id = $1"))
-        .bind(id)
-        .fetch_optional(executor)
-        .await
+    sqlx::query_as!(
+        ApplicationRow,
+        "select application.id, programme_id, client_id, company_id, state,
+            requested_amount, term_months, project_cost, answers, applicant_person_ids,
+            submitted_at, score, score_band, score_recommendation, score_probability_of_default,
+            score_evaluation_id, score_explanation, scored_at, screening_error, created_at,
+            updated_at
+         from application where id = $1",
+        id,
+    )
+    .fetch_optional(executor)
+    .await
 }
 
 /// Reads the application and locks it until the transaction ends, so that two requests
@@ -112,10 +122,16 @@ pub async fn lock(
     connection: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<ApplicationRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from application where id = $1 for update"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        ApplicationRow,
+        "select application.id, programme_id, client_id, company_id, state,
+            requested_amount, term_months, project_cost, answers, applicant_person_ids,
+            submitted_at, score, score_band, score_recommendation, score_probability_of_default,
+            score_evaluation_id, score_explanation, scored_at, screening_error, created_at,
+            updated_at
+         from application where id = $1 for update",
+        id,
+    )
     .fetch_optional(connection)
     .await
 }
@@ -129,13 +145,13 @@ pub async fn set_state(
     to: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "update application set state = $3, updated_at = $4 where id = $1 and state = $2",
+        id,
+        from,
+        to,
+        now,
     )
-    .bind(id)
-    .bind(from)
-    .bind(to)
-    .bind(now)
     .execute(connection)
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -147,12 +163,12 @@ pub async fn mark_submitted(
     applicant_person_ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update application set submitted_at = $2, applicant_person_ids = $3 where id = $1",
+        id,
+        now,
+        applicant_person_ids,
     )
-    .bind(id)
-    .bind(now)
-    .bind(applicant_person_ids)
     .execute(connection)
     .await?;
     Ok(())
@@ -175,20 +191,20 @@ pub async fn record_score(
     record: &ScoreRecord,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update application set score = $2, score_band = $3, score_recommendation = $4,
             score_probability_of_default = $5, score_evaluation_id = $6, score_explanation = $7,
             scored_at = $8, screening_error = null
          where id = $1",
+        id,
+        record.score,
+        record.band,
+        record.recommendation,
+        record.probability_of_default,
+        record.evaluation_id,
+        record.explanation,
+        now,
     )
-    .bind(id)
-    .bind(record.score)
-    .bind(&record.band)
-    .bind(&record.recommendation)
-    .bind(&record.probability_of_default)
-    .bind(record.evaluation_id)
-    .bind(&record.explanation)
-    .bind(now)
     .execute(connection)
     .await?;
     Ok(())
@@ -199,11 +215,13 @@ pub async fn record_screening_error(
     id: Uuid,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update application set screening_error = $2 where id = $1")
-        .bind(id)
-        .bind(error)
-        .execute(executor)
-        .await?;
+    sqlx::query!(
+        "update application set screening_error = $2 where id = $1",
+        id,
+        error,
+    )
+    .execute(executor)
+    .await?;
     Ok(())
 }
 
@@ -214,13 +232,19 @@ pub async fn for_client(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ApplicationRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from application where client_id = $1
-         order by created_at desc, id desc limit $2 offset $3"
-    ))
-    .bind(client_id)
-    .bind(limit)
-    .bind(offset)
+    sqlx::query_as!(
+        ApplicationRow,
+        "select application.id, programme_id, client_id, company_id, state,
+            requested_amount, term_months, project_cost, answers, applicant_person_ids,
+            submitted_at, score, score_band, score_recommendation, score_probability_of_default,
+            score_evaluation_id, score_explanation, scored_at, screening_error, created_at,
+            updated_at
+         from application where client_id = $1
+         order by created_at desc, id desc limit $2 offset $3",
+        client_id,
+        limit,
+        offset,
+    )
     .fetch_all(executor)
     .await
 }
@@ -301,11 +325,17 @@ pub async fn for_programme(
     executor: impl PgExecutor<'_>,
     programme_id: Uuid,
 ) -> Result<Vec<ApplicationRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from application where programme_id = $1 and state <> 'draft'
-         order by created_at, id"
-    ))
-    .bind(programme_id)
+    sqlx::query_as!(
+        ApplicationRow,
+        "select application.id, programme_id, client_id, company_id, state,
+            requested_amount, term_months, project_cost, answers, applicant_person_ids,
+            submitted_at, score, score_band, score_recommendation, score_probability_of_default,
+            score_evaluation_id, score_explanation, scored_at, screening_error, created_at,
+            updated_at
+         from application where programme_id = $1 and state <> 'draft'
+         order by created_at, id",
+        programme_id,
+    )
     .fetch_all(executor)
     .await
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct DecisionRow {
     pub id: Uuid,
     pub application_id: Uuid,
@@ -27,29 +27,25 @@ pub struct DecisionRow {
     pub sent_back_reason: Option<String>,
 }
 
-const COLUMNS: &str = "id, application_id, outcome, from_screening, proposed_by, proposed_role,
-    proposed_at, amount, term_months, annual_rate_percent, grace_months, reasons, status,
-    resolved_by, resolved_at, sent_back_reason";
-
 pub async fn insert(executor: impl PgExecutor<'_>, row: &DecisionRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into application_decision (id, application_id, outcome, from_screening,
             proposed_by, proposed_role, proposed_at, amount, term_months, annual_rate_percent,
             grace_months, reasons)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        row.id,
+        row.application_id,
+        row.outcome,
+        row.from_screening,
+        row.proposed_by,
+        row.proposed_role,
+        row.proposed_at,
+        row.amount,
+        row.term_months,
+        row.annual_rate_percent,
+        row.grace_months,
+        row.reasons,
     )
-    .bind(row.id)
-    .bind(row.application_id)
-    .bind(&row.outcome)
-    .bind(row.from_screening)
-    .bind(row.proposed_by)
-    .bind(&row.proposed_role)
-    .bind(row.proposed_at)
-    .bind(row.amount)
-    .bind(row.term_months)
-    .bind(row.annual_rate_percent)
-    .bind(row.grace_months)
-    .bind(&row.reasons)
     .execute(executor)
     .await?;
     Ok(())
@@ -60,10 +56,14 @@ pub async fn pending(
     connection: &mut PgConnection,
     application_id: Uuid,
 ) -> Result<Option<DecisionRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from application_decision where application_id = $1 and status = 'pending'"
-    ))
-    .bind(application_id)
+    sqlx::query_as!(
+        DecisionRow,
+        "select id, application_id, outcome, from_screening, proposed_by, proposed_role,
+            proposed_at, amount, term_months, annual_rate_percent, grace_months, reasons, status,
+            resolved_by, resolved_at, sent_back_reason
+         from application_decision where application_id = $1 and status = 'pending'",
+        application_id,
+    )
     .fetch_optional(connection)
     .await
 }
@@ -73,10 +73,14 @@ pub async fn confirmed(
     executor: impl PgExecutor<'_>,
     application_id: Uuid,
 ) -> Result<Option<DecisionRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from application_decision where application_id = $1 and status = 'confirmed'"
-    ))
-    .bind(application_id)
+    sqlx::query_as!(
+        DecisionRow,
+        "select id, application_id, outcome, from_screening, proposed_by, proposed_role,
+            proposed_at, amount, term_months, annual_rate_percent, grace_months, reasons, status,
+            resolved_by, resolved_at, sent_back_reason
+         from application_decision where application_id = $1 and status = 'confirmed'",
+        application_id,
+    )
     .fetch_optional(executor)
     .await
 }
@@ -90,16 +94,16 @@ pub async fn resolve(
     resolved_at: DateTime<Utc>,
     sent_back_reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update application_decision set status = $2, resolved_by = $3, resolved_at = $4,
             sent_back_reason = $5
          where id = $1 and status = 'pending'",
+        id,
+        status,
+        resolved_by,
+        resolved_at,
+        sent_back_reason,
     )
-    .bind(id)
-    .bind(status)
-    .bind(resolved_by)
-    .bind(resolved_at)
-    .bind(sent_back_reason)
     .execute(connection)
     .await?;
     Ok(())

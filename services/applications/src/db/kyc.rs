@@ -12,14 +12,14 @@ pub async fn record(
     status: &str,
     changed_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into client_kyc (client_id, status, changed_at) values ($1, $2, $3)
          on conflict (client_id) do update set status = excluded.status, changed_at = excluded.changed_at
          where client_kyc.changed_at <= excluded.changed_at",
+        client_id,
+        status,
+        changed_at,
     )
-    .bind(client_id)
-    .bind(status)
-    .bind(changed_at)
     .execute(executor)
     .await?;
     Ok(())
@@ -30,8 +30,10 @@ pub async fn status(
     executor: impl PgExecutor<'_>,
     client_id: Uuid,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("select status from client_kyc where client_id = $1")
-        .bind(client_id)
-        .fetch_optional(executor)
-        .await
+    sqlx::query_scalar!(
+        "select status from client_kyc where client_id = $1",
+        client_id,
+    )
+    .fetch_optional(executor)
+    .await
 }

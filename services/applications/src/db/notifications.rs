@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct NotificationRow {
     pub id: Uuid,
     pub client_id: Uuid,
@@ -29,18 +29,18 @@ pub async fn insert_with_kind(
     row: &NotificationRow,
     kind: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into notification (id, client_id, application_id, subject, body, created_at, sent_at, kind)
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        row.id,
+        row.client_id,
+        row.application_id,
+        row.subject,
+        row.body,
+        row.created_at,
+        row.sent_at,
+        kind,
     )
-    .bind(row.id)
-    .bind(row.client_id)
-    .bind(row.application_id)
-    .bind(&row.subject)
-    .bind(&row.body)
-    .bind(row.created_at)
-    .bind(row.sent_at)
-    .bind(kind)
     .execute(executor)
     .await?;
     Ok(())
@@ -52,18 +52,19 @@ pub async fn for_client(
     client_id: Uuid,
     limit: i64,
 ) -> Result<Vec<NotificationRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        NotificationRow,
         "select id, client_id, application_id, subject, body, created_at, sent_at
          from notification where client_id = $1 order by created_at desc, id desc limit $2",
+        client_id,
+        limit,
     )
-    .bind(client_id)
-    .bind(limit)
     .fetch_all(executor)
     .await
 }
 
 /// A notification waiting for email delivery.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PendingNotification {
     pub id: Uuid,
     pub client_id: Uuid,
@@ -83,17 +84,18 @@ pub async fn claim_due(
     claim_until: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<PendingNotification>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        PendingNotification,
         "update notification set next_attempt_at = $2
          where id in (select id from notification
                       where sent_at is null and (next_attempt_at is null or next_attempt_at <= $1)
                       order by created_at, id limit $3
                       for update skip locked)
          returning id, client_id, application_id, subject, body, attempts, kind",
+        now,
+        claim_until,
+        limit,
     )
-    .bind(now)
-    .bind(claim_until)
-    .bind(limit)
     .fetch_all(executor)
     .await
 }
@@ -103,12 +105,12 @@ pub async fn mark_sent(
     id: Uuid,
     sent_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update notification set sent_at = $2, attempts = attempts + 1, last_error = null,
          next_attempt_at = null where id = $1",
+        id,
+        sent_at,
     )
-    .bind(id)
-    .bind(sent_at)
     .execute(executor)
     .await?;
     Ok(())
@@ -120,20 +122,20 @@ pub async fn mark_failed(
     error: &str,
     next_attempt_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update notification set attempts = attempts + 1, last_error = $2, next_attempt_at = $3
          where id = $1",
+        id,
+        error,
+        next_attempt_at,
     )
-    .bind(id)
-    .bind(error)
-    .bind(next_attempt_at)
     .execute(executor)
     .await?;
     Ok(())
 }
 
 /// A notification as the founder's inbox shows it, with its read state.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct InboxRow {
     pub id: Uuid,
     pub application_id: Option<Uuid>,
@@ -150,14 +152,15 @@ pub async fn inbox_page(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<InboxRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        InboxRow,
         "select id, application_id, subject, body, created_at, read_at
          from notification where client_id = $1
          order by created_at desc, id desc limit $2 offset $3",
+        client_id,
+        limit,
+        offset,
     )
-    .bind(client_id)
-    .bind(limit)
-    .bind(offset)
     .fetch_all(executor)
     .await
 }
@@ -167,10 +170,13 @@ pub async fn unread_count(
     executor: impl PgExecutor<'_>,
     client_id: Uuid,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select count(*) from notification where client_id = $1 and read_at is null")
-        .bind(client_id)
-        .fetch_one(executor)
-        .await
+    // `count(*)` is never null, but Postgres describes every aggregate as nullable.
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!" from notification where client_id = $1 and read_at is null"#,
+        client_id,
+    )
+    .fetch_one(executor)
+    .await
 }
 
 /// Marks the client's own notification read (keeping the first reading's time) and returns
@@ -182,14 +188,15 @@ pub async fn open_own(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<InboxRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        InboxRow,
         "update notification set read_at = coalesce(read_at, $3)
          where id = $1 and client_id = $2
          returning id, application_id, subject, body, created_at, read_at",
+        id,
+        client_id,
+        now,
     )
-    .bind(id)
-    .bind(client_id)
-    .bind(now)
     .fetch_optional(executor)
     .await
 }

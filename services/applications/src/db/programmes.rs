@@ -7,7 +7,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 /// A programme as stored; the JSON columns hold the administrator's checked definition.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ProgrammeRow {
     pub id: Uuid,
     pub kind: String,
@@ -41,18 +41,12 @@ pub struct ProgrammeRow {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, kind, name, description, currency, total_budget, committed_amount,
-    min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
-    annual_rate_max_percent, repayment_method, max_grace_months, penalty_rate_percent,
-    co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id, scoring_inputs, form,
-    rubric, created_at, created_by, updated_at, closed_at";
-
 /// Inserts a programme; false when one with its id exists already (seeding twice).
 pub async fn insert(
     executor: impl PgExecutor<'_>,
     row: &ProgrammeRow,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "insert into programme (id, kind, name, description, currency, total_budget,
             committed_amount, min_amount, max_amount, min_term_months, max_term_months,
             annual_rate_min_percent, annual_rate_max_percent, repayment_method, max_grace_months,
@@ -61,34 +55,34 @@ pub async fn insert(
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
             $19, $20, $21, $22, $23, $24, $25, $26, $27)
          on conflict (id) do nothing",
+        row.id,
+        row.kind,
+        row.name,
+        row.description,
+        row.currency,
+        row.total_budget,
+        row.committed_amount,
+        row.min_amount,
+        row.max_amount,
+        row.min_term_months,
+        row.max_term_months,
+        row.annual_rate_min_percent,
+        row.annual_rate_max_percent,
+        row.repayment_method,
+        row.max_grace_months,
+        row.penalty_rate_percent,
+        row.co_funding_cap_percent,
+        row.opens_on,
+        row.closes_on,
+        row.eligibility,
+        row.scorecard_id,
+        row.scoring_inputs.as_slice(),
+        row.form,
+        row.rubric,
+        row.created_at,
+        row.created_by,
+        row.updated_at,
     )
-    .bind(row.id)
-    .bind(&row.kind)
-    .bind(&row.name)
-    .bind(&row.description)
-    .bind(&row.currency)
-    .bind(row.total_budget)
-    .bind(row.committed_amount)
-    .bind(row.min_amount)
-    .bind(row.max_amount)
-    .bind(row.min_term_months)
-    .bind(row.max_term_months)
-    .bind(row.annual_rate_min_percent)
-    .bind(row.annual_rate_max_percent)
-    .bind(&row.repayment_method)
-    .bind(row.max_grace_months)
-    .bind(row.penalty_rate_percent)
-    .bind(row.co_funding_cap_percent)
-    .bind(row.opens_on)
-    .bind(row.closes_on)
-    .bind(&row.eligibility)
-    .bind(row.scorecard_id)
-    .bind(&row.scoring_inputs)
-    .bind(&row.form)
-    .bind(&row.rubric)
-    .bind(row.created_at)
-    .bind(row.created_by)
-    .bind(row.updated_at)
     .execute(executor)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -98,10 +92,18 @@ pub async fn find(
     executor: impl PgExecutor<'_>,
     id: Uuid,
 ) -> Result<Option<ProgrammeRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from programme where id = $1"))
-        .bind(id)
-        .fetch_optional(executor)
-        .await
+    sqlx::query_as!(
+        ProgrammeRow,
+        "select id, kind, name, description, currency, total_budget, committed_amount,
+            min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
+            annual_rate_max_percent, repayment_method, max_grace_months, penalty_rate_percent,
+            co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
+            scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
+         from programme where id = $1",
+        id,
+    )
+    .fetch_optional(executor)
+    .await
 }
 
 /// The programme, locked until the transaction ends: an edit, a budget change, a closing and
@@ -110,10 +112,16 @@ pub async fn lock(
     connection: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<ProgrammeRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from programme where id = $1 for update"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        ProgrammeRow,
+        "select id, kind, name, description, currency, total_budget, committed_amount,
+            min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
+            annual_rate_max_percent, repayment_method, max_grace_months, penalty_rate_percent,
+            co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
+            scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
+         from programme where id = $1 for update",
+        id,
+    )
     .fetch_optional(connection)
     .await
 }
@@ -125,26 +133,30 @@ pub async fn share_lock(
     connection: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<(DateTime<Utc>, Option<DateTime<Utc>>)>, sqlx::Error> {
-    sqlx::query_as("select updated_at, closed_at from programme where id = $1 for share")
-        .bind(id)
-        .fetch_optional(connection)
-        .await
+    let row = sqlx::query!(
+        "select updated_at, closed_at from programme where id = $1 for share",
+        id,
+    )
+    .fetch_optional(connection)
+    .await?;
+    Ok(row.map(|row| (row.updated_at, row.closed_at)))
 }
 
 /// Whether any application to the programme has ever been submitted (a withdrawn or decided
 /// one included: its founder applied to the definition as it was).
 pub async fn has_submissions(executor: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "select exists (select 1 from application where programme_id = $1 and submitted_at is not null)",
+    // `exists` is never null, but Postgres describes every expression as nullable.
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from application where programme_id = $1 and submitted_at is not null) as "exists!""#,
+        id,
     )
-    .bind(id)
     .fetch_one(executor)
     .await
 }
 
 /// The programmes to which some application has been submitted.
 pub async fn with_submissions(executor: impl PgExecutor<'_>) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select distinct programme_id from application where submitted_at is not null",
     )
     .fetch_all(executor)
@@ -157,7 +169,7 @@ pub async fn update_definition(
     connection: &mut PgConnection,
     row: &ProgrammeRow,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update programme set kind = $2, name = $3, description = $4, currency = $5,
             total_budget = $6, min_amount = $7, max_amount = $8, min_term_months = $9,
             max_term_months = $10, annual_rate_min_percent = $11, annual_rate_max_percent = $12,
@@ -165,31 +177,31 @@ pub async fn update_definition(
             co_funding_cap_percent = $16, opens_on = $17, closes_on = $18, eligibility = $19,
             scorecard_id = $20, scoring_inputs = $21, form = $22, rubric = $23, updated_at = $24
          where id = $1",
+        row.id,
+        row.kind,
+        row.name,
+        row.description,
+        row.currency,
+        row.total_budget,
+        row.min_amount,
+        row.max_amount,
+        row.min_term_months,
+        row.max_term_months,
+        row.annual_rate_min_percent,
+        row.annual_rate_max_percent,
+        row.repayment_method,
+        row.max_grace_months,
+        row.penalty_rate_percent,
+        row.co_funding_cap_percent,
+        row.opens_on,
+        row.closes_on,
+        row.eligibility,
+        row.scorecard_id,
+        row.scoring_inputs.as_slice(),
+        row.form,
+        row.rubric,
+        row.updated_at,
     )
-    .bind(row.id)
-    .bind(&row.kind)
-    .bind(&row.name)
-    .bind(&row.description)
-    .bind(&row.currency)
-    .bind(row.total_budget)
-    .bind(row.min_amount)
-    .bind(row.max_amount)
-    .bind(row.min_term_months)
-    .bind(row.max_term_months)
-    .bind(row.annual_rate_min_percent)
-    .bind(row.annual_rate_max_percent)
-    .bind(&row.repayment_method)
-    .bind(row.max_grace_months)
-    .bind(row.penalty_rate_percent)
-    .bind(row.co_funding_cap_percent)
-    .bind(row.opens_on)
-    .bind(row.closes_on)
-    .bind(&row.eligibility)
-    .bind(row.scorecard_id)
-    .bind(&row.scoring_inputs)
-    .bind(&row.form)
-    .bind(&row.rubric)
-    .bind(row.updated_at)
     .execute(connection)
     .await?;
     Ok(())
@@ -202,12 +214,14 @@ pub async fn set_total_budget(
     total_budget: Decimal,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update programme set total_budget = $2, updated_at = $3 where id = $1")
-        .bind(id)
-        .bind(total_budget)
-        .bind(now)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "update programme set total_budget = $2, updated_at = $3 where id = $1",
+        id,
+        total_budget,
+        now,
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }
 
@@ -217,20 +231,28 @@ pub async fn set_closed(
     id: Uuid,
     closing: Option<(DateTime<Utc>, Uuid)>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update programme set closed_at = $2, closed_by = $3 where id = $1")
-        .bind(id)
-        .bind(closing.map(|(at, _)| at))
-        .bind(closing.map(|(_, by)| by))
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "update programme set closed_at = $2, closed_by = $3 where id = $1",
+        id,
+        closing.map(|(at, _)| at),
+        closing.map(|(_, by)| by),
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }
 
 /// Every programme, the most recently opened first; there are a handful, not thousands.
 pub async fn list(executor: impl PgExecutor<'_>) -> Result<Vec<ProgrammeRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from programme order by opens_on desc, id"
-    ))
+    sqlx::query_as!(
+        ProgrammeRow,
+        "select id, kind, name, description, currency, total_budget, committed_amount,
+            min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
+            annual_rate_max_percent, repayment_method, max_grace_months, penalty_rate_percent,
+            co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
+            scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
+         from programme order by opens_on desc, id",
+    )
     .fetch_all(executor)
     .await
 }
@@ -241,10 +263,13 @@ pub async fn lock_budget(
     connection: &mut PgConnection,
     id: Uuid,
 ) -> Result<(Decimal, Decimal), sqlx::Error> {
-    sqlx::query_as("select total_budget, committed_amount from programme where id = $1 for update")
-        .bind(id)
-        .fetch_one(connection)
-        .await
+    let row = sqlx::query!(
+        "select total_budget, committed_amount from programme where id = $1 for update",
+        id,
+    )
+    .fetch_one(connection)
+    .await?;
+    Ok((row.total_budget, row.committed_amount))
 }
 
 /// Sets the committed amount of a programme whose row the transaction holds locked.
@@ -253,10 +278,12 @@ pub async fn set_committed(
     id: Uuid,
     committed_amount: Decimal,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update programme set committed_amount = $2 where id = $1")
-        .bind(id)
-        .bind(committed_amount)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "update programme set committed_amount = $2 where id = $1",
+        id,
+        committed_amount,
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }

@@ -59,7 +59,6 @@ struct UnreadableEntry {
     what: &'static str,
 }
 
-#[derive(sqlx::FromRow)]
 struct EntryRow {
     id: Uuid,
     at: DateTime<Utc>,
@@ -177,17 +176,17 @@ pub async fn append(
     application_id: Uuid,
     entry: &TimelineEntry,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into application_event (id, application_id, at, actor_id, actor_role, kind, details)
          values ($1, $2, $3, $4, $5, $6, $7)",
+        imkon_platform::id::new_id(),
+        application_id,
+        entry.at,
+        entry.actor.person_id,
+        entry.actor.role.as_str(),
+        entry.kind.as_str(),
+        details(&entry.kind),
     )
-    .bind(imkon_platform::id::new_id())
-    .bind(application_id)
-    .bind(entry.at)
-    .bind(entry.actor.person_id)
-    .bind(entry.actor.role.as_str())
-    .bind(entry.kind.as_str())
-    .bind(details(&entry.kind))
     .execute(executor)
     .await?;
     Ok(())
@@ -198,11 +197,12 @@ pub async fn list(
     executor: impl PgExecutor<'_>,
     application_id: Uuid,
 ) -> Result<Vec<TimelineEntry>, sqlx::Error> {
-    let rows: Vec<EntryRow> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        EntryRow,
         "select id, at, actor_id, actor_role, kind, details from application_event
          where application_id = $1 order by at, id",
+        application_id,
     )
-    .bind(application_id)
     .fetch_all(executor)
     .await?;
     rows.into_iter()

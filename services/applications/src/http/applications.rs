@@ -14,7 +14,7 @@ use imkon_auth::extract::{
 use imkon_auth::{Principal, Role};
 use imkon_platform::id::{new_id, now_utc};
 use imkon_platform::money::parse_decimal_literal;
-use imkon_platform::problem::{JsonBody, ValidatedJson};
+use imkon_platform::problem::ValidatedJson;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,7 +26,8 @@ use super::programmes::{self, LoadedProgramme};
 use crate::db;
 use crate::db::applications::{ApplicationRow, DraftFields, QueueFilter, QueueOrder};
 use crate::domain::actor::{Actor, ActorRole};
-use crate::domain::form::AnswerValue;
+use crate::domain::form::{AnswerValue, MAX_QUESTIONS};
+use crate::domain::programme::MAX_TERM_MONTHS;
 use crate::domain::state::{Event, State as ApplicationState};
 use crate::domain::submission::{check_submission, PositiveAmount, Submission, SubmissionError};
 use crate::domain::timeline::{founder_timeline, FounderTimelineEntryKind, TimelineEntryKind};
@@ -45,6 +46,10 @@ impl RoleRequirement for Officer {
 
 /// The longest message of an information request, answer or note, in characters.
 const MAX_MESSAGE_LENGTH_CHARS: u64 = 5_000;
+
+/// The most answers a draft may carry: one for each question the largest form may ask (a
+/// `u64`, as the validator's length limits are).
+const MAX_ANSWERS: u64 = MAX_QUESTIONS as u64;
 
 /// Who is looking at an application.
 #[derive(Debug, Clone, Copy)]
@@ -233,8 +238,11 @@ pub async fn full_view(
     Ok(view)
 }
 
-/// A new draft.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A new draft. Its structural limits are declared here for `ValidatedJson` and the OpenAPI
+/// schema: no term is longer than any programme may offer, and no form has more questions than
+/// a form may ask, so more answers than that name a question that does not exist. The
+/// programme's own limits and the answers' meaning are the domain's rules.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct CreateDraft {
     pub programme_id: Uuid,
     pub company_id: Uuid,
@@ -242,27 +250,43 @@ pub struct CreateDraft {
     #[serde(default)]
     pub requested_amount: Option<String>,
     #[serde(default)]
+    #[validate(range(min = 1, max = MAX_TERM_MONTHS, code = "term_out_of_range"))]
+    #[schema(minimum = 1, maximum = 360)]
     pub term_months: Option<u32>,
     /// The project's total cost, for co-funded grants.
     #[serde(default)]
     pub project_cost: Option<String>,
     /// Answers by question key: strings, or numbers for number questions.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[validate(length(max = MAX_ANSWERS, code = "unknown_question"))]
+    #[schema(schema_with = answers_schema)]
     pub answers: BTreeMap<String, Value>,
 }
 
-/// Changes to a draft; absent fields stay as they are, an answer set to null is removed.
-#[derive(Debug, Deserialize, ToSchema)]
+/// The answers' schema: an object of at most [`MAX_QUESTIONS`] answers, built by hand because
+/// utoipa's field attributes cannot bound the properties of an object.
+fn answers_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Object)
+        .max_properties(Some(MAX_QUESTIONS))
+        .build()
+}
+
+/// Changes to a draft; absent fields stay as they are, an answer set to null is removed. Its
+/// limits are those of [`CreateDraft`], for the same reasons.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct UpdateDraft {
     #[serde(default)]
     pub requested_amount: Option<String>,
     #[serde(default)]
+    #[validate(range(min = 1, max = MAX_TERM_MONTHS, code = "term_out_of_range"))]
+    #[schema(minimum = 1, maximum = 360)]
     pub term_months: Option<u32>,
     #[serde(default)]
     pub project_cost: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[validate(length(max = MAX_ANSWERS, code = "unknown_question"))]
+    #[schema(schema_with = answers_schema)]
     pub answers: BTreeMap<String, Value>,
 }
 
@@ -431,7 +455,7 @@ async fn programme_for_application(
 async fn create_draft(
     State(state): State<AppState>,
     founder: RequireRole<Founder>,
-    JsonBody(input): JsonBody<CreateDraft>,
+    ValidatedJson(input): ValidatedJson<CreateDraft>,
 ) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
     let client_id = founder_client_id(&founder)?;
     let programme = programmes::load(&state.pool, input.programme_id)
@@ -506,7 +530,7 @@ async fn update_draft(
     State(state): State<AppState>,
     founder: RequireRole<Founder>,
     Path(application_id): Path<Uuid>,
-    JsonBody(input): JsonBody<UpdateDraft>,
+    ValidatedJson(input): ValidatedJson<UpdateDraft>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let client_id = founder_client_id(&founder)?;
     let viewer = Viewer::Founder { client_id };

@@ -12,16 +12,24 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::domain::budget::Budget;
-use crate::domain::form::{ApplicationForm, ChoiceOption, Key, Question, QuestionKind};
+use crate::domain::form::{
+    ApplicationForm, ChoiceOption, Key, Question, QuestionKind, MAX_QUESTIONS,
+};
 use crate::domain::programme::{
     EligibilityRules, GrantTerms, LoanTerms, Percent, Programme, ProgrammeSpec, ProgrammeTerms,
-    RateRange, RepaymentMethod,
+    RateRange, RepaymentMethod, MAX_TERM_MONTHS,
 };
-use crate::domain::review::{Criterion, Rubric};
+use crate::domain::review::{Criterion, Rubric, MAX_CRITERIA};
 use crate::domain::text::LocalizedText;
 use crate::error::ApiError;
+
+/// The domain's limits on a form's questions and a rubric's criteria, as the `u64` the
+/// validator's length limits take.
+const MAX_QUESTIONS_IN_FORM: u64 = MAX_QUESTIONS as u64;
+const MAX_CRITERIA_IN_RUBRIC: u64 = MAX_CRITERIA as u64;
 
 /// A text in the four languages of the web UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -98,8 +106,11 @@ pub struct CriterionDto {
     pub weight: String,
 }
 
-/// A programme as an administrator defines it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// A programme as an administrator defines it. Its counts and term bounds are declared here
+/// for `ValidatedJson` and the OpenAPI schema, with the codes the domain gives the same limits
+/// (the domain keeps them too, for programmes read back from the database); everything that
+/// needs the programme as a whole, such as a minimum above its maximum, is the domain's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Validate)]
 pub struct ProgrammeInput {
     /// `grant` or `loan`.
     pub kind: String,
@@ -110,7 +121,11 @@ pub struct ProgrammeInput {
     pub total_budget: String,
     pub min_amount: String,
     pub max_amount: String,
+    #[validate(range(min = 1, code = "not_positive"))]
+    #[schema(minimum = 1)]
     pub min_term_months: u32,
+    #[validate(range(max = MAX_TERM_MONTHS, code = "term_too_long"))]
+    #[schema(maximum = 360)]
     pub max_term_months: u32,
     /// Loans: the range the decision picks the annual rate from, in percent.
     #[serde(default)]
@@ -138,7 +153,11 @@ pub struct ProgrammeInput {
     /// The question keys whose answers screening sends to the scorecard, under the same names.
     #[serde(default)]
     pub scoring_inputs: Vec<String>,
+    #[validate(length(max = MAX_QUESTIONS_IN_FORM, code = "too_many_questions"))]
+    #[schema(max_items = 200)]
     pub questions: Vec<QuestionDto>,
+    #[validate(length(min = 1, max = MAX_CRITERIA_IN_RUBRIC, code = "criteria_count_out_of_range"))]
+    #[schema(min_items = 1, max_items = 50)]
     pub rubric: Vec<CriterionDto>,
 }
 

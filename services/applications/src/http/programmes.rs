@@ -16,11 +16,12 @@ use imkon_auth::extract::{Admin, AuthenticatedUser, RequireRole};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::{new_id, now_utc};
 use imkon_platform::money::Money;
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use serde::{Deserialize, Serialize};
 use sqlx::PgExecutor;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use super::programme_dto::{ParsedProgramme, ProgrammeInput};
 use crate::db;
@@ -239,7 +240,7 @@ async fn locked(connection: &mut sqlx::PgConnection, id: Uuid) -> Result<Program
 async fn create_programme(
     State(state): State<AppState>,
     admin: RequireRole<Admin>,
-    JsonBody(input): JsonBody<ProgrammeInput>,
+    ValidatedJson(input): ValidatedJson<ProgrammeInput>,
 ) -> Result<(StatusCode, Json<ProgrammeView>), ApiError> {
     let parsed = input.parse()?;
     let id = new_id();
@@ -318,7 +319,7 @@ async fn edit_programme(
     State(state): State<AppState>,
     admin: RequireRole<Admin>,
     Path(programme_id): Path<Uuid>,
-    JsonBody(input): JsonBody<ProgrammeInput>,
+    ValidatedJson(input): ValidatedJson<ProgrammeInput>,
 ) -> Result<Json<ProgrammeView>, ApiError> {
     let parsed = input.parse()?;
     let mut transaction = state.pool.begin().await?;
@@ -359,8 +360,10 @@ async fn edit_programme(
 /// The first amount the `numeric(20, 2)` budget column cannot hold: 10^18.
 const LARGEST_BUDGET_EXCLUSIVE: i64 = 1_000_000_000_000_000_000;
 
-/// A new total budget.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
+/// A new total budget. Its amount is a rule of the domain's `Money` and `Budget`, not a shape,
+/// so it has no declared limit; it derives `Validate` so that every request body goes through
+/// `ValidatedJson` alike.
+#[derive(Debug, Deserialize, Serialize, ToSchema, Validate)]
 pub struct BudgetInput {
     /// The new total, in the programme's currency (`"1500000000.00"`).
     pub total_budget: String,
@@ -392,7 +395,7 @@ async fn change_budget(
     State(state): State<AppState>,
     admin: RequireRole<Admin>,
     Path(programme_id): Path<Uuid>,
-    JsonBody(input): JsonBody<BudgetInput>,
+    ValidatedJson(input): ValidatedJson<BudgetInput>,
 ) -> Result<Json<ProgrammeView>, ApiError> {
     let mut transaction = state.pool.begin().await?;
     let mut row = locked(&mut transaction, programme_id).await?;

@@ -14,12 +14,13 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use imkon_auth::extract::{CreditOfficer, RequireRole, Staff};
 use imkon_platform::id::now_utc;
-use imkon_platform::problem::JsonBody;
+use imkon_platform::problem::ValidatedJson;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use super::applications::{
     application_view, refuse_own_application, visible_application, ApplicationView, Officer, Viewer,
@@ -28,7 +29,10 @@ use super::programmes;
 use crate::db;
 use crate::db::reviews::{AssignmentRow, ReviewRow};
 use crate::domain::actor::{Actor, ActorRole};
-use crate::domain::review::{Declaration, Recommendation, Review, ReviewError, ReviewerAssignment};
+use crate::domain::review::{
+    Declaration, Recommendation, Review, ReviewError, ReviewerAssignment, MAX_COMMENT_LENGTH_CHARS,
+    MAX_CRITERIA,
+};
 use crate::domain::state::State as ApplicationState;
 use crate::domain::timeline::TimelineEntryKind;
 use crate::domain::Refusal;
@@ -36,8 +40,14 @@ use crate::error::ApiError;
 use crate::workflow;
 use crate::AppState;
 
-/// Whom to assign.
-#[derive(Debug, Deserialize, ToSchema)]
+/// The domain's limits on a review's scores and comment, as the `u64` the validator's length
+/// limits take.
+const MAX_SCORES: u64 = MAX_CRITERIA as u64;
+const MAX_COMMENT_CHARS: u64 = MAX_COMMENT_LENGTH_CHARS as u64;
+
+/// Whom to assign. It has no structural limit beyond its type; it derives `Validate` so that
+/// every request body goes through `ValidatedJson` alike.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct AssignInput {
     pub reviewer_id: Uuid,
 }
@@ -53,20 +63,43 @@ pub struct AssignmentView {
     pub declared_at: Option<DateTime<Utc>>,
 }
 
-/// The reviewer's declaration.
-#[derive(Debug, Deserialize, ToSchema)]
+/// The reviewer's declaration; like [`AssignInput`], it has no limit beyond its type.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct DeclarationInput {
     pub has_conflict: bool,
 }
 
-/// A review.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A review. Its structural limits are declared here for `ValidatedJson` and the OpenAPI
+/// schema: more scores than a rubric may have criteria name a criterion that does not exist,
+/// and the comment's length is bounded. Which criteria, each score's range and a comment that
+/// is not blank are the domain's rules.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct ReviewInput {
     /// Score 0 to 5 by rubric criterion key.
+    #[validate(length(max = MAX_SCORES, code = "unknown_criterion"))]
+    #[schema(schema_with = scores_schema)]
     pub scores: BTreeMap<String, i64>,
     /// `yes`, `maybe` or `no`.
     pub recommendation: String,
+    #[validate(length(max = MAX_COMMENT_CHARS, code = "comment_too_long"))]
+    #[schema(max_length = 10000)]
     pub comment: String,
+}
+
+/// The scores' schema: whole numbers by criterion key, at most [`MAX_CRITERIA`] of them, built by
+/// hand because utoipa's field attributes cannot bound the properties of an object.
+fn scores_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat, Type};
+    use utoipa::openapi::ObjectBuilder;
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+        ))
+        .max_properties(Some(MAX_CRITERIA))
+        .build()
 }
 
 /// A stored review.
@@ -152,7 +185,7 @@ async fn assign_reviewer(
     State(state): State<AppState>,
     officer: RequireRole<CreditOfficer>,
     Path(application_id): Path<Uuid>,
-    JsonBody(input): JsonBody<AssignInput>,
+    ValidatedJson(input): ValidatedJson<AssignInput>,
 ) -> Result<(StatusCode, Json<AssignmentView>), ApiError> {
     let actor = Actor::new(officer.subject(), ActorRole::CreditOfficer);
     let now = now_utc();
@@ -232,7 +265,7 @@ async fn declare(
     State(state): State<AppState>,
     reviewer: RequireRole<Staff>,
     Path(application_id): Path<Uuid>,
-    JsonBody(input): JsonBody<DeclarationInput>,
+    ValidatedJson(input): ValidatedJson<DeclarationInput>,
 ) -> Result<Json<AssignmentView>, ApiError> {
     let stored = assignment_of(&state, application_id, reviewer.subject()).await?;
     let now = now_utc();
@@ -318,7 +351,7 @@ async fn submit_review(
     State(state): State<AppState>,
     reviewer: RequireRole<Staff>,
     Path(application_id): Path<Uuid>,
-    JsonBody(input): JsonBody<ReviewInput>,
+    ValidatedJson(input): ValidatedJson<ReviewInput>,
 ) -> Result<(StatusCode, Json<ReviewView>), ApiError> {
     let stored = assignment_of(&state, application_id, reviewer.subject()).await?;
     let assignment = domain_assignment(&stored);
