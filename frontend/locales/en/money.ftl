@@ -182,6 +182,7 @@ transfer-kind-reversal = Reversal
 transfer-kind-adjustment = Adjustment
 transfer-kind-deposit = Deposit
 transfer-kind-withdrawal = Withdrawal
+transfer-kind-write-off = Loan write-off
 tranche-note = Note for the approver
 tranche-milestone-report = Milestone report
 tranche-note-hint = Optional: what has been done with the money so far and what this tranche is for.

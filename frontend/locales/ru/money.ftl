@@ -184,6 +184,7 @@ transfer-kind-reversal = Сторно
 transfer-kind-adjustment = Корректировка
 transfer-kind-deposit = Пополнение
 transfer-kind-withdrawal = Снятие
+transfer-kind-write-off = Списание кредита
 tranche-note = Комментарий для утверждающего
 tranche-milestone-report = Отчёт об этапе
 tranche-note-hint = Необязательно: что уже сделано на полученные средства и для чего этот транш.

@@ -176,6 +176,7 @@ transfer-kind-reversal = Сторно
 transfer-kind-adjustment = Тузатиш
 transfer-kind-deposit = Тўлдириш
 transfer-kind-withdrawal = Ечиб олиш
+transfer-kind-write-off = Кредитни ҳисобдан чиқариш
 tranche-note = Тасдиқловчи учун изоҳ
 tranche-milestone-report = Босқич ҳисоботи
 tranche-note-hint = Ихтиёрий: олинган маблағ билан нима қилингани ва бу транш нима учун кераклиги.

@@ -176,6 +176,7 @@ transfer-kind-reversal = Storno
 transfer-kind-adjustment = Tuzatish
 transfer-kind-deposit = Toʻldirish
 transfer-kind-withdrawal = Yechib olish
+transfer-kind-write-off = Kreditni hisobdan chiqarish
 tranche-note = Tasdiqlovchi uchun izoh
 tranche-milestone-report = Bosqich hisoboti
 tranche-note-hint = Ixtiyoriy: olingan mablagʻ bilan nima qilingani va bu transh nima uchun kerakligi.

@@ -505,3 +505,56 @@ async fn a_caller_without_the_role_is_refused_before_the_request_is_read(pool: P
     let listed = harness.get("/v1/accounts?kind=nonsense", &founder).await;
     assert_problem(listed, &[403], Some("forbidden")).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_loan_written_off_moves_its_principal_to_the_bank_loan_loss_account(pool: PgPool) {
+    let harness = start(pool).await;
+    let client_id = new_id();
+    let loan = harness
+        .open(
+            json!({"kind": "client", "client_id": client_id}),
+            "loan",
+            false,
+        )
+        .await;
+    let loan = loan["number"].as_str().unwrap();
+    let current = harness.open_client_current(client_id).await;
+    let loss = harness
+        .open(json!({"kind": "bank"}), "loan_loss", false)
+        .await;
+    let loss = loss["number"].as_str().unwrap();
+    assert_eq!(
+        &loss[..5],
+        "56802",
+        "the chart of accounts' code for loan losses"
+    );
+
+    // The loan was paid out: the loan account (debit-normal) holds what the client owes.
+    let paid_out = harness.transfer("payout", loan, &current, "700.00").await;
+    assert_eq!(paid_out.status(), 201);
+
+    let written_off = harness
+        .post(
+            "/v1/transfers",
+            &harness.service_token(),
+            Some("write-off"),
+            &json!({
+                "kind": "write_off",
+                "reference": "contract:test",
+                "currency": "UZS",
+                "legs": [
+                    {"account": loss, "side": "debit", "amount": "700.00"},
+                    {"account": loan, "side": "credit", "amount": "700.00"},
+                ],
+            }),
+        )
+        .await;
+    assert_eq!(written_off.status(), 201);
+    assert_eq!(harness.account(loan).await["posted_balance"], "0.00");
+    assert_eq!(
+        harness.account(loss).await["posted_balance"],
+        "700.00",
+        "a loss is an expense: a debit makes it grow"
+    );
+    harness.assert_invariants().await;
+}

@@ -53,6 +53,8 @@ pub enum AccountKind {
     InterestIncome,
     PenaltyIncome,
     BankSettlement,
+    /// The bank's losses on loans written off, an expense.
+    LoanLoss,
 }
 
 impl AccountKind {
@@ -64,6 +66,7 @@ impl AccountKind {
             AccountKind::InterestIncome => "interest_income",
             AccountKind::PenaltyIncome => "penalty_income",
             AccountKind::BankSettlement => "bank_settlement",
+            AccountKind::LoanLoss => "loan_loss",
         }
     }
 }

@@ -166,6 +166,38 @@ pub async fn disburse_tranche(
     })
 }
 
+/// Moves a written-off loan's outstanding principal from its loan account to the bank's
+/// loan-loss account, in one transfer whose key is derived from the contract, so a retry after
+/// a failure books it once. Answers the transfer's id.
+pub async fn write_off_principal(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+    outstanding: Money,
+) -> Result<Uuid, DisbursementError> {
+    let loan = loan_account(ledger, contract).await?;
+    let loss = bank_account(ledger, AccountKind::LoanLoss, currency(contract)).await?;
+    Ok(ledger
+        .post_transfer(TransferRequest {
+            idempotency_key: format!("contract:{}:write-off", contract.id),
+            kind: "write_off",
+            reference: format!("contract:{}", contract.id),
+            currency: currency(contract),
+            legs: vec![
+                Leg {
+                    account: loss,
+                    side: Side::Debit,
+                    amount: outstanding,
+                },
+                Leg {
+                    account: loan,
+                    side: Side::Credit,
+                    amount: outstanding,
+                },
+            ],
+        })
+        .await?)
+}
+
 /// How a repayment splits, each part already exact to the minor unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RepaymentParts {

@@ -181,7 +181,9 @@ async fn every_loan_reconciles_with_its_loan_account_and_a_stray_posting_shows(p
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_written_off_loan_is_counted_apart_and_left_out_of_the_reconciliation(pool: PgPool) {
+async fn a_written_off_loan_is_counted_apart_and_its_principal_moves_to_the_bank_losses(
+    pool: PgPool,
+) {
     let app = support::start(pool).await;
     let (late_id, _, repaid) = two_loans(&app).await;
     let path = format!("/v1/contracts/{late_id}/write-off");
@@ -220,8 +222,31 @@ async fn a_written_off_loan_is_counted_apart_and_left_out_of_the_reconciliation(
         amount(&uzs["written_off_principal"]),
         Decimal::from(100) - amount(&repaid["principal"])
     );
+    let written_off = Decimal::from(100) - amount(&repaid["principal"]);
+    let account = loan_account(&app, late_id).await;
+    assert_eq!(app.ledger.balance(&account).await, Decimal::ZERO);
+    let losses = app.ledger.entries_of_kind("write_off").await;
+    assert_eq!(
+        losses.len(),
+        2,
+        "a debit to the losses, a credit to the loan: {losses:?}"
+    );
+    assert!(losses.iter().all(|(_, _, leg)| *leg == written_off));
+
+    // A second confirmation finds no proposal and books nothing again.
+    let again = app
+        .post(
+            &format!("{path}/confirm"),
+            Some(&person(&[Role::Approver])),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(app.ledger.entries_of_kind("write_off").await.len(), 2);
+
     let reconciliation = read(&app, "/v1/loan-book/reconciliation", &approver).await;
-    assert_eq!(reconciliation["checked"], 1);
+    assert_eq!(reconciliation["checked"], 2);
+    assert_eq!(reconciliation["unreconciled"], 0);
 }
 
 #[sqlx::test(migrations = false)]

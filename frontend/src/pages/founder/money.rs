@@ -897,6 +897,7 @@ mod tests {
                 "adjustment",
                 "deposit",
                 "withdrawal",
+                "write_off",
             ] {
                 assert_ne!(transfer_kind_label(kind, &translator), kind, "{kind}");
             }

@@ -98,10 +98,13 @@ pub enum AccountKind {
     /// The bank's settlement (correspondent) account: money arriving from and leaving to other
     /// banks passes through it.
     BankSettlement,
+    /// The bank's losses on loans written off: an expense, where a written-off loan's
+    /// outstanding principal goes.
+    LoanLoss,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 7] = [
+    pub const ALL: [AccountKind; 8] = [
         AccountKind::ClientCurrent,
         AccountKind::Loan,
         AccountKind::GrantFund,
@@ -109,6 +112,7 @@ impl AccountKind {
         AccountKind::PenaltyIncome,
         AccountKind::BankCash,
         AccountKind::BankSettlement,
+        AccountKind::LoanLoss,
     ];
 
     /// The stable name, as stored and sent over the wire.
@@ -121,13 +125,17 @@ impl AccountKind {
             AccountKind::PenaltyIncome => "penalty_income",
             AccountKind::BankCash => "bank_cash",
             AccountKind::BankSettlement => "bank_settlement",
+            AccountKind::LoanLoss => "loan_loss",
         }
     }
 
     /// The side on which the balance grows: debit for assets, credit for liabilities and income.
     pub fn normal_side(self) -> Side {
         match self {
-            AccountKind::Loan | AccountKind::BankCash | AccountKind::BankSettlement => Side::Debit,
+            AccountKind::Loan
+            | AccountKind::BankCash
+            | AccountKind::BankSettlement
+            | AccountKind::LoanLoss => Side::Debit,
             AccountKind::ClientCurrent
             | AccountKind::GrantFund
             | AccountKind::InterestIncome
@@ -153,6 +161,7 @@ impl AccountKind {
             AccountKind::PenaltyIncome => &[BalanceAccountCode::PENALTY_INCOME],
             AccountKind::BankCash => &[BalanceAccountCode::BANK_CASH],
             AccountKind::BankSettlement => &[BalanceAccountCode::BANK_SETTLEMENT],
+            AccountKind::LoanLoss => &[BalanceAccountCode::LOAN_LOSS],
         }
     }
 }
@@ -356,6 +365,7 @@ mod tests {
         assert_eq!(AccountKind::GrantFund.normal_side(), Side::Credit);
         assert_eq!(AccountKind::InterestIncome.normal_side(), Side::Credit);
         assert_eq!(AccountKind::PenaltyIncome.normal_side(), Side::Credit);
+        assert_eq!(AccountKind::LoanLoss.normal_side(), Side::Debit);
     }
 
     #[test]

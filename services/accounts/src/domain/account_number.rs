@@ -52,6 +52,7 @@
 //! | 20208 | demand deposits of private enterprises, partnerships and companies: a company's current account | confirmed (mirrors 50108) |
 //! | 41501 | interest income on loans to individuals | ASSUMPTION: class 4 is income; the sub-account must be confirmed by the bank's accountants |
 //! | 45401 | penalty (fine) income | ASSUMPTION: as above |
+//! | 56802 | losses on loans written off | ASSUMPTION: class 5 is expenses; the sub-account must be confirmed by the bank's accountants |
 
 use std::fmt;
 
@@ -174,6 +175,8 @@ impl BalanceAccountCode {
     pub const INTEREST_INCOME: BalanceAccountCode = BalanceAccountCode(41501);
     /// Penalty income (sub-account assumed, see the module documentation).
     pub const PENALTY_INCOME: BalanceAccountCode = BalanceAccountCode(45401);
+    /// Losses on loans written off (sub-account assumed, see the module documentation).
+    pub const LOAN_LOSS: BalanceAccountCode = BalanceAccountCode(56802);
 
     /// Parses five digits; the chart of accounts has no class 0, so a leading zero is refused.
     pub fn parse(text: &str) -> Result<BalanceAccountCode, AccountNumberError> {

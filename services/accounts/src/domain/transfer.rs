@@ -85,10 +85,12 @@ pub enum TransferKind {
     Deposit,
     /// Money leaving the bank (cash or another bank).
     Withdrawal,
+    /// A loan's outstanding principal moved to the bank's losses when the loan is written off.
+    WriteOff,
 }
 
 impl TransferKind {
-    pub const ALL: [TransferKind; 7] = [
+    pub const ALL: [TransferKind; 8] = [
         TransferKind::Disbursement,
         TransferKind::Repayment,
         TransferKind::ClientTransfer,
@@ -96,6 +98,7 @@ impl TransferKind {
         TransferKind::Adjustment,
         TransferKind::Deposit,
         TransferKind::Withdrawal,
+        TransferKind::WriteOff,
     ];
 
     pub fn code(self) -> &'static str {
@@ -107,6 +110,7 @@ impl TransferKind {
             TransferKind::Adjustment => "adjustment",
             TransferKind::Deposit => "deposit",
             TransferKind::Withdrawal => "withdrawal",
+            TransferKind::WriteOff => "write_off",
         }
     }
 }

@@ -42,7 +42,8 @@ pub enum OwnerDto {
 #[serde(deny_unknown_fields)]
 pub struct CreateAccountRequest {
     pub owner: OwnerDto,
-    /// client_current, loan, grant_fund, interest_income, penalty_income, bank_cash, bank_settlement
+    /// client_current, loan, grant_fund, interest_income, penalty_income, bank_cash,
+    /// bank_settlement or loan_loss
     pub kind: String,
     /// UZS, USD or EUR.
     pub currency: String,

@@ -145,6 +145,12 @@ fn operation_name(kind: &str, language: Language) -> &str {
         "adjustment" => ["Tuzatish", "Тузатиш", "Корректировка", "Adjustment"],
         "deposit" => ["Kirim", "Кирим", "Зачисление", "Deposit"],
         "withdrawal" => ["Chiqim", "Чиқим", "Списание", "Withdrawal"],
+        "write_off" => [
+            "Hisobdan chiqarish",
+            "Ҳисобдан чиқариш",
+            "Списание кредита",
+            "Loan write-off",
+        ],
         _ => return kind,
     };
     names[language_index(language)]

@@ -127,8 +127,7 @@ pub async fn contracts_page<'e>(
     .await
 }
 
-/// A page of the loans whose principal the ledger holds: active or repaid, with a loan
-/// account. A written-off loan is left out: its principal is no longer the bank's claim.
+/// A page of the loans with a loan account at the ledger, whatever their status.
 pub async fn reconcilable_page<'e>(
     executor: impl PgExecutor<'e>,
     book_date: NaiveDate,
@@ -150,8 +149,7 @@ pub async fn reconcilable_page<'e>(
                   penalty_outstanding as "penalty_outstanding!",
                   days_past_due as "days_past_due!"
            from loan_book($1)
-           where status in ('active', 'closed')
-             and loan_account_number is not null
+           where loan_account_number is not null
              and ($2::uuid is null or contract_id > $2)
            order by contract_id
            limit $3"#,
@@ -200,5 +198,21 @@ pub async fn repaid_by_month<'e>(
            order by 1, 2"#
     )
     .fetch_all(executor)
+    .await
+}
+
+/// What a loan's client still owes as principal: paid out less principal repaid.
+pub async fn outstanding_principal<'e>(
+    executor: impl PgExecutor<'e>,
+    contract_id: Uuid,
+) -> Result<Decimal, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select (select coalesce(sum(amount), 0) from tranche
+                   where contract_id = $1 and status = 'disbursed')
+                - (select coalesce(sum(principal), 0) from repayment where contract_id = $1)
+                as "outstanding!""#,
+        contract_id
+    )
+    .fetch_one(executor)
     .await
 }

@@ -14,6 +14,7 @@ use imkon_auth::extract::{
 use imkon_auth::{Principal, Role};
 use imkon_platform::language::Language;
 use imkon_platform::problem::{JsonBody, Problem};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -22,10 +23,12 @@ use super::contract_document;
 use super::schedules::parse_date;
 use super::{is_staff, record_audit, refuse_own_contract, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
+use crate::db::loan_book;
 use crate::domain::bank_dates::check_disbursement_date;
 use crate::domain::contract::{may_confirm_write_off, ContractStatus};
 use crate::error::DisbursementError;
 use crate::loans::{contract_status as status, contract_terms, money};
+use crate::money_flows::write_off_principal;
 use crate::AppState;
 
 /// A tranche: a grant milestone or a loan tranche.
@@ -671,6 +674,22 @@ pub async fn confirm_write_off(
     status(&contract)
         .write_off()
         .map_err(DisbursementError::from)?;
+    // The loan's principal leaves the client's loan account for the bank's losses while the
+    // contract's row is locked; if the ledger fails nothing is marked, and the next
+    // confirmation repeats the transfer under the same key.
+    let outstanding = loan_book::outstanding_principal(&mut *transaction, id).await?;
+    let write_off_transfer = if contract.programme_kind == "loan" && outstanding > Decimal::ZERO {
+        Some(
+            write_off_principal(
+                state.ledger.as_ref(),
+                &contract,
+                money(&contract, outstanding),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     contracts::mark_written_off(&mut transaction, id).await?;
     contracts::confirm_write_off(&mut transaction, id, approver.subject()).await?;
     record_audit(
@@ -684,7 +703,12 @@ pub async fn confirm_write_off(
             "penalty_outstanding": contract.penalty_outstanding,
             "proposed_by": proposal.proposed_by,
         })),
-        Some(serde_json::json!({"status": "written_off", "reason": proposal.reason})),
+        Some(serde_json::json!({
+            "status": "written_off",
+            "reason": proposal.reason,
+            "principal_written_off": outstanding,
+            "transfer_id": write_off_transfer,
+        })),
     )
     .await?;
     transaction.commit().await?;

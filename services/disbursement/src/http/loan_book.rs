@@ -430,8 +430,9 @@ pub struct ReconciliationQuery {
 }
 
 /// A page of loans with their outstanding principal beside the balance of their loan account
-/// at the ledger: each must agree, since every disbursement debits the loan account and every
-/// principal repaid credits it.
+/// at the ledger: each must agree, since every disbursement debits the loan account, every
+/// principal repaid credits it, and a write-off credits what was left (so a written-off loan's
+/// account must hold nothing).
 #[utoipa::path(get, path = "/v1/loan-book/reconciliation", tag = "loan book",
     params(ReconciliationQuery),
     security(("bearer" = ["credit_officer", "approver", "finance", "admin"])),
@@ -457,12 +458,18 @@ pub async fn loan_book_reconciliation(
             .account_balance(number.clone())
             .await
             .map_err(DisbursementError::from)?;
-        let difference = ledger_principal - row.outstanding_principal;
+        // A written-off loan's principal went to the bank's losses: its account holds nothing.
+        let book_principal = if row.status == "written_off" {
+            Decimal::ZERO
+        } else {
+            row.outstanding_principal
+        };
+        let difference = ledger_principal - book_principal;
         items.push(ReconciliationItemView {
             contract_id: row.contract_id,
             currency: row.currency,
             loan_account_number: number,
-            book_principal: amount(row.outstanding_principal),
+            book_principal: amount(book_principal),
             ledger_principal: amount(ledger_principal),
             difference: amount(difference),
             reconciled: difference.is_zero(),

@@ -222,7 +222,7 @@ create table if not exists test_ledger_entry (
 );";
 
 /// The transfer kinds the accounts service knows.
-const TRANSFER_KINDS: [&str; 7] = [
+const TRANSFER_KINDS: [&str; 8] = [
     "disbursement",
     "repayment",
     "client_transfer",
@@ -230,6 +230,7 @@ const TRANSFER_KINDS: [&str; 7] = [
     "adjustment",
     "deposit",
     "withdrawal",
+    "write_off",
 ];
 
 impl TestLedger {
@@ -363,7 +364,7 @@ impl TestLedger {
 
     async fn open(&self, request: OpenAccount) -> Result<String, LedgerError> {
         let normal_side = match request.kind {
-            AccountKind::Loan | AccountKind::BankSettlement => "debit",
+            AccountKind::Loan | AccountKind::BankSettlement | AccountKind::LoanLoss => "debit",
             _ => "credit",
         };
         let owner = match request.owner {
