@@ -154,12 +154,13 @@ pub async fn transfer_by_reference(
     scope: &str,
     reference: &str,
 ) -> sqlx::Result<Option<KeyedTransfer>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        KeyedTransfer,
         "select id, idempotency_scope, idempotency_key, request_fingerprint
          from transfer where idempotency_scope = $1 and reference = $2",
+        scope,
+        reference
     )
-    .bind(scope)
-    .bind(reference)
     .fetch_optional(executor)
     .await
 }
