@@ -57,6 +57,20 @@ pub fn router(state: AppState) -> Router {
 )]
 pub struct ApiDoc;
 
+/// The structural limits of request bodies, declared on the DTOs with `validator` and in the
+/// OpenAPI schema. What the text means (a valid check digit, a decimal amount) the domain's
+/// parsing types decide; these only bound its size, before anything is parsed or looked up.
+///
+/// An account number has exactly this many digits.
+pub const ACCOUNT_NUMBER_CHARS: u64 = 20;
+/// The longest amount text: an amount column is `numeric(30, 2)`, 28 digits, a point and two
+/// decimals, with room for leading zeros a caller may send.
+pub const MAX_AMOUNT_CHARS: u64 = 40;
+/// The longest account name.
+pub const MAX_ACCOUNT_NAME_CHARS: u64 = 200;
+/// A confirmation token is 64 hexadecimal characters; anything longer is not one.
+pub const MAX_CONFIRMATION_TOKEN_CHARS: u64 = 64;
+
 /// An amount as the API writes it: the decimal with the currency's two minor digits. Every
 /// currency the ledger keeps has two (the amount columns are `numeric(30, 2)`).
 pub fn amount_text(amount: Decimal) -> String {
