@@ -247,3 +247,43 @@ async fn the_openapi_document_shows_the_declared_limits(pool: PgPool) {
     let hold = &schemas["PostHoldRequest"]["properties"];
     assert_eq!(hold["amount"]["maxLength"], 40, "{hold}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_page_size_outside_one_to_the_configured_maximum_is_refused(pool: PgPool) {
+    let harness = start(pool).await;
+    let finance = harness.staff_token(Role::Finance);
+    for limit in [0, 201] {
+        let response = harness
+            .get(&format!("/v1/transfer-proposals?limit={limit}"), &finance)
+            .await;
+        assert_limit(response, "limit", "limit_out_of_range").await;
+    }
+    let largest = harness
+        .get("/v1/transfer-proposals?limit=200", &finance)
+        .await;
+    assert_eq!(largest.status(), 200);
+    let founder = harness.founder_token(new_id());
+    let response = harness
+        .get("/v1/transfer-proposals?limit=0", &founder)
+        .await;
+    assert_problem(response, &[403], None).await;
+
+    let account = harness.open_client_current(new_id()).await;
+    let service = harness.service_token();
+    for limit in [0, 201] {
+        let response = harness
+            .get(
+                &format!("/v1/accounts/{account}/statement?limit={limit}"),
+                &service,
+            )
+            .await;
+        assert_limit(response, "limit", "limit_out_of_range").await;
+    }
+    let largest = harness
+        .get(
+            &format!("/v1/accounts/{account}/statement?limit=200"),
+            &service,
+        )
+        .await;
+    assert_eq!(largest.status(), 200);
+}
