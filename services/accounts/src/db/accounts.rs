@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 /// An account as stored, with its current balances (in normal-side sign).
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AccountRow {
     pub id: Uuid,
     pub number: String,
@@ -20,9 +20,6 @@ pub struct AccountRow {
     pub pending_holds: Decimal,
     pub created_at: DateTime<Utc>,
 }
-
-const ACCOUNT_COLUMNS: &str = "id, number, kind, owner_client_id, currency, normal_side, \
-    allow_negative, name, posted_balance, pending_holds, created_at";
 
 /// What opening an account writes.
 #[derive(Debug, Clone)]
@@ -39,14 +36,18 @@ pub struct NewAccount<'a> {
 
 /// The client's 8-digit owner code, assigned on first use.
 pub async fn client_code(connection: &mut PgConnection, client_id: Uuid) -> sqlx::Result<i32> {
-    sqlx::query("insert into client_code (client_id) values ($1) on conflict do nothing")
-        .bind(client_id)
-        .execute(&mut *connection)
-        .await?;
-    sqlx::query_scalar("select code from client_code where client_id = $1")
-        .bind(client_id)
-        .fetch_one(&mut *connection)
-        .await
+    sqlx::query!(
+        "insert into client_code (client_id) values ($1) on conflict do nothing",
+        client_id
+    )
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query_scalar!(
+        "select code from client_code where client_id = $1",
+        client_id
+    )
+    .fetch_one(&mut *connection)
+    .await
 }
 
 /// The serial after the highest one used by accounts with this prefix (balance account and currency, 8 digits) and
@@ -57,17 +58,19 @@ pub async fn next_serial(
     prefix: &str,
     owner_code: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query("select pg_advisory_xact_lock(hashtext('account-serial:' || $1 || ':' || $2))")
-        .bind(prefix)
-        .bind(owner_code)
-        .execute(&mut *connection)
-        .await?;
-    let highest_serial: i64 = sqlx::query_scalar(
-        "select coalesce(max(substr(number, 18, 3)::int8), 0) from account
-         where substr(number, 1, 8) = $1 and substr(number, 10, 8) = $2",
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtext('account-serial:' || $1 || ':' || $2))",
+        prefix,
+        owner_code
     )
-    .bind(prefix)
-    .bind(owner_code)
+    .execute(&mut *connection)
+    .await?;
+    let highest_serial = sqlx::query_scalar!(
+        r#"select coalesce(max(substr(number, 18, 3)::int8), 0) as "highest_serial!" from account
+         where substr(number, 1, 8) = $1 and substr(number, 10, 8) = $2"#,
+        prefix,
+        owner_code
+    )
     .fetch_one(&mut *connection)
     .await?;
     Ok(highest_serial + 1)
@@ -77,19 +80,21 @@ pub async fn insert(
     connection: &mut PgConnection,
     account: &NewAccount<'_>,
 ) -> sqlx::Result<AccountRow> {
-    sqlx::query_as(&format!(
+    sqlx::query_as!(
+        AccountRow,
         "insert into account (id, number, kind, owner_client_id, currency, normal_side, allow_negative, name)
          values ($1, $2, $3, $4, $5, $6, $7, $8)
-         returning {ACCOUNT_COLUMNS}"
-    ))
-    .bind(account.id)
-    .bind(account.number)
-    .bind(account.kind)
-    .bind(account.owner_client_id)
-    .bind(account.currency)
-    .bind(account.normal_side)
-    .bind(account.allow_negative)
-    .bind(account.name)
+         returning id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+               posted_balance, pending_holds, created_at",
+        account.id,
+        account.number,
+        account.kind,
+        account.owner_client_id,
+        account.currency,
+        account.normal_side,
+        account.allow_negative,
+        account.name
+    )
     .fetch_one(connection)
     .await
 }
@@ -98,10 +103,13 @@ pub async fn find_by_number(
     executor: impl PgExecutor<'_>,
     number: &str,
 ) -> sqlx::Result<Option<AccountRow>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from account where number = $1"
-    ))
-    .bind(number)
+    sqlx::query_as!(
+        AccountRow,
+        "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+               posted_balance, pending_holds, created_at
+         from account where number = $1",
+        number
+    )
     .fetch_optional(executor)
     .await
 }
@@ -110,10 +118,13 @@ pub async fn find_by_id(
     executor: impl PgExecutor<'_>,
     id: Uuid,
 ) -> sqlx::Result<Option<AccountRow>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from account where id = $1"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        AccountRow,
+        "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+               posted_balance, pending_holds, created_at
+         from account where id = $1",
+        id
+    )
     .fetch_optional(executor)
     .await
 }
@@ -123,10 +134,13 @@ pub async fn ids_by_numbers(
     executor: impl PgExecutor<'_>,
     numbers: &[String],
 ) -> sqlx::Result<Vec<(String, Uuid)>> {
-    sqlx::query_as("select number, id from account where number = any($1)")
-        .bind(numbers)
-        .fetch_all(executor)
-        .await
+    let rows = sqlx::query!(
+        "select number, id from account where number = any($1)",
+        numbers
+    )
+    .fetch_all(executor)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.number, row.id)).collect())
 }
 
 /// Whether any of the accounts numbered `numbers` belongs to `client_id`.
@@ -135,11 +149,12 @@ pub async fn any_owned_by(
     numbers: &[String],
     client_id: Uuid,
 ) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "select exists (select 1 from account where number = any($1) and owner_client_id = $2)",
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from account where number = any($1) and owner_client_id = $2)
+               as "owned!""#,
+        numbers,
+        client_id
     )
-    .bind(numbers)
-    .bind(client_id)
     .fetch_one(executor)
     .await
 }
@@ -150,11 +165,12 @@ pub async fn any_id_owned_by(
     ids: &[Uuid],
     client_id: Uuid,
 ) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "select exists (select 1 from account where id = any($1) and owner_client_id = $2)",
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from account where id = any($1) and owner_client_id = $2)
+               as "owned!""#,
+        ids,
+        client_id
     )
-    .bind(ids)
-    .bind(client_id)
     .fetch_one(executor)
     .await
 }
@@ -165,13 +181,16 @@ pub async fn list_for_client(
     client_id: Uuid,
     kind: Option<&str>,
 ) -> sqlx::Result<Vec<AccountRow>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from account
+    sqlx::query_as!(
+        AccountRow,
+        "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+               posted_balance, pending_holds, created_at
+         from account
          where owner_client_id = $1 and ($2::text is null or kind = $2)
-         order by created_at, number"
-    ))
-    .bind(client_id)
-    .bind(kind)
+         order by created_at, number",
+        client_id,
+        kind
+    )
     .fetch_all(executor)
     .await
 }
@@ -182,13 +201,16 @@ pub async fn find_bank_account(
     kind: &str,
     currency: &str,
 ) -> sqlx::Result<Option<AccountRow>> {
-    sqlx::query_as(&format!(
-        "select {ACCOUNT_COLUMNS} from account
+    sqlx::query_as!(
+        AccountRow,
+        "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+               posted_balance, pending_holds, created_at
+         from account
          where owner_client_id is null and kind = $1 and currency = $2
-         order by created_at, number limit 1"
-    ))
-    .bind(kind)
-    .bind(currency)
+         order by created_at, number limit 1",
+        kind,
+        currency
+    )
     .fetch_optional(executor)
     .await
 }
@@ -200,10 +222,12 @@ pub async fn lock_owner_kind(
     owner: &str,
     kind: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("select pg_advisory_xact_lock(hashtext('account-owner:' || $1 || ':' || $2))")
-        .bind(owner)
-        .bind(kind)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtext('account-owner:' || $1 || ':' || $2))",
+        owner,
+        kind
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// A hold with the transfer it belongs to.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct HoldRow {
     pub transfer_id: Uuid,
     pub debit_account_id: Uuid,
@@ -26,14 +26,15 @@ pub async fn lock_hold(
     connection: &mut PgConnection,
     transfer_id: Uuid,
 ) -> sqlx::Result<Option<HoldRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        HoldRow,
         "select h.transfer_id, h.debit_account_id, h.credit_account_id, h.amount, h.state,
                 h.posted_amount, t.idempotency_key, t.kind, t.reference, t.currency
          from hold h join transfer t on t.id = h.transfer_id
          where h.transfer_id = $1
          for update of h",
+        transfer_id
     )
-    .bind(transfer_id)
     .fetch_optional(connection)
     .await
 }
@@ -46,19 +47,21 @@ pub async fn settle(
     posted_amount: Option<Decimal>,
     settled_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update hold set state = $2, posted_amount = $3, settled_at = $4 where transfer_id = $1",
+        transfer_id,
+        state,
+        posted_amount,
+        settled_at
     )
-    .bind(transfer_id)
-    .bind(state)
-    .bind(posted_amount)
-    .bind(settled_at)
     .execute(&mut *connection)
     .await?;
-    sqlx::query("update transfer set status = $2 where id = $1")
-        .bind(transfer_id)
-        .bind(state)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "update transfer set status = $2 where id = $1",
+        transfer_id,
+        state
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }

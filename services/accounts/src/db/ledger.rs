@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 /// An account as the write path sees it under lock.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct LockedAccount {
     pub id: Uuid,
     pub number: String,
@@ -27,17 +27,18 @@ pub async fn lock_accounts(
     connection: &mut PgConnection,
     ids: &[Uuid],
 ) -> sqlx::Result<Vec<LockedAccount>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        LockedAccount,
         "select id, number, kind, currency, allow_negative, posted_balance, pending_holds
          from account where id = any($1) order by id for update",
+        ids
     )
-    .bind(ids)
     .fetch_all(connection)
     .await
 }
 
 /// A transfer already booked under one of the keys a batch brings.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct KeyedTransfer {
     pub id: Uuid,
     pub idempotency_scope: String,
@@ -51,14 +52,15 @@ pub async fn transfers_by_keys(
     scopes: &[String],
     keys: &[String],
 ) -> sqlx::Result<Vec<KeyedTransfer>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        KeyedTransfer,
         "select t.id, t.idempotency_scope, t.idempotency_key, t.request_fingerprint
          from transfer t
          join unnest($1::text[], $2::text[]) as wanted (scope, key)
            on t.idempotency_scope = wanted.scope and t.idempotency_key = wanted.key",
+        scopes,
+        keys
     )
-    .bind(scopes)
-    .bind(keys)
     .fetch_all(executor)
     .await
 }
@@ -148,7 +150,7 @@ pub async fn write_batch(
         balances,
         audit,
     } = writes;
-    sqlx::query(
+    sqlx::query!(
         "with new_transfers as (
              insert into transfer (id, idempotency_scope, idempotency_key, request_fingerprint,
                                    kind, reference, currency, status, created_by, created_at)
@@ -183,37 +185,39 @@ pub async fn write_batch(
          from unnest($24::uuid[], $25::uuid[], $26::text[], $27::text[], $28::text[],
                      $29::jsonb[], $30::text[])
               as a (id, actor_id, actor_roles, action, subject_id, after, request_id)",
+        &transfers.id,
+        &transfers.idempotency_scope,
+        &transfers.idempotency_key,
+        &transfers.request_fingerprint,
+        &transfers.kind,
+        &transfers.reference,
+        &transfers.currency,
+        &transfers.status,
+        &transfers.created_by,
+        created_at,
+        &entries.transfer_id,
+        &entries.leg_index,
+        &entries.account_id,
+        &entries.side,
+        &entries.amount,
+        &entries.balance_after,
+        &holds.transfer_id,
+        &holds.debit_account_id,
+        &holds.credit_account_id,
+        &holds.amount,
+        &balances.id,
+        &balances.posted_balance,
+        &balances.pending_holds,
+        &audit.id,
+        &audit.actor_id,
+        &audit.actor_roles,
+        &audit.action,
+        &audit.subject_id,
+        &audit.after,
+        // A request id may be missing, which the macro's check of a text[] parameter (it
+        // expects `&[String]`) cannot express; the column's own type allows it.
+        &audit.request_id as _
     )
-    .bind(&transfers.id)
-    .bind(&transfers.idempotency_scope)
-    .bind(&transfers.idempotency_key)
-    .bind(&transfers.request_fingerprint)
-    .bind(&transfers.kind)
-    .bind(&transfers.reference)
-    .bind(&transfers.currency)
-    .bind(&transfers.status)
-    .bind(&transfers.created_by)
-    .bind(created_at)
-    .bind(&entries.transfer_id)
-    .bind(&entries.leg_index)
-    .bind(&entries.account_id)
-    .bind(&entries.side)
-    .bind(&entries.amount)
-    .bind(&entries.balance_after)
-    .bind(&holds.transfer_id)
-    .bind(&holds.debit_account_id)
-    .bind(&holds.credit_account_id)
-    .bind(&holds.amount)
-    .bind(&balances.id)
-    .bind(&balances.posted_balance)
-    .bind(&balances.pending_holds)
-    .bind(&audit.id)
-    .bind(&audit.actor_id)
-    .bind(&audit.actor_roles)
-    .bind(&audit.action)
-    .bind(&audit.subject_id)
-    .bind(&audit.after)
-    .bind(&audit.request_id)
     .execute(connection)
     .await?;
     Ok(())
@@ -241,53 +245,41 @@ pub struct LegRecord {
     pub balance_after: Option<Decimal>,
 }
 
-#[derive(sqlx::FromRow)]
-struct TransferHead {
-    id: Uuid,
-    kind: String,
-    reference: String,
-    currency: String,
-    status: String,
-    created_at: DateTime<Utc>,
-}
-
-#[derive(sqlx::FromRow)]
-struct LegRow {
-    transfer_id: Uuid,
-    account_number: String,
-    side: String,
-    amount: Decimal,
-    balance_after: Option<Decimal>,
-}
-
 /// Loads transfers with their legs: booked entries in leg order, or the held legs of a hold
 /// that booked nothing. Two statements whatever the number of transfers.
 pub async fn load_transfers(
     connection: &mut PgConnection,
     ids: &[Uuid],
 ) -> sqlx::Result<HashMap<Uuid, TransferRecord>> {
-    let heads: Vec<TransferHead> = sqlx::query_as(
+    let heads = sqlx::query!(
         "select id, kind, reference, currency, status, created_at from transfer where id = any($1)",
+        ids
     )
-    .bind(ids)
     .fetch_all(&mut *connection)
     .await?;
-    let legs: Vec<LegRow> = sqlx::query_as(
-        "select e.transfer_id, a.number as account_number, e.side, e.amount, e.balance_after,
-                e.leg_index::int4 as position
-         from entry e join account a on a.id = e.account_id
-         where e.transfer_id = any($1)
-         union all
-         select h.transfer_id, a.number, l.side, h.amount, null::numeric, l.position
-         from hold h
-         cross join lateral (values (h.debit_account_id, 'debit', 0), (h.credit_account_id, 'credit', 1))
-              as l (account_id, side, position)
-         join account a on a.id = l.account_id
-         where h.transfer_id = any($1)
-           and not exists (select 1 from entry e where e.transfer_id = h.transfer_id)
-         order by transfer_id, position",
+    // The columns of a union are not traced back to their tables, so each one says whether it
+    // can be null: only the balance after a held leg is.
+    let legs = sqlx::query!(
+        r#"select leg.transfer_id as "transfer_id!", leg.account_number as "account_number!",
+                leg.side as "side!", leg.amount as "amount!", leg.balance_after
+         from (
+             select e.transfer_id, a.number as account_number, e.side, e.amount, e.balance_after,
+                    e.leg_index::int4 as position
+             from entry e join account a on a.id = e.account_id
+             where e.transfer_id = any($1)
+             union all
+             select h.transfer_id, a.number, l.side, h.amount, null::numeric, l.position
+             from hold h
+             cross join lateral (values (h.debit_account_id, 'debit', 0),
+                                        (h.credit_account_id, 'credit', 1))
+                  as l (account_id, side, position)
+             join account a on a.id = l.account_id
+             where h.transfer_id = any($1)
+               and not exists (select 1 from entry e where e.transfer_id = h.transfer_id)
+         ) as leg
+         order by leg.transfer_id, leg.position"#,
+        ids
     )
-    .bind(ids)
     .fetch_all(&mut *connection)
     .await?;
     let mut records: HashMap<Uuid, TransferRecord> = heads

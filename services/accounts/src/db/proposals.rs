@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ProposalRow {
     pub id: Uuid,
     pub action: String,
@@ -18,10 +18,6 @@ pub struct ProposalRow {
     pub transfer_id: Option<Uuid>,
     pub rejected_by: Option<Uuid>,
 }
-
-const PROPOSAL_COLUMNS: &str =
-    "id, action, hold_id, request, request_fingerprint, proposed_by, proposed_at, \
-    confirmed_by, transfer_id, rejected_by";
 
 /// What a member of staff proposes.
 #[derive(Debug, Clone)]
@@ -42,31 +38,36 @@ pub async fn insert_or_find(
     proposal: &NewProposal<'_>,
 ) -> sqlx::Result<(ProposalRow, bool)> {
     let (idempotency_key, proposed_by) = (proposal.idempotency_key, proposal.proposed_by);
-    let inserted: Option<ProposalRow> = sqlx::query_as(&format!(
+    let inserted = sqlx::query_as!(
+        ProposalRow,
         "insert into transfer_proposal
             (id, action, hold_id, request, request_fingerprint, idempotency_key, proposed_by)
          values ($1, $2, $3, $4, $5, $6, $7)
          on conflict (proposed_by, idempotency_key) do nothing
-         returning {PROPOSAL_COLUMNS}"
-    ))
-    .bind(proposal.id)
-    .bind(proposal.action)
-    .bind(proposal.hold_id)
-    .bind(proposal.request)
-    .bind(proposal.fingerprint)
-    .bind(idempotency_key)
-    .bind(proposed_by)
+         returning id, action, hold_id, request, request_fingerprint, proposed_by, proposed_at,
+                   confirmed_by, transfer_id, rejected_by",
+        proposal.id,
+        proposal.action,
+        proposal.hold_id,
+        proposal.request,
+        proposal.fingerprint,
+        idempotency_key,
+        proposed_by
+    )
     .fetch_optional(&mut *connection)
     .await?;
     if let Some(row) = inserted {
         return Ok((row, true));
     }
-    let existing = sqlx::query_as(&format!(
-        "select {PROPOSAL_COLUMNS} from transfer_proposal
-         where proposed_by = $1 and idempotency_key = $2"
-    ))
-    .bind(proposed_by)
-    .bind(idempotency_key)
+    let existing = sqlx::query_as!(
+        ProposalRow,
+        "select id, action, hold_id, request, request_fingerprint, proposed_by, proposed_at,
+                   confirmed_by, transfer_id, rejected_by
+         from transfer_proposal
+         where proposed_by = $1 and idempotency_key = $2",
+        proposed_by,
+        idempotency_key
+    )
     .fetch_one(&mut *connection)
     .await?;
     Ok((existing, false))
@@ -75,19 +76,25 @@ pub async fn insert_or_find(
 /// The proposal, locked until the caller's transaction ends, so that two confirmations (or a
 /// confirmation and a rejection) of one proposal take turns.
 pub async fn lock(connection: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ProposalRow>> {
-    sqlx::query_as(&format!(
-        "select {PROPOSAL_COLUMNS} from transfer_proposal where id = $1 for update"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        ProposalRow,
+        "select id, action, hold_id, request, request_fingerprint, proposed_by, proposed_at,
+                   confirmed_by, transfer_id, rejected_by
+         from transfer_proposal where id = $1 for update",
+        id
+    )
     .fetch_optional(connection)
     .await
 }
 
 pub async fn find(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<ProposalRow>> {
-    sqlx::query_as(&format!(
-        "select {PROPOSAL_COLUMNS} from transfer_proposal where id = $1"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        ProposalRow,
+        "select id, action, hold_id, request, request_fingerprint, proposed_by, proposed_at,
+                   confirmed_by, transfer_id, rejected_by
+         from transfer_proposal where id = $1",
+        id
+    )
     .fetch_optional(executor)
     .await
 }
@@ -100,13 +107,13 @@ pub async fn confirm(
     confirmed_by: Uuid,
     transfer_id: Option<Uuid>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update transfer_proposal set confirmed_by = $2, confirmed_at = now(), transfer_id = $3
          where id = $1 and confirmed_by is null and rejected_by is null",
+        id,
+        confirmed_by,
+        transfer_id
     )
-    .bind(id)
-    .bind(confirmed_by)
-    .bind(transfer_id)
     .execute(connection)
     .await?;
     Ok(())
@@ -118,12 +125,12 @@ pub async fn reject(
     id: Uuid,
     rejected_by: Uuid,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update transfer_proposal set rejected_by = $2, rejected_at = now()
          where id = $1 and confirmed_by is null and rejected_by is null",
+        id,
+        rejected_by
     )
-    .bind(id)
-    .bind(rejected_by)
     .execute(connection)
     .await?;
     Ok(())
@@ -135,15 +142,18 @@ pub async fn list_pending(
     after: Option<Uuid>,
     limit: i64,
 ) -> sqlx::Result<Vec<ProposalRow>> {
-    sqlx::query_as(&format!(
-        "select {PROPOSAL_COLUMNS} from transfer_proposal
+    sqlx::query_as!(
+        ProposalRow,
+        "select id, action, hold_id, request, request_fingerprint, proposed_by, proposed_at,
+                   confirmed_by, transfer_id, rejected_by
+         from transfer_proposal
          where confirmed_by is null and rejected_by is null
            and ($1::uuid is null or (proposed_at, id) > (select proposed_at, id from transfer_proposal where id = $1))
          order by proposed_at, id
-         limit $2"
-    ))
-    .bind(after)
-    .bind(limit)
+         limit $2",
+        after,
+        limit
+    )
     .fetch_all(executor)
     .await
 }

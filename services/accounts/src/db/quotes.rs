@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::ledger::KeyedTransfer;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct QuoteRow {
     pub id: Uuid,
     pub client_id: Uuid,
@@ -22,20 +22,20 @@ pub struct QuoteRow {
 }
 
 pub async fn insert_quote(connection: &mut PgConnection, quote: &QuoteRow) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into client_transfer_quote
             (id, client_id, from_account_id, to_account_id, amount, fee, currency, confirmation_token, expires_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        quote.id,
+        quote.client_id,
+        quote.from_account_id,
+        quote.to_account_id,
+        quote.amount,
+        quote.fee,
+        quote.currency,
+        quote.confirmation_token,
+        quote.expires_at
     )
-    .bind(quote.id)
-    .bind(quote.client_id)
-    .bind(quote.from_account_id)
-    .bind(quote.to_account_id)
-    .bind(quote.amount)
-    .bind(quote.fee)
-    .bind(&quote.currency)
-    .bind(&quote.confirmation_token)
-    .bind(quote.expires_at)
     .execute(connection)
     .await?;
     Ok(())
@@ -48,14 +48,14 @@ pub async fn forget_expired(
     now: DateTime<Utc>,
     batch: i64,
 ) -> sqlx::Result<u64> {
-    let deleted = sqlx::query(
+    let deleted = sqlx::query!(
         "delete from client_transfer_quote where id in (
              select id from client_transfer_quote
              where transfer_id is null and expires_at < $1
              limit $2)",
+        now,
+        batch
     )
-    .bind(now)
-    .bind(batch)
     .execute(connection)
     .await?;
     Ok(deleted.rows_affected())
@@ -68,18 +68,18 @@ pub async fn count_open_locked(
     client_id: Uuid,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
-    sqlx::query(
-        "select pg_advisory_xact_lock(hashtextextended('client_transfer_quote:' || $1::text, 0))",
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtextextended('client_transfer_quote:' || $1::uuid::text, 0))",
+        client_id
     )
-    .bind(client_id)
     .execute(&mut *connection)
     .await?;
-    sqlx::query_scalar(
-        "select count(*) from client_transfer_quote
-         where client_id = $1 and transfer_id is null and expires_at >= $2",
+    sqlx::query_scalar!(
+        r#"select count(*) as "open!" from client_transfer_quote
+         where client_id = $1 and transfer_id is null and expires_at >= $2"#,
+        client_id,
+        now
     )
-    .bind(client_id)
-    .bind(now)
     .fetch_one(connection)
     .await
 }
@@ -91,14 +91,15 @@ pub async fn lock_quote(
     quote_id: Uuid,
     client_id: Uuid,
 ) -> sqlx::Result<Option<QuoteRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        QuoteRow,
         "select id, client_id, from_account_id, to_account_id, amount, fee, currency,
                 confirmation_token, expires_at, transfer_id
          from client_transfer_quote where id = $1 and client_id = $2
          for update",
+        quote_id,
+        client_id
     )
-    .bind(quote_id)
-    .bind(client_id)
     .fetch_optional(connection)
     .await
 }
@@ -108,21 +109,25 @@ pub async fn mark_confirmed(
     quote_id: Uuid,
     transfer_id: Uuid,
 ) -> sqlx::Result<()> {
-    sqlx::query("update client_transfer_quote set transfer_id = $2 where id = $1")
-        .bind(quote_id)
-        .bind(transfer_id)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "update client_transfer_quote set transfer_id = $2 where id = $1",
+        quote_id,
+        transfer_id
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }
 
 /// Serialises one client's confirmations, so that two confirmed at once cannot both fit under
 /// a daily limit that only one of them fits. Held until the caller's transaction ends.
 pub async fn lock_client(connection: &mut PgConnection, client_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("select pg_advisory_xact_lock(hashtext('client-transfers:' || $1::text))")
-        .bind(client_id)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtext('client-transfers:' || $1::uuid::text))",
+        client_id
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }
 
@@ -134,15 +139,15 @@ pub async fn sent_between(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> sqlx::Result<Decimal> {
-    let sent: Option<Decimal> = sqlx::query_scalar(
+    let sent = sqlx::query_scalar!(
         "select sum(e.amount) from transfer t join entry e on e.transfer_id = t.id
          where t.idempotency_scope = $1 and t.kind = 'client_transfer' and t.currency = $2
            and e.side = 'debit' and t.created_at >= $3 and t.created_at < $4",
+        scope,
+        currency,
+        start,
+        end
     )
-    .bind(scope)
-    .bind(currency)
-    .bind(start)
-    .bind(end)
     .fetch_one(executor)
     .await?;
     Ok(sent.unwrap_or(Decimal::ZERO))
@@ -154,12 +159,13 @@ pub async fn transfer_by_reference(
     scope: &str,
     reference: &str,
 ) -> sqlx::Result<Option<KeyedTransfer>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        KeyedTransfer,
         "select id, idempotency_scope, idempotency_key, request_fingerprint
          from transfer where idempotency_scope = $1 and reference = $2",
+        scope,
+        reference
     )
-    .bind(scope)
-    .bind(reference)
     .fetch_optional(executor)
     .await
 }

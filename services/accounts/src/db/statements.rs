@@ -6,7 +6,7 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 /// One line of a statement: an entry with the transfer it belongs to.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct StatementLine {
     pub entry_id: i64,
     pub booked_at: DateTime<Utc>,
@@ -24,12 +24,12 @@ pub async fn balance_before(
     account_id: Uuid,
     instant: DateTime<Utc>,
 ) -> sqlx::Result<Decimal> {
-    let balance: Option<Decimal> = sqlx::query_scalar(
+    let balance = sqlx::query_scalar!(
         "select balance_after from entry where account_id = $1 and created_at < $2
          order by id desc limit 1",
+        account_id,
+        instant
     )
-    .bind(account_id)
-    .bind(instant)
     .fetch_optional(executor)
     .await?;
     Ok(balance.unwrap_or(Decimal::ZERO))
@@ -44,19 +44,20 @@ pub async fn lines(
     after_entry_id: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<StatementLine>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        StatementLine,
         "select e.id as entry_id, e.created_at as booked_at, e.transfer_id, t.kind, t.reference,
                 e.side, e.amount, e.balance_after
          from entry e join transfer t on t.id = e.transfer_id
          where e.account_id = $1 and e.created_at >= $2 and e.created_at < $3 and e.id > $4
          order by e.id
          limit $5",
+        account_id,
+        start,
+        end,
+        after_entry_id,
+        limit
     )
-    .bind(account_id)
-    .bind(start)
-    .bind(end)
-    .bind(after_entry_id)
-    .bind(limit)
     .fetch_all(executor)
     .await
 }

@@ -9,13 +9,14 @@ use chrono::{DateTime, Utc};
 use imkon_auth::extract::{Founder, RequireRole};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Currency;
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 use super::caller::{AccountOpener, Allowed, Caller, StaffOrService};
-use super::{amount_text, invalid, parse_account_number};
+use super::{amount_text, invalid, parse_account_number, MAX_ACCOUNT_NAME_CHARS};
 use crate::db;
 use crate::db::accounts::AccountRow;
 use crate::domain::account::{AccountKind, AccountOwner, ClientId};
@@ -38,7 +39,9 @@ pub enum OwnerDto {
     Bank,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// An account to open. The name's length is bounded here; that it is not blank once trimmed is
+/// checked by `trimmed_name`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccountRequest {
     pub owner: OwnerDto,
@@ -50,7 +53,21 @@ pub struct CreateAccountRequest {
     #[serde(default)]
     pub allow_negative: bool,
     #[serde(default)]
+    #[validate(length(min = 1, max = MAX_ACCOUNT_NAME_CHARS, code = "name_length"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+}
+
+/// The account's name as stored: trimmed, and refused when nothing is left.
+fn trimmed_name(name: Option<&str>) -> Result<Option<&str>, AccountsError> {
+    match name.map(str::trim) {
+        Some("") => Err(invalid(
+            "name",
+            "name_length",
+            "a name has 1 to 200 characters",
+        )),
+        other => Ok(other),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -101,7 +118,7 @@ pub async fn create_account(
     State(state): State<AppState>,
     opener: Allowed<AccountOpener>,
     key: IdempotencyKey,
-    JsonBody(request): JsonBody<CreateAccountRequest>,
+    ValidatedJson(request): ValidatedJson<CreateAccountRequest>,
 ) -> Result<Response, AccountsError> {
     let caller = opener.into_caller();
     let kind: AccountKind = request.kind.parse()?;
@@ -113,16 +130,7 @@ pub async fn create_account(
         OwnerDto::Client { client_id } => AccountOwner::Client(ClientId::from_uuid(client_id)),
         OwnerDto::Bank => AccountOwner::Bank,
     };
-    let name = match request.name.as_deref().map(str::trim) {
-        Some(name) if name.is_empty() || name.chars().count() > 200 => {
-            return Err(invalid(
-                "name",
-                "name_length",
-                "a name has 1 to 200 characters",
-            ));
-        }
-        other => other,
-    };
+    let name = trimmed_name(request.name.as_deref())?;
 
     let body = serde_json::to_vec(&request).map_err(|error| Problem::internal_from(&error))?;
     let fingerprint = idempotency::fingerprint("POST", "/v1/accounts", &body);

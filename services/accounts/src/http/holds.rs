@@ -15,15 +15,17 @@ use chrono::SubsecRound;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::now_utc;
 use imkon_platform::money::{Currency, Money};
+use imkon_platform::problem::validation_problem;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use super::caller::{Allowed, Caller, LedgerOperator};
 use super::proposals::{propose_hold_settlement, ProposalDto};
 use super::transfers::TransferDto;
-use super::{invalid, parse_amount};
+use super::{invalid, parse_amount, MAX_AMOUNT_CHARS};
 use crate::db;
 use crate::db::holds::HoldRow;
 use crate::db::ledger::BatchWrites;
@@ -41,10 +43,12 @@ pub fn router() -> Router<AppState> {
         .route("/v1/holds/{transfer_id}/void", post(void_hold))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PostHoldRequest {
     /// What to post, at most what is held; the whole hold when left out.
+    #[validate(length(min = 1, max = MAX_AMOUNT_CHARS, code = "not_an_amount"))]
+    #[schema(min_length = 1, max_length = 40)]
     pub amount: Option<String>,
 }
 
@@ -68,12 +72,17 @@ pub async fn post_hold(
     body: Bytes,
 ) -> Result<Response, AccountsError> {
     let caller = operator.into_caller();
+    // The body is optional, so it is read by hand rather than by `ValidatedJson`; its limits
+    // are still the ones the DTO declares.
     let request: PostHoldRequest = if body.iter().all(u8::is_ascii_whitespace) {
         PostHoldRequest::default()
     } else {
         serde_json::from_slice(&body)
             .map_err(|error| invalid("amount", "invalid_body", error.to_string()))?
     };
+    request
+        .validate()
+        .map_err(|errors| validation_problem(&errors))?;
     let settlement = Settlement::Post(request.amount);
     if !caller.principal().is_service() {
         return propose_hold_settlement(&state, &caller, transfer_id, &settlement).await;

@@ -17,15 +17,19 @@ use imkon_platform::calendar::BankCalendar;
 use imkon_platform::id::new_id;
 use imkon_platform::idempotency::{self, IdempotencyKey};
 use imkon_platform::money::{Currency, Money};
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use rand::rngs::OsRng;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use super::transfers::booked_response;
-use super::{amount_text, parse_account_number, parse_amount};
+use super::{
+    amount_text, parse_account_number, parse_amount, ACCOUNT_NUMBER_CHARS, MAX_AMOUNT_CHARS,
+    MAX_CONFIRMATION_TOKEN_CHARS,
+};
 use crate::db;
 use crate::db::accounts::AccountRow;
 use crate::domain::account::{Account, AccountId, AccountKind, AccountOwner, ClientId};
@@ -48,13 +52,27 @@ pub fn router() -> Router<AppState> {
         .route("/v1/me/limits", get(my_limits))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A client's transfer to quote. The sizes are bounded here; the domain parses the numbers
+/// and the amount.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     /// One of the client's own current accounts.
+    #[validate(length(
+        equal = ACCOUNT_NUMBER_CHARS,
+        code = "account_number_wrong_length"
+    ))]
+    #[schema(min_length = 20, max_length = 20)]
     pub from_account: String,
     /// Any client's current account in the same currency, by number.
+    #[validate(length(
+        equal = ACCOUNT_NUMBER_CHARS,
+        code = "account_number_wrong_length"
+    ))]
+    #[schema(min_length = 20, max_length = 20)]
     pub to_account: String,
+    #[validate(length(min = 1, max = MAX_AMOUNT_CHARS, code = "not_an_amount"))]
+    #[schema(min_length = 1, max_length = 40)]
     pub amount: String,
 }
 
@@ -75,10 +93,18 @@ pub struct QuoteDto {
     pub remaining_daily_limit: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A quote's confirmation. Only the token's size is bounded here; whether it is well formed
+/// (64 lowercase hexadecimal characters) is the domain's `ConfirmationToken` to decide, with its
+/// own code.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmRequest {
     pub quote_id: Uuid,
+    #[validate(length(
+        max = MAX_CONFIRMATION_TOKEN_CHARS,
+        code = "confirmation_token_malformed"
+    ))]
+    #[schema(max_length = 64)]
     pub confirmation_token: String,
 }
 
@@ -180,7 +206,7 @@ const EXPIRED_QUOTES_DELETED_PER_QUOTE: i64 = 100;
 pub async fn quote_transfer(
     State(state): State<AppState>,
     founder: RequireRole<Founder>,
-    JsonBody(request): JsonBody<QuoteRequest>,
+    ValidatedJson(request): ValidatedJson<QuoteRequest>,
 ) -> Result<(StatusCode, Json<QuoteDto>), AccountsError> {
     let client_id = client_of(&founder)?;
     let from_number = parse_account_number(&state, "from_account", &request.from_account)?;
@@ -280,7 +306,7 @@ pub async fn confirm_transfer(
     State(state): State<AppState>,
     founder: RequireRole<Founder>,
     key: IdempotencyKey,
-    JsonBody(request): JsonBody<ConfirmRequest>,
+    ValidatedJson(request): ValidatedJson<ConfirmRequest>,
 ) -> Result<Response, AccountsError> {
     let client_id = client_of(&founder)?;
     let scope = client_scope(client_id);

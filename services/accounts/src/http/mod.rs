@@ -12,10 +12,12 @@ pub mod transfers;
 
 use axum::http::StatusCode;
 use axum::Router;
+use imkon_platform::config::HttpLimits;
 use imkon_platform::money::{Currency, Money, MoneyError};
 use imkon_platform::problem::Problem;
 use rust_decimal::Decimal;
 use utoipa::OpenApi;
+use validator::ValidationError;
 
 use crate::domain::account_number::AccountNumber;
 use crate::error::AccountsError;
@@ -56,6 +58,32 @@ pub fn router(state: AppState) -> Router {
     tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
 )]
 pub struct ApiDoc;
+
+/// The structural limits of request bodies, declared on the DTOs with `validator` and in the
+/// OpenAPI schema. What the text means (a valid check digit, a decimal amount) the domain's
+/// parsing types decide; these only bound its size, before anything is parsed or looked up.
+///
+/// An account number has exactly this many digits.
+pub const ACCOUNT_NUMBER_CHARS: u64 = 20;
+/// The longest amount text: an amount column is `numeric(30, 2)`, 28 digits, a point and two
+/// decimals, with room for leading zeros a caller may send.
+pub const MAX_AMOUNT_CHARS: u64 = 40;
+/// The longest account name.
+pub const MAX_ACCOUNT_NAME_CHARS: u64 = 200;
+/// A confirmation token is 64 hexadecimal characters; anything longer is not one.
+pub const MAX_CONFIRMATION_TOKEN_CHARS: u64 = 64;
+
+/// The page-size limit of the query strings that page: from 1 to the deployment's
+/// `max_page_size`. The maximum is configuration, not a constant, so the DTOs declare this
+/// check with `validator`'s context (`validate_with_args(&state.limits)`) rather than a range.
+pub fn page_size_within(limit: u32, limits: &HttpLimits) -> Result<(), ValidationError> {
+    if (1..=limits.max_page_size).contains(&limit) {
+        return Ok(());
+    }
+    let mut error = ValidationError::new("limit_out_of_range");
+    error.message = Some(format!("between 1 and {}", limits.max_page_size).into());
+    Err(error)
+}
 
 /// An amount as the API writes it: the decimal with the currency's two minor digits. Every
 /// currency the ledger keeps has two (the amount columns are `numeric(30, 2)`).

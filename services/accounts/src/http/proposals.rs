@@ -15,15 +15,17 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use imkon_platform::audit::{self, AuditEntry};
+use imkon_platform::config::HttpLimits;
 use imkon_platform::id::new_id;
 use imkon_platform::idempotency::{self, IdempotencyKey, IDEMPOTENT_REPLAY_HEADER};
 use imkon_platform::money::{Currency, Money};
-use imkon_platform::problem::Problem;
+use imkon_platform::problem::{validation_problem, Problem};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::{Validate, ValidateArgs};
 
 use sqlx::PgConnection;
 
@@ -33,7 +35,7 @@ use super::transfers::{
     booked_response, parse_transfer, refuse_own_account_ids, refuse_own_accounts, TransferDto,
     TransferRequestBody,
 };
-use super::{invalid, parse_amount};
+use super::{page_size_within, parse_amount};
 use crate::db;
 use crate::db::holds::HoldRow;
 use crate::db::proposals::{NewProposal, ProposalRow};
@@ -506,11 +508,14 @@ pub async fn reject_proposal(
     Ok(Json(proposal_dto(&rejected)?))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[validate(context = HttpLimits)]
 pub struct ProposalListQuery {
     /// A previous page's `next_after`.
     pub after: Option<Uuid>,
     /// Proposals per page, at most the service's maximum page size.
+    #[validate(custom(function = page_size_within, use_context))]
+    #[param(minimum = 1)]
     pub limit: Option<u32>,
 }
 
@@ -532,14 +537,10 @@ pub async fn list_proposals(
     staff: Allowed<LedgerStaff>,
     Query(query): Query<ProposalListQuery>,
 ) -> Result<Json<ProposalPage>, AccountsError> {
+    query
+        .validate_with_args(&state.limits)
+        .map_err(|errors| validation_problem(&errors))?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if limit == 0 || limit > state.limits.max_page_size {
-        return Err(invalid(
-            "limit",
-            "limit_out_of_range",
-            format!("between 1 and {}", state.limits.max_page_size),
-        ));
-    }
     let mut rows =
         db::proposals::list_pending(&state.pool, query.after, i64::from(limit) + 1).await?;
     let next_after = if rows.len() > limit as usize {

@@ -9,17 +9,20 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use imkon_platform::calendar::BankCalendar;
+use imkon_platform::config::HttpLimits;
 use imkon_platform::language::Language;
+use imkon_platform::problem::validation_problem;
 use imkon_platform::spreadsheet::neutralise_cell;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::{Validate, ValidateArgs};
 
 use super::accounts::visible_account;
 use super::caller::Caller;
 use super::statement_document::{self, Statement};
-use super::{amount_text, invalid};
+use super::{amount_text, invalid, page_size_within};
 use crate::db;
 use crate::db::accounts::AccountRow;
 use crate::db::statements::StatementLine;
@@ -43,7 +46,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/accounts/{number}/statement.pdf", get(statement_pdf))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[validate(context = HttpLimits)]
 pub struct StatementQuery {
     /// First day, YYYY-MM-DD; 30 days before `to` when left out.
     pub from: Option<NaiveDate>,
@@ -52,6 +56,8 @@ pub struct StatementQuery {
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// Lines per page, at most the service's maximum page size.
+    #[validate(custom(function = page_size_within, use_context))]
+    #[param(minimum = 1)]
     pub limit: Option<u32>,
     /// The PDF's language: `uz-Latn`, `uz-Cyrl`, `ru` or `en`; when left out, the first of
     /// them in `Accept-Language`, else `uz-Latn`.
@@ -152,14 +158,10 @@ pub async fn statement_json(
 ) -> Result<Json<StatementDto>, AccountsError> {
     let account = visible_account(&state, &caller, "number", &number).await?;
     let period = period(&query, &state.calendar)?;
+    query
+        .validate_with_args(&state.limits)
+        .map_err(|errors| validation_problem(&errors))?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if limit == 0 || limit > state.limits.max_page_size {
-        return Err(invalid(
-            "limit",
-            "limit_out_of_range",
-            format!("between 1 and {}", state.limits.max_page_size),
-        ));
-    }
     let after_entry_id = match query.cursor.as_deref() {
         Some(cursor) => cursor
             .parse::<i64>()

@@ -11,19 +11,21 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use imkon_platform::idempotency::{self, IdempotencyKey, IDEMPOTENT_REPLAY_HEADER};
 use imkon_platform::money::{parse_decimal_literal, Currency};
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use super::caller::{Allowed, Caller, LedgerOperator};
 use super::proposals::{propose_transfer, ProposalDto};
-use super::{amount_text, invalid, parse_account_number};
+use super::{amount_text, invalid, parse_account_number, ACCOUNT_NUMBER_CHARS, MAX_AMOUNT_CHARS};
 use crate::db;
 use crate::db::ledger::TransferRecord;
 use crate::domain::account::{AccountId, Side};
 use crate::domain::transfer::{
-    LegDraft, Transfer, TransferDraft, TransferKind, TransferViolations,
+    LegDraft, Transfer, TransferDraft, TransferKind, TransferViolations, MAX_LEGS,
+    MAX_REFERENCE_CHARS,
 };
 use crate::error::AccountsError;
 use crate::ledger::{Booked, TransferRequest, LEDGER_SCOPE};
@@ -33,25 +35,47 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/v1/transfers", post(create_transfer))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// The domain's limits on a transfer, as `validator` takes them (a `u64`), so the DTO declares
+/// the same figures the domain keeps.
+const MAX_REFERENCE_CHARS_DECLARED: u64 = MAX_REFERENCE_CHARS as u64;
+const MAX_LEGS_DECLARED: u64 = MAX_LEGS as u64;
+
+/// One leg as sent. The sizes are bounded here; what the number and the amount mean is the
+/// domain's to parse.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct LegRequest {
     /// The 20-digit account number.
+    #[validate(length(
+        equal = ACCOUNT_NUMBER_CHARS,
+        code = "account_number_wrong_length"
+    ))]
+    #[schema(min_length = 20, max_length = 20)]
     pub account: String,
     /// debit or credit.
     pub side: String,
     /// A positive decimal with at most the currency's minor digits, such as "100.00".
+    #[validate(length(min = 1, max = MAX_AMOUNT_CHARS, code = "not_an_amount"))]
+    #[schema(min_length = 1, max_length = 40)]
     pub amount: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A transfer as sent. The number of legs is bounded here, so a request cannot make the
+/// service parse and look up an unbounded number of accounts; that a transfer has at least two
+/// legs, balanced, is the double-entry rule the domain keeps.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TransferRequestBody {
     /// disbursement, repayment, client_transfer, reversal, adjustment, deposit or withdrawal.
     pub kind: String,
-    /// What the transfer is for, such as `tranche:<uuid>`.
+    /// What the transfer is for, such as `tranche:<uuid>`; not blank and without control
+    /// characters (the domain's rules).
+    #[validate(length(min = 1, max = MAX_REFERENCE_CHARS_DECLARED, code = "reference_length"))]
+    #[schema(min_length = 1, max_length = 255)]
     pub reference: String,
     pub currency: String,
+    #[validate(length(max = MAX_LEGS_DECLARED, code = "too_many_legs"), nested)]
+    #[schema(max_items = 32)]
     pub legs: Vec<LegRequest>,
     /// Place a hold (a pending transfer) instead of booking it now.
     #[serde(default)]
@@ -246,7 +270,7 @@ pub async fn create_transfer(
     State(state): State<AppState>,
     operator: Allowed<LedgerOperator>,
     key: IdempotencyKey,
-    JsonBody(body): JsonBody<TransferRequestBody>,
+    ValidatedJson(body): ValidatedJson<TransferRequestBody>,
 ) -> Result<Response, AccountsError> {
     let caller = operator.into_caller();
     refuse_own_accounts(&state, &caller, &body).await?;
