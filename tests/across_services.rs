@@ -458,7 +458,10 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
     eventually(
         "the founder's notices of the contract to sign and the tranche paid",
         || async {
-            let inbox = platform.get(&founder, "applications", "/v1/inbox").await.ok();
+            let inbox = platform
+                .get(&founder, "applications", "/v1/inbox")
+                .await
+                .ok();
             let subjects: Vec<String> = inbox["items"]
                 .as_array()
                 .unwrap()
