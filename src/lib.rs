@@ -269,7 +269,10 @@ const EVENT_SUBSCRIBERS: &str = r#"{
     "client.kyc_rejected": ["applications"],
     "company.kyc_approved": ["applications"],
     "application.approved": ["disbursement"],
-    "loan.overdue": ["applications"]
+    "loan.overdue": ["applications"],
+    "contract.ready_to_sign": ["applications"],
+    "tranche.paid": ["applications"],
+    "loan.instalment_due": ["applications"]
 }"#;
 
 /// Tells every service where its peers are, gives each a client secret for the token endpoint

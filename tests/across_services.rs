@@ -453,6 +453,28 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
         platform.assert_ledger_holds("the disbursement").await,
         "the disbursement",
     );
+    // Disbursement's contract.ready_to_sign and tranche.paid reach applications through the
+    // outbox relay, which tells the founder in their inbox.
+    eventually(
+        "the founder's notices of the contract to sign and the tranche paid",
+        || async {
+            let inbox = platform
+                .get(&founder, "applications", "/v1/inbox")
+                .await
+                .ok();
+            let subjects: Vec<String> = inbox["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|item| item["subject"].as_str().map(str::to_owned))
+                .collect();
+            ["Imkon: contract ready to sign", "Imkon: tranche paid out"]
+                .iter()
+                .all(|subject| subjects.iter().any(|found| found == subject))
+                .then_some(())
+        },
+    )
+    .await;
 
     let plan = schedule(&platform, &founder, contract_id).await;
     let installments = plan["installments"].as_array().unwrap().clone();

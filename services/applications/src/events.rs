@@ -1,6 +1,7 @@
 //! The events this service consumes: onboarding's KYC decisions, kept as a local copy so that
-//! submission does not depend on onboarding answering at that moment, and disbursement's
-//! overdue loans; each also tells the founder through a notification.
+//! submission does not depend on onboarding answering at that moment, and disbursement's news
+//! of a founder's loan (a contract to sign, a tranche paid, an instalment due soon or overdue);
+//! each also tells the founder through a notification.
 
 use chrono::{DateTime, Utc};
 use imkon_platform::events::EventHandler;
@@ -18,6 +19,9 @@ use crate::domain::notice;
 pub const CLIENT_KYC_APPROVED: &str = "client.kyc_approved";
 pub const CLIENT_KYC_REJECTED: &str = "client.kyc_rejected";
 pub const LOAN_OVERDUE: &str = "loan.overdue";
+pub const CONTRACT_READY_TO_SIGN: &str = "contract.ready_to_sign";
+pub const TRANCHE_PAID: &str = "tranche.paid";
+pub const LOAN_INSTALMENT_DUE: &str = "loan.instalment_due";
 
 /// The payload of both client KYC events; `approved_at` is absent from rejections, whose time
 /// is the event's.
@@ -28,21 +32,28 @@ struct ClientKycPayload {
     approved_at: Option<DateTime<Utc>>,
 }
 
-/// The part of `loan.overdue` the founder is told about.
+/// The part of disbursement's events about a founder's loan that the notification needs.
 #[derive(Debug, Deserialize)]
-struct LoanOverduePayload {
+struct LoanEventPayload {
     client_id: Uuid,
     application_id: Uuid,
 }
 
 /// Applies `client.kyc_approved` and `client.kyc_rejected` to the local KYC copy, and tells the
-/// founder of those and of `loan.overdue`.
+/// founder of those and of disbursement's events about their loan.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ConsumedEvents;
 
 impl EventHandler for ConsumedEvents {
     fn topics(&self) -> &'static [&'static str] {
-        &[CLIENT_KYC_APPROVED, CLIENT_KYC_REJECTED, LOAN_OVERDUE]
+        &[
+            CLIENT_KYC_APPROVED,
+            CLIENT_KYC_REJECTED,
+            LOAN_OVERDUE,
+            CONTRACT_READY_TO_SIGN,
+            TRANCHE_PAID,
+            LOAN_INSTALMENT_DUE,
+        ]
     }
 
     async fn apply(
@@ -50,15 +61,15 @@ impl EventHandler for ConsumedEvents {
         connection: &mut PgConnection,
         event: &EventEnvelope,
     ) -> Result<(), Problem> {
-        if event.topic == LOAN_OVERDUE {
-            let payload: LoanOverduePayload = serde_json::from_value(event.payload.clone())
+        if let Some(kind) = loan_notice_kind(&event.topic) {
+            let payload: LoanEventPayload = serde_json::from_value(event.payload.clone())
                 .map_err(|error| Problem::unprocessable("invalid_payload", error.to_string()))?;
             return notify(
                 connection,
                 event,
                 payload.client_id,
                 Some(payload.application_id),
-                notice::LOAN_OVERDUE_KIND,
+                kind,
             )
             .await;
         }
@@ -73,6 +84,17 @@ impl EventHandler for ConsumedEvents {
         db::kyc::record(&mut *connection, payload.client_id, status, changed_at).await?;
         let kind = notice::kyc_kind(status == "approved");
         notify(connection, event, payload.client_id, None, kind).await
+    }
+}
+
+/// The kind of notification a disbursement topic makes; `None` for the KYC topics.
+fn loan_notice_kind(topic: &str) -> Option<&'static str> {
+    match topic {
+        LOAN_OVERDUE => Some(notice::LOAN_OVERDUE_KIND),
+        CONTRACT_READY_TO_SIGN => Some(notice::CONTRACT_READY_TO_SIGN_KIND),
+        TRANCHE_PAID => Some(notice::TRANCHE_PAID_KIND),
+        LOAN_INSTALMENT_DUE => Some(notice::INSTALMENT_DUE_KIND),
+        _ => None,
     }
 }
 

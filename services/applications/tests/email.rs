@@ -200,6 +200,85 @@ async fn a_state_change_reaches_the_founder_over_starttls_in_their_language(pool
 }
 
 #[sqlx::test(migrations = false)]
+async fn news_of_a_loan_reaches_the_founder_in_russian_and_uzbek(pool: PgPool) {
+    let harness = Harness::start(pool.clone()).await;
+    let founder = harness.founder().await;
+    let (certificate, pem) = certificate().await;
+    let sink = SmtpSink::start(Some(&certificate)).await;
+    let mailer = mailer(sink.port, SmtpTls::Required, Some(pem));
+    let disbursement = imkon_platform::testing::token(
+        &harness.issuer,
+        &imkon_platform::testing::service_principal("disbursement"),
+        imkon_auth::Audience::Applications,
+    );
+    // A draft makes no notification of its own, so the founder's mail is the KYC approval's
+    // and the loan's.
+    let application_id = harness
+        .draft(
+            &founder,
+            INNOVATIVE_IDEA_GRANT_ID,
+            json!({ "requested_amount": "100000000.00", "term_months": 12, "answers": grant_answers() }),
+        )
+        .await;
+    let loan = json!({
+        "contract_id": Uuid::now_v7(), "application_id": application_id,
+        "client_id": founder.client_id, "company_id": Uuid::now_v7(),
+        "tranche_number": 1, "amount": "50000000.00", "currency": "UZS",
+        "installment_number": 1, "due_date": "2024-02-01", "amount_due": "8611.06",
+    });
+    for topic in [
+        "contract.ready_to_sign",
+        "tranche.paid",
+        "loan.instalment_due",
+    ] {
+        let event = json!({
+            "id": Uuid::now_v7(), "topic": topic, "occurred_at": Utc::now(), "payload": loan,
+        });
+        harness.post_ok("/v1/events", &disbursement, &event).await;
+    }
+
+    let cases = [
+        (
+            Language::Ru,
+            [
+                "Imkon: договор готов к подписанию",
+                "Imkon: транш выплачен",
+                "Imkon: скоро платёж по кредиту",
+            ],
+        ),
+        (
+            Language::UzLatn,
+            [
+                "Imkon: shartnoma imzolashga tayyor",
+                "Imkon: transh toʻlandi",
+                "Imkon: kredit toʻlovi muddati yaqinlashmoqda",
+            ],
+        ),
+        (
+            Language::UzCyrl,
+            [
+                "Imkon: шартнома имзолашга тайёр",
+                "Imkon: транш тўланди",
+                "Imkon: кредит тўлови муддати яқинлашмоқда",
+            ],
+        ),
+    ];
+    for (index, (language, subjects)) in cases.into_iter().enumerate() {
+        make_due_again(&pool).await;
+        let addresses = Addresses::one(founder.client_id, "founder@startup.example.uz", language);
+        let sent = mailer::send_due(&pool, &addresses, &mailer).await.unwrap();
+        // The three loan notices and the founder's KYC approval.
+        assert_eq!(sent, 4, "{language:?}");
+        let received = sink.subjects();
+        assert_eq!(received.len(), 4 * (index + 1), "{received:?}");
+        for subject in subjects {
+            let copies = received.iter().filter(|got| *got == subject).count();
+            assert_eq!(copies, 1, "{subject} among {received:?}");
+        }
+    }
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_relay_without_starttls_gets_nothing_and_the_error_is_recorded(pool: PgPool) {
     let harness = Harness::start(pool.clone()).await;
     let founder = harness.founder().await;

@@ -1,6 +1,7 @@
 //! The daily job: collects what is due from each client's current account, then marks overdue
 //! instalments, counts days past due, accrues the day's penalty and raises `loan.overdue` when
-//! a loan falls into arrears or into an older bucket.
+//! a loan falls into arrears or into an older bucket; last, it reminds clients of the
+//! instalments falling due in the next few days (`loan.instalment_due`).
 //!
 //! Collection comes first, each loan in its own transaction: the ledger transfer's key is
 //! `contract:<id>:due:<date>:<amount>`, so running a date again after a crash between the
@@ -15,6 +16,14 @@
 //! a second runner (another replica, a retried request) skips what is booked. After downtime the job assesses every missed date in order, so each day's
 //! penalty is booked exactly once. One limit of the catch-up: a missed date is assessed
 //! against what has been paid by the time the job runs, not by that date.
+//!
+//! Reminders are sent once per instalment and due date: each loan's are written under its row
+//! lock, in one transaction with their `installment_reminder` rows, and an instalment with a
+//! row is skipped, so a rerun or a second replica reminds no one twice. The job does not run
+//! on the bank's days off, so a run reminds of every instalment due before the third day after
+//! the next run: on a Friday, of those due up to Wednesday, which no later run could remind of
+//! three days ahead. Only the run's last date reminds: a catch-up after downtime does not send
+//! reminders of instalments already due.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -42,6 +51,12 @@ use crate::repaying::{amount_due, close_when_repaid, record_payment_of_due};
 /// The topic raised when a loan falls overdue or moves to an older ageing bucket.
 pub const LOAN_OVERDUE: &str = "loan.overdue";
 
+/// The topic raised once per instalment a few days before it falls due.
+pub const LOAN_INSTALMENT_DUE: &str = "loan.instalment_due";
+
+/// How many days before its due date a client is reminded of an instalment, at the least.
+pub const REMINDER_DAYS_BEFORE_DUE: u64 = 3;
+
 /// The most days one catch-up assesses; older missed dates are skipped with a warning, so a
 /// job that was off for years cannot hold the database for hours.
 pub const MAX_CATCH_UP_DAYS: u64 = 400;
@@ -56,11 +71,13 @@ pub struct DateAssessed {
     pub contracts_overdue: i32,
 }
 
-/// Collects and assesses every date after the last one assessed, through `as_of`. Before the
-/// first run ever, it starts on the earliest first due date of an active loan.
+/// Collects and assesses every date after the last one assessed, through `as_of`, then sends
+/// the reminders due on `as_of`. Before the first run ever, it starts on the earliest first
+/// due date of an active loan.
 pub async fn run_through(
     pool: &PgPool,
     ledger: &dyn Ledger,
+    calendar: &BankCalendar,
     as_of: NaiveDate,
 ) -> Result<Vec<DateAssessed>, DisbursementError> {
     let mut connection = pool.acquire().await?;
@@ -91,7 +108,85 @@ pub async fn run_through(
         };
         date = next;
     }
+    remind_due_soon(pool, calendar, as_of).await?;
     Ok(assessed)
+}
+
+/// The last due date the run on `as_of` reminds of: the day before the third day after the
+/// next business day, when the job runs again. On a business day followed by another, three
+/// days after `as_of`.
+pub fn reminder_horizon(calendar: &BankCalendar, as_of: NaiveDate) -> NaiveDate {
+    let next_run = calendar.business_day_on_or_after(
+        as_of
+            .checked_add_days(Days::new(1))
+            .expect("dates this side of the year 262143 have a next day"),
+    );
+    next_run
+        .checked_add_days(Days::new(REMINDER_DAYS_BEFORE_DUE - 1))
+        .expect("dates this side of the year 262143 have days after them")
+}
+
+/// Raises `loan.instalment_due` for each unsettled instalment of an active loan falling due
+/// after `as_of` and by the reminder horizon, once per instalment; answers how many it sent.
+pub async fn remind_due_soon(
+    pool: &PgPool,
+    calendar: &BankCalendar,
+    as_of: NaiveDate,
+) -> Result<usize, DisbursementError> {
+    let through = reminder_horizon(calendar, as_of);
+    let mut connection = pool.acquire().await?;
+    let loans = installments::loans_to_remind(&mut connection, as_of, through).await?;
+    drop(connection);
+    let mut reminded = 0;
+    for id in loans {
+        let mut transaction = pool.begin().await?;
+        let Some(contract) = contracts::find_for_update(&mut transaction, id).await? else {
+            continue;
+        };
+        if contract.status != ContractStatus::Active.name() {
+            continue;
+        }
+        for row in installments::list(&mut *transaction, id).await? {
+            if row.due_date <= as_of || row.due_date > through || row.is_settled() {
+                continue;
+            }
+            if installments::was_reminded(&mut transaction, id, row.number, row.due_date).await? {
+                continue;
+            }
+            let amount_due = money(&contract, row.unpaid_interest() + row.unpaid_principal());
+            let event_id = outbox::enqueue(
+                &mut transaction,
+                LOAN_INSTALMENT_DUE,
+                &json!({
+                    "contract_id": contract.id,
+                    "application_id": contract.application_id,
+                    "client_id": contract.client_id,
+                    "company_id": contract.company_id,
+                    "installment_number": row.number,
+                    "due_date": row.due_date,
+                    "currency": contract.currency,
+                    "amount_due": amount_due.amount().to_string(),
+                }),
+            )
+            .await?;
+            installments::insert_reminder(
+                &mut transaction,
+                &installments::NewReminder {
+                    contract_id: id,
+                    number: row.number,
+                    due_date: row.due_date,
+                    amount_due: amount_due.amount(),
+                    reminded_on: as_of,
+                    event_id,
+                },
+            )
+            .await?;
+            reminded += 1;
+        }
+        transaction.commit().await?;
+    }
+    tracing::info!(%as_of, %through, reminded, "instalment reminders sent");
+    Ok(reminded)
 }
 
 /// Collects from each active loan's client what is due on `as_of`, one loan per transaction.
@@ -322,7 +417,9 @@ pub fn spawn_daily(
         loop {
             let now = calendar.now();
             let outcome = match day_to_run(&calendar, now) {
-                Some(day) => run_through(&pool, ledger.as_ref(), day).await.map(drop),
+                Some(day) => run_through(&pool, ledger.as_ref(), &calendar, day)
+                    .await
+                    .map(drop),
                 None => Ok(()),
             };
             let pause = match outcome {
@@ -377,6 +474,27 @@ mod tests {
             until_next_run(&calendar, at("2024-02-28T19:00:00Z")),
             Duration::from_secs(24 * 3600 + 5 * 60),
             "midnight in Tashkent: the leap day's run is now, the next one tomorrow"
+        );
+    }
+
+    #[test]
+    fn a_run_reminds_of_what_falls_due_before_the_next_run_could_give_three_days_notice() {
+        let day = |text: &str| text.parse::<NaiveDate>().unwrap();
+        let calendar = BankCalendar::default().with_holidays([day("2024-03-08")]);
+        assert_eq!(
+            reminder_horizon(&calendar, day("2024-03-05")),
+            day("2024-03-08"),
+            "a Tuesday followed by a business day: three days ahead"
+        );
+        assert_eq!(
+            reminder_horizon(&calendar, day("2024-03-07")),
+            day("2024-03-13"),
+            "the Thursday before a holiday and a weekend: the next run is Monday the 11th"
+        );
+        assert_eq!(
+            reminder_horizon(&calendar, day("2024-03-11")),
+            day("2024-03-14"),
+            "Monday: three days ahead"
         );
     }
 

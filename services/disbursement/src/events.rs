@@ -1,4 +1,5 @@
-//! The events this service consumes: `application.approved` makes a draft contract.
+//! The events this service consumes: `application.approved` makes a draft contract, and
+//! raises `contract.ready_to_sign` in the same transaction so the founder is told to sign it.
 //!
 //! The platform's receiver records each event id in the inbox in the transaction that applies
 //! it, so a redelivered event is dropped; the contract's unique application id also makes a
@@ -8,7 +9,7 @@ use chrono::{DateTime, Months, Utc};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::calendar::BankCalendar;
 use imkon_platform::money::Money;
-use imkon_platform::outbox::EventEnvelope;
+use imkon_platform::outbox::{self, EventEnvelope};
 use imkon_platform::problem::Problem;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -22,6 +23,9 @@ use crate::error::DisbursementError;
 use crate::http::schedules::{parse_currency, parse_decimal};
 
 pub const APPLICATION_APPROVED: &str = "application.approved";
+
+/// The topic raised when a contract awaits the founder's signature.
+pub const CONTRACT_READY_TO_SIGN: &str = "contract.ready_to_sign";
 
 /// The annual penalty rate, in percent, when the approval does not name one.
 pub const DEFAULT_PENALTY_RATE_PERCENT: Decimal = Decimal::from_parts(1, 0, 0, false, 1);
@@ -89,6 +93,17 @@ impl imkon_platform::events::EventHandler for DisbursementEvents {
             )
             .await?;
         }
+        outbox::enqueue(
+            connection,
+            CONTRACT_READY_TO_SIGN,
+            &serde_json::json!({
+                "contract_id": contract.id,
+                "application_id": contract.application_id,
+                "client_id": contract.client_id,
+                "company_id": contract.company_id,
+            }),
+        )
+        .await?;
         audit::record(
             connection,
             AuditEntry {

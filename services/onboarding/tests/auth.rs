@@ -302,7 +302,9 @@ async fn a_service_token_carries_only_the_scopes_its_service_is_granted(pool: Pg
             "disbursement",
             DISBURSEMENT_SECRET,
             Audience::Accounts,
-            "accounts:read accounts:open accounts:transfer events:publish:loan.overdue",
+            "accounts:read accounts:open accounts:transfer events:publish:loan.overdue \
+             events:publish:contract.ready_to_sign events:publish:tranche.paid \
+             events:publish:loan.instalment_due",
         ),
         (
             "applications",

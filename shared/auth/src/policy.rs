@@ -106,8 +106,9 @@ pub struct ServiceClientPolicy {
 /// - applications reads clients at onboarding, asks scoring for scores, delivers approvals
 ///   to disbursement and asks it whether a client has an overdue loan;
 /// - disbursement, with the daily collection and arrears job that runs inside it, is the one
-///   service that opens accounts and moves money at accounts, and delivers its `loan.overdue`
-///   events to applications;
+///   service that opens accounts and moves money at accounts, and delivers its events for the
+///   founder (`contract.ready_to_sign`, `tranche.paid`, `loan.instalment_due`, `loan.overdue`)
+///   to applications;
 /// - scoring and accounts call no other service.
 pub const SERVICE_CLIENTS: &[ServiceClientPolicy] = &[
     ServiceClientPolicy {
@@ -126,7 +127,7 @@ pub const SERVICE_CLIENTS: &[ServiceClientPolicy] = &[
     },
     ServiceClientPolicy {
         client: "disbursement",
-        // Applications receives its `loan.overdue` events, to tell the founder.
+        // Applications receives its events about a founder's loan, to tell the founder.
         audiences: &[Audience::Accounts, Audience::Applications],
         operations: &[ACCOUNTS_READ, ACCOUNTS_OPEN, ACCOUNTS_TRANSFER],
     },
@@ -151,6 +152,9 @@ pub const TOPIC_PUBLISHERS: &[(&str, &str)] = &[
     ("company.kyc_rejected", "onboarding"),
     ("application.approved", "applications"),
     ("loan.overdue", "disbursement"),
+    ("contract.ready_to_sign", "disbursement"),
+    ("tranche.paid", "disbursement"),
+    ("loan.instalment_due", "disbursement"),
 ];
 
 /// The policy of the client `client`, if it may use the client-credentials grant.
@@ -223,7 +227,10 @@ mod tests {
                 "accounts:read",
                 "accounts:open",
                 "accounts:transfer",
-                "events:publish:loan.overdue"
+                "events:publish:loan.overdue",
+                "events:publish:contract.ready_to_sign",
+                "events:publish:tranche.paid",
+                "events:publish:loan.instalment_due"
             ]
         );
         for client in [

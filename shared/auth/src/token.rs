@@ -1148,7 +1148,9 @@ mod tests {
         let claims = decode_json(token.split('.').nth(1).expect("three segments"));
         assert_eq!(
             claims["scope"],
-            "accounts:read accounts:open accounts:transfer events:publish:loan.overdue"
+            "accounts:read accounts:open accounts:transfer events:publish:loan.overdue \
+             events:publish:contract.ready_to_sign events:publish:tranche.paid \
+             events:publish:loan.instalment_due"
         );
         let verified = verifier_trusting(&[&key], Audience::Accounts)
             .verify_at(&token, now())

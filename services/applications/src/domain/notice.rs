@@ -1,5 +1,6 @@
-//! What the founder is told when their application changes state, in each of the four
-//! languages. The notification row keeps the English text (the inbox and the audit read it);
+//! What the founder is told when their application changes state, their KYC is decided or
+//! their loan needs them (a contract to sign, a tranche paid, an instalment due soon or
+//! overdue), in each of the four languages. The notification row keeps the English text (the inbox and the audit read it);
 //! the email is written from the row's kind in the founder's language when it is sent, because
 //! only then does the sender learn the founder's language from onboarding.
 
@@ -30,14 +31,107 @@ pub fn kyc_kind(approved: bool) -> &'static str {
 /// The stored kind of the notice that a loan's instalment is overdue.
 pub const LOAN_OVERDUE_KIND: &str = "loan:overdue";
 
+/// The stored kind of the notice that a contract awaits the founder's signature.
+pub const CONTRACT_READY_TO_SIGN_KIND: &str = "contract:ready_to_sign";
+
+/// The stored kind of the notice that a tranche was paid out.
+pub const TRANCHE_PAID_KIND: &str = "tranche:paid";
+
+/// The stored kind of the notice that a loan's instalment falls due in a few days.
+pub const INSTALMENT_DUE_KIND: &str = "loan:instalment_due";
+
+/// Every kind [`event_notice`] writes.
+pub const EVENT_KINDS: [&str; 6] = [
+    "kyc:approved",
+    "kyc:rejected",
+    LOAN_OVERDUE_KIND,
+    CONTRACT_READY_TO_SIGN_KIND,
+    TRANCHE_PAID_KIND,
+    INSTALMENT_DUE_KIND,
+];
+
 /// The subject and body of a notice about the founder rather than an application's state (a
-/// KYC decision, an overdue instalment), from its stored kind; `None` for another kind.
+/// KYC decision, news of their loan), from its stored kind; `None` for another kind.
+///
+/// The texts about a loan carry no date or amount: the row keeps only its kind, and the
+/// contract's page, which each text points to, shows the figures in the reader's format.
 pub fn event_notice(language: Language, kind: &str) -> Option<(String, String)> {
-    match kind {
-        "kyc:approved" => Some(kyc_notice(language, true)),
-        "kyc:rejected" => Some(kyc_notice(language, false)),
-        LOAN_OVERDUE_KIND => Some(loan_overdue_notice(language)),
-        _ => None,
+    let (subject, body) = match kind {
+        "kyc:approved" => return Some(kyc_notice(language, true)),
+        "kyc:rejected" => return Some(kyc_notice(language, false)),
+        LOAN_OVERDUE_KIND => return Some(loan_overdue_notice(language)),
+        CONTRACT_READY_TO_SIGN_KIND => contract_ready_notice(language),
+        TRANCHE_PAID_KIND => tranche_paid_notice(language),
+        INSTALMENT_DUE_KIND => instalment_due_notice(language),
+        _ => return None,
+    };
+    Some((subject.to_owned(), body.to_owned()))
+}
+
+/// The subject and body telling the founder that their contract awaits their signature.
+fn contract_ready_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: contract ready to sign",
+            "Your financing contract is ready: read it and sign it on the contract's page.",
+        ),
+        Language::Ru => (
+            "Imkon: договор готов к подписанию",
+            "Ваш договор о финансировании готов: прочитайте и подпишите его на странице договора.",
+        ),
+        Language::UzLatn => (
+            "Imkon: shartnoma imzolashga tayyor",
+            "Moliyalashtirish shartnomangiz tayyor: uni shartnoma sahifasida oʻqib chiqing va imzolang.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: шартнома имзолашга тайёр",
+            "Молиялаштириш шартномангиз тайёр: уни шартнома саҳифасида ўқиб чиқинг ва имзоланг.",
+        ),
+    }
+}
+
+/// The subject and body telling the founder that a tranche of their financing was paid out.
+fn tranche_paid_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: tranche paid out",
+            "A tranche of your financing has been paid out; its amount is on the contract's page.",
+        ),
+        Language::Ru => (
+            "Imkon: транш выплачен",
+            "Транш по вашему финансированию выплачен; его сумма указана на странице договора.",
+        ),
+        Language::UzLatn => (
+            "Imkon: transh toʻlandi",
+            "Moliyalashtirishingiz boʻyicha transh toʻlandi; uning summasi shartnoma sahifasida koʻrsatilgan.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: транш тўланди",
+            "Молиялаштиришингиз бўйича транш тўланди; унинг суммаси шартнома саҳифасида кўрсатилган.",
+        ),
+    }
+}
+
+/// The subject and body reminding the founder that an instalment of their loan falls due in
+/// a few days.
+fn instalment_due_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: instalment due soon",
+            "An instalment of your loan falls due in a few days: please have it on your current account by then; the date and amount are on the contract's page.",
+        ),
+        Language::Ru => (
+            "Imkon: скоро платёж по кредиту",
+            "Через несколько дней наступает срок платежа по вашему кредиту: пополните к этому дню текущий счёт; дата и сумма указаны на странице договора.",
+        ),
+        Language::UzLatn => (
+            "Imkon: kredit toʻlovi muddati yaqinlashmoqda",
+            "Bir necha kundan soʻng kreditingiz boʻyicha toʻlov muddati keladi: shu kungacha joriy hisobingizni toʻldiring; sana va summa shartnoma sahifasida koʻrsatilgan.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: кредит тўлови муддати яқинлашмоқда",
+            "Бир неча кундан сўнг кредитингиз бўйича тўлов муддати келади: шу кунгача жорий ҳисобингизни тўлдиринг; сана ва сумма шартнома саҳифасида кўрсатилган.",
+        ),
     }
 }
 
@@ -182,6 +276,32 @@ mod tests {
         }
         assert_eq!(state_of_kind("state:paid"), None);
         assert_eq!(state_of_kind("approved"), None);
+    }
+
+    #[test]
+    fn every_event_kind_has_its_own_subject_and_sentence_in_every_language() {
+        for language in Language::ALL {
+            let notices: Vec<(String, String)> = EVENT_KINDS
+                .into_iter()
+                .map(|kind| event_notice(language, kind).expect("a kind the notices know"))
+                .collect();
+            for (index, (subject, body)) in notices.iter().enumerate() {
+                for (other_subject, other_body) in &notices[index + 1..] {
+                    assert_ne!(subject, other_subject, "{language:?}");
+                    assert_ne!(body, other_body, "{language:?}");
+                }
+            }
+        }
+        for kind in EVENT_KINDS {
+            let bodies: Vec<String> = Language::ALL
+                .into_iter()
+                .filter_map(|language| event_notice(language, kind).map(|notice| notice.1))
+                .collect();
+            for (index, body) in bodies.iter().enumerate() {
+                assert!(!bodies[index + 1..].contains(body), "{kind}: {body}");
+            }
+        }
+        assert_eq!(event_notice(Language::En, "state:approved"), None);
     }
 
     #[test]

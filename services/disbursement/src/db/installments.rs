@@ -121,3 +121,75 @@ pub async fn set_days_past_due(
         .await?;
     Ok(())
 }
+
+/// The active loans disbursed by `as_of` with an unsettled instalment due after `as_of` and by
+/// `through` that has not been reminded of, by id.
+pub async fn loans_to_remind(
+    connection: &mut PgConnection,
+    as_of: NaiveDate,
+    through: NaiveDate,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select distinct c.id from contract c join installment i on i.contract_id = c.id
+         where c.status = 'active' and c.programme_kind = 'loan' and c.disbursement_date <= $1
+           and i.due_date > $1 and i.due_date <= $2
+           and i.paid_interest + i.paid_principal < i.interest + greatest(i.principal, 0)
+           and not exists (select 1 from installment_reminder r
+                           where r.contract_id = i.contract_id and r.number = i.number
+                             and r.due_date = i.due_date)
+         order by c.id",
+    )
+    .bind(as_of)
+    .bind(through)
+    .fetch_all(connection)
+    .await
+}
+
+/// A reminder that an instalment falls due soon, as recorded when its event is written.
+#[derive(Debug, Clone)]
+pub struct NewReminder {
+    pub contract_id: Uuid,
+    pub number: i32,
+    pub due_date: NaiveDate,
+    pub amount_due: Decimal,
+    pub reminded_on: NaiveDate,
+    pub event_id: Uuid,
+}
+
+/// Whether instalment `number`, due on `due_date`, has been reminded of.
+pub async fn was_reminded(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    number: i32,
+    due_date: NaiveDate,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select exists (select 1 from installment_reminder
+                        where contract_id = $1 and number = $2 and due_date = $3)",
+    )
+    .bind(contract_id)
+    .bind(number)
+    .bind(due_date)
+    .fetch_one(connection)
+    .await
+}
+
+pub async fn insert_reminder(
+    connection: &mut PgConnection,
+    reminder: &NewReminder,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into installment_reminder (contract_id, number, due_date, amount_due, reminded_on,
+             event_id)
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(reminder.contract_id)
+    .bind(reminder.number)
+    .bind(reminder.due_date)
+    .bind(reminder.amount_due)
+    .bind(reminder.reminded_on)
+    .bind(reminder.event_id)
+    .execute(connection)
+    .await?;
+    Ok(())
+}

@@ -55,7 +55,8 @@ pub struct ArrearsRunView {
     pub assessed: Vec<AssessedDateView>,
 }
 
-/// Runs the daily job (collection of what is due, then arrears) through a date: an
+/// Runs the daily job (collection of what is due, then arrears, then the reminders of
+/// instalments due soon) through a date: an
 /// administrator only. The job collects from clients' accounts, and the only service that
 /// moves money is disbursement itself, which runs the job in-process; another service's token
 /// (applications delivers approvals here) must not start it. Idempotent per date.
@@ -86,7 +87,7 @@ async fn run(state: &AppState, query: &RunQuery) -> Result<ArrearsRunView, Probl
         code: refusal.code(),
         message: refusal.to_string(),
     })?;
-    let assessed = run_through(&state.pool, state.ledger.as_ref(), as_of).await?;
+    let assessed = run_through(&state.pool, state.ledger.as_ref(), &state.calendar, as_of).await?;
     Ok(ArrearsRunView {
         assessed: assessed
             .into_iter()

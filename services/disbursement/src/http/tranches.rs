@@ -1,5 +1,6 @@
 //! Tranches: requested (by an officer, or by the founder with a grant milestone report),
-//! approved by a different person, disbursed exactly once.
+//! approved by a different person, disbursed exactly once; a payout raises `tranche.paid` in
+//! its transaction, so the founder is told.
 
 use std::net::SocketAddr;
 
@@ -12,6 +13,7 @@ use imkon_auth::extract::{CreditOfficer, RequireRole, RoleRequirement};
 use imkon_auth::{Principal, Role};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Money;
+use imkon_platform::outbox;
 use imkon_platform::problem::{JsonBody, Problem};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -32,6 +34,9 @@ use crate::loans::contract_status;
 use crate::loans::{currency, current_schedule, money, programme_kind};
 use crate::money_flows::disburse_tranche as pay_out;
 use crate::AppState;
+
+/// The topic raised when a tranche is paid out.
+pub const TRANCHE_PAID: &str = "tranche.paid";
 
 /// Who may approve a tranche: a credit officer or a committee member.
 pub enum TrancheApprover {}
@@ -327,6 +332,20 @@ pub async fn disburse_tranche(
     } else {
         close_grant_when_paid_out(&mut transaction, &disburser, address, &contract).await?;
     }
+    outbox::enqueue(
+        &mut transaction,
+        TRANCHE_PAID,
+        &json!({
+            "contract_id": contract.id,
+            "application_id": contract.application_id,
+            "client_id": contract.client_id,
+            "company_id": contract.company_id,
+            "tranche_number": number,
+            "amount": money(&contract, tranche.amount).amount().to_string(),
+            "currency": contract.currency,
+        }),
+    )
+    .await?;
     record_audit(
         &mut transaction,
         &disburser,
