@@ -167,11 +167,14 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
             options.demo_data.to_string(),
             "the launcher".to_owned(),
         );
-        settings.set(
-            "token_public_keys",
-            public_keys.clone(),
-            "the launcher".to_owned(),
-        );
+        // A service the operator pointed at onboarding's JWKS fetches its keys instead.
+        if settings.raw("token_jwks_url").is_none() {
+            settings.set(
+                "token_public_keys",
+                public_keys.clone(),
+                "the launcher".to_owned(),
+            );
+        }
         if name == imkon_onboarding::SERVICE {
             let key = &options.signing_key;
             settings.set(
@@ -337,6 +340,18 @@ fn wire_services(
                 settings.set(
                     imkon_onboarding::SECOND_FACTOR_KEY_SETTING,
                     imkon_onboarding::domain::totp::SecondFactorKey::generate().to_base64(),
+                    from(),
+                );
+            }
+            // Likewise for the key sealing generated token signing keys: with a fresh one per
+            // run, keys generated in an earlier run are published but no longer sign.
+            if settings
+                .raw(imkon_onboarding::TOKEN_KEY_SEALING_KEY_SETTING)
+                .is_none()
+            {
+                settings.set(
+                    imkon_onboarding::TOKEN_KEY_SEALING_KEY_SETTING,
+                    imkon_onboarding::domain::token_keys::KeySealingKey::generate().to_base64(),
                     from(),
                 );
             }

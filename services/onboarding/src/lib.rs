@@ -58,7 +58,14 @@
 //! `{client_id, reason, rejected_at}`, `company.kyc_approved` `{company_id, client_id, stir,
 //! approved_at}`, `company.kyc_rejected` `{company_id, client_id, reason, rejected_at}`.
 //!
-//! Settings beyond the platform's: `token_key_id`, `token_signing_key` (required),
+//! Token signing keys (admin): `GET|POST /v1/token-signing-keys` (list; generate and publish
+//! one, `{kid}`; 409 `kid_taken` or `key_sealing_not_configured`),
+//! `POST /v1/token-signing-keys/{kid}/activate` (it signs from now on; 409 `key_unusable`),
+//! `…/retire` (no longer published; 409 `key_signing` for the signer). See [`token_keys`].
+//!
+//! Settings beyond the platform's: `token_key_id`, `token_signing_key` (required; the
+//! configured signing key, stored as the first key), `token_key_sealing_key` (optional: 32
+//! bytes in base64 sealing the generated keys),
 //! `service_client_secrets` (JSON object of service name to secret; absent: no client
 //! credentials), `login_failures_to_lock`, `login_lock_duration_seconds`,
 //! `login_attempts_per_address`, `login_address_window_seconds`,
@@ -91,6 +98,7 @@ pub mod password;
 pub mod seed;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod token_keys;
 
 use std::sync::Arc;
 
@@ -110,6 +118,7 @@ use crate::config::{
     ExternalLoginSettings, LoginSettings, ProviderKind, ProviderSettings, ServiceClientSecrets,
 };
 use crate::dev_identity_provider::DevIdentityProvider;
+use crate::domain::token_keys::KeySealingKey;
 use crate::domain::totp::SecondFactorKey;
 pub use crate::seed::{
     demo_logins, demo_totp_code, demo_totp_secret, seed_demo, DemoLogin, DemoLogins,
@@ -136,8 +145,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub limits: HttpLimits,
     pub verifier: TokenVerifier,
-    /// Signs the platform's access tokens.
+    /// Signs the platform's access tokens, with the signing key `token_keys` chose.
     pub issuer: TokenIssuer,
+    /// The private halves of the signing keys (see [`token_keys`]).
+    pub token_keys: Arc<token_keys::TokenKeys>,
     pub login: LoginSettings,
     /// The services allowed the client-credentials grant (and the frontend's secret).
     pub service_clients: ServiceClientSecrets,
@@ -224,6 +235,10 @@ impl AppState {
             pool,
             limits,
             verifier,
+            token_keys: Arc::new(token_keys::TokenKeys {
+                configured: issuer.signing_key(),
+                sealing: Some(KeySealingKey::generate()),
+            }),
             issuer,
             login: LoginSettings::default(),
             service_clients: ServiceClientSecrets::default(),
@@ -264,6 +279,10 @@ impl FromRef<AppState> for TokenVerifier {
         http::passwords::request_reset,
         http::passwords::complete_with_ticket,
         http::staff::link_external_identity,
+        http::token_signing_keys::list_keys,
+        http::token_signing_keys::generate_key,
+        http::token_signing_keys::activate_key,
+        http::token_signing_keys::retire_key,
         http::external_login::start_login,
         http::external_login::finish_login,
         http::external_login::start_linking,
@@ -304,6 +323,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http::auth::router())
         .merge(http::second_factor::router())
         .merge(http::staff::router())
+        .merge(http::token_signing_keys::router())
         .merge(http::passwords::router())
         .merge(http::profile::router())
         .merge(http::companies::router())
@@ -346,6 +366,23 @@ fn second_factor_key(
 /// The setting that holds the second-factor key (`IMKON_ONBOARDING_SECOND_FACTOR_KEY`).
 pub const SECOND_FACTOR_KEY_SETTING: &str = "second_factor_key";
 
+/// The setting that holds the key sealing generated token signing keys
+/// (`IMKON_ONBOARDING_TOKEN_KEY_SEALING_KEY`): 32 bytes in base64. Optional: without it the
+/// configured key is the only one, and `POST /v1/token-signing-keys` answers 409.
+pub const TOKEN_KEY_SEALING_KEY_SETTING: &str = "token_key_sealing_key";
+
+fn token_key_sealing_key(
+    settings: &imkon_platform::config::Settings,
+) -> Result<Option<KeySealingKey>, StartupError> {
+    if settings.raw(TOKEN_KEY_SEALING_KEY_SETTING).is_none() {
+        return Ok(None);
+    }
+    let text = settings.require_secret(TOKEN_KEY_SEALING_KEY_SETTING)?;
+    Ok(Some(KeySealingKey::from_base64(text.expose()).map_err(
+        |reason| settings.invalid(TOKEN_KEY_SEALING_KEY_SETTING, reason),
+    )?))
+}
+
 /// Starts the service and serves until `shutdown` is cancelled.
 pub async fn run(config: ServiceConfig, shutdown: CancellationToken) -> Result<(), StartupError> {
     let listener = service::bind(&config).await?;
@@ -359,8 +396,20 @@ pub async fn run_on(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), StartupError> {
-    let verifier = auth_settings::token_verifier(&config.settings, Audience::Onboarding)?;
+    // Onboarding trusts exactly the keys it publishes, read from its database below, rather
+    // than `token_public_keys` or `token_jwks_url`: it is their source.
     let issuer = auth_settings::token_issuer(&config.settings)?;
+    let issuer_name = issuer.issuer().to_owned();
+    let verifier = TokenVerifier::trusting(
+        imkon_auth::TrustedKeys::not_loaded(),
+        &issuer_name,
+        Audience::Onboarding,
+    )
+    .map_err(|error| config.settings.invalid("token_issuer", error.to_string()))?;
+    let token_keys = token_keys::TokenKeys {
+        configured: issuer.signing_key(),
+        sealing: token_key_sealing_key(&config.settings)?,
+    };
     let login = LoginSettings::from_settings(&config.settings)?;
     let service_clients = ServiceClientSecrets::from_settings(&config.settings)?;
     let external = ExternalLogin::new(ExternalLoginSettings::from_settings(&config.settings)?)
@@ -392,6 +441,7 @@ pub async fn run_on(
         pool,
         limits: config.limits,
         verifier,
+        token_keys: Arc::new(token_keys),
         issuer,
         login,
         service_clients,
@@ -399,5 +449,8 @@ pub async fn run_on(
         second_factor_key,
         calendar: config.calendar.clone(),
     };
+    token_keys::start(&state, shutdown.clone())
+        .await
+        .map_err(|error| StartupError::Other(format!("the token signing keys: {error}")))?;
     service::serve(&config, listener, app(state), shutdown).await
 }

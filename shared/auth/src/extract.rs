@@ -181,7 +181,7 @@ fn bearer_token(parts: &Parts) -> Result<Option<&str>, AuthRejection> {
 }
 
 /// The principal of a request, if it sent a token; a bad token is an error, never `None`.
-fn authenticate<S>(parts: &Parts, state: &S) -> Result<Option<Principal>, AuthRejection>
+async fn authenticate<S>(parts: &Parts, state: &S) -> Result<Option<Principal>, AuthRejection>
 where
     TokenVerifier: FromRef<S>,
 {
@@ -189,7 +189,9 @@ where
         return Ok(None);
     };
     let verifier = TokenVerifier::from_ref(state);
-    Ok(Some(verifier.verify(token)?.into_principal()))
+    Ok(Some(
+        verifier.verify_refreshing(token).await?.into_principal(),
+    ))
 }
 
 fn require_user(principal: Principal) -> Result<Principal, AuthRejection> {
@@ -229,7 +231,9 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let principal = authenticate(parts, state)?.ok_or(AuthRejection::MissingToken)?;
+        let principal = authenticate(parts, state)
+            .await?
+            .ok_or(AuthRejection::MissingToken)?;
         Ok(Self(require_user(principal)?))
     }
 }
@@ -264,7 +268,9 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let principal = authenticate(parts, state)?.ok_or(AuthRejection::MissingToken)?;
+        let principal = authenticate(parts, state)
+            .await?
+            .ok_or(AuthRejection::MissingToken)?;
         if !principal.is_service() {
             return Err(AuthRejection::UserNotAllowed);
         }
@@ -294,7 +300,7 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match authenticate(parts, state)? {
+        match authenticate(parts, state).await? {
             None => Ok(Self(None)),
             Some(principal) => Ok(Self(Some(require_user(principal)?))),
         }
@@ -412,7 +418,9 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let principal = authenticate(parts, state)?.ok_or(AuthRejection::MissingToken)?;
+        let principal = authenticate(parts, state)
+            .await?
+            .ok_or(AuthRejection::MissingToken)?;
         let principal = require_user(principal)?;
         principal.require_any(R::ALLOWED)?;
         Ok(Self {

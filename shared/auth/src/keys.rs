@@ -9,6 +9,7 @@
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::{Arc, RwLock};
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
@@ -295,6 +296,80 @@ impl PublicKeySet {
     }
 }
 
+/// The key set a verifier trusts now, shared by the verifier's clones and by whatever keeps it
+/// fresh (a JWKS fetcher, or onboarding reading its own keys), which replaces it in place.
+///
+/// Each replacement that changes the set counts a new generation; a verifier's memory of
+/// verified tokens is only good for the generation it was made under, so a key removed from
+/// the set stops verifying at once, even for a token seen before.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedKeys {
+    state: Arc<RwLock<TrustedKeysState>>,
+}
+
+#[derive(Debug, Default)]
+struct TrustedKeysState {
+    set: Arc<PublicKeySet>,
+    generation: u64,
+    loaded: bool,
+}
+
+impl TrustedKeys {
+    /// Trusts `set` from the start.
+    pub fn new(set: PublicKeySet) -> Self {
+        Self {
+            state: Arc::new(RwLock::new(TrustedKeysState {
+                set: Arc::new(set),
+                generation: 0,
+                loaded: true,
+            })),
+        }
+    }
+
+    /// Trusts nothing until the first [`TrustedKeys::replace`]; [`TrustedKeys::is_loaded`]
+    /// says whether that happened, for the service's readiness.
+    pub fn not_loaded() -> Self {
+        Self::default()
+    }
+
+    /// The set trusted now, and its generation.
+    pub fn current(&self) -> (Arc<PublicKeySet>, u64) {
+        let state = self
+            .state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (state.set.clone(), state.generation)
+    }
+
+    /// The generation of the set trusted now.
+    pub fn generation(&self) -> u64 {
+        self.current().1
+    }
+
+    /// Trusts `set` from now on, in place of the previous one; says whether it differs.
+    pub fn replace(&self, set: PublicKeySet) -> bool {
+        let mut state = self
+            .state
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.loaded = true;
+        if *state.set == set {
+            return false;
+        }
+        state.set = Arc::new(set);
+        state.generation += 1;
+        true
+    }
+
+    /// Whether a key set was ever loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .loaded
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,6 +468,25 @@ mod tests {
                 found: "Ed448".to_owned()
             })
         );
+    }
+
+    #[test]
+    fn replacing_trusted_keys_counts_a_generation_only_when_the_set_changes() {
+        let first =
+            PublicKeySet::new([SigningKey::generate(kid("k1")).public_key()]).expect("one key");
+        let second =
+            PublicKeySet::new([SigningKey::generate(kid("k2")).public_key()]).expect("one key");
+        let trusted = TrustedKeys::not_loaded();
+        assert!(!trusted.is_loaded());
+        assert!(trusted.replace(first.clone()));
+        assert!(trusted.is_loaded());
+        let generation = trusted.generation();
+        assert!(!trusted.replace(first));
+        assert_eq!(trusted.generation(), generation);
+        let clone = trusted.clone();
+        assert!(clone.replace(second.clone()));
+        assert_eq!(trusted.generation(), generation + 1);
+        assert_eq!(*trusted.current().0, second);
     }
 
     #[test]

@@ -23,7 +23,10 @@
 //!   there is no configuration that could accept a second algorithm.
 //! - **Key ids (`kid`).** Every token names its key, and a verifier trusts a [`PublicKeySet`].
 //!   To rotate, publish the new public key next to the old one, switch the issuer to the new
-//!   key, and drop the old key once its last token has expired (15 minutes later).
+//!   key, and drop the old key once its last token has expired (15 minutes later). A verifier's
+//!   [`TrustedKeys`] are replaced in place (by a JWKS fetcher in the platform crate), and a
+//!   token naming an unknown key asks the verifier's [`KeyRefresher`] for fresh keys once, so
+//!   none of this needs a restart; the issuer's key is switched in place as well.
 //! - **One audience per service.** A token carries exactly one `aud`: the service it is meant
 //!   for. A token that leaks from one service (a log line, a compromised dependency) cannot be
 //!   replayed against another, and a service cannot forward a person's token to reach further
@@ -63,11 +66,11 @@ pub mod principal;
 pub mod role;
 pub mod token;
 
-pub use keys::{KeyError, KeyId, PublicKey, PublicKeySet, SigningKey};
+pub use keys::{KeyError, KeyId, PublicKey, PublicKeySet, SigningKey, TrustedKeys};
 pub use policy::{InvalidScope, Scope};
 pub use principal::{MissingRole, Principal, PrincipalError, PrincipalKind};
 pub use role::{Audience, Role, UnknownAudience, UnknownRole};
 pub use token::{
-    AccessToken, ConfigError, IssueError, Malformation, TokenIssuer, TokenVerifier, VerifiedToken,
-    VerifyError, ACCESS_TOKEN_MAX_LIFETIME, DEFAULT_CLOCK_SKEW_LEEWAY,
+    AccessToken, ConfigError, IssueError, KeyRefresher, Malformation, TokenIssuer, TokenVerifier,
+    VerifiedToken, VerifyError, ACCESS_TOKEN_MAX_LIFETIME, DEFAULT_CLOCK_SKEW_LEEWAY,
 };

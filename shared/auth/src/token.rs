@@ -6,7 +6,9 @@
 //! ever accepted and there is no algorithm-confusion path to forget to close.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::keys::{PublicKeySet, SigningKey};
+use crate::keys::{PublicKeySet, SigningKey, TrustedKeys};
 use crate::policy::{granted_scopes, Scope};
 use crate::principal::{Principal, PrincipalError};
 use crate::role::{Audience, Role};
@@ -235,9 +237,12 @@ impl AccessToken {
 
 /// Mints access tokens. Only the onboarding service holds one (it is where people log in), and
 /// each service holds one for its own service tokens.
+///
+/// Clones share the signing key, so that onboarding can switch every clone (the one in its
+/// router state, the one its outbox relay signs with) to a new key at once, without a restart.
 #[derive(Debug, Clone)]
 pub struct TokenIssuer {
-    key: SigningKey,
+    key: Arc<RwLock<SigningKey>>,
     issuer: String,
 }
 
@@ -245,7 +250,7 @@ impl TokenIssuer {
     /// An issuer that signs with `key` and names itself `issuer` in every token's `iss`.
     pub fn new(key: SigningKey, issuer: &str) -> Result<Self, ConfigError> {
         Ok(Self {
-            key,
+            key: Arc::new(RwLock::new(key)),
             issuer: parse_issuer(issuer)?,
         })
     }
@@ -254,8 +259,20 @@ impl TokenIssuer {
         &self.issuer
     }
 
-    pub fn signing_key(&self) -> &SigningKey {
-        &self.key
+    /// The key tokens are signed with now.
+    pub fn signing_key(&self) -> SigningKey {
+        self.key
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Signs every later token, in this issuer and all its clones, with `key`.
+    pub fn replace_signing_key(&self, key: SigningKey) {
+        *self
+            .key
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = key;
     }
 
     /// Issues a token for `principal`, addressed to `audience`, valid from now for `lifetime`
@@ -291,10 +308,11 @@ impl TokenIssuer {
         let issued_at = now.timestamp();
         let expires_at = issued_at + lifetime_seconds;
         let token_id = Uuid::now_v7();
+        let key = self.signing_key();
         let header = Header {
             alg: ALGORITHM.to_owned(),
             typ: Some("JWT".to_owned()),
-            kid: Some(self.key.kid().as_str().to_owned()),
+            kid: Some(key.kid().as_str().to_owned()),
             crit: None,
         };
         let claims = Claims {
@@ -315,7 +333,7 @@ impl TokenIssuer {
         let claims_json = serde_json::to_vec(&claims)
             .expect("claims of strings, numbers and ids always serialise to JSON");
         Ok(AccessToken {
-            compact: sign_compact(&self.key, &header_json, &claims_json),
+            compact: sign_compact(&key, &header_json, &claims_json),
             token_id,
             expires_at: DateTime::from_timestamp(expires_at, 0)
                 .expect("now plus at most fifteen minutes is a representable instant"),
@@ -357,17 +375,27 @@ impl VerifiedToken {
 
 #[derive(Debug, Clone)]
 struct VerifierSettings {
-    keys: PublicKeySet,
     issuer: String,
     audience: Audience,
     leeway_seconds: i64,
 }
 
-/// Checks access tokens on behalf of one service. Cloning is cheap (the settings and the cache
-/// are shared), so it can sit directly in an axum state.
+/// Fetches a verifier's trusted keys anew when a token names a key the verifier does not know,
+/// so that a key published since the last fetch is trusted without waiting for the set's
+/// expiry. The implementation bounds how often it really fetches: the `kid` comes from an
+/// untrusted header, and random ones must not make it hammer the key publisher.
+pub trait KeyRefresher: Send + Sync + std::fmt::Debug {
+    /// Resolves once the keys are fetched and installed, or once the bound said not now.
+    fn refresh_for_unknown_key(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// Checks access tokens on behalf of one service. Cloning is cheap (the settings, the trusted
+/// keys and the cache are shared), so it can sit directly in an axum state.
 #[derive(Debug, Clone)]
 pub struct TokenVerifier {
     settings: Arc<VerifierSettings>,
+    keys: TrustedKeys,
+    refresher: Option<Arc<dyn KeyRefresher>>,
     cache: Arc<VerifiedTokenCache>,
 }
 
@@ -377,6 +405,9 @@ struct CachedToken {
     verified: VerifiedToken,
     /// The first second (Unix time) at which it is valid: the later of `nbf` and `iat`.
     earliest_valid: i64,
+    /// The generation of the trusted keys it was verified under; under another it is checked
+    /// afresh, since its key may have been retired.
+    keys_generation: u64,
 }
 
 /// Tokens that verified, by their full compact text, so that a caller's next request with the
@@ -404,13 +435,15 @@ impl VerifiedTokenCache {
         }
     }
 
-    fn get(&self, token: &str) -> Option<(VerifiedToken, i64)> {
+    /// The token as verified under the keys of `keys_generation`, if it was.
+    fn get(&self, token: &str, keys_generation: u64) -> Option<(VerifiedToken, i64)> {
         let tokens = self
             .tokens
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         tokens
             .get(token)
+            .filter(|cached| cached.keys_generation == keys_generation)
             .map(|cached| (cached.verified.clone(), cached.earliest_valid))
     }
 
@@ -465,17 +498,43 @@ impl TokenVerifier {
         if keys.is_empty() {
             return Err(ConfigError::NoTrustedKeys);
         }
+        Self::trusting(TrustedKeys::new(keys), issuer, audience)
+    }
+
+    /// A verifier whose keys are replaced in place by whoever else holds `keys` (a JWKS
+    /// fetcher); until they are first loaded, every token is refused as signed by an unknown
+    /// key.
+    pub fn trusting(
+        keys: TrustedKeys,
+        issuer: &str,
+        audience: Audience,
+    ) -> Result<Self, ConfigError> {
         let leeway_seconds =
             i64::try_from(DEFAULT_CLOCK_SKEW_LEEWAY.as_secs()).expect("thirty seconds fit in i64");
         Ok(Self {
             settings: Arc::new(VerifierSettings {
-                keys,
                 issuer: parse_issuer(issuer)?,
                 audience,
                 leeway_seconds,
             }),
+            keys,
+            refresher: None,
             cache: Arc::default(),
         })
+    }
+
+    /// The same verifier, asking `refresher` for fresh keys when a token names an unknown key
+    /// (see [`TokenVerifier::verify_refreshing`]).
+    pub fn with_refresher(self, refresher: Arc<dyn KeyRefresher>) -> Self {
+        Self {
+            refresher: Some(refresher),
+            ..self
+        }
+    }
+
+    /// The keys this verifier trusts, shared with its clones.
+    pub fn trusted_keys(&self) -> &TrustedKeys {
+        &self.keys
     }
 
     /// The same verifier with another clock-skew leeway (at most [`CLOCK_SKEW_LEEWAY_MAX`]).
@@ -491,6 +550,7 @@ impl TokenVerifier {
         Ok(Self {
             settings: Arc::new(settings),
             cache: Arc::default(),
+            ..self
         })
     }
 
@@ -499,9 +559,24 @@ impl TokenVerifier {
         self.settings.audience
     }
 
-    /// Verifies a token (the part after `Bearer `) against the current time.
+    /// Verifies a token (the part after `Bearer `) against the current time and the keys
+    /// trusted now.
     pub fn verify(&self, token: &str) -> Result<VerifiedToken, VerifyError> {
         self.verify_at(token, Utc::now())
+    }
+
+    /// [`TokenVerifier::verify`], and when the token names a key the verifier does not know,
+    /// one request to its refresher for fresh keys (which may decline, by its bound) and a
+    /// second try. This is what the extractors call, so that a key published a moment ago is
+    /// trusted on its first token.
+    pub async fn verify_refreshing(&self, token: &str) -> Result<VerifiedToken, VerifyError> {
+        match (self.verify(token), &self.refresher) {
+            (Err(VerifyError::UnknownKey { .. }), Some(refresher)) => {
+                refresher.refresh_for_unknown_key().await;
+                self.verify(token)
+            }
+            (outcome, _) => outcome,
+        }
     }
 
     /// [`TokenVerifier::verify`] with the clock given, for tests.
@@ -515,7 +590,8 @@ impl TokenVerifier {
     pub fn verify_at(&self, token: &str, now: DateTime<Utc>) -> Result<VerifiedToken, VerifyError> {
         let now_seconds = now.timestamp();
         let leeway_seconds = self.settings.leeway_seconds;
-        if let Some((verified, earliest_valid)) = self.cache.get(token) {
+        let (keys, keys_generation) = self.keys.current();
+        if let Some((verified, earliest_valid)) = self.cache.get(token, keys_generation) {
             check_lifetime(
                 now_seconds,
                 leeway_seconds,
@@ -524,12 +600,13 @@ impl TokenVerifier {
             )?;
             return Ok(verified);
         }
-        let (verified, earliest_valid) = self.verify_uncached(token, now_seconds)?;
+        let (verified, earliest_valid) = self.verify_uncached(token, &keys, now_seconds)?;
         self.cache.insert(
             token,
             CachedToken {
                 verified: verified.clone(),
                 earliest_valid,
+                keys_generation,
             },
             now_seconds,
             leeway_seconds,
@@ -541,6 +618,7 @@ impl TokenVerifier {
     fn verify_uncached(
         &self,
         token: &str,
+        keys: &PublicKeySet,
         now_seconds: i64,
     ) -> Result<(VerifiedToken, i64), VerifyError> {
         use VerifyError::Malformed;
@@ -570,10 +648,7 @@ impl TokenVerifier {
             return Err(Malformed(Malformation::CriticalHeader));
         }
         let kid = header.kid.ok_or(Malformed(Malformation::MissingKeyId))?;
-        let public_key = settings
-            .keys
-            .get(&kid)
-            .ok_or(VerifyError::UnknownKey { kid })?;
+        let public_key = keys.get(&kid).ok_or(VerifyError::UnknownKey { kid })?;
 
         let signature_bytes = URL_SAFE_NO_PAD
             .decode(signature_segment)
@@ -930,8 +1005,100 @@ mod tests {
         let fresh = issue_at(much_later);
         assert!(verifier.verify_at(&fresh, much_later).is_ok());
         assert_eq!(verifier.cache.len(), 2, "the three expired are gone");
-        assert!(verifier.cache.get(&live).is_some());
-        assert!(verifier.cache.get(&fresh).is_some());
+        assert!(verifier.cache.get(&live, 0).is_some());
+        assert!(verifier.cache.get(&fresh, 0).is_some());
+    }
+
+    #[test]
+    fn a_token_seen_before_is_refused_once_its_key_is_no_longer_trusted() {
+        let old = key("2025-01");
+        let new = key("2025-03");
+        let verifier = verifier_trusting(&[&old, &new], Audience::Scoring);
+        let by_old = issue_for(&old, &founder(), Audience::Scoring);
+        let by_new = issue_for(&new, &founder(), Audience::Scoring);
+        assert!(verifier.verify_at(&by_old, now()).is_ok());
+        assert!(verifier.verify_at(&by_new, now()).is_ok());
+        let clone = verifier.clone();
+        clone
+            .trusted_keys()
+            .replace(PublicKeySet::new([new.public_key()]).expect("one key"));
+        assert_eq!(
+            verifier.verify_at(&by_old, now()),
+            Err(VerifyError::UnknownKey {
+                kid: "2025-01".to_owned()
+            })
+        );
+        assert!(verifier.verify_at(&by_new, now()).is_ok());
+    }
+
+    /// A refresher that installs a prepared key set and counts how often it was asked.
+    #[derive(Debug)]
+    struct PreparedRefresher {
+        keys: TrustedKeys,
+        next: PublicKeySet,
+        calls: Mutex<usize>,
+    }
+
+    impl KeyRefresher for PreparedRefresher {
+        fn refresh_for_unknown_key(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+            Box::pin(async move {
+                *self.calls.lock().expect("not poisoned") += 1;
+                self.keys.replace(self.next.clone());
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_key_asks_the_refresher_once_and_tries_again() {
+        let old = key("2025-01");
+        let new = key("2025-03");
+        let keys = TrustedKeys::new(PublicKeySet::new([old.public_key()]).expect("one key"));
+        let refresher = Arc::new(PreparedRefresher {
+            keys: keys.clone(),
+            next: PublicKeySet::new([old.public_key(), new.public_key()]).expect("two keys"),
+            calls: Mutex::new(0),
+        });
+        let verifier = TokenVerifier::trusting(keys, ISSUER, Audience::Scoring)
+            .expect("a valid verifier")
+            .with_refresher(refresher.clone());
+        let principal = founder();
+        let fresh = |signer: &SigningKey| {
+            TokenIssuer::new(signer.clone(), ISSUER)
+                .expect("a valid issuer")
+                .issue(&principal, Audience::Scoring, FIFTEEN_MINUTES)
+                .expect("fifteen minutes is allowed")
+                .into_string()
+        };
+        assert!(verifier.verify_refreshing(&fresh(&old)).await.is_ok());
+        assert_eq!(*refresher.calls.lock().expect("not poisoned"), 0);
+        assert!(verifier.verify_refreshing(&fresh(&new)).await.is_ok());
+        assert_eq!(*refresher.calls.lock().expect("not poisoned"), 1);
+        assert_eq!(
+            verifier.verify_refreshing(&fresh(&key("never"))).await,
+            Err(VerifyError::UnknownKey {
+                kid: "never".to_owned()
+            })
+        );
+        assert_eq!(*refresher.calls.lock().expect("not poisoned"), 2);
+    }
+
+    #[test]
+    fn an_issuer_switched_to_a_new_key_signs_with_it_in_every_clone() {
+        let old = key("2025-01");
+        let new = key("2025-03");
+        let issuer = TokenIssuer::new(old.clone(), ISSUER).expect("a valid issuer");
+        let clone = issuer.clone();
+        issuer.replace_signing_key(new.clone());
+        let token = clone
+            .issue_at(&founder(), Audience::Scoring, FIFTEEN_MINUTES, now())
+            .expect("fifteen minutes is allowed")
+            .into_string();
+        assert!(verifier_trusting(&[&new], Audience::Scoring)
+            .verify_at(&token, now())
+            .is_ok());
+        assert!(verifier_trusting(&[&old], Audience::Scoring)
+            .verify_at(&token, now())
+            .is_err());
     }
 
     #[test]

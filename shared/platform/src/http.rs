@@ -1,14 +1,17 @@
 //! What every service serves besides its own API, and the layers every request passes.
 //!
 //! `/health/live` answers while the process runs; `/health/ready` only while the database
-//! answers, so a load balancer stops sending traffic to a replica that cannot serve it.
+//! answers and every readiness condition registered for the service holds (such as "the token
+//! keys were loaded", see [`require_for_readiness`]), so a load balancer stops sending traffic
+//! to a replica that cannot serve it.
 //! `/metrics` is Prometheus text and `/openapi.json` the OpenAPI 3.1 document generated from
 //! the code. Every response that is an error but not yet a problem document (an unknown route,
 //! a body over the limit, a timeout, a panic) is turned into one, so clients see one error
 //! format.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -51,9 +54,52 @@ async fn live() -> Json<HealthStatus> {
     Json(HealthStatus { status: "live" })
 }
 
-/// 200 when the database answers within two seconds, 503 otherwise.
-#[utoipa::path(get, path = "/health/ready", tag = "health", responses((status = 200, body = HealthStatus), (status = 503, description = "The database does not answer")))]
+/// A condition a service needs besides its database before it is ready.
+type ReadinessCondition = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// The readiness conditions, by service name and condition name. They live beside the router
+/// rather than in it because what they watch (a verifier's key set) is made from the settings
+/// before the router, by code that does not build the router; they are keyed by service
+/// because `imkon up` runs every service in one process.
+fn readiness_conditions() -> &'static Mutex<BTreeMap<(String, &'static str), ReadinessCondition>> {
+    static CONDITIONS: OnceLock<Mutex<BTreeMap<(String, &'static str), ReadinessCondition>>> =
+        OnceLock::new();
+    CONDITIONS.get_or_init(Mutex::default)
+}
+
+/// Makes `service`'s `/health/ready` answer 503 while `condition` is false. A later call with
+/// the same names replaces the earlier condition (a service started again in one process).
+pub fn require_for_readiness(
+    service: &str,
+    name: &'static str,
+    condition: impl Fn() -> bool + Send + Sync + 'static,
+) {
+    readiness_conditions()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert((service.to_owned(), name), Arc::new(condition));
+}
+
+/// The name of the first readiness condition of `service` that does not hold.
+fn unmet_readiness_condition(service: &str) -> Option<&'static str> {
+    readiness_conditions()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .iter()
+        .find(|((owner, _), condition)| owner == service && !condition())
+        .map(|((_, name), _)| *name)
+}
+
+/// 200 when the database answers within two seconds and the service's readiness conditions
+/// hold, 503 otherwise.
+#[utoipa::path(get, path = "/health/ready", tag = "health", responses((status = 200, body = HealthStatus), (status = 503, description = "The database does not answer, or a readiness condition (such as loaded token keys) does not hold")))]
 async fn ready(State(state): State<PlatformState>) -> Response {
+    if let Some(condition) = unmet_readiness_condition(state.metrics.service()) {
+        tracing::warn!(condition, "not ready: a readiness condition does not hold");
+        return Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
+            .with_detail(format!("The service is not ready: {condition}."))
+            .into_response();
+    }
     let probe = sqlx::query("select 1").execute(&state.pool);
     match tokio::time::timeout(READINESS_TIMEOUT, probe).await {
         Ok(Ok(_)) => Json(HealthStatus { status: "ready" }).into_response(),

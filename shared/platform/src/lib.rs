@@ -17,6 +17,7 @@ pub mod events;
 pub mod http;
 pub mod id;
 pub mod idempotency;
+pub mod jwks;
 pub mod language;
 pub mod mail;
 pub mod metrics;

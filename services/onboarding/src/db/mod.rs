@@ -10,3 +10,4 @@ pub mod login_attempts;
 pub mod password_tickets;
 pub mod refresh_tokens;
 pub mod second_factor;
+pub mod token_signing_keys;

@@ -17,4 +17,5 @@ pub mod person;
 pub mod person_name;
 pub mod pinfl;
 pub mod screening;
+pub mod token_keys;
 pub mod totp;

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use imkon_auth::{policy, Audience, Principal, PublicKeySet, Scope, ACCESS_TOKEN_MAX_LIFETIME};
+use imkon_auth::{policy, Audience, Principal, Scope, ACCESS_TOKEN_MAX_LIFETIME};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::problem::ValidatedJson;
 use rand::RngCore;
@@ -720,14 +720,23 @@ async fn trade_authorization_code(
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
     security(()),
     responses((status = 200, content_type = "application/json", body = serde_json::Value,
-        description = "A JSON Web Key Set (RFC 7517) of the Ed25519 keys")))]
-async fn public_keys(State(state): State<AppState>) -> Result<Response, OnboardingError> {
-    let keys = PublicKeySet::new([state.issuer.signing_key().public_key()])
-        .map_err(|error| OnboardingError::Internal(error.to_string()))?;
+        description = "A JSON Web Key Set (RFC 7517) of the Ed25519 keys not retired")))]
+async fn public_keys(State(state): State<AppState>) -> Response {
+    let (keys, _) = state.verifier.trusted_keys().current();
     let mut response = keys.to_jwks_json().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    Ok(response)
+    // Verifiers keep the set this long (within their own bounds); the rotation procedure waits
+    // as long between publishing a key and signing with it.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_str(&format!(
+            "public, max-age={}",
+            crate::token_keys::JWKS_MAX_AGE_SECONDS
+        ))
+        .expect("a number is a valid header value"),
+    );
+    response
 }

@@ -11,6 +11,7 @@ pub(crate) mod passwords;
 pub(crate) mod profile;
 pub(crate) mod second_factor;
 pub(crate) mod staff;
+pub(crate) mod token_signing_keys;
 
 use std::net::SocketAddr;
 
