@@ -91,11 +91,20 @@ pub async fn programme_totals<'e>(
     .await
 }
 
-/// A page of the book's loans after `cursor` (by contract id), optionally of one programme.
+/// Which of the book's loans a page holds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BookFilter {
+    /// Only this programme's loans.
+    pub programme_id: Option<Uuid>,
+    /// Only the loans with a loan account at the ledger, which the reconciliation compares.
+    pub with_loan_account: bool,
+}
+
+/// A page of the book's loans after `cursor` (by contract id), as `filter` narrows them.
 pub async fn contracts_page<'e>(
     executor: impl PgExecutor<'e>,
     book_date: NaiveDate,
-    programme_id: Option<Uuid>,
+    filter: BookFilter,
     cursor: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<BookContractRow>, sqlx::Error> {
@@ -115,45 +124,13 @@ pub async fn contracts_page<'e>(
                   days_past_due as "days_past_due!"
            from loan_book($1)
            where ($2::uuid is null or programme_id = $2)
-             and ($3::uuid is null or contract_id > $3)
+             and (not $3 or loan_account_number is not null)
+             and ($4::uuid is null or contract_id > $4)
            order by contract_id
-           limit $4"#,
+           limit $5"#,
         book_date,
-        programme_id,
-        cursor,
-        limit
-    )
-    .fetch_all(executor)
-    .await
-}
-
-/// A page of the loans with a loan account at the ledger, whatever their status.
-pub async fn reconcilable_page<'e>(
-    executor: impl PgExecutor<'e>,
-    book_date: NaiveDate,
-    cursor: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<BookContractRow>, sqlx::Error> {
-    sqlx::query_as!(
-        BookContractRow,
-        r#"select contract_id as "contract_id!",
-                  client_id as "client_id!",
-                  programme_id as "programme_id!",
-                  currency as "currency!",
-                  status as "status!",
-                  loan_account_number,
-                  disbursed as "disbursed!",
-                  repaid_principal as "repaid_principal!",
-                  outstanding_principal as "outstanding_principal!",
-                  interest_due as "interest_due!",
-                  penalty_outstanding as "penalty_outstanding!",
-                  days_past_due as "days_past_due!"
-           from loan_book($1)
-           where loan_account_number is not null
-             and ($2::uuid is null or contract_id > $2)
-           order by contract_id
-           limit $3"#,
-        book_date,
+        filter.programme_id,
+        filter.with_loan_account,
         cursor,
         limit
     )

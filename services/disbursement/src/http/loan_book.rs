@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::db::loan_book::{self, BookContractRow, ProgrammeTotalsRow};
+use crate::db::loan_book::{self, BookContractRow, BookFilter, ProgrammeTotalsRow};
 use crate::error::DisbursementError;
 use crate::AppState;
 
@@ -326,9 +326,11 @@ pub async fn loan_book_contracts(
 ) -> Result<Json<BookContractPage>, Problem> {
     let as_of = state.calendar.today();
     let limit = page_limit(&state, query.limit);
-    let rows =
-        loan_book::contracts_page(&state.pool, as_of, query.programme_id, query.cursor, limit)
-            .await?;
+    let filter = BookFilter {
+        programme_id: query.programme_id,
+        with_loan_account: false,
+    };
+    let rows = loan_book::contracts_page(&state.pool, as_of, filter, query.cursor, limit).await?;
     let next_cursor = next_cursor(&rows, limit, |row| row.contract_id);
     Ok(Json(BookContractPage {
         as_of,
@@ -355,14 +357,12 @@ pub async fn loan_book_csv(
     Query(query): Query<CsvQuery>,
 ) -> Result<Response, Problem> {
     let as_of = state.calendar.today();
-    let rows = loan_book::contracts_page(
-        &state.pool,
-        as_of,
-        query.programme_id,
-        None,
-        MAX_CSV_ROWS + 1,
-    )
-    .await?;
+    let filter = BookFilter {
+        programme_id: query.programme_id,
+        with_loan_account: false,
+    };
+    let rows =
+        loan_book::contracts_page(&state.pool, as_of, filter, None, MAX_CSV_ROWS + 1).await?;
     if rows.len() as i64 > MAX_CSV_ROWS {
         return Err(DisbursementError::InvalidField {
             field: "programme_id",
@@ -446,7 +446,11 @@ pub async fn loan_book_reconciliation(
 ) -> Result<Json<ReconciliationPage>, Problem> {
     let as_of = state.calendar.today();
     let limit = page_limit(&state, query.limit);
-    let rows = loan_book::reconcilable_page(&state.pool, as_of, query.cursor, limit).await?;
+    let filter = BookFilter {
+        programme_id: None,
+        with_loan_account: true,
+    };
+    let rows = loan_book::contracts_page(&state.pool, as_of, filter, query.cursor, limit).await?;
     let next_cursor = next_cursor(&rows, limit, |row| row.contract_id);
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
