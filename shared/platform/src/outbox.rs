@@ -49,7 +49,7 @@ pub async fn enqueue(
         payload
     )
     .execute(connection)
-        .await?;
+    .await?;
     Ok(id)
 }
 
