@@ -485,6 +485,43 @@ mod tests {
     }
 
     #[test]
+    fn a_session_database_needs_a_valid_key_and_none_keeps_sessions_in_memory() {
+        let from = |pairs: &[(&str, &str)]| {
+            let environment: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect();
+            let settings = Settings::from_sources("frontend", None, &environment);
+            FrontendSettings::from_settings(services(), &settings, "http://127.0.0.1:8080")
+        };
+        assert!(from(&[]).unwrap().session_database.is_none());
+        let url = (
+            "IMKON_FRONTEND_DATABASE_URL",
+            "postgres://u:hunter2@db/frontend",
+        );
+        let missing = from(&[url]).unwrap_err();
+        assert!(
+            missing.to_string().contains("session_encryption_key"),
+            "{missing}"
+        );
+        let short = from(&[url, ("IMKON_FRONTEND_SESSION_ENCRYPTION_KEY", "c2hvcnQ=")]);
+        assert!(short.unwrap_err().to_string().contains("5 bytes, not 32"));
+        let key = SessionEncryptionKey::generate().to_base64();
+        let frontend = from(&[url, ("IMKON_FRONTEND_SESSION_ENCRYPTION_KEY", &key)]).unwrap();
+        let database = frontend.session_database.as_ref().unwrap();
+        assert_eq!(database.url.expose(), "postgres://u:hunter2@db/frontend");
+        assert_eq!(
+            database.max_connections,
+            SessionDatabase::DEFAULT_MAX_CONNECTIONS
+        );
+        let printed = format!("{frontend:?}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains(&key),
+            "{printed}"
+        );
+    }
+
+    #[test]
     fn the_public_url_and_the_secret_come_from_the_environment_and_the_secret_is_never_printed() {
         let environment = [
             (
