@@ -241,6 +241,29 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
         tasks.spawn(async move { (name, future.await) });
     }
     frontend_settings.set("client_secret", frontend_secret, "the launcher".to_owned());
+    // The frontend keeps its sessions in a database of its own, as in production, so the
+    // launcher's platform is the one the tests and a newcomer see.
+    let frontend_database = format!("{}_{}", options.database_prefix, imkon_frontend::SERVICE);
+    db::ensure_database(&options.database_server_url, &frontend_database).await?;
+    frontend_settings.set(
+        "database_url",
+        db::database_url(&options.database_server_url, &frontend_database)?
+            .expose()
+            .clone(),
+        "the launcher".to_owned(),
+    );
+    // A key the caller did not give is random, like the second factor's: sessions then
+    // outlive a restart of the frontend inside this run, not a restart of the launcher.
+    if frontend_settings
+        .raw(imkon_frontend::SESSION_KEY_SETTING)
+        .is_none_or(|key| key.trim().is_empty())
+    {
+        frontend_settings.set(
+            imkon_frontend::SESSION_KEY_SETTING,
+            imkon_frontend::web::session::sealing::SessionEncryptionKey::generate().to_base64(),
+            "the launcher".to_owned(),
+        );
+    }
     let mut frontend_config = imkon_frontend::FrontendSettings::from_settings(
         service_urls,
         &frontend_settings,

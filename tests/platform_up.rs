@@ -12,7 +12,8 @@ fn server_url() -> Secret<String> {
 
 async fn drop_databases(prefix: &str) {
     let pool = sqlx::PgPool::connect(server_url().expose()).await.unwrap();
-    for (service, _) in SERVICES {
+    let services = SERVICES.iter().map(|(service, _)| *service);
+    for service in services.chain([imkon_frontend::SERVICE]) {
         sqlx::query(&format!(
             "drop database if exists {prefix}_{service} with (force)"
         ))
@@ -52,6 +53,19 @@ async fn every_service_of_the_platform_becomes_ready() {
             assert_eq!(document["info"]["title"], format!("Imkon {name} service"));
         }
     }
+    // The launcher's frontend keeps its sessions in a database of its own, as in production.
+    let frontend_database =
+        imkon_platform::db::database_url(&server_url(), &format!("{prefix}_frontend")).unwrap();
+    let sessions = sqlx::PgPool::connect(frontend_database.expose())
+        .await
+        .unwrap();
+    let session_table: Option<String> =
+        sqlx::query_scalar("select to_regclass('frontend_session')::text")
+            .fetch_one(&sessions)
+            .await
+            .unwrap();
+    assert_eq!(session_table.as_deref(), Some("frontend_session"));
+    sessions.close().await;
     platform.stop().await;
     drop_databases(&prefix).await;
 }

@@ -47,6 +47,10 @@
 //! it throttles sign-in attempts), `trusted_proxies` (the addresses or CIDR blocks of the
 //! proxies in front of the frontend, comma-separated, whose `X-Forwarded-For` names the
 //! visitor; none by default), `served_over_tls` and `request_timeout_seconds` (30 by default).
+//! With `database_url` (and `session_encryption_key`, 32 bytes in base64, which seals what a
+//! session knows) sessions live in that PostgreSQL database, shared by every replica and kept
+//! across restarts, and `/health/ready` answers only while it does; without it they live in
+//! the process's memory. `database_max_connections` (10 by default) bounds the pool.
 
 pub mod clients;
 pub mod pages;
@@ -76,11 +80,16 @@ use crate::clients::api::ServiceApi;
 use crate::clients::disbursement::DisbursementClient;
 use crate::clients::onboarding::IdentityClient;
 use crate::web::security::HeaderPolicy;
+use crate::web::session::postgres::PostgresSessionStore;
+use crate::web::session::sealing::SessionEncryptionKey;
 use crate::web::session::{InMemorySessionStore, SessionStore, SessionTimeouts};
 use crate::web::visitor::TrustedProxies;
 
 pub const SERVICE: &str = "frontend";
 pub const DEFAULT_PORT: u16 = 8080;
+
+/// The setting holding the key that seals stored sessions (32 bytes, base64).
+pub const SESSION_KEY_SETTING: &str = "session_encryption_key";
 
 /// Where the frontend finds the services it talks to.
 #[derive(Clone, Debug)]
@@ -90,6 +99,33 @@ pub struct ServiceUrls {
     pub scoring: String,
     pub disbursement: String,
     pub accounts: String,
+}
+
+/// The database the frontend keeps its sessions in, so that its replicas share them and a
+/// restart signs no one out.
+#[derive(Clone, Debug)]
+pub struct SessionDatabase {
+    pub url: Secret<String>,
+    pub max_connections: u32,
+    /// Seals each session's values (the refresh token among them) before they are written.
+    pub encryption_key: SessionEncryptionKey,
+}
+
+impl SessionDatabase {
+    /// The pool's size when `database_max_connections` is not set: a page takes one
+    /// connection for a few milliseconds, so ten serve hundreds of page views a second.
+    pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
+    /// Connects to the database, applies the frontend's migrations, and returns the store.
+    pub async fn open(&self) -> Result<PostgresSessionStore, StartupError> {
+        let pool = imkon_platform::db::connect(&self.url, self.max_connections).await?;
+        imkon_platform::db::migrate(&pool, web::session::postgres::migrator()).await?;
+        Ok(PostgresSessionStore::new(
+            pool,
+            self.encryption_key.clone(),
+            SessionTimeouts::default(),
+        ))
+    }
 }
 
 /// Everything the frontend is configured with.
@@ -113,13 +149,16 @@ pub struct FrontendSettings {
     /// The bank's calendar (`bank_utc_offset`, `bank_holidays`, `bank_end_of_day_cutoff`):
     /// which programmes are open today, and the bank's day of every instant a page shows.
     pub calendar: BankCalendar,
+    /// Where sessions are kept (`database_url`); `None` keeps them in the process's memory.
+    pub session_database: Option<SessionDatabase>,
 }
 
 impl FrontendSettings {
     /// Settings from the frontend's configuration: `public_url` (default `listen_url`, the
     /// address the listener was bound to), `client_secret` (optional; without it external
-    /// sign-in is not offered), `trusted_proxies` (default none) and `served_over_tls`
-    /// (default false).
+    /// sign-in is not offered), `trusted_proxies` (default none), `served_over_tls`
+    /// (default false), and `database_url` with `session_encryption_key` and
+    /// `database_max_connections` (default none: sessions in memory).
     pub fn from_settings(
         services: ServiceUrls,
         settings: &Settings,
@@ -143,7 +182,31 @@ impl FrontendSettings {
             )?),
             trusted_proxies,
             calendar: BankCalendar::from_settings(settings)?,
+            session_database: FrontendSettings::session_database(settings)?,
         })
+    }
+
+    /// The session database, when `database_url` names one; its key is then required, since
+    /// sessions written in clear would hand a database reader everyone's refresh token.
+    fn session_database(settings: &Settings) -> Result<Option<SessionDatabase>, ConfigError> {
+        if settings
+            .raw("database_url")
+            .is_none_or(|url| url.trim().is_empty())
+        {
+            return Ok(None);
+        }
+        let encryption_key = SessionEncryptionKey::from_base64(
+            settings.require_secret(SESSION_KEY_SETTING)?.expose(),
+        )
+        .map_err(|reason| settings.invalid(SESSION_KEY_SETTING, reason))?;
+        Ok(Some(SessionDatabase {
+            url: settings.require_secret("database_url")?,
+            max_connections: settings.get_or(
+                "database_max_connections",
+                SessionDatabase::DEFAULT_MAX_CONNECTIONS,
+            )?,
+            encryption_key,
+        }))
     }
 
     /// The address of a developer's machine at the default port.
@@ -163,6 +226,7 @@ impl FrontendSettings {
             request_timeout: FrontendSettings::DEFAULT_REQUEST_TIMEOUT,
             trusted_proxies: TrustedProxies::default(),
             calendar: BankCalendar::default(),
+            session_database: None,
         }
     }
 }
@@ -203,8 +267,20 @@ pub fn app(services: ServiceUrls) -> Router {
     app_with(FrontendSettings::new(services))
 }
 
-/// The frontend's router.
+/// The frontend's router with its sessions in memory, whatever `settings.session_database`
+/// says: opening a database is [`run_with`]'s part.
 pub fn app_with(settings: FrontendSettings) -> Router {
+    app_with_sessions(
+        settings,
+        Arc::new(InMemorySessionStore::new(
+            SessionTimeouts::default(),
+            InMemorySessionStore::DEFAULT_CAPACITY,
+        )),
+    )
+}
+
+/// The frontend's router over the session store `sessions`.
+pub fn app_with_sessions(settings: FrontendSettings, sessions: Arc<dyn SessionStore>) -> Router {
     const CLIENT_BUILDS: &str =
         "an HTTP client builds unless the TLS backend is missing at start-up";
     let onboarding = ServiceApi::new(&settings.services.onboarding).expect(CLIENT_BUILDS);
@@ -217,10 +293,7 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         onboarding,
         applications: ServiceApi::new(&settings.services.applications).expect(CLIENT_BUILDS),
         scoring: ServiceApi::new(&settings.services.scoring).expect(CLIENT_BUILDS),
-        sessions: Arc::new(InMemorySessionStore::new(
-            SessionTimeouts::default(),
-            InMemorySessionStore::DEFAULT_CAPACITY,
-        )),
+        sessions: sessions.clone(),
         public_url: settings.public_url.trim_end_matches('/').to_owned(),
         client_secret: settings.client_secret.clone(),
         trusted_proxies: settings.trusted_proxies.clone(),
@@ -233,6 +306,7 @@ pub fn app_with(settings: FrontendSettings) -> Router {
     // count and time per route template (never the raw path) and status.
     let metrics = Metrics::new(SERVICE);
     let scraped = metrics.clone();
+    let probed = sessions.clone();
     pages::routes()
         .route(
             "/health/live",
@@ -240,13 +314,14 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         )
         .route(
             "/health/ready",
-            get(|| async { Json(HealthStatus { status: "ready" }) }),
+            get(move || async move { readiness(probed.as_ref()).await }),
         )
         .route(
             "/metrics",
             get(move || {
-                let text = scraped.render();
+                let mut text = scraped.render();
                 async move {
+                    text.push_str(&sessions.render_metrics().await);
                     (
                         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
                         text,
@@ -282,6 +357,25 @@ pub fn app_with(settings: FrontendSettings) -> Router {
         }))
 }
 
+/// 200 while the session store answers, 503 otherwise: a replica that cannot read sessions
+/// can serve no signed-in visitor, so the load balancer should send them elsewhere.
+async fn readiness(sessions: &dyn SessionStore) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match sessions.check_ready().await {
+        Ok(()) => Json(HealthStatus { status: "ready" }).into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "not ready: the session store does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(HealthStatus {
+                    status: "not_ready",
+                }),
+            )
+                .into_response()
+        }
+    }
+}
+
 /// Serves the frontend over plain HTTP on `listener` until `shutdown` is cancelled.
 pub async fn run_on(
     listener: TcpListener,
@@ -308,9 +402,27 @@ pub async fn run_with(
              against the frontend's own address and one visitor's guesses throttle everyone"
         );
     }
+    let sessions: Arc<dyn SessionStore> = match &settings.session_database {
+        Some(database) => {
+            let store = database.open().await?;
+            tracing::info!("sessions are kept in the session database");
+            tokio::spawn(store.clone().sweep_until(shutdown.clone()));
+            Arc::new(store)
+        }
+        None => {
+            tracing::warn!(
+                "no database_url: sessions are kept in memory, so a restart signs everyone out \
+                 and replicas do not share them"
+            );
+            Arc::new(InMemorySessionStore::new(
+                SessionTimeouts::default(),
+                InMemorySessionStore::DEFAULT_CAPACITY,
+            ))
+        }
+    };
     axum::serve(
         listener,
-        app_with(settings).into_make_service_with_connect_info::<SocketAddr>(),
+        app_with_sessions(settings, sessions).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown.cancelled_owned())
     .await
@@ -370,6 +482,43 @@ mod tests {
             FrontendSettings::from_settings(services(), &settings, "http://127.0.0.1:8080")
                 .unwrap_err();
         assert!(refused.to_string().contains("trusted_proxies"), "{refused}");
+    }
+
+    #[test]
+    fn a_session_database_needs_a_valid_key_and_none_keeps_sessions_in_memory() {
+        let from = |pairs: &[(&str, &str)]| {
+            let environment: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect();
+            let settings = Settings::from_sources("frontend", None, &environment);
+            FrontendSettings::from_settings(services(), &settings, "http://127.0.0.1:8080")
+        };
+        assert!(from(&[]).unwrap().session_database.is_none());
+        let url = (
+            "IMKON_FRONTEND_DATABASE_URL",
+            "postgres://u:hunter2@db/frontend",
+        );
+        let missing = from(&[url]).unwrap_err();
+        assert!(
+            missing.to_string().contains("session_encryption_key"),
+            "{missing}"
+        );
+        let short = from(&[url, ("IMKON_FRONTEND_SESSION_ENCRYPTION_KEY", "c2hvcnQ=")]);
+        assert!(short.unwrap_err().to_string().contains("5 bytes, not 32"));
+        let key = SessionEncryptionKey::generate().to_base64();
+        let frontend = from(&[url, ("IMKON_FRONTEND_SESSION_ENCRYPTION_KEY", &key)]).unwrap();
+        let database = frontend.session_database.as_ref().unwrap();
+        assert_eq!(database.url.expose(), "postgres://u:hunter2@db/frontend");
+        assert_eq!(
+            database.max_connections,
+            SessionDatabase::DEFAULT_MAX_CONNECTIONS
+        );
+        let printed = format!("{frontend:?}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains(&key),
+            "{printed}"
+        );
     }
 
     #[test]

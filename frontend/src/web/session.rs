@@ -4,8 +4,12 @@
 //! A session ends after [`SessionTimeouts::inactivity`] without a request, and after
 //! [`SessionTimeouts::absolute`] whatever the activity, so a stolen id is useful for a bounded
 //! time. At login the id is replaced ([`SessionStore::rotate`]) so an id planted before login
-//! is worthless after it. The store sits behind a trait so several frontend replicas can later
-//! share one in a database; the in-memory store serves a single process and the tests.
+//! is worthless after it. The store sits behind a trait: [`postgres::PostgresSessionStore`]
+//! keeps sessions in the frontend's database, shared by its replicas and kept across restarts;
+//! [`InMemorySessionStore`] serves a single process (the demo and most tests).
+
+pub mod postgres;
+pub mod sealing;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -70,6 +74,18 @@ pub struct SessionTimeouts {
     pub absolute: TimeDelta,
 }
 
+impl SessionTimeouts {
+    /// When a session last seen at `last_seen_at` ends: after the inactivity timeout, or at
+    /// its absolute deadline if that comes first.
+    fn expires_at(
+        &self,
+        last_seen_at: DateTime<Utc>,
+        absolute_expires_at: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        (last_seen_at + self.inactivity).min(absolute_expires_at)
+    }
+}
+
 impl Default for SessionTimeouts {
     /// Fifteen idle minutes and eight hours in all: a working day, and a short window for an
     /// unattended screen, as banks usually choose.
@@ -99,6 +115,19 @@ impl SessionData {
     pub fn remove(&mut self, name: &str) -> Option<String> {
         self.values.remove(name)
     }
+
+    /// The values as a JSON object, as a store that writes them somewhere keeps them.
+    fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.values)
+            .expect("a map of strings to strings always serialises to JSON")
+    }
+
+    /// The values back from [`SessionData::to_json`]; `None` for anything else.
+    fn from_json(json: &[u8]) -> Option<SessionData> {
+        serde_json::from_slice(json)
+            .ok()
+            .map(|values| SessionData { values })
+    }
 }
 
 /// Why the store could not do what was asked.
@@ -114,6 +143,9 @@ pub enum SessionError {
 
 /// What a store call returns; boxed so the store can live behind `dyn SessionStore`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, SessionError>> + Send + 'a>>;
+
+/// Text a store call produces whatever happens, such as metrics.
+pub type TextFuture<'a> = Pin<Box<dyn Future<Output = String> + Send + 'a>>;
 
 /// Keeps sessions on the server. Every call takes the current time so expiry is decided in
 /// one place and tests need no clock.
@@ -142,6 +174,19 @@ pub trait SessionStore: Send + Sync {
 
     /// Ends the session (logout); ending one that is already gone is not an error.
     fn destroy<'a>(&'a self, id: &'a SessionId) -> StoreFuture<'a, ()>;
+
+    /// Whether the store can serve requests now: readiness asks, so a load balancer stops
+    /// sending visitors to a replica whose session database does not answer. A store in
+    /// memory is always ready.
+    fn check_ready(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Prometheus text about the store (its connections, its live sessions), appended to the
+    /// frontend's `/metrics`; nothing for a store in memory.
+    fn render_metrics(&self) -> TextFuture<'_> {
+        Box::pin(async { String::new() })
+    }
 }
 
 struct StoredSession {

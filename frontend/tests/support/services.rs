@@ -341,7 +341,7 @@ fn verifier(keys: &PublicKeySet, audience: Audience) -> TokenVerifier {
 }
 
 /// A pool whose tables live in `schema` of the database `connect` names.
-async fn schema_pool(
+pub async fn schema_pool(
     pool_options: &PgPoolOptions,
     connect: &PgConnectOptions,
     schema: &str,
