@@ -18,7 +18,7 @@ pub struct NewArrearsDay {
 }
 
 /// A row of the officers' arrears list.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ArrearsItemRow {
     pub contract_id: Uuid,
     pub client_id: Uuid,
@@ -32,7 +32,7 @@ pub struct ArrearsItemRow {
 }
 
 /// A bucket's count and total in one currency.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct BucketTotalRow {
     pub bucket: String,
     pub currency: String,
@@ -45,14 +45,18 @@ pub async fn start_date(
     connection: &mut PgConnection,
     as_of: NaiveDate,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query("insert into arrears_run (as_of) values ($1) on conflict (as_of) do nothing")
-        .bind(as_of)
-        .execute(&mut *connection)
-        .await?;
-    sqlx::query_scalar("select completed_at is not null from arrears_run where as_of = $1")
-        .bind(as_of)
-        .fetch_one(connection)
-        .await
+    sqlx::query!(
+        "insert into arrears_run (as_of) values ($1) on conflict (as_of) do nothing",
+        as_of
+    )
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query_scalar!(
+        r#"select completed_at is not null as "completed!" from arrears_run where as_of = $1"#,
+        as_of
+    )
+    .fetch_one(connection)
+    .await
 }
 
 /// Marks a date assessed for every loan; answers how many were overdue on it.
@@ -60,14 +64,14 @@ pub async fn complete_date(
     connection: &mut PgConnection,
     as_of: NaiveDate,
 ) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "update arrears_run
          set completed_at = now(),
              contracts_overdue = (select count(*) from arrears_day where as_of = $1)
          where as_of = $1
          returning contracts_overdue",
+        as_of
     )
-    .bind(as_of)
     .fetch_one(connection)
     .await
 }
@@ -78,18 +82,18 @@ pub async fn day_exists(
     contract_id: Uuid,
     as_of: NaiveDate,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "select exists (select 1 from arrears_day where contract_id = $1 and as_of = $2)",
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from arrears_day where contract_id = $1 and as_of = $2) as "exists!""#,
+        contract_id,
+        as_of
     )
-    .bind(contract_id)
-    .bind(as_of)
     .fetch_one(connection)
     .await
 }
 
 /// The latest date every loan was assessed for.
 pub async fn last_run<'e>(executor: impl PgExecutor<'e>) -> Result<Option<NaiveDate>, sqlx::Error> {
-    sqlx::query_scalar("select max(as_of) from arrears_run where completed_at is not null")
+    sqlx::query_scalar!("select max(as_of) from arrears_run where completed_at is not null")
         .fetch_one(executor)
         .await
 }
@@ -98,9 +102,9 @@ pub async fn last_run<'e>(executor: impl PgExecutor<'e>) -> Result<Option<NaiveD
 pub async fn earliest_first_due_date(
     connection: &mut PgConnection,
 ) -> Result<Option<NaiveDate>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select min(first_due_date) from contract where status = 'active' and programme_kind = 'loan'",
-    )
+    sqlx::query_scalar!(
+"select min(first_due_date) from contract where status = 'active' and programme_kind = 'loan'"
+)
     .fetch_one(connection)
     .await
 }
@@ -110,12 +114,12 @@ pub async fn active_loans(
     connection: &mut PgConnection,
     as_of: NaiveDate,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select id from contract
          where status = 'active' and programme_kind = 'loan' and disbursement_date <= $1
          order by id",
+        as_of
     )
-    .bind(as_of)
     .fetch_all(connection)
     .await
 }
@@ -124,18 +128,18 @@ pub async fn insert_day(
     connection: &mut PgConnection,
     day: &NewArrearsDay,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into arrears_day (contract_id, as_of, total_overdue, penalty, days_past_due, bucket,
+    sqlx::query!(
+"insert into arrears_day (contract_id, as_of, total_overdue, penalty, days_past_due, bucket,
              overdue_installments)
          values ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(day.contract_id)
-    .bind(day.as_of)
-    .bind(day.total_overdue)
-    .bind(day.penalty)
-    .bind(day.days_past_due)
-    .bind(day.bucket)
-    .bind(day.overdue_installments)
+day.contract_id,
+day.as_of,
+day.total_overdue,
+day.penalty,
+day.days_past_due,
+day.bucket,
+day.overdue_installments
+)
     .execute(connection)
     .await?;
     Ok(())
@@ -147,11 +151,13 @@ pub async fn bucket_on(
     contract_id: Uuid,
     as_of: NaiveDate,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("select bucket from arrears_day where contract_id = $1 and as_of = $2")
-        .bind(contract_id)
-        .bind(as_of)
-        .fetch_optional(connection)
-        .await
+    sqlx::query_scalar!(
+        "select bucket from arrears_day where contract_id = $1 and as_of = $2",
+        contract_id,
+        as_of
+    )
+    .fetch_optional(connection)
+    .await
 }
 
 /// The active contracts overdue on `as_of`, optionally in one bucket, by contract id after the
@@ -163,18 +169,19 @@ pub async fn list_overdue<'e>(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<ArrearsItemRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        ArrearsItemRow,
         "select d.contract_id, c.client_id, c.company_id, c.currency, d.total_overdue,
              c.penalty_outstanding, d.days_past_due, d.bucket, d.overdue_installments
          from arrears_day d join contract c on c.id = d.contract_id
          where d.as_of = $1 and c.status = 'active'
            and ($2::text is null or d.bucket = $2) and ($3::uuid is null or d.contract_id > $3)
          order by d.contract_id limit $4",
+        as_of,
+        bucket,
+        after,
+        limit
     )
-    .bind(as_of)
-    .bind(bucket)
-    .bind(after)
-    .bind(limit)
     .fetch_all(executor)
     .await
 }
@@ -184,13 +191,16 @@ pub async fn bucket_totals<'e>(
     executor: impl PgExecutor<'e>,
     as_of: NaiveDate,
 ) -> Result<Vec<BucketTotalRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select d.bucket, c.currency, count(*) as contracts, sum(d.total_overdue) as total_overdue
+    sqlx::query_as!(
+        BucketTotalRow,
+        // Each group has a row, so its count and its sum of a not-null column are never null.
+        r#"select d.bucket, c.currency, count(*) as "contracts!",
+             sum(d.total_overdue) as "total_overdue!"
          from arrears_day d join contract c on c.id = d.contract_id
          where d.as_of = $1 and c.status = 'active'
-         group by d.bucket, c.currency order by d.bucket, c.currency",
+         group by d.bucket, c.currency order by d.bucket, c.currency"#,
+        as_of
     )
-    .bind(as_of)
     .fetch_all(executor)
     .await
 }

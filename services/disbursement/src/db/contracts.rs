@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 /// A contract as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ContractRow {
     pub id: Uuid,
     pub application_id: Uuid,
@@ -57,7 +57,7 @@ pub struct NewContract {
 }
 
 /// A tranche as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TrancheRow {
     pub id: Uuid,
     pub contract_id: Uuid,
@@ -74,42 +74,33 @@ pub struct TrancheRow {
     pub disbursed_at: Option<DateTime<Utc>>,
 }
 
-const CONTRACT_COLUMNS: &str = "id, application_id, programme_id, programme_kind, client_id,
-    company_id, currency, principal, annual_rate_percent, repayment_method, term_months,
-    grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date, status,
-    penalty_outstanding, loan_account_number, approved_at, created_at, signed_at, signed_by,
-    activated_at, activated_by, closed_at";
-
-const TRANCHE_COLUMNS: &str = "id, contract_id, number, amount, purpose, status, request_note,
-    requested_by, requested_at, approved_by, approved_at, transfer_id, disbursed_at";
-
 /// Inserts a draft contract unless one exists for the application; true when inserted.
 pub async fn insert_draft(
     connection: &mut PgConnection,
     contract: &NewContract,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "insert into contract (id, application_id, programme_id, programme_kind, client_id,
              company_id, currency, principal, annual_rate_percent, repayment_method, term_months,
              grace_months, day_count, penalty_rate_percent, status, approved_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15)
          on conflict (application_id) do nothing",
+        contract.id,
+        contract.application_id,
+        contract.programme_id,
+        contract.programme_kind,
+        contract.client_id,
+        contract.company_id,
+        contract.currency,
+        contract.principal,
+        contract.annual_rate_percent,
+        contract.repayment_method,
+        contract.term_months,
+        contract.grace_months,
+        contract.day_count,
+        contract.penalty_rate_percent,
+        contract.approved_at
     )
-    .bind(contract.id)
-    .bind(contract.application_id)
-    .bind(contract.programme_id)
-    .bind(contract.programme_kind)
-    .bind(contract.client_id)
-    .bind(contract.company_id)
-    .bind(contract.currency)
-    .bind(contract.principal)
-    .bind(contract.annual_rate_percent)
-    .bind(contract.repayment_method)
-    .bind(contract.term_months)
-    .bind(contract.grace_months)
-    .bind(contract.day_count)
-    .bind(contract.penalty_rate_percent)
-    .bind(contract.approved_at)
     .execute(connection)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -122,15 +113,15 @@ pub async fn insert_planned_tranche(
     amount: Decimal,
     purpose: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into tranche (id, contract_id, number, amount, purpose, status)
          values ($1, $2, $3, $4, $5, 'planned')",
+        imkon_platform::id::new_id(),
+        contract_id,
+        number,
+        amount,
+        purpose
     )
-    .bind(imkon_platform::id::new_id())
-    .bind(contract_id)
-    .bind(number)
-    .bind(amount)
-    .bind(purpose)
     .execute(connection)
     .await?;
     Ok(())
@@ -140,10 +131,16 @@ pub async fn find<'e>(
     executor: impl PgExecutor<'e>,
     id: Uuid,
 ) -> Result<Option<ContractRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {CONTRACT_COLUMNS} from contract where id = $1"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        ContractRow,
+        "select id, application_id, programme_id, programme_kind, client_id, company_id,
+             currency, principal, annual_rate_percent, repayment_method, term_months,
+             grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date,
+             status, penalty_outstanding, loan_account_number, approved_at, created_at,
+             signed_at, signed_by, activated_at, activated_by, closed_at
+         from contract where id = $1",
+        id
+    )
     .fetch_optional(executor)
     .await
 }
@@ -154,10 +151,16 @@ pub async fn find_for_update(
     connection: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<ContractRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {CONTRACT_COLUMNS} from contract where id = $1 for update"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        ContractRow,
+        "select id, application_id, programme_id, programme_kind, client_id, company_id,
+             currency, principal, annual_rate_percent, repayment_method, term_months,
+             grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date,
+             status, penalty_outstanding, loan_account_number, approved_at, created_at,
+             signed_at, signed_by, activated_at, activated_by, closed_at
+         from contract where id = $1 for update",
+        id
+    )
     .fetch_optional(connection)
     .await
 }
@@ -166,10 +169,16 @@ pub async fn find_by_application<'e>(
     executor: impl PgExecutor<'e>,
     application_id: Uuid,
 ) -> Result<Option<ContractRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {CONTRACT_COLUMNS} from contract where application_id = $1"
-    ))
-    .bind(application_id)
+    sqlx::query_as!(
+        ContractRow,
+        "select id, application_id, programme_id, programme_kind, client_id, company_id,
+             currency, principal, annual_rate_percent, repayment_method, term_months,
+             grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date,
+             status, penalty_outstanding, loan_account_number, approved_at, created_at,
+             signed_at, signed_by, activated_at, activated_by, closed_at
+         from contract where application_id = $1",
+        application_id
+    )
     .fetch_optional(executor)
     .await
 }
@@ -181,14 +190,20 @@ pub async fn list_for_client<'e>(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<ContractRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {CONTRACT_COLUMNS} from contract
+    sqlx::query_as!(
+        ContractRow,
+        "select id, application_id, programme_id, programme_kind, client_id, company_id,
+             currency, principal, annual_rate_percent, repayment_method, term_months,
+             grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date,
+             status, penalty_outstanding, loan_account_number, approved_at, created_at,
+             signed_at, signed_by, activated_at, activated_by, closed_at
+         from contract
          where client_id = $1 and ($2::uuid is null or id < $2)
-         order by id desc limit $3"
-    ))
-    .bind(client_id)
-    .bind(after)
-    .bind(limit)
+         order by id desc limit $3",
+        client_id,
+        after,
+        limit
+    )
     .fetch_all(executor)
     .await
 }
@@ -200,14 +215,20 @@ pub async fn list<'e>(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<ContractRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {CONTRACT_COLUMNS} from contract
+    sqlx::query_as!(
+        ContractRow,
+        "select id, application_id, programme_id, programme_kind, client_id, company_id,
+             currency, principal, annual_rate_percent, repayment_method, term_months,
+             grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date,
+             status, penalty_outstanding, loan_account_number, approved_at, created_at,
+             signed_at, signed_by, activated_at, activated_by, closed_at
+         from contract
          where ($1::text is null or status = $1) and ($2::uuid is null or id < $2)
-         order by id desc limit $3"
-    ))
-    .bind(status)
-    .bind(after)
-    .bind(limit)
+         order by id desc limit $3",
+        status,
+        after,
+        limit
+    )
     .fetch_all(executor)
     .await
 }
@@ -217,11 +238,11 @@ pub async fn mark_signed(
     id: Uuid,
     signed_by: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update contract set status = 'signed', signed_at = now(), signed_by = $2 where id = $1",
+        id,
+        signed_by
     )
-    .bind(id)
-    .bind(signed_by)
     .execute(connection)
     .await?;
     Ok(())
@@ -234,25 +255,27 @@ pub async fn mark_active(
     disbursement_date: NaiveDate,
     first_due_date: NaiveDate,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update contract set status = 'active', activated_at = now(), activated_by = $2,
              disbursement_date = $3, first_due_date = $4
          where id = $1",
+        id,
+        activated_by,
+        disbursement_date,
+        first_due_date
     )
-    .bind(id)
-    .bind(activated_by)
-    .bind(disbursement_date)
-    .bind(first_due_date)
     .execute(connection)
     .await?;
     Ok(())
 }
 
 pub async fn mark_closed(connection: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("update contract set status = 'closed', closed_at = now() where id = $1")
-        .bind(id)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "update contract set status = 'closed', closed_at = now() where id = $1",
+        id
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }
 
@@ -261,11 +284,13 @@ pub async fn set_loan_account(
     id: Uuid,
     number: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update contract set loan_account_number = $2 where id = $1")
-        .bind(id)
-        .bind(number)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "update contract set loan_account_number = $2 where id = $1",
+        id,
+        number
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }
 
@@ -275,11 +300,13 @@ pub async fn add_penalty(
     id: Uuid,
     change: Decimal,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update contract set penalty_outstanding = penalty_outstanding + $2 where id = $1")
-        .bind(id)
-        .bind(change)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "update contract set penalty_outstanding = penalty_outstanding + $2 where id = $1",
+        id,
+        change
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }
 
@@ -287,10 +314,13 @@ pub async fn tranches<'e>(
     executor: impl PgExecutor<'e>,
     contract_id: Uuid,
 ) -> Result<Vec<TrancheRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {TRANCHE_COLUMNS} from tranche where contract_id = $1 order by number"
-    ))
-    .bind(contract_id)
+    sqlx::query_as!(
+        TrancheRow,
+        "select id, contract_id, number, amount, purpose, status, request_note, requested_by,
+             requested_at, approved_by, approved_at, transfer_id, disbursed_at
+         from tranche where contract_id = $1 order by number",
+        contract_id
+    )
     .fetch_all(executor)
     .await
 }
@@ -300,11 +330,14 @@ pub async fn tranche_for_update(
     contract_id: Uuid,
     number: i32,
 ) -> Result<Option<TrancheRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {TRANCHE_COLUMNS} from tranche where contract_id = $1 and number = $2 for update"
-    ))
-    .bind(contract_id)
-    .bind(number)
+    sqlx::query_as!(
+        TrancheRow,
+        "select id, contract_id, number, amount, purpose, status, request_note, requested_by,
+             requested_at, approved_by, approved_at, transfer_id, disbursed_at
+         from tranche where contract_id = $1 and number = $2 for update",
+        contract_id,
+        number
+    )
     .fetch_optional(connection)
     .await
 }
@@ -315,14 +348,14 @@ pub async fn mark_tranche_requested(
     requested_by: Uuid,
     note: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update tranche set status = 'requested', requested_by = $2, requested_at = now(),
              request_note = $3
          where id = $1",
+        id,
+        requested_by,
+        note
     )
-    .bind(id)
-    .bind(requested_by)
-    .bind(note)
     .execute(connection)
     .await?;
     Ok(())
@@ -333,11 +366,11 @@ pub async fn mark_tranche_approved(
     id: Uuid,
     approved_by: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update tranche set status = 'approved', approved_by = $2, approved_at = now() where id = $1",
-    )
-    .bind(id)
-    .bind(approved_by)
+    sqlx::query!(
+"update tranche set status = 'approved', approved_by = $2, approved_at = now() where id = $1",
+id,
+approved_by
+)
     .execute(connection)
     .await?;
     Ok(())
@@ -349,14 +382,14 @@ pub async fn mark_tranche_disbursed(
     transfer_id: Uuid,
     disbursed_by: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update tranche set status = 'disbursed', transfer_id = $2, disbursed_by = $3,
                 disbursed_at = now()
          where id = $1",
+        id,
+        transfer_id,
+        disbursed_by
     )
-    .bind(id)
-    .bind(transfer_id)
-    .bind(disbursed_by)
     .execute(connection)
     .await?;
     Ok(())
@@ -366,8 +399,7 @@ pub async fn mark_tranche_cancelled(
     connection: &mut PgConnection,
     id: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update tranche set status = 'cancelled' where id = $1")
-        .bind(id)
+    sqlx::query!("update tranche set status = 'cancelled' where id = $1", id)
         .execute(connection)
         .await?;
     Ok(())
@@ -378,10 +410,12 @@ pub async fn disbursed_total(
     connection: &mut PgConnection,
     contract_id: Uuid,
 ) -> Result<Decimal, sqlx::Error> {
-    sqlx::query_scalar(
-        "select coalesce(sum(amount), 0) from tranche where contract_id = $1 and status = 'disbursed'",
+    sqlx::query_scalar!(
+        // A sum over no rows is null; the coalesce makes it zero, which Postgres cannot see.
+        r#"select coalesce(sum(amount), 0) as "total!" from tranche
+           where contract_id = $1 and status = 'disbursed'"#,
+        contract_id
     )
-    .bind(contract_id)
     .fetch_one(connection)
     .await
 }
@@ -391,23 +425,27 @@ pub async fn delete_planned_tranches(
     connection: &mut PgConnection,
     contract_id: Uuid,
 ) -> Result<u64, sqlx::Error> {
-    let deleted = sqlx::query("delete from tranche where contract_id = $1 and status = 'planned'")
-        .bind(contract_id)
-        .execute(connection)
-        .await?;
+    let deleted = sqlx::query!(
+        "delete from tranche where contract_id = $1 and status = 'planned'",
+        contract_id
+    )
+    .execute(connection)
+    .await?;
     Ok(deleted.rows_affected())
 }
 
 pub async fn mark_written_off(connection: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("update contract set status = 'written_off', closed_at = now() where id = $1")
-        .bind(id)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "update contract set status = 'written_off', closed_at = now() where id = $1",
+        id
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }
 
 /// A contract's write-off proposal.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct WriteOffProposalRow {
     pub reason: String,
     pub proposed_by: Uuid,
@@ -420,11 +458,12 @@ pub async fn write_off_proposal(
     connection: &mut PgConnection,
     contract_id: Uuid,
 ) -> Result<Option<WriteOffProposalRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        WriteOffProposalRow,
         "select reason, proposed_by, proposed_at, confirmed_by, confirmed_at
          from write_off_proposal where contract_id = $1",
+        contract_id
     )
-    .bind(contract_id)
     .fetch_optional(connection)
     .await
 }
@@ -435,12 +474,12 @@ pub async fn propose_write_off(
     reason: &str,
     proposed_by: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into write_off_proposal (contract_id, reason, proposed_by) values ($1, $2, $3)",
+        contract_id,
+        reason,
+        proposed_by
     )
-    .bind(contract_id)
-    .bind(reason)
-    .bind(proposed_by)
     .execute(connection)
     .await?;
     Ok(())
@@ -451,19 +490,19 @@ pub async fn confirm_write_off(
     contract_id: Uuid,
     confirmed_by: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update write_off_proposal set confirmed_by = $2, confirmed_at = now()
          where contract_id = $1",
+        contract_id,
+        confirmed_by
     )
-    .bind(contract_id)
-    .bind(confirmed_by)
     .execute(connection)
     .await?;
     Ok(())
 }
 
 /// The document a founder signed.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SignedDocumentRow {
     pub language: String,
     pub sha256: String,
@@ -479,15 +518,15 @@ pub async fn insert_signed_document(
     content: &[u8],
     signed_by: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into contract_document (contract_id, language, sha256, content, signed_by) \
          values ($1, $2, $3, $4, $5)",
+        contract_id,
+        language,
+        sha256,
+        content,
+        signed_by
     )
-    .bind(contract_id)
-    .bind(language)
-    .bind(sha256)
-    .bind(content)
-    .bind(signed_by)
     .execute(connection)
     .await?;
     Ok(())
@@ -498,18 +537,24 @@ pub async fn signed_document_hash(
     executor: impl PgExecutor<'_>,
     contract_id: Uuid,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
-    sqlx::query_as("select language, sha256 from contract_document where contract_id = $1")
-        .bind(contract_id)
-        .fetch_optional(executor)
-        .await
+    let document = sqlx::query!(
+        "select language, sha256 from contract_document where contract_id = $1",
+        contract_id
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(document.map(|document| (document.language, document.sha256)))
 }
 
 pub async fn signed_document(
     executor: impl PgExecutor<'_>,
     contract_id: Uuid,
 ) -> Result<Option<SignedDocumentRow>, sqlx::Error> {
-    sqlx::query_as("select language, sha256, content from contract_document where contract_id = $1")
-        .bind(contract_id)
-        .fetch_optional(executor)
-        .await
+    sqlx::query_as!(
+        SignedDocumentRow,
+        "select language, sha256, content from contract_document where contract_id = $1",
+        contract_id
+    )
+    .fetch_optional(executor)
+    .await
 }

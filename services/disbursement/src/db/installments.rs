@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::schedule::Schedule;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct InstallmentRow {
     pub number: i32,
     pub due_date: NaiveDate,
@@ -47,23 +47,27 @@ pub async fn replace_from(
     from_number: u32,
     schedule: &Schedule,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from installment where contract_id = $1 and number >= $2")
-        .bind(contract_id)
-        .bind(i64::from(from_number))
-        .execute(&mut *connection)
-        .await?;
+    sqlx::query!(
+        // The schedule numbers instalments with u32, which bigint holds whole; Postgres compares
+        // it with the integer column.
+        "delete from installment where contract_id = $1 and number >= $2::bigint",
+        contract_id,
+        i64::from(from_number)
+    )
+    .execute(&mut *connection)
+    .await?;
     for row in schedule.installments() {
-        sqlx::query(
-            "insert into installment (contract_id, number, due_date, principal, interest, total, balance)
-             values ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(contract_id)
-        .bind(i64::from(row.number()))
-        .bind(row.due_date())
-        .bind(row.principal().amount())
-        .bind(row.interest().amount())
-        .bind(row.total().amount())
-        .bind(row.balance().amount())
+        sqlx::query!(
+"insert into installment (contract_id, number, due_date, principal, interest, total, balance)
+             values ($1, $2::bigint, $3, $4, $5, $6, $7)",
+contract_id,
+i64::from(row.number()),
+row.due_date(),
+row.principal().amount(),
+row.interest().amount(),
+row.total().amount(),
+row.balance().amount()
+)
         .execute(&mut *connection)
         .await?;
     }
@@ -74,12 +78,13 @@ pub async fn list<'e>(
     executor: impl PgExecutor<'e>,
     contract_id: Uuid,
 ) -> Result<Vec<InstallmentRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        InstallmentRow,
         "select number, due_date, principal, interest, total, balance, paid_interest,
              paid_principal, days_past_due
          from installment where contract_id = $1 order by number",
+        contract_id
     )
-    .bind(contract_id)
     .fetch_all(executor)
     .await
 }
@@ -92,15 +97,15 @@ pub async fn add_payment(
     interest: Decimal,
     principal: Decimal,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update installment set paid_interest = paid_interest + $3,
              paid_principal = paid_principal + $4
          where contract_id = $1 and number = $2",
+        contract_id,
+        number,
+        interest,
+        principal
     )
-    .bind(contract_id)
-    .bind(number)
-    .bind(interest)
-    .bind(principal)
     .execute(connection)
     .await?;
     Ok(())
@@ -113,12 +118,14 @@ pub async fn set_days_past_due(
     number: i32,
     days_past_due: i32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update installment set days_past_due = $3 where contract_id = $1 and number = $2")
-        .bind(contract_id)
-        .bind(number)
-        .bind(days_past_due)
-        .execute(connection)
-        .await?;
+    sqlx::query!(
+        "update installment set days_past_due = $3 where contract_id = $1 and number = $2",
+        contract_id,
+        number,
+        days_past_due
+    )
+    .execute(connection)
+    .await?;
     Ok(())
 }
 

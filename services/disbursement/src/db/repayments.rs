@@ -6,14 +6,14 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 /// An early repayment, as the schedule rebuild replays it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct EarlyRepaymentRow {
     pub repaid_on: NaiveDate,
     pub extra_principal: Decimal,
     pub option: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RepaymentRow {
     pub id: Uuid,
     pub kind: String,
@@ -48,11 +48,14 @@ pub async fn early_repayments(
     connection: &mut PgConnection,
     contract_id: Uuid,
 ) -> Result<Vec<EarlyRepaymentRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select repaid_on, extra_principal, early_option as option from repayment
-         where contract_id = $1 and kind = 'early' order by created_at, id",
+    sqlx::query_as!(
+        EarlyRepaymentRow,
+        // The table's check makes both columns present on an early repayment.
+        r#"select repaid_on, extra_principal as "extra_principal!", early_option as "option!"
+         from repayment
+         where contract_id = $1 and kind = 'early' order by created_at, id"#,
+        contract_id
     )
-    .bind(contract_id)
     .fetch_all(connection)
     .await
 }
@@ -61,22 +64,22 @@ pub async fn insert(
     connection: &mut PgConnection,
     repayment: &NewRepayment,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into repayment (id, contract_id, kind, repaid_on, amount, penalty, interest,
              principal, extra_principal, early_option, transfer_id)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        repayment.id,
+        repayment.contract_id,
+        repayment.kind,
+        repayment.repaid_on,
+        repayment.amount,
+        repayment.penalty,
+        repayment.interest,
+        repayment.principal,
+        repayment.extra_principal,
+        repayment.early_option,
+        repayment.transfer_id
     )
-    .bind(repayment.id)
-    .bind(repayment.contract_id)
-    .bind(repayment.kind)
-    .bind(repayment.repaid_on)
-    .bind(repayment.amount)
-    .bind(repayment.penalty)
-    .bind(repayment.interest)
-    .bind(repayment.principal)
-    .bind(repayment.extra_principal)
-    .bind(repayment.early_option)
-    .bind(repayment.transfer_id)
     .execute(connection)
     .await?;
     Ok(())
@@ -86,20 +89,23 @@ pub async fn list<'e>(
     executor: impl PgExecutor<'e>,
     contract_id: Uuid,
 ) -> Result<Vec<RepaymentRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        RepaymentRow,
         "select id, kind, repaid_on, amount, penalty, interest, principal, extra_principal,
              early_option, transfer_id, created_at
          from repayment where contract_id = $1 order by created_at, id",
+        contract_id
     )
-    .bind(contract_id)
     .fetch_all(executor)
     .await
 }
 
 /// Whether anything has been repaid on the contract.
 pub async fn any(connection: &mut PgConnection, contract_id: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select exists (select 1 from repayment where contract_id = $1)")
-        .bind(contract_id)
-        .fetch_one(connection)
-        .await
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from repayment where contract_id = $1) as "exists!""#,
+        contract_id
+    )
+    .fetch_one(connection)
+    .await
 }

@@ -12,7 +12,7 @@ pub async fn overdue_loans<'e>(
     client_id: Uuid,
     today: NaiveDate,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select c.id from contract c
          where c.client_id = $1 and c.status = 'active' and c.programme_kind = 'loan'
            and (c.penalty_outstanding > 0
@@ -21,9 +21,9 @@ pub async fn overdue_loans<'e>(
                              and (i.paid_interest < i.interest
                                   or i.paid_principal < greatest(i.principal, 0))))
          order by c.id",
+        client_id,
+        today
     )
-    .bind(client_id)
-    .bind(today)
     .fetch_all(executor)
     .await
 }
