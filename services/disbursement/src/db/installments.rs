@@ -136,7 +136,7 @@ pub async fn loans_to_remind(
     as_of: NaiveDate,
     through: NaiveDate,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select distinct c.id from contract c join installment i on i.contract_id = c.id
          where c.status = 'active' and c.programme_kind = 'loan' and c.disbursement_date <= $1
            and i.due_date > $1 and i.due_date <= $2
@@ -145,9 +145,9 @@ pub async fn loans_to_remind(
                            where r.contract_id = i.contract_id and r.number = i.number
                              and r.due_date = i.due_date)
          order by c.id",
+        as_of,
+        through
     )
-    .bind(as_of)
-    .bind(through)
     .fetch_all(connection)
     .await
 }
@@ -170,13 +170,13 @@ pub async fn was_reminded(
     number: i32,
     due_date: NaiveDate,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "select exists (select 1 from installment_reminder
-                        where contract_id = $1 and number = $2 and due_date = $3)",
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from installment_reminder
+                          where contract_id = $1 and number = $2 and due_date = $3) as "exists!""#,
+        contract_id,
+        number,
+        due_date
     )
-    .bind(contract_id)
-    .bind(number)
-    .bind(due_date)
     .fetch_one(connection)
     .await
 }
@@ -185,17 +185,17 @@ pub async fn insert_reminder(
     connection: &mut PgConnection,
     reminder: &NewReminder,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into installment_reminder (contract_id, number, due_date, amount_due, reminded_on,
              event_id)
          values ($1, $2, $3, $4, $5, $6)",
+        reminder.contract_id,
+        reminder.number,
+        reminder.due_date,
+        reminder.amount_due,
+        reminder.reminded_on,
+        reminder.event_id
     )
-    .bind(reminder.contract_id)
-    .bind(reminder.number)
-    .bind(reminder.due_date)
-    .bind(reminder.amount_due)
-    .bind(reminder.reminded_on)
-    .bind(reminder.event_id)
     .execute(connection)
     .await?;
     Ok(())
