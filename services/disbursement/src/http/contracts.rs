@@ -13,11 +13,12 @@ use imkon_auth::extract::{
 };
 use imkon_auth::{Principal, Role};
 use imkon_platform::language::Language;
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 use super::contract_document;
 use super::schedules::parse_date;
@@ -395,11 +396,13 @@ pub async fn contract_document_pdf(
 }
 
 /// What the founder signs: the document they were shown, by its hash and language.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SignRequest {
     /// The SHA-256 (lowercase hex) of the contract document the founder read, as
     /// `/v1/contracts/{id}/document.pdf` gave it.
+    #[validate(length(equal = 64, code = "invalid_hash"))]
+    #[schema(min_length = 64, max_length = 64)]
     pub document_sha256: String,
     /// The language of that document: `uz-Latn`, `uz-Cyrl`, `ru` or `en`.
     pub language: String,
@@ -422,11 +425,11 @@ pub async fn sign_contract(
     ConnectInfo(address): ConnectInfo<SocketAddr>,
     founder: RequireRole<Founder>,
     Path(id): Path<Uuid>,
-    JsonBody(request): JsonBody<SignRequest>,
+    ValidatedJson(request): ValidatedJson<SignRequest>,
 ) -> Result<Json<ContractView>, Problem> {
     let language = parse_language(&request.language, "language")?;
-    let seen = request.document_sha256.trim().to_ascii_lowercase();
-    if seen.len() != 64 || !seen.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+    let seen = request.document_sha256.to_ascii_lowercase();
+    if !seen.bytes().all(|byte| byte.is_ascii_hexdigit()) {
         return Err(DisbursementError::InvalidField {
             field: "document_sha256",
             code: "invalid_hash",
@@ -476,15 +479,19 @@ pub async fn sign_contract(
 }
 
 /// What an officer may set when activating; both optional (send `{}`).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ActivateRequest {
     /// `YYYY-MM-DD`; today (UTC) when absent. May be earlier than today when a contract signed
     /// on paper is booked late, never later.
     #[serde(default)]
+    #[validate(length(equal = 10, code = "not_a_date"))]
+    #[schema(min_length = 10, max_length = 10)]
     pub disbursement_date: Option<String>,
     /// `YYYY-MM-DD`; one month after the disbursement date when absent.
     #[serde(default)]
+    #[validate(length(equal = 10, code = "not_a_date"))]
+    #[schema(min_length = 10, max_length = 10)]
     pub first_due_date: Option<String>,
 }
 
@@ -502,7 +509,7 @@ pub async fn activate_contract(
     ConnectInfo(address): ConnectInfo<SocketAddr>,
     officer: RequireRole<CreditOfficer>,
     Path(id): Path<Uuid>,
-    JsonBody(request): JsonBody<ActivateRequest>,
+    ValidatedJson(request): ValidatedJson<ActivateRequest>,
 ) -> Result<Json<ContractView>, Problem> {
     let today = state.calendar.today();
     let disbursement_date = match &request.disbursement_date {
@@ -575,14 +582,17 @@ impl RoleRequirement for WriteOffDecider {
 }
 
 /// Why a loan is written off, for the record.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct WriteOffRequest {
+    /// Not blank once trimmed (a rule the handler checks).
+    #[validate(length(max = MAX_REASON_CHARS, code = "invalid_reason"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
 /// The longest write-off reason accepted, in characters.
-pub const MAX_REASON_CHARS: usize = 2_000;
+pub const MAX_REASON_CHARS: u64 = 2_000;
 
 /// An approver proposes writing off an active contract the bank no longer expects to recover;
 /// the contract stays active until another approver confirms (four eyes).
@@ -602,10 +612,10 @@ pub async fn write_off_contract(
     ConnectInfo(address): ConnectInfo<SocketAddr>,
     approver: RequireRole<WriteOffDecider>,
     Path(id): Path<Uuid>,
-    JsonBody(request): JsonBody<WriteOffRequest>,
+    ValidatedJson(request): ValidatedJson<WriteOffRequest>,
 ) -> Result<(StatusCode, Json<ContractView>), Problem> {
     let reason = request.reason.trim();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+    if reason.is_empty() {
         return Err(DisbursementError::InvalidField {
             field: "reason",
             code: "invalid_reason",

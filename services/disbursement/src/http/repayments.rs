@@ -12,12 +12,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use imkon_auth::extract::{AuthenticatedUser, Founder, RequireRole};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Money;
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use super::contracts::visible_contract;
 use super::schedules::parse_decimal;
@@ -53,10 +54,12 @@ pub enum EarlyOption {
 /// part of it, allocated the same way, oldest instalment first; the rest stays due (422
 /// `more_than_due` above what is due). With `amount` and `option`: repay `amount` of principal
 /// ahead of schedule; the interest accrued since the last due date is added to the payment.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct RepaymentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(length(min = 1, max = 40, code = "not_a_decimal"))]
+    #[schema(min_length = 1, max_length = 40)]
     pub amount: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option: Option<EarlyOption>,
@@ -288,7 +291,7 @@ pub async fn repay(
     founder: RequireRole<Founder>,
     key: IdempotencyKey,
     Path(id): Path<Uuid>,
-    JsonBody(request): JsonBody<RepaymentRequest>,
+    ValidatedJson(request): ValidatedJson<RepaymentRequest>,
 ) -> Result<Response, Problem> {
     let path = format!("/v1/contracts/{id}/repayments");
     let body = serde_json::to_vec(&request).map_err(|error| Problem::internal_from(&error))?;

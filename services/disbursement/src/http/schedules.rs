@@ -4,9 +4,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use imkon_platform::money::{parse_decimal_literal, Currency, Money};
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::domain::schedule::{build_schedule, Schedule};
 use crate::domain::terms::{DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
@@ -14,14 +15,18 @@ use crate::error::DisbursementError;
 use crate::AppState;
 
 /// Loan terms to lay out as a schedule. Amounts and rates are decimal strings.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SchedulePreviewRequest {
     /// The amount lent, such as `"100.00"`.
+    #[validate(length(min = 1, max = 40, code = "not_a_decimal"))]
+    #[schema(min_length = 1, max_length = 40)]
     pub principal: String,
     /// `UZS`, `USD` or `EUR`.
     pub currency: String,
     /// The annual rate in percent, at most four decimals, such as `"9.4822"`.
+    #[validate(length(min = 1, max = 40, code = "not_a_decimal"))]
+    #[schema(min_length = 1, max_length = 40)]
     pub annual_rate_percent: String,
     pub term_months: i64,
     /// `annuity` or `equal_principal`.
@@ -33,8 +38,12 @@ pub struct SchedulePreviewRequest {
     #[serde(default = "default_day_count")]
     pub day_count: String,
     /// `YYYY-MM-DD`.
+    #[validate(length(equal = 10, code = "not_a_date"))]
+    #[schema(min_length = 10, max_length = 10)]
     pub disbursement_date: String,
     /// `YYYY-MM-DD`, after the disbursement date and at most two months later.
+    #[validate(length(equal = 10, code = "not_a_date"))]
+    #[schema(min_length = 10, max_length = 10)]
     pub first_due_date: String,
 }
 
@@ -149,7 +158,7 @@ impl SchedulePreviewRequest {
         (status = 422, description = "A parameter is invalid; the problem names the field")))]
 #[tracing::instrument(skip_all)]
 pub async fn preview_schedule(
-    JsonBody(request): JsonBody<SchedulePreviewRequest>,
+    ValidatedJson(request): ValidatedJson<SchedulePreviewRequest>,
 ) -> Result<Json<ScheduleView>, Problem> {
     let terms = request.parse()?;
     Ok(Json(ScheduleView::from_schedule(&build_schedule(&terms))))

@@ -14,12 +14,13 @@ use imkon_auth::{Principal, Role};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Money;
 use imkon_platform::outbox;
-use imkon_platform::problem::{JsonBody, Problem};
+use imkon_platform::problem::{Problem, ValidatedJson};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use super::contracts::{visible_contract, TrancheView};
 use super::{record_audit, refuse_own_contract, AuditSubject};
@@ -61,15 +62,17 @@ impl RoleRequirement for TrancheDisburser {
 }
 
 /// A tranche request; the note is the founder's milestone report for a grant.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TrancheRequestBody {
     #[serde(default)]
+    #[validate(length(max = MAX_NOTE_CHARS, code = "too_long"))]
+    #[schema(max_length = 10000)]
     pub note: Option<String>,
 }
 
 /// The longest note or milestone report accepted, in characters.
-pub const MAX_NOTE_CHARS: usize = 10_000;
+pub const MAX_NOTE_CHARS: u64 = 10_000;
 
 /// The tranche's state as the domain sees it, from its row.
 fn tranche_status(row: &TrancheRow) -> TrancheStatus {
@@ -158,21 +161,13 @@ pub async fn request_tranche(
     ConnectInfo(address): ConnectInfo<SocketAddr>,
     user: RequireRole<TrancheRequester>,
     Path((id, number)): Path<(Uuid, i32)>,
-    JsonBody(body): JsonBody<TrancheRequestBody>,
+    ValidatedJson(body): ValidatedJson<TrancheRequestBody>,
 ) -> Result<Json<TrancheView>, Problem> {
     let note = body
         .note
         .as_deref()
         .map(str::trim)
         .filter(|note| !note.is_empty());
-    if note.is_some_and(|note| note.chars().count() > MAX_NOTE_CHARS) {
-        return Err(DisbursementError::InvalidField {
-            field: "note",
-            code: "too_long",
-            message: format!("at most {MAX_NOTE_CHARS} characters"),
-        }
-        .into());
-    }
     let mut transaction = state.pool.begin().await?;
     let (contract, tranche) = locked(&mut transaction, id, number).await?;
     may_request(&user, &contract)?;
@@ -397,24 +392,31 @@ async fn close_grant_when_paid_out(
 }
 
 /// One tranche of a new plan.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PlannedTrancheBody {
     /// A decimal string such as `"600.00"`.
+    #[validate(length(min = 1, max = 40, code = "invalid_amount"))]
+    #[schema(min_length = 1, max_length = 40)]
     pub amount: String,
-    /// What it pays for, such as `equipment`.
+    /// What it pays for, such as `equipment`; not blank once trimmed (checked by the handler).
+    #[validate(length(max = MAX_PURPOSE_CHARS, code = "invalid_purpose"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub purpose: String,
 }
 
 /// A new plan of tranches, in the order they are to be paid.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TranchePlanBody {
+    // The count is the domain's `MAX_TRANCHES`, which `check_tranche_plan` also holds stored plans to.
+    #[validate(length(min = 1, max = 12, code = "tranche_count"), nested)]
+    #[schema(min_items = 1, max_items = 12)]
     pub tranches: Vec<PlannedTrancheBody>,
 }
 
 /// The longest purpose accepted, in characters.
-pub const MAX_PURPOSE_CHARS: usize = 200;
+pub const MAX_PURPOSE_CHARS: u64 = 200;
 
 /// A credit officer splits the contract's principal into tranches, before activation. The
 /// amounts must add up to the principal exactly.
@@ -432,7 +434,7 @@ pub async fn plan_tranches(
     ConnectInfo(address): ConnectInfo<SocketAddr>,
     officer: RequireRole<CreditOfficer>,
     Path(id): Path<Uuid>,
-    JsonBody(body): JsonBody<TranchePlanBody>,
+    ValidatedJson(body): ValidatedJson<TranchePlanBody>,
 ) -> Result<Json<super::contracts::ContractView>, Problem> {
     let mut transaction = state.pool.begin().await?;
     let contract = contracts::find_for_update(&mut transaction, id)
@@ -458,7 +460,7 @@ pub async fn plan_tranches(
             )
         })?;
         let purpose = planned.purpose.trim();
-        if purpose.is_empty() || purpose.chars().count() > MAX_PURPOSE_CHARS {
+        if purpose.is_empty() {
             return Err(Problem::invalid_field(
                 format!("tranches[{index}].purpose"),
                 "invalid_purpose",
