@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { chooseLanguage, frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices } from './harness.mjs';
+import { chooseLanguage, frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, submit } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
 const needsServices = skipWithoutServices('the disbursement service');
@@ -34,7 +34,7 @@ test('the founder reads the contract before signing, and the signed file matches
   await chooseLanguage(page, LANGUAGES[2]);
   await page.fill('#username', 'founder1');
   await page.fill('#password', 'founder1-demo-pass');
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.locator('#login-form button[type="submit"]').click()]);
+  await submit(page, '#login-form');
   await passSecondFactor(page, 'founder1');
 
   // The loan awaiting signature is the contract whose page has a sign form.

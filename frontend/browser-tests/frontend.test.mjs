@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { assertAccessible } from './accessibility.mjs';
-import { chooseLanguage } from './harness.mjs';
+import { chooseLanguage, submit } from './harness.mjs';
 import { startFrontend } from './server.mjs';
 import { passSecondFactor } from './totp.mjs';
 
@@ -95,11 +95,8 @@ async function fillLoan(page, { principal, rate = '9.4822' }) {
   await page.fill('#first_due_date', '2024-02-01');
 }
 
-async function submit(page) {
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    page.locator('form.calculator button[type="submit"]').click(),
-  ]);
+async function submitCalculator(page) {
+  await submit(page, 'form.calculator');
 }
 
 /** No inline script or style anywhere (the CSP forbids them, and the page must not need them),
@@ -136,7 +133,7 @@ describe('the calculator', () => {
       await page.goto(`${server.url}/calculator`);
       await chooseLanguage(page, language);
       await fillLoan(page, { principal: language.typedPrincipal });
-      await submit(page);
+      await submitCalculator(page);
       assert.equal(await page.locator('.schedule-table tbody tr').count(), 6);
       assert.equal(await page.locator('.schedule-table tbody tr:first-child td:nth-child(2)').textContent(), language.firstDue);
       assert.equal(await page.locator('.schedule-table tfoot td').first().textContent(), language.totalPrincipal);
@@ -156,7 +153,7 @@ describe('the calculator', () => {
       await page.goto(`${server.url}/calculator`);
       await chooseLanguage(page, language);
       await fillLoan(page, { principal: language.typedPrincipal, rate: '150' });
-      await submit(page);
+      await submitCalculator(page);
       const rateField = page.locator('.field', { has: page.locator('#annual_rate_percent') });
       assert.equal(await rateField.locator('.field-error').textContent(), language.rateError);
       assert.equal(await page.getAttribute('#annual_rate_percent', 'aria-invalid'), 'true');
@@ -166,7 +163,7 @@ describe('the calculator', () => {
       await assertNoInlineCode(page, violations);
 
       await page.fill('#principal', 'abc');
-      await submit(page);
+      await submitCalculator(page);
       const principalField = page.locator('.field', { has: page.locator('#principal') });
       assert.equal(await principalField.locator('.field-error').textContent(), language.notANumber);
       assert.equal(await page.inputValue('#principal'), 'abc');
@@ -222,7 +219,7 @@ describe('screenshots', () => {
           await page.goto(`${server.url}${shown.path}`);
           if (shown.fill) {
             await fillLoan(page, { principal: language.typedPrincipal });
-            await submit(page);
+            await submitCalculator(page);
           }
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
           assert.ok(overflow <= 0, `${shown.name} is no wider than the ${viewport.name} screen (by ${overflow}px)`);
@@ -256,18 +253,8 @@ async function signIn(page, username, password) {
   await page.goto(`${server.url}/login`);
   await page.fill('#username', username);
   await page.fill('#password', password);
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    page.locator('#login-form button[type="submit"]').click(),
-  ]);
+  await submit(page, '#login-form');
   await passSecondFactor(page, username);
-}
-
-async function submitForm(page, selector) {
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    page.locator(`${selector} button[type="submit"]`).click(),
-  ]);
 }
 
 describe('signing in', () => {
@@ -292,7 +279,7 @@ describe('signing in', () => {
     assert.equal(new URL(page.url()).searchParams.get('next'), '/programmes');
     await page.fill('#username', 'founder1');
     await page.fill('#password', 'founder1-demo-pass');
-    await submitForm(page, '#login-form');
+    await submit(page, '#login-form');
     assert.equal(new URL(page.url()).pathname, '/programmes');
     await context.close();
   });
@@ -304,7 +291,7 @@ describe('signing in', () => {
       await chooseLanguage(page, language);
       await page.fill('#username', 'founder2');
       await page.fill('#password', 'wrong-password');
-      await submitForm(page, '#login-form');
+      await submit(page, '#login-form');
       assert.equal(await page.locator('.form-notice').textContent(), SIGN_IN[language.code].wrong);
       assert.equal(await page.inputValue('#username'), 'founder2');
       assert.equal(await page.inputValue('#password'), '');
@@ -326,14 +313,14 @@ describe('a founder', () => {
     ]);
     await page.fill('#requested_amount', 'lots');
     await page.fill('#term_months', '12');
-    await submitForm(page, '#apply-form');
+    await submit(page, '#apply-form');
     const amountField = page.locator('.field', { has: page.locator('#requested_amount') });
     assert.equal(await amountField.locator('.field-error').textContent(), 'Enter a number, such as 1,250,000.00.');
     assert.equal(await page.inputValue('#requested_amount'), 'lots', 'what was typed stays');
 
     await page.fill('#requested_amount', '50,000,000.00');
     await page.fill('#project_cost', '200,000,000.00');
-    await submitForm(page, '#apply-form');
+    await submit(page, '#apply-form');
     assert.match(new URL(page.url()).search, /step=answers/);
     await page.fill('#q-project_summary', 'A marketplace for farm produce.');
     await page.fill('#q-team_experience_years', '6');
@@ -343,10 +330,10 @@ describe('a founder', () => {
     await page.selectOption('#q-target_market', 'uzbekistan');
     await page.selectOption('#q-it_park_resident', 'yes');
     await page.fill('#q-jobs_to_be_created', '12');
-    await submitForm(page, '#apply-form');
+    await submit(page, '#apply-form');
     assert.match(new URL(page.url()).search, /step=review/);
     assert.equal(await page.locator('#missing').count(), 0, 'nothing is missing');
-    await submitForm(page, '#apply-form');
+    await submit(page, '#apply-form');
     assert.match(new URL(page.url()).pathname, /^\/applications\/[0-9a-f-]{36}$/);
     assert.ok((await page.locator('#application-state').textContent()).length > 0);
     assert.ok(await page.locator('.timeline li').count() >= 2, 'the timeline shows the steps');

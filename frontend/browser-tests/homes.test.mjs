@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { assertAccessible } from './accessibility.mjs';
-import { chooseLanguage, frontendAndBrowser, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
+import { chooseLanguage, frontendAndBrowser, screenshotDir, skipWithoutServices, submit, VIEWPORTS } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
 const needsServices = skipWithoutServices('the services of the demo logins');
@@ -40,10 +40,7 @@ async function signIn(page, username, language = LANGUAGES[0]) {
   await chooseLanguage(page, language);
   await page.fill('#username', username);
   await page.fill('#password', `${username}-demo-pass`);
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    page.locator('#login-form button[type="submit"]').click(),
-  ]);
+  await submit(page, '#login-form');
   await passSecondFactor(page, username);
 }
 

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
-import { chooseLanguage } from './harness.mjs';
+import { chooseLanguage, settle, submit } from './harness.mjs';
 import { startFrontend } from './server.mjs';
 import { passSecondFactor } from './totp.mjs';
 
@@ -94,15 +94,6 @@ async function signIn(page, username, password = `${username}-demo-pass`) {
   assert.notEqual(new URL(page.url()).pathname, '/login/second-factor', `${username} passed the second factor`);
 }
 
-/** Submits the form `selector` names (or holds) and waits for the page it leads to. */
-async function submit(page, selector) {
-  const form = typeof selector === 'string' ? page.locator(selector) : selector;
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    form.locator('button[type="submit"]').click(),
-  ]);
-}
-
 /** The form whose action is `action`. */
 function formTo(page, action) {
   return page.locator(`form[action="${action}"]`);
@@ -126,7 +117,10 @@ async function assertNoErrors(page, what) {
 async function eventually(page, url, ready, what) {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     await page.goto(url);
-    if (await ready()) return;
+    if (await ready()) {
+      await settle(page);
+      return;
+    }
     await page.waitForTimeout(200);
   }
   assert.fail(`${what} did not happen within 10 seconds`);
@@ -428,10 +422,7 @@ test('an officer who proposed a decision cannot confirm it as its second approve
   await dual.page.fill('#proposal-grace_months', '0');
   await submit(dual.page, '#proposal-form');
   await assertNoErrors(dual.page, 'the proposal');
-  const [refused] = await Promise.all([
-    dual.page.waitForResponse((response) => response.url().endsWith(`${applicationPath}/confirmation`)),
-    submit(dual.page, '#confirmation-form'),
-  ]);
+  const refused = await submit(dual.page, '#confirmation-form');
   assert.equal(refused.status(), 403);
   assert.match(await dual.page.locator('#form-errors').textContent(), /You proposed this decision yourself: another approver must confirm it\./);
   await shoot(dual.page, '19-own-proposal-refused');

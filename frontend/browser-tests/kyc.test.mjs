@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
-import { chooseLanguage, frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
+import { chooseLanguage, frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, submit, VIEWPORTS } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
 const needsServices = skipWithoutServices('the services with their demo data');
@@ -25,14 +25,6 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 /** founder3's PINFL, as kyc1 reads it on the client page, for the credit officer's search. */
 let founder3Pinfl;
 const started = frontendAndBrowser(needsServices);
-
-/** Submits `form` and waits for the page it leads to. */
-async function submit(page, form) {
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    form.locator('button[type="submit"]').click(),
-  ]);
-}
 
 test('kyc1 compares founder3 with the scan and clears the demo watch-list hit', { skip: needsServices }, async () => {
   const context = await started.browser.newContext({ viewport: VIEWPORTS[0] });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
-import { chooseLanguage } from './harness.mjs';
+import { chooseLanguage, submit } from './harness.mjs';
 import { startFrontend } from './server.mjs';
 import { passSecondFactor } from './totp.mjs';
 
@@ -69,10 +69,7 @@ async function signIn(page, username, password) {
   await page.goto(`${server.url}/login`);
   await page.fill('#username', username);
   await page.fill('#password', password);
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    page.locator('#login-form button[type="submit"]').click(),
-  ]);
+  await submit(page, '#login-form');
   await passSecondFactor(page, username);
 }
 
@@ -119,10 +116,7 @@ describe('screenshots of the money pages', () => {
         await shoot(page, 'transfer', language, viewport);
         await page.fill('#to-account', number);
         await page.fill('#transfer-amount', '1000');
-        await Promise.all([
-          page.waitForNavigation({ waitUntil: 'load' }),
-          page.locator('form.page-form button[type="submit"]').click(),
-        ]);
+        await submit(page, 'form.page-form');
         // Sending to the same account is refused beside the recipient's field.
         assert.equal(await page.locator('.field-error').count() > 0 || await page.locator('#form-errors').count() > 0, true);
         await shoot(page, 'transfer-refused', language, viewport);
@@ -220,10 +214,7 @@ describe('long actions show their progress', () => {
         if (message.text().startsWith('busy shown: ')) resolve(message.text().slice('busy shown: '.length));
       });
     });
-    await Promise.all([
-      page.waitForNavigation({ waitUntil: 'load' }),
-      page.locator('form.filters button[type="submit"]').click(),
-    ]);
+    await submit(page, 'form.filters');
     assert.equal(await shown, 'Preparing the statement…');
     assert.match(page.url(), /from=2020-01-01/);
     assert.equal(await page.locator('#busy').isHidden(), true, 'the new page starts without the panel');

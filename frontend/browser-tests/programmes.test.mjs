@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
-import { chooseLanguage, frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, VIEWPORTS } from './harness.mjs';
+import { chooseLanguage, frontendAndBrowser, LANGUAGES, screenshotDir, skipWithoutServices, submit, VIEWPORTS } from './harness.mjs';
 import { passSecondFactor } from './totp.mjs';
 
 const needsServices = skipWithoutServices('the services with their demo data');
@@ -31,14 +31,6 @@ async function signIn(page, username) {
   ]);
   await passSecondFactor(page, username);
   assert.notEqual(new URL(page.url()).pathname, '/login', `${username} is signed in`);
-}
-
-/** Submits `form` and waits for the page it leads to. */
-async function submit(page, form) {
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    form.locator('button[type="submit"]').click(),
-  ]);
 }
 
 /** Hundredths as a decimal text: 12345 → "123.45". */
