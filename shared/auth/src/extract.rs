@@ -194,6 +194,18 @@ where
     ))
 }
 
+/// The principal of a request that must carry a token, a person's or a service's: for a
+/// service's own extractor over both kinds of caller. The token is verified as every extractor
+/// here verifies it, fetching the issuer's keys again on an unknown key id (key rotation).
+pub async fn require_principal<S>(parts: &Parts, state: &S) -> Result<Principal, AuthRejection>
+where
+    TokenVerifier: FromRef<S>,
+{
+    authenticate(parts, state)
+        .await?
+        .ok_or(AuthRejection::MissingToken)
+}
+
 fn require_user(principal: Principal) -> Result<Principal, AuthRejection> {
     if principal.is_service() {
         return Err(AuthRejection::ServiceNotAllowed);

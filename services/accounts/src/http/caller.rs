@@ -2,13 +2,13 @@
 //!
 //! Several endpoints serve both people and services (an account's details serve staff, the
 //! disbursement service and the account's owner), so this extractor accepts any valid token
-//! and the handlers decide with the rules below.
+//! and the handlers decide with the rules below. The token is verified by the shared
+//! extractors' code, so a key rotated in at the issuer is fetched here too.
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use imkon_auth::extract::AuthRejection;
+use imkon_auth::extract::{require_principal, AuthRejection};
 use imkon_auth::policy::{ACCOUNTS_OPEN, ACCOUNTS_READ, ACCOUNTS_TRANSFER};
 use imkon_auth::{Principal, Role, Scope, TokenVerifier};
 use imkon_platform::problem::Problem;
@@ -29,24 +29,7 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let mut values = parts.headers.get_all(AUTHORIZATION).iter();
-        let value = values.next().ok_or(AuthRejection::MissingToken)?;
-        if values.next().is_some() {
-            return Err(AuthRejection::MalformedAuthorizationHeader);
-        }
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|text| text.split_once(' '))
-            .filter(|(scheme, token)| {
-                scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()
-            })
-            .map(|(_, token)| token.trim())
-            .ok_or(AuthRejection::MalformedAuthorizationHeader)?;
-        let principal = TokenVerifier::from_ref(state)
-            .verify(token)?
-            .into_principal();
-        Ok(Caller(principal))
+        Ok(Caller(require_principal(parts, state).await?))
     }
 }
 
