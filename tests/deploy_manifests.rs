@@ -1,12 +1,13 @@
 //! The Kubernetes manifests against the code they deploy: each service's NetworkPolicy admits
-//! exactly the callers the auth policy lets call it, and every service has a Deployment and
-//! its migrations in the migration Job. `scripts/check-deploy` validates the manifests'
+//! exactly the callers the auth policy lets call it, every service has a Deployment and its
+//! migrations in the migration Job, the ConfigMap routes events as the launcher does, and keys
+//! come from onboarding's published set rather than a copy in the manifests. `scripts/check-deploy` validates the manifests'
 //! shape; these tests keep their content true when the policy or the services change.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use imkon::SERVICES;
+use imkon::{EVENT_SUBSCRIBERS, SERVICES};
 use imkon_auth::{policy, Audience};
 
 fn base_file(name: &str) -> String {
@@ -92,6 +93,66 @@ fn every_service_is_deployed_and_migrated_before_rollout() {
         assert!(
             kustomization.contains(&format!("  - {service}.yaml\n")),
             "the base kustomization leaves out {service}.yaml"
+        );
+    }
+}
+
+/// The settings file the ConfigMap `imkon-config` mounts, as TOML.
+fn configured_settings() -> toml::Table {
+    let config = base_file("config.yaml");
+    let (_, file) = config
+        .split_once("  imkon.toml: |\n")
+        .expect("the ConfigMap holds imkon.toml");
+    let text: String = file
+        .lines()
+        .take_while(|line| !line.starts_with("---"))
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
+    text.parse().expect("imkon.toml in the ConfigMap is TOML")
+}
+
+type Routing = BTreeMap<String, BTreeSet<String>>;
+
+#[test]
+fn the_configmap_routes_every_event_as_the_launcher_does() {
+    let settings = configured_settings();
+    let deployed = settings["common"]["event_subscribers"]
+        .as_str()
+        .expect("event_subscribers is a string");
+    let deployed: Routing = serde_json::from_str(deployed).expect("the deployed routing is JSON");
+    let launcher: Routing =
+        serde_json::from_str(EVENT_SUBSCRIBERS).expect("the launcher's routing is JSON");
+    assert_eq!(deployed, launcher);
+}
+
+#[test]
+fn services_fetch_onboardings_key_set_and_no_manifest_carries_a_copy() {
+    let settings = configured_settings();
+    assert_eq!(
+        settings["common"]["token_jwks_url"].as_str(),
+        Some("http://onboarding:8080/.well-known/jwks.json")
+    );
+    for (service, _) in SERVICES {
+        let deployment = base_file(&format!("{service}.yaml"));
+        assert!(
+            !deployment.contains("TOKEN_PUBLIC_KEYS"),
+            "{service}.yaml pins a key set, which a rotation would leave stale"
+        );
+    }
+    let onboarding = base_file("onboarding.yaml");
+    assert!(
+        onboarding.contains("key: token-key-sealing-key"),
+        "onboarding cannot generate keys without its sealing key"
+    );
+}
+
+#[test]
+fn frontend_replicas_share_their_sessions_in_the_database() {
+    let frontend = base_file("frontend.yaml");
+    for setting in ["IMKON_DATABASE_URL", "IMKON_SESSION_ENCRYPTION_KEY"] {
+        assert!(
+            frontend.contains(&format!("- name: {setting}\n")),
+            "the frontend Deployment does not set {setting}"
         );
     }
 }
