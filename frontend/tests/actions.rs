@@ -826,6 +826,15 @@ async fn an_admin_defines_a_programme_on_its_form_and_refusals_are_explained_bes
         "the form keeps what was typed"
     );
 
+    let fields = programme_fields(&html, &[("day_count", "actual/365")]);
+    let refused = admin.post(&form, &as_pairs(&fields)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html_refused = refused.text().await.unwrap();
+    assert!(
+        html_refused.contains("id=\"day_count-error\""),
+        "a grant's day count is refused beside the field: {html_refused}"
+    );
+
     let fields = programme_fields(&html, &[("closes_on", "2026-12-01")]);
     let pairs = as_pairs(&fields);
     let refused = admin.post(&form, &pairs).await;

@@ -275,6 +275,45 @@ async fn a_loan_is_approved_with_its_rate_grace_and_repayment_method(pool: PgPoo
     assert_eq!(event["repayment_method"], "equal_principal");
     assert_eq!(event["grace_months"], 3);
     assert_eq!(event["penalty_rate_percent"], "12");
+    assert_eq!(event["day_count"], "30/360");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_loan_programme_counting_actual_days_passes_its_convention_to_the_approval(pool: PgPool) {
+    let harness = Harness::start(pool.clone()).await;
+    let definition = common::programme_like(
+        &harness,
+        SMALL_BUSINESS_START_LOAN_ID,
+        json!({ "day_count": "actual/365" }),
+    )
+    .await;
+    let programme_id = harness.create_programme(&definition).await;
+    let stored = harness
+        .get_ok(&format!("/v1/programmes/{programme_id}"), &harness.admin)
+        .await;
+    assert_eq!(stored["day_count"], "actual/365");
+
+    let founder = harness.founder().await;
+    let id = harness
+        .draft(
+            &founder,
+            programme_id,
+            json!({ "requested_amount": "200000000.00", "term_months": 24, "answers": loan_answers() }),
+        )
+        .await;
+    harness.submit(&founder, id).await;
+    harness
+        .propose_approval(
+            id,
+            json!({ "amount": "180000000.00", "term_months": 24, "annual_rate_percent": "26", "grace_months": 0 }),
+        )
+        .await;
+    harness
+        .ok(harness.confirm(id, &harness.approver).await)
+        .await;
+    let events = approved_events(&pool).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["day_count"], "actual/365");
 }
 
 #[sqlx::test(migrations = false)]

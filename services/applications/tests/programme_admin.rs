@@ -5,7 +5,7 @@
 mod common;
 
 use common::{grant_answers, programme_like, Harness};
-use imkon_applications::seed::INNOVATIVE_IDEA_GRANT_ID;
+use imkon_applications::seed::{INNOVATIVE_IDEA_GRANT_ID, SMALL_BUSINESS_START_LOAN_ID};
 use imkon_auth::Role;
 use imkon_platform::testing::assert_problem;
 use rust_decimal::Decimal;
@@ -449,5 +449,43 @@ async fn the_audit_trail_pages_newest_first_and_exports_csv(pool: PgPool) {
     assert!(
         lines[1].contains("\"{\"\"committed_amount\"\":\"\"0.00\"\""),
         "{csv}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_day_count_is_one_of_the_two_conventions_and_only_for_loans(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let unknown = programme_like(
+        &harness,
+        SMALL_BUSINESS_START_LOAN_ID,
+        json!({ "day_count": "actual/360" }),
+    )
+    .await;
+    let response = harness
+        .post("/v1/programmes", &harness.admin, &unknown)
+        .await;
+    common::assert_problem_field(response, 422, "day_count", "invalid_day_count").await;
+
+    let for_a_grant = programme_like(
+        &harness,
+        INNOVATIVE_IDEA_GRANT_ID,
+        json!({ "day_count": "actual/365" }),
+    )
+    .await;
+    let response = harness
+        .post("/v1/programmes", &harness.admin, &for_a_grant)
+        .await;
+    let problem = assert_problem(response, &[422], None).await;
+    assert_eq!(problem["errors"][0]["field"], "day_count", "{problem}");
+
+    let mut unstated = programme_like(&harness, SMALL_BUSINESS_START_LOAN_ID, json!({})).await;
+    unstated.as_object_mut().unwrap().remove("day_count");
+    let id = harness.create_programme(&unstated).await;
+    let stored = harness
+        .get_ok(&format!("/v1/programmes/{id}"), &harness.admin)
+        .await;
+    assert_eq!(
+        stored["day_count"], "30/360",
+        "a loan programme that states none counts 30/360"
     );
 }

@@ -47,6 +47,10 @@ struct ApplicationApproved {
     #[serde(default)]
     grace_months: Option<i64>,
     penalty_rate_percent: Option<String>,
+    /// The programme's day-count convention (`30/360` or `actual/365`). Approvals sent before
+    /// programmes chose one carry none: their contracts keep 30/360, as they always had.
+    #[serde(default)]
+    day_count: Option<String>,
     approved_at: DateTime<Utc>,
 }
 
@@ -180,7 +184,10 @@ fn parse_approval(
         term_months: approved.term_months,
         method,
         grace_months: approved.grace_months.unwrap_or(0),
-        day_count: DayCount::Thirty360,
+        day_count: match approved.day_count.as_deref() {
+            Some(text) => DayCount::parse(text)?,
+            None => DayCount::Thirty360,
+        },
         disbursement_date: provisional_start,
         first_due_date: provisional_start
             .checked_add_months(Months::new(1))

@@ -121,6 +121,47 @@ async fn an_approval_with_bad_terms_is_refused_naming_the_field(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn the_contract_counts_days_as_the_programme_does(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let mut payload = approved_loan(founder.client_id().unwrap(), "1000.00");
+    payload["day_count"] = json!("actual/365");
+    let actual = app.contract_from(&founder, &payload).await;
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{actual}"), Some(&founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contract["day_count"], "actual/365");
+
+    let unstated = app
+        .contract_from(
+            &founder,
+            &approved_loan(founder.client_id().unwrap(), "1000.00"),
+        )
+        .await;
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{unstated}"), Some(&founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        contract["day_count"], "30/360",
+        "an approval sent before programmes chose keeps 30/360"
+    );
+
+    let mut unknown = approved_loan(Uuid::now_v7(), "1000.00");
+    unknown["day_count"] = json!("actual/360");
+    let response = app
+        .deliver(Uuid::now_v7(), "application.approved", &unknown)
+        .await;
+    let problem = assert_problem(response, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "day_count");
+}
+
+#[sqlx::test(migrations = false)]
 async fn only_a_service_may_deliver_events(pool: PgPool) {
     let app = support::start(pool).await;
     let officer = person(&[Role::CreditOfficer]);

@@ -552,6 +552,13 @@ fn new_programme_groups(
         ),
     ];
     method.hint = t("admin-programme-loans-only");
+    let mut day_count = field("day_count", t("admin-programme-day-count"), "select");
+    day_count.options = vec![
+        (String::new(), t("choose-one")),
+        ("30/360".to_owned(), t("day-count-thirty-360")),
+        ("actual/365".to_owned(), t("day-count-actual-365")),
+    ];
+    day_count.hint = t("admin-programme-day-count-hint");
     let loan_only = |name, key: &str| {
         let mut loan_field = field(name, t(key), "text");
         loan_field.hint = t("admin-programme-loans-only");
@@ -604,6 +611,7 @@ fn new_programme_groups(
                 loan_only("annual_rate_min_percent", "admin-programme-rate-min"),
                 loan_only("annual_rate_max_percent", "admin-programme-rate-max"),
                 method,
+                day_count,
                 loan_only("max_grace_months", "admin-programme-max-grace"),
                 loan_only("penalty_rate_percent", "admin-programme-penalty-rate"),
                 co_funding,
@@ -740,12 +748,18 @@ fn programme_definition(form: &mut FormState, translator: &Translator) -> Option
     let texts = TEXT_FIELDS
         .into_iter()
         .flat_map(|(_, name, description)| [name, description]);
-    for name in ["kind", "currency", "repayment_method", "scorecard_id"]
-        .into_iter()
-        .chain(texts)
+    for name in [
+        "kind",
+        "currency",
+        "repayment_method",
+        "day_count",
+        "scorecard_id",
+    ]
+    .into_iter()
+    .chain(texts)
     {
         let value = form.value(name).trim().to_owned();
-        if name == "repayment_method" && value.is_empty() {
+        if matches!(name, "repayment_method" | "day_count") && value.is_empty() {
             continue;
         }
         set_path(&mut definition, name, Value::String(value));
@@ -815,6 +829,7 @@ fn new_programme_fields() -> Vec<&'static str> {
         "description",
         "currency",
         "repayment_method",
+        "day_count",
         "scorecard_id",
         "scoring_inputs",
         "questions",

@@ -23,6 +23,8 @@ pub struct ProgrammeRow {
     pub annual_rate_min_percent: Option<Decimal>,
     pub annual_rate_max_percent: Option<Decimal>,
     pub repayment_method: Option<String>,
+    /// Loans: `30/360` or `actual/365`, carried into each contract.
+    pub day_count: Option<String>,
     pub max_grace_months: Option<i32>,
     pub penalty_rate_percent: Option<Decimal>,
     pub co_funding_cap_percent: Option<Decimal>,
@@ -51,9 +53,10 @@ pub async fn insert(
             committed_amount, min_amount, max_amount, min_term_months, max_term_months,
             annual_rate_min_percent, annual_rate_max_percent, repayment_method, max_grace_months,
             penalty_rate_percent, co_funding_cap_percent, opens_on, closes_on, eligibility,
-            scorecard_id, scoring_inputs, form, rubric, created_at, created_by, updated_at)
+            scorecard_id, scoring_inputs, form, rubric, created_at, created_by, updated_at,
+            day_count)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24, $25, $26, $27)
+            $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)
          on conflict (id) do nothing",
         row.id,
         row.kind,
@@ -82,6 +85,7 @@ pub async fn insert(
         row.created_at,
         row.created_by,
         row.updated_at,
+        row.day_count,
     )
     .execute(executor)
     .await?;
@@ -96,7 +100,8 @@ pub async fn find(
         ProgrammeRow,
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
-            annual_rate_max_percent, repayment_method, max_grace_months, penalty_rate_percent,
+            annual_rate_max_percent, repayment_method, day_count, max_grace_months,
+            penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
          from programme where id = $1",
@@ -116,7 +121,8 @@ pub async fn lock(
         ProgrammeRow,
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
-            annual_rate_max_percent, repayment_method, max_grace_months, penalty_rate_percent,
+            annual_rate_max_percent, repayment_method, day_count, max_grace_months,
+            penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
          from programme where id = $1 for update",
@@ -175,7 +181,8 @@ pub async fn update_definition(
             max_term_months = $10, annual_rate_min_percent = $11, annual_rate_max_percent = $12,
             repayment_method = $13, max_grace_months = $14, penalty_rate_percent = $15,
             co_funding_cap_percent = $16, opens_on = $17, closes_on = $18, eligibility = $19,
-            scorecard_id = $20, scoring_inputs = $21, form = $22, rubric = $23, updated_at = $24
+            scorecard_id = $20, scoring_inputs = $21, form = $22, rubric = $23, updated_at = $24,
+            day_count = $25
          where id = $1",
         row.id,
         row.kind,
@@ -201,6 +208,7 @@ pub async fn update_definition(
         row.form,
         row.rubric,
         row.updated_at,
+        row.day_count,
     )
     .execute(connection)
     .await?;
@@ -248,7 +256,8 @@ pub async fn list(executor: impl PgExecutor<'_>) -> Result<Vec<ProgrammeRow>, sq
         ProgrammeRow,
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
-            annual_rate_max_percent, repayment_method, max_grace_months, penalty_rate_percent,
+            annual_rate_max_percent, repayment_method, day_count, max_grace_months,
+            penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
          from programme order by opens_on desc, id",

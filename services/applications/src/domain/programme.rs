@@ -52,6 +52,34 @@ impl RepaymentMethod {
     }
 }
 
+/// How a loan's contracts count the days interest accrues over; disbursement computes the
+/// schedule with it, applications only carries the programme's choice into the approval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DayCount {
+    /// Every month is thirty days of a 360-day year.
+    Thirty360,
+    /// The calendar days of each period over a 365-day year.
+    Actual365,
+}
+
+impl DayCount {
+    /// The wire names disbursement reads: `30/360` and `actual/365`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayCount::Thirty360 => "30/360",
+            DayCount::Actual365 => "actual/365",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DayCount> {
+        match text {
+            "30/360" => Some(DayCount::Thirty360),
+            "actual/365" => Some(DayCount::Actual365),
+            _ => None,
+        }
+    }
+}
+
 /// Why a programme was refused. Every variant names the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProgrammeError {
@@ -164,6 +192,7 @@ impl RateRange {
 pub struct LoanTerms {
     pub annual_rate: RateRange,
     pub repayment_method: RepaymentMethod,
+    pub day_count: DayCount,
     /// The longest grace on principal a decision may grant, in months; zero for none.
     pub max_grace_months: u32,
 }
@@ -446,6 +475,7 @@ pub(crate) mod tests {
                 )
                 .unwrap(),
                 repayment_method: RepaymentMethod::Annuity,
+                day_count: DayCount::Thirty360,
                 max_grace_months: 6,
             }),
             opens_on: date("2025-01-01"),

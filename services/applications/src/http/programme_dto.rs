@@ -19,8 +19,8 @@ use crate::domain::form::{
     ApplicationForm, ChoiceOption, Key, Question, QuestionKind, MAX_QUESTIONS,
 };
 use crate::domain::programme::{
-    EligibilityRules, GrantTerms, LoanTerms, Percent, Programme, ProgrammeSpec, ProgrammeTerms,
-    RateRange, RepaymentMethod, MAX_TERM_MONTHS,
+    DayCount, EligibilityRules, GrantTerms, LoanTerms, Percent, Programme, ProgrammeSpec,
+    ProgrammeTerms, RateRange, RepaymentMethod, MAX_TERM_MONTHS,
 };
 use crate::domain::review::{Criterion, Rubric, MAX_CRITERIA};
 use crate::domain::text::LocalizedText;
@@ -135,6 +135,10 @@ pub struct ProgrammeInput {
     /// Loans: `annuity` or `equal_principal` (differentiated).
     #[serde(default)]
     pub repayment_method: Option<String>,
+    /// Loans: how the contracts count interest days, `30/360` (the default) or `actual/365`.
+    #[serde(default)]
+    #[schema(example = "actual/365")]
+    pub day_count: Option<String>,
     /// Loans: the longest grace on principal a decision may grant.
     #[serde(default)]
     pub max_grace_months: Option<u32>,
@@ -300,9 +304,20 @@ impl ProgrammeInput {
                             ))
                         }
                     };
+                let day_count = match self.day_count.as_deref() {
+                    None => DayCount::Thirty360,
+                    Some(text) => DayCount::parse(text).ok_or_else(|| {
+                        ApiError::field(
+                            "day_count",
+                            "invalid_day_count",
+                            "must be 30/360 or actual/365",
+                        )
+                    })?,
+                };
                 ProgrammeTerms::Loan(LoanTerms {
                     annual_rate,
                     repayment_method,
+                    day_count,
                     max_grace_months: *required("max_grace_months", &self.max_grace_months)?,
                 })
             }
@@ -318,6 +333,7 @@ impl ProgrammeInput {
                     "grant",
                 )?;
                 not_applicable("repayment_method", &self.repayment_method, "grant")?;
+                not_applicable("day_count", &self.day_count, "grant")?;
                 not_applicable("max_grace_months", &self.max_grace_months, "grant")?;
                 not_applicable("penalty_rate_percent", &self.penalty_rate_percent, "grant")?;
                 let co_funding_cap = self
