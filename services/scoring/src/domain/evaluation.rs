@@ -9,7 +9,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use super::scorecard::{
-    Bin, BinCondition, Characteristic, CharacteristicKind, CharacteristicKindName, InputName,
+    Band, Bin, BinCondition, Characteristic, CharacteristicKind, CharacteristicKindName, InputName,
     KnockoutCondition, KnockoutRule, ReasonCode, Recommendation, Scorecard,
 };
 
@@ -124,7 +124,39 @@ pub fn evaluate_cached(
     inputs: &Inputs,
     cache: &mut ProbabilityCache,
 ) -> Result<Evaluation, EvaluationError> {
-    evaluate_using(scorecard, inputs, |score| {
+    let mut bins = Vec::with_capacity(scorecard.characteristics().len());
+    let scored = score_cached(scorecard, inputs, cache, &mut bins)?;
+    Ok(explained(scorecard, inputs, &scored, &bins))
+}
+
+/// An evaluation's figures, with its explanation left in the scorecard instead of copied out:
+/// the index of the bin each characteristic matched is pushed onto the caller's list (see
+/// [`score_cached`]). A batch writes its thousands of results from this form, so it does not
+/// copy every characteristic's name, value, label and reason code once per row only to write
+/// them out and drop them; [`Evaluation`] is the owned form a single evaluation returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scored<'s> {
+    /// Base points plus the points of every characteristic.
+    pub total_score: Decimal,
+    pub probability_of_default: Decimal,
+    pub band: &'s Band,
+    /// The band's recommendation, or decline when a knockout fired.
+    pub recommendation: Recommendation,
+    /// The indices of the knockout rules that fired, in the scorecard's order.
+    pub knockouts: Vec<usize>,
+}
+
+/// Scores `inputs` as [`evaluate`] does, taking the probability of default from `cache` when
+/// the score has been seen, and leaves in `bins` (emptied first) the index of the bin each
+/// characteristic matched among its bins, in the scorecard's order. The list is the caller's
+/// so that a batch reuses one.
+pub fn score_cached<'s>(
+    scorecard: &'s Scorecard,
+    inputs: &Inputs,
+    cache: &mut ProbabilityCache,
+    bins: &mut Vec<usize>,
+) -> Result<Scored<'s>, EvaluationError> {
+    score_using(scorecard, inputs, bins, |score| {
         *cache
             .by_score
             .entry(score.serialize())
@@ -137,34 +169,81 @@ fn evaluate_using(
     inputs: &Inputs,
     probability_of_default: impl FnOnce(Decimal) -> Option<Decimal>,
 ) -> Result<Evaluation, EvaluationError> {
-    reject_unknown_inputs(scorecard, inputs)?;
-    let absent = InputValue::Absent;
-    let value_of = |name: &InputName| inputs.get(name.as_str()).unwrap_or(&absent);
+    let mut bins = Vec::with_capacity(scorecard.characteristics().len());
+    let scored = score_using(scorecard, inputs, &mut bins, probability_of_default)?;
+    Ok(explained(scorecard, inputs, &scored, &bins))
+}
 
+/// The owned, explained form of a scored set of inputs.
+fn explained(
+    scorecard: &Scorecard,
+    inputs: &Inputs,
+    scored: &Scored,
+    bins: &[usize],
+) -> Evaluation {
+    Evaluation {
+        base_points: scorecard.base_points(),
+        total_score: scored.total_score,
+        probability_of_default: scored.probability_of_default,
+        band: scored.band.name().to_owned(),
+        recommendation: scored.recommendation,
+        knockouts: scored
+            .knockouts
+            .iter()
+            .map(|&index| {
+                let rule = &scorecard.knockouts()[index];
+                FiredKnockout {
+                    input: rule.input().clone(),
+                    reason_code: rule.reason_code().clone(),
+                    description: rule.description().to_owned(),
+                }
+            })
+            .collect(),
+        characteristics: scorecard
+            .characteristics()
+            .iter()
+            .zip(bins)
+            .map(|(characteristic, &bin)| {
+                let bin = &characteristic.bins()[bin];
+                CharacteristicScore {
+                    characteristic: characteristic.name().clone(),
+                    value: input_value(inputs, characteristic.name()).clone(),
+                    bin_label: bin.label().to_owned(),
+                    points: bin.points(),
+                    reason_code: bin.reason_code().clone(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The value of an input, absent when the inputs do not name it.
+pub fn input_value<'i>(inputs: &'i Inputs, name: &InputName) -> &'i InputValue {
+    const ABSENT: &InputValue = &InputValue::Absent;
+    inputs.get(name.as_str()).unwrap_or(ABSENT)
+}
+
+fn score_using<'s>(
+    scorecard: &'s Scorecard,
+    inputs: &Inputs,
+    bins: &mut Vec<usize>,
+    probability_of_default: impl FnOnce(Decimal) -> Option<Decimal>,
+) -> Result<Scored<'s>, EvaluationError> {
+    reject_unknown_inputs(scorecard, inputs)?;
     let mut knockouts = Vec::new();
-    for rule in scorecard.knockouts() {
-        if knockout_fires(rule, value_of(rule.input()))? {
-            knockouts.push(FiredKnockout {
-                input: rule.input().clone(),
-                reason_code: rule.reason_code().clone(),
-                description: rule.description().to_owned(),
-            });
+    for (index, rule) in scorecard.knockouts().iter().enumerate() {
+        if knockout_fires(rule, input_value(inputs, rule.input()))? {
+            knockouts.push(index);
         }
     }
 
-    let mut characteristics = Vec::with_capacity(scorecard.characteristics().len());
+    bins.clear();
     let mut total_score = scorecard.base_points();
     for characteristic in scorecard.characteristics() {
-        let value = value_of(characteristic.name());
-        let bin = matching_bin(characteristic, value)?;
+        let (index, bin) =
+            matching_bin(characteristic, input_value(inputs, characteristic.name()))?;
         total_score += bin.points();
-        characteristics.push(CharacteristicScore {
-            characteristic: characteristic.name().clone(),
-            value: value.clone(),
-            bin_label: bin.label().to_owned(),
-            points: bin.points(),
-            reason_code: bin.reason_code().clone(),
-        });
+        bins.push(index);
     }
 
     let probability_of_default = probability_of_default(total_score)
@@ -175,18 +254,27 @@ fn evaluate_using(
     } else {
         Recommendation::Decline
     };
-    Ok(Evaluation {
-        base_points: scorecard.base_points(),
+    Ok(Scored {
         total_score,
         probability_of_default,
-        band: band.name().to_owned(),
+        band,
         recommendation,
         knockouts,
-        characteristics,
     })
 }
 
 fn reject_unknown_inputs(scorecard: &Scorecard, inputs: &Inputs) -> Result<(), EvaluationError> {
+    // Characteristic names are unique, so when as many of them are given as there are inputs,
+    // every input is one of them: a few map look-ups per row instead of comparing every input
+    // name with every name the scorecard reads.
+    let characteristics_given = scorecard
+        .characteristics()
+        .iter()
+        .filter(|characteristic| inputs.contains_key(characteristic.name().as_str()))
+        .count();
+    if characteristics_given == inputs.len() {
+        return Ok(());
+    }
     let is_read = |name: &str| {
         scorecard
             .characteristics()
@@ -233,10 +321,11 @@ fn knockout_fires(rule: &KnockoutRule, value: &InputValue) -> Result<bool, Evalu
     }
 }
 
+/// The first bin that takes the value, with its index among the characteristic's bins.
 fn matching_bin<'a>(
     characteristic: &'a Characteristic,
     value: &InputValue,
-) -> Result<&'a Bin, EvaluationError> {
+) -> Result<(usize, &'a Bin), EvaluationError> {
     let kind = characteristic.kind();
     let type_matches = matches!(
         (kind, value),
@@ -254,7 +343,8 @@ fn matching_bin<'a>(
     characteristic
         .bins()
         .iter()
-        .find(|bin| match (value, bin.condition()) {
+        .enumerate()
+        .find(|(_, bin)| match (value, bin.condition()) {
             (InputValue::Absent, _) => bin.takes_missing(),
             (InputValue::Number(number), BinCondition::Range(interval)) => {
                 interval.contains(*number)
