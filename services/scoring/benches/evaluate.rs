@@ -18,6 +18,7 @@ use imkon_platform::testing::{test_tokens, TestServer};
 use imkon_scoring::domain::evaluation::{evaluate, Inputs};
 use imkon_scoring::domain::scorecard::Scorecard;
 use imkon_scoring::domain::seeds::{synthetic_input_names, synthetic_scorecard};
+use imkon_scoring::http::batch_body::parse_batch_rows;
 use imkon_scoring::http::definition::ScorecardDefinition;
 use imkon_scoring::http::evaluations::{write_batch, BatchExplanation, BatchHeader, BatchRequest};
 use imkon_scoring::http::numbers::parse_inputs;
@@ -97,15 +98,14 @@ impl Workload {
         });
         let in_process = |explanation| {
             timed(|| {
-                let request: BatchRequest =
-                    serde_json::from_str(&self.body).expect("a batch request");
+                let rows = parse_batch_rows(self.body.as_bytes()).expect("a batch request");
                 let header = BatchHeader {
                     scorecard_id: uuid::Uuid::nil(),
                     version: 1,
                     version_status: "active",
                 };
                 std::hint::black_box(
-                    write_batch(&self.scorecard, &header, request.rows, explanation)
+                    write_batch(&self.scorecard, &header, rows, explanation)
                         .expect("every row scores"),
                 );
             })

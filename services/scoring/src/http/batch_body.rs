@@ -26,9 +26,11 @@ use axum::http::StatusCode;
 use http_body_util::BodyExt;
 use imkon_platform::problem::{has_json_content_type, Problem};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use tokio::time::Instant;
 
-use super::numbers::JsonInputs;
+use super::numbers::{parse_input, UnreadableInput};
+use crate::domain::evaluation::Inputs;
 use crate::AppState;
 
 /// The most rows one batch may hold.
@@ -40,7 +42,17 @@ pub const BATCH_BODY_LIMIT_BYTES: usize = 32 * 1024 * 1024;
 
 /// The rows of a batch request (`{"rows": [...]}`), at most [`MAX_BATCH_ROWS`].
 #[derive(Debug)]
-pub struct BatchRows(pub Vec<JsonInputs>);
+pub struct BatchRows(pub Vec<BatchRow>);
+
+/// One row of a batch, read straight into the domain's inputs: each value is parsed from its
+/// JSON text where it lies in the body, so no row is first held as JSON text per input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRow {
+    pub inputs: Inputs,
+    /// The first input, by name, that is not a number, a category or null (as
+    /// [`super::numbers::parse_inputs`] would report it); such an input is not in `inputs`.
+    pub unreadable: Option<UnreadableInput>,
+}
 
 impl FromRequest<AppState> for BatchRows {
     type Rejection = Problem;
@@ -185,8 +197,9 @@ impl RowCounter {
     }
 }
 
-/// Parses a whole batch body; runs on a blocking thread.
-fn parse_batch_rows(body: &[u8]) -> Result<Vec<JsonInputs>, Problem> {
+/// Parses a whole batch body (the service does so on a blocking thread): the rows, or the
+/// problem that refuses the body.
+pub fn parse_batch_rows(body: &[u8]) -> Result<Vec<BatchRow>, Problem> {
     let too_many = Cell::new(false);
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let parsed = BatchSeed {
@@ -210,7 +223,7 @@ struct BatchSeed<'a> {
 }
 
 impl<'de> DeserializeSeed<'de> for BatchSeed<'_> {
-    type Value = Vec<JsonInputs>;
+    type Value = Vec<BatchRow>;
 
     fn deserialize<D: de::Deserializer<'de>>(
         self,
@@ -221,7 +234,7 @@ impl<'de> DeserializeSeed<'de> for BatchSeed<'_> {
 }
 
 impl<'de> Visitor<'de> for BatchSeed<'_> {
-    type Value = Vec<JsonInputs>;
+    type Value = Vec<BatchRow>;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
         formatter.write_str("an object with `rows`")
@@ -250,7 +263,7 @@ struct RowsSeed<'a> {
 }
 
 impl<'de> DeserializeSeed<'de> for RowsSeed<'_> {
-    type Value = Vec<JsonInputs>;
+    type Value = Vec<BatchRow>;
 
     fn deserialize<D: de::Deserializer<'de>>(
         self,
@@ -261,7 +274,7 @@ impl<'de> DeserializeSeed<'de> for RowsSeed<'_> {
 }
 
 impl<'de> Visitor<'de> for RowsSeed<'_> {
-    type Value = Vec<JsonInputs>;
+    type Value = Vec<BatchRow>;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
         formatter.write_str("an array of rows")
@@ -269,7 +282,7 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut sequence: A) -> Result<Self::Value, A::Error> {
         let mut rows = Vec::new();
-        while let Some(row) = sequence.next_element::<JsonInputs>()? {
+        while let Some(row) = sequence.next_element_seed(RowSeed)? {
             if rows.len() == MAX_BATCH_ROWS {
                 self.too_many_rows.set(true);
                 return Err(de::Error::custom(format!(
@@ -279,6 +292,52 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
             rows.push(row);
         }
         Ok(rows)
+    }
+}
+
+/// One row: an object of inputs, each value borrowed from the body while it is parsed.
+struct RowSeed;
+
+impl<'de> DeserializeSeed<'de> for RowSeed {
+    type Value = BatchRow;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed {
+    type Value = BatchRow;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a row: an object of inputs")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut inputs = Inputs::new();
+        // Every unreadable input, so that a later value under the same name replaces an
+        // earlier one as it would in a map of JSON values, and the first by name is reported.
+        let mut unreadable: Vec<UnreadableInput> = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let text: &'de RawValue = map.next_value()?;
+            unreadable.retain(|earlier| earlier.input != name);
+            match parse_input(&name, text.get()) {
+                Ok(value) => {
+                    inputs.insert(name, value);
+                }
+                Err(error) => {
+                    inputs.remove(&name);
+                    unreadable.push(error);
+                }
+            }
+        }
+        Ok(BatchRow {
+            inputs,
+            unreadable: unreadable.into_iter().min_by(|a, b| a.input.cmp(&b.input)),
+        })
     }
 }
 
@@ -323,5 +382,32 @@ mod tests {
             counter.scan(&body.as_bytes()[..cut]);
             assert_eq!(counter.scan(&body.as_bytes()[cut..]), 3, "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn a_row_reads_as_single_inputs_do_and_names_its_first_unreadable_input() {
+        use super::super::numbers::{parse_inputs, JsonInputs};
+        let body = r#"{"rows": [
+            {"b": 1.50, "a": "car", "c": null, "d": 2e3},
+            {"z": true, "b": [1], "a": 1},
+            {"a": true, "a": 3}
+        ]}"#;
+        let rows = parse_batch_rows(body.as_bytes()).unwrap();
+        let single = |row: &str| {
+            let json: JsonInputs = serde_json::from_str(row).unwrap();
+            parse_inputs(&json)
+        };
+        assert_eq!(
+            Ok(rows[0].inputs.clone()),
+            single(r#"{"b": 1.50, "a": "car", "c": null, "d": 2e3}"#)
+        );
+        assert_eq!(rows[0].unreadable, None);
+        assert_eq!(
+            rows[1].unreadable.as_ref(),
+            single(r#"{"z": true, "b": [1], "a": 1}"#).err().as_ref()
+        );
+        assert_eq!(rows[1].unreadable.as_ref().unwrap().input, "b");
+        assert_eq!(Ok(rows[2].inputs.clone()), single(r#"{"a": true, "a": 3}"#));
+        assert_eq!(rows[2].unreadable, None);
     }
 }

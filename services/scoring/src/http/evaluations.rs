@@ -21,11 +21,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::batch_body::BatchRows;
+use super::batch_body::{BatchRow, BatchRows};
 use super::caller::Scorer;
 use super::definition::RecommendationName;
 use super::error::ScoringError;
-use super::numbers::{parse_inputs, parse_owned_inputs, JsonDecimal, JsonInputValue, JsonInputs};
+use super::numbers::{parse_inputs, JsonDecimal, JsonInputValue, JsonInputs};
 use super::scorecards::stored_scorecard;
 use crate::db::evaluations::{self as db, NewEvaluation};
 use crate::db::scorecards::version_for_evaluation;
@@ -457,7 +457,7 @@ pub struct BatchHeader {
 pub fn write_batch(
     scorecard: &Scorecard,
     header: &BatchHeader,
-    rows: Vec<JsonInputs>,
+    rows: Vec<BatchRow>,
     explanation: BatchExplanation,
 ) -> Result<Vec<u8>, ScoringError> {
     let text = ScorecardText::new(scorecard);
@@ -479,13 +479,12 @@ pub fn write_batch(
     let mut bins = Vec::with_capacity(scorecard.characteristics().len());
     for (index, row) in rows.into_iter().enumerate() {
         let row_name = || format!("rows[{index}]");
-        let scored = parse_owned_inputs(row)
-            .map_err(|error| ScoringError::unreadable_input(&row_name(), error))
-            .and_then(|inputs| {
-                score_cached(scorecard, &inputs, &mut probabilities, &mut bins)
-                    .map(|scored| (inputs, scored))
-                    .map_err(|error| ScoringError::evaluation(&row_name(), error))
-            });
+        let scored = match row.unreadable {
+            Some(error) => Err(ScoringError::unreadable_input(&row_name(), error)),
+            None => score_cached(scorecard, &row.inputs, &mut probabilities, &mut bins)
+                .map(|scored| (row.inputs, scored))
+                .map_err(|error| ScoringError::evaluation(&row_name(), error)),
+        };
         match scored {
             Ok((inputs, scored)) if problems.is_empty() => {
                 if index > 0 {
@@ -842,13 +841,18 @@ mod tests {
     fn the_written_batch_response_is_what_serde_writes() {
         let scorecard = synthetic_scorecard();
         let rows = synthetic_rows();
+        let body = format!(
+            "{{\"rows\":{}}}",
+            serde_json::to_string(&rows).expect("rows serialise")
+        );
+        let read = super::super::batch_body::parse_batch_rows(body.as_bytes()).expect("a batch");
         let header = BatchHeader {
             scorecard_id: Uuid::now_v7(),
             version: 3,
             version_status: "active",
         };
         for explanation in [BatchExplanation::Full, BatchExplanation::None] {
-            let written = write_batch(&scorecard, &header, rows.clone(), explanation)
+            let written = write_batch(&scorecard, &header, read.clone(), explanation)
                 .expect("every row scores");
             assert_eq!(
                 String::from_utf8(written).expect("UTF-8"),

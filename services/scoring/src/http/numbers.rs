@@ -112,19 +112,8 @@ pub fn parse_inputs(inputs: &JsonInputs) -> Result<Inputs, UnreadableInput> {
         .collect()
 }
 
-/// [`parse_inputs`], taking the names over instead of copying them: a batch reads hundreds of
-/// thousands of inputs and has no use for its JSON form afterwards.
-pub fn parse_owned_inputs(inputs: JsonInputs) -> Result<Inputs, UnreadableInput> {
-    inputs
-        .into_iter()
-        .map(|(name, raw)| {
-            let value = parse_input(&name, raw.get())?;
-            Ok((name, value))
-        })
-        .collect()
-}
-
-fn parse_input(name: &str, text: &str) -> Result<InputValue, UnreadableInput> {
+/// One input's JSON text read as the domain's value; `name` only names it in the error.
+pub fn parse_input(name: &str, text: &str) -> Result<InputValue, UnreadableInput> {
     let unreadable = |found| UnreadableInput {
         input: name.to_owned(),
         found,
