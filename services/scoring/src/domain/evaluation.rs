@@ -229,7 +229,7 @@ fn score_using<'s>(
     bins: &mut Vec<usize>,
     probability_of_default: impl FnOnce(Decimal) -> Option<Decimal>,
 ) -> Result<Scored<'s>, EvaluationError> {
-    reject_unknown_inputs(scorecard, inputs)?;
+    let values = characteristic_values(scorecard, inputs)?;
     let mut knockouts = Vec::new();
     for (index, rule) in scorecard.knockouts().iter().enumerate() {
         if knockout_fires(rule, input_value(inputs, rule.input()))? {
@@ -239,9 +239,8 @@ fn score_using<'s>(
 
     bins.clear();
     let mut total_score = scorecard.base_points();
-    for characteristic in scorecard.characteristics() {
-        let (index, bin) =
-            matching_bin(characteristic, input_value(inputs, characteristic.name()))?;
+    for (characteristic, value) in scorecard.characteristics().iter().zip(values) {
+        let (index, bin) = matching_bin(characteristic, value)?;
         total_score += bin.points();
         bins.push(index);
     }
@@ -263,34 +262,32 @@ fn score_using<'s>(
     })
 }
 
-fn reject_unknown_inputs(scorecard: &Scorecard, inputs: &Inputs) -> Result<(), EvaluationError> {
-    // Characteristic names are unique, so when as many of them are given as there are inputs,
-    // every input is one of them: a few map look-ups per row instead of comparing every input
-    // name with every name the scorecard reads.
-    let characteristics_given = scorecard
-        .characteristics()
-        .iter()
-        .filter(|characteristic| inputs.contains_key(characteristic.name().as_str()))
-        .count();
-    if characteristics_given == inputs.len() {
-        return Ok(());
+/// Each characteristic's value, in the scorecard's order, or the first input (by name) the
+/// scorecard does not read. Inputs and the scorecard's names are both sorted, so one pass over
+/// both pairs them: no look-up by name per characteristic.
+fn characteristic_values<'i>(
+    scorecard: &Scorecard,
+    inputs: &'i Inputs,
+) -> Result<Vec<&'i InputValue>, EvaluationError> {
+    const ABSENT: &InputValue = &InputValue::Absent;
+    let mut values = vec![ABSENT; scorecard.characteristics().len()];
+    let mut reads = scorecard.reads().iter().peekable();
+    for (name, value) in inputs {
+        while reads
+            .next_if(|(read, _)| read.as_str() < name.as_str())
+            .is_some()
+        {}
+        match reads.next_if(|(read, _)| read.as_str() == name.as_str()) {
+            Some((_, Some(position))) => values[*position] = value,
+            Some((_, None)) => {}
+            None => {
+                return Err(EvaluationError::UnknownInput {
+                    input: name.clone(),
+                })
+            }
+        }
     }
-    let is_read = |name: &str| {
-        scorecard
-            .characteristics()
-            .iter()
-            .any(|characteristic| characteristic.name().as_str() == name)
-            || scorecard
-                .knockouts()
-                .iter()
-                .any(|rule| rule.input().as_str() == name)
-    };
-    match inputs.keys().find(|name| !is_read(name)) {
-        Some(unknown) => Err(EvaluationError::UnknownInput {
-            input: unknown.clone(),
-        }),
-        None => Ok(()),
-    }
+    Ok(values)
 }
 
 fn knockout_fires(rule: &KnockoutRule, value: &InputValue) -> Result<bool, EvaluationError> {
@@ -577,6 +574,31 @@ mod tests {
                 input: "shoe_size".to_owned()
             }
         );
+    }
+
+    /// Unknown names sorting before, between and after the names the scorecard reads are each
+    /// found, the first by name reported.
+    #[test]
+    fn the_first_unknown_input_by_name_is_the_one_reported() {
+        for (unknown, reported) in [
+            (vec!["zz_last"], "zz_last"),
+            (
+                vec!["debt_service_coverage_ratio_x", "zz_last"],
+                "debt_service_coverage_ratio_x",
+            ),
+            (vec!["zz_last", "aa_first"], "aa_first"),
+        ] {
+            let mut inputs = strong_loan_applicant();
+            for name in unknown {
+                inputs.insert(name.to_owned(), number(dec!(1)));
+            }
+            assert_eq!(
+                evaluate(&startup_loan_scorecard(), &inputs).unwrap_err(),
+                EvaluationError::UnknownInput {
+                    input: reported.to_owned()
+                }
+            );
+        }
     }
 
     #[test]

@@ -709,6 +709,10 @@ pub struct ScorecardParts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scorecard {
     parts: ScorecardParts,
+    /// Every input name the scorecard reads, sorted, each with the position of the
+    /// characteristic that reads it (none for an input only a knockout reads). Derived from
+    /// `parts`; it lets an evaluation pair inputs sorted by name with the scorecard in one pass.
+    reads: Vec<(InputName, Option<usize>)>,
 }
 
 impl Scorecard {
@@ -729,7 +733,25 @@ impl Scorecard {
         }
         check_knockouts(&parts.knockouts, &parts.characteristics)?;
         check_bands(&parts.bands)?;
-        Ok(Scorecard { parts })
+        let mut reads: Vec<(InputName, Option<usize>)> = parts
+            .characteristics
+            .iter()
+            .enumerate()
+            .map(|(position, characteristic)| (characteristic.name().clone(), Some(position)))
+            .collect();
+        for rule in &parts.knockouts {
+            if !reads.iter().any(|(name, _)| name == rule.input()) {
+                reads.push((rule.input().clone(), None));
+            }
+        }
+        reads.sort_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
+        Ok(Scorecard { parts, reads })
+    }
+
+    /// Every input name the scorecard reads, sorted by name, each with the position of the
+    /// characteristic that reads it, or none for an input only a knockout reads.
+    pub fn reads(&self) -> &[(InputName, Option<usize>)] {
+        &self.reads
     }
 
     pub fn name(&self) -> &str {
