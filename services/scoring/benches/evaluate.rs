@@ -98,7 +98,8 @@ impl Workload {
         });
         let in_process = |explanation| {
             timed(|| {
-                let rows = parse_batch_rows(self.body.as_bytes()).expect("a batch request");
+                let rows = parse_batch_rows(&self.scorecard, self.body.as_bytes())
+                    .expect("a batch request");
                 let header = BatchHeader {
                     scorecard_id: uuid::Uuid::nil(),
                     version: 1,

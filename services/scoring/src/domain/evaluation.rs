@@ -229,18 +229,60 @@ fn score_using<'s>(
     bins: &mut Vec<usize>,
     probability_of_default: impl FnOnce(Decimal) -> Option<Decimal>,
 ) -> Result<Scored<'s>, EvaluationError> {
-    let values = characteristic_values(scorecard, inputs)?;
+    let values = read_values(scorecard, inputs)?;
+    score_values(scorecard, |read| values[read], bins, probability_of_default)
+}
+
+/// Scores values given by read index (see [`Scorecard::reads`]; an input not given is
+/// [`InputValue::Absent`]) as [`score_cached`] scores the same inputs by name: how a batch
+/// scores rows it read straight into read indices, with no map per row. `values` holds one
+/// value per name the scorecard reads.
+pub fn score_read_values_cached<'s>(
+    scorecard: &'s Scorecard,
+    values: &[InputValue],
+    cache: &mut ProbabilityCache,
+    bins: &mut Vec<usize>,
+) -> Result<Scored<'s>, EvaluationError> {
+    assert_eq!(
+        values.len(),
+        scorecard.reads().len(),
+        "one value per name the scorecard reads"
+    );
+    score_values(
+        scorecard,
+        |read| &values[read],
+        bins,
+        |score| {
+            *cache
+                .by_score
+                .entry(score.serialize())
+                .or_insert_with(|| scorecard.scaling().probability_of_default(score))
+        },
+    )
+}
+
+fn score_values<'s, 'v>(
+    scorecard: &'s Scorecard,
+    value_at: impl Fn(usize) -> &'v InputValue,
+    bins: &mut Vec<usize>,
+    probability_of_default: impl FnOnce(Decimal) -> Option<Decimal>,
+) -> Result<Scored<'s>, EvaluationError> {
     let mut knockouts = Vec::new();
-    for (index, rule) in scorecard.knockouts().iter().enumerate() {
-        if knockout_fires(rule, input_value(inputs, rule.input()))? {
+    let knockout_rules = scorecard.knockouts().iter().zip(scorecard.knockout_reads());
+    for (index, (rule, &read)) in knockout_rules.enumerate() {
+        if knockout_fires(rule, value_at(read))? {
             knockouts.push(index);
         }
     }
 
     bins.clear();
     let mut total_score = scorecard.base_points();
-    for (characteristic, value) in scorecard.characteristics().iter().zip(values) {
-        let (index, bin) = matching_bin(characteristic, value)?;
+    let characteristics = scorecard
+        .characteristics()
+        .iter()
+        .zip(scorecard.characteristic_reads());
+    for (characteristic, &read) in characteristics {
+        let (index, bin) = matching_bin(characteristic, value_at(read))?;
         total_score += bin.points();
         bins.push(index);
     }
@@ -262,24 +304,23 @@ fn score_using<'s>(
     })
 }
 
-/// Each characteristic's value, in the scorecard's order, or the first input (by name) the
-/// scorecard does not read. Inputs and the scorecard's names are both sorted, so one pass over
-/// both pairs them: no look-up by name per characteristic.
-fn characteristic_values<'i>(
+/// Each value by read index (see [`Scorecard::reads`]), or the first input (by name) the
+/// scorecard does not read. Inputs and the names read are both sorted, so one pass over both
+/// pairs them: no look-up by name per characteristic.
+fn read_values<'i>(
     scorecard: &Scorecard,
     inputs: &'i Inputs,
 ) -> Result<Vec<&'i InputValue>, EvaluationError> {
     const ABSENT: &InputValue = &InputValue::Absent;
-    let mut values = vec![ABSENT; scorecard.characteristics().len()];
-    let mut reads = scorecard.reads().iter().peekable();
+    let mut values = vec![ABSENT; scorecard.reads().len()];
+    let mut reads = scorecard.reads().iter().enumerate().peekable();
     for (name, value) in inputs {
         while reads
-            .next_if(|(read, _)| read.as_str() < name.as_str())
+            .next_if(|(_, read)| read.as_str() < name.as_str())
             .is_some()
         {}
-        match reads.next_if(|(read, _)| read.as_str() == name.as_str()) {
-            Some((_, Some(position))) => values[*position] = value,
-            Some((_, None)) => {}
+        match reads.next_if(|(_, read)| read.as_str() == name.as_str()) {
+            Some((index, _)) => values[index] = value,
             None => {
                 return Err(EvaluationError::UnknownInput {
                     input: name.clone(),

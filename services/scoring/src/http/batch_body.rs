@@ -9,10 +9,13 @@
 //! 2. Each chunk is scanned as it arrives ([`RowCounter`]: strings, nesting and commas only, no
 //!    parsing); the row after [`MAX_BATCH_ROWS`] stops reading with a 422 `too_many_rows`,
 //!    before the rest of the body is read.
-//! 3. The whole body is then parsed at once, on a blocking thread. Parsing from one slice is
-//!    about twice as fast as parsing from a stream (serde_json reads a stream a byte at a time
-//!    through `std::io::Read` and copies every raw number out of it), which is most of what a
-//!    batch costs beside its scoring; the parser counts the rows again, so a body the scanner
+//! 3. Once the scorecard version is known (a missing one is a 404 before the body is parsed),
+//!    the whole body is parsed at once, on a blocking thread, each row straight into one value
+//!    per name the scorecard reads ([`parse_batch_rows`]). Parsing from one slice is about
+//!    twice as fast as parsing from a stream (serde_json reads a stream a byte at a time through
+//!    `std::io::Read` and copies every raw number out of it), and reading a row by the
+//!    scorecard's names needs no map and no copy of any name per row; that is most of what a
+//!    batch costs beside its scoring. The parser counts the rows again, so a body the scanner
 //!    could not follow (a key written with escapes) is still held to the limit.
 //! 4. Otherwise the rejections are those of every JSON body: 415 without a JSON content type,
 //!    400 for malformed JSON, 422 for the wrong shape.
@@ -30,7 +33,8 @@ use serde_json::value::RawValue;
 use tokio::time::Instant;
 
 use super::numbers::{parse_input, UnreadableInput};
-use crate::domain::evaluation::Inputs;
+use crate::domain::evaluation::InputValue;
+use crate::domain::scorecard::{InputName, Scorecard};
 use crate::AppState;
 
 /// The most rows one batch may hold.
@@ -40,21 +44,31 @@ pub const MAX_BATCH_ROWS: usize = 10_000;
 /// default body limit, which stays in force everywhere else.
 pub const BATCH_BODY_LIMIT_BYTES: usize = 32 * 1024 * 1024;
 
-/// The rows of a batch request (`{"rows": [...]}`), at most [`MAX_BATCH_ROWS`].
+/// The body of a batch request, read whole, its rows counted (at most [`MAX_BATCH_ROWS`]) as
+/// it arrived; [`parse_batch_rows`] reads it.
 #[derive(Debug)]
-pub struct BatchRows(pub Vec<BatchRow>);
+pub struct BatchBody(pub Vec<u8>);
 
-/// One row of a batch, read straight into the domain's inputs: each value is parsed from its
-/// JSON text where it lies in the body, so no row is first held as JSON text per input.
+/// One row of a batch, read straight into one value per name the scorecard reads (by read
+/// index, see [`Scorecard::reads`]; absent when not given): each value is parsed from its JSON
+/// text where it lies in the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchRow {
-    pub inputs: Inputs,
-    /// The first input, by name, that is not a number, a category or null (as
-    /// [`super::numbers::parse_inputs`] would report it); such an input is not in `inputs`.
-    pub unreadable: Option<UnreadableInput>,
+    pub values: Vec<InputValue>,
+    /// Why the row cannot be scored, when that is known from reading it.
+    pub problem: Option<RowProblem>,
 }
 
-impl FromRequest<AppState> for BatchRows {
+/// What reading a row finds wrong, in the order a single evaluation reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowProblem {
+    /// The first input, by name, that is not a number, a category or null.
+    Unreadable(UnreadableInput),
+    /// The first input, by name, that the scorecard does not read.
+    Unknown(String),
+}
+
+impl FromRequest<AppState> for BatchBody {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -63,12 +77,9 @@ impl FromRequest<AppState> for BatchRows {
                 .with_detail("Send the body as JSON with `Content-Type: application/json`."));
         }
         let deadline = Instant::now() + state.limits.request_timeout;
-        let body = read_counting_rows(request.into_body(), deadline).await?;
-        // Parsing megabytes is CPU work: it runs off the request threads.
-        tokio::task::spawn_blocking(move || parse_batch_rows(&body))
+        read_counting_rows(request.into_body(), deadline)
             .await
-            .map_err(|error| Problem::internal_from(&error))?
-            .map(BatchRows)
+            .map(BatchBody)
     }
 }
 
@@ -197,12 +208,13 @@ impl RowCounter {
     }
 }
 
-/// Parses a whole batch body (the service does so on a blocking thread): the rows, or the
-/// problem that refuses the body.
-pub fn parse_batch_rows(body: &[u8]) -> Result<Vec<BatchRow>, Problem> {
+/// Parses a whole batch body for `scorecard` (the service does so on a blocking thread): the
+/// rows, or the problem that refuses the body.
+pub fn parse_batch_rows(scorecard: &Scorecard, body: &[u8]) -> Result<Vec<BatchRow>, Problem> {
     let too_many = Cell::new(false);
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let parsed = BatchSeed {
+        scorecard,
         too_many_rows: &too_many,
     }
     .deserialize(&mut deserializer)
@@ -219,6 +231,7 @@ pub fn parse_batch_rows(body: &[u8]) -> Result<Vec<BatchRow>, Problem> {
 
 /// `{"rows": [...]}` and nothing else, recording when the rows go past the limit.
 struct BatchSeed<'a> {
+    scorecard: &'a Scorecard,
     too_many_rows: &'a Cell<bool>,
 }
 
@@ -247,6 +260,7 @@ impl<'de> Visitor<'de> for BatchSeed<'_> {
                 "rows" if rows.is_some() => return Err(de::Error::duplicate_field("rows")),
                 "rows" => {
                     rows = Some(map.next_value_seed(RowsSeed {
+                        scorecard: self.scorecard,
                         too_many_rows: self.too_many_rows,
                     })?);
                 }
@@ -259,6 +273,7 @@ impl<'de> Visitor<'de> for BatchSeed<'_> {
 
 /// The rows array, refused at the first row past [`MAX_BATCH_ROWS`].
 struct RowsSeed<'a> {
+    scorecard: &'a Scorecard,
     too_many_rows: &'a Cell<bool>,
 }
 
@@ -282,7 +297,9 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut sequence: A) -> Result<Self::Value, A::Error> {
         let mut rows = Vec::new();
-        while let Some(row) = sequence.next_element_seed(RowSeed)? {
+        while let Some(row) = sequence.next_element_seed(RowSeed {
+            scorecard: self.scorecard,
+        })? {
             if rows.len() == MAX_BATCH_ROWS {
                 self.too_many_rows.set(true);
                 return Err(de::Error::custom(format!(
@@ -296,9 +313,11 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
 }
 
 /// One row: an object of inputs, each value borrowed from the body while it is parsed.
-struct RowSeed;
+struct RowSeed<'a> {
+    scorecard: &'a Scorecard,
+}
 
-impl<'de> DeserializeSeed<'de> for RowSeed {
+impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
     type Value = BatchRow;
 
     fn deserialize<D: de::Deserializer<'de>>(
@@ -309,7 +328,7 @@ impl<'de> DeserializeSeed<'de> for RowSeed {
     }
 }
 
-impl<'de> Visitor<'de> for RowSeed {
+impl<'de> Visitor<'de> for RowSeed<'_> {
     type Value = BatchRow;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
@@ -317,27 +336,70 @@ impl<'de> Visitor<'de> for RowSeed {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut inputs = Inputs::new();
+        let reads = self.scorecard.reads();
+        let mut values = vec![InputValue::Absent; reads.len()];
         // Every unreadable input, so that a later value under the same name replaces an
         // earlier one as it would in a map of JSON values, and the first by name is reported.
         let mut unreadable: Vec<UnreadableInput> = Vec::new();
-        while let Some(name) = map.next_key::<String>()? {
+        let mut first_unknown: Option<String> = None;
+        while let Some(key) = map.next_key_seed(ReadName { reads })? {
             let text: &'de RawValue = map.next_value()?;
+            let name = match &key {
+                Ok(read) => reads[*read].as_str(),
+                Err(unknown) => unknown.as_str(),
+            };
             unreadable.retain(|earlier| earlier.input != name);
-            match parse_input(&name, text.get()) {
+            match parse_input(name, text.get()) {
                 Ok(value) => {
-                    inputs.insert(name, value);
+                    if let Ok(read) = key {
+                        values[read] = value;
+                    }
                 }
-                Err(error) => {
-                    inputs.remove(&name);
-                    unreadable.push(error);
+                Err(error) => unreadable.push(error),
+            }
+            if let Err(unknown) = key {
+                if first_unknown.as_ref().is_none_or(|first| unknown < *first) {
+                    first_unknown = Some(unknown);
                 }
             }
         }
-        Ok(BatchRow {
-            inputs,
-            unreadable: unreadable.into_iter().min_by(|a, b| a.input.cmp(&b.input)),
-        })
+        let problem = match unreadable.into_iter().min_by(|a, b| a.input.cmp(&b.input)) {
+            Some(error) => Some(RowProblem::Unreadable(error)),
+            None => first_unknown.map(RowProblem::Unknown),
+        };
+        Ok(BatchRow { values, problem })
+    }
+}
+
+/// An input's name: its read index when the scorecard reads it, else the name itself. A name
+/// is looked up where it lies in the body; only a name the scorecard does not read is copied.
+struct ReadName<'a> {
+    reads: &'a [InputName],
+}
+
+impl<'de> DeserializeSeed<'de> for ReadName<'_> {
+    type Value = Result<usize, String>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ReadName<'_> {
+    type Value = Result<usize, String>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("an input's name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(self
+            .reads
+            .binary_search_by(|read| read.as_str().cmp(name))
+            .map_err(|_| name.to_owned()))
     }
 }
 
@@ -384,30 +446,46 @@ mod tests {
         }
     }
 
+    /// Each row read by read index gives the inputs a single evaluation reads from the same
+    /// JSON, and the problem it would report first.
     #[test]
-    fn a_row_reads_as_single_inputs_do_and_names_its_first_unreadable_input() {
+    fn a_row_reads_as_single_inputs_do_and_names_its_first_problem() {
         use super::super::numbers::{parse_inputs, JsonInputs};
-        let body = r#"{"rows": [
-            {"b": 1.50, "a": "car", "c": null, "d": 2e3},
-            {"z": true, "b": [1], "a": 1},
-            {"a": true, "a": 3}
-        ]}"#;
-        let rows = parse_batch_rows(body.as_bytes()).unwrap();
-        let single = |row: &str| {
+        use crate::domain::evaluation::{evaluate, EvaluationError};
+        use crate::domain::seeds::startup_loan_scorecard;
+        let scorecard = startup_loan_scorecard();
+        let rows = [
+            r#"{"revenue_trend": "growing", "debt_service_coverage_ratio": 1.50, "worst_days_overdue": null, "years_in_business": 2e1}"#,
+            r#"{"zz": 1, "revenue_trend": true, "debt_service_coverage_ratio": [1], "aa": 2}"#,
+            r#"{"revenue_trend": true, "revenue_trend": "stable"}"#,
+            r#"{"zz": 1, "revenue_trend": "stable", "aa": true, "aa": 2}"#,
+            r#"{"shoe_size": 44}"#,
+        ];
+        let body = format!(r#"{{"rows": [{}]}}"#, rows.join(","));
+        let read = parse_batch_rows(&scorecard, body.as_bytes()).unwrap();
+        assert_eq!(read.len(), rows.len());
+        for (row, read) in rows.iter().zip(&read) {
             let json: JsonInputs = serde_json::from_str(row).unwrap();
-            parse_inputs(&json)
-        };
-        assert_eq!(
-            Ok(rows[0].inputs.clone()),
-            single(r#"{"b": 1.50, "a": "car", "c": null, "d": 2e3}"#)
+            let problem = match parse_inputs(&json) {
+                Err(error) => Some(RowProblem::Unreadable(error)),
+                Ok(inputs) => match evaluate(&scorecard, &inputs) {
+                    Err(EvaluationError::UnknownInput { input }) => {
+                        Some(RowProblem::Unknown(input))
+                    }
+                    _ => {
+                        for (index, name) in scorecard.reads().iter().enumerate() {
+                            let given = inputs.get(name.as_str()).unwrap_or(&InputValue::Absent);
+                            assert_eq!(&read.values[index], given, "{row}");
+                        }
+                        None
+                    }
+                },
+            };
+            assert_eq!(read.problem, problem, "{row}");
+        }
+        assert!(
+            matches!(&read[1].problem, Some(RowProblem::Unreadable(error)) if error.input == "debt_service_coverage_ratio")
         );
-        assert_eq!(rows[0].unreadable, None);
-        assert_eq!(
-            rows[1].unreadable.as_ref(),
-            single(r#"{"z": true, "b": [1], "a": 1}"#).err().as_ref()
-        );
-        assert_eq!(rows[1].unreadable.as_ref().unwrap().input, "b");
-        assert_eq!(Ok(rows[2].inputs.clone()), single(r#"{"a": true, "a": 3}"#));
-        assert_eq!(rows[2].unreadable, None);
+        assert_eq!(read[3].problem, Some(RowProblem::Unknown("aa".to_owned())));
     }
 }

@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::batch_body::{BatchRow, BatchRows};
+use super::batch_body::{parse_batch_rows, BatchBody, BatchRow, RowProblem};
 use super::caller::Scorer;
 use super::definition::RecommendationName;
 use super::error::ScoringError;
@@ -30,8 +30,8 @@ use super::scorecards::stored_scorecard;
 use crate::db::evaluations::{self as db, NewEvaluation};
 use crate::db::scorecards::version_for_evaluation;
 use crate::domain::evaluation::{
-    evaluate, input_value, score_cached, what_if, Evaluation, InputValue, Inputs, ProbabilityCache,
-    Scored,
+    evaluate, score_read_values_cached, what_if, Evaluation, EvaluationError, InputValue, Inputs,
+    ProbabilityCache, Scored,
 };
 use crate::domain::scorecard::Scorecard;
 use crate::domain::version::VersionStatus;
@@ -412,13 +412,13 @@ async fn evaluate_one(
         (status = 413, description = "The body is over 32 MiB"),
         (status = 422, description = "Too many rows (refused as soon as the row after the limit arrives), or rows that cannot be scored"),
     ))]
-#[tracing::instrument(skip_all, fields(scorecard_id = %id, rows = rows.len()))]
+#[tracing::instrument(skip_all, fields(scorecard_id = %id, body_bytes = body.len()))]
 async fn evaluate_batch(
     State(state): State<AppState>,
     _caller: Scorer,
     Path(id): Path<Uuid>,
     ValidatedQuery(query): ValidatedQuery<BatchQuery>,
-    BatchRows(rows): BatchRows,
+    BatchBody(body): BatchBody,
 ) -> Result<Response, ScoringError> {
     let version = scoring_version(&state, id, query.version).await?;
     let header = BatchHeader {
@@ -426,9 +426,10 @@ async fn evaluate_batch(
         version: version.version,
         version_status: version.status.as_str(),
     };
-    // Scoring thousands of rows and writing their results is CPU work: it runs off the
-    // request threads.
+    // Reading, scoring and writing thousands of rows is CPU work: it runs off the request
+    // threads.
     let body = tokio::task::spawn_blocking(move || {
+        let rows = parse_batch_rows(&version.scorecard, &body)?;
         write_batch(&version.scorecard, &header, rows, query.explain)
     })
     .await
@@ -479,14 +480,20 @@ pub fn write_batch(
     let mut bins = Vec::with_capacity(scorecard.characteristics().len());
     for (index, row) in rows.into_iter().enumerate() {
         let row_name = || format!("rows[{index}]");
-        let scored = match row.unreadable {
-            Some(error) => Err(ScoringError::unreadable_input(&row_name(), error)),
-            None => score_cached(scorecard, &row.inputs, &mut probabilities, &mut bins)
-                .map(|scored| (row.inputs, scored))
+        let scored = match row.problem {
+            Some(RowProblem::Unreadable(error)) => {
+                Err(ScoringError::unreadable_input(&row_name(), error))
+            }
+            Some(RowProblem::Unknown(input)) => Err(ScoringError::evaluation(
+                &row_name(),
+                EvaluationError::UnknownInput { input },
+            )),
+            None => score_read_values_cached(scorecard, &row.values, &mut probabilities, &mut bins)
+                .map(|scored| (row.values, scored))
                 .map_err(|error| ScoringError::evaluation(&row_name(), error)),
         };
         match scored {
-            Ok((inputs, scored)) if problems.is_empty() => {
+            Ok((values, scored)) if problems.is_empty() => {
                 if index > 0 {
                     out.push(b',');
                 }
@@ -494,7 +501,7 @@ pub fn write_batch(
                     &mut out,
                     scorecard,
                     &text,
-                    &inputs,
+                    &values,
                     &scored,
                     &bins,
                     explanation,
@@ -601,7 +608,7 @@ fn write_result(
     out: &mut Vec<u8>,
     scorecard: &Scorecard,
     text: &ScorecardText,
-    inputs: &Inputs,
+    values: &[InputValue],
     scored: &Scored,
     bins: &[usize],
     explanation: BatchExplanation,
@@ -627,17 +634,17 @@ fn write_result(
     if explanation == BatchExplanation::Full {
         out.extend_from_slice(b",\"characteristics\":[");
         let characteristics = scorecard
-            .characteristics()
+            .characteristic_reads()
             .iter()
             .zip(&text.characteristic_openings)
             .zip(&text.bin_closings)
             .zip(bins);
-        for (index, (((characteristic, opening), closings), &bin)) in characteristics.enumerate() {
+        for (index, (((&read, opening), closings), &bin)) in characteristics.enumerate() {
             if index > 0 {
                 out.push(b',');
             }
             out.extend_from_slice(opening);
-            match input_value(inputs, characteristic.name()) {
+            match &values[read] {
                 InputValue::Number(number) => write_decimal(out, *number),
                 InputValue::Category(category) => write_json(out, category.as_str()),
                 InputValue::Absent => out.extend_from_slice(b"null"),
@@ -845,7 +852,7 @@ mod tests {
             "{{\"rows\":{}}}",
             serde_json::to_string(&rows).expect("rows serialise")
         );
-        let read = super::super::batch_body::parse_batch_rows(body.as_bytes()).expect("a batch");
+        let read = parse_batch_rows(&scorecard, body.as_bytes()).expect("a batch");
         let header = BatchHeader {
             scorecard_id: Uuid::now_v7(),
             version: 3,
