@@ -297,8 +297,10 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut sequence: A) -> Result<Self::Value, A::Error> {
         let mut rows = Vec::new();
+        let mut key_hints = Vec::new();
         while let Some(row) = sequence.next_element_seed(RowSeed {
             scorecard: self.scorecard,
+            key_hints: &mut key_hints,
         })? {
             if rows.len() == MAX_BATCH_ROWS {
                 self.too_many_rows.set(true);
@@ -315,6 +317,10 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
 /// One row: an object of inputs, each value borrowed from the body while it is parsed.
 struct RowSeed<'a> {
     scorecard: &'a Scorecard,
+    /// The read index of each key of the row before, by position: rows written by one program
+    /// name their inputs in the same order, so a key is first compared with the name at its
+    /// position in the row before, and looked up among all names only when it differs.
+    key_hints: &'a mut Vec<Option<usize>>,
 }
 
 impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
@@ -342,7 +348,17 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
         // earlier one as it would in a map of JSON values, and the first by name is reported.
         let mut unreadable: Vec<UnreadableInput> = Vec::new();
         let mut first_unknown: Option<String> = None;
-        while let Some(key) = map.next_key_seed(ReadName { reads })? {
+        let mut position = 0;
+        while let Some(key) = map.next_key_seed(ReadName {
+            reads,
+            hint: self.key_hints.get(position).copied().flatten(),
+        })? {
+            let read = key.as_ref().ok().copied();
+            match self.key_hints.get_mut(position) {
+                Some(hint) => *hint = read,
+                None => self.key_hints.push(read),
+            }
+            position += 1;
             let text: &'de RawValue = map.next_value()?;
             let name = match &key {
                 Ok(read) => reads[*read].as_str(),
@@ -375,6 +391,8 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
 /// is looked up where it lies in the body; only a name the scorecard does not read is copied.
 struct ReadName<'a> {
     reads: &'a [InputName],
+    /// The read index this key most likely has.
+    hint: Option<usize>,
 }
 
 impl<'de> DeserializeSeed<'de> for ReadName<'_> {
@@ -396,6 +414,11 @@ impl<'de> Visitor<'de> for ReadName<'_> {
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        if let Some(hint) = self.hint {
+            if self.reads[hint].as_str() == name {
+                return Ok(Ok(hint));
+            }
+        }
         Ok(self
             .reads
             .binary_search_by(|read| read.as_str().cmp(name))
