@@ -55,6 +55,15 @@ async fn a_streamed_batch_still_names_bad_bodies_and_counts_rows(pool: PgPool) {
     let officer = harness.officer();
     let malformed = harness.post(&path, Some(&officer), r#"{"rows": [{"#).await;
     assert_problem(malformed, &[400], Some("malformed_json")).await;
+    // The body is parsed by the scorecard's names, so the scorecard is looked up first.
+    let missing_scorecard = harness
+        .post(
+            &format!("/v1/scorecards/{}/evaluate-batch", uuid::Uuid::now_v7()),
+            Some(&officer),
+            r#"{"rows": [{"#,
+        )
+        .await;
+    assert_eq!(missing_scorecard.status(), 404);
     let unknown = harness
         .post(&path, Some(&officer), r#"{"rows": [], "extra": 1}"#)
         .await;
