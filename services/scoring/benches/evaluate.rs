@@ -319,6 +319,7 @@ async fn time_batches(database: PgConnectOptions, workload: Workload) -> Vec<Rou
             if round == 0 {
                 let batch: Value = serde_json::from_str(&text).expect("a batch response");
                 assert_eq!(batch["results"].as_array().map(Vec::len), Some(ROWS));
+                println!("response: {} bytes ({path})", text.len());
             }
         }
         if round > 0 {

@@ -67,7 +67,7 @@ pub enum BatchExplanation {
     #[default]
     Full,
     /// No `characteristics`: the score, base points, probability of default, band,
-    /// recommendation and knockouts only, about a tenth of the bytes. For portfolio runs and
+    /// recommendation and knockouts only, under a tenth of the bytes. For portfolio runs and
     /// back-tests that want the scores; the same inputs scored alone (or in a batch with
     /// `explain=full`) give the explanation, with exactly the same figures.
     None,
@@ -397,7 +397,7 @@ async fn evaluate_one(
 /// Scores up to 10 000 rows in one call and returns the results in the order of the rows.
 /// Nothing is stored. A row that cannot be scored fails the whole batch with a 422 naming
 /// `rows[i].input` for each bad row (the first hundred). With `explain=none` each result leaves
-/// out its `characteristics` (about a tenth of the bytes); the figures are the same.
+/// out its `characteristics` (under a tenth of the bytes); the figures are the same.
 #[utoipa::path(post, path = "/v1/scorecards/{id}/evaluate-batch", tag = "scoring",
     params(("id" = Uuid, Path), BatchQuery),
     request_body = BatchRequest,
