@@ -445,7 +445,9 @@ fn varied_loan_rows() -> Vec<Value> {
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_batch_without_explanations_gives_the_explained_batchs_figures_exactly(pool: PgPool) {
+async fn a_batch_unexplained_or_explained_by_bins_gives_the_explained_batchs_figures_exactly(
+    pool: PgPool,
+) {
     let harness = Harness::start(pool).await;
     let id = harness.create_active(&startup_loan_scorecard()).await;
     let officer = harness.officer();
@@ -495,6 +497,41 @@ async fn a_batch_without_explanations_gives_the_explained_batchs_figures_exactly
         }
     }
     assert!(knocked_out > 0 && knocked_out < full_results.len());
+
+    // explain=bins: each row's explanation is the legend's bin at each index, and the rest
+    // of each result is the explained one's.
+    let by_bins = harness
+        .post(&format!("{path}?explain=bins"), Some(&officer), &body)
+        .await;
+    assert_eq!(by_bins.status(), 200);
+    let by_bins_text = by_bins.text().await.unwrap();
+    assert!(by_bins_text.len() * 2 < full_text.len());
+    let by_bins: Value = serde_json::from_str(&by_bins_text).unwrap();
+    let legend = by_bins["characteristics"].as_array().unwrap();
+    assert_eq!(legend.len(), 7);
+    let by_bins_results = by_bins["results"].as_array().unwrap();
+    assert_eq!(by_bins_results.len(), full_results.len());
+    for (explained, by_bins) in full_results.iter().zip(by_bins_results) {
+        let mut rest = by_bins.clone();
+        let indices = rest.as_object_mut().unwrap().remove("bins").unwrap();
+        let mut expected = explained.clone();
+        let characteristics = expected
+            .as_object_mut()
+            .unwrap()
+            .remove("characteristics")
+            .unwrap();
+        assert_eq!(rest.to_string(), expected.to_string());
+        let characteristics = characteristics.as_array().unwrap();
+        let indices = indices.as_array().unwrap();
+        assert_eq!(indices.len(), characteristics.len());
+        for ((characteristic, index), legend) in characteristics.iter().zip(indices).zip(legend) {
+            assert_eq!(legend["characteristic"], characteristic["characteristic"]);
+            let bin = &legend["bins"][index.as_u64().unwrap() as usize];
+            for key in ["bin", "points", "reason_code"] {
+                assert_eq!(bin[key].to_string(), characteristic[key].to_string());
+            }
+        }
+    }
 
     let unknown = harness
         .post(&format!("{path}?explain=reasons"), Some(&officer), &body)

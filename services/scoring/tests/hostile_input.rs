@@ -225,4 +225,23 @@ async fn the_openapi_document_carries_the_declared_shape(pool: PgPool) {
     let definition = &schemas["ScorecardDefinition"]["properties"];
     assert_eq!(definition["characteristics"]["minItems"], 1, "{definition}");
     assert_eq!(definition["bands"]["minItems"], 1, "{definition}");
+    // The batch's explain parameter and the forms of its answer are declared.
+    let parameters = document["paths"]["/v1/scorecards/{id}/evaluate-batch"]["post"]["parameters"]
+        .as_array()
+        .unwrap();
+    let explain = parameters
+        .iter()
+        .find(|parameter| parameter["name"] == "explain")
+        .expect("an explain parameter");
+    assert_eq!(explain["in"], "query");
+    assert_eq!(
+        explain["schema"]["enum"],
+        serde_json::json!(["full", "none", "bins"]),
+        "{explain}"
+    );
+    let batch = &schemas["BatchResponse"]["properties"];
+    assert!(batch["characteristics"].is_object(), "{batch}");
+    let outcome = &schemas["BatchOutcome"]["properties"];
+    assert!(outcome["bins"].is_object(), "{outcome}");
+    assert!(outcome["characteristics"].is_object(), "{outcome}");
 }

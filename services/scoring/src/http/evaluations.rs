@@ -71,6 +71,11 @@ pub enum BatchExplanation {
     /// back-tests that want the scores; the same inputs scored alone (or in a batch with
     /// `explain=full`) give the explanation, with exactly the same figures.
     None,
+    /// Each result names the bin each characteristic matched by its index (`bins`, in the
+    /// scorecard's order), and the response lists each characteristic's bins once, with their
+    /// labels, points and reason codes (`characteristics`): the full explanation, less the
+    /// values the caller sent, without repeating names and labels in every row.
+    Bins,
 }
 
 /// Which version a batch scores with, and how much of each result it explains.
@@ -81,7 +86,8 @@ pub struct BatchQuery {
     /// activated.
     pub version: Option<u32>,
     /// `full` (the default) explains every characteristic of every row; `none` leaves
-    /// `characteristics` out of each result.
+    /// `characteristics` out of each result; `bins` gives each result the index of each
+    /// characteristic's matched bin, and the bins once for the whole response.
     #[serde(default)]
     #[param(inline)]
     pub explain: BatchExplanation,
@@ -208,12 +214,32 @@ pub struct BatchResponse {
     pub scorecard_id: Uuid,
     pub version: u32,
     pub version_status: String,
+    /// With `explain=bins` only: every characteristic, in the scorecard's order, with its
+    /// bins, which each result's `bins` index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub characteristics: Option<Vec<CharacteristicBins>>,
     /// One result per row, in the order of the rows.
     pub results: Vec<BatchOutcome>,
 }
 
+/// A characteristic's bins, in the scorecard's order, for `explain=bins`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CharacteristicBins {
+    pub characteristic: String,
+    pub bins: Vec<BinResult>,
+}
+
+/// A bin as a result explains it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BinResult {
+    pub bin: String,
+    pub points: JsonDecimal,
+    pub reason_code: String,
+}
+
 /// The result of one row of a batch: a single evaluation's result, its `characteristics`
-/// left out when the batch asked for `explain=none`.
+/// left out unless the batch asked for `explain=full` (the default), and with `bins` when it
+/// asked for `explain=bins`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BatchOutcome {
     /// Base points plus every characteristic's points.
@@ -224,25 +250,13 @@ pub struct BatchOutcome {
     /// The band's recommendation, or `decline` when a knockout fired.
     pub recommendation: RecommendationName,
     pub knockouts: Vec<KnockoutResult>,
-    /// Every characteristic, in the scorecard's order; absent with `explain=none`.
+    /// Every characteristic, in the scorecard's order; with `explain=full` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub characteristics: Option<Vec<CharacteristicResult>>,
-}
-
-impl BatchOutcome {
-    /// A single evaluation's result, explained as the batch asked.
-    pub fn new(outcome: EvaluationOutcome, explanation: BatchExplanation) -> BatchOutcome {
-        BatchOutcome {
-            score: outcome.score,
-            base_points: outcome.base_points,
-            probability_of_default: outcome.probability_of_default,
-            band: outcome.band,
-            recommendation: outcome.recommendation,
-            knockouts: outcome.knockouts,
-            characteristics: (explanation == BatchExplanation::Full)
-                .then_some(outcome.characteristics),
-        }
-    }
+    /// With `explain=bins` only: per characteristic, in the scorecard's order, the index of
+    /// the bin it matched among the response's `characteristics[i].bins`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bins: Option<Vec<usize>>,
 }
 
 /// How one characteristic's points differ between the two sets of inputs.
@@ -397,14 +411,16 @@ async fn evaluate_one(
 /// Scores up to 10 000 rows in one call and returns the results in the order of the rows.
 /// Nothing is stored. A row that cannot be scored fails the whole batch with a 422 naming
 /// `rows[i].input` for each bad row (the first hundred). With `explain=none` each result leaves
-/// out its `characteristics` (under a tenth of the bytes); the figures are the same.
+/// out its `characteristics` (under a tenth of the bytes); with `explain=bins` each result
+/// names its matched bins by index, and the response lists the bins once. The figures are the
+/// same in every form.
 #[utoipa::path(post, path = "/v1/scorecards/{id}/evaluate-batch", tag = "scoring",
     params(("id" = Uuid, Path), BatchQuery),
     request_body = BatchRequest,
     security(("bearer" = ["credit_officer", "admin", "service"])),
     responses(
         (status = 200, body = BatchResponse),
-        (status = 400, description = "`explain` is not `full` or `none`, or the body is not JSON"),
+        (status = 400, description = "`explain` is not `full`, `none` or `bins`, or the body is not JSON"),
         (status = 401, description = "No or bad token"),
         (status = 403, description = "Not a credit officer, admin or service"),
         (status = 404, description = "No such scorecard or version"),
@@ -465,6 +481,7 @@ pub fn write_batch(
     let bytes_per_row = match explanation {
         BatchExplanation::Full => text.full_row_bytes,
         BatchExplanation::None => 160,
+        BatchExplanation::Bins => 160 + 3 * scorecard.characteristics().len(),
     };
     let mut out = Vec::with_capacity(256 + rows.len() * bytes_per_row);
     out.extend_from_slice(b"{\"scorecard_id\":");
@@ -473,6 +490,9 @@ pub fn write_batch(
     write_json(&mut out, &header.version);
     out.extend_from_slice(b",\"version_status\":");
     write_json(&mut out, header.version_status);
+    if explanation == BatchExplanation::Bins {
+        write_bins_legend(&mut out, scorecard);
+    }
     out.extend_from_slice(b",\"results\":[");
 
     let mut problems = Vec::new();
@@ -631,6 +651,16 @@ fn write_result(
         out.extend_from_slice(&text.knockouts[*rule]);
     }
     out.push(b']');
+    if explanation == BatchExplanation::Bins {
+        out.extend_from_slice(b",\"bins\":[");
+        for (index, &bin) in bins.iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            write_json(out, &bin);
+        }
+        out.push(b']');
+    }
     if explanation == BatchExplanation::Full {
         out.extend_from_slice(b",\"characteristics\":[");
         let characteristics = scorecard
@@ -654,6 +684,33 @@ fn write_result(
         out.push(b']');
     }
     out.push(b'}');
+}
+
+/// The `characteristics` of an `explain=bins` response, as [`CharacteristicBins`] serialise.
+fn write_bins_legend(out: &mut Vec<u8>, scorecard: &Scorecard) {
+    out.extend_from_slice(b",\"characteristics\":[");
+    for (index, characteristic) in scorecard.characteristics().iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"characteristic\":");
+        write_json(out, characteristic.name().as_str());
+        out.extend_from_slice(b",\"bins\":[");
+        for (index, bin) in characteristic.bins().iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"bin\":");
+            write_json(out, bin.label());
+            out.extend_from_slice(b",\"points\":");
+            write_decimal(out, bin.points());
+            out.extend_from_slice(b",\"reason_code\":");
+            write_json(out, bin.reason_code().as_str());
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]}");
+    }
+    out.push(b']');
 }
 
 /// A value as serde_json writes it (strings escaped as JSON requires).
@@ -862,20 +919,62 @@ mod tests {
             .map(|row| {
                 let inputs = parse_inputs(row).expect("every input is a number or null");
                 let evaluation = evaluate(scorecard, &inputs).expect("every row scores");
-                BatchOutcome::new(EvaluationOutcome::from(&evaluation), explanation)
+                let outcome = EvaluationOutcome::from(&evaluation);
+                // The index of each matched bin, found by its label (labels are distinct
+                // within a characteristic).
+                let bins = scorecard
+                    .characteristics()
+                    .iter()
+                    .zip(&evaluation.characteristics)
+                    .map(|(characteristic, scored)| {
+                        characteristic
+                            .bins()
+                            .iter()
+                            .position(|bin| bin.label() == scored.bin_label)
+                            .expect("the matched bin is one of the characteristic's")
+                    })
+                    .collect();
+                BatchOutcome {
+                    score: outcome.score,
+                    base_points: outcome.base_points,
+                    probability_of_default: outcome.probability_of_default,
+                    band: outcome.band,
+                    recommendation: outcome.recommendation,
+                    knockouts: outcome.knockouts,
+                    characteristics: (explanation == BatchExplanation::Full)
+                        .then_some(outcome.characteristics),
+                    bins: (explanation == BatchExplanation::Bins).then_some(bins),
+                }
+            })
+            .collect();
+        let legend = scorecard
+            .characteristics()
+            .iter()
+            .map(|characteristic| CharacteristicBins {
+                characteristic: characteristic.name().as_str().to_owned(),
+                bins: characteristic
+                    .bins()
+                    .iter()
+                    .map(|bin| BinResult {
+                        bin: bin.label().to_owned(),
+                        points: bin.points().into(),
+                        reason_code: bin.reason_code().as_str().to_owned(),
+                    })
+                    .collect(),
             })
             .collect();
         serde_json::to_string(&BatchResponse {
             scorecard_id: header.scorecard_id,
             version: header.version,
             version_status: header.version_status.to_owned(),
+            characteristics: (explanation == BatchExplanation::Bins).then_some(legend),
             results,
         })
         .expect("a response serialises")
     }
 
     /// The hand-written batch response is byte for byte what serde writes for the results of
-    /// the same rows scored one by one, fully explained and unexplained alike.
+    /// the same rows scored one by one, in each of the three forms.
     #[test]
     fn the_written_batch_response_is_what_serde_writes() {
         let scorecard = synthetic_scorecard();
@@ -890,7 +989,11 @@ mod tests {
             version: 3,
             version_status: "active",
         };
-        for explanation in [BatchExplanation::Full, BatchExplanation::None] {
+        for explanation in [
+            BatchExplanation::Full,
+            BatchExplanation::None,
+            BatchExplanation::Bins,
+        ] {
             let written = write_batch(&scorecard, &header, read.clone(), explanation)
                 .expect("every row scores");
             assert_eq!(
