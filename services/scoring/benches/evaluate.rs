@@ -65,13 +65,15 @@ fn timed<F: FnOnce()>(work: F) -> Duration {
 
 /// What each round measures, in the order it measures it; the first is the baseline the others
 /// are divided by.
-const STEPS: [&str; 6] = [
+const STEPS: [&str; 8] = [
     "serde_json parse of the batch into a Value (baseline)",
     "in process: evaluate only (inputs already read)",
     "in process: read exact JSON + evaluate + write results",
     "in process: the same, explain=none",
+    "in process: the same, explain=bins",
     "over HTTP: POST evaluate-batch, response read",
     "over HTTP: POST evaluate-batch?explain=none, response read",
+    "over HTTP: POST evaluate-batch?explain=bins, response read",
 ];
 
 /// One round's time for each of [`STEPS`].
@@ -86,7 +88,7 @@ struct Workload {
 
 impl Workload {
     /// The in-process steps of one round, in the order of [`STEPS`].
-    fn time_in_process(&self) -> [Duration; 4] {
+    fn time_in_process(&self) -> [Duration; 5] {
         let parse = timed(|| {
             let value: Value = serde_json::from_str(&self.body).expect("the batch is valid JSON");
             std::hint::black_box(value);
@@ -116,6 +118,7 @@ impl Workload {
             evaluate_only,
             in_process(BatchExplanation::Full),
             in_process(BatchExplanation::None),
+            in_process(BatchExplanation::Bins),
         ]
     }
 }
@@ -217,9 +220,9 @@ async fn time_over_http(workload: Workload) -> Vec<Round> {
 
 /// Times the batch endpoint of an app served on port 0 over `database`.
 /// Runs the rounds: the in-process steps, then the batch endpoint of an app served on port 0
-/// over `database`, fully explained and with `explain=none`. Every step runs once per round,
-/// so a moment of load on a shared machine falls on one round's steps alike rather than on one
-/// step's runs.
+/// over `database`, fully explained, with `explain=none` and with `explain=bins`. Every step
+/// runs once per round, so a moment of load on a shared machine falls on one round's steps
+/// alike rather than on one step's runs.
 async fn time_batches(database: PgConnectOptions, workload: Workload) -> Vec<Round> {
     let pool = PgPoolOptions::new()
         .max_connections(8)
@@ -297,12 +300,14 @@ async fn time_batches(database: PgConnectOptions, workload: Workload) -> Vec<Rou
 
     let path = server.url(&format!("/v1/scorecards/{id}/evaluate-batch"));
     let unexplained_path = format!("{path}?explain=none");
+    let bins_path = format!("{path}?explain=bins");
     let mut rounds = Vec::with_capacity(RUNS);
     for round in 0..=RUNS {
-        let [parse, evaluate_only, in_process_full, in_process_unexplained] =
+        let [parse, evaluate_only, in_process_full, in_process_unexplained, in_process_bins] =
             workload.time_in_process();
-        let mut over_http = [Duration::ZERO; 2];
-        for (path, time) in [&path, &unexplained_path].into_iter().zip(&mut over_http) {
+        let mut over_http = [Duration::ZERO; 3];
+        let paths = [&path, &unexplained_path, &bins_path];
+        for (path, time) in paths.into_iter().zip(&mut over_http) {
             let started = Instant::now();
             let response = server
                 .client
@@ -328,8 +333,10 @@ async fn time_batches(database: PgConnectOptions, workload: Workload) -> Vec<Rou
                 evaluate_only,
                 in_process_full,
                 in_process_unexplained,
+                in_process_bins,
                 over_http[0],
                 over_http[1],
+                over_http[2],
             ]);
         }
     }
