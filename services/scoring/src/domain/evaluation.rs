@@ -118,20 +118,9 @@ pub struct ProbabilityCache {
     by_score: HashMap<[u8; 16], Option<Decimal>>,
 }
 
-/// [`evaluate`], taking the probability of default from `cache` when the score has been seen.
-pub fn evaluate_cached(
-    scorecard: &Scorecard,
-    inputs: &Inputs,
-    cache: &mut ProbabilityCache,
-) -> Result<Evaluation, EvaluationError> {
-    let mut bins = Vec::with_capacity(scorecard.characteristics().len());
-    let scored = score_cached(scorecard, inputs, cache, &mut bins)?;
-    Ok(explained(scorecard, inputs, &scored, &bins))
-}
-
 /// An evaluation's figures, with its explanation left in the scorecard instead of copied out:
 /// the index of the bin each characteristic matched is pushed onto the caller's list (see
-/// [`score_cached`]). A batch writes its thousands of results from this form, so it does not
+/// [`score_read_values_cached`]). A batch writes its thousands of results from this form, so it does not
 /// copy every characteristic's name, value, label and reason code once per row only to write
 /// them out and drop them; [`Evaluation`] is the owned form a single evaluation returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,24 +133,6 @@ pub struct Scored<'s> {
     pub recommendation: Recommendation,
     /// The indices of the knockout rules that fired, in the scorecard's order.
     pub knockouts: Vec<usize>,
-}
-
-/// Scores `inputs` as [`evaluate`] does, taking the probability of default from `cache` when
-/// the score has been seen, and leaves in `bins` (emptied first) the index of the bin each
-/// characteristic matched among its bins, in the scorecard's order. The list is the caller's
-/// so that a batch reuses one.
-pub fn score_cached<'s>(
-    scorecard: &'s Scorecard,
-    inputs: &Inputs,
-    cache: &mut ProbabilityCache,
-    bins: &mut Vec<usize>,
-) -> Result<Scored<'s>, EvaluationError> {
-    score_using(scorecard, inputs, bins, |score| {
-        *cache
-            .by_score
-            .entry(score.serialize())
-            .or_insert_with(|| scorecard.scaling().probability_of_default(score))
-    })
 }
 
 fn evaluate_using(
@@ -234,9 +205,12 @@ fn score_using<'s>(
 }
 
 /// Scores values given by read index (see [`Scorecard::reads`]; an input not given is
-/// [`InputValue::Absent`]) as [`score_cached`] scores the same inputs by name: how a batch
-/// scores rows it read straight into read indices, with no map per row. `values` holds one
-/// value per name the scorecard reads.
+/// [`InputValue::Absent`]) as [`evaluate`] scores the same inputs by name, taking the
+/// probability of default from `cache` when the score has been seen: how a batch scores rows
+/// it read straight into read indices, with no map per row. `values` holds one value per name
+/// the scorecard reads. `bins` (emptied first) receives the index of the bin each
+/// characteristic matched among its bins, in the scorecard's order; the list is the caller's
+/// so that a batch reuses one.
 pub fn score_read_values_cached<'s>(
     scorecard: &'s Scorecard,
     values: &[InputValue],
@@ -479,8 +453,9 @@ mod tests {
     }
 
     proptest! {
-        /// A probability taken from the cache is the one computing it would give, whatever
-        /// the rows before it scored.
+        /// Scoring by read index with cached probabilities gives what `evaluate` gives for
+        /// the same inputs by name, whatever the rows before it scored: a probability taken
+        /// from the cache is the one computing it would give.
         #[test]
         fn cached_probabilities_equal_computed_ones(
             rows in proptest::collection::vec(
@@ -501,10 +476,15 @@ mod tests {
                         (name.clone(), value)
                     })
                     .collect();
-                prop_assert_eq!(
-                    evaluate_cached(&scorecard, &inputs, &mut cache),
-                    evaluate(&scorecard, &inputs)
-                );
+                let values: Vec<InputValue> = scorecard
+                    .reads()
+                    .iter()
+                    .map(|name| input_value(&inputs, name).clone())
+                    .collect();
+                let mut bins = Vec::new();
+                let scored = score_read_values_cached(&scorecard, &values, &mut cache, &mut bins)
+                    .map(|scored| explained(&scorecard, &inputs, &scored, &bins));
+                prop_assert_eq!(scored, evaluate(&scorecard, &inputs));
             }
         }
     }
