@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 use imkon_auth::{Audience, Principal};
 use imkon_platform::config::HttpLimits;
 use imkon_platform::testing::{test_tokens, TestServer};
-use imkon_scoring::domain::evaluation::evaluate;
+use imkon_scoring::domain::evaluation::{evaluate, Inputs};
+use imkon_scoring::domain::scorecard::Scorecard;
 use imkon_scoring::domain::seeds::{synthetic_input_names, synthetic_scorecard};
+use imkon_scoring::http::batch_body::parse_batch_rows;
 use imkon_scoring::http::definition::ScorecardDefinition;
-use imkon_scoring::http::evaluations::{
-    score_rows, write_batch_response, BatchHeader, BatchRequest,
-};
+use imkon_scoring::http::evaluations::{write_batch, BatchExplanation, BatchHeader, BatchRequest};
 use imkon_scoring::http::numbers::parse_inputs;
 use imkon_scoring::{app, migrator, AppState};
 use rand::{Rng, SeedableRng};
@@ -31,7 +31,7 @@ use sqlx::{ConnectOptions, Executor};
 /// Rows per batch: the most one request may carry.
 const ROWS: usize = 10_000;
 
-/// Each figure is the median of this many runs, after one warm-up run.
+/// Each figure is the median of this many rounds, after one warm-up round.
 const RUNS: usize = 7;
 
 fn batch_json() -> String {
@@ -56,38 +56,103 @@ fn batch_json() -> String {
     format!("{{\"rows\":[{}]}}", rows.join(","))
 }
 
-/// The median time of `RUNS` runs of `work`, after one warm-up.
-fn median_of<F: FnMut()>(mut work: F) -> Duration {
+/// The time `work` takes.
+fn timed<F: FnOnce()>(work: F) -> Duration {
+    let started = Instant::now();
     work();
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let started = Instant::now();
-            work();
-            started.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[RUNS / 2]
+    started.elapsed()
 }
 
-struct Figure {
-    what: &'static str,
-    time: Duration,
+/// What each round measures, in the order it measures it; the first is the baseline the others
+/// are divided by.
+const STEPS: [&str; 8] = [
+    "serde_json parse of the batch into a Value (baseline)",
+    "in process: evaluate only (inputs already read)",
+    "in process: read exact JSON + evaluate + write results",
+    "in process: the same, explain=none",
+    "in process: the same, explain=bins",
+    "over HTTP: POST evaluate-batch, response read",
+    "over HTTP: POST evaluate-batch?explain=none, response read",
+    "over HTTP: POST evaluate-batch?explain=bins, response read",
+];
+
+/// One round's time for each of [`STEPS`].
+type Round = [Duration; STEPS.len()];
+
+/// The batch and what the in-process steps need, owned so the timed task can hold them.
+struct Workload {
+    body: String,
+    scorecard: Scorecard,
+    inputs: Vec<Inputs>,
 }
 
-fn print_figures(figures: &[Figure], parse_time: Duration) {
+impl Workload {
+    /// The in-process steps of one round, in the order of [`STEPS`].
+    fn time_in_process(&self) -> [Duration; 5] {
+        let parse = timed(|| {
+            let value: Value = serde_json::from_str(&self.body).expect("the batch is valid JSON");
+            std::hint::black_box(value);
+        });
+        let evaluate_only = timed(|| {
+            for row in &self.inputs {
+                std::hint::black_box(evaluate(&self.scorecard, row).expect("every row scores"));
+            }
+        });
+        let in_process = |explanation| {
+            timed(|| {
+                let rows = parse_batch_rows(&self.scorecard, self.body.as_bytes())
+                    .expect("a batch request");
+                let header = BatchHeader {
+                    scorecard_id: uuid::Uuid::nil(),
+                    version: 1,
+                    version_status: "active",
+                };
+                std::hint::black_box(
+                    write_batch(&self.scorecard, &header, rows, explanation)
+                        .expect("every row scores"),
+                );
+            })
+        };
+        [
+            parse,
+            evaluate_only,
+            in_process(BatchExplanation::Full),
+            in_process(BatchExplanation::None),
+            in_process(BatchExplanation::Bins),
+        ]
+    }
+}
+
+/// The median of some durations or ratios.
+fn median<T: Copy + PartialOrd>(mut values: Vec<T>) -> T {
+    values.sort_by(|a, b| a.partial_cmp(b).expect("times and ratios are never NaN"));
+    values[values.len() / 2]
+}
+
+fn print_rounds(rounds: &[Round]) {
     println!(
         "{:<62} {:>12} {:>16} {:>14}",
         "run (10 000 rows, 20 characteristics)", "ms/batch", "evaluations/s", "x parse time"
     );
-    for figure in figures {
-        let seconds = figure.time.as_secs_f64();
+    for (step, what) in STEPS.iter().enumerate() {
+        let seconds = median(
+            rounds
+                .iter()
+                .map(|round| round[step].as_secs_f64())
+                .collect(),
+        );
+        let ratio = median(
+            rounds
+                .iter()
+                .map(|round| round[step].as_secs_f64() / round[0].as_secs_f64())
+                .collect(),
+        );
         println!(
             "{:<62} {:>12.2} {:>16.0} {:>14.2}",
-            figure.what,
+            what,
             seconds * 1000.0,
             ROWS as f64 / seconds,
-            seconds / parse_time.as_secs_f64()
+            ratio
         );
     }
 }
@@ -95,63 +160,27 @@ fn print_figures(figures: &[Figure], parse_time: Duration) {
 fn main() {
     let body = batch_json();
     println!(
-        "batch: {ROWS} rows, {} bytes of JSON; median of {RUNS} runs after a warm-up\n",
+        "batch: {ROWS} rows, {} bytes of JSON; {RUNS} rounds after a warm-up, each running every \
+         step once in turn; times are medians, ratios medians of each round's ratio\n",
         body.len()
     );
     let scorecard = synthetic_scorecard();
-
-    let parse_only = median_of(|| {
-        let value: Value = serde_json::from_str(&body).expect("the batch is valid JSON");
-        std::hint::black_box(value);
-    });
     let parsed: BatchRequest = serde_json::from_str(&body).expect("the batch is a batch request");
     let inputs: Vec<_> = parsed
         .rows
         .iter()
         .map(|row| parse_inputs(row).expect("every generated input is a number or null"))
         .collect();
-    let evaluate_only = median_of(|| {
-        for row in &inputs {
-            std::hint::black_box(evaluate(&scorecard, row).expect("every row scores"));
-        }
-    });
-    let in_process = median_of(|| {
-        let request: BatchRequest = serde_json::from_str(&body).expect("a batch request");
-        let results = score_rows(&scorecard, &request.rows).expect("every row scores");
-        let header = BatchHeader {
-            scorecard_id: uuid::Uuid::nil(),
-            version: 1,
-            version_status: "active",
-        };
-        std::hint::black_box(write_batch_response(&header, &results));
-    });
-    let over_http = tokio::runtime::Builder::new_multi_thread()
+    let rounds = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a Tokio runtime")
-        .block_on(time_over_http(&body));
-
-    print_figures(
-        &[
-            Figure {
-                what: "serde_json parse of the batch into a Value (baseline)",
-                time: parse_only,
-            },
-            Figure {
-                what: "in process: evaluate only (inputs already read)",
-                time: evaluate_only,
-            },
-            Figure {
-                what: "in process: read exact JSON + evaluate + write results",
-                time: in_process,
-            },
-            Figure {
-                what: "over HTTP: POST evaluate-batch, response read",
-                time: over_http,
-            },
-        ],
-        parse_only,
-    );
+        .block_on(time_over_http(Workload {
+            body,
+            scorecard,
+            inputs,
+        }));
+    print_rounds(&rounds);
     println!(
         "\ncommand: DATABASE_URL=<server> cargo bench -p imkon-scoring --bench evaluate (release profile)"
     );
@@ -160,7 +189,7 @@ fn main() {
 /// Serves the app on port 0 against a fresh database on the DATABASE_URL server, creates and
 /// activates the synthetic scorecard, and times the batch endpoint; the database is dropped
 /// afterwards.
-async fn time_over_http(body: &str) -> Duration {
+async fn time_over_http(workload: Workload) -> Vec<Round> {
     let url = std::env::var("DATABASE_URL")
         .expect("DATABASE_URL names the PostgreSQL server to benchmark against");
     let server_options = PgConnectOptions::from_str(&url)
@@ -178,23 +207,23 @@ async fn time_over_http(body: &str) -> Duration {
         .expect("create the benchmark database");
     // The timed work runs as a task so that, should it fail, the database is dropped all the
     // same before the failure is reported.
-    let work = tokio::spawn(time_batches(
-        server_options.database(&database),
-        body.to_owned(),
-    ))
-    .await;
+    let work = tokio::spawn(time_batches(server_options.database(&database), workload)).await;
     admin
         .execute(format!("drop database {database} with (force)").as_str())
         .await
         .expect("drop the benchmark database");
     match work {
-        Ok(median) => median,
+        Ok(rounds) => rounds,
         Err(failure) => std::panic::resume_unwind(failure.into_panic()),
     }
 }
 
 /// Times the batch endpoint of an app served on port 0 over `database`.
-async fn time_batches(database: PgConnectOptions, body: String) -> Duration {
+/// Runs the rounds: the in-process steps, then the batch endpoint of an app served on port 0
+/// over `database`, fully explained, with `explain=none` and with `explain=bins`. Every step
+/// runs once per round, so a moment of load on a shared machine falls on one round's steps
+/// alike rather than on one step's runs.
+async fn time_batches(database: PgConnectOptions, workload: Workload) -> Vec<Round> {
     let pool = PgPoolOptions::new()
         .max_connections(8)
         .connect_with(database)
@@ -270,31 +299,49 @@ async fn time_batches(database: PgConnectOptions, body: String) -> Duration {
     assert_eq!(activated.status(), 200, "the scorecard is activated");
 
     let path = server.url(&format!("/v1/scorecards/{id}/evaluate-batch"));
-    let mut times = Vec::with_capacity(RUNS);
-    for run in 0..=RUNS {
-        let started = Instant::now();
-        let response = server
-            .client
-            .post(&path)
-            .bearer_auth(&token)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()
-            .await
-            .expect("the batch request is answered");
-        assert_eq!(response.status(), 200, "the batch is scored");
-        let text = response.text().await.expect("the response is read");
-        let elapsed = started.elapsed();
-        if run == 0 {
-            let batch: Value = serde_json::from_str(&text).expect("a batch response");
-            assert_eq!(batch["results"].as_array().map(Vec::len), Some(ROWS));
-        } else {
-            times.push(elapsed);
+    let unexplained_path = format!("{path}?explain=none");
+    let bins_path = format!("{path}?explain=bins");
+    let mut rounds = Vec::with_capacity(RUNS);
+    for round in 0..=RUNS {
+        let [parse, evaluate_only, in_process_full, in_process_unexplained, in_process_bins] =
+            workload.time_in_process();
+        let mut over_http = [Duration::ZERO; 3];
+        let paths = [&path, &unexplained_path, &bins_path];
+        for (path, time) in paths.into_iter().zip(&mut over_http) {
+            let started = Instant::now();
+            let response = server
+                .client
+                .post(path)
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(workload.body.clone())
+                .send()
+                .await
+                .expect("the batch request is answered");
+            assert_eq!(response.status(), 200, "the batch is scored");
+            let text = response.text().await.expect("the response is read");
+            *time = started.elapsed();
+            if round == 0 {
+                let batch: Value = serde_json::from_str(&text).expect("a batch response");
+                assert_eq!(batch["results"].as_array().map(Vec::len), Some(ROWS));
+                println!("response: {} bytes ({path})", text.len());
+            }
+        }
+        if round > 0 {
+            rounds.push([
+                parse,
+                evaluate_only,
+                in_process_full,
+                in_process_unexplained,
+                in_process_bins,
+                over_http[0],
+                over_http[1],
+                over_http[2],
+            ]);
         }
     }
-    times.sort();
 
     drop(server);
     pool.close().await;
-    times[RUNS / 2]
+    rounds
 }

@@ -415,6 +415,149 @@ async fn a_batch_with_bad_rows_or_too_many_rows_is_a_422_naming_them(pool: PgPoo
     assert_problem(founder, &[403], Some("forbidden")).await;
 }
 
+/// Loan applicants that reach the kinds of value and the knockouts of the start-up loan
+/// scorecard: categories, missing values, both numeric knockouts, and decimals written with
+/// exponents.
+fn varied_loan_rows() -> Vec<Value> {
+    let trends = [json!("growing"), json!("stable"), json!("declining")];
+    (0..24)
+        .map(|index: i64| {
+            let mut row = loan_inputs();
+            row["debt_service_coverage_ratio"] =
+                serde_json::from_str(&Decimal::new(index * 17 % 300, 2).to_string()).unwrap();
+            row["revenue_trend"] = trends[index as usize % trends.len()].clone();
+            if index % 4 == 0 {
+                row["debt_to_ebitda_ratio"] = Value::Null;
+            }
+            row["collateral_coverage_percent"] = if index % 6 == 1 {
+                json!(100)
+            } else {
+                serde_json::from_str(&format!("{}.50e1", 12 + index)).unwrap()
+            };
+            row["worst_days_overdue"] = if index % 5 == 0 {
+                json!(120)
+            } else {
+                Value::Null
+            };
+            row
+        })
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_batch_unexplained_or_explained_by_bins_gives_the_explained_batchs_figures_exactly(
+    pool: PgPool,
+) {
+    let harness = Harness::start(pool).await;
+    let id = harness.create_active(&startup_loan_scorecard()).await;
+    let officer = harness.officer();
+    let body = json!({ "rows": varied_loan_rows() }).to_string();
+    let path = format!("/v1/scorecards/{id}/evaluate-batch");
+    let full = harness.post(&path, Some(&officer), &body).await;
+    let status = full.status();
+    let full_text = full.text().await.unwrap();
+    assert_eq!(status, 200, "{full_text}");
+    let named_full = harness
+        .post(&format!("{path}?explain=full"), Some(&officer), &body)
+        .await;
+    assert_eq!(named_full.status(), 200);
+    assert_eq!(
+        named_full.text().await.unwrap(),
+        full_text,
+        "explain=full is the default, byte for byte"
+    );
+    let unexplained = harness
+        .post(
+            &format!("{path}?explain=none"),
+            Some(&harness.service()),
+            &body,
+        )
+        .await;
+    assert_eq!(unexplained.status(), 200);
+    let unexplained_text = unexplained.text().await.unwrap();
+    assert!(unexplained_text.len() * 3 < full_text.len());
+
+    let full: Value = serde_json::from_str(&full_text).unwrap();
+    let unexplained: Value = serde_json::from_str(&unexplained_text).unwrap();
+    for key in ["scorecard_id", "version", "version_status"] {
+        assert_eq!(unexplained[key], full[key]);
+    }
+    let full_results = full["results"].as_array().unwrap();
+    let unexplained_results = unexplained["results"].as_array().unwrap();
+    assert_eq!(unexplained_results.len(), full_results.len());
+    let mut knocked_out = 0;
+    for (explained, unexplained) in full_results.iter().zip(unexplained_results) {
+        let mut expected = explained.clone();
+        expected.as_object_mut().unwrap().remove("characteristics");
+        // Compared as text, so that a number is the same number written the same way.
+        assert_eq!(unexplained.to_string(), expected.to_string());
+        assert_eq!(explained["characteristics"].as_array().unwrap().len(), 7);
+        if !unexplained["knockouts"].as_array().unwrap().is_empty() {
+            knocked_out += 1;
+        }
+    }
+    assert!(knocked_out > 0 && knocked_out < full_results.len());
+
+    // explain=bins: each row's explanation is the legend's bin at each index, and the rest
+    // of each result is the explained one's.
+    let by_bins = harness
+        .post(&format!("{path}?explain=bins"), Some(&officer), &body)
+        .await;
+    assert_eq!(by_bins.status(), 200);
+    let by_bins_text = by_bins.text().await.unwrap();
+    assert!(by_bins_text.len() * 2 < full_text.len());
+    let by_bins: Value = serde_json::from_str(&by_bins_text).unwrap();
+    let legend = by_bins["characteristics"].as_array().unwrap();
+    assert_eq!(legend.len(), 7);
+    let by_bins_results = by_bins["results"].as_array().unwrap();
+    assert_eq!(by_bins_results.len(), full_results.len());
+    for (explained, by_bins) in full_results.iter().zip(by_bins_results) {
+        let mut rest = by_bins.clone();
+        let indices = rest.as_object_mut().unwrap().remove("bins").unwrap();
+        let mut expected = explained.clone();
+        let characteristics = expected
+            .as_object_mut()
+            .unwrap()
+            .remove("characteristics")
+            .unwrap();
+        assert_eq!(rest.to_string(), expected.to_string());
+        let characteristics = characteristics.as_array().unwrap();
+        let indices = indices.as_array().unwrap();
+        assert_eq!(indices.len(), characteristics.len());
+        for ((characteristic, index), legend) in characteristics.iter().zip(indices).zip(legend) {
+            assert_eq!(legend["characteristic"], characteristic["characteristic"]);
+            let bin = &legend["bins"][index.as_u64().unwrap() as usize];
+            for key in ["bin", "points", "reason_code"] {
+                assert_eq!(bin[key].to_string(), characteristic[key].to_string());
+            }
+        }
+    }
+
+    let unknown = harness
+        .post(&format!("{path}?explain=reasons"), Some(&officer), &body)
+        .await;
+    assert_problem(unknown, &[400], Some("malformed_query")).await;
+    let founder = harness
+        .post(
+            &format!("{path}?explain=none"),
+            Some(&harness.founder()),
+            &body,
+        )
+        .await;
+    assert_problem(founder, &[403], Some("forbidden")).await;
+    let mut bad_row = loan_inputs();
+    bad_row["revenue_trend"] = json!(3);
+    let bad_row = harness
+        .post(
+            &format!("{path}?explain=none"),
+            Some(&officer),
+            &json!({ "rows": [loan_inputs(), bad_row] }).to_string(),
+        )
+        .await;
+    let problem = assert_problem(bad_row, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "rows[1].revenue_trend");
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_full_batch_of_ten_thousand_rows_is_accepted(pool: PgPool) {
     let harness = Harness::start(pool).await;

@@ -55,6 +55,15 @@ async fn a_streamed_batch_still_names_bad_bodies_and_counts_rows(pool: PgPool) {
     let officer = harness.officer();
     let malformed = harness.post(&path, Some(&officer), r#"{"rows": [{"#).await;
     assert_problem(malformed, &[400], Some("malformed_json")).await;
+    // The body is parsed by the scorecard's names, so the scorecard is looked up first.
+    let missing_scorecard = harness
+        .post(
+            &format!("/v1/scorecards/{}/evaluate-batch", uuid::Uuid::now_v7()),
+            Some(&officer),
+            r#"{"rows": [{"#,
+        )
+        .await;
+    assert_eq!(missing_scorecard.status(), 404);
     let unknown = harness
         .post(&path, Some(&officer), r#"{"rows": [], "extra": 1}"#)
         .await;
@@ -216,4 +225,23 @@ async fn the_openapi_document_carries_the_declared_shape(pool: PgPool) {
     let definition = &schemas["ScorecardDefinition"]["properties"];
     assert_eq!(definition["characteristics"]["minItems"], 1, "{definition}");
     assert_eq!(definition["bands"]["minItems"], 1, "{definition}");
+    // The batch's explain parameter and the forms of its answer are declared.
+    let parameters = document["paths"]["/v1/scorecards/{id}/evaluate-batch"]["post"]["parameters"]
+        .as_array()
+        .unwrap();
+    let explain = parameters
+        .iter()
+        .find(|parameter| parameter["name"] == "explain")
+        .expect("an explain parameter");
+    assert_eq!(explain["in"], "query");
+    assert_eq!(
+        explain["schema"]["enum"],
+        serde_json::json!(["full", "none", "bins"]),
+        "{explain}"
+    );
+    let batch = &schemas["BatchResponse"]["properties"];
+    assert!(batch["characteristics"].is_object(), "{batch}");
+    let outcome = &schemas["BatchOutcome"]["properties"];
+    assert!(outcome["bins"].is_object(), "{outcome}");
+    assert!(outcome["characteristics"].is_object(), "{outcome}");
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use super::scorecard::{
-    Bin, BinCondition, Characteristic, CharacteristicKind, CharacteristicKindName, InputName,
+    Band, Bin, BinCondition, Characteristic, CharacteristicKind, CharacteristicKindName, InputName,
     KnockoutCondition, KnockoutRule, ReasonCode, Recommendation, Scorecard,
 };
 
@@ -118,18 +118,21 @@ pub struct ProbabilityCache {
     by_score: HashMap<[u8; 16], Option<Decimal>>,
 }
 
-/// [`evaluate`], taking the probability of default from `cache` when the score has been seen.
-pub fn evaluate_cached(
-    scorecard: &Scorecard,
-    inputs: &Inputs,
-    cache: &mut ProbabilityCache,
-) -> Result<Evaluation, EvaluationError> {
-    evaluate_using(scorecard, inputs, |score| {
-        *cache
-            .by_score
-            .entry(score.serialize())
-            .or_insert_with(|| scorecard.scaling().probability_of_default(score))
-    })
+/// An evaluation's figures, with its explanation left in the scorecard instead of copied out:
+/// the index of the bin each characteristic matched is pushed onto the caller's list (see
+/// [`score_read_values_cached`]). A batch writes its thousands of results from this form, so it does not
+/// copy every characteristic's name, value, label and reason code once per row only to write
+/// them out and drop them; [`Evaluation`] is the owned form a single evaluation returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scored<'s> {
+    /// Base points plus the points of every characteristic.
+    pub total_score: Decimal,
+    pub probability_of_default: Decimal,
+    pub band: &'s Band,
+    /// The band's recommendation, or decline when a knockout fired.
+    pub recommendation: Recommendation,
+    /// The indices of the knockout rules that fired, in the scorecard's order.
+    pub knockouts: Vec<usize>,
 }
 
 fn evaluate_using(
@@ -137,34 +140,125 @@ fn evaluate_using(
     inputs: &Inputs,
     probability_of_default: impl FnOnce(Decimal) -> Option<Decimal>,
 ) -> Result<Evaluation, EvaluationError> {
-    reject_unknown_inputs(scorecard, inputs)?;
-    let absent = InputValue::Absent;
-    let value_of = |name: &InputName| inputs.get(name.as_str()).unwrap_or(&absent);
+    let mut bins = Vec::with_capacity(scorecard.characteristics().len());
+    let scored = score_using(scorecard, inputs, &mut bins, probability_of_default)?;
+    Ok(explained(scorecard, inputs, &scored, &bins))
+}
 
+/// The owned, explained form of a scored set of inputs.
+fn explained(
+    scorecard: &Scorecard,
+    inputs: &Inputs,
+    scored: &Scored,
+    bins: &[usize],
+) -> Evaluation {
+    Evaluation {
+        base_points: scorecard.base_points(),
+        total_score: scored.total_score,
+        probability_of_default: scored.probability_of_default,
+        band: scored.band.name().to_owned(),
+        recommendation: scored.recommendation,
+        knockouts: scored
+            .knockouts
+            .iter()
+            .map(|&index| {
+                let rule = &scorecard.knockouts()[index];
+                FiredKnockout {
+                    input: rule.input().clone(),
+                    reason_code: rule.reason_code().clone(),
+                    description: rule.description().to_owned(),
+                }
+            })
+            .collect(),
+        characteristics: scorecard
+            .characteristics()
+            .iter()
+            .zip(bins)
+            .map(|(characteristic, &bin)| {
+                let bin = &characteristic.bins()[bin];
+                CharacteristicScore {
+                    characteristic: characteristic.name().clone(),
+                    value: input_value(inputs, characteristic.name()).clone(),
+                    bin_label: bin.label().to_owned(),
+                    points: bin.points(),
+                    reason_code: bin.reason_code().clone(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The value of an input, absent when the inputs do not name it.
+pub fn input_value<'i>(inputs: &'i Inputs, name: &InputName) -> &'i InputValue {
+    const ABSENT: &InputValue = &InputValue::Absent;
+    inputs.get(name.as_str()).unwrap_or(ABSENT)
+}
+
+fn score_using<'s>(
+    scorecard: &'s Scorecard,
+    inputs: &Inputs,
+    bins: &mut Vec<usize>,
+    probability_of_default: impl FnOnce(Decimal) -> Option<Decimal>,
+) -> Result<Scored<'s>, EvaluationError> {
+    let values = read_values(scorecard, inputs)?;
+    score_values(scorecard, |read| values[read], bins, probability_of_default)
+}
+
+/// Scores values given by read index (see [`Scorecard::reads`]; an input not given is
+/// [`InputValue::Absent`]) as [`evaluate`] scores the same inputs by name, taking the
+/// probability of default from `cache` when the score has been seen: how a batch scores rows
+/// it read straight into read indices, with no map per row. `values` holds one value per name
+/// the scorecard reads. `bins` (emptied first) receives the index of the bin each
+/// characteristic matched among its bins, in the scorecard's order; the list is the caller's
+/// so that a batch reuses one.
+pub fn score_read_values_cached<'s>(
+    scorecard: &'s Scorecard,
+    values: &[InputValue],
+    cache: &mut ProbabilityCache,
+    bins: &mut Vec<usize>,
+) -> Result<Scored<'s>, EvaluationError> {
+    assert_eq!(
+        values.len(),
+        scorecard.reads().len(),
+        "one value per name the scorecard reads"
+    );
+    score_values(
+        scorecard,
+        |read| &values[read],
+        bins,
+        |score| {
+            *cache
+                .by_score
+                .entry(score.serialize())
+                .or_insert_with(|| scorecard.scaling().probability_of_default(score))
+        },
+    )
+}
+
+fn score_values<'s, 'v>(
+    scorecard: &'s Scorecard,
+    value_at: impl Fn(usize) -> &'v InputValue,
+    bins: &mut Vec<usize>,
+    probability_of_default: impl FnOnce(Decimal) -> Option<Decimal>,
+) -> Result<Scored<'s>, EvaluationError> {
     let mut knockouts = Vec::new();
-    for rule in scorecard.knockouts() {
-        if knockout_fires(rule, value_of(rule.input()))? {
-            knockouts.push(FiredKnockout {
-                input: rule.input().clone(),
-                reason_code: rule.reason_code().clone(),
-                description: rule.description().to_owned(),
-            });
+    let knockout_rules = scorecard.knockouts().iter().zip(scorecard.knockout_reads());
+    for (index, (rule, &read)) in knockout_rules.enumerate() {
+        if knockout_fires(rule, value_at(read))? {
+            knockouts.push(index);
         }
     }
 
-    let mut characteristics = Vec::with_capacity(scorecard.characteristics().len());
+    bins.clear();
     let mut total_score = scorecard.base_points();
-    for characteristic in scorecard.characteristics() {
-        let value = value_of(characteristic.name());
-        let bin = matching_bin(characteristic, value)?;
+    let characteristics = scorecard
+        .characteristics()
+        .iter()
+        .zip(scorecard.characteristic_reads());
+    for (characteristic, &read) in characteristics {
+        let (index, bin) = matching_bin(characteristic, value_at(read))?;
         total_score += bin.points();
-        characteristics.push(CharacteristicScore {
-            characteristic: characteristic.name().clone(),
-            value: value.clone(),
-            bin_label: bin.label().to_owned(),
-            points: bin.points(),
-            reason_code: bin.reason_code().clone(),
-        });
+        bins.push(index);
     }
 
     let probability_of_default = probability_of_default(total_score)
@@ -175,34 +269,40 @@ fn evaluate_using(
     } else {
         Recommendation::Decline
     };
-    Ok(Evaluation {
-        base_points: scorecard.base_points(),
+    Ok(Scored {
         total_score,
         probability_of_default,
-        band: band.name().to_owned(),
+        band,
         recommendation,
         knockouts,
-        characteristics,
     })
 }
 
-fn reject_unknown_inputs(scorecard: &Scorecard, inputs: &Inputs) -> Result<(), EvaluationError> {
-    let is_read = |name: &str| {
-        scorecard
-            .characteristics()
-            .iter()
-            .any(|characteristic| characteristic.name().as_str() == name)
-            || scorecard
-                .knockouts()
-                .iter()
-                .any(|rule| rule.input().as_str() == name)
-    };
-    match inputs.keys().find(|name| !is_read(name)) {
-        Some(unknown) => Err(EvaluationError::UnknownInput {
-            input: unknown.clone(),
-        }),
-        None => Ok(()),
+/// Each value by read index (see [`Scorecard::reads`]), or the first input (by name) the
+/// scorecard does not read. Inputs and the names read are both sorted, so one pass over both
+/// pairs them: no look-up by name per characteristic.
+fn read_values<'i>(
+    scorecard: &Scorecard,
+    inputs: &'i Inputs,
+) -> Result<Vec<&'i InputValue>, EvaluationError> {
+    const ABSENT: &InputValue = &InputValue::Absent;
+    let mut values = vec![ABSENT; scorecard.reads().len()];
+    let mut reads = scorecard.reads().iter().enumerate().peekable();
+    for (name, value) in inputs {
+        while reads
+            .next_if(|(_, read)| read.as_str() < name.as_str())
+            .is_some()
+        {}
+        match reads.next_if(|(_, read)| read.as_str() == name.as_str()) {
+            Some((index, _)) => values[index] = value,
+            None => {
+                return Err(EvaluationError::UnknownInput {
+                    input: name.clone(),
+                })
+            }
+        }
     }
+    Ok(values)
 }
 
 fn knockout_fires(rule: &KnockoutRule, value: &InputValue) -> Result<bool, EvaluationError> {
@@ -233,10 +333,11 @@ fn knockout_fires(rule: &KnockoutRule, value: &InputValue) -> Result<bool, Evalu
     }
 }
 
+/// The first bin that takes the value, with its index among the characteristic's bins.
 fn matching_bin<'a>(
     characteristic: &'a Characteristic,
     value: &InputValue,
-) -> Result<&'a Bin, EvaluationError> {
+) -> Result<(usize, &'a Bin), EvaluationError> {
     let kind = characteristic.kind();
     let type_matches = matches!(
         (kind, value),
@@ -254,7 +355,8 @@ fn matching_bin<'a>(
     characteristic
         .bins()
         .iter()
-        .find(|bin| match (value, bin.condition()) {
+        .enumerate()
+        .find(|(_, bin)| match (value, bin.condition()) {
             (InputValue::Absent, _) => bin.takes_missing(),
             (InputValue::Number(number), BinCondition::Range(interval)) => {
                 interval.contains(*number)
@@ -351,8 +453,9 @@ mod tests {
     }
 
     proptest! {
-        /// A probability taken from the cache is the one computing it would give, whatever
-        /// the rows before it scored.
+        /// Scoring by read index with cached probabilities gives what `evaluate` gives for
+        /// the same inputs by name, whatever the rows before it scored: a probability taken
+        /// from the cache is the one computing it would give.
         #[test]
         fn cached_probabilities_equal_computed_ones(
             rows in proptest::collection::vec(
@@ -373,10 +476,15 @@ mod tests {
                         (name.clone(), value)
                     })
                     .collect();
-                prop_assert_eq!(
-                    evaluate_cached(&scorecard, &inputs, &mut cache),
-                    evaluate(&scorecard, &inputs)
-                );
+                let values: Vec<InputValue> = scorecard
+                    .reads()
+                    .iter()
+                    .map(|name| input_value(&inputs, name).clone())
+                    .collect();
+                let mut bins = Vec::new();
+                let scored = score_read_values_cached(&scorecard, &values, &mut cache, &mut bins)
+                    .map(|scored| explained(&scorecard, &inputs, &scored, &bins));
+                prop_assert_eq!(scored, evaluate(&scorecard, &inputs));
             }
         }
     }
@@ -487,6 +595,31 @@ mod tests {
                 input: "shoe_size".to_owned()
             }
         );
+    }
+
+    /// Unknown names sorting before, between and after the names the scorecard reads are each
+    /// found, the first by name reported.
+    #[test]
+    fn the_first_unknown_input_by_name_is_the_one_reported() {
+        for (unknown, reported) in [
+            (vec!["zz_last"], "zz_last"),
+            (
+                vec!["debt_service_coverage_ratio_x", "zz_last"],
+                "debt_service_coverage_ratio_x",
+            ),
+            (vec!["zz_last", "aa_first"], "aa_first"),
+        ] {
+            let mut inputs = strong_loan_applicant();
+            for name in unknown {
+                inputs.insert(name.to_owned(), number(dec!(1)));
+            }
+            assert_eq!(
+                evaluate(&startup_loan_scorecard(), &inputs).unwrap_err(),
+                EvaluationError::UnknownInput {
+                    input: reported.to_owned()
+                }
+            );
+        }
     }
 
     #[test]

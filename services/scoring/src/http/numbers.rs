@@ -112,7 +112,8 @@ pub fn parse_inputs(inputs: &JsonInputs) -> Result<Inputs, UnreadableInput> {
         .collect()
 }
 
-fn parse_input(name: &str, text: &str) -> Result<InputValue, UnreadableInput> {
+/// One input's JSON text read as the domain's value; `name` only names it in the error.
+pub fn parse_input(name: &str, text: &str) -> Result<InputValue, UnreadableInput> {
     let unreadable = |found| UnreadableInput {
         input: name.to_owned(),
         found,
