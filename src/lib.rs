@@ -299,7 +299,8 @@ pub const EVENT_SUBSCRIBERS: &str = r#"{
     "loan.overdue": ["applications"],
     "contract.ready_to_sign": ["applications"],
     "tranche.paid": ["applications"],
-    "loan.instalment_due": ["applications"]
+    "loan.instalment_due": ["applications"],
+    "contract.cancelled": ["applications"]
 }"#;
 
 /// Tells every service where its peers are, gives each a client secret for the token endpoint

@@ -102,6 +102,8 @@ impl MoneyServices {
                 ledger: Arc::new(ledger),
                 backdating_window_days:
                     imkon_disbursement::domain::bank_dates::DEFAULT_BACKDATING_WINDOW_DAYS,
+                unsigned_cancel_after_days:
+                    imkon_disbursement::domain::bank_dates::DEFAULT_UNSIGNED_CANCEL_AFTER_DAYS,
                 calendar: BankCalendar::default(),
             }))
             .await;

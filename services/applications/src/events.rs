@@ -13,7 +13,11 @@ use uuid::Uuid;
 
 use imkon_platform::language::Language;
 
+use imkon_platform::audit::{self, AuditEntry};
+use imkon_platform::money::Money;
+
 use crate::db;
+use crate::domain::budget::Budget;
 use crate::domain::notice;
 
 pub const CLIENT_KYC_APPROVED: &str = "client.kyc_approved";
@@ -22,6 +26,7 @@ pub const LOAN_OVERDUE: &str = "loan.overdue";
 pub const CONTRACT_READY_TO_SIGN: &str = "contract.ready_to_sign";
 pub const TRANCHE_PAID: &str = "tranche.paid";
 pub const LOAN_INSTALMENT_DUE: &str = "loan.instalment_due";
+pub const CONTRACT_CANCELLED: &str = "contract.cancelled";
 
 /// The payload of both client KYC events; `approved_at` is absent from rejections, whose time
 /// is the event's.
@@ -53,6 +58,7 @@ impl EventHandler for ConsumedEvents {
             CONTRACT_READY_TO_SIGN,
             TRANCHE_PAID,
             LOAN_INSTALMENT_DUE,
+            CONTRACT_CANCELLED,
         ]
     }
 
@@ -61,6 +67,23 @@ impl EventHandler for ConsumedEvents {
         connection: &mut PgConnection,
         event: &EventEnvelope,
     ) -> Result<(), Problem> {
+        if event.topic == CONTRACT_CANCELLED {
+            let payload: ContractCancelledPayload = serde_json::from_value(event.payload.clone())
+                .map_err(|error| {
+                Problem::unprocessable("invalid_payload", error.to_string())
+            })?;
+            if !release_budget(connection, event, &payload).await? {
+                return Ok(());
+            }
+            return notify(
+                connection,
+                event,
+                payload.client_id,
+                Some(payload.application_id),
+                notice::CONTRACT_CANCELLED_KIND,
+            )
+            .await;
+        }
         if let Some(kind) = loan_notice_kind(&event.topic) {
             let payload: LoanEventPayload = serde_json::from_value(event.payload.clone())
                 .map_err(|error| Problem::unprocessable("invalid_payload", error.to_string()))?;
@@ -120,4 +143,93 @@ async fn notify(
     };
     db::notifications::insert_with_kind(connection, &notification, Some(kind)).await?;
     Ok(())
+}
+
+/// The part of `contract.cancelled` the budget needs.
+#[derive(Debug, Deserialize)]
+struct ContractCancelledPayload {
+    contract_id: Uuid,
+    application_id: Uuid,
+    client_id: Uuid,
+}
+
+/// Gives the programme back what the application's approval committed, once per application:
+/// the platform's inbox applies each event once, and the `budget_release` row (keyed by the
+/// application) keeps a second event about the same contract from releasing it again. The
+/// amount is this service's own record of the confirmed decision, not the event's. False when
+/// the application's budget was released already, by an earlier event about its contract.
+async fn release_budget(
+    connection: &mut PgConnection,
+    event: &EventEnvelope,
+    payload: &ContractCancelledPayload,
+) -> Result<bool, Problem> {
+    let application = db::applications::lock(&mut *connection, payload.application_id)
+        .await?
+        .ok_or_else(|| {
+            Problem::unprocessable("unknown_application", "no such application was approved")
+        })?;
+    let amount = db::decisions::confirmed(&mut *connection, application.id)
+        .await?
+        .filter(|_| application.state == "approved")
+        .and_then(|decision| decision.amount)
+        .ok_or_else(|| {
+            Problem::conflict(
+                "application_not_approved",
+                "the application has no approved amount to release",
+            )
+        })?;
+    let fresh = db::budget_releases::insert(
+        &mut *connection,
+        &db::budget_releases::BudgetRelease {
+            application_id: application.id,
+            programme_id: application.programme_id,
+            contract_id: payload.contract_id,
+            amount,
+            released_at: event.occurred_at,
+            event_id: event.id,
+        },
+    )
+    .await?;
+    if !fresh {
+        return Ok(false);
+    }
+    let programme = crate::http::programmes::load(&mut *connection, application.programme_id)
+        .await
+        .map_err(|_| Problem::internal())?
+        .ok_or_else(Problem::internal)?;
+    let currency = programme.parsed.programme.currency();
+    let (total, committed) =
+        db::programmes::lock_budget(&mut *connection, application.programme_id).await?;
+    let money = |amount| Money::new(amount, currency).map_err(|_| Problem::internal());
+    let before = Budget::new(money(total)?, money(committed)?).map_err(|_| Problem::internal())?;
+    let after = before
+        .release(money(amount)?)
+        .map_err(|error| Problem::conflict("budget_release_refused", error.to_string()))?;
+    db::programmes::set_committed(
+        &mut *connection,
+        application.programme_id,
+        after.committed().amount(),
+    )
+    .await?;
+    audit::record(
+        &mut *connection,
+        AuditEntry {
+            actor_id: None,
+            actor_roles: Vec::new(),
+            action: "programme.budget_released",
+            subject_type: "programme",
+            subject_id: application.programme_id.to_string(),
+            before: Some(serde_json::json!({ "committed_amount": committed.to_string() })),
+            after: Some(serde_json::json!({
+                "committed_amount": after.committed().amount().to_string(),
+                "application_id": application.id,
+                "contract_id": payload.contract_id,
+                "released": amount.to_string(),
+                "event_id": event.id,
+            })),
+            source_address: None,
+        },
+    )
+    .await?;
+    Ok(true)
 }

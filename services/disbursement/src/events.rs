@@ -27,6 +27,10 @@ pub const APPLICATION_APPROVED: &str = "application.approved";
 /// The topic raised when a contract awaits the founder's signature.
 pub const CONTRACT_READY_TO_SIGN: &str = "contract.ready_to_sign";
 
+/// The topic raised when a contract nobody signed is cancelled: applications releases the
+/// programme budget its approval committed.
+pub const CONTRACT_CANCELLED: &str = "contract.cancelled";
+
 /// The annual penalty rate, in percent, when the approval does not name one.
 pub const DEFAULT_PENALTY_RATE_PERCENT: Decimal = Decimal::from_parts(1, 0, 0, false, 1);
 

@@ -60,6 +60,9 @@ pub struct AppState {
     /// How many days before the bank's today a contract may be activated
     /// (`backdating_window_days`, 30 by default).
     pub backdating_window_days: u32,
+    /// How many days after its approval staff may cancel a contract nobody signed
+    /// (`contract_unsigned_cancel_after_days`, 30 by default); the founder may at any time.
+    pub unsigned_cancel_after_days: u32,
     /// The bank's calendar: every date this service reasons about is its.
     pub calendar: BankCalendar,
 }
@@ -118,6 +121,10 @@ pub async fn run_on(
         "backdating_window_days",
         domain::bank_dates::DEFAULT_BACKDATING_WINDOW_DAYS,
     )?;
+    let unsigned_cancel_after_days = config.settings.get_or(
+        "contract_unsigned_cancel_after_days",
+        domain::bank_dates::DEFAULT_UNSIGNED_CANCEL_AFTER_DAYS,
+    )?;
     arrears_job::spawn_daily(
         pool.clone(),
         ledger.clone(),
@@ -130,6 +137,7 @@ pub async fn run_on(
         verifier,
         ledger,
         backdating_window_days,
+        unsigned_cancel_after_days,
         calendar: config.calendar.clone(),
     };
     service::serve(&config, listener, app(state), shutdown).await

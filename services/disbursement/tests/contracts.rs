@@ -512,3 +512,133 @@ async fn the_founder_reads_the_contract_in_their_language_and_signs_exactly_that
     .unwrap();
     assert_eq!(recorded, shown);
 }
+
+async fn cancelled_events(pool: &PgPool) -> Vec<Value> {
+    sqlx::query_scalar("select payload from outbox_event where topic = 'contract.cancelled'")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_cancels_their_unsigned_contract_once_and_the_budget_is_told(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let stranger = person(&[Role::Founder]);
+    let payload = approved_loan(founder.client_id().unwrap(), "1000.00");
+    let id = app.contract_from(&founder, &payload).await;
+    let path = format!("/v1/contracts/{id}/cancel");
+
+    let blank = app
+        .post(&path, Some(&founder), &json!({"reason": "  "}))
+        .await;
+    let problem = assert_problem(blank, &[422], None).await;
+    assert_eq!(problem["errors"][0]["field"], "reason");
+    let theirs = app
+        .post(&path, Some(&stranger), &json!({"reason": "not mine"}))
+        .await;
+    assert_problem(theirs, &[404], Some("contract_not_found")).await;
+    assert_problem(
+        app.post(&path, None, &json!({"reason": "anonymous"})).await,
+        &[401],
+        None,
+    )
+    .await;
+    assert!(cancelled_events(&app.pool).await.is_empty());
+
+    let cancelled: Value = app
+        .post(
+            &path,
+            Some(&founder),
+            &json!({"reason": "We found other funding."}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    let again = app
+        .post(&path, Some(&founder), &json!({"reason": "twice"}))
+        .await;
+    assert_problem(again, &[409], Some("contract_wrong_state")).await;
+    let events = cancelled_events(&app.pool).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["contract_id"], id.to_string());
+    assert_eq!(events[0]["application_id"], payload["application_id"]);
+    assert_eq!(events[0]["amount"], "1000.00");
+    let signing = app
+        .post(
+            &format!("/v1/contracts/{id}/sign"),
+            Some(&founder),
+            &json!({"document_sha256": "0".repeat(64), "language": "en"}),
+        )
+        .await;
+    assert_problem(signing, &[409], Some("contract_wrong_state")).await;
+    let (reason, audited): (String, i64) = sqlx::query_as(
+        "select c.cancel_reason,
+            (select count(*) from audit_record where action = 'contract.cancelled')
+         from contract c where c.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((reason.as_str(), audited), ("We found other funding.", 1));
+}
+
+#[sqlx::test(migrations = false)]
+async fn staff_cancel_an_unsigned_contract_only_after_the_configured_wait(pool: PgPool) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let officer = person(&[Role::CreditOfficer]);
+    let finance = person(&[Role::Finance]);
+    let reason = json!({"reason": "Not signed within the month."});
+
+    let mut recent = approved_loan(founder.client_id().unwrap(), "1000.00");
+    recent["approved_at"] = json!(chrono::Utc::now() - chrono::Duration::days(29));
+    let fresh = app.contract_from(&founder, &recent).await;
+    let early = app
+        .post(
+            &format!("/v1/contracts/{fresh}/cancel"),
+            Some(&officer),
+            &reason,
+        )
+        .await;
+    assert_problem(early, &[403], Some("cancel_too_early")).await;
+    let not_credit_staff = app
+        .post(
+            &format!("/v1/contracts/{fresh}/cancel"),
+            Some(&finance),
+            &reason,
+        )
+        .await;
+    assert_problem(not_credit_staff, &[403], None).await;
+
+    let mut old = approved_loan(founder.client_id().unwrap(), "1000.00");
+    old["approved_at"] = json!(chrono::Utc::now() - chrono::Duration::days(31));
+    let waited = app.contract_from(&founder, &old).await;
+    let cancelled = app
+        .post(
+            &format!("/v1/contracts/{waited}/cancel"),
+            Some(&officer),
+            &reason,
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    assert_eq!(cancelled_events(&app.pool).await.len(), 1);
+
+    let who = support::Staffed::new();
+    let paid_out = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    let (active, _) = app
+        .disbursed_loan(&who, &paid_out, "2024-01-01", "10.00")
+        .await;
+    let refused = app
+        .post(
+            &format!("/v1/contracts/{active}/cancel"),
+            Some(&who.founder),
+            &reason,
+        )
+        .await;
+    assert_problem(refused, &[409], Some("contract_wrong_state")).await;
+    assert_eq!(cancelled_events(&app.pool).await.len(), 1);
+}

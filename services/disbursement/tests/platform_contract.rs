@@ -33,6 +33,8 @@ async fn the_service_keeps_the_platform_contract(pool: PgPool) {
                 ledger: ledger.clone(),
                 backdating_window_days:
                     imkon_disbursement::domain::bank_dates::DEFAULT_BACKDATING_WINDOW_DAYS,
+                unsigned_cancel_after_days:
+                    imkon_disbursement::domain::bank_dates::DEFAULT_UNSIGNED_CANCEL_AFTER_DAYS,
                 calendar: imkon_platform::calendar::BankCalendar::default(),
             })
         },

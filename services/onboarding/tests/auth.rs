@@ -304,7 +304,7 @@ async fn a_service_token_carries_only_the_scopes_its_service_is_granted(pool: Pg
             Audience::Accounts,
             "accounts:read accounts:open accounts:transfer events:publish:loan.overdue \
              events:publish:contract.ready_to_sign events:publish:tranche.paid \
-             events:publish:loan.instalment_due",
+             events:publish:loan.instalment_due events:publish:contract.cancelled",
         ),
         (
             "applications",

@@ -108,7 +108,7 @@ pub struct ServiceClientPolicy {
 /// - disbursement, with the daily collection and arrears job that runs inside it, is the one
 ///   service that opens accounts and moves money at accounts, and delivers its events for the
 ///   founder (`contract.ready_to_sign`, `tranche.paid`, `loan.instalment_due`, `loan.overdue`)
-///   to applications;
+///   and of a cancelled contract's budget (`contract.cancelled`) to applications;
 /// - scoring and accounts call no other service.
 pub const SERVICE_CLIENTS: &[ServiceClientPolicy] = &[
     ServiceClientPolicy {
@@ -155,6 +155,7 @@ pub const TOPIC_PUBLISHERS: &[(&str, &str)] = &[
     ("contract.ready_to_sign", "disbursement"),
     ("tranche.paid", "disbursement"),
     ("loan.instalment_due", "disbursement"),
+    ("contract.cancelled", "disbursement"),
 ];
 
 /// The policy of the client `client`, if it may use the client-credentials grant.
@@ -230,7 +231,8 @@ mod tests {
                 "events:publish:loan.overdue",
                 "events:publish:contract.ready_to_sign",
                 "events:publish:tranche.paid",
-                "events:publish:loan.instalment_due"
+                "events:publish:loan.instalment_due",
+                "events:publish:contract.cancelled"
             ]
         );
         for client in [

@@ -1317,7 +1317,7 @@ mod tests {
             claims["scope"],
             "accounts:read accounts:open accounts:transfer events:publish:loan.overdue \
              events:publish:contract.ready_to_sign events:publish:tranche.paid \
-             events:publish:loan.instalment_due"
+             events:publish:loan.instalment_due events:publish:contract.cancelled"
         );
         let verified = verifier_trusting(&[&key], Audience::Accounts)
             .verify_at(&token, now())

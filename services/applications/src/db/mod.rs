@@ -1,6 +1,7 @@
 //! The service's queries. Only this module speaks SQL.
 
 pub mod applications;
+pub mod budget_releases;
 pub mod decisions;
 pub mod kyc;
 pub mod notifications;

@@ -117,6 +117,31 @@ impl Budget {
             committed,
         })
     }
+
+    /// The budget after giving back `amount` an approval had committed (its contract was
+    /// cancelled unsigned); refused when more is given back than is committed.
+    pub fn release(&self, amount: Money) -> Result<Budget, BudgetError> {
+        if amount.currency() != self.currency() {
+            return Err(BudgetError::CurrencyMismatch {
+                field: "amount",
+                expected: self.currency(),
+                found: amount.currency(),
+            });
+        }
+        if !amount.is_positive() {
+            return Err(BudgetError::NotPositive { field: "amount" });
+        }
+        let committed = self
+            .committed
+            .checked_sub(&amount)
+            .ok()
+            .filter(|committed| !committed.is_negative())
+            .ok_or(BudgetError::CommittedOutOfRange)?;
+        Ok(Budget {
+            total: self.total,
+            committed,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -136,6 +161,22 @@ mod tests {
         let after = budget.commit(uzs(dec!(600))).unwrap();
         assert_eq!(after.committed(), uzs(dec!(1000)));
         assert!(after.available().is_zero());
+    }
+
+    #[test]
+    fn a_release_gives_back_what_was_committed_and_never_more() {
+        let budget = Budget::new(uzs(dec!(1000)), uzs(dec!(300))).unwrap();
+        let released = budget.release(uzs(dec!(300))).unwrap();
+        assert_eq!(released.committed(), uzs(dec!(0)));
+        assert_eq!(released.available(), uzs(dec!(1000)));
+        assert_eq!(
+            budget.release(uzs(dec!(300.01))),
+            Err(BudgetError::CommittedOutOfRange)
+        );
+        assert_eq!(
+            budget.release(uzs(dec!(0))),
+            Err(BudgetError::NotPositive { field: "amount" })
+        );
     }
 
     #[test]

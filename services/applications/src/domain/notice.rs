@@ -40,14 +40,18 @@ pub const TRANCHE_PAID_KIND: &str = "tranche:paid";
 /// The stored kind of the notice that a loan's instalment falls due in a few days.
 pub const INSTALMENT_DUE_KIND: &str = "loan:instalment_due";
 
+/// The stored kind of the notice that a contract nobody signed was cancelled.
+pub const CONTRACT_CANCELLED_KIND: &str = "contract:cancelled";
+
 /// Every kind [`event_notice`] writes.
-pub const EVENT_KINDS: [&str; 6] = [
+pub const EVENT_KINDS: [&str; 7] = [
     "kyc:approved",
     "kyc:rejected",
     LOAN_OVERDUE_KIND,
     CONTRACT_READY_TO_SIGN_KIND,
     TRANCHE_PAID_KIND,
     INSTALMENT_DUE_KIND,
+    CONTRACT_CANCELLED_KIND,
 ];
 
 /// The subject and body of a notice about the founder rather than an application's state (a
@@ -63,6 +67,7 @@ pub fn event_notice(language: Language, kind: &str) -> Option<(String, String)> 
         CONTRACT_READY_TO_SIGN_KIND => contract_ready_notice(language),
         TRANCHE_PAID_KIND => tranche_paid_notice(language),
         INSTALMENT_DUE_KIND => instalment_due_notice(language),
+        CONTRACT_CANCELLED_KIND => contract_cancelled_notice(language),
         _ => return None,
     };
     Some((subject.to_owned(), body.to_owned()))
@@ -86,6 +91,28 @@ fn contract_ready_notice(language: Language) -> (&'static str, &'static str) {
         Language::UzCyrl => (
             "Imkon: шартнома имзолашга тайёр",
             "Молиялаштириш шартномангиз тайёр: уни шартнома саҳифасида ўқиб чиқинг ва имзоланг.",
+        ),
+    }
+}
+
+/// The subject and body telling the founder that their unsigned contract was cancelled.
+fn contract_cancelled_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: contract cancelled",
+            "Your financing contract was cancelled before it was signed, so no money will be paid under it; the reason is on the contract's page.",
+        ),
+        Language::Ru => (
+            "Imkon: договор отменён",
+            "Ваш договор о финансировании отменён до подписания, выплат по нему не будет; причина указана на странице договора.",
+        ),
+        Language::UzLatn => (
+            "Imkon: shartnoma bekor qilindi",
+            "Moliyalashtirish shartnomangiz imzolanishidan oldin bekor qilindi, u boʻyicha toʻlov boʻlmaydi; sababi shartnoma sahifasida koʻrsatilgan.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: шартнома бекор қилинди",
+            "Молиялаштириш шартномангиз имзоланишидан олдин бекор қилинди, у бўйича тўлов бўлмайди; сабаби шартнома саҳифасида кўрсатилган.",
         ),
     }
 }

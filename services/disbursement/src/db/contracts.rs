@@ -444,6 +444,28 @@ pub async fn mark_written_off(connection: &mut PgConnection, id: Uuid) -> Result
     Ok(())
 }
 
+/// Cancels a contract the transaction holds locked, recording who did it and why.
+pub async fn mark_cancelled(
+    connection: &mut PgConnection,
+    id: Uuid,
+    cancelled_by: Uuid,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update contract set status = 'cancelled', cancelled_at = $2, cancelled_by = $3,
+            cancel_reason = $4
+         where id = $1",
+        id,
+        at,
+        cancelled_by,
+        reason,
+    )
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
 /// A contract's write-off proposal.
 #[derive(Debug, Clone)]
 pub struct WriteOffProposalRow {

@@ -13,6 +13,10 @@ use chrono::{Days, NaiveDate};
 /// The backdating window when the configuration names none, in days.
 pub const DEFAULT_BACKDATING_WINDOW_DAYS: u32 = 30;
 
+/// How many days after its approval staff may cancel a contract the founder has not signed,
+/// when the configuration names none.
+pub const DEFAULT_UNSIGNED_CANCEL_AFTER_DAYS: u32 = 30;
+
 /// Why a chosen date is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DateRefusal {

@@ -19,6 +19,9 @@ pub enum ContractStatus {
     Closed,
     /// The bank stopped expecting repayment and took the loss.
     WrittenOff,
+    /// Never signed, and called off: no money moved, and the programme's budget it held is
+    /// released.
+    Cancelled,
 }
 
 impl ContractStatus {
@@ -29,6 +32,7 @@ impl ContractStatus {
             ContractStatus::Active => "active",
             ContractStatus::Closed => "closed",
             ContractStatus::WrittenOff => "written_off",
+            ContractStatus::Cancelled => "cancelled",
         }
     }
 
@@ -40,6 +44,7 @@ impl ContractStatus {
             ContractStatus::Active,
             ContractStatus::Closed,
             ContractStatus::WrittenOff,
+            ContractStatus::Cancelled,
         ]
         .into_iter()
         .find(|status| status.name() == name)
@@ -47,7 +52,10 @@ impl ContractStatus {
 
     /// Whether the contract can no longer change.
     pub fn is_final(self) -> bool {
-        matches!(self, ContractStatus::Closed | ContractStatus::WrittenOff)
+        matches!(
+            self,
+            ContractStatus::Closed | ContractStatus::WrittenOff | ContractStatus::Cancelled
+        )
     }
 
     /// The client and the bank signed a draft.
@@ -74,6 +82,15 @@ impl ContractStatus {
             ContractMove::Close,
             ContractStatus::Closed,
             &[ContractStatus::Active],
+        )
+    }
+
+    /// A draft nobody signed is called off.
+    pub fn cancel(self) -> Result<ContractStatus, ContractTransitionError> {
+        self.move_from(
+            ContractMove::Cancel,
+            ContractStatus::Cancelled,
+            &[ContractStatus::Draft],
         )
     }
 
@@ -121,6 +138,7 @@ pub enum ContractMove {
     Activate,
     Close,
     WriteOff,
+    Cancel,
 }
 
 impl fmt::Display for ContractMove {
@@ -130,6 +148,7 @@ impl fmt::Display for ContractMove {
             ContractMove::Activate => "activate",
             ContractMove::Close => "close",
             ContractMove::WriteOff => "write off",
+            ContractMove::Cancel => "cancel",
         })
     }
 }
@@ -148,12 +167,13 @@ mod tests {
 
     type MoveFn = fn(ContractStatus) -> Result<ContractStatus, ContractTransitionError>;
 
-    const ALL: [ContractStatus; 5] = [
+    const ALL: [ContractStatus; 6] = [
         ContractStatus::Draft,
         ContractStatus::Signed,
         ContractStatus::Active,
         ContractStatus::Closed,
         ContractStatus::WrittenOff,
+        ContractStatus::Cancelled,
     ];
 
     #[test]
@@ -171,7 +191,7 @@ mod tests {
 
     #[test]
     fn each_move_is_allowed_from_exactly_one_state() {
-        let moves: [(ContractMove, MoveFn, ContractStatus); 4] = [
+        let moves: [(ContractMove, MoveFn, ContractStatus); 5] = [
             (
                 ContractMove::Sign,
                 ContractStatus::sign,
@@ -191,6 +211,11 @@ mod tests {
                 ContractMove::WriteOff,
                 ContractStatus::write_off,
                 ContractStatus::Active,
+            ),
+            (
+                ContractMove::Cancel,
+                ContractStatus::cancel,
+                ContractStatus::Draft,
             ),
         ];
         for (attempted, apply, allowed_from) in moves {

@@ -61,7 +61,7 @@ pub struct ContractView {
     pub programme_kind: String,
     pub client_id: Uuid,
     pub company_id: Uuid,
-    /// `draft`, `signed`, `active`, `closed` or `written_off`.
+    /// `draft`, `signed`, `active`, `closed`, `written_off` or `cancelled`.
     pub status: String,
     pub currency: String,
     pub principal: String,
@@ -285,7 +285,7 @@ pub async fn list_contracts(
         ContractStatus::parse(name).ok_or(DisbursementError::InvalidField {
             field: "status",
             code: "unknown_value",
-            message: "expected draft, signed, active, closed or written_off".to_owned(),
+            message: "expected draft, signed, active, closed, written_off or cancelled".to_owned(),
         })?;
     }
     let limit = page_size(&state, &query);
@@ -726,6 +726,110 @@ pub async fn confirm_write_off(
     Ok(Json(view(&state, &contract).await?))
 }
 
+/// Who may cancel a contract nobody signed: its founder, or credit staff after the wait.
+pub enum ContractCanceller {}
+
+impl RoleRequirement for ContractCanceller {
+    const ALLOWED: &'static [Role] = &[Role::Founder, Role::CreditOfficer, Role::Approver];
+}
+
+/// Why a contract nobody signed is cancelled, for the record and the founder.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    /// Not blank once trimmed (a rule the handler checks).
+    #[validate(length(max = MAX_CANCEL_REASON_CHARS, code = "invalid_reason"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+}
+
+/// The longest cancellation reason accepted, in characters (the database's limit too).
+pub const MAX_CANCEL_REASON_CHARS: u64 = 1_000;
+
+/// Cancels a contract nobody has signed: its founder may at any time, a credit officer or an
+/// approver once it has waited `contract_unsigned_cancel_after_days` since its approval. No
+/// money moved under it; `contract.cancelled`, raised in the same transaction, has the
+/// applications service release the programme budget the approval committed.
+#[utoipa::path(post, path = "/v1/contracts/{id}/cancel", tag = "contracts",
+    request_body = CancelRequest,
+    params(("id" = Uuid, Path, description = "The contract's id")),
+    security(("bearer" = ["founder", "credit_officer", "approver"])),
+    responses((status = 200, body = ContractView), (status = 401),
+        (status = 403, description = "Not the contract's founder nor a credit officer or approver, `own_contract`, or `cancel_too_early`: staff wait the configured days"),
+        (status = 404),
+        (status = 409, description = "`contract_wrong_state`: the contract is signed or past it, or already cancelled"),
+        (status = 422, description = "No reason given")))]
+#[tracing::instrument(skip_all, fields(contract_id = %id))]
+pub async fn cancel_contract(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    user: RequireRole<ContractCanceller>,
+    Path(id): Path<Uuid>,
+    ValidatedJson(request): ValidatedJson<CancelRequest>,
+) -> Result<Json<ContractView>, Problem> {
+    let reason = request.reason.trim();
+    if reason.is_empty() {
+        return Err(DisbursementError::InvalidField {
+            field: "reason",
+            code: "invalid_reason",
+            message: format!("1 to {MAX_CANCEL_REASON_CHARS} characters"),
+        }
+        .into());
+    }
+    let staff = user.has_role(Role::CreditOfficer) || user.has_role(Role::Approver);
+    let mut transaction = state.pool.begin().await?;
+    let contract = contracts::find_for_update(&mut transaction, id)
+        .await?
+        .filter(|contract| staff || user.client_id() == Some(contract.client_id))
+        .ok_or(DisbursementError::ContractNotFound)?;
+    let now = state.calendar.now();
+    let own = user.client_id() == Some(contract.client_id);
+    if !own {
+        refuse_own_contract(&user, contract.client_id)?;
+        let waited = now - contract.approved_at;
+        if waited < chrono::Duration::days(i64::from(state.unsigned_cancel_after_days)) {
+            return Err(Problem::forbidden(
+                "cancel_too_early",
+                format!(
+                    "staff may cancel an unsigned contract {} days after its approval; the founder may at any time",
+                    state.unsigned_cancel_after_days
+                ),
+            ));
+        }
+    }
+    status(&contract)
+        .cancel()
+        .map_err(DisbursementError::from)?;
+    contracts::mark_cancelled(&mut transaction, id, user.subject(), reason, now).await?;
+    imkon_platform::outbox::enqueue(
+        &mut transaction,
+        crate::events::CONTRACT_CANCELLED,
+        &serde_json::json!({
+            "contract_id": contract.id,
+            "application_id": contract.application_id,
+            "programme_id": contract.programme_id,
+            "client_id": contract.client_id,
+            "currency": contract.currency,
+            "amount": contract.principal.to_string(),
+            "cancelled_at": now,
+        }),
+    )
+    .await?;
+    record_audit(
+        &mut transaction,
+        &user,
+        address,
+        "contract.cancelled",
+        AuditSubject::Contract(id),
+        Some(serde_json::json!({"status": contract.status})),
+        Some(serde_json::json!({"status": "cancelled", "reason": reason})),
+    )
+    .await?;
+    transaction.commit().await?;
+    let contract = visible_contract(&state, &user, id).await?;
+    Ok(Json(view(&state, &contract).await?))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/me/contracts", get(list_my_contracts))
@@ -738,6 +842,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/v1/contracts/{id}/activate", post(activate_contract))
         .route("/v1/contracts/{id}/write-off", post(write_off_contract))
+        .route("/v1/contracts/{id}/cancel", post(cancel_contract))
         .route(
             "/v1/contracts/{id}/write-off/confirm",
             post(confirm_write_off),

@@ -70,6 +70,8 @@ async fn start_with(
         verifier,
         ledger: wrap(ledger.clone()),
         backdating_window_days,
+        unsigned_cancel_after_days:
+            imkon_disbursement::domain::bank_dates::DEFAULT_UNSIGNED_CANCEL_AFTER_DAYS,
         calendar: BankCalendar::with_clock(clock.clone()),
     }))
     .await;
