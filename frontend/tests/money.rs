@@ -470,3 +470,42 @@ async fn lending_staff_read_the_loan_book_and_download_it_and_founders_cannot(
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_cancels_an_unsigned_contract_from_its_page_with_a_reason(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    let path = format!("/contracts/{contract}");
+
+    let mut founder = site.signed_in("founder1", "en").await;
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(
+        html.contains("id=\"cancel-form\""),
+        "a draft can be cancelled"
+    );
+    let cancel = site.url(&format!("{path}/cancel"));
+    let refused = founder.post(&cancel, &[("cancel_reason", "  ")]).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("id=\"cancel-reason-error\""), "{html}");
+
+    let cancelled = founder
+        .post(&cancel, &[("cancel_reason", "We found other funding.")])
+        .await;
+    assert_eq!(location(&cancelled), path);
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(html.contains("Cancelled"), "{html}");
+    assert!(
+        !html.contains("id=\"cancel-form\""),
+        "nothing left to cancel"
+    );
+    assert!(
+        !html.contains(&format!("action=\"{path}/sign\"")),
+        "nor to sign"
+    );
+}

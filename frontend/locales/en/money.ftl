@@ -75,6 +75,11 @@ contract-status-signed = Signed
 contract-status-active = Active
 contract-status-closed = Closed
 contract-status-written-off = Written off
+contract-status-cancelled = Cancelled
+contract-cancel-title = Cancel the contract
+contract-cancel-text = If you no longer need this money, cancel the contract before signing it. Nothing is paid out, and the programme's budget is freed for others.
+contract-cancel-reason = Why you cancel
+contract-cancel = Cancel the contract
 contract-term = { $months ->
     [one] { $months } month
    *[other] { $months } months

@@ -75,6 +75,11 @@ contract-status-signed = Подписан
 contract-status-active = Действует
 contract-status-closed = Закрыт
 contract-status-written-off = Списан
+contract-status-cancelled = Отменён
+contract-cancel-title = Отменить договор
+contract-cancel-text = Если деньги больше не нужны, отмените договор до подписания. Ничего не будет выплачено, а бюджет программы освободится для других.
+contract-cancel-reason = Причина отмены
+contract-cancel = Отменить договор
 contract-term = { $months ->
     [one] { $months } месяц
     [few] { $months } месяца

@@ -286,6 +286,8 @@ pub struct TrancheRow {
 /// What the viewer may do on the contract page.
 pub struct Abilities {
     pub sign: bool,
+    /// Call off the contract before signing it: its founder, while it is a draft.
+    pub cancel: bool,
     pub repay: bool,
     pub activate: bool,
     /// Propose a write-off: an approver, while none is pending.
@@ -472,6 +474,7 @@ async fn contract_page(
         });
     let can = Abilities {
         sign: is_founder && contract.status == "draft",
+        cancel: is_founder && contract.status == "draft",
         repay: is_founder && is_active && schedule.is_some(),
         activate: is_officer && contract.status == "signed",
         write_off: person.has_role("approver") && is_active && pending_write_off.is_none(),
@@ -954,6 +957,48 @@ pub async fn write_off(
                 &format!("/v1/contracts/{id}/write-off"),
                 &token,
             )
+            .json(&body),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&next)),
+        Err(error) => refused(&state, &context, &mut signed_in, id, error, form).await,
+    }
+}
+
+/// The founder calls off a contract they have not signed; the service releases the programme
+/// budget it held. The reason is required here as at the service.
+pub async fn cancel(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let translator = context.translator();
+    let mut form = FormState::from_pairs(pairs);
+    if form.value("cancel_reason").trim().is_empty() {
+        form.refuse(&translator, "cancel_reason", "required");
+    }
+    if form.has_errors() {
+        return contract_page(
+            &state,
+            &context,
+            &mut signed_in,
+            id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let token = token(&state, &mut signed_in, &next).await?;
+    let body = json!({ "reason": form.value("cancel_reason").trim() });
+    match send(
+        state
+            .contracts
+            .authorized(Method::POST, &format!("/v1/contracts/{id}/cancel"), &token)
             .json(&body),
     )
     .await

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contracts", get(contracts::list))
         .route("/contracts/{id}", get(contracts::show))
         .route("/contracts/{id}/sign", post(contracts::sign))
+        .route("/contracts/{id}/cancel", post(contracts::cancel))
         .route("/contracts/{id}/document.pdf", get(contracts::document))
         .route("/contracts/{id}/repayments", post(contracts::repay))
         .route("/contracts/{id}/activate", post(contracts::activate))
