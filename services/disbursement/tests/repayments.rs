@@ -294,3 +294,115 @@ async fn early_repayment_requests_are_checked_naming_the_field(pool: PgPool) {
         assert_eq!(problem["errors"][0]["field"], field, "{body}: {problem}");
     }
 }
+
+async fn quote(
+    app: &support::TestApp,
+    who: &imkon_auth::Principal,
+    id: uuid::Uuid,
+    date: &str,
+) -> reqwest::Response {
+    app.get(
+        &format!("/v1/contracts/{id}/settlement-quote?date={date}"),
+        Some(who),
+    )
+    .await
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_settlement_quote_for_today_is_what_repaying_everything_today_takes(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let id = loan_in_its_second_month(&app, &who).await;
+    let rows = schedule_rows(&app, &who, id).await;
+    let today = app.today().to_string();
+
+    let now: Value = quote(&app, &who.founder, id, &today)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["date"], today);
+    assert_eq!(now["due_interest"], "0.00");
+    assert_eq!(now["due_principal"], "0.00");
+    assert_eq!(now["remaining_principal"], rows[0]["balance"]);
+    assert!(amount(&now["accrued_interest"]) > Decimal::ZERO);
+    assert_eq!(
+        amount(&now["total"]),
+        amount(&now["accrued_interest"]) + amount(&now["remaining_principal"])
+    );
+    let staff: Value = quote(&app, &who.requester, id, &today)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(staff, now, "staff see the founder's quote");
+
+    // On the next due date that instalment is owed whole and nothing accrues past it.
+    let next_due = rows[1]["due_date"].as_str().unwrap();
+    let then: Value = quote(&app, &who.founder, id, next_due)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(then["due_interest"], rows[1]["interest"]);
+    assert_eq!(then["due_principal"], rows[1]["principal"]);
+    assert_eq!(then["accrued_interest"], "0.00");
+    assert_eq!(then["remaining_principal"], rows[1]["balance"]);
+
+    let settled = app
+        .post_with_key(
+            &format!("/v1/contracts/{id}/repayments"),
+            &who.founder,
+            "settle",
+            &json!({"amount": now["remaining_principal"], "option": "keep_term"}),
+        )
+        .await;
+    assert_eq!(settled.status(), 201);
+    let settled: Value = settled.json().await.unwrap();
+    assert_eq!(settled["amount"], now["total"]);
+    assert_eq!(settled["interest"], now["accrued_interest"]);
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{id}"), Some(&who.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contract["status"], "closed");
+    let closed = quote(&app, &who.founder, id, &today).await;
+    assert_problem(closed, &[409], Some("contract_not_active")).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_settlement_quote_is_refused_for_a_past_date_a_stranger_and_a_grant(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let id = loan_in_its_second_month(&app, &who).await;
+    let yesterday = days_ago(&app, 1);
+    let past = quote(&app, &who.founder, id, &yesterday).await;
+    let problem = assert_problem(past, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "date", "{problem}");
+    assert_eq!(problem["errors"][0]["code"], "before_today", "{problem}");
+    let garbled = quote(&app, &who.founder, id, "2024-02-30").await;
+    let problem = assert_problem(garbled, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["code"], "not_a_date", "{problem}");
+    let stranger = quote(
+        &app,
+        &person(&[Role::Founder]),
+        id,
+        &app.today().to_string(),
+    )
+    .await;
+    assert_problem(stranger, &[404], Some("contract_not_found")).await;
+    let anonymous = app
+        .get(&format!("/v1/contracts/{id}/settlement-quote"), None)
+        .await;
+    assert_eq!(anonymous.status(), 401);
+    let grant = app
+        .contract_from(
+            &who.founder,
+            &approved_grant(who.founder.client_id().unwrap(), "5.00"),
+        )
+        .await;
+    let grant_quote = quote(&app, &who.founder, grant, &app.today().to_string()).await;
+    assert_problem(grant_quote, &[409], Some("grant_has_no_schedule")).await;
+}

@@ -5,6 +5,7 @@
 //! - [`schedule`]: repayment schedules exact to the minor unit;
 //! - [`allocation`]: a payment split penalty → interest → principal;
 //! - [`early_repayment`]: a partial early repayment and the recomputed remaining schedule;
+//! - [`settlement`]: the early-settlement quote for a date;
 //! - [`arrears`]: overdue instalments, days past due, the day's penalty and the ageing bucket;
 //! - [`contract`] and [`tranche`]: the life cycles of a contract and of a tranche;
 //! - [`bank_dates`]: dates staff choose, bounded by the bank's today.
@@ -16,5 +17,6 @@ pub mod calendar;
 pub mod contract;
 pub mod early_repayment;
 pub mod schedule;
+pub mod settlement;
 pub mod terms;
 pub mod tranche;

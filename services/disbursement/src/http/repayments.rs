@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,12 +16,12 @@ use imkon_platform::problem::{Problem, ValidatedJson};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use super::contracts::visible_contract;
-use super::schedules::parse_decimal;
+use super::schedules::{parse_date, parse_decimal};
 use super::{record_audit, AuditSubject};
 use crate::db::contracts::{self, ContractRow};
 use crate::db::installments::{self, InstallmentRow};
@@ -29,6 +29,7 @@ use crate::db::repayments::{self, NewRepayment, RepaymentRow};
 use crate::domain::allocation::{allocate_payment, AmountsDue};
 use crate::domain::contract::ContractStatus;
 use crate::domain::early_repayment::{repay_early, EarlyRepayment, EarlyRepaymentOption};
+use crate::domain::settlement::{settlement_quote, UnpaidInstalment};
 use crate::domain::tranche::ProgrammeKind;
 use crate::error::DisbursementError;
 use crate::loans::contract_status;
@@ -222,6 +223,106 @@ pub async fn list_repayments(
             .map(|row| RepaymentView::from_row(&contract, row))
             .collect(),
     ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SettlementQuery {
+    /// `YYYY-MM-DD`, the bank's today or later; today when absent.
+    pub date: Option<String>,
+}
+
+/// What settles a loan on a date; amounts are decimal strings in the loan's currency.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SettlementQuoteView {
+    pub contract_id: Uuid,
+    pub currency: String,
+    pub date: NaiveDate,
+    /// The penalty outstanding today; penalties are not projected, so the quote holds while
+    /// nothing falls overdue before its date.
+    pub penalty: String,
+    /// Unpaid interest of the instalments due on or before the date.
+    pub due_interest: String,
+    /// Unpaid principal of the instalments due on or before the date.
+    pub due_principal: String,
+    /// Interest accrued since the last due date on the principal repaid early.
+    pub accrued_interest: String,
+    /// The principal scheduled after the date, repaid early.
+    pub remaining_principal: String,
+    /// What settles the loan on the date: the sum of the parts.
+    pub total: String,
+}
+
+/// The early-settlement quote of an active loan for any date from today on: its founder or
+/// staff. A read: nothing is booked or reserved.
+#[utoipa::path(get, path = "/v1/contracts/{id}/settlement-quote", tag = "repayments",
+    params(("id" = Uuid, Path, description = "The contract's id"), SettlementQuery),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    responses((status = 200, body = SettlementQuoteView), (status = 401), (status = 404),
+        (status = 409, description = "A grant, or a loan that is not active"),
+        (status = 422, description = "`date` is not a date (not_a_date) or is before the bank's today (before_today)")))]
+#[tracing::instrument(skip_all, fields(contract_id = %id))]
+pub async fn get_settlement_quote(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    Path(id): Path<Uuid>,
+    Query(query): Query<SettlementQuery>,
+) -> Result<Json<SettlementQuoteView>, Problem> {
+    let contract = visible_contract(&state, &user, id).await?;
+    if programme_kind(&contract) == ProgrammeKind::Grant {
+        return Err(DisbursementError::GrantHasNoSchedule.into());
+    }
+    if contract_status(&contract) != ContractStatus::Active {
+        return Err(DisbursementError::ContractNotActive {
+            status: contract_status(&contract).name(),
+        }
+        .into());
+    }
+    let today = state.calendar.today();
+    let date = match &query.date {
+        Some(text) => parse_date(text, "date")?,
+        None => today,
+    };
+    if date < today {
+        return Err(DisbursementError::InvalidField {
+            field: "date",
+            code: "before_today",
+            message: format!("a quote is for {today} or later"),
+        }
+        .into());
+    }
+    let mut connection = state.pool.acquire().await?;
+    let schedule = current_schedule(&mut connection, &contract)
+        .await?
+        .ok_or(DisbursementError::NothingDue)?;
+    let unpaid: Vec<UnpaidInstalment> = installments::list(&mut *connection, id)
+        .await?
+        .iter()
+        .filter(|row| !row.is_settled())
+        .map(|row| UnpaidInstalment {
+            due_date: row.due_date,
+            interest: money(&contract, row.unpaid_interest()),
+            principal: money(&contract, row.unpaid_principal()),
+        })
+        .collect();
+    let quote = settlement_quote(
+        &schedule,
+        &unpaid,
+        money(&contract, contract.penalty_outstanding),
+        date,
+    )
+    .map_err(DisbursementError::from)?;
+    let text = |amount: Money| amount.amount().to_string();
+    Ok(Json(SettlementQuoteView {
+        contract_id: id,
+        currency: contract.currency.clone(),
+        date,
+        penalty: text(quote.penalty),
+        due_interest: text(quote.due_interest),
+        due_principal: text(quote.due_principal),
+        accrued_interest: text(quote.accrued_interest),
+        remaining_principal: text(quote.remaining_principal),
+        total: text(quote.total),
+    }))
 }
 
 /// The request, checked: pay what is due, or repay principal early.
@@ -476,6 +577,10 @@ pub async fn repay(
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/contracts/{id}/schedule", get(get_schedule))
+        .route(
+            "/v1/contracts/{id}/settlement-quote",
+            get(get_settlement_quote),
+        )
         .route(
             "/v1/contracts/{id}/repayments",
             post(repay).get(list_repayments),
