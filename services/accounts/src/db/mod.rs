@@ -2,6 +2,7 @@
 //! nothing outside this module writes SQL.
 
 pub mod accounts;
+pub mod cash_receipts;
 pub mod holds;
 pub mod ledger;
 pub mod proposals;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod caller;
+pub mod cash_deposits;
 pub mod holds;
 pub mod me;
 pub mod proposals;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(transfers::router())
         .merge(proposals::router())
+        .merge(cash_deposits::router())
         .merge(holds::router())
         .merge(statements::router())
         .merge(me::router())
@@ -43,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         accounts::list_accounts,
         accounts::my_accounts,
         transfers::create_transfer,
+        cash_deposits::record_cash_deposit,
         proposals::list_proposals,
         proposals::confirm_proposal,
         proposals::reject_proposal,

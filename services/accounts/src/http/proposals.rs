@@ -83,7 +83,7 @@ pub struct ProposalDto {
 }
 
 /// The proposal actions, as stored.
-const TRANSFER: &str = "transfer";
+pub(super) const TRANSFER: &str = "transfer";
 const HOLD_POST: &str = "hold_post";
 const HOLD_VOID: &str = "hold_void";
 
@@ -128,7 +128,7 @@ pub async fn propose_transfer(
 ) -> Result<Response, AccountsError> {
     let request = serde_json::to_value(body).map_err(|error| Problem::internal_from(&error))?;
     let mut transaction = state.pool.begin().await?;
-    let response = record_proposal(
+    let recorded = record_proposal(
         &mut transaction,
         caller,
         &NewProposal {
@@ -143,7 +143,7 @@ pub async fn propose_transfer(
     )
     .await?;
     transaction.commit().await?;
-    Ok(response)
+    Ok(recorded.response)
 }
 
 /// Records a member of staff's post or void of a pending hold as a proposal (202). Each call
@@ -188,7 +188,7 @@ pub async fn propose_hold_settlement(
     let fingerprint =
         idempotency::fingerprint("POST", &format!("/v1/holds/{hold_id}/{verb}"), &canonical);
     let key = new_id().to_string();
-    let response = record_proposal(
+    let recorded = record_proposal(
         &mut transaction,
         caller,
         &NewProposal {
@@ -203,7 +203,7 @@ pub async fn propose_hold_settlement(
     )
     .await?;
     transaction.commit().await?;
-    Ok(response)
+    Ok(recorded.response)
 }
 
 /// Refuses an amount to post that is not a plain positive amount of the hold's currency, or is
@@ -225,13 +225,21 @@ fn refuse_post_beyond_hold(hold: &HoldRow, text: &str) -> Result<(), AccountsErr
     Ok(())
 }
 
+/// A proposal stored, or found under the proposer's key, with its 202 answer.
+pub struct RecordedProposal {
+    pub id: Uuid,
+    /// False when the proposer's key had made it before: the answer is a replay.
+    pub created: bool,
+    pub response: Response,
+}
+
 /// Stores the proposal (or finds the one under the proposer's key), audits a new one, and
 /// answers 202 with it.
-async fn record_proposal(
+pub(super) async fn record_proposal(
     transaction: &mut PgConnection,
     caller: &Caller,
     proposal: &NewProposal<'_>,
-) -> Result<Response, AccountsError> {
+) -> Result<RecordedProposal, AccountsError> {
     let (row, created) = db::proposals::insert_or_find(&mut *transaction, proposal).await?;
     if row.request_fingerprint != proposal.fingerprint {
         return Err(AccountsError::IdempotencyKeyReused);
@@ -263,7 +271,11 @@ async fn record_proposal(
             .headers_mut()
             .insert(IDEMPOTENT_REPLAY_HEADER, HeaderValue::from_static("true"));
     }
-    Ok(response)
+    Ok(RecordedProposal {
+        id: row.id,
+        created,
+        response,
+    })
 }
 
 /// Refuses staff who are the client owning one of the accounts the proposal moves money on.
