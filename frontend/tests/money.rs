@@ -247,6 +247,27 @@ async fn a_loan_is_approved_by_another_officer_paid_out_and_repaid_early_by_its_
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Next payment: UZS"), "what is due next");
     assert!(html.contains("id=\"schedule\""), "the schedule");
+    assert!(html.contains("Settle the loan early"), "{html}");
+    assert!(
+        html.contains("Pays off the loan on"),
+        "today's settlement quote"
+    );
+    let (_, staff_html) = approver.page(&site.url(&path)).await;
+    assert!(
+        staff_html.contains("Pays off the loan on"),
+        "staff see the quote too"
+    );
+    let (status, html) = founder
+        .page(&site.url(&format!("{path}?settle_on=2000-01-01")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Choose today or a later date."), "{html}");
+    assert!(!html.contains("Pays off the loan on"));
+    let (status, html) = founder
+        .page(&site.url(&format!("{path}?settle_on=soon")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Choose a date."), "{html}");
     let refused = founder
         .post(
             &site.url(&format!("{path}/repayments")),
@@ -508,4 +529,124 @@ async fn a_founder_cancels_an_unsigned_contract_from_its_page_with_a_reason(
         !html.contains(&format!("action=\"{path}/sign\"")),
         "nor to sign"
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn cash_at_the_counter_reaches_the_account_only_when_a_second_person_confirms_it(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    let number = site.money.funded_account(client_id, "0.00").await;
+    let mut cashier = site.signed_in("finance1", "en").await;
+
+    let (status, html) = cashier.page(&site.url("/cash-deposits")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No cash deposit is waiting."), "{html}");
+    assert!(
+        html.contains("href=\"/cash-deposits\""),
+        "the menu names the page"
+    );
+
+    let refused = cashier
+        .post(
+            &site.url("/cash-deposits"),
+            &[
+                ("account", &number),
+                ("amount", "250,000.00"),
+                ("receipt_number", "bad receipt"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("Enter the receipt number as printed"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"250,000.00\""),
+        "the typed amount is kept"
+    );
+
+    let key = "0123456789abcdef0123456789abcdef";
+    for _ in 0..2 {
+        let recorded = cashier
+            .post(
+                &site.url("/cash-deposits"),
+                &[
+                    ("account", &number),
+                    ("amount", "250,000.00"),
+                    ("receipt_number", "r-2026-0042"),
+                    ("idempotency_key", key),
+                ],
+            )
+            .await;
+        assert_eq!(
+            recorded.status(),
+            StatusCode::SEE_OTHER,
+            "the form sent twice"
+        );
+    }
+    let (_, html) = cashier.page(&site.url("/cash-deposits")).await;
+    assert_eq!(
+        html.matches("R-2026-0042").count(),
+        1,
+        "one deposit, with the receipt in capitals: {html}"
+    );
+    assert!(html.contains("You recorded this one"));
+    assert!(
+        !html.contains("Confirm and credit"),
+        "not to its own recorder"
+    );
+    let mut founder = site.signed_in("founder1", "en").await;
+    let (_, accounts) = founder.page(&site.url("/accounts")).await;
+    assert!(!accounts.contains("250,000.00"), "nothing credited yet");
+    let (status, _) = founder.page(&site.url("/cash-deposits")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "founders have no cash desk");
+
+    let mut admin = site.signed_in("admin1", "en").await;
+    let (_, html) = admin.page(&site.url("/cash-deposits")).await;
+    assert!(html.contains("Confirm and credit"), "{html}");
+    let id = {
+        let start = html
+            .find("action=\"/cash-deposits/")
+            .expect("a pending deposit")
+            + "action=\"/cash-deposits/".len();
+        html[start..start + 36].to_owned()
+    };
+    let own = cashier
+        .post(&site.url(&format!("/cash-deposits/{id}/confirm")), &[])
+        .await;
+    assert_eq!(own.status(), StatusCode::FORBIDDEN);
+    assert!(own.text().await.unwrap().contains("cash-notice"));
+    let (_, accounts) = founder.page(&site.url("/accounts")).await;
+    assert!(!accounts.contains("250,000.00"), "still nothing credited");
+
+    let confirmed = admin
+        .post(&site.url(&format!("/cash-deposits/{id}/confirm")), &[])
+        .await;
+    assert_eq!(location(&confirmed), "/cash-deposits");
+    let (_, html) = admin.page(&site.url("/cash-deposits")).await;
+    assert!(html.contains("No cash deposit is waiting."));
+    let (_, accounts) = founder.page(&site.url("/accounts")).await;
+    assert!(accounts.contains("UZS\u{a0}250,000.00"), "{accounts}");
+
+    let again = cashier
+        .post(
+            &site.url("/cash-deposits"),
+            &[
+                ("account", &number),
+                ("amount", "1.00"),
+                ("receipt_number", "R-2026-0042"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains("This receipt number was recorded with another deposit"));
 }

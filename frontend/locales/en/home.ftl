@@ -1,5 +1,6 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
 nav-payouts = Payouts
+nav-cash-deposits = Cash deposits
 nav-admin = Administration
 payouts-title = Tranches waiting to be paid
 payouts-intro = Tranches approved by two people and not yet paid out. Open the contract to pay one.

@@ -1,5 +1,6 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
 nav-payouts = Выплаты
+nav-cash-deposits = Взносы наличными
 nav-admin = Администрирование
 payouts-title = Транши к выплате
 payouts-intro = Транши, одобренные двумя сотрудниками и ещё не выплаченные. Откройте договор, чтобы выплатить.

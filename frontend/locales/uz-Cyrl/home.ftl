@@ -1,5 +1,6 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
 nav-payouts = Тўловлар
+nav-cash-deposits = Нақд пул бадаллари
 nav-admin = Маъмурият
 payouts-title = Тўланиши кутилаётган траншлар
 payouts-intro = Икки ходим тасдиқлаган, ҳали тўланмаган траншлар. Тўлаш учун шартномани очинг.

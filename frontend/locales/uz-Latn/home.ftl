@@ -1,5 +1,6 @@
 # Messages of this area of the site; see catalogue! in src/i18n.rs.
 nav-payouts = Toʻlovlar
+nav-cash-deposits = Naqd pul badallari
 nav-admin = Maʼmuriyat
 payouts-title = Toʻlanishi kutilayotgan transhlar
 payouts-intro = Ikki xodim tasdiqlagan, hali toʻlanmagan transhlar. Toʻlash uchun shartnomani oching.

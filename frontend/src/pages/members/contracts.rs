@@ -264,6 +264,51 @@ fn schedule_view(schedule: &Schedule, translator: &Translator) -> ScheduleView {
     }
 }
 
+/// The early-settlement quote as disbursement gives it.
+#[derive(Clone, Debug, Deserialize)]
+struct SettlementQuote {
+    currency: String,
+    date: NaiveDate,
+    penalty: String,
+    due_interest: String,
+    due_principal: String,
+    accrued_interest: String,
+    remaining_principal: String,
+    total: String,
+}
+
+/// The early-settlement quote as the contract page shows it.
+pub struct SettlementView {
+    /// The quote's date as the date field takes it (`YYYY-MM-DD`).
+    pub date_value: String,
+    /// The sentence naming the date and the total.
+    pub headline: String,
+    pub owed_now: String,
+    pub accrued_interest: String,
+    pub remaining_principal: String,
+}
+
+fn settlement_view(quote: &SettlementQuote, translator: &Translator) -> SettlementView {
+    let money = |amount: &str| amount_text(amount, &quote.currency, translator);
+    let owed_now = [&quote.penalty, &quote.due_interest, &quote.due_principal]
+        .into_iter()
+        .filter_map(|amount| amount.parse::<rust_decimal::Decimal>().ok())
+        .sum::<rust_decimal::Decimal>();
+    SettlementView {
+        date_value: quote.date.to_string(),
+        headline: translator.t_with(
+            "settlement-total",
+            &[
+                ("amount", &money(&quote.total)),
+                ("date", &format_date(quote.date, translator.locale())),
+            ],
+        ),
+        owed_now: money(&owed_now.to_string()),
+        accrued_interest: money(&quote.accrued_interest),
+        remaining_principal: money(&quote.remaining_principal),
+    }
+}
+
 /// A tranche as the contract page shows it, with what the viewer may do with it.
 pub struct TrancheRow {
     pub number: i32,
@@ -289,6 +334,8 @@ pub struct Abilities {
     /// Call off the contract before signing it: its founder, while it is a draft.
     pub cancel: bool,
     pub repay: bool,
+    /// Ask what settles an active loan on a date: anyone who sees it.
+    pub quote_settlement: bool,
     pub activate: bool,
     /// Propose a write-off: an approver, while none is pending.
     pub write_off: bool,
@@ -362,6 +409,8 @@ struct ContractPageTemplate {
     /// The borrower by name, for staff; `None` on the founder's own contract.
     client: Option<ClientLabel>,
     schedule: Option<ScheduleView>,
+    /// An active loan's early-settlement quote, for the date asked for (today by default).
+    settlement: Option<SettlementView>,
     tranches: Vec<TrancheRow>,
     can: Abilities,
     document: Option<DocumentView>,
@@ -400,6 +449,50 @@ async fn contract_page(
             // No schedule yet (nothing paid out): the page shows the contract without one.
             Err(CallError::Refused { .. } | CallError::NotFound) => None,
             Err(error) => return Err(PageError::from_call(error, &next)),
+        }
+    } else {
+        None
+    };
+    let mut form = form;
+    let has_instalments = schedule
+        .as_ref()
+        .is_some_and(|schedule| !schedule.installments.is_empty());
+    let settlement = if contract.status == "active" && has_instalments {
+        let settle_on = form.value("settle_on").trim();
+        let path = format!("/v1/contracts/{id}/settlement-quote");
+        let date = match settle_on {
+            "" => Ok(None),
+            typed => NaiveDate::parse_from_str(typed, "%Y-%m-%d").map(Some),
+        };
+        let quote = match date {
+            Ok(None) => Some(path),
+            Ok(Some(date)) => Some(format!("{path}?date={date}")),
+            Err(_) => {
+                form.refuse(&context.translator(), "settle_on", "not_a_date");
+                None
+            }
+        };
+        match quote {
+            None => None,
+            Some(path) => match send_json::<SettlementQuote>(state.contracts.authorized(
+                Method::GET,
+                &path,
+                &token,
+            ))
+            .await
+            {
+                Ok(quote) => Some(settlement_view(&quote, &context.translator())),
+                // A date the service refuses (one before today) is named beside the field.
+                Err(CallError::Refused { fields, .. }) if !fields.is_empty() => {
+                    for refusal in &fields {
+                        form.refuse(&context.translator(), "settle_on", &refusal.code);
+                    }
+                    None
+                }
+                // Nothing to settle (no schedule yet): the page shows the contract without a quote.
+                Err(CallError::Refused { .. }) => None,
+                Err(error) => return Err(PageError::from_call(error, &next)),
+            },
         }
     } else {
         None
@@ -476,6 +569,7 @@ async fn contract_page(
         sign: is_founder && contract.status == "draft",
         cancel: is_founder && contract.status == "draft",
         repay: is_founder && is_active && schedule.is_some(),
+        quote_settlement: is_active && has_instalments,
         activate: is_officer && contract.status == "signed",
         write_off: person.has_role("approver") && is_active && pending_write_off.is_none(),
         confirm_write_off: person.has_role("approver")
@@ -516,6 +610,7 @@ async fn contract_page(
             document,
             contract: contract_view(&contract, &translator),
             schedule: schedule_view,
+            settlement,
             tranches,
             can,
             pending_write_off,
@@ -527,24 +622,32 @@ async fn contract_page(
     ))
 }
 
-/// A contract with its tranches, schedule and what is due next.
+/// The contract page's query: the date an active loan's settlement is quoted for.
+#[derive(Debug, Default, Deserialize)]
+pub struct ContractQuery {
+    #[serde(default)]
+    pub settle_on: Option<String>,
+}
+
+/// A contract with its tranches, schedule, what is due next and, for an active loan, what
+/// settles it on a date.
 pub async fn show(
     State(state): State<AppState>,
     context: PageContext,
     mut signed_in: SignedIn,
     Path(id): Path<String>,
+    Query(query): Query<ContractQuery>,
 ) -> Result<Response, PageError> {
     require_founder_or_staff(&signed_in)?;
     let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
-    contract_page(
-        &state,
-        &context,
-        &mut signed_in,
-        id,
-        FormState::default(),
-        StatusCode::OK,
-    )
-    .await
+    let form = FormState::from_pairs(
+        query
+            .settle_on
+            .map(|date| ("settle_on".to_owned(), date))
+            .into_iter()
+            .collect(),
+    );
+    contract_page(&state, &context, &mut signed_in, id, form, StatusCode::OK).await
 }
 
 /// What a refused action means for the contract page: a message at the top of the page, or

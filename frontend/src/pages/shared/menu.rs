@@ -92,6 +92,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/applications", "nav-application-queue", Some(Section::Applications), CREDIT_STAFF),
     entry("/reviews", "nav-reviews", Some(Section::Reviews), CREDIT_STAFF),
     entry("/payouts", "nav-payouts", Some(Section::Payouts), FINANCE),
+    entry("/cash-deposits", "nav-cash-deposits", Some(Section::CashDeposits), FINANCE),
     entry("/clients", "nav-clients", Some(Section::Clients), CLIENT_READERS),
     entry("/admin", "nav-admin", Some(Section::Admin), ADMINS),
     entry("/admin/staff", "nav-staff-admin", Some(Section::StaffAdmin), ADMINS),
@@ -176,6 +177,7 @@ mod tests {
                 "/portfolio",
                 "/loan-book",
                 "/payouts",
+                "/cash-deposits",
                 "/clients",
                 "/account/password"
             ]

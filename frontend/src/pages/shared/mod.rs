@@ -172,6 +172,8 @@ pub enum Section {
     /// The loan book, for the staff who lend, decide and account for the money.
     LoanBook,
     Payouts,
+    /// Cash paid in at the counter, with four eyes: finance and admins.
+    CashDeposits,
     Admin,
     AdminProgrammes,
     AdminAudit,

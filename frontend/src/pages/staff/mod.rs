@@ -1,7 +1,8 @@
 //! The bank's staff's pages: the approver's proposals awaiting confirmation, the client search and client page, the KYC queue and cases, the watch list's import, the scorecards, the decisions on an application and
-//! the programme exports, reviews, the portfolio dashboard, the loan book and the tranches waiting to be paid.
+//! the programme exports, reviews, the portfolio dashboard, the loan book, the tranches waiting to be paid and the cash deposits at the counter.
 
 pub mod approvals;
+pub mod cash_deposits;
 pub mod clients;
 pub mod decisions;
 pub mod kyc_cases;
@@ -97,4 +98,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/portfolio", get(portfolio::dashboard))
         .route("/payouts", get(payouts::list))
+        .route(
+            "/cash-deposits",
+            get(cash_deposits::show).post(cash_deposits::record),
+        )
+        .route(
+            "/cash-deposits/{id}/{decision}",
+            post(cash_deposits::decide),
+        )
 }
