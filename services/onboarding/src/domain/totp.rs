@@ -19,6 +19,9 @@ use uuid::Uuid;
 
 /// Seconds per step.
 pub const STEP_SECONDS: u64 = 30;
+
+/// How long a code [`TotpSecret::next_code`] picks is still accepted at least, in seconds.
+pub const NEXT_CODE_VALID_FOR_SECONDS: u64 = 10;
 /// Digits of a code.
 pub const DIGITS: usize = 6;
 /// Steps either side of the server's that a code may come from.
@@ -114,9 +117,14 @@ impl TotpSecret {
     /// A code the server will accept at `unix_seconds` after `last_used_step`: the earliest
     /// step still open, or `None` until the clock moves on. Tests and scripted clients use
     /// it to sign in twice within one step without replaying a code.
+    ///
+    /// The code picked stays acceptable for at least [`NEXT_CODE_VALID_FOR_SECONDS`], the time a
+    /// client may take to send it: near the end of a step the step before is no longer offered,
+    /// since the server's clock may have moved two steps on by the time the code arrives.
     pub fn next_code(&self, unix_seconds: u64, last_used_step: i64) -> Option<String> {
         let current = unix_seconds / STEP_SECONDS;
-        let earliest = current.saturating_sub(SKEW_STEPS);
+        let step_on_arrival = (unix_seconds + NEXT_CODE_VALID_FOR_SECONDS) / STEP_SECONDS;
+        let earliest = step_on_arrival.saturating_sub(SKEW_STEPS);
         let after_last = u64::try_from(last_used_step.saturating_add(1)).unwrap_or_default();
         let step = earliest.max(after_last);
         (step <= current + SKEW_STEPS).then(|| self.code_at(step * STEP_SECONDS))
@@ -316,10 +324,21 @@ mod tests {
     #[test]
     fn the_next_code_skips_used_steps_and_runs_out_one_step_ahead() {
         let secret = rfc_secret();
+        // One second into its step: the step before is still open long enough.
+        let early = 1_111_111_081;
+        let step = (early / STEP_SECONDS) as i64;
+        let first = secret.next_code(early, 0).unwrap();
+        assert_eq!(secret.verify(&first, early, 0), Some(step - 1));
+        // Twenty-nine seconds in: the step before would be refused once the clock moves on,
+        // so the first code offered is this step's, and it is still accepted a step later.
         let now = 1_111_111_109;
-        let step = (now / STEP_SECONDS) as i64;
+        assert_eq!(now / STEP_SECONDS, early / STEP_SECONDS);
         let first = secret.next_code(now, 0).unwrap();
-        assert_eq!(secret.verify(&first, now, 0), Some(step - 1));
+        assert_eq!(secret.verify(&first, now, 0), Some(step));
+        assert_eq!(
+            secret.verify(&first, now + NEXT_CODE_VALID_FOR_SECONDS, 0),
+            Some(step)
+        );
         let second = secret.next_code(now, step - 1).unwrap();
         assert_eq!(secret.verify(&second, now, step - 1), Some(step));
         let third = secret.next_code(now, step).unwrap();
