@@ -146,6 +146,17 @@ pub fn idempotency_key() -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// The idempotency key a form carried, made when its page was shown, so that sending the same
+/// form twice acts once; a form without a well-formed one (a hand-made request) gets a fresh
+/// key.
+pub fn form_idempotency_key(submitted: &str) -> String {
+    if submitted.len() == 32 && submitted.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        submitted.to_owned()
+    } else {
+        idempotency_key()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +172,26 @@ mod tests {
                 })
                 .collect(),
         })
+    }
+
+    #[test]
+    fn a_forms_key_is_kept_when_well_formed_and_replaced_otherwise() {
+        let key = "0123456789abcdef0123456789ABCDEF";
+        assert_eq!(form_idempotency_key(key), key);
+        for bad in [
+            "",
+            "0123",
+            "0123456789abcdef0123456789abcdeg",
+            "x".repeat(32).as_str(),
+        ] {
+            let fresh = form_idempotency_key(bad);
+            assert_ne!(fresh, bad);
+            assert_eq!(
+                form_idempotency_key(&fresh),
+                fresh,
+                "a fresh key is well formed"
+            );
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::clients::api::idempotency_key;
+use crate::clients::api::{form_idempotency_key, idempotency_key};
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::clients::disbursement::{Arrears, Bucket, Contract, ContractPage, ARREARS_BUCKETS};
@@ -864,18 +864,8 @@ pub async fn repay(
     } else {
         json!({})
     };
-    // The key came with the form, made when the page was shown: sending the same form twice
-    // pays once. A form without one (a hand-made request) gets a key of its own.
-    let key = if submitted.idempotency_key.len() == 32
-        && submitted
-            .idempotency_key
-            .bytes()
-            .all(|byte| byte.is_ascii_hexdigit())
-    {
-        submitted.idempotency_key.clone()
-    } else {
-        idempotency_key()
-    };
+    // The same form sent twice pays once.
+    let key = form_idempotency_key(&submitted.idempotency_key);
     let token = token(&state, &mut signed_in, &next).await?;
     match send(
         state

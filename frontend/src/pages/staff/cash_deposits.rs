@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::clients::api::{idempotency_key, send, send_json, CallError};
+use crate::clients::api::{form_idempotency_key, idempotency_key, send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
@@ -224,18 +224,8 @@ pub async fn record(
         )
         .await;
     };
-    // The key came with the form, made when the page was shown: the same form sent twice
-    // records one deposit. A form without one gets a key of its own.
-    let key = if submitted.idempotency_key.len() == 32
-        && submitted
-            .idempotency_key
-            .bytes()
-            .all(|byte| byte.is_ascii_hexdigit())
-    {
-        submitted.idempotency_key
-    } else {
-        idempotency_key()
-    };
+    // The same form sent twice records one deposit.
+    let key = form_idempotency_key(&submitted.idempotency_key);
     let token = signed_in
         .access_token(&state, "accounts")
         .await
@@ -332,25 +322,33 @@ pub async fn decide(
     .await
     {
         Ok(_) => Ok(see_other(PAGE)),
+        // Already decided (409) or the reader's own deposit (403): said above the list.
         Err(CallError::Refused { code, status, .. }) => {
-            let translator = context.translator();
-            let mut form = FormState::default();
-            form.notice = Some(problem_message(&translator, &code));
-            page(&state, &context, &mut signed_in, form, status).await
+            decision_refused(&state, &context, &mut signed_in, &code, status).await
         }
         Err(CallError::Forbidden { code }) => {
-            let translator = context.translator();
-            let mut form = FormState::default();
-            form.notice = Some(problem_message(&translator, &code));
-            page(
+            decision_refused(
                 &state,
                 &context,
                 &mut signed_in,
-                form,
+                &code,
                 StatusCode::FORBIDDEN,
             )
             .await
         }
         Err(error) => Err(PageError::from_call(error, PAGE)),
     }
+}
+
+/// The page again, with why accounts refused a decision above the list.
+async fn decision_refused(
+    state: &AppState,
+    context: &PageContext,
+    signed_in: &mut SignedIn,
+    code: &str,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let mut form = FormState::default();
+    form.notice = Some(problem_message(&context.translator(), code));
+    page(state, context, signed_in, form, status).await
 }
