@@ -67,12 +67,10 @@ export function frontendAndBrowser(skip) {
  * at once and let the next step type into the page that is about to be replaced.
  */
 export async function chooseLanguage(page, language) {
-  await settle(page);
   await Promise.all([
     page.waitForNavigation({ waitUntil: 'load' }),
     page.getByRole('button', { name: language.button, exact: true }).click(),
   ]);
-  await settle(page);
   assert.equal(await page.getAttribute('html', 'lang'), language.code);
 }
 
@@ -82,24 +80,9 @@ export async function chooseLanguage(page, language) {
  */
 export async function submit(page, form) {
   const located = typeof form === 'string' ? page.locator(form) : form;
-  await settle(page);
   const [response] = await Promise.all([
     page.waitForNavigation({ waitUntil: 'load' }),
     located.locator('button[type="submit"]').click(),
   ]);
-  await settle(page);
   return response;
-}
-
-/**
- * Waits, on a page that embeds PDF previews, until the network has been quiet for half a
- * second: Chromium's PDF viewer fetches the document again after the page's `load` event, and a
- * value typed before it was ready was seen lost. Other pages are not held up. (This does not
- * make such pages safe beside another test file: a click that leaves the page could still send
- * nothing for 30 s while the viewers were busy, so `npm test` runs those files alone.)
- */
-export async function settle(page) {
-  if (await page.locator('iframe.document-viewer').count() > 0) {
-    await page.waitForLoadState('networkidle');
-  }
 }

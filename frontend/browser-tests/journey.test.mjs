@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
-import { chooseLanguage, settle, submit } from './harness.mjs';
+import { chooseLanguage, submit } from './harness.mjs';
 import { startFrontend } from './server.mjs';
 import { passSecondFactor } from './totp.mjs';
 
@@ -117,10 +117,7 @@ async function assertNoErrors(page, what) {
 async function eventually(page, url, ready, what) {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     await page.goto(url);
-    if (await ready()) {
-      await settle(page);
-      return;
-    }
+    if (await ready()) return;
     await page.waitForTimeout(200);
   }
   assert.fail(`${what} did not happen within 10 seconds`);
