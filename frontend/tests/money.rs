@@ -609,6 +609,10 @@ async fn cash_at_the_counter_reaches_the_account_only_when_a_second_person_confi
     let mut admin = site.signed_in("admin1", "en").await;
     let (_, html) = admin.page(&site.url("/cash-deposits")).await;
     assert!(html.contains("Confirm and credit"), "{html}");
+    assert!(
+        html.contains("href=\"/cash-deposits\""),
+        "admins find the page in their menu"
+    );
     let id = {
         let start = html
             .find("action=\"/cash-deposits/")
