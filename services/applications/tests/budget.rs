@@ -11,16 +11,21 @@ use sqlx::PgPool;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-#[sqlx::test(migrations = false)]
-async fn twenty_parallel_approvals_against_a_budget_for_ten_approve_exactly_ten(pool: PgPool) {
-    let harness = Harness::start(pool.clone()).await;
+/// A grant programme with a budget of a billion whose every grant is 100 million: ten fit.
+async fn budget_for_ten(harness: &Harness) -> Uuid {
     let definition = programme_like(
-        &harness,
+        harness,
         INNOVATIVE_IDEA_GRANT_ID,
         json!({ "total_budget": "1000000000.00", "min_amount": "100000000.00", "max_amount": "100000000.00" }),
     )
     .await;
-    let programme_id = harness.create_programme(&definition).await;
+    harness.create_programme(&definition).await
+}
+
+#[sqlx::test(migrations = false)]
+async fn twenty_parallel_approvals_against_a_budget_for_ten_approve_exactly_ten(pool: PgPool) {
+    let harness = Harness::start(pool.clone()).await;
+    let programme_id = budget_for_ten(&harness).await;
     let founder = harness.founder().await;
     let mut ids = Vec::new();
     for _ in 0..20 {
@@ -151,13 +156,7 @@ async fn committed(harness: &Harness, programme_id: Uuid) -> Decimal {
 #[sqlx::test(migrations = false)]
 async fn a_cancelled_contract_gives_its_budget_back_once_however_often_it_is_told(pool: PgPool) {
     let harness = Harness::start(pool.clone()).await;
-    let definition = programme_like(
-        &harness,
-        INNOVATIVE_IDEA_GRANT_ID,
-        json!({ "total_budget": "1000000000.00", "min_amount": "100000000.00", "max_amount": "100000000.00" }),
-    )
-    .await;
-    let programme_id = harness.create_programme(&definition).await;
+    let programme_id = budget_for_ten(&harness).await;
     let founder = harness.founder().await;
     let id = harness
         .draft(
