@@ -77,11 +77,15 @@ export async function chooseLanguage(page, language) {
 /**
  * Submits the form `form` names (a selector or a locator) with its submit button and waits for
  * the page it leads to; returns that navigation's response, so a refusal's status can be read.
+ *
+ * It waits for the new page's document, not for its `load` event: that event also waits for
+ * every frame, and a page with document previews fired it late or never (Chromium's PDF viewer
+ * in a frame), so the step timed out after 30 s though the page had long arrived.
  */
 export async function submit(page, form) {
   const located = typeof form === 'string' ? page.locator(form) : form;
   const [response] = await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
+    page.waitForNavigation({ waitUntil: 'domcontentloaded' }),
     located.locator('button[type="submit"]').click(),
   ]);
   return response;
