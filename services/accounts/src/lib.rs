@@ -5,8 +5,10 @@
 //!
 //! - [`domain`]: account numbers, accounts, transfers, postings, holds, client transfers.
 //! - [`ledger`]: the batching writer every transfer goes through (the hot-account design).
+//! - [`account_ids`]: account numbers resolved to ids, remembered by the process.
 //! - [`http`]: the API; [`db`]: every SQL statement; [`events`]: the KYC consumer.
 
+pub mod account_ids;
 pub mod db;
 pub mod domain;
 pub mod error;
@@ -14,6 +16,8 @@ pub mod events;
 pub mod http;
 pub mod ledger;
 pub mod opening;
+
+use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::Router;
@@ -28,6 +32,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
+use crate::account_ids::AccountIds;
 use crate::domain::account_number::BankCode;
 use crate::domain::client_transfer::ClientTransferPolicy;
 use crate::error::AccountsError;
@@ -68,6 +73,8 @@ pub struct AppState {
     pub client_transfer_policy: ClientTransferPolicy,
     /// The bank's calendar: the day a daily limit counts, a statement's days.
     pub calendar: BankCalendar,
+    /// Account numbers already resolved to ids.
+    pub account_ids: Arc<AccountIds>,
 }
 
 impl AppState {
@@ -92,6 +99,7 @@ impl AppState {
             bank: default_bank_code(),
             client_transfer_policy: ClientTransferPolicy::standard(),
             calendar,
+            account_ids: Arc::default(),
         }
     }
 }

@@ -558,3 +558,51 @@ async fn a_loan_written_off_moves_its_principal_to_the_bank_loan_loss_account(po
     );
     harness.assert_invariants().await;
 }
+
+/// The service remembers which id an account number resolves to; that is sound only because an
+/// account's id and number never change and an account is never deleted, which the database
+/// itself refuses whoever asks.
+#[sqlx::test(migrations = false)]
+async fn an_accounts_number_and_id_never_change_and_it_is_never_deleted(pool: PgPool) {
+    let harness = start(pool).await;
+    let settlement = harness.open_settlement().await;
+    let number = harness.open_client_current(new_id()).await;
+    harness.fund(&settlement, &number, "10.00").await;
+
+    let renumbered =
+        sqlx::query("update account set number = '20206000000000000001' where number = $1")
+            .bind(&number)
+            .execute(&harness.pool)
+            .await;
+    assert!(renumbered.is_err(), "an account cannot be renumbered");
+    let new_id_given = sqlx::query("update account set id = gen_random_uuid() where number = $1")
+        .bind(&number)
+        .execute(&harness.pool)
+        .await;
+    assert!(new_id_given.is_err(), "an account's id cannot change");
+    let unused = harness.open_client_current(new_id()).await;
+    let deleted = sqlx::query("delete from account where number = $1")
+        .bind(&unused)
+        .execute(&harness.pool)
+        .await;
+    assert!(
+        deleted.is_err(),
+        "an account without entries cannot be deleted either"
+    );
+    let renamed = sqlx::query("update account set name = 'Savings' where number = $1")
+        .bind(&number)
+        .execute(&harness.pool)
+        .await
+        .expect("the rest of an account may change");
+    assert_eq!(renamed.rows_affected(), 1);
+
+    // A number remembered from one transfer and a number opened after it both resolve.
+    let later = harness.open_client_current(new_id()).await;
+    let moved = harness
+        .transfer("after-open", &number, &later, "4.00")
+        .await;
+    assert_eq!(moved.status(), 201);
+    assert_eq!(harness.account(&later).await["posted_balance"], "4.00");
+    assert_eq!(harness.account(&number).await["posted_balance"], "6.00");
+    harness.assert_invariants().await;
+}

@@ -1,8 +1,6 @@
 //! Transfers: the bank's services move money between accounts; finance and admin staff
 //! propose transfers, which a second member of staff confirms (see [`super::proposals`]).
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -180,10 +178,7 @@ pub(super) async fn parse_transfer(
         numbers.push(number.to_string());
         parsed_legs.push((side, amount));
     }
-    let ids: HashMap<String, Uuid> = db::accounts::ids_by_numbers(&state.pool, &numbers)
-        .await?
-        .into_iter()
-        .collect();
+    let ids = state.account_ids.resolve(&state.pool, &numbers).await?;
     let mut legs = Vec::with_capacity(parsed_legs.len());
     for (index, (number, (side, amount))) in numbers.iter().zip(parsed_legs).enumerate() {
         let account_id = ids
