@@ -13,7 +13,8 @@
 //! 1. begins one transaction and locks every account the batch touches with one
 //!    `select … for update` ordered by id (the domain's [`touched_accounts`] order), so any two
 //!    transactions that lock accounts take them in the same order and cannot deadlock;
-//! 2. looks up every request's (scope, idempotency key) in one statement: a key booked before
+//! 2. looks up every request's (scope, idempotency key) in the same statement (see
+//!    [`db::ledger::lock_accounts_and_find_keys`]): a key booked before
 //!    is answered with the original transfer (or refused with `idempotency_key_reused` if the
 //!    request differs); a key repeated inside the batch is answered like its first use;
 //! 3. plans the fresh transfers in memory with the domain's [`plan_batch`] against the locked
@@ -25,8 +26,8 @@
 //!    then answers each request. A request is told 201 only after its transfer is durable; a
 //!    crash before the commit leaves nothing of the batch.
 //!
-//! A batch's cost is four round trips (begin, lock, keys, write) and one commit, shared by every
-//! transfer in it, and the fund's row is locked for exactly one short transaction per batch
+//! A batch's cost is three round trips (begin, lock and keys, write) and one commit, shared by
+//! every transfer in it, and the fund's row is locked for exactly one short transaction per batch
 //! (each account's balance is written once per batch, however many of its legs the batch
 //! books). The writer books one batch at a time (see [`run_writer`] for why): the requests
 //! that arrive meanwhile, for a hot account or any other, gather into the next batch.
@@ -435,16 +436,6 @@ async fn prepare_batch(
         .map(AccountId::as_uuid)
         .collect();
 
-    let mut transaction = pool.begin().await?;
-    let locked = db::ledger::lock_accounts(&mut transaction, &lock_order).await?;
-    let mut starting_states = AccountStates::new();
-    let mut numbers: HashMap<AccountId, String> = HashMap::new();
-    for row in &locked {
-        let id = AccountId::from_uuid(row.id);
-        starting_states.insert(id, account_state(row)?);
-        numbers.insert(id, row.number.clone());
-    }
-
     let scopes: Vec<String> = requests
         .iter()
         .map(|request| request.scope.clone())
@@ -453,17 +444,28 @@ async fn prepare_batch(
         .iter()
         .map(|request| request.transfer.idempotency_key().as_str().to_owned())
         .collect();
-    let booked_before: HashMap<(String, String), (Uuid, String)> =
-        db::ledger::transfers_by_keys(&mut *transaction, &scopes, &keys)
-            .await?
-            .into_iter()
-            .map(|row| {
-                (
-                    (row.idempotency_scope, row.idempotency_key),
-                    (row.id, row.request_fingerprint),
-                )
-            })
-            .collect();
+
+    let mut transaction = pool.begin().await?;
+    let start =
+        db::ledger::lock_accounts_and_find_keys(&mut transaction, &lock_order, &scopes, &keys)
+            .await?;
+    let mut starting_states = AccountStates::new();
+    let mut numbers: HashMap<AccountId, String> = HashMap::new();
+    for row in &start.locked {
+        let id = AccountId::from_uuid(row.id);
+        starting_states.insert(id, account_state(row)?);
+        numbers.insert(id, row.number.clone());
+    }
+    let booked_before: HashMap<(String, String), (Uuid, String)> = start
+        .booked
+        .into_iter()
+        .map(|row| {
+            (
+                (row.idempotency_scope, row.idempotency_key),
+                (row.id, row.request_fingerprint),
+            )
+        })
+        .collect();
 
     let decisions = decide(&requests, &keys, &booked_before);
 

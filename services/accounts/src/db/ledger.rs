@@ -37,6 +37,96 @@ pub async fn lock_accounts(
     .await
 }
 
+/// What the writer reads at the start of a batch, in one round trip.
+#[derive(Debug, Default)]
+pub struct BatchStart {
+    /// The batch's accounts, locked, in ascending id order.
+    pub locked: Vec<LockedAccount>,
+    /// The transfers already booked under the batch's keys.
+    pub booked: Vec<KeyedTransfer>,
+}
+
+/// One row of [`lock_accounts_and_find_keys`]: an account (its columns set, the key columns
+/// null) or a booked transfer (the key columns set, the account columns null).
+struct StartRow {
+    id: Uuid,
+    number: Option<String>,
+    kind: Option<String>,
+    currency: Option<String>,
+    allow_negative: Option<bool>,
+    posted_balance: Option<Decimal>,
+    pending_holds: Option<Decimal>,
+    idempotency_scope: Option<String>,
+    idempotency_key: Option<String>,
+    request_fingerprint: Option<String>,
+}
+
+/// [`lock_accounts`] and [`transfers_by_keys`] in one statement, which saves the writer a round
+/// trip per batch.
+///
+/// The key lookup reads the statement's snapshot, taken before the locks were waited for, so
+/// it can miss a transfer that another process committed while this one waited. Such a batch
+/// then fails on the unique index of (scope, key) and the writer retries it, as it does for a
+/// key booked after the lookup.
+pub async fn lock_accounts_and_find_keys(
+    connection: &mut PgConnection,
+    ids: &[Uuid],
+    scopes: &[String],
+    keys: &[String],
+) -> sqlx::Result<BatchStart> {
+    let rows = sqlx::query_as!(
+        StartRow,
+        r#"select a.id as "id!", a.number, a.kind, a.currency, a.allow_negative,
+                  a.posted_balance, a.pending_holds,
+                  null::text as idempotency_scope, null::text as idempotency_key,
+                  null::text as request_fingerprint
+           from (select id, number, kind, currency, allow_negative, posted_balance,
+                        pending_holds
+                 from account where id = any($1) order by id for update) a
+           union all
+           select t.id, null, null, null, null, null, null,
+                  t.idempotency_scope, t.idempotency_key, t.request_fingerprint
+           from transfer t
+           join unnest($2::text[], $3::text[]) as wanted (scope, key)
+             on t.idempotency_scope = wanted.scope and t.idempotency_key = wanted.key"#,
+        ids,
+        scopes,
+        keys
+    )
+    .fetch_all(connection)
+    .await?;
+    let mut start = BatchStart::default();
+    for row in rows {
+        let id = row.id;
+        let unexpected =
+            || sqlx::Error::Protocol(format!("row {id} is neither an account nor a transfer"));
+        match (
+            row.idempotency_scope,
+            row.idempotency_key,
+            row.request_fingerprint,
+        ) {
+            (Some(idempotency_scope), Some(idempotency_key), Some(request_fingerprint)) => {
+                start.booked.push(KeyedTransfer {
+                    id,
+                    idempotency_scope,
+                    idempotency_key,
+                    request_fingerprint,
+                })
+            }
+            _ => start.locked.push(LockedAccount {
+                id,
+                number: row.number.ok_or_else(unexpected)?,
+                kind: row.kind.ok_or_else(unexpected)?,
+                currency: row.currency.ok_or_else(unexpected)?,
+                allow_negative: row.allow_negative.ok_or_else(unexpected)?,
+                posted_balance: row.posted_balance.ok_or_else(unexpected)?,
+                pending_holds: row.pending_holds.ok_or_else(unexpected)?,
+            }),
+        }
+    }
+    Ok(start)
+}
+
 /// A transfer already booked under one of the keys a batch brings.
 #[derive(Debug, Clone)]
 pub struct KeyedTransfer {
