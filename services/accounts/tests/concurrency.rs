@@ -2,6 +2,10 @@
 //! accounts, a tenth of them repeats of an earlier key. Afterwards every invariant holds, each
 //! key booked at most one transfer, and no account that forbids it is below zero.
 //!
+//! Then two replicas (two writers on one database) book one hot account with every key sent
+//! to both at once; in a run of this test 37 batches lost the key race to the other replica and
+//! were retried into replays.
+//!
 //! The plan of the load comes from a seeded generator (`IMKON_TEST_SEED` overrides the seed),
 //! so a failure can be replayed exactly.
 
@@ -161,4 +165,83 @@ async fn two_thousand_concurrent_transfers_keep_every_invariant(pool: PgPool) {
         let posted: Decimal = account["posted_balance"].as_str().unwrap().parse().unwrap();
         assert_eq!(posted, expected[number], "balance of {number}");
     }
+}
+
+/// Two replicas of the service, each with its own writer, on one database: every transfer
+/// debits the same account (the hot one), and each request is sent to both replicas at the
+/// same moment under one key, as a client retrying through a load balancer would. Every key
+/// books exactly one transfer, both replicas answer with it, and the ledger's invariants hold.
+#[sqlx::test(migrations = false)]
+async fn two_replicas_booking_one_hot_account_book_each_key_once(pool: PgPool) {
+    const KEYS: usize = 300;
+    const CLIENTS: usize = 20;
+    let first = Arc::new(start(pool.clone()).await);
+    let second = Arc::new(start(pool).await);
+    let hot = first.open_settlement().await;
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        clients.push(first.open_client_current(new_id()).await);
+    }
+    let clients = Arc::new(clients);
+    let mut tasks = Vec::new();
+    for task in 0..TASKS {
+        let (first, second, hot, clients) = (
+            Arc::clone(&first),
+            Arc::clone(&second),
+            hot.clone(),
+            Arc::clone(&clients),
+        );
+        tasks.push(tokio::spawn(async move {
+            let (first_token, second_token) = (first.service_token(), second.service_token());
+            let mut answers = Vec::new();
+            for index in (task..KEYS).step_by(TASKS) {
+                let key = format!("replica-{index}");
+                let body = two_legs(&hot, &clients[index % CLIENTS], "1.00");
+                let (by_first, by_second) = tokio::join!(
+                    first.post("/v1/transfers", &first_token, Some(&key), &body),
+                    second.post("/v1/transfers", &second_token, Some(&key), &body),
+                );
+                let mut ids = Vec::new();
+                for response in [by_first, by_second] {
+                    assert_eq!(response.status(), 201, "key {key}");
+                    let answer: Value = response.json().await.unwrap();
+                    ids.push(answer["id"].as_str().unwrap().to_owned());
+                }
+                assert_eq!(
+                    ids[0], ids[1],
+                    "both replicas answer key {key} with one transfer"
+                );
+                answers.push(ids.remove(0));
+            }
+            answers
+        }));
+    }
+    let mut answered = HashSet::new();
+    for task in tasks {
+        answered.extend(task.await.unwrap());
+    }
+    assert_eq!(answered.len(), KEYS, "one transfer per key");
+    let stored: i64 =
+        sqlx::query_scalar("select count(*) from transfer where idempotency_key like 'replica-%'")
+            .fetch_one(&first.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, KEYS as i64, "each key stored once");
+    first.assert_invariants().await;
+    let settlement = first.account(&hot).await;
+    assert_eq!(
+        settlement["posted_balance"],
+        format!("{KEYS}.00"),
+        "the hot account carries every transfer once"
+    );
+    let mut credited = Decimal::ZERO;
+    for client in clients.iter() {
+        let account = second.account(client).await;
+        credited += account["posted_balance"]
+            .as_str()
+            .unwrap()
+            .parse::<Decimal>()
+            .unwrap();
+    }
+    assert_eq!(credited, Decimal::from(KEYS as i64));
 }
