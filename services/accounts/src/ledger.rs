@@ -56,7 +56,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::ledger::{BatchWrites, LegRecord, LockedAccount, TransferRecord};
+use crate::db::ledger::{BatchStart, BatchWrites, LegRecord, LockedAccount, TransferRecord};
 use crate::domain::account::{AccountId, AccountKind, Side};
 use crate::domain::batch::{plan_batch, touched_accounts};
 use crate::domain::hold::{reserve, Hold, HoldError};
@@ -446,9 +446,20 @@ async fn prepare_batch(
         .collect();
 
     let mut transaction = pool.begin().await?;
-    let start =
+    // The one-statement start reads the keys from a snapshot taken before it waited for the
+    // locks, so it misses what another replica committed meanwhile. A batch retried after
+    // losing such a race therefore looks its keys up only once it holds the locks, from a
+    // snapshot that sees everything committed before: otherwise, with both replicas busy on
+    // the same account, it could lose again and again until its every request failed.
+    let retrying = batch.iter().any(|submission| submission.attempts > 0);
+    let start = if retrying {
+        let locked = db::ledger::lock_accounts(&mut transaction, &lock_order).await?;
+        let booked = db::ledger::transfers_by_keys(&mut *transaction, &scopes, &keys).await?;
+        BatchStart { locked, booked }
+    } else {
         db::ledger::lock_accounts_and_find_keys(&mut transaction, &lock_order, &scopes, &keys)
-            .await?;
+            .await?
+    };
     let mut starting_states = AccountStates::new();
     let mut numbers: HashMap<AccountId, String> = HashMap::new();
     for row in &start.locked {

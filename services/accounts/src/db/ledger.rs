@@ -66,8 +66,9 @@ struct StartRow {
 ///
 /// The key lookup reads the statement's snapshot, taken before the locks were waited for, so
 /// it can miss a transfer that another process committed while this one waited. Such a batch
-/// then fails on the unique index of (scope, key) and the writer retries it, as it does for a
-/// key booked after the lookup.
+/// then fails on the unique index of (scope, key), and the writer retries it with
+/// [`lock_accounts`] and then [`transfers_by_keys`], whose lookup sees what was committed
+/// before the locks were granted.
 pub async fn lock_accounts_and_find_keys(
     connection: &mut PgConnection,
     ids: &[Uuid],
