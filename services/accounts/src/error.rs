@@ -76,7 +76,9 @@ impl From<Problem> for AccountsError {
 /// The top-level code of a transfer that cannot be booked, as the API contract names them.
 fn transfer_error_problem(error: &TransferError) -> Problem {
     let field = match error {
-        TransferError::UnknownAccount { leg, .. } => format!("legs[{leg}].account"),
+        TransferError::UnknownAccount { leg, .. } | TransferError::AccountClosed { leg, .. } => {
+            format!("legs[{leg}].account")
+        }
         TransferError::CurrencyMismatch { .. } => "currency".to_owned(),
         other => other.field(),
     };

@@ -309,14 +309,15 @@ fn account_state(row: &LockedAccount) -> Result<AccountState, AccountsError> {
     let money = |amount: Decimal| {
         Money::new(amount, currency).map_err(|error| inconsistent(format!("{error}")))
     };
-    AccountState::new(
+    let state = AccountState::new(
         currency,
         kind.normal_side(),
         row.allow_negative,
         money(row.posted_balance)?,
         money(row.pending_holds)?,
     )
-    .map_err(|error| inconsistent(format!("{error}")))
+    .map_err(|error| inconsistent(format!("{error}")))?;
+    Ok(if row.closed { state.closed() } else { state })
 }
 
 /// The two accounts of a two-leg transfer: (debited, credited).

@@ -44,6 +44,10 @@ pub const SERVICE: &str = "accounts";
 /// The port it listens on in development.
 pub const DEFAULT_PORT: u16 = 8085;
 
+/// How many open current accounts a client may hold per currency unless
+/// `current_accounts_per_currency` is configured.
+pub const DEFAULT_CURRENT_ACCOUNTS_PER_CURRENCY: u32 = 1;
+
 /// The bank's MFO code used in account numbers unless `bank_code` is configured.
 pub const DEFAULT_BANK_CODE: &str = "00873";
 
@@ -75,6 +79,8 @@ pub struct AppState {
     pub calendar: BankCalendar,
     /// Account numbers already resolved to ids.
     pub account_ids: Arc<AccountIds>,
+    /// How many open current accounts a client may hold in one currency.
+    pub current_accounts_per_currency: u32,
 }
 
 impl AppState {
@@ -100,6 +106,7 @@ impl AppState {
             client_transfer_policy: ClientTransferPolicy::standard(),
             calendar,
             account_ids: Arc::default(),
+            current_accounts_per_currency: DEFAULT_CURRENT_ACCOUNTS_PER_CURRENCY,
         }
     }
 }
@@ -160,7 +167,21 @@ pub async fn run_on(
             StartupError::Other(format!("opening the bank's demo accounts failed: {error}"))
         })?;
     }
+    let current_accounts_per_currency: u32 = config.settings.get_or(
+        "current_accounts_per_currency",
+        DEFAULT_CURRENT_ACCOUNTS_PER_CURRENCY,
+    )?;
+    if current_accounts_per_currency == 0 {
+        return Err(config
+            .settings
+            .invalid(
+                "current_accounts_per_currency",
+                "at least one account per currency",
+            )
+            .into());
+    }
     let mut state = AppState::with_calendar(pool, config.limits, verifier, config.calendar.clone());
     state.bank = bank;
+    state.current_accounts_per_currency = current_accounts_per_currency;
     service::serve(&config, listener, app(state), shutdown).await
 }

@@ -19,6 +19,8 @@ pub struct AccountRow {
     pub posted_balance: Decimal,
     pub pending_holds: Decimal,
     pub created_at: DateTime<Utc>,
+    /// When the client closed it; a closed account is empty and takes no new entries.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// What opening an account writes.
@@ -85,7 +87,7 @@ pub async fn insert(
         "insert into account (id, number, kind, owner_client_id, currency, normal_side, allow_negative, name)
          values ($1, $2, $3, $4, $5, $6, $7, $8)
          returning id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
-               posted_balance, pending_holds, created_at",
+               posted_balance, pending_holds, created_at, closed_at",
         account.id,
         account.number,
         account.kind,
@@ -106,7 +108,7 @@ pub async fn find_by_number(
     sqlx::query_as!(
         AccountRow,
         "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
-               posted_balance, pending_holds, created_at
+               posted_balance, pending_holds, created_at, closed_at
          from account where number = $1",
         number
     )
@@ -121,7 +123,7 @@ pub async fn find_by_id(
     sqlx::query_as!(
         AccountRow,
         "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
-               posted_balance, pending_holds, created_at
+               posted_balance, pending_holds, created_at, closed_at
          from account where id = $1",
         id
     )
@@ -184,7 +186,7 @@ pub async fn list_for_client(
     sqlx::query_as!(
         AccountRow,
         "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
-               posted_balance, pending_holds, created_at
+               posted_balance, pending_holds, created_at, closed_at
          from account
          where owner_client_id = $1 and ($2::text is null or kind = $2)
          order by created_at, number",
@@ -204,7 +206,7 @@ pub async fn find_bank_account(
     sqlx::query_as!(
         AccountRow,
         "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
-               posted_balance, pending_holds, created_at
+               posted_balance, pending_holds, created_at, closed_at
          from account
          where owner_client_id is null and kind = $1 and currency = $2
          order by created_at, number limit 1",
@@ -230,4 +232,88 @@ pub async fn lock_owner_kind(
     .execute(connection)
     .await?;
     Ok(())
+}
+
+/// Whether the client has ever held a current account: one is opened when their KYC is
+/// approved, so this is the ledger's knowledge that they passed it.
+pub async fn has_current_account(
+    executor: impl PgExecutor<'_>,
+    client_id: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from account
+                          where owner_client_id = $1 and kind = 'client_current') as "held!""#,
+        client_id
+    )
+    .fetch_one(executor)
+    .await
+}
+
+/// How many open current accounts the client has in `currency`.
+pub async fn count_open_current(
+    executor: impl PgExecutor<'_>,
+    client_id: Uuid,
+    currency: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "open!" from account
+         where owner_client_id = $1 and kind = 'client_current' and currency = $2
+           and closed_at is null"#,
+        client_id,
+        currency
+    )
+    .fetch_one(executor)
+    .await
+}
+
+/// Locks the client's account with this number; another client's is not found.
+pub async fn lock_client_account(
+    connection: &mut PgConnection,
+    number: &str,
+    client_id: Uuid,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as!(
+        AccountRow,
+        "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+               posted_balance, pending_holds, created_at, closed_at
+         from account where number = $1 and owner_client_id = $2 for update",
+        number,
+        client_id
+    )
+    .fetch_optional(connection)
+    .await
+}
+
+pub async fn rename(
+    connection: &mut PgConnection,
+    id: Uuid,
+    name: Option<&str>,
+) -> sqlx::Result<AccountRow> {
+    sqlx::query_as!(
+        AccountRow,
+        "update account set name = $2 where id = $1
+         returning id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+               posted_balance, pending_holds, created_at, closed_at",
+        id,
+        name
+    )
+    .fetch_one(connection)
+    .await
+}
+
+pub async fn close(
+    connection: &mut PgConnection,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> sqlx::Result<AccountRow> {
+    sqlx::query_as!(
+        AccountRow,
+        "update account set closed_at = $2 where id = $1
+         returning id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+               posted_balance, pending_holds, created_at, closed_at",
+        id,
+        at
+    )
+    .fetch_one(connection)
+    .await
 }

@@ -19,6 +19,7 @@ pub struct LockedAccount {
     pub allow_negative: bool,
     pub posted_balance: Decimal,
     pub pending_holds: Decimal,
+    pub closed: bool,
 }
 
 /// Locks the accounts in ascending id order, in one statement, and returns their state. Every
@@ -29,8 +30,9 @@ pub async fn lock_accounts(
 ) -> sqlx::Result<Vec<LockedAccount>> {
     sqlx::query_as!(
         LockedAccount,
-        "select id, number, kind, currency, allow_negative, posted_balance, pending_holds
-         from account where id = any($1) order by id for update",
+        r#"select id, number, kind, currency, allow_negative, posted_balance, pending_holds,
+                  closed_at is not null as "closed!"
+           from account where id = any($1) order by id for update"#,
         ids
     )
     .fetch_all(connection)
@@ -56,6 +58,7 @@ struct StartRow {
     allow_negative: Option<bool>,
     posted_balance: Option<Decimal>,
     pending_holds: Option<Decimal>,
+    closed: Option<bool>,
     idempotency_scope: Option<String>,
     idempotency_key: Option<String>,
     request_fingerprint: Option<String>,
@@ -78,14 +81,14 @@ pub async fn lock_accounts_and_find_keys(
     let rows = sqlx::query_as!(
         StartRow,
         r#"select a.id as "id!", a.number, a.kind, a.currency, a.allow_negative,
-                  a.posted_balance, a.pending_holds,
+                  a.posted_balance, a.pending_holds, a.closed_at is not null as closed,
                   null::text as idempotency_scope, null::text as idempotency_key,
                   null::text as request_fingerprint
            from (select id, number, kind, currency, allow_negative, posted_balance,
-                        pending_holds
+                        pending_holds, closed_at
                  from account where id = any($1) order by id for update) a
            union all
-           select t.id, null, null, null, null, null, null,
+           select t.id, null, null, null, null, null, null, null,
                   t.idempotency_scope, t.idempotency_key, t.request_fingerprint
            from transfer t
            join unnest($2::text[], $3::text[]) as wanted (scope, key)
@@ -122,6 +125,7 @@ pub async fn lock_accounts_and_find_keys(
                 allow_negative: row.allow_negative.ok_or_else(unexpected)?,
                 posted_balance: row.posted_balance.ok_or_else(unexpected)?,
                 pending_holds: row.pending_holds.ok_or_else(unexpected)?,
+                closed: row.closed.ok_or_else(unexpected)?,
             }),
         }
     }

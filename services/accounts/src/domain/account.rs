@@ -101,10 +101,15 @@ pub enum AccountKind {
     /// The bank's losses on loans written off: an expense, where a written-off loan's
     /// outstanding principal goes.
     LoanLoss,
+    /// The bank's foreign-exchange position in one currency: what it bought from clients less
+    /// what it sold them. Credit-normal, so a long position is positive; it may go negative.
+    FxPosition,
+    /// The bank's income from exchanging currency: the spread against the mid rate.
+    FxIncome,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 8] = [
+    pub const ALL: [AccountKind; 10] = [
         AccountKind::ClientCurrent,
         AccountKind::Loan,
         AccountKind::GrantFund,
@@ -113,6 +118,8 @@ impl AccountKind {
         AccountKind::BankCash,
         AccountKind::BankSettlement,
         AccountKind::LoanLoss,
+        AccountKind::FxPosition,
+        AccountKind::FxIncome,
     ];
 
     /// The stable name, as stored and sent over the wire.
@@ -126,6 +133,8 @@ impl AccountKind {
             AccountKind::BankCash => "bank_cash",
             AccountKind::BankSettlement => "bank_settlement",
             AccountKind::LoanLoss => "loan_loss",
+            AccountKind::FxPosition => "fx_position",
+            AccountKind::FxIncome => "fx_income",
         }
     }
 
@@ -139,7 +148,9 @@ impl AccountKind {
             AccountKind::ClientCurrent
             | AccountKind::GrantFund
             | AccountKind::InterestIncome
-            | AccountKind::PenaltyIncome => Side::Credit,
+            | AccountKind::PenaltyIncome
+            | AccountKind::FxPosition
+            | AccountKind::FxIncome => Side::Credit,
         }
     }
 
@@ -162,6 +173,8 @@ impl AccountKind {
             AccountKind::BankCash => &[BalanceAccountCode::BANK_CASH],
             AccountKind::BankSettlement => &[BalanceAccountCode::BANK_SETTLEMENT],
             AccountKind::LoanLoss => &[BalanceAccountCode::LOAN_LOSS],
+            AccountKind::FxPosition => &[BalanceAccountCode::FX_POSITION],
+            AccountKind::FxIncome => &[BalanceAccountCode::FX_INCOME],
         }
     }
 }

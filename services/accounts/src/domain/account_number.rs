@@ -53,6 +53,8 @@
 //! | 41501 | interest income on loans to individuals | ASSUMPTION: class 4 is income; the sub-account must be confirmed by the bank's accountants |
 //! | 45401 | penalty (fine) income | ASSUMPTION: as above |
 //! | 56802 | losses on loans written off | ASSUMPTION: class 5 is expenses; the sub-account must be confirmed by the bank's accountants |
+//! | 17101 | the bank's currency position from exchanges with clients, one account per currency | ASSUMPTION: the code must be confirmed by the bank's accountants |
+//! | 45301 | income from exchanging currency | ASSUMPTION: class 4 is income; the sub-account must be confirmed by the bank's accountants |
 
 use std::fmt;
 
@@ -177,6 +179,10 @@ impl BalanceAccountCode {
     pub const PENALTY_INCOME: BalanceAccountCode = BalanceAccountCode(45401);
     /// Losses on loans written off (sub-account assumed, see the module documentation).
     pub const LOAN_LOSS: BalanceAccountCode = BalanceAccountCode(56802);
+    /// The bank's position in a foreign-exchange deal (see the module documentation).
+    pub const FX_POSITION: BalanceAccountCode = BalanceAccountCode(17101);
+    /// Income from exchanging currency (sub-account assumed, see the module documentation).
+    pub const FX_INCOME: BalanceAccountCode = BalanceAccountCode(45301);
 
     /// Parses five digits; the chart of accounts has no class 0, so a leading zero is refused.
     pub fn parse(text: &str) -> Result<BalanceAccountCode, AccountNumberError> {

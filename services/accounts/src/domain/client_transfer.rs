@@ -88,7 +88,7 @@ impl ConfirmationToken {
 
     /// Compares in time independent of where the tokens differ, so response timing does not
     /// reveal how much of a guess was right.
-    fn matches(&self, presented: &ConfirmationToken) -> bool {
+    pub(crate) fn matches(&self, presented: &ConfirmationToken) -> bool {
         self.0.len() == presented.0.len()
             && self
                 .0

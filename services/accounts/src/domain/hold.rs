@@ -137,7 +137,12 @@ impl Hold {
         let mut working = states.clone();
         let mut reservations = Vec::new();
         for (leg_index, leg) in transfer.legs().iter().enumerate() {
-            let state = state_for_leg(&working, leg_index, leg.account_id(), transfer.currency())?;
+            let state = state_for_leg(
+                &working,
+                leg_index,
+                leg.account_id(),
+                leg.amount().currency(),
+            )?;
             if leg.side() == state.normal_side() {
                 continue;
             }

@@ -9,11 +9,13 @@
 //! - [`client_transfer`]: the rules for a client moving their own money.
 //! - [`batch`]: planning many transfers at once for the hot-account write path.
 //! - [`proposal`]: four eyes on staff transfers (one proposes, another confirms).
+//! - [`exchange`]: currency pairs, the bank's rates, and pricing an exchange exactly.
 
 pub mod account;
 pub mod account_number;
 pub mod batch;
 pub mod client_transfer;
+pub mod exchange;
 pub mod hold;
 pub mod posting;
 pub mod proposal;

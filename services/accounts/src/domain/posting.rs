@@ -18,6 +18,8 @@ use super::transfer::Transfer;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountState {
     currency: Currency,
+    /// A closed account takes no new entries or holds.
+    closed: bool,
     normal_side: Side,
     allow_negative: bool,
     posted_balance: Money,
@@ -49,6 +51,7 @@ impl AccountState {
         }
         Ok(AccountState {
             currency,
+            closed: false,
             normal_side,
             allow_negative,
             posted_balance,
@@ -73,6 +76,18 @@ impl AccountState {
 
     pub fn currency(&self) -> Currency {
         self.currency
+    }
+
+    /// The same state of an account that has been closed.
+    pub fn closed(self) -> AccountState {
+        AccountState {
+            closed: true,
+            ..self
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed
     }
 
     pub fn normal_side(&self) -> Side {
@@ -176,6 +191,8 @@ pub enum TransferError {
     },
     #[error("leg {leg}: the balance would be out of range")]
     AmountOutOfRange { leg: usize },
+    #[error("leg {leg}: account {account_id} is closed")]
+    AccountClosed { leg: usize, account_id: AccountId },
     #[error("the idempotency key was already used by request {first_position} of this batch")]
     RepeatedInBatch { first_position: usize },
 }
@@ -187,13 +204,15 @@ impl TransferError {
             TransferError::CurrencyMismatch { .. } => "currency_mismatch",
             TransferError::InsufficientFunds { .. } => "insufficient_funds",
             TransferError::AmountOutOfRange { .. } => "amount_out_of_range",
+            TransferError::AccountClosed { .. } => "account_closed",
             TransferError::RepeatedInBatch { .. } => "idempotency_key_repeated",
         }
     }
 
     pub fn field(&self) -> String {
         match self {
-            TransferError::UnknownAccount { leg, .. } => format!("legs[{leg}].account_id"),
+            TransferError::UnknownAccount { leg, .. }
+            | TransferError::AccountClosed { leg, .. } => format!("legs[{leg}].account_id"),
             TransferError::CurrencyMismatch { leg, .. } => format!("legs[{leg}].currency"),
             TransferError::InsufficientFunds { leg, .. }
             | TransferError::AmountOutOfRange { leg } => format!("legs[{leg}].amount"),
@@ -202,7 +221,8 @@ impl TransferError {
     }
 }
 
-/// Looks up the account of a leg and checks it is in the transfer's currency.
+/// Looks up the account of a leg and checks it is open and in the leg's currency (the
+/// transfer's, but for an exchange).
 pub(crate) fn state_for_leg(
     states: &AccountStates,
     leg: usize,
@@ -212,6 +232,9 @@ pub(crate) fn state_for_leg(
     let state = *states
         .get(&account_id)
         .ok_or(TransferError::UnknownAccount { leg, account_id })?;
+    if state.closed {
+        return Err(TransferError::AccountClosed { leg, account_id });
+    }
     if state.currency != transfer_currency {
         return Err(TransferError::CurrencyMismatch {
             leg,
@@ -239,7 +262,7 @@ pub fn plan_postings(
         let account_id = leg.account_id();
         let state = match working.get(&account_id) {
             Some(state) => *state,
-            None => state_for_leg(states, leg_index, account_id, transfer.currency())?,
+            None => state_for_leg(states, leg_index, account_id, leg.amount().currency())?,
         };
         let balance_before = state.posted_balance;
         let balance_after = apply_leg(balance_before, state.normal_side, leg.side(), leg.amount())

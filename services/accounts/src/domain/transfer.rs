@@ -87,10 +87,14 @@ pub enum TransferKind {
     Withdrawal,
     /// A loan's outstanding principal moved to the bank's losses when the loan is written off.
     WriteOff,
+    /// A client's money exchanged between their own accounts in two currencies. The only kind
+    /// whose legs are in two currencies (balanced in each), and only the exchange rules build
+    /// one ([`Transfer::exchange`]): a request naming it is refused.
+    Exchange,
 }
 
 impl TransferKind {
-    pub const ALL: [TransferKind; 8] = [
+    pub const ALL: [TransferKind; 9] = [
         TransferKind::Disbursement,
         TransferKind::Repayment,
         TransferKind::ClientTransfer,
@@ -99,6 +103,7 @@ impl TransferKind {
         TransferKind::Deposit,
         TransferKind::Withdrawal,
         TransferKind::WriteOff,
+        TransferKind::Exchange,
     ];
 
     pub fn code(self) -> &'static str {
@@ -111,6 +116,7 @@ impl TransferKind {
             TransferKind::Deposit => "deposit",
             TransferKind::Withdrawal => "withdrawal",
             TransferKind::WriteOff => "write_off",
+            TransferKind::Exchange => "exchange",
         }
     }
 }
@@ -182,6 +188,8 @@ pub enum TransferViolation {
     ReferenceHasControlCharacters,
     #[error("`{kind}` is not a transfer kind")]
     UnknownKind { kind: String },
+    #[error("`{kind}` transfers are booked only by their own rules, never requested directly")]
+    KindNotRequestable { kind: String },
     #[error("a transfer has at least two legs, this one has {count}")]
     TooFewLegs { count: usize },
     #[error("a transfer has at most 32 legs, this one has {count}")]
@@ -214,6 +222,7 @@ impl TransferViolation {
             TransferViolation::ReferenceLength { .. } => "reference_length",
             TransferViolation::ReferenceHasControlCharacters => "reference_control_characters",
             TransferViolation::UnknownKind { .. } => "unknown_transfer_kind",
+            TransferViolation::KindNotRequestable { .. } => "transfer_kind_not_requestable",
             TransferViolation::TooFewLegs { .. } => "too_few_legs",
             TransferViolation::TooManyLegs { .. } => "too_many_legs",
             TransferViolation::AmountNotPositive { .. } => "amount_not_positive",
@@ -231,7 +240,8 @@ impl TransferViolation {
             | TransferViolation::IdempotencyKeyNotVisibleAscii => "idempotency_key".to_owned(),
             TransferViolation::ReferenceLength { .. }
             | TransferViolation::ReferenceHasControlCharacters => "reference".to_owned(),
-            TransferViolation::UnknownKind { .. } => "kind".to_owned(),
+            TransferViolation::UnknownKind { .. }
+            | TransferViolation::KindNotRequestable { .. } => "kind".to_owned(),
             TransferViolation::TooFewLegs { .. }
             | TransferViolation::TooManyLegs { .. }
             | TransferViolation::Unbalanced { .. }
@@ -270,6 +280,11 @@ impl Transfer {
             .map_err(|violation| violations.push(violation))
             .ok();
 
+        if draft.kind == TransferKind::Exchange {
+            violations.push(TransferViolation::KindNotRequestable {
+                kind: draft.kind.code().to_owned(),
+            });
+        }
         let count = draft.legs.len();
         if count < 2 {
             violations.push(TransferViolation::TooFewLegs { count });
@@ -358,6 +373,49 @@ impl Transfer {
         }
     }
 
+    /// An exchange: legs in exactly two currencies, each currency's debits equal to its credits.
+    /// The transfer's currency is the first leg's (what the client sells). The exchange rules
+    /// compute the legs; a leg list that breaks these rules is a bug in them, so it panics.
+    pub(crate) fn exchange(
+        idempotency_key: IdempotencyKey,
+        reference: TransferReference,
+        legs: Vec<(AccountId, Side, Money)>,
+    ) -> Transfer {
+        assert!(legs.len() <= MAX_LEGS, "an exchange has a handful of legs");
+        let legs: Vec<Leg> = legs
+            .into_iter()
+            .map(|(account_id, side, amount)| {
+                assert!(amount.is_positive(), "every exchange leg is positive");
+                Leg {
+                    account_id,
+                    side,
+                    amount,
+                }
+            })
+            .collect();
+        let currency = legs[0].amount.currency();
+        let mut currencies: Vec<Currency> = legs.iter().map(|leg| leg.amount.currency()).collect();
+        currencies.sort_by_key(|currency| currency.code());
+        currencies.dedup();
+        assert_eq!(currencies.len(), 2, "an exchange is between two currencies");
+        for each in currencies {
+            let in_currency: Vec<Leg> = legs
+                .iter()
+                .filter(|leg| leg.amount.currency() == each)
+                .copied()
+                .collect();
+            let (debits, credits) = side_totals(&in_currency).expect("exchange amounts fit");
+            assert_eq!(debits, credits, "an exchange balances in {each}");
+        }
+        Transfer {
+            idempotency_key,
+            kind: TransferKind::Exchange,
+            reference,
+            currency,
+            legs,
+        }
+    }
+
     /// A two-leg transfer of `amount`: debit one account, credit another. The amount must
     /// already be positive; this is for rules that build transfers from validated parts.
     pub(crate) fn two_legs(
@@ -409,9 +467,16 @@ impl Transfer {
         &self.legs
     }
 
-    /// The total of the debit legs, which equals the total of the credit legs.
+    /// The total of the debit legs in the transfer's currency, which equals the total of its
+    /// credit legs (an exchange's legs in its other currency are not counted).
     pub fn amount(&self) -> Money {
-        let (debits, _) = side_totals(&self.legs)
+        let legs: Vec<Leg> = self
+            .legs
+            .iter()
+            .filter(|leg| leg.amount.currency() == self.currency)
+            .copied()
+            .collect();
+        let (debits, _) = side_totals(&legs)
             .expect("validate refused transfers whose totals do not fit in a Decimal");
         Money::new(debits, self.currency).expect("a sum of minor-unit amounts is at minor scale")
     }

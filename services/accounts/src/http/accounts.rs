@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use imkon_auth::extract::{Founder, RequireRole};
@@ -28,7 +28,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/accounts", post(create_account).get(list_accounts))
         .route("/v1/accounts/{number}", get(get_account))
-        .route("/v1/me/accounts", get(my_accounts))
+        .route("/v1/me/accounts", get(my_accounts).post(open_my_account))
+        .route("/v1/me/accounts/{number}", patch(rename_my_account))
+        .route("/v1/me/accounts/{number}/close", post(close_my_account))
 }
 
 /// Whose account it is.
@@ -85,6 +87,8 @@ pub struct AccountDto {
     /// The posted balance less what pending holds reserve.
     pub available_balance: String,
     pub created_at: DateTime<Utc>,
+    /// When its owner closed it; a closed account is empty and takes no new entries.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 impl From<&AccountRow> for AccountDto {
@@ -103,6 +107,7 @@ impl From<&AccountRow> for AccountDto {
             posted_balance: amount_text(row.posted_balance),
             available_balance: amount_text(row.posted_balance - row.pending_holds),
             created_at: row.created_at,
+            closed_at: row.closed_at,
         }
     }
 }
@@ -243,4 +248,244 @@ pub async fn my_accounts(
     };
     let accounts = db::accounts::list_for_client(&state.pool, client_id, None).await?;
     Ok(Json(accounts.iter().map(AccountDto::from).collect()))
+}
+
+fn founder_client(founder: &RequireRole<Founder>) -> Result<Uuid, AccountsError> {
+    founder.client_id().ok_or_else(|| {
+        AccountsError::Problem(Problem::forbidden(
+            "no_client_profile",
+            "this sign-in has no client profile",
+        ))
+    })
+}
+
+/// A current account the client opens for themselves.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct OpenMyAccountRequest {
+    /// UZS, USD or EUR.
+    pub currency: String,
+    #[serde(default)]
+    #[validate(length(min = 1, max = MAX_ACCOUNT_NAME_CHARS, code = "name_length"))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+}
+
+/// Opens a current account in a currency for the signed-in client, who must have passed KYC
+/// (the bank opened their first current account then). The bank allows
+/// `current_accounts_per_currency` open accounts per currency (one unless configured).
+#[utoipa::path(post, path = "/v1/me/accounts", tag = "accounts", request_body = OpenMyAccountRequest,
+    params(("Idempotency-Key" = String, Header, description = "makes a retry safe")),
+    security(("bearer" = ["founder"])),
+    responses((status = 201, body = AccountDto), (status = 401),
+              (status = 403, description = "kyc_required"),
+              (status = 409, description = "current_account_limit"),
+              (status = 422, description = "unknown_currency, name_length")))]
+#[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
+pub async fn open_my_account(
+    State(state): State<AppState>,
+    founder: RequireRole<Founder>,
+    key: IdempotencyKey,
+    ValidatedJson(request): ValidatedJson<OpenMyAccountRequest>,
+) -> Result<Response, AccountsError> {
+    let client_id = founder_client(&founder)?;
+    let currency: Currency = request
+        .currency
+        .parse()
+        .map_err(|_| invalid("currency", "unknown_currency", "UZS, USD or EUR"))?;
+    let name = trimmed_name(request.name.as_deref())?;
+    let body = serde_json::to_vec(&request).map_err(|error| Problem::internal_from(&error))?;
+    let fingerprint = idempotency::fingerprint("POST", "/v1/me/accounts", &body);
+    let scope = format!("client:{client_id}:open_account");
+    let mut transaction = state.pool.begin().await?;
+    if let Claim::Replay(response) =
+        idempotency::claim(&mut transaction, &scope, &key, &fingerprint).await?
+    {
+        return Ok(response);
+    }
+    db::accounts::lock_owner_kind(
+        &mut transaction,
+        &client_id.to_string(),
+        AccountKind::ClientCurrent.code(),
+    )
+    .await?;
+    if !db::accounts::has_current_account(&mut *transaction, client_id).await? {
+        return Err(AccountsError::Problem(Problem::forbidden(
+            "kyc_required",
+            "Accounts are opened once your identity check (KYC) is approved.",
+        )));
+    }
+    let open =
+        db::accounts::count_open_current(&mut *transaction, client_id, currency.code()).await?;
+    let allowed = i64::from(state.current_accounts_per_currency);
+    if open >= allowed {
+        return Err(AccountsError::Problem(
+            Problem::conflict(
+                "current_account_limit",
+                format!("You already have {open} open {currency} account(s); the bank allows {allowed}."),
+            )
+            .with_field_error("currency", "current_account_limit", "no more accounts in this currency"),
+        ));
+    }
+    let account = open_account(
+        &mut transaction,
+        state.bank,
+        &AccountOpening {
+            kind: AccountKind::ClientCurrent,
+            owner: AccountOwner::Client(ClientId::from_uuid(client_id)),
+            currency,
+            allow_negative: false,
+            name,
+        },
+    )
+    .await?;
+    let dto = AccountDto::from(&account);
+    audit_client_change(
+        &mut transaction,
+        &founder,
+        "account.opened",
+        &account,
+        None,
+        &dto,
+    )
+    .await?;
+    let saved = SavedResponse::json(StatusCode::CREATED, &dto)?;
+    idempotency::save(&mut transaction, &scope, &key, &saved).await?;
+    transaction.commit().await?;
+    Ok(saved.into_response())
+}
+
+async fn audit_client_change(
+    connection: &mut sqlx::PgConnection,
+    founder: &RequireRole<Founder>,
+    action: &'static str,
+    account: &AccountRow,
+    before: Option<serde_json::Value>,
+    after: &AccountDto,
+) -> Result<(), AccountsError> {
+    imkon_platform::audit::record(
+        connection,
+        imkon_platform::audit::AuditEntry {
+            actor_id: Some(founder.subject()),
+            actor_roles: founder
+                .roles()
+                .map(|role| role.as_str().to_owned())
+                .collect(),
+            action,
+            subject_type: "account",
+            subject_id: account.id.to_string(),
+            before,
+            after: serde_json::to_value(after).ok(),
+            source_address: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The client's own account with this number, locked; another client's is not found.
+async fn lock_my_account(
+    state: &AppState,
+    connection: &mut sqlx::PgConnection,
+    client_id: Uuid,
+    number: &str,
+) -> Result<AccountRow, AccountsError> {
+    let number = parse_account_number(state, "number", number)?;
+    let account = db::accounts::lock_client_account(connection, &number.to_string(), client_id)
+        .await?
+        .ok_or(AccountsError::NotFound("account"))?;
+    if account.closed_at.is_some() {
+        return Err(AccountsError::Problem(Problem::conflict(
+            "account_closed",
+            "This account is closed.",
+        )));
+    }
+    Ok(account)
+}
+
+/// A new name for one of the client's accounts; null clears it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct RenameAccountRequest {
+    #[validate(length(min = 1, max = MAX_ACCOUNT_NAME_CHARS, code = "name_length"))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+}
+
+/// Names (or unnames) one of the signed-in client's open accounts.
+#[utoipa::path(patch, path = "/v1/me/accounts/{number}", tag = "accounts", request_body = RenameAccountRequest,
+    params(("number" = String, Path, description = "20-digit account number")),
+    security(("bearer" = ["founder"])),
+    responses((status = 200, body = AccountDto), (status = 401), (status = 403),
+              (status = 404), (status = 409, description = "account_closed"),
+              (status = 422, description = "name_length")))]
+#[tracing::instrument(skip_all, fields(caller = %founder.subject(), number = %number))]
+pub async fn rename_my_account(
+    State(state): State<AppState>,
+    founder: RequireRole<Founder>,
+    Path(number): Path<String>,
+    ValidatedJson(request): ValidatedJson<RenameAccountRequest>,
+) -> Result<Json<AccountDto>, AccountsError> {
+    let client_id = founder_client(&founder)?;
+    let name = trimmed_name(request.name.as_deref())?;
+    let mut transaction = state.pool.begin().await?;
+    let account = lock_my_account(&state, &mut transaction, client_id, &number).await?;
+    let renamed = db::accounts::rename(&mut transaction, account.id, name).await?;
+    let dto = AccountDto::from(&renamed);
+    audit_client_change(
+        &mut transaction,
+        &founder,
+        "account.renamed",
+        &renamed,
+        Some(serde_json::json!({"name": account.name})),
+        &dto,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(Json(dto))
+}
+
+/// Closes one of the signed-in client's current accounts. Only an empty account (nothing
+/// posted, nothing held) closes; it keeps its number and statements and takes no new entries.
+#[utoipa::path(post, path = "/v1/me/accounts/{number}/close", tag = "accounts",
+    params(("number" = String, Path, description = "20-digit account number")),
+    security(("bearer" = ["founder"])),
+    responses((status = 200, body = AccountDto), (status = 401), (status = 403), (status = 404),
+              (status = 409, description = "account_closed, account_not_empty"),
+              (status = 422, description = "not_a_current_account")))]
+#[tracing::instrument(skip_all, fields(caller = %founder.subject(), number = %number))]
+pub async fn close_my_account(
+    State(state): State<AppState>,
+    founder: RequireRole<Founder>,
+    Path(number): Path<String>,
+) -> Result<Json<AccountDto>, AccountsError> {
+    let client_id = founder_client(&founder)?;
+    let mut transaction = state.pool.begin().await?;
+    let account = lock_my_account(&state, &mut transaction, client_id, &number).await?;
+    if account.kind != AccountKind::ClientCurrent.code() {
+        return Err(invalid(
+            "number",
+            "not_a_current_account",
+            "only a current account can be closed by its owner",
+        ));
+    }
+    if !account.posted_balance.is_zero() || !account.pending_holds.is_zero() {
+        return Err(AccountsError::Problem(Problem::conflict(
+            "account_not_empty",
+            "Only an empty account can be closed: move its money out first, and wait for pending payments.",
+        )));
+    }
+    let closed = db::accounts::close(&mut transaction, account.id, state.calendar.now()).await?;
+    let dto = AccountDto::from(&closed);
+    audit_client_change(
+        &mut transaction,
+        &founder,
+        "account.closed",
+        &closed,
+        None,
+        &dto,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(Json(dto))
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod caller;
 pub mod cash_deposits;
+pub mod exchange;
 pub mod holds;
 pub mod me;
 pub mod proposals;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(holds::router())
         .merge(statements::router())
         .merge(me::router())
+        .merge(exchange::router())
         .with_state(state)
 }
 
@@ -44,6 +46,9 @@ pub fn router(state: AppState) -> Router {
         accounts::get_account,
         accounts::list_accounts,
         accounts::my_accounts,
+        accounts::open_my_account,
+        accounts::rename_my_account,
+        accounts::close_my_account,
         transfers::create_transfer,
         cash_deposits::record_cash_deposit,
         proposals::list_proposals,
@@ -57,6 +62,14 @@ pub fn router(state: AppState) -> Router {
         me::quote_transfer,
         me::confirm_transfer,
         me::my_limits,
+        exchange::propose_rate,
+        exchange::list_rates,
+        exchange::current_rates,
+        exchange::publish_rate,
+        exchange::reject_rate,
+        exchange::position_report,
+        exchange::quote_exchange,
+        exchange::confirm_exchange,
     ),
     tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
 )]

@@ -151,6 +151,12 @@ fn operation_name(kind: &str, language: Language) -> &str {
             "Списание кредита",
             "Loan write-off",
         ],
+        "exchange" => [
+            "Valyuta ayirboshlash",
+            "Валюта айирбошлаш",
+            "Обмен валюты",
+            "Currency exchange",
+        ],
         _ => return kind,
     };
     names[language_index(language)]

@@ -190,13 +190,15 @@ pub fn two_legs(from: &str, to: &str, amount: &str) -> Value {
 
 /// The ledger's invariants, checked in SQL against what is stored.
 pub async fn assert_ledger_invariants(pool: &PgPool) {
+    // Per currency: an exchange's legs are in two currencies, each balanced on its own.
     let unbalanced: Vec<(Uuid, Decimal, Decimal)> = sqlx::query_as(
-        "select transfer_id,
-                sum(amount) filter (where side = 'debit'),
-                sum(amount) filter (where side = 'credit')
-         from entry group by transfer_id
-         having coalesce(sum(amount) filter (where side = 'debit'), 0)
-             <> coalesce(sum(amount) filter (where side = 'credit'), 0)",
+        "select e.transfer_id,
+                sum(e.amount) filter (where e.side = 'debit'),
+                sum(e.amount) filter (where e.side = 'credit')
+         from entry e join account a on a.id = e.account_id
+         group by e.transfer_id, a.currency
+         having coalesce(sum(e.amount) filter (where e.side = 'debit'), 0)
+             <> coalesce(sum(e.amount) filter (where e.side = 'credit'), 0)",
     )
     .fetch_all(pool)
     .await
@@ -204,6 +206,20 @@ pub async fn assert_ledger_invariants(pool: &PgPool) {
     assert!(
         unbalanced.is_empty(),
         "every transfer balances: {unbalanced:?}"
+    );
+
+    let mixed: Vec<(Uuid, String)> = sqlx::query_as(
+        "select t.id, t.kind from transfer t
+         join entry e on e.transfer_id = t.id join account a on a.id = e.account_id
+         group by t.id, t.kind
+         having count(distinct a.currency) <> case when t.kind = 'exchange' then 2 else 1 end",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(
+        mixed.is_empty(),
+        "an exchange books two currencies, every other transfer one: {mixed:?}"
     );
 
     let drifted: Vec<(String, Decimal, Decimal)> = sqlx::query_as(
