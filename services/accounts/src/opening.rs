@@ -1,11 +1,14 @@
 //! Opening accounts: issuing a number and checking that number, kind, owner and currency agree.
 //! Used by `POST /v1/accounts`, by the KYC consumer and by the demo seed.
 
+use chrono::{Duration, Utc};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::money::Currency;
+use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
 
 use crate::db;
 use crate::db::accounts::{AccountRow, NewAccount};
@@ -164,7 +167,8 @@ pub async fn open_once(
 }
 
 /// Opens the bank's own accounts a demonstration needs, in sums: settlement, interest income
-/// and penalty income. Idempotent, so the launcher calls it on every start.
+/// and penalty income; and publishes demonstration exchange rates. Idempotent, so the launcher
+/// calls it on every start.
 pub async fn seed_demo(pool: &PgPool, bank: BankCode) -> Result<(), AccountsError> {
     let accounts = [
         (
@@ -195,6 +199,82 @@ pub async fn seed_demo(pool: &PgPool, bank: BankCode) -> Result<(), AccountsErro
         )
         .await?;
     }
+    seed_demo_rates(&mut transaction).await?;
     transaction.commit().await?;
+    Ok(())
+}
+
+/// The demonstration's exchange rates, published for 31 days from now for every pair that has
+/// none in force, so that a demo client can exchange at once. The seed stands in for both
+/// pairs of eyes: these two fixed ids propose and publish, and the audit trail says so.
+async fn seed_demo_rates(connection: &mut PgConnection) -> Result<(), AccountsError> {
+    const DEMO_RATES: [(&str, &str, Decimal, Decimal); 3] = [
+        (
+            "USD",
+            "UZS",
+            Decimal::from_parts(12580, 0, 0, false, 0),
+            Decimal::from_parts(12690, 0, 0, false, 0),
+        ),
+        (
+            "EUR",
+            "UZS",
+            Decimal::from_parts(14610, 0, 0, false, 0),
+            Decimal::from_parts(14790, 0, 0, false, 0),
+        ),
+        (
+            "EUR",
+            "USD",
+            Decimal::from_parts(1158, 0, 0, false, 3),
+            Decimal::from_parts(1172, 0, 0, false, 3),
+        ),
+    ];
+    let proposer = Uuid::from_u128(0xde30_0000_0000_0000_0000_0000_0000_0001);
+    let publisher = Uuid::from_u128(0xde30_0000_0000_0000_0000_0000_0000_0002);
+    let now = Utc::now();
+    let in_force = db::exchange::rates_in_force(&mut *connection, now).await?;
+    for (base, quote, buy, sell) in DEMO_RATES {
+        if in_force
+            .iter()
+            .any(|rate| rate.base_currency == base && rate.quote_currency == quote)
+        {
+            continue;
+        }
+        let id = new_id();
+        db::exchange::insert_rate(
+            connection,
+            &db::exchange::NewRate {
+                id,
+                base_currency: base,
+                quote_currency: quote,
+                buy_rate: buy,
+                sell_rate: sell,
+                valid_from: now,
+                valid_until: now + Duration::days(31),
+                proposed_by: proposer,
+                proposed_at: now,
+            },
+        )
+        .await?;
+        db::exchange::decide_rate(connection, id, "published", publisher, now, None).await?;
+        audit::record(
+            connection,
+            AuditEntry {
+                actor_id: None,
+                actor_roles: Vec::new(),
+                action: "fx_rate.published",
+                subject_type: "fx_rate",
+                subject_id: id.to_string(),
+                before: None,
+                after: Some(json!({
+                    "pair": format!("{base}/{quote}"),
+                    "buy_rate": buy.to_string(),
+                    "sell_rate": sell.to_string(),
+                    "cause": "demo seed",
+                })),
+                source_address: None,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }

@@ -183,7 +183,7 @@ async fn bank_balance(pool: &PgPool, kind: &str, currency: &str) -> Decimal {
 }
 
 #[sqlx::test(migrations = false)]
-async fn rates_are_published_by_a_second_member_of_finance_staff(pool: PgPool) {
+async fn rates_are_published_by_a_second_member_of_finance_or_an_admin(pool: PgPool) {
     let harness = start(pool).await;
     let proposer = harness.staff_token(Role::Finance);
     let until = harness.calendar.now() + chrono::Duration::hours(8);
@@ -285,19 +285,27 @@ async fn rates_are_published_by_a_second_member_of_finance_staff(pool: PgPool) {
         Some("four_eyes_violation"),
     )
     .await;
-    assert_problem(
-        harness
-            .post(
-                &format!("/v1/fx/rates/{id}/publish"),
-                &harness.staff_token(Role::Admin),
-                None,
-                &json!({}),
-            )
-            .await,
-        &[403],
-        None,
-    )
-    .await;
+    // Deciding is for a second member of finance or an admin, as for staff transfers.
+    for token in [
+        harness.staff_token(Role::CreditOfficer),
+        harness.staff_token(Role::Approver),
+        harness.staff_token(Role::KycOfficer),
+        client.token.clone(),
+    ] {
+        assert_problem(
+            harness
+                .post(
+                    &format!("/v1/fx/rates/{id}/publish"),
+                    &token,
+                    None,
+                    &json!({}),
+                )
+                .await,
+            &[403],
+            None,
+        )
+        .await;
+    }
     let second = harness.staff_token(Role::Finance);
     let response = harness
         .post(
@@ -341,7 +349,7 @@ async fn rates_are_published_by_a_second_member_of_finance_staff(pool: PgPool) {
     let rejected = harness
         .post(
             &format!("/v1/fx/rates/{}/reject", newer["id"].as_str().unwrap()),
-            &second,
+            &harness.staff_token(Role::Admin),
             None,
             &json!({"reason": "the spread is too narrow"}),
         )
@@ -922,4 +930,36 @@ async fn a_race_of_exchanges_never_overdraws_the_account(pool: PgPool) {
         Decimal::ZERO
     );
     harness.assert_invariants().await;
+}
+
+/// The demonstration publishes a rate for each pair on its first start, and none again while
+/// they are in force, so a demo client can exchange at once.
+#[sqlx::test(migrations = false)]
+async fn the_demo_seed_publishes_each_pairs_rate_once(pool: PgPool) {
+    let harness = start(pool).await;
+    imkon_accounts::seed_demo(&harness.pool).await.unwrap();
+    imkon_accounts::seed_demo(&harness.pool).await.unwrap();
+    // The seed publishes from the real clock's now; the service's clock catches up with it.
+    harness.clock.set(chrono::Utc::now());
+    let current: Value = harness
+        .get("/v1/fx/rates/current", &harness.founder_token(new_id()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pairs: Vec<&str> = current
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rate| rate["pair"].as_str().unwrap())
+        .collect();
+    assert_eq!(pairs, ["EUR/USD", "EUR/UZS", "USD/UZS"]);
+    let stored: i64 = sqlx::query_scalar("select count(*) from fx_rate")
+        .fetch_one(&harness.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 3);
+    for rate in current.as_array().unwrap() {
+        assert_ne!(rate["proposed_by"], rate["decided_by"]);
+    }
 }

@@ -1,5 +1,5 @@
-//! Currency exchange: finance staff publish the bank's rates under four eyes (one proposes,
-//! another publishes); a client exchanges between their own accounts with a quote and its
+//! Currency exchange: the bank's rates under four eyes (a member of finance proposes, a
+//! second member of finance or an admin publishes); a client exchanges between their own accounts with a quote and its
 //! confirmation; finance reads the day's FX position.
 //!
 //! A confirmation books one `exchange` transfer through the ledger writer (see
@@ -30,7 +30,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::caller::Caller;
+use super::caller::{Allowed, Caller, LedgerStaff};
 use super::{
     amount_text, invalid, parse_account_number, parse_amount, ACCOUNT_NUMBER_CHARS,
     MAX_AMOUNT_CHARS, MAX_CONFIRMATION_TOKEN_CHARS,
@@ -207,7 +207,7 @@ fn parse_rate(field: &'static str, text: &str) -> Result<Decimal, AccountsError>
     })
 }
 
-/// Proposes a rate for a pair; another member of finance staff publishes it.
+/// Proposes a rate for a pair; a second member of finance or an admin publishes it.
 #[utoipa::path(post, path = "/v1/fx/rates", tag = "accounts", request_body = ProposeRateRequest,
     security(("bearer" = ["finance"])),
     responses((status = 201, body = RateDto), (status = 401), (status = 403),
@@ -254,25 +254,30 @@ pub async fn propose_rate(
     )
     .await?;
     let dto = RateDto::from(&row);
-    audit_rate(&mut transaction, &finance, "fx_rate.proposed", &dto).await?;
+    let actor = (
+        finance.subject(),
+        finance
+            .roles()
+            .map(|role| role.as_str().to_owned())
+            .collect(),
+    );
+    audit_rate(&mut transaction, actor, "fx_rate.proposed", &dto).await?;
     transaction.commit().await?;
     Ok((StatusCode::CREATED, Json(dto)))
 }
 
 async fn audit_rate(
     connection: &mut PgConnection,
-    finance: &RequireRole<Finance>,
+    actor: (Uuid, Vec<String>),
     action: &'static str,
     dto: &RateDto,
 ) -> Result<(), AccountsError> {
+    let (actor_id, actor_roles) = actor;
     audit::record(
         connection,
         AuditEntry {
-            actor_id: Some(finance.subject()),
-            actor_roles: finance
-                .roles()
-                .map(|role| role.as_str().to_owned())
-                .collect(),
+            actor_id: Some(actor_id),
+            actor_roles,
             action,
             subject_type: "fx_rate",
             subject_id: dto.id.to_string(),
@@ -358,28 +363,30 @@ async fn rate_to_decide(
     if row.proposed_by == decider {
         return Err(AccountsError::Problem(Problem::forbidden(
             "four_eyes_violation",
-            "A second member of finance staff must decide this rate; its proposer cannot.",
+            "A second member of staff must decide this rate; its proposer cannot.",
         )));
     }
     Ok(row)
 }
 
-/// Publishes a proposed rate: from its `valid_from`, clients' quotes use it.
+/// Publishes a proposed rate: from its `valid_from`, clients' quotes use it. A second member
+/// of finance or an admin decides, as for staff transfers.
 #[utoipa::path(post, path = "/v1/fx/rates/{id}/publish", tag = "accounts",
     params(("id" = Uuid, Path, description = "the proposed rate")),
-    security(("bearer" = ["finance"])),
+    security(("bearer" = ["finance", "admin"])),
     responses((status = 200, body = RateDto), (status = 401),
               (status = 403, description = "four_eyes_violation: the proposer cannot publish"),
               (status = 404), (status = 409, description = "rate_already_decided, rate_window_passed")))]
-#[tracing::instrument(skip_all, fields(caller = %finance.subject(), rate = %id))]
+#[tracing::instrument(skip_all, fields(caller = %staff.subject(), rate = %id))]
 pub async fn publish_rate(
     State(state): State<AppState>,
-    finance: RequireRole<Finance>,
+    staff: Allowed<LedgerStaff>,
     Path(id): Path<Uuid>,
 ) -> Result<Json<RateDto>, AccountsError> {
+    let staff = staff.into_caller();
     let now = state.calendar.now();
     let mut transaction = state.pool.begin().await?;
-    let row = rate_to_decide(&mut transaction, id, finance.subject()).await?;
+    let row = rate_to_decide(&mut transaction, id, staff.subject()).await?;
     if row.valid_until <= now {
         return Err(AccountsError::Problem(Problem::conflict(
             "rate_window_passed",
@@ -390,13 +397,14 @@ pub async fn publish_rate(
         &mut transaction,
         id,
         "published",
-        finance.subject(),
+        staff.subject(),
         now,
         None,
     )
     .await?;
     let dto = RateDto::from(&row);
-    audit_rate(&mut transaction, &finance, "fx_rate.published", &dto).await?;
+    let actor = (staff.subject(), staff.role_names());
+    audit_rate(&mut transaction, actor, "fx_rate.published", &dto).await?;
     transaction.commit().await?;
     Ok(Json(dto))
 }
@@ -408,37 +416,39 @@ pub struct RejectRateRequest {
     pub reason: String,
 }
 
-/// Rejects a proposed rate with a reason.
+/// Rejects a proposed rate with a reason: a second member of finance or an admin.
 #[utoipa::path(post, path = "/v1/fx/rates/{id}/reject", tag = "accounts",
     params(("id" = Uuid, Path, description = "the proposed rate")), request_body = RejectRateRequest,
-    security(("bearer" = ["finance"])),
+    security(("bearer" = ["finance", "admin"])),
     responses((status = 200, body = RateDto), (status = 401), (status = 403), (status = 404),
               (status = 409, description = "rate_already_decided"), (status = 422)))]
-#[tracing::instrument(skip_all, fields(caller = %finance.subject(), rate = %id))]
+#[tracing::instrument(skip_all, fields(caller = %staff.subject(), rate = %id))]
 pub async fn reject_rate(
     State(state): State<AppState>,
-    finance: RequireRole<Finance>,
+    staff: Allowed<LedgerStaff>,
     Path(id): Path<Uuid>,
     ValidatedJson(request): ValidatedJson<RejectRateRequest>,
 ) -> Result<Json<RateDto>, AccountsError> {
+    let staff = staff.into_caller();
     let reason = request.reason.trim();
     if reason.is_empty() {
         return Err(invalid("reason", "reason_length", "a reason is not blank"));
     }
     let now = state.calendar.now();
     let mut transaction = state.pool.begin().await?;
-    rate_to_decide(&mut transaction, id, finance.subject()).await?;
+    rate_to_decide(&mut transaction, id, staff.subject()).await?;
     let row = db::exchange::decide_rate(
         &mut transaction,
         id,
         "rejected",
-        finance.subject(),
+        staff.subject(),
         now,
         Some(reason),
     )
     .await?;
     let dto = RateDto::from(&row);
-    audit_rate(&mut transaction, &finance, "fx_rate.rejected", &dto).await?;
+    let actor = (staff.subject(), staff.role_names());
+    audit_rate(&mut transaction, actor, "fx_rate.rejected", &dto).await?;
     transaction.commit().await?;
     Ok(Json(dto))
 }
