@@ -1,5 +1,7 @@
 //! The accounts service's account listings, as the founder's money pages and the staff's client
-//! page read them. Statements and transfers stay with the money pages, their only caller.
+//! page read them, and the bank's exchange rates in force, which the client's exchange page and
+//! the staff's rates page both show. Statements and transfers stay with the money pages, their
+//! only caller.
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -15,6 +17,33 @@ pub struct Account {
     pub name: Option<String>,
     pub posted_balance: String,
     pub available_balance: String,
+    /// When its owner closed it; absent while it is open.
+    #[serde(default)]
+    pub closed_at: Option<String>,
+}
+
+/// The currencies a client may hold current accounts in.
+pub const CURRENCIES: [&str; 3] = ["UZS", "USD", "EUR"];
+
+impl Account {
+    /// Whether the account is open (a closed one keeps its statement but is no longer listed).
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+}
+
+/// A published exchange rate.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Rate {
+    pub pair: String,
+    pub buy_rate: String,
+    pub sell_rate: String,
+    pub valid_until: chrono::DateTime<chrono::Utc>,
+}
+
+/// The bank's rates in force now, one per currency pair.
+pub async fn current_rates(api: &ServiceApi, token: &str) -> Result<Vec<Rate>, CallError> {
+    send_json(api.authorized(Method::GET, "/v1/fx/rates/current", token)).await
 }
 
 /// The signed-in founder's own accounts.

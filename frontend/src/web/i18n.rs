@@ -15,14 +15,14 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 /// How many catalogue files each locale has (see `catalogue!`).
-const CATALOGUE_FILES: usize = 9;
+const CATALOGUE_FILES: usize = 10;
 
 /// The catalogue files of one locale, compiled into the binary: the founder's and public pages
 /// (`main`), money (accounts, contracts, portfolio), the staff's KYC and client pages (`kyc`),
 /// staff administration and passwords (`people`), programmes and the audit trail
 /// (`programmes`), each role's home and inbox (`home`), generated documents (`documents`), the
-/// scorecards (`scorecards`), and one's own password and the founder's notifications
-/// (`account`).
+/// scorecards (`scorecards`), one's own password and the founder's notifications
+/// (`account`), and opening accounts, exchange and the bank's rates (`exchange`).
 macro_rules! catalogue {
     ($code:literal) => {
         [
@@ -35,6 +35,7 @@ macro_rules! catalogue {
             include_str!(concat!("../../locales/", $code, "/documents.ftl")),
             include_str!(concat!("../../locales/", $code, "/scorecards.ftl")),
             include_str!(concat!("../../locales/", $code, "/account.ftl")),
+            include_str!(concat!("../../locales/", $code, "/exchange.ftl")),
         ]
     };
 }

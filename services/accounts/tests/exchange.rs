@@ -213,7 +213,7 @@ async fn rates_are_published_by_a_second_member_of_finance_or_an_admin(pool: PgP
         (json!({"buy_rate": "12800"}), "sell_rate_below_buy_rate"),
         (json!({"buy_rate": "12600.1234567"}), "rate_too_precise"),
         (json!({"buy_rate": "-1"}), "not_a_rate"),
-        (json!({"buy_rate": "0"}), "rate_out_of_range"),
+        (json!({"buy_rate": "0"}), "exchange_rate_out_of_range"),
         (
             json!({"valid_until": harness.calendar.now() - chrono::Duration::minutes(1)}),
             "invalid_rate_window",

@@ -1,10 +1,12 @@
 //! Founders' pages: registration and their profile, companies and documents, their KYC
-//! status, applying to a programme, their accounts and transfers, and their notifications.
+//! status, applying to a programme, their accounts, transfers and exchanges, and their
+//! notifications.
 //!
 //! Registration is here although a visitor opens it before signing in: it creates a founder's
 //! profile with the same fields as the profile page.
 
 pub mod apply;
+pub mod exchange;
 pub mod inbox;
 pub mod kyc;
 pub mod money;
@@ -53,6 +55,9 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox", get(inbox::list))
         .route("/inbox/{id}", get(inbox::open))
         .route("/accounts", get(money::accounts))
+        .route("/accounts/open", post(money::open_account))
+        .route("/accounts/{number}/close", post(money::close_account))
+        .route("/accounts/{number}/name", post(money::rename_account))
         .route("/accounts/{number}", get(money::statement))
         .route(
             "/accounts/{number}/statement.csv",
@@ -71,4 +76,10 @@ pub fn routes() -> Router<AppState> {
             get(money::confirmation).post(money::confirm),
         )
         .route("/transfers/{quote_id}/done", get(money::result))
+        .route("/exchange", get(exchange::form).post(exchange::quote))
+        .route(
+            "/exchange/{quote_id}",
+            get(exchange::confirmation).post(exchange::confirm),
+        )
+        .route("/exchange/{quote_id}/done", get(exchange::result))
 }

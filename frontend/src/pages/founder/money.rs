@@ -1,6 +1,7 @@
-//! A bank client's money: their accounts with posted and available balances, an account's
-//! statement by period with its CSV and PDF downloads, and a transfer to another client's
-//! account by number (form, quote, confirmation showing the daily limit, result).
+//! A bank client's money: their accounts with posted and available balances (opened in sums,
+//! dollars or euros from the page, named, and closed when empty), an account's statement by
+//! period with its CSV and PDF downloads, and a transfer to another client's account by number
+//! (form, quote, confirmation showing the daily limit, result).
 //!
 //! A transfer is quoted first and confirmed second. The quote, with its one-time confirmation
 //! token and the idempotency key of its confirmation, is kept in the server-side session, so the
@@ -16,8 +17,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::clients::accounts::{own_accounts, Account};
-use crate::clients::api::idempotency_key;
+use crate::clients::accounts::{own_accounts, Account, CURRENCIES};
+use crate::clients::api::{form_idempotency_key, idempotency_key};
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::pages::shared::download::attachment;
@@ -79,6 +80,14 @@ pub struct AccountRow {
     pub name: String,
     pub posted: String,
     pub available: String,
+    /// An empty current account, which its owner may close.
+    pub closable: bool,
+}
+
+fn is_zero(amount: &str) -> bool {
+    amount
+        .parse::<rust_decimal::Decimal>()
+        .is_ok_and(|amount| amount.is_zero())
 }
 
 /// The daily limit of one currency as the pages show it.
@@ -95,6 +104,10 @@ fn account_row(account: &Account, translator: &Translator) -> AccountRow {
         name: account.name.clone().unwrap_or_default(),
         posted: amount_text(&account.posted_balance, &account.currency, translator),
         available: amount_text(&account.available_balance, &account.currency, translator),
+        closable: account.kind == "client_current"
+            && account.is_open()
+            && is_zero(&account.posted_balance)
+            && is_zero(&account.available_balance),
     }
 }
 
@@ -143,22 +156,54 @@ struct AccountsPage {
     layout: Layout,
     accounts: Vec<AccountRow>,
     limits: Vec<LimitRow>,
+    /// The form that opens an account, with what was typed and why it was refused.
+    form: FormState,
+    /// The currencies the client holds no open current account in.
+    openable: Vec<&'static str>,
+    /// The key the opening form carries, so the same form sent twice opens one account.
+    open_key: String,
+    /// Two currencies or more: the client can exchange between them.
+    can_exchange: bool,
 }
 
-/// The client's accounts and what is left of today's transfer limit.
-pub async fn accounts(
-    State(state): State<AppState>,
-    context: PageContext,
-    mut signed_in: SignedIn,
+async fn accounts_page(
+    state: &AppState,
+    context: &PageContext,
+    token: &str,
+    form: FormState,
+    status: StatusCode,
 ) -> Result<Response, PageError> {
-    require_client(&signed_in)?;
     let next = "/accounts";
-    let token = token(&state, &mut signed_in, next).await?;
-    let accounts = my_accounts(&state, &token, next).await?;
-    let limits = my_limits(&state, &token, next).await?;
+    let accounts: Vec<Account> = my_accounts(state, token, next)
+        .await?
+        .into_iter()
+        .filter(Account::is_open)
+        .collect();
+    let limits = my_limits(state, token, next).await?;
     let translator = context.translator();
+    let held = |currency: &str| {
+        accounts
+            .iter()
+            .any(|account| account.kind == "client_current" && account.currency == currency)
+    };
+    let openable = if accounts
+        .iter()
+        .any(|account| account.kind == "client_current")
+    {
+        CURRENCIES
+            .into_iter()
+            .filter(|currency| !held(currency))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let can_exchange = CURRENCIES
+        .into_iter()
+        .filter(|currency| held(currency))
+        .count()
+        >= 2;
     Ok(render(
-        StatusCode::OK,
+        status,
         &AccountsPage {
             accounts: accounts
                 .iter()
@@ -168,10 +213,176 @@ pub async fn accounts(
                 .into_iter()
                 .map(|limit| limit_row(limit, &translator))
                 .collect(),
+            form,
+            openable,
+            open_key: idempotency_key(),
+            can_exchange,
             t: translator,
             layout: context.layout(Section::Accounts),
         },
     ))
+}
+
+/// The client's open accounts, what is left of today's transfer limit, and the form that opens
+/// an account in a currency the client does not hold yet.
+pub async fn accounts(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+) -> Result<Response, PageError> {
+    require_client(&signed_in)?;
+    let token = token(&state, &mut signed_in, "/accounts").await?;
+    accounts_page(
+        &state,
+        &context,
+        &token,
+        FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct OpenAccountForm {
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    idempotency_key: String,
+}
+
+/// The accounts page again with why accounts refused what was asked.
+async fn accounts_refused(
+    state: &AppState,
+    context: &PageContext,
+    token: &str,
+    mut form: FormState,
+    error: CallError,
+) -> Result<Response, PageError> {
+    let translator = context.translator();
+    let status = match error {
+        CallError::Refused {
+            status,
+            code,
+            fields,
+        } => {
+            form.refuse_all(&translator, &fields, &["currency", "name"]);
+            if fields.is_empty() {
+                form.notice = Some(problem_message(&translator, &code));
+            }
+            status
+        }
+        CallError::Forbidden { code } => {
+            form.notice = Some(problem_message(&translator, &code));
+            StatusCode::FORBIDDEN
+        }
+        CallError::NotFound => {
+            form.notice = Some(problem_message(&translator, "not_found"));
+            StatusCode::NOT_FOUND
+        }
+        other => return Err(PageError::from_call(other, "/accounts")),
+    };
+    accounts_page(state, context, token, form, status).await
+}
+
+/// Opens a current account in the chosen currency.
+pub async fn open_account(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Form(submitted): Form<OpenAccountForm>,
+) -> Result<Response, PageError> {
+    require_client(&signed_in)?;
+    let next = "/accounts";
+    let token = token(&state, &mut signed_in, next).await?;
+    let name = submitted.name.trim();
+    let form = FormState::from_pairs(vec![
+        ("currency".to_owned(), submitted.currency.clone()),
+        ("name".to_owned(), submitted.name.clone()),
+    ]);
+    let mut body = serde_json::json!({"currency": submitted.currency});
+    if !name.is_empty() {
+        body["name"] = serde_json::Value::from(name);
+    }
+    let answer = send(
+        state
+            .accounts
+            .authorized(Method::POST, "/v1/me/accounts", &token)
+            .header(
+                "idempotency-key",
+                form_idempotency_key(&submitted.idempotency_key),
+            )
+            .json(&body),
+    )
+    .await;
+    match answer {
+        Ok(_) => Ok(see_other(next)),
+        Err(error) => accounts_refused(&state, &context, &token, form, error).await,
+    }
+}
+
+/// Closes an empty current account of the client's.
+pub async fn close_account(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(number): Path<String>,
+) -> Result<Response, PageError> {
+    require_client(&signed_in)?;
+    let number = account_segment(&number)?;
+    let next = "/accounts";
+    let token = token(&state, &mut signed_in, next).await?;
+    let answer = send(state.accounts.authorized(
+        Method::POST,
+        &format!("/v1/me/accounts/{number}/close"),
+        &token,
+    ))
+    .await;
+    match answer {
+        Ok(_) => Ok(see_other(next)),
+        Err(error) => accounts_refused(&state, &context, &token, FormState::default(), error).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RenameForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// Names one of the client's accounts (an empty name clears it), then shows its statement.
+pub async fn rename_account(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(number): Path<String>,
+    Form(submitted): Form<RenameForm>,
+) -> Result<Response, PageError> {
+    require_client(&signed_in)?;
+    let number = account_segment(&number)?;
+    let next = format!("/accounts/{number}");
+    let token = token(&state, &mut signed_in, &next).await?;
+    let name = submitted.name.trim();
+    let body = if name.is_empty() {
+        serde_json::json!({"name": null})
+    } else {
+        serde_json::json!({"name": name})
+    };
+    let answer = send(
+        state
+            .accounts
+            .authorized(Method::PATCH, &format!("/v1/me/accounts/{number}"), &token)
+            .json(&body),
+    )
+    .await;
+    match answer {
+        Ok(_) => Ok(see_other(&next)),
+        Err(error) => {
+            let form = FormState::from_pairs(vec![("name".to_owned(), submitted.name.clone())]);
+            accounts_refused(&state, &context, &token, form, error).await
+        }
+    }
 }
 
 /// The statement's filter as typed, and the page to show.
@@ -309,6 +520,8 @@ struct StatementPage {
     t: Translator,
     layout: Layout,
     account: AccountRow,
+    /// The reader owns this current account and may name it.
+    renamable: bool,
     form: FormState,
     statement: Option<StatementView>,
     /// The query of the downloads and of the first page: the period without a cursor.
@@ -396,6 +609,9 @@ pub async fn statement(
     Ok(render(
         status,
         &StatementPage {
+            renamable: signed_in.person.is_founder()
+                && account.kind == "client_current"
+                && account.is_open(),
             account: account_row(&account, &translator),
             statement: statement
                 .as_ref()
@@ -898,6 +1114,7 @@ mod tests {
                 "deposit",
                 "withdrawal",
                 "write_off",
+                "exchange",
             ] {
                 assert_ne!(transfer_kind_label(kind, &translator), kind, "{kind}");
             }

@@ -84,6 +84,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/kyc", "nav-kyc", Some(Section::Kyc), FOUNDERS),
     entry(INBOX_PATH, "nav-inbox", Some(Section::Inbox), FOUNDERS),
     entry("/accounts", "nav-accounts", Some(Section::Accounts), FOUNDERS),
+    entry("/exchange", "nav-exchange", Some(Section::Exchange), FOUNDERS),
     entry("/contracts", "nav-my-contracts", Some(Section::Contracts), FOUNDERS),
     entry("/contracts", "nav-contracts", Some(Section::Contracts), PORTFOLIO_STAFF),
     entry("/arrears", "nav-arrears", Some(Section::Arrears), PORTFOLIO_STAFF),
@@ -96,6 +97,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/reviews", "nav-reviews", Some(Section::Reviews), CREDIT_STAFF),
     entry("/payouts", "nav-payouts", Some(Section::Payouts), FINANCE),
     entry("/cash-deposits", "nav-cash-deposits", Some(Section::CashDeposits), CASH_DESK),
+    entry("/fx", "nav-fx", Some(Section::Fx), CASH_DESK),
     entry("/clients", "nav-clients", Some(Section::Clients), CLIENT_READERS),
     entry("/admin", "nav-admin", Some(Section::Admin), ADMINS),
     entry("/admin/staff", "nav-staff-admin", Some(Section::StaffAdmin), ADMINS),
@@ -181,6 +183,7 @@ mod tests {
                 "/loan-book",
                 "/payouts",
                 "/cash-deposits",
+                "/fx",
                 "/clients",
                 "/account/password"
             ]

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod kyc_case;
 pub mod login;
 pub mod menu;
+pub mod rates;
 pub mod signed_in;
 pub mod upload;
 
@@ -174,6 +175,10 @@ pub enum Section {
     Payouts,
     /// Cash paid in at the counter, with four eyes: finance and admins.
     CashDeposits,
+    /// The bank's exchange rates (four eyes) and FX position: finance and admins.
+    Fx,
+    /// A client's exchange between their own accounts.
+    Exchange,
     Admin,
     AdminProgrammes,
     AdminAudit,

@@ -1,10 +1,12 @@
 //! The bank's staff's pages: the approver's proposals awaiting confirmation, the client search and client page, the KYC queue and cases, the watch list's import, the scorecards, the decisions on an application and
-//! the programme exports, reviews, the portfolio dashboard, the loan book, the tranches waiting to be paid and the cash deposits at the counter.
+//! the programme exports, reviews, the portfolio dashboard, the loan book, the tranches waiting to be paid, the cash deposits at the counter and the
+//! exchange rates with the day's FX position.
 
 pub mod approvals;
 pub mod cash_deposits;
 pub mod clients;
 pub mod decisions;
+pub mod fx;
 pub mod kyc_cases;
 pub mod loan_book;
 pub mod payouts;
@@ -106,4 +108,7 @@ pub fn routes() -> Router<AppState> {
             "/cash-deposits/{id}/{decision}",
             post(cash_deposits::decide),
         )
+        .route("/fx", get(fx::show))
+        .route("/fx/rates", post(fx::propose))
+        .route("/fx/rates/{id}/{decision}", post(fx::decide))
 }

@@ -472,7 +472,7 @@ impl ExchangeError {
             ExchangeError::MalformedPair { .. } => "malformed_currency_pair",
             ExchangeError::SameCurrency => "same_currency",
             ExchangeError::RatesOfAnotherPair => "rates_of_another_pair",
-            ExchangeError::RateOutOfRange { .. } => "rate_out_of_range",
+            ExchangeError::RateOutOfRange { .. } => "exchange_rate_out_of_range",
             ExchangeError::RateTooPrecise { .. } => "rate_too_precise",
             ExchangeError::SellBelowBuy => "sell_rate_below_buy_rate",
             ExchangeError::AmountInWrongCurrency { .. } => "currency_mismatch",
@@ -561,10 +561,13 @@ mod tests {
     fn rates_are_positive_six_decimals_with_sell_not_below_buy() {
         let pair = CurrencyPair::new(Currency::Usd, Currency::Uzs).unwrap();
         let code = |buy, sell| Rates::new(pair, buy, sell).unwrap_err().code();
-        assert_eq!(code(dec!(0), dec!(1)), "rate_out_of_range");
+        assert_eq!(code(dec!(0), dec!(1)), "exchange_rate_out_of_range");
         assert_eq!(code(dec!(1.0000001), dec!(2)), "rate_too_precise");
         assert_eq!(code(dec!(2), dec!(1)), "sell_rate_below_buy_rate");
-        assert_eq!(code(dec!(1), dec!(1000000001)), "rate_out_of_range");
+        assert_eq!(
+            code(dec!(1), dec!(1000000001)),
+            "exchange_rate_out_of_range"
+        );
         assert!(Rates::new(pair, dec!(12650.123456), dec!(12650.123456)).is_ok());
         assert!(Rates::new(pair, dec!(12650.1234560), dec!(12700)).is_ok());
     }
