@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
 import { startFrontend } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -89,4 +90,30 @@ export async function submit(page, form) {
     located.locator('button[type="submit"]').click(),
   ]);
   return response;
+}
+
+/** A new page at `viewport` that collects the Content-Security-Policy violations it reports. */
+export async function openPage(browser, viewport) {
+  const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) violations.push(message.text());
+  });
+  return { context, page, violations };
+}
+
+/** The page holds its layout: no inline code, accessible, nothing wider than the screen. */
+export async function assertSound(page, violations, name, viewport) {
+  const counts = await page.evaluate(() => ({
+    inlineScripts: document.querySelectorAll('script:not([src])').length,
+    styleElements: document.querySelectorAll('style').length,
+    styleAttributes: document.querySelectorAll('[style]').length,
+  }));
+  assert.deepEqual(counts, { inlineScripts: 0, styleElements: 0, styleAttributes: 0 }, page.url());
+  assert.deepEqual(violations, [], 'no Content-Security-Policy violations');
+  await assertAccessible(page, `${name} at ${viewport.name} width`);
+  if (viewport.name === 'desktop') await assertKeyboardReachable(page, name);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${name} is no wider than the ${viewport.name} screen (by ${overflow}px)`);
 }

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-import { assertAccessible, assertKeyboardReachable } from './accessibility.mjs';
-import { chooseLanguage, submit } from './harness.mjs';
+import { assertSound, chooseLanguage, openPage, submit } from './harness.mjs';
 import { startFrontend } from './server.mjs';
 import { passSecondFactor } from './totp.mjs';
 
@@ -55,37 +54,12 @@ after(async () => {
   await server?.stop();
 });
 
-async function openPage(viewport) {
-  const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
-  const page = await context.newPage();
-  const violations = [];
-  page.on('console', (message) => {
-    if (message.text().includes('Content Security Policy')) violations.push(message.text());
-  });
-  return { context, page, violations };
-}
-
 async function signIn(page, username, password) {
   await page.goto(`${server.url}/login`);
   await page.fill('#username', username);
   await page.fill('#password', password);
   await submit(page, '#login-form');
   await passSecondFactor(page, username);
-}
-
-/** The page holds its layout: no inline code, nothing wider than the screen. */
-async function assertSound(page, violations, name, viewport) {
-  const counts = await page.evaluate(() => ({
-    inlineScripts: document.querySelectorAll('script:not([src])').length,
-    styleElements: document.querySelectorAll('style').length,
-    styleAttributes: document.querySelectorAll('[style]').length,
-  }));
-  assert.deepEqual(counts, { inlineScripts: 0, styleElements: 0, styleAttributes: 0 }, page.url());
-  assert.deepEqual(violations, [], 'no Content-Security-Policy violations');
-  await assertAccessible(page, `${name} at ${viewport.name} width`);
-  if (viewport.name === 'desktop') await assertKeyboardReachable(page, name);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${name} is no wider than the ${viewport.name} screen (by ${overflow}px)`);
 }
 
 async function shoot(page, name, language, viewport) {
@@ -96,7 +70,7 @@ describe('screenshots of the money pages', () => {
   for (const viewport of VIEWPORTS) {
     for (const language of LANGUAGES) {
       test(`a founder's in ${language.code} at ${viewport.name} width`, { skip: needsServices }, async () => {
-        const { context, page, violations } = await openPage(viewport);
+        const { context, page, violations } = await openPage(browser, viewport);
         await page.goto(`${server.url}/login`);
         await chooseLanguage(page, language);
         await signIn(page, 'founder1', 'founder1-demo-pass');
@@ -136,7 +110,7 @@ describe('screenshots of the money pages', () => {
       });
 
       test(`the staff's in ${language.code} at ${viewport.name} width`, { skip: needsServices }, async () => {
-        const { context, page, violations } = await openPage(viewport);
+        const { context, page, violations } = await openPage(browser, viewport);
         await page.goto(`${server.url}/login`);
         await chooseLanguage(page, language);
         await signIn(page, 'approver1', 'approver1-demo-pass');

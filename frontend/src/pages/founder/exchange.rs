@@ -75,7 +75,7 @@ async fn form_page(
     state: &AppState,
     context: &PageContext,
     token: &str,
-    form: FormState,
+    mut form: FormState,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let accounts: Vec<Account> = own_accounts(&state.accounts, token)
@@ -85,6 +85,18 @@ async fn form_page(
         .filter(|account| account.kind == "client_current" && account.is_open())
         .filter(|account| CURRENCIES.contains(&account.currency.as_str()))
         .collect();
+    // A first visit offers an exchange between two currencies, not an account and itself.
+    if form.value("from_account").is_empty() {
+        if let Some(first) = accounts.first() {
+            form.set("from_account", first.number.clone());
+            if let Some(other) = accounts
+                .iter()
+                .find(|account| account.currency != first.currency)
+            {
+                form.set("to_account", other.number.clone());
+            }
+        }
+    }
     let rates = current_rates(&state.accounts, token)
         .await
         .map_err(|error| PageError::from_call(error, PAGE))?;

@@ -8,7 +8,7 @@
 //! another key for a confirmed quote is refused. The quote's row stays locked until the
 //! transfer is booked and the quote marked, so two confirmations at once book one exchange.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::idempotency::{self, IdempotencyKey, IDEMPOTENT_REPLAY_HEADER};
 use imkon_platform::money::{Currency, Money};
-use imkon_platform::problem::{Problem, ValidatedJson};
+use imkon_platform::problem::{Problem, ValidatedJson, ValidatedQuery};
 use rand::rngs::OsRng;
 use rand::RngCore;
 use rust_decimal::Decimal;
@@ -303,12 +303,12 @@ pub struct ListRatesQuery {
 /// the history.
 #[utoipa::path(get, path = "/v1/fx/rates", tag = "accounts", params(ListRatesQuery),
     security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance", "admin"])),
-    responses((status = 200, body = [RateDto]), (status = 401), (status = 403), (status = 422)))]
+    responses((status = 200, body = [RateDto]), (status = 400), (status = 401), (status = 403), (status = 422)))]
 #[tracing::instrument(skip_all, fields(caller = %staff.subject()))]
 pub async fn list_rates(
     State(state): State<AppState>,
     staff: RequireRole<Staff>,
-    Query(query): Query<ListRatesQuery>,
+    ValidatedQuery(query): ValidatedQuery<ListRatesQuery>,
 ) -> Result<Json<Vec<RateDto>>, AccountsError> {
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
     super::page_size_within(limit, &state.limits)
@@ -334,7 +334,7 @@ pub async fn list_rates(
 
 /// The published rate of each pair in force now: what a client's quote uses.
 #[utoipa::path(get, path = "/v1/fx/rates/current", tag = "accounts",
-    security(("bearer" = [])),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = [RateDto]), (status = 401)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
 pub async fn current_rates(
@@ -453,7 +453,7 @@ pub async fn reject_rate(
     Ok(Json(dto))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 pub struct PositionQuery {
     /// The bank's day (Tashkent); today if left out.
     pub day: Option<NaiveDate>,
@@ -483,12 +483,12 @@ pub struct PositionDto {
 /// The bank's FX position for one day, per currency.
 #[utoipa::path(get, path = "/v1/fx/position", tag = "accounts", params(PositionQuery),
     security(("bearer" = ["finance"])),
-    responses((status = 200, body = PositionDto), (status = 401), (status = 403)))]
+    responses((status = 200, body = PositionDto), (status = 400), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %finance.subject()))]
 pub async fn position_report(
     State(state): State<AppState>,
     finance: RequireRole<Finance>,
-    Query(query): Query<PositionQuery>,
+    ValidatedQuery(query): ValidatedQuery<PositionQuery>,
 ) -> Result<Json<PositionDto>, AccountsError> {
     let day = query.day.unwrap_or_else(|| state.calendar.today());
     let start = state.calendar.start_of(day);
