@@ -300,7 +300,8 @@ pub const EVENT_SUBSCRIBERS: &str = r#"{
     "contract.ready_to_sign": ["applications"],
     "tranche.paid": ["applications"],
     "loan.instalment_due": ["applications"],
-    "contract.cancelled": ["applications"]
+    "contract.cancelled": ["applications"],
+    "account.money_moved": ["applications"]
 }"#;
 
 /// Tells every service where its peers are, gives each a client secret for the token endpoint

@@ -1357,3 +1357,79 @@ async fn a_service_token_moves_money_or_publishes_a_topic_only_as_the_policy_all
     assert_eq!(current_account(&platform, &founder).await.1, balance);
     platform.stop().await;
 }
+
+/// A founder opens a dollar account, exchanges sums into it at the demo's published rates, and
+/// is told in their inbox: accounts' outbox relay delivers `account.money_moved` to
+/// applications. The ledger balances in each currency afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exchange_between_a_founders_own_accounts_is_booked_and_announced() {
+    let platform = Platform::start().await;
+    let staff = Staff::login(&platform).await;
+    let founder = platform.login("founder1").await;
+    let (sums, _) = current_account(&platform, &founder).await;
+    let settlement = settlement_account(&platform).await;
+    cash_movement(
+        &platform,
+        &staff.finance1,
+        &staff.admin1,
+        "deposit",
+        &sums,
+        &settlement,
+        "1269000.00",
+    )
+    .await;
+    let dollars = platform
+        .post(
+            &founder,
+            "accounts",
+            "/v1/me/accounts",
+            &json!({"currency": "USD", "name": "Travel"}),
+        )
+        .await
+        .ok();
+    let dollars = dollars["number"].as_str().unwrap().to_owned();
+
+    // The demo sells dollars at 12 690 sums: 1 269 000 sums buy exactly 100 dollars.
+    let quote = platform
+        .post(
+            &founder,
+            "accounts",
+            "/v1/me/exchanges/quote",
+            &json!({"from_account": sums, "to_account": dollars, "sell_amount": "1269000.00"}),
+        )
+        .await
+        .ok();
+    assert_eq!(quote["buy_amount"], "100.00", "{quote}");
+    let exchange = platform
+        .post(
+            &founder,
+            "accounts",
+            "/v1/me/exchanges/confirm",
+            &json!({"quote_id": quote["quote_id"], "confirmation_token": quote["confirmation_token"]}),
+        )
+        .await
+        .ok();
+    assert_eq!(exchange["sell_amount"], "1269000.00", "{exchange}");
+    let balance = platform
+        .get(&founder, "accounts", &format!("/v1/accounts/{dollars}"))
+        .await
+        .ok();
+    assert_eq!(balance["posted_balance"], "100.00");
+    platform.assert_ledger_holds("the exchange").await;
+
+    eventually("the founder's notice of the exchange", || async {
+        let inbox = platform
+            .get(&founder, "applications", "/v1/inbox")
+            .await
+            .ok();
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|item| item["subject"] == "Imkon: currency exchanged")
+            .then_some(())
+    })
+    .await;
+    platform.assert_every_event_delivered().await;
+    platform.stop().await;
+}

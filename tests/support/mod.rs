@@ -351,16 +351,18 @@ impl Platform {
     }
 
     /// Checks the ledger's invariants in the accounts service's database: every posted
-    /// transfer's debits equal its credits, every account's balance is the sum of its entries
+    /// transfer's debits equal its credits in each currency, every account's balance is the sum of its entries
     /// (in its normal-side sign), and no account that may not go negative is below zero.
     /// Answers how many transfers are posted, so a test can tell that money moved.
     pub async fn assert_ledger_holds(&self, after: &str) -> i64 {
         let pool = self.database("accounts").await;
+        // Per currency: an exchange's legs are in two currencies, each balanced on its own.
         let unbalanced: Vec<(Uuid, String)> = sqlx::query_as(
             "select t.id, coalesce(sum(case when e.side = 'debit' then e.amount else -e.amount end), 0)::text
              from transfer t left join entry e on e.transfer_id = t.id
+             left join account a on a.id = e.account_id
              where t.status = 'posted'
-             group by t.id
+             group by t.id, a.currency
              having coalesce(sum(case when e.side = 'debit' then e.amount else -e.amount end), 0) <> 0
                  or count(e.id) < 2",
         )

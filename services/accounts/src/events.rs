@@ -1,8 +1,15 @@
-//! The events this service consumes.
+//! The events this service consumes and those it raises.
 //!
 //! `client.kyc_approved` (from onboarding, payload `{"client_id": uuid, ...}`): the client
 //! passed KYC, so they get a current account in sums. Applying it twice opens one account:
 //! the inbox drops repeated deliveries, and opening checks for an existing account as well.
+//!
+//! `account.money_moved` (to applications, which keeps the clients' inbox), payload
+//! `{"client_id", "movement", "transfer_id"}`: a client's money moved by their own hand (an
+//! exchange, a transfer sent) or to them (a transfer received). It is written to the outbox in
+//! the transaction that records the movement's quote as confirmed, so it exists exactly when
+//! that record does; the relay delivers it at least once and the receiver's inbox applies it
+//! once.
 
 use imkon_platform::events::EventHandler;
 use imkon_platform::money::Currency;
@@ -16,6 +23,49 @@ use crate::domain::account_number::BankCode;
 use crate::opening::{open_once, AccountOpening};
 
 pub const KYC_APPROVED_TOPIC: &str = "client.kyc_approved";
+
+pub const MONEY_MOVED_TOPIC: &str = "account.money_moved";
+
+/// How a client's money moved, as `account.money_moved` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Movement {
+    /// Between two of the client's own accounts in different currencies.
+    Exchange,
+    /// From the client's account to another client's.
+    TransferSent,
+    /// From another client's account to the client's.
+    TransferReceived,
+}
+
+impl Movement {
+    pub fn code(self) -> &'static str {
+        match self {
+            Movement::Exchange => "exchange",
+            Movement::TransferSent => "transfer_sent",
+            Movement::TransferReceived => "transfer_received",
+        }
+    }
+}
+
+/// Writes `account.money_moved` for `client_id` into the outbox, in the caller's transaction.
+pub async fn announce_money_moved(
+    connection: &mut PgConnection,
+    client_id: Uuid,
+    movement: Movement,
+    transfer_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    imkon_platform::outbox::enqueue(
+        connection,
+        MONEY_MOVED_TOPIC,
+        &serde_json::json!({
+            "client_id": client_id,
+            "movement": movement.code(),
+            "transfer_id": transfer_id,
+        }),
+    )
+    .await?;
+    Ok(())
+}
 
 /// Opens a founder's current account when their KYC is approved.
 #[derive(Clone, Copy, Debug)]

@@ -23,9 +23,11 @@ use axum::extract::FromRef;
 use axum::Router;
 use imkon_auth::{Audience, TokenVerifier};
 use imkon_platform::calendar::BankCalendar;
+use imkon_platform::client::ServiceClient;
 use imkon_platform::config::{HttpLimits, ServiceConfig};
 use imkon_platform::service::StartupError;
-use imkon_platform::{auth_settings, db as platform_db, service};
+use imkon_platform::service_tokens::ServiceTokens;
+use imkon_platform::{auth_settings, db as platform_db, outbox, service};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -40,6 +42,9 @@ use crate::ledger::LedgerWriter;
 
 /// The service's name: its database, its configuration table, its token audience.
 pub const SERVICE: &str = "accounts";
+
+/// How long one delivery of an event to a subscriber may take.
+const EVENT_DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The port it listens on in development.
 pub const DEFAULT_PORT: u16 = 8085;
@@ -162,6 +167,11 @@ pub async fn run_on(
     let bank = BankCode::parse(&bank_code)
         .map_err(|error| config.settings.invalid("bank_code", error.to_string()))?;
     let pool = service::connect_and_migrate(&config, &migrator()).await?;
+    // The relay delivers this service's events (a client's money moved) to their subscribers.
+    let client = ServiceClient::new(EVENT_DELIVERY_TIMEOUT)
+        .map_err(|error| StartupError::Other(format!("cannot build the HTTP client: {error}")))?;
+    let tokens = ServiceTokens::from_settings(&config.settings, client)?;
+    outbox::spawn_relay(pool.clone(), &config.settings, tokens, shutdown.clone())?;
     if config.demo_data {
         opening::seed_demo(&pool, bank).await.map_err(|error| {
             StartupError::Other(format!("opening the bank's demo accounts failed: {error}"))

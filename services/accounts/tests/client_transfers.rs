@@ -115,6 +115,30 @@ async fn a_client_sends_money_to_another_client_after_confirming_a_quote(pool: P
         .await
         .unwrap();
     assert_eq!(statement["closing_balance"], "380.00");
+
+    // The sender and the recipient are each told once, through the outbox.
+    let announced: Vec<(Value,)> = sqlx::query_as(
+        "select payload from outbox_event where topic = 'account.money_moved' order by id",
+    )
+    .fetch_all(&harness.pool)
+    .await
+    .unwrap();
+    let movements: Vec<(&str, &Value)> = announced
+        .iter()
+        .map(|(payload,)| {
+            (
+                payload["movement"].as_str().unwrap(),
+                &payload["transfer_id"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        movements,
+        [
+            ("transfer_sent", &transfer["id"]),
+            ("transfer_received", &transfer["id"])
+        ]
+    );
     harness.assert_invariants().await;
 }
 

@@ -33,6 +33,7 @@ async fn assert_refused(response: reqwest::Response, code: &str) {
 /// A client with a current account in each currency (the sum account opened as after KYC,
 /// the others by the client), each funded from the bank's settlement account in its currency.
 struct Client {
+    client_id: uuid::Uuid,
     token: String,
     accounts: HashMap<&'static str, String>,
 }
@@ -93,7 +94,11 @@ async fn client_with(harness: &Harness, balances: [(&'static str, &str); 3]) -> 
             fund(harness, &source, &accounts[currency], currency, amount).await;
         }
     }
-    Client { token, accounts }
+    Client {
+        client_id,
+        token,
+        accounts,
+    }
 }
 
 /// Proposes a rate as one member of finance staff and publishes it as another.
@@ -844,6 +849,17 @@ async fn a_quote_is_confirmed_once_by_its_owner_in_time_with_its_token(pool: PgP
         balance(&harness, &client.accounts["UZS"]).await,
         dec!(504000)
     );
+    // The client is told once, through the outbox, whatever the retries.
+    let announced: Vec<(Value,)> = sqlx::query_as(
+        "select payload from outbox_event where topic = 'account.money_moved' order by id",
+    )
+    .fetch_all(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(announced.len(), 1, "{announced:?}");
+    assert_eq!(announced[0].0["movement"], "exchange");
+    assert_eq!(announced[0].0["transfer_id"], first["transfer_id"]);
+    assert_eq!(announced[0].0["client_id"], json!(client.client_id));
 
     // A quote lives a minute.
     let late: Value = quote(

@@ -1,7 +1,8 @@
 //! The events this service consumes: onboarding's KYC decisions, kept as a local copy so that
-//! submission does not depend on onboarding answering at that moment, and disbursement's news
-//! of a founder's loan (a contract to sign, a tranche paid, an instalment due soon or overdue);
-//! each also tells the founder through a notification.
+//! submission does not depend on onboarding answering at that moment, disbursement's news
+//! of a founder's loan (a contract to sign, a tranche paid, an instalment due soon or overdue),
+//! and accounts' news of a client's money (an exchange, a transfer sent or received); each
+//! also tells the client through a notification.
 
 use chrono::{DateTime, Utc};
 use imkon_platform::events::EventHandler;
@@ -27,6 +28,14 @@ pub const CONTRACT_READY_TO_SIGN: &str = "contract.ready_to_sign";
 pub const TRANCHE_PAID: &str = "tranche.paid";
 pub const LOAN_INSTALMENT_DUE: &str = "loan.instalment_due";
 pub const CONTRACT_CANCELLED: &str = "contract.cancelled";
+pub const ACCOUNT_MONEY_MOVED: &str = "account.money_moved";
+
+/// The part of `account.money_moved` the notification needs.
+#[derive(Debug, Deserialize)]
+struct MoneyMovedPayload {
+    client_id: Uuid,
+    movement: String,
+}
 
 /// The payload of both client KYC events; `approved_at` is absent from rejections, whose time
 /// is the event's.
@@ -59,6 +68,7 @@ impl EventHandler for ConsumedEvents {
             TRANCHE_PAID,
             LOAN_INSTALMENT_DUE,
             CONTRACT_CANCELLED,
+            ACCOUNT_MONEY_MOVED,
         ]
     }
 
@@ -83,6 +93,22 @@ impl EventHandler for ConsumedEvents {
                 notice::CONTRACT_CANCELLED_KIND,
             )
             .await;
+        }
+        if event.topic == ACCOUNT_MONEY_MOVED {
+            let payload: MoneyMovedPayload = serde_json::from_value(event.payload.clone())
+                .map_err(|error| Problem::unprocessable("invalid_payload", error.to_string()))?;
+            let kind = match payload.movement.as_str() {
+                "exchange" => notice::MONEY_EXCHANGED_KIND,
+                "transfer_sent" => notice::MONEY_SENT_KIND,
+                "transfer_received" => notice::MONEY_RECEIVED_KIND,
+                other => {
+                    return Err(Problem::unprocessable(
+                        "invalid_payload",
+                        format!("`{other}` is not a movement of money"),
+                    ))
+                }
+            };
+            return notify(connection, event, payload.client_id, None, kind).await;
         }
         if let Some(kind) = loan_notice_kind(&event.topic) {
             let payload: LoanEventPayload = serde_json::from_value(event.payload.clone())

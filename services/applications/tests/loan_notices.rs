@@ -170,3 +170,58 @@ async fn a_loan_event_without_its_client_is_refused_and_tells_no_one(pool: PgPoo
         assert_eq!(rows, 0, "{topic}");
     }
 }
+
+/// Accounts' news of a client's money (an exchange, a transfer sent, a transfer received)
+/// reaches the client's inbox once, from accounts only; a movement it does not know is refused.
+#[sqlx::test(migrations = false)]
+async fn each_money_movement_from_accounts_tells_the_client_once(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let founder = harness.founder().await;
+    let accounts = imkon_platform::testing::token(
+        &harness.issuer,
+        &imkon_platform::testing::service_principal("accounts"),
+        imkon_auth::Audience::Applications,
+    );
+    let movements = [
+        ("exchange", "money:exchange", "Imkon: currency exchanged"),
+        ("transfer_sent", "money:transfer_sent", "Imkon: money sent"),
+        (
+            "transfer_received",
+            "money:transfer_received",
+            "Imkon: money received",
+        ),
+    ];
+    for (movement, kind, subject) in movements {
+        let event = envelope(
+            "account.money_moved",
+            &json!({"client_id": founder.client_id, "movement": movement, "transfer_id": Uuid::now_v7()}),
+        );
+        let from_disbursement = harness
+            .post("/v1/events", &disbursement_token(&harness), &event)
+            .await;
+        assert_problem(from_disbursement, &[403], None).await;
+        for outcome in ["applied", "duplicate"] {
+            let receipt = harness.post_ok("/v1/events", &accounts, &event).await;
+            assert_eq!(receipt["outcome"], outcome, "{movement}");
+        }
+        let told: Vec<(String,)> =
+            sqlx::query_as("select subject from notification where client_id = $1 and kind = $2")
+                .bind(founder.client_id)
+                .bind(kind)
+                .fetch_all(&harness.pool)
+                .await
+                .unwrap();
+        assert_eq!(told, vec![(subject.to_owned(),)], "{movement}");
+    }
+    let unknown = harness
+        .post(
+            "/v1/events",
+            &accounts,
+            &envelope(
+                "account.money_moved",
+                &json!({"client_id": founder.client_id, "movement": "teleport"}),
+            ),
+        )
+        .await;
+    assert_problem(unknown, &[422], Some("invalid_payload")).await;
+}

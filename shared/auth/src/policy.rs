@@ -109,7 +109,9 @@ pub struct ServiceClientPolicy {
 ///   service that opens accounts and moves money at accounts, and delivers its events for the
 ///   founder (`contract.ready_to_sign`, `tranche.paid`, `loan.instalment_due`, `loan.overdue`)
 ///   and of a cancelled contract's budget (`contract.cancelled`) to applications;
-/// - scoring and accounts call no other service.
+/// - accounts delivers its news of a client's money (`account.money_moved`: an exchange, a
+///   transfer sent or received) to applications, which tells the client;
+/// - scoring calls no other service.
 pub const SERVICE_CLIENTS: &[ServiceClientPolicy] = &[
     ServiceClientPolicy {
         client: "onboarding",
@@ -138,7 +140,8 @@ pub const SERVICE_CLIENTS: &[ServiceClientPolicy] = &[
     },
     ServiceClientPolicy {
         client: "accounts",
-        audiences: &[],
+        // Applications keeps the clients' inbox, where a money movement is announced.
+        audiences: &[Audience::Applications],
         operations: &[],
     },
 ];
@@ -156,6 +159,7 @@ pub const TOPIC_PUBLISHERS: &[(&str, &str)] = &[
     ("tranche.paid", "disbursement"),
     ("loan.instalment_due", "disbursement"),
     ("contract.cancelled", "disbursement"),
+    ("account.money_moved", "accounts"),
 ];
 
 /// The policy of the client `client`, if it may use the client-credentials grant.

@@ -45,6 +45,7 @@ use crate::domain::exchange::{
 };
 use crate::domain::transfer::{IdempotencyKey as TransferKey, Transfer, TransferReference};
 use crate::error::AccountsError;
+use crate::events::{self, Movement};
 use crate::ledger::{Booked, TransferRequest};
 use crate::opening::{open_once, AccountOpening};
 use crate::AppState;
@@ -776,6 +777,43 @@ pub struct ConfirmExchangeRequest {
     pub confirmation_token: String,
 }
 
+/// Records a booked exchange against its quote, in the audit trail, and in the outbox for the
+/// client's notification, all in the caller's transaction.
+async fn record_confirmation(
+    connection: &mut PgConnection,
+    founder: &RequireRole<Founder>,
+    quote: &ExchangeQuoteRow,
+    client_id: Uuid,
+    transfer_id: Uuid,
+) -> Result<(), AccountsError> {
+    db::exchange::mark_confirmed(&mut *connection, quote.id, transfer_id).await?;
+    audit::record(
+        &mut *connection,
+        AuditEntry {
+            actor_id: Some(founder.subject()),
+            actor_roles: founder
+                .roles()
+                .map(|role| role.as_str().to_owned())
+                .collect(),
+            action: "exchange.confirmed",
+            subject_type: "exchange_quote",
+            subject_id: quote.id.to_string(),
+            before: None,
+            after: Some(json!({
+                "transfer_id": transfer_id,
+                "sell_amount": amount_text(quote.sell_amount),
+                "buy_amount": amount_text(quote.buy_amount),
+                "rate": rate_text(quote.applied_rate),
+                "rate_id": quote.rate_id,
+            })),
+            source_address: None,
+        },
+    )
+    .await?;
+    events::announce_money_moved(connection, client_id, Movement::Exchange, transfer_id).await?;
+    Ok(())
+}
+
 /// The exchange as the client sees it, from its quote and the booked transfer.
 fn exchange_response(
     quote: &ExchangeQuoteRow,
@@ -851,6 +889,12 @@ pub async fn confirm_exchange(
         let record = records.remove(&booked.id).ok_or_else(|| {
             AccountsError::Inconsistent(format!("transfer {} vanished", booked.id))
         })?;
+        // The first confirmation booked the exchange but did not get to record it (its
+        // transaction ended with an error after the ledger committed): this retry does.
+        if quote.transfer_id.is_none() {
+            record_confirmation(&mut transaction, &founder, &quote, client_id, record.id).await?;
+            transaction.commit().await?;
+        }
         return Ok(exchange_response(
             &quote,
             &from_row,
@@ -921,27 +965,7 @@ pub async fn confirm_exchange(
         Booked::Created(record) => (record, false),
         Booked::Replayed(record) => (record, true),
     };
-    db::exchange::mark_confirmed(&mut transaction, quote.id, record.id).await?;
-    audit::record(
-        &mut transaction,
-        AuditEntry {
-            actor_id: Some(founder.subject()),
-            actor_roles: vec!["founder".to_owned()],
-            action: "exchange.confirmed",
-            subject_type: "exchange_quote",
-            subject_id: quote.id.to_string(),
-            before: None,
-            after: Some(json!({
-                "transfer_id": record.id,
-                "sell": {"currency": from.code(), "amount": amount_text(quote.sell_amount)},
-                "buy": {"currency": to.code(), "amount": amount_text(quote.buy_amount)},
-                "rate": rate_text(quote.applied_rate),
-                "rate_id": quote.rate_id,
-            })),
-            source_address: None,
-        },
-    )
-    .await?;
+    record_confirmation(&mut transaction, &founder, &quote, client_id, record.id).await?;
     transaction.commit().await?;
     Ok(exchange_response(
         &quote,

@@ -42,6 +42,7 @@ use crate::domain::transfer::{
     IdempotencyKey as TransferKey, TransferReference, TransferViolations,
 };
 use crate::error::AccountsError;
+use crate::events::{self, Movement};
 use crate::ledger::{Booked, TransferRequest};
 use crate::AppState;
 
@@ -332,6 +333,12 @@ pub async fn confirm_transfer(
         let record = records.remove(&booked.id).ok_or_else(|| {
             AccountsError::Inconsistent(format!("transfer {} vanished", booked.id))
         })?;
+        // The first confirmation booked the transfer but did not get to record it (its
+        // transaction ended with an error after the ledger committed): this retry does.
+        if quote_row.transfer_id.is_none() {
+            record_confirmation(&mut transaction, &quote_row, client_id, record.id).await?;
+            transaction.commit().await?;
+        }
         return Ok(booked_response(Booked::Replayed(record)));
     }
 
@@ -409,9 +416,41 @@ pub async fn confirm_transfer(
     let transfer_id = match &booked {
         Booked::Created(record) | Booked::Replayed(record) => record.id,
     };
-    db::quotes::mark_confirmed(&mut transaction, request.quote_id, transfer_id).await?;
+    record_confirmation(&mut transaction, &quote_row, client_id, transfer_id).await?;
     transaction.commit().await?;
     Ok(booked_response(booked))
+}
+
+/// Records a booked transfer against its quote and, in the outbox, tells the sender and (when
+/// the destination is a client's) the recipient, all in the caller's transaction.
+async fn record_confirmation(
+    connection: &mut sqlx::PgConnection,
+    quote: &db::quotes::QuoteRow,
+    client_id: Uuid,
+    transfer_id: Uuid,
+) -> Result<(), AccountsError> {
+    db::quotes::mark_confirmed(&mut *connection, quote.id, transfer_id).await?;
+    events::announce_money_moved(
+        &mut *connection,
+        client_id,
+        Movement::TransferSent,
+        transfer_id,
+    )
+    .await?;
+    let recipient = db::accounts::find_by_id(&mut *connection, quote.to_account_id)
+        .await?
+        .and_then(|account| account.owner_client_id)
+        .filter(|recipient| *recipient != client_id);
+    if let Some(recipient) = recipient {
+        events::announce_money_moved(
+            connection,
+            recipient,
+            Movement::TransferReceived,
+            transfer_id,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The client's daily limits and what is left of them today.

@@ -43,8 +43,17 @@ pub const INSTALMENT_DUE_KIND: &str = "loan:instalment_due";
 /// The stored kind of the notice that a contract nobody signed was cancelled.
 pub const CONTRACT_CANCELLED_KIND: &str = "contract:cancelled";
 
+/// A notice that the client's currency exchange was booked.
+pub const MONEY_EXCHANGED_KIND: &str = "money:exchange";
+
+/// A notice that the client's transfer to another account was booked.
+pub const MONEY_SENT_KIND: &str = "money:transfer_sent";
+
+/// A notice that money from another client reached the client's account.
+pub const MONEY_RECEIVED_KIND: &str = "money:transfer_received";
+
 /// Every kind [`event_notice`] writes.
-pub const EVENT_KINDS: [&str; 7] = [
+pub const EVENT_KINDS: [&str; 10] = [
     "kyc:approved",
     "kyc:rejected",
     LOAN_OVERDUE_KIND,
@@ -52,6 +61,9 @@ pub const EVENT_KINDS: [&str; 7] = [
     TRANCHE_PAID_KIND,
     INSTALMENT_DUE_KIND,
     CONTRACT_CANCELLED_KIND,
+    MONEY_EXCHANGED_KIND,
+    MONEY_SENT_KIND,
+    MONEY_RECEIVED_KIND,
 ];
 
 /// The subject and body of a notice about the founder rather than an application's state (a
@@ -68,6 +80,9 @@ pub fn event_notice(language: Language, kind: &str) -> Option<(String, String)> 
         TRANCHE_PAID_KIND => tranche_paid_notice(language),
         INSTALMENT_DUE_KIND => instalment_due_notice(language),
         CONTRACT_CANCELLED_KIND => contract_cancelled_notice(language),
+        MONEY_EXCHANGED_KIND => money_exchanged_notice(language),
+        MONEY_SENT_KIND => money_sent_notice(language),
+        MONEY_RECEIVED_KIND => money_received_notice(language),
         _ => return None,
     };
     Some((subject.to_owned(), body.to_owned()))
@@ -113,6 +128,73 @@ fn contract_cancelled_notice(language: Language) -> (&'static str, &'static str)
         Language::UzCyrl => (
             "Imkon: шартнома бекор қилинди",
             "Молиялаштириш шартномангиз имзоланишидан олдин бекор қилинди, у бўйича тўлов бўлмайди; сабаби шартнома саҳифасида кўрсатилган.",
+        ),
+    }
+}
+
+/// The subject and body telling the client that their currency exchange was booked. Like the
+/// loan texts, it carries no amount: the statement shows the figures in the reader's format.
+fn money_exchanged_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: currency exchanged",
+            "Your currency exchange between your accounts has been booked; the amounts are in the accounts' statements.",
+        ),
+        Language::Ru => (
+            "Imkon: валюта обменяна",
+            "Обмен валюты между вашими счетами выполнен; суммы указаны в выписках по счетам.",
+        ),
+        Language::UzLatn => (
+            "Imkon: valyuta ayirboshlandi",
+            "Hisobvaraqlaringiz orasidagi valyuta ayirboshlash bajarildi; summalar hisobvaraqlar koʻchirmalarida koʻrsatilgan.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: валюта айирбошланди",
+            "Ҳисобварақларингиз орасидаги валюта айирбошлаш бажарилди; суммалар ҳисобварақлар кўчирмаларида кўрсатилган.",
+        ),
+    }
+}
+
+/// The subject and body telling the client that their transfer was sent.
+fn money_sent_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: money sent",
+            "Your transfer has been booked; its amount is in your account's statement.",
+        ),
+        Language::Ru => (
+            "Imkon: деньги отправлены",
+            "Ваш перевод выполнен; его сумма указана в выписке по счёту.",
+        ),
+        Language::UzLatn => (
+            "Imkon: pul joʻnatildi",
+            "Oʻtkazmangiz bajarildi; uning summasi hisobvaraq koʻchirmasida koʻrsatilgan.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: пул жўнатилди",
+            "Ўтказмангиз бажарилди; унинг суммаси ҳисобварақ кўчирмасида кўрсатилган.",
+        ),
+    }
+}
+
+/// The subject and body telling the client that another client's transfer reached them.
+fn money_received_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: money received",
+            "A transfer from another account has reached your account; its amount is in the account's statement.",
+        ),
+        Language::Ru => (
+            "Imkon: поступили деньги",
+            "На ваш счёт поступил перевод с другого счёта; его сумма указана в выписке по счёту.",
+        ),
+        Language::UzLatn => (
+            "Imkon: pul tushdi",
+            "Hisobvaraqingizga boshqa hisobvaraqdan oʻtkazma tushdi; uning summasi hisobvaraq koʻchirmasida koʻrsatilgan.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: пул тушди",
+            "Ҳисобварақингизга бошқа ҳисобварақдан ўтказма тушди; унинг суммаси ҳисобварақ кўчирмасида кўрсатилган.",
         ),
     }
 }
