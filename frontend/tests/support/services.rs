@@ -78,7 +78,7 @@ impl MoneyServices {
             .run(&disbursement_pool)
             .await
             .expect("disbursement migrates");
-        imkon_accounts::seed_demo(&accounts_pool)
+        imkon_accounts::seed_demo(&accounts_pool, &BankCalendar::default())
             .await
             .expect("the bank's accounts open");
         let accounts = TestServer::start(imkon_accounts::app(imkon_accounts::AppState::new(

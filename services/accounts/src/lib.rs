@@ -142,9 +142,10 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Opens the bank's own demonstration accounts (settlement, interest income, penalty income in
-/// sums) under the default bank code. Idempotent: safe to call on every start.
-pub async fn seed_demo(pool: &PgPool) -> Result<(), AccountsError> {
-    opening::seed_demo(pool, default_bank_code()).await
+/// sums) under the default bank code, and publishes the demonstration's exchange rates from the
+/// calendar's now. Idempotent: safe to call on every start.
+pub async fn seed_demo(pool: &PgPool, calendar: &BankCalendar) -> Result<(), AccountsError> {
+    opening::seed_demo(pool, default_bank_code(), calendar.now()).await
 }
 
 /// Starts the service and serves until `shutdown` is cancelled.
@@ -173,9 +174,11 @@ pub async fn run_on(
     let tokens = ServiceTokens::from_settings(&config.settings, client)?;
     outbox::spawn_relay(pool.clone(), &config.settings, tokens, shutdown.clone())?;
     if config.demo_data {
-        opening::seed_demo(&pool, bank).await.map_err(|error| {
-            StartupError::Other(format!("opening the bank's demo accounts failed: {error}"))
-        })?;
+        opening::seed_demo(&pool, bank, config.calendar.now())
+            .await
+            .map_err(|error| {
+                StartupError::Other(format!("opening the bank's demo accounts failed: {error}"))
+            })?;
     }
     let current_accounts_per_currency: u32 = config.settings.get_or(
         "current_accounts_per_currency",

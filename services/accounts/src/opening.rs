@@ -1,7 +1,7 @@
 //! Opening accounts: issuing a number and checking that number, kind, owner and currency agree.
 //! Used by `POST /v1/accounts`, by the KYC consumer and by the demo seed.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::money::Currency;
@@ -169,7 +169,11 @@ pub async fn open_once(
 /// Opens the bank's own accounts a demonstration needs, in sums: settlement, interest income
 /// and penalty income; and publishes demonstration exchange rates. Idempotent, so the launcher
 /// calls it on every start.
-pub async fn seed_demo(pool: &PgPool, bank: BankCode) -> Result<(), AccountsError> {
+pub async fn seed_demo(
+    pool: &PgPool,
+    bank: BankCode,
+    now: DateTime<Utc>,
+) -> Result<(), AccountsError> {
     let accounts = [
         (
             AccountKind::BankSettlement,
@@ -199,15 +203,18 @@ pub async fn seed_demo(pool: &PgPool, bank: BankCode) -> Result<(), AccountsErro
         )
         .await?;
     }
-    seed_demo_rates(&mut transaction).await?;
+    seed_demo_rates(&mut transaction, now).await?;
     transaction.commit().await?;
     Ok(())
 }
 
-/// The demonstration's exchange rates, published for 31 days from now for every pair that has
+/// The demonstration's exchange rates, published for 31 days from `now` for every pair that has
 /// none in force, so that a demo client can exchange at once. The seed stands in for both
 /// pairs of eyes: these two fixed ids propose and publish, and the audit trail says so.
-async fn seed_demo_rates(connection: &mut PgConnection) -> Result<(), AccountsError> {
+async fn seed_demo_rates(
+    connection: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> Result<(), AccountsError> {
     const DEMO_RATES: [(&str, &str, Decimal, Decimal); 3] = [
         (
             "USD",
@@ -230,7 +237,6 @@ async fn seed_demo_rates(connection: &mut PgConnection) -> Result<(), AccountsEr
     ];
     let proposer = Uuid::from_u128(0xde30_0000_0000_0000_0000_0000_0000_0001);
     let publisher = Uuid::from_u128(0xde30_0000_0000_0000_0000_0000_0000_0002);
-    let now = Utc::now();
     let in_force = db::exchange::rates_in_force(&mut *connection, now).await?;
     for (base, quote, buy, sell) in DEMO_RATES {
         if in_force

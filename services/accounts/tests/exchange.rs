@@ -953,10 +953,12 @@ async fn a_race_of_exchanges_never_overdraws_the_account(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_demo_seed_publishes_each_pairs_rate_once(pool: PgPool) {
     let harness = start(pool).await;
-    imkon_accounts::seed_demo(&harness.pool).await.unwrap();
-    imkon_accounts::seed_demo(&harness.pool).await.unwrap();
-    // The seed publishes from the real clock's now; the service's clock catches up with it.
-    harness.clock.set(chrono::Utc::now());
+    imkon_accounts::seed_demo(&harness.pool, &harness.calendar)
+        .await
+        .unwrap();
+    imkon_accounts::seed_demo(&harness.pool, &harness.calendar)
+        .await
+        .unwrap();
     let current: Value = harness
         .get("/v1/fx/rates/current", &harness.founder_token(new_id()))
         .await

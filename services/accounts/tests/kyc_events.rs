@@ -97,8 +97,12 @@ async fn an_approval_without_a_client_id_is_refused(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_demo_seed_opens_the_banks_accounts_once(pool: PgPool) {
     let harness = start(pool).await;
-    imkon_accounts::seed_demo(&harness.pool).await.unwrap();
-    imkon_accounts::seed_demo(&harness.pool).await.unwrap();
+    imkon_accounts::seed_demo(&harness.pool, &harness.calendar)
+        .await
+        .unwrap();
+    imkon_accounts::seed_demo(&harness.pool, &harness.calendar)
+        .await
+        .unwrap();
     let kinds: Vec<(String, String)> = sqlx::query_as(
         "select kind, currency from account where owner_client_id is null order by kind",
     )
