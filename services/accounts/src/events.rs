@@ -6,7 +6,9 @@
 //!
 //! `account.money_moved` (to applications, which keeps the clients' inbox), payload
 //! `{"client_id", "movement", "transfer_id"}`: a client's money moved by their own hand (an
-//! exchange, a transfer sent) or to them (a transfer received). It is written to the outbox in
+//! exchange, a transfer sent, a standing order paid) or to them (a transfer received); or
+//! `{"client_id", "movement": "standing_order_skipped", "standing_order_id"}` when a standing
+//! order's payment was skipped. It is written to the outbox in
 //! the transaction that records the movement's quote as confirmed, so it exists exactly when
 //! that record does; the relay delivers it at least once and the receiver's inbox applies it
 //! once.
@@ -35,6 +37,9 @@ pub enum Movement {
     TransferSent,
     /// From another client's account to the client's.
     TransferReceived,
+    /// A standing order's payment that the daily run skipped (money short, an account closed,
+    /// the daily limit): nothing moved, and the client must know.
+    StandingOrderSkipped,
 }
 
 impl Movement {
@@ -43,27 +48,33 @@ impl Movement {
             Movement::Exchange => "exchange",
             Movement::TransferSent => "transfer_sent",
             Movement::TransferReceived => "transfer_received",
+            Movement::StandingOrderSkipped => "standing_order_skipped",
+        }
+    }
+
+    /// The payload's field that names what the movement is about.
+    fn subject_field(self) -> &'static str {
+        match self {
+            Movement::StandingOrderSkipped => "standing_order_id",
+            _ => "transfer_id",
         }
     }
 }
 
-/// Writes `account.money_moved` for `client_id` into the outbox, in the caller's transaction.
+/// Writes `account.money_moved` for `client_id` into the outbox, in the caller's transaction;
+/// `subject` is the transfer (or, for a skipped standing order, the order).
 pub async fn announce_money_moved(
     connection: &mut PgConnection,
     client_id: Uuid,
     movement: Movement,
-    transfer_id: Uuid,
+    subject: Uuid,
 ) -> Result<(), sqlx::Error> {
-    imkon_platform::outbox::enqueue(
-        connection,
-        MONEY_MOVED_TOPIC,
-        &serde_json::json!({
-            "client_id": client_id,
-            "movement": movement.code(),
-            "transfer_id": transfer_id,
-        }),
-    )
-    .await?;
+    let mut payload = serde_json::json!({
+        "client_id": client_id,
+        "movement": movement.code(),
+    });
+    payload[movement.subject_field()] = serde_json::Value::from(subject.to_string());
+    imkon_platform::outbox::enqueue(connection, MONEY_MOVED_TOPIC, &payload).await?;
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 //! - [`domain`]: account numbers, accounts, transfers, postings, holds, client transfers.
 //! - [`ledger`]: the batching writer every transfer goes through (the hot-account design).
 //! - [`account_ids`]: account numbers resolved to ids, remembered by the process.
-//! - [`http`]: the API; [`db`]: every SQL statement; [`events`]: the KYC consumer.
+//! - [`standing_orders`]: the daily run that pays clients' standing orders.
+//! - [`http`]: the API; [`db`]: every SQL statement; [`events`]: the KYC consumer and the
+//!   `account.money_moved` announcements.
 
 pub mod account_ids;
 pub mod db;
@@ -16,6 +18,7 @@ pub mod events;
 pub mod http;
 pub mod ledger;
 pub mod opening;
+pub mod standing_orders;
 
 use std::sync::Arc;
 
@@ -196,5 +199,6 @@ pub async fn run_on(
     let mut state = AppState::with_calendar(pool, config.limits, verifier, config.calendar.clone());
     state.bank = bank;
     state.current_accounts_per_currency = current_accounts_per_currency;
+    standing_orders::spawn_daily(state.clone(), shutdown.clone());
     service::serve(&config, listener, app(state), shutdown).await
 }

@@ -101,6 +101,7 @@ impl EventHandler for ConsumedEvents {
                 "exchange" => notice::MONEY_EXCHANGED_KIND,
                 "transfer_sent" => notice::MONEY_SENT_KIND,
                 "transfer_received" => notice::MONEY_RECEIVED_KIND,
+                "standing_order_skipped" => notice::STANDING_ORDER_SKIPPED_KIND,
                 other => {
                     return Err(Problem::unprocessable(
                         "invalid_payload",

@@ -171,8 +171,9 @@ async fn a_loan_event_without_its_client_is_refused_and_tells_no_one(pool: PgPoo
     }
 }
 
-/// Accounts' news of a client's money (an exchange, a transfer sent, a transfer received)
-/// reaches the client's inbox once, from accounts only; a movement it does not know is refused.
+/// Accounts' news of a client's money (an exchange, a transfer sent or received, a standing
+/// order's payment skipped) reaches the client's inbox once, from accounts only; a movement it
+/// does not know is refused.
 #[sqlx::test(migrations = false)]
 async fn each_money_movement_from_accounts_tells_the_client_once(pool: PgPool) {
     let harness = Harness::start(pool).await;
@@ -189,6 +190,11 @@ async fn each_money_movement_from_accounts_tells_the_client_once(pool: PgPool) {
             "transfer_received",
             "money:transfer_received",
             "Imkon: money received",
+        ),
+        (
+            "standing_order_skipped",
+            "money:standing_order_skipped",
+            "Imkon: standing order not paid",
         ),
     ];
     for (movement, kind, subject) in movements {

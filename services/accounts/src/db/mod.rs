@@ -8,4 +8,5 @@ pub mod holds;
 pub mod ledger;
 pub mod proposals;
 pub mod quotes;
+pub mod standing_orders;
 pub mod statements;

@@ -7,6 +7,7 @@ pub mod exchange;
 pub mod holds;
 pub mod me;
 pub mod proposals;
+pub mod standing_orders;
 pub mod statement_document;
 pub mod statements;
 
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(statements::router())
         .merge(me::router())
         .merge(exchange::router())
+        .merge(standing_orders::router())
         .with_state(state)
 }
 
@@ -70,6 +72,11 @@ pub fn router(state: AppState) -> Router {
         exchange::position_report,
         exchange::quote_exchange,
         exchange::confirm_exchange,
+        standing_orders::create_template,
+        standing_orders::list_templates,
+        standing_orders::create_standing_order,
+        standing_orders::list_standing_orders,
+        standing_orders::cancel_standing_order,
     ),
     tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
 )]

@@ -52,8 +52,11 @@ pub const MONEY_SENT_KIND: &str = "money:transfer_sent";
 /// A notice that money from another client reached the client's account.
 pub const MONEY_RECEIVED_KIND: &str = "money:transfer_received";
 
+/// A notice that a standing order's payment was skipped.
+pub const STANDING_ORDER_SKIPPED_KIND: &str = "money:standing_order_skipped";
+
 /// Every kind [`event_notice`] writes.
-pub const EVENT_KINDS: [&str; 10] = [
+pub const EVENT_KINDS: [&str; 11] = [
     "kyc:approved",
     "kyc:rejected",
     LOAN_OVERDUE_KIND,
@@ -64,6 +67,7 @@ pub const EVENT_KINDS: [&str; 10] = [
     MONEY_EXCHANGED_KIND,
     MONEY_SENT_KIND,
     MONEY_RECEIVED_KIND,
+    STANDING_ORDER_SKIPPED_KIND,
 ];
 
 /// The subject and body of a notice about the founder rather than an application's state (a
@@ -83,6 +87,7 @@ pub fn event_notice(language: Language, kind: &str) -> Option<(String, String)> 
         MONEY_EXCHANGED_KIND => money_exchanged_notice(language),
         MONEY_SENT_KIND => money_sent_notice(language),
         MONEY_RECEIVED_KIND => money_received_notice(language),
+        STANDING_ORDER_SKIPPED_KIND => standing_order_skipped_notice(language),
         _ => return None,
     };
     Some((subject.to_owned(), body.to_owned()))
@@ -195,6 +200,28 @@ fn money_received_notice(language: Language) -> (&'static str, &'static str) {
         Language::UzCyrl => (
             "Imkon: пул тушди",
             "Ҳисобварақингизга бошқа ҳисобварақдан ўтказма тушди; унинг суммаси ҳисобварақ кўчирмасида кўрсатилган.",
+        ),
+    }
+}
+
+/// The subject and body telling the client that a standing order's payment was skipped.
+fn standing_order_skipped_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: standing order not paid",
+            "A payment of your standing order was skipped this month because there was not enough money in the account, the account is closed or the daily limit was reached. Nothing was taken from your account.",
+        ),
+        Language::Ru => (
+            "Imkon: постоянное поручение не исполнено",
+            "Платёж по вашему постоянному поручению в этом месяце пропущен: на счёте не хватило денег, счёт закрыт или достигнут дневной лимит. С вашего счёта ничего не списано.",
+        ),
+        Language::UzLatn => (
+            "Imkon: doimiy topshiriq bajarilmadi",
+            "Doimiy topshirigʻingiz boʻyicha bu oygi toʻlov oʻtkazib yuborildi: hisobvaraqda pul yetmadi, hisobvaraq yopilgan yoki kunlik limitga yetildi. Hisobvaraqingizdan hech narsa yechilmadi.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: доимий топшириқ бажарилмади",
+            "Доимий топшириғингиз бўйича бу ойги тўлов ўтказиб юборилди: ҳисобварақда пул етмади, ҳисобварақ ёпилган ёки кунлик лимитга етилди. Ҳисобварақингиздан ҳеч нарса ечилмади.",
         ),
     }
 }
