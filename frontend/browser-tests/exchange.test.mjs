@@ -17,10 +17,10 @@ const started = frontendAndBrowser(needsServices);
 
 /** Each language with the headings its pages carry. */
 const LANGUAGES = [
-  { code: 'uz-Latn', button: 'Oʻzbekcha', exchange: 'Hisobvaraqlarim orasida ayirboshlash', confirm: 'Ayirboshlashni tasdiqlang', done: 'Ayirboshlandi', fx: 'Valyuta kurslari' },
-  { code: 'uz-Cyrl', button: 'Ўзбекча', exchange: 'Ҳисобварақларим орасида айирбошлаш', confirm: 'Айирбошлашни тасдиқланг', done: 'Айирбошланди', fx: 'Валюта курслари' },
-  { code: 'ru', button: 'Русский', exchange: 'Обмен между моими счетами', confirm: 'Подтвердите обмен', done: 'Обмен выполнен', fx: 'Курсы валют' },
-  { code: 'en', button: 'English', exchange: 'Exchange between my accounts', confirm: 'Confirm the exchange', done: 'Exchange done', fx: 'Exchange rates' },
+  { code: 'uz-Latn', button: 'Oʻzbekcha', exchange: 'Hisobvaraqlarim orasida ayirboshlash', confirm: 'Ayirboshlashni tasdiqlang', done: 'Ayirboshlandi', fx: 'Valyuta kurslari', payments: 'Toʻlov shablonlari va doimiy topshiriqlar' },
+  { code: 'uz-Cyrl', button: 'Ўзбекча', exchange: 'Ҳисобварақларим орасида айирбошлаш', confirm: 'Айирбошлашни тасдиқланг', done: 'Айирбошланди', fx: 'Валюта курслари', payments: 'Тўлов шаблонлари ва доимий топшириқлар' },
+  { code: 'ru', button: 'Русский', exchange: 'Обмен между моими счетами', confirm: 'Подтвердите обмен', done: 'Обмен выполнен', fx: 'Курсы валют', payments: 'Шаблоны платежей и постоянные поручения' },
+  { code: 'en', button: 'English', exchange: 'Exchange between my accounts', confirm: 'Confirm the exchange', done: 'Exchange done', fx: 'Exchange rates', payments: 'Payment templates and standing orders' },
 ];
 
 const [DESKTOP] = VIEWPORTS;
@@ -109,12 +109,44 @@ describe('a client exchanges between their own accounts', () => {
     });
   }
 
+  test('founder1 saves a template, orders it monthly and cancels the order, in every language', { skip: needsServices }, async () => {
+    // The destination: founder2's current account, as founder2's own accounts page shows it.
+    const other = await openPage(started.browser, DESKTOP);
+    await signIn(other.page, 'founder2', LANGUAGES[3]);
+    await other.page.goto(`${started.server.url}/accounts`);
+    const destination = (await other.page.locator('#accounts a').first().textContent()).trim();
+    await other.context.close();
+    for (const language of LANGUAGES) {
+      const { context, page, violations } = await openPage(started.browser, DESKTOP);
+      await signIn(page, 'founder1', language);
+      await page.goto(`${started.server.url}/payments`);
+      assert.equal((await page.locator('h1').textContent()).trim(), language.payments);
+      await page.selectOption('#template-from', await optionIn(page, '#template-from', '000'));
+      await page.fill('#template-name', `Rent ${language.code}`);
+      await page.fill('#template-to', destination);
+      await page.fill('#template-amount', '1000');
+      await submit(page, '#template-form');
+      assert.equal(new URL(page.url()).pathname, '/payments');
+      const templates = await page.locator('#templates tbody tr').count();
+      assert.ok(templates >= 1, 'the template is listed');
+      await page.fill('#order-day', '5');
+      await submit(page, '#order-form');
+      const active = await page.locator('#orders form[action$="/cancel"]').count();
+      assert.ok(active >= 1, 'an active order can be cancelled');
+      await assertSound(page, violations, 'payments', DESKTOP);
+      await shoot(page, 'payments', language, DESKTOP);
+      await submit(page, page.locator('#orders form[action$="/cancel"]').first());
+      assert.equal(await page.locator('#orders form[action$="/cancel"]').count(), active - 1, 'cancelled');
+      await context.close();
+    }
+  });
+
   test('the new pages hold their layout on a phone in every language', { skip: needsServices }, async () => {
     const phone = VIEWPORTS[1];
     for (const language of LANGUAGES) {
       const client = await openPage(started.browser, phone);
       await signIn(client.page, 'founder1', language);
-      for (const [name, pagePath] of [['accounts-currencies', '/accounts'], ['exchange', '/exchange']]) {
+      for (const [name, pagePath] of [['accounts-currencies', '/accounts'], ['exchange', '/exchange'], ['payments', '/payments']]) {
         await client.page.goto(`${started.server.url}${pagePath}`);
         await assertSound(client.page, client.violations, name, phone);
         await shoot(client.page, name, language, phone);

@@ -276,3 +276,117 @@ async fn finance_proposes_a_rate_that_only_a_second_person_publishes(
     let (status, _) = officer.page(&site.url("/fx")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_saves_a_template_orders_it_monthly_and_cancels_the_order(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mine = site
+        .money
+        .funded_account(client_id_of(&site.services, "founder1").await, "900000.00")
+        .await;
+    let theirs = site
+        .money
+        .funded_account(client_id_of(&site.services, "founder2").await, "0.00")
+        .await;
+    let mut founder = site.signed_in("founder1", "en").await;
+    let (status, html) = founder.page(&site.url("/payments")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("You have no templates yet."), "{html}");
+    assert!(
+        html.contains("href=\"/payments\""),
+        "the menu names the page"
+    );
+
+    let refused = founder
+        .post(
+            &site.url("/payments/templates"),
+            &[
+                ("name", "Rent"),
+                ("from_account", &mine),
+                ("to_account", &mine),
+                ("amount", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("value=\"abc\""));
+    let same = founder
+        .post(
+            &site.url("/payments/templates"),
+            &[
+                ("name", "Rent"),
+                ("from_account", &mine),
+                ("to_account", &mine),
+                ("amount", "250,000"),
+            ],
+        )
+        .await;
+    assert_eq!(same.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = founder
+        .post(
+            &site.url("/payments/templates"),
+            &[
+                ("name", "Rent"),
+                ("from_account", &mine),
+                ("to_account", &theirs),
+                ("amount", "250,000"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&saved), "/payments");
+    let (_, html) = founder.page(&site.url("/payments")).await;
+    assert!(
+        html.contains("UZS\u{a0}250,000.00") && html.contains(&theirs),
+        "{html}"
+    );
+    let template_id = {
+        let marker = "name=\"template_id\">\n      <option value=\"";
+        let start = html.find(marker).expect("the template is offered") + marker.len();
+        html[start..start + 36].to_owned()
+    };
+    let day = founder
+        .post(
+            &site.url("/payments/standing-orders"),
+            &[("template_id", &template_id), ("day_of_month", "31")],
+        )
+        .await;
+    assert_eq!(day.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(day
+        .text()
+        .await
+        .unwrap()
+        .contains("Choose a day from 1 to 28."));
+    let ordered = founder
+        .post(
+            &site.url("/payments/standing-orders"),
+            &[("template_id", &template_id), ("day_of_month", "5")],
+        )
+        .await;
+    assert_eq!(location(&ordered), "/payments");
+    let (_, html) = founder.page(&site.url("/payments")).await;
+    assert!(
+        html.contains("on day 5 of every month") && html.contains("active"),
+        "{html}"
+    );
+    let cancel = {
+        let marker = "action=\"/payments/standing-orders/";
+        let start = html.find(marker).expect("a cancel button") + marker.len();
+        format!("/payments/standing-orders/{}", &html[start..start + 43])
+    };
+    let mut stranger = site.signed_in("founder2", "en").await;
+    let theirs_to_cancel = stranger.post(&site.url(&cancel), &[]).await;
+    assert_eq!(theirs_to_cancel.status(), StatusCode::NOT_FOUND);
+    let cancelled = founder.post(&site.url(&cancel), &[]).await;
+    assert_eq!(location(&cancelled), "/payments");
+    let (_, html) = founder.page(&site.url("/payments")).await;
+    assert!(html.contains("cancelled"), "{html}");
+    let (status, _) = site
+        .signed_in("credit1", "en")
+        .await
+        .page(&site.url("/payments"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -1,4 +1,5 @@
-# Opening, naming and closing one's own accounts; exchange between them; the bank's rates.
+# Opening, naming and closing one's own accounts; exchange between them; the bank's rates;
+# payment templates and standing orders.
 
 nav-exchange = Exchange
 nav-fx = Exchange rates
@@ -80,3 +81,34 @@ error-rate-too-precise = A rate has at most six digits after the decimal point.
 error-not-a-rate = Enter a rate, such as 12,650.50.
 error-invalid-rate-window = A rate holds for at most 31 days.
 error-exchange-rate-out-of-range = A rate is greater than zero and at most 1,000,000,000.
+
+nav-payments = Payments
+payments-title = Payment templates and standing orders
+payments-intro = Save a transfer you make often, and have it paid on a day of every month. A payment is skipped, and you are told, when the account does not hold enough that day.
+templates-title = My templates
+templates-none = You have no templates yet.
+template-name = Name
+template-from = From account
+template-to = To account
+template-amount = Amount
+template-save = Save the template
+orders-title = My standing orders
+orders-none = You have no standing orders yet.
+order-every = on day { $day } of every month
+order-state-active = active
+order-state-cancelled = cancelled
+order-last = Last due date:
+order-outcome-booked = paid
+order-outcome-skipped = skipped
+order-reason-insufficient-funds = skipped: not enough money
+order-reason-account-closed = skipped: an account is closed
+order-reason-daily-limit-exceeded = skipped: over the daily limit
+order-template = Template
+order-day = Day of the month
+order-day-hint = From 1 to 28, so that every month has it.
+order-create = Create the standing order
+order-cancel = Cancel
+error-day-of-month-out-of-range = Choose a day from 1 to 28.
+error-starts-in-the-past = A standing order starts today or later.
+problem-too-many-templates = You have as many templates as one client may keep.
+problem-too-many-standing-orders = You have as many standing orders as one client may keep.

@@ -22,7 +22,8 @@ const CATALOGUE_FILES: usize = 10;
 /// staff administration and passwords (`people`), programmes and the audit trail
 /// (`programmes`), each role's home and inbox (`home`), generated documents (`documents`), the
 /// scorecards (`scorecards`), one's own password and the founder's notifications
-/// (`account`), and opening accounts, exchange and the bank's rates (`exchange`).
+/// (`account`), and opening accounts, exchange, the bank's rates, payment templates and
+/// standing orders (`exchange`).
 macro_rules! catalogue {
     ($code:literal) => {
         [

@@ -1,6 +1,6 @@
 //! Founders' pages: registration and their profile, companies and documents, their KYC
-//! status, applying to a programme, their accounts, transfers and exchanges, and their
-//! notifications.
+//! status, applying to a programme, their accounts, transfers, exchanges, payment
+//! templates and standing orders, and their notifications.
 //!
 //! Registration is here although a visitor opens it before signing in: it creates a founder's
 //! profile with the same fields as the profile page.
@@ -10,6 +10,7 @@ pub mod exchange;
 pub mod inbox;
 pub mod kyc;
 pub mod money;
+pub mod payments;
 pub mod profile;
 
 use axum::extract::DefaultBodyLimit;
@@ -82,4 +83,11 @@ pub fn routes() -> Router<AppState> {
             get(exchange::confirmation).post(exchange::confirm),
         )
         .route("/exchange/{quote_id}/done", get(exchange::result))
+        .route("/payments", get(payments::show))
+        .route("/payments/templates", post(payments::save_template))
+        .route("/payments/standing-orders", post(payments::create_order))
+        .route(
+            "/payments/standing-orders/{id}/cancel",
+            post(payments::cancel_order),
+        )
 }

@@ -85,6 +85,7 @@ pub const MENU: &[MenuEntry] = &[
     entry(INBOX_PATH, "nav-inbox", Some(Section::Inbox), FOUNDERS),
     entry("/accounts", "nav-accounts", Some(Section::Accounts), FOUNDERS),
     entry("/exchange", "nav-exchange", Some(Section::Exchange), FOUNDERS),
+    entry("/payments", "nav-payments", Some(Section::Payments), FOUNDERS),
     entry("/contracts", "nav-my-contracts", Some(Section::Contracts), FOUNDERS),
     entry("/contracts", "nav-contracts", Some(Section::Contracts), PORTFOLIO_STAFF),
     entry("/arrears", "nav-arrears", Some(Section::Arrears), PORTFOLIO_STAFF),

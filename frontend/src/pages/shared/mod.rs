@@ -179,6 +179,8 @@ pub enum Section {
     Fx,
     /// A client's exchange between their own accounts.
     Exchange,
+    /// A client's payment templates and standing orders.
+    Payments,
     Admin,
     AdminProgrammes,
     AdminAudit,
