@@ -9,7 +9,8 @@
 //! Each order's payment of a date is decided in one transaction that holds the order's row lock
 //! (`for update skip locked`, so a second runner, another replica, passes over it) from before
 //! the transfer is submitted until its `standing_order_run` row and the client's notice are
-//! written. The transfer's key is the order and the date (`standing-order:<id>:<date>`), so a
+//! written; once the lock is held, a fresh statement asks whether the date is decided, since
+//! the locking statement's snapshot predates the runner whose commit released the lock. The transfer's key is the order and the date (`standing-order:<id>:<date>`), so a
 //! run that dies after the ledger booked it and before that commit finds the same transfer
 //! again the next time (the writer replays it) and records it then. A skipped payment is final
 //! for its date: the order is paid again on its next due date, not retried.
@@ -76,6 +77,9 @@ pub async fn run_for_date(state: &AppState, day: NaiveDate) -> Result<RunReport,
         let Some(order) = db::standing_orders::lock_due(&mut transaction, id, day).await? else {
             continue;
         };
+        if db::standing_orders::is_decided(&mut *transaction, order.id, day).await? {
+            continue;
+        }
         match pay(state, &order, day).await? {
             Paid::Booked(transfer_id) => {
                 db::standing_orders::record_run(

@@ -57,7 +57,10 @@ async fn start_service(database_url: &str, address: &str, jwks: &str) -> Service
         // The outbox relay's credentials: required at start, never used here, since no
         // event has a subscriber without `event_subscribers`.
         .env("IMKON_ACCOUNTS_ONBOARDING_URL", "http://127.0.0.1:9")
-        .env("IMKON_ACCOUNTS_SERVICE_CLIENT_SECRET", "unused-in-this-test")
+        .env(
+            "IMKON_ACCOUNTS_SERVICE_CLIENT_SECRET",
+            "unused-in-this-test",
+        )
         .env("IMKON_ACCOUNTS_LOG_FORMAT", "json")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -199,6 +199,24 @@ pub async fn lock_due(
     .await
 }
 
+/// Whether the payment of `day` is decided. Asked again once the order's lock is held: the
+/// statement that took the lock judged by a snapshot from before it waited, so it can miss the
+/// decision of the runner it waited for; this statement's snapshot comes after.
+pub async fn is_decided(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+    day: NaiveDate,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from standing_order_run
+                          where standing_order_id = $1 and due_on = $2) as "decided!""#,
+        id,
+        day
+    )
+    .fetch_one(executor)
+    .await
+}
+
 /// Records what became of a standing order's payment of `day`.
 pub async fn record_run(
     connection: &mut PgConnection,

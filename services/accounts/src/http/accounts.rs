@@ -16,7 +16,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::caller::{AccountOpener, Allowed, Caller, StaffOrService};
-use super::{amount_text, invalid, parse_account_number, MAX_ACCOUNT_NAME_CHARS};
+use super::{amount_text, client_of, invalid, parse_account_number, MAX_ACCOUNT_NAME_CHARS};
 use crate::db;
 use crate::db::accounts::AccountRow;
 use crate::domain::account::{AccountKind, AccountOwner, ClientId};
@@ -250,15 +250,6 @@ pub async fn my_accounts(
     Ok(Json(accounts.iter().map(AccountDto::from).collect()))
 }
 
-fn founder_client(founder: &RequireRole<Founder>) -> Result<Uuid, AccountsError> {
-    founder.client_id().ok_or_else(|| {
-        AccountsError::Problem(Problem::forbidden(
-            "no_client_profile",
-            "this sign-in has no client profile",
-        ))
-    })
-}
-
 /// A current account the client opens for themselves.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -288,7 +279,7 @@ pub async fn open_my_account(
     key: IdempotencyKey,
     ValidatedJson(request): ValidatedJson<OpenMyAccountRequest>,
 ) -> Result<Response, AccountsError> {
-    let client_id = founder_client(&founder)?;
+    let client_id = client_of(&founder)?;
     let currency: Currency = request
         .currency
         .parse()
@@ -426,7 +417,7 @@ pub async fn rename_my_account(
     Path(number): Path<String>,
     ValidatedJson(request): ValidatedJson<RenameAccountRequest>,
 ) -> Result<Json<AccountDto>, AccountsError> {
-    let client_id = founder_client(&founder)?;
+    let client_id = client_of(&founder)?;
     let name = trimmed_name(request.name.as_deref())?;
     let mut transaction = state.pool.begin().await?;
     let account = lock_my_account(&state, &mut transaction, client_id, &number).await?;
@@ -459,7 +450,7 @@ pub async fn close_my_account(
     founder: RequireRole<Founder>,
     Path(number): Path<String>,
 ) -> Result<Json<AccountDto>, AccountsError> {
-    let client_id = founder_client(&founder)?;
+    let client_id = client_of(&founder)?;
     let mut transaction = state.pool.begin().await?;
     let account = lock_my_account(&state, &mut transaction, client_id, &number).await?;
     if account.kind != AccountKind::ClientCurrent.code() {

@@ -32,8 +32,8 @@ use validator::Validate;
 
 use super::caller::{Allowed, Caller, LedgerStaff};
 use super::{
-    amount_text, invalid, parse_account_number, parse_amount, ACCOUNT_NUMBER_CHARS,
-    MAX_AMOUNT_CHARS, MAX_CONFIRMATION_TOKEN_CHARS,
+    amount_text, client_of, earlier_confirmation, invalid, parse_account_number, parse_amount,
+    ACCOUNT_NUMBER_CHARS, MAX_AMOUNT_CHARS, MAX_CONFIRMATION_TOKEN_CHARS,
 };
 use crate::db;
 use crate::db::accounts::AccountRow;
@@ -564,15 +564,6 @@ pub struct ExchangeDto {
     pub booked_at: DateTime<Utc>,
 }
 
-fn client_of(founder: &RequireRole<Founder>) -> Result<Uuid, AccountsError> {
-    founder.client_id().ok_or_else(|| {
-        AccountsError::Problem(Problem::forbidden(
-            "no_client_profile",
-            "this sign-in has no client profile",
-        ))
-    })
-}
-
 /// The client's own open current account with this number.
 async fn own_current_account(
     state: &AppState,
@@ -876,19 +867,15 @@ pub async fn confirm_exchange(
     let to_row = db::accounts::find_by_id(&mut *transaction, quote.to_account_id)
         .await?
         .ok_or_else(|| AccountsError::Inconsistent("a quote's account vanished".to_owned()))?;
-    if let Some(booked) =
-        db::quotes::transfer_by_reference(&mut *transaction, &scope, &reference_text).await?
+    if let Some(record) = earlier_confirmation(
+        &mut transaction,
+        &scope,
+        &reference_text,
+        &key,
+        &fingerprint,
+    )
+    .await?
     {
-        if booked.idempotency_key != key.as_str() {
-            return Err(AccountsError::QuoteAlreadyConfirmed);
-        }
-        if booked.request_fingerprint != fingerprint {
-            return Err(AccountsError::IdempotencyKeyReused);
-        }
-        let mut records = db::ledger::load_transfers(&mut transaction, &[booked.id]).await?;
-        let record = records.remove(&booked.id).ok_or_else(|| {
-            AccountsError::Inconsistent(format!("transfer {} vanished", booked.id))
-        })?;
         // The first confirmation booked the exchange but did not get to record it (its
         // transaction ended with an error after the ledger committed): this retry does.
         if quote.transfer_id.is_none() {

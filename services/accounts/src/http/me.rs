@@ -27,8 +27,8 @@ use validator::Validate;
 
 use super::transfers::booked_response;
 use super::{
-    amount_text, parse_account_number, parse_amount, ACCOUNT_NUMBER_CHARS, MAX_AMOUNT_CHARS,
-    MAX_CONFIRMATION_TOKEN_CHARS,
+    amount_text, client_of, earlier_confirmation, parse_account_number, parse_amount,
+    ACCOUNT_NUMBER_CHARS, MAX_AMOUNT_CHARS, MAX_CONFIRMATION_TOKEN_CHARS,
 };
 use crate::db;
 use crate::db::accounts::AccountRow;
@@ -127,15 +127,6 @@ pub struct LimitsDto {
 /// The client's idempotency scope: their keys never collide with another caller's.
 fn client_scope(client_id: Uuid) -> String {
     format!("client:{client_id}")
-}
-
-fn client_of(founder: &RequireRole<Founder>) -> Result<Uuid, AccountsError> {
-    founder.client_id().ok_or_else(|| {
-        AccountsError::Problem(Problem::forbidden(
-            "no_client_profile",
-            "this sign-in has no client profile",
-        ))
-    })
 }
 
 /// The domain's view of a stored account.
@@ -320,19 +311,15 @@ pub async fn confirm_transfer(
     let quote_row = db::quotes::lock_quote(&mut transaction, request.quote_id, client_id)
         .await?
         .ok_or(AccountsError::NotFound("quote"))?;
-    if let Some(booked) =
-        db::quotes::transfer_by_reference(&mut *transaction, &scope, &reference_text).await?
+    if let Some(record) = earlier_confirmation(
+        &mut transaction,
+        &scope,
+        &reference_text,
+        &key,
+        &fingerprint,
+    )
+    .await?
     {
-        if booked.idempotency_key != key.as_str() {
-            return Err(AccountsError::QuoteAlreadyConfirmed);
-        }
-        if booked.request_fingerprint != fingerprint {
-            return Err(AccountsError::IdempotencyKeyReused);
-        }
-        let mut records = db::ledger::load_transfers(&mut transaction, &[booked.id]).await?;
-        let record = records.remove(&booked.id).ok_or_else(|| {
-            AccountsError::Inconsistent(format!("transfer {} vanished", booked.id))
-        })?;
         // The first confirmation booked the transfer but did not get to record it (its
         // transaction ended with an error after the ledger committed): this retry does.
         if quote_row.transfer_id.is_none() {

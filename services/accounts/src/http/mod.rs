@@ -15,6 +15,7 @@ pub mod transfers;
 
 use axum::http::StatusCode;
 use axum::Router;
+use imkon_auth::extract::{Founder, RequireRole};
 use imkon_platform::config::HttpLimits;
 use imkon_platform::money::{Currency, Money, MoneyError};
 use imkon_platform::problem::Problem;
@@ -114,6 +115,46 @@ pub fn amount_text(amount: Decimal) -> String {
     let mut amount = amount;
     amount.rescale(2);
     amount.to_string()
+}
+
+/// The client a founder's sign-in acts for; a sign-in without a client profile may not act on
+/// a client's money (403 `no_client_profile`).
+pub fn client_of(founder: &RequireRole<Founder>) -> Result<uuid::Uuid, AccountsError> {
+    founder.client_id().ok_or_else(|| {
+        AccountsError::Problem(Problem::forbidden(
+            "no_client_profile",
+            "this sign-in has no client profile",
+        ))
+    })
+}
+
+/// The transfer an earlier confirmation of a quote booked, if one did (the transfer in `scope`
+/// whose reference is the quote's): the same key and request replay it, another key finds the
+/// quote confirmed (409 `quote_already_confirmed`), the same key with another request is
+/// refused (`idempotency_key_reused`).
+pub async fn earlier_confirmation(
+    connection: &mut sqlx::PgConnection,
+    scope: &str,
+    reference: &str,
+    key: &imkon_platform::idempotency::IdempotencyKey,
+    fingerprint: &str,
+) -> Result<Option<crate::db::ledger::TransferRecord>, AccountsError> {
+    let Some(booked) =
+        crate::db::quotes::transfer_by_reference(&mut *connection, scope, reference).await?
+    else {
+        return Ok(None);
+    };
+    if booked.idempotency_key != key.as_str() {
+        return Err(AccountsError::QuoteAlreadyConfirmed);
+    }
+    if booked.request_fingerprint != fingerprint {
+        return Err(AccountsError::IdempotencyKeyReused);
+    }
+    let mut records = crate::db::ledger::load_transfers(connection, &[booked.id]).await?;
+    let record = records
+        .remove(&booked.id)
+        .ok_or_else(|| AccountsError::Inconsistent(format!("transfer {} vanished", booked.id)))?;
+    Ok(Some(record))
 }
 
 /// Parses an account number from a request field.

@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{amount_text, invalid, parse_account_number, parse_amount};
+use super::{amount_text, client_of, invalid, parse_account_number, parse_amount};
 use super::{ACCOUNT_NUMBER_CHARS, MAX_AMOUNT_CHARS};
 use crate::db;
 use crate::db::standing_orders::{StandingOrderRow, TemplateRow};
@@ -53,15 +53,6 @@ pub const MAX_PER_CLIENT: usize = 50;
 
 /// The longest template name.
 const MAX_TEMPLATE_NAME_CHARS: u64 = 100;
-
-fn client_of(founder: &RequireRole<Founder>) -> Result<Uuid, AccountsError> {
-    founder.client_id().ok_or_else(|| {
-        AccountsError::Problem(Problem::forbidden(
-            "no_client_profile",
-            "this sign-in has no client profile",
-        ))
-    })
-}
 
 async fn audit_change(
     connection: &mut PgConnection,
