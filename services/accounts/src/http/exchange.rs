@@ -336,12 +336,19 @@ pub async fn list_rates(
 /// The published rate of each pair in force now: what a client's quote uses.
 #[utoipa::path(get, path = "/v1/fx/rates/current", tag = "accounts",
     security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
-    responses((status = 200, body = [RateDto]), (status = 401)))]
+    responses((status = 200, body = [RateDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
 pub async fn current_rates(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<RateDto>>, AccountsError> {
+    // People read the rates (clients to exchange, staff to watch them); no service needs them.
+    if caller.principal().is_service() {
+        return Err(AccountsError::Problem(Problem::forbidden(
+            "forbidden",
+            "the rates are for people signed in, not for services",
+        )));
+    }
     let rows = db::exchange::rates_in_force(&state.pool, state.calendar.now()).await?;
     Ok(Json(rows.iter().map(RateDto::from).collect()))
 }
