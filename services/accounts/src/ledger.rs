@@ -7,8 +7,10 @@
 //! hold the fund's row lock across several round trips to PostgreSQL and the whole service
 //! would queue behind it, one commit at a time. Instead, handlers hand their validated
 //! transfers to a single writer through a channel and wait on a oneshot for their own answer.
-//! The writer takes whatever has queued up (at most [`MAX_BATCH_TRANSFERS`]; it never waits to
-//! fill a batch, so an idle service answers at once and a busy one batches more), and per batch:
+//! The writer takes whatever has queued up (at most [`MAX_BATCH_TRANSFERS`]); when fewer
+//! requests have queued than the larger of its last two batches held, it waits for them at most
+//! [`GATHER_WINDOW`] (an idle service still answers at once, a busy one batches more), and per
+//! batch:
 //!
 //! 1. begins one transaction and locks every account the batch touches with one
 //!    `select … for update` ordered by id (the domain's [`touched_accounts`] order), so any two
@@ -43,6 +45,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use imkon_platform::calendar::Clock;
@@ -69,6 +72,9 @@ pub const MAX_BATCH_TRANSFERS: usize = 512;
 
 /// How many requests may wait for the writer before submitters wait for room.
 const QUEUE_CAPACITY: usize = 16_384;
+
+/// How long the writer waits for the requests it expects before it books what it has.
+const GATHER_WINDOW: Duration = Duration::from_micros(300);
 
 /// How often a batch is retried after losing a key race to another process.
 const MAX_BATCH_ATTEMPTS: u32 = 3;
@@ -174,10 +180,18 @@ impl LedgerWriter {
         // The writer's connections are in constant use, so the pool's ping before handing one
         // out cost every batch a round trip for nothing; a connection that has died fails its
         // batch, which writes nothing and is answered as failed, and the pool replaces it.
+        // The writer's statements take arrays whose lengths change with every batch, and
+        // PostgreSQL planned them afresh for each execution (a custom plan) until it judged a
+        // generic one good enough; the generic plan is the one they would settle on, taken
+        // from the start (the batch's write fell from about 1.0 to 0.8 ms at 16 clients).
         let writer_pool = PgPoolOptions::new()
             .max_connections(WRITER_CONNECTIONS)
             .test_before_acquire(false)
-            .connect_lazy_with((*pool.connect_options()).clone());
+            .connect_lazy_with(
+                (*pool.connect_options())
+                    .clone()
+                    .options([("plan_cache_mode", "force_generic_plan")]),
+            );
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         tokio::spawn(run_writer(writer_pool, clock, receiver));
         LedgerWriter { sender }
@@ -212,6 +226,7 @@ impl LedgerWriter {
 /// PostgreSQL share.
 async fn run_writer(pool: PgPool, clock: Arc<dyn Clock>, mut receiver: mpsc::Receiver<Submission>) {
     let mut carried: VecDeque<Submission> = VecDeque::new();
+    let mut last_batch_sizes = [1, 1];
     loop {
         let mut batch: Vec<Submission> = carried.drain(..).collect();
         if batch.is_empty() {
@@ -220,12 +235,33 @@ async fn run_writer(pool: PgPool, clock: Arc<dyn Clock>, mut receiver: mpsc::Rec
                 None => return,
             }
         }
-        while batch.len() < MAX_BATCH_TRANSFERS {
-            match receiver.try_recv() {
-                Ok(submission) => batch.push(submission),
-                Err(_) => break,
+        // Gather: the clients the last two batches answered are most likely sending their
+        // next requests now, so wait a moment for as many as the larger of those batches held.
+        // Without it, the batch after a large one started with the two or three requests that
+        // had arrived, and the rest waited a whole batch for the next: at 16 clients batches
+        // alternated small and large and averaged 6.7 transfers. An idle service still answers
+        // at once (its last batches held one request), and the wait is bounded.
+        let target = last_batch_sizes
+            .into_iter()
+            .max()
+            .unwrap_or(1)
+            .min(MAX_BATCH_TRANSFERS);
+        let deadline = Instant::now() + GATHER_WINDOW;
+        loop {
+            while batch.len() < MAX_BATCH_TRANSFERS {
+                match receiver.try_recv() {
+                    Ok(submission) => batch.push(submission),
+                    Err(_) => break,
+                }
             }
+            if batch.len() >= target || Instant::now() >= deadline {
+                break;
+            }
+            // Tokio's timers tick in milliseconds, far coarser than the window: yielding lets
+            // the handlers on this worker run and submit meanwhile.
+            tokio::task::yield_now().await;
         }
+        last_batch_sizes = [last_batch_sizes[1], batch.len()];
         let outcomes = match prepare_batch(&pool, clock.as_ref(), &batch).await {
             Ok(prepared) => commit_batch(&pool, prepared).await,
             Err(error) => Err(error),
