@@ -50,7 +50,7 @@ fn rust_files(root: &Path, found: &mut Vec<PathBuf>) {
 /// The directories holding the platform's code and tests, relative to the workspace.
 fn roots() -> Vec<PathBuf> {
     let base = workspace();
-    let mut roots = vec![base.join("src"), base.join("tests")];
+    let mut roots = vec![base.join("src"), base.join("tests"), base.join("benches")];
     for group in ["services", "shared"] {
         for crate_dir in std::fs::read_dir(base.join(group))
             .expect("the workspace has services/ and shared/")

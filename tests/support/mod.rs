@@ -20,7 +20,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 /// The services a person gets an access token for at login.
-const AUDIENCES: [&str; 5] = [
+pub const AUDIENCES: [&str; 5] = [
     "onboarding",
     "applications",
     "scoring",
@@ -56,6 +56,22 @@ pub struct Person {
 }
 
 impl Person {
+    /// Someone signed in without [`Platform::login`]: the journey benchmark times each call of
+    /// a sign-in on its own.
+    pub fn signed_in(
+        username: &str,
+        user_id: Uuid,
+        client_id: Option<Uuid>,
+        tokens: BTreeMap<String, String>,
+    ) -> Person {
+        Person {
+            username: username.to_owned(),
+            user_id,
+            client_id,
+            tokens,
+        }
+    }
+
     /// The access token addressed to `service`.
     pub fn token(&self, service: &str) -> &str {
         self.tokens
@@ -118,10 +134,20 @@ impl Platform {
 
     /// Like [`Platform::start`], every service's calendar reading `clock`.
     pub async fn start_reading(clock: Arc<dyn Clock>) -> Platform {
+        Platform::start_configured(clock, Vec::new()).await
+    }
+
+    /// Like [`Platform::start_reading`], with `settings` (service, field, value) fixed over
+    /// the defaults: the journey benchmark lifts the sign-in limit per address this way.
+    pub async fn start_configured(
+        clock: Arc<dyn Clock>,
+        settings: Vec<(&'static str, &'static str, String)>,
+    ) -> Platform {
         let prefix = format!("imkon_e2e_{}", Uuid::now_v7().simple());
         let mut options = PlatformOptions::new(server_url(), &prefix, true);
         options.demo_data = true;
         options.clock = clock;
+        options.settings.extend(settings);
         // The loans here were booked months ago, so their instalments are already due.
         options
             .settings
