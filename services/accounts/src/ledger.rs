@@ -28,10 +28,11 @@
 //!    then answers each request. A request is told 201 only after its transfer is durable; a
 //!    crash before the commit leaves nothing of the batch.
 //!
-//! A batch's cost is three round trips (begin, lock and keys, write) and one commit, shared by
-//! every transfer in it, and the fund's row is locked for exactly one short transaction per batch
-//! (each account's balance is written once per batch, however many of its legs the batch
-//! books). The writer books one batch at a time (see [`run_writer`] for why): the requests
+//! A batch's cost is three round trips (lock and keys, write, commit), shared by every transfer
+//! in it, with a fourth (begin) only when the writer was idle: under load, the commit of one
+//! batch and the begin of the next travel in one message (see [`WriterSession`]). The fund's
+//! row is locked for exactly one short transaction per batch (each account's balance is
+//! written once per batch, however many of its legs the batch books). The writer books one batch at a time (see [`run_writer`] for why): the requests
 //! that arrive meanwhile, for a hot account or any other, gather into the next batch.
 //!
 //! Two processes (replicas) each run a writer; their batches serialise on the row locks of the
@@ -54,7 +55,7 @@ use imkon_platform::money::{Currency, Money};
 use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -227,6 +228,7 @@ impl LedgerWriter {
 async fn run_writer(pool: PgPool, clock: Arc<dyn Clock>, mut receiver: mpsc::Receiver<Submission>) {
     let mut carried: VecDeque<Submission> = VecDeque::new();
     let mut last_batch_sizes = [1, 1];
+    let mut session = WriterSession::default();
     loop {
         let mut batch: Vec<Submission> = carried.drain(..).collect();
         if batch.is_empty() {
@@ -262,10 +264,7 @@ async fn run_writer(pool: PgPool, clock: Arc<dyn Clock>, mut receiver: mpsc::Rec
             tokio::task::yield_now().await;
         }
         last_batch_sizes = [last_batch_sizes[1], batch.len()];
-        let outcomes = match prepare_batch(&pool, clock.as_ref(), &batch).await {
-            Ok(prepared) => commit_batch(&pool, prepared).await,
-            Err(error) => Err(error),
-        };
+        let outcomes = book_batch(&pool, &mut session, clock.as_ref(), &batch, &receiver).await;
         carried = answer_batch(batch, outcomes);
     }
 }
@@ -447,18 +446,123 @@ fn plan(
     (planned, states)
 }
 
-/// A batch written but not yet committed: its open transaction, and what to answer once the
-/// commit has succeeded.
+/// The writer's own connection, and whether a transaction is open on it with nothing done yet.
+///
+/// A batch's transaction used to cost four round trips to PostgreSQL: begin, lock and keys,
+/// write, commit. When more requests are already waiting, the writer commits a batch and begins
+/// the next one's transaction in one message (`commit; begin`), so the next batch starts with
+/// its lock. A transaction begun this way has done nothing yet: it holds no snapshot, no lock
+/// and no transaction id. An idle writer commits alone and leaves no transaction open.
+#[derive(Default)]
+struct WriterSession {
+    connection: Option<PgConnection>,
+    begun: bool,
+}
+
+impl WriterSession {
+    /// The connection, in a transaction with nothing done yet.
+    async fn begun(&mut self, pool: &PgPool) -> Result<&mut PgConnection, AccountsError> {
+        let connection = match self.connection.take() {
+            Some(connection) => connection,
+            None => {
+                self.begun = false;
+                pool.acquire().await?.detach()
+            }
+        };
+        let connection = self.connection.insert(connection);
+        if !self.begun {
+            simple_query(connection, "begin").await?;
+            self.begun = true;
+        }
+        Ok(connection)
+    }
+
+    /// Commits the open transaction, and begins the next at once when `next_waiting`.
+    ///
+    /// A failure leaves the batch's outcome as unknown as a failed commit always does (the
+    /// keys make a retry safe), and the connection is dropped, so that nothing of this
+    /// transaction can leak into the next batch.
+    async fn commit(&mut self, next_waiting: bool) -> Result<(), AccountsError> {
+        let connection = self
+            .connection
+            .as_mut()
+            .expect("a batch is committed on the connection it was begun on");
+        let statement = if next_waiting {
+            "commit; begin"
+        } else {
+            "commit"
+        };
+        match simple_query(connection, statement).await {
+            Ok(_) => {
+                self.begun = next_waiting;
+                Ok(())
+            }
+            Err(error) => {
+                self.drop_connection().await;
+                Err(error.into())
+            }
+        }
+    }
+
+    /// Rolls back a batch that failed before its commit; the connection is dropped if even
+    /// that fails.
+    async fn roll_back(&mut self) {
+        if let Some(connection) = self.connection.as_mut() {
+            if simple_query(connection, "rollback").await.is_ok() {
+                self.begun = false;
+                return;
+            }
+        }
+        self.drop_connection().await;
+    }
+
+    async fn drop_connection(&mut self) {
+        self.begun = false;
+        if let Some(connection) = self.connection.take() {
+            let _ = connection.close().await;
+        }
+    }
+}
+
+/// Sends `statements` in one message (PostgreSQL's simple query protocol, which takes several
+/// statements at once).
+async fn simple_query(connection: &mut PgConnection, statements: &'static str) -> sqlx::Result<()> {
+    sqlx::Executor::execute(connection, statements).await?;
+    Ok(())
+}
+
+/// Locks, plans, writes and commits one batch on the writer's connection, then makes each
+/// request's outcome.
+async fn book_batch(
+    pool: &PgPool,
+    session: &mut WriterSession,
+    clock: &dyn Clock,
+    batch: &[Submission],
+    receiver: &mpsc::Receiver<Submission>,
+) -> Result<Vec<Option<Outcome>>, AccountsError> {
+    let connection = session.begun(pool).await?;
+    let prepared = match prepare_batch(connection, clock, batch).await {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            session.roll_back().await;
+            return Err(error);
+        }
+    };
+    session.commit(!receiver.is_empty()).await?;
+    outcomes_of(pool, prepared).await
+}
+
+/// A batch written but not yet committed: what to answer once the commit has succeeded.
 struct PreparedBatch {
-    transaction: sqlx::Transaction<'static, sqlx::Postgres>,
     decisions: Vec<Decision>,
     planned: HashMap<usize, Planned>,
     records: HashMap<usize, TransferRecord>,
 }
 
-/// Locks, plans and writes one batch in one transaction, leaving it to [`commit_batch`].
+/// Locks, plans and writes one batch in the transaction open on `connection`, leaving the
+/// commit to [`book_batch`].
 async fn prepare_batch(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     clock: &dyn Clock,
     batch: &[Submission],
 ) -> Result<PreparedBatch, AccountsError> {
@@ -482,7 +586,6 @@ async fn prepare_batch(
         .map(|request| request.transfer.idempotency_key().as_str().to_owned())
         .collect();
 
-    let mut transaction = pool.begin().await?;
     // The one-statement start reads the keys from a snapshot taken before it waited for the
     // locks, so it misses what another replica committed meanwhile. A batch retried after
     // losing such a race therefore looks its keys up only once it holds the locks, from a
@@ -490,12 +593,11 @@ async fn prepare_batch(
     // the same account, it could lose again and again until its every request failed.
     let retrying = batch.iter().any(|submission| submission.attempts > 0);
     let start = if retrying {
-        let locked = db::ledger::lock_accounts(&mut transaction, &lock_order).await?;
-        let booked = db::ledger::transfers_by_keys(&mut *transaction, &scopes, &keys).await?;
+        let locked = db::ledger::lock_accounts(connection, &lock_order).await?;
+        let booked = db::ledger::transfers_by_keys(&mut *connection, &scopes, &keys).await?;
         BatchStart { locked, booked }
     } else {
-        db::ledger::lock_accounts_and_find_keys(&mut transaction, &lock_order, &scopes, &keys)
-            .await?
+        db::ledger::lock_accounts_and_find_keys(connection, &lock_order, &scopes, &keys).await?
     };
     let mut starting_states = AccountStates::new();
     let mut numbers: HashMap<AccountId, String> = HashMap::new();
@@ -646,28 +748,25 @@ async fn prepare_batch(
             balances.pending_holds.push(state.pending_holds().amount());
         }
     }
-    db::ledger::write_batch(&mut transaction, &writes, created_at).await?;
+    db::ledger::write_batch(connection, &writes, created_at).await?;
     Ok(PreparedBatch {
-        transaction,
         decisions,
         planned,
         records,
     })
 }
 
-/// Commits a prepared batch, and only then makes each request's outcome. `None` marks a
-/// request carried over to the next batch.
-async fn commit_batch(
+/// Each request's outcome of a committed batch. `None` marks a request carried over to the
+/// next batch.
+async fn outcomes_of(
     pool: &PgPool,
     prepared: PreparedBatch,
 ) -> Result<Vec<Option<Outcome>>, AccountsError> {
     let PreparedBatch {
-        transaction,
         decisions,
         mut planned,
         mut records,
     } = prepared;
-    transaction.commit().await?;
 
     let replay_ids: Vec<Uuid> = decisions
         .iter()
