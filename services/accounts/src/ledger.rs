@@ -461,20 +461,26 @@ struct WriterSession {
 
 impl WriterSession {
     /// The connection, in a transaction with nothing done yet.
+    ///
+    /// A connection that died while the writer was idle (PostgreSQL restarted, or ended the
+    /// session) fails at the begin, before anything of the batch was sent: it is dropped and
+    /// the batch begins once more on a fresh connection.
     async fn begun(&mut self, pool: &PgPool) -> Result<&mut PgConnection, AccountsError> {
+        let was_begun = std::mem::replace(&mut self.begun, false);
         let connection = match self.connection.take() {
-            Some(connection) => connection,
-            None => {
-                self.begun = false;
-                pool.acquire().await?.detach()
+            Some(connection) if was_begun => connection,
+            Some(mut connection) => {
+                if simple_query(&mut connection, "begin").await.is_ok() {
+                    connection
+                } else {
+                    let _ = connection.close().await;
+                    fresh_begun(pool).await?
+                }
             }
+            None => fresh_begun(pool).await?,
         };
-        let connection = self.connection.insert(connection);
-        if !self.begun {
-            simple_query(connection, "begin").await?;
-            self.begun = true;
-        }
-        Ok(connection)
+        self.begun = true;
+        Ok(self.connection.insert(connection))
     }
 
     /// Commits the open transaction, and begins the next at once when `next_waiting`.
@@ -522,6 +528,13 @@ impl WriterSession {
             let _ = connection.close().await;
         }
     }
+}
+
+/// A new connection of the writer's own, in a transaction with nothing done yet.
+async fn fresh_begun(pool: &PgPool) -> Result<PgConnection, AccountsError> {
+    let mut connection = pool.acquire().await?.detach();
+    simple_query(&mut connection, "begin").await?;
+    Ok(connection)
 }
 
 /// Sends `statements` in one message (PostgreSQL's simple query protocol, which takes several

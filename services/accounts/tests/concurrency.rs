@@ -6,6 +6,10 @@
 //! to both at once; in a run of this test 37 batches lost the key race to the other replica and
 //! were retried into replays.
 //!
+//! Last, the writer's own connection is ended by PostgreSQL: the writer books the next batch on
+//! a fresh one. (Before the writer began its batches again on a fresh connection, every later
+//! request was answered 500, as the dead connection was kept.)
+//!
 //! The plan of the load comes from a seeded generator (`IMKON_TEST_SEED` overrides the seed),
 //! so a failure can be replayed exactly.
 
@@ -244,4 +248,57 @@ async fn two_replicas_booking_one_hot_account_book_each_key_once(pool: PgPool) {
             .unwrap();
     }
     assert_eq!(credited, Decimal::from(KEYS as i64));
+}
+
+/// The writer books on a connection of its own, and under load keeps the next batch's
+/// transaction begun on it. When PostgreSQL ends that connection (here: every session of the
+/// database but the test's), the request that meets the dead connection is answered as a
+/// server error with nothing written, the writer books the next batch on a fresh connection,
+/// and a retry under the same key books the transfer once.
+#[sqlx::test(migrations = false)]
+async fn a_writer_whose_connection_is_ended_recovers_and_books_each_key_once(pool: PgPool) {
+    let harness = start(pool.clone()).await;
+    let settlement = harness.open_settlement().await;
+    let client = harness.open_client_current(new_id()).await;
+    let before = harness
+        .transfer("before-the-end", &settlement, &client, "1.00")
+        .await;
+    assert_eq!(before.status(), 201);
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "select pg_terminate_backend(pid) from pg_stat_activity
+         where datname = current_database() and pid <> pg_backend_pid()",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(!ended.is_empty(), "the service's sessions were ended");
+
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = harness
+            .transfer("after-the-end", &settlement, &client, "2.00")
+            .await;
+        statuses.push(response.status().as_u16());
+        if response.status() == 201 {
+            break;
+        }
+        assert!(
+            response.status().is_server_error(),
+            "a dead connection is a server error, not the client's: {statuses:?}"
+        );
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&201),
+        "booked within three attempts: {statuses:?}"
+    );
+    let stored: i64 =
+        sqlx::query_scalar("select count(*) from transfer where idempotency_key = 'after-the-end'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, 1, "the key booked one transfer");
+    let account = harness.account(&client).await;
+    assert_eq!(account["posted_balance"], "3.00");
+    harness.assert_invariants().await;
 }
