@@ -278,7 +278,7 @@ async fn finance_proposes_a_rate_that_only_a_second_person_publishes(
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_founder_saves_a_template_orders_it_monthly_and_cancels_the_order(
+async fn a_founder_saves_a_template_sends_with_it_orders_it_monthly_and_cancels_the_order(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
@@ -347,6 +347,27 @@ async fn a_founder_saves_a_template_orders_it_monthly_and_cancels_the_order(
         let start = html.find(marker).expect("the template is offered") + marker.len();
         html[start..start + 36].to_owned()
     };
+    // The template fills in the transfer form; another client's template is not found.
+    let send_link = format!("/transfers/new?template={template_id}");
+    assert!(html.contains(&format!("href=\"{send_link}\"")), "{html}");
+    let (status, form) = founder.page(&site.url(&send_link)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        form.contains(&format!("id=\"to-account\" name=\"to_account\" type=\"text\" inputmode=\"numeric\" autocomplete=\"off\" value=\"{theirs}\""))
+            && form.contains("value=\"250000.00\"")
+            && form.contains(&format!("<option value=\"{mine}\" selected>")),
+        "{form}"
+    );
+    let (status, _) = site
+        .signed_in("founder2", "en")
+        .await
+        .page(&site.url(&send_link))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = founder
+        .page(&site.url("/transfers/new?template=not-a-template"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let day = founder
         .post(
             &site.url("/payments/standing-orders"),

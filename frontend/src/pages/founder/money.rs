@@ -21,6 +21,7 @@ use crate::clients::accounts::{own_accounts, Account, CURRENCIES};
 use crate::clients::api::{form_idempotency_key, idempotency_key};
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
+use crate::pages::founder::payments::my_templates;
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
@@ -755,22 +756,43 @@ async fn transfer_page(
     ))
 }
 
-/// The transfer form, with today's limit shown before it is reached.
+/// What the transfer form may start from: one of the client's payment templates.
+#[derive(Deserialize, Default)]
+pub struct TransferPrefill {
+    template: Option<String>,
+}
+
+/// The transfer form, with today's limit shown before it is reached, filled in from a payment
+/// template when the payments page sent the client here with one. A template that is not the
+/// client's own (or no longer exists) is not found: nobody learns another client's accounts
+/// from its id.
 pub async fn transfer_form(
     State(state): State<AppState>,
     context: PageContext,
     mut signed_in: SignedIn,
+    Query(prefill): Query<TransferPrefill>,
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
-    let token = token(&state, &mut signed_in, "/transfers/new").await?;
-    transfer_page(
-        &state,
-        &context,
-        &token,
-        FormState::default(),
-        StatusCode::OK,
-    )
-    .await
+    let next = "/transfers/new";
+    let token = token(&state, &mut signed_in, next).await?;
+    let form = match prefill.template {
+        None => FormState::default(),
+        Some(id) => {
+            let templates = my_templates(&state, &token)
+                .await
+                .map_err(|error| PageError::from_call(error, next))?;
+            let template = templates
+                .into_iter()
+                .find(|template| template.id == id)
+                .ok_or(PageError::NotFound)?;
+            FormState::from_pairs(vec![
+                ("from_account".to_owned(), template.from_account),
+                ("to_account".to_owned(), template.to_account),
+                ("amount".to_owned(), template.amount),
+            ])
+        }
+    };
+    transfer_page(&state, &context, &token, form, StatusCode::OK).await
 }
 
 #[derive(Deserialize, Default)]

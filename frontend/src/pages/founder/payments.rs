@@ -32,14 +32,28 @@ fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
     }
 }
 
+/// A saved payment template, as the accounts service answers it.
 #[derive(Debug, Deserialize)]
-struct PaymentTemplate {
-    id: String,
-    name: String,
-    from_account: String,
-    to_account: String,
-    currency: String,
-    amount: String,
+pub struct PaymentTemplate {
+    pub id: String,
+    pub name: String,
+    pub from_account: String,
+    pub to_account: String,
+    pub currency: String,
+    pub amount: String,
+}
+
+/// The signed-in client's payment templates.
+pub async fn my_templates(
+    state: &AppState,
+    token: &str,
+) -> Result<Vec<PaymentTemplate>, CallError> {
+    send_json(
+        state
+            .accounts
+            .authorized(Method::GET, "/v1/me/payment-templates", token),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,13 +121,9 @@ async fn page(
     let accounts: Vec<Account> = own_accounts(&state.accounts, token)
         .await
         .map_err(|error| PageError::from_call(error, PAGE))?;
-    let templates: Vec<PaymentTemplate> = send_json(state.accounts.authorized(
-        Method::GET,
-        "/v1/me/payment-templates",
-        token,
-    ))
-    .await
-    .map_err(|error| PageError::from_call(error, PAGE))?;
+    let templates = my_templates(state, token)
+        .await
+        .map_err(|error| PageError::from_call(error, PAGE))?;
     let orders: Vec<StandingOrder> = send_json(state.accounts.authorized(
         Method::GET,
         "/v1/me/standing-orders",
