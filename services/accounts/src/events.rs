@@ -8,10 +8,11 @@
 //! `{"client_id", "movement", "transfer_id"}`: a client's money moved by their own hand (an
 //! exchange, a transfer sent, a standing order paid) or to them (a transfer received); or
 //! `{"client_id", "movement": "standing_order_skipped", "standing_order_id"}` when a standing
-//! order's payment was skipped. It is written to the outbox in
-//! the transaction that records the movement's quote as confirmed, so it exists exactly when
-//! that record does; the relay delivers it at least once and the receiver's inbox applies it
-//! once.
+//! order's payment was skipped; or `"movement": "cash_deposit"` / `"bank_posting"` with the
+//! transfer's id when staff's four-eyes transfer proposal moved money on a client's account
+//! (cash paid in at a counter; anything else). It is written to the outbox in the transaction
+//! that records the movement's quote (or proposal) as confirmed, so it exists exactly when that
+//! record does; the relay delivers it at least once and the receiver's inbox applies it once.
 
 use imkon_platform::events::EventHandler;
 use imkon_platform::money::Currency;
@@ -40,6 +41,11 @@ pub enum Movement {
     /// A standing order's payment that the daily run skipped (money short, an account closed,
     /// the daily limit): nothing moved, and the client must know.
     StandingOrderSkipped,
+    /// Cash paid in at the bank's counter, booked once a second member of staff confirmed it.
+    CashDeposit,
+    /// Any other transfer on the client's account that the bank's staff proposed and a second
+    /// member confirmed (a cash withdrawal, an adjustment, a reversal).
+    BankPosting,
 }
 
 impl Movement {
@@ -49,6 +55,8 @@ impl Movement {
             Movement::TransferSent => "transfer_sent",
             Movement::TransferReceived => "transfer_received",
             Movement::StandingOrderSkipped => "standing_order_skipped",
+            Movement::CashDeposit => "cash_deposit",
+            Movement::BankPosting => "bank_posting",
         }
     }
 

@@ -39,7 +39,8 @@ async fn record(
 #[sqlx::test(migrations = false)]
 async fn cash_is_credited_only_when_a_second_member_of_staff_confirms_it(pool: PgPool) {
     let harness = start(pool).await;
-    let client = harness.open_client_current(new_id()).await;
+    let client_id = new_id();
+    let client = harness.open_client_current(client_id).await;
     let cashier = harness.staff_token(Role::Finance);
     let key = new_id().to_string();
     let body = deposit(&client, "1500000.00", "R-2026-000123");
@@ -72,15 +73,30 @@ async fn cash_is_credited_only_when_a_second_member_of_staff_confirms_it(pool: P
     let confirmed = harness
         .post(&confirm, &second, Some(&new_id().to_string()), &json!({}))
         .await;
-    assert_eq!(
-        confirmed.status(),
-        201,
-        "{}",
-        confirmed.text().await.unwrap()
-    );
+    let status = confirmed.status();
+    let transfer: Value = serde_json::from_str(&confirmed.text().await.unwrap()).unwrap();
+    assert_eq!(status, 201, "{transfer}");
     assert_eq!(
         harness.account(&client).await["posted_balance"],
         "1500000.00"
+    );
+    // The client is told once, in the confirming transaction, however often it is confirmed.
+    let again = harness
+        .post(&confirm, &second, Some(&new_id().to_string()), &json!({}))
+        .await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let announced: Vec<Value> = sqlx::query_scalar(
+        "select payload from outbox_event where topic = 'account.money_moved' order by id",
+    )
+    .fetch_all(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        announced,
+        vec![
+            json!({"client_id": client_id, "movement": "cash_deposit", "transfer_id": transfer["id"]})
+        ]
     );
     let till: String = sqlx::query_scalar(
         "select posted_balance::text from account where kind = 'bank_cash' and currency = 'UZS'",

@@ -102,6 +102,8 @@ impl EventHandler for ConsumedEvents {
                 "transfer_sent" => notice::MONEY_SENT_KIND,
                 "transfer_received" => notice::MONEY_RECEIVED_KIND,
                 "standing_order_skipped" => notice::STANDING_ORDER_SKIPPED_KIND,
+                "cash_deposit" => notice::CASH_DEPOSIT_KIND,
+                "bank_posting" => notice::BANK_POSTING_KIND,
                 other => {
                     return Err(Problem::unprocessable(
                         "invalid_payload",

@@ -172,7 +172,7 @@ async fn a_loan_event_without_its_client_is_refused_and_tells_no_one(pool: PgPoo
 }
 
 /// Accounts' news of a client's money (an exchange, a transfer sent or received, a standing
-/// order's payment skipped) reaches the client's inbox once, from accounts only; a movement it
+/// order's payment skipped, cash paid in at a counter, another posting by staff) reaches the client's inbox once, from accounts only; a movement it
 /// does not know is refused.
 #[sqlx::test(migrations = false)]
 async fn each_money_movement_from_accounts_tells_the_client_once(pool: PgPool) {
@@ -195,6 +195,16 @@ async fn each_money_movement_from_accounts_tells_the_client_once(pool: PgPool) {
             "standing_order_skipped",
             "money:standing_order_skipped",
             "Imkon: standing order not paid",
+        ),
+        (
+            "cash_deposit",
+            "money:cash_deposit",
+            "Imkon: cash deposit booked",
+        ),
+        (
+            "bank_posting",
+            "money:bank_posting",
+            "Imkon: the bank posted a transfer on your account",
         ),
     ];
     for (movement, kind, subject) in movements {

@@ -38,10 +38,13 @@ use super::transfers::{
 use super::{page_size_within, parse_amount};
 use crate::db;
 use crate::db::holds::HoldRow;
+use crate::db::ledger::TransferRecord;
 use crate::db::proposals::{NewProposal, ProposalRow};
 use crate::domain::hold::HoldError;
 use crate::domain::proposal::{may_confirm, ProposalStatus};
+use crate::domain::transfer::TransferKind;
 use crate::error::AccountsError;
+use crate::events::{self, Movement};
 use crate::ledger::{proposal_key, Booked, TransferRequest, PROPOSAL_SCOPE};
 use crate::AppState;
 
@@ -377,13 +380,46 @@ async fn confirm_transfer(
         Booked::Created(record) | Booked::Replayed(record) => record.id,
     };
     if proposal.confirmed_by.is_none() {
-        record_confirmation(transaction, caller, proposal, Some(transfer_id)).await?;
+        record_confirmation(&mut *transaction, caller, proposal, Some(transfer_id)).await?;
+        let record = match &booked {
+            Booked::Created(record) | Booked::Replayed(record) => record,
+        };
+        announce_to_clients(transaction, record).await?;
     }
     let replayed = proposal.confirmed_by.is_some();
     Ok(booked_response(match booked {
         Booked::Created(record) if replayed => Booked::Replayed(record),
         other => other,
     }))
+}
+
+/// Tells every client whose account a confirmed proposal's transfer moved money on, in the
+/// transaction that records the confirmation (so once per proposal): cash paid in at a counter
+/// is a `cash_deposit` to the client credited, anything else a `bank_posting`.
+async fn announce_to_clients(
+    transaction: &mut PgConnection,
+    record: &TransferRecord,
+) -> Result<(), AccountsError> {
+    let mut told = Vec::new();
+    for leg in &record.legs {
+        let Some(client_id) = db::accounts::find_by_number(&mut *transaction, &leg.account_number)
+            .await?
+            .and_then(|account| account.owner_client_id)
+        else {
+            continue;
+        };
+        if told.contains(&client_id) {
+            continue;
+        }
+        told.push(client_id);
+        let movement = if record.kind == TransferKind::Deposit.code() && leg.side == "credit" {
+            Movement::CashDeposit
+        } else {
+            Movement::BankPosting
+        };
+        events::announce_money_moved(&mut *transaction, client_id, movement, record.id).await?;
+    }
+    Ok(())
 }
 
 /// Settles a proposed post or void of a hold in the confirming transaction, so the hold and

@@ -55,8 +55,14 @@ pub const MONEY_RECEIVED_KIND: &str = "money:transfer_received";
 /// A notice that a standing order's payment was skipped.
 pub const STANDING_ORDER_SKIPPED_KIND: &str = "money:standing_order_skipped";
 
+/// A notice that cash paid in at the bank's counter reached the client's account.
+pub const CASH_DEPOSIT_KIND: &str = "money:cash_deposit";
+
+/// A notice that the bank's staff posted another transfer on the client's account.
+pub const BANK_POSTING_KIND: &str = "money:bank_posting";
+
 /// Every kind [`event_notice`] writes.
-pub const EVENT_KINDS: [&str; 11] = [
+pub const EVENT_KINDS: [&str; 13] = [
     "kyc:approved",
     "kyc:rejected",
     LOAN_OVERDUE_KIND,
@@ -68,6 +74,8 @@ pub const EVENT_KINDS: [&str; 11] = [
     MONEY_SENT_KIND,
     MONEY_RECEIVED_KIND,
     STANDING_ORDER_SKIPPED_KIND,
+    CASH_DEPOSIT_KIND,
+    BANK_POSTING_KIND,
 ];
 
 /// The subject and body of a notice about the founder rather than an application's state (a
@@ -88,6 +96,8 @@ pub fn event_notice(language: Language, kind: &str) -> Option<(String, String)> 
         MONEY_SENT_KIND => money_sent_notice(language),
         MONEY_RECEIVED_KIND => money_received_notice(language),
         STANDING_ORDER_SKIPPED_KIND => standing_order_skipped_notice(language),
+        CASH_DEPOSIT_KIND => cash_deposit_notice(language),
+        BANK_POSTING_KIND => bank_posting_notice(language),
         _ => return None,
     };
     Some((subject.to_owned(), body.to_owned()))
@@ -200,6 +210,51 @@ fn money_received_notice(language: Language) -> (&'static str, &'static str) {
         Language::UzCyrl => (
             "Imkon: пул тушди",
             "Ҳисобварақингизга бошқа ҳисобварақдан ўтказма тушди; унинг суммаси ҳисобварақ кўчирмасида кўрсатилган.",
+        ),
+    }
+}
+
+/// The subject and body telling the client that cash paid in at a counter is on their account.
+fn cash_deposit_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: cash deposit booked",
+            "The cash you paid in at the bank's counter is on your account; its amount is in the account's statement.",
+        ),
+        Language::Ru => (
+            "Imkon: взнос наличных зачислен",
+            "Наличные, внесённые вами в кассу банка, зачислены на ваш счёт; их сумма указана в выписке по счёту.",
+        ),
+        Language::UzLatn => (
+            "Imkon: naqd pul hisobga oʻtkazildi",
+            "Bank kassasiga topshirgan naqd pulingiz hisobvaraqingizga oʻtkazildi; uning summasi hisobvaraq koʻchirmasida koʻrsatilgan.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: нақд пул ҳисобга ўтказилди",
+            "Банк кассасига топширган нақд пулингиз ҳисобварақингизга ўтказилди; унинг суммаси ҳисобварақ кўчирмасида кўрсатилган.",
+        ),
+    }
+}
+
+/// The subject and body telling the client that the bank's staff posted a transfer on their
+/// account.
+fn bank_posting_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: the bank posted a transfer on your account",
+            "Two members of the bank's staff posted a transfer on your account (such as a cash withdrawal or a correction); its amount is in the account's statement.",
+        ),
+        Language::Ru => (
+            "Imkon: банк провёл операцию по вашему счёту",
+            "Два сотрудника банка провели операцию по вашему счёту (например, выдачу наличных или исправление); её сумма указана в выписке по счёту.",
+        ),
+        Language::UzLatn => (
+            "Imkon: bank hisobvaraqingiz boʻyicha operatsiya oʻtkazdi",
+            "Bankning ikki xodimi hisobvaraqingiz boʻyicha operatsiya oʻtkazdi (masalan, naqd pul berish yoki tuzatish); uning summasi hisobvaraq koʻchirmasida koʻrsatilgan.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: банк ҳисобварақингиз бўйича операция ўтказди",
+            "Банкнинг икки ходими ҳисобварақингиз бўйича операция ўтказди (масалан, нақд пул бериш ёки тузатиш); унинг суммаси ҳисобварақ кўчирмасида кўрсатилган.",
         ),
     }
 }
