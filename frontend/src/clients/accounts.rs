@@ -63,3 +63,22 @@ pub async fn client_accounts(
     )
     .await
 }
+
+/// A saved payment template, as the accounts service answers it.
+#[derive(Debug, Deserialize)]
+pub struct PaymentTemplate {
+    pub id: String,
+    pub name: String,
+    pub from_account: String,
+    pub to_account: String,
+    pub currency: String,
+    pub amount: String,
+}
+
+/// The signed-in client's payment templates.
+pub async fn own_templates(
+    api: &ServiceApi,
+    token: &str,
+) -> Result<Vec<PaymentTemplate>, CallError> {
+    send_json(api.authorized(Method::GET, "/v1/me/payment-templates", token)).await
+}

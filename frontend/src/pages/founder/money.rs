@@ -17,11 +17,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::clients::accounts::{own_accounts, Account, CURRENCIES};
+use crate::clients::accounts::{own_accounts, own_templates, Account, CURRENCIES};
 use crate::clients::api::{form_idempotency_key, idempotency_key};
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
-use crate::pages::founder::payments::my_templates;
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
@@ -778,7 +777,7 @@ pub async fn transfer_form(
     let form = match prefill.template {
         None => FormState::default(),
         Some(id) => {
-            let templates = my_templates(&state, &token)
+            let templates = own_templates(&state.accounts, &token)
                 .await
                 .map_err(|error| PageError::from_call(error, next))?;
             let template = templates

@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::clients::accounts::{own_accounts, Account};
+use crate::clients::accounts::{own_accounts, own_templates, Account};
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::pages::shared::forms::{problem_message, FormState};
@@ -30,30 +30,6 @@ fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
     } else {
         Err(PageError::WrongRole)
     }
-}
-
-/// A saved payment template, as the accounts service answers it.
-#[derive(Debug, Deserialize)]
-pub struct PaymentTemplate {
-    pub id: String,
-    pub name: String,
-    pub from_account: String,
-    pub to_account: String,
-    pub currency: String,
-    pub amount: String,
-}
-
-/// The signed-in client's payment templates.
-pub async fn my_templates(
-    state: &AppState,
-    token: &str,
-) -> Result<Vec<PaymentTemplate>, CallError> {
-    send_json(
-        state
-            .accounts
-            .authorized(Method::GET, "/v1/me/payment-templates", token),
-    )
-    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,7 +97,7 @@ async fn page(
     let accounts: Vec<Account> = own_accounts(&state.accounts, token)
         .await
         .map_err(|error| PageError::from_call(error, PAGE))?;
-    let templates = my_templates(state, token)
+    let templates = own_templates(&state.accounts, token)
         .await
         .map_err(|error| PageError::from_call(error, PAGE))?;
     let orders: Vec<StandingOrder> = send_json(state.accounts.authorized(
