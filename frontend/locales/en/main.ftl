@@ -147,6 +147,7 @@ state-decision = Awaiting decision
 state-approved = Approved
 state-rejected = Rejected
 state-withdrawn = Withdrawn
+state-cancelled = Cancelled
 apply-title = Application
 apply-steps-label = Steps of the application
 apply-step-basics = Company and amount

@@ -147,6 +147,7 @@ state-decision = Ожидает решения
 state-approved = Одобрена
 state-rejected = Отклонена
 state-withdrawn = Отозвана
+state-cancelled = Аннулирована
 apply-title = Заявка
 apply-steps-label = Шаги заявки
 apply-step-basics = Компания и сумма

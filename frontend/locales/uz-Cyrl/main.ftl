@@ -147,6 +147,7 @@ state-decision = Қарор кутилмоқда
 state-approved = Маъқулланган
 state-rejected = Рад этилган
 state-withdrawn = Қайтариб олинган
+state-cancelled = Бекор қилинган
 apply-title = Ариза
 apply-steps-label = Ариза босқичлари
 apply-step-basics = Компания ва сумма

@@ -147,6 +147,7 @@ state-decision = Qaror kutilmoqda
 state-approved = Maʼqullangan
 state-rejected = Rad etilgan
 state-withdrawn = Qaytarib olingan
+state-cancelled = Bekor qilingan
 apply-title = Ariza
 apply-steps-label = Ariza bosqichlari
 apply-step-basics = Kompaniya va summa

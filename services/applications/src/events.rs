@@ -18,8 +18,11 @@ use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::money::Money;
 
 use crate::db;
+use crate::domain::actor::{Actor, ActorRole};
 use crate::domain::budget::Budget;
 use crate::domain::notice;
+use crate::domain::state::Event;
+use crate::workflow;
 
 pub const CLIENT_KYC_APPROVED: &str = "client.kyc_approved";
 pub const CLIENT_KYC_REJECTED: &str = "client.kyc_rejected";
@@ -28,6 +31,11 @@ pub const CONTRACT_READY_TO_SIGN: &str = "contract.ready_to_sign";
 pub const TRANCHE_PAID: &str = "tranche.paid";
 pub const LOAN_INSTALMENT_DUE: &str = "loan.instalment_due";
 pub const CONTRACT_CANCELLED: &str = "contract.cancelled";
+
+/// The actor that moves an application to `cancelled` when disbursement cancels its contract,
+/// as the timeline shows it (a fixed id, as automated screening has its own).
+pub const CONTRACT_CANCELLATION_ID: Uuid =
+    Uuid::from_u128(0x0193_5f1e_6a00_7c3d_9e1a_0000_0000_ca9c);
 pub const ACCOUNT_MONEY_MOVED: &str = "account.money_moved";
 
 /// The part of `account.money_moved` the notification needs.
@@ -85,6 +93,7 @@ impl EventHandler for ConsumedEvents {
             if !release_budget(connection, event, &payload).await? {
                 return Ok(());
             }
+            cancel_application(connection, event, payload.application_id).await?;
             return notify(
                 connection,
                 event,
@@ -187,6 +196,30 @@ struct ContractCancelledPayload {
 /// application) keeps a second event about the same contract from releasing it again. The
 /// amount is this service's own record of the confirmed decision, not the event's. False when
 /// the application's budget was released already, by an earlier event about its contract.
+/// Moves the approved application whose contract was cancelled to `cancelled`, on its
+/// timeline as the platform's doing, in the transaction that released its budget.
+async fn cancel_application(
+    connection: &mut PgConnection,
+    event: &EventEnvelope,
+    application_id: Uuid,
+) -> Result<(), Problem> {
+    let row = db::applications::lock(&mut *connection, application_id)
+        .await?
+        .ok_or_else(|| {
+            Problem::unprocessable("unknown_application", "no such application was approved")
+        })?;
+    let platform = Actor::new(CONTRACT_CANCELLATION_ID, ActorRole::Service);
+    workflow::apply(
+        connection,
+        &row,
+        &Event::ContractCancelled,
+        &platform,
+        event.occurred_at,
+    )
+    .await?;
+    Ok(())
+}
+
 async fn release_budget(
     connection: &mut PgConnection,
     event: &EventEnvelope,
@@ -199,7 +232,9 @@ async fn release_budget(
         })?;
     let amount = db::decisions::confirmed(&mut *connection, application.id)
         .await?
-        .filter(|_| application.state == "approved")
+        // A cancelled application was approved: a second event about its contract, with an
+        // id of its own, finds its release recorded below and changes nothing.
+        .filter(|_| matches!(application.state.as_str(), "approved" | "cancelled"))
         .and_then(|decision| decision.amount)
         .ok_or_else(|| {
             Problem::conflict(

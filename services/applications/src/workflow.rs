@@ -81,6 +81,10 @@ async fn notify_founder(
     to: State,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    // Disbursement's `contract.cancelled` already tells the founder, naming the contract.
+    if to == State::Cancelled {
+        return Ok(());
+    }
     let (subject, body) = notice::state_notice(Language::En, row.id, to);
     let notification = db::notifications::NotificationRow {
         id: imkon_platform::id::new_id(),

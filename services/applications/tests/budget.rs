@@ -196,6 +196,21 @@ async fn a_cancelled_contract_gives_its_budget_back_once_however_often_it_is_tol
     let receipt = harness.post_ok("/v1/events", &disbursement, &first).await;
     assert_eq!(receipt["outcome"], "applied");
     assert_eq!(committed(&harness, programme_id).await, Decimal::ZERO);
+    let (state, changes): (String, i64) = sqlx::query_as(
+        "select a.state, (select count(*) from application_event e
+                          where e.application_id = a.id and e.kind = 'state_changed'
+                            and e.details->>'to' = 'cancelled' and e.actor_role = 'service')
+         from application a where a.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (state.as_str(), changes),
+        ("cancelled", 1),
+        "the application no longer reads as approved, and its timeline says why"
+    );
     let receipt = harness.post_ok("/v1/events", &disbursement, &first).await;
     assert_eq!(receipt["outcome"], "duplicate");
     // A second event about the same contract, with an id of its own, releases nothing more.

@@ -23,7 +23,7 @@ use crate::AppState;
 
 /// The states from which a founder may withdraw an application: before it is decided.
 /// The states an application passes through, for the queue's filter.
-pub const STATES: [&str; 9] = [
+pub const STATES: [&str; 10] = [
     "draft",
     "submitted",
     "screening",
@@ -33,6 +33,7 @@ pub const STATES: [&str; 9] = [
     "approved",
     "rejected",
     "withdrawn",
+    "cancelled",
 ];
 
 pub const WITHDRAWABLE_STATES: [&str; 5] = [

@@ -31,7 +31,7 @@ const MAX_PAGES: usize = 50;
 const PAGE_SIZE: &str = "100";
 
 /// The states of an application, in the order of the workflow.
-const APPLICATION_STATES: [&str; 9] = [
+const APPLICATION_STATES: [&str; 10] = [
     "draft",
     "submitted",
     "screening",
@@ -41,6 +41,7 @@ const APPLICATION_STATES: [&str; 9] = [
     "approved",
     "rejected",
     "withdrawn",
+    "cancelled",
 ];
 
 /// A chart with its title, or the reason it is left out.
@@ -113,6 +114,7 @@ fn per_state(
 }
 
 /// The share of decided applications (approved or rejected) that were approved, by programme.
+/// An application cancelled with its unsigned contract was approved, and counts as such.
 fn approval_rates(
     applications: &[crate::clients::applications::Application],
     programme_names: &BTreeMap<String, String>,
@@ -123,7 +125,7 @@ fn approval_rates(
             .entry(application.programme_id.as_str())
             .or_default();
         match application.state.as_str() {
-            "approved" => entry.0 += 1,
+            "approved" | "cancelled" => entry.0 += 1,
             "rejected" => entry.1 += 1,
             _ => {}
         }

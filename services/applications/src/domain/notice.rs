@@ -396,6 +396,9 @@ pub fn state_notice(language: Language, id: Uuid, state: State) -> (String, Stri
                     "Your application is not approved; the reasons are on its timeline."
                 }
                 State::Withdrawn => "Your application is withdrawn.",
+                State::Cancelled => {
+                    "Your application is cancelled: its contract was cancelled before it was signed."
+                }
             },
         ),
         Language::Ru => (
@@ -412,6 +415,7 @@ pub fn state_notice(language: Language, id: Uuid, state: State) -> (String, Stri
                 State::Approved => "Ваша заявка одобрена.",
                 State::Rejected => "Ваша заявка не одобрена; причины указаны в её истории.",
                 State::Withdrawn => "Ваша заявка отозвана.",
+                State::Cancelled => "Ваша заявка аннулирована: её договор отменён до подписания.",
             },
         ),
         Language::UzLatn => (
@@ -428,6 +432,9 @@ pub fn state_notice(language: Language, id: Uuid, state: State) -> (String, Stri
                 State::Approved => "Arizangiz maʼqullandi.",
                 State::Rejected => "Arizangiz maʼqullanmadi; sabablari uning tarixida.",
                 State::Withdrawn => "Arizangiz qaytarib olindi.",
+                State::Cancelled => {
+                    "Arizangiz bekor qilindi: uning shartnomasi imzolanishidan oldin bekor qilingan."
+                }
             },
         ),
         Language::UzCyrl => (
@@ -444,6 +451,9 @@ pub fn state_notice(language: Language, id: Uuid, state: State) -> (String, Stri
                 State::Approved => "Аризангиз маъқулланди.",
                 State::Rejected => "Аризангиз маъқулланмади; сабаблари унинг тарихида.",
                 State::Withdrawn => "Аризангиз қайтариб олинди.",
+                State::Cancelled => {
+                    "Аризангиз бекор қилинди: унинг шартномаси имзоланишидан олдин бекор қилинган."
+                }
             },
         ),
     };

@@ -2,8 +2,9 @@
 //!
 //! `draft → submitted → screening → in_review ⇄ info_requested → decision → approved |
 //! rejected`, with a screening knock-out going straight to `decision`, an approver able to send
-//! a proposal back to `in_review`, and the founder able to withdraw at any point before a
-//! decision. [`allowed_transitions`] lists the same edges for the database's check table, and a
+//! a proposal back to `in_review`, the founder able to withdraw at any point before a
+//! decision, and an approved application `cancelled` when its contract was cancelled unsigned
+//! (disbursement's `contract.cancelled`, which also releases its budget). [`allowed_transitions`] lists the same edges for the database's check table, and a
 //! test proves that [`transition`] never takes an edge outside it.
 
 use super::actor::{Actor, ActorRole};
@@ -21,10 +22,11 @@ pub enum State {
     Approved,
     Rejected,
     Withdrawn,
+    Cancelled,
 }
 
 impl State {
-    pub const ALL: [State; 9] = [
+    pub const ALL: [State; 10] = [
         State::Draft,
         State::Submitted,
         State::Screening,
@@ -34,6 +36,7 @@ impl State {
         State::Approved,
         State::Rejected,
         State::Withdrawn,
+        State::Cancelled,
     ];
 
     /// The stable name stored in the database.
@@ -48,6 +51,7 @@ impl State {
             State::Approved => "approved",
             State::Rejected => "rejected",
             State::Withdrawn => "withdrawn",
+            State::Cancelled => "cancelled",
         }
     }
 
@@ -56,9 +60,13 @@ impl State {
         State::ALL.into_iter().find(|state| state.as_str() == name)
     }
 
-    /// Whether nothing can happen to the application any more.
+    /// Whether nothing can happen to the application any more: an approved one moves on only
+    /// if its contract is cancelled, which is not the application's own doing.
     pub fn is_final(self) -> bool {
-        matches!(self, State::Approved | State::Rejected | State::Withdrawn)
+        matches!(
+            self,
+            State::Approved | State::Rejected | State::Withdrawn | State::Cancelled
+        )
     }
 }
 
@@ -92,6 +100,8 @@ pub enum Event {
     },
     SendBack,
     Withdraw,
+    /// The approved application's contract was cancelled before anyone signed it.
+    ContractCancelled,
 }
 
 impl Event {
@@ -108,6 +118,7 @@ impl Event {
             Event::ConfirmDecision { .. } => "confirm_decision",
             Event::SendBack => "send_back",
             Event::Withdraw => "withdraw",
+            Event::ContractCancelled => "contract_cancelled",
         }
     }
 
@@ -128,6 +139,7 @@ impl Event {
             }
             Event::RequestInfo | Event::ProposeDecision { .. } => &[ActorRole::CreditOfficer],
             Event::ConfirmDecision { .. } | Event::SendBack => &[ActorRole::Approver],
+            Event::ContractCancelled => &[ActorRole::Service],
         }
     }
 }
@@ -183,6 +195,7 @@ pub fn allowed_transitions() -> &'static [(State, State)] {
         (Screening, Withdrawn),
         (InReview, Withdrawn),
         (InfoRequested, Withdrawn),
+        (Approved, Cancelled),
     ]
 }
 
@@ -213,6 +226,7 @@ pub fn transition(from: State, event: &Event, actor: &Actor) -> Result<State, Tr
         ) => Rejected,
         (Decision, Event::SendBack) => InReview,
         (Draft | Submitted | Screening | InReview | InfoRequested, Event::Withdraw) => Withdrawn,
+        (Approved, Event::ContractCancelled) => Cancelled,
         _ => {
             return Err(TransitionError::NotAllowedFromState {
                 from,
@@ -269,6 +283,7 @@ mod tests {
             },
             Event::SendBack,
             Event::Withdraw,
+            Event::ContractCancelled,
         ]
     }
 
@@ -414,12 +429,23 @@ mod tests {
         assert!(transition(State::InReview, &propose, &admin).is_err());
     }
 
+    /// A final state accepts no event of the application's own workflow; only the platform,
+    /// on disbursement's news that an approved application's contract was cancelled, moves it
+    /// on.
     #[test]
-    fn final_states_accept_no_event() {
+    fn final_states_accept_no_event_but_a_contract_cancellation() {
         for from in State::ALL.into_iter().filter(|state| state.is_final()) {
             for event in every_event() {
                 for role in ActorRole::ALL {
-                    assert!(transition(from, &event, &actor(role)).is_err());
+                    let moved = transition(from, &event, &actor(role));
+                    if from == State::Approved
+                        && event == Event::ContractCancelled
+                        && role == ActorRole::Service
+                    {
+                        assert_eq!(moved, Ok(State::Cancelled));
+                    } else {
+                        assert!(moved.is_err(), "{from:?} {event:?} {role:?}");
+                    }
                 }
             }
         }

@@ -159,7 +159,7 @@ pub struct ApplicationView {
     pub client_id: Uuid,
     pub company_id: Uuid,
     /// `draft`, `submitted`, `screening`, `in_review`, `info_requested`, `decision`,
-    /// `approved`, `rejected` or `withdrawn`.
+    /// `approved`, `rejected`, `withdrawn` or `cancelled`.
     pub state: String,
     pub requested_amount: Option<String>,
     pub term_months: Option<i32>,
