@@ -39,6 +39,7 @@ use std::time::{Duration, Instant};
 
 use imkon_applications::seed::SMALL_BUSINESS_START_LOAN_ID;
 use imkon_onboarding::domain::pinfl::{Pinfl, Sex};
+use imkon_platform::bench;
 use imkon_platform::calendar::{BankCalendar, SystemClock};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -62,18 +63,8 @@ fn options() -> Result<Options, String> {
         rounds: 3,
         health_seconds: 3,
     };
-    let mut arguments = std::env::args().skip(1);
-    while let Some(flag) = arguments.next() {
-        // `cargo bench` passes `--bench` to every bench program; it means nothing here.
-        if flag == "--bench" {
-            continue;
-        }
-        let text = arguments
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = text
-            .parse::<usize>()
-            .map_err(|_| format!("{flag} needs a number, not {text}"))?;
+    for (flag, value) in bench::flag_values(std::env::args().skip(1))? {
+        let number = bench::whole_number(&flag, &value)? as usize;
         match flag.as_str() {
             "--founders" => options.founders = number,
             "--journeys" => options.journeys = number,
@@ -486,13 +477,10 @@ struct Measurement {
 
 fn measure(mut latencies: Vec<Duration>, elapsed: Duration) -> Measurement {
     latencies.sort();
-    let percentile = |fraction: f64| {
-        latencies[((latencies.len() as f64 * fraction) as usize).min(latencies.len() - 1)]
-    };
     Measurement {
         per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: percentile(0.50),
-        p99: percentile(0.99),
+        p50: bench::percentile(&latencies, 0.50),
+        p99: bench::percentile(&latencies, 0.99),
     }
 }
 
@@ -588,16 +576,6 @@ async fn journeys(
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[middle]
-    } else {
-        (values[middle - 1] + values[middle]) / 2.0
-    }
-}
-
 /// Each step's count, median and 99th percentile over every round, and its share of all the
 /// calls' time, the costliest first; the median is also given as a multiple of the median
 /// `/health/live` round trip.
@@ -621,9 +599,7 @@ fn print_steps(steps: Vec<(String, Duration)>, health_p50_ms: f64) {
         "step                                                           calls   p50 ms   p99 ms  p50 ÷ health p50  share of call time"
     );
     for (name, times, sum) in rows {
-        let at = |fraction: f64| {
-            milliseconds(times[((times.len() as f64 * fraction) as usize).min(times.len() - 1)])
-        };
+        let at = |fraction: f64| milliseconds(bench::percentile(&times, fraction));
         println!(
             "{name:<62} {:>5} {:>8.2} {:>8.2} {:>16.0}x {:>18.1}%",
             times.len(),
@@ -699,9 +675,9 @@ fn main() {
         println!(
             "median over {} rounds: journey API calls/s ÷ /health/live round trips/s = {:.3}x",
             options.rounds,
-            median(ratios)
+            bench::median(ratios)
         );
-        print_steps(steps, median(health_p50));
+        print_steps(steps, bench::median(health_p50));
         let transfers = platform.assert_ledger_holds("the journeys").await;
         println!("invariant: debits equal credits per transfer and currency, every balance the sum of its entries: ok ({transfers} transfers posted in all)");
         let platform = Arc::into_inner(platform).expect("every worker has finished");

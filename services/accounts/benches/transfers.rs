@@ -33,6 +33,7 @@ use imkon_accounts::ledger::{TransferRequest, LEDGER_SCOPE};
 use imkon_accounts::opening::{open_account, AccountOpening};
 use imkon_accounts::{app, default_bank_code, migrator, AppState};
 use imkon_auth::{Audience, Principal};
+use imkon_platform::bench;
 use imkon_platform::config::HttpLimits;
 use imkon_platform::id::new_id;
 use imkon_platform::money::Currency;
@@ -65,19 +66,8 @@ fn options() -> Result<Options, String> {
         pgbench_seconds: 5,
         seed: 1,
     };
-    let mut arguments = std::env::args().skip(1);
-    while let Some(flag) = arguments.next() {
-        // `cargo bench` passes `--bench` to every bench program; it means nothing here.
-        if flag == "--bench" {
-            continue;
-        }
-        let text = arguments
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = |text: &str| {
-            text.parse::<u64>()
-                .map_err(|_| format!("{flag} needs a number, not {text}"))
-        };
+    for (flag, text) in bench::flag_values(std::env::args().skip(1))? {
+        let number = |text: &str| bench::whole_number(&flag, text);
         match flag.as_str() {
             "--clients" | "--concurrency" => {
                 options.clients = text
@@ -260,13 +250,10 @@ async fn drive(
     }
     let elapsed = started.elapsed();
     latencies.sort();
-    let percentile = |fraction: f64| {
-        latencies[((latencies.len() as f64 * fraction) as usize).min(latencies.len() - 1)]
-    };
     Measurement {
         transfers_per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: percentile(0.50),
-        p99: percentile(0.99),
+        p50: bench::percentile(&latencies, 0.50),
+        p99: bench::percentile(&latencies, 0.99),
         refused,
     }
 }
@@ -337,16 +324,6 @@ struct Round {
     pgbench_tps: f64,
     spread: Measurement,
     hot: Measurement,
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[middle]
-    } else {
-        (values[middle - 1] + values[middle]) / 2.0
-    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -599,7 +576,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         let ratios = |pick: fn(&Round) -> &Measurement| {
-            median(
+            bench::median(
                 rounds
                     .iter()
                     .map(|round| pick(round).transfers_per_second / round.pgbench_tps)
@@ -607,7 +584,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
         };
         let p99 = |pick: fn(&Round) -> &Measurement| {
-            median(
+            bench::median(
                 rounds
                     .iter()
                     .map(|round| pick(round).p99.as_secs_f64() * 1000.0)

@@ -9,6 +9,8 @@
 pub mod audit;
 pub mod audit_trail;
 pub mod auth_settings;
+#[cfg(feature = "testing")]
+pub mod bench;
 pub mod calendar;
 pub mod client;
 pub mod config;

@@ -16,9 +16,10 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::clients::accounts::{current_rates, own_accounts, Account, CURRENCIES};
-use crate::clients::api::{idempotency_key, send_json, CallError};
+use crate::clients::api::{send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::pages::shared::forms::{problem_message, FormState};
+use crate::pages::shared::quotes::{ClientQuote, Confirmed, Pending, QuoteFlow};
 use crate::pages::shared::rates::{rate_row, rate_text, RateRow};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
@@ -29,10 +30,12 @@ use crate::AppState;
 const PAGE: &str = "/exchange";
 
 /// The session keeps one exchange at a time, as it does one transfer.
-const PENDING_EXCHANGE: &str = "exchange.pending";
-
-/// `<quote id> <transfer id>` of the session's confirmed exchange.
-const DONE_EXCHANGE: &str = "exchange.done";
+const EXCHANGES: QuoteFlow = QuoteFlow {
+    pending_key: "exchange.pending",
+    done_key: "exchange.done",
+    confirm_path: "/v1/me/exchanges/confirm",
+    transfer_id_field: "transfer_id",
+};
 
 const FIELDS: [&str; 4] = ["from_account", "to_account", "amount", "amount_side"];
 
@@ -167,10 +170,14 @@ struct Quote {
     expires_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
-struct PendingExchange {
-    quote: Quote,
-    idempotency_key: String,
+impl ClientQuote for Quote {
+    fn quote_id(&self) -> &str {
+        &self.quote_id
+    }
+
+    fn confirmation_token(&self) -> &str {
+        &self.confirmation_token
+    }
 }
 
 /// Asks for a quote; on success the confirmation page shows it.
@@ -233,22 +240,7 @@ pub async fn quote(
     let status = match answer {
         Ok(quote) => {
             let quote_id = quote.quote_id.clone();
-            let pending = PendingExchange {
-                quote,
-                idempotency_key: idempotency_key(),
-            };
-            let kept = serde_json::to_string(&pending).map_err(|error| {
-                tracing::error!(%error, "an exchange quote could not be written down");
-                PageError::Unavailable
-            })?;
-            signed_in
-                .keep(&state, DONE_EXCHANGE, None)
-                .await
-                .map_err(|error| PageError::from_call(error, PAGE))?;
-            signed_in
-                .keep(&state, PENDING_EXCHANGE, Some(kept))
-                .await
-                .map_err(|error| PageError::from_call(error, PAGE))?;
+            EXCHANGES.keep(&state, &mut signed_in, quote, PAGE).await?;
             return Ok(see_other(&format!("/exchange/{quote_id}")));
         }
         Err(CallError::NotFound) => {
@@ -312,18 +304,6 @@ fn quote_view(
     }
 }
 
-fn pending_exchange(signed_in: &SignedIn, quote_id: &str) -> Option<PendingExchange> {
-    signed_in
-        .session_value(PENDING_EXCHANGE)
-        .and_then(|kept| serde_json::from_str::<PendingExchange>(kept).ok())
-        .filter(|pending| pending.quote.quote_id == quote_id)
-}
-
-fn done_exchange(signed_in: &SignedIn, quote_id: &str) -> Option<String> {
-    let (done_quote, transfer_id) = signed_in.session_value(DONE_EXCHANGE)?.split_once(' ')?;
-    (done_quote == quote_id).then(|| transfer_id.to_owned())
-}
-
 #[derive(Template)]
 #[template(path = "exchange_confirm.html")]
 struct ConfirmationPage {
@@ -342,10 +322,12 @@ pub async fn confirmation(
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
     let quote_id = path_segment(&quote_id).map_err(|_| PageError::NotFound)?;
-    if done_exchange(&signed_in, quote_id).is_some() {
+    if EXCHANGES.done(&signed_in, quote_id).is_some() {
         return Ok(see_other(&format!("/exchange/{quote_id}/done")));
     }
-    let pending = pending_exchange(&signed_in, quote_id).ok_or(PageError::NotFound)?;
+    let pending: Pending<Quote> = EXCHANGES
+        .pending(&signed_in, quote_id)
+        .ok_or(PageError::NotFound)?;
     let translator = context.translator();
     Ok(render(
         StatusCode::OK,
@@ -356,11 +338,6 @@ pub async fn confirmation(
             layout: context.layout(Section::Exchange),
         },
     ))
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct Booked {
-    transfer_id: String,
 }
 
 /// Confirms the quote with the key made for it; a repeat books nothing more.
@@ -375,45 +352,31 @@ pub async fn confirm(
         .map_err(|_| PageError::NotFound)?
         .to_owned();
     let next = format!("/exchange/{quote_id}");
-    if done_exchange(&signed_in, &quote_id).is_some() {
-        return Ok(see_other(&format!("/exchange/{quote_id}/done")));
+    let done = format!("/exchange/{quote_id}/done");
+    if EXCHANGES.done(&signed_in, &quote_id).is_some() {
+        return Ok(see_other(&done));
     }
-    let pending = pending_exchange(&signed_in, &quote_id).ok_or(PageError::NotFound)?;
+    let pending: Pending<Quote> = EXCHANGES
+        .pending(&signed_in, &quote_id)
+        .ok_or(PageError::NotFound)?;
     let token = token(&state, &mut signed_in, &next).await?;
-    let answer: Result<Booked, CallError> = send_json(
-        state
-            .accounts
-            .authorized(Method::POST, "/v1/me/exchanges/confirm", &token)
-            .header("idempotency-key", &pending.idempotency_key)
-            .json(&serde_json::json!({
-                "quote_id": pending.quote.quote_id,
-                "confirmation_token": pending.quote.confirmation_token,
-            })),
-    )
-    .await;
-    let translator = context.translator();
-    match answer {
-        Ok(booked) => {
-            signed_in
-                .keep(
-                    &state,
-                    DONE_EXCHANGE,
-                    Some(format!("{quote_id} {}", booked.transfer_id)),
-                )
-                .await
-                .map_err(|error| PageError::from_call(error, &next))?;
-            Ok(see_other(&format!("/exchange/{quote_id}/done")))
+    match EXCHANGES
+        .confirm(&state, &mut signed_in, &token, &pending, &next)
+        .await?
+    {
+        Confirmed::Booked => Ok(see_other(&done)),
+        Confirmed::Refused { status, code } => {
+            let translator = context.translator();
+            Ok(render(
+                status,
+                &ConfirmationPage {
+                    quote: quote_view(&pending.quote, &translator, &state.calendar),
+                    notice: Some(problem_message(&translator, &code)),
+                    t: translator,
+                    layout: context.layout(Section::Exchange),
+                },
+            ))
         }
-        Err(CallError::Refused { status, code, .. }) => Ok(render(
-            status,
-            &ConfirmationPage {
-                quote: quote_view(&pending.quote, &translator, &state.calendar),
-                notice: Some(problem_message(&translator, &code)),
-                t: translator,
-                layout: context.layout(Section::Exchange),
-            },
-        )),
-        Err(error) => Err(PageError::from_call(error, &next)),
     }
 }
 
@@ -435,8 +398,12 @@ pub async fn result(
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
     let quote_id = path_segment(&quote_id).map_err(|_| PageError::NotFound)?;
-    let transfer_id = done_exchange(&signed_in, quote_id).ok_or(PageError::NotFound)?;
-    let pending = pending_exchange(&signed_in, quote_id).ok_or(PageError::NotFound)?;
+    let transfer_id = EXCHANGES
+        .done(&signed_in, quote_id)
+        .ok_or(PageError::NotFound)?;
+    let pending: Pending<Quote> = EXCHANGES
+        .pending(&signed_in, quote_id)
+        .ok_or(PageError::NotFound)?;
     let translator = context.translator();
     Ok(render(
         StatusCode::OK,

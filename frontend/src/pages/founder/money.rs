@@ -23,6 +23,7 @@ use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::{problem_message, FormState};
+use crate::pages::shared::quotes::{ClientQuote, Confirmed, Pending, QuoteFlow};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::amount_text;
@@ -820,26 +821,24 @@ struct Quote {
     remaining_daily_limit: String,
 }
 
-/// A quote awaiting confirmation, and the idempotency key made for its confirmation.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-struct PendingTransfer {
-    quote: Quote,
-    idempotency_key: String,
+impl ClientQuote for Quote {
+    fn quote_id(&self) -> &str {
+        &self.quote_id
+    }
+
+    fn confirmation_token(&self) -> &str {
+        &self.confirmation_token
+    }
 }
 
 /// The session keeps one transfer at a time: the latest quote awaiting confirmation and, once
-/// confirmed, its booked transfer. A new quote replaces both, so a client asking for quote after
-/// quote never grows the session.
-const PENDING_TRANSFER: &str = "transfer.pending";
-
-/// `<quote id> <transfer id>` of the session's confirmed transfer.
-const DONE_TRANSFER: &str = "transfer.done";
-
-/// The transfer booked for `quote_id` in this session, if that quote was the one confirmed.
-fn done_transfer(signed_in: &SignedIn, quote_id: &str) -> Option<String> {
-    let (done_quote, transfer_id) = signed_in.session_value(DONE_TRANSFER)?.split_once(' ')?;
-    (done_quote == quote_id).then(|| transfer_id.to_owned())
-}
+/// confirmed, its booked transfer.
+const TRANSFERS: QuoteFlow = QuoteFlow {
+    pending_key: "transfer.pending",
+    done_key: "transfer.done",
+    confirm_path: "/v1/me/transfers/confirm",
+    transfer_id_field: "id",
+};
 
 /// Asks for a quote; on success the confirmation page shows it.
 pub async fn quote(
@@ -900,22 +899,7 @@ pub async fn quote(
     let status = match answer {
         Ok(quote) => {
             let quote_id = quote.quote_id.clone();
-            let pending = PendingTransfer {
-                quote,
-                idempotency_key: idempotency_key(),
-            };
-            let kept = serde_json::to_string(&pending).map_err(|error| {
-                tracing::error!(%error, "a quote could not be written down");
-                PageError::Unavailable
-            })?;
-            signed_in
-                .keep(&state, DONE_TRANSFER, None)
-                .await
-                .map_err(|error| PageError::from_call(error, next))?;
-            signed_in
-                .keep(&state, PENDING_TRANSFER, Some(kept))
-                .await
-                .map_err(|error| PageError::from_call(error, next))?;
+            TRANSFERS.keep(&state, &mut signed_in, quote, next).await?;
             return Ok(see_other(&format!("/transfers/{quote_id}")));
         }
         // The source is not the client's: as far as the form is concerned, not theirs to use.
@@ -975,13 +959,6 @@ fn quote_view(
     }
 }
 
-fn pending_transfer(signed_in: &SignedIn, quote_id: &str) -> Option<PendingTransfer> {
-    signed_in
-        .session_value(PENDING_TRANSFER)
-        .and_then(|kept| serde_json::from_str::<PendingTransfer>(kept).ok())
-        .filter(|pending| pending.quote.quote_id == quote_id)
-}
-
 #[derive(Template)]
 #[template(path = "transfer_confirm.html")]
 struct ConfirmationPage {
@@ -1000,10 +977,12 @@ pub async fn confirmation(
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
     let quote_id = path_segment(&quote_id).map_err(|_| PageError::NotFound)?;
-    if done_transfer(&signed_in, quote_id).is_some() {
+    if TRANSFERS.done(&signed_in, quote_id).is_some() {
         return Ok(see_other(&format!("/transfers/{quote_id}/done")));
     }
-    let pending = pending_transfer(&signed_in, quote_id).ok_or(PageError::NotFound)?;
+    let pending: Pending<Quote> = TRANSFERS
+        .pending(&signed_in, quote_id)
+        .ok_or(PageError::NotFound)?;
     let translator = context.translator();
     Ok(render(
         StatusCode::OK,
@@ -1014,11 +993,6 @@ pub async fn confirmation(
             layout: context.layout(Section::Accounts),
         },
     ))
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct Booked {
-    id: String,
 }
 
 /// Confirms the quote with the key made for it; a repeat books nothing more.
@@ -1033,45 +1007,31 @@ pub async fn confirm(
         .map_err(|_| PageError::NotFound)?
         .to_owned();
     let next = format!("/transfers/{quote_id}");
-    if done_transfer(&signed_in, &quote_id).is_some() {
-        return Ok(see_other(&format!("/transfers/{quote_id}/done")));
+    let done = format!("/transfers/{quote_id}/done");
+    if TRANSFERS.done(&signed_in, &quote_id).is_some() {
+        return Ok(see_other(&done));
     }
-    let pending = pending_transfer(&signed_in, &quote_id).ok_or(PageError::NotFound)?;
+    let pending: Pending<Quote> = TRANSFERS
+        .pending(&signed_in, &quote_id)
+        .ok_or(PageError::NotFound)?;
     let token = token(&state, &mut signed_in, &next).await?;
-    let answer: Result<Booked, CallError> = send_json(
-        state
-            .accounts
-            .authorized(Method::POST, "/v1/me/transfers/confirm", &token)
-            .header("idempotency-key", &pending.idempotency_key)
-            .json(&serde_json::json!({
-                "quote_id": pending.quote.quote_id,
-                "confirmation_token": pending.quote.confirmation_token,
-            })),
-    )
-    .await;
-    let translator = context.translator();
-    match answer {
-        Ok(booked) => {
-            signed_in
-                .keep(
-                    &state,
-                    DONE_TRANSFER,
-                    Some(format!("{quote_id} {}", booked.id)),
-                )
-                .await
-                .map_err(|error| PageError::from_call(error, &next))?;
-            Ok(see_other(&format!("/transfers/{quote_id}/done")))
+    match TRANSFERS
+        .confirm(&state, &mut signed_in, &token, &pending, &next)
+        .await?
+    {
+        Confirmed::Booked => Ok(see_other(&done)),
+        Confirmed::Refused { status, code } => {
+            let translator = context.translator();
+            Ok(render(
+                status,
+                &ConfirmationPage {
+                    quote: quote_view(&pending.quote, &translator, &state.calendar),
+                    notice: Some(problem_message(&translator, &code)),
+                    t: translator,
+                    layout: context.layout(Section::Accounts),
+                },
+            ))
         }
-        Err(CallError::Refused { status, code, .. }) => Ok(render(
-            status,
-            &ConfirmationPage {
-                quote: quote_view(&pending.quote, &translator, &state.calendar),
-                notice: Some(problem_message(&translator, &code)),
-                t: translator,
-                layout: context.layout(Section::Accounts),
-            },
-        )),
-        Err(error) => Err(PageError::from_call(error, &next)),
     }
 }
 
@@ -1093,8 +1053,12 @@ pub async fn result(
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
     let quote_id = path_segment(&quote_id).map_err(|_| PageError::NotFound)?;
-    let transfer_id = done_transfer(&signed_in, quote_id).ok_or(PageError::NotFound)?;
-    let pending = pending_transfer(&signed_in, quote_id).ok_or(PageError::NotFound)?;
+    let transfer_id = TRANSFERS
+        .done(&signed_in, quote_id)
+        .ok_or(PageError::NotFound)?;
+    let pending: Pending<Quote> = TRANSFERS
+        .pending(&signed_in, quote_id)
+        .ok_or(PageError::NotFound)?;
     let translator = context.translator();
     Ok(render(
         StatusCode::OK,

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod kyc_case;
 pub mod login;
 pub mod menu;
+pub mod quotes;
 pub mod rates;
 pub mod signed_in;
 pub mod upload;
