@@ -109,7 +109,7 @@ describe('a client exchanges between their own accounts', () => {
     });
   }
 
-  test('founder1 saves a template, orders it monthly and cancels the order, in every language', { skip: needsServices }, async () => {
+  test('founder1 saves a template, orders it monthly, cancels the order and sends with the template, in every language', { skip: needsServices }, async () => {
     // The destination: founder2's current account, as founder2's own accounts page shows it.
     const other = await openPage(started.browser, DESKTOP);
     await signIn(other.page, 'founder2', LANGUAGES[3]);
@@ -137,6 +137,11 @@ describe('a client exchanges between their own accounts', () => {
       await shoot(page, 'payments', language, DESKTOP);
       await submit(page, page.locator('#orders form[action$="/cancel"]').first());
       assert.equal(await page.locator('#orders form[action$="/cancel"]').count(), active - 1, 'cancelled');
+      // A template fills in the transfer form.
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.locator('#templates tbody tr a').first().click()]);
+      assert.equal(new URL(page.url()).pathname, '/transfers/new');
+      assert.equal(await page.inputValue('#to-account'), destination);
+      assert.equal(await page.inputValue('#transfer-amount'), '1000.00');
       await context.close();
     }
   });
