@@ -68,12 +68,12 @@ fn timed<F: FnOnce()>(work: F) -> Duration {
 const STEPS: [&str; 8] = [
     "serde_json parse of the batch into a Value (baseline)",
     "in process: evaluate only (inputs already read)",
-    "in process: read exact JSON + evaluate + write results",
+    "in process: read exact JSON + evaluate + write results, explain=full",
     "in process: the same, explain=none",
     "in process: the same, explain=bins",
-    "over HTTP: POST evaluate-batch, response read",
+    "over HTTP: POST evaluate-batch (explain=bins), response read",
+    "over HTTP: POST evaluate-batch?explain=full, response read",
     "over HTTP: POST evaluate-batch?explain=none, response read",
-    "over HTTP: POST evaluate-batch?explain=bins, response read",
 ];
 
 /// One round's time for each of [`STEPS`].
@@ -131,7 +131,7 @@ fn median<T: Copy + PartialOrd>(mut values: Vec<T>) -> T {
 
 fn print_rounds(rounds: &[Round]) {
     println!(
-        "{:<62} {:>12} {:>16} {:>14}",
+        "{:<70} {:>12} {:>16} {:>14}",
         "run (10 000 rows, 20 characteristics)", "ms/batch", "evaluations/s", "x parse time"
     );
     for (step, what) in STEPS.iter().enumerate() {
@@ -148,7 +148,7 @@ fn print_rounds(rounds: &[Round]) {
                 .collect(),
         );
         println!(
-            "{:<62} {:>12.2} {:>16.0} {:>14.2}",
+            "{:<70} {:>12.2} {:>16.0} {:>14.2}",
             what,
             seconds * 1000.0,
             ROWS as f64 / seconds,
@@ -299,14 +299,14 @@ async fn time_batches(database: PgConnectOptions, workload: Workload) -> Vec<Rou
     assert_eq!(activated.status(), 200, "the scorecard is activated");
 
     let path = server.url(&format!("/v1/scorecards/{id}/evaluate-batch"));
+    let full_path = format!("{path}?explain=full");
     let unexplained_path = format!("{path}?explain=none");
-    let bins_path = format!("{path}?explain=bins");
     let mut rounds = Vec::with_capacity(RUNS);
     for round in 0..=RUNS {
         let [parse, evaluate_only, in_process_full, in_process_unexplained, in_process_bins] =
             workload.time_in_process();
         let mut over_http = [Duration::ZERO; 3];
-        let paths = [&path, &unexplained_path, &bins_path];
+        let paths = [&path, &full_path, &unexplained_path];
         for (path, time) in paths.into_iter().zip(&mut over_http) {
             let started = Instant::now();
             let response = server
