@@ -453,7 +453,7 @@ async fn the_audit_trail_pages_newest_first_and_exports_csv(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_day_count_is_one_of_the_two_conventions_and_only_for_loans(pool: PgPool) {
+async fn a_day_count_is_one_of_the_three_conventions_and_only_for_loans(pool: PgPool) {
     let harness = Harness::start(pool).await;
     let unknown = programme_like(
         &harness,
@@ -488,4 +488,16 @@ async fn a_day_count_is_one_of_the_two_conventions_and_only_for_loans(pool: PgPo
         stored["day_count"], "30/360",
         "a loan programme that states none counts 30/360"
     );
+
+    let isda = programme_like(
+        &harness,
+        SMALL_BUSINESS_START_LOAN_ID,
+        json!({ "day_count": "actual/actual-isda" }),
+    )
+    .await;
+    let id = harness.create_programme(&isda).await;
+    let stored = harness
+        .get_ok(&format!("/v1/programmes/{id}"), &harness.admin)
+        .await;
+    assert_eq!(stored["day_count"], "actual/actual-isda");
 }

@@ -51,7 +51,7 @@ struct ApplicationApproved {
     #[serde(default)]
     grace_months: Option<i64>,
     penalty_rate_percent: Option<String>,
-    /// The programme's day-count convention (`30/360` or `actual/365`). Approvals sent before
+    /// The programme's day-count convention (`30/360`, `actual/365` or `actual/actual-isda`). Approvals sent before
     /// programmes chose one carry none: their contracts keep 30/360, as they always had.
     #[serde(default)]
     day_count: Option<String>,

@@ -135,6 +135,17 @@ async fn the_contract_counts_days_as_the_programme_does(pool: PgPool) {
         .unwrap();
     assert_eq!(contract["day_count"], "actual/365");
 
+    let mut isda_payload = approved_loan(founder.client_id().unwrap(), "1000.00");
+    isda_payload["day_count"] = json!("actual/actual-isda");
+    let isda = app.contract_from(&founder, &isda_payload).await;
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{isda}"), Some(&founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contract["day_count"], "actual/actual-isda");
+
     let unstated = app
         .contract_from(
             &founder,

@@ -75,6 +75,30 @@ async fn an_equal_principal_schedule_with_grace_starts_with_interest_only(pool: 
 }
 
 #[sqlx::test(migrations = false)]
+async fn an_actual_actual_isda_preview_splits_the_first_period_at_new_year(pool: PgPool) {
+    let app = support::start(pool).await;
+    // The domain's hand-worked case: 3 000.00 at 12% in three equal slices from 15 Dec 2023,
+    // the first period 17 days of 2023 over 365 plus 14 days of 2024 over 366.
+    let body = json!({
+        "principal": "3000.00", "currency": "UZS", "annual_rate_percent": "12",
+        "term_months": 3, "method": "equal_principal", "grace_months": 0,
+        "day_count": "actual/actual-isda",
+        "disbursement_date": "2023-12-15", "first_due_date": "2024-01-15"
+    });
+    let response = app.post("/v1/schedules/preview", None, &body).await;
+    assert_eq!(response.status(), 200);
+    let schedule: Value = response.json().await.unwrap();
+    let interest: Vec<&str> = schedule["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["interest"].as_str().unwrap())
+        .collect();
+    assert_eq!(interest, ["30.54", "20.33", "9.51"]);
+    assert_eq!(schedule["total_interest"], "60.38");
+}
+
+#[sqlx::test(migrations = false)]
 async fn bad_parameters_are_refused_naming_the_field(pool: PgPool) {
     let app = support::start(pool).await;
     let cases = [

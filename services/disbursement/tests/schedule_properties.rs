@@ -81,7 +81,11 @@ fn all_methods() -> Vec<RepaymentMethod> {
 }
 
 fn all_day_counts() -> Vec<DayCount> {
-    vec![DayCount::Thirty360, DayCount::Actual365]
+    vec![
+        DayCount::Thirty360,
+        DayCount::Actual365,
+        DayCount::ActualActualIsda,
+    ]
 }
 
 fn assert_rows_add_up(schedule: &Schedule) -> Result<(), TestCaseError> {

@@ -557,6 +557,10 @@ fn new_programme_groups(
         (String::new(), t("choose-one")),
         ("30/360".to_owned(), t("day-count-thirty-360")),
         ("actual/365".to_owned(), t("day-count-actual-365")),
+        (
+            "actual/actual-isda".to_owned(),
+            t("day-count-actual-actual-isda"),
+        ),
     ];
     day_count.hint = t("admin-programme-day-count-hint");
     let loan_only = |name, key: &str| {

@@ -352,6 +352,10 @@ impl CalculatorPage {
                     value: "actual/365",
                     label_key: "day-count-actual-365",
                 },
+                Choice {
+                    value: "actual/actual-isda",
+                    label_key: "day-count-actual-actual-isda",
+                },
             ],
         }
     }

@@ -23,7 +23,7 @@ pub struct ProgrammeRow {
     pub annual_rate_min_percent: Option<Decimal>,
     pub annual_rate_max_percent: Option<Decimal>,
     pub repayment_method: Option<String>,
-    /// Loans: `30/360` or `actual/365`, carried into each contract.
+    /// Loans: `30/360`, `actual/365` or `actual/actual-isda`, carried into each contract.
     pub day_count: Option<String>,
     pub max_grace_months: Option<i32>,
     pub penalty_rate_percent: Option<Decimal>,

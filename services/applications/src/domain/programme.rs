@@ -60,14 +60,17 @@ pub enum DayCount {
     Thirty360,
     /// The calendar days of each period over a 365-day year.
     Actual365,
+    /// Actual/actual ISDA: a period's days in leap years over 366, the others over 365.
+    ActualActualIsda,
 }
 
 impl DayCount {
-    /// The wire names disbursement reads: `30/360` and `actual/365`.
+    /// The wire names disbursement reads: `30/360`, `actual/365` and `actual/actual-isda`.
     pub fn as_str(self) -> &'static str {
         match self {
             DayCount::Thirty360 => "30/360",
             DayCount::Actual365 => "actual/365",
+            DayCount::ActualActualIsda => "actual/actual-isda",
         }
     }
 
@@ -75,6 +78,7 @@ impl DayCount {
         match text {
             "30/360" => Some(DayCount::Thirty360),
             "actual/365" => Some(DayCount::Actual365),
+            "actual/actual-isda" => Some(DayCount::ActualActualIsda),
             _ => None,
         }
     }

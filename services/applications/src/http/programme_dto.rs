@@ -135,7 +135,8 @@ pub struct ProgrammeInput {
     /// Loans: `annuity` or `equal_principal` (differentiated).
     #[serde(default)]
     pub repayment_method: Option<String>,
-    /// Loans: how the contracts count interest days, `30/360` (the default) or `actual/365`.
+    /// Loans: how the contracts count interest days, `30/360` (the default), `actual/365` or
+    /// `actual/actual-isda`.
     #[serde(default)]
     #[schema(example = "actual/365")]
     pub day_count: Option<String>,
@@ -310,7 +311,7 @@ impl ProgrammeInput {
                         ApiError::field(
                             "day_count",
                             "invalid_day_count",
-                            "must be 30/360 or actual/365",
+                            "must be 30/360, actual/365 or actual/actual-isda",
                         )
                     })?,
                 };

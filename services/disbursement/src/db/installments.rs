@@ -25,8 +25,8 @@ impl InstallmentRow {
         self.interest - self.paid_interest
     }
 
-    /// Unpaid principal; a negative scheduled principal (interest capitalised under
-    /// actual/365) owes nothing here.
+    /// Unpaid principal; a negative scheduled principal (interest capitalised under an actual
+    /// day count) owes nothing here.
     pub fn unpaid_principal(&self) -> Decimal {
         self.principal.max(Decimal::ZERO) - self.paid_principal
     }

@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 use imkon_platform::money::Money;
 
-use crate::domain::calendar::{actual_days, thirty_360_days};
+use crate::domain::calendar::{actual_days, isda_units, thirty_360_days};
 use crate::domain::schedule::{Horizon, Period, Schedule};
 use crate::domain::terms::DayCount;
 
@@ -112,15 +112,16 @@ pub fn repay_early(
 
     // Under 30/360 the current period carries a fixed share of the year whatever its calendar
     // length, so the accrued part is capped at it and the rest moves to the new first period.
-    let accrued_days = match schedule.day_count() {
-        DayCount::Thirty360 => {
-            thirty_360_days(period_start, request.date).min(current.accrual_days())
-        }
+    let accrued_units = match schedule.day_count() {
+        DayCount::Thirty360 => thirty_360_days(period_start, request.date).min(current.accrual()),
         DayCount::Actual365 => actual_days(period_start, request.date),
+        DayCount::ActualActualIsda => isda_units(period_start, request.date),
     };
     let basis = schedule.basis();
-    let accrued_interest =
-        Money::from_rounded(basis.interest(outstanding.amount(), accrued_days), currency);
+    let accrued_interest = Money::from_rounded(
+        basis.interest(outstanding.amount(), accrued_units),
+        currency,
+    );
     let new_balance = outstanding.amount() - request.extra_principal.amount();
 
     let periods: Vec<Period> = remaining
@@ -128,10 +129,10 @@ pub fn repay_early(
         .enumerate()
         .map(|(index, row)| Period {
             due_date: row.due_date(),
-            accrual_days: if index == 0 {
-                row.accrual_days() - accrued_days
+            accrual: if index == 0 {
+                row.accrual() - accrued_units
             } else {
-                row.accrual_days()
+                row.accrual()
             },
             interest_only: row.is_interest_only(),
         })
@@ -356,8 +357,36 @@ mod tests {
         .unwrap();
         assert_eq!(outcome.accrued_interest.amount(), dec!(6.77));
         let first = &outcome.schedule.installments()[0];
-        assert_eq!(first.accrual_days(), 19);
+        assert_eq!(first.accrual(), 19);
         // 577.24 × 0.365 × 19 / 365 = 10.96756 → 10.97
+        assert_eq!(first.interest().amount(), dec!(10.97));
+    }
+
+    #[test]
+    fn actual_actual_isda_in_a_leap_year_accrues_days_over_366() {
+        // Every day of this schedule lies in 2024, a leap year, so at 36.6% a day under
+        // actual/actual ISDA costs 0.366 / 366 = 1/1000 of the balance, as a day at 36.5%
+        // does under actual/365: the figures of the actual/365 case above, in ISDA units
+        // (365 per day of a leap year).
+        let original = schedule(
+            dec!(1000.00),
+            dec!(36.6),
+            3,
+            RepaymentMethod::Annuity,
+            DayCount::ActualActualIsda,
+        );
+        let outcome = repay_early(
+            &original,
+            &EarlyRepayment {
+                date: date(2024, 2, 11),
+                extra_principal: uzs(dec!(100.00)),
+                option: EarlyRepaymentOption::KeepTerm,
+            },
+        )
+        .unwrap();
+        assert_eq!(outcome.accrued_interest.amount(), dec!(6.77));
+        let first = &outcome.schedule.installments()[0];
+        assert_eq!(first.accrual(), 19 * 365);
         assert_eq!(first.interest().amount(), dec!(10.97));
     }
 

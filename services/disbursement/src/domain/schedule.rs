@@ -4,8 +4,10 @@
 //!
 //! 1. The period's interest is the outstanding balance (already exact to the minor unit) times
 //!    the annual rate times the period's share of the year, rounded half-even to the minor unit.
-//!    The share is 30/360 for every month under 30/360 and `days / 365` under actual/365. The
-//!    division is done last, so a result that lands exactly on half a minor unit is seen as such.
+//!    The share is 30/360 for every month under 30/360, `days / 365` under actual/365, and under
+//!    actual/actual ISDA the days falling in leap years over 366 plus the others over 365 (kept
+//!    as whole units, see [`isda_units`]). The division is done last, so a result that lands
+//!    exactly on half a minor unit is seen as such.
 //! 2. During grace months the instalment is the interest alone.
 //! 3. After grace, the level amount (the equal instalment of an annuity, or the equal slice of
 //!    principal) is computed once for the remaining periods and rounded half-even.
@@ -16,7 +18,7 @@ use chrono::NaiveDate;
 use imkon_platform::money::{round_half_even, Currency, Money};
 use rust_decimal::Decimal;
 
-use crate::domain::calendar::actual_days;
+use crate::domain::calendar::{actual_days, isda_units};
 use crate::domain::terms::{AnnualRate, DayCount, LoanTerms, RepaymentMethod};
 
 /// One row of a repayment schedule.
@@ -24,7 +26,7 @@ use crate::domain::terms::{AnnualRate, DayCount, LoanTerms, RepaymentMethod};
 pub struct Installment {
     number: u32,
     due_date: NaiveDate,
-    accrual_days: u32,
+    accrual: u32,
     interest_only: bool,
     principal: Money,
     interest: Money,
@@ -42,10 +44,11 @@ impl Installment {
         self.due_date
     }
 
-    /// The days of interest this instalment carries under the schedule's day count: 30 for a
-    /// whole month under 30/360, calendar days under actual/365.
-    pub fn accrual_days(&self) -> u32 {
-        self.accrual_days
+    /// The share of the year this instalment's interest is for, in the day count's units
+    /// ([`DayCount::year_units`]): 30 for a whole month under 30/360, calendar days under
+    /// actual/365, ISDA units under actual/actual ISDA.
+    pub fn accrual(&self) -> u32 {
+        self.accrual
     }
 
     /// Whether this is a grace month, when only interest is due.
@@ -165,14 +168,15 @@ pub fn build_schedule(terms: &LoanTerms) -> Schedule {
         .iter()
         .enumerate()
         .map(|(index, &due_date)| {
-            let accrual_days = match basis.day_count {
+            let accrual = match basis.day_count {
                 DayCount::Thirty360 => THIRTY_360_MONTH_DAYS,
                 DayCount::Actual365 => actual_days(period_start, due_date),
+                DayCount::ActualActualIsda => isda_units(period_start, due_date),
             };
             period_start = due_date;
             Period {
                 due_date,
-                accrual_days,
+                accrual,
                 interest_only: index < grace_months,
             }
         })
@@ -215,7 +219,7 @@ pub(crate) enum Horizon {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Period {
     pub(crate) due_date: NaiveDate,
-    pub(crate) accrual_days: u32,
+    pub(crate) accrual: u32,
     pub(crate) interest_only: bool,
 }
 
@@ -224,17 +228,17 @@ impl ScheduleBasis {
         self.currency.minor_unit_digits()
     }
 
-    /// The period's rate as a fraction: `percent × days / (100 × days in year)`.
-    fn period_rate(&self, accrual_days: u32) -> Decimal {
-        self.annual_rate.percent() * Decimal::from(accrual_days)
-            / Decimal::from(100 * self.day_count.days_in_year())
+    /// The period's rate as a fraction: `percent × accrual / (100 × units in a year)`.
+    fn period_rate(&self, accrual: u32) -> Decimal {
+        self.annual_rate.percent() * Decimal::from(accrual)
+            / Decimal::from(100 * self.day_count.year_units())
     }
 
-    /// Interest on `balance` for `accrual_days`, rounded half-even to the minor unit. The
+    /// Interest on `balance` for `accrual`, rounded half-even to the minor unit. The
     /// multiplication comes before the only division, so exact halves stay exact.
-    pub(crate) fn interest(&self, balance: Decimal, accrual_days: u32) -> Decimal {
-        let exact = balance * self.annual_rate.percent() * Decimal::from(accrual_days)
-            / Decimal::from(100 * self.day_count.days_in_year());
+    pub(crate) fn interest(&self, balance: Decimal, accrual: u32) -> Decimal {
+        let exact = balance * self.annual_rate.percent() * Decimal::from(accrual)
+            / Decimal::from(100 * self.day_count.year_units());
         round_half_even(exact, self.minor_unit_digits())
     }
 
@@ -257,7 +261,7 @@ impl ScheduleBasis {
                 let mut discount = Decimal::ONE;
                 let mut discount_sum = Decimal::ZERO;
                 for period in amortizing {
-                    discount /= Decimal::ONE + self.period_rate(period.accrual_days);
+                    discount /= Decimal::ONE + self.period_rate(period.accrual);
                     discount_sum += discount;
                 }
                 balance / discount_sum
@@ -291,7 +295,7 @@ impl Schedule {
             if balance.is_zero() && horizon == Horizon::UntilRepaid {
                 break;
             }
-            let interest = basis.interest(balance, period.accrual_days);
+            let interest = basis.interest(balance, period.accrual);
             let is_last = index + 1 == periods.len();
             let principal = if is_last {
                 balance
@@ -308,7 +312,7 @@ impl Schedule {
             installments.push(Installment {
                 number,
                 due_date: period.due_date,
-                accrual_days: period.accrual_days,
+                accrual: period.accrual,
                 interest_only: period.interest_only && !is_last,
                 principal: exact_money(principal, currency),
                 interest: exact_money(interest, currency),
@@ -583,10 +587,43 @@ mod tests {
         let days: Vec<u32> = schedule
             .installments()
             .iter()
-            .map(Installment::accrual_days)
+            .map(Installment::accrual)
             .collect();
         assert_eq!(days, vec![31, 29, 31]);
         assert_eq!(schedule.total_principal().amount(), dec!(1000.00));
+    }
+
+    #[test]
+    fn an_actual_actual_isda_schedule_splits_a_period_at_new_year() {
+        // 3 000.00 at 12% in three equal slices, disbursed 15 Dec 2023. The first period holds
+        // 17 days of 2023 and 14 of the leap year 2024, the others lie in 2024 alone. Worked
+        // with Python's decimal (40 digits, half-even):
+        //   1: 3000 × 0.12 × (17/365 + 14/366) = 30.5376… → 30.54
+        //   2: 2000 × 0.12 × 31/366           = 20.3278… → 20.33
+        //   3: 1000 × 0.12 × 29/366           =  9.5081… →  9.51
+        // Actual/365 would charge 30.58 for the first period (31/365).
+        let schedule = build_schedule(
+            &LoanTerms::parse(&LoanTermsInput {
+                principal: dec!(3000.00),
+                currency: Currency::Uzs,
+                annual_rate_percent: dec!(12),
+                term_months: 3,
+                method: RepaymentMethod::EqualPrincipal,
+                grace_months: 0,
+                day_count: DayCount::ActualActualIsda,
+                disbursement_date: date(2023, 12, 15),
+                first_due_date: date(2024, 1, 15),
+            })
+            .unwrap(),
+        );
+        assert_eq!(
+            rows(&schedule),
+            vec![
+                (dec!(1000.00), dec!(30.54), dec!(1030.54), dec!(2000.00)),
+                (dec!(1000.00), dec!(20.33), dec!(1020.33), dec!(1000.00)),
+                (dec!(1000.00), dec!(9.51), dec!(1009.51), dec!(0.00)),
+            ]
+        );
     }
 
     #[test]

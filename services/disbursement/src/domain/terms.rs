@@ -7,6 +7,8 @@ use chrono::{Months, NaiveDate};
 use imkon_platform::money::{Currency, Money, MoneyError};
 use rust_decimal::Decimal;
 
+use crate::domain::calendar::ISDA_YEAR_UNITS;
+
 /// The longest term the bank lends for. It bounds every loop and every product of discount
 /// factors in the schedule arithmetic, so `Decimal` can never overflow.
 pub const MAX_TERM_MONTHS: u32 = 360;
@@ -104,14 +106,18 @@ pub enum DayCount {
     /// Each period carries `days / 365` of the annual rate, where `days` are the calendar days
     /// from the previous due date (or the disbursement) to its due date.
     Actual365,
+    /// Actual/actual ISDA: each period carries the days that fall in a leap year over 366 plus
+    /// the days that fall in any other year over 365 (a period across New Year is split there).
+    ActualActualIsda,
 }
 
 impl DayCount {
-    /// Parses the wire name: `30/360` or `actual/365`.
+    /// Parses the wire name: `30/360`, `actual/365` or `actual/actual-isda`.
     pub fn parse(text: &str) -> Result<DayCount, TermsError> {
         match text {
             "30/360" => Ok(DayCount::Thirty360),
             "actual/365" => Ok(DayCount::Actual365),
+            "actual/actual-isda" => Ok(DayCount::ActualActualIsda),
             other => Err(TermsError::UnknownDayCount(other.to_owned())),
         }
     }
@@ -120,14 +126,18 @@ impl DayCount {
         match self {
             DayCount::Thirty360 => "30/360",
             DayCount::Actual365 => "actual/365",
+            DayCount::ActualActualIsda => "actual/actual-isda",
         }
     }
 
-    /// The number of days in the year the day count divides by.
-    pub fn days_in_year(self) -> u32 {
+    /// How many accrual units a whole year holds: days for 30/360 and actual/365, and
+    /// [`ISDA_YEAR_UNITS`] for actual/actual ISDA (see
+    /// [`isda_units`](crate::domain::calendar::isda_units)).
+    pub fn year_units(self) -> u32 {
         match self {
             DayCount::Thirty360 => 360,
             DayCount::Actual365 => 365,
+            DayCount::ActualActualIsda => ISDA_YEAR_UNITS,
         }
     }
 }
@@ -173,7 +183,7 @@ pub enum TermsError {
     DueDatesOutOfRange,
     #[error("unknown repayment method `{0}`; expected annuity or equal_principal")]
     UnknownRepaymentMethod(String),
-    #[error("unknown day count `{0}`; expected 30/360 or actual/365")]
+    #[error("unknown day count `{0}`; expected 30/360, actual/365 or actual/actual-isda")]
     UnknownDayCount(String),
 }
 
@@ -471,7 +481,11 @@ mod tests {
         for method in [RepaymentMethod::Annuity, RepaymentMethod::EqualPrincipal] {
             assert_eq!(RepaymentMethod::parse(method.name()), Ok(method));
         }
-        for day_count in [DayCount::Thirty360, DayCount::Actual365] {
+        for day_count in [
+            DayCount::Thirty360,
+            DayCount::Actual365,
+            DayCount::ActualActualIsda,
+        ] {
             assert_eq!(DayCount::parse(day_count.name()), Ok(day_count));
         }
     }

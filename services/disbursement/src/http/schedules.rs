@@ -34,7 +34,7 @@ pub struct SchedulePreviewRequest {
     /// Months at the start when only interest is due.
     #[serde(default)]
     pub grace_months: i64,
-    /// `30/360` (the default) or `actual/365`.
+    /// `30/360` (the default), `actual/365` or `actual/actual-isda`.
     #[serde(default = "default_day_count")]
     pub day_count: String,
     /// `YYYY-MM-DD`.
