@@ -335,59 +335,37 @@ mod tests {
     }
 
     #[test]
-    fn actual_365_accrues_the_calendar_days_of_the_broken_period() {
-        // The 36.5% schedule owes 677.24 after 1 February; ten days later the accrued interest
-        // is 677.24 × 36.5% × 10 / 365 = 6.7724 → 6.77, and the next row carries the 19 days
-        // left of February.
-        let original = schedule(
-            dec!(1000.00),
-            dec!(36.5),
-            3,
-            RepaymentMethod::Annuity,
-            DayCount::Actual365,
-        );
-        let outcome = repay_early(
-            &original,
-            &EarlyRepayment {
-                date: date(2024, 2, 11),
-                extra_principal: uzs(dec!(100.00)),
-                option: EarlyRepaymentOption::KeepTerm,
-            },
-        )
-        .unwrap();
-        assert_eq!(outcome.accrued_interest.amount(), dec!(6.77));
-        let first = &outcome.schedule.installments()[0];
-        assert_eq!(first.accrual(), 19);
-        // 577.24 × 0.365 × 19 / 365 = 10.96756 → 10.97
-        assert_eq!(first.interest().amount(), dec!(10.97));
-    }
-
-    #[test]
-    fn actual_actual_isda_in_a_leap_year_accrues_days_over_366() {
-        // Every day of this schedule lies in 2024, a leap year, so at 36.6% a day under
-        // actual/actual ISDA costs 0.366 / 366 = 1/1000 of the balance, as a day at 36.5%
-        // does under actual/365: the figures of the actual/365 case above, in ISDA units
-        // (365 per day of a leap year).
-        let original = schedule(
-            dec!(1000.00),
-            dec!(36.6),
-            3,
-            RepaymentMethod::Annuity,
-            DayCount::ActualActualIsda,
-        );
-        let outcome = repay_early(
-            &original,
-            &EarlyRepayment {
-                date: date(2024, 2, 11),
-                extra_principal: uzs(dec!(100.00)),
-                option: EarlyRepaymentOption::KeepTerm,
-            },
-        )
-        .unwrap();
-        assert_eq!(outcome.accrued_interest.amount(), dec!(6.77));
-        let first = &outcome.schedule.installments()[0];
-        assert_eq!(first.accrual(), 19 * 365);
-        assert_eq!(first.interest().amount(), dec!(10.97));
+    fn actual_day_counts_accrue_the_calendar_days_of_the_broken_period() {
+        // The 36.5% actual/365 schedule owes 677.24 after 1 February; ten days later the
+        // accrued interest is 677.24 × 36.5% × 10 / 365 = 6.7724 → 6.77, and the next row
+        // carries the 19 days left of February: 577.24 × 0.365 × 19 / 365 = 10.96756 → 10.97.
+        // Every day of the schedule lies in 2024, a leap year, so at 36.6% a day under
+        // actual/actual ISDA costs 0.366 / 366 = 1/1000 of the balance too: the same figures,
+        // with the 19 days counted in ISDA units (365 per day of a leap year).
+        let cases = [
+            (DayCount::Actual365, dec!(36.5), 19),
+            (DayCount::ActualActualIsda, dec!(36.6), 19 * 365),
+        ];
+        for (day_count, rate, remaining_accrual) in cases {
+            let original = schedule(dec!(1000.00), rate, 3, RepaymentMethod::Annuity, day_count);
+            let outcome = repay_early(
+                &original,
+                &EarlyRepayment {
+                    date: date(2024, 2, 11),
+                    extra_principal: uzs(dec!(100.00)),
+                    option: EarlyRepaymentOption::KeepTerm,
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                outcome.accrued_interest.amount(),
+                dec!(6.77),
+                "{day_count:?}"
+            );
+            let first = &outcome.schedule.installments()[0];
+            assert_eq!(first.accrual(), remaining_accrual, "{day_count:?}");
+            assert_eq!(first.interest().amount(), dec!(10.97), "{day_count:?}");
+        }
     }
 
     #[test]
