@@ -124,27 +124,18 @@ async fn an_approval_with_bad_terms_is_refused_naming_the_field(pool: PgPool) {
 async fn the_contract_counts_days_as_the_programme_does(pool: PgPool) {
     let app = support::start(pool).await;
     let founder = person(&[Role::Founder]);
-    let mut payload = approved_loan(founder.client_id().unwrap(), "1000.00");
-    payload["day_count"] = json!("actual/365");
-    let actual = app.contract_from(&founder, &payload).await;
-    let contract: Value = app
-        .get(&format!("/v1/contracts/{actual}"), Some(&founder))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(contract["day_count"], "actual/365");
-
-    let mut isda_payload = approved_loan(founder.client_id().unwrap(), "1000.00");
-    isda_payload["day_count"] = json!("actual/actual-isda");
-    let isda = app.contract_from(&founder, &isda_payload).await;
-    let contract: Value = app
-        .get(&format!("/v1/contracts/{isda}"), Some(&founder))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(contract["day_count"], "actual/actual-isda");
+    for day_count in ["actual/365", "actual/actual-isda"] {
+        let mut payload = approved_loan(founder.client_id().unwrap(), "1000.00");
+        payload["day_count"] = json!(day_count);
+        let id = app.contract_from(&founder, &payload).await;
+        let contract: Value = app
+            .get(&format!("/v1/contracts/{id}"), Some(&founder))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(contract["day_count"], day_count);
+    }
 
     let unstated = app
         .contract_from(
