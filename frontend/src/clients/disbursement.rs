@@ -164,6 +164,9 @@ pub struct Contract {
     /// A write-off one approver proposed; another confirms it.
     #[serde(default)]
     pub write_off_proposal: Option<WriteOffProposal>,
+    /// A written-off loan's principal written off and what has come back of it.
+    #[serde(default)]
+    pub written_off: Option<WrittenOff>,
     /// The SHA-256 of the contract document the founder signed; none before signing.
     #[serde(default)]
     pub document_sha256: Option<String>,
@@ -178,6 +181,14 @@ pub struct WriteOffProposal {
     pub reason: String,
     pub proposed_by: String,
     pub confirmed_by: Option<String>,
+}
+
+/// A written-off loan's figures, as the service answers them: decimal strings.
+#[derive(Clone, Debug, Deserialize)]
+pub struct WrittenOff {
+    pub principal_written_off: String,
+    pub recovered: String,
+    pub still_owed: String,
 }
 
 /// One page of contracts.
@@ -276,6 +287,8 @@ pub struct BookTotals {
     pub par90_percent: String,
     pub written_off_contracts: i64,
     pub written_off_principal: String,
+    /// Paid back on the written-off loans since their write-off.
+    pub recovered: String,
 }
 
 /// One programme's loans in one currency.

@@ -50,6 +50,8 @@ pub enum DisbursementError {
     NotTheFounder { action: &'static str },
     #[error("the contract must be active: it is {status}")]
     ContractNotActive { status: &'static str },
+    #[error("only a written-off loan takes recoveries: this contract is {status}")]
+    ContractNotWrittenOff { status: &'static str },
     #[error("a grant has no repayment schedule")]
     GrantHasNoSchedule,
     #[error("{0}")]
@@ -116,6 +118,9 @@ impl From<DisbursementError> for Problem {
             }
             DisbursementError::ContractNotActive { .. } => {
                 Problem::conflict("contract_not_active", detail)
+            }
+            DisbursementError::ContractNotWrittenOff { .. } => {
+                Problem::conflict("contract_not_written_off", detail)
             }
             DisbursementError::GrantHasNoSchedule => {
                 Problem::conflict("grant_has_no_schedule", detail)

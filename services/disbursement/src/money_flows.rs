@@ -11,7 +11,9 @@
 //! - `repayment:<sha-256 of the contract, the caller's Idempotency-Key and the request>`: a
 //!   repayment the founder asked for, so a retry of the same request after a crash finds the
 //!   transfer the first attempt made;
-//! - `contract:<id>:due:<date>:<amount>`: the daily job collecting what is due on a date.
+//! - `contract:<id>:due:<date>:<amount>`: the daily job collecting what is due on a date;
+//! - `recovery:<sha-256 of the contract, the caller's Idempotency-Key and the request>`: a
+//!   payment towards a written-off loan, made exactly once in the same way as a repayment.
 
 use imkon_platform::money::{Currency, Money};
 use uuid::Uuid;
@@ -192,6 +194,39 @@ pub async fn write_off_principal(
                     account: loan,
                     side: Side::Credit,
                     amount: outstanding,
+                },
+            ],
+        })
+        .await?)
+}
+
+/// Moves a payment towards a written-off loan from the client's current account to the bank's
+/// loan-loss account, which the principal was charged to at the write-off: what comes back
+/// reduces the loss. The ledger records it as a repayment, which is what the client made.
+pub async fn collect_recovery(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+    idempotency_key: String,
+    amount: Money,
+) -> Result<Uuid, DisbursementError> {
+    let current = client_current_account(ledger, contract).await?;
+    let loss = bank_account(ledger, AccountKind::LoanLoss, currency(contract)).await?;
+    Ok(ledger
+        .post_transfer(TransferRequest {
+            idempotency_key,
+            kind: "repayment",
+            reference: format!("contract:{}", contract.id),
+            currency: currency(contract),
+            legs: vec![
+                Leg {
+                    account: current,
+                    side: Side::Debit,
+                    amount,
+                },
+                Leg {
+                    account: loss,
+                    side: Side::Credit,
+                    amount,
                 },
             ],
         })

@@ -283,3 +283,137 @@ async fn only_lending_and_finance_staff_read_the_loan_book(pool: PgPool) {
         .await;
     assert_eq!(refused.status(), 400);
 }
+
+/// Proposes and confirms the write-off of `id` by two approvers.
+async fn write_off(app: &TestApp, id: Uuid) {
+    let path = format!("/v1/contracts/{id}/write-off");
+    let proposed = app
+        .post(
+            &path,
+            Some(&person(&[Role::Approver])),
+            &json!({"reason": "the company stopped trading"}),
+        )
+        .await;
+    assert_eq!(proposed.status(), 202);
+    let confirmed = app
+        .post(
+            &format!("{path}/confirm"),
+            Some(&person(&[Role::Approver])),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(confirmed.status(), 200);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_written_off_loan_paid_back_later_reduces_the_loss_up_to_what_was_written_off(
+    pool: PgPool,
+) {
+    let app = support::start(pool).await;
+    let late = Staffed::new();
+    let payload = approved_loan(late.founder.client_id().unwrap(), "100.00");
+    let (id, current) = app
+        .disbursed_loan(&late, &payload, "2024-01-01", "50.00")
+        .await;
+    let path = format!("/v1/contracts/{id}/recoveries");
+    let pay = |key: &'static str, amount: &'static str| {
+        let path = path.clone();
+        let founder = late.founder.clone();
+        let app = &app;
+        async move {
+            app.post_with_key(&path, &founder, key, &json!({"amount": amount}))
+                .await
+        }
+    };
+    // An active loan is repaid, not recovered.
+    assert_problem(
+        pay("too-early", "10.00").await,
+        &[409],
+        Some("contract_not_written_off"),
+    )
+    .await;
+
+    write_off(&app, id).await;
+    let loss = app
+        .ledger
+        .entries_of_kind("write_off")
+        .await
+        .into_iter()
+        .find(|(_, side, _)| side == "debit")
+        .map(|(account, _, _)| account)
+        .unwrap();
+    assert_eq!(app.ledger.balance(&loss).await, Decimal::new(10000, 2));
+    let contract = read(&app, &format!("/v1/contracts/{id}"), &late.founder).await;
+    assert_eq!(
+        contract["written_off"],
+        json!({"principal_written_off": "100.00", "recovered": "0.00", "still_owed": "100.00"})
+    );
+
+    // Nobody but the founder pays from the founder's account, and nothing invalid is taken.
+    let stranger = person(&[Role::Founder]);
+    let theirs = app
+        .post_with_key(&path, &stranger, "stranger", &json!({"amount": "1.00"}))
+        .await;
+    assert_problem(theirs, &[404], None).await;
+    let officer = person(&[Role::CreditOfficer]);
+    let staff = app
+        .post_with_key(&path, &officer, "officer", &json!({"amount": "1.00"}))
+        .await;
+    assert_problem(staff, &[403], None).await;
+    for (amount, code) in [
+        ("0.00", "not_positive"),
+        ("-5.00", "not_positive"),
+        ("1.234", "too_many_decimals"),
+        ("ten", "not_a_decimal"),
+        ("100.01", "exceeds_outstanding"),
+    ] {
+        let refused = pay("invalid", amount).await;
+        let problem = assert_problem(refused, &[422], None).await;
+        assert_eq!(problem["errors"][0]["code"], code, "{amount}: {problem}");
+    }
+    assert_eq!(app.ledger.balance(&current).await, Decimal::new(15000, 2));
+
+    // A part comes back, once however often the request is retried.
+    let first = pay("first", "40.00").await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let retried: Value = pay("first", "40.00").await.json().await.unwrap();
+    assert_eq!(retried, first, "the retry answers the first payment");
+    assert_eq!(app.ledger.balance(&current).await, Decimal::new(11000, 2));
+    assert_eq!(app.ledger.balance(&loss).await, Decimal::new(6000, 2));
+
+    assert_problem(pay("too-much", "60.01").await, &[422], None).await;
+    assert_eq!(pay("rest", "60.00").await.status(), 201);
+    assert_eq!(app.ledger.balance(&loss).await, Decimal::ZERO);
+    assert_eq!(app.ledger.balance(&current).await, Decimal::new(5000, 2));
+    let problem = assert_problem(pay("beyond", "0.01").await, &[422], None).await;
+    assert_eq!(problem["errors"][0]["code"], "exceeds_outstanding");
+
+    let officer_view = read(&app, &path, &officer).await;
+    assert_eq!(officer_view["principal_written_off"], "100.00");
+    assert_eq!(officer_view["recovered"], "100.00");
+    assert_eq!(officer_view["still_owed"], "0.00");
+    let amounts: Vec<&str> = officer_view["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["40.00", "60.00"]);
+    assert_problem(app.get(&path, Some(&stranger)).await, &[404], None).await;
+
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_record
+         where subject_id = $1 and action = 'contract.recovery_received'",
+    )
+    .bind(id.to_string())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
+    let book = read(&app, "/v1/loan-book", &officer).await;
+    assert_eq!(book["currencies"][0]["written_off_principal"], "100.00");
+    assert_eq!(book["currencies"][0]["recovered"], "100.00");
+    let reconciliation = read(&app, "/v1/loan-book/reconciliation", &officer).await;
+    assert_eq!(reconciliation["unreconciled"], 0);
+}

@@ -220,7 +220,8 @@ pub struct ScheduleView {
     pub total_payable: String,
     pub due_today: String,
     pub anything_due: bool,
-    /// The first instalment not yet paid: what is due next.
+    /// The first instalment not yet paid: what is due next. Only while the contract is active:
+    /// a closed or written-off loan's schedule is its history, and nothing falls due on it.
     pub next_due: Option<String>,
 }
 
@@ -334,6 +335,8 @@ pub struct Abilities {
     /// Call off the contract before signing it: its founder, while it is a draft.
     pub cancel: bool,
     pub repay: bool,
+    /// Pay towards a written-off loan: its founder, while some of it is still owed.
+    pub recover: bool,
     /// Ask what settles an active loan on a date: anyone who sees it.
     pub quote_settlement: bool,
     pub activate: bool,
@@ -371,6 +374,14 @@ pub struct ContractView {
     pub first_due_date: String,
     pub penalty: String,
     pub loan_account: String,
+    pub written_off: Option<WrittenOffFigures>,
+}
+
+/// A written-off loan's figures as the page shows them, in the contract's currency.
+pub struct WrittenOffFigures {
+    pub principal_written_off: String,
+    pub recovered: String,
+    pub still_owed: String,
 }
 
 fn contract_view(contract: &Contract, translator: &Translator) -> ContractView {
@@ -397,6 +408,18 @@ fn contract_view(contract: &Contract, translator: &Translator) -> ContractView {
             translator,
         ),
         loan_account: contract.loan_account_number.clone().unwrap_or_default(),
+        written_off: contract
+            .written_off
+            .as_ref()
+            .map(|figures| WrittenOffFigures {
+                principal_written_off: amount_text(
+                    &figures.principal_written_off,
+                    &contract.currency,
+                    translator,
+                ),
+                recovered: amount_text(&figures.recovered, &contract.currency, translator),
+                still_owed: amount_text(&figures.still_owed, &contract.currency, translator),
+            }),
     }
 }
 
@@ -556,7 +579,18 @@ async fn contract_page(
         .collect();
     let schedule_view = schedule
         .as_ref()
-        .map(|schedule| schedule_view(schedule, &translator));
+        .map(|schedule| schedule_view(schedule, &translator))
+        .map(|view| {
+            if is_active {
+                view
+            } else {
+                ScheduleView {
+                    anything_due: false,
+                    next_due: None,
+                    ..view
+                }
+            }
+        });
     let pending_write_off = contract
         .write_off_proposal
         .as_ref()
@@ -569,6 +603,12 @@ async fn contract_page(
         sign: is_founder && contract.status == "draft",
         cancel: is_founder && contract.status == "draft",
         repay: is_founder && is_active && schedule.is_some(),
+        recover: is_founder
+            && contract
+                .written_off
+                .as_ref()
+                .and_then(|figures| figures.still_owed.parse::<rust_decimal::Decimal>().ok())
+                .is_some_and(|owed| owed > rust_decimal::Decimal::ZERO),
         quote_settlement: is_active && has_instalments,
         activate: is_officer && contract.status == "signed",
         write_off: person.has_role("approver") && is_active && pending_write_off.is_none(),
@@ -881,6 +921,87 @@ pub async fn repay(
     .await
     {
         Ok(_) => Ok(see_other(&next)),
+        Err(error) => refused(&state, &context, &mut signed_in, id, error, form).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RecoveryForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    idempotency_key: String,
+}
+
+/// Pays towards a written-off loan from the founder's current account.
+pub async fn recover(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(submitted): Form<RecoveryForm>,
+) -> Result<Response, PageError> {
+    if !signed_in.person.is_founder() {
+        return Err(PageError::WrongRole);
+    }
+    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    let next = format!("/contracts/{id}");
+    let translator = context.translator();
+    let mut form = FormState::from_pairs(vec![(
+        "recovery_amount".to_owned(),
+        submitted.amount.clone(),
+    )]);
+    let amount = match parse_typed_decimal(&submitted.amount, translator.locale()) {
+        Ok(amount) => amount,
+        Err(error) => {
+            let code = match error {
+                TypedNumberError::Empty => "required",
+                TypedNumberError::NotANumber => "not_a_number",
+            };
+            form.refuse(&translator, "recovery_amount", code);
+            return contract_page(
+                &state,
+                &context,
+                &mut signed_in,
+                id,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    // The same form sent twice pays once.
+    let key = form_idempotency_key(&submitted.idempotency_key);
+    let token = token(&state, &mut signed_in, &next).await?;
+    match send(
+        state
+            .contracts
+            .authorized(
+                Method::POST,
+                &format!("/v1/contracts/{id}/recoveries"),
+                &token,
+            )
+            .header("idempotency-key", key)
+            .json(&json!({"amount": amount.to_string()})),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&next)),
+        Err(CallError::Refused {
+            status,
+            code,
+            fields,
+        }) => {
+            // The service names the field `amount`; the page's field for it is
+            // `recovery_amount`, apart from the early-repayment form's amount.
+            for refusal in &fields {
+                form.refuse(&translator, "recovery_amount", &refusal.code);
+            }
+            if fields.is_empty() {
+                form.notice = Some(problem_message(&translator, &code));
+            }
+            contract_page(&state, &context, &mut signed_in, id, form, status).await
+        }
         Err(error) => refused(&state, &context, &mut signed_in, id, error, form).await,
     }
 }

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contracts/{id}/cancel", post(contracts::cancel))
         .route("/contracts/{id}/document.pdf", get(contracts::document))
         .route("/contracts/{id}/repayments", post(contracts::repay))
+        .route("/contracts/{id}/recoveries", post(contracts::recover))
         .route("/contracts/{id}/activate", post(contracts::activate))
         .route("/contracts/{id}/write-off", post(contracts::write_off))
         .route(

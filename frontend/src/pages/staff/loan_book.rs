@@ -35,6 +35,8 @@ pub struct TotalsRow {
     pub par90: String,
     pub written_off_contracts: i64,
     pub written_off: String,
+    /// Paid back on the written-off loans since their write-off.
+    pub recovered: String,
 }
 
 /// A month's money, as the table shows it.
@@ -87,6 +89,7 @@ fn totals_row(label: String, totals: &BookTotals, translator: &Translator) -> To
         ),
         written_off_contracts: totals.written_off_contracts,
         written_off: money(&totals.written_off_principal),
+        recovered: money(&totals.recovered),
     }
 }
 

@@ -434,10 +434,19 @@ pub async fn delete_planned_tranches(
     Ok(deleted.rows_affected())
 }
 
-pub async fn mark_written_off(connection: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+/// Marks a contract the transaction holds locked written off, keeping the principal the
+/// write-off moved to the losses, which caps later recoveries.
+pub async fn mark_written_off(
+    connection: &mut PgConnection,
+    id: Uuid,
+    principal_written_off: Decimal,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "update contract set status = 'written_off', closed_at = now() where id = $1",
-        id
+        "update contract set status = 'written_off', closed_at = now(),
+             written_off_principal = $2
+         where id = $1",
+        id,
+        principal_written_off
     )
     .execute(connection)
     .await?;

@@ -37,6 +37,8 @@ pub struct ProgrammeTotalsRow {
     pub par90_principal: Decimal,
     pub written_off_contracts: i64,
     pub written_off_principal: Decimal,
+    /// Paid back on written-off loans since their write-off.
+    pub recovered: Decimal,
 }
 
 /// Money paid out on loans in one month and currency.
@@ -81,8 +83,12 @@ pub async fn programme_totals<'e>(
                       as "par90_principal!",
                   count(*) filter (where status = 'written_off') as "written_off_contracts!",
                   coalesce(sum(outstanding_principal) filter (where status = 'written_off'), 0)
-                      as "written_off_principal!"
+                      as "written_off_principal!",
+                  coalesce(sum(recovered.amount), 0) as "recovered!"
            from loan_book($1)
+           left join lateral (
+               select sum(r.amount) as amount from recovery r where r.contract_id = loan_book.contract_id
+           ) recovered on true
            group by programme_id, currency
            order by currency, programme_id"#,
         book_date

@@ -4,5 +4,6 @@ pub mod arrears;
 pub mod contracts;
 pub mod installments;
 pub mod loan_book;
+pub mod recoveries;
 pub mod repayments;
 pub mod standing;

@@ -21,10 +21,11 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::contract_document;
+use super::recoveries::WrittenOffView;
 use super::schedules::parse_date;
 use super::{is_staff, record_audit, refuse_own_contract, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
-use crate::db::loan_book;
+use crate::db::{loan_book, recoveries};
 use crate::domain::bank_dates::check_disbursement_date;
 use crate::domain::contract::{may_confirm_write_off, ContractStatus};
 use crate::error::DisbursementError;
@@ -88,6 +89,9 @@ pub struct ContractView {
     /// A write-off proposed by one approver, pending until another confirms it (or the record
     /// of both once confirmed); shown on a single contract's view, not in lists.
     pub write_off_proposal: Option<WriteOffProposalView>,
+    /// A written-off contract's principal written off and what has come back of it; shown on
+    /// a single contract's view, not in lists.
+    pub written_off: Option<WrittenOffView>,
     /// The SHA-256 (lowercase hex) of the contract document the founder signed; null before
     /// signing. The signed document is at `/v1/contracts/{id}/document.pdf`.
     pub document_sha256: Option<String>,
@@ -177,6 +181,7 @@ impl ContractView {
                 .map(|row| TrancheView::from_row(contract, row))
                 .collect(),
             write_off_proposal: None,
+            written_off: None,
             document_sha256: None,
             document_language: None,
         }
@@ -207,6 +212,9 @@ async fn view(state: &AppState, contract: &ContractRow) -> Result<ContractView, 
     let proposal = contracts::write_off_proposal(&mut connection, contract.id).await?;
     let mut view = ContractView::from_rows(contract, &tranches);
     view.write_off_proposal = proposal.map(WriteOffProposalView::from);
+    view.written_off = recoveries::standing(&mut *connection, contract.id)
+        .await?
+        .map(|standing| WrittenOffView::new(contract, &standing));
     if let Some((language, sha256)) =
         contracts::signed_document_hash(&state.pool, contract.id).await?
     {
@@ -700,7 +708,12 @@ pub async fn confirm_write_off(
     } else {
         None
     };
-    contracts::mark_written_off(&mut transaction, id).await?;
+    let principal_written_off = if write_off_transfer.is_some() {
+        outstanding
+    } else {
+        Decimal::ZERO
+    };
+    contracts::mark_written_off(&mut transaction, id, principal_written_off).await?;
     contracts::confirm_write_off(&mut transaction, id, approver.subject()).await?;
     record_audit(
         &mut transaction,

@@ -69,6 +69,8 @@ pub struct BookTotalsView {
     pub par90_percent: String,
     pub written_off_contracts: i64,
     pub written_off_principal: String,
+    /// Paid back on written-off loans since their write-off (credited to the loan losses).
+    pub recovered: String,
 }
 
 /// One programme's loans in one currency.
@@ -179,6 +181,7 @@ struct Sums {
     par90_principal: Decimal,
     written_off_contracts: i64,
     written_off_principal: Decimal,
+    recovered: Decimal,
 }
 
 impl Sums {
@@ -191,6 +194,7 @@ impl Sums {
         self.par90_principal += row.par90_principal;
         self.written_off_contracts += row.written_off_contracts;
         self.written_off_principal += row.written_off_principal;
+        self.recovered += row.recovered;
     }
 
     fn view(&self, currency: &str) -> BookTotalsView {
@@ -206,6 +210,7 @@ impl Sums {
             par90_percent: percent(self.par90_principal, self.outstanding_principal),
             written_off_contracts: self.written_off_contracts,
             written_off_principal: amount(self.written_off_principal),
+            recovered: amount(self.recovered),
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod arrears;
 pub mod contract_document;
 pub mod contracts;
 pub mod loan_book;
+pub mod recoveries;
 pub mod repayments;
 pub mod schedules;
 pub mod standing;
@@ -44,6 +45,8 @@ use crate::AppState;
         repayments::get_settlement_quote,
         repayments::list_repayments,
         repayments::repay,
+        recoveries::recover,
+        recoveries::list_recoveries,
         arrears::run_arrears,
         arrears::list_arrears,
         standing::loan_standing,
@@ -73,6 +76,10 @@ use crate::AppState;
         repayments::ContractScheduleView,
         repayments::SettlementQuoteView,
         repayments::ContractInstallmentView,
+        recoveries::RecoveryRequest,
+        recoveries::RecoveryView,
+        recoveries::RecoveriesView,
+        recoveries::WrittenOffView,
         arrears::ArrearsRunView,
         arrears::AssessedDateView,
         arrears::ArrearsView,
@@ -92,7 +99,7 @@ use crate::AppState;
         (name = "schedules", description = "repayment schedules and the public loan calculator"),
         (name = "contracts", description = "contracts from approval to closure"),
         (name = "tranches", description = "grant milestones and loan tranches, approved by four eyes, paid out once"),
-        (name = "repayments", description = "schedules as they stand, repayments and early repayment"),
+        (name = "repayments", description = "schedules as they stand, repayments, early repayment and recoveries after a write-off"),
         (name = "arrears", description = "overdue loans, penalties and ageing buckets"),
         (name = "loan book", description = "what the bank is owed on its loans, the portfolio at risk, and the reconciliation with the ledger"),
     )
@@ -106,6 +113,7 @@ pub fn router() -> Router<AppState> {
         .merge(contracts::router())
         .merge(tranches::router())
         .merge(repayments::router())
+        .merge(recoveries::router())
         .merge(arrears::router())
         .merge(standing::router())
         .merge(loan_book::router())
