@@ -1433,3 +1433,112 @@ async fn an_exchange_between_a_founders_own_accounts_is_booked_and_announced() {
     platform.assert_every_event_delivered().await;
     platform.stop().await;
 }
+
+/// The bank's loan-loss balance in sums, read from the accounts service's database.
+async fn loan_losses(platform: &Platform) -> Decimal {
+    let pool = platform.database("accounts").await;
+    let balance = sqlx::query_scalar(
+        "select coalesce(sum(posted_balance), 0) from account
+         where kind = 'loan_loss' and currency = 'UZS'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    balance
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_written_off_loan_paid_back_later_returns_its_money_to_the_bank_losses() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let staff = Staff::login(&platform).await;
+    let application_id = approved_start_loan(&platform, &founder, &staff).await;
+    let contract_id =
+        contract_ready_to_disburse(&platform, &founder, &staff, application_id, today()).await;
+    platform
+        .post(
+            &staff.finance1,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/tranches/1/disburse"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    let losses_before = loan_losses(&platform).await;
+
+    // A write-off takes two approvers: admin1 makes credit2 the second.
+    platform
+        .post(
+            &staff.admin1,
+            "onboarding",
+            &format!("/v1/staff/{}/roles", staff.credit2.user_id),
+            &json!({"roles": ["approver"]}),
+        )
+        .await
+        .ok();
+    let second_approver = platform.login("credit2").await;
+    let write_off = format!("/v1/contracts/{contract_id}/write-off");
+    platform
+        .post(
+            &staff.approver1,
+            "disbursement",
+            &write_off,
+            &json!({"reason": "the company stopped trading"}),
+        )
+        .await
+        .ok();
+    let written_off = platform
+        .post(
+            &second_approver,
+            "disbursement",
+            &format!("{write_off}/confirm"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(written_off["status"], "written_off", "{written_off}");
+    assert_eq!(
+        written_off["written_off"]["principal_written_off"],
+        PRINCIPAL
+    );
+    let principal: Decimal = PRINCIPAL.parse().unwrap();
+    assert_eq!(loan_losses(&platform).await, losses_before + principal);
+    platform.assert_ledger_holds("the write-off").await;
+
+    // The founder pays part of it back from the current account the loan was paid into.
+    let recoveries = format!("/v1/contracts/{contract_id}/recoveries");
+    let part = json!({"amount": "20000000.00"});
+    let paid = platform
+        .post_with_key(&founder, "disbursement", &recoveries, &part, "recovery-1")
+        .await
+        .ok();
+    let again = platform
+        .post_with_key(&founder, "disbursement", &recoveries, &part, "recovery-1")
+        .await
+        .ok();
+    assert_eq!(again, paid, "a retry answers the first payment");
+    let (_, balance) = current_account(&platform, &founder).await;
+    assert_eq!(balance, "100000000.00");
+    let recovered = Decimal::new(20_000_000, 0);
+    assert_eq!(
+        loan_losses(&platform).await,
+        losses_before + principal - recovered
+    );
+    platform
+        .post(
+            &founder,
+            "disbursement",
+            &recoveries,
+            &json!({"amount": "100000000.01"}),
+        )
+        .await
+        .refused(422, "validation_failed");
+    let standing = platform
+        .get(&staff.finance1, "disbursement", &recoveries)
+        .await
+        .ok();
+    assert_eq!(standing["recovered"], "20000000.00");
+    assert_eq!(standing["still_owed"], "100000000.00");
+    platform.assert_ledger_holds("the recovery").await;
+}

@@ -28,6 +28,8 @@ async fn the_openapi_document_lists_every_endpoint(pool: PgPool) {
         ("/v1/contracts/{id}/schedule", "get"),
         ("/v1/contracts/{id}/repayments", "get"),
         ("/v1/contracts/{id}/repayments", "post"),
+        ("/v1/contracts/{id}/recoveries", "get"),
+        ("/v1/contracts/{id}/recoveries", "post"),
         ("/v1/arrears", "get"),
         ("/v1/arrears/run", "post"),
         ("/v1/loan-book", "get"),

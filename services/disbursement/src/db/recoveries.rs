@@ -53,10 +53,21 @@ pub async fn standing<'e>(
     }))
 }
 
+/// A recovery to record; the database stamps its creation time.
+#[derive(Debug, Clone)]
+pub struct NewRecovery {
+    pub id: Uuid,
+    pub contract_id: Uuid,
+    pub recovered_on: NaiveDate,
+    pub amount: Decimal,
+    pub transfer_id: Uuid,
+    /// The person who paid it.
+    pub recorded_by: Uuid,
+}
+
 pub async fn insert(
     connection: &mut PgConnection,
-    recovery: &RecoveryRow,
-    recorded_by: Uuid,
+    recovery: &NewRecovery,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "insert into recovery (id, contract_id, recovered_on, amount, transfer_id, recorded_by)
@@ -66,7 +77,7 @@ pub async fn insert(
         recovery.recovered_on,
         recovery.amount,
         recovery.transfer_id,
-        recorded_by,
+        recovery.recorded_by,
     )
     .execute(connection)
     .await?;

@@ -29,7 +29,7 @@ use super::contracts::visible_contract;
 use super::schedules::parse_decimal;
 use super::{record_audit, AuditSubject};
 use crate::db::contracts::{self, ContractRow};
-use crate::db::recoveries::{self, RecoveryRow, WrittenOffStanding};
+use crate::db::recoveries::{self, NewRecovery, RecoveryRow, WrittenOffStanding};
 use crate::domain::contract::ContractStatus;
 use crate::error::DisbursementError;
 use crate::loans::{contract_status, currency, money};
@@ -184,15 +184,15 @@ pub async fn recover(
     );
     let transfer_id =
         collect_recovery(state.ledger.as_ref(), &contract, ledger_key, amount).await?;
-    let row = RecoveryRow {
+    let row = NewRecovery {
         id: imkon_platform::id::new_id(),
         contract_id: id,
         recovered_on: state.calendar.today(),
         amount: amount.amount(),
         transfer_id,
-        created_at: Utc::now(),
+        recorded_by: founder.subject(),
     };
-    recoveries::insert(&mut transaction, &row, founder.subject()).await?;
+    recoveries::insert(&mut transaction, &row).await?;
     let recovered = standing.recovered + amount.amount();
     record_audit(
         &mut transaction,
@@ -227,7 +227,7 @@ pub async fn recover(
 /// A written-off contract's recoveries, for its founder and the bank's staff.
 #[utoipa::path(get, path = "/v1/contracts/{id}/recoveries", tag = "repayments",
     params(("id" = Uuid, Path, description = "The contract's id")),
-    security(("bearer" = [])),
+    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = RecoveriesView), (status = 401), (status = 404),
         (status = 409, description = "`contract_not_written_off`")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
