@@ -187,6 +187,26 @@ describe('the calculator', () => {
   });
 });
 
+describe('the calculator with flat interest', () => {
+  test('charges every month the same interest on the whole amount lent', async () => {
+    const { context, page, violations } = await openPage();
+    await page.goto(`${server.url}/calculator`);
+    await chooseLanguage(page, LANGUAGES[3]);
+    await fillLoan(page, { principal: '1,200.00', rate: '12' });
+    await page.fill('#term_months', '12');
+    await page.selectOption('#interest_method', 'flat');
+    await submitCalculator(page);
+    // Amounts are written with a no-break space between the currency and the figure.
+    const interest = (await page.locator('.schedule-table tbody tr td:nth-child(4)').allTextContents())
+      .map((text) => text.replace(/\s/g, ' '));
+    assert.equal(interest.length, 12);
+    assert.deepEqual(new Set(interest), new Set(['UZS 12.00']), '1,200.00 × 12% / 12 every month');
+    assert.equal(await page.inputValue('#interest_method'), 'flat', 'the choice stays');
+    await assertNoInlineCode(page, violations);
+    await context.close();
+  });
+});
+
 describe('error pages', () => {
   for (const language of LANGUAGES) {
     test(`a missing page is a friendly 404 in ${language.code}`, async () => {

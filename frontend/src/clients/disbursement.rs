@@ -28,6 +28,7 @@ pub struct PreviewRequest {
     pub method: String,
     pub grace_months: i64,
     pub day_count: String,
+    pub interest_method: String,
     pub disbursement_date: NaiveDate,
     pub first_due_date: NaiveDate,
 }
@@ -154,6 +155,9 @@ pub struct Contract {
     pub currency: String,
     pub principal: String,
     pub annual_rate_percent: Option<String>,
+    /// `declining_balance` or `flat`; contracts from before the choice existed are declining.
+    #[serde(default)]
+    pub interest_method: Option<String>,
     pub term_months: i32,
     pub disbursement_date: Option<NaiveDate>,
     pub first_due_date: Option<NaiveDate>,

@@ -457,6 +457,7 @@ fn base(
         annual_rate_max_percent: None,
         repayment_method: None,
         day_count: None,
+        interest_method: None,
         max_grace_months: None,
         penalty_rate_percent: None,
         co_funding_cap_percent: None,
@@ -556,6 +557,7 @@ pub fn demo_programmes(today: NaiveDate) -> Vec<(Uuid, ProgrammeInput)> {
         annual_rate_max_percent: Some("16".to_owned()),
         repayment_method: Some("annuity".to_owned()),
         day_count: Some("30/360".to_owned()),
+        interest_method: Some("declining_balance".to_owned()),
         max_grace_months: Some(6),
         penalty_rate_percent: Some("12".to_owned()),
         eligibility: EligibilityDto {
@@ -591,6 +593,7 @@ pub fn demo_programmes(today: NaiveDate) -> Vec<(Uuid, ProgrammeInput)> {
         annual_rate_max_percent: Some("27".to_owned()),
         repayment_method: Some("equal_principal".to_owned()),
         day_count: Some("30/360".to_owned()),
+        interest_method: Some("declining_balance".to_owned()),
         max_grace_months: Some(6),
         penalty_rate_percent: Some("12".to_owned()),
         eligibility: EligibilityDto {

@@ -276,15 +276,18 @@ async fn a_loan_is_approved_with_its_rate_grace_and_repayment_method(pool: PgPoo
     assert_eq!(event["grace_months"], 3);
     assert_eq!(event["penalty_rate_percent"], "12");
     assert_eq!(event["day_count"], "30/360");
+    assert_eq!(event["interest_method"], "declining_balance");
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_loan_programme_counting_actual_days_passes_its_convention_to_the_approval(pool: PgPool) {
+async fn a_flat_loan_programme_counting_actual_days_passes_both_choices_to_the_approval(
+    pool: PgPool,
+) {
     let harness = Harness::start(pool.clone()).await;
     let definition = common::programme_like(
         &harness,
         SMALL_BUSINESS_START_LOAN_ID,
-        json!({ "day_count": "actual/365" }),
+        json!({ "day_count": "actual/365", "interest_method": "flat" }),
     )
     .await;
     let programme_id = harness.create_programme(&definition).await;
@@ -292,6 +295,7 @@ async fn a_loan_programme_counting_actual_days_passes_its_convention_to_the_appr
         .get_ok(&format!("/v1/programmes/{programme_id}"), &harness.admin)
         .await;
     assert_eq!(stored["day_count"], "actual/365");
+    assert_eq!(stored["interest_method"], "flat");
 
     let founder = harness.founder().await;
     let id = harness
@@ -314,6 +318,7 @@ async fn a_loan_programme_counting_actual_days_passes_its_convention_to_the_appr
     let events = approved_events(&pool).await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["day_count"], "actual/365");
+    assert_eq!(events[0]["interest_method"], "flat");
 }
 
 #[sqlx::test(migrations = false)]

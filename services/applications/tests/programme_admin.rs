@@ -501,3 +501,56 @@ async fn a_day_count_is_one_of_the_three_conventions_and_only_for_loans(pool: Pg
         .await;
     assert_eq!(stored["day_count"], "actual/actual-isda");
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_interest_method_is_declining_balance_or_flat_and_only_for_loans(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let unknown = programme_like(
+        &harness,
+        SMALL_BUSINESS_START_LOAN_ID,
+        json!({ "interest_method": "add_on" }),
+    )
+    .await;
+    let response = harness
+        .post("/v1/programmes", &harness.admin, &unknown)
+        .await;
+    common::assert_problem_field(response, 422, "interest_method", "invalid_interest_method").await;
+
+    let for_a_grant = programme_like(
+        &harness,
+        INNOVATIVE_IDEA_GRANT_ID,
+        json!({ "interest_method": "flat" }),
+    )
+    .await;
+    let response = harness
+        .post("/v1/programmes", &harness.admin, &for_a_grant)
+        .await;
+    let problem = assert_problem(response, &[422], None).await;
+    assert_eq!(
+        problem["errors"][0]["field"], "interest_method",
+        "{problem}"
+    );
+
+    let mut unstated = programme_like(&harness, SMALL_BUSINESS_START_LOAN_ID, json!({})).await;
+    unstated.as_object_mut().unwrap().remove("interest_method");
+    let id = harness.create_programme(&unstated).await;
+    let stored = harness
+        .get_ok(&format!("/v1/programmes/{id}"), &harness.admin)
+        .await;
+    assert_eq!(
+        stored["interest_method"], "declining_balance",
+        "a loan programme that states none charges the declining balance"
+    );
+
+    let flat = programme_like(
+        &harness,
+        SMALL_BUSINESS_START_LOAN_ID,
+        json!({ "interest_method": "flat" }),
+    )
+    .await;
+    let id = harness.create_programme(&flat).await;
+    let stored = harness
+        .get_ok(&format!("/v1/programmes/{id}"), &harness.admin)
+        .await;
+    assert_eq!(stored["interest_method"], "flat");
+}

@@ -179,6 +179,7 @@ fn terms_code(error: &TermsError) -> &'static str {
         TermsError::DueDatesOutOfRange => "due_dates_out_of_range",
         TermsError::UnknownRepaymentMethod(_) => "unknown_repayment_method",
         TermsError::UnknownDayCount(_) => "unknown_day_count",
+        TermsError::UnknownInterestMethod(_) => "unknown_interest_method",
     }
 }
 

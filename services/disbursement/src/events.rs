@@ -17,7 +17,9 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::db::contracts::{self, NewContract};
-use crate::domain::terms::{AnnualRate, DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
+use crate::domain::terms::{
+    AnnualRate, DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod,
+};
 use crate::domain::tranche::{plan_tranches, ProgrammeKind};
 use crate::error::DisbursementError;
 use crate::http::schedules::{parse_currency, parse_decimal};
@@ -55,6 +57,10 @@ struct ApplicationApproved {
     /// programmes chose one carry none: their contracts keep 30/360, as they always had.
     #[serde(default)]
     day_count: Option<String>,
+    /// The programme's interest method (`declining_balance` or `flat`); approvals sent before
+    /// programmes chose one carry none, and their contracts keep the declining balance.
+    #[serde(default)]
+    interest_method: Option<String>,
     approved_at: DateTime<Utc>,
 }
 
@@ -192,6 +198,10 @@ fn parse_approval(
             Some(text) => DayCount::parse(text)?,
             None => DayCount::Thirty360,
         },
+        interest_method: match approved.interest_method.as_deref() {
+            Some(text) => InterestMethod::parse(text)?,
+            None => InterestMethod::DecliningBalance,
+        },
         disbursement_date: provisional_start,
         first_due_date: provisional_start
             .checked_add_months(Months::new(1))
@@ -213,6 +223,7 @@ fn parse_approval(
         grace_months: i32::try_from(terms.grace_months())
             .expect("grace is shorter than a term of at most 360 months"),
         day_count: terms.day_count().name(),
+        interest_method: terms.interest_method().name(),
         penalty_rate_percent: penalty_rate,
         approved_at: approved.approved_at,
     })

@@ -15,7 +15,9 @@ use crate::db::{contracts, repayments};
 use crate::domain::contract::ContractStatus;
 use crate::domain::early_repayment::{repay_early, EarlyRepayment, EarlyRepaymentOption};
 use crate::domain::schedule::{build_schedule, Schedule};
-use crate::domain::terms::{AnnualRate, DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
+use crate::domain::terms::{
+    AnnualRate, DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod,
+};
 use crate::domain::tranche::ProgrammeKind;
 use crate::error::DisbursementError;
 
@@ -69,6 +71,7 @@ pub fn contract_terms(
         method,
         grace_months: i64::from(contract.grace_months),
         day_count: DayCount::parse(&contract.day_count)?,
+        interest_method: InterestMethod::parse(&contract.interest_method)?,
         disbursement_date,
         first_due_date,
     })?)

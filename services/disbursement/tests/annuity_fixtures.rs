@@ -6,7 +6,9 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use imkon_disbursement::domain::schedule::build_schedule;
-use imkon_disbursement::domain::terms::{DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
+use imkon_disbursement::domain::terms::{
+    DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod,
+};
 use imkon_platform::money::Currency;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -38,6 +40,7 @@ fn every_reference_annuity_instalment_matches_to_the_tiyin() {
             method: RepaymentMethod::Annuity,
             grace_months: 0,
             day_count: DayCount::Thirty360,
+            interest_method: InterestMethod::DecliningBalance,
             disbursement_date: NaiveDate::from_ymd_opt(2024, 1, 31).unwrap(),
             first_due_date: NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(),
         })

@@ -6,7 +6,7 @@ use imkon_auth::Role;
 use imkon_platform::testing::assert_problem;
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use support::{approved_grant, approved_loan, person};
+use support::{approved_grant, approved_loan, person, Staffed};
 use uuid::Uuid;
 
 async fn contract_count(pool: &PgPool) -> i64 {
@@ -161,6 +161,68 @@ async fn the_contract_counts_days_as_the_programme_does(pool: PgPool) {
         .await;
     let problem = assert_problem(response, &[422], Some("validation_failed")).await;
     assert_eq!(problem["errors"][0]["field"], "day_count");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_flat_programme_gives_a_contract_whose_schedule_charges_the_whole_principal(
+    pool: PgPool,
+) {
+    let app = support::start(pool).await;
+    let staffed = Staffed::new();
+    let mut payload = approved_loan(staffed.founder.client_id().unwrap(), "1200.00");
+    payload["annual_rate_percent"] = json!("12");
+    payload["interest_method"] = json!("flat");
+    let (id, _) = app
+        .disbursed_loan(&staffed, &payload, "2024-01-01", "0.00")
+        .await;
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{id}"), Some(&staffed.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contract["interest_method"], "flat");
+    let schedule: Value = app
+        .get(
+            &format!("/v1/contracts/{id}/schedule"),
+            Some(&staffed.founder),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let interest: Vec<&str> = schedule["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["interest"].as_str().unwrap())
+        .collect();
+    assert_eq!(interest, ["12.00"; 6], "1200 × 12% / 12 every month");
+
+    let unstated = app
+        .contract_from(
+            &staffed.founder,
+            &approved_loan(staffed.founder.client_id().unwrap(), "1000.00"),
+        )
+        .await;
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{unstated}"), Some(&staffed.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        contract["interest_method"], "declining_balance",
+        "an approval sent before programmes chose keeps the declining balance"
+    );
+
+    let mut unknown = approved_loan(Uuid::now_v7(), "1000.00");
+    unknown["interest_method"] = json!("add_on");
+    let response = app
+        .deliver(Uuid::now_v7(), "application.approved", &unknown)
+        .await;
+    let problem = assert_problem(response, &[422], Some("validation_failed")).await;
+    assert_eq!(problem["errors"][0]["field"], "interest_method");
 }
 
 #[sqlx::test(migrations = false)]

@@ -99,6 +99,35 @@ async fn an_actual_actual_isda_preview_splits_the_first_period_at_new_year(pool:
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_flat_preview_charges_every_month_on_the_whole_principal(pool: PgPool) {
+    let app = support::start(pool).await;
+    // The domain's case: 1 200.00 at 12% flat for a year in equal slices, 12.00 of interest
+    // every month; on the declining balance the same loan costs 12.00 + 11.00 + … + 1.00.
+    let mut body = json!({
+        "principal": "1200.00", "currency": "UZS", "annual_rate_percent": "12",
+        "term_months": 12, "method": "equal_principal", "grace_months": 0,
+        "day_count": "30/360", "interest_method": "flat",
+        "disbursement_date": "2024-01-01", "first_due_date": "2024-02-01"
+    });
+    let response = app.post("/v1/schedules/preview", None, &body).await;
+    assert_eq!(response.status(), 200);
+    let schedule: Value = response.json().await.unwrap();
+    let rows = schedule["installments"].as_array().unwrap();
+    assert!(rows
+        .iter()
+        .all(|row| row["interest"] == "12.00" && row["total"] == "112.00"));
+    assert_eq!(schedule["total_interest"], "144.00");
+    body["interest_method"] = json!("declining_balance");
+    let declining: Value = app
+        .post("/v1/schedules/preview", None, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(declining["total_interest"], "78.00");
+}
+
+#[sqlx::test(migrations = false)]
 async fn bad_parameters_are_refused_naming_the_field(pool: PgPool) {
     let app = support::start(pool).await;
     let cases = [
@@ -118,6 +147,10 @@ async fn bad_parameters_are_refused_naming_the_field(pool: PgPool) {
         (with(&[("currency", json!("GBP"))]), "currency"),
         (with(&[("method", json!("balloon"))]), "method"),
         (with(&[("day_count", json!("30/365"))]), "day_count"),
+        (
+            with(&[("interest_method", json!("add_on"))]),
+            "interest_method",
+        ),
         (
             with(&[("disbursement_date", json!("01.01.2024"))]),
             "disbursement_date",

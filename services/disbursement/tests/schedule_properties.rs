@@ -5,7 +5,9 @@ use imkon_disbursement::domain::early_repayment::{
     repay_early, EarlyRepayment, EarlyRepaymentOption,
 };
 use imkon_disbursement::domain::schedule::{build_schedule, Schedule};
-use imkon_disbursement::domain::terms::{DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
+use imkon_disbursement::domain::terms::{
+    DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod,
+};
 use imkon_platform::money::{Currency, Money};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -44,6 +46,7 @@ fn loan_terms(
         0u32..100,
         proptest::sample::select(methods),
         proptest::sample::select(day_counts),
+        proptest::sample::select(vec![InterestMethod::DecliningBalance, InterestMethod::Flat]),
         0u64..3_000,
         1..=limits.max_first_period_days,
     )
@@ -55,6 +58,7 @@ fn loan_terms(
                 grace_percent,
                 method,
                 day_count,
+                interest_method,
                 start,
                 first,
             )| {
@@ -68,6 +72,7 @@ fn loan_terms(
                     method,
                     grace_months: term_months * i64::from(grace_percent) / 100,
                     day_count,
+                    interest_method,
                     disbursement_date,
                     first_due_date: disbursement_date + Days::new(first),
                 })

@@ -563,6 +563,20 @@ fn new_programme_groups(
         ),
     ];
     day_count.hint = t("admin-programme-day-count-hint");
+    let mut interest_method = field(
+        "interest_method",
+        t("admin-programme-interest-method"),
+        "select",
+    );
+    interest_method.options = vec![
+        (String::new(), t("choose-one")),
+        (
+            "declining_balance".to_owned(),
+            t("interest-method-declining-balance"),
+        ),
+        ("flat".to_owned(), t("interest-method-flat")),
+    ];
+    interest_method.hint = t("admin-programme-interest-method-hint");
     let loan_only = |name, key: &str| {
         let mut loan_field = field(name, t(key), "text");
         loan_field.hint = t("admin-programme-loans-only");
@@ -616,6 +630,7 @@ fn new_programme_groups(
                 loan_only("annual_rate_max_percent", "admin-programme-rate-max"),
                 method,
                 day_count,
+                interest_method,
                 loan_only("max_grace_months", "admin-programme-max-grace"),
                 loan_only("penalty_rate_percent", "admin-programme-penalty-rate"),
                 co_funding,
@@ -757,13 +772,15 @@ fn programme_definition(form: &mut FormState, translator: &Translator) -> Option
         "currency",
         "repayment_method",
         "day_count",
+        "interest_method",
         "scorecard_id",
     ]
     .into_iter()
     .chain(texts)
     {
         let value = form.value(name).trim().to_owned();
-        if matches!(name, "repayment_method" | "day_count") && value.is_empty() {
+        if matches!(name, "repayment_method" | "day_count" | "interest_method") && value.is_empty()
+        {
             continue;
         }
         set_path(&mut definition, name, Value::String(value));
@@ -834,6 +851,7 @@ fn new_programme_fields() -> Vec<&'static str> {
         "currency",
         "repayment_method",
         "day_count",
+        "interest_method",
         "scorecard_id",
         "scoring_inputs",
         "questions",

@@ -369,6 +369,8 @@ pub struct ContractView {
     pub status_key: String,
     pub principal: String,
     pub rate: String,
+    /// The catalogue key of what a loan's interest is charged on; empty for a grant.
+    pub interest_method_key: String,
     pub term_months: i32,
     pub disbursement_date: String,
     pub first_due_date: String,
@@ -399,6 +401,15 @@ fn contract_view(contract: &Contract, translator: &Translator) -> ContractView {
             .as_ref()
             .map(|rate| format!("{rate}%"))
             .unwrap_or_default(),
+        interest_method_key: if contract.programme_kind == "loan" {
+            let method = contract
+                .interest_method
+                .as_deref()
+                .unwrap_or("declining_balance");
+            format!("interest-method-{}", method.replace('_', "-"))
+        } else {
+            String::new()
+        },
         term_months: contract.term_months,
         disbursement_date: date(contract.disbursement_date),
         first_due_date: date(contract.first_due_date),

@@ -29,7 +29,7 @@ use crate::AppState;
 /// The codes of field errors the page can explain in every language: the frontend's own, and
 /// the disbursement service's for loan terms. Any other code is shown as a generic "not valid"
 /// beside its field.
-const EXPLAINED_ERROR_CODES: [&str; 21] = [
+const EXPLAINED_ERROR_CODES: [&str; 22] = [
     "required",
     "not_a_number",
     "not_a_whole_number",
@@ -49,12 +49,13 @@ const EXPLAINED_ERROR_CODES: [&str; 21] = [
     "due_dates_out_of_range",
     "unknown_repayment_method",
     "unknown_day_count",
+    "unknown_interest_method",
     "unknown_currency",
     "invalid",
 ];
 
 /// The form's fields, named as the service names them so its errors land on the right field.
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 10] = [
     "principal",
     "currency",
     "annual_rate_percent",
@@ -62,6 +63,7 @@ const FIELDS: [&str; 9] = [
     "method",
     "grace_months",
     "day_count",
+    "interest_method",
     "disbursement_date",
     "first_due_date",
 ];
@@ -77,6 +79,7 @@ pub struct CalculatorForm {
     pub method: String,
     pub grace_months: String,
     pub day_count: String,
+    pub interest_method: String,
     pub disbursement_date: String,
     pub first_due_date: String,
 }
@@ -93,6 +96,7 @@ impl CalculatorForm {
             method: "annuity".to_owned(),
             grace_months: "0".to_owned(),
             day_count: "30/360".to_owned(),
+            interest_method: "declining_balance".to_owned(),
             disbursement_date: today.to_string(),
             first_due_date: first_due.to_string(),
         }
@@ -149,6 +153,13 @@ impl CalculatorForm {
                 method: self.method.clone(),
                 grace_months,
                 day_count: self.day_count.clone(),
+                // A form from before the calculator offered the choice sends none: it meant
+                // the declining balance, which every loan had then.
+                interest_method: if self.interest_method.is_empty() {
+                    "declining_balance".to_owned()
+                } else {
+                    self.interest_method.clone()
+                },
                 disbursement_date,
                 first_due_date,
             }),
@@ -308,6 +319,7 @@ struct CalculatorPage {
     currencies: Vec<Choice>,
     methods: Vec<Choice>,
     day_counts: Vec<Choice>,
+    interest_methods: Vec<Choice>,
 }
 
 impl CalculatorPage {
@@ -357,6 +369,16 @@ impl CalculatorPage {
                     label_key: "day-count-actual-actual-isda",
                 },
             ],
+            interest_methods: vec![
+                Choice {
+                    value: "declining_balance",
+                    label_key: "interest-method-declining-balance",
+                },
+                Choice {
+                    value: "flat",
+                    label_key: "interest-method-flat",
+                },
+            ],
         }
     }
 
@@ -400,6 +422,7 @@ fn label_key(field: &str) -> &'static str {
         "method" => "field-method",
         "grace_months" => "field-grace-months",
         "day_count" => "field-day-count",
+        "interest_method" => "field-interest-method",
         "disbursement_date" => "field-disbursement-date",
         "first_due_date" => "field-first-due-date",
         _ => "calculator-title",
@@ -464,6 +487,7 @@ mod tests {
             method: "annuity".to_owned(),
             grace_months: "0".to_owned(),
             day_count: "30/360".to_owned(),
+            interest_method: "declining_balance".to_owned(),
             disbursement_date: "2024-01-01".to_owned(),
             first_due_date: "2024-02-01".to_owned(),
         }
@@ -542,7 +566,8 @@ mod tests {
             .currencies
             .iter()
             .chain(&page.methods)
-            .chain(&page.day_counts);
+            .chain(&page.day_counts)
+            .chain(&page.interest_methods);
         for choice in choices {
             for locale in Locale::ALL {
                 assert!(catalogues().message_ids(locale).contains(choice.label_key));

@@ -25,6 +25,8 @@ pub struct ProgrammeRow {
     pub repayment_method: Option<String>,
     /// Loans: `30/360`, `actual/365` or `actual/actual-isda`, carried into each contract.
     pub day_count: Option<String>,
+    /// Loans: `declining_balance` or `flat`, carried into each contract.
+    pub interest_method: Option<String>,
     pub max_grace_months: Option<i32>,
     pub penalty_rate_percent: Option<Decimal>,
     pub co_funding_cap_percent: Option<Decimal>,
@@ -54,9 +56,9 @@ pub async fn insert(
             annual_rate_min_percent, annual_rate_max_percent, repayment_method, max_grace_months,
             penalty_rate_percent, co_funding_cap_percent, opens_on, closes_on, eligibility,
             scorecard_id, scoring_inputs, form, rubric, created_at, created_by, updated_at,
-            day_count)
+            day_count, interest_method)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)
+            $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
          on conflict (id) do nothing",
         row.id,
         row.kind,
@@ -86,6 +88,7 @@ pub async fn insert(
         row.created_by,
         row.updated_at,
         row.day_count,
+        row.interest_method,
     )
     .execute(executor)
     .await?;
@@ -100,7 +103,7 @@ pub async fn find(
         ProgrammeRow,
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
-            annual_rate_max_percent, repayment_method, day_count, max_grace_months,
+            annual_rate_max_percent, repayment_method, day_count, interest_method, max_grace_months,
             penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
@@ -121,7 +124,7 @@ pub async fn lock(
         ProgrammeRow,
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
-            annual_rate_max_percent, repayment_method, day_count, max_grace_months,
+            annual_rate_max_percent, repayment_method, day_count, interest_method, max_grace_months,
             penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
@@ -182,7 +185,7 @@ pub async fn update_definition(
             repayment_method = $13, max_grace_months = $14, penalty_rate_percent = $15,
             co_funding_cap_percent = $16, opens_on = $17, closes_on = $18, eligibility = $19,
             scorecard_id = $20, scoring_inputs = $21, form = $22, rubric = $23, updated_at = $24,
-            day_count = $25
+            day_count = $25, interest_method = $26
          where id = $1",
         row.id,
         row.kind,
@@ -209,6 +212,7 @@ pub async fn update_definition(
         row.rubric,
         row.updated_at,
         row.day_count,
+        row.interest_method,
     )
     .execute(connection)
     .await?;
@@ -256,7 +260,7 @@ pub async fn list(executor: impl PgExecutor<'_>) -> Result<Vec<ProgrammeRow>, sq
         ProgrammeRow,
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
-            annual_rate_max_percent, repayment_method, day_count, max_grace_months,
+            annual_rate_max_percent, repayment_method, day_count, interest_method, max_grace_months,
             penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at

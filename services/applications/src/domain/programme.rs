@@ -84,6 +84,34 @@ impl DayCount {
     }
 }
 
+/// What a loan's interest is charged on; disbursement computes the schedule with it,
+/// applications only carries the programme's choice into the approval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InterestMethod {
+    /// The principal still owed at the start of each period.
+    DecliningBalance,
+    /// The principal the schedule starts from, for every period.
+    Flat,
+}
+
+impl InterestMethod {
+    /// The wire names disbursement reads: `declining_balance` and `flat`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InterestMethod::DecliningBalance => "declining_balance",
+            InterestMethod::Flat => "flat",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<InterestMethod> {
+        match text {
+            "declining_balance" => Some(InterestMethod::DecliningBalance),
+            "flat" => Some(InterestMethod::Flat),
+            _ => None,
+        }
+    }
+}
+
 /// Why a programme was refused. Every variant names the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProgrammeError {
@@ -197,6 +225,7 @@ pub struct LoanTerms {
     pub annual_rate: RateRange,
     pub repayment_method: RepaymentMethod,
     pub day_count: DayCount,
+    pub interest_method: InterestMethod,
     /// The longest grace on principal a decision may grant, in months; zero for none.
     pub max_grace_months: u32,
 }
@@ -480,6 +509,7 @@ pub(crate) mod tests {
                 .unwrap(),
                 repayment_method: RepaymentMethod::Annuity,
                 day_count: DayCount::Thirty360,
+                interest_method: InterestMethod::DecliningBalance,
                 max_grace_months: 6,
             }),
             opens_on: date("2025-01-01"),

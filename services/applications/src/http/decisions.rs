@@ -347,6 +347,7 @@ fn approved_payload(
         "annual_rate_percent": terms.loan().map(|loan| loan.annual_rate.value().normalize().to_string()),
         "repayment_method": loan_terms.map(|loan| loan.repayment_method.as_str()),
         "day_count": loan_terms.map(|loan| loan.day_count.as_str()),
+        "interest_method": loan_terms.map(|loan| loan.interest_method.as_str()),
         "grace_months": terms.loan().map_or(0, |loan| loan.grace_months),
         "penalty_rate_percent": programme.parsed.penalty_rate.map(|rate| rate.value().normalize().to_string()),
         "approved_at": approved_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

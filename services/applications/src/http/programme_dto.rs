@@ -19,8 +19,8 @@ use crate::domain::form::{
     ApplicationForm, ChoiceOption, Key, Question, QuestionKind, MAX_QUESTIONS,
 };
 use crate::domain::programme::{
-    DayCount, EligibilityRules, GrantTerms, LoanTerms, Percent, Programme, ProgrammeSpec,
-    ProgrammeTerms, RateRange, RepaymentMethod, MAX_TERM_MONTHS,
+    DayCount, EligibilityRules, GrantTerms, InterestMethod, LoanTerms, Percent, Programme,
+    ProgrammeSpec, ProgrammeTerms, RateRange, RepaymentMethod, MAX_TERM_MONTHS,
 };
 use crate::domain::review::{Criterion, Rubric, MAX_CRITERIA};
 use crate::domain::text::LocalizedText;
@@ -140,6 +140,11 @@ pub struct ProgrammeInput {
     #[serde(default)]
     #[schema(example = "actual/365")]
     pub day_count: Option<String>,
+    /// Loans: what each period's interest is charged on, `declining_balance` (the default) or
+    /// `flat` (the principal a schedule starts from).
+    #[serde(default)]
+    #[schema(example = "flat")]
+    pub interest_method: Option<String>,
     /// Loans: the longest grace on principal a decision may grant.
     #[serde(default)]
     pub max_grace_months: Option<u32>,
@@ -315,10 +320,21 @@ impl ProgrammeInput {
                         )
                     })?,
                 };
+                let interest_method = match self.interest_method.as_deref() {
+                    None => InterestMethod::DecliningBalance,
+                    Some(text) => InterestMethod::parse(text).ok_or_else(|| {
+                        ApiError::field(
+                            "interest_method",
+                            "invalid_interest_method",
+                            "must be declining_balance or flat",
+                        )
+                    })?,
+                };
                 ProgrammeTerms::Loan(LoanTerms {
                     annual_rate,
                     repayment_method,
                     day_count,
+                    interest_method,
                     max_grace_months: *required("max_grace_months", &self.max_grace_months)?,
                 })
             }
@@ -335,6 +351,7 @@ impl ProgrammeInput {
                 )?;
                 not_applicable("repayment_method", &self.repayment_method, "grant")?;
                 not_applicable("day_count", &self.day_count, "grant")?;
+                not_applicable("interest_method", &self.interest_method, "grant")?;
                 not_applicable("max_grace_months", &self.max_grace_months, "grant")?;
                 not_applicable("penalty_rate_percent", &self.penalty_rate_percent, "grant")?;
                 let co_funding_cap = self

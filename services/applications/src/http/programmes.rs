@@ -75,24 +75,27 @@ pub fn programme_row(
 ) -> Result<ProgrammeRow, ApiError> {
     let programme = &parsed.programme;
     let to_i32 = |value: u32| i32::try_from(value).map_err(|error| internal(&error));
-    let (rate_min, rate_max, method, day_count, grace, cap) = match programme.terms() {
-        ProgrammeTerms::Loan(loan) => (
-            Some(loan.annual_rate.min().value()),
-            Some(loan.annual_rate.max().value()),
-            Some(loan.repayment_method.as_str().to_owned()),
-            Some(loan.day_count.as_str().to_owned()),
-            Some(to_i32(loan.max_grace_months)?),
-            None,
-        ),
-        ProgrammeTerms::Grant(grant) => (
-            None,
-            None,
-            None,
-            None,
-            None,
-            grant.co_funding_cap.map(|cap| cap.value()),
-        ),
-    };
+    let (rate_min, rate_max, method, day_count, interest_method, grace, cap) =
+        match programme.terms() {
+            ProgrammeTerms::Loan(loan) => (
+                Some(loan.annual_rate.min().value()),
+                Some(loan.annual_rate.max().value()),
+                Some(loan.repayment_method.as_str().to_owned()),
+                Some(loan.day_count.as_str().to_owned()),
+                Some(loan.interest_method.as_str().to_owned()),
+                Some(to_i32(loan.max_grace_months)?),
+                None,
+            ),
+            ProgrammeTerms::Grant(grant) => (
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                grant.co_funding_cap.map(|cap| cap.value()),
+            ),
+        };
     Ok(ProgrammeRow {
         id,
         kind: programme.kind().as_str().to_owned(),
@@ -109,6 +112,7 @@ pub fn programme_row(
         annual_rate_max_percent: rate_max,
         repayment_method: method,
         day_count,
+        interest_method,
         max_grace_months: grace,
         penalty_rate_percent: parsed.penalty_rate.map(|rate| rate.value()),
         co_funding_cap_percent: cap,
@@ -147,6 +151,7 @@ fn definition_of(row: &ProgrammeRow) -> Result<ProgrammeInput, ApiError> {
         annual_rate_max_percent: text(row.annual_rate_max_percent),
         repayment_method: row.repayment_method.clone(),
         day_count: row.day_count.clone(),
+        interest_method: row.interest_method.clone(),
         max_grace_months: row.max_grace_months.map(months).transpose()?,
         penalty_rate_percent: text(row.penalty_rate_percent),
         co_funding_cap_percent: text(row.co_funding_cap_percent),

@@ -21,6 +21,7 @@ pub struct ContractRow {
     pub term_months: i32,
     pub grace_months: i32,
     pub day_count: String,
+    pub interest_method: String,
     pub penalty_rate_percent: Decimal,
     pub disbursement_date: Option<NaiveDate>,
     pub first_due_date: Option<NaiveDate>,
@@ -52,6 +53,7 @@ pub struct NewContract {
     pub term_months: i32,
     pub grace_months: i32,
     pub day_count: &'static str,
+    pub interest_method: &'static str,
     pub penalty_rate_percent: Decimal,
     pub approved_at: DateTime<Utc>,
 }
@@ -82,8 +84,8 @@ pub async fn insert_draft(
     let inserted = sqlx::query!(
         "insert into contract (id, application_id, programme_id, programme_kind, client_id,
              company_id, currency, principal, annual_rate_percent, repayment_method, term_months,
-             grace_months, day_count, penalty_rate_percent, status, approved_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15)
+             grace_months, day_count, interest_method, penalty_rate_percent, status, approved_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'draft', $16)
          on conflict (application_id) do nothing",
         contract.id,
         contract.application_id,
@@ -98,6 +100,7 @@ pub async fn insert_draft(
         contract.term_months,
         contract.grace_months,
         contract.day_count,
+        contract.interest_method,
         contract.penalty_rate_percent,
         contract.approved_at
     )
@@ -135,7 +138,7 @@ pub async fn find<'e>(
         ContractRow,
         "select id, application_id, programme_id, programme_kind, client_id, company_id,
              currency, principal, annual_rate_percent, repayment_method, term_months,
-             grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date,
+             grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
              signed_at, signed_by, activated_at, activated_by, closed_at
          from contract where id = $1",
@@ -155,7 +158,7 @@ pub async fn find_for_update(
         ContractRow,
         "select id, application_id, programme_id, programme_kind, client_id, company_id,
              currency, principal, annual_rate_percent, repayment_method, term_months,
-             grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date,
+             grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
              signed_at, signed_by, activated_at, activated_by, closed_at
          from contract where id = $1 for update",
@@ -173,7 +176,7 @@ pub async fn find_by_application<'e>(
         ContractRow,
         "select id, application_id, programme_id, programme_kind, client_id, company_id,
              currency, principal, annual_rate_percent, repayment_method, term_months,
-             grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date,
+             grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
              signed_at, signed_by, activated_at, activated_by, closed_at
          from contract where application_id = $1",
@@ -194,7 +197,7 @@ pub async fn list_for_client<'e>(
         ContractRow,
         "select id, application_id, programme_id, programme_kind, client_id, company_id,
              currency, principal, annual_rate_percent, repayment_method, term_months,
-             grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date,
+             grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
              signed_at, signed_by, activated_at, activated_by, closed_at
          from contract
@@ -219,7 +222,7 @@ pub async fn list<'e>(
         ContractRow,
         "select id, application_id, programme_id, programme_kind, client_id, company_id,
              currency, principal, annual_rate_percent, repayment_method, term_months,
-             grace_months, day_count, penalty_rate_percent, disbursement_date, first_due_date,
+             grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
              signed_at, signed_by, activated_at, activated_by, closed_at
          from contract

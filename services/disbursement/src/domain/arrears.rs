@@ -184,7 +184,9 @@ pub fn penalty_for_days(overdue: Money, penalty_rate: AnnualRate, days: u32) -> 
 mod tests {
     use super::*;
     use crate::domain::schedule::build_schedule;
-    use crate::domain::terms::{DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
+    use crate::domain::terms::{
+        DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod,
+    };
     use imkon_platform::money::Currency;
     use rust_decimal_macros::dec;
 
@@ -212,6 +214,7 @@ mod tests {
                 method: RepaymentMethod::EqualPrincipal,
                 grace_months: 0,
                 day_count: DayCount::Thirty360,
+                interest_method: InterestMethod::DecliningBalance,
                 disbursement_date: date(2024, 1, 1),
                 first_due_date: date(2024, 2, 1),
             })

@@ -119,7 +119,7 @@ pub fn repay_early(
     };
     let basis = schedule.basis();
     let accrued_interest = Money::from_rounded(
-        basis.interest(outstanding.amount(), accrued_units),
+        schedule.interest_on(outstanding.amount(), accrued_units),
         currency,
     );
     let new_balance = outstanding.amount() - request.extra_principal.amount();
@@ -177,7 +177,7 @@ pub fn repay_early(
 mod tests {
     use super::*;
     use crate::domain::schedule::build_schedule;
-    use crate::domain::terms::{LoanTerms, LoanTermsInput, RepaymentMethod};
+    use crate::domain::terms::{InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod};
     use imkon_platform::money::Currency;
     use rust_decimal::Decimal;
     use rust_decimal_macros::dec;
@@ -206,6 +206,7 @@ mod tests {
                 method,
                 grace_months: 0,
                 day_count,
+                interest_method: InterestMethod::DecliningBalance,
                 disbursement_date: date(2024, 1, 1),
                 first_due_date: date(2024, 2, 1),
             })
@@ -268,6 +269,53 @@ mod tests {
             ]
         );
         assert_eq!(outcome.schedule.level_amount().amount(), dec!(100.00));
+    }
+
+    #[test]
+    fn a_flat_loan_repaid_early_charges_the_new_schedule_flat_on_what_is_left() {
+        // 1 000.00 at 12% flat in four slices: 10.00 of interest every month. On 16 March,
+        // fifteen days into the third period, the accrued interest is flat on the whole
+        // 1 000.00: 1000 × 12% × 15 / 360 = 5.00. Paying 300.00 of the 500.00 owed starts a new
+        // schedule from 200.00, charged flat on that: 200 × 12% × 15 / 360 = 1.00 on 1 April
+        // and 200 × 1% = 2.00 on 1 May, though only 100.00 is owed by then.
+        let flat = build_schedule(
+            &LoanTerms::parse(&LoanTermsInput {
+                principal: dec!(1000.00),
+                currency: Currency::Uzs,
+                annual_rate_percent: dec!(12),
+                term_months: 4,
+                method: RepaymentMethod::EqualPrincipal,
+                grace_months: 0,
+                day_count: DayCount::Thirty360,
+                interest_method: InterestMethod::Flat,
+                disbursement_date: date(2024, 1, 1),
+                first_due_date: date(2024, 2, 1),
+            })
+            .unwrap(),
+        );
+        assert!(flat
+            .installments()
+            .iter()
+            .all(|row| row.interest().amount() == dec!(10.00)));
+        let outcome = repay_early(
+            &flat,
+            &EarlyRepayment {
+                date: date(2024, 3, 16),
+                extra_principal: uzs(dec!(300.00)),
+                option: EarlyRepaymentOption::KeepTerm,
+            },
+        )
+        .unwrap();
+        assert_eq!(outcome.outstanding_before.amount(), dec!(500.00));
+        assert_eq!(outcome.accrued_interest.amount(), dec!(5.00));
+        assert_eq!(outcome.amount_due.amount(), dec!(305.00));
+        assert_eq!(
+            rows(&outcome.schedule),
+            vec![
+                (3, dec!(100.00), dec!(1.00), dec!(101.00), dec!(100.00)),
+                (4, dec!(100.00), dec!(2.00), dec!(102.00), dec!(0.00)),
+            ]
+        );
     }
 
     #[test]

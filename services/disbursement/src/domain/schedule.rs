@@ -4,13 +4,17 @@
 //!
 //! 1. The period's interest is the outstanding balance (already exact to the minor unit) times
 //!    the annual rate times the period's share of the year, rounded half-even to the minor unit.
+//!    Under the flat method the balance is the one the schedule starts from, for every period
+//!    that still has something to repay (a period that starts at zero carries no interest).
 //!    The share is 30/360 for every month under 30/360, `days / 365` under actual/365, and under
 //!    actual/actual ISDA the days falling in leap years over 366 plus the others over 365 (kept
 //!    as whole units, see [`isda_units`]). The division is done last, so a result that lands
 //!    exactly on half a minor unit is seen as such.
 //! 2. During grace months the instalment is the interest alone.
 //! 3. After grace, the level amount (the equal instalment of an annuity, or the equal slice of
-//!    principal) is computed once for the remaining periods and rounded half-even.
+//!    principal) is computed once for the remaining periods and rounded half-even. A flat
+//!    annuity's equal instalment is the balance plus the flat interest of those periods,
+//!    divided by their count.
 //! 4. No instalment repays more than is owed, and the last one repays whatever is left, so the
 //!    balance ends at exactly zero and the principal column adds up to the principal.
 
@@ -19,7 +23,7 @@ use imkon_platform::money::{round_half_even, Currency, Money};
 use rust_decimal::Decimal;
 
 use crate::domain::calendar::{actual_days, isda_units};
-use crate::domain::terms::{AnnualRate, DayCount, LoanTerms, RepaymentMethod};
+use crate::domain::terms::{AnnualRate, DayCount, InterestMethod, LoanTerms, RepaymentMethod};
 
 /// One row of a repayment schedule.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,6 +110,21 @@ impl Schedule {
         self.basis.day_count
     }
 
+    pub fn interest_method(&self) -> InterestMethod {
+        self.basis.interest_method
+    }
+
+    /// Interest on `outstanding` for `accrual` units under this schedule's terms: on
+    /// `outstanding` itself under the declining-balance method, on the schedule's opening balance
+    /// under the flat method (nothing once the principal is repaid).
+    pub(crate) fn interest_on(&self, outstanding: Decimal, accrual: u32) -> Decimal {
+        self.basis.interest(
+            self.basis
+                .interest_base(self.opening_balance.amount(), outstanding),
+            accrual,
+        )
+    }
+
     pub fn annual_rate(&self) -> AnnualRate {
         self.basis.annual_rate
     }
@@ -158,6 +177,7 @@ pub fn build_schedule(terms: &LoanTerms) -> Schedule {
         currency: terms.currency(),
         method: terms.method(),
         day_count: terms.day_count(),
+        interest_method: terms.interest_method(),
         annual_rate: terms.annual_rate(),
     };
     let grace_months = usize::try_from(terms.grace_months())
@@ -203,6 +223,7 @@ pub(crate) struct ScheduleBasis {
     pub(crate) currency: Currency,
     pub(crate) method: RepaymentMethod,
     pub(crate) day_count: DayCount,
+    pub(crate) interest_method: InterestMethod,
     pub(crate) annual_rate: AnnualRate,
 }
 
@@ -234,6 +255,16 @@ impl ScheduleBasis {
             / Decimal::from(100 * self.day_count.year_units())
     }
 
+    /// What a period's interest is charged on when it starts with `outstanding` owed of a
+    /// schedule that opened at `opening_balance`: see [`InterestMethod`].
+    pub(crate) fn interest_base(&self, opening_balance: Decimal, outstanding: Decimal) -> Decimal {
+        match self.interest_method {
+            InterestMethod::DecliningBalance => outstanding,
+            InterestMethod::Flat if outstanding.is_zero() => Decimal::ZERO,
+            InterestMethod::Flat => opening_balance,
+        }
+    }
+
     /// Interest on `balance` for `accrual`, rounded half-even to the minor unit. The
     /// multiplication comes before the only division, so exact halves stay exact.
     pub(crate) fn interest(&self, balance: Decimal, accrual: u32) -> Decimal {
@@ -257,6 +288,13 @@ impl ScheduleBasis {
         let exact = match self.method {
             RepaymentMethod::EqualPrincipal => balance / count,
             RepaymentMethod::Annuity if self.annual_rate.is_zero() => balance / count,
+            RepaymentMethod::Annuity if self.interest_method == InterestMethod::Flat => {
+                let interest: Decimal = amortizing
+                    .iter()
+                    .map(|period| self.interest(balance, period.accrual))
+                    .sum();
+                (balance + interest) / count
+            }
             RepaymentMethod::Annuity => {
                 let mut discount = Decimal::ONE;
                 let mut discount_sum = Decimal::ZERO;
@@ -295,7 +333,10 @@ impl Schedule {
             if balance.is_zero() && horizon == Horizon::UntilRepaid {
                 break;
             }
-            let interest = basis.interest(balance, period.accrual);
+            let interest = basis.interest(
+                basis.interest_base(opening_balance, balance),
+                period.accrual,
+            );
             let is_last = index + 1 == periods.len();
             let principal = if is_last {
                 balance
@@ -385,6 +426,7 @@ mod tests {
             method,
             grace_months,
             day_count,
+            interest_method: InterestMethod::DecliningBalance,
             disbursement_date: date(2024, 1, 1),
             first_due_date: date(2024, 2, 1),
         })
@@ -611,6 +653,7 @@ mod tests {
                 method: RepaymentMethod::EqualPrincipal,
                 grace_months: 0,
                 day_count: DayCount::ActualActualIsda,
+                interest_method: InterestMethod::DecliningBalance,
                 disbursement_date: date(2023, 12, 15),
                 first_due_date: date(2024, 1, 15),
             })
@@ -622,6 +665,126 @@ mod tests {
                 (dec!(1000.00), dec!(30.54), dec!(1030.54), dec!(2000.00)),
                 (dec!(1000.00), dec!(20.33), dec!(1020.33), dec!(1000.00)),
                 (dec!(1000.00), dec!(9.51), dec!(1009.51), dec!(0.00)),
+            ]
+        );
+    }
+
+    /// Terms charged flat, disbursed on 1 January 2024 with the first due date a month later.
+    fn flat_terms(
+        principal: Decimal,
+        rate_percent: Decimal,
+        term_months: i64,
+        grace_months: i64,
+        method: RepaymentMethod,
+        day_count: DayCount,
+    ) -> LoanTerms {
+        LoanTerms::parse(&LoanTermsInput {
+            principal,
+            currency: Currency::Uzs,
+            annual_rate_percent: rate_percent,
+            term_months,
+            method,
+            grace_months,
+            day_count,
+            interest_method: InterestMethod::Flat,
+            disbursement_date: date(2024, 1, 1),
+            first_due_date: date(2024, 2, 1),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_flat_loan_under_30_360_charges_the_same_interest_every_month_under_either_method() {
+        // 1 200.00 at 12% for a year: every month carries 1200 × 0.12 / 12 = 12.00 whatever
+        // has been repaid, 144.00 in all (declining balance would charge 78.00). The annuity's
+        // equal instalment is (1200 + 12 × 12.00) / 12 = 112.00, the same as equal slices of
+        // 100.00 plus 12.00: under a flat 30/360 rate the two methods coincide.
+        for method in [RepaymentMethod::Annuity, RepaymentMethod::EqualPrincipal] {
+            let schedule = build_schedule(&flat_terms(
+                dec!(1200.00),
+                dec!(12),
+                12,
+                0,
+                method,
+                DayCount::Thirty360,
+            ));
+            let mut balance = dec!(1200.00);
+            for row in schedule.installments() {
+                balance -= dec!(100.00);
+                assert_eq!(
+                    (
+                        row.principal().amount(),
+                        row.interest().amount(),
+                        row.total().amount(),
+                        row.balance().amount()
+                    ),
+                    (dec!(100.00), dec!(12.00), dec!(112.00), balance),
+                    "{method:?}"
+                );
+            }
+            assert_eq!(schedule.total_interest().amount(), dec!(144.00));
+            assert_eq!(
+                schedule.level_amount().amount(),
+                match method {
+                    RepaymentMethod::Annuity => dec!(112.00),
+                    RepaymentMethod::EqualPrincipal => dec!(100.00),
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn a_flat_loan_charges_grace_months_on_the_whole_principal_and_spreads_it_over_the_rest() {
+        // Two months of grace at 12.00 each, then ten instalments of
+        // (1200 + 10 × 12.00) / 10 = 132.00, each repaying 120.00 of principal.
+        let schedule = build_schedule(&flat_terms(
+            dec!(1200.00),
+            dec!(12),
+            12,
+            2,
+            RepaymentMethod::Annuity,
+            DayCount::Thirty360,
+        ));
+        let rows = rows(&schedule);
+        assert_eq!(
+            rows[0],
+            (dec!(0.00), dec!(12.00), dec!(12.00), dec!(1200.00))
+        );
+        assert_eq!(
+            rows[1],
+            (dec!(0.00), dec!(12.00), dec!(12.00), dec!(1200.00))
+        );
+        assert_eq!(
+            rows[2],
+            (dec!(120.00), dec!(12.00), dec!(132.00), dec!(1080.00))
+        );
+        assert_eq!(
+            rows[11],
+            (dec!(120.00), dec!(12.00), dec!(132.00), dec!(0.00))
+        );
+        assert_eq!(schedule.total_interest().amount(), dec!(144.00));
+    }
+
+    #[test]
+    fn a_flat_actual_365_annuity_charges_each_period_its_days_on_the_whole_principal() {
+        // 1 000.00 at 36.5% (a day's rate is 1/1000) over 31, 29 and 31 days: interest 31.00,
+        // 29.00 and 31.00 on the whole principal, 91.00 in all. The equal instalment is
+        // (1000 + 91) / 3 = 363.666… → 363.67, so the principal parts differ by the days, and
+        // the last row takes the residual.
+        let schedule = build_schedule(&flat_terms(
+            dec!(1000.00),
+            dec!(36.5),
+            3,
+            0,
+            RepaymentMethod::Annuity,
+            DayCount::Actual365,
+        ));
+        assert_eq!(
+            rows(&schedule),
+            vec![
+                (dec!(332.67), dec!(31.00), dec!(363.67), dec!(667.33)),
+                (dec!(334.67), dec!(29.00), dec!(363.67), dec!(332.66)),
+                (dec!(332.66), dec!(31.00), dec!(363.66), dec!(0.00)),
             ]
         );
     }
@@ -685,6 +848,7 @@ mod tests {
                 method: RepaymentMethod::Annuity,
                 grace_months: 0,
                 day_count: DayCount::Actual365,
+                interest_method: InterestMethod::DecliningBalance,
                 disbursement_date: date(2024, 1, 1),
                 first_due_date: date(2024, 3, 1),
             })

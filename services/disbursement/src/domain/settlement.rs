@@ -115,7 +115,9 @@ pub fn settlement_quote(
 mod tests {
     use super::*;
     use crate::domain::schedule::build_schedule;
-    use crate::domain::terms::{DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
+    use crate::domain::terms::{
+        DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod,
+    };
     use imkon_platform::money::Currency;
     use rust_decimal::Decimal;
     use rust_decimal_macros::dec;
@@ -140,6 +142,7 @@ mod tests {
                 method: RepaymentMethod::EqualPrincipal,
                 grace_months: 0,
                 day_count,
+                interest_method: InterestMethod::DecliningBalance,
                 disbursement_date: date(2024, 1, 1),
                 first_due_date: date(2024, 2, 1),
             })

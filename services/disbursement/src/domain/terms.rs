@@ -97,6 +97,37 @@ impl RepaymentMethod {
     }
 }
 
+/// What a period's interest is charged on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum InterestMethod {
+    /// On the principal still owed at the start of the period, so interest falls as the loan
+    /// is repaid.
+    #[default]
+    DecliningBalance,
+    /// On the principal the schedule starts from (the amount paid out, or the balance left
+    /// after an early repayment, which starts a new schedule), whatever has been repaid since:
+    /// under 30/360 every month carries the same interest.
+    Flat,
+}
+
+impl InterestMethod {
+    /// Parses the wire name: `declining_balance` or `flat`.
+    pub fn parse(text: &str) -> Result<InterestMethod, TermsError> {
+        match text {
+            "declining_balance" => Ok(InterestMethod::DecliningBalance),
+            "flat" => Ok(InterestMethod::Flat),
+            other => Err(TermsError::UnknownInterestMethod(other.to_owned())),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            InterestMethod::DecliningBalance => "declining_balance",
+            InterestMethod::Flat => "flat",
+        }
+    }
+}
+
 /// How a period's interest is measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DayCount {
@@ -152,6 +183,7 @@ pub struct LoanTermsInput {
     pub method: RepaymentMethod,
     pub grace_months: i64,
     pub day_count: DayCount,
+    pub interest_method: InterestMethod,
     pub disbursement_date: NaiveDate,
     pub first_due_date: NaiveDate,
 }
@@ -185,6 +217,8 @@ pub enum TermsError {
     UnknownRepaymentMethod(String),
     #[error("unknown day count `{0}`; expected 30/360, actual/365 or actual/actual-isda")]
     UnknownDayCount(String),
+    #[error("unknown interest method `{0}`; expected declining_balance or flat")]
+    UnknownInterestMethod(String),
 }
 
 impl TermsError {
@@ -204,6 +238,7 @@ impl TermsError {
             | TermsError::DueDatesOutOfRange => "first_due_date",
             TermsError::UnknownRepaymentMethod(_) => "method",
             TermsError::UnknownDayCount(_) => "day_count",
+            TermsError::UnknownInterestMethod(_) => "interest_method",
         }
     }
 }
@@ -217,6 +252,7 @@ pub struct LoanTerms {
     method: RepaymentMethod,
     grace_months: u32,
     day_count: DayCount,
+    interest_method: InterestMethod,
     disbursement_date: NaiveDate,
     due_dates: Vec<NaiveDate>,
 }
@@ -266,6 +302,7 @@ impl LoanTerms {
             method: input.method,
             grace_months,
             day_count: input.day_count,
+            interest_method: input.interest_method,
             disbursement_date: input.disbursement_date,
             due_dates,
         })
@@ -297,6 +334,10 @@ impl LoanTerms {
 
     pub fn day_count(&self) -> DayCount {
         self.day_count
+    }
+
+    pub fn interest_method(&self) -> InterestMethod {
+        self.interest_method
     }
 
     pub fn disbursement_date(&self) -> NaiveDate {
@@ -346,6 +387,7 @@ mod tests {
             method: RepaymentMethod::Annuity,
             grace_months: 0,
             day_count: DayCount::Thirty360,
+            interest_method: InterestMethod::DecliningBalance,
             disbursement_date: date(2024, 1, 1),
             first_due_date: date(2024, 2, 1),
         }

@@ -39,6 +39,9 @@ struct Words {
     term: &'static str,
     grace: &'static str,
     day_count: &'static str,
+    interest_method: &'static str,
+    declining_balance: &'static str,
+    flat: &'static str,
     penalty: &'static str,
     fees: &'static str,
     no_fees: &'static str,
@@ -89,6 +92,9 @@ fn words(language: Language) -> Words {
             term: "Muddat",
             grace: "Imtiyozli davr",
             day_count: "Kunlarni hisoblash",
+            interest_method: "Foiz hisoblanadigan summa",
+            declining_balance: "qarz qoldigʻi",
+            flat: "kreditning butun summasi (qatʼiy foiz)",
             penalty: "Muddati oʻtgan summaga penya (yillik)",
             fees: "Komissiyalar",
             no_fees: "yoʻq: ushbu shartnoma boʻyicha hech qanday komissiya yoki yigʻim olinmaydi",
@@ -136,6 +142,9 @@ fn words(language: Language) -> Words {
             term: "Муддат",
             grace: "Имтиёзли давр",
             day_count: "Кунларни ҳисоблаш",
+            interest_method: "Фоиз ҳисобланадиган сумма",
+            declining_balance: "қарз қолдиғи",
+            flat: "кредитнинг бутун суммаси (қатъий фоиз)",
             penalty: "Муддати ўтган суммага пеня (йиллик)",
             fees: "Комиссиялар",
             no_fees: "йўқ: ушбу шартнома бўйича ҳеч қандай комиссия ёки йиғим олинмайди",
@@ -183,6 +192,9 @@ fn words(language: Language) -> Words {
             term: "Срок",
             grace: "Льготный период",
             day_count: "Расчёт дней",
+            interest_method: "Проценты начисляются на",
+            declining_balance: "остаток долга",
+            flat: "всю сумму кредита (фиксированные проценты)",
             penalty: "Пеня на просроченную сумму (годовая)",
             fees: "Комиссии",
             no_fees: "нет: по этому договору не взимаются никакие комиссии и сборы",
@@ -230,6 +242,9 @@ fn words(language: Language) -> Words {
             term: "Term",
             grace: "Grace period",
             day_count: "Day count",
+            interest_method: "Interest charged on",
+            declining_balance: "the principal still owed",
+            flat: "the whole amount lent (flat interest)",
             penalty: "Penalty on overdue amounts (annual)",
             fees: "Fees",
             no_fees: "none: no fee or charge of any kind is made under this contract",
@@ -343,6 +358,12 @@ pub fn render(
     if is_loan {
         blocks.push(field(words.grace, months(contract.grace_months)));
         blocks.push(field(words.day_count, contract.day_count.clone()));
+        let interest_method = if contract.interest_method == "flat" {
+            words.flat
+        } else {
+            words.declining_balance
+        };
+        blocks.push(field(words.interest_method, interest_method.to_owned()));
     }
     blocks.push(field(
         words.penalty,

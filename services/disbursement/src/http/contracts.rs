@@ -73,6 +73,8 @@ pub struct ContractView {
     pub term_months: i32,
     pub grace_months: i32,
     pub day_count: String,
+    /// `declining_balance` or `flat`: what each period's interest is charged on.
+    pub interest_method: String,
     pub penalty_rate_percent: String,
     /// Set at activation.
     pub disbursement_date: Option<NaiveDate>,
@@ -165,6 +167,7 @@ impl ContractView {
             term_months: contract.term_months,
             grace_months: contract.grace_months,
             day_count: contract.day_count.clone(),
+            interest_method: contract.interest_method.clone(),
             penalty_rate_percent: contract.penalty_rate_percent.normalize().to_string(),
             disbursement_date: contract.disbursement_date,
             first_due_date: contract.first_due_date,

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::domain::schedule::{build_schedule, Schedule};
-use crate::domain::terms::{DayCount, LoanTerms, LoanTermsInput, RepaymentMethod};
+use crate::domain::terms::{DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod};
 use crate::error::DisbursementError;
 use crate::AppState;
 
@@ -37,6 +37,9 @@ pub struct SchedulePreviewRequest {
     /// `30/360` (the default), `actual/365` or `actual/actual-isda`.
     #[serde(default = "default_day_count")]
     pub day_count: String,
+    /// `declining_balance` (the default) or `flat`.
+    #[serde(default = "default_interest_method")]
+    pub interest_method: String,
     /// `YYYY-MM-DD`.
     #[validate(length(equal = 10, code = "not_a_date"))]
     #[schema(min_length = 10, max_length = 10)]
@@ -49,6 +52,10 @@ pub struct SchedulePreviewRequest {
 
 fn default_day_count() -> String {
     DayCount::Thirty360.name().to_owned()
+}
+
+fn default_interest_method() -> String {
+    InterestMethod::DecliningBalance.name().to_owned()
 }
 
 /// One instalment; every amount is a decimal string.
@@ -142,6 +149,7 @@ impl SchedulePreviewRequest {
             method: RepaymentMethod::parse(&self.method)?,
             grace_months: self.grace_months,
             day_count: DayCount::parse(&self.day_count)?,
+            interest_method: InterestMethod::parse(&self.interest_method)?,
             disbursement_date: parse_date(&self.disbursement_date, "disbursement_date")?,
             first_due_date: parse_date(&self.first_due_date, "first_due_date")?,
         };
