@@ -186,30 +186,8 @@ async fn a_written_off_loan_is_counted_apart_and_its_principal_moves_to_the_bank
 ) {
     let app = support::start(pool).await;
     let (late_id, _, repaid) = two_loans(&app).await;
+    write_off(&app, late_id).await;
     let path = format!("/v1/contracts/{late_id}/write-off");
-    let proposer = person(&[Role::Approver]);
-    let proposed = app
-        .post(
-            &path,
-            Some(&proposer),
-            &json!({"reason": "the company was liquidated"}),
-        )
-        .await;
-    assert_eq!(proposed.status(), 202);
-    let confirmed = app
-        .post(
-            &format!("{path}/confirm"),
-            Some(&person(&[Role::Approver])),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(
-        confirmed.status(),
-        200,
-        "{}",
-        confirmed.text().await.unwrap()
-    );
-
     let approver = person(&[Role::Approver]);
     let book = read(&app, "/v1/loan-book", &approver).await;
     let uzs = &book["currencies"][0];

@@ -190,7 +190,9 @@ mod tests {
         Money::new(amount, Currency::Uzs).unwrap()
     }
 
-    fn schedule(
+    /// A schedule without grace, disbursed on 1 January 2024 and first due a month later.
+    fn schedule_charged(
+        interest_method: InterestMethod,
         principal: Decimal,
         rate_percent: Decimal,
         term_months: i64,
@@ -206,11 +208,29 @@ mod tests {
                 method,
                 grace_months: 0,
                 day_count,
-                interest_method: InterestMethod::DecliningBalance,
+                interest_method,
                 disbursement_date: date(2024, 1, 1),
                 first_due_date: date(2024, 2, 1),
             })
             .unwrap(),
+        )
+    }
+
+    /// A schedule charged on the declining balance.
+    fn schedule(
+        principal: Decimal,
+        rate_percent: Decimal,
+        term_months: i64,
+        method: RepaymentMethod,
+        day_count: DayCount,
+    ) -> Schedule {
+        schedule_charged(
+            InterestMethod::DecliningBalance,
+            principal,
+            rate_percent,
+            term_months,
+            method,
+            day_count,
         )
     }
 
@@ -278,20 +298,13 @@ mod tests {
         // 1 000.00: 1000 × 12% × 15 / 360 = 5.00. Paying 300.00 of the 500.00 owed starts a new
         // schedule from 200.00, charged flat on that: 200 × 12% × 15 / 360 = 1.00 on 1 April
         // and 200 × 1% = 2.00 on 1 May, though only 100.00 is owed by then.
-        let flat = build_schedule(
-            &LoanTerms::parse(&LoanTermsInput {
-                principal: dec!(1000.00),
-                currency: Currency::Uzs,
-                annual_rate_percent: dec!(12),
-                term_months: 4,
-                method: RepaymentMethod::EqualPrincipal,
-                grace_months: 0,
-                day_count: DayCount::Thirty360,
-                interest_method: InterestMethod::Flat,
-                disbursement_date: date(2024, 1, 1),
-                first_due_date: date(2024, 2, 1),
-            })
-            .unwrap(),
+        let flat = schedule_charged(
+            InterestMethod::Flat,
+            dec!(1000.00),
+            dec!(12),
+            4,
+            RepaymentMethod::EqualPrincipal,
+            DayCount::Thirty360,
         );
         assert!(flat
             .installments()

@@ -410,7 +410,9 @@ mod tests {
         NaiveDate::from_ymd_opt(year, month, day).unwrap()
     }
 
-    fn terms(
+    /// Terms disbursed on 1 January 2024 with the first due date a month later.
+    fn terms_charged(
+        interest_method: InterestMethod,
         principal: Decimal,
         rate_percent: Decimal,
         term_months: i64,
@@ -426,11 +428,31 @@ mod tests {
             method,
             grace_months,
             day_count,
-            interest_method: InterestMethod::DecliningBalance,
+            interest_method,
             disbursement_date: date(2024, 1, 1),
             first_due_date: date(2024, 2, 1),
         })
         .unwrap()
+    }
+
+    /// Terms charged on the declining balance.
+    fn terms(
+        principal: Decimal,
+        rate_percent: Decimal,
+        term_months: i64,
+        grace_months: i64,
+        method: RepaymentMethod,
+        day_count: DayCount,
+    ) -> LoanTerms {
+        terms_charged(
+            InterestMethod::DecliningBalance,
+            principal,
+            rate_percent,
+            term_months,
+            grace_months,
+            method,
+            day_count,
+        )
     }
 
     /// Each row as (principal, interest, total, balance).
@@ -669,7 +691,7 @@ mod tests {
         );
     }
 
-    /// Terms charged flat, disbursed on 1 January 2024 with the first due date a month later.
+    /// Terms charged flat.
     fn flat_terms(
         principal: Decimal,
         rate_percent: Decimal,
@@ -678,19 +700,15 @@ mod tests {
         method: RepaymentMethod,
         day_count: DayCount,
     ) -> LoanTerms {
-        LoanTerms::parse(&LoanTermsInput {
+        terms_charged(
+            InterestMethod::Flat,
             principal,
-            currency: Currency::Uzs,
-            annual_rate_percent: rate_percent,
+            rate_percent,
             term_months,
-            method,
             grace_months,
+            method,
             day_count,
-            interest_method: InterestMethod::Flat,
-            disbursement_date: date(2024, 1, 1),
-            first_due_date: date(2024, 2, 1),
-        })
-        .unwrap()
+        )
     }
 
     #[test]
