@@ -1,4 +1,5 @@
-"""Reference annuity schedules (30/360) for the disbursement service's tests.
+"""Reference schedules (30/360) for the disbursement service's tests: annuities on the
+declining balance, and loans charged flat.
 
 The figures come from numpy-financial's textbook annuity formulas, not from the Rust code
 they check, and are committed as JSON so CI needs no Python. Regenerate with:
@@ -21,6 +22,19 @@ arithmetic and refuses to write a fixture if the two disagree after rounding, so
 rests on a float's last bit. ipmt and ppmt (the unrounded textbook split) serve as a sanity
 bound: the rounded schedule may drift from them only by the compounded effect of a tiyin a
 month.
+
+A flat loan (flat_30_360.json) is charged every month on the whole principal:
+
+* each month's interest is the principal times a twelfth of the annual rate, rounded half to
+  even;
+* the level payment is the principal plus that interest for every month, divided by the
+  number of months, rounded half to even, and the final month repays whatever balance remains;
+  a month that starts with nothing owed (a tiny principal the rounded payment repaid early)
+  carries no interest;
+* as a check from outside the flat arithmetic, numpy-financial's rate finds the declining
+  balance rate that the level payment amortises the principal at, and pmt at that rate must
+  give the level payment back; for a term of more than a month it is above the flat rate, as a
+  flat loan always costs more than a declining one at the same quoted rate.
 """
 
 import json
@@ -32,7 +46,7 @@ import numpy_financial as npf
 
 getcontext().prec = 60
 CENT = Decimal("0.01")
-OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "annuity_30_360.json"
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 
 PRINCIPALS = [
     "100.00", "1234.56", "5000000.00", "99.99", "250000000.00", "15000.75",
@@ -104,6 +118,43 @@ def schedule(principal_text, rate_text, months):
     }
 
 
+def flat_schedule(principal_text, rate_text, months):
+    principal = Decimal(principal_text)
+    annual_percent = Decimal(rate_text)
+    interest = to_cents(principal * annual_percent / 1200)
+    payment = to_cents((principal + interest * months) / months)
+    if interest > 0 and months > 1:
+        equivalent = npf.rate(months, -float(payment), float(principal_text), 0, tol=1e-14, maxiter=1000)
+        if not abs(-npf.pmt(equivalent, months, float(principal_text)) - float(payment)) < 1e-9 * float(payment) + 1e-6:
+            raise SystemExit(f"pmt at the equivalent rate misses the flat payment of {principal_text} {rate_text}% {months}m")
+        if payment - interest > 0 and not equivalent > float(annual_percent) / 1200:
+            raise SystemExit(f"the flat loan {principal_text} {rate_text}% {months}m costs no more than a declining one")
+    rows = []
+    owed = principal
+    for month in range(1, months + 1):
+        # A tiny principal can be repaid before the term ends (the payment rounds up); the
+        # months after it owe nothing, so they carry no interest either.
+        charged = interest if owed > 0 else Decimal("0.00")
+        repaid = owed if month == months else min(payment - charged, owed)
+        owed -= repaid
+        rows.append({
+            "number": month,
+            "principal": str(repaid),
+            "interest": str(charged),
+            "total": str(repaid + charged),
+            "balance": str(owed),
+        })
+    if owed != 0:
+        raise SystemExit("a schedule did not end at zero")
+    return {
+        "principal": principal_text,
+        "annual_rate_percent": rate_text,
+        "term_months": months,
+        "installment": str(payment),
+        "rows": rows,
+    }
+
+
 def cases():
     # A spread rather than the full product: each principal meets several rates and terms,
     # plus the reference case of 100.00 at 9.4822% over six months.
@@ -121,15 +172,26 @@ def main():
     # pmt evaluates its zero-rate and non-zero-rate formulas side by side and keeps the right
     # one; the discarded branch divides by zero, which is expected and not worth a warning.
     numpy.seterr(divide="ignore", invalid="ignore")
-    fixture = {
-        "generator": "fixtures-tools/make_schedule_fixtures.py (numpy-financial pmt/ipmt/ppmt, decimal half-even)",
-        "day_count": "30/360",
-        "method": "annuity",
-        "cases": [schedule(*case) for case in cases()],
+    fixtures = {
+        "annuity_30_360.json": {
+            "generator": "fixtures-tools/make_schedule_fixtures.py (numpy-financial pmt/ipmt/ppmt, decimal half-even)",
+            "day_count": "30/360",
+            "method": "annuity",
+            "cases": [schedule(*case) for case in cases()],
+        },
+        "flat_30_360.json": {
+            "generator": "fixtures-tools/make_schedule_fixtures.py (flat interest, decimal half-even, checked with numpy-financial rate/pmt)",
+            "day_count": "30/360",
+            "method": "annuity",
+            "interest_method": "flat",
+            "cases": [flat_schedule(*case) for case in cases()],
+        },
     }
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps(fixture, indent=1) + "\n")
-    print(f"wrote {len(fixture['cases'])} cases to {OUTPUT}")
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    for name, fixture in fixtures.items():
+        output = FIXTURES / name
+        output.write_text(json.dumps(fixture, indent=1) + "\n")
+        print(f"wrote {len(fixture['cases'])} cases to {output}")
 
 
 if __name__ == "__main__":
