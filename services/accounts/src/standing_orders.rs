@@ -156,10 +156,11 @@ async fn pay(state: &AppState, order: &DueOrder, day: NaiveDate) -> Result<Paid,
     let key_text = format!("standing-order:{}:{day}", order.id);
 
     // The client's daily limit counts a standing order's payment as any transfer of theirs.
-    let sent = db::quotes::sent_between(
+    let sent = db::quotes::sent_on_day(
         &state.pool,
         &scope,
         currency.code(),
+        day,
         state.calendar.start_of(day),
         state.calendar.start_of(day + chrono::Duration::days(1)),
     )

@@ -1,6 +1,6 @@
 //! Clients' own transfers: quotes awaiting confirmation, and what a client sent today.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
@@ -131,22 +131,28 @@ pub async fn lock_client(connection: &mut PgConnection, client_id: Uuid) -> sqlx
     Ok(())
 }
 
-/// What a client's own transfers in `currency` took out of their accounts in [start, end).
-pub async fn sent_between(
+/// What a client's own transfers in `currency` took out of their accounts on the bank's `day`,
+/// which runs over [start, end): the transfers booked then, and the standing orders' payments
+/// for that day booked at any time (a run catching up on a missed day, or run ahead of it).
+pub async fn sent_on_day(
     executor: impl PgExecutor<'_>,
     scope: &str,
     currency: &str,
+    day: NaiveDate,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> sqlx::Result<Decimal> {
     let sent = sqlx::query_scalar!(
         "select sum(e.amount) from transfer t join entry e on e.transfer_id = t.id
          where t.idempotency_scope = $1 and t.kind = 'client_transfer' and t.currency = $2
-           and e.side = 'debit' and t.created_at >= $3 and t.created_at < $4",
+           and e.side = 'debit'
+           and ((t.created_at >= $3 and t.created_at < $4)
+                or t.reference like 'standing-order:%:' || $5::text)",
         scope,
         currency,
         start,
-        end
+        end,
+        day.to_string()
     )
     .fetch_one(executor)
     .await?;

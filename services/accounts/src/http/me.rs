@@ -166,10 +166,11 @@ async fn sent_today(
     let day = calendar.day_of(now);
     let start = calendar.start_of(day);
     let end = calendar.start_of(day + Duration::days(1));
-    let sent = db::quotes::sent_between(
+    let sent = db::quotes::sent_on_day(
         connection,
         &client_scope(client_id),
         currency.code(),
+        day,
         start,
         end,
     )
