@@ -120,6 +120,11 @@ async fn company_of(platform: &Platform, founder: &Person) -> Uuid {
 
 /// A draft application to the small-business start loan, with every answer.
 async fn draft_start_loan(platform: &Platform, founder: &Person) -> Uuid {
+    draft_loan(platform, founder, SMALL_BUSINESS_START_LOAN_ID).await
+}
+
+/// A draft application for the loan every test takes, to the loan programme `programme_id`.
+async fn draft_loan(platform: &Platform, founder: &Person, programme_id: Uuid) -> Uuid {
     let company_id = company_of(platform, founder).await;
     let draft = platform
         .post(
@@ -127,7 +132,7 @@ async fn draft_start_loan(platform: &Platform, founder: &Person) -> Uuid {
             "applications",
             "/v1/applications",
             &json!({
-                "programme_id": SMALL_BUSINESS_START_LOAN_ID,
+                "programme_id": programme_id,
                 "company_id": company_id,
                 "requested_amount": PRINCIPAL,
                 "term_months": 12,
@@ -157,7 +162,17 @@ async fn submitted_start_loan(platform: &Platform, founder: &Person) -> Value {
 /// Applies, is screened (onboarding's facts, the scoring service's score), proposed by credit1
 /// and confirmed by approver1; answers the application's id.
 async fn approved_start_loan(platform: &Platform, founder: &Person, staff: &Staff) -> Uuid {
-    let id = draft_start_loan(platform, founder).await;
+    approved_loan(platform, founder, staff, SMALL_BUSINESS_START_LOAN_ID).await
+}
+
+/// As [`approved_start_loan`], to the loan programme `programme_id`.
+async fn approved_loan(
+    platform: &Platform,
+    founder: &Person,
+    staff: &Staff,
+    programme_id: Uuid,
+) -> Uuid {
+    let id = draft_loan(platform, founder, programme_id).await;
     let submitted = platform
         .post(
             founder,
@@ -1541,4 +1556,105 @@ async fn a_written_off_loan_paid_back_later_returns_its_money_to_the_bank_losses
     assert_eq!(standing["recovered"], "20000000.00");
     assert_eq!(standing["still_owed"], "100000000.00");
     platform.assert_ledger_holds("the recovery").await;
+}
+
+async fn fee_income(platform: &Platform) -> Decimal {
+    let pool = platform.database("accounts").await;
+    let balance = sqlx::query_scalar(
+        "select coalesce(sum(posted_balance), 0) from account
+         where kind = 'fee_income' and currency = 'UZS'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    balance
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_programmes_arrangement_fee_is_kept_back_from_the_payout_into_the_banks_fee_income() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let staff = Staff::login(&platform).await;
+
+    // admin1 defines a programme like the start loan that keeps back 1% of each loan.
+    let mut definition = platform
+        .get(
+            &staff.admin1,
+            "applications",
+            &format!("/v1/programmes/{SMALL_BUSINESS_START_LOAN_ID}"),
+        )
+        .await
+        .ok();
+    let object = definition.as_object_mut().unwrap();
+    for derived in [
+        "id",
+        "committed_amount",
+        "available_amount",
+        "created_at",
+        "updated_at",
+        "closed_at",
+        "has_submitted_applications",
+    ] {
+        object.remove(derived);
+    }
+    object.insert("arrangement_fee_percent".to_owned(), json!("1"));
+    let programme = platform
+        .post(&staff.admin1, "applications", "/v1/programmes", &definition)
+        .await
+        .ok();
+    assert_eq!(
+        programme["arrangement_fee_collection"], "deducted",
+        "{programme}"
+    );
+    let programme_id: Uuid = programme["id"].as_str().unwrap().parse().unwrap();
+
+    let application_id = approved_loan(&platform, &founder, &staff, programme_id).await;
+    let contract = contract_for(&platform, &founder, application_id).await;
+    assert_eq!(
+        contract["arrangement_fee"],
+        json!({"amount": "1200000.00", "collection": "deducted", "transfer_id": null})
+    );
+    let contract_id =
+        contract_ready_to_disburse(&platform, &founder, &staff, application_id, today()).await;
+    let (_, before) = current_account(&platform, &founder).await;
+    let income_before = fee_income(&platform).await;
+    let paid = platform
+        .post(
+            &staff.finance1,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/tranches/1/disburse"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(paid["status"], "disbursed", "{paid}");
+
+    let (_, after) = current_account(&platform, &founder).await;
+    let received = after.parse::<Decimal>().unwrap() - before.parse::<Decimal>().unwrap();
+    assert_eq!(received, Decimal::new(118_800_000, 0));
+    assert_eq!(
+        fee_income(&platform).await - income_before,
+        Decimal::new(1_200_000, 0)
+    );
+    let contract = platform
+        .get(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}"),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        contract["arrangement_fee"]["transfer_id"],
+        paid["transfer_id"]
+    );
+    let owed = schedule(&platform, &founder, contract_id).await;
+    assert_eq!(
+        owed["total_principal"], PRINCIPAL,
+        "the loan owes the fee too"
+    );
+    platform
+        .assert_ledger_holds("the payout net of its fee")
+        .await;
 }

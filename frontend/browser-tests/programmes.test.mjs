@@ -1,7 +1,8 @@
 // The administrator's programmes, scorecards and audit trail in a real browser: admin1 changes a
 // demo programme's budget, is refused a budget below its floor (the reason beside the field),
 // and finds the accepted change on the audit page with its before and after; admin1 defines a
-// new programme on its form (a refusal explained beside its field first); credit1 imports a
+// new programme on its form (a refusal explained beside its field first), and a loan programme
+// with an arrangement fee that founders then read on the programme list; credit1 imports a
 // scorecard version and proposes it, is refused confirming their own proposal (in words), and
 // admin1 confirms it. Screenshots of these pages in the four languages at desktop and phone
 // width.
@@ -132,6 +133,53 @@ test('admin1 defines a programme on its form, a refusal explained beside its fie
     'the eligibility rules are shown',
   );
   await context.close();
+});
+
+test('admin1 sets a loan programme\'s arrangement fee on its form, and founders read it before applying', { skip: needsServices }, async () => {
+  const context = await started.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, 'admin1');
+  await chooseLanguage(page, LANGUAGES[3]);
+  await page.goto(`${started.server.url}/admin/programmes/new`);
+  const form = page.locator('#new-programme');
+  await form.locator('[name="kind"]').selectOption('loan');
+  await form.locator('[name="repayment_method"]').selectOption('annuity');
+  await form.locator('[name="arrangement_fee_collection"]').selectOption('upfront');
+  const fields = {
+    'name.uz-Latn': 'Startap krediti', 'name.uz-Cyrl': 'Стартап кредити', 'name.ru': 'Стартап-кредит', 'name.en': 'Start-up loan with a fee',
+    'description.uz-Latn': 'Komissiyali kredit', 'description.uz-Cyrl': 'Комиссияли кредит',
+    'description.ru': 'Кредит с комиссией', 'description.en': 'A loan with an arrangement fee',
+    total_budget: '500000000.00', min_amount: '10000000', max_amount: '50000000',
+    min_term_months: '6', max_term_months: '24', annual_rate_min_percent: '20', annual_rate_max_percent: '24',
+    max_grace_months: '0', arrangement_fee_fixed: '250000', arrangement_fee_percent: '1.5',
+    opens_on: '2026-01-01', closes_on: '2035-12-31',
+  };
+  for (const [name, value] of Object.entries(fields)) {
+    await form.locator(`[name="${name}"]`).fill(value);
+  }
+  await submit(page, form);
+  assert.equal(
+    (await page.locator('#arrangement_fee_percent-error').textContent()).trim(),
+    'Give the fee as a fixed amount or as a percent, not both.',
+  );
+  assert.equal(await page.locator('[name="arrangement_fee_fixed"]').inputValue(), '250000', 'what was typed is kept');
+  await page.locator('#new-programme [name="arrangement_fee_percent"]').fill('');
+  await submit(page, page.locator('#new-programme'));
+  assert.equal(new URL(page.url()).pathname, '/admin/programmes');
+  await context.close();
+
+  const founder = await started.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const reader = await founder.newPage();
+  await signIn(reader, 'founder1');
+  await chooseLanguage(reader, LANGUAGES[3]);
+  await reader.goto(`${started.server.url}/programmes`);
+  const card = reader.locator('li.programme', { has: reader.locator('h2', { hasText: 'Start-up loan with a fee' }) });
+  assert.equal(await card.count(), 1);
+  assert.equal(
+    (await card.locator('.programme-fee').innerText()).replace(/\u00a0/g, ' ').trim(),
+    'UZS 250,000.00 · Paid from the current account when signing',
+  );
+  await founder.close();
 });
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -38,15 +38,6 @@ impl Site {
         (path, founder, officer)
     }
 
-    /// The status of a contract, as the disbursement service stores it.
-    async fn contract_status(&self, id: &str) -> String {
-        sqlx::query_scalar("select status from contract where id = $1::uuid")
-            .bind(id)
-            .fetch_one(&self.money.disbursement_pool)
-            .await
-            .expect("the contract exists")
-    }
-
     /// The current state of an application, as the applications service stores it.
     async fn state_of(&self, id: &str) -> String {
         sqlx::query_scalar("select state from application where id = $1::uuid")

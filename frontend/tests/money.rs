@@ -447,6 +447,60 @@ async fn a_founder_pays_part_of_what_is_due_from_the_contract_page(
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_founder_reads_an_upfront_fee_on_the_contract_page_and_signs_once_the_money_is_there(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    let current = site.money.funded_account(client_id, "299999.99").await;
+    let contract = site
+        .money
+        .approved_loan_with(
+            client_id,
+            "30000000.00",
+            serde_json::json!({
+                "arrangement_fee_percent": "1",
+                "arrangement_fee_collection": "upfront"
+            }),
+        )
+        .await;
+    let path = format!("/contracts/{contract}");
+    let mut founder = site.signed_in("founder1", "en").await;
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(
+        html.contains("UZS\u{a0}300,000.00 · Paid from the current account when signing</dd>"),
+        "{html}"
+    );
+
+    let refused = site.sign(&mut founder, &path).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("There is not enough money in the account."),
+        "{html}"
+    );
+    assert_eq!(site.contract_status(&contract).await, "draft");
+
+    site.money.pay_in(&current, "0.01").await;
+    let signed = site.sign(&mut founder, &path).await;
+    assert_eq!(location(&signed), path);
+    assert_eq!(site.contract_status(&contract).await, "signed");
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(
+        html.contains("Paid from the current account when signing · collected</dd>"),
+        "{html}"
+    );
+    let fee_income: String = sqlx::query_scalar(
+        "select posted_balance::text from account where kind = 'fee_income' and currency = 'UZS'",
+    )
+    .fetch_one(&site.money.accounts_pool)
+    .await
+    .unwrap();
+    assert_eq!(fee_income, "300000.00");
+}
+
+#[sqlx::test(migrations = false)]
 async fn lending_staff_read_the_loan_book_and_download_it_and_founders_cannot(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,

@@ -83,6 +83,14 @@ pub struct Programme {
     pub available_amount: Decimal,
     #[serde(default)]
     pub co_funding_cap_percent: Option<String>,
+    /// Loans: an arrangement fee of a fixed amount or a percent of the loan, and `deducted` or
+    /// `upfront` when either is set.
+    #[serde(default)]
+    pub arrangement_fee_fixed: Option<String>,
+    #[serde(default)]
+    pub arrangement_fee_percent: Option<String>,
+    #[serde(default)]
+    pub arrangement_fee_collection: Option<String>,
     pub questions: Vec<Question>,
     /// The reviewers' scoring criteria.
     #[serde(default)]

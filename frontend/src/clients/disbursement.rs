@@ -143,6 +143,16 @@ pub struct Tranche {
     pub disbursed_at: Option<DateTime<Utc>>,
 }
 
+/// A loan's arrangement fee and whether the bank has collected it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ArrangementFee {
+    pub amount: String,
+    /// `deducted` or `upfront`.
+    pub collection: String,
+    /// The ledger transfer that collected it; none until collected.
+    pub transfer_id: Option<String>,
+}
+
 /// A contract as the service answers it.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Contract {
@@ -158,6 +168,9 @@ pub struct Contract {
     /// `declining_balance` or `flat`; contracts from before the choice existed are declining.
     #[serde(default)]
     pub interest_method: Option<String>,
+    /// The loan's arrangement fee, when its programme charges one.
+    #[serde(default)]
+    pub arrangement_fee: Option<ArrangementFee>,
     pub term_months: i32,
     pub disbursement_date: Option<NaiveDate>,
     pub first_due_date: Option<NaiveDate>,

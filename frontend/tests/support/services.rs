@@ -133,52 +133,57 @@ impl MoneyServices {
             .to_owned()
     }
 
+    /// Opens an account of `kind` for `owner` at the accounts service; answers its number.
+    async fn open_account(&self, owner: Value, kind: &str, allow_negative: bool) -> String {
+        let opened = reqwest::Client::new()
+            .post(self.accounts.url("/v1/accounts"))
+            .bearer_auth(self.service_token(Audience::Accounts))
+            .header("idempotency-key", Uuid::now_v7().to_string())
+            .json(&serde_json::json!({
+                "owner": owner, "kind": kind, "currency": "UZS",
+                "allow_negative": allow_negative,
+            }))
+            .send()
+            .await
+            .expect("accounts answers");
+        assert!(opened.status().is_success(), "the {kind} account opens");
+        let opened: Value = opened.json().await.expect("an account");
+        opened["number"]
+            .as_str()
+            .expect("an opened account has a number")
+            .to_owned()
+    }
+
     /// Opens a current account for `client_id` and pays `amount` into it from the bank's
     /// settlement account (nothing, for a zero amount, which the ledger would refuse); returns
     /// its number.
     pub async fn funded_account(&self, client_id: Uuid, amount: &str) -> String {
-        let client = reqwest::Client::new();
-        let token = self.service_token(Audience::Accounts);
-        let open = |owner: Value, kind: &str, allow_negative: bool| {
-            client
-                .post(self.accounts.url("/v1/accounts"))
-                .bearer_auth(&token)
-                .header("idempotency-key", Uuid::now_v7().to_string())
-                .json(&serde_json::json!({
-                    "owner": owner, "kind": kind, "currency": "UZS",
-                    "allow_negative": allow_negative,
-                }))
-                .send()
-        };
-        let number = |answer: Value| {
-            answer["number"]
-                .as_str()
-                .expect("an opened account has a number")
-                .to_owned()
-        };
-        let current = open(
-            serde_json::json!({"kind": "client", "client_id": client_id}),
-            "client_current",
-            false,
-        )
-        .await
-        .expect("accounts answers");
-        assert!(current.status().is_success(), "the current account opens");
-        let current = number(current.json().await.expect("an account"));
-        if amount
+        let current = self
+            .open_account(
+                serde_json::json!({"kind": "client", "client_id": client_id}),
+                "client_current",
+                false,
+            )
+            .await;
+        if !amount
             .parse::<Decimal>()
             .expect("a decimal amount")
             .is_zero()
         {
-            return current;
+            self.pay_in(&current, amount).await;
         }
-        let settlement = open(serde_json::json!({"kind": "bank"}), "bank_settlement", true)
-            .await
-            .expect("accounts answers");
-        let settlement = number(settlement.json().await.expect("an account"));
-        let funded = client
+        current
+    }
+
+    /// Pays `amount` into the account `number` from the bank's settlement account, as money
+    /// arriving from outside the bank.
+    pub async fn pay_in(&self, number: &str, amount: &str) {
+        let settlement = self
+            .open_account(serde_json::json!({"kind": "bank"}), "bank_settlement", true)
+            .await;
+        let funded = reqwest::Client::new()
             .post(self.accounts.url("/v1/transfers"))
-            .bearer_auth(&token)
+            .bearer_auth(self.service_token(Audience::Accounts))
             .header("idempotency-key", Uuid::now_v7().to_string())
             .json(&serde_json::json!({
                 "kind": "adjustment",
@@ -186,30 +191,61 @@ impl MoneyServices {
                 "currency": "UZS",
                 "legs": [
                     {"account": settlement, "side": "debit", "amount": amount},
-                    {"account": current, "side": "credit", "amount": amount},
+                    {"account": number, "side": "credit", "amount": amount},
                 ],
             }))
             .send()
             .await
             .expect("accounts answers");
         assert_eq!(funded.status(), 201, "the deposit is booked");
-        current
     }
 
     /// Delivers `application.approved` for a loan of `amount` to `client_id`, as applications
     /// would, and returns the id of the draft contract it made.
     pub async fn approved_loan(&self, client_id: Uuid, amount: &str) -> String {
-        self.approved(client_id, "loan", amount).await
+        self.approved(client_id, "loan", amount, serde_json::json!({}))
+            .await
+    }
+
+    /// Like [`MoneyServices::approved_loan`], with the programme's terms in `terms` added to
+    /// the approval (an arrangement fee, say).
+    pub async fn approved_loan_with(&self, client_id: Uuid, amount: &str, terms: Value) -> String {
+        self.approved(client_id, "loan", amount, terms).await
     }
 
     /// Like [`MoneyServices::approved_loan`], for a grant (paid in two tranches, each requested
     /// by the founder with a milestone report).
     pub async fn approved_grant(&self, client_id: Uuid, amount: &str) -> String {
-        self.approved(client_id, "grant", amount).await
+        self.approved(client_id, "grant", amount, serde_json::json!({}))
+            .await
     }
 
-    async fn approved(&self, client_id: Uuid, programme_kind: &str, amount: &str) -> String {
+    async fn approved(
+        &self,
+        client_id: Uuid,
+        programme_kind: &str,
+        amount: &str,
+        terms: Value,
+    ) -> String {
         let application_id = Uuid::now_v7();
+        let mut payload = serde_json::json!({
+            "application_id": application_id,
+            "programme_id": Uuid::now_v7(),
+            "programme_kind": programme_kind,
+            "client_id": client_id,
+            "company_id": Uuid::now_v7(),
+            "currency": "UZS",
+            "amount": amount,
+            "term_months": 6,
+            "annual_rate_percent": "14",
+            "repayment_method": "annuity",
+            "grace_months": 0,
+            "penalty_rate_percent": "36.5",
+            "approved_at": "2026-01-01T09:00:00Z"
+        });
+        for (name, value) in terms.as_object().expect("terms are an object") {
+            payload[name] = value.clone();
+        }
         let delivered = reqwest::Client::new()
             .post(self.disbursement.url("/v1/events"))
             .bearer_auth(self.service_token(Audience::Disbursement))
@@ -217,21 +253,7 @@ impl MoneyServices {
                 "id": Uuid::now_v7(),
                 "topic": "application.approved",
                 "occurred_at": "2026-01-01T00:00:00Z",
-                "payload": {
-                    "application_id": application_id,
-                    "programme_id": Uuid::now_v7(),
-                    "programme_kind": programme_kind,
-                    "client_id": client_id,
-                    "company_id": Uuid::now_v7(),
-                    "currency": "UZS",
-                    "amount": amount,
-                    "term_months": 6,
-                    "annual_rate_percent": "14",
-                    "repayment_method": "annuity",
-                    "grace_months": 0,
-                    "penalty_rate_percent": "36.5",
-                    "approved_at": "2026-01-01T09:00:00Z"
-                },
+                "payload": payload,
             }))
             .send()
             .await

@@ -61,6 +61,15 @@ impl Site {
         browser
     }
 
+    /// The status of a contract, as the disbursement service stores it.
+    pub async fn contract_status(&self, id: &str) -> String {
+        sqlx::query_scalar("select status from contract where id = $1::uuid")
+            .bind(id)
+            .fetch_one(&self.money.disbursement_pool)
+            .await
+            .expect("the contract exists")
+    }
+
     /// The founder signs the contract at `path` as the page's form does: with the SHA-256 and
     /// language of the contract document the page offered (its hidden fields).
     pub async fn sign(&self, founder: &mut Browser, path: &str) -> reqwest::Response {

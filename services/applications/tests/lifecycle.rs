@@ -280,14 +280,19 @@ async fn a_loan_is_approved_with_its_rate_grace_and_repayment_method(pool: PgPoo
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_flat_loan_programme_counting_actual_days_passes_both_choices_to_the_approval(
+async fn a_flat_loan_programme_counting_actual_days_with_a_fee_passes_its_choices_to_the_approval(
     pool: PgPool,
 ) {
     let harness = Harness::start(pool.clone()).await;
     let definition = common::programme_like(
         &harness,
         SMALL_BUSINESS_START_LOAN_ID,
-        json!({ "day_count": "actual/365", "interest_method": "flat" }),
+        json!({
+            "day_count": "actual/365",
+            "interest_method": "flat",
+            "arrangement_fee_percent": "1.25",
+            "arrangement_fee_collection": "upfront"
+        }),
     )
     .await;
     let programme_id = harness.create_programme(&definition).await;
@@ -296,6 +301,9 @@ async fn a_flat_loan_programme_counting_actual_days_passes_both_choices_to_the_a
         .await;
     assert_eq!(stored["day_count"], "actual/365");
     assert_eq!(stored["interest_method"], "flat");
+    assert_eq!(stored["arrangement_fee_percent"], "1.25");
+    assert_eq!(stored["arrangement_fee_fixed"], Value::Null);
+    assert_eq!(stored["arrangement_fee_collection"], "upfront");
 
     let founder = harness.founder().await;
     let id = harness
@@ -319,6 +327,9 @@ async fn a_flat_loan_programme_counting_actual_days_passes_both_choices_to_the_a
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["day_count"], "actual/365");
     assert_eq!(events[0]["interest_method"], "flat");
+    assert_eq!(events[0]["arrangement_fee_percent"], "1.25");
+    assert_eq!(events[0]["arrangement_fee_fixed"], Value::Null);
+    assert_eq!(events[0]["arrangement_fee_collection"], "upfront");
 }
 
 #[sqlx::test(migrations = false)]

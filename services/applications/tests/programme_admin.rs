@@ -554,3 +554,89 @@ async fn an_interest_method_is_declining_balance_or_flat_and_only_for_loans(pool
         .await;
     assert_eq!(stored["interest_method"], "flat");
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_arrangement_fee_is_a_fixed_amount_below_the_smallest_loan_or_a_percent_never_both(
+    pool: PgPool,
+) {
+    let harness = Harness::start(pool).await;
+    // The small-business loan lends from 100 000 000.00.
+    for (fee, field, code) in [
+        (
+            json!({"arrangement_fee_fixed": "500000", "arrangement_fee_percent": "1"}),
+            "arrangement_fee_percent",
+            "fee_fixed_and_percent",
+        ),
+        (
+            json!({"arrangement_fee_fixed": "100000000.00"}),
+            "arrangement_fee_fixed",
+            "fee_not_below_min_amount",
+        ),
+        (
+            json!({"arrangement_fee_fixed": "0"}),
+            "arrangement_fee_fixed",
+            "not_positive",
+        ),
+        (
+            json!({"arrangement_fee_fixed": "10.001"}),
+            "arrangement_fee_fixed",
+            "invalid_amount",
+        ),
+        (
+            json!({"arrangement_fee_percent": "0"}),
+            "arrangement_fee_percent",
+            "percent_out_of_range",
+        ),
+        (
+            json!({"arrangement_fee_percent": "100"}),
+            "arrangement_fee_percent",
+            "percent_out_of_range",
+        ),
+        (
+            json!({"arrangement_fee_percent": "2", "arrangement_fee_collection": "monthly"}),
+            "arrangement_fee_collection",
+            "invalid_fee_collection",
+        ),
+        (
+            json!({"arrangement_fee_collection": "upfront"}),
+            "arrangement_fee_collection",
+            "not_applicable",
+        ),
+    ] {
+        let definition = programme_like(&harness, SMALL_BUSINESS_START_LOAN_ID, fee.clone()).await;
+        let response = harness
+            .post("/v1/programmes", &harness.admin, &definition)
+            .await;
+        let problem = assert_problem(response, &[422], None).await;
+        assert_eq!(problem["errors"][0]["field"], field, "{fee}: {problem}");
+        assert_eq!(problem["errors"][0]["code"], code, "{fee}: {problem}");
+    }
+
+    let for_a_grant = programme_like(
+        &harness,
+        INNOVATIVE_IDEA_GRANT_ID,
+        json!({ "arrangement_fee_percent": "1" }),
+    )
+    .await;
+    let response = harness
+        .post("/v1/programmes", &harness.admin, &for_a_grant)
+        .await;
+    common::assert_problem_field(response, 422, "arrangement_fee_percent", "not_applicable").await;
+
+    let fixed = programme_like(
+        &harness,
+        SMALL_BUSINESS_START_LOAN_ID,
+        json!({ "arrangement_fee_fixed": "750000" }),
+    )
+    .await;
+    let id = harness.create_programme(&fixed).await;
+    let stored = harness
+        .get_ok(&format!("/v1/programmes/{id}"), &harness.admin)
+        .await;
+    assert_eq!(stored["arrangement_fee_fixed"], "750000.00");
+    assert_eq!(stored["arrangement_fee_percent"], Value::Null);
+    assert_eq!(
+        stored["arrangement_fee_collection"], "deducted",
+        "a fee that states no collection is kept back from the first payout"
+    );
+}

@@ -9,6 +9,7 @@ use imkon_platform::problem::Problem;
 use crate::domain::allocation::AllocationError;
 use crate::domain::contract::ContractTransitionError;
 use crate::domain::early_repayment::EarlyRepaymentError;
+use crate::domain::fees::FeeError;
 use crate::domain::terms::{RateError, TermsError};
 use crate::domain::tranche::TrancheError;
 use crate::ledger::LedgerError;
@@ -30,6 +31,8 @@ pub enum DisbursementError {
     Allocation(#[from] AllocationError),
     #[error(transparent)]
     EarlyRepayment(#[from] EarlyRepaymentError),
+    #[error(transparent)]
+    Fee(#[from] FeeError),
     #[error("{field}: {message}")]
     InvalidField {
         field: &'static str,
@@ -107,6 +110,12 @@ impl From<DisbursementError> for Problem {
                     other => other,
                 };
                 Problem::invalid_field(field, early_repayment_code(&early), detail)
+            }
+            DisbursementError::Fee(FeeError::PayoutNotAboveFee { .. }) => {
+                Problem::conflict("payout_not_above_fee", detail)
+            }
+            DisbursementError::Fee(_) => {
+                Problem::invalid_field("arrangement_fee", "invalid_arrangement_fee", detail)
             }
             DisbursementError::InvalidField {
                 field,

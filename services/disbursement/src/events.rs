@@ -17,6 +17,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::db::contracts::{self, NewContract};
+use crate::domain::fees::{ArrangementFee, FeeCharge, FeeCollection};
 use crate::domain::terms::{
     AnnualRate, DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod,
 };
@@ -61,6 +62,15 @@ struct ApplicationApproved {
     /// programmes chose one carry none, and their contracts keep the declining balance.
     #[serde(default)]
     interest_method: Option<String>,
+    /// The programme's arrangement fee, a fixed amount in the loan's currency or a percent of
+    /// the principal (at most one of the two); neither means no fee.
+    #[serde(default)]
+    arrangement_fee_fixed: Option<String>,
+    #[serde(default)]
+    arrangement_fee_percent: Option<String>,
+    /// `deducted` (the default when there is a fee) or `upfront`.
+    #[serde(default)]
+    arrangement_fee_collection: Option<String>,
     approved_at: DateTime<Utc>,
 }
 
@@ -208,6 +218,11 @@ fn parse_approval(
             .unwrap_or(provisional_start),
     })?;
     let is_loan = kind == ProgrammeKind::Loan;
+    let fee = if is_loan {
+        arrangement_fee(approved, terms.principal())?
+    } else {
+        None
+    };
     Ok(NewContract {
         id: imkon_platform::id::new_id(),
         application_id: approved.application_id,
@@ -225,6 +240,43 @@ fn parse_approval(
         day_count: terms.day_count().name(),
         interest_method: terms.interest_method().name(),
         penalty_rate_percent: penalty_rate,
+        arrangement_fee: fee.map_or(Decimal::ZERO, |fee| fee.amount().amount()),
+        arrangement_fee_collection: fee.map(|fee| fee.collection().name()),
         approved_at: approved.approved_at,
     })
+}
+
+/// The arrangement fee the approval's programme charges on this principal, if any.
+fn arrangement_fee(
+    approved: &ApplicationApproved,
+    principal: Money,
+) -> Result<Option<ArrangementFee>, DisbursementError> {
+    let invalid = |field: &'static str, message: String| DisbursementError::InvalidField {
+        field,
+        code: "invalid_arrangement_fee",
+        message,
+    };
+    let charge = match (
+        &approved.arrangement_fee_fixed,
+        &approved.arrangement_fee_percent,
+    ) {
+        (None, None) => return Ok(None),
+        (Some(fixed), None) => FeeCharge::Fixed(parse_decimal(fixed, "arrangement_fee_fixed")?),
+        (None, Some(percent)) => {
+            FeeCharge::Percent(parse_decimal(percent, "arrangement_fee_percent")?)
+        }
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "arrangement_fee_percent",
+                "a fee is a fixed amount or a percent, not both".to_owned(),
+            ))
+        }
+    };
+    let collection = match approved.arrangement_fee_collection.as_deref() {
+        None => FeeCollection::Deducted,
+        Some(name) => FeeCollection::parse(name)
+            .map_err(|error| invalid("arrangement_fee_collection", error.to_string()))?,
+    };
+    ArrangementFee::on(principal, charge, collection)
+        .map_err(|error| invalid("arrangement_fee", error.to_string()))
 }

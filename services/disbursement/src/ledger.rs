@@ -55,6 +55,8 @@ pub enum AccountKind {
     BankSettlement,
     /// The bank's losses on loans written off, an expense.
     LoanLoss,
+    /// The bank's income from fees, such as loans' arrangement fees.
+    FeeIncome,
 }
 
 impl AccountKind {
@@ -67,6 +69,7 @@ impl AccountKind {
             AccountKind::PenaltyIncome => "penalty_income",
             AccountKind::BankSettlement => "bank_settlement",
             AccountKind::LoanLoss => "loan_loss",
+            AccountKind::FeeIncome => "fee_income",
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::db::contracts::ContractRow;
 use crate::db::{contracts, repayments};
 use crate::domain::contract::ContractStatus;
 use crate::domain::early_repayment::{repay_early, EarlyRepayment, EarlyRepaymentOption};
+use crate::domain::fees::{ArrangementFee, FeeCollection};
 use crate::domain::schedule::{build_schedule, Schedule};
 use crate::domain::terms::{
     AnnualRate, DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod,
@@ -44,6 +45,24 @@ pub fn currency(contract: &ContractRow) -> Currency {
 /// An amount of the contract's currency read from a `numeric(28, 2)` column.
 pub fn money(contract: &ContractRow, amount: Decimal) -> Money {
     Money::from_rounded(amount, currency(contract))
+}
+
+/// The contract's arrangement fee, when its programme charges one.
+pub fn arrangement_fee(contract: &ContractRow) -> Option<ArrangementFee> {
+    let collection = contract.arrangement_fee_collection.as_deref()?;
+    let collection = FeeCollection::parse(collection)
+        .expect("the database checks the collection is deducted or upfront");
+    Some(ArrangementFee::stored(
+        money(contract, contract.arrangement_fee),
+        collection,
+    ))
+}
+
+/// The contract's arrangement fee when it is still to be collected in the given way.
+pub fn fee_to_collect(contract: &ContractRow, collection: FeeCollection) -> Option<ArrangementFee> {
+    arrangement_fee(contract).filter(|fee| {
+        fee.collection() == collection && contract.arrangement_fee_transfer_id.is_none()
+    })
 }
 
 pub fn penalty_rate(contract: &ContractRow) -> AnnualRate {

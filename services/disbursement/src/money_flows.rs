@@ -4,7 +4,8 @@
 //! Keys, all derived from what the money is for:
 //! - `contract:<id>:loan-account`: the client's loan account for a contract;
 //! - `grant-fund:<programme id>`: a grant programme's fund account;
-//! - `bank:<kind>:<currency>`: the bank's settlement, interest income and penalty income accounts;
+//! - `bank:<kind>:<currency>`: the bank's settlement, interest income, penalty income, loan-loss
+//!   and fee income accounts;
 //! - `contract:<id>:grant-funding`: the grant fund receiving the contract's principal from the
 //!   bank's settlement account (how the demo funds grant programmes);
 //! - `tranche:<id>:disburse`: a tranche's payout;
@@ -12,6 +13,8 @@
 //!   repayment the founder asked for, so a retry of the same request after a crash finds the
 //!   transfer the first attempt made;
 //! - `contract:<id>:due:<date>:<amount>`: the daily job collecting what is due on a date;
+//! - `contract:<id>:arrangement-fee`: an arrangement fee the founder pays up front when signing;
+//!   a fee deducted from the first payout travels in that payout's transfer instead;
 //! - `recovery:<sha-256 of the contract, the caller's Idempotency-Key and the request>`: a
 //!   payment towards a written-off loan, made exactly once in the same way as a repayment.
 
@@ -19,10 +22,11 @@ use imkon_platform::money::{Currency, Money};
 use uuid::Uuid;
 
 use crate::db::contracts::{ContractRow, TrancheRow};
+use crate::domain::fees::FeeCollection;
 use crate::domain::tranche::ProgrammeKind;
 use crate::error::DisbursementError;
 use crate::ledger::{AccountKind, AccountOwner, Ledger, Leg, OpenAccount, Side, TransferRequest};
-use crate::loans::{currency, money, programme_kind};
+use crate::loans::{currency, fee_to_collect, money, programme_kind};
 
 /// The client's current account in the contract's currency.
 pub async fn client_current_account(
@@ -119,15 +123,19 @@ async fn funded_grant_fund(
     Ok(fund)
 }
 
-/// What a disbursement paid, and from which loan account (loans only).
+/// What a disbursement paid, from which loan account (loans only), and the arrangement fee kept
+/// back from it, if any.
 pub struct Disbursed {
     pub transfer_id: Uuid,
     pub loan_account: Option<String>,
+    pub fee_deducted: Option<Money>,
 }
 
 /// Pays a tranche into the client's current account: from the loan account for a loan, from
-/// the programme's grant fund for a grant. A repeat posts nothing new: the ledger returns the
-/// transfer made under the tranche's key.
+/// the programme's grant fund for a grant. A loan's first payout keeps back an arrangement fee
+/// that is deducted: in the same transfer, the loan account is debited the whole tranche, the
+/// current account credited the tranche less the fee and the bank's fee income the fee. A
+/// repeat posts nothing new: the ledger returns the transfer made under the tranche's key.
 pub async fn disburse_tranche(
     ledger: &dyn Ledger,
     contract: &ContractRow,
@@ -142,30 +150,76 @@ pub async fn disburse_tranche(
         ProgrammeKind::Grant => (funded_grant_fund(ledger, contract).await?, None),
     };
     let amount: Money = money(contract, tranche.amount);
+    let fee = fee_to_collect(contract, FeeCollection::Deducted);
+    let paid_in = match &fee {
+        Some(fee) => fee.payout_net_of_fee(amount)?,
+        None => amount,
+    };
+    let mut legs = vec![
+        Leg {
+            account: source,
+            side: Side::Debit,
+            amount,
+        },
+        Leg {
+            account: current,
+            side: Side::Credit,
+            amount: paid_in,
+        },
+    ];
+    if let Some(fee) = &fee {
+        legs.push(Leg {
+            account: bank_account(ledger, AccountKind::FeeIncome, currency(contract)).await?,
+            side: Side::Credit,
+            amount: fee.amount(),
+        });
+    }
     let transfer_id = ledger
         .post_transfer(TransferRequest {
             idempotency_key: format!("tranche:{}:disburse", tranche.id),
             kind: "disbursement",
             reference: format!("tranche:{}", tranche.id),
             currency: currency(contract),
-            legs: vec![
-                Leg {
-                    account: source,
-                    side: Side::Debit,
-                    amount,
-                },
-                Leg {
-                    account: current,
-                    side: Side::Credit,
-                    amount,
-                },
-            ],
+            legs,
         })
         .await?;
     Ok(Disbursed {
         transfer_id,
         loan_account,
+        fee_deducted: fee.map(|fee| fee.amount()),
     })
+}
+
+/// Collects an arrangement fee paid up front from the founder's current account into the
+/// bank's fee income, under a key derived from the contract, so a signature retried after a
+/// failure pays it once. Answers the transfer's id.
+pub async fn collect_upfront_fee(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+    fee: Money,
+) -> Result<Uuid, DisbursementError> {
+    let current = client_current_account(ledger, contract).await?;
+    let income = bank_account(ledger, AccountKind::FeeIncome, currency(contract)).await?;
+    Ok(ledger
+        .post_transfer(TransferRequest {
+            idempotency_key: format!("contract:{}:arrangement-fee", contract.id),
+            kind: "fee",
+            reference: format!("contract:{}", contract.id),
+            currency: currency(contract),
+            legs: vec![
+                Leg {
+                    account: current,
+                    side: Side::Debit,
+                    amount: fee,
+                },
+                Leg {
+                    account: income,
+                    side: Side::Credit,
+                    amount: fee,
+                },
+            ],
+        })
+        .await?)
 }
 
 /// Moves a written-off loan's outstanding principal from its loan account to the bank's

@@ -6,7 +6,7 @@ use imkon_auth::Role;
 use imkon_platform::testing::assert_problem;
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use support::{approved_grant, approved_loan, person, Staffed};
+use support::{approved_grant, approved_loan, pdf_text, person, Staffed};
 use uuid::Uuid;
 
 async fn contract_count(pool: &PgPool) -> i64 {
@@ -421,21 +421,6 @@ async fn the_committee_writes_off_an_active_contract_with_a_reason(pool: PgPool)
     );
     let twice = app.post(&path, Some(&committee), &reason).await;
     assert_problem(twice, &[409], Some("contract_wrong_state")).await;
-}
-
-/// The text of a PDF as `pdftotext` (Debian's poppler-utils) extracts it.
-fn pdf_text(pdf: &[u8]) -> String {
-    let file = std::env::temp_dir().join(format!("imkon-contract-{}.pdf", Uuid::now_v7()));
-    std::fs::write(&file, pdf).unwrap();
-    let output = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (Debian package poppler-utils, which scripts/test installs)");
-    std::fs::remove_file(&file).unwrap();
-    assert!(output.status.success(), "pdftotext: {output:?}");
-    String::from_utf8(output.stdout).unwrap()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -483,11 +483,21 @@ const WHOLE_NUMBER_FIELDS: [&str; 6] = [
     "eligibility.max_founder_age_years",
 ];
 /// Percentages, sent as typed (the service reads them), left out when empty.
-const PERCENT_FIELDS: [&str; 4] = [
+const PERCENT_FIELDS: [&str; 5] = [
     "annual_rate_min_percent",
     "annual_rate_max_percent",
     "penalty_rate_percent",
     "co_funding_cap_percent",
+    "arrangement_fee_percent",
+];
+/// Amounts a programme may leave out, typed in the reader's notation.
+const OPTIONAL_AMOUNT_FIELDS: [&str; 1] = ["arrangement_fee_fixed"];
+/// Choices sent only when one is made: the service applies its default otherwise.
+const OPTIONAL_CHOICES: [&str; 4] = [
+    "repayment_method",
+    "day_count",
+    "interest_method",
+    "arrangement_fee_collection",
 ];
 const RULE_CHECKBOXES: [&str; 3] = [
     "eligibility.it_park_residency_required",
@@ -577,6 +587,29 @@ fn new_programme_groups(
         ("flat".to_owned(), t("interest-method-flat")),
     ];
     interest_method.hint = t("admin-programme-interest-method-hint");
+    let mut fee_collection = field(
+        "arrangement_fee_collection",
+        t("admin-programme-fee-collection"),
+        "select",
+    );
+    fee_collection.options = vec![
+        (String::new(), t("choose-one")),
+        ("deducted".to_owned(), t("fee-collection-deducted")),
+        ("upfront".to_owned(), t("fee-collection-upfront")),
+    ];
+    fee_collection.hint = t("admin-programme-fee-collection-hint");
+    let mut fee_fixed = field(
+        "arrangement_fee_fixed",
+        t("admin-programme-fee-fixed"),
+        "text",
+    );
+    fee_fixed.hint = t("admin-programme-fee-hint");
+    let mut fee_percent = field(
+        "arrangement_fee_percent",
+        t("admin-programme-fee-percent"),
+        "text",
+    );
+    fee_percent.hint = t("admin-programme-fee-hint");
     let loan_only = |name, key: &str| {
         let mut loan_field = field(name, t(key), "text");
         loan_field.hint = t("admin-programme-loans-only");
@@ -633,6 +666,9 @@ fn new_programme_groups(
                 interest_method,
                 loan_only("max_grace_months", "admin-programme-max-grace"),
                 loan_only("penalty_rate_percent", "admin-programme-penalty-rate"),
+                fee_fixed,
+                fee_percent,
+                fee_collection,
                 co_funding,
                 field("opens_on", t("admin-programme-opens-on"), "date"),
                 field("closes_on", t("admin-programme-closes-on"), "date"),
@@ -767,23 +803,25 @@ fn programme_definition(form: &mut FormState, translator: &Translator) -> Option
     let texts = TEXT_FIELDS
         .into_iter()
         .flat_map(|(_, name, description)| [name, description]);
-    for name in [
-        "kind",
-        "currency",
-        "repayment_method",
-        "day_count",
-        "interest_method",
-        "scorecard_id",
-    ]
-    .into_iter()
-    .chain(texts)
+    for name in ["kind", "currency", "scorecard_id"]
+        .into_iter()
+        .chain(OPTIONAL_CHOICES)
+        .chain(texts)
     {
         let value = form.value(name).trim().to_owned();
-        if matches!(name, "repayment_method" | "day_count" | "interest_method") && value.is_empty()
-        {
+        if OPTIONAL_CHOICES.contains(&name) && value.is_empty() {
             continue;
         }
         set_path(&mut definition, name, Value::String(value));
+    }
+    for name in OPTIONAL_AMOUNT_FIELDS {
+        if form.value(name).trim().is_empty() {
+            continue;
+        }
+        match parse_typed_decimal(form.value(name), translator.locale()) {
+            Ok(amount) => set_path(&mut definition, name, Value::String(amount.to_string())),
+            Err(_) => form.refuse(translator, name, "not_a_number"),
+        }
     }
     for name in AMOUNT_FIELDS {
         match parse_typed_decimal(form.value(name), translator.locale()) {
@@ -849,9 +887,6 @@ fn new_programme_fields() -> Vec<&'static str> {
         "name",
         "description",
         "currency",
-        "repayment_method",
-        "day_count",
-        "interest_method",
         "scorecard_id",
         "scoring_inputs",
         "questions",
@@ -860,7 +895,9 @@ fn new_programme_fields() -> Vec<&'static str> {
         "closes_on",
         "eligibility",
     ];
+    fields.extend(OPTIONAL_CHOICES);
     fields.extend(AMOUNT_FIELDS);
+    fields.extend(OPTIONAL_AMOUNT_FIELDS);
     fields.extend(WHOLE_NUMBER_FIELDS);
     fields.extend(PERCENT_FIELDS);
     fields.extend(RULE_CHECKBOXES);

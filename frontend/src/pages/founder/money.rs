@@ -1100,6 +1100,7 @@ mod tests {
                 "withdrawal",
                 "write_off",
                 "exchange",
+                "fee",
             ] {
                 assert_ne!(transfer_kind_label(kind, &translator), kind, "{kind}");
             }

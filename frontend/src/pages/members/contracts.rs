@@ -371,6 +371,8 @@ pub struct ContractView {
     pub rate: String,
     /// The catalogue key of what a loan's interest is charged on; empty for a grant.
     pub interest_method_key: String,
+    /// The arrangement fee with how it is collected, in words; empty when none is charged.
+    pub arrangement_fee: String,
     pub term_months: i32,
     pub disbursement_date: String,
     pub first_due_date: String,
@@ -410,6 +412,21 @@ fn contract_view(contract: &Contract, translator: &Translator) -> ContractView {
         } else {
             String::new()
         },
+        arrangement_fee: contract
+            .arrangement_fee
+            .as_ref()
+            .map(|fee| {
+                let mut text = format!(
+                    "{} · {}",
+                    amount_text(&fee.amount, &contract.currency, translator),
+                    translator.t(&format!("fee-collection-{}", fee.collection))
+                );
+                if fee.transfer_id.is_some() {
+                    text.push_str(&format!(" · {}", translator.t("fee-collected")));
+                }
+                text
+            })
+            .unwrap_or_default(),
         term_months: contract.term_months,
         disbursement_date: date(contract.disbursement_date),
         first_due_date: date(contract.first_due_date),

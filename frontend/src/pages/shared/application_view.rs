@@ -17,7 +17,7 @@ use crate::pages::shared::documents::{client_documents, Item};
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
-use crate::web::format::{format_date, format_day_of, format_money};
+use crate::web::format::{amount_text, format_date, format_day_of, format_money};
 use crate::web::i18n::{Locale, Translator};
 use crate::AppState;
 
@@ -548,6 +548,8 @@ pub struct ProgrammeRow {
     pub terms: String,
     pub closes_on: String,
     pub available: String,
+    /// A loan's arrangement fee and how it is collected, in words; empty when none.
+    pub fee: String,
 }
 
 impl ProgrammeRow {
@@ -570,8 +572,32 @@ impl ProgrammeRow {
             ),
             closes_on: format_date(programme.closes_on, locale),
             available: money(programme.available_amount, &programme.currency, translator),
+            fee: arrangement_fee_text(programme, translator),
         }
     }
+}
+
+/// A programme's arrangement fee as a founder reads it before applying: the amount or share,
+/// and when it is taken.
+fn arrangement_fee_text(programme: &Programme, translator: &Translator) -> String {
+    let charge = match (
+        &programme.arrangement_fee_fixed,
+        &programme.arrangement_fee_percent,
+    ) {
+        (Some(fixed), _) => amount_text(fixed, &programme.currency, translator),
+        (None, Some(percent)) => {
+            translator.t_with("programme-fee-percent", &[("percent", percent)])
+        }
+        (None, None) => return String::new(),
+    };
+    let collection = programme
+        .arrangement_fee_collection
+        .as_deref()
+        .unwrap_or("deducted");
+    format!(
+        "{charge} · {}",
+        translator.t(&format!("fee-collection-{collection}"))
+    )
 }
 
 /// Puts a service's refusal onto the form; what is not a refusal of the form ends the page.
@@ -622,6 +648,9 @@ pub fn sample_programme() -> Programme {
         closes_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
         available_amount: Decimal::from(500_000_000),
         co_funding_cap_percent: None,
+        arrangement_fee_fixed: None,
+        arrangement_fee_percent: None,
+        arrangement_fee_collection: None,
         rubric: Vec::new(),
         questions: vec![
             crate::clients::applications::Question {
@@ -654,6 +683,25 @@ mod tests {
             "details": { "reason": "the English reason", "knockouts": knockouts }
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn a_programmes_fee_is_told_with_when_it_is_taken_and_none_is_told_as_nothing() {
+        let english = Translator::new(Locale::En);
+        let mut programme = sample_programme();
+        assert_eq!(arrangement_fee_text(&programme, &english), "");
+        programme.arrangement_fee_percent = Some("1.5".to_owned());
+        assert_eq!(
+            arrangement_fee_text(&programme, &english),
+            "1.5% of the loan · Kept back from the first payout"
+        );
+        programme.arrangement_fee_percent = None;
+        programme.arrangement_fee_fixed = Some("250000.00".to_owned());
+        programme.arrangement_fee_collection = Some("upfront".to_owned());
+        assert_eq!(
+            arrangement_fee_text(&programme, &Translator::new(Locale::Ru)).replace('\u{a0}', " "),
+            "250 000,00 сум · Списывается с текущего счёта при подписании"
+        );
     }
 
     #[test]

@@ -106,10 +106,12 @@ pub enum AccountKind {
     FxPosition,
     /// The bank's income from exchanging currency: the spread against the mid rate.
     FxIncome,
+    /// The bank's income from fees it charges clients, such as a loan's arrangement fee.
+    FeeIncome,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 10] = [
+    pub const ALL: [AccountKind; 11] = [
         AccountKind::ClientCurrent,
         AccountKind::Loan,
         AccountKind::GrantFund,
@@ -120,6 +122,7 @@ impl AccountKind {
         AccountKind::LoanLoss,
         AccountKind::FxPosition,
         AccountKind::FxIncome,
+        AccountKind::FeeIncome,
     ];
 
     /// The stable name, as stored and sent over the wire.
@@ -135,6 +138,7 @@ impl AccountKind {
             AccountKind::LoanLoss => "loan_loss",
             AccountKind::FxPosition => "fx_position",
             AccountKind::FxIncome => "fx_income",
+            AccountKind::FeeIncome => "fee_income",
         }
     }
 
@@ -150,7 +154,8 @@ impl AccountKind {
             | AccountKind::InterestIncome
             | AccountKind::PenaltyIncome
             | AccountKind::FxPosition
-            | AccountKind::FxIncome => Side::Credit,
+            | AccountKind::FxIncome
+            | AccountKind::FeeIncome => Side::Credit,
         }
     }
 
@@ -175,6 +180,7 @@ impl AccountKind {
             AccountKind::LoanLoss => &[BalanceAccountCode::LOAN_LOSS],
             AccountKind::FxPosition => &[BalanceAccountCode::FX_POSITION],
             AccountKind::FxIncome => &[BalanceAccountCode::FX_INCOME],
+            AccountKind::FeeIncome => &[BalanceAccountCode::FEE_INCOME],
         }
     }
 }

@@ -55,6 +55,7 @@
 //! | 56802 | losses on loans written off | ASSUMPTION: class 5 is expenses; the sub-account must be confirmed by the bank's accountants |
 //! | 17101 | the bank's currency position from exchanges with clients, one account per currency | ASSUMPTION: the code must be confirmed by the bank's accountants |
 //! | 45301 | income from exchanging currency | ASSUMPTION: class 4 is income; the sub-account must be confirmed by the bank's accountants |
+//! | 45101 | fee and commission income on loans (arrangement fees) | ASSUMPTION: as above |
 
 use std::fmt;
 
@@ -183,6 +184,8 @@ impl BalanceAccountCode {
     pub const FX_POSITION: BalanceAccountCode = BalanceAccountCode(17101);
     /// Income from exchanging currency (sub-account assumed, see the module documentation).
     pub const FX_INCOME: BalanceAccountCode = BalanceAccountCode(45301);
+    /// Fee and commission income on loans (sub-account assumed, see the module documentation).
+    pub const FEE_INCOME: BalanceAccountCode = BalanceAccountCode(45101);
 
     /// Parses five digits; the chart of accounts has no class 0, so a leading zero is refused.
     pub fn parse(text: &str) -> Result<BalanceAccountCode, AccountNumberError> {

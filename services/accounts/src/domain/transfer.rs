@@ -91,10 +91,12 @@ pub enum TransferKind {
     /// whose legs are in two currencies (balanced in each), and only the exchange rules build
     /// one ([`Transfer::exchange`]): a request naming it is refused.
     Exchange,
+    /// A fee the bank charges a client, such as a loan's arrangement fee paid up front.
+    Fee,
 }
 
 impl TransferKind {
-    pub const ALL: [TransferKind; 9] = [
+    pub const ALL: [TransferKind; 10] = [
         TransferKind::Disbursement,
         TransferKind::Repayment,
         TransferKind::ClientTransfer,
@@ -104,6 +106,7 @@ impl TransferKind {
         TransferKind::Withdrawal,
         TransferKind::WriteOff,
         TransferKind::Exchange,
+        TransferKind::Fee,
     ];
 
     pub fn code(self) -> &'static str {
@@ -117,6 +120,7 @@ impl TransferKind {
             TransferKind::Withdrawal => "withdrawal",
             TransferKind::WriteOff => "write_off",
             TransferKind::Exchange => "exchange",
+            TransferKind::Fee => "fee",
         }
     }
 }

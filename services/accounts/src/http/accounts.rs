@@ -48,7 +48,7 @@ pub enum OwnerDto {
 pub struct CreateAccountRequest {
     pub owner: OwnerDto,
     /// client_current, loan, grant_fund, interest_income, penalty_income, bank_cash,
-    /// bank_settlement or loan_loss
+    /// bank_settlement, loan_loss, fx_position, fx_income or fee_income
     pub kind: String,
     /// UZS, USD or EUR.
     pub currency: String,

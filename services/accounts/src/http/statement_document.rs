@@ -157,6 +157,7 @@ fn operation_name(kind: &str, language: Language) -> &str {
             "Обмен валюты",
             "Currency exchange",
         ],
+        "fee" => ["Komissiya", "Комиссия", "Комиссия", "Fee"],
         _ => return kind,
     };
     names[language_index(language)]

@@ -27,6 +27,11 @@ pub struct ProgrammeRow {
     pub day_count: Option<String>,
     /// Loans: `declining_balance` or `flat`, carried into each contract.
     pub interest_method: Option<String>,
+    /// Loans: an arrangement fee of a fixed amount or a percent of the principal (at most one),
+    /// and `deducted` or `upfront` when either is set.
+    pub arrangement_fee_fixed: Option<Decimal>,
+    pub arrangement_fee_percent: Option<Decimal>,
+    pub arrangement_fee_collection: Option<String>,
     pub max_grace_months: Option<i32>,
     pub penalty_rate_percent: Option<Decimal>,
     pub co_funding_cap_percent: Option<Decimal>,
@@ -56,9 +61,10 @@ pub async fn insert(
             annual_rate_min_percent, annual_rate_max_percent, repayment_method, max_grace_months,
             penalty_rate_percent, co_funding_cap_percent, opens_on, closes_on, eligibility,
             scorecard_id, scoring_inputs, form, rubric, created_at, created_by, updated_at,
-            day_count, interest_method)
+            day_count, interest_method, arrangement_fee_fixed, arrangement_fee_percent,
+            arrangement_fee_collection)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
+            $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
          on conflict (id) do nothing",
         row.id,
         row.kind,
@@ -89,6 +95,9 @@ pub async fn insert(
         row.updated_at,
         row.day_count,
         row.interest_method,
+        row.arrangement_fee_fixed,
+        row.arrangement_fee_percent,
+        row.arrangement_fee_collection,
     )
     .execute(executor)
     .await?;
@@ -104,6 +113,7 @@ pub async fn find(
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
             annual_rate_max_percent, repayment_method, day_count, interest_method, max_grace_months,
+            arrangement_fee_fixed, arrangement_fee_percent, arrangement_fee_collection,
             penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
@@ -125,6 +135,7 @@ pub async fn lock(
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
             annual_rate_max_percent, repayment_method, day_count, interest_method, max_grace_months,
+            arrangement_fee_fixed, arrangement_fee_percent, arrangement_fee_collection,
             penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
@@ -185,7 +196,8 @@ pub async fn update_definition(
             repayment_method = $13, max_grace_months = $14, penalty_rate_percent = $15,
             co_funding_cap_percent = $16, opens_on = $17, closes_on = $18, eligibility = $19,
             scorecard_id = $20, scoring_inputs = $21, form = $22, rubric = $23, updated_at = $24,
-            day_count = $25, interest_method = $26
+            day_count = $25, interest_method = $26, arrangement_fee_fixed = $27,
+            arrangement_fee_percent = $28, arrangement_fee_collection = $29
          where id = $1",
         row.id,
         row.kind,
@@ -213,6 +225,9 @@ pub async fn update_definition(
         row.updated_at,
         row.day_count,
         row.interest_method,
+        row.arrangement_fee_fixed,
+        row.arrangement_fee_percent,
+        row.arrangement_fee_collection,
     )
     .execute(connection)
     .await?;
@@ -261,6 +276,7 @@ pub async fn list(executor: impl PgExecutor<'_>) -> Result<Vec<ProgrammeRow>, sq
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
             annual_rate_max_percent, repayment_method, day_count, interest_method, max_grace_months,
+            arrangement_fee_fixed, arrangement_fee_percent, arrangement_fee_collection,
             penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at

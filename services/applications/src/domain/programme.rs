@@ -112,6 +112,49 @@ impl InterestMethod {
     }
 }
 
+/// What a loan programme charges for granting a loan: a fixed amount in the programme's
+/// currency or a percent of the principal. Disbursement computes the fee on each contract's
+/// principal; applications checks the programme's figure and carries it into the approval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeeCharge {
+    Fixed(Money),
+    Percent(Percent),
+}
+
+/// How the bank collects an arrangement fee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FeeCollection {
+    /// Kept back from the loan's first payout.
+    Deducted,
+    /// Paid from the founder's current account when they sign the contract.
+    Upfront,
+}
+
+impl FeeCollection {
+    /// The wire names disbursement reads: `deducted` and `upfront`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeeCollection::Deducted => "deducted",
+            FeeCollection::Upfront => "upfront",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FeeCollection> {
+        match text {
+            "deducted" => Some(FeeCollection::Deducted),
+            "upfront" => Some(FeeCollection::Upfront),
+            _ => None,
+        }
+    }
+}
+
+/// A loan programme's arrangement fee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArrangementFee {
+    pub charge: FeeCharge,
+    pub collection: FeeCollection,
+}
+
 /// Why a programme was refused. Every variant names the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProgrammeError {
@@ -137,6 +180,8 @@ pub enum ProgrammeError {
     FounderAgeLimitOutOfRange,
     #[error("the maximum amount exceeds the whole budget")]
     MaxAmountExceedsBudget,
+    #[error("a fixed arrangement fee must be below the smallest loan, so every loan pays out")]
+    FeeNotBelowMinAmount,
 }
 
 impl Refusal for ProgrammeError {
@@ -151,6 +196,7 @@ impl Refusal for ProgrammeError {
             ProgrammeError::ClosesBeforeOpening => "closes_before_opening",
             ProgrammeError::FounderAgeLimitOutOfRange => "founder_age_limit_out_of_range",
             ProgrammeError::MaxAmountExceedsBudget => "max_amount_exceeds_budget",
+            ProgrammeError::FeeNotBelowMinAmount => "fee_not_below_min_amount",
         }
     }
 
@@ -165,6 +211,7 @@ impl Refusal for ProgrammeError {
             ProgrammeError::ClosesBeforeOpening => "closes_on",
             ProgrammeError::FounderAgeLimitOutOfRange => "eligibility.max_founder_age_years",
             ProgrammeError::MaxAmountExceedsBudget => "max_amount",
+            ProgrammeError::FeeNotBelowMinAmount => "arrangement_fee_fixed",
         };
         Some(field.to_owned())
     }
@@ -228,6 +275,7 @@ pub struct LoanTerms {
     pub interest_method: InterestMethod,
     /// The longest grace on principal a decision may grant, in months; zero for none.
     pub max_grace_months: u32,
+    pub arrangement_fee: Option<ArrangementFee>,
 }
 
 /// What only a grant programme states.
@@ -331,6 +379,34 @@ impl Programme {
         if let ProgrammeTerms::Loan(loan) = &spec.terms {
             if loan.max_grace_months >= spec.min_term_months {
                 return Err(ProgrammeError::GraceNotShorterThanTerm);
+            }
+            match loan.arrangement_fee.map(|fee| fee.charge) {
+                Some(FeeCharge::Fixed(fee)) => {
+                    if fee.currency() != spec.currency {
+                        return Err(ProgrammeError::CurrencyMismatch {
+                            field: "arrangement_fee_fixed",
+                            expected: spec.currency,
+                            found: fee.currency(),
+                        });
+                    }
+                    if !fee.is_positive() {
+                        return Err(ProgrammeError::NotPositive {
+                            field: "arrangement_fee_fixed",
+                        });
+                    }
+                    if fee.amount() >= spec.min_amount.amount() {
+                        return Err(ProgrammeError::FeeNotBelowMinAmount);
+                    }
+                }
+                // A whole-principal fee would pay out nothing; none at all is no fee.
+                Some(FeeCharge::Percent(percent))
+                    if percent.value().is_zero() || percent.value() >= Decimal::ONE_HUNDRED =>
+                {
+                    return Err(ProgrammeError::PercentOutOfRange {
+                        field: "arrangement_fee_percent",
+                    });
+                }
+                Some(FeeCharge::Percent(_)) | None => {}
             }
         }
         if let ProgrammeTerms::Grant(GrantTerms {
@@ -511,6 +587,7 @@ pub(crate) mod tests {
                 day_count: DayCount::Thirty360,
                 interest_method: InterestMethod::DecliningBalance,
                 max_grace_months: 6,
+                arrangement_fee: None,
             }),
             opens_on: date("2025-01-01"),
             closes_on: date("2025-12-31"),
@@ -560,6 +637,54 @@ pub(crate) mod tests {
             "annuity"
         );
         assert!(grant_programme().loan_terms().is_none());
+    }
+
+    fn with_fee(charge: FeeCharge) -> ProgrammeSpec {
+        let mut spec = loan_spec();
+        if let ProgrammeTerms::Loan(loan) = &mut spec.terms {
+            loan.arrangement_fee = Some(ArrangementFee {
+                charge,
+                collection: FeeCollection::Deducted,
+            });
+        }
+        spec
+    }
+
+    #[test]
+    fn an_arrangement_fee_must_leave_every_loan_something_to_pay_out() {
+        assert!(Programme::new(with_fee(FeeCharge::Fixed(uzs(dec!(9999999.99))))).is_ok());
+        assert_eq!(
+            refusal(with_fee(FeeCharge::Fixed(uzs(dec!(10000000))))),
+            (
+                "fee_not_below_min_amount",
+                Some("arrangement_fee_fixed".to_owned())
+            )
+        );
+        assert_eq!(
+            refusal(with_fee(FeeCharge::Fixed(uzs(dec!(0))))),
+            ("not_positive", Some("arrangement_fee_fixed".to_owned()))
+        );
+        assert_eq!(
+            refusal(with_fee(FeeCharge::Fixed(
+                Money::new(dec!(10), Currency::Usd).unwrap()
+            ))),
+            (
+                "currency_mismatch",
+                Some("arrangement_fee_fixed".to_owned())
+            )
+        );
+        let percent = |value| Percent::new("arrangement_fee_percent", value).unwrap();
+        assert!(Programme::new(with_fee(FeeCharge::Percent(percent(dec!(1.5))))).is_ok());
+        for refused in [dec!(0), dec!(100)] {
+            assert_eq!(
+                refusal(with_fee(FeeCharge::Percent(percent(refused)))),
+                (
+                    "percent_out_of_range",
+                    Some("arrangement_fee_percent".to_owned())
+                ),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ use crate::db::decisions::DecisionRow;
 use crate::domain::actor::{Actor, ActorRole};
 use crate::domain::budget::{Budget, BudgetError};
 use crate::domain::decision::{ApprovalTerms, DecisionError, Proposal, ProposedOutcome};
-use crate::domain::programme::Percent;
+use crate::domain::programme::{FeeCharge, Percent};
 use crate::domain::state::DecisionOutcome;
 use crate::domain::submission::PositiveAmount;
 use crate::domain::timeline::TimelineEntryKind;
@@ -335,6 +335,12 @@ fn approved_payload(
 ) -> Value {
     let programme_rules = &programme.parsed.programme;
     let loan_terms = programme_rules.loan_terms();
+    let fee = loan_terms.and_then(|loan| loan.arrangement_fee);
+    let (fee_fixed, fee_percent) = match fee.map(|fee| fee.charge) {
+        Some(FeeCharge::Fixed(amount)) => (Some(amount.amount().to_string()), None),
+        Some(FeeCharge::Percent(percent)) => (None, Some(percent.value().normalize().to_string())),
+        None => (None, None),
+    };
     json!({
         "application_id": row.id,
         "programme_id": row.programme_id,
@@ -350,6 +356,9 @@ fn approved_payload(
         "interest_method": loan_terms.map(|loan| loan.interest_method.as_str()),
         "grace_months": terms.loan().map_or(0, |loan| loan.grace_months),
         "penalty_rate_percent": programme.parsed.penalty_rate.map(|rate| rate.value().normalize().to_string()),
+        "arrangement_fee_fixed": fee_fixed,
+        "arrangement_fee_percent": fee_percent,
+        "arrangement_fee_collection": fee.map(|fee| fee.collection.as_str()),
         "approved_at": approved_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })
 }

@@ -19,8 +19,9 @@ use crate::domain::form::{
     ApplicationForm, ChoiceOption, Key, Question, QuestionKind, MAX_QUESTIONS,
 };
 use crate::domain::programme::{
-    DayCount, EligibilityRules, GrantTerms, InterestMethod, LoanTerms, Percent, Programme,
-    ProgrammeSpec, ProgrammeTerms, RateRange, RepaymentMethod, MAX_TERM_MONTHS,
+    ArrangementFee, DayCount, EligibilityRules, FeeCharge, FeeCollection, GrantTerms,
+    InterestMethod, LoanTerms, Percent, Programme, ProgrammeSpec, ProgrammeTerms, RateRange,
+    RepaymentMethod, MAX_TERM_MONTHS,
 };
 use crate::domain::review::{Criterion, Rubric, MAX_CRITERIA};
 use crate::domain::text::LocalizedText;
@@ -148,6 +149,21 @@ pub struct ProgrammeInput {
     /// Loans: the longest grace on principal a decision may grant.
     #[serde(default)]
     pub max_grace_months: Option<u32>,
+    /// Loans: an arrangement fee of this fixed amount in the programme's currency, below
+    /// `min_amount`; at most one of this and `arrangement_fee_percent`, neither for no fee.
+    #[serde(default)]
+    #[schema(example = "250000.00")]
+    pub arrangement_fee_fixed: Option<String>,
+    /// Loans: an arrangement fee of this percent of each loan's principal, above 0 and below
+    /// 100.
+    #[serde(default)]
+    #[schema(example = "1.5")]
+    pub arrangement_fee_percent: Option<String>,
+    /// Loans with a fee: `deducted` from the first payout (the default) or `upfront`, paid from
+    /// the founder's current account when they sign.
+    #[serde(default)]
+    #[schema(example = "deducted")]
+    pub arrangement_fee_collection: Option<String>,
     /// Loans: the annual penalty rate on overdue amounts, passed on to the contract.
     #[serde(default)]
     pub penalty_rate_percent: Option<String>,
@@ -270,6 +286,45 @@ impl QuestionDto {
 }
 
 impl ProgrammeInput {
+    /// A loan programme's arrangement fee: a fixed amount or a percent, never both, and how it
+    /// is collected (only with a fee).
+    fn arrangement_fee(&self, currency: Currency) -> Result<Option<ArrangementFee>, ApiError> {
+        let charge = match (&self.arrangement_fee_fixed, &self.arrangement_fee_percent) {
+            (None, None) => {
+                return match self.arrangement_fee_collection {
+                    Some(_) => Err(ApiError::field(
+                        "arrangement_fee_collection",
+                        "not_applicable",
+                        "a programme without an arrangement fee collects none",
+                    )),
+                    None => Ok(None),
+                }
+            }
+            (Some(fixed), None) => {
+                FeeCharge::Fixed(money("arrangement_fee_fixed", fixed, currency)?)
+            }
+            (None, Some(share)) => FeeCharge::Percent(percent("arrangement_fee_percent", share)?),
+            (Some(_), Some(_)) => {
+                return Err(ApiError::field(
+                    "arrangement_fee_percent",
+                    "fee_fixed_and_percent",
+                    "an arrangement fee is a fixed amount or a percent, not both",
+                ))
+            }
+        };
+        let collection = match self.arrangement_fee_collection.as_deref() {
+            None => FeeCollection::Deducted,
+            Some(text) => FeeCollection::parse(text).ok_or_else(|| {
+                ApiError::field(
+                    "arrangement_fee_collection",
+                    "invalid_fee_collection",
+                    "must be deducted or upfront",
+                )
+            })?,
+        };
+        Ok(Some(ArrangementFee { charge, collection }))
+    }
+
     /// Checks everything, naming the first field at fault.
     pub fn parse(&self) -> Result<ParsedProgramme, ApiError> {
         let currency: Currency =
@@ -336,6 +391,7 @@ impl ProgrammeInput {
                     day_count,
                     interest_method,
                     max_grace_months: *required("max_grace_months", &self.max_grace_months)?,
+                    arrangement_fee: self.arrangement_fee(currency)?,
                 })
             }
             "grant" => {
@@ -353,6 +409,21 @@ impl ProgrammeInput {
                 not_applicable("day_count", &self.day_count, "grant")?;
                 not_applicable("interest_method", &self.interest_method, "grant")?;
                 not_applicable("max_grace_months", &self.max_grace_months, "grant")?;
+                not_applicable(
+                    "arrangement_fee_fixed",
+                    &self.arrangement_fee_fixed,
+                    "grant",
+                )?;
+                not_applicable(
+                    "arrangement_fee_percent",
+                    &self.arrangement_fee_percent,
+                    "grant",
+                )?;
+                not_applicable(
+                    "arrangement_fee_collection",
+                    &self.arrangement_fee_collection,
+                    "grant",
+                )?;
                 not_applicable("penalty_rate_percent", &self.penalty_rate_percent, "grant")?;
                 let co_funding_cap = self
                     .co_funding_cap_percent

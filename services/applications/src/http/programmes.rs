@@ -27,7 +27,7 @@ use super::programme_dto::{ParsedProgramme, ProgrammeInput};
 use crate::db;
 use crate::db::programmes::ProgrammeRow;
 use crate::domain::budget::Budget;
-use crate::domain::programme::ProgrammeTerms;
+use crate::domain::programme::{FeeCharge, ProgrammeTerms};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -96,6 +96,12 @@ pub fn programme_row(
                 grant.co_funding_cap.map(|cap| cap.value()),
             ),
         };
+    let fee = programme.loan_terms().and_then(|loan| loan.arrangement_fee);
+    let (fee_fixed, fee_percent) = match fee.map(|fee| fee.charge) {
+        Some(FeeCharge::Fixed(amount)) => (Some(amount.amount()), None),
+        Some(FeeCharge::Percent(percent)) => (None, Some(percent.value())),
+        None => (None, None),
+    };
     Ok(ProgrammeRow {
         id,
         kind: programme.kind().as_str().to_owned(),
@@ -113,6 +119,9 @@ pub fn programme_row(
         repayment_method: method,
         day_count,
         interest_method,
+        arrangement_fee_fixed: fee_fixed,
+        arrangement_fee_percent: fee_percent,
+        arrangement_fee_collection: fee.map(|fee| fee.collection.as_str().to_owned()),
         max_grace_months: grace,
         penalty_rate_percent: parsed.penalty_rate.map(|rate| rate.value()),
         co_funding_cap_percent: cap,
@@ -152,6 +161,11 @@ fn definition_of(row: &ProgrammeRow) -> Result<ProgrammeInput, ApiError> {
         repayment_method: row.repayment_method.clone(),
         day_count: row.day_count.clone(),
         interest_method: row.interest_method.clone(),
+        arrangement_fee_fixed: text(row.arrangement_fee_fixed),
+        arrangement_fee_percent: row
+            .arrangement_fee_percent
+            .map(|percent| percent.normalize().to_string()),
+        arrangement_fee_collection: row.arrangement_fee_collection.clone(),
         max_grace_months: row.max_grace_months.map(months).transpose()?,
         penalty_rate_percent: text(row.penalty_rate_percent),
         co_funding_cap_percent: text(row.co_funding_cap_percent),

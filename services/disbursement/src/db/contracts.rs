@@ -35,6 +35,12 @@ pub struct ContractRow {
     pub activated_at: Option<DateTime<Utc>>,
     pub activated_by: Option<Uuid>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Zero when the programme charges no arrangement fee.
+    pub arrangement_fee: Decimal,
+    /// `deducted` or `upfront` when there is a fee.
+    pub arrangement_fee_collection: Option<String>,
+    /// The ledger transfer that collected the fee, once collected.
+    pub arrangement_fee_transfer_id: Option<Uuid>,
 }
 
 /// A contract to make from an approved application.
@@ -55,6 +61,8 @@ pub struct NewContract {
     pub day_count: &'static str,
     pub interest_method: &'static str,
     pub penalty_rate_percent: Decimal,
+    pub arrangement_fee: Decimal,
+    pub arrangement_fee_collection: Option<&'static str>,
     pub approved_at: DateTime<Utc>,
 }
 
@@ -84,8 +92,10 @@ pub async fn insert_draft(
     let inserted = sqlx::query!(
         "insert into contract (id, application_id, programme_id, programme_kind, client_id,
              company_id, currency, principal, annual_rate_percent, repayment_method, term_months,
-             grace_months, day_count, interest_method, penalty_rate_percent, status, approved_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'draft', $16)
+             grace_months, day_count, interest_method, penalty_rate_percent, status, approved_at,
+             arrangement_fee, arrangement_fee_collection)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'draft', $16,
+             $17, $18)
          on conflict (application_id) do nothing",
         contract.id,
         contract.application_id,
@@ -102,7 +112,9 @@ pub async fn insert_draft(
         contract.day_count,
         contract.interest_method,
         contract.penalty_rate_percent,
-        contract.approved_at
+        contract.approved_at,
+        contract.arrangement_fee,
+        contract.arrangement_fee_collection
     )
     .execute(connection)
     .await?;
@@ -140,7 +152,8 @@ pub async fn find<'e>(
              currency, principal, annual_rate_percent, repayment_method, term_months,
              grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
-             signed_at, signed_by, activated_at, activated_by, closed_at
+             signed_at, signed_by, activated_at, activated_by, closed_at, arrangement_fee,
+             arrangement_fee_collection, arrangement_fee_transfer_id
          from contract where id = $1",
         id
     )
@@ -160,7 +173,8 @@ pub async fn find_for_update(
              currency, principal, annual_rate_percent, repayment_method, term_months,
              grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
-             signed_at, signed_by, activated_at, activated_by, closed_at
+             signed_at, signed_by, activated_at, activated_by, closed_at, arrangement_fee,
+             arrangement_fee_collection, arrangement_fee_transfer_id
          from contract where id = $1 for update",
         id
     )
@@ -178,7 +192,8 @@ pub async fn find_by_application<'e>(
              currency, principal, annual_rate_percent, repayment_method, term_months,
              grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
-             signed_at, signed_by, activated_at, activated_by, closed_at
+             signed_at, signed_by, activated_at, activated_by, closed_at, arrangement_fee,
+             arrangement_fee_collection, arrangement_fee_transfer_id
          from contract where application_id = $1",
         application_id
     )
@@ -199,7 +214,8 @@ pub async fn list_for_client<'e>(
              currency, principal, annual_rate_percent, repayment_method, term_months,
              grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
-             signed_at, signed_by, activated_at, activated_by, closed_at
+             signed_at, signed_by, activated_at, activated_by, closed_at, arrangement_fee,
+             arrangement_fee_collection, arrangement_fee_transfer_id
          from contract
          where client_id = $1 and ($2::uuid is null or id < $2)
          order by id desc limit $3",
@@ -224,7 +240,8 @@ pub async fn list<'e>(
              currency, principal, annual_rate_percent, repayment_method, term_months,
              grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
-             signed_at, signed_by, activated_at, activated_by, closed_at
+             signed_at, signed_by, activated_at, activated_by, closed_at, arrangement_fee,
+             arrangement_fee_collection, arrangement_fee_transfer_id
          from contract
          where ($1::text is null or status = $1) and ($2::uuid is null or id < $2)
          order by id desc limit $3",
@@ -291,6 +308,22 @@ pub async fn set_loan_account(
         "update contract set loan_account_number = $2 where id = $1",
         id,
         number
+    )
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Records the ledger transfer that collected the contract's arrangement fee.
+pub async fn set_arrangement_fee_transfer(
+    connection: &mut PgConnection,
+    id: Uuid,
+    transfer_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update contract set arrangement_fee_transfer_id = $2 where id = $1",
+        id,
+        transfer_id
     )
     .execute(connection)
     .await?;

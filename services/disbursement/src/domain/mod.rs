@@ -7,6 +7,7 @@
 //! - [`early_repayment`]: a partial early repayment and the recomputed remaining schedule;
 //! - [`settlement`]: the early-settlement quote for a date;
 //! - [`arrears`]: overdue instalments, days past due, the day's penalty and the ageing bucket;
+//! - [`fees`]: a loan's arrangement fee, its amount and how it is collected;
 //! - [`contract`] and [`tranche`]: the life cycles of a contract and of a tranche;
 //! - [`bank_dates`]: dates staff choose, bounded by the bank's today.
 
@@ -16,6 +17,7 @@ pub mod bank_dates;
 pub mod calendar;
 pub mod contract;
 pub mod early_repayment;
+pub mod fees;
 pub mod schedule;
 pub mod settlement;
 pub mod terms;

@@ -15,9 +15,10 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::db::contracts::{ContractRow, TrancheRow};
+use crate::domain::fees::FeeCollection;
 use crate::domain::schedule::build_schedule;
 use crate::error::DisbursementError;
-use crate::loans::{contract_terms, currency, money};
+use crate::loans::{arrangement_fee, contract_terms, currency, money};
 
 /// The words of a contract in one language; `{…}` placeholders are replaced.
 struct Words {
@@ -45,6 +46,8 @@ struct Words {
     penalty: &'static str,
     fees: &'static str,
     no_fees: &'static str,
+    fee_deducted: &'static str,
+    fee_upfront: &'static str,
     tranches: &'static str,
     tranche_number: &'static str,
     tranche_amount: &'static str,
@@ -98,6 +101,8 @@ fn words(language: Language) -> Words {
             penalty: "Muddati oʻtgan summaga penya (yillik)",
             fees: "Komissiyalar",
             no_fees: "yoʻq: ushbu shartnoma boʻyicha hech qanday komissiya yoki yigʻim olinmaydi",
+            fee_deducted: "kredit rasmiylashtirish komissiyasi, birinchi toʻlovdan ushlab qolinadi; boshqa komissiya yoki yigʻim olinmaydi",
+            fee_upfront: "kredit rasmiylashtirish komissiyasi, shartnoma imzolanganda joriy hisobdan toʻlanadi; boshqa komissiya yoki yigʻim olinmaydi",
             tranches: "Mablagʻ ajratish bosqichlari",
             tranche_number: "№",
             tranche_amount: "Summa",
@@ -148,6 +153,8 @@ fn words(language: Language) -> Words {
             penalty: "Муддати ўтган суммага пеня (йиллик)",
             fees: "Комиссиялар",
             no_fees: "йўқ: ушбу шартнома бўйича ҳеч қандай комиссия ёки йиғим олинмайди",
+            fee_deducted: "кредит расмийлаштириш комиссияси, биринчи тўловдан ушлаб қолинади; бошқа комиссия ёки йиғим олинмайди",
+            fee_upfront: "кредит расмийлаштириш комиссияси, шартнома имзоланганда жорий ҳисобдан тўланади; бошқа комиссия ёки йиғим олинмайди",
             tranches: "Маблағ ажратиш босқичлари",
             tranche_number: "№",
             tranche_amount: "Сумма",
@@ -198,6 +205,8 @@ fn words(language: Language) -> Words {
             penalty: "Пеня на просроченную сумму (годовая)",
             fees: "Комиссии",
             no_fees: "нет: по этому договору не взимаются никакие комиссии и сборы",
+            fee_deducted: "комиссия за оформление кредита, удерживается из первой выплаты; других комиссий и сборов нет",
+            fee_upfront: "комиссия за оформление кредита, списывается с текущего счёта при подписании договора; других комиссий и сборов нет",
             tranches: "Транши",
             tranche_number: "№",
             tranche_amount: "Сумма",
@@ -248,6 +257,8 @@ fn words(language: Language) -> Words {
             penalty: "Penalty on overdue amounts (annual)",
             fees: "Fees",
             no_fees: "none: no fee or charge of any kind is made under this contract",
+            fee_deducted: "arrangement fee, kept back from the first payout; no other fee or charge is made",
+            fee_upfront: "arrangement fee, paid from the current account when the contract is signed; no other fee or charge is made",
             tranches: "Tranches",
             tranche_number: "No.",
             tranche_amount: "Amount",
@@ -369,7 +380,17 @@ pub fn render(
         words.penalty,
         percent(contract.penalty_rate_percent, language),
     ));
-    blocks.push(field(words.fees, words.no_fees.to_owned()));
+    let fees = match arrangement_fee(contract) {
+        None => words.no_fees.to_owned(),
+        Some(fee) => {
+            let how = match fee.collection() {
+                FeeCollection::Deducted => words.fee_deducted,
+                FeeCollection::Upfront => words.fee_upfront,
+            };
+            format!("{}: {how}", show_money(fee.amount()))
+        }
+    };
+    blocks.push(field(words.fees, fees));
 
     blocks.push(Block::Heading(words.tranches.to_owned()));
     blocks.push(Block::Table {

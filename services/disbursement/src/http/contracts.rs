@@ -28,9 +28,12 @@ use crate::db::contracts::{self, ContractRow, TrancheRow};
 use crate::db::{loan_book, recoveries};
 use crate::domain::bank_dates::check_disbursement_date;
 use crate::domain::contract::{may_confirm_write_off, ContractStatus};
+use crate::domain::fees::FeeCollection;
 use crate::error::DisbursementError;
-use crate::loans::{contract_status as status, contract_terms, money};
-use crate::money_flows::write_off_principal;
+use crate::loans::{
+    arrangement_fee, contract_status as status, contract_terms, fee_to_collect, money,
+};
+use crate::money_flows::{collect_upfront_fee, write_off_principal};
 use crate::AppState;
 
 /// A tranche: a grant milestone or a loan tranche.
@@ -76,6 +79,8 @@ pub struct ContractView {
     /// `declining_balance` or `flat`: what each period's interest is charged on.
     pub interest_method: String,
     pub penalty_rate_percent: String,
+    /// The loan's arrangement fee, when its programme charges one.
+    pub arrangement_fee: Option<ArrangementFeeView>,
     /// Set at activation.
     pub disbursement_date: Option<NaiveDate>,
     pub first_due_date: Option<NaiveDate>,
@@ -99,6 +104,18 @@ pub struct ContractView {
     pub document_sha256: Option<String>,
     /// The language of the signed document: `uz-Latn`, `uz-Cyrl`, `ru` or `en`.
     pub document_language: Option<String>,
+}
+
+/// A loan's arrangement fee and whether the bank has collected it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ArrangementFeeView {
+    /// A decimal string in the contract's currency.
+    pub amount: String,
+    /// `deducted` (kept back from the first payout) or `upfront` (paid from the founder's
+    /// current account when signing).
+    pub collection: String,
+    /// The ledger transfer that collected it; null until collected.
+    pub transfer_id: Option<Uuid>,
 }
 
 /// A proposed write-off: who proposed it and why, and who confirmed it.
@@ -169,6 +186,11 @@ impl ContractView {
             day_count: contract.day_count.clone(),
             interest_method: contract.interest_method.clone(),
             penalty_rate_percent: contract.penalty_rate_percent.normalize().to_string(),
+            arrangement_fee: arrangement_fee(contract).map(|fee| ArrangementFeeView {
+                amount: fee.amount().amount().to_string(),
+                collection: fee.collection().name().to_owned(),
+                transfer_id: contract.arrangement_fee_transfer_id,
+            }),
             disbursement_date: contract.disbursement_date,
             first_due_date: contract.first_due_date,
             penalty_outstanding: money(contract, contract.penalty_outstanding)
@@ -421,7 +443,10 @@ pub struct SignRequest {
 
 /// The founder accepts the contract document they read. The service generates the document
 /// again and refuses the signature (409 `document_mismatch`) unless its SHA-256 is the one the
-/// founder saw; the signed document is kept with its hash.
+/// founder saw; the signed document is kept with its hash. A loan whose arrangement fee is paid
+/// up front collects it from the founder's current account in the same step: without the
+/// money there, the contract stays unsigned (422 `insufficient_funds`). The fee's transfer is
+/// keyed by the contract, so a signature retried after a failure pays it once.
 #[utoipa::path(post, path = "/v1/contracts/{id}/sign", tag = "contracts",
     request_body = SignRequest,
     params(("id" = Uuid, Path, description = "The contract's id")),
@@ -429,7 +454,8 @@ pub struct SignRequest {
     responses((status = 200, body = ContractView), (status = 401), (status = 403),
         (status = 404),
         (status = 409, description = "The contract is not a draft, or `document_mismatch`: the document is not the one shown"),
-        (status = 422, description = "A malformed hash or an unknown language")))]
+        (status = 422, description = "A malformed hash or an unknown language, `insufficient_funds` for an up-front fee, or `no_current_account`"),
+        (status = 502, description = "The ledger did not answer; signing again is safe")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
 pub async fn sign_contract(
     State(state): State<AppState>,
@@ -455,10 +481,31 @@ pub async fn sign_contract(
         .ok_or(DisbursementError::ContractNotFound)?;
     status(&contract).sign().map_err(DisbursementError::from)?;
     let previous_status = contract.status.clone();
+    let upfront_fee = fee_to_collect(&contract, FeeCollection::Upfront);
+    let fee_payer = contract.clone();
     let document = draft_document(&state, contract, language).await?;
     let sha256 = contract_document::sha256_hex(&document);
     if sha256 != seen {
         return Err(DisbursementError::DocumentMismatch.into());
+    }
+    if let Some(fee) = upfront_fee {
+        let transfer_id =
+            collect_upfront_fee(state.ledger.as_ref(), &fee_payer, fee.amount()).await?;
+        contracts::set_arrangement_fee_transfer(&mut transaction, id, transfer_id).await?;
+        record_audit(
+            &mut transaction,
+            &founder,
+            address,
+            "contract.arrangement_fee_collected",
+            AuditSubject::Contract(id),
+            None,
+            Some(serde_json::json!({
+                "amount": fee.amount().amount(),
+                "collection": fee.collection().name(),
+                "transfer_id": transfer_id,
+            })),
+        )
+        .await?;
     }
     contracts::mark_signed(&mut transaction, id, founder.subject()).await?;
     contracts::insert_signed_document(

@@ -61,6 +61,7 @@ use crate::AppState;
         schedules::InstallmentView,
         contracts::ContractView,
         contracts::WriteOffProposalView,
+        contracts::ArrangementFeeView,
         contracts::ContractPage,
         contracts::TrancheView,
         contracts::SignRequest,

@@ -271,14 +271,15 @@ pub async fn cancel_tranche(
 /// Idempotency-Key, get the first answer again. The ledger transfer's own key is derived from
 /// the tranche (`tranche:<id>:disburse`): if this service crashes after the ledger posted but
 /// before the tranche was marked, the retry gets the same transfer back and pays nothing more.
-/// A loan's schedule is rebuilt from the total actually disbursed.
+/// A loan's schedule is rebuilt from the total actually disbursed. A loan's first payout keeps
+/// back an arrangement fee collected by deduction, in the same ledger transfer.
 #[utoipa::path(post, path = "/v1/contracts/{id}/tranches/{number}/disburse", tag = "tranches",
     params(("id" = Uuid, Path, description = "The contract's id"), ("number" = i32, Path, description = "The tranche's number, counted from 1"),
         ("Idempotency-Key" = String, Header, description = "Required; a retry with the same key returns the first answer")),
     security(("bearer" = ["finance", "credit_officer"])),
     responses((status = 200, body = TrancheView), (status = 400, description = "No Idempotency-Key"),
         (status = 401), (status = 403), (status = 404),
-        (status = 409, description = "The tranche is not approved, or the loan is already being repaid"),
+        (status = 409, description = "The tranche is not approved, the loan is already being repaid, or `payout_not_above_fee`: the first payout would not cover the arrangement fee deducted from it"),
         (status = 422, description = "The client has no current account, or the ledger refused"),
         (status = 502, description = "The ledger did not answer; retry with the same key")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id, number))]
@@ -319,6 +320,24 @@ pub async fn disburse_tranche(
         disburser.subject(),
     )
     .await?;
+    if let Some(fee) = disbursed.fee_deducted {
+        contracts::set_arrangement_fee_transfer(&mut transaction, id, disbursed.transfer_id)
+            .await?;
+        record_audit(
+            &mut transaction,
+            &disburser,
+            address,
+            "contract.arrangement_fee_collected",
+            AuditSubject::Contract(id),
+            None,
+            Some(json!({
+                "amount": fee.amount(),
+                "collection": "deducted",
+                "transfer_id": disbursed.transfer_id,
+            })),
+        )
+        .await?;
+    }
     if is_loan {
         let schedule = current_schedule(&mut transaction, &contract)
             .await?

@@ -224,7 +224,7 @@ create table if not exists test_ledger_entry (
 );";
 
 /// The transfer kinds the accounts service knows.
-const TRANSFER_KINDS: [&str; 8] = [
+const TRANSFER_KINDS: [&str; 9] = [
     "disbursement",
     "repayment",
     "client_transfer",
@@ -233,6 +233,7 @@ const TRANSFER_KINDS: [&str; 8] = [
     "deposit",
     "withdrawal",
     "write_off",
+    "fee",
 ];
 
 impl TestLedger {
@@ -664,4 +665,19 @@ impl TestApp {
         assert_eq!(paid.status(), 200, "{}", paid.text().await.unwrap());
         (id, current)
     }
+}
+
+/// The text of a PDF as `pdftotext` (Debian's poppler-utils) extracts it.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let file = std::env::temp_dir().join(format!("imkon-contract-{}.pdf", Uuid::now_v7()));
+    std::fs::write(&file, pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (Debian package poppler-utils, which scripts/test installs)");
+    std::fs::remove_file(&file).unwrap();
+    assert!(output.status.success(), "pdftotext: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
 }

@@ -1,0 +1,324 @@
+//! Arrangement fees: carried from the approval into the contract and its document, kept back
+//! from the first payout or paid up front at signing, each exactly once, into the bank's fee
+//! income.
+
+mod support;
+
+use imkon_platform::testing::assert_problem;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{approved_loan, pdf_text, Staffed, TestApp};
+use uuid::Uuid;
+
+fn amount(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+async fn read(app: &TestApp, path: &str, who: &imkon_auth::Principal) -> Value {
+    let response = app.get(path, Some(who)).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+/// The bank's fee income in sums, zero before the account is first used.
+async fn fee_income(app: &TestApp) -> Decimal {
+    sqlx::query_scalar(
+        "select coalesce(sum(balance), 0) from test_ledger_account where kind = 'fee_income'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+/// The ledger's books balance: every transfer's debits equal its credits.
+async fn assert_books_balance(app: &TestApp) {
+    let unbalanced: i64 = sqlx::query_scalar(
+        "select count(*) from (
+             select transfer_id from test_ledger_entry group by transfer_id
+             having sum(amount) filter (where side = 'debit')
+                 <> sum(amount) filter (where side = 'credit')) unbalanced",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(unbalanced, 0);
+}
+
+async fn audited(app: &TestApp, id: Uuid) -> Vec<Value> {
+    sqlx::query_scalar(
+        "select after from audit_record
+         where subject_id = $1 and action = 'contract.arrangement_fee_collected'",
+    )
+    .bind(id.to_string())
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+async fn loan_account_balance(app: &TestApp, contract: &Value) -> Decimal {
+    app.ledger
+        .balance(contract["loan_account_number"].as_str().unwrap())
+        .await
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_percent_fee_is_kept_back_from_the_first_payout_once_and_the_loan_owes_the_whole(
+    pool: PgPool,
+) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let mut payload = approved_loan(who.founder.client_id().unwrap(), "10000000.30");
+    payload["arrangement_fee_percent"] = json!("1.5");
+    let id = app.contract_from(&who.founder, &payload).await;
+
+    // 1.5% of 10 000 000.30 is 150 000.0045: half-even to the tiyin, 150 000.00.
+    let path = format!("/v1/contracts/{id}");
+    let draft = read(&app, &path, &who.founder).await;
+    assert_eq!(
+        draft["arrangement_fee"],
+        json!({"amount": "150000.00", "collection": "deducted", "transfer_id": null})
+    );
+    let document = app
+        .get(&format!("{path}/document.pdf?lang=en"), Some(&who.founder))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let text = pdf_text(&document);
+    assert!(
+        text.contains("UZS 150,000.00: arrangement fee, kept back from the"),
+        "{text}"
+    );
+
+    let current = app
+        .ledger
+        .open_current_account(who.founder.client_id().unwrap(), "0.00")
+        .await;
+    let signed = app.sign(id, &who.founder).await;
+    assert_eq!(
+        signed.status(),
+        200,
+        "a deducted fee takes nothing at signing"
+    );
+    assert_eq!(fee_income(&app).await, Decimal::ZERO);
+    let activated = app
+        .post(
+            &format!("{path}/activate"),
+            Some(&who.requester),
+            &json!({"disbursement_date": "2024-01-01"}),
+        )
+        .await;
+    assert_eq!(activated.status(), 200);
+    for (actor, action) in [(&who.requester, "request"), (&who.approver, "approve")] {
+        let step = app
+            .post(
+                &format!("{path}/tranches/1/{action}"),
+                Some(actor),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(step.status(), 200);
+    }
+    let disburse = format!("{path}/tranches/1/disburse");
+    let paid = app
+        .post_with_key(&disburse, &who.finance, "pay-once", &json!({}))
+        .await;
+    assert_eq!(paid.status(), 200, "{}", paid.text().await.unwrap());
+    let retried = app
+        .post_with_key(&disburse, &who.finance, "pay-once", &json!({}))
+        .await;
+    assert_eq!(retried.status(), 200);
+
+    assert_eq!(app.ledger.balance(&current).await, amount("9850000.30"));
+    assert_eq!(fee_income(&app).await, amount("150000.00"));
+    let contract = read(&app, &path, &who.founder).await;
+    assert_eq!(
+        loan_account_balance(&app, &contract).await,
+        amount("10000000.30"),
+        "the founder owes the whole payout, fee included"
+    );
+    let tranche_transfer = contract["tranches"][0]["transfer_id"].clone();
+    assert_eq!(contract["arrangement_fee"]["transfer_id"], tranche_transfer);
+    let schedule = read(&app, &format!("{path}/schedule"), &who.founder).await;
+    assert_eq!(schedule["total_principal"], "10000000.30");
+    let records = audited(&app, id).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["amount"], json!("150000.00"));
+    assert_eq!(records[0]["collection"], json!("deducted"));
+    assert_books_balance(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_upfront_fee_is_paid_when_signing_and_without_the_money_the_contract_stays_unsigned(
+    pool: PgPool,
+) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let mut payload = approved_loan(who.founder.client_id().unwrap(), "5000000.00");
+    payload["arrangement_fee_fixed"] = json!("250000");
+    payload["arrangement_fee_collection"] = json!("upfront");
+    let id = app.contract_from(&who.founder, &payload).await;
+    let path = format!("/v1/contracts/{id}");
+
+    // No current account, then one too poor: nothing is signed and nothing is taken.
+    let refused = app.sign(id, &who.founder).await;
+    assert_problem(refused, &[422], Some("no_current_account")).await;
+    let current = app
+        .ledger
+        .open_current_account(who.founder.client_id().unwrap(), "249999.99")
+        .await;
+    let refused = app.sign(id, &who.founder).await;
+    assert_problem(refused, &[422], Some("insufficient_funds")).await;
+    let draft = read(&app, &path, &who.founder).await;
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(draft["arrangement_fee"]["transfer_id"], Value::Null);
+    assert_eq!(app.ledger.balance(&current).await, amount("249999.99"));
+    assert_eq!(fee_income(&app).await, Decimal::ZERO);
+
+    app.ledger
+        .move_cash(&current, "100.01", true, "top-up")
+        .await;
+    let signed = app.sign(id, &who.founder).await;
+    assert_eq!(signed.status(), 200, "{}", signed.text().await.unwrap());
+    let again = app.sign(id, &who.founder).await;
+    assert_problem(again, &[409], Some("contract_wrong_state")).await;
+    assert_eq!(app.ledger.balance(&current).await, amount("100.00"));
+    assert_eq!(fee_income(&app).await, amount("250000.00"));
+    let contract = read(&app, &path, &who.founder).await;
+    assert_eq!(contract["status"], "signed");
+    assert_eq!(contract["arrangement_fee"]["amount"], "250000.00");
+    assert_eq!(contract["arrangement_fee"]["collection"], "upfront");
+    assert!(contract["arrangement_fee"]["transfer_id"].is_string());
+    assert_eq!(app.ledger.transfers_for(&format!("contract:{id}")).await, 1);
+
+    // The payout is then whole: the fee is not taken a second time.
+    let activated = app
+        .post(
+            &format!("{path}/activate"),
+            Some(&who.requester),
+            &json!({"disbursement_date": "2024-01-01"}),
+        )
+        .await;
+    assert_eq!(activated.status(), 200);
+    for (actor, action) in [(&who.requester, "request"), (&who.approver, "approve")] {
+        let step = app
+            .post(
+                &format!("{path}/tranches/1/{action}"),
+                Some(actor),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(step.status(), 200);
+    }
+    let paid = app
+        .post_with_key(
+            &format!("{path}/tranches/1/disburse"),
+            &who.finance,
+            "pay",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(paid.status(), 200);
+    assert_eq!(app.ledger.balance(&current).await, amount("5000100.00"));
+    assert_eq!(fee_income(&app).await, amount("250000.00"));
+    let records = audited(&app, id).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["collection"], json!("upfront"));
+    assert_books_balance(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_first_payout_that_would_not_cover_the_deducted_fee_is_refused(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let mut payload = approved_loan(who.founder.client_id().unwrap(), "1000.00");
+    payload["arrangement_fee_fixed"] = json!("100.00");
+    let id = app.contract_from(&who.founder, &payload).await;
+    let path = format!("/v1/contracts/{id}");
+    let plan = app
+        .server
+        .client
+        .put(app.url(&format!("{path}/tranches")))
+        .bearer_auth(app.bearer(&who.requester))
+        .json(&json!({"tranches": [
+            {"amount": "100.00", "purpose": "deposit"},
+            {"amount": "900.00", "purpose": "equipment"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plan.status(), 200, "{}", plan.text().await.unwrap());
+    let current = app
+        .ledger
+        .open_current_account(who.founder.client_id().unwrap(), "0.00")
+        .await;
+    assert_eq!(app.sign(id, &who.founder).await.status(), 200);
+    let activated = app
+        .post(
+            &format!("{path}/activate"),
+            Some(&who.requester),
+            &json!({"disbursement_date": "2024-01-01"}),
+        )
+        .await;
+    assert_eq!(activated.status(), 200);
+    for (actor, action) in [(&who.requester, "request"), (&who.approver, "approve")] {
+        let step = app
+            .post(
+                &format!("{path}/tranches/1/{action}"),
+                Some(actor),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(step.status(), 200);
+    }
+    let refused = app
+        .post_with_key(
+            &format!("{path}/tranches/1/disburse"),
+            &who.finance,
+            "too-small",
+            &json!({}),
+        )
+        .await;
+    assert_problem(refused, &[409], Some("payout_not_above_fee")).await;
+    assert_eq!(app.ledger.balance(&current).await, Decimal::ZERO);
+    assert_eq!(fee_income(&app).await, Decimal::ZERO);
+    let contract = read(&app, &path, &who.founder).await;
+    assert_eq!(contract["tranches"][0]["status"], "approved");
+    assert_eq!(contract["arrangement_fee"]["transfer_id"], Value::Null);
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_approval_with_an_unusable_fee_makes_no_contract(pool: PgPool) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let client_id = who.founder.client_id().unwrap();
+    for (fields, field) in [
+        (
+            json!({"arrangement_fee_fixed": "10", "arrangement_fee_percent": "1"}),
+            "arrangement_fee_percent",
+        ),
+        (
+            json!({"arrangement_fee_fixed": "1000.00"}),
+            "arrangement_fee",
+        ),
+        (json!({"arrangement_fee_fixed": "-1"}), "arrangement_fee"),
+        (json!({"arrangement_fee_percent": "100"}), "arrangement_fee"),
+        (
+            json!({"arrangement_fee_percent": "2", "arrangement_fee_collection": "later"}),
+            "arrangement_fee_collection",
+        ),
+    ] {
+        let mut payload = approved_loan(client_id, "1000.00");
+        for (name, value) in fields.as_object().unwrap() {
+            payload[name] = value.clone();
+        }
+        let delivered = app
+            .deliver(Uuid::now_v7(), "application.approved", &payload)
+            .await;
+        let problem = assert_problem(delivered, &[422], None).await;
+        assert_eq!(problem["errors"][0]["field"], field, "{fields}");
+    }
+    let page = read(&app, "/v1/me/contracts", &who.founder).await;
+    assert_eq!(page["items"], json!([]));
+}
