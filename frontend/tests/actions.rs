@@ -1151,3 +1151,106 @@ async fn an_officer_runs_screening_again_after_a_scoring_outage_and_a_founder_ca
         "nothing left to retry"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_officer_proposes_a_payment_holiday_another_approver_confirms_it_and_the_old_schedule_stays(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let client_id = client_id_of(&site.services, "founder1").await;
+    site.money.funded_account(client_id, "0.00").await;
+    let contract = site.money.approved_loan(client_id, "30000000.00").await;
+    site.money.pay_out(client_id, &contract).await;
+    let path = format!("/contracts/{contract}");
+    let propose = site.url(&format!("{path}/reschedule"));
+
+    let mut founder = site.signed_in("founder1", "en").await;
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(
+        !html.contains("reschedule-form"),
+        "founders do not reschedule"
+    );
+
+    // dual1 holds both roles: they may propose, never confirm their own proposal.
+    let mut dual = site.signed_in(DUAL_ROLE_USERNAME, "en").await;
+    let (_, html) = dual.page(&site.url(&path)).await;
+    assert!(html.contains("id=\"reschedule-form\""), "{html}");
+    let unexplained = dual
+        .post(
+            &propose,
+            &[
+                ("kind", "payment_holiday"),
+                ("months", "30"),
+                ("reschedule_reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(unexplained.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unexplained.text().await.unwrap();
+    assert!(
+        html.contains("Give a whole number of months from 1 to 24."),
+        "{html}"
+    );
+    assert!(html.contains("id=\"reschedule-reason-error\""), "{html}");
+    let reason = "Seasonal sales fell; two months to recover.";
+    let proposed = dual
+        .post(
+            &propose,
+            &[
+                ("kind", "payment_holiday"),
+                ("months", "2"),
+                ("reschedule_reason", reason),
+            ],
+        )
+        .await;
+    assert_eq!(location(&proposed), path);
+    let (_, html) = dual.page(&site.url(&path)).await;
+    assert!(html.contains("id=\"reschedule-proposal\""), "{html}");
+    assert!(html.contains("a payment holiday of 2 months"), "{html}");
+    assert!(html.contains(reason));
+    assert!(html.contains("id=\"reschedule-proposed-rows\""));
+    assert!(
+        !html.contains("reschedule-confirm-form"),
+        "the proposer never confirms"
+    );
+    let own = dual
+        .post(&site.url(&format!("{path}/reschedule/confirm")), &[])
+        .await;
+    assert_eq!(own.status(), StatusCode::FORBIDDEN);
+    assert!(own
+        .text()
+        .await
+        .unwrap()
+        .contains("You proposed this rescheduling yourself"));
+
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(
+        html.contains("a payment holiday of 2 months"),
+        "the founder sees it coming"
+    );
+    assert!(!html.contains("reschedule-confirm-form"));
+
+    let mut approver = site.signed_in("approver1", "ru").await;
+    let (_, html) = approver.page(&site.url(&path)).await;
+    assert!(html.contains("id=\"reschedule-confirm-form\""), "{html}");
+    assert!(html.contains("кредитные каникулы на 2 месяца"), "{html}");
+    let confirmed = approver
+        .post(&site.url(&format!("{path}/reschedule/confirm")), &[])
+        .await;
+    assert_eq!(location(&confirmed), path);
+    let (_, html) = approver.page(&site.url(&path)).await;
+    assert!(!html.contains("id=\"reschedule-proposal\""));
+    assert!(html.contains("id=\"schedule-version-1\""), "{html}");
+    assert!(
+        html.contains("График до реструктуризации (кредитные каникулы на 2 месяца)"),
+        "{html}"
+    );
+    let rows: i64 =
+        sqlx::query_scalar("select count(*) from installment where contract_id = $1::uuid")
+            .bind(&contract)
+            .fetch_one(&site.money.disbursement_pool)
+            .await
+            .unwrap();
+    assert_eq!(rows, 6 + 2, "two interest-only months added to the six");
+}

@@ -269,3 +269,29 @@ problem-receipt-already-used = This receipt number was recorded with another dep
 problem-proposal-already-settled = This deposit was already confirmed or rejected.
 error-invalid-receipt-number = Enter the receipt number as printed: capital letters, digits and hyphens.
 error-not-a-current-account = Cash is paid into a client's current account.
+reschedule-title = Reschedule the loan
+reschedule-text = A payment holiday makes the next instalments interest only and moves the rest later; a longer term spreads what is owed over more instalments. Instalments already due stay due. An approver who did not propose it confirms it.
+reschedule-kind = Rescheduling
+reschedule-payment-holiday = Payment holiday
+reschedule-longer-term = Longer term
+reschedule-months = Months
+reschedule-reason = Reason
+reschedule-propose = Propose the rescheduling
+reschedule-proposed-title = Rescheduling proposed
+reschedule-yours = You proposed this rescheduling: an approver who did not must confirm it.
+reschedule-proposed-rows = The instalments from the next one on, if it is confirmed today:
+reschedule-confirm = Confirm the rescheduling
+reschedule-reject = Reject the rescheduling
+reschedule-kind-payment-holiday = { $months ->
+    [one] a payment holiday of { $months } month
+   *[other] a payment holiday of { $months } months
+}
+reschedule-kind-longer-term = { $months ->
+    [one] a term { $months } month longer
+   *[other] a term { $months } months longer
+}
+reschedule-replaced-title = The schedule before { $change }, from { $date }
+problem-reschedule-four-eyes = You proposed this rescheduling yourself: an approver who did not must confirm it.
+problem-reschedule-pending = A rescheduling of this loan is already proposed; an approver decides it first.
+problem-nothing-to-reschedule = Nothing falls due after today: there is nothing to reschedule.
+error-months-out-of-range = Give a whole number of months from 1 to 24.

@@ -271,3 +271,31 @@ problem-receipt-already-used = Этот номер ордера уже запи�
 problem-proposal-already-settled = Этот взнос уже подтверждён или отклонён.
 error-invalid-receipt-number = Введите номер ордера как напечатано: заглавные латинские буквы, цифры и дефисы.
 error-not-a-current-account = Наличные зачисляются на текущий счёт клиента.
+reschedule-title = Реструктуризация кредита
+reschedule-text = Кредитные каникулы: ближайшие платежи — только проценты, остальные переносятся позже; увеличение срока распределяет долг на большее число платежей. Наступившие платежи остаются к оплате. Подтверждает сотрудник кредитного комитета, который её не предлагал.
+reschedule-kind = Вид реструктуризации
+reschedule-payment-holiday = Кредитные каникулы
+reschedule-longer-term = Увеличение срока
+reschedule-months = Месяцев
+reschedule-reason = Основание
+reschedule-propose = Предложить реструктуризацию
+reschedule-proposed-title = Предложена реструктуризация
+reschedule-yours = Вы предложили эту реструктуризацию: подтвердить её должен другой сотрудник кредитного комитета.
+reschedule-proposed-rows = Платежи начиная со следующего, если подтвердить сегодня:
+reschedule-confirm = Подтвердить реструктуризацию
+reschedule-reject = Отклонить реструктуризацию
+reschedule-kind-payment-holiday = { $months ->
+    [one] кредитные каникулы на { $months } месяц
+    [few] кредитные каникулы на { $months } месяца
+   *[other] кредитные каникулы на { $months } месяцев
+}
+reschedule-kind-longer-term = { $months ->
+    [one] увеличение срока на { $months } месяц
+    [few] увеличение срока на { $months } месяца
+   *[other] увеличение срока на { $months } месяцев
+}
+reschedule-replaced-title = График до реструктуризации ({ $change }) с { $date }
+problem-reschedule-four-eyes = Вы сами предложили эту реструктуризацию: подтвердить её должен другой сотрудник кредитного комитета.
+problem-reschedule-pending = Реструктуризация этого кредита уже предложена; сначала по ней должно быть принято решение.
+problem-nothing-to-reschedule = После сегодняшнего дня платежей нет: реструктурировать нечего.
+error-months-out-of-range = Укажите целое число месяцев от 1 до 24.

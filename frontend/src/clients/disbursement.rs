@@ -334,3 +334,44 @@ pub struct LoanBook {
     pub programmes: Vec<ProgrammeBook>,
     pub months: Vec<MonthFlow>,
 }
+
+/// A contract's reschedulings, oldest first, and the schedules they replaced.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Reschedules {
+    pub reschedules: Vec<Reschedule>,
+    pub versions: Vec<ScheduleVersion>,
+}
+
+/// A rescheduling: `payment_holiday` or `longer_term`, `proposed`, `confirmed` or `rejected`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Reschedule {
+    pub id: String,
+    pub kind: String,
+    pub months: u32,
+    pub reason: String,
+    pub status: String,
+    pub proposed_by: String,
+    pub effective_on: Option<NaiveDate>,
+    /// A proposal's rows as they would be if confirmed today.
+    #[serde(default)]
+    pub proposed_installments: Option<Vec<ScheduleFigures>>,
+}
+
+/// The rows a confirmed rescheduling replaced.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScheduleVersion {
+    pub version: i32,
+    pub reschedule_id: String,
+    pub installments: Vec<ScheduleFigures>,
+}
+
+/// One row of a proposed or replaced schedule.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScheduleFigures {
+    pub number: i64,
+    pub due_date: NaiveDate,
+    pub principal: String,
+    pub interest: String,
+    pub total: String,
+    pub balance: String,
+}

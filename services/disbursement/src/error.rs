@@ -10,6 +10,7 @@ use crate::domain::allocation::AllocationError;
 use crate::domain::contract::ContractTransitionError;
 use crate::domain::early_repayment::EarlyRepaymentError;
 use crate::domain::fees::FeeError;
+use crate::domain::reschedule::RescheduleError;
 use crate::domain::terms::{RateError, TermsError};
 use crate::domain::tranche::TrancheError;
 use crate::ledger::LedgerError;
@@ -33,6 +34,14 @@ pub enum DisbursementError {
     EarlyRepayment(#[from] EarlyRepaymentError),
     #[error(transparent)]
     Fee(#[from] FeeError),
+    #[error(transparent)]
+    Reschedule(#[from] RescheduleError),
+    #[error("a rescheduling of this contract is already proposed; an approver decides it first")]
+    ReschedulePending,
+    #[error("no rescheduling of this contract is proposed")]
+    NoRescheduleProposal,
+    #[error("you proposed this rescheduling yourself: an approver who did not must confirm it")]
+    RescheduleConfirmedByProposer,
     #[error("{field}: {message}")]
     InvalidField {
         field: &'static str,
@@ -113,6 +122,24 @@ impl From<DisbursementError> for Problem {
             }
             DisbursementError::Fee(FeeError::PayoutNotAboveFee { .. }) => {
                 Problem::conflict("payout_not_above_fee", detail)
+            }
+            DisbursementError::Reschedule(RescheduleError::NothingToReschedule) => {
+                Problem::conflict("nothing_to_reschedule", detail)
+            }
+            DisbursementError::Reschedule(reschedule) => {
+                let code = match reschedule {
+                    RescheduleError::UnknownKind(_) => "unknown_reschedule_kind",
+                    RescheduleError::MonthsOutOfRange { .. } => "months_out_of_range",
+                    _ => "term_too_long",
+                };
+                Problem::invalid_field(reschedule.field(), code, detail)
+            }
+            DisbursementError::ReschedulePending => Problem::conflict("reschedule_pending", detail),
+            DisbursementError::NoRescheduleProposal => {
+                Problem::conflict("no_reschedule_proposal", detail)
+            }
+            DisbursementError::RescheduleConfirmedByProposer => {
+                Problem::forbidden("four_eyes_violation", detail)
             }
             DisbursementError::Fee(_) => {
                 Problem::invalid_field("arrangement_fee", "invalid_arrangement_fee", detail)

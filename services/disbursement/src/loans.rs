@@ -1,8 +1,8 @@
 //! A stored contract read back into domain types: its terms and its current schedule.
 //!
 //! The current schedule is never trusted from the `installment` table alone: it is rebuilt
-//! from the terms and the amount actually disbursed, then every early repayment is replayed in
-//! order through the domain. The table is the materialised copy the API lists and the
+//! from the terms and the amount actually disbursed, then every early repayment and every
+//! confirmed rescheduling is replayed in the order they were made through the domain. The table is the materialised copy the API lists and the
 //! repayments mark as paid; the rebuild is what the arithmetic starts from.
 
 use chrono::NaiveDate;
@@ -11,10 +11,11 @@ use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
 use crate::db::contracts::ContractRow;
-use crate::db::{contracts, repayments};
+use crate::db::{contracts, repayments, reschedules};
 use crate::domain::contract::ContractStatus;
 use crate::domain::early_repayment::{repay_early, EarlyRepayment, EarlyRepaymentOption};
 use crate::domain::fees::{ArrangementFee, FeeCollection};
+use crate::domain::reschedule::{reschedule, Rescheduling};
 use crate::domain::schedule::{build_schedule, Schedule};
 use crate::domain::terms::{
     AnnualRate, DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod,
@@ -96,6 +97,12 @@ pub fn contract_terms(
     })?)
 }
 
+/// A stored change that replaced a schedule's later rows.
+enum ScheduleChange {
+    Early(repayments::EarlyRepaymentRow),
+    Rescheduled(reschedules::ConfirmedReschedule),
+}
+
 /// The loan's current schedule: `None` for a grant, a contract not yet active, or a loan of
 /// which nothing has been disbursed.
 pub async fn current_schedule(
@@ -116,17 +123,42 @@ pub async fn current_schedule(
     }
     let terms = contract_terms(contract, disbursed, disbursement_date, first_due_date)?;
     let mut schedule = build_schedule(&terms);
-    for early in repayments::early_repayments(connection, contract.id).await? {
-        let option = match early.option.as_str() {
-            "keep_installment" => EarlyRepaymentOption::KeepInstallment,
-            _ => EarlyRepaymentOption::KeepTerm,
+    // Early repayments and confirmed reschedulings each replaced the rows after their day, so
+    // they are replayed in the order they were made.
+    let mut changes: Vec<(chrono::DateTime<chrono::Utc>, ScheduleChange)> =
+        repayments::early_repayments(connection, contract.id)
+            .await?
+            .into_iter()
+            .map(|early| (early.created_at, ScheduleChange::Early(early)))
+            .collect();
+    changes.extend(
+        reschedules::confirmed(connection, contract.id)
+            .await?
+            .into_iter()
+            .map(|change| (change.decided_at, ScheduleChange::Rescheduled(change))),
+    );
+    changes.sort_by_key(|(at, _)| *at);
+    for (_, change) in changes {
+        schedule = match change {
+            ScheduleChange::Early(early) => {
+                let option = match early.option.as_str() {
+                    "keep_installment" => EarlyRepaymentOption::KeepInstallment,
+                    _ => EarlyRepaymentOption::KeepTerm,
+                };
+                let request = EarlyRepayment {
+                    date: early.repaid_on,
+                    extra_principal: money(contract, early.extra_principal),
+                    option,
+                };
+                repay_early(&schedule, &request)?.schedule
+            }
+            ScheduleChange::Rescheduled(change) => {
+                let months = u32::try_from(change.months)
+                    .expect("the database checks the months are between 1 and 24");
+                let rescheduling = Rescheduling::parse(&change.kind, months)?;
+                reschedule(&schedule, change.effective_on, rescheduling)?
+            }
         };
-        let request = EarlyRepayment {
-            date: early.repaid_on,
-            extra_principal: money(contract, early.extra_principal),
-            option,
-        };
-        schedule = repay_early(&schedule, &request)?.schedule;
     }
     Ok(Some(schedule))
 }

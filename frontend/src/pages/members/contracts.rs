@@ -29,12 +29,14 @@ use crate::web::format::{format_date, format_day_of, parse_typed_decimal, TypedN
 use crate::web::i18n::Translator;
 use crate::AppState;
 
+use super::reschedules::{self, ReschedulingSection};
+
 const AUDIENCE: &str = "disbursement";
 
 /// The statuses of a contract, for labels and the staff list's filter.
 pub const CONTRACT_STATUSES: [&str; 5] = ["draft", "signed", "active", "closed", "written_off"];
 
-async fn token(
+pub(super) async fn token(
     state: &AppState,
     signed_in: &mut SignedIn,
     next: &str,
@@ -45,7 +47,7 @@ async fn token(
         .map_err(|error| PageError::from_call(error, next))
 }
 
-fn require_founder_or_staff(signed_in: &SignedIn) -> Result<(), PageError> {
+pub(super) fn require_founder_or_staff(signed_in: &SignedIn) -> Result<(), PageError> {
     if signed_in.person.is_founder() || signed_in.person.is_portfolio_staff() {
         Ok(())
     } else {
@@ -344,6 +346,11 @@ pub struct Abilities {
     pub write_off: bool,
     /// Confirm the pending write-off: an approver other than its proposer.
     pub confirm_write_off: bool,
+    /// Propose a rescheduling: a credit officer, on an active loan with a schedule, while none
+    /// is pending.
+    pub reschedule: bool,
+    /// Confirm or reject the pending rescheduling: an approver other than its proposer.
+    pub decide_reschedule: bool,
 }
 
 /// A write-off waiting for its second approver, as staff see it on the contract page.
@@ -466,12 +473,14 @@ struct ContractPageTemplate {
     can: Abilities,
     document: Option<DocumentView>,
     pending_write_off: Option<PendingWriteOff>,
+    /// A loan's pending rescheduling and the schedules earlier ones replaced.
+    rescheduling: Option<ReschedulingSection>,
     form: FormState,
     /// The key a repayment form carries, so the same form sent twice pays once.
     repayment_key: String,
 }
 
-async fn contract_page(
+pub(super) async fn contract_page(
     state: &AppState,
     context: &PageContext,
     signed_in: &mut SignedIn,
@@ -627,7 +636,30 @@ async fn contract_page(
             reason: proposal.reason.clone(),
             proposed_by_viewer: proposal.proposed_by == person.id,
         });
+    let rescheduling = if schedule.is_some() {
+        Some(
+            reschedules::section(
+                state,
+                &token,
+                id,
+                &contract.currency,
+                &person.id,
+                &translator,
+            )
+            .await
+            .map_err(|error| PageError::from_call(error, &next))?,
+        )
+    } else {
+        None
+    };
+    let pending_reschedule = rescheduling
+        .as_ref()
+        .and_then(|section| section.pending.as_ref());
     let can = Abilities {
+        reschedule: is_officer && is_active && has_instalments && pending_reschedule.is_none(),
+        decide_reschedule: person.has_role("approver")
+            && is_active
+            && pending_reschedule.is_some_and(|pending| !pending.proposed_by_viewer),
         sign: is_founder && contract.status == "draft",
         cancel: is_founder && contract.status == "draft",
         repay: is_founder && is_active && schedule.is_some(),
@@ -682,6 +714,7 @@ async fn contract_page(
             tranches,
             can,
             pending_write_off,
+            rescheduling,
             form,
             repayment_key: idempotency_key(),
             t: translator,
@@ -720,7 +753,7 @@ pub async fn show(
 
 /// What a refused action means for the contract page: a message at the top of the page, or
 /// beside a field of the early-repayment form; a role refusal is the wrong-role page.
-async fn refused(
+pub(super) async fn refused(
     state: &AppState,
     context: &PageContext,
     signed_in: &mut SignedIn,
@@ -744,7 +777,7 @@ async fn refused(
             form.refuse_all(
                 &translator,
                 &fields,
-                &["amount", "option", "note", "reason"],
+                &["amount", "option", "note", "reason", "kind", "months"],
             );
             if fields.is_empty() {
                 form.notice = Some(problem_message(&translator, &code));

@@ -1,7 +1,7 @@
 //! Pages of one resource that several audiences open at the same address, each seeing what
 //! their roles allow: programmes and applications (founders their own, credit staff the
 //! queue), a document's preview (its owner and the staff who judge it), contracts (founders
-//! sign and repay, staff activate, pay out and write off; the arrears are staff's), and
+//! sign and repay, staff activate, pay out, reschedule and write off; the arrears are staff's), and
 //! passwords (everyone changes their own; the forgotten-password pages and the sign-in's
 //! new-password step serve those not yet signed in).
 
@@ -9,6 +9,7 @@ pub mod applications;
 pub mod contracts;
 pub mod documents;
 pub mod passwords;
+pub mod reschedules;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -34,6 +35,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/contracts/{id}/write-off/confirm",
             post(contracts::confirm_write_off),
+        )
+        .route("/contracts/{id}/reschedule", post(reschedules::propose))
+        .route(
+            "/contracts/{id}/reschedule/{decision}",
+            post(reschedules::decide),
         )
         .route(
             "/contracts/{id}/tranches/{number}/{action}",

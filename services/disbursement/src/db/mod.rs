@@ -6,4 +6,5 @@ pub mod installments;
 pub mod loan_book;
 pub mod recoveries;
 pub mod repayments;
+pub mod reschedules;
 pub mod standing;

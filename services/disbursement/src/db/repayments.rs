@@ -11,6 +11,7 @@ pub struct EarlyRepaymentRow {
     pub repaid_on: NaiveDate,
     pub extra_principal: Decimal,
     pub option: String,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,7 +52,8 @@ pub async fn early_repayments(
     sqlx::query_as!(
         EarlyRepaymentRow,
         // The table's check makes both columns present on an early repayment.
-        r#"select repaid_on, extra_principal as "extra_principal!", early_option as "option!"
+        r#"select repaid_on, extra_principal as "extra_principal!", early_option as "option!",
+             created_at
          from repayment
          where contract_id = $1 and kind = 'early' order by created_at, id"#,
         contract_id

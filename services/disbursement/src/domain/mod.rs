@@ -5,6 +5,7 @@
 //! - [`schedule`]: repayment schedules exact to the minor unit;
 //! - [`allocation`]: a payment split penalty → interest → principal;
 //! - [`early_repayment`]: a partial early repayment and the recomputed remaining schedule;
+//! - [`reschedule`]: a payment holiday or a longer term, and the rows that replace the future;
 //! - [`settlement`]: the early-settlement quote for a date;
 //! - [`arrears`]: overdue instalments, days past due, the day's penalty and the ageing bucket;
 //! - [`fees`]: a loan's arrangement fee, its amount and how it is collected;
@@ -18,6 +19,7 @@ pub mod calendar;
 pub mod contract;
 pub mod early_repayment;
 pub mod fees;
+pub mod reschedule;
 pub mod schedule;
 pub mod settlement;
 pub mod terms;

@@ -6,6 +6,7 @@ pub mod contracts;
 pub mod loan_book;
 pub mod recoveries;
 pub mod repayments;
+pub mod reschedules;
 pub mod schedules;
 pub mod standing;
 pub mod tranches;
@@ -36,6 +37,10 @@ use crate::AppState;
         contracts::write_off_contract,
         contracts::cancel_contract,
         contracts::confirm_write_off,
+        reschedules::propose_reschedule,
+        reschedules::confirm_reschedule,
+        reschedules::reject_reschedule,
+        reschedules::list_reschedules,
         tranches::plan_tranches,
         tranches::request_tranche,
         tranches::approve_tranche,
@@ -68,6 +73,11 @@ use crate::AppState;
         contracts::ActivateRequest,
         contracts::WriteOffRequest,
         contracts::CancelRequest,
+        reschedules::RescheduleRequest,
+        reschedules::RescheduleView,
+        reschedules::VersionInstallmentView,
+        reschedules::ScheduleVersionView,
+        reschedules::ReschedulesView,
         tranches::TrancheRequestBody,
         tranches::TranchePlanBody,
         tranches::PlannedTrancheBody,
@@ -115,6 +125,7 @@ pub fn router() -> Router<AppState> {
         .merge(tranches::router())
         .merge(repayments::router())
         .merge(recoveries::router())
+        .merge(reschedules::router())
         .merge(arrears::router())
         .merge(standing::router())
         .merge(loan_book::router())

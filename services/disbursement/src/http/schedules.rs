@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::domain::schedule::{build_schedule, Schedule};
+use crate::domain::schedule::{build_schedule, Installment, Schedule};
 use crate::domain::terms::{DayCount, InterestMethod, LoanTerms, LoanTermsInput, RepaymentMethod};
 use crate::error::DisbursementError;
 use crate::AppState;
@@ -70,6 +70,19 @@ pub struct InstallmentView {
     pub balance: String,
 }
 
+impl InstallmentView {
+    pub fn from_installment(row: &Installment) -> InstallmentView {
+        InstallmentView {
+            number: row.number(),
+            due_date: row.due_date(),
+            principal: amount_text(row.principal()),
+            interest: amount_text(row.interest()),
+            total: amount_text(row.total()),
+            balance: amount_text(row.balance()),
+        }
+    }
+}
+
 /// A repayment schedule with its totals.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ScheduleView {
@@ -92,14 +105,7 @@ impl ScheduleView {
             installments: schedule
                 .installments()
                 .iter()
-                .map(|row| InstallmentView {
-                    number: row.number(),
-                    due_date: row.due_date(),
-                    principal: amount_text(row.principal()),
-                    interest: amount_text(row.interest()),
-                    total: amount_text(row.total()),
-                    balance: amount_text(row.balance()),
-                })
+                .map(InstallmentView::from_installment)
                 .collect(),
             total_principal: amount_text(schedule.total_principal()),
             total_interest: amount_text(schedule.total_interest()),

@@ -109,7 +109,7 @@ async fn locked(
     Ok((contract, tranche))
 }
 
-fn require_active(contract: &ContractRow) -> Result<(), DisbursementError> {
+pub(super) fn require_active(contract: &ContractRow) -> Result<(), DisbursementError> {
     match contract_status(contract) {
         ContractStatus::Active => Ok(()),
         other => Err(DisbursementError::ContractNotActive {
