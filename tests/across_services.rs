@@ -1450,17 +1450,24 @@ async fn an_exchange_between_a_founders_own_accounts_is_booked_and_announced() {
 }
 
 /// The bank's loan-loss balance in sums, read from the accounts service's database.
-async fn loan_losses(platform: &Platform) -> Decimal {
+/// The posted balance of the bank's own UZS accounts of `kind` (`loan_loss`, `fee_income`,
+/// `penalty_income`), as the accounts service holds it.
+async fn bank_balance(platform: &Platform, kind: &str) -> Decimal {
     let pool = platform.database("accounts").await;
     let balance = sqlx::query_scalar(
         "select coalesce(sum(posted_balance), 0) from account
-         where kind = 'loan_loss' and currency = 'UZS'",
+         where kind = $1 and currency = 'UZS' and owner_client_id is null",
     )
+    .bind(kind)
     .fetch_one(&pool)
     .await
     .unwrap();
     pool.close().await;
     balance
+}
+
+async fn loan_losses(platform: &Platform) -> Decimal {
+    bank_balance(platform, "loan_loss").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1558,29 +1565,12 @@ async fn a_written_off_loan_paid_back_later_returns_its_money_to_the_bank_losses
     platform.assert_ledger_holds("the recovery").await;
 }
 
-async fn fee_income(platform: &Platform) -> Decimal {
-    let pool = platform.database("accounts").await;
-    let balance = sqlx::query_scalar(
-        "select coalesce(sum(posted_balance), 0) from account
-         where kind = 'fee_income' and currency = 'UZS'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
-    balance
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_programmes_arrangement_fee_is_kept_back_from_the_payout_into_the_banks_fee_income() {
-    let platform = Platform::start().await;
-    let founder = platform.login("founder1").await;
-    let staff = Staff::login(&platform).await;
-
-    // admin1 defines a programme like the start loan that keeps back 1% of each loan.
+/// A loan programme admin1 defines like the start loan, with `changes` to its definition;
+/// answers its id.
+async fn start_loan_like(platform: &Platform, admin: &Person, changes: Value) -> Uuid {
     let mut definition = platform
         .get(
-            &staff.admin1,
+            admin,
             "applications",
             &format!("/v1/programmes/{SMALL_BUSINESS_START_LOAN_ID}"),
         )
@@ -1598,17 +1588,33 @@ async fn a_programmes_arrangement_fee_is_kept_back_from_the_payout_into_the_bank
     ] {
         object.remove(derived);
     }
-    object.insert("arrangement_fee_percent".to_owned(), json!("1"));
+    for (name, value) in changes.as_object().unwrap() {
+        object.insert(name.clone(), value.clone());
+    }
     let programme = platform
-        .post(&staff.admin1, "applications", "/v1/programmes", &definition)
+        .post(admin, "applications", "/v1/programmes", &definition)
         .await
         .ok();
-    assert_eq!(
-        programme["arrangement_fee_collection"], "deducted",
-        "{programme}"
-    );
-    let programme_id: Uuid = programme["id"].as_str().unwrap().parse().unwrap();
+    programme["id"].as_str().unwrap().parse().unwrap()
+}
 
+async fn fee_income(platform: &Platform) -> Decimal {
+    bank_balance(platform, "fee_income").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_programmes_arrangement_fee_is_kept_back_from_the_payout_into_the_banks_fee_income() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let staff = Staff::login(&platform).await;
+
+    // admin1 defines a programme like the start loan that keeps back 1% of each loan.
+    let programme_id = start_loan_like(
+        &platform,
+        &staff.admin1,
+        json!({"arrangement_fee_percent": "1"}),
+    )
+    .await;
     let application_id = approved_loan(&platform, &founder, &staff, programme_id).await;
     let contract = contract_for(&platform, &founder, application_id).await;
     assert_eq!(
@@ -1657,4 +1663,248 @@ async fn a_programmes_arrangement_fee_is_kept_back_from_the_payout_into_the_bank
     platform
         .assert_ledger_holds("the payout net of its fee")
         .await;
+}
+
+/// The loan book agrees with the ledger: every loan account's balance is the principal the
+/// book says is still owed.
+async fn assert_book_reconciles(platform: &Platform, officer: &Person, step: &str) {
+    let reconciliation = platform
+        .get(officer, "disbursement", "/v1/loan-book/reconciliation")
+        .await
+        .ok();
+    assert_eq!(
+        reconciliation["unreconciled"], 0,
+        "after {step}: {reconciliation}"
+    );
+    assert!(
+        reconciliation["checked"].as_u64().unwrap() >= 1,
+        "after {step}: {reconciliation}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loan_with_a_fee_falls_overdue_is_rescheduled_partly_repaid_written_off_and_partly_recovered(
+) {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let staff = Staff::login(&platform).await;
+    let programme_id = start_loan_like(
+        &platform,
+        &staff.admin1,
+        json!({"arrangement_fee_percent": "1"}),
+    )
+    .await;
+    let application_id = approved_loan(&platform, &founder, &staff, programme_id).await;
+    // Four months back, so instalments have fallen due.
+    let disbursement_date = months_before(today(), 4);
+    let contract_id = contract_ready_to_disburse(
+        &platform,
+        &founder,
+        &staff,
+        application_id,
+        disbursement_date,
+    )
+    .await;
+    let contract_path = format!("/v1/contracts/{contract_id}");
+
+    // The payout keeps back the 1% fee for the bank's fee income.
+    let fees_before = fee_income(&platform).await;
+    platform
+        .post(
+            &staff.finance1,
+            "disbursement",
+            &format!("{contract_path}/tranches/1/disburse"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    let (current, balance) = current_account(&platform, &founder).await;
+    assert_eq!(balance, "118800000.00");
+    assert_eq!(
+        fee_income(&platform).await - fees_before,
+        Decimal::new(1_200_000, 0)
+    );
+    platform
+        .assert_ledger_holds("the payout net of its fee")
+        .await;
+    assert_book_reconciles(&platform, &staff.credit1, "the payout").await;
+
+    // The founder takes the money out, so the first instalment cannot be collected.
+    let settlement = settlement_account(&platform).await;
+    cash_movement(
+        &platform,
+        &staff.finance1,
+        &staff.admin1,
+        "withdrawal",
+        &current,
+        &settlement,
+        &balance,
+    )
+    .await;
+    forget_the_start_up_run_of_the_daily_job(&platform).await;
+    let plan = schedule(&platform, &founder, contract_id).await;
+    let first_due = date(&plan["installments"][0]["due_date"]);
+    let assessed = run_daily_job(&platform, &staff.admin1, days_after(first_due, 5)).await;
+    assert_eq!(
+        assessed.last().unwrap()["contracts_overdue"],
+        1,
+        "{assessed:?}"
+    );
+    let contract = platform
+        .get(&founder, "disbursement", &contract_path)
+        .await
+        .ok();
+    let penalty = amount(&contract["penalty_outstanding"]);
+    assert!(penalty > Decimal::ZERO, "a late charge accrued: {contract}");
+    platform.assert_ledger_holds("the missed instalment").await;
+    assert_book_reconciles(&platform, &staff.credit1, "the missed instalment").await;
+
+    // credit1 proposes a payment holiday of two months; only another approver confirms it.
+    let proposed = platform
+        .post(
+            &staff.credit1,
+            "disbursement",
+            &format!("{contract_path}/reschedule"),
+            &json!({"kind": "payment_holiday", "months": 2, "reason": "sales fell for a season"}),
+        )
+        .await
+        .ok();
+    assert_eq!(proposed["status"], "proposed", "{proposed}");
+    let rows_before = plan["installments"].as_array().unwrap().len();
+    let confirmed = platform
+        .post(
+            &staff.approver1,
+            "disbursement",
+            &format!("{contract_path}/reschedule/confirm"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(confirmed["status"], "confirmed", "{confirmed}");
+    assert_eq!(date(&confirmed["effective_on"]), today());
+    let plan = schedule(&platform, &founder, contract_id).await;
+    assert_eq!(
+        plan["installments"].as_array().unwrap().len(),
+        rows_before + 2
+    );
+    assert_eq!(plan["total_principal"], PRINCIPAL);
+    assert_eq!(
+        plan["installments"][0]["status"], "overdue",
+        "arrears stay due"
+    );
+    platform.assert_ledger_holds("the rescheduling").await;
+    assert_book_reconciles(&platform, &staff.credit1, "the rescheduling").await;
+
+    // The founder pays part of what is due: the penalty first, then interest, then principal.
+    cash_movement(
+        &platform,
+        &staff.finance1,
+        &staff.admin1,
+        "deposit",
+        &current,
+        &settlement,
+        "5000000.00",
+    )
+    .await;
+    let penalties_before = bank_balance(&platform, "penalty_income").await;
+    let paid = platform
+        .post_with_key(
+            &founder,
+            "disbursement",
+            &format!("{contract_path}/repayments"),
+            &json!({"amount": "5000000.00"}),
+            "part-of-due",
+        )
+        .await
+        .ok();
+    assert_eq!(amount(&paid["penalty"]), penalty, "{paid}");
+    assert!(amount(&paid["interest"]) > Decimal::ZERO, "{paid}");
+    assert_eq!(
+        bank_balance(&platform, "penalty_income").await - penalties_before,
+        penalty
+    );
+    let repaid_principal = amount(&paid["principal"]);
+    platform.assert_ledger_holds("the part payment").await;
+    assert_book_reconciles(&platform, &staff.credit1, "the part payment").await;
+
+    // Two approvers write it off: admin1 makes credit2 the second.
+    platform
+        .post(
+            &staff.admin1,
+            "onboarding",
+            &format!("/v1/staff/{}/roles", staff.credit2.user_id),
+            &json!({"roles": ["approver"]}),
+        )
+        .await
+        .ok();
+    let second_approver = platform.login("credit2").await;
+    let losses_before = loan_losses(&platform).await;
+    platform
+        .post(
+            &staff.approver1,
+            "disbursement",
+            &format!("{contract_path}/write-off"),
+            &json!({"reason": "the company stopped trading"}),
+        )
+        .await
+        .ok();
+    let written_off = platform
+        .post(
+            &second_approver,
+            "disbursement",
+            &format!("{contract_path}/write-off/confirm"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(written_off["status"], "written_off", "{written_off}");
+    let principal: Decimal = PRINCIPAL.parse().unwrap();
+    let written_off_principal = principal - repaid_principal;
+    assert_eq!(
+        amount(&written_off["written_off"]["principal_written_off"]),
+        written_off_principal
+    );
+    assert_eq!(
+        loan_losses(&platform).await - losses_before,
+        written_off_principal
+    );
+    platform.assert_ledger_holds("the write-off").await;
+    assert_book_reconciles(&platform, &staff.credit1, "the write-off").await;
+
+    // The founder pays part of it back later.
+    cash_movement(
+        &platform,
+        &staff.finance1,
+        &staff.admin1,
+        "deposit",
+        &current,
+        &settlement,
+        "10000000.00",
+    )
+    .await;
+    platform
+        .post_with_key(
+            &founder,
+            "disbursement",
+            &format!("{contract_path}/recoveries"),
+            &json!({"amount": "10000000.00"}),
+            "recovery",
+        )
+        .await
+        .ok();
+    assert_eq!(
+        loan_losses(&platform).await - losses_before,
+        written_off_principal - Decimal::new(10_000_000, 0)
+    );
+    let standing = platform
+        .get(
+            &staff.credit1,
+            "disbursement",
+            &format!("{contract_path}/recoveries"),
+        )
+        .await
+        .ok();
+    assert_eq!(standing["recovered"], "10000000.00");
+    platform.assert_ledger_holds("the recovery").await;
+    assert_book_reconciles(&platform, &staff.credit1, "the recovery").await;
 }
