@@ -151,7 +151,7 @@ test('admin1 sets a loan programme\'s arrangement fee on its form, and founders 
     'description.ru': 'Кредит с комиссией', 'description.en': 'A loan with an arrangement fee',
     total_budget: '500000000.00', min_amount: '10000000', max_amount: '50000000',
     min_term_months: '6', max_term_months: '24', annual_rate_min_percent: '20', annual_rate_max_percent: '24',
-    max_grace_months: '0', arrangement_fee_fixed: '250000', arrangement_fee_percent: '1.5',
+    max_grace_months: '0', arrangement_fee_fixed: '250000', arrangement_fee_percent: '1.5', late_charge_fixed: '50000',
     opens_on: '2026-01-01', closes_on: '2035-12-31',
   };
   for (const [name, value] of Object.entries(fields)) {
@@ -178,6 +178,10 @@ test('admin1 sets a loan programme\'s arrangement fee on its form, and founders 
   assert.equal(
     (await card.locator('.programme-fee').innerText()).replace(/\u00a0/g, ' ').trim(),
     'UZS 250,000.00 · Paid from the current account when signing',
+  );
+  assert.equal(
+    (await card.locator('.programme-late-charge').innerText()).replace(/\u00a0/g, ' ').trim(),
+    'UZS 50,000.00',
   );
   await founder.close();
 });

@@ -447,7 +447,7 @@ async fn a_founder_pays_part_of_what_is_due_from_the_contract_page(
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_founder_reads_an_upfront_fee_on_the_contract_page_and_signs_once_the_money_is_there(
+async fn a_founder_reads_an_upfront_fee_and_a_late_charge_on_the_contract_page_and_signs_once_the_money_is_there(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
@@ -461,7 +461,8 @@ async fn a_founder_reads_an_upfront_fee_on_the_contract_page_and_signs_once_the_
             "30000000.00",
             serde_json::json!({
                 "arrangement_fee_percent": "1",
-                "arrangement_fee_collection": "upfront"
+                "arrangement_fee_collection": "upfront",
+                "late_charge": "50000.00"
             }),
         )
         .await;
@@ -470,6 +471,10 @@ async fn a_founder_reads_an_upfront_fee_on_the_contract_page_and_signs_once_the_
     let (_, html) = founder.page(&site.url(&path)).await;
     assert!(
         html.contains("UZS\u{a0}300,000.00 · Paid from the current account when signing</dd>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<dt>Charge for each instalment paid late</dt><dd id=\"contract-late-charge\">UZS\u{a0}50,000.00</dd>"),
         "{html}"
     );
 

@@ -78,6 +78,7 @@ error-unknown-interest-method = Choose what interest is charged on from the list
 fee-collection-deducted = Kept back from the first payout
 fee-collection-upfront = Paid from the current account when signing
 programme-fee-percent = { $percent }% of the loan
+field-late-charge = Charge for each instalment paid late
 field-arrangement-fee = Arrangement fee
 fee-collected = collected
 error-fee-not-below-min-amount = A fixed fee must be below the smallest loan, so every loan pays out something.

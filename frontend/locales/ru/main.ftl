@@ -78,6 +78,7 @@ error-unknown-interest-method = Выберите из списка, на что 
 fee-collection-deducted = Удерживается из первой выплаты
 fee-collection-upfront = Списывается с текущего счёта при подписании
 programme-fee-percent = { $percent }% от суммы кредита
+field-late-charge = Штраф за каждый просроченный платёж
 field-arrangement-fee = Комиссия за оформление
 fee-collected = взыскана
 error-fee-not-below-min-amount = Фиксированная комиссия должна быть меньше наименьшего кредита, чтобы по каждому кредиту что-то выплачивалось.

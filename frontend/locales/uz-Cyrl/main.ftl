@@ -78,6 +78,7 @@ error-unknown-interest-method = Фоиз ҳисобланадиган сумма
 fee-collection-deducted = Биринчи тўловдан ушлаб қолинади
 fee-collection-upfront = Имзолашда жорий ҳисобдан ечилади
 programme-fee-percent = кредит суммасининг { $percent }%
+field-late-charge = Ҳар бир кечиктирилган тўлов учун жарима
 field-arrangement-fee = Расмийлаштириш комиссияси
 fee-collected = ундирилди
 error-fee-not-below-min-amount = Қатъий комиссия энг кичик кредитдан кам бўлиши керак, шунда ҳар бир кредит бўйича нимадир тўланади.

@@ -78,6 +78,7 @@ error-unknown-interest-method = Foiz hisoblanadigan summani roʻyxatdan tanlang.
 fee-collection-deducted = Birinchi toʻlovdan ushlab qolinadi
 fee-collection-upfront = Imzolashda joriy hisobdan yechiladi
 programme-fee-percent = kredit summasining { $percent }%
+field-late-charge = Har bir kechiktirilgan toʻlov uchun jarima
 field-arrangement-fee = Rasmiylashtirish komissiyasi
 fee-collected = undirildi
 error-fee-not-below-min-amount = Qatʼiy komissiya eng kichik kreditdan kam boʻlishi kerak, shunda har bir kredit boʻyicha nimadir toʻlanadi.

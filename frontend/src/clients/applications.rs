@@ -91,6 +91,9 @@ pub struct Programme {
     pub arrangement_fee_percent: Option<String>,
     #[serde(default)]
     pub arrangement_fee_collection: Option<String>,
+    /// Loans: a charge added for each instalment paid late.
+    #[serde(default)]
+    pub late_charge_fixed: Option<String>,
     pub questions: Vec<Question>,
     /// The reviewers' scoring criteria.
     #[serde(default)]

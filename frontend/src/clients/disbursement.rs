@@ -171,6 +171,9 @@ pub struct Contract {
     /// The loan's arrangement fee, when its programme charges one.
     #[serde(default)]
     pub arrangement_fee: Option<ArrangementFee>,
+    /// Added to the penalty for each instalment that falls overdue; `"0.00"` for none.
+    #[serde(default)]
+    pub late_charge: Option<String>,
     pub term_months: i32,
     pub disbursement_date: Option<NaiveDate>,
     pub first_due_date: Option<NaiveDate>,

@@ -461,6 +461,7 @@ fn base(
         arrangement_fee_fixed: None,
         arrangement_fee_percent: None,
         arrangement_fee_collection: None,
+        late_charge_fixed: None,
         max_grace_months: None,
         penalty_rate_percent: None,
         co_funding_cap_percent: None,

@@ -291,7 +291,8 @@ async fn a_flat_loan_programme_counting_actual_days_with_a_fee_passes_its_choice
             "day_count": "actual/365",
             "interest_method": "flat",
             "arrangement_fee_percent": "1.25",
-            "arrangement_fee_collection": "upfront"
+            "arrangement_fee_collection": "upfront",
+            "late_charge_fixed": "50000"
         }),
     )
     .await;
@@ -304,6 +305,7 @@ async fn a_flat_loan_programme_counting_actual_days_with_a_fee_passes_its_choice
     assert_eq!(stored["arrangement_fee_percent"], "1.25");
     assert_eq!(stored["arrangement_fee_fixed"], Value::Null);
     assert_eq!(stored["arrangement_fee_collection"], "upfront");
+    assert_eq!(stored["late_charge_fixed"], "50000.00");
 
     let founder = harness.founder().await;
     let id = harness
@@ -330,6 +332,7 @@ async fn a_flat_loan_programme_counting_actual_days_with_a_fee_passes_its_choice
     assert_eq!(events[0]["arrangement_fee_percent"], "1.25");
     assert_eq!(events[0]["arrangement_fee_fixed"], Value::Null);
     assert_eq!(events[0]["arrangement_fee_collection"], "upfront");
+    assert_eq!(events[0]["late_charge"], "50000.00");
 }
 
 #[sqlx::test(migrations = false)]

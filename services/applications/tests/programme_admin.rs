@@ -556,7 +556,7 @@ async fn an_interest_method_is_declining_balance_or_flat_and_only_for_loans(pool
 }
 
 #[sqlx::test(migrations = false)]
-async fn an_arrangement_fee_is_a_fixed_amount_below_the_smallest_loan_or_a_percent_never_both(
+async fn an_arrangement_fee_is_a_fixed_amount_below_the_smallest_loan_or_a_percent_and_a_late_charge_positive(
     pool: PgPool,
 ) {
     let harness = Harness::start(pool).await;
@@ -602,6 +602,16 @@ async fn an_arrangement_fee_is_a_fixed_amount_below_the_smallest_loan_or_a_perce
             "arrangement_fee_collection",
             "not_applicable",
         ),
+        (
+            json!({"late_charge_fixed": "0"}),
+            "late_charge_fixed",
+            "not_positive",
+        ),
+        (
+            json!({"late_charge_fixed": "five"}),
+            "late_charge_fixed",
+            "invalid_amount",
+        ),
     ] {
         let definition = programme_like(&harness, SMALL_BUSINESS_START_LOAN_ID, fee.clone()).await;
         let response = harness
@@ -622,6 +632,16 @@ async fn an_arrangement_fee_is_a_fixed_amount_below_the_smallest_loan_or_a_perce
         .post("/v1/programmes", &harness.admin, &for_a_grant)
         .await;
     common::assert_problem_field(response, 422, "arrangement_fee_percent", "not_applicable").await;
+    let charged_grant = programme_like(
+        &harness,
+        INNOVATIVE_IDEA_GRANT_ID,
+        json!({ "late_charge_fixed": "1000" }),
+    )
+    .await;
+    let response = harness
+        .post("/v1/programmes", &harness.admin, &charged_grant)
+        .await;
+    common::assert_problem_field(response, 422, "late_charge_fixed", "not_applicable").await;
 
     let fixed = programme_like(
         &harness,

@@ -34,6 +34,7 @@ use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::calendar::BankCalendar;
 use imkon_platform::money::Money;
 use imkon_platform::outbox;
+use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
@@ -313,8 +314,8 @@ async fn assess_contract(
         .iter()
         .map(|row| row.number())
         .collect();
-    let paid: BTreeMap<u32, Money> = installments::list(&mut *connection, contract.id)
-        .await?
+    let rows = installments::list(&mut *connection, contract.id).await?;
+    let paid: BTreeMap<u32, Money> = rows
         .iter()
         .filter_map(|row| {
             let number = u32::try_from(row.number).ok()?;
@@ -334,13 +335,36 @@ async fn assess_contract(
     };
     let days_past_due = i32::try_from(report.days_past_due)
         .expect("days between two calendar dates fit in i32: chrono spans under 100 million days");
+    // The programme's late-payment charge is added once for each instalment on the first day
+    // it is found overdue; the instalment keeps that day, so a rerun charges nothing again.
+    let newly_late: Vec<i32> = if contract.late_charge > Decimal::ZERO {
+        report
+            .overdue
+            .iter()
+            .filter_map(|item| i32::try_from(item.number).ok())
+            .filter(|number| {
+                rows.iter()
+                    .any(|row| row.number == *number && row.late_charged_on.is_none())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let late_charges = money(
+        contract,
+        contract.late_charge * Decimal::from(newly_late.len()),
+    );
+    let penalty_added = report
+        .penalty_for_day
+        .checked_add(&late_charges)
+        .expect("a penalty and the contract's charges are in its currency");
     arrears::insert_day(
         connection,
         &arrears::NewArrearsDay {
             contract_id: contract.id,
             as_of,
             total_overdue: report.total_overdue.amount(),
-            penalty: report.penalty_for_day.amount(),
+            penalty: penalty_added.amount(),
             days_past_due,
             bucket: bucket.label(),
             overdue_installments: i32::try_from(report.overdue.len())
@@ -348,7 +372,28 @@ async fn assess_contract(
         },
     )
     .await?;
-    contracts::add_penalty(connection, contract.id, report.penalty_for_day.amount()).await?;
+    contracts::add_penalty(connection, contract.id, penalty_added.amount()).await?;
+    if !newly_late.is_empty() {
+        installments::mark_late_charged(connection, contract.id, &newly_late, as_of).await?;
+        audit::record(
+            connection,
+            AuditEntry {
+                actor_id: None,
+                actor_roles: Vec::new(),
+                action: "late_charge.applied",
+                subject_type: "contract",
+                subject_id: contract.id.to_string(),
+                before: Some(json!({"penalty_outstanding": contract.penalty_outstanding})),
+                after: Some(json!({
+                    "as_of": as_of,
+                    "installments": newly_late,
+                    "charge": late_charges.amount(),
+                })),
+                source_address: None,
+            },
+        )
+        .await?;
+    }
     for item in &report.overdue {
         installments::set_days_past_due(
             connection,
@@ -381,7 +426,7 @@ async fn assess_contract(
     let yesterday = as_of.checked_sub_days(Days::new(1)).unwrap_or(as_of);
     let previous = arrears::bucket_on(connection, contract.id, yesterday).await?;
     if previous.as_deref() != Some(bucket.label()) {
-        let penalty_outstanding = contract.penalty_outstanding + report.penalty_for_day.amount();
+        let penalty_outstanding = contract.penalty_outstanding + penalty_added.amount();
         outbox::enqueue(
             connection,
             LOAN_OVERDUE,

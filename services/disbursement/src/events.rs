@@ -8,7 +8,7 @@
 use chrono::{DateTime, Months, Utc};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::calendar::BankCalendar;
-use imkon_platform::money::Money;
+use imkon_platform::money::{Currency, Money};
 use imkon_platform::outbox::{self, EventEnvelope};
 use imkon_platform::problem::Problem;
 use rust_decimal::Decimal;
@@ -71,6 +71,9 @@ struct ApplicationApproved {
     /// `deducted` (the default when there is a fee) or `upfront`.
     #[serde(default)]
     arrangement_fee_collection: Option<String>,
+    /// The programme's late-payment charge per instalment that falls overdue; none when absent.
+    #[serde(default)]
+    late_charge: Option<String>,
     approved_at: DateTime<Utc>,
 }
 
@@ -242,8 +245,29 @@ fn parse_approval(
         penalty_rate_percent: penalty_rate,
         arrangement_fee: fee.map_or(Decimal::ZERO, |fee| fee.amount().amount()),
         arrangement_fee_collection: fee.map(|fee| fee.collection().name()),
+        late_charge: late_charge(approved, currency, is_loan)?,
         approved_at: approved.approved_at,
     })
+}
+
+/// The late-payment charge of a loan's programme, zero for none (and for a grant).
+fn late_charge(
+    approved: &ApplicationApproved,
+    currency: Currency,
+    is_loan: bool,
+) -> Result<Decimal, DisbursementError> {
+    let Some(text) = approved.late_charge.as_deref().filter(|_| is_loan) else {
+        return Ok(Decimal::ZERO);
+    };
+    let charge = Money::new(parse_decimal(text, "late_charge")?, currency)
+        .ok()
+        .filter(|charge| !charge.is_negative())
+        .ok_or_else(|| DisbursementError::InvalidField {
+            field: "late_charge",
+            code: "invalid_amount",
+            message: "a late charge is a non-negative amount in the loan's currency".to_owned(),
+        })?;
+    Ok(charge.amount())
 }
 
 /// The arrangement fee the approval's programme charges on this principal, if any.

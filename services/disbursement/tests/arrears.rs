@@ -448,3 +448,105 @@ async fn a_partial_payment_goes_to_penalty_then_interest_then_principal_and_the_
     assert_eq!(rest["interest"], "0.00");
     assert_eq!(app.ledger.balance(&current).await.to_string(), "7.79");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_late_charge_is_added_once_for_each_instalment_that_falls_overdue_and_paid_as_penalty(
+    pool: PgPool,
+) {
+    let app = support::start(pool).await;
+    let who = Staffed::new();
+    let admin = person(&[Role::Admin]);
+    let mut loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
+    loan["late_charge"] = json!("5.00");
+    let (id, current) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{id}"), Some(&who.founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contract["late_charge"], "5.00");
+    app.ledger
+        .move_cash(&current, "110.00", false, "spent")
+        .await;
+
+    // February's instalment falls overdue on the 2nd: one charge and four days' penalty.
+    set_today(&app, "2024-02-05");
+    let run = app
+        .post("/v1/arrears/run?as_of=2024-02-05", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(run.status(), 200);
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "5.08");
+    // March's falls overdue on 2 March: a second charge, never a third for February's.
+    set_today(&app, "2024-03-03");
+    let run = app
+        .post("/v1/arrears/run?as_of=2024-03-03", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(run.status(), 200);
+    let penalty: Decimal = penalty_outstanding(&app, &who, id)
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let charged: Vec<(i32, Option<chrono::NaiveDate>)> = sqlx::query_as(
+        "select number, late_charged_on from installment where contract_id = $1 order by number",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        charged[..3],
+        [
+            (1, "2024-02-02".parse().ok()),
+            (2, "2024-03-02".parse().ok()),
+            (3, None)
+        ]
+    );
+    let daily_penalties: Decimal = sqlx::query_scalar(
+        "select coalesce(sum(penalty), 0) from arrears_day where contract_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        daily_penalties, penalty,
+        "each day's booking includes its charges"
+    );
+    assert!(
+        penalty > Decimal::new(1000, 2),
+        "two charges and the daily penalty"
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_record where subject_id = $1 and action = 'late_charge.applied'",
+    )
+    .bind(id.to_string())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
+
+    // Paying what is due pays the charges first, into the bank's penalty income.
+    app.ledger.move_cash(&current, "100.00", true, "back").await;
+    let paid = app
+        .post_with_key(
+            &format!("/v1/contracts/{id}/repayments"),
+            &who.founder,
+            "due",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(paid.status(), 201, "{}", paid.text().await.unwrap());
+    let paid: Value = paid.json().await.unwrap();
+    assert_eq!(
+        paid["penalty"]
+            .as_str()
+            .unwrap()
+            .parse::<Decimal>()
+            .unwrap(),
+        penalty
+    );
+    assert_eq!(penalty_outstanding(&app, &who, id).await, "0.00");
+}

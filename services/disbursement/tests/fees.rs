@@ -70,6 +70,7 @@ async fn a_percent_fee_is_kept_back_from_the_first_payout_once_and_the_loan_owes
     let who = Staffed::new();
     let mut payload = approved_loan(who.founder.client_id().unwrap(), "10000000.30");
     payload["arrangement_fee_percent"] = json!("1.5");
+    payload["late_charge"] = json!("5000.00");
     let id = app.contract_from(&who.founder, &payload).await;
 
     // 1.5% of 10 000 000.30 is 150 000.0045: half-even to the tiyin, 150 000.00.
@@ -90,6 +91,11 @@ async fn a_percent_fee_is_kept_back_from_the_first_payout_once_and_the_loan_owes
         text.contains("UZS 150,000.00: arrangement fee, kept back from the"),
         "{text}"
     );
+    assert!(
+        text.contains("One-off charge for each instalment") && text.contains("UZS 5,000.00"),
+        "{text}"
+    );
+    assert_eq!(draft["late_charge"], "5000.00");
 
     let current = app
         .ledger

@@ -491,7 +491,7 @@ const PERCENT_FIELDS: [&str; 5] = [
     "arrangement_fee_percent",
 ];
 /// Amounts a programme may leave out, typed in the reader's notation.
-const OPTIONAL_AMOUNT_FIELDS: [&str; 1] = ["arrangement_fee_fixed"];
+const OPTIONAL_AMOUNT_FIELDS: [&str; 2] = ["arrangement_fee_fixed", "late_charge_fixed"];
 /// Choices sent only when one is made: the service applies its default otherwise.
 const OPTIONAL_CHOICES: [&str; 4] = [
     "repayment_method",
@@ -610,6 +610,12 @@ fn new_programme_groups(
         "text",
     );
     fee_percent.hint = t("admin-programme-fee-hint");
+    let mut late_charge = field(
+        "late_charge_fixed",
+        t("admin-programme-late-charge"),
+        "text",
+    );
+    late_charge.hint = t("admin-programme-late-charge-hint");
     let loan_only = |name, key: &str| {
         let mut loan_field = field(name, t(key), "text");
         loan_field.hint = t("admin-programme-loans-only");
@@ -669,6 +675,7 @@ fn new_programme_groups(
                 fee_fixed,
                 fee_percent,
                 fee_collection,
+                late_charge,
                 co_funding,
                 field("opens_on", t("admin-programme-opens-on"), "date"),
                 field("closes_on", t("admin-programme-closes-on"), "date"),

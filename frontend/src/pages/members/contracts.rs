@@ -380,6 +380,8 @@ pub struct ContractView {
     pub interest_method_key: String,
     /// The arrangement fee with how it is collected, in words; empty when none is charged.
     pub arrangement_fee: String,
+    /// The charge for each instalment paid late; empty when none.
+    pub late_charge: String,
     pub term_months: i32,
     pub disbursement_date: String,
     pub first_due_date: String,
@@ -433,6 +435,16 @@ fn contract_view(contract: &Contract, translator: &Translator) -> ContractView {
                 }
                 text
             })
+            .unwrap_or_default(),
+        late_charge: contract
+            .late_charge
+            .as_deref()
+            .filter(|charge| {
+                charge
+                    .parse::<rust_decimal::Decimal>()
+                    .is_ok_and(|charge| charge > rust_decimal::Decimal::ZERO)
+            })
+            .map(|charge| amount_text(charge, &contract.currency, translator))
             .unwrap_or_default(),
         term_months: contract.term_months,
         disbursement_date: date(contract.disbursement_date),

@@ -550,6 +550,8 @@ pub struct ProgrammeRow {
     pub available: String,
     /// A loan's arrangement fee and how it is collected, in words; empty when none.
     pub fee: String,
+    /// A loan's charge for each instalment paid late; empty when none.
+    pub late_charge: String,
 }
 
 impl ProgrammeRow {
@@ -573,6 +575,11 @@ impl ProgrammeRow {
             closes_on: format_date(programme.closes_on, locale),
             available: money(programme.available_amount, &programme.currency, translator),
             fee: arrangement_fee_text(programme, translator),
+            late_charge: programme
+                .late_charge_fixed
+                .as_deref()
+                .map(|charge| amount_text(charge, &programme.currency, translator))
+                .unwrap_or_default(),
         }
     }
 }
@@ -651,6 +658,7 @@ pub fn sample_programme() -> Programme {
         arrangement_fee_fixed: None,
         arrangement_fee_percent: None,
         arrangement_fee_collection: None,
+        late_charge_fixed: None,
         rubric: Vec::new(),
         questions: vec![
             crate::clients::applications::Question {

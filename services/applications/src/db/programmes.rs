@@ -32,6 +32,8 @@ pub struct ProgrammeRow {
     pub arrangement_fee_fixed: Option<Decimal>,
     pub arrangement_fee_percent: Option<Decimal>,
     pub arrangement_fee_collection: Option<String>,
+    /// Loans: the late-payment charge per instalment that falls overdue.
+    pub late_charge_fixed: Option<Decimal>,
     pub max_grace_months: Option<i32>,
     pub penalty_rate_percent: Option<Decimal>,
     pub co_funding_cap_percent: Option<Decimal>,
@@ -62,9 +64,9 @@ pub async fn insert(
             penalty_rate_percent, co_funding_cap_percent, opens_on, closes_on, eligibility,
             scorecard_id, scoring_inputs, form, rubric, created_at, created_by, updated_at,
             day_count, interest_method, arrangement_fee_fixed, arrangement_fee_percent,
-            arrangement_fee_collection)
+            arrangement_fee_collection, late_charge_fixed)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
+            $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
          on conflict (id) do nothing",
         row.id,
         row.kind,
@@ -98,6 +100,7 @@ pub async fn insert(
         row.arrangement_fee_fixed,
         row.arrangement_fee_percent,
         row.arrangement_fee_collection,
+        row.late_charge_fixed,
     )
     .execute(executor)
     .await?;
@@ -113,7 +116,7 @@ pub async fn find(
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
             annual_rate_max_percent, repayment_method, day_count, interest_method, max_grace_months,
-            arrangement_fee_fixed, arrangement_fee_percent, arrangement_fee_collection,
+            arrangement_fee_fixed, arrangement_fee_percent, arrangement_fee_collection, late_charge_fixed,
             penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
@@ -135,7 +138,7 @@ pub async fn lock(
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
             annual_rate_max_percent, repayment_method, day_count, interest_method, max_grace_months,
-            arrangement_fee_fixed, arrangement_fee_percent, arrangement_fee_collection,
+            arrangement_fee_fixed, arrangement_fee_percent, arrangement_fee_collection, late_charge_fixed,
             penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at
@@ -197,7 +200,8 @@ pub async fn update_definition(
             co_funding_cap_percent = $16, opens_on = $17, closes_on = $18, eligibility = $19,
             scorecard_id = $20, scoring_inputs = $21, form = $22, rubric = $23, updated_at = $24,
             day_count = $25, interest_method = $26, arrangement_fee_fixed = $27,
-            arrangement_fee_percent = $28, arrangement_fee_collection = $29
+            arrangement_fee_percent = $28, arrangement_fee_collection = $29,
+            late_charge_fixed = $30
          where id = $1",
         row.id,
         row.kind,
@@ -228,6 +232,7 @@ pub async fn update_definition(
         row.arrangement_fee_fixed,
         row.arrangement_fee_percent,
         row.arrangement_fee_collection,
+        row.late_charge_fixed,
     )
     .execute(connection)
     .await?;
@@ -276,7 +281,7 @@ pub async fn list(executor: impl PgExecutor<'_>) -> Result<Vec<ProgrammeRow>, sq
         "select id, kind, name, description, currency, total_budget, committed_amount,
             min_amount, max_amount, min_term_months, max_term_months, annual_rate_min_percent,
             annual_rate_max_percent, repayment_method, day_count, interest_method, max_grace_months,
-            arrangement_fee_fixed, arrangement_fee_percent, arrangement_fee_collection,
+            arrangement_fee_fixed, arrangement_fee_percent, arrangement_fee_collection, late_charge_fixed,
             penalty_rate_percent,
             co_funding_cap_percent, opens_on, closes_on, eligibility, scorecard_id,
             scoring_inputs, form, rubric, created_at, created_by, updated_at, closed_at

@@ -276,6 +276,8 @@ pub struct LoanTerms {
     /// The longest grace on principal a decision may grant, in months; zero for none.
     pub max_grace_months: u32,
     pub arrangement_fee: Option<ArrangementFee>,
+    /// Added to the penalty owed once for each instalment that falls overdue.
+    pub late_charge: Option<Money>,
 }
 
 /// What only a grant programme states.
@@ -407,6 +409,20 @@ impl Programme {
                     });
                 }
                 Some(FeeCharge::Percent(_)) | None => {}
+            }
+            if let Some(charge) = loan.late_charge {
+                if charge.currency() != spec.currency {
+                    return Err(ProgrammeError::CurrencyMismatch {
+                        field: "late_charge_fixed",
+                        expected: spec.currency,
+                        found: charge.currency(),
+                    });
+                }
+                if !charge.is_positive() {
+                    return Err(ProgrammeError::NotPositive {
+                        field: "late_charge_fixed",
+                    });
+                }
             }
         }
         if let ProgrammeTerms::Grant(GrantTerms {
@@ -588,6 +604,7 @@ pub(crate) mod tests {
                 interest_method: InterestMethod::DecliningBalance,
                 max_grace_months: 6,
                 arrangement_fee: None,
+                late_charge: None,
             }),
             opens_on: date("2025-01-01"),
             closes_on: date("2025-12-31"),

@@ -359,6 +359,7 @@ fn approved_payload(
         "arrangement_fee_fixed": fee_fixed,
         "arrangement_fee_percent": fee_percent,
         "arrangement_fee_collection": fee.map(|fee| fee.collection.as_str()),
+        "late_charge": loan_terms.and_then(|loan| loan.late_charge).map(|charge| charge.amount().to_string()),
         "approved_at": approved_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })
 }

@@ -164,6 +164,11 @@ pub struct ProgrammeInput {
     #[serde(default)]
     #[schema(example = "deducted")]
     pub arrangement_fee_collection: Option<String>,
+    /// Loans: a late-payment charge of this fixed amount in the programme's currency, added to
+    /// the penalty owed once for each instalment that falls overdue; none when absent.
+    #[serde(default)]
+    #[schema(example = "50000.00")]
+    pub late_charge_fixed: Option<String>,
     /// Loans: the annual penalty rate on overdue amounts, passed on to the contract.
     #[serde(default)]
     pub penalty_rate_percent: Option<String>,
@@ -392,6 +397,11 @@ impl ProgrammeInput {
                     interest_method,
                     max_grace_months: *required("max_grace_months", &self.max_grace_months)?,
                     arrangement_fee: self.arrangement_fee(currency)?,
+                    late_charge: self
+                        .late_charge_fixed
+                        .as_deref()
+                        .map(|text| money("late_charge_fixed", text, currency))
+                        .transpose()?,
                 })
             }
             "grant" => {
@@ -424,6 +434,7 @@ impl ProgrammeInput {
                     &self.arrangement_fee_collection,
                     "grant",
                 )?;
+                not_applicable("late_charge_fixed", &self.late_charge_fixed, "grant")?;
                 not_applicable("penalty_rate_percent", &self.penalty_rate_percent, "grant")?;
                 let co_funding_cap = self
                     .co_funding_cap_percent

@@ -122,6 +122,10 @@ pub fn programme_row(
         arrangement_fee_fixed: fee_fixed,
         arrangement_fee_percent: fee_percent,
         arrangement_fee_collection: fee.map(|fee| fee.collection.as_str().to_owned()),
+        late_charge_fixed: programme
+            .loan_terms()
+            .and_then(|loan| loan.late_charge)
+            .map(|charge| charge.amount()),
         max_grace_months: grace,
         penalty_rate_percent: parsed.penalty_rate.map(|rate| rate.value()),
         co_funding_cap_percent: cap,
@@ -166,6 +170,7 @@ fn definition_of(row: &ProgrammeRow) -> Result<ProgrammeInput, ApiError> {
             .arrangement_fee_percent
             .map(|percent| percent.normalize().to_string()),
         arrangement_fee_collection: row.arrangement_fee_collection.clone(),
+        late_charge_fixed: text(row.late_charge_fixed),
         max_grace_months: row.max_grace_months.map(months).transpose()?,
         penalty_rate_percent: text(row.penalty_rate_percent),
         co_funding_cap_percent: text(row.co_funding_cap_percent),

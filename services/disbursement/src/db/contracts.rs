@@ -41,6 +41,8 @@ pub struct ContractRow {
     pub arrangement_fee_collection: Option<String>,
     /// The ledger transfer that collected the fee, once collected.
     pub arrangement_fee_transfer_id: Option<Uuid>,
+    /// Added to the penalty owed once for each instalment that falls overdue; zero for none.
+    pub late_charge: Decimal,
 }
 
 /// A contract to make from an approved application.
@@ -63,6 +65,7 @@ pub struct NewContract {
     pub penalty_rate_percent: Decimal,
     pub arrangement_fee: Decimal,
     pub arrangement_fee_collection: Option<&'static str>,
+    pub late_charge: Decimal,
     pub approved_at: DateTime<Utc>,
 }
 
@@ -93,9 +96,9 @@ pub async fn insert_draft(
         "insert into contract (id, application_id, programme_id, programme_kind, client_id,
              company_id, currency, principal, annual_rate_percent, repayment_method, term_months,
              grace_months, day_count, interest_method, penalty_rate_percent, status, approved_at,
-             arrangement_fee, arrangement_fee_collection)
+             arrangement_fee, arrangement_fee_collection, late_charge)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'draft', $16,
-             $17, $18)
+             $17, $18, $19)
          on conflict (application_id) do nothing",
         contract.id,
         contract.application_id,
@@ -114,7 +117,8 @@ pub async fn insert_draft(
         contract.penalty_rate_percent,
         contract.approved_at,
         contract.arrangement_fee,
-        contract.arrangement_fee_collection
+        contract.arrangement_fee_collection,
+        contract.late_charge
     )
     .execute(connection)
     .await?;
@@ -153,7 +157,7 @@ pub async fn find<'e>(
              grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
              signed_at, signed_by, activated_at, activated_by, closed_at, arrangement_fee,
-             arrangement_fee_collection, arrangement_fee_transfer_id
+             arrangement_fee_collection, arrangement_fee_transfer_id, late_charge
          from contract where id = $1",
         id
     )
@@ -174,7 +178,7 @@ pub async fn find_for_update(
              grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
              signed_at, signed_by, activated_at, activated_by, closed_at, arrangement_fee,
-             arrangement_fee_collection, arrangement_fee_transfer_id
+             arrangement_fee_collection, arrangement_fee_transfer_id, late_charge
          from contract where id = $1 for update",
         id
     )
@@ -193,7 +197,7 @@ pub async fn find_by_application<'e>(
              grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
              signed_at, signed_by, activated_at, activated_by, closed_at, arrangement_fee,
-             arrangement_fee_collection, arrangement_fee_transfer_id
+             arrangement_fee_collection, arrangement_fee_transfer_id, late_charge
          from contract where application_id = $1",
         application_id
     )
@@ -215,7 +219,7 @@ pub async fn list_for_client<'e>(
              grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
              signed_at, signed_by, activated_at, activated_by, closed_at, arrangement_fee,
-             arrangement_fee_collection, arrangement_fee_transfer_id
+             arrangement_fee_collection, arrangement_fee_transfer_id, late_charge
          from contract
          where client_id = $1 and ($2::uuid is null or id < $2)
          order by id desc limit $3",
@@ -241,7 +245,7 @@ pub async fn list<'e>(
              grace_months, day_count, interest_method, penalty_rate_percent, disbursement_date, first_due_date,
              status, penalty_outstanding, loan_account_number, approved_at, created_at,
              signed_at, signed_by, activated_at, activated_by, closed_at, arrangement_fee,
-             arrangement_fee_collection, arrangement_fee_transfer_id
+             arrangement_fee_collection, arrangement_fee_transfer_id, late_charge
          from contract
          where ($1::text is null or status = $1) and ($2::uuid is null or id < $2)
          order by id desc limit $3",

@@ -18,6 +18,8 @@ pub struct InstallmentRow {
     pub paid_interest: Decimal,
     pub paid_principal: Decimal,
     pub days_past_due: i32,
+    /// The day a late-payment charge was added for this instalment falling overdue.
+    pub late_charged_on: Option<NaiveDate>,
 }
 
 impl InstallmentRow {
@@ -81,12 +83,31 @@ pub async fn list<'e>(
     sqlx::query_as!(
         InstallmentRow,
         "select number, due_date, principal, interest, total, balance, paid_interest,
-             paid_principal, days_past_due
+             paid_principal, days_past_due, late_charged_on
          from installment where contract_id = $1 order by number",
         contract_id
     )
     .fetch_all(executor)
     .await
+}
+
+/// Records that the instalments `numbers` were charged for falling overdue on `day`.
+pub async fn mark_late_charged(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    numbers: &[i32],
+    day: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update installment set late_charged_on = $3
+         where contract_id = $1 and number = any($2) and late_charged_on is null",
+        contract_id,
+        numbers,
+        day
+    )
+    .execute(connection)
+    .await?;
+    Ok(())
 }
 
 /// Records a payment towards one instalment.

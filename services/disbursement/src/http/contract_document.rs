@@ -48,6 +48,7 @@ struct Words {
     no_fees: &'static str,
     fee_deducted: &'static str,
     fee_upfront: &'static str,
+    late_charge: &'static str,
     tranches: &'static str,
     tranche_number: &'static str,
     tranche_amount: &'static str,
@@ -103,6 +104,7 @@ fn words(language: Language) -> Words {
             no_fees: "yoʻq: ushbu shartnoma boʻyicha hech qanday komissiya yoki yigʻim olinmaydi",
             fee_deducted: "kredit rasmiylashtirish komissiyasi, birinchi toʻlovdan ushlab qolinadi; boshqa komissiya yoki yigʻim olinmaydi",
             fee_upfront: "kredit rasmiylashtirish komissiyasi, shartnoma imzolanganda joriy hisobdan toʻlanadi; boshqa komissiya yoki yigʻim olinmaydi",
+            late_charge: "Muddati oʻtgan har bir toʻlov uchun bir martalik jarima",
             tranches: "Mablagʻ ajratish bosqichlari",
             tranche_number: "№",
             tranche_amount: "Summa",
@@ -155,6 +157,7 @@ fn words(language: Language) -> Words {
             no_fees: "йўқ: ушбу шартнома бўйича ҳеч қандай комиссия ёки йиғим олинмайди",
             fee_deducted: "кредит расмийлаштириш комиссияси, биринчи тўловдан ушлаб қолинади; бошқа комиссия ёки йиғим олинмайди",
             fee_upfront: "кредит расмийлаштириш комиссияси, шартнома имзоланганда жорий ҳисобдан тўланади; бошқа комиссия ёки йиғим олинмайди",
+            late_charge: "Муддати ўтган ҳар бир тўлов учун бир марталик жарима",
             tranches: "Маблағ ажратиш босқичлари",
             tranche_number: "№",
             tranche_amount: "Сумма",
@@ -207,6 +210,7 @@ fn words(language: Language) -> Words {
             no_fees: "нет: по этому договору не взимаются никакие комиссии и сборы",
             fee_deducted: "комиссия за оформление кредита, удерживается из первой выплаты; других комиссий и сборов нет",
             fee_upfront: "комиссия за оформление кредита, списывается с текущего счёта при подписании договора; других комиссий и сборов нет",
+            late_charge: "Разовый штраф за каждый просроченный платёж",
             tranches: "Транши",
             tranche_number: "№",
             tranche_amount: "Сумма",
@@ -259,6 +263,7 @@ fn words(language: Language) -> Words {
             no_fees: "none: no fee or charge of any kind is made under this contract",
             fee_deducted: "arrangement fee, kept back from the first payout; no other fee or charge is made",
             fee_upfront: "arrangement fee, paid from the current account when the contract is signed; no other fee or charge is made",
+            late_charge: "One-off charge for each instalment paid late",
             tranches: "Tranches",
             tranche_number: "No.",
             tranche_amount: "Amount",
@@ -391,6 +396,9 @@ pub fn render(
         }
     };
     blocks.push(field(words.fees, fees));
+    if contract.late_charge > Decimal::ZERO {
+        blocks.push(field(words.late_charge, show(contract.late_charge)));
+    }
 
     blocks.push(Block::Heading(words.tranches.to_owned()));
     blocks.push(Block::Table {

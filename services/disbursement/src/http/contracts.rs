@@ -81,6 +81,9 @@ pub struct ContractView {
     pub penalty_rate_percent: String,
     /// The loan's arrangement fee, when its programme charges one.
     pub arrangement_fee: Option<ArrangementFeeView>,
+    /// Added to the penalty owed once for each instalment that falls overdue; `"0.00"` for
+    /// none.
+    pub late_charge: String,
     /// Set at activation.
     pub disbursement_date: Option<NaiveDate>,
     pub first_due_date: Option<NaiveDate>,
@@ -186,6 +189,7 @@ impl ContractView {
             day_count: contract.day_count.clone(),
             interest_method: contract.interest_method.clone(),
             penalty_rate_percent: contract.penalty_rate_percent.normalize().to_string(),
+            late_charge: money(contract, contract.late_charge).amount().to_string(),
             arrangement_fee: arrangement_fee(contract).map(|fee| ArrangementFeeView {
                 amount: fee.amount().amount().to_string(),
                 collection: fee.collection().name().to_owned(),
