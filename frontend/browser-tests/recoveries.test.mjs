@@ -1,7 +1,9 @@
-// A written-off loan in a real browser: approver1 proposes writing off founder1's paid-out
-// loan, dual1 confirms it, and founder1 pays part of the debt back from the contract page; a
-// payment above what is still owed is refused in each language, and the loan book counts
-// what came back.
+// A loan rescheduled, then written off, in a real browser: credit1 proposes a longer term for
+// founder1's paid-out loan (a missing reason refused beside its field first) and dual1
+// confirms it, after which the page shows the new schedule and the one it replaced in each
+// language; then approver1 proposes writing the loan off, dual1 confirms it, and founder1
+// pays part of the debt back from the contract page; a payment above what is still owed is
+// refused in each language, and the loan book counts what came back.
 // Run: DATABASE_URL=… node --test recoveries.test.mjs (the demo then runs the real services).
 
 import { test } from 'node:test';
@@ -43,6 +45,53 @@ async function minorUnits(page, selector) {
   const digits = text.replace(/[^0-9]/g, '');
   return Number(digits);
 }
+
+// The heading of the schedule a rescheduling replaced, in the order of LANGUAGES.
+const REPLACED = {
+  'uz-Latn': 'Qayta tuzishdan oldingi jadval (muddatni 3 oyga uzaytirish)',
+  'uz-Cyrl': 'Қайта тузишдан олдинги жадвал (муддатни 3 ойга узайтириш)',
+  ru: 'График до реструктуризации (увеличение срока на 3 месяца)',
+  en: 'The schedule before a term 3 months longer',
+};
+
+test('credit1 proposes a longer term for founder1\'s loan and dual1 confirms it', { skip: needsServices }, async () => {
+  const founder = await signedIn('founder1');
+  await founder.page.goto(`${started.server.url}/contracts`);
+  const contractPath = await founder.page.locator('#contracts li', { hasText: 'Active' }).locator('h2 a').getAttribute('href');
+  await founder.page.goto(`${started.server.url}${contractPath}`);
+  const rowsBefore = await founder.page.locator('#schedule tbody tr').count();
+  assert.equal(await founder.page.locator('#reschedule-form').count(), 0, 'founders do not reschedule');
+
+  const officer = await signedIn('credit1');
+  await officer.page.goto(`${started.server.url}${contractPath}`);
+  await officer.page.selectOption('#reschedule-kind', 'longer_term');
+  await officer.page.fill('#reschedule-months', '3');
+  await submit(officer.page, '#reschedule-form');
+  assert.equal((await officer.page.locator('#reschedule-reason-error').innerText()).trim(), 'Fill in this field.');
+  assert.equal(await officer.page.inputValue('#reschedule-months'), '3', 'what was typed is kept');
+  await officer.page.fill('#reschedule-reason', 'Sales are seasonal; spread the rest over three more months.');
+  await submit(officer.page, '#reschedule-form');
+  assert.equal(await officer.page.locator('#form-errors').count(), 0, 'the proposal is taken');
+  assert.equal(await officer.page.locator('#reschedule-proposal-what').innerText(), 'a term 3 months longer');
+  assert.ok(await officer.page.locator('#reschedule-proposed-rows tbody tr').count() > 3);
+  assert.equal(await officer.page.locator('#reschedule-confirm-form').count(), 0, 'an officer does not confirm');
+  await officer.context.close();
+
+  const approver = await signedIn('dual1');
+  await approver.page.goto(`${started.server.url}${contractPath}`);
+  await submit(approver.page, '#reschedule-confirm-form');
+  assert.equal(await approver.page.locator('#reschedule-proposal').count(), 0, 'nothing is pending');
+  assert.equal(await approver.page.locator('#schedule tbody tr').count(), rowsBefore + 3);
+  await approver.context.close();
+
+  for (const language of LANGUAGES) {
+    await founder.page.goto(`${started.server.url}${contractPath}`);
+    await chooseLanguage(founder.page, language);
+    const summary = await founder.page.locator('#schedule-version-1 summary').innerText();
+    assert.ok(summary.startsWith(REPLACED[language.code]), `${language.code}: ${summary}`);
+  }
+  await founder.context.close();
+});
 
 test('two approvers write off founder1\'s loan and founder1 pays part of it back', { skip: needsServices }, async () => {
   const founder = await signedIn('founder1');
