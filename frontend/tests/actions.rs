@@ -6,13 +6,13 @@
 
 mod support;
 
-use imkon_applications::seed::MVP_CO_FUNDING_GRANT_ID;
+use imkon_applications::seed::{MVP_CO_FUNDING_GRANT_ID, SMALL_BUSINESS_START_LOAN_ID};
 use reqwest::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use reqwest::StatusCode;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use support::browser::{location, Browser};
-use support::journeys::{start_grant_draft, submit_grant_draft};
+use support::journeys::{start_draft, start_grant_draft, submit_grant_draft};
 use support::services::{client_id_of, DUAL_ROLE_USERNAME};
 use support::site::Site;
 
@@ -1253,4 +1253,110 @@ async fn an_officer_proposes_a_payment_holiday_another_approver_confirms_it_and_
             .await
             .unwrap();
     assert_eq!(rows, 6 + 2, "two interest-only months added to the six");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_records_collateral_and_a_guarantor_on_a_draft_loan_and_officers_and_the_contract_show_them(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let mut founder = site.signed_in("founder1", "en").await;
+    let id = start_draft(
+        &site.frontend,
+        &mut founder,
+        SMALL_BUSINESS_START_LOAN_ID,
+        &[
+            ("requested_amount", "150,000,000.00"),
+            ("term_months", "24"),
+        ],
+    )
+    .await;
+    let page = site.url(&format!("/applications/{id}"));
+    let (_, html) = founder.page(&page).await;
+    assert!(html.contains("id=\"security-form\""), "{html}");
+    assert!(html.contains("No collateral or guarantor recorded."));
+
+    let add = site.url(&format!("/applications/{id}/securities"));
+    let refused = founder
+        .post(
+            &add,
+            &[
+                ("kind", "collateral"),
+                ("collateral_type", "vehicle"),
+                ("description", "Chevrolet Cobalt 2022"),
+                ("value", "a lot"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("id=\"security-value-error\""), "{html}");
+    assert!(
+        html.contains("Chevrolet Cobalt 2022"),
+        "what was typed is kept"
+    );
+    for fields in [
+        [
+            ("kind", "collateral"),
+            ("collateral_type", "vehicle"),
+            ("description", "Chevrolet Cobalt 2022"),
+            ("value", "150,000,000.00"),
+        ],
+        [
+            ("kind", "guarantor"),
+            ("guarantor_name", "Aziz Rahimov"),
+            ("description", "The director's brother"),
+            ("value", "50,000,000"),
+        ],
+    ] {
+        let added = founder.post(&add, &fields).await;
+        assert_eq!(location(&added), format!("/applications/{id}"));
+    }
+    let (_, html) = founder.page(&page).await;
+    assert!(
+        html.contains("<strong>Vehicle</strong> · UZS\u{a0}150,000,000.00"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<strong>Guarantor: Aziz Rahimov</strong>"),
+        "{html}"
+    );
+
+    let mut officer = site.signed_in("credit1", "ru").await;
+    let (status, html) = officer.page(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Обеспечение"), "{html}");
+    assert!(
+        html.contains("<strong>Транспортное средство</strong>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("security-form"),
+        "officers read, founders record"
+    );
+
+    // A contract made from an approval with securities lists them on its page.
+    let client_id = client_id_of(&site.services, "founder1").await;
+    let contract = site
+        .money
+        .approved_loan_with(
+            client_id,
+            "30000000.00",
+            serde_json::json!({"securities": [
+                {"kind": "collateral", "collateral_type": "real_estate",
+                 "description": "Office, 12 Amir Temur street", "value": "90000000.00"}
+            ]}),
+        )
+        .await;
+    let (_, html) = founder
+        .page(&site.url(&format!("/contracts/{contract}")))
+        .await;
+    assert!(html.contains("id=\"contract-securities\""), "{html}");
+    assert!(
+        html.contains(
+            "<strong>Real estate</strong> · UZS\u{a0}90,000,000.00<br>Office, 12 Amir Temur street"
+        ),
+        "{html}"
+    );
 }

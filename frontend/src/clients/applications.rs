@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::clients::api::{send_json, CallError, ServiceApi};
+use crate::clients::api::{send, send_json, CallError, ServiceApi};
 use crate::web::i18n::Locale;
 
 /// A text in the four languages of the UI.
@@ -98,6 +98,21 @@ pub struct Programme {
     /// The reviewers' scoring criteria.
     #[serde(default)]
     pub rubric: Vec<Criterion>,
+}
+
+/// Collateral (with its type) or a guarantor (with their name) recorded on an application;
+/// `value` is a decimal string in `currency`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Security {
+    pub id: String,
+    pub kind: String,
+    #[serde(default)]
+    pub collateral_type: Option<String>,
+    pub description: String,
+    pub value: String,
+    pub currency: String,
+    #[serde(default)]
+    pub guarantor_name: Option<String>,
 }
 
 /// A criterion reviewers score from 0 to 5.
@@ -351,6 +366,39 @@ impl ApplicationsCalls<'_> {
             &format!("/v1/applications/{}", path_segment(id)?),
         ))
         .await
+    }
+
+    /// The collateral and guarantors recorded on a loan application.
+    pub async fn securities(&self, id: &str) -> Result<Vec<Security>, CallError> {
+        send_json(self.call(
+            Method::GET,
+            &format!("/v1/applications/{}/securities", path_segment(id)?),
+        ))
+        .await
+    }
+
+    pub async fn add_security(&self, id: &str, body: &Value) -> Result<Security, CallError> {
+        send_json(
+            self.call(
+                Method::POST,
+                &format!("/v1/applications/{}/securities", path_segment(id)?),
+            )
+            .json(body),
+        )
+        .await
+    }
+
+    pub async fn remove_security(&self, id: &str, security_id: &str) -> Result<(), CallError> {
+        send(self.call(
+            Method::DELETE,
+            &format!(
+                "/v1/applications/{}/securities/{}",
+                path_segment(id)?,
+                path_segment(security_id)?
+            ),
+        ))
+        .await
+        .map(|_| ())
     }
 
     pub async fn timeline(&self, id: &str) -> Result<Vec<TimelineEntry>, CallError> {

@@ -143,6 +143,16 @@ pub struct Tranche {
     pub disbursed_at: Option<DateTime<Utc>>,
 }
 
+/// Collateral (with its type) or a guarantor (with their name) securing a contract.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ContractSecurity {
+    pub kind: String,
+    pub collateral_type: Option<String>,
+    pub description: String,
+    pub value: String,
+    pub guarantor_name: Option<String>,
+}
+
 /// A loan's arrangement fee and whether the bank has collected it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ArrangementFee {
@@ -174,6 +184,9 @@ pub struct Contract {
     /// Added to the penalty for each instalment that falls overdue; `"0.00"` for none.
     #[serde(default)]
     pub late_charge: Option<String>,
+    /// The collateral and guarantors the application recorded.
+    #[serde(default)]
+    pub securities: Vec<ContractSecurity>,
     pub term_months: i32,
     pub disbursement_date: Option<NaiveDate>,
     pub first_due_date: Option<NaiveDate>,

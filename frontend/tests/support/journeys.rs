@@ -4,6 +4,7 @@
 use imkon_applications::seed::MVP_CO_FUNDING_GRANT_ID;
 use imkon_platform::testing::TestServer;
 use reqwest::StatusCode;
+use uuid::Uuid;
 
 use super::browser::{location, Browser};
 
@@ -21,7 +22,28 @@ pub const GRANT_ANSWERS: [(&str, &str); 8] = [
 
 /// Starts a draft to the co-funding grant through the pages and returns its id.
 pub async fn start_grant_draft(frontend: &TestServer, founder: &mut Browser) -> String {
-    let apply_path = format!("/programmes/{MVP_CO_FUNDING_GRANT_ID}/apply");
+    start_draft(
+        frontend,
+        founder,
+        MVP_CO_FUNDING_GRANT_ID,
+        &[
+            ("requested_amount", "50,000,000.00"),
+            ("term_months", "12"),
+            ("project_cost", "200,000,000.00"),
+        ],
+    )
+    .await
+}
+
+/// Starts a draft to the programme `programme_id` with the basics `fields`, for the founder's
+/// first company, through the pages; returns its id.
+pub async fn start_draft(
+    frontend: &TestServer,
+    founder: &mut Browser,
+    programme_id: Uuid,
+    fields: &[(&str, &str)],
+) -> String {
+    let apply_path = format!("/programmes/{programme_id}/apply");
     let form = founder.get(&frontend.url(&apply_path)).await;
     assert_eq!(form.status(), StatusCode::OK);
     let html = form.text().await.unwrap();
@@ -31,18 +53,9 @@ pub async fn start_grant_draft(frontend: &TestServer, founder: &mut Browser) -> 
         .and_then(|rest| rest.split('"').next())
         .expect("the founder's company is offered")
         .to_owned();
-    let response = founder
-        .post(
-            &frontend.url(&apply_path),
-            &[
-                ("step", "basics"),
-                ("company_id", &company_id),
-                ("requested_amount", "50,000,000.00"),
-                ("term_months", "12"),
-                ("project_cost", "200,000,000.00"),
-            ],
-        )
-        .await;
+    let mut basics = vec![("step", "basics"), ("company_id", company_id.as_str())];
+    basics.extend_from_slice(fields);
+    let response = founder.post(&frontend.url(&apply_path), &basics).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let next = location(&response);
     let id = next

@@ -74,7 +74,22 @@ struct ApplicationApproved {
     /// The programme's late-payment charge per instalment that falls overdue; none when absent.
     #[serde(default)]
     late_charge: Option<String>,
+    /// The collateral and guarantors the application recorded; none when absent.
+    #[serde(default)]
+    securities: Vec<SecurityPayload>,
     approved_at: DateTime<Utc>,
+}
+
+/// Collateral or a guarantor as the approval carries it.
+#[derive(Debug, Deserialize)]
+struct SecurityPayload {
+    kind: String,
+    #[serde(default)]
+    collateral_type: Option<String>,
+    description: String,
+    value: String,
+    #[serde(default)]
+    guarantor_name: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -96,10 +111,12 @@ impl imkon_platform::events::EventHandler for DisbursementEvents {
         let approved: ApplicationApproved = serde_json::from_value(event.payload.clone())
             .map_err(|error| Problem::unprocessable("invalid_payload", error.to_string()))?;
         let contract = parse_approval(&approved, &self.calendar)?;
+        let securities = parse_securities(&approved.securities)?;
         if !contracts::insert_draft(connection, &contract).await? {
             tracing::info!(application_id = %approved.application_id, "a contract exists for this application already");
             return Ok(());
         }
+        contracts::insert_securities(connection, contract.id, &securities).await?;
         let kind = ProgrammeKind::parse(contract.programme_kind)
             .expect("the kind was parsed from the payload a moment ago");
         let currency = parse_currency(contract.currency, "currency")?;
@@ -248,6 +265,36 @@ fn parse_approval(
         late_charge: late_charge(approved, currency, is_loan)?,
         approved_at: approved.approved_at,
     })
+}
+
+/// The approval's securities as the contract keeps them; the applications service checked
+/// them, so one that does not read is a broken event, refused whole.
+fn parse_securities(
+    securities: &[SecurityPayload],
+) -> Result<Vec<contracts::SecurityRow>, DisbursementError> {
+    securities
+        .iter()
+        .map(|security| {
+            let value = parse_decimal(&security.value, "securities.value")?;
+            let valid = matches!(security.kind.as_str(), "collateral" | "guarantor")
+                && value > Decimal::ZERO
+                && !security.description.trim().is_empty();
+            if !valid {
+                return Err(DisbursementError::InvalidField {
+                    field: "securities",
+                    code: "invalid_security",
+                    message: "a security is collateral or a guarantor with a description and a positive value".to_owned(),
+                });
+            }
+            Ok(contracts::SecurityRow {
+                kind: security.kind.clone(),
+                collateral_type: security.collateral_type.clone(),
+                description: security.description.clone(),
+                value,
+                guarantor_name: security.guarantor_name.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The late-payment charge of a loan's programme, zero for none (and for a grant).

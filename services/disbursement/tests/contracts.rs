@@ -691,3 +691,54 @@ async fn staff_cancel_an_unsigned_contract_only_after_the_configured_wait(pool: 
     assert_problem(refused, &[409], Some("contract_wrong_state")).await;
     assert_eq!(cancelled_events(&app.pool).await.len(), 1);
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_collateral_and_guarantors_of_the_application_are_on_the_contract_and_its_document(
+    pool: PgPool,
+) {
+    let app = support::start(pool).await;
+    let founder = person(&[Role::Founder]);
+    let mut payload = approved_loan(founder.client_id().unwrap(), "1200000.00");
+    payload["securities"] = json!([
+        {"kind": "collateral", "collateral_type": "vehicle", "description": "Chevrolet Cobalt 2022",
+         "value": "150000000.00", "guarantor_name": null},
+        {"kind": "guarantor", "collateral_type": null, "description": "The director's brother",
+         "value": "50000000.00", "guarantor_name": "Aziz Rahimov"}
+    ]);
+    let id = app.contract_from(&founder, &payload).await;
+    let contract: Value = app
+        .get(&format!("/v1/contracts/{id}"), Some(&founder))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contract["securities"][0]["collateral_type"], "vehicle");
+    assert_eq!(contract["securities"][0]["value"], "150000000.00");
+    assert_eq!(contract["securities"][1]["guarantor_name"], "Aziz Rahimov");
+    let document = app
+        .get(
+            &format!("/v1/contracts/{id}/document.pdf?lang=en"),
+            Some(&founder),
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let text = pdf_text(&document);
+    for words in [
+        "Security",
+        "Vehicle",
+        "UZS 150,000,000.00, Chevrolet Cobalt 2022",
+        "Guarantor: Aziz Rahimov",
+    ] {
+        assert!(text.contains(words), "{words} in {text}");
+    }
+
+    let mut broken = approved_loan(founder.client_id().unwrap(), "1200000.00");
+    broken["securities"] = json!([{"kind": "promise", "description": "x", "value": "1.00"}]);
+    let refused = app
+        .deliver(Uuid::now_v7(), "application.approved", &broken)
+        .await;
+    let problem = assert_problem(refused, &[422], None).await;
+    assert_eq!(problem["errors"][0]["field"], "securities");
+}

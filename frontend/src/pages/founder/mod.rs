@@ -12,6 +12,7 @@ pub mod kyc;
 pub mod money;
 pub mod payments;
 pub mod profile;
+pub mod securities;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -52,6 +53,11 @@ pub fn routes() -> Router<AppState> {
             get(apply::edit_form).post(apply::edit),
         )
         .route("/applications/{id}/withdraw", post(apply::withdraw))
+        .route("/applications/{id}/securities", post(securities::add))
+        .route(
+            "/applications/{id}/securities/{security_id}/remove",
+            post(securities::remove),
+        )
         .route("/applications/{id}/info-response", post(apply::answer_info))
         .route("/inbox", get(inbox::list))
         .route("/inbox/{id}", get(inbox::open))

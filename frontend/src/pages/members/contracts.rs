@@ -22,6 +22,7 @@ use crate::pages::shared::client_names::{ClientLabel, ClientNamer};
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::KeyedChoice;
 use crate::pages::shared::forms::{problem_message, FormState};
+use crate::pages::shared::securities::SecurityLine;
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::amount_text;
@@ -382,6 +383,8 @@ pub struct ContractView {
     pub arrangement_fee: String,
     /// The charge for each instalment paid late; empty when none.
     pub late_charge: String,
+    /// The collateral and guarantors securing the loan.
+    pub securities: Vec<SecurityLine>,
     pub term_months: i32,
     pub disbursement_date: String,
     pub first_due_date: String,
@@ -446,6 +449,21 @@ fn contract_view(contract: &Contract, translator: &Translator) -> ContractView {
             })
             .map(|charge| amount_text(charge, &contract.currency, translator))
             .unwrap_or_default(),
+        securities: contract
+            .securities
+            .iter()
+            .map(|security| {
+                SecurityLine::new(
+                    "",
+                    security.collateral_type.as_deref(),
+                    security.guarantor_name.as_deref(),
+                    &security.value,
+                    &contract.currency,
+                    &security.description,
+                    translator,
+                )
+            })
+            .collect(),
         term_months: contract.term_months,
         disbursement_date: date(contract.disbursement_date),
         first_due_date: date(contract.first_due_date),

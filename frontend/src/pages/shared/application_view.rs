@@ -15,6 +15,7 @@ use crate::clients::applications::{staff_with_role, ApplicationsCalls, Programme
 use crate::pages::shared::client_names::{ClientLabel, ClientNamer};
 use crate::pages::shared::documents::{client_documents, Item};
 use crate::pages::shared::forms::{problem_message, FormState};
+use crate::pages::shared::securities::{SecurityLine, COLLATERAL_TYPES};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::{amount_text, format_date, format_day_of, format_money};
@@ -169,6 +170,11 @@ pub struct ApplicationPageView {
     reviewer_choices: Vec<Choice>,
     /// The applicant's documents, for credit staff; `None` when onboarding could not list them.
     documents: Option<Vec<Item>>,
+    /// A loan application's collateral and guarantors; `None` for a grant.
+    securities: Option<Vec<SecurityLine>>,
+    /// The founder may still add and remove securities: a draft loan application.
+    can_secure: bool,
+    collateral_types: Vec<(&'static str, String)>,
     form: FormState,
     confirmation_key: String,
 }
@@ -382,8 +388,42 @@ pub async fn application_page(
         .await;
         Some(names.label(&application.client_id))
     };
+    let securities = if programme.kind == "loan" {
+        Some(
+            calls
+                .securities(id)
+                .await
+                .map_err(|error| PageError::from_call(error, &next))?
+                .iter()
+                .map(|security| {
+                    SecurityLine::new(
+                        &security.id,
+                        security.collateral_type.as_deref(),
+                        security.guarantor_name.as_deref(),
+                        &security.value,
+                        &security.currency,
+                        &security.description,
+                        &translator,
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let person = &signed_in.person;
     let page = ApplicationPageView {
+        can_secure: person.is_founder() && state_name == "draft" && securities.is_some(),
+        securities,
+        collateral_types: COLLATERAL_TYPES
+            .iter()
+            .map(|kind| {
+                (
+                    *kind,
+                    translator.t(&format!("collateral-type-{}", kind.replace('_', "-"))),
+                )
+            })
+            .collect(),
         layout: context.layout(Section::Applications),
         id: application.id.clone(),
         client,

@@ -12,6 +12,7 @@ pub mod login;
 pub mod menu;
 pub mod quotes;
 pub mod rates;
+pub mod securities;
 pub mod signed_in;
 pub mod upload;
 

@@ -7,4 +7,5 @@ pub mod kyc;
 pub mod notifications;
 pub mod programmes;
 pub mod reviews;
+pub mod securities;
 pub mod timeline;

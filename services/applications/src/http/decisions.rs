@@ -331,6 +331,7 @@ fn approved_payload(
     row: &ApplicationRow,
     programme: &LoadedProgramme,
     terms: &ApprovalTerms,
+    securities: &[crate::db::securities::SecurityRow],
     approved_at: chrono::DateTime<chrono::Utc>,
 ) -> Value {
     let programme_rules = &programme.parsed.programme;
@@ -360,6 +361,7 @@ fn approved_payload(
         "arrangement_fee_percent": fee_percent,
         "arrangement_fee_collection": fee.map(|fee| fee.collection.as_str()),
         "late_charge": loan_terms.and_then(|loan| loan.late_charge).map(|charge| charge.amount().to_string()),
+        "securities": super::securities::approval_payload(securities),
         "approved_at": approved_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })
 }
@@ -430,10 +432,11 @@ async fn confirm(
             after.committed().amount(),
         )
         .await?;
+        let securities = db::securities::list(&mut *transaction, row.id).await?;
         outbox::enqueue(
             &mut transaction,
             APPLICATION_APPROVED,
-            &approved_payload(&row, &programme, terms, now),
+            &approved_payload(&row, &programme, terms, &securities, now),
         )
         .await?;
         committed_after = Some(after.committed().amount().to_string());

@@ -7,6 +7,7 @@ pub mod inbox;
 pub mod programme_dto;
 pub mod programmes;
 pub mod reviews;
+pub mod securities;
 
 use axum::Router;
 use utoipa::OpenApi;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(reviews::router())
         .merge(exports::router())
         .merge(inbox::router())
+        .merge(securities::router())
 }
 
 /// The OpenAPI document of the routes above.
@@ -32,5 +34,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document.merge(reviews::ReviewsApi::openapi());
     document.merge(exports::ExportsApi::openapi());
     document.merge(inbox::InboxApi::openapi());
+    document.merge(securities::SecuritiesApi::openapi());
     document
 }

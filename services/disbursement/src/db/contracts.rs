@@ -629,3 +629,53 @@ pub async fn signed_document(
     .fetch_optional(executor)
     .await
 }
+
+/// Collateral or a guarantor securing a contract.
+#[derive(Debug, Clone)]
+pub struct SecurityRow {
+    pub kind: String,
+    pub collateral_type: Option<String>,
+    pub description: String,
+    pub value: Decimal,
+    pub guarantor_name: Option<String>,
+}
+
+/// Records the contract's securities, numbered in the order given.
+pub async fn insert_securities(
+    connection: &mut PgConnection,
+    contract_id: Uuid,
+    securities: &[SecurityRow],
+) -> Result<(), sqlx::Error> {
+    for (position, security) in (1..).zip(securities) {
+        sqlx::query!(
+            "insert into contract_security (contract_id, position, kind, collateral_type,
+                 description, value, guarantor_name)
+             values ($1, $2, $3, $4, $5, $6, $7)",
+            contract_id,
+            position,
+            security.kind,
+            security.collateral_type,
+            security.description,
+            security.value,
+            security.guarantor_name
+        )
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The contract's securities in order.
+pub async fn securities<'e>(
+    executor: impl PgExecutor<'e>,
+    contract_id: Uuid,
+) -> Result<Vec<SecurityRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SecurityRow,
+        "select kind, collateral_type, description, value, guarantor_name
+         from contract_security where contract_id = $1 order by position",
+        contract_id
+    )
+    .fetch_all(executor)
+    .await
+}

@@ -14,7 +14,7 @@ use imkon_platform::problem::Problem;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use crate::db::contracts::{ContractRow, TrancheRow};
+use crate::db::contracts::{ContractRow, SecurityRow, TrancheRow};
 use crate::domain::fees::FeeCollection;
 use crate::domain::schedule::build_schedule;
 use crate::error::DisbursementError;
@@ -49,6 +49,10 @@ struct Words {
     fee_deducted: &'static str,
     fee_upfront: &'static str,
     late_charge: &'static str,
+    security: &'static str,
+    guarantor: &'static str,
+    /// Real estate, vehicle, equipment, deposit, other: in `COLLATERAL_TYPES`' order.
+    collateral_types: [&'static str; 5],
     tranches: &'static str,
     tranche_number: &'static str,
     tranche_amount: &'static str,
@@ -105,6 +109,9 @@ fn words(language: Language) -> Words {
             fee_deducted: "kredit rasmiylashtirish komissiyasi, birinchi toʻlovdan ushlab qolinadi; boshqa komissiya yoki yigʻim olinmaydi",
             fee_upfront: "kredit rasmiylashtirish komissiyasi, shartnoma imzolanganda joriy hisobdan toʻlanadi; boshqa komissiya yoki yigʻim olinmaydi",
             late_charge: "Muddati oʻtgan har bir toʻlov uchun bir martalik jarima",
+            security: "Taʼminot",
+            guarantor: "Kafil",
+            collateral_types: ["Koʻchmas mulk", "Transport vositasi", "Uskuna", "Omonat", "Boshqa garov"],
             tranches: "Mablagʻ ajratish bosqichlari",
             tranche_number: "№",
             tranche_amount: "Summa",
@@ -158,6 +165,9 @@ fn words(language: Language) -> Words {
             fee_deducted: "кредит расмийлаштириш комиссияси, биринчи тўловдан ушлаб қолинади; бошқа комиссия ёки йиғим олинмайди",
             fee_upfront: "кредит расмийлаштириш комиссияси, шартнома имзоланганда жорий ҳисобдан тўланади; бошқа комиссия ёки йиғим олинмайди",
             late_charge: "Муддати ўтган ҳар бир тўлов учун бир марталик жарима",
+            security: "Таъминот",
+            guarantor: "Кафил",
+            collateral_types: ["Кўчмас мулк", "Транспорт воситаси", "Ускуна", "Омонат", "Бошқа гаров"],
             tranches: "Маблағ ажратиш босқичлари",
             tranche_number: "№",
             tranche_amount: "Сумма",
@@ -211,6 +221,9 @@ fn words(language: Language) -> Words {
             fee_deducted: "комиссия за оформление кредита, удерживается из первой выплаты; других комиссий и сборов нет",
             fee_upfront: "комиссия за оформление кредита, списывается с текущего счёта при подписании договора; других комиссий и сборов нет",
             late_charge: "Разовый штраф за каждый просроченный платёж",
+            security: "Обеспечение",
+            guarantor: "Поручитель",
+            collateral_types: ["Недвижимость", "Транспортное средство", "Оборудование", "Вклад", "Иной залог"],
             tranches: "Транши",
             tranche_number: "№",
             tranche_amount: "Сумма",
@@ -264,6 +277,9 @@ fn words(language: Language) -> Words {
             fee_deducted: "arrangement fee, kept back from the first payout; no other fee or charge is made",
             fee_upfront: "arrangement fee, paid from the current account when the contract is signed; no other fee or charge is made",
             late_charge: "One-off charge for each instalment paid late",
+            security: "Security",
+            guarantor: "Guarantor",
+            collateral_types: ["Real estate", "Vehicle", "Equipment", "Deposit", "Other collateral"],
             tranches: "Tranches",
             tranche_number: "No.",
             tranche_amount: "Amount",
@@ -319,12 +335,17 @@ fn percent(rate: Decimal, language: Language) -> String {
     }
 }
 
+/// The kinds of collateral, as stored.
+const COLLATERAL_TYPES: [&str; 5] = ["real_estate", "vehicle", "equipment", "deposit", "other"];
+
 /// The contract's PDF in `language`. `approved` is the bank's day on which the application was
 /// approved: where the indicative schedule starts, fixed so that the document never changes
-/// with the day it is read.
+/// with the day it is read. The securities, when there are any, are listed under their own
+/// heading.
 pub fn render(
     contract: &ContractRow,
     tranches: &[TrancheRow],
+    securities: &[SecurityRow],
     approved: NaiveDate,
     language: Language,
 ) -> Result<Vec<u8>, Problem> {
@@ -400,6 +421,25 @@ pub fn render(
         blocks.push(field(words.late_charge, show(contract.late_charge)));
     }
 
+    if !securities.is_empty() {
+        blocks.push(Block::Heading(words.security.to_owned()));
+        for security in securities {
+            let label = match (&security.guarantor_name, &security.collateral_type) {
+                (Some(name), _) => format!("{}: {name}", words.guarantor),
+                (None, Some(kind)) => COLLATERAL_TYPES
+                    .iter()
+                    .position(|known| known == kind)
+                    .map_or(kind.clone(), |index| {
+                        words.collateral_types[index].to_owned()
+                    }),
+                (None, None) => security.kind.clone(),
+            };
+            blocks.push(field(
+                &label,
+                format!("{}, {}", show(security.value), security.description),
+            ));
+        }
+    }
     blocks.push(Block::Heading(words.tranches.to_owned()));
     blocks.push(Block::Table {
         columns: vec![

@@ -102,11 +102,39 @@ pub struct ContractView {
     /// A written-off contract's principal written off and what has come back of it; shown on
     /// a single contract's view, not in lists.
     pub written_off: Option<WrittenOffView>,
+    /// The collateral and guarantors securing the loan, as the application recorded them;
+    /// shown on a single contract's view, not in lists.
+    pub securities: Vec<ContractSecurityView>,
     /// The SHA-256 (lowercase hex) of the contract document the founder signed; null before
     /// signing. The signed document is at `/v1/contracts/{id}/document.pdf`.
     pub document_sha256: Option<String>,
     /// The language of the signed document: `uz-Latn`, `uz-Cyrl`, `ru` or `en`.
     pub document_language: Option<String>,
+}
+
+/// Collateral (with its type) or a guarantor (with their name); `value` is the collateral's
+/// value or the amount guaranteed, a decimal string in the contract's currency.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ContractSecurityView {
+    /// `collateral` or `guarantor`.
+    pub kind: String,
+    /// `real_estate`, `vehicle`, `equipment`, `deposit` or `other`.
+    pub collateral_type: Option<String>,
+    pub description: String,
+    pub value: String,
+    pub guarantor_name: Option<String>,
+}
+
+impl ContractSecurityView {
+    pub fn from_row(contract: &ContractRow, row: &contracts::SecurityRow) -> ContractSecurityView {
+        ContractSecurityView {
+            kind: row.kind.clone(),
+            collateral_type: row.collateral_type.clone(),
+            description: row.description.clone(),
+            value: money(contract, row.value).amount().to_string(),
+            guarantor_name: row.guarantor_name.clone(),
+        }
+    }
 }
 
 /// A loan's arrangement fee and whether the bank has collected it.
@@ -211,6 +239,7 @@ impl ContractView {
                 .collect(),
             write_off_proposal: None,
             written_off: None,
+            securities: Vec::new(),
             document_sha256: None,
             document_language: None,
         }
@@ -244,6 +273,11 @@ async fn view(state: &AppState, contract: &ContractRow) -> Result<ContractView, 
     view.written_off = recoveries::standing(&mut *connection, contract.id)
         .await?
         .map(|standing| WrittenOffView::new(contract, &standing));
+    view.securities = contracts::securities(&mut *connection, contract.id)
+        .await?
+        .iter()
+        .map(|row| ContractSecurityView::from_row(contract, row))
+        .collect();
     if let Some((language, sha256)) =
         contracts::signed_document_hash(&state.pool, contract.id).await?
     {
@@ -383,9 +417,10 @@ async fn draft_document(
     language: Language,
 ) -> Result<Vec<u8>, Problem> {
     let tranches = contracts::tranches(&state.pool, contract.id).await?;
+    let securities = contracts::securities(&state.pool, contract.id).await?;
     let approved = state.calendar.day_of(contract.approved_at);
     tokio::task::spawn_blocking(move || {
-        contract_document::render(&contract, &tranches, approved, language)
+        contract_document::render(&contract, &tranches, &securities, approved, language)
     })
     .await
     .map_err(|error| Problem::internal_from(&error))?

@@ -67,6 +67,7 @@ use crate::AppState;
         contracts::ContractView,
         contracts::WriteOffProposalView,
         contracts::ArrangementFeeView,
+        contracts::ContractSecurityView,
         contracts::ContractPage,
         contracts::TrancheView,
         contracts::SignRequest,
