@@ -62,6 +62,29 @@ async fn loan_account_balance(app: &TestApp, contract: &Value) -> Decimal {
         .await
 }
 
+/// An officer activates the signed contract at `path` on 1 January 2024, and two officers
+/// request and approve its first tranche.
+async fn activate_and_approve_first_tranche(app: &TestApp, who: &Staffed, path: &str) {
+    let activated = app
+        .post(
+            &format!("{path}/activate"),
+            Some(&who.requester),
+            &json!({"disbursement_date": "2024-01-01"}),
+        )
+        .await;
+    assert_eq!(activated.status(), 200);
+    for (actor, action) in [(&who.requester, "request"), (&who.approver, "approve")] {
+        let step = app
+            .post(
+                &format!("{path}/tranches/1/{action}"),
+                Some(actor),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(step.status(), 200);
+    }
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_percent_fee_is_kept_back_from_the_first_payout_once_and_the_loan_owes_the_whole(
     pool: PgPool,
@@ -108,24 +131,7 @@ async fn a_percent_fee_is_kept_back_from_the_first_payout_once_and_the_loan_owes
         "a deducted fee takes nothing at signing"
     );
     assert_eq!(fee_income(&app).await, Decimal::ZERO);
-    let activated = app
-        .post(
-            &format!("{path}/activate"),
-            Some(&who.requester),
-            &json!({"disbursement_date": "2024-01-01"}),
-        )
-        .await;
-    assert_eq!(activated.status(), 200);
-    for (actor, action) in [(&who.requester, "request"), (&who.approver, "approve")] {
-        let step = app
-            .post(
-                &format!("{path}/tranches/1/{action}"),
-                Some(actor),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(step.status(), 200);
-    }
+    activate_and_approve_first_tranche(&app, &who, &path).await;
     let disburse = format!("{path}/tranches/1/disburse");
     let paid = app
         .post_with_key(&disburse, &who.finance, "pay-once", &json!({}))
@@ -199,24 +205,7 @@ async fn an_upfront_fee_is_paid_when_signing_and_without_the_money_the_contract_
     assert_eq!(app.ledger.transfers_for(&format!("contract:{id}")).await, 1);
 
     // The payout is then whole: the fee is not taken a second time.
-    let activated = app
-        .post(
-            &format!("{path}/activate"),
-            Some(&who.requester),
-            &json!({"disbursement_date": "2024-01-01"}),
-        )
-        .await;
-    assert_eq!(activated.status(), 200);
-    for (actor, action) in [(&who.requester, "request"), (&who.approver, "approve")] {
-        let step = app
-            .post(
-                &format!("{path}/tranches/1/{action}"),
-                Some(actor),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(step.status(), 200);
-    }
+    activate_and_approve_first_tranche(&app, &who, &path).await;
     let paid = app
         .post_with_key(
             &format!("{path}/tranches/1/disburse"),
@@ -260,24 +249,7 @@ async fn a_first_payout_that_would_not_cover_the_deducted_fee_is_refused(pool: P
         .open_current_account(who.founder.client_id().unwrap(), "0.00")
         .await;
     assert_eq!(app.sign(id, &who.founder).await.status(), 200);
-    let activated = app
-        .post(
-            &format!("{path}/activate"),
-            Some(&who.requester),
-            &json!({"disbursement_date": "2024-01-01"}),
-        )
-        .await;
-    assert_eq!(activated.status(), 200);
-    for (actor, action) in [(&who.requester, "request"), (&who.approver, "approve")] {
-        let step = app
-            .post(
-                &format!("{path}/tranches/1/{action}"),
-                Some(actor),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(step.status(), 200);
-    }
+    activate_and_approve_first_tranche(&app, &who, &path).await;
     let refused = app
         .post_with_key(
             &format!("{path}/tranches/1/disburse"),

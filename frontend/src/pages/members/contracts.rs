@@ -1321,13 +1321,35 @@ pub async fn confirm_write_off(
     mut signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    require_founder_or_staff(&signed_in)?;
-    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
+    decide_proposal(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        "write-off/confirm",
+        "problem-write-off-four-eyes",
+    )
+    .await
+}
+
+/// Posts a decision on a proposal another member of staff made (`action`, such as
+/// `write-off/confirm`) and returns to the contract. The service refuses the proposer (four
+/// eyes); the page then says so with the words of `four_eyes_key`.
+pub(super) async fn decide_proposal(
+    state: &AppState,
+    context: &PageContext,
+    signed_in: &mut SignedIn,
+    id: &str,
+    action: &str,
+    four_eyes_key: &str,
+) -> Result<Response, PageError> {
+    require_founder_or_staff(signed_in)?;
+    let id = path_segment(id).map_err(|_| PageError::NotFound)?;
     let next = format!("/contracts/{id}");
-    let token = token(&state, &mut signed_in, &next).await?;
+    let token = token(state, signed_in, &next).await?;
     match send(state.contracts.authorized(
         Method::POST,
-        &format!("/v1/contracts/{id}/write-off/confirm"),
+        &format!("/v1/contracts/{id}/{action}"),
         &token,
     ))
     .await
@@ -1335,28 +1357,10 @@ pub async fn confirm_write_off(
         Ok(_) => Ok(see_other(&next)),
         Err(CallError::Forbidden { code }) if code == "four_eyes_violation" => {
             let mut form = FormState::default();
-            form.notice = Some(context.translator().t("problem-write-off-four-eyes"));
-            contract_page(
-                &state,
-                &context,
-                &mut signed_in,
-                id,
-                form,
-                StatusCode::FORBIDDEN,
-            )
-            .await
+            form.notice = Some(context.translator().t(four_eyes_key));
+            contract_page(state, context, signed_in, id, form, StatusCode::FORBIDDEN).await
         }
-        Err(error) => {
-            refused(
-                &state,
-                &context,
-                &mut signed_in,
-                id,
-                error,
-                FormState::default(),
-            )
-            .await
-        }
+        Err(error) => refused(state, context, signed_in, id, error, FormState::default()).await,
     }
 }
 

@@ -9,7 +9,7 @@ use axum::Form;
 use reqwest::Method;
 use serde_json::json;
 
-use super::contracts::{contract_page, refused, require_founder_or_staff, token};
+use super::contracts::{contract_page, decide_proposal, refused, require_founder_or_staff, token};
 use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::clients::disbursement::{Reschedules, ScheduleFigures};
@@ -207,44 +207,16 @@ pub async fn decide(
     mut signed_in: SignedIn,
     Path((id, decision)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    require_founder_or_staff(&signed_in)?;
-    let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
     if !matches!(decision.as_str(), "confirm" | "reject") {
         return Err(PageError::NotFound);
     }
-    let next = format!("/contracts/{id}");
-    let token = token(&state, &mut signed_in, &next).await?;
-    match send(state.contracts.authorized(
-        Method::POST,
-        &format!("/v1/contracts/{id}/reschedule/{decision}"),
-        &token,
-    ))
+    decide_proposal(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        &format!("reschedule/{decision}"),
+        "problem-reschedule-four-eyes",
+    )
     .await
-    {
-        Ok(_) => Ok(see_other(&next)),
-        Err(CallError::Forbidden { code }) if code == "four_eyes_violation" => {
-            let mut form = FormState::default();
-            form.notice = Some(context.translator().t("problem-reschedule-four-eyes"));
-            contract_page(
-                &state,
-                &context,
-                &mut signed_in,
-                id,
-                form,
-                StatusCode::FORBIDDEN,
-            )
-            .await
-        }
-        Err(error) => {
-            refused(
-                &state,
-                &context,
-                &mut signed_in,
-                id,
-                error,
-                FormState::default(),
-            )
-            .await
-        }
-    }
 }

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use imkon_auth::extract::{AuthenticatedUser, CreditOfficer, RequireRole};
+use imkon_auth::Principal;
 use imkon_platform::problem::{Problem, ValidatedJson};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -136,6 +137,35 @@ async fn rescheduled(
     Ok(reschedule(&current, today, change)?)
 }
 
+/// The contract, locked, and its pending proposal, for an approver who may decide on it.
+async fn locked_proposal(
+    transaction: &mut PgConnection,
+    approver: &Principal,
+    id: Uuid,
+) -> Result<(ContractRow, RescheduleRow), DisbursementError> {
+    let contract = contracts::find_for_update(&mut *transaction, id)
+        .await?
+        .ok_or(DisbursementError::ContractNotFound)?;
+    refuse_own_contract(approver, contract.client_id)?;
+    let proposal = reschedules::pending(&mut *transaction, id)
+        .await?
+        .ok_or(DisbursementError::NoRescheduleProposal)?;
+    Ok((contract, proposal))
+}
+
+/// The rescheduling `reschedule_id` of the contract, as just decided.
+async fn decided(
+    transaction: &mut PgConnection,
+    id: Uuid,
+    reschedule_id: Uuid,
+) -> Result<RescheduleRow, DisbursementError> {
+    Ok(reschedules::list(&mut *transaction, id)
+        .await?
+        .into_iter()
+        .find(|row| row.id == reschedule_id)
+        .expect("the rescheduling was decided a moment ago"))
+}
+
 fn rescheduling_of(row: &RescheduleRow) -> Result<Rescheduling, DisbursementError> {
     let months =
         u32::try_from(row.months).expect("the database checks the months are between 1 and 24");
@@ -234,13 +264,7 @@ pub async fn confirm_reschedule(
     Path(id): Path<Uuid>,
 ) -> Result<Json<RescheduleView>, Problem> {
     let mut transaction = state.pool.begin().await?;
-    let contract = contracts::find_for_update(&mut transaction, id)
-        .await?
-        .ok_or(DisbursementError::ContractNotFound)?;
-    refuse_own_contract(&approver, contract.client_id)?;
-    let proposal = reschedules::pending(&mut *transaction, id)
-        .await?
-        .ok_or(DisbursementError::NoRescheduleProposal)?;
+    let (contract, proposal) = locked_proposal(&mut transaction, &approver, id).await?;
     if proposal.proposed_by == approver.subject() {
         return Err(DisbursementError::RescheduleConfirmedByProposer.into());
     }
@@ -306,11 +330,7 @@ pub async fn confirm_reschedule(
         })),
     )
     .await?;
-    let decided = reschedules::list(&mut *transaction, id)
-        .await?
-        .into_iter()
-        .find(|row| row.id == proposal.id)
-        .expect("the rescheduling was decided a moment ago");
+    let decided = decided(&mut transaction, id, proposal.id).await?;
     transaction.commit().await?;
     Ok(Json(RescheduleView::new(&decided, None)))
 }
@@ -330,13 +350,7 @@ pub async fn reject_reschedule(
     Path(id): Path<Uuid>,
 ) -> Result<Json<RescheduleView>, Problem> {
     let mut transaction = state.pool.begin().await?;
-    let contract = contracts::find_for_update(&mut transaction, id)
-        .await?
-        .ok_or(DisbursementError::ContractNotFound)?;
-    refuse_own_contract(&approver, contract.client_id)?;
-    let proposal = reschedules::pending(&mut *transaction, id)
-        .await?
-        .ok_or(DisbursementError::NoRescheduleProposal)?;
+    let (_, proposal) = locked_proposal(&mut transaction, &approver, id).await?;
     reschedules::reject(&mut transaction, proposal.id, approver.subject()).await?;
     record_audit(
         &mut transaction,
@@ -348,11 +362,7 @@ pub async fn reject_reschedule(
         Some(json!({"status": "rejected", "reschedule_id": proposal.id})),
     )
     .await?;
-    let decided = reschedules::list(&mut *transaction, id)
-        .await?
-        .into_iter()
-        .find(|row| row.id == proposal.id)
-        .expect("the rescheduling was decided a moment ago");
+    let decided = decided(&mut transaction, id, proposal.id).await?;
     transaction.commit().await?;
     Ok(Json(RescheduleView::new(&decided, None)))
 }
