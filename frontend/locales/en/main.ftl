@@ -82,6 +82,7 @@ field-late-charge = Charge for each instalment paid late
 field-arrangement-fee = Arrangement fee
 fee-collected = collected
 error-fee-not-below-min-amount = A fixed fee must be below the smallest loan, so every loan pays out something.
+error-not-above-fee = Each tranche must be larger than the arrangement fee kept back from the first payout.
 error-fee-fixed-and-percent = Give the fee as a fixed amount or as a percent, not both.
 error-invalid-fee-collection = Choose how the fee is collected from the list.
 error-unknown-currency = Choose a currency from the list.

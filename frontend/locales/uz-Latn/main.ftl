@@ -82,6 +82,7 @@ field-late-charge = Har bir kechiktirilgan toʻlov uchun jarima
 field-arrangement-fee = Rasmiylashtirish komissiyasi
 fee-collected = undirildi
 error-fee-not-below-min-amount = Qatʼiy komissiya eng kichik kreditdan kam boʻlishi kerak, shunda har bir kredit boʻyicha nimadir toʻlanadi.
+error-not-above-fee = Har bir transh birinchi toʻlovdan ushlab qolinadigan rasmiylashtirish komissiyasidan katta boʻlishi kerak.
 error-fee-fixed-and-percent = Komissiyani summa yoki foiz bilan koʻrsating, ikkalasi bilan emas.
 error-invalid-fee-collection = Komissiya qanday olinishini roʻyxatdan tanlang.
 error-unknown-currency = Roʻyxatdagi valyutani tanlang.

@@ -27,12 +27,13 @@ use super::{record_audit, refuse_own_contract, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
 use crate::db::{installments, repayments};
 use crate::domain::contract::ContractStatus;
+use crate::domain::fees::FeeCollection;
 use crate::domain::tranche::{
     check_tranche_plan, OfficerId, ProgrammeKind, TranchePlanError, TrancheStatus,
 };
 use crate::error::DisbursementError;
 use crate::loans::contract_status;
-use crate::loans::{currency, current_schedule, money, programme_kind};
+use crate::loans::{currency, current_schedule, fee_to_collect, money, programme_kind};
 use crate::money_flows::disburse_tranche as pay_out;
 use crate::AppState;
 
@@ -438,7 +439,8 @@ pub struct TranchePlanBody {
 pub const MAX_PURPOSE_CHARS: u64 = 200;
 
 /// A credit officer splits the contract's principal into tranches, before activation. The
-/// amounts must add up to the principal exactly.
+/// amounts must add up to the principal exactly, and each must be above an arrangement fee
+/// deducted from the first payout (422 `not_above_fee`).
 #[utoipa::path(put, path = "/v1/contracts/{id}/tranches", tag = "tranches",
     request_body = TranchePlanBody,
     params(("id" = Uuid, Path, description = "The contract's id")),
@@ -496,6 +498,23 @@ pub async fn plan_tranches(
         };
         Problem::invalid_field("tranches", code, error.to_string())
     })?;
+    // Whichever tranche is paid out first keeps back a deducted arrangement fee, so each must
+    // be able to carry it.
+    if let Some(fee) = fee_to_collect(&contract, FeeCollection::Deducted) {
+        if let Some(index) = amounts
+            .iter()
+            .position(|amount| fee.payout_net_of_fee(*amount).is_err())
+        {
+            return Err(Problem::invalid_field(
+                format!("tranches[{index}].amount"),
+                "not_above_fee",
+                format!(
+                    "each tranche must be above the arrangement fee of {} kept back from the first payout",
+                    fee.amount()
+                ),
+            ));
+        }
+    }
     let before = contracts::tranches(&mut *transaction, id).await?;
     contracts::delete_planned_tranches(&mut transaction, id).await?;
     for (index, (planned, amount)) in body.tranches.iter().zip(&amounts).enumerate() {
