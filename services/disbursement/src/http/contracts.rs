@@ -671,6 +671,20 @@ pub async fn activate_contract(
     Ok(Json(view(&state, &contract).await?))
 }
 
+/// A reason trimmed, refused when blank (422 `invalid_reason`); its length, up to `max_chars`,
+/// is checked with the rest of the request.
+pub(super) fn required_reason(reason: &str, max_chars: u64) -> Result<&str, DisbursementError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DisbursementError::InvalidField {
+            field: "reason",
+            code: "invalid_reason",
+            message: format!("1 to {max_chars} characters"),
+        });
+    }
+    Ok(reason)
+}
+
 /// Who may write a loan off: the credit committee.
 pub enum WriteOffDecider {}
 
@@ -711,15 +725,7 @@ pub async fn write_off_contract(
     Path(id): Path<Uuid>,
     ValidatedJson(request): ValidatedJson<WriteOffRequest>,
 ) -> Result<(StatusCode, Json<ContractView>), Problem> {
-    let reason = request.reason.trim();
-    if reason.is_empty() {
-        return Err(DisbursementError::InvalidField {
-            field: "reason",
-            code: "invalid_reason",
-            message: format!("1 to {MAX_REASON_CHARS} characters"),
-        }
-        .into());
-    }
+    let reason = required_reason(&request.reason, MAX_REASON_CHARS)?;
     let mut transaction = state.pool.begin().await?;
     let contract = contracts::find_for_update(&mut transaction, id)
         .await?
@@ -869,15 +875,7 @@ pub async fn cancel_contract(
     Path(id): Path<Uuid>,
     ValidatedJson(request): ValidatedJson<CancelRequest>,
 ) -> Result<Json<ContractView>, Problem> {
-    let reason = request.reason.trim();
-    if reason.is_empty() {
-        return Err(DisbursementError::InvalidField {
-            field: "reason",
-            code: "invalid_reason",
-            message: format!("1 to {MAX_CANCEL_REASON_CHARS} characters"),
-        }
-        .into());
-    }
+    let reason = required_reason(&request.reason, MAX_CANCEL_REASON_CHARS)?;
     let staff = user.has_role(Role::CreditOfficer) || user.has_role(Role::Approver);
     let mut transaction = state.pool.begin().await?;
     let contract = contracts::find_for_update(&mut transaction, id)

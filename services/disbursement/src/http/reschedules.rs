@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::contracts::{visible_contract, WriteOffDecider, MAX_REASON_CHARS};
+use super::contracts::{required_reason, visible_contract, WriteOffDecider, MAX_REASON_CHARS};
 use super::schedules::InstallmentView;
 use super::tranches::require_active;
 use super::{record_audit, refuse_own_contract, AuditSubject};
@@ -191,15 +191,7 @@ pub async fn propose_reschedule(
     Path(id): Path<Uuid>,
     ValidatedJson(request): ValidatedJson<RescheduleRequest>,
 ) -> Result<(StatusCode, Json<RescheduleView>), Problem> {
-    let reason = request.reason.trim();
-    if reason.is_empty() {
-        return Err(DisbursementError::InvalidField {
-            field: "reason",
-            code: "invalid_reason",
-            message: format!("1 to {MAX_REASON_CHARS} characters"),
-        }
-        .into());
-    }
+    let reason = required_reason(&request.reason, MAX_REASON_CHARS)?;
     let change =
         Rescheduling::parse(&request.kind, request.months).map_err(DisbursementError::from)?;
     let mut transaction = state.pool.begin().await?;
