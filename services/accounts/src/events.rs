@@ -46,6 +46,9 @@ pub enum Movement {
     /// Any other transfer on the client's account that the bank's staff proposed and a second
     /// member confirmed (a cash withdrawal, an adjustment, a reversal).
     BankPosting,
+    /// A term deposit's money moved: placed, its interest paid, returned at maturity or on
+    /// early closure.
+    TermDeposit,
 }
 
 impl Movement {
@@ -57,6 +60,7 @@ impl Movement {
             Movement::StandingOrderSkipped => "standing_order_skipped",
             Movement::CashDeposit => "cash_deposit",
             Movement::BankPosting => "bank_posting",
+            Movement::TermDeposit => "term_deposit",
         }
     }
 

@@ -7,11 +7,14 @@
 //! - [`ledger`]: the batching writer every transfer goes through (the hot-account design).
 //! - [`account_ids`]: account numbers resolved to ids, remembered by the process.
 //! - [`standing_orders`]: the daily run that pays clients' standing orders.
+//! - [`deposits`]: term deposits through their life: opening, daily interest, periods paid,
+//!   maturity and early closure.
 //! - [`http`]: the API; [`db`]: every SQL statement; [`events`]: the KYC consumer and the
 //!   `account.money_moved` announcements.
 
 pub mod account_ids;
 pub mod db;
+pub mod deposits;
 pub mod domain;
 pub mod error;
 pub mod events;
@@ -200,5 +203,6 @@ pub async fn run_on(
     state.bank = bank;
     state.current_accounts_per_currency = current_accounts_per_currency;
     standing_orders::spawn_daily(state.clone(), shutdown.clone());
+    deposits::spawn_daily(state.clone(), shutdown.clone());
     service::serve(&config, listener, app(state), shutdown).await
 }

@@ -204,7 +204,87 @@ pub async fn seed_demo(
         .await?;
     }
     seed_demo_rates(&mut transaction, now).await?;
+    seed_demo_deposit_products(&mut transaction).await?;
     transaction.commit().await?;
+    Ok(())
+}
+
+/// The demonstration's term deposit products, set up once (when the bank offers none yet), so
+/// that a demo client can open a deposit at once. The seed stands in for the admin who sets
+/// them up, and the audit trail says so.
+async fn seed_demo_deposit_products(connection: &mut PgConnection) -> Result<(), AccountsError> {
+    if !db::deposits::list_products(&mut *connection, true)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let admin = Uuid::from_u128(0xde30_0000_0000_0000_0000_0000_0000_0003);
+    let products = [
+        (
+            "Savings 12 months, interest monthly",
+            "UZS",
+            12,
+            Decimal::from_parts(2000, 0, 0, false, 2),
+            Decimal::from_parts(500, 0, 0, false, 2),
+            Decimal::from(1_000_000),
+            "monthly",
+            false,
+        ),
+        (
+            "Growth 6 months, capitalised",
+            "UZS",
+            6,
+            Decimal::from_parts(1800, 0, 0, false, 2),
+            Decimal::from_parts(400, 0, 0, false, 2),
+            Decimal::from(500_000),
+            "monthly",
+            true,
+        ),
+        (
+            "Dollar deposit 12 months, at maturity",
+            "USD",
+            12,
+            Decimal::from_parts(500, 0, 0, false, 2),
+            Decimal::from_parts(100, 0, 0, false, 2),
+            Decimal::from(100),
+            "maturity",
+            false,
+        ),
+    ];
+    for (name, currency, term_months, rate, early_rate, min_amount, payout, capitalised) in products
+    {
+        let row = db::deposits::insert_product(
+            connection,
+            &db::deposits::NewProduct {
+                id: new_id(),
+                name,
+                currency,
+                term_months,
+                annual_rate: rate,
+                early_withdrawal_rate: early_rate,
+                min_amount,
+                interest_payout: payout,
+                capitalised,
+                created_by: admin,
+            },
+        )
+        .await?;
+        audit::record(
+            connection,
+            AuditEntry {
+                actor_id: None,
+                actor_roles: Vec::new(),
+                action: "deposit_product.created",
+                subject_type: "deposit_product",
+                subject_id: row.id.to_string(),
+                before: None,
+                after: Some(json!({"name": name, "cause": "demo seed"})),
+                source_address: None,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

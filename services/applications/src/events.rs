@@ -113,6 +113,7 @@ impl EventHandler for ConsumedEvents {
                 "standing_order_skipped" => notice::STANDING_ORDER_SKIPPED_KIND,
                 "cash_deposit" => notice::CASH_DEPOSIT_KIND,
                 "bank_posting" => notice::BANK_POSTING_KIND,
+                "term_deposit" => notice::TERM_DEPOSIT_KIND,
                 other => {
                     return Err(Problem::unprocessable(
                         "invalid_payload",

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod cash_receipts;
+pub mod deposits;
 pub mod exchange;
 pub mod holds;
 pub mod ledger;

@@ -108,10 +108,18 @@ pub enum AccountKind {
     FxIncome,
     /// The bank's income from fees it charges clients, such as a loan's arrangement fee.
     FeeIncome,
+    /// A client's term deposit: the principal (and capitalised interest) the client placed
+    /// for a term, one account per deposit. A liability, like a current account.
+    TermDeposit,
+    /// Interest the bank owes on term deposits, accrued day by day and not yet paid: a
+    /// liability.
+    DepositInterestPayable,
+    /// The bank's interest expense on term deposits: an expense.
+    InterestExpense,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 11] = [
+    pub const ALL: [AccountKind; 14] = [
         AccountKind::ClientCurrent,
         AccountKind::Loan,
         AccountKind::GrantFund,
@@ -123,6 +131,9 @@ impl AccountKind {
         AccountKind::FxPosition,
         AccountKind::FxIncome,
         AccountKind::FeeIncome,
+        AccountKind::TermDeposit,
+        AccountKind::DepositInterestPayable,
+        AccountKind::InterestExpense,
     ];
 
     /// The stable name, as stored and sent over the wire.
@@ -139,6 +150,9 @@ impl AccountKind {
             AccountKind::FxPosition => "fx_position",
             AccountKind::FxIncome => "fx_income",
             AccountKind::FeeIncome => "fee_income",
+            AccountKind::TermDeposit => "term_deposit",
+            AccountKind::DepositInterestPayable => "deposit_interest_payable",
+            AccountKind::InterestExpense => "interest_expense",
         }
     }
 
@@ -148,20 +162,26 @@ impl AccountKind {
             AccountKind::Loan
             | AccountKind::BankCash
             | AccountKind::BankSettlement
-            | AccountKind::LoanLoss => Side::Debit,
+            | AccountKind::LoanLoss
+            | AccountKind::InterestExpense => Side::Debit,
             AccountKind::ClientCurrent
             | AccountKind::GrantFund
             | AccountKind::InterestIncome
             | AccountKind::PenaltyIncome
             | AccountKind::FxPosition
             | AccountKind::FxIncome
-            | AccountKind::FeeIncome => Side::Credit,
+            | AccountKind::FeeIncome
+            | AccountKind::TermDeposit
+            | AccountKind::DepositInterestPayable => Side::Credit,
         }
     }
 
     /// Whether the kind belongs to a client (true) or to the bank (false).
     pub fn is_client_owned(self) -> bool {
-        matches!(self, AccountKind::ClientCurrent | AccountKind::Loan)
+        matches!(
+            self,
+            AccountKind::ClientCurrent | AccountKind::Loan | AccountKind::TermDeposit
+        )
     }
 
     /// The chart-of-accounts codes an account of this kind may carry.
@@ -181,6 +201,9 @@ impl AccountKind {
             AccountKind::FxPosition => &[BalanceAccountCode::FX_POSITION],
             AccountKind::FxIncome => &[BalanceAccountCode::FX_INCOME],
             AccountKind::FeeIncome => &[BalanceAccountCode::FEE_INCOME],
+            AccountKind::TermDeposit => &[BalanceAccountCode::TERM_DEPOSIT_OF_INDIVIDUAL],
+            AccountKind::DepositInterestPayable => &[BalanceAccountCode::DEPOSIT_INTEREST_PAYABLE],
+            AccountKind::InterestExpense => &[BalanceAccountCode::DEPOSIT_INTEREST_EXPENSE],
         }
     }
 }

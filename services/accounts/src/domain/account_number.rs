@@ -56,6 +56,9 @@
 //! | 17101 | the bank's currency position from exchanges with clients, one account per currency | ASSUMPTION: the code must be confirmed by the bank's accountants |
 //! | 45301 | income from exchanging currency | ASSUMPTION: class 4 is income; the sub-account must be confirmed by the bank's accountants |
 //! | 45101 | fee and commission income on loans (arrangement fees) | ASSUMPTION: as above |
+//! | 20606 | time (term) deposits of individuals: one account per deposit | ASSUMPTION: group 20600 is time deposits, the sub-account mirrors 20206; to be confirmed by the bank's accountants |
+//! | 22406 | interest accrued and not yet paid on time deposits of individuals | ASSUMPTION: group 22400 is accrued interest payable; the sub-account must be confirmed |
+//! | 50606 | interest expense on time deposits of individuals | ASSUMPTION: class 5 is expenses, mirroring 20606 as 50106 mirrors 20206; to be confirmed |
 
 use std::fmt;
 
@@ -186,6 +189,12 @@ impl BalanceAccountCode {
     pub const FX_INCOME: BalanceAccountCode = BalanceAccountCode(45301);
     /// Fee and commission income on loans (sub-account assumed, see the module documentation).
     pub const FEE_INCOME: BalanceAccountCode = BalanceAccountCode(45101);
+    /// Time deposits of individuals (sub-account assumed, see the module documentation).
+    pub const TERM_DEPOSIT_OF_INDIVIDUAL: BalanceAccountCode = BalanceAccountCode(20606);
+    /// Interest accrued on time deposits and not yet paid (sub-account assumed).
+    pub const DEPOSIT_INTEREST_PAYABLE: BalanceAccountCode = BalanceAccountCode(22406);
+    /// Interest expense on time deposits of individuals (sub-account assumed).
+    pub const DEPOSIT_INTEREST_EXPENSE: BalanceAccountCode = BalanceAccountCode(50606);
 
     /// Parses five digits; the chart of accounts has no class 0, so a leading zero is refused.
     pub fn parse(text: &str) -> Result<BalanceAccountCode, AccountNumberError> {

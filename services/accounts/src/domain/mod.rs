@@ -10,11 +10,14 @@
 //! - [`batch`]: planning many transfers at once for the hot-account write path.
 //! - [`proposal`]: four eyes on staff transfers (one proposes, another confirms).
 //! - [`exchange`]: currency pairs, the bank's rates, and pricing an exchange exactly.
+//! - [`deposit`]: term deposit products, their interest periods, daily accrual and early
+//!   closure.
 
 pub mod account;
 pub mod account_number;
 pub mod batch;
 pub mod client_transfer;
+pub mod deposit;
 pub mod exchange;
 pub mod hold;
 pub mod posting;

@@ -93,10 +93,16 @@ pub enum TransferKind {
     Exchange,
     /// A fee the bank charges a client, such as a loan's arrangement fee paid up front.
     Fee,
+    /// A client's money placed on a term deposit, or returned from it at maturity or on early
+    /// closure.
+    TermDeposit,
+    /// Interest on a term deposit: a day's accrual (the bank's expense against what it owes)
+    /// or a payment of what accrued.
+    DepositInterest,
 }
 
 impl TransferKind {
-    pub const ALL: [TransferKind; 10] = [
+    pub const ALL: [TransferKind; 12] = [
         TransferKind::Disbursement,
         TransferKind::Repayment,
         TransferKind::ClientTransfer,
@@ -107,6 +113,8 @@ impl TransferKind {
         TransferKind::WriteOff,
         TransferKind::Exchange,
         TransferKind::Fee,
+        TransferKind::TermDeposit,
+        TransferKind::DepositInterest,
     ];
 
     pub fn code(self) -> &'static str {
@@ -121,6 +129,8 @@ impl TransferKind {
             TransferKind::WriteOff => "write_off",
             TransferKind::Exchange => "exchange",
             TransferKind::Fee => "fee",
+            TransferKind::TermDeposit => "term_deposit",
+            TransferKind::DepositInterest => "deposit_interest",
         }
     }
 }

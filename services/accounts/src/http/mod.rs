@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod caller;
 pub mod cash_deposits;
+pub mod deposits;
 pub mod exchange;
 pub mod holds;
 pub mod me;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(me::router())
         .merge(exchange::router())
         .merge(standing_orders::router())
+        .merge(deposits::router())
         .with_state(state)
 }
 
@@ -78,6 +80,13 @@ pub fn router(state: AppState) -> Router {
         standing_orders::create_standing_order,
         standing_orders::list_standing_orders,
         standing_orders::cancel_standing_order,
+        deposits::create_product,
+        deposits::list_products,
+        deposits::withdraw_product,
+        deposits::open_deposit,
+        deposits::my_deposits,
+        deposits::my_deposit,
+        deposits::close_deposit,
     ),
     tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
 )]

@@ -130,6 +130,12 @@ fn account_kind_name(kind: &str, language: Language) -> &str {
             "Loan account",
         ],
         "grant_fund" => ["Grant fondi", "Грант фонди", "Грантовый фонд", "Grant fund"],
+        "term_deposit" => [
+            "Muddatli omonat hisobi",
+            "Муддатли омонат ҳисоби",
+            "Депозитный счёт",
+            "Term deposit account",
+        ],
         _ => return kind,
     };
     names[language_index(language)]
@@ -158,6 +164,18 @@ fn operation_name(kind: &str, language: Language) -> &str {
             "Currency exchange",
         ],
         "fee" => ["Komissiya", "Комиссия", "Комиссия", "Fee"],
+        "term_deposit" => [
+            "Muddatli omonat",
+            "Муддатли омонат",
+            "Срочный вклад",
+            "Term deposit",
+        ],
+        "deposit_interest" => [
+            "Omonat foizlari",
+            "Омонат фоизлари",
+            "Проценты по вкладу",
+            "Deposit interest",
+        ],
         _ => return kind,
     };
     names[language_index(language)]

@@ -61,8 +61,11 @@ pub const CASH_DEPOSIT_KIND: &str = "money:cash_deposit";
 /// A notice that the bank's staff posted another transfer on the client's account.
 pub const BANK_POSTING_KIND: &str = "money:bank_posting";
 
+/// A notice that a term deposit's money moved: placed, interest paid, returned.
+pub const TERM_DEPOSIT_KIND: &str = "money:term_deposit";
+
 /// Every kind [`event_notice`] writes.
-pub const EVENT_KINDS: [&str; 13] = [
+pub const EVENT_KINDS: [&str; 14] = [
     "kyc:approved",
     "kyc:rejected",
     LOAN_OVERDUE_KIND,
@@ -76,6 +79,7 @@ pub const EVENT_KINDS: [&str; 13] = [
     STANDING_ORDER_SKIPPED_KIND,
     CASH_DEPOSIT_KIND,
     BANK_POSTING_KIND,
+    TERM_DEPOSIT_KIND,
 ];
 
 /// The subject and body of a notice about the founder rather than an application's state (a
@@ -98,6 +102,7 @@ pub fn event_notice(language: Language, kind: &str) -> Option<(String, String)> 
         STANDING_ORDER_SKIPPED_KIND => standing_order_skipped_notice(language),
         CASH_DEPOSIT_KIND => cash_deposit_notice(language),
         BANK_POSTING_KIND => bank_posting_notice(language),
+        TERM_DEPOSIT_KIND => term_deposit_notice(language),
         _ => return None,
     };
     Some((subject.to_owned(), body.to_owned()))
@@ -232,6 +237,28 @@ fn cash_deposit_notice(language: Language) -> (&'static str, &'static str) {
         Language::UzCyrl => (
             "Imkon: нақд пул ҳисобга ўтказилди",
             "Банк кассасига топширган нақд пулингиз ҳисобварақингизга ўтказилди; унинг суммаси ҳисобварақ кўчирмасида кўрсатилган.",
+        ),
+    }
+}
+
+/// The subject and body telling the client that money moved on their term deposit.
+fn term_deposit_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: your term deposit",
+            "Money moved on your term deposit: it was placed, its interest was paid, or it was paid back to your current account. The deposit's page shows the figures.",
+        ),
+        Language::Ru => (
+            "Imkon: ваш срочный вклад",
+            "По вашему срочному вкладу прошла операция: вклад размещён, выплачены проценты или вклад возвращён на ваш текущий счёт. Суммы указаны на странице вклада.",
+        ),
+        Language::UzLatn => (
+            "Imkon: muddatli omonatingiz",
+            "Muddatli omonatingiz boʻyicha operatsiya oʻtkazildi: omonat joylashtirildi, foizlar toʻlandi yoki omonat joriy hisobvaraqingizga qaytarildi. Summalar omonat sahifasida koʻrsatilgan.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: муддатли омонатингиз",
+            "Муддатли омонатингиз бўйича операция ўтказилди: омонат жойлаштирилди, фоизлар тўланди ёки омонат жорий ҳисобварақингизга қайтарилди. Суммалар омонат саҳифасида кўрсатилган.",
         ),
     }
 }
