@@ -49,6 +49,8 @@ pub enum Movement {
     /// A term deposit's money moved: placed, its interest paid, returned at maturity or on
     /// early closure.
     TermDeposit,
+    /// An invoice of the state or a utility paid from the client's account.
+    BillPayment,
 }
 
 impl Movement {
@@ -61,6 +63,7 @@ impl Movement {
             Movement::CashDeposit => "cash_deposit",
             Movement::BankPosting => "bank_posting",
             Movement::TermDeposit => "term_deposit",
+            Movement::BillPayment => "bill_payment",
         }
     }
 

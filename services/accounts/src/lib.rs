@@ -13,6 +13,8 @@
 //!   `account.money_moved` announcements.
 
 pub mod account_ids;
+pub mod bill_payments;
+pub mod billing;
 pub mod db;
 pub mod deposits;
 pub mod domain;
@@ -41,6 +43,7 @@ use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
 use crate::account_ids::AccountIds;
+use crate::billing::{BillingSystem, SimulatedBilling};
 use crate::domain::account_number::BankCode;
 use crate::domain::client_transfer::ClientTransferPolicy;
 use crate::error::AccountsError;
@@ -92,6 +95,9 @@ pub struct AppState {
     pub account_ids: Arc<AccountIds>,
     /// How many open current accounts a client may hold in one currency.
     pub current_accounts_per_currency: u32,
+    /// The payees' billing system: the simulated one inside the platform, until a real
+    /// adapter is written against the same interface.
+    pub billing: Arc<dyn BillingSystem>,
 }
 
 impl AppState {
@@ -110,6 +116,7 @@ impl AppState {
     ) -> AppState {
         AppState {
             ledger: LedgerWriter::start(&pool, calendar.clock()),
+            billing: Arc::new(SimulatedBilling::new(pool.clone(), calendar.clone())),
             pool,
             limits,
             verifier,
@@ -204,5 +211,6 @@ pub async fn run_on(
     state.current_accounts_per_currency = current_accounts_per_currency;
     standing_orders::spawn_daily(state.clone(), shutdown.clone());
     deposits::spawn_daily(state.clone(), shutdown.clone());
+    bill_payments::spawn_retries(state.clone(), shutdown.clone());
     service::serve(&config, listener, app(state), shutdown).await
 }

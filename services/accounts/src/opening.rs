@@ -205,6 +205,7 @@ pub async fn seed_demo(
     }
     seed_demo_rates(&mut transaction, now).await?;
     seed_demo_deposit_products(&mut transaction).await?;
+    seed_demo_billing(&mut transaction, now).await?;
     transaction.commit().await?;
     Ok(())
 }
@@ -282,6 +283,107 @@ async fn seed_demo_deposit_products(connection: &mut PgConnection) -> Result<(),
                 after: Some(json!({"name": name, "cause": "demo seed"})),
                 source_address: None,
             },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The demonstration's catalogue of payees and its simulated billing system's invoices: four
+/// payable for a year from the first start, one already paid (by someone at another bank)
+/// and one expired. Numbers are fixed, so that the README and the tests can name them.
+async fn seed_demo_billing(
+    connection: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> Result<(), AccountsError> {
+    const PAYEES: [(&str, &str, &str); 5] = [
+        (
+            "passport_duty",
+            "Davlat boji: biometrik pasport",
+            "state_duty",
+        ),
+        ("road_fines", "IIV YHXB: yoʻl harakati jarimalari", "fine"),
+        (
+            "property_tax",
+            "Toshkent shahar DSI: mol-mulk soligʻi",
+            "tax",
+        ),
+        ("electricity", "Hududiy elektr tarmoqlari AJ", "utility"),
+        ("gas", "Hududgaztaʼminot AJ", "utility"),
+    ];
+    for (code, name, category) in PAYEES {
+        db::billing::insert_payee(connection, code, name, category).await?;
+    }
+    let today = imkon_platform::calendar::BankCalendar::default().day_of(now);
+    let in_a_year = today + Duration::days(365);
+    let invoices = [
+        (
+            "DUTY-2026-000101",
+            "passport_duty",
+            "Biometrik pasport uchun davlat boji",
+            340_000,
+            in_a_year,
+        ),
+        (
+            "FINE-77-4410023",
+            "road_fines",
+            "Tezlikni oshirganlik uchun jarima, 01 A 777 AA",
+            412_000,
+            in_a_year,
+        ),
+        (
+            "TAX-2026-1203",
+            "property_tax",
+            "2026-yil uchun mol-mulk soligʻi",
+            1_250_000,
+            in_a_year,
+        ),
+        (
+            "ELEC-5501-1126",
+            "electricity",
+            "Elektr energiyasi, noyabr",
+            186_400,
+            in_a_year,
+        ),
+        (
+            "GAS-3307-1126",
+            "gas",
+            "Tabiiy gaz, noyabr",
+            92_150,
+            in_a_year,
+        ),
+        (
+            "ELEC-5501-0926",
+            "electricity",
+            "Elektr energiyasi, sentyabr",
+            201_300,
+            today - Duration::days(30),
+        ),
+    ];
+    for (number, payee_code, description, amount, expires_on) in invoices {
+        db::billing::insert_invoice(
+            connection,
+            &db::billing::NewInvoice {
+                number,
+                payee_code,
+                description,
+                amount: Decimal::from(amount),
+                expires_on,
+            },
+        )
+        .await?;
+    }
+    let paid_elsewhere = "GAS-3307-1126";
+    if db::billing::find_invoice(&mut *connection, paid_elsewhere)
+        .await?
+        .is_some_and(|invoice| invoice.paid_at.is_none())
+    {
+        db::billing::mark_invoice_paid(
+            connection,
+            paid_elsewhere,
+            Uuid::from_u128(0xde30_0000_0000_0000_0000_0000_0000_0004),
+            "SB-000000000001",
+            now,
         )
         .await?;
     }

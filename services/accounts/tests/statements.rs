@@ -10,7 +10,7 @@ use imkon_platform::testing::assert_problem;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use common::{start, Harness};
+use common::{pdf_text, start, Harness};
 
 /// A client account that received five payments of 1.00 to 5.00 and paid 2.50 back.
 async fn account_with_history(harness: &Harness, client_id: uuid::Uuid) -> String {
@@ -171,34 +171,6 @@ async fn the_csv_download_has_the_opening_balance_every_entry_and_the_closing_ba
     assert_eq!(&rows[6][4], "debit");
     assert_eq!(&rows[7][2], "closing_balance");
     assert_eq!(&rows[7][6], "12.50");
-}
-
-/// The text of a PDF as `pdftotext` (Debian's poppler-utils) extracts it, and a PNG of its
-/// first page in `target/screenshots/` for a person to look at.
-fn pdf_text(pdf: &[u8], screenshot: &str) -> String {
-    let directory = std::env::temp_dir().join(format!("imkon-statement-{}", new_id()));
-    std::fs::create_dir_all(&directory).unwrap();
-    let file = directory.join("statement.pdf");
-    std::fs::write(&file, pdf).unwrap();
-    let output = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (Debian package poppler-utils, which scripts/test installs)");
-    assert!(output.status.success(), "pdftotext: {output:?}");
-    let screenshots =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&screenshots).unwrap();
-    let rendered = std::process::Command::new("pdftoppm")
-        .args(["-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile"])
-        .arg(&file)
-        .arg(screenshots.join(screenshot))
-        .status()
-        .expect("pdftoppm runs");
-    assert!(rendered.success());
-    std::fs::remove_dir_all(&directory).unwrap();
-    String::from_utf8(output.stdout).unwrap()
 }
 
 #[sqlx::test(migrations = false)]

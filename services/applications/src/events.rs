@@ -114,6 +114,7 @@ impl EventHandler for ConsumedEvents {
                 "cash_deposit" => notice::CASH_DEPOSIT_KIND,
                 "bank_posting" => notice::BANK_POSTING_KIND,
                 "term_deposit" => notice::TERM_DEPOSIT_KIND,
+                "bill_payment" => notice::BILL_PAYMENT_KIND,
                 other => {
                     return Err(Problem::unprocessable(
                         "invalid_payload",

@@ -2,6 +2,7 @@
 //! nothing outside this module writes SQL.
 
 pub mod accounts;
+pub mod billing;
 pub mod cash_receipts;
 pub mod deposits;
 pub mod exchange;

@@ -99,10 +99,13 @@ pub enum TransferKind {
     /// Interest on a term deposit: a day's accrual (the bank's expense against what it owes)
     /// or a payment of what accrued.
     DepositInterest,
+    /// A client's payment of an invoice of the state or a utility, leaving the bank through
+    /// its settlement account; held until the payee's billing system confirms it.
+    BillPayment,
 }
 
 impl TransferKind {
-    pub const ALL: [TransferKind; 12] = [
+    pub const ALL: [TransferKind; 13] = [
         TransferKind::Disbursement,
         TransferKind::Repayment,
         TransferKind::ClientTransfer,
@@ -115,6 +118,7 @@ impl TransferKind {
         TransferKind::Fee,
         TransferKind::TermDeposit,
         TransferKind::DepositInterest,
+        TransferKind::BillPayment,
     ];
 
     pub fn code(self) -> &'static str {
@@ -131,6 +135,7 @@ impl TransferKind {
             TransferKind::Fee => "fee",
             TransferKind::TermDeposit => "term_deposit",
             TransferKind::DepositInterest => "deposit_interest",
+            TransferKind::BillPayment => "bill_payment",
         }
     }
 }

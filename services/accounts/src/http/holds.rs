@@ -120,7 +120,7 @@ async fn settle_now(
     settlement: Settlement,
 ) -> Result<Response, AccountsError> {
     let mut transaction = state.pool.begin().await?;
-    let transfer = settle(&mut transaction, caller, transfer_id, settlement).await?;
+    let transfer = settle(&mut transaction, &caller.into(), transfer_id, settlement).await?;
     transaction.commit().await?;
     Ok(Json(transfer).into_response())
 }
@@ -185,11 +185,28 @@ fn restore_hold(row: &HoldRow, states: &AccountStates) -> Result<Hold, AccountsE
     Ok(Hold::restore(transfer, reservations, hold_state)?)
 }
 
-/// Settles a hold inside the caller's transaction (a service's own, or the one that confirms a
-/// staff proposal, so the proposal is marked confirmed in the same commit).
+/// Who settles a hold, as the audit trail names them.
+#[derive(Debug, Clone)]
+pub struct Settler {
+    pub id: Uuid,
+    pub roles: Vec<String>,
+}
+
+impl From<&Caller> for Settler {
+    fn from(caller: &Caller) -> Settler {
+        Settler {
+            id: caller.subject(),
+            roles: caller.role_names(),
+        }
+    }
+}
+
+/// Settles a hold inside the caller's transaction (a service's own, the one that confirms a
+/// staff proposal, so the proposal is marked confirmed in the same commit, or a bill payment's
+/// once its billing system answered).
 pub async fn settle(
     transaction: &mut PgConnection,
-    caller: &Caller,
+    settler: &Settler,
     transfer_id: Uuid,
     settlement: Settlement,
 ) -> Result<TransferDto, AccountsError> {
@@ -285,8 +302,8 @@ pub async fn settle(
     audit::record(
         &mut *transaction,
         AuditEntry {
-            actor_id: Some(caller.subject()),
-            actor_roles: caller.role_names(),
+            actor_id: Some(settler.id),
+            actor_roles: settler.roles.clone(),
             action,
             subject_type: "transfer",
             subject_id: transfer_id.to_string(),

@@ -1,6 +1,7 @@
 //! The HTTP layer: one module per resource, each with its DTOs, handlers and router.
 
 pub mod accounts;
+pub mod bill_payments;
 pub mod caller;
 pub mod cash_deposits;
 pub mod deposits;
@@ -8,6 +9,7 @@ pub mod exchange;
 pub mod holds;
 pub mod me;
 pub mod proposals;
+pub mod receipt_document;
 pub mod standing_orders;
 pub mod statement_document;
 pub mod statements;
@@ -41,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exchange::router())
         .merge(standing_orders::router())
         .merge(deposits::router())
+        .merge(bill_payments::router())
         .with_state(state)
 }
 
@@ -87,6 +90,12 @@ pub fn router(state: AppState) -> Router {
         deposits::my_deposits,
         deposits::my_deposit,
         deposits::close_deposit,
+        bill_payments::list_payees,
+        bill_payments::find_invoice,
+        bill_payments::pay_invoice,
+        bill_payments::my_payments,
+        bill_payments::my_payment,
+        bill_payments::receipt_pdf,
     ),
     tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
 )]

@@ -452,7 +452,7 @@ async fn confirm_hold_settlement(
             )))
         }
     };
-    let transfer = settle(&mut *transaction, caller, hold_id, settlement).await?;
+    let transfer = settle(&mut *transaction, &caller.into(), hold_id, settlement).await?;
     record_confirmation(transaction, caller, proposal, None).await?;
     Ok(Json(transfer).into_response())
 }

@@ -170,6 +170,12 @@ fn operation_name(kind: &str, language: Language) -> &str {
             "Срочный вклад",
             "Term deposit",
         ],
+        "bill_payment" => [
+            "Xizmatlar uchun toʻlov",
+            "Хизматлар учун тўлов",
+            "Оплата услуг",
+            "Bill payment",
+        ],
         "deposit_interest" => [
             "Omonat foizlari",
             "Омонат фоизлари",

@@ -247,7 +247,8 @@ async fn download(
     })
 }
 
-fn attachment(content_type: &'static str, file_name: String, body: Vec<u8>) -> Response {
+/// A download: the body with its content type and the file name a browser saves it as.
+pub fn attachment(content_type: &'static str, file_name: String, body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
@@ -347,8 +348,8 @@ pub async fn statement_csv(
 
 /// The reader's language: the `lang` parameter, else `Accept-Language`, else Uzbek in Latin
 /// script; an unknown `lang` is refused rather than answered in a language not asked for.
-fn reader_language(query: &StatementQuery, headers: &HeaderMap) -> Result<Language, AccountsError> {
-    if let Some(tag) = &query.lang {
+pub fn reader_language(lang: Option<&str>, headers: &HeaderMap) -> Result<Language, AccountsError> {
+    if let Some(tag) = lang {
         return Language::from_tag(tag).ok_or_else(|| {
             invalid(
                 "lang",
@@ -377,7 +378,7 @@ pub async fn statement_pdf(
     Query(query): Query<StatementQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AccountsError> {
-    let language = reader_language(&query, &headers)?;
+    let language = reader_language(query.lang.as_deref(), &headers)?;
     let statement = download(&state, &caller, &number, &query).await?;
     let file_name = format!(
         "statement-{}-{}-{}.pdf",

@@ -350,3 +350,31 @@ pub fn plan_load(seed: u64, transfers: usize, accounts: usize) -> Vec<PlannedTra
 pub fn amount_text(minor: i64) -> String {
     Decimal::new(minor, 2).to_string()
 }
+
+/// The text of a PDF as `pdftotext` (Debian's poppler-utils) extracts it, and a PNG of its
+/// first page in `target/screenshots/` for a person to look at.
+pub fn pdf_text(pdf: &[u8], screenshot: &str) -> String {
+    let directory = std::env::temp_dir().join(format!("imkon-pdf-{}", new_id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let file = directory.join("document.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (Debian package poppler-utils, which scripts/test installs)");
+    assert!(output.status.success(), "pdftotext: {output:?}");
+    let screenshots =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&screenshots).unwrap();
+    let rendered = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&file)
+        .arg(screenshots.join(screenshot))
+        .status()
+        .expect("pdftoppm runs");
+    assert!(rendered.success());
+    std::fs::remove_dir_all(&directory).unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}

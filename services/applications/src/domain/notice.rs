@@ -64,8 +64,11 @@ pub const BANK_POSTING_KIND: &str = "money:bank_posting";
 /// A notice that a term deposit's money moved: placed, interest paid, returned.
 pub const TERM_DEPOSIT_KIND: &str = "money:term_deposit";
 
+/// A notice that an invoice of the state or a utility was paid from the client's account.
+pub const BILL_PAYMENT_KIND: &str = "money:bill_payment";
+
 /// Every kind [`event_notice`] writes.
-pub const EVENT_KINDS: [&str; 14] = [
+pub const EVENT_KINDS: [&str; 15] = [
     "kyc:approved",
     "kyc:rejected",
     LOAN_OVERDUE_KIND,
@@ -80,6 +83,7 @@ pub const EVENT_KINDS: [&str; 14] = [
     CASH_DEPOSIT_KIND,
     BANK_POSTING_KIND,
     TERM_DEPOSIT_KIND,
+    BILL_PAYMENT_KIND,
 ];
 
 /// The subject and body of a notice about the founder rather than an application's state (a
@@ -103,6 +107,7 @@ pub fn event_notice(language: Language, kind: &str) -> Option<(String, String)> 
         CASH_DEPOSIT_KIND => cash_deposit_notice(language),
         BANK_POSTING_KIND => bank_posting_notice(language),
         TERM_DEPOSIT_KIND => term_deposit_notice(language),
+        BILL_PAYMENT_KIND => bill_payment_notice(language),
         _ => return None,
     };
     Some((subject.to_owned(), body.to_owned()))
@@ -237,6 +242,28 @@ fn cash_deposit_notice(language: Language) -> (&'static str, &'static str) {
         Language::UzCyrl => (
             "Imkon: нақд пул ҳисобга ўтказилди",
             "Банк кассасига топширган нақд пулингиз ҳисобварақингизга ўтказилди; унинг суммаси ҳисобварақ кўчирмасида кўрсатилган.",
+        ),
+    }
+}
+
+/// The subject and body telling the client that an invoice was paid from their account.
+fn bill_payment_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: invoice paid",
+            "An invoice of the state or a utility was paid from your account and the payee confirmed it. The receipt is on the payments page.",
+        ),
+        Language::Ru => (
+            "Imkon: счёт оплачен",
+            "С вашего счёта оплачен счёт государственной или коммунальной службы, получатель подтвердил платёж. Квитанция — на странице платежей.",
+        ),
+        Language::UzLatn => (
+            "Imkon: hisob toʻlandi",
+            "Hisobvaraqingizdan davlat yoki kommunal xizmat hisobi toʻlandi, oluvchi toʻlovni tasdiqladi. Kvitansiya toʻlovlar sahifasida.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: ҳисоб тўланди",
+            "Ҳисобварақингиздан давлат ёки коммунал хизмат ҳисоби тўланди, олувчи тўловни тасдиқлади. Квитанция тўловлар саҳифасида.",
         ),
     }
 }
