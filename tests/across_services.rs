@@ -1449,7 +1449,122 @@ async fn an_exchange_between_a_founders_own_accounts_is_booked_and_announced() {
     platform.stop().await;
 }
 
-/// The bank's loan-loss balance in sums, read from the accounts service's database.
+#[tokio::test]
+async fn a_founder_places_a_term_deposit_and_pays_a_utility_bill_and_is_told_of_each() {
+    let platform = Platform::start().await;
+    let staff = Staff::login(&platform).await;
+    let founder = platform.login("founder1").await;
+    let (sums, _) = current_account(&platform, &founder).await;
+    let settlement = settlement_account(&platform).await;
+    cash_movement(
+        &platform,
+        &staff.finance1,
+        &staff.admin1,
+        "deposit",
+        &sums,
+        &settlement,
+        "2000000.00",
+    )
+    .await;
+    let before = amount(
+        &platform
+            .get(&founder, "accounts", &format!("/v1/accounts/{sums}"))
+            .await
+            .ok()["posted_balance"],
+    );
+
+    let products = platform
+        .get(&founder, "accounts", "/v1/deposit-products")
+        .await
+        .ok();
+    let savings = products
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|product| product["currency"] == "UZS" && product["min_amount"] == "1000000.00")
+        .expect("the demo's UZS savings product")
+        .clone();
+    let deposit = platform
+        .post(
+            &founder,
+            "accounts",
+            "/v1/me/deposits",
+            &json!({"product_id": savings["id"], "from_account": sums, "amount": "1000000.00"}),
+        )
+        .await
+        .ok();
+    assert_eq!(deposit["state"], "open", "{deposit}");
+    platform.assert_ledger_holds("the deposit's opening").await;
+
+    let invoice = platform
+        .get(&founder, "accounts", "/v1/billing/invoices/ELEC-5501-1126")
+        .await
+        .ok();
+    assert_eq!(invoice["status"], "payable");
+    let paid = platform
+        .post(
+            &founder,
+            "accounts",
+            "/v1/me/bill-payments",
+            &json!({"invoice_number": "ELEC-5501-1126", "from_account": sums}),
+        )
+        .await
+        .ok();
+    assert_eq!(paid["state"], "paid", "{paid}");
+    let receipt = platform
+        .get(
+            &founder,
+            "accounts",
+            &format!(
+                "/v1/me/bill-payments/{}/receipt.pdf?lang=uz-Cyrl",
+                paid["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(receipt.status, reqwest::StatusCode::OK);
+    platform.assert_ledger_holds("the bill payment").await;
+
+    let after = amount(
+        &platform
+            .get(&founder, "accounts", &format!("/v1/accounts/{sums}"))
+            .await
+            .ok()["posted_balance"],
+    );
+    assert_eq!(before - after, Decimal::from(1_186_400));
+    let statement = platform
+        .get(
+            &founder,
+            "accounts",
+            &format!("/v1/accounts/{sums}/statement"),
+        )
+        .await
+        .ok()
+        .to_string();
+    for kind in ["term_deposit", "bill_payment"] {
+        assert!(
+            statement.contains(kind),
+            "the statement shows the {kind}: {statement}"
+        );
+    }
+    for subject in ["Imkon: your term deposit", "Imkon: invoice paid"] {
+        eventually(&format!("the founder's notice \"{subject}\""), || async {
+            let inbox = platform
+                .get(&founder, "applications", "/v1/inbox")
+                .await
+                .ok();
+            inbox["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|item| item["subject"] == subject)
+                .then_some(())
+        })
+        .await;
+    }
+    platform.assert_every_event_delivered().await;
+    platform.stop().await;
+}
+
 /// The posted balance of the bank's own UZS accounts of `kind` (`loan_loss`, `fee_income`,
 /// `penalty_income`), as the accounts service holds it.
 async fn bank_balance(platform: &Platform, kind: &str) -> Decimal {
