@@ -1,7 +1,8 @@
 //! The accounts service's account listings, as the founder's money pages and the staff's client
-//! page read them, and the bank's exchange rates in force, which the client's exchange page and
-//! the staff's rates page both show. Statements and transfers stay with the money pages, their
-//! only caller.
+//! page read them, the bank's exchange rates in force, which the client's exchange page and
+//! the staff's rates page both show, and the term deposit products, which the client's deposit
+//! pages offer and the administrators' products page sets up. Statements, transfers and a
+//! client's deposits stay with the pages that are their only callers.
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -81,4 +82,35 @@ pub async fn own_templates(
     token: &str,
 ) -> Result<Vec<PaymentTemplate>, CallError> {
     send_json(api.authorized(Method::GET, "/v1/me/payment-templates", token)).await
+}
+
+/// A term deposit product, as the accounts service answers it; rates are percent a year.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DepositProduct {
+    pub id: String,
+    pub name: String,
+    pub currency: String,
+    pub term_months: i16,
+    pub annual_rate: String,
+    pub early_withdrawal_rate: String,
+    pub min_amount: String,
+    /// `monthly` or `maturity`.
+    pub interest_payout: String,
+    pub capitalised: bool,
+    /// `offered` or `withdrawn`.
+    pub state: String,
+}
+
+impl DepositProduct {
+    pub fn is_offered(&self) -> bool {
+        self.state == "offered"
+    }
+}
+
+/// The term deposit products: those on offer, and to an administrator the withdrawn ones too.
+pub async fn deposit_products(
+    api: &ServiceApi,
+    token: &str,
+) -> Result<Vec<DepositProduct>, CallError> {
+    send_json(api.authorized(Method::GET, "/v1/deposit-products", token)).await
 }

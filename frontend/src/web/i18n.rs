@@ -15,15 +15,15 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 /// How many catalogue files each locale has (see `catalogue!`).
-const CATALOGUE_FILES: usize = 10;
+const CATALOGUE_FILES: usize = 11;
 
 /// The catalogue files of one locale, compiled into the binary: the founder's and public pages
 /// (`main`), money (accounts, contracts, portfolio), the staff's KYC and client pages (`kyc`),
 /// staff administration and passwords (`people`), programmes and the audit trail
 /// (`programmes`), each role's home and inbox (`home`), generated documents (`documents`), the
 /// scorecards (`scorecards`), one's own password and the founder's notifications
-/// (`account`), and opening accounts, exchange, the bank's rates, payment templates and
-/// standing orders (`exchange`).
+/// (`account`), opening accounts, exchange, the bank's rates, payment templates and
+/// standing orders (`exchange`), and term deposits and their products (`deposits`).
 macro_rules! catalogue {
     ($code:literal) => {
         [
@@ -37,6 +37,7 @@ macro_rules! catalogue {
             include_str!(concat!("../../locales/", $code, "/scorecards.ftl")),
             include_str!(concat!("../../locales/", $code, "/account.ftl")),
             include_str!(concat!("../../locales/", $code, "/exchange.ftl")),
+            include_str!(concat!("../../locales/", $code, "/deposits.ftl")),
         ]
     };
 }

@@ -3,6 +3,7 @@
 //! administration home.
 
 pub mod audit;
+pub mod deposit_products;
 pub mod home;
 pub mod programmes;
 pub mod staff;
@@ -28,6 +29,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/programmes/{id}/close", post(programmes::close))
         .route("/admin/programmes/{id}/open", post(programmes::open))
+        .route(
+            "/admin/deposit-products",
+            get(deposit_products::list).post(deposit_products::create),
+        )
+        .route(
+            "/admin/deposit-products/{id}/withdraw",
+            post(deposit_products::withdraw),
+        )
         .route("/admin/audit", get(audit::audit))
         .route("/admin/audit.csv", get(audit::audit_csv))
         .route("/admin/staff", get(staff::list).post(staff::create))

@@ -1,11 +1,12 @@
 //! Founders' pages: registration and their profile, companies and documents, their KYC
 //! status, applying to a programme, their accounts, transfers, exchanges, payment
-//! templates and standing orders, and their notifications.
+//! templates and standing orders, term deposits, and their notifications.
 //!
 //! Registration is here although a visitor opens it before signing in: it creates a founder's
 //! profile with the same fields as the profile page.
 
 pub mod apply;
+pub mod deposits;
 pub mod exchange;
 pub mod inbox;
 pub mod kyc;
@@ -96,4 +97,7 @@ pub fn routes() -> Router<AppState> {
             "/payments/standing-orders/{id}/cancel",
             post(payments::cancel_order),
         )
+        .route("/deposits", get(deposits::list).post(deposits::open))
+        .route("/deposits/{id}", get(deposits::show))
+        .route("/deposits/{id}/close", post(deposits::close))
 }

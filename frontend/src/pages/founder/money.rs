@@ -1101,6 +1101,8 @@ mod tests {
                 "write_off",
                 "exchange",
                 "fee",
+                "term_deposit",
+                "deposit_interest",
             ] {
                 assert_ne!(transfer_kind_label(kind, &translator), kind, "{kind}");
             }

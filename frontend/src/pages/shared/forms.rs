@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::clients::api::FieldRefusal;
-use crate::web::i18n::Translator;
+use crate::web::i18n::{catalogues, Translator};
 
 /// A form as the visitor typed it, with what was refused.
 #[derive(Clone, Debug, Default)]
@@ -111,6 +111,35 @@ pub fn problem_message(translator: &Translator, code: &str) -> String {
     translator.t_or(&key, &translator.t("problem-generic"))
 }
 
+/// A refusal's code as a page about `context` explains it: some codes (`rate_out_of_range`,
+/// `term_out_of_range`) have shared words written for programmes, so a page about something
+/// else gives them its own as `error-<context>-<code>` and keeps the shared words for the rest.
+pub fn code_in_context(translator: &Translator, context: &str, code: &str) -> String {
+    let own = format!("{context}_{code}");
+    let key = format!("error-{}", own.replace('_', "-"));
+    if catalogues().message_ids(translator.locale()).contains(&key) {
+        own
+    } else {
+        code.to_owned()
+    }
+}
+
+/// A service's refusals with the codes [`code_in_context`] gives them on a page about
+/// `context`.
+pub fn refusals_in_context(
+    translator: &Translator,
+    context: &str,
+    refusals: Vec<FieldRefusal>,
+) -> Vec<FieldRefusal> {
+    refusals
+        .into_iter()
+        .map(|refusal| FieldRefusal {
+            code: code_in_context(translator, context, &refusal.code),
+            field: refusal.field,
+        })
+        .collect()
+}
+
 /// A choice of a filter or drop-down, labelled from the catalogue.
 pub struct KeyedChoice {
     pub value: &'static str,
@@ -167,6 +196,19 @@ mod tests {
         assert_eq!(
             visible_field("founders[0].share", &["founders"]),
             Some("founders".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_page_gives_a_shared_code_its_own_words_where_it_has_them() {
+        let translator = Translator::new(Locale::En);
+        assert_eq!(
+            code_in_context(&translator, "deposit", "rate_out_of_range"),
+            "deposit_rate_out_of_range"
+        );
+        assert_eq!(
+            code_in_context(&translator, "deposit", "insufficient_funds"),
+            "insufficient_funds"
         );
     }
 

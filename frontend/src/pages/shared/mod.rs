@@ -4,6 +4,7 @@
 
 pub mod application_view;
 pub mod client_names;
+pub mod deposits;
 pub mod documents;
 pub mod download;
 pub mod forms;
@@ -183,8 +184,12 @@ pub enum Section {
     Exchange,
     /// A client's payment templates and standing orders.
     Payments,
+    /// A client's term deposits.
+    Deposits,
     Admin,
     AdminProgrammes,
+    /// The administrators' term deposit products.
+    AdminDepositProducts,
     AdminAudit,
     /// The scorecards, for credit officers and administrators.
     Scorecards,
