@@ -13,7 +13,6 @@
 use std::time::Duration;
 
 use imkon_platform::audit::{self, AuditEntry};
-use imkon_platform::idempotency;
 use imkon_platform::money::{Currency, Money};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -23,13 +22,11 @@ use uuid::Uuid;
 use crate::billing::{BillingError, Settlement};
 use crate::db;
 use crate::db::billing::BillPaymentRow;
-use crate::domain::account::{AccountId, AccountKind, AccountOwner};
-use crate::domain::transfer::{IdempotencyKey, Transfer, TransferKind, TransferReference};
+use crate::domain::transfer::TransferKind;
 use crate::error::AccountsError;
 use crate::events::{self, Movement};
 use crate::http::holds::{self, Settler};
-use crate::ledger::{Booked, TransferRequest, LEDGER_SCOPE};
-use crate::opening::{open_once, AccountOpening};
+use crate::outgoing::{self, Leaving};
 use crate::AppState;
 
 /// How often the retry run looks for payments their billing system has not decided.
@@ -50,30 +47,6 @@ pub enum Outcome {
     Undecided,
 }
 
-/// The bank's settlement account in `currency`, opened (and committed, so that the ledger
-/// writer sees it) if the bank has none yet.
-async fn settlement_account(
-    state: &AppState,
-    currency: Currency,
-) -> Result<AccountId, AccountsError> {
-    let mut transaction = state.pool.begin().await?;
-    let account = open_once(
-        &mut transaction,
-        state.bank,
-        &AccountOpening {
-            kind: AccountKind::BankSettlement,
-            owner: AccountOwner::Bank,
-            currency,
-            allow_negative: true,
-            name: Some("Settlement account at the Central Bank"),
-        },
-        "first bill payment in this currency",
-    )
-    .await?;
-    transaction.commit().await?;
-    Ok(AccountId::from_uuid(account.id))
-}
-
 fn amount_of(payment: &BillPaymentRow) -> Result<Money, AccountsError> {
     let inconsistent =
         |what: String| AccountsError::Inconsistent(format!("bill payment {}: {what}", payment.id));
@@ -90,45 +63,18 @@ async fn hold_money(
     payment: &BillPaymentRow,
     settler: &Settler,
 ) -> Result<Result<Uuid, String>, AccountsError> {
-    let amount = amount_of(payment)?;
-    let settlement = settlement_account(state, amount.currency()).await?;
-    let key_text = format!("bill-payment:{}", payment.id);
-    let violation = |violation| {
-        AccountsError::Violations(crate::domain::transfer::TransferViolations(vec![violation]))
-    };
-    let transfer = Transfer::two_legs(
-        IdempotencyKey::parse(&key_text).map_err(violation)?,
-        TransferKind::BillPayment,
-        TransferReference::parse(&format!(
-            "{} {}",
-            payment.payee_code, payment.invoice_number
-        ))
-        .map_err(violation)?,
-        AccountId::from_uuid(payment.from_account_id),
-        settlement,
-        amount,
-    );
-    let answer = state
-        .ledger
-        .submit(TransferRequest {
-            scope: LEDGER_SCOPE.to_owned(),
-            fingerprint: idempotency::fingerprint(
-                "BILL",
-                &key_text,
-                payment.fingerprint.as_bytes(),
-            ),
-            transfer,
-            hold: true,
-            actor_id: settler.id,
-            actor_roles: settler.roles.clone(),
-            request_id: imkon_platform::telemetry::current_request_id(),
-        })
-        .await;
-    match answer {
-        Ok(Booked::Created(record) | Booked::Replayed(record)) => Ok(Ok(record.id)),
-        Err(AccountsError::Transfer(refusal)) => Ok(Err(refusal.code().to_owned())),
-        Err(error) => Err(error),
-    }
+    outgoing::hold(
+        state,
+        &Leaving {
+            key: &format!("bill-payment:{}", payment.id),
+            reference: &format!("{} {}", payment.payee_code, payment.invoice_number),
+            kind: TransferKind::BillPayment,
+            from: payment.from_account_id,
+            amount: amount_of(payment)?,
+        },
+        settler,
+    )
+    .await
 }
 
 async fn audit_decision(

@@ -51,6 +51,9 @@ pub enum Movement {
     TermDeposit,
     /// An invoice of the state or a utility paid from the client's account.
     BillPayment,
+    /// A payment to another bank settled or returned, or a payment from another bank
+    /// credited.
+    InterbankPayment,
 }
 
 impl Movement {
@@ -64,6 +67,7 @@ impl Movement {
             Movement::BankPosting => "bank_posting",
             Movement::TermDeposit => "term_deposit",
             Movement::BillPayment => "bill_payment",
+            Movement::InterbankPayment => "interbank_payment",
         }
     }
 

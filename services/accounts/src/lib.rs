@@ -15,14 +15,17 @@
 pub mod account_ids;
 pub mod bill_payments;
 pub mod billing;
+pub mod clearing;
 pub mod db;
 pub mod deposits;
 pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod interbank;
 pub mod ledger;
 pub mod opening;
+pub mod outgoing;
 pub mod standing_orders;
 
 use std::sync::Arc;
@@ -44,6 +47,7 @@ use utoipa::OpenApi;
 
 use crate::account_ids::AccountIds;
 use crate::billing::{BillingSystem, SimulatedBilling};
+use crate::clearing::{Clearing, SimulatedClearing};
 use crate::domain::account_number::BankCode;
 use crate::domain::client_transfer::ClientTransferPolicy;
 use crate::error::AccountsError;
@@ -98,6 +102,9 @@ pub struct AppState {
     /// The payees' billing system: the simulated one inside the platform, until a real
     /// adapter is written against the same interface.
     pub billing: Arc<dyn BillingSystem>,
+    /// The interbank clearing: the simulated clearing house inside the platform, until a real
+    /// adapter is written against the same interface.
+    pub clearing: Arc<dyn Clearing>,
 }
 
 impl AppState {
@@ -117,6 +124,7 @@ impl AppState {
         AppState {
             ledger: LedgerWriter::start(&pool, calendar.clock()),
             billing: Arc::new(SimulatedBilling::new(pool.clone(), calendar.clone())),
+            clearing: Arc::new(SimulatedClearing::new(pool.clone(), calendar.clone())),
             pool,
             limits,
             verifier,
@@ -212,5 +220,6 @@ pub async fn run_on(
     standing_orders::spawn_daily(state.clone(), shutdown.clone());
     deposits::spawn_daily(state.clone(), shutdown.clone());
     bill_payments::spawn_retries(state.clone(), shutdown.clone());
+    interbank::spawn_clearing(state.clone(), shutdown.clone());
     service::serve(&config, listener, app(state), shutdown).await
 }

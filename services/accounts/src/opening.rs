@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::db;
 use crate::db::accounts::{AccountRow, NewAccount};
 use crate::domain::account::{Account, AccountId, AccountKind, AccountOwner};
-use crate::domain::account_number::{AccountNumber, BankCode};
+use crate::domain::account_number::{AccountNumber, BalanceAccountCode, BankCode};
 use crate::error::AccountsError;
 
 /// What to open.
@@ -206,6 +206,7 @@ pub async fn seed_demo(
     seed_demo_rates(&mut transaction, now).await?;
     seed_demo_deposit_products(&mut transaction).await?;
     seed_demo_billing(&mut transaction, now).await?;
+    seed_demo_clearing(&mut transaction).await?;
     transaction.commit().await?;
     Ok(())
 }
@@ -387,6 +388,28 @@ async fn seed_demo_billing(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The other bank's account the simulated clearing house knows to be closed, so that a demo
+/// payment to it is returned: a company's sum account at bank 00440, owner 55500001.
+pub fn demo_closed_account_at_other_bank() -> (BankCode, AccountNumber) {
+    let bank = BankCode::parse("00440").expect("a five-digit bank code");
+    let number = AccountNumber::issue(
+        bank,
+        BalanceAccountCode::CURRENT_ACCOUNT_OF_COMPANY,
+        Currency::Uzs,
+        55_500_001,
+        1,
+    )
+    .expect("the demo's closed account has a valid number");
+    (bank, number)
+}
+
+async fn seed_demo_clearing(connection: &mut PgConnection) -> Result<(), AccountsError> {
+    let (bank, number) = demo_closed_account_at_other_bank();
+    db::interbank::simulated_close_account(connection, &bank.to_string(), &number.to_string())
+        .await?;
     Ok(())
 }
 

@@ -115,6 +115,7 @@ impl EventHandler for ConsumedEvents {
                 "bank_posting" => notice::BANK_POSTING_KIND,
                 "term_deposit" => notice::TERM_DEPOSIT_KIND,
                 "bill_payment" => notice::BILL_PAYMENT_KIND,
+                "interbank_payment" => notice::INTERBANK_PAYMENT_KIND,
                 other => {
                     return Err(Problem::unprocessable(
                         "invalid_payload",

@@ -7,6 +7,7 @@ pub mod cash_receipts;
 pub mod deposits;
 pub mod exchange;
 pub mod holds;
+pub mod interbank;
 pub mod ledger;
 pub mod proposals;
 pub mod quotes;

@@ -7,6 +7,7 @@ pub mod cash_deposits;
 pub mod deposits;
 pub mod exchange;
 pub mod holds;
+pub mod interbank;
 pub mod me;
 pub mod proposals;
 pub mod receipt_document;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(standing_orders::router())
         .merge(deposits::router())
         .merge(bill_payments::router())
+        .merge(interbank::router())
         .with_state(state)
 }
 
@@ -96,6 +98,11 @@ pub fn router(state: AppState) -> Router {
         bill_payments::my_payments,
         bill_payments::my_payment,
         bill_payments::receipt_pdf,
+        interbank::pay_other_bank,
+        interbank::my_payments,
+        interbank::my_payment,
+        interbank::list_batches,
+        interbank::receive_incoming_file,
     ),
     tags((name = "accounts", description = "clients' accounts and the bank's double-entry ledger"))
 )]

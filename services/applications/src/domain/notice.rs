@@ -67,8 +67,12 @@ pub const TERM_DEPOSIT_KIND: &str = "money:term_deposit";
 /// A notice that an invoice of the state or a utility was paid from the client's account.
 pub const BILL_PAYMENT_KIND: &str = "money:bill_payment";
 
+/// A notice that a payment to another bank was settled or returned, or one from another bank
+/// arrived.
+pub const INTERBANK_PAYMENT_KIND: &str = "money:interbank_payment";
+
 /// Every kind [`event_notice`] writes.
-pub const EVENT_KINDS: [&str; 15] = [
+pub const EVENT_KINDS: [&str; 16] = [
     "kyc:approved",
     "kyc:rejected",
     LOAN_OVERDUE_KIND,
@@ -84,6 +88,7 @@ pub const EVENT_KINDS: [&str; 15] = [
     BANK_POSTING_KIND,
     TERM_DEPOSIT_KIND,
     BILL_PAYMENT_KIND,
+    INTERBANK_PAYMENT_KIND,
 ];
 
 /// The subject and body of a notice about the founder rather than an application's state (a
@@ -108,6 +113,7 @@ pub fn event_notice(language: Language, kind: &str) -> Option<(String, String)> 
         BANK_POSTING_KIND => bank_posting_notice(language),
         TERM_DEPOSIT_KIND => term_deposit_notice(language),
         BILL_PAYMENT_KIND => bill_payment_notice(language),
+        INTERBANK_PAYMENT_KIND => interbank_payment_notice(language),
         _ => return None,
     };
     Some((subject.to_owned(), body.to_owned()))
@@ -242,6 +248,28 @@ fn cash_deposit_notice(language: Language) -> (&'static str, &'static str) {
         Language::UzCyrl => (
             "Imkon: нақд пул ҳисобга ўтказилди",
             "Банк кассасига топширган нақд пулингиз ҳисобварақингизга ўтказилди; унинг суммаси ҳисобварақ кўчирмасида кўрсатилган.",
+        ),
+    }
+}
+
+/// The subject and body telling the client that a payment to or from another bank moved.
+fn interbank_payment_notice(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::En => (
+            "Imkon: payment with another bank",
+            "A payment you sent to another bank was settled or returned, or a payment from another bank reached your account. The payments page and the account's statement show it.",
+        ),
+        Language::Ru => (
+            "Imkon: платёж с другим банком",
+            "Ваш платёж в другой банк исполнен или возвращён, либо на ваш счёт поступил платёж из другого банка. Подробности — на странице платежей и в выписке по счёту.",
+        ),
+        Language::UzLatn => (
+            "Imkon: boshqa bank bilan toʻlov",
+            "Boshqa bankka yuborgan toʻlovingiz bajarildi yoki qaytarildi yoxud hisobvaraqingizga boshqa bankdan toʻlov tushdi. Tafsilotlar toʻlovlar sahifasida va hisobvaraq koʻchirmasida.",
+        ),
+        Language::UzCyrl => (
+            "Imkon: бошқа банк билан тўлов",
+            "Бошқа банкка юборган тўловингиз бажарилди ёки қайтарилди ёхуд ҳисобварақингизга бошқа банкдан тўлов тушди. Тафсилотлар тўловлар саҳифасида ва ҳисобварақ кўчирмасида.",
         ),
     }
 }
