@@ -209,6 +209,11 @@ async fn a_payment_to_a_closed_account_is_returned_and_its_money_freed(pool: PgP
     let (harness, state) = started(pool).await;
     let client = client_with(&harness, "300000.00").await;
     let (bank, closed) = demo_closed_account_at_other_bank();
+    assert_eq!(
+        (bank.to_string(), closed.to_string()),
+        ("00440".to_owned(), "20208000555500001001".to_owned()),
+        "the README names this account"
+    );
     let body = payment(&client, &bank.to_string(), &closed.to_string(), "100000.00");
     let accepted: Value = send(&harness, &client, &new_id().to_string(), &body)
         .await
