@@ -110,6 +110,22 @@ pub async fn send_json<T: DeserializeOwned>(request: RequestBuilder) -> Result<T
 
 /// Sends the request; any status other than 2xx becomes a [`CallError`].
 pub async fn send(request: RequestBuilder) -> Result<reqwest::Response, CallError> {
+    send_classified(request, classify).await
+}
+
+/// Like [`send`], except that any answer naming refused fields is a refusal of those fields,
+/// whatever its status. A service may answer 404 for a number the visitor typed (an invoice no
+/// billing system issued) or 503 for a system behind it that is not answering (the payee's),
+/// and the page then says so beside the field rather than showing the not-found or the
+/// unavailable page.
+pub async fn send_naming_fields(request: RequestBuilder) -> Result<reqwest::Response, CallError> {
+    send_classified(request, classify_naming_fields).await
+}
+
+async fn send_classified(
+    request: RequestBuilder,
+    classify: fn(StatusCode, Option<ProblemBody>) -> CallError,
+) -> Result<reqwest::Response, CallError> {
     let response = send_timed(request)
         .await
         .map_err(|error| CallError::Unavailable(error.to_string()))?;
@@ -135,6 +151,17 @@ fn classify(status: StatusCode, problem: Option<ProblemBody>) -> CallError {
             fields,
         },
         status => CallError::Unavailable(format!("answered {status} {code}")),
+    }
+}
+
+fn classify_naming_fields(status: StatusCode, problem: Option<ProblemBody>) -> CallError {
+    match problem {
+        Some(problem) if !problem.errors.is_empty() => CallError::Refused {
+            status,
+            code: problem.code,
+            fields: problem.errors,
+        },
+        problem => classify(status, problem),
     }
 }
 
@@ -220,5 +247,32 @@ mod tests {
             classify(StatusCode::UNAUTHORIZED, None),
             CallError::Unauthorized
         );
+    }
+
+    #[test]
+    fn an_answer_naming_fields_can_be_read_as_their_refusal_whatever_its_status() {
+        let not_found = problem(
+            "invoice_not_found",
+            &[("invoice_number", "invoice_not_found")],
+        );
+        assert!(matches!(
+            classify_naming_fields(StatusCode::NOT_FOUND, not_found),
+            CallError::Refused { status: StatusCode::NOT_FOUND, fields, .. } if fields.len() == 1
+        ));
+        assert!(matches!(
+            classify_naming_fields(
+                StatusCode::SERVICE_UNAVAILABLE,
+                problem("billing_unavailable", &[("invoice_number", "billing_unavailable")])
+            ),
+            CallError::Refused { code, .. } if code == "billing_unavailable"
+        ));
+        assert_eq!(
+            classify_naming_fields(StatusCode::NOT_FOUND, problem("not_found", &[])),
+            CallError::NotFound
+        );
+        assert!(matches!(
+            classify_naming_fields(StatusCode::SERVICE_UNAVAILABLE, None),
+            CallError::Unavailable(_)
+        ));
     }
 }

@@ -15,7 +15,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 /// How many catalogue files each locale has (see `catalogue!`).
-const CATALOGUE_FILES: usize = 11;
+const CATALOGUE_FILES: usize = 12;
 
 /// The catalogue files of one locale, compiled into the binary: the founder's and public pages
 /// (`main`), money (accounts, contracts, portfolio), the staff's KYC and client pages (`kyc`),
@@ -23,7 +23,8 @@ const CATALOGUE_FILES: usize = 11;
 /// (`programmes`), each role's home and inbox (`home`), generated documents (`documents`), the
 /// scorecards (`scorecards`), one's own password and the founder's notifications
 /// (`account`), opening accounts, exchange, the bank's rates, payment templates and
-/// standing orders (`exchange`), and term deposits and their products (`deposits`).
+/// standing orders (`exchange`), term deposits and their products (`deposits`), and paying
+/// the state and utilities (`bills`).
 macro_rules! catalogue {
     ($code:literal) => {
         [
@@ -38,6 +39,7 @@ macro_rules! catalogue {
             include_str!(concat!("../../locales/", $code, "/account.ftl")),
             include_str!(concat!("../../locales/", $code, "/exchange.ftl")),
             include_str!(concat!("../../locales/", $code, "/deposits.ftl")),
+            include_str!(concat!("../../locales/", $code, "/bills.ftl")),
         ]
     };
 }

@@ -1,11 +1,13 @@
 //! Founders' pages: registration and their profile, companies and documents, their KYC
 //! status, applying to a programme, their accounts, transfers, exchanges, payment
-//! templates and standing orders, term deposits, and their notifications.
+//! templates and standing orders, term deposits, paying the state and utilities, and their
+//! notifications.
 //!
 //! Registration is here although a visitor opens it before signing in: it creates a founder's
 //! profile with the same fields as the profile page.
 
 pub mod apply;
+pub mod bills;
 pub mod deposits;
 pub mod exchange;
 pub mod inbox;
@@ -100,4 +102,8 @@ pub fn routes() -> Router<AppState> {
         .route("/deposits", get(deposits::list).post(deposits::open))
         .route("/deposits/{id}", get(deposits::show))
         .route("/deposits/{id}/close", post(deposits::close))
+        .route("/bills", get(bills::show))
+        .route("/bills/pay", post(bills::pay))
+        .route("/bills/payments/{id}", get(bills::payment))
+        .route("/bills/payments/{id}/receipt.pdf", get(bills::receipt))
 }

@@ -87,6 +87,7 @@ pub const MENU: &[MenuEntry] = &[
     entry("/exchange", "nav-exchange", Some(Section::Exchange), FOUNDERS),
     entry("/payments", "nav-payments", Some(Section::Payments), FOUNDERS),
     entry("/deposits", "nav-deposits", Some(Section::Deposits), FOUNDERS),
+    entry("/bills", "nav-bills", Some(Section::Bills), FOUNDERS),
     entry("/contracts", "nav-my-contracts", Some(Section::Contracts), FOUNDERS),
     entry("/contracts", "nav-contracts", Some(Section::Contracts), PORTFOLIO_STAFF),
     entry("/arrears", "nav-arrears", Some(Section::Arrears), PORTFOLIO_STAFF),

@@ -186,6 +186,8 @@ pub enum Section {
     Payments,
     /// A client's term deposits.
     Deposits,
+    /// A client paying the state and utilities.
+    Bills,
     Admin,
     AdminProgrammes,
     /// The administrators' term deposit products.
