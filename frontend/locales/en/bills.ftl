@@ -53,3 +53,4 @@ error-invoice-already-paid = This invoice is already paid.
 error-invoice-expired = This invoice has expired: ask the payee for a new one.
 error-invoice-amount-mismatch = The invoice's amount has changed: look it up again.
 problem-idempotency-request-in-progress = This request is being handled already: look again in a moment.
+transfer-kind-bill-payment = Bill payment

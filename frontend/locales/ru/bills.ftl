@@ -53,3 +53,4 @@ error-invoice-already-paid = Этот счёт уже оплачен.
 error-invoice-expired = Срок этого счёта истёк: запросите у получателя новый.
 error-invoice-amount-mismatch = Сумма счёта изменилась: найдите его ещё раз.
 problem-idempotency-request-in-progress = Этот запрос уже обрабатывается: проверьте ещё раз через минуту.
+transfer-kind-bill-payment = Оплата услуг

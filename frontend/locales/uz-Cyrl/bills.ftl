@@ -53,3 +53,4 @@ error-invoice-already-paid = Бу ҳисоб-фактура аллақачон �
 error-invoice-expired = Бу ҳисоб-фактуранинг муддати тугаган: олувчидан янгисини сўранг.
 error-invoice-amount-mismatch = Ҳисоб-фактура суммаси ўзгарган: уни қайта топинг.
 problem-idempotency-request-in-progress = Бу сўров аллақачон бажарилмоқда: бироздан сўнг қайта қаранг.
+transfer-kind-bill-payment = Хизматлар учун тўлов

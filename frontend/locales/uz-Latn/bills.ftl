@@ -53,3 +53,4 @@ error-invoice-already-paid = Bu hisob-faktura allaqachon toʻlangan.
 error-invoice-expired = Bu hisob-fakturaning muddati tugagan: oluvchidan yangisini soʻrang.
 error-invoice-amount-mismatch = Hisob-faktura summasi oʻzgargan: uni qayta toping.
 problem-idempotency-request-in-progress = Bu soʻrov allaqachon bajarilmoqda: birozdan soʻng qayta qarang.
+transfer-kind-bill-payment = Xizmatlar uchun toʻlov

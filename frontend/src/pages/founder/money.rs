@@ -1103,6 +1103,7 @@ mod tests {
                 "fee",
                 "term_deposit",
                 "deposit_interest",
+                "bill_payment",
             ] {
                 assert_ne!(transfer_kind_label(kind, &translator), kind, "{kind}");
             }
