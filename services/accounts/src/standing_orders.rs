@@ -158,7 +158,7 @@ async fn pay(state: &AppState, order: &DueOrder, day: NaiveDate) -> Result<Paid,
     // The client's daily limit counts a standing order's payment as any transfer of theirs.
     let sent = db::quotes::sent_on_day(
         &state.pool,
-        &scope,
+        order.client_id,
         currency.code(),
         day,
         state.calendar.start_of(day),

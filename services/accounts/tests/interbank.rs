@@ -8,12 +8,13 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use imkon_accounts::domain::account_number::{AccountNumber, BalanceAccountCode, BankCode};
+use imkon_accounts::domain::client_transfer::ClientTransferPolicy;
 use imkon_accounts::interbank::{run_cycle, CycleReport};
 use imkon_accounts::opening::{demo_closed_account_at_other_bank, seed_demo};
 use imkon_accounts::{default_bank_code, AppState};
 use imkon_auth::Role;
 use imkon_platform::id::new_id;
-use imkon_platform::money::Currency;
+use imkon_platform::money::{Currency, Money};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{json, Value};
@@ -27,8 +28,13 @@ fn ten_past_ten() -> DateTime<Utc> {
 }
 
 async fn started(pool: PgPool) -> (Harness, AppState) {
+    started_with(pool, ClientTransferPolicy::standard()).await
+}
+
+async fn started_with(pool: PgPool, policy: ClientTransferPolicy) -> (Harness, AppState) {
     let mut captured = None;
-    let harness = start_with(pool, |state| {
+    let harness = start_with(pool, |mut state| {
+        state.client_transfer_policy = policy;
         captured = Some(state.clone());
         state
     })
@@ -478,4 +484,65 @@ async fn an_incoming_file_credits_each_payment_once_and_rejects_what_it_cannot(p
     .unwrap();
     assert_eq!(told, 1);
     harness.assert_invariants().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn payments_to_other_banks_count_towards_the_daily_limit_with_transfers_inside(pool: PgPool) {
+    let limit = Money::new(dec!(300000.00), Currency::Uzs).unwrap();
+    let (harness, _) = started_with(
+        pool,
+        ClientTransferPolicy::standard().with_daily_limit(limit),
+    )
+    .await;
+    let client = client_with(&harness, "1000000.00").await;
+    let neighbour = client_with(&harness, "0.01").await;
+    let good = other_bank_account(12_345_678);
+    assert_eq!(
+        send(
+            &harness,
+            &client,
+            &new_id().to_string(),
+            &payment(&client, "00440", &good, "200000.00")
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_refused(
+        send(
+            &harness,
+            &client,
+            &new_id().to_string(),
+            &payment(&client, "00440", &good, "100000.01"),
+        )
+        .await,
+        422,
+        "daily_limit_exceeded",
+    )
+    .await;
+    let inside = harness
+        .post(
+            "/v1/me/transfers/quote",
+            &client.token,
+            None,
+            &json!({"from_account": client.current, "to_account": neighbour.current, "amount": "100000.01"}),
+        )
+        .await;
+    assert_refused(inside, 422, "daily_limit_exceeded").await;
+    assert_eq!(
+        send(
+            &harness,
+            &client,
+            &new_id().to_string(),
+            &payment(&client, "00440", &good, "100000.00")
+        )
+        .await
+        .status(),
+        201,
+        "up to the limit exactly"
+    );
+    assert_eq!(
+        balances(&harness, &client.current).await,
+        (dec!(1000000.00), dec!(300000.00))
+    );
 }

@@ -132,31 +132,38 @@ pub async fn lock_client(connection: &mut PgConnection, client_id: Uuid) -> sqlx
 }
 
 /// What a client's own transfers in `currency` took out of their accounts on the bank's `day`,
-/// which runs over [start, end): the transfers booked then, and the standing orders' payments
-/// for that day booked at any time (a run catching up on a missed day, or run ahead of it).
+/// which runs over [start, end): the transfers booked then, the standing orders' payments for
+/// that day booked at any time (a run catching up on a missed day, or run ahead of it), and
+/// the payments to other banks accepted then and not refused or returned (held or settled).
 pub async fn sent_on_day(
     executor: impl PgExecutor<'_>,
-    scope: &str,
+    client_id: Uuid,
     currency: &str,
     day: NaiveDate,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> sqlx::Result<Decimal> {
-    let sent = sqlx::query_scalar!(
-        "select sum(e.amount) from transfer t join entry e on e.transfer_id = t.id
-         where t.idempotency_scope = $1 and t.kind = 'client_transfer' and t.currency = $2
-           and e.side = 'debit'
-           and ((t.created_at >= $3 and t.created_at < $4)
-                or t.reference like 'standing-order:%:' || $5::text)",
+    let scope = format!("client:{client_id}");
+    sqlx::query_scalar!(
+        r#"select coalesce((select sum(e.amount) from transfer t
+                            join entry e on e.transfer_id = t.id
+                            where t.idempotency_scope = $1 and t.kind = 'client_transfer'
+                              and t.currency = $2 and e.side = 'debit'
+                              and ((t.created_at >= $3 and t.created_at < $4)
+                                   or t.reference like 'standing-order:%:' || $5::text)), 0)
+                + coalesce((select sum(p.amount) from interbank_payment p
+                            where p.client_id = $6 and p.currency = $2
+                              and p.accepted_at >= $3 and p.accepted_at < $4
+                              and p.state not in ('refused', 'returned')), 0) as "sent!""#,
         scope,
         currency,
         start,
         end,
-        day.to_string()
+        day.to_string(),
+        client_id
     )
     .fetch_one(executor)
-    .await?;
-    Ok(sent.unwrap_or(Decimal::ZERO))
+    .await
 }
 
 /// The transfer of this scope with this reference, if one was booked.

@@ -26,6 +26,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::holds::Settler;
+use super::me::sent_today;
 use super::{amount_text, client_of, invalid, parse_account_number, parse_amount};
 use super::{ACCOUNT_NUMBER_CHARS, MAX_AMOUNT_CHARS};
 use crate::clearing::IncomingFile;
@@ -178,7 +179,7 @@ fn answer(payment: &InterbankPaymentRow, replayed: bool) -> Result<Response, Acc
               (status = 401), (status = 403),
               (status = 404, description = "unknown_account"),
               (status = 409, description = "account_closed"),
-              (status = 422, description = "invalid_bank_code, same_bank, invalid_account_number (the check digit does not match the bank code), currency_not_cleared, currency_mismatch, insufficient_funds, not_an_amount, too_many_decimals, idempotency_key_reused")))]
+              (status = 422, description = "daily_limit_exceeded, invalid_bank_code, same_bank, invalid_account_number (the check digit does not match the bank code), currency_not_cleared, currency_mismatch, insufficient_funds, not_an_amount, too_many_decimals, idempotency_key_reused")))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn pay_other_bank(
     State(state): State<AppState>,
@@ -273,6 +274,30 @@ pub async fn pay_other_bank(
     if from.posted_balance - from.pending_holds < amount.amount() {
         return Err(insufficient_funds());
     }
+    // A payment to another bank counts towards the client's daily limit as any transfer of
+    // theirs does; the source account's row lock above serialises a client's payments from it.
+    let now = state.calendar.now();
+    let sent = sent_today(
+        &mut *transaction,
+        &state.calendar,
+        client_id,
+        Currency::Uzs,
+        now,
+    )
+    .await?;
+    let limit = state.client_transfer_policy.daily_limit(Currency::Uzs);
+    if sent.amount() + amount.amount() > limit.amount() {
+        return Err(AccountsError::Problem(
+            Problem::unprocessable(
+                "daily_limit_exceeded",
+                format!(
+                    "Today's payments would pass the daily limit of {} UZS.",
+                    amount_text(limit.amount())
+                ),
+            )
+            .with_field_error("amount", "daily_limit_exceeded", "above today's limit"),
+        ));
+    }
     let id = new_id();
     let inserted = db::interbank::insert_payment(
         &mut transaction,
@@ -287,7 +312,7 @@ pub async fn pay_other_bank(
             recipient_name,
             purpose,
             amount: amount.amount(),
-            accepted_at: state.calendar.now(),
+            accepted_at: now,
         },
     )
     .await?;

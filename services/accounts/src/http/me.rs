@@ -156,7 +156,7 @@ fn domain_account(state: &AppState, row: &AccountRow) -> Result<Account, Account
 
 /// What the client has sent in `currency` on the bank's day of `now`: the day a daily limit
 /// counts.
-async fn sent_today(
+pub async fn sent_today(
     connection: impl sqlx::PgExecutor<'_>,
     calendar: &BankCalendar,
     client_id: Uuid,
@@ -166,15 +166,8 @@ async fn sent_today(
     let day = calendar.day_of(now);
     let start = calendar.start_of(day);
     let end = calendar.start_of(day + Duration::days(1));
-    let sent = db::quotes::sent_on_day(
-        connection,
-        &client_scope(client_id),
-        currency.code(),
-        day,
-        start,
-        end,
-    )
-    .await?;
+    let sent =
+        db::quotes::sent_on_day(connection, client_id, currency.code(), day, start, end).await?;
     Money::new(sent, currency).map_err(|error| AccountsError::Inconsistent(error.to_string()))
 }
 
