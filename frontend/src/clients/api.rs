@@ -137,6 +137,44 @@ async fn send_classified(
     Err(classify(status, problem))
 }
 
+/// One refused field with the service's own explanation of it, in its words.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ExplainedRefusal {
+    pub field: String,
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+struct ExplainedProblem {
+    #[serde(default)]
+    errors: Vec<ExplainedRefusal>,
+}
+
+/// Like [`send`], but a refusal also answers the service's explanation of each refused field,
+/// for a page that needs a detail only the explanation carries (the line of a file a service
+/// refused).
+pub async fn send_explained(
+    request: RequestBuilder,
+) -> Result<reqwest::Response, (CallError, Vec<ExplainedRefusal>)> {
+    let response = send_timed(request)
+        .await
+        .map_err(|error| (CallError::Unavailable(error.to_string()), Vec::new()))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let body = response.bytes().await.unwrap_or_default();
+    let explained = serde_json::from_slice::<ExplainedProblem>(&body)
+        .map(|problem| problem.errors)
+        .unwrap_or_default();
+    Err((
+        classify(status, serde_json::from_slice(&body).ok()),
+        explained,
+    ))
+}
+
 fn classify(status: StatusCode, problem: Option<ProblemBody>) -> CallError {
     let (code, fields) = problem
         .map(|problem| (problem.code, problem.errors))

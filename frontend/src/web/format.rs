@@ -94,6 +94,23 @@ pub fn format_day_of(
     format_date(calendar.day_of(at), locale)
 }
 
+/// The bank's day and time of the instant `at` (Tashkent), as the language writes a date, then
+/// hours and minutes: `26.11.2026 14:30`.
+pub fn format_moment_of(
+    at: chrono::DateTime<chrono::Utc>,
+    calendar: &imkon_platform::calendar::BankCalendar,
+    locale: Locale,
+) -> String {
+    let day = calendar.day_of(at);
+    let minutes = (at - calendar.start_of(day)).num_minutes();
+    format!(
+        "{} {:02}:{:02}",
+        format_date(day, locale),
+        minutes / 60,
+        minutes % 60
+    )
+}
+
 /// A date as the language writes it: `26.11.2026`, or `26 Nov 2026` in English.
 pub fn format_date(date: NaiveDate, locale: Locale) -> String {
     match locale {
@@ -223,6 +240,20 @@ mod tests {
         assert_eq!(
             parse_typed_decimal("1e5", Locale::En),
             Err(TypedNumberError::NotANumber)
+        );
+    }
+
+    #[test]
+    fn a_moment_is_shown_on_the_banks_day_at_the_banks_time() {
+        let calendar = imkon_platform::calendar::BankCalendar::default();
+        let late_evening_utc = "2026-11-26T21:05:00Z".parse().unwrap();
+        assert_eq!(
+            format_moment_of(late_evening_utc, &calendar, Locale::Ru),
+            "27.11.2026 02:05"
+        );
+        assert_eq!(
+            format_moment_of(late_evening_utc, &calendar, Locale::En),
+            "27 Nov 2026 02:05"
         );
     }
 

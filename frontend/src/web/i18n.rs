@@ -15,7 +15,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 /// How many catalogue files each locale has (see `catalogue!`).
-const CATALOGUE_FILES: usize = 12;
+const CATALOGUE_FILES: usize = 13;
 
 /// The catalogue files of one locale, compiled into the binary: the founder's and public pages
 /// (`main`), money (accounts, contracts, portfolio), the staff's KYC and client pages (`kyc`),
@@ -23,8 +23,9 @@ const CATALOGUE_FILES: usize = 12;
 /// (`programmes`), each role's home and inbox (`home`), generated documents (`documents`), the
 /// scorecards (`scorecards`), one's own password and the founder's notifications
 /// (`account`), opening accounts, exchange, the bank's rates, payment templates and
-/// standing orders (`exchange`), term deposits and their products (`deposits`), and paying
-/// the state and utilities (`bills`).
+/// standing orders (`exchange`), term deposits and their products (`deposits`), paying the
+/// state and utilities (`bills`), and payments to other banks with the clearing
+/// (`other_banks`).
 macro_rules! catalogue {
     ($code:literal) => {
         [
@@ -40,6 +41,7 @@ macro_rules! catalogue {
             include_str!(concat!("../../locales/", $code, "/exchange.ftl")),
             include_str!(concat!("../../locales/", $code, "/deposits.ftl")),
             include_str!(concat!("../../locales/", $code, "/bills.ftl")),
+            include_str!(concat!("../../locales/", $code, "/other_banks.ftl")),
         ]
     };
 }

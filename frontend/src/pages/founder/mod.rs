@@ -1,7 +1,7 @@
 //! Founders' pages: registration and their profile, companies and documents, their KYC
-//! status, applying to a programme, their accounts, transfers, exchanges, payment
-//! templates and standing orders, term deposits, paying the state and utilities, and their
-//! notifications.
+//! status, applying to a programme, their accounts, transfers, exchanges, payments to other
+//! banks, payment templates and standing orders, term deposits, paying the state and
+//! utilities, and their notifications.
 //!
 //! Registration is here although a visitor opens it before signing in: it creates a founder's
 //! profile with the same fields as the profile page.
@@ -13,6 +13,7 @@ pub mod exchange;
 pub mod inbox;
 pub mod kyc;
 pub mod money;
+pub mod other_banks;
 pub mod payments;
 pub mod profile;
 pub mod securities;
@@ -92,6 +93,11 @@ pub fn routes() -> Router<AppState> {
             get(exchange::confirmation).post(exchange::confirm),
         )
         .route("/exchange/{quote_id}/done", get(exchange::result))
+        .route(
+            "/other-banks",
+            get(other_banks::list).post(other_banks::pay),
+        )
+        .route("/other-banks/{id}", get(other_banks::show))
         .route("/payments", get(payments::show))
         .route("/payments/templates", post(payments::save_template))
         .route("/payments/standing-orders", post(payments::create_order))

@@ -188,6 +188,10 @@ pub enum Section {
     Deposits,
     /// A client paying the state and utilities.
     Bills,
+    /// A client's payments to other banks.
+    OtherBanks,
+    /// The clearing's batches and incoming files: finance.
+    Clearing,
     Admin,
     AdminProgrammes,
     /// The administrators' term deposit products.

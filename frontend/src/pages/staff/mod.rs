@@ -1,9 +1,10 @@
 //! The bank's staff's pages: the approver's proposals awaiting confirmation, the client search and client page, the KYC queue and cases, the watch list's import, the scorecards, the decisions on an application and
-//! the programme exports, reviews, the portfolio dashboard, the loan book, the tranches waiting to be paid, the cash deposits at the counter and the
-//! exchange rates with the day's FX position.
+//! the programme exports, reviews, the portfolio dashboard, the loan book, the tranches waiting to be paid, the clearing's batches and incoming files, the cash deposits
+//! at the counter and the exchange rates with the day's FX position.
 
 pub mod approvals;
 pub mod cash_deposits;
+pub mod clearing;
 pub mod clients;
 pub mod decisions;
 pub mod fx;
@@ -100,6 +101,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/portfolio", get(portfolio::dashboard))
         .route("/payouts", get(payouts::list))
+        .route("/clearing", get(clearing::show).post(clearing::hand_in))
         .route(
             "/cash-deposits",
             get(cash_deposits::show).post(cash_deposits::record),
