@@ -26,7 +26,7 @@ use crate::clients::api::{
 use crate::clients::applications::path_segment;
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::{field_message, problem_message, FormState};
-use crate::pages::shared::signed_in::{see_other, SignedIn};
+use crate::pages::shared::signed_in::{accounts_token, require_client, see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::{amount_text, format_date, format_day_of};
 use crate::web::i18n::Translator;
@@ -40,25 +40,6 @@ const FIELDS: [&str; 2] = ["invoice_number", "from_account"];
 
 /// The payees' categories in the order the catalogue lists them.
 const CATEGORIES: [&str; 4] = ["state_duty", "fine", "tax", "utility"];
-
-async fn token(
-    state: &AppState,
-    signed_in: &mut SignedIn,
-    next: &str,
-) -> Result<String, PageError> {
-    signed_in
-        .access_token(state, "accounts")
-        .await
-        .map_err(|error| PageError::from_call(error, next))
-}
-
-fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() {
-        Ok(())
-    } else {
-        Err(PageError::WrongRole)
-    }
-}
 
 #[derive(Clone, Debug, Deserialize)]
 struct Payee {
@@ -382,7 +363,7 @@ pub async fn show(
     Query(query): Query<LookupQuery>,
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
-    let token = token(&state, &mut signed_in, PAGE).await?;
+    let token = accounts_token(&state, &mut signed_in, PAGE).await?;
     let Some(number) = query.invoice_number else {
         return bills_page(
             &state,
@@ -422,7 +403,7 @@ pub async fn pay(
     Form(submitted): Form<PayForm>,
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
-    let token = token(&state, &mut signed_in, PAGE).await?;
+    let token = accounts_token(&state, &mut signed_in, PAGE).await?;
     let answer = send_naming_fields(
         state
             .accounts
@@ -489,7 +470,7 @@ pub async fn payment(
     require_client(&signed_in)?;
     let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
     let next = format!("/bills/payments/{id}");
-    let token = token(&state, &mut signed_in, &next).await?;
+    let token = accounts_token(&state, &mut signed_in, &next).await?;
     let payment: BillPayment = send_json(state.accounts.authorized(
         Method::GET,
         &format!("/v1/me/bill-payments/{id}"),
@@ -519,7 +500,7 @@ pub async fn receipt(
     require_client(&signed_in)?;
     let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
     let next = format!("/bills/payments/{id}");
-    let token = token(&state, &mut signed_in, &next).await?;
+    let token = accounts_token(&state, &mut signed_in, &next).await?;
     let upstream = send(
         state
             .accounts

@@ -21,7 +21,7 @@ use crate::clients::api::{form_idempotency_key, idempotency_key, send, send_json
 use crate::clients::applications::path_segment;
 use crate::pages::shared::deposits::{payout_key, rate_text, term_text, ProductView};
 use crate::pages::shared::forms::{problem_message, refusals_in_context, FormState};
-use crate::pages::shared::signed_in::{see_other, SignedIn};
+use crate::pages::shared::signed_in::{accounts_token, require_client, see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::{amount_text, format_date, parse_typed_decimal, TypedNumberError};
 use crate::web::i18n::Translator;
@@ -33,25 +33,6 @@ const PAGE: &str = "/deposits";
 const CONTEXT: &str = "deposit";
 
 const FIELDS: [&str; 3] = ["product_id", "from_account", "amount"];
-
-async fn token(
-    state: &AppState,
-    signed_in: &mut SignedIn,
-    next: &str,
-) -> Result<String, PageError> {
-    signed_in
-        .access_token(state, "accounts")
-        .await
-        .map_err(|error| PageError::from_call(error, next))
-}
-
-fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() {
-        Ok(())
-    } else {
-        Err(PageError::WrongRole)
-    }
-}
 
 /// A deposit as the accounts service answers it.
 #[derive(Clone, Debug, Deserialize)]
@@ -215,7 +196,7 @@ pub async fn list(
     mut signed_in: SignedIn,
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
-    let token = token(&state, &mut signed_in, PAGE).await?;
+    let token = accounts_token(&state, &mut signed_in, PAGE).await?;
     list_page(
         &state,
         &context,
@@ -246,7 +227,7 @@ pub async fn open(
     Form(submitted): Form<OpenForm>,
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
-    let token = token(&state, &mut signed_in, PAGE).await?;
+    let token = accounts_token(&state, &mut signed_in, PAGE).await?;
     let translator = context.translator();
     let mut form = FormState::from_pairs(vec![
         ("product_id".to_owned(), submitted.product_id.clone()),
@@ -471,7 +452,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
     let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
-    let token = token(&state, &mut signed_in, &format!("{PAGE}/{id}")).await?;
+    let token = accounts_token(&state, &mut signed_in, &format!("{PAGE}/{id}")).await?;
     deposit_page(&state, &context, &token, id, None, StatusCode::OK).await
 }
 
@@ -492,7 +473,7 @@ pub async fn close(
     require_client(&signed_in)?;
     let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
     let next = format!("{PAGE}/{id}");
-    let token = token(&state, &mut signed_in, &next).await?;
+    let token = accounts_token(&state, &mut signed_in, &next).await?;
     let answer = send(
         state
             .accounts

@@ -21,7 +21,7 @@ use crate::clients::applications::path_segment;
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::quotes::{ClientQuote, Confirmed, Pending, QuoteFlow};
 use crate::pages::shared::rates::{rate_row, rate_text, RateRow};
-use crate::pages::shared::signed_in::{see_other, SignedIn};
+use crate::pages::shared::signed_in::{accounts_token, require_client, see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::{amount_text, format_day_of, parse_typed_decimal};
 use crate::web::i18n::Translator;
@@ -38,25 +38,6 @@ const EXCHANGES: QuoteFlow = QuoteFlow {
 };
 
 const FIELDS: [&str; 4] = ["from_account", "to_account", "amount", "amount_side"];
-
-async fn token(
-    state: &AppState,
-    signed_in: &mut SignedIn,
-    next: &str,
-) -> Result<String, PageError> {
-    signed_in
-        .access_token(state, "accounts")
-        .await
-        .map_err(|error| PageError::from_call(error, next))
-}
-
-fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() {
-        Ok(())
-    } else {
-        Err(PageError::WrongRole)
-    }
-}
 
 /// One of the client's open current accounts, as the form offers it.
 pub struct AccountChoice {
@@ -136,7 +117,7 @@ pub async fn form(
     mut signed_in: SignedIn,
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
-    let token = token(&state, &mut signed_in, PAGE).await?;
+    let token = accounts_token(&state, &mut signed_in, PAGE).await?;
     let mut form = FormState::default();
     form.set("amount_side", "sell");
     form_page(&state, &context, &token, form, StatusCode::OK).await
@@ -188,7 +169,7 @@ pub async fn quote(
     Form(submitted): Form<ExchangeForm>,
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
-    let token = token(&state, &mut signed_in, PAGE).await?;
+    let token = accounts_token(&state, &mut signed_in, PAGE).await?;
     let translator = context.translator();
     let mut form = FormState::from_pairs(vec![
         ("from_account".to_owned(), submitted.from_account.clone()),
@@ -359,7 +340,7 @@ pub async fn confirm(
     let pending: Pending<Quote> = EXCHANGES
         .pending(&signed_in, &quote_id)
         .ok_or(PageError::NotFound)?;
-    let token = token(&state, &mut signed_in, &next).await?;
+    let token = accounts_token(&state, &mut signed_in, &next).await?;
     match EXCHANGES
         .confirm(&state, &mut signed_in, &token, &pending, &next)
         .await?

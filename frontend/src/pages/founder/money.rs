@@ -24,14 +24,12 @@ use crate::clients::applications::path_segment;
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::quotes::{ClientQuote, Confirmed, Pending, QuoteFlow};
-use crate::pages::shared::signed_in::{see_other, SignedIn};
+use crate::pages::shared::signed_in::{accounts_token, require_client, see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::amount_text;
 use crate::web::format::{format_date, format_day_of, parse_typed_decimal};
 use crate::web::i18n::Translator;
 use crate::AppState;
-
-const AUDIENCE: &str = "accounts";
 
 /// An account number is twenty digits; anything else in the URL cannot name one.
 fn account_segment(number: &str) -> Result<&str, PageError> {
@@ -39,25 +37,6 @@ fn account_segment(number: &str) -> Result<&str, PageError> {
         Ok(number)
     } else {
         Err(PageError::NotFound)
-    }
-}
-
-async fn token(
-    state: &AppState,
-    signed_in: &mut SignedIn,
-    next: &str,
-) -> Result<String, PageError> {
-    signed_in
-        .access_token(state, AUDIENCE)
-        .await
-        .map_err(|error| PageError::from_call(error, next))
-}
-
-fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() {
-        Ok(())
-    } else {
-        Err(PageError::WrongRole)
     }
 }
 
@@ -232,7 +211,7 @@ pub async fn accounts(
     mut signed_in: SignedIn,
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
-    let token = token(&state, &mut signed_in, "/accounts").await?;
+    let token = accounts_token(&state, &mut signed_in, "/accounts").await?;
     accounts_page(
         &state,
         &context,
@@ -296,7 +275,7 @@ pub async fn open_account(
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
     let next = "/accounts";
-    let token = token(&state, &mut signed_in, next).await?;
+    let token = accounts_token(&state, &mut signed_in, next).await?;
     let name = submitted.name.trim();
     let form = FormState::from_pairs(vec![
         ("currency".to_owned(), submitted.currency.clone()),
@@ -333,7 +312,7 @@ pub async fn close_account(
     require_client(&signed_in)?;
     let number = account_segment(&number)?;
     let next = "/accounts";
-    let token = token(&state, &mut signed_in, next).await?;
+    let token = accounts_token(&state, &mut signed_in, next).await?;
     let answer = send(state.accounts.authorized(
         Method::POST,
         &format!("/v1/me/accounts/{number}/close"),
@@ -363,7 +342,7 @@ pub async fn rename_account(
     require_client(&signed_in)?;
     let number = account_segment(&number)?;
     let next = format!("/accounts/{number}");
-    let token = token(&state, &mut signed_in, &next).await?;
+    let token = accounts_token(&state, &mut signed_in, &next).await?;
     let name = submitted.name.trim();
     let body = if name.is_empty() {
         serde_json::json!({"name": null})
@@ -551,7 +530,7 @@ pub async fn statement(
 ) -> Result<Response, PageError> {
     let number = account_segment(&number)?;
     let next = format!("/accounts/{number}");
-    let token = token(&state, &mut signed_in, &next).await?;
+    let token = accounts_token(&state, &mut signed_in, &next).await?;
     let account: Account = send_json(state.accounts.authorized(
         Method::GET,
         &format!("/v1/accounts/{number}"),
@@ -660,7 +639,7 @@ async fn download(
 ) -> Result<Response, PageError> {
     let number = account_segment(&number)?;
     let next = format!("/accounts/{number}");
-    let token = token(&state, &mut signed_in, &next).await?;
+    let token = accounts_token(&state, &mut signed_in, &next).await?;
     // A date that does not read is left out, so the service's default period applies; the
     // statement page refuses it beside its field before a download link is offered.
     let date = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
@@ -774,7 +753,7 @@ pub async fn transfer_form(
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
     let next = "/transfers/new";
-    let token = token(&state, &mut signed_in, next).await?;
+    let token = accounts_token(&state, &mut signed_in, next).await?;
     let form = match prefill.template {
         None => FormState::default(),
         Some(id) => {
@@ -849,7 +828,7 @@ pub async fn quote(
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
     let next = "/transfers/new";
-    let token = token(&state, &mut signed_in, next).await?;
+    let token = accounts_token(&state, &mut signed_in, next).await?;
     let translator = context.translator();
     let mut form = FormState::from_pairs(vec![
         ("from_account".to_owned(), submitted.from_account.clone()),
@@ -1014,7 +993,7 @@ pub async fn confirm(
     let pending: Pending<Quote> = TRANSFERS
         .pending(&signed_in, &quote_id)
         .ok_or(PageError::NotFound)?;
-    let token = token(&state, &mut signed_in, &next).await?;
+    let token = accounts_token(&state, &mut signed_in, &next).await?;
     match TRANSFERS
         .confirm(&state, &mut signed_in, &token, &pending, &next)
         .await?

@@ -23,7 +23,7 @@ use crate::clients::applications::path_segment;
 use crate::pages::shared::forms::{
     code_in_context, problem_message, refusals_in_context, FormState,
 };
-use crate::pages::shared::signed_in::{see_other, SignedIn};
+use crate::pages::shared::signed_in::{accounts_token, require_client, see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::{amount_text, format_moment_of, parse_typed_decimal, TypedNumberError};
 use crate::web::i18n::Translator;
@@ -42,25 +42,6 @@ const FIELDS: [&str; 6] = [
     "purpose",
     "amount",
 ];
-
-async fn token(
-    state: &AppState,
-    signed_in: &mut SignedIn,
-    next: &str,
-) -> Result<String, PageError> {
-    signed_in
-        .access_token(state, "accounts")
-        .await
-        .map_err(|error| PageError::from_call(error, next))
-}
-
-fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() {
-        Ok(())
-    } else {
-        Err(PageError::WrongRole)
-    }
-}
 
 /// A payment to another bank as the accounts service answers it.
 #[derive(Debug, Deserialize)]
@@ -220,7 +201,7 @@ pub async fn list(
     mut signed_in: SignedIn,
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
-    let token = token(&state, &mut signed_in, PAGE).await?;
+    let token = accounts_token(&state, &mut signed_in, PAGE).await?;
     list_page(
         &state,
         &context,
@@ -263,7 +244,7 @@ pub async fn pay(
     Form(submitted): Form<PaymentForm>,
 ) -> Result<Response, PageError> {
     require_client(&signed_in)?;
-    let token = token(&state, &mut signed_in, PAGE).await?;
+    let token = accounts_token(&state, &mut signed_in, PAGE).await?;
     let translator = context.translator();
     let to_bank = without_spaces(&submitted.to_bank);
     let to_account = without_spaces(&submitted.to_account);
@@ -375,7 +356,7 @@ pub async fn show(
     require_client(&signed_in)?;
     let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
     let next = format!("{PAGE}/{id}");
-    let token = token(&state, &mut signed_in, &next).await?;
+    let token = accounts_token(&state, &mut signed_in, &next).await?;
     let payment: Payment = send_json(state.accounts.authorized(
         Method::GET,
         &format!("/v1/me/interbank-payments/{id}"),

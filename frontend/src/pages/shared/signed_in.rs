@@ -201,6 +201,28 @@ pub fn require_admin(signed_in: &SignedIn) -> Result<(), PageError> {
     require_any_role(signed_in, &["admin"])
 }
 
+/// The wrong-role page unless the signed-in person is a bank client: the money pages' guard.
+pub fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
+    if signed_in.person.is_founder() {
+        Ok(())
+    } else {
+        Err(PageError::WrongRole)
+    }
+}
+
+/// The signed-in person's token for the accounts service; a lapsed sign-in sends them to sign
+/// in again and back to `next`.
+pub async fn accounts_token(
+    state: &AppState,
+    signed_in: &mut SignedIn,
+    next: &str,
+) -> Result<String, PageError> {
+    signed_in
+        .access_token(state, "accounts")
+        .await
+        .map_err(|error| PageError::from_call(error, next))
+}
+
 /// The wrong-role page unless the signed-in person holds one of `roles`.
 pub fn require_any_role(signed_in: &SignedIn, roles: &[&str]) -> Result<(), PageError> {
     if roles.iter().any(|role| signed_in.person.has_role(role)) {
