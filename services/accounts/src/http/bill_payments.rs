@@ -28,12 +28,11 @@ use super::caller::Caller;
 use super::holds::Settler;
 use super::receipt_document;
 use super::statements::{attachment, reader_language};
-use super::{amount_text, client_of, invalid, parse_account_number, ACCOUNT_NUMBER_CHARS};
+use super::{amount_text, client_of, invalid, lock_paying_account, ACCOUNT_NUMBER_CHARS};
 use crate::bill_payments::{carry_forward, Outcome};
 use crate::billing::{BillingError, Invoice, InvoiceStatus};
 use crate::db;
 use crate::db::billing::{BillPaymentRow, NewBillPayment, PayeeRow};
-use crate::domain::account::AccountKind;
 use crate::error::AccountsError;
 use crate::AppState;
 
@@ -342,44 +341,16 @@ pub async fn pay_invoice(
             return Err(billing_problem(&BillingError::Expired(invoice.expires_on)))
         }
     }
-    let account_number = parse_account_number(&state, "from_account", &request.from_account)?;
-    let from =
-        db::accounts::lock_client_account(&mut transaction, &account_number.to_string(), client_id)
-            .await?
-            .filter(|account| account.kind == AccountKind::ClientCurrent.code())
-            .ok_or_else(|| AccountsError::UnknownAccount {
-                field: "from_account".to_owned(),
-            })?;
-    if from.closed_at.is_some() {
-        return Err(AccountsError::Problem(
-            Problem::conflict("account_closed", "This account is closed.").with_field_error(
-                "from_account",
-                "account_closed",
-                "closed",
-            ),
-        ));
-    }
     let currency = invoice.amount.currency().code();
-    if from.currency != currency {
-        return Err(invalid(
-            "from_account",
-            "currency_mismatch",
-            format!("this invoice is paid in {currency}"),
-        ));
-    }
-    if from.posted_balance - from.pending_holds < invoice.amount.amount() {
-        return Err(AccountsError::Problem(
-            Problem::unprocessable(
-                "insufficient_funds",
-                "The account does not hold enough money.",
-            )
-            .with_field_error(
-                "from_account",
-                "insufficient_funds",
-                "more than the account holds",
-            ),
-        ));
-    }
+    let from = lock_paying_account(
+        &mut transaction,
+        &state,
+        client_id,
+        &request.from_account,
+        invoice.amount,
+        "from_account",
+    )
+    .await?;
     if db::billing::invoice_taken(&mut *transaction, &payee.code, &invoice.number).await? {
         return Err(billing_problem(&BillingError::AlreadyPaid));
     }

@@ -30,7 +30,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::caller::Caller;
-use super::{amount_text, client_of, invalid, parse_account_number, parse_amount};
+use super::{amount_text, client_of, invalid, lock_paying_account, parse_amount};
 use super::{ACCOUNT_NUMBER_CHARS, MAX_AMOUNT_CHARS};
 use crate::db;
 use crate::db::deposits::{DepositRow, NewDeposit, NewProduct, ProductRow};
@@ -498,34 +498,15 @@ pub async fn open_deposit(
             ),
         ));
     }
-    let number = parse_account_number(&state, "from_account", &request.from_account)?;
-    let from = db::accounts::lock_client_account(&mut transaction, &number.to_string(), client_id)
-        .await?
-        .filter(|account| account.kind == AccountKind::ClientCurrent.code())
-        .ok_or_else(|| AccountsError::UnknownAccount {
-            field: "from_account".to_owned(),
-        })?;
-    if from.closed_at.is_some() {
-        return Err(AccountsError::Problem(
-            Problem::conflict("account_closed", "This account is closed.").with_field_error(
-                "from_account",
-                "account_closed",
-                "closed",
-            ),
-        ));
-    }
-    if from.currency != product.currency {
-        return Err(invalid(
-            "from_account",
-            "currency_mismatch",
-            format!("this deposit is in {}", product.currency),
-        ));
-    }
-    // Refused before anything is written when the money is plainly not there; the ledger
-    // decides for certain when the money moves.
-    if from.posted_balance - from.pending_holds < amount.amount() {
-        return Err(insufficient_funds());
-    }
+    let from = lock_paying_account(
+        &mut transaction,
+        &state,
+        client_id,
+        &request.from_account,
+        amount,
+        "amount",
+    )
+    .await?;
     let open_now = db::deposits::list_for_client(&mut *transaction, client_id)
         .await?
         .iter()

@@ -27,12 +27,11 @@ use validator::Validate;
 
 use super::holds::Settler;
 use super::me::sent_today;
-use super::{amount_text, client_of, invalid, parse_account_number, parse_amount};
+use super::{amount_text, client_of, invalid, lock_paying_account, parse_amount};
 use super::{ACCOUNT_NUMBER_CHARS, MAX_AMOUNT_CHARS};
 use crate::clearing::IncomingFile;
 use crate::db;
 use crate::db::interbank::{BatchRow, InterbankPaymentRow, NewInterbankPayment};
-use crate::domain::account::AccountKind;
 use crate::domain::account_number::{AccountNumber, BankCode};
 use crate::error::AccountsError;
 use crate::interbank::{hold_accepted, receive_file, IncomingReport};
@@ -248,32 +247,15 @@ pub async fn pay_other_bank(
     if !amount.is_positive() {
         return Err(invalid("amount", "not_positive", "more than zero"));
     }
-    let number = parse_account_number(&state, "from_account", &request.from_account)?;
-    let from = db::accounts::lock_client_account(&mut transaction, &number.to_string(), client_id)
-        .await?
-        .filter(|account| account.kind == AccountKind::ClientCurrent.code())
-        .ok_or_else(|| AccountsError::UnknownAccount {
-            field: "from_account".to_owned(),
-        })?;
-    if from.closed_at.is_some() {
-        return Err(AccountsError::Problem(
-            Problem::conflict("account_closed", "This account is closed.").with_field_error(
-                "from_account",
-                "account_closed",
-                "closed",
-            ),
-        ));
-    }
-    if from.currency != Currency::Uzs.code() {
-        return Err(invalid(
-            "from_account",
-            "currency_mismatch",
-            "payments to other banks leave from an account in sums",
-        ));
-    }
-    if from.posted_balance - from.pending_holds < amount.amount() {
-        return Err(insufficient_funds());
-    }
+    let from = lock_paying_account(
+        &mut transaction,
+        &state,
+        client_id,
+        &request.from_account,
+        amount,
+        "amount",
+    )
+    .await?;
     // A payment to another bank counts towards the client's daily limit as any transfer of
     // theirs does; the source account's row lock above serialises a client's payments from it.
     let now = state.calendar.now();

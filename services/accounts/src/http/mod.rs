@@ -211,6 +211,61 @@ pub fn parse_amount(field: &str, text: &str, currency: Currency) -> Result<Money
     })
 }
 
+/// The client's own open current account whose number the request gives in `from_account`,
+/// locked, from which `amount` is to leave: another client's account, or one that is not a
+/// current account, is not found (404 `unknown_account`); a closed one is refused (409
+/// `account_closed`), one in another currency too (422 `currency_mismatch`), and one whose
+/// available money is below the amount (422 `insufficient_funds`, named at `short_field`).
+/// The ledger decides for certain when the money moves; this refuses before anything is
+/// written when the money is plainly not there.
+pub async fn lock_paying_account(
+    connection: &mut sqlx::PgConnection,
+    state: &AppState,
+    client_id: uuid::Uuid,
+    from_account: &str,
+    amount: Money,
+    short_field: &str,
+) -> Result<crate::db::accounts::AccountRow, AccountsError> {
+    let number = parse_account_number(state, "from_account", from_account)?;
+    let from = crate::db::accounts::lock_client_account(connection, &number.to_string(), client_id)
+        .await?
+        .filter(|account| account.kind == crate::domain::account::AccountKind::ClientCurrent.code())
+        .ok_or_else(|| AccountsError::UnknownAccount {
+            field: "from_account".to_owned(),
+        })?;
+    if from.closed_at.is_some() {
+        return Err(AccountsError::Problem(
+            Problem::conflict("account_closed", "This account is closed.").with_field_error(
+                "from_account",
+                "account_closed",
+                "closed",
+            ),
+        ));
+    }
+    let currency = amount.currency().code();
+    if from.currency != currency {
+        return Err(invalid(
+            "from_account",
+            "currency_mismatch",
+            format!("this payment is made from an account in {currency}"),
+        ));
+    }
+    if from.posted_balance - from.pending_holds < amount.amount() {
+        return Err(AccountsError::Problem(
+            Problem::unprocessable(
+                "insufficient_funds",
+                "The account does not hold enough money.",
+            )
+            .with_field_error(
+                short_field,
+                "insufficient_funds",
+                "more than the account holds",
+            ),
+        ));
+    }
+    Ok(from)
+}
+
 /// A 422 naming the field, for input the domain types do not parse themselves.
 pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> AccountsError {
     AccountsError::Problem(Problem::invalid_field(field, code, message))
