@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 /// The demo staff and founder logins, by the role each holds alone.
 const LOGINS: [(&str, &str); 6] = [
-    ("founder", "founder1"),
+    ("client", "founder1"),
     ("kyc_officer", "kyc1"),
     ("credit_officer", "credit1"),
     ("approver", "approver1"),

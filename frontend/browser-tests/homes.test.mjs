@@ -13,11 +13,13 @@ import { passSecondFactor } from './totp.mjs';
 const needsServices = skipWithoutServices('the services of the demo logins');
 const started = frontendAndBrowser(needsServices);
 
-/** Each demo login, the home it lands on and that home's heading in English. */
+/** Each demo login, the home it lands on and that home's heading in English. A client who has
+ * not applied for funding (no demo client has yet) lands on their accounts. */
 const HOMES = [
-  ['founder1', '/applications', 'My applications'],
-  ['founder2', '/applications', 'My applications'],
-  ['founder3', '/applications', 'My applications'],
+  ['founder1', '/accounts', 'My accounts'],
+  ['founder2', '/accounts', 'My accounts'],
+  ['founder3', '/accounts', 'My accounts'],
+  ['client1', '/accounts', 'My accounts'],
   ['credit1', '/applications', 'Application queue'],
   ['credit2', '/applications', 'Application queue'],
   ['approver1', '/approvals', 'Awaiting your confirmation'],

@@ -249,40 +249,61 @@ test('a founder registers, is approved, borrows, signs, is paid and downloads th
   assert.equal(new URL(founder.url()).pathname, '/documents');
   await assertNoErrors(founder, 'the passport scan');
   await shoot(founder, '03-documents');
+  // kyc1 takes the pending case holding `documentLink` (the queue names no one), accepts each
+  // of its documents and approves it.
+  const approveCaseHolding = async (documentLink, screenshot) => {
+    const kyc = await asOfficer('kyc1', '/kyc/cases?status=pending_review');
+    const casePaths = await kyc.page.locator('.kyc-table a').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+    let casePath;
+    for (const candidate of casePaths) {
+      await kyc.page.goto(`${server.url}${candidate}`);
+      if (await kyc.page.locator(`a[href="${documentLink}"]`).count() > 0) {
+        casePath = candidate;
+        break;
+      }
+    }
+    assert.ok(casePath, `kyc1 finds the case holding ${documentLink} among ${casePaths.length}`);
+    if (await formTo(kyc.page, `${casePath}/assign`).count() > 0) {
+      await submit(kyc.page, formTo(kyc.page, `${casePath}/assign`));
+    }
+    const decisions = kyc.page.locator('form[action*="/documents/"][action$="/decision"]');
+    for (let index = 0; index < await decisions.count(); index += 1) {
+      const decision = kyc.page.locator('form[action*="/documents/"][action$="/decision"]').nth(index);
+      await decision.locator('select[name="decision"]').selectOption('accepted');
+      await submit(kyc.page, decision);
+      await assertNoErrors(kyc.page, 'accepting a document');
+    }
+    await shoot(kyc.page, screenshot);
+    await submit(kyc.page, formTo(kyc.page, `${casePath}/approve`));
+    await assertNoErrors(kyc.page, 'approving KYC');
+    assert.equal(await kyc.page.locator('#kyc-status').textContent(), 'Approved');
+    await kyc.context.close();
+  };
   const scanLink = await founder.locator('.items a[href^="/documents/"]').first().getAttribute('href');
   await founder.goto(`${server.url}/kyc`);
   await submit(founder, founder.locator('form[action="/kyc/submit"]').first());
   await assertNoErrors(founder, 'submitting KYC');
   await shoot(founder, '04-kyc-submitted');
 
-  // kyc1 accepts the scan and approves the case.
-  // The queue names no one, so the founder's case is the one holding their scan.
-  const kyc = await asOfficer('kyc1', '/kyc/cases?status=pending_review');
-  const casePaths = await kyc.page.locator('.kyc-table a').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
-  let casePath;
-  for (const candidate of casePaths) {
-    await kyc.page.goto(`${server.url}${candidate}`);
-    if (await kyc.page.locator(`a[href="${scanLink}"]`).count() > 0) {
-      casePath = candidate;
-      break;
-    }
+  // The company's own papers, for its KYC (KYB): funding for the company needs it approved.
+  const companyLinks = [];
+  for (const kind of ['company_charter', 'registration_certificate']) {
+    await founder.goto(`${server.url}/documents`);
+    await founder.selectOption('#page-form [name="kind"]', kind);
+    await founder.selectOption('#page-form [name="company_id"]', { label: 'Journey Labs' });
+    await founder.setInputFiles('#file', { name: `${kind}.pdf`, mimeType: 'application/pdf', buffer: paddedPdf(0) });
+    await submit(founder, '#page-form');
+    await assertNoErrors(founder, kind);
+    const links = await founder.locator('.items a[href^="/documents/"]').evaluateAll((found) => found.map((link) => link.getAttribute('href')));
+    companyLinks.push(links.find((link) => link !== scanLink && !companyLinks.includes(link)));
   }
-  assert.ok(casePath, `kyc1 finds the founder's case among ${casePaths.length}`);
-  if (await formTo(kyc.page, `${casePath}/assign`).count() > 0) {
-    await submit(kyc.page, formTo(kyc.page, `${casePath}/assign`));
-  }
-  const decisions = kyc.page.locator('form[action*="/documents/"][action$="/decision"]');
-  for (let index = 0; index < await decisions.count(); index += 1) {
-    const decision = kyc.page.locator('form[action*="/documents/"][action$="/decision"]').nth(index);
-    await decision.locator('select[name="decision"]').selectOption('accepted');
-    await submit(kyc.page, decision);
-    await assertNoErrors(kyc.page, 'accepting the scan');
-  }
-  await shoot(kyc.page, '05-kyc-case');
-  await submit(kyc.page, formTo(kyc.page, `${casePath}/approve`));
-  await assertNoErrors(kyc.page, 'approving KYC');
-  assert.equal(await kyc.page.locator('#kyc-status').textContent(), 'Approved');
-  await kyc.context.close();
+  await founder.goto(`${server.url}/kyc`);
+  await submit(founder, founder.locator('form[action="/kyc/submit"]').first());
+  await assertNoErrors(founder, 'submitting the company\'s KYC');
+
+  // kyc1 accepts the scan and approves the founder's case, then the company's.
+  await approveCaseHolding(scanLink, '05-kyc-case');
+  await approveCaseHolding(companyLinks[0], '05-kyb-case');
 
   // The approval opens the founder's current account, through the event accounts receives.
   await eventually(founder, `${server.url}/accounts`, async () => await founder.locator('#accounts a').count() > 0, 'opening the account');

@@ -81,7 +81,7 @@ test('a founder changes their password, signs out and signs in with the new one'
   assert.equal(new URL(page.url()).pathname, '/login', 'the old password no longer works');
   assert.match(await page.locator('#form-errors').innerText(), /username or password is not right/);
   await signIn(page, 'founder2', 'founder2-new-secret-1');
-  assert.equal(new URL(page.url()).pathname, '/applications');
+  assert.equal(new URL(page.url()).pathname, '/accounts');
   await context.close();
 });
 
@@ -117,7 +117,7 @@ test('a founder who forgot their password sets a new one from the emailed link',
   assert.match(await page.locator('#password-set').innerText(), /new password is set/);
 
   await signIn(page, 'founder3', 'founder3-new-secret-1');
-  assert.equal(new URL(page.url()).pathname, '/applications');
+  assert.equal(new URL(page.url()).pathname, '/accounts');
   await context.close();
 });
 

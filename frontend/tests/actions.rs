@@ -64,9 +64,11 @@ async fn every_demo_login_lands_on_a_home_page_it_may_see(
 ) {
     let site = Site::start(pool_options, connect).await;
     for (username, home, heading) in [
-        ("founder1", "/applications", "My applications"),
-        ("founder2", "/applications", "My applications"),
-        ("founder3", "/applications", "My applications"),
+        // No demo client has applied for funding yet, so each lands on their accounts.
+        ("founder1", "/accounts", "My accounts"),
+        ("founder2", "/accounts", "My accounts"),
+        ("founder3", "/accounts", "My accounts"),
+        ("client1", "/accounts", "My accounts"),
         ("credit1", "/applications", "Application queue"),
         ("credit2", "/applications", "Application queue"),
         ("approver1", "/approvals", "Awaiting your confirmation"),
@@ -109,6 +111,96 @@ async fn every_demo_login_lands_on_a_home_page_it_may_see(
             );
         }
     }
+}
+
+/// The paths of the main menu's entries on `page`.
+fn menu_paths(page: &str) -> Vec<String> {
+    let menu = &page[page.find("<nav class=\"main-nav\"").expect("a menu")..];
+    let menu = &menu[..menu.find("</nav>").expect("the menu ends")];
+    menu.split("href=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').expect("a quoted path")].to_owned())
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_clients_menu_and_home_follow_what_the_client_holds(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let money_pages = [
+        "/exchange",
+        "/other-banks",
+        "/payments",
+        "/deposits",
+        "/bills",
+    ];
+    let funding_pages = ["/applications", "/contracts"];
+
+    // founder3's identity check is still pending: no account, no application.
+    let mut pending = site.signed_in("founder3", "en").await;
+    let (_, page) = pending.page(&site.url("/accounts")).await;
+    let menu = menu_paths(&page);
+    for path in money_pages.iter().chain(&funding_pages) {
+        assert!(!menu.contains(&(*path).to_owned()), "{path} in {menu:?}");
+    }
+    for path in ["/accounts", "/programmes", "/kyc", "/profile", "/inbox"] {
+        assert!(
+            menu.contains(&path.to_owned()),
+            "{path} missing from {menu:?}"
+        );
+    }
+
+    // client1, a client without a start-up, holds a current account.
+    let number = site
+        .money
+        .funded_account(client_id_of(&site.services, "client1").await, "1000.00")
+        .await;
+    let mut client = site.signed_in("client1", "en").await;
+    let (_, page) = client.page(&site.url("/accounts")).await;
+    assert!(
+        page.contains(&number),
+        "client1's account is listed: {page}"
+    );
+    let menu = menu_paths(&page);
+    for path in money_pages {
+        assert!(
+            menu.contains(&path.to_owned()),
+            "{path} missing from {menu:?}"
+        );
+    }
+    for path in funding_pages {
+        assert!(!menu.contains(&path.to_owned()), "{path} in {menu:?}");
+    }
+
+    // Starting an application brings the funding pages at once (not a minute later), and the
+    // next sign-in lands on the applications.
+    let mut founder = site.signed_in("founder1", "en").await;
+    let (_, page) = founder.page(&site.url("/accounts")).await;
+    assert!(!menu_paths(&page).contains(&"/applications".to_owned()));
+    start_grant_draft(&site.frontend, &mut founder).await;
+    let (_, page) = founder.page(&site.url("/accounts")).await;
+    let menu = menu_paths(&page);
+    for path in funding_pages {
+        assert!(
+            menu.contains(&path.to_owned()),
+            "{path} missing from {menu:?}"
+        );
+    }
+    // founder1 holds no account in this test, so the money pages stay away.
+    for path in money_pages {
+        assert!(!menu.contains(&path.to_owned()), "{path} in {menu:?}");
+    }
+    let mut again = Browser::speaking("en");
+    let signed_in = again
+        .sign_in(
+            &site.url(""),
+            &site.services.onboarding_pool,
+            &[("username", "founder1"), ("password", "founder1-demo-pass")],
+        )
+        .await;
+    assert_eq!(location(&signed_in), "/applications");
 }
 
 #[sqlx::test(migrations = false)]

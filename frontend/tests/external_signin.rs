@@ -42,7 +42,7 @@ fn onboarding_stand_in() -> Router {
                 "refresh_expires_in": 3600,
                 "principal": {
                     "id": "0193a000-0000-7000-8000-000000000001",
-                    "roles": ["founder"],
+                    "roles": ["client"],
                     "client_id": "0193a000-0000-7000-8000-000000000002",
                     "name": "Aziz Karimov"
                 }

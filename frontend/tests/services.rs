@@ -76,7 +76,11 @@ async fn a_founder_signs_in_sees_the_open_programmes_and_starts_a_draft(
     assert_eq!(programmes.status(), StatusCode::OK);
     let html = programmes.text().await.unwrap();
     assert!(html.contains("National innovative-idea grant"), "{html}");
-    assert!(html.contains("My applications"), "a founder's menu");
+    assert!(html.contains("My accounts"), "a client's menu");
+    assert!(
+        !html.contains("My applications"),
+        "founder1 has not applied yet"
+    );
     assert!(!html.contains("Application queue"));
 
     let id = start_grant_draft(&site, &mut founder).await;
@@ -231,7 +235,7 @@ async fn pages_need_a_sign_in_and_return_only_to_a_local_page_after_it(
             ],
         )
         .await;
-    assert_eq!(location(&response), "/applications");
+    assert_eq!(location(&response), "/accounts", "founder2's own home");
 }
 
 #[sqlx::test(migrations = false)]
@@ -1117,7 +1121,7 @@ async fn a_founder_changes_their_password_stays_signed_in_and_the_old_one_stops_
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
     let new = try_password(&site, "founder1", "a-much-longer-secret-1").await;
     assert_eq!(new.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&new), "/applications");
+    assert_eq!(location(&new), "/accounts");
 }
 
 #[sqlx::test(migrations = false)]
@@ -1204,7 +1208,7 @@ async fn a_founder_who_forgot_their_password_sets_one_from_the_emailed_link_once
     let old = try_password(&site, "founder1", "founder1-demo-pass").await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
     let new = try_password(&site, "founder1", "a-brand-new-secret-1").await;
-    assert_eq!(location(&new), "/applications");
+    assert_eq!(location(&new), "/accounts");
 }
 
 #[sqlx::test(migrations = false)]

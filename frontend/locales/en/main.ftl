@@ -241,6 +241,7 @@ error-term-out-of-range = The term is outside the programme's limits.
 error-project-cost-required = Enter the total project cost.
 error-co-funding-cap-exceeded = The amount exceeds the share of the project cost the programme funds.
 error-kyc-not-approved = Your identity check is not approved yet.
+error-company-kyc-not-approved = Your company's check (its documents, registration and any IT Park certificate) is not approved yet.
 error-programme-closed = The programme is not accepting applications.
 error-rate-out-of-range = The rate is outside the programme's range.
 error-rate-required = Enter the interest rate.

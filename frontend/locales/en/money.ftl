@@ -17,6 +17,7 @@ account-kind = Kind
 account-posted-balance = Balance
 account-available-balance = Available
 account-kind-client-current = Current account
+account-kind-company-current = Company current account
 account-kind-loan = Loan account
 account-kind-grant-fund = Grant fund
 account-kind-interest-income = Interest income

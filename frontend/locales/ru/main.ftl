@@ -241,6 +241,7 @@ error-term-out-of-range = Срок вне пределов программы.
 error-project-cost-required = Укажите полную стоимость проекта.
 error-co-funding-cap-exceeded = Сумма превышает долю стоимости проекта, которую финансирует программа.
 error-kyc-not-approved = Проверка вашей личности ещё не одобрена.
+error-company-kyc-not-approved = Проверка вашей компании (её документов, регистрации и сертификата IT Park) ещё не одобрена.
 error-programme-closed = Программа не принимает заявки.
 error-rate-out-of-range = Ставка вне диапазона программы.
 error-rate-required = Укажите процентную ставку.

@@ -17,6 +17,7 @@ account-kind = Вид
 account-posted-balance = Остаток
 account-available-balance = Доступно
 account-kind-client-current = Текущий счёт
+account-kind-company-current = Расчётный счёт компании
 account-kind-loan = Ссудный счёт
 account-kind-grant-fund = Грантовый фонд
 account-kind-interest-income = Процентный доход

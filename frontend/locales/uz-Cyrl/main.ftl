@@ -241,6 +241,7 @@ error-term-out-of-range = Муддат дастур чегараларидан �
 error-project-cost-required = Лойиҳанинг умумий қийматини киритинг.
 error-co-funding-cap-exceeded = Сумма дастур молиялаштирадиган лойиҳа қиймати улушидан ошади.
 error-kyc-not-approved = Шахсингизни текшириш ҳали маъқулланмаган.
+error-company-kyc-not-approved = Компаниянгизни текшириш (ҳужжатлари, рўйхатдан ўтиши ва IT Park сертификати) ҳали маъқулланмаган.
 error-programme-closed = Дастур ариза қабул қилмаяпти.
 error-rate-out-of-range = Ставка дастур оралиғидан ташқарида.
 error-rate-required = Фоиз ставкасини киритинг.

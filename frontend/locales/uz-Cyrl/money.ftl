@@ -17,6 +17,7 @@ account-kind = Тури
 account-posted-balance = Қолдиқ
 account-available-balance = Мавжуд
 account-kind-client-current = Жорий ҳисобварақ
+account-kind-company-current = Компаниянинг ҳисоб-китоб ҳисобварағи
 account-kind-loan = Кредит ҳисобварағи
 account-kind-grant-fund = Грант фонди
 account-kind-interest-income = Фоиз даромади

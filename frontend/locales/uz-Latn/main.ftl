@@ -241,6 +241,7 @@ error-term-out-of-range = Muddat dastur chegaralaridan tashqarida.
 error-project-cost-required = Loyihaning umumiy qiymatini kiriting.
 error-co-funding-cap-exceeded = Summa dastur moliyalashtiradigan loyiha qiymati ulushidan oshadi.
 error-kyc-not-approved = Shaxsingizni tekshirish hali maʼqullanmagan.
+error-company-kyc-not-approved = Kompaniyangizni tekshirish (hujjatlari, roʻyxatdan oʻtishi va IT Park sertifikati) hali maʼqullanmagan.
 error-programme-closed = Dastur ariza qabul qilmayapti.
 error-rate-out-of-range = Stavka dastur oraligʻidan tashqarida.
 error-rate-required = Foiz stavkasini kiriting.

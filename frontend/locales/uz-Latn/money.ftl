@@ -17,6 +17,7 @@ account-kind = Turi
 account-posted-balance = Qoldiq
 account-available-balance = Mavjud
 account-kind-client-current = Joriy hisobvaraq
+account-kind-company-current = Kompaniyaning hisob-kitob hisobvaragʻi
 account-kind-loan = Kredit hisobvaragʻi
 account-kind-grant-fund = Grant fondi
 account-kind-interest-income = Foiz daromadi

@@ -37,7 +37,7 @@ pub struct Person {
     pub roles: Vec<String>,
     pub client_id: Option<String>,
     pub name: String,
-    /// The name in Cyrillic script, when the person's profile has one (a founder's).
+    /// The name in Cyrillic script, when the person's profile has one (a client's).
     #[serde(default)]
     pub cyrillic_name: Option<String>,
 }
@@ -56,29 +56,9 @@ impl Person {
         self.roles.iter().any(|held| held == role)
     }
 
-    pub fn is_founder(&self) -> bool {
-        self.has_role("founder")
-    }
-
-    /// The page a sign-in lands on when it was not sent from another: the place where this
-    /// person's work starts, one they are allowed to see. Founders land on their applications,
-    /// credit officers on the queue, approvers on the proposals awaiting their confirmation,
-    /// KYC officers on their queue, finance on the tranches waiting to be paid, and
-    /// administrators on the administration home.
-    pub fn home_page(&self) -> &'static str {
-        if self.is_founder() || self.has_role("credit_officer") {
-            "/applications"
-        } else if self.has_role("approver") {
-            "/approvals"
-        } else if self.has_role("kyc_officer") {
-            "/kyc/cases"
-        } else if self.has_role("finance") {
-            "/payouts"
-        } else if self.has_role("admin") {
-            "/admin"
-        } else {
-            "/"
-        }
+    /// Whether the person is a bank client: everyone who registered, founder or not.
+    pub fn is_client(&self) -> bool {
+        self.has_role("client")
     }
 
     /// Staff who work on applications: they see the queue rather than their own.
@@ -120,12 +100,21 @@ impl Person {
                 .get(PERSON_ROLES)?
                 .split(',')
                 .filter(|role| !role.is_empty())
-                .map(str::to_owned)
+                .map(current_role_name)
                 .collect(),
             client_id: data.get(PERSON_CLIENT_ID).map(str::to_owned),
             name: data.get(PERSON_NAME)?.to_owned(),
             cyrillic_name: data.get(PERSON_CYRILLIC_NAME).map(str::to_owned),
         })
+    }
+}
+
+/// A stored role's name as it is today. Sessions live in the database across deploys, and one
+/// kept from before the `founder` role was renamed `client` must still show its menu.
+fn current_role_name(stored: &str) -> String {
+    match stored {
+        "founder" => "client".to_owned(),
+        role => role.to_owned(),
     }
 }
 
@@ -490,7 +479,7 @@ mod tests {
         }
         .store(&mut data);
         assert_eq!(Person::load(&data), Some(person.clone()));
-        assert!(person.is_credit_staff() && !person.is_founder());
+        assert!(person.is_credit_staff() && !person.is_client());
         assert_eq!(data.get("token.applications"), None);
         assert_eq!(data.get(REFRESH_TOKEN), Some("r"));
     }
@@ -515,7 +504,7 @@ mod tests {
     fn a_founder_is_named_in_the_script_of_the_page() {
         let founder = Person {
             id: "p2".to_owned(),
-            roles: vec!["founder".to_owned()],
+            roles: vec!["client".to_owned()],
             client_id: Some("c2".to_owned()),
             name: "Karimov Aziz Botirovich".to_owned(),
             cyrillic_name: Some("Каримов Азиз Ботирович".to_owned()),

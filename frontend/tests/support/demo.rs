@@ -39,10 +39,13 @@ fn spawn_relays(
     let onboarding_routes = BTreeMap::from([
         (
             "client.kyc_approved".to_owned(),
-            vec![accounts, applications.clone()],
+            vec![accounts.clone(), applications.clone()],
         ),
         ("client.kyc_rejected".to_owned(), vec![applications.clone()]),
-        ("company.kyc_approved".to_owned(), vec![applications]),
+        (
+            "company.kyc_approved".to_owned(),
+            vec![accounts, applications],
+        ),
     ]);
     let applications_routes =
         BTreeMap::from([("application.approved".to_owned(), vec![disbursement])]);

@@ -284,7 +284,7 @@ impl MoneyServices {
     /// each of them would through the API.
     pub async fn pay_out(&self, client_id: Uuid, contract: &str) {
         let client = reqwest::Client::new();
-        let founder = self.user_token(&[Role::Founder], Some(client_id));
+        let founder = self.user_token(&[Role::Client], Some(client_id));
         let requester = self.user_token(&[Role::CreditOfficer], None);
         let approver = self.user_token(&[Role::Approver], None);
         let finance = self.user_token(&[Role::Finance], None);

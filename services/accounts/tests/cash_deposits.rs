@@ -191,7 +191,7 @@ async fn cash_deposits_are_refused_to_the_wrong_people_and_for_the_wrong_account
     let key = new_id().to_string();
 
     for role in [
-        Role::Founder,
+        Role::Client,
         Role::CreditOfficer,
         Role::KycOfficer,
         Role::Approver,

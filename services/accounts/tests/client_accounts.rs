@@ -292,7 +292,7 @@ async fn a_client_opens_names_and_closes_accounts_in_three_currencies(pool: PgPo
 
     let audited: Vec<(String,)> = sqlx::query_as(
         "select action from audit_record where subject_type = 'account'
-         and 'founder' = any(actor_roles) order by occurred_at",
+         and 'client' = any(actor_roles) order by occurred_at",
     )
     .fetch_all(&harness.pool)
     .await

@@ -61,6 +61,9 @@ pub struct Company {
     pub name: String,
     pub registration_date: NaiveDate,
     pub it_park_resident_until: Option<NaiveDate>,
+    /// Whether a KYC officer approved the company's own KYC (KYB): its charter, registration
+    /// and any IT Park certificate checked against the documents.
+    pub kyc_approved: bool,
     pub founders: Vec<CompanyFounder>,
 }
 
@@ -89,6 +92,10 @@ struct CompanySummaryAnswer {
     registration_date: NaiveDate,
     /// Whether the residency is valid today (it may also not have started yet).
     it_park_resident: bool,
+    /// The company's KYC status; absent from an onboarding older than company KYC gating,
+    /// which counts as not approved.
+    #[serde(default)]
+    kyc_status: Option<String>,
     it_park_valid_until: Option<NaiveDate>,
     founders: Vec<CompanyFounder>,
 }
@@ -110,6 +117,7 @@ impl ClientSummaryAnswer {
                     it_park_resident_until: company
                         .it_park_valid_until
                         .filter(|_| company.it_park_resident),
+                    kyc_approved: company.kyc_status.as_deref() == Some("approved"),
                     founders: company.founders,
                 })
                 .collect(),

@@ -91,6 +91,7 @@ pub fn applicant_facts(
 ) -> ApplicantFacts {
     ApplicantFacts {
         kyc_approved,
+        company_kyc_approved: company.kyc_approved,
         company_registered_on: company.registration_date,
         it_park_resident: company
             .it_park_resident_until
@@ -417,6 +418,9 @@ mod tests {
             &SubmissionError::ItParkResidencyRequired
         ));
         assert!(!is_eligibility_rule(&SubmissionError::KycNotApproved));
+        assert!(!is_eligibility_rule(
+            &SubmissionError::CompanyKycNotApproved
+        ));
         assert!(!is_eligibility_rule(&SubmissionError::ProjectCostRequired));
     }
 }

@@ -119,6 +119,42 @@ async fn a_submission_after_the_close_date_is_refused(pool: PgPool) {
     assert_eq!(problem["code"], "submission_refused");
 }
 
+/// A founder whose own KYC is approved but whose company's is not cannot submit: the company's
+/// registration date and IT Park residency are not yet checked against its documents. Once
+/// a KYC officer approves the company, the same application goes through.
+#[sqlx::test(migrations = false)]
+async fn a_submission_for_a_company_without_approved_kyc_is_refused(pool: PgPool) {
+    let harness = Harness::start(pool).await;
+    let founder = harness.founder().await;
+    harness.set_company_kyc_approved(&founder, false);
+    let id = harness
+        .draft(
+            &founder,
+            INNOVATIVE_IDEA_GRANT_ID,
+            json!({ "requested_amount": "100000000.00", "term_months": 12, "answers": grant_answers() }),
+        )
+        .await;
+    let path = format!("/v1/applications/{id}/submit");
+    let problem = assert_problem_field(
+        harness.post(&path, &founder.token, &json!({})).await,
+        422,
+        "company.kyc_status",
+        "company_kyc_not_approved",
+    )
+    .await;
+    assert_eq!(problem["code"], "submission_refused");
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 1, "{problem}");
+
+    harness.set_company_kyc_approved(&founder, true);
+    let submitted = harness.post(&path, &founder.token, &json!({})).await;
+    assert_eq!(
+        submitted.status(),
+        200,
+        "{}",
+        submitted.text().await.unwrap()
+    );
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_submission_without_approved_kyc_or_a_required_answer_is_refused_with_every_reason(
     pool: PgPool,

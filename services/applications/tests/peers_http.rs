@@ -60,6 +60,7 @@ fn stand_in() -> Router {
                         "name": "Demo LLC",
                         "legal_form": "llc",
                         "registration_date": "2024-05-01",
+                        "kyc_status": "pending_review",
                         "it_park_resident": false,
                         "it_park_valid_until": null,
                         "founders": [
@@ -72,6 +73,7 @@ fn stand_in() -> Router {
                         "name": "Resident LLC",
                         "legal_form": "llc",
                         "registration_date": "2023-01-10",
+                        "kyc_status": "approved",
                         "it_park_resident": true,
                         "it_park_valid_until": "2027-12-31",
                         "founders": [
@@ -129,6 +131,8 @@ async fn onboardings_kyc_status_and_client_summary_are_read_as_onboarding_serves
     let company = &profile.companies[0];
     assert_eq!(company.registration_date.to_string(), "2024-05-01");
     assert_eq!(company.it_park_resident_until, None);
+    assert!(!company.kyc_approved, "a company whose KYC is under review");
+    assert!(profile.companies[1].kyc_approved);
     assert_eq!(
         profile.companies[1]
             .it_park_resident_until

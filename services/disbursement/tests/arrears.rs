@@ -297,7 +297,7 @@ async fn the_arrears_list_is_empty_before_the_first_run(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn only_administrators_run_the_job_and_officers_read_the_list(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
     let officer = person(&[Role::CreditOfficer]);
     let admin = person(&[Role::Admin]);
     let path = "/v1/arrears/run?as_of=2024-01-01";

@@ -40,7 +40,7 @@ async fn run_job(app: &TestApp, as_of: &str) {
 #[sqlx::test(migrations = false)]
 async fn an_approval_raises_contract_ready_to_sign_once(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
     let approval = approved_grant(founder.client_id().unwrap(), "1000.00");
     let event_id = Uuid::now_v7();
     for _ in 0..2 {
@@ -70,7 +70,7 @@ async fn an_approval_raises_contract_ready_to_sign_once(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn an_invalid_approval_raises_nothing(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
     let mut approval = approved_loan(founder.client_id().unwrap(), "1000.00");
     approval["amount"] = json!("a thousand");
 

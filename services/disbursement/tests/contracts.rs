@@ -19,7 +19,7 @@ async fn contract_count(pool: &PgPool) -> i64 {
 #[sqlx::test(migrations = false)]
 async fn an_approval_delivered_three_times_makes_one_contract(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
     let payload = approved_loan(founder.client_id().unwrap(), "1000.00");
     let event_id = Uuid::now_v7();
     let deliveries = (0..3).map(|_| app.deliver(event_id, "application.approved", &payload));
@@ -72,7 +72,7 @@ async fn futures_outcomes(
 #[sqlx::test(migrations = false)]
 async fn a_grant_is_two_milestones_without_interest(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
     let id = app
         .contract_from(
             &founder,
@@ -123,7 +123,7 @@ async fn an_approval_with_bad_terms_is_refused_naming_the_field(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_contract_counts_days_as_the_programme_does(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
     for day_count in ["actual/365", "actual/actual-isda"] {
         let mut payload = approved_loan(founder.client_id().unwrap(), "1000.00");
         payload["day_count"] = json!(day_count);
@@ -245,8 +245,8 @@ async fn only_a_service_may_deliver_events(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_founder_sees_only_their_own_contracts_and_staff_see_all(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
-    let stranger = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
+    let stranger = person(&[Role::Client]);
     let officer = person(&[Role::CreditOfficer]);
     let id = app
         .contract_from(
@@ -294,8 +294,8 @@ async fn a_founder_sees_only_their_own_contracts_and_staff_see_all(pool: PgPool)
 #[sqlx::test(migrations = false)]
 async fn the_founder_signs_and_an_officer_activates_with_the_dates(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
-    let stranger = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
+    let stranger = person(&[Role::Client]);
     let officer = person(&[Role::CreditOfficer]);
     let id = app
         .contract_from(
@@ -372,7 +372,7 @@ async fn the_founder_signs_and_an_officer_activates_with_the_dates(pool: PgPool)
 #[sqlx::test(migrations = false)]
 async fn the_committee_writes_off_an_active_contract_with_a_reason(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
     let officer = person(&[Role::CreditOfficer]);
     let committee = person(&[Role::Approver]);
     let payload = approved_loan(founder.client_id().unwrap(), "500.00");
@@ -433,8 +433,8 @@ async fn the_founder_reads_the_contract_in_their_language_and_signs_exactly_that
     pool: PgPool,
 ) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
-    let stranger = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
+    let stranger = person(&[Role::Client]);
     let finance = person(&[Role::Finance]);
     let id = app
         .contract_from(
@@ -572,8 +572,8 @@ async fn cancelled_events(pool: &PgPool) -> Vec<Value> {
 #[sqlx::test(migrations = false)]
 async fn a_founder_cancels_their_unsigned_contract_once_and_the_budget_is_told(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
-    let stranger = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
+    let stranger = person(&[Role::Client]);
     let payload = approved_loan(founder.client_id().unwrap(), "1000.00");
     let id = app.contract_from(&founder, &payload).await;
     let path = format!("/v1/contracts/{id}/cancel");
@@ -638,7 +638,7 @@ async fn a_founder_cancels_their_unsigned_contract_once_and_the_budget_is_told(p
 #[sqlx::test(migrations = false)]
 async fn staff_cancel_an_unsigned_contract_only_after_the_configured_wait(pool: PgPool) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
     let officer = person(&[Role::CreditOfficer]);
     let finance = person(&[Role::Finance]);
     let reason = json!({"reason": "Not signed within the month."});
@@ -697,7 +697,7 @@ async fn the_collateral_and_guarantors_of_the_application_are_on_the_contract_an
     pool: PgPool,
 ) {
     let app = support::start(pool).await;
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
     let mut payload = approved_loan(founder.client_id().unwrap(), "1200000.00");
     payload["securities"] = json!([
         {"kind": "collateral", "collateral_type": "vehicle", "description": "Chevrolet Cobalt 2022",

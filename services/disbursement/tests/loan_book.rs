@@ -231,7 +231,7 @@ async fn a_written_off_loan_is_counted_apart_and_its_principal_moves_to_the_bank
 async fn only_lending_and_finance_staff_read_the_loan_book(pool: PgPool) {
     let app = support::start(pool).await;
     two_loans(&app).await;
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
     let kyc = person(&[Role::KycOfficer]);
     for path in [
         "/v1/loan-book",
@@ -328,7 +328,7 @@ async fn a_written_off_loan_paid_back_later_reduces_the_loss_up_to_what_was_writ
     );
 
     // Nobody but the founder pays from the founder's account, and nothing invalid is taken.
-    let stranger = person(&[Role::Founder]);
+    let stranger = person(&[Role::Client]);
     let theirs = app
         .post_with_key(&path, &stranger, "stranger", &json!({"amount": "1.00"}))
         .await;

@@ -145,7 +145,7 @@ async fn nothing_is_due_before_the_first_due_date(pool: PgPool) {
 async fn only_the_founder_repays_and_only_a_loan(pool: PgPool) {
     let app = support::start(pool).await;
     let who = Staffed::new();
-    let stranger = person(&[Role::Founder]);
+    let stranger = person(&[Role::Client]);
     let loan = approved_loan(who.founder.client_id().unwrap(), "100.00");
     let (id, _) = app.disbursed_loan(&who, &loan, "2024-01-01", "10.00").await;
     let path = format!("/v1/contracts/{id}/repayments");
@@ -385,13 +385,7 @@ async fn a_settlement_quote_is_refused_for_a_past_date_a_stranger_and_a_grant(po
     let garbled = quote(&app, &who.founder, id, "2024-02-30").await;
     let problem = assert_problem(garbled, &[422], Some("validation_failed")).await;
     assert_eq!(problem["errors"][0]["code"], "not_a_date", "{problem}");
-    let stranger = quote(
-        &app,
-        &person(&[Role::Founder]),
-        id,
-        &app.today().to_string(),
-    )
-    .await;
+    let stranger = quote(&app, &person(&[Role::Client]), id, &app.today().to_string()).await;
     assert_problem(stranger, &[404], Some("contract_not_found")).await;
     let anonymous = app
         .get(&format!("/v1/contracts/{id}/settlement-quote"), None)

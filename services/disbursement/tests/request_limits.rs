@@ -27,7 +27,7 @@ async fn bodies_over_their_limits_are_refused_naming_the_field(pool: PgPool) {
     let nowhere = Uuid::now_v7();
     let approver = person(&[Role::Approver]);
     let officer = person(&[Role::CreditOfficer]);
-    let founder = person(&[Role::Founder]);
+    let founder = person(&[Role::Client]);
 
     let reason = json!({"reason": "r".repeat(2001)});
     let path = format!("/v1/contracts/{nowhere}/write-off");

@@ -152,7 +152,7 @@ async fn a_payment_holiday_proposed_by_an_officer_takes_effect_once_another_appr
         amounts(&json!(before_rows.as_array().unwrap()[2..]), "total"),
         "the replaced rows are kept as they were"
     );
-    let stranger = person(&[Role::Founder]);
+    let stranger = person(&[Role::Client]);
     let hidden = app
         .get(&format!("/v1/contracts/{id}/reschedules"), Some(&stranger))
         .await;

@@ -249,7 +249,7 @@ async fn without_a_current_account_nothing_is_paid_and_the_tranche_stays_approve
 async fn a_grant_milestone_is_released_when_an_officer_accepts_the_founders_report(pool: PgPool) {
     let app = support::start(pool).await;
     let who = Staffed::new();
-    let stranger = person(&[Role::Founder]);
+    let stranger = person(&[Role::Client]);
     let current = app
         .ledger
         .open_current_account(who.founder.client_id().unwrap(), "0")

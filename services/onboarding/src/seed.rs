@@ -1,6 +1,7 @@
 //! Demo data for a newcomer's laptop and the end-to-end tests: one staff account per role, two
-//! founders fully onboarded (approved KYC, a company each, also approved) and one founder whose
-//! case waits for review. Safe on every start: whatever already exists is left alone.
+//! founders fully onboarded (approved KYC, a company each, also approved), one founder whose
+//! case waits for review, and one bank client without a start-up (approved KYC, no
+//! company). Safe on every start: whatever already exists is left alone.
 //!
 //! The passwords are documented on purpose and printed by the launcher, and so are the demo
 //! staff's second-factor secrets (derived from the username, so anyone can compute their
@@ -116,7 +117,7 @@ struct CompanySpec {
     name: &'static str,
 }
 
-struct FounderSpec {
+struct ClientSpec {
     username: &'static str,
     password: &'static str,
     surname: &'static str,
@@ -137,8 +138,8 @@ struct FounderSpec {
     description: &'static str,
 }
 
-const FOUNDERS: [FounderSpec; 3] = [
-    FounderSpec {
+const CLIENTS: [ClientSpec; 4] = [
+    ClientSpec {
         username: "founder1",
         password: "founder1-demo-pass",
         surname: "Karimov",
@@ -157,7 +158,7 @@ const FOUNDERS: [FounderSpec; 3] = [
         approved: true,
         description: "founder, KYC approved, company Aziz Soft (IT Park resident)",
     },
-    FounderSpec {
+    ClientSpec {
         username: "founder2",
         password: "founder2-demo-pass",
         surname: "Rashidova",
@@ -176,7 +177,7 @@ const FOUNDERS: [FounderSpec; 3] = [
         approved: true,
         description: "founder, KYC approved, company Nodira Data (IT Park resident)",
     },
-    FounderSpec {
+    ClientSpec {
         username: "founder3",
         password: "founder3-demo-pass",
         surname: "Qodirov",
@@ -191,6 +192,22 @@ const FOUNDERS: [FounderSpec; 3] = [
         company: None,
         approved: false,
         description: "founder, KYC case pending review",
+    },
+    ClientSpec {
+        username: "client1",
+        password: "client1-demo-pass",
+        surname: "Yusupova",
+        given_name: "Malika",
+        patronymic: "Farhodovna",
+        cyrillic: Some(("Юсупова", "Малика", "Фарҳодовна")),
+        birth_date: (1985, 7, 9),
+        sex: Sex::Female,
+        pinfl_serial: 104,
+        passport_number: "AA0000104",
+        phone: "998901000104",
+        company: None,
+        approved: true,
+        description: "bank client without a start-up, KYC approved",
     },
 ];
 
@@ -217,14 +234,14 @@ pub fn demo_logins() -> DemoLogins {
         description: staff.description,
         totp_secret: Some(demo_totp_secret(staff.username).to_base32()),
     });
-    let founders = FOUNDERS.iter().map(|founder| DemoLogin {
-        username: founder.username,
-        password: founder.password,
-        roles: vec![Role::Founder],
-        description: founder.description,
+    let clients = CLIENTS.iter().map(|client| DemoLogin {
+        username: client.username,
+        password: client.password,
+        roles: vec![Role::Client],
+        description: client.description,
         totp_secret: None,
     });
-    DemoLogins(staff.chain(founders).collect())
+    DemoLogins(staff.chain(clients).collect())
 }
 
 /// The demo second-factor secret of `username`: documented, never random, so the launcher
@@ -263,8 +280,8 @@ pub async fn seed_demo(
     let officer_id = officer_id
         .ok_or_else(|| OnboardingError::Internal("the demo staff has no KYC officer".into()))?;
     seed_watch_list(pool, officer_id).await?;
-    for founder in &FOUNDERS {
-        seed_founder(pool, founder, officer_id, calendar).await?;
+    for client in &CLIENTS {
+        seed_client(pool, client, officer_id, calendar).await?;
     }
     Ok(demo_logins())
 }
@@ -381,16 +398,16 @@ fn months_after(today: NaiveDate, months: Months) -> Result<NaiveDate, Onboardin
         .ok_or_else(|| OnboardingError::Internal(format!("{months:?} after {today}")))
 }
 
-/// A demo founder's person record on `today`. Birth dates stay fixed: the PINFL encodes
+/// A demo client's person record on `today`. Birth dates stay fixed: the PINFL encodes
 /// them, the development OneID provider's founder1 must match the stored profile across
-/// restarts, and no rule a demo founder meets today stops holding as they grow older.
-fn demo_person(founder: &FounderSpec, today: NaiveDate) -> Result<Person, OnboardingError> {
-    let (year, month, day) = founder.birth_date;
+/// restarts, and no rule a demo client meets today stops holding as they grow older.
+fn demo_person(client: &ClientSpec, today: NaiveDate) -> Result<Person, OnboardingError> {
+    let (year, month, day) = client.birth_date;
     let birth_date = date(year, month, day)?;
-    let pinfl = Pinfl::compose(birth_date, founder.sex, founder.pinfl_serial)
+    let pinfl = Pinfl::compose(birth_date, client.sex, client.pinfl_serial)
         .map_err(|error| demo_error("PINFL", &error))?;
     let passport = IdentityDocument::new(
-        PassportNumber::parse(founder.passport_number)
+        PassportNumber::parse(client.passport_number)
             .map_err(|error| demo_error("passport", &error))?,
         months_before(today, DEMO_PASSPORT_ISSUED_MONTHS_AGO)?,
         months_after(today, DEMO_PASSPORT_VALID_MONTHS_AHEAD)?,
@@ -402,12 +419,12 @@ fn demo_person(founder: &FounderSpec, today: NaiveDate) -> Result<Person, Onboar
         birth_date,
         latin_name: PersonName::parse(
             Script::Latin,
-            founder.surname,
-            founder.given_name,
-            Some(founder.patronymic),
+            client.surname,
+            client.given_name,
+            Some(client.patronymic),
         )
         .map_err(|error| demo_error("name", &error))?,
-        cyrillic_name: founder
+        cyrillic_name: client
             .cyrillic
             .map(|(surname, given_name, patronymic)| {
                 PersonName::parse(Script::Cyrillic, surname, given_name, Some(patronymic))
@@ -415,9 +432,9 @@ fn demo_person(founder: &FounderSpec, today: NaiveDate) -> Result<Person, Onboar
             .transpose()
             .map_err(|error| demo_error("Cyrillic name", &error))?,
         passport,
-        phone: Phone::parse(founder.phone).map_err(|error| demo_error("phone", &error))?,
+        phone: Phone::parse(client.phone).map_err(|error| demo_error("phone", &error))?,
         email: Some(
-            Email::parse(&format!("{}@demo.imkon.uz", founder.username))
+            Email::parse(&format!("{}@demo.imkon.uz", client.username))
                 .map_err(|error| demo_error("email", &error))?,
         ),
         address: Address::parse("Toshkent shahri", "Mirzo Ulug'bek", "Buyuk Ipak Yo'li 1")
@@ -459,14 +476,14 @@ fn demo_company(
     .map_err(company_error)
 }
 
-async fn seed_founder(
+async fn seed_client(
     pool: &PgPool,
-    founder: &FounderSpec,
+    client: &ClientSpec,
     officer_id: Uuid,
     calendar: &BankCalendar,
 ) -> Result<(), OnboardingError> {
     let username =
-        Username::parse(founder.username).map_err(|error| demo_error("username", &error))?;
+        Username::parse(client.username).map_err(|error| demo_error("username", &error))?;
     let mut connection = pool.acquire().await?;
     if db::accounts::find_by_username(&mut connection, username.as_str())
         .await?
@@ -475,9 +492,9 @@ async fn seed_founder(
         return Ok(());
     }
     drop(connection);
-    let person = demo_person(founder, calendar.today())?;
+    let person = demo_person(client, calendar.today())?;
     let password =
-        NewPassword::parse(founder.password).map_err(|error| demo_error("password", &error))?;
+        NewPassword::parse(client.password).map_err(|error| demo_error("password", &error))?;
     let password_hash = hash_password(&password).await?;
 
     let mut transaction = pool.begin().await?;
@@ -496,7 +513,7 @@ async fn seed_founder(
             username: &username,
             password_hash: &password_hash,
             display_name: &person.latin_name().full_name(),
-            roles: &[Role::Founder],
+            roles: &[Role::Client],
             client_id: Some(client_id),
             granted_by: None,
         },
@@ -523,10 +540,10 @@ async fn seed_founder(
         calendar,
     )
     .await?;
-    if founder.approved {
+    if client.approved {
         approve(&mut transaction, &person_case, &officer, calendar).await?;
     }
-    if let Some(spec) = &founder.company {
+    if let Some(spec) = &client.company {
         let company_id = imkon_platform::id::new_id();
         let company = demo_company(spec, ClientId::from_uuid(client_id), calendar.today())?;
         db::clients::insert_company(&mut transaction, company_id, client_id, &company).await?;
@@ -543,7 +560,7 @@ async fn seed_founder(
             calendar,
         )
         .await?;
-        if founder.approved {
+        if client.approved {
             approve(&mut transaction, &company_case, &officer, calendar).await?;
         }
     }
@@ -557,7 +574,7 @@ async fn seed_founder(
             subject_id: client_id.to_string(),
             before: None,
             after: Some(
-                serde_json::json!({ "username": founder.username, "approved": founder.approved }),
+                serde_json::json!({ "username": client.username, "approved": client.approved }),
             ),
             source_address: None,
         },

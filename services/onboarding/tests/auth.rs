@@ -355,7 +355,7 @@ async fn only_an_admin_grants_roles_and_the_grant_is_audited_and_reaches_the_nex
     assert_problem(app.post_json(&path, None, &body).await, &[401], None).await;
 
     let admin_token = app.token_for(admin, &[Role::Admin], None);
-    let founder_role = serde_json::json!({ "roles": ["founder"] });
+    let founder_role = serde_json::json!({ "roles": ["client"] });
     let refused = app
         .post_json(&path, Some(&admin_token), &founder_role)
         .await;
@@ -487,7 +487,7 @@ async fn a_founders_access_token_carries_their_client_id(pool: PgPool) {
     assert_eq!(verified.principal().client_id(), Some(founder.client_id));
     assert_eq!(
         verified.principal().roles().collect::<Vec<_>>(),
-        [Role::Founder]
+        [Role::Client]
     );
     let onboarding_verifier = TokenVerifier::new(
         PublicKeySet::new([app.issuer.signing_key().public_key()]).unwrap(),
@@ -642,7 +642,7 @@ async fn ipv6_visitors_are_throttled_by_their_slash_64_so_fresh_addresses_do_not
 #[sqlx::test(migrations = false)]
 async fn a_client_address_header_from_anyone_but_the_frontend_is_not_believed(pool: PgPool) {
     let app = spawn_with(pool, three_attempts_per_address()).await;
-    let founder_token = app.token_for(uuid::Uuid::now_v7(), &[Role::Founder], None);
+    let founder_token = app.token_for(uuid::Uuid::now_v7(), &[Role::Client], None);
     let service_token = app.service_token();
     // Each try claims a fresh address, as a guesser dodging the throttle would; every one
     // still counts against the connection's own address.

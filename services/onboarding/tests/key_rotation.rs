@@ -63,7 +63,7 @@ async fn whoami(user: AuthenticatedUser) -> String {
 }
 
 fn founder() -> Principal {
-    Principal::user(Uuid::now_v7(), [Role::Founder], Some(Uuid::now_v7()), None)
+    Principal::user(Uuid::now_v7(), [Role::Client], Some(Uuid::now_v7()), None)
         .expect("a valid founder")
 }
 

@@ -305,7 +305,7 @@ async fn a_founder_cannot_decide_their_own_case_nor_can_staff_without_the_kyc_ro
     // A KYC officer who is also this client is refused the case itself.
     let own_officer = app.token_for(
         founder.account_id,
-        &[Role::Founder, Role::KycOfficer],
+        &[Role::Client, Role::KycOfficer],
         Some(founder.client_id),
     );
     let self_assigned = act(&app, &own_officer, case_id, "assign", json!({})).await;
@@ -420,11 +420,7 @@ async fn a_cyrillic_watch_list_name_is_found_against_the_same_name_in_latin(pool
         token: String::new(),
     };
     let founder = RegisteredFounder {
-        token: app.token_for(
-            founder.account_id,
-            &[Role::Founder],
-            Some(founder.client_id),
-        ),
+        token: app.token_for(founder.account_id, &[Role::Client], Some(founder.client_id)),
         ..founder
     };
 
@@ -649,7 +645,7 @@ async fn a_profile_stating_another_clients_pinfl_is_flagged_by_the_duplicates_ch
     let claimant = RegisteredFounder {
         account_id,
         client_id,
-        token: app.token_for(account_id, &[Role::Founder], Some(client_id)),
+        token: app.token_for(account_id, &[Role::Client], Some(client_id)),
     };
 
     let (case_id, _) = submitted_case(&app, &claimant).await;

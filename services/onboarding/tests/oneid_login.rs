@@ -72,7 +72,7 @@ async fn a_first_oneid_login_creates_the_founders_profile_from_oneid_fields(pool
     );
     let login = trade(&app, &frontend_return).await;
 
-    assert_eq!(login["principal"]["roles"], serde_json::json!(["founder"]));
+    assert_eq!(login["principal"]["roles"], serde_json::json!(["client"]));
     let client_id = login["principal"]["client_id"]
         .as_str()
         .expect("a client id")

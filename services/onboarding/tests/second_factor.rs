@@ -347,5 +347,5 @@ async fn a_founder_is_never_granted_a_staff_role_so_their_refresh_token_stays_a_
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(claims["roles"], serde_json::json!(["founder"]), "{claims}");
+    assert_eq!(claims["roles"], serde_json::json!(["client"]), "{claims}");
 }

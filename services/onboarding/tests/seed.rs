@@ -18,28 +18,28 @@ async fn seeding_twice_creates_everything_once_and_the_demo_logins_work(pool: Pg
         .await
         .expect("seeding again works");
     assert_eq!(first, second);
-    assert_eq!(first.0.len(), 9);
+    assert_eq!(first.0.len(), 10);
     for role in [
         Role::KycOfficer,
         Role::CreditOfficer,
         Role::Approver,
         Role::Finance,
         Role::Admin,
-        Role::Founder,
+        Role::Client,
     ] {
         assert!(
             first.0.iter().any(|login| login.roles.contains(&role)),
             "{role}"
         );
     }
-    assert_eq!(app.count("login_account").await, 9);
-    assert_eq!(app.count("person").await, 3);
+    assert_eq!(app.count("login_account").await, 10);
+    assert_eq!(app.count("person").await, 4);
     assert_eq!(app.count("company").await, 2);
 
     for login in &first.0 {
         let body = app.full_login(login.username, login.password).await;
         assert!(body["refresh_token"].is_string(), "{}", login.username);
-        assert_eq!(login.totp_secret.is_some(), login.roles != [Role::Founder]);
+        assert_eq!(login.totp_secret.is_some(), login.roles != [Role::Client]);
     }
 
     let founder1: Value = app
@@ -70,6 +70,7 @@ async fn seeding_twice_creates_everything_once_and_the_demo_logins_work(pool: Pg
         .await
         .unwrap();
     assert_eq!(summary["kyc_status"], "approved");
+    assert_eq!(summary["companies"][0]["kyc_status"], "approved");
     assert_eq!(summary["companies"][0]["it_park_resident"], true);
 
     let officer = app.token_for(uuid::Uuid::now_v7(), &[Role::KycOfficer], None);
@@ -96,5 +97,6 @@ async fn seeding_twice_creates_everything_once_and_the_demo_logins_work(pool: Pg
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(approvals, 4);
+    // founder1's and founder2's person and company, and client1's person.
+    assert_eq!(approvals, 5);
 }

@@ -90,7 +90,7 @@ async fn the_directory_refuses_a_role_that_is_unknown_or_not_staff(pool: PgPool)
     let app = spawn(pool).await;
     let admin = app.create_account("admin1", PASSWORD, &[Role::Admin]).await;
     let token = app.token_for(admin, &[Role::Admin], None);
-    for (role, code) in [("wizard", "unknown_role"), ("founder", "not_a_staff_role")] {
+    for (role, code) in [("wizard", "unknown_role"), ("client", "not_a_staff_role")] {
         let refused = assert_problem(
             app.get(&format!("/v1/staff?role={role}"), Some(&token))
                 .await,

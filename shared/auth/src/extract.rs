@@ -6,7 +6,7 @@
 //!
 //! - [`AuthenticatedUser`]: any person with a valid token.
 //! - [`RequireRole<R>`]: a person holding one of the roles of `R` ([`KycOfficer`],
-//!   [`CreditOfficer`], [`Approver`], [`Finance`], [`Admin`], [`Founder`], [`Staff`], or a
+//!   [`CreditOfficer`], [`Approver`], [`Finance`], [`Admin`], [`BankClient`], [`Staff`], or a
 //!   requirement of the service's own). For rules that depend on the request, take an
 //!   `AuthenticatedUser` and call [`Principal::require_any`]; its error converts into
 //!   [`AuthRejection`].
@@ -352,8 +352,8 @@ macro_rules! single_role_requirement {
 }
 
 single_role_requirement! {
-    /// Requires [`Role::Founder`].
-    Founder => Role::Founder;
+    /// Requires [`Role::Client`].
+    BankClient => Role::Client;
     /// Requires [`Role::KycOfficer`].
     KycOfficer => Role::KycOfficer;
     /// Requires [`Role::CreditOfficer`].
@@ -580,7 +580,7 @@ mod tests {
     #[tokio::test]
     async fn a_founder_on_an_officer_route_is_forbidden() {
         let fixture = fixture();
-        let token = fixture.token(&user(Role::Founder), Audience::Scoring);
+        let token = fixture.token(&user(Role::Client), Audience::Scoring);
         let response = fixture
             .get("/kyc-queue", Some(&format!("Bearer {token}")))
             .await;
@@ -656,7 +656,7 @@ mod tests {
     #[tokio::test]
     async fn a_token_for_accounts_is_refused_by_scoring_without_echoing_it() {
         let fixture = fixture();
-        let token = fixture.token(&user(Role::Founder), Audience::Accounts);
+        let token = fixture.token(&user(Role::Client), Audience::Accounts);
         let response = fixture.get("/me", Some(&format!("Bearer {token}"))).await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED);
         assert_eq!(
@@ -680,7 +680,7 @@ mod tests {
         let issued_long_ago = fixture
             .issuer
             .issue_at(
-                &user(Role::Founder),
+                &user(Role::Client),
                 Audience::Scoring,
                 Duration::from_secs(60),
                 Utc::now() - chrono::Duration::minutes(10),
@@ -716,7 +716,7 @@ mod tests {
     #[tokio::test]
     async fn maybe_user_with_a_valid_token_is_that_user() {
         let fixture = fixture();
-        let founder = user(Role::Founder);
+        let founder = user(Role::Client);
         let token = fixture.token(&founder, Audience::Scoring);
         let response = fixture
             .get("/programmes", Some(&format!("bearer {token}")))
@@ -739,14 +739,14 @@ mod tests {
     fn staff_covers_every_role_but_founder_and_service() {
         let expected: Vec<Role> = Role::ALL
             .into_iter()
-            .filter(|role| !matches!(role, Role::Founder | Role::Service))
+            .filter(|role| !matches!(role, Role::Client | Role::Service))
             .collect();
         assert_eq!(Staff::ALLOWED, expected.as_slice());
     }
 
     #[test]
     fn require_any_errors_become_forbidden_problems() {
-        let refusal: AuthRejection = user(Role::Founder)
+        let refusal: AuthRejection = user(Role::Client)
             .require_any(&[Role::CreditOfficer, Role::Admin])
             .expect_err("a founder is neither")
             .into();

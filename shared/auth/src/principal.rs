@@ -290,11 +290,11 @@ mod tests {
     #[test]
     fn blank_and_overlong_names_are_refused() {
         assert_eq!(
-            Principal::user(subject(), [Role::Founder], None, Some("   ".to_owned())),
+            Principal::user(subject(), [Role::Client], None, Some("   ".to_owned())),
             Err(PrincipalError::BlankName)
         );
         assert_eq!(
-            Principal::user(subject(), [Role::Founder], None, Some("a".repeat(201))),
+            Principal::user(subject(), [Role::Client], None, Some("a".repeat(201))),
             Err(PrincipalError::NameTooLong { length_chars: 201 })
         );
     }

@@ -12,8 +12,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// A start-up founder, who is also a client of the bank.
-    Founder,
+    /// A client of the bank: anyone who registered, with or without a start-up. Applying for
+    /// funding is something a client does, not another kind of person, so founders hold this
+    /// role too.
+    ///
+    /// Until December 2026 the role was named `founder`. The old name is still read (in tokens
+    /// and in configuration) so that a token issued before the rename keeps working until it
+    /// expires; it is never written.
+    #[serde(alias = "founder")]
+    Client,
     /// Reviews client identity documents and decides KYC cases.
     KycOfficer,
     /// Reviews applications and prepares decisions and contracts.
@@ -31,7 +38,7 @@ pub enum Role {
 impl Role {
     /// Every role, in a fixed order.
     pub const ALL: [Role; 7] = [
-        Role::Founder,
+        Role::Client,
         Role::KycOfficer,
         Role::CreditOfficer,
         Role::Approver,
@@ -43,7 +50,7 @@ impl Role {
     /// The role's name on the wire and in configuration.
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Founder => "founder",
+            Role::Client => "client",
             Role::KycOfficer => "kyc_officer",
             Role::CreditOfficer => "credit_officer",
             Role::Approver => "approver",
@@ -60,9 +67,12 @@ impl fmt::Display for Role {
     }
 }
 
+/// The name [`Role::Client`] had before every registered person became a client.
+const LEGACY_CLIENT_ROLE_NAME: &str = "founder";
+
 /// A role name that is not one of the platform's roles.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{name:?} is not a role (expected one of founder, kyc_officer, credit_officer, approver, finance, admin, service)")]
+#[error("{name:?} is not a role (expected one of client, kyc_officer, credit_officer, approver, finance, admin, service)")]
 pub struct UnknownRole {
     /// The name that was given.
     pub name: String,
@@ -72,6 +82,9 @@ impl FromStr for Role {
     type Err = UnknownRole;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
+        if name == LEGACY_CLIENT_ROLE_NAME {
+            return Ok(Role::Client);
+        }
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == name)
@@ -175,6 +188,19 @@ mod tests {
             })
         );
         assert!("Founder".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn the_old_name_of_the_client_role_is_read_but_never_written() {
+        assert_eq!("founder".parse::<Role>(), Ok(Role::Client));
+        assert_eq!(
+            serde_json::from_str::<Role>("\"founder\"").expect("the old name is read"),
+            Role::Client
+        );
+        assert_eq!(
+            serde_json::to_string(&Role::Client).expect("a role serialises"),
+            "\"client\""
+        );
     }
 
     #[test]

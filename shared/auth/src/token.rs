@@ -749,7 +749,7 @@ mod tests {
     fn founder() -> Principal {
         Principal::user(
             Uuid::now_v7(),
-            [Role::Founder],
+            [Role::Client],
             Some(Uuid::now_v7()),
             Some("Aziz Rahimov".to_owned()),
         )
@@ -781,7 +781,7 @@ mod tests {
             "nbf": now().timestamp(),
             "iat": now().timestamp(),
             "jti": Uuid::now_v7(),
-            "roles": ["founder"],
+            "roles": ["client"],
         });
         for (name, value) in overrides.as_object().expect("an object of overrides") {
             claims[name] = value.clone();
@@ -848,7 +848,7 @@ mod tests {
         let claims = decode_json(segments[1]);
         assert_eq!(claims["iss"], ISSUER);
         assert_eq!(claims["aud"], "accounts");
-        assert_eq!(claims["roles"], json!(["founder"]));
+        assert_eq!(claims["roles"], json!(["client"]));
         assert_eq!(claims["name"], "Aziz Rahimov");
         assert_eq!(claims["exp"].as_i64(), Some(now().timestamp() + 900));
         assert_eq!(

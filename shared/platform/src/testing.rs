@@ -206,7 +206,7 @@ const PLATFORM_PATHS: [&str; 4] = ["/health/live", "/health/ready", "/metrics", 
 
 /// The role names an operation's bearer requirement may list as scopes.
 const ROLE_SCOPES: [&str; 7] = [
-    "founder",
+    "client",
     "kyc_officer",
     "credit_officer",
     "approver",

@@ -139,7 +139,7 @@ async fn only_a_service_token_for_this_service_may_deliver_events(pool: PgPool) 
     assert_problem(send(None).await.unwrap(), &[401], Some("unauthenticated")).await;
     let founder = Principal::user(
         imkon_platform::id::new_id(),
-        [imkon_auth::Role::Founder],
+        [imkon_auth::Role::Client],
         None,
         None,
     )

@@ -5,6 +5,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use crate::pages::shared::holdings::Holdings;
 use crate::pages::shared::menu::{menu_for, Audience, MenuLink, MENU};
 use crate::pages::shared::signed_in::SignedIn;
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
@@ -23,7 +24,7 @@ pub async fn show(context: PageContext, signed_in: SignedIn) -> Result<Response,
     if !signed_in.person.has_role("admin") {
         return Err(PageError::WrongRole);
     }
-    let links = menu_for(Some(&signed_in.person), Section::Admin)
+    let links = menu_for(Some(&signed_in.person), Holdings::default(), Section::Admin)
         .into_iter()
         .filter(|link| {
             link.path != "/admin"

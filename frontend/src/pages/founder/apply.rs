@@ -24,6 +24,7 @@ use crate::pages::shared::application_view::{
     ProgrammeRow,
 };
 use crate::pages::shared::forms::{problem_message, FormState};
+use crate::pages::shared::holdings;
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::{parse_typed_decimal, TypedNumberError};
@@ -277,7 +278,7 @@ fn apply_page(
 }
 
 fn require_founder(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() {
+    if signed_in.person.is_client() {
         Ok(())
     } else {
         Err(PageError::WrongRole)
@@ -329,10 +330,11 @@ pub async fn start(
     if !form.has_errors() {
         match calls(&state, &token).create_draft(&fields).await {
             Ok(application) => {
+                holdings::forget(&state, &mut signed_in).await;
                 return Ok(see_other(&format!(
                     "/applications/{}/edit?step=answers",
                     application.id
-                )))
+                )));
             }
             Err(error) => refuse_form(&mut form, &translator, error, &BASIC_FIELDS, &next)?,
         }

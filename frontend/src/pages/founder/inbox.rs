@@ -81,7 +81,7 @@ async fn founder_token(
     signed_in: &mut SignedIn,
     next: &str,
 ) -> Result<String, PageError> {
-    if !signed_in.person.is_founder() {
+    if !signed_in.person.is_client() {
         return Err(PageError::WrongRole);
     }
     signed_in

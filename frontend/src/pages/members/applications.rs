@@ -61,7 +61,7 @@ pub async fn programmes(
             t: translator,
             layout: context.layout(Section::Programmes),
             programmes: rows,
-            can_apply: signed_in.person.is_founder(),
+            can_apply: signed_in.person.is_client(),
             can_export: signed_in.person.is_credit_staff(),
         },
     ))
@@ -135,7 +135,7 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let next = path_of(&uri);
     let person = signed_in.person.clone();
-    if !person.is_founder() && !person.is_credit_staff() {
+    if !person.is_client() && !person.is_credit_staff() {
         return Err(PageError::WrongRole);
     }
     let token = applications_token(&state, &mut signed_in, &next).await?;

@@ -49,7 +49,7 @@ pub(super) async fn token(
 }
 
 pub(super) fn require_founder_or_staff(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() || signed_in.person.is_portfolio_staff() {
+    if signed_in.person.is_client() || signed_in.person.is_portfolio_staff() {
         Ok(())
     } else {
         Err(PageError::WrongRole)
@@ -587,7 +587,7 @@ pub(super) async fn contract_page(
     } else {
         None
     };
-    let client = if signed_in.person.is_founder() {
+    let client = if signed_in.person.is_client() {
         None
     } else {
         let names = ClientNamer::lookup(
@@ -600,7 +600,7 @@ pub(super) async fn contract_page(
         Some(names.label(&contract.client_id))
     };
     let person = &signed_in.person;
-    let is_founder = person.is_founder();
+    let is_founder = person.is_client();
     let is_officer = person.has_role("credit_officer");
     let may_approve = is_officer || person.has_role("approver");
     let may_disburse = is_officer || person.has_role("finance");
@@ -948,7 +948,7 @@ pub async fn repay(
     Path(id): Path<String>,
     Form(submitted): Form<RepaymentForm>,
 ) -> Result<Response, PageError> {
-    if !signed_in.person.is_founder() {
+    if !signed_in.person.is_client() {
         return Err(PageError::WrongRole);
     }
     let id = path_segment(&id).map_err(|_| PageError::NotFound)?;
@@ -1032,7 +1032,7 @@ pub async fn recover(
     Path(id): Path<String>,
     Form(submitted): Form<RecoveryForm>,
 ) -> Result<Response, PageError> {
-    if !signed_in.person.is_founder() {
+    if !signed_in.person.is_client() {
         return Err(PageError::WrongRole);
     }
     let id = path_segment(&id).map_err(|_| PageError::NotFound)?;

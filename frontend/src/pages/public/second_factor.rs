@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::clients::onboarding::SecondFactorRefusal;
 use crate::pages::shared::forms::FormState;
+use crate::pages::shared::holdings::Holdings;
 use crate::pages::shared::login::{
     landing_page, pending, start_session, start_session_with, CHALLENGE, NEXT, OTPAUTH_URI,
     RECOVERY_CODES, SECRET, STEP,
@@ -170,6 +171,7 @@ pub async fn recovery_codes(
     let next = landing_page(
         data.remove(NEXT).as_deref().unwrap_or("/"),
         &signed_in.person,
+        Holdings::load(&data),
     )
     .to_owned();
     let Some(codes) = codes else {

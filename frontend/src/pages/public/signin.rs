@@ -251,7 +251,7 @@ fn to_provider(location: &str, one_time_state: &str) -> Response {
 /// provider's page, and the callback then signs them in to the same account, provided OneID
 /// identifies the person of their profile.
 pub async fn link_external(State(state): State<AppState>, mut signed_in: SignedIn) -> Response {
-    if state.client_secret.is_none() || !signed_in.person.is_founder() {
+    if state.client_secret.is_none() || !signed_in.person.is_client() {
         return StatusCode::NOT_FOUND.into_response();
     }
     let one_time_state = generate_state();

@@ -376,7 +376,7 @@ pub async fn application_page(
     } else {
         Some(Vec::new())
     };
-    let client = if signed_in.person.is_founder() {
+    let client = if signed_in.person.is_client() {
         None
     } else {
         let names = ClientNamer::lookup(
@@ -413,7 +413,7 @@ pub async fn application_page(
     };
     let person = &signed_in.person;
     let page = ApplicationPageView {
-        can_secure: person.is_founder() && state_name == "draft" && securities.is_some(),
+        can_secure: person.is_client() && state_name == "draft" && securities.is_some(),
         securities,
         collateral_types: COLLATERAL_TYPES
             .iter()
@@ -447,13 +447,13 @@ pub async fn application_page(
             .iter()
             .map(|entry| timeline_row(entry, &translator, &state.calendar))
             .collect(),
-        can_edit: person.is_founder() && state_name == "draft",
-        can_answer: person.is_founder() && state_name == "info_requested",
+        can_edit: person.is_client() && state_name == "draft",
+        can_answer: person.is_client() && state_name == "info_requested",
         can_propose: person.has_role("credit_officer") && state_name == "in_review",
         can_confirm: person.has_role("approver") && state_name == "decision",
         can_request_info: person.has_role("credit_officer") && state_name == "in_review",
         can_retry_screening: person.has_role("credit_officer") && state_name == "screening",
-        can_withdraw: person.is_founder() && WITHDRAWABLE_STATES.contains(&state_name.as_str()),
+        can_withdraw: person.is_client() && WITHDRAWABLE_STATES.contains(&state_name.as_str()),
         can_assign,
         reviewer_choices,
         documents,

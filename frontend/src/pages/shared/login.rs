@@ -7,6 +7,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::clients::onboarding::{Login, LoginStep, PasswordChange, Person, SecondFactorChallenge};
+use crate::pages::shared::holdings::{self, Holdings};
 use crate::pages::shared::signed_in::see_other;
 use crate::web::security::same_site_path;
 use crate::web::session::{SessionData, SessionId};
@@ -179,12 +180,18 @@ pub async fn start_session_with(
     for (name, value) in extra {
         data.insert(name, value);
     }
+    // A client lands where their holdings say (their applications, else their accounts), so
+    // they are surveyed now rather than on the first page.
+    if login.principal.is_client() {
+        holdings::survey_at_sign_in(state, &mut data).await;
+    }
+    let holdings = Holdings::load(&data);
     let id = match rotated {
         Some(id) => match state.sessions.save(&id, data.clone(), now).await {
             Ok(()) => Ok(id),
-            Err(_) => state.sessions.create(data, now).await,
+            Err(_) => state.sessions.create(data.clone(), now).await,
         },
-        None => state.sessions.create(data, now).await,
+        None => state.sessions.create(data.clone(), now).await,
     };
     let id = match id {
         Ok(id) => id,
@@ -193,7 +200,7 @@ pub async fn start_session_with(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let mut response = see_other(landing_page(next, &login.principal));
+    let mut response = see_other(landing_page(next, &login.principal, holdings));
     response
         .headers_mut()
         .append(header::SET_COOKIE, id.cookie());
@@ -201,10 +208,37 @@ pub async fn start_session_with(
 }
 
 /// Where a sign-in lands: `next` if it is a page of this site, else the person's own home
-/// page ([`Person::home_page`]).
-pub fn landing_page<'a>(next: &'a str, person: &Person) -> &'a str {
+/// page ([`home_page`]).
+pub fn landing_page<'a>(next: &'a str, person: &Person, holdings: Holdings) -> &'a str {
     match same_site_path(next) {
-        "/" => person.home_page(),
+        "/" => home_page(person, holdings),
         local => local,
+    }
+}
+
+/// The page a sign-in lands on when it was not sent from another: the place where this
+/// person's work starts, one they are allowed to see. A client who applied for funding lands on
+/// their applications and any other client on their accounts; credit officers on the queue,
+/// approvers on the proposals awaiting their confirmation, KYC officers on their queue, finance
+/// on the tranches waiting to be paid, and administrators on the administration home.
+pub fn home_page(person: &Person, holdings: Holdings) -> &'static str {
+    if person.is_client() {
+        if holdings.applications {
+            "/applications"
+        } else {
+            "/accounts"
+        }
+    } else if person.has_role("credit_officer") {
+        "/applications"
+    } else if person.has_role("approver") {
+        "/approvals"
+    } else if person.has_role("kyc_officer") {
+        "/kyc/cases"
+    } else if person.has_role("finance") {
+        "/payouts"
+    } else if person.has_role("admin") {
+        "/admin"
+    } else {
+        "/"
     }
 }

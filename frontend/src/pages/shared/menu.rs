@@ -2,6 +2,7 @@
 //! here; the base template only walks the entries the visitor may open.
 
 use crate::clients::onboarding::Person;
+use crate::pages::shared::holdings::Holdings;
 use crate::pages::shared::Section;
 
 /// Who sees a menu entry.
@@ -15,11 +16,16 @@ pub enum Audience {
     SignedIn,
     /// Those signed in who hold at least one of these roles.
     AnyRole(&'static [&'static str]),
+    /// Clients with at least one open account: the pages that move money.
+    ClientsWithAccounts,
+    /// Clients who applied for funding at least once: the pages of applications and contracts.
+    ClientsWithApplications,
 }
 
 impl Audience {
-    /// Whether the visitor (`None` when no one is signed in) sees the entry.
-    pub fn admits(self, person: Option<&Person>) -> bool {
+    /// Whether the visitor (`None` when no one is signed in), holding `holdings`, sees the
+    /// entry.
+    pub fn admits(self, person: Option<&Person>, holdings: Holdings) -> bool {
         match (self, person) {
             (Audience::Everyone, _) => true,
             (Audience::Anonymous, person) => person.is_none(),
@@ -28,6 +34,13 @@ impl Audience {
                 roles.iter().any(|role| person.has_role(role))
             }
             (Audience::AnyRole(_), None) => false,
+            (Audience::ClientsWithAccounts, Some(person)) => {
+                person.is_client() && holdings.accounts
+            }
+            (Audience::ClientsWithApplications, Some(person)) => {
+                person.is_client() && holdings.applications
+            }
+            (Audience::ClientsWithAccounts | Audience::ClientsWithApplications, None) => false,
         }
     }
 }
@@ -43,7 +56,10 @@ pub struct MenuEntry {
     pub audience: Audience,
 }
 
-const FOUNDERS: Audience = Audience::AnyRole(&["founder"]);
+/// Every registered person: a bank client, with or without a start-up.
+const CLIENTS: Audience = Audience::AnyRole(&["client"]);
+const CLIENTS_WITH_ACCOUNTS: Audience = Audience::ClientsWithAccounts;
+const CLIENTS_WITH_APPLICATIONS: Audience = Audience::ClientsWithApplications;
 const CREDIT_STAFF: Audience = Audience::AnyRole(&["credit_officer", "approver"]);
 const PORTFOLIO_STAFF: Audience =
     Audience::AnyRole(&["credit_officer", "approver", "finance", "admin"]);
@@ -79,17 +95,17 @@ pub const MENU: &[MenuEntry] = &[
     entry("/", "nav-home", Some(Section::Home), Audience::Everyone),
     entry("/calculator", "nav-calculator", Some(Section::Calculator), Audience::Everyone),
     entry("/programmes", "nav-programmes", Some(Section::Programmes), Audience::SignedIn),
-    entry("/applications", "nav-my-applications", Some(Section::Applications), FOUNDERS),
-    entry("/profile", "nav-profile", Some(Section::Profile), FOUNDERS),
-    entry("/kyc", "nav-kyc", Some(Section::Kyc), FOUNDERS),
-    entry(INBOX_PATH, "nav-inbox", Some(Section::Inbox), FOUNDERS),
-    entry("/accounts", "nav-accounts", Some(Section::Accounts), FOUNDERS),
-    entry("/exchange", "nav-exchange", Some(Section::Exchange), FOUNDERS),
-    entry("/other-banks", "nav-other-banks", Some(Section::OtherBanks), FOUNDERS),
-    entry("/payments", "nav-payments", Some(Section::Payments), FOUNDERS),
-    entry("/deposits", "nav-deposits", Some(Section::Deposits), FOUNDERS),
-    entry("/bills", "nav-bills", Some(Section::Bills), FOUNDERS),
-    entry("/contracts", "nav-my-contracts", Some(Section::Contracts), FOUNDERS),
+    entry("/accounts", "nav-accounts", Some(Section::Accounts), CLIENTS),
+    entry("/exchange", "nav-exchange", Some(Section::Exchange), CLIENTS_WITH_ACCOUNTS),
+    entry("/other-banks", "nav-other-banks", Some(Section::OtherBanks), CLIENTS_WITH_ACCOUNTS),
+    entry("/payments", "nav-payments", Some(Section::Payments), CLIENTS_WITH_ACCOUNTS),
+    entry("/deposits", "nav-deposits", Some(Section::Deposits), CLIENTS_WITH_ACCOUNTS),
+    entry("/bills", "nav-bills", Some(Section::Bills), CLIENTS_WITH_ACCOUNTS),
+    entry("/applications", "nav-my-applications", Some(Section::Applications), CLIENTS_WITH_APPLICATIONS),
+    entry("/contracts", "nav-my-contracts", Some(Section::Contracts), CLIENTS_WITH_APPLICATIONS),
+    entry("/profile", "nav-profile", Some(Section::Profile), CLIENTS),
+    entry("/kyc", "nav-kyc", Some(Section::Kyc), CLIENTS),
+    entry(INBOX_PATH, "nav-inbox", Some(Section::Inbox), CLIENTS),
     entry("/contracts", "nav-contracts", Some(Section::Contracts), PORTFOLIO_STAFF),
     entry("/arrears", "nav-arrears", Some(Section::Arrears), PORTFOLIO_STAFF),
     entry("/portfolio", "nav-portfolio", Some(Section::Portfolio), PORTFOLIO_STAFF),
@@ -128,10 +144,10 @@ pub struct MenuLink {
     pub count: Option<i64>,
 }
 
-/// The entries `person` sees on a page of `section`.
-pub fn menu_for(person: Option<&Person>, section: Section) -> Vec<MenuLink> {
+/// The entries `person`, holding `holdings`, sees on a page of `section`.
+pub fn menu_for(person: Option<&Person>, holdings: Holdings, section: Section) -> Vec<MenuLink> {
     MENU.iter()
-        .filter(|entry| entry.audience.admits(person))
+        .filter(|entry| entry.audience.admits(person, holdings))
         .map(|entry| MenuLink {
             path: entry.path,
             key: entry.key,
@@ -156,7 +172,7 @@ mod tests {
     }
 
     fn paths(person: Option<&Person>) -> Vec<&'static str> {
-        menu_for(person, Section::None)
+        menu_for(person, Holdings::default(), Section::None)
             .into_iter()
             .map(|link| link.path)
             .collect()
@@ -198,15 +214,85 @@ mod tests {
     }
 
     #[test]
+    fn a_clients_menu_follows_what_the_client_holds() {
+        let client = person(&["client"]);
+        let holding = |accounts, applications| {
+            menu_for(
+                Some(&client),
+                Holdings {
+                    accounts,
+                    applications,
+                },
+                Section::None,
+            )
+            .into_iter()
+            .map(|link| link.path)
+            .collect::<Vec<_>>()
+        };
+        let everyday = [
+            "/",
+            "/calculator",
+            "/programmes",
+            "/accounts",
+            "/profile",
+            "/kyc",
+            "/inbox",
+            "/account/password",
+        ];
+        assert_eq!(holding(false, false), everyday);
+        assert_eq!(
+            holding(true, false),
+            [
+                "/",
+                "/calculator",
+                "/programmes",
+                "/accounts",
+                "/exchange",
+                "/other-banks",
+                "/payments",
+                "/deposits",
+                "/bills",
+                "/profile",
+                "/kyc",
+                "/inbox",
+                "/account/password"
+            ]
+        );
+        assert_eq!(
+            holding(false, true),
+            [
+                "/",
+                "/calculator",
+                "/programmes",
+                "/accounts",
+                "/applications",
+                "/contracts",
+                "/profile",
+                "/kyc",
+                "/inbox",
+                "/account/password"
+            ]
+        );
+        let finance = paths(Some(&person(&["finance"])));
+        for clients_only in ["/accounts", "/profile", "/kyc", "/inbox"] {
+            assert!(!finance.contains(&clients_only), "{finance:?}");
+        }
+    }
+
+    #[test]
     fn the_entry_of_the_pages_section_is_current_and_no_other() {
-        let links = menu_for(Some(&person(&["credit_officer"])), Section::Reviews);
+        let links = menu_for(
+            Some(&person(&["credit_officer"])),
+            Holdings::default(),
+            Section::Reviews,
+        );
         let current: Vec<&str> = links
             .iter()
             .filter(|link| link.current)
             .map(|link| link.path)
             .collect();
         assert_eq!(current, ["/reviews"]);
-        assert!(menu_for(None, Section::None)
+        assert!(menu_for(None, Holdings::default(), Section::None)
             .iter()
             .all(|link| !link.current));
     }

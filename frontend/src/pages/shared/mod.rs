@@ -8,6 +8,7 @@ pub mod deposits;
 pub mod documents;
 pub mod download;
 pub mod forms;
+pub mod holdings;
 pub mod kyc_case;
 pub mod login;
 pub mod menu;
@@ -29,6 +30,7 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::clients::api::CallError;
 use crate::clients::applications::ApplicationsCalls;
 use crate::clients::onboarding::Person;
+use crate::pages::shared::holdings::Holdings;
 use crate::pages::shared::signed_in::{login_redirect, person_of, SignedIn};
 use crate::web::cookies::{read_cookie, LANGUAGE_COOKIE};
 use crate::web::i18n::{catalogues, Locale, Translator};
@@ -42,7 +44,9 @@ pub struct PageContext {
     csrf_token: String,
     return_to: String,
     person: Option<Person>,
-    /// How many of a founder's notifications are unread, for the menu; `None` for everyone
+    /// What a signed-in client holds, for the menu; everything for anyone else.
+    holdings: Holdings,
+    /// How many of a client's notifications are unread, for the menu; `None` for everyone
     /// else, and when the count could not be read.
     unread_notifications: Option<i64>,
 }
@@ -67,6 +71,7 @@ impl PageContext {
                 .unwrap_or_default(),
             return_to: same_site_path(path).to_owned(),
             person: None,
+            holdings: Holdings::default(),
             unread_notifications: None,
         }
     }
@@ -80,6 +85,7 @@ impl PageContext {
             csrf_token: String::new(),
             return_to: "/".to_owned(),
             person: None,
+            holdings: Holdings::default(),
             unread_notifications: None,
         }
     }
@@ -109,6 +115,7 @@ impl PageContext {
             csrf_token: self.csrf_token.clone(),
             return_to: self.return_to.clone(),
             person: self.person.clone(),
+            holdings: self.holdings,
             unread_notifications: self.unread_notifications,
             languages: Locale::ALL
                 .into_iter()
@@ -131,19 +138,21 @@ impl FromRequestParts<AppState> for PageContext {
     ) -> Result<Self, Self::Rejection> {
         let mut context = PageContext::from_parts(parts, None);
         context.person = person_of(&parts.headers, state).await;
-        // Only a page a founder reads (a GET) shows the count; a form post that answers with
-        // a redirect would ask for it in vain.
-        if parts.method == Method::GET && context.person.as_ref().is_some_and(Person::is_founder) {
-            context.unread_notifications = unread_notifications(parts, state).await;
+        // Only a page a client reads (a GET) shows the menu that follows their holdings and
+        // the unread count; a form post that answers with a redirect would ask in vain.
+        if parts.method == Method::GET && context.person.as_ref().is_some_and(Person::is_client) {
+            if let Ok(mut signed_in) = SignedIn::from_request_parts(parts, state).await {
+                context.holdings = holdings::current(state, &mut signed_in).await;
+                context.unread_notifications = unread_notifications(state, &mut signed_in).await;
+            }
         }
         Ok(context)
     }
 }
 
-/// How many of the signed-in founder's notifications are unread; `None` when the applications
+/// How many of the signed-in client's notifications are unread; `None` when the applications
 /// service does not say (the menu then shows the entry without a count).
-async fn unread_notifications(parts: &mut Parts, state: &AppState) -> Option<i64> {
-    let mut signed_in = SignedIn::from_request_parts(parts, state).await.ok()?;
+async fn unread_notifications(state: &AppState, signed_in: &mut SignedIn) -> Option<i64> {
     let token = signed_in.access_token(state, "applications").await.ok()?;
     let calls = ApplicationsCalls {
         api: &state.applications,
@@ -231,6 +240,7 @@ pub struct Layout {
     pub csrf_token: String,
     pub return_to: String,
     pub person: Option<Person>,
+    pub holdings: Holdings,
     pub unread_notifications: Option<i64>,
     pub languages: Vec<LanguageChoice>,
 }
@@ -238,7 +248,7 @@ pub struct Layout {
 impl Layout {
     /// The menu entries the visitor may open, the current one marked.
     pub fn menu(&self) -> Vec<menu::MenuLink> {
-        let mut links = menu::menu_for(self.person.as_ref(), self.section);
+        let mut links = menu::menu_for(self.person.as_ref(), self.holdings, self.section);
         for link in &mut links {
             if link.path == menu::INBOX_PATH {
                 link.count = self.unread_notifications.filter(|count| *count > 0);
@@ -443,7 +453,7 @@ mod tests {
     fn a_founders_inbox_entry_counts_the_unread_until_one_is_opened() {
         let founder = Person {
             id: "p".to_owned(),
-            roles: vec!["founder".to_owned()],
+            roles: vec!["client".to_owned()],
             client_id: Some("c".to_owned()),
             name: "F".to_owned(),
             cyrillic_name: None,
@@ -453,6 +463,7 @@ mod tests {
             csrf_token: String::new(),
             return_to: "/".to_owned(),
             person: Some(founder),
+            holdings: Holdings::default(),
             unread_notifications: Some(1),
         };
         let inbox_count = |context: &PageContext| {
@@ -482,6 +493,7 @@ mod tests {
             csrf_token: "token".to_owned(),
             return_to: "/calculator".to_owned(),
             person: None,
+            holdings: Holdings::default(),
             unread_notifications: None,
         };
         let layout = context.layout(Section::Calculator);

@@ -73,6 +73,11 @@ impl SignedIn {
         self.data.get(name)
     }
 
+    /// What the session holds, for the modules that keep their own entries in it.
+    pub fn session(&self) -> &SessionData {
+        &self.data
+    }
+
     /// Keeps `value` under `name` (or forgets `name`, given `None`) in the session, which is
     /// on the server: the browser never holds it.
     pub async fn keep(
@@ -81,10 +86,21 @@ impl SignedIn {
         name: &str,
         value: Option<String>,
     ) -> Result<(), CallError> {
-        match value {
-            Some(value) => self.data.insert(name, value),
-            None => {
-                self.data.remove(name);
+        self.keep_all(state, &[(name, value)]).await
+    }
+
+    /// Keeps (or forgets) several entries in the session with one write.
+    pub async fn keep_all(
+        &mut self,
+        state: &AppState,
+        entries: &[(&str, Option<String>)],
+    ) -> Result<(), CallError> {
+        for (name, value) in entries {
+            match value {
+                Some(value) => self.data.insert(*name, value.clone()),
+                None => {
+                    self.data.remove(name);
+                }
             }
         }
         state
@@ -203,7 +219,7 @@ pub fn require_admin(signed_in: &SignedIn) -> Result<(), PageError> {
 
 /// The wrong-role page unless the signed-in person is a bank client: the money pages' guard.
 pub fn require_client(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() {
+    if signed_in.person.is_client() {
         Ok(())
     } else {
         Err(PageError::WrongRole)

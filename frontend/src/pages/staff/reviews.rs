@@ -25,7 +25,7 @@ const SCORES: [&str; 6] = ["0", "1", "2", "3", "4", "5"];
 const RECOMMENDATIONS: [&str; 3] = ["yes", "maybe", "no"];
 
 fn require_staff(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.person.is_founder() || signed_in.person.roles.is_empty() {
+    if signed_in.person.is_client() || signed_in.person.roles.is_empty() {
         Err(PageError::WrongRole)
     } else {
         Ok(())

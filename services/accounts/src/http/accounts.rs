@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use imkon_auth::extract::{Founder, RequireRole};
+use imkon_auth::extract::{BankClient, RequireRole};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Currency;
 use imkon_platform::problem::{Problem, ValidatedJson};
@@ -182,7 +182,7 @@ pub async fn create_account(
 /// An account's details and balances: staff, services, or the founder who owns it.
 #[utoipa::path(get, path = "/v1/accounts/{number}", tag = "accounts",
     params(("number" = String, Path, description = "20-digit account number")),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, body = AccountDto), (status = 401),
               (status = 404, description = "no such account, or another client's"),
               (status = 422, description = "not a valid account number")))]
@@ -236,12 +236,12 @@ pub async fn list_accounts(
 
 /// The signed-in founder's own accounts.
 #[utoipa::path(get, path = "/v1/me/accounts", tag = "accounts",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = [AccountDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn my_accounts(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<Vec<AccountDto>>, AccountsError> {
     let Some(client_id) = founder.client_id() else {
         return Ok(Json(Vec::new()));
@@ -267,7 +267,7 @@ pub struct OpenMyAccountRequest {
 /// `current_accounts_per_currency` open accounts per currency (one unless configured).
 #[utoipa::path(post, path = "/v1/me/accounts", tag = "accounts", request_body = OpenMyAccountRequest,
     params(("Idempotency-Key" = String, Header, description = "makes a retry safe")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = AccountDto), (status = 401),
               (status = 403, description = "kyc_required"),
               (status = 409, description = "current_account_limit"),
@@ -275,7 +275,7 @@ pub struct OpenMyAccountRequest {
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn open_my_account(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     key: IdempotencyKey,
     ValidatedJson(request): ValidatedJson<OpenMyAccountRequest>,
 ) -> Result<Response, AccountsError> {
@@ -348,7 +348,7 @@ pub async fn open_my_account(
 
 async fn audit_client_change(
     connection: &mut sqlx::PgConnection,
-    founder: &RequireRole<Founder>,
+    founder: &RequireRole<BankClient>,
     action: &'static str,
     account: &AccountRow,
     before: Option<serde_json::Value>,
@@ -406,14 +406,14 @@ pub struct RenameAccountRequest {
 /// Names (or unnames) one of the signed-in client's open accounts.
 #[utoipa::path(patch, path = "/v1/me/accounts/{number}", tag = "accounts", request_body = RenameAccountRequest,
     params(("number" = String, Path, description = "20-digit account number")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = AccountDto), (status = 401), (status = 403),
               (status = 404), (status = 409, description = "account_closed"),
               (status = 422, description = "name_length")))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), number = %number))]
 pub async fn rename_my_account(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(number): Path<String>,
     ValidatedJson(request): ValidatedJson<RenameAccountRequest>,
 ) -> Result<Json<AccountDto>, AccountsError> {
@@ -440,14 +440,14 @@ pub async fn rename_my_account(
 /// posted, nothing held) closes; it keeps its number and statements and takes no new entries.
 #[utoipa::path(post, path = "/v1/me/accounts/{number}/close", tag = "accounts",
     params(("number" = String, Path, description = "20-digit account number")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = AccountDto), (status = 401), (status = 403), (status = 404),
               (status = 409, description = "account_closed, account_not_empty"),
               (status = 422, description = "not_a_current_account")))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), number = %number))]
 pub async fn close_my_account(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(number): Path<String>,
 ) -> Result<Json<AccountDto>, AccountsError> {
     let client_id = client_of(&founder)?;

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use imkon_auth::extract::{Founder, RequireRole};
+use imkon_auth::extract::{BankClient, RequireRole};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::idempotency::{self, IdempotencyKey, IDEMPOTENT_REPLAY_HEADER};
@@ -164,7 +164,7 @@ fn person(caller: &Caller) -> Result<(), AccountsError> {
 
 /// Who the clients can pay: state duties, fines, taxes and utilities.
 #[utoipa::path(get, path = "/v1/billing/payees", tag = "accounts",
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = [PayeeDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
 pub async fn list_payees(
@@ -211,7 +211,7 @@ async fn look_up(state: &AppState, number: &str) -> Result<(Invoice, PayeeRow), 
 /// An invoice by its number, with its payee and whether it can still be paid.
 #[utoipa::path(get, path = "/v1/billing/invoices/{number}", tag = "accounts",
     params(("number" = String, Path, description = "the invoice's number")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = InvoiceDto), (status = 401), (status = 403),
               (status = 404, description = "invoice_not_found"),
               (status = 422, description = "invalid_invoice_number"),
@@ -219,7 +219,7 @@ async fn look_up(state: &AppState, number: &str) -> Result<(Invoice, PayeeRow), 
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn find_invoice(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(number): Path<String>,
 ) -> Result<Json<InvoiceDto>, AccountsError> {
     client_of(&founder)?;
@@ -248,7 +248,7 @@ pub struct PayInvoiceRequest {
     pub from_account: String,
 }
 
-fn settler_of(founder: &RequireRole<Founder>) -> Settler {
+fn settler_of(founder: &RequireRole<BankClient>) -> Settler {
     Settler {
         id: founder.subject(),
         roles: founder
@@ -295,7 +295,7 @@ fn answer(payment: &BillPaymentRow, replayed: bool) -> Result<Response, Accounts
 /// Pays an invoice from one of the client's current accounts.
 #[utoipa::path(post, path = "/v1/me/bill-payments", tag = "accounts", request_body = PayInvoiceRequest,
     params(("Idempotency-Key" = String, Header, description = "one key per payment")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = BillPaymentDto, description = "paid"),
               (status = 202, body = BillPaymentDto, description = "the money is held until the billing system answers"),
               (status = 401), (status = 403),
@@ -306,7 +306,7 @@ fn answer(payment: &BillPaymentRow, replayed: bool) -> Result<Response, Accounts
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn pay_invoice(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     key: IdempotencyKey,
     ValidatedJson(request): ValidatedJson<PayInvoiceRequest>,
 ) -> Result<Response, AccountsError> {
@@ -420,12 +420,12 @@ pub async fn pay_invoice(
 
 /// The signed-in client's payments of invoices, newest first (the latest hundred).
 #[utoipa::path(get, path = "/v1/me/bill-payments", tag = "accounts",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = [BillPaymentDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn my_payments(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<Vec<BillPaymentDto>>, AccountsError> {
     let client_id = client_of(&founder)?;
     let rows = db::billing::list_for_client(&state.pool, client_id, LIST_LIMIT).await?;
@@ -434,7 +434,7 @@ pub async fn my_payments(
 
 async fn mine(
     state: &AppState,
-    founder: &RequireRole<Founder>,
+    founder: &RequireRole<BankClient>,
     id: Uuid,
 ) -> Result<BillPaymentRow, AccountsError> {
     let client_id = client_of(founder)?;
@@ -447,12 +447,12 @@ async fn mine(
 /// One of the signed-in client's payments.
 #[utoipa::path(get, path = "/v1/me/bill-payments/{id}", tag = "accounts",
     params(("id" = Uuid, Path, description = "the payment")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = BillPaymentDto), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), payment = %id))]
 pub async fn my_payment(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(id): Path<Uuid>,
 ) -> Result<Json<BillPaymentDto>, AccountsError> {
     Ok(Json(BillPaymentDto::from(
@@ -471,7 +471,7 @@ pub struct ReceiptQuery {
 /// confirmation number.
 #[utoipa::path(get, path = "/v1/me/bill-payments/{id}/receipt.pdf", tag = "accounts",
     params(("id" = Uuid, Path, description = "the payment"), ReceiptQuery),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 401),
               (status = 403), (status = 404),
               (status = 409, description = "receipt_not_ready: the payment is not paid"),
@@ -479,7 +479,7 @@ pub struct ReceiptQuery {
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), payment = %id))]
 pub async fn receipt_pdf(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(id): Path<Uuid>,
     Query(query): Query<ReceiptQuery>,
     headers: HeaderMap,

@@ -77,7 +77,7 @@ impl Caller {
     /// reported as missing (404), never as forbidden, so numbers cannot be probed.
     pub fn may_see(&self, owner_client_id: Option<Uuid>) -> bool {
         self.sees_every_account()
-            || (self.0.has_role(Role::Founder)
+            || (self.0.has_role(Role::Client)
                 && owner_client_id.is_some()
                 && owner_client_id == self.0.client_id())
     }

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use imkon_auth::extract::{Admin, Founder, RequireRole};
+use imkon_auth::extract::{Admin, BankClient, RequireRole};
 use imkon_auth::Role;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
@@ -241,7 +241,7 @@ pub async fn create_product(
 
 /// The products on offer; an admin sees withdrawn ones too.
 #[utoipa::path(get, path = "/v1/deposit-products", tag = "accounts",
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = [ProductDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
 pub async fn list_products(
@@ -448,7 +448,7 @@ fn refused(refusal: TransferError) -> AccountsError {
 /// Opens a term deposit from one of the client's current accounts.
 #[utoipa::path(post, path = "/v1/me/deposits", tag = "accounts", request_body = OpenDepositRequest,
     params(("Idempotency-Key" = String, Header, description = "one key per deposit")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = DepositDto), (status = 401), (status = 403),
               (status = 404, description = "unknown_account, deposit product"),
               (status = 409, description = "account_closed, product_withdrawn, too_many_deposits"),
@@ -456,7 +456,7 @@ fn refused(refusal: TransferError) -> AccountsError {
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn open_deposit(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     key: IdempotencyKey,
     ValidatedJson(request): ValidatedJson<OpenDepositRequest>,
 ) -> Result<Response, AccountsError> {
@@ -591,7 +591,7 @@ pub async fn open_deposit(
 async fn finish_earlier(
     mut transaction: sqlx::Transaction<'_, sqlx::Postgres>,
     state: &AppState,
-    founder: &RequireRole<Founder>,
+    founder: &RequireRole<BankClient>,
     deposit: DepositRow,
     fingerprint: &str,
 ) -> Result<Response, AccountsError> {
@@ -625,12 +625,12 @@ async fn finish_earlier(
 
 /// The signed-in client's deposits, newest first.
 #[utoipa::path(get, path = "/v1/me/deposits", tag = "accounts",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = [DepositDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn my_deposits(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<Vec<DepositDto>>, AccountsError> {
     let client_id = client_of(&founder)?;
     let rows = db::deposits::list_for_client(&state.pool, client_id).await?;
@@ -705,12 +705,12 @@ fn early_closure_on(
 /// One of the signed-in client's deposits, with its schedule and what closing it today pays.
 #[utoipa::path(get, path = "/v1/me/deposits/{id}", tag = "accounts",
     params(("id" = Uuid, Path, description = "the deposit")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = DepositDetailDto), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), deposit = %id))]
 pub async fn my_deposit(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(id): Path<Uuid>,
 ) -> Result<Json<DepositDetailDto>, AccountsError> {
     let client_id = client_of(&founder)?;
@@ -736,13 +736,13 @@ pub async fn my_deposit(
 #[utoipa::path(post, path = "/v1/me/deposits/{id}/close", tag = "accounts",
     params(("id" = Uuid, Path, description = "the deposit"),
            ("Idempotency-Key" = String, Header, description = "one key per closure")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = DepositDto), (status = 401), (status = 403), (status = 404),
               (status = 409, description = "deposit_not_open, deposit_matures_today")))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), deposit = %id))]
 pub async fn close_deposit(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     _key: IdempotencyKey,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AccountsError> {

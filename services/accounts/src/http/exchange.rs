@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use imkon_auth::extract::{Finance, Founder, RequireRole, Staff};
+use imkon_auth::extract::{BankClient, Finance, RequireRole, Staff};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::idempotency::{self, IdempotencyKey, IDEMPOTENT_REPLAY_HEADER};
@@ -335,7 +335,7 @@ pub async fn list_rates(
 
 /// The published rate of each pair in force now: what a client's quote uses.
 #[utoipa::path(get, path = "/v1/fx/rates/current", tag = "accounts",
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = [RateDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject()))]
 pub async fn current_rates(
@@ -666,7 +666,7 @@ async fn find_fx_accounts(
 
 /// Quotes an exchange between two of the client's own current accounts at the rate in force.
 #[utoipa::path(post, path = "/v1/me/exchanges/quote", tag = "accounts", request_body = ExchangeQuoteRequest,
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = ExchangeQuoteDto), (status = 401), (status = 403),
               (status = 404, description = "an account is not the client's"),
               (status = 409, description = "account_closed, no_rate_in_force"),
@@ -675,7 +675,7 @@ async fn find_fx_accounts(
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn quote_exchange(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     ValidatedJson(request): ValidatedJson<ExchangeQuoteRequest>,
 ) -> Result<(StatusCode, Json<ExchangeQuoteDto>), AccountsError> {
     let client_id = client_of(&founder)?;
@@ -779,7 +779,7 @@ pub struct ConfirmExchangeRequest {
 /// client's notification, all in the caller's transaction.
 async fn record_confirmation(
     connection: &mut PgConnection,
-    founder: &RequireRole<Founder>,
+    founder: &RequireRole<BankClient>,
     quote: &ExchangeQuoteRow,
     client_id: Uuid,
     transfer_id: Uuid,
@@ -846,7 +846,7 @@ fn exchange_response(
 /// same Idempotency-Key returns the same exchange; another key for a confirmed quote is a 409.
 #[utoipa::path(post, path = "/v1/me/exchanges/confirm", tag = "accounts", request_body = ConfirmExchangeRequest,
     params(("Idempotency-Key" = String, Header, description = "makes a retry safe")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = ExchangeDto), (status = 401), (status = 403),
               (status = 404, description = "no such quote for this client"),
               (status = 409, description = "quote_already_confirmed"),
@@ -854,7 +854,7 @@ fn exchange_response(
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), quote = %request.quote_id))]
 pub async fn confirm_exchange(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     key: IdempotencyKey,
     ValidatedJson(request): ValidatedJson<ConfirmExchangeRequest>,
 ) -> Result<Response, AccountsError> {

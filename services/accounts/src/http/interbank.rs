@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use imkon_auth::extract::{Finance, Founder, RequireRole};
+use imkon_auth::extract::{BankClient, Finance, RequireRole};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::idempotency::{self, IdempotencyKey, IDEMPOTENT_REPLAY_HEADER};
@@ -173,7 +173,7 @@ fn answer(payment: &InterbankPaymentRow, replayed: bool) -> Result<Response, Acc
 /// Pays an account at another bank from one of the client's current accounts in sums.
 #[utoipa::path(post, path = "/v1/me/interbank-payments", tag = "accounts", request_body = InterbankPaymentRequest,
     params(("Idempotency-Key" = String, Header, description = "one key per payment")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = InterbankPaymentDto, description = "accepted: the money is held until the clearing settles it"),
               (status = 401), (status = 403),
               (status = 404, description = "unknown_account"),
@@ -182,7 +182,7 @@ fn answer(payment: &InterbankPaymentRow, replayed: bool) -> Result<Response, Acc
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn pay_other_bank(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     key: IdempotencyKey,
     ValidatedJson(request): ValidatedJson<InterbankPaymentRequest>,
 ) -> Result<Response, AccountsError> {
@@ -341,12 +341,12 @@ pub async fn pay_other_bank(
 
 /// The signed-in client's payments to other banks, newest first (the latest hundred).
 #[utoipa::path(get, path = "/v1/me/interbank-payments", tag = "accounts",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = [InterbankPaymentDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn my_payments(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<Vec<InterbankPaymentDto>>, AccountsError> {
     let client_id = client_of(&founder)?;
     let rows = db::interbank::list_for_client(&state.pool, client_id, LIST_LIMIT).await?;
@@ -356,12 +356,12 @@ pub async fn my_payments(
 /// One of the signed-in client's payments to other banks.
 #[utoipa::path(get, path = "/v1/me/interbank-payments/{id}", tag = "accounts",
     params(("id" = Uuid, Path, description = "the payment")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = InterbankPaymentDto), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), payment = %id))]
 pub async fn my_payment(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(id): Path<Uuid>,
 ) -> Result<Json<InterbankPaymentDto>, AccountsError> {
     let client_id = client_of(&founder)?;

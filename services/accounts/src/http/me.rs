@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
-use imkon_auth::extract::{Founder, RequireRole};
+use imkon_auth::extract::{BankClient, RequireRole};
 use imkon_platform::calendar::BankCalendar;
 use imkon_platform::id::new_id;
 use imkon_platform::idempotency::{self, IdempotencyKey};
@@ -183,7 +183,7 @@ const EXPIRED_QUOTES_DELETED_PER_QUOTE: i64 = 100;
 /// checked and a confirmation token is issued. A client holds at most
 /// [`MAX_OPEN_QUOTES_PER_CLIENT`] unconfirmed quotes; expired ones are deleted.
 #[utoipa::path(post, path = "/v1/me/transfers/quote", tag = "accounts", request_body = QuoteRequest,
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = QuoteDto), (status = 401), (status = 403),
               (status = 404, description = "the source is not the client's, or the destination does not exist"),
               (status = 422, description = "daily_limit_exceeded, currency_mismatch, same_account, too_many_decimals"),
@@ -191,7 +191,7 @@ const EXPIRED_QUOTES_DELETED_PER_QUOTE: i64 = 100;
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn quote_transfer(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     ValidatedJson(request): ValidatedJson<QuoteRequest>,
 ) -> Result<(StatusCode, Json<QuoteDto>), AccountsError> {
     let client_id = client_of(&founder)?;
@@ -282,7 +282,7 @@ pub async fn quote_transfer(
 /// Idempotency-Key returns the same transfer; confirming the quote again otherwise is a 409.
 #[utoipa::path(post, path = "/v1/me/transfers/confirm", tag = "accounts", request_body = ConfirmRequest,
     params(("Idempotency-Key" = String, Header, description = "makes a retry safe")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = super::transfers::TransferDto), (status = 401), (status = 403),
               (status = 404, description = "no such quote for this client"),
               (status = 409, description = "quote_already_confirmed"),
@@ -290,7 +290,7 @@ pub async fn quote_transfer(
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), quote = %request.quote_id))]
 pub async fn confirm_transfer(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     key: IdempotencyKey,
     ValidatedJson(request): ValidatedJson<ConfirmRequest>,
 ) -> Result<Response, AccountsError> {
@@ -436,12 +436,12 @@ async fn record_confirmation(
 
 /// The client's daily limits and what is left of them today.
 #[utoipa::path(get, path = "/v1/me/limits", tag = "accounts",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = LimitsDto), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn my_limits(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<LimitsDto>, AccountsError> {
     let client_id = client_of(&founder)?;
     let now = state.calendar.now();

@@ -19,7 +19,7 @@ pub mod transfers;
 
 use axum::http::StatusCode;
 use axum::Router;
-use imkon_auth::extract::{Founder, RequireRole};
+use imkon_auth::extract::{BankClient, RequireRole};
 use imkon_platform::config::HttpLimits;
 use imkon_platform::money::{Currency, Money, MoneyError};
 use imkon_platform::problem::Problem;
@@ -144,7 +144,7 @@ pub fn amount_text(amount: Decimal) -> String {
 
 /// The client a founder's sign-in acts for; a sign-in without a client profile may not act on
 /// a client's money (403 `no_client_profile`).
-pub fn client_of(founder: &RequireRole<Founder>) -> Result<uuid::Uuid, AccountsError> {
+pub fn client_of(founder: &RequireRole<BankClient>) -> Result<uuid::Uuid, AccountsError> {
     founder.client_id().ok_or_else(|| {
         AccountsError::Problem(Problem::forbidden(
             "no_client_profile",

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use imkon_auth::extract::{Founder, RequireRole};
+use imkon_auth::extract::{BankClient, RequireRole};
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
 use imkon_platform::money::Currency;
@@ -56,7 +56,7 @@ const MAX_TEMPLATE_NAME_CHARS: u64 = 100;
 
 async fn audit_change(
     connection: &mut PgConnection,
-    founder: &RequireRole<Founder>,
+    founder: &RequireRole<BankClient>,
     action: &'static str,
     subject_type: &'static str,
     subject_id: Uuid,
@@ -128,7 +128,7 @@ impl From<&TemplateRow> for TemplateDto {
 
 /// Saves a transfer to send again.
 #[utoipa::path(post, path = "/v1/me/payment-templates", tag = "accounts", request_body = TemplateRequest,
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = TemplateDto), (status = 401), (status = 403),
               (status = 404, description = "unknown_account: the source is not the client's or the destination does not exist"),
               (status = 409, description = "account_closed, too_many_templates"),
@@ -136,7 +136,7 @@ impl From<&TemplateRow> for TemplateDto {
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn create_template(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     ValidatedJson(request): ValidatedJson<TemplateRequest>,
 ) -> Result<(StatusCode, Json<TemplateDto>), AccountsError> {
     let client_id = client_of(&founder)?;
@@ -235,12 +235,12 @@ pub async fn create_template(
 
 /// The signed-in client's templates.
 #[utoipa::path(get, path = "/v1/me/payment-templates", tag = "accounts",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = [TemplateDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn list_templates(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<Vec<TemplateDto>>, AccountsError> {
     let client_id = client_of(&founder)?;
     let rows = db::standing_orders::templates_of(&state.pool, client_id, None).await?;
@@ -294,7 +294,7 @@ impl From<&StandingOrderRow> for StandingOrderDto {
 
 /// Pays one of the client's templates on a day of every month, from `starts_on`.
 #[utoipa::path(post, path = "/v1/me/standing-orders", tag = "accounts", request_body = StandingOrderRequest,
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = StandingOrderDto), (status = 401), (status = 403),
               (status = 404, description = "no such template of the client"),
               (status = 409, description = "too_many_standing_orders"),
@@ -302,7 +302,7 @@ impl From<&StandingOrderRow> for StandingOrderDto {
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn create_standing_order(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     ValidatedJson(request): ValidatedJson<StandingOrderRequest>,
 ) -> Result<(StatusCode, Json<StandingOrderDto>), AccountsError> {
     let client_id = client_of(&founder)?;
@@ -363,12 +363,12 @@ pub async fn create_standing_order(
 
 /// The signed-in client's standing orders, each with its last decided payment.
 #[utoipa::path(get, path = "/v1/me/standing-orders", tag = "accounts",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = [StandingOrderDto]), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn list_standing_orders(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<Vec<StandingOrderDto>>, AccountsError> {
     let client_id = client_of(&founder)?;
     let rows = db::standing_orders::standing_orders_of(&state.pool, client_id, None).await?;
@@ -378,13 +378,13 @@ pub async fn list_standing_orders(
 /// Cancels one of the client's active standing orders: no payment is made after it.
 #[utoipa::path(post, path = "/v1/me/standing-orders/{id}/cancel", tag = "accounts",
     params(("id" = Uuid, Path, description = "the standing order")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = StandingOrderDto), (status = 401), (status = 403),
               (status = 404, description = "no active standing order of the client with this id")))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), order = %id))]
 pub async fn cancel_standing_order(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(id): Path<Uuid>,
 ) -> Result<Json<StandingOrderDto>, AccountsError> {
     let client_id = client_of(&founder)?;

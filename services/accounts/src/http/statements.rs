@@ -146,7 +146,7 @@ async fn opening_and_closing(
 /// An account's statement for a period, a page at a time: staff, services, or the owner.
 #[utoipa::path(get, path = "/v1/accounts/{number}/statement", tag = "accounts",
     params(("number" = String, Path, description = "20-digit account number"), StatementQuery),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, body = StatementDto), (status = 401),
               (status = 404, description = "no such account, or another client's"), (status = 422)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject(), number = %number))]
@@ -265,7 +265,7 @@ pub fn attachment(content_type: &'static str, file_name: String, body: Vec<u8>) 
 /// The statement as CSV: an opening-balance row, one row per entry, a closing-balance row.
 #[utoipa::path(get, path = "/v1/accounts/{number}/statement.csv", tag = "accounts",
     params(("number" = String, Path, description = "20-digit account number"), StatementQuery),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401), (status = 404), (status = 422)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject(), number = %number))]
 pub async fn statement_csv(
@@ -368,7 +368,7 @@ pub fn reader_language(lang: Option<&str>, headers: &HeaderMap) -> Result<Langua
 /// The statement as a PDF document in the reader's language, with an embedded Unicode font.
 #[utoipa::path(get, path = "/v1/accounts/{number}/statement.pdf", tag = "accounts",
     params(("number" = String, Path, description = "20-digit account number"), StatementQuery),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 401), (status = 404), (status = 422)))]
 #[tracing::instrument(skip_all, fields(caller = %caller.subject(), number = %number))]
 pub async fn statement_pdf(

@@ -84,7 +84,7 @@ impl Harness {
     }
 
     pub fn founder_token(&self, client_id: Uuid) -> String {
-        self.token_for(&Principal::user(new_id(), [Role::Founder], Some(client_id), None).unwrap())
+        self.token_for(&Principal::user(new_id(), [Role::Client], Some(client_id), None).unwrap())
     }
 
     pub async fn post(&self, path: &str, token: &str, key: Option<&str>, body: &Value) -> Response {

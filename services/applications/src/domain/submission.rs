@@ -83,6 +83,8 @@ pub struct FounderFacts {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApplicantFacts {
     pub kyc_approved: bool,
+    /// The applying company's own KYC (KYB) is approved.
+    pub company_kyc_approved: bool,
     pub company_registered_on: NaiveDate,
     pub it_park_resident: bool,
     pub founders: Vec<FounderFacts>,
@@ -107,6 +109,8 @@ pub struct Submission<'a> {
 pub enum SubmissionError {
     #[error("the applicant's KYC is not approved")]
     KycNotApproved,
+    #[error("the company's KYC is not approved")]
+    CompanyKycNotApproved,
     #[error("the programme does not accept applications on {on}")]
     ProgrammeClosed { on: NaiveDate },
     #[error("`{field}` is in {found}, but the programme is in {expected}")]
@@ -152,6 +156,7 @@ impl Refusal for SubmissionError {
     fn code(&self) -> &'static str {
         match self {
             SubmissionError::KycNotApproved => "kyc_not_approved",
+            SubmissionError::CompanyKycNotApproved => "company_kyc_not_approved",
             SubmissionError::ProgrammeClosed { .. } => "programme_closed",
             SubmissionError::CurrencyMismatch { .. } => "currency_mismatch",
             SubmissionError::AmountOutOfRange { .. } => "amount_out_of_range",
@@ -171,6 +176,7 @@ impl Refusal for SubmissionError {
     fn field(&self) -> Option<String> {
         let field = match self {
             SubmissionError::KycNotApproved
+            | SubmissionError::CompanyKycNotApproved
             | SubmissionError::ProgrammeClosed { .. }
             | SubmissionError::OverdueLoan => return None,
             SubmissionError::Answer(error) => return error.field(),
@@ -200,6 +206,12 @@ pub fn check_submission(submission: &Submission<'_>) -> Result<(), Vec<Submissio
 
     if rules.kyc_approval_required && !applicant.kyc_approved {
         errors.push(SubmissionError::KycNotApproved);
+    }
+    // Funding goes to the company, so the company is known to the bank as well as the person:
+    // its registration date and IT Park residency, which the rules below read, were checked
+    // against its documents by a KYC officer.
+    if rules.kyc_approval_required && !applicant.company_kyc_approved {
+        errors.push(SubmissionError::CompanyKycNotApproved);
     }
     if !programme.is_open_on(on) {
         errors.push(SubmissionError::ProgrammeClosed { on });
@@ -369,6 +381,7 @@ mod tests {
     fn eligible_applicant() -> ApplicantFacts {
         ApplicantFacts {
             kyc_approved: true,
+            company_kyc_approved: true,
             company_registered_on: date("2024-01-15"),
             it_park_resident: true,
             founders: vec![FounderFacts {
@@ -421,6 +434,7 @@ mod tests {
         let programme = loan_programme();
         let applicant = ApplicantFacts {
             kyc_approved: false,
+            company_kyc_approved: false,
             company_registered_on: date("2025-01-01"),
             it_park_resident: false,
             founders: vec![FounderFacts {
@@ -438,6 +452,7 @@ mod tests {
             codes(result),
             [
                 "kyc_not_approved",
+                "company_kyc_not_approved",
                 "programme_closed",
                 "amount_out_of_range",
                 "term_out_of_range",
@@ -609,6 +624,7 @@ mod tests {
         let answers = complete_answers(&programme);
         let applicant = ApplicantFacts {
             kyc_approved: false,
+            company_kyc_approved: false,
             it_park_resident: false,
             has_overdue_loan: true,
             founders: vec![],

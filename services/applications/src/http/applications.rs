@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use imkon_auth::extract::{
-    AuthenticatedUser, CreditOfficer, Founder, RequireRole, RoleRequirement,
+    AuthenticatedUser, BankClient, CreditOfficer, RequireRole, RoleRequirement,
 };
 use imkon_auth::{Principal, Role};
 use imkon_platform::id::{new_id, now_utc};
@@ -65,7 +65,7 @@ impl Viewer {
         if principal.has_role(Role::CreditOfficer) || principal.has_role(Role::Approver) {
             return Ok(Viewer::Officer);
         }
-        match (principal.has_role(Role::Founder), principal.client_id()) {
+        match (principal.has_role(Role::Client), principal.client_id()) {
             (true, Some(client_id)) => Ok(Viewer::Founder { client_id }),
             _ => Err(ApiError::forbidden(
                 "role_not_permitted",
@@ -447,14 +447,14 @@ async fn programme_for_application(
 
 /// Starts a draft for one of the founder's companies.
 #[utoipa::path(post, path = "/v1/applications", tag = "applications", request_body = CreateDraft,
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = ApplicationView), (status = 403, description = "Not a founder"),
         (status = 409, description = "`programme_closed`: closed to new applications"),
         (status = 422, description = "A field is invalid; the problem names it")))]
 #[tracing::instrument(skip_all)]
 async fn create_draft(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     ValidatedJson(input): ValidatedJson<CreateDraft>,
 ) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
     let client_id = founder_client_id(&founder)?;
@@ -522,13 +522,13 @@ fn refuse_closed(closed_at: Option<chrono::DateTime<chrono::Utc>>) -> Result<(),
 /// Saves changes to a draft.
 #[utoipa::path(patch, path = "/v1/applications/{application_id}", tag = "applications",
     request_body = UpdateDraft, params(("application_id" = Uuid, Path)),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = ApplicationView), (status = 404, description = "Not the founder's"),
         (status = 409, description = "No longer a draft"), (status = 422, description = "A field is invalid")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn update_draft(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(application_id): Path<Uuid>,
     ValidatedJson(input): ValidatedJson<UpdateDraft>,
 ) -> Result<Json<ApplicationView>, ApiError> {
@@ -592,13 +592,13 @@ async fn update_draft(
 /// broken, a required answer missing) as a 422 naming the fields; then screened at once.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/submit", tag = "applications",
     params(("application_id" = Uuid, Path)),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = ApplicationView), (status = 404, description = "Not the founder's"),
         (status = 409, description = "Not a draft, or `programme_closed`"), (status = 422, description = "Refused, with the reasons")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn submit(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(application_id): Path<Uuid>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let client_id = founder_client_id(&founder)?;
@@ -678,6 +678,7 @@ async fn submit(
 fn submission_refusal(error: &SubmissionError) -> FieldRefusal {
     let fallback = match error {
         SubmissionError::KycNotApproved => "kyc_status",
+        SubmissionError::CompanyKycNotApproved => "company.kyc_status",
         SubmissionError::ProgrammeClosed { .. } => "programme.closes_on",
         _ => "application",
     };
@@ -707,12 +708,12 @@ async fn rescreen(
 /// Withdraws an application that is not yet decided.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/withdraw", tag = "applications",
     params(("application_id" = Uuid, Path)),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = ApplicationView), (status = 409, description = "Already decided")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn withdraw(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(application_id): Path<Uuid>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let viewer = Viewer::Founder {
@@ -789,12 +790,12 @@ async fn request_info(
 /// The founder's answer to an information request; the application returns to review.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/info-responses", tag = "applications",
     request_body = MessageInput, params(("application_id" = Uuid, Path)),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = ApplicationView), (status = 409, description = "No information requested")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn answer_info(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(application_id): Path<Uuid>,
     ValidatedJson(input): ValidatedJson<MessageInput>,
 ) -> Result<Json<ApplicationView>, ApiError> {
@@ -858,7 +859,7 @@ async fn add_note(
 /// One application.
 #[utoipa::path(get, path = "/v1/applications/{application_id}", tag = "applications",
     params(("application_id" = Uuid, Path)),
-    security(("bearer" = ["founder", "credit_officer", "approver"])),
+    security(("bearer" = ["client", "credit_officer", "approver"])),
     responses((status = 200, body = ApplicationView), (status = 404, description = "No such application, or another founder's")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn get_application(
@@ -901,7 +902,7 @@ pub struct ApplicationPage {
 
 /// A founder's own applications, or the officers' queue with its filters.
 #[utoipa::path(get, path = "/v1/applications", tag = "applications", params(ListQuery),
-    security(("bearer" = ["founder", "credit_officer", "approver"])),
+    security(("bearer" = ["client", "credit_officer", "approver"])),
     responses((status = 200, body = ApplicationPage), (status = 422, description = "An unknown filter value")))]
 #[tracing::instrument(skip_all)]
 async fn list_applications(
@@ -1018,7 +1019,7 @@ fn founder_details(kind: &FounderTimelineEntryKind) -> (&'static str, Value) {
 /// The timeline: the founder's omits internal notes and reviewer identities.
 #[utoipa::path(get, path = "/v1/applications/{application_id}/timeline", tag = "applications",
     params(("application_id" = Uuid, Path)),
-    security(("bearer" = ["founder", "credit_officer", "approver"])),
+    security(("bearer" = ["client", "credit_officer", "approver"])),
     responses((status = 200, body = [TimelineEntryView]), (status = 404, description = "No such application, or another founder's")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn timeline(
@@ -1072,12 +1073,12 @@ pub struct NotificationView {
 
 /// The founder's notifications, newest first.
 #[utoipa::path(get, path = "/v1/notifications", tag = "applications",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = [NotificationView]), (status = 403, description = "Not a founder")))]
 #[tracing::instrument(skip_all)]
 async fn notifications(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<Vec<NotificationView>>, ApiError> {
     let client_id = founder_client_id(&founder)?;
     let rows = db::notifications::for_client(

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use imkon_auth::extract::{Founder, RequireRole};
+use imkon_auth::extract::{BankClient, RequireRole};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -72,12 +72,12 @@ pub struct UnreadCount {
 
 /// A page of the founder's own notifications, newest first, with the unread count.
 #[utoipa::path(get, path = "/v1/inbox", tag = "applications", params(InboxQuery),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = InboxPage), (status = 403, description = "Not a founder")))]
 #[tracing::instrument(skip_all)]
 async fn inbox(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Query(query): Query<InboxQuery>,
 ) -> Result<Json<InboxPage>, ApiError> {
     let client_id = founder_client_id(&founder)?;
@@ -106,12 +106,12 @@ async fn inbox(
 
 /// How many of the founder's notifications are unread.
 #[utoipa::path(get, path = "/v1/inbox/unread", tag = "applications",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = UnreadCount), (status = 403, description = "Not a founder")))]
 #[tracing::instrument(skip_all)]
 async fn unread(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<UnreadCount>, ApiError> {
     let client_id = founder_client_id(&founder)?;
     let unread = db::notifications::unread_count(&state.pool, client_id).await?;
@@ -122,14 +122,14 @@ async fn unread(
 /// and returned. Another founder's notification answers 404.
 #[utoipa::path(post, path = "/v1/inbox/{notification_id}/open", tag = "applications",
     params(("notification_id" = Uuid, Path)),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = InboxNotification),
               (status = 403, description = "Not a founder"),
               (status = 404, description = "No such notification of this founder")))]
 #[tracing::instrument(skip_all, fields(%notification_id))]
 async fn open(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(notification_id): Path<Uuid>,
 ) -> Result<Json<InboxNotification>, ApiError> {
     let client_id = founder_client_id(&founder)?;

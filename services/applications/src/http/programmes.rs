@@ -296,7 +296,7 @@ async fn create_programme(
 
 /// Every programme.
 #[utoipa::path(get, path = "/v1/programmes", tag = "programmes",
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = [ProgrammeView]), (status = 401, description = "No token")))]
 #[tracing::instrument(skip_all)]
 async fn list_programmes(
@@ -318,7 +318,7 @@ async fn list_programmes(
 /// One programme.
 #[utoipa::path(get, path = "/v1/programmes/{programme_id}", tag = "programmes",
     params(("programme_id" = Uuid, Path)),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = ProgrammeView), (status = 404, description = "No such programme")))]
 #[tracing::instrument(skip_all, fields(%programme_id))]
 async fn get_programme(

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use imkon_auth::extract::{AuthenticatedUser, Founder, RequireRole};
+use imkon_auth::extract::{AuthenticatedUser, BankClient, RequireRole};
 use imkon_platform::id::{new_id, now_utc};
 use imkon_platform::money::Money;
 use imkon_platform::problem::ValidatedJson;
@@ -127,7 +127,7 @@ async fn locked_draft(
 /// The application's securities; its founder or the officers who review it.
 #[utoipa::path(get, path = "/v1/applications/{application_id}/securities", tag = "applications",
     params(("application_id" = Uuid, Path)),
-    security(("bearer" = ["founder", "credit_officer", "approver"])),
+    security(("bearer" = ["client", "credit_officer", "approver"])),
     responses((status = 200, body = [SecurityView]), (status = 404, description = "No such application, or another founder's")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn list_securities(
@@ -144,14 +144,14 @@ async fn list_securities(
 /// The founder records collateral or a guarantor on their draft loan application.
 #[utoipa::path(post, path = "/v1/applications/{application_id}/securities", tag = "applications",
     request_body = NewSecurity, params(("application_id" = Uuid, Path)),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = SecurityView), (status = 404, description = "Not the founder's"),
         (status = 409, description = "`not_a_draft`, `not_a_loan`, or `too_many_securities`"),
         (status = 422, description = "A field is invalid; the problem names it")))]
 #[tracing::instrument(skip_all, fields(%application_id))]
 async fn add_security(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(application_id): Path<Uuid>,
     ValidatedJson(input): ValidatedJson<NewSecurity>,
 ) -> Result<(StatusCode, Json<SecurityView>), ApiError> {
@@ -263,13 +263,13 @@ async fn add_security(
 /// The founder removes a security from their draft.
 #[utoipa::path(delete, path = "/v1/applications/{application_id}/securities/{security_id}", tag = "applications",
     params(("application_id" = Uuid, Path), ("security_id" = Uuid, Path)),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 204), (status = 404, description = "Not the founder's, or no such security"),
         (status = 409, description = "`not_a_draft`")))]
 #[tracing::instrument(skip_all, fields(%application_id, %security_id))]
 async fn remove_security(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path((application_id, security_id)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
     let client_id = founder_client_id(&founder)?;

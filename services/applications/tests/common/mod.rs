@@ -311,6 +311,7 @@ impl Harness {
                 it_park_resident_until: Some(
                     self.today().checked_add_months(Months::new(24)).unwrap(),
                 ),
+                kyc_approved: true,
                 founders: vec![CompanyFounder {
                     client_id: Some(client_id),
                     birth_date: Some(founder_birth_date),
@@ -327,11 +328,22 @@ impl Harness {
             self.approve_kyc(client_id).await;
         }
         let principal =
-            Principal::user(Uuid::now_v7(), [Role::Founder], Some(client_id), None).unwrap();
+            Principal::user(Uuid::now_v7(), [Role::Client], Some(client_id), None).unwrap();
         Founder {
             client_id,
             company_id,
             token: testing::token(&self.issuer, &principal, Audience::Applications),
+        }
+    }
+
+    /// Makes onboarding answer that `founder`'s company's KYC (KYB) is approved or not.
+    pub fn set_company_kyc_approved(&self, founder: &Founder, approved: bool) {
+        let mut profiles = self.directory.profiles.lock().unwrap();
+        let profile = profiles
+            .get_mut(&founder.client_id)
+            .expect("the founder's profile");
+        for company in &mut profile.companies {
+            company.kyc_approved = approved;
         }
     }
 

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use imkon_auth::extract::{
-    AuthenticatedUser, CreditOfficer, Founder, RequireRole, RoleRequirement, Staff,
+    AuthenticatedUser, BankClient, CreditOfficer, RequireRole, RoleRequirement, Staff,
 };
 use imkon_auth::{Principal, Role};
 use imkon_platform::language::Language;
@@ -323,12 +323,12 @@ async fn page(
 
 /// The signed-in founder's contracts, newest first.
 #[utoipa::path(get, path = "/v1/me/contracts", tag = "contracts", params(PageQuery),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = ContractPage), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all)]
 pub async fn list_my_contracts(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<ContractPage>, Problem> {
     let Some(client_id) = founder.client_id() else {
@@ -367,7 +367,7 @@ pub async fn list_contracts(
 /// One contract: its founder or the bank's staff; anyone else gets a 404.
 #[utoipa::path(get, path = "/v1/contracts/{id}", tag = "contracts",
     params(("id" = Uuid, Path, description = "The contract's id")),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = ContractView), (status = 401), (status = 404)))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
 pub async fn get_contract(
@@ -431,7 +431,7 @@ async fn draft_document(
 /// carries its SHA-256, which the sign request must repeat.
 #[utoipa::path(get, path = "/v1/contracts/{id}/document.pdf", tag = "contracts",
     params(("id" = Uuid, Path, description = "The contract's id"), DocumentQuery),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>,
             headers(("x-document-sha256" = String, description = "SHA-256 of the body, lowercase hex"))),
         (status = 401), (status = 404), (status = 422, description = "Unknown `lang`")))]
@@ -489,7 +489,7 @@ pub struct SignRequest {
 #[utoipa::path(post, path = "/v1/contracts/{id}/sign", tag = "contracts",
     request_body = SignRequest,
     params(("id" = Uuid, Path, description = "The contract's id")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = ContractView), (status = 401), (status = 403),
         (status = 404),
         (status = 409, description = "The contract is not a draft, or `document_mismatch`: the document is not the one shown"),
@@ -499,7 +499,7 @@ pub struct SignRequest {
 pub async fn sign_contract(
     State(state): State<AppState>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     Path(id): Path<Uuid>,
     ValidatedJson(request): ValidatedJson<SignRequest>,
 ) -> Result<Json<ContractView>, Problem> {
@@ -838,7 +838,7 @@ pub async fn confirm_write_off(
 pub enum ContractCanceller {}
 
 impl RoleRequirement for ContractCanceller {
-    const ALLOWED: &'static [Role] = &[Role::Founder, Role::CreditOfficer, Role::Approver];
+    const ALLOWED: &'static [Role] = &[Role::Client, Role::CreditOfficer, Role::Approver];
 }
 
 /// Why a contract nobody signed is cancelled, for the record and the founder.
@@ -861,7 +861,7 @@ pub const MAX_CANCEL_REASON_CHARS: u64 = 1_000;
 #[utoipa::path(post, path = "/v1/contracts/{id}/cancel", tag = "contracts",
     request_body = CancelRequest,
     params(("id" = Uuid, Path, description = "The contract's id")),
-    security(("bearer" = ["founder", "credit_officer", "approver"])),
+    security(("bearer" = ["client", "credit_officer", "approver"])),
     responses((status = 200, body = ContractView), (status = 401),
         (status = 403, description = "Not the contract's founder nor a credit officer or approver, `own_contract`, or `cancel_too_early`: staff wait the configured days"),
         (status = 404),

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use imkon_auth::extract::{AuthenticatedUser, Founder, RequireRole};
+use imkon_auth::extract::{AuthenticatedUser, BankClient, RequireRole};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Money;
 use imkon_platform::problem::{Problem, ValidatedJson};
@@ -118,7 +118,7 @@ fn written_off(contract: &ContractRow) -> Result<(), DisbursementError> {
     request_body = RecoveryRequest,
     params(("id" = Uuid, Path, description = "The contract's id"),
         ("Idempotency-Key" = String, Header, description = "Required; a retry with the same key returns the first answer")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = RecoveryView), (status = 400), (status = 401), (status = 403),
         (status = 404),
         (status = 409, description = "`contract_not_written_off`"),
@@ -127,7 +127,7 @@ fn written_off(contract: &ContractRow) -> Result<(), DisbursementError> {
 pub async fn recover(
     State(state): State<AppState>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     key: IdempotencyKey,
     Path(id): Path<Uuid>,
     ValidatedJson(request): ValidatedJson<RecoveryRequest>,
@@ -227,7 +227,7 @@ pub async fn recover(
 /// A written-off contract's recoveries, for its founder and the bank's staff.
 #[utoipa::path(get, path = "/v1/contracts/{id}/recoveries", tag = "repayments",
     params(("id" = Uuid, Path, description = "The contract's id")),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = RecoveriesView), (status = 401), (status = 404),
         (status = 409, description = "`contract_not_written_off`")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]

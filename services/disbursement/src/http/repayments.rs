@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use imkon_auth::extract::{AuthenticatedUser, Founder, RequireRole};
+use imkon_auth::extract::{AuthenticatedUser, BankClient, RequireRole};
 use imkon_platform::idempotency::{self, Claim, IdempotencyKey, SavedResponse};
 use imkon_platform::money::Money;
 use imkon_platform::problem::{Problem, ValidatedJson};
@@ -163,7 +163,7 @@ fn installment_view(
 /// The contract's schedule as it stands, with payments; its founder or staff.
 #[utoipa::path(get, path = "/v1/contracts/{id}/schedule", tag = "repayments",
     params(("id" = Uuid, Path, description = "The contract's id")),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = ContractScheduleView), (status = 401), (status = 404),
         (status = 409, description = "A grant has no schedule")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
@@ -208,7 +208,7 @@ pub async fn get_schedule(
 /// The contract's repayments, oldest first; its founder or staff.
 #[utoipa::path(get, path = "/v1/contracts/{id}/repayments", tag = "repayments",
     params(("id" = Uuid, Path, description = "The contract's id")),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = [RepaymentView]), (status = 401), (status = 404)))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
 pub async fn list_repayments(
@@ -256,7 +256,7 @@ pub struct SettlementQuoteView {
 /// staff. A read: nothing is booked or reserved.
 #[utoipa::path(get, path = "/v1/contracts/{id}/settlement-quote", tag = "repayments",
     params(("id" = Uuid, Path, description = "The contract's id"), SettlementQuery),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = SettlementQuoteView), (status = 401), (status = 404),
         (status = 409, description = "A grant, or a loan that is not active"),
         (status = 422, description = "`date` is not a date (not_a_date) or is before the bank's today (before_today)")))]
@@ -380,7 +380,7 @@ fn parse_request(
     request_body = RepaymentRequest,
     params(("id" = Uuid, Path, description = "The contract's id"),
         ("Idempotency-Key" = String, Header, description = "Required; a retry with the same key returns the first answer")),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = RepaymentView), (status = 400), (status = 401), (status = 403),
         (status = 404),
         (status = 409, description = "Not an active loan, nothing due, or instalments due must be paid before an early repayment"),
@@ -389,7 +389,7 @@ fn parse_request(
 pub async fn repay(
     State(state): State<AppState>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     key: IdempotencyKey,
     Path(id): Path<Uuid>,
     ValidatedJson(request): ValidatedJson<RepaymentRequest>,

@@ -363,7 +363,7 @@ pub async fn reject_reschedule(
 /// pending proposal carries the rows it would give if confirmed today.
 #[utoipa::path(get, path = "/v1/contracts/{id}/reschedules", tag = "contracts",
     params(("id" = Uuid, Path, description = "The contract's id")),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 200, body = ReschedulesView), (status = 401), (status = 404)))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
 pub async fn list_reschedules(

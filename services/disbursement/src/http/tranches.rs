@@ -52,7 +52,7 @@ impl RoleRequirement for TrancheApprover {
 pub enum TrancheRequester {}
 
 impl RoleRequirement for TrancheRequester {
-    const ALLOWED: &'static [Role] = &[Role::CreditOfficer, Role::Founder];
+    const ALLOWED: &'static [Role] = &[Role::CreditOfficer, Role::Client];
 }
 
 /// Who may release the money: finance or a credit officer.
@@ -153,7 +153,7 @@ fn may_request(principal: &Principal, contract: &ContractRow) -> Result<(), Disb
 #[utoipa::path(post, path = "/v1/contracts/{id}/tranches/{number}/request", tag = "tranches",
     request_body = TrancheRequestBody,
     params(("id" = Uuid, Path, description = "The contract's id"), ("number" = i32, Path, description = "The tranche's number, counted from 1")),
-    security(("bearer" = ["founder", "credit_officer"])),
+    security(("bearer" = ["client", "credit_officer"])),
     responses((status = 200, body = TrancheView), (status = 401), (status = 403), (status = 404),
         (status = 409, description = "The contract is not active or the tranche not planned")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id, number))]

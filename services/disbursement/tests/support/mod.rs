@@ -86,7 +86,7 @@ async fn start_with(
 
 /// A person signed in with `roles`; a founder gets a client id of their own.
 pub fn person(roles: &[Role]) -> Principal {
-    let client_id = roles.contains(&Role::Founder).then(Uuid::now_v7);
+    let client_id = roles.contains(&Role::Client).then(Uuid::now_v7);
     Principal::user(Uuid::now_v7(), roles.iter().copied(), client_id, None).unwrap()
 }
 
@@ -625,7 +625,7 @@ pub struct Staffed {
 impl Staffed {
     pub fn new() -> Staffed {
         Staffed {
-            founder: person(&[Role::Founder]),
+            founder: person(&[Role::Client]),
             requester: person(&[Role::CreditOfficer]),
             approver: person(&[Role::CreditOfficer]),
             finance: person(&[Role::Finance]),

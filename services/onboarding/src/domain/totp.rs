@@ -393,8 +393,8 @@ mod tests {
 
     #[test]
     fn only_staff_who_decide_or_move_money_need_the_second_factor() {
-        assert!(!required_for(&[Role::Founder]));
-        assert!(required_for(&[Role::Founder, Role::Finance]));
+        assert!(!required_for(&[Role::Client]));
+        assert!(required_for(&[Role::Client, Role::Finance]));
         for role in [
             Role::KycOfficer,
             Role::CreditOfficer,

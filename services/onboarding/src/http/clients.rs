@@ -30,7 +30,12 @@ pub struct CompanySummary {
     name: String,
     legal_form: String,
     registration_date: NaiveDate,
-    /// Whether the company is an IT Park resident today.
+    /// The company's own KYC (KYB): `new` before its documents are submitted, then as the
+    /// person's (`pending_review`, `approved`, ...). Funding for the company needs `approved`.
+    kyc_status: String,
+    /// Whether the company is an IT Park resident today: its residency dates cover today and a
+    /// KYC officer accepted its IT Park certificate by approving the company's KYC. The dates
+    /// the founder typed are not enough on their own.
     it_park_resident: bool,
     it_park_valid_until: Option<NaiveDate>,
     /// Who owns the company, for eligibility rules about founders (a youth programme's age
@@ -70,7 +75,7 @@ pub struct ClientSummary {
 /// their own (another client's id answers 404).
 #[utoipa::path(get, path = "/v1/clients/{id}", tag = "clients",
     params(("id" = Uuid, Path, description = "The person's client id")),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, body = ClientSummary), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(client = %client_id))]
 async fn read_client_summary(
@@ -85,21 +90,33 @@ async fn read_client_summary(
     let person = db::clients::find_person(&mut connection, client_id)
         .await?
         .ok_or(OnboardingError::NotFound { what: "client" })?;
-    let kyc_status = db::kyc::cases_of_client(&mut connection, client_id)
-        .await?
-        .into_iter()
-        .find(|case| case.company_id.is_none())
-        .map_or_else(|| KycStatus::New.code().to_owned(), |case| case.status);
+    let cases = db::kyc::cases_of_client(&mut connection, client_id).await?;
+    // The cases come oldest first; a subject's latest case is the one in force.
+    let status_of = |company_id: Option<Uuid>| {
+        cases
+            .iter()
+            .rev()
+            .find(|case| case.company_id == company_id)
+            .map_or_else(
+                || KycStatus::New.code().to_owned(),
+                |case| case.status.clone(),
+            )
+    };
+    let kyc_status = status_of(None);
     let today = state.calendar.today();
     let mut companies = Vec::new();
     for company in db::clients::companies_of_owner(&mut connection, client_id).await? {
         let founders = founder_summaries(&mut connection, &company.founders).await?;
+        let company_kyc_status = status_of(Some(company.id));
+        let certificate_accepted = company_kyc_status == KycStatus::Approved.code();
         companies.push(CompanySummary {
             company_id: company.id,
-            it_park_resident: matches!(
-                (company.it_park_valid_from, company.it_park_valid_until),
-                (Some(from), Some(until)) if from <= today && today <= until
-            ),
+            it_park_resident: certificate_accepted
+                && matches!(
+                    (company.it_park_valid_from, company.it_park_valid_until),
+                    (Some(from), Some(until)) if from <= today && today <= until
+                ),
+            kyc_status: company_kyc_status,
             it_park_valid_until: company.it_park_valid_until,
             stir: company.stir,
             name: company.name,

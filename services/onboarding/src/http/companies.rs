@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use imkon_auth::extract::{Founder, RequireRole};
+use imkon_auth::extract::{BankClient, RequireRole};
 use imkon_platform::audit;
 use imkon_platform::id::new_id;
 use imkon_platform::problem::ValidatedJson;
@@ -327,14 +327,14 @@ async fn require_known_people(
 
 /// Registers a company for the calling founder.
 #[utoipa::path(post, path = "/v1/me/companies", tag = "profile", request_body = CompanyRequest,
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = CompanyView), (status = 409, description = "stir_taken"),
               (status = 422, description = "An invalid field, named (shares over 100% name `founders`)")))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn register_company(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     ValidatedJson(request): ValidatedJson<CompanyRequest>,
 ) -> Result<(StatusCode, Json<CompanyView>), OnboardingError> {
     let owner = own_client_id(&founder)?;
@@ -376,12 +376,12 @@ async fn register_company(
 
 /// The companies the calling founder registered.
 #[utoipa::path(get, path = "/v1/me/companies", tag = "profile",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = Vec<CompanyView>), (status = 401), (status = 403)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn list_own_companies(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<Vec<CompanyView>>, OnboardingError> {
     let owner = own_client_id(&founder)?;
     let mut connection = state.pool.acquire().await?;

@@ -23,7 +23,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use imkon_auth::extract::{Founder, RequireRole, RoleRequirement};
+use imkon_auth::extract::{BankClient, RequireRole, RoleRequirement};
 use imkon_auth::{Principal, Role};
 use imkon_platform::audit;
 use imkon_platform::id::new_id;
@@ -71,7 +71,7 @@ pub enum DocumentRequester {}
 
 impl RoleRequirement for DocumentRequester {
     const ALLOWED: &'static [Role] = &[
-        Role::Founder,
+        Role::Client,
         Role::KycOfficer,
         Role::CreditOfficer,
         Role::Approver,
@@ -213,7 +213,7 @@ fn missing(field: &str) -> OnboardingError {
 /// Uploads a document for the calling founder (or one of their companies).
 #[utoipa::path(post, path = "/v1/me/documents", tag = "documents",
     request_body(content = DocumentUploadForm, content_type = "multipart/form-data"),
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 201, body = DocumentView),
               (status = 409, description = "kyc_wrong_status: the case is under review or decided"),
               (status = 413, description = "payload_too_large"),
@@ -222,7 +222,7 @@ fn missing(field: &str) -> OnboardingError {
 async fn upload_document(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<DocumentView>), Response> {
     use axum::response::IntoResponse;
@@ -311,7 +311,7 @@ async fn store_upload(
 /// read documents; anyone else gets 404, as for a client that does not exist.
 #[utoipa::path(get, path = "/v1/clients/{id}/documents", tag = "documents",
     params(("id" = Uuid, Path, description = "The person's client id")),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver"])),
     responses((status = 200, body = Vec<DocumentView>), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(user = %user.subject(), client = %client_id))]
 async fn list_client_documents(
@@ -329,12 +329,12 @@ async fn list_client_documents(
 
 /// The calling founder's documents, without their content.
 #[utoipa::path(get, path = "/v1/me/documents", tag = "documents",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = Vec<DocumentView>)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn list_own_documents(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<Vec<DocumentView>>, OnboardingError> {
     let client_id = own_client_id(&founder)?;
     let mut connection = state.pool.acquire().await?;
@@ -355,7 +355,7 @@ fn file_extension(content_type: &str) -> &'static str {
 /// admin get 403, another founder 404. Always an attachment, with `nosniff`.
 #[utoipa::path(get, path = "/v1/documents/{id}", tag = "documents",
     params(("id" = Uuid, Path, description = "The document")),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver"])),
     responses((status = 200, description = "The file, as an attachment"), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(user = %user.subject(), document = %document_id))]
 async fn download_document(

@@ -33,7 +33,7 @@ use axum::routing::get;
 use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use imkon_auth::extract::{Founder, RequireRole};
+use imkon_auth::extract::{BankClient, RequireRole};
 use imkon_auth::Role;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::{new_id, now_utc};
@@ -257,12 +257,12 @@ pub struct LinkAnswer {
               (status = 422, description = "invalid_request: state missing or too long, named"),
               (status = 401), (status = 403),
               (status = 404, description = "No such provider")),
-    security(("bearer" = ["founder"])))]
+    security(("bearer" = ["client"])))]
 #[tracing::instrument(skip_all, fields(provider = %provider, founder = %founder.subject()))]
 async fn start_linking(
     State(state): State<AppState>,
     Path(provider): Path<String>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     ValidatedJson(request): ValidatedJson<LinkRequest>,
 ) -> Result<axum::Json<LinkAnswer>, OnboardingError> {
     let (settings, _) = provider_settings(&state, &provider)?;
@@ -577,7 +577,7 @@ async fn find_or_create_citizen(
                 },
             )
             .await?;
-            db::accounts::grant_roles(&mut transaction, account_id, &[Role::Founder], None).await?;
+            db::accounts::grant_roles(&mut transaction, account_id, &[Role::Client], None).await?;
             db::external_login::link_identity(&mut transaction, provider, pinfl, account_id)
                 .await?;
             let sharing = db::kyc::people_sharing_identity(
@@ -607,7 +607,7 @@ async fn find_or_create_citizen(
         address,
         outcome,
     );
-    entry.actor_roles = vec![Role::Founder.as_str().to_owned()];
+    entry.actor_roles = vec![Role::Client.as_str().to_owned()];
     audit::record(&mut transaction, entry).await?;
     transaction.commit().await?;
     Ok(account_id)
@@ -658,7 +658,7 @@ async fn link_citizen(
         address,
         outcome,
     );
-    entry.actor_roles = vec![Role::Founder.as_str().to_owned()];
+    entry.actor_roles = vec![Role::Client.as_str().to_owned()];
     audit::record(&mut transaction, entry).await?;
     transaction.commit().await?;
     match outcome {

@@ -12,7 +12,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use imkon_auth::extract::{Founder, KycOfficer, RequireRole};
+use imkon_auth::extract::{BankClient, KycOfficer, RequireRole};
 use imkon_auth::{Principal, Role};
 use imkon_platform::audit;
 use imkon_platform::id::now_utc;
@@ -231,7 +231,7 @@ pub struct SubmitRequest {
 /// Submits the caller's case (or one of their companies') for review, first or again after a
 /// revision request. Runs and stores the automatic checks.
 #[utoipa::path(post, path = "/v1/me/kyc/submit", tag = "kyc", request_body = SubmitRequest,
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = CaseView),
               (status = 409, description = "kyc_wrong_status"),
               (status = 422, description = "A required document is missing, named as documents[kind]")))]
@@ -239,7 +239,7 @@ pub struct SubmitRequest {
 async fn submit_case(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     ValidatedJson(request): ValidatedJson<SubmitRequest>,
 ) -> Result<Json<CaseView>, OnboardingError> {
     let client_id = own_client_id(&founder)?;
@@ -273,11 +273,11 @@ async fn submit_case(
 }
 
 /// The caller's cases: their own and their companies'.
-#[utoipa::path(get, path = "/v1/me/kyc", tag = "kyc", security(("bearer" = ["founder"])), responses((status = 200, body = Vec<CaseView>)))]
+#[utoipa::path(get, path = "/v1/me/kyc", tag = "kyc", security(("bearer" = ["client"])), responses((status = 200, body = Vec<CaseView>)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn read_own_cases(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<Vec<CaseView>>, OnboardingError> {
     let client_id = own_client_id(&founder)?;
     let mut connection = state.pool.acquire().await?;
@@ -892,7 +892,7 @@ pub struct ClientKycView {
 /// read only their own.
 #[utoipa::path(get, path = "/v1/clients/{id}/kyc", tag = "clients",
     params(("id" = Uuid, Path, description = "The person's client id")),
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
     responses((status = 200, body = ClientKycView), (status = 401), (status = 404)))]
 #[tracing::instrument(skip_all, fields(client = %client_id))]
 async fn read_client_kyc(

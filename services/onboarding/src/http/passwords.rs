@@ -154,7 +154,7 @@ async fn store_chosen_password(
 /// lockout (a stolen session must not become a way to guess the password); every other
 /// session of the account ends.
 #[utoipa::path(post, path = "/v1/me/password", tag = "passwords", request_body = ChangePasswordRequest,
-    security(("bearer" = ["founder", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
+    security(("bearer" = ["client", "kyc_officer", "credit_officer", "approver", "finance", "admin"])),
     responses((status = 204, description = "Changed; other sessions ended"),
               (status = 401),
               (status = 409, description = "no_local_password"),

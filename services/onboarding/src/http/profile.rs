@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use imkon_auth::extract::{Founder, RequireRole};
+use imkon_auth::extract::{BankClient, RequireRole};
 use imkon_auth::Role;
 use imkon_platform::audit::{self, AuditEntry};
 use imkon_platform::id::new_id;
@@ -311,7 +311,7 @@ async fn register_founder(
             username: &username,
             password_hash: &password_hash,
             display_name: &person.latin_name().full_name(),
-            roles: &[Role::Founder],
+            roles: &[Role::Client],
             client_id: Some(client_id),
             granted_by: None,
         },
@@ -325,7 +325,7 @@ async fn register_founder(
         &mut transaction,
         AuditEntry {
             actor_id: Some(account.id),
-            actor_roles: vec![Role::Founder.as_str().to_owned()],
+            actor_roles: vec![Role::Client.as_str().to_owned()],
             action: "client.register",
             subject_type: "client",
             subject_id: client_id.to_string(),
@@ -358,12 +358,12 @@ pub fn own_client_id(founder: &imkon_auth::Principal) -> Result<Uuid, Onboarding
 
 /// The founder's own profile.
 #[utoipa::path(get, path = "/v1/me/profile", tag = "profile",
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = PersonProfileView), (status = 401), (status = 403), (status = 404)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn read_own_profile(
     State(state): State<AppState>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
 ) -> Result<Json<PersonProfileView>, OnboardingError> {
     let client_id = own_client_id(&founder)?;
     let mut connection = state.pool.acquire().await?;
@@ -375,13 +375,13 @@ async fn read_own_profile(
 
 /// Replaces the founder's profile. The PINFL is their identity and cannot change.
 #[utoipa::path(put, path = "/v1/me/profile", tag = "profile", request_body = PersonProfileRequest,
-    security(("bearer" = ["founder"])),
+    security(("bearer" = ["client"])),
     responses((status = 200, body = PersonProfileView), (status = 422)))]
 #[tracing::instrument(skip_all, fields(founder = %founder.subject()))]
 async fn update_own_profile(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    founder: RequireRole<Founder>,
+    founder: RequireRole<BankClient>,
     ValidatedJson(request): ValidatedJson<PersonProfileRequest>,
 ) -> Result<Json<PersonProfileView>, OnboardingError> {
     let client_id = own_client_id(&founder)?;

@@ -163,7 +163,7 @@ fn parse_staff_roles(names: &[String]) -> Result<Vec<Role>, OnboardingError> {
     let roles = parse_roles("roles", names)?;
     if let Some(index) = roles
         .iter()
-        .position(|role| matches!(role, Role::Founder | Role::Service))
+        .position(|role| matches!(role, Role::Client | Role::Service))
     {
         return Err(OnboardingError::InvalidField {
             field: format!("roles[{index}]"),
@@ -218,7 +218,7 @@ async fn staff_target(
     let account = db::accounts::find_by_id(connection, account_id)
         .await?
         .ok_or(OnboardingError::NotFound { what: "account" })?;
-    if account.client_id.is_some() || account.roles.contains(&Role::Founder) {
+    if account.client_id.is_some() || account.roles.contains(&Role::Client) {
         return Err(OnboardingError::conflict(
             "not_a_staff_account",
             "A client's account is not administered as staff and never holds a staff role.",

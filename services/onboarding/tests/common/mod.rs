@@ -296,7 +296,7 @@ impl TestApp {
         RegisteredFounder {
             account_id,
             client_id,
-            token: self.token_for(account_id, &[Role::Founder], Some(client_id)),
+            token: self.token_for(account_id, &[Role::Client], Some(client_id)),
         }
     }
 

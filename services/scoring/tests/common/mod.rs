@@ -56,7 +56,7 @@ impl Harness {
 
     pub fn founder(&self) -> String {
         self.issue(
-            &Principal::user(Uuid::now_v7(), [Role::Founder], Some(Uuid::now_v7()), None).unwrap(),
+            &Principal::user(Uuid::now_v7(), [Role::Client], Some(Uuid::now_v7()), None).unwrap(),
         )
     }
 
