@@ -5,15 +5,24 @@
 
 mod support;
 
+use imkon_accounts::clearing::SIMULATED_SETTLEMENT_DELAY;
+use imkon_accounts::domain::account_number::{AccountNumber, BalanceAccountCode, BankCode};
+use imkon_accounts::interbank::{cut_off_at_or_before, run_cycle};
+use imkon_accounts::opening::demo_closed_account_at_other_bank;
+use imkon_accounts::AppState;
 use imkon_applications::seed::{
     MVP_CO_FUNDING_GRANT_ID, SMALL_BUSINESS_START_LOAN_ID, YOUTH_LOAN_ID,
 };
-use imkon_auth::Audience;
+use imkon_auth::{Audience, KeyId, PublicKeySet, SigningKey, TokenVerifier};
 use imkon_onboarding::domain::pinfl::{Pinfl, Sex};
+use imkon_platform::calendar::{BankCalendar, SettableClock};
+use imkon_platform::config::HttpLimits;
+use imkon_platform::money::Currency;
 use reqwest::Method;
 use serde_json::{json, Value};
 use sqlx::types::chrono::{NaiveDate, Utc};
 use sqlx::types::Decimal;
+use sqlx::PgPool;
 use support::{eventually, grant_answers, loan_answers, Person, Platform};
 use uuid::Uuid;
 
@@ -1144,21 +1153,49 @@ async fn a_grant_is_paid_out_milestone_by_milestone_and_then_closes() {
 /// The founder uploads a passport scan and submits KYC; kyc1 takes the case, accepts the scan
 /// and approves it.
 async fn kyc_approved_by_kyc1(platform: &Platform, founder: &Person) {
-    let body = "--b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\npassport_scan\r\n\
-                --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\n\
-                Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%%EOF\n\r\n--b--\r\n";
-    let uploaded = platform
-        .http
-        .post(platform.url("onboarding", "/v1/me/documents"))
-        .bearer_auth(founder.token("onboarding"))
-        .header("content-type", "multipart/form-data; boundary=b")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(uploaded.status(), 201, "{:?}", uploaded.text().await);
+    case_approved_by_kyc1(platform, founder, None, &["passport_scan"]).await;
+}
+
+/// The founder uploads a document of each of `kinds` (for `company_id`'s case, or their own)
+/// and submits the case; kyc1 takes it, accepts every document and approves it.
+async fn case_approved_by_kyc1(
+    platform: &Platform,
+    founder: &Person,
+    company_id: Option<&str>,
+    kinds: &[&str],
+) {
+    for kind in kinds {
+        let company_part = company_id.map_or_else(String::new, |id| {
+            format!("--b\r\nContent-Disposition: form-data; name=\"company_id\"\r\n\r\n{id}\r\n")
+        });
+        let body = format!(
+            "{company_part}--b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+             --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\n\
+             Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%%EOF\n\r\n--b--\r\n"
+        );
+        let uploaded = platform
+            .http
+            .post(platform.url("onboarding", "/v1/me/documents"))
+            .bearer_auth(founder.token("onboarding"))
+            .header("content-type", "multipart/form-data; boundary=b")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            uploaded.status(),
+            201,
+            "{kind}: {:?}",
+            uploaded.text().await
+        );
+    }
     let case = platform
-        .post(founder, "onboarding", "/v1/me/kyc/submit", &json!({}))
+        .post(
+            founder,
+            "onboarding",
+            "/v1/me/kyc/submit",
+            &json!({ "company_id": company_id }),
+        )
         .await
         .ok();
     let case_path = format!("/v1/kyc/cases/{}", case["case_id"].as_str().unwrap());
@@ -1245,6 +1282,14 @@ async fn the_youth_rule_reads_every_founder_of_the_company_from_onboarding() {
         )
         .await
         .ok();
+    // Funding needs the company's own KYC approved too.
+    case_approved_by_kyc1(
+        &platform,
+        &founder,
+        company["company_id"].as_str(),
+        &["company_charter", "registration_certificate"],
+    )
+    .await;
 
     let draft = platform
         .post(
@@ -1561,6 +1606,204 @@ async fn a_founder_places_a_term_deposit_and_pays_a_utility_bill_and_is_told_of_
         })
         .await;
     }
+    platform.assert_every_event_delivered().await;
+    platform.stop().await;
+}
+
+/// The accounts service's state for running its clearing run from the test, on the service's
+/// database and on `clock`. The service runs the clearing every minute on the real clock, and
+/// a payment goes out only at the next half-hour cut-off and settles five minutes after that;
+/// rather than wait, the test runs the same run with a clock of its own moved past those
+/// instants. The state answers no request, so its token verifier trusts a key of its own.
+fn clearing_state(accounts: PgPool, clock: std::sync::Arc<SettableClock>) -> AppState {
+    let key = SigningKey::generate(KeyId::parse("e2e-clearing-run").unwrap());
+    let verifier = TokenVerifier::new(
+        PublicKeySet::new([key.public_key()]).unwrap(),
+        imkon_platform::auth_settings::DEFAULT_TOKEN_ISSUER,
+        Audience::Accounts,
+    )
+    .unwrap();
+    AppState::with_calendar(
+        accounts,
+        HttpLimits::default(),
+        verifier,
+        BankCalendar::with_clock(clock),
+    )
+}
+
+/// The founder's account as the accounts service shows it: posted and available balance.
+async fn balances_of(platform: &Platform, founder: &Person, number: &str) -> (Decimal, Decimal) {
+    let account = platform
+        .get(founder, "accounts", &format!("/v1/accounts/{number}"))
+        .await
+        .ok();
+    (
+        amount(&account["posted_balance"]),
+        amount(&account["available_balance"]),
+    )
+}
+
+/// A founder pays two accounts at another bank (MFO 00440): a company's open account, and the
+/// account the demo's clearing house knows to be closed. Each payment's money is held on the
+/// founder's current account, so it counts against the available balance while the posted
+/// balance stays. At the next half-hour cut-off the clearing run sends both in one batch; when
+/// the clearing settles it five minutes later, the first payment is settled (its hold posted,
+/// the money gone) and the second returned with the reason `account_closed` (its hold voided,
+/// the money free again). The founder is told of each in the inbox, the statement shows the
+/// settled payment and nothing of the returned one, and the ledger's invariants hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_founder_pays_another_bank_and_is_told_when_it_settles_or_comes_back() {
+    let platform = Platform::start().await;
+    let finance1 = platform.login("finance1").await;
+    let admin1 = platform.login("admin1").await;
+    let founder = platform.login("founder1").await;
+    let (sums, _) = current_account(&platform, &founder).await;
+    let settlement = settlement_account(&platform).await;
+    cash_movement(
+        &platform,
+        &finance1,
+        &admin1,
+        "deposit",
+        &sums,
+        &settlement,
+        "1000000.00",
+    )
+    .await;
+    let (before, _) = balances_of(&platform, &founder, &sums).await;
+
+    let payee = AccountNumber::issue(
+        BankCode::parse("00440").unwrap(),
+        BalanceAccountCode::CURRENT_ACCOUNT_OF_COMPANY,
+        Currency::Uzs,
+        12_345_678,
+        1,
+    )
+    .unwrap()
+    .to_string();
+    let (closed_bank, closed) = demo_closed_account_at_other_bank();
+    let pay = |to_bank: String, to_account: String, amount: &str| {
+        let body = json!({
+            "from_account": sums,
+            "to_bank": to_bank,
+            "to_account": to_account,
+            "recipient_name": "OOO Silk Road Software",
+            "purpose": "Invoice 42 for software development",
+            "amount": amount,
+        });
+        let (platform, founder) = (&platform, &founder);
+        async move {
+            platform
+                .post(founder, "accounts", "/v1/me/interbank-payments", &body)
+                .await
+                .ok()
+        }
+    };
+    let settling = pay("00440".to_owned(), payee.clone(), "250000.00").await;
+    let returning = pay(closed_bank.to_string(), closed.to_string(), "100000.00").await;
+    for payment in [&settling, &returning] {
+        assert_eq!(payment["state"], "accepted", "{payment}");
+    }
+    assert_eq!(
+        balances_of(&platform, &founder, &sums).await,
+        (before, before - Decimal::from(350_000)),
+        "both payments held, nothing taken yet"
+    );
+    platform.assert_ledger_holds("the payments' holds").await;
+
+    let state_of = |payment: &Value| {
+        let path = format!(
+            "/v1/me/interbank-payments/{}",
+            payment["id"].as_str().unwrap()
+        );
+        let (platform, founder) = (&platform, &founder);
+        async move { platform.get(founder, "accounts", &path).await.ok() }
+    };
+    // A minute after the next cut-off the run sends the batch; the service's own run, on the
+    // real clock, reaches no cut-off during the test (and if it did, it would do the same work
+    // once, which the run here would then find done).
+    let next_cut_off = cut_off_at_or_before(Utc::now()) + std::time::Duration::from_secs(30 * 60);
+    let clock = SettableClock::at(next_cut_off + std::time::Duration::from_secs(60));
+    let clearing = clearing_state(platform.database("accounts").await, clock.clone());
+    run_cycle(&clearing)
+        .await
+        .expect("the clearing run at the cut-off");
+    for payment in [&settling, &returning] {
+        assert_eq!(state_of(payment).await["state"], "sent");
+    }
+    // The clearing settles the batch five minutes after it received it, and the next run posts
+    // or voids each payment's hold.
+    clock.advance(SIMULATED_SETTLEMENT_DELAY);
+    run_cycle(&clearing)
+        .await
+        .expect("the clearing run once settled");
+
+    let settled = state_of(&settling).await;
+    assert_eq!(settled["state"], "settled", "{settled}");
+    let returned = state_of(&returning).await;
+    assert_eq!(returned["state"], "returned", "{returned}");
+    assert_eq!(returned["reason"], "account_closed");
+    assert_eq!(
+        balances_of(&platform, &founder, &sums).await,
+        (
+            before - Decimal::from(250_000),
+            before - Decimal::from(250_000)
+        ),
+        "the settled payment left, the returned one's hold is released"
+    );
+    let batches = platform
+        .get(&finance1, "accounts", "/v1/clearing/batches")
+        .await
+        .ok();
+    assert_eq!(batches.as_array().unwrap().len(), 1, "{batches}");
+    assert_eq!(batches[0]["state"], "settled");
+    assert_eq!(batches[0]["payments"], 2);
+    assert_eq!(batches[0]["total"], "350000.00");
+
+    let statement = platform
+        .get(
+            &founder,
+            "accounts",
+            &format!("/v1/accounts/{sums}/statement"),
+        )
+        .await
+        .ok();
+    let lines = statement["entries"].as_array().unwrap();
+    let paid: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["reference"].as_str().unwrap().contains(&payee))
+        .collect();
+    assert_eq!(
+        paid.len(),
+        1,
+        "one line for the settled payment: {statement}"
+    );
+    assert_eq!(paid[0]["side"], "debit");
+    assert_eq!(paid[0]["amount"], "250000.00");
+    assert!(
+        !statement.to_string().contains(&closed.to_string()),
+        "the returned payment moved nothing: {statement}"
+    );
+    platform
+        .assert_ledger_holds("the clearing's settlement")
+        .await;
+
+    eventually(
+        "the founder's two notices of payments with another bank",
+        || async {
+            let inbox = platform
+                .get(&founder, "applications", "/v1/inbox")
+                .await
+                .ok();
+            let told = inbox["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|item| item["subject"] == "Imkon: payment with another bank")
+                .count();
+            (told == 2).then_some(())
+        },
+    )
+    .await;
     platform.assert_every_event_delivered().await;
     platform.stop().await;
 }

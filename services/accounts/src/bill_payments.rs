@@ -59,11 +59,13 @@ fn amount_of(payment: &BillPaymentRow) -> Result<Money, AccountsError> {
 
 /// Holds the payment's money; the ledger's refusal (money short, account closed) is returned.
 async fn hold_money(
+    connection: &mut PgConnection,
     state: &AppState,
     payment: &BillPaymentRow,
     settler: &Settler,
 ) -> Result<Result<Uuid, String>, AccountsError> {
     outgoing::hold(
+        connection,
         state,
         &Leaving {
             key: &format!("bill-payment:{}", payment.id),
@@ -113,7 +115,7 @@ pub async fn carry_forward(
     let now = state.calendar.now();
     let hold_id = match payment.hold_transfer_id {
         Some(hold_id) => hold_id,
-        None => match hold_money(state, payment, settler).await? {
+        None => match hold_money(&mut *connection, state, payment, settler).await? {
             Ok(hold_id) => {
                 db::billing::set_hold(connection, payment.id, hold_id).await?;
                 hold_id

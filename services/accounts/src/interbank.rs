@@ -87,6 +87,7 @@ pub async fn hold_accepted(
     settler: &Settler,
 ) -> Result<Option<String>, AccountsError> {
     let held = outgoing::hold(
+        &mut *connection,
         state,
         &Leaving {
             key: &format!("interbank:{}", payment.id),
@@ -336,7 +337,10 @@ pub async fn receive_file(
     settler: &Settler,
 ) -> Result<IncomingReport, AccountsError> {
     let mut report = IncomingReport::default();
-    let settlement = settlement_account(state, Currency::Uzs).await?;
+    let settlement = {
+        let mut connection = state.pool.acquire().await?;
+        settlement_account(&mut connection, state, Currency::Uzs).await?
+    };
     for record in &file.records {
         if db::interbank::incoming_seen(&state.pool, &record.reference).await? {
             report.already_received += 1;

@@ -40,6 +40,7 @@ use imkon_platform::service::StartupError;
 use imkon_platform::service_tokens::ServiceTokens;
 use imkon_platform::{auth_settings, db as platform_db, outbox, service};
 use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -107,6 +108,19 @@ pub struct AppState {
     pub clearing: Arc<dyn Clearing>,
 }
 
+/// Connections of their own for a simulated outside system (the demo's billing system and
+/// clearing house), to the service's database: a real one answers over the network, never
+/// from the service's pool, so a request that holds a pooled connection while it asks one
+/// must not wait for another from the same pool.
+fn simulated_system_pool(pool: &PgPool) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(SIMULATED_SYSTEM_CONNECTIONS)
+        .connect_lazy_with((*pool.connect_options()).clone())
+}
+
+/// How many connections each simulated outside system keeps.
+const SIMULATED_SYSTEM_CONNECTIONS: u32 = 2;
+
 impl AppState {
     /// The state with the default bank code, the standard client policy and the bank's
     /// default calendar on the system clock; starts the ledger writer on the current runtime.
@@ -123,8 +137,14 @@ impl AppState {
     ) -> AppState {
         AppState {
             ledger: LedgerWriter::start(&pool, calendar.clock()),
-            billing: Arc::new(SimulatedBilling::new(pool.clone(), calendar.clone())),
-            clearing: Arc::new(SimulatedClearing::new(pool.clone(), calendar.clone())),
+            billing: Arc::new(SimulatedBilling::new(
+                simulated_system_pool(&pool),
+                calendar.clone(),
+            )),
+            clearing: Arc::new(SimulatedClearing::new(
+                simulated_system_pool(&pool),
+                calendar.clone(),
+            )),
             pool,
             limits,
             verifier,

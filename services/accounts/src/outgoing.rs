@@ -4,9 +4,12 @@
 
 use imkon_platform::idempotency;
 use imkon_platform::money::{Currency, Money};
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
+use crate::db;
 use crate::domain::account::{AccountId, AccountKind, AccountOwner};
+use crate::domain::hold::HoldError;
 use crate::domain::transfer::{
     IdempotencyKey, Transfer, TransferKind, TransferReference, TransferViolations,
 };
@@ -16,18 +19,31 @@ use crate::ledger::{Booked, TransferRequest, LEDGER_SCOPE};
 use crate::opening::{open_once, AccountOpening};
 use crate::AppState;
 
-/// The bank's settlement account in `currency`, opened (and committed, so that the ledger
-/// writer sees it) if the bank has none yet.
+/// The bank's settlement account in `currency`, read on `connection`, the caller's.
+///
+/// The account is opened (and committed, so that the ledger writer sees it) if the bank has
+/// none yet, on a connection of its own rather than one from the pool: the caller already
+/// holds one of the pool's connections, and under load every one of them may be held by a
+/// request waiting right here, so asking the pool for another would wait until the request
+/// times out.
 pub async fn settlement_account(
+    connection: &mut PgConnection,
     state: &AppState,
     currency: Currency,
 ) -> Result<AccountId, AccountsError> {
-    let mut transaction = state.pool.begin().await?;
+    let kind = AccountKind::BankSettlement;
+    if let Some(account) =
+        db::accounts::find_bank_account(&mut *connection, kind.code(), currency.code()).await?
+    {
+        return Ok(AccountId::from_uuid(account.id));
+    }
+    let mut own = PgConnection::connect_with(&state.pool.connect_options()).await?;
+    let mut transaction = own.begin().await?;
     let account = open_once(
         &mut transaction,
         state.bank,
         &AccountOpening {
-            kind: AccountKind::BankSettlement,
+            kind,
             owner: AccountOwner::Bank,
             currency,
             allow_negative: true,
@@ -51,12 +67,14 @@ pub struct Leaving<'a> {
 }
 
 /// Holds the money; the ledger's refusal (money short, account closed) is returned as its code.
+/// `connection` is the caller's (it holds the payment's row); the ledger writes on its own.
 pub async fn hold(
+    connection: &mut PgConnection,
     state: &AppState,
     leaving: &Leaving<'_>,
     settler: &Settler,
 ) -> Result<Result<Uuid, String>, AccountsError> {
-    let settlement = settlement_account(state, leaving.amount.currency()).await?;
+    let settlement = settlement_account(connection, state, leaving.amount.currency()).await?;
     let violation = |violation| AccountsError::Violations(TransferViolations(vec![violation]));
     let transfer = Transfer::two_legs(
         IdempotencyKey::parse(leaving.key).map_err(violation)?,
@@ -85,7 +103,11 @@ pub async fn hold(
         .await;
     match answer {
         Ok(Booked::Created(record) | Booked::Replayed(record)) => Ok(Ok(record.id)),
-        Err(AccountsError::Transfer(refusal)) => Ok(Err(refusal.code().to_owned())),
+        // A hold refused by the ledger comes back wrapped as a hold's error; either way the
+        // refusal is the payment's answer, which the caller records, not a failure to retry.
+        Err(
+            AccountsError::Transfer(refusal) | AccountsError::Hold(HoldError::Transfer(refusal)),
+        ) => Ok(Err(refusal.code().to_owned())),
         Err(error) => Err(error),
     }
 }
