@@ -294,7 +294,7 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
 pub const EVENT_SUBSCRIBERS: &str = r#"{
     "client.kyc_approved": ["accounts", "applications"],
     "client.kyc_rejected": ["applications"],
-    "company.kyc_approved": ["applications"],
+    "company.kyc_approved": ["accounts", "applications"],
     "application.approved": ["disbursement"],
     "loan.overdue": ["applications"],
     "contract.ready_to_sign": ["applications"],

@@ -114,6 +114,41 @@ async fn current_account(platform: &Platform, founder: &Person) -> (String, Stri
     .await
 }
 
+/// The current account of the founder's first company, opened by accounts when onboarding's
+/// relay delivers `company.kyc_approved` (the demo's founder1 has Aziz Soft approved): its
+/// number and posted balance. A contract's money is paid into it once it exists, so a test
+/// that pays out waits for it first.
+async fn company_account(platform: &Platform, founder: &Person) -> (String, String) {
+    let company_id = company_of(platform, founder).await.to_string();
+    eventually(
+        &format!(
+            "{}'s company's current account (opened on company.kyc_approved)",
+            founder.username
+        ),
+        || async {
+            let accounts = platform
+                .get(founder, "accounts", "/v1/me/accounts")
+                .await
+                .ok();
+            accounts
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|account| {
+                    account["kind"] == "company_current"
+                        && account["owner"]["company_id"] == company_id.as_str()
+                })
+                .map(|account| {
+                    (
+                        account["number"].as_str().unwrap().to_owned(),
+                        account["posted_balance"].as_str().unwrap().to_owned(),
+                    )
+                })
+        },
+    )
+    .await
+}
+
 /// The founder's first company, as onboarding knows it.
 async fn company_of(platform: &Platform, founder: &Person) -> Uuid {
     let companies = platform
@@ -259,6 +294,7 @@ async fn contract_ready_to_disburse(
     application_id: Uuid,
     disbursement_date: NaiveDate,
 ) -> Uuid {
+    company_account(platform, founder).await;
     let contract = contract_for(platform, founder, application_id).await;
     assert_eq!(contract["status"], "draft", "{contract}");
     assert_eq!(contract["principal"], PRINCIPAL);
@@ -448,7 +484,7 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
     let platform = Platform::start().await;
     let founder = platform.login("founder1").await;
     let staff = Staff::login(&platform).await;
-    let (current, opening_balance) = current_account(&platform, &founder).await;
+    let (current, opening_balance) = company_account(&platform, &founder).await;
     assert_eq!(opening_balance, "0.00");
     let mut posted = platform.assert_ledger_holds("start-up").await;
     let mut money_moved = |now_posted: i64, step: &str| {
@@ -479,10 +515,10 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
         .await
         .ok();
     assert_eq!(disbursed["status"], "disbursed", "{disbursed}");
-    let (_, balance) = current_account(&platform, &founder).await;
+    let (_, balance) = company_account(&platform, &founder).await;
     assert_eq!(
         balance, PRINCIPAL,
-        "the loan is on the founder's current account"
+        "the loan is on the founder's company's current account"
     );
     money_moved(
         platform.assert_ledger_holds("the disbursement").await,
@@ -539,7 +575,7 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
         assert_eq!(date(&repayment["repaid_on"]), due_on(number));
         assert_eq!(amount(&repayment["amount"]), total_of(number));
     }
-    let (_, balance) = current_account(&platform, &founder).await;
+    let (_, balance) = company_account(&platform, &founder).await;
     assert_eq!(
         amount(&json!(balance)),
         amount(&json!(PRINCIPAL)) - total_of(1) - total_of(2)
@@ -561,7 +597,7 @@ async fn a_loan_goes_from_application_to_closed_contract_across_every_service() 
         &balance,
     )
     .await;
-    let (_, balance) = current_account(&platform, &founder).await;
+    let (_, balance) = company_account(&platform, &founder).await;
     assert_eq!(balance, "0.00");
     money_moved(
         platform.assert_ledger_holds("the withdrawal").await,
@@ -711,7 +747,6 @@ async fn the_disbursement_request_repeated_twenty_times_in_parallel_pays_once() 
     let platform = Platform::start().await;
     let founder = platform.login("founder1").await;
     let staff = Staff::login(&platform).await;
-    current_account(&platform, &founder).await;
     let application_id = approved_start_loan(&platform, &founder, &staff).await;
     let contract_id =
         contract_ready_to_disburse(&platform, &founder, &staff, application_id, today()).await;
@@ -800,7 +835,7 @@ async fn the_disbursement_request_repeated_twenty_times_in_parallel_pays_once() 
         "the tranche names the ledger's transfer"
     );
     assert_eq!(contract["tranches"][0]["status"], "disbursed");
-    let (_, balance) = current_account(&platform, &founder).await;
+    let (_, balance) = company_account(&platform, &founder).await;
     assert_eq!(balance, PRINCIPAL, "paid once");
     platform
         .assert_ledger_holds("twenty disbursement requests")
@@ -1017,7 +1052,7 @@ async fn a_grant_is_paid_out_milestone_by_milestone_and_then_closes() {
     let platform = Platform::start().await;
     let founder = platform.login("founder1").await;
     let staff = Staff::login(&platform).await;
-    let (_, opening_balance) = current_account(&platform, &founder).await;
+    let (_, opening_balance) = company_account(&platform, &founder).await;
     assert_eq!(opening_balance, "0.00");
 
     let company_id = company_of(&platform, &founder).await;
@@ -1117,7 +1152,7 @@ async fn a_grant_is_paid_out_milestone_by_milestone_and_then_closes() {
             .await
             .ok();
         assert_eq!(disbursed["status"], "disbursed", "{disbursed}");
-        let (_, balance) = current_account(&platform, &founder).await;
+        let (_, balance) = company_account(&platform, &founder).await;
         assert_eq!(balance, paid_so_far, "after milestone {number}");
         platform
             .assert_ledger_holds(&format!("milestone {number}"))
@@ -1145,6 +1180,160 @@ async fn a_grant_is_paid_out_milestone_by_milestone_and_then_closes() {
         vec![("0.00".to_owned(),)],
         "the fund paid out what it received"
     );
+    platform.assert_every_event_delivered().await;
+
+    platform.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_companys_grant_is_paid_into_the_companys_account_after_kyb() {
+    let platform = Platform::start().await;
+    let founder = platform.login("founder1").await;
+    let other_founder = platform.login("founder2").await;
+    let staff = Staff::login(&platform).await;
+    let (personal, personal_balance) = current_account(&platform, &founder).await;
+    // The demo seed approved Aziz Soft's KYC; onboarding's relay delivered the approval to
+    // accounts, which opened the company's own account: a legal entity's, in sums.
+    let company_id = company_of(&platform, &founder).await;
+    let (company_number, company_balance) = company_account(&platform, &founder).await;
+    assert_eq!(company_balance, "0.00");
+    assert!(company_number.starts_with("20208000"), "{company_number}");
+    assert_ne!(company_number, personal);
+    let found = platform
+        .get(
+            &staff.credit1,
+            "accounts",
+            &format!("/v1/accounts?company_id={company_id}&kind=company_current"),
+        )
+        .await
+        .ok();
+    assert_eq!(found[0]["number"], company_number.as_str(), "{found}");
+    assert_eq!(
+        found[0]["owner"],
+        json!({"kind": "company", "company_id": company_id})
+    );
+    let seen_by_another = platform
+        .get(&other_founder, "accounts", "/v1/me/accounts")
+        .await
+        .ok();
+    assert!(
+        seen_by_another
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|account| account["number"] != company_number.as_str()),
+        "{seen_by_another}"
+    );
+    platform
+        .get(
+            &other_founder,
+            "accounts",
+            &format!("/v1/accounts/{company_number}"),
+        )
+        .await
+        .refused(404, "not_found");
+
+    let draft = platform
+        .post(
+            &founder,
+            "applications",
+            "/v1/applications",
+            &json!({
+                "programme_id": MVP_CO_FUNDING_GRANT_ID,
+                "company_id": company_id,
+                "requested_amount": "50000000.00",
+                "project_cost": "100000000.00",
+                "term_months": 12,
+                "answers": grant_answers(),
+            }),
+        )
+        .await
+        .ok();
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let submitted = platform
+        .post(
+            &founder,
+            "applications",
+            &format!("/v1/applications/{id}/submit"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(submitted["state"], "in_review", "{submitted}");
+    platform
+        .post(
+            &staff.credit1,
+            "applications",
+            &format!("/v1/applications/{id}/decision/proposal"),
+            &json!({ "outcome": "approve", "amount": "50000000.00", "term_months": 12 }),
+        )
+        .await
+        .ok();
+    platform
+        .post(
+            &staff.approver1,
+            "applications",
+            &format!("/v1/applications/{id}/decision/confirmation"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    let contract = contract_for(&platform, &founder, id.parse().unwrap()).await;
+    assert_eq!(contract["company_id"], company_id.to_string(), "{contract}");
+    let contract_id = contract["id"].as_str().unwrap().to_owned();
+    platform.sign_contract(&founder, &contract_id).await.ok();
+    platform
+        .post(
+            &staff.credit1,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/activate"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    let tranche = |action: &str| format!("/v1/contracts/{contract_id}/tranches/1/{action}");
+    platform
+        .post(
+            &founder,
+            "disbursement",
+            &tranche("request"),
+            &json!({ "note": "milestone 1: the MVP is live" }),
+        )
+        .await
+        .ok();
+    platform
+        .post(
+            &staff.credit1,
+            "disbursement",
+            &tranche("approve"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    let disbursed = platform
+        .post(
+            &staff.finance1,
+            "disbursement",
+            &tranche("disburse"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(disbursed["status"], "disbursed", "{disbursed}");
+
+    let (_, company_balance) = company_account(&platform, &founder).await;
+    assert_eq!(
+        company_balance, "25000000.00",
+        "the first milestone's money"
+    );
+    assert_eq!(
+        current_account(&platform, &founder).await,
+        (personal, personal_balance),
+        "the founder's own account is untouched"
+    );
+    platform
+        .assert_ledger_holds("a grant paid into a company's account")
+        .await;
     platform.assert_every_event_delivered().await;
 
     platform.stop().await;
@@ -1898,7 +2087,7 @@ async fn a_written_off_loan_paid_back_later_returns_its_money_to_the_bank_losses
         .await
         .ok();
     assert_eq!(again, paid, "a retry answers the first payment");
-    let (_, balance) = current_account(&platform, &founder).await;
+    let (_, balance) = company_account(&platform, &founder).await;
     assert_eq!(balance, "100000000.00");
     let recovered = Decimal::new(20_000_000, 0);
     assert_eq!(
@@ -1981,7 +2170,7 @@ async fn a_programmes_arrangement_fee_is_kept_back_from_the_payout_into_the_bank
     );
     let contract_id =
         contract_ready_to_disburse(&platform, &founder, &staff, application_id, today()).await;
-    let (_, before) = current_account(&platform, &founder).await;
+    let (_, before) = company_account(&platform, &founder).await;
     let income_before = fee_income(&platform).await;
     let paid = platform
         .post(
@@ -1994,7 +2183,7 @@ async fn a_programmes_arrangement_fee_is_kept_back_from_the_payout_into_the_bank
         .ok();
     assert_eq!(paid["status"], "disbursed", "{paid}");
 
-    let (_, after) = current_account(&platform, &founder).await;
+    let (_, after) = company_account(&platform, &founder).await;
     let received = after.parse::<Decimal>().unwrap() - before.parse::<Decimal>().unwrap();
     assert_eq!(received, Decimal::new(118_800_000, 0));
     assert_eq!(
@@ -2076,7 +2265,7 @@ async fn a_loan_with_a_fee_falls_overdue_is_rescheduled_partly_repaid_written_of
         )
         .await
         .ok();
-    let (current, balance) = current_account(&platform, &founder).await;
+    let (current, balance) = company_account(&platform, &founder).await;
     assert_eq!(balance, "118800000.00");
     assert_eq!(
         fee_income(&platform).await - fees_before,

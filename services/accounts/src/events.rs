@@ -4,6 +4,13 @@
 //! passed KYC, so they get a current account in sums. Applying it twice opens one account:
 //! the inbox drops repeated deliveries, and opening checks for an existing account as well.
 //!
+//! `company.kyc_approved` (from onboarding, payload `{"company_id": uuid, "client_id": uuid,
+//! "stir": "9 digits", "approved_at": timestamp}`): the company passed KYC, so it gets a current
+//! account in sums of its own (kind `company_current`, the legal entities' chart code, the
+//! company's own owner code), and the founder named by `client_id` is recorded as the one who
+//! operates it. Opening it once holds as for a person's account; a later approval of the same
+//! company keeps the founder of the first.
+//!
 //! `account.money_moved` (to applications, which keeps the clients' inbox), payload
 //! `{"client_id", "movement", "transfer_id"}`: a client's money moved by their own hand (an
 //! exchange, a transfer sent, a standing order paid) or to them (a transfer received); or
@@ -21,11 +28,14 @@ use imkon_platform::problem::Problem;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::db::accounts::CompanyRow;
 use crate::domain::account::{AccountKind, AccountOwner, ClientId};
 use crate::domain::account_number::BankCode;
-use crate::opening::{open_once, AccountOpening};
+use crate::opening::{open_company_account, open_once, AccountOpening};
 
 pub const KYC_APPROVED_TOPIC: &str = "client.kyc_approved";
+
+pub const COMPANY_KYC_APPROVED_TOPIC: &str = "company.kyc_approved";
 
 pub const MONEY_MOVED_TOPIC: &str = "account.money_moved";
 
@@ -97,15 +107,89 @@ pub async fn announce_money_moved(
     Ok(())
 }
 
-/// Opens a founder's current account when their KYC is approved.
+/// Opens a founder's current account when their KYC is approved, and a company's when the
+/// company's is.
 #[derive(Clone, Copy, Debug)]
 pub struct KycApprovedConsumer {
     pub bank: BankCode,
 }
 
+/// The payload's member `field` as a UUID, or a 422 naming it and the topic.
+fn uuid_of(event: &EventEnvelope, field: &str, code: &str) -> Result<Uuid, Problem> {
+    event
+        .payload
+        .get(field)
+        .and_then(|value| value.as_str())
+        .and_then(|text| Uuid::parse_str(text).ok())
+        .ok_or_else(|| {
+            Problem::invalid_field(
+                format!("payload.{field}"),
+                code,
+                format!("a {} event carries {field} as a UUID", event.topic),
+            )
+        })
+}
+
+/// The company `company.kyc_approved` describes, checked: two UUIDs, a nine-digit STIR and the
+/// approval's time.
+fn approved_company(event: &EventEnvelope) -> Result<CompanyRow, Problem> {
+    let company_id = uuid_of(event, "company_id", "missing_company_id")?;
+    let founder_client_id = uuid_of(event, "client_id", "missing_client_id")?;
+    let stir = event
+        .payload
+        .get("stir")
+        .and_then(|value| value.as_str())
+        .filter(|text| text.len() == 9 && text.bytes().all(|byte| byte.is_ascii_digit()))
+        .ok_or_else(|| {
+            Problem::invalid_field(
+                "payload.stir",
+                "malformed_stir",
+                "a company.kyc_approved event carries the company's STIR as nine digits",
+            )
+        })?;
+    let approved_at = event
+        .payload
+        .get("approved_at")
+        .and_then(|value| value.as_str())
+        .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+        .ok_or_else(|| {
+            Problem::invalid_field(
+                "payload.approved_at",
+                "missing_approved_at",
+                "a company.kyc_approved event carries when it was approved (RFC 3339)",
+            )
+        })?;
+    Ok(CompanyRow {
+        company_id,
+        founder_client_id,
+        stir: stir.to_owned(),
+        approved_at: approved_at.with_timezone(&chrono::Utc),
+    })
+}
+
+impl KycApprovedConsumer {
+    async fn open_company_account(
+        &self,
+        connection: &mut PgConnection,
+        event: &EventEnvelope,
+    ) -> Result<(), Problem> {
+        let company = approved_company(event)?;
+        let account =
+            open_company_account(connection, self.bank, &company, COMPANY_KYC_APPROVED_TOPIC)
+                .await
+                .map_err(|error| error.to_problem())?;
+        tracing::info!(
+            company_id = %company.company_id,
+            number = %account.number,
+            "company current account opened after the company's KYC approval"
+        );
+        Ok(())
+    }
+}
+
 impl EventHandler for KycApprovedConsumer {
     fn topics(&self) -> &'static [&'static str] {
-        &[KYC_APPROVED_TOPIC]
+        &[KYC_APPROVED_TOPIC, COMPANY_KYC_APPROVED_TOPIC]
     }
 
     async fn apply(
@@ -113,18 +197,10 @@ impl EventHandler for KycApprovedConsumer {
         connection: &mut PgConnection,
         event: &EventEnvelope,
     ) -> Result<(), Problem> {
-        let client_id = event
-            .payload
-            .get("client_id")
-            .and_then(|value| value.as_str())
-            .and_then(|text| Uuid::parse_str(text).ok())
-            .ok_or_else(|| {
-                Problem::invalid_field(
-                    "payload.client_id",
-                    "missing_client_id",
-                    "a client.kyc_approved event carries the client's id as a UUID",
-                )
-            })?;
+        if event.topic == COMPANY_KYC_APPROVED_TOPIC {
+            return self.open_company_account(connection, event).await;
+        }
+        let client_id = uuid_of(event, "client_id", "missing_client_id")?;
         let account = open_once(
             connection,
             self.bank,

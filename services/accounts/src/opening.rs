@@ -1,5 +1,6 @@
 //! Opening accounts: issuing a number and checking that number, kind, owner and currency agree.
-//! Used by `POST /v1/accounts`, by the KYC consumer and by the demo seed.
+//! Used by `POST /v1/accounts`, by the KYC consumers (a person's and a company's) and by the
+//! demo seed.
 
 use chrono::{DateTime, Duration, Utc};
 use imkon_platform::audit::{self, AuditEntry};
@@ -11,8 +12,8 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::accounts::{AccountRow, NewAccount};
-use crate::domain::account::{Account, AccountId, AccountKind, AccountOwner};
+use crate::db::accounts::{AccountRow, CompanyRow, NewAccount};
+use crate::domain::account::{Account, AccountId, AccountKind, AccountOwner, CompanyId};
 use crate::domain::account_number::{AccountNumber, BalanceAccountCode, BankCode};
 use crate::error::AccountsError;
 
@@ -32,17 +33,25 @@ pub async fn open_account(
     bank: BankCode,
     opening: &AccountOpening<'_>,
 ) -> Result<AccountRow, AccountsError> {
-    let owner_code = match opening.owner {
-        AccountOwner::Client(client) => {
-            let code = db::accounts::client_code(connection, client.as_uuid()).await?;
+    // A company is a client of the bank in its own right, so it has an owner code of its own,
+    // not its founder's: the number says whose money it is.
+    let coded_owner = match opening.owner {
+        AccountOwner::Client(client) => Some(client.as_uuid()),
+        AccountOwner::Company(company) => Some(company.as_uuid()),
+        AccountOwner::Bank => None,
+    };
+    let owner_code = match coded_owner {
+        Some(owner) => {
+            let code = db::accounts::client_code(connection, owner).await?;
             u32::try_from(code).map_err(|_| {
                 AccountsError::Inconsistent(format!("client code {code} is negative"))
             })?
         }
-        AccountOwner::Bank => 0,
+        None => 0,
     };
     // The kind's first chart-of-accounts code: individuals' current accounts (20206) for
-    // clients, since every founder who passes KYC is a person.
+    // persons' current accounts, since every founder who passes KYC is a person; a company's
+    // current account has only the legal entities' code (20208).
     let balance_account = *opening
         .kind
         .balance_account_codes()
@@ -73,9 +82,10 @@ pub async fn open_account(
         opening.currency,
         opening.allow_negative,
     )?;
-    let owner_client_id = match account.owner() {
-        AccountOwner::Client(client) => Some(client.as_uuid()),
-        AccountOwner::Bank => None,
+    let (owner_client_id, owner_company_id) = match account.owner() {
+        AccountOwner::Client(client) => (Some(client.as_uuid()), None),
+        AccountOwner::Company(company) => (None, Some(company.as_uuid())),
+        AccountOwner::Bank => (None, None),
     };
     let number_text = account.number().to_string();
     Ok(db::accounts::insert(
@@ -85,6 +95,7 @@ pub async fn open_account(
             number: &number_text,
             kind: account.kind().code(),
             owner_client_id,
+            owner_company_id,
             currency: account.currency().code(),
             normal_side: account.normal_side().code(),
             allow_negative: account.allow_negative(),
@@ -115,6 +126,7 @@ async fn audit_system_opening(
                 "kind": account.kind,
                 "currency": account.currency,
                 "owner_client_id": account.owner_client_id,
+                "owner_company_id": account.owner_company_id,
                 "cause": cause,
             })),
             source_address: None,
@@ -135,6 +147,7 @@ pub async fn open_once(
 ) -> Result<AccountRow, AccountsError> {
     let owner_name = match opening.owner {
         AccountOwner::Client(client) => client.as_uuid().to_string(),
+        AccountOwner::Company(company) => format!("company:{}", company.as_uuid()),
         AccountOwner::Bank => "bank".to_owned(),
     };
     db::accounts::lock_owner_kind(connection, &owner_name, opening.kind.code()).await?;
@@ -142,6 +155,14 @@ pub async fn open_once(
         AccountOwner::Client(client) => db::accounts::list_for_client(
             &mut *connection,
             client.as_uuid(),
+            Some(opening.kind.code()),
+        )
+        .await?
+        .into_iter()
+        .find(|account| account.currency == opening.currency.code()),
+        AccountOwner::Company(company) => db::accounts::list_for_company(
+            &mut *connection,
+            company.as_uuid(),
             Some(opening.kind.code()),
         )
         .await?
@@ -164,6 +185,61 @@ pub async fn open_once(
             Ok(account)
         }
     }
+}
+
+/// Records a company whose KYC onboarding approved, with the founder who operates its
+/// accounts, and opens its current account in sums, once: a repeated approval finds the company
+/// and the account recorded before. Both are in the audit trail, with `cause`.
+pub async fn open_company_account(
+    connection: &mut PgConnection,
+    bank: BankCode,
+    company: &CompanyRow,
+    cause: &str,
+) -> Result<AccountRow, AccountsError> {
+    let (known, recorded_now) = db::accounts::record_company(connection, company).await?;
+    if recorded_now {
+        audit::record(
+            connection,
+            AuditEntry {
+                actor_id: None,
+                actor_roles: Vec::new(),
+                action: "company.recorded",
+                subject_type: "company",
+                subject_id: known.company_id.to_string(),
+                before: None,
+                after: Some(json!({
+                    "founder_client_id": known.founder_client_id,
+                    "stir": known.stir,
+                    "approved_at": known.approved_at,
+                    "cause": cause,
+                })),
+                source_address: None,
+            },
+        )
+        .await?;
+    } else if known.founder_client_id != company.founder_client_id {
+        // The founder who operates the accounts is the one of the first approval; a later one
+        // naming another founder changes nothing here, and someone should look at it.
+        tracing::warn!(
+            company_id = %known.company_id,
+            recorded_founder = %known.founder_client_id,
+            announced_founder = %company.founder_client_id,
+            "a repeated company approval names another founder; the first is kept"
+        );
+    }
+    open_once(
+        connection,
+        bank,
+        &AccountOpening {
+            kind: AccountKind::CompanyCurrent,
+            owner: AccountOwner::Company(CompanyId::from_uuid(known.company_id)),
+            currency: Currency::Uzs,
+            allow_negative: false,
+            name: Some("Company current account"),
+        },
+        cause,
+    )
+    .await
 }
 
 /// Opens the bank's own accounts a demonstration needs, in sums: settlement, interest income

@@ -1,5 +1,5 @@
-//! The ledger, as this service needs it: open accounts, find a client's current account, post
-//! a transfer. Production talks to the accounts service over HTTP ([`HttpLedger`]); the trait
+//! The ledger, as this service needs it: open accounts, find a company's or a client's current
+//! account, post a transfer. Production talks to the accounts service over HTTP ([`HttpLedger`]); the trait
 //! keeps the money-moving code independent of that transport.
 //!
 //! Every call carries an idempotency key that this service derives from what the call is for
@@ -134,6 +134,14 @@ pub trait Ledger: Send + Sync {
         currency: Currency,
     ) -> LedgerFuture<'_, Option<String>>;
 
+    /// The number of the company's own current account in `currency`, if the company has one
+    /// (accounts opens it when the company's KYC is approved).
+    fn company_current_account(
+        &self,
+        company_id: Uuid,
+        currency: Currency,
+    ) -> LedgerFuture<'_, Option<String>>;
+
     /// Posts a transfer, or returns the one posted before under the same key; answers its id.
     fn post_transfer(&self, request: TransferRequest) -> LedgerFuture<'_, Uuid>;
 
@@ -233,6 +241,27 @@ impl HttpLedger {
             detail: problem.detail,
         })
     }
+
+    /// The number of the first account in `currency` that `GET /v1/accounts?<query>` lists.
+    async fn first_account_in(
+        &self,
+        query: String,
+        currency: Currency,
+    ) -> Result<Option<String>, LedgerError> {
+        let response = self
+            .client
+            .get(&format!("{}/v1/accounts?{query}", self.accounts_url))
+            .bearer_auth(self.bearer().await?)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let list: AccountList = Self::answer(response).await?;
+        Ok(list
+            .into_items()
+            .into_iter()
+            .find(|account| account.currency == currency.code())
+            .map(|account| account.number))
+    }
 }
 
 fn unavailable(error: reqwest::Error) -> LedgerError {
@@ -274,24 +303,21 @@ impl Ledger for HttpLedger {
         client_id: Uuid,
         currency: Currency,
     ) -> LedgerFuture<'_, Option<String>> {
-        Box::pin(async move {
-            let response = self
-                .client
-                .get(&format!(
-                    "{}/v1/accounts?client_id={client_id}&kind=client_current",
-                    self.accounts_url
-                ))
-                .bearer_auth(self.bearer().await?)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            let list: AccountList = Self::answer(response).await?;
-            Ok(list
-                .into_items()
-                .into_iter()
-                .find(|account| account.currency == currency.code())
-                .map(|account| account.number))
-        })
+        Box::pin(self.first_account_in(
+            format!("client_id={client_id}&kind=client_current"),
+            currency,
+        ))
+    }
+
+    fn company_current_account(
+        &self,
+        company_id: Uuid,
+        currency: Currency,
+    ) -> LedgerFuture<'_, Option<String>> {
+        Box::pin(self.first_account_in(
+            format!("company_id={company_id}&kind=company_current"),
+            currency,
+        ))
     }
 
     fn post_transfer(&self, request: TransferRequest) -> LedgerFuture<'_, Uuid> {

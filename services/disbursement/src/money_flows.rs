@@ -28,12 +28,23 @@ use crate::error::DisbursementError;
 use crate::ledger::{AccountKind, AccountOwner, Ledger, Leg, OpenAccount, Side, TransferRequest};
 use crate::loans::{currency, fee_to_collect, money, programme_kind};
 
-/// The client's current account in the contract's currency.
-pub async fn client_current_account(
+/// The current account a contract's money is paid into and taken from, in the contract's
+/// currency: the company's own account when the company has one (accounts opens it when the
+/// company's KYC is approved), or else the founder's, which is where contracts made before
+/// companies had accounts, and those of a company not yet approved, were and are paid. Every
+/// flow of a contract (a payout, a fee paid at signing, a repayment, a recovery) asks here, so
+/// the money comes back from the account it went to.
+pub async fn contract_current_account(
     ledger: &dyn Ledger,
     contract: &ContractRow,
 ) -> Result<String, DisbursementError> {
     let currency = currency(contract);
+    if let Some(company_account) = ledger
+        .company_current_account(contract.company_id, currency)
+        .await?
+    {
+        return Ok(company_account);
+    }
     ledger
         .client_current_account(contract.client_id, currency)
         .await?
@@ -131,7 +142,8 @@ pub struct Disbursed {
     pub fee_deducted: Option<Money>,
 }
 
-/// Pays a tranche into the client's current account: from the loan account for a loan, from
+/// Pays a tranche into the contract's current account (the company's, or else the founder's,
+/// see [`contract_current_account`]): from the loan account for a loan, from
 /// the programme's grant fund for a grant. A loan's first payout keeps back an arrangement fee
 /// that is deducted: in the same transfer, the loan account is debited the whole tranche, the
 /// current account credited the tranche less the fee and the bank's fee income the fee. A
@@ -141,7 +153,7 @@ pub async fn disburse_tranche(
     contract: &ContractRow,
     tranche: &TrancheRow,
 ) -> Result<Disbursed, DisbursementError> {
-    let current = client_current_account(ledger, contract).await?;
+    let current = contract_current_account(ledger, contract).await?;
     let (source, loan_account) = match programme_kind(contract) {
         ProgrammeKind::Loan => {
             let account = loan_account(ledger, contract).await?;
@@ -190,7 +202,7 @@ pub async fn disburse_tranche(
     })
 }
 
-/// Collects an arrangement fee paid up front from the founder's current account into the
+/// Collects an arrangement fee paid up front from the contract's current account into the
 /// bank's fee income, under a key derived from the contract, so a signature retried after a
 /// failure pays it once. Answers the transfer's id.
 pub async fn collect_upfront_fee(
@@ -198,7 +210,7 @@ pub async fn collect_upfront_fee(
     contract: &ContractRow,
     fee: Money,
 ) -> Result<Uuid, DisbursementError> {
-    let current = client_current_account(ledger, contract).await?;
+    let current = contract_current_account(ledger, contract).await?;
     let income = bank_account(ledger, AccountKind::FeeIncome, currency(contract)).await?;
     Ok(ledger
         .post_transfer(TransferRequest {
@@ -254,7 +266,7 @@ pub async fn write_off_principal(
         .await?)
 }
 
-/// Moves a payment towards a written-off loan from the client's current account to the bank's
+/// Moves a payment towards a written-off loan from the contract's current account to the bank's
 /// loan-loss account, which the principal was charged to at the write-off: what comes back
 /// reduces the loss. The ledger records it as a repayment, which is what the client made.
 pub async fn collect_recovery(
@@ -263,7 +275,7 @@ pub async fn collect_recovery(
     idempotency_key: String,
     amount: Money,
 ) -> Result<Uuid, DisbursementError> {
-    let current = client_current_account(ledger, contract).await?;
+    let current = contract_current_account(ledger, contract).await?;
     let loss = bank_account(ledger, AccountKind::LoanLoss, currency(contract)).await?;
     Ok(ledger
         .post_transfer(TransferRequest {
@@ -304,7 +316,7 @@ impl RepaymentParts {
     }
 }
 
-/// Moves a repayment from the client's current account in one transfer: the principal back to
+/// Moves a repayment from the contract's current account in one transfer: the principal back to
 /// the loan account, the interest and the penalty to the bank's income accounts. Parts that are
 /// zero get no leg.
 pub async fn collect_repayment(
@@ -314,7 +326,7 @@ pub async fn collect_repayment(
     parts: RepaymentParts,
 ) -> Result<Uuid, DisbursementError> {
     let currency = currency(contract);
-    let current = client_current_account(ledger, contract).await?;
+    let current = contract_current_account(ledger, contract).await?;
     let mut legs = vec![Leg {
         account: current,
         side: Side::Debit,

@@ -185,6 +185,23 @@ async fn the_current_account_in_the_contracts_currency_is_found() {
 }
 
 #[tokio::test]
+async fn a_companys_current_account_is_asked_for_by_the_companys_id() {
+    let (ledger, stand) = start_stand().await;
+    let company_id = Uuid::now_v7();
+    let number = ledger
+        .company_current_account(company_id, Currency::Uzs)
+        .await
+        .unwrap();
+    assert_eq!(number.as_deref(), Some("86000000000000000002"));
+    let received = stand.received.lock().unwrap().clone();
+    assert_eq!(received[0].0, "GET /v1/accounts");
+    assert_eq!(
+        received[0].2,
+        json!({"company_id": company_id.to_string(), "kind": "company_current"})
+    );
+}
+
+#[tokio::test]
 async fn a_transfer_is_posted_with_its_key_and_a_refusal_keeps_its_code() {
     let (ledger, stand) = start_stand().await;
     let id = ledger.post_transfer(transfer("100.00")).await.unwrap();

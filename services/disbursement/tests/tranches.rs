@@ -370,6 +370,14 @@ impl Ledger for LosesFirstAnswer {
         self.inner.client_current_account(client_id, currency)
     }
 
+    fn company_current_account(
+        &self,
+        company_id: Uuid,
+        currency: Currency,
+    ) -> LedgerFuture<'_, Option<String>> {
+        self.inner.company_current_account(company_id, currency)
+    }
+
     fn post_transfer(&self, request: TransferRequest) -> LedgerFuture<'_, Uuid> {
         Box::pin(async move {
             let posted = self.inner.post_transfer(request).await;

@@ -102,7 +102,8 @@ pub struct ServiceClientPolicy {
 /// Every service that may use the client-credentials grant, and what it may do. A client that
 /// is not listed (the frontend among them) gets no service token at all.
 ///
-/// - onboarding delivers its KYC events to accounts and applications;
+/// - onboarding delivers its KYC events to accounts (a person's approval opens their current
+///   account, a company's approval the company's) and to applications;
 /// - applications reads clients at onboarding, asks scoring for scores, delivers approvals
 ///   to disbursement and asks it whether a client has an overdue loan;
 /// - disbursement, with the daily collection and arrears job that runs inside it, is the one
@@ -252,6 +253,21 @@ mod tests {
                 "{client}: {scopes:?}"
             );
         }
+    }
+
+    #[test]
+    fn onboarding_may_deliver_a_persons_and_a_companys_kyc_approval_to_accounts() {
+        let scopes = granted_scopes(&service("onboarding"), Audience::Accounts);
+        for topic in ["client.kyc_approved", "company.kyc_approved"] {
+            assert!(
+                scopes.contains(&Scope::publish(topic).unwrap()),
+                "{topic}: {scopes:?}"
+            );
+        }
+        assert!(
+            !granted_scopes(&service("applications"), Audience::Accounts)
+                .contains(&Scope::publish("company.kyc_approved").unwrap())
+        );
     }
 
     #[test]

@@ -6,12 +6,15 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 /// An account as stored, with its current balances (in normal-side sign).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
     pub id: Uuid,
     pub number: String,
     pub kind: String,
+    /// The person who owns it; none for a company's or the bank's account.
     pub owner_client_id: Option<Uuid>,
+    /// The company that owns it (a `company_current` account); none otherwise.
+    pub owner_company_id: Option<Uuid>,
     pub currency: String,
     pub normal_side: String,
     pub allow_negative: bool,
@@ -30,13 +33,15 @@ pub struct NewAccount<'a> {
     pub number: &'a str,
     pub kind: &'a str,
     pub owner_client_id: Option<Uuid>,
+    pub owner_company_id: Option<Uuid>,
     pub currency: &'a str,
     pub normal_side: &'a str,
     pub allow_negative: bool,
     pub name: Option<&'a str>,
 }
 
-/// The client's 8-digit owner code, assigned on first use.
+/// The 8-digit owner code of a client, a person or a company (keyed by the company's id),
+/// assigned on first use.
 pub async fn client_code(connection: &mut PgConnection, client_id: Uuid) -> sqlx::Result<i32> {
     sqlx::query!(
         "insert into client_code (client_id) values ($1) on conflict do nothing",
@@ -84,14 +89,16 @@ pub async fn insert(
 ) -> sqlx::Result<AccountRow> {
     sqlx::query_as!(
         AccountRow,
-        "insert into account (id, number, kind, owner_client_id, currency, normal_side, allow_negative, name)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)
-         returning id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+        "insert into account (id, number, kind, owner_client_id, owner_company_id, currency, normal_side,
+                              allow_negative, name)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         returning id, number, kind, owner_client_id, owner_company_id, currency, normal_side, allow_negative, name,
                posted_balance, pending_holds, created_at, closed_at",
         account.id,
         account.number,
         account.kind,
         account.owner_client_id,
+        account.owner_company_id,
         account.currency,
         account.normal_side,
         account.allow_negative,
@@ -107,7 +114,7 @@ pub async fn find_by_number(
 ) -> sqlx::Result<Option<AccountRow>> {
     sqlx::query_as!(
         AccountRow,
-        "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+        "select id, number, kind, owner_client_id, owner_company_id, currency, normal_side, allow_negative, name,
                posted_balance, pending_holds, created_at, closed_at
          from account where number = $1",
         number
@@ -122,7 +129,7 @@ pub async fn find_by_id(
 ) -> sqlx::Result<Option<AccountRow>> {
     sqlx::query_as!(
         AccountRow,
-        "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+        "select id, number, kind, owner_client_id, owner_company_id, currency, normal_side, allow_negative, name,
                posted_balance, pending_holds, created_at, closed_at
          from account where id = $1",
         id
@@ -145,14 +152,19 @@ pub async fn ids_by_numbers(
     Ok(rows.into_iter().map(|row| (row.number, row.id)).collect())
 }
 
-/// Whether any of the accounts numbered `numbers` belongs to `client_id`.
+/// Whether any of the accounts numbered `numbers` belongs to `client_id` or to a company they
+/// operate: a member of staff who founded a company moves its money no more than their own.
 pub async fn any_owned_by(
     executor: impl PgExecutor<'_>,
     numbers: &[String],
     client_id: Uuid,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
-        r#"select exists (select 1 from account where number = any($1) and owner_client_id = $2)
+        r#"select exists (select 1 from account
+                          where number = any($1)
+                            and (owner_client_id = $2
+                                 or owner_company_id in (select company_id from company
+                                                         where founder_client_id = $2)))
                as "owned!""#,
         numbers,
         client_id
@@ -161,14 +173,19 @@ pub async fn any_owned_by(
     .await
 }
 
-/// Whether any of the accounts with these ids belongs to `client_id`.
+/// Whether any of the accounts with these ids belongs to `client_id` or to a company they
+/// operate.
 pub async fn any_id_owned_by(
     executor: impl PgExecutor<'_>,
     ids: &[Uuid],
     client_id: Uuid,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
-        r#"select exists (select 1 from account where id = any($1) and owner_client_id = $2)
+        r#"select exists (select 1 from account
+                          where id = any($1)
+                            and (owner_client_id = $2
+                                 or owner_company_id in (select company_id from company
+                                                         where founder_client_id = $2)))
                as "owned!""#,
         ids,
         client_id
@@ -185,7 +202,7 @@ pub async fn list_for_client(
 ) -> sqlx::Result<Vec<AccountRow>> {
     sqlx::query_as!(
         AccountRow,
-        "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+        "select id, number, kind, owner_client_id, owner_company_id, currency, normal_side, allow_negative, name,
                posted_balance, pending_holds, created_at, closed_at
          from account
          where owner_client_id = $1 and ($2::text is null or kind = $2)
@@ -205,7 +222,7 @@ pub async fn find_bank_account(
 ) -> sqlx::Result<Option<AccountRow>> {
     sqlx::query_as!(
         AccountRow,
-        "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+        "select id, number, kind, owner_client_id, owner_company_id, currency, normal_side, allow_negative, name,
                posted_balance, pending_holds, created_at, closed_at
          from account
          where owner_client_id is null and kind = $1 and currency = $2
@@ -274,7 +291,7 @@ pub async fn lock_client_account(
 ) -> sqlx::Result<Option<AccountRow>> {
     sqlx::query_as!(
         AccountRow,
-        "select id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+        "select id, number, kind, owner_client_id, owner_company_id, currency, normal_side, allow_negative, name,
                posted_balance, pending_holds, created_at, closed_at
          from account where number = $1 and owner_client_id = $2 for update",
         number,
@@ -292,7 +309,7 @@ pub async fn rename(
     sqlx::query_as!(
         AccountRow,
         "update account set name = $2 where id = $1
-         returning id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+         returning id, number, kind, owner_client_id, owner_company_id, currency, normal_side, allow_negative, name,
                posted_balance, pending_holds, created_at, closed_at",
         id,
         name
@@ -309,11 +326,101 @@ pub async fn close(
     sqlx::query_as!(
         AccountRow,
         "update account set closed_at = $2 where id = $1
-         returning id, number, kind, owner_client_id, currency, normal_side, allow_negative, name,
+         returning id, number, kind, owner_client_id, owner_company_id, currency, normal_side, allow_negative, name,
                posted_balance, pending_holds, created_at, closed_at",
         id,
         at
     )
     .fetch_one(connection)
+    .await
+}
+
+// The statements below are checked when they run (`sqlx::query_as` rather than the macros):
+// they are new with companies' accounts, and the columns they read are those of `AccountRow`.
+
+/// The columns of an [`AccountRow`], for the statements below.
+const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.kind, a.owner_client_id, a.owner_company_id,
+    a.currency, a.normal_side, a.allow_negative, a.name, a.posted_balance, a.pending_holds,
+    a.created_at, a.closed_at";
+
+/// A company as accounts knows it: approved by onboarding, operated by its founder.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CompanyRow {
+    pub company_id: Uuid,
+    pub founder_client_id: Uuid,
+    pub stir: String,
+    pub approved_at: DateTime<Utc>,
+}
+
+/// Records a company whose KYC was approved, unless it is known already. Answers the stored
+/// row, so a repeated approval keeps the founder and figures of the first, and whether this
+/// call recorded it.
+pub async fn record_company(
+    connection: &mut PgConnection,
+    company: &CompanyRow,
+) -> sqlx::Result<(CompanyRow, bool)> {
+    let inserted = sqlx::query(
+        "insert into company (company_id, founder_client_id, stir, approved_at)
+         values ($1, $2, $3, $4) on conflict (company_id) do nothing",
+    )
+    .bind(company.company_id)
+    .bind(company.founder_client_id)
+    .bind(&company.stir)
+    .bind(company.approved_at)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected()
+        == 1;
+    let stored = sqlx::query_as(
+        "select company_id, founder_client_id, stir, approved_at from company where company_id = $1",
+    )
+    .bind(company.company_id)
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok((stored, inserted))
+}
+
+/// The founder who operates the company's accounts, if the company is known.
+pub async fn company_founder(
+    executor: impl PgExecutor<'_>,
+    company_id: Uuid,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("select founder_client_id from company where company_id = $1")
+        .bind(company_id)
+        .fetch_optional(executor)
+        .await
+}
+
+/// A company's accounts, optionally of one kind, oldest first.
+pub async fn list_for_company(
+    executor: impl PgExecutor<'_>,
+    company_id: Uuid,
+    kind: Option<&str>,
+) -> sqlx::Result<Vec<AccountRow>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from account a
+         where a.owner_company_id = $1 and ($2::text is null or a.kind = $2)
+         order by a.created_at, a.number"
+    ))
+    .bind(company_id)
+    .bind(kind)
+    .fetch_all(executor)
+    .await
+}
+
+/// The accounts a client may use: their own, then those of the companies they found, each
+/// group oldest first.
+pub async fn list_operated_by(
+    executor: impl PgExecutor<'_>,
+    client_id: Uuid,
+) -> sqlx::Result<Vec<AccountRow>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from account a
+         where a.owner_client_id = $1
+            or a.owner_company_id in (select company_id from company where founder_client_id = $1)
+         order by a.owner_company_id is not null, a.created_at, a.number"
+    ))
+    .bind(client_id)
+    .fetch_all(executor)
     .await
 }

@@ -49,10 +49,27 @@ impl ClientId {
     }
 }
 
+/// Onboarding's identifier of a company whose KYC it approved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CompanyId(Uuid);
+
+impl CompanyId {
+    pub fn from_uuid(id: Uuid) -> CompanyId {
+        CompanyId(id)
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
 /// Whose account it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AccountOwner {
+    /// A person: their current accounts, loans and term deposits.
     Client(ClientId),
+    /// A company, a legal entity: its current account, which its founder operates.
+    Company(CompanyId),
     /// The bank's own books: income, cash, settlement, programme funds.
     Bank,
 }
@@ -116,10 +133,22 @@ pub enum AccountKind {
     DepositInterestPayable,
     /// The bank's interest expense on term deposits: an expense.
     InterestExpense,
+    /// A company's current (demand deposit) account: the company's own money, a liability,
+    /// opened when the company's KYC is approved; grants and loans to the company are paid
+    /// into it.
+    CompanyCurrent,
+}
+
+/// Who may own an account of a kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerKind {
+    Client,
+    Company,
+    Bank,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 14] = [
+    pub const ALL: [AccountKind; 15] = [
         AccountKind::ClientCurrent,
         AccountKind::Loan,
         AccountKind::GrantFund,
@@ -134,6 +163,7 @@ impl AccountKind {
         AccountKind::TermDeposit,
         AccountKind::DepositInterestPayable,
         AccountKind::InterestExpense,
+        AccountKind::CompanyCurrent,
     ];
 
     /// The stable name, as stored and sent over the wire.
@@ -153,6 +183,7 @@ impl AccountKind {
             AccountKind::TermDeposit => "term_deposit",
             AccountKind::DepositInterestPayable => "deposit_interest_payable",
             AccountKind::InterestExpense => "interest_expense",
+            AccountKind::CompanyCurrent => "company_current",
         }
     }
 
@@ -172,16 +203,20 @@ impl AccountKind {
             | AccountKind::FxIncome
             | AccountKind::FeeIncome
             | AccountKind::TermDeposit
-            | AccountKind::DepositInterestPayable => Side::Credit,
+            | AccountKind::DepositInterestPayable
+            | AccountKind::CompanyCurrent => Side::Credit,
         }
     }
 
-    /// Whether the kind belongs to a client (true) or to the bank (false).
-    pub fn is_client_owned(self) -> bool {
-        matches!(
-            self,
-            AccountKind::ClientCurrent | AccountKind::Loan | AccountKind::TermDeposit
-        )
+    /// Who owns accounts of this kind: a person, a company or the bank.
+    pub fn owner_kind(self) -> OwnerKind {
+        match self {
+            AccountKind::ClientCurrent | AccountKind::Loan | AccountKind::TermDeposit => {
+                OwnerKind::Client
+            }
+            AccountKind::CompanyCurrent => OwnerKind::Company,
+            _ => OwnerKind::Bank,
+        }
     }
 
     /// The chart-of-accounts codes an account of this kind may carry.
@@ -204,6 +239,7 @@ impl AccountKind {
             AccountKind::TermDeposit => &[BalanceAccountCode::TERM_DEPOSIT_OF_INDIVIDUAL],
             AccountKind::DepositInterestPayable => &[BalanceAccountCode::DEPOSIT_INTEREST_PAYABLE],
             AccountKind::InterestExpense => &[BalanceAccountCode::DEPOSIT_INTEREST_EXPENSE],
+            AccountKind::CompanyCurrent => &[BalanceAccountCode::CURRENT_ACCOUNT_OF_COMPANY],
         }
     }
 }
@@ -238,6 +274,8 @@ pub enum AccountError {
     },
     #[error("a {kind} account belongs to a client")]
     NeedsClientOwner { kind: &'static str },
+    #[error("a {kind} account belongs to a company")]
+    NeedsCompanyOwner { kind: &'static str },
     #[error("a {kind} account belongs to the bank")]
     NeedsBankOwner { kind: &'static str },
     #[error("only the bank's own accounts may go below zero")]
@@ -251,6 +289,7 @@ impl AccountError {
             AccountError::CurrencyMismatch { .. } => "currency_mismatch",
             AccountError::BalanceAccountNotForKind { .. } => "balance_account_not_for_kind",
             AccountError::NeedsClientOwner { .. } => "account_needs_client_owner",
+            AccountError::NeedsCompanyOwner { .. } => "account_needs_company_owner",
             AccountError::NeedsBankOwner { .. } => "account_needs_bank_owner",
             AccountError::OverdraftForBankAccountsOnly => "overdraft_for_bank_accounts_only",
         }
@@ -261,7 +300,9 @@ impl AccountError {
             AccountError::UnknownKind { .. } => "kind",
             AccountError::CurrencyMismatch { .. } => "currency",
             AccountError::BalanceAccountNotForKind { .. } => "number",
-            AccountError::NeedsClientOwner { .. } | AccountError::NeedsBankOwner { .. } => "owner",
+            AccountError::NeedsClientOwner { .. }
+            | AccountError::NeedsCompanyOwner { .. }
+            | AccountError::NeedsBankOwner { .. } => "owner",
             AccountError::OverdraftForBankAccountsOnly => "allow_negative",
         }
     }
@@ -303,19 +344,23 @@ impl Account {
                 kind: kind.code(),
             });
         }
-        match (kind.is_client_owned(), owner) {
-            (true, AccountOwner::Bank) => {
+        match (kind.owner_kind(), owner) {
+            (OwnerKind::Client, AccountOwner::Client(_))
+            | (OwnerKind::Company, AccountOwner::Company(_))
+            | (OwnerKind::Bank, AccountOwner::Bank) => {}
+            (OwnerKind::Client, _) => {
                 return Err(AccountError::NeedsClientOwner { kind: kind.code() })
             }
-            (false, AccountOwner::Client(_)) => {
-                return Err(AccountError::NeedsBankOwner { kind: kind.code() })
+            (OwnerKind::Company, _) => {
+                return Err(AccountError::NeedsCompanyOwner { kind: kind.code() })
             }
-            _ => {}
+            (OwnerKind::Bank, _) => return Err(AccountError::NeedsBankOwner { kind: kind.code() }),
         }
         // A client's account below zero is credit the bank never decided to give: the only
-        // credit a client gets is a loan, made by the four-eyes decision and its contract. So
-        // only the bank's own books (settlement, cash) may be allowed to go negative.
-        if allow_negative && matches!(owner, AccountOwner::Client(_)) {
+        // credit a client (a person or a company) gets is a loan, made by the four-eyes decision
+        // and its contract. So only the bank's own books (settlement, cash) may be allowed to go
+        // negative.
+        if allow_negative && owner != AccountOwner::Bank {
             return Err(AccountError::OverdraftForBankAccountsOnly);
         }
         Ok(Account {
@@ -505,6 +550,71 @@ mod tests {
             true,
         );
         assert_eq!(refused, Err(AccountError::OverdraftForBankAccountsOnly));
+    }
+
+    fn company() -> AccountOwner {
+        AccountOwner::Company(CompanyId::from_uuid(Uuid::from_u128(9)))
+    }
+
+    #[test]
+    fn a_companys_current_account_carries_the_legal_entity_code_and_belongs_to_the_company() {
+        let kind = AccountKind::CompanyCurrent;
+        assert_eq!(kind.normal_side(), Side::Credit);
+        let account = Account::open(
+            AccountId::from_uuid(Uuid::from_u128(1)),
+            number(
+                BalanceAccountCode::CURRENT_ACCOUNT_OF_COMPANY,
+                Currency::Uzs,
+            ),
+            kind,
+            company(),
+            Currency::Uzs,
+            false,
+        )
+        .unwrap();
+        assert_eq!(account.owner(), company());
+        let of_a_person = Account::open(
+            AccountId::from_uuid(Uuid::from_u128(1)),
+            number(
+                BalanceAccountCode::CURRENT_ACCOUNT_OF_COMPANY,
+                Currency::Uzs,
+            ),
+            kind,
+            client(),
+            Currency::Uzs,
+            false,
+        );
+        assert_eq!(
+            of_a_person,
+            Err(AccountError::NeedsCompanyOwner {
+                kind: "company_current"
+            })
+        );
+        let with_a_persons_code = Account::open(
+            AccountId::from_uuid(Uuid::from_u128(1)),
+            number(
+                BalanceAccountCode::CURRENT_ACCOUNT_OF_INDIVIDUAL,
+                Currency::Uzs,
+            ),
+            kind,
+            company(),
+            Currency::Uzs,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(with_a_persons_code.code(), "balance_account_not_for_kind");
+        let overdrawn = Account::open(
+            AccountId::from_uuid(Uuid::from_u128(1)),
+            number(
+                BalanceAccountCode::CURRENT_ACCOUNT_OF_COMPANY,
+                Currency::Uzs,
+            ),
+            kind,
+            company(),
+            Currency::Uzs,
+            true,
+        );
+        assert_eq!(overdrawn, Err(AccountError::OverdraftForBankAccountsOnly));
     }
 
     #[test]

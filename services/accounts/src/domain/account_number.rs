@@ -49,7 +49,7 @@
 //! | 12501 | short-term loans to individuals | group 12500 confirmed; sub-account assumed |
 //! | 20205 | demand deposits of off-budget funds: where a programme's grant money waits | confirmed code; its use for programmes is our choice |
 //! | 20206 | demand deposits of individuals: a person's current account | confirmed (mirrors 50106, interest expense on them) |
-//! | 20208 | demand deposits of private enterprises, partnerships and companies: a company's current account | confirmed (mirrors 50108) |
+//! | 20208 | demand deposits of private enterprises, partnerships and companies: a company's current account (kind `company_current`, opened on `company.kyc_approved`) | code confirmed (mirrors 50108); ASSUMPTION: every company approved on the platform is a private enterprise (an LLC or a partnership), so each gets 20208; a state enterprise, a joint venture or a sole proprietor would need its own code of group 20200, to be confirmed by the bank's accountants |
 //! | 41501 | interest income on loans to individuals | ASSUMPTION: class 4 is income; the sub-account must be confirmed by the bank's accountants |
 //! | 45401 | penalty (fine) income | ASSUMPTION: as above |
 //! | 56802 | losses on loans written off | ASSUMPTION: class 5 is expenses; the sub-account must be confirmed by the bank's accountants |
@@ -175,7 +175,8 @@ impl BalanceAccountCode {
     pub const GRANT_FUND: BalanceAccountCode = BalanceAccountCode(20205);
     /// Demand deposits of individuals.
     pub const CURRENT_ACCOUNT_OF_INDIVIDUAL: BalanceAccountCode = BalanceAccountCode(20206);
-    /// Demand deposits of private enterprises, partnerships and companies.
+    /// Demand deposits of private enterprises, partnerships and companies: every company's
+    /// current account (its use for all companies assumed, see the module documentation).
     pub const CURRENT_ACCOUNT_OF_COMPANY: BalanceAccountCode = BalanceAccountCode(20208);
     /// Interest income on loans (sub-account assumed, see the module documentation).
     pub const INTEREST_INCOME: BalanceAccountCode = BalanceAccountCode(41501);

@@ -33,11 +33,16 @@ pub fn router() -> Router<AppState> {
         .route("/v1/me/accounts/{number}/close", post(close_my_account))
 }
 
-/// Whose account it is.
+/// Whose account it is: a person (`{"kind": "client", "client_id"}`), a company
+/// (`{"kind": "company", "company_id"}`: its current account, which the founder who had the
+/// company approved operates and sees among their own) or the bank (`{"kind": "bank"}`). A
+/// company's account is never opened through `POST /v1/accounts`: the bank opens it when the
+/// company's KYC is approved.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OwnerDto {
     Client { client_id: Uuid },
+    Company { company_id: Uuid },
     Bank,
 }
 
@@ -48,7 +53,8 @@ pub enum OwnerDto {
 pub struct CreateAccountRequest {
     pub owner: OwnerDto,
     /// client_current, loan, grant_fund, interest_income, penalty_income, bank_cash,
-    /// bank_settlement, loan_loss, fx_position, fx_income or fee_income
+    /// bank_settlement, loan_loss, fx_position, fx_income or fee_income (a company_current
+    /// account opens only on the company's KYC approval)
     pub kind: String,
     /// UZS, USD or EUR.
     pub currency: String,
@@ -78,6 +84,8 @@ pub struct AccountDto {
     /// The 20-digit account number.
     pub number: String,
     pub kind: String,
+    /// Whose money it is. A founder's `GET /v1/me/accounts` lists their own accounts and then
+    /// the current accounts of the companies they operate, whose owner is the company.
     pub owner: OwnerDto,
     pub currency: String,
     pub allow_negative: bool,
@@ -97,9 +105,10 @@ impl From<&AccountRow> for AccountDto {
             id: row.id,
             number: row.number.clone(),
             kind: row.kind.clone(),
-            owner: match row.owner_client_id {
-                Some(client_id) => OwnerDto::Client { client_id },
-                None => OwnerDto::Bank,
+            owner: match (row.owner_client_id, row.owner_company_id) {
+                (Some(client_id), _) => OwnerDto::Client { client_id },
+                (None, Some(company_id)) => OwnerDto::Company { company_id },
+                (None, None) => OwnerDto::Bank,
             },
             currency: row.currency.clone(),
             allow_negative: row.allow_negative,
@@ -133,6 +142,13 @@ pub async fn create_account(
         .map_err(|_| invalid("currency", "unknown_currency", "UZS, USD or EUR"))?;
     let owner = match request.owner {
         OwnerDto::Client { client_id } => AccountOwner::Client(ClientId::from_uuid(client_id)),
+        // A company's account needs the company approved and its operator recorded, which only
+        // the approval event brings; opening one by hand would skip both.
+        OwnerDto::Company { .. } => return Err(invalid(
+            "owner",
+            "company_account_opens_on_approval",
+            "a company's current account is opened by the bank when the company's KYC is approved",
+        )),
         OwnerDto::Bank => AccountOwner::Bank,
     };
     let name = trimmed_name(request.name.as_deref())?;
@@ -196,7 +212,8 @@ pub async fn get_account(
     Ok(Json(AccountDto::from(&account)))
 }
 
-/// Finds an account the caller may see by its number; another client's is "not found".
+/// Finds an account the caller may see by its number; another client's is "not found". A
+/// company's account is its operating founder's to see.
 pub async fn visible_account(
     state: &AppState,
     caller: &Caller,
@@ -204,22 +221,37 @@ pub async fn visible_account(
     number: &str,
 ) -> Result<AccountRow, AccountsError> {
     let number = parse_account_number(state, field, number)?;
-    db::accounts::find_by_number(&state.pool, &number.to_string())
+    let account = db::accounts::find_by_number(&state.pool, &number.to_string())
         .await?
-        .filter(|account| caller.may_see(account.owner_client_id))
-        .ok_or(AccountsError::NotFound("account"))
+        .ok_or(AccountsError::NotFound("account"))?;
+    let operator = match (account.owner_client_id, account.owner_company_id) {
+        (None, Some(company_id)) if !caller.sees_every_account() => {
+            db::accounts::company_founder(&state.pool, company_id).await?
+        }
+        (owner, _) => owner,
+    };
+    if caller.may_see(operator) {
+        Ok(account)
+    } else {
+        Err(AccountsError::NotFound("account"))
+    }
 }
 
+/// Whose accounts to list: a person's (`client_id`) or a company's (`company_id`), exactly one.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListAccountsQuery {
-    pub client_id: Uuid,
+    pub client_id: Option<Uuid>,
+    pub company_id: Option<Uuid>,
     pub kind: Option<String>,
 }
 
-/// A client's accounts, optionally of one kind: staff and services.
+/// A client's or a company's accounts, optionally of one kind: staff and services. A person's
+/// list holds what they own, not their companies' accounts; disbursement asks for a company's
+/// current account with `company_id` and `kind=company_current`.
 #[utoipa::path(get, path = "/v1/accounts", tag = "accounts", params(ListAccountsQuery),
     security(("bearer" = ["kyc_officer", "credit_officer", "approver", "finance", "admin", "service"])),
-    responses((status = 200, body = [AccountDto]), (status = 401), (status = 403)))]
+    responses((status = 200, body = [AccountDto]), (status = 401), (status = 403),
+              (status = 422, description = "one_owner_needed: neither or both of client_id and company_id")))]
 #[tracing::instrument(skip_all, fields(caller = %staff.subject()))]
 pub async fn list_accounts(
     State(state): State<AppState>,
@@ -230,11 +262,26 @@ pub async fn list_accounts(
         Some(kind) => Some(kind.parse::<AccountKind>()?.code()),
         None => None,
     };
-    let accounts = db::accounts::list_for_client(&state.pool, query.client_id, kind).await?;
+    let accounts = match (query.client_id, query.company_id) {
+        (Some(client_id), None) => {
+            db::accounts::list_for_client(&state.pool, client_id, kind).await?
+        }
+        (None, Some(company_id)) => {
+            db::accounts::list_for_company(&state.pool, company_id, kind).await?
+        }
+        _ => {
+            return Err(invalid(
+                "client_id",
+                "one_owner_needed",
+                "name either client_id or company_id",
+            ))
+        }
+    };
     Ok(Json(accounts.iter().map(AccountDto::from).collect()))
 }
 
-/// The signed-in founder's own accounts.
+/// The signed-in founder's accounts: their own, then the current accounts of the companies
+/// they operate (`owner.kind` is `company` on those).
 #[utoipa::path(get, path = "/v1/me/accounts", tag = "accounts",
     security(("bearer" = ["client"])),
     responses((status = 200, body = [AccountDto]), (status = 401), (status = 403)))]
@@ -246,7 +293,7 @@ pub async fn my_accounts(
     let Some(client_id) = founder.client_id() else {
         return Ok(Json(Vec::new()));
     };
-    let accounts = db::accounts::list_for_client(&state.pool, client_id, None).await?;
+    let accounts = db::accounts::list_operated_by(&state.pool, client_id).await?;
     Ok(Json(accounts.iter().map(AccountDto::from).collect()))
 }
 

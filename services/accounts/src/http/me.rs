@@ -32,7 +32,7 @@ use super::{
 };
 use crate::db;
 use crate::db::accounts::AccountRow;
-use crate::domain::account::{Account, AccountId, AccountKind, AccountOwner, ClientId};
+use crate::domain::account::{Account, AccountId, AccountKind, AccountOwner, ClientId, CompanyId};
 use crate::domain::account_number::AccountNumber;
 use crate::domain::client_transfer::{
     confirm_client_transfer, quote_client_transfer, ClientTransferRequest, ConfirmationToken,
@@ -140,9 +140,10 @@ fn domain_account(state: &AppState, row: &AccountRow) -> Result<Account, Account
         .currency
         .parse()
         .map_err(|error| inconsistent(format!("{error}")))?;
-    let owner = match row.owner_client_id {
-        Some(client) => AccountOwner::Client(ClientId::from_uuid(client)),
-        None => AccountOwner::Bank,
+    let owner = match (row.owner_client_id, row.owner_company_id) {
+        (Some(client), _) => AccountOwner::Client(ClientId::from_uuid(client)),
+        (None, Some(company)) => AccountOwner::Company(CompanyId::from_uuid(company)),
+        (None, None) => AccountOwner::Bank,
     };
     Ok(Account::open(
         AccountId::from_uuid(row.id),

@@ -218,7 +218,8 @@ fn own_account() -> AccountsError {
     .into()
 }
 
-/// Refuses staff who are the client owning one of the transfer's accounts.
+/// Refuses staff who are the client owning one of the transfer's accounts, or operating it for
+/// their company.
 pub(super) async fn refuse_own_accounts(
     state: &AppState,
     caller: &Caller,
@@ -234,7 +235,8 @@ pub(super) async fn refuse_own_accounts(
     Ok(())
 }
 
-/// Refuses staff who are the client owning one of the accounts with these ids (a hold's).
+/// Refuses staff who are the client owning (or, for their company, operating) one of the
+/// accounts with these ids (a hold's).
 pub(super) async fn refuse_own_account_ids(
     state: &AppState,
     caller: &Caller,

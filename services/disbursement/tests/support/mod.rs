@@ -202,6 +202,8 @@ create table if not exists test_ledger_account (
     number text primary key,
     idempotency_key text not null unique,
     owner_client_id uuid,
+    -- A company's current account names its company instead of a client.
+    owner_company_id uuid,
     kind text not null,
     currency text not null,
     allow_negative boolean not null,
@@ -286,6 +288,34 @@ impl TestLedger {
             })
             .await
             .unwrap();
+        }
+        number
+    }
+
+    /// Opens a company's current account holding `balance`, as accounts does when the company's
+    /// KYC is approved (this service never opens one itself).
+    pub async fn open_company_account(&self, company_id: Uuid, balance: &str) -> String {
+        let number: String = sqlx::query_scalar(
+            "insert into test_ledger_account
+                 (number, idempotency_key, owner_company_id, kind, currency, allow_negative, normal_side)
+             values (lpad(nextval('test_ledger_account_number')::text, 20, '0'), $1, $2,
+                     'company_current', 'UZS', false, 'credit')
+             returning number",
+        )
+        .bind(format!("test:company:{company_id}"))
+        .bind(company_id)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        let amount = Money::parse(balance, Currency::Uzs).unwrap();
+        if amount.is_positive() {
+            self.move_cash(
+                &number,
+                balance,
+                true,
+                &format!("test:cash-in:{company_id}"),
+            )
+            .await;
         }
         number
     }
@@ -510,6 +540,24 @@ impl Ledger for TestLedger {
                  where owner_client_id = $1 and kind = 'client_current' and currency = $2",
             )
             .bind(client_id)
+            .bind(currency.code())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|error| LedgerError::Unavailable(error.to_string()))
+        })
+    }
+
+    fn company_current_account(
+        &self,
+        company_id: Uuid,
+        currency: Currency,
+    ) -> LedgerFuture<'_, Option<String>> {
+        Box::pin(async move {
+            sqlx::query_scalar(
+                "select number from test_ledger_account
+                 where owner_company_id = $1 and kind = 'company_current' and currency = $2",
+            )
+            .bind(company_id)
             .bind(currency.code())
             .fetch_optional(&self.pool)
             .await
