@@ -264,6 +264,63 @@ async fn approved_loan(
     id
 }
 
+/// founder's MVP co-funding grant of 50 000 000 for `company_id`, submitted into review,
+/// proposed by credit1 and confirmed by approver1: the application's id.
+async fn approved_grant(
+    platform: &Platform,
+    founder: &Person,
+    staff: &Staff,
+    company_id: Uuid,
+) -> String {
+    let draft = platform
+        .post(
+            founder,
+            "applications",
+            "/v1/applications",
+            &json!({
+                "programme_id": MVP_CO_FUNDING_GRANT_ID,
+                "company_id": company_id,
+                "requested_amount": "50000000.00",
+                "project_cost": "100000000.00",
+                "term_months": 12,
+                "answers": grant_answers(),
+            }),
+        )
+        .await
+        .ok();
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let submitted = platform
+        .post(
+            founder,
+            "applications",
+            &format!("/v1/applications/{id}/submit"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(submitted["state"], "in_review", "{submitted}");
+    platform
+        .post(
+            &staff.credit1,
+            "applications",
+            &format!("/v1/applications/{id}/decision/proposal"),
+            &json!({ "outcome": "approve", "amount": "50000000.00", "term_months": 12 }),
+        )
+        .await
+        .ok();
+    let approved = platform
+        .post(
+            &staff.approver1,
+            "applications",
+            &format!("/v1/applications/{id}/decision/confirmation"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(approved["state"], "approved", "{approved}");
+    id
+}
+
 /// The contract disbursement made from the application's `application.approved` event, as
 /// the founder sees it.
 async fn contract_for(platform: &Platform, founder: &Person, application_id: Uuid) -> Value {
@@ -1056,52 +1113,7 @@ async fn a_grant_is_paid_out_milestone_by_milestone_and_then_closes() {
     assert_eq!(opening_balance, "0.00");
 
     let company_id = company_of(&platform, &founder).await;
-    let draft = platform
-        .post(
-            &founder,
-            "applications",
-            "/v1/applications",
-            &json!({
-                "programme_id": MVP_CO_FUNDING_GRANT_ID,
-                "company_id": company_id,
-                "requested_amount": "50000000.00",
-                "project_cost": "100000000.00",
-                "term_months": 12,
-                "answers": grant_answers(),
-            }),
-        )
-        .await
-        .ok();
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let submitted = platform
-        .post(
-            &founder,
-            "applications",
-            &format!("/v1/applications/{id}/submit"),
-            &json!({}),
-        )
-        .await
-        .ok();
-    assert_eq!(submitted["state"], "in_review", "{submitted}");
-    platform
-        .post(
-            &staff.credit1,
-            "applications",
-            &format!("/v1/applications/{id}/decision/proposal"),
-            &json!({ "outcome": "approve", "amount": "50000000.00", "term_months": 12 }),
-        )
-        .await
-        .ok();
-    let approved = platform
-        .post(
-            &staff.approver1,
-            "applications",
-            &format!("/v1/applications/{id}/decision/confirmation"),
-            &json!({}),
-        )
-        .await
-        .ok();
-    assert_eq!(approved["state"], "approved", "{approved}");
+    let id = approved_grant(&platform, &founder, &staff, company_id).await;
 
     let contract = contract_for(&platform, &founder, id.parse().unwrap()).await;
     assert_eq!(contract["programme_kind"], "grant");
@@ -1233,51 +1245,7 @@ async fn a_companys_grant_is_paid_into_the_companys_account_after_kyb() {
         .await
         .refused(404, "not_found");
 
-    let draft = platform
-        .post(
-            &founder,
-            "applications",
-            "/v1/applications",
-            &json!({
-                "programme_id": MVP_CO_FUNDING_GRANT_ID,
-                "company_id": company_id,
-                "requested_amount": "50000000.00",
-                "project_cost": "100000000.00",
-                "term_months": 12,
-                "answers": grant_answers(),
-            }),
-        )
-        .await
-        .ok();
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let submitted = platform
-        .post(
-            &founder,
-            "applications",
-            &format!("/v1/applications/{id}/submit"),
-            &json!({}),
-        )
-        .await
-        .ok();
-    assert_eq!(submitted["state"], "in_review", "{submitted}");
-    platform
-        .post(
-            &staff.credit1,
-            "applications",
-            &format!("/v1/applications/{id}/decision/proposal"),
-            &json!({ "outcome": "approve", "amount": "50000000.00", "term_months": 12 }),
-        )
-        .await
-        .ok();
-    platform
-        .post(
-            &staff.approver1,
-            "applications",
-            &format!("/v1/applications/{id}/decision/confirmation"),
-            &json!({}),
-        )
-        .await
-        .ok();
+    let id = approved_grant(&platform, &founder, &staff, company_id).await;
     let contract = contract_for(&platform, &founder, id.parse().unwrap()).await;
     assert_eq!(contract["company_id"], company_id.to_string(), "{contract}");
     let contract_id = contract["id"].as_str().unwrap().to_owned();
