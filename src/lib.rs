@@ -289,8 +289,8 @@ pub async fn start(options: &PlatformOptions) -> Result<RunningPlatform, Startup
 
 /// Which services receive which topics: the deployment's event routing. Each topic's publisher
 /// (`imkon_auth::policy::TOPIC_PUBLISHERS`) must be allowed tokens for every subscriber, or
-/// onboarding refuses the relay its token; a unit test below keeps the two in step, and
-/// `tests/deploy_manifests.rs` keeps the Kubernetes ConfigMap's copy the same.
+/// onboarding refuses the relay its token; a unit test below keeps the two in step. (The
+/// Kubernetes manifests send events through NATS instead, where no routing is configured.)
 pub const EVENT_SUBSCRIBERS: &str = r#"{
     "client.kyc_approved": ["accounts", "applications"],
     "client.kyc_rejected": ["applications"],

@@ -1,11 +1,13 @@
-//! `imkon up | serve <service> | migrate <service>`.
+//! `imkon up | serve <service> | migrate <service> | dead-letters [replay <sequence>]`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use imkon::local_postgres::{self, LocalPostgres};
 use imkon::{PlatformOptions, SERVICES};
+use imkon_platform::broker::JetStream;
 use imkon_platform::config::{Secret, ServiceConfig, Settings};
+use imkon_platform::outbox;
 use imkon_platform::service::{self, StartupError};
 use imkon_platform::telemetry::{self, LogFormat};
 
@@ -14,7 +16,12 @@ const USAGE: &str = "usage:
                             (its own PostgreSQL in .imkon/ unless DATABASE_URL names a server)
   imkon serve <service>     one service: onboarding, applications, scoring, disbursement, accounts,
                             or frontend (which reads the services' addresses from <service>_url)
-  imkon migrate <service>   apply a service's migrations to its database and exit";
+  imkon migrate <service>   apply a service's migrations to its database and exit
+  imkon dead-letters [<service>]
+                            list the events parked in NATS JetStream's dead-letter stream
+                            (every service's, or one's), from the broker at nats_url
+  imkon dead-letters replay <sequence>
+                            send a parked event back to the service that parked it";
 
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +40,17 @@ fn main() -> ExitCode {
         },
         ["migrate", name] => match SERVICES.iter().find(|(service, _)| service == name) {
             Some(&(service, port)) => report("migrate", run_async(migrate(service, port))),
+            None => usage_error(&format!("unknown service `{name}`")),
+        },
+        ["dead-letters"] => report("dead-letters", run_async(list_dead_letters(None))),
+        ["dead-letters", "replay", sequence] => match sequence.parse() {
+            Ok(sequence) => report("dead-letters", run_async(replay_dead_letter(sequence))),
+            Err(_) => usage_error(&format!("`{sequence}` is not a sequence number")),
+        },
+        ["dead-letters", name] => match SERVICES.iter().find(|(service, _)| service == name) {
+            Some(&(service, _)) => {
+                report("dead-letters", run_async(list_dead_letters(Some(service))))
+            }
             None => usage_error(&format!("unknown service `{name}`")),
         },
         ["help" | "--help" | "-h"] => {
@@ -70,6 +88,56 @@ async fn serve_frontend() -> Result<(), StartupError> {
     let settings = Settings::load(imkon_frontend::SERVICE)?;
     telemetry::init_tracing(settings.get_or("log_format", LogFormat::Pretty)?);
     imkon::serve_frontend(settings, imkon_platform::http::shutdown_on_signal()).await
+}
+
+/// The broker the operator's settings name (`nats_url`, as the services read it).
+async fn broker() -> Result<JetStream, StartupError> {
+    let settings = Settings::load("dead_letters")?;
+    Ok(outbox::broker_from_settings(&settings, "imkon-dead-letters").await?)
+}
+
+/// How many parked events one listing shows.
+const DEAD_LETTER_LISTING: usize = 1000;
+
+async fn list_dead_letters(service: Option<&str>) -> Result<(), StartupError> {
+    let letters = broker()
+        .await?
+        .dead_letters(service, DEAD_LETTER_LISTING)
+        .await
+        .map_err(|error| StartupError::Other(error.to_string()))?;
+    if letters.is_empty() {
+        println!("No parked events.");
+    }
+    for letter in letters {
+        let event = letter
+            .event_id
+            .map_or_else(|| "(no event id)".to_owned(), |id| id.to_string());
+        println!(
+            "{:>8}  {}  {:<13} {:<28} {}  after {} attempts: {}",
+            letter.sequence,
+            letter.parked_at.format("%Y-%m-%d %H:%M:%S"),
+            letter.service,
+            letter.topic,
+            event,
+            letter.attempts,
+            letter.error
+        );
+    }
+    Ok(())
+}
+
+async fn replay_dead_letter(sequence: u64) -> Result<(), StartupError> {
+    let letter = broker()
+        .await?
+        .replay(sequence)
+        .await
+        .map_err(|error| StartupError::Other(error.to_string()))?;
+    let operator = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    println!(
+        "Sent {} event {:?} back to {} (dead letter {sequence}, replayed by {operator}).",
+        letter.topic, letter.event_id, letter.service
+    );
+    Ok(())
 }
 
 async fn migrate(service_name: &'static str, port: u16) -> Result<(), StartupError> {

@@ -5,6 +5,9 @@
 
 mod support;
 
+use std::sync::Arc;
+
+use imkon::SERVICES;
 use imkon_accounts::clearing::SIMULATED_SETTLEMENT_DELAY;
 use imkon_accounts::domain::account_number::{AccountNumber, BalanceAccountCode, BankCode};
 use imkon_accounts::interbank::{cut_off_at_or_before, run_cycle};
@@ -15,9 +18,11 @@ use imkon_applications::seed::{
 };
 use imkon_auth::{Audience, KeyId, PublicKeySet, SigningKey, TokenVerifier};
 use imkon_onboarding::domain::pinfl::{Pinfl, Sex};
-use imkon_platform::calendar::{BankCalendar, SettableClock};
+use imkon_platform::broker::JetStream;
+use imkon_platform::calendar::{BankCalendar, SettableClock, SystemClock};
 use imkon_platform::config::HttpLimits;
 use imkon_platform::money::Currency;
+use imkon_platform::testing::NatsServer;
 use reqwest::Method;
 use serde_json::{json, Value};
 use sqlx::types::chrono::{NaiveDate, Utc};
@@ -1200,14 +1205,56 @@ async fn a_grant_is_paid_out_milestone_by_milestone_and_then_closes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_companys_grant_is_paid_into_the_companys_account_after_kyb() {
     let platform = Platform::start().await;
+    company_grant_journey(&platform).await;
+    platform.stop().await;
+}
+
+/// The same journey with every service's events travelling through NATS JetStream (a server of
+/// the test's own): the relays publish, each service's durable consumer applies, nothing is
+/// parked, and every consumer's inbox holds what it was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_companys_grant_journey_runs_with_its_events_through_nats_jetstream() {
+    let nats = NatsServer::start().await;
+    let mut settings = Vec::new();
+    for (service, _) in SERVICES {
+        settings.push((service, "event_transport", "nats".to_owned()));
+        settings.push((service, "nats_url", nats.url()));
+    }
+    let platform = Platform::start_configured(Arc::new(SystemClock), settings).await;
+    company_grant_journey(&platform).await;
+
+    let jetstream = JetStream::connect(&nats.url(), "e2e", 1).await.unwrap();
+    assert!(jetstream.dead_letters(None, 10).await.unwrap().is_empty());
+    for (service, topic) in [
+        ("accounts", "company.kyc_approved"),
+        ("applications", "tranche.paid"),
+        ("disbursement", "application.approved"),
+    ] {
+        let pool = platform.database(service).await;
+        eventually(&format!("{service} applying a {topic} event"), || async {
+            let received: i64 =
+                sqlx::query_scalar("select count(*) from inbox_event where topic = $1")
+                    .bind(topic)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            (received >= 1).then_some(())
+        })
+        .await;
+        pool.close().await;
+    }
+    platform.stop().await;
+}
+
+async fn company_grant_journey(platform: &Platform) {
     let founder = platform.login("founder1").await;
     let other_founder = platform.login("founder2").await;
-    let staff = Staff::login(&platform).await;
-    let (personal, personal_balance) = current_account(&platform, &founder).await;
+    let staff = Staff::login(platform).await;
+    let (personal, personal_balance) = current_account(platform, &founder).await;
     // The demo seed approved Aziz Soft's KYC; onboarding's relay delivered the approval to
     // accounts, which opened the company's own account: a legal entity's, in sums.
-    let company_id = company_of(&platform, &founder).await;
-    let (company_number, company_balance) = company_account(&platform, &founder).await;
+    let company_id = company_of(platform, &founder).await;
+    let (company_number, company_balance) = company_account(platform, &founder).await;
     assert_eq!(company_balance, "0.00");
     assert!(company_number.starts_with("20208000"), "{company_number}");
     assert_ne!(company_number, personal);
@@ -1245,8 +1292,8 @@ async fn a_companys_grant_is_paid_into_the_companys_account_after_kyb() {
         .await
         .refused(404, "not_found");
 
-    let id = approved_grant(&platform, &founder, &staff, company_id).await;
-    let contract = contract_for(&platform, &founder, id.parse().unwrap()).await;
+    let id = approved_grant(platform, &founder, &staff, company_id).await;
+    let contract = contract_for(platform, &founder, id.parse().unwrap()).await;
     assert_eq!(contract["company_id"], company_id.to_string(), "{contract}");
     let contract_id = contract["id"].as_str().unwrap().to_owned();
     platform.sign_contract(&founder, &contract_id).await.ok();
@@ -1289,13 +1336,13 @@ async fn a_companys_grant_is_paid_into_the_companys_account_after_kyb() {
         .ok();
     assert_eq!(disbursed["status"], "disbursed", "{disbursed}");
 
-    let (_, company_balance) = company_account(&platform, &founder).await;
+    let (_, company_balance) = company_account(platform, &founder).await;
     assert_eq!(
         company_balance, "25000000.00",
         "the first milestone's money"
     );
     assert_eq!(
-        current_account(&platform, &founder).await,
+        current_account(platform, &founder).await,
         (personal, personal_balance),
         "the founder's own account is untouched"
     );
@@ -1303,8 +1350,6 @@ async fn a_companys_grant_is_paid_into_the_companys_account_after_kyb() {
         .assert_ledger_holds("a grant paid into a company's account")
         .await;
     platform.assert_every_event_delivered().await;
-
-    platform.stop().await;
 }
 
 /// The founder uploads a passport scan and submits KYC; kyc1 takes the case, accepts the scan

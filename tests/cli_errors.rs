@@ -107,3 +107,16 @@ fn an_unknown_command_prints_the_usage() {
     assert_eq!(code, 2);
     assert!(stderr.contains("usage:"), "{stderr}");
 }
+
+#[test]
+fn a_bad_broker_setting_for_the_dead_letter_tool_is_named() {
+    let (code, stderr) = imkon(
+        &["dead-letters"],
+        &[("IMKON_NATS_STREAM_REPLICAS", "9"), ("RUST_LOG", "off")],
+    );
+    assert_eq!(code, 1);
+    assert_one_clear_line(&stderr, "nats_stream_replicas");
+    let (code, stderr) = imkon(&["dead-letters", "replay", "first"], &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`first` is not a sequence number"), "{stderr}");
+}

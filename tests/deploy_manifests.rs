@@ -4,10 +4,10 @@
 //! come from onboarding's published set rather than a copy in the manifests. `scripts/check-deploy` validates the manifests'
 //! shape; these tests keep their content true when the policy or the services change.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
-use imkon::{EVENT_SUBSCRIBERS, SERVICES};
+use imkon::SERVICES;
 use imkon_auth::{policy, Audience};
 
 fn base_file(name: &str) -> String {
@@ -111,18 +111,23 @@ fn configured_settings() -> toml::Table {
     text.parse().expect("imkon.toml in the ConfigMap is TOML")
 }
 
-type Routing = BTreeMap<String, BTreeSet<String>>;
-
 #[test]
-fn the_configmap_routes_every_event_as_the_launcher_does() {
+fn the_configmap_sends_events_through_the_deployed_broker_on_every_nats_server() {
     let settings = configured_settings();
-    let deployed = settings["common"]["event_subscribers"]
-        .as_str()
-        .expect("event_subscribers is a string");
-    let deployed: Routing = serde_json::from_str(deployed).expect("the deployed routing is JSON");
-    let launcher: Routing =
-        serde_json::from_str(EVENT_SUBSCRIBERS).expect("the launcher's routing is JSON");
-    assert_eq!(deployed, launcher);
+    let common = &settings["common"];
+    assert_eq!(common["event_transport"].as_str(), Some("nats"));
+    assert_eq!(common["nats_url"].as_str(), Some("nats://nats:4222"));
+    assert!(
+        common.get("event_subscribers").is_none(),
+        "HTTP routing is for `imkon up`; over NATS each service's consumer picks its topics"
+    );
+    let nats = base_file("nats.yaml");
+    assert!(
+        nats.contains("  name: nats\n"),
+        "the NATS Service is named nats"
+    );
+    assert!(nats.contains("replicas: 3"), "three NATS servers");
+    assert_eq!(common["nats_stream_replicas"].as_integer(), Some(3));
 }
 
 #[test]

@@ -213,7 +213,20 @@ pub async fn run_on(
     let client = ServiceClient::new(EVENT_DELIVERY_TIMEOUT)
         .map_err(|error| StartupError::Other(format!("cannot build the HTTP client: {error}")))?;
     let tokens = ServiceTokens::from_settings(&config.settings, client)?;
-    outbox::spawn_relay(pool.clone(), &config.settings, tokens, shutdown.clone())?;
+    let transport = outbox::EventTransport::from_settings(&config.settings).await?;
+    outbox::spawn_relay(
+        pool.clone(),
+        &config.settings,
+        tokens,
+        &transport,
+        shutdown.clone(),
+    )?;
+    transport.spawn_consumer(
+        pool.clone(),
+        SERVICE,
+        events::KycApprovedConsumer { bank },
+        shutdown.clone(),
+    );
     if config.demo_data {
         opening::seed_demo(&pool, bank, config.calendar.now())
             .await

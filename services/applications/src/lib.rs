@@ -133,12 +133,20 @@ pub async fn run_on(
     let onboarding_url: String = config.settings.require("onboarding_url")?;
     let scoring_url: String = config.settings.require("scoring_url")?;
     let disbursement_url: String = config.settings.require("disbursement_url")?;
+    let transport = outbox::EventTransport::from_settings(&config.settings).await?;
     outbox::spawn_relay(
         pool.clone(),
         &config.settings,
         tokens.clone(),
+        &transport,
         shutdown.clone(),
     )?;
+    transport.spawn_consumer(
+        pool.clone(),
+        SERVICE,
+        events::ConsumedEvents,
+        shutdown.clone(),
+    );
     let onboarding = Arc::new(OnboardingClient::new(
         client.clone(),
         &onboarding_url,

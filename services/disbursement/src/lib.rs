@@ -115,7 +115,22 @@ pub async fn run_on(
     let tokens = ServiceTokens::from_settings(&config.settings, client.clone())?;
     let accounts_url: String = config.settings.require("accounts_url")?;
     let ledger = ledger::HttpLedger::new(client, tokens.clone(), &accounts_url);
-    imkon_platform::outbox::spawn_relay(pool.clone(), &config.settings, tokens, shutdown.clone())?;
+    let transport = imkon_platform::outbox::EventTransport::from_settings(&config.settings).await?;
+    imkon_platform::outbox::spawn_relay(
+        pool.clone(),
+        &config.settings,
+        tokens,
+        &transport,
+        shutdown.clone(),
+    )?;
+    transport.spawn_consumer(
+        pool.clone(),
+        SERVICE,
+        crate::events::DisbursementEvents {
+            calendar: config.calendar.clone(),
+        },
+        shutdown.clone(),
+    );
     let ledger: Arc<dyn ledger::Ledger> = Arc::new(ledger);
     let backdating_window_days = config.settings.get_or(
         "backdating_window_days",

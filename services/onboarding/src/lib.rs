@@ -427,7 +427,14 @@ pub async fn run_on(
     let own_principal = Principal::service(imkon_platform::id::new_id(), Some(SERVICE.to_owned()))
         .map_err(|error| StartupError::Other(format!("onboarding's service principal: {error}")))?;
     let tokens = ServiceTokens::local(issuer.clone(), own_principal);
-    outbox::spawn_relay(pool.clone(), &config.settings, tokens, shutdown.clone())?;
+    let transport = outbox::EventTransport::from_settings(&config.settings).await?;
+    outbox::spawn_relay(
+        pool.clone(),
+        &config.settings,
+        tokens,
+        &transport,
+        shutdown.clone(),
+    )?;
     // Without a relay configured, password reset emails wait in the mail outbox.
     match mail::MailSettings::from_settings(&config.settings)? {
         Some(settings) => {

@@ -79,19 +79,54 @@ async fn receive<H: EventHandler>(
     JsonBody(event): JsonBody<EventEnvelope>,
 ) -> Result<Json<EventReceipt>, Problem> {
     require_publisher(&caller, &event.topic)?;
-    if !receiver.handler.topics().contains(&event.topic.as_str()) {
-        return Ok(Json(EventReceipt { outcome: "ignored" }));
+    let outcome = apply_once(&receiver.pool, &receiver.handler, &event).await?;
+    if outcome == Outcome::Applied {
+        tracing::info!(event_id = %event.id, topic = %event.topic, from = ?caller.principal().name(), "event applied");
     }
-    let mut transaction = receiver.pool.begin().await?;
-    if !outbox::accept_once(&mut transaction, &event).await? {
-        return Ok(Json(EventReceipt {
-            outcome: "duplicate",
-        }));
+    Ok(Json(EventReceipt {
+        outcome: outcome.as_str(),
+    }))
+}
+
+/// What applying a delivered event came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The handler applied it, and its id is in the inbox.
+    Applied,
+    /// Its id was in the inbox already: applied before, nothing done.
+    Duplicate,
+    /// Not a topic of this service.
+    Ignored,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Ignored => "ignored",
+        }
     }
-    receiver.handler.apply(&mut transaction, &event).await?;
+}
+
+/// Applies `event` with `handler` at most once, whichever transport delivered it: the inbox
+/// records its id in the transaction of the effect, so a second delivery, even one running at
+/// the same moment in another replica, waits for the first to commit and finds the id there.
+pub async fn apply_once<H: EventHandler>(
+    pool: &PgPool,
+    handler: &H,
+    event: &EventEnvelope,
+) -> Result<Outcome, Problem> {
+    if !handler.topics().contains(&event.topic.as_str()) {
+        return Ok(Outcome::Ignored);
+    }
+    let mut transaction = pool.begin().await?;
+    if !outbox::accept_once(&mut transaction, event).await? {
+        return Ok(Outcome::Duplicate);
+    }
+    handler.apply(&mut transaction, event).await?;
     transaction.commit().await?;
-    tracing::info!(event_id = %event.id, topic = %event.topic, from = ?caller.principal().name(), "event applied");
-    Ok(Json(EventReceipt { outcome: "applied" }))
+    Ok(Outcome::Applied)
 }
 
 /// The OpenAPI description of `POST /v1/events`, for services that mount it.

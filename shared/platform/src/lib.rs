@@ -11,6 +11,7 @@ pub mod audit_trail;
 pub mod auth_settings;
 #[cfg(feature = "testing")]
 pub mod bench;
+pub mod broker;
 pub mod calendar;
 pub mod client;
 pub mod config;

@@ -22,8 +22,10 @@ use uuid::Uuid;
 
 use imkon_auth::Audience;
 
+use crate::broker::{self, JetStream};
 use crate::client::ServiceClient;
 use crate::config::{ConfigError, Settings};
+use crate::events::EventHandler;
 use crate::service_tokens::ServiceTokens;
 
 /// An event as it travels between services.
@@ -263,17 +265,99 @@ impl<P: Publisher> Relay<P> {
     }
 }
 
-/// Starts the relay of a service in the background, publishing over HTTP to the subscribers
-/// named in its settings, until `shutdown` is cancelled.
+/// How a service's events travel: pushed over HTTP by its relay (the default, and what
+/// `imkon up` uses), or through NATS JetStream (`event_transport = "nats"`, `nats_url`).
+#[derive(Clone)]
+pub enum EventTransport {
+    Http,
+    Nats(Box<JetStream>),
+}
+
+/// The NATS server a service connects to when no `nats_url` is given.
+pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
+
+impl EventTransport {
+    /// Reads `event_transport` (`http` or `nats`) and, for NATS, `nats_url` and
+    /// `nats_stream_replicas`.
+    pub async fn from_settings(settings: &Settings) -> Result<EventTransport, ConfigError> {
+        let transport: String = settings.get_or("event_transport", "http".to_owned())?;
+        match transport.as_str() {
+            "http" => Ok(EventTransport::Http),
+            "nats" => {
+                let name = format!("imkon-{}", settings.service());
+                let jetstream = broker_from_settings(settings, &name).await?;
+                Ok(EventTransport::Nats(Box::new(jetstream)))
+            }
+            other => Err(settings.invalid(
+                "event_transport",
+                format!("expected `http` or `nats`, not `{other}`"),
+            )),
+        }
+    }
+
+    /// Starts `service`'s consumer when events come through the broker; over HTTP they arrive
+    /// at `POST /v1/events` instead, and there is nothing to start.
+    pub fn spawn_consumer<H: EventHandler>(
+        &self,
+        pool: PgPool,
+        service: &'static str,
+        handler: H,
+        shutdown: CancellationToken,
+    ) {
+        if let EventTransport::Nats(jetstream) = self {
+            broker::spawn_consumer((**jetstream).clone(), pool, service, handler, shutdown);
+        }
+    }
+}
+
+/// The broker at `nats_url`, creating streams on `nats_stream_replicas` servers (1 to 5; 3 in
+/// a production cluster, so that losing one server loses no event).
+pub async fn broker_from_settings(
+    settings: &Settings,
+    client_name: &str,
+) -> Result<JetStream, ConfigError> {
+    let url: String = settings.get_or("nats_url", DEFAULT_NATS_URL.to_owned())?;
+    let replicas: usize = settings.get_or("nats_stream_replicas", 1)?;
+    if !(1..=5).contains(&replicas) {
+        return Err(settings.invalid("nats_stream_replicas", "expected 1 to 5"));
+    }
+    JetStream::connect(&url, client_name, replicas)
+        .await
+        .map_err(|error| settings.invalid("nats_url", error.to_string()))
+}
+
+/// The publisher a relay uses, as the transport says.
+pub enum EventPublisher {
+    Http(HttpPublisher),
+    Nats(JetStream),
+}
+
+impl Publisher for EventPublisher {
+    async fn publish(&self, event: &EventEnvelope) -> Result<(), String> {
+        match self {
+            EventPublisher::Http(publisher) => publisher.publish(event).await,
+            EventPublisher::Nats(publisher) => publisher.publish(event).await,
+        }
+    }
+}
+
+/// Starts the relay of a service in the background until `shutdown` is cancelled: over HTTP to
+/// the subscribers named in its settings, or into the broker.
 pub fn spawn_relay(
     pool: PgPool,
     settings: &Settings,
     tokens: ServiceTokens,
+    transport: &EventTransport,
     shutdown: CancellationToken,
 ) -> Result<(), ConfigError> {
-    let client = ServiceClient::new(Duration::from_secs(10))
-        .map_err(|error| settings.invalid("event_subscribers", error.to_string()))?;
-    let publisher = HttpPublisher::from_settings(settings, client, tokens)?;
+    let publisher = match transport {
+        EventTransport::Http => {
+            let client = ServiceClient::new(Duration::from_secs(10))
+                .map_err(|error| settings.invalid("event_subscribers", error.to_string()))?;
+            EventPublisher::Http(HttpPublisher::from_settings(settings, client, tokens)?)
+        }
+        EventTransport::Nats(jetstream) => EventPublisher::Nats((**jetstream).clone()),
+    };
     tokio::spawn(Relay::new(pool, publisher, RelaySettings::default()).run(shutdown));
     Ok(())
 }

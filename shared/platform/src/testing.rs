@@ -364,3 +364,84 @@ pub fn years_from_today(years: i32) -> chrono::NaiveDate {
     }
     .expect("a few years either side of today is a date")
 }
+
+/// A NATS server with JetStream of the test's own, on a free loopback port with its storage
+/// in a directory of its own, so that tests run side by side and may stop the broker without
+/// touching the machine's. Dropping it kills the server and removes its storage.
+pub struct NatsServer {
+    pub port: u16,
+    store: std::path::PathBuf,
+    process: Option<std::process::Child>,
+}
+
+impl NatsServer {
+    /// Starts `nats-server` (Debian's package; `scripts/test` installs it) and waits until it
+    /// accepts connections.
+    pub async fn start() -> NatsServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let store = std::env::temp_dir().join(format!("imkon-nats-{}", crate::id::new_id()));
+        let mut server = NatsServer {
+            port,
+            store,
+            process: None,
+        };
+        server.start_again().await;
+        server
+    }
+
+    /// `nats://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would; its storage stays.
+    pub fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// Starts the server again on the same port and storage, and waits until it answers.
+    pub async fn start_again(&mut self) {
+        let binary = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .find(|path| std::path::Path::new(path).exists())
+            .unwrap_or("nats-server");
+        let process = std::process::Command::new(binary)
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
+            .arg(&self.store)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start nats-server (Debian's package nats-server)");
+        self.process = Some(process);
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("nats-server did not listen on port {}", self.port);
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.store);
+    }
+}
