@@ -2468,3 +2468,215 @@ async fn a_loan_with_a_fee_falls_overdue_is_rescheduled_partly_repaid_written_of
     platform.assert_ledger_holds("the recovery").await;
     assert_book_reconciles(&platform, &staff.credit1, "the recovery").await;
 }
+
+/// A client signed in at the frontend as a browser would be: the session and CSRF cookies
+/// kept by hand (the client follows no redirects).
+struct SignedInBrowser {
+    client: reqwest::Client,
+    site: String,
+    cookies: Vec<(String, String)>,
+}
+
+impl SignedInBrowser {
+    async fn sign_in(site: &str, username: &str) -> SignedInBrowser {
+        let mut browser = SignedInBrowser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            site: site.to_owned(),
+            cookies: Vec::new(),
+        };
+        browser.get("/login").await;
+        let csrf = browser
+            .cookies
+            .iter()
+            .find(|(name, _)| name == "__Host-imkon_csrf")
+            .map(|(_, value)| value.clone())
+            .expect("the login page sets a CSRF cookie");
+        let password = format!("{username}-demo-pass");
+        let response = browser
+            .client
+            .post(format!("{site}/login"))
+            .header("cookie", browser.cookie_header())
+            .form(&[
+                ("username", username),
+                ("password", password.as_str()),
+                ("next", ""),
+                ("csrf_token", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            303,
+            "{username} signs in at the frontend"
+        );
+        browser.remember(&response);
+        browser
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember(&mut self, response: &reqwest::Response) {
+        for line in response.headers().get_all(reqwest::header::SET_COOKIE) {
+            let line = line.to_str().unwrap();
+            let (name, value) = line.split(';').next().unwrap().split_once('=').unwrap();
+            self.cookies.retain(|(held, _)| held != name);
+            self.cookies.push((name.to_owned(), value.to_owned()));
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> reqwest::Response {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.site))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.remember(&response);
+        response
+    }
+}
+
+/// Every event the platform published of a topic a consumer applies is in that consumer's
+/// inbox (its primary key holds each id once): applied, and once.
+async fn assert_each_event_applied_once(platform: &Platform) {
+    use imkon_platform::events::EventHandler;
+    let consumers: [(&str, &[&str]); 3] = [
+        ("accounts", &["client.kyc_approved", "company.kyc_approved"]),
+        (
+            "applications",
+            imkon_applications::events::ConsumedEvents.topics(),
+        ),
+        ("disbursement", &["application.approved"]),
+    ];
+    let mut published: Vec<(Uuid, String)> = Vec::new();
+    for (service, _) in SERVICES {
+        let pool = platform.database(service).await;
+        published.extend(
+            sqlx::query_as::<_, (Uuid, String)>("select id, topic from outbox_event")
+                .fetch_all(&pool)
+                .await
+                .unwrap(),
+        );
+        pool.close().await;
+    }
+    for (consumer, topics) in consumers {
+        let mut expected: Vec<Uuid> = published
+            .iter()
+            .filter(|(_, topic)| topics.contains(&topic.as_str()))
+            .map(|(id, _)| *id)
+            .collect();
+        expected.sort();
+        assert!(!expected.is_empty(), "{consumer} was sent events");
+        let pool = platform.database(consumer).await;
+        eventually(
+            &format!("{consumer} applying every event it was sent"),
+            || async {
+                let topics: Vec<String> = topics.iter().map(|topic| topic.to_string()).collect();
+                let applied: Vec<Uuid> = sqlx::query_scalar(
+                    "select event_id from inbox_event where topic = any($1) order by event_id",
+                )
+                .bind(&topics)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                (applied == expected).then_some(())
+            },
+        )
+        .await;
+        pool.close().await;
+    }
+}
+
+/// Issue 15's proof on this machine: two processes of every service and of the frontend behind
+/// haproxy, events through NATS JetStream. One replica of every part is killed with SIGKILL
+/// before each stage of a loan (the decision, the payout, the first repayment) and started
+/// again after it; the client's frontend session outlives both frontend processes' deaths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loan_is_decided_paid_out_and_repaid_while_one_replica_of_every_part_is_killed() {
+    let mut platform = Platform::start_replicated().await;
+    let mut browser = SignedInBrowser::sign_in(&platform.url("frontend", ""), "founder1").await;
+    let founder = platform.login("founder1").await;
+    let staff = Staff::login(&platform).await;
+    let (_, opening_balance) = company_account(&platform, &founder).await;
+    assert_eq!(opening_balance, "0.00");
+
+    platform.replicas.as_mut().unwrap().kill_every(0);
+    let application_id = approved_start_loan(&platform, &founder, &staff).await;
+    let signed_in = browser.get("/accounts").await;
+    assert_eq!(
+        signed_in.status(),
+        200,
+        "the session outlived its frontend process"
+    );
+
+    platform.replicas.as_mut().unwrap().restart_every(0).await;
+    platform.replicas.as_mut().unwrap().kill_every(1);
+    let disbursement_date = months_before(today(), 2);
+    let contract_id = contract_ready_to_disburse(
+        &platform,
+        &founder,
+        &staff,
+        application_id,
+        disbursement_date,
+    )
+    .await;
+    let disbursed = platform
+        .post(
+            &staff.finance1,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/tranches/1/disburse"),
+            &json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(disbursed["status"], "disbursed", "{disbursed}");
+    let (_, balance) = company_account(&platform, &founder).await;
+    assert_eq!(balance, PRINCIPAL);
+
+    platform.replicas.as_mut().unwrap().restart_every(1).await;
+    platform.replicas.as_mut().unwrap().kill_every(0);
+    let plan = schedule(&platform, &founder, contract_id).await;
+    let first_due = date(&plan["installments"][0]["due_date"]);
+    let first_total = amount(&plan["installments"][0]["total"]);
+    forget_the_start_up_run_of_the_daily_job(&platform).await;
+    run_daily_job(&platform, &staff.admin1, first_due).await;
+    let repayments = platform
+        .get(
+            &founder,
+            "disbursement",
+            &format!("/v1/contracts/{contract_id}/repayments"),
+        )
+        .await
+        .ok();
+    assert_eq!(repayments.as_array().unwrap().len(), 1, "{repayments}");
+    let (_, balance) = company_account(&platform, &founder).await;
+    assert_eq!(
+        amount(&json!(balance)),
+        amount(&json!(PRINCIPAL)) - first_total
+    );
+    let signed_in = browser.get("/accounts").await;
+    assert_eq!(
+        signed_in.status(),
+        200,
+        "the session outlived the other frontend process too"
+    );
+
+    platform.replicas.as_mut().unwrap().restart_every(0).await;
+    platform
+        .assert_ledger_holds("a loan paid out and repaid across killed replicas")
+        .await;
+    platform.assert_every_event_delivered().await;
+    assert_each_event_applied_once(&platform).await;
+    platform.stop().await;
+}

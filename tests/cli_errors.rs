@@ -118,5 +118,8 @@ fn a_bad_broker_setting_for_the_dead_letter_tool_is_named() {
     assert_one_clear_line(&stderr, "nats_stream_replicas");
     let (code, stderr) = imkon(&["dead-letters", "replay", "first"], &[]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("`first` is not a sequence number"), "{stderr}");
+    assert!(
+        stderr.contains("`first` is not a sequence number"),
+        "{stderr}"
+    );
 }

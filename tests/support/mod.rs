@@ -19,6 +19,8 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+pub mod replicas;
+
 /// The services a person gets an access token for at login.
 pub const AUDIENCES: [&str; 5] = [
     "onboarding",
@@ -38,9 +40,11 @@ fn server_url() -> Secret<String> {
     )
 }
 
-/// The platform running for one test, on databases named after a prefix of its own.
+/// The platform running for one test, on databases named after a prefix of its own: in this
+/// process, or as two processes of every part behind haproxy.
 pub struct Platform {
-    running: RunningPlatform,
+    running: Option<RunningPlatform>,
+    pub replicas: Option<replicas::Replicas>,
     prefix: String,
     signing_key: SigningKey,
     pub urls: BTreeMap<String, String>,
@@ -155,7 +159,8 @@ impl Platform {
         let running = imkon::start(&options).await.expect("the platform starts");
         Platform {
             urls: running.urls.clone(),
-            running,
+            running: Some(running),
+            replicas: None,
             prefix,
             signing_key: options.signing_key.clone(),
             http: reqwest::Client::builder()
@@ -165,11 +170,34 @@ impl Platform {
         }
     }
 
+    /// Two processes of every service and of the frontend behind haproxy, events through
+    /// NATS JetStream, demo data loaded (see [`replicas::Replicas`]).
+    pub async fn start_replicated() -> Platform {
+        let prefix = format!("imkon_e2e_{}", Uuid::now_v7().simple());
+        let signing_key = PlatformOptions::new(server_url(), &prefix, true).signing_key;
+        let (replicas, urls) =
+            replicas::Replicas::start(&server_url(), &prefix, &signing_key).await;
+        Platform {
+            urls,
+            running: None,
+            replicas: Some(replicas),
+            prefix,
+            signing_key,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("an HTTP client builds"),
+        }
+    }
+
     /// Stops every service and drops the test's databases.
     pub async fn stop(self) {
-        self.running.stop().await;
+        if let Some(running) = self.running {
+            running.stop().await;
+        }
+        drop(self.replicas);
         let pool = PgPool::connect(server_url().expose()).await.unwrap();
-        for (service, _) in SERVICES {
+        for service in replicas::PARTS {
             sqlx::query(&format!(
                 "drop database if exists {}_{service} with (force)",
                 self.prefix
