@@ -4,7 +4,7 @@
 //! come from onboarding's published set rather than a copy in the manifests. `scripts/check-deploy` validates the manifests'
 //! shape; these tests keep their content true when the policy or the services change.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use imkon::SERVICES;
@@ -116,7 +116,22 @@ fn the_configmap_sends_events_through_the_deployed_broker_on_every_nats_server()
     let settings = configured_settings();
     let common = &settings["common"];
     assert_eq!(common["event_transport"].as_str(), Some("nats"));
-    assert_eq!(common["nats_url"].as_str(), Some("nats://nats:4222"));
+    assert!(
+        common.get("nats_url").is_none(),
+        "each service's broker address carries its password, so it comes from its Secret"
+    );
+    for service in ["onboarding", "applications", "disbursement", "accounts"] {
+        let deployment = base_file(&format!("{service}.yaml"));
+        let (_, after) = deployment
+            .split_once("- name: IMKON_NATS_URL\n")
+            .unwrap_or_else(|| panic!("{service} is given IMKON_NATS_URL"));
+        let reference: String = after.lines().take(4).collect::<Vec<_>>().join("\n");
+        assert!(
+            reference.contains(&format!("name: imkon-{service}"))
+                && reference.contains("key: nats-url"),
+            "{service}'s broker address comes from its own Secret: {reference}"
+        );
+    }
     assert!(
         common.get("event_subscribers").is_none(),
         "HTTP routing is for `imkon up`; over NATS each service's consumer picks its topics"
@@ -160,4 +175,46 @@ fn frontend_replicas_share_their_sessions_in_the_database() {
             "the frontend Deployment does not set {setting}"
         );
     }
+}
+
+/// The topics a NATS user of `nats.yaml` may publish, by user.
+fn broker_publishers() -> BTreeMap<String, BTreeSet<String>> {
+    let nats = base_file("nats.yaml");
+    let mut publishers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut user = String::new();
+    for line in nats.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("user: ") {
+            user = name.to_owned();
+            publishers.entry(user.clone()).or_default();
+        }
+        if let Some(topic) = line
+            .strip_prefix("\"imkon.events.")
+            .and_then(|rest| rest.split_once('"'))
+            .map(|(topic, _)| topic)
+        {
+            publishers
+                .get_mut(&user)
+                .expect("a permission inside a user")
+                .insert(topic.to_owned());
+        }
+    }
+    publishers
+}
+
+#[test]
+fn each_services_nats_user_publishes_exactly_the_topics_the_auth_policy_gives_it() {
+    let mut expected: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (topic, publisher) in policy::TOPIC_PUBLISHERS {
+        expected
+            .entry(publisher.to_string())
+            .or_default()
+            .insert(topic.to_string());
+    }
+    let mut deployed = broker_publishers();
+    assert_eq!(
+        deployed.remove("operator"),
+        Some(BTreeSet::new()),
+        "the operators' user publishes no event"
+    );
+    assert_eq!(deployed, expected);
 }

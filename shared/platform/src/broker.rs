@@ -98,21 +98,35 @@ pub struct JetStream {
 }
 
 impl JetStream {
-    /// Connects to the NATS server at `url` (`nats://host:port`). The client keeps
-    /// reconnecting on its own when the server goes away, and connects later if the server is
-    /// not up yet, so a service starts, and keeps its outbox, while the broker is down.
-    /// Streams it creates are kept on `stream_replicas` servers of the cluster.
+    /// Connects to the NATS server at `url` (`nats://host:port`, or `nats://user:password@…`
+    /// for a broker that asks who connects). The client keeps reconnecting on its own when the
+    /// server goes away, and connects later if the server is not up yet, so a service starts,
+    /// and keeps its outbox, while the broker is down. Streams it creates are kept on
+    /// `stream_replicas` servers of the cluster.
     pub async fn connect(
         url: &str,
         name: &str,
         stream_replicas: usize,
     ) -> Result<JetStream, BrokerError> {
-        let client = async_nats::ConnectOptions::new()
+        let mut address = reqwest::Url::parse(url)
+            .map_err(|error| BrokerError(format!("`nats_url` is not an address: {error}")))?;
+        let mut options = async_nats::ConnectOptions::new()
             .name(name)
-            .retry_on_initial_connect()
-            .connect(url)
+            .retry_on_initial_connect();
+        // The client takes no credentials from the address itself; they are handed over
+        // apart, and kept out of every message that names the address.
+        if !address.username().is_empty() {
+            options = options.user_and_password(
+                address.username().to_owned(),
+                address.password().unwrap_or_default().to_owned(),
+            );
+            let _ = address.set_username("");
+            let _ = address.set_password(None);
+        }
+        let client = options
+            .connect(address.as_str())
             .await
-            .map_err(|error| BrokerError::from(url, error))?;
+            .map_err(|error| BrokerError::from(address.as_str(), error))?;
         Ok(JetStream {
             context: jetstream::new(client),
             stream_replicas,

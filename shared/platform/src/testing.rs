@@ -371,6 +371,8 @@ pub fn years_from_today(years: i32) -> chrono::NaiveDate {
 pub struct NatsServer {
     pub port: u16,
     store: std::path::PathBuf,
+    config: Option<std::path::PathBuf>,
+    environment: Vec<(String, String)>,
     process: Option<std::process::Child>,
 }
 
@@ -378,14 +380,33 @@ impl NatsServer {
     /// Starts `nats-server` (Debian's package; `scripts/test` installs it) and waits until it
     /// accepts connections.
     pub async fn start() -> NatsServer {
+        NatsServer::start_configured(None, &[]).await
+    }
+
+    /// Like [`NatsServer::start`], reading the configuration `config` (an `authorization`
+    /// block, say) with `environment` set for the variables it names.
+    pub async fn start_configured(
+        config: Option<&str>,
+        environment: &[(&str, &str)],
+    ) -> NatsServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free loopback port")
             .port();
         let store = std::env::temp_dir().join(format!("imkon-nats-{}", crate::id::new_id()));
+        let config = config.map(|text| {
+            let path = store.with_extension("conf");
+            std::fs::write(&path, text).expect("write the NATS configuration");
+            path
+        });
         let mut server = NatsServer {
             port,
             store,
+            config,
+            environment: environment
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
             process: None,
         };
         server.start_again().await;
@@ -411,7 +432,12 @@ impl NatsServer {
             .into_iter()
             .find(|path| std::path::Path::new(path).exists())
             .unwrap_or("nats-server");
-        let process = std::process::Command::new(binary)
+        let mut command = std::process::Command::new(binary);
+        if let Some(config) = &self.config {
+            command.arg("-c").arg(config);
+        }
+        let process = command
+            .envs(self.environment.iter().cloned())
             .args([
                 "-a",
                 "127.0.0.1",
@@ -443,5 +469,8 @@ impl Drop for NatsServer {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.store);
+        if let Some(config) = &self.config {
+            let _ = std::fs::remove_file(config);
+        }
     }
 }

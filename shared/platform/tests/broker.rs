@@ -305,3 +305,118 @@ async fn a_message_that_is_no_event_of_its_subject_is_parked_at_once_and_never_a
     assert_eq!(applications(&pool).await, (0, 0));
     shutdown.cancel();
 }
+
+/// The `authorization` block the Kubernetes manifests give the NATS servers.
+fn deployed_authorization() -> String {
+    let manifest = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/kubernetes/base/nats.yaml"
+    ))
+    .unwrap();
+    let (_, block) = manifest
+        .split_once("  auth.conf: |\n")
+        .expect("the NATS ConfigMap holds auth.conf");
+    block
+        .lines()
+        .take_while(|line| line.starts_with("    ") || line.is_empty())
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect()
+}
+
+#[sqlx::test(migrations = "../../migrations/platform")]
+async fn the_deployed_broker_users_may_each_do_their_part_and_no_more(pool: PgPool) {
+    prepare(&pool).await;
+    let users = [
+        "onboarding",
+        "applications",
+        "disbursement",
+        "accounts",
+        "operator",
+    ];
+    let passwords: Vec<(String, String)> = users
+        .iter()
+        .map(|user| {
+            (
+                format!("NATS_{}_PASSWORD", user.to_uppercase()),
+                format!("password-of-{user}"),
+            )
+        })
+        .collect();
+    let environment: Vec<(&str, &str)> = passwords
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let nats = NatsServer::start_configured(Some(&deployed_authorization()), &environment).await;
+    let port = nats.port;
+    let signed_in = |user: &'static str, password: &'static str| async move {
+        let url = format!("nats://{user}:{password}@127.0.0.1:{port}");
+        JetStream::connect(&url, user, 1).await.unwrap()
+    };
+    let onboarding = signed_in("onboarding", "password-of-onboarding").await;
+    let accounts = signed_in("accounts", "password-of-accounts").await;
+    let operator = signed_in("operator", "password-of-operator").await;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(Relay::new(pool.clone(), onboarding, quick_relay()).run(shutdown.clone()));
+    tokio::spawn(
+        Consumer::new(
+            accounts.clone(),
+            pool.clone(),
+            SERVICE,
+            LogApplications,
+            quick_consumer(2),
+        )
+        .run(shutdown.clone()),
+    );
+
+    // Onboarding publishes its topic; accounts consumes it and parks what it cannot apply.
+    let good = enqueue(&pool, serde_json::json!({ "number": 1 })).await;
+    let poison = enqueue(&pool, serde_json::json!({ "poison": true })).await;
+    eventually(
+        Duration::from_secs(20),
+        "accounts applies the event",
+        || applied(&pool, good),
+    )
+    .await;
+    eventually(
+        Duration::from_secs(20),
+        "the operator sees the parked event",
+        || async {
+            operator
+                .dead_letters(Some(SERVICE), 10)
+                .await
+                .unwrap()
+                .len()
+                == 1
+        },
+    )
+    .await;
+    // The operator replays it once the cause is fixed.
+    sqlx::query("insert into cure default values")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let letter = &operator.dead_letters(None, 10).await.unwrap()[0];
+    operator.replay(letter.sequence).await.unwrap();
+    eventually(Duration::from_secs(20), "the replay is applied", || {
+        applied(&pool, poison)
+    })
+    .await;
+
+    // Accounts may not publish onboarding's topic, nor read the dead letters.
+    let forged = EventEnvelope {
+        id: imkon_platform::id::new_id(),
+        topic: TOPIC.to_owned(),
+        occurred_at: chrono::Utc::now(),
+        payload: serde_json::json!({ "number": 2 }),
+    };
+    use imkon_platform::outbox::Publisher;
+    assert!(accounts.publish(&forged).await.is_err());
+    assert!(accounts.dead_letters(None, 10).await.is_err());
+    // Nor may anyone without the password.
+    let stranger = signed_in("onboarding", "guessed").await;
+    assert!(stranger.publish(&forged).await.is_err());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!applied(&pool, forged.id).await);
+    assert_eq!(applications(&pool).await, (2, 2));
+    shutdown.cancel();
+}
