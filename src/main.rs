@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     let words: Vec<&str> = arguments.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["up"] => report("up", run_async(up())),
-        ["serve", "frontend"] => report("serve frontend", run_async(serve_frontend())),
+        ["serve", "frontend"] => serve_frontend(),
         ["serve", name] => match SERVICES.iter().find(|(service, _)| service == name) {
             Some(&(service, port)) => {
                 service::run_standalone(service, port, move |config, shutdown| async move {
@@ -84,10 +84,31 @@ fn report(command: &str, outcome: Result<(), StartupError>) -> ExitCode {
     }
 }
 
-async fn serve_frontend() -> Result<(), StartupError> {
-    let settings = Settings::load(imkon_frontend::SERVICE)?;
-    telemetry::init_tracing(settings.get_or("log_format", LogFormat::Pretty)?);
-    imkon::serve_frontend(settings, imkon_platform::http::shutdown_on_signal()).await
+/// The frontend on its own. Tracing starts before the async runtime, as for a service: the
+/// trace exporter runs on a thread of its own.
+fn serve_frontend() -> ExitCode {
+    let prepared = Settings::load(imkon_frontend::SERVICE).and_then(|settings| {
+        let format = settings.get_or("log_format", LogFormat::Pretty)?;
+        Ok((settings, format))
+    });
+    let (settings, format) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => return report("serve frontend", Err(error.into())),
+    };
+    let endpoint = service::otlp_endpoint(&settings).map(str::to_owned);
+    let traces = match telemetry::init_tracing_exporting(
+        format,
+        imkon_frontend::SERVICE,
+        endpoint.as_deref(),
+    ) {
+        Ok(traces) => traces,
+        Err(error) => return report("serve frontend", Err(StartupError::Other(error))),
+    };
+    let outcome = run_async(async {
+        imkon::serve_frontend(settings, imkon_platform::http::shutdown_on_signal()).await
+    });
+    drop(traces);
+    report("serve frontend", outcome)
 }
 
 /// The broker the operator's settings name (`nats_url`, as the services read it).

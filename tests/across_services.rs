@@ -2678,5 +2678,11 @@ async fn a_loan_is_decided_paid_out_and_repaid_while_one_replica_of_every_part_i
         .await;
     platform.assert_every_event_delivered().await;
     assert_each_event_applied_once(&platform).await;
+    platform
+        .replicas
+        .as_ref()
+        .unwrap()
+        .assert_every_part_exported_traces()
+        .await;
     platform.stop().await;
 }

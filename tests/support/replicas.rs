@@ -2,16 +2,22 @@
 //! service and of the frontend, on one PostgreSQL and a NATS JetStream server of the test's
 //! own, with Debian's haproxy in front of each pair. Services call each other, and the test
 //! calls them, through haproxy, so a replica killed with SIGKILL is stepped around as a load
-//! balancer does in production.
+//! balancer does in production. Every process exports its traces to an OpenTelemetry
+//! collector of the test's own.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
 use imkon_auth::{PublicKeySet, SigningKey};
 use imkon_platform::config::Secret;
-use imkon_platform::testing::NatsServer;
+use imkon_platform::testing::{NatsServer, TestServer};
 
 /// The parts that run twice: the five services and the frontend.
 pub const PARTS: [&str; 6] = [
@@ -32,12 +38,22 @@ struct Replica {
     process: Option<Child>,
 }
 
-/// Two processes of every part, haproxy, and NATS; dropping it kills them all.
+/// Two processes of every part, haproxy, NATS and a trace collector; dropping it kills them all.
 pub struct Replicas {
     replicas: BTreeMap<(&'static str, usize), Replica>,
     haproxy: Child,
     _nats: NatsServer,
+    collector: TestServer,
+    traces: Received,
     logs: PathBuf,
+}
+
+/// The bodies the collector was sent, as OTLP protobuf.
+type Received = Arc<Mutex<Vec<Bytes>>>;
+
+async fn collect(State(received): State<Received>, body: Bytes) -> &'static str {
+    received.lock().unwrap().push(body);
+    ""
 }
 
 fn free_port() -> u16 {
@@ -60,6 +76,13 @@ impl Replicas {
         signing_key: &SigningKey,
     ) -> (Replicas, BTreeMap<String, String>) {
         let nats = NatsServer::start().await;
+        let traces = Received::default();
+        let collector = TestServer::start(
+            Router::new()
+                .route("/v1/traces", post(collect))
+                .with_state(traces.clone()),
+        )
+        .await;
         let logs = std::env::temp_dir().join(format!("imkon-replicas-{prefix}"));
         std::fs::create_dir_all(&logs).unwrap();
         let balanced: BTreeMap<&str, u16> = PARTS.iter().map(|part| (*part, free_port())).collect();
@@ -96,6 +119,9 @@ impl Replicas {
                     database_url.expose().clone(),
                 ),
                 ("RUST_LOG".to_owned(), "info".to_owned()),
+                ("IMKON_OTLP_ENDPOINT".to_owned(), collector.url("")),
+                // A killed process loses what it had not sent; send often.
+                ("OTEL_BSP_SCHEDULE_DELAY".to_owned(), "200".to_owned()),
             ];
             for (peer, url) in &urls {
                 if peer != "frontend" {
@@ -177,6 +203,8 @@ impl Replicas {
             replicas,
             haproxy,
             _nats: nats,
+            collector,
+            traces,
             logs,
         };
         for number in [0, 1] {
@@ -258,6 +286,29 @@ impl Replicas {
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+
+    /// Waits until the collector has received spans from every part's processes.
+    pub async fn assert_every_part_exported_traces(&self) {
+        let started = Instant::now();
+        for part in PARTS {
+            let name = format!("imkon-{part}");
+            loop {
+                let arrived = self.traces.lock().unwrap().iter().any(|body| {
+                    body.windows(name.len())
+                        .any(|window| window == name.as_bytes())
+                });
+                if arrived {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "no spans from {part} reached the collector at {}",
+                    self.collector.url("")
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
     }
 
     /// Kills replica `number` of every part at once, with SIGKILL: no graceful shutdown.

@@ -37,6 +37,7 @@
 //! consumer still refuses an envelope whose topic is not its subject's, so a publisher allowed
 //! one subject cannot slip another topic inside it.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_nats::header::HeaderMap;
@@ -50,6 +51,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::events::{apply_once, EventHandler, Outcome};
@@ -280,10 +282,15 @@ impl JetStream {
 impl Publisher for JetStream {
     async fn publish(&self, event: &EventEnvelope) -> Result<(), String> {
         let payload = serde_json::to_vec(event).map_err(|error| error.to_string())?;
+        let mut message = Publish::build().message_id(event.id.to_string());
+        // The consumer continues this trace when traces are exported.
+        for (name, value) in crate::telemetry::trace_context_fields() {
+            message = message.header(name.as_str(), value.as_str());
+        }
         let published = self
             .publish_stored(
                 format!("{EVENT_SUBJECT_PREFIX}{}", event.topic),
-                Publish::build().message_id(event.id.to_string()),
+                message,
                 payload,
             )
             .await;
@@ -503,10 +510,20 @@ impl<H: EventHandler> Consumer<H> {
                 return self.park(&message, &topic, &reason, delivered).await;
             }
         };
+        let span = tracing::info_span!("apply_event", service = self.service, event_id = %event.id, topic = %event.topic);
+        let trace_context: HashMap<String, String> = ["traceparent", "tracestate"]
+            .into_iter()
+            .filter_map(|name| {
+                let value = message.headers.as_ref()?.get(name)?;
+                Some((name.to_owned(), value.as_str().to_owned()))
+            })
+            .collect();
+        crate::telemetry::continue_trace(&span, &trace_context);
         let applied = crate::telemetry::with_request_id(
             event.id.to_string(),
             apply_once(&self.pool, &self.handler, &event),
         )
+        .instrument(span)
         .await;
         match applied {
             Ok(outcome) => {

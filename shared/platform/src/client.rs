@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::telemetry::{current_request_id, REQUEST_ID_HEADER};
+use crate::telemetry::{current_request_id, inject_trace_context, REQUEST_ID_HEADER};
 
 /// A cheap-to-clone HTTP client for service-to-service calls.
 #[derive(Clone, Debug)]
@@ -23,9 +23,12 @@ impl ServiceClient {
         Ok(ServiceClient { inner })
     }
 
-    /// Starts a request with the current request id already set.
+    /// Starts a request with the current request id, and the current trace context when traces
+    /// are exported, already set.
     pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
-        let builder = self.inner.request(method, url);
+        let mut headers = reqwest::header::HeaderMap::new();
+        inject_trace_context(&mut headers);
+        let builder = self.inner.request(method, url).headers(headers);
         match current_request_id() {
             Some(request_id) => builder.header(REQUEST_ID_HEADER.as_str(), request_id),
             None => builder,

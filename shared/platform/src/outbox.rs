@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use imkon_auth::Audience;
@@ -214,8 +215,10 @@ impl<P: Publisher> Relay<P> {
                 occurred_at,
                 payload,
             };
+            let span = tracing::info_span!("publish_event", event_id = %id, topic = %event.topic);
             let outcome =
                 crate::telemetry::with_request_id(id.to_string(), self.publisher.publish(&event))
+                    .instrument(span)
                     .await;
             match outcome {
                 Ok(()) => {

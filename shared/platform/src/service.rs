@@ -93,11 +93,23 @@ where
             return std::process::ExitCode::FAILURE;
         }
     };
-    crate::telemetry::init_tracing(config.log_format);
+    let traces = match crate::telemetry::init_tracing_exporting(
+        config.log_format,
+        service,
+        otlp_endpoint(&config.settings),
+    ) {
+        Ok(traces) => traces,
+        Err(error) => {
+            eprintln!("imkon {service}: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let outcome = runtime.block_on(async move {
         let shutdown = crate::http::shutdown_on_signal();
         run(config, shutdown).await
     });
+    // Sends the spans of the last moments before the process ends.
+    drop(traces);
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
@@ -105,4 +117,13 @@ where
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The OpenTelemetry collector's OTLP/HTTP address (`otlp_endpoint`, such as
+/// `http://otel-collector:4318`), when traces are to be exported.
+pub fn otlp_endpoint(settings: &crate::config::Settings) -> Option<&str> {
+    settings
+        .raw("otlp_endpoint")
+        .map(str::trim)
+        .filter(|endpoint| !endpoint.is_empty())
 }
