@@ -526,7 +526,11 @@ async fn metrics_count_requests_by_route_template_and_status() {
         "{text}"
     );
     assert!(
-        text.contains("http_request_duration_seconds_count{service=\"frontend\",method=\"GET\",route=\"/calculator\",status=\"200\"} 1"),
+        text.contains("http_request_duration_seconds_count{service=\"frontend\",method=\"GET\",route=\"/calculator\",status_class=\"2xx\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_request_duration_seconds_bucket{service=\"frontend\",method=\"GET\",route=\"/calculator\",status_class=\"2xx\",le=\"+Inf\"} 1"),
         "{text}"
     );
     // A path no route matched is counted under one label, so visitors cannot mint series.

@@ -304,6 +304,12 @@ fn answer_batch(
     let mut carried = VecDeque::new();
     match outcomes {
         Ok(outcomes) => {
+            let booked = outcomes.iter().filter(|outcome| outcome.is_some()).count();
+            imkon_platform::metrics::observe(
+                imkon_platform::metrics::LEDGER_BATCH_TRANSFERS,
+                crate::SERVICE,
+                booked as f64,
+            );
             for (submission, outcome) in batch.into_iter().zip(outcomes) {
                 match outcome {
                     Some(outcome) => {

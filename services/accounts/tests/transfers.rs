@@ -606,3 +606,27 @@ async fn an_accounts_number_and_id_never_change_and_it_is_never_deleted(pool: Pg
     assert_eq!(harness.account(&number).await["posted_balance"], "6.00");
     harness.assert_invariants().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_ledger_reports_how_many_transfers_each_batch_booked(pool: PgPool) {
+    let harness = start(pool).await;
+    let settlement = harness.open_settlement().await;
+    let client = harness.open_client_current(new_id()).await;
+    for key in ["m-1", "m-2", "m-3"] {
+        let response = harness.transfer(key, &settlement, &client, "1.00").await;
+        assert_eq!(response.status(), 201);
+    }
+    let scrape = harness.get("/metrics", "").await.text().await.unwrap();
+    // Other tests in this process book batches too: the figures only grow.
+    let booked: f64 = scrape
+        .lines()
+        .find_map(|line| line.strip_prefix("ledger_batch_transfers_sum{service=\"accounts\"} "))
+        .unwrap_or_else(|| panic!("no ledger batch figures in:\n{scrape}"))
+        .parse()
+        .unwrap();
+    assert!(booked >= 3.0, "{scrape}");
+    assert!(
+        scrape.contains("ledger_batch_transfers_bucket{service=\"accounts\",le=\"512\"}"),
+        "{scrape}"
+    );
+}

@@ -55,6 +55,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::events::{apply_once, EventHandler, Outcome};
+use crate::metrics;
 use crate::outbox::{EventEnvelope, Publisher};
 
 /// The stream every service publishes its events into.
@@ -489,6 +490,13 @@ impl<H: EventHandler> Consumer<H> {
 
     async fn handle(&self, message: Message) {
         let delivered = message.info().map(|info| info.delivered).unwrap_or(1);
+        if let Ok(info) = message.info() {
+            metrics::set_gauge(
+                metrics::EVENT_CONSUMER_PENDING,
+                self.service,
+                info.pending as f64,
+            );
+        }
         let topic = match addressed(message.subject.as_str(), self.service) {
             Addressed::Elsewhere => {
                 acknowledge(&message, AckKind::Ack).await;
@@ -566,6 +574,7 @@ impl<H: EventHandler> Consumer<H> {
             .await;
         match parked {
             Ok(()) => {
+                metrics::add_to_gauge(metrics::EVENT_CONSUMER_PARKED, self.service, 1.0);
                 tracing::error!(
                     service = self.service,
                     topic,

@@ -1,10 +1,12 @@
-//! Request metrics in the Prometheus text format, and gauges of the database pool and the
-//! outbox read at each scrape ([`render_database`]).
+//! Request metrics in the Prometheus text format, gauges of the database pool and the outbox
+//! read at each scrape ([`render_database`]), and figures that background work records
+//! ([`set_gauge`], [`observe`]): the event consumer's lag, the ledger's batch sizes.
 //!
-//! Counted per method, route template and status, with the time spent. Every label comes from
-//! a closed set, so no client can create new series: a route is its template (never the raw
-//! path), a request that matched no route counts as `unmatched`, and a method outside the
-//! standard nine (HTTP lets a client invent any token) counts as `other`.
+//! Requests are counted per method, route template and status, and their latency is a
+//! histogram per method, route template and status class. Every label comes from a closed set,
+//! so no client can create new series: a route is its template (never the raw path), a request
+//! that matched no route counts as `unmatched`, and a method outside the standard nine (HTTP
+//! lets a client invent any token) counts as `other`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,40 +19,98 @@ use axum::middleware::Next;
 use axum::response::Response;
 use sqlx::PgPool;
 
-#[derive(Debug, Default, Clone, Copy)]
-struct RouteFigures {
+/// The latency buckets, in seconds: from a cached read to the request timeout.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// Observations of one series: how many fell at or under each bucket's bound, their count and
+/// their sum.
+#[derive(Debug, Clone, Default)]
+struct Histogram {
+    at_or_under: Vec<u64>,
     count: u64,
-    duration_micros_total: u64,
+    sum: f64,
+}
+
+impl Histogram {
+    fn observe(&mut self, bounds: &[f64], value: f64) {
+        if self.at_or_under.len() != bounds.len() {
+            self.at_or_under = vec![0; bounds.len()];
+        }
+        for (bound, tally) in bounds.iter().zip(self.at_or_under.iter_mut()) {
+            if value <= *bound {
+                *tally += 1;
+            }
+        }
+        self.count += 1;
+        self.sum += value;
+    }
+
+    /// The `_bucket`, `_sum` and `_count` lines of the series `name{labels}`.
+    fn write(&self, text: &mut String, name: &str, labels: &str, bounds: &[f64]) {
+        for (bound, tally) in bounds.iter().zip(&self.at_or_under) {
+            let _ = writeln!(text, "{name}_bucket{{{labels},le=\"{bound}\"}} {tally}");
+        }
+        let _ = writeln!(text, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", self.count);
+        let _ = writeln!(text, "{name}_sum{{{labels}}} {:.6}", self.sum);
+        let _ = writeln!(text, "{name}_count{{{labels}}} {}", self.count);
+    }
 }
 
 /// Method label, route template and status.
 type RouteKey = (&'static str, String, u16);
 
+/// Method label, route template and status class (`2xx`).
+type LatencyKey = (&'static str, String, &'static str);
+
+#[derive(Debug, Default)]
+struct RequestFigures {
+    counts: BTreeMap<RouteKey, u64>,
+    latencies: BTreeMap<LatencyKey, Histogram>,
+}
+
 /// The counters of one service.
 #[derive(Debug, Clone)]
 pub struct Metrics {
     service: &'static str,
-    routes: Arc<Mutex<BTreeMap<RouteKey, RouteFigures>>>,
+    requests: Arc<Mutex<RequestFigures>>,
+}
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
 }
 
 impl Metrics {
     pub fn new(service: &'static str) -> Metrics {
         Metrics {
             service,
-            routes: Arc::default(),
+            requests: Arc::default(),
         }
     }
 
-    fn observe(&self, method: &'static str, route: String, status: u16, duration_micros: u64) {
+    fn observe(&self, method: &'static str, route: String, status: u16, seconds: f64) {
         // A poisoned lock only means another request panicked while counting; the counters
         // are still usable, so keep counting rather than fail every later request.
-        let mut routes = self
-            .routes
+        let mut requests = self
+            .requests
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let figures = routes.entry((method, route, status)).or_default();
-        figures.count += 1;
-        figures.duration_micros_total += duration_micros;
+        *requests
+            .counts
+            .entry((method, route.clone(), status))
+            .or_default() += 1;
+        requests
+            .latencies
+            .entry((method, route, status_class(status)))
+            .or_default()
+            .observe(LATENCY_BUCKETS, seconds);
     }
 
     /// The exposition text served at `/metrics`.
@@ -59,40 +119,147 @@ impl Metrics {
     }
 
     pub fn render(&self) -> String {
-        let routes = self
-            .routes
+        let requests = self
+            .requests
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut text = String::new();
         text.push_str("# HELP http_requests_total Requests served, by method, route and status.\n");
         text.push_str("# TYPE http_requests_total counter\n");
-        for ((method, route, status), figures) in routes.iter() {
+        for ((method, route, status), count) in &requests.counts {
             let _ = writeln!(
                 text,
-                "http_requests_total{{service=\"{}\",method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {}",
-                self.service, figures.count
-            );
-        }
-        text.push_str("# HELP http_request_duration_seconds Time spent serving requests.\n");
-        text.push_str("# TYPE http_request_duration_seconds summary\n");
-        for ((method, route, status), figures) in routes.iter() {
-            let labels = format!(
-                "service=\"{}\",method=\"{method}\",route=\"{route}\",status=\"{status}\"",
+                "http_requests_total{{service=\"{}\",method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}",
                 self.service
             );
-            let seconds = figures.duration_micros_total as f64 / 1_000_000.0;
-            let _ = writeln!(
-                text,
-                "http_request_duration_seconds_sum{{{labels}}} {seconds:.6}"
+        }
+        text.push_str(
+            "# HELP http_request_duration_seconds Time spent serving requests, by method, route and status class.\n",
+        );
+        text.push_str("# TYPE http_request_duration_seconds histogram\n");
+        for ((method, route, class), histogram) in &requests.latencies {
+            let labels = format!(
+                "service=\"{}\",method=\"{method}\",route=\"{route}\",status_class=\"{class}\"",
+                self.service
             );
-            let _ = writeln!(
-                text,
-                "http_request_duration_seconds_count{{{labels}}} {}",
-                figures.count
+            histogram.write(
+                &mut text,
+                "http_request_duration_seconds",
+                &labels,
+                LATENCY_BUCKETS,
             );
         }
+        drop(requests);
+        render_background(&mut text, self.service);
         text
     }
+}
+
+/// A figure that background work keeps up to date for a service.
+#[derive(Debug, Clone, Copy)]
+pub struct Figure {
+    pub name: &'static str,
+    pub help: &'static str,
+    /// A histogram's bucket bounds; empty for a gauge.
+    pub buckets: &'static [f64],
+}
+
+/// How many events wait at the broker for a service's consumer: its lag.
+pub const EVENT_CONSUMER_PENDING: Figure = Figure {
+    name: "event_consumer_pending_events",
+    help: "Events the broker holds for this service's consumer and has not delivered yet.",
+    buckets: &[],
+};
+
+/// Events a service's consumer parked in the dead-letter stream since it started.
+pub const EVENT_CONSUMER_PARKED: Figure = Figure {
+    name: "event_consumer_parked_events",
+    help: "Events this process parked in the dead-letter stream since it started.",
+    buckets: &[],
+};
+
+/// How many transfers each ledger batch booked.
+pub const LEDGER_BATCH_TRANSFERS: Figure = Figure {
+    name: "ledger_batch_transfers",
+    help: "Transfers booked per ledger batch (one transaction, one commit).",
+    buckets: &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0],
+};
+
+#[derive(Default)]
+struct Background {
+    gauges: BTreeMap<(&'static str, &'static str), (Figure, f64)>,
+    histograms: BTreeMap<(&'static str, &'static str), (Figure, Histogram)>,
+}
+
+/// Figures recorded outside requests, shared by every service in the process (several run in
+/// one under `imkon up`), each series labelled with its service.
+static BACKGROUND: Mutex<Option<Background>> = Mutex::new(None);
+
+fn with_background<T>(work: impl FnOnce(&mut Background) -> T) -> T {
+    let mut background = BACKGROUND
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    work(background.get_or_insert_with(Background::default))
+}
+
+/// Sets the gauge `figure` of `service` to `value`.
+pub fn set_gauge(figure: Figure, service: &'static str, value: f64) {
+    with_background(|background| {
+        background
+            .gauges
+            .insert((figure.name, service), (figure, value));
+    });
+}
+
+/// Adds `amount` to the gauge `figure` of `service` (a count since the process started).
+pub fn add_to_gauge(figure: Figure, service: &'static str, amount: f64) {
+    with_background(|background| {
+        background
+            .gauges
+            .entry((figure.name, service))
+            .or_insert((figure, 0.0))
+            .1 += amount;
+    });
+}
+
+/// Records one observation of the histogram `figure` of `service`.
+pub fn observe(figure: Figure, service: &'static str, value: f64) {
+    with_background(|background| {
+        background
+            .histograms
+            .entry((figure.name, service))
+            .or_insert_with(|| (figure, Histogram::default()))
+            .1
+            .observe(figure.buckets, value);
+    });
+}
+
+fn render_background(text: &mut String, service: &str) {
+    with_background(|background| {
+        for ((_, owner), (figure, value)) in &background.gauges {
+            if *owner == service {
+                let name = figure.name;
+                let _ = writeln!(text, "# HELP {name} {}\n# TYPE {name} gauge", figure.help);
+                let _ = writeln!(text, "{name}{{service=\"{service}\"}} {value}");
+            }
+        }
+        for ((_, owner), (figure, histogram)) in &background.histograms {
+            if *owner == service {
+                let name = figure.name;
+                let _ = writeln!(
+                    text,
+                    "# HELP {name} {}\n# TYPE {name} histogram",
+                    figure.help
+                );
+                histogram.write(
+                    text,
+                    name,
+                    &format!("service=\"{service}\""),
+                    figure.buckets,
+                );
+            }
+        }
+    });
 }
 
 /// How long a scrape waits for the outbox backlog query.
@@ -187,7 +354,7 @@ pub async fn count_requests(
         .unwrap_or_else(|| "unmatched".to_owned());
     let started = Instant::now();
     let response = next.run(request).await;
-    let elapsed = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    metrics.observe(method, route, response.status().as_u16(), elapsed);
+    let seconds = started.elapsed().as_secs_f64();
+    metrics.observe(method, route, response.status().as_u16(), seconds);
     response
 }

@@ -235,6 +235,15 @@ async fn an_event_that_keeps_failing_is_parked_without_holding_back_the_others_a
     assert_eq!(letter.event_id, Some(poison));
     assert_eq!(letter.attempts, 3);
     assert!(letter.error.contains("poisoned"), "{}", letter.error);
+    let scrape = imkon_platform::metrics::Metrics::new(SERVICE).render();
+    assert!(
+        scrape.contains("event_consumer_parked_events{service=\"accounts\"}"),
+        "{scrape}"
+    );
+    assert!(
+        scrape.contains("event_consumer_pending_events{service=\"accounts\"}"),
+        "{scrape}"
+    );
     assert!(jetstream
         .dead_letters(Some("applications"), 10)
         .await

@@ -91,3 +91,88 @@ async fn the_pool_gauges_describe_the_services_pool(pool: PgPool) {
         "in use {in_use}, open {open}, max {max}"
     );
 }
+
+#[sqlx::test(migrations = "../../migrations/platform")]
+async fn request_latency_is_a_histogram_per_route_and_status_class(pool: PgPool) {
+    let server = server(&pool).await;
+    for _ in 0..3 {
+        server
+            .client
+            .get(server.url("/health/live"))
+            .send()
+            .await
+            .unwrap();
+    }
+    server
+        .client
+        .get(server.url("/nowhere"))
+        .send()
+        .await
+        .unwrap();
+    let text = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let live = "service=\"scoring\",method=\"GET\",route=\"/health/live\",status_class=\"2xx\"";
+    assert!(text.contains("# TYPE http_request_duration_seconds histogram"));
+    assert!(
+        text.contains(&format!(
+            "http_request_duration_seconds_bucket{{{live},le=\"+Inf\"}} 3"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("http_request_duration_seconds_count{{{live}}} 3")),
+        "{text}"
+    );
+    // Buckets are cumulative: each holds at least what the one below it holds.
+    let buckets: Vec<u64> = text
+        .lines()
+        .filter(|line| line.starts_with(&format!("http_request_duration_seconds_bucket{{{live}")))
+        .map(|line| line.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(buckets.len() > 10, "{text}");
+    assert!(
+        buckets.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{buckets:?}"
+    );
+    assert!(
+        text.contains("route=\"unmatched\",status_class=\"4xx\""),
+        "{text}"
+    );
+}
+
+#[sqlx::test(migrations = "../../migrations/platform")]
+async fn figures_recorded_by_background_work_appear_under_their_service(pool: PgPool) {
+    use imkon_platform::metrics::{
+        observe, set_gauge, EVENT_CONSUMER_PENDING, LEDGER_BATCH_TRANSFERS,
+    };
+    set_gauge(EVENT_CONSUMER_PENDING, "scoring", 7.0);
+    set_gauge(EVENT_CONSUMER_PENDING, "onboarding", 9.0);
+    observe(LEDGER_BATCH_TRANSFERS, "scoring", 3.0);
+    let server = server(&pool).await;
+    assert_eq!(gauge(&server, "event_consumer_pending_events").await, 7.0);
+    let text = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("ledger_batch_transfers_bucket{service=\"scoring\",le=\"2\"} 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ledger_batch_transfers_bucket{service=\"scoring\",le=\"4\"} 1"),
+        "{text}"
+    );
+    assert!(!text.contains("service=\"onboarding\""), "{text}");
+}
