@@ -2598,19 +2598,77 @@ async fn assert_each_event_applied_once(platform: &Platform) {
     }
 }
 
+/// A new client registers with a password, passes KYC, registers a company with themself as
+/// its one founder and gets the company's KYC approved (kyc1 decides both): signed in.
+async fn registered_founder_with_company(platform: &Platform, username: &str) -> Person {
+    let birth_date = NaiveDate::from_ymd_opt(1990, 5, 14).unwrap();
+    let pinfl = Pinfl::compose(birth_date, Sex::Male, 903).unwrap();
+    platform
+        .call(
+            Method::POST,
+            None,
+            "onboarding",
+            "/v1/registrations",
+            Some(&json!({
+                "username": username,
+                "password": format!("{username}-demo-pass"),
+                "pinfl": pinfl.as_str(),
+                "birth_date": birth_date,
+                "latin_name": { "surname": "Rahimov", "given_name": "Jasur" },
+                "passport": { "number": "AC7000903", "issue_date": imkon_platform::testing::years_from_today(-5), "expiry_date": imkon_platform::testing::years_from_today(5) },
+                "phone": "998901000903",
+                "address": { "region": "Toshkent", "district": "Yunusobod", "street_line": "Amir Temur 103" }
+            })),
+            None,
+        )
+        .await
+        .ok();
+    let founder = platform.login(username).await;
+    kyc_approved_by_kyc1(platform, &founder).await;
+    let company = platform
+        .post(
+            &founder,
+            "onboarding",
+            "/v1/me/companies",
+            &json!({
+                "stir": "307000903",
+                "name": "Rahimov Cloud",
+                "legal_form": "llc",
+                "registration_date": "2024-03-01",
+                "founders": [{ "client_id": founder.client_id(), "share_percent": "100" }]
+            }),
+        )
+        .await
+        .ok();
+    case_approved_by_kyc1(
+        platform,
+        &founder,
+        company["company_id"].as_str(),
+        &["company_charter", "registration_certificate"],
+    )
+    .await;
+    founder
+}
+
 /// Issue 15's proof on this machine: two processes of every service and of the frontend behind
 /// haproxy, events through NATS JetStream. One replica of every part is killed with SIGKILL
-/// before each stage of a loan (the decision, the payout, the first repayment) and started
-/// again after it; the client's frontend session outlives both frontend processes' deaths.
+/// before each stage of a founder's journey (registration and KYC, the loan's decision, its
+/// payout, the first repayment) and started again after it; the client's frontend session
+/// outlives every frontend process it was served by.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_loan_is_decided_paid_out_and_repaid_while_one_replica_of_every_part_is_killed() {
+async fn a_founder_registers_and_is_lent_paid_and_repays_while_one_replica_of_every_part_is_killed()
+{
     let mut platform = Platform::start_replicated().await;
-    let mut browser = SignedInBrowser::sign_in(&platform.url("frontend", ""), "founder1").await;
-    let founder = platform.login("founder1").await;
     let staff = Staff::login(&platform).await;
-    let (_, opening_balance) = company_account(&platform, &founder).await;
-    assert_eq!(opening_balance, "0.00");
 
+    platform.replicas.as_mut().unwrap().kill_every(1);
+    let founder = registered_founder_with_company(&platform, "replica.founder").await;
+    let mut browser =
+        SignedInBrowser::sign_in(&platform.url("frontend", ""), "replica.founder").await;
+    let (_, opening_balance) = company_account(&platform, &founder).await;
+    assert_eq!(opening_balance, "0.00", "opened on company.kyc_approved");
+
+    platform.replicas.as_mut().unwrap().restart_every(1).await;
     platform.replicas.as_mut().unwrap().kill_every(0);
     let application_id = approved_start_loan(&platform, &founder, &staff).await;
     let signed_in = browser.get("/accounts").await;
