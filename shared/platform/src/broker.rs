@@ -498,11 +498,17 @@ impl<H: EventHandler> Consumer<H> {
             );
         }
         let topic = match addressed(message.subject.as_str(), self.service) {
-            Addressed::Elsewhere => {
+            Addressed::Topic(topic) | Addressed::Replay(topic)
+                if self.handler.topics().contains(&topic) =>
+            {
+                topic.to_owned()
+            }
+            // Another service's replay, or a topic this service does not apply: whatever the
+            // message holds is not this service's to judge.
+            _ => {
                 acknowledge(&message, AckKind::Ack).await;
                 return;
             }
-            Addressed::Topic(topic) | Addressed::Replay(topic) => topic.to_owned(),
         };
         let event = match serde_json::from_slice::<EventEnvelope>(&message.payload) {
             Ok(event) if event.topic == topic => event,

@@ -289,6 +289,12 @@ async fn a_message_that_is_no_event_of_its_subject_is_parked_at_once_and_never_a
         .unwrap()
         .await
         .unwrap();
+    // Garbage on a topic this service does not apply is not this service's to park.
+    raw.publish("imkon.events.loan.overdue", "not json either".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
     // A publisher allowed one subject puts another topic inside it.
     let smuggled = EventEnvelope {
         id: imkon_platform::id::new_id(),
@@ -306,7 +312,9 @@ async fn a_message_that_is_no_event_of_its_subject_is_parked_at_once_and_never_a
         jetstream.dead_letters(None, 10).await.unwrap().len() == 2
     })
     .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let parked = jetstream.dead_letters(None, 10).await.unwrap();
+    assert_eq!(parked.len(), 2, "{parked:?}");
     assert!(parked[0].error.contains("not an event envelope"));
     assert_eq!(parked[0].attempts, 1, "a malformed message is not retried");
     assert!(parked[1].error.contains("is not its subject's"));

@@ -8,8 +8,8 @@ use imkon_platform::outbox;
 use imkon_platform::testing::TestServer;
 use sqlx::PgPool;
 
-/// The value of the gauge `name` for the test service in a scrape.
-async fn gauge(server: &TestServer, name: &str) -> f64 {
+/// The test service's `/metrics` text.
+async fn scrape(server: &TestServer) -> String {
     let response = server
         .client
         .get(server.url("/metrics"))
@@ -17,7 +17,12 @@ async fn gauge(server: &TestServer, name: &str) -> f64 {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let text = response.text().await.unwrap();
+    response.text().await.unwrap()
+}
+
+/// The value of the gauge `name` for the test service in a scrape.
+async fn gauge(server: &TestServer, name: &str) -> f64 {
+    let text = scrape(server).await;
     let prefix = format!("{name}{{service=\"scoring\"}} ");
     text.lines()
         .find_map(|line| line.strip_prefix(&prefix))
@@ -109,15 +114,7 @@ async fn request_latency_is_a_histogram_per_route_and_status_class(pool: PgPool)
         .send()
         .await
         .unwrap();
-    let text = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = scrape(&server).await;
     let live = "service=\"scoring\",method=\"GET\",route=\"/health/live\",status_class=\"2xx\"";
     assert!(text.contains("# TYPE http_request_duration_seconds histogram"));
     assert!(
@@ -157,15 +154,7 @@ async fn figures_recorded_by_background_work_appear_under_their_service(pool: Pg
     observe(LEDGER_BATCH_TRANSFERS, "scoring", 3.0);
     let server = server(&pool).await;
     assert_eq!(gauge(&server, "event_consumer_pending_events").await, 7.0);
-    let text = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = scrape(&server).await;
     assert!(
         text.contains("ledger_batch_transfers_bucket{service=\"scoring\",le=\"2\"} 0"),
         "{text}"
