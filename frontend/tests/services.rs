@@ -1036,6 +1036,10 @@ async fn a_founder_changes_their_password_stays_signed_in_and_the_old_one_stops_
     let site = Site::start(pool_options, connect).await;
     let mut founder = site.signed_in("founder1", "founder1-demo-pass", "en").await;
     let mut elsewhere = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    // The other session is used, so it holds an access token of its own: a password change
+    // must end it even so, not leave it working until that token expires.
+    let (status, _) = elsewhere.page(&site.url("/applications")).await;
+    assert_eq!(status, StatusCode::OK);
     let (status, html) = founder.page(&site.url("/account/password")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Current password"), "{html}");

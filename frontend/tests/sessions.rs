@@ -115,6 +115,50 @@ async fn a_session_written_by_one_frontend_is_read_changed_and_rotated_by_anothe
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_persons_other_sessions_end_together_in_every_frontend_and_the_table_does_not_name_them(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let key = SessionEncryptionKey::generate();
+    let pool = session_pool(&pool_options, &connect).await;
+    let first = store(pool.clone(), &key);
+    let second = store(session_pool(&pool_options, &connect).await, &key);
+    let here = first.create(signed_in_data(), start()).await.unwrap();
+    let elsewhere = second.create(signed_in_data(), start()).await.unwrap();
+    let someone_else = second.create(signed_in_data(), start()).await.unwrap();
+    first.set_owner(&here, "p-1").await.unwrap();
+    second.set_owner(&elsewhere, "p-1").await.unwrap();
+    second.set_owner(&someone_else, "p-2").await.unwrap();
+    let owners: String = sqlx::query_scalar(
+        "select string_agg(encode(owner_tag, 'escape'), ',') from frontend_session_owner",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(!owners.contains("p-1"), "tags, not the person's id");
+
+    assert_eq!(first.end_others("p-1", &here).await, Ok(1));
+    assert_eq!(second.load(&elsewhere, start()).await.unwrap(), None);
+    assert!(second.load(&here, start()).await.unwrap().is_some());
+    assert!(first.load(&someone_else, start()).await.unwrap().is_some());
+
+    // Rotation and logout take the tag with the old row.
+    let rotated = first.rotate(&here, start()).await.unwrap();
+    assert_eq!(second.end_others("p-1", &someone_else).await, Ok(0));
+    assert!(first.load(&rotated, start()).await.unwrap().is_some());
+    assert_eq!(
+        first.set_owner(&here, "p-1").await,
+        Err(SessionError::NotFound)
+    );
+    second.destroy(&someone_else).await.unwrap();
+    let tags: i64 = sqlx::query_scalar("select count(*) from frontend_session_owner")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(tags, 0);
+}
+
+#[sqlx::test(migrations = false)]
 async fn the_database_holds_neither_the_id_nor_the_refresh_token_in_clear(
     pool_options: PgPoolOptions,
     connect: PgConnectOptions,

@@ -175,6 +175,15 @@ pub trait SessionStore: Send + Sync {
     /// Ends the session (logout); ending one that is already gone is not an error.
     fn destroy<'a>(&'a self, id: &'a SessionId) -> StoreFuture<'a, ()>;
 
+    /// Records that `person` (their user id) is signed in in the session. Called when a
+    /// sign-in completes.
+    fn set_owner<'a>(&'a self, id: &'a SessionId, person: &'a str) -> StoreFuture<'a, ()>;
+
+    /// Ends every session of `person` but `keep`, and answers how many it ended. A password
+    /// change calls it, so that a session somebody else holds stops working at once, not when
+    /// its cached access token expires.
+    fn end_others<'a>(&'a self, person: &'a str, keep: &'a SessionId) -> StoreFuture<'a, u64>;
+
     /// Whether the store can serve requests now: readiness asks, so a load balancer stops
     /// sending visitors to a replica whose session database does not answer. A store in
     /// memory is always ready.
@@ -191,6 +200,7 @@ pub trait SessionStore: Send + Sync {
 
 struct StoredSession {
     data: SessionData,
+    owner: Option<String>,
     created_at: DateTime<Utc>,
     last_seen_at: DateTime<Utc>,
 }
@@ -249,6 +259,7 @@ impl InMemorySessionStore {
                 id.clone(),
                 StoredSession {
                     data,
+                    owner: None,
                     created_at: now,
                     last_seen_at: now,
                 },
@@ -313,10 +324,12 @@ impl SessionStore for InMemorySessionStore {
                 return Err(SessionError::NotFound);
             }
             let new_id = SessionId::generate();
+            // As in the database, the owner goes with the old id: a sign-in tags the new one.
             sessions.insert(
                 new_id.clone(),
                 StoredSession {
                     last_seen_at: now,
+                    owner: None,
                     ..session
                 },
             );
@@ -328,6 +341,26 @@ impl SessionStore for InMemorySessionStore {
     fn destroy<'a>(&'a self, id: &'a SessionId) -> StoreFuture<'a, ()> {
         self.with_sessions(|sessions| sessions.remove(id));
         Box::pin(async { Ok(()) })
+    }
+
+    fn set_owner<'a>(&'a self, id: &'a SessionId, person: &'a str) -> StoreFuture<'a, ()> {
+        let result = self.with_sessions(|sessions| match sessions.get_mut(id) {
+            Some(session) => {
+                session.owner = Some(person.to_owned());
+                Ok(())
+            }
+            None => Err(SessionError::NotFound),
+        });
+        Box::pin(async move { result })
+    }
+
+    fn end_others<'a>(&'a self, person: &'a str, keep: &'a SessionId) -> StoreFuture<'a, u64> {
+        let ended = self.with_sessions(|sessions| {
+            let before = sessions.len();
+            sessions.retain(|id, session| id == keep || session.owner.as_deref() != Some(person));
+            (before - sessions.len()) as u64
+        });
+        Box::pin(async move { Ok(ended) })
     }
 }
 
@@ -486,6 +519,34 @@ mod tests {
         );
         assert_eq!(SessionId::from_request(&headers), None);
         assert!(set.to_str().unwrap().contains("HttpOnly; SameSite=Lax"));
+    }
+
+    #[tokio::test]
+    async fn ending_a_persons_other_sessions_keeps_theirs_here_and_everyone_elses() {
+        let store = store();
+        let here = store.create(data_with_person(), start()).await.unwrap();
+        let elsewhere = store.create(data_with_person(), start()).await.unwrap();
+        let someone_else = store.create(data_with_person(), start()).await.unwrap();
+        let anonymous = store.create(SessionData::default(), start()).await.unwrap();
+        store.set_owner(&here, "p-1").await.unwrap();
+        store.set_owner(&elsewhere, "p-1").await.unwrap();
+        store.set_owner(&someone_else, "p-2").await.unwrap();
+        assert_eq!(store.end_others("p-1", &here).await, Ok(1));
+        assert!(store.load(&elsewhere, start()).await.unwrap().is_none());
+        for kept in [&here, &someone_else, &anonymous] {
+            assert!(store.load(kept, start()).await.unwrap().is_some());
+        }
+        let rotated = store.rotate(&here, start()).await.unwrap();
+        assert_eq!(
+            store.end_others("p-1", &someone_else).await,
+            Ok(0),
+            "a rotated session is tagged again by its sign-in, not by its old id"
+        );
+        assert!(store.load(&rotated, start()).await.unwrap().is_some());
+        assert_eq!(
+            store.set_owner(&here, "p-1").await,
+            Err(SessionError::NotFound)
+        );
     }
 
     #[test]

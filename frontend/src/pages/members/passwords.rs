@@ -255,7 +255,9 @@ pub async fn change_show(
     render(StatusCode::OK, &shown)
 }
 
-/// Changes the signed-in person's password, keeping this session's refresh token valid.
+/// Changes the signed-in person's password, keeping this session's refresh token valid and
+/// ending the person's other sessions (onboarding revokes their refresh tokens; ending the
+/// sessions stops the access tokens they hold as well).
 pub async fn change_submit(
     State(state): State<AppState>,
     context: PageContext,
@@ -283,7 +285,19 @@ pub async fn change_submit(
         )
         .await;
     let status = match answer {
-        Ok(()) => return Ok(see_other(&format!("{CHANGE_PAGE}?changed=1"))),
+        Ok(()) => {
+            match state
+                .sessions
+                .end_others(&signed_in.person.id, &signed_in.session_id)
+                .await
+            {
+                Ok(ended) => tracing::info!(ended, "a password change ended the other sessions"),
+                Err(error) => {
+                    tracing::error!(%error, "a password change could not end the other sessions")
+                }
+            }
+            return Ok(see_other(&format!("{CHANGE_PAGE}?changed=1")));
+        }
         Err(error) => refuse(
             &mut form,
             &translator,

@@ -200,6 +200,11 @@ pub async fn start_session_with(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
+    // The session is tagged as the person's, so that their password change ends it.
+    if let Err(error) = state.sessions.set_owner(&id, &login.principal.id).await {
+        tracing::error!(%error, "could not record whose session this is");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let mut response = see_other(landing_page(next, &login.principal, holdings));
     response
         .headers_mut()

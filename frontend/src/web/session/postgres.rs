@@ -317,6 +317,41 @@ impl SessionStore for PostgresSessionStore {
         Box::pin(self.destroy_now(id))
     }
 
+    fn set_owner<'a>(&'a self, id: &'a SessionId, person: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let tagged = sqlx::query(
+                "insert into frontend_session_owner (id_hash, owner_tag)
+                 select id_hash, $2 from frontend_session where id_hash = $1
+                 on conflict (id_hash) do update set owner_tag = excluded.owner_tag",
+            )
+            .bind(id_hash(id))
+            .bind(self.key.owner_tag(person))
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+            if tagged.rows_affected() == 0 {
+                return Err(SessionError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    fn end_others<'a>(&'a self, person: &'a str, keep: &'a SessionId) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let ended = sqlx::query(
+                "delete from frontend_session
+                 where id_hash in (select id_hash from frontend_session_owner where owner_tag = $1)
+                   and id_hash <> $2",
+            )
+            .bind(self.key.owner_tag(person))
+            .bind(id_hash(keep))
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+            Ok(ended.rows_affected())
+        })
+    }
+
     fn check_ready(&self) -> StoreFuture<'_, ()> {
         Box::pin(async {
             let probe = sqlx::query("select 1").execute(&self.pool);

@@ -10,8 +10,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use rand::rngs::OsRng;
 use rand::RngCore;
+use sha2::Sha256;
 
 /// Bytes of the random nonce that starts every sealed value.
 const NONCE_BYTES: usize = 24;
@@ -57,6 +59,17 @@ impl SessionEncryptionKey {
     /// The key in standard base64, as the setting takes it.
     pub fn to_base64(&self) -> String {
         STANDARD.encode(self.0.as_slice())
+    }
+
+    /// The tag that marks `person`'s sessions: HMAC-SHA256 under this key, with a label of its
+    /// own so that the tag key is not the sealing key's use. Without the key a tag can neither
+    /// be read back into a person nor computed for one.
+    pub fn owner_tag(&self, person: &str) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice())
+            .expect("HMAC takes a key of any length");
+        mac.update(b"imkon frontend session owner\0");
+        mac.update(person.as_bytes());
+        mac.finalize().into_bytes().to_vec()
     }
 
     /// Seals `plaintext` for the session whose id hashes to `id_hash`: a random nonce, then the
