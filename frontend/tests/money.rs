@@ -713,3 +713,106 @@ async fn cash_at_the_counter_reaches_the_account_only_when_a_second_person_confi
         .unwrap()
         .contains("This receipt number was recorded with another deposit"));
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_pays_from_their_companys_account_which_the_pages_mark_as_the_companys(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let founder_id = client_id_of(&site.services, "founder1").await;
+    let personal = site.money.funded_account(founder_id, "0.00").await;
+    let company = site.money.approved_company_account(founder_id).await;
+    site.money.pay_in(&company, "800000.00").await;
+    let mut founder = site.signed_in("founder1", "en").await;
+
+    let (status, html) = founder.page(&site.url("/accounts")).await;
+    assert_eq!(status, StatusCode::OK);
+    let company_row = html
+        .split("<tr>")
+        .find(|row| row.contains(&company))
+        .expect("the company's account is listed");
+    assert!(company_row.contains("Company"), "{company_row}");
+    assert!(
+        !company_row.contains("/close"),
+        "its only account in sums is not closed from the page"
+    );
+    assert!(
+        html.contains("Open another account for your company"),
+        "the company may hold other currencies"
+    );
+
+    let (_, form) = founder.page(&site.url("/transfers/new")).await;
+    assert!(form.contains(&format!("{company} · UZS\u{a0}800,000.00 · Company")));
+    let quoted = founder
+        .post(
+            &site.url("/transfers/new"),
+            &[
+                ("from_account", &company),
+                ("to_account", &personal),
+                ("amount", "300,000.00"),
+            ],
+        )
+        .await;
+    assert_eq!(quoted.status(), StatusCode::SEE_OTHER);
+    let confirmation = location(&quoted);
+    let confirmed = founder.post(&site.url(&confirmation), &[]).await;
+    assert_eq!(location(&confirmed), format!("{confirmation}/done"));
+
+    let (_, html) = founder.page(&site.url("/accounts")).await;
+    let row_of = |number: &str| {
+        html.split("<tr>")
+            .find(|row| row.contains(number))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(row_of(&company).contains("UZS\u{a0}500,000.00"));
+    assert!(row_of(&personal).contains("UZS\u{a0}300,000.00"));
+
+    let company_id = html
+        .split("name=\"company_id\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the company's opening form names the company")
+        .to_owned();
+    let opened = founder
+        .post(
+            &site.url("/accounts/open"),
+            &[
+                ("currency", "USD"),
+                ("name", "Export"),
+                ("idempotency_key", "0190d1a2-7f3e-7c4d-9a8b-1c2d3e4f5a6b"),
+                ("company_id", &company_id),
+            ],
+        )
+        .await;
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    let (_, html) = founder.page(&site.url("/accounts")).await;
+    let dollars = html
+        .split("<tr>")
+        .find(|row| row.contains("Export"))
+        .expect("the company's account in dollars is listed");
+    assert!(
+        dollars.contains("Company") && dollars.contains("USD"),
+        "{dollars}"
+    );
+    assert!(
+        dollars.contains("/close"),
+        "an empty account in dollars may be closed"
+    );
+    let stolen = founder
+        .post(
+            &site.url("/accounts/open"),
+            &[
+                ("currency", "EUR"),
+                ("idempotency_key", "0190d1a2-7f3e-7c4d-9a8b-1c2d3e4f5a6c"),
+                ("company_id", &uuid::Uuid::now_v7().to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        stolen.status(),
+        StatusCode::NOT_FOUND,
+        "nobody opens accounts for a company they did not found"
+    );
+}

@@ -21,6 +21,17 @@ pub struct Account {
     /// When its owner closed it; absent while it is open.
     #[serde(default)]
     pub closed_at: Option<String>,
+    /// Whose it is; a listing that does not say is read as the client's own.
+    #[serde(default)]
+    pub owner: Option<AccountOwner>,
+}
+
+/// Whose an account is: `client`, `company` (with the company's id) or `bank`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AccountOwner {
+    pub kind: String,
+    #[serde(default)]
+    pub company_id: Option<String>,
 }
 
 /// The currencies a client may hold current accounts in.
@@ -30,6 +41,19 @@ impl Account {
     /// Whether the account is open (a closed one keeps its statement but is no longer listed).
     pub fn is_open(&self) -> bool {
         self.closed_at.is_none()
+    }
+
+    /// A current account, a person's or a company's: what money is paid from and into.
+    pub fn is_current(&self) -> bool {
+        self.kind == "client_current" || self.kind == "company_current"
+    }
+
+    /// The company owning the account, when the client operates it for a company they founded.
+    pub fn company_id(&self) -> Option<&str> {
+        self.owner
+            .as_ref()
+            .filter(|owner| owner.kind == "company")
+            .and_then(|owner| owner.company_id.as_deref())
     }
 }
 

@@ -154,6 +154,51 @@ impl MoneyServices {
             .to_owned()
     }
 
+    /// Tells accounts, as onboarding does, that a new company of `founder`'s passed KYC, and
+    /// answers the number of the current account the bank opened for it.
+    pub async fn approved_company_account(&self, founder: Uuid) -> String {
+        let company_id = Uuid::now_v7();
+        let onboarding = Principal::service(Uuid::now_v7(), Some("onboarding".to_owned()))
+            .expect("a service principal");
+        let token = self
+            .issuer
+            .issue(&onboarding, Audience::Accounts, Duration::from_secs(600))
+            .expect("a token");
+        let delivered = reqwest::Client::new()
+            .post(self.accounts.url("/v1/events"))
+            .bearer_auth(token.as_str())
+            .json(&serde_json::json!({
+                "id": Uuid::now_v7(),
+                "topic": "company.kyc_approved",
+                "occurred_at": "2026-11-26T10:00:00Z",
+                "payload": {
+                    "company_id": company_id,
+                    "client_id": founder,
+                    "stir": "301000101",
+                    "approved_at": "2026-11-26T10:00:00Z",
+                },
+            }))
+            .send()
+            .await
+            .expect("accounts answers");
+        assert_eq!(delivered.status(), 200, "the approval is applied");
+        let listed: Vec<Value> = reqwest::Client::new()
+            .get(self.accounts.url(&format!(
+                "/v1/accounts?company_id={company_id}&kind=company_current"
+            )))
+            .bearer_auth(self.service_token(Audience::Accounts))
+            .send()
+            .await
+            .expect("accounts answers")
+            .json()
+            .await
+            .expect("a listing");
+        listed[0]["number"]
+            .as_str()
+            .expect("the company's account has a number")
+            .to_owned()
+    }
+
     /// Opens a current account for `client_id` and pays `amount` into it from the bank's
     /// settlement account (nothing, for a zero amount, which the ledger would refuse); returns
     /// its number.

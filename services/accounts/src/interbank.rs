@@ -314,7 +314,11 @@ async fn payee_refusal(
     let Some(row) = db::accounts::find_by_number(&state.pool, &number.to_string()).await? else {
         return Ok(Err("unknown_account"));
     };
-    if row.kind != AccountKind::ClientCurrent.code() {
+    if !row
+        .kind
+        .parse::<AccountKind>()
+        .is_ok_and(AccountKind::is_current)
+    {
         return Ok(Err("not_a_current_account"));
     }
     if row.closed_at.is_some() {
@@ -323,10 +327,12 @@ async fn payee_refusal(
     if row.currency != Currency::Uzs.code() {
         return Ok(Err("currency_mismatch"));
     }
-    let owner = row.owner_client_id.ok_or_else(|| {
-        AccountsError::Inconsistent(format!("current account {} has no owner", row.id))
-    })?;
-    Ok(Ok((row.id, owner)))
+    let operator = db::accounts::operator_of(&state.pool, &row)
+        .await?
+        .ok_or_else(|| {
+            AccountsError::Inconsistent(format!("current account {} has no owner", row.id))
+        })?;
+    Ok(Ok((row.id, operator)))
 }
 
 /// Credits each record of an incoming file once, rejecting those the bank cannot credit.

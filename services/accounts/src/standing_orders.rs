@@ -97,9 +97,13 @@ pub async fn run_for_date(state: &AppState, day: NaiveDate) -> Result<RunReport,
                     transfer_id,
                 )
                 .await?;
-                let recipient = db::accounts::find_by_id(&mut *transaction, order.to_account_id)
-                    .await?
-                    .and_then(|account| account.owner_client_id)
+                let recipient =
+                    match db::accounts::find_by_id(&mut *transaction, order.to_account_id).await? {
+                        Some(account) => {
+                            db::accounts::operator_of(&mut *transaction, &account).await?
+                        }
+                        None => None,
+                    }
                     .filter(|recipient| *recipient != order.client_id);
                 if let Some(recipient) = recipient {
                     events::announce_money_moved(

@@ -3,8 +3,12 @@
 
 mod common;
 
+use imkon_accounts::default_bank_code;
+use imkon_accounts::domain::account_number::{AccountNumber, BalanceAccountCode, BankCode};
+use imkon_accounts::opening::seed_demo;
 use imkon_auth::Role;
 use imkon_platform::id::new_id;
+use imkon_platform::money::Currency;
 use imkon_platform::testing::assert_problem;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -308,4 +312,284 @@ async fn finance_staff_who_founded_a_company_cannot_move_its_money(pool: PgPool)
         .await;
     assert_problem(response, &[403], Some("own_account")).await;
     assert_eq!(harness.account(number).await["posted_balance"], "0.00");
+}
+
+/// A client who passed KYC, with a funded account of their own.
+async fn client_with_money(harness: &Harness, settlement: &str, amount: &str) -> (Uuid, String) {
+    let client = new_id();
+    let person = event(
+        new_id(),
+        "client.kyc_approved",
+        json!({"client_id": client}),
+    );
+    assert_eq!(deliver(harness, &person).await, "applied");
+    let number = my_accounts(harness, client).await[0]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    harness.fund(settlement, &number, amount).await;
+    (client, number)
+}
+
+/// Quotes and confirms a client's transfer; answers the confirmation's response.
+async fn pay(
+    harness: &Harness,
+    client: Uuid,
+    from: &str,
+    to: &str,
+    amount: &str,
+) -> reqwest::Response {
+    let token = harness.founder_token(client);
+    let quote = harness
+        .post(
+            "/v1/me/transfers/quote",
+            &token,
+            None,
+            &json!({"from_account": from, "to_account": to, "amount": amount}),
+        )
+        .await;
+    if quote.status() != 201 {
+        return quote;
+    }
+    let quote: Value = quote.json().await.unwrap();
+    harness
+        .post(
+            "/v1/me/transfers/confirm",
+            &token,
+            Some(&new_id().to_string()),
+            &json!({
+                "quote_id": quote["quote_id"],
+                "confirmation_token": quote["confirmation_token"],
+            }),
+        )
+        .await
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_founder_pays_from_names_and_adds_accounts_to_their_companys_and_nobody_else_does(
+    pool: PgPool,
+) {
+    let harness = start(pool).await;
+    let (founder, company_id) = (new_id(), new_id());
+    let account = founder_with_company(&harness, founder, company_id).await;
+    let company = account["number"].as_str().unwrap().to_owned();
+    let settlement = harness.open_settlement().await;
+    harness.fund(&settlement, &company, "2500000.00").await;
+    let (supplier, supplier_account) = client_with_money(&harness, &settlement, "1.00").await;
+    let personal = my_accounts(&harness, founder).await[0]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let paid = pay(&harness, founder, &company, &supplier_account, "400000.00").await;
+    assert_eq!(paid.status(), 201, "{}", paid.text().await.unwrap());
+    assert_eq!(
+        harness.account(&company).await["posted_balance"],
+        "2100000.00"
+    );
+    assert_eq!(
+        harness.account(&supplier_account).await["posted_balance"],
+        "400001.00"
+    );
+    let to_founder = pay(&harness, founder, &company, &personal, "100000.00").await;
+    assert_eq!(to_founder.status(), 201, "the company may pay its founder");
+    let told: Vec<String> = sqlx::query_scalar(
+        "select payload->>'client_id' from outbox_event
+         where topic = 'account.money_moved' and payload->>'movement' = 'transfer_received'
+         order by created_at",
+    )
+    .fetch_all(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        told,
+        [supplier.to_string()],
+        "a transfer to oneself tells nobody it arrived"
+    );
+
+    let stranger = pay(&harness, supplier, &company, &supplier_account, "1.00").await;
+    assert_problem(stranger, &[404], None).await;
+    let too_much = pay(&harness, founder, &company, &supplier_account, "2000000.01").await;
+    assert_problem(too_much, &[422], Some("insufficient_funds")).await;
+    assert_eq!(
+        harness.account(&company).await["posted_balance"],
+        "2000000.00"
+    );
+
+    let renamed = harness
+        .server
+        .client
+        .patch(harness.server.url(&format!("/v1/me/accounts/{company}")))
+        .bearer_auth(harness.founder_token(founder))
+        .json(&json!({"name": "Payroll"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    assert_eq!(renamed.json::<Value>().await.unwrap()["name"], "Payroll");
+    let renamed_by_stranger = harness
+        .server
+        .client
+        .patch(harness.server.url(&format!("/v1/me/accounts/{company}")))
+        .bearer_auth(harness.founder_token(supplier))
+        .json(&json!({"name": "Mine now"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(renamed_by_stranger, &[404], None).await;
+
+    let open_for = |client: Uuid, currency: &str| {
+        let harness = &harness;
+        let body = json!({"currency": currency, "company_id": company_id});
+        async move {
+            harness
+                .post(
+                    "/v1/me/accounts",
+                    &harness.founder_token(client),
+                    Some(&new_id().to_string()),
+                    &body,
+                )
+                .await
+        }
+    };
+    assert_problem(open_for(supplier, "USD").await, &[404], None).await;
+    let dollars = open_for(founder, "USD").await;
+    assert_eq!(dollars.status(), 201);
+    let dollars: Value = dollars.json().await.unwrap();
+    assert_eq!(dollars["kind"], "company_current");
+    assert_eq!(
+        dollars["owner"],
+        json!({"kind": "company", "company_id": company_id})
+    );
+    assert_problem(
+        open_for(founder, "USD").await,
+        &[409],
+        Some("current_account_limit"),
+    )
+    .await;
+    let personal_dollars = harness
+        .post(
+            "/v1/me/accounts",
+            &harness.founder_token(founder),
+            Some(&new_id().to_string()),
+            &json!({"currency": "USD"}),
+        )
+        .await;
+    assert_eq!(
+        personal_dollars.status(),
+        201,
+        "the founder's own count apart"
+    );
+    let personal_dollars: Value = personal_dollars.json().await.unwrap();
+    let exchange = harness
+        .post(
+            "/v1/me/exchanges/quote",
+            &harness.founder_token(founder),
+            None,
+            &json!({
+                "from_account": company,
+                "to_account": personal_dollars["number"],
+                "sell_amount": "100000.00",
+            }),
+        )
+        .await;
+    let body = assert_problem(exchange, &[422], None).await;
+    assert_eq!(body["errors"][0]["code"], "different_holder", "{body}");
+
+    let close = |number: String| {
+        let harness = &harness;
+        async move {
+            harness
+                .post(
+                    &format!("/v1/me/accounts/{number}/close"),
+                    &harness.founder_token(founder),
+                    None,
+                    &json!({}),
+                )
+                .await
+        }
+    };
+    assert_problem(
+        close(company.clone()).await,
+        &[409],
+        Some("last_company_account"),
+    )
+    .await;
+    let closed = close(dollars["number"].as_str().unwrap().to_owned()).await;
+    assert_eq!(
+        closed.status(),
+        200,
+        "an empty company account in dollars closes"
+    );
+    assert!(closed.json::<Value>().await.unwrap()["closed_at"].is_string());
+
+    let audited: Vec<String> = sqlx::query_scalar(
+        "select action from audit_record
+         where 'client' = any(actor_roles) and subject_type = 'account'
+         order by occurred_at, action",
+    )
+    .fetch_all(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            "account.renamed",
+            "account.opened",
+            "account.opened",
+            "account.closed"
+        ]
+    );
+    harness.assert_invariants().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn money_from_another_bank_for_a_company_is_credited_to_its_account_and_its_founder_told(
+    pool: PgPool,
+) {
+    let harness = start(pool).await;
+    harness.clock.set("2027-03-10T10:10:00Z".parse().unwrap());
+    seed_demo(&harness.pool, default_bank_code(), harness.calendar.now())
+        .await
+        .unwrap();
+    let (founder, company_id) = (new_id(), new_id());
+    let account = founder_with_company(&harness, founder, company_id).await;
+    let company = account["number"].as_str().unwrap();
+    let payer = AccountNumber::issue(
+        BankCode::parse("00440").unwrap(),
+        BalanceAccountCode::CURRENT_ACCOUNT_OF_COMPANY,
+        Currency::Uzs,
+        4_242,
+        1,
+    )
+    .unwrap();
+    let file = format!(
+        "IMKON-CLEARING 1 INCOMING 2027-03-10\n\
+         CLR-0101|00873|{payer}|OOO Customer|{company}|750000.00|Invoice 7\n\
+         TOTAL 1|750000.00\n"
+    );
+    let received = harness
+        .post(
+            "/v1/clearing/incoming-files",
+            &harness.staff_token(Role::Finance),
+            None,
+            &json!({"file_name": "incoming-2027-03-10-1.txt", "content": file}),
+        )
+        .await;
+    assert_eq!(received.status(), 200);
+    let report: Value = received.json().await.unwrap();
+    assert_eq!(report["credited"], 1, "{report}");
+    assert_eq!(
+        harness.account(company).await["posted_balance"],
+        "750000.00"
+    );
+    let told: Vec<String> = sqlx::query_scalar(
+        "select payload->>'client_id' from outbox_event
+         where topic = 'account.money_moved' and payload->>'movement' = 'interbank_payment'",
+    )
+    .fetch_all(&harness.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, [founder.to_string()]);
+    harness.assert_invariants().await;
 }

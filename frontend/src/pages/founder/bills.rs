@@ -24,6 +24,7 @@ use crate::clients::api::{
     form_idempotency_key, idempotency_key, send, send_json, send_naming_fields, CallError,
 };
 use crate::clients::applications::path_segment;
+use crate::pages::founder::money::choice_label;
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::{field_message, problem_message, FormState};
 use crate::pages::shared::signed_in::{accounts_token, require_client, see_other, SignedIn};
@@ -235,9 +236,7 @@ async fn bills_page(
             .map_err(|error| PageError::from_call(error, PAGE))?
             .into_iter()
             .filter(|account| {
-                account.kind == "client_current"
-                    && account.is_open()
-                    && account.currency == invoice.currency
+                account.is_current() && account.is_open() && account.currency == invoice.currency
             })
             .collect(),
         _ => Vec::new(),
@@ -252,11 +251,7 @@ async fn bills_page(
                 .iter()
                 .map(|account| AccountChoice {
                     number: account.number.clone(),
-                    label: format!(
-                        "{} · {}",
-                        account.number,
-                        amount_text(&account.available_balance, &account.currency, &translator)
-                    ),
+                    label: choice_label(account, &translator),
                 })
                 .collect(),
             currency: invoice

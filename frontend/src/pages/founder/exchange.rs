@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::clients::accounts::{current_rates, own_accounts, Account, CURRENCIES};
 use crate::clients::api::{send_json, CallError};
 use crate::clients::applications::path_segment;
+use crate::pages::founder::money::choice_label;
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::quotes::{ClientQuote, Confirmed, Pending, QuoteFlow};
 use crate::pages::shared::rates::{rate_row, rate_text, RateRow};
@@ -66,7 +67,7 @@ async fn form_page(
         .await
         .map_err(|error| PageError::from_call(error, PAGE))?
         .into_iter()
-        .filter(|account| account.kind == "client_current" && account.is_open())
+        .filter(|account| account.is_current() && account.is_open())
         .filter(|account| CURRENCIES.contains(&account.currency.as_str()))
         .collect();
     // A first visit offers an exchange between two currencies, not an account and itself.
@@ -92,11 +93,7 @@ async fn form_page(
                 .iter()
                 .map(|account| AccountChoice {
                     number: account.number.clone(),
-                    label: format!(
-                        "{} · {}",
-                        account.number,
-                        amount_text(&account.available_balance, &account.currency, &translator)
-                    ),
+                    label: choice_label(account, &translator),
                 })
                 .collect(),
             rates: rates

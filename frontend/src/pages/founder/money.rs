@@ -58,6 +58,8 @@ struct Limits {
 pub struct AccountRow {
     pub number: String,
     pub kind_key: String,
+    /// Whether the client holds it themselves or operates it for their company.
+    pub holder_key: &'static str,
     pub name: String,
     pub posted: String,
     pub available: String,
@@ -78,17 +80,55 @@ pub struct LimitRow {
     pub remaining: String,
 }
 
-fn account_row(account: &Account, translator: &Translator) -> AccountRow {
+/// An account as a form's choice shows it: number, available money and, for a company's
+/// account, that it is the company's, so nobody pays from the wrong holder's money.
+pub fn choice_label(account: &Account, translator: &Translator) -> String {
+    let available = amount_text(&account.available_balance, &account.currency, translator);
+    match account.company_id() {
+        Some(_) => format!(
+            "{} · {} · {}",
+            account.number,
+            available,
+            translator.t("account-holder-company")
+        ),
+        None => format!("{} · {}", account.number, available),
+    }
+}
+
+/// Whether an open current account may be closed from the page: it is empty and, for a
+/// company's account in sums, the company keeps another open one in sums (the accounts service
+/// refuses to close a company's last one, which its funding is paid into).
+fn closable(account: &Account, accounts: &[Account]) -> bool {
+    let empty = account.is_current()
+        && account.is_open()
+        && is_zero(&account.posted_balance)
+        && is_zero(&account.available_balance);
+    let keeps_one_in_sums = |company: &str| {
+        account.currency != "UZS"
+            || accounts.iter().any(|other| {
+                other.number != account.number
+                    && other.is_current()
+                    && other.is_open()
+                    && other.currency == "UZS"
+                    && other.company_id() == Some(company)
+            })
+    };
+    empty && account.company_id().is_none_or(keeps_one_in_sums)
+}
+
+fn account_row(account: &Account, accounts: &[Account], translator: &Translator) -> AccountRow {
     AccountRow {
         number: account.number.clone(),
         kind_key: format!("account-kind-{}", account.kind.replace('_', "-")),
+        holder_key: if account.company_id().is_some() {
+            "account-holder-company"
+        } else {
+            "account-holder-you"
+        },
         name: account.name.clone().unwrap_or_default(),
         posted: amount_text(&account.posted_balance, &account.currency, translator),
         available: amount_text(&account.available_balance, &account.currency, translator),
-        closable: account.kind == "client_current"
-            && account.is_open()
-            && is_zero(&account.posted_balance)
-            && is_zero(&account.available_balance),
+        closable: closable(account, accounts),
     }
 }
 
@@ -145,6 +185,15 @@ struct AccountsPage {
     open_key: String,
     /// Two currencies or more: the client can exchange between them.
     can_exchange: bool,
+    /// For each company the client operates accounts of, the currencies it holds none in.
+    company_openings: Vec<CompanyOpening>,
+}
+
+/// The form that opens another current account for a company the client founded.
+struct CompanyOpening {
+    company_id: String,
+    currencies: Vec<&'static str>,
+    key: String,
 }
 
 async fn accounts_page(
@@ -162,34 +211,55 @@ async fn accounts_page(
         .collect();
     let limits = my_limits(state, token, next).await?;
     let translator = context.translator();
-    let held = |currency: &str| {
-        accounts
-            .iter()
-            .any(|account| account.kind == "client_current" && account.currency == currency)
+    // Each holder (the client, or a company they founded) has its own currencies: an account is
+    // opened, and money exchanged, within one holder's accounts.
+    let held_by = |company: Option<&str>, currency: &str| {
+        accounts.iter().any(|account| {
+            account.is_current() && account.company_id() == company && account.currency == currency
+        })
     };
-    let openable = if accounts
-        .iter()
-        .any(|account| account.kind == "client_current")
-    {
+    let mut holders: Vec<Option<&str>> = Vec::new();
+    for account in accounts.iter().filter(|account| account.is_current()) {
+        if !holders.contains(&account.company_id()) {
+            holders.push(account.company_id());
+        }
+    }
+    let openable_for = |company: Option<&str>| -> Vec<&'static str> {
         CURRENCIES
             .into_iter()
-            .filter(|currency| !held(currency))
+            .filter(|currency| !held_by(company, currency))
             .collect()
+    };
+    let openable = if holders.contains(&None) {
+        openable_for(None)
     } else {
         Vec::new()
     };
-    let can_exchange = CURRENCIES
-        .into_iter()
-        .filter(|currency| held(currency))
-        .count()
-        >= 2;
+    let company_openings = holders
+        .iter()
+        .flatten()
+        .map(|company| CompanyOpening {
+            company_id: (*company).to_owned(),
+            currencies: openable_for(Some(company)),
+            key: idempotency_key(),
+        })
+        .filter(|opening| !opening.currencies.is_empty())
+        .collect();
+    let can_exchange = holders.iter().any(|holder| {
+        CURRENCIES
+            .into_iter()
+            .filter(|currency| held_by(*holder, currency))
+            .count()
+            >= 2
+    });
     Ok(render(
         status,
         &AccountsPage {
             accounts: accounts
                 .iter()
-                .map(|account| account_row(account, &translator))
+                .map(|account| account_row(account, &accounts, &translator))
                 .collect(),
+            company_openings,
             limits: held_limits(&limits, &accounts)
                 .into_iter()
                 .map(|limit| limit_row(limit, &translator))
@@ -231,6 +301,9 @@ pub struct OpenAccountForm {
     name: String,
     #[serde(default)]
     idempotency_key: String,
+    /// Present when the account is opened for a company the client founded.
+    #[serde(default)]
+    company_id: String,
 }
 
 /// The accounts page again with why accounts refused what was asked.
@@ -285,6 +358,9 @@ pub async fn open_account(
     let mut body = serde_json::json!({"currency": submitted.currency});
     if !name.is_empty() {
         body["name"] = serde_json::Value::from(name);
+    }
+    if !submitted.company_id.is_empty() {
+        body["company_id"] = serde_json::Value::from(submitted.company_id.as_str());
     }
     let answer = send(
         state
@@ -593,10 +669,8 @@ pub async fn statement(
     Ok(render(
         status,
         &StatementPage {
-            renamable: signed_in.person.is_client()
-                && account.kind == "client_current"
-                && account.is_open(),
-            account: account_row(&account, &translator),
+            renamable: signed_in.person.is_client() && account.is_current() && account.is_open(),
+            account: account_row(&account, std::slice::from_ref(&account), &translator),
             statement: statement
                 .as_ref()
                 .map(|statement| statement_view(statement, &translator, &state.calendar)),
@@ -725,8 +799,8 @@ async fn transfer_page(
         &TransferPage {
             accounts: accounts
                 .iter()
-                .filter(|account| account.kind == "client_current")
-                .map(|account| account_row(account, &translator))
+                .filter(|account| account.is_current())
+                .map(|account| account_row(account, &accounts, &translator))
                 .collect(),
             limits: held_limits(&limits, &accounts)
                 .into_iter()

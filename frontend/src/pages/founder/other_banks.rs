@@ -20,6 +20,7 @@ use serde::Deserialize;
 use crate::clients::accounts::{own_accounts, Account};
 use crate::clients::api::{form_idempotency_key, idempotency_key, send_json, CallError};
 use crate::clients::applications::path_segment;
+use crate::pages::founder::money::choice_label;
 use crate::pages::shared::forms::{
     code_in_context, problem_message, refusals_in_context, FormState,
 };
@@ -163,9 +164,7 @@ async fn list_page(
         .await
         .map_err(|error| PageError::from_call(error, PAGE))?
         .into_iter()
-        .filter(|account| {
-            account.kind == "client_current" && account.currency == "UZS" && account.is_open()
-        })
+        .filter(|account| account.is_current() && account.currency == "UZS" && account.is_open())
         .collect();
     let translator = context.translator();
     Ok(render(
@@ -179,11 +178,7 @@ async fn list_page(
                 .iter()
                 .map(|account| AccountChoice {
                     number: account.number.clone(),
-                    label: format!(
-                        "{} · {}",
-                        account.number,
-                        amount_text(&account.available_balance, &account.currency, &translator)
-                    ),
+                    label: choice_label(account, &translator),
                 })
                 .collect(),
             form,

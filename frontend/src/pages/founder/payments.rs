@@ -120,7 +120,7 @@ async fn page(
         &PaymentsPage {
             accounts: accounts
                 .iter()
-                .filter(|account| account.kind == "client_current" && account.is_open())
+                .filter(|account| account.is_current() && account.is_open())
                 .map(|account| account.number.clone())
                 .collect(),
             templates: templates

@@ -283,24 +283,6 @@ pub async fn count_open_current(
     .await
 }
 
-/// Locks the client's account with this number; another client's is not found.
-pub async fn lock_client_account(
-    connection: &mut PgConnection,
-    number: &str,
-    client_id: Uuid,
-) -> sqlx::Result<Option<AccountRow>> {
-    sqlx::query_as!(
-        AccountRow,
-        "select id, number, kind, owner_client_id, owner_company_id, currency, normal_side, allow_negative, name,
-               posted_balance, pending_holds, created_at, closed_at
-         from account where number = $1 and owner_client_id = $2 for update",
-        number,
-        client_id
-    )
-    .fetch_optional(connection)
-    .await
-}
-
 pub async fn rename(
     connection: &mut PgConnection,
     id: Uuid,
@@ -423,4 +405,77 @@ pub async fn list_operated_by(
     .bind(client_id)
     .fetch_all(executor)
     .await
+}
+
+/// The condition that the account `a` is one the client `$2` may use: their own, or one of a
+/// company they founded, since a company acts online through its founder.
+const OPERATED_BY_CLIENT: &str = "(a.owner_client_id = $2
+     or a.owner_company_id in (select company_id from company where founder_client_id = $2))";
+
+/// The account with this number if the client may use it; anyone else's is not found.
+pub async fn find_operated(
+    executor: impl PgExecutor<'_>,
+    number: &str,
+    client_id: Uuid,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from account a where a.number = $1 and {OPERATED_BY_CLIENT}"
+    ))
+    .bind(number)
+    .bind(client_id)
+    .fetch_optional(executor)
+    .await
+}
+
+/// Locks the account with this number if the client may use it; anyone else's is not found.
+pub async fn lock_operated(
+    connection: &mut PgConnection,
+    number: &str,
+    client_id: Uuid,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from account a where a.number = $1 and {OPERATED_BY_CLIENT}
+         for update of a"
+    ))
+    .bind(number)
+    .bind(client_id)
+    .fetch_optional(connection)
+    .await
+}
+
+/// The client who acts for the account: its owner, or the founder of the company owning it.
+/// The bank's own accounts have none.
+pub async fn operator_of(
+    executor: impl PgExecutor<'_>,
+    account: &AccountRow,
+) -> sqlx::Result<Option<Uuid>> {
+    match (account.owner_client_id, account.owner_company_id) {
+        (Some(client_id), _) => Ok(Some(client_id)),
+        (None, Some(company_id)) => company_founder(executor, company_id).await,
+        (None, None) => Ok(None),
+    }
+}
+
+/// How many open current accounts in `currency` the company of this account holds.
+pub async fn count_open_company_current(
+    executor: impl PgExecutor<'_>,
+    company_id: Uuid,
+    currency: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from account
+         where owner_company_id = $1 and kind = 'company_current' and currency = $2
+           and closed_at is null",
+    )
+    .bind(company_id)
+    .bind(currency)
+    .fetch_one(executor)
+    .await
+}
+
+/// Whether the row is a current account, a person's or a company's.
+pub fn is_current(row: &AccountRow) -> bool {
+    row.kind
+        .parse::<crate::domain::account::AccountKind>()
+        .is_ok_and(crate::domain::account::AccountKind::is_current)
 }

@@ -219,6 +219,15 @@ impl AccountKind {
         }
     }
 
+    /// A current (demand deposit) account, a person's or a company's: money its holder pays
+    /// from and is paid into.
+    pub fn is_current(self) -> bool {
+        matches!(
+            self,
+            AccountKind::ClientCurrent | AccountKind::CompanyCurrent
+        )
+    }
+
     /// The chart-of-accounts codes an account of this kind may carry.
     pub fn balance_account_codes(self) -> &'static [BalanceAccountCode] {
         match self {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use imkon_platform::money::{Currency, Money};
 use rust_decimal::Decimal;
 
-use super::account::{Account, AccountId, AccountKind, AccountOwner, ClientId};
+use super::account::{Account, AccountId, AccountOwner, ClientId, CompanyId};
 use super::transfer::{IdempotencyKey, Transfer, TransferKind, TransferReference};
 
 /// The bank's limits on clients' own transfers.
@@ -103,6 +103,9 @@ impl ConfirmationToken {
 #[derive(Clone, Copy, Debug)]
 pub struct ClientTransferRequest<'a> {
     pub client: ClientId,
+    /// The company the client pays for as its founder, when `from` is the company's account;
+    /// none when they pay from their own.
+    pub acting_for: Option<CompanyId>,
     pub from: &'a Account,
     pub to: &'a Account,
     pub amount: Money,
@@ -208,17 +211,23 @@ fn check_rules(
 ) -> Result<(), ClientTransferError> {
     let ClientTransferRequest {
         client,
+        acting_for,
         from,
         to,
         amount,
     } = *request;
-    if from.owner() != AccountOwner::Client(client) {
+    let holds_it = match from.owner() {
+        AccountOwner::Client(owner) => owner == client,
+        AccountOwner::Company(company) => acting_for == Some(company),
+        AccountOwner::Bank => false,
+    };
+    if !holds_it {
         return Err(ClientTransferError::NotAccountOwner);
     }
-    if from.kind() != AccountKind::ClientCurrent {
+    if !from.kind().is_current() {
         return Err(ClientTransferError::SourceNotCurrentAccount);
     }
-    if to.kind() != AccountKind::ClientCurrent {
+    if !to.kind().is_current() {
         return Err(ClientTransferError::DestinationNotCurrentAccount);
     }
     if from.id() == to.id() {
@@ -319,7 +328,7 @@ pub fn confirm_client_transfer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::account::Side;
+    use crate::domain::account::{AccountKind, Side};
     use crate::domain::account_number::{AccountNumber, BalanceAccountCode, BankCode};
     use chrono::TimeZone;
     use rust_decimal_macros::dec;
@@ -353,6 +362,62 @@ mod tests {
         .unwrap()
     }
 
+    fn company_account(id: u128, company: CompanyId) -> Account {
+        let number = AccountNumber::issue(
+            BankCode::parse("00873").unwrap(),
+            BalanceAccountCode::CURRENT_ACCOUNT_OF_COMPANY,
+            Currency::Uzs,
+            900,
+            id as u16,
+        )
+        .unwrap();
+        Account::open(
+            AccountId::from_uuid(Uuid::from_u128(id)),
+            number,
+            AccountKind::CompanyCurrent,
+            AccountOwner::Company(company),
+            Currency::Uzs,
+            false,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_founder_pays_from_a_companys_account_only_acting_for_that_company() {
+        let company = CompanyId::from_uuid(Uuid::from_u128(77));
+        let theirs = company_account(5, company);
+        let supplier = current_account(2, 20, Currency::Uzs);
+        let acting = |acting_for| ClientTransferRequest {
+            client: client(10),
+            acting_for,
+            from: &theirs,
+            to: &supplier,
+            amount: sums(dec!(1000)),
+        };
+        assert!(quote_for(&acting(Some(company))).is_ok());
+        assert_eq!(
+            quote_for(&acting(None)).unwrap_err(),
+            ClientTransferError::NotAccountOwner
+        );
+        let another_company = CompanyId::from_uuid(Uuid::from_u128(78));
+        assert_eq!(
+            quote_for(&acting(Some(another_company))).unwrap_err(),
+            ClientTransferError::NotAccountOwner
+        );
+        let mine = current_account(1, 10, Currency::Uzs);
+        let into_the_company = ClientTransferRequest {
+            client: client(10),
+            acting_for: None,
+            from: &mine,
+            to: &theirs,
+            amount: sums(dec!(1000)),
+        };
+        assert!(
+            quote_for(&into_the_company).is_ok(),
+            "a company's account is paid into like a person's"
+        );
+    }
+
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap()
     }
@@ -381,6 +446,7 @@ mod tests {
         );
         let request = ClientTransferRequest {
             client: client(10),
+            acting_for: None,
             from: &mine,
             to: &theirs,
             amount: sums(dec!(250000)),
@@ -431,6 +497,7 @@ mod tests {
         for (who, from, to, amount, code) in cases {
             let request = ClientTransferRequest {
                 client: who,
+                acting_for: None,
                 from,
                 to,
                 amount,
@@ -460,6 +527,7 @@ mod tests {
         .unwrap();
         let into_loan = ClientTransferRequest {
             client: client(10),
+            acting_for: None,
             from: &mine,
             to: &loan,
             amount: sums(dec!(1)),
@@ -470,6 +538,7 @@ mod tests {
         );
         let from_loan = ClientTransferRequest {
             client: client(10),
+            acting_for: None,
             from: &loan,
             to: &mine,
             amount: sums(dec!(1)),
@@ -490,6 +559,7 @@ mod tests {
         assert_eq!(policy.daily_limit(Currency::Uzs), sums(dec!(50000000)));
         let request = ClientTransferRequest {
             client: client(10),
+            acting_for: None,
             from: &mine,
             to: &theirs,
             amount: sums(dec!(10000000)),
@@ -513,6 +583,7 @@ mod tests {
         let policy = ClientTransferPolicy::standard().with_daily_limit(sums(dec!(100)));
         let request = ClientTransferRequest {
             client: client(10),
+            acting_for: None,
             from: &mine,
             to: &theirs,
             amount: sums(dec!(100.01)),
@@ -533,6 +604,7 @@ mod tests {
         );
         let request = ClientTransferRequest {
             client: client(10),
+            acting_for: None,
             from: &mine,
             to: &theirs,
             amount: sums(dec!(500)),
@@ -564,6 +636,7 @@ mod tests {
         );
         let request = ClientTransferRequest {
             client: client(10),
+            acting_for: None,
             from: &mine,
             to: &theirs,
             amount: sums(dec!(500)),

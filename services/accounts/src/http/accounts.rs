@@ -19,7 +19,7 @@ use super::caller::{AccountOpener, Allowed, Caller, StaffOrService};
 use super::{amount_text, client_of, invalid, parse_account_number, MAX_ACCOUNT_NAME_CHARS};
 use crate::db;
 use crate::db::accounts::AccountRow;
-use crate::domain::account::{AccountKind, AccountOwner, ClientId};
+use crate::domain::account::{AccountKind, AccountOwner, ClientId, CompanyId};
 use crate::error::AccountsError;
 use crate::opening::{open_account, AccountOpening};
 use crate::AppState;
@@ -307,16 +307,22 @@ pub struct OpenMyAccountRequest {
     #[validate(length(min = 1, max = MAX_ACCOUNT_NAME_CHARS, code = "name_length"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    /// A company the client founded, to open the account for it rather than for the client.
+    #[serde(default)]
+    pub company_id: Option<Uuid>,
 }
 
 /// Opens a current account in a currency for the signed-in client, who must have passed KYC
-/// (the bank opened their first current account then). The bank allows
-/// `current_accounts_per_currency` open accounts per currency (one unless configured).
+/// (the bank opened their first current account then), or for a company they founded whose
+/// KYC was approved (the bank opened its first account then). The bank allows
+/// `current_accounts_per_currency` open accounts per currency and holder (one unless
+/// configured).
 #[utoipa::path(post, path = "/v1/me/accounts", tag = "accounts", request_body = OpenMyAccountRequest,
     params(("Idempotency-Key" = String, Header, description = "makes a retry safe")),
     security(("bearer" = ["client"])),
     responses((status = 201, body = AccountDto), (status = 401),
               (status = 403, description = "kyc_required"),
+              (status = 404, description = "company_id names no company the client founded and the bank approved"),
               (status = 409, description = "current_account_limit"),
               (status = 422, description = "unknown_currency, name_length")))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
@@ -341,20 +347,12 @@ pub async fn open_my_account(
     {
         return Ok(response);
     }
-    db::accounts::lock_owner_kind(
-        &mut transaction,
-        &client_id.to_string(),
-        AccountKind::ClientCurrent.code(),
-    )
-    .await?;
-    if !db::accounts::has_current_account(&mut *transaction, client_id).await? {
-        return Err(AccountsError::Problem(Problem::forbidden(
-            "kyc_required",
-            "Accounts are opened once your identity check (KYC) is approved.",
-        )));
-    }
-    let open =
-        db::accounts::count_open_current(&mut *transaction, client_id, currency.code()).await?;
+    let (owner, open) = match request.company_id {
+        Some(company_id) => {
+            open_company_account_check(&mut transaction, client_id, company_id, currency).await?
+        }
+        None => open_own_account_check(&mut transaction, client_id, currency).await?,
+    };
     let allowed = i64::from(state.current_accounts_per_currency);
     if open >= allowed {
         return Err(AccountsError::Problem(
@@ -369,8 +367,11 @@ pub async fn open_my_account(
         &mut transaction,
         state.bank,
         &AccountOpening {
-            kind: AccountKind::ClientCurrent,
-            owner: AccountOwner::Client(ClientId::from_uuid(client_id)),
+            kind: match owner {
+                AccountOwner::Company(_) => AccountKind::CompanyCurrent,
+                AccountOwner::Client(_) | AccountOwner::Bank => AccountKind::ClientCurrent,
+            },
+            owner,
             currency,
             allow_negative: false,
             name,
@@ -391,6 +392,57 @@ pub async fn open_my_account(
     idempotency::save(&mut transaction, &scope, &key, &saved).await?;
     transaction.commit().await?;
     Ok(saved.into_response())
+}
+
+/// Serialises the client's openings of current accounts, checks they passed KYC and counts
+/// their open current accounts in `currency`.
+async fn open_own_account_check(
+    connection: &mut sqlx::PgConnection,
+    client_id: Uuid,
+    currency: Currency,
+) -> Result<(AccountOwner, i64), AccountsError> {
+    db::accounts::lock_owner_kind(
+        &mut *connection,
+        &client_id.to_string(),
+        AccountKind::ClientCurrent.code(),
+    )
+    .await?;
+    if !db::accounts::has_current_account(&mut *connection, client_id).await? {
+        return Err(AccountsError::Problem(Problem::forbidden(
+            "kyc_required",
+            "Accounts are opened once your identity check (KYC) is approved.",
+        )));
+    }
+    let open =
+        db::accounts::count_open_current(&mut *connection, client_id, currency.code()).await?;
+    Ok((AccountOwner::Client(ClientId::from_uuid(client_id)), open))
+}
+
+/// Serialises the openings of the company's current accounts, checks the client founded it and
+/// the bank approved it (accounts knows only approved companies), and counts its open current
+/// accounts in `currency`.
+async fn open_company_account_check(
+    connection: &mut sqlx::PgConnection,
+    client_id: Uuid,
+    company_id: Uuid,
+    currency: Currency,
+) -> Result<(AccountOwner, i64), AccountsError> {
+    if db::accounts::company_founder(&mut *connection, company_id).await? != Some(client_id) {
+        return Err(AccountsError::NotFound("company"));
+    }
+    db::accounts::lock_owner_kind(
+        &mut *connection,
+        &format!("company:{company_id}"),
+        AccountKind::CompanyCurrent.code(),
+    )
+    .await?;
+    let open =
+        db::accounts::count_open_company_current(&mut *connection, company_id, currency.code())
+            .await?;
+    Ok((
+        AccountOwner::Company(CompanyId::from_uuid(company_id)),
+        open,
+    ))
 }
 
 async fn audit_client_change(
@@ -421,7 +473,8 @@ async fn audit_client_change(
     Ok(())
 }
 
-/// The client's own account with this number, locked; another client's is not found.
+/// The account with this number that the client may use (their own, or a company's they
+/// founded), locked; anyone else's is not found.
 async fn lock_my_account(
     state: &AppState,
     connection: &mut sqlx::PgConnection,
@@ -429,7 +482,7 @@ async fn lock_my_account(
     number: &str,
 ) -> Result<AccountRow, AccountsError> {
     let number = parse_account_number(state, "number", number)?;
-    let account = db::accounts::lock_client_account(connection, &number.to_string(), client_id)
+    let account = db::accounts::lock_operated(connection, &number.to_string(), client_id)
         .await?
         .ok_or(AccountsError::NotFound("account"))?;
     if account.closed_at.is_some() {
@@ -489,7 +542,7 @@ pub async fn rename_my_account(
     params(("number" = String, Path, description = "20-digit account number")),
     security(("bearer" = ["client"])),
     responses((status = 200, body = AccountDto), (status = 401), (status = 403), (status = 404),
-              (status = 409, description = "account_closed, account_not_empty"),
+              (status = 409, description = "account_closed, account_not_empty, last_company_account"),
               (status = 422, description = "not_a_current_account")))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject(), number = %number))]
 pub async fn close_my_account(
@@ -500,12 +553,25 @@ pub async fn close_my_account(
     let client_id = client_of(&founder)?;
     let mut transaction = state.pool.begin().await?;
     let account = lock_my_account(&state, &mut transaction, client_id, &number).await?;
-    if account.kind != AccountKind::ClientCurrent.code() {
+    if !db::accounts::is_current(&account) {
         return Err(invalid(
             "number",
             "not_a_current_account",
             "only a current account can be closed by its owner",
         ));
+    }
+    // A company's grants and loans are paid in sums into the current account the bank opened
+    // when the company's KYC was approved: its last one in sums stays open (closing a legal
+    // entity's settlement account is done at a branch, with the company's own papers).
+    let sums = Currency::Uzs.code();
+    if let (Some(company_id), true) = (account.owner_company_id, account.currency == sums) {
+        if db::accounts::count_open_company_current(&mut *transaction, company_id, sums).await? <= 1
+        {
+            return Err(AccountsError::Problem(Problem::conflict(
+                "last_company_account",
+                "This is the company's only account in sums; it is closed at a branch.",
+            )));
+        }
     }
     if !account.posted_balance.is_zero() || !account.pending_holds.is_zero() {
         return Err(AccountsError::Problem(Problem::conflict(

@@ -121,11 +121,11 @@ pub async fn record_cash_deposit(
         .ok_or_else(|| AccountsError::UnknownAccount {
             field: "account".to_owned(),
         })?;
-    if account.kind != AccountKind::ClientCurrent.code() {
+    if !db::accounts::is_current(&account) {
         return Err(invalid(
             "account",
             "not_a_current_account",
-            "cash is paid into a client's current account",
+            "cash is paid into a client's or a company's current account",
         ));
     }
     refuse_own_account_ids(&state, &caller, &[account.id]).await?;

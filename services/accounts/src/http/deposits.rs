@@ -507,6 +507,15 @@ pub async fn open_deposit(
         "amount",
     )
     .await?;
+    // A term deposit is the client's own: it may not be funded from a company's account, which
+    // would hand the company's money to its founder in passing.
+    if from.owner_client_id != Some(client_id) {
+        return Err(invalid(
+            "from_account",
+            "not_a_personal_account",
+            "a deposit is opened from one of your own accounts, not a company's",
+        ));
+    }
     let open_now = db::deposits::list_for_client(&mut *transaction, client_id)
         .await?
         .iter()

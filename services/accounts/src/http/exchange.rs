@@ -571,7 +571,8 @@ pub struct ExchangeDto {
     pub booked_at: DateTime<Utc>,
 }
 
-/// The client's own open current account with this number.
+/// The open current account with this number that the client may use: their own, or a
+/// company's they founded.
 async fn own_current_account(
     state: &AppState,
     client_id: Uuid,
@@ -579,9 +580,9 @@ async fn own_current_account(
     number: &str,
 ) -> Result<AccountRow, AccountsError> {
     let number = parse_account_number(state, field, number)?;
-    let row = db::accounts::find_by_number(&state.pool, &number.to_string())
+    let row = db::accounts::find_operated(&state.pool, &number.to_string(), client_id)
         .await?
-        .filter(|row| row.owner_client_id == Some(client_id) && row.kind == "client_current")
+        .filter(db::accounts::is_current)
         .ok_or_else(|| AccountsError::UnknownAccount {
             field: field.to_owned(),
         })?;
@@ -664,13 +665,14 @@ async fn find_fx_accounts(
     Ok(ids)
 }
 
-/// Quotes an exchange between two of the client's own current accounts at the rate in force.
+/// Quotes an exchange between two current accounts of one holder (the client, or a company they
+/// founded) at the rate in force.
 #[utoipa::path(post, path = "/v1/me/exchanges/quote", tag = "accounts", request_body = ExchangeQuoteRequest,
     security(("bearer" = ["client"])),
     responses((status = 201, body = ExchangeQuoteDto), (status = 401), (status = 403),
               (status = 404, description = "an account is not the client's"),
               (status = 409, description = "account_closed, no_rate_in_force"),
-              (status = 422, description = "same_currency, amount_too_small, too_many_decimals"),
+              (status = 422, description = "same_currency, different_holder, amount_too_small, too_many_decimals"),
               (status = 429, description = "too_many_open_quotes")))]
 #[tracing::instrument(skip_all, fields(caller = %founder.subject()))]
 pub async fn quote_exchange(
@@ -682,6 +684,17 @@ pub async fn quote_exchange(
     let from_row =
         own_current_account(&state, client_id, "from_account", &request.from_account).await?;
     let to_row = own_current_account(&state, client_id, "to_account", &request.to_account).await?;
+    // An exchange converts one holder's money: a company's into a founder's is a payment, which
+    // is made as a transfer with its own limits and record.
+    if (from_row.owner_client_id, from_row.owner_company_id)
+        != (to_row.owner_client_id, to_row.owner_company_id)
+    {
+        return Err(invalid(
+            "to_account",
+            "different_holder",
+            "both accounts of an exchange belong to the same holder",
+        ));
+    }
     let from = currency_of(&from_row)?;
     let to = currency_of(&to_row)?;
     let pair = CurrencyPair::between(from, to).map_err(|error| exchange_problem(&error))?;

@@ -124,6 +124,20 @@ pub struct LimitsDto {
     pub limits: Vec<LimitDto>,
 }
 
+/// The company whose account `from` is, when the client founded it and so pays for it; none
+/// for the client's own account (or one they may not use, which the domain then refuses).
+async fn acting_for(
+    executor: impl sqlx::PgExecutor<'_>,
+    client_id: Uuid,
+    from: &AccountRow,
+) -> Result<Option<CompanyId>, AccountsError> {
+    let Some(company_id) = from.owner_company_id else {
+        return Ok(None);
+    };
+    let founder = db::accounts::company_founder(executor, company_id).await?;
+    Ok((founder == Some(client_id)).then(|| CompanyId::from_uuid(company_id)))
+}
+
 /// The client's idempotency scope: their keys never collide with another caller's.
 fn client_scope(client_id: Uuid) -> String {
     format!("client:{client_id}")
@@ -198,9 +212,8 @@ pub async fn quote_transfer(
     let client_id = client_of(&founder)?;
     let from_number = parse_account_number(&state, "from_account", &request.from_account)?;
     let to_number = parse_account_number(&state, "to_account", &request.to_account)?;
-    let from_row = db::accounts::find_by_number(&state.pool, &from_number.to_string())
+    let from_row = db::accounts::find_operated(&state.pool, &from_number.to_string(), client_id)
         .await?
-        .filter(|account| account.owner_client_id == Some(client_id))
         .ok_or(AccountsError::NotFound("account"))?;
     let to_row = db::accounts::find_by_number(&state.pool, &to_number.to_string())
         .await?
@@ -209,6 +222,7 @@ pub async fn quote_transfer(
         })?;
     let from = domain_account(&state, &from_row)?;
     let to = domain_account(&state, &to_row)?;
+    let acting_for = acting_for(&state.pool, client_id, &from_row).await?;
     let amount = parse_amount("amount", &request.amount, from.currency())?;
     let now = state.calendar.now();
     let sent = sent_today(
@@ -224,6 +238,7 @@ pub async fn quote_transfer(
     let quote = quote_client_transfer(
         &ClientTransferRequest {
             client: ClientId::from_uuid(client_id),
+            acting_for,
             from: &from,
             to: &to,
             amount,
@@ -334,6 +349,7 @@ pub async fn confirm_transfer(
         .ok_or_else(|| AccountsError::Inconsistent("a quote's account vanished".to_owned()))?;
     let from = domain_account(&state, &from_row)?;
     let to = domain_account(&state, &to_row)?;
+    let acting_for = acting_for(&mut *transaction, client_id, &from_row).await?;
     let money = |amount| {
         Money::new(amount, from.currency())
             .map_err(|error| AccountsError::Inconsistent(error.to_string()))
@@ -370,6 +386,7 @@ pub async fn confirm_transfer(
         &token,
         &ClientTransferRequest {
             client: ClientId::from_uuid(client_id),
+            acting_for,
             from: &from,
             to: &to,
             amount,
@@ -419,10 +436,11 @@ async fn record_confirmation(
         transfer_id,
     )
     .await?;
-    let recipient = db::accounts::find_by_id(&mut *connection, quote.to_account_id)
-        .await?
-        .and_then(|account| account.owner_client_id)
-        .filter(|recipient| *recipient != client_id);
+    let recipient = match db::accounts::find_by_id(&mut *connection, quote.to_account_id).await? {
+        Some(account) => db::accounts::operator_of(&mut *connection, &account).await?,
+        None => None,
+    }
+    .filter(|recipient| *recipient != client_id);
     if let Some(recipient) = recipient {
         events::announce_money_moved(
             connection,

@@ -211,9 +211,9 @@ pub fn parse_amount(field: &str, text: &str, currency: Currency) -> Result<Money
     })
 }
 
-/// The client's own open current account whose number the request gives in `from_account`,
-/// locked, from which `amount` is to leave: another client's account, or one that is not a
-/// current account, is not found (404 `unknown_account`); a closed one is refused (409
+/// The open current account the client may pay from (their own, or a company's they founded)
+/// whose number the request gives in `from_account`, locked, from which `amount` is to leave:
+/// another client's account, or one that is not a current account, is not found (404 `unknown_account`); a closed one is refused (409
 /// `account_closed`), one in another currency too (422 `currency_mismatch`), and one whose
 /// available money is below the amount (422 `insufficient_funds`, named at `short_field`).
 /// The ledger decides for certain when the money moves; this refuses before anything is
@@ -227,9 +227,9 @@ pub async fn lock_paying_account(
     short_field: &str,
 ) -> Result<crate::db::accounts::AccountRow, AccountsError> {
     let number = parse_account_number(state, "from_account", from_account)?;
-    let from = crate::db::accounts::lock_client_account(connection, &number.to_string(), client_id)
+    let from = crate::db::accounts::lock_operated(connection, &number.to_string(), client_id)
         .await?
-        .filter(|account| account.kind == crate::domain::account::AccountKind::ClientCurrent.code())
+        .filter(crate::db::accounts::is_current)
         .ok_or_else(|| AccountsError::UnknownAccount {
             field: "from_account".to_owned(),
         })?;

@@ -402,10 +402,12 @@ async fn announce_to_clients(
 ) -> Result<(), AccountsError> {
     let mut told = Vec::new();
     for leg in &record.legs {
-        let Some(client_id) = db::accounts::find_by_number(&mut *transaction, &leg.account_number)
-            .await?
-            .and_then(|account| account.owner_client_id)
+        let Some(account) =
+            db::accounts::find_by_number(&mut *transaction, &leg.account_number).await?
         else {
+            continue;
+        };
+        let Some(client_id) = db::accounts::operator_of(&mut *transaction, &account).await? else {
             continue;
         };
         if told.contains(&client_id) {

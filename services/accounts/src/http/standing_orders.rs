@@ -149,13 +149,13 @@ pub async fn create_template(
     let unknown = |field: &str| AccountsError::UnknownAccount {
         field: field.to_owned(),
     };
-    let from = db::accounts::find_by_number(&state.pool, &from_number.to_string())
+    let from = db::accounts::find_operated(&state.pool, &from_number.to_string(), client_id)
         .await?
-        .filter(|row| row.owner_client_id == Some(client_id) && row.kind == "client_current")
+        .filter(db::accounts::is_current)
         .ok_or_else(|| unknown("from_account"))?;
     let to = db::accounts::find_by_number(&state.pool, &to_number.to_string())
         .await?
-        .filter(|row| row.kind == "client_current")
+        .filter(db::accounts::is_current)
         .ok_or_else(|| unknown("to_account"))?;
     for (field, row) in [("from_account", &from), ("to_account", &to)] {
         if row.closed_at.is_some() {

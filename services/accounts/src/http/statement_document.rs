@@ -123,6 +123,12 @@ fn account_kind_name(kind: &str, language: Language) -> &str {
             "Текущий счёт",
             "Current account",
         ],
+        "company_current" => [
+            "Korxonaning joriy hisobi",
+            "Корхонанинг жорий ҳисоби",
+            "Расчётный счёт компании",
+            "Company current account",
+        ],
         "loan" => [
             "Kredit hisobi",
             "Кредит ҳисоби",
