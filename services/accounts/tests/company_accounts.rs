@@ -593,3 +593,97 @@ async fn money_from_another_bank_for_a_company_is_credited_to_its_account_and_it
     assert_eq!(told, [founder.to_string()]);
     harness.assert_invariants().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_company_pays_another_bank_but_funds_no_deposit_of_its_founder(pool: PgPool) {
+    let harness = start(pool).await;
+    harness.clock.set("2027-03-10T10:10:00Z".parse().unwrap());
+    seed_demo(&harness.pool, default_bank_code(), harness.calendar.now())
+        .await
+        .unwrap();
+    let (founder, company_id) = (new_id(), new_id());
+    let account = founder_with_company(&harness, founder, company_id).await;
+    let company = account["number"].as_str().unwrap().to_owned();
+    let settlement = harness.open_settlement().await;
+    harness.fund(&settlement, &company, "1000000.00").await;
+    let (stranger, _) = client_with_money(&harness, &settlement, "1.00").await;
+    let payee = AccountNumber::issue(
+        BankCode::parse("00440").unwrap(),
+        BalanceAccountCode::CURRENT_ACCOUNT_OF_COMPANY,
+        Currency::Uzs,
+        12_345_678,
+        1,
+    )
+    .unwrap()
+    .to_string();
+    let payment = json!({
+        "from_account": company,
+        "to_bank": "00440",
+        "to_account": payee,
+        "recipient_name": "OOO Silk Road Software",
+        "purpose": "Invoice 42 for software development",
+        "amount": "250000.00",
+    });
+    let by_stranger = harness
+        .post(
+            "/v1/me/interbank-payments",
+            &harness.founder_token(stranger),
+            Some(&new_id().to_string()),
+            &payment,
+        )
+        .await;
+    assert_problem(by_stranger, &[404], None).await;
+    let accepted = harness
+        .post(
+            "/v1/me/interbank-payments",
+            &harness.founder_token(founder),
+            Some(&new_id().to_string()),
+            &payment,
+        )
+        .await;
+    assert_eq!(accepted.status(), 201);
+    let held = harness.account(&company).await;
+    assert_eq!(held["posted_balance"], "1000000.00");
+    assert_eq!(
+        held["available_balance"], "750000.00",
+        "held until the cut-off"
+    );
+
+    let product = harness
+        .post(
+            "/v1/deposit-products",
+            &harness.staff_token(Role::Admin),
+            None,
+            &json!({
+                "name": "12 months",
+                "currency": "UZS",
+                "term_months": 12,
+                "annual_rate": "20",
+                "early_withdrawal_rate": "5",
+                "min_amount": "100000",
+                "interest_payout": "maturity",
+                "capitalised": false,
+            }),
+        )
+        .await;
+    assert_eq!(product.status(), 201);
+    let product: Value = product.json().await.unwrap();
+    let deposit = harness
+        .post(
+            "/v1/me/deposits",
+            &harness.founder_token(founder),
+            Some(&new_id().to_string()),
+            &json!({"product_id": product["id"], "from_account": company, "amount": "100000.00"}),
+        )
+        .await;
+    let body = assert_problem(deposit, &[422], None).await;
+    assert_eq!(
+        body["errors"][0]["code"], "not_a_personal_account",
+        "{body}"
+    );
+    assert_eq!(
+        harness.account(&company).await["available_balance"],
+        "750000.00"
+    );
+    harness.assert_invariants().await;
+}
