@@ -1134,6 +1134,11 @@ async fn a_founder_who_forgot_their_password_sets_one_from_the_emailed_link_once
     connect: PgConnectOptions,
 ) {
     let site = Site::start(pool_options, connect).await;
+    // Whoever holds a session of the founder's (the reason they reset it, perhaps) loses it
+    // with the reset, though it holds an access token of its own.
+    let mut elsewhere = site.signed_in("founder1", "founder1-demo-pass", "en").await;
+    let (status, _) = elsewhere.page(&site.url("/applications")).await;
+    assert_eq!(status, StatusCode::OK);
     let mut visitor = Browser::speaking("en");
     let (_, login) = visitor.page(&site.url("/login")).await;
     assert!(login.contains("href=\"/password/forgot\""), "{login}");
@@ -1188,6 +1193,13 @@ async fn a_founder_who_forgot_their_password_sets_one_from_the_emailed_link_once
     assert_eq!(location(&set), "/login?reset=1");
     let (_, html) = visitor.page(&site.url("/login?reset=1")).await;
     assert!(html.contains("Your new password is set."), "{html}");
+    let other = elsewhere.get(&site.url("/applications")).await;
+    assert_eq!(
+        other.status(),
+        StatusCode::SEE_OTHER,
+        "the session held elsewhere ended"
+    );
+    assert!(location(&other).starts_with("/login"));
 
     let again = visitor
         .post(

@@ -430,19 +430,24 @@ impl IdentityClient {
     }
 
     /// `POST /v1/password-resets/complete`: sets a new password with a single-use ticket (a
-    /// reset link's, or a sign-in's change step after a one-time password).
+    /// reset link's, or a sign-in's change step after a one-time password), and answers whose
+    /// (their user id), so that the person's browser sessions can be ended too.
     pub async fn complete_password_reset(
         &self,
         ticket: &str,
         new_password: &str,
-    ) -> Result<(), CallError> {
-        send(
+    ) -> Result<String, CallError> {
+        #[derive(Deserialize)]
+        struct PasswordSet {
+            account_id: String,
+        }
+        let set: PasswordSet = send_json(
             self.api
                 .request(Method::POST, "/v1/password-resets/complete")
                 .json(&serde_json::json!({ "ticket": ticket, "new_password": new_password })),
         )
-        .await
-        .map(|_| ())
+        .await?;
+        Ok(set.account_id)
     }
 
     /// `POST /v1/auth/logout`: the refresh token stops working.

@@ -184,6 +184,17 @@ pub trait SessionStore: Send + Sync {
     /// its cached access token expires.
     fn end_others<'a>(&'a self, person: &'a str, keep: &'a SessionId) -> StoreFuture<'a, u64>;
 
+    /// Ends every session of `person`, and answers how many it ended. A password set with an
+    /// emailed link calls it: no session of theirs asked for it, and whoever holds one may be
+    /// the reason it was reset.
+    fn end_all<'a>(&'a self, person: &'a str) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            // A fresh id belongs to no session, so every session of the person is "other".
+            let none = SessionId::generate();
+            self.end_others(person, &none).await
+        })
+    }
+
     /// Whether the store can serve requests now: readiness asks, so a load balancer stops
     /// sending visitors to a replica whose session database does not answer. A store in
     /// memory is always ready.

@@ -220,7 +220,13 @@ async fn the_reset_email_arrives_over_smtp_and_its_link_works_once(pool: PgPool)
     assert_eq!(app.count("mail_outbox where sent_at is not null").await, 1);
 
     let ticket = ticket_in(text);
-    assert_eq!(complete(&app, &ticket, NEW_PASSWORD).await.status(), 204);
+    let set = complete(&app, &ticket, NEW_PASSWORD).await;
+    assert_eq!(set.status(), 200);
+    let set: serde_json::Value = set.json().await.unwrap();
+    assert!(
+        set["account_id"].is_string(),
+        "whose password was set: {set}"
+    );
     assert_eq!(app.login("founder1", FOUNDER_PASSWORD).await.status(), 401);
     app.full_login("founder1", NEW_PASSWORD).await;
     let again = complete(&app, &ticket, "yet-another-password").await;

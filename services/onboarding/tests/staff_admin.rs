@@ -310,7 +310,7 @@ async fn a_one_time_password_must_be_changed_at_the_next_sign_in(pool: PgPool) {
             &serde_json::json!({ "ticket": ticket, "new_password": "a-new-officer-pass" }),
         )
         .await;
-    assert_eq!(changed.status(), 204);
+    assert_eq!(changed.status(), 200);
     assert_eq!(app.login("kyc1", &one_time).await.status(), 401);
     app.full_login("kyc1", "a-new-officer-pass").await;
     let audited: serde_json::Value = sqlx::query_scalar(

@@ -413,7 +413,17 @@ pub async fn reset_submit(
             .complete_password_reset(&submitted.token, &submitted.new_password)
             .await
         {
-            Ok(()) => return see_other("/login?reset=1"),
+            Ok(person) => {
+                match state.sessions.end_all(&person).await {
+                    Ok(ended) => {
+                        tracing::info!(ended, "a password reset ended the person's sessions")
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "a password reset could not end the person's sessions")
+                    }
+                }
+                return see_other("/login?reset=1");
+            }
             Err(error) => refuse_ticket(&mut form, &translator, error),
         }
     };
@@ -472,19 +482,26 @@ pub async fn sign_in_change_submit(
         ));
     }
     let ticket = data.get(CHANGE_TICKET).unwrap_or_default();
-    if let Err(error) = state
+    match state
         .identity
         .complete_password_reset(ticket, &submitted.new_password)
         .await
     {
-        if error.code() == Some("invalid_ticket") {
+        Ok(person) => {
+            if let Err(error) = state.sessions.end_others(&person, &id).await {
+                tracing::error!(%error, "a new password could not end the person's other sessions");
+            }
+        }
+        Err(error) if error.code() == Some("invalid_ticket") => {
             if let Err(error) = state.sessions.destroy(&id).await {
                 tracing::warn!(%error, "could not end a pending sign-in");
             }
             return see_other("/login?expired=1");
         }
-        let status = refuse_ticket(&mut form, &translator, error);
-        return private(render(status, &page(&context, Kind::SignInChange, form)));
+        Err(error) => {
+            let status = refuse_ticket(&mut form, &translator, error);
+            return private(render(status, &page(&context, Kind::SignInChange, form)));
+        }
     }
     let next = data.get(CHANGE_NEXT).unwrap_or("/").to_owned();
     let Some(username) = data.get(CHANGE_USERNAME) else {

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::routing::post;
-use axum::Router;
+use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use imkon_auth::extract::AuthenticatedUser;
 use imkon_platform::audit::{self, AuditEntry};
@@ -327,11 +327,18 @@ async fn request_reset(
     Ok(StatusCode::ACCEPTED)
 }
 
+/// Whose password a ticket set: the web front end ends that person's browser sessions with it,
+/// as onboarding ended their refresh tokens.
+#[derive(Serialize, ToSchema)]
+pub struct PasswordSet {
+    account_id: Uuid,
+}
+
 /// Sets a new password with a single-use ticket: an emailed reset link (30 minutes) or the
 /// sign-in's change step after a one-time password. Every session of the account ends.
 #[utoipa::path(post, path = "/v1/password-resets/complete", tag = "passwords",
     request_body = CompleteRequest, security(()),
-    responses((status = 204, description = "The new password is set"),
+    responses((status = 200, body = PasswordSet, description = "The new password is set"),
               (status = 400, description = "invalid_ticket: unknown, used or expired"),
               (status = 422, description = "invalid_password")))]
 #[tracing::instrument(skip_all)]
@@ -339,7 +346,7 @@ async fn complete_with_ticket(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ValidatedJson(request): ValidatedJson<CompleteRequest>,
-) -> Result<StatusCode, OnboardingError> {
+) -> Result<Json<PasswordSet>, OnboardingError> {
     let new_password = parse_new_password(&request.new_password)?;
     // Hashed before the transaction, so no row is locked during the slow hash.
     let password_hash = hash_password(&new_password).await?;
@@ -382,5 +389,5 @@ async fn complete_with_ticket(
     )
     .await?;
     transaction.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(PasswordSet { account_id }))
 }
