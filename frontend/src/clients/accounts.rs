@@ -8,6 +8,8 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use crate::clients::api::{send_json, CallError, ServiceApi};
+use crate::web::format::amount_text;
+use crate::web::i18n::Translator;
 
 /// An account with its balances; amounts travel as strings so no binary float touches them.
 #[derive(Clone, Debug, Deserialize)]
@@ -46,6 +48,21 @@ impl Account {
     /// A current account, a person's or a company's: what money is paid from and into.
     pub fn is_current(&self) -> bool {
         self.kind == "client_current" || self.kind == "company_current"
+    }
+
+    /// The account as a form's choice shows it: number, available money and, for a company's
+    /// account, that it is the company's, so nobody pays from the wrong holder's money.
+    pub fn choice_label(&self, translator: &Translator) -> String {
+        let available = amount_text(&self.available_balance, &self.currency, translator);
+        match self.company_id() {
+            Some(_) => format!(
+                "{} · {} · {}",
+                self.number,
+                available,
+                translator.t("account-holder-company")
+            ),
+            None => format!("{} · {}", self.number, available),
+        }
     }
 
     /// The company owning the account, when the client operates it for a company they founded.

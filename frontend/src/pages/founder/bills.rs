@@ -24,7 +24,6 @@ use crate::clients::api::{
     form_idempotency_key, idempotency_key, send, send_json, send_naming_fields, CallError,
 };
 use crate::clients::applications::path_segment;
-use crate::pages::founder::money::choice_label;
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::{field_message, problem_message, FormState};
 use crate::pages::shared::signed_in::{accounts_token, require_client, see_other, SignedIn};
@@ -251,7 +250,7 @@ async fn bills_page(
                 .iter()
                 .map(|account| AccountChoice {
                     number: account.number.clone(),
-                    label: choice_label(account, &translator),
+                    label: account.choice_label(&translator),
                 })
                 .collect(),
             currency: invoice

@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use crate::clients::accounts::{current_rates, own_accounts, Account, CURRENCIES};
 use crate::clients::api::{send_json, CallError};
 use crate::clients::applications::path_segment;
-use crate::pages::founder::money::choice_label;
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::quotes::{ClientQuote, Confirmed, Pending, QuoteFlow};
 use crate::pages::shared::rates::{rate_row, rate_text, RateRow};
@@ -93,7 +92,7 @@ async fn form_page(
                 .iter()
                 .map(|account| AccountChoice {
                     number: account.number.clone(),
-                    label: choice_label(account, &translator),
+                    label: account.choice_label(&translator),
                 })
                 .collect(),
             rates: rates

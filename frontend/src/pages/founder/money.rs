@@ -80,21 +80,6 @@ pub struct LimitRow {
     pub remaining: String,
 }
 
-/// An account as a form's choice shows it: number, available money and, for a company's
-/// account, that it is the company's, so nobody pays from the wrong holder's money.
-pub fn choice_label(account: &Account, translator: &Translator) -> String {
-    let available = amount_text(&account.available_balance, &account.currency, translator);
-    match account.company_id() {
-        Some(_) => format!(
-            "{} · {} · {}",
-            account.number,
-            available,
-            translator.t("account-holder-company")
-        ),
-        None => format!("{} · {}", account.number, available),
-    }
-}
-
 /// Whether an open current account may be closed from the page: it is empty and, for a
 /// company's account in sums, the company keeps another open one in sums (the accounts service
 /// refuses to close a company's last one, which its funding is paid into).

@@ -20,7 +20,6 @@ use serde::Deserialize;
 use crate::clients::accounts::{own_accounts, Account};
 use crate::clients::api::{form_idempotency_key, idempotency_key, send_json, CallError};
 use crate::clients::applications::path_segment;
-use crate::pages::founder::money::choice_label;
 use crate::pages::shared::forms::{
     code_in_context, problem_message, refusals_in_context, FormState,
 };
@@ -178,7 +177,7 @@ async fn list_page(
                 .iter()
                 .map(|account| AccountChoice {
                     number: account.number.clone(),
-                    label: choice_label(account, &translator),
+                    label: account.choice_label(&translator),
                 })
                 .collect(),
             form,
