@@ -2179,7 +2179,8 @@ async fn a_programmes_arrangement_fee_is_kept_back_from_the_payout_into_the_bank
     let contract = contract_for(&platform, &founder, application_id).await;
     assert_eq!(
         contract["arrangement_fee"],
-        json!({"amount": "1200000.00", "collection": "deducted", "transfer_id": null})
+        json!({"amount": "1200000.00", "collection": "deducted", "transfer_id": null,
+               "refund_transfer_id": null})
     );
     let contract_id =
         contract_ready_to_disburse(&platform, &founder, &staff, application_id, today()).await;

@@ -1415,6 +1415,65 @@ async fn a_founder_records_collateral_and_a_guarantor_on_a_draft_loan_and_office
         "{html}"
     );
 
+    // Each security has its own attachment form; a file is judged by its bytes.
+    let marker = format!("action=\"/applications/{id}/securities/");
+    let attach_path = html
+        .split(&marker)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .filter(|rest| rest.ends_with("/documents"))
+        .map(|rest| format!("/applications/{id}/securities/{rest}"))
+        .unwrap_or_else(|| panic!("no attachment form: {html}"));
+    let attach = |content: &[u8]| {
+        let token = founder.cookie("__Host-imkon_csrf").unwrap_or_default();
+        let mut body = format!(
+            "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+             --b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nvaluation_report\r\n\
+             --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"valuation.pdf\"\r\n\
+             Content-Type: application/pdf\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n--b--\r\n");
+        founder
+            .client
+            .post(site.url(&attach_path))
+            .header("cookie", founder.cookie_header())
+            .header("content-type", "multipart/form-data; boundary=b")
+            .body(body)
+    };
+    let refused = attach(b"MZ not a pdf").send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains(
+            "<p class=\"field-error\" id=\"security-document-file-error\">Upload a PDF, JPEG or PNG file.</p>"
+        ),
+        "{html}"
+    );
+    let report = b"%PDF-1.7\n% the car's valuation\n%%EOF\n";
+    let attached = attach(report).send().await.unwrap();
+    assert_eq!(location(&attached), format!("/applications/{id}"));
+    let (_, html) = founder.page(&page).await;
+    assert!(
+        html.contains("<strong>Valuation report</strong> · valuation.pdf"),
+        "{html}"
+    );
+    let link = html
+        .split(&format!("href=\"{attach_path}/"))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|document| format!("{attach_path}/{document}"))
+        .unwrap_or_else(|| panic!("no document link: {html}"));
+    let opened = founder.get(&site.url(&link)).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert_eq!(opened.headers()[CONTENT_TYPE], "application/pdf");
+    assert!(opened.headers()[CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(opened.bytes().await.unwrap().as_ref(), report);
+
     let mut officer = site.signed_in("credit1", "ru").await;
     let (status, html) = officer.page(&page).await;
     assert_eq!(status, StatusCode::OK);
@@ -1427,6 +1486,14 @@ async fn a_founder_records_collateral_and_a_guarantor_on_a_draft_loan_and_office
         !html.contains("security-form"),
         "officers read, founders record"
     );
+    assert!(
+        html.contains("<strong>Отчёт об оценке</strong>"),
+        "officers see the documents: {html}"
+    );
+    assert!(!html.contains("security-document-form"), "{html}");
+    let opened = officer.get(&site.url(&link)).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert_eq!(opened.bytes().await.unwrap().as_ref(), report);
 
     // A contract made from an approval with securities lists them on its page.
     let client_id = client_id_of(&site.services, "founder1").await;

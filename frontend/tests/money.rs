@@ -503,6 +503,43 @@ async fn a_founder_reads_an_upfront_fee_and_a_late_charge_on_the_contract_page_a
     .await
     .unwrap();
     assert_eq!(fee_income, "300000.00");
+
+    // Nothing was paid out yet: the founder may still cancel, and the fee comes back.
+    assert!(
+        html.contains("An arrangement fee you paid when signing is refunded in full"),
+        "{html}"
+    );
+    let cancelled = founder
+        .post(
+            &site.url(&format!("{path}/cancel")),
+            &[("cancel_reason", "The supplier withdrew its offer.")],
+        )
+        .await;
+    assert_eq!(location(&cancelled), path);
+    assert_eq!(site.contract_status(&contract).await, "cancelled");
+    let (_, html) = founder.page(&site.url(&path)).await;
+    assert!(
+        html.contains("Paid from the current account when signing · collected · refunded</dd>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("id=\"cancel-form\""),
+        "nothing left to cancel"
+    );
+    let (fee_income, current_balance): (String, String) = sqlx::query_as(
+        "select (select posted_balance::text from account
+                 where kind = 'fee_income' and currency = 'UZS'),
+                (select posted_balance::text from account where number = $1)",
+    )
+    .bind(&current)
+    .fetch_one(&site.money.accounts_pool)
+    .await
+    .unwrap();
+    assert_eq!(fee_income, "0.00");
+    assert_eq!(
+        current_balance, "300000.00",
+        "the fee is back where it came from"
+    );
 }
 
 #[sqlx::test(migrations = false)]
@@ -515,6 +552,28 @@ async fn lending_staff_read_the_loan_book_and_download_it_and_founders_cannot(
     site.money.funded_account(client_id, "0.00").await;
     let contract = site.money.approved_loan(client_id, "30000000.00").await;
     site.money.pay_out(client_id, &contract).await;
+    // A second loan keeps an arrangement fee back from its payout and is charged once for a
+    // late instalment, recorded as the arrears job records it (its own tests run the job).
+    let charged = site
+        .money
+        .approved_loan_with(
+            client_id,
+            "2000000.00",
+            serde_json::json!({"arrangement_fee_fixed": "20000.00", "late_charge": "15000.00"}),
+        )
+        .await;
+    site.money.pay_out(client_id, &charged).await;
+    sqlx::query(
+        "with charged as (
+             update installment set late_charged_on = (now() at time zone 'Asia/Tashkent')::date
+             where contract_id = $1::uuid and number = 1 returning contract_id)
+         update contract set penalty_outstanding = penalty_outstanding + late_charge
+         where id in (select contract_id from charged)",
+    )
+    .bind(&charged)
+    .execute(&site.money.disbursement_pool)
+    .await
+    .unwrap();
 
     let mut officer = site.signed_in("credit1", "en").await;
     let (status, html) = officer.page(&site.url("/loan-book")).await;
@@ -527,6 +586,27 @@ async fn lending_staff_read_the_loan_book_and_download_it_and_founders_cannot(
     );
     assert!(html.contains("id=\"book-programmes\""));
     assert!(html.contains("id=\"book-months\""));
+    assert!(html.contains("Late charges levied (part of penalties)</th>"));
+    assert!(html.contains("Arrangement fees collected</th>"));
+    let cells = |class: &str| -> Vec<String> {
+        html.split(&format!("<td class=\"amount {class}\">"))
+            .skip(1)
+            .map(|cell| cell.split("</td>").next().unwrap().to_owned())
+            .collect()
+    };
+    // The currency's row, then one per programme: the charged loan's, and the plain one's.
+    let mut fees = cells("fees-collected");
+    let mut late = cells("late-charges");
+    assert_eq!(fees.remove(0), "UZS\u{a0}20,000.00");
+    assert_eq!(late.remove(0), "UZS\u{a0}15,000.00");
+    fees.sort();
+    late.sort();
+    assert_eq!(fees, ["UZS\u{a0}0.00", "UZS\u{a0}20,000.00"]);
+    assert_eq!(late, ["UZS\u{a0}0.00", "UZS\u{a0}15,000.00"]);
+    assert!(
+        html.contains("<td class=\"amount\">UZS\u{a0}15,000.00</td>"),
+        "the charge is in the penalties, once: {html}"
+    );
 
     let download = officer.get(&site.url("/loan-book.csv")).await;
     assert_eq!(download.status(), StatusCode::OK);
@@ -537,7 +617,11 @@ async fn lending_staff_read_the_loan_book_and_download_it_and_founders_cannot(
         .contains("loan-book.csv"));
     let csv = download.text().await.unwrap();
     assert!(csv.starts_with("contract_id,client_id,programme_id"));
-    assert!(csv.contains(&contract), "the loan is a row of the file");
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",arrangement_fee_collected,late_charges_applied"));
+    let row = |id: &str| csv.lines().find(|row| row.starts_with(id)).unwrap();
+    assert!(row(&contract).ends_with(",0.00,0.00"), "{csv}");
+    assert!(row(&charged).ends_with(",20000.00,15000.00"), "{csv}");
 
     let mut approver = site.signed_in("approver1", "ru").await;
     let (status, html) = approver.page(&site.url("/loan-book")).await;
@@ -814,5 +898,53 @@ async fn a_founder_pays_from_their_companys_account_which_the_pages_mark_as_the_
         stolen.status(),
         StatusCode::NOT_FOUND,
         "nobody opens accounts for a company they did not found"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_contract_page_names_the_documents_that_backed_each_security(
+    pool_options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let site = Site::start(pool_options, connect).await;
+    let founder_id = client_id_of(&site.services, "founder1").await;
+    let sha256 = "ab".repeat(32);
+    let contract = site
+        .money
+        .approved_loan_with(
+            founder_id,
+            "1200000.00",
+            serde_json::json!({"securities": [
+                {"kind": "collateral", "collateral_type": "vehicle",
+                 "description": "Chevrolet Cobalt 2022", "value": "150000000.00",
+                 "guarantor_name": null, "documents": [
+                    {"document_id": uuid::Uuid::now_v7(), "kind": "valuation_report",
+                     "content_type": "application/pdf", "sha256": sha256},
+                 ]},
+                {"kind": "guarantor", "collateral_type": null,
+                 "description": "The director's brother", "value": "50000000.00",
+                 "guarantor_name": "Aziz Rahimov"},
+            ]}),
+        )
+        .await;
+    let mut founder = site.signed_in("founder1", "en").await;
+    let (status, html) = founder
+        .page(&site.url(&format!("/contracts/{contract}")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let securities = html
+        .split("id=\"contract-securities\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the contract lists its securities");
+    assert!(securities.contains("Valuation report"), "{securities}");
+    assert!(
+        securities.contains(&format!("SHA-256 {sha256}")),
+        "{securities}"
+    );
+    assert_eq!(
+        securities.matches("<li><strong>").count(),
+        1,
+        "only the collateral has a document: {securities}"
     );
 }

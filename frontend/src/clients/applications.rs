@@ -113,6 +113,21 @@ pub struct Security {
     pub currency: String,
     #[serde(default)]
     pub guarantor_name: Option<String>,
+    /// The documents backing it (a valuation report, a title deed, a signed guarantee).
+    #[serde(default)]
+    pub documents: Vec<SecurityDocument>,
+}
+
+/// A document backing a security, without its content.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SecurityDocument {
+    pub id: String,
+    pub kind: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    #[serde(default)]
+    pub original_file_name: Option<String>,
+    pub uploaded_at: DateTime<Utc>,
 }
 
 /// A criterion reviewers score from 0 to 5.
@@ -399,6 +414,54 @@ impl ApplicationsCalls<'_> {
         ))
         .await
         .map(|_| ())
+    }
+
+    /// Attaches a document to a security: `body` is a `multipart/form-data` body with the
+    /// `boundary` given, carrying the `kind` and `file` fields the service reads.
+    pub async fn attach_security_document(
+        &self,
+        id: &str,
+        security_id: &str,
+        boundary: &str,
+        body: Vec<u8>,
+    ) -> Result<(), CallError> {
+        send(
+            self.call(
+                Method::POST,
+                &format!(
+                    "/v1/applications/{}/securities/{}/documents",
+                    path_segment(id)?,
+                    path_segment(security_id)?
+                ),
+            )
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// A document backing a security, its content still to be read; the service decides who
+    /// may open it (the founder, and the officers who review the application).
+    pub async fn security_document(
+        &self,
+        id: &str,
+        security_id: &str,
+        document_id: &str,
+    ) -> Result<reqwest::Response, CallError> {
+        send(self.call(
+            Method::GET,
+            &format!(
+                "/v1/applications/{}/securities/{}/documents/{}",
+                path_segment(id)?,
+                path_segment(security_id)?,
+                path_segment(document_id)?
+            ),
+        ))
+        .await
     }
 
     pub async fn timeline(&self, id: &str) -> Result<Vec<TimelineEntry>, CallError> {

@@ -151,6 +151,16 @@ pub struct ContractSecurity {
     pub description: String,
     pub value: String,
     pub guarantor_name: Option<String>,
+    /// The documents that backed it on the application; the files stay with applications.
+    #[serde(default)]
+    pub documents: Vec<ContractSecurityDocument>,
+}
+
+/// A document that backed a security: its kind and the SHA-256 of the bytes the bank relied on.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ContractSecurityDocument {
+    pub kind: String,
+    pub sha256: String,
 }
 
 /// A loan's arrangement fee and whether the bank has collected it.
@@ -161,6 +171,10 @@ pub struct ArrangementFee {
     pub collection: String,
     /// The ledger transfer that collected it; none until collected.
     pub transfer_id: Option<String>,
+    /// The ledger transfer that gave an up-front fee back when the signed contract was
+    /// cancelled before any payout; none otherwise.
+    #[serde(default)]
+    pub refund_transfer_id: Option<String>,
 }
 
 /// A contract as the service answers it.
@@ -322,6 +336,10 @@ pub struct BookTotals {
     pub written_off_principal: String,
     /// Paid back on the written-off loans since their write-off.
     pub recovered: String,
+    /// Arrangement fees collected on these loans.
+    pub arrangement_fees_collected: String,
+    /// Late-payment charges levied on these loans: part of the penalties, never added to them.
+    pub late_charges_applied: String,
 }
 
 /// One programme's loans in one currency.

@@ -143,9 +143,9 @@ async fn a_founder_secures_a_draft_loan_with_collateral_and_a_guarantor_and_the_
         json!([
             {"kind": "collateral", "collateral_type": "real_estate",
              "description": "Office, 12 Amir Temur street, Tashkent", "value": "350000000.00",
-             "guarantor_name": null},
+             "guarantor_name": null, "documents": []},
             {"kind": "guarantor", "collateral_type": null, "description": "Co-founder's father",
-             "value": "100000000.00", "guarantor_name": "Dilshod Karimov"}
+             "value": "100000000.00", "guarantor_name": "Dilshod Karimov", "documents": []}
         ])
     );
 }

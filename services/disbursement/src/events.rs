@@ -16,6 +16,7 @@ use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::db::contract_security_documents::{self, SecurityDocumentRow};
 use crate::db::contracts::{self, NewContract};
 use crate::domain::fees::{ArrangementFee, FeeCharge, FeeCollection};
 use crate::domain::terms::{
@@ -90,6 +91,20 @@ struct SecurityPayload {
     value: String,
     #[serde(default)]
     guarantor_name: Option<String>,
+    /// The documents that backed it on the application; none from an approval sent before
+    /// securities had documents.
+    #[serde(default)]
+    documents: Vec<SecurityDocumentPayload>,
+}
+
+/// A document backing a security, as the approval names it: the file stays with the
+/// applications service.
+#[derive(Debug, Deserialize)]
+struct SecurityDocumentPayload {
+    document_id: Uuid,
+    kind: String,
+    content_type: String,
+    sha256: String,
 }
 
 #[derive(Clone, Debug)]
@@ -112,11 +127,13 @@ impl imkon_platform::events::EventHandler for DisbursementEvents {
             .map_err(|error| Problem::unprocessable("invalid_payload", error.to_string()))?;
         let contract = parse_approval(&approved, &self.calendar)?;
         let securities = parse_securities(&approved.securities)?;
+        let security_documents = parse_security_documents(&approved.securities)?;
         if !contracts::insert_draft(connection, &contract).await? {
             tracing::info!(application_id = %approved.application_id, "a contract exists for this application already");
             return Ok(());
         }
         contracts::insert_securities(connection, contract.id, &securities).await?;
+        contract_security_documents::insert(connection, contract.id, &security_documents).await?;
         let kind = ProgrammeKind::parse(contract.programme_kind)
             .expect("the kind was parsed from the payload a moment ago");
         let currency = parse_currency(contract.currency, "currency")?;
@@ -295,6 +312,53 @@ fn parse_securities(
             })
         })
         .collect()
+}
+
+/// The kinds of document that back a security, as the applications service names them.
+const SECURITY_DOCUMENT_KINDS: [&str; 4] = [
+    "valuation_report",
+    "title_deed",
+    "signed_guarantee",
+    "other",
+];
+
+/// The media types a security's document may have.
+const SECURITY_DOCUMENT_MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
+
+/// The documents of the approval's securities as the contract keeps them, each with the
+/// position of its security (numbered from 1, as `insert_securities` numbers them); one that
+/// does not read is a broken event, refused whole.
+fn parse_security_documents(
+    securities: &[SecurityPayload],
+) -> Result<Vec<SecurityDocumentRow>, DisbursementError> {
+    let mut rows = Vec::new();
+    for (position, security) in (1..).zip(securities) {
+        for (number, document) in (1..).zip(&security.documents) {
+            let valid = SECURITY_DOCUMENT_KINDS.contains(&document.kind.as_str())
+                && SECURITY_DOCUMENT_MEDIA_TYPES.contains(&document.content_type.as_str())
+                && document.sha256.len() == 64
+                && document
+                    .sha256
+                    .bytes()
+                    .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'));
+            if !valid {
+                return Err(DisbursementError::InvalidField {
+                    field: "securities",
+                    code: "invalid_security_document",
+                    message: "a security's document has a known kind, a PDF, JPEG or PNG type and a SHA-256 in lowercase hex".to_owned(),
+                });
+            }
+            rows.push(SecurityDocumentRow {
+                position,
+                number,
+                document_id: document.document_id,
+                kind: document.kind.clone(),
+                content_type: document.content_type.clone(),
+                sha256: document.sha256.clone(),
+            });
+        }
+    }
+    Ok(rows)
 }
 
 /// The late-payment charge of a loan's programme, zero for none (and for a grant).

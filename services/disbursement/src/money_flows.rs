@@ -15,6 +15,8 @@
 //! - `contract:<id>:due:<date>:<amount>`: the daily job collecting what is due on a date;
 //! - `contract:<id>:arrangement-fee`: an arrangement fee the founder pays up front when signing;
 //!   a fee deducted from the first payout travels in that payout's transfer instead;
+//! - `contract:<id>:arrangement-fee-refund`: that fee given back when the signed contract is
+//!   cancelled before any payout;
 //! - `recovery:<sha-256 of the contract, the caller's Idempotency-Key and the request>`: a
 //!   payment towards a written-off loan, made exactly once in the same way as a repayment.
 
@@ -226,6 +228,40 @@ pub async fn collect_upfront_fee(
                 },
                 Leg {
                     account: income,
+                    side: Side::Credit,
+                    amount: fee,
+                },
+            ],
+        })
+        .await?)
+}
+
+/// Gives an arrangement fee paid up front back, in full, from the bank's fee income to the
+/// contract's current account (the one it was paid from, unless the company has since had its
+/// own opened, which is then where the contract's money goes), when the signed contract is
+/// cancelled before any payout. The key is derived from the contract, so a cancellation retried
+/// after a failure refunds once. Answers the transfer's id.
+pub async fn refund_upfront_fee(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+    fee: Money,
+) -> Result<Uuid, DisbursementError> {
+    let current = contract_current_account(ledger, contract).await?;
+    let income = bank_account(ledger, AccountKind::FeeIncome, currency(contract)).await?;
+    Ok(ledger
+        .post_transfer(TransferRequest {
+            idempotency_key: format!("contract:{}:arrangement-fee-refund", contract.id),
+            kind: "fee",
+            reference: format!("contract:{}", contract.id),
+            currency: currency(contract),
+            legs: vec![
+                Leg {
+                    account: income,
+                    side: Side::Debit,
+                    amount: fee,
+                },
+                Leg {
+                    account: current,
                     side: Side::Credit,
                     amount: fee,
                 },

@@ -699,9 +699,16 @@ async fn the_collateral_and_guarantors_of_the_application_are_on_the_contract_an
     let app = support::start(pool).await;
     let founder = person(&[Role::Client]);
     let mut payload = approved_loan(founder.client_id().unwrap(), "1200000.00");
+    // The documents that backed a security on the application are kept by reference.
+    let (valuation_id, registration_id) = (Uuid::now_v7(), Uuid::now_v7());
     payload["securities"] = json!([
         {"kind": "collateral", "collateral_type": "vehicle", "description": "Chevrolet Cobalt 2022",
-         "value": "150000000.00", "guarantor_name": null},
+         "value": "150000000.00", "guarantor_name": null, "documents": [
+            {"document_id": valuation_id, "kind": "valuation_report",
+             "content_type": "application/pdf", "sha256": "ab".repeat(32)},
+            {"document_id": registration_id, "kind": "title_deed",
+             "content_type": "image/png", "sha256": "cd".repeat(32)}
+         ]},
         {"kind": "guarantor", "collateral_type": null, "description": "The director's brother",
          "value": "50000000.00", "guarantor_name": "Aziz Rahimov"}
     ]);
@@ -715,6 +722,16 @@ async fn the_collateral_and_guarantors_of_the_application_are_on_the_contract_an
     assert_eq!(contract["securities"][0]["collateral_type"], "vehicle");
     assert_eq!(contract["securities"][0]["value"], "150000000.00");
     assert_eq!(contract["securities"][1]["guarantor_name"], "Aziz Rahimov");
+    assert_eq!(
+        contract["securities"][0]["documents"],
+        json!([
+            {"document_id": valuation_id, "kind": "valuation_report",
+             "content_type": "application/pdf", "sha256": "ab".repeat(32)},
+            {"document_id": registration_id, "kind": "title_deed",
+             "content_type": "image/png", "sha256": "cd".repeat(32)}
+        ])
+    );
+    assert_eq!(contract["securities"][1]["documents"], json!([]));
     let document = app
         .get(
             &format!("/v1/contracts/{id}/document.pdf?lang=en"),
@@ -741,4 +758,14 @@ async fn the_collateral_and_guarantors_of_the_application_are_on_the_contract_an
         .await;
     let problem = assert_problem(refused, &[422], None).await;
     assert_eq!(problem["errors"][0]["field"], "securities");
+    broken["securities"] = json!([{"kind": "collateral", "collateral_type": "vehicle",
+    "description": "x", "value": "1.00", "documents": [
+        {"document_id": Uuid::now_v7(), "kind": "valuation_report",
+         "content_type": "text/html", "sha256": "ab".repeat(32)}
+    ]}]);
+    let refused = app
+        .deliver(Uuid::now_v7(), "application.approved", &broken)
+        .await;
+    let problem = assert_problem(refused, &[422], None).await;
+    assert_eq!(problem["errors"][0]["code"], "invalid_security_document");
 }

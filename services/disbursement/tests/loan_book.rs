@@ -91,6 +91,8 @@ async fn the_book_sums_what_is_owed_with_the_portfolio_at_risk_and_each_loan(poo
     let share = (late_principal * Decimal::ONE_HUNDRED / outstanding).round_dp(2);
     assert_eq!(uzs["par90_percent"], format!("{share:.2}"));
     assert_eq!(uzs["written_off_contracts"], 0);
+    assert_eq!(uzs["arrangement_fees_collected"], "0.00");
+    assert_eq!(uzs["late_charges_applied"], "0.00");
     assert_eq!(
         book["programmes"].as_array().unwrap().len(),
         2,
@@ -134,6 +136,8 @@ async fn the_book_sums_what_is_owed_with_the_portfolio_at_risk_and_each_loan(poo
     assert_eq!(line(recent_id)["days_past_due"], 0);
     assert_eq!(line(recent_id)["outstanding_principal"], "300.00");
     assert_eq!(line(recent_id)["interest_due"], "0.00");
+    assert_eq!(line(recent_id)["arrangement_fee_collected"], "0.00");
+    assert_eq!(line(late_id)["late_charges_applied"], "0.00");
 
     let csv = app.get("/v1/loan-book/contracts.csv", Some(&reader)).await;
     assert_eq!(csv.status(), 200);
@@ -142,11 +146,126 @@ async fn the_book_sums_what_is_owed_with_the_portfolio_at_risk_and_each_loan(poo
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows.len(), 3, "a header and a row per loan: {csv}");
     assert!(rows[0].starts_with("contract_id,client_id,programme_id,currency,status"));
+    assert!(rows[0].ends_with(",days_past_due,arrangement_fee_collected,late_charges_applied"));
+    assert!(rows
+        .iter()
+        .any(|row| row.starts_with(&recent_id.to_string())
+            && row.contains(",300.00,0.00,300.00,")
+            && row.ends_with(",0,0.00,0.00")));
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_book_shows_the_fees_collected_and_the_late_charges_within_the_penalties(pool: PgPool) {
+    let app = support::start(pool).await;
+    let charged = Staffed::new();
+    let mut payload = approved_loan(charged.founder.client_id().unwrap(), "100.00");
+    payload["arrangement_fee_fixed"] = json!("10.00");
+    payload["late_charge"] = json!("5.00");
+    let charged_programme = payload["programme_id"].clone();
+    let (charged_id, current) = app
+        .disbursed_loan(&charged, &payload, "2024-01-01", "0.00")
+        .await;
+    // The founder spends the payout (the fee kept back), so February's instalment goes unpaid.
+    app.ledger
+        .move_cash(&current, "90.00", false, "spent")
+        .await;
+    let plain = Staffed::new();
+    let payload = approved_loan(plain.founder.client_id().unwrap(), "300.00");
+    let plain_programme = payload["programme_id"].clone();
+    let (plain_id, _) = app
+        .disbursed_loan(&plain, &payload, "2024-02-01", "0.00")
+        .await;
+
+    // On 5 February the first loan's instalment is three days late: one charge and a penalty.
+    app.clock.set("2024-02-05T12:00:00Z".parse().unwrap());
+    let run = app
+        .post(
+            "/v1/arrears/run?as_of=2024-02-05",
+            Some(&person(&[Role::Admin])),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(run.status(), 200);
+    let reader = person(&[Role::Approver]);
+    let contract = read(&app, &format!("/v1/contracts/{charged_id}"), &reader).await;
+    let penalty = amount(&contract["penalty_outstanding"]);
     assert!(
-        rows.iter()
-            .any(|row| row.starts_with(&recent_id.to_string())
-                && row.contains(",300.00,0.00,300.00,"))
+        penalty > Decimal::new(500, 2),
+        "the charge and a daily penalty"
     );
+
+    let book = read(&app, "/v1/loan-book", &reader).await;
+    assert_eq!(book["as_of"], "2024-02-05");
+    let uzs = &book["currencies"][0];
+    assert_eq!(uzs["arrangement_fees_collected"], "10.00");
+    assert_eq!(uzs["late_charges_applied"], "5.00");
+    assert_eq!(
+        amount(&uzs["penalty_outstanding"]),
+        penalty,
+        "the late charge is counted once, within the penalties"
+    );
+    assert_eq!(
+        uzs["outstanding_principal"], "400.00",
+        "the fee is not principal"
+    );
+    let programme = |id: &Value| {
+        book["programmes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|programme| programme["programme_id"] == *id)
+            .unwrap()["totals"]
+            .clone()
+    };
+    assert_eq!(
+        programme(&charged_programme)["arrangement_fees_collected"],
+        "10.00"
+    );
+    assert_eq!(
+        programme(&charged_programme)["late_charges_applied"],
+        "5.00"
+    );
+    assert_eq!(
+        programme(&plain_programme)["arrangement_fees_collected"],
+        "0.00"
+    );
+    assert_eq!(programme(&plain_programme)["late_charges_applied"], "0.00");
+
+    let page = read(&app, "/v1/loan-book/contracts", &reader).await;
+    let line = |id: Uuid| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|line| line["contract_id"] == id.to_string())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(line(charged_id)["arrangement_fee_collected"], "10.00");
+    assert_eq!(line(charged_id)["late_charges_applied"], "5.00");
+    assert_eq!(line(charged_id)["disbursed"], "100.00");
+    assert_eq!(line(plain_id)["arrangement_fee_collected"], "0.00");
+    assert_eq!(line(plain_id)["late_charges_applied"], "0.00");
+
+    let csv = app
+        .get("/v1/loan-book/contracts.csv", Some(&reader))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let row = |id: Uuid| {
+        csv.lines()
+            .find(|row| row.starts_with(&id.to_string()))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(row(charged_id).ends_with(",10.00,5.00"), "{csv}");
+    assert!(row(plain_id).ends_with(",0,0.00,0.00"), "{csv}");
+
+    // Neither figure is principal: every loan still agrees with its loan account.
+    let reconciliation = read(&app, "/v1/loan-book/reconciliation", &reader).await;
+    assert_eq!(reconciliation["checked"], 2);
+    assert_eq!(reconciliation["unreconciled"], 0);
 }
 
 #[sqlx::test(migrations = false)]

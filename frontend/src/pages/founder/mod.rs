@@ -62,6 +62,11 @@ pub fn routes() -> Router<AppState> {
             "/applications/{id}/securities/{security_id}/remove",
             post(securities::remove),
         )
+        .route(
+            "/applications/{id}/securities/{security_id}/documents",
+            post(securities::attach_document)
+                .layer(DefaultBodyLimit::max(profile::UPLOAD_MAX_BYTES)),
+        )
         .route("/applications/{id}/info-response", post(apply::answer_info))
         .route("/inbox", get(inbox::list))
         .route("/inbox/{id}", get(inbox::open))

@@ -23,6 +23,7 @@ use crate::pages::shared::documents::{
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::login::continue_login;
 use crate::pages::shared::signed_in::{see_other, SignedIn};
+use crate::pages::shared::upload::multipart_body;
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::format_date;
 use crate::web::i18n::Translator;
@@ -642,42 +643,9 @@ pub async fn documents(
     .await
 }
 
-/// The largest upload passed on: onboarding's limit (10 MiB) and room for the form's fields.
+/// The largest upload passed on: onboarding's and applications' document limit (10 MiB) and room
+/// for the form's fields.
 pub const UPLOAD_MAX_BYTES: usize = 10 * 1024 * 1024 + 64 * 1024;
-
-/// A multipart body with the given text fields and one file, built by hand: the only
-/// multipart request the frontend sends.
-fn multipart_body(
-    boundary: &str,
-    fields: &[(&str, &str)],
-    file_name: &str,
-    content_type: &str,
-    file: &[u8],
-) -> Vec<u8> {
-    let mut body = Vec::with_capacity(file.len() + 512);
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    // Quotes and line breaks cannot be part of a file name in the header.
-    let safe_name: String = file_name
-        .chars()
-        .filter(|character| !matches!(character, '"' | '\r' | '\n' | '\\'))
-        .collect();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    body
-}
 
 /// Uploads a document: the browser's multipart form is read here and passed on to onboarding,
 /// which judges the file by its content.

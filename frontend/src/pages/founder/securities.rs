@@ -1,16 +1,20 @@
-//! The founder records collateral and guarantors on a draft loan application, and removes
-//! them while it is a draft; the applications service keeps the rules.
+//! The founder records collateral and guarantors on a draft loan application, attaches the
+//! documents that back each, and removes them while it is a draft; the applications service
+//! keeps the rules and judges each file by its content.
 
-use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde_json::json;
 
+use crate::clients::api::idempotency_key;
 use crate::pages::shared::application_view::{
     after_action, applications_token, calls, corrections_page,
 };
 use crate::pages::shared::forms::FormState;
 use crate::pages::shared::signed_in::SignedIn;
+use crate::pages::shared::upload::multipart_body;
 use crate::pages::shared::{PageContext, PageError};
 use crate::web::format::parse_typed_decimal;
 use crate::AppState;
@@ -23,6 +27,11 @@ const SECURITY_FIELDS: [&str; 5] = [
     "value",
     "guarantor_name",
 ];
+
+/// The attachment form's field a refusal is shown beside. Its `kind` is not listed: the
+/// security form's own `kind` would show the refusal, so one of the document's kind (only a
+/// tampered form sends an unknown one) goes above the forms instead.
+const DOCUMENT_FIELDS: [&str; 1] = ["file"];
 
 /// Records one security; a refusal is shown beside its field.
 pub async fn add(
@@ -101,6 +110,71 @@ pub async fn remove(
         FormState::default(),
         result,
         &[],
+    )
+    .await
+}
+
+/// Attaches a document to one security: the browser's multipart form is read here and passed
+/// on to the applications service. A refusal of the file (its content, its size) is shown
+/// beside that security's file field, one of the whole request (the number of documents, a
+/// submitted application) above the page's forms.
+pub async fn attach_document(
+    State(state): State<AppState>,
+    context: PageContext,
+    mut signed_in: SignedIn,
+    Path((id, security_id)): Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let next = format!("/applications/{id}");
+    let token = applications_token(&state, &mut signed_in, &next).await?;
+    let translator = context.translator();
+    let mut form = FormState::default();
+    // Every security has an attachment form; this names the one a refusal is shown beside.
+    form.set("security_id", security_id.clone());
+    let mut kind = String::new();
+    let mut file: Option<(String, String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("document").to_owned();
+            let content_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            // The body streams in here unread by the CSRF check, so this is where an upload
+            // over the route's limit is found: the friendly page for a 413 explains it.
+            match field.bytes().await {
+                Ok(bytes) => file = Some((file_name, content_type, bytes.to_vec())),
+                Err(_) => return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
+            }
+        } else if name == "kind" {
+            kind = field.text().await.unwrap_or_default();
+        }
+    }
+    let Some((file_name, content_type, bytes)) = file.filter(|(_, _, bytes)| !bytes.is_empty())
+    else {
+        form.refuse(&translator, "file", "empty_file");
+        return corrections_page(&state, &context, &mut signed_in, &id, form).await;
+    };
+    let boundary = format!("imkon-{}", idempotency_key());
+    let body = multipart_body(
+        &boundary,
+        &[("kind", kind.as_str())],
+        &file_name,
+        &content_type,
+        &bytes,
+    );
+    let result = calls(&state, &token)
+        .attach_security_document(&id, &security_id, &boundary, body)
+        .await;
+    after_action(
+        &state,
+        &context,
+        &mut signed_in,
+        &id,
+        form,
+        result,
+        &DOCUMENT_FIELDS,
     )
     .await
 }

@@ -14,6 +14,7 @@ use crate::pages::shared::application_view::{
     application_page, applications_token, calls, money_text, path_of, Choice, ProgrammeRow, STATES,
 };
 use crate::pages::shared::client_names::{ClientLabel, ClientNamer};
+use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::FormState;
 use crate::pages::shared::signed_in::SignedIn;
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
@@ -244,4 +245,39 @@ pub async fn show(
         StatusCode::OK,
     )
     .await
+}
+
+/// The media types a security's document may have; anything else is passed on as opaque bytes.
+const SECURITY_DOCUMENT_MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
+
+/// A document backing a security, streamed from the applications service as an attachment so
+/// the browser saves it rather than rendering it on our origin. The service decides who may
+/// open it: the application's founder, and the officers who review it.
+pub async fn security_document(
+    State(state): State<AppState>,
+    mut signed_in: SignedIn,
+    Path((id, security_id, document_id)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    let next = format!("/applications/{id}");
+    let token = applications_token(&state, &mut signed_in, &next).await?;
+    let upstream = calls(&state, &token)
+        .security_document(&id, &security_id, &document_id)
+        .await
+        .map_err(|error| PageError::from_call(error, &next))?;
+    let content_type = upstream
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            SECURITY_DOCUMENT_MEDIA_TYPES
+                .into_iter()
+                .find(|allowed| value.starts_with(allowed))
+        })
+        .unwrap_or("application/octet-stream");
+    // The name is ours (the id, which the call checked to be a UUID), never the uploader's.
+    Ok(attachment(
+        upstream,
+        content_type,
+        &format!("security-document-{document_id}"),
+    ))
 }

@@ -22,7 +22,7 @@ use crate::pages::shared::client_names::{ClientLabel, ClientNamer};
 use crate::pages::shared::download::attachment;
 use crate::pages::shared::forms::KeyedChoice;
 use crate::pages::shared::forms::{problem_message, FormState};
-use crate::pages::shared::securities::SecurityLine;
+use crate::pages::shared::securities::{contract_document_items, SecurityLine};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::amount_text;
@@ -335,8 +335,12 @@ pub struct TrancheRow {
 /// What the viewer may do on the contract page.
 pub struct Abilities {
     pub sign: bool,
-    /// Call off the contract before signing it: its founder, while it is a draft.
+    /// Call off the contract before any payout: its founder, while it is a draft or signed
+    /// (a signed contract is paid out only once activated).
     pub cancel: bool,
+    /// The contract to call off is signed: its founder is told that a fee paid when signing
+    /// comes back.
+    pub cancel_signed: bool,
     pub repay: bool,
     /// Pay towards a written-off loan: its founder, while some of it is still owed.
     pub recover: bool,
@@ -436,6 +440,9 @@ fn contract_view(contract: &Contract, translator: &Translator) -> ContractView {
                 if fee.transfer_id.is_some() {
                     text.push_str(&format!(" · {}", translator.t("fee-collected")));
                 }
+                if fee.refund_transfer_id.is_some() {
+                    text.push_str(&format!(" · {}", translator.t("fee-refunded")));
+                }
                 text
             })
             .unwrap_or_default(),
@@ -453,7 +460,7 @@ fn contract_view(contract: &Contract, translator: &Translator) -> ContractView {
             .securities
             .iter()
             .map(|security| {
-                SecurityLine::new(
+                let mut line = SecurityLine::new(
                     "",
                     security.collateral_type.as_deref(),
                     security.guarantor_name.as_deref(),
@@ -461,7 +468,9 @@ fn contract_view(contract: &Contract, translator: &Translator) -> ContractView {
                     &contract.currency,
                     &security.description,
                     translator,
-                )
+                );
+                line.documents = contract_document_items(&security.documents, translator);
+                line
             })
             .collect(),
         term_months: contract.term_months,
@@ -691,7 +700,8 @@ pub(super) async fn contract_page(
             && is_active
             && pending_reschedule.is_some_and(|pending| !pending.proposed_by_viewer),
         sign: is_founder && contract.status == "draft",
-        cancel: is_founder && contract.status == "draft",
+        cancel: is_founder && matches!(contract.status.as_str(), "draft" | "signed"),
+        cancel_signed: contract.status == "signed",
         repay: is_founder && is_active && schedule.is_some(),
         recover: is_founder
             && contract
@@ -1271,8 +1281,9 @@ pub async fn write_off(
     }
 }
 
-/// The founder calls off a contract they have not signed; the service releases the programme
-/// budget it held. The reason is required here as at the service.
+/// The founder calls off a contract nothing was paid out under; the service refunds a fee paid
+/// when signing and releases the programme budget it held. The reason is required here as at
+/// the service.
 pub async fn cancel(
     State(state): State<AppState>,
     context: PageContext,

@@ -1,6 +1,6 @@
 //! Pages of one resource that several audiences open at the same address, each seeing what
 //! their roles allow: programmes and applications (founders their own, credit staff the
-//! queue), a document's preview (its owner and the staff who judge it), contracts (founders
+//! queue) with the documents backing a loan's securities, a document's preview (its owner and the staff who judge it), contracts (founders
 //! sign and repay, staff activate, pay out, reschedule and write off; the arrears are staff's), and
 //! passwords (everyone changes their own; the forgotten-password pages and the sign-in's
 //! new-password step serve those not yet signed in).
@@ -22,6 +22,10 @@ pub fn routes() -> Router<AppState> {
         .route("/programmes", get(applications::programmes))
         .route("/applications", get(applications::list))
         .route("/applications/{id}", get(applications::show))
+        .route(
+            "/applications/{id}/securities/{security_id}/documents/{document_id}",
+            get(applications::security_document),
+        )
         .route("/documents/{id}/preview", get(documents::preview))
         .route("/contracts", get(contracts::list))
         .route("/contracts/{id}", get(contracts::show))

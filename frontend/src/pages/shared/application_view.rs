@@ -15,7 +15,9 @@ use crate::clients::applications::{staff_with_role, ApplicationsCalls, Programme
 use crate::pages::shared::client_names::{ClientLabel, ClientNamer};
 use crate::pages::shared::documents::{client_documents, Item};
 use crate::pages::shared::forms::{problem_message, FormState};
-use crate::pages::shared::securities::{SecurityLine, COLLATERAL_TYPES};
+use crate::pages::shared::securities::{
+    security_document_items, SecurityLine, COLLATERAL_TYPES, SECURITY_DOCUMENT_KINDS,
+};
 use crate::pages::shared::signed_in::{see_other, SignedIn};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::{amount_text, format_date, format_day_of, format_money};
@@ -172,9 +174,12 @@ pub struct ApplicationPageView {
     documents: Option<Vec<Item>>,
     /// A loan application's collateral and guarantors; `None` for a grant.
     securities: Option<Vec<SecurityLine>>,
-    /// The founder may still add and remove securities: a draft loan application.
+    /// The founder may still add and remove securities and attach their documents: a draft
+    /// loan application.
     can_secure: bool,
     collateral_types: Vec<(&'static str, String)>,
+    /// The kinds of document that back a security, for the attachment form.
+    security_document_kinds: Vec<(&'static str, String)>,
     form: FormState,
     confirmation_key: String,
 }
@@ -396,7 +401,7 @@ pub async fn application_page(
                 .map_err(|error| PageError::from_call(error, &next))?
                 .iter()
                 .map(|security| {
-                    SecurityLine::new(
+                    let mut line = SecurityLine::new(
                         &security.id,
                         security.collateral_type.as_deref(),
                         security.guarantor_name.as_deref(),
@@ -404,7 +409,15 @@ pub async fn application_page(
                         &security.currency,
                         &security.description,
                         &translator,
-                    )
+                    );
+                    line.documents = security_document_items(
+                        &application.id,
+                        &security.id,
+                        &security.documents,
+                        &translator,
+                        &state.calendar,
+                    );
+                    line
                 })
                 .collect(),
         )
@@ -423,6 +436,10 @@ pub async fn application_page(
                     translator.t(&format!("collateral-type-{}", kind.replace('_', "-"))),
                 )
             })
+            .collect(),
+        security_document_kinds: SECURITY_DOCUMENT_KINDS
+            .iter()
+            .map(|(kind, key)| (*kind, translator.t(key)))
             .collect(),
         layout: context.layout(Section::Applications),
         id: application.id.clone(),

@@ -1,5 +1,6 @@
 //! A CSV file uploaded through a page's form (a watch list, a scorecard), read whole: such
-//! files are a few kilobytes, and the service wants the text in one body.
+//! files are a few kilobytes, and the service wants the text in one body; and the multipart
+//! body a document is passed on to a service in.
 
 use axum::extract::Multipart;
 
@@ -18,6 +19,40 @@ pub enum CsvUpload {
     NotText,
     /// The body went over the route's limit while it was read.
     TooLarge,
+}
+
+/// A multipart body with the given text fields and one file, built by hand: the multipart
+/// requests the frontend sends (a founder's KYC document, a security's document).
+pub fn multipart_body(
+    boundary: &str,
+    fields: &[(&str, &str)],
+    file_name: &str,
+    content_type: &str,
+    file: &[u8],
+) -> Vec<u8> {
+    let mut body = Vec::with_capacity(file.len() + 512);
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    // Quotes and line breaks cannot be part of a file name in the header.
+    let safe_name: String = file_name
+        .chars()
+        .filter(|character| !matches!(character, '"' | '\r' | '\n' | '\\'))
+        .collect();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
 }
 
 /// Reads the form: the file of the field `file`, and every other field into a [`FormState`].

@@ -1,6 +1,7 @@
 //! The loan book for the staff who lend, decide and account for the money: what the bank is
-//! owed per currency and programme with the portfolio at risk, the money paid out and repaid
-//! per month, and every loan as a CSV file. The figures are the disbursement service's; this
+//! owed per currency and programme with the portfolio at risk, the arrangement fees collected
+//! and the late charges levied (shown as part of the penalties, which already hold them), the
+//! money paid out and repaid per month, and every loan as a CSV file. The figures are the disbursement service's; this
 //! page only names the programmes and writes the amounts the visitor's way.
 
 use std::collections::HashMap;
@@ -37,6 +38,9 @@ pub struct TotalsRow {
     pub written_off: String,
     /// Paid back on the written-off loans since their write-off.
     pub recovered: String,
+    pub fees_collected: String,
+    /// Of the penalties: the late charges levied.
+    pub late_charges: String,
 }
 
 /// A month's money, as the table shows it.
@@ -90,6 +94,8 @@ fn totals_row(label: String, totals: &BookTotals, translator: &Translator) -> To
         written_off_contracts: totals.written_off_contracts,
         written_off: money(&totals.written_off_principal),
         recovered: money(&totals.recovered),
+        fees_collected: money(&totals.arrangement_fees_collected),
+        late_charges: money(&totals.late_charges_applied),
     }
 }
 

@@ -8,4 +8,5 @@ pub mod notifications;
 pub mod programmes;
 pub mod reviews;
 pub mod securities;
+pub mod security_documents;
 pub mod timeline;

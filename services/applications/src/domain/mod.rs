@@ -13,6 +13,7 @@ pub mod form;
 pub mod notice;
 pub mod programme;
 pub mod review;
+pub mod security_document;
 pub mod state;
 pub mod submission;
 pub mod text;

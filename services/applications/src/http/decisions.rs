@@ -332,6 +332,7 @@ fn approved_payload(
     programme: &LoadedProgramme,
     terms: &ApprovalTerms,
     securities: &[crate::db::securities::SecurityRow],
+    security_documents: &[crate::db::security_documents::SecurityDocumentRow],
     approved_at: chrono::DateTime<chrono::Utc>,
 ) -> Value {
     let programme_rules = &programme.parsed.programme;
@@ -361,7 +362,7 @@ fn approved_payload(
         "arrangement_fee_percent": fee_percent,
         "arrangement_fee_collection": fee.map(|fee| fee.collection.as_str()),
         "late_charge": loan_terms.and_then(|loan| loan.late_charge).map(|charge| charge.amount().to_string()),
-        "securities": super::securities::approval_payload(securities),
+        "securities": super::securities::approval_payload(securities, security_documents),
         "approved_at": approved_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })
 }
@@ -433,10 +434,19 @@ async fn confirm(
         )
         .await?;
         let securities = db::securities::list(&mut *transaction, row.id).await?;
+        let security_documents =
+            db::security_documents::of_application(&mut *transaction, row.id).await?;
         outbox::enqueue(
             &mut transaction,
             APPLICATION_APPROVED,
-            &approved_payload(&row, &programme, terms, &securities, now),
+            &approved_payload(
+                &row,
+                &programme,
+                terms,
+                &securities,
+                &security_documents,
+                now,
+            ),
         )
         .await?;
         committed_after = Some(after.committed().amount().to_string());

@@ -8,6 +8,7 @@ pub mod programme_dto;
 pub mod programmes;
 pub mod reviews;
 pub mod securities;
+pub mod security_documents;
 
 use axum::Router;
 use utoipa::OpenApi;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(exports::router())
         .merge(inbox::router())
         .merge(securities::router())
+        .merge(security_documents::router())
 }
 
 /// The OpenAPI document of the routes above.
@@ -35,5 +37,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document.merge(exports::ExportsApi::openapi());
     document.merge(inbox::InboxApi::openapi());
     document.merge(securities::SecuritiesApi::openapi());
+    document.merge(security_documents::SecurityDocumentsApi::openapi());
     document
 }

@@ -1,6 +1,7 @@
 //! What secures a loan application: collateral or guarantors, recorded by the founder while
 //! the application is a draft, read by the founder and by the officers who review it, and
-//! carried by the approval into the contract.
+//! carried by the approval into the contract. Each security lists the documents that back it
+//! (see [`super::security_documents`]).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -19,8 +20,10 @@ use validator::Validate;
 
 use super::applications::{founder_client_id, visible_application, Viewer};
 use super::programmes;
+use super::security_documents::SecurityDocumentView;
 use crate::db;
 use crate::db::securities::SecurityRow;
+use crate::db::security_documents::SecurityDocumentRow;
 use crate::domain::programme::ProgrammeKind;
 use crate::domain::state::State as ApplicationState;
 use crate::error::ApiError;
@@ -69,10 +72,13 @@ pub struct SecurityView {
     pub currency: String,
     pub guarantor_name: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The documents backing it, in the order they were attached.
+    pub documents: Vec<SecurityDocumentView>,
 }
 
-impl From<&SecurityRow> for SecurityView {
-    fn from(row: &SecurityRow) -> SecurityView {
+impl SecurityView {
+    /// The security with those of `documents` that back it.
+    fn with_documents(row: &SecurityRow, documents: &[SecurityDocumentRow]) -> SecurityView {
         SecurityView {
             id: row.id,
             kind: row.kind.clone(),
@@ -82,21 +88,40 @@ impl From<&SecurityRow> for SecurityView {
             currency: row.currency.clone(),
             guarantor_name: row.guarantor_name.clone(),
             created_at: row.created_at,
+            documents: documents
+                .iter()
+                .filter(|document| document.security_id == row.id)
+                .map(SecurityDocumentView::from)
+                .collect(),
         }
     }
 }
 
-/// The securities as the approval event carries them to disbursement.
-pub fn approval_payload(rows: &[SecurityRow]) -> Value {
+/// The securities as the approval event carries them to disbursement, each with references to
+/// the documents that back it (the files stay here; the contract records which ones they were).
+pub fn approval_payload(rows: &[SecurityRow], documents: &[SecurityDocumentRow]) -> Value {
     Value::Array(
         rows.iter()
             .map(|row| {
+                let backing: Vec<Value> = documents
+                    .iter()
+                    .filter(|document| document.security_id == row.id)
+                    .map(|document| {
+                        json!({
+                            "document_id": document.id,
+                            "kind": document.kind,
+                            "content_type": document.content_type,
+                            "sha256": document.sha256,
+                        })
+                    })
+                    .collect();
                 json!({
                     "kind": row.kind,
                     "collateral_type": row.collateral_type,
                     "description": row.description,
                     "value": format!("{:.2}", row.value),
                     "guarantor_name": row.guarantor_name,
+                    "documents": backing,
                 })
             })
             .collect(),
@@ -104,7 +129,7 @@ pub fn approval_payload(rows: &[SecurityRow]) -> Value {
 }
 
 /// The founder's own draft loan application, locked until the transaction ends.
-async fn locked_draft(
+pub(super) async fn locked_draft(
     transaction: &mut sqlx::PgConnection,
     client_id: Uuid,
     application_id: Uuid,
@@ -118,7 +143,7 @@ async fn locked_draft(
     if workflow::state_of(&row)? != ApplicationState::Draft {
         return Err(ApiError::conflict(
             "not_a_draft",
-            "securities are recorded only while the application is a draft",
+            "securities and their documents are recorded only while the application is a draft",
         ));
     }
     Ok(row)
@@ -138,7 +163,12 @@ async fn list_securities(
     let viewer = Viewer::of(&user)?;
     visible_application(&state, viewer, application_id).await?;
     let rows = db::securities::list(&state.pool, application_id).await?;
-    Ok(Json(rows.iter().map(SecurityView::from).collect()))
+    let documents = db::security_documents::of_application(&state.pool, application_id).await?;
+    Ok(Json(
+        rows.iter()
+            .map(|row| SecurityView::with_documents(row, &documents))
+            .collect(),
+    ))
 }
 
 /// The founder records collateral or a guarantor on their draft loan application.
@@ -257,7 +287,10 @@ async fn add_security(
     };
     db::securities::insert(&mut transaction, &security).await?;
     transaction.commit().await?;
-    Ok((StatusCode::CREATED, Json(SecurityView::from(&security))))
+    Ok((
+        StatusCode::CREATED,
+        Json(SecurityView::with_documents(&security, &[])),
+    ))
 }
 
 /// The founder removes a security from their draft.

@@ -334,6 +334,33 @@ pub async fn set_arrangement_fee_transfer(
     Ok(())
 }
 
+/// Records the transfer that refunded the contract's up-front arrangement fee at its
+/// cancellation; the database accepts it only on a cancelled contract whose fee was collected.
+pub async fn set_arrangement_fee_refund_transfer(
+    connection: &mut PgConnection,
+    id: Uuid,
+    transfer_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update contract set arrangement_fee_refund_transfer_id = $2 where id = $1")
+        .bind(id)
+        .bind(transfer_id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// The transfer that refunded the contract's arrangement fee, if it was refunded.
+pub async fn arrangement_fee_refund_transfer<'e>(
+    executor: impl PgExecutor<'e>,
+    id: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("select arrangement_fee_refund_transfer_id from contract where id = $1")
+        .bind(id)
+        .fetch_optional(executor)
+        .await
+        .map(Option::flatten)
+}
+
 /// Adds `change` (negative when paid) to the contract's unpaid penalty.
 pub async fn add_penalty(
     connection: &mut PgConnection,

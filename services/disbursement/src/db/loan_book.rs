@@ -1,5 +1,7 @@
 //! The loan book: what the bank is owed on its loans on a date, read through the `loan_book`
-//! SQL function (migration 1050), which computes each loan's figures in one place.
+//! SQL function (migration 1050), which computes each loan's figures in one place, with each
+//! loan's arrangement fee and late charges added in one query text (`BOOK_WITH_CHARGES`) that
+//! the totals and the pages share.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -7,7 +9,7 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 /// One loan's line in the book.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BookContractRow {
     pub contract_id: Uuid,
     pub client_id: Uuid,
@@ -21,11 +23,18 @@ pub struct BookContractRow {
     pub interest_due: Decimal,
     pub penalty_outstanding: Decimal,
     pub days_past_due: i32,
+    /// The arrangement fee the bank collected on the loan (kept back from the first payout or
+    /// paid at signing); zero when none was charged or it was refunded.
+    pub arrangement_fee_collected: Decimal,
+    /// The late-payment charges levied on the loan by the book date. They were added to the
+    /// penalty owed, so they are part of the penalties, never an amount beside them.
+    pub late_charges_applied: Decimal,
 }
 
 /// A programme's loans in one currency, summed. Written-off loans are counted apart and left
-/// out of the outstanding figures and of the portfolio at risk.
-#[derive(Debug, Clone)]
+/// out of the outstanding figures and of the portfolio at risk; the fees collected and the late
+/// charges levied are what happened on every loan, written off or not.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProgrammeTotalsRow {
     pub programme_id: Uuid,
     pub currency: String,
@@ -39,7 +48,26 @@ pub struct ProgrammeTotalsRow {
     pub written_off_principal: Decimal,
     /// Paid back on written-off loans since their write-off.
     pub recovered: Decimal,
+    pub arrangement_fees_collected: Decimal,
+    /// Part of the penalties levied, as [`BookContractRow::late_charges_applied`].
+    pub late_charges_applied: Decimal,
 }
+
+/// Each loan of the book on `$1` with its fee and late-charge figures, for the queries below
+/// to filter and sum. A fee counts once its transfer is recorded and while no refund of it is
+/// (a refunded fee belongs to a cancelled contract, which the book never holds; the condition
+/// keeps the figure true should that ever change). Each instalment is charged at most once, on
+/// the day it keeps in `late_charged_on`, at the contract's charge fixed at approval.
+const BOOK_WITH_CHARGES: &str = "
+    select loan_book.*,
+           case when c.arrangement_fee_transfer_id is not null
+                     and c.arrangement_fee_refund_transfer_id is null
+                then c.arrangement_fee else 0 end as arrangement_fee_collected,
+           c.late_charge * (select count(*) from installment i
+                            where i.contract_id = c.id and i.late_charged_on <= $1)
+               as late_charges_applied
+    from loan_book($1)
+    join contract c on c.id = loan_book.contract_id";
 
 /// Money paid out on loans in one month and currency.
 #[derive(Debug, Clone)]
@@ -64,35 +92,37 @@ pub async fn programme_totals<'e>(
     executor: impl PgExecutor<'e>,
     book_date: NaiveDate,
 ) -> Result<Vec<ProgrammeTotalsRow>, sqlx::Error> {
-    sqlx::query_as!(
-        ProgrammeTotalsRow,
-        r#"select programme_id as "programme_id!",
-                  currency as "currency!",
-                  count(*) filter (where status = 'active') as "active_contracts!",
-                  coalesce(sum(outstanding_principal) filter (where status <> 'written_off'), 0)
-                      as "outstanding_principal!",
-                  coalesce(sum(interest_due) filter (where status <> 'written_off'), 0)
-                      as "interest_due!",
-                  coalesce(sum(penalty_outstanding) filter (where status <> 'written_off'), 0)
-                      as "penalty_outstanding!",
-                  coalesce(sum(outstanding_principal)
-                      filter (where status <> 'written_off' and days_past_due > 30), 0)
-                      as "par30_principal!",
-                  coalesce(sum(outstanding_principal)
-                      filter (where status <> 'written_off' and days_past_due > 90), 0)
-                      as "par90_principal!",
-                  count(*) filter (where status = 'written_off') as "written_off_contracts!",
-                  coalesce(sum(outstanding_principal) filter (where status = 'written_off'), 0)
-                      as "written_off_principal!",
-                  coalesce(sum(recovered.amount), 0) as "recovered!"
-           from loan_book($1)
-           left join lateral (
-               select sum(r.amount) as amount from recovery r where r.contract_id = loan_book.contract_id
-           ) recovered on true
-           group by programme_id, currency
-           order by currency, programme_id"#,
-        book_date
-    )
+    sqlx::query_as(&format!(
+        "with book as ({BOOK_WITH_CHARGES})
+         select programme_id,
+                currency,
+                count(*) filter (where status = 'active') as active_contracts,
+                coalesce(sum(outstanding_principal) filter (where status <> 'written_off'), 0)
+                    as outstanding_principal,
+                coalesce(sum(interest_due) filter (where status <> 'written_off'), 0)
+                    as interest_due,
+                coalesce(sum(penalty_outstanding) filter (where status <> 'written_off'), 0)
+                    as penalty_outstanding,
+                coalesce(sum(outstanding_principal)
+                    filter (where status <> 'written_off' and days_past_due > 30), 0)
+                    as par30_principal,
+                coalesce(sum(outstanding_principal)
+                    filter (where status <> 'written_off' and days_past_due > 90), 0)
+                    as par90_principal,
+                count(*) filter (where status = 'written_off') as written_off_contracts,
+                coalesce(sum(outstanding_principal) filter (where status = 'written_off'), 0)
+                    as written_off_principal,
+                coalesce(sum(recovered.amount), 0) as recovered,
+                coalesce(sum(arrangement_fee_collected), 0) as arrangement_fees_collected,
+                coalesce(sum(late_charges_applied), 0) as late_charges_applied
+         from book
+         left join lateral (
+             select sum(r.amount) as amount from recovery r where r.contract_id = book.contract_id
+         ) recovered on true
+         group by programme_id, currency
+         order by currency, programme_id"
+    ))
+    .bind(book_date)
     .fetch_all(executor)
     .await
 }
@@ -114,32 +144,19 @@ pub async fn contracts_page<'e>(
     cursor: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<BookContractRow>, sqlx::Error> {
-    sqlx::query_as!(
-        BookContractRow,
-        r#"select contract_id as "contract_id!",
-                  client_id as "client_id!",
-                  programme_id as "programme_id!",
-                  currency as "currency!",
-                  status as "status!",
-                  loan_account_number,
-                  disbursed as "disbursed!",
-                  repaid_principal as "repaid_principal!",
-                  outstanding_principal as "outstanding_principal!",
-                  interest_due as "interest_due!",
-                  penalty_outstanding as "penalty_outstanding!",
-                  days_past_due as "days_past_due!"
-           from loan_book($1)
-           where ($2::uuid is null or programme_id = $2)
-             and (not $3 or loan_account_number is not null)
-             and ($4::uuid is null or contract_id > $4)
-           order by contract_id
-           limit $5"#,
-        book_date,
-        filter.programme_id,
-        filter.with_loan_account,
-        cursor,
-        limit
-    )
+    sqlx::query_as(&format!(
+        "select * from ({BOOK_WITH_CHARGES}) book
+         where ($2::uuid is null or programme_id = $2)
+           and (not $3 or loan_account_number is not null)
+           and ($4::uuid is null or contract_id > $4)
+         order by contract_id
+         limit $5"
+    ))
+    .bind(book_date)
+    .bind(filter.programme_id)
+    .bind(filter.with_loan_account)
+    .bind(cursor)
+    .bind(limit)
     .fetch_all(executor)
     .await
 }

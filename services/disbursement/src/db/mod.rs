@@ -1,6 +1,7 @@
 //! Every SQL query of the service; nothing outside this module speaks SQL.
 
 pub mod arrears;
+pub mod contract_security_documents;
 pub mod contracts;
 pub mod installments;
 pub mod loan_book;

@@ -25,15 +25,17 @@ use super::recoveries::WrittenOffView;
 use super::schedules::parse_date;
 use super::{is_staff, record_audit, refuse_own_contract, AuditSubject};
 use crate::db::contracts::{self, ContractRow, TrancheRow};
-use crate::db::{loan_book, recoveries};
+use crate::db::{contract_security_documents, loan_book, recoveries};
 use crate::domain::bank_dates::check_disbursement_date;
-use crate::domain::contract::{may_confirm_write_off, ContractStatus};
+use crate::domain::contract::{
+    may_confirm_write_off, ContractMove, ContractStatus, ContractTransitionError,
+};
 use crate::domain::fees::FeeCollection;
 use crate::error::DisbursementError;
 use crate::loans::{
     arrangement_fee, contract_status as status, contract_terms, fee_to_collect, money,
 };
-use crate::money_flows::{collect_upfront_fee, write_off_principal};
+use crate::money_flows::{collect_upfront_fee, refund_upfront_fee, write_off_principal};
 use crate::AppState;
 
 /// A tranche: a grant milestone or a loan tranche.
@@ -123,16 +125,46 @@ pub struct ContractSecurityView {
     pub description: String,
     pub value: String,
     pub guarantor_name: Option<String>,
+    /// The documents that backed it on the application; the files stay with the applications
+    /// service, which decides who opens them.
+    pub documents: Vec<ContractSecurityDocumentView>,
+}
+
+/// A document that backed a security: which one it was and the SHA-256 of its bytes.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ContractSecurityDocumentView {
+    /// The document's id in the applications service.
+    pub document_id: Uuid,
+    /// `valuation_report`, `title_deed`, `signed_guarantee` or `other`.
+    pub kind: String,
+    pub content_type: String,
+    pub sha256: String,
 }
 
 impl ContractSecurityView {
-    pub fn from_row(contract: &ContractRow, row: &contracts::SecurityRow) -> ContractSecurityView {
+    /// The security at `position` on the contract, with those of `documents` that back it.
+    pub fn from_row(
+        contract: &ContractRow,
+        position: i32,
+        row: &contracts::SecurityRow,
+        documents: &[contract_security_documents::SecurityDocumentRow],
+    ) -> ContractSecurityView {
         ContractSecurityView {
             kind: row.kind.clone(),
             collateral_type: row.collateral_type.clone(),
             description: row.description.clone(),
             value: money(contract, row.value).amount().to_string(),
             guarantor_name: row.guarantor_name.clone(),
+            documents: documents
+                .iter()
+                .filter(|document| document.position == position)
+                .map(|document| ContractSecurityDocumentView {
+                    document_id: document.document_id,
+                    kind: document.kind.clone(),
+                    content_type: document.content_type.clone(),
+                    sha256: document.sha256.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -147,6 +179,9 @@ pub struct ArrangementFeeView {
     pub collection: String,
     /// The ledger transfer that collected it; null until collected.
     pub transfer_id: Option<Uuid>,
+    /// The ledger transfer that gave an up-front fee back in full when the signed contract was
+    /// cancelled before any payout; null otherwise.
+    pub refund_transfer_id: Option<Uuid>,
 }
 
 /// A proposed write-off: who proposed it and why, and who confirmed it.
@@ -222,6 +257,7 @@ impl ContractView {
                 amount: fee.amount().amount().to_string(),
                 collection: fee.collection().name().to_owned(),
                 transfer_id: contract.arrangement_fee_transfer_id,
+                refund_transfer_id: None,
             }),
             disbursement_date: contract.disbursement_date,
             first_due_date: contract.first_due_date,
@@ -273,10 +309,22 @@ async fn view(state: &AppState, contract: &ContractRow) -> Result<ContractView, 
     view.written_off = recoveries::standing(&mut *connection, contract.id)
         .await?
         .map(|standing| WrittenOffView::new(contract, &standing));
-    view.securities = contracts::securities(&mut *connection, contract.id)
-        .await?
-        .iter()
-        .map(|row| ContractSecurityView::from_row(contract, row))
+    if let Some(fee) = view.arrangement_fee.as_mut() {
+        fee.refund_transfer_id =
+            contracts::arrangement_fee_refund_transfer(&mut *connection, contract.id).await?;
+    }
+    let security_documents =
+        contract_security_documents::of_contract(&mut *connection, contract.id).await?;
+    // The securities come in position order, numbered from 1.
+    view.securities = (1..)
+        .zip(
+            contracts::securities(&mut *connection, contract.id)
+                .await?
+                .iter(),
+        )
+        .map(|(position, row)| {
+            ContractSecurityView::from_row(contract, position, row, &security_documents)
+        })
         .collect();
     if let Some((language, sha256)) =
         contracts::signed_document_hash(&state.pool, contract.id).await?
@@ -834,14 +882,15 @@ pub async fn confirm_write_off(
     Ok(Json(view(&state, &contract).await?))
 }
 
-/// Who may cancel a contract nobody signed: its founder, or credit staff after the wait.
+/// Who may cancel a contract under which no money went out: its founder, or credit staff after
+/// the wait.
 pub enum ContractCanceller {}
 
 impl RoleRequirement for ContractCanceller {
     const ALLOWED: &'static [Role] = &[Role::Client, Role::CreditOfficer, Role::Approver];
 }
 
-/// Why a contract nobody signed is cancelled, for the record and the founder.
+/// Why a contract is cancelled before any payout, for the record and the founder.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
@@ -854,10 +903,17 @@ pub struct CancelRequest {
 /// The longest cancellation reason accepted, in characters (the database's limit too).
 pub const MAX_CANCEL_REASON_CHARS: u64 = 1_000;
 
-/// Cancels a contract nobody has signed: its founder may at any time, a credit officer or an
-/// approver once it has waited `contract_unsigned_cancel_after_days` since its approval. No
-/// money moved under it; `contract.cancelled`, raised in the same transaction, has the
-/// applications service release the programme budget the approval committed.
+/// Cancels a contract under which no money went out, a draft or a signed contract never
+/// activated nor paid out: its founder may at any time, a credit officer or an approver once it
+/// has waited `contract_unsigned_cancel_after_days` since its approval. `contract.cancelled`,
+/// raised in the same transaction, has the applications service release the programme budget
+/// the approval committed.
+///
+/// An arrangement fee paid up front at signing is refunded in full, while the contract's row is
+/// locked and before anything is marked: the refund's transfer is keyed by the contract, so
+/// when the ledger fails (or its answer is lost, or this service dies before committing) the
+/// contract stays signed and a retried cancellation finds the same transfer, refunding once.
+/// The refund, the cancellation, its event and both audit records are then committed together.
 #[utoipa::path(post, path = "/v1/contracts/{id}/cancel", tag = "contracts",
     request_body = CancelRequest,
     params(("id" = Uuid, Path, description = "The contract's id")),
@@ -865,8 +921,9 @@ pub const MAX_CANCEL_REASON_CHARS: u64 = 1_000;
     responses((status = 200, body = ContractView), (status = 401),
         (status = 403, description = "Not the contract's founder nor a credit officer or approver, `own_contract`, or `cancel_too_early`: staff wait the configured days"),
         (status = 404),
-        (status = 409, description = "`contract_wrong_state`: the contract is signed or past it, or already cancelled"),
-        (status = 422, description = "No reason given")))]
+        (status = 409, description = "`contract_wrong_state`: money went out under the contract (it is active or past it, or a tranche was paid out), or it is already cancelled"),
+        (status = 422, description = "No reason given"),
+        (status = 502, description = "The ledger did not answer the fee's refund; cancelling again is safe")))]
 #[tracing::instrument(skip_all, fields(contract_id = %id))]
 pub async fn cancel_contract(
     State(state): State<AppState>,
@@ -891,7 +948,7 @@ pub async fn cancel_contract(
             return Err(Problem::forbidden(
                 "cancel_too_early",
                 format!(
-                    "staff may cancel an unsigned contract {} days after its approval; the founder may at any time",
+                    "staff may cancel a contract not yet paid out {} days after its approval; the founder may at any time",
                     state.unsigned_cancel_after_days
                 ),
             ));
@@ -900,7 +957,47 @@ pub async fn cancel_contract(
     status(&contract)
         .cancel()
         .map_err(DisbursementError::from)?;
+    // A signed contract is paid out only once activated, so this holds already; it is checked
+    // here too because cancelling after a payout would leave the money out and free its budget.
+    let tranches = contracts::tranches(&mut *transaction, id).await?;
+    if tranches.iter().any(|tranche| tranche.status == "disbursed") {
+        return Err(DisbursementError::from(ContractTransitionError {
+            attempted: ContractMove::Cancel,
+            from: status(&contract),
+        })
+        .into());
+    }
+    let refund = match arrangement_fee(&contract) {
+        Some(fee)
+            if fee.collection() == FeeCollection::Upfront
+                && contract.arrangement_fee_transfer_id.is_some() =>
+        {
+            let transfer_id =
+                refund_upfront_fee(state.ledger.as_ref(), &contract, fee.amount()).await?;
+            Some((fee, transfer_id))
+        }
+        _ => None,
+    };
     contracts::mark_cancelled(&mut transaction, id, user.subject(), reason, now).await?;
+    if let Some((fee, transfer_id)) = &refund {
+        contracts::set_arrangement_fee_refund_transfer(&mut transaction, id, *transfer_id).await?;
+        record_audit(
+            &mut transaction,
+            &user,
+            address,
+            "contract.arrangement_fee_refunded",
+            AuditSubject::Contract(id),
+            Some(serde_json::json!({
+                "collection": fee.collection().name(),
+                "transfer_id": contract.arrangement_fee_transfer_id,
+            })),
+            Some(serde_json::json!({
+                "amount": fee.amount().amount(),
+                "refund_transfer_id": transfer_id,
+            })),
+        )
+        .await?;
+    }
     imkon_platform::outbox::enqueue(
         &mut transaction,
         crate::events::CONTRACT_CANCELLED,

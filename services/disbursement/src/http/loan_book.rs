@@ -7,6 +7,11 @@
 //! PAR90) is the outstanding principal of the loans whose oldest unpaid instalment is more than
 //! N days past due, as a share of all outstanding principal in that currency. Written-off loans
 //! are counted apart: their principal is no longer a claim the bank expects to collect.
+//!
+//! Two figures say what the loans earned besides interest: the arrangement fees collected and
+//! the late charges levied. A late charge is added to the penalty owed when it is levied, so it
+//! is part of the penalties (of which it is shown), never a sum to add to them; neither figure
+//! touches the principal, so the reconciliation with the loan accounts is unchanged.
 
 use std::collections::BTreeMap;
 
@@ -71,6 +76,12 @@ pub struct BookTotalsView {
     pub written_off_principal: String,
     /// Paid back on written-off loans since their write-off (credited to the loan losses).
     pub recovered: String,
+    /// Arrangement fees the bank collected on these loans, written off or not.
+    pub arrangement_fees_collected: String,
+    /// Late-payment charges levied on these loans, written off or not. Of the penalties: each
+    /// was added to the penalty owed when levied (and `penalty_outstanding` holds what of it is
+    /// still unpaid), so it is never added to the penalties again.
+    pub late_charges_applied: String,
 }
 
 /// One programme's loans in one currency.
@@ -120,6 +131,10 @@ pub struct BookContractView {
     pub penalty_outstanding: String,
     /// Days since the oldest unpaid instalment fell due; 0 when nothing is past due.
     pub days_past_due: i32,
+    /// The arrangement fee the bank collected on the loan; `"0.00"` for none.
+    pub arrangement_fee_collected: String,
+    /// The late-payment charges levied on the loan, part of its penalties; `"0.00"` for none.
+    pub late_charges_applied: String,
 }
 
 /// A page of the book's loans.
@@ -182,6 +197,8 @@ struct Sums {
     written_off_contracts: i64,
     written_off_principal: Decimal,
     recovered: Decimal,
+    arrangement_fees_collected: Decimal,
+    late_charges_applied: Decimal,
 }
 
 impl Sums {
@@ -195,6 +212,8 @@ impl Sums {
         self.written_off_contracts += row.written_off_contracts;
         self.written_off_principal += row.written_off_principal;
         self.recovered += row.recovered;
+        self.arrangement_fees_collected += row.arrangement_fees_collected;
+        self.late_charges_applied += row.late_charges_applied;
     }
 
     fn view(&self, currency: &str) -> BookTotalsView {
@@ -211,6 +230,8 @@ impl Sums {
             written_off_contracts: self.written_off_contracts,
             written_off_principal: amount(self.written_off_principal),
             recovered: amount(self.recovered),
+            arrangement_fees_collected: amount(self.arrangement_fees_collected),
+            late_charges_applied: amount(self.late_charges_applied),
         }
     }
 }
@@ -229,6 +250,8 @@ fn contract_view(row: BookContractRow) -> BookContractView {
         interest_due: amount(row.interest_due),
         penalty_outstanding: amount(row.penalty_outstanding),
         days_past_due: row.days_past_due,
+        arrangement_fee_collected: amount(row.arrangement_fee_collected),
+        late_charges_applied: amount(row.late_charges_applied),
     }
 }
 
@@ -405,6 +428,8 @@ fn book_csv(rows: Vec<BookContractRow>) -> Result<Vec<u8>, csv::Error> {
         "interest_due",
         "penalty_outstanding",
         "days_past_due",
+        "arrangement_fee_collected",
+        "late_charges_applied",
     ])?;
     for row in rows.into_iter().map(contract_view) {
         writer.write_record([
@@ -420,6 +445,8 @@ fn book_csv(rows: Vec<BookContractRow>) -> Result<Vec<u8>, csv::Error> {
             row.interest_due,
             row.penalty_outstanding,
             row.days_past_due.to_string(),
+            row.arrangement_fee_collected,
+            row.late_charges_applied,
         ])?;
     }
     writer

@@ -68,6 +68,7 @@ use crate::AppState;
         contracts::WriteOffProposalView,
         contracts::ArrangementFeeView,
         contracts::ContractSecurityView,
+        contracts::ContractSecurityDocumentView,
         contracts::ContractPage,
         contracts::TrancheView,
         contracts::SignRequest,
