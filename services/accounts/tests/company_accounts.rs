@@ -416,26 +416,19 @@ async fn a_founder_pays_from_names_and_adds_accounts_to_their_companys_and_nobod
         "2000000.00"
     );
 
-    let renamed = harness
-        .server
-        .client
-        .patch(harness.server.url(&format!("/v1/me/accounts/{company}")))
-        .bearer_auth(harness.founder_token(founder))
-        .json(&json!({"name": "Payroll"}))
-        .send()
-        .await
-        .unwrap();
+    let rename = |client: Uuid, name: &str| {
+        let request = harness
+            .server
+            .client
+            .patch(harness.server.url(&format!("/v1/me/accounts/{company}")))
+            .bearer_auth(harness.founder_token(client))
+            .json(&json!({ "name": name }));
+        async move { request.send().await.unwrap() }
+    };
+    let renamed = rename(founder, "Payroll").await;
     assert_eq!(renamed.status(), 200);
     assert_eq!(renamed.json::<Value>().await.unwrap()["name"], "Payroll");
-    let renamed_by_stranger = harness
-        .server
-        .client
-        .patch(harness.server.url(&format!("/v1/me/accounts/{company}")))
-        .bearer_auth(harness.founder_token(supplier))
-        .json(&json!({"name": "Mine now"}))
-        .send()
-        .await
-        .unwrap();
+    let renamed_by_stranger = rename(supplier, "Mine now").await;
     assert_problem(renamed_by_stranger, &[404], None).await;
 
     let open_for = |client: Uuid, currency: &str| {

@@ -204,6 +204,14 @@ pub async fn disburse_tranche(
     })
 }
 
+/// Which way an arrangement fee paid up front moves between the contract's current account and
+/// the bank's fee income.
+#[derive(Clone, Copy)]
+enum UpfrontFeeMove {
+    Collect,
+    Refund,
+}
+
 /// Collects an arrangement fee paid up front from the contract's current account into the
 /// bank's fee income, under a key derived from the contract, so a signature retried after a
 /// failure pays it once. Answers the transfer's id.
@@ -212,28 +220,7 @@ pub async fn collect_upfront_fee(
     contract: &ContractRow,
     fee: Money,
 ) -> Result<Uuid, DisbursementError> {
-    let current = contract_current_account(ledger, contract).await?;
-    let income = bank_account(ledger, AccountKind::FeeIncome, currency(contract)).await?;
-    Ok(ledger
-        .post_transfer(TransferRequest {
-            idempotency_key: format!("contract:{}:arrangement-fee", contract.id),
-            kind: "fee",
-            reference: format!("contract:{}", contract.id),
-            currency: currency(contract),
-            legs: vec![
-                Leg {
-                    account: current,
-                    side: Side::Debit,
-                    amount: fee,
-                },
-                Leg {
-                    account: income,
-                    side: Side::Credit,
-                    amount: fee,
-                },
-            ],
-        })
-        .await?)
+    move_upfront_fee(ledger, contract, fee, UpfrontFeeMove::Collect).await
 }
 
 /// Gives an arrangement fee paid up front back, in full, from the bank's fee income to the
@@ -246,22 +233,35 @@ pub async fn refund_upfront_fee(
     contract: &ContractRow,
     fee: Money,
 ) -> Result<Uuid, DisbursementError> {
+    move_upfront_fee(ledger, contract, fee, UpfrontFeeMove::Refund).await
+}
+
+async fn move_upfront_fee(
+    ledger: &dyn Ledger,
+    contract: &ContractRow,
+    fee: Money,
+    direction: UpfrontFeeMove,
+) -> Result<Uuid, DisbursementError> {
     let current = contract_current_account(ledger, contract).await?;
     let income = bank_account(ledger, AccountKind::FeeIncome, currency(contract)).await?;
+    let (key, debited, credited) = match direction {
+        UpfrontFeeMove::Collect => ("arrangement-fee", current, income),
+        UpfrontFeeMove::Refund => ("arrangement-fee-refund", income, current),
+    };
     Ok(ledger
         .post_transfer(TransferRequest {
-            idempotency_key: format!("contract:{}:arrangement-fee-refund", contract.id),
+            idempotency_key: format!("contract:{}:{key}", contract.id),
             kind: "fee",
             reference: format!("contract:{}", contract.id),
             currency: currency(contract),
             legs: vec![
                 Leg {
-                    account: income,
+                    account: debited,
                     side: Side::Debit,
                     amount: fee,
                 },
                 Leg {
-                    account: current,
+                    account: credited,
                     side: Side::Credit,
                     amount: fee,
                 },
