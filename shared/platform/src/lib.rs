@@ -24,6 +24,7 @@ pub mod calendar;
 pub mod client;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod events;
 pub mod http;
 pub mod id;

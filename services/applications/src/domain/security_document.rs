@@ -10,7 +10,8 @@
 //! 4. A security carries at most [`MAX_DOCUMENTS_PER_SECURITY`] documents (checked by the
 //!    caller, which counts them under the application's lock).
 
-use sha2::{Digest, Sha256};
+use imkon_platform::documents::sha256_hex;
+pub use imkon_platform::documents::DocumentContentType;
 use thiserror::Error;
 
 use super::Refusal;
@@ -57,45 +58,6 @@ impl SecurityDocumentKind {
     }
 }
 
-/// The content types a document may have, decided from its bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentContentType {
-    Pdf,
-    Jpeg,
-    Png,
-}
-
-impl DocumentContentType {
-    /// The MIME type to store and serve the document with.
-    pub fn mime_type(self) -> &'static str {
-        match self {
-            DocumentContentType::Pdf => "application/pdf",
-            DocumentContentType::Jpeg => "image/jpeg",
-            DocumentContentType::Png => "image/png",
-        }
-    }
-
-    /// The file extension a download is named with.
-    pub fn extension(self) -> &'static str {
-        match self {
-            DocumentContentType::Pdf => "pdf",
-            DocumentContentType::Jpeg => "jpg",
-            DocumentContentType::Png => "png",
-        }
-    }
-
-    /// The type a stored MIME type names; `None` for anything the table's check would refuse.
-    pub fn from_mime_type(mime_type: &str) -> Option<DocumentContentType> {
-        [
-            DocumentContentType::Pdf,
-            DocumentContentType::Jpeg,
-            DocumentContentType::Png,
-        ]
-        .into_iter()
-        .find(|content_type| content_type.mime_type() == mime_type)
-    }
-}
-
 /// Why a document is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SecurityDocumentError {
@@ -132,10 +94,6 @@ impl Refusal for SecurityDocumentError {
     }
 }
 
-const PDF_MAGIC: &[u8] = b"%PDF-";
-const JPEG_MAGIC: &[u8] = &[0xFF, 0xD8, 0xFF];
-const PNG_MAGIC: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-
 /// What the service records about an accepted document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcceptedDocument {
@@ -145,9 +103,7 @@ pub struct AcceptedDocument {
 }
 
 /// Checks a document's size and content (rules 2 and 3) and returns what to record about it.
-///
-/// Only an allow-list of signatures at offset zero passes: PDF readers tolerate junk before
-/// `%PDF-`, but a file built that way is exactly the polyglot trick this check exists to stop.
+/// Only the signatures [`DocumentContentType::recognise`] knows pass, at offset zero.
 pub fn accept_document(content: &[u8]) -> Result<AcceptedDocument, SecurityDocumentError> {
     let size_bytes = content.len() as u64;
     if size_bytes == 0 {
@@ -156,23 +112,12 @@ pub fn accept_document(content: &[u8]) -> Result<AcceptedDocument, SecurityDocum
     if size_bytes > SECURITY_DOCUMENT_MAX_BYTES {
         return Err(SecurityDocumentError::TooLarge { size_bytes });
     }
-    let content_type = if content.starts_with(PDF_MAGIC) {
-        DocumentContentType::Pdf
-    } else if content.starts_with(JPEG_MAGIC) {
-        DocumentContentType::Jpeg
-    } else if content.starts_with(PNG_MAGIC) {
-        DocumentContentType::Png
-    } else {
-        return Err(SecurityDocumentError::UnrecognisedContent);
-    };
-    let sha256_hex = Sha256::digest(content)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let content_type = DocumentContentType::recognise(content)
+        .ok_or(SecurityDocumentError::UnrecognisedContent)?;
     Ok(AcceptedDocument {
         content_type,
         size_bytes,
-        sha256_hex,
+        sha256_hex: sha256_hex(content),
     })
 }
 
@@ -193,7 +138,9 @@ mod tests {
             DocumentContentType::Jpeg
         );
         assert_eq!(
-            accept_document(PNG_MAGIC).unwrap().content_type,
+            accept_document(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A])
+                .unwrap()
+                .content_type,
             DocumentContentType::Png
         );
     }

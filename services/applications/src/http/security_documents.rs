@@ -15,10 +15,9 @@
 //! security policy, so a browser never renders an uploaded file inline in the service's origin.
 //! Every attachment and every officer's opening is audited.
 
-use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -289,35 +288,10 @@ async fn open_document(
     let extension = DocumentContentType::from_mime_type(&row.content_type)
         .map(DocumentContentType::extension)
         .unwrap_or("bin");
-    let internal =
-        |error: header::InvalidHeaderValue| ApiError::Problem(Problem::internal_from(&error));
-    let mut response = Response::new(Body::from(content));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&row.content_type).map_err(internal)?,
-    );
     // The name is the document's id, never the uploader's, so nothing odd reaches the header.
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!(
-            "attachment; filename=\"{document_id}.{extension}\""
-        ))
-        .map_err(internal)?,
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    let disposition = format!("attachment; filename=\"{document_id}.{extension}\"");
+    imkon_platform::documents::download_response(content, &row.content_type, &disposition)
+        .map_err(|error| ApiError::Problem(Problem::internal_from(&error)))
 }
 
 #[derive(OpenApi)]

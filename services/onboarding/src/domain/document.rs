@@ -1,6 +1,6 @@
 //! Uploaded KYC documents: what kind they are, what their bytes really are, and limits.
 
-use sha2::{Digest, Sha256};
+pub use imkon_platform::documents::{sha256_hex, DocumentContentType};
 use thiserror::Error;
 
 /// The largest single document accepted: 10 MiB.
@@ -53,25 +53,6 @@ impl DocumentKind {
     }
 }
 
-/// The content types a document may have, decided from its bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DocumentContentType {
-    Pdf,
-    Jpeg,
-    Png,
-}
-
-impl DocumentContentType {
-    /// The MIME type to store and serve the document with.
-    pub fn mime_type(self) -> &'static str {
-        match self {
-            DocumentContentType::Pdf => "application/pdf",
-            DocumentContentType::Jpeg => "image/jpeg",
-            DocumentContentType::Png => "image/png",
-        }
-    }
-}
-
 /// Content that is recognised as something dangerous or wrong, named so the refusal can say
 /// what was seen and the audit trail can flag a likely attack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,31 +94,19 @@ impl DocumentError {
     }
 }
 
-const PDF_MAGIC: &[u8] = b"%PDF-";
-const JPEG_MAGIC: &[u8] = &[0xFF, 0xD8, 0xFF];
-const PNG_MAGIC: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 const ELF_MAGIC: &[u8] = &[0x7F, b'E', b'L', b'F'];
 const PE_MAGIC: &[u8] = b"MZ";
 const ZIP_MAGICS: [&[u8]; 3] = [b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"];
 const UTF8_BYTE_ORDER_MARK: &[u8] = &[0xEF, 0xBB, 0xBF];
 
-/// Decides what a document is from its first bytes alone.
-///
-/// The file name and the declared content type are the uploader's word and are ignored. The
-/// signatures must sit at offset zero: PDF readers tolerate junk before `%PDF-`, but a file
-/// built that way is exactly the polyglot trick this check exists to stop.
+/// Decides what a document is from its first bytes alone (see
+/// [`DocumentContentType::recognise`]), naming what it recognises among the refused.
 pub fn sniff_content_type(content: &[u8]) -> Result<DocumentContentType, DocumentError> {
     if content.is_empty() {
         return Err(DocumentError::Empty);
     }
-    if content.starts_with(PDF_MAGIC) {
-        return Ok(DocumentContentType::Pdf);
-    }
-    if content.starts_with(JPEG_MAGIC) {
-        return Ok(DocumentContentType::Jpeg);
-    }
-    if content.starts_with(PNG_MAGIC) {
-        return Ok(DocumentContentType::Png);
+    if let Some(content_type) = DocumentContentType::recognise(content) {
+        return Ok(content_type);
     }
     if let Some(refused) = recognise_refused_content(content) {
         return Err(DocumentError::RefusedContent(refused));
@@ -189,15 +158,6 @@ fn looks_like_html(content: &[u8]) -> bool {
     ]
     .iter()
     .any(|tag| head.starts_with(tag.as_bytes()))
-}
-
-/// The lowercase hexadecimal SHA-256 of a document, stored to prove later that the bytes are
-/// the ones the officer saw, and to detect the same file uploaded twice.
-pub fn sha256_hex(content: &[u8]) -> String {
-    Sha256::digest(content)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// What the service records about an accepted upload.

@@ -15,10 +15,9 @@
 
 use std::net::SocketAddr;
 
-use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -35,7 +34,9 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::db::documents::DocumentRecord;
-use crate::domain::document::{accept_upload, DocumentError, DocumentKind, DOCUMENT_MAX_BYTES};
+use crate::domain::document::{
+    accept_upload, DocumentContentType, DocumentError, DocumentKind, DOCUMENT_MAX_BYTES,
+};
 use crate::error::OnboardingError;
 use crate::http::profile::own_client_id;
 use crate::http::{audit_by, source_address};
@@ -342,13 +343,9 @@ async fn list_own_documents(
     Ok(Json(documents.iter().map(document_view).collect()))
 }
 
+/// The extension a download is named with; a type nothing stores any more reads as `bin`.
 fn file_extension(content_type: &str) -> &'static str {
-    match content_type {
-        "application/pdf" => "pdf",
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        _ => "bin",
-    }
+    DocumentContentType::from_mime_type(content_type).map_or("bin", DocumentContentType::extension)
 }
 
 /// Downloads a document: its owner, or a KYC officer, credit officer or approver. Finance and
@@ -392,29 +389,6 @@ async fn download_document(
         "attachment; filename=\"{document_id}.{}\"",
         file_extension(&record.content_type)
     );
-    let mut response = Response::new(Body::from(content));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&record.content_type)
-            .map_err(|error| OnboardingError::Internal(error.to_string()))?,
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition)
-            .map_err(|error| OnboardingError::Internal(error.to_string()))?,
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    imkon_platform::documents::download_response(content, &record.content_type, &disposition)
+        .map_err(|error| OnboardingError::Internal(error.to_string()))
 }
