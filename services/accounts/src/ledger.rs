@@ -1,5 +1,5 @@
-//! The ledger's write path: one writer per process, on a thread of its own, booking transfers
-//! in batches.
+//! The ledger's write path: a few writers per process ([`WRITERS`]), each on a thread of its
+//! own, booking transfers in batches.
 //!
 //! # Why batches
 //!
@@ -7,8 +7,9 @@
 //! by design. Were each request its own transaction, every transfer touching the fund would
 //! hold the fund's row lock across several round trips to PostgreSQL and the whole service
 //! would queue behind it, one commit at a time. Instead, handlers hand their validated
-//! transfers to a single writer through a channel and wait on a oneshot for their own answer.
-//! The writer takes whatever has queued up (at most [`MAX_BATCH_TRANSFERS`]); when fewer
+//! transfers to a writer through a channel and wait on a oneshot for their own answer: the
+//! writer of the account the transfer debits first (see [`writer_of`]), so that all of a hot
+//! account's transfers meet in one writer's batches. A writer takes whatever has queued up (at most [`MAX_BATCH_TRANSFERS`]); when fewer
 //! requests have queued than the larger of its last two batches held, it waits for them at most
 //! [`GATHER_WINDOW`] (an idle service still answers at once, a busy one batches more), and per
 //! batch:
@@ -33,11 +34,12 @@
 //! in it, with a fourth (begin) only when the writer was idle: under load, the commit of one
 //! batch and the begin of the next travel in one message (see [`WriterSession`]). The fund's
 //! row is locked for exactly one short transaction per batch (each account's balance is
-//! written once per batch, however many of its legs the batch books). The writer books one batch at a time (see [`run_writer`] for why): the requests
-//! that arrive meanwhile, for a hot account or any other, gather into the next batch.
+//! written once per batch, however many of its legs the batch books). Each writer books one
+//! batch at a time (see [`run_writer`] for why): the requests that arrive meanwhile, for a hot
+//! account or any other, gather into its next batch.
 //!
-//! Two processes (replicas) each run a writer; their batches serialise on the row locks of the
-//! accounts they share, which stays correct. If another process booked the same key between
+//! The writers of one process, and those of other processes (replicas), book their batches side
+//! by side; batches that share an account serialise on its row lock, which stays correct. If another process booked the same key between
 //! our lookup and our insert, the unique index on (scope, key) fails our batch; the writer then
 //! retries it, and the retry finds the key and replays it.
 //!
@@ -55,7 +57,7 @@ use imkon_platform::id::new_id;
 use imkon_platform::money::{Currency, Money};
 use rust_decimal::Decimal;
 use serde_json::json;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -78,11 +80,24 @@ const QUEUE_CAPACITY: usize = 16_384;
 /// How long the writer waits for the requests it expects before it books what it has.
 const GATHER_WINDOW: Duration = Duration::from_micros(300);
 
+/// How long the writer sleeps between two looks at its queue while it gathers.
+const GATHER_POLL: Duration = Duration::from_micros(50);
+
 /// How often a batch is retried after losing a key race to another process.
 const MAX_BATCH_ATTEMPTS: u32 = 3;
 
 /// The writer's own connections: one for the batch, one to load replays.
 const WRITER_CONNECTIONS: u32 = 2;
+
+/// How many writers a process runs, each booking its own batches on its own connection.
+///
+/// One writer left PostgreSQL's side of the machine idle much of the time: a batch is a chain
+/// of round trips and one backend's work, and the next batch waits for it. In alternating runs
+/// of the ledger benchmark (16 clients, 8 000 transfers per shape, 3 rounds per run) one writer
+/// booked the spread shape at 0.85x and 0.96x pgbench -N, two writers at 1.08x to 1.16x, three
+/// at 0.96x and four at 0.85x: beyond two, on two cores, the extra batches were smaller and
+/// cost more round trips for the same transfers.
+const WRITERS: usize = 2;
 
 /// The idempotency scope of transfers asked for by the bank's services. Their keys are often
 /// derived from what they pay (`tranche:<id>:disburse`), so anyone who can guess one could
@@ -156,7 +171,8 @@ struct Submission {
 /// The handle through which handlers submit transfers to the process's one writer.
 #[derive(Clone, Debug)]
 pub struct LedgerWriter {
-    sender: mpsc::Sender<Submission>,
+    /// One sender per writer; a transfer goes to the writer [`writer_of`] picks.
+    senders: Arc<[mpsc::Sender<Submission>]>,
 }
 
 impl std::fmt::Debug for Submission {
@@ -182,53 +198,17 @@ impl LedgerWriter {
         let options = (*pool.connect_options())
             .clone()
             .options([("plan_cache_mode", "force_generic_plan")]);
-        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        // The writer runs on a thread and runtime of its own. On the service's runtime it
-        // waited, after each of its three round trips, for a worker to finish the request
-        // handlers queued before it: at 16 clients on two cores a batch of eight took 7 ms, of
-        // which PostgreSQL spent 2.3 executing its statements, and every client waited for
-        // that batch. Its own thread is woken by the operating system as soon as PostgreSQL
-        // answers. The thread ends when the last handle is dropped.
-        std::thread::Builder::new()
-            .name("ledger-writer".to_owned())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime,
-                    Err(error) => {
-                        // Without its runtime the writer cannot run; dropping the receiver
-                        // makes every submission fail as a failed batch, never hang.
-                        tracing::error!(%error, "the ledger writer's runtime did not start");
-                        return;
-                    }
-                };
-                runtime.block_on(async move {
-                    // The writer's connections are in constant use, so the pool's ping before
-                    // handing one out cost every batch a round trip for nothing; a connection
-                    // that has died fails its batch, which writes nothing and is answered as
-                    // failed, and the pool replaces it. The writer's statements take arrays
-                    // whose lengths change with every batch, and PostgreSQL planned them afresh
-                    // for each execution (a custom plan) until it judged a generic one good
-                    // enough; the generic plan is the one they would settle on, taken from the
-                    // start (the batch's write fell from about 1.0 to 0.8 ms at 16 clients).
-                    let writer_pool = PgPoolOptions::new()
-                        .max_connections(WRITER_CONNECTIONS)
-                        .test_before_acquire(false)
-                        .connect_lazy_with(options);
-                    run_writer(writer_pool, clock, receiver).await;
-                });
-            })
-            .expect("the operating system starts the ledger writer's thread");
-        LedgerWriter { sender }
+        let senders = (0..WRITERS)
+            .map(|index| start_writer(index, options.clone(), Arc::clone(&clock)))
+            .collect();
+        LedgerWriter { senders }
     }
 
     /// Books (or holds) a transfer and waits for its own outcome.
     #[tracing::instrument(skip_all, fields(key = %request.transfer.idempotency_key(), scope = %request.scope))]
     pub async fn submit(&self, request: TransferRequest) -> Result<Booked, AccountsError> {
         let (reply, answer) = oneshot::channel();
-        self.sender
+        self.senders[writer_of(&request.transfer, self.senders.len())]
             .send(Submission {
                 request,
                 reply,
@@ -240,17 +220,85 @@ impl LedgerWriter {
     }
 }
 
+/// Starts one writer on a thread and runtime of its own, and returns the sender to it.
+///
+/// On the service's runtime the writer waited, after each of its round trips, for a worker to
+/// finish the request handlers queued before it: at 16 clients on two cores a batch of eight
+/// took 7 ms, of which PostgreSQL spent 2.3 executing its statements, and every client waited
+/// for that batch. Its own thread is woken by the operating system as soon as PostgreSQL
+/// answers. The thread ends when the last sender is dropped.
+fn start_writer(
+    index: usize,
+    options: PgConnectOptions,
+    clock: Arc<dyn Clock>,
+) -> mpsc::Sender<Submission> {
+    let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+    std::thread::Builder::new()
+        .name(format!("ledger-writer-{index}"))
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    // Without its runtime the writer cannot run; dropping the receiver makes
+                    // every submission to it fail as a failed batch, never hang.
+                    tracing::error!(%error, "a ledger writer's runtime did not start");
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                // The writer's connections are in constant use, so the pool's ping before
+                // handing one out cost every batch a round trip for nothing; a connection that
+                // has died fails its batch, which writes nothing and is answered as failed, and
+                // the pool replaces it. The writer's statements take arrays whose lengths
+                // change with every batch, and PostgreSQL planned them afresh for each
+                // execution (a custom plan) until it judged a generic one good enough; the
+                // generic plan is the one they would settle on, taken from the start (the
+                // batch's write fell from about 1.0 to 0.8 ms at 16 clients).
+                let writer_pool = PgPoolOptions::new()
+                    .max_connections(WRITER_CONNECTIONS)
+                    .test_before_acquire(false)
+                    .connect_lazy_with(options);
+                run_writer(writer_pool, clock, receiver).await;
+            });
+        })
+        .expect("the operating system starts a ledger writer's thread");
+    sender
+}
+
+/// The writer that books `transfer`: the one of the account its first debit leg debits.
+///
+/// Transfers out of one account therefore always meet in one writer's batches. A programme's
+/// fund, which pays every grant, is debited by one writer, one batch at a time, instead of
+/// two writers taking turns at its row lock and each waiting for the other's commit; transfers
+/// between many accounts spread over all the writers. A transfer whose other accounts another
+/// writer is booking at the same moment waits for that writer's commit at the row locks,
+/// which both take in one order, so they cannot deadlock.
+fn writer_of(transfer: &Transfer, writers: usize) -> usize {
+    let debited = transfer
+        .legs()
+        .iter()
+        .find(|leg| leg.side() == Side::Debit)
+        .map_or(0, |leg| leg.account_id().as_uuid().as_u128());
+    // Identifiers are version 7 UUIDs: their last 62 bits are random, their first 48 the time
+    // of opening, so accounts opened together would share a writer if routed by those.
+    (debited % writers as u128) as usize
+}
+
 /// The writer's loop: one batch at a time, each taking every request that queued up while the
 /// previous one was booked.
 ///
-/// One batch at a time is faster here than several in flight. The ledger benchmark (16
-/// clients, 10 000 transfers between random accounts, one run each, pgbench -N at 6 700 to
-/// 7 400 transactions a second in the same runs) booked 4 559 transfers a second with one batch
-/// in flight, 4 051 with two (the previous design: the next batch prepared while the last
-/// committed), 3 507 with four and 3 027 with eight: a batch's round trips to PostgreSQL cost
-/// the same whatever its size, so more batches in flight meant smaller batches and more round
-/// trips for the same transfers, on a machine whose two cores the service, its clients and
-/// PostgreSQL share.
+/// One batch at a time per writer, whose next batch is not prepared while the last commits.
+/// The ledger benchmark (16 clients, 10 000 transfers between random accounts, one run each,
+/// pgbench -N at 6 700 to 7 400 transactions a second in the same runs) booked 4 559 transfers a
+/// second with one batch in flight, 4 051 with two (the next batch prepared while the last
+/// committed), 3 507 with four and 3 027 with eight: a batch's round trips to PostgreSQL cost the
+/// same whatever its size, so more batches in flight meant smaller batches and more round trips
+/// for the same transfers. Two writers routed by debited account ([`WRITERS`]) did gain, as that
+/// constant's note says: their batches are apart by the accounts they debit, and each writer's
+/// PostgreSQL backend works while the other's waits for its round trips.
 async fn run_writer(pool: PgPool, clock: Arc<dyn Clock>, mut receiver: mpsc::Receiver<Submission>) {
     let mut carried: VecDeque<Submission> = VecDeque::new();
     let mut last_batch_sizes = [1, 1];
@@ -285,9 +333,15 @@ async fn run_writer(pool: PgPool, clock: Arc<dyn Clock>, mut receiver: mpsc::Rec
             if batch.len() >= target || Instant::now() >= deadline {
                 break;
             }
-            // Tokio's timers tick in milliseconds, far coarser than the window: yielding lets
-            // the handlers on this worker run and submit meanwhile.
-            tokio::task::yield_now().await;
+            // Tokio's timers tick in milliseconds, far coarser than the window, so the writer
+            // sleeps its thread instead: nothing else runs on this runtime while it gathers
+            // (the connection is idle between batches). It used to yield to its runtime and
+            // look again at once, which kept a core busy for the whole window, taking it from
+            // the very handlers it waited for: in alternating runs of the ledger benchmark (16
+            // clients, 3 rounds each, three runs of each) sleeping booked the spread shape at
+            // 1.09x to 1.26x pgbench -N and the hot one at 1.20x to 1.25x, spinning at 1.05x
+            // to 1.12x and 1.01x to 1.13x.
+            std::thread::sleep(GATHER_POLL);
         }
         last_batch_sizes = [last_batch_sizes[1], batch.len()];
         let outcomes = book_batch(&pool, &mut session, clock.as_ref(), &batch, &receiver).await;

@@ -462,6 +462,52 @@ async fn concurrent_repeats_of_a_key_all_answer_with_the_one_transfer(pool: PgPo
 }
 
 #[sqlx::test(migrations = false)]
+async fn one_key_sent_at_once_from_many_accounts_books_once_whichever_writers_take_it(
+    pool: PgPool,
+) {
+    let harness = start(pool).await;
+    let settlement = harness.open_settlement().await;
+    let payee = harness.open_client_current(new_id()).await;
+    // Each request debits another account, so the requests go to the writers of different
+    // accounts and race for the one key in batches of their own.
+    let mut payers = Vec::new();
+    for index in 0..8 {
+        let payer = harness.open_client_current(new_id()).await;
+        let funded = harness
+            .transfer(&format!("fund-{index}"), &settlement, &payer, "10.00")
+            .await;
+        assert_eq!(funded.status(), 201);
+        payers.push(payer);
+    }
+    let answers = futures::future::join_all(
+        payers
+            .iter()
+            .map(|payer| harness.transfer("shared", payer, &payee, "1.00")),
+    )
+    .await;
+    let mut booked = 0;
+    for answer in answers {
+        if answer.status() == 201 {
+            booked += 1;
+        } else {
+            assert_problem(answer, &[422], Some("idempotency_key_reused")).await;
+        }
+    }
+    assert_eq!(
+        booked, 1,
+        "one request booked the key, every other was refused"
+    );
+    assert_eq!(harness.account(&payee).await["posted_balance"], "1.00");
+    let mut left = Vec::new();
+    for payer in &payers {
+        left.push(harness.account(payer).await["posted_balance"].clone());
+    }
+    assert_eq!(left.iter().filter(|balance| *balance == "9.00").count(), 1);
+    assert_eq!(left.iter().filter(|balance| *balance == "10.00").count(), 7);
+    harness.assert_invariants().await;
+}
+
+#[sqlx::test(migrations = false)]
 async fn the_database_itself_refuses_to_rewrite_an_entry_or_overdraw_an_account(pool: PgPool) {
     let harness = start(pool).await;
     let settlement = harness.open_settlement().await;
