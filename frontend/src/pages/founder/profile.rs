@@ -23,7 +23,7 @@ use crate::pages::shared::documents::{
 use crate::pages::shared::forms::{problem_message, FormState};
 use crate::pages::shared::login::continue_login;
 use crate::pages::shared::signed_in::{see_other, SignedIn};
-use crate::pages::shared::upload::multipart_body;
+use crate::pages::shared::upload::{multipart_body, read_document_upload};
 use crate::pages::shared::{render, Layout, PageContext, PageError, Section};
 use crate::web::format::format_date;
 use crate::web::i18n::Translator;
@@ -658,29 +658,11 @@ pub async fn upload_document(
     require_founder(&signed_in)?;
     let token = onboarding_token(&state, &mut signed_in, "/documents").await?;
     let translator = context.translator();
-    let mut form = FormState::default();
-    let mut file: Option<(String, String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or("document").to_owned();
-            let content_type = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_owned();
-            // The body streams in here unread by the CSRF check, so this is where an upload
-            // over the route's limit is found: the friendly page for a 413 explains it.
-            match field.bytes().await {
-                Ok(bytes) => file = Some((file_name, content_type, bytes.to_vec())),
-                Err(_) => return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
-            }
-        } else if let Ok(value) = field.text().await {
-            form.set(&name, value);
-        }
-    }
+    let Ok((upload, mut form)) = read_document_upload(&mut multipart).await else {
+        return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+    };
     let fields = document_fields(&[]);
-    let Some((file_name, content_type, bytes)) = file.filter(|(_, _, bytes)| !bytes.is_empty())
-    else {
+    let Some(upload) = upload else {
         form.refuse(&translator, "file", "required");
         return documents_page(
             &state,
@@ -696,7 +678,13 @@ pub async fn upload_document(
     if !form.value("company_id").is_empty() {
         text_fields.push(("company_id", form.value("company_id")));
     }
-    let body = multipart_body(&boundary, &text_fields, &file_name, &content_type, &bytes);
+    let body = multipart_body(
+        &boundary,
+        &text_fields,
+        &upload.file_name,
+        &upload.content_type,
+        &upload.bytes,
+    );
     let result = send(
         state
             .onboarding

@@ -14,7 +14,7 @@ use crate::pages::shared::application_view::{
 };
 use crate::pages::shared::forms::FormState;
 use crate::pages::shared::signed_in::SignedIn;
-use crate::pages::shared::upload::multipart_body;
+use crate::pages::shared::upload::{multipart_body, read_document_upload};
 use crate::pages::shared::{PageContext, PageError};
 use crate::web::format::parse_typed_decimal;
 use crate::AppState;
@@ -128,41 +128,22 @@ pub async fn attach_document(
     let next = format!("/applications/{id}");
     let token = applications_token(&state, &mut signed_in, &next).await?;
     let translator = context.translator();
-    let mut form = FormState::default();
+    let Ok((upload, mut form)) = read_document_upload(&mut multipart).await else {
+        return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+    };
     // Every security has an attachment form; this names the one a refusal is shown beside.
     form.set("security_id", security_id.clone());
-    let mut kind = String::new();
-    let mut file: Option<(String, String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or("document").to_owned();
-            let content_type = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_owned();
-            // The body streams in here unread by the CSRF check, so this is where an upload
-            // over the route's limit is found: the friendly page for a 413 explains it.
-            match field.bytes().await {
-                Ok(bytes) => file = Some((file_name, content_type, bytes.to_vec())),
-                Err(_) => return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
-            }
-        } else if name == "kind" {
-            kind = field.text().await.unwrap_or_default();
-        }
-    }
-    let Some((file_name, content_type, bytes)) = file.filter(|(_, _, bytes)| !bytes.is_empty())
-    else {
+    let Some(upload) = upload else {
         form.refuse(&translator, "file", "empty_file");
         return corrections_page(&state, &context, &mut signed_in, &id, form).await;
     };
     let boundary = format!("imkon-{}", idempotency_key());
     let body = multipart_body(
         &boundary,
-        &[("kind", kind.as_str())],
-        &file_name,
-        &content_type,
-        &bytes,
+        &[("kind", form.value("kind"))],
+        &upload.file_name,
+        &upload.content_type,
+        &upload.bytes,
     );
     let result = calls(&state, &token)
         .attach_security_document(&id, &security_id, &boundary, body)

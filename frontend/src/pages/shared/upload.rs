@@ -1,6 +1,7 @@
 //! A CSV file uploaded through a page's form (a watch list, a scorecard), read whole: such
-//! files are a few kilobytes, and the service wants the text in one body; and the multipart
-//! body a document is passed on to a service in.
+//! files are a few kilobytes, and the service wants the text in one body; a document uploaded
+//! through a page's form (a KYC document, a security's document); and the multipart body a
+//! document is passed on to a service in.
 
 use axum::extract::Multipart;
 
@@ -19,6 +20,53 @@ pub enum CsvUpload {
     NotText,
     /// The body went over the route's limit while it was read.
     TooLarge,
+}
+
+/// A document as the browser sent it, before the service judges it by its content.
+pub struct DocumentUpload {
+    /// The name the browser gave; passed on only with quotes and line breaks removed.
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The body went over the route's limit while it was read.
+pub struct UploadTooLarge;
+
+/// Reads a document form: the file of the field `file` (`None` when no file was chosen or it
+/// was empty), and every other field into a [`FormState`].
+pub async fn read_document_upload(
+    multipart: &mut Multipart,
+) -> Result<(Option<DocumentUpload>, FormState), UploadTooLarge> {
+    let mut form = FormState::default();
+    let mut upload = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return Err(UploadTooLarge),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("document").to_owned();
+            let content_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            // The body streams in here unread by the CSRF check, so this is where an upload
+            // over the route's limit is found: the friendly page for a 413 explains it.
+            let bytes = field.bytes().await.map_err(|_| UploadTooLarge)?;
+            upload = Some(DocumentUpload {
+                file_name,
+                content_type,
+                bytes: bytes.to_vec(),
+            })
+            .filter(|upload| !upload.bytes.is_empty());
+        } else if let Ok(value) = field.text().await {
+            form.set(&name, value);
+        }
+    }
+    Ok((upload, form))
 }
 
 /// A multipart body with the given text fields and one file, built by hand: the multipart
