@@ -25,7 +25,7 @@ use std::fmt;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use http_body_util::BodyExt;
 use imkon_platform::problem::{has_json_content_type, Problem};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -77,7 +77,13 @@ impl FromRequest<AppState> for BatchBody {
                 .with_detail("Send the body as JSON with `Content-Type: application/json`."));
         }
         let deadline = Instant::now() + state.limits.request_timeout;
-        read_counting_rows(request.into_body(), deadline)
+        let announced = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<usize>().ok())
+            .unwrap_or(0);
+        read_counting_rows(request.into_body(), announced, deadline)
             .await
             .map(BatchBody)
     }
@@ -92,8 +98,17 @@ fn too_many_rows() -> Problem {
 }
 
 /// The whole body, refused as soon as it is too large, too slow or holds too many rows.
-async fn read_counting_rows(mut body: Body, deadline: Instant) -> Result<Vec<u8>, Problem> {
-    let mut bytes = Vec::new();
+///
+/// The buffer is sized once from the length the client announced (never beyond the limit):
+/// grown as the frames arrived, a batch of 10 000 rows (2.4 MB) was moved to a buffer twice the
+/// size about twenty times, each one fresh memory the kernel zeroes page by page. A client that
+/// announces more than it sends costs no more than the limit allows anyway.
+async fn read_counting_rows(
+    mut body: Body,
+    announced_length: usize,
+    deadline: Instant,
+) -> Result<Vec<u8>, Problem> {
+    let mut bytes = Vec::with_capacity(announced_length.min(BATCH_BODY_LIMIT_BYTES));
     let mut rows = RowCounter::default();
     loop {
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
